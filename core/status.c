@@ -1,0 +1,66 @@
+/* Status names and error-message helpers. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "status.h"
+
+static const char *const status_names[] = {
+#define FK_STATUS_TEXT(name, text) text,
+	FK_STATUS_LIST(FK_STATUS_TEXT)
+#undef FK_STATUS_TEXT
+};
+
+const char *fk_status_name(fk_status st)
+{
+	if ((unsigned)st >= FK_STATUS_COUNT)
+		return "unknown status";
+	return status_names[st];
+}
+
+/* Messages are shown on one line: control characters would let a message
+ * derived from data move the cursor or inject escape sequences. */
+static void flatten(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
+fk_status fk_fail(fk_error *err, fk_status code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+		flatten(err->msg);
+		err->code = code;
+	}
+	return code;
+}
+
+fk_status fk_fail_wrap(fk_error *err, const char *fmt, ...)
+{
+	if (!err)
+		return FK_ERR_INTERNAL;
+	char prefix[FK_ERRMSG_MAX], old[FK_ERRMSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof prefix, fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof old);
+	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	flatten(err->msg);
+	return err->code;
+}
+
+void fk_error_clear(fk_error *err)
+{
+	if (err) {
+		err->code = FK_OK;
+		err->msg[0] = '\0';
+	}
+}
