@@ -21,5 +21,6 @@
 #include "demo_gen.h"
 #include "demo.h"
 #include "rotate.h"
+#include "health.h"
 
 #endif

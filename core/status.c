@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "status.h"
+#include "util.h"
 
 static const char *const status_names[] = {
 #define FK_STATUS_TEXT(name, text) text,
@@ -52,7 +53,13 @@ fk_status fk_fail_wrap(fk_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	/* Truncation is fine: the message stays one bounded line. */
+	size_t n = strlen(prefix);
+	if (n > sizeof err->msg - 3)
+		n = sizeof err->msg - 3;
+	memcpy(err->msg, prefix, n);
+	memcpy(err->msg + n, ": ", 3);
+	fk_copy_str(err->msg + n + 2, sizeof err->msg - n - 2, old);
 	flatten(err->msg);
 	return err->code;
 }

@@ -2,7 +2,7 @@
 # Turn the numbered migrations (sql/NNN_name.sql) into a C table, so the binary
 # carries its schema and cannot be run against a stray copy of it.
 set -eu
-echo '/* Generated from sql/*.sql by sql/embed.sh: do not edit. */'
+echo '/* Generated from the sql/NNN_name.sql files by sql/embed.sh: do not edit. */'
 echo '#include "db.h"'
 echo 'const struct fk_migration fk_migrations[] = {'
 for f in "$@"; do

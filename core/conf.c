@@ -1,0 +1,243 @@
+/* The configuration file: a small "key = value" file (fukuhon.conf(5)). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+
+#define CONF_MAX_BYTES (64 * 1024)
+
+enum conf_type { T_PATH, T_STR, T_INT, T_SECS, T_BOOL };
+
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	int min, max;
+};
+
+#define STR_KEY(n, t) {#n, t, offsetof(fk_config, n), 0, 0}
+#define INT_KEY(n, t, lo, hi) {#n, t, offsetof(fk_config, n), lo, hi}
+
+/* One table drives parsing, validation and the man page's list. */
+static const struct conf_key conf_keys[] = {
+	STR_KEY(database, T_PATH),
+	STR_KEY(key_dir, T_PATH),
+	STR_KEY(data_dir, T_PATH),
+	STR_KEY(terminal_id, T_STR),
+	STR_KEY(bureau, T_STR),
+	STR_KEY(pam_service, T_STR),
+	STR_KEY(language, T_STR),
+	INT_KEY(lock_failures, T_INT, 1, 100),
+	INT_KEY(lock_window, T_SECS, 1, 7 * 86400),
+	INT_KEY(lock_duration, T_SECS, 0, 365 * 86400),
+	INT_KEY(lock_growth, T_BOOL, 0, 1),
+	INT_KEY(idle_timeout, T_SECS, 10, 86400),
+};
+
+const char *fk_config_default_path(const char *path)
+{
+	if (path && *path)
+		return path;
+	const char *env = getenv(FK_CONF_ENV);
+	if (env && *env)
+		return env;
+	return FK_SYSCONFDIR "/fukuhon.conf";
+}
+
+static char **str_slot(fk_config *cfg, const struct conf_key *k)
+{
+	return (char **)(void *)((char *)cfg + k->offset);
+}
+
+static int *int_slot(fk_config *cfg, const struct conf_key *k)
+{
+	return (int *)(void *)((char *)cfg + k->offset);
+}
+
+static fk_status set_defaults(fk_config *cfg, fk_error *err)
+{
+	struct {
+		char **slot;
+		const char *value;
+	} d[] = {
+		{&cfg->database, FK_LOCALSTATEDIR "/lib/fukuhon/fukuhon.db"},
+		{&cfg->key_dir, FK_SYSCONFDIR "/fukuhon/keys"},
+		{&cfg->data_dir, FK_DATADIR},
+		{&cfg->pam_service, "fukuhon"},
+		{&cfg->language, "auto"},
+		{&cfg->bureau, ""},
+	};
+	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
+		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
+			return FK_ERR_NOMEM;
+	if (!cfg->terminal_id) {
+		char host[HOST_NAME_MAX + 1] = "terminal";
+		if (gethostname(host, sizeof host) != 0)
+			strcpy(host, "terminal");
+		host[HOST_NAME_MAX] = '\0';
+		if (!(cfg->terminal_id = fk_strdup(host, err)))
+			return FK_ERR_NOMEM;
+	}
+	return FK_OK;
+}
+
+static void init_numbers(fk_config *cfg)
+{
+	cfg->lock_failures = 5;
+	cfg->lock_window = 15 * 60;
+	cfg->lock_duration = 30 * 60;
+	cfg->lock_growth = 0;
+	cfg->idle_timeout = 5 * 60;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* Seconds with an optional unit: 90, 90s, 15m, 2h, 1d. */
+static int parse_number(const char *v, enum conf_type t, long *out)
+{
+	if (t == T_BOOL) {
+		if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+			return *out = 1, 0;
+		if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+			return *out = 0, 0;
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || end == v || n < 0 || n > INT_MAX)
+		return -1;
+	long mult = 1;
+	if (t == T_SECS && *end) {
+		switch (*end++) {
+		case 's': mult = 1; break;
+		case 'm': mult = 60; break;
+		case 'h': mult = 3600; break;
+		case 'd': mult = 86400; break;
+		default: return -1;
+		}
+	}
+	if (*end || n > INT_MAX / mult)
+		return -1;
+	*out = n * mult;
+	return 0;
+}
+
+static fk_status set_value(fk_config *cfg, const struct conf_key *k, const char *v,
+			   const char *base, const char *path, int line, fk_error *err)
+{
+	if (k->type == T_PATH || k->type == T_STR) {
+		if (!*v)
+			return fk_fail(err, FK_ERR_CONFIG, "%s:%d: %s needs a value", path, line, k->name);
+		char *val = k->type == T_PATH ? fk_path_join(base, v, err) : fk_strdup(v, err);
+		if (!val)
+			return FK_ERR_NOMEM;
+		free(*str_slot(cfg, k));
+		*str_slot(cfg, k) = val;
+		return FK_OK;
+	}
+	long n;
+	if (parse_number(v, k->type, &n) != 0 || n < k->min || n > k->max)
+		return fk_fail(err, FK_ERR_CONFIG, "%s:%d: %s = '%.40s' is not valid (%s %d..%d)",
+			       path, line, k->name, v,
+			       k->type == T_BOOL ? "yes/no," : k->type == T_SECS ? "seconds, or with s/m/h/d," : "a number",
+			       k->min, k->max);
+	*int_slot(cfg, k) = (int)n;
+	return FK_OK;
+}
+
+static fk_status parse_line(fk_config *cfg, char *s, const char *base, const char *path,
+			    int line, unsigned *seen, fk_error *err)
+{
+	s = trim(s);
+	if (!*s || *s == '#')
+		return FK_OK;
+	char *eq = strchr(s, '=');
+	if (!eq)
+		return fk_fail(err, FK_ERR_CONFIG, "%s:%d: expected 'key = value'", path, line);
+	*eq = '\0';
+	char *key = trim(s), *val = trim(eq + 1);
+	for (size_t i = 0; i < FK_ARRAY_LEN(conf_keys); i++) {
+		if (strcmp(conf_keys[i].name, key) != 0)
+			continue;
+		if (*seen & (1u << i))
+			return fk_fail(err, FK_ERR_CONFIG, "%s:%d: %s is set twice", path, line, key);
+		*seen |= 1u << i;
+		return set_value(cfg, &conf_keys[i], val, base, path, line, err);
+	}
+	return fk_fail(err, FK_ERR_CONFIG, "%s:%d: unknown setting '%.40s'", path, line, key);
+}
+
+fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk_error *err)
+{
+	memset(cfg, 0, sizeof *cfg);
+	init_numbers(cfg);
+	fk_status st = FK_ERR_NOMEM;
+	char *copy = fk_strdup(text, err), *base = fk_dirname(path, err);
+	if (!copy || !base || !(cfg->path = fk_strdup(path, err)))
+		goto out;
+	unsigned seen = 0;
+	int line = 0;
+	for (char *p = copy; p; line++) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if ((st = parse_line(cfg, p, base, path, line + 1, &seen, err)) != FK_OK)
+			goto out;
+		p = nl ? nl + 1 : NULL;
+	}
+	st = set_defaults(cfg, err);
+	if (st == FK_OK && strcmp(cfg->language, "ja") && strcmp(cfg->language, "en") &&
+	    strcmp(cfg->language, "auto"))
+		st = fk_fail(err, FK_ERR_CONFIG, "%s: language must be ja, en or auto", path);
+out:
+	free(copy);
+	free(base);
+	if (st != FK_OK)
+		fk_config_free(cfg);
+	return st;
+}
+
+fk_status fk_config_load(const char *path, fk_config *cfg, fk_error *err)
+{
+	path = fk_config_default_path(path);
+	char *text;
+	fk_status st = fk_read_file(path, CONF_MAX_BYTES, &text, NULL, err);
+	if (st != FK_OK) {
+		memset(cfg, 0, sizeof *cfg);
+		return fk_fail_wrap(err, "configuration");
+	}
+	st = fk_config_parse(text, path, cfg, err);
+	free(text);
+	return st;
+}
+
+void fk_config_free(fk_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < FK_ARRAY_LEN(conf_keys); i++)
+		if (conf_keys[i].type == T_PATH || conf_keys[i].type == T_STR) {
+			free(*str_slot(cfg, &conf_keys[i]));
+			*str_slot(cfg, &conf_keys[i]) = NULL;
+		}
+	free(cfg->path);
+	cfg->path = NULL;
+}

@@ -1,0 +1,37 @@
+/* The configuration file: a small "key = value" file (fukuhon.conf(5)). */
+#ifndef FK_CONF_H
+#define FK_CONF_H
+
+#include "status.h"
+
+#define FK_CONF_ENV "FUKUHON_CONFIG"
+
+typedef struct fk_config {
+	char *path;        /* the file read (absolute or as given) */
+	char *database;    /* relative paths are taken from the file's folder */
+	char *key_dir;
+	char *data_dir;
+	char *terminal_id;
+	char *bureau;      /* the bureau this terminal serves (name, e.g. 東京法務局) */
+	char *pam_service;
+	char *language;    /* "ja", "en" or "auto" (from the locale) */
+	int lock_failures; /* failures allowed before a lock */
+	int lock_window;   /* seconds in which failures are counted */
+	int lock_duration; /* seconds; 0 = until a supervisor unlocks */
+	int lock_growth;   /* 1: each successive lock lasts twice as long */
+	int idle_timeout;  /* seconds before the screen locks */
+} fk_config;
+
+/* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */
+const char *fk_config_default_path(const char *path);
+
+/* Read the file into cfg (defaults for what it does not set). Unknown keys,
+ * duplicates, malformed lines and bad values are refused with the line number. */
+fk_status fk_config_load(const char *path, fk_config *cfg, fk_error *err);
+
+/* Parse text as if it were the file at path (for tests and init). */
+fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk_error *err);
+
+void fk_config_free(fk_config *cfg);
+
+#endif

@@ -1,0 +1,276 @@
+/* The core context: configuration, database, keys and the acting identity of one process. */
+#include "config.h"
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "datakey.h"
+#include "db.h"
+#include "util.h"
+
+static const char *const role_ids[] = {"none", "operator", "supervisor", "auditor", "administrator"};
+
+const char *fk_role_id(fk_role r)
+{
+	return (unsigned)r < FK_ARRAY_LEN(role_ids) ? role_ids[r] : "none";
+}
+
+int fk_role_parse(const char *s)
+{
+	for (size_t i = 1; i < FK_ARRAY_LEN(role_ids); i++)
+		if (!strcmp(s, role_ids[i]))
+			return (int)i;
+	if (!strcmp(s, "admin"))
+		return FK_ROLE_ADMIN;
+	return -1;
+}
+
+fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, sqlite3_stmt **out, fk_error *err)
+{
+	for (unsigned i = 0; i < ctx->nstmts; i++)
+		if (ctx->stmts[i].sql == sql) {
+			sqlite3_reset(ctx->stmts[i].stmt);
+			sqlite3_clear_bindings(ctx->stmts[i].stmt);
+			*out = ctx->stmts[i].stmt;
+			return FK_OK;
+		}
+	if (ctx->nstmts == FK_STMT_CACHE)
+		return fk_fail(err, FK_ERR_INTERNAL, "statement cache full");
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v3(ctx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fk_db_fail(ctx->db, rc, err, "preparing a statement");
+	ctx->stmts[ctx->nstmts].sql = sql;
+	ctx->stmts[ctx->nstmts].stmt = st;
+	ctx->nstmts++;
+	*out = st;
+	return FK_OK;
+}
+
+fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+		sqlite3_reset(st);
+		return FK_OK;
+	}
+	rc = sqlite3_extended_errcode(ctx->db);
+	sqlite3_reset(st);
+	return fk_db_fail(ctx->db, rc, err, what);
+}
+
+fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
+{
+	if (ctx->tx_depth++ > 0)
+		return FK_OK;
+	fk_status st = fk_db_begin(ctx->db, err);
+	if (st != FK_OK)
+		ctx->tx_depth = 0;
+	ctx->next_key_id = ctx->next_register_id = -1;
+	return st;
+}
+
+fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err)
+{
+	if (ctx->tx_depth <= 0)
+		return st;
+	if (--ctx->tx_depth > 0)
+		return st;
+	ctx->next_key_id = ctx->next_register_id = -1;
+	ctx->bulk_tags = 0;
+	if (st != FK_OK) {
+		fk_db_rollback(ctx->db);
+		return st;
+	}
+	return fk_db_commit(ctx->db, err);
+}
+
+static const char SQL_META_GET[] = "SELECT value FROM meta WHERE key = ?1";
+static const char SQL_META_SET[] =
+	"INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2";
+
+fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_META_GET, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		fk_copy_str(buf, len, (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+		return FK_OK;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return fk_fail(err, FK_ERR_NOTFOUND, "the database has no '%s': was it initialised?", key);
+	return fk_db_fail(ctx->db, rc, err, "reading meta");
+}
+
+fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_META_SET, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return fk_ctx_exec(ctx, st, err, "writing meta");
+}
+
+fk_status fk_ctx_seal(fk_ctx *ctx, const char *aad, const char *plain, uint8_t **out,
+		      size_t *outlen, fk_error *err)
+{
+	size_t n = strlen(plain);
+	uint8_t *buf = malloc(n + FK_SEAL_OVERHEAD);
+	if (!buf)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status st = fk_seal(ctx->terminal_key, aad, strlen(aad), plain, n, buf, err);
+	if (st != FK_OK) {
+		free(buf);
+		return st;
+	}
+	*out = buf;
+	*outlen = n + FK_SEAL_OVERHEAD;
+	return FK_OK;
+}
+
+fk_status fk_ctx_open_sealed(fk_ctx *ctx, const char *aad, const uint8_t *blob, size_t len,
+			     char **out, fk_error *err)
+{
+	if (len < FK_SEAL_OVERHEAD)
+		return fk_fail(err, FK_ERR_CORRUPT, "sealed value too short");
+	char *buf = malloc(len - FK_SEAL_OVERHEAD + 1);
+	if (!buf)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	size_t n;
+	fk_status st = fk_open(ctx->terminal_key, aad, strlen(aad), blob, len, (uint8_t *)buf, &n, err);
+	if (st != FK_OK) {
+		free(buf);
+		return st;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return FK_OK;
+}
+
+void fk_ctx_act_as_admin(fk_ctx *ctx)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	memset(&ctx->actor, 0, sizeof ctx->actor);
+	snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s@local", pw ? pw->pw_name : "uid");
+	ctx->actor.role = FK_ROLE_ADMIN;
+}
+
+static void session_init(fk_ctx *ctx)
+{
+	uint8_t raw[16];
+	if (fk_random(raw, sizeof raw, NULL) != FK_OK)
+		memset(raw, 0, sizeof raw);
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(ctx->session + 2 * i, 3, "%02x", raw[i]);
+	const char *tty = ttyname(STDIN_FILENO);
+	fk_copy_str(ctx->tty, sizeof ctx->tty, tty ? tty : "-");
+}
+
+static fk_status load_terminal_key(fk_ctx *ctx, fk_error *err)
+{
+	char buf[32];
+	fk_status st = fk_meta_get(ctx, "terminal_key_id", buf, sizeof buf, err);
+	if (st != FK_OK)
+		return st;
+	ctx->terminal_key_id = strtoll(buf, NULL, 10);
+	return fk_datakey_get(ctx, ctx->terminal_key_id, ctx->terminal_key, err);
+}
+
+/* First start: record who we are and create the terminal's own data key. */
+static fk_status init_meta(fk_ctx *ctx, fk_error *err)
+{
+	char buf[32];
+	fk_status st = fk_ctx_begin(ctx, err);
+	if (st != FK_OK)
+		return st;
+	if (fk_meta_get(ctx, "terminal_id", buf, sizeof buf, NULL) == FK_OK)
+		return fk_ctx_end(ctx, fk_fail(err, FK_ERR_EXISTS,
+			"the database %s is already initialised", ctx->cfg.database), err);
+	snprintf(buf, sizeof buf, "%lld", (long long)fk_now_ns());
+	if ((st = fk_meta_set(ctx, "terminal_id", ctx->cfg.terminal_id, err)) == FK_OK &&
+	    (st = fk_meta_set(ctx, "kek_current", "1", err)) == FK_OK &&
+	    (st = fk_meta_set(ctx, "created_at", buf, err)) == FK_OK &&
+	    (st = fk_datakey_new(ctx, &ctx->terminal_key_id, ctx->terminal_key, err)) == FK_OK) {
+		snprintf(buf, sizeof buf, "%lld", (long long)ctx->terminal_key_id);
+		st = fk_meta_set(ctx, "terminal_key_id", buf, err);
+	}
+	return fk_ctx_end(ctx, st, err);
+}
+
+static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
+{
+	fk_status st;
+	if (flags & FK_CTX_INIT) {
+		char *dir = fk_dirname(ctx->cfg.database, err);
+		if (!dir)
+			return FK_ERR_NOMEM;
+		st = fk_mkdir_private(dir, err);
+		free(dir);
+		if (st != FK_OK)
+			return st;
+		struct stat sb;
+		if (stat(ctx->cfg.database, &sb) == 0)
+			return fk_fail(err, FK_ERR_EXISTS, "the database %s already exists",
+				       ctx->cfg.database);
+		if ((st = fk_keys_create(ctx->cfg.key_dir, err)) != FK_OK)
+			return st;
+	}
+	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
+		return st;
+	if ((st = fk_db_open(ctx->cfg.database, (flags & FK_CTX_INIT) ? FK_DB_CREATE : FK_DB_OPEN,
+			     &ctx->db, err)) != FK_OK)
+		return st;
+	if (flags & FK_CTX_INIT)
+		return init_meta(ctx, err);
+	return load_terminal_key(ctx, err);
+}
+
+fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err)
+{
+	*out = NULL;
+	fk_ctx *ctx = calloc(1, sizeof *ctx);
+	if (!ctx)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	ctx->next_key_id = ctx->next_register_id = -1;
+	fk_status st = fk_config_load(config_path, &ctx->cfg, err);
+	if (st == FK_OK) {
+		session_init(ctx);
+		fk_ctx_act_as_admin(ctx);
+		st = open_store(ctx, flags, err);
+	}
+	if (st != FK_OK) {
+		fk_ctx_close(ctx);
+		return st;
+	}
+	*out = ctx;
+	return FK_OK;
+}
+
+void fk_ctx_close(fk_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (unsigned i = 0; i < ctx->nstmts; i++)
+		sqlite3_finalize(ctx->stmts[i].stmt);
+	if (ctx->db) {
+		fk_db_rollback(ctx->db);
+		sqlite3_close(ctx->db);
+	}
+	fk_keys_close(ctx->keys);
+	fk_wipe(ctx->terminal_key, sizeof ctx->terminal_key);
+	fk_config_free(&ctx->cfg);
+	free(ctx);
+}

@@ -1,0 +1,94 @@
+/* The core context: configuration, database, keys and the acting identity of one process. */
+#ifndef FK_CTX_H
+#define FK_CTX_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "crypto.h"
+#include "keys.h"
+#include "status.h"
+
+typedef enum fk_role {
+	FK_ROLE_NONE = 0,
+	FK_ROLE_OPERATOR,
+	FK_ROLE_SUPERVISOR,
+	FK_ROLE_AUDITOR,
+	FK_ROLE_ADMIN,
+} fk_role;
+
+const char *fk_role_id(fk_role r); /* "operator" … */
+int fk_role_parse(const char *s);  /* -1 when unknown */
+
+/* Who is acting: an enrolled operator (TUI) or the local administrator (CLI). */
+typedef struct fk_actor {
+	int64_t operator_id; /* 0 for the local administrator */
+	char user[72];
+	fk_role role;
+	int64_t bureau_id;
+} fk_actor;
+
+#define FK_STMT_CACHE 96
+
+typedef struct fk_ctx {
+	fk_config cfg;
+	sqlite3 *db;
+	fk_keyring *keys;
+	fk_actor actor;
+	char tty[64];
+	char session[33]; /* random hex id of this process's session */
+	int tx_depth;
+	/* Row ids handed out inside the current write transaction: the AAD of a
+	 * sealed value names its row, so the id must be known before the insert. */
+	int64_t next_key_id, next_register_id;
+	/* During a bulk load, search tags go to a temporary table and are sorted
+	 * into the index once at the end (store.c). */
+	int bulk_tags;
+	int64_t terminal_key_id;
+	uint8_t terminal_key[FK_KEY_LEN];
+	struct {
+		const char *sql;
+		sqlite3_stmt *stmt;
+	} stmts[FK_STMT_CACHE];
+	unsigned nstmts;
+} fk_ctx;
+
+enum {
+	FK_CTX_OPEN = 0,
+	FK_CTX_INIT = 1, /* create keys and database (fukuhonctl init) */
+};
+
+/* Load the configuration (see fk_config_default_path), check and load the
+ * keys, open the database. With FK_CTX_INIT, create the key folder and the
+ * database first (refusing if either already exists). */
+fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err);
+void fk_ctx_close(fk_ctx *ctx);
+
+/* Act as the local administrator (the Unix user running the CLI). */
+void fk_ctx_act_as_admin(fk_ctx *ctx);
+
+/* A prepared statement for sql, cached by the address of sql (so pass string
+ * constants), reset and with its bindings cleared. */
+fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, sqlite3_stmt **out, fk_error *err);
+
+/* Nestable write transaction: the outermost begin takes the write lock
+ * (BEGIN IMMEDIATE), the outermost end commits (ok) or rolls back. */
+fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err);
+fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err);
+
+/* Step a statement expecting SQLITE_DONE; map failures. */
+fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *what);
+
+/* meta table */
+fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err);
+fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err);
+
+/* Seal / open small terminal-owned values (operator names, audit details)
+ * under the terminal's data key; aad names the row. */
+fk_status fk_ctx_seal(fk_ctx *ctx, const char *aad, const char *plain, uint8_t **out,
+		      size_t *outlen, fk_error *err);
+fk_status fk_ctx_open_sealed(fk_ctx *ctx, const char *aad, const uint8_t *blob, size_t len,
+			     char **out, fk_error *err);
+
+#endif

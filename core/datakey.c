@@ -1,0 +1,155 @@
+/* Data-encryption keys: one per register and per municipality, wrapped by a master key. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "datakey.h"
+#include "db.h"
+#include "util.h"
+
+static const char SQL_NEXT_ID[] = "SELECT coalesce(max(id), 0) + 1 FROM data_key";
+static const char SQL_INSERT[] =
+	"INSERT INTO data_key(id, kek_id, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)";
+static const char SQL_GET[] = "SELECT kek_id, wrapped FROM data_key WHERE id = ?1";
+static const char SQL_MUNI_KEY[] = "SELECT key_id FROM municipality WHERE code = ?1";
+static const char SQL_MUNI_SET[] = "UPDATE municipality SET key_id = ?2 WHERE code = ?1";
+
+/* Another process may have rotated the master key since ours was loaded:
+ * never wrap a new key under one that is about to be retired (rotate.c). */
+static fk_status follow_rotation(fk_ctx *ctx, fk_error *err)
+{
+	char buf[16];
+	fk_status s = fk_meta_get(ctx, "kek_current", buf, sizeof buf, err);
+	if (s != FK_OK)
+		return s;
+	unsigned long want = strtoul(buf, NULL, 10);
+	if (want > fk_keys_current_id(ctx->keys) && (s = fk_keys_reload(ctx->keys, err)) != FK_OK)
+		return s;
+	if (want > fk_keys_current_id(ctx->keys))
+		return fk_fail(err, FK_ERR_NOKEY, "master key %lu is announced but not in %s", want,
+			       fk_keys_dir(ctx->keys));
+	return FK_OK;
+}
+
+/* Row ids are taken once per transaction and then counted up: BEGIN
+ * IMMEDIATE makes this process the only writer until it commits. */
+fk_status fk_datakey_reserve(fk_ctx *ctx, int64_t n, int64_t *first, fk_error *err)
+{
+	if (ctx->tx_depth <= 0)
+		return fk_fail(err, FK_ERR_INTERNAL, "data key created outside a transaction");
+	if (ctx->next_key_id < 0) {
+		sqlite3_stmt *st;
+		fk_status s = follow_rotation(ctx, err);
+		if (s == FK_OK)
+			s = fk_ctx_stmt(ctx, SQL_NEXT_ID, &st, err);
+		if (s != FK_OK)
+			return s;
+		if (sqlite3_step(st) != SQLITE_ROW)
+			return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "data key id");
+		ctx->next_key_id = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
+	*first = ctx->next_key_id;
+	ctx->next_key_id += n;
+	return FK_OK;
+}
+
+fk_status fk_datakey_make(const fk_keyring *keys, int64_t id, uint8_t dk[FK_KEY_LEN],
+			  uint8_t wrapped[FK_WRAPPED_LEN], uint32_t *kek, fk_error *err)
+{
+	fk_status s = fk_random(dk, FK_KEY_LEN, err);
+	if (s == FK_OK)
+		s = fk_keys_wrap(keys, id, dk, wrapped, kek, err);
+	if (s != FK_OK)
+		fk_wipe(dk, FK_KEY_LEN);
+	return s;
+}
+
+fk_status fk_datakey_insert(fk_ctx *ctx, int64_t id, uint32_t kek,
+			    const uint8_t wrapped[FK_WRAPPED_LEN], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, kek);
+	sqlite3_bind_blob(st, 3, wrapped, FK_WRAPPED_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, fk_now_ns());
+	return fk_ctx_exec(ctx, st, err, "storing a data key");
+}
+
+fk_status fk_datakey_new(fk_ctx *ctx, int64_t *id, uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	uint8_t wrapped[FK_WRAPPED_LEN];
+	uint32_t kek;
+	fk_status s = fk_datakey_reserve(ctx, 1, id, err);
+	if (s == FK_OK)
+		s = fk_datakey_make(ctx->keys, *id, dk, wrapped, &kek, err);
+	if (s == FK_OK && (s = fk_datakey_insert(ctx, *id, kek, wrapped, err)) != FK_OK)
+		fk_wipe(dk, FK_KEY_LEN);
+	return s;
+}
+
+static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w, size_t n,
+			    uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	fk_status s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
+	if (s == FK_ERR_NOKEY && fk_keys_reload(ctx->keys, err) == FK_OK)
+		s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
+	return s;
+}
+
+fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_GET, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
+		return fk_db_fail(ctx->db, rc, err, "reading a data key");
+	}
+	if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
+		sqlite3_reset(st);
+		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld was destroyed", (long long)id);
+	}
+	uint32_t kek = (uint32_t)sqlite3_column_int64(st, 0);
+	s = unwrap_row(ctx, id, kek, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		       dk, err);
+	sqlite3_reset(st);
+	return s;
+}
+
+fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
+				  uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KEY, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
+		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	}
+	int have = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (have)
+		return fk_datakey_get(ctx, *id, dk, err);
+	if ((s = fk_datakey_new(ctx, id, dk, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_MUNI_SET, &st, err)) != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, *id);
+	return fk_ctx_exec(ctx, st, err, "linking a municipality key");
+}

@@ -1,0 +1,32 @@
+/* Data-encryption keys: one per register and per municipality, wrapped by a master key. */
+#ifndef FK_DATAKEY_H
+#define FK_DATAKEY_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+#include "ctx.h"
+#include "status.h"
+
+/* Generate a data key, store it wrapped under the current master key, return
+ * its id and the clear key (the caller wipes it). Inside a transaction. */
+fk_status fk_datakey_new(fk_ctx *ctx, int64_t *id, uint8_t dk[FK_KEY_LEN], fk_error *err);
+
+/* The two halves of fk_datakey_new, for bulk loads that seal on another
+ * thread: reserve n consecutive ids in the current transaction, make and wrap
+ * a key for one of them (no database access: thread-safe), insert it. */
+fk_status fk_datakey_reserve(fk_ctx *ctx, int64_t n, int64_t *first, fk_error *err);
+fk_status fk_datakey_make(const fk_keyring *keys, int64_t id, uint8_t dk[FK_KEY_LEN],
+			  uint8_t wrapped[FK_WRAPPED_LEN], uint32_t *kek, fk_error *err);
+fk_status fk_datakey_insert(fk_ctx *ctx, int64_t id, uint32_t kek,
+			    const uint8_t wrapped[FK_WRAPPED_LEN], fk_error *err);
+
+/* Unwrap data key id. FK_ERR_NOTFOUND if destroyed or absent; reloads the
+ * keyring once when the master key is not held (rotated by another process). */
+fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err);
+
+/* The key of a municipality's ledger and documents (created on first use). */
+fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
+				  uint8_t dk[FK_KEY_LEN], fk_error *err);
+
+#endif

@@ -1,0 +1,193 @@
+/* The SQLite database: opening with safe settings, schema migrations, transactions. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+unsigned fk_db_schema_version(void)
+{
+	return fk_migration_count ? fk_migrations[fk_migration_count - 1].version : 0;
+}
+
+fk_status fk_db_fail(sqlite3 *db, int rc, fk_error *err, const char *what)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return fk_fail(err, FK_ERR_FULL, "%s: the disk is full (%s)", what, msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return fk_fail(err, FK_ERR_BUSY, "%s: the database is locked by another process; try again", what);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return fk_fail(err, FK_ERR_CORRUPT, "%s: the database file is damaged or not a fukuhon database (%s)",
+			       what, msg);
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return fk_fail(err, FK_ERR_EXISTS, "%s: already exists", what);
+		return fk_fail(err, FK_ERR_INVALID, "%s: %s", what, msg);
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+		return fk_fail(err, FK_ERR_IO, "%s: %s", what, msg);
+	default:
+		return fk_fail(err, FK_ERR_DB, "%s: %s", what, msg);
+	}
+}
+
+static fk_status exec(sqlite3 *db, const char *sql, fk_error *err, const char *what)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? FK_OK : fk_db_fail(db, sqlite3_extended_errcode(db), err, what);
+}
+
+fk_status fk_db_begin(sqlite3 *db, fk_error *err)
+{
+	return exec(db, "BEGIN IMMEDIATE", err, "starting a transaction");
+}
+
+fk_status fk_db_commit(sqlite3 *db, fk_error *err)
+{
+	fk_status st = exec(db, "COMMIT", err, "committing");
+	if (st != FK_OK)
+		fk_db_rollback(db);
+	return st;
+}
+
+void fk_db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static fk_status user_version(sqlite3 *db, unsigned *v, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fk_db_fail(db, rc, err, "reading the schema version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = (unsigned)sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(db, rc, err, "reading the schema version");
+}
+
+static fk_status migrate(sqlite3 *db, fk_error *err)
+{
+	unsigned have;
+	fk_status st = user_version(db, &have, err);
+	if (st != FK_OK)
+		return st;
+	if (have > fk_db_schema_version())
+		return fk_fail(err, FK_ERR_SCHEMA,
+			       "the database has schema version %u, newer than this program's %u: "
+			       "use a newer fukuhon", have, fk_db_schema_version());
+	for (unsigned i = 0; i < fk_migration_count; i++) {
+		const struct fk_migration *m = &fk_migrations[i];
+		if (m->version <= have)
+			continue;
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %u", m->version);
+		if ((st = fk_db_begin(db, err)) != FK_OK)
+			return st;
+		/* Re-read inside the lock: another process may have migrated meanwhile. */
+		if ((st = user_version(db, &have, err)) != FK_OK) {
+			fk_db_rollback(db);
+			return st;
+		}
+		if (have >= m->version) {
+			fk_db_rollback(db);
+			continue;
+		}
+		if ((st = exec(db, m->sql, err, m->name)) != FK_OK ||
+		    (st = exec(db, pragma, err, "setting the schema version")) != FK_OK) {
+			fk_db_rollback(db);
+			return fk_fail_wrap(err, "migration %s", m->name);
+		}
+		if ((st = fk_db_commit(db, err)) != FK_OK)
+			return st;
+	}
+	return FK_OK;
+}
+
+/* Create the file ourselves so it is 0600 from the first byte; SQLite gives
+ * its -wal and -shm files the same mode. */
+static fk_status precreate(const char *path, fk_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return FK_OK;
+		return fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
+			       "cannot create database %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return FK_OK;
+}
+
+static fk_status configure(sqlite3 *db, fk_error *err)
+{
+	static const char *const pragmas[] = {
+		"PRAGMA foreign_keys = ON",
+		"PRAGMA secure_delete = ON",   /* deleted content is overwritten */
+		"PRAGMA trusted_schema = OFF", /* no functions from schema objects */
+		"PRAGMA synchronous = FULL",   /* a committed record survives power loss */
+		"PRAGMA cache_size = -16384",  /* 16 MiB: keeps the bulk load inside its RSS budget */
+	};
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(db, 1);
+	fk_status st;
+	/* The first statement reads the header: a damaged file fails here. */
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW &&
+		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+			rc = SQLITE_CANTOPEN;
+		sqlite3_finalize(s);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(db, rc, err, "opening the database");
+	for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++)
+		if ((st = exec(db, pragmas[i], err, pragmas[i])) != FK_OK)
+			return st;
+	return FK_OK;
+}
+
+fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
+{
+	*out = NULL;
+	fk_status st;
+	struct stat sb;
+	if (!(flags & FK_DB_CREATE) && stat(path, &sb) != 0)
+		return fk_fail(err, FK_ERR_NOTFOUND,
+			       "database %s does not exist: run 'fukuhonctl init' first", path);
+	if ((flags & FK_DB_CREATE) && (st = precreate(path, err)) != FK_OK)
+		return st;
+	sqlite3 *db;
+	int rc = sqlite3_open_v2(path, &db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX |
+				 SQLITE_OPEN_EXRESCODE, NULL);
+	if (rc != SQLITE_OK) {
+		st = fk_db_fail(db, rc, err, path);
+		sqlite3_close(db);
+		return st;
+	}
+	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK) {
+		fk_fail_wrap(err, "%s", path);
+		sqlite3_close(db);
+		return st;
+	}
+	*out = db;
+	return FK_OK;
+}

@@ -1,0 +1,41 @@
+/* The SQLite database: opening with safe settings, schema migrations, transactions. */
+#ifndef FK_DB_H
+#define FK_DB_H
+
+#include <sqlite3.h>
+
+#include "status.h"
+
+struct fk_migration {
+	unsigned version;
+	const char *name;
+	const char *sql;
+};
+/* Generated from sql/NNN_*.sql (core/sql_migrations.c). */
+extern const struct fk_migration fk_migrations[];
+extern const unsigned fk_migration_count;
+
+/* The schema version this program writes (the last migration). */
+unsigned fk_db_schema_version(void);
+
+enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1 };
+
+/* Open path (creating it 0600 with FK_DB_CREATE, refusing a missing file
+ * otherwise), set WAL, foreign_keys, busy_timeout, secure_delete and full
+ * synchronous writes, and apply any pending migration. A database written by
+ * a newer program (user_version above ours) is refused with FK_ERR_SCHEMA;
+ * a file that is not a database with FK_ERR_CORRUPT. */
+fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err);
+
+/* Map an SQLite result code to a status with a message ("what: reason").
+ * SQLITE_FULL → FK_ERR_FULL, BUSY/LOCKED → FK_ERR_BUSY, CORRUPT/NOTADB →
+ * FK_ERR_CORRUPT, CONSTRAINT → FK_ERR_EXISTS or FK_ERR_INVALID, else FK_ERR_DB. */
+fk_status fk_db_fail(sqlite3 *db, int rc, fk_error *err, const char *what);
+
+/* BEGIN IMMEDIATE: every write takes the write lock up front, so two
+ * terminals never deadlock half-way through a transaction. */
+fk_status fk_db_begin(sqlite3 *db, fk_error *err);
+fk_status fk_db_commit(sqlite3 *db, fk_error *err);
+void fk_db_rollback(sqlite3 *db);
+
+#endif

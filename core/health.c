@@ -1,0 +1,54 @@
+/* The terminal's state at a glance: counts, schema, keys, database integrity. */
+#include "config.h"
+
+#include <string.h>
+
+#include "db.h"
+#include "health.h"
+#include "rotate.h"
+#include "util.h"
+
+static const char SQL_COUNTS[] =
+	"SELECT (SELECT count(*) FROM bureau), (SELECT count(*) FROM municipality), "
+	"(SELECT count(*) FROM operator), (SELECT count(*) FROM register WHERE disposed_at IS NULL), "
+	"(SELECT count(*) FROM register WHERE kind = 2 AND disposed_at IS NULL), "
+	"(SELECT count(*) FROM register_version), (SELECT count(*) FROM ledger_entry), "
+	"(SELECT count(*) FROM notification_doc), (SELECT coalesce(max(seq), 0) FROM audit_log)";
+static const char SQL_QUICK_CHECK[] = "PRAGMA quick_check(1)";
+
+fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
+{
+	memset(h, 0, sizeof *h);
+	sqlite3_stmt *st;
+	fk_status s = fk_meta_get(ctx, "terminal_id", h->terminal_id, sizeof h->terminal_id, err);
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, SQL_COUNTS, &st, err);
+	if (s != FK_OK)
+		return s;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t *v[] = {&h->bureaus, &h->municipalities, &h->operators, &h->registers,
+				&h->joseki, &h->versions, &h->ledger, &h->documents, &h->history};
+		for (int i = 0; i < 9; i++)
+			*v[i] = sqlite3_column_int64(st, i);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return fk_db_fail(ctx->db, rc, err, "counting");
+	h->schema_version = fk_db_schema_version();
+	h->master_key_id = fk_keys_current_id(ctx->keys);
+	h->master_keys = fk_keys_master_count(ctx->keys);
+	h->clock_synced = fk_clock_synced();
+	if ((s = fk_key_pending(ctx, &h->pending_rewrap, err)) != FK_OK || !check)
+		return s;
+	if ((s = fk_ctx_stmt(ctx, SQL_QUICK_CHECK, &st, err)) != FK_OK)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fk_copy_str(h->integrity, sizeof h->integrity, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return fk_db_fail(ctx->db, rc, err, "checking the database");
+	h->integrity_checked = 1;
+	return FK_OK;
+}

@@ -1,0 +1,186 @@
+/* Reception-ledger entries (受付帳情報) and notification documents (届書等情報), sealed per municipality. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aad.h"
+#include "datakey.h"
+#include "db.h"
+#include "store.h"
+#include "util.h"
+
+static const char SQL_LEDGER_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM ledger_entry";
+static const char SQL_DOC_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM notification_doc";
+static const char SQL_LEDGER_INSERT[] =
+	"INSERT INTO ledger_entry(id, municipality, key_id, received_at, accepted_on, payload) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_DOC_INSERT[] =
+	"INSERT INTO notification_doc(id, municipality, key_id, received_at, doc_type, register_id, payload) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_LEDGER_READ[] =
+	"SELECT municipality, key_id, payload FROM ledger_entry WHERE id = ?1";
+static const char SQL_DOC_READ[] =
+	"SELECT municipality, key_id, payload FROM notification_doc WHERE id = ?1";
+
+static fk_status next_id(fk_ctx *ctx, const char *sql, int64_t *id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	int rc = sqlite3_step(st);
+	*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "row id");
+}
+
+/* Seal payload for (table, id, municipality) under the municipality's key. */
+static fk_status seal_payload(fk_ctx *ctx, const char *table, int64_t id, const char *muni,
+			      const json_t *payload, int64_t *key_id, uint8_t **out, size_t *len,
+			      fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	char *plain = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!plain || !json_is_object(payload)) {
+		free(plain);
+		return fk_fail(err, FK_ERR_INVALID, "%s payload must be a JSON object", table);
+	}
+	size_t n = strlen(plain);
+	fk_status s = fk_datakey_municipality(ctx, muni, key_id, key, err);
+	*out = s == FK_OK ? malloc(n + FK_SEAL_OVERHEAD) : NULL;
+	if (s == FK_OK && !*out)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK) {
+		fk_aad a;
+		fk_aad_payload(&a, table, id, muni);
+		s = fk_seal(key, a.b, a.n, plain, n, *out, err);
+		*len = n + FK_SEAL_OVERHEAD;
+	}
+	fk_wipe(key, sizeof key);
+	fk_wipe(plain, n);
+	free(plain);
+	if (s != FK_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return s;
+}
+
+fk_status fk_ledger_add(fk_ctx *ctx, const char *muni, const char *accepted_on,
+			const json_t *payload, int64_t received_at, int64_t *id, fk_error *err)
+{
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int64_t key_id;
+	sqlite3_stmt *st;
+	int64_t day;
+	fk_status s = fk_parse_time(accepted_on, &day, err);
+	if (s != FK_OK || strlen(accepted_on) != 10)
+		return s != FK_OK ? s : fk_fail(err, FK_ERR_INVALID, "受付日 must be YYYY-MM-DD");
+	if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
+		return s;
+	if ((s = next_id(ctx, SQL_LEDGER_NEXT, id, err)) == FK_OK &&
+	    (s = seal_payload(ctx, "ledger_entry", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK &&
+	    (s = fk_ctx_stmt(ctx, SQL_LEDGER_INSERT, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, key_id);
+		sqlite3_bind_int64(st, 4, received_at);
+		sqlite3_bind_text(st, 5, accepted_on, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 6, blob, (int)len, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "storing a ledger entry");
+	}
+	free(blob);
+	return fk_ctx_end(ctx, s, err);
+}
+
+fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_t register_id,
+		     const json_t *payload, int64_t received_at, int64_t *id, fk_error *err)
+{
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int64_t key_id;
+	sqlite3_stmt *st;
+	if (!doc_type || !*doc_type || strlen(doc_type) > 64)
+		return fk_fail(err, FK_ERR_INVALID, "a document needs a type of at most 64 bytes");
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	if ((s = next_id(ctx, SQL_DOC_NEXT, id, err)) == FK_OK &&
+	    (s = seal_payload(ctx, "notification_doc", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK &&
+	    (s = fk_ctx_stmt(ctx, SQL_DOC_INSERT, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, *id);
+		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, key_id);
+		sqlite3_bind_int64(st, 4, received_at);
+		sqlite3_bind_text(st, 5, doc_type, -1, SQLITE_STATIC);
+		if (register_id > 0)
+			sqlite3_bind_int64(st, 6, register_id);
+		sqlite3_bind_blob(st, 7, blob, (int)len, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "storing a notification document");
+	}
+	free(blob);
+	return fk_ctx_end(ctx, s, err);
+}
+
+static fk_status read_payload(fk_ctx *ctx, const char *sql, const char *table, int64_t id,
+			      json_t **out, fk_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t key[FK_KEY_LEN];
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE
+			? fk_fail(err, FK_ERR_NOTFOUND, "%s %lld does not exist", table, (long long)id)
+			: fk_db_fail(ctx->db, rc, err, table);
+	}
+	char muni[7];
+	fk_copy_str(muni, sizeof muni, (const char *)sqlite3_column_text(st, 0));
+	int64_t key_id = sqlite3_column_int64(st, 1);
+	size_t len = (size_t)sqlite3_column_bytes(st, 2);
+	uint8_t *blob = malloc(len ? len : 1);
+	if (!blob) {
+		sqlite3_reset(st);
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
+	memcpy(blob, sqlite3_column_blob(st, 2), len);
+	sqlite3_reset(st);
+	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
+	size_t plen = 0;
+	if (!plain)
+		s = fk_fail(err, FK_ERR_CORRUPT, "%s %lld: payload damaged", table, (long long)id);
+	else if ((s = fk_datakey_get(ctx, key_id, key, err)) == FK_OK) {
+		fk_aad a;
+		fk_aad_payload(&a, table, id, muni);
+		s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, &plen, err);
+		fk_wipe(key, sizeof key);
+	}
+	if (s == FK_OK) {
+		json_error_t je;
+		*out = json_loadb(plain, plen, JSON_REJECT_DUPLICATES, &je);
+		if (!*out)
+			s = fk_fail(err, FK_ERR_CORRUPT, "%s %lld: payload is not JSON", table, (long long)id);
+	}
+	if (plain) {
+		fk_wipe(plain, plen);
+		free(plain);
+	}
+	free(blob);
+	return s;
+}
+
+fk_status fk_ledger_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err)
+{
+	return read_payload(ctx, SQL_LEDGER_READ, "ledger_entry", id, payload, err);
+}
+
+fk_status fk_doc_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err)
+{
+	return read_payload(ctx, SQL_DOC_READ, "notification_doc", id, payload, err);
+}

@@ -1,0 +1,143 @@
+/* Master-key rotation (R-KEYS): re-wrap every data key under a new master key, without downtime. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "db.h"
+#include "rotate.h"
+#include "util.h"
+
+#define ROTATE_BATCH_MAX 100000
+
+static const char SQL_PENDING[] =
+	"SELECT id, kek_id, wrapped FROM data_key WHERE wrapped IS NOT NULL AND kek_id <> ?1 "
+	"ORDER BY id LIMIT ?2";
+static const char SQL_COUNT_PENDING[] =
+	"SELECT count(*) FROM data_key WHERE wrapped IS NOT NULL AND kek_id <> ?1";
+static const char SQL_REWRAP[] = "UPDATE data_key SET kek_id = ?2, wrapped = ?3 WHERE id = ?1";
+
+fk_status fk_key_pending(fk_ctx *ctx, int64_t *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT_PENDING, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
+	int rc = sqlite3_step(st);
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting data keys");
+}
+
+static fk_status rewrap_one(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w, size_t n,
+			    fk_error *err)
+{
+	uint8_t dk[FK_KEY_LEN], out[FK_WRAPPED_LEN];
+	uint32_t new_kek;
+	sqlite3_stmt *st;
+	fk_status s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
+	if (s == FK_OK)
+		s = fk_keys_wrap(ctx->keys, id, dk, out, &new_kek, err);
+	fk_wipe(dk, sizeof dk);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REWRAP, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, new_kek);
+		sqlite3_bind_blob(st, 3, out, sizeof out, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "re-wrapping a data key");
+	}
+	return s;
+}
+
+/* One transaction: re-wrap up to batch keys; *done gets how many. */
+static fk_status rewrap_batch(fk_ctx *ctx, int batch, int64_t *done, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*done = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_PENDING, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
+	sqlite3_bind_int(st, 2, batch);
+	int rc;
+	/* The UPDATE touches rows the SELECT has passed: SQLite allows that. */
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		uint32_t kek = (uint32_t)sqlite3_column_int64(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+		uint8_t w[FK_WRAPPED_LEN];
+		if (n != sizeof w) {
+			s = fk_fail(err, FK_ERR_CORRUPT, "data key %lld has a damaged wrapping", (long long)id);
+			break;
+		}
+		memcpy(w, sqlite3_column_blob(st, 2), n);
+		if ((s = rewrap_one(ctx, id, kek, w, n, err)) == FK_OK)
+			(*done)++;
+	}
+	sqlite3_reset(st);
+	return s;
+}
+
+static fk_status announce(fk_ctx *ctx, uint32_t id, fk_error *err)
+{
+	char buf[16];
+	snprintf(buf, sizeof buf, "%u", id);
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s == FK_OK)
+		s = fk_meta_set(ctx, "kek_current", buf, err);
+	return fk_ctx_end(ctx, s, err);
+}
+
+static fk_status retire_old(fk_ctx *ctx, fk_error *err)
+{
+	uint32_t cur = fk_keys_current_id(ctx->keys);
+	fk_status s = FK_OK;
+	while (s == FK_OK && fk_keys_master_count(ctx->keys) > 1) {
+		uint32_t id = fk_keys_master_id_at(ctx->keys, 0);
+		if (id == cur)
+			id = fk_keys_master_id_at(ctx->keys, 1);
+		s = fk_keys_retire_master(ctx->keys, id, err);
+	}
+	return s;
+}
+
+fk_status fk_key_rotate(fk_ctx *ctx, int batch, int64_t *rewrapped, uint32_t *new_id, fk_error *err)
+{
+	if (batch <= 0 || batch > ROTATE_BATCH_MAX)
+		batch = 1000;
+	*rewrapped = 0;
+	int64_t done;
+	fk_status s = fk_keys_add_master(ctx->keys, err);
+	if (s == FK_OK) {
+		*new_id = fk_keys_current_id(ctx->keys);
+		s = announce(ctx, *new_id, err);
+	}
+	do {
+		if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
+			s = rewrap_batch(ctx, batch, &done, err);
+			s = fk_ctx_end(ctx, s, err);
+			*rewrapped += s == FK_OK ? done : 0;
+		}
+	} while (s == FK_OK && done == batch);
+	/* Last pass under the write lock: a writer that wrapped under the old key
+	 * just before the announcement has committed by now. */
+	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
+		char detail[96], obj[16];
+		do {
+			s = rewrap_batch(ctx, ROTATE_BATCH_MAX, &done, err);
+			*rewrapped += s == FK_OK ? done : 0;
+		} while (s == FK_OK && done == ROTATE_BATCH_MAX);
+		snprintf(detail, sizeof detail, "master key %u, %lld data keys re-wrapped", *new_id,
+			 (long long)*rewrapped);
+		snprintf(obj, sizeof obj, "%u", *new_id);
+		if (s == FK_OK)
+			s = fk_audit(ctx, "key.rotate", "master-key", obj, FK_RESULT_SUCCESS, "",
+				     detail, err);
+		s = fk_ctx_end(ctx, s, err);
+	}
+	if (s == FK_OK)
+		s = retire_old(ctx, err);
+	return fk_audit_outcome(ctx, "key.rotate", "master-key", "-", s, err);
+}

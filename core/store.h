@@ -1,0 +1,126 @@
+/* The encrypted fukuhon store: registers and their versions, blind-index search,
+ * reception ledger (受付帳情報) and notification documents (届書等情報). R-ATREST, R-CURRENT, R-VERSION.
+ *
+ * These are the core's internal data functions: front-ends reach fukuhon only
+ * through the authorising, recording operations built on them. */
+#ifndef FK_STORE_H
+#define FK_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "keys.h"
+#include "register.h"
+#include "status.h"
+
+/* Longest reading prefix indexed; longer queries are checked after decryption. */
+#define FK_PREFIX_MAX 10
+/* Tags one register can have: name, surname, honseki, and the prefixes
+ * (store.c's bulk insert statement has one slot for each). */
+#define FK_TAGS_MAX (3 + FK_PREFIX_MAX)
+
+typedef struct fk_reg_info {
+	int64_t id;
+	char municipality[7];
+	fk_reg_kind kind;
+	int version; /* current */
+	int64_t received_at;
+	int64_t key_id;
+} fk_reg_info;
+
+typedef struct fk_reg_version {
+	int version;
+	int64_t received_at;
+	char changed_by[72];
+} fk_reg_version;
+
+/* A new register made ready for insertion without touching the database:
+ * content serialised and sealed, data key made and wrapped, search tags
+ * computed. fk_store_prepare only reads keys, so bulk loads run it on
+ * another thread; fk_store_insert writes the rows (in a transaction). */
+typedef struct fk_reg_prepared {
+	int64_t id, key_id, received_at;
+	char municipality[7];
+	fk_reg_kind kind;
+	const char *changed_by; /* borrowed */
+	uint32_t kek;
+	uint8_t wrapped[FK_WRAPPED_LEN];
+	uint8_t *sealed;
+	size_t sealed_len;
+	uint8_t tags[FK_TAGS_MAX][FK_BLIND_LEN];
+	int ntags;
+} fk_reg_prepared;
+
+/* Reserve n register ids and n data-key ids in the current transaction. */
+fk_status fk_store_reserve(fk_ctx *ctx, int64_t n, int64_t *first_id, int64_t *first_key,
+			   fk_error *err);
+fk_status fk_store_prepare(const fk_keyring *keys, int64_t id, int64_t key_id,
+			   const char *municipality, fk_reg_kind kind, const json_t *doc,
+			   const char *changed_by, int64_t received_at, fk_reg_prepared *out,
+			   fk_error *err);
+fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err);
+void fk_reg_prepared_clear(fk_reg_prepared *p);
+
+/* Bulk load, inside one transaction: between begin and end, fk_store_insert
+ * collects search tags in a temporary table; end sorts them into the index in
+ * one pass (random inserts into a large index would dominate otherwise). */
+fk_status fk_store_bulk_begin(fk_ctx *ctx, fk_error *err);
+fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err);
+
+/* Add a new register with its first version. Validates doc. In a transaction
+ * of its own unless the caller holds one. */
+fk_status fk_store_add(fk_ctx *ctx, const char *municipality, fk_reg_kind kind, const json_t *doc,
+		       const char *changed_by, int64_t received_at, int64_t *id, fk_error *err);
+
+/* Add a new version (becomes current; earlier ones stay readable). */
+fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_t *doc,
+			  const char *changed_by, int64_t received_at, int *version, fk_error *err);
+
+fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err);
+
+/* Decrypt version (0: the current one, R-CURRENT). FK_ERR_TAMPER if the stored
+ * ciphertext was altered or moved from another row. */
+fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_reg_info *info,
+			fk_error *err);
+
+/* Version history, oldest first; *n gets how many were written (at most max). */
+fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
+			    fk_error *err);
+
+typedef enum fk_search_field {
+	FK_FIELD_NAME,    /* 筆頭者 name in kanji: whole name or surname */
+	FK_FIELD_READING, /* 筆頭者 reading: prefix */
+	FK_FIELD_HONSEKI, /* 本籍: whole, normalised */
+} fk_search_field;
+
+typedef struct fk_search {
+	fk_search_field field;
+	const char *query;
+	const char *municipality; /* NULL: any */
+	int64_t bureau_id;        /* 0: any */
+	int kind;                 /* 0: any */
+	int64_t after_id;         /* paging: ids greater than this */
+	int limit;
+} fk_search;
+
+/* Register ids matching s, ascending, at most s->limit (≤ 1000). */
+fk_status fk_store_search(fk_ctx *ctx, const fk_search *s, int64_t *ids, int *n, fk_error *err);
+
+/* Blind-index tags of a document (exposed for tests). */
+fk_status fk_store_tags(const fk_keyring *keys, const json_t *doc, uint8_t tags[][FK_BLIND_LEN],
+			int *n, fk_error *err);
+
+fk_status fk_store_count(fk_ctx *ctx, const char *municipality, int kind, int64_t *n,
+			 fk_error *err);
+
+/* 受付帳情報 and 届書等情報: payload is sealed under the municipality's key. */
+fk_status fk_ledger_add(fk_ctx *ctx, const char *municipality, const char *accepted_on,
+			const json_t *payload, int64_t received_at, int64_t *id, fk_error *err);
+fk_status fk_ledger_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
+fk_status fk_doc_add(fk_ctx *ctx, const char *municipality, const char *doc_type,
+		     int64_t register_id, const json_t *payload, int64_t received_at, int64_t *id,
+		     fk_error *err);
+fk_status fk_doc_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
+
+#endif

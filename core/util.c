@@ -1,0 +1,219 @@
+/* Small helpers shared by the core: time, strings, files. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int64_t fk_now_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t fk_mono_ns(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int fk_clock_synced(void)
+{
+	struct timex tx;
+	memset(&tx, 0, sizeof tx); /* modes 0: read only */
+	int st = ntp_adjtime(&tx);
+	return st != -1 && st != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
+void fk_fmt_utc(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		if (len)
+			buf[0] = '\0';
+	}
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return d[m - 1];
+}
+
+fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err)
+{
+	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+		goto bad;
+	const char *p = s + n;
+	if (*p == 'T' || *p == ' ') {
+		int m2 = 0;
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
+			goto bad;
+		p += 1 + m2;
+		if (*p == ':') {
+			int m3 = 0;
+			if (sscanf(p + 1, "%2d%n", &sec, &m3) != 1 || m3 != 2)
+				goto bad;
+			p += 3;
+		}
+		if (*p == 'Z')
+			p++;
+	}
+	if (*p || y < 1868 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
+		goto bad;
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
+			.tm_hour = h, .tm_min = mi, .tm_sec = sec};
+	time_t t = timegm(&tm);
+	*ns = (int64_t)t * 1000000000;
+	return FK_OK;
+bad:
+	return fk_fail(err, FK_ERR_INVALID, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]] UTC)", s);
+}
+
+char *fk_strdup(const char *s, fk_error *err)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	return p;
+}
+
+char *fk_path_join(const char *dir, const char *name, fk_error *err)
+{
+	if (name[0] == '/' || !dir || !dir[0])
+		return fk_strdup(name, err);
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (!p) {
+		fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(p, n, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	return p;
+}
+
+char *fk_dirname(const char *path, fk_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return fk_strdup(".", err);
+	if (slash == path)
+		return fk_strdup("/", err);
+	char *p = strndup(path, (size_t)(slash - path));
+	if (!p)
+		fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	return p;
+}
+
+fk_status fk_mkdir_private(const char *dir, fk_error *err)
+{
+	char *tmp = fk_strdup(dir, err);
+	if (!tmp)
+		return FK_ERR_NOMEM;
+	for (char *p = tmp + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
+				fk_status st = fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
+						       "cannot create folder %s: %s", tmp, strerror(errno));
+				free(tmp);
+				return st;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	free(tmp);
+	struct stat sb;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return fk_fail(err, FK_ERR_IO, "%s is not a folder", dir);
+	return FK_OK;
+}
+
+fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fk_fail(err, errno == ENOENT ? FK_ERR_NOTFOUND : FK_ERR_IO,
+			       "cannot open %s: %s", path, strerror(errno));
+	struct stat sb;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
+		close(fd);
+		return fk_fail(err, FK_ERR_INVALID, "%s is not a regular file of at most %zu bytes",
+			       path, max);
+	}
+	size_t n = (size_t)sb.st_size;
+	char *buf = malloc(n + 1);
+	if (!buf) {
+		close(fd);
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory reading %s", path);
+	}
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			free(buf);
+			close(fd);
+			return fk_fail(err, FK_ERR_IO, "cannot read %s", path);
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return FK_OK;
+}
+
+int fk_copy_str(char *dst, size_t dstlen, const char *src)
+{
+	if (!dstlen)
+		return 1;
+	size_t n = strlen(src);
+	if (n < dstlen) {
+		memcpy(dst, src, n + 1);
+		return 0;
+	}
+	n = dstlen - 1;
+	/* Back up over continuation bytes so a multibyte character is never split. */
+	while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+		n--;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return 1;
+}
+
+fk_status fk_harden_process(fk_error *err)
+{
+	struct rlimit rl = {0, 0};
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return fk_fail(err, FK_ERR_INTERNAL, "cannot disable core dumps: %s", strerror(errno));
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return fk_fail(err, FK_ERR_INTERNAL, "cannot mark the process undumpable: %s",
+			       strerror(errno));
+	return FK_OK;
+}

@@ -1,0 +1,46 @@
+/* Small helpers shared by the core: time, strings, files. */
+#ifndef FK_UTIL_H
+#define FK_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define FK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+int64_t fk_now_ns(void);  /* CLOCK_REALTIME, ns since the epoch (UTC) */
+int64_t fk_mono_ns(void); /* CLOCK_MONOTONIC, ns */
+/* 1 when the kernel reports the clock synchronised (ntp_adjtime), else 0 (R-TIME). */
+int fk_clock_synced(void);
+
+/* Format UTC ns as "2026-11-27T06:52:51Z" (buf >= 24) or JST "2026-11-27 15:52 JST". */
+void fk_fmt_utc(int64_t ns, char *buf, size_t len);
+
+/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" as UTC into ns. */
+fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err);
+
+/* strdup that reports failure through err. */
+char *fk_strdup(const char *s, fk_error *err);
+
+/* Join dir and name into a new string (name absolute: a copy of name). */
+char *fk_path_join(const char *dir, const char *name, fk_error *err);
+
+/* Directory part of path, new string ("." when none). */
+char *fk_dirname(const char *path, fk_error *err);
+
+/* Create dir (and missing parents) with mode 0700. Existing is fine. */
+fk_status fk_mkdir_private(const char *dir, fk_error *err);
+
+/* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
+fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err);
+
+/* Copy at most dstlen-1 bytes, always NUL-terminate, never split a UTF-8
+ * sequence. Returns 1 when s was cut. */
+int fk_copy_str(char *dst, size_t dstlen, const char *src);
+
+/* No core dumps and no ptrace by other processes of the same user: a dump
+ * would put keys, passwords and decrypted registers on disk (R-SECRET). */
+fk_status fk_harden_process(fk_error *err);
+
+#endif

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Store benchmarks (issue targets): demo-data of BENCH_REGISTERS registers (default 1,000,000),
+# then open+decrypt and reading-prefix lookup medians on the result. Prints its figures.
+set -eu
+top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
+N=${BENCH_REGISTERS:-1000000}
+B=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/fkbench.XXXXXX")}
+cat > "$B/fukuhon.conf" <<CONF
+database = fukuhon.db
+key_dir = keys
+data_dir = $top_srcdir/data
+terminal_id = bench
+bureau = 東京法務局
+CONF
+if [ ! -f "$B/fukuhon.db" ]; then
+	"$top_builddir/fukuhonctl" --config "$B/fukuhon.conf" init > /dev/null
+	"$top_builddir/tests/bench/bench_store" "$B/fukuhon.conf" gen "$N"
+fi
+ls -l "$B/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'
+"$top_builddir/tests/bench/bench_store" "$B/fukuhon.conf" lookup 1000
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$B"

@@ -1,0 +1,76 @@
+#!/bin/sh
+# Make a demo terminal in ./demo (sample data, demo accounts under pam_wrapper) and start the console.
+# Run through `make demo` (or ./autogen.sh demo). Nothing here touches /etc or system accounts.
+set -eu
+top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
+D="$top_builddir/demo"
+REGISTERS=${DEMO_REGISTERS:-5000}
+
+mkdir -p "$D/pam"
+chmod 700 "$D"
+if [ ! -f "$D/fukuhon.conf" ]; then
+	cat > "$D/fukuhon.conf" <<CONF
+# Demo terminal: a private database and key folder inside this folder.
+database = fukuhon.db
+key_dir = keys
+data_dir = $top_srcdir/data
+terminal_id = demo-terminal
+bureau = 東京法務局
+language = ja
+pam_service = fukuhon
+CONF
+fi
+export FUKUHON_CONFIG="$D/fukuhon.conf"
+C="$top_builddir/fukuhonctl"
+
+# Demo accounts: user:password:service for pam_matrix (test PAM, never the system's).
+cat > "$D/pam/passdb" <<'PASS'
+tanaka:tanaka-demo:fukuhon
+suzuki:suzuki-demo:fukuhon
+sato:sato-demo:fukuhon
+admin:admin-demo:fukuhon
+PASS
+chmod 600 "$D/pam/passdb"
+moddir=${PAM_WRAPPER_MODDIR:-$(pkg-config --variable=modules pam_wrapper)}
+for t in auth account password session; do
+	echo "$t required $moddir/pam_matrix.so passdb=$D/pam/passdb"
+done > "$D/pam/fukuhon"
+for t in auth account password session; do echo "$t required pam_deny.so"; done > "$D/pam/other"
+
+if [ ! -f "$D/fukuhon.db" ]; then
+	"$C" init
+	"$C" operator add tanaka --role operator --bureau 東京法務局 --name "田中 一郎"
+	"$C" operator add suzuki --role supervisor --bureau 東京法務局 --name "鈴木 花子"
+	"$C" operator add sato --role auditor --bureau 東京法務局 --name "佐藤 次郎"
+	"$C" operator add admin --role administrator --bureau 東京法務局 --name "管理者"
+	echo "generating $REGISTERS synthetic registers for 東京法務局 ..."
+	"$C" demo-data --registers "$REGISTERS" --seed 1
+fi
+
+cat <<MSG
+
+Demo terminal: $D
+  configuration  $D/fukuhon.conf
+  accounts (user / password / role):
+    tanaka / tanaka-demo / operator     (田中 一郎)
+    suzuki / suzuki-demo / supervisor   (鈴木 花子)
+    sato   / sato-demo   / auditor      (佐藤 次郎)
+    admin  / admin-demo  / administrator
+  The passwords live only in $D/pam/passdb, for pam_wrapper; no system account is used.
+  Administer it with: FUKUHON_CONFIG=$D/fukuhon.conf $C status
+
+MSG
+
+[ "${DEMO_NO_TUI:-}" = 1 ] && exit 0
+export LANG=${LANG:-C.UTF-8}
+case "${LC_ALL:-$LANG}" in *UTF-8*|*utf8*) ;; *) export LC_ALL=C.UTF-8 ;; esac
+export FK_LOCALEDIR="$top_builddir/demo/locale"
+mkdir -p "$FK_LOCALEDIR/ja/LC_MESSAGES"
+for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+	if [ -f "$g" ]; then cp "$g" "$FK_LOCALEDIR/ja/LC_MESSAGES/fukuhon.mo"; break; fi
+done
+wrapper=${PAM_WRAPPER_LIB:-$(pkg-config --libs pam_wrapper | sed 's/ *$//')}
+# pam_wrapper needs both variables: the preload alone makes PAM spin forever.
+exec env LD_PRELOAD="$wrapper" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$D/pam" \
+	"$top_builddir/fukuhon" --config "$D/fukuhon.conf"

@@ -1,0 +1,123 @@
+/* Unit tests: opening the database, migrations, refusals, append-only history (R-LOG). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fktest.h"
+
+static fkt_env env;
+
+static void setup(void)
+{
+	fkt_env_init(&env, NULL);
+}
+
+static void teardown(void)
+{
+	fkt_env_cleanup(&env);
+}
+
+static char *db_path(void)
+{
+	static char p[700];
+	snprintf(p, sizeof p, "%s/t.db", env.dir);
+	return p;
+}
+
+static int pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(fresh_database_is_migrated_and_private)
+{
+	sqlite3 *db;
+	fk_error err;
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_CREATE, &db, &err), &err);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA user_version"), (int)fk_db_schema_version());
+	ck_assert_int_eq(pragma_int(db, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA secure_delete"), 1);
+	ck_assert_int_eq(pragma_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'register_version'"), 1);
+	sqlite3_close(db);
+	struct stat sb;
+	ck_assert_int_eq(stat(db_path(), &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	/* Reopening applies nothing twice. */
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), &err);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(newer_schema_is_refused_and_left_alone)
+{
+	sqlite3 *db;
+	fk_error err;
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_CREATE, &db, &err), &err);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), FK_ERR_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
+	ck_assert_ptr_null(db);
+	ck_assert_int_eq(sqlite3_open(db_path(), &db), SQLITE_OK);
+	ck_assert_int_eq(pragma_int(db, "PRAGMA user_version"), 999);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(corrupt_and_missing_files)
+{
+	sqlite3 *db;
+	fk_error err;
+	ck_assert_int_eq(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), FK_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fukuhonctl init"));
+	FILE *f = fopen(db_path(), "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 4096; i++)
+		fputc("garbage!"[i % 8], f);
+	fclose(f);
+	ck_assert_int_eq(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), FK_ERR_CORRUPT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "damaged"));
+}
+END_TEST
+
+START_TEST(history_is_append_only)
+{
+	fk_ctx *ctx = fkt_ctx_init(&env);
+	fk_error err;
+	ck_assert_ok(fk_audit(ctx, "test.action", "thing", "1", FK_RESULT_SUCCESS, "", "山田 太郎 viewed", &err), &err);
+	/* R-LOG: the triggers refuse changes and removal. */
+	ck_assert_int_ne(sqlite3_exec(ctx->db, "UPDATE audit_log SET action = 'x'", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_ne(sqlite3_exec(ctx->db, "DELETE FROM audit_log", NULL, NULL, NULL), SQLITE_OK);
+	fk_audit_row rows[8];
+	int n;
+	ck_assert_ok(fk_audit_list(ctx, 0, rows, 8, &n, &err), &err);
+	ck_assert_int_ge(n, 1);
+	ck_assert_str_eq(rows[n - 1].action, "test.action");
+	ck_assert_str_eq(rows[n - 1].detail, "山田 太郎 viewed");
+	ck_assert_str_eq(rows[n - 1].terminal, "test-terminal");
+	ck_assert_int_eq(rows[n - 1].seq, n);
+	fk_audit_rows_free(rows, n);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("db");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, fresh_database_is_migrated_and_private);
+	tcase_add_test(tc, newer_schema_is_refused_and_left_alone);
+	tcase_add_test(tc, corrupt_and_missing_files);
+	tcase_add_test(tc, history_is_append_only);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}

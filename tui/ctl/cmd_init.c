@@ -1,0 +1,85 @@
+/* fukuhonctl init: create the key folder and the database, load reference data. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+/* init creates everything or nothing: a failure after the files were made
+ * (bad reference data, full disk) removes what this run created. No data
+ * was sealed under the new keys yet, so removing them loses nothing. */
+static void undo(const fk_config *cfg, int made_keys)
+{
+	const char *suffix[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s%s", cfg->database, suffix[i]);
+		unlink(path);
+	}
+	if (!made_keys)
+		return;
+	DIR *d = opendir(cfg->key_dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 4 && !strcmp(e->d_name + n - 4, ".key")) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/%s", cfg->key_dir, e->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(cfg->key_dir);
+}
+
+static int exists(const char *path)
+{
+	struct stat sb;
+	return lstat(path, &sb) == 0;
+}
+
+int cmd_init(ctl *c, int argc, char **argv)
+{
+	const char *pos[1];
+	int npos;
+	if (ctl_parse(argc, argv, NULL, 0, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_error err;
+	fk_config cfg;
+	fk_error_clear(&err);
+	if (fk_config_load(c->config, &cfg, &err) != FK_OK)
+		return ctl_fail(&err);
+	int had_db = exists(cfg.database), had_keys = exists(cfg.key_dir);
+	fk_ctx *ctx = NULL;
+	int nb = 0, nm = 0;
+	fk_status s = fk_ctx_open(c->config, FK_CTX_INIT, &ctx, &err);
+	if (s == FK_OK)
+		s = fk_refdata_load(ctx, ctx->cfg.data_dir, &nb, &nm, &err);
+	if (s == FK_OK && ctx->cfg.bureau[0]) {
+		fk_bureau b;
+		s = fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err);
+	}
+	if (s == FK_OK) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "bureaus=%d municipalities=%d", nb, nm);
+		s = fk_audit(ctx, "init", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "",
+			     detail, &err);
+	}
+	if (s == FK_OK) {
+		printf("initialised terminal %s\n  database:  %s\n  keys:      %s\n"
+		       "  reference: %d bureaus, %d municipalities\n",
+		       ctx->cfg.terminal_id, ctx->cfg.database, ctx->cfg.key_dir, nb, nm);
+		printf("Keep a copy of the key folder off this terminal: without it the data cannot be read.\n");
+	}
+	fk_ctx_close(ctx);
+	if (s != FK_OK && !had_db && s != FK_ERR_EXISTS)
+		undo(&cfg, !had_keys);
+	fk_config_free(&cfg);
+	return s == FK_OK ? CTL_OK : ctl_fail(&err);
+}

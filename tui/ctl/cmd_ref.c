@@ -1,0 +1,98 @@
+/* fukuhonctl bureau list, municipality list. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+#define MAX_BUREAUS 256
+
+int cmd_bureau_list(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_bureau *b = calloc(MAX_BUREAUS, sizeof *b);
+	fk_error err;
+	int n = 0;
+	fk_status s = b ? fk_bureau_list(ctx, b, MAX_BUREAUS, &n, &err)
+			: fk_fail(&err, FK_ERR_NOMEM, "out of memory");
+	if (s != FK_OK) {
+		rc = ctl_fail(&err);
+	} else if (json) {
+		json_t *arr = json_array();
+		for (int i = 0; i < n && arr; i++) {
+			fk_bureau parent;
+			const char *pname = b[i].parent_id && fk_bureau_get(ctx, b[i].parent_id, &parent, NULL) == FK_OK
+					    ? parent.name : NULL;
+			json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s?, s:i, s:i}",
+				"id", (json_int_t)b[i].id, "name", b[i].name, "kana", b[i].kana,
+				"kind", b[i].kind, "parent", pname, "prefecture_id", b[i].pref_id,
+				"municipalities", b[i].n_municipalities));
+		}
+		rc = ctl_print_json(arr);
+	} else {
+		for (int i = 0; i < n; i++) {
+			ctl_put(stdout, b[i].name, 18);
+			ctl_put(stdout, b[i].kind, 12);
+			printf("%5d\n", b[i].n_municipalities);
+		}
+	}
+	free(b);
+	fk_ctx_close(ctx);
+	return rc;
+}
+
+struct muni_out {
+	json_t *arr;
+};
+
+static int print_muni(const fk_muni *m, void *arg)
+{
+	struct muni_out *o = arg;
+	if (o->arr) {
+		json_array_append_new(o->arr, json_pack("{s:s, s:s, s:s, s:s, s:s}", "code", m->code,
+			"name", m->name, "kana", m->kana, "prefecture", m->pref, "bureau", m->bureau));
+		return 0;
+	}
+	printf("%s  ", m->code);
+	ctl_put(stdout, m->pref, 10);
+	ctl_put(stdout, m->name, 24);
+	ctl_put(stdout, m->bureau, 0);
+	putchar('\n');
+	return 0;
+}
+
+int cmd_muni_list(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL, *bureau = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"json", 0, &json}, {"bureau", 1, &bureau}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_bureau b = {0};
+	struct muni_out o = {json ? json_array() : NULL};
+	fk_status s = bureau ? fk_bureau_find(ctx, bureau, &b, &err) : FK_OK;
+	if (s == FK_OK)
+		s = fk_muni_list(ctx, b.id, print_muni, &o, &err);
+	if (s != FK_OK) {
+		json_decref(o.arr);
+		rc = ctl_fail(&err);
+	} else if (o.arr) {
+		rc = ctl_print_json(o.arr);
+	}
+	fk_ctx_close(ctx);
+	return rc;
+}

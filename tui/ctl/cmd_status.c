@@ -1,0 +1,61 @@
+/* fukuhonctl status: the terminal's state at a glance. */
+#include "config.h"
+
+#include <string.h>
+
+#include "ctl.h"
+#include "health.h"
+
+int cmd_status(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL, *check = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"json", 0, &json}, {"check", 0, &check}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_health h;
+	if (fk_health_get(ctx, check != NULL, &h, &err) != FK_OK) {
+		rc = ctl_fail(&err);
+	} else if (json) {
+		rc = ctl_print_json(json_pack(
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?}",
+			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
+			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
+			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
+			"clock_synced", h.clock_synced, "counts",
+			"bureaus", (json_int_t)h.bureaus, "municipalities", (json_int_t)h.municipalities,
+			"operators", (json_int_t)h.operators, "registers", (json_int_t)h.registers,
+			"joseki", (json_int_t)h.joseki, "versions", (json_int_t)h.versions,
+			"ledger", (json_int_t)h.ledger, "documents", (json_int_t)h.documents,
+			"history", (json_int_t)h.history,
+			"integrity", h.integrity_checked ? h.integrity : NULL));
+	} else {
+		/* Stored and configured text is printed defused, like any data. */
+		fputs("terminal        ", stdout);
+		ctl_put(stdout, h.terminal_id, 0);
+		fputs("\ndatabase        ", stdout);
+		ctl_put(stdout, ctx->cfg.database, 0);
+		printf(" (schema %u)\nkeys            ", h.schema_version);
+		ctl_put(stdout, ctx->cfg.key_dir, 0);
+		printf(" (master key %u%s)\n", h.master_key_id,
+		       h.master_keys > 1 ? ", rotation unfinished" : "");
+		printf("clock           %s\n", h.clock_synced ? "synchronised" : "NOT synchronised");
+		printf("bureaus         %lld\nmunicipalities  %lld\noperators       %lld\n"
+		       "registers       %lld (除籍 %lld, %lld versions)\nledger entries  %lld\n"
+		       "documents       %lld\nhistory records %lld\n",
+		       (long long)h.bureaus, (long long)h.municipalities, (long long)h.operators,
+		       (long long)h.registers, (long long)h.joseki, (long long)h.versions,
+		       (long long)h.ledger, (long long)h.documents, (long long)h.history);
+		if (h.integrity_checked)
+			printf("integrity       %s\n", h.integrity);
+	}
+	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
+		rc = CTL_FAIL;
+	fk_ctx_close(ctx);
+	return rc;
+}

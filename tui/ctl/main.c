@@ -1,0 +1,89 @@
+/* fukuhonctl: the administrator's command line over the core. */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ctl.h"
+
+const ctl_cmd ctl_commands[] = {
+	{"init", cmd_init, "", "create the key folder and the database, load reference data"},
+	{"status", cmd_status, "[--json] [--check]", "show the terminal's state: database, keys, counts"},
+	{"bureau list", cmd_bureau_list, "[--json]", "list the bureaus"},
+	{"municipality list", cmd_muni_list, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
+	{"operator add", cmd_operator_add, "USER --role ROLE --bureau NAME [--name DISPLAY]",
+	 "enrol an operator (role: operator, supervisor, auditor, administrator)"},
+	{"operator list", cmd_operator_list, "[--json]", "list enrolled operators"},
+	{"operator disable", cmd_operator_disable, "USER", "disable an operator"},
+	{"operator enable", cmd_operator_enable, "USER", "enable an operator"},
+	{"demo-data", cmd_demo_data, "--registers N [--seed S] [--bureau NAME]",
+	 "generate synthetic registers for a bureau's municipalities"},
+	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},
+	{NULL, NULL, NULL, NULL},
+};
+
+static void help(FILE *f)
+{
+	fprintf(f, "usage: fukuhonctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+	for (const ctl_cmd *c = ctl_commands; c->name; c++)
+		fprintf(f, "  %s %s\n      %s\n", c->name, c->usage, c->help);
+	fprintf(f, "\nThe configuration is FILE, else $%s, else %s/fukuhon.conf.\n"
+		   "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n",
+		FK_CONF_ENV, FK_SYSCONFDIR);
+}
+
+/* Match argv words against "a b" command names; returns words used. */
+static int match(const char *name, int argc, char **argv)
+{
+	int used = 0;
+	const char *p = name;
+	while (*p) {
+		size_t n = strcspn(p, " ");
+		if (used >= argc || strlen(argv[used]) != n || strncmp(argv[used], p, n) != 0)
+			return 0;
+		used++;
+		p += n;
+		if (*p == ' ')
+			p++;
+	}
+	return used;
+}
+
+int main(int argc, char **argv)
+{
+	ctl c = {NULL, "fukuhonctl"};
+	int i = 1;
+	/* Keys, database and exports: nothing we create is for anyone else. */
+	umask(077);
+	setlocale(LC_ALL, "");
+	fk_error err;
+	if (fk_harden_process(&err) != FK_OK)
+		return ctl_fail(&err);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			c.config = argv[++i];
+		else if (!strncmp(argv[i], "--config=", 9))
+			c.config = argv[i] + 9;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			help(stdout);
+			return CTL_OK;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("fukuhonctl %s\n", PACKAGE_VERSION);
+			return CTL_OK;
+		} else
+			return ctl_usage("unknown option %s", argv[i]);
+	}
+	if (i == argc) {
+		help(stderr);
+		return CTL_USAGE;
+	}
+	for (const ctl_cmd *cmd = ctl_commands; cmd->name; cmd++) {
+		int used = match(cmd->name, argc - i, argv + i);
+		if (used)
+			return cmd->fn(&c, argc - i - used + 1, argv + i + used - 1);
+	}
+	return ctl_usage("unknown command '%s' (see fukuhonctl --help)", argv[i]);
+}

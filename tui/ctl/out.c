@@ -1,0 +1,152 @@
+/* fukuhonctl: messages, option parsing and output that is safe to print. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "ctl.h"
+
+int ctl_fail(const fk_error *err)
+{
+	/* Messages can quote configuration or data: print them defused. */
+	fputs("fukuhonctl: ", stderr);
+	ctl_put(stderr, err->msg[0] ? err->msg : fk_status_name(err->code), 0);
+	fputc('\n', stderr);
+	return err->code == FK_ERR_USAGE ? CTL_USAGE : CTL_FAIL;
+}
+
+int ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("fukuhonctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CTL_USAGE;
+}
+
+int ctl_open(ctl *c, fk_ctx **ctx)
+{
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_ctx_open(c->config, FK_CTX_OPEN, ctx, &err) != FK_OK)
+		return ctl_fail(&err);
+	fk_ctx_act_as_admin(*ctx);
+	return CTL_OK;
+}
+
+int ctl_print_json(json_t *doc)
+{
+	if (!doc) {
+		fputs("fukuhonctl: out of memory\n", stderr);
+		return CTL_FAIL;
+	}
+	int rc = json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == 0 ? CTL_OK : CTL_FAIL;
+	json_decref(doc);
+	putchar('\n');
+	return rc;
+}
+
+/* Decode one character; invalid bytes, controls and bidi overrides come back
+ * as U+FFFD so they cannot reach the terminal. */
+static size_t next_char(const char *s, wchar_t *wc)
+{
+	mbstate_t ms;
+	memset(&ms, 0, sizeof ms);
+	size_t n = mbrtowc(wc, s, MB_CUR_MAX, &ms);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*wc = 0xFFFD;
+		return 1;
+	}
+	if (*wc < 0x20 || (*wc >= 0x7f && *wc < 0xa0) || (*wc >= 0x202a && *wc <= 0x202e) ||
+	    (*wc >= 0x2066 && *wc <= 0x2069) || *wc == 0x200e || *wc == 0x200f)
+		*wc = 0xFFFD;
+	return n;
+}
+
+int ctl_width(const char *s)
+{
+	int w = 0;
+	while (*s) {
+		wchar_t wc;
+		s += next_char(s, &wc);
+		int cw = wcwidth(wc);
+		w += cw < 0 ? 1 : cw;
+	}
+	return w;
+}
+
+void ctl_put(FILE *f, const char *s, int width)
+{
+	int w = 0;
+	while (*s) {
+		wchar_t wc;
+		const char *start = s;
+		s += next_char(s, &wc);
+		int cw = wcwidth(wc);
+		if (wc == 0xFFFD && MB_CUR_MAX == 1)
+			fputc('?', f);
+		else if (wc == 0xFFFD || cw < 0)
+			fputs(MB_CUR_MAX > 1 ? "\xef\xbf\xbd" : "?", f);
+		else
+			fwrite(start, 1, (size_t)(s - start), f);
+		w += cw < 0 ? 1 : cw;
+	}
+	for (; w < width; w++)
+		fputc(' ', f);
+}
+
+static const struct ctl_opt *find_opt(const struct ctl_opt *opts, int nopts, const char *name,
+				      size_t len)
+{
+	for (int i = 0; i < nopts; i++)
+		if (strlen(opts[i].name) == len && !strncmp(opts[i].name, name, len))
+			return &opts[i];
+	return NULL;
+}
+
+int ctl_parse(int argc, char **argv, const struct ctl_opt *opts, int nopts, const char **pos,
+	      int maxpos, int *npos)
+{
+	*npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (a[0] == '-' && a[1] != '-' && a[1]) {
+			ctl_usage("unknown option %s (see fukuhonctl --help)", a);
+			return -1;
+		}
+		if (a[0] != '-' || a[1] != '-') {
+			if (*npos == maxpos) {
+				ctl_usage("unexpected argument '%s' (see fukuhonctl --help)", a);
+				return -1;
+			}
+			pos[(*npos)++] = a;
+			continue;
+		}
+		const char *eq = strchr(a + 2, '=');
+		size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		const struct ctl_opt *o = find_opt(opts, nopts, a + 2, len);
+		if (!o) {
+			ctl_usage("unknown option %s (see fukuhonctl --help)", a);
+			return -1;
+		}
+		if (!o->has_arg) {
+			if (eq) {
+				ctl_usage("option --%s takes no value", o->name);
+				return -1;
+			}
+			*o->value = "1";
+		} else if (eq) {
+			*o->value = eq + 1;
+		} else if (i + 1 < argc) {
+			*o->value = argv[++i];
+		} else {
+			ctl_usage("option --%s needs a value", o->name);
+			return -1;
+		}
+	}
+	return 0;
+}
