@@ -22,5 +22,7 @@
 #include "demo.h"
 #include "rotate.h"
 #include "health.h"
+#include "disp.h"
+#include "browse.h"
 
 #endif

@@ -1,0 +1,232 @@
+/* What the console's screens show: per-municipality figures and pages of registers and records. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "browse.h"
+#include "db.h"
+#include "register.h"
+#include "store.h"
+#include "util.h"
+
+static const char SQL_HOME[] =
+	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received "
+	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
+	"LEFT JOIN municipality_stats s ON s.municipality = m.code "
+	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
+static const char SQL_PAGE_AFTER[] =
+	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id > ?3 "
+	"AND disposed_at IS NULL ORDER BY id LIMIT ?4";
+static const char SQL_PAGE_BEFORE[] =
+	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id < ?3 "
+	"AND disposed_at IS NULL ORDER BY id DESC LIMIT ?4";
+static const char SQL_POSITION[] =
+	"SELECT (SELECT count(*) FROM register WHERE municipality = ?1 AND kind = ?2 AND id < ?3 "
+	"AND disposed_at IS NULL), (SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2)";
+static const char SQL_LEDGER_PAGE[] =
+	"SELECT id, received_at, accepted_on FROM ledger_entry WHERE municipality = ?1 AND id < ?2 "
+	"ORDER BY id DESC LIMIT ?3";
+static const char SQL_DOC_PAGE[] =
+	"SELECT id, received_at, doc_type FROM notification_doc WHERE municipality = ?1 AND id < ?2 "
+	"ORDER BY id DESC LIMIT ?3";
+
+static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	fk_copy_str(dst, len, t ? (const char *)t : "");
+}
+
+fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, fk_muni_stat **rows, int *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*rows = NULL;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_HOME, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, bureau_id);
+	int rc, cap = 0;
+	fk_muni_stat *v = NULL;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, 0);
+		if (!*n || strcmp(v[*n - 1].m.code, code) != 0) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 64;
+				fk_muni_stat *nv = realloc(v, (size_t)cap * sizeof *nv);
+				if (!nv) {
+					s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+					break;
+				}
+				v = nv;
+			}
+			fk_muni_stat *r = &v[(*n)++];
+			memset(r, 0, sizeof *r);
+			copy_text(st, 0, r->m.code, sizeof r->m.code);
+			copy_text(st, 1, r->m.name, sizeof r->m.name);
+			copy_text(st, 2, r->m.kana, sizeof r->m.kana);
+			copy_text(st, 3, r->m.pref, sizeof r->m.pref);
+			r->m.bureau_id = sqlite3_column_int64(st, 4);
+			copy_text(st, 5, r->m.bureau, sizeof r->m.bureau);
+		}
+		fk_muni_stat *r = &v[*n - 1];
+		int kind = sqlite3_column_int(st, 6);
+		if (kind >= 1 && kind <= 4) {
+			r->n[kind] = sqlite3_column_int64(st, 7);
+			int64_t last = sqlite3_column_int64(st, 8);
+			if (last > r->last_received)
+				r->last_received = last;
+		}
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading municipality figures");
+	if (s != FK_OK) {
+		free(v);
+		*n = 0;
+		return s;
+	}
+	*rows = v;
+	return FK_OK;
+}
+
+fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_error *err)
+{
+	json_t *doc;
+	fk_reg_info info;
+	memset(out, 0, sizeof *out);
+	out->id = id;
+	fk_status s = fk_store_read(ctx, id, 0, &doc, &info, err);
+	if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
+		/* A damaged row stays visible as damaged: hiding it would hide the attack. */
+		out->unreadable = 1;
+		if (fk_store_info(ctx, id, &info, NULL) == FK_OK) {
+			out->version = info.version;
+			out->received_at = info.received_at;
+			out->kind = info.kind;
+		}
+		return FK_OK;
+	}
+	if (s != FK_OK)
+		return s;
+	out->version = info.version;
+	out->received_at = info.received_at;
+	out->kind = info.kind;
+	fk_copy_str(out->honseki, sizeof out->honseki, fk_register_honseki(doc));
+	fk_copy_str(out->head, sizeof out->head, fk_register_head_name(doc));
+	fk_copy_str(out->reading, sizeof out->reading, fk_register_head_reading(doc));
+	json_decref(doc);
+	return FK_OK;
+}
+
+fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
+			      int limit, fk_reg_row *out, int *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t ids[256];
+	*n = 0;
+	if (limit <= 0 || limit > 256)
+		return fk_fail(err, FK_ERR_INVALID, "page size must be 1..256");
+	fk_status s = fk_ctx_stmt(ctx, dir >= 0 ? SQL_PAGE_AFTER : SQL_PAGE_BEFORE, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kind);
+	sqlite3_bind_int64(st, 3, dir < 0 && anchor <= 0 ? INT64_MAX : anchor);
+	sqlite3_bind_int(st, 4, limit);
+	int rc, got = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		ids[got++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading a page of registers");
+	for (int i = 0; i < got && s == FK_OK; i++) {
+		int64_t id = dir < 0 ? ids[got - 1 - i] : ids[i];
+		if ((s = fk_browse_register_row(ctx, id, &out[i], err)) == FK_OK)
+			(*n)++;
+	}
+	return s;
+}
+
+fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id, int64_t *index,
+			     int64_t *total, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_POSITION, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kind);
+	sqlite3_bind_int64(st, 3, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*index = sqlite3_column_int64(st, 0);
+		*total = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
+}
+
+/* One line from a decrypted payload: its string values in key order. */
+static void summarise(const json_t *payload, char *out, size_t len)
+{
+	const char *key;
+	const json_t *v;
+	size_t used = 0;
+	out[0] = '\0';
+	json_object_foreach((json_t *)payload, key, v) {
+		char part[192];
+		if (json_is_string(v))
+			snprintf(part, sizeof part, "%s%s: %s", used ? "  " : "", key, json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(part, sizeof part, "%s%s: %lld", used ? "  " : "", key,
+				 (long long)json_integer_value(v));
+		else
+			continue;
+		fk_copy_str(out + used, len - used, part);
+		used = strlen(out);
+		if (used + 1 >= len)
+			break;
+	}
+}
+
+fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
+			    fk_record_row *out, int *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*n = 0;
+	if (limit <= 0 || limit > 256)
+		return fk_fail(err, FK_ERR_INVALID, "page size must be 1..256");
+	fk_status s = fk_ctx_stmt(ctx, kind == FK_FILE_LEDGER ? SQL_LEDGER_PAGE : SQL_DOC_PAGE, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	sqlite3_bind_int(st, 3, limit);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fk_record_row *r = &out[(*n)++];
+		memset(r, 0, sizeof *r);
+		r->id = sqlite3_column_int64(st, 0);
+		r->received_at = sqlite3_column_int64(st, 1);
+		copy_text(st, 2, r->label, sizeof r->label);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading records");
+	for (int i = 0; i < *n; i++) {
+		json_t *p;
+		s = kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, out[i].id, &p, err)
+					   : fk_doc_read(ctx, out[i].id, &p, err);
+		if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
+			out[i].unreadable = 1;
+			continue;
+		}
+		if (s != FK_OK)
+			return s;
+		summarise(p, out[i].summary, sizeof out[i].summary);
+		json_decref(p);
+	}
+	return FK_OK;
+}

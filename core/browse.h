@@ -1,0 +1,63 @@
+/* What the console's screens show: per-municipality figures and pages of registers,
+ * ledger entries and documents, decrypted for display. Data functions: the
+ * console reaches them through the authorising layer. R-CURRENT, R-VERSION. */
+#ifndef FK_BROWSE_H
+#define FK_BROWSE_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+#include "refdata.h"
+#include "status.h"
+
+/* File kinds as the stats and permissions count them. */
+enum { FK_FILE_KOSEKI = 1, FK_FILE_JOSEKI = 2, FK_FILE_LEDGER = 3, FK_FILE_DOCS = 4 };
+
+typedef struct fk_muni_stat {
+	fk_muni m;
+	int64_t n[5];          /* by file kind (index 1..4) */
+	int64_t last_received; /* newest of any kind, UTC ns; 0 if none */
+} fk_muni_stat;
+
+/* The municipalities of bureau_id with their figures, in code order.
+ * *rows is malloc'd (free it). */
+fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, fk_muni_stat **rows, int *n, fk_error *err);
+
+typedef struct fk_reg_row {
+	int64_t id;
+	int version;
+	int64_t received_at;
+	int kind;
+	char honseki[256];
+	char head[128];
+	char reading[128];
+	int unreadable; /* the row failed to decrypt (tampered): shown, not hidden */
+} fk_reg_row;
+
+/* A page of a municipality's registers of one kind in id (受付) order.
+ * dir > 0: the limit rows after anchor ascending (anchor 0 = from the start);
+ * dir < 0: the limit rows before anchor, returned ascending (anchor 0 = the
+ * end). Only the rows of the page are read and decrypted. */
+fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
+			      int limit, fk_reg_row *out, int *n, fk_error *err);
+
+/* Index (0-based) of register id within its list, and the list's length. */
+fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id, int64_t *index,
+			     int64_t *total, fk_error *err);
+
+/* Fill display fields of one register (current version). */
+fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_error *err);
+
+typedef struct fk_record_row {
+	int64_t id;
+	int64_t received_at;
+	char label[64];    /* 受付日 for a ledger entry, the 届書 type for a document */
+	char summary[256]; /* decrypted: 受付番号, 事件, 筆頭者 … */
+	int unreadable;
+} fk_record_row;
+
+/* Newest first; page before `before` (0: from the newest). kind: FK_FILE_LEDGER or FK_FILE_DOCS. */
+fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
+			    fk_record_row *out, int *n, fk_error *err);
+
+#endif

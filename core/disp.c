@@ -1,0 +1,144 @@
+/* Display-safe text: sanitise untrusted strings and measure, pad and cut them by display width. */
+#include "config.h"
+
+#include <string.h>
+#include <wchar.h>
+
+#include "disp.h"
+
+int fk_disp_unsafe(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0) ||  /* C0, DEL, C1 (CSI is 0x9b) */
+	       (c >= 0x202a && c <= 0x202e) ||          /* bidi embeddings and overrides */
+	       (c >= 0x2066 && c <= 0x2069) ||          /* bidi isolates */
+	       c == 0x200e || c == 0x200f || c == 0x061c || /* direction marks */
+	       (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff;
+}
+
+/* Decode one character of s; invalid or truncated sequences give c = U+FFFD
+ * and consume one byte. Returns bytes consumed (0 at the end). */
+static size_t decode(const char *s, unsigned long *c)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	unsigned long v;
+	if (!u[0])
+		return 0;
+	if (u[0] < 0x80) {
+		*c = u[0];
+		return 1;
+	}
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, v = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, v = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, v = u[0] & 0x07;
+	else
+		goto bad;
+	for (size_t i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			goto bad;
+		v = v << 6 | (u[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		goto bad;
+	*c = v;
+	return n;
+bad:
+	*c = 0xfffd;
+	return 1;
+}
+
+/* One character as drawn: its bytes (possibly the replacement) and width. */
+typedef struct cell {
+	const char *bytes;
+	size_t len;
+	int width;
+} cell;
+
+static size_t next_cell(const char *s, cell *out)
+{
+	unsigned long c;
+	size_t n = decode(s, &c);
+	if (!n)
+		return 0;
+	int w = fk_disp_unsafe(c) || c == 0xfffd ? -1 : wcwidth((wchar_t)c);
+	if (w < 0) {
+		out->bytes = FK_DISP_REPLACEMENT;
+		out->len = 3;
+		out->width = 1;
+	} else {
+		out->bytes = s;
+		out->len = n;
+		out->width = w;
+	}
+	return n;
+}
+
+int fk_disp_clean(const char *in, char *out, size_t outlen)
+{
+	size_t used = 0;
+	int width = 0;
+	cell c;
+	size_t n;
+	if (!outlen)
+		return 0;
+	while ((n = next_cell(in, &c)) != 0 && used + c.len < outlen) {
+		memcpy(out + used, c.bytes, c.len);
+		used += c.len;
+		width += c.width;
+		in += n;
+	}
+	out[used] = '\0';
+	return width;
+}
+
+int fk_disp_width(const char *in)
+{
+	int width = 0;
+	cell c;
+	size_t n;
+	while ((n = next_cell(in, &c)) != 0) {
+		width += c.width;
+		in += n;
+	}
+	return width;
+}
+
+static const char ELLIPSIS[] = "\xe2\x80\xa6"; /* …, width 1 */
+
+int fk_disp_fit(const char *in, int width, char *out, size_t outlen)
+{
+	size_t used = 0;
+	int w = 0, cut = 0;
+	cell c;
+	size_t n;
+	if (!outlen)
+		return 0;
+	int full = fk_disp_width(in);
+	/* Room for the ellipsis when the text will not fit. */
+	int limit = full > width ? width - 1 : width;
+	while (limit > 0 && (n = next_cell(in, &c)) != 0) {
+		if (w + c.width > limit || used + c.len + 4 >= outlen)
+			break;
+		memcpy(out + used, c.bytes, c.len);
+		used += c.len;
+		w += c.width;
+		in += n;
+	}
+	if (full > width && width > 0 && used + 4 < outlen) {
+		memcpy(out + used, ELLIPSIS, 3);
+		used += 3;
+		w += 1;
+		cut = 1;
+	}
+	while (w < width && used + 1 < outlen) {
+		out[used++] = ' ';
+		w++;
+	}
+	out[used] = '\0';
+	return cut;
+}

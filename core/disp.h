@@ -1,0 +1,32 @@
+/* Display-safe text: sanitise untrusted strings and measure, pad and cut them by display width.
+ *
+ * Data from municipalities is untrusted: control characters, escape
+ * sequences, bidi overrides and invalid UTF-8 must never reach the terminal.
+ * Every string the console draws goes through fk_disp_fit (or fk_disp_clean),
+ * which replaces each such character with U+FFFD (width 1). Characters whose
+ * width the C library cannot tell (wcwidth −1: unassigned or newer than
+ * glibc) are replaced too, so alignment never breaks. Needs a UTF-8 LC_CTYPE. */
+#ifndef FK_DISP_H
+#define FK_DISP_H
+
+#include <stddef.h>
+
+#define FK_DISP_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+
+/* 1 when code point c must not be sent to a terminal as it is. */
+int fk_disp_unsafe(unsigned long c);
+
+/* Copy in to out (outlen bytes, always terminated, never split inside a
+ * character) with unsafe characters replaced. Returns the display width of
+ * what was written. */
+int fk_disp_clean(const char *in, char *out, size_t outlen);
+
+/* Display width of in as fk_disp_clean would draw it. */
+int fk_disp_width(const char *in);
+
+/* Make in exactly width columns: sanitised, cut with "…" when too wide (a
+ * wide character that does not fit is replaced by spaces, never split), and
+ * padded with spaces. out needs about 4 * width + 4 bytes. Returns 1 when cut. */
+int fk_disp_fit(const char *in, int width, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,71 @@
+/* Unit tests: display-safe text, widths and cutting (untrusted data on the console). */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "fktest.h"
+
+START_TEST(controls_escapes_and_bidi_are_replaced)
+{
+	char out[256];
+	/* An escape sequence that would clear the screen, C1 CSI, a bidi override. */
+	fk_disp_clean("a\x1b[2Jb\xc2\x9b" "31mc\xe2\x80\xae" "d\n", out, sizeof out);
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_ptr_null(strchr(out, '\n'));
+	ck_assert_ptr_null(strstr(out, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(out, "\xe2\x80\xae"));
+	ck_assert_str_eq(out, "a\xef\xbf\xbd[2Jb\xef\xbf\xbd" "31mc\xef\xbf\xbd" "d\xef\xbf\xbd");
+	/* Invalid UTF-8: stray continuation, overlong, surrogate, truncated. */
+	fk_disp_clean("\x80x\xc0\xafy\xed\xa0\x80z\xe5\xb1", out, sizeof out);
+	ck_assert_ptr_null(strstr(out, "\x80x"));
+	ck_assert_int_eq(fk_disp_width("\x80x\xc0\xafy\xed\xa0\x80z\xe5\xb1"), 11);
+}
+END_TEST
+
+START_TEST(widths)
+{
+	ck_assert_int_eq(fk_disp_width("abc"), 3);
+	ck_assert_int_eq(fk_disp_width("山田　太郎"), 10);
+	ck_assert_int_eq(fk_disp_width("\xf0\xa0\xae\xb7"), 2);        /* 𠮷 */
+	ck_assert_int_eq(fk_disp_width("葛\xf3\xa0\x84\x80"), 2);       /* 葛 + IVS: 0 */
+	ck_assert_int_eq(fk_disp_width("\xee\x80\x80"), 1);            /* private use (外字) */
+	ck_assert_int_eq(fk_disp_width("\xcd\xb8"), 1);                /* U+0378 unassigned: −1 → U+FFFD */
+}
+END_TEST
+
+START_TEST(fit_cuts_by_width_never_inside_a_character)
+{
+	char out[128];
+	ck_assert_int_eq(fk_disp_fit("山田太郎", 8, out, sizeof out), 0);
+	ck_assert_str_eq(out, "山田太郎");
+	ck_assert_int_eq(fk_disp_fit("山田太郎", 10, out, sizeof out), 0);
+	ck_assert_str_eq(out, "山田太郎  ");
+	ck_assert_int_eq(fk_disp_fit("山田太郎", 6, out, sizeof out), 1);
+	ck_assert_str_eq(out, "山田… ");          /* 太 would need 2 of the 1 left */
+	ck_assert_int_eq(fk_disp_width(out), 6);
+	ck_assert_int_eq(fk_disp_fit("山田太郎", 7, out, sizeof out), 1);
+	ck_assert_str_eq(out, "山田太…");
+	ck_assert_int_eq(fk_disp_fit("abcdef", 0, out, sizeof out), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(fk_disp_fit("ab\x1b", 5, out, sizeof out), 0);
+	ck_assert_int_eq(fk_disp_width(out), 5);
+	/* A tiny buffer is never overrun and stays valid UTF-8. */
+	char small[8];
+	fk_disp_fit("山田太郎山田太郎", 16, small, sizeof small);
+	ck_assert_int_eq(fk_utf8_valid(small, strlen(small)), 1);
+}
+END_TEST
+
+int main(void)
+{
+	if (!setlocale(LC_ALL, "C.UTF-8"))
+		return 77;
+	Suite *s = suite_create("disp");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, controls_escapes_and_bidi_are_replaced);
+	tcase_add_test(tc, widths);
+	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}
