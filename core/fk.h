@@ -24,5 +24,7 @@
 #include "health.h"
 #include "disp.h"
 #include "browse.h"
+#include "wareki.h"
+#include "cert.h"
 
 #endif

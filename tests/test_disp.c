@@ -57,6 +57,25 @@ START_TEST(fit_cuts_by_width_never_inside_a_character)
 }
 END_TEST
 
+START_TEST(wareki)
+{
+	char b[64];
+	ck_assert_int_eq(fk_wareki("1932-11-14", b, sizeof b), 1);
+	ck_assert_str_eq(b, "昭和7年11月14日");
+	fk_wareki("1989-01-07", b, sizeof b);
+	ck_assert_str_eq(b, "昭和64年1月7日");
+	fk_wareki("1989-01-08", b, sizeof b);
+	ck_assert_str_eq(b, "平成元年1月8日");
+	fk_wareki("2019-05-01", b, sizeof b);
+	ck_assert_str_eq(b, "令和元年5月1日");
+	fk_wareki("1926-12-25", b, sizeof b);
+	ck_assert_str_eq(b, "昭和元年12月25日");
+	ck_assert_int_eq(fk_wareki("1850-01-01", b, sizeof b), 0);
+	ck_assert_str_eq(b, "1850-01-01");
+	ck_assert_int_eq(fk_wareki("2026-13-01", b, sizeof b), 0);
+}
+END_TEST
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -66,6 +85,7 @@ int main(void)
 	tcase_add_test(tc, controls_escapes_and_bidi_are_replaced);
 	tcase_add_test(tc, widths);
 	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
+	tcase_add_test(tc, wareki);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

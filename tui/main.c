@@ -1,19 +1,14 @@
-/* fukuhon: the bureau terminal's console (ncursesw). For now a status screen; sign-in and the
- * operator's screens come with their issues. */
+/* fukuhon: the bureau terminal's console (ncursesw). */
 #include "config.h"
 
 #include <curses.h>
-#include <libintl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <wchar.h>
 
-#include "fk.h"
-
-#define _(s) gettext(s)
+#include "tui.h"
 
 /* Japanese by default on a Japanese locale or with language = ja. */
 static void choose_language(const char *lang)
@@ -27,83 +22,30 @@ static void choose_language(const char *lang)
 	textdomain(PACKAGE);
 }
 
-/* Draw s at (y, x) within width columns; characters that could act on the
- * terminal (controls, escapes, bidi overrides, invalid bytes) are shown as U+FFFD. */
-static void put_text(int y, int x, const char *s, int width)
-{
-	mbstate_t ms;
-	memset(&ms, 0, sizeof ms);
-	move(y, x);
-	int used = 0;
-	while (*s && used < width) {
-		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &ms);
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&ms, 0, sizeof ms);
-			wc = 0xFFFD;
-			n = 1;
-		}
-		if (wc < 0x20 || (wc >= 0x7f && wc < 0xa0) || (wc >= 0x202a && wc <= 0x202e) ||
-		    (wc >= 0x2066 && wc <= 0x2069) || wc == 0x200e || wc == 0x200f)
-			wc = 0xFFFD;
-		int w = wcwidth(wc);
-		if (w < 0)
-			wc = 0xFFFD, w = 1;
-		if (used + w > width)
-			break;
-		cchar_t cc;
-		wchar_t str[2] = {wc, 0};
-		setcchar(&cc, str, 0, 0, NULL);
-		add_wch(&cc);
-		used += w;
-		s += n;
-	}
-}
-
-static void draw(fk_ctx *ctx, const fk_health *h, const char *problem)
-{
-	erase();
-	int rows, cols;
-	getmaxyx(stdscr, rows, cols);
-	if (rows < 12 || cols < 40) {
-		put_text(0, 0, _("The terminal is too small."), cols);
-		refresh();
-		return;
-	}
-	char line[256];
-	attron(A_REVERSE);
-	mvhline(0, 0, ' ', cols);
-	put_text(0, 1, _("fukuhon — bureau terminal for family-register duplicates"), cols - 2);
-	attroff(A_REVERSE);
-	if (problem) {
-		put_text(2, 2, problem, cols - 4);
-	} else {
-		snprintf(line, sizeof line, _("Terminal: %s"), h->terminal_id);
-		put_text(2, 2, line, cols - 4);
-		snprintf(line, sizeof line, _("Bureau: %s"), ctx->cfg.bureau);
-		put_text(3, 2, line, cols - 4);
-		snprintf(line, sizeof line, _("Registers: %lld (removed: %lld)"), (long long)h->registers,
-			 (long long)h->joseki);
-		put_text(5, 2, line, cols - 4);
-		snprintf(line, sizeof line, _("Reception ledger entries: %lld"), (long long)h->ledger);
-		put_text(6, 2, line, cols - 4);
-		snprintf(line, sizeof line, _("Notification documents: %lld"), (long long)h->documents);
-		put_text(7, 2, line, cols - 4);
-		snprintf(line, sizeof line, _("Operators enrolled: %lld"), (long long)h->operators);
-		put_text(8, 2, line, cols - 4);
-		put_text(10, 2, _("Sign-in and the operator's screens are not available yet."), cols - 4);
-	}
-	attron(A_REVERSE);
-	mvhline(rows - 1, 0, ' ', cols);
-	put_text(rows - 1, 1, _("q: quit"), cols - 2);
-	attroff(A_REVERSE);
-	refresh();
-}
-
 static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: fukuhon [--config FILE] [--version] [--help]\n");
 	return code;
+}
+
+static int fail(fk_ctx *ctx, const fk_error *err)
+{
+	char clean[FK_ERRMSG_MAX * 2];
+	fk_disp_clean(err->msg, clean, sizeof clean);
+	fprintf(stderr, "fukuhon: %s\n", clean);
+	fk_ctx_close(ctx);
+	return 1;
+}
+
+static void start_curses(void)
+{
+	/* Esc goes back: do not wait a second for an escape sequence. */
+	setenv("ESCDELAY", "25", 0);
+	initscr();
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
 }
 
 int main(int argc, char **argv)
@@ -132,33 +74,24 @@ int main(int argc, char **argv)
 	}
 	fk_error err;
 	fk_error_clear(&err);
-	if (fk_harden_process(&err) != FK_OK) {
-		fprintf(stderr, "fukuhon: %s\n", err.msg);
-		return 1;
-	}
 	fk_ctx *ctx = NULL;
-	fk_health h;
-	fk_status s = fk_ctx_open(config, FK_CTX_OPEN, &ctx, &err);
-	choose_language(s == FK_OK ? ctx->cfg.language : "auto");
-	if (s == FK_OK)
-		s = fk_health_get(ctx, 0, &h, &err);
-	if (s != FK_OK) {
-		fprintf(stderr, "fukuhon: %s\n", err.msg);
-		fk_ctx_close(ctx);
-		return 1;
-	}
-	initscr();
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	for (;;) {
-		draw(ctx, &h, NULL);
-		int ch = getch();
-		if (ch == 'q' || ch == 'Q' || ch == ERR)
-			break;
-	}
+	if (fk_harden_process(&err) != FK_OK || fk_ctx_open(config, FK_CTX_OPEN, &ctx, &err) != FK_OK)
+		return fail(ctx, &err);
+	choose_language(ctx->cfg.language);
+	fk_bureau b;
+	if (!ctx->cfg.bureau[0])
+		return fail(ctx, &(fk_error){FK_ERR_CONFIG, "no bureau in the configuration (bureau = …)"});
+	if (fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err) != FK_OK ||
+	    fk_audit(ctx, "session.start", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "", NULL,
+		     &err) != FK_OK)
+		return fail(ctx, &err);
+	app a = {.ctx = ctx, .bureau_name = ctx->cfg.bureau, .bureau_id = b.id};
+	start_curses();
+	int rc = tui_run(&a, home_view(&a));
 	endwin();
+	if (rc && a.message[0])
+		fprintf(stderr, "fukuhon: %s\n", a.message);
+	fk_audit(ctx, "session.end", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "", NULL, &err);
 	fk_ctx_close(ctx);
-	return 0;
+	return rc;
 }

@@ -1,0 +1,24 @@
+/* A register laid out like a 全部事項証明 (certificate of all recorded matters), as lines of text.
+ * Pure layout: the console sanitises and fits each line when it draws it;
+ * version comparison diffs these lines. */
+#ifndef FK_CERT_H
+#define FK_CERT_H
+
+#include <jansson.h>
+
+#include "status.h"
+
+typedef struct fk_lines {
+	char **v;
+	int n, cap;
+} fk_lines;
+
+/* Lay out doc (a validated register) into lines (appended to out). */
+fk_status fk_cert_lines(const json_t *doc, int kind, fk_lines *out, fk_error *err);
+void fk_lines_free(fk_lines *l);
+
+/* Unified comparison of a and b: each output line starts with "  ", "- " or "+ ". */
+fk_status fk_lines_diff(const fk_lines *a, const fk_lines *b, fk_lines *out, int *changes,
+			fk_error *err);
+
+#endif

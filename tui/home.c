@@ -1,0 +1,130 @@
+/* Home: the bureau's municipalities with their figures; the start of every path. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "tui.h"
+
+typedef struct home {
+	fk_muni_stat *rows;
+	int n;
+} home;
+
+static fk_status home_open(view *v, fk_error *err)
+{
+	home *h = v->data;
+	app *a = v->app;
+	free(h->rows);
+	h->rows = NULL;
+	fk_status s = tui_record(a, "view.home", "bureau", a->bureau_name, NULL, err);
+	if (s == FK_OK)
+		s = fk_browse_home(a->ctx, a->bureau_id, &h->rows, &h->n, err);
+	v->nrows = h->n;
+	v->header_rows = 2;
+	return s;
+}
+
+/* Column widths: code, name, four counts, last reception. */
+enum { W_CODE = 8, W_COUNT = 10, W_TIME = 22 };
+
+static int name_width(int cols)
+{
+	int w = cols - W_CODE - 4 * W_COUNT - W_TIME - 2;
+	return w < 10 ? 10 : w;
+}
+
+static void home_header(view *v, int y, int cols)
+{
+	home *h = v->data;
+	char line[256];
+	int64_t total[5] = {0};
+	for (int i = 0; i < h->n; i++)
+		for (int k = 1; k <= 4; k++)
+			total[k] += h->rows[i].n[k];
+	snprintf(line, sizeof line, _("%s: %d municipalities, %lld registers, %lld removed registers"),
+		 v->app->bureau_name, h->n, (long long)total[1], (long long)total[2]);
+	tui_put(y, 1, line, cols - 2);
+	int nw = name_width(cols), x = 1;
+	attron(A_BOLD | A_UNDERLINE);
+	tui_put(y + 1, x, _("Code"), W_CODE);
+	tui_put(y + 1, x += W_CODE, _("Municipality"), nw);
+	tui_put_right(y + 1, x += nw, _("戸籍"), W_COUNT);
+	tui_put_right(y + 1, x += W_COUNT, _("除籍"), W_COUNT);
+	tui_put_right(y + 1, x += W_COUNT, _("Ledger"), W_COUNT);
+	tui_put_right(y + 1, x += W_COUNT, _("Documents"), W_COUNT);
+	tui_put(y + 1, x += W_COUNT, _(" Last received"), W_TIME);
+	attroff(A_BOLD | A_UNDERLINE);
+}
+
+static void count(int y, int x, int64_t n)
+{
+	char b[32];
+	snprintf(b, sizeof b, "%9lld ", (long long)n);
+	tui_put(y, x, b, W_COUNT);
+}
+
+static void home_line(view *v, int i, int y, int cols, int selected)
+{
+	const fk_muni_stat *r = &((home *)v->data)->rows[i];
+	char when[40];
+	int nw = name_width(cols), x = 1;
+	tui_put(y, x, r->m.code, W_CODE);
+	tui_put(y, x += W_CODE, r->m.name, nw);
+	count(y, x += nw, r->n[1]);
+	count(y, x += W_COUNT, r->n[2]);
+	count(y, x += W_COUNT, r->n[3]);
+	count(y, x += W_COUNT, r->n[4]);
+	tui_fmt_time(r->last_received, 1, when, sizeof when);
+	char last[64];
+	snprintf(last, sizeof last, " %s", r->n[1] + r->n[2] + r->n[3] + r->n[4] ? when : _("nothing received"));
+	tui_put(y, x += W_COUNT, last, W_TIME);
+}
+
+static int home_request(view *v, enum action act)
+{
+	home *h = v->data;
+	if (!h->n)
+		return 0;
+	const fk_muni *m = &h->rows[v->cursor].m;
+	switch (act) {
+	case ACT_OPEN:
+	case ACT_KOSEKI:
+		tui_push(v->app, reglist_view(v->app, m, FK_FILE_KOSEKI));
+		return 1;
+	case ACT_JOSEKI:
+		tui_push(v->app, reglist_view(v->app, m, FK_FILE_JOSEKI));
+		return 1;
+	case ACT_LEDGER:
+	case ACT_DOCS:
+		tui_push(v->app, records_view(v->app, m, act == ACT_LEDGER ? FK_FILE_LEDGER : FK_FILE_DOCS));
+		return 1;
+	case ACT_SEARCH: {
+		char q[256];
+		if (tui_prompt(v->app, _("Search (reading, 筆頭者 name or 本籍):"), q, sizeof q) && q[0])
+			tui_push(v->app, search_view(v->app, tui_guess_field(q), q));
+		return 1;
+	}
+	default:
+		return 0;
+	}
+}
+
+static void home_close(view *v)
+{
+	home *h = v->data;
+	free(h->rows);
+	free(h);
+}
+
+static const view_ops home_ops = {"home", home_open, home_header, home_line, NULL, home_request,
+				  home_close};
+
+view *home_view(app *a)
+{
+	home *h = calloc(1, sizeof *h);
+	view *v = h ? tui_view_new(a, &home_ops, h, _("Home")) : NULL;
+	if (!v)
+		free(h);
+	return v;
+}

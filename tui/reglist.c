@@ -1,0 +1,189 @@
+/* Register list: a municipality's 戸籍 or 除籍, read a screenful at a time (never the whole list). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+#define PAGE_MAX 256
+
+typedef struct reglist {
+	fk_muni m;
+	int kind;
+	fk_reg_row rows[PAGE_MAX];
+	int64_t first_index, total; /* position of rows[0] in the whole list */
+} reglist;
+
+static int page_size(view *v)
+{
+	int n = tui_body_rows(v);
+	return n < 1 ? 1 : n > PAGE_MAX ? PAGE_MAX : n;
+}
+
+/* Load the page described by (anchor, dir) and record what is shown. */
+static fk_status load(view *v, int64_t anchor, int dir, fk_error *err)
+{
+	reglist *r = v->data;
+	app *a = v->app;
+	fk_reg_row tmp[PAGE_MAX];
+	int n;
+	fk_status s = fk_browse_registers(a->ctx, r->m.code, r->kind, anchor, dir, page_size(v), tmp, &n,
+					  err);
+	if (s != FK_OK || n == 0)
+		return s;
+	char detail[128];
+	snprintf(detail, sizeof detail, "%s kind=%d registers %lld..%lld (%d)", r->m.code, r->kind,
+		 (long long)tmp[0].id, (long long)tmp[n - 1].id, n);
+	if ((s = tui_record(a, "view.register-page", "municipality", r->m.code, detail, err)) != FK_OK)
+		return s;
+	memcpy(r->rows, tmp, (size_t)n * sizeof *tmp);
+	v->nrows = n;
+	v->offset = 0;
+	return fk_browse_position(a->ctx, r->m.code, r->kind, r->rows[0].id, &r->first_index, &r->total,
+				  err);
+}
+
+static fk_status reglist_open(view *v, fk_error *err)
+{
+	v->header_rows = 2;
+	return load(v, 0, 1, err);
+}
+
+enum { W_POS = 8, W_VER = 5, W_TIME = 21 };
+
+static void widths(int cols, int *wh, int *wn, int *wr)
+{
+	int rest = cols - W_POS - W_VER - W_TIME - 2;
+	*wn = rest / 4;
+	*wr = rest / 4;
+	*wh = rest - *wn - *wr;
+}
+
+static void reglist_header(view *v, int y, int cols)
+{
+	reglist *r = v->data;
+	char line[256];
+	snprintf(line, sizeof line, _("%s %s: %s  (%lld of %lld)"), r->m.code, r->m.name,
+		 r->kind == FK_FILE_JOSEKI ? _("removed registers (除籍)") : _("registers (戸籍)"),
+		 v->nrows ? (long long)(r->first_index + v->cursor + 1) : 0LL, (long long)r->total);
+	tui_put(y, 1, line, cols - 2);
+	int wh, wn, wr, x = 1;
+	widths(cols, &wh, &wn, &wr);
+	attron(A_BOLD | A_UNDERLINE);
+	tui_put_right(y + 1, x, _("No."), W_POS);
+	tui_put(y + 1, x += W_POS, _("本籍"), wh);
+	tui_put(y + 1, x += wh, _("筆頭者"), wn);
+	tui_put(y + 1, x += wn, _("Reading"), wr);
+	tui_put_right(y + 1, x += wr, _("Ver."), W_VER);
+	tui_put(y + 1, x += W_VER, _("Received"), W_TIME);
+	attroff(A_BOLD | A_UNDERLINE);
+}
+
+static void reglist_line(view *v, int i, int y, int cols, int selected)
+{
+	reglist *r = v->data;
+	const fk_reg_row *row = &r->rows[i];
+	char pos[32], ver[16], when[40];
+	int wh, wn, wr, x = 1;
+	widths(cols, &wh, &wn, &wr);
+	snprintf(pos, sizeof pos, "%7lld ", (long long)(r->first_index + i + 1));
+	snprintf(ver, sizeof ver, "%4d ", row->version);
+	tui_fmt_time(row->received_at, 1, when, sizeof when);
+	tui_put(y, x, pos, W_POS);
+	if (row->unreadable) {
+		tui_put(y, x += W_POS, _("⚠ cannot be decrypted: altered or damaged"), wh + wn + wr);
+		x += wh + wn + wr;
+	} else {
+		tui_put(y, x += W_POS, row->honseki, wh);
+		tui_put(y, x += wh, row->head, wn);
+		tui_put(y, x += wn, row->reading, wr);
+		x += wr;
+	}
+	tui_put(y, x, ver, W_VER);
+	tui_put(y, x + W_VER, when, W_TIME);
+}
+
+/* Scroll or jump; pages come from the database, a screenful at a time. */
+static int reglist_request(view *v, enum action act)
+{
+	reglist *r = v->data;
+	fk_error err;
+	fk_status s = FK_OK;
+	int n = v->nrows, ps = page_size(v);
+	fk_error_clear(&err);
+	switch (act) {
+	case ACT_DOWN:
+		if (v->cursor < n - 1)
+			v->cursor++;
+		else if (n && r->first_index + n < r->total)
+			s = load(v, r->rows[0].id, 1, &err); /* shift by one */
+		break;
+	case ACT_UP:
+		if (v->cursor > 0)
+			v->cursor--;
+		else if (n && r->first_index > 0)
+			s = load(v, r->rows[n - 1].id, -1, &err);
+		break;
+	case ACT_PGDN:
+		if (n && r->first_index + n < r->total)
+			s = load(v, r->rows[n - 1].id, 1, &err);
+		else
+			v->cursor = n - 1;
+		break;
+	case ACT_PGUP:
+		if (n && r->first_index > 0)
+			s = load(v, r->rows[0].id, -1, &err);
+		else
+			v->cursor = 0;
+		break;
+	case ACT_FIRST:
+		s = load(v, 0, 1, &err);
+		v->cursor = 0;
+		break;
+	case ACT_LAST:
+		s = load(v, 0, -1, &err);
+		v->cursor = v->nrows - 1;
+		break;
+	case ACT_OPEN:
+		if (n)
+			tui_push(v->app, regview_view(v->app, r->rows[v->cursor].id, 0));
+		return 1;
+	case ACT_VERSIONS:
+		if (n)
+			tui_push(v->app, versions_view(v->app, r->rows[v->cursor].id));
+		return 1;
+	default:
+		return 0;
+	}
+	if (v->cursor >= v->nrows)
+		v->cursor = v->nrows ? v->nrows - 1 : 0;
+	(void)ps;
+	if (s != FK_OK)
+		tui_message(v->app, 1, "%s", err.msg);
+	return 1;
+}
+
+static void reglist_close(view *v)
+{
+	free(v->data);
+}
+
+static const view_ops reglist_ops = {"register-list", reglist_open, reglist_header, reglist_line,
+				     NULL, reglist_request, reglist_close};
+
+view *reglist_view(app *a, const fk_muni *m, int kind)
+{
+	reglist *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->m = *m;
+	r->kind = kind;
+	char title[200];
+	snprintf(title, sizeof title, "%s %s", m->name, kind == FK_FILE_JOSEKI ? _("除籍") : _("戸籍"));
+	view *v = tui_view_new(a, &reglist_ops, r, title);
+	if (!v)
+		free(r);
+	return v;
+}

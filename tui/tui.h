@@ -1,0 +1,100 @@
+/* The console's view engine: a stack of views, each a table of operations over one drawing model. */
+#ifndef TUI_H
+#define TUI_H
+
+#include <curses.h>
+#include <libintl.h>
+
+#include "actions.h"
+#include "fk.h"
+
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+#define TUI_MIN_ROWS 10
+#define TUI_MIN_COLS 60
+#define TUI_MAX_VIEWS 16
+
+typedef struct app app;
+typedef struct view view;
+
+/* What every screen implements (tig's view_ops). Lines are drawn one by one
+ * from a model of nrows lines: the engine scrolls, the view fills. */
+typedef struct view_ops {
+	const char *id;      /* recorded in the history: "home", "register" … */
+	/* Load the view's data; may fail with a message shown on the status line. */
+	fk_status (*open)(view *v, fk_error *err);
+	/* Header line(s) drawn above the lines (may be NULL). */
+	void (*header)(view *v, int y, int cols);
+	/* Draw line i of the model at screen row y. */
+	void (*line)(view *v, int i, int y, int cols, int selected);
+	/* Called when the cursor nears the end of what is loaded (paged views);
+	 * may be NULL. */
+	fk_status (*more)(view *v, int dir, fk_error *err);
+	/* Handle an action first; return 1 when handled. */
+	int (*request)(view *v, enum action a);
+	void (*close)(view *v);
+} view_ops;
+
+struct view {
+	const view_ops *ops;
+	app *app;
+	void *data;
+	char title[256];
+	int nrows;    /* lines in the model */
+	int cursor;   /* selected line */
+	int offset;   /* first line shown */
+	int selectable; /* 0: a document that only scrolls */
+	int header_rows;
+};
+
+struct app {
+	fk_ctx *ctx;
+	const char *bureau_name;
+	int64_t bureau_id;
+	view *stack[TUI_MAX_VIEWS];
+	int depth;
+	char message[512];
+	int message_is_error;
+	int quit;
+	int color;
+};
+
+/* ---- engine (ui.c) ---- */
+int tui_run(app *a, view *home);
+/* Push a new view (opened now); on failure it is freed and the message shown. */
+void tui_push(app *a, view *v);
+void tui_pop(app *a);
+view *tui_view_new(app *a, const view_ops *ops, void *data, const char *title);
+void tui_message(app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Body rows available to lines. */
+int tui_body_rows(const view *v);
+/* Ask for a line of text at the bottom; returns 1 with buf filled, 0 when cancelled. */
+int tui_prompt(app *a, const char *label, char *buf, size_t len);
+
+/* ---- drawing (draw.c): everything from data goes through these ---- */
+/* Draw s at (y, x) as exactly width columns, sanitised, cut with "…". */
+void tui_put(int y, int x, const char *s, int width);
+/* The same, right-aligned in width columns with one space after. */
+void tui_put_right(int y, int x, const char *s, int width);
+/* Draw printf-formatted text the same way. */
+void tui_putf(int y, int x, int width, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len);
+/* Record what a view is about to show (R-LOG). Fail closed: when the record
+ * cannot be written the caller must not show the data. */
+fk_status tui_record(app *a, const char *action, const char *otype, const char *oid,
+		     const char *detail, fk_error *err);
+
+/* ---- screens ---- */
+view *home_view(app *a);
+view *reglist_view(app *a, const fk_muni *m, int kind);
+view *regview_view(app *a, int64_t id, int version);
+view *versions_view(app *a, int64_t id);
+view *diff_view(app *a, int64_t id, int v1, int v2);
+view *records_view(app *a, const fk_muni *m, int kind);
+view *search_view(app *a, fk_search_field field, const char *query);
+view *help_view(app *a);
+/* Which field a typed query is for: kana → reading, an address → 本籍, else name. */
+fk_search_field tui_guess_field(const char *q);
+
+#endif
