@@ -25,6 +25,8 @@ static const char SQL_PAGE_BEFORE[] =
 static const char SQL_POSITION[] =
 	"SELECT (SELECT count(*) FROM register WHERE municipality = ?1 AND kind = ?2 AND id < ?3 "
 	"AND disposed_at IS NULL), (SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2)";
+static const char SQL_TOTAL[] =
+	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
 static const char SQL_LEDGER_PAGE[] =
 	"SELECT id, received_at, accepted_on FROM ledger_entry WHERE municipality = ?1 AND id < ?2 "
 	"ORDER BY id DESC LIMIT ?3";
@@ -164,6 +166,20 @@ fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id
 		*index = sqlite3_column_int64(st, 0);
 		*total = sqlite3_column_int64(st, 1);
 	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
+}
+
+fk_status fk_browse_total(fk_ctx *ctx, const char *muni, int kind, int64_t *total, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_TOTAL, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kind);
+	int rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
 }

@@ -41,7 +41,12 @@ typedef struct fk_reg_row {
 fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 			      int limit, fk_reg_row *out, int *n, fk_error *err);
 
-/* Index (0-based) of register id within its list, and the list's length. */
+/* How many registers of kind a municipality holds (kept by triggers: no count). */
+fk_status fk_browse_total(fk_ctx *ctx, const char *muni, int kind, int64_t *total, fk_error *err);
+
+/* Index (0-based) of register id within its list, and the list's length.
+ * Counts index entries: tens of ms on a large municipality, so screens
+ * track positions arithmetically and use this only to check themselves. */
 fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id, int64_t *index,
 			     int64_t *total, fk_error *err);
 

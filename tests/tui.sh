@@ -90,6 +90,21 @@ wait_for "too small"
 $TM resize-window -t e2e -x 110 -y 30
 wait_for "Last received"
 
+# Paging on a short screen: positions follow the pages (品川区 has 12 registers, 7 fit).
+$TM resize-window -t e2e -x 110 -y 12
+wait_for "Code"
+keys Down Down Down Down Down Down Down Down Enter
+wait_for "品川区: registers (戸籍)  (1 of 12)"
+keys PageDown
+wait_for "(8 of 12)"
+keys End
+wait_for "(12 of 12)"
+keys PageUp
+wait_for "(7 of 12)"
+keys Home
+wait_for "(1 of 12)"
+keys Escape
+
 keys q
 wait_for "EXITED 0"
 

@@ -22,15 +22,31 @@ static int page_size(view *v)
 	return n < 1 ? 1 : n > PAGE_MAX ? PAGE_MAX : n;
 }
 
-/* Load the page described by (anchor, dir) and record what is shown. */
-static fk_status load(view *v, int64_t anchor, int dir, fk_error *err)
+/* Load the page described by (anchor, dir) and record what is shown. The
+ * position of the new first row is worked out from the old one (how the page
+ * moved), never by counting a million index entries. */
+enum move { MOVE_FIRST, MOVE_LAST, MOVE_DOWN1, MOVE_UP1, MOVE_PGDN, MOVE_PGUP };
+
+static fk_status load(view *v, enum move how, fk_error *err)
 {
 	reglist *r = v->data;
 	app *a = v->app;
 	fk_reg_row tmp[PAGE_MAX];
-	int n;
+	int n, old = v->nrows;
+	int64_t anchor = 0;
+	int dir = 1;
+	switch (how) {
+	case MOVE_FIRST: break;
+	case MOVE_LAST: dir = -1; break;
+	case MOVE_DOWN1: anchor = r->rows[0].id; break;
+	case MOVE_UP1: anchor = r->rows[old - 1].id; dir = -1; break;
+	case MOVE_PGDN: anchor = r->rows[old - 1].id; break;
+	case MOVE_PGUP: anchor = r->rows[0].id; dir = -1; break;
+	}
 	fk_status s = fk_browse_registers(a->ctx, r->m.code, r->kind, anchor, dir, page_size(v), tmp, &n,
 					  err);
+	if (s == FK_OK)
+		s = fk_browse_total(a->ctx, r->m.code, r->kind, &r->total, err);
 	if (s != FK_OK || n == 0)
 		return s;
 	char detail[128];
@@ -38,17 +54,26 @@ static fk_status load(view *v, int64_t anchor, int dir, fk_error *err)
 		 (long long)tmp[0].id, (long long)tmp[n - 1].id, n);
 	if ((s = tui_record(a, "view.register-page", "municipality", r->m.code, detail, err)) != FK_OK)
 		return s;
+	switch (how) {
+	case MOVE_FIRST: r->first_index = 0; break;
+	case MOVE_LAST: r->first_index = r->total - n; break;
+	case MOVE_DOWN1: r->first_index += 1; break;
+	case MOVE_UP1: r->first_index -= n - (old - 1); break;
+	case MOVE_PGDN: r->first_index += old; break;
+	case MOVE_PGUP: r->first_index -= n; break;
+	}
+	if (r->first_index < 0)
+		r->first_index = 0;
 	memcpy(r->rows, tmp, (size_t)n * sizeof *tmp);
 	v->nrows = n;
 	v->offset = 0;
-	return fk_browse_position(a->ctx, r->m.code, r->kind, r->rows[0].id, &r->first_index, &r->total,
-				  err);
+	return FK_OK;
 }
 
 static fk_status reglist_open(view *v, fk_error *err)
 {
 	v->header_rows = 2;
-	return load(v, 0, 1, err);
+	return load(v, MOVE_FIRST, err);
 }
 
 enum { W_POS = 8, W_VER = 5, W_TIME = 21 };
@@ -111,39 +136,42 @@ static int reglist_request(view *v, enum action act)
 	reglist *r = v->data;
 	fk_error err;
 	fk_status s = FK_OK;
-	int n = v->nrows, ps = page_size(v);
+	int n = v->nrows;
 	fk_error_clear(&err);
 	switch (act) {
 	case ACT_DOWN:
 		if (v->cursor < n - 1)
 			v->cursor++;
 		else if (n && r->first_index + n < r->total)
-			s = load(v, r->rows[0].id, 1, &err); /* shift by one */
+			s = load(v, MOVE_DOWN1, &err); /* shift by one */
 		break;
 	case ACT_UP:
 		if (v->cursor > 0)
 			v->cursor--;
 		else if (n && r->first_index > 0)
-			s = load(v, r->rows[n - 1].id, -1, &err);
+			s = load(v, MOVE_UP1, &err);
 		break;
 	case ACT_PGDN:
 		if (n && r->first_index + n < r->total)
-			s = load(v, r->rows[n - 1].id, 1, &err);
+			s = load(v, MOVE_PGDN, &err);
 		else
 			v->cursor = n - 1;
 		break;
 	case ACT_PGUP:
 		if (n && r->first_index > 0)
-			s = load(v, r->rows[0].id, -1, &err);
+			s = load(v, MOVE_PGUP, &err);
 		else
 			v->cursor = 0;
+		/* Near the top a page back is short: show a full first page instead. */
+		if (s == FK_OK && v->nrows < page_size(v) && r->first_index == 0)
+			s = load(v, MOVE_FIRST, &err);
 		break;
 	case ACT_FIRST:
-		s = load(v, 0, 1, &err);
+		s = load(v, MOVE_FIRST, &err);
 		v->cursor = 0;
 		break;
 	case ACT_LAST:
-		s = load(v, 0, -1, &err);
+		s = load(v, MOVE_LAST, &err);
 		v->cursor = v->nrows - 1;
 		break;
 	case ACT_OPEN:
@@ -159,7 +187,6 @@ static int reglist_request(view *v, enum action act)
 	}
 	if (v->cursor >= v->nrows)
 		v->cursor = v->nrows ? v->nrows - 1 : 0;
-	(void)ps;
 	if (s != FK_OK)
 		tui_message(v->app, 1, "%s", err.msg);
 	return 1;
