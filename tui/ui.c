@@ -289,19 +289,38 @@ int tui_prompt(app *a, const char *label, char *buf, size_t len)
 	return 1;
 }
 
+/* FK_TUI_TIMING=FILE appends, per key, the nanoseconds from the key's arrival
+ * to the end of the redraw (for tests/bench/bench_tui.sh; off by default). */
+static FILE *timing_open(void)
+{
+	const char *path = getenv("FK_TUI_TIMING");
+	return path && *path ? fopen(path, "a") : NULL;
+}
+
 int tui_run(app *a, view *home)
 {
+	FILE *timing = timing_open();
+	int64_t key_at = 0;
 	tui_push(a, home);
-	if (a->depth == 0)
+	if (a->depth == 0) {
+		if (timing)
+			fclose(timing);
 		return 1;
+	}
 	/* Redraw every second for the clock; keys arrive at once. */
 	timeout(1000);
 	while (!a->quit) {
 		draw(a);
+		if (timing && key_at) {
+			fprintf(timing, "%lld\n", (long long)(fk_mono_ns() - key_at));
+			fflush(timing);
+			key_at = 0;
+		}
 		int ch = getch();
 		if (ch == ERR || ch == KEY_RESIZE)
 			continue; /* the next draw lays everything out again */
 		enum action act = tui_action_for_key(ch);
+		key_at = fk_mono_ns();
 		if (act != ACT_NONE) {
 			if (act != ACT_REDRAW)
 				a->message[0] = '\0';
@@ -310,5 +329,7 @@ int tui_run(app *a, view *home)
 	}
 	while (a->depth > 0)
 		view_free(a->stack[--a->depth]);
+	if (timing)
+		fclose(timing);
 	return 0;
 }

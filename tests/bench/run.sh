@@ -1,6 +1,8 @@
 #!/bin/sh
 # Store benchmarks (issue targets): demo-data of BENCH_REGISTERS registers (default 1,000,000),
-# then open+decrypt and reading-prefix lookup medians on the result. Prints its figures.
+# then open+decrypt and reading-prefix lookup medians, every console screen's data, and the
+# console's keystroke-to-redraw time and RSS (in tmux) on the result. Prints its figures.
+# BENCH_DIR=DIR keeps (and reuses) the terminal.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
@@ -19,4 +21,9 @@ if [ ! -f "$B/fukuhon.db" ]; then
 fi
 ls -l "$B/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'
 "$top_builddir/tests/bench/bench_store" "$B/fukuhon.conf" lookup 1000
+echo "console screens (data from the core):"
+"$top_builddir/tests/bench/bench_screens" "$B/fukuhon.conf"
+if command -v tmux > /dev/null; then
+	FK_TOP_BUILDDIR="$top_builddir" sh "$top_srcdir/tests/bench/bench_tui.sh" "$B/fukuhon.conf"
+fi
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$B"
