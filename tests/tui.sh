@@ -108,6 +108,21 @@ keys Escape
 keys q
 wait_for "EXITED 0"
 
+# Japanese: language = ja with the catalogue from po/ (operators read Japanese).
+for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+	[ -f "$g" ] && { mkdir -p "$T/locale/ja/LC_MESSAGES"; cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
+done
+if [ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ]; then
+	sed 's/^language = en$/language = ja/' "$FUKUHON_CONFIG" > "$T/ja.conf"
+	$TM new-session -d -s ja -x 110 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e FK_LOCALEDIR="$T/locale" \
+		"$FUKUHON --config $T/ja.conf; echo EXITED \$?; sleep 30"
+	i=0
+	until $TM capture-pane -p -t ja | grep -qF "市区町村" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
+	$TM capture-pane -p -t ja | grep -qF "市区町村" && ok || not_ok "no Japanese home screen"
+	$TM capture-pane -p -t ja | grep -qF "Municipality" && not_ok "English left on the Japanese screen" || ok
+	$TM send-keys -t ja q
+fi
+
 # R-LOG: what was shown is in the history (never the searched name).
 "$FUKUHONCTL" status --json > "$T/status.json"
 contains "$T/status.json" '"history"'

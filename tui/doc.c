@@ -177,7 +177,7 @@ static void versions_header(view *v, int y, int cols)
 	tui_put(y, 1, _("Enter: open   Space: mark   c: compare the marked version with the selected one"),
 		cols - 2);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, 1, _("  Ver.  Received (JST)        Changed by"), cols - 2);
+	tui_put(y + 1, 1, _("  Ver.  Received (JST)          Changed by"), cols - 2);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 

@@ -62,8 +62,8 @@ static void records_header(view *v, int y, int cols)
 		 r->page + 1);
 	tui_put(y, 1, line, cols - 2);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, 1, r->kind == FK_FILE_LEDGER ? _("No.      Received (JST)    受付日      Contents")
-						    : _("No.      Received (JST)    Type        Contents"),
+	tui_put(y + 1, 1, r->kind == FK_FILE_LEDGER ? _("No.      Received (JST)       受付日      Contents")
+						    : _("No.      Received (JST)       Type        Contents"),
 		cols - 2);
 	attroff(A_BOLD | A_UNDERLINE);
 }
@@ -75,10 +75,10 @@ static void records_line(view *v, int i, int y, int cols, int selected)
 	snprintf(no, sizeof no, "%lld", (long long)row->id);
 	tui_fmt_time(row->received_at, 1, when, sizeof when);
 	tui_put(y, 1, no, 9);
-	tui_put(y, 10, when, 18);
-	tui_put(y, 28, row->label, 12);
-	tui_put(y, 40, row->unreadable ? _("⚠ cannot be decrypted: altered or damaged") : row->summary,
-		cols - 41);
+	tui_put(y, 10, when, 21);
+	tui_put(y, 31, row->label, 12);
+	tui_put(y, 43, row->unreadable ? _("⚠ cannot be decrypted: altered or damaged") : row->summary,
+		cols - 44);
 }
 
 static int records_request(view *v, enum action act)
