@@ -110,6 +110,17 @@ static void draw_title(view *v)
 	attroff(A_REVERSE | A_BOLD);
 }
 
+static const char *role_label(fk_role r)
+{
+	switch (r) {
+	case FK_ROLE_OPERATOR: return _("operator");
+	case FK_ROLE_SUPERVISOR: return _("supervisor");
+	case FK_ROLE_AUDITOR: return _("auditor");
+	case FK_ROLE_ADMIN: return _("administrator");
+	default: return "-";
+	}
+}
+
 static void draw_status(app *a)
 {
 	char utc[40], jst[40], line[512];
@@ -117,7 +128,7 @@ static void draw_status(app *a)
 	tui_fmt_time(now, 0, utc, sizeof utc);
 	tui_fmt_time(now, 1, jst, sizeof jst);
 	const fk_actor *who = &a->ctx->actor;
-	snprintf(line, sizeof line, "%s (%s)  %s  %s %s  %s  %s%s", who->user, fk_role_id(who->role),
+	snprintf(line, sizeof line, "%s (%s)  %s  %s %s  %s  %s%s", who->user, role_label(who->role),
 		 a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc, jst,
 		 fk_clock_synced() ? "" : _("  ⚠ clock not synchronised"));
 	if (a->message[0]) {
