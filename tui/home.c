@@ -9,6 +9,7 @@
 typedef struct home {
 	fk_muni_stat *rows;
 	int n;
+	int64_t newest; /* newest reception of any municipality */
 } home;
 
 static fk_status home_open(view *v, fk_error *err)
@@ -20,18 +21,37 @@ static fk_status home_open(view *v, fk_error *err)
 	fk_status s = tui_record(a, "view.home", "bureau", a->bureau_name, NULL, err);
 	if (s == FK_OK)
 		s = fk_browse_home(a->ctx, a->bureau_id, &h->rows, &h->n, err);
+	h->newest = 0;
+	for (int i = 0; i < h->n; i++)
+		if (h->rows[i].last_received > h->newest)
+			h->newest = h->rows[i].last_received;
 	v->nrows = h->n;
 	v->header_rows = 2;
 	return s;
 }
 
-/* Column widths: code, name, four counts, last reception. */
-enum { W_CODE = 8, W_COUNT = 10, W_TIME = 22 };
+/* Column widths: code, name, four counts, last reception, attention. */
+enum { W_CODE = 8, W_COUNT = 10, W_TIME = 22, W_NOTE = 18 };
+
+/* A municipality that has sent nothing for this long, while the bureau's
+ * others kept sending, needs a look. Measured against the newest reception
+ * rather than the clock, so a terminal reopened after a holiday is calm. */
+#define QUIET_DAYS 30
 
 static int name_width(int cols)
 {
-	int w = cols - W_CODE - 4 * W_COUNT - W_TIME - 2;
+	int w = cols - W_CODE - 4 * W_COUNT - W_TIME - W_NOTE - 2;
 	return w < 10 ? 10 : w;
+}
+
+/* What needs the operator's attention on this row ("" when nothing). */
+static const char *attention(const fk_muni_stat *r, int64_t newest)
+{
+	if (!r->last_received)
+		return _("⚠ nothing received");
+	if (newest - r->last_received > (int64_t)QUIET_DAYS * 86400 * 1000000000)
+		return _("⚠ quiet for 30+ days");
+	return "";
 }
 
 static void home_header(view *v, int y, int cols)
@@ -54,6 +74,7 @@ static void home_header(view *v, int y, int cols)
 	tui_put_right(y + 1, x += W_COUNT, _("Ledger"), W_COUNT);
 	tui_put_right(y + 1, x += W_COUNT, _("Documents"), W_COUNT);
 	tui_put(y + 1, x += W_COUNT, _(" Last received"), W_TIME);
+	tui_put(y + 1, x += W_TIME, _("Attention"), W_NOTE);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -77,8 +98,9 @@ static void home_line(view *v, int i, int y, int cols, int selected)
 	count(y, x += W_COUNT, r->n[4]);
 	tui_fmt_time(r->last_received, 1, when, sizeof when);
 	char last[64];
-	snprintf(last, sizeof last, " %s", r->n[1] + r->n[2] + r->n[3] + r->n[4] ? when : _("nothing received"));
+	snprintf(last, sizeof last, " %s", r->last_received ? when : "-");
 	tui_put(y, x += W_COUNT, last, W_TIME);
+	tui_put(y, x += W_TIME, attention(r, ((home *)v->data)->newest), W_NOTE);
 }
 
 static int home_request(view *v, enum action act)
