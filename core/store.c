@@ -55,6 +55,14 @@ static const char SQL_SEARCH[] =
 	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
+/* The same, limited to the permitted set (core/authz.c fills it per request). */
+static const char SQL_SEARCH_PERMITTED[] =
+	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
+	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
+	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
+	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
+	"AND EXISTS (SELECT 1 FROM temp.authz_view v WHERE v.municipality = r.municipality "
+	"AND v.kind = r.kind) ORDER BY i.register_id LIMIT ?7";
 static const char SQL_COUNT[] =
 	"SELECT count(*) FROM register WHERE disposed_at IS NULL "
 	"AND (?1 IS NULL OR municipality = ?1) AND (?2 = 0 OR kind = ?2)";
@@ -627,7 +635,7 @@ static fk_status tag_page(fk_ctx *ctx, const fk_search *q, const uint8_t tag[FK_
 			  int64_t after, int want, int64_t *out, int *got, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_SEARCH, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, q->permitted_only ? SQL_SEARCH_PERMITTED : SQL_SEARCH, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_blob(st, 1, tag, FK_BLIND_LEN, SQLITE_STATIC);

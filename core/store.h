@@ -102,6 +102,9 @@ typedef struct fk_search {
 	int kind;                 /* 0: any */
 	int64_t after_id;         /* paging: ids greater than this */
 	int limit;
+	/* Only registers whose (municipality, kind) is in temp.authz_view, the
+	 * acting operator's permitted set (fk_authz_view_set, R-FILES). */
+	int permitted_only;
 } fk_search;
 
 /* Register ids matching s, ascending, at most s->limit (≤ 1000). */
