@@ -102,8 +102,7 @@ fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n
 	if (s == FK_OK && d.allowed) {
 		fk_search p = *q;
 		p.bureau_id = 0;
-		p.permitted_only = 1;
-		s = fk_store_search(ctx, &p, ids, n, err);
+		s = fk_store_search_permitted(ctx, &p, ids, n, err);
 	}
 	snprintf(detail, sizeof detail, "field=%d kind=%d after=%lld results=%d query=%.200s",
 		 (int)q->field, q->kind, (long long)q->after_id, *n, q->query ? q->query : "");

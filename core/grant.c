@@ -47,10 +47,10 @@ static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, 
 	if (!g->rights || (g->rights & ~FK_RIGHTS_ALL))
 		return fk_fail(err, FK_ERR_INVALID, "at least one right is required");
 	*from = g->valid_from ? g->valid_from : now;
-	if (g->valid_until && g->valid_until <= *from)
-		return fk_fail(err, FK_ERR_INVALID, "the grant must end after it starts");
 	if (g->valid_until && g->valid_until <= now)
 		return fk_fail(err, FK_ERR_INVALID, "the grant would already have ended");
+	if (g->valid_until && g->valid_until <= *from)
+		return fk_fail(err, FK_ERR_INVALID, "the grant must end after it starts");
 	return check_reason(g->reason, err);
 }
 

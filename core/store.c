@@ -631,11 +631,12 @@ static fk_status query_tags(fk_ctx *ctx, const fk_search *q, const char *norm,
 }
 
 /* Up to want ids after `after` carrying tag, ascending, with the filters of q. */
-static fk_status tag_page(fk_ctx *ctx, const fk_search *q, const uint8_t tag[FK_BLIND_LEN],
-			  int64_t after, int want, int64_t *out, int *got, fk_error *err)
+static fk_status tag_page(fk_ctx *ctx, const char *sql, const fk_search *q,
+			  const uint8_t tag[FK_BLIND_LEN], int64_t after, int want, int64_t *out,
+			  int *got, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, q->permitted_only ? SQL_SEARCH_PERMITTED : SQL_SEARCH, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_blob(st, 1, tag, FK_BLIND_LEN, SQLITE_STATIC);
@@ -685,7 +686,8 @@ static fk_status confirm_reading(fk_ctx *ctx, int64_t id, const char *norm, int 
 	return s;
 }
 
-fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err)
+static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_t *ids, int *n,
+			fk_error *err)
 {
 	*n = 0;
 	char *norm = NULL;
@@ -708,8 +710,8 @@ fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
 	int na, nb = 0;
 	for (;;) {
 		int want = limit - *n;
-		if ((s = tag_page(ctx, q, t[0], after, want, a, &na, err)) != FK_OK ||
-		    (ntags == 2 && (s = tag_page(ctx, q, t[1], after, want, b, &nb, err)) != FK_OK))
+		if ((s = tag_page(ctx, sql, q, t[0], after, want, a, &na, err)) != FK_OK ||
+		    (ntags == 2 && (s = tag_page(ctx, sql, q, t[1], after, want, b, &nb, err)) != FK_OK))
 			break;
 		int got = merge_ids(a, na, b, nb, m, want);
 		for (int i = 0; i < got && s == FK_OK; i++) {
@@ -727,6 +729,17 @@ fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
 	}
 	free(norm);
 	return s;
+}
+
+fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err)
+{
+	return search(ctx, SQL_SEARCH, q, ids, n, err);
+}
+
+fk_status fk_store_search_permitted(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
+				    fk_error *err)
+{
+	return search(ctx, SQL_SEARCH_PERMITTED, q, ids, n, err);
 }
 
 fk_status fk_store_count(fk_ctx *ctx, const char *municipality, int kind, int64_t *n,
