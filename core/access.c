@@ -72,9 +72,13 @@ static fk_status decide_row(fk_ctx *ctx, fk_action a, const char *what, int64_t 
 	return s;
 }
 
-static int page_limit(int limit)
+/* The caller's array holds limit rows: a limit out of range is refused
+ * rather than replaced by a bigger default. */
+static fk_status check_limit(int limit, fk_error *err)
 {
-	return limit > 0 && limit <= FK_ACCESS_PAGE_MAX ? limit : FK_ACCESS_PAGE_MAX;
+	if (limit < 1 || limit > FK_ACCESS_PAGE_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "a page holds 1-%d rows", FK_ACCESS_PAGE_MAX);
+	return FK_OK;
 }
 
 static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
@@ -87,7 +91,7 @@ static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
 
 fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err)
 {
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	int pairs;
 	char detail[320];
 	*n = 0;
@@ -97,6 +101,8 @@ fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n
 		bits = FK_KIND_BIT(q->kind);
 	else if (q->kind)
 		s = fk_fail(err, FK_ERR_INVALID, "search is over 戸籍 and 除籍 only");
+	if (s == FK_OK)
+		s = check_limit(q->limit, err);
 	if (s == FK_OK)
 		s = fk_authz_view_set(ctx, q->municipality, bits, &d, &pairs, err);
 	if (s == FK_OK && d.allowed) {
@@ -116,7 +122,7 @@ fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n
 fk_status fk_access_list(fk_ctx *ctx, const char *muni, int kind, int64_t after_id, int limit,
 			 fk_reg_info *out, int *n, fk_error *err)
 {
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	sqlite3_stmt *st;
 	char detail[96];
 	*n = 0;
@@ -124,12 +130,14 @@ fk_status fk_access_list(fk_ctx *ctx, const char *muni, int kind, int64_t after_
 	if (!muni || (kind != FK_FILE_KOSEKI && kind != FK_FILE_JOSEKI))
 		s = fk_fail(err, FK_ERR_INVALID, "a municipality and 戸籍 or 除籍 are required");
 	if (s == FK_OK)
+		s = check_limit(limit, err);
+	if (s == FK_OK)
 		s = decide(ctx, FK_ACT_LIST, muni, kind, &d, err);
 	if (s == FK_OK && d.allowed && (s = fk_ctx_stmt(ctx, SQL_LIST_REGS, &st, err)) == FK_OK) {
 		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, kind);
 		sqlite3_bind_int64(st, 3, after_id);
-		sqlite3_bind_int(st, 4, page_limit(limit));
+		sqlite3_bind_int(st, 4, limit);
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			fk_reg_info *r = &out[(*n)++];
@@ -158,6 +166,7 @@ static fk_status decide_register(fk_ctx *ctx, fk_action a, int64_t id, fk_reg_in
 				 fk_authz_decision *d, fk_error *err)
 {
 	fk_error nf;
+	memset(info, 0, sizeof *info);
 	fk_status s = fk_store_info(ctx, id, info, &nf);
 	if (s == FK_ERR_NOTFOUND) {
 		memset(info, 0, sizeof *info);
@@ -182,7 +191,7 @@ fk_status fk_access_register_open(fk_ctx *ctx, fk_action action, int64_t id, int
 				  json_t **doc, fk_reg_info *info, fk_error *err)
 {
 	fk_reg_info tmp;
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	char name[32], oid[24], detail[128];
 	info = info ? info : &tmp;
 	*doc = NULL;
@@ -205,7 +214,7 @@ fk_status fk_access_register_versions(fk_ctx *ctx, int64_t id, fk_reg_version *o
 				      int *n, fk_error *err)
 {
 	fk_reg_info info;
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	char oid[24], detail[128];
 	*n = 0;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -222,7 +231,7 @@ fk_status fk_access_register_compare(fk_ctx *ctx, int64_t id, int v1, int v2, js
 				     json_t **b, fk_error *err)
 {
 	fk_reg_info info;
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	char oid[24], detail[160];
 	*a = *b = NULL;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -243,7 +252,7 @@ fk_status fk_access_demand(fk_ctx *ctx, fk_action action, int64_t id, fk_reg_inf
 			   fk_error *err)
 {
 	fk_reg_info tmp;
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	char name[32], oid[24], detail[128];
 	info = info ? info : &tmp;
 	if (action < FK_ACT_LIST || action > FK_ACT_DISPOSE)
@@ -279,7 +288,7 @@ static fk_status count_one(fk_ctx *ctx, const char *sql, int64_t *out, int by_ki
 
 fk_status fk_access_counts(fk_ctx *ctx, const char *muni, fk_access_counts_t *out, fk_error *err)
 {
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	int pairs;
 	char detail[96];
 	memset(out, 0, sizeof *out);
@@ -301,16 +310,18 @@ static fk_status list_rows(fk_ctx *ctx, const char *what, const char *sql, int k
 			   const char *muni, int64_t after_id, int limit, row_fn fn, void *out,
 			   int *n, fk_error *err)
 {
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	sqlite3_stmt *st;
 	char detail[64];
 	*n = 0;
-	fk_status s = muni ? decide(ctx, FK_ACT_LIST, muni, kind, &d, err)
+	fk_status s = muni ? check_limit(limit, err)
 			   : fk_fail(err, FK_ERR_INVALID, "a municipality is required");
+	if (s == FK_OK)
+		s = decide(ctx, FK_ACT_LIST, muni, kind, &d, err);
 	if (s == FK_OK && d.allowed && (s = fk_ctx_stmt(ctx, sql, &st, err)) == FK_OK) {
 		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, after_id);
-		sqlite3_bind_int(st, 3, page_limit(limit));
+		sqlite3_bind_int(st, 3, limit);
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			fn(st, out, (*n)++);
@@ -364,7 +375,7 @@ typedef fk_status (*read_fn)(fk_ctx *ctx, int64_t id, json_t **payload, fk_error
 static fk_status open_payload(fk_ctx *ctx, const char *what, const char *sql, int kind, read_fn rd,
 			      int64_t id, json_t **payload, fk_error *err)
 {
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	sqlite3_stmt *st;
 	char muni[7] = "", oid[24], action[24], detail[64];
 	*payload = NULL;

@@ -15,8 +15,11 @@
 
 #define FK_ACCESS_PAGE_MAX 1000
 
-/* Registers matching q among those the operator may view, ascending ids
- * after q->after_id, at most q->limit (≤ 1000). q->municipality and q->kind
+/* Every page size (limit) is 1–FK_ACCESS_PAGE_MAX, the caller's array at
+ * least that long; out of range is FK_ERR_INVALID.
+ *
+ * Registers matching q among those the operator may view, ascending ids
+ * after q->after_id, at most q->limit. q->municipality and q->kind
  * narrow it (a municipality outside the jurisdiction is refused);
  * q->bureau_id is ignored (the operator's bureau is implied). Registers the
  * operator may not view are never counted, returned or paged over. */

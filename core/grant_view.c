@@ -95,7 +95,7 @@ static fk_status authorize_read(fk_ctx *ctx, const char *action, const char *use
 				fk_error *err)
 {
 	fk_operator op;
-	fk_authz_decision d;
+	fk_authz_decision d = {0};
 	char oid[80];
 	fk_authz_req r = {FK_ACT_GRANTS_READ, NULL, 0, 0, 0, 0, bureau, 0};
 	fk_status s = FK_OK;

@@ -145,6 +145,9 @@ START_TEST(paging_over_permitted_results)
 	ck_assert_int_eq(fk_access_list(ctx, "131016", FK_FILE_JOSEKI, 0, 5, page, &n, &err), FK_ERR_DENIED);
 	ck_assert_int_eq(fk_access_list(ctx, "011002", FK_FILE_KOSEKI, 0, 5, page, &n, &err), FK_ERR_DENIED);
 	ck_assert_int_eq(n, 0);
+	/* a page size the caller's array may not hold is refused, not defaulted */
+	ck_assert_int_eq(fk_access_list(ctx, "131016", FK_FILE_KOSEKI, 0, 0, page, &n, &err), FK_ERR_INVALID);
+	search(NULL, 0, 0, 0, ids, FK_ERR_INVALID);
 }
 END_TEST
 
