@@ -24,6 +24,15 @@ static const char SQL_COUNT_LEDGER[] =
 static const char SQL_COUNT_DOCS[] =
 	"SELECT count(d.id) FROM temp.authz_view v CROSS JOIN notification_doc d "
 	"ON d.municipality = v.municipality WHERE v.kind = 4";
+/* Per municipality and kind of the permitted set: each branch reads an
+ * index of its table for the pair (register_live, ledger_muni, notification_muni). */
+static const char SQL_COUNT_EACH[] =
+	"SELECT v.municipality, v.kind, CASE v.kind "
+	"WHEN 3 THEN (SELECT count(*) FROM ledger_entry l WHERE l.municipality = v.municipality) "
+	"WHEN 4 THEN (SELECT count(*) FROM notification_doc d WHERE d.municipality = v.municipality) "
+	"ELSE (SELECT count(*) FROM register r WHERE r.municipality = v.municipality "
+	"AND r.kind = v.kind AND r.disposed_at IS NULL) END "
+	"FROM temp.authz_view v ORDER BY v.municipality, v.kind";
 static const char SQL_LEDGER_LIST[] =
 	"SELECT id, municipality, accepted_on, received_at FROM ledger_entry "
 	"WHERE municipality = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
@@ -300,6 +309,48 @@ fk_status fk_access_counts(fk_ctx *ctx, const char *muni, fk_access_counts_t *ou
 	if ((s = finish(ctx, "counts", "municipality", muni ? muni : "*", s, &d, detail, err)) != FK_OK)
 		memset(out, 0, sizeof *out);
 	return s;
+}
+
+static fk_status count_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT_EACH, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_access_counts_t c;
+	char muni[7] = "", code[7];
+	int rc, stop = 0;
+	memset(&c, 0, sizeof c);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		col(st, 0, code, sizeof code);
+		if (muni[0] && strcmp(code, muni) != 0) {
+			stop = cb(muni, &c, arg);
+			memset(&c, 0, sizeof c);
+		}
+		memcpy(muni, code, sizeof muni);
+		int k = sqlite3_column_int(st, 1);
+		if (k >= 1 && k <= FK_FILE_KINDS)
+			c.n[k - 1] = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (!stop && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "counting");
+	if (!stop && muni[0])
+		cb(muni, &c, arg);
+	return FK_OK;
+}
+
+fk_status fk_access_counts_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_error *err)
+{
+	fk_authz_decision d = {0};
+	int pairs;
+	char detail[32];
+	/* Recorded before the rows go out: a callback cannot be taken back. */
+	fk_status s = fk_authz_view_set(ctx, NULL, FK_KINDS_ALL, &d, &pairs, err);
+	snprintf(detail, sizeof detail, "pairs=%d", pairs);
+	if ((s = finish(ctx, "counts", "municipality", "*", s, &d, detail, err)) != FK_OK)
+		return s;
+	return count_each(ctx, cb, arg, err);
 }
 
 /* ---- 受付帳情報 and 届書等情報 ---- */

@@ -52,6 +52,11 @@ typedef struct fk_access_counts_t {
 } fk_access_counts_t;
 fk_status fk_access_counts(fk_ctx *ctx, const char *municipality, fk_access_counts_t *out,
 			   fk_error *err);
+/* The same per permitted municipality (code order), for a home screen: one
+ * decision and one record for the whole list. cb returns non-zero to stop. */
+typedef int (*fk_access_counts_cb)(const char *municipality, const fk_access_counts_t *c,
+				   void *arg);
+fk_status fk_access_counts_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_error *err);
 
 typedef struct fk_ledger_info {
 	int64_t id, received_at;

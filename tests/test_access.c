@@ -203,6 +203,15 @@ START_TEST(versions_and_comparison)
 }
 END_TEST
 
+static int count_row(const char *muni, const fk_access_counts_t *c, void *arg)
+{
+	int *rows = arg;
+	ck_assert_str_ne(muni, "011002");
+	rows[0]++;
+	rows[1] += (int)(c->n[0] + c->n[1] + c->n[2] + c->n[3]);
+	return 0;
+}
+
 START_TEST(ledger_and_documents)
 {
 	json_t *p = json_pack("{s:s}", "受付番号", "第1号"), *back;
@@ -236,6 +245,10 @@ START_TEST(ledger_and_documents)
 	ck_assert_ok(fk_access_counts(ctx, NULL, &c, &err), &err);
 	ck_assert_int_eq(c.n[FK_FILE_LEDGER - 1], 1); /* not Sapporo's */
 	ck_assert_int_eq(c.n[FK_FILE_DOCS - 1], 1);
+	int rows[2] = {0, 0};
+	ck_assert_ok(fk_access_counts_each(ctx, count_row, rows, &err), &err);
+	ck_assert_int_eq(rows[0], 62); /* every municipality of 東京法務局 (ledger, documents) */
+	ck_assert_int_eq(rows[1], 7 + 1 + 1);
 	ck_assert_int_eq(fkt_audit_count(ctx, "ledger.open", "denied", NULL), 2);
 	ck_assert_int_eq(fkt_audit_count(ctx, "ledger.open", "success", NULL), 1);
 	ck_assert_int_eq(fkt_audit_count(ctx, "doc.list", "success", NULL), 1);
