@@ -329,7 +329,7 @@ typedef struct pairs {
 	int insert, count;
 	fk_status st;
 	fk_error *err;
-	fk_authz_decision *d, last;
+	fk_authz_decision last; /* the most telling refusal met */
 } pairs;
 
 static int pair_cb(const char *code, const char *name, void *arg)
@@ -346,11 +346,14 @@ static int pair_cb(const char *code, const char *name, void *arg)
 			continue;
 		}
 		p->count++;
+		if (!p->insert)
+			continue;
 		sqlite3_stmt *st;
-		if (p->insert && ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK ||
-				  (sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT),
-				   sqlite3_bind_int(st, 2, k),
-				   (p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK)))
+		if ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK)
+			return 1;
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, k);
+		if ((p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK)
 			return 1;
 	}
 	return 0;
@@ -388,7 +391,7 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 		free(gs.v);
 		return st;
 	}
-	pairs p = {ctx, &s, &gs, kind_bits, right, at, insert, 0, FK_OK, err, d, {0}};
+	pairs p = {ctx, &s, &gs, kind_bits, right, at, insert, 0, FK_OK, err, {0}};
 	st = each_muni(ctx, s.bureau_id, muni, pair_cb, &p, err);
 	if (st == FK_OK)
 		st = p.st;
