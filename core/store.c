@@ -55,6 +55,14 @@ static const char SQL_SEARCH[] =
 	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
+/* The same, limited to the permitted set (core/authz.c fills it per request). */
+static const char SQL_SEARCH_PERMITTED[] =
+	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
+	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
+	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
+	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
+	"AND EXISTS (SELECT 1 FROM temp.authz_view v WHERE v.municipality = r.municipality "
+	"AND v.kind = r.kind) ORDER BY i.register_id LIMIT ?7";
 static const char SQL_COUNT[] =
 	"SELECT count(*) FROM register WHERE disposed_at IS NULL "
 	"AND (?1 IS NULL OR municipality = ?1) AND (?2 = 0 OR kind = ?2)";
@@ -623,11 +631,12 @@ static fk_status query_tags(fk_ctx *ctx, const fk_search *q, const char *norm,
 }
 
 /* Up to want ids after `after` carrying tag, ascending, with the filters of q. */
-static fk_status tag_page(fk_ctx *ctx, const fk_search *q, const uint8_t tag[FK_BLIND_LEN],
-			  int64_t after, int want, int64_t *out, int *got, fk_error *err)
+static fk_status tag_page(fk_ctx *ctx, const char *sql, const fk_search *q,
+			  const uint8_t tag[FK_BLIND_LEN], int64_t after, int want, int64_t *out,
+			  int *got, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_SEARCH, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_blob(st, 1, tag, FK_BLIND_LEN, SQLITE_STATIC);
@@ -677,7 +686,8 @@ static fk_status confirm_reading(fk_ctx *ctx, int64_t id, const char *norm, int 
 	return s;
 }
 
-fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err)
+static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_t *ids, int *n,
+			fk_error *err)
 {
 	*n = 0;
 	char *norm = NULL;
@@ -700,8 +710,8 @@ fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
 	int na, nb = 0;
 	for (;;) {
 		int want = limit - *n;
-		if ((s = tag_page(ctx, q, t[0], after, want, a, &na, err)) != FK_OK ||
-		    (ntags == 2 && (s = tag_page(ctx, q, t[1], after, want, b, &nb, err)) != FK_OK))
+		if ((s = tag_page(ctx, sql, q, t[0], after, want, a, &na, err)) != FK_OK ||
+		    (ntags == 2 && (s = tag_page(ctx, sql, q, t[1], after, want, b, &nb, err)) != FK_OK))
 			break;
 		int got = merge_ids(a, na, b, nb, m, want);
 		for (int i = 0; i < got && s == FK_OK; i++) {
@@ -719,6 +729,17 @@ fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
 	}
 	free(norm);
 	return s;
+}
+
+fk_status fk_store_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err)
+{
+	return search(ctx, SQL_SEARCH, q, ids, n, err);
+}
+
+fk_status fk_store_search_permitted(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n,
+				    fk_error *err)
+{
+	return search(ctx, SQL_SEARCH_PERMITTED, q, ids, n, err);
 }
 
 fk_status fk_store_count(fk_ctx *ctx, const char *municipality, int kind, int64_t *n,

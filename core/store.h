@@ -106,6 +106,11 @@ typedef struct fk_search {
 
 /* Register ids matching s, ascending, at most s->limit (≤ 1000). */
 fk_status fk_store_search(fk_ctx *ctx, const fk_search *s, int64_t *ids, int *n, fk_error *err);
+/* The same, only among registers whose (municipality, kind) is in
+ * temp.authz_view: the acting operator's permitted set, filled by
+ * fk_authz_view_set just before (R-FILES; core/access.c). */
+fk_status fk_store_search_permitted(fk_ctx *ctx, const fk_search *s, int64_t *ids, int *n,
+				    fk_error *err);
 
 /* Blind-index tags of a document (exposed for tests). */
 fk_status fk_store_tags(const fk_keyring *keys, const json_t *doc, uint8_t tags[][FK_BLIND_LEN],

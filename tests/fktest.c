@@ -87,6 +87,48 @@ json_t *fkt_register(const char *name, const char *reading, const char *honseki)
 	return doc;
 }
 
+int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *bureau)
+{
+	fk_error err;
+	int64_t id;
+	fk_actor saved = ctx->actor;
+	fk_ctx_act_as_admin(ctx);
+	ck_assert_ok(fk_operator_add(ctx, user, role, bureau, NULL, &id, &err), &err);
+	ctx->actor = saved;
+	return id;
+}
+
+void fkt_act_as(fk_ctx *ctx, const char *user)
+{
+	fk_error err;
+	fk_operator op;
+	if (!user) {
+		fk_ctx_act_as_admin(ctx);
+		return;
+	}
+	ck_assert_ok(fk_operator_get(ctx, user, &op, &err), &err);
+	memset(&ctx->actor, 0, sizeof ctx->actor);
+	ctx->actor.operator_id = op.id;
+	snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s", op.username);
+	ctx->actor.role = op.role;
+	ctx->actor.bureau_id = op.bureau_id;
+}
+
+int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+		"SELECT count(*) FROM audit_log WHERE action = ?1 AND (?2 IS NULL OR result = ?2) "
+		"AND (?3 IS NULL OR reason = ?3)", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 int fkt_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

@@ -27,6 +27,13 @@ const char *fkt_src(const char *rel);
 /* A small valid register document. */
 json_t *fkt_register(const char *name, const char *reading, const char *honseki);
 
+/* Enrol user (role, bureau name) as the local administrator; its id. */
+int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *bureau);
+/* Act as enrolled user (NULL: the local administrator again). */
+void fkt_act_as(fk_ctx *ctx, const char *user);
+/* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
+int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

@@ -19,6 +19,16 @@ const ctl_cmd ctl_commands[] = {
 	{"operator list", cmd_operator_list, "[--json]", "list enrolled operators"},
 	{"operator disable", cmd_operator_disable, "USER", "disable an operator"},
 	{"operator enable", cmd_operator_enable, "USER", "enable an operator"},
+	{"grant", cmd_grant,
+	 "USER --municipality CODE|--all --kind KIND[,KIND] --rights RIGHT[,RIGHT] [--from DATE] "
+	 "[--until DATE] --reason TEXT",
+	 "grant file permissions (kinds: koseki 戸籍, joseki 除籍, ledger 受付帳情報, documents 届書等情報; "
+	 "rights: view, export, print, dispose)"},
+	{"revoke", cmd_revoke, "GRANT-ID --reason TEXT", "revoke a grant"},
+	{"grants", cmd_grants, "[--user USER] [--bureau NAME] [--active] [--expiring DAYS] [--json]",
+	 "list grants (recording first the expiry of any that have ended)"},
+	{"permissions", cmd_permissions, "USER [--json]",
+	 "an operator's effective permissions: municipality × kind × rights"},
 	{"demo-data", cmd_demo_data, "--registers N [--seed S] [--bureau NAME]",
 	 "generate synthetic registers for a bureau's municipalities"},
 	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},

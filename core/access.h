@@ -1,0 +1,80 @@
+/* The authorised way to fukuhon (R-ACCESS, R-FILES, R-JURIS, R-LOG): every function decides
+ * with fk_authorize, then reads the store, and records the success or the refusal with its
+ * reason. The console and the CLI reach register, ledger and document data only through
+ * these; core/store.h is the core's internal layer. */
+#ifndef FK_ACCESS_H
+#define FK_ACCESS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "authz.h"
+#include "ctx.h"
+#include "status.h"
+#include "store.h"
+
+#define FK_ACCESS_PAGE_MAX 1000
+
+/* Every page size (limit) is 1–FK_ACCESS_PAGE_MAX, the caller's array at
+ * least that long; out of range is FK_ERR_INVALID.
+ *
+ * Registers matching q among those the operator may view, ascending ids
+ * after q->after_id, at most q->limit. q->municipality and q->kind
+ * narrow it (a municipality outside the jurisdiction is refused);
+ * q->bureau_id is ignored (the operator's bureau is implied). Registers the
+ * operator may not view are never counted, returned or paged over. */
+fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n, fk_error *err);
+
+/* One municipality's registers of kind (戸籍 or 除籍), ids after after_id. */
+fk_status fk_access_list(fk_ctx *ctx, const char *municipality, int kind, int64_t after_id,
+			 int limit, fk_reg_info *out, int *n, fk_error *err);
+
+/* Read a register (version 0: current) to show (FK_ACT_OPEN), export or
+ * print it (FK_ACT_EXPORT / FK_ACT_PRINT, which need those rights). A
+ * missing register and one outside the jurisdiction get the same refusal. */
+fk_status fk_access_register_open(fk_ctx *ctx, fk_action action, int64_t id, int version,
+				  json_t **doc, fk_reg_info *info, fk_error *err);
+/* Version history (FK_ACT_COMPARE), oldest first. */
+fk_status fk_access_register_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max,
+				      int *n, fk_error *err);
+/* Two versions for comparison (FK_ACT_COMPARE). */
+fk_status fk_access_register_compare(fk_ctx *ctx, int64_t id, int v1, int v2, json_t **a,
+				     json_t **b, fk_error *err);
+/* Decide and record action on a register for a feature that acts on it
+ * itself (disposal, R-DISPOSE): FK_OK means allowed and recorded. */
+fk_status fk_access_demand(fk_ctx *ctx, fk_action action, int64_t id, fk_reg_info *info,
+			   fk_error *err);
+
+/* How many of each kind (index kind - 1) the operator may view, in
+ * municipality (NULL: every permitted one). Kinds not permitted count 0. */
+typedef struct fk_access_counts_t {
+	int64_t n[FK_FILE_KINDS];
+} fk_access_counts_t;
+fk_status fk_access_counts(fk_ctx *ctx, const char *municipality, fk_access_counts_t *out,
+			   fk_error *err);
+/* The same per permitted municipality (code order), for a home screen: one
+ * decision and one record for the whole list. cb returns non-zero to stop. */
+typedef int (*fk_access_counts_cb)(const char *municipality, const fk_access_counts_t *c,
+				   void *arg);
+fk_status fk_access_counts_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_error *err);
+
+typedef struct fk_ledger_info {
+	int64_t id, received_at;
+	char municipality[7];
+	char accepted_on[11];
+} fk_ledger_info;
+typedef struct fk_doc_info {
+	int64_t id, received_at, register_id; /* register_id 0: none */
+	char municipality[7];
+	char doc_type[64];
+} fk_doc_info;
+
+/* 受付帳情報 and 届書等情報 of one municipality, ids after after_id. */
+fk_status fk_access_ledger_list(fk_ctx *ctx, const char *municipality, int64_t after_id, int limit,
+				fk_ledger_info *out, int *n, fk_error *err);
+fk_status fk_access_ledger_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
+fk_status fk_access_docs_list(fk_ctx *ctx, const char *municipality, int64_t after_id, int limit,
+			      fk_doc_info *out, int *n, fk_error *err);
+fk_status fk_access_doc_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
+
+#endif

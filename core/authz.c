@@ -1,0 +1,547 @@
+/* The one authorisation decision (R-ACCESS, R-FILES, R-JURIS): one rule, used for single
+ * requests, for the permitted set that filters search and counts, and for the matrix. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authz.h"
+#include "db.h"
+#include "util.h"
+
+static const char SQL_SUBJECT[] =
+	"SELECT username, role, bureau_id, enabled FROM operator WHERE id = ?1";
+static const char SQL_MUNI_BUREAU[] = "SELECT bureau_id FROM municipality WHERE code = ?1";
+static const char SQL_GRANTS[] =
+	"SELECT id, coalesce(municipality, ''), kinds, rights, valid_from, coalesce(valid_until, 0), "
+	"coalesce(revoked_at, 0), expiry_recorded_at IS NOT NULL FROM permission_grant "
+	"WHERE operator_id = ?1 AND (?2 IS NULL OR municipality IS NULL OR municipality = ?2)";
+static const char SQL_BUREAU_MUNIS[] =
+	"SELECT code, name FROM municipality WHERE bureau_id = ?1 AND (?2 IS NULL OR code = ?2) "
+	"ORDER BY code";
+static const char SQL_VIEW_CREATE[] =
+	"CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality TEXT NOT NULL, "
+	"kind INTEGER NOT NULL, PRIMARY KEY (municipality, kind)) WITHOUT ROWID";
+static const char SQL_VIEW_CLEAR[] = "DELETE FROM temp.authz_view";
+static const char SQL_VIEW_ADD[] =
+	"INSERT OR IGNORE INTO temp.authz_view(municipality, kind) VALUES (?1, ?2)";
+
+/* ---- what a decision is made from ---- */
+
+typedef struct subject {
+	int64_t id;
+	char user[72];
+	fk_role role;
+	int64_t bureau_id;
+	int found, enabled, local_admin;
+} subject;
+
+typedef struct grant_row {
+	int64_t id;
+	char muni[7]; /* "" = every municipality of the grantee's bureau */
+	unsigned kinds, rights;
+	int64_t from, until, revoked_at; /* 0: none */
+	int expiry_recorded;
+} grant_row;
+
+typedef struct grant_set {
+	grant_row *v;
+	int n, cap;
+} grant_set;
+
+/* The subject as the database says now. The acting identity must match its
+ * row: a session whose operator was renamed or removed acts as nobody. */
+static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s, fk_error *err)
+{
+	memset(s, 0, sizeof *s);
+	s->id = id;
+	if (id == 0) {
+		/* The local administrator (fukuhonctl): no operator row. */
+		if (is_actor && ctx->actor.operator_id == 0 && ctx->actor.role == FK_ROLE_ADMIN) {
+			s->found = s->enabled = s->local_admin = 1;
+			s->role = FK_ROLE_ADMIN;
+			fk_copy_str(s->user, sizeof s->user, ctx->actor.user);
+		}
+		return FK_OK;
+	}
+	sqlite3_stmt *st;
+	fk_status r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
+	if (r != FK_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		fk_copy_str(s->user, sizeof s->user, (const char *)sqlite3_column_text(st, 0));
+		int role = fk_role_parse((const char *)sqlite3_column_text(st, 1));
+		s->role = role > 0 ? (fk_role)role : FK_ROLE_NONE;
+		s->bureau_id = sqlite3_column_int64(st, 2);
+		s->enabled = sqlite3_column_int(st, 3) == 1;
+		s->found = !is_actor || strcmp(s->user, ctx->actor.user) == 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading the operator");
+	return FK_OK;
+}
+
+/* The municipality's bureau now (0: no such municipality). */
+static fk_status muni_bureau(fk_ctx *ctx, const char *code, int64_t *bureau, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*bureau = 0;
+	fk_status r = fk_ctx_stmt(ctx, SQL_MUNI_BUREAU, &st, err);
+	if (r != FK_OK)
+		return r;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*bureau = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
+						      : fk_db_fail(ctx->db, rc, err, "reading a municipality");
+}
+
+/* The subject's grants, all of them or those that can reach muni. */
+static fk_status load_grants(fk_ctx *ctx, int64_t op, const char *muni, grant_set *gs, fk_error *err)
+{
+	sqlite3_stmt *st;
+	gs->n = 0;
+	fk_status r = fk_ctx_stmt(ctx, SQL_GRANTS, &st, err);
+	if (r != FK_OK)
+		return r;
+	sqlite3_bind_int64(st, 1, op);
+	if (muni)
+		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (gs->n == gs->cap) {
+			int cap = gs->cap ? gs->cap * 2 : 16;
+			grant_row *v = realloc(gs->v, (size_t)cap * sizeof *v);
+			if (!v) {
+				sqlite3_reset(st);
+				return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+			}
+			gs->v = v;
+			gs->cap = cap;
+		}
+		grant_row *g = &gs->v[gs->n++];
+		g->id = sqlite3_column_int64(st, 0);
+		fk_copy_str(g->muni, sizeof g->muni, (const char *)sqlite3_column_text(st, 1));
+		g->kinds = (unsigned)sqlite3_column_int(st, 2);
+		g->rights = (unsigned)sqlite3_column_int(st, 3);
+		g->from = sqlite3_column_int64(st, 4);
+		g->until = sqlite3_column_int64(st, 5);
+		g->revoked_at = sqlite3_column_int64(st, 6);
+		g->expiry_recorded = sqlite3_column_int(st, 7);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading grants");
+}
+
+/* ---- the rule ---- */
+
+static int deny(fk_authz_decision *d, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int deny(fk_authz_decision *d, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	d->allowed = 0;
+	d->grant_id = 0;
+	d->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int allow(fk_authz_decision *d, const char *reason, int64_t grant_id)
+{
+	d->allowed = 1;
+	d->grant_id = grant_id;
+	d->reason = reason;
+	snprintf(d->msg, sizeof d->msg, "allowed");
+	return 1;
+}
+
+static int subject_active(const subject *s, fk_authz_decision *d)
+{
+	if (!s->found)
+		return deny(d, "not-enrolled", "you are not an enrolled operator of this terminal");
+	if (!s->enabled)
+		return deny(d, "disabled", "operator %s is disabled", s->user);
+	return 1;
+}
+
+static unsigned right_of(fk_action a)
+{
+	switch (a) {
+	case FK_ACT_LIST: case FK_ACT_SEARCH: case FK_ACT_OPEN: case FK_ACT_COMPARE:
+		return FK_RIGHT_VIEW;
+	case FK_ACT_EXPORT:
+		return FK_RIGHT_EXPORT;
+	case FK_ACT_PRINT:
+		return FK_RIGHT_PRINT;
+	case FK_ACT_DISPOSE:
+		return FK_RIGHT_DISPOSE;
+	default:
+		return 0;
+	}
+}
+
+/* May subject s use right on kind of municipality muni (whose bureau is now
+ * muni_bur, 0 if unknown) at time at? Deny by default: only an enabled
+ * operator or supervisor, inside its bureau's jurisdiction, with a grant
+ * that is in force and covers the municipality, the kind and the right. */
+static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int kind,
+		       unsigned right, const grant_set *gs, int64_t at, fk_authz_decision *d)
+{
+	if (!subject_active(s, d))
+		return 0;
+	if (s->role != FK_ROLE_OPERATOR && s->role != FK_ROLE_SUPERVISOR)
+		return deny(d, "role", "the %s role never reads fukuhon", fk_role_id(s->role));
+	if (kind < 1 || kind > FK_FILE_KINDS || !right)
+		return deny(d, "invalid-request", "unknown kind of file or action");
+	if (muni_bur == 0)
+		return deny(d, "unknown-municipality", "no municipality %.6s", muni);
+	if (muni_bur != s->bureau_id)
+		return deny(d, "jurisdiction", "municipality %.6s is outside your bureau's jurisdiction",
+			    muni);
+	int seen = 0;
+	for (int i = 0; i < gs->n; i++) {
+		const grant_row *g = &gs->v[i];
+		if ((g->muni[0] && strcmp(g->muni, muni) != 0) || !(g->kinds & FK_KIND_BIT(kind)) ||
+		    !(g->rights & right))
+			continue;
+		if (g->revoked_at)
+			seen |= 1;
+		else if (g->from > at)
+			seen |= 2;
+		else if (g->until && g->until <= at)
+			seen |= 4;
+		else
+			return allow(d, "granted", g->id);
+	}
+	const char *why = seen & 4 ? "grant-expired" : seen & 2 ? "grant-not-yet-valid"
+		: seen & 1 ? "grant-revoked" : "no-grant";
+	return deny(d, why, "no grant in force lets you %s %s of %.6s (%s)",
+		    right == FK_RIGHT_VIEW ? "view" : right == FK_RIGHT_EXPORT ? "export"
+		    : right == FK_RIGHT_PRINT ? "print" : "dispose of",
+		    fk_file_kind_name(kind), muni, why);
+}
+
+static int same_unix_user(const char *local, const char *user)
+{
+	size_t n = strcspn(local, "@");
+	return strlen(user) == n && strncmp(local, user, n) == 0;
+}
+
+/* Grant management by role (docs/permissions.md, "who may grant"). */
+static int decide_manage(const subject *a, const fk_authz_req *r, const subject *t,
+			 int64_t scope_bur, fk_authz_decision *d)
+{
+	if (!subject_active(a, d))
+		return 0;
+	int admin = a->role == FK_ROLE_ADMIN, sup = a->role == FK_ROLE_SUPERVISOR;
+	if (r->action == FK_ACT_GRANTS_READ) {
+		if (admin || a->role == FK_ROLE_AUDITOR)
+			return allow(d, "role", 0);
+		if (t->found && t->id == a->id)
+			return allow(d, "own", 0);
+		if (sup && (t->found ? t->bureau_id : r->target_bureau) == a->bureau_id)
+			return allow(d, "role", 0);
+		return deny(d, sup ? "jurisdiction" : "role",
+			    "you may read only %s grants", sup ? "your bureau's" : "your own");
+	}
+	if (!admin && !sup)
+		return deny(d, "role", "the %s role cannot grant or revoke", fk_role_id(a->role));
+	if (!t->found)
+		return deny(d, "unknown-operator", "no such operator");
+	if ((a->id && a->id == t->id) || (a->local_admin && same_unix_user(a->user, t->user)))
+		return deny(d, "self-grant", "nobody grants or revokes their own permissions");
+	if (t->role != FK_ROLE_OPERATOR && t->role != FK_ROLE_SUPERVISOR)
+		return deny(d, "grantee-role", "the %s role never receives fukuhon permissions",
+			    fk_role_id(t->role));
+	if (sup && t->role != FK_ROLE_OPERATOR)
+		return deny(d, "grantee-role",
+			    "a supervisor grants only to operators; supervisors are granted by the administrator");
+	if (sup && t->bureau_id != a->bureau_id)
+		return deny(d, "jurisdiction", "operator %s belongs to another bureau", t->user);
+	if (r->action == FK_ACT_GRANT) {
+		if (!r->kinds || (r->kinds & ~FK_KINDS_ALL) || !r->rights || (r->rights & ~FK_RIGHTS_ALL))
+			return deny(d, "invalid-request", "a grant needs kinds and rights");
+		if (r->municipality && scope_bur == 0)
+			return deny(d, "unknown-municipality", "no municipality %.6s", r->municipality);
+		if (r->municipality && scope_bur != t->bureau_id)
+			return deny(d, "jurisdiction",
+				    "municipality %.6s is outside the jurisdiction of %s's bureau",
+				    r->municipality, t->user);
+	}
+	return allow(d, "role", 0);
+}
+
+/* Grants of gs that have ended (by the clock, not only at the decision's
+ * time) and whose expiry is not yet in the history. */
+static fk_status note_expired(fk_ctx *ctx, const grant_set *gs, int64_t at, fk_error *err)
+{
+	fk_status s = FK_OK;
+	int64_t now = fk_authz_now();
+	for (int i = 0; i < gs->n && s == FK_OK; i++) {
+		const grant_row *g = &gs->v[i];
+		if (g->until && g->until <= at && g->until <= now && !g->expiry_recorded && !g->revoked_at)
+			s = fk_authz_note_expired(ctx, g->id, err);
+	}
+	return s;
+}
+
+/* ---- many pairs: the permitted set and the matrix ---- */
+
+typedef int (*muni_fn)(const char *code, const char *name, void *arg);
+
+static fk_status each_muni(fk_ctx *ctx, int64_t bureau, const char *only, muni_fn fn, void *arg,
+			   fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU_MUNIS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, bureau);
+	if (only)
+		sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn((const char *)sqlite3_column_text(st, 0),
+			  (const char *)sqlite3_column_text(st, 1), arg);
+	sqlite3_reset(st);
+	if (stop < 0)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	return stop || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading municipalities");
+}
+
+typedef struct pairs {
+	fk_ctx *ctx;
+	const subject *s;
+	const grant_set *gs;
+	unsigned kind_bits, right;
+	int64_t at;
+	int insert, count;
+	fk_status st;
+	fk_error *err;
+	fk_authz_decision last; /* the most telling refusal met */
+} pairs;
+
+static int pair_cb(const char *code, const char *name, void *arg)
+{
+	(void)name;
+	pairs *p = arg;
+	for (int k = 1; k <= FK_FILE_KINDS; k++) {
+		if (!(p->kind_bits & FK_KIND_BIT(k)))
+			continue;
+		fk_authz_decision one;
+		if (!decide_file(p->s, code, p->s->bureau_id, k, p->right, p->gs, p->at, &one)) {
+			if (strcmp(one.reason, "no-grant") != 0 || !p->last.reason)
+				p->last = one;
+			continue;
+		}
+		p->count++;
+		if (!p->insert)
+			continue;
+		sqlite3_stmt *st;
+		if ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK)
+			return 1;
+		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 2, k);
+		if ((p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK)
+			return 1;
+	}
+	return 0;
+}
+
+/* Decide right on every (municipality, kind) in scope for the acting
+ * operator; with insert, write the permitted ones to temp.authz_view. */
+static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bits, unsigned right,
+				int64_t at, int insert, fk_authz_decision *d, int *npairs,
+				fk_error *err)
+{
+	subject s;
+	grant_set gs = {0};
+	*npairs = 0;
+	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &s, err);
+	if (st != FK_OK || !subject_active(&s, d))
+		return st;
+	if (s.role != FK_ROLE_OPERATOR && s.role != FK_ROLE_SUPERVISOR) {
+		deny(d, "role", "the %s role never reads fukuhon", fk_role_id(s.role));
+		return FK_OK;
+	}
+	if (muni) {
+		/* A named municipality gets the single decision's exact reason
+		 * (jurisdiction, unknown) even when it is not one of ours. */
+		int64_t b;
+		if ((st = muni_bureau(ctx, muni, &b, err)) != FK_OK)
+			return st;
+		if (b != s.bureau_id) {
+			grant_set none = {0};
+			decide_file(&s, muni, b, FK_FILE_KOSEKI, right, &none, at, d);
+			return FK_OK;
+		}
+	}
+	if ((st = load_grants(ctx, s.id, muni, &gs, err)) != FK_OK) {
+		free(gs.v);
+		return st;
+	}
+	pairs p = {ctx, &s, &gs, kind_bits, right, at, insert, 0, FK_OK, err, {0}};
+	st = each_muni(ctx, s.bureau_id, muni, pair_cb, &p, err);
+	if (st == FK_OK)
+		st = p.st;
+	if (st == FK_OK)
+		st = note_expired(ctx, &gs, at, err);
+	free(gs.v);
+	*npairs = p.count;
+	if (st == FK_OK && p.count)
+		allow(d, "granted", 0);
+	else if (st == FK_OK && p.last.reason)
+		*d = p.last;
+	else if (st == FK_OK)
+		deny(d, "no-grant", "no grant in force lets you do this");
+	return st;
+}
+
+fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind_bits,
+			    fk_authz_decision *d, int *npairs, fk_error *err)
+{
+	sqlite3_stmt *st;
+	deny(d, "error", "not decided");
+	*npairs = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE, &st, err);
+	if (s == FK_OK)
+		s = fk_ctx_exec(ctx, st, err, "permitted set");
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_VIEW_CLEAR, &st, err)) == FK_OK)
+		s = fk_ctx_exec(ctx, st, err, "permitted set");
+	if (s == FK_OK)
+		s = evaluate_pairs(ctx, municipality, kind_bits & FK_KINDS_ALL, FK_RIGHT_VIEW,
+				   fk_authz_now(), 1, d, npairs, err);
+	if (s != FK_OK)
+		deny(d, "error", "the decision failed");
+	return s;
+}
+
+/* ---- the one entry point ---- */
+
+static fk_status authorize_file(fk_ctx *ctx, const fk_authz_req *r, int64_t at,
+				fk_authz_decision *d, fk_error *err)
+{
+	unsigned right = right_of(r->action);
+	if (!right || r->kind < 0 || r->kind > FK_FILE_KINDS) {
+		deny(d, "invalid-request", "unknown action or kind of file");
+		return FK_OK;
+	}
+	if (!r->municipality || !r->kind) {
+		int n;
+		unsigned bits = r->kind ? FK_KIND_BIT(r->kind) : FK_KINDS_ALL;
+		return evaluate_pairs(ctx, r->municipality, bits, right, at, 0, d, &n, err);
+	}
+	subject s;
+	grant_set gs = {0};
+	int64_t b;
+	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &s, err);
+	if (st == FK_OK)
+		st = muni_bureau(ctx, r->municipality, &b, err);
+	if (st == FK_OK && s.found)
+		st = load_grants(ctx, s.id, r->municipality, &gs, err);
+	if (st == FK_OK) {
+		decide_file(&s, r->municipality, b, r->kind, right, &gs, at, d);
+		st = note_expired(ctx, &gs, at, err);
+	}
+	free(gs.v);
+	return st;
+}
+
+fk_status fk_authorize(fk_ctx *ctx, const fk_authz_req *r, fk_authz_decision *d, fk_error *err)
+{
+	memset(d, 0, sizeof *d);
+	deny(d, "error", "not decided");
+	int64_t at = r->at ? r->at : fk_authz_now();
+	fk_status st;
+	if (r->action >= FK_ACT_GRANT && r->action <= FK_ACT_GRANTS_READ) {
+		subject a, t = {0};
+		int64_t scope = 0;
+		if ((st = load_subject(ctx, ctx->actor.operator_id, 1, &a, err)) == FK_OK &&
+		    r->target_operator)
+			st = load_subject(ctx, r->target_operator, 0, &t, err);
+		if (st == FK_OK && r->municipality)
+			st = muni_bureau(ctx, r->municipality, &scope, err);
+		if (st == FK_OK)
+			decide_manage(&a, r, &t, scope, d);
+	} else {
+		st = authorize_file(ctx, r, at, d, err);
+	}
+	if (st != FK_OK)
+		deny(d, "error", "the decision failed");
+	return st;
+}
+
+/* ---- the matrix ---- */
+
+typedef struct matrix_arg {
+	const subject *s;
+	const grant_set *gs;
+	int64_t at;
+	fk_perm_matrix *m;
+	int cap;
+} matrix_arg;
+
+static int matrix_cb(const char *code, const char *name, void *arg)
+{
+	matrix_arg *a = arg;
+	fk_perm_matrix *m = a->m;
+	if (m->n == a->cap) {
+		int cap = a->cap ? a->cap * 2 : 64;
+		fk_perm_row *v = realloc(m->rows, (size_t)cap * sizeof *v);
+		if (!v)
+			return -1;
+		m->rows = v;
+		a->cap = cap;
+	}
+	fk_perm_row *row = &m->rows[m->n++];
+	memset(row, 0, sizeof *row);
+	fk_copy_str(row->municipality, sizeof row->municipality, code);
+	fk_copy_str(row->name, sizeof row->name, name);
+	for (int k = 1; k <= FK_FILE_KINDS; k++)
+		for (unsigned bit = 1; bit <= 8; bit <<= 1) {
+			fk_authz_decision d;
+			if (decide_file(a->s, code, a->s->bureau_id, k, bit, a->gs, a->at, &d))
+				row->rights[k - 1] |= bit;
+		}
+	return 0;
+}
+
+fk_status fk_authz_matrix(fk_ctx *ctx, int64_t operator_id, int64_t at, fk_perm_matrix *m,
+			  fk_error *err)
+{
+	subject s;
+	grant_set gs = {0};
+	memset(m, 0, sizeof *m);
+	m->operator_id = operator_id;
+	fk_status st = load_subject(ctx, operator_id, 0, &s, err);
+	if (st == FK_OK && !s.found)
+		st = fk_fail(err, FK_ERR_NOTFOUND, "no operator %lld", (long long)operator_id);
+	if (st == FK_OK)
+		st = load_grants(ctx, operator_id, NULL, &gs, err);
+	if (st == FK_OK) {
+		matrix_arg a = {&s, &gs, at ? at : fk_authz_now(), m, 0};
+		st = each_muni(ctx, s.bureau_id, NULL, matrix_cb, &a, err);
+	}
+	free(gs.v);
+	if (st != FK_OK)
+		fk_perm_matrix_free(m);
+	return st;
+}
+
+void fk_perm_matrix_free(fk_perm_matrix *m)
+{
+	free(m->rows);
+	m->rows = NULL;
+	m->n = 0;
+}

@@ -1,0 +1,74 @@
+/* Recording decisions and grant expiry in the history, and the decisions' clock (R-LOG). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "authz.h"
+#include "util.h"
+
+static const char SQL_NOTE_EXPIRED[] =
+	"UPDATE permission_grant SET expiry_recorded_at = ?2 WHERE id = ?1 "
+	"AND expiry_recorded_at IS NULL AND valid_until IS NOT NULL AND valid_until <= ?2";
+static const char SQL_GRANT_DESC[] =
+	"SELECT o.username, coalesce(g.municipality, '*'), g.kinds, g.rights, g.valid_until "
+	"FROM permission_grant g JOIN operator o ON o.id = g.operator_id WHERE g.id = ?1";
+
+/* ---- the clock ---- */
+
+static int64_t (*clock_fn)(void);
+
+int64_t fk_authz_now(void)
+{
+	return clock_fn ? clock_fn() : fk_now_ns();
+}
+
+void fk_authz_set_clock(int64_t (*fn)(void))
+{
+	clock_fn = fn;
+}
+
+/* ---- recording ---- */
+
+fk_status fk_authz_record(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
+			  const fk_authz_decision *d, const char *detail, fk_error *err)
+{
+	if (d->allowed)
+		return fk_audit(ctx, action, otype, oid, FK_RESULT_SUCCESS, d->reason, detail, err);
+	fk_error rec;
+	fk_error_clear(&rec);
+	fk_status s = fk_audit(ctx, action, otype, oid, FK_RESULT_DENIED, d->reason, detail, &rec);
+	fk_fail(err, FK_ERR_DENIED, "%s%s", d->msg,
+		s == FK_OK ? "" : " (and the refusal could not be recorded)");
+	return FK_ERR_DENIED;
+}
+
+fk_status fk_authz_note_expired(fk_ctx *ctx, int64_t grant_id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_NOTE_EXPIRED, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, grant_id);
+		sqlite3_bind_int64(st, 2, fk_authz_now());
+		s = fk_ctx_exec(ctx, st, err, "recording a grant's expiry");
+	}
+	if (s == FK_OK && sqlite3_changes(ctx->db) == 1 &&
+	    (s = fk_ctx_stmt(ctx, SQL_GRANT_DESC, &st, err)) == FK_OK) {
+		char id[24], detail[200] = "", kinds[48], rights[48], until[32] = "";
+		sqlite3_bind_int64(st, 1, grant_id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			fk_kinds_format((unsigned)sqlite3_column_int(st, 2), kinds, sizeof kinds);
+			fk_rights_format((unsigned)sqlite3_column_int(st, 3), rights, sizeof rights);
+			fk_fmt_utc(sqlite3_column_int64(st, 4), until, sizeof until);
+			snprintf(detail, sizeof detail, "operator=%s municipality=%s kinds=%s rights=%s until=%s",
+				 (const char *)sqlite3_column_text(st, 0),
+				 (const char *)sqlite3_column_text(st, 1), kinds, rights, until);
+		}
+		sqlite3_reset(st);
+		snprintf(id, sizeof id, "%lld", (long long)grant_id);
+		s = fk_audit(ctx, "grant.expired", "grant", id, FK_RESULT_SUCCESS, "expired", detail, err);
+	}
+	return fk_ctx_end(ctx, s, err);
+}
+

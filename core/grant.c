@@ -1,0 +1,198 @@
+/* Granting, revoking and the expiry sweep of file permissions (R-FILES, R-JURIS, R-LOG). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "db.h"
+#include "grant.h"
+#include "norm.h"
+#include "util.h"
+
+static const char SQL_INSERT[] =
+	"INSERT INTO permission_grant(operator_id, municipality, kinds, rights, valid_from, "
+	"valid_until, granted_by, granted_by_user, granted_at, reason) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char SQL_GRANT_OWNER[] =
+	"SELECT operator_id, revoked_at IS NOT NULL FROM permission_grant WHERE id = ?1";
+static const char SQL_REVOKE[] =
+	"UPDATE permission_grant SET revoked_at = ?2, revoked_by = ?3, revoked_by_user = ?4, "
+	"revoke_reason = ?5 WHERE id = ?1 AND revoked_at IS NULL";
+static const char SQL_UNRECORDED_EXPIRY[] =
+	"SELECT id FROM permission_grant WHERE valid_until IS NOT NULL AND expiry_recorded_at IS NULL "
+	"AND valid_until <= ?1 AND revoked_at IS NULL ORDER BY id LIMIT 256";
+
+static fk_status check_reason(const char *reason, fk_error *err)
+{
+	size_t n = reason ? strlen(reason) : 0;
+	if (n == 0)
+		return fk_fail(err, FK_ERR_INVALID, "a reason is required");
+	if (n > FK_GRANT_REASON_MAX || !fk_utf8_valid(reason, n))
+		return fk_fail(err, FK_ERR_INVALID, "the reason must be 1-%d bytes of UTF-8",
+			       FK_GRANT_REASON_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
+			return fk_fail(err, FK_ERR_INVALID, "the reason must be one line of text");
+	return FK_OK;
+}
+
+static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
+{
+	if (!g->user || !*g->user)
+		return fk_fail(err, FK_ERR_INVALID, "whom to grant to is required");
+	if (!g->kinds || (g->kinds & ~FK_KINDS_ALL))
+		return fk_fail(err, FK_ERR_INVALID, "at least one kind of file is required");
+	if (!g->rights || (g->rights & ~FK_RIGHTS_ALL))
+		return fk_fail(err, FK_ERR_INVALID, "at least one right is required");
+	*from = g->valid_from ? g->valid_from : now;
+	if (g->valid_until && g->valid_until <= now)
+		return fk_fail(err, FK_ERR_INVALID, "the grant would already have ended");
+	if (g->valid_until && g->valid_until <= *from)
+		return fk_fail(err, FK_ERR_INVALID, "the grant must end after it starts");
+	return check_reason(g->reason, err);
+}
+
+static void describe(const fk_grant_spec *g, int64_t from, char *buf, size_t len)
+{
+	char kinds[48], rights[48], f[32], u[32] = "-";
+	fk_kinds_format(g->kinds, kinds, sizeof kinds);
+	fk_rights_format(g->rights, rights, sizeof rights);
+	fk_fmt_utc(from, f, sizeof f);
+	if (g->valid_until)
+		fk_fmt_utc(g->valid_until, u, sizeof u);
+	snprintf(buf, len, "operator=%s municipality=%s kinds=%s rights=%s from=%s until=%s reason=%s",
+		 g->user, g->municipality ? g->municipality : "*", kinds, rights, f, u, g->reason);
+}
+
+static fk_status insert(fk_ctx *ctx, const fk_grant_spec *g, int64_t grantee, int64_t from,
+			int64_t now, int64_t *id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, grantee);
+	if (g->municipality)
+		sqlite3_bind_text(st, 2, g->municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)g->kinds);
+	sqlite3_bind_int(st, 4, (int)g->rights);
+	sqlite3_bind_int64(st, 5, from);
+	if (g->valid_until)
+		sqlite3_bind_int64(st, 6, g->valid_until);
+	if (ctx->actor.operator_id)
+		sqlite3_bind_int64(st, 7, ctx->actor.operator_id);
+	sqlite3_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, now);
+	sqlite3_bind_text(st, 10, g->reason, -1, SQLITE_STATIC);
+	if ((s = fk_ctx_exec(ctx, st, err, "storing the grant")) == FK_OK)
+		*id = sqlite3_last_insert_rowid(ctx->db);
+	return s;
+}
+
+fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *g, int64_t *id, fk_error *err)
+{
+	const char *oid = g->user && *g->user ? g->user : "-";
+	int64_t now = fk_authz_now(), from = 0;
+	char detail[800] = "";
+	fk_operator op;
+	fk_authz_decision d = {0};
+	fk_status s = check_spec(g, now, &from, err);
+	if (s == FK_OK)
+		s = fk_operator_get(ctx, g->user, &op, err);
+	if (s != FK_OK)
+		return fk_audit_outcome(ctx, "grant.add", "operator", oid, s, err);
+	describe(g, from, detail, sizeof detail);
+	if ((s = fk_ctx_begin(ctx, err)) == FK_OK) {
+		/* Decided inside the write lock: nothing can change between the
+		 * decision and the grant. */
+		fk_authz_req r = {FK_ACT_GRANT, g->municipality, 0, g->kinds, g->rights, op.id, 0, now};
+		s = fk_authorize(ctx, &r, &d, err);
+		if (s == FK_OK && d.allowed && (s = insert(ctx, g, op.id, from, now, id, err)) == FK_OK) {
+			char full[840];
+			snprintf(full, sizeof full, "id=%lld %s", (long long)*id, detail);
+			s = fk_audit(ctx, "grant.add", "operator", oid, FK_RESULT_SUCCESS, "granted", full, err);
+		}
+		s = fk_ctx_end(ctx, s, err);
+	}
+	if (s == FK_OK && !d.allowed)
+		return fk_authz_record(ctx, "grant.add", "operator", oid, &d, detail, err);
+	return fk_audit_outcome(ctx, "grant.add", "operator", oid, s, err);
+}
+
+static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, const char *oid,
+			       fk_authz_decision *d, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_GRANT_OWNER, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	int revoked = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return fk_fail(err, FK_ERR_NOTFOUND, "no grant %lld", (long long)id);
+	if (rc != SQLITE_ROW)
+		return fk_db_fail(ctx->db, rc, err, "reading the grant");
+	fk_authz_req r = {FK_ACT_REVOKE, NULL, 0, 0, 0, owner, 0, 0};
+	if ((s = fk_authorize(ctx, &r, d, err)) != FK_OK || !d->allowed)
+		return s;
+	if (revoked)
+		return fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id);
+	if ((s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, fk_authz_now());
+	if (ctx->actor.operator_id)
+		sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
+	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK)
+		return s;
+	char detail[FK_GRANT_REASON_MAX + 16];
+	snprintf(detail, sizeof detail, "reason=%s", reason);
+	return fk_audit(ctx, "grant.revoke", "grant", oid, FK_RESULT_SUCCESS, "revoked", detail, err);
+}
+
+fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error *err)
+{
+	char oid[24];
+	fk_authz_decision d = {0};
+	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	fk_status s = check_reason(reason, err);
+	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
+		s = revoke_locked(ctx, id, reason, oid, &d, err);
+		s = fk_ctx_end(ctx, s, err);
+		if (s == FK_OK && !d.allowed)
+			return fk_authz_record(ctx, "grant.revoke", "grant", oid, &d, NULL, err);
+	}
+	return fk_audit_outcome(ctx, "grant.revoke", "grant", oid, s, err);
+}
+
+fk_status fk_grant_sweep_expired(fk_ctx *ctx, int *n, fk_error *err)
+{
+	*n = 0;
+	for (;;) {
+		int64_t ids[256];
+		int got = 0, rc;
+		sqlite3_stmt *st;
+		fk_status s = fk_ctx_stmt(ctx, SQL_UNRECORDED_EXPIRY, &st, err);
+		if (s != FK_OK)
+			return s;
+		sqlite3_bind_int64(st, 1, fk_authz_now());
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW && got < 256)
+			ids[got++] = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+			return fk_db_fail(ctx->db, rc, err, "looking for expired grants");
+		for (int i = 0; i < got; i++)
+			if ((s = fk_authz_note_expired(ctx, ids[i], err)) != FK_OK)
+				return s;
+		*n += got;
+		if (got < 256)
+			return FK_OK;
+	}
+}

@@ -1,0 +1,103 @@
+#!/bin/sh
+# fukuhonctl grant, revoke, grants, permissions end to end: grants recorded, refusals with
+# exit codes, jurisdiction at grant time (R-FILES, R-JURIS, R-ACCESS, R-LOG).
+. "$(dirname "$0")/lib.sh"
+make_config
+C=$FUKUHONCTL
+
+expect 0 $C init
+expect 0 $C operator add tanaka --role operator --bureau 東京法務局
+expect 0 $C operator add suzuki --role supervisor --bureau 東京法務局
+expect 0 $C operator add kansa --role auditor --bureau 東京法務局
+expect 0 $C operator add kanri --role administrator --bureau 東京法務局
+expect 0 $C operator add sato --role operator --bureau 札幌法務局
+expect 0 $C --help
+contains "$T/out" "grant USER --municipality CODE|--all"
+contains "$T/out" "revoke GRANT-ID --reason TEXT"
+
+# granted: one municipality, Japanese kind names, time-limited
+expect 0 $C grant tanaka --municipality 131016 --kind 戸籍,除籍 --rights view,print \
+	--until 2099-12-31 --reason "千代田区の担当"
+contains "$T/out" "grant 1: tanaka may view,print koseki,joseki in 131016"
+soon=$(date -u -d '+10 days' +%Y-%m-%d)
+expect 0 $C grant tanaka --all --kind ledger,documents --rights view --until "$soon" --reason "受付帳の確認"
+contains "$T/out" "grant 2"
+expect 0 $C grant suzuki --all --kind koseki --rights view --from 2098-01-01 --reason later
+expect 0 $C grant sato --municipality 011002 --kind koseki --rights view --reason 札幌
+
+# refused (1): jurisdiction, roles that never receive grants, unknown names
+expect 1 $C grant tanaka --municipality 011002 --kind koseki --rights view --reason x
+contains "$T/err" "outside the jurisdiction"
+expect 1 $C grant kansa --all --kind koseki --rights view --reason x
+contains "$T/err" "auditor role never receives"
+expect 1 $C grant kanri --all --kind koseki --rights view --reason x
+expect 1 $C grant nobody --all --kind koseki --rights view --reason x
+contains "$T/err" "no operator named nobody"
+expect 1 $C grant tanaka --municipality 999999 --kind koseki --rights view --reason x
+expect 1 $C grant tanaka --all --kind koseki --rights view --until 2001-01-01 --reason x
+contains "$T/err" "already have ended"
+# the local administrator never grants to its own Unix user's account
+me=$(id -un)
+if $C operator add "$me" --role operator --bureau 東京法務局 > /dev/null 2>&1; then
+	expect 1 $C grant "$me" --all --kind koseki --rights view --reason x
+	contains "$T/err" "own permissions"
+else ok; ok; fi
+
+# bad usage (2)
+expect 2 $C grant tanaka --kind koseki --rights view --reason x
+expect 2 $C grant tanaka --all --municipality 131016 --kind koseki --rights view --reason x
+expect 2 $C grant tanaka --all --kind passport --rights view --reason x
+contains "$T/err" "passport"
+expect 2 $C grant tanaka --all --kind koseki --rights fly --reason x
+expect 2 $C grant tanaka --all --kind koseki --rights view
+expect 2 $C grant tanaka --all --kind koseki --rights view --until tomorrow --reason x
+expect 2 $C revoke 1
+expect 2 $C revoke one --reason x
+expect 2 $C grants --expiring soon
+
+expect 0 $C grants --json
+contains "$T/out" '"user": "tanaka"'
+contains "$T/out" '"municipality": "131016"'
+contains "$T/out" '"municipality": null'
+contains "$T/out" '"koseki"'
+contains "$T/out" '"until": "2099-12-31T00:00:00Z"'
+contains "$T/out" '"state": "pending"'
+contains "$T/out" '"reason": "千代田区の担当"'
+expect 0 $C grants --user sato
+contains "$T/out" "札幌市"
+lacks "$T/out" "tanaka"
+expect 0 $C grants --bureau 札幌法務局 --json
+lacks "$T/out" '"tanaka"'
+expect 0 $C grants --expiring 30 --json
+contains "$T/out" '"id": 2'
+lacks "$T/out" '"id": 1'
+expect 0 $C permissions tanaka
+contains "$T/out" "131016 千代田区"
+contains "$T/out" "koseki=view,print"
+contains "$T/out" "ledger=view"
+expect 0 $C permissions suzuki --json
+[ "$(tr -d ' \n' < "$T/out")" = "[]" ] && ok || not_ok "pending grant shows in the matrix"
+expect 1 $C permissions nobody
+
+expect 0 $C revoke 1 --reason "担当替え"
+contains "$T/out" "revoked grant 1"
+expect 1 $C revoke 1 --reason again
+contains "$T/err" "already revoked"
+expect 1 $C revoke 99 --reason none
+expect 0 $C grants --user tanaka --json
+contains "$T/out" '"state": "revoked"'
+contains "$T/out" '"reason": "担当替え"'
+expect 0 $C grants --active --json
+lacks "$T/out" '"id": 1,'
+expect 0 $C permissions tanaka
+lacks "$T/out" "koseki="
+
+# R-LOG: every grant, refusal and revoke is in the history
+db="$T/db/fukuhon.db"
+if command -v sqlite3 > /dev/null 2>&1; then
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success'")" = 4 ] && ok || not_ok "grants recorded"
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'denied' AND reason = 'jurisdiction'")" -ge 1 ] && ok || not_ok "refusal recorded"
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.revoke' AND result = 'success'")" = 1 ] && ok || not_ok "revoke recorded"
+fi
+
+finish
