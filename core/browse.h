@@ -6,12 +6,12 @@
 
 #include <stdint.h>
 
+#include "authz.h"
 #include "ctx.h"
 #include "refdata.h"
 #include "status.h"
 
-/* File kinds as the stats and permissions count them. */
-enum { FK_FILE_KOSEKI = 1, FK_FILE_JOSEKI = 2, FK_FILE_LEDGER = 3, FK_FILE_DOCS = 4 };
+/* File kinds (FK_FILE_*) are the permissions' (authz.h); the stats count by them too. */
 
 typedef struct fk_muni_stat {
 	fk_muni m;
