@@ -77,4 +77,27 @@ fk_status fk_access_docs_list(fk_ctx *ctx, const char *municipality, int64_t aft
 			      fk_doc_info *out, int *n, fk_error *err);
 fk_status fk_access_doc_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
 
+/* ---- for the console's screens (core/access_screens.c) ---- */
+
+#include "browse.h"
+#include "cert.h"
+
+/* The home screen: the operator's bureau's municipalities, counting only
+ * what the operator may view. Recorded as view.home. */
+fk_status fk_access_home(fk_ctx *ctx, fk_muni_stat **rows, int *n, fk_error *err);
+/* A page of a municipality's 戸籍 or 除籍 (fk_browse_registers' paging) and
+ * the list's length; decided as FK_ACT_LIST, recorded with the ids shown. */
+fk_status fk_access_register_page(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
+				  int limit, fk_reg_row *out, int *n, int64_t *total, fk_error *err);
+/* A page of 受付帳情報 or 届書等情報, newest first. */
+fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
+				 fk_record_row *out, int *n, fk_error *err);
+/* Two versions of a register compared line by line as 全部事項証明 layouts
+ * (FK_ACT_COMPARE, recorded). */
+fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_lines *out,
+				  int *changes, fk_error *err);
+/* A page of search results read for display; *more when another page follows. */
+fk_status fk_access_search_page(fk_ctx *ctx, const fk_search *q, fk_reg_row *out, int *n, int *more,
+				fk_error *err);
+
 #endif

@@ -16,6 +16,12 @@ static const char SQL_HOME[] =
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code "
 	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
+static const char SQL_HOME_PERMITTED[] =
+	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received "
+	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
+	"LEFT JOIN municipality_stats s ON s.municipality = m.code AND EXISTS (SELECT 1 FROM "
+	"temp.authz_view v WHERE v.municipality = s.municipality AND v.kind = s.kind) "
+	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
 static const char SQL_PAGE_AFTER[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id > ?3 "
 	"AND disposed_at IS NULL ORDER BY id LIMIT ?4";
@@ -40,12 +46,13 @@ static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
-fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, fk_muni_stat **rows, int *n, fk_error *err)
+fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_stat **rows, int *n,
+			 fk_error *err)
 {
 	sqlite3_stmt *st;
 	*rows = NULL;
 	*n = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_HOME, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, permitted ? SQL_HOME_PERMITTED : SQL_HOME, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, bureau_id);

@@ -20,8 +20,10 @@ typedef struct fk_muni_stat {
 } fk_muni_stat;
 
 /* The municipalities of bureau_id with their figures, in code order.
- * *rows is malloc'd (free it). */
-fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, fk_muni_stat **rows, int *n, fk_error *err);
+ * With permitted, only the (municipality, kind) pairs in temp.authz_view
+ * (fk_authz_view_set) are counted; the others show 0. *rows is malloc'd. */
+fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_stat **rows, int *n,
+			 fk_error *err);
 
 typedef struct fk_reg_row {
 	int64_t id;

@@ -43,7 +43,7 @@ START_TEST(home_figures_match_the_tables)
 	ck_assert_ok(fk_bureau_find(ctx, "東京法務局", &b, &err), &err);
 	fk_muni_stat *rows;
 	int n;
-	ck_assert_ok(fk_browse_home(ctx, b.id, &rows, &n, &err), &err);
+	ck_assert_ok(fk_browse_home(ctx, b.id, 0, &rows, &n, &err), &err);
 	ck_assert_int_eq(n, b.n_municipalities);
 	int64_t total = 0, ledger = 0;
 	for (int i = 0; i < n; i++) {

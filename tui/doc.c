@@ -14,11 +14,12 @@ typedef struct doc {
 	int changes;
 } doc;
 
+/* Open (decided and recorded as FK_ACT_OPEN) and lay out one version. */
 static fk_status render(fk_ctx *ctx, int64_t id, int version, fk_lines *out, fk_reg_info *info,
 			fk_error *err)
 {
 	json_t *d;
-	fk_status s = fk_store_read(ctx, id, version, &d, info, err);
+	fk_status s = fk_access_register_open(ctx, FK_ACT_OPEN, id, version, &d, info, err);
 	if (s != FK_OK)
 		return s;
 	s = fk_cert_lines(d, info->kind, out, err);
@@ -31,13 +32,7 @@ static fk_status regview_open(view *v, fk_error *err)
 	doc *d = v->data;
 	app *a = v->app;
 	fk_reg_info info;
-	char oid[32], detail[64];
-	snprintf(oid, sizeof oid, "%lld", (long long)d->id);
-	snprintf(detail, sizeof detail, "version %d", d->version);
-	fk_status s = tui_record(a, "view.register", "register", oid, d->version ? detail : "current",
-				 err);
-	if (s == FK_OK)
-		s = render(a->ctx, d->id, d->version, &d->lines, &info, err);
+	fk_status s = render(a->ctx, d->id, d->version, &d->lines, &info, err);
 	if (s != FK_OK)
 		return s;
 	v->nrows = d->lines.n;
@@ -119,20 +114,8 @@ static fk_status diff_open(view *v, fk_error *err)
 {
 	doc *d = v->data;
 	app *a = v->app;
-	fk_lines l1 = {0}, l2 = {0};
-	fk_reg_info info;
-	char oid[32], detail[64];
-	snprintf(oid, sizeof oid, "%lld", (long long)d->id);
-	snprintf(detail, sizeof detail, "versions %d and %d", d->version, d->v2);
-	fk_status s = tui_record(a, "view.register-compare", "register", oid, detail, err);
-	if (s == FK_OK)
-		s = render(a->ctx, d->id, d->version, &l1, &info, err);
-	if (s == FK_OK)
-		s = render(a->ctx, d->id, d->v2, &l2, &info, err);
-	if (s == FK_OK)
-		s = fk_lines_diff(&l1, &l2, &d->lines, &d->changes, err);
-	fk_lines_free(&l1);
-	fk_lines_free(&l2);
+	fk_status s = fk_access_compare_lines(a->ctx, d->id, d->version, d->v2, &d->lines, &d->changes,
+					      err);
 	v->nrows = d->lines.n;
 	v->selectable = 0;
 	v->header_rows = 1;
@@ -162,11 +145,7 @@ typedef struct versions {
 static fk_status versions_open(view *v, fk_error *err)
 {
 	versions *h = v->data;
-	char oid[32];
-	snprintf(oid, sizeof oid, "%lld", (long long)h->id);
-	fk_status s = tui_record(v->app, "view.register-versions", "register", oid, NULL, err);
-	if (s == FK_OK)
-		s = fk_store_versions(v->app->ctx, h->id, h->v, VERSIONS_MAX, &v->nrows, err);
+	fk_status s = fk_access_register_versions(v->app->ctx, h->id, h->v, VERSIONS_MAX, &v->nrows, err);
 	v->header_rows = 2;
 	v->cursor = v->nrows - 1; /* the current version */
 	return s;

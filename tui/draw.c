@@ -44,9 +44,3 @@ void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len)
 	    strftime(buf, len, jst ? "%Y-%m-%d %H:%M JST" : "%Y-%m-%d %H:%M UTC", &tm) == 0)
 		snprintf(buf, len, "-");
 }
-
-fk_status tui_record(app *a, const char *action, const char *otype, const char *oid,
-		     const char *detail, fk_error *err)
-{
-	return fk_audit(a->ctx, action, otype, oid, FK_RESULT_SUCCESS, "", detail, err);
-}

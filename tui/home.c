@@ -18,9 +18,7 @@ static fk_status home_open(view *v, fk_error *err)
 	app *a = v->app;
 	free(h->rows);
 	h->rows = NULL;
-	fk_status s = tui_record(a, "view.home", "bureau", a->bureau_name, NULL, err);
-	if (s == FK_OK)
-		s = fk_browse_home(a->ctx, a->bureau_id, &h->rows, &h->n, err);
+	fk_status s = fk_access_home(a->ctx, &h->rows, &h->n, err);
 	h->newest = 0;
 	for (int i = 0; i < h->n; i++)
 		if (h->rows[i].last_received > h->newest)

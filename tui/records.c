@@ -28,17 +28,9 @@ static fk_status load(view *v, int64_t before, fk_error *err)
 	records *r = v->data;
 	fk_record_row tmp[PAGE_MAX];
 	int n;
-	fk_status s = fk_browse_records(v->app->ctx, r->m.code, r->kind, before, page_size(v), tmp, &n,
-					err);
+	fk_status s = fk_access_records_page(v->app->ctx, r->m.code, r->kind, before, page_size(v), tmp,
+					     &n, err);
 	if (s != FK_OK || n == 0)
-		return s;
-	char detail[128];
-	snprintf(detail, sizeof detail, "%s %s %lld..%lld (%d)", r->m.code,
-		 r->kind == FK_FILE_LEDGER ? "ledger" : "documents", (long long)tmp[0].id,
-		 (long long)tmp[n - 1].id, n);
-	s = tui_record(v->app, r->kind == FK_FILE_LEDGER ? "view.ledger-page" : "view.document-page",
-		       "municipality", r->m.code, detail, err);
-	if (s != FK_OK)
 		return s;
 	memcpy(r->rows, tmp, (size_t)n * sizeof *tmp);
 	v->nrows = n;

@@ -43,16 +43,9 @@ static fk_status load(view *v, enum move how, fk_error *err)
 	case MOVE_PGDN: anchor = r->rows[old - 1].id; break;
 	case MOVE_PGUP: anchor = r->rows[0].id; dir = -1; break;
 	}
-	fk_status s = fk_browse_registers(a->ctx, r->m.code, r->kind, anchor, dir, page_size(v), tmp, &n,
-					  err);
-	if (s == FK_OK)
-		s = fk_browse_total(a->ctx, r->m.code, r->kind, &r->total, err);
+	fk_status s = fk_access_register_page(a->ctx, r->m.code, r->kind, anchor, dir, page_size(v), tmp,
+					      &n, &r->total, err);
 	if (s != FK_OK || n == 0)
-		return s;
-	char detail[128];
-	snprintf(detail, sizeof detail, "%s kind=%d registers %lld..%lld (%d)", r->m.code, r->kind,
-		 (long long)tmp[0].id, (long long)tmp[n - 1].id, n);
-	if ((s = tui_record(a, "view.register-page", "municipality", r->m.code, detail, err)) != FK_OK)
 		return s;
 	switch (how) {
 	case MOVE_FIRST: r->first_index = 0; break;

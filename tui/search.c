@@ -25,25 +25,11 @@ static const char *field_name(fk_search_field f)
 static fk_status load(view *v, int64_t after, fk_error *err)
 {
 	search *q = v->data;
-	app *a = v->app;
-	int64_t ids[RESULTS_PAGE + 1];
+	/* Only what the operator may view is searched; the history records the
+	 * kind of query and the count, never the searched name. */
+	fk_search req = {q->field, q->query, NULL, 0, 0, after, RESULTS_PAGE};
 	int n;
-	fk_search req = {q->field, q->query, NULL, a->bureau_id, 0, after, RESULTS_PAGE + 1};
-	fk_status s = fk_store_search(a->ctx, &req, ids, &n, err);
-	if (s != FK_OK)
-		return s;
-	/* The history records the kind of query and the result count, never the searched name. */
-	char detail[96];
-	snprintf(detail, sizeof detail, "field=%s page=%d results=%d",
-		 q->field == FK_FIELD_NAME ? "name" : q->field == FK_FIELD_READING ? "reading" : "honseki",
-		 q->page + 1, n > RESULTS_PAGE ? RESULTS_PAGE : n);
-	if ((s = tui_record(a, "search", "bureau", a->bureau_name, detail, err)) != FK_OK)
-		return s;
-	q->more = n > RESULTS_PAGE;
-	if (n > RESULTS_PAGE)
-		n = RESULTS_PAGE;
-	for (int i = 0; i < n && s == FK_OK; i++)
-		s = fk_browse_register_row(a->ctx, ids[i], &q->rows[i], err);
+	fk_status s = fk_access_search_page(v->app->ctx, &req, q->rows, &n, &q->more, err);
 	v->nrows = s == FK_OK ? n : 0;
 	v->cursor = 0;
 	return s;

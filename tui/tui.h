@@ -80,10 +80,6 @@ void tui_put_right(int y, int x, const char *s, int width);
 /* Draw printf-formatted text the same way. */
 void tui_putf(int y, int x, int width, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len);
-/* Record what a view is about to show (R-LOG). Fail closed: when the record
- * cannot be written the caller must not show the data. */
-fk_status tui_record(app *a, const char *action, const char *otype, const char *oid,
-		     const char *detail, fk_error *err);
 
 /* ---- screens ---- */
 view *home_view(app *a);

@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	/* Home. */
 	for (int i = 0; i < ROUNDS; i++) {
 		int64_t t = fk_mono_ns();
-		if (fk_browse_home(ctx, b.id, &home, &nh, &err) != FK_OK)
+		if (fk_browse_home(ctx, b.id, 0, &home, &nh, &err) != FK_OK)
 			return die(&err);
 		ns[i] = fk_mono_ns() - t;
 		if (i < ROUNDS - 1)

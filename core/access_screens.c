@@ -1,0 +1,144 @@
+/* The authorised way to the console's screens: each page is decided by fk_authorize and recorded
+ * (with what it showed) before its rows are handed out (R-ACCESS, R-FILES, R-JURIS, R-LOG). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "access.h"
+#include "audit.h"
+#include "authz.h"
+#include "browse.h"
+#include "cert.h"
+#include "store.h"
+#include "util.h"
+
+static fk_status decide_list(fk_ctx *ctx, const char *muni, int kind, fk_authz_decision *d,
+			     fk_error *err)
+{
+	fk_authz_req r = {FK_ACT_LIST, muni, kind, 0, 0, 0, 0, 0};
+	return fk_authorize(ctx, &r, d, err);
+}
+
+/* A failure is recorded as failed; otherwise the decision (a refusal becomes FK_ERR_DENIED). */
+static fk_status record(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
+			fk_status s, const fk_authz_decision *d, const char *detail, fk_error *err)
+{
+	if (s != FK_OK)
+		return fk_audit_outcome(ctx, action, otype, oid, s, err);
+	return fk_authz_record(ctx, action, otype, oid, d, detail, err);
+}
+
+fk_status fk_access_home(fk_ctx *ctx, fk_muni_stat **rows, int *n, fk_error *err)
+{
+	fk_authz_decision d = {0};
+	int pairs = 0;
+	char detail[48];
+	*rows = NULL;
+	*n = 0;
+	fk_status s = fk_authz_view_set(ctx, NULL, FK_KINDS_ALL, &d, &pairs, err);
+	/* Nothing permitted is still a home screen (every count 0), not a refusal:
+	 * the municipalities of one's own bureau are public reference data. */
+	if (s == FK_OK && !d.allowed)
+		d = (fk_authz_decision){1, 0, "nothing-granted", ""};
+	snprintf(detail, sizeof detail, "permitted pairs=%d", pairs);
+	s = record(ctx, "view.home", "bureau", "-", s, &d, detail, err);
+	if (s == FK_OK)
+		s = fk_browse_home(ctx, ctx->actor.bureau_id, 1, rows, n, err);
+	return s;
+}
+
+fk_status fk_access_register_page(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
+				  int limit, fk_reg_row *out, int *n, int64_t *total, fk_error *err)
+{
+	fk_authz_decision d = {0};
+	char detail[96];
+	*n = 0;
+	fk_status s = kind == FK_FILE_KOSEKI || kind == FK_FILE_JOSEKI
+			      ? decide_list(ctx, muni, kind, &d, err)
+			      : fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
+	/* Read first, record what is shown, hand out only after the record. */
+	if (s == FK_OK && d.allowed)
+		s = fk_browse_registers(ctx, muni, kind, anchor, dir, limit, out, n, err);
+	if (s == FK_OK && d.allowed)
+		s = fk_browse_total(ctx, muni, kind, total, err);
+	snprintf(detail, sizeof detail, "kind=%d registers %lld..%lld (%d)", kind,
+		 *n ? (long long)out[0].id : 0LL, *n ? (long long)out[*n - 1].id : 0LL, *n);
+	s = record(ctx, "view.register-page", "municipality", muni, s, &d, detail, err);
+	if (s != FK_OK) {
+		memset(out, 0, (size_t)*n * sizeof *out);
+		*n = 0;
+	}
+	return s;
+}
+
+fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
+				 fk_record_row *out, int *n, fk_error *err)
+{
+	fk_authz_decision d = {0};
+	char detail[96];
+	*n = 0;
+	fk_status s = kind == FK_FILE_LEDGER || kind == FK_FILE_DOCS
+			      ? decide_list(ctx, muni, kind, &d, err)
+			      : fk_fail(err, FK_ERR_INVALID, "受付帳情報 or 届書等情報 is required");
+	if (s == FK_OK && d.allowed)
+		s = fk_browse_records(ctx, muni, kind, before, limit, out, n, err);
+	snprintf(detail, sizeof detail, "%s %lld..%lld (%d)", kind == FK_FILE_LEDGER ? "ledger" : "documents",
+		 *n ? (long long)out[0].id : 0LL, *n ? (long long)out[*n - 1].id : 0LL, *n);
+	s = record(ctx, kind == FK_FILE_LEDGER ? "view.ledger-page" : "view.document-page",
+		   "municipality", muni, s, &d, detail, err);
+	if (s != FK_OK) {
+		memset(out, 0, (size_t)*n * sizeof *out);
+		*n = 0;
+	}
+	return s;
+}
+
+fk_status fk_access_search_page(fk_ctx *ctx, const fk_search *q, fk_reg_row *out, int *n, int *more,
+				fk_error *err)
+{
+	int64_t ids[FK_ACCESS_PAGE_MAX];
+	fk_search q1 = *q;
+	*n = 0;
+	*more = 0;
+	if (q->limit < 1 || q->limit >= FK_ACCESS_PAGE_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "a page holds 1-%d rows", FK_ACCESS_PAGE_MAX - 1);
+	q1.limit = q->limit + 1; /* one more tells whether there is a next page */
+	fk_status s = fk_access_search(ctx, &q1, ids, n, err);
+	if (s != FK_OK)
+		return s;
+	*more = *n > q->limit;
+	if (*more)
+		*n = q->limit;
+	/* The search was decided and recorded with its result count: these rows
+	 * are its results, read for display. */
+	for (int i = 0; i < *n && s == FK_OK; i++)
+		s = fk_browse_register_row(ctx, ids[i], &out[i], err);
+	if (s != FK_OK)
+		*n = 0;
+	return s;
+}
+
+fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_lines *out,
+				  int *changes, fk_error *err)
+{
+	fk_lines l1 = {0}, l2 = {0};
+	fk_reg_info info;
+	json_t *a = NULL, *b = NULL;
+	fk_status s = fk_access_register_compare(ctx, id, v1, v2, &a, &b, err);
+	/* Decided and recorded above: the kind only titles the layout. */
+	if (s == FK_OK)
+		s = fk_store_info(ctx, id, &info, err);
+	if (s == FK_OK)
+		s = fk_cert_lines(a, info.kind, &l1, err);
+	if (s == FK_OK)
+		s = fk_cert_lines(b, info.kind, &l2, err);
+	if (s == FK_OK)
+		s = fk_lines_diff(&l1, &l2, out, changes, err);
+	json_decref(a);
+	json_decref(b);
+	fk_lines_free(&l1);
+	fk_lines_free(&l2);
+	return s;
+}
