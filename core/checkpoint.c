@@ -333,3 +333,44 @@ fk_status fk_checkpoint_import(const char *path, fk_checkpoint *cp, fk_error *er
 	json_decref(doc);
 	return st;
 }
+
+static const char SQL_HEAD[] = "SELECT seq, kind, epoch, mac FROM audit_log ORDER BY seq DESC LIMIT 1";
+
+static fk_status fresh_locked(fk_ctx *ctx, fk_checkpoint *cp, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_HEAD, &st, err);
+	if (s != FK_OK)
+		return s;
+	int rc = sqlite3_step(st);
+	int64_t seq = 0, epoch = 0;
+	uint8_t mac[FK_MAC_LEN];
+	int sealed = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0 &&
+		     sqlite3_column_bytes(st, 3) == FK_MAC_LEN;
+	if (sealed) {
+		seq = sqlite3_column_int64(st, 0);
+		epoch = sqlite3_column_int64(st, 2);
+		memcpy(mac, sqlite3_column_blob(st, 3), FK_MAC_LEN);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading the history");
+	if (!sealed)
+		return fk_fail(err, FK_ERR_NOTFOUND, "the history has no sealed record yet");
+	int found = 0;
+	if ((s = fk_checkpoint_latest(ctx, cp, &found, err)) != FK_OK)
+		return s;
+	if (found && cp->seq == seq)
+		return FK_OK;
+	if ((s = fk_checkpoint_maybe(ctx, seq, epoch, mac, fk_ctx_now(ctx), 1, err)) != FK_OK)
+		return s;
+	return fk_checkpoint_latest(ctx, cp, &found, err);
+}
+
+fk_status fk_checkpoint_fresh(fk_ctx *ctx, fk_checkpoint *cp, fk_error *err)
+{
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	return fk_ctx_end(ctx, fresh_locked(ctx, cp, err), err);
+}

@@ -38,6 +38,11 @@ fk_status fk_checkpoint_public_key(const char *key_dir, uint8_t pub[FK_PUB_LEN],
 fk_status fk_checkpoint_maybe(fk_ctx *ctx, int64_t seq, int64_t epoch, const uint8_t mac[FK_MAC_LEN],
 			      int64_t now, int force, fk_error *err);
 
+/* A checkpoint of the newest record: the newest stored one when it covers
+ * it, else a new one (written and stored). FK_ERR_NOTFOUND before the first
+ * sealed record. */
+fk_status fk_checkpoint_fresh(fk_ctx *ctx, fk_checkpoint *cp, fk_error *err);
+
 /* The newest stored checkpoint; *found 0 when there is none. */
 fk_status fk_checkpoint_latest(fk_ctx *ctx, fk_checkpoint *cp, int *found, fk_error *err);
 

@@ -140,6 +140,8 @@ int main(int argc, char **argv)
 	fk_health h;
 	fk_status s = fk_ctx_open(config, FK_CTX_OPEN, &ctx, &err);
 	choose_language(s == FK_OK ? ctx->cfg.language : "auto");
+	if (s == FK_OK) /* R-LOG: the console does not run unless its start is on record */
+		s = fk_audit_start(ctx, "fukuhon", &err);
 	if (s == FK_OK)
 		s = fk_health_get(ctx, 0, &h, &err);
 	if (s != FK_OK) {
@@ -159,6 +161,9 @@ int main(int argc, char **argv)
 			break;
 	}
 	endwin();
+	s = fk_audit_stop(ctx, "fukuhon", &err);
+	if (s != FK_OK)
+		fprintf(stderr, "fukuhon: %s\n", err.msg);
 	fk_ctx_close(ctx);
-	return 0;
+	return s == FK_OK ? 0 : 1;
 }
