@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "audit.h"
 #include "audit_chain.h"
 #include "checkpoint.h"
@@ -94,7 +92,7 @@ void fk_chain_detail_aad(int64_t seq, char *buf, size_t len)
 
 static const uint8_t KEY_MAGIC[8] = {'F', 'K', 'A', 'U', 'D', 'K', '1', 0};
 #define KEY_BODY (8 + 8 + 8 + FK_KEY_LEN)
-#define KEY_FILE (KEY_BODY + 32)
+#define KEY_FILE (KEY_BODY + FK_KEYFILE_SUM)
 
 static int64_t get_i64(const uint8_t *p)
 {
@@ -104,24 +102,10 @@ static int64_t get_i64(const uint8_t *p)
 	return (int64_t)v;
 }
 
-static fk_status sum(const uint8_t *p, size_t n, uint8_t out[32], fk_error *err)
-{
-	unsigned len = 0;
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return fk_fail(err, FK_ERR_CRYPTO, "SHA-256 of the history key failed");
-	return FK_OK;
-}
-
 fk_status fk_chain_key_load(const char *key_dir, fk_chain_key *k, fk_error *err)
 {
-	uint8_t buf[KEY_FILE], chk[32];
-	fk_status st = fk_keyfile_read(key_dir, FK_AUDIT_KEY_NAME, buf, sizeof buf, err);
-	if (st == FK_OK)
-		st = sum(buf, KEY_BODY, chk, err);
-	if (st == FK_OK && (memcmp(buf, KEY_MAGIC, 8) != 0 || fk_memeq_ct(chk, buf + KEY_BODY, 32)))
-		st = fk_fail(err, FK_ERR_CORRUPT,
-			     "history key %s/%s is damaged (checksum mismatch); restore it from backup",
-			     key_dir, FK_AUDIT_KEY_NAME);
+	uint8_t buf[KEY_FILE];
+	fk_status st = fk_keyfile_read_checked(key_dir, FK_AUDIT_KEY_NAME, KEY_MAGIC, buf, sizeof buf, err);
 	if (st == FK_OK) {
 		k->epoch = get_i64(buf + 8);
 		k->started_ns = get_i64(buf + 16);
@@ -137,13 +121,11 @@ fk_status fk_chain_key_load(const char *key_dir, fk_chain_key *k, fk_error *err)
 fk_status fk_chain_key_store(const char *key_dir, const fk_chain_key *k, int excl, fk_error *err)
 {
 	uint8_t buf[KEY_FILE];
-	memcpy(buf, KEY_MAGIC, 8);
 	fk_chain_put_i64(buf, 8, sizeof buf, k->epoch);
 	fk_chain_put_i64(buf, 16, sizeof buf, k->started_ns);
 	memcpy(buf + 24, k->key, FK_KEY_LEN);
-	fk_status st = sum(buf, KEY_BODY, buf + KEY_BODY, err);
-	if (st == FK_OK)
-		st = fk_keyfile_write(key_dir, FK_AUDIT_KEY_NAME, buf, sizeof buf, excl, err);
+	fk_status st = fk_keyfile_write_checked(key_dir, FK_AUDIT_KEY_NAME, KEY_MAGIC, buf, sizeof buf,
+						excl, err);
 	fk_wipe(buf, sizeof buf);
 	return st;
 }

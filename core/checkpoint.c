@@ -20,7 +20,7 @@
 /* audit-sign.key: magic | Ed25519 private key | SHA-256 of both. */
 static const uint8_t SIGN_MAGIC[8] = {'F', 'K', 'S', 'I', 'G', 'K', '1', 0};
 #define SIGN_BODY (8 + 32)
-#define SIGN_FILE (SIGN_BODY + 32)
+#define SIGN_FILE (SIGN_BODY + FK_KEYFILE_SUM)
 #define STATEMENT_MAX 256
 
 static fk_status ossl_fail(fk_error *err, const char *what)
@@ -29,24 +29,10 @@ static fk_status ossl_fail(fk_error *err, const char *what)
 	return fk_fail(err, FK_ERR_CRYPTO, "%s failed", what);
 }
 
-static fk_status digest(const uint8_t *p, size_t n, uint8_t out[32], fk_error *err)
-{
-	unsigned len = 0;
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != 32)
-		return fk_fail(err, FK_ERR_CRYPTO, "SHA-256 of the checkpoint key failed");
-	return FK_OK;
-}
-
 static fk_status load_private(const char *key_dir, EVP_PKEY **out, fk_error *err)
 {
-	uint8_t buf[SIGN_FILE], chk[32];
-	fk_status st = fk_keyfile_read(key_dir, FK_AUDIT_SIGN_NAME, buf, sizeof buf, err);
-	if (st == FK_OK)
-		st = digest(buf, SIGN_BODY, chk, err);
-	if (st == FK_OK && (memcmp(buf, SIGN_MAGIC, 8) != 0 || fk_memeq_ct(chk, buf + SIGN_BODY, 32)))
-		st = fk_fail(err, FK_ERR_CORRUPT,
-			     "checkpoint key %s/%s is damaged (checksum mismatch); restore it from backup",
-			     key_dir, FK_AUDIT_SIGN_NAME);
+	uint8_t buf[SIGN_FILE];
+	fk_status st = fk_keyfile_read_checked(key_dir, FK_AUDIT_SIGN_NAME, SIGN_MAGIC, buf, sizeof buf, err);
 	if (st == FK_OK &&
 	    !(*out = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, buf + 8, 32)))
 		st = ossl_fail(err, "loading the checkpoint key");
@@ -85,16 +71,13 @@ fk_status fk_checkpoint_create_key(const char *key_dir, fk_error *err)
 {
 	uint8_t buf[SIGN_FILE], pub[FK_PUB_LEN];
 	EVP_PKEY *k = NULL;
-	memcpy(buf, SIGN_MAGIC, 8);
 	fk_status st = fk_random(buf + 8, 32, err);
 	if (st == FK_OK && !(k = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, buf + 8, 32)))
 		st = ossl_fail(err, "creating the checkpoint key");
 	if (st == FK_OK)
 		st = raw_public(k, pub, err);
 	if (st == FK_OK)
-		st = digest(buf, SIGN_BODY, buf + SIGN_BODY, err);
-	if (st == FK_OK)
-		st = fk_keyfile_write(key_dir, FK_AUDIT_SIGN_NAME, buf, sizeof buf, 1, err);
+		st = fk_keyfile_write_checked(key_dir, FK_AUDIT_SIGN_NAME, SIGN_MAGIC, buf, sizeof buf, 1, err);
 	if (st == FK_OK)
 		st = write_public(key_dir, pub, err);
 	EVP_PKEY_free(k);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "crypto.h"
 #include "keyfile.h"
 
@@ -209,4 +211,36 @@ fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf
 		st = fk_keydir_sync(dfd, dir, err);
 	close(dfd);
 	return st;
+}
+
+static fk_status checksum(const uint8_t *p, size_t n, uint8_t out[FK_KEYFILE_SUM], fk_error *err)
+{
+	unsigned len = 0;
+	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != FK_KEYFILE_SUM)
+		return fk_fail(err, FK_ERR_CRYPTO, "SHA-256 of a key file failed");
+	return FK_OK;
+}
+
+fk_status fk_keyfile_read_checked(const char *dir, const char *name, const uint8_t magic[8],
+				  uint8_t *buf, size_t len, fk_error *err)
+{
+	uint8_t sum[FK_KEYFILE_SUM];
+	fk_status st = fk_keyfile_read(dir, name, buf, len, err);
+	if (st == FK_OK)
+		st = checksum(buf, len - FK_KEYFILE_SUM, sum, err);
+	if (st == FK_OK && (memcmp(buf, magic, 8) != 0 ||
+			    fk_memeq_ct(sum, buf + len - FK_KEYFILE_SUM, FK_KEYFILE_SUM)))
+		st = fk_fail(err, FK_ERR_CORRUPT,
+			     "key file %s/%s is damaged (checksum mismatch); restore it from backup", dir, name);
+	if (st != FK_OK)
+		fk_wipe(buf, len);
+	return st;
+}
+
+fk_status fk_keyfile_write_checked(const char *dir, const char *name, const uint8_t magic[8],
+				   uint8_t *buf, size_t len, int excl, fk_error *err)
+{
+	memcpy(buf, magic, 8);
+	fk_status st = checksum(buf, len - FK_KEYFILE_SUM, buf + len - FK_KEYFILE_SUM, err);
+	return st == FK_OK ? fk_keyfile_write(dir, name, buf, len, excl, err) : st;
 }

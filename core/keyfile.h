@@ -38,4 +38,13 @@ fk_status fk_keyfile_read(const char *dir, const char *name, uint8_t *buf, size_
 fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
 			   int excl, fk_error *err);
 
+/* Key files of the form magic (8 bytes) | body | SHA-256 of magic and body:
+ * read (len is the whole file) refusing a wrong magic or checksum as
+ * FK_ERR_CORRUPT; write fills in magic and checksum around buf's body. */
+#define FK_KEYFILE_SUM 32
+fk_status fk_keyfile_read_checked(const char *dir, const char *name, const uint8_t magic[8],
+				  uint8_t *buf, size_t len, fk_error *err);
+fk_status fk_keyfile_write_checked(const char *dir, const char *name, const uint8_t magic[8],
+				   uint8_t *buf, size_t len, int excl, fk_error *err);
+
 #endif
