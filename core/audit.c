@@ -1,24 +1,14 @@
-/* The operation history (R-LOG): the one function every operation is recorded through. */
+/* The operation history (R-LOG): the one function every operation is recorded through, and the auditor's query. */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "audit.h"
+#include "audit_chain.h"
 #include "db.h"
 #include "util.h"
-
-static const char SQL_NEXT_SEQ[] = "SELECT coalesce(max(seq), 0) + 1 FROM audit_log";
-static const char SQL_APPEND[] =
-	"INSERT INTO audit_log(seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, "
-	"operator, role, action, object_type, object_id, result, reason, detail) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-static const char SQL_LIST[] =
-	"SELECT seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, operator, role, "
-	"action, object_type, object_id, result, reason, detail FROM audit_log WHERE seq > ?1 "
-	"ORDER BY seq LIMIT ?2";
 
 static const char *const result_ids[] = {"success", "denied", "failed"};
 
@@ -27,74 +17,36 @@ const char *fk_result_id(fk_result r)
 	return (unsigned)r < 3 ? result_ids[r] : "failed";
 }
 
-static void detail_aad(int64_t seq, char *buf, size_t len)
+/* The record could not be written: the operation must not happen. */
+static fk_status not_recorded(fk_status s, fk_error *err)
 {
-	snprintf(buf, len, "fk:audit:%lld", (long long)seq);
+	if (s == FK_OK || !err)
+		return s;
+	char why[FK_ERRMSG_MAX];
+	memcpy(why, err->msg, sizeof why);
+	fk_fail(err, FK_ERR_AUDIT, "could not record the operation, so it was not performed (%s)", why);
+	return FK_ERR_AUDIT;
 }
 
-static fk_status append(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
-			fk_result result, const char *reason, const char *detail, fk_error *err)
+static fk_status record(fk_ctx *ctx, const fk_chain_entry *e, fk_error *err)
 {
-	sqlite3_stmt *st;
-	uint8_t *sealed = NULL;
-	size_t slen = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_NEXT_SEQ, &st, err);
-	if (s != FK_OK)
-		return s;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "history sequence");
+	fk_status s = FK_OK;
+	/* Inside a caller's transaction the epoch is sealed later: a seal must
+	 * be committed before the key moves past it. */
+	if (ctx->tx_depth == 0)
+		s = fk_chain_seal(ctx, "hourly", 0, err);
+	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
+		s = fk_chain_append(ctx, e, err);
+		s = fk_ctx_end(ctx, s, err);
 	}
-	int64_t seq = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (detail && *detail) {
-		char aad[48];
-		detail_aad(seq, aad, sizeof aad);
-		if ((s = fk_ctx_seal(ctx, aad, detail, &sealed, &slen, err)) != FK_OK)
-			return s;
-	}
-	if ((s = fk_ctx_stmt(ctx, SQL_APPEND, &st, err)) != FK_OK) {
-		free(sealed);
-		return s;
-	}
-	int i = 1;
-	sqlite3_bind_int64(st, i++, seq);
-	sqlite3_bind_int64(st, i++, fk_now_ns());
-	sqlite3_bind_int64(st, i++, fk_mono_ns());
-	sqlite3_bind_int(st, i++, fk_clock_synced());
-	sqlite3_bind_text(st, i++, ctx->cfg.terminal_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ctx->tty, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, i++, (int)getpid());
-	sqlite3_bind_text(st, i++, ctx->session, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, fk_role_id(ctx->actor.role), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, otype ? otype : "-", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, oid ? oid : "-", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, fk_result_id(result), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, reason ? reason : "", -1, SQLITE_STATIC);
-	if (sealed)
-		sqlite3_bind_blob(st, i, sealed, (int)slen, SQLITE_STATIC);
-	s = fk_ctx_exec(ctx, st, err, "recording the operation");
-	free(sealed);
-	return s;
+	return not_recorded(s, err);
 }
 
 fk_status fk_audit(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
 		   fk_result result, const char *reason, const char *detail, fk_error *err)
 {
-	fk_status s = fk_ctx_begin(ctx, err);
-	if (s != FK_OK)
-		return fk_fail(err, FK_ERR_AUDIT, "the operation was not performed: %s", err ? err->msg : "");
-	s = append(ctx, action, otype, oid, result, reason, detail, err);
-	s = fk_ctx_end(ctx, s, err);
-	if (s != FK_OK && err) {
-		char why[FK_ERRMSG_MAX];
-		memcpy(why, err->msg, sizeof why);
-		fk_fail(err, FK_ERR_AUDIT, "could not record the operation, so it was not performed (%s)", why);
-		return FK_ERR_AUDIT;
-	}
-	return s;
+	fk_chain_entry e = {FK_CHAIN_RECORD, action, otype, oid, fk_result_id(result), reason, detail};
+	return record(ctx, &e, err);
 }
 
 fk_status fk_audit_outcome(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
@@ -112,6 +64,59 @@ fk_status fk_audit_outcome(fk_ctx *ctx, const char *action, const char *otype, c
 	}
 	return st;
 }
+
+fk_status fk_audit_start(fk_ctx *ctx, const char *program, fk_error *err)
+{
+	char detail[64];
+	snprintf(detail, sizeof detail, "%s %s", program, PACKAGE_VERSION);
+	fk_status s = fk_chain_seal(ctx, "start", 1, err);
+	if (s == FK_OK)
+		return fk_audit(ctx, "program.start", "program", program, FK_RESULT_SUCCESS, "", detail, err);
+	return not_recorded(s, err);
+}
+
+fk_status fk_audit_stop(fk_ctx *ctx, const char *program, fk_error *err)
+{
+	fk_status s = fk_audit(ctx, "program.stop", "program", program, FK_RESULT_SUCCESS, "", NULL, err);
+	if (s == FK_OK && (s = fk_chain_seal(ctx, "stop", 1, err)) == FK_OK)
+		s = fk_chain_advance(ctx, err);
+	return s;
+}
+
+fk_status fk_audit_tick(fk_ctx *ctx, fk_error *err)
+{
+	fk_status s = fk_chain_seal(ctx, "hourly", 0, err);
+	return s == FK_OK ? fk_chain_advance(ctx, err) : s;
+}
+
+fk_status fk_audit_k0_write(fk_ctx *ctx, const char *path, fk_error *err)
+{
+	if (!ctx->audit_k0_held)
+		return fk_fail(err, FK_ERR_NOTFOUND, "the initial history key is only held right after init");
+	char *def = path ? NULL : fk_chain_k0_default_path(ctx->cfg.key_dir, err);
+	if (!path && !def)
+		return FK_ERR_NOMEM;
+	fk_status s = fk_chain_k0_write(path ? path : def, ctx->cfg.terminal_id, ctx->audit_k0, err);
+	free(def);
+	fk_wipe(ctx->audit_k0, sizeof ctx->audit_k0);
+	ctx->audit_k0_held = 0;
+	return s;
+}
+
+/* ---- the auditor's query ---------------------------------------------------- */
+
+#define ROW_COLS                                                                          \
+	"SELECT seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, operator, role, " \
+	"action, object_type, object_id, result, reason, detail, kind, epoch FROM audit_log "
+#define ROW_FILTER                                                                        \
+	"AND (?2 IS NULL OR ts_ns >= ?2) AND (?3 IS NULL OR ts_ns < ?3) "                 \
+	"AND (?4 IS NULL OR operator = ?4) "                                              \
+	"AND (?5 IS NULL OR action = ?5 OR substr(action, 1, length(?5) + 1) = ?5 || '.') " \
+	"AND (?6 IS NULL OR object_type = ?6) AND (?7 IS NULL OR object_id = ?7) "        \
+	"AND (?8 IS NULL OR result = ?8) "
+static const char SQL_FORWARD[] = ROW_COLS "WHERE seq > ?1 " ROW_FILTER "ORDER BY seq LIMIT ?9";
+static const char SQL_BACKWARD[] =
+	ROW_COLS "WHERE seq < ?1 " ROW_FILTER "ORDER BY seq DESC LIMIT ?9";
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
@@ -137,26 +142,49 @@ static fk_status row_from(fk_ctx *ctx, sqlite3_stmt *st, fk_audit_row *r, fk_err
 	copy_col(st, 12, r->object_id, sizeof r->object_id);
 	copy_col(st, 13, r->result, sizeof r->result);
 	copy_col(st, 14, r->reason, sizeof r->reason);
+	r->kind = sqlite3_column_int(st, 16);
+	r->epoch = sqlite3_column_int64(st, 17);
 	if (sqlite3_column_type(st, 15) == SQLITE_NULL)
 		return FK_OK;
 	char aad[48];
-	detail_aad(r->seq, aad, sizeof aad);
-	return fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, 15),
-				  (size_t)sqlite3_column_bytes(st, 15), &r->detail, err);
+	fk_chain_detail_aad(r->seq, aad, sizeof aad);
+	fk_status s = fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, 15),
+					 (size_t)sqlite3_column_bytes(st, 15), &r->detail, err);
+	/* An altered detail must not hide the rest of the history from the auditor. */
+	if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
+		r->detail_bad = 1;
+		return FK_OK;
+	}
+	return s;
 }
 
-fk_status fk_audit_list(fk_ctx *ctx, int64_t after, fk_audit_row *out, int max, int *n,
-			fk_error *err)
+static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+fk_status fk_audit_query(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row *out, int max,
+			 int *n, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, f->before_seq > 0 ? SQL_BACKWARD : SQL_FORWARD, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, max);
-	*n = 0;
+	sqlite3_bind_int64(st, 1, f->before_seq > 0 ? f->before_seq : f->after_seq);
+	if (f->since_ns)
+		sqlite3_bind_int64(st, 2, f->since_ns);
+	if (f->until_ns)
+		sqlite3_bind_int64(st, 3, f->until_ns);
+	bind_opt(st, 4, f->operator_);
+	bind_opt(st, 5, f->action);
+	bind_opt(st, 6, f->object_type);
+	bind_opt(st, 7, f->object_id);
+	bind_opt(st, 8, f->result);
+	sqlite3_bind_int(st, 9, max);
 	int rc = SQLITE_DONE;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (s == FK_OK && *n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((s = row_from(ctx, st, &out[*n], err)) == FK_OK)
 			(*n)++;
 	sqlite3_reset(st);
@@ -167,6 +195,15 @@ fk_status fk_audit_list(fk_ctx *ctx, int64_t after, fk_audit_row *out, int max, 
 		*n = 0;
 	}
 	return s;
+}
+
+fk_status fk_audit_list(fk_ctx *ctx, int64_t after, fk_audit_row *out, int max, int *n,
+			fk_error *err)
+{
+	fk_audit_filter f;
+	memset(&f, 0, sizeof f);
+	f.after_seq = after;
+	return fk_audit_query(ctx, &f, out, max, n, err);
 }
 
 void fk_audit_rows_free(fk_audit_row *rows, int n)

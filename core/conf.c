@@ -41,6 +41,8 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(lock_duration, T_SECS, 0, 365 * 86400),
 	INT_KEY(lock_growth, T_BOOL, 0, 1),
 	INT_KEY(idle_timeout, T_SECS, 10, 86400),
+	INT_KEY(audit_checkpoint_records, T_INT, 1, 1000000),
+	INT_KEY(audit_checkpoint_minutes, T_INT, 1, 7 * 24 * 60),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -97,6 +99,8 @@ static void init_numbers(fk_config *cfg)
 	cfg->lock_duration = 30 * 60;
 	cfg->lock_growth = 0;
 	cfg->idle_timeout = 5 * 60;
+	cfg->audit_checkpoint_records = 1000;
+	cfg->audit_checkpoint_minutes = 60;
 }
 
 static char *trim(char *s)

@@ -20,6 +20,8 @@ typedef struct fk_config {
 	int lock_duration; /* seconds; 0 = until a supervisor unlocks */
 	int lock_growth;   /* 1: each successive lock lasts twice as long */
 	int idle_timeout;  /* seconds before the screen locks */
+	int audit_checkpoint_records; /* a signed history checkpoint every N records … */
+	int audit_checkpoint_minutes; /* … or every T minutes (R-LOGSEAL) */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit_chain.h"
 #include "ctx.h"
 #include "datakey.h"
 #include "db.h"
@@ -160,6 +161,11 @@ fk_status fk_ctx_open_sealed(fk_ctx *ctx, const char *aad, const uint8_t *blob, 
 	return FK_OK;
 }
 
+int64_t fk_ctx_now(const fk_ctx *ctx)
+{
+	return ctx->clock ? ctx->clock() : fk_now_ns();
+}
+
 void fk_ctx_act_as_admin(fk_ctx *ctx)
 {
 	struct passwd *pw = getpwuid(geteuid());
@@ -233,9 +239,14 @@ static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 	if ((st = fk_db_open(ctx->cfg.database, (flags & FK_CTX_INIT) ? FK_DB_CREATE : FK_DB_OPEN,
 			     &ctx->db, err)) != FK_OK)
 		return st;
-	if (flags & FK_CTX_INIT)
+	if (flags & FK_CTX_INIT) {
+		if ((st = fk_chain_create_keys(ctx, err)) != FK_OK)
+			return st;
 		return init_meta(ctx, err);
-	return load_terminal_key(ctx, err);
+	}
+	if ((st = load_terminal_key(ctx, err)) != FK_OK)
+		return st;
+	return fk_chain_open(ctx, err);
 }
 
 fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err)
@@ -271,6 +282,7 @@ void fk_ctx_close(fk_ctx *ctx)
 	}
 	fk_keys_close(ctx->keys);
 	fk_wipe(ctx->terminal_key, sizeof ctx->terminal_key);
+	fk_wipe(ctx->audit_k0, sizeof ctx->audit_k0);
 	fk_config_free(&ctx->cfg);
 	free(ctx);
 }

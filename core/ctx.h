@@ -52,6 +52,14 @@ typedef struct fk_ctx {
 		sqlite3_stmt *stmt;
 	} stmts[FK_STMT_CACHE];
 	unsigned nstmts;
+	/* The sealed history (audit_chain.c). clock is a test hook for the wall
+	 * clock (NULL: fk_now_ns); audit_epoch_ns the key epoch's length (0: an
+	 * hour). Right after FK_CTX_INIT, audit_k0 holds the initial history key
+	 * for the administrator (fk_audit_k0_write); it is wiped at close. */
+	int64_t (*clock)(void);
+	int64_t audit_epoch_ns;
+	int audit_k0_held;
+	uint8_t audit_k0[FK_KEY_LEN];
 } fk_ctx;
 
 enum {
@@ -64,6 +72,9 @@ enum {
  * database first (refusing if either already exists). */
 fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err);
 void fk_ctx_close(fk_ctx *ctx);
+
+/* The wall clock through the test hook: UTC ns. */
+int64_t fk_ctx_now(const fk_ctx *ctx);
 
 /* Act as the local administrator (the Unix user running the CLI). */
 void fk_ctx_act_as_admin(fk_ctx *ctx);

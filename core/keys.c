@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "keyfile.h"
 #include "keys.h"
 
 /* A key file: magic | type | id (u32 big-endian) | key | SHA-256 of all before. */
@@ -87,44 +88,6 @@ static void secrets_free(struct secrets *s)
 
 /* ---- small file helpers ----------------------------------------------- */
 
-static int read_full(int fd, uint8_t *buf, size_t n, size_t *got)
-{
-	*got = 0;
-	while (*got < n) {
-		ssize_t r = read(fd, buf + *got, n - *got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		*got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Some file systems cannot fsync a directory (EINVAL): nothing more to do there. */
-static fk_status fsync_dir(int fd, const char *dir, fk_error *err)
-{
-	if (fsync(fd) != 0 && errno != EINVAL)
-		return fk_fail(err, FK_ERR_IO, "cannot sync key folder %s: %s", dir, strerror(errno));
-	return FK_OK;
-}
-
 static void put_u32(uint8_t *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -149,77 +112,9 @@ static void master_name(char name[NAME_LEN], uint32_t id)
 	snprintf(name, NAME_LEN, MASTER_PREFIX "%0*u.key", MASTER_DIGITS, (unsigned)id);
 }
 
-/* ---- permission checks ------------------------------------------------- */
-
-/* Modes are compared explicitly because the service may run as root, for
- * whom EACCES never happens. */
-static fk_status check_dir_stat(const struct stat *sb, const char *dir, fk_error *err)
-{
-	if (S_ISLNK(sb->st_mode))
-		return fk_fail(err, FK_ERR_KEYPERM,
-			       "key folder %s is a symbolic link; it must be a real folder", dir);
-	if (!S_ISDIR(sb->st_mode))
-		return fk_fail(err, FK_ERR_KEYPERM, "key folder %s is not a folder", dir);
-	if (sb->st_uid != geteuid() || (sb->st_mode & 077))
-		return fk_fail(err, FK_ERR_KEYPERM,
-			       "key folder %s has mode %04o and owner uid %u; it must be 0700 and owned by uid %u",
-			       dir, (unsigned)(sb->st_mode & 07777), (unsigned)sb->st_uid,
-			       (unsigned)geteuid());
-	return FK_OK;
-}
-
-static fk_status check_file_stat(const struct stat *sb, const char *dir, const char *name,
-				 fk_error *err)
-{
-	if (S_ISLNK(sb->st_mode))
-		return fk_fail(err, FK_ERR_KEYPERM,
-			       "key file %s/%s is a symbolic link; it must be a regular file", dir, name);
-	if (!S_ISREG(sb->st_mode))
-		return fk_fail(err, FK_ERR_KEYPERM, "key file %s/%s is not a regular file", dir, name);
-	if (sb->st_uid != geteuid() || (sb->st_mode & 077))
-		return fk_fail(err, FK_ERR_KEYPERM,
-			       "key file %s/%s has mode %04o and owner uid %u; it must be 0600 and owned by uid %u",
-			       dir, name, (unsigned)(sb->st_mode & 07777), (unsigned)sb->st_uid,
-			       (unsigned)geteuid());
-	return FK_OK;
-}
-
-/* Open the folder without following a symlink and check what was opened
- * (fstat), so that the folder cannot be swapped between check and use. */
-static fk_status open_dir(const char *dir, int *fd_out, fk_error *err)
-{
-	struct stat lsb, sb;
-	if (lstat(dir, &lsb) != 0) {
-		if (errno == ENOENT)
-			return fk_fail(err, FK_ERR_NOKEY,
-				       "key folder %s does not exist; run `fukuhonctl init` to create the keys",
-				       dir);
-		return fk_fail(err, FK_ERR_IO, "cannot examine key folder %s: %s", dir, strerror(errno));
-	}
-	fk_status st = check_dir_stat(&lsb, dir, err);
-	if (st != FK_OK)
-		return st;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return fk_fail(err, FK_ERR_IO, "cannot open key folder %s: %s", dir, strerror(errno));
-	if (fstat(fd, &sb) != 0) {
-		st = fk_fail(err, FK_ERR_IO, "cannot examine key folder %s: %s", dir, strerror(errno));
-	} else if (sb.st_dev != lsb.st_dev || sb.st_ino != lsb.st_ino) {
-		st = fk_fail(err, FK_ERR_KEYPERM, "key folder %s changed while being opened", dir);
-	} else {
-		st = check_dir_stat(&sb, dir, err);
-	}
-	if (st != FK_OK) {
-		close(fd);
-		return st;
-	}
-	*fd_out = fd;
-	return FK_OK;
-}
-
 /* ---- the folder's contents --------------------------------------------- */
 
-enum name_kind { NAME_OTHER, NAME_INDEX, NAME_MASTER, NAME_BAD };
+enum name_kind { NAME_OTHER, NAME_INDEX, NAME_MASTER, NAME_AUDIT, NAME_BAD };
 
 static enum name_kind classify(const char *name, uint32_t *id)
 {
@@ -228,6 +123,8 @@ static enum name_kind classify(const char *name, uint32_t *id)
 		return NAME_OTHER; /* README, editor backups: not ours to judge */
 	if (strcmp(name, INDEX_NAME) == 0)
 		return NAME_INDEX;
+	if (strcmp(name, FK_AUDIT_KEY_NAME) == 0 || strcmp(name, FK_AUDIT_SIGN_NAME) == 0)
+		return NAME_AUDIT; /* the history's keys: audit_chain.c, checkpoint.c */
 	if (len != plen + MASTER_DIGITS + 4 || strncmp(name, MASTER_PREFIX, plen) != 0)
 		return NAME_BAD;
 	uint32_t v = 0;
@@ -274,12 +171,16 @@ static fk_status listing_entry(struct listing *l, const char *dir, const char *n
 	case NAME_MASTER:
 		l->any_key = 1;
 		return listing_add(l, id, err);
+	case NAME_AUDIT:
+		l->any_key = 1;
+		return FK_OK;
 	case NAME_BAD:
 		break;
 	}
 	l->any_key = 1;
 	return fk_fail(err, FK_ERR_CORRUPT,
-		       "unexpected key file %s/%s: key files are named index.key or master-NNNNNNNN.key",
+		       "unexpected key file %s/%s: key files are named index.key, master-NNNNNNNN.key, "
+		       FK_AUDIT_KEY_NAME " or " FK_AUDIT_SIGN_NAME,
 		       dir, name);
 }
 
@@ -341,50 +242,16 @@ static fk_status parse_key(const uint8_t *buf, const char *dir, const char *name
 	return FK_OK;
 }
 
-static fk_status open_key_file(int dfd, const char *dir, const char *name, int *fd_out,
-			       fk_error *err)
-{
-	struct stat lsb, sb;
-	if (fstatat(dfd, name, &lsb, AT_SYMLINK_NOFOLLOW) != 0)
-		return fk_fail(err, errno == ENOENT ? FK_ERR_NOKEY : FK_ERR_IO,
-			       "cannot examine key file %s/%s: %s", dir, name, strerror(errno));
-	fk_status st = check_file_stat(&lsb, dir, name, err);
-	if (st != FK_OK)
-		return st;
-	/* O_NONBLOCK: a FIFO slipped in after the check must not hang us. */
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return fk_fail(err, errno == ELOOP ? FK_ERR_KEYPERM : FK_ERR_IO,
-			       "cannot open key file %s/%s: %s", dir, name, strerror(errno));
-	if (fstat(fd, &sb) != 0)
-		st = fk_fail(err, FK_ERR_IO, "cannot examine key file %s/%s: %s", dir, name,
-			     strerror(errno));
-	else if (sb.st_dev != lsb.st_dev || sb.st_ino != lsb.st_ino)
-		st = fk_fail(err, FK_ERR_KEYPERM, "key file %s/%s changed while being opened", dir, name);
-	else
-		st = check_file_stat(&sb, dir, name, err);
-	if (st == FK_OK && sb.st_size != FILE_LEN)
-		st = fk_fail(err, FK_ERR_CORRUPT,
-			     "key file %s/%s is %lld bytes, not %d (truncated or damaged); restore it from backup",
-			     dir, name, (long long)sb.st_size, FILE_LEN);
-	if (st != FK_OK) {
-		close(fd);
-		return st;
-	}
-	*fd_out = fd;
-	return FK_OK;
-}
-
 static fk_status read_key(int dfd, const char *dir, const char *name, int type, uint32_t id,
 			  uint8_t key[FK_KEY_LEN], fk_error *err)
 {
 	uint8_t buf[FILE_LEN + 1];
 	size_t got = 0;
 	int fd = -1;
-	fk_status st = open_key_file(dfd, dir, name, &fd, err);
+	fk_status st = fk_keyfile_open(dfd, dir, name, FILE_LEN, &fd, err);
 	if (st != FK_OK)
 		return st;
-	if (read_full(fd, buf, sizeof buf, &got) != 0)
+	if (fk_read_full(fd, buf, sizeof buf, &got) != 0)
 		st = fk_fail(err, FK_ERR_IO, "cannot read key file %s/%s: %s", dir, name,
 			     strerror(errno));
 	else if (got != FILE_LEN)
@@ -419,7 +286,7 @@ static fk_status write_key(int dfd, const char *dir, const char *name, int type,
 			       "cannot create key file %s/%s: %s", dir, name, strerror(errno));
 	}
 	/* fchmod: the umask must not decide the mode of a key file. */
-	if (fchmod(fd, 0600) != 0 || write_full(fd, buf, sizeof buf) != 0 || fsync(fd) != 0)
+	if (fchmod(fd, 0600) != 0 || fk_write_full(fd, buf, sizeof buf) != 0 || fsync(fd) != 0)
 		st = fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
 			     "cannot write key file %s/%s: %s", dir, name, strerror(errno));
 	if (close(fd) != 0 && st == FK_OK)
@@ -466,7 +333,7 @@ static fk_status load_dir(const char *dir, struct secrets **out, fk_error *err)
 {
 	int dfd = -1;
 	struct listing l;
-	fk_status st = open_dir(dir, &dfd, err);
+	fk_status st = fk_keydir_open(dir, &dfd, err);
 	if (st != FK_OK)
 		return st;
 	st = list_dir(dfd, dir, &l, err);
@@ -537,7 +404,7 @@ static fk_status fsync_parent(const char *dir, fk_error *err)
 	if (fd < 0)
 		st = fk_fail(err, FK_ERR_IO, "cannot open folder %s: %s", parent, strerror(errno));
 	else {
-		st = fsync_dir(fd, parent, err);
+		st = fk_keydir_sync(fd, parent, err);
 		close(fd);
 	}
 	free(copy);
@@ -571,7 +438,7 @@ static fk_status prepare_dir(const char *dir, int *dfd, int *created, fk_error *
 		return fk_fail(err, FK_ERR_IO, "cannot create key folder %s: %s", dir, strerror(errno));
 	fk_status st = *created ? fix_new_dir_mode(dir, err) : FK_OK;
 	if (st == FK_OK)
-		st = open_dir(dir, dfd, err);
+		st = fk_keydir_open(dir, dfd, err);
 	if (st != FK_OK || *created)
 		return st;
 	struct listing l;
@@ -615,7 +482,7 @@ fk_status fk_keys_create(const char *dir, fk_error *err)
 		return st;
 	st = write_new_keys(dfd, dir, err);
 	if (st == FK_OK)
-		st = fsync_dir(dfd, dir, err);
+		st = fk_keydir_sync(dfd, dir, err);
 	if (st == FK_OK && created)
 		st = fsync_parent(dir, err);
 	close(dfd);
@@ -728,7 +595,7 @@ fk_status fk_keys_add_master(fk_keyring *kr, fk_error *err)
 	if (cur >= MASTER_ID_MAX)
 		return fk_fail(err, FK_ERR_INVALID, "master key ids are exhausted (%u)", (unsigned)cur);
 	int dfd = -1;
-	fk_status st = open_dir(kr->dir, &dfd, err);
+	fk_status st = fk_keydir_open(kr->dir, &dfd, err);
 	if (st != FK_OK)
 		return st;
 	unsigned n = kr->s->n;
@@ -747,7 +614,7 @@ fk_status fk_keys_add_master(fk_keyring *kr, fk_error *err)
 					   err)) == FK_ERR_EXISTS)
 		fk_fail_wrap(err, "another process has rotated the master key; reload and retry");
 	if (st == FK_OK)
-		st = fsync_dir(dfd, kr->dir, err);
+		st = fk_keydir_sync(dfd, kr->dir, err);
 	close(dfd);
 	if (st != FK_OK) {
 		secrets_free(s);
@@ -776,11 +643,11 @@ static fk_status shred_file(int dfd, const char *dir, const char *name, fk_error
 		st = fk_fail(err, FK_ERR_IO, "cannot examine key file %s/%s: %s", dir, name,
 			     strerror(errno));
 	else
-		st = check_file_stat(&sb, dir, name, err);
+		st = fk_keyfile_check(&sb, dir, name, err);
 	static const uint8_t zeros[256];
 	for (off_t left = sb.st_size; st == FK_OK && left > 0;) {
 		size_t chunk = left > (off_t)sizeof zeros ? sizeof zeros : (size_t)left;
-		if (write_full(fd, zeros, chunk) != 0)
+		if (fk_write_full(fd, zeros, chunk) != 0)
 			st = fk_fail(err, FK_ERR_IO, "cannot overwrite key file %s/%s: %s", dir, name,
 				     strerror(errno));
 		left -= (off_t)chunk;
@@ -818,14 +685,14 @@ fk_status fk_keys_retire_master(fk_keyring *kr, uint32_t id, fk_error *err)
 		return fk_fail(err, FK_ERR_DENIED,
 			       "master key %u is the current key and cannot be retired", (unsigned)id);
 	int dfd = -1;
-	fk_status st = open_dir(kr->dir, &dfd, err);
+	fk_status st = fk_keydir_open(kr->dir, &dfd, err);
 	if (st != FK_OK)
 		return st;
 	char name[NAME_LEN];
 	master_name(name, id);
 	st = shred_file(dfd, kr->dir, name, err);
 	if (st == FK_OK)
-		st = fsync_dir(dfd, kr->dir, err);
+		st = fk_keydir_sync(dfd, kr->dir, err);
 	close(dfd);
 	if (st == FK_OK)
 		st = drop_master(kr, (unsigned)i, err);

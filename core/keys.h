@@ -3,6 +3,8 @@
  * Layout of the folder (mode 0700, owned by the effective user):
  *   master-NNNNNNNN.key   one per master key id (decimal, 8 digits), mode 0600
  *   index.key             HMAC key of the blind indexes, mode 0600
+ *   audit.key             the history's evolving MAC key and its epoch (audit_chain.h)
+ *   audit-sign.key        the Ed25519 key that signs history checkpoints (checkpoint.h)
  * The current master key is the one with the highest id. Files hold a small
  * header (magic, type, id), the 32-byte key and a checksum, so a truncated
  * or damaged file is refused with a clear message. */
@@ -13,6 +15,9 @@
 
 #include "crypto.h"
 #include "status.h"
+
+#define FK_AUDIT_KEY_NAME "audit.key"
+#define FK_AUDIT_SIGN_NAME "audit-sign.key"
 
 /* A data key wrapped (sealed) under a master key. */
 #define FK_WRAPPED_LEN (FK_KEY_LEN + FK_SEAL_OVERHEAD)

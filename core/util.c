@@ -217,3 +217,64 @@ fk_status fk_harden_process(fk_error *err)
 			       strerror(errno));
 	return FK_OK;
 }
+
+void fk_hex(const uint8_t *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int fk_unhex(const char *s, uint8_t *out, size_t n)
+{
+	if (strlen(s) != 2 * n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+fk_status fk_write_new_file(const char *path, const void *data, size_t len, fk_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fk_fail(err, errno == EEXIST ? FK_ERR_EXISTS : FK_ERR_IO, "cannot create %s: %s",
+			       path, strerror(errno));
+	fk_status st = FK_OK;
+	const char *p = data;
+	for (size_t done = 0; st == FK_OK && done < len;) {
+		ssize_t w = write(fd, p + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			st = fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO, "cannot write %s: %s",
+				     path, strerror(errno));
+		else
+			done += (size_t)w;
+	}
+	if (st == FK_OK && (fchmod(fd, 0600) != 0 || fsync(fd) != 0))
+		st = fk_fail(err, FK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (close(fd) != 0 && st == FK_OK)
+		st = fk_fail(err, FK_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	if (st != FK_OK)
+		unlink(path);
+	return st;
+}

@@ -43,4 +43,13 @@ int fk_copy_str(char *dst, size_t dstlen, const char *src);
  * would put keys, passwords and decrypted registers on disk (R-SECRET). */
 fk_status fk_harden_process(fk_error *err);
 
+/* Create path (never replacing anything, no symlink followed) with mode 0600
+ * holding data, fsync'd. FK_ERR_EXISTS when it exists. */
+fk_status fk_write_new_file(const char *path, const void *data, size_t len, fk_error *err);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void fk_hex(const uint8_t *in, size_t n, char *out);
+/* Exactly 2n hex digits into n bytes; -1 when s is anything else. */
+int fk_unhex(const char *s, uint8_t *out, size_t n);
+
 #endif

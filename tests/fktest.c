@@ -48,6 +48,49 @@ fk_ctx *fkt_ctx_init(fkt_env *e)
 	return ctx;
 }
 
+fk_ctx *fkt_ctx_init_k0(fkt_env *e, uint8_t k0[FK_KEY_LEN])
+{
+	fk_ctx *ctx = fkt_ctx_init(e);
+	ck_assert_int_eq(ctx->audit_k0_held, 1);
+	memcpy(k0, ctx->audit_k0, FK_KEY_LEN);
+	return ctx;
+}
+
+static struct {
+	fk_vp_kind kind;
+	int64_t seq;
+} seen[64];
+static int nseen;
+
+static void note_problem(const fk_verify_problem *p, void *arg)
+{
+	(void)arg;
+	if (getenv("FKT_VERBOSE"))
+		fprintf(stderr, "  %s %lld: %s\n", p->info ? "note" : "PROBLEM", (long long)p->seq, p->msg);
+	if (!p->info && nseen < (int)(sizeof seen / sizeof seen[0])) {
+		seen[nseen].kind = p->kind;
+		seen[nseen++].seq = p->seq;
+	}
+}
+
+fk_verify_report fkt_verify(fk_ctx *ctx, const uint8_t k0[FK_KEY_LEN], const fk_checkpoint *kept)
+{
+	fk_error err;
+	fk_verify_report rep;
+	fk_verify_opts o = {k0, kept, 1, note_problem, NULL};
+	nseen = 0;
+	ck_assert_ok(fk_audit_verify(ctx, &o, &rep, &err), &err);
+	return rep;
+}
+
+int fkt_verify_saw(fk_vp_kind k, int64_t seq)
+{
+	for (int i = 0; i < nseen; i++)
+		if (seen[i].kind == k && seen[i].seq == seq)
+			return 1;
+	return 0;
+}
+
 fk_ctx *fkt_ctx_open(fkt_env *e)
 {
 	fk_ctx *ctx;

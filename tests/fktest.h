@@ -21,6 +21,15 @@ fk_ctx *fkt_ctx_init(fkt_env *e);
 fk_ctx *fkt_ctx_open(fkt_env *e);
 void fkt_env_cleanup(fkt_env *e);
 
+/* fkt_ctx_init that also hands back the history's initial key K0. */
+fk_ctx *fkt_ctx_init_k0(fkt_env *e, uint8_t k0[FK_KEY_LEN]);
+
+/* Verify the history with K0 (and a kept checkpoint or NULL), no integrity
+ * check; problems are printed when FKT_VERBOSE is set. */
+fk_verify_report fkt_verify(fk_ctx *ctx, const uint8_t k0[FK_KEY_LEN], const fk_checkpoint *kept);
+/* Whether the last fkt_verify reported a problem of kind k at seq. */
+int fkt_verify_saw(fk_vp_kind k, int64_t seq);
+
 /* Path of a file under the source tree (FK_TOP_SRCDIR or "."). Static buffer. */
 const char *fkt_src(const char *rel);
 

@@ -81,9 +81,9 @@ int main(int argc, char **argv)
 	fk_bureau b;
 	if (!ctx->cfg.bureau[0])
 		return fail(ctx, &(fk_error){FK_ERR_CONFIG, "no bureau in the configuration (bureau = …)"});
+	/* R-LOG: the console does not run unless its start is on record. */
 	if (fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err) != FK_OK ||
-	    fk_audit(ctx, "session.start", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "", NULL,
-		     &err) != FK_OK)
+	    fk_audit_start(ctx, "fukuhon", &err) != FK_OK)
 		return fail(ctx, &err);
 	app a = {.ctx = ctx, .bureau_name = ctx->cfg.bureau, .bureau_id = b.id};
 	start_curses();
@@ -91,7 +91,10 @@ int main(int argc, char **argv)
 	endwin();
 	if (rc && a.message[0])
 		fprintf(stderr, "fukuhon: %s\n", a.message);
-	fk_audit(ctx, "session.end", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "", NULL, &err);
+	if (fk_audit_stop(ctx, "fukuhon", &err) != FK_OK) {
+		fprintf(stderr, "fukuhon: %s\n", err.msg);
+		rc = 1;
+	}
 	fk_ctx_close(ctx);
 	return rc;
 }

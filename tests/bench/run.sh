@@ -1,8 +1,9 @@
 #!/bin/sh
 # Store benchmarks (issue targets): demo-data of BENCH_REGISTERS registers (default 1,000,000),
 # then open+decrypt and reading-prefix lookup medians, every console screen's data, and the
-# console's keystroke-to-redraw time and RSS (in tmux) on the result. Prints its figures.
-# BENCH_DIR=DIR keeps (and reuses) the terminal.
+# console's keystroke-to-redraw time and RSS (in tmux) on the result. Before them, the history
+# benchmark: one durable record, then verification of BENCH_AUDIT_RECORDS (default 1,000,000).
+# Prints its figures. BENCH_DIR=DIR keeps (and reuses) the terminal.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
@@ -15,6 +16,11 @@ data_dir = $top_srcdir/data
 terminal_id = bench
 bureau = 東京法務局
 CONF
+A=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-audit.XXXXXX")
+sed 's/^terminal_id = bench/terminal_id = bench-audit/' "$B/fukuhon.conf" > "$A/fukuhon.conf"
+"$top_builddir/fukuhonctl" --config "$A/fukuhon.conf" init > /dev/null
+"$top_builddir/tests/bench/bench_audit" "$A/fukuhon.conf" "$A/audit-initial-key" "${BENCH_AUDIT_RECORDS:-1000000}"
+rm -rf "$A"
 if [ ! -f "$B/fukuhon.db" ]; then
 	"$top_builddir/fukuhonctl" --config "$B/fukuhon.conf" init > /dev/null
 	"$top_builddir/tests/bench/bench_store" "$B/fukuhon.conf" gen "$N"

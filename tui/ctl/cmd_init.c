@@ -13,8 +13,20 @@
 /* init creates everything or nothing: a failure after the files were made
  * (bad reference data, full disk) removes what this run created. No data
  * was sealed under the new keys yet, so removing them loses nothing. */
-static void undo(const fk_config *cfg, int made_keys)
+static void undo(const fk_config *cfg, int made_keys, const char *k0_path)
 {
+	if (k0_path)
+		unlink(k0_path);
+	char *pub = fk_chain_k0_default_path(cfg->key_dir, NULL);
+	if (pub && made_keys) {
+		/* audit-sign.pub sits beside audit-initial-key */
+		char *slash = strrchr(pub, '/');
+		char path[4096];
+		snprintf(path, sizeof path, "%.*s%s", slash ? (int)(slash - pub + 1) : 0, pub,
+			 FK_CHECKPOINT_PUB_NAME);
+		unlink(path);
+	}
+	free(pub);
 	const char *suffix[] = {"", "-wal", "-shm"};
 	for (size_t i = 0; i < 3; i++) {
 		char path[4096];
@@ -46,9 +58,10 @@ static int exists(const char *path)
 
 int cmd_init(ctl *c, int argc, char **argv)
 {
-	const char *pos[1];
+	const char *pos[1], *k0_out = NULL;
 	int npos;
-	if (ctl_parse(argc, argv, NULL, 0, pos, 0, &npos) != 0)
+	struct ctl_opt opts[] = {{"audit-key-out", 1, &k0_out}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	fk_error err;
 	fk_config cfg;
@@ -56,6 +69,12 @@ int cmd_init(ctl *c, int argc, char **argv)
 	if (fk_config_load(c->config, &cfg, &err) != FK_OK)
 		return ctl_fail(&err);
 	int had_db = exists(cfg.database), had_keys = exists(cfg.key_dir);
+	char *k0_path = k0_out ? fk_strdup(k0_out, &err) : fk_chain_k0_default_path(cfg.key_dir, &err);
+	int k0_written = 0;
+	if (!k0_path) {
+		fk_config_free(&cfg);
+		return ctl_fail(&err);
+	}
 	fk_ctx *ctx = NULL;
 	int nb = 0, nm = 0;
 	fk_status s = fk_ctx_open(c->config, FK_CTX_INIT, &ctx, &err);
@@ -65,21 +84,33 @@ int cmd_init(ctl *c, int argc, char **argv)
 		fk_bureau b;
 		s = fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err);
 	}
+	if (s == FK_OK)
+		s = fk_audit_start(ctx, "fukuhonctl", &err);
 	if (s == FK_OK) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "bureaus=%d municipalities=%d", nb, nm);
 		s = fk_audit(ctx, "init", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS, "",
 			     detail, &err);
 	}
+	/* K0 leaves the terminal with the administrator (R-LOGSEAL). */
+	if (s == FK_OK && (s = fk_audit_k0_write(ctx, k0_path, &err)) == FK_OK)
+		k0_written = 1;
+	if (s == FK_OK)
+		s = fk_audit_stop(ctx, "fukuhonctl", &err);
 	if (s == FK_OK) {
 		printf("initialised terminal %s\n  database:  %s\n  keys:      %s\n"
-		       "  reference: %d bureaus, %d municipalities\n",
-		       ctx->cfg.terminal_id, ctx->cfg.database, ctx->cfg.key_dir, nb, nm);
-		printf("Keep a copy of the key folder off this terminal: without it the data cannot be read.\n");
+		       "  reference: %d bureaus, %d municipalities\n  history initial key: %s\n",
+		       ctx->cfg.terminal_id, ctx->cfg.database, ctx->cfg.key_dir, nb, nm, k0_path);
+		printf("Keep a copy of the key folder off this terminal: without it the data cannot be read.\n"
+		       "Move the history initial key off this terminal and keep it safe: "
+		       "`fukuhonctl audit verify --key FILE` needs it.\n");
 	}
+	int opened = ctx != NULL;
 	fk_ctx_close(ctx);
-	if (s != FK_OK && !had_db && s != FK_ERR_EXISTS)
-		undo(&cfg, !had_keys);
+	/* EXISTS before the open: someone else's keys or database, not ours to remove. */
+	if (s != FK_OK && !had_db && (s != FK_ERR_EXISTS || opened))
+		undo(&cfg, !had_keys, k0_written ? k0_path : NULL);
+	free(k0_path);
 	fk_config_free(&cfg);
 	return s == FK_OK ? CTL_OK : ctl_fail(&err);
 }

@@ -28,6 +28,5 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	else
 		printf("master key %u is current; %lld data keys re-wrapped; old master keys removed\n",
 		       id, (long long)n);
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }

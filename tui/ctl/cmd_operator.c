@@ -27,8 +27,7 @@ int cmd_operator_add(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	else
 		printf("enrolled %s as %s of %s\n", pos[0], fk_role_id((fk_role)r), bureau);
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }
 
 static int print_op(const fk_operator *op, void *arg)
@@ -60,6 +59,8 @@ int cmd_operator_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if ((rc = ctl_view(ctx, "operator.list", "operator", "-")) != CTL_OK)
+		return ctl_close(ctx, rc);
 	fk_error err;
 	json_t *arr = json ? json_array() : NULL;
 	if (fk_operator_list(ctx, print_op, arr, &err) != FK_OK) {
@@ -68,8 +69,7 @@ int cmd_operator_list(ctl *c, int argc, char **argv)
 	} else if (arr) {
 		rc = ctl_print_json(arr);
 	}
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }
 
 static int set_enabled(ctl *c, int argc, char **argv, int enabled)
@@ -89,8 +89,7 @@ static int set_enabled(ctl *c, int argc, char **argv, int enabled)
 		rc = ctl_fail(&err);
 	else
 		printf("%s %s\n", enabled ? "enabled" : "disabled", pos[0]);
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }
 
 int cmd_operator_enable(ctl *c, int argc, char **argv)

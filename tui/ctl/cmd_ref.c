@@ -19,6 +19,8 @@ int cmd_bureau_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if ((rc = ctl_view(ctx, "bureau.list", "bureau", "-")) != CTL_OK)
+		return ctl_close(ctx, rc);
 	fk_bureau *b = calloc(MAX_BUREAUS, sizeof *b);
 	fk_error err;
 	int n = 0;
@@ -46,8 +48,7 @@ int cmd_bureau_list(ctl *c, int argc, char **argv)
 		}
 	}
 	free(b);
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }
 
 struct muni_out {
@@ -81,6 +82,8 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if ((rc = ctl_view(ctx, "municipality.list", "bureau", bureau ? bureau : "-")) != CTL_OK)
+		return ctl_close(ctx, rc);
 	fk_error err;
 	fk_bureau b = {0};
 	struct muni_out o = {json ? json_array() : NULL};
@@ -93,6 +96,5 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	} else if (o.arr) {
 		rc = ctl_print_json(o.arr);
 	}
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }

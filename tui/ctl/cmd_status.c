@@ -17,6 +17,8 @@ int cmd_status(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if ((rc = ctl_view(ctx, "status.view", "terminal", ctx->cfg.terminal_id)) != CTL_OK)
+		return ctl_close(ctx, rc);
 	fk_error err;
 	fk_health h;
 	if (fk_health_get(ctx, check != NULL, &h, &err) != FK_OK) {
@@ -56,6 +58,5 @@ int cmd_status(ctl *c, int argc, char **argv)
 	}
 	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
 		rc = CTL_FAIL;
-	fk_ctx_close(ctx);
-	return rc;
+	return ctl_close(ctx, rc);
 }

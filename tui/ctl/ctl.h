@@ -13,6 +13,9 @@ enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
 typedef struct ctl {
 	const char *config; /* --config or NULL */
 	const char *prog;
+	/* audit verify only: run even when the history refuses new records
+	 * (a damaged chain is what it diagnoses); unrecorded then says so. */
+	int diagnose, unrecorded;
 } ctl;
 
 typedef int (*ctl_fn)(ctl *c, int argc, char **argv);
@@ -31,8 +34,15 @@ extern const ctl_cmd ctl_commands[];
 int ctl_fail(const fk_error *err);
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Open the context (as the local administrator). */
+/* Open the context (as the local administrator) and record the program's
+ * start; ctl_close records its stop, closes, and gives rc (or CTL_FAIL when
+ * the stop could not be recorded). */
 int ctl_open(ctl *c, fk_ctx **ctx);
+int ctl_close(fk_ctx *ctx, int rc);
+int ctl_close_c(ctl *c, fk_ctx *ctx, int rc);
+
+/* Record a read (R-LOG) before it is done: CTL_OK, or the failure printed. */
+int ctl_view(fk_ctx *ctx, const char *action, const char *otype, const char *oid);
 
 /* Output helpers. */
 int ctl_print_json(json_t *doc); /* steals doc */
@@ -66,5 +76,9 @@ int cmd_permissions(ctl *c, int argc, char **argv);
 int cmd_demo_data(ctl *c, int argc, char **argv);
 int cmd_status(ctl *c, int argc, char **argv);
 int cmd_key_rotate(ctl *c, int argc, char **argv);
+int cmd_audit_verify(ctl *c, int argc, char **argv);
+int cmd_audit_list(ctl *c, int argc, char **argv);
+int cmd_audit_export(ctl *c, int argc, char **argv);
+int cmd_audit_checkpoint(ctl *c, int argc, char **argv);
 
 #endif

@@ -10,7 +10,8 @@
 #include "ctl.h"
 
 const ctl_cmd ctl_commands[] = {
-	{"init", cmd_init, "", "create the key folder and the database, load reference data"},
+	{"init", cmd_init, "[--audit-key-out FILE]",
+	 "create the key folder and the database, load reference data; write the history initial key"},
 	{"status", cmd_status, "[--json] [--check]", "show the terminal's state: database, keys, counts"},
 	{"bureau list", cmd_bureau_list, "[--json]", "list the bureaus"},
 	{"municipality list", cmd_muni_list, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
@@ -32,6 +33,15 @@ const ctl_cmd ctl_commands[] = {
 	{"demo-data", cmd_demo_data, "--registers N [--seed S] [--bureau NAME]",
 	 "generate synthetic registers for a bureau's municipalities"},
 	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},
+	{"audit verify", cmd_audit_verify, "[--key FILE] [--checkpoint FILE]",
+	 "check the operation history's chain, checkpoints and database; exit 1 when not intact"},
+	{"audit list", cmd_audit_list,
+	 "[--since TIME] [--until TIME] [--operator USER] [--action ACTION] [--object ID] [--result R] [--json]",
+	 "show the operation history (TIME: YYYY-MM-DD[THH:MM[:SS]] UTC)"},
+	{"audit export", cmd_audit_export, "--format jsonl|csv",
+	 "write the whole history, details decrypted, to standard output (recorded)"},
+	{"audit checkpoint", cmd_audit_checkpoint, "--export FILE",
+	 "write a signed checkpoint of the newest record, to keep off the terminal"},
 	{NULL, NULL, NULL, NULL},
 };
 
@@ -64,7 +74,7 @@ static int match(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	ctl c = {NULL, "fukuhonctl"};
+	ctl c = {NULL, "fukuhonctl", 0, 0};
 	int i = 1;
 	/* Keys, database and exports: nothing we create is for anyone else. */
 	umask(077);

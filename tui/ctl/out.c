@@ -35,7 +35,49 @@ int ctl_open(ctl *c, fk_ctx **ctx)
 	if (fk_ctx_open(c->config, FK_CTX_OPEN, ctx, &err) != FK_OK)
 		return ctl_fail(&err);
 	fk_ctx_act_as_admin(*ctx);
+	/* R-LOG: no command runs unless its start is on record. */
+	fk_status st = fk_audit_start(*ctx, "fukuhonctl", &err);
+	if (st != FK_OK && c->diagnose) {
+		fputs("fukuhonctl: warning: ", stderr);
+		ctl_put(stderr, err.msg, 0);
+		fputs("\nfukuhonctl: verifying without recording it\n", stderr);
+		c->unrecorded = 1;
+		return CTL_OK;
+	}
+	if (st != FK_OK) {
+		fk_ctx_close(*ctx);
+		*ctx = NULL;
+		return ctl_fail(&err);
+	}
 	return CTL_OK;
+}
+
+int ctl_view(fk_ctx *ctx, const char *action, const char *otype, const char *oid)
+{
+	fk_error err;
+	if (fk_audit(ctx, action, otype, oid, FK_RESULT_SUCCESS, "", NULL, &err) != FK_OK)
+		return ctl_fail(&err);
+	return CTL_OK;
+}
+
+int ctl_close_c(ctl *c, fk_ctx *ctx, int rc)
+{
+	if (!c->unrecorded)
+		return ctl_close(ctx, rc);
+	fk_ctx_close(ctx);
+	return rc;
+}
+
+int ctl_close(fk_ctx *ctx, int rc)
+{
+	fk_error err;
+	if (fk_audit_stop(ctx, "fukuhonctl", &err) != FK_OK) {
+		int r = ctl_fail(&err);
+		if (rc == CTL_OK)
+			rc = r;
+	}
+	fk_ctx_close(ctx);
+	return rc;
 }
 
 int ctl_print_json(json_t *doc)

@@ -1,0 +1,424 @@
+/* Verification of the operation history (R-LOGSEAL, R-DETECT): every problem found, each located. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit_chain.h"
+#include "audit_verify.h"
+#include "db.h"
+#include "util.h"
+
+/* Deriving further than this from one record to the next is not a plausible
+ * history (and a forged huge epoch must not make verify loop for ever). */
+#define MAX_EPOCH_STEP (1 << 20)
+
+static const char *const vp_names[] = {
+#define FK_VP_NAME(name, text) text,
+	FK_VP_LIST(FK_VP_NAME)
+#undef FK_VP_NAME
+};
+
+const char *fk_vp_name(fk_vp_kind k)
+{
+	return (unsigned)k < FK_VP_COUNT ? vp_names[k] : "?";
+}
+
+struct verifier {
+	fk_ctx *ctx;
+	const fk_verify_opts *o;
+	fk_verify_report *rep;
+	/* the previous row */
+	int64_t prev_seq, prev_epoch, prev_ts;
+	int prev_kind, prev_ok, started;
+	uint8_t prev_mac[FK_MAC_LEN];
+	/* K(key_epoch), derived from K0, and an HMAC context keyed with it:
+	 * re-keying for every record would halve the speed. */
+	int64_t key_epoch;
+	uint8_t key[FK_KEY_LEN];
+	EVP_MAC_CTX *mac;
+	int64_t mac_epoch; /* epoch mac is keyed for; -1: none */
+};
+
+static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, const char *fmt, ...)
+{
+	fk_verify_problem p = {kind, info, seq, ""};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p.msg, sizeof p.msg, fmt, ap);
+	va_end(ap);
+	if (info) {
+		v->rep->notes++;
+	} else {
+		v->rep->problems++;
+		if (seq > 0 && (v->rep->first_bad_seq == 0 || seq < v->rep->first_bad_seq))
+			v->rep->first_bad_seq = seq;
+	}
+	if (v->o->fn)
+		v->o->fn(&p, v->o->arg);
+}
+
+/* K(epoch), walking forward from the last key derived (or from K0). */
+static fk_status key_for(struct verifier *v, int64_t epoch, fk_error *err)
+{
+	if (epoch < v->key_epoch) {
+		memcpy(v->key, v->o->k0, FK_KEY_LEN);
+		v->key_epoch = 0;
+	}
+	fk_status st = FK_OK;
+	while (st == FK_OK && v->key_epoch < epoch) {
+		st = fk_chain_evolve(v->key, err);
+		v->key_epoch++;
+	}
+	return st;
+}
+
+static const char SQL_ROWS[] =
+	"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, operator, "
+	"role, action, object_type, object_id, result, reason, detail, prev_mac, mac FROM audit_log "
+	"ORDER BY seq";
+#define COL_TEXT0 7
+#define COL_DETAIL 17
+
+static int is_int(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_INTEGER;
+}
+
+static int is_mac(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_BLOB && sqlite3_column_bytes(st, c) == FK_MAC_LEN;
+}
+
+/* The row as the MAC saw it; 0 when a field has the wrong type or size. */
+static int decode(sqlite3_stmt *st, fk_chain_rec *r, const uint8_t **mac)
+{
+	memset(r, 0, sizeof *r);
+	for (int c = 0; c < COL_TEXT0; c++)
+		if (!is_int(st, c))
+			return 0;
+	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
+	for (int c = 0; c < COL_TEXT0; c++)
+		*nums[c] = sqlite3_column_int64(st, c);
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		int c = COL_TEXT0 + f;
+		if (sqlite3_column_type(st, c) != SQLITE_TEXT)
+			return 0;
+		r->text[f] = (const char *)sqlite3_column_text(st, c);
+		r->len[f] = (size_t)sqlite3_column_bytes(st, c);
+	}
+	int dt = sqlite3_column_type(st, COL_DETAIL);
+	if (dt == SQLITE_BLOB) {
+		r->detail = sqlite3_column_blob(st, COL_DETAIL);
+		r->detail_len = (size_t)sqlite3_column_bytes(st, COL_DETAIL);
+	} else if (dt != SQLITE_NULL) {
+		return 0;
+	}
+	if (!is_mac(st, COL_DETAIL + 1) || !is_mac(st, COL_DETAIL + 2) || r->epoch < 0)
+		return 0;
+	memcpy(r->prev_mac, sqlite3_column_blob(st, COL_DETAIL + 1), FK_MAC_LEN);
+	*mac = sqlite3_column_blob(st, COL_DETAIL + 2);
+	return 1;
+}
+
+/* Where the row stands in the chain: sequence, link, epoch and time. */
+static void check_place(struct verifier *v, const fk_chain_rec *r)
+{
+	static const uint8_t zeros[FK_MAC_LEN];
+	int first = !v->started;
+	if (first ? fk_memeq_ct(r->prev_mac, zeros, FK_MAC_LEN)
+		  : v->prev_ok && fk_memeq_ct(r->prev_mac, v->prev_mac, FK_MAC_LEN))
+		problem(v, FK_VP_LINK, 0, r->seq, first
+			? "record %lld starts the chain but names a predecessor: the records before it were removed"
+			: "record %lld does not link to record %lld: a record between was removed, inserted or replaced",
+			(long long)r->seq, (long long)v->prev_seq);
+	if (first || !v->prev_ok)
+		return;
+	if (r->epoch < v->prev_epoch)
+		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, before epoch %lld of record %lld",
+			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch, (long long)v->prev_seq);
+	else if (v->prev_kind == FK_CHAIN_SEAL && r->epoch != v->prev_epoch + 1)
+		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, but record %lld sealed epoch %lld",
+			(long long)r->seq, (long long)r->epoch, (long long)v->prev_seq, (long long)v->prev_epoch);
+	else if (v->prev_kind == FK_CHAIN_RECORD && r->epoch != v->prev_epoch)
+		problem(v, FK_VP_EPOCH, 0, r->seq,
+			"record %lld opens epoch %lld but epoch %lld has no seal record: its end was cut off",
+			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch);
+	if (r->ts_ns < v->prev_ts)
+		problem(v, FK_VP_TIME, 0, r->seq, "record %lld is dated %.3f s before record %lld",
+			(long long)r->seq, (double)(v->prev_ts - r->ts_ns) / 1e9, (long long)v->prev_seq);
+}
+
+static fk_status mac_ctx_new(struct verifier *v, fk_error *err)
+{
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	v->mac = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac); /* the context keeps its own reference */
+	v->mac_epoch = -1;
+	if (!v->mac || EVP_MAC_CTX_set_params(v->mac, params) != 1)
+		return fk_fail(err, FK_ERR_CRYPTO, "preparing HMAC-SHA256 for verification failed");
+	return FK_OK;
+}
+
+/* HMAC-SHA256 under K(epoch); the key is only set when the epoch changes. */
+static fk_status mac_of(struct verifier *v, const fk_chain_rec *r, uint8_t out[FK_MAC_LEN],
+			fk_error *err)
+{
+	uint8_t stackbuf[2048], *buf = stackbuf;
+	size_t n = fk_chain_encode(r, buf, sizeof stackbuf), outl = 0;
+	if (n > sizeof stackbuf) {
+		if (!(buf = malloc(n)))
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		fk_chain_encode(r, buf, n);
+	}
+	int keyed = v->mac_epoch == r->epoch;
+	int ok = EVP_MAC_init(v->mac, keyed ? NULL : v->key, keyed ? 0 : FK_KEY_LEN, NULL) == 1 &&
+		 EVP_MAC_update(v->mac, buf, n) == 1 && EVP_MAC_final(v->mac, out, &outl, FK_MAC_LEN) == 1 &&
+		 outl == FK_MAC_LEN;
+	if (buf != stackbuf)
+		free(buf);
+	v->mac_epoch = ok ? r->epoch : -1;
+	return ok ? FK_OK : fk_fail(err, FK_ERR_CRYPTO, "HMAC-SHA256 failed during verification");
+}
+
+static fk_status check_mac(struct verifier *v, const fk_chain_rec *r, const uint8_t *mac,
+			   fk_error *err)
+{
+	if (r->epoch > v->key_epoch + MAX_EPOCH_STEP) {
+		problem(v, FK_VP_MAC, 0, r->seq, "record %lld claims implausible epoch %lld",
+			(long long)r->seq, (long long)r->epoch);
+		return FK_OK;
+	}
+	uint8_t want[FK_MAC_LEN];
+	fk_status st = v->mac_epoch == r->epoch ? FK_OK : key_for(v, r->epoch, err);
+	if (st == FK_OK)
+		st = mac_of(v, r, want, err);
+	if (st == FK_OK && fk_memeq_ct(want, mac, FK_MAC_LEN))
+		problem(v, FK_VP_MAC, 0, r->seq,
+			"record %lld fails its MAC: altered, or written without the key of epoch %lld",
+			(long long)r->seq, (long long)r->epoch);
+	return st;
+}
+
+static fk_status check_row(struct verifier *v, sqlite3_stmt *st, fk_error *err)
+{
+	int64_t seq = sqlite3_column_int64(st, 0);
+	int kind = sqlite3_column_int(st, 1);
+	fk_verify_report *rep = v->rep;
+	rep->records++;
+	if (v->prev_seq && seq <= v->prev_seq)
+		problem(v, seq == v->prev_seq ? FK_VP_DUPLICATE : FK_VP_ORDER, 0, seq,
+			"record %lld comes after record %lld", (long long)seq, (long long)v->prev_seq);
+	else if (seq != v->prev_seq + 1)
+		problem(v, FK_VP_GAP, 0, v->prev_seq + 1, "records %lld to %lld are missing",
+			(long long)(v->prev_seq + 1), (long long)(seq - 1));
+	v->prev_seq = seq;
+	rep->last_seq = seq;
+	if (kind == FK_CHAIN_LEGACY && is_int(st, 1) && !v->started) {
+		rep->legacy++;
+		return FK_OK;
+	}
+	fk_chain_rec r;
+	const uint8_t *mac = NULL;
+	if ((kind != FK_CHAIN_RECORD && kind != FK_CHAIN_SEAL) || !decode(st, &r, &mac)) {
+		problem(v, FK_VP_UNDECODABLE, 0, seq,
+			"record %lld cannot be decoded (kind %d, or a field of the wrong type or size)",
+			(long long)seq, kind);
+		v->prev_ok = 0;
+		v->started = 1;
+		return FK_OK;
+	}
+	rep->sealed++;
+	check_place(v, &r);
+	fk_status s = check_mac(v, &r, mac, err);
+	v->started = 1;
+	v->prev_ok = 1;
+	v->prev_kind = (int)r.kind;
+	v->prev_epoch = r.epoch;
+	v->prev_ts = r.ts_ns;
+	memcpy(v->prev_mac, mac, FK_MAC_LEN);
+	return s;
+}
+
+/* The scan reads through a connection of its own, without SQLite's mutex
+ * and with the file mapped: with some 20 column reads per record, the
+ * shared connection's locking and copying would cost more than the MACs.
+ * The write lock the caller holds keeps its snapshot the current one. */
+static fk_status scan(struct verifier *v, fk_error *err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_open_v2(v->ctx->cfg.database, &db,
+				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, SQL_ROWS, -1, &st, NULL);
+	fk_status s = rc == SQLITE_OK ? FK_OK : fk_db_fail(db, rc, err, "reading the history");
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		s = check_row(v, st, err);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(db, rc, err, "reading the history");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return s;
+}
+
+/* ---- the end of the history: key epoch, checkpoints ---------------------------- */
+
+static const char SQL_AT[] = "SELECT epoch, mac FROM audit_log WHERE seq = ?1";
+
+static fk_status check_cp(struct verifier *v, const fk_checkpoint *cp, const uint8_t pub[FK_PUB_LEN],
+			  const char *which, fk_error *err)
+{
+	if (fk_checkpoint_check(cp, pub, NULL) != FK_OK) {
+		problem(v, FK_VP_CHECKPOINT, 0, cp->seq, "%s checkpoint at record %lld has a bad signature",
+			which, (long long)cp->seq);
+		return FK_OK;
+	}
+	if (cp->seq > v->rep->last_seq) {
+		problem(v, FK_VP_TRUNCATED, 0, v->rep->last_seq + 1,
+			"%s checkpoint covers records up to %lld but the history ends at %lld: records %lld to %lld were cut off",
+			which, (long long)cp->seq, (long long)v->rep->last_seq,
+			(long long)(v->rep->last_seq + 1), (long long)cp->seq);
+		return FK_OK;
+	}
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(v->ctx, SQL_AT, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, cp->seq);
+	int rc = sqlite3_step(st);
+	int same = rc == SQLITE_ROW && is_mac(st, 1) && sqlite3_column_int64(st, 0) == cp->epoch &&
+		   !fk_memeq_ct(sqlite3_column_blob(st, 1), cp->head_mac, FK_MAC_LEN);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(v->ctx->db, rc, err, "reading the history");
+	if (!same)
+		problem(v, FK_VP_CHECKPOINT, 0, cp->seq,
+			"record %lld is not the one the %s checkpoint signed: the history was rewritten",
+			(long long)cp->seq, which);
+	else if (cp->seq > v->rep->covered_seq)
+		v->rep->covered_seq = cp->seq;
+	return FK_OK;
+}
+
+struct cp_walk {
+	struct verifier *v;
+	const uint8_t *pub;
+	fk_status st;
+	fk_error *err;
+};
+
+static int each_cp(const fk_checkpoint *cp, void *arg)
+{
+	struct cp_walk *w = arg;
+	w->v->rep->checkpoints++;
+	w->st = check_cp(w->v, cp, w->pub, "stored", w->err);
+	return w->st != FK_OK;
+}
+
+static fk_status check_end(struct verifier *v, fk_error *err)
+{
+	uint8_t pub[FK_PUB_LEN];
+	fk_status s = fk_checkpoint_public_key(v->ctx->cfg.key_dir, pub, err);
+	struct cp_walk w = {v, pub, FK_OK, err};
+	if (s == FK_OK && (s = fk_checkpoint_each(v->ctx, each_cp, &w, err)) == FK_OK)
+		s = w.st;
+	if (s == FK_OK && v->o->kept) {
+		if (fk_memeq_ct(v->o->kept->public_key, pub, FK_PUB_LEN))
+			problem(v, FK_VP_CHECKPOINT, 0, v->o->kept->seq,
+				"the kept checkpoint was signed by another key, not this terminal's");
+		else
+			s = check_cp(v, v->o->kept, pub, "kept", err);
+	}
+	fk_chain_key k;
+	if (s == FK_OK && fk_chain_key_load(v->ctx->cfg.key_dir, &k, NULL) == FK_OK) {
+		int64_t end = !v->started || !v->prev_ok ? 0 : v->prev_epoch + (v->prev_kind == FK_CHAIN_SEAL);
+		if ((v->started && v->prev_ok && k.epoch > end) || (!v->started && k.epoch > 0))
+			problem(v, FK_VP_TRUNCATED, 0, v->rep->last_seq + 1,
+				"the history key is at epoch %lld but the history ends in epoch %lld: records were cut off the end",
+				(long long)k.epoch, (long long)end);
+		fk_wipe(&k, sizeof k);
+	}
+	return s;
+}
+
+static fk_status check_integrity(struct verifier *v, fk_error *err)
+{
+	static const char SQL_INTEGRITY[] = "PRAGMA integrity_check(20)";
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(v->ctx, SQL_INTEGRITY, &st, err);
+	int rc;
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		if (t && strcmp(t, "ok") != 0)
+			problem(v, FK_VP_INTEGRITY, 0, 0, "database: %.200s", t);
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(v->ctx->db, rc, err, "checking the database");
+	sqlite3_reset(st);
+	return s;
+}
+
+static void notes(struct verifier *v)
+{
+	fk_verify_report *rep = v->rep;
+	if (rep->legacy)
+		problem(v, FK_VP_LEGACY, 1, 1, "%lld records from before the chain (schema 1) carry no MAC",
+			(long long)rep->legacy);
+	if (v->started && v->prev_ok && v->prev_kind == FK_CHAIN_RECORD)
+		problem(v, FK_VP_OPEN_END, 1, rep->last_seq,
+			"epoch %lld is still open (a program is running, or one stopped without its stop record)",
+			(long long)v->prev_epoch);
+	if (rep->last_seq > rep->covered_seq)
+		problem(v, FK_VP_UNCOVERED, 1, rep->covered_seq + 1,
+			"records %lld to %lld are not yet covered by a checkpoint",
+			(long long)(rep->covered_seq + 1), (long long)rep->last_seq);
+}
+
+fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report *rep,
+			  fk_error *err)
+{
+	struct verifier v;
+	memset(&v, 0, sizeof v);
+	memset(rep, 0, sizeof *rep);
+	v.ctx = ctx;
+	v.o = o;
+	v.rep = rep;
+	memcpy(v.key, o->k0, FK_KEY_LEN);
+	fk_status s = mac_ctx_new(&v, err);
+	if (s != FK_OK) {
+		EVP_MAC_CTX_free(v.mac);
+		return s;
+	}
+	/* Under the write lock, so that the rows, the checkpoints and the key
+	 * file are one consistent picture while other processes keep working. */
+	if ((s = fk_ctx_begin(ctx, err)) != FK_OK) {
+		EVP_MAC_CTX_free(v.mac);
+		return s;
+	}
+	s = scan(&v, err);
+	if (s == FK_OK)
+		s = check_end(&v, err);
+	if (s == FK_OK && !o->skip_integrity)
+		s = check_integrity(&v, err);
+	if (s == FK_OK)
+		notes(&v);
+	EVP_MAC_CTX_free(v.mac); /* cleanses the key schedule */
+	fk_wipe(v.key, sizeof v.key);
+	return fk_ctx_end(ctx, s, err);
+}

@@ -1,0 +1,50 @@
+/* Key-folder file discipline shared by every key file: checked opens, atomic replacement (R-KEYS). */
+#ifndef FK_KEYFILE_H
+#define FK_KEYFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "status.h"
+
+/* read()/write() the whole buffer, retrying on EINTR; 0 or -1 (errno set). */
+int fk_read_full(int fd, uint8_t *buf, size_t n, size_t *got);
+int fk_write_full(int fd, const uint8_t *buf, size_t n);
+
+/* The folder must be a real folder (no symlink), owned by the effective user, 0700. */
+fk_status fk_keydir_check(const struct stat *sb, const char *dir, fk_error *err);
+/* A key file must be a regular file (no symlink), owned by the effective user, 0600. */
+fk_status fk_keyfile_check(const struct stat *sb, const char *dir, const char *name, fk_error *err);
+
+/* Open the folder without following a symlink and check what was opened. */
+fk_status fk_keydir_open(const char *dir, int *fd_out, fk_error *err);
+/* fsync the folder (EINVAL from file systems that cannot is fine). */
+fk_status fk_keydir_sync(int fd, const char *dir, fk_error *err);
+
+/* Open name in the folder open on dfd for reading after the checks above;
+ * refuses a file that is not exactly size bytes (FK_ERR_CORRUPT). */
+fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			  fk_error *err);
+
+/* Read the whole file dir/name, which must be exactly len bytes. FK_ERR_NOKEY
+ * when it does not exist. */
+fk_status fk_keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len,
+			  fk_error *err);
+
+/* Write dir/name atomically: a 0600 temporary file, fsync, then rename over
+ * name (or, with excl, link, refusing an existing name: FK_ERR_EXISTS), and
+ * fsync the folder. A crash leaves the old or the new file, never a mix. */
+fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
+			   int excl, fk_error *err);
+
+/* Key files of the form magic (8 bytes) | body | SHA-256 of magic and body:
+ * read (len is the whole file) refusing a wrong magic or checksum as
+ * FK_ERR_CORRUPT; write fills in magic and checksum around buf's body. */
+#define FK_KEYFILE_SUM 32
+fk_status fk_keyfile_read_checked(const char *dir, const char *name, const uint8_t magic[8],
+				  uint8_t *buf, size_t len, fk_error *err);
+fk_status fk_keyfile_write_checked(const char *dir, const char *name, const uint8_t magic[8],
+				   uint8_t *buf, size_t len, int excl, fk_error *err);
+
+#endif

@@ -1,0 +1,278 @@
+/* Unit tests: the sealed history's recording, epochs, checkpoints, query and failing closed (R-LOG, R-LOGSEAL, R-TIME). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fktest.h"
+
+static fkt_env env;
+static uint8_t k0[FK_KEY_LEN];
+static int64_t fake_ns;
+
+static int64_t fake_clock(void)
+{
+	return fake_ns;
+}
+
+static void setup(void)
+{
+	fkt_env_init(&env, NULL);
+}
+
+static void teardown(void)
+{
+	fkt_env_cleanup(&env);
+}
+
+static void rec(fk_ctx *ctx, const char *action, const char *detail)
+{
+	fk_error err;
+	ck_assert_ok(fk_audit(ctx, action, "thing", "1", FK_RESULT_SUCCESS, "", detail, &err), &err);
+}
+
+static int64_t scalar(fk_ctx *ctx, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static fk_chain_key key_now(void)
+{
+	fk_chain_key k;
+	fk_error err;
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/keys", env.dir);
+	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
+	return k;
+}
+
+START_TEST(records_carry_every_field_and_verify)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	ck_assert_ok(fk_audit_start(ctx, "test", &err), &err);
+	rec(ctx, "register.view", "山田 太郎");
+	ck_assert_ok(fk_audit_stop(ctx, "test", &err), &err);
+	fk_audit_row rows[16];
+	int n;
+	ck_assert_ok(fk_audit_list(ctx, 0, rows, 16, &n, &err), &err);
+	ck_assert_int_eq(n, 4); /* start, view, stop, seal */
+	ck_assert_str_eq(rows[0].action, "program.start");
+	ck_assert_str_eq(rows[1].detail, "山田 太郎");
+	ck_assert_str_eq(rows[1].terminal, "test-terminal");
+	ck_assert_int_eq(rows[1].pid, (int)getpid());
+	ck_assert_int_eq((int)strlen(rows[1].session), 32);
+	ck_assert_int_gt(rows[1].mono_ns, 0);
+	ck_assert_int_eq(rows[3].kind, FK_CHAIN_SEAL);
+	ck_assert_str_eq(rows[3].reason, "stop");
+	fk_audit_rows_free(rows, n);
+	/* stop evolved the key past the sealed epoch; a checkpoint covers the seal */
+	fk_chain_key k = key_now();
+	ck_assert_int_eq(k.epoch, 1);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	ck_assert_int_eq(r.records, 4);
+	ck_assert_int_eq(r.covered_seq, 4);
+	/* details are sealed: nothing of them in clear */
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE instr(detail, CAST('山田' AS BLOB)) > 0"), 0);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(epochs_evolve_with_the_injected_clock)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	ctx->clock = fake_clock;
+	fake_ns = fk_now_ns();
+	rec(ctx, "a", NULL);
+	ck_assert_int_eq(key_now().epoch, 0);
+	fake_ns += 2 * 3600 * 1000000000LL; /* two hours idle: one seal, then epoch 1 */
+	rec(ctx, "b", NULL);
+	fk_chain_key k = key_now();
+	ck_assert_int_eq(k.epoch, 1);
+	ck_assert_int_eq(k.started_ns, fake_ns);
+	uint8_t k1[FK_KEY_LEN];
+	memcpy(k1, k0, FK_KEY_LEN);
+	ck_assert_ok(fk_chain_evolve(k1, &err), &err);
+	ck_assert_mem_eq(k.key, k1, FK_KEY_LEN); /* K1 = HMAC(K0, "evolve"); K0 is gone */
+	ck_assert_int_eq(scalar(ctx, "SELECT kind FROM audit_log WHERE seq = 2"), FK_CHAIN_SEAL);
+	ck_assert_int_eq(scalar(ctx, "SELECT epoch FROM audit_log WHERE seq = 3"), 1);
+	fake_ns += 30 * 60 * 1000000000LL; /* within the hour: same epoch */
+	rec(ctx, "c", NULL);
+	ck_assert_int_eq(key_now().epoch, 1);
+	/* inside a caller's transaction the seal waits (it must commit first) */
+	fake_ns += 2 * 3600 * 1000000000LL;
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	rec(ctx, "d", NULL);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	ck_assert_int_eq(key_now().epoch, 1);
+	/* the idle loop's tick seals and evolves */
+	ck_assert_ok(fk_audit_tick(ctx, &err), &err);
+	ck_assert_int_eq(key_now().epoch, 2);
+	ck_assert_ok(fk_audit_tick(ctx, &err), &err); /* nothing new: no second seal */
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE kind = 2"), 2);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(checkpoints_every_n_records_and_exported)
+{
+	fkt_env_init(&env, "audit_checkpoint_records = 5");
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	for (int i = 0; i < 12; i++)
+		rec(ctx, "x", NULL);
+	/* first record, then every 5 */
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_checkpoint"), 3);
+	fk_checkpoint cp, back;
+	ck_assert_ok(fk_checkpoint_fresh(ctx, &cp, &err), &err);
+	ck_assert_int_eq(cp.seq, 12);
+	char path[700];
+	snprintf(path, sizeof path, "%s/cp.json", env.dir);
+	ck_assert_ok(fk_checkpoint_export(&cp, path, &err), &err);
+	ck_assert_int_eq(fk_checkpoint_export(&cp, path, &err), FK_ERR_EXISTS);
+	ck_assert_ok(fk_checkpoint_import(path, &back, &err), &err);
+	ck_assert_int_eq(back.seq, 12);
+	ck_assert_ok(fk_checkpoint_check(&back, cp.public_key, &err), &err);
+	back.seq = 11;
+	ck_assert_int_eq(fk_checkpoint_check(&back, cp.public_key, &err), FK_ERR_TAMPER);
+	fk_verify_report r = fkt_verify(ctx, k0, &cp);
+	ck_assert_int_eq(r.problems, 0);
+	ck_assert_int_eq(r.covered_seq, 12);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(query_filters_and_pages)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	ctx->clock = fake_clock;
+	fake_ns = 1700000000LL * 1000000000LL;
+	for (int i = 0; i < 10; i++) {
+		snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s", i % 2 ? "sato" : "tanaka");
+		rec(ctx, i < 5 ? "operator.add" : "register.view", NULL);
+		fake_ns += 60 * 1000000000LL;
+	}
+	fk_audit_row rows[20];
+	int n;
+	fk_audit_filter f = {0};
+	f.operator_ = "sato";
+	f.action = "operator"; /* dotted prefix */
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 20, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(rows[0].action, "operator.add");
+	fk_audit_rows_free(rows, n);
+	memset(&f, 0, sizeof f);
+	f.action = "operator.ad"; /* not a dotted prefix */
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 20, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	memset(&f, 0, sizeof f);
+	f.since_ns = 1700000000LL * 1000000000LL + 120 * 1000000000LL;
+	f.until_ns = f.since_ns + 180 * 1000000000LL;
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 20, &n, &err), &err);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(rows[0].seq, 3);
+	fk_audit_rows_free(rows, n);
+	/* pages forward and backward */
+	memset(&f, 0, sizeof f);
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 4, &n, &err), &err);
+	ck_assert_int_eq(rows[3].seq, 4);
+	f.after_seq = rows[3].seq;
+	fk_audit_rows_free(rows, n);
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 4, &n, &err), &err);
+	ck_assert_int_eq(rows[0].seq, 5);
+	fk_audit_rows_free(rows, n);
+	memset(&f, 0, sizeof f);
+	f.before_seq = 8;
+	f.result = "success";
+	ck_assert_ok(fk_audit_query(ctx, &f, rows, 3, &n, &err), &err);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(rows[0].seq, 7);
+	ck_assert_int_eq(rows[2].seq, 5);
+	fk_audit_rows_free(rows, n);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(fails_closed_when_the_key_is_unusable_or_ahead)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	char dir[700], path[800];
+	snprintf(dir, sizeof dir, "%s/keys", env.dir);
+	snprintf(path, sizeof path, "%s/audit.key", dir);
+	rec(ctx, "a", NULL);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(fk_audit(ctx, "b", NULL, NULL, FK_RESULT_SUCCESS, "", NULL, &err), FK_ERR_AUDIT);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	/* a key ahead of the history means its end was cut off: refuse */
+	fk_chain_key k = key_now();
+	k.epoch += 1;
+	ck_assert_ok(fk_chain_key_store(dir, &k, 0, &err), &err);
+	ck_assert_int_eq(fk_audit(ctx, "c", NULL, NULL, FK_RESULT_SUCCESS, "", NULL, &err), FK_ERR_AUDIT);
+	ck_assert_ptr_nonnull(strstr(err.msg, "cut off"));
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log"), 1);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(legacy_rows_before_the_chain)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	rec(ctx, "a", "x");
+	rec(ctx, "b", NULL);
+	/* make it look like a schema-1 terminal: unsealed rows, no history keys */
+	ck_assert_int_eq(sqlite3_exec(ctx->db,
+		"DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_checkpoint_no_delete;"
+		"UPDATE audit_log SET kind = 0, epoch = NULL, prev_mac = NULL, mac = NULL;"
+		"DELETE FROM audit_checkpoint;", NULL, NULL, NULL), SQLITE_OK);
+	fk_ctx_close(ctx);
+	char p[800];
+	const char *names[] = {"keys/audit.key", "keys/audit-sign.key"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/%s", env.dir, names[i]);
+		ck_assert_int_eq(unlink(p), 0);
+	}
+	ctx = fkt_ctx_open(&env); /* the chain starts now; K0 goes to the default file */
+	rec(ctx, "c", NULL);
+	snprintf(p, sizeof p, "%s/audit-initial-key", env.dir);
+	ck_assert_ok(fk_chain_k0_read(p, k0, &err), &err);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	ck_assert_int_eq(r.legacy, 2);
+	ck_assert_int_eq(r.sealed, 1);
+	fk_ctx_close(ctx);
+	/* once sealed, a missing key is refused, not silently replaced */
+	snprintf(p, sizeof p, "%s/keys/audit.key", env.dir);
+	ck_assert_int_eq(unlink(p), 0);
+	fk_ctx *again;
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &again, &err), FK_ERR_NOKEY);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc = tcase_create("chain");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, records_carry_every_field_and_verify);
+	tcase_add_test(tc, epochs_evolve_with_the_injected_clock);
+	tcase_add_test(tc, checkpoints_every_n_records_and_exported);
+	tcase_add_test(tc, query_filters_and_pages);
+	tcase_add_test(tc, fails_closed_when_the_key_is_unusable_or_ahead);
+	tcase_add_test(tc, legacy_rows_before_the_chain);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}

@@ -1,0 +1,342 @@
+/* Tamper tests in the style of systemd's journal-verify test: every change is detected and located (R-LOGSEAL, R-DETECT). */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fktest.h"
+
+static fkt_env env;
+static uint8_t k0[FK_KEY_LEN];
+
+static void setup(void)
+{
+	fkt_env_init(&env, NULL);
+}
+
+static void teardown(void)
+{
+	fkt_env_cleanup(&env);
+}
+
+static void rec(fk_ctx *ctx, const char *action, const char *detail)
+{
+	fk_error err;
+	ck_assert_ok(fk_audit(ctx, action, "register", "42", FK_RESULT_SUCCESS, "", detail, &err), &err);
+}
+
+/* 15 records over three epochs: 1-6 epoch 0 (6 its seal), 7-12 epoch 1, 13-15 epoch 2. */
+static fk_ctx *build(void)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	for (int run = 0; run < 3; run++) {
+		ck_assert_ok(fk_audit_start(ctx, "test", &err), &err);
+		rec(ctx, "register.view", "山田 太郎を閲覧");
+		rec(ctx, "register.search", "やまだ");
+		if (run < 2) {
+			rec(ctx, "register.export", NULL);
+			ck_assert_ok(fk_audit_stop(ctx, "test", &err), &err);
+		}
+	}
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	ck_assert_int_eq(r.last_seq, 15);
+	/* the forger's first step: the test database loses its triggers */
+	ck_assert_int_eq(sqlite3_exec(ctx->db,
+		"DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;"
+		"DROP TRIGGER audit_checkpoint_no_delete; PRAGMA ignore_check_constraints = ON;",
+		NULL, NULL, NULL), SQLITE_OK);
+	return ctx;
+}
+
+static void run(fk_ctx *ctx, const char *sql)
+{
+	char *msg = NULL;
+	ck_assert_msg(sqlite3_exec(ctx->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+}
+
+static void expect_located(fk_ctx *ctx, int64_t seq, const char *what)
+{
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_msg(r.problems >= 1 && r.first_bad_seq == seq,
+		      "%s: %lld problems, first at %lld, wanted %lld", what, (long long)r.problems,
+		      (long long)r.first_bad_seq, (long long)seq);
+}
+
+#define COL(name, type) {name, "SELECT " name " FROM audit_log WHERE seq = ?1", \
+			 "UPDATE audit_log SET " name " = ?1 WHERE seq = ?2", type}
+static const struct col {
+	const char *name, *sel, *upd;
+	char type; /* i, t, b */
+} cols[] = {
+	COL("kind", 'i'), COL("epoch", 'i'), COL("ts_ns", 'i'), COL("mono_ns", 'i'),
+	COL("clock_synced", 'i'), COL("pid", 'i'), COL("terminal", 't'), COL("tty", 't'),
+	COL("session", 't'), COL("operator", 't'), COL("role", 't'), COL("action", 't'),
+	COL("object_type", 't'), COL("object_id", 't'), COL("result", 't'), COL("reason", 't'),
+	COL("detail", 'b'), COL("prev_mac", 'b'), COL("mac", 'b'),
+};
+
+static void put(fk_ctx *ctx, const struct col *c, int64_t seq, int64_t v, const void *p, int n)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, c->upd, -1, &st, NULL), SQLITE_OK);
+	if (c->type == 'i')
+		sqlite3_bind_int64(st, 1, v);
+	else if (c->type == 't')
+		sqlite3_bind_text(st, 1, p, n, SQLITE_STATIC);
+	else
+		sqlite3_bind_blob(st, 1, p, n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* Flip every byte of one field of one record, verify after each, restore. */
+static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
+{
+	sqlite3_stmt *st;
+	uint8_t buf[4096];
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, c->sel, -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	int n = sqlite3_column_bytes(st, 0);
+	int null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	ck_assert_int_le(n, (int)sizeof buf);
+	if (n)
+		memcpy(buf, c->type == 't' ? (const void *)sqlite3_column_text(st, 0) : sqlite3_column_blob(st, 0), (size_t)n);
+	sqlite3_finalize(st);
+	if (null)
+		return 0;
+	char what[96];
+	int flips = c->type == 'i' ? 8 : n;
+	for (int i = 0; i < flips; i++) {
+		snprintf(what, sizeof what, "record %lld %s byte %d", (long long)seq, c->name, i);
+		if (c->type == 'i')
+			put(ctx, c, seq, v ^ (int64_t)((uint64_t)0xFF << (8 * i)), NULL, 0);
+		buf[i] ^= 0xFF;
+		if (c->type != 'i')
+			put(ctx, c, seq, 0, buf, n);
+		expect_located(ctx, seq, what);
+		buf[i] ^= 0xFF;
+	}
+	put(ctx, c, seq, v, buf, n);
+	return flips;
+}
+
+START_TEST(every_flipped_byte_is_located)
+{
+	fk_ctx *ctx = build();
+	const int64_t sample[] = {2, 6, 9, 15}; /* a detail, a seal, a middle record, the head */
+	int flips = 0;
+	for (size_t s = 0; s < FK_ARRAY_LEN(sample); s++)
+		for (size_t c = 0; c < FK_ARRAY_LEN(cols); c++)
+			flips += flip_field(ctx, &cols[c], sample[s]);
+	ck_assert_int_gt(flips, 800);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL); /* restored: intact again */
+	ck_assert_int_eq(r.problems, 0);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(deleted_middle_record_is_located)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "DELETE FROM audit_log WHERE seq = 9");
+	expect_located(ctx, 9, "deleted record");
+	ck_assert(fkt_verify_saw(FK_VP_GAP, 9));
+	ck_assert(fkt_verify_saw(FK_VP_LINK, 10));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(swapped_records_are_located)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "UPDATE audit_log SET seq = -8 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = 9;"
+		 "UPDATE audit_log SET seq = 9 WHERE seq = -8");
+	expect_located(ctx, 8, "swapped records");
+	ck_assert(fkt_verify_saw(FK_VP_MAC, 8));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(cut_tail_is_caught_by_a_kept_checkpoint)
+{
+	fk_ctx *ctx = build();
+	fk_error err;
+	fk_checkpoint kept;
+	ck_assert_ok(fk_checkpoint_fresh(ctx, &kept, &err), &err);
+	ck_assert_int_eq(kept.seq, 15);
+	/* cut back to the end of epoch 1, where the key file still fits, and
+	 * remove the stored checkpoints that would tell */
+	run(ctx, "DELETE FROM audit_log WHERE seq > 12; DELETE FROM audit_checkpoint WHERE seq > 12");
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0); /* without outside evidence a clean cut at a seal is invisible */
+	r = fkt_verify(ctx, k0, &kept);
+	ck_assert_int_eq(r.first_bad_seq, 13);
+	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, 13));
+	/* a kept checkpoint from another terminal's key is refused */
+	kept.public_key[0] ^= 1;
+	r = fkt_verify(ctx, k0, &kept);
+	ck_assert(fkt_verify_saw(FK_VP_CHECKPOINT, 15));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+START_TEST(cut_tail_is_caught_by_the_key_epoch)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "DELETE FROM audit_log WHERE seq > 10");
+	expect_located(ctx, 11, "cut tail");
+	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, 11));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* The forger holds today's key (audit.key) and rewrites record 3 of epoch 0. */
+static void forge(fk_ctx *ctx, int64_t seq, int restamp)
+{
+	fk_error err;
+	fk_chain_key k;
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/keys", env.dir);
+	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
+	ck_assert_int_eq(k.epoch, 2);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
+		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac "
+		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	fk_chain_rec r;
+	memset(&r, 0, sizeof r);
+	int64_t *nums[] = {&r.seq, &r.kind, &r.epoch, &r.ts_ns, &r.mono_ns, &r.clock_synced, &r.pid};
+	for (int c = 0; c < 7; c++)
+		*nums[c] = sqlite3_column_int64(st, c);
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		r.text[f] = (const char *)sqlite3_column_text(st, 7 + f);
+		r.len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
+	}
+	r.detail = sqlite3_column_blob(st, 17);
+	r.detail_len = (size_t)sqlite3_column_bytes(st, 17);
+	memcpy(r.prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	r.text[FK_CF_ACTION] = "register.nothing";
+	r.len[FK_CF_ACTION] = strlen(r.text[FK_CF_ACTION]);
+	if (restamp)
+		r.epoch = k.epoch;
+	uint8_t mac[FK_MAC_LEN];
+	ck_assert_ok(fk_chain_mac(k.key, &r, mac, &err), &err);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+		"UPDATE audit_log SET action = 'register.nothing', epoch = ?1, mac = ?2 WHERE seq = ?3",
+		-1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, r.epoch);
+	sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	fk_wipe(&k, sizeof k);
+}
+
+START_TEST(resealing_with_a_later_key_is_located)
+{
+	fk_ctx *ctx = build();
+	forge(ctx, 3, 0); /* keeps epoch 0, MAC'd with K2 */
+	expect_located(ctx, 3, "re-sealed with today's key");
+	ck_assert(fkt_verify_saw(FK_VP_MAC, 3));
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+	fkt_env_init(&env, NULL);
+	ctx = build();
+	forge(ctx, 3, 1); /* re-stamped into epoch 2, where K2 is valid */
+	expect_located(ctx, 3, "re-stamped into today's epoch");
+	ck_assert(fkt_verify_saw(FK_VP_EPOCH, 3));
+	ck_assert(fkt_verify_saw(FK_VP_LINK, 4));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* A child records as fast as it can, with epochs closing every millisecond,
+ * and is killed with SIGKILL wherever it happens to be. */
+static void child(void)
+{
+	fk_ctx *ctx;
+	fk_error err;
+	if (fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err) != FK_OK)
+		_exit(2);
+	ctx->audit_epoch_ns = 1000000;
+	if (fk_audit_start(ctx, "child", &err) != FK_OK)
+		_exit(3);
+	for (;;) {
+		if (fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", "detail", &err) != FK_OK)
+			_exit(4);
+		usleep(100); /* leave the parent a chance at the lock */
+	}
+}
+
+static int64_t last_seq(fk_ctx *ctx)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT max(seq) FROM audit_log", -1, &st, NULL), SQLITE_OK);
+	int rc = sqlite3_step(st);
+	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+START_TEST(chain_survives_sigkill)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_ctx_close(ctx);
+	const int64_t kill_after[] = {5, 23, 41};
+	for (size_t i = 0; i < FK_ARRAY_LEN(kill_after); i++) {
+		ctx = fkt_ctx_open(&env);
+		fk_verify_report r;
+		int64_t base = last_seq(ctx);
+		fk_ctx_close(ctx); /* no SQLite connection may cross a fork */
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			child();
+		ctx = fkt_ctx_open(&env);
+		/* wait until the child has written enough, then kill it mid-flight */
+		for (int tries = 0; tries < 20000 && last_seq(ctx) < base + kill_after[i]; tries++)
+			usleep(1000);
+		fk_ctx_close(ctx);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		int status;
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status));
+		ctx = fkt_ctx_open(&env);
+		rec(ctx, "after.crash", NULL); /* recording goes on */
+		r = fkt_verify(ctx, k0, NULL);
+		ck_assert_msg(r.problems == 0, "round %zu: %lld problems", i, (long long)r.problems);
+		ck_assert_int_gt(r.last_seq, base + kill_after[i]);
+		fk_ctx_close(ctx);
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("audit-tamper");
+	TCase *tc = tcase_create("tamper");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, every_flipped_byte_is_located);
+	tcase_add_test(tc, deleted_middle_record_is_located);
+	tcase_add_test(tc, swapped_records_are_located);
+	tcase_add_test(tc, cut_tail_is_caught_by_a_kept_checkpoint);
+	tcase_add_test(tc, cut_tail_is_caught_by_the_key_epoch);
+	tcase_add_test(tc, resealing_with_a_later_key_is_located);
+	tcase_add_test(tc, chain_survives_sigkill);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}

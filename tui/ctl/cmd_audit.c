@@ -1,0 +1,118 @@
+/* fukuhonctl audit verify | checkpoint: is the operation history intact (R-LOGSEAL, R-DETECT). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+static void print_problem(const fk_verify_problem *p, void *arg)
+{
+	(void)arg;
+	printf("%s record %lld: %s: ", p->info ? "note   " : "PROBLEM", (long long)p->seq,
+	       fk_vp_name(p->kind));
+	ctl_put(stdout, p->msg, 0);
+	putchar('\n');
+}
+
+/* K0 from --key, else from the file init wrote, if it is still there. */
+static int load_k0(const fk_ctx *ctx, const char *path, uint8_t k0[FK_KEY_LEN])
+{
+	fk_error err;
+	char *def = path ? NULL : fk_chain_k0_default_path(ctx->cfg.key_dir, &err);
+	if (!path && !def)
+		return ctl_fail(&err);
+	fk_status s = fk_chain_k0_read(path ? path : def, k0, &err);
+	free(def);
+	if (s != FK_OK) {
+		fk_fail_wrap(&err, "the history initial key (give it with --key FILE)");
+		return ctl_fail(&err);
+	}
+	return CTL_OK;
+}
+
+static void summary(const fk_verify_report *r)
+{
+	if (r->problems == 0)
+		printf("history intact: %lld records (%lld sealed, %lld legacy), %lld checkpoints, "
+		       "covered up to record %lld\n",
+		       (long long)r->records, (long long)r->sealed, (long long)r->legacy,
+		       (long long)r->checkpoints, (long long)r->covered_seq);
+	else
+		printf("history NOT intact: %lld problem%s; first broken record: %lld\n",
+		       (long long)r->problems, r->problems == 1 ? "" : "s", (long long)r->first_bad_seq);
+}
+
+static int verify(fk_ctx *ctx, const char *key, const char *cpfile, int record)
+{
+	uint8_t k0[FK_KEY_LEN];
+	fk_checkpoint kept;
+	fk_error err;
+	int rc = load_k0(ctx, key, k0);
+	if (rc != CTL_OK)
+		return rc;
+	if (cpfile && fk_checkpoint_import(cpfile, &kept, &err) != FK_OK) {
+		fk_wipe(k0, sizeof k0);
+		return ctl_fail(&err);
+	}
+	fk_verify_opts o = {k0, cpfile ? &kept : NULL, 0, print_problem, NULL};
+	fk_verify_report r;
+	fk_status s = fk_audit_verify(ctx, &o, &r, &err);
+	fk_wipe(k0, sizeof k0);
+	if (s != FK_OK)
+		return ctl_fail(&err);
+	summary(&r);
+	char detail[128];
+	snprintf(detail, sizeof detail, "records=%lld problems=%lld first=%lld", (long long)r.records,
+		 (long long)r.problems, (long long)r.first_bad_seq);
+	if (record && fk_audit(ctx, "audit.verify", "history", cpfile ? "checkpoint" : "-",
+		     r.problems ? FK_RESULT_FAILED : FK_RESULT_SUCCESS, r.problems ? "not intact" : "intact",
+		     detail, &err) != FK_OK)
+		return ctl_fail(&err);
+	return r.problems ? CTL_FAIL : CTL_OK;
+}
+
+int cmd_audit_verify(ctl *c, int argc, char **argv)
+{
+	const char *key = NULL, *cpfile = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"key", 1, &key}, {"checkpoint", 1, &cpfile}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_ctx *ctx;
+	c->diagnose = 1;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	rc = verify(ctx, key, cpfile, !c->unrecorded);
+	return ctl_close_c(c, ctx, rc);
+}
+
+int cmd_audit_checkpoint(ctl *c, int argc, char **argv)
+{
+	const char *out = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"export", 1, &out}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	if (!out)
+		return ctl_usage("usage: audit checkpoint --export FILE");
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	if ((rc = ctl_view(ctx, "audit.checkpoint", "file", out)) != CTL_OK)
+		return ctl_close(ctx, rc);
+	fk_error err;
+	fk_checkpoint cp;
+	if (fk_checkpoint_fresh(ctx, &cp, &err) != FK_OK || fk_checkpoint_export(&cp, out, &err) != FK_OK) {
+		rc = ctl_fail(&err);
+	} else {
+		printf("checkpoint of record %lld (epoch %lld) written to ", (long long)cp.seq,
+		       (long long)cp.epoch);
+		ctl_put(stdout, out, 0);
+		printf("\nKeep it off this terminal: `fukuhonctl audit verify --checkpoint FILE` "
+		       "then proves nothing before it was cut off.\n");
+	}
+	return ctl_close(ctx, rc);
+}
