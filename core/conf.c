@@ -41,6 +41,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(lock_duration, T_SECS, 0, 365 * 86400),
 	INT_KEY(lock_growth, T_BOOL, 0, 1),
 	INT_KEY(idle_timeout, T_SECS, 10, 86400),
+	INT_KEY(fail_delay, T_SECS, 1, 30),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -97,6 +98,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->lock_duration = 30 * 60;
 	cfg->lock_growth = 0;
 	cfg->idle_timeout = 5 * 60;
+	cfg->fail_delay = 2;
 }
 
 static char *trim(char *s)

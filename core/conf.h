@@ -20,6 +20,7 @@ typedef struct fk_config {
 	int lock_duration; /* seconds; 0 = until a supervisor unlocks */
 	int lock_growth;   /* 1: each successive lock lasts twice as long */
 	int idle_timeout;  /* seconds before the screen locks */
+	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

@@ -22,6 +22,8 @@
 #include "demo.h"
 #include "rotate.h"
 #include "health.h"
+#include "lockout.h"
+#include "auth.h"
 #include "disp.h"
 #include "browse.h"
 
