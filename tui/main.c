@@ -1,4 +1,4 @@
-/* fukuhon: the bureau terminal's console (ncursesw). For now a status screen; sign-in and the
+/* fukuhon: the bureau terminal's console (ncursesw). Sign-in, then for now a status screen; the
  * operator's screens come with their issues. */
 #include "config.h"
 
@@ -12,6 +12,8 @@
 #include <wchar.h>
 
 #include "fk.h"
+#include "lockscreen.h"
+#include "login.h"
 
 #define _(s) gettext(s)
 
@@ -91,11 +93,12 @@ static void draw(fk_ctx *ctx, const fk_health *h, const char *problem)
 		put_text(7, 2, line, cols - 4);
 		snprintf(line, sizeof line, _("Operators enrolled: %lld"), (long long)h->operators);
 		put_text(8, 2, line, cols - 4);
-		put_text(10, 2, _("Sign-in and the operator's screens are not available yet."), cols - 4);
+		snprintf(line, sizeof line, _("Signed in: %s (%s)"), ctx->actor.user, fk_role_id(ctx->actor.role));
+		put_text(10, 2, line, cols - 4);
 	}
 	attron(A_REVERSE);
 	mvhline(rows - 1, 0, ' ', cols);
-	put_text(rows - 1, 1, _("q: quit"), cols - 2);
+	put_text(rows - 1, 1, _("q: sign out"), cols - 2);
 	attroff(A_REVERSE);
 	refresh();
 }
@@ -152,11 +155,15 @@ int main(int argc, char **argv)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	for (;;) {
-		draw(ctx, &h, NULL);
-		int ch = getch();
-		if (ch == 'q' || ch == 'Q' || ch == ERR)
-			break;
+	fk_session *sess = NULL;
+	while (fk_tui_login(ctx, &sess)) {
+		int ch;
+		do {
+			draw(ctx, &h, NULL);
+			ch = fk_tui_getch(ctx, &sess);
+		} while (ch != 'q' && ch != 'Q' && ch != FK_TUI_SIGNEDOUT);
+		fk_tui_logout(ctx, sess, "quit");
+		sess = NULL;
 	}
 	endwin();
 	fk_ctx_close(ctx);

@@ -62,5 +62,7 @@ int cmd_operator_disable(ctl *c, int argc, char **argv);
 int cmd_demo_data(ctl *c, int argc, char **argv);
 int cmd_status(ctl *c, int argc, char **argv);
 int cmd_key_rotate(ctl *c, int argc, char **argv);
+int cmd_lockout_list(ctl *c, int argc, char **argv);
+int cmd_lockout_unlock(ctl *c, int argc, char **argv);
 
 #endif

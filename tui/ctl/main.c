@@ -21,6 +21,10 @@ const ctl_cmd ctl_commands[] = {
 	{"operator enable", cmd_operator_enable, "USER", "enable an operator"},
 	{"demo-data", cmd_demo_data, "--registers N [--seed S] [--bureau NAME]",
 	 "generate synthetic registers for a bureau's municipalities"},
+	{"lockout list", cmd_lockout_list, "[--json]",
+	 "accounts with failed sign-ins or a lock: failures, last failure and terminal, locked until"},
+	{"lockout unlock", cmd_lockout_unlock, "USER --reason TEXT",
+	 "clear an account's failures and lock (recorded with the reason)"},
 	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},
 	{NULL, NULL, NULL, NULL},
 };
