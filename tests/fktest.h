@@ -27,6 +27,9 @@ const char *fkt_src(const char *rel);
 /* A small valid register document. */
 json_t *fkt_register(const char *name, const char *reading, const char *honseki);
 
+/* The one integer a query returns (asserts it returns a row). */
+int64_t fkt_scalar(fk_ctx *ctx, const char *sql);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 
