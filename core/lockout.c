@@ -144,16 +144,27 @@ static fk_status record_expiry(fk_ctx *ctx, const char *key, fk_error *err)
 	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "expired", NULL, err);
 }
 
-static fk_status admit_locked(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
+/* The state of key and the verdict for an attempt now. */
+static fk_status verdict(fk_ctx *ctx, const char *key, fk_lock_state *next, fk_lock_verdict *v,
+			 fk_error *err)
 {
 	fk_lock_policy p;
-	fk_lock_state s, next;
+	fk_lock_state s;
 	int exists;
 	fk_lock_policy_from(&ctx->cfg, &p);
 	fk_status rc = load(ctx, key, &s, &exists, err);
+	if (rc == FK_OK)
+		*v = fk_lock_check(&s, fk_now_ns(), &p, next);
+	return rc;
+}
+
+static fk_status admit_locked(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
+{
+	fk_lock_state next;
+	fk_lock_verdict v;
+	fk_status rc = verdict(ctx, key, &next, &v, err);
 	if (rc != FK_OK)
 		return rc;
-	fk_lock_verdict v = fk_lock_check(&s, fk_now_ns(), &p, &next);
 	*locked = v == FK_LOCK_LOCKED;
 	if (v != FK_LOCK_EXPIRED)
 		return FK_OK;
@@ -164,19 +175,14 @@ static fk_status admit_locked(fk_ctx *ctx, const char *key, int *locked, fk_erro
 
 fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
 {
+	fk_lock_state next;
+	fk_lock_verdict v;
 	*locked = 1; /* fail closed */
-	fk_lock_policy p;
-	fk_lock_state s, next;
-	int exists;
-	fk_lock_policy_from(&ctx->cfg, &p);
 	/* The common case is a read: a write transaction only to clear an expired lock. */
-	fk_status rc = load(ctx, key, &s, &exists, err);
-	if (rc != FK_OK)
+	fk_status rc = verdict(ctx, key, &next, &v, err);
+	if (rc != FK_OK || v != FK_LOCK_EXPIRED) {
+		*locked = rc != FK_OK || v == FK_LOCK_LOCKED;
 		return rc;
-	fk_lock_verdict v = fk_lock_check(&s, fk_now_ns(), &p, &next);
-	if (v != FK_LOCK_EXPIRED) {
-		*locked = v == FK_LOCK_LOCKED;
-		return FK_OK;
 	}
 	if ((rc = fk_ctx_begin(ctx, err)) != FK_OK)
 		return rc;
