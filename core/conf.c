@@ -43,6 +43,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(idle_timeout, T_SECS, 10, 86400),
 	INT_KEY(audit_checkpoint_records, T_INT, 1, 1000000),
 	INT_KEY(audit_checkpoint_minutes, T_INT, 1, 7 * 24 * 60),
+	INT_KEY(fail_delay, T_SECS, 1, 30),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -101,6 +102,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->idle_timeout = 5 * 60;
 	cfg->audit_checkpoint_records = 1000;
 	cfg->audit_checkpoint_minutes = 60;
+	cfg->fail_delay = 2;
 }
 
 static char *trim(char *s)

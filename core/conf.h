@@ -22,6 +22,7 @@ typedef struct fk_config {
 	int idle_timeout;  /* seconds before the screen locks */
 	int audit_checkpoint_records; /* a signed history checkpoint every N records … */
 	int audit_checkpoint_minutes; /* … or every T minutes (R-LOGSEAL) */
+	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

@@ -28,6 +28,8 @@
 #include "demo.h"
 #include "rotate.h"
 #include "health.h"
+#include "lockout.h"
+#include "auth.h"
 #include "disp.h"
 #include "browse.h"
 #include "wareki.h"

@@ -58,6 +58,9 @@ Demo terminal: $D
     sato   / sato-demo   / auditor      (佐藤 次郎)
     admin  / admin-demo  / administrator
   The passwords live only in $D/pam/passdb, for pam_wrapper; no system account is used.
+  Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q signs out,
+  Esc at the user name closes the console. Five wrong passwords lock an account for 30 minutes:
+  FUKUHON_CONFIG=$D/fukuhon.conf $C lockout list / lockout unlock USER --reason TEXT
   Administer it with: FUKUHON_CONFIG=$D/fukuhon.conf $C status
 
 MSG

@@ -172,6 +172,16 @@ int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const c
 	return n;
 }
 
+int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 int fkt_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

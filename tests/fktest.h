@@ -42,6 +42,8 @@ int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *burea
 void fkt_act_as(fk_ctx *ctx, const char *user);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
+/* The one integer a query returns (asserts it returns a row). */
+int64_t fkt_scalar(fk_ctx *ctx, const char *sql);
 
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);

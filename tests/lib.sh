@@ -8,7 +8,7 @@ failures=0
 checks=0
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/fktest.XXXXXX") || exit 99
-trap 'rm -rf "$T"' EXIT
+trap 'tui_stop; rm -rf "$T"' EXIT
 
 # Write a configuration for a terminal inside $T (extra lines from $1).
 make_config() {
@@ -50,3 +50,89 @@ finish() {
 	echo "$((checks - failures)) passed, $failures failed"
 	[ "$failures" = 0 ]
 }
+
+# ---- PAM under pam_wrapper + pam_matrix (no system account, nothing under /etc) ----
+# make_pam USER:PASSWORD:SERVICE ...: service files and password files in $T/pam:
+#   fukuhon          pam_matrix for auth, account, password and session
+#   fukuhon-multi    a TEXT_INFO (pam_echo), the password (masked, with pam_matrix's verbose
+#                    messages), then a one-time code (visible: pam_matrix echo) from $T/pam/otpdb
+#   fukuhon-expired  like fukuhon, but pam_debug makes pam_acct_mgmt say PAM_NEW_AUTHTOK_REQD
+#   other            pam_deny
+# Skips the test (77) where pam_wrapper is not installed.
+make_pam() {
+	if [ -z "${PAM_WRAPPER_LIB:-}" ] || [ -z "${PAM_WRAPPER_MODDIR:-}" ]; then
+		echo "pam_wrapper is not available: skipped"
+		exit 77
+	fi
+	mkdir -p "$T/pam"
+	: > "$T/pam/passdb"
+	for a in "$@"; do echo "$a" >> "$T/pam/passdb"; done
+	: >> "$T/pam/otpdb"
+	chmod 600 "$T/pam/passdb" "$T/pam/otpdb"
+	m="$PAM_WRAPPER_MODDIR/pam_matrix.so"
+	p="passdb=$T/pam/passdb"
+	for t in auth account password session; do echo "$t required $m $p"; done > "$T/pam/fukuhon"
+	{
+		echo "auth optional pam_echo.so file=$T/pam/banner"
+		echo "auth required $m $p verbose"
+		echo "auth required $m passdb=$T/pam/otpdb echo"
+		for t in account password session; do echo "$t required $m $p"; done
+	} > "$T/pam/fukuhon-multi"
+	echo "Test stack: password, then one-time code" > "$T/pam/banner"
+	{
+		echo "auth required $m $p"
+		echo "account required $m $p"
+		echo "account required pam_debug.so acct=new_authtok_reqd"
+		echo "password required $m $p"
+		echo "session required $m $p"
+	} > "$T/pam/fukuhon-expired"
+	for t in auth account password session; do echo "$t required pam_deny.so"; done > "$T/pam/other"
+}
+
+# Run a command under pam_wrapper: both variables, or pam_authenticate spins forever.
+pam_env() {
+	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" "$@"
+}
+
+# ---- the console in tmux: own socket, polls with deadlines, no bare sleeps ----
+TMUX_CMD="${TMUX_BIN:-tmux} -S $T/tmux.sock -f /dev/null"
+
+# tui_start NAME CMD...: start CMD in a detached 100x30 session NAME.
+tui_start() {
+	name=$1
+	shift
+	$TMUX_CMD new-session -d -s "$name" -x 100 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 "$@"
+	$TMUX_CMD set-option -t "$name" remain-on-exit on > /dev/null
+}
+
+tui_screen() { $TMUX_CMD capture-pane -p -t "$1"; }
+
+# tui_wait NAME TEXT [SECONDS]: until the screen shows TEXT (default deadline 15 s).
+tui_wait() {
+	deadline=$(( $(date +%s) + ${3:-15} ))
+	while ! tui_screen "$1" 2>/dev/null | grep -qF -- "$2"; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			not_ok "screen of $1 never showed '$2'; it shows:"
+			tui_screen "$1" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	ok
+}
+
+# tui_send NAME KEYS...: type literal text; tui_key NAME KEY: one named key.
+tui_send() { $TMUX_CMD send-keys -t "$1" -l "$2"; }
+tui_key() { $TMUX_CMD send-keys -t "$1" "$2"; }
+
+# tui_dead NAME: until the program in NAME has exited.
+tui_dead() {
+	deadline=$(( $(date +%s) + ${2:-15} ))
+	until [ "$($TMUX_CMD display-message -p -t "$1" '#{pane_dead}' 2>/dev/null)" = 1 ]; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then not_ok "$1 did not exit"; return 1; fi
+		sleep 0.05
+	done
+	ok
+}
+
+tui_stop() { $TMUX_CMD kill-server 2> /dev/null || true; }

@@ -18,6 +18,7 @@ START_TEST(defaults_and_relative_paths)
 	ck_assert_int_eq(c.lock_window, 900);
 	ck_assert_int_eq(c.lock_duration, 1800);
 	ck_assert_int_eq(c.idle_timeout, 300);
+	ck_assert_int_eq(c.fail_delay, 2);
 	fk_config_free(&c);
 }
 END_TEST

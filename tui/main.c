@@ -1,4 +1,4 @@
-/* fukuhon: the bureau terminal's console (ncursesw). */
+/* fukuhon: the bureau terminal's console (ncursesw): sign-in through PAM, then the operator's screens. */
 #include "config.h"
 
 #include <curses.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lockscreen.h"
+#include "login.h"
 #include "tui.h"
 
 /* Japanese by default on a Japanese locale or with language = ja. */
@@ -48,6 +50,25 @@ static void start_curses(void)
 	curs_set(0);
 }
 
+/* One signed-in session: the operator's screens until q on the home screen,
+ * the idle lock's sign-out or a hang-up. */
+static int run_session(fk_ctx *ctx, fk_session **sess)
+{
+	fk_bureau b;
+	fk_error err;
+	app a = {.ctx = ctx, .sess = sess, .bureau_name = "-"};
+	if (ctx->actor.bureau_id && fk_bureau_get(ctx, ctx->actor.bureau_id, &b, &err) == FK_OK) {
+		a.bureau_name = b.name;
+		a.bureau_id = b.id;
+	}
+	int rc = tui_run(&a, home_view(&a));
+	if (rc && a.message[0]) {
+		endwin();
+		fprintf(stderr, "fukuhon: %s\n", a.message);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL;
@@ -78,19 +99,19 @@ int main(int argc, char **argv)
 	if (fk_harden_process(&err) != FK_OK || fk_ctx_open(config, FK_CTX_OPEN, &ctx, &err) != FK_OK)
 		return fail(ctx, &err);
 	choose_language(ctx->cfg.language);
-	fk_bureau b;
-	if (!ctx->cfg.bureau[0])
-		return fail(ctx, &(fk_error){FK_ERR_CONFIG, "no bureau in the configuration (bureau = …)"});
 	/* R-LOG: the console does not run unless its start is on record. */
-	if (fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err) != FK_OK ||
-	    fk_audit_start(ctx, "fukuhon", &err) != FK_OK)
+	if (fk_audit_start(ctx, "fukuhon", &err) != FK_OK)
 		return fail(ctx, &err);
-	app a = {.ctx = ctx, .bureau_name = ctx->cfg.bureau, .bureau_id = b.id};
 	start_curses();
-	int rc = tui_run(&a, home_view(&a));
+	fk_session *sess = NULL;
+	int rc = 0;
+	while (!rc && fk_tui_login(ctx, &sess)) {
+		rc = run_session(ctx, &sess);
+		if (sess)
+			fk_tui_logout(ctx, sess, "quit");
+		sess = NULL;
+	}
 	endwin();
-	if (rc && a.message[0])
-		fprintf(stderr, "fukuhon: %s\n", a.message);
 	if (fk_audit_stop(ctx, "fukuhon", &err) != FK_OK) {
 		fprintf(stderr, "fukuhon: %s\n", err.msg);
 		rc = 1;

@@ -50,6 +50,7 @@ struct view {
 
 struct app {
 	fk_ctx *ctx;
+	fk_session **sess; /* the signed-in session: the idle lock may end it */
 	const char *bureau_name;
 	int64_t bureau_id;
 	view *stack[TUI_MAX_VIEWS];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "lockscreen.h"
 #include "tui.h"
 
 const struct action_info tui_actions[] = {
@@ -318,8 +319,7 @@ int tui_run(app *a, view *home)
 			fclose(timing);
 		return 1;
 	}
-	/* Redraw every second for the clock; keys arrive at once. */
-	timeout(1000);
+	timeout(1000); /* without a session: redraw every second for the clock */
 	while (!a->quit) {
 		draw(a);
 		if (timing && key_at) {
@@ -327,8 +327,16 @@ int tui_run(app *a, view *home)
 			fflush(timing);
 			key_at = 0;
 		}
-		int ch = getch();
-		if (ch == ERR || ch == KEY_RESIZE)
+		/* Keys come through the idle lock: it may lock the screen, sign the
+		 * session out, or return ERR every half second (the clock). */
+		int ch = a->sess ? fk_tui_getch(a->ctx, a->sess) : getch();
+		if (ch == FK_TUI_SIGNEDOUT) {
+			a->quit = 1;
+			break;
+		}
+		if (ch == FK_TUI_REDRAW)
+			clearok(curscr, TRUE);
+		if (ch == ERR || ch == KEY_RESIZE || ch == FK_TUI_REDRAW)
 			continue; /* the next draw lays everything out again */
 		enum action act = tui_action_for_key(ch);
 		key_at = fk_mono_ns();

@@ -80,5 +80,7 @@ int cmd_audit_verify(ctl *c, int argc, char **argv);
 int cmd_audit_list(ctl *c, int argc, char **argv);
 int cmd_audit_export(ctl *c, int argc, char **argv);
 int cmd_audit_checkpoint(ctl *c, int argc, char **argv);
+int cmd_lockout_list(ctl *c, int argc, char **argv);
+int cmd_lockout_unlock(ctl *c, int argc, char **argv);
 
 #endif

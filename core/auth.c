@@ -1,0 +1,367 @@
+/* Sign-in through PAM (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT): one PAM transaction per session. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "auth_pam.h"
+#include "crypto.h"
+#include "lockout.h"
+#include "operator.h"
+#include "util.h"
+
+static const fk_pam_api libpam = {
+	pam_start, pam_end, pam_set_item, pam_authenticate, pam_acct_mgmt,
+	pam_chauthtok, pam_setcred, pam_open_session, pam_close_session,
+};
+static const fk_pam_api *pam = &libpam;
+static int test_fail_ms = -1;
+
+void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms)
+{
+	pam = api ? api : &libpam;
+	test_fail_ms = fail_ms;
+}
+
+/* The conversation's state: the caller's callbacks, and how long the person
+ * took to answer (not the terminal's time, so not padded). */
+struct conv_state {
+	const fk_conv *conv;
+	int64_t wait_ns;
+	int prompts, cancelled;
+};
+
+struct fk_session {
+	pam_handle_t *pamh;
+	struct pam_conv pc; /* libpam keeps appdata_ptr (&cs): both live as long as pamh */
+	struct conv_state cs;
+	char user[72];
+	char key[FK_LOCK_KEY_MAX];
+	int cred, open, changed;
+};
+
+static void drop_responses(struct pam_response *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (r[i].resp) {
+			fk_wipe(r[i].resp, strlen(r[i].resp));
+			free(r[i].resp);
+		}
+	free(r);
+}
+
+/* Answers are copied into memory PAM takes over and frees (modules wipe their
+ * copies, e.g. Linux-PAM's _pam_drop_reply); our own buffer is wiped here. */
+static int conv_fn(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+	struct conv_state *cs = data;
+	if (n <= 0 || n > PAM_MAX_NUM_MSG || !cs || !cs->conv)
+		return PAM_CONV_ERR;
+	for (int i = 0; i < n && !resp; i++)
+		if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF || msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
+			return PAM_CONV_ERR;
+	struct pam_response *r = calloc((size_t)n, sizeof *r);
+	if (!r)
+		return PAM_BUF_ERR;
+	char buf[FK_ANSWER_MAX];
+	for (int i = 0; i < n; i++) {
+		int style = msg[i]->msg_style, rc = 0;
+		const char *text = msg[i]->msg ? msg[i]->msg : "";
+		int64_t t0 = fk_mono_ns();
+		if (style == PAM_PROMPT_ECHO_OFF || style == PAM_PROMPT_ECHO_ON) {
+			buf[0] = '\0';
+			cs->prompts++;
+			rc = cs->conv->ask(cs->conv->arg, text, style == PAM_PROMPT_ECHO_ON, buf, sizeof buf);
+			buf[sizeof buf - 1] = '\0';
+			if (rc == 0 && !(r[i].resp = strdup(buf)))
+				rc = -2;
+			fk_wipe(buf, sizeof buf);
+		} else if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
+			cs->conv->tell(cs->conv->arg, text, style == PAM_ERROR_MSG);
+		} else {
+			rc = -2; /* binary prompts: not supported */
+		}
+		cs->wait_ns += fk_mono_ns() - t0;
+		if (rc != 0) {
+			cs->cancelled |= rc == -1;
+			drop_responses(r, n);
+			return rc == -1 ? PAM_CONV_ERR : PAM_BUF_ERR;
+		}
+	}
+	if (resp)
+		*resp = r;
+	else
+		drop_responses(r, n); /* messages only: some modules pass no reply pointer */
+	return PAM_SUCCESS;
+}
+
+static void act_as_nobody(fk_ctx *ctx)
+{
+	memset(&ctx->actor, 0, sizeof ctx->actor);
+	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, "-");
+}
+
+/* The remote host for PAM_RHOST: the SSH client's address, else localhost. */
+static void remote_host(char *buf, size_t len)
+{
+	const char *ssh = getenv("SSH_CONNECTION");
+	size_t n = ssh ? strspn(ssh, "0123456789abcdefABCDEF.:") : 0;
+	if (n == 0 || n >= len || (ssh[n] && ssh[n] != ' ')) {
+		fk_copy_str(buf, len, "localhost");
+		return;
+	}
+	memcpy(buf, ssh, n);
+	buf[n] = '\0';
+}
+
+/* Ask one masked prompt that leads nowhere, so a locked account or a name PAM
+ * rejects without asking looks like any other attempt on screen. */
+static void decoy_prompt(struct conv_state *cs)
+{
+	char buf[FK_ANSWER_MAX];
+	int64_t t0 = fk_mono_ns();
+	if (cs->conv->ask(cs->conv->arg, "Password: ", 0, buf, sizeof buf) != 0)
+		cs->cancelled = 1;
+	fk_wipe(buf, sizeof buf);
+	cs->wait_ns += fk_mono_ns() - t0;
+	cs->prompts++;
+}
+
+static void pam_close(fk_session *s, int status)
+{
+	if (!s->pamh)
+		return;
+	if (s->open)
+		pam->close_session(s->pamh, 0);
+	if (s->cred)
+		pam->setcred(s->pamh, PAM_DELETE_CRED);
+	pam->end(s->pamh, status);
+	s->pamh = NULL;
+	s->open = s->cred = 0;
+}
+
+/* The PAM steps; NULL on success, else the reason for the history. */
+static const char *run_pam(fk_ctx *ctx, fk_session *s, const fk_operator *op, int *counted)
+{
+	char rhost[64];
+	if (pam->start(ctx->cfg.pam_service, s->user, &s->pc, &s->pamh) != PAM_SUCCESS) {
+		s->pamh = NULL;
+		*counted = 0;
+		return "pam-start";
+	}
+	remote_host(rhost, sizeof rhost);
+	if (pam->set_item(s->pamh, PAM_TTY, ctx->tty) != PAM_SUCCESS ||
+	    pam->set_item(s->pamh, PAM_RHOST, rhost) != PAM_SUCCESS) {
+		*counted = 0;
+		return "pam-items";
+	}
+	int rc = pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	if (s->cs.cancelled)
+		return *counted = 0, "cancelled";
+	if (rc != PAM_SUCCESS)
+		return "auth";
+	/* R-ENROL: a PAM success is still a refusal for anyone not enrolled and
+	 * enabled here; checked before any password change. */
+	if (!op)
+		return "not-enrolled";
+	if (!op->enabled)
+		return "disabled";
+	rc = pam->acct_mgmt(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc == PAM_NEW_AUTHTOK_REQD) {
+		rc = pam->chauthtok(s->pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
+		if (s->cs.cancelled)
+			return *counted = 0, "cancelled";
+		if (rc != PAM_SUCCESS)
+			return "password-change";
+		s->changed = 1;
+	} else if (rc != PAM_SUCCESS) {
+		return "account";
+	}
+	if (pam->setcred(s->pamh, PAM_ESTABLISH_CRED) != PAM_SUCCESS)
+		return "credentials";
+	s->cred = 1;
+	if (pam->open_session(s->pamh, 0) != PAM_SUCCESS)
+		return "session";
+	s->open = 1;
+	return NULL;
+}
+
+/* Inside one transaction: still enrolled and enabled, not locked meanwhile;
+ * reset the count, act as the operator, record the sign-in. */
+static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_error *err)
+{
+	fk_operator op;
+	const char *why = NULL;
+	if ((*st = fk_ctx_begin(ctx, err)) != FK_OK)
+		return "error";
+	*st = fk_operator_get(ctx, s->user, &op, err);
+	if (*st == FK_ERR_NOTFOUND || (*st == FK_OK && !op.enabled))
+		why = "disabled";
+	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, err)) == FK_ERR_LOCKED)
+		why = "locked";
+	if (*st == FK_OK && !why) {
+		ctx->actor.operator_id = op.id;
+		fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, op.username);
+		ctx->actor.role = op.role;
+		ctx->actor.bureau_id = op.bureau_id;
+		if (s->changed)
+			*st = fk_audit(ctx, "password.change", "operator", s->user, FK_RESULT_SUCCESS,
+				       "expired", NULL, err);
+		if (*st == FK_OK)
+			*st = fk_audit(ctx, "signin", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
+	}
+	if (why && (*st == FK_OK || *st == FK_ERR_NOTFOUND || *st == FK_ERR_LOCKED))
+		*st = FK_ERR_AUTH;
+	*st = fk_ctx_end(ctx, *st, err);
+	if (*st != FK_OK)
+		act_as_nobody(ctx);
+	return *st == FK_OK ? NULL : why ? why : "error";
+}
+
+/* A refusal takes at least fail_delay of the terminal's own time (the
+ * person's typing excluded), and no less than the slowest PAM refusal seen,
+ * so that wrong, unknown, disabled and locked cannot be told apart by time. */
+static void pad(fk_ctx *ctx, int64_t t0, const struct conv_state *cs, int pam_refusal)
+{
+	static int64_t slowest;
+	int64_t own = fk_mono_ns() - t0 - cs->wait_ns;
+	if (pam_refusal && own > slowest)
+		slowest = own < INT64_C(10000000000) ? own : INT64_C(10000000000);
+	int64_t floor = test_fail_ms >= 0 ? (int64_t)test_fail_ms * 1000000
+					  : (int64_t)ctx->cfg.fail_delay * 1000000000;
+	if (slowest > floor)
+		floor = slowest;
+	if (own >= floor)
+		return;
+	int64_t left = floor - own;
+	struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+static fk_status refuse(fk_ctx *ctx, fk_session *s, const char *action, const char *why, int counted,
+			int64_t t0, fk_status st, fk_error *err)
+{
+	int locked_now;
+	fk_error rec;
+	if (!s->cs.prompts && !s->cs.cancelled)
+		decoy_prompt(&s->cs);
+	if (s->cs.cancelled && counted) {
+		counted = 0;
+		why = "cancelled";
+	}
+	fk_status rs = fk_lockout_failure(ctx, s->key, action, why, counted, &locked_now, &rec);
+	pad(ctx, t0, &s->cs, !strcmp(why, "auth"));
+	if (rs != FK_OK) /* fail closed: the refusal stands, the message says why it is not recorded */
+		return fk_fail(err, rs, "%s", rec.msg);
+	if (st != FK_OK && st != FK_ERR_AUTH)
+		return st;
+	return fk_fail(err, FK_ERR_AUTH, "sign-in refused");
+}
+
+fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_session **out,
+			 fk_error *err)
+{
+	int64_t t0 = fk_mono_ns();
+	*out = NULL;
+	act_as_nobody(ctx);
+	fk_session *s = calloc(1, sizeof *s);
+	if (!s)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	s->cs.conv = conv;
+	s->pc.conv = conv_fn;
+	s->pc.appdata_ptr = &s->cs;
+	fk_copy_str(s->user, sizeof s->user, user);
+	fk_operator op;
+	int valid = strlen(user) < sizeof s->user && fk_operator_name_valid(user, NULL) == FK_OK;
+	int enrolled = 0, locked = 0, counted = 1;
+	fk_status st = valid ? fk_operator_get(ctx, user, &op, err) : FK_ERR_NOTFOUND;
+	if (st == FK_OK)
+		enrolled = 1;
+	else if (st != FK_ERR_NOTFOUND)
+		goto fail_closed;
+	if ((st = fk_lockout_key(ctx, user, enrolled, s->key, err)) != FK_OK ||
+	    (st = fk_lockout_admit(ctx, s->key, &locked, err)) != FK_OK)
+		goto fail_closed;
+	const char *why = locked ? "locked" : !valid ? "bad-name" : run_pam(ctx, s, enrolled ? &op : NULL, &counted);
+	if (locked)
+		counted = 0; /* refused without asking PAM: nothing was tried */
+	st = FK_OK;
+	if (!why)
+		why = commit_success(ctx, s, &st, err);
+	if (why) {
+		pam_close(s, PAM_AUTH_ERR);
+		st = refuse(ctx, s, "signin", why, counted, t0, st, err);
+		fk_wipe(s, sizeof *s);
+		free(s);
+		return st;
+	}
+	*out = s;
+	return FK_OK;
+fail_closed:
+	fk_wipe(s, sizeof *s);
+	free(s);
+	return st;
+}
+
+fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_error *err)
+{
+	int64_t t0 = fk_mono_ns();
+	memset(&s->cs, 0, sizeof s->cs);
+	s->cs.conv = conv;
+	int locked, counted = 1;
+	const char *why = NULL;
+	fk_status st = fk_lockout_admit(ctx, s->key, &locked, err);
+	if (st != FK_OK)
+		return st;
+	if (locked) {
+		why = "locked";
+		counted = 0;
+	} else {
+		int rc = pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+		if (rc == PAM_SUCCESS)
+			rc = pam->acct_mgmt(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+		if (s->cs.cancelled)
+			why = "cancelled", counted = 0;
+		else if (rc != PAM_SUCCESS)
+			why = "auth";
+	}
+	if (!why && (st = fk_ctx_begin(ctx, err)) == FK_OK) {
+		st = fk_lockout_success(ctx, s->key, err);
+		if (st == FK_OK)
+			st = fk_audit(ctx, "session.unlock", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
+		st = fk_ctx_end(ctx, st, err);
+		if (st == FK_ERR_LOCKED)
+			why = "locked", counted = 0;
+		else if (st != FK_OK)
+			return st;
+	}
+	return why ? refuse(ctx, s, "session.unlock", why, counted, t0, FK_ERR_AUTH, err) : FK_OK;
+}
+
+void fk_auth_signout(fk_ctx *ctx, fk_session *s, const char *reason)
+{
+	if (!s)
+		return;
+	pam_close(s, PAM_SUCCESS);
+	fk_error err;
+	/* The session ends even if it cannot be recorded: nothing stays signed in. */
+	(void)fk_audit(ctx, "signout", "operator", s->user, FK_RESULT_SUCCESS, reason, NULL, &err);
+	fk_wipe(s, sizeof *s);
+	free(s);
+	act_as_nobody(ctx);
+}
+
+const char *fk_session_user(const fk_session *s)
+{
+	return s ? s->user : "";
+}
+
+fk_status fk_auth_note(fk_ctx *ctx, const char *action, const char *reason, fk_error *err)
+{
+	return fk_audit(ctx, action, "operator", ctx->actor.user, FK_RESULT_SUCCESS, reason, NULL, err);
+}

@@ -1,0 +1,48 @@
+/* Sign-in through PAM (R-AUTH, R-ENROL, R-SECRET): the transaction in the core, the conversation in the caller. */
+#ifndef FK_AUTH_H
+#define FK_AUTH_H
+
+#include <stddef.h>
+
+#include "ctx.h"
+#include "status.h"
+
+#define FK_ANSWER_MAX 512 /* longest answer to one prompt, bytes */
+
+/* How the core asks the person at the terminal (the TUI implements it; tests
+ * fake it). ask shows prompt and reads an answer into buf (len bytes, NUL
+ * terminated): echo 0 means masked. It returns 0, or -1 when the person
+ * cancelled. tell shows a message (error 1: PAM_ERROR_MSG). Neither may keep
+ * a copy of an answer; the core wipes buf after use. */
+typedef struct fk_conv {
+	int (*ask)(void *arg, const char *prompt, int echo, char *buf, size_t len);
+	void (*tell)(void *arg, const char *msg, int error);
+	void *arg;
+} fk_conv;
+
+typedef struct fk_session fk_session;
+
+/* Sign user in: lockout check, PAM (authenticate, account, expired-password
+ * change, credentials, session) with PAM_TTY and PAM_RHOST set, then
+ * enrolment (R-ENROL). On success ctx->actor is the operator and *out the
+ * open session. Every refusal (wrong answer, unknown, disabled or locked
+ * account) gives FK_ERR_AUTH with the same message and takes at least
+ * fail_delay seconds of the terminal's own time; the reason is only in the
+ * history. Other codes: the sign-in could not be performed or recorded. */
+fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_session **out,
+			 fk_error *err);
+
+/* The same operator proves identity again (idle lock). Failures count toward
+ * the lockout; a locked account is refused. */
+fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_error *err);
+
+/* Close the PAM session, record the sign-out with reason ("quit",
+ * "idle-lock", "hangup"), free s and act as nobody. Safe with NULL. */
+void fk_auth_signout(fk_ctx *ctx, fk_session *s, const char *reason);
+
+const char *fk_session_user(const fk_session *s);
+
+/* Record a session event of the signed-in operator (session.lock …). */
+fk_status fk_auth_note(fk_ctx *ctx, const char *action, const char *reason, fk_error *err);
+
+#endif

@@ -1,0 +1,328 @@
+/* Lockout state in the database: counted atomically, recorded, listed and cleared (R-LOCKOUT, R-LOG). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "crypto.h"
+#include "db.h"
+#include "lockout.h"
+#include "norm.h"
+#include "util.h"
+
+static const char SQL_GET[] =
+	"SELECT failures, last_failure, locked_until, lock_count, recent FROM lockout "
+	"WHERE username = ?1";
+static const char SQL_PUT[] =
+	"INSERT INTO lockout(username, failures, first_failure, last_failure, last_terminal, "
+	"locked_until, lock_count, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	"ON CONFLICT(username) DO UPDATE SET failures = ?2, first_failure = ?3, "
+	"last_failure = ?4, last_terminal = coalesce(?5, last_terminal), locked_until = ?6, "
+	"lock_count = ?7, recent = ?8";
+static const char SQL_DELETE[] = "DELETE FROM lockout WHERE username = ?1";
+/* Keys of names that are not enrolled start with '?', which sorts just before '@'. */
+static const char SQL_UNKNOWN_COUNT[] =
+	"SELECT count(*) FROM lockout WHERE username >= '?' AND username < '@'";
+static const char SQL_UNKNOWN_TRIM[] =
+	"DELETE FROM lockout WHERE username IN (SELECT username FROM lockout "
+	"WHERE username >= '?' AND username < '@' ORDER BY last_failure LIMIT ?1)";
+static const char SQL_LIST[] =
+	"SELECT username, failures, last_failure, last_terminal, locked_until, lock_count "
+	"FROM lockout WHERE failures > 0 OR locked_until IS NOT NULL ORDER BY last_failure DESC";
+
+fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[FK_LOCK_KEY_MAX],
+			 fk_error *err)
+{
+	if (enrolled && strlen(user) < FK_LOCK_KEY_MAX) {
+		fk_copy_str(key, FK_LOCK_KEY_MAX, user);
+		return FK_OK;
+	}
+	uint8_t mac[FK_MAC_LEN];
+	char msg[600];
+	int n = snprintf(msg, sizeof msg, "fk:lockout:%s", user);
+	fk_status s = fk_hmac(ctx->terminal_key, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1,
+			      mac, err);
+	fk_wipe(msg, sizeof msg);
+	if (s != FK_OK)
+		return s;
+	key[0] = '?';
+	for (int i = 0; i < 12; i++)
+		snprintf(key + 1 + 2 * i, 3, "%02x", mac[i]);
+	return FK_OK;
+}
+
+static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exists, fk_error *err)
+{
+	sqlite3_stmt *st;
+	memset(s, 0, sizeof *s);
+	*exists = 0;
+	fk_status rc = fk_ctx_stmt(ctx, SQL_GET, &st, err);
+	if (rc != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*exists = 1;
+		s->failures = sqlite3_column_int(st, 0);
+		s->last_failure = sqlite3_column_int64(st, 1);
+		s->locked_until = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 2);
+		s->lock_count = sqlite3_column_int(st, 3);
+		const uint8_t *b = sqlite3_column_blob(st, 4);
+		int n = sqlite3_column_bytes(st, 4) / 8;
+		for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++) {
+			uint64_t v = 0;
+			for (int j = 7; j >= 0; j--)
+				v = v << 8 | b[8 * i + j];
+			s->recent[s->nrecent++] = (int64_t)v;
+		}
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
+	return FK_OK;
+}
+
+static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int touch_terminal,
+		       fk_error *err)
+{
+	uint8_t blob[8 * FK_LOCK_MAX_FAILURES];
+	for (int i = 0; i < s->nrecent; i++)
+		for (int j = 0; j < 8; j++)
+			blob[8 * i + j] = (uint8_t)((uint64_t)s->recent[i] >> (8 * j));
+	sqlite3_stmt *st;
+	fk_status rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err);
+	if (rc != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, s->failures);
+	if (s->nrecent)
+		sqlite3_bind_int64(st, 3, s->recent[0]);
+	if (s->last_failure)
+		sqlite3_bind_int64(st, 4, s->last_failure);
+	if (touch_terminal)
+		sqlite3_bind_text(st, 5, ctx->cfg.terminal_id, -1, SQLITE_STATIC);
+	if (s->locked_until)
+		sqlite3_bind_int64(st, 6, s->locked_until);
+	sqlite3_bind_int(st, 7, s->lock_count);
+	if (s->nrecent)
+		sqlite3_bind_blob(st, 8, blob, 8 * s->nrecent, SQLITE_TRANSIENT);
+	return fk_ctx_exec(ctx, st, err, "writing the lockout state");
+}
+
+/* Unknown names are tracked too, but at most FK_LOCK_UNKNOWN_MAX of them. */
+static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_COUNT, &st, err);
+	if (rc != FK_OK)
+		return rc;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (n < 0)
+		return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "counting names");
+	if (n <= FK_LOCK_UNKNOWN_MAX)
+		return FK_OK;
+	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_TRIM, &st, err)) != FK_OK)
+		return rc;
+	sqlite3_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX);
+	return fk_ctx_exec(ctx, st, err, "dropping the oldest unknown names");
+}
+
+static void lock_until_text(int64_t until, char *buf, size_t len)
+{
+	if (until == FK_LOCK_FOREVER)
+		fk_copy_str(buf, len, "until unlocked");
+	else
+		fk_fmt_utc(until, buf, len);
+}
+
+static fk_status record_expiry(fk_ctx *ctx, const char *key, fk_error *err)
+{
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: lock of %s on %s expired", key, ctx->cfg.terminal_id);
+	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "expired", NULL, err);
+}
+
+/* The state of key and the verdict for an attempt now. */
+static fk_status verdict(fk_ctx *ctx, const char *key, fk_lock_state *next, fk_lock_verdict *v,
+			 fk_error *err)
+{
+	fk_lock_policy p;
+	fk_lock_state s;
+	int exists;
+	fk_lock_policy_from(&ctx->cfg, &p);
+	fk_status rc = load(ctx, key, &s, &exists, err);
+	if (rc == FK_OK)
+		*v = fk_lock_check(&s, fk_now_ns(), &p, next);
+	return rc;
+}
+
+static fk_status admit_locked(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
+{
+	fk_lock_state next;
+	fk_lock_verdict v;
+	fk_status rc = verdict(ctx, key, &next, &v, err);
+	if (rc != FK_OK)
+		return rc;
+	*locked = v == FK_LOCK_LOCKED;
+	if (v != FK_LOCK_EXPIRED)
+		return FK_OK;
+	if ((rc = store(ctx, key, &next, 0, err)) != FK_OK)
+		return rc;
+	return record_expiry(ctx, key, err);
+}
+
+fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
+{
+	fk_lock_state next;
+	fk_lock_verdict v;
+	*locked = 1; /* fail closed */
+	/* The common case is a read: a write transaction only to clear an expired lock. */
+	fk_status rc = verdict(ctx, key, &next, &v, err);
+	if (rc != FK_OK || v != FK_LOCK_EXPIRED) {
+		*locked = rc != FK_OK || v == FK_LOCK_LOCKED;
+		return rc;
+	}
+	if ((rc = fk_ctx_begin(ctx, err)) != FK_OK)
+		return rc;
+	rc = admit_locked(ctx, key, locked, err);
+	return fk_ctx_end(ctx, rc, err);
+}
+
+static fk_status failure_locked(fk_ctx *ctx, const char *key, const char *action,
+				const char *reason, int counted,
+				int *locked_now, fk_error *err)
+{
+	fk_lock_policy p;
+	fk_lock_state s, next;
+	int exists;
+	int64_t now = fk_now_ns();
+	fk_lock_policy_from(&ctx->cfg, &p);
+	fk_status rc = load(ctx, key, &s, &exists, err);
+	if (rc != FK_OK)
+		return rc;
+	if (fk_lock_check(&s, now, &p, &next) == FK_LOCK_EXPIRED &&
+	    ((rc = store(ctx, key, &next, 0, err)) != FK_OK || (rc = record_expiry(ctx, key, err)) != FK_OK))
+		return rc;
+	s = next;
+	fk_lock_verdict v = counted ? fk_lock_fail(&s, now, &p, &next) : FK_LOCK_OPEN;
+	fk_result res = !strcmp(reason, "locked") ? FK_RESULT_DENIED : FK_RESULT_FAILED;
+	if ((rc = fk_audit(ctx, action, "operator", key, res, reason, NULL, err)) != FK_OK)
+		return rc;
+	if (v != FK_LOCK_COUNTED && v != FK_LOCK_NEWLY_LOCKED)
+		return FK_OK;
+	if ((rc = store(ctx, key, &next, 1, err)) != FK_OK)
+		return rc;
+	if (!exists && key[0] == '?' && (rc = trim_unknown(ctx, err)) != FK_OK)
+		return rc;
+	if (v != FK_LOCK_NEWLY_LOCKED)
+		return FK_OK;
+	char until[40], detail[96];
+	lock_until_text(next.locked_until, until, sizeof until);
+	snprintf(detail, sizeof detail, "failures=%d lock=%d until=%s", next.failures, next.lock_count, until);
+	*locked_now = 1;
+	return fk_audit(ctx, "lockout.lock", "operator", key, FK_RESULT_SUCCESS, "failures", detail, err);
+}
+
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, const char *action, const char *reason,
+			     int counted, int *locked_now, fk_error *err)
+{
+	*locked_now = 0;
+	fk_status rc = fk_ctx_begin(ctx, err);
+	if (rc != FK_OK)
+		return rc;
+	rc = failure_locked(ctx, key, action, reason, counted, locked_now, err);
+	rc = fk_ctx_end(ctx, rc, err);
+	/* Syslog after the commit, so it never reports a lock that was rolled back. */
+	if (rc == FK_OK && *locked_now)
+		syslog(LOG_AUTHPRIV | LOG_WARNING, "fukuhon: account %s locked on %s after %d failed sign-ins",
+		       key, ctx->cfg.terminal_id, ctx->cfg.lock_failures);
+	return rc;
+}
+
+fk_status fk_lockout_success(fk_ctx *ctx, const char *key, fk_error *err)
+{
+	int locked;
+	fk_status rc = admit_locked(ctx, key, &locked, err);
+	if (rc != FK_OK)
+		return rc;
+	if (locked)
+		return fk_fail(err, FK_ERR_LOCKED, "the account was locked during sign-in");
+	sqlite3_stmt *st;
+	if ((rc = fk_ctx_stmt(ctx, SQL_DELETE, &st, err)) != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return fk_ctx_exec(ctx, st, err, "resetting the lockout state");
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	fk_copy_str(dst, len, t ? (const char *)t : "");
+}
+
+fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status rc = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
+	if (rc != FK_OK)
+		return rc;
+	int64_t now = fk_now_ns();
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		fk_lockout_row row;
+		memset(&row, 0, sizeof row);
+		copy_col(st, 0, row.user, sizeof row.user);
+		row.failures = sqlite3_column_int(st, 1);
+		row.last_failure = sqlite3_column_int64(st, 2);
+		copy_col(st, 3, row.last_terminal, sizeof row.last_terminal);
+		row.locked_until = sqlite3_column_type(st, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 4);
+		row.lock_count = sqlite3_column_int(st, 5);
+		row.locked = row.locked_until == FK_LOCK_FOREVER || (row.locked_until && now < row.locked_until);
+		if (cb(&row, arg))
+			break;
+	}
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return fk_db_fail(ctx->db, r, err, "listing lockouts");
+	return FK_OK;
+}
+
+static fk_status unlock_checked(fk_ctx *ctx, const char *user, const char *reason, fk_error *err)
+{
+	fk_lock_state s;
+	int exists;
+	fk_status rc = load(ctx, user, &s, &exists, err);
+	if (rc != FK_OK)
+		return rc;
+	if (!exists || (s.failures == 0 && s.locked_until == 0))
+		return fk_fail(err, FK_ERR_NOTFOUND, "%.64s has no failed sign-ins or lock", user);
+	int was_locked = s.locked_until != 0;
+	s.failures = s.nrecent = 0;
+	s.locked_until = 0; /* lock_count stays: the next lock still grows */
+	if ((rc = store(ctx, user, &s, 0, err)) != FK_OK)
+		return rc;
+	return fk_audit(ctx, "lockout.unlock", "operator", user, FK_RESULT_SUCCESS,
+			was_locked ? "locked" : "failures", reason, err);
+}
+
+fk_status fk_lockout_unlock(fk_ctx *ctx, const char *user, const char *reason, fk_error *err)
+{
+	fk_status rc = FK_OK;
+	size_t rlen = reason ? strlen(reason) : 0;
+	if (ctx->actor.role != FK_ROLE_SUPERVISOR && ctx->actor.role != FK_ROLE_ADMIN)
+		rc = fk_fail(err, FK_ERR_DENIED, "only a supervisor or administrator may unlock");
+	else if (!strcmp(ctx->actor.user, user))
+		rc = fk_fail(err, FK_ERR_DENIED, "nobody may unlock their own account");
+	else if (rlen == 0 || rlen > 200 || !fk_utf8_valid(reason, rlen) || strspn(reason, " \t") == rlen)
+		rc = fk_fail(err, FK_ERR_INVALID, "a reason (1-200 bytes of text) is required");
+	if (rc == FK_OK && (rc = fk_ctx_begin(ctx, err)) == FK_OK) {
+		rc = unlock_checked(ctx, user, reason, err);
+		rc = fk_ctx_end(ctx, rc, err);
+	}
+	if (rc == FK_OK)
+		syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: account %s unlocked on %s by %s", user,
+		       ctx->cfg.terminal_id, ctx->actor.user);
+	return fk_audit_outcome(ctx, "lockout.unlock", "operator", user, rc, err);
+}

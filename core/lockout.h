@@ -1,0 +1,90 @@
+/* Sign-in lockout (R-LOCKOUT, R-INTRUSION): the pure policy and its state in the database. */
+#ifndef FK_LOCKOUT_H
+#define FK_LOCKOUT_H
+
+#include <stdint.h>
+
+#include "conf.h"
+#include "ctx.h"
+#include "status.h"
+
+#define FK_LOCK_MAX_FAILURES 100 /* the largest lock_failures (fukuhon.conf(5)) */
+#define FK_LOCK_FOREVER (-1)     /* locked_until: until a supervisor unlocks */
+#define FK_LOCK_UNKNOWN_MAX 1000 /* distinct unknown user names tracked; oldest dropped */
+#define FK_LOCK_KEY_MAX 72
+
+typedef struct fk_lock_policy {
+	int failures;        /* failures within the window that lock (lock_failures) */
+	int64_t window_ns;   /* lock_window */
+	int64_t duration_ns; /* lock_duration; 0: until a supervisor unlocks */
+	int growth;          /* lock_growth: each successive lock twice as long */
+} fk_lock_policy;
+
+typedef struct fk_lock_state {
+	int nrecent;                          /* failures inside the window */
+	int64_t recent[FK_LOCK_MAX_FAILURES]; /* their times, oldest first */
+	int failures;                         /* shown: failures counted (at the lock, if locked) */
+	int64_t last_failure;                 /* UTC ns, 0: none */
+	int64_t locked_until;                 /* 0: not locked; FK_LOCK_FOREVER; else UTC ns */
+	int lock_count;                       /* locks since the last successful sign-in */
+} fk_lock_state;
+
+typedef enum fk_lock_verdict {
+	FK_LOCK_OPEN,    /* may try */
+	FK_LOCK_LOCKED,  /* refused without asking PAM */
+	FK_LOCK_EXPIRED, /* the lock has run out: next is cleared (record it) and may try */
+	FK_LOCK_COUNTED, /* after a failure: counted, not locked */
+	FK_LOCK_NEWLY_LOCKED,
+} fk_lock_verdict;
+
+void fk_lock_policy_from(const fk_config *cfg, fk_lock_policy *p);
+
+/* Length of the lock that follows lock_count earlier locks: 0 = until
+ * unlocked; with growth doubled per earlier lock, at most 365 days. */
+int64_t fk_lock_length(const fk_lock_policy *p, int lock_count);
+
+/* Pure policy: given the state, the time and the policy, what happens to an
+ * attempt now (fk_lock_check) or to a failure now (fk_lock_fail); *next gets
+ * the state to store. A clock that went backwards never clears anything:
+ * failures stamped in the future still count, a lock lasts longer. */
+fk_lock_verdict fk_lock_check(const fk_lock_state *s, int64_t now, const fk_lock_policy *p,
+			      fk_lock_state *next);
+fk_lock_verdict fk_lock_fail(const fk_lock_state *s, int64_t now, const fk_lock_policy *p,
+			     fk_lock_state *next);
+
+/* The lockout key of a typed user name: the name of an enrolled operator, or
+ * "?" and a keyed hash for anything else, so typed text is never stored. */
+fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[FK_LOCK_KEY_MAX],
+			 fk_error *err);
+
+/* Before an attempt: *locked = 1 when refused. An expired lock is cleared and
+ * recorded (history and syslog). object names the account in the history. */
+fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err);
+
+/* After a failed attempt: count it atomically (one write transaction: two
+ * terminals failing at once never lose a count), record the failure with
+ * action ("signin", "session.unlock") and reason, and the lock if it locks (*locked_now = 1; syslog too). When
+ * counted is 0 the failure is recorded but not counted (a cancel). */
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, const char *action, const char *reason,
+			     int counted, int *locked_now, fk_error *err);
+
+/* After a full success, inside the caller's transaction: FK_ERR_LOCKED when
+ * another terminal locked the account meanwhile, else the count is reset. */
+fk_status fk_lockout_success(fk_ctx *ctx, const char *key, fk_error *err);
+
+typedef struct fk_lockout_row {
+	char user[FK_LOCK_KEY_MAX]; /* "?…" for a name that is not enrolled */
+	int failures, lock_count, locked;
+	int64_t last_failure, locked_until;
+	char last_terminal[64];
+} fk_lockout_row;
+
+typedef int (*fk_lockout_cb)(const fk_lockout_row *row, void *arg);
+/* Every account with failures or a lock, most recent failure first. */
+fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err);
+
+/* Unlock (clear failures and lock) with a mandatory reason, recorded. Only a
+ * supervisor or administrator; nobody unlocks their own account. */
+fk_status fk_lockout_unlock(fk_ctx *ctx, const char *user, const char *reason, fk_error *err);
+
+#endif

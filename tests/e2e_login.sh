@@ -1,0 +1,150 @@
+#!/bin/sh
+# The console end to end in tmux under pam_wrapper + pam_matrix: sign-in, lockout and its expiry,
+# supervisor unlock, unknown and disabled names, multi-prompt, expired password, idle lock
+# (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT, R-LOG).
+. "$(dirname "$0")/lib.sh"
+[ -n "${TMUX_BIN:-}" ] || { echo "tmux is not available: skipped"; exit 77; }
+make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon \
+	ghost:ghost-pw:fukuhon multi:multi-pw:fukuhon-multi expired:old-pw:fukuhon-expired
+echo "multi:424242:fukuhon-multi" > "$T/pam/otpdb"
+BASE="language = en
+lock_failures = 3
+fail_delay = 1"
+make_config "$BASE
+lock_duration = 2s"
+C=$FUKUHONCTL
+expect 0 $C init
+for u in tanaka sato ghost2 multi expired; do
+	expect 0 $C operator add $u --role operator --bureau 東京法務局
+done
+expect 0 $C operator add suzuki --role supervisor --bureau 東京法務局
+expect 0 $C operator disable sato
+# Other terminals on the same database: a lock only a supervisor clears, other PAM stacks, idle lock.
+conf() { sed "s/^language = en/language = en\n$2/" "$T/fukuhon.conf" > "$T/$1.conf"; }
+sed 's/^lock_duration = 2s/lock_duration = 0/' "$T/fukuhon.conf" > "$T/forever.conf"
+conf multi "pam_service = fukuhon-multi"
+conf expired "pam_service = fukuhon-expired"
+conf idle "idle_timeout = 10s"
+
+n=0
+# console CONFIG: start a console; its tmux session name is in $S.
+console() {
+	n=$((n + 1))
+	S=c$n
+	tui_start $S env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		"$FUKUHON" --config "$T/$1.conf"
+	tui_wait $S "User name:"
+}
+# attempt USER PASSWORD: one sign-in on the console $S (already at the user name).
+attempt() {
+	tui_send $S "$1"; tui_key $S Enter
+	tui_wait $S "Password:"
+	tui_send $S "$2"; tui_key $S Enter
+}
+refused() {
+	tui_wait $S "Sign-in failed. Check the user name and password."
+	tui_screen $S > "$T/screen"
+	lacks "$T/screen" "$1"
+}
+signed_in() {
+	tui_wait $S "Signed in: $1"
+	tui_send $S q
+	tui_wait $S "User name:"
+}
+locked() { $C lockout list --json > "$T/list"; grep -A7 "\"user\": \"$1\"" "$T/list" | grep -q '"locked_until": "[0-9u]'; }
+
+# R-AUTH: the right password signs in; the password is never on the screen.
+console fukuhon
+attempt tanaka tanaka-pw
+tui_screen $S > "$T/screen"
+signed_in "tanaka (operator)"
+lacks "$T/screen" "tanaka-pw"
+
+# R-ENROL: a PAM success for a name not enrolled, or a disabled operator, is refused like a
+# wrong password; so is a name PAM does not know (a decoy prompt keeps the screens alike).
+attempt ghost ghost-pw; refused ghost-pw
+attempt sato sato-pw; refused sato-pw
+attempt nobody whatever-pw-9; refused whatever-pw-9
+
+# R-LOCKOUT: three wrong passwords lock; then the right one is refused without asking PAM.
+for i in 1 2 3; do attempt tanaka "wrong$i"; refused "wrong$i"; done
+locked tanaka && ok || not_ok "tanaka is not locked: $(cat "$T/list")"
+attempt tanaka tanaka-pw; refused tanaka-pw
+# The lock (2 s) runs out by itself and access comes back.
+deadline=$(( $(date +%s) + 10 ))
+while locked tanaka && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.1; done
+attempt tanaka tanaka-pw
+signed_in "tanaka (operator)"
+expect 0 $C lockout list
+lacks "$T/out" "tanaka"
+
+# Until a supervisor unlocks (lock_duration = 0), from the command line, with a reason.
+tui_key $S Escape; tui_dead $S
+console forever
+for i in 1 2 3; do attempt tanaka "bad$i"; refused "bad$i"; done
+locked tanaka && ok || not_ok "tanaka is not locked"
+expect 0 $C lockout list
+contains "$T/out" "until-unlocked"
+expect 2 $C lockout unlock tanaka
+expect 1 $C lockout unlock tanaka --reason "   "
+expect 1 $C lockout unlock nobody --reason "no such lock"
+expect 0 $C lockout unlock tanaka --reason "called the help desk, identity checked"
+attempt tanaka tanaka-pw
+signed_in "tanaka (operator)"
+tui_key $S Escape; tui_dead $S
+
+# Several prompts in one transaction: a TEXT_INFO, the password (masked), a code (visible).
+console multi
+tui_send $S multi; tui_key $S Enter
+tui_wait $S "Test stack: password, then one-time code"
+tui_wait $S "Password:"
+tui_send $S multi-pw
+tui_wait $S "Password: ********"
+tui_key $S Enter
+tui_wait $S "Authentication succeeded"
+tui_send $S 4242
+tui_wait $S "Password: 4242"
+tui_send $S 42; tui_key $S Enter
+signed_in "multi (operator)"
+tui_key $S Escape; tui_dead $S
+
+# An expired password (pam_debug: PAM_NEW_AUTHTOK_REQD) is changed in the console.
+console expired
+attempt expired old-pw
+tui_wait $S "Old password:"
+tui_send $S old-pw; tui_key $S Enter
+tui_wait $S "New Password :"
+tui_send $S new-pw-1; tui_key $S Enter
+tui_wait $S "Verify New Password :"
+tui_send $S new-pw-1; tui_key $S Enter
+signed_in "expired (operator)"
+contains "$T/pam/passdb" "expired:new-pw-1:fukuhon-expired"
+tui_key $S Escape; tui_dead $S
+
+# Idle lock: the screen blanks; a wrong password is refused, the right one continues.
+console idle
+attempt suzuki suzuki-pw
+tui_wait $S "Signed in: suzuki (supervisor)"
+tui_wait $S "This screen is locked." 25
+tui_screen $S > "$T/screen"
+lacks "$T/screen" "Registers:"
+tui_key $S Enter
+tui_wait $S "Password:"
+tui_send $S wrong-unlock-pw; tui_key $S Enter
+tui_wait $S "Unlock failed."
+tui_key $S Enter
+tui_wait $S "Password:"
+tui_send $S suzuki-pw; tui_key $S Enter
+tui_wait $S "Signed in: suzuki (supervisor)"
+# Another operator can only end the session.
+tui_wait $S "This screen is locked." 25
+tui_send $S o
+tui_wait $S "User name:"
+tui_key $S Escape; tui_dead $S
+
+# R-SECRET: no password in the database, the configuration folder or the history.
+for pw in tanaka-pw wrong1 bad1 ghost-pw whatever-pw-9 new-pw-1 wrong-unlock-pw; do
+	if grep -rqa -- "$pw" "$T/db" "$T"/*.conf; then not_ok "'$pw' stored"; else ok; fi
+done
+finish

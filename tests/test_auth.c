@@ -1,0 +1,309 @@
+/* Unit tests: the sign-in transaction against a fake PAM — enrolment, expired-password change,
+ * locked accounts refused without pam_authenticate, equal refusals, cancel, re-authentication
+ * (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT). */
+#include "config.h"
+
+#include <string.h>
+
+#include "auth_pam.h"
+#include "fktest.h"
+
+/* ---- a fake PAM: one password, optional expiry, counts what was called ---- */
+static struct {
+	struct pam_conv conv;
+	const char *password, *new_password;
+	int expired;
+	int started, authenticated, chauthtok, opened, closed, ended;
+	char tty[64], rhost[64];
+} fake;
+
+static int f_start(const char *service, const char *user, const struct pam_conv *conv, pam_handle_t **h)
+{
+	fake.conv = *conv;
+	fake.started++;
+	*h = (pam_handle_t *)(void *)&fake;
+	return PAM_SUCCESS;
+}
+
+static int f_end(pam_handle_t *h, int status)
+{
+	fake.ended++;
+	return PAM_SUCCESS;
+}
+
+static int f_set_item(pam_handle_t *h, int type, const void *item)
+{
+	if (type == PAM_TTY)
+		fk_copy_str(fake.tty, sizeof fake.tty, item);
+	if (type == PAM_RHOST)
+		fk_copy_str(fake.rhost, sizeof fake.rhost, item);
+	return PAM_SUCCESS;
+}
+
+/* Ask n prompts in one conversation call; check answer i against want[i]. */
+static int ask(int n, const struct pam_message *m, const char *const *want)
+{
+	const struct pam_message *msgs[4];
+	struct pam_response *r = NULL;
+	for (int i = 0; i < n; i++)
+		msgs[i] = &m[i];
+	if (fake.conv.conv(n, msgs, &r, fake.conv.appdata_ptr) != PAM_SUCCESS)
+		return PAM_CONV_ERR;
+	int ok = 1;
+	for (int i = 0; i < n; i++) {
+		if (want[i] && (!r[i].resp || strcmp(r[i].resp, want[i]) != 0))
+			ok = 0;
+		free(r[i].resp);
+	}
+	free(r);
+	return ok ? PAM_SUCCESS : PAM_AUTH_ERR;
+}
+
+static int f_authenticate(pam_handle_t *h, int flags)
+{
+	fake.authenticated++;
+	struct pam_message m[2] = {{PAM_TEXT_INFO, "Welcome"}, {PAM_PROMPT_ECHO_OFF, "Password: "}};
+	const char *want[2] = {NULL, fake.password};
+	return ask(2, m, want);
+}
+
+static int f_acct(pam_handle_t *h, int flags)
+{
+	return fake.expired ? PAM_NEW_AUTHTOK_REQD : PAM_SUCCESS;
+}
+
+static int f_chauthtok(pam_handle_t *h, int flags)
+{
+	fake.chauthtok++;
+	ck_assert(flags & PAM_CHANGE_EXPIRED_AUTHTOK);
+	struct pam_message m[3] = {{PAM_ERROR_MSG, "Your password has expired"},
+				   {PAM_PROMPT_ECHO_OFF, "New password: "},
+				   {PAM_PROMPT_ECHO_OFF, "Retype new password: "}};
+	const char *want[3] = {NULL, fake.new_password, fake.new_password};
+	return ask(3, m, want);
+}
+
+static int f_ok(pam_handle_t *h, int flags)
+{
+	return PAM_SUCCESS;
+}
+
+static int f_open(pam_handle_t *h, int flags)
+{
+	fake.opened++;
+	return PAM_SUCCESS;
+}
+
+static int f_close(pam_handle_t *h, int flags)
+{
+	fake.closed++;
+	return PAM_SUCCESS;
+}
+
+static const fk_pam_api fake_api = {f_start, f_end, f_set_item, f_authenticate, f_acct,
+				    f_chauthtok, f_ok, f_open, f_close};
+
+/* ---- a scripted person: answers in order, records what was shown ---- */
+static struct {
+	const char *answers[6];
+	int next, asked, masked, told, cancel_at;
+} person;
+
+static int p_ask(void *arg, const char *prompt, int echo, char *buf, size_t len)
+{
+	person.asked++;
+	person.masked += !echo;
+	if (person.cancel_at == person.asked)
+		return -1;
+	const char *a = person.answers[person.next] ? person.answers[person.next] : "";
+	person.next++;
+	fk_copy_str(buf, len, a);
+	return 0;
+}
+
+static void p_tell(void *arg, const char *msg, int error)
+{
+	person.told++;
+}
+
+static const fk_conv conv = {p_ask, p_tell, NULL};
+
+static fkt_env env;
+static fk_ctx *ctx;
+static fk_error err;
+
+static void setup(void)
+{
+	fkt_env_init(&env, "lock_failures = 2\nlock_duration = 1h\n");
+	ctx = fkt_ctx_init(&env);
+	int64_t id;
+	ck_assert_ok(fk_operator_add(ctx, "tanaka", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), &err);
+	ck_assert_ok(fk_operator_add(ctx, "sato", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), &err);
+	ck_assert_ok(fk_operator_set_enabled(ctx, "sato", 0, &err), &err);
+	memset(&fake, 0, sizeof fake);
+	memset(&person, 0, sizeof person);
+	fake.password = "right";
+	fake.new_password = "brand-new";
+	fk_auth_test_hooks(&fake_api, 30);
+}
+
+static void teardown(void)
+{
+	fk_auth_test_hooks(NULL, -1);
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+}
+
+static int64_t audits(const char *action, const char *result)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE action = '%s' AND result = '%s'",
+		 action, result);
+	return fkt_scalar(ctx, sql);
+}
+
+static fk_status signin(const char *user, const char *answer, fk_session **s)
+{
+	person.next = 0;
+	person.answers[0] = answer;
+	return fk_auth_signin(ctx, user, &conv, s, &err);
+}
+
+START_TEST(right_password_signs_in_and_out)
+{
+	fk_session *s;
+	ck_assert_ok(signin("tanaka", "right", &s), &err);
+	ck_assert_str_eq(ctx->actor.user, "tanaka");
+	ck_assert_int_eq(ctx->actor.role, FK_ROLE_OPERATOR);
+	ck_assert_int_eq(fake.opened, 1);
+	ck_assert_int_eq(person.told, 1);
+	ck_assert_int_eq(person.masked, 1);
+	ck_assert_str_eq(fake.rhost, "localhost");
+	ck_assert_int_eq(audits("signin", "success"), 1);
+	fk_auth_signout(ctx, s, "quit");
+	ck_assert_int_eq(fake.closed, 1);
+	ck_assert_int_eq(fake.ended, 1);
+	ck_assert_str_eq(ctx->actor.user, "-");
+	ck_assert_int_eq(audits("signout", "success"), 1);
+}
+END_TEST
+
+START_TEST(refusals_look_alike)
+{
+	fk_session *s = NULL;
+	char msg[FK_ERRMSG_MAX];
+	/* Wrong password. */
+	ck_assert_int_eq(signin("tanaka", "wrong", &s), FK_ERR_AUTH);
+	ck_assert_ptr_null(s);
+	fk_copy_str(msg, sizeof msg, err.msg);
+	/* PAM success, but not enrolled / disabled: same code, same message (R-ENROL). */
+	ck_assert_int_eq(signin("ghost", "right", &s), FK_ERR_AUTH);
+	ck_assert_str_eq(err.msg, msg);
+	ck_assert_int_eq(signin("sato", "right", &s), FK_ERR_AUTH);
+	ck_assert_str_eq(err.msg, msg);
+	ck_assert_int_eq(fake.opened, 0);
+	/* A name that cannot be enrolled never reaches PAM but is asked a decoy password. */
+	int started = fake.started, asked = person.asked;
+	ck_assert_int_eq(signin("bad name;", "x", &s), FK_ERR_AUTH);
+	ck_assert_str_eq(err.msg, msg);
+	ck_assert_int_eq(fake.started, started);
+	ck_assert_int_eq(person.asked, asked + 1);
+	ck_assert_int_eq(audits("signin", "failed"), 4);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE reason = 'not-enrolled'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE reason = 'disabled'"), 1);
+	/* Nothing typed is stored: unknown names are keyed by a hash. */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username LIKE '%ghost%' "
+				       "OR username LIKE '%bad name%'"), 0);
+}
+END_TEST
+
+START_TEST(locked_account_is_refused_without_pam)
+{
+	fk_session *s = NULL;
+	ck_assert_int_eq(signin("tanaka", "wrong", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(signin("tanaka", "wrong", &s), FK_ERR_AUTH);
+	int auths = fake.authenticated, asked = person.asked;
+	int64_t t0 = fk_mono_ns();
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.authenticated, auths); /* pam_authenticate was not called */
+	ck_assert_int_eq(person.asked, asked + 1);    /* but the screen asked as usual */
+	ck_assert_int_ge(fk_mono_ns() - t0, 30 * 1000000); /* and it took the refusal time */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' "
+				       "AND result = 'denied' AND reason = 'locked'"), 1);
+}
+END_TEST
+
+START_TEST(expired_password_is_changed)
+{
+	fk_session *s;
+	fake.expired = 1;
+	person.answers[1] = "brand-new";
+	person.answers[2] = "brand-new";
+	person.next = 0;
+	person.answers[0] = "right";
+	ck_assert_ok(fk_auth_signin(ctx, "tanaka", &conv, &s, &err), &err);
+	ck_assert_int_eq(fake.chauthtok, 1);
+	ck_assert_int_eq(person.masked, 3);
+	ck_assert_int_eq(audits("password.change", "success"), 1);
+	fk_auth_signout(ctx, s, "quit");
+	/* A mismatch fails the sign-in; a person not enrolled never reaches the change. */
+	person.answers[2] = "other";
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.chauthtok, 2);
+	ck_assert_int_eq(signin("ghost", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.chauthtok, 2);
+}
+END_TEST
+
+START_TEST(cancel_is_recorded_not_counted)
+{
+	fk_session *s = NULL;
+	person.cancel_at = 1;
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	person.cancel_at = 2;
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE reason = 'cancelled'"), 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+}
+END_TEST
+
+START_TEST(reauth_counts_toward_lockout)
+{
+	fk_session *s;
+	ck_assert_ok(signin("tanaka", "right", &s), &err);
+	person.next = 0;
+	person.answers[0] = "wrong";
+	ck_assert_int_eq(fk_auth_reauth(ctx, s, &conv, &err), FK_ERR_AUTH);
+	person.next = 0;
+	person.answers[0] = "right";
+	ck_assert_ok(fk_auth_reauth(ctx, s, &conv, &err), &err);
+	ck_assert_int_eq(audits("session.unlock", "success"), 1);
+	ck_assert_int_eq(audits("session.unlock", "failed"), 1);
+	for (int i = 0; i < 2; i++) {
+		person.next = 0;
+		person.answers[0] = "wrong";
+		ck_assert_int_eq(fk_auth_reauth(ctx, s, &conv, &err), FK_ERR_AUTH);
+	}
+	/* Locked now: even the right password does not unlock the screen. */
+	person.next = 0;
+	person.answers[0] = "right";
+	ck_assert_int_eq(fk_auth_reauth(ctx, s, &conv, &err), FK_ERR_AUTH);
+	fk_auth_signout(ctx, s, "idle-lock");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("auth");
+	TCase *tc = tcase_create("signin");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, right_password_signs_in_and_out);
+	tcase_add_test(tc, refusals_look_alike);
+	tcase_add_test(tc, locked_account_is_refused_without_pam);
+	tcase_add_test(tc, expired_password_is_changed);
+	tcase_add_test(tc, cancel_is_recorded_not_counted);
+	tcase_add_test(tc, reauth_counts_toward_lockout);
+	suite_add_tcase(su, tc);
+	return fkt_run(su);
+}

@@ -1,0 +1,278 @@
+/* Unit tests: the lockout policy (window edges, growing locks, clock going backwards), its state
+ * in the database, unlock rules, the cap on unknown names, and exact counts under concurrency
+ * (R-LOCKOUT, R-LOG). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fktest.h"
+
+#define S INT64_C(1000000000)
+#define T0 (INT64_C(1800000000) * S)
+
+static const fk_lock_policy pol = {3, 900 * S, 1800 * S, 0};
+
+/* Fail at each time in ts (ns after T0); the verdict of the last. */
+static fk_lock_verdict fail_at(fk_lock_state *s, const fk_lock_policy *p, const int64_t *ts, int n)
+{
+	fk_lock_verdict v = FK_LOCK_OPEN;
+	for (int i = 0; i < n; i++)
+		v = fk_lock_fail(s, T0 + ts[i], p, s);
+	return v;
+}
+
+START_TEST(window_edges)
+{
+	fk_lock_state s = {0};
+	/* Three failures within 900 s lock, the last one 1 ns inside the window. */
+	int64_t in[] = {0, 10 * S, 900 * S - 1};
+	ck_assert_int_eq(fail_at(&s, &pol, in, 3), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(s.locked_until, T0 + 900 * S - 1 + 1800 * S);
+	/* At exactly 900 s the first failure has left the window: no lock. */
+	memset(&s, 0, sizeof s);
+	int64_t edge[] = {0, 10 * S, 900 * S};
+	ck_assert_int_eq(fail_at(&s, &pol, edge, 3), FK_LOCK_COUNTED);
+	ck_assert_int_eq(s.nrecent, 2);
+	/* Sliding, not per fixed period: 2 at the end of one period and 1 just after still lock. */
+	memset(&s, 0, sizeof s);
+	int64_t slide[] = {0, 899 * S, 900 * S, 901 * S};
+	ck_assert_int_eq(fail_at(&s, &pol, slide, 4), FK_LOCK_NEWLY_LOCKED);
+}
+END_TEST
+
+START_TEST(locks_expire_and_grow)
+{
+	fk_lock_state s = {0}, next;
+	int64_t burst[] = {0, 1, 2};
+	ck_assert_int_eq(fail_at(&s, &pol, burst, 3), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(fk_lock_check(&s, T0 + 1800 * S, &pol, &next), FK_LOCK_LOCKED);
+	ck_assert_int_eq(fk_lock_check(&s, T0 + 2 + 1800 * S, &pol, &next), FK_LOCK_EXPIRED);
+	ck_assert_int_eq(next.locked_until, 0);
+	ck_assert_int_eq(next.nrecent, 0);
+	ck_assert_int_eq(next.lock_count, 1);
+	/* A failure while locked changes nothing. */
+	ck_assert_int_eq(fk_lock_fail(&s, T0 + 100 * S, &pol, &next), FK_LOCK_LOCKED);
+	ck_assert_int_eq(next.locked_until, s.locked_until);
+	fk_lock_policy g = pol;
+	g.growth = 1;
+	ck_assert_int_eq(fk_lock_length(&g, 0), 1800 * S);
+	ck_assert_int_eq(fk_lock_length(&g, 1), 3600 * S);
+	ck_assert_int_eq(fk_lock_length(&g, 3), 4 * 3600 * S);
+	ck_assert_int_eq(fk_lock_length(&g, 1000), INT64_C(365) * 86400 * S);
+	ck_assert_int_eq(fk_lock_length(&pol, 5), 1800 * S);
+	/* Second lock after the first expired: twice as long. */
+	s = next;
+	int64_t again[] = {4000 * S, 4001 * S, 4002 * S};
+	ck_assert_int_eq(fail_at(&s, &g, again, 3), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(s.locked_until, T0 + 4002 * S + 3600 * S);
+	ck_assert_int_eq(s.lock_count, 2);
+	/* lock_duration 0: until a supervisor unlocks, whatever the clock says. */
+	fk_lock_policy f = pol;
+	f.duration_ns = 0;
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(fail_at(&s, &f, burst, 3), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(s.locked_until, FK_LOCK_FOREVER);
+	ck_assert_int_eq(fk_lock_check(&s, T0 + INT64_C(10) * 365 * 86400 * S, &f, &next), FK_LOCK_LOCKED);
+}
+END_TEST
+
+START_TEST(clock_going_backwards)
+{
+	fk_lock_state s = {0}, next;
+	/* Two failures, then the clock goes back an hour: they still count. */
+	int64_t ts[] = {3600 * S, 3601 * S, 5};
+	ck_assert_int_eq(fail_at(&s, &pol, ts, 3), FK_LOCK_NEWLY_LOCKED);
+	/* A lock never ends because the clock went back; it only lasts longer. */
+	ck_assert_int_eq(fk_lock_check(&s, T0 - 86400 * S, &pol, &next), FK_LOCK_LOCKED);
+	/* More failures than fit: the oldest drop, the count stays at the maximum. */
+	fk_lock_policy big = {FK_LOCK_MAX_FAILURES, 900 * S, 0, 0};
+	memset(&s, 0, sizeof s);
+	for (int i = 0; i < 99; i++)
+		ck_assert_int_eq(fk_lock_fail(&s, T0 + i, &big, &s), FK_LOCK_COUNTED);
+	ck_assert_int_eq(fk_lock_fail(&s, T0 + 99, &big, &s), FK_LOCK_NEWLY_LOCKED);
+}
+END_TEST
+
+static fkt_env env;
+static fk_ctx *ctx;
+static fk_error err;
+
+static void setup(void)
+{
+	fkt_env_init(&env, "lock_failures = 3\nlock_duration = 1h\n");
+	ctx = fkt_ctx_init(&env);
+	int64_t id;
+	ck_assert_ok(fk_operator_add(ctx, "tanaka", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), &err);
+	ck_assert_ok(fk_operator_add(ctx, "suzuki", FK_ROLE_SUPERVISOR, "東京法務局", NULL, &id, &err), &err);
+}
+
+static void teardown(void)
+{
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+}
+
+static void count_failure(const char *key, int expect_locked)
+{
+	int locked_now;
+	ck_assert_ok(fk_lockout_failure(ctx, key, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_int_eq(locked_now, expect_locked);
+}
+
+START_TEST(failures_lock_and_are_recorded)
+{
+	int locked;
+	count_failure("tanaka", 0);
+	count_failure("tanaka", 0);
+	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
+	ck_assert_int_eq(locked, 0);
+	count_failure("tanaka", 1);
+	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
+	ck_assert_int_eq(locked, 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' "
+				       "AND result = 'failed' AND object_id = 'tanaka' AND reason = 'auth'"), 3);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.lock' "
+				       "AND object_id = 'tanaka'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username = 'tanaka' AND "
+				       "last_terminal = 'test-terminal' AND locked_until > 0"), 1);
+	/* A restart (a new context) keeps the lock. */
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
+	ck_assert_int_eq(locked, 1);
+	/* An expired lock is cleared and its expiry recorded. */
+	sqlite3_exec(ctx->db, "UPDATE lockout SET locked_until = 1 WHERE username = 'tanaka'", NULL, NULL, NULL);
+	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
+	ck_assert_int_eq(locked, 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire'"), 1);
+	/* A full success resets everything. */
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, "tanaka", &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+}
+END_TEST
+
+static int count_rows(const fk_lockout_row *r, void *arg)
+{
+	(*(int *)arg)++;
+	ck_assert_int_eq(r->locked, 1);
+	return 0;
+}
+
+START_TEST(unlock_rules)
+{
+	count_failure("suzuki", 0);
+	count_failure("suzuki", 0);
+	count_failure("suzuki", 1);
+	int n = 0;
+	ck_assert_ok(fk_lockout_list(ctx, count_rows, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	fk_operator op;
+	ck_assert_ok(fk_operator_get(ctx, "suzuki", &op, &err), &err);
+	ctx->actor.role = FK_ROLE_SUPERVISOR;
+	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, "suzuki");
+	ck_assert_int_eq(fk_lockout_unlock(ctx, "suzuki", "myself", &err), FK_ERR_DENIED);
+	ctx->actor.role = FK_ROLE_OPERATOR;
+	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, "tanaka");
+	ck_assert_int_eq(fk_lockout_unlock(ctx, "suzuki", "colleague", &err), FK_ERR_DENIED);
+	fk_ctx_act_as_admin(ctx);
+	ck_assert_int_eq(fk_lockout_unlock(ctx, "suzuki", "", &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_lockout_unlock(ctx, "tanaka", "not locked", &err), FK_ERR_NOTFOUND);
+	ck_assert_ok(fk_lockout_unlock(ctx, "suzuki", "identity checked by phone", &err), &err);
+	int locked;
+	ck_assert_ok(fk_lockout_admit(ctx, "suzuki", &locked, &err), &err);
+	ck_assert_int_eq(locked, 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.unlock' "
+				       "AND result = 'success'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.unlock' "
+				       "AND result = 'denied'"), 2);
+	/* The lock count stays, so a growing lock keeps growing after an unlock. */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT lock_count FROM lockout WHERE username = 'suzuki'"), 1);
+}
+END_TEST
+
+START_TEST(unknown_names_are_hashed_and_capped)
+{
+	char k1[FK_LOCK_KEY_MAX], k2[FK_LOCK_KEY_MAX];
+	ck_assert_ok(fk_lockout_key(ctx, "MyS3cretPassw0rd", 0, k1, &err), &err);
+	ck_assert_ok(fk_lockout_key(ctx, "MyS3cretPassw0rd", 0, k2, &err), &err);
+	ck_assert_str_eq(k1, k2);
+	ck_assert_int_eq(k1[0], '?');
+	ck_assert_ptr_null(strstr(k1, "S3cret"));
+	ck_assert_ok(fk_lockout_key(ctx, "tanaka", 1, k2, &err), &err);
+	ck_assert_str_eq(k2, "tanaka");
+	count_failure("tanaka", 0);
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	for (int i = 0; i < FK_LOCK_UNKNOWN_MAX + 20; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "nobody%d", i);
+		ck_assert_ok(fk_lockout_key(ctx, name, 0, k1, &err), &err);
+		count_failure(k1, 0);
+	}
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username LIKE '?%'"),
+			 FK_LOCK_UNKNOWN_MAX);
+	/* Enrolled names are never dropped to make room. */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
+}
+END_TEST
+
+/* Several processes failing at once never lose a count (BEGIN IMMEDIATE). */
+START_TEST(concurrent_failures_count_exactly)
+{
+	enum { KIDS = 4, EACH = 12 };
+	/* Another terminal's configuration on the same database, counting to 99. */
+	char many[700];
+	snprintf(many, sizeof many, "%s/many.conf", env.dir);
+	FILE *f = fopen(many, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "database = db/fukuhon.db\nkey_dir = keys\ndata_dir = %s\nlock_failures = 99\n",
+		ctx->cfg.data_dir);
+	ck_assert_int_eq(fclose(f), 0);
+	for (int k = 0; k < KIDS; k++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			fk_ctx *c;
+			fk_error e;
+			int locked_now, bad = 0;
+			if (fk_ctx_open(many, FK_CTX_OPEN, &c, &e) != FK_OK)
+				_exit(2);
+			for (int i = 0; i < EACH; i++)
+				bad |= fk_lockout_failure(c, "tanaka", "signin", "auth", 1, &locked_now, &e) != FK_OK;
+			fk_ctx_close(c);
+			_exit(bad);
+		}
+	}
+	for (int k = 0; k < KIDS; k++) {
+		int status;
+		ck_assert_int_gt(wait(&status), 0);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a child failed");
+	}
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), KIDS * EACH);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin'"), KIDS * EACH);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("lockout");
+	TCase *pure = tcase_create("policy");
+	tcase_add_test(pure, window_edges);
+	tcase_add_test(pure, locks_expire_and_grow);
+	tcase_add_test(pure, clock_going_backwards);
+	suite_add_tcase(s, pure);
+	TCase *tc = tcase_create("state");
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, failures_lock_and_are_recorded);
+	tcase_add_test(tc, unlock_rules);
+	tcase_add_test(tc, unknown_names_are_hashed_and_capped);
+	tcase_add_test(tc, concurrent_failures_count_exactly);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}

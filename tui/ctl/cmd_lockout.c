@@ -1,0 +1,85 @@
+/* fukuhonctl lockout list | unlock (R-LOCKOUT): see and clear sign-in lockouts, each unlock recorded. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "ctl.h"
+
+static void until_text(const fk_lockout_row *r, char *buf, size_t len)
+{
+	if (!r->locked)
+		snprintf(buf, len, "-");
+	else if (r->locked_until == FK_LOCK_FOREVER)
+		snprintf(buf, len, "until-unlocked");
+	else
+		fk_fmt_utc(r->locked_until, buf, len);
+}
+
+static int print_row(const fk_lockout_row *r, void *arg)
+{
+	json_t *arr = arg;
+	char last[32], until[32];
+	fk_fmt_utc(r->last_failure, last, sizeof last);
+	until_text(r, until, sizeof until);
+	if (arr) {
+		json_array_append_new(arr, json_pack("{s:s, s:b, s:i, s:s, s:s, s:s, s:i}", "user", r->user,
+			"known", r->user[0] != '?', "failures", r->failures, "last_failure", last,
+			"last_terminal", r->last_terminal, "locked_until", until, "locks", r->lock_count));
+		return 0;
+	}
+	ctl_put(stdout, r->user, 26);
+	printf("%-9d", r->failures);
+	ctl_put(stdout, last, 22);
+	ctl_put(stdout, r->last_terminal, 18);
+	ctl_put(stdout, until, 22);
+	printf("%d\n", r->lock_count);
+	return 0;
+}
+
+int cmd_lockout_list(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	json_t *arr = json ? json_array() : NULL;
+	if (!arr)
+		printf("%-26s%-9s%-22s%-18s%-22s%s\n", "USER", "FAILURES", "LAST FAILURE (UTC)",
+		       "TERMINAL", "LOCKED UNTIL (UTC)", "LOCKS");
+	if (fk_lockout_list(ctx, print_row, arr, &err) != FK_OK) {
+		json_decref(arr);
+		rc = ctl_fail(&err);
+	} else if (arr) {
+		rc = ctl_print_json(arr);
+	}
+	fk_ctx_close(ctx);
+	return rc;
+}
+
+int cmd_lockout_unlock(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	if (npos != 1 || !reason)
+		return ctl_usage("usage: lockout unlock USER --reason TEXT");
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	if (fk_lockout_unlock(ctx, pos[0], reason, &err) != FK_OK)
+		rc = ctl_fail(&err);
+	else
+		printf("unlocked %s\n", pos[0]);
+	fk_ctx_close(ctx);
+	return rc;
+}

@@ -1,0 +1,39 @@
+/* The sign-in dialog: a box that shows PAM's messages and reads answers, masked or visible (R-AUTH, R-SECRET). */
+#ifndef FK_TUI_DIALOG_H
+#define FK_TUI_DIALOG_H
+
+#include <stddef.h>
+
+#include "fk.h"
+
+#define FK_DIALOG_MSGS 5
+
+typedef struct fk_dialog {
+	const char *title;  /* the box's heading */
+	char context[160];  /* a line under it (terminal, or whose session) */
+	char note[256];     /* the last outcome, shown in bold; "" for none */
+	int nmsgs;          /* PAM's TEXT_INFO / ERROR_MSG of this attempt, newest last */
+	char msgs[FK_DIALOG_MSGS][256];
+	int msg_err[FK_DIALOG_MSGS];
+} fk_dialog;
+
+void fk_dialog_init(fk_dialog *d, const char *title, const char *context);
+void fk_dialog_clear_msgs(fk_dialog *d);
+
+/* Draw the box with prompt and read an answer into buf (len bytes). echo 0:
+ * each character shows as '*'. Enter ends, Esc cancels (-1, buf wiped), as
+ * does a hang-up. The answer exists only in buf. */
+int fk_dialog_read(fk_dialog *d, const char *prompt, int echo, char *buf, size_t len);
+
+/* Draw the box without a prompt (while PAM works). */
+void fk_dialog_show(fk_dialog *d);
+
+/* A core conversation (core/auth.h) that talks through d. */
+void fk_dialog_conv(fk_dialog *d, fk_conv *conv);
+
+/* SIGHUP and SIGTERM set a flag instead of killing the console, so the
+ * session is closed and the sign-out recorded. */
+void fk_tui_signals(void);
+int fk_tui_hangup(void);
+
+#endif

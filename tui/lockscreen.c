@@ -1,0 +1,116 @@
+/* The idle lock (R-AUTH, R-LOCKOUT): blank screen; the operator re-authenticates, anyone may sign out. */
+#include "config.h"
+
+#include <libintl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dialog.h"
+#include "lockscreen.h"
+
+#define _(s) gettext(s)
+
+static void draw_locked(const char *user, const char *note)
+{
+	char line[256], cut[1024];
+	int rows, cols;
+	getmaxyx(stdscr, rows, cols);
+	erase();
+	curs_set(0);
+	int y = rows / 2 - 2, w = cols - 8 > 200 ? 200 : cols - 8;
+	attron(A_BOLD);
+	fk_disp_fit(_("This screen is locked."), w, cut, sizeof cut);
+	mvaddstr(y, 4, cut);
+	attroff(A_BOLD);
+	snprintf(line, sizeof line, _("Session of %s"), user);
+	fk_disp_fit(line, w, cut, sizeof cut);
+	mvaddstr(y + 1, 4, cut);
+	fk_disp_fit(note, w, cut, sizeof cut);
+	mvaddstr(y + 3, 4, cut);
+	attron(A_REVERSE);
+	mvhline(rows - 1, 0, ' ', cols);
+	snprintf(line, sizeof line, _("Enter: unlock (%s only)   o: sign this session out"), user);
+	fk_disp_fit(line, cols - 2 > 200 ? 200 : cols - 2, cut, sizeof cut);
+	mvaddstr(rows - 1, 1, cut);
+	attroff(A_REVERSE);
+	refresh();
+}
+
+static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen)
+{
+	fk_dialog d;
+	char context[160];
+	fk_conv conv;
+	fk_error err;
+	snprintf(context, sizeof context, _("Session of %s"), fk_session_user(s));
+	fk_dialog_init(&d, _("Unlock the screen"), context);
+	fk_dialog_show(&d);
+	fk_dialog_conv(&d, &conv);
+	fk_error_clear(&err);
+	fk_status st = fk_auth_reauth(ctx, s, &conv, &err);
+	if (st == FK_OK)
+		return 1;
+	if (st == FK_ERR_AUTH)
+		fk_copy_str(note, notelen, _("Unlock failed."));
+	else
+		snprintf(note, notelen, _("Unlock is not possible now: %s"), err.msg);
+	return 0;
+}
+
+int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
+{
+	char note[256] = "";
+	fk_error err;
+	/* Fail closed: a lock that cannot be recorded still locks. */
+	(void)fk_auth_note(ctx, "session.lock", "idle", &err);
+	timeout(500);
+	for (;;) {
+		draw_locked(fk_session_user(s), note);
+		int ch = getch();
+		if (fk_tui_hangup())
+			return 0;
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+			if (unlock(ctx, s, note, sizeof note))
+				return 1;
+			if (fk_tui_hangup())
+				return 0;
+		} else if (ch == 'o' || ch == 'O') {
+			return 0;
+		}
+	}
+}
+
+/* The last key's time: idleness spans calls, since the caller redraws (the
+ * clock) on every ERR tick. */
+static int64_t last_key;
+
+int fk_tui_getch(fk_ctx *ctx, fk_session **s)
+{
+	int64_t idle = (int64_t)ctx->cfg.idle_timeout * 1000000000;
+	if (!last_key)
+		last_key = fk_mono_ns();
+	timeout(500);
+	int ch = getch();
+	if (fk_tui_hangup()) {
+		fk_auth_signout(ctx, *s, "hangup");
+		*s = NULL;
+		last_key = 0;
+		return FK_TUI_SIGNEDOUT;
+	}
+	if (ch != ERR) {
+		last_key = fk_mono_ns();
+		return ch;
+	}
+	if (fk_mono_ns() - last_key < idle) {
+		fk_error err;
+		/* Hourly history seals are written even when nobody types (R-LOGSEAL). */
+		fk_audit_tick(ctx, &err);
+		return ERR;
+	}
+	last_key = 0;
+	if (fk_tui_lockscreen(ctx, *s))
+		return FK_TUI_REDRAW;
+	fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : "idle-lock");
+	*s = NULL;
+	return FK_TUI_SIGNEDOUT;
+}

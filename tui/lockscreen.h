@@ -1,0 +1,24 @@
+/* The idle lock (R-AUTH): after idle_timeout the screen is blanked until the operator signs in again. */
+#ifndef FK_TUI_LOCKSCREEN_H
+#define FK_TUI_LOCKSCREEN_H
+
+#include <curses.h>
+
+#include "fk.h"
+
+/* What fk_tui_getch returns besides keys. */
+#define FK_TUI_REDRAW (KEY_MAX + 1)    /* back from the lock screen: draw everything again */
+#define FK_TUI_SIGNEDOUT (KEY_MAX + 2) /* the session ended (signed out at the lock, or hang-up) */
+
+/* Blank and lock the screen (recorded). Only the signed-in operator gets back
+ * in, through PAM (failures count toward the lockout); anyone may instead end
+ * the session. 1: the operator is back; 0: the session must be signed out. */
+int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s);
+
+/* getch for the operator's screens: a key; or, after idle_timeout without
+ * one, the lock screen (FK_TUI_REDRAW when the operator is back); or
+ * FK_TUI_SIGNEDOUT when the session was signed out there or the terminal hung
+ * up (*s is then signed out and NULL). */
+int fk_tui_getch(fk_ctx *ctx, fk_session **s);
+
+#endif

@@ -1,0 +1,55 @@
+/* The sign-in screen (R-AUTH, R-ENROL): user name, then the PAM conversation in a dialog. */
+#include "config.h"
+
+#include <curses.h>
+#include <libintl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dialog.h"
+#include "login.h"
+
+#define _(s) gettext(s)
+
+int fk_tui_login(fk_ctx *ctx, fk_session **out)
+{
+	fk_dialog d;
+	char context[160], user[80];
+	*out = NULL;
+	fk_tui_signals();
+	raw(); /* Ctrl-C, Ctrl-Z and Ctrl-\ must not leave the console */
+	noecho();
+	set_escdelay(25);
+	snprintf(context, sizeof context, _("Terminal: %s"), ctx->cfg.terminal_id);
+	fk_dialog_init(&d, _("Sign in"), context);
+	for (;;) {
+		if (fk_dialog_read(&d, _("User name:"), 1, user, sizeof user) != 0)
+			return 0;
+		if (!user[0])
+			continue;
+		fk_dialog_clear_msgs(&d);
+		d.note[0] = '\0';
+		fk_dialog_show(&d);
+		fk_conv conv;
+		fk_dialog_conv(&d, &conv);
+		fk_error err;
+		fk_error_clear(&err);
+		fk_status st = fk_auth_signin(ctx, user, &conv, out, &err);
+		fk_wipe(user, sizeof user);
+		if (st == FK_OK)
+			return 1;
+		if (fk_tui_hangup())
+			return 0;
+		/* One message for wrong answers and for unknown, disabled and locked
+		 * accounts: the screen never tells which names exist. */
+		if (st == FK_ERR_AUTH)
+			fk_copy_str(d.note, sizeof d.note, _("Sign-in failed. Check the user name and password."));
+		else
+			snprintf(d.note, sizeof d.note, _("Sign-in is not possible now: %s"), err.msg);
+	}
+}
+
+void fk_tui_logout(fk_ctx *ctx, fk_session *s, const char *reason)
+{
+	fk_auth_signout(ctx, s, reason);
+}
