@@ -12,12 +12,13 @@
 #include "util.h"
 
 static const char SQL_HOME[] =
-	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received "
+	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, 15 "
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code "
 	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
 static const char SQL_HOME_PERMITTED[] =
-	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received "
+	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, "
+	"(SELECT coalesce(sum(1 << (v.kind - 1)), 0) FROM temp.authz_view v WHERE v.municipality = m.code) "
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code AND EXISTS (SELECT 1 FROM "
 	"temp.authz_view v WHERE v.municipality = s.municipality AND v.kind = s.kind) "
@@ -78,6 +79,7 @@ fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_
 			copy_text(st, 3, r->m.pref, sizeof r->m.pref);
 			r->m.bureau_id = sqlite3_column_int64(st, 4);
 			copy_text(st, 5, r->m.bureau, sizeof r->m.bureau);
+			r->permitted = (unsigned)sqlite3_column_int(st, 9);
 		}
 		fk_muni_stat *r = &v[*n - 1];
 		int kind = sqlite3_column_int(st, 6);

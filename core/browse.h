@@ -17,6 +17,7 @@ typedef struct fk_muni_stat {
 	fk_muni m;
 	int64_t n[5];          /* by file kind (index 1..4) */
 	int64_t last_received; /* newest of any kind, UTC ns; 0 if none */
+	unsigned permitted;    /* kinds the operator may view (bit kind-1); all without a filter */
 } fk_muni_stat;
 
 /* The municipalities of bureau_id with their figures, in code order.

@@ -48,7 +48,7 @@ refused() {
 	lacks "$T/screen" "$1"
 }
 signed_in() {
-	tui_wait $S "Signed in: $1"
+	tui_wait $S "$1"
 	tui_send $S q
 	tui_wait $S "User name:"
 }
@@ -125,7 +125,7 @@ tui_key $S Escape; tui_dead $S
 # Idle lock: the screen blanks; a wrong password is refused, the right one continues.
 console idle
 attempt suzuki suzuki-pw
-tui_wait $S "Signed in: suzuki (supervisor)"
+tui_wait $S "suzuki (supervisor)"
 tui_wait $S "This screen is locked." 25
 tui_screen $S > "$T/screen"
 lacks "$T/screen" "Registers:"
@@ -136,7 +136,7 @@ tui_wait $S "Unlock failed."
 tui_key $S Enter
 tui_wait $S "Password:"
 tui_send $S suzuki-pw; tui_key $S Enter
-tui_wait $S "Signed in: suzuki (supervisor)"
+tui_wait $S "suzuki (supervisor)"
 # Another operator can only end the session.
 tui_wait $S "This screen is locked." 25
 tui_send $S o

@@ -5,11 +5,18 @@
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
+make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon
 make_config "language = en"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-"$FUKUHONCTL" init > /dev/null || exit 99
-"$FUKUHONCTL" demo-data --registers 300 --seed 3 > /dev/null || exit 99
+C=$FUKUHONCTL
+$C init > /dev/null || exit 99
+$C demo-data --registers 300 --seed 3 > /dev/null || exit 99
 hostile=$("$top_builddir/tests/fkt_hostile" "$FUKUHON_CONFIG") || exit 99
+# tanaka may view everything of the bureau; suzuki only 千代田区's 戸籍 (R-FILES, R-JURIS).
+$C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C operator add suzuki --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
+$C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > "$T/grant" || exit 99
 
 TM="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
 GOLDEN="$top_srcdir/tests/golden"
@@ -48,8 +55,22 @@ golden() {
 
 keys() { $TM send-keys -t e2e "$@"; }
 
-$TM new-session -d -s e2e -x 110 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
-	"$FUKUHON --config $FUKUHON_CONFIG; echo EXITED \$?; sleep 30"
+# start NAME CONFIG: a console under pam_wrapper (the test's own PAM, no system account).
+start() {
+	$TM new-session -d -s "$1" -x 110 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		"env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 ${3:-} \
+		$FUKUHON --config $2; echo EXITED \$?; sleep 30"
+}
+# sign_in USER PASSWORD (on session e2e)
+sign_in() {
+	wait_for "User name:"
+	keys -l "$1"; keys Enter
+	wait_for "Password:"
+	keys -l "$2"; keys Enter
+}
+start e2e "$FUKUHON_CONFIG"
+sign_in tanaka tanaka-pw
 wait_for "Home" && golden home
 keys Enter
 wait_for "registers (戸籍)" && golden register-list
@@ -105,7 +126,25 @@ keys Home
 wait_for "(1 of 12)"
 keys Escape
 
+# q on the home screen signs out; the operator with one grant sees exactly that.
 keys q
+sign_in suzuki suzuki-pw
+wait_for "no permission"
+$TM capture-pane -p -t e2e | grep -qF "suzuki (operator)" && ok || not_ok "status line does not name suzuki"
+golden home-one-grant
+keys Enter
+wait_for "(1 of 5)"
+keys Escape
+keys 2
+wait_for "no grant in force"
+# Revoked: the next request is refused and recorded.
+gid=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$T/grant")
+$C revoke "$gid" --reason "e2e over" > /dev/null && ok || not_ok "revoke failed"
+keys Enter
+wait_for "no grant in force"
+keys q
+wait_for "User name:"
+keys Escape
 wait_for "EXITED 0"
 
 # Japanese: language = ja with the catalogue from po/ (operators read Japanese).
@@ -114,14 +153,26 @@ for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
 done
 if [ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ]; then
 	sed 's/^language = en$/language = ja/' "$FUKUHON_CONFIG" > "$T/ja.conf"
-	$TM new-session -d -s ja -x 110 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e FK_LOCALEDIR="$T/locale" \
-		"$FUKUHON --config $T/ja.conf; echo EXITED \$?; sleep 30"
+	$TM kill-session -t e2e
+	start e2e "$T/ja.conf" "FK_LOCALEDIR=$T/locale"
 	i=0
-	until $TM capture-pane -p -t ja | grep -qF "市区町村" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
-	$TM capture-pane -p -t ja | grep -qF "市区町村" && ok || not_ok "no Japanese home screen"
-	$TM capture-pane -p -t ja | grep -qF "Municipality" && not_ok "English left on the Japanese screen" || ok
-	$TM send-keys -t ja q
+	until $TM capture-pane -p -t e2e | grep -qF "ユーザー名" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
+	keys -l tanaka; keys Enter
+	until $TM capture-pane -p -t e2e | grep -qF "Password" || [ $i -ge 400 ]; do i=$((i + 1)); sleep 0.05; done
+	keys -l tanaka-pw; keys Enter
+	i=0
+	until $TM capture-pane -p -t e2e | grep -qF "市区町村" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
+	$TM capture-pane -p -t e2e | grep -qF "市区町村" && ok || not_ok "no Japanese home screen"
+	$TM capture-pane -p -t e2e | grep -qF "Municipality" && not_ok "English left on the Japanese screen" || ok
+	keys q
 fi
+
+# R-LOG: the refusals after the revocation are in the history with their reason.
+$C audit list --action view.register-page --json > "$T/denied.json" 2>&1
+contains "$T/denied.json" "denied"
+contains "$T/denied.json" "grant-revoked"
+$C audit list --action search --json > "$T/search.json" 2>&1
+lacks "$T/search.json" "ふじ"
 
 # R-LOG: what was shown is in the history (never the searched name).
 "$FUKUHONCTL" status --json > "$T/status.json"

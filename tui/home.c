@@ -45,6 +45,8 @@ static int name_width(int cols)
 /* What needs the operator's attention on this row ("" when nothing). */
 static const char *attention(const fk_muni_stat *r, int64_t newest)
 {
+	if (!r->permitted)
+		return _("no permission");
 	if (!r->last_received)
 		return _("⚠ nothing received");
 	if (newest - r->last_received > (int64_t)QUIET_DAYS * 86400 * 1000000000)
@@ -76,10 +78,14 @@ static void home_header(view *v, int y, int cols)
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
-static void count(int y, int x, int64_t n)
+/* A kind the operator may not view shows "-", not a count of 0. */
+static void count(int y, int x, int64_t n, int permitted)
 {
 	char b[32];
-	snprintf(b, sizeof b, "%9lld ", (long long)n);
+	if (permitted)
+		snprintf(b, sizeof b, "%9lld ", (long long)n);
+	else
+		snprintf(b, sizeof b, "%9s ", "-");
 	tui_put(y, x, b, W_COUNT);
 }
 
@@ -90,10 +96,10 @@ static void home_line(view *v, int i, int y, int cols, int selected)
 	int nw = name_width(cols), x = 1;
 	tui_put(y, x, r->m.code, W_CODE);
 	tui_put(y, x += W_CODE, r->m.name, nw);
-	count(y, x += nw, r->n[1]);
-	count(y, x += W_COUNT, r->n[2]);
-	count(y, x += W_COUNT, r->n[3]);
-	count(y, x += W_COUNT, r->n[4]);
+	count(y, x += nw, r->n[1], r->permitted & 1);
+	count(y, x += W_COUNT, r->n[2], r->permitted & 2);
+	count(y, x += W_COUNT, r->n[3], r->permitted & 4);
+	count(y, x += W_COUNT, r->n[4], r->permitted & 8);
 	tui_fmt_time(r->last_received, 1, when, sizeof when);
 	char last[64];
 	snprintf(last, sizeof last, " %s", r->last_received ? when : "-");
