@@ -46,6 +46,14 @@ if [ ! -f "$D/fukuhon.db" ]; then
 	"$C" operator add admin --role administrator --bureau 東京法務局 --name "管理者"
 	echo "generating $REGISTERS synthetic registers for 東京法務局 ..."
 	"$C" demo-data --registers "$REGISTERS" --seed 1
+	# File permissions (R-FILES): tanaka sees every municipality of the bureau; suzuki, the
+	# supervisor, only 千代田区 and 中央区; the auditor and the administrator read no fukuhon.
+	"$C" grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,print \
+		--reason "demo: 戸籍係の担当者" > /dev/null
+	for m in 131016 131024; do
+		"$C" grant suzuki --municipality $m --kind koseki,joseki,ledger,documents --rights view \
+			--reason "demo: 監督者の確認用" > /dev/null
+	done
 fi
 
 cat <<MSG
@@ -53,10 +61,10 @@ cat <<MSG
 Demo terminal: $D
   configuration  $D/fukuhon.conf
   accounts (user / password / role):
-    tanaka / tanaka-demo / operator     (田中 一郎)
-    suzuki / suzuki-demo / supervisor   (鈴木 花子)
-    sato   / sato-demo   / auditor      (佐藤 次郎)
-    admin  / admin-demo  / administrator
+    tanaka / tanaka-demo / operator     (田中 一郎)  may view every municipality of 東京法務局
+    suzuki / suzuki-demo / supervisor   (鈴木 花子)  may view 千代田区 and 中央区 only
+    sato   / sato-demo   / auditor      (佐藤 次郎)  reads the history, no fukuhon
+    admin  / admin-demo  / administrator           manages the terminal, no fukuhon
   The passwords live only in $D/pam/passdb, for pam_wrapper; no system account is used.
   Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q signs out,
   Esc at the user name closes the console. Five wrong passwords lock an account for 30 minutes:
