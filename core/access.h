@@ -79,6 +79,8 @@ fk_status fk_access_doc_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error
 
 /* ---- for the console's screens (core/access_screens.c) ---- */
 
+#include "audit.h"
+#include "audit_verify.h"
 #include "browse.h"
 #include "cert.h"
 
@@ -99,5 +101,14 @@ fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_li
 /* A page of search results read for display; *more when another page follows. */
 fk_status fk_access_search_page(fk_ctx *ctx, const fk_search *q, fk_reg_row *out, int *n, int *more,
 				fk_error *err);
+
+/* The operation history for auditors (and administrators): fk_audit_query
+ * with the viewing recorded first; anyone else is refused and recorded. */
+fk_status fk_access_history(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row *out, int max,
+			    int *n, fk_error *err);
+/* Verify the history with the initial key kept on this terminal (its
+ * default place), calling fn per problem; the run and its result recorded. */
+fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_verify_report *rep,
+				   fk_error *err);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include "access.h"
 #include "audit.h"
+#include "audit_chain.h"
+#include "audit_verify.h"
 #include "authz.h"
 #include "browse.h"
 #include "cert.h"
@@ -140,5 +142,65 @@ fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_li
 	json_decref(b);
 	fk_lines_free(&l1);
 	fk_lines_free(&l2);
+	return s;
+}
+
+/* ---- the auditor's view of the operation history (R-LOG) ---- */
+
+/* Auditors review the history; administrators manage it (R-LOGSEAL). Operators
+ * and supervisors do not read it: it names what others looked at. */
+static int may_read_history(const fk_ctx *ctx)
+{
+	return ctx->actor.operator_id &&
+	       (ctx->actor.role == FK_ROLE_AUDITOR || ctx->actor.role == FK_ROLE_ADMIN);
+}
+
+fk_status fk_access_history(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row *out, int max,
+			    int *n, fk_error *err)
+{
+	char detail[160];
+	*n = 0;
+	snprintf(detail, sizeof detail, "operator=%s action=%s result=%s %s %lld",
+		 f->operator_ && *f->operator_ ? f->operator_ : "*", f->action && *f->action ? f->action : "*",
+		 f->result && *f->result ? f->result : "*", f->before_seq ? "before" : "after",
+		 (long long)(f->before_seq ? f->before_seq : f->after_seq));
+	if (!may_read_history(ctx)) {
+		fk_fail(err, FK_ERR_DENIED, "only auditors and administrators read the operation history");
+		return fk_audit_outcome(ctx, "view.history", "history", "-", FK_ERR_DENIED, err);
+	}
+	/* Viewing the history is itself recorded, before anything is shown. */
+	fk_status s = fk_audit(ctx, "view.history", "history", "-", FK_RESULT_SUCCESS, "", detail, err);
+	if (s == FK_OK)
+		s = fk_audit_query(ctx, f, out, max, n, err);
+	return s;
+}
+
+fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_verify_report *rep,
+				   fk_error *err)
+{
+	uint8_t k0[FK_KEY_LEN];
+	memset(rep, 0, sizeof *rep);
+	if (!may_read_history(ctx)) {
+		fk_fail(err, FK_ERR_DENIED, "only auditors and administrators verify the operation history");
+		return fk_audit_outcome(ctx, "audit.verify", "history", "-", FK_ERR_DENIED, err);
+	}
+	char *path = fk_chain_k0_default_path(ctx->cfg.key_dir, err);
+	fk_status s = path ? fk_chain_k0_read(path, k0, err) : FK_ERR_NOMEM;
+	free(path);
+	if (s != FK_OK) {
+		fk_fail_wrap(err, "the history's initial key is not on this terminal (verify with "
+				  "fukuhonctl audit verify --key FILE)");
+		return fk_audit_outcome(ctx, "audit.verify", "history", "-", s, err);
+	}
+	fk_verify_opts o = {k0, NULL, 0, fn, arg};
+	s = fk_audit_verify(ctx, &o, rep, err);
+	fk_wipe(k0, sizeof k0);
+	char detail[96];
+	snprintf(detail, sizeof detail, "records=%lld problems=%lld", (long long)rep->records,
+		 (long long)rep->problems);
+	if (s == FK_OK)
+		s = fk_audit(ctx, "audit.verify", "history", "-",
+			     rep->problems ? FK_RESULT_FAILED : FK_RESULT_SUCCESS,
+			     rep->problems ? "not intact" : "", detail, err);
 	return s;
 }

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
-make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon
+make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon
 make_config "language = en"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
@@ -15,6 +15,7 @@ hostile=$("$top_builddir/tests/fkt_hostile" "$FUKUHON_CONFIG") || exit 99
 # tanaka may view everything of the bureau; suzuki only 千代田区's 戸籍 (R-FILES, R-JURIS).
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add suzuki --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C operator add sato --role auditor --bureau 東京法務局 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
 $C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > "$T/grant" || exit 99
 
@@ -143,6 +144,20 @@ $C revoke "$gid" --reason "e2e over" > /dev/null && ok || not_ok "revoke failed"
 keys Enter
 wait_for "no grant in force"
 keys q
+
+# The auditor's home is the history: filter, details, verification (R-LOG, R-LOGSEAL).
+sign_in sato sato-pw
+wait_for "Newest first, page 1"
+keys f
+wait_for "Filter (operator="
+keys -l "operator=suzuki result=denied"; keys Enter
+wait_for "Filter: operator suzuki, action *, result denied"
+wait_for "view.register-page"
+keys Enter
+wait_for "grant-revoked"
+keys Escape V
+wait_for "Intact: 0 problems"
+keys Escape q
 wait_for "User name:"
 keys Escape
 wait_for "EXITED 0"

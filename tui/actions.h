@@ -24,6 +24,9 @@
 	X(VERSIONS, 'v', 0, "v", N_("Version history of the register"))                  \
 	X(MARK, ' ', 0, "Space", N_("Mark a version for comparison"))                    \
 	X(COMPARE, 'c', 0, "c", N_("Compare the marked version with the selected one"))  \
+	X(HISTORY, 'H', 0, "H", N_("Operation history (auditors and administrators)"))   \
+	X(FILTER, 'f', 0, "f", N_("Filter the history by operator, action or result"))   \
+	X(VERIFY, 'V', 0, "V", N_("Verify the history's seals and chain"))               \
 	X(REDRAW, CTRL('l'), 0, "C-l", N_("Redraw the screen"))
 
 enum action {

@@ -110,6 +110,10 @@ static void home_line(view *v, int i, int y, int cols, int selected)
 static int home_request(view *v, enum action act)
 {
 	home *h = v->data;
+	if (act == ACT_HISTORY) {
+		tui_push(v->app, history_view(v->app));
+		return 1;
+	}
 	if (!h->n)
 		return 0;
 	const fk_muni *m = &h->rows[v->cursor].m;

@@ -61,7 +61,8 @@ static int run_session(fk_ctx *ctx, fk_session **sess)
 		a.bureau_name = b.name;
 		a.bureau_id = b.id;
 	}
-	int rc = tui_run(&a, home_view(&a));
+	/* Auditors read the history and nothing of the fukuhon: it is their home. */
+	int rc = tui_run(&a, ctx->actor.role == FK_ROLE_AUDITOR ? history_view(&a) : home_view(&a));
 	if (rc && a.message[0]) {
 		endwin();
 		fprintf(stderr, "fukuhon: %s\n", a.message);

@@ -91,6 +91,9 @@ view *diff_view(app *a, int64_t id, int v1, int v2);
 view *records_view(app *a, const fk_muni *m, int kind);
 view *search_view(app *a, fk_search_field field, const char *query);
 view *help_view(app *a);
+view *history_view(app *a);
+view *record_view(app *a, const fk_audit_row *row);
+view *verify_view(app *a);
 /* Which field a typed query is for: kana → reading, an address → 本籍, else name. */
 fk_search_field tui_guess_field(const char *q);
 
