@@ -83,6 +83,7 @@ fk_status fk_access_doc_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error
 #include "audit_verify.h"
 #include "browse.h"
 #include "cert.h"
+#include "lockout.h"
 
 /* The home screen: the operator's bureau's municipalities, counting only
  * what the operator may view. Recorded as view.home. */
@@ -110,5 +111,9 @@ fk_status fk_access_history(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row 
  * default place), calling fn per problem; the run and its result recorded. */
 fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_verify_report *rep,
 				   fk_error *err);
+
+/* Accounts with failures or a lock, for supervisors and administrators
+ * (viewing recorded); unlocking is fk_lockout_unlock. */
+fk_status fk_access_lockouts(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "audit_verify.h"
 #include "authz.h"
 #include "browse.h"
+#include "lockout.h"
 #include "cert.h"
 #include "store.h"
 #include "util.h"
@@ -203,4 +204,18 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 			     rep->problems ? FK_RESULT_FAILED : FK_RESULT_SUCCESS,
 			     rep->problems ? "not intact" : "", detail, err);
 	return s;
+}
+
+/* ---- the supervisor's lockout screen (R-LOCKOUT) ---- */
+
+fk_status fk_access_lockouts(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err)
+{
+	int may = ctx->actor.operator_id &&
+		  (ctx->actor.role == FK_ROLE_SUPERVISOR || ctx->actor.role == FK_ROLE_ADMIN);
+	if (!may) {
+		fk_fail(err, FK_ERR_DENIED, "only supervisors and administrators see the lockouts");
+		return fk_audit_outcome(ctx, "view.lockouts", "lockout", "-", FK_ERR_DENIED, err);
+	}
+	fk_status s = fk_audit(ctx, "view.lockouts", "lockout", "-", FK_RESULT_SUCCESS, "", NULL, err);
+	return s == FK_OK ? fk_lockout_list(ctx, cb, arg, err) : s;
 }

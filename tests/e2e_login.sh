@@ -92,7 +92,28 @@ expect 1 $C lockout unlock nobody --reason "no such lock"
 expect 0 $C lockout unlock tanaka --reason "called the help desk, identity checked"
 attempt tanaka tanaka-pw
 signed_in "tanaka (operator)"
+
+# The same from the supervisor's lockout screen in the console: L, select, u, a reason.
+for i in 1 2 3; do attempt tanaka "bad$i"; refused "bad$i"; done
+locked tanaka && ok || not_ok "tanaka is not locked again"
+attempt suzuki suzuki-pw
+tui_wait $S "suzuki (supervisor)"
+tui_send $S L
+tui_wait $S "until unlocked"
+tui_key $S Down; tui_key $S Up   # the list is newest failure first: tanaka is on top
+tui_screen $S | grep -q "tanaka" && ok || not_ok "tanaka not on the lockout screen"
+tui_send $S u
+tui_wait $S "Reason for unlocking:"
+tui_send $S "identity checked at the counter"; tui_key $S Enter
+tui_wait $S "tanaka unlocked."
+locked tanaka && not_ok "tanaka still locked after the console's unlock" || ok
+tui_key $S Escape; tui_send $S q
+tui_wait $S "User name:"
+attempt tanaka tanaka-pw
+signed_in "tanaka (operator)"
 tui_key $S Escape; tui_dead $S
+$C audit list --action lockout.unlock --json > "$T/unlocks"
+grep -c '"result": "success"' "$T/unlocks" | grep -q '^2$' && ok || not_ok "two recorded unlocks expected: $(cat "$T/unlocks")"
 
 # Several prompts in one transaction: a TEXT_INFO, the password (masked), a code (visible).
 console multi

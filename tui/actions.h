@@ -27,6 +27,8 @@
 	X(HISTORY, 'H', 0, "H", N_("Operation history (auditors and administrators)"))   \
 	X(FILTER, 'f', 0, "f", N_("Filter the history by operator, action or result"))   \
 	X(VERIFY, 'V', 0, "V", N_("Verify the history's seals and chain"))               \
+	X(LOCKOUTS, 'L', 0, "L", N_("Locked accounts (supervisors)"))                    \
+	X(UNLOCK, 'u', 0, "u", N_("Unlock the selected account, with a reason"))         \
 	X(REDRAW, CTRL('l'), 0, "C-l", N_("Redraw the screen"))
 
 enum action {
