@@ -332,6 +332,31 @@ START_TEST(key_permissions_are_enforced)
 }
 END_TEST
 
+START_TEST(full_disk_during_demo_data_changes_nothing)
+{
+	/* A full disk, simulated with SQLite's page limit: the load fails with a
+	 * clear message and the store is as it was (one transaction). */
+	int64_t before = scalar("SELECT count(*) FROM register");
+	int64_t pages = scalar("PRAGMA page_count");
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages + 40);
+	run(sql);
+	fk_demo_opts o = {2000, 9, "東京法務局", NULL, NULL};
+	fk_demo_stats st;
+	ck_assert_int_eq(fk_demo_generate(ctx, &o, &st, &err), FK_ERR_FULL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "disk is full"));
+	ck_assert_int_eq(st.registers, 0);
+	run("PRAGMA max_page_count = 1073741823");
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), before);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_version"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index"), 0);
+	/* With room again, the same load works. */
+	o.registers = 50;
+	ck_assert_ok(fk_demo_generate(ctx, &o, &st, &err), &err);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), before + 50);
+}
+END_TEST
+
 START_TEST(init_twice_is_refused)
 {
 	fk_ctx *c2 = NULL;
@@ -358,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, operators);
 	tcase_add_test(tc, key_permissions_are_enforced);
 	tcase_add_test(tc, init_twice_is_refused);
+	tcase_add_test(tc, full_disk_during_demo_data_changes_nothing);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }
