@@ -15,10 +15,8 @@
 #define LINE_MAX_BYTES 1024
 #define DIFF_MAX_LINES 4000
 
-static fk_status add(fk_lines *l, fk_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
-static fk_status add(fk_lines *l, fk_error *err, const char *fmt, ...)
+fk_status fk_lines_add(fk_lines *l, fk_error *err, const char *fmt, ...)
 {
 	char buf[LINE_MAX_BYTES];
 	va_list ap;
@@ -67,14 +65,14 @@ static fk_status event_lines(fk_lines *l, const json_t *e, const char *indent, f
 	value_text(str(e, "date"), date, sizeof date);
 	/* Padded by display width, not bytes: the types are kanji. */
 	fk_disp_fit(str(e, "type"), 10, type, sizeof type);
-	fk_status s = add(l, err, "%s%s【%s日】%s", indent, type, str(e, "type"), date);
+	fk_status s = fk_lines_add(l, err, "%s%s【%s日】%s", indent, type, str(e, "type"), date);
 	const char *key;
 	const json_t *v;
 	json_object_foreach((json_t *)json_object_get(e, "detail"), key, v) {
 		char val[512];
 		value_text(json_string_value(v) ? json_string_value(v) : "", val, sizeof val);
 		if (s == FK_OK)
-			s = add(l, err, "%s　　　　　　【%s】%s", indent, key, val);
+			s = fk_lines_add(l, err, "%s　　　　　　【%s】%s", indent, key, val);
 	}
 	return s;
 }
@@ -85,21 +83,21 @@ static fk_status person_lines(fk_lines *l, const json_t *p, int number, fk_error
 	value_text(str(p, "birth"), birth, sizeof birth);
 	const char *spouse = str(p, "spouse");
 	int removed = json_is_true(json_object_get(p, "removed"));
-	fk_status s = add(l, err, "%s", "");
+	fk_status s = fk_lines_add(l, err, "%s", "");
 	if (s == FK_OK)
-		s = add(l, err, "戸籍に記録されている者 (%d)%s", number, removed ? "　　【除籍】" : "");
+		s = fk_lines_add(l, err, "戸籍に記録されている者 (%d)%s", number, removed ? "　　【除籍】" : "");
 	if (s == FK_OK)
-		s = add(l, err, "　　【名】%s（%s）", str(p, "name"), str(p, "reading"));
+		s = fk_lines_add(l, err, "　　【名】%s（%s）", str(p, "name"), str(p, "reading"));
 	if (s == FK_OK)
-		s = add(l, err, "　　【生年月日】%s　%s%s", birth, *spouse ? "【配偶者区分】" : "", spouse);
+		s = fk_lines_add(l, err, "　　【生年月日】%s　%s%s", birth, *spouse ? "【配偶者区分】" : "", spouse);
 	if (s == FK_OK && *str(p, "father"))
-		s = add(l, err, "　　【父】%s", str(p, "father"));
+		s = fk_lines_add(l, err, "　　【父】%s", str(p, "father"));
 	if (s == FK_OK && *str(p, "mother"))
-		s = add(l, err, "　　【母】%s", str(p, "mother"));
+		s = fk_lines_add(l, err, "　　【母】%s", str(p, "mother"));
 	if (s == FK_OK)
-		s = add(l, err, "　　【続柄】%s", str(p, "relation"));
+		s = fk_lines_add(l, err, "　　【続柄】%s", str(p, "relation"));
 	if (s == FK_OK)
-		s = add(l, err, "%s", "身分事項");
+		s = fk_lines_add(l, err, "%s", "身分事項");
 	size_t i;
 	const json_t *e;
 	json_array_foreach(json_object_get(p, "events"), i, e) {
@@ -112,15 +110,15 @@ static fk_status person_lines(fk_lines *l, const json_t *p, int number, fk_error
 fk_status fk_cert_lines(const json_t *doc, int kind, fk_lines *l, fk_error *err)
 {
 	const json_t *head = json_object_get(doc, "hittosha");
-	fk_status s = add(l, err, "%s", kind == FK_KIND_JOSEKI ? "除籍　全部事項証明" : "戸籍　全部事項証明");
+	fk_status s = fk_lines_add(l, err, "%s", kind == FK_KIND_JOSEKI ? "除籍　全部事項証明" : "戸籍　全部事項証明");
 	if (s == FK_OK)
-		s = add(l, err, "本籍　　　　%s", str(doc, "honseki"));
+		s = fk_lines_add(l, err, "本籍　　　　%s", str(doc, "honseki"));
 	if (s == FK_OK)
-		s = add(l, err, "氏名　　　　%s（%s）", str(head, "name"), str(head, "reading"));
+		s = fk_lines_add(l, err, "氏名　　　　%s（%s）", str(head, "name"), str(head, "reading"));
 	if (s == FK_OK)
-		s = add(l, err, "%s", "");
+		s = fk_lines_add(l, err, "%s", "");
 	if (s == FK_OK)
-		s = add(l, err, "%s", "戸籍事項");
+		s = fk_lines_add(l, err, "%s", "戸籍事項");
 	size_t i;
 	const json_t *x;
 	json_array_foreach(json_object_get(doc, "jiko"), i, x) {
@@ -132,9 +130,9 @@ fk_status fk_cert_lines(const json_t *doc, int kind, fk_lines *l, fk_error *err)
 			s = person_lines(l, x, (int)i + 1, err);
 	}
 	if (s == FK_OK)
-		s = add(l, err, "%s", "");
+		s = fk_lines_add(l, err, "%s", "");
 	if (s == FK_OK)
-		s = add(l, err, "%s", "以下余白");
+		s = fk_lines_add(l, err, "%s", "以下余白");
 	return s;
 }
 
@@ -158,13 +156,13 @@ fk_status fk_lines_diff(const fk_lines *a, const fk_lines *b, fk_lines *out, int
 	int i = 0, j = 0;
 	while (s == FK_OK && (i < n || j < m)) {
 		if (i < n && j < m && strcmp(a->v[i], b->v[j]) == 0) {
-			s = add(out, err, "  %s", a->v[i]);
+			s = fk_lines_add(out, err, "  %s", a->v[i]);
 			i++, j++;
 		} else if (j < m && (i == n || T(i, j + 1) >= T(i + 1, j))) {
-			s = add(out, err, "+ %s", b->v[j++]);
+			s = fk_lines_add(out, err, "+ %s", b->v[j++]);
 			(*changes)++;
 		} else {
-			s = add(out, err, "- %s", a->v[i++]);
+			s = fk_lines_add(out, err, "- %s", a->v[i++]);
 			(*changes)++;
 		}
 	}

@@ -16,6 +16,9 @@ typedef struct fk_lines {
 /* Lay out doc (a validated register) into lines (appended to out). */
 fk_status fk_cert_lines(const json_t *doc, int kind, fk_lines *out, fk_error *err);
 void fk_lines_free(fk_lines *l);
+/* Append a printf-formatted line (at most 1023 bytes). */
+fk_status fk_lines_add(fk_lines *l, fk_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Unified comparison of a and b: each output line starts with "  ", "- " or "+ ". */
 fk_status fk_lines_diff(const fk_lines *a, const fk_lines *b, fk_lines *out, int *changes,

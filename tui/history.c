@@ -2,7 +2,6 @@
  * verification of the seals with a visible result (R-LOG, R-LOGSEAL). */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,26 +170,8 @@ typedef struct lines_view {
 	fk_audit_row row;
 } lines_view;
 
-static void add_line(fk_lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_line(fk_lines *l, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 32;
-		char **nv = realloc(l->v, (size_t)cap * sizeof *nv);
-		if (!nv)
-			return;
-		l->v = nv;
-		l->cap = cap;
-	}
-	if ((l->v[l->n] = strdup(buf)))
-		l->n++;
-}
+/* A line that does not fit in memory is left out: the screen shows the rest. */
+#define add_line(l, ...) ((void)fk_lines_add((l), NULL, __VA_ARGS__))
 
 static void lines_line(view *v, int i, int y, int cols, int selected)
 {
