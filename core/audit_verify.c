@@ -234,10 +234,14 @@ static void *read_rows(void *arg)
 		more = rd->rc == SQLITE_ROW;
 		pthread_mutex_lock(&rd->mu);
 		rd->filled++;
-		rd->done = !more;
 		pthread_cond_signal(&rd->cv);
 		pthread_mutex_unlock(&rd->mu);
 	}
+	/* at the end of the rows, and also when the checker stopped waiting for them */
+	pthread_mutex_lock(&rd->mu);
+	rd->done = 1;
+	pthread_cond_signal(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
 	return NULL;
 }
 
