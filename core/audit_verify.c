@@ -419,6 +419,16 @@ static fk_status run(struct verifier *v, struct reader *rd, fk_error *err)
 	return s;
 }
 
+static void reader_free(struct reader *rd)
+{
+	for (int i = 0; i < BATCHES; i++)
+		free(rd->b[i].enc);
+	pthread_cond_destroy(&rd->cv);
+	pthread_mutex_destroy(&rd->mu);
+}
+
+/* The buffers sized for ordinary records (some 250 bytes encoded), so that
+ * they are never NULL and seldom grow. */
 static fk_status reader_init(struct reader *rd, fk_error *err)
 {
 	memset(rd, 0, sizeof *rd);
@@ -429,15 +439,16 @@ static fk_status reader_init(struct reader *rd, fk_error *err)
 		pthread_mutex_destroy(&rd->mu);
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	}
+	int ok = 1;
+	for (int i = 0; i < BATCHES; i++) {
+		rd->b[i].cap = BATCH_ROWS * 512;
+		ok &= (rd->b[i].enc = malloc(rd->b[i].cap)) != NULL;
+	}
+	if (!ok) {
+		reader_free(rd);
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
 	return FK_OK;
-}
-
-static void reader_free(struct reader *rd)
-{
-	for (int i = 0; i < BATCHES; i++)
-		free(rd->b[i].enc);
-	pthread_cond_destroy(&rd->cv);
-	pthread_mutex_destroy(&rd->mu);
 }
 
 /* The scan reads through a connection of its own, without SQLite's mutex
