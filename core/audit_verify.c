@@ -1,6 +1,7 @@
 /* Verification of the operation history (R-LOGSEAL, R-DETECT): every problem found, each located. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -81,56 +82,193 @@ static fk_status key_for(struct verifier *v, int64_t epoch, fk_error *err)
 	return st;
 }
 
+/* ---- reading the rows ------------------------------------------------------------ */
+
 static const char SQL_ROWS[] =
 	"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, operator, "
 	"role, action, object_type, object_id, result, reason, detail, prev_mac, mac FROM audit_log "
 	"ORDER BY seq";
 #define COL_TEXT0 7
 #define COL_DETAIL 17
+#define COLS 20
 
-static int is_int(sqlite3_stmt *st, int c)
+/* One row as the checks need it; its encoding lies in the batch's buffer. */
+struct row {
+	int64_t seq, epoch, ts_ns;
+	int kind;
+	unsigned char kind_int; /* kind is stored as an integer */
+	unsigned char decoded;  /* every field of the right type and size: enc is valid */
+	uint8_t prev_mac[FK_MAC_LEN], mac[FK_MAC_LEN];
+	size_t enc_at, enc_len;
+};
+
+/* Rows travel from the reading thread to the checking one in batches, so
+ * that the two hand over a few thousand times and not a million. */
+#define BATCH_ROWS 512
+#define BATCHES 4
+
+struct batch {
+	size_t n;
+	struct row rows[BATCH_ROWS];
+	uint8_t *enc; /* the rows' encodings, one after the other; grows, never shrinks */
+	size_t used, cap;
+};
+
+struct reader {
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int rc; /* SQLITE_ROW while rows remain, then SQLITE_DONE, an error, or SQLITE_NOMEM */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t filled, taken; /* batches handed over / given back (filled - taken <= BATCHES) */
+	int done, stop;       /* the reader has finished / the checker gave up */
+	struct batch b[BATCHES];
+};
+
+static int is_mac_v(sqlite3_value *c)
 {
-	return sqlite3_column_type(st, c) == SQLITE_INTEGER;
+	return sqlite3_value_type(c) == SQLITE_BLOB && sqlite3_value_bytes(c) == FK_MAC_LEN;
 }
 
-static int is_mac(sqlite3_stmt *st, int c)
-{
-	return sqlite3_column_type(st, c) == SQLITE_BLOB && sqlite3_column_bytes(st, c) == FK_MAC_LEN;
-}
-
-/* The row as the MAC saw it; 0 when a field has the wrong type or size. */
-static int decode(sqlite3_stmt *st, fk_chain_rec *r, const uint8_t **mac)
+/* The row as the MAC saw it; 0 when a field has the wrong type or size.
+ * The values come from sqlite3_column_value: one locked call a column, and
+ * no type conversions. They are unprotected values, which is safe here as
+ * the connection is this thread's alone. */
+static int decode(sqlite3_value *const c[COLS], fk_chain_rec *r, struct row *w)
 {
 	memset(r, 0, sizeof *r);
-	for (int c = 0; c < COL_TEXT0; c++)
-		if (!is_int(st, c))
-			return 0;
 	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
-	for (int c = 0; c < COL_TEXT0; c++)
-		*nums[c] = sqlite3_column_int64(st, c);
-	for (int f = 0; f < FK_CF_COUNT; f++) {
-		int c = COL_TEXT0 + f;
-		if (sqlite3_column_type(st, c) != SQLITE_TEXT)
+	for (int i = 0; i < COL_TEXT0; i++) {
+		if (sqlite3_value_type(c[i]) != SQLITE_INTEGER)
 			return 0;
-		r->text[f] = (const char *)sqlite3_column_text(st, c);
-		r->len[f] = (size_t)sqlite3_column_bytes(st, c);
+		*nums[i] = sqlite3_value_int64(c[i]);
 	}
-	int dt = sqlite3_column_type(st, COL_DETAIL);
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		sqlite3_value *t = c[COL_TEXT0 + f];
+		if (sqlite3_value_type(t) != SQLITE_TEXT)
+			return 0;
+		r->text[f] = (const char *)sqlite3_value_text(t);
+		r->len[f] = (size_t)sqlite3_value_bytes(t);
+	}
+	int dt = sqlite3_value_type(c[COL_DETAIL]);
 	if (dt == SQLITE_BLOB) {
-		r->detail = sqlite3_column_blob(st, COL_DETAIL);
-		r->detail_len = (size_t)sqlite3_column_bytes(st, COL_DETAIL);
+		r->detail = sqlite3_value_blob(c[COL_DETAIL]);
+		r->detail_len = (size_t)sqlite3_value_bytes(c[COL_DETAIL]);
 	} else if (dt != SQLITE_NULL) {
 		return 0;
 	}
-	if (!is_mac(st, COL_DETAIL + 1) || !is_mac(st, COL_DETAIL + 2) || r->epoch < 0)
+	if (!is_mac_v(c[COL_DETAIL + 1]) || !is_mac_v(c[COL_DETAIL + 2]) || r->epoch < 0)
 		return 0;
-	memcpy(r->prev_mac, sqlite3_column_blob(st, COL_DETAIL + 1), FK_MAC_LEN);
-	*mac = sqlite3_column_blob(st, COL_DETAIL + 2);
+	memcpy(r->prev_mac, sqlite3_value_blob(c[COL_DETAIL + 1]), FK_MAC_LEN);
+	memcpy(w->prev_mac, r->prev_mac, FK_MAC_LEN);
+	memcpy(w->mac, sqlite3_value_blob(c[COL_DETAIL + 2]), FK_MAC_LEN);
 	return 1;
 }
 
+/* The canonical encoding at the end of the batch's buffer; 0: out of memory. */
+static int encode_into(struct batch *b, const fk_chain_rec *r, struct row *w)
+{
+	size_t n = fk_chain_encode(r, b->enc + b->used, b->cap - b->used);
+	if (n > b->cap - b->used) {
+		size_t cap = b->cap * 2 > b->used + n ? b->cap * 2 : b->used + n;
+		uint8_t *p = realloc(b->enc, cap);
+		if (!p)
+			return 0;
+		b->enc = p;
+		b->cap = cap;
+		fk_chain_encode(r, b->enc + b->used, n);
+	}
+	w->enc_at = b->used;
+	w->enc_len = n;
+	b->used += n;
+	return 1;
+}
+
+/* The current row into the batch; 0: out of memory. */
+static int take_row(sqlite3_stmt *st, struct batch *b)
+{
+	sqlite3_value *c[COLS];
+	for (int i = 0; i < COLS; i++)
+		c[i] = sqlite3_column_value(st, i);
+	struct row *w = &b->rows[b->n++];
+	int64_t kind = sqlite3_value_int64(c[1]);
+	w->seq = sqlite3_value_int64(c[0]);
+	w->kind_int = sqlite3_value_type(c[1]) == SQLITE_INTEGER;
+	/* what sqlite3_column_int gives, which the messages have always shown */
+	w->kind = w->kind_int ? (int)kind : sqlite3_value_int(c[1]);
+	fk_chain_rec r;
+	w->decoded = (unsigned char)decode(c, &r, w);
+	w->epoch = r.epoch;
+	w->ts_ns = r.ts_ns;
+	w->enc_len = 0;
+	return !w->decoded || encode_into(b, &r, w);
+}
+
+/* Up to BATCH_ROWS rows; rd->rc tells whether more follow. */
+static void fill(struct reader *rd, struct batch *b)
+{
+	b->n = 0;
+	b->used = 0;
+	while (b->n < BATCH_ROWS && (rd->rc = sqlite3_step(rd->st)) == SQLITE_ROW)
+		if (!take_row(rd->st, b)) {
+			rd->rc = SQLITE_NOMEM;
+			return;
+		}
+}
+
+/* The reading thread: fills free batches until the rows end or the checker stops. */
+static void *read_rows(void *arg)
+{
+	struct reader *rd = arg;
+	int more = 1;
+	while (more) {
+		pthread_mutex_lock(&rd->mu);
+		while (rd->filled - rd->taken == BATCHES && !rd->stop)
+			pthread_cond_wait(&rd->cv, &rd->mu);
+		more = !rd->stop;
+		pthread_mutex_unlock(&rd->mu);
+		if (!more)
+			break;
+		struct batch *b = &rd->b[rd->filled % BATCHES];
+		fill(rd, b);
+		more = rd->rc == SQLITE_ROW;
+		pthread_mutex_lock(&rd->mu);
+		rd->filled++;
+		pthread_cond_signal(&rd->cv);
+		pthread_mutex_unlock(&rd->mu);
+	}
+	/* at the end of the rows, and also when the checker stopped waiting for them */
+	pthread_mutex_lock(&rd->mu);
+	rd->done = 1;
+	pthread_cond_signal(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
+	return NULL;
+}
+
+/* The next filled batch, or NULL when the reader has finished. */
+static struct batch *next_batch(struct reader *rd)
+{
+	pthread_mutex_lock(&rd->mu);
+	while (rd->taken == rd->filled && !rd->done)
+		pthread_cond_wait(&rd->cv, &rd->mu);
+	struct batch *b = rd->taken == rd->filled ? NULL : &rd->b[rd->taken % BATCHES];
+	pthread_mutex_unlock(&rd->mu);
+	return b;
+}
+
+static void give_back(struct reader *rd, int stop)
+{
+	pthread_mutex_lock(&rd->mu);
+	rd->taken++;
+	rd->stop |= stop;
+	pthread_cond_signal(&rd->cv);
+	pthread_mutex_unlock(&rd->mu);
+}
+
+/* ---- checking the rows ----------------------------------------------------------- */
+
 /* Where the row stands in the chain: sequence, link, epoch and time. */
-static void check_place(struct verifier *v, const fk_chain_rec *r)
+static void check_place(struct verifier *v, const struct row *r)
 {
 	static const uint8_t zeros[FK_MAC_LEN];
 	int first = !v->started;
@@ -173,28 +311,21 @@ static fk_status mac_ctx_new(struct verifier *v, fk_error *err)
 	return FK_OK;
 }
 
-/* HMAC-SHA256 under K(epoch); the key is only set when the epoch changes. */
-static fk_status mac_of(struct verifier *v, const fk_chain_rec *r, uint8_t out[FK_MAC_LEN],
-			fk_error *err)
+/* HMAC-SHA256 under K(epoch) of the encoding; the key is only set when the
+ * epoch changes (a NULL key restarts HMAC with the one it has). */
+static fk_status mac_of(struct verifier *v, int64_t epoch, const uint8_t *enc, size_t n,
+			uint8_t out[FK_MAC_LEN], fk_error *err)
 {
-	uint8_t stackbuf[2048], *buf = stackbuf;
-	size_t n = fk_chain_encode(r, buf, sizeof stackbuf), outl = 0;
-	if (n > sizeof stackbuf) {
-		if (!(buf = malloc(n)))
-			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-		fk_chain_encode(r, buf, n);
-	}
-	int keyed = v->mac_epoch == r->epoch;
+	size_t outl = 0;
+	int keyed = v->mac_epoch == epoch;
 	int ok = EVP_MAC_init(v->mac, keyed ? NULL : v->key, keyed ? 0 : FK_KEY_LEN, NULL) == 1 &&
-		 EVP_MAC_update(v->mac, buf, n) == 1 && EVP_MAC_final(v->mac, out, &outl, FK_MAC_LEN) == 1 &&
+		 EVP_MAC_update(v->mac, enc, n) == 1 && EVP_MAC_final(v->mac, out, &outl, FK_MAC_LEN) == 1 &&
 		 outl == FK_MAC_LEN;
-	if (buf != stackbuf)
-		free(buf);
-	v->mac_epoch = ok ? r->epoch : -1;
+	v->mac_epoch = ok ? epoch : -1;
 	return ok ? FK_OK : fk_fail(err, FK_ERR_CRYPTO, "HMAC-SHA256 failed during verification");
 }
 
-static fk_status check_mac(struct verifier *v, const fk_chain_rec *r, const uint8_t *mac,
+static fk_status check_mac(struct verifier *v, const struct row *r, const uint8_t *enc,
 			   fk_error *err)
 {
 	if (r->epoch > v->key_epoch + MAX_EPOCH_STEP) {
@@ -205,18 +336,18 @@ static fk_status check_mac(struct verifier *v, const fk_chain_rec *r, const uint
 	uint8_t want[FK_MAC_LEN];
 	fk_status st = v->mac_epoch == r->epoch ? FK_OK : key_for(v, r->epoch, err);
 	if (st == FK_OK)
-		st = mac_of(v, r, want, err);
-	if (st == FK_OK && fk_memeq_ct(want, mac, FK_MAC_LEN))
+		st = mac_of(v, r->epoch, enc + r->enc_at, r->enc_len, want, err);
+	if (st == FK_OK && fk_memeq_ct(want, r->mac, FK_MAC_LEN))
 		problem(v, FK_VP_MAC, 0, r->seq,
 			"record %lld fails its MAC: altered, or written without the key of epoch %lld",
 			(long long)r->seq, (long long)r->epoch);
 	return st;
 }
 
-static fk_status check_row(struct verifier *v, sqlite3_stmt *st, fk_error *err)
+static fk_status check_row(struct verifier *v, const struct row *r, const uint8_t *enc,
+			   fk_error *err)
 {
-	int64_t seq = sqlite3_column_int64(st, 0);
-	int kind = sqlite3_column_int(st, 1);
+	int64_t seq = r->seq;
 	fk_verify_report *rep = v->rep;
 	rep->records++;
 	if (v->prev_seq && seq <= v->prev_seq)
@@ -227,59 +358,137 @@ static fk_status check_row(struct verifier *v, sqlite3_stmt *st, fk_error *err)
 			(long long)(v->prev_seq + 1), (long long)(seq - 1));
 	v->prev_seq = seq;
 	rep->last_seq = seq;
-	if (kind == FK_CHAIN_LEGACY && is_int(st, 1) && !v->started) {
+	if (r->kind == FK_CHAIN_LEGACY && r->kind_int && !v->started) {
 		rep->legacy++;
 		return FK_OK;
 	}
-	fk_chain_rec r;
-	const uint8_t *mac = NULL;
-	if ((kind != FK_CHAIN_RECORD && kind != FK_CHAIN_SEAL) || !decode(st, &r, &mac)) {
+	if ((r->kind != FK_CHAIN_RECORD && r->kind != FK_CHAIN_SEAL) || !r->decoded) {
 		problem(v, FK_VP_UNDECODABLE, 0, seq,
 			"record %lld cannot be decoded (kind %d, or a field of the wrong type or size)",
-			(long long)seq, kind);
+			(long long)seq, r->kind);
 		v->prev_ok = 0;
 		v->started = 1;
 		return FK_OK;
 	}
 	rep->sealed++;
-	check_place(v, &r);
-	fk_status s = check_mac(v, &r, mac, err);
+	check_place(v, r);
+	fk_status s = check_mac(v, r, enc, err);
 	v->started = 1;
 	v->prev_ok = 1;
-	v->prev_kind = (int)r.kind;
-	v->prev_epoch = r.epoch;
-	v->prev_ts = r.ts_ns;
-	memcpy(v->prev_mac, mac, FK_MAC_LEN);
+	v->prev_kind = r->kind;
+	v->prev_epoch = r->epoch;
+	v->prev_ts = r->ts_ns;
+	memcpy(v->prev_mac, r->mac, FK_MAC_LEN);
 	return s;
+}
+
+static fk_status check_batch(struct verifier *v, const struct batch *b, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (size_t i = 0; s == FK_OK && i < b->n; i++)
+		s = check_row(v, &b->rows[i], b->enc, err);
+	return s;
+}
+
+/* ---- the scan: reading and checking side by side --------------------------------- */
+
+/* Reading the rows costs about as much as their MACs, so a thread of its
+ * own reads while this one checks; problems are still reported from this
+ * thread alone, in the order of the rows. Without a thread, the same
+ * batches are read and checked in turn. */
+static fk_status run(struct verifier *v, struct reader *rd, fk_error *err)
+{
+	pthread_t th;
+	fk_status s = FK_OK;
+	if (pthread_create(&th, NULL, read_rows, rd) != 0) {
+		do {
+			fill(rd, &rd->b[0]);
+			s = check_batch(v, &rd->b[0], err);
+		} while (s == FK_OK && rd->rc == SQLITE_ROW);
+		return s;
+	}
+	struct batch *b;
+	while ((b = next_batch(rd)) != NULL) {
+		/* after a failure, the rest only goes back so that the reader can stop */
+		if (s == FK_OK)
+			s = check_batch(v, b, err);
+		give_back(rd, s != FK_OK);
+	}
+	if (pthread_join(th, NULL) != 0 && s == FK_OK)
+		s = fk_fail(err, FK_ERR_INTERNAL, "the history reader did not finish");
+	return s;
+}
+
+static void reader_free(struct reader *rd)
+{
+	for (int i = 0; i < BATCHES; i++)
+		free(rd->b[i].enc);
+	pthread_cond_destroy(&rd->cv);
+	pthread_mutex_destroy(&rd->mu);
+}
+
+/* The buffers sized for ordinary records (some 250 bytes encoded), so that
+ * they are never NULL and seldom grow. */
+static fk_status reader_init(struct reader *rd, fk_error *err)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->rc = SQLITE_ROW;
+	if (pthread_mutex_init(&rd->mu, NULL) != 0)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (pthread_cond_init(&rd->cv, NULL) != 0) {
+		pthread_mutex_destroy(&rd->mu);
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
+	int ok = 1;
+	for (int i = 0; i < BATCHES; i++) {
+		rd->b[i].cap = BATCH_ROWS * 512;
+		ok &= (rd->b[i].enc = malloc(rd->b[i].cap)) != NULL;
+	}
+	if (!ok) {
+		reader_free(rd);
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
+	return FK_OK;
 }
 
 /* The scan reads through a connection of its own, without SQLite's mutex
  * and with the file mapped: with some 20 column reads per record, the
  * shared connection's locking and copying would cost more than the MACs.
+ * Only the reading thread uses it while the scan runs.
  * The write lock the caller holds keeps its snapshot the current one. */
 static fk_status scan(struct verifier *v, fk_error *err)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_open_v2(v->ctx->cfg.database, &db,
+	struct reader rd;
+	fk_status s = reader_init(&rd, err);
+	if (s != FK_OK)
+		return s;
+	int rc = sqlite3_open_v2(v->ctx->cfg.database, &rd.db,
 				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+		rc = sqlite3_exec(rd.db, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, SQL_ROWS, -1, &st, NULL);
-	fk_status s = rc == SQLITE_OK ? FK_OK : fk_db_fail(db, rc, err, "reading the history");
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		s = check_row(v, st, err);
-	if (s == FK_OK && rc != SQLITE_DONE)
-		s = fk_db_fail(db, rc, err, "reading the history");
-	sqlite3_finalize(st);
-	sqlite3_close(db);
+		rc = sqlite3_prepare_v2(rd.db, SQL_ROWS, -1, &rd.st, NULL);
+	s = rc == SQLITE_OK ? FK_OK : fk_db_fail(rd.db, rc, err, "reading the history");
+	if (s == FK_OK)
+		s = run(v, &rd, err);
+	if (s == FK_OK && rd.rc == SQLITE_NOMEM)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	else if (s == FK_OK && rd.rc != SQLITE_DONE)
+		s = fk_db_fail(rd.db, rd.rc, err, "reading the history");
+	sqlite3_finalize(rd.st);
+	sqlite3_close(rd.db);
+	reader_free(&rd);
 	return s;
 }
 
 /* ---- the end of the history: key epoch, checkpoints ---------------------------- */
 
 static const char SQL_AT[] = "SELECT epoch, mac FROM audit_log WHERE seq = ?1";
+
+static int is_mac(sqlite3_stmt *st, int c)
+{
+	return sqlite3_column_type(st, c) == SQLITE_BLOB && sqlite3_column_bytes(st, c) == FK_MAC_LEN;
+}
 
 static fk_status check_cp(struct verifier *v, const fk_checkpoint *cp, const uint8_t pub[FK_PUB_LEN],
 			  const char *which, fk_error *err)
