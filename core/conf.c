@@ -85,7 +85,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 	if (!cfg->terminal_id) {
 		char host[HOST_NAME_MAX + 1] = "terminal";
 		if (gethostname(host, sizeof host) != 0)
-			strcpy(host, "terminal");
+			fk_copy_str(host, sizeof host, "terminal");
 		host[HOST_NAME_MAX] = '\0';
 		if (!(cfg->terminal_id = fk_strdup(host, err)))
 			return FK_ERR_NOMEM;

@@ -175,12 +175,7 @@ int cmd_grants(ctl *c, int argc, char **argv)
 	if (s == FK_OK)
 		s = expiring ? fk_grant_expiring(ctx, b.id, (int)days, print_grant, arr, &err)
 			     : fk_grant_list(ctx, &f, print_grant, arr, &err);
-	if (s != FK_OK) {
-		json_decref(arr);
-		rc = ctl_fail(&err);
-	} else if (arr) {
-		rc = ctl_print_json(arr);
-	}
+	rc = ctl_list_done(s, &err, arr);
 	fk_ctx_close(ctx);
 	return rc;
 }

@@ -52,12 +52,7 @@ int cmd_lockout_list(ctl *c, int argc, char **argv)
 	if (!arr)
 		printf("%-26s%-9s%-22s%-18s%-22s%s\n", "USER", "FAILURES", "LAST FAILURE (UTC)",
 		       "TERMINAL", "LOCKED UNTIL (UTC)", "LOCKS");
-	if (fk_lockout_list(ctx, print_row, arr, &err) != FK_OK) {
-		json_decref(arr);
-		rc = ctl_fail(&err);
-	} else if (arr) {
-		rc = ctl_print_json(arr);
-	}
+	rc = ctl_list_done(fk_lockout_list(ctx, print_row, arr, &err), &err, arr);
 	fk_ctx_close(ctx);
 	return rc;
 }

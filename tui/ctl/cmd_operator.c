@@ -63,12 +63,7 @@ int cmd_operator_list(ctl *c, int argc, char **argv)
 		return ctl_close(ctx, rc);
 	fk_error err;
 	json_t *arr = json ? json_array() : NULL;
-	if (fk_operator_list(ctx, print_op, arr, &err) != FK_OK) {
-		json_decref(arr);
-		rc = ctl_fail(&err);
-	} else if (arr) {
-		rc = ctl_print_json(arr);
-	}
+	rc = ctl_list_done(fk_operator_list(ctx, print_op, arr, &err), &err, arr);
 	return ctl_close(ctx, rc);
 }
 

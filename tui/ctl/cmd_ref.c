@@ -90,11 +90,6 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	fk_status s = bureau ? fk_bureau_find(ctx, bureau, &b, &err) : FK_OK;
 	if (s == FK_OK)
 		s = fk_muni_list(ctx, b.id, print_muni, &o, &err);
-	if (s != FK_OK) {
-		json_decref(o.arr);
-		rc = ctl_fail(&err);
-	} else if (o.arr) {
-		rc = ctl_print_json(o.arr);
-	}
+	rc = ctl_list_done(s, &err, o.arr);
 	return ctl_close(ctx, rc);
 }

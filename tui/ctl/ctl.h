@@ -46,6 +46,10 @@ int ctl_view(fk_ctx *ctx, const char *action, const char *otype, const char *oid
 
 /* Output helpers. */
 int ctl_print_json(json_t *doc); /* steals doc */
+/* The end of a list command: on failure the message (and arr dropped), else
+ * arr printed as JSON when the command was asked for it (arr NULL: text was
+ * printed row by row already). Returns the exit code. */
+int ctl_list_done(fk_status s, const fk_error *err, json_t *arr);
 /* Print s so that nothing in it can act on the terminal; pad to width
  * display columns (0: no padding). */
 void ctl_put(FILE *f, const char *s, int width);

@@ -92,6 +92,15 @@ int ctl_print_json(json_t *doc)
 	return rc;
 }
 
+int ctl_list_done(fk_status s, const fk_error *err, json_t *arr)
+{
+	if (s != FK_OK) {
+		json_decref(arr);
+		return ctl_fail(err);
+	}
+	return arr ? ctl_print_json(arr) : CTL_OK;
+}
+
 /* Decode one character; invalid bytes, controls and bidi overrides come back
  * as U+FFFD so they cannot reach the terminal. */
 static size_t next_char(const char *s, wchar_t *wc)
