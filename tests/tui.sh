@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
-make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon
+make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon \
+	kato:kato-pw:fukuhon yamada:yamada-pw:fukuhon
 make_config "language = en"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
@@ -16,6 +17,8 @@ hostile=$("$top_builddir/tests/fkt_hostile" "$FUKUHON_CONFIG") || exit 99
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add suzuki --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add sato --role auditor --bureau 東京法務局 > /dev/null || exit 99
+$C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
+$C operator add yamada --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
 $C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > "$T/grant" || exit 99
 
@@ -144,6 +147,46 @@ $C revoke "$gid" --reason "e2e over" > /dev/null && ok || not_ok "revoke failed"
 keys Enter
 wait_for "no grant in force"
 keys q
+
+# A supervisor grants in the console; the operator then sees exactly that; revoked, refused (R-FILES).
+sign_in kato kato-pw
+wait_for "Home"
+keys P
+wait_for "All grants of the bureau."
+keys a
+wait_for "Grant to (user name):"; keys -l yamada; keys Enter
+wait_for "Municipality code, or all:"; keys -l 131024; keys Enter
+wait_for "Kinds ("; keys -l koseki; keys Enter
+wait_for "Rights ("; keys -l view; keys Enter
+wait_for "Valid until"; keys Enter
+wait_for "Reason (required):"; keys -l "窓口応援のため"; keys Enter
+wait_for "made."
+keys End m
+wait_for "Effective permissions of yamada"
+screen | grep "131024" | grep -q "view" && ok || not_ok "matrix does not show yamada's view on 中央区"
+screen | grep "131016" | grep -q "view" && not_ok "matrix shows a right on 千代田区" || ok
+keys Escape Escape q
+sign_in yamada yamada-pw
+wait_for "Home"
+screen | grep "131024" | grep -qE "中央区 +[0-9]+ +- +- +-" && ok || not_ok "yamada does not see exactly 中央区's 戸籍: $(screen | grep 131024)"
+keys Down Enter
+wait_for "中央区: registers (戸籍)  (1 of"
+keys Escape q
+sign_in kato kato-pw
+wait_for "Home"
+keys P
+wait_for "All grants of the bureau."
+keys End r
+wait_for "Reason for revoking:"; keys -l "応援終了"; keys Enter
+wait_for "revoked."
+keys Escape q
+sign_in yamada yamada-pw
+wait_for "Home"
+keys Down Enter
+wait_for "no grant in force"
+keys q
+$C audit list --action grant --json > "$T/grants.json" 2>&1
+contains "$T/grants.json" "kato"
 
 # The auditor's home is the history: filter, details, verification (R-LOG, R-LOGSEAL).
 sign_in sato sato-pw

@@ -29,6 +29,11 @@
 	X(VERIFY, 'V', 0, "V", N_("Verify the history's seals and chain"))               \
 	X(LOCKOUTS, 'L', 0, "L", N_("Locked accounts (supervisors)"))                    \
 	X(UNLOCK, 'u', 0, "u", N_("Unlock the selected account, with a reason"))         \
+	X(GRANTS, 'P', 0, "P", N_("File permissions of the bureau's operators (supervisors)")) \
+	X(ADD, 'a', 0, "a", N_("Grant a permission"))                                    \
+	X(REVOKE, 'r', 0, "r", N_("Revoke the selected grant, with a reason"))           \
+	X(EXPIRING, 'e', 0, "e", N_("Only grants ending within 30 days, or all again"))  \
+	X(MATRIX, 'm', 0, "m", N_("Effective permissions of the selected operator"))     \
 	X(REDRAW, CTRL('l'), 0, "C-l", N_("Redraw the screen"))
 
 enum action {

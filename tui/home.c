@@ -118,6 +118,10 @@ static int home_request(view *v, enum action act)
 		tui_push(v->app, lockouts_view(v->app));
 		return 1;
 	}
+	if (act == ACT_GRANTS) {
+		tui_push(v->app, grants_view(v->app));
+		return 1;
+	}
 	if (!h->n)
 		return 0;
 	const fk_muni *m = &h->rows[v->cursor].m;

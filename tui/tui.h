@@ -95,6 +95,8 @@ view *history_view(app *a);
 view *record_view(app *a, const fk_audit_row *row);
 view *verify_view(app *a);
 view *lockouts_view(app *a);
+view *grants_view(app *a);
+view *matrix_view(app *a, const char *user);
 /* Which field a typed query is for: kana → reading, an address → 本籍, else name. */
 fk_search_field tui_guess_field(const char *q);
 

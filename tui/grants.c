@@ -1,0 +1,243 @@
+/* The supervisor's permission screens: the bureau's grants; grant, revoke (a change is a revoke and
+ * a new grant); grants ending soon; an operator's effective permissions (R-FILES, R-ACCESS). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+#define GRANTS_MAX 2048
+#define EXPIRING_DAYS 30
+
+typedef struct grants {
+	fk_grant *rows;
+	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
+} grants;
+
+static int collect(const fk_grant *g, void *arg)
+{
+	view *v = arg;
+	grants *gs = v->data;
+	if (v->nrows == GRANTS_MAX)
+		return 1;
+	gs->rows[v->nrows++] = *g;
+	return 0;
+}
+
+static fk_status grants_open(view *v, fk_error *err)
+{
+	grants *gs = v->data;
+	app *a = v->app;
+	v->nrows = 0;
+	v->header_rows = 2;
+	fk_grant_filter f = {NULL, a->bureau_id, 0, 0};
+	/* Listing grants is itself decided (grants-read) and recorded by the core. */
+	return gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
+			    : fk_grant_list(a->ctx, &f, collect, v, err);
+}
+
+static void grants_header(view *v, int y, int cols)
+{
+	grants *gs = v->data;
+	tui_put(y, 1, gs->expiring ? _("Grants ending within 30 days.  a: grant  r: revoke  e: all grants  m: effective permissions")
+				   : _("All grants of the bureau.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
+		cols - 2);
+	attron(A_BOLD | A_UNDERLINE);
+	tui_put(y + 1, 1, _("    No. Operator    Municipality      Kinds                Rights         Until             State"),
+		cols - 2);
+	attroff(A_BOLD | A_UNDERLINE);
+}
+
+static void grants_line(view *v, int i, int y, int cols, int selected)
+{
+	const fk_grant *g = &((grants *)v->data)->rows[i];
+	char no[24], kinds[96], rights[64], until[40], muni[128];
+	snprintf(no, sizeof no, "%7lld ", (long long)g->id);
+	fk_kinds_format(g->kinds, kinds, sizeof kinds);
+	fk_rights_format(g->rights, rights, sizeof rights);
+	if (g->valid_until)
+		tui_fmt_time(g->valid_until, 1, until, sizeof until);
+	else
+		snprintf(until, sizeof until, "%s", _("until revoked"));
+	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
+	tui_put(y, 1, no, 8);
+	tui_put(y, 9, g->user, 12);
+	tui_put(y, 21, muni, 18);
+	tui_put(y, 39, kinds, 21);
+	tui_put(y, 60, rights, 15);
+	tui_put(y, 75, until, 18);
+	tui_put(y, 93, fk_grant_state_id(g->state), cols - 94);
+}
+
+/* Ask each field in turn; Esc at any prompt abandons the grant. */
+static int ask(app *a, const char *label, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	return tui_prompt(a, label, buf, len);
+}
+
+static void add_grant(view *v)
+{
+	app *a = v->app;
+	char user[72], muni[16], kinds[96], rights[64], until[32], reason[FK_GRANT_REASON_MAX + 1];
+	if (!ask(a, _("Grant to (user name):"), user, sizeof user) ||
+	    !ask(a, _("Municipality code, or all:"), muni, sizeof muni) ||
+	    !ask(a, _("Kinds (koseki,joseki,ledger,documents):"), kinds, sizeof kinds) ||
+	    !ask(a, _("Rights (view,export,print,dispose):"), rights, sizeof rights) ||
+	    !ask(a, _("Valid until (YYYY-MM-DD, empty: until revoked):"), until, sizeof until) ||
+	    !ask(a, _("Reason (required):"), reason, sizeof reason))
+		return;
+	fk_error err;
+	fk_error_clear(&err);
+	fk_grant_spec spec = {user, strcmp(muni, "all") && strcmp(muni, "全") ? muni : NULL, 0, 0, 0, 0,
+			      reason};
+	int64_t id;
+	fk_status s = fk_kinds_parse(kinds, &spec.kinds, &err);
+	if (s == FK_OK)
+		s = fk_rights_parse(rights, &spec.rights, &err);
+	if (s == FK_OK && until[0])
+		s = fk_parse_time(until, &spec.valid_until, &err);
+	if (s == FK_OK)
+		s = fk_grant_add(a->ctx, &spec, &id, &err);
+	if (s != FK_OK) {
+		tui_message(a, 1, "%s", err.msg);
+		return;
+	}
+	tui_message(a, 0, _("Grant %lld made."), (long long)id);
+	if (grants_open(v, &err) != FK_OK)
+		tui_message(a, 1, "%s", err.msg);
+}
+
+static void revoke_grant(view *v)
+{
+	grants *gs = v->data;
+	char reason[FK_GRANT_REASON_MAX + 1];
+	if (!v->nrows || !ask(v->app, _("Reason for revoking:"), reason, sizeof reason))
+		return;
+	fk_error err;
+	fk_error_clear(&err);
+	int64_t id = gs->rows[v->cursor].id;
+	if (fk_grant_revoke(v->app->ctx, id, reason, &err) != FK_OK) {
+		tui_message(v->app, 1, "%s", err.msg);
+		return;
+	}
+	tui_message(v->app, 0, _("Grant %lld revoked."), (long long)id);
+	if (grants_open(v, &err) != FK_OK)
+		tui_message(v->app, 1, "%s", err.msg);
+}
+
+static int grants_request(view *v, enum action act)
+{
+	grants *gs = v->data;
+	fk_error err;
+	fk_error_clear(&err);
+	switch (act) {
+	case ACT_ADD:
+		add_grant(v);
+		return 1;
+	case ACT_REVOKE:
+		revoke_grant(v);
+		return 1;
+	case ACT_EXPIRING:
+		gs->expiring = !gs->expiring;
+		if (grants_open(v, &err) != FK_OK)
+			tui_message(v->app, 1, "%s", err.msg);
+		return 1;
+	case ACT_MATRIX:
+	case ACT_OPEN:
+		if (v->nrows)
+			tui_push(v->app, matrix_view(v->app, gs->rows[v->cursor].user));
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void grants_close(view *v)
+{
+	grants *gs = v->data;
+	free(gs->rows);
+	free(gs);
+}
+
+static const view_ops grants_ops = {"grants", grants_open, grants_header, grants_line, NULL,
+				    grants_request, grants_close};
+
+view *grants_view(app *a)
+{
+	grants *gs = calloc(1, sizeof *gs);
+	if (gs && !(gs->rows = calloc(GRANTS_MAX, sizeof *gs->rows))) {
+		free(gs);
+		gs = NULL;
+	}
+	view *v = gs ? tui_view_new(a, &grants_ops, gs, _("File permissions")) : NULL;
+	if (!v && gs) {
+		free(gs->rows);
+		free(gs);
+	}
+	return v;
+}
+
+/* ---- one operator's effective permissions: municipality × kind ---- */
+
+typedef struct matrix {
+	char user[72];
+	fk_perm_matrix m;
+} matrix;
+
+static fk_status matrix_open(view *v, fk_error *err)
+{
+	matrix *mx = v->data;
+	v->header_rows = 1;
+	fk_status s = fk_grant_matrix(v->app->ctx, mx->user, &mx->m, err);
+	v->nrows = s == FK_OK ? mx->m.n : 0;
+	return s;
+}
+
+static void matrix_header(view *v, int y, int cols)
+{
+	attron(A_BOLD | A_UNDERLINE);
+	tui_put(y, 1, _("Code    Municipality        戸籍          除籍          受付帳情報    届書等情報"), cols - 2);
+	attroff(A_BOLD | A_UNDERLINE);
+}
+
+static void matrix_line(view *v, int i, int y, int cols, int selected)
+{
+	const fk_perm_row *r = &((matrix *)v->data)->m.rows[i];
+	tui_put(y, 1, r->municipality, 8);
+	tui_put(y, 9, r->name, 20);
+	for (int k = 0; k < FK_FILE_KINDS; k++) {
+		char rights[64];
+		if (r->rights[k])
+			fk_rights_format(r->rights[k], rights, sizeof rights);
+		else
+			snprintf(rights, sizeof rights, "-");
+		tui_put(y, 29 + 14 * k, rights, 14);
+	}
+}
+
+static void matrix_close(view *v)
+{
+	matrix *mx = v->data;
+	fk_perm_matrix_free(&mx->m);
+	free(mx);
+}
+
+static const view_ops matrix_ops = {"permission-matrix", matrix_open, matrix_header, matrix_line,
+				    NULL, NULL, matrix_close};
+
+view *matrix_view(app *a, const char *user)
+{
+	matrix *mx = calloc(1, sizeof *mx);
+	if (!mx)
+		return NULL;
+	fk_copy_str(mx->user, sizeof mx->user, user);
+	char title[128];
+	snprintf(title, sizeof title, _("Effective permissions of %s"), user);
+	view *v = tui_view_new(a, &matrix_ops, mx, title);
+	if (!v)
+		free(mx);
+	return v;
+}
