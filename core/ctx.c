@@ -65,6 +65,21 @@ fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *
 	return fk_db_fail(ctx->db, rc, err, what);
 }
 
+fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		rc = sqlite3_extended_errcode(ctx->db);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, what);
+}
+
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 {
 	if (ctx->tx_depth++ > 0)

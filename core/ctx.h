@@ -88,6 +88,9 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, sqlite3_stmt **out, fk_error
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err);
 fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err);
 
+/* The one integer of a one-row query (sql a string constant, no bindings). */
+fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what);
+
 /* Step a statement expecting SQLITE_DONE; map failures. */
 fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *what);
 

@@ -39,16 +39,13 @@ fk_status fk_datakey_reserve(fk_ctx *ctx, int64_t n, int64_t *first, fk_error *e
 	if (ctx->tx_depth <= 0)
 		return fk_fail(err, FK_ERR_INTERNAL, "data key created outside a transaction");
 	if (ctx->next_key_id < 0) {
-		sqlite3_stmt *st;
 		fk_status s = follow_rotation(ctx, err);
 		if (s == FK_OK)
-			s = fk_ctx_stmt(ctx, SQL_NEXT_ID, &st, err);
-		if (s != FK_OK)
+			s = fk_ctx_int64(ctx, SQL_NEXT_ID, &ctx->next_key_id, err, "data key id");
+		if (s != FK_OK) {
+			ctx->next_key_id = -1;
 			return s;
-		if (sqlite3_step(st) != SQLITE_ROW)
-			return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "data key id");
-		ctx->next_key_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		}
 	}
 	*first = ctx->next_key_id;
 	ctx->next_key_id += n;

@@ -25,14 +25,7 @@ static const char SQL_DOC_READ[] =
 
 static fk_status next_id(fk_ctx *ctx, const char *sql, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
-	if (s != FK_OK)
-		return s;
-	int rc = sqlite3_step(st);
-	*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "row id");
+	return fk_ctx_int64(ctx, sql, id, err, "row id");
 }
 
 /* Seal payload for (table, id, municipality) under the municipality's key. */

@@ -163,14 +163,11 @@ static fk_status write_tags(fk_ctx *ctx, const char *sql, int64_t id, const json
 static fk_status next_register_id(fk_ctx *ctx, int64_t *id, fk_error *err)
 {
 	if (ctx->next_register_id < 0) {
-		sqlite3_stmt *st;
-		fk_status s = fk_ctx_stmt(ctx, SQL_NEXT_REG, &st, err);
-		if (s != FK_OK)
+		fk_status s = fk_ctx_int64(ctx, SQL_NEXT_REG, &ctx->next_register_id, err, "register id");
+		if (s != FK_OK) {
+			ctx->next_register_id = -1;
 			return s;
-		if (sqlite3_step(st) != SQLITE_ROW)
-			return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "register id");
-		ctx->next_register_id = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		}
 	}
 	*id = ctx->next_register_id++;
 	return FK_OK;
