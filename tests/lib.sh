@@ -101,8 +101,15 @@ TMUX_CMD="${TMUX_BIN:-tmux} -S $T/tmux.sock -f /dev/null"
 tui_start() {
 	name=$1
 	shift
+	tui_keepalive
 	$TMUX_CMD new-session -d -s "$name" -x 100 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 "$@"
 	$TMUX_CMD set-option -t "$name" remain-on-exit on > /dev/null
+}
+
+# tui_keepalive: an idle session that keeps the tmux server up. Killing the last session makes
+# the server exit asynchronously, and a new-session racing that exit fails ("no server running").
+tui_keepalive() {
+	$TMUX_CMD has-session -t keep 2> /dev/null || $TMUX_CMD new-session -d -s keep -x 20 -y 5 "sleep 86400"
 }
 
 tui_screen() { $TMUX_CMD capture-pane -p -t "$1"; }

@@ -61,10 +61,12 @@ keys() { $TM send-keys -t e2e "$@"; }
 
 # start NAME CONFIG: a console under pam_wrapper (the test's own PAM, no system account).
 start() {
+	# An idle session keeps the server up while e2e is killed and restarted (see tui_keepalive).
+	$TM has-session -t keep 2> /dev/null || $TM new-session -d -s keep -x 20 -y 5 "sleep 86400"
 	$TM new-session -d -s "$1" -x 110 -y 30 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
 		"env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam \
 		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 ${3:-} \
-		$FUKUHON --config $2; echo EXITED \$?; sleep 30"
+		$FUKUHON --config $2; echo EXITED \$?; sleep 30" || not_ok "tmux could not start session $1"
 }
 # sign_in USER PASSWORD (on session e2e)
 sign_in() {
@@ -216,6 +218,7 @@ if [ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ]; then
 	i=0
 	until $TM capture-pane -p -t e2e | grep -qF "ユーザー名" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
 	keys -l tanaka; keys Enter
+	i=0
 	until $TM capture-pane -p -t e2e | grep -qF "Password" || [ $i -ge 400 ]; do i=$((i + 1)); sleep 0.05; done
 	keys -l tanaka-pw; keys Enter
 	i=0
