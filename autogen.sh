@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config autopoint gettext
 libncurses-dev libpam0g-dev libpam-modules libssl-dev libsqlite3-dev libjansson-dev liblz4-dev check
-libpam-wrapper tmux"
+libpam-wrapper tmux sqlite3"
 
 missing=""
 for p in $PACKAGES; do

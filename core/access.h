@@ -92,6 +92,12 @@ fk_status fk_access_home(fk_ctx *ctx, fk_muni_stat **rows, int *n, fk_error *err
  * the list's length; decided as FK_ACT_LIST, recorded with the ids shown. */
 fk_status fk_access_register_page(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 				  int limit, fk_reg_row *out, int *n, int64_t *total, fk_error *err);
+/* A page in a sort order by position, or placed around a kept register
+ * (fk_browse_registers_at); decided as FK_ACT_LIST, recorded with the order,
+ * the position and the ids shown. */
+fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk_order_field order,
+				     int64_t *offset, int64_t keep_id, int keep_row, int limit,
+				     fk_reg_row *out, int *n, int64_t *total, fk_error *err);
 /* A page of 受付帳情報 or 届書等情報, newest first. */
 fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
 				 fk_record_row *out, int *n, fk_error *err);

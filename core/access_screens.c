@@ -76,6 +76,37 @@ fk_status fk_access_register_page(fk_ctx *ctx, const char *muni, int kind, int64
 	return s;
 }
 
+fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk_order_field order,
+				     int64_t *offset, int64_t keep_id, int keep_row, int limit,
+				     fk_reg_row *out, int *n, int64_t *total, fk_error *err)
+{
+	static const char *const names[] = {"id", "honseki", "reading"};
+	fk_authz_decision d = {0};
+	char detail[2400];
+	*n = 0;
+	fk_status s = kind == FK_FILE_KOSEKI || kind == FK_FILE_JOSEKI
+			      ? decide_list(ctx, muni, kind, &d, err)
+			      : fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
+	if (s == FK_OK && (order < FK_ORDER_ID || order > FK_ORDER_READING))
+		s = fk_fail(err, FK_ERR_INVALID, "unknown sort order %d", (int)order);
+	if (s == FK_OK && d.allowed)
+		s = fk_browse_registers_at(ctx, muni, kind, order, offset, keep_id, keep_row, limit, out,
+					   n, total, err);
+	/* Sorted pages are not id ranges: the ids shown are listed. */
+	int k = snprintf(detail, sizeof detail, "kind=%d order=%s from %lld (%d): ", kind,
+			 names[order >= FK_ORDER_ID && order <= FK_ORDER_READING ? order : 0],
+			 (long long)(*n ? *offset + 1 : 0), *n);
+	for (int i = 0; i < *n && k > 0 && (size_t)k + 24 < sizeof detail; i++)
+		k += snprintf(detail + k, sizeof detail - (size_t)k, i ? ",%lld" : "%lld",
+			      (long long)out[i].id);
+	s = record(ctx, "view.register-page", "municipality", muni, s, &d, detail, err);
+	if (s != FK_OK) {
+		memset(out, 0, (size_t)*n * sizeof *out);
+		*n = 0;
+	}
+	return s;
+}
+
 fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
 				 fk_record_row *out, int *n, fk_error *err)
 {

@@ -131,6 +131,16 @@ fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_er
 	return FK_OK;
 }
 
+static fk_status rows_of(fk_ctx *ctx, const int64_t *ids, int got, fk_reg_row *out, int *n,
+			fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < got && s == FK_OK; i++)
+		if ((s = fk_browse_register_row(ctx, ids[i], &out[i], err)) == FK_OK)
+			(*n)++;
+	return s;
+}
+
 fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 			      int limit, fk_reg_row *out, int *n, fk_error *err)
 {
@@ -152,12 +162,63 @@ fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t a
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading a page of registers");
-	for (int i = 0; i < got && s == FK_OK; i++) {
-		int64_t id = dir < 0 ? ids[got - 1 - i] : ids[i];
-		if ((s = fk_browse_register_row(ctx, id, &out[i], err)) == FK_OK)
-			(*n)++;
-	}
+	if (dir < 0)
+		for (int i = 0; i < got / 2; i++) {
+			int64_t t = ids[i];
+			ids[i] = ids[got - 1 - i];
+			ids[got - 1 - i] = t;
+		}
+	return rows_of(ctx, ids, got, out, n, err);
+}
+
+/* 受付 order around keep_id: up to keep_row rows before it, then it and the rest. */
+static fk_status id_page_at(fk_ctx *ctx, const char *muni, int kind, int64_t *offset, int64_t keep_id,
+			    int keep_row, int limit, fk_reg_row *out, int *n, int64_t *total, fk_error *err)
+{
+	int64_t index;
+	int before = 0, after = 0;
+	fk_status s = fk_browse_position(ctx, muni, kind, keep_id, &index, total, err);
+	if (s == FK_OK && keep_row > 0)
+		s = fk_browse_registers(ctx, muni, kind, keep_id, -1, keep_row < limit ? keep_row : limit - 1,
+					out, &before, err);
+	if (s == FK_OK)
+		s = fk_browse_registers(ctx, muni, kind, keep_id - 1, 1, limit - before, out + before,
+					&after, err);
+	*n = before + after;
+	*offset = index - before;
 	return s;
+}
+
+fk_status fk_browse_registers_at(fk_ctx *ctx, const char *muni, int kind, fk_order_field order,
+				 int64_t *offset, int64_t keep_id, int keep_row, int limit,
+				 fk_reg_row *out, int *n, int64_t *total, fk_error *err)
+{
+	int64_t ids[256], pos;
+	int got = 0;
+	*n = 0;
+	if (limit <= 0 || limit > 256)
+		return fk_fail(err, FK_ERR_INVALID, "page size must be 1..256");
+	if (keep_row < 0 || keep_row >= limit)
+		keep_row = 0;
+	if (order == FK_ORDER_ID)
+		return keep_id > 0 ? id_page_at(ctx, muni, kind, offset, keep_id, keep_row, limit, out, n,
+						total, err)
+				   : fk_fail(err, FK_ERR_INVALID, "受付 order pages by anchor");
+	fk_status s = fk_order_check(ctx, muni, kind, order, total, err);
+	if (s == FK_OK && keep_id > 0 &&
+	    (s = fk_order_position(ctx, muni, kind, order, keep_id, &pos, err)) == FK_OK)
+		*offset = pos - keep_row;
+	if (s != FK_OK)
+		return s;
+	/* A full page at the end rather than a short one. */
+	if (*offset < 0 && keep_id <= 0)
+		*offset = *total - limit;
+	if (*offset > *total - limit)
+		*offset = *total - limit;
+	if (*offset < 0)
+		*offset = 0;
+	s = fk_order_page(ctx, muni, kind, order, *offset, limit, ids, &got, err);
+	return s == FK_OK ? rows_of(ctx, ids, got, out, n, err) : s;
 }
 
 fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id, int64_t *index,

@@ -8,6 +8,7 @@
 
 #include "authz.h"
 #include "ctx.h"
+#include "order.h"
 #include "refdata.h"
 #include "status.h"
 
@@ -43,6 +44,17 @@ typedef struct fk_reg_row {
  * end). Only the rows of the page are read and decrypted. */
 fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 			      int limit, fk_reg_row *out, int *n, fk_error *err);
+
+/* A page of a municipality's registers of one kind in a sort order, by
+ * position (core/order.h): *offset is the first position wanted (-1: the last
+ * page) and gets the position of the first row returned. With keep_id > 0 the
+ * page is placed so that register keep_id shows at row keep_row (changing the
+ * order keeps the operator's place); FK_ORDER_ID is allowed only with keep_id,
+ * its paging is fk_browse_registers'. FK_ERR_CORRUPT when the order is out of
+ * step with the registers (the message names fukuhonctl reindex). */
+fk_status fk_browse_registers_at(fk_ctx *ctx, const char *muni, int kind, fk_order_field order,
+				 int64_t *offset, int64_t keep_id, int keep_row, int limit,
+				 fk_reg_row *out, int *n, int64_t *total, fk_error *err);
 
 /* How many registers of kind a municipality holds (kept by triggers: no count). */
 fk_status fk_browse_total(fk_ctx *ctx, const char *muni, int kind, int64_t *total, fk_error *err);

@@ -11,6 +11,7 @@
 #include "demo.h"
 #include "demo_gen.h"
 #include "names.h"
+#include "order.h"
 #include "refdata.h"
 #include "store.h"
 #include "util.h"
@@ -102,6 +103,7 @@ static fk_status add_reception(fk_ctx *ctx, fk_rng *rng, const char *muni, int64
 
 typedef struct slot {
 	fk_reg_prepared p;
+	char *okey[FK_ORDER_FIELDS]; /* sort keys, handed to the consumer's group */
 	reception r;
 	fk_status st;
 	fk_error err;
@@ -112,6 +114,7 @@ typedef struct pipeline {
 	const fk_demo_opts *o;
 	const muni_list *ml;
 	const fk_names *names;
+	const int64_t *per_muni; /* registers of each municipality, generated in turn */
 	int64_t first_id, first_key;
 	slot ring[RING];
 	int64_t produced, consumed;
@@ -120,9 +123,8 @@ typedef struct pipeline {
 	pthread_cond_t changed;
 } pipeline;
 
-static fk_status make_one(pipeline *pl, fk_rng *rng, int64_t i, slot *sl)
+static fk_status make_one(pipeline *pl, fk_rng *rng, const fk_muni *m, int64_t i, slot *sl)
 {
-	const fk_muni *m = &pl->ml->v[fk_rng_below(rng, (uint64_t)pl->ml->n)];
 	char muni_name[96];
 	/* "札幌市 中央区" is written 札幌市中央区 in an address. */
 	size_t k = 0;
@@ -140,6 +142,8 @@ static fk_status make_one(pipeline *pl, fk_rng *rng, int64_t i, slot *sl)
 				     doc, "demo-data", received, &sl->p, &sl->err);
 	if (s == FK_OK)
 		describe(doc, &sl->r);
+	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK; f++)
+		s = fk_order_key(doc, (fk_order_field)(f + 1), &sl->okey[f], &sl->err);
 	json_decref(doc);
 	sl->r.wanted = fk_rng_below(rng, 10) == 0;
 	return s;
@@ -150,7 +154,12 @@ static void *producer(void *arg)
 	pipeline *pl = arg;
 	fk_rng rng;
 	fk_rng_seed(&rng, pl->o->seed);
+	int mi = 0;
+	int64_t left = pl->per_muni[0];
 	for (int64_t i = 0; i < pl->o->registers; i++) {
+		while (left == 0)
+			left = pl->per_muni[++mi];
+		left--;
 		pthread_mutex_lock(&pl->mu);
 		while (pl->produced - pl->consumed == RING && !pl->cancel)
 			pthread_cond_wait(&pl->changed, &pl->mu);
@@ -159,7 +168,7 @@ static void *producer(void *arg)
 		if (stop)
 			break;
 		slot *sl = &pl->ring[i % RING];
-		sl->st = make_one(pl, &rng, i, sl);
+		sl->st = make_one(pl, &rng, &pl->ml->v[mi], i, sl);
 		pthread_mutex_lock(&pl->mu);
 		pl->produced++;
 		pthread_cond_broadcast(&pl->changed);
@@ -171,7 +180,75 @@ static void *producer(void *arg)
 	return NULL;
 }
 
-static fk_status consume_one(pipeline *pl, fk_rng *rng, slot *sl, fk_demo_stats *stats,
+static void slot_clear(slot *sl)
+{
+	fk_reg_prepared_clear(&sl->p);
+	for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+		free(sl->okey[f]);
+		sl->okey[f] = NULL;
+	}
+}
+
+/* The registers of the municipality being loaded, by kind, with their sort
+ * keys: its sorted lists are written in one pass when it is done (so only
+ * one municipality's keys are ever held). */
+typedef struct group {
+	char muni[7];
+	fk_order_entry *v[3];
+	size_t n[3], cap[3];
+} group;
+
+static void group_free(group *g)
+{
+	for (int k = 1; k <= 2; k++) {
+		for (size_t i = 0; i < g->n[k]; i++)
+			for (int f = 0; f < FK_ORDER_FIELDS; f++)
+				free(g->v[k][i].key[f]);
+		free(g->v[k]);
+		g->v[k] = NULL;
+		g->n[k] = g->cap[k] = 0;
+	}
+}
+
+static fk_status group_flush(fk_ctx *ctx, group *g, fk_error *err)
+{
+	fk_status s = FK_OK;
+	if (!g->muni[0])
+		return FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++)
+		s = fk_order_bulk(ctx, g->muni, k, g->v[k], g->n[k], err);
+	group_free(g);
+	g->muni[0] = '\0';
+	return s;
+}
+
+static fk_status group_add(fk_ctx *ctx, group *g, slot *sl, fk_error *err)
+{
+	fk_status s = FK_OK;
+	if (g->muni[0] && strcmp(g->muni, sl->p.municipality) != 0)
+		s = group_flush(ctx, g, err);
+	if (s != FK_OK)
+		return s;
+	fk_copy_str(g->muni, sizeof g->muni, sl->p.municipality);
+	int k = sl->p.kind == FK_KIND_JOSEKI ? 2 : 1;
+	if (g->n[k] == g->cap[k]) {
+		size_t cap = g->cap[k] ? g->cap[k] * 2 : 1024;
+		fk_order_entry *v = realloc(g->v[k], cap * sizeof *v);
+		if (!v)
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		g->v[k] = v;
+		g->cap[k] = cap;
+	}
+	fk_order_entry *e = &g->v[k][g->n[k]++];
+	e->id = sl->p.id;
+	for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+		e->key[f] = sl->okey[f];
+		sl->okey[f] = NULL;
+	}
+	return FK_OK;
+}
+
+static fk_status consume_one(pipeline *pl, fk_rng *rng, group *g, slot *sl, fk_demo_stats *stats,
 			     fk_error *err)
 {
 	if (sl->st != FK_OK) {
@@ -179,6 +256,8 @@ static fk_status consume_one(pipeline *pl, fk_rng *rng, slot *sl, fk_demo_stats 
 		return sl->st;
 	}
 	fk_status s = fk_store_insert(pl->ctx, &sl->p, err);
+	if (s == FK_OK)
+		s = group_add(pl->ctx, g, sl, err);
 	if (s == FK_OK) {
 		stats->registers++;
 		stats->joseki += sl->p.kind == FK_KIND_JOSEKI;
@@ -195,9 +274,20 @@ static fk_status generate(fk_ctx *ctx, const fk_demo_opts *o, const muni_list *m
 			  const fk_names *names, fk_demo_stats *stats, fk_error *err)
 {
 	pipeline *pl = calloc(1, sizeof *pl);
-	if (!pl)
+	int64_t *per_muni = calloc((size_t)ml->n + 1, sizeof *per_muni);
+	group g = {0};
+	if (!pl || !per_muni) {
+		free(pl);
+		free(per_muni);
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	*pl = (pipeline){.ctx = ctx, .o = o, .ml = ml, .names = names};
+	}
+	/* Each register's municipality is drawn at random, but they are made
+	 * municipality by municipality (see group). */
+	fk_rng mrng;
+	fk_rng_seed(&mrng, o->seed ^ UINT64_C(0x5bd1e995));
+	for (int64_t i = 0; i < o->registers; i++)
+		per_muni[fk_rng_below(&mrng, (uint64_t)ml->n)]++;
+	*pl = (pipeline){.ctx = ctx, .o = o, .ml = ml, .names = names, .per_muni = per_muni};
 	fk_rng rng; /* ledger numbers, drawn on this thread in register order */
 	fk_rng_seed(&rng, o->seed ^ UINT64_C(0x9e3779b97f4a7c15));
 	fk_status s = fk_store_reserve(ctx, o->registers, &pl->first_id, &pl->first_key, err);
@@ -208,6 +298,7 @@ static fk_status generate(fk_ctx *ctx, const fk_demo_opts *o, const muni_list *m
 		s = fk_fail(err, FK_ERR_INTERNAL, "cannot start the worker thread");
 	if (s != FK_OK) {
 		free(pl);
+		free(per_muni);
 		return s;
 	}
 	for (int64_t i = 0; i < o->registers && s == FK_OK; i++) {
@@ -216,8 +307,8 @@ static fk_status generate(fk_ctx *ctx, const fk_demo_opts *o, const muni_list *m
 			pthread_cond_wait(&pl->changed, &pl->mu);
 		pthread_mutex_unlock(&pl->mu);
 		slot *sl = &pl->ring[i % RING];
-		s = consume_one(pl, &rng, sl, stats, err);
-		fk_reg_prepared_clear(&sl->p);
+		s = consume_one(pl, &rng, &g, sl, stats, err);
+		slot_clear(sl);
 		pthread_mutex_lock(&pl->mu);
 		pl->consumed++;
 		if (s != FK_OK)
@@ -228,12 +319,16 @@ static fk_status generate(fk_ctx *ctx, const fk_demo_opts *o, const muni_list *m
 			o->progress(i + 1, o->registers, o->arg);
 	}
 	pthread_join(th, NULL);
+	if (s == FK_OK)
+		s = group_flush(ctx, &g, err);
+	group_free(&g);
 	/* Slots made but never consumed (after a failure). */
 	for (int64_t i = pl->consumed; i < pl->produced; i++)
-		fk_reg_prepared_clear(&pl->ring[i % RING].p);
+		slot_clear(&pl->ring[i % RING]);
 	pthread_cond_destroy(&pl->changed);
 	pthread_mutex_destroy(&pl->mu);
 	free(pl);
+	free(per_muni);
 	return s;
 }
 

@@ -31,6 +31,7 @@
 #include "lockout.h"
 #include "auth.h"
 #include "disp.h"
+#include "order.h"
 #include "browse.h"
 #include "wareki.h"
 #include "cert.h"

@@ -9,6 +9,7 @@
 #include "db.h"
 #include "aad.h"
 #include "norm.h"
+#include "order.h"
 #include "store.h"
 #include "util.h"
 
@@ -436,6 +437,8 @@ static fk_status add_locked(fk_ctx *ctx, const char *muni, fk_reg_kind kind, con
 		return s;
 	s = fk_store_insert(ctx, &p, err);
 	fk_reg_prepared_clear(&p);
+	if (s == FK_OK)
+		s = fk_order_insert(ctx, muni, kind, *id, doc, err);
 	return s;
 }
 
@@ -543,6 +546,26 @@ fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_r
 	return s;
 }
 
+/* Whether a new version moves the register in its sorted lists: another
+ * kind, or another 本籍 or 筆頭者. */
+static fk_status order_moves(const json_t *old, const json_t *doc, int kind_changed, int *moved,
+			     fk_error *err)
+{
+	*moved = kind_changed;
+	for (int f = 1; f <= FK_ORDER_FIELDS && !*moved; f++) {
+		char *a = NULL, *b = NULL;
+		fk_status s = fk_order_key(old, (fk_order_field)f, &a, err);
+		if (s == FK_OK)
+			s = fk_order_key(doc, (fk_order_field)f, &b, err);
+		*moved = s == FK_OK && strcmp(a, b) != 0;
+		free(a);
+		free(b);
+		if (s != FK_OK)
+			return s;
+	}
+	return FK_OK;
+}
+
 fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_t *doc,
 			  const char *changed_by, int64_t received_at, int *version, fk_error *err)
 {
@@ -560,6 +583,9 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	s = read_version(ctx, &info, info.version, key, &old, err);
 	if (s == FK_OK)
 		s = write_tags(ctx, SQL_TAG_DELETE, id, old, err);
+	int moved = 0;
+	if (s == FK_OK)
+		s = order_moves(old, doc, info.kind != kind, &moved, err);
 	json_decref(old);
 	*version = info.version + 1;
 	if (s == FK_OK)
@@ -575,6 +601,8 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	}
 	if (s == FK_OK)
 		s = write_tags(ctx, SQL_TAG_INSERT, id, doc, err);
+	if (s == FK_OK && moved && (s = fk_order_remove(ctx, info.municipality, info.kind, id, err)) == FK_OK)
+		s = fk_order_insert(ctx, info.municipality, kind, id, doc, err);
 	return fk_ctx_end(ctx, s, err);
 }
 

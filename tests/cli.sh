@@ -52,6 +52,20 @@ expect 1 $C demo-data --registers 5 --bureau 架空法務局
 expect 0 $C status --json --check
 contains "$T/out" '"registers": 200'
 contains "$T/out" '"integrity": "ok"'
+# Sort orders (本籍, reading): in step after demo-data; a lost chunk is noticed and rebuilt.
+expect 0 $C reindex
+contains "$T/out" "every list was in step"
+expect 2 $C reindex --all --municipality 131016
+expect 1 $C reindex --municipality 999999
+contains "$T/err" "999999 is not known"
+sqlite3 "$T/db/fukuhon.db" "DELETE FROM register_order WHERE municipality = '131016' AND field = 2" || not_ok "sqlite3"
+expect 0 $C reindex
+contains "$T/out" "lists rebuilt"
+lacks "$T/out" " 0 lists"
+expect 0 $C reindex
+contains "$T/out" "every list was in step"
+expect 0 $C audit list --action maintenance.reindex
+contains "$T/out" "131016"
 # R-ATREST: synthetic names never reach the file in clear.
 if grep -qa '"届出日"' "$T/db/fukuhon.db" "$T/db/fukuhon.db-wal" 2>/dev/null; then not_ok "clear text in database"; else ok; fi
 

@@ -50,7 +50,7 @@ START_TEST(rotation_rewraps_everything)
 	uint32_t id;
 	ck_assert_ok(fk_key_rotate(admin, 7, &n, &id, &err), &err);
 	ck_assert_int_eq(id, 2);
-	ck_assert_int_eq(n, 26); /* 25 registers and the terminal's own key */
+	ck_assert_int_eq(n, 27); /* 25 registers, the municipality (its sort order) and the terminal's own key */
 	ck_assert_int_eq(key_file_exists(1), 0);
 	ck_assert_int_eq(key_file_exists(2), 1);
 	int64_t pending;

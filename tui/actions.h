@@ -22,6 +22,7 @@
 	X(LEDGER, '3', 0, "3", N_("Reception ledger (受付帳情報) of the municipality"))     \
 	X(DOCS, '4', 0, "4", N_("Notification documents (届書等情報) of the municipality")) \
 	X(VERSIONS, 'v', 0, "v", N_("Version history of the register"))                  \
+	X(SORT, 's', KEY_F(6), "s F6", N_("Sort the list: order of receipt, 本籍, 筆頭者 reading")) \
 	X(MARK, ' ', 0, "Space", N_("Mark a version for comparison"))                    \
 	X(COMPARE, 'c', 0, "c", N_("Compare the marked version with the selected one"))  \
 	X(HISTORY, 'H', 0, "H", N_("Operation history (auditors and administrators)"))   \
@@ -41,7 +42,8 @@ enum action {
 #define ACTION_ENUM(name, k1, k2, label, help) ACT_##name,
 	ACTION_LIST(ACTION_ENUM)
 #undef ACTION_ENUM
-	ACT_COUNT
+	ACT_COUNT,
+	ACT_RESIZED /* not a key: the terminal changed size, paged views refill their page */
 };
 
 struct action_info {

@@ -12,6 +12,7 @@
 typedef struct reglist {
 	fk_muni m;
 	int kind;
+	fk_order_field order; /* 受付 (id), 本籍 or 筆頭者 reading: s cycles */
 	fk_reg_row rows[PAGE_MAX];
 	int64_t first_index, total; /* position of rows[0] in the whole list */
 } reglist;
@@ -27,12 +28,39 @@ static int page_size(view *v)
  * moved), never by counting a million index entries. */
 enum move { MOVE_FIRST, MOVE_LAST, MOVE_DOWN1, MOVE_UP1, MOVE_PGDN, MOVE_PGUP };
 
+/* A sorted list pages by position; keep_id > 0 places that register at keep_row. */
+static fk_status load_at(view *v, fk_order_field order, int64_t offset, int64_t keep_id, int keep_row,
+			 fk_error *err)
+{
+	reglist *r = v->data;
+	fk_reg_row tmp[PAGE_MAX];
+	int n;
+	fk_status s = fk_access_register_page_at(v->app->ctx, r->m.code, r->kind, order, &offset, keep_id,
+						 keep_row, page_size(v), tmp, &n, &r->total, err);
+	if (s != FK_OK || (n == 0 && r->total > 0))
+		return s;
+	memcpy(r->rows, tmp, (size_t)n * sizeof *tmp);
+	v->nrows = n;
+	v->offset = 0;
+	r->first_index = offset;
+	r->order = order;
+	for (int i = 0; i < n; i++)
+		if (r->rows[i].id == keep_id)
+			v->cursor = i;
+	return FK_OK;
+}
+
 static fk_status load(view *v, enum move how, fk_error *err)
 {
 	reglist *r = v->data;
 	app *a = v->app;
 	fk_reg_row tmp[PAGE_MAX];
 	int n, old = v->nrows;
+	if (r->order != FK_ORDER_ID) {
+		int64_t at[] = {0, -1, r->first_index + 1, r->first_index - 1, r->first_index + old,
+				r->first_index - page_size(v)};
+		return load_at(v, r->order, at[how] < 0 && how != MOVE_LAST ? 0 : at[how], 0, 0, err);
+	}
 	int64_t anchor = 0;
 	int dir = 1;
 	switch (how) {
@@ -63,10 +91,20 @@ static fk_status load(view *v, enum move how, fk_error *err)
 	return FK_OK;
 }
 
+/* Opens in the session's last order; an order that cannot be used (out of
+ * step) falls back to 受付 order, saying why. */
 static fk_status reglist_open(view *v, fk_error *err)
 {
+	reglist *r = v->data;
 	v->header_rows = 2;
-	return load(v, MOVE_FIRST, err);
+	r->order = (fk_order_field)v->app->list_order;
+	fk_status s = load(v, MOVE_FIRST, err);
+	if (s == FK_ERR_CORRUPT && r->order != FK_ORDER_ID) {
+		tui_message(v->app, 1, "%s", err->msg);
+		r->order = FK_ORDER_ID;
+		s = load(v, MOVE_FIRST, err);
+	}
+	return s;
 }
 
 enum { W_POS = 8, W_VER = 5, W_TIME = 21 };
@@ -79,13 +117,21 @@ static void widths(int cols, int *wh, int *wn, int *wr)
 	*wh = rest - *wn - *wr;
 }
 
+static const char *order_name(fk_order_field o)
+{
+	return o == FK_ORDER_HONSEKI ? _("sorted by 本籍")
+	       : o == FK_ORDER_READING ? _("sorted by 筆頭者 reading")
+				       : _("in order of receipt");
+}
+
 static void reglist_header(view *v, int y, int cols)
 {
 	reglist *r = v->data;
-	char line[256];
-	snprintf(line, sizeof line, _("%s %s: %s  (%lld of %lld)"), r->m.code, r->m.name,
+	char line[300];
+	snprintf(line, sizeof line, _("%s %s: %s  (%lld of %lld)  %s"), r->m.code, r->m.name,
 		 r->kind == FK_FILE_JOSEKI ? _("removed registers (除籍)") : _("registers (戸籍)"),
-		 v->nrows ? (long long)(r->first_index + v->cursor + 1) : 0LL, (long long)r->total);
+		 v->nrows ? (long long)(r->first_index + v->cursor + 1) : 0LL, (long long)r->total,
+		 order_name(r->order));
 	tui_put(y, 1, line, cols - 2);
 	int wh, wn, wr, x = 1;
 	widths(cols, &wh, &wn, &wr);
@@ -175,6 +221,22 @@ static int reglist_request(view *v, enum action act)
 		if (n)
 			tui_push(v->app, versions_view(v->app, r->rows[v->cursor].id));
 		return 1;
+	case ACT_RESIZED:
+		/* A page read for the old size: read one that fills the new size, same selection. */
+		if (n && (n > page_size(v) || (n < page_size(v) && n < r->total)))
+			s = load_at(v, r->order, r->first_index, r->rows[v->cursor].id,
+				    v->cursor < page_size(v) ? v->cursor : page_size(v) - 1, &err);
+		break;
+	case ACT_SORT:
+		/* The next order, keeping the selected register where the cursor is. */
+		if (n) {
+			fk_order_field next = (fk_order_field)((r->order + 1) % (FK_ORDER_FIELDS + 1));
+			if ((s = load_at(v, next, 0, r->rows[v->cursor].id, v->cursor, &err)) == FK_OK) {
+				v->app->list_order = (int)r->order;
+				tui_message(v->app, 0, "%s", order_name(r->order));
+			}
+		}
+		break;
 	default:
 		return 0;
 	}

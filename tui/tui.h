@@ -59,6 +59,7 @@ struct app {
 	int message_is_error;
 	int quit;
 	int color;
+	int list_order; /* the register lists' last sort order (fk_order_field), kept for the session */
 };
 
 /* ---- engine (ui.c) ---- */

@@ -336,6 +336,10 @@ int tui_run(app *a, view *home)
 		}
 		if (ch == FK_TUI_REDRAW)
 			clearok(curscr, TRUE);
+		if (ch == KEY_RESIZE)
+			for (int i = 0; i < a->depth; i++)
+				if (a->stack[i]->ops->request)
+					a->stack[i]->ops->request(a->stack[i], ACT_RESIZED);
 		if (ch == ERR || ch == KEY_RESIZE || ch == FK_TUI_REDRAW)
 			continue; /* the next draw lays everything out again */
 		enum action act = tui_action_for_key(ch);

@@ -61,11 +61,13 @@ static int put_text(const fk_audit_row *r, void *arg)
 	char when[32];
 	fk_fmt_utc(r->ts_ns, when, sizeof when);
 	printf("%8lld  %s  ", (long long)r->seq, when);
-	ctl_put(stdout, r->operator_, 16);
-	ctl_put(stdout, r->action, 20);
-	ctl_put(stdout, r->object_type, 10);
-	ctl_put(stdout, r->object_id, 16);
-	ctl_put(stdout, r->result, 8);
+	/* Padded columns with a space after each: a long value never runs into the next. */
+	const char *col[] = {r->operator_, r->action, r->object_type, r->object_id, r->result};
+	const int width[] = {15, 22, 12, 15, 7};
+	for (int i = 0; i < 5; i++) {
+		ctl_put(stdout, col[i], width[i]);
+		putchar(' ');
+	}
 	ctl_put(stdout, r->reason, 0);
 	if (!r->clock_synced)
 		fputs("  [clock not synchronised]", stdout);

@@ -80,6 +80,7 @@ int cmd_permissions(ctl *c, int argc, char **argv);
 int cmd_demo_data(ctl *c, int argc, char **argv);
 int cmd_status(ctl *c, int argc, char **argv);
 int cmd_key_rotate(ctl *c, int argc, char **argv);
+int cmd_reindex(ctl *c, int argc, char **argv);
 int cmd_audit_verify(ctl *c, int argc, char **argv);
 int cmd_audit_list(ctl *c, int argc, char **argv);
 int cmd_audit_export(ctl *c, int argc, char **argv);

@@ -37,6 +37,8 @@ const ctl_cmd ctl_commands[] = {
 	{"lockout unlock", cmd_lockout_unlock, "USER --reason TEXT",
 	 "clear an account's failures and lock (recorded with the reason)"},
 	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},
+	{"reindex", cmd_reindex, "[--municipality CODE | --all]",
+	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all"},
 	{"audit verify", cmd_audit_verify, "[--key FILE] [--checkpoint FILE]",
 	 "check the operation history's chain, checkpoints and database; exit 1 when not intact"},
 	{"audit list", cmd_audit_list,

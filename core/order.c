@@ -1,0 +1,957 @@
+/* Sealed sort orders of the register lists (see order.h for why they are sealed). */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "aad.h"
+#include "audit.h"
+#include "crypto.h"
+#include "datakey.h"
+#include "db.h"
+#include "norm.h"
+#include "order.h"
+#include "register.h"
+#include "store.h"
+#include "util.h"
+
+/* Gap between chunk seqs as written, so that a split rarely renumbers. */
+#define SEQ_STEP INT64_C(65536)
+/* Separators inside a key, below every character: end of a part, between the
+ * words of a reading (surname before given name), before an encoded number. */
+#define SEP_PART '\x01'
+#define SEP_WORD '\x02'
+#define NUM_MARK '\x03'
+
+static const char SQL_DIR[] =
+	"SELECT rowid, seq, n FROM register_order WHERE municipality = ?1 AND kind = ?2 "
+	"AND field = ?3 ORDER BY seq";
+static const char SQL_SUM[] =
+	"SELECT (SELECT coalesce(sum(n), 0) FROM register_order WHERE municipality = ?1 "
+	"AND kind = ?2 AND field = ?3), (SELECT coalesce(max(n), 0) FROM municipality_stats "
+	"WHERE municipality = ?1 AND kind = ?2)";
+static const char SQL_BLOB[] = "SELECT ids FROM register_order WHERE rowid = ?1";
+static const char SQL_INSERT[] =
+	"INSERT INTO register_order(municipality, kind, field, seq, n, ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_UPDATE[] = "UPDATE register_order SET n = ?2, ids = ?3 WHERE rowid = ?1";
+static const char SQL_DELETE[] = "DELETE FROM register_order WHERE rowid = ?1";
+static const char SQL_CLEAR[] =
+	"DELETE FROM register_order WHERE municipality = ?1 AND kind = ?2 AND field = ?3";
+static const char SQL_LISTS[] =
+	"SELECT municipality, kind FROM municipality_stats WHERE kind IN (1, 2) AND n > 0 "
+	"AND (?1 IS NULL OR municipality = ?1) UNION "
+	"SELECT municipality, kind FROM register_order WHERE ?1 IS NULL OR municipality = ?1 ORDER BY 1, 2";
+static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
+static const char SQL_MEMBERS[] =
+	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL ORDER BY id";
+
+/* ---- keys ---- */
+
+typedef struct kbuf {
+	char *p;
+	size_t n, cap;
+	int oom;
+} kbuf;
+
+static void kb_put(kbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t cap = (b->n + n + 1) * 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void kb_char(kbuf *b, char c)
+{
+	kb_put(b, &c, 1);
+}
+
+/* Decode one code point of valid UTF-8 (fk_norm's output); *len gets its bytes. */
+static uint32_t decode(const char *s, size_t *len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	if (u[0] < 0x80) {
+		*len = 1;
+		return u[0];
+	}
+	if (u[0] < 0xE0) {
+		*len = 2;
+		return (uint32_t)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+	}
+	if (u[0] < 0xF0) {
+		*len = 3;
+		return (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+	}
+	*len = 4;
+	return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12 |
+	       (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+}
+
+static void kb_cp(kbuf *b, uint32_t c)
+{
+	char t[3];
+	if (c < 0x80) {
+		kb_char(b, (char)c);
+	} else if (c < 0x800) {
+		t[0] = (char)(0xC0 | c >> 6);
+		t[1] = (char)(0x80 | (c & 0x3F));
+		kb_put(b, t, 2);
+	} else { /* hiragana only: BMP */
+		t[0] = (char)(0xE0 | c >> 12);
+		t[1] = (char)(0x80 | (c >> 6 & 0x3F));
+		t[2] = (char)(0x80 | (c & 0x3F));
+		kb_put(b, t, 3);
+	}
+}
+
+/* Hiragana to its 清音 base, as a dictionary orders first (JIS X 4061):
+ * が→か, ぱ→は, small ぁ→あ, っ→つ; other characters unchanged. */
+static uint32_t seion(uint32_t c)
+{
+	if (c >= 0x3041 && c <= 0x304A) /* ぁあぃい…: small at even offsets */
+		return c + ((c - 0x3041) % 2 == 0);
+	if (c >= 0x304B && c <= 0x3062) /* か が … ぢ */
+		return c - (c - 0x304B) % 2;
+	if (c == 0x3063 || c == 0x3065) /* っ づ */
+		return 0x3064;
+	if (c >= 0x3066 && c <= 0x3069) /* て で と ど */
+		return c - (c - 0x3066) % 2;
+	if (c >= 0x306F && c <= 0x307D) /* は ば ぱ … ほ ぼ ぽ */
+		return c - (c - 0x306F) % 3;
+	if (c >= 0x3083 && c <= 0x3088) /* ゃやゅゆょよ */
+		return c + ((c - 0x3083) % 2 == 0);
+	if (c == 0x308E)
+		return 0x308F;
+	if (c == 0x3094)
+		return 0x3046;
+	if (c == 0x3095)
+		return 0x304B;
+	if (c == 0x3096)
+		return 0x3051;
+	return c;
+}
+
+static void put_folded(kbuf *b, const char *s)
+{
+	size_t len;
+	for (; *s; s += len)
+		kb_cp(b, seion(decode(s, &len)));
+}
+
+/* The normalised words of a reading or name, joined by SEP_WORD (the surname
+ * sorts before the given name: やま だいすけ before やまだ たろう). */
+static fk_status put_words(kbuf *b, const char *s, int fold, fk_error *err)
+{
+	int first = 1;
+	while (*s) {
+		size_t sp = 0, n = 0;
+		while (s[sp] == ' ' || !strncmp(s + sp, "\xe3\x80\x80", 3))
+			sp += s[sp] == ' ' ? 1 : 3;
+		s += sp;
+		while (s[n] && s[n] != ' ' && strncmp(s + n, "\xe3\x80\x80", 3))
+			n++;
+		if (!n)
+			break;
+		char *word = strndup(s, n), *norm = NULL;
+		if (!word)
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		fk_status st = fk_norm(word, &norm, err);
+		free(word);
+		if (st != FK_OK)
+			return st;
+		if (!first)
+			kb_char(b, SEP_WORD);
+		first = 0;
+		if (fold)
+			put_folded(b, norm);
+		else
+			kb_put(b, norm, strlen(norm));
+		free(norm);
+		s += n;
+	}
+	return FK_OK;
+}
+
+static fk_status reading_key(kbuf *b, const json_t *doc, fk_error *err)
+{
+	const char *reading = fk_register_head_reading(doc);
+	fk_status s = put_words(b, reading, 1, err);
+	kb_char(b, SEP_PART);
+	if (s == FK_OK)
+		s = put_words(b, reading, 0, err);
+	kb_char(b, SEP_PART);
+	if (s == FK_OK)
+		s = put_words(b, fk_register_head_name(doc), 0, err);
+	return s;
+}
+
+/* A number as NUM_MARK, its digit count, its digits: byte order is value order. */
+static void put_number(kbuf *b, const char *digits, size_t n)
+{
+	while (n > 1 && *digits == '0')
+		digits++, n--;
+	if (n > 60)
+		n = 60;
+	kb_char(b, NUM_MARK);
+	kb_char(b, (char)('0' + n));
+	kb_put(b, digits, n);
+}
+
+static int kanji_digit(uint32_t c)
+{
+	static const uint32_t d[] = {0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB,
+				     0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D}; /* 〇一二三四五六七八九 */
+	for (int i = 0; i < 10; i++)
+		if (c == d[i])
+			return i;
+	return -1;
+}
+
+static int kanji_unit(uint32_t c)
+{
+	return c == 0x5341 ? 10 : c == 0x767E ? 100 : c == 0x5343 ? 1000 : 0; /* 十 百 千 */
+}
+
+/* A run of kanji numerals at s read as a number when a 丁目/番/号 follows it
+ * (一丁目 < 二丁目 < 十丁目); place names such as 千代田 or 九段 stay text.
+ * Returns the bytes consumed, 0 when s does not start such a number. */
+static size_t kanji_number(const char *s, unsigned long *value)
+{
+	unsigned long total = 0, cur = 0;
+	size_t i = 0, len;
+	int any = 0;
+	for (;;) {
+		uint32_t c = decode(s + i, &len);
+		int d = kanji_digit(c), u = kanji_unit(c);
+		if (d >= 0)
+			cur = cur * 10 + (unsigned)d;
+		else if (u)
+			total += (cur ? cur : 1) * (unsigned)u, cur = 0;
+		else
+			break;
+		any = 1;
+		i += len;
+		if (total > 1000000)
+			return 0;
+	}
+	if (!any || !s[i])
+		return 0;
+	uint32_t next = decode(s + i, &len);
+	if (next != 0x4E01 && next != 0x756A && next != 0x53F7) /* 丁 番 号 */
+		return 0;
+	*value = total + cur;
+	return i;
+}
+
+static fk_status honseki_key(kbuf *b, const json_t *doc, fk_error *err)
+{
+	char *norm = NULL;
+	fk_status s = fk_norm(fk_register_honseki(doc), &norm, err);
+	if (s != FK_OK)
+		return s;
+	for (const char *p = norm; *p;) {
+		unsigned long v;
+		size_t n, len;
+		if (*p >= '0' && *p <= '9') {
+			for (n = 0; p[n] >= '0' && p[n] <= '9'; n++)
+				;
+			put_number(b, p, n);
+			p += n;
+		} else if ((n = kanji_number(p, &v)) > 0) {
+			char digits[24];
+			int k = snprintf(digits, sizeof digits, "%lu", v);
+			put_number(b, digits, (size_t)k);
+			p += n;
+		} else {
+			decode(p, &len);
+			kb_put(b, p, len);
+			p += len;
+		}
+	}
+	free(norm);
+	kb_char(b, SEP_PART);
+	return reading_key(b, doc, err);
+}
+
+fk_status fk_order_key(const json_t *doc, fk_order_field field, char **key, fk_error *err)
+{
+	kbuf b = {0};
+	*key = NULL;
+	fk_status s = field == FK_ORDER_HONSEKI ? honseki_key(&b, doc, err)
+		      : field == FK_ORDER_READING ? reading_key(&b, doc, err)
+						  : fk_fail(err, FK_ERR_INVALID, "no sort key for order %d", field);
+	if (s == FK_OK && b.oom)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK && !b.p && !(b.p = strdup("")))
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s != FK_OK) {
+		free(b.p);
+		return s;
+	}
+	*key = b.p;
+	return FK_OK;
+}
+
+/* Both keys of a stored register. One whose content cannot be opened
+ * (altered, its key destroyed) sorts first with empty keys: still listed, and
+ * the same wherever it is compared, so the order stays consistent. */
+static fk_status stored_keys(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS], fk_error *err)
+{
+	json_t *doc = NULL;
+	fk_error e;
+	fk_status s = fk_store_read(ctx, id, 0, &doc, NULL, &e);
+	int unreadable = s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT || s == FK_ERR_NOTFOUND ||
+			 s == FK_ERR_NOKEY;
+	if (s != FK_OK && !unreadable) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	s = FK_OK;
+	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK; f++) {
+		if (!unreadable)
+			s = fk_order_key(doc, (fk_order_field)(f + 1), &keys[f], err);
+		else if (!(keys[f] = strdup("")))
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
+	json_decref(doc);
+	return s;
+}
+
+static fk_status stored_key(fk_ctx *ctx, int64_t id, fk_order_field field, char **key, fk_error *err)
+{
+	char *keys[FK_ORDER_FIELDS] = {NULL};
+	fk_status s = stored_keys(ctx, id, keys, err);
+	for (int f = 0; f < FK_ORDER_FIELDS; f++)
+		if (f == (int)field - 1 && s == FK_OK)
+			*key = keys[f];
+		else
+			free(keys[f]);
+	return s;
+}
+
+static int entry_cmp(const char *ka, int64_t ia, const char *kb, int64_t ib)
+{
+	int c = strcmp(ka, kb);
+	return c ? c : (ia > ib) - (ia < ib);
+}
+
+/* ---- chunks ---- */
+
+typedef struct list_ref {
+	const char *muni;
+	int kind;
+	fk_order_field field;
+} list_ref;
+
+typedef struct chunk_dir {
+	int64_t rowid, seq;
+	int n;
+} chunk_dir;
+
+static void bind_list(sqlite3_stmt *st, const list_ref *l)
+{
+	sqlite3_bind_text(st, 1, l->muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, l->kind);
+	sqlite3_bind_int(st, 3, (int)l->field);
+}
+
+static fk_status load_dir(fk_ctx *ctx, const list_ref *l, chunk_dir **dir, size_t *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*dir = NULL;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_DIR, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_list(st, l);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			chunk_dir *v = realloc(*dir, cap * sizeof *v);
+			if (!v) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			*dir = v;
+		}
+		(*dir)[*n] = (chunk_dir){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+					 sqlite3_column_int(st, 2)};
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading a sort order");
+	if (s != FK_OK) {
+		free(*dir);
+		*dir = NULL;
+		*n = 0;
+	}
+	return s;
+}
+
+/* Open chunk d into ids (room for FK_ORDER_CHUNK * 2 + 1). */
+static fk_status open_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
+			    const chunk_dir *d, int64_t *ids, fk_error *err)
+{
+	sqlite3_stmt *st;
+	uint8_t plain[(FK_ORDER_CHUNK * 2 + 1) * 8];
+	fk_status s = fk_ctx_stmt(ctx, SQL_BLOB, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, d->rowid);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? fk_fail(err, FK_ERR_CORRUPT, "a sort-order chunk vanished")
+					 : fk_db_fail(ctx->db, rc, err, "reading a sort order");
+	}
+	size_t len = (size_t)sqlite3_column_bytes(st, 0), plen = 0;
+	fk_aad a;
+	fk_aad_order(&a, l->muni, l->kind, (int)l->field, d->seq);
+	if (d->n < 1 || d->n > FK_ORDER_CHUNK * 2 || len != (size_t)d->n * 8 + FK_SEAL_OVERHEAD)
+		s = fk_fail(err, FK_ERR_CORRUPT, "sort order of %s: a chunk has the wrong size", l->muni);
+	else
+		s = fk_open(key, a.b, a.n, sqlite3_column_blob(st, 0), len, plain, &plen, err);
+	sqlite3_reset(st);
+	if (s == FK_ERR_TAMPER)
+		fk_fail_wrap(err, "sort order of %s", l->muni);
+	if (s != FK_OK)
+		return s;
+	for (int i = 0; i < d->n; i++) {
+		uint64_t v = 0;
+		for (int k = 0; k < 8; k++)
+			v = v << 8 | plain[i * 8 + k];
+		ids[i] = (int64_t)v;
+	}
+	return FK_OK;
+}
+
+/* Seal ids[0..n) as the chunk at seq; rowid > 0 replaces that row. */
+static fk_status write_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
+			     int64_t rowid, int64_t seq, const int64_t *ids, int n, fk_error *err)
+{
+	uint8_t plain[(FK_ORDER_CHUNK * 2 + 1) * 8], sealed[sizeof plain + FK_SEAL_OVERHEAD];
+	size_t len = (size_t)n * 8;
+	for (int i = 0; i < n; i++)
+		for (int k = 0; k < 8; k++)
+			plain[i * 8 + k] = (uint8_t)((uint64_t)ids[i] >> (56 - 8 * k));
+	fk_aad a;
+	fk_aad_order(&a, l->muni, l->kind, (int)l->field, seq);
+	sqlite3_stmt *st;
+	fk_status s = fk_seal(key, a.b, a.n, plain, len, sealed, err);
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, rowid > 0 ? SQL_UPDATE : SQL_INSERT, &st, err);
+	if (s != FK_OK)
+		return s;
+	if (rowid > 0) {
+		sqlite3_bind_int64(st, 1, rowid);
+		sqlite3_bind_int(st, 2, n);
+		sqlite3_bind_blob(st, 3, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+	} else {
+		bind_list(st, l);
+		sqlite3_bind_int64(st, 4, seq);
+		sqlite3_bind_int(st, 5, n);
+		sqlite3_bind_blob(st, 6, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+	}
+	return fk_ctx_exec(ctx, st, err, "writing a sort order");
+}
+
+static fk_status delete_row(fk_ctx *ctx, int64_t rowid, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_DELETE, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, rowid);
+	return fk_ctx_exec(ctx, st, err, "writing a sort order");
+}
+
+/* Replace a whole list with ids (in order). */
+static fk_status write_list(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
+			    const int64_t *ids, size_t n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_CLEAR, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_list(st, l);
+	s = fk_ctx_exec(ctx, st, err, "clearing a sort order");
+	for (size_t i = 0, k = 0; i < n && s == FK_OK; i += FK_ORDER_CHUNK, k++) {
+		int m = n - i < FK_ORDER_CHUNK ? (int)(n - i) : FK_ORDER_CHUNK;
+		s = write_chunk(ctx, l, key, 0, (int64_t)(k + 1) * SEQ_STEP, ids + i, m, err);
+	}
+	return s;
+}
+
+static fk_status muni_key(fk_ctx *ctx, const char *muni, uint8_t key[FK_KEY_LEN], fk_error *err)
+{
+	int64_t id;
+	return fk_datakey_municipality(ctx, muni, &id, key, err);
+}
+
+/* ---- reading ---- */
+
+static fk_status sums(fk_ctx *ctx, const list_ref *l, int64_t *have, int64_t *want, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_SUM, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_list(st, l);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*have = sqlite3_column_int64(st, 0);
+		*want = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a sort order");
+}
+
+fk_status fk_order_check(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			 int64_t *total, fk_error *err)
+{
+	list_ref l = {muni, kind, field};
+	int64_t have = 0, want = 0;
+	fk_status s = sums(ctx, &l, &have, &want, err);
+	if (s != FK_OK)
+		return s;
+	*total = want;
+	if (have != want)
+		return fk_fail(err, FK_ERR_CORRUPT,
+			       "the sort order of %s is out of step (%lld of %lld registers); "
+			       "rebuild it with: fukuhonctl reindex --municipality %s",
+			       muni, (long long)have, (long long)want, muni);
+	return FK_OK;
+}
+
+fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			int64_t offset, int limit, int64_t *ids, int *n, fk_error *err)
+{
+	list_ref l = {muni, kind, field};
+	chunk_dir *dir;
+	size_t nd;
+	int64_t buf[FK_ORDER_CHUNK * 2 + 1];
+	uint8_t key[FK_KEY_LEN];
+	int have_key = 0;
+	*n = 0;
+	if (offset < 0)
+		offset = 0;
+	fk_status s = load_dir(ctx, &l, &dir, &nd, err);
+	int64_t start = 0;
+	for (size_t i = 0; i < nd && s == FK_OK && *n < limit; start += dir[i].n, i++) {
+		if (start + dir[i].n <= offset)
+			continue;
+		if (!have_key && (s = muni_key(ctx, muni, key, err)) != FK_OK)
+			break;
+		have_key = 1;
+		if ((s = open_chunk(ctx, &l, key, &dir[i], buf, err)) != FK_OK)
+			break;
+		for (int64_t k = offset > start ? offset - start : 0; k < dir[i].n && *n < limit; k++)
+			ids[(*n)++] = buf[k];
+	}
+	fk_wipe(key, sizeof key);
+	free(dir);
+	if (s != FK_OK)
+		*n = 0;
+	return s;
+}
+
+fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			    int64_t id, int64_t *index, fk_error *err)
+{
+	list_ref l = {muni, kind, field};
+	chunk_dir *dir;
+	size_t nd;
+	int64_t buf[FK_ORDER_CHUNK * 2 + 1], start = 0;
+	uint8_t key[FK_KEY_LEN];
+	fk_status s = load_dir(ctx, &l, &dir, &nd, err);
+	if (s == FK_OK && nd)
+		s = muni_key(ctx, muni, key, err);
+	if (s != FK_OK) {
+		free(dir);
+		return s;
+	}
+	int found = 0;
+	for (size_t i = 0; i < nd && !found && s == FK_OK; start += dir[i].n, i++) {
+		if ((s = open_chunk(ctx, &l, key, &dir[i], buf, err)) != FK_OK)
+			break;
+		for (int k = 0; k < dir[i].n && !found; k++)
+			if (buf[k] == id) {
+				*index = start + k;
+				found = 1;
+			}
+	}
+	if (s == FK_OK && !found)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld is not in the list", (long long)id);
+	fk_wipe(key, sizeof key);
+	free(dir);
+	return s;
+}
+
+/* ---- maintenance ---- */
+
+/* Renumber a list's seqs (after a split found no gap): re-read and rewrite it. */
+static fk_status renumber(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
+			  const chunk_dir *dir, size_t nd, fk_error *err)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < nd; i++)
+		total += (size_t)dir[i].n;
+	int64_t *all = malloc((total + 1) * sizeof *all);
+	if (!all)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status s = FK_OK;
+	size_t k = 0;
+	for (size_t i = 0; i < nd && s == FK_OK; k += (size_t)dir[i].n, i++)
+		s = open_chunk(ctx, l, key, &dir[i], all + k, err);
+	if (s == FK_OK)
+		s = write_list(ctx, l, key, all, total, err);
+	free(all);
+	return s;
+}
+
+/* Where (key, id) goes: the last chunk whose first entry is not after it,
+ * then the place inside that chunk. Binary searches, opening registers. */
+static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+			    const chunk_dir *dir, size_t nd, const char *key, int64_t id,
+			    size_t *chunk, int64_t *ids, int *pos, fk_error *err)
+{
+	size_t lo = 0, hi = nd; /* the answer is the last c in [0, nd) with first(c) <= new */
+	fk_status s = FK_OK;
+	while (hi - lo > 1 && s == FK_OK) {
+		size_t mid = lo + (hi - lo) / 2;
+		char *k = NULL;
+		if ((s = open_chunk(ctx, l, mk, &dir[mid], ids, err)) == FK_OK &&
+		    (s = stored_key(ctx, ids[0], l->field, &k, err)) == FK_OK) {
+			if (entry_cmp(k, ids[0], key, id) <= 0)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		free(k);
+	}
+	if (s == FK_OK)
+		s = open_chunk(ctx, l, mk, &dir[lo], ids, err);
+	int a = 0, b = s == FK_OK ? dir[lo].n : 0; /* first index whose entry is after new */
+	while (a < b && s == FK_OK) {
+		int mid = a + (b - a) / 2;
+		char *k = NULL;
+		if ((s = stored_key(ctx, ids[mid], l->field, &k, err)) == FK_OK) {
+			if (entry_cmp(k, ids[mid], key, id) <= 0)
+				a = mid + 1;
+			else
+				b = mid;
+		}
+		free(k);
+	}
+	*chunk = lo;
+	*pos = a;
+	return s;
+}
+
+static fk_status insert_one(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+			    const char *key, int64_t id, fk_error *err)
+{
+	chunk_dir *dir;
+	size_t nd, c;
+	int64_t ids[FK_ORDER_CHUNK * 2 + 1];
+	int pos;
+	fk_status s = load_dir(ctx, l, &dir, &nd, err);
+	if (s != FK_OK)
+		return s;
+	if (!nd) {
+		s = write_chunk(ctx, l, mk, 0, SEQ_STEP, &id, 1, err);
+		free(dir);
+		return s;
+	}
+	s = find_place(ctx, l, mk, dir, nd, key, id, &c, ids, &pos, err);
+	if (s == FK_OK) {
+		int n = dir[c].n;
+		memmove(ids + pos + 1, ids + pos, (size_t)(n - pos) * sizeof *ids);
+		ids[pos] = id;
+		n++;
+		if (n <= FK_ORDER_CHUNK * 2) {
+			s = write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, n, err);
+		} else {
+			/* Split in halves; the second half takes a seq between this chunk and the next. */
+			int64_t next = c + 1 < nd ? dir[c + 1].seq : dir[c].seq + 2 * SEQ_STEP;
+			int half = n / 2;
+			s = write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, half, err);
+			if (s == FK_OK)
+				s = write_chunk(ctx, l, mk, 0, dir[c].seq + (next - dir[c].seq) / 2,
+						ids + half, n - half, err);
+			if (s == FK_OK && next - dir[c].seq < 4) {
+				free(dir);
+				if ((s = load_dir(ctx, l, &dir, &nd, err)) == FK_OK)
+					s = renumber(ctx, l, mk, dir, nd, err);
+			}
+		}
+	}
+	free(dir);
+	return s;
+}
+
+static fk_status remove_one(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN], int64_t id,
+			    fk_error *err)
+{
+	chunk_dir *dir;
+	size_t nd;
+	int64_t ids[FK_ORDER_CHUNK * 2 + 1];
+	fk_status s = load_dir(ctx, l, &dir, &nd, err);
+	for (size_t i = 0; i < nd && s == FK_OK; i++) {
+		if ((s = open_chunk(ctx, l, mk, &dir[i], ids, err)) != FK_OK)
+			break;
+		int n = dir[i].n, k;
+		for (k = 0; k < n && ids[k] != id; k++)
+			;
+		if (k == n)
+			continue;
+		memmove(ids + k, ids + k + 1, (size_t)(n - k - 1) * sizeof *ids);
+		s = n == 1 ? delete_row(ctx, dir[i].rowid, err)
+			   : write_chunk(ctx, l, mk, dir[i].rowid, dir[i].seq, ids, n - 1, err);
+		break;
+	}
+	free(dir);
+	return s;
+}
+
+fk_status fk_order_insert(fk_ctx *ctx, const char *muni, int kind, int64_t id, const json_t *doc,
+			  fk_error *err)
+{
+	uint8_t mk[FK_KEY_LEN];
+	fk_status s = muni_key(ctx, muni, mk, err);
+	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
+		list_ref l = {muni, kind, (fk_order_field)f};
+		int64_t have, want;
+		char *key = NULL;
+		if ((s = sums(ctx, &l, &have, &want, err)) != FK_OK || have + 1 != want)
+			continue; /* out of step already: reindex rebuilds it whole */
+		if ((s = fk_order_key(doc, l.field, &key, err)) == FK_OK)
+			s = insert_one(ctx, &l, mk, key, id, err);
+		free(key);
+	}
+	fk_wipe(mk, sizeof mk);
+	return s;
+}
+
+fk_status fk_order_remove(fk_ctx *ctx, const char *muni, int kind, int64_t id, fk_error *err)
+{
+	uint8_t mk[FK_KEY_LEN];
+	fk_status s = muni_key(ctx, muni, mk, err);
+	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
+		list_ref l = {muni, kind, (fk_order_field)f};
+		s = remove_one(ctx, &l, mk, id, err);
+	}
+	fk_wipe(mk, sizeof mk);
+	return s;
+}
+
+static int cmp_field0(const void *a, const void *b)
+{
+	const fk_order_entry *x = a, *y = b;
+	return entry_cmp(x->key[0], x->id, y->key[0], y->id);
+}
+
+static int cmp_field1(const void *a, const void *b)
+{
+	const fk_order_entry *x = a, *y = b;
+	return entry_cmp(x->key[1], x->id, y->key[1], y->id);
+}
+
+/* Sort v by each field in turn and write both lists. */
+static fk_status write_sorted(fk_ctx *ctx, const char *muni, int kind, fk_order_entry *v, size_t n,
+			      fk_error *err)
+{
+	uint8_t mk[FK_KEY_LEN];
+	int64_t *ids = malloc((n + 1) * sizeof *ids);
+	if (!ids)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status s = muni_key(ctx, muni, mk, err);
+	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
+		list_ref l = {muni, kind, (fk_order_field)f};
+		qsort(v, n, sizeof *v, f == 1 ? cmp_field0 : cmp_field1);
+		for (size_t i = 0; i < n; i++)
+			ids[i] = v[i].id;
+		s = write_list(ctx, &l, mk, ids, n, err);
+	}
+	fk_wipe(mk, sizeof mk);
+	free(ids);
+	return s;
+}
+
+fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry *v, size_t n,
+			fk_error *err)
+{
+	int64_t have = 0, want = 0, have2 = 0;
+	list_ref l1 = {muni, kind, FK_ORDER_HONSEKI}, l2 = {muni, kind, FK_ORDER_READING};
+	fk_status s = sums(ctx, &l1, &have, &want, err);
+	if (s == FK_OK)
+		s = sums(ctx, &l2, &have2, &want, err);
+	if (s != FK_OK || !n)
+		return s;
+	if (have == 0 && have2 == 0 && want == (int64_t)n)
+		return write_sorted(ctx, muni, kind, v, n, err);
+	int64_t count;
+	return fk_order_rebuild(ctx, muni, kind, &count, err);
+}
+
+static void entries_free(fk_order_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int f = 0; f < FK_ORDER_FIELDS; f++)
+			free(v[i].key[f]);
+	free(v);
+}
+
+fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_order_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	*count = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MEMBERS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, kind);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			fk_order_entry *w = realloc(v, cap * sizeof *w);
+			if (!w) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			v = w;
+		}
+		v[n++] = (fk_order_entry){.id = sqlite3_column_int64(st, 0)};
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "listing registers");
+	/* One decryption per register gives both keys. */
+	for (size_t i = 0; i < n && s == FK_OK; i++)
+		s = stored_keys(ctx, v[i].id, v[i].key, err);
+	if (s == FK_OK)
+		s = write_sorted(ctx, muni, kind, v, n, err);
+	if (s == FK_OK)
+		*count = (int64_t)n;
+	entries_free(v, n);
+	return s;
+}
+
+typedef struct list_id {
+	char muni[8];
+	int kind;
+} list_id;
+
+static fk_status lists_of(fk_ctx *ctx, const char *muni, list_id **v, size_t *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*v = NULL;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_LISTS, &st, err);
+	if (s != FK_OK)
+		return s;
+	if (muni)
+		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			list_id *w = realloc(*v, cap * sizeof *w);
+			if (!w) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			*v = w;
+		}
+		fk_copy_str((*v)[*n].muni, sizeof (*v)[*n].muni, (const char *)sqlite3_column_text(st, 0));
+		(*v)[(*n)++].kind = sqlite3_column_int(st, 1);
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "listing municipalities");
+	return s;
+}
+
+static fk_status muni_known(fk_ctx *ctx, const char *muni, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KNOWN, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	return n ? FK_OK : fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", muni);
+}
+
+static int in_step(fk_ctx *ctx, const list_id *l)
+{
+	int64_t total;
+	for (int f = 1; f <= FK_ORDER_FIELDS; f++)
+		if (fk_order_check(ctx, l->muni, l->kind, (fk_order_field)f, &total, NULL) != FK_OK)
+			return 0;
+	return 1;
+}
+
+static fk_status reindex_one(fk_ctx *ctx, const list_id *l, int64_t *count, fk_error *err)
+{
+	char detail[64];
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_order_rebuild(ctx, l->muni, l->kind, count, err);
+	snprintf(detail, sizeof detail, "kind=%d registers=%lld", l->kind, (long long)*count);
+	if (s == FK_OK)
+		s = fk_audit(ctx, "maintenance.reindex", "municipality", l->muni, FK_RESULT_SUCCESS, "",
+			     detail, err);
+	s = fk_ctx_end(ctx, s, err);
+	if (s != FK_OK)
+		fk_audit_outcome(ctx, "maintenance.reindex", "municipality", l->muni, s, err);
+	return s;
+}
+
+fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *lists,
+			   int64_t *registers, fk_error *err)
+{
+	list_id *v;
+	size_t n;
+	*lists = *registers = 0;
+	fk_status s = muni ? muni_known(ctx, muni, err) : FK_OK;
+	if (s == FK_OK)
+		s = lists_of(ctx, muni, &v, &n, err);
+	if (s != FK_OK)
+		return s;
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		int64_t count = 0;
+		if (!muni && !all && in_step(ctx, &v[i]))
+			continue;
+		if ((s = reindex_one(ctx, &v[i], &count, err)) == FK_OK) {
+			(*lists)++;
+			*registers += count;
+		}
+	}
+	free(v);
+	return s;
+}

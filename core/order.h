@@ -1,0 +1,79 @@
+/* The register lists' sort orders: by 本籍 and by 筆頭者 reading (R-CURRENT).
+ *
+ * The order of a list would itself reveal names (which register's head reads
+ * before which), so it is never kept in clear: each list (municipality, kind,
+ * field) is a sequence of chunks of register ids, each chunk sealed under the
+ * municipality's key with the list and its position as associated data. Only
+ * the count of ids per chunk is clear, so that a page at any position is found
+ * by summing counts and opening one or two chunks. The chunks hold ids only,
+ * never names: destroying a register's key leaves nothing of it readable here.
+ * Keys are compared as bytes (fk_order_key builds them so), ties broken by id.
+ * docs/register-format.md describes the collation. */
+#ifndef FK_ORDER_H
+#define FK_ORDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctx.h"
+#include "status.h"
+
+typedef enum fk_order_field {
+	FK_ORDER_ID = 0,      /* 受付 order: register id, needs no index */
+	FK_ORDER_HONSEKI = 1, /* 本籍: numbers (番地, kanji 丁目) compared as numbers */
+	FK_ORDER_READING = 2, /* 筆頭者 reading: 五十音,清音 before 濁音/半濁音 and small kana */
+} fk_order_field;
+
+#define FK_ORDER_FIELDS 2
+/* Ids per chunk: written at FK_ORDER_CHUNK, split beyond twice that. */
+#define FK_ORDER_CHUNK 256
+
+/* The byte-comparable sort key of doc for field (malloc'd, NUL-terminated).
+ * Honseki: the normalised 本籍 with numbers encoded to sort by value, then the
+ * reading key. Reading: the reading folded to 清音, then as written, then the
+ * normalised name. */
+fk_status fk_order_key(const json_t *doc, fk_order_field field, char **key, fk_error *err);
+
+/* A list is "in step" when its chunks hold exactly the registers the
+ * municipality's figures count. FK_ERR_CORRUPT (with a message naming
+ * `fukuhonctl reindex`) when not: a list is never shown half-sorted. */
+fk_status fk_order_check(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			 int64_t *total, fk_error *err);
+
+/* Up to limit ids from position offset (0-based) of a sorted list. */
+fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			int64_t offset, int limit, int64_t *ids, int *n, fk_error *err);
+
+/* Position of register id in a sorted list (opens chunks in turn until found). */
+fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+			    int64_t id, int64_t *index, fk_error *err);
+
+/* Maintenance inside the caller's transaction, after the register row has
+ * been written. A list that was out of step is left for reindex. */
+fk_status fk_order_insert(fk_ctx *ctx, const char *muni, int kind, int64_t id, const json_t *doc,
+			  fk_error *err);
+fk_status fk_order_remove(fk_ctx *ctx, const char *muni, int kind, int64_t id, fk_error *err);
+
+/* Bulk: the registers of one list added by a bulk load, with both keys.
+ * The list is written in one pass when it was empty before, and rebuilt from
+ * the registers otherwise. Sorts v in place. */
+typedef struct fk_order_entry {
+	int64_t id;
+	char *key[FK_ORDER_FIELDS]; /* honseki, reading: owned by the caller */
+} fk_order_entry;
+fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry *v, size_t n,
+			fk_error *err);
+
+/* Rebuild both orders of a list from its registers (decrypts each one). */
+fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err);
+
+/* fukuhonctl reindex: rebuild the orders of muni (NULL: of every municipality
+ * whose lists are out of step, or of all with all = 1), one municipality per
+ * transaction, each recorded as maintenance.reindex. For a database from
+ * before the orders existed, or after a chunk was lost. *lists and *registers
+ * get what was rebuilt. */
+fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *lists,
+			   int64_t *registers, fk_error *err);
+
+#endif
