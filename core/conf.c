@@ -44,6 +44,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(audit_checkpoint_records, T_INT, 1, 1000000),
 	INT_KEY(audit_checkpoint_minutes, T_INT, 1, 7 * 24 * 60),
 	INT_KEY(fail_delay, T_SECS, 1, 30),
+	INT_KEY(mouse, T_BOOL, 0, 1),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -103,6 +104,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->audit_checkpoint_records = 1000;
 	cfg->audit_checkpoint_minutes = 60;
 	cfg->fail_delay = 2;
+	cfg->mouse = 0; /* off: a captured mouse stops the terminal's own text selection */
 }
 
 static char *trim(char *s)

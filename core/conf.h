@@ -23,6 +23,7 @@ typedef struct fk_config {
 	int audit_checkpoint_records; /* a signed history checkpoint every N records … */
 	int audit_checkpoint_minutes; /* … or every T minutes (R-LOGSEAL) */
 	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
+	int mouse;         /* 1: the console takes mouse clicks and the wheel */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

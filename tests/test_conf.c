@@ -28,15 +28,17 @@ START_TEST(durations_and_booleans)
 	fk_config c;
 	fk_error err;
 	ck_assert_ok(fk_config_parse("lock_window = 15m\nlock_duration = 0\nlock_growth = yes\n"
-				     "idle_timeout = 1h\nlanguage = ja\n", "f.conf", &c, &err), &err);
+				     "idle_timeout = 1h\nlanguage = ja\nmouse = yes\n", "f.conf", &c, &err), &err);
+	ck_assert_int_eq(c.mouse, 1);
 	ck_assert_int_eq(c.lock_window, 900);
 	ck_assert_int_eq(c.lock_duration, 0);
 	ck_assert_int_eq(c.lock_growth, 1);
 	ck_assert_int_eq(c.idle_timeout, 3600);
 	ck_assert_str_eq(c.language, "ja");
 	fk_config_free(&c);
-	/* Plain seconds up to the maximum, not only with a unit. */
+	/* Plain seconds up to the maximum, not only with a unit; the mouse is off by default. */
 	ck_assert_ok(fk_config_parse("idle_timeout = 86400\nlock_duration = 31536000\n", "f.conf", &c, &err), &err);
+	ck_assert_int_eq(c.mouse, 0);
 	ck_assert_int_eq(c.idle_timeout, 86400);
 	ck_assert_int_eq(c.lock_duration, 31536000);
 	fk_config_free(&c);

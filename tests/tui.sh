@@ -7,7 +7,8 @@ TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
 make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon \
 	kato:kato-pw:fukuhon yamada:yamada-pw:fukuhon
-make_config "language = en"
+make_config "language = en
+mouse = yes"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
 $C init > /dev/null || exit 99
@@ -135,6 +136,7 @@ wait_for "(1 of 11)"
 # the order is sealed in the database and paged by position like the rest.
 $TM resize-window -t e2e -x 110 -y 30
 wait_for "(1 of 11)  in order of receipt"
+wait_for "      11 東京都大田区" # the page refilled for the taller window
 keys Down Down Enter
 wait_for "全部事項証明" && screen > "$T/selected-before"
 keys Escape
@@ -156,6 +158,29 @@ keys Escape Down Enter
 wait_for "registers (戸籍)  (1 of 5)  sorted by 筆頭者 reading"
 keys s
 wait_for "in order of receipt"
+keys Escape
+
+# Mouse (mouse = yes here): a double click opens the line under it, the wheel moves the
+# selection. X10 reports, as the terminal sends them: button, column, row (0-based).
+# mouse B X Y [B X Y ...]: the events in one write, so that a double click stays double on a
+# loaded machine (ncurses' interval is 200 ms).
+mouse() {
+	m=""
+	while [ $# -ge 3 ]; do
+		m="$m$(printf '\\033[M\\%03o\\%03o\\%03o' $((32 + $1)) $((33 + $2)) $((33 + $3)))"
+		shift 3
+	done
+	keys -l "$(printf "$m")"
+}
+keys Home # the first line at the top: input is taken in order, so the clicks follow it
+mouse 0 10 5 3 10 5 0 10 5 3 10 5
+wait_for "131032 港区: registers (戸籍)  (1 of 9)"
+mouse 65 10 10
+wait_for "(4 of 9)"
+mouse 64 10 10
+wait_for "(1 of 9)"
+mouse 0 10 5 3 10 5
+wait_for "(3 of 9)"
 keys Escape
 
 # q on the home screen signs out; the operator with one grant sees exactly that.

@@ -39,7 +39,7 @@ static int fail(fk_ctx *ctx, const fk_error *err)
 	return 1;
 }
 
-static void start_curses(void)
+static void start_curses(int mouse)
 {
 	/* Esc goes back: do not wait a second for an escape sequence. */
 	setenv("ESCDELAY", "25", 0);
@@ -48,6 +48,10 @@ static void start_curses(void)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	if (mouse) { /* click selects, double-click opens, the wheel scrolls (tui_mouse) */
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+		mouseinterval(200);
+	}
 }
 
 /* One signed-in session: the operator's screens until q on the home screen,
@@ -103,7 +107,7 @@ int main(int argc, char **argv)
 	/* R-LOG: the console does not run unless its start is on record. */
 	if (fk_audit_start(ctx, "fukuhon", &err) != FK_OK)
 		return fail(ctx, &err);
-	start_curses();
+	start_curses(ctx->cfg.mouse);
 	fk_session *sess = NULL;
 	int rc = 0;
 	while (!rc && fk_tui_login(ctx, &sess)) {

@@ -246,6 +246,28 @@ static void handle(app *a, enum action act)
 	}
 }
 
+/* A mouse event (mouse = yes): a click selects the line under it, a double
+ * click opens it, the wheel moves three lines. Clicks outside the lines do
+ * nothing. */
+static void tui_mouse(app *a)
+{
+	MEVENT ev;
+	view *v = a->stack[a->depth - 1];
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		for (int i = 0; i < 3; i++)
+			handle(a, ev.bstate & BUTTON4_PRESSED ? ACT_UP : ACT_DOWN);
+		return;
+	}
+	int row = ev.y - body_top(v);
+	if (!v->selectable || row < 0 || row >= tui_body_rows(v) || v->offset + row >= v->nrows)
+		return;
+	v->cursor = v->offset + row;
+	if (ev.bstate & BUTTON1_DOUBLE_CLICKED)
+		handle(a, ACT_OPEN);
+}
+
 int tui_prompt(app *a, const char *label, char *buf, size_t len)
 {
 	wchar_t w[128];
@@ -342,6 +364,11 @@ int tui_run(app *a, view *home)
 					a->stack[i]->ops->request(a->stack[i], ACT_RESIZED);
 		if (ch == ERR || ch == KEY_RESIZE || ch == FK_TUI_REDRAW)
 			continue; /* the next draw lays everything out again */
+		if (ch == KEY_MOUSE) {
+			a->message[0] = '\0';
+			tui_mouse(a);
+			continue;
+		}
 		enum action act = tui_action_for_key(ch);
 		key_at = fk_mono_ns();
 		if (act != ACT_NONE) {
