@@ -15,8 +15,10 @@
 #include "store.h"
 #include "util.h"
 
-/* Gap between chunk seqs as written, so that a split rarely renumbers. */
-#define SEQ_STEP INT64_C(65536)
+/* Gap between chunk seqs as written, so that a split rarely renumbers
+ * (a variable only so that the tests can make every split renumber). */
+int64_t fk_order_seq_step = 65536;
+#define SEQ_STEP fk_order_seq_step
 /* Separators inside a key, below every character: end of a part, between the
  * words of a reading (surname before given name), before an encoded number. */
 #define SEP_PART '\x01'
@@ -604,20 +606,29 @@ fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_fi
 
 /* ---- maintenance ---- */
 
-/* Renumber a list's seqs (after a split found no gap): re-read and rewrite it. */
+/* Rewrite a whole list with fresh seqs, chunk c replaced by ids[0..n): for a
+ * split that finds no free seq between its neighbours (rare: gaps start at
+ * SEQ_STEP and halve with each split at the same place). */
 static fk_status renumber(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
-			  const chunk_dir *dir, size_t nd, fk_error *err)
+			  const chunk_dir *dir, size_t nd, size_t c, const int64_t *ids, int n,
+			  fk_error *err)
 {
-	size_t total = 0;
+	size_t total = (size_t)n;
 	for (size_t i = 0; i < nd; i++)
-		total += (size_t)dir[i].n;
+		total += i == c ? 0 : (size_t)dir[i].n;
 	int64_t *all = malloc((total + 1) * sizeof *all);
 	if (!all)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	fk_status s = FK_OK;
 	size_t k = 0;
-	for (size_t i = 0; i < nd && s == FK_OK; k += (size_t)dir[i].n, i++)
-		s = open_chunk(ctx, l, key, &dir[i], all + k, err);
+	for (size_t i = 0; i < nd && s == FK_OK; i++) {
+		if (i == c) {
+			memcpy(all + k, ids, (size_t)n * sizeof *all);
+			k += (size_t)n;
+		} else if ((s = open_chunk(ctx, l, key, &dir[i], all + k, err)) == FK_OK) {
+			k += (size_t)dir[i].n;
+		}
+	}
 	if (s == FK_OK)
 		s = write_list(ctx, l, key, all, total, err);
 	free(all);
@@ -684,22 +695,17 @@ static fk_status insert_one(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_
 		memmove(ids + pos + 1, ids + pos, (size_t)(n - pos) * sizeof *ids);
 		ids[pos] = id;
 		n++;
-		if (n <= FK_ORDER_CHUNK * 2) {
+		/* Split in halves beyond two chunks' worth; the second half takes a seq
+		 * between this chunk and the next, or the list is renumbered. */
+		int64_t next = c + 1 < nd ? dir[c + 1].seq : dir[c].seq + 2 * SEQ_STEP;
+		int half = n / 2;
+		if (n <= FK_ORDER_CHUNK * 2)
 			s = write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, n, err);
-		} else {
-			/* Split in halves; the second half takes a seq between this chunk and the next. */
-			int64_t next = c + 1 < nd ? dir[c + 1].seq : dir[c].seq + 2 * SEQ_STEP;
-			int half = n / 2;
-			s = write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, half, err);
-			if (s == FK_OK)
-				s = write_chunk(ctx, l, mk, 0, dir[c].seq + (next - dir[c].seq) / 2,
-						ids + half, n - half, err);
-			if (s == FK_OK && next - dir[c].seq < 4) {
-				free(dir);
-				if ((s = load_dir(ctx, l, &dir, &nd, err)) == FK_OK)
-					s = renumber(ctx, l, mk, dir, nd, err);
-			}
-		}
+		else if (next - dir[c].seq < 2)
+			s = renumber(ctx, l, mk, dir, nd, c, ids, n, err);
+		else if ((s = write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, half, err)) == FK_OK)
+			s = write_chunk(ctx, l, mk, 0, dir[c].seq + (next - dir[c].seq) / 2, ids + half,
+					n - half, err);
 	}
 	free(dir);
 	return s;

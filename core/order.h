@@ -28,6 +28,8 @@ typedef enum fk_order_field {
 #define FK_ORDER_FIELDS 2
 /* Ids per chunk: written at FK_ORDER_CHUNK, split beyond twice that. */
 #define FK_ORDER_CHUNK 256
+/* Gap between chunk places as written (65536); tests set 1 to exercise renumbering. */
+extern int64_t fk_order_seq_step;
 
 /* The byte-comparable sort key of doc for field (malloc'd, NUL-terminated).
  * Honseki: the normalised 本籍 with numbers encoded to sort by value, then the

@@ -10,5 +10,7 @@ CREATE TABLE register_order (
 	n            INTEGER NOT NULL CHECK (n >= 1),
 	ids          BLOB NOT NULL
 );
+-- One chunk per place in a list.
+CREATE UNIQUE INDEX register_order_place ON register_order(municipality, kind, field, seq);
 -- Covers the walk over counts, so finding a page never reads a chunk it does not open.
-CREATE UNIQUE INDEX register_order_list ON register_order(municipality, kind, field, seq, n);
+CREATE INDEX register_order_counts ON register_order(municipality, kind, field, seq, n);

@@ -190,6 +190,26 @@ START_TEST(chunks_split)
 }
 END_TEST
 
+START_TEST(chunks_renumber)
+{
+	/* No room between chunk places: a split rewrites the list with fresh places. */
+	char r[64];
+	int total = FK_ORDER_CHUNK * 3 + 10;
+	fk_order_seq_step = 1;
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	/* Each new reading sorts first: the first chunk fills and splits again and again. */
+	for (int i = 0; i < total; i++) {
+		snprintf(r, sizeof r, "あ%04d", total - i);
+		add("131024", 1, "甲 乙", r, "東京都中央区銀座一丁目1番地");
+	}
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	fk_order_seq_step = 65536;
+	ck_assert_int_eq(check_list("131024", 1, FK_ORDER_READING), total);
+	ck_assert_int_eq(check_list("131024", 1, FK_ORDER_HONSEKI), total);
+	ck_assert_int_ge(fkt_scalar(ctx, "SELECT count(*) FROM register_order WHERE municipality = '131024' AND field = 2"), 3);
+}
+END_TEST
+
 START_TEST(bulk_demo)
 {
 	fk_demo_opts o = {.registers = 400, .seed = 11, .bureau = "東京法務局"};
@@ -260,6 +280,7 @@ static Suite *suite(void)
 	tcase_add_test(c, collation_honseki);
 	tcase_add_test(c, upkeep_add_update_kind);
 	tcase_add_test(c, chunks_split);
+	tcase_add_test(c, chunks_renumber);
 	tcase_add_test(c, bulk_demo);
 	tcase_add_test(c, out_of_step_and_reindex);
 	tcase_add_test(c, tamper);
