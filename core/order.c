@@ -100,21 +100,11 @@ static uint32_t decode(const char *s, size_t *len)
 	       (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
 }
 
+/* A folded hiragana (U+3041..U+3096: three bytes in UTF-8). */
 static void kb_cp(kbuf *b, uint32_t c)
 {
-	char t[3];
-	if (c < 0x80) {
-		kb_char(b, (char)c);
-	} else if (c < 0x800) {
-		t[0] = (char)(0xC0 | c >> 6);
-		t[1] = (char)(0x80 | (c & 0x3F));
-		kb_put(b, t, 2);
-	} else { /* hiragana only: BMP */
-		t[0] = (char)(0xE0 | c >> 12);
-		t[1] = (char)(0x80 | (c >> 6 & 0x3F));
-		t[2] = (char)(0x80 | (c & 0x3F));
-		kb_put(b, t, 3);
-	}
+	char t[3] = {(char)(0xE0 | c >> 12), (char)(0x80 | (c >> 6 & 0x3F)), (char)(0x80 | (c & 0x3F))};
+	kb_put(b, t, 3);
 }
 
 /* Hiragana to its 清音 base, as a dictionary orders first (JIS X 4061):
@@ -147,8 +137,13 @@ static uint32_t seion(uint32_t c)
 static void put_folded(kbuf *b, const char *s)
 {
 	size_t len;
-	for (; *s; s += len)
-		kb_cp(b, seion(decode(s, &len)));
+	for (; *s; s += len) {
+		uint32_t c = decode(s, &len), f = seion(c);
+		if (f == c)
+			kb_put(b, s, len); /* as written: any character, of any length */
+		else
+			kb_cp(b, f);
+	}
 }
 
 /* The normalised words of a reading or name, joined by SEP_WORD (the surname

@@ -55,6 +55,10 @@ START_TEST(collation_reading)
 	before("ふあい", "", "ふぁん", "", FK_ORDER_READING);
 	/* Surname first: やま だいすけ before やまだ たろう. */
 	before("やま だいすけ", "", "やまだ たろう", "", FK_ORDER_READING);
+	/* Characters outside the kana pass through whole, even beyond the BMP. */
+	char *x = key_of("𩸽田 太郎", "𩸽だ たろう", "", FK_ORDER_READING);
+	ck_assert_int_eq(strncmp(x, "𩸽た\x02たろう\x01𩸽だ", strlen("𩸽た\x02たろう\x01𩸽だ")), 0);
+	free(x);
 	/* Katakana, half-width and hiragana readings sort as one. */
 	char *a = key_of("山田 太郎", "ヤマダ タロウ", "", FK_ORDER_READING);
 	char *b = key_of("山田 太郎", "やまだ　たろう", "", FK_ORDER_READING);
