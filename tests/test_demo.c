@@ -1,4 +1,4 @@
-/* Unit tests for the synthetic register generator and its PRNG (core/demo_gen.c). */
+/* Unit tests for the synthetic register generator and its PRNG (core/demo/demo_gen.c). */
 #include "config.h"
 
 #include <check.h>

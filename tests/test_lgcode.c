@@ -1,4 +1,4 @@
-/* Unit tests for the municipality-code check digit (core/lgcode.c). */
+/* Unit tests for the municipality-code check digit (core/text/lgcode.c). */
 #include "config.h"
 
 #include <check.h>

@@ -1,4 +1,4 @@
-/* Unit tests for the gimei name-list loader (core/names.c). */
+/* Unit tests for the gimei name-list loader (core/demo/names.c). */
 #include "config.h"
 
 #include <check.h>

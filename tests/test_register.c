@@ -1,4 +1,4 @@
-/* Unit tests for register content: validation, canonical dump, load (core/register.c). */
+/* Unit tests for register content: validation, canonical dump, load (core/text/register.c). */
 #include "config.h"
 
 #include <check.h>

@@ -28,7 +28,7 @@ int fk_dialog_read(fk_dialog *d, const char *prompt, int echo, char *buf, size_t
 /* Draw the box without a prompt (while PAM works). */
 void fk_dialog_show(fk_dialog *d);
 
-/* A core conversation (core/auth.h) that talks through d. */
+/* A core conversation (core/auth/auth.h) that talks through d. */
 void fk_dialog_conv(fk_dialog *d, fk_conv *conv);
 
 /* SIGHUP and SIGTERM set a flag instead of killing the console, so the

@@ -1,6 +1,7 @@
 /* Display-safe text: sanitise untrusted strings and measure, pad and cut them by display width. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -141,4 +142,29 @@ int fk_disp_fit(const char *in, int width, char *out, size_t outlen)
 	}
 	out[used] = '\0';
 	return cut;
+}
+
+char *fk_disp_dup(const char *in, int ascii, int *width)
+{
+	/* The replacement (3 bytes) is the longest a byte of input can become. */
+	size_t cap = 3 * strlen(in) + 1, used = 0;
+	char *out = malloc(cap);
+	cell c;
+	size_t n;
+	*width = 0;
+	if (!out)
+		return NULL;
+	while ((n = next_cell(in, &c)) != 0) {
+		if (ascii && (c.len != 1 || c.bytes[0] != *in)) {
+			out[used++] = '?';
+			*width += 1;
+		} else {
+			memcpy(out + used, c.bytes, c.len);
+			used += c.len;
+			*width += c.width;
+		}
+		in += n;
+	}
+	out[used] = '\0';
+	return out;
 }

@@ -31,7 +31,7 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	return ctl_close(ctx, rc);
 }
 
-/* fukuhonctl reindex: the register lists' sealed sort orders (core/order.h). */
+/* fukuhonctl reindex: the register lists' sealed sort orders (core/store/order.h). */
 int cmd_reindex(ctl *c, int argc, char **argv)
 {
 	const char *muni = NULL, *all = NULL, *pos[1];

@@ -46,7 +46,7 @@ fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t a
 			      int limit, fk_reg_row *out, int *n, fk_error *err);
 
 /* A page of a municipality's registers of one kind in a sort order, by
- * position (core/order.h): *offset is the first position wanted (-1: the last
+ * position (core/store/order.h): *offset is the first position wanted (-1: the last
  * page) and gets the position of the first row returned. With keep_id > 0 the
  * page is placed so that register keep_id shows at row keep_row (changing the
  * order keeps the operator's place); FK_ORDER_ID is allowed only with keep_id,

@@ -47,7 +47,7 @@ static inline void fk_aad_payload(fk_aad *a, const char *table, int64_t id, cons
 	fk_aad_str(a, muni, 6);
 }
 
-/* A chunk of a sorted register list (core/order.c): its list and place in it. */
+/* A chunk of a sorted register list (core/store/order.c): its list and place in it. */
 static inline void fk_aad_order(fk_aad *a, const char *muni, int kind, int field, int64_t seq)
 {
 	a->n = 0;

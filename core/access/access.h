@@ -1,7 +1,7 @@
 /* The authorised way to fukuhon (R-ACCESS, R-FILES, R-JURIS, R-LOG): every function decides
  * with fk_authorize, then reads the store, and records the success or the refusal with its
  * reason. The console and the CLI reach register, ledger and document data only through
- * these; core/store.h is the core's internal layer. */
+ * these; core/store/store.h is the core's internal layer. */
 #ifndef FK_ACCESS_H
 #define FK_ACCESS_H
 
@@ -77,7 +77,7 @@ fk_status fk_access_docs_list(fk_ctx *ctx, const char *municipality, int64_t aft
 			      fk_doc_info *out, int *n, fk_error *err);
 fk_status fk_access_doc_open(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
 
-/* ---- for the console's screens (core/access_screens.c) ---- */
+/* ---- for the console's screens (core/access/access_screens.c) ---- */
 
 #include "audit.h"
 #include "audit_verify.h"

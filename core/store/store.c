@@ -56,7 +56,7 @@ static const char SQL_SEARCH[] =
 	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
-/* The same, limited to the permitted set (core/authz.c fills it per request). */
+/* The same, limited to the permitted set (core/access/authz.c fills it per request). */
 static const char SQL_SEARCH_PERMITTED[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "

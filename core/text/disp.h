@@ -29,4 +29,10 @@ int fk_disp_width(const char *in);
  * padded with spaces. out needs about 4 * width + 4 bytes. Returns 1 when cut. */
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen);
 
+/* The sanitised copy of in as a new string (NULL: out of memory), for output
+ * that is not drawn through curses (the command line). ascii 1 replaces every
+ * character outside ASCII with '?', for a terminal that is not UTF-8. *width
+ * gets the display width of the copy. */
+char *fk_disp_dup(const char *in, int ascii, int *width);
+
 #endif

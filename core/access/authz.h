@@ -1,6 +1,6 @@
 /* The one authorisation decision (R-ACCESS, R-FILES, R-JURIS): may the acting operator do
- * this action to these files now? Every fukuhon access (core/access.h) and every grant
- * change (core/grant.h) asks fk_authorize first. The rules are in docs/permissions.md. */
+ * this action to these files now? Every fukuhon access (core/access/access.h) and every grant
+ * change (core/access/grant.h) asks fk_authorize first. The rules are in docs/permissions.md. */
 #ifndef FK_AUTHZ_H
 #define FK_AUTHZ_H
 

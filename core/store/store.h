@@ -108,7 +108,7 @@ typedef struct fk_search {
 fk_status fk_store_search(fk_ctx *ctx, const fk_search *s, int64_t *ids, int *n, fk_error *err);
 /* The same, only among registers whose (municipality, kind) is in
  * temp.authz_view: the acting operator's permitted set, filled by
- * fk_authz_view_set just before (R-FILES; core/access.c). */
+ * fk_authz_view_set just before (R-FILES; core/access/access.c). */
 fk_status fk_store_search_permitted(fk_ctx *ctx, const fk_search *s, int64_t *ids, int *n,
 				    fk_error *err);
 

@@ -4,7 +4,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "ctl.h"
 
@@ -101,51 +100,21 @@ int ctl_list_done(fk_status s, const fk_error *err, json_t *arr)
 	return arr ? ctl_print_json(arr) : CTL_OK;
 }
 
-/* Decode one character; invalid bytes, controls and bidi overrides come back
- * as U+FFFD so they cannot reach the terminal. */
-static size_t next_char(const char *s, wchar_t *wc)
-{
-	mbstate_t ms;
-	memset(&ms, 0, sizeof ms);
-	size_t n = mbrtowc(wc, s, MB_CUR_MAX, &ms);
-	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-		*wc = 0xFFFD;
-		return 1;
-	}
-	if (*wc < 0x20 || (*wc >= 0x7f && *wc < 0xa0) || (*wc >= 0x202a && *wc <= 0x202e) ||
-	    (*wc >= 0x2066 && *wc <= 0x2069) || *wc == 0x200e || *wc == 0x200f)
-		*wc = 0xFFFD;
-	return n;
-}
-
+/* The one sanitiser of the core (fk_disp_dup): what the console draws and what
+ * the command line prints are cleaned by the same rules. */
 int ctl_width(const char *s)
 {
 	int w = 0;
-	while (*s) {
-		wchar_t wc;
-		s += next_char(s, &wc);
-		int cw = wcwidth(wc);
-		w += cw < 0 ? 1 : cw;
-	}
+	free(fk_disp_dup(s, MB_CUR_MAX == 1, &w));
 	return w;
 }
 
 void ctl_put(FILE *f, const char *s, int width)
 {
 	int w = 0;
-	while (*s) {
-		wchar_t wc;
-		const char *start = s;
-		s += next_char(s, &wc);
-		int cw = wcwidth(wc);
-		if (wc == 0xFFFD && MB_CUR_MAX == 1)
-			fputc('?', f);
-		else if (wc == 0xFFFD || cw < 0)
-			fputs(MB_CUR_MAX > 1 ? "\xef\xbf\xbd" : "?", f);
-		else
-			fwrite(start, 1, (size_t)(s - start), f);
-		w += cw < 0 ? 1 : cw;
-	}
+	char *clean = fk_disp_dup(s, MB_CUR_MAX == 1, &w);
+	fputs(clean ? clean : "?", f);
+	free(clean);
 	for (; w < width; w++)
 		fputc(' ', f);
 }
