@@ -55,7 +55,7 @@ static int verify(fk_ctx *ctx, const char *key, const char *cpfile, int record)
 		fk_wipe(k0, sizeof k0);
 		return ctl_fail(&err);
 	}
-	fk_verify_opts o = {k0, cpfile ? &kept : NULL, 0, print_problem, NULL};
+	fk_verify_opts o = {.k0 = k0, .kept = cpfile ? &kept : NULL, .fn = print_problem};
 	fk_verify_report r;
 	fk_status s = fk_audit_verify(ctx, &o, &r, &err);
 	fk_wipe(k0, sizeof k0);

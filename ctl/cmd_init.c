@@ -39,7 +39,7 @@ static void undo(const fk_config *cfg, int made_keys, const char *k0_path)
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		if (n > 4 && !strcmp(e->d_name + n - 4, ".key")) {
+		if ((n > 4 && !strcmp(e->d_name + n - 4, ".key")) || !strcmp(e->d_name, FK_ANCHOR_NAME)) {
 			char path[4096];
 			snprintf(path, sizeof path, "%s/%s", cfg->key_dir, e->d_name);
 			unlink(path);
@@ -79,13 +79,13 @@ int cmd_init(ctl *c, int argc, char **argv)
 	int nb = 0, nm = 0;
 	fk_status s = fk_ctx_open(c->config, FK_CTX_INIT, &ctx, &err);
 	if (s == FK_OK)
-		s = fk_refdata_load(ctx, ctx->cfg.data_dir, &nb, &nm, &err);
+		s = fk_audit_start(ctx, "fukuhonctl", &err);
+	if (s == FK_OK)
+		s = fk_refdata_counts(ctx, &nb, &nm, &err);
 	if (s == FK_OK && ctx->cfg.bureau[0]) {
 		fk_bureau b;
 		s = fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err);
 	}
-	if (s == FK_OK)
-		s = fk_audit_start(ctx, "fukuhonctl", &err);
 	if (s == FK_OK) {
 		char detail[256];
 		snprintf(detail, sizeof detail, "bureaus=%d municipalities=%d", nb, nm);

@@ -24,7 +24,15 @@ int main(int argc, char **argv)
 		"relation", "長男", "spouse", "", "removed", 0,
 		"events", "type", "出生", "date", "1970-01-01", "detail", "届出人", "父\x1b[5m\r\n\t");
 	int64_t id;
-	int rc = doc && fk_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "test", INT64_C(1791000000) * 1000000000, &id, &err) == FK_OK;
+	/* Written as an operation writes: with its record, in one transaction. */
+	int rc = doc && fk_ctx_begin(ctx, &err) == FK_OK;
+	if (rc) {
+		fk_status s = fk_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "test",
+					   INT64_C(1791000000) * 1000000000, &id, &err);
+		if (s == FK_OK)
+			s = fk_audit(ctx, "test.write", "register", "hostile", FK_RESULT_SUCCESS, "", NULL, &err);
+		rc = fk_ctx_end(ctx, s, &err) == FK_OK;
+	}
 	if (!rc)
 		fprintf(stderr, "fkt_hostile: %s\n", doc ? err.msg : je.text);
 	else

@@ -45,6 +45,17 @@ int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const c
 /* The one integer a query returns (asserts it returns a row). */
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql);
 
+/* The store's writes, each in a transaction with a record of its own, as an operation makes
+ * them (a change that is not on record does not commit). */
+fk_status fkt_store_add(fk_ctx *ctx, const char *muni, fk_reg_kind kind, const json_t *doc,
+			const char *by, int64_t at, int64_t *id, fk_error *err);
+fk_status fkt_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_t *doc,
+			   const char *by, int64_t at, int *version, fk_error *err);
+fk_status fkt_ledger_add(fk_ctx *ctx, const char *muni, const char *day, const json_t *p,
+			 int64_t at, int64_t *id, fk_error *err);
+fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t reg, const json_t *p,
+		      int64_t at, int64_t *id, fk_error *err);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

@@ -25,7 +25,7 @@ static int64_t add(const char *muni, fk_reg_kind kind)
 {
 	json_t *doc = fkt_register("山田 太郎", "やまだ たろう", "東京都千代田区一番地");
 	int64_t id;
-	ck_assert_ok(fk_store_add(ctx, muni, kind, doc, "test", fk_now_ns(), &id, &err), &err);
+	ck_assert_ok(fkt_store_add(ctx, muni, kind, doc, "test", fk_now_ns(), &id, &err), &err);
 	json_decref(doc);
 	return id;
 }
@@ -188,7 +188,7 @@ START_TEST(versions_and_comparison)
 {
 	json_t *doc = fkt_register("山田 太郎", "やまだ たろう", "東京都千代田区二番地"), *a, *b;
 	int v, n;
-	ck_assert_ok(fk_store_update(ctx, chiyoda[0], FK_KIND_KOSEKI, doc, "test", fk_now_ns(), &v, &err), &err);
+	ck_assert_ok(fkt_store_update(ctx, chiyoda[0], FK_KIND_KOSEKI, doc, "test", fk_now_ns(), &v, &err), &err);
 	json_decref(doc);
 	fk_reg_version vs[4];
 	ck_assert_ok(fk_access_register_versions(ctx, chiyoda[0], vs, 4, &n, &err), &err);
@@ -218,9 +218,9 @@ START_TEST(ledger_and_documents)
 	int64_t lid, lsap, did;
 	int n;
 	fkt_act_as(ctx, NULL);
-	ck_assert_ok(fk_ledger_add(ctx, "131016", "2026-10-02", p, fk_now_ns(), &lid, &err), &err);
-	ck_assert_ok(fk_ledger_add(ctx, "011002", "2026-10-02", p, fk_now_ns(), &lsap, &err), &err);
-	ck_assert_ok(fk_doc_add(ctx, "131016", "出生届", chiyoda[0], p, fk_now_ns(), &did, &err), &err);
+	ck_assert_ok(fkt_ledger_add(ctx, "131016", "2026-10-02", p, fk_now_ns(), &lid, &err), &err);
+	ck_assert_ok(fkt_ledger_add(ctx, "011002", "2026-10-02", p, fk_now_ns(), &lsap, &err), &err);
+	ck_assert_ok(fkt_doc_add(ctx, "131016", "出生届", chiyoda[0], p, fk_now_ns(), &did, &err), &err);
 	json_decref(p);
 	fkt_act_as(ctx, "op1");
 	fk_ledger_info li[4];

@@ -286,13 +286,32 @@ START_TEST(supervisor_grants_are_checked_and_recorded)
 }
 END_TEST
 
+static const char SQL_MOVE_CHIYODA[] = "UPDATE municipality SET bureau_id = "
+	"(SELECT bureau_id FROM municipality WHERE code = '011002') WHERE code = '131016'";
+
+START_TEST(municipality_moved_outside_fukuhon_is_refused)
+{
+	/* R-JURIS: the assignment is sealed; moved with sqlite3, it is never used. */
+	ck_assert_int_eq(sqlite3_exec(ctx->db, SQL_MOVE_CHIYODA, NULL, NULL, NULL), SQLITE_OK);
+	fkt_act_as(ctx, "op1");
+	fk_authz_req r = {FK_ACT_OPEN, "131016", FK_FILE_KOSEKI, 0, 0, 0, 0, 0};
+	fk_authz_decision d;
+	ck_assert_int_eq(fk_authorize(ctx, &r, &d, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(d.allowed, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "municipality row code=131016"));
+}
+END_TEST
+
 START_TEST(reassigned_municipality_is_out_of_reach)
 {
-	/* 千代田区 moves to 札幌法務局: op1's grant on it no longer counts. */
-	char *msg = NULL;
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "UPDATE municipality SET bureau_id = "
-		"(SELECT bureau_id FROM municipality WHERE code = '011002') WHERE code = '131016'",
-		NULL, NULL, &msg), SQLITE_OK);
+	/* 千代田区 moves to 札幌法務局 as fukuhon moves it (sealed, recorded): op1's grant on it
+	 * no longer counts. */
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT("131016"), 0, &err), &err);
+	ck_assert_int_eq(sqlite3_exec(ctx->db, SQL_MOVE_CHIYODA, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_ok(fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT("131016"), &err), &err);
+	ck_assert_ok(fk_audit(ctx, "test.move", "municipality", "131016", FK_RESULT_SUCCESS, "", NULL, &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
 	fkt_act_as(ctx, "op1");
 	fk_authz_req r = {FK_ACT_OPEN, "131016", FK_FILE_KOSEKI, 0, 0, 0, 0, 0};
 	fk_authz_decision d;
@@ -426,6 +445,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, local_admin_cannot_grant_its_own_account);
 	tcase_add_test(tc, supervisor_grants_are_checked_and_recorded);
 	tcase_add_test(tc, reassigned_municipality_is_out_of_reach);
+	tcase_add_test(tc, municipality_moved_outside_fukuhon_is_refused);
 	tcase_add_test(tc, expiry_is_recorded_once);
 	tcase_add_test(tc, supervisor_screens);
 	tcase_add_test(tc, names_and_lists);

@@ -91,7 +91,7 @@ static int64_t add(const char *muni, int kind, const char *name, const char *rea
 {
 	json_t *doc = fkt_register(name, reading, honseki);
 	int64_t id;
-	ck_assert_ok(fk_store_add(ctx, muni, (fk_reg_kind)kind, doc, "test", fk_now_ns(), &id, &err), &err);
+	ck_assert_ok(fkt_store_add(ctx, muni, (fk_reg_kind)kind, doc, "test", fk_now_ns(), &id, &err), &err);
 	json_decref(doc);
 	return id;
 }
@@ -157,7 +157,7 @@ START_TEST(upkeep_add_update_kind)
 	/* A new version with another reading moves the register. */
 	json_t *nd = fkt_register("甲 乙", "ああ あ", "東京都千代田区平河町一丁目1番地");
 	int version;
-	ck_assert_ok(fk_store_update(ctx, ids[20], FK_KIND_KOSEKI, nd, "test", fk_now_ns(), &version, &err), &err);
+	ck_assert_ok(fkt_store_update(ctx, ids[20], FK_KIND_KOSEKI, nd, "test", fk_now_ns(), &version, &err), &err);
 	int64_t idx;
 	ck_assert_ok(fk_order_position(ctx, "131016", 1, FK_ORDER_READING, ids[20], &idx, &err), &err);
 	ck_assert_int_eq(idx, 0);
@@ -165,7 +165,7 @@ START_TEST(upkeep_add_update_kind)
 	ck_assert_int_eq(idx, 0);
 	check_list("131016", 1, FK_ORDER_READING);
 	/* Becoming a 除籍 moves it to the other list. */
-	ck_assert_ok(fk_store_update(ctx, ids[20], FK_KIND_JOSEKI, nd, "test", fk_now_ns(), &version, &err), &err);
+	ck_assert_ok(fkt_store_update(ctx, ids[20], FK_KIND_JOSEKI, nd, "test", fk_now_ns(), &version, &err), &err);
 	json_decref(nd);
 	ck_assert_int_eq(check_list("131016", 1, FK_ORDER_READING), 39);
 	ck_assert_int_eq(check_list("131016", 1, FK_ORDER_HONSEKI), 39);

@@ -15,7 +15,7 @@ static int64_t add(fk_ctx *ctx, const char *name, const char *reading)
 	fk_error err;
 	json_t *doc = fkt_register(name, reading, "一番地");
 	int64_t id;
-	ck_assert_ok(fk_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), &err);
+	ck_assert_ok(fkt_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), &err);
 	json_decref(doc);
 	return id;
 }

@@ -31,7 +31,7 @@ static int64_t add(const char *muni, const char *name, const char *reading, cons
 {
 	json_t *doc = fkt_register(name, reading, honseki);
 	int64_t id;
-	ck_assert_ok(fk_store_add(ctx, muni, FK_KIND_KOSEKI, doc, "test", fk_now_ns(), &id, &err), &err);
+	ck_assert_ok(fkt_store_add(ctx, muni, FK_KIND_KOSEKI, doc, "test", fk_now_ns(), &id, &err), &err);
 	json_decref(doc);
 	return id;
 }
@@ -179,7 +179,7 @@ START_TEST(versions_are_kept)
 	int64_t id = add("131016", "山田 太郎", "やまだ たろう", "一番地");
 	json_t *doc = fkt_register("山田 次郎", "やまだ じろう", "二番地");
 	int v;
-	ck_assert_ok(fk_store_update(ctx, id, FK_KIND_KOSEKI, doc, "municipality 131016", fk_now_ns(), &v, &err), &err);
+	ck_assert_ok(fkt_store_update(ctx, id, FK_KIND_KOSEKI, doc, "municipality 131016", fk_now_ns(), &v, &err), &err);
 	ck_assert_int_eq(v, 2);
 	json_decref(doc);
 	/* R-CURRENT: the latest by default; R-VERSION: the earlier one stays. */
@@ -244,9 +244,9 @@ START_TEST(bad_input_leaves_store_unchanged)
 {
 	json_t *doc = fkt_register("山田 太郎", "やまだ たろう", "一番地");
 	int64_t id;
-	ck_assert_int_eq(fk_store_add(ctx, "999999", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), FK_ERR_NOTFOUND);
+	ck_assert_int_eq(fkt_store_add(ctx, "999999", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), FK_ERR_NOTFOUND);
 	json_object_del(doc, "honseki");
-	ck_assert_int_eq(fk_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_store_add(ctx, "131016", FK_KIND_KOSEKI, doc, "t", 1, &id, &err), FK_ERR_INVALID);
 	json_decref(doc);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register_version"), 0);
@@ -260,8 +260,8 @@ START_TEST(ledger_and_documents)
 	int64_t reg = add("131016", "山田 太郎", "やまだ たろう", "一番地");
 	json_t *p = json_pack("{s:s, s:s}", "受付番号", "第12号", "届出人", "山田 太郎");
 	int64_t lid, did;
-	ck_assert_ok(fk_ledger_add(ctx, "131016", "2026-10-02", p, fk_now_ns(), &lid, &err), &err);
-	ck_assert_ok(fk_doc_add(ctx, "131016", "出生届", reg, p, fk_now_ns(), &did, &err), &err);
+	ck_assert_ok(fkt_ledger_add(ctx, "131016", "2026-10-02", p, fk_now_ns(), &lid, &err), &err);
+	ck_assert_ok(fkt_doc_add(ctx, "131016", "出生届", reg, p, fk_now_ns(), &did, &err), &err);
 	json_t *back;
 	ck_assert_ok(fk_ledger_read(ctx, lid, &back, &err), &err);
 	ck_assert_int_eq(json_equal(back, p), 1);
@@ -269,7 +269,7 @@ START_TEST(ledger_and_documents)
 	ck_assert_ok(fk_doc_read(ctx, did, &back, &err), &err);
 	ck_assert_int_eq(json_equal(back, p), 1);
 	json_decref(back);
-	ck_assert_int_eq(fk_ledger_add(ctx, "131016", "2026-02-30", p, 1, &lid, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_ledger_add(ctx, "131016", "2026-02-30", p, 1, &lid, &err), FK_ERR_INVALID);
 	json_decref(p);
 	/* A ledger payload moved onto a document row is refused. */
 	run("UPDATE notification_doc SET payload = (SELECT payload FROM ledger_entry)");

@@ -224,7 +224,7 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 				  "fukuhonctl audit verify --key FILE)");
 		return fk_audit_outcome(ctx, "audit.verify", "history", "-", s, err);
 	}
-	fk_verify_opts o = {k0, NULL, 0, fn, arg};
+	fk_verify_opts o = {.k0 = k0, .fn = fn, .arg = arg};
 	s = fk_audit_verify(ctx, &o, rep, err);
 	fk_wipe(k0, sizeof k0);
 	char detail[96];

@@ -8,19 +8,21 @@
 #include <string.h>
 
 #include "authz.h"
+#include "trust.h"
 #include "db.h"
 #include "util.h"
 
-static const char SQL_SUBJECT[] =
-	"SELECT username, role, bureau_id, enabled FROM operator WHERE id = ?1";
-static const char SQL_MUNI_BUREAU[] = "SELECT bureau_id FROM municipality WHERE code = ?1";
+/* Every row a decision is made from is checked against its MAC as it is read (core/trust):
+ * the covered columns come first, then the MAC. */
+static const char SQL_SUBJECT[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";
+static const char SQL_MUNI_BUREAU[] =
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_GRANTS[] =
-	"SELECT id, coalesce(municipality, ''), kinds, rights, valid_from, coalesce(valid_until, 0), "
-	"coalesce(revoked_at, 0), expiry_recorded_at IS NOT NULL FROM permission_grant "
+	"SELECT " FK_COLS_GRANT ", mac FROM permission_grant "
 	"WHERE operator_id = ?1 AND (?2 IS NULL OR municipality IS NULL OR municipality = ?2)";
 static const char SQL_BUREAU_MUNIS[] =
-	"SELECT code, name FROM municipality WHERE bureau_id = ?1 AND (?2 IS NULL OR code = ?2) "
-	"ORDER BY code";
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE bureau_id = ?1 "
+	"AND (?2 IS NULL OR code = ?2) ORDER BY code";
 static const char SQL_VIEW_CREATE[] =
 	"CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality TEXT NOT NULL, "
 	"kind INTEGER NOT NULL, PRIMARY KEY (municipality, kind)) WITHOUT ROWID";
@@ -72,18 +74,18 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 		return r;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		fk_copy_str(s->user, sizeof s->user, (const char *)sqlite3_column_text(st, 0));
-		int role = fk_role_parse((const char *)sqlite3_column_text(st, 1));
+	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, FK_T_OPERATOR, st, 0, err)) == FK_OK) {
+		fk_copy_str(s->user, sizeof s->user, (const char *)sqlite3_column_text(st, FK_C_OP_USER));
+		int role = fk_role_parse((const char *)sqlite3_column_text(st, FK_C_OP_ROLE));
 		s->role = role > 0 ? (fk_role)role : FK_ROLE_NONE;
-		s->bureau_id = sqlite3_column_int64(st, 2);
-		s->enabled = sqlite3_column_int(st, 3) == 1;
+		s->bureau_id = sqlite3_column_int64(st, FK_C_OP_BUREAU);
+		s->enabled = sqlite3_column_int(st, FK_C_OP_ENABLED) == 1;
 		s->found = !is_actor || strcmp(s->user, ctx->actor.user) == 0;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading the operator");
-	return FK_OK;
+	return r;
 }
 
 /* The municipality's bureau now (0: no such municipality). */
@@ -96,11 +98,12 @@ static fk_status muni_bureau(fk_ctx *ctx, const char *code, int64_t *bureau, fk_
 		return r;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*bureau = sqlite3_column_int64(st, 0);
+	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
+		*bureau = sqlite3_column_int64(st, FK_C_MUNI_BUREAU);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
-						      : fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	return r;
 }
 
 /* The subject's grants, all of them or those that can reach muni. */
@@ -116,6 +119,10 @@ static fk_status load_grants(fk_ctx *ctx, int64_t op, const char *muni, grant_se
 		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = fk_trust_check(ctx, FK_T_GRANT, st, 0, err)) != FK_OK) {
+			sqlite3_reset(st);
+			return r;
+		}
 		if (gs->n == gs->cap) {
 			int cap = gs->cap ? gs->cap * 2 : 16;
 			grant_row *v = realloc(gs->v, (size_t)cap * sizeof *v);
@@ -127,14 +134,15 @@ static fk_status load_grants(fk_ctx *ctx, int64_t op, const char *muni, grant_se
 			gs->cap = cap;
 		}
 		grant_row *g = &gs->v[gs->n++];
-		g->id = sqlite3_column_int64(st, 0);
-		fk_copy_str(g->muni, sizeof g->muni, (const char *)sqlite3_column_text(st, 1));
-		g->kinds = (unsigned)sqlite3_column_int(st, 2);
-		g->rights = (unsigned)sqlite3_column_int(st, 3);
-		g->from = sqlite3_column_int64(st, 4);
-		g->until = sqlite3_column_int64(st, 5);
-		g->revoked_at = sqlite3_column_int64(st, 6);
-		g->expiry_recorded = sqlite3_column_int(st, 7);
+		const unsigned char *m = sqlite3_column_text(st, FK_C_GRANT_MUNI);
+		g->id = sqlite3_column_int64(st, FK_C_GRANT_ID);
+		fk_copy_str(g->muni, sizeof g->muni, m ? (const char *)m : "");
+		g->kinds = (unsigned)sqlite3_column_int(st, FK_C_GRANT_KINDS);
+		g->rights = (unsigned)sqlite3_column_int(st, FK_C_GRANT_RIGHTS);
+		g->from = sqlite3_column_int64(st, FK_C_GRANT_FROM);
+		g->until = sqlite3_column_int64(st, FK_C_GRANT_UNTIL);
+		g->revoked_at = sqlite3_column_int64(st, FK_C_GRANT_REVOKED_AT);
+		g->expiry_recorded = sqlite3_column_type(st, FK_C_GRANT_EXPIRY_RECORDED) != SQLITE_NULL;
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading grants");
@@ -311,10 +319,16 @@ static fk_status each_muni(fk_ctx *ctx, int64_t bureau, const char *only, muni_f
 	if (only)
 		sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
 	int rc, stop = 0;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		stop = fn((const char *)sqlite3_column_text(st, 0),
-			  (const char *)sqlite3_column_text(st, 1), arg);
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* Which municipalities are the bureau's decides jurisdiction (R-JURIS). */
+		if ((s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) != FK_OK)
+			break;
+		stop = fn((const char *)sqlite3_column_text(st, FK_C_MUNI_CODE),
+			  (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME), arg);
+	}
 	sqlite3_reset(st);
+	if (s != FK_OK)
+		return s;
 	if (stop < 0)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	return stop || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading municipalities");

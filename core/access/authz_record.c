@@ -6,11 +6,15 @@
 
 #include "audit.h"
 #include "authz.h"
+#include "db.h"
+#include "trust.h"
 #include "util.h"
 
-static const char SQL_NOTE_EXPIRED[] =
-	"UPDATE permission_grant SET expiry_recorded_at = ?2 WHERE id = ?1 "
+static const char SQL_EXPIRY_DUE[] =
+	"SELECT 1 FROM permission_grant WHERE id = ?1 "
 	"AND expiry_recorded_at IS NULL AND valid_until IS NOT NULL AND valid_until <= ?2";
+static const char SQL_NOTE_EXPIRED[] =
+	"UPDATE permission_grant SET expiry_recorded_at = ?2 WHERE id = ?1";
 static const char SQL_GRANT_DESC[] =
 	"SELECT o.username, coalesce(g.municipality, '*'), g.kinds, g.rights, g.valid_until "
 	"FROM permission_grant g JOIN operator o ON o.id = g.operator_id WHERE g.id = ?1";
@@ -47,14 +51,27 @@ fk_status fk_authz_record(fk_ctx *ctx, const char *action, const char *otype, co
 fk_status fk_authz_note_expired(fk_ctx *ctx, int64_t grant_id, fk_error *err)
 {
 	sqlite3_stmt *st;
+	int due = 0;
+	int64_t now = fk_authz_now();
 	fk_status s = fk_ctx_begin(ctx, err);
-	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_NOTE_EXPIRED, &st, err)) == FK_OK) {
+	/* Once per grant: another process may have recorded it meanwhile. */
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_EXPIRY_DUE, &st, err)) == FK_OK) {
 		sqlite3_bind_int64(st, 1, grant_id);
-		sqlite3_bind_int64(st, 2, fk_authz_now());
-		s = fk_ctx_exec(ctx, st, err, "recording a grant's expiry");
+		sqlite3_bind_int64(st, 2, now);
+		int rc = sqlite3_step(st);
+		due = rc == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			s = fk_db_fail(ctx->db, rc, err, "reading a grant");
 	}
-	if (s == FK_OK && sqlite3_changes(ctx->db) == 1 &&
-	    (s = fk_ctx_stmt(ctx, SQL_GRANT_DESC, &st, err)) == FK_OK) {
+	if (s == FK_OK && due && (s = fk_trust_unseal(ctx, FK_T_GRANT, FK_VAL_INT(grant_id), 0, err)) == FK_OK &&
+	    (s = fk_ctx_stmt(ctx, SQL_NOTE_EXPIRED, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, grant_id);
+		sqlite3_bind_int64(st, 2, now);
+		if ((s = fk_ctx_exec(ctx, st, err, "recording a grant's expiry")) == FK_OK)
+			s = fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(grant_id), err);
+	}
+	if (s == FK_OK && due && (s = fk_ctx_stmt(ctx, SQL_GRANT_DESC, &st, err)) == FK_OK) {
 		char id[24], detail[200] = "", kinds[48], rights[48], until[32] = "";
 		sqlite3_bind_int64(st, 1, grant_id);
 		if (sqlite3_step(st) == SQLITE_ROW) {

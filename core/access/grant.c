@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "db.h"
 #include "grant.h"
+#include "trust.h"
 #include "norm.h"
 #include "util.h"
 
@@ -16,7 +17,7 @@ static const char SQL_INSERT[] =
 	"valid_until, granted_by, granted_by_user, granted_at, reason) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_GRANT_OWNER[] =
-	"SELECT operator_id, revoked_at IS NOT NULL FROM permission_grant WHERE id = ?1";
+	"SELECT " FK_COLS_GRANT ", mac FROM permission_grant WHERE id = ?1";
 static const char SQL_REVOKE[] =
 	"UPDATE permission_grant SET revoked_at = ?2, revoked_by = ?3, revoked_by_user = ?4, "
 	"revoke_reason = ?5 WHERE id = ?1 AND revoked_at IS NULL";
@@ -86,9 +87,10 @@ static fk_status insert(fk_ctx *ctx, const fk_grant_spec *g, int64_t grantee, in
 	sqlite3_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 9, now);
 	sqlite3_bind_text(st, 10, g->reason, -1, SQLITE_STATIC);
-	if ((s = fk_ctx_exec(ctx, st, err, "storing the grant")) == FK_OK)
-		*id = sqlite3_last_insert_rowid(ctx->db);
-	return s;
+	if ((s = fk_ctx_exec(ctx, st, err, "storing the grant")) != FK_OK)
+		return s;
+	*id = sqlite3_last_insert_rowid(ctx->db);
+	return fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(*id), err);
 }
 
 fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *g, int64_t *id, fk_error *err)
@@ -130,9 +132,13 @@ static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, cons
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
-	int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	int revoked = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
+	int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, FK_C_GRANT_OPERATOR) : 0;
+	int revoked = rc == SQLITE_ROW && sqlite3_column_type(st, FK_C_GRANT_REVOKED_AT) != SQLITE_NULL;
+	if (rc == SQLITE_ROW)
+		s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
 	sqlite3_reset(st);
+	if (s != FK_OK)
+		return s;
 	if (rc == SQLITE_DONE)
 		return fk_fail(err, FK_ERR_NOTFOUND, "no grant %lld", (long long)id);
 	if (rc != SQLITE_ROW)
@@ -142,7 +148,8 @@ static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, cons
 		return s;
 	if (revoked)
 		return fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id);
-	if ((s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
+	if ((s = fk_trust_unseal(ctx, FK_T_GRANT, FK_VAL_INT(id), 0, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, fk_authz_now());
@@ -150,7 +157,8 @@ static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, cons
 		sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
 	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK)
+	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK ||
+	    (s = fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(id), err)) != FK_OK)
 		return s;
 	char detail[FK_GRANT_REASON_MAX + 16];
 	snprintf(detail, sizeof detail, "reason=%s", reason);

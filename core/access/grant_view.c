@@ -9,14 +9,13 @@
 #include "audit.h"
 #include "db.h"
 #include "grant.h"
+#include "trust.h"
 #include "util.h"
 
+/* The grant's covered columns and MAC (checked as read), then what the list shows with it. */
 static const char SQL_LIST[] =
-	"SELECT g.id, g.operator_id, o.username, o.bureau_id, b.name, coalesce(g.municipality, ''), "
-	"coalesce(m.name, ''), g.kinds, g.rights, g.valid_from, coalesce(g.valid_until, 0), "
-	"g.granted_at, coalesce(g.revoked_at, 0), g.granted_by_user, coalesce(g.revoked_by_user, ''), "
-	"g.reason, coalesce(g.revoke_reason, '') "
-	"FROM permission_grant g JOIN operator o ON o.id = g.operator_id "
+	"SELECT g.*, o.username, o.bureau_id, b.name, coalesce(m.name, '') "
+	"FROM (SELECT " FK_COLS_GRANT ", mac FROM permission_grant) g JOIN operator o ON o.id = g.operator_id "
 	"JOIN bureau b ON b.id = o.bureau_id LEFT JOIN municipality m ON m.code = g.municipality "
 	"WHERE (?1 IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "
 	"AND (?3 = 0 OR (g.revoked_at IS NULL AND g.valid_from <= ?4 "
@@ -37,29 +36,35 @@ static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
-static void row_to_grant(sqlite3_stmt *st, int64_t now, fk_grant *g)
+enum { C_USER = FK_C_GRANT_MAC + 1, C_BUREAU, C_BUREAU_NAME, C_MUNI_NAME };
+
+static fk_status row_to_grant(fk_ctx *ctx, sqlite3_stmt *st, int64_t now, fk_grant *g, fk_error *err)
 {
 	memset(g, 0, sizeof *g);
-	g->id = sqlite3_column_int64(st, 0);
-	g->operator_id = sqlite3_column_int64(st, 1);
-	col(st, 2, g->user, sizeof g->user);
-	g->bureau_id = sqlite3_column_int64(st, 3);
-	col(st, 4, g->bureau, sizeof g->bureau);
-	col(st, 5, g->municipality, sizeof g->municipality);
-	col(st, 6, g->muni_name, sizeof g->muni_name);
-	g->kinds = (unsigned)sqlite3_column_int(st, 7);
-	g->rights = (unsigned)sqlite3_column_int(st, 8);
-	g->valid_from = sqlite3_column_int64(st, 9);
-	g->valid_until = sqlite3_column_int64(st, 10);
-	g->granted_at = sqlite3_column_int64(st, 11);
-	g->revoked_at = sqlite3_column_int64(st, 12);
-	col(st, 13, g->granted_by, sizeof g->granted_by);
-	col(st, 14, g->revoked_by, sizeof g->revoked_by);
-	col(st, 15, g->reason, sizeof g->reason);
-	col(st, 16, g->revoke_reason, sizeof g->revoke_reason);
+	fk_status s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
+	if (s != FK_OK)
+		return s;
+	g->id = sqlite3_column_int64(st, FK_C_GRANT_ID);
+	g->operator_id = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
+	col(st, C_USER, g->user, sizeof g->user);
+	g->bureau_id = sqlite3_column_int64(st, C_BUREAU);
+	col(st, C_BUREAU_NAME, g->bureau, sizeof g->bureau);
+	col(st, FK_C_GRANT_MUNI, g->municipality, sizeof g->municipality);
+	col(st, C_MUNI_NAME, g->muni_name, sizeof g->muni_name);
+	g->kinds = (unsigned)sqlite3_column_int(st, FK_C_GRANT_KINDS);
+	g->rights = (unsigned)sqlite3_column_int(st, FK_C_GRANT_RIGHTS);
+	g->valid_from = sqlite3_column_int64(st, FK_C_GRANT_FROM);
+	g->valid_until = sqlite3_column_int64(st, FK_C_GRANT_UNTIL);
+	g->granted_at = sqlite3_column_int64(st, FK_C_GRANT_AT);
+	g->revoked_at = sqlite3_column_int64(st, FK_C_GRANT_REVOKED_AT);
+	col(st, FK_C_GRANT_BY_USER, g->granted_by, sizeof g->granted_by);
+	col(st, FK_C_GRANT_REVOKED_BY_USER, g->revoked_by, sizeof g->revoked_by);
+	col(st, FK_C_GRANT_REASON, g->reason, sizeof g->reason);
+	col(st, FK_C_GRANT_REVOKE_REASON, g->revoke_reason, sizeof g->revoke_reason);
 	g->state = g->revoked_at ? FK_GRANT_REVOKED
 		: g->valid_from > now ? FK_GRANT_PENDING
 		: g->valid_until && g->valid_until <= now ? FK_GRANT_EXPIRED : FK_GRANT_ACTIVE;
+	return FK_OK;
 }
 
 /* The rows of f, without authorisation (callers decide first). */
@@ -77,16 +82,16 @@ static fk_status select_grants(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_c
 	sqlite3_bind_int(st, 3, f->active_only || f->expiring_before);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, f->expiring_before);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fk_grant g;
-		row_to_grant(st, now, &g);
-		if (cb(&g, arg))
+		if ((s = row_to_grant(ctx, st, now, &g, err)) == FK_OK && cb(&g, arg))
 			break;
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
-						      : fk_db_fail(ctx->db, rc, err, "reading grants");
+	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading grants");
+	return s;
 }
 
 /* Decide and record a read of grants of user (or of bureau when user is

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "meta.h"
 #include "health.h"
 #include "rotate.h"
 #include "util.h"

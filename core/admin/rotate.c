@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "meta.h"
 #include "rotate.h"
 #include "util.h"
 
@@ -87,6 +88,10 @@ static fk_status announce(fk_ctx *ctx, uint32_t id, fk_error *err)
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s == FK_OK)
 		s = fk_meta_set(ctx, "kek_current", buf, err);
+	/* Every sealed change is on record with the change (core/trust). */
+	if (s == FK_OK)
+		s = fk_audit(ctx, "key.announce", "master-key", buf, FK_RESULT_SUCCESS, "",
+			     "new data keys are wrapped under it from now on", err);
 	return fk_ctx_end(ctx, s, err);
 }
 

@@ -13,11 +13,14 @@
 #include "db.h"
 #include "keyfile.h"
 #include "keys.h"
+#include "trust.h"
 #include "util.h"
 
 /* ---- canonical encoding (docs/audit-chain.md) ------------------------------ */
 
 static const uint8_t ENC_MAGIC[8] = {'F', 'K', 'A', 'U', 'D', 'I', 'T', '1'};
+/* Format 2: a record that names the sealed rows its operation changed. */
+static const uint8_t ENC_MAGIC2[8] = {'F', 'K', 'A', 'U', 'D', 'I', 'T', '2'};
 #define NULL_LEN 0xFFFFFFFFu
 
 /* n bytes at buf+at, or what of them fits below cap. The whole-copy case
@@ -57,7 +60,7 @@ size_t fk_chain_encode(const fk_chain_rec *r, uint8_t *buf, size_t cap)
 {
 	size_t at = 0;
 	if (cap >= sizeof ENC_MAGIC)
-		memcpy(buf, ENC_MAGIC, sizeof ENC_MAGIC);
+		memcpy(buf, r->refs ? ENC_MAGIC2 : ENC_MAGIC, sizeof ENC_MAGIC);
 	at += sizeof ENC_MAGIC;
 	const int64_t nums[] = {r->seq, r->kind, r->epoch, r->ts_ns, r->mono_ns, r->clock_synced, r->pid};
 	for (size_t i = 0; i < FK_ARRAY_LEN(nums); i++)
@@ -65,6 +68,8 @@ size_t fk_chain_encode(const fk_chain_rec *r, uint8_t *buf, size_t cap)
 	for (int i = 0; i < FK_CF_COUNT; i++)
 		at = fk_chain_put_bytes(buf, at, cap, r->text[i], r->len[i], 0);
 	at = fk_chain_put_bytes(buf, at, cap, r->detail, r->detail_len, r->detail == NULL);
+	if (r->refs)
+		at = fk_chain_put_bytes(buf, at, cap, r->refs, r->refs_len, 0);
 	if (at + FK_MAC_LEN <= cap)
 		memcpy(buf + at, r->prev_mac, FK_MAC_LEN);
 	return at + FK_MAC_LEN;
@@ -283,8 +288,8 @@ static const char SQL_LAST[] =
 static const char SQL_INSERT[] =
 	"INSERT INTO audit_log(seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, "
 	"operator, role, action, object_type, object_id, result, reason, detail, kind, epoch, "
-	"prev_mac, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	"?16, ?17, ?18, ?19, ?20)";
+	"prev_mac, mac, row_refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
 /* The end of the chain and the key brought to the epoch of the next record. */
 struct state {
@@ -404,7 +409,9 @@ static fk_status insert(fk_ctx *ctx, const fk_chain_rec *r, const uint8_t mac[FK
 	sqlite3_bind_int64(st, i++, r->kind);
 	sqlite3_bind_int64(st, i++, r->epoch);
 	sqlite3_bind_blob(st, i++, r->prev_mac, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, i, mac, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, i++, mac, FK_MAC_LEN, SQLITE_STATIC);
+	if (r->refs)
+		sqlite3_bind_text(st, i, r->refs, (int)r->refs_len, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "recording the operation");
 }
 
@@ -415,6 +422,11 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 	fk_chain_rec r;
 	uint8_t *sealed = NULL, mac[FK_MAC_LEN];
 	fill_rec(ctx, e, s, now, &r);
+	const char *refs = fk_trust_take_refs(ctx);
+	if (*refs) {
+		r.refs = refs;
+		r.refs_len = strlen(refs);
+	}
 	fk_status st = FK_OK;
 	if (e->detail && *e->detail) {
 		char aad[48];
@@ -430,6 +442,9 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 	if (st == FK_OK)
 		st = fk_checkpoint_maybe(ctx, r.seq, r.epoch, mac, now, force_checkpoint, err);
 	if (st == FK_OK) {
+		fk_head h = {r.seq, r.epoch, r.kind, {0}};
+		memcpy(h.mac, mac, FK_MAC_LEN);
+		fk_trust_note_head(ctx, &h);
 		memcpy(s->prev, mac, FK_MAC_LEN);
 		s->next_seq++;
 		s->last_kind = e->kind;
@@ -457,11 +472,13 @@ fk_status fk_chain_append(fk_ctx *ctx, const fk_chain_entry *e, fk_error *err)
 fk_status fk_chain_seal(fk_ctx *ctx, const char *reason, int force, fk_error *err)
 {
 	struct state s;
-	int64_t now = fk_ctx_now(ctx);
 	int64_t len = ctx->audit_epoch_ns > 0 ? ctx->audit_epoch_ns : FK_CHAIN_EPOCH_NS_DEFAULT;
 	fk_status st = fk_ctx_begin(ctx, err);
 	if (st != FK_OK)
 		return st;
+	/* The time is taken under the write lock: a record's time is never before that of
+	 * one another process wrote while this one waited for the lock. */
+	int64_t now = fk_ctx_now(ctx);
 	st = read_last(ctx, &s, err);
 	/* Nothing to seal: no sealed record yet, or the epoch is already closed. */
 	if (st == FK_OK && s.last_kind == FK_CHAIN_RECORD)
@@ -496,9 +513,9 @@ fk_status fk_chain_fill(fk_ctx *ctx, int64_t n, const char *action, fk_error *er
 	/* Batches keep the write-ahead log small. */
 	for (int64_t done = 0; st == FK_OK && done < n;) {
 		struct state s;
-		int64_t now = fk_ctx_now(ctx);
 		if ((st = fk_ctx_begin(ctx, err)) != FK_OK)
 			return st;
+		int64_t now = fk_ctx_now(ctx);
 		st = read_last(ctx, &s, err);
 		if (st == FK_OK)
 			st = sync_key(ctx, &s, now, err);

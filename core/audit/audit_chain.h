@@ -33,6 +33,10 @@ typedef struct fk_chain_rec {
 	size_t len[FK_CF_COUNT];
 	const uint8_t *detail;
 	size_t detail_len;
+	/* The sealed rows the record's operation changed (core/trust: fk_trust_take_refs);
+	 * NULL: none. A record with references is encoded as format 2. */
+	const char *refs;
+	size_t refs_len;
 	uint8_t prev_mac[FK_MAC_LEN];
 } fk_chain_rec;
 

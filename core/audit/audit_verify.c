@@ -12,6 +12,7 @@
 
 #include "audit_chain.h"
 #include "audit_verify.h"
+#include "trust.h"
 #include "db.h"
 #include "util.h"
 
@@ -86,11 +87,12 @@ static fk_status key_for(struct verifier *v, int64_t epoch, fk_error *err)
 
 static const char SQL_ROWS[] =
 	"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, operator, "
-	"role, action, object_type, object_id, result, reason, detail, prev_mac, mac FROM audit_log "
-	"ORDER BY seq";
+	"role, action, object_type, object_id, result, reason, detail, prev_mac, mac, row_refs "
+	"FROM audit_log ORDER BY seq";
 #define COL_TEXT0 7
 #define COL_DETAIL 17
-#define COLS 20
+#define COL_REFS 20
+#define COLS 21
 
 /* One row as the checks need it; its encoding lies in the batch's buffer. */
 struct row {
@@ -155,6 +157,13 @@ static int decode(sqlite3_value *const c[COLS], fk_chain_rec *r, struct row *w)
 		r->detail = sqlite3_value_blob(c[COL_DETAIL]);
 		r->detail_len = (size_t)sqlite3_value_bytes(c[COL_DETAIL]);
 	} else if (dt != SQLITE_NULL) {
+		return 0;
+	}
+	int rt = sqlite3_value_type(c[COL_REFS]);
+	if (rt == SQLITE_TEXT) {
+		r->refs = (const char *)sqlite3_value_text(c[COL_REFS]);
+		r->refs_len = (size_t)sqlite3_value_bytes(c[COL_REFS]);
+	} else if (rt != SQLITE_NULL) {
 		return 0;
 	}
 	if (!is_mac_v(c[COL_DETAIL + 1]) || !is_mac_v(c[COL_DETAIL + 2]) || r->epoch < 0)
@@ -278,6 +287,10 @@ static void check_place(struct verifier *v, const struct row *r)
 			? "record %lld starts the chain but names a predecessor: the records before it were removed"
 			: "record %lld does not link to record %lld: a record between was removed, inserted or replaced",
 			(long long)r->seq, (long long)v->prev_seq);
+	if (first && r->epoch != 0)
+		problem(v, FK_VP_EPOCH, 0, r->seq,
+			"record %lld starts the chain in epoch %lld, not 0: the history before it was removed",
+			(long long)r->seq, (long long)r->epoch);
 	if (first || !v->prev_ok)
 		return;
 	if (r->epoch < v->prev_epoch)
@@ -566,6 +579,24 @@ static fk_status check_end(struct verifier *v, fk_error *err)
 	return s;
 }
 
+static void trust_problem(void *arg, const char *what, int64_t seq, const char *msg)
+{
+	struct verifier *v = arg;
+	fk_vp_kind k = !strcmp(what, "row") ? FK_VP_ROW : !strcmp(what, "rollback") ? FK_VP_ROLLBACK
+		     : FK_VP_ANCHOR;
+	problem(v, k, 0, seq, "%s", msg);
+}
+
+/* Every sealed row against its MAC and the latest record that wrote it; every table and the
+ * history's end against the anchor in the key folder (core/trust). */
+static fk_status check_rows(struct verifier *v, fk_error *err)
+{
+	fk_trust_report tr;
+	fk_status s = fk_trust_verify(v->ctx, 1, trust_problem, v, &tr, err);
+	v->rep->rows = tr.rows;
+	return s;
+}
+
 static fk_status check_integrity(struct verifier *v, fk_error *err)
 {
 	static const char SQL_INTEGRITY[] = "PRAGMA integrity_check(20)";
@@ -616,18 +647,24 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	}
 	/* Under the write lock, so that the rows, the checkpoints and the key
 	 * file are one consistent picture while other processes keep working. */
+	fk_trust_suspend(ctx, 1);
 	if ((s = fk_ctx_begin(ctx, err)) != FK_OK) {
+		fk_trust_suspend(ctx, 0);
 		EVP_MAC_CTX_free(v.mac);
 		return s;
 	}
 	s = scan(&v, err);
 	if (s == FK_OK)
 		s = check_end(&v, err);
+	if (s == FK_OK && !o->skip_rows)
+		s = check_rows(&v, err);
 	if (s == FK_OK && !o->skip_integrity)
 		s = check_integrity(&v, err);
 	if (s == FK_OK)
 		notes(&v);
 	EVP_MAC_CTX_free(v.mac); /* cleanses the key schedule */
 	fk_wipe(v.key, sizeof v.key);
-	return fk_ctx_end(ctx, s, err);
+	s = fk_ctx_end(ctx, s, err);
+	fk_trust_suspend(ctx, 0);
+	return s;
 }

@@ -23,7 +23,10 @@
 	X(INTEGRITY, "database integrity")                                   \
 	X(LEGACY, "unsealed legacy records")                                 \
 	X(UNCOVERED, "not yet covered by a checkpoint")                      \
-	X(OPEN_END, "open epoch at the end")
+	X(OPEN_END, "open epoch at the end")                                 \
+	X(ROW, "sealed row altered")                                         \
+	X(ROLLBACK, "older copy put back")                                   \
+	X(ANCHOR, "differs from what this terminal wrote")
 
 typedef enum fk_vp_kind {
 #define FK_VP_ENUM(name, text) FK_VP_##name,
@@ -47,6 +50,7 @@ typedef struct fk_verify_opts {
 	const uint8_t *k0;          /* the initial key K0 (FK_KEY_LEN bytes) */
 	const fk_checkpoint *kept;  /* a checkpoint kept elsewhere, or NULL */
 	int skip_integrity;         /* 1: no PRAGMA integrity_check (tests) */
+	int skip_rows;              /* 1: no check of the sealed tables' rows (history only) */
 	fk_verify_fn fn;            /* called for every problem and note; may be NULL */
 	void *arg;
 } fk_verify_opts;
@@ -56,6 +60,7 @@ typedef struct fk_verify_report {
 	int64_t problems, notes;
 	int64_t first_bad_seq; /* lowest seq of a problem; 0 when none is located */
 	int64_t last_seq, covered_seq;
+	int64_t rows; /* sealed rows checked */
 } fk_verify_report;
 
 /* Check every record's MAC under the key of its epoch (derived from K0),

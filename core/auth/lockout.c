@@ -9,12 +9,18 @@
 #include "crypto.h"
 #include "db.h"
 #include "lockout.h"
+#include "trust.h"
 #include "norm.h"
 #include "util.h"
 
-static const char SQL_GET[] =
-	"SELECT failures, last_failure, locked_until, lock_count, recent FROM lockout "
-	"WHERE username = ?1";
+/* The covered columns and the MAC first (core/trust): a lock cleared or a count lowered
+ * outside fukuhon is refused, not believed. */
+static const char SQL_GET[] = "SELECT " FK_COLS_LOCKOUT ", mac FROM lockout WHERE username = ?1";
+enum { C_USER, C_FAILURES, C_FIRST, C_LAST, C_TERMINAL, C_UNTIL, C_COUNT, C_RECENT };
+static const char SQL_EXISTS[] = "SELECT 1 FROM lockout WHERE username = ?1";
+static const char SQL_UNKNOWN_OLDEST[] =
+	"SELECT username FROM lockout WHERE username >= '?' AND username < '@' "
+	"ORDER BY last_failure LIMIT ?1";
 static const char SQL_PUT[] =
 	"INSERT INTO lockout(username, failures, first_failure, last_failure, last_terminal, "
 	"locked_until, lock_count, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
@@ -25,12 +31,9 @@ static const char SQL_DELETE[] = "DELETE FROM lockout WHERE username = ?1";
 /* Keys of names that are not enrolled start with '?', which sorts just before '@'. */
 static const char SQL_UNKNOWN_COUNT[] =
 	"SELECT count(*) FROM lockout WHERE username >= '?' AND username < '@'";
-static const char SQL_UNKNOWN_TRIM[] =
-	"DELETE FROM lockout WHERE username IN (SELECT username FROM lockout "
-	"WHERE username >= '?' AND username < '@' ORDER BY last_failure LIMIT ?1)";
 static const char SQL_LIST[] =
-	"SELECT username, failures, last_failure, last_terminal, locked_until, lock_count "
-	"FROM lockout WHERE failures > 0 OR locked_until IS NOT NULL ORDER BY last_failure DESC";
+	"SELECT " FK_COLS_LOCKOUT ", mac FROM lockout WHERE failures > 0 OR locked_until IS NOT NULL "
+	"ORDER BY last_failure DESC";
 
 fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[FK_LOCK_KEY_MAX],
 			 fk_error *err)
@@ -63,14 +66,18 @@ static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exist
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW && (rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) != FK_OK) {
+		sqlite3_reset(st);
+		return rc;
+	}
 	if (r == SQLITE_ROW) {
 		*exists = 1;
-		s->failures = sqlite3_column_int(st, 0);
-		s->last_failure = sqlite3_column_int64(st, 1);
-		s->locked_until = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 2);
-		s->lock_count = sqlite3_column_int(st, 3);
-		const uint8_t *b = sqlite3_column_blob(st, 4);
-		int n = sqlite3_column_bytes(st, 4) / 8;
+		s->failures = sqlite3_column_int(st, C_FAILURES);
+		s->last_failure = sqlite3_column_int64(st, C_LAST);
+		s->locked_until = sqlite3_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_UNTIL);
+		s->lock_count = sqlite3_column_int(st, C_COUNT);
+		const uint8_t *b = sqlite3_column_blob(st, C_RECENT);
+		int n = sqlite3_column_bytes(st, C_RECENT) / 8;
 		for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++) {
 			uint64_t v = 0;
 			for (int j = 7; j >= 0; j--)
@@ -92,8 +99,17 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 		for (int j = 0; j < 8; j++)
 			blob[8 * i + j] = (uint8_t)((uint64_t)s->recent[i] >> (8 * j));
 	sqlite3_stmt *st;
-	fk_status rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err);
+	fk_status rc = fk_ctx_stmt(ctx, SQL_EXISTS, &st, err);
 	if (rc != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
+	if (r == SQLITE_ROW && (rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 0, err)) != FK_OK)
+		return rc;
+	if ((rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err)) != FK_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, s->failures);
@@ -108,7 +124,30 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 	sqlite3_bind_int(st, 7, s->lock_count);
 	if (s->nrecent)
 		sqlite3_bind_blob(st, 8, blob, 8 * s->nrecent, SQLITE_TRANSIENT);
-	return fk_ctx_exec(ctx, st, err, "writing the lockout state");
+	if ((rc = fk_ctx_exec(ctx, st, err, "writing the lockout state")) != FK_OK)
+		return rc;
+	return fk_trust_seal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), err);
+}
+
+/* Remove key's row (found or not), taking it out of its table's digest first. */
+static fk_status remove_row(fk_ctx *ctx, const char *key, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status rc = fk_ctx_stmt(ctx, SQL_EXISTS, &st, err);
+	if (rc != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (r == SQLITE_DONE)
+		return FK_OK;
+	if (r != SQLITE_ROW)
+		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
+	if ((rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 1, err)) != FK_OK ||
+	    (rc = fk_ctx_stmt(ctx, SQL_DELETE, &st, err)) != FK_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	return fk_ctx_exec(ctx, st, err, "resetting the lockout state");
 }
 
 /* Unknown names are tracked too, but at most FK_LOCK_UNKNOWN_MAX of them. */
@@ -124,10 +163,18 @@ static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 		return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "counting names");
 	if (n <= FK_LOCK_UNKNOWN_MAX)
 		return FK_OK;
-	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_TRIM, &st, err)) != FK_OK)
+	/* One past the cap at a time (each new name), so the list is small. */
+	char keys[8][FK_LOCK_KEY_MAX];
+	int k = 0, r;
+	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_OLDEST, &st, err)) != FK_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX);
-	return fk_ctx_exec(ctx, st, err, "dropping the oldest unknown names");
+	sqlite3_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX < 8 ? n - FK_LOCK_UNKNOWN_MAX : 8);
+	while (k < 8 && (r = sqlite3_step(st)) == SQLITE_ROW)
+		fk_copy_str(keys[k++], FK_LOCK_KEY_MAX, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_reset(st);
+	for (int i = 0; rc == FK_OK && i < k; i++)
+		rc = remove_row(ctx, keys[i], err);
+	return rc;
 }
 
 static void lock_until_text(int64_t until, char *buf, size_t len)
@@ -208,13 +255,13 @@ static fk_status failure_locked(fk_ctx *ctx, const char *key, const char *action
 	s = next;
 	fk_lock_verdict v = counted ? fk_lock_fail(&s, now, &p, &next) : FK_LOCK_OPEN;
 	fk_result res = !strcmp(reason, "locked") ? FK_RESULT_DENIED : FK_RESULT_FAILED;
+	int counts = v == FK_LOCK_COUNTED || v == FK_LOCK_NEWLY_LOCKED;
+	/* The state first, so that the failure's record names the row it wrote. */
+	if (counts && (rc = store(ctx, key, &next, 1, err)) != FK_OK)
+		return rc;
+	if (counts && !exists && key[0] == '?' && (rc = trim_unknown(ctx, err)) != FK_OK)
+		return rc;
 	if ((rc = fk_audit(ctx, action, "operator", key, res, reason, NULL, err)) != FK_OK)
-		return rc;
-	if (v != FK_LOCK_COUNTED && v != FK_LOCK_NEWLY_LOCKED)
-		return FK_OK;
-	if ((rc = store(ctx, key, &next, 1, err)) != FK_OK)
-		return rc;
-	if (!exists && key[0] == '?' && (rc = trim_unknown(ctx, err)) != FK_OK)
 		return rc;
 	if (v != FK_LOCK_NEWLY_LOCKED)
 		return FK_OK;
@@ -249,11 +296,7 @@ fk_status fk_lockout_success(fk_ctx *ctx, const char *key, fk_error *err)
 		return rc;
 	if (locked)
 		return fk_fail(err, FK_ERR_LOCKED, "the account was locked during sign-in");
-	sqlite3_stmt *st;
-	if ((rc = fk_ctx_stmt(ctx, SQL_DELETE, &st, err)) != FK_OK)
-		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	return fk_ctx_exec(ctx, st, err, "resetting the lockout state");
+	return remove_row(ctx, key, err);
 }
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
@@ -273,17 +316,21 @@ fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *er
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		fk_lockout_row row;
 		memset(&row, 0, sizeof row);
-		copy_col(st, 0, row.user, sizeof row.user);
-		row.failures = sqlite3_column_int(st, 1);
-		row.last_failure = sqlite3_column_int64(st, 2);
-		copy_col(st, 3, row.last_terminal, sizeof row.last_terminal);
-		row.locked_until = sqlite3_column_type(st, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 4);
-		row.lock_count = sqlite3_column_int(st, 5);
+		if ((rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) != FK_OK)
+			break;
+		copy_col(st, C_USER, row.user, sizeof row.user);
+		row.failures = sqlite3_column_int(st, C_FAILURES);
+		row.last_failure = sqlite3_column_int64(st, C_LAST);
+		copy_col(st, C_TERMINAL, row.last_terminal, sizeof row.last_terminal);
+		row.locked_until = sqlite3_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_UNTIL);
+		row.lock_count = sqlite3_column_int(st, C_COUNT);
 		row.locked = row.locked_until == FK_LOCK_FOREVER || (row.locked_until && now < row.locked_until);
 		if (cb(&row, arg))
 			break;
 	}
 	sqlite3_reset(st);
+	if (rc != FK_OK)
+		return rc;
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return fk_db_fail(ctx->db, r, err, "listing lockouts");
 	return FK_OK;

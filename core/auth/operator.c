@@ -10,6 +10,7 @@
 #include "norm.h"
 #include "operator.h"
 #include "refdata.h"
+#include "trust.h"
 #include "util.h"
 
 static const char SQL_ADD[] =
@@ -18,10 +19,13 @@ static const char SQL_ADD[] =
 static const char SQL_SET_NAME[] = "UPDATE operator SET display_name = ?2 WHERE id = ?1";
 static const char SQL_ENABLE[] =
 	"UPDATE operator SET enabled = ?2, updated_at = ?3 WHERE username = ?1";
+/* The operator's covered columns and MAC first (checked as read), then its bureau's name. */
 static const char SQL_SELECT[] =
-	"SELECT o.id, o.username, o.display_name, o.role, o.bureau_id, b.name, o.enabled, "
-	"o.created_at, o.updated_at FROM operator o JOIN bureau b ON b.id = o.bureau_id "
+	"SELECT o.id, o.username, o.role, o.bureau_id, o.enabled, o.display_name, o.created_at, "
+	"o.updated_at, o.mac, b.name FROM operator o JOIN bureau b ON b.id = o.bureau_id "
 	"WHERE (?1 IS NULL OR o.username = ?1) ORDER BY o.username";
+enum { C_ID, C_USER, C_ROLE, C_BUREAU, C_ENABLED, C_NAME, C_CREATED, C_UPDATED, C_MAC, C_BUREAU_NAME };
+static const char SQL_ID[] = "SELECT id FROM operator WHERE username = ?1";
 
 fk_status fk_operator_name_valid(const char *user, fk_error *err)
 {
@@ -73,6 +77,8 @@ static fk_status add_locked(fk_ctx *ctx, const char *user, fk_role role, int64_t
 		if ((s = fk_ctx_exec(ctx, st, err, "storing the display name")) != FK_OK)
 			return s;
 	}
+	if ((s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(*id), err)) != FK_OK)
+		return s;
 	char detail[160];
 	snprintf(detail, sizeof detail, "role=%s bureau=%lld", fk_role_id(role), (long long)bureau_id);
 	return fk_audit(ctx, "operator.add", "operator", user, FK_RESULT_SUCCESS, "", detail, err);
@@ -98,18 +104,37 @@ fk_status fk_operator_add(fk_ctx *ctx, const char *user, fk_role role, const cha
 	return fk_audit_outcome(ctx, "operator.add", "operator", user, s, err);
 }
 
+static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_ID, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return fk_fail(err, FK_ERR_NOTFOUND, "no operator named %.64s", user);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "finding the operator");
+}
+
 fk_status fk_operator_set_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err)
 {
 	const char *action = enabled ? "operator.enable" : "operator.disable";
 	sqlite3_stmt *st;
+	int64_t id = 0;
 	fk_status s = fk_ctx_begin(ctx, err);
-	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) == FK_OK) {
+	if (s == FK_OK && (s = operator_id(ctx, user, &id, err)) == FK_OK &&
+	    (s = fk_trust_unseal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), 0, err)) == FK_OK &&
+	    (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) == FK_OK) {
 		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, enabled ? 1 : 0);
 		sqlite3_bind_int64(st, 3, fk_now_ns());
 		s = fk_ctx_exec(ctx, st, err, "changing the operator");
-		if (s == FK_OK && sqlite3_changes(ctx->db) == 0)
-			s = fk_fail(err, FK_ERR_NOTFOUND, "no operator named %.64s", user);
+		if (s == FK_OK)
+			s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
 		if (s == FK_OK)
 			s = fk_audit(ctx, action, "operator", user, FK_RESULT_SUCCESS, "", NULL, err);
 		s = fk_ctx_end(ctx, s, err);
@@ -120,20 +145,25 @@ fk_status fk_operator_set_enabled(fk_ctx *ctx, const char *user, int enabled, fk
 static fk_status row_to_op(fk_ctx *ctx, sqlite3_stmt *st, fk_operator *op, fk_error *err)
 {
 	memset(op, 0, sizeof *op);
-	op->id = sqlite3_column_int64(st, 0);
-	fk_copy_str(op->username, sizeof op->username, (const char *)sqlite3_column_text(st, 1));
-	op->role = (fk_role)fk_role_parse((const char *)sqlite3_column_text(st, 3));
-	op->bureau_id = sqlite3_column_int64(st, 4);
-	fk_copy_str(op->bureau, sizeof op->bureau, (const char *)sqlite3_column_text(st, 5));
-	op->enabled = sqlite3_column_int(st, 6);
-	op->created_at = sqlite3_column_int64(st, 7);
-	op->updated_at = sqlite3_column_int64(st, 8);
-	if (sqlite3_column_type(st, 2) == SQLITE_NULL)
+	/* Role, bureau and enabled decide access: the row must be what this terminal wrote. */
+	fk_status s = fk_trust_check(ctx, FK_T_OPERATOR, st, C_ID, err);
+	if (s != FK_OK)
+		return s;
+	op->id = sqlite3_column_int64(st, C_ID);
+	fk_copy_str(op->username, sizeof op->username, (const char *)sqlite3_column_text(st, C_USER));
+	int role = fk_role_parse((const char *)sqlite3_column_text(st, C_ROLE));
+	op->role = role > 0 ? (fk_role)role : FK_ROLE_NONE;
+	op->bureau_id = sqlite3_column_int64(st, C_BUREAU);
+	fk_copy_str(op->bureau, sizeof op->bureau, (const char *)sqlite3_column_text(st, C_BUREAU_NAME));
+	op->enabled = sqlite3_column_int(st, C_ENABLED) == 1;
+	op->created_at = sqlite3_column_int64(st, C_CREATED);
+	op->updated_at = sqlite3_column_int64(st, C_UPDATED);
+	if (sqlite3_column_type(st, C_NAME) == SQLITE_NULL)
 		return FK_OK;
 	char aad[48], *name;
 	name_aad(op->id, aad, sizeof aad);
-	fk_status s = fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, 2),
-					 (size_t)sqlite3_column_bytes(st, 2), &name, err);
+	s = fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, C_NAME),
+			       (size_t)sqlite3_column_bytes(st, C_NAME), &name, err);
 	if (s == FK_OK) {
 		fk_copy_str(op->display, sizeof op->display, name);
 		free(name);

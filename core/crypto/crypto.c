@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -255,6 +256,77 @@ fk_status fk_hmac(const uint8_t key[FK_KEY_LEN], const void *data, size_t n,
 	if (outl != FK_MAC_LEN)
 		return fk_fail(err, FK_ERR_CRYPTO, "HMAC-SHA256 gave %zu bytes", outl);
 	return FK_OK;
+}
+
+struct fk_mac {
+	EVP_MAC_CTX *ctx;
+	int keyed; /* the key is set: later inits only restart with it */
+	uint8_t key[FK_KEY_LEN];
+};
+
+fk_status fk_mac_new(const uint8_t key[FK_KEY_LEN], fk_mac **out, fk_error *err)
+{
+	*out = NULL;
+	fk_mac *m = calloc(1, sizeof *m);
+	if (!m)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	m->ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+	EVP_MAC_free(hmac); /* the context keeps its own reference */
+	if (!m->ctx || EVP_MAC_CTX_set_params(m->ctx, params) != 1) {
+		fk_mac_free(m);
+		return crypto_fail(err, "preparing HMAC-SHA256");
+	}
+	memcpy(m->key, key, FK_KEY_LEN);
+	*out = m;
+	return FK_OK;
+}
+
+fk_status fk_mac_begin(fk_mac *m, fk_error *err)
+{
+	/* A NULL key restarts HMAC with the key already set, without keying again. */
+	int ok = EVP_MAC_init(m->ctx, m->keyed ? NULL : m->key, m->keyed ? 0 : FK_KEY_LEN, NULL) == 1;
+	m->keyed = ok;
+	return ok ? FK_OK : crypto_fail(err, "keying HMAC-SHA256");
+}
+
+fk_status fk_mac_update(fk_mac *m, const void *data, size_t n, fk_error *err)
+{
+	if (n > 0 && EVP_MAC_update(m->ctx, data, n) != 1)
+		return crypto_fail(err, "HMAC-SHA256");
+	return FK_OK;
+}
+
+fk_status fk_mac_final(fk_mac *m, uint8_t out[FK_MAC_LEN], fk_error *err)
+{
+	size_t outl = 0;
+	if (EVP_MAC_final(m->ctx, out, &outl, FK_MAC_LEN) != 1 || outl != FK_MAC_LEN) {
+		m->keyed = 0;
+		return crypto_fail(err, "finishing HMAC-SHA256");
+	}
+	return FK_OK;
+}
+
+fk_status fk_mac_run(fk_mac *m, const void *data, size_t n, uint8_t out[FK_MAC_LEN], fk_error *err)
+{
+	fk_status st = fk_mac_begin(m, err);
+	if (st == FK_OK)
+		st = fk_mac_update(m, data, n, err);
+	return st == FK_OK ? fk_mac_final(m, out, err) : st;
+}
+
+void fk_mac_free(fk_mac *m)
+{
+	if (!m)
+		return;
+	EVP_MAC_CTX_free(m->ctx);
+	fk_wipe(m->key, sizeof m->key);
+	free(m);
 }
 
 void fk_crypto_thread_cleanup(void)

@@ -39,6 +39,19 @@ fk_status fk_open(const uint8_t key[FK_KEY_LEN], const void *aad, size_t aadlen,
 fk_status fk_hmac(const uint8_t key[FK_KEY_LEN], const void *data, size_t n,
 		  uint8_t out[FK_MAC_LEN], fk_error *err);
 
+/* A keyed HMAC-SHA256 kept ready for many messages under one key: keying
+ * costs as much as a short message, and row checks and verification MAC
+ * thousands of short messages under the same key. One thread at a time. */
+typedef struct fk_mac fk_mac;
+fk_status fk_mac_new(const uint8_t key[FK_KEY_LEN], fk_mac **out, fk_error *err);
+/* out = HMAC-SHA256(key, the n bytes of data). */
+fk_status fk_mac_run(fk_mac *m, const void *data, size_t n, uint8_t out[FK_MAC_LEN], fk_error *err);
+/* The same over several pieces: begin, update as often as needed, final. */
+fk_status fk_mac_begin(fk_mac *m, fk_error *err);
+fk_status fk_mac_update(fk_mac *m, const void *data, size_t n, fk_error *err);
+fk_status fk_mac_final(fk_mac *m, uint8_t out[FK_MAC_LEN], fk_error *err);
+void fk_mac_free(fk_mac *m); /* cleanses the key schedule; NULL is fine */
+
 /* Constant-time comparison: 0 when equal. */
 int fk_memeq_ct(const void *a, const void *b, size_t n);
 

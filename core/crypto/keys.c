@@ -123,8 +123,9 @@ static enum name_kind classify(const char *name, uint32_t *id)
 		return NAME_OTHER; /* README, editor backups: not ours to judge */
 	if (strcmp(name, INDEX_NAME) == 0)
 		return NAME_INDEX;
-	if (strcmp(name, FK_AUDIT_KEY_NAME) == 0 || strcmp(name, FK_AUDIT_SIGN_NAME) == 0)
-		return NAME_AUDIT; /* the history's keys: audit_chain.c, checkpoint.c */
+	if (strcmp(name, FK_AUDIT_KEY_NAME) == 0 || strcmp(name, FK_AUDIT_SIGN_NAME) == 0 ||
+	    strcmp(name, FK_TRUST_KEY_FILE) == 0)
+		return NAME_AUDIT; /* the history's keys (core/audit), the trust key (core/trust) */
 	if (len != plen + MASTER_DIGITS + 4 || strncmp(name, MASTER_PREFIX, plen) != 0)
 		return NAME_BAD;
 	uint32_t v = 0;
@@ -180,7 +181,7 @@ static fk_status listing_entry(struct listing *l, const char *dir, const char *n
 	l->any_key = 1;
 	return fk_fail(err, FK_ERR_CORRUPT,
 		       "unexpected key file %s/%s: key files are named index.key, master-NNNNNNNN.key, "
-		       FK_AUDIT_KEY_NAME " or " FK_AUDIT_SIGN_NAME,
+		       FK_AUDIT_KEY_NAME ", " FK_AUDIT_SIGN_NAME " or " FK_TRUST_KEY_FILE,
 		       dir, name);
 }
 

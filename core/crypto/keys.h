@@ -5,6 +5,8 @@
  *   index.key             HMAC key of the blind indexes, mode 0600
  *   audit.key             the history's evolving MAC key and its epoch (audit_chain.h)
  *   audit-sign.key        the Ed25519 key that signs history checkpoints (checkpoint.h)
+ *   trust.key             the MAC key of the sealed rows and of the anchor (core/trust)
+ *   trust.anchor          the history's end and the tables' digests as last written (anchor.h)
  * The current master key is the one with the highest id. Files hold a small
  * header (magic, type, id), the 32-byte key and a checksum, so a truncated
  * or damaged file is refused with a clear message. */
@@ -18,6 +20,7 @@
 
 #define FK_AUDIT_KEY_NAME "audit.key"
 #define FK_AUDIT_SIGN_NAME "audit-sign.key"
+#define FK_TRUST_KEY_FILE "trust.key" /* row MACs and the anchor (core/trust) */
 
 /* A data key wrapped (sealed) under a master key. */
 #define FK_WRAPPED_LEN (FK_KEY_LEN + FK_SEAL_OVERHEAD)

@@ -306,7 +306,9 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t bef
 		s = kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, out[i].id, &p, err)
 					   : fk_doc_read(ctx, out[i].id, &p, err);
 		if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
+			/* The label came from the row that failed its check: not shown either. */
 			out[i].unreadable = 1;
+			out[i].label[0] = '\0';
 			continue;
 		}
 		if (s != FK_OK)

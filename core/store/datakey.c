@@ -6,13 +6,16 @@
 
 #include "datakey.h"
 #include "db.h"
+#include "meta.h"
+#include "trust.h"
 #include "util.h"
 
 static const char SQL_NEXT_ID[] = "SELECT coalesce(max(id), 0) + 1 FROM data_key";
 static const char SQL_INSERT[] =
 	"INSERT INTO data_key(id, kek_id, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_GET[] = "SELECT kek_id, wrapped FROM data_key WHERE id = ?1";
-static const char SQL_MUNI_KEY[] = "SELECT key_id FROM municipality WHERE code = ?1";
+static const char SQL_MUNI_KEY[] =
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_MUNI_SET[] = "UPDATE municipality SET key_id = ?2 WHERE code = ?1";
 
 /* Another process may have rotated the master key since ours was loaded:
@@ -138,15 +141,32 @@ fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 			return fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
 		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
 	}
-	int have = sqlite3_column_type(st, 0) != SQLITE_NULL;
-	*id = sqlite3_column_int64(st, 0);
+	int have = sqlite3_column_type(st, FK_C_MUNI_KEY) != SQLITE_NULL;
+	*id = sqlite3_column_int64(st, FK_C_MUNI_KEY);
+	s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
 	sqlite3_reset(st);
+	if (s != FK_OK)
+		return s;
 	if (have)
 		return fk_datakey_get(ctx, *id, dk, err);
+	/* The municipality's row names its key: the row is sealed again. */
 	if ((s = fk_datakey_new(ctx, id, dk, err)) != FK_OK ||
+	    (s = fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_MUNI_SET, &st, err)) != FK_OK)
 		return s;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, *id);
-	return fk_ctx_exec(ctx, st, err, "linking a municipality key");
+	if ((s = fk_ctx_exec(ctx, st, err, "linking a municipality key")) != FK_OK)
+		return s;
+	return fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), err);
+}
+
+fk_status fk_datakey_terminal(fk_ctx *ctx, fk_error *err)
+{
+	char buf[32];
+	fk_status st = fk_meta_get(ctx, "terminal_key_id", buf, sizeof buf, err);
+	if (st != FK_OK)
+		return st;
+	ctx->terminal_key_id = strtoll(buf, NULL, 10);
+	return fk_datakey_get(ctx, ctx->terminal_key_id, ctx->terminal_key, err);
 }

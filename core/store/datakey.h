@@ -29,4 +29,8 @@ fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_err
 fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 				  uint8_t dk[FK_KEY_LEN], fk_error *err);
 
+/* Load the terminal's own data key (operator names, history details) into ctx, from the
+ * key id meta names. */
+fk_status fk_datakey_terminal(fk_ctx *ctx, fk_error *err);
+
 #endif

@@ -8,20 +8,24 @@
 #include "datakey.h"
 #include "db.h"
 #include "store.h"
+#include "trust.h"
 #include "util.h"
 
 static const char SQL_LEDGER_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM ledger_entry";
 static const char SQL_DOC_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM notification_doc";
 static const char SQL_LEDGER_INSERT[] =
-	"INSERT INTO ledger_entry(id, municipality, key_id, received_at, accepted_on, payload) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_DOC_INSERT[] =
-	"INSERT INTO notification_doc(id, municipality, key_id, received_at, doc_type, register_id, payload) "
+	"INSERT INTO ledger_entry(id, municipality, key_id, received_at, accepted_on, payload, mac) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char SQL_DOC_INSERT[] =
+	"INSERT INTO notification_doc(id, municipality, key_id, received_at, doc_type, register_id, "
+	"payload, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+/* The row's covered columns and MAC (checked as read), then the payload; the municipality and
+ * the key are the second and third covered columns of both tables. */
 static const char SQL_LEDGER_READ[] =
-	"SELECT municipality, key_id, payload FROM ledger_entry WHERE id = ?1";
+	"SELECT " FK_COLS_LEDGER ", mac, payload FROM ledger_entry WHERE id = ?1";
 static const char SQL_DOC_READ[] =
-	"SELECT municipality, key_id, payload FROM notification_doc WHERE id = ?1";
+	"SELECT " FK_COLS_DOC ", mac, payload FROM notification_doc WHERE id = ?1";
+enum { C_MUNI = 1, C_KEY = 2 };
 
 static fk_status next_id(fk_ctx *ctx, const char *sql, int64_t *id, fk_error *err)
 {
@@ -73,15 +77,21 @@ fk_status fk_ledger_add(fk_ctx *ctx, const char *muni, const char *accepted_on,
 		return s != FK_OK ? s : fk_fail(err, FK_ERR_INVALID, "受付日 must be YYYY-MM-DD");
 	if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
+	uint8_t mac[FK_MAC_LEN];
 	if ((s = next_id(ctx, SQL_LEDGER_NEXT, id, err)) == FK_OK &&
-	    (s = seal_payload(ctx, "ledger_entry", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK &&
-	    (s = fk_ctx_stmt(ctx, SQL_LEDGER_INSERT, &st, err)) == FK_OK) {
+	    (s = seal_payload(ctx, "ledger_entry", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK) {
+		const fk_val cols[] = {FK_VAL_INT(*id), FK_VAL_TEXT(muni), FK_VAL_INT(key_id),
+				       FK_VAL_INT(received_at), FK_VAL_TEXT(accepted_on)};
+		s = fk_trust_seal_new(ctx, FK_T_LEDGER, cols, mac, err);
+	}
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_LEDGER_INSERT, &st, err)) == FK_OK) {
 		sqlite3_bind_int64(st, 1, *id);
 		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, key_id);
 		sqlite3_bind_int64(st, 4, received_at);
 		sqlite3_bind_text(st, 5, accepted_on, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(st, 6, blob, (int)len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a ledger entry");
 	}
 	free(blob);
@@ -100,9 +110,15 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s != FK_OK)
 		return s;
+	uint8_t mac[FK_MAC_LEN];
 	if ((s = next_id(ctx, SQL_DOC_NEXT, id, err)) == FK_OK &&
-	    (s = seal_payload(ctx, "notification_doc", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK &&
-	    (s = fk_ctx_stmt(ctx, SQL_DOC_INSERT, &st, err)) == FK_OK) {
+	    (s = seal_payload(ctx, "notification_doc", *id, muni, payload, &key_id, &blob, &len, err)) == FK_OK) {
+		const fk_val cols[] = {FK_VAL_INT(*id), FK_VAL_TEXT(muni), FK_VAL_INT(key_id),
+				       FK_VAL_TEXT(doc_type), FK_VAL_INT(received_at),
+				       register_id > 0 ? FK_VAL_INT(register_id) : FK_VAL_NULL};
+		s = fk_trust_seal_new(ctx, FK_T_DOC, cols, mac, err);
+	}
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_DOC_INSERT, &st, err)) == FK_OK) {
 		sqlite3_bind_int64(st, 1, *id);
 		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, key_id);
@@ -111,14 +127,15 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 		if (register_id > 0)
 			sqlite3_bind_int64(st, 6, register_id);
 		sqlite3_bind_blob(st, 7, blob, (int)len, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a notification document");
 	}
 	free(blob);
 	return fk_ctx_end(ctx, s, err);
 }
 
-static fk_status read_payload(fk_ctx *ctx, const char *sql, const char *table, int64_t id,
-			      json_t **out, fk_error *err)
+static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const char *table,
+			      int64_t id, json_t **out, fk_error *err)
 {
 	sqlite3_stmt *st;
 	uint8_t key[FK_KEY_LEN];
@@ -134,15 +151,16 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, const char *table, i
 			: fk_db_fail(ctx->db, rc, err, table);
 	}
 	char muni[7];
-	fk_copy_str(muni, sizeof muni, (const char *)sqlite3_column_text(st, 0));
-	int64_t key_id = sqlite3_column_int64(st, 1);
-	size_t len = (size_t)sqlite3_column_bytes(st, 2);
-	uint8_t *blob = malloc(len ? len : 1);
+	int payload = fk_table_ncols(t) + 1;
+	fk_copy_str(muni, sizeof muni, (const char *)sqlite3_column_text(st, C_MUNI));
+	int64_t key_id = sqlite3_column_int64(st, C_KEY);
+	size_t len = (size_t)sqlite3_column_bytes(st, payload);
+	uint8_t *blob = (s = fk_trust_check(ctx, t, st, 0, err)) == FK_OK ? malloc(len ? len : 1) : NULL;
 	if (!blob) {
 		sqlite3_reset(st);
-		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		return s != FK_OK ? s : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	}
-	memcpy(blob, sqlite3_column_blob(st, 2), len);
+	memcpy(blob, sqlite3_column_blob(st, payload), len);
 	sqlite3_reset(st);
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
@@ -170,10 +188,10 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, const char *table, i
 
 fk_status fk_ledger_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err)
 {
-	return read_payload(ctx, SQL_LEDGER_READ, "ledger_entry", id, payload, err);
+	return read_payload(ctx, SQL_LEDGER_READ, FK_T_LEDGER, "ledger_entry", id, payload, err);
 }
 
 fk_status fk_doc_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err)
 {
-	return read_payload(ctx, SQL_DOC_READ, "notification_doc", id, payload, err);
+	return read_payload(ctx, SQL_DOC_READ, FK_T_DOC, "notification_doc", id, payload, err);
 }

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "lgcode.h"
 #include "refdata.h"
+#include "trust.h"
 #include "util.h"
 
 #define CSV_MAX_BYTES (8 * 1024 * 1024)
@@ -179,6 +180,10 @@ fk_status fk_refdata_load(fk_ctx *ctx, const char *dir, int *n_bureaus, int *n_m
 			     n_munis, err);
 	if (s == FK_OK && prefs != 47)
 		s = fk_fail(err, FK_ERR_CORRUPT, "prefjp-utf8.csv: %d prefectures, expected 47", prefs);
+	/* Jurisdiction decides access: every row is sealed (R-JURIS). */
+	const fk_table sealed[] = {FK_T_PREFECTURE, FK_T_BUREAU, FK_T_MUNICIPALITY};
+	for (size_t i = 0; s == FK_OK && i < FK_ARRAY_LEN(sealed); i++)
+		s = fk_trust_seal_loaded(ctx, sealed[i], err);
 	return fk_ctx_end(ctx, s, err);
 }
 
@@ -296,5 +301,17 @@ fk_status fk_muni_get(fk_ctx *ctx, const char *code, fk_muni *out, fk_error *err
 		s = muni_query(ctx, 0, code, copy_one, out, &found, err);
 	if (s == FK_OK && !found)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
+	return s;
+}
+
+static const char SQL_COUNTS[] =
+	"SELECT (SELECT count(*) FROM bureau) * 100000 + (SELECT count(*) FROM municipality)";
+
+fk_status fk_refdata_counts(fk_ctx *ctx, int *n_bureaus, int *n_munis, fk_error *err)
+{
+	int64_t v;
+	fk_status s = fk_ctx_int64(ctx, SQL_COUNTS, &v, err, "counting reference data");
+	*n_bureaus = s == FK_OK ? (int)(v / 100000) : 0;
+	*n_munis = s == FK_OK ? (int)(v % 100000) : 0;
 	return s;
 }

@@ -48,4 +48,7 @@ fk_status fk_muni_get(fk_ctx *ctx, const char *code, fk_muni *out, fk_error *err
  * a malformed record. Exposed for tests. */
 int fk_csv_record(char **p, char **fields, int max);
 
+/* How many bureaus and municipalities the terminal knows. */
+fk_status fk_refdata_counts(fk_ctx *ctx, int *n_bureaus, int *n_munis, fk_error *err);
+
 #endif

@@ -11,28 +11,36 @@
 #include "norm.h"
 #include "order.h"
 #include "store.h"
+#include "trust.h"
 #include "util.h"
 
 #define SEARCH_LIMIT_MAX 1000
 
 static const char SQL_NEXT_REG[] = "SELECT coalesce(max(id), 0) + 1 FROM register";
 static const char SQL_MUNI_EXISTS[] = "SELECT 1 FROM municipality WHERE code = ?1";
+static const char SQL_NEXT_VERSION[] = "SELECT coalesce(max(id), 0) + 1 FROM register_version";
 static const char SQL_REG_INSERT[] =
-	"INSERT INTO register(id, municipality, kind, key_id, version, received_at) "
-	"VALUES (?1, ?2, ?3, ?4, 1, ?5)";
+	"INSERT INTO register(id, municipality, kind, key_id, version, received_at, mac) "
+	"VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)";
 static const char SQL_REG_UPDATE[] =
 	"UPDATE register SET version = ?2, received_at = ?3, kind = ?4 WHERE id = ?1";
 static const char SQL_VER_INSERT[] =
-	"INSERT INTO register_version(register_id, version, received_at, changed_by, content) "
-	"VALUES (?1, ?2, ?3, ?4, ?5)";
+	"INSERT INTO register_version(id, register_id, version, received_at, changed_by, content, mac) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/* The row is read whatever its disposal mark, so that a mark set outside fukuhon is caught
+ * by the row's MAC rather than taken as a disposal; the newest version it has tells an older
+ * copy of the row put back (R-CURRENT). */
 static const char SQL_REG_INFO[] =
-	"SELECT municipality, kind, version, received_at, key_id FROM register "
-	"WHERE id = ?1 AND disposed_at IS NULL";
+	"SELECT " FK_COLS_REGISTER ", mac, "
+	"(SELECT max(v.version) FROM register_version v WHERE v.register_id = register.id) "
+	"FROM register WHERE id = ?1";
 static const char SQL_VER_READ[] =
-	"SELECT content FROM register_version WHERE register_id = ?1 AND version = ?2";
+	"SELECT " FK_COLS_VERSION ", mac, content FROM register_version "
+	"WHERE register_id = ?1 AND version = ?2";
 static const char SQL_VERSIONS[] =
-	"SELECT version, received_at, changed_by FROM register_version WHERE register_id = ?1 "
+	"SELECT " FK_COLS_VERSION ", mac FROM register_version WHERE register_id = ?1 "
 	"ORDER BY version";
+enum { C_VER_ID, C_VER_REGISTER, C_VER_VERSION, C_VER_RECEIVED, C_VER_BY, C_VER_MAC, C_VER_CONTENT };
 static const char SQL_TAG_INSERT[] =
 	"INSERT OR IGNORE INTO register_index(tag, register_id) VALUES (?1, ?2)";
 static const char SQL_BULK_CREATE[] =
@@ -279,19 +287,42 @@ static fk_status seal_version(int64_t id, int version, const char *muni, int kin
 	return FK_OK;
 }
 
-static fk_status insert_version(fk_ctx *ctx, int64_t id, int version, int64_t received_at,
+static fk_status next_version_id(fk_ctx *ctx, int64_t *id, fk_error *err)
+{
+	if (ctx->next_version_id < 0) {
+		fk_status s = fk_ctx_int64(ctx, SQL_NEXT_VERSION, &ctx->next_version_id, err, "version id");
+		if (s != FK_OK) {
+			ctx->next_version_id = -1;
+			return s;
+		}
+	}
+	*id = ctx->next_version_id++;
+	return FK_OK;
+}
+
+/* The version's row, sealed (its id, register, number, time and who changed it). */
+static fk_status insert_version(fk_ctx *ctx, int64_t reg, int version, int64_t received_at,
 				const char *changed_by, const uint8_t *sealed, size_t len,
 				fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VER_INSERT, &st, err);
+	int64_t id;
+	uint8_t mac[FK_MAC_LEN];
+	fk_status s = next_version_id(ctx, &id, err);
 	if (s != FK_OK)
 		return s;
+	const fk_val cols[] = {FK_VAL_INT(id), FK_VAL_INT(reg), FK_VAL_INT(version),
+			       FK_VAL_INT(received_at), FK_VAL_TEXT(changed_by)};
+	if ((s = fk_trust_seal_new(ctx, FK_T_VERSION, cols, mac, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_VER_INSERT, &st, err)) != FK_OK)
+		return s;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, version);
-	sqlite3_bind_int64(st, 3, received_at);
-	sqlite3_bind_text(st, 4, changed_by, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 5, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, reg);
+	sqlite3_bind_int(st, 3, version);
+	sqlite3_bind_int64(st, 4, received_at);
+	sqlite3_bind_text(st, 5, changed_by, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 6, sealed, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "storing a register version");
 }
 
@@ -371,13 +402,20 @@ static fk_status put_bulk_tags(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *
 fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
 {
 	sqlite3_stmt *st;
+	uint8_t mac[FK_MAC_LEN];
+	const fk_val cols[] = {FK_VAL_INT(p->id), FK_VAL_TEXT(p->municipality), FK_VAL_INT(p->kind),
+			       FK_VAL_INT(p->key_id), FK_VAL_INT(1), FK_VAL_INT(p->received_at),
+			       FK_VAL_NULL};
 	fk_status s = fk_datakey_insert(ctx, p->key_id, p->kek, p->wrapped, err);
+	if (s == FK_OK)
+		s = fk_trust_seal_new(ctx, FK_T_REGISTER, cols, mac, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_INSERT, &st, err)) == FK_OK) {
 		sqlite3_bind_int64(st, 1, p->id);
 		sqlite3_bind_text(st, 2, p->municipality, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, p->kind);
 		sqlite3_bind_int64(st, 4, p->key_id);
 		sqlite3_bind_int64(st, 5, p->received_at);
+		sqlite3_bind_blob(st, 6, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a register");
 	}
 	if (s == FK_OK)
@@ -469,12 +507,24 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 	memset(info, 0, sizeof *info);
 	info->id = id;
 	fk_copy_str(info->municipality, sizeof info->municipality,
-		    (const char *)sqlite3_column_text(st, 0));
-	info->kind = (fk_reg_kind)sqlite3_column_int(st, 1);
-	info->version = sqlite3_column_int(st, 2);
-	info->received_at = sqlite3_column_int64(st, 3);
-	info->key_id = sqlite3_column_int64(st, 4);
+		    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
+	info->kind = (fk_reg_kind)sqlite3_column_int(st, FK_C_REG_KIND);
+	info->version = sqlite3_column_int(st, FK_C_REG_VERSION);
+	info->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
+	info->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
+	int disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
+	int64_t newest = sqlite3_column_int64(st, FK_C_REG_MAC + 1);
+	s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err);
 	sqlite3_reset(st);
+	if (s != FK_OK)
+		return s;
+	if (newest != info->version)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "register %lld says its current version is %d but it has version %lld: "
+			       "an older copy of the register was put back outside fukuhon",
+			       (long long)id, info->version, (long long)newest);
+	if (disposed)
+		return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
 	return FK_OK;
 }
 
@@ -496,8 +546,13 @@ static fk_status read_version(fk_ctx *ctx, const fk_reg_info *info, int version,
 				       (long long)info->id, version);
 		return fk_db_fail(ctx->db, rc, err, "reading a register version");
 	}
-	size_t len = (size_t)sqlite3_column_bytes(st, 0);
-	const uint8_t *blob = sqlite3_column_blob(st, 0);
+	/* Who changed it and when are shown beside it: the version's row is checked too. */
+	if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK) {
+		sqlite3_reset(st);
+		return s;
+	}
+	size_t len = (size_t)sqlite3_column_bytes(st, C_VER_CONTENT);
+	const uint8_t *blob = sqlite3_column_blob(st, C_VER_CONTENT);
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
 	fk_aad a;
@@ -592,6 +647,8 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 		s = write_version(ctx, id, *version, info.municipality, kind, key, doc, changed_by,
 				  received_at, err);
 	fk_wipe(key, sizeof key);
+	if (s == FK_OK)
+		s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(id), 0, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_UPDATE, &st, err)) == FK_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int(st, 2, *version);
@@ -599,6 +656,8 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 		sqlite3_bind_int(st, 4, kind);
 		s = fk_ctx_exec(ctx, st, err, "updating a register");
 	}
+	if (s == FK_OK)
+		s = fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(id), err);
 	if (s == FK_OK)
 		s = write_tags(ctx, SQL_TAG_INSERT, id, doc, err);
 	if (s == FK_OK && moved && (s = fk_order_remove(ctx, info.municipality, info.kind, id, err)) == FK_OK)
@@ -617,15 +676,20 @@ fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int ma
 	*n = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK)
+			break;
 		fk_reg_version *v = &out[(*n)++];
-		v->version = sqlite3_column_int(st, 0);
-		v->received_at = sqlite3_column_int64(st, 1);
-		fk_copy_str(v->changed_by, sizeof v->changed_by, (const char *)sqlite3_column_text(st, 2));
+		v->version = sqlite3_column_int(st, C_VER_VERSION);
+		v->received_at = sqlite3_column_int64(st, C_VER_RECEIVED);
+		fk_copy_str(v->changed_by, sizeof v->changed_by,
+			    (const char *)sqlite3_column_text(st, C_VER_BY));
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fk_db_fail(ctx->db, rc, err, "reading the version history");
-	return FK_OK;
+	if (s != FK_OK)
+		*n = 0;
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the version history");
+	return s;
 }
 
 /* ---- search ---- */

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 		return die(&err);
 	printf("bulk history                        %lld records in %.1f s\n", (long long)n,
 	       (fk_mono_ns() - t0) / 1e9);
-	fk_verify_opts o = {k0, NULL, 1, NULL, NULL};
+	fk_verify_opts o = {.k0 = k0, .skip_integrity = 1};
 	fk_verify_report r;
 	t0 = fk_mono_ns();
 	if (fk_audit_verify(ctx, &o, &r, &err) != FK_OK)

@@ -8,9 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit_chain.h"
 #include "ctx.h"
-#include "datakey.h"
 #include "db.h"
 #include "util.h"
 
@@ -80,14 +78,29 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, what);
 }
 
+static void reset_ids(fk_ctx *ctx)
+{
+	ctx->next_key_id = ctx->next_register_id = ctx->next_version_id = -1;
+}
+
+static void rollback(fk_ctx *ctx)
+{
+	fk_db_rollback(ctx->db);
+	if (ctx->hooks && ctx->hooks->rolledback)
+		ctx->hooks->rolledback(ctx);
+}
+
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 {
 	if (ctx->tx_depth++ > 0)
 		return FK_OK;
+	reset_ids(ctx);
 	fk_status st = fk_db_begin(ctx->db, err);
+	/* Checked under the write lock, before the transaction reads or writes anything. */
+	if (st == FK_OK && ctx->hooks && ctx->hooks->begin && (st = ctx->hooks->begin(ctx, err)) != FK_OK)
+		rollback(ctx);
 	if (st != FK_OK)
 		ctx->tx_depth = 0;
-	ctx->next_key_id = ctx->next_register_id = -1;
 	return st;
 }
 
@@ -97,47 +110,22 @@ fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err)
 		return st;
 	if (--ctx->tx_depth > 0)
 		return st;
-	ctx->next_key_id = ctx->next_register_id = -1;
+	reset_ids(ctx);
 	ctx->bulk_tags = 0;
+	if (st == FK_OK && ctx->hooks && ctx->hooks->precommit)
+		st = ctx->hooks->precommit(ctx, err);
 	if (st != FK_OK) {
-		fk_db_rollback(ctx->db);
+		rollback(ctx);
 		return st;
 	}
-	return fk_db_commit(ctx->db, err);
-}
-
-static const char SQL_META_GET[] = "SELECT value FROM meta WHERE key = ?1";
-static const char SQL_META_SET[] =
-	"INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2";
-
-fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err)
-{
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_META_GET, &st, err);
-	if (s != FK_OK)
-		return s;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		fk_copy_str(buf, len, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		return FK_OK;
+	if ((st = fk_db_commit(ctx->db, err)) != FK_OK) {
+		if (ctx->hooks && ctx->hooks->rolledback)
+			ctx->hooks->rolledback(ctx);
+		return st;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return fk_fail(err, FK_ERR_NOTFOUND, "the database has no '%s': was it initialised?", key);
-	return fk_db_fail(ctx->db, rc, err, "reading meta");
-}
-
-fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err)
-{
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_META_SET, &st, err);
-	if (s != FK_OK)
-		return s;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return fk_ctx_exec(ctx, st, err, "writing meta");
+	if (ctx->hooks && ctx->hooks->committed)
+		ctx->hooks->committed(ctx);
+	return FK_OK;
 }
 
 fk_status fk_ctx_seal(fk_ctx *ctx, const char *aad, const char *plain, uint8_t **out,
@@ -200,41 +188,10 @@ static void session_init(fk_ctx *ctx)
 	fk_copy_str(ctx->tty, sizeof ctx->tty, tty ? tty : "-");
 }
 
-static fk_status load_terminal_key(fk_ctx *ctx, fk_error *err)
-{
-	char buf[32];
-	fk_status st = fk_meta_get(ctx, "terminal_key_id", buf, sizeof buf, err);
-	if (st != FK_OK)
-		return st;
-	ctx->terminal_key_id = strtoll(buf, NULL, 10);
-	return fk_datakey_get(ctx, ctx->terminal_key_id, ctx->terminal_key, err);
-}
-
-/* First start: record who we are and create the terminal's own data key. */
-static fk_status init_meta(fk_ctx *ctx, fk_error *err)
-{
-	char buf[32];
-	fk_status st = fk_ctx_begin(ctx, err);
-	if (st != FK_OK)
-		return st;
-	if (fk_meta_get(ctx, "terminal_id", buf, sizeof buf, NULL) == FK_OK)
-		return fk_ctx_end(ctx, fk_fail(err, FK_ERR_EXISTS,
-			"the database %s is already initialised", ctx->cfg.database), err);
-	snprintf(buf, sizeof buf, "%lld", (long long)fk_now_ns());
-	if ((st = fk_meta_set(ctx, "terminal_id", ctx->cfg.terminal_id, err)) == FK_OK &&
-	    (st = fk_meta_set(ctx, "kek_current", "1", err)) == FK_OK &&
-	    (st = fk_meta_set(ctx, "created_at", buf, err)) == FK_OK &&
-	    (st = fk_datakey_new(ctx, &ctx->terminal_key_id, ctx->terminal_key, err)) == FK_OK) {
-		snprintf(buf, sizeof buf, "%lld", (long long)ctx->terminal_key_id);
-		st = fk_meta_set(ctx, "terminal_key_id", buf, err);
-	}
-	return fk_ctx_end(ctx, st, err);
-}
-
-static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
+static fk_status open_store(fk_ctx *ctx, int create, fk_error *err)
 {
 	fk_status st;
-	if (flags & FK_CTX_INIT) {
+	if (create) {
 		char *dir = fk_dirname(ctx->cfg.database, err);
 		if (!dir)
 			return FK_ERR_NOMEM;
@@ -251,31 +208,21 @@ static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 	}
 	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
 		return st;
-	if ((st = fk_db_open(ctx->cfg.database, (flags & FK_CTX_INIT) ? FK_DB_CREATE : FK_DB_OPEN,
-			     &ctx->db, err)) != FK_OK)
-		return st;
-	if (flags & FK_CTX_INIT) {
-		if ((st = fk_chain_create_keys(ctx, err)) != FK_OK)
-			return st;
-		return init_meta(ctx, err);
-	}
-	if ((st = load_terminal_key(ctx, err)) != FK_OK)
-		return st;
-	return fk_chain_open(ctx, err);
+	return fk_db_open(ctx->cfg.database, create ? FK_DB_CREATE : FK_DB_OPEN, &ctx->db, err);
 }
 
-fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err)
+fk_status fk_ctx_new(const char *config_path, int create, fk_ctx **out, fk_error *err)
 {
 	*out = NULL;
 	fk_ctx *ctx = calloc(1, sizeof *ctx);
 	if (!ctx)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	ctx->next_key_id = ctx->next_register_id = -1;
+	reset_ids(ctx);
 	fk_status st = fk_config_load(config_path, &ctx->cfg, err);
 	if (st == FK_OK) {
 		session_init(ctx);
 		fk_ctx_act_as_admin(ctx);
-		st = open_store(ctx, flags, err);
+		st = open_store(ctx, create, err);
 	}
 	if (st != FK_OK) {
 		fk_ctx_close(ctx);
@@ -289,6 +236,8 @@ void fk_ctx_close(fk_ctx *ctx)
 {
 	if (!ctx)
 		return;
+	if (ctx->hooks && ctx->hooks->close)
+		ctx->hooks->close(ctx);
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		sqlite3_finalize(ctx->stmts[i].stmt);
 	if (ctx->db) {

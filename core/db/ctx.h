@@ -29,9 +29,23 @@ typedef struct fk_actor {
 	int64_t bureau_id;
 } fk_actor;
 
-#define FK_STMT_CACHE 96
+#define FK_STMT_CACHE 128
 
-typedef struct fk_ctx {
+typedef struct fk_ctx fk_ctx;
+typedef struct fk_trust fk_trust;
+
+/* What the layer above the store does at the edges of every outermost write transaction
+ * (core/trust): check the database before anything is read or written, anchor what is
+ * committed. The store calls them; it does not know what they do. */
+typedef struct fk_tx_hooks {
+	fk_status (*begin)(fk_ctx *ctx, fk_error *err);     /* after BEGIN IMMEDIATE */
+	fk_status (*precommit)(fk_ctx *ctx, fk_error *err); /* before COMMIT */
+	void (*committed)(fk_ctx *ctx);                     /* after COMMIT */
+	void (*rolledback)(fk_ctx *ctx);                    /* after a ROLLBACK or failed COMMIT */
+	void (*close)(fk_ctx *ctx);                         /* at fk_ctx_close */
+} fk_tx_hooks;
+
+struct fk_ctx {
 	fk_config cfg;
 	sqlite3 *db;
 	fk_keyring *keys;
@@ -41,7 +55,7 @@ typedef struct fk_ctx {
 	int tx_depth;
 	/* Row ids handed out inside the current write transaction: the AAD of a
 	 * sealed value names its row, so the id must be known before the insert. */
-	int64_t next_key_id, next_register_id;
+	int64_t next_key_id, next_register_id, next_version_id;
 	/* During a bulk load, search tags go to a temporary table and are sorted
 	 * into the index once at the end (store.c). */
 	int bulk_tags;
@@ -60,17 +74,14 @@ typedef struct fk_ctx {
 	int64_t audit_epoch_ns;
 	int audit_k0_held;
 	uint8_t audit_k0[FK_KEY_LEN];
-} fk_ctx;
-
-enum {
-	FK_CTX_OPEN = 0,
-	FK_CTX_INIT = 1, /* create keys and database (fukuhonctl init) */
+	const fk_tx_hooks *hooks;
+	fk_trust *trust; /* core/trust's state; NULL until fk_trust_open */
 };
 
-/* Load the configuration (see fk_config_default_path), check and load the
- * keys, open the database. With FK_CTX_INIT, create the key folder and the
- * database first (refusing if either already exists). */
-fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error *err);
+/* Load the configuration (see fk_config_default_path), check and load the keys and open
+ * the database (creating the database with create). The rest of opening a terminal — the
+ * history's keys, the trust base — is fk_ctx_open (core/admin/terminal.h). */
+fk_status fk_ctx_new(const char *config_path, int create, fk_ctx **out, fk_error *err);
 void fk_ctx_close(fk_ctx *ctx);
 
 /* The wall clock through the test hook: UTC ns. */
@@ -94,9 +105,6 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 /* Step a statement expecting SQLITE_DONE; map failures. */
 fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *what);
 
-/* meta table */
-fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err);
-fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err);
 
 /* Seal / open small terminal-owned values (operator names, audit details)
  * under the terminal's data key; aad names the row. */

@@ -1,0 +1,71 @@
+/* The anchor: the end of the history and the digest of every sealed table as this terminal last
+ * committed them, kept in the key folder where the database cannot reach (docs/threat-model.md).
+ *
+ * The file <key_dir>/trust.anchor holds two slots and a confirmation mark. A write transaction
+ * writes the next state into the slot not holding the latest, as *pending* (with the state
+ * before it), and syncs it, all under the database's write lock; then the database commits;
+ * then the mark confirms that generation. At start-up a pending state is accepted with the
+ * database at either of its two states (a power cut between the writes), a confirmed one only
+ * with the database exactly at it: so a crash never bricks the terminal, and a history cut by
+ * even one record after a completed write is found. Each slot is MAC'd with a key derived from
+ * the trust key; a torn slot fails its MAC and the other one is used. Writers never move the
+ * anchor backwards: the generation only grows, and a confirmation of an older generation does
+ * not touch a newer pending one. */
+#ifndef FK_ANCHOR_H
+#define FK_ANCHOR_H
+
+#include <stdint.h>
+
+#include "crypto.h"
+#include "rows.h"
+#include "status.h"
+
+#define FK_ANCHOR_NAME "trust.anchor"
+
+/* The end of the history: the last record's place and MAC (seq 0: no record). */
+typedef struct fk_head {
+	int64_t seq, epoch, kind;
+	uint8_t mac[FK_MAC_LEN];
+} fk_head;
+
+int fk_head_equal(const fk_head *a, const fk_head *b);
+
+typedef struct fk_state {
+	fk_head head;
+	fk_digest table[FK_T_COUNT];
+} fk_state;
+
+typedef struct fk_anchor {
+	uint64_t gen;
+	int pending;  /* 1: written before a commit that may not have happened */
+	int confirmed; /* the mark confirms gen */
+	fk_state now, before; /* before: only meaningful when pending */
+} fk_anchor;
+
+typedef struct fk_anchor_file fk_anchor_file;
+
+/* Open <key_dir>/trust.anchor (owner-only, one link, no symlink); *exists 0 when absent (then
+ * nothing is opened). */
+fk_status fk_anchor_open(const char *key_dir, const uint8_t trust_key[FK_KEY_LEN],
+			 fk_anchor_file **out, int *exists, fk_error *err);
+/* Create it (refusing to replace one) holding a, confirmed. */
+fk_status fk_anchor_create(const char *key_dir, const uint8_t trust_key[FK_KEY_LEN],
+			   const fk_anchor *a, fk_anchor_file **out, fk_error *err);
+void fk_anchor_close(fk_anchor_file *f);
+
+/* The latest valid slot (and whether the mark confirms it). FK_ERR_TAMPER when neither slot
+ * is valid: the anchor was damaged or belongs to another terminal's key. */
+fk_status fk_anchor_read(fk_anchor_file *f, fk_anchor *a, fk_error *err);
+
+/* Write a->gen (which must be newer than the latest) into the other slot and sync it. */
+fk_status fk_anchor_write(fk_anchor_file *f, const fk_anchor *a, fk_error *err);
+
+/* Mark generation gen confirmed (after the commit). */
+fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err);
+
+/* Tests only: called at the named point of a commit ("pending", "committed"), so that a test
+ * can kill the writer there. NULL: none. */
+void fk_anchor_test_hook(void (*fn)(const char *point));
+void fk_anchor_test_point(const char *point);
+
+#endif

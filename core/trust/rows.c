@@ -1,0 +1,225 @@
+/* Row MACs and table digests: the encoding, the arithmetic and the SQL of every sealed table. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rows.h"
+
+struct table_def {
+	const char *name, *key, *sql_one, *sql_all, *sql_mac;
+	int ncols, small;
+};
+
+/* Columns in a list: one more than its commas (the lists are fixed text). */
+static int count_cols(const char *cols)
+{
+	int n = 1;
+	for (; *cols; cols++)
+		n += *cols == ',';
+	return n;
+}
+
+static struct table_def defs[FK_T_COUNT] = {
+#define FK_TABLE_DEF(id, name, key, cols, small)                                              \
+	[FK_T_##id] = {name, key, "SELECT " cols ", mac FROM " name " WHERE " key " = ?1",       \
+		       "SELECT " cols ", mac FROM " name " ORDER BY " key,                      \
+		       "UPDATE " name " SET mac = ?2 WHERE " key " = ?1", 0, small},
+	FK_SEALED_TABLES(FK_TABLE_DEF)
+#undef FK_TABLE_DEF
+};
+
+static const char *const col_lists[FK_T_COUNT] = {
+#define FK_TABLE_COLS(id, name, key, cols, small) [FK_T_##id] = cols,
+	FK_SEALED_TABLES(FK_TABLE_COLS)
+#undef FK_TABLE_COLS
+};
+
+static const struct table_def *def(fk_table t)
+{
+	struct table_def *d = &defs[(unsigned)t < FK_T_COUNT ? t : 0];
+	if (!d->ncols) /* counted once; the lists never change */
+		d->ncols = count_cols(col_lists[(unsigned)t < FK_T_COUNT ? t : 0]);
+	return d;
+}
+
+const char *fk_table_name(fk_table t)
+{
+	return (unsigned)t < FK_T_COUNT ? defs[t].name : "?";
+}
+
+int fk_table_small(fk_table t)
+{
+	return def(t)->small;
+}
+
+int fk_table_ncols(fk_table t)
+{
+	return def(t)->ncols;
+}
+
+const char *fk_table_sql_one(fk_table t)
+{
+	return def(t)->sql_one;
+}
+
+const char *fk_table_sql_all(fk_table t)
+{
+	return def(t)->sql_all;
+}
+
+const char *fk_table_sql_mac(fk_table t)
+{
+	return def(t)->sql_mac;
+}
+
+/* ---- digests ---- */
+
+void fk_digest_add(fk_digest *d, const uint8_t c[FK_MAC_LEN])
+{
+	unsigned carry = 0;
+	for (int i = 0; i < FK_MAC_LEN; i++) {
+		unsigned v = (unsigned)d->sum[i] + c[i] + carry;
+		d->sum[i] = (uint8_t)v;
+		carry = v >> 8;
+	}
+	d->count++;
+}
+
+void fk_digest_sub(fk_digest *d, const uint8_t c[FK_MAC_LEN])
+{
+	unsigned borrow = 0;
+	for (int i = 0; i < FK_MAC_LEN; i++) {
+		unsigned v = (unsigned)d->sum[i] - c[i] - borrow;
+		d->sum[i] = (uint8_t)v;
+		borrow = (v >> 8) & 1;
+	}
+	d->count--;
+}
+
+int fk_digest_equal(const fk_digest *a, const fk_digest *b)
+{
+	return a->count == b->count && fk_memeq_ct(a->sum, b->sum, FK_MAC_LEN) == 0;
+}
+
+/* ---- keys ---- */
+
+fk_status fk_rowkeys_init(fk_rowkeys *k, const uint8_t trust_key[FK_KEY_LEN], fk_error *err)
+{
+	uint8_t rk[FK_MAC_LEN], dk[FK_MAC_LEN];
+	memset(k, 0, sizeof *k);
+	/* Separate keys for the two uses, derived from the one in the key folder. */
+	fk_status st = fk_hmac(trust_key, "fk:row-mac", 10, rk, err);
+	if (st == FK_OK)
+		st = fk_hmac(trust_key, "fk:row-digest", 13, dk, err);
+	if (st == FK_OK)
+		st = fk_mac_new(rk, &k->row, err);
+	if (st == FK_OK)
+		st = fk_mac_new(dk, &k->digest, err);
+	fk_wipe(rk, sizeof rk);
+	fk_wipe(dk, sizeof dk);
+	if (st != FK_OK)
+		fk_rowkeys_free(k);
+	return st;
+}
+
+void fk_rowkeys_free(fk_rowkeys *k)
+{
+	fk_mac_free(k->row);
+	fk_mac_free(k->digest);
+	k->row = k->digest = NULL;
+}
+
+/* ---- the encoding ---- */
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+/* type | value: an integer as 8 bytes, text and blobs length-prefixed, NULL as its type
+ * alone, so that no two different rows encode alike. */
+static fk_status mac_val(fk_mac *m, const fk_val *v, fk_error *err)
+{
+	uint8_t head[9];
+	head[0] = (uint8_t)v->type;
+	size_t hn = 1;
+	if (v->type == SQLITE_INTEGER) {
+		put_be(head + 1, (uint64_t)v->i, 8);
+		hn = 9;
+	} else if (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB) {
+		put_be(head + 1, (uint64_t)v->n, 4);
+		hn = 5;
+	} else if (v->type != SQLITE_NULL) {
+		return fk_fail(err, FK_ERR_CORRUPT, "a sealed column holds a value of type %d", v->type);
+	}
+	fk_status st = fk_mac_update(m, head, hn, err);
+	if (st == FK_OK && (v->type == SQLITE_TEXT || v->type == SQLITE_BLOB))
+		st = fk_mac_update(m, v->p, v->n, err);
+	return st;
+}
+
+fk_status fk_row_mac(fk_rowkeys *k, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN],
+		     fk_error *err)
+{
+	const struct table_def *d = def(t);
+	uint8_t head[8 + 1 + 1];
+	memcpy(head, "fk:row:1", 8);
+	head[8] = (uint8_t)t;
+	head[9] = (uint8_t)d->ncols;
+	fk_status st = fk_mac_begin(k->row, err);
+	if (st == FK_OK)
+		st = fk_mac_update(k->row, head, sizeof head, err);
+	for (int i = 0; st == FK_OK && i < d->ncols; i++)
+		st = mac_val(k->row, &v[i], err);
+	return st == FK_OK ? fk_mac_final(k->row, mac, err) : st;
+}
+
+fk_status fk_row_contribution(fk_rowkeys *k, fk_table t, const uint8_t mac[FK_MAC_LEN],
+			      uint8_t c[FK_MAC_LEN], fk_error *err)
+{
+	uint8_t in[1 + FK_MAC_LEN];
+	in[0] = (uint8_t)t;
+	memcpy(in + 1, mac, FK_MAC_LEN);
+	return fk_mac_run(k->digest, in, sizeof in, c, err);
+}
+
+void fk_row_vals(sqlite3_stmt *st, int first, int ncols, fk_val *v)
+{
+	for (int i = 0; i < ncols; i++) {
+		int c = first + i;
+		v[i].type = sqlite3_column_type(st, c);
+		v[i].i = 0;
+		v[i].p = NULL;
+		v[i].n = 0;
+		switch (v[i].type) {
+		case SQLITE_INTEGER:
+			v[i].i = sqlite3_column_int64(st, c);
+			break;
+		case SQLITE_TEXT:
+			v[i].p = sqlite3_column_text(st, c);
+			v[i].n = (size_t)sqlite3_column_bytes(st, c);
+			break;
+		case SQLITE_BLOB:
+			v[i].p = sqlite3_column_blob(st, c);
+			v[i].n = (size_t)sqlite3_column_bytes(st, c);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+void fk_row_describe(fk_table t, const fk_val *key, char *buf, size_t len)
+{
+	const struct table_def *d = def(t);
+	if (key->type == SQLITE_INTEGER)
+		snprintf(buf, len, "%s row %s=%lld", d->name, d->key, (long long)key->i);
+	else if (key->type == SQLITE_TEXT)
+		snprintf(buf, len, "%s row %s=%.*s", d->name, d->key, (int)(key->n > 72 ? 72 : key->n),
+			 (const char *)key->p);
+	else
+		snprintf(buf, len, "%s row with a %s of type %d", d->name, d->key, key->type);
+}

@@ -1,0 +1,86 @@
+/* The trust base of one terminal (docs/threat-model.md): row MACs checked as rows are read, and
+ * the state the database must be in — the end of the history and every sealed table's digest —
+ * compared with the anchor in the key folder at start and before every transaction in which
+ * another process wrote; what is committed is anchored with it. An attacker who can write the
+ * database but not the key folder can destroy, but cannot change, roll back or hide. */
+#ifndef FK_TRUST_H
+#define FK_TRUST_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "anchor.h"
+#include "keys.h"
+#include "ctx.h"
+#include "rows.h"
+#include "status.h"
+
+#define FK_TRUST_KEY_NAME FK_TRUST_KEY_FILE
+
+/* Every open, after the database: load the trust key and the anchor and check the database
+ * against them (fails closed, naming what differs). With create (fukuhonctl init), make the key
+ * and the anchor for a new terminal. A terminal from before the trust base (no trust key, no
+ * anchor) is adopted: its rows are sealed as they are, and that is recorded. */
+fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err);
+/* With inspect, a database that fails the check is still opened, for verification only:
+ * nothing can be written to it, and this says why (NULL when it passed). */
+const char *fk_trust_broken(const fk_ctx *ctx);
+/* While on (verification under the write lock): no check at the start of a transaction,
+ * and any sealed change refused. */
+void fk_trust_suspend(fk_ctx *ctx, int on);
+
+/* 1 when this open adopted a terminal from before the trust base (to be recorded). */
+int fk_trust_adopted(const fk_ctx *ctx);
+
+/* ---- writers: inside a write transaction ---- */
+
+/* Before an update or a removal of a sealed row found by key: check it against its MAC (a
+ * changed row is never laundered by sealing it again) and take it out of its table's digest.
+ * removing: the row is about to be deleted (the history will say so). */
+fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_error *err);
+/* After an insert, or an update that fk_trust_unseal prepared: MAC the row as now stored,
+ * store the MAC and put the row into its table's digest. */
+fk_status fk_trust_seal(fk_ctx *ctx, fk_table t, fk_val key, fk_error *err);
+/* Before inserting a row whose columns are known: its MAC (to store with it), and the digest
+ * moved. For bulk loads, which would otherwise read every row back. */
+fk_status fk_trust_seal_new(fk_ctx *ctx, fk_table t, const fk_val *cols, uint8_t mac[FK_MAC_LEN],
+			    fk_error *err);
+
+/* After a bulk load of rows that never existed before (reference data): seal every row of t
+ * that has no MAC yet. */
+fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err);
+
+/* ---- readers ---- */
+
+/* The row whose covered columns are st's columns first.. and whose MAC follows them must
+ * match its MAC: FK_ERR_TAMPER naming the table and row otherwise. */
+fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, fk_error *err);
+
+/* ---- the history (audit_chain.c) ---- */
+
+/* The record just appended in this transaction is the history's new end. */
+void fk_trust_note_head(fk_ctx *ctx, const fk_head *h);
+/* Sealed rows changed since the last record, as text for the next record ("" when none):
+ * "table key mac" per row, ';'-separated (the key as i<int> or t<hex>, the mac in hex or '-'
+ * for a row removed). Taken: the next call starts empty. */
+const char *fk_trust_take_refs(fk_ctx *ctx);
+
+/* ---- verification (audit verify, status --check) ---- */
+
+typedef void (*fk_trust_fn)(void *arg, const char *what, int64_t seq, const char *msg);
+
+typedef struct fk_trust_report {
+	int64_t rows, problems;
+} fk_trust_report;
+
+/* Check every row of every sealed table (large ones too, with large) against its MAC and
+ * every table against its anchored digest; the history's end against the anchor; the latest
+ * recorded MAC of every small-table row (from the history's row references) against the
+ * row. Calls fn for each problem. */
+fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_trust_report *rep,
+			  fk_error *err);
+
+/* The anchored state (for tests and status). */
+fk_status fk_trust_anchored(fk_ctx *ctx, fk_anchor *a, fk_error *err);
+
+#endif
