@@ -13,7 +13,8 @@
 #define S INT64_C(1000000000)
 #define T0 (INT64_C(1800000000) * S)
 
-static const fk_lock_policy pol = {3, 900 * S, 1800 * S, 0};
+#define HOLD (150 * S)
+static const fk_lock_policy pol = {.failures = 3, .window_ns = 900 * S, .duration_ns = 1800 * S, .hold_ns = HOLD};
 
 /* Fail at each time in ts (ns after T0); the verdict of the last. */
 static fk_lock_verdict fail_at(fk_lock_state *s, const fk_lock_policy *p, const int64_t *ts, int n)
@@ -88,11 +89,94 @@ START_TEST(clock_going_backwards)
 	/* A lock never ends because the clock went back; it only lasts longer. */
 	ck_assert_int_eq(fk_lock_check(&s, T0 - 86400 * S, &pol, &next), FK_LOCK_LOCKED);
 	/* More failures than fit: the oldest drop, the count stays at the maximum. */
-	fk_lock_policy big = {FK_LOCK_MAX_FAILURES, 900 * S, 0, 0};
+	fk_lock_policy big = {.failures = FK_LOCK_MAX_FAILURES, .window_ns = 900 * S};
 	memset(&s, 0, sizeof s);
 	for (int i = 0; i < 99; i++)
 		ck_assert_int_eq(fk_lock_fail(&s, T0 + i, &big, &s), FK_LOCK_COUNTED);
 	ck_assert_int_eq(fk_lock_fail(&s, T0 + 99, &big, &s), FK_LOCK_NEWLY_LOCKED);
+}
+END_TEST
+
+START_TEST(reservations_count_before_pam)
+{
+	fk_lock_state s = {0}, next;
+	/* Exactly lock_failures attempts in flight; the next is refused. */
+	for (uint64_t id = 1; id <= 3; id++)
+		ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, id, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 4, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(s.npending, 3);
+	ck_assert_int_eq(s.pending[0].expires, T0 + HOLD);
+	/* Released (success or cancel): nothing counted, nothing left. */
+	ck_assert_int_eq(fk_lock_release(&s, 2, &s), 1);
+	ck_assert_int_eq(fk_lock_release(&s, 2, &s), 0);
+	ck_assert_int_eq(fk_lock_release(&s, 0, &s), 0);
+	ck_assert_int_eq(s.pending[0].id, 1);
+	ck_assert_int_eq(s.pending[1].id, 3);
+	ck_assert_int_eq(fk_lock_release(&s, 1, &s) + fk_lock_release(&s, 3, &s), 2);
+	ck_assert(fk_lock_empty(&s));
+	/* Failures inside the window and reservations together: two failures leave one slot. */
+	int64_t two[] = {0, 1};
+	ck_assert_int_eq(fail_at(&s, &pol, two, 2), FK_LOCK_COUNTED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 2, &pol, 5, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 2, &pol, 6, &next), FK_LOCK_FULL);
+	/* At the window's edge the first failure no longer holds a slot (a window
+	 * shorter than the reservation's life, so that only the failure moves). */
+	fk_lock_policy w = pol;
+	w.window_ns = 100 * S;
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 100 * S - 1, &w, 6, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 100 * S, &w, 6, &next), FK_LOCK_RESERVED);
+	/* A refusal turns the reservation into the failure that locks; locked refuses reserving. */
+	ck_assert_int_eq(fk_lock_release(&s, 5, &s), 1);
+	ck_assert_int_eq(fk_lock_fail(&s, T0 + 3, &pol, &s), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(s.npending, 0);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 4, &pol, 7, &next), FK_LOCK_LOCKED);
+	/* The most lock_failures allows. */
+	fk_lock_policy big = {.failures = FK_LOCK_MAX_FAILURES, .window_ns = 900 * S, .hold_ns = HOLD};
+	memset(&s, 0, sizeof s);
+	for (int i = 0; i < FK_LOCK_MAX_FAILURES; i++)
+		ck_assert_int_eq(fk_lock_reserve(&s, T0, &big, (uint64_t)i + 1, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &big, 999, &s), FK_LOCK_FULL);
+}
+END_TEST
+
+START_TEST(reservations_expire_never_early)
+{
+	fk_lock_state s = {0}, next;
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 1, &s), FK_LOCK_RESERVED);
+	/* 1 ns before its expiry it holds; at the expiry it is dropped and not counted. */
+	ck_assert_int_eq(fk_lock_expire(&s, T0 + HOLD - 1, &next), 0);
+	ck_assert_int_eq(next.npending, 1);
+	ck_assert_int_eq(fk_lock_expire(&s, T0 + HOLD, &next), 1);
+	ck_assert(fk_lock_empty(&next));
+	/* A full set of dead reservations blocks until, and only until, it expires. */
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 2, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 3, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + HOLD - 1, &pol, 4, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + HOLD, &pol, 4, &next), FK_LOCK_RESERVED);
+	ck_assert_int_eq(next.npending, 1);
+	ck_assert_int_eq(next.nrecent, 0);
+	ck_assert_int_eq(next.failures, 0);
+	/* The clock goes back a day: nothing is freed, the slots still count … */
+	int64_t back = T0 - 86400 * S;
+	ck_assert_int_eq(fk_lock_expire(&s, back, &next), 0);
+	ck_assert_int_eq(next.npending, 3);
+	ck_assert_int_eq(fk_lock_reserve(&s, back, &pol, 4, &next), FK_LOCK_FULL);
+	/* … but they last no longer than any terminal holds one, counted from then. */
+	ck_assert_int_eq(next.pending[0].expires, back + FK_LOCK_HOLD_MAX_NS);
+	ck_assert_int_eq(fk_lock_expire(&next, back + FK_LOCK_HOLD_MAX_NS - 1, &next), 0);
+	ck_assert_int_eq(fk_lock_expire(&next, back + FK_LOCK_HOLD_MAX_NS, &next), 3);
+	/* One a little ahead (within the longest hold) keeps its own expiry. */
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 1, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_expire(&s, T0 - 10 * S, &next), 0);
+	ck_assert_int_eq(next.pending[0].expires, T0 + HOLD);
+	/* A lock running out clears the failures, not the attempts in flight. */
+	memset(&s, 0, sizeof s);
+	int64_t burst[] = {0, 1, 2};
+	ck_assert_int_eq(fail_at(&s, &pol, burst, 3), FK_LOCK_NEWLY_LOCKED);
+	s.pending[s.npending++] = (fk_lock_pending){.id = 9, .expires = T0 + 1900 * S};
+	ck_assert_int_eq(fk_lock_check(&s, T0 + 1802 * S, &pol, &next), FK_LOCK_EXPIRED);
+	ck_assert_int_eq(next.npending, 1);
 }
 END_TEST
 
@@ -265,6 +349,8 @@ int main(void)
 	tcase_add_test(pure, window_edges);
 	tcase_add_test(pure, locks_expire_and_grow);
 	tcase_add_test(pure, clock_going_backwards);
+	tcase_add_test(pure, reservations_count_before_pam);
+	tcase_add_test(pure, reservations_expire_never_early);
 	suite_add_tcase(s, pure);
 	TCase *tc = tcase_create("state");
 	tcase_set_timeout(tc, 120);
