@@ -202,7 +202,7 @@ static void teardown(void)
 static void count_failure(const char *key, int expect_locked)
 {
 	int locked_now;
-	ck_assert_ok(fk_lockout_failure(ctx, key, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, key, 0, "signin", "auth", 1, &locked_now, &err), &err);
 	ck_assert_int_eq(locked_now, expect_locked);
 }
 
@@ -234,7 +234,7 @@ START_TEST(failures_lock_and_are_recorded)
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire'"), 1);
 	/* A full success resets everything. */
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
-	ck_assert_ok(fk_lockout_success(ctx, "tanaka", &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, "tanaka", 0, &err), &err);
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
 }
@@ -305,6 +305,106 @@ START_TEST(unknown_names_are_hashed_and_capped)
 }
 END_TEST
 
+static int64_t shift_ns;
+static int64_t shifted_clock(void)
+{
+	return fk_now_ns() + shift_ns;
+}
+
+static fk_lock_verdict reserve(const char *key, uint64_t *id)
+{
+	fk_lock_verdict v;
+	ck_assert_ok(fk_lockout_reserve(ctx, key, id, &v, &err), &err);
+	ck_assert_int_eq(*id != 0, v == FK_LOCK_RESERVED);
+	return v;
+}
+
+START_TEST(reservations_in_the_database)
+{
+	uint64_t id[4];
+	int locked_now;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id[i]), FK_LOCK_RESERVED);
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_FULL);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 48);
+	/* A restart keeps them. */
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_FULL);
+	/* A refusal turns one into a failure; a cancel releases one uncounted. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[0], "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[1], "signin", "cancelled", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
+	/* A success resets the failures and releases its own, not another terminal's. */
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_RESERVED);
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, "tanaka", id[3], &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
+	/* The last one released: the row goes. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[2], "signin", "timeout", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+	/* A refusal for attempts in flight is a denial with its own reason. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", 0, "signin", "reserved", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+				       "result = 'denied' AND reason = 'reserved'"), 1);
+	/* Unknown names the same, under their hash. */
+	char key[FK_LOCK_KEY_MAX];
+	ck_assert_ok(fk_lockout_key(ctx, "nobody", 0, key, &err), &err);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve(key, &id[i]), FK_LOCK_RESERVED);
+	ck_assert_int_eq(reserve(key, &id[3]), FK_LOCK_FULL);
+}
+END_TEST
+
+START_TEST(expired_reservations_are_dropped_and_recorded)
+{
+	uint64_t id;
+	int locked_now;
+	fk_lock_policy p;
+	fk_lock_policy_from(&ctx->cfg, &p);
+	ck_assert_int_eq(p.hold_ns, INT64_C(150) * S); /* prompt_timeout 120 s + 30 s */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ctx->clock = shifted_clock;
+	shift_ns = p.hold_ns - S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = p.hold_ns + S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire' "
+				       "AND reason = 'reservation' AND object_id = 'tanaka'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
+	/* A failure whose reservation expired meanwhile still counts. */
+	shift_ns += 2 * p.hold_ns;
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE pending IS NOT NULL"), 0);
+	ctx->clock = NULL;
+}
+END_TEST
+
+START_TEST(clock_set_back_holds_reservations_no_longer_than_any_prompt)
+{
+	uint64_t id;
+	/* Taken while the clock was a day ahead … */
+	ctx->clock = shifted_clock;
+	shift_ns = 86400 * S;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	/* … then the clock is set right: not freed early, but cut to the longest
+	 * any terminal holds one, from now, and that is stored. */
+	shift_ns = 0;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = FK_LOCK_HOLD_MAX_NS - S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = FK_LOCK_HOLD_MAX_NS + S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ctx->clock = NULL;
+}
+END_TEST
+
 /* Several processes failing at once never lose a count (BEGIN IMMEDIATE). */
 START_TEST(concurrent_failures_count_exactly)
 {
@@ -327,7 +427,7 @@ START_TEST(concurrent_failures_count_exactly)
 			if (fk_ctx_open(many, FK_CTX_OPEN, &c, &e) != FK_OK)
 				_exit(2);
 			for (int i = 0; i < EACH; i++)
-				bad |= fk_lockout_failure(c, "tanaka", "signin", "auth", 1, &locked_now, &e) != FK_OK;
+				bad |= fk_lockout_failure(c, "tanaka", 0, "signin", "auth", 1, &locked_now, &e) != FK_OK;
 			fk_ctx_close(c);
 			_exit(bad);
 		}
@@ -359,6 +459,9 @@ int main(void)
 	tcase_add_test(tc, unlock_rules);
 	tcase_add_test(tc, unknown_names_are_hashed_and_capped);
 	tcase_add_test(tc, concurrent_failures_count_exactly);
+	tcase_add_test(tc, reservations_in_the_database);
+	tcase_add_test(tc, expired_reservations_are_dropped_and_recorded);
+	tcase_add_test(tc, clock_set_back_holds_reservations_no_longer_than_any_prompt);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

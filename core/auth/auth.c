@@ -201,7 +201,7 @@ static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_
 	*st = fk_operator_get(ctx, s->user, &op, err);
 	if (*st == FK_ERR_NOTFOUND || (*st == FK_OK && !op.enabled))
 		why = "disabled";
-	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, err)) == FK_ERR_LOCKED)
+	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, 0, err)) == FK_ERR_LOCKED)
 		why = "locked";
 	if (*st == FK_OK && !why) {
 		ctx->actor.operator_id = op.id;
@@ -254,7 +254,7 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, const char *action, const ch
 		counted = 0;
 		why = "cancelled";
 	}
-	fk_status rs = fk_lockout_failure(ctx, s->key, action, why, counted, &locked_now, &rec);
+	fk_status rs = fk_lockout_failure(ctx, s->key, 0, action, why, counted, &locked_now, &rec);
 	pad(ctx, t0, &s->cs, !strcmp(why, "auth"));
 	if (rs != FK_OK) /* fail closed: the refusal stands, the message says why it is not recorded */
 		return fk_fail(err, rs, "%s", rec.msg);
@@ -331,7 +331,7 @@ fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_err
 			why = "auth";
 	}
 	if (!why && (st = fk_ctx_begin(ctx, err)) == FK_OK) {
-		st = fk_lockout_success(ctx, s->key, err);
+		st = fk_lockout_success(ctx, s->key, 0, err);
 		if (st == FK_OK)
 			st = fk_audit(ctx, "session.unlock", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
 		st = fk_ctx_end(ctx, st, err);

@@ -90,20 +90,31 @@ int fk_lock_empty(const fk_lock_state *s);
 fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[FK_LOCK_KEY_MAX],
 			 fk_error *err);
 
-/* Before an attempt: *locked = 1 when refused. An expired lock is cleared and
- * recorded (history and syslog). object names the account in the history. */
+/* Whether key is locked now (*locked = 1), reading only; an expired lock is
+ * cleared and recorded (history and syslog). */
 fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err);
 
-/* After a failed attempt: count it atomically (one write transaction: two
- * terminals failing at once never lose a count), record the failure with
- * action ("signin", "session.unlock") and reason, and the lock if it locks (*locked_now = 1; syslog too). When
- * counted is 0 the failure is recorded but not counted (a cancel). */
-fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, const char *action, const char *reason,
-			     int counted, int *locked_now, fk_error *err);
+/* Before asking PAM, in one write transaction: count the attempt in advance
+ * (fk_lock_reserve). *v is FK_LOCK_RESERVED with *id the reservation to
+ * settle, or FK_LOCK_LOCKED / FK_LOCK_FULL (refuse without asking PAM; *id
+ * 0). An expired lock and expired reservations are cleared and recorded.
+ * On any error *v is FK_LOCK_LOCKED (fail closed). */
+fk_status fk_lockout_reserve(fk_ctx *ctx, const char *key, uint64_t *id, fk_lock_verdict *v,
+			     fk_error *err);
+
+/* After a failed attempt, in one write transaction: release reservation id
+ * (0: none), count the failure (two terminals failing at once never lose a
+ * count), record it with action ("signin", "session.unlock") and reason, and
+ * the lock if it locks (*locked_now = 1; syslog too). When counted is 0 the
+ * failure is recorded but not counted (a cancel, a timeout, a refusal without
+ * PAM). A failure whose reservation has expired meanwhile still counts. */
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+			     const char *reason, int counted, int *locked_now, fk_error *err);
 
 /* After a full success, inside the caller's transaction: FK_ERR_LOCKED when
- * another terminal locked the account meanwhile, else the count is reset. */
-fk_status fk_lockout_success(fk_ctx *ctx, const char *key, fk_error *err);
+ * another terminal locked the account meanwhile, else reservation id is
+ * released and the count reset (other terminals' reservations stay). */
+fk_status fk_lockout_success(fk_ctx *ctx, const char *key, uint64_t id, fk_error *err);
 
 typedef struct fk_lockout_row {
 	char user[FK_LOCK_KEY_MAX]; /* "?…" for a name that is not enrolled */

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		 * history record needs anyway): time it alone in an open one. */
 		rc |= fk_ctx_begin(ctx, &err) != FK_OK;
 		int64_t t2 = fk_mono_ns();
-		rc |= fk_lockout_success(ctx, key, &err) != FK_OK;
+		rc |= fk_lockout_success(ctx, key, 0, &err) != FK_OK;
 		int64_t t3 = fk_mono_ns();
 		rc |= fk_ctx_end(ctx, FK_ERR_INTERNAL, &err) != FK_ERR_INTERNAL; /* roll back */
 		check[i] = t1 - t0;
