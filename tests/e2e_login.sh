@@ -1,7 +1,7 @@
 #!/bin/sh
 # The console end to end in tmux under pam_wrapper + pam_matrix: sign-in, lockout and its expiry,
-# supervisor unlock, unknown and disabled names, multi-prompt, expired password, idle lock
-# (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT, R-LOG).
+# supervisor unlock, unknown and disabled names, multi-prompt, expired password, idle lock,
+# a password prompt that gives up after prompt_timeout (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT, R-LOG).
 . "$(dirname "$0")/lib.sh"
 [ -n "${TMUX_BIN:-}" ] || { echo "tmux is not available: skipped"; exit 77; }
 make_pam tanaka:tanaka-pw:fukuhon suzuki:suzuki-pw:fukuhon sato:sato-pw:fukuhon \
@@ -25,6 +25,7 @@ sed 's/^lock_duration = 2s/lock_duration = 0/' "$T/fukuhon.conf" > "$T/forever.c
 conf multi "pam_service = fukuhon-multi"
 conf expired "pam_service = fukuhon-expired"
 conf idle "idle_timeout = 10s"
+conf prompt "prompt_timeout = 5s"
 
 n=0
 # console CONFIG: start a console; its tmux session name is in $S.
@@ -143,6 +144,15 @@ signed_in "expired (operator)"
 contains "$T/pam/passdb" "expired:new-pw-1:fukuhon-expired"
 tui_key $S Escape; tui_dead $S
 
+# R-LOCKOUT: a password prompt left open gives up after prompt_timeout, so its lockout
+# reservation never outlives it; recorded as a timeout, not counted. It waits while the idle
+# lock below runs (started first: pam_wrapper picks its /tmp/pam.X folder at start).
+console prompt
+P=$S
+tui_send $P tanaka; tui_key $P Enter
+tui_wait $P "Password:"
+tui_send $P half-typed-pw
+
 # Idle lock: the screen blanks; a wrong password is refused, the right one continues.
 console idle
 attempt suzuki suzuki-pw
@@ -163,9 +173,15 @@ tui_wait $S "This screen is locked." 25
 tui_send $S o
 tui_wait $S "User name:"
 tui_key $S Escape; tui_dead $S
+tui_wait $P "Sign-in timed out."
+tui_key $P Escape; tui_dead $P
+$C audit list --action signin --json > "$T/signins"
+grep -B3 -A3 '"reason": "timeout"' "$T/signins" | grep -q '"result": "failed"' && ok || not_ok "no recorded timeout: $(cat "$T/signins")"
+expect 0 $C lockout list
+lacks "$T/out" "tanaka"
 
 # R-SECRET: no password in the database, the configuration folder or the history.
-for pw in tanaka-pw wrong1 bad1 ghost-pw whatever-pw-9 new-pw-1 wrong-unlock-pw; do
+for pw in tanaka-pw wrong1 bad1 ghost-pw whatever-pw-9 new-pw-1 wrong-unlock-pw half-typed-pw; do
 	if grep -rqa -- "$pw" "$T/db" "$T"/*.conf; then not_ok "'$pw' stored"; else ok; fi
 done
 finish

@@ -1,12 +1,53 @@
 /* Unit tests: the sign-in transaction against a fake PAM — enrolment, expired-password change,
- * locked accounts refused without pam_authenticate, equal refusals, cancel, re-authentication
- * (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT). */
+ * locked accounts refused without pam_authenticate, equal refusals, cancel, re-authentication,
+ * lockout reservations under parallel prompts, killed consoles and prompt timeouts
+ * (R-AUTH, R-ENROL, R-SECRET, R-LOCKOUT, R-LOG). */
 #include "config.h"
 
+#include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "auth_pam.h"
 #include "fktest.h"
+
+/* ---- what forked consoles share with the test ---- */
+static struct shared {
+	atomic_int ready;       /* consoles started */
+	atomic_int evaluations; /* pam_authenticate calls, all consoles */
+	atomic_int refused;     /* consoles refused without asking PAM */
+	atomic_int in_prompt;   /* consoles hanging at the password prompt */
+} *sh;
+static int gate; /* 1: pam_authenticate waits until every console is in PAM or refused */
+static int consoles;
+
+static void nap_ms(int ms)
+{
+	struct timespec ts = {0, ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* Spin until cond() or 20 s: never hangs the suite. */
+static int await(int (*cond)(void))
+{
+	for (int i = 0; i < 20000 && !cond(); i++)
+		nap_ms(1);
+	return cond();
+}
+
+static int all_settled(void)
+{
+	return atomic_load(&sh->evaluations) + atomic_load(&sh->refused) >= consoles;
+}
+
+static int all_ready(void)
+{
+	return atomic_load(&sh->ready) >= consoles;
+}
 
 /* ---- a fake PAM: one password, optional expiry, counts what was called ---- */
 static struct {
@@ -62,6 +103,12 @@ static int ask(int n, const struct pam_message *m, const char *const *want)
 static int f_authenticate(pam_handle_t *h, int flags)
 {
 	fake.authenticated++;
+	if (gate) {
+		/* Hold the password prompt open until every console has either
+		 * reached PAM too or been refused: all attempts overlap. */
+		atomic_fetch_add(&sh->evaluations, 1);
+		await(all_settled);
+	}
 	struct pam_message m[2] = {{PAM_TEXT_INFO, "Welcome"}, {PAM_PROMPT_ECHO_OFF, "Password: "}};
 	const char *want[2] = {NULL, fake.password};
 	return ask(2, m, want);
@@ -106,15 +153,24 @@ static const fk_pam_api fake_api = {f_start, f_end, f_set_item, f_authenticate, 
 /* ---- a scripted person: answers in order, records what was shown ---- */
 static struct {
 	const char *answers[6];
-	int next, asked, masked, told, cancel_at;
+	int next, asked, masked, told, cancel_at, timeout_at, slow_ms, hang;
 } person;
 
 static int p_ask(void *arg, const char *prompt, int echo, char *buf, size_t len)
 {
 	person.asked++;
 	person.masked += !echo;
+	if (person.hang) { /* a console that will be killed mid-prompt */
+		atomic_fetch_add(&sh->in_prompt, 1);
+		for (;;)
+			pause();
+	}
 	if (person.cancel_at == person.asked)
-		return -1;
+		return FK_CONV_CANCEL;
+	if (person.timeout_at == person.asked)
+		return FK_CONV_TIMEOUT;
+	if (person.slow_ms)
+		nap_ms(person.slow_ms);
 	const char *a = person.answers[person.next] ? person.answers[person.next] : "";
 	person.next++;
 	fk_copy_str(buf, len, a);
@@ -144,12 +200,17 @@ static void setup(void)
 	memset(&person, 0, sizeof person);
 	fake.password = "right";
 	fake.new_password = "brand-new";
-	fk_auth_test_hooks(&fake_api, 30);
+	fk_auth_test_hooks(&fake_api, 30, -1);
+	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(sh, MAP_FAILED);
+	memset(sh, 0, sizeof *sh);
+	gate = 0;
 }
 
 static void teardown(void)
 {
-	fk_auth_test_hooks(NULL, -1);
+	fk_auth_test_hooks(NULL, -1, -1);
+	munmap(sh, sizeof *sh);
 	fk_ctx_close(ctx);
 	fkt_env_cleanup(&env);
 }
@@ -167,6 +228,26 @@ static fk_status signin(const char *user, const char *answer, fk_session **s)
 	person.next = 0;
 	person.answers[0] = answer;
 	return fk_auth_signin(ctx, user, &conv, s, &err);
+}
+
+static void signs_in_and_out(const char *user, const char *answer)
+{
+	fk_session *s;
+	ck_assert_ok(signin(user, answer, &s), &err);
+	fk_auth_signout(ctx, s, "quit");
+}
+
+/* n sign-ins of tanaka refused with reason, recorded, none counted and every
+ * reservation released: with lock_failures = 2 the right password still works. */
+static void recorded_not_counted(const char *reason, int n)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+		 "result = 'failed' AND reason = '%s'", reason);
+	ck_assert_int_eq(fkt_scalar(ctx, sql), n);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+	person.cancel_at = person.timeout_at = person.slow_ms = 0;
+	signs_in_and_out("tanaka", "right");
 }
 
 START_TEST(right_password_signs_in_and_out)
@@ -262,8 +343,163 @@ START_TEST(cancel_is_recorded_not_counted)
 	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
 	person.cancel_at = 2;
 	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
-	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE reason = 'cancelled'"), 2);
+	recorded_not_counted("cancelled", 2);
+}
+END_TEST
+
+START_TEST(success_releases_its_reservation)
+{
+	fk_session *s;
+	/* lock_failures = 2: a third sign-in would be refused if a success kept its reservation. */
+	for (int i = 0; i < 3; i++)
+		signs_in_and_out("tanaka", "right");
+	ck_assert_ok(signin("tanaka", "right", &s), &err);
+	for (int i = 0; i < 3; i++) {
+		person.next = 0;
+		ck_assert_ok(fk_auth_reauth(ctx, s, &conv, &err), &err);
+	}
+	fk_auth_signout(ctx, s, "quit");
+	ck_assert_int_eq(fake.authenticated, 7);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+}
+END_TEST
+
+START_TEST(prompts_time_out_released_not_counted)
+{
+	fk_session *s = NULL;
+	/* The console gave up at prompt_timeout. */
+	person.timeout_at = 1;
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	/* A console that answers after the core's own deadline: the answer never reaches PAM. */
+	person.timeout_at = 0;
+	person.slow_ms = 100;
+	fk_auth_test_hooks(&fake_api, 30, 50);
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	recorded_not_counted("timeout", 2);
+}
+END_TEST
+
+/* Start n consoles (processes, each with its own context) that sign user in
+ * at the same moment; each exits 0 when refused. */
+static void fork_consoles(pid_t *pids, int n, const char *user, const char *answer)
+{
+	consoles = n;
+	for (int k = 0; k < n; k++) {
+		pids[k] = fork();
+		ck_assert_int_ge(pids[k], 0);
+		if (pids[k] != 0)
+			continue;
+		fk_ctx *c;
+		fk_error e;
+		fk_session *cs = NULL;
+		if (fk_ctx_open(env.config, FK_CTX_OPEN, &c, &e) != FK_OK)
+			_exit(2);
+		atomic_fetch_add(&sh->ready, 1);
+		await(all_ready);
+		person.next = 0;
+		person.answers[0] = answer;
+		fk_status st = fk_auth_signin(c, user, &conv, &cs, &e);
+		if (st == FK_ERR_AUTH && fake.authenticated == 0)
+			atomic_fetch_add(&sh->refused, 1);
+		_exit(st == FK_ERR_AUTH ? 0 : 1);
+	}
+}
+
+static void reap(const pid_t *pids, int n, int killed)
+{
+	for (int k = 0; k < n; k++) {
+		int status;
+		if (killed)
+			kill(pids[k], SIGKILL);
+		ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+		if (killed)
+			ck_assert(WIFSIGNALED(status));
+		else
+			ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "console %d: status %d", k, status);
+	}
+}
+
+/* The defect this guards against: ten consoles at the password prompt got
+ * nine PAM evaluations with lock_failures = 5. */
+START_TEST(parallel_prompts_get_at_most_lock_failures_evaluations)
+{
+	enum { KIDS = 10 };
+	pid_t pids[KIDS];
+	gate = 1;
+	fork_consoles(pids, KIDS, "tanaka", "wrong");
+	reap(pids, KIDS, 0);
+	/* lock_failures = 2: two PAM evaluations, eight refusals without PAM. */
+	int evaluations = atomic_load(&sh->evaluations), refused = atomic_load(&sh->refused);
+	ck_assert_int_eq(evaluations, 2);
+	ck_assert_int_eq(refused, KIDS - 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+				       "result = 'failed' AND reason = 'auth'"), 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+				       "result = 'denied' AND reason = 'reserved'"), KIDS - 2);
+	ck_assert_int_eq(audits("lockout.lock", "success"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE pending IS NOT NULL"), 0);
+}
+END_TEST
+
+static int64_t shift_ns;
+static int64_t shifted_clock(void)
+{
+	return fk_now_ns() + shift_ns;
+}
+
+static int two_in_prompt(void)
+{
+	return atomic_load(&sh->in_prompt) >= 2;
+}
+
+START_TEST(killed_console_blocks_only_until_its_reservation_expires)
+{
+	const int64_t S = 1000000000;
+	fk_session *s, *s2 = NULL;
+	fk_lock_policy p;
+	fk_lock_policy_from(&ctx->cfg, &p);
+	ck_assert_int_eq(signin("nobody", "x", &s2), FK_ERR_AUTH);
+	char msg[FK_ERRMSG_MAX];
+	fk_copy_str(msg, sizeof msg, err.msg);
+	ck_assert_ok(signin("tanaka", "right", &s), &err);
+	/* Two consoles (lock_failures = 2) reach the password prompt and are killed there. */
+	pid_t pids[2];
+	person.hang = 1;
+	fork_consoles(pids, 2, "tanaka", "right");
+	person.hang = 0;
+	ck_assert(await(two_in_prompt));
+	reap(pids, 2, 1);
+	/* Their attempts still count as in flight: the real user is refused like any
+	 * refusal (same message, a decoy prompt, the refusal time), without PAM. */
+	int auths = fake.authenticated, asked = person.asked;
+	int64_t t0 = fk_mono_ns();
+	ck_assert_int_eq(signin("tanaka", "right", &s2), FK_ERR_AUTH);
+	ck_assert_int_ge(fk_mono_ns() - t0, 30 * 1000000);
+	ck_assert_str_eq(err.msg, msg);
+	ck_assert_int_eq(person.asked, asked + 1);
+	/* The idle lock's re-authentication is under the same rule. */
+	person.next = 0;
+	ck_assert_int_eq(fk_auth_reauth(ctx, s, &conv, &err), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.authenticated, auths);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE result = 'denied' AND "
+				       "reason = 'reserved' AND action IN ('signin', 'session.unlock')"), 2);
+	/* Until the reservations expire: 2 s before, still refused. */
+	ctx->clock = shifted_clock;
+	shift_ns = p.hold_ns - 2 * S;
+	ck_assert_int_eq(signin("tanaka", "right", &s2), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.authenticated, auths);
+	/* Then dropped, not counted: the real user goes on. */
+	shift_ns = p.hold_ns + S;
+	person.next = 0;
+	ck_assert_ok(fk_auth_reauth(ctx, s, &conv, &err), &err);
+	ck_assert_ok(signin("tanaka", "right", &s2), &err);
+	fk_auth_signout(ctx, s2, "quit");
+	fk_auth_signout(ctx, s, "quit");
+	ck_assert_int_eq(audits("lockout.lock", "success"), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire' "
+				       "AND reason = 'reservation'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username = 'tanaka'"), 0);
+	ctx->clock = NULL;
 }
 END_TEST
 
@@ -304,6 +540,10 @@ int main(void)
 	tcase_add_test(tc, expired_password_is_changed);
 	tcase_add_test(tc, cancel_is_recorded_not_counted);
 	tcase_add_test(tc, reauth_counts_toward_lockout);
+	tcase_add_test(tc, success_releases_its_reservation);
+	tcase_add_test(tc, prompts_time_out_released_not_counted);
+	tcase_add_test(tc, parallel_prompts_get_at_most_lock_failures_evaluations);
+	tcase_add_test(tc, killed_console_blocks_only_until_its_reservation_expires);
 	suite_add_tcase(su, tc);
 	return fkt_run(su);
 }

@@ -19,6 +19,7 @@ START_TEST(defaults_and_relative_paths)
 	ck_assert_int_eq(c.lock_duration, 1800);
 	ck_assert_int_eq(c.idle_timeout, 300);
 	ck_assert_int_eq(c.fail_delay, 2);
+	ck_assert_int_eq(c.prompt_timeout, 120);
 	fk_config_free(&c);
 }
 END_TEST
@@ -28,7 +29,9 @@ START_TEST(durations_and_booleans)
 	fk_config c;
 	fk_error err;
 	ck_assert_ok(fk_config_parse("lock_window = 15m\nlock_duration = 0\nlock_growth = yes\n"
-				     "idle_timeout = 1h\nlanguage = ja\nmouse = yes\n", "f.conf", &c, &err), &err);
+				     "idle_timeout = 1h\nlanguage = ja\nmouse = yes\nprompt_timeout = 15m\n",
+				     "f.conf", &c, &err), &err);
+	ck_assert_int_eq(c.prompt_timeout, 900);
 	ck_assert_int_eq(c.mouse, 1);
 	ck_assert_int_eq(c.lock_window, 900);
 	ck_assert_int_eq(c.lock_duration, 0);
@@ -59,6 +62,8 @@ START_TEST(refusals_name_the_line)
 		{"lock_failures = many\n", "f.conf:1: lock_failures"},
 		{"lock_failures = 0\n", "f.conf:1: lock_failures"},
 		{"lock_window = 5x\n", "f.conf:1: lock_window"},
+		{"prompt_timeout = 4\n", "f.conf:1: prompt_timeout"},
+		{"prompt_timeout = 16m\n", "f.conf:1: prompt_timeout"},
 		{"just words\n", "f.conf:1: expected 'key = value'"},
 		{"database =\n", "f.conf:1: database needs a value"},
 		{"language = fr\n", "language must be"},

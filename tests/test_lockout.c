@@ -13,7 +13,8 @@
 #define S INT64_C(1000000000)
 #define T0 (INT64_C(1800000000) * S)
 
-static const fk_lock_policy pol = {3, 900 * S, 1800 * S, 0};
+#define HOLD (150 * S)
+static const fk_lock_policy pol = {.failures = 3, .window_ns = 900 * S, .duration_ns = 1800 * S, .hold_ns = HOLD};
 
 /* Fail at each time in ts (ns after T0); the verdict of the last. */
 static fk_lock_verdict fail_at(fk_lock_state *s, const fk_lock_policy *p, const int64_t *ts, int n)
@@ -88,11 +89,94 @@ START_TEST(clock_going_backwards)
 	/* A lock never ends because the clock went back; it only lasts longer. */
 	ck_assert_int_eq(fk_lock_check(&s, T0 - 86400 * S, &pol, &next), FK_LOCK_LOCKED);
 	/* More failures than fit: the oldest drop, the count stays at the maximum. */
-	fk_lock_policy big = {FK_LOCK_MAX_FAILURES, 900 * S, 0, 0};
+	fk_lock_policy big = {.failures = FK_LOCK_MAX_FAILURES, .window_ns = 900 * S};
 	memset(&s, 0, sizeof s);
 	for (int i = 0; i < 99; i++)
 		ck_assert_int_eq(fk_lock_fail(&s, T0 + i, &big, &s), FK_LOCK_COUNTED);
 	ck_assert_int_eq(fk_lock_fail(&s, T0 + 99, &big, &s), FK_LOCK_NEWLY_LOCKED);
+}
+END_TEST
+
+START_TEST(reservations_count_before_pam)
+{
+	fk_lock_state s = {0}, next;
+	/* Exactly lock_failures attempts in flight; the next is refused. */
+	for (uint64_t id = 1; id <= 3; id++)
+		ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, id, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 4, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(s.npending, 3);
+	ck_assert_int_eq(s.pending[0].expires, T0 + HOLD);
+	/* Released (success or cancel): nothing counted, nothing left. */
+	ck_assert_int_eq(fk_lock_release(&s, 2, &s), 1);
+	ck_assert_int_eq(fk_lock_release(&s, 2, &s), 0);
+	ck_assert_int_eq(fk_lock_release(&s, 0, &s), 0);
+	ck_assert_int_eq(s.pending[0].id, 1);
+	ck_assert_int_eq(s.pending[1].id, 3);
+	ck_assert_int_eq(fk_lock_release(&s, 1, &s) + fk_lock_release(&s, 3, &s), 2);
+	ck_assert(fk_lock_empty(&s));
+	/* Failures inside the window and reservations together: two failures leave one slot. */
+	int64_t two[] = {0, 1};
+	ck_assert_int_eq(fail_at(&s, &pol, two, 2), FK_LOCK_COUNTED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 2, &pol, 5, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 2, &pol, 6, &next), FK_LOCK_FULL);
+	/* At the window's edge the first failure no longer holds a slot (a window
+	 * shorter than the reservation's life, so that only the failure moves). */
+	fk_lock_policy w = pol;
+	w.window_ns = 100 * S;
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 100 * S - 1, &w, 6, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 100 * S, &w, 6, &next), FK_LOCK_RESERVED);
+	/* A refusal turns the reservation into the failure that locks; locked refuses reserving. */
+	ck_assert_int_eq(fk_lock_release(&s, 5, &s), 1);
+	ck_assert_int_eq(fk_lock_fail(&s, T0 + 3, &pol, &s), FK_LOCK_NEWLY_LOCKED);
+	ck_assert_int_eq(s.npending, 0);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + 4, &pol, 7, &next), FK_LOCK_LOCKED);
+	/* The most lock_failures allows. */
+	fk_lock_policy big = {.failures = FK_LOCK_MAX_FAILURES, .window_ns = 900 * S, .hold_ns = HOLD};
+	memset(&s, 0, sizeof s);
+	for (int i = 0; i < FK_LOCK_MAX_FAILURES; i++)
+		ck_assert_int_eq(fk_lock_reserve(&s, T0, &big, (uint64_t)i + 1, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &big, 999, &s), FK_LOCK_FULL);
+}
+END_TEST
+
+START_TEST(reservations_expire_never_early)
+{
+	fk_lock_state s = {0}, next;
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 1, &s), FK_LOCK_RESERVED);
+	/* 1 ns before its expiry it holds; at the expiry it is dropped and not counted. */
+	ck_assert_int_eq(fk_lock_expire(&s, T0 + HOLD - 1, &next), 0);
+	ck_assert_int_eq(next.npending, 1);
+	ck_assert_int_eq(fk_lock_expire(&s, T0 + HOLD, &next), 1);
+	ck_assert(fk_lock_empty(&next));
+	/* A full set of dead reservations blocks until, and only until, it expires. */
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 2, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 3, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + HOLD - 1, &pol, 4, &next), FK_LOCK_FULL);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0 + HOLD, &pol, 4, &next), FK_LOCK_RESERVED);
+	ck_assert_int_eq(next.npending, 1);
+	ck_assert_int_eq(next.nrecent, 0);
+	ck_assert_int_eq(next.failures, 0);
+	/* The clock goes back a day: nothing is freed, the slots still count … */
+	int64_t back = T0 - 86400 * S;
+	ck_assert_int_eq(fk_lock_expire(&s, back, &next), 0);
+	ck_assert_int_eq(next.npending, 3);
+	ck_assert_int_eq(fk_lock_reserve(&s, back, &pol, 4, &next), FK_LOCK_FULL);
+	/* … but they last no longer than any terminal holds one, counted from then. */
+	ck_assert_int_eq(next.pending[0].expires, back + FK_LOCK_HOLD_MAX_NS);
+	ck_assert_int_eq(fk_lock_expire(&next, back + FK_LOCK_HOLD_MAX_NS - 1, &next), 0);
+	ck_assert_int_eq(fk_lock_expire(&next, back + FK_LOCK_HOLD_MAX_NS, &next), 3);
+	/* One a little ahead (within the longest hold) keeps its own expiry. */
+	memset(&s, 0, sizeof s);
+	ck_assert_int_eq(fk_lock_reserve(&s, T0, &pol, 1, &s), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fk_lock_expire(&s, T0 - 10 * S, &next), 0);
+	ck_assert_int_eq(next.pending[0].expires, T0 + HOLD);
+	/* A lock running out clears the failures, not the attempts in flight. */
+	memset(&s, 0, sizeof s);
+	int64_t burst[] = {0, 1, 2};
+	ck_assert_int_eq(fail_at(&s, &pol, burst, 3), FK_LOCK_NEWLY_LOCKED);
+	s.pending[s.npending++] = (fk_lock_pending){.id = 9, .expires = T0 + 1900 * S};
+	ck_assert_int_eq(fk_lock_check(&s, T0 + 1802 * S, &pol, &next), FK_LOCK_EXPIRED);
+	ck_assert_int_eq(next.npending, 1);
 }
 END_TEST
 
@@ -118,7 +202,7 @@ static void teardown(void)
 static void count_failure(const char *key, int expect_locked)
 {
 	int locked_now;
-	ck_assert_ok(fk_lockout_failure(ctx, key, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, key, 0, "signin", "auth", 1, &locked_now, &err), &err);
 	ck_assert_int_eq(locked_now, expect_locked);
 }
 
@@ -150,7 +234,7 @@ START_TEST(failures_lock_and_are_recorded)
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire'"), 1);
 	/* A full success resets everything. */
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
-	ck_assert_ok(fk_lockout_success(ctx, "tanaka", &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, "tanaka", 0, &err), &err);
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
 }
@@ -221,6 +305,106 @@ START_TEST(unknown_names_are_hashed_and_capped)
 }
 END_TEST
 
+static int64_t shift_ns;
+static int64_t shifted_clock(void)
+{
+	return fk_now_ns() + shift_ns;
+}
+
+static fk_lock_verdict reserve(const char *key, uint64_t *id)
+{
+	fk_lock_verdict v;
+	ck_assert_ok(fk_lockout_reserve(ctx, key, id, &v, &err), &err);
+	ck_assert_int_eq(*id != 0, v == FK_LOCK_RESERVED);
+	return v;
+}
+
+START_TEST(reservations_in_the_database)
+{
+	uint64_t id[4];
+	int locked_now;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id[i]), FK_LOCK_RESERVED);
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_FULL);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 48);
+	/* A restart keeps them. */
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_FULL);
+	/* A refusal turns one into a failure; a cancel releases one uncounted. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[0], "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[1], "signin", "cancelled", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
+	/* A success resets the failures and releases its own, not another terminal's. */
+	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_RESERVED);
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, "tanaka", id[3], &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
+	/* The last one released: the row goes. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[2], "signin", "timeout", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
+	/* A refusal for attempts in flight is a denial with its own reason. */
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", 0, "signin", "reserved", 0, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+				       "result = 'denied' AND reason = 'reserved'"), 1);
+	/* Unknown names the same, under their hash. */
+	char key[FK_LOCK_KEY_MAX];
+	ck_assert_ok(fk_lockout_key(ctx, "nobody", 0, key, &err), &err);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve(key, &id[i]), FK_LOCK_RESERVED);
+	ck_assert_int_eq(reserve(key, &id[3]), FK_LOCK_FULL);
+}
+END_TEST
+
+START_TEST(expired_reservations_are_dropped_and_recorded)
+{
+	uint64_t id;
+	int locked_now;
+	fk_lock_policy p;
+	fk_lock_policy_from(&ctx->cfg, &p);
+	ck_assert_int_eq(p.hold_ns, INT64_C(150) * S); /* prompt_timeout 120 s + 30 s */
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ctx->clock = shifted_clock;
+	shift_ns = p.hold_ns - S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = p.hold_ns + S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire' "
+				       "AND reason = 'reservation' AND object_id = 'tanaka'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
+	/* A failure whose reservation expired meanwhile still counts. */
+	shift_ns += 2 * p.hold_ns;
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE pending IS NOT NULL"), 0);
+	ctx->clock = NULL;
+}
+END_TEST
+
+START_TEST(clock_set_back_holds_reservations_no_longer_than_any_prompt)
+{
+	uint64_t id;
+	/* Taken while the clock was a day ahead … */
+	ctx->clock = shifted_clock;
+	shift_ns = 86400 * S;
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	/* … then the clock is set right: not freed early, but cut to the longest
+	 * any terminal holds one, from now, and that is stored. */
+	shift_ns = 0;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = FK_LOCK_HOLD_MAX_NS - S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_FULL);
+	shift_ns = FK_LOCK_HOLD_MAX_NS + S;
+	ck_assert_int_eq(reserve("tanaka", &id), FK_LOCK_RESERVED);
+	ctx->clock = NULL;
+}
+END_TEST
+
 /* Several processes failing at once never lose a count (BEGIN IMMEDIATE). */
 START_TEST(concurrent_failures_count_exactly)
 {
@@ -243,7 +427,7 @@ START_TEST(concurrent_failures_count_exactly)
 			if (fk_ctx_open(many, FK_CTX_OPEN, &c, &e) != FK_OK)
 				_exit(2);
 			for (int i = 0; i < EACH; i++)
-				bad |= fk_lockout_failure(c, "tanaka", "signin", "auth", 1, &locked_now, &e) != FK_OK;
+				bad |= fk_lockout_failure(c, "tanaka", 0, "signin", "auth", 1, &locked_now, &e) != FK_OK;
 			fk_ctx_close(c);
 			_exit(bad);
 		}
@@ -265,6 +449,8 @@ int main(void)
 	tcase_add_test(pure, window_edges);
 	tcase_add_test(pure, locks_expire_and_grow);
 	tcase_add_test(pure, clock_going_backwards);
+	tcase_add_test(pure, reservations_count_before_pam);
+	tcase_add_test(pure, reservations_expire_never_early);
 	suite_add_tcase(s, pure);
 	TCase *tc = tcase_create("state");
 	tcase_set_timeout(tc, 120);
@@ -273,6 +459,9 @@ int main(void)
 	tcase_add_test(tc, unlock_rules);
 	tcase_add_test(tc, unknown_names_are_hashed_and_capped);
 	tcase_add_test(tc, concurrent_failures_count_exactly);
+	tcase_add_test(tc, reservations_in_the_database);
+	tcase_add_test(tc, expired_reservations_are_dropped_and_recorded);
+	tcase_add_test(tc, clock_set_back_holds_reservations_no_longer_than_any_prompt);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

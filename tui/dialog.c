@@ -42,6 +42,12 @@ void fk_dialog_init(fk_dialog *d, const char *title, const char *context)
 	fk_copy_str(d->context, sizeof d->context, context ? context : "");
 }
 
+void fk_dialog_deadline(fk_dialog *d, int seconds)
+{
+	d->deadline = seconds > 0 ? fk_mono_ns() + (int64_t)seconds * 1000000000 : 0;
+	d->timed_out = 0;
+}
+
 void fk_dialog_clear_msgs(fk_dialog *d)
 {
 	d->nmsgs = 0;
@@ -138,7 +144,14 @@ int fk_dialog_read(fk_dialog *d, const char *prompt, int echo, char *buf, size_t
 		if (hangup || (r == OK && wc == 27)) {
 			fk_wipe(buf, len);
 			curs_set(0);
-			return -1;
+			return FK_CONV_CANCEL;
+		}
+		/* Checked after the key: Enter pressed too late is no answer. */
+		if (d->deadline && fk_mono_ns() >= d->deadline) {
+			fk_wipe(buf, len);
+			curs_set(0);
+			d->timed_out = 1;
+			return FK_CONV_TIMEOUT;
 		}
 		if (r == ERR)
 			continue;

@@ -15,14 +15,21 @@ typedef struct fk_dialog {
 	int nmsgs;          /* PAM's TEXT_INFO / ERROR_MSG of this attempt, newest last */
 	char msgs[FK_DIALOG_MSGS][256];
 	int msg_err[FK_DIALOG_MSGS];
+	int64_t deadline;   /* CLOCK_MONOTONIC ns after which a prompt gives up; 0: never */
+	int timed_out;      /* a prompt gave up at the deadline */
 } fk_dialog;
 
 void fk_dialog_init(fk_dialog *d, const char *title, const char *context);
 void fk_dialog_clear_msgs(fk_dialog *d);
 
+/* Give the prompts of one sign-in attempt seconds from now (prompt_timeout),
+ * so that none outlives the core's lockout reservation; 0: no limit. */
+void fk_dialog_deadline(fk_dialog *d, int seconds);
+
 /* Draw the box with prompt and read an answer into buf (len bytes). echo 0:
- * each character shows as '*'. Enter ends, Esc cancels (-1, buf wiped), as
- * does a hang-up. The answer exists only in buf. */
+ * each character shows as '*'. Enter ends, Esc cancels (FK_CONV_CANCEL, buf
+ * wiped), as does a hang-up; past the deadline it gives up (FK_CONV_TIMEOUT,
+ * buf wiped, timed_out set). The answer exists only in buf. */
 int fk_dialog_read(fk_dialog *d, const char *prompt, int echo, char *buf, size_t len);
 
 /* Draw the box without a prompt (while PAM works). */

@@ -47,10 +47,13 @@ static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen)
 	fk_dialog_show(&d);
 	fk_dialog_conv(&d, &conv);
 	fk_error_clear(&err);
+	fk_dialog_deadline(&d, ctx->cfg.prompt_timeout);
 	fk_status st = fk_auth_reauth(ctx, s, &conv, &err);
 	if (st == FK_OK)
 		return 1;
-	if (st == FK_ERR_AUTH)
+	if (st == FK_ERR_AUTH && d.timed_out)
+		fk_copy_str(note, notelen, _("Unlock timed out."));
+	else if (st == FK_ERR_AUTH)
 		fk_copy_str(note, notelen, _("Unlock failed."));
 	else
 		snprintf(note, notelen, _("Unlock is not possible now: %s"), err.msg);

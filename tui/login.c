@@ -34,7 +34,10 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 		fk_dialog_conv(&d, &conv);
 		fk_error err;
 		fk_error_clear(&err);
+		/* Started before the core's reservation, so the prompt gives up first. */
+		fk_dialog_deadline(&d, ctx->cfg.prompt_timeout);
 		fk_status st = fk_auth_signin(ctx, user, &conv, out, &err);
+		d.deadline = 0; /* the user name waits as long as it likes */
 		fk_wipe(user, sizeof user);
 		if (st == FK_OK)
 			return 1;
@@ -42,7 +45,9 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 			return 0;
 		/* One message for wrong answers and for unknown, disabled and locked
 		 * accounts: the screen never tells which names exist. */
-		if (st == FK_ERR_AUTH)
+		if (st == FK_ERR_AUTH && d.timed_out) /* the person's own delay: says nothing of the account */
+			fk_copy_str(d.note, sizeof d.note, _("Sign-in timed out."));
+		else if (st == FK_ERR_AUTH)
 			fk_copy_str(d.note, sizeof d.note, _("Sign-in failed. Check the user name and password."));
 		else
 			snprintf(d.note, sizeof d.note, _("Sign-in is not possible now: %s"), err.msg);

@@ -19,20 +19,24 @@ static const fk_pam_api libpam = {
 	pam_chauthtok, pam_setcred, pam_open_session, pam_close_session,
 };
 static const fk_pam_api *pam = &libpam;
-static int test_fail_ms = -1;
+static int test_fail_ms = -1, test_prompt_ms = -1;
 
-void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms)
+#define CONV_FAILED (-3) /* out of memory, or a prompt style we do not support */
+
+void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms, int prompt_ms)
 {
 	pam = api ? api : &libpam;
 	test_fail_ms = fail_ms;
+	test_prompt_ms = prompt_ms;
 }
 
-/* The conversation's state: the caller's callbacks, and how long the person
- * took to answer (not the terminal's time, so not padded). */
+/* The conversation's state: the caller's callbacks, how long the person
+ * took to answer (not the terminal's time, so not padded), and the attempt's
+ * deadline (CLOCK_MONOTONIC ns, from prompt_timeout). */
 struct conv_state {
 	const fk_conv *conv;
-	int64_t wait_ns;
-	int prompts, cancelled;
+	int64_t wait_ns, deadline;
+	int prompts, cancelled, timedout;
 };
 
 struct fk_session {
@@ -41,6 +45,7 @@ struct fk_session {
 	struct conv_state cs;
 	char user[72];
 	char key[FK_LOCK_KEY_MAX];
+	uint64_t resv; /* the lockout reservation of the attempt in progress; 0: none */
 	int cred, open, changed;
 };
 
@@ -52,6 +57,34 @@ static void drop_responses(struct pam_response *r, int n)
 			free(r[i].resp);
 		}
 	free(r);
+}
+
+/* Past the attempt's deadline no prompt is shown and no answer reaches PAM:
+ * the lockout reservation taken before PAM must outlive every live prompt. */
+static int timed_out(struct conv_state *cs)
+{
+	if (cs->deadline && fk_mono_ns() >= cs->deadline)
+		cs->timedout = 1;
+	return cs->timedout;
+}
+
+/* One prompt through the caller's conversation: 0 with the answer in buf,
+ * else FK_CONV_CANCEL, FK_CONV_TIMEOUT or another failure (buf wiped). */
+static int ask_one(struct conv_state *cs, const char *prompt, int echo, char *buf, size_t len)
+{
+	int64_t t0 = fk_mono_ns();
+	buf[0] = '\0';
+	cs->prompts++;
+	int rc = timed_out(cs) ? FK_CONV_TIMEOUT : cs->conv->ask(cs->conv->arg, prompt, echo, buf, len);
+	buf[len - 1] = '\0';
+	if (rc == 0 && timed_out(cs))
+		rc = FK_CONV_TIMEOUT; /* answered too late */
+	cs->wait_ns += fk_mono_ns() - t0;
+	cs->timedout |= rc == FK_CONV_TIMEOUT;
+	cs->cancelled |= rc == FK_CONV_CANCEL || rc == FK_CONV_TIMEOUT;
+	if (rc != 0)
+		fk_wipe(buf, len);
+	return rc;
 }
 
 /* Answers are copied into memory PAM takes over and frees (modules wipe their
@@ -71,25 +104,21 @@ static int conv_fn(int n, const struct pam_message **msg, struct pam_response **
 	for (int i = 0; i < n; i++) {
 		int style = msg[i]->msg_style, rc = 0;
 		const char *text = msg[i]->msg ? msg[i]->msg : "";
-		int64_t t0 = fk_mono_ns();
 		if (style == PAM_PROMPT_ECHO_OFF || style == PAM_PROMPT_ECHO_ON) {
-			buf[0] = '\0';
-			cs->prompts++;
-			rc = cs->conv->ask(cs->conv->arg, text, style == PAM_PROMPT_ECHO_ON, buf, sizeof buf);
-			buf[sizeof buf - 1] = '\0';
+			rc = ask_one(cs, text, style == PAM_PROMPT_ECHO_ON, buf, sizeof buf);
 			if (rc == 0 && !(r[i].resp = strdup(buf)))
-				rc = -2;
+				rc = CONV_FAILED;
 			fk_wipe(buf, sizeof buf);
 		} else if (style == PAM_TEXT_INFO || style == PAM_ERROR_MSG) {
+			int64_t t0 = fk_mono_ns();
 			cs->conv->tell(cs->conv->arg, text, style == PAM_ERROR_MSG);
+			cs->wait_ns += fk_mono_ns() - t0;
 		} else {
-			rc = -2; /* binary prompts: not supported */
+			rc = CONV_FAILED; /* binary prompts: not supported */
 		}
-		cs->wait_ns += fk_mono_ns() - t0;
 		if (rc != 0) {
-			cs->cancelled |= rc == -1;
 			drop_responses(r, n);
-			return rc == -1 ? PAM_CONV_ERR : PAM_BUF_ERR;
+			return rc == FK_CONV_CANCEL || rc == FK_CONV_TIMEOUT ? PAM_CONV_ERR : PAM_BUF_ERR;
 		}
 	}
 	if (resp)
@@ -119,16 +148,34 @@ static void remote_host(char *buf, size_t len)
 }
 
 /* Ask one masked prompt that leads nowhere, so a locked account or a name PAM
- * rejects without asking looks like any other attempt on screen. */
+ * rejects without asking looks like any other attempt on screen (and times
+ * out alike). */
 static void decoy_prompt(struct conv_state *cs)
 {
 	char buf[FK_ANSWER_MAX];
-	int64_t t0 = fk_mono_ns();
-	if (cs->conv->ask(cs->conv->arg, "Password: ", 0, buf, sizeof buf) != 0)
+	if (ask_one(cs, "Password: ", 0, buf, sizeof buf) != 0)
 		cs->cancelled = 1;
 	fk_wipe(buf, sizeof buf);
-	cs->wait_ns += fk_mono_ns() - t0;
-	cs->prompts++;
+}
+
+static const char *cancel_reason(const struct conv_state *cs)
+{
+	return cs->timedout ? "timeout" : "cancelled";
+}
+
+/* Why an attempt is refused before PAM is asked; NULL: PAM may be asked. */
+static const char *refused_unasked(fk_lock_verdict v)
+{
+	return v == FK_LOCK_RESERVED ? NULL : v == FK_LOCK_FULL ? "reserved" : "locked";
+}
+
+/* The conversation of one attempt, its deadline from now. */
+static void conv_start(struct conv_state *cs, const fk_conv *conv, const fk_ctx *ctx)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->conv = conv;
+	cs->deadline = fk_mono_ns() + (test_prompt_ms >= 0 ? (int64_t)test_prompt_ms * 1000000
+							  : (int64_t)ctx->cfg.prompt_timeout * 1000000000);
 }
 
 static void pam_close(fk_session *s, int status)
@@ -161,7 +208,7 @@ static const char *run_pam(fk_ctx *ctx, fk_session *s, const fk_operator *op, in
 	}
 	int rc = pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
 	if (s->cs.cancelled)
-		return *counted = 0, "cancelled";
+		return *counted = 0, cancel_reason(&s->cs);
 	if (rc != PAM_SUCCESS)
 		return "auth";
 	/* R-ENROL: a PAM success is still a refusal for anyone not enrolled and
@@ -174,7 +221,7 @@ static const char *run_pam(fk_ctx *ctx, fk_session *s, const fk_operator *op, in
 	if (rc == PAM_NEW_AUTHTOK_REQD) {
 		rc = pam->chauthtok(s->pamh, PAM_CHANGE_EXPIRED_AUTHTOK);
 		if (s->cs.cancelled)
-			return *counted = 0, "cancelled";
+			return *counted = 0, cancel_reason(&s->cs);
 		if (rc != PAM_SUCCESS)
 			return "password-change";
 		s->changed = 1;
@@ -201,7 +248,7 @@ static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_
 	*st = fk_operator_get(ctx, s->user, &op, err);
 	if (*st == FK_ERR_NOTFOUND || (*st == FK_OK && !op.enabled))
 		why = "disabled";
-	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, err)) == FK_ERR_LOCKED)
+	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, s->resv, err)) == FK_ERR_LOCKED)
 		why = "locked";
 	if (*st == FK_OK && !why) {
 		ctx->actor.operator_id = op.id;
@@ -219,6 +266,8 @@ static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_
 	*st = fk_ctx_end(ctx, *st, err);
 	if (*st != FK_OK)
 		act_as_nobody(ctx);
+	else
+		s->resv = 0; /* released in the transaction just committed */
 	return *st == FK_OK ? NULL : why ? why : "error";
 }
 
@@ -252,9 +301,11 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, const char *action, const ch
 		decoy_prompt(&s->cs);
 	if (s->cs.cancelled && counted) {
 		counted = 0;
-		why = "cancelled";
+		why = cancel_reason(&s->cs);
 	}
-	fk_status rs = fk_lockout_failure(ctx, s->key, action, why, counted, &locked_now, &rec);
+	uint64_t resv = s->resv;
+	s->resv = 0;
+	fk_status rs = fk_lockout_failure(ctx, s->key, resv, action, why, counted, &locked_now, &rec);
 	pad(ctx, t0, &s->cs, !strcmp(why, "auth"));
 	if (rs != FK_OK) /* fail closed: the refusal stands, the message says why it is not recorded */
 		return fk_fail(err, rs, "%s", rec.msg);
@@ -272,24 +323,29 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 	fk_session *s = calloc(1, sizeof *s);
 	if (!s)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	s->cs.conv = conv;
+	conv_start(&s->cs, conv, ctx);
 	s->pc.conv = conv_fn;
 	s->pc.appdata_ptr = &s->cs;
 	fk_copy_str(s->user, sizeof s->user, user);
 	fk_operator op;
 	int valid = strlen(user) < sizeof s->user && fk_operator_name_valid(user, NULL) == FK_OK;
-	int enrolled = 0, locked = 0, counted = 1;
+	int enrolled = 0, counted = 1;
+	fk_lock_verdict v;
 	fk_status st = valid ? fk_operator_get(ctx, user, &op, err) : FK_ERR_NOTFOUND;
 	if (st == FK_OK)
 		enrolled = 1;
 	else if (st != FK_ERR_NOTFOUND)
 		goto fail_closed;
+	/* R-LOCKOUT: the attempt is counted before PAM is asked (a reservation),
+	 * so parallel prompts cannot get more PAM evaluations than the policy. */
 	if ((st = fk_lockout_key(ctx, user, enrolled, s->key, err)) != FK_OK ||
-	    (st = fk_lockout_admit(ctx, s->key, &locked, err)) != FK_OK)
+	    (st = fk_lockout_reserve(ctx, s->key, &s->resv, &v, err)) != FK_OK)
 		goto fail_closed;
-	const char *why = locked ? "locked" : !valid ? "bad-name" : run_pam(ctx, s, enrolled ? &op : NULL, &counted);
-	if (locked)
+	const char *why = refused_unasked(v);
+	if (why)
 		counted = 0; /* refused without asking PAM: nothing was tried */
+	else
+		why = !valid ? "bad-name" : run_pam(ctx, s, enrolled ? &op : NULL, &counted);
 	st = FK_OK;
 	if (!why)
 		why = commit_success(ctx, s, &st, err);
@@ -308,37 +364,48 @@ fail_closed:
 	return st;
 }
 
+/* The screen unlock, in one transaction: the reservation released, the
+ * count reset, the unlock recorded. */
+static fk_status commit_unlock(fk_ctx *ctx, fk_session *s, fk_error *err)
+{
+	fk_status st = fk_ctx_begin(ctx, err);
+	if (st != FK_OK)
+		return st;
+	st = fk_lockout_success(ctx, s->key, s->resv, err);
+	if (st == FK_OK)
+		st = fk_audit(ctx, "session.unlock", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
+	if ((st = fk_ctx_end(ctx, st, err)) == FK_OK)
+		s->resv = 0;
+	return st;
+}
+
 fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_error *err)
 {
 	int64_t t0 = fk_mono_ns();
-	memset(&s->cs, 0, sizeof s->cs);
-	s->cs.conv = conv;
-	int locked, counted = 1;
-	const char *why = NULL;
-	fk_status st = fk_lockout_admit(ctx, s->key, &locked, err);
+	conv_start(&s->cs, conv, ctx);
+	int counted = 1;
+	fk_lock_verdict v;
+	fk_status st = fk_lockout_reserve(ctx, s->key, &s->resv, &v, err);
 	if (st != FK_OK)
 		return st;
-	if (locked) {
-		why = "locked";
+	const char *why = refused_unasked(v);
+	if (why) {
 		counted = 0;
 	} else {
 		int rc = pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
 		if (rc == PAM_SUCCESS)
 			rc = pam->acct_mgmt(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
 		if (s->cs.cancelled)
-			why = "cancelled", counted = 0;
+			why = cancel_reason(&s->cs), counted = 0;
 		else if (rc != PAM_SUCCESS)
 			why = "auth";
 	}
-	if (!why && (st = fk_ctx_begin(ctx, err)) == FK_OK) {
-		st = fk_lockout_success(ctx, s->key, err);
-		if (st == FK_OK)
-			st = fk_audit(ctx, "session.unlock", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
-		st = fk_ctx_end(ctx, st, err);
+	if (!why) {
+		st = commit_unlock(ctx, s, err);
 		if (st == FK_ERR_LOCKED)
 			why = "locked", counted = 0;
-		else if (st != FK_OK)
-			return st;
+		else if (st != FK_OK) /* fail closed: the screen stays locked */
+			return refuse(ctx, s, "session.unlock", "error", 0, t0, st, err);
 	}
 	return why ? refuse(ctx, s, "session.unlock", why, counted, t0, FK_ERR_AUTH, err) : FK_OK;
 }

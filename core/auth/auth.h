@@ -8,12 +8,17 @@
 #include "status.h"
 
 #define FK_ANSWER_MAX 512 /* longest answer to one prompt, bytes */
+#define FK_CONV_CANCEL (-1)  /* ask: the person cancelled */
+#define FK_CONV_TIMEOUT (-2) /* ask: prompt_timeout ran out */
 
 /* How the core asks the person at the terminal (the TUI implements it; tests
  * fake it). ask shows prompt and reads an answer into buf (len bytes, NUL
- * terminated): echo 0 means masked. It returns 0, or -1 when the person
- * cancelled. tell shows a message (error 1: PAM_ERROR_MSG). Neither may keep
- * a copy of an answer; the core wipes buf after use. */
+ * terminated): echo 0 means masked. It returns 0, FK_CONV_CANCEL when the
+ * person cancelled, or FK_CONV_TIMEOUT when the attempt's prompt_timeout
+ * (counted from before the sign-in call) ran out: a front-end must give up
+ * by then. The core also refuses any answer given after its own deadline.
+ * tell shows a message (error 1: PAM_ERROR_MSG). Neither may keep a copy of
+ * an answer; the core wipes buf after use. */
 typedef struct fk_conv {
 	int (*ask)(void *arg, const char *prompt, int echo, char *buf, size_t len);
 	void (*tell)(void *arg, const char *msg, int error);
@@ -22,18 +27,21 @@ typedef struct fk_conv {
 
 typedef struct fk_session fk_session;
 
-/* Sign user in: lockout check, PAM (authenticate, account, expired-password
- * change, credentials, session) with PAM_TTY and PAM_RHOST set, then
- * enrolment (R-ENROL). On success ctx->actor is the operator and *out the
- * open session. Every refusal (wrong answer, unknown, disabled or locked
- * account) gives FK_ERR_AUTH with the same message and takes at least
- * fail_delay seconds of the terminal's own time; the reason is only in the
- * history. Other codes: the sign-in could not be performed or recorded. */
+/* Sign user in: a lockout reservation (the attempt counted before PAM is
+ * asked), PAM (authenticate, account, expired-password change, credentials,
+ * session) with PAM_TTY and PAM_RHOST set, then enrolment (R-ENROL). On
+ * success ctx->actor is the operator and *out the open session. Every
+ * refusal (wrong answer, unknown, disabled or locked account, too many
+ * attempts in flight) gives FK_ERR_AUTH with the same message and takes at
+ * least fail_delay seconds of the terminal's own time; the reason is only in
+ * the history. The prompts must be answered within prompt_timeout. Other
+ * codes: the sign-in could not be performed or recorded. */
 fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_session **out,
 			 fk_error *err);
 
-/* The same operator proves identity again (idle lock). Failures count toward
- * the lockout; a locked account is refused. */
+/* The same operator proves identity again (idle lock), under the same
+ * reservation rule. Failures count toward the lockout; a locked account is
+ * refused. */
 fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_error *err);
 
 /* Close the PAM session, record the sign-out with reason ("quit",

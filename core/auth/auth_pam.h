@@ -17,8 +17,10 @@ typedef struct fk_pam_api {
 	int (*close_session)(pam_handle_t *pamh, int flags);
 } fk_pam_api;
 
-/* Use api instead of libpam (NULL: back to libpam), and fail_ms instead of
- * fail_delay as the least time of a refusal. For tests only. */
-void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms);
+/* Use api instead of libpam (NULL: back to libpam), fail_ms instead of
+ * fail_delay as the least time of a refusal, prompt_ms instead of
+ * prompt_timeout as the core's deadline for answers (-1: the configured
+ * values). For tests only. */
+void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms, int prompt_ms);
 
 #endif

@@ -16,21 +16,21 @@
 /* The covered columns and the MAC first (core/trust): a lock cleared or a count lowered
  * outside fukuhon is refused, not believed. */
 static const char SQL_GET[] = "SELECT " FK_COLS_LOCKOUT ", mac FROM lockout WHERE username = ?1";
-enum { C_USER, C_FAILURES, C_FIRST, C_LAST, C_TERMINAL, C_UNTIL, C_COUNT, C_RECENT };
+enum { C_USER, C_FAILURES, C_FIRST, C_LAST, C_TERMINAL, C_UNTIL, C_COUNT, C_RECENT, C_PENDING };
 static const char SQL_EXISTS[] = "SELECT 1 FROM lockout WHERE username = ?1";
-static const char SQL_UNKNOWN_OLDEST[] =
-	"SELECT username FROM lockout WHERE username >= '?' AND username < '@' "
-	"ORDER BY last_failure LIMIT ?1";
 static const char SQL_PUT[] =
 	"INSERT INTO lockout(username, failures, first_failure, last_failure, last_terminal, "
-	"locked_until, lock_count, recent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+	"locked_until, lock_count, recent, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 	"ON CONFLICT(username) DO UPDATE SET failures = ?2, first_failure = ?3, "
 	"last_failure = ?4, last_terminal = coalesce(?5, last_terminal), locked_until = ?6, "
-	"lock_count = ?7, recent = ?8";
+	"lock_count = ?7, recent = ?8, pending = ?9";
 static const char SQL_DELETE[] = "DELETE FROM lockout WHERE username = ?1";
 /* Keys of names that are not enrolled start with '?', which sorts just before '@'. */
 static const char SQL_UNKNOWN_COUNT[] =
 	"SELECT count(*) FROM lockout WHERE username >= '?' AND username < '@'";
+static const char SQL_UNKNOWN_OLDEST[] =
+	"SELECT username FROM lockout WHERE username >= '?' AND username < '@' "
+	"ORDER BY pending IS NOT NULL, last_failure LIMIT ?1";
 static const char SQL_LIST[] =
 	"SELECT " FK_COLS_LOCKOUT ", mac FROM lockout WHERE failures > 0 OR locked_until IS NOT NULL "
 	"ORDER BY last_failure DESC";
@@ -56,6 +56,34 @@ fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[F
 	return FK_OK;
 }
 
+/* The blobs hold little-endian 64-bit integers (sql/003, sql/007). */
+static uint64_t get_le64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int j = 7; j >= 0; j--)
+		v = v << 8 | b[j];
+	return v;
+}
+
+static void put_le64(uint8_t *b, uint64_t v)
+{
+	for (int j = 0; j < 8; j++)
+		b[j] = (uint8_t)(v >> (8 * j));
+}
+
+static void load_blobs(sqlite3_stmt *st, fk_lock_state *s)
+{
+	const uint8_t *b = sqlite3_column_blob(st, C_RECENT);
+	int n = sqlite3_column_bytes(st, C_RECENT) / 8;
+	for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++)
+		s->recent[s->nrecent++] = (int64_t)get_le64(b + 8 * i);
+	b = sqlite3_column_blob(st, C_PENDING);
+	n = sqlite3_column_bytes(st, C_PENDING) / 16;
+	for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++)
+		s->pending[s->npending++] = (fk_lock_pending){
+			.id = get_le64(b + 16 * i), .expires = (int64_t)get_le64(b + 16 * i + 8)};
+}
+
 static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exists, fk_error *err)
 {
 	sqlite3_stmt *st;
@@ -66,38 +94,22 @@ static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exist
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW && (rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) != FK_OK) {
-		sqlite3_reset(st);
-		return rc;
-	}
-	if (r == SQLITE_ROW) {
+	if (r == SQLITE_ROW && (rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) == FK_OK) {
 		*exists = 1;
 		s->failures = sqlite3_column_int(st, C_FAILURES);
 		s->last_failure = sqlite3_column_int64(st, C_LAST);
 		s->locked_until = sqlite3_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_UNTIL);
 		s->lock_count = sqlite3_column_int(st, C_COUNT);
-		const uint8_t *b = sqlite3_column_blob(st, C_RECENT);
-		int n = sqlite3_column_bytes(st, C_RECENT) / 8;
-		for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++) {
-			uint64_t v = 0;
-			for (int j = 7; j >= 0; j--)
-				v = v << 8 | b[8 * i + j];
-			s->recent[s->nrecent++] = (int64_t)v;
-		}
+		load_blobs(st, s);
 	}
 	sqlite3_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
-	return FK_OK;
+	return rc;
 }
 
-static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int touch_terminal,
-		       fk_error *err)
+static fk_status row_exists(fk_ctx *ctx, const char *key, int *exists, fk_error *err)
 {
-	uint8_t blob[8 * FK_LOCK_MAX_FAILURES];
-	for (int i = 0; i < s->nrecent; i++)
-		for (int j = 0; j < 8; j++)
-			blob[8 * i + j] = (uint8_t)((uint64_t)s->recent[i] >> (8 * j));
 	sqlite3_stmt *st;
 	fk_status rc = fk_ctx_stmt(ctx, SQL_EXISTS, &st, err);
 	if (rc != FK_OK)
@@ -105,11 +117,30 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	int r = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
-	if (r == SQLITE_ROW && (rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 0, err)) != FK_OK)
-		return rc;
-	if ((rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err)) != FK_OK)
+	*exists = r == SQLITE_ROW;
+	return r == SQLITE_ROW || r == SQLITE_DONE ? FK_OK
+						  : fk_db_fail(ctx->db, r, err, "reading the lockout state");
+}
+
+static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int touch_terminal,
+		       fk_error *err)
+{
+	uint8_t recent[8 * FK_LOCK_MAX_FAILURES], pending[16 * FK_LOCK_MAX_FAILURES];
+	for (int i = 0; i < s->nrecent; i++)
+		put_le64(recent + 8 * i, (uint64_t)s->recent[i]);
+	for (int i = 0; i < s->npending; i++) {
+		put_le64(pending + 16 * i, s->pending[i].id);
+		put_le64(pending + 16 * i + 8, (uint64_t)s->pending[i].expires);
+	}
+	sqlite3_stmt *st;
+	int exists;
+	fk_status rc = row_exists(ctx, key, &exists, err);
+	/* The row as it was leaves its table's digest (checked first); as written, it enters. */
+	if (rc == FK_OK && exists)
+		rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 0, err);
+	if (rc == FK_OK)
+		rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err);
+	if (rc != FK_OK)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, s->failures);
@@ -123,26 +154,22 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 		sqlite3_bind_int64(st, 6, s->locked_until);
 	sqlite3_bind_int(st, 7, s->lock_count);
 	if (s->nrecent)
-		sqlite3_bind_blob(st, 8, blob, 8 * s->nrecent, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 8, recent, 8 * s->nrecent, SQLITE_TRANSIENT);
+	if (s->npending)
+		sqlite3_bind_blob(st, 9, pending, 16 * s->npending, SQLITE_TRANSIENT);
 	if ((rc = fk_ctx_exec(ctx, st, err, "writing the lockout state")) != FK_OK)
 		return rc;
 	return fk_trust_seal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), err);
 }
 
-/* Remove key's row (found or not), taking it out of its table's digest first. */
-static fk_status remove_row(fk_ctx *ctx, const char *key, fk_error *err)
+/* Remove key's row if there is one, taking it out of its table's digest first. */
+static fk_status delete_row(fk_ctx *ctx, const char *key, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status rc = fk_ctx_stmt(ctx, SQL_EXISTS, &st, err);
-	if (rc != FK_OK)
+	int exists;
+	fk_status rc = row_exists(ctx, key, &exists, err);
+	if (rc != FK_OK || !exists)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (r == SQLITE_DONE)
-		return FK_OK;
-	if (r != SQLITE_ROW)
-		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
 	if ((rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 1, err)) != FK_OK ||
 	    (rc = fk_ctx_stmt(ctx, SQL_DELETE, &st, err)) != FK_OK)
 		return rc;
@@ -150,7 +177,15 @@ static fk_status remove_row(fk_ctx *ctx, const char *key, fk_error *err)
 	return fk_ctx_exec(ctx, st, err, "resetting the lockout state");
 }
 
-/* Unknown names are tracked too, but at most FK_LOCK_UNKNOWN_MAX of them. */
+/* A row with nothing left in it is removed, so released reservations of
+ * names tried once leave no trace. */
+static fk_status save(fk_ctx *ctx, const char *key, const fk_lock_state *s, fk_error *err)
+{
+	return fk_lock_empty(s) ? delete_row(ctx, key, err) : store(ctx, key, s, 0, err);
+}
+
+/* Unknown names are tracked too, but at most FK_LOCK_UNKNOWN_MAX of them;
+ * rows holding a reservation are dropped last. */
 static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 {
 	sqlite3_stmt *st;
@@ -163,7 +198,7 @@ static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 		return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "counting names");
 	if (n <= FK_LOCK_UNKNOWN_MAX)
 		return FK_OK;
-	/* One past the cap at a time (each new name), so the list is small. */
+	/* One past the cap at a time (each new name), so the list is short. */
 	char keys[8][FK_LOCK_KEY_MAX];
 	int k = 0, r;
 	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_OLDEST, &st, err)) != FK_OK)
@@ -173,7 +208,7 @@ static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 		fk_copy_str(keys[k++], FK_LOCK_KEY_MAX, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	for (int i = 0; rc == FK_OK && i < k; i++)
-		rc = remove_row(ctx, keys[i], err);
+		rc = delete_row(ctx, keys[i], err);
 	return rc;
 }
 
@@ -191,6 +226,48 @@ static fk_status record_expiry(fk_ctx *ctx, const char *key, fk_error *err)
 	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "expired", NULL, err);
 }
 
+/* Reservations left to expire: a console that died or a PAM that never
+ * answered, worth an auditor's look (R-LOG, R-INTRUSION). */
+static fk_status record_dropped(fk_ctx *ctx, const char *key, int n, fk_error *err)
+{
+	char detail[32];
+	snprintf(detail, sizeof detail, "reservations=%d", n);
+	syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: %d sign-in reservation(s) of %s expired unsettled (seen on %s)",
+	       n, key, ctx->cfg.terminal_id);
+	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "reservation", detail, err);
+}
+
+/* What a change of the state starts from: the policy, the time, the state. */
+struct current {
+	fk_lock_policy p;
+	int64_t now;
+	fk_lock_state s;
+	int exists; /* the row existed */
+};
+
+/* The state of key now, inside a write transaction: an expired lock and
+ * expired reservations cleared, recorded and stored. */
+static fk_status load_current(fk_ctx *ctx, const char *key, struct current *c, fk_error *err)
+{
+	fk_lock_state next;
+	fk_lock_policy_from(&ctx->cfg, &c->p);
+	c->now = fk_ctx_now(ctx);
+	fk_status rc = load(ctx, key, &c->s, &c->exists, err);
+	if (rc != FK_OK)
+		return rc;
+	int expired = fk_lock_check(&c->s, c->now, &c->p, &next) == FK_LOCK_EXPIRED;
+	int dropped = fk_lock_expire(&next, c->now, &next);
+	int changed = expired || next.npending != c->s.npending ||
+		      memcmp(next.pending, c->s.pending, sizeof next.pending[0] * (size_t)next.npending) != 0;
+	c->s = next;
+	/* The state first, then the records that name it (core/trust). */
+	if (changed && (rc = save(ctx, key, &c->s, err)) != FK_OK)
+		return rc;
+	if (expired && (rc = record_expiry(ctx, key, err)) != FK_OK)
+		return rc;
+	return dropped ? record_dropped(ctx, key, dropped, err) : FK_OK;
+}
+
 /* The state of key and the verdict for an attempt now. */
 static fk_status verdict(fk_ctx *ctx, const char *key, fk_lock_state *next, fk_lock_verdict *v,
 			 fk_error *err)
@@ -201,70 +278,97 @@ static fk_status verdict(fk_ctx *ctx, const char *key, fk_lock_state *next, fk_l
 	fk_lock_policy_from(&ctx->cfg, &p);
 	fk_status rc = load(ctx, key, &s, &exists, err);
 	if (rc == FK_OK)
-		*v = fk_lock_check(&s, fk_now_ns(), &p, next);
+		*v = fk_lock_check(&s, fk_ctx_now(ctx), &p, next);
 	return rc;
-}
-
-static fk_status admit_locked(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
-{
-	fk_lock_state next;
-	fk_lock_verdict v;
-	fk_status rc = verdict(ctx, key, &next, &v, err);
-	if (rc != FK_OK)
-		return rc;
-	*locked = v == FK_LOCK_LOCKED;
-	if (v != FK_LOCK_EXPIRED)
-		return FK_OK;
-	if ((rc = store(ctx, key, &next, 0, err)) != FK_OK)
-		return rc;
-	return record_expiry(ctx, key, err);
 }
 
 fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
 {
-	fk_lock_state next;
+	struct current c;
 	fk_lock_verdict v;
 	*locked = 1; /* fail closed */
 	/* The common case is a read: a write transaction only to clear an expired lock. */
-	fk_status rc = verdict(ctx, key, &next, &v, err);
+	fk_status rc = verdict(ctx, key, &c.s, &v, err);
 	if (rc != FK_OK || v != FK_LOCK_EXPIRED) {
 		*locked = rc != FK_OK || v == FK_LOCK_LOCKED;
 		return rc;
 	}
 	if ((rc = fk_ctx_begin(ctx, err)) != FK_OK)
 		return rc;
-	rc = admit_locked(ctx, key, locked, err);
+	if ((rc = load_current(ctx, key, &c, err)) == FK_OK)
+		*locked = c.s.locked_until != 0;
 	return fk_ctx_end(ctx, rc, err);
 }
 
-static fk_status failure_locked(fk_ctx *ctx, const char *key, const char *action,
-				const char *reason, int counted,
-				int *locked_now, fk_error *err)
+static fk_status reserve_locked(fk_ctx *ctx, const char *key, uint64_t id, fk_lock_verdict *v,
+				fk_error *err)
 {
-	fk_lock_policy p;
-	fk_lock_state s, next;
-	int exists;
-	int64_t now = fk_now_ns();
-	fk_lock_policy_from(&ctx->cfg, &p);
-	fk_status rc = load(ctx, key, &s, &exists, err);
+	struct current c;
+	fk_lock_state next;
+	fk_status rc = load_current(ctx, key, &c, err);
 	if (rc != FK_OK)
 		return rc;
-	if (fk_lock_check(&s, now, &p, &next) == FK_LOCK_EXPIRED &&
-	    ((rc = store(ctx, key, &next, 0, err)) != FK_OK || (rc = record_expiry(ctx, key, err)) != FK_OK))
+	if ((*v = fk_lock_reserve(&c.s, c.now, &c.p, id, &next)) != FK_LOCK_RESERVED)
+		return FK_OK;
+	if ((rc = store(ctx, key, &next, 0, err)) != FK_OK)
 		return rc;
-	s = next;
-	fk_lock_verdict v = counted ? fk_lock_fail(&s, now, &p, &next) : FK_LOCK_OPEN;
-	fk_result res = !strcmp(reason, "locked") ? FK_RESULT_DENIED : FK_RESULT_FAILED;
+	if (!c.exists && key[0] == '?' && (rc = trim_unknown(ctx, err)) != FK_OK)
+		return rc;
+	/* The attempt is on record before PAM is asked: an attempt whose console dies
+	 * leaves this behind. */
+	return fk_audit(ctx, "lockout.reserve", "operator", key, FK_RESULT_SUCCESS, "attempt", NULL, err);
+}
+
+fk_status fk_lockout_reserve(fk_ctx *ctx, const char *key, uint64_t *id, fk_lock_verdict *v,
+			     fk_error *err)
+{
+	uint64_t rid = 0;
+	fk_lock_verdict got = FK_LOCK_LOCKED;
+	*id = 0;
+	*v = FK_LOCK_LOCKED; /* fail closed */
+	fk_status rc = fk_random(&rid, sizeof rid, err);
+	if (rc != FK_OK)
+		return rc;
+	if (!rid)
+		rid = 1; /* 0 means "no reservation" */
+	if ((rc = fk_ctx_begin(ctx, err)) != FK_OK)
+		return rc;
+	rc = reserve_locked(ctx, key, rid, &got, err);
+	if ((rc = fk_ctx_end(ctx, rc, err)) != FK_OK)
+		return rc;
+	*v = got;
+	*id = got == FK_LOCK_RESERVED ? rid : 0;
+	return FK_OK;
+}
+
+/* Refusals decided without asking PAM are denials; the rest failures. */
+static fk_result failure_result(const char *reason)
+{
+	return !strcmp(reason, "locked") || !strcmp(reason, "reserved") ? FK_RESULT_DENIED : FK_RESULT_FAILED;
+}
+
+static fk_status failure_locked(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+				const char *reason, int counted, int *locked_now, fk_error *err)
+{
+	struct current c;
+	fk_lock_state next;
+	fk_status rc = load_current(ctx, key, &c, err);
+	if (rc != FK_OK)
+		return rc;
+	/* Settle the reservation: it becomes the failure (or nothing). One that
+	 * expired meanwhile is gone already; the failure still counts. */
+	int released = fk_lock_release(&c.s, id, &c.s);
+	fk_lock_verdict v = counted ? fk_lock_fail(&c.s, c.now, &c.p, &next) : FK_LOCK_OPEN;
 	int counts = v == FK_LOCK_COUNTED || v == FK_LOCK_NEWLY_LOCKED;
 	/* The state first, so that the failure's record names the row it wrote. */
-	if (counts && (rc = store(ctx, key, &next, 1, err)) != FK_OK)
+	if (!counts && released)
+		rc = save(ctx, key, &c.s, err);
+	if (counts && (rc = store(ctx, key, &next, 1, err)) == FK_OK && !c.exists && key[0] == '?')
+		rc = trim_unknown(ctx, err);
+	if (rc == FK_OK)
+		rc = fk_audit(ctx, action, "operator", key, failure_result(reason), reason, NULL, err);
+	if (rc != FK_OK || v != FK_LOCK_NEWLY_LOCKED)
 		return rc;
-	if (counts && !exists && key[0] == '?' && (rc = trim_unknown(ctx, err)) != FK_OK)
-		return rc;
-	if ((rc = fk_audit(ctx, action, "operator", key, res, reason, NULL, err)) != FK_OK)
-		return rc;
-	if (v != FK_LOCK_NEWLY_LOCKED)
-		return FK_OK;
 	char until[40], detail[96];
 	lock_until_text(next.locked_until, until, sizeof until);
 	snprintf(detail, sizeof detail, "failures=%d lock=%d until=%s", next.failures, next.lock_count, until);
@@ -272,14 +376,14 @@ static fk_status failure_locked(fk_ctx *ctx, const char *key, const char *action
 	return fk_audit(ctx, "lockout.lock", "operator", key, FK_RESULT_SUCCESS, "failures", detail, err);
 }
 
-fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, const char *action, const char *reason,
-			     int counted, int *locked_now, fk_error *err)
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+			     const char *reason, int counted, int *locked_now, fk_error *err)
 {
 	*locked_now = 0;
 	fk_status rc = fk_ctx_begin(ctx, err);
 	if (rc != FK_OK)
 		return rc;
-	rc = failure_locked(ctx, key, action, reason, counted, locked_now, err);
+	rc = failure_locked(ctx, key, id, action, reason, counted, locked_now, err);
 	rc = fk_ctx_end(ctx, rc, err);
 	/* Syslog after the commit, so it never reports a lock that was rolled back. */
 	if (rc == FK_OK && *locked_now)
@@ -288,15 +392,20 @@ fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, const char *action, c
 	return rc;
 }
 
-fk_status fk_lockout_success(fk_ctx *ctx, const char *key, fk_error *err)
+fk_status fk_lockout_success(fk_ctx *ctx, const char *key, uint64_t id, fk_error *err)
 {
-	int locked;
-	fk_status rc = admit_locked(ctx, key, &locked, err);
+	struct current c;
+	fk_status rc = load_current(ctx, key, &c, err);
 	if (rc != FK_OK)
 		return rc;
-	if (locked)
+	if (c.s.locked_until)
 		return fk_fail(err, FK_ERR_LOCKED, "the account was locked during sign-in");
-	return remove_row(ctx, key, err);
+	/* Failures, locks and their count are reset; other terminals' attempts
+	 * in flight keep their reservations. */
+	fk_lock_release(&c.s, id, &c.s);
+	fk_lock_state reset = {.npending = c.s.npending};
+	memcpy(reset.pending, c.s.pending, sizeof c.s.pending[0] * (size_t)c.s.npending);
+	return save(ctx, key, &reset, err);
 }
 
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
@@ -311,7 +420,7 @@ fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *er
 	fk_status rc = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (rc != FK_OK)
 		return rc;
-	int64_t now = fk_now_ns();
+	int64_t now = fk_ctx_now(ctx);
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		fk_lockout_row row;

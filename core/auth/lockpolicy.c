@@ -15,6 +15,9 @@ void fk_lock_policy_from(const fk_config *cfg, fk_lock_policy *p)
 	p->window_ns = (int64_t)cfg->lock_window * NS_PER_S;
 	p->duration_ns = (int64_t)cfg->lock_duration * NS_PER_S;
 	p->growth = cfg->lock_growth;
+	int prompt = cfg->prompt_timeout < 1 ? 1 :
+		     cfg->prompt_timeout > FK_PROMPT_TIMEOUT_MAX ? FK_PROMPT_TIMEOUT_MAX : cfg->prompt_timeout;
+	p->hold_ns = ((int64_t)prompt + FK_LOCK_PAM_GRACE_S) * NS_PER_S;
 }
 
 int64_t fk_lock_length(const fk_lock_policy *p, int lock_count)
@@ -47,19 +50,26 @@ fk_lock_verdict fk_lock_check(const fk_lock_state *s, int64_t now, const fk_lock
 	return FK_LOCK_EXPIRED;
 }
 
+/* Sliding window: keep the failures less than window_ns old. One stamped
+ * after now (the clock went back) still counts. */
+static void keep_window(fk_lock_state *s, int64_t now, const fk_lock_policy *p)
+{
+	int k = 0;
+	for (int i = 0; i < s->nrecent && i < FK_LOCK_MAX_FAILURES; i++) {
+		int64_t t = s->recent[i];
+		if (t > now || now - t < p->window_ns)
+			s->recent[k++] = t;
+	}
+	s->nrecent = k;
+}
+
 fk_lock_verdict fk_lock_fail(const fk_lock_state *s, int64_t now, const fk_lock_policy *p,
 			     fk_lock_state *next)
 {
 	if (fk_lock_check(s, now, p, next) == FK_LOCK_LOCKED)
 		return FK_LOCK_LOCKED;
-	/* Sliding window: keep the failures less than window_ns old. One stamped
-	 * after now (the clock went back) still counts. */
-	int k = 0;
-	for (int i = 0; i < next->nrecent && i < FK_LOCK_MAX_FAILURES; i++) {
-		int64_t t = next->recent[i];
-		if (t > now || now - t < p->window_ns)
-			next->recent[k++] = t;
-	}
+	keep_window(next, now, p);
+	int k = next->nrecent;
 	if (k == FK_LOCK_MAX_FAILURES) {
 		memmove(next->recent, next->recent + 1, sizeof next->recent[0] * (size_t)(k - 1));
 		k--;
@@ -75,4 +85,58 @@ fk_lock_verdict fk_lock_fail(const fk_lock_state *s, int64_t now, const fk_lock_
 	next->lock_count++;
 	next->nrecent = 0;
 	return FK_LOCK_NEWLY_LOCKED;
+}
+
+int fk_lock_expire(const fk_lock_state *s, int64_t now, fk_lock_state *next)
+{
+	if (next != s)
+		*next = *s;
+	int n = next->npending < 0 ? 0 : next->npending > FK_LOCK_MAX_FAILURES ? FK_LOCK_MAX_FAILURES : next->npending;
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		fk_lock_pending r = next->pending[i];
+		if (now >= r.expires)
+			continue;
+		/* No terminal holds one this long: the clock went back. Cut, never
+		 * drop, so that a live prompt keeps its slot. */
+		if (now <= INT64_MAX - FK_LOCK_HOLD_MAX_NS && r.expires > now + FK_LOCK_HOLD_MAX_NS)
+			r.expires = now + FK_LOCK_HOLD_MAX_NS;
+		next->pending[k++] = r;
+	}
+	next->npending = k;
+	return n - k;
+}
+
+fk_lock_verdict fk_lock_reserve(const fk_lock_state *s, int64_t now, const fk_lock_policy *p,
+				uint64_t id, fk_lock_state *next)
+{
+	if (fk_lock_check(s, now, p, next) == FK_LOCK_LOCKED)
+		return FK_LOCK_LOCKED;
+	fk_lock_expire(next, now, next);
+	keep_window(next, now, p);
+	/* Every attempt in flight may still fail: counted as if it had. */
+	if (next->nrecent + next->npending >= p->failures || next->npending >= FK_LOCK_MAX_FAILURES)
+		return FK_LOCK_FULL;
+	next->pending[next->npending++] = (fk_lock_pending){.id = id, .expires = now + p->hold_ns};
+	return FK_LOCK_RESERVED;
+}
+
+int fk_lock_release(const fk_lock_state *s, uint64_t id, fk_lock_state *next)
+{
+	if (next != s)
+		*next = *s;
+	int n = next->npending > FK_LOCK_MAX_FAILURES ? FK_LOCK_MAX_FAILURES : next->npending;
+	for (int i = 0; id && i < n; i++) {
+		if (next->pending[i].id != id)
+			continue;
+		memmove(next->pending + i, next->pending + i + 1, sizeof next->pending[0] * (size_t)(n - i - 1));
+		next->npending = n - 1;
+		return 1;
+	}
+	return 0;
+}
+
+int fk_lock_empty(const fk_lock_state *s)
+{
+	return !s->nrecent && !s->failures && !s->locked_until && !s->lock_count && !s->npending;
 }

@@ -44,6 +44,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(audit_checkpoint_records, T_INT, 1, 1000000),
 	INT_KEY(audit_checkpoint_minutes, T_INT, 1, 7 * 24 * 60),
 	INT_KEY(fail_delay, T_SECS, 1, 30),
+	INT_KEY(prompt_timeout, T_SECS, 5, FK_PROMPT_TIMEOUT_MAX),
 	INT_KEY(mouse, T_BOOL, 0, 1),
 };
 
@@ -104,6 +105,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->audit_checkpoint_records = 1000;
 	cfg->audit_checkpoint_minutes = 60;
 	cfg->fail_delay = 2;
+	cfg->prompt_timeout = 120;
 	cfg->mouse = 0; /* off: a captured mouse stops the terminal's own text selection */
 }
 

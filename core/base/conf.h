@@ -5,6 +5,7 @@
 #include "status.h"
 
 #define FK_CONF_ENV "FUKUHON_CONFIG"
+#define FK_PROMPT_TIMEOUT_MAX 900 /* seconds: the longest prompt_timeout */
 
 typedef struct fk_config {
 	char *path;        /* the file read (absolute or as given) */
@@ -23,6 +24,7 @@ typedef struct fk_config {
 	int audit_checkpoint_records; /* a signed history checkpoint every N records … */
 	int audit_checkpoint_minutes; /* … or every T minutes (R-LOGSEAL) */
 	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
+	int prompt_timeout; /* seconds to answer the prompts of one sign-in attempt */
 	int mouse;         /* 1: the console takes mouse clicks and the wheel */
 } fk_config;
 

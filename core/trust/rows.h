@@ -50,7 +50,7 @@
 	"revoke_reason, expiry_recorded_at"
 #define FK_COLS_LOCKOUT                                                                      \
 	"username, failures, first_failure, last_failure, last_terminal, locked_until, "        \
-	"lock_count, recent"
+	"lock_count, recent, pending"
 #define FK_COLS_REGISTER "id, municipality, kind, key_id, version, received_at, disposed_at"
 #define FK_COLS_VERSION "id, register_id, version, received_at, changed_by"
 #define FK_COLS_LEDGER "id, municipality, key_id, received_at, accepted_on"
