@@ -12,6 +12,7 @@
 #include "db.h"
 #include "register.h"
 #include "ctx.h"
+#include "schema.h"
 #include "datakey.h"
 #include "store.h"
 #include "refdata.h"

@@ -12,6 +12,7 @@
 #include "ctx.h"
 #include "datakey.h"
 #include "db.h"
+#include "schema.h"
 #include "util.h"
 
 static const char *const role_ids[] = {"none", "operator", "supervisor", "auditor", "administrator"};
@@ -85,6 +86,8 @@ fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 	if (ctx->tx_depth++ > 0)
 		return FK_OK;
 	fk_status st = fk_db_begin(ctx->db, err);
+	if (st == FK_OK && (st = fk_schema_guard(ctx, err)) != FK_OK)
+		fk_db_rollback(ctx->db);
 	if (st != FK_OK)
 		ctx->tx_depth = 0;
 	ctx->next_key_id = ctx->next_register_id = -1;
@@ -251,7 +254,8 @@ static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 	}
 	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
 		return st;
-	if ((st = fk_db_open(ctx->cfg.database, (flags & FK_CTX_INIT) ? FK_DB_CREATE : FK_DB_OPEN,
+	if ((st = fk_db_open(ctx->cfg.database, ((flags & FK_CTX_INIT) ? FK_DB_CREATE : FK_DB_OPEN) |
+				     ((flags & FK_CTX_DIAGNOSE) ? FK_DB_UNPINNED : 0),
 			     &ctx->db, err)) != FK_OK)
 		return st;
 	if (flags & FK_CTX_INIT) {

@@ -60,11 +60,20 @@ typedef struct fk_ctx {
 	int64_t audit_epoch_ns;
 	int audit_k0_held;
 	uint8_t audit_k0[FK_KEY_LEN];
+	/* The pinned schema (core/trust/schema.c): the schema cookie and the
+	 * re-prepare count of its statement when the schema last matched the
+	 * migrations' (schema_seen 0: not yet); schema_report > 0 while audit
+	 * verify takes its lock over a schema whose differences it reports. */
+	int schema_seen, schema_report, schema_prepares;
+	int64_t schema_cookie;
 } fk_ctx;
 
 enum {
 	FK_CTX_OPEN = 0,
 	FK_CTX_INIT = 1, /* create keys and database (fukuhonctl init) */
+	/* open a database whose schema was altered, to report it (audit verify,
+	 * status --check); every write transaction is still refused */
+	FK_CTX_DIAGNOSE = 2,
 };
 
 /* Load the configuration (see fk_config_default_path), check and load the
