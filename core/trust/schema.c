@@ -270,29 +270,29 @@ fk_status fk_schema_check(sqlite3 *db, fk_error *err)
 		       msg);
 }
 
-/* Not "PRAGMA schema_version": the cookie alone can be set back by whoever
- * plants an object (PRAGMA schema_version = N), and this connection may
- * still load the planted object (a statement that read the file in between,
- * or a rollback of our own temporary table, reloads the schema). The
- * table-valued form reads the same cookie but, unlike the PRAGMA, is
- * re-prepared whenever this connection reloads its main schema: its
+/* The schema cookie, which SQLite bumps on every schema change by any
+ * connection. Alone it is not enough: whoever plants an object can set it
+ * back (PRAGMA schema_version = N), and this connection still loads the
+ * object if it reads the file in between or rolls back a transaction that
+ * created one of its temporary tables. So the guard also watches a
+ * statement that reads a main table: SQLite re-prepares it whenever this
+ * connection reloads its main schema (the PRAGMA never is), and its
  * re-prepare count is the second integer compared (tests/test_schema.c). */
-static const char SQL_COOKIE[] = "SELECT schema_version FROM main.pragma_schema_version";
+static const char SQL_COOKIE[] = "PRAGMA main.schema_version";
+static const char SQL_LOADED[] = "SELECT 1 FROM main.sqlite_schema WHERE 0";
 
 fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err)
 {
+	int64_t cookie;
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_COOKIE, &st, err);
+	fk_status s = fk_ctx_int64(ctx, SQL_COOKIE, &cookie, err, "reading the schema version");
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, SQL_LOADED, &st, err);
+	if (s == FK_OK)
+		s = fk_ctx_exec(ctx, st, err, "reading the schema");
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
-	int64_t cookie = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	int prepares = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
-	if (rc != SQLITE_ROW)
-		rc = sqlite3_extended_errcode(ctx->db);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return fk_db_fail(ctx->db, rc, err, "reading the schema version");
 	if (ctx->schema_seen && cookie == ctx->schema_cookie && prepares == ctx->schema_prepares)
 		return FK_OK;
 	if ((s = fk_schema_check(ctx->db, err)) == FK_OK) {

@@ -44,7 +44,7 @@ fk_status fk_schema_check(sqlite3 *db, fk_error *err);
 /* For fk_ctx_begin, right after BEGIN IMMEDIATE: when the schema cookie
  * (PRAGMA schema_version) or this connection's loaded schema changed since
  * the schema was last found pinned (or it never was), fk_schema_check again.
- * One cached statement and two integer compares when nothing changed. While
+ * Two cached statements and two integer compares when nothing changed. While
  * ctx->schema_report is set, a difference is let through (the caller,
  * audit verify, reports every one itself). */
 fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
