@@ -61,9 +61,10 @@ typedef struct fk_ctx {
 	int audit_k0_held;
 	uint8_t audit_k0[FK_KEY_LEN];
 	/* The pinned schema (core/trust/schema.c): the schema cookie and the
-	 * re-prepare count of its statement when the schema last matched the
-	 * migrations' (schema_seen 0: not yet); schema_report > 0 while audit
-	 * verify takes its lock over a schema whose differences it reports. */
+	 * re-prepare count of the statement that watches schema reloads when the
+	 * schema last matched the migrations' (schema_seen 0: not yet);
+	 * schema_report > 0 while audit verify takes its lock over a schema whose
+	 * differences it reports itself. */
 	int schema_seen, schema_report, schema_prepares;
 	int64_t schema_cookie;
 } fk_ctx;
