@@ -17,6 +17,7 @@
 #include "anchor.h"
 #include "trust.h"
 #include "terminal.h"
+#include "schema.h"
 #include "datakey.h"
 #include "store.h"
 #include "refdata.h"

@@ -9,8 +9,11 @@
 static void print_problem(const fk_verify_problem *p, void *arg)
 {
 	(void)arg;
-	printf("%s record %lld: %s: ", p->info ? "note   " : "PROBLEM", (long long)p->seq,
-	       fk_vp_name(p->kind));
+	if (p->seq)
+		printf("%s record %lld: %s: ", p->info ? "note   " : "PROBLEM", (long long)p->seq,
+		       fk_vp_name(p->kind));
+	else /* the database as a whole: its schema, its integrity */
+		printf("%s: %s: ", p->info ? "note" : "PROBLEM", fk_vp_name(p->kind));
 	ctl_put(stdout, p->msg, 0);
 	putchar('\n');
 }
@@ -38,9 +41,12 @@ static void summary(const fk_verify_report *r)
 		       "covered up to record %lld\n",
 		       (long long)r->records, (long long)r->sealed, (long long)r->legacy,
 		       (long long)r->checkpoints, (long long)r->covered_seq);
-	else
+	else if (r->first_bad_seq)
 		printf("history NOT intact: %lld problem%s; first broken record: %lld\n",
 		       (long long)r->problems, r->problems == 1 ? "" : "s", (long long)r->first_bad_seq);
+	else
+		printf("history NOT intact: %lld problem%s\n", (long long)r->problems,
+		       r->problems == 1 ? "" : "s");
 }
 
 static int verify(fk_ctx *ctx, const char *key, const char *cpfile, int record)

@@ -1,10 +1,48 @@
 /* fukuhonctl status: the terminal's state at a glance. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
 #include "health.h"
+
+static int put_diff(const fk_schema_diff *d, void *arg)
+{
+	if (arg) {
+		int w;
+		char *clean = fk_disp_dup(d->msg, 0, &w);
+		json_array_append_new(arg, json_string(clean ? clean : "?"));
+		free(clean);
+		return 0;
+	}
+	fputs("schema          ALTERED: ", stdout);
+	ctl_put(stdout, d->msg, 0);
+	putchar('\n');
+	return 0;
+}
+
+/* --check looks at the pinned schema first (core/trust/schema.h): over an
+ * altered one it lists every difference and reads nothing else. */
+static int check_schema(fk_ctx *ctx, int json)
+{
+	fk_error err;
+	unsigned n = 0;
+	json_t *arr = json ? json_array() : NULL;
+	if (fk_schema_diff_each(ctx->db, put_diff, arr, &n, &err) != FK_OK) {
+		json_decref(arr);
+		return ctl_fail(&err);
+	}
+	if (n == 0) {
+		json_decref(arr);
+		return CTL_OK;
+	}
+	if (arr)
+		ctl_print_json(json_pack("{s:o}", "schema_altered", arr));
+	fprintf(stderr, "fukuhonctl: the database schema was altered (%u difference%s): "
+		"it is not what fukuhon creates; nothing will use this database\n", n, n == 1 ? "" : "s");
+	return CTL_FAIL;
+}
 
 int cmd_status(ctl *c, int argc, char **argv)
 {
@@ -14,9 +52,14 @@ int cmd_status(ctl *c, int argc, char **argv)
 	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	fk_ctx *ctx;
+	c->diagnose = check != NULL;
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if (check && (rc = check_schema(ctx, json != NULL)) != CTL_OK)
+		return ctl_close_c(c, ctx, rc);
+	if (c->unrecorded) /* the start could not be recorded, for another reason (printed) */
+		return ctl_close_c(c, ctx, CTL_FAIL);
 	if ((rc = ctl_view(ctx, "status.view", "terminal", ctx->cfg.terminal_id)) != CTL_OK)
 		return ctl_close(ctx, rc);
 	fk_error err;
@@ -25,7 +68,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	} else if (json) {
 		rc = ctl_print_json(json_pack(
-			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?}",
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
 			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
 			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
@@ -35,7 +78,8 @@ int cmd_status(ctl *c, int argc, char **argv)
 			"joseki", (json_int_t)h.joseki, "versions", (json_int_t)h.versions,
 			"ledger", (json_int_t)h.ledger, "documents", (json_int_t)h.documents,
 			"history", (json_int_t)h.history,
-			"integrity", h.integrity_checked ? h.integrity : NULL));
+			"integrity", h.integrity_checked ? h.integrity : NULL,
+			"schema", check ? "as created by the migrations" : NULL));
 	} else {
 		/* Stored and configured text is printed defused, like any data. */
 		fputs("terminal        ", stdout);
@@ -55,6 +99,8 @@ int cmd_status(ctl *c, int argc, char **argv)
 		       (long long)h.ledger, (long long)h.documents, (long long)h.history);
 		if (h.integrity_checked)
 			printf("integrity       %s\n", h.integrity);
+		if (check)
+			printf("schema          as created by the migrations\n");
 	}
 	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
 		rc = CTL_FAIL;

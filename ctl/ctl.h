@@ -13,8 +13,9 @@ enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
 typedef struct ctl {
 	const char *config; /* --config or NULL */
 	const char *prog;
-	/* audit verify only: run even when the history refuses new records
-	 * (a damaged chain is what it diagnoses); unrecorded then says so. */
+	/* audit verify and status --check: run even when the history refuses
+	 * new records or the schema was altered (what they diagnose); unrecorded
+	 * then says so. */
 	int diagnose, unrecorded;
 } ctl;
 

@@ -31,7 +31,8 @@ int ctl_open(ctl *c, fk_ctx **ctx)
 {
 	fk_error err;
 	fk_error_clear(&err);
-	if (fk_ctx_open(c->config, c->diagnose ? FK_CTX_INSPECT : FK_CTX_OPEN, ctx, &err) != FK_OK)
+	/* A diagnosis opens even an altered schema, to report it; writes stay refused. */
+	if (fk_ctx_open(c->config, c->diagnose ? FK_CTX_DIAGNOSE : FK_CTX_OPEN, ctx, &err) != FK_OK)
 		return ctl_fail(&err);
 	fk_ctx_act_as_admin(*ctx);
 	/* R-LOG: no command runs unless its start is on record. */

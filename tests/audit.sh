@@ -55,17 +55,18 @@ expect 1 $C audit checkpoint --export "$T/cp.json"
 expect 0 $C audit verify --key "$T/k0" --checkpoint "$T/cp.json"
 contains "$T/out" "history intact"
 
-# Tamper: the triggers refuse, a forger drops them; verify names the record and exits 1.
+# Tamper: the triggers refuse, a forger's connection ignores them (dropping them would
+# alter the pinned schema, tests/schema.sh); verify names the record and exits 1.
 if sqlite3 "$T/db/fukuhon.db" "UPDATE audit_log SET action = 'x' WHERE seq = 3" 2>/dev/null; then
 	not_ok "trigger let an UPDATE through"
 else ok; fi
-sqlite3 "$T/db/fukuhon.db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" || not_ok "sqlite3"
+sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "sqlite3"
 expect 1 $C audit verify --key "$T/k0"
 contains "$T/out" "PROBLEM record 3: mac mismatch"
 contains "$T/out" "first broken record: 3"
 
 # Cutting the end: recording stops (fail closed), verify still runs and names where.
-sqlite3 "$T/db/fukuhon.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq > 20" || not_ok "sqlite3"
+sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "DELETE FROM audit_log WHERE seq > 20" > /dev/null || not_ok "sqlite3"
 expect 1 $C status
 contains "$T/err" "cut off the end"
 expect 1 $C audit verify --key "$T/k0" --checkpoint "$T/cp.json"

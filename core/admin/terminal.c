@@ -82,10 +82,12 @@ fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error
 {
 	fk_ctx *ctx;
 	*out = NULL;
-	fk_status st = fk_ctx_new(config_path, flags & FK_CTX_INIT, &ctx, err);
+	fk_status st = fk_ctx_new(config_path, ((flags & FK_CTX_INIT) ? FK_CTX_NEW_CREATE : 0) |
+					       ((flags & FK_CTX_DIAGNOSE) ? FK_CTX_NEW_UNPINNED : 0),
+				  &ctx, err);
 	if (st != FK_OK)
 		return st;
-	st = (flags & FK_CTX_INIT) ? open_init(ctx, err) : open_existing(ctx, flags & FK_CTX_INSPECT, err);
+	st = (flags & FK_CTX_INIT) ? open_init(ctx, err) : open_existing(ctx, flags & FK_CTX_DIAGNOSE, err);
 	if (st != FK_OK) {
 		fk_ctx_close(ctx);
 		return st;

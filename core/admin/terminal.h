@@ -8,7 +8,9 @@
 enum {
 	FK_CTX_OPEN = 0,
 	FK_CTX_INIT = 1,    /* create keys and database (fukuhonctl init) */
-	FK_CTX_INSPECT = 2, /* open a database that fails its trust check, to verify it (read only) */
+	/* open a database that fails its checks (an altered schema, rows or history that do not
+	 * match the anchor), to report it (audit verify, status --check); nothing is written */
+	FK_CTX_DIAGNOSE = 2,
 };
 
 /* Load the configuration (see fk_config_default_path), check and load the keys, open the

@@ -14,6 +14,7 @@
 #include "audit_verify.h"
 #include "trust.h"
 #include "db.h"
+#include "schema.h"
 #include "util.h"
 
 /* Deriving further than this from one record to the next is not a plausible
@@ -597,6 +598,20 @@ static fk_status check_rows(struct verifier *v, fk_error *err)
 	return s;
 }
 
+static int schema_problem(const fk_schema_diff *d, void *arg)
+{
+	problem(arg, FK_VP_SCHEMA, 0, 0, "%s", d->msg);
+	return 0;
+}
+
+/* A trigger planted beside the append-only ones could erase records as
+ * they are written; one dropped lets them be rewritten: every difference
+ * from the migrations' schema is a problem (core/trust/schema.c). */
+static fk_status check_schema(struct verifier *v, fk_error *err)
+{
+	return fk_schema_diff_each(v->ctx->db, schema_problem, v, NULL, err);
+}
+
 static fk_status check_integrity(struct verifier *v, fk_error *err)
 {
 	static const char SQL_INTEGRITY[] = "PRAGMA integrity_check(20)";
@@ -646,14 +661,21 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 		return s;
 	}
 	/* Under the write lock, so that the rows, the checkpoints and the key
-	 * file are one consistent picture while other processes keep working. */
+	 * file are one consistent picture while other processes keep working.
+	 * An altered schema does not stop the lock here: check_schema reports it;
+	 * nor does the trust check: check_rows reports what it would refuse. */
 	fk_trust_suspend(ctx, 1);
-	if ((s = fk_ctx_begin(ctx, err)) != FK_OK) {
+	ctx->schema_report++;
+	s = fk_ctx_begin(ctx, err);
+	ctx->schema_report--;
+	if (s != FK_OK) {
 		fk_trust_suspend(ctx, 0);
 		EVP_MAC_CTX_free(v.mac);
 		return s;
 	}
-	s = scan(&v, err);
+	s = check_schema(&v, err);
+	if (s == FK_OK)
+		s = scan(&v, err);
 	if (s == FK_OK)
 		s = check_end(&v, err);
 	if (s == FK_OK && !o->skip_rows)

@@ -21,6 +21,7 @@
 	X(TRUNCATED, "records cut off the end")                              \
 	X(CHECKPOINT, "checkpoint mismatch")                                 \
 	X(INTEGRITY, "database integrity")                                   \
+	X(SCHEMA, "schema altered")                                          \
 	X(LEGACY, "unsealed legacy records")                                 \
 	X(UNCOVERED, "not yet covered by a checkpoint")                      \
 	X(OPEN_END, "open epoch at the end")                                 \
@@ -63,9 +64,11 @@ typedef struct fk_verify_report {
 	int64_t rows; /* sealed rows checked */
 } fk_verify_report;
 
-/* Check every record's MAC under the key of its epoch (derived from K0),
- * every link, the sequence, epochs and times, the stored and kept
- * checkpoints, the history key's epoch and the database's integrity.
+/* Check the pinned schema (each difference a problem, seq 0), every
+ * record's MAC under the key of its epoch (derived from K0), every link, the
+ * sequence, epochs and times, the stored and kept checkpoints, the history
+ * key's epoch and the database's integrity. Runs even over an altered schema
+ * (nothing is written): that is what it reports.
  * Returns FK_OK when the check ran; rep->problems > 0 means the history is
  * not intact. */
 fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report *rep,

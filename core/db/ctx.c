@@ -10,6 +10,7 @@
 
 #include "ctx.h"
 #include "db.h"
+#include "schema.h"
 #include "util.h"
 
 static const char *const role_ids[] = {"none", "operator", "supervisor", "auditor", "administrator"};
@@ -96,8 +97,11 @@ fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 		return FK_OK;
 	reset_ids(ctx);
 	fk_status st = fk_db_begin(ctx->db, err);
-	/* Checked under the write lock, before the transaction reads or writes anything. */
-	if (st == FK_OK && ctx->hooks && ctx->hooks->begin && (st = ctx->hooks->begin(ctx, err)) != FK_OK)
+	/* Checked under the write lock, before the transaction reads or writes anything: the
+	 * schema first (a planted trigger must not run), then the trust base's state. */
+	if (st == FK_OK && (st = fk_schema_guard(ctx, err)) != FK_OK)
+		fk_db_rollback(ctx->db);
+	else if (st == FK_OK && ctx->hooks && ctx->hooks->begin && (st = ctx->hooks->begin(ctx, err)) != FK_OK)
 		rollback(ctx);
 	if (st != FK_OK)
 		ctx->tx_depth = 0;
@@ -188,10 +192,10 @@ static void session_init(fk_ctx *ctx)
 	fk_copy_str(ctx->tty, sizeof ctx->tty, tty ? tty : "-");
 }
 
-static fk_status open_store(fk_ctx *ctx, int create, fk_error *err)
+static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 {
 	fk_status st;
-	if (create) {
+	if (flags & FK_CTX_NEW_CREATE) {
 		char *dir = fk_dirname(ctx->cfg.database, err);
 		if (!dir)
 			return FK_ERR_NOMEM;
@@ -208,10 +212,12 @@ static fk_status open_store(fk_ctx *ctx, int create, fk_error *err)
 	}
 	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
 		return st;
-	return fk_db_open(ctx->cfg.database, create ? FK_DB_CREATE : FK_DB_OPEN, &ctx->db, err);
+	return fk_db_open(ctx->cfg.database, ((flags & FK_CTX_NEW_CREATE) ? FK_DB_CREATE : FK_DB_OPEN) |
+					     ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0),
+			  &ctx->db, err);
 }
 
-fk_status fk_ctx_new(const char *config_path, int create, fk_ctx **out, fk_error *err)
+fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error *err)
 {
 	*out = NULL;
 	fk_ctx *ctx = calloc(1, sizeof *ctx);
@@ -222,7 +228,7 @@ fk_status fk_ctx_new(const char *config_path, int create, fk_ctx **out, fk_error
 	if (st == FK_OK) {
 		session_init(ctx);
 		fk_ctx_act_as_admin(ctx);
-		st = open_store(ctx, create, err);
+		st = open_store(ctx, flags, err);
 	}
 	if (st != FK_OK) {
 		fk_ctx_close(ctx);

@@ -74,14 +74,26 @@ struct fk_ctx {
 	int64_t audit_epoch_ns;
 	int audit_k0_held;
 	uint8_t audit_k0[FK_KEY_LEN];
+	/* The pinned schema (core/trust/schema.c): the schema cookie and the
+	 * re-prepare count of the statement that watches schema reloads when the
+	 * schema last matched the migrations' (schema_seen 0: not yet);
+	 * schema_report > 0 while audit verify takes its lock over a schema whose
+	 * differences it reports itself. */
+	int schema_seen, schema_report, schema_prepares;
+	int64_t schema_cookie;
 	const fk_tx_hooks *hooks;
 	fk_trust *trust; /* core/trust's state; NULL until fk_trust_open */
 };
 
+enum {
+	FK_CTX_NEW_CREATE = 1,   /* create the key folder and the database */
+	FK_CTX_NEW_UNPINNED = 2, /* open even an altered schema (to report it: nothing is written) */
+};
+
 /* Load the configuration (see fk_config_default_path), check and load the keys and open
- * the database (creating the database with create). The rest of opening a terminal — the
- * history's keys, the trust base — is fk_ctx_open (core/admin/terminal.h). */
-fk_status fk_ctx_new(const char *config_path, int create, fk_ctx **out, fk_error *err);
+ * the database, with flags as above. The rest of opening a terminal — the history's keys,
+ * the trust base — is fk_ctx_open (core/admin/terminal.h). */
+fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error *err);
 void fk_ctx_close(fk_ctx *ctx);
 
 /* The wall clock through the test hook: UTC ns. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "schema.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -183,7 +184,11 @@ fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
 		sqlite3_close(db);
 		return st;
 	}
-	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK) {
+	/* Checked after migrating: a migration runs only our own SQL on new
+	 * tables, and whatever a planted object did meanwhile, the database is
+	 * refused here before anything of ours reads or writes it. */
+	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK ||
+	    (!(flags & FK_DB_UNPINNED) && (st = fk_schema_check(db, err)) != FK_OK)) {
 		fk_fail_wrap(err, "%s", path);
 		sqlite3_close(db);
 		return st;

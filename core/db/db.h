@@ -18,13 +18,16 @@ extern const unsigned fk_migration_count;
 /* The schema version this program writes (the last migration). */
 unsigned fk_db_schema_version(void);
 
-enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1 };
+/* FK_DB_UNPINNED: skip the pinned-schema check, for the commands that
+ * report the differences themselves (core/trust/schema.h). */
+enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2 };
 
 /* Open path (creating it 0600 with FK_DB_CREATE, refusing a missing file
  * otherwise), set WAL, foreign_keys, busy_timeout, secure_delete and full
  * synchronous writes, and apply any pending migration. A database written by
  * a newer program (user_version above ours) is refused with FK_ERR_SCHEMA;
- * a file that is not a database with FK_ERR_CORRUPT. */
+ * a file that is not a database with FK_ERR_CORRUPT; one whose schema is not
+ * exactly what the migrations create with FK_ERR_TAMPER (fk_schema_check). */
 fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err);
 
 /* Map an SQLite result code to a status with a message ("what: reason").

@@ -1,0 +1,57 @@
+/* The pinned schema: the database's main schema must be exactly what the embedded migrations create (R-LOGSEAL, R-DETECT). */
+#ifndef FK_SCHEMA_H
+#define FK_SCHEMA_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "ctx.h"
+#include "status.h"
+
+#define FK_SCHEMA_MSG_MAX 384
+
+typedef enum fk_schema_change {
+	FK_SCHEMA_MISSING,    /* the migrations create it; the database lacks it */
+	FK_SCHEMA_UNEXPECTED, /* the database has it; the migrations do not create it */
+	FK_SCHEMA_CHANGED,    /* both have it, with another definition or table */
+} fk_schema_change;
+
+/* One difference. type, name and table are the database's text (the
+ * migrations' for a missing object): anyone who wrote the file chose them,
+ * so print them through the sanitiser. */
+typedef struct fk_schema_diff {
+	fk_schema_change change;
+	const char *type;  /* table, index, trigger, view (or whatever was planted) */
+	const char *name;
+	const char *table; /* the table an index or trigger is on */
+	char msg[FK_SCHEMA_MSG_MAX]; /* "unexpected trigger 'x' on audit_log" */
+} fk_schema_diff;
+
+/* Called for every difference; a non-zero return stops the comparison. */
+typedef int (*fk_schema_diff_fn)(const fk_schema_diff *d, void *arg);
+
+/* Compare every row of db's main.sqlite_schema (type, name, table and SQL
+ * text) with what the embedded migrations create, calling fn (may be NULL)
+ * for each difference; *ndiff (may be NULL) counts those reported. FK_OK
+ * when the comparison ran, whatever it found. */
+fk_status fk_schema_diff_each(sqlite3 *db, fk_schema_diff_fn fn, void *arg, unsigned *ndiff,
+			      fk_error *err);
+
+/* FK_OK when db's main schema is exactly the migrations'; else FK_ERR_TAMPER
+ * with "the database schema was altered: " and the first difference. */
+fk_status fk_schema_check(sqlite3 *db, fk_error *err);
+
+/* For fk_ctx_begin, right after BEGIN IMMEDIATE: when the schema cookie
+ * (PRAGMA schema_version) or this connection's loaded schema changed since
+ * the schema was last found pinned (or it never was), fk_schema_check again.
+ * Two cached statements and two integer compares when nothing changed. While
+ * ctx->schema_report is set, a difference is let through (the caller,
+ * audit verify, reports every one itself). */
+fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
+
+/* Build the expected schema (once per process: the migrations applied to an
+ * in-memory database) and give its number of objects. Every call above does
+ * this on first use; tests and benchmarks call it to measure the cost. */
+fk_status fk_schema_expected(size_t *nobjects, fk_error *err);
+
+#endif
