@@ -40,7 +40,7 @@ contains "$T/out" "history intact"
 # Export: JSON lines and quoted CSV, details decrypted; the export is recorded.
 expect 0 $C audit export --format jsonl
 contains "$T/out" '"detail":"operator tanaka already exists"'
-[ "$(head -1 "$T/out" | jq -r .action)" = program.start ] && ok || not_ok "jsonl first line"
+[ "$(head -1 "$T/out" | jq -r .action)" = terminal.create ] && ok || not_ok "jsonl first line"
 expect 0 $C audit export --format csv
 contains "$T/out" 'seq,time,ts_ns'
 contains "$T/out" '"operator.add","operator","tanaka","failed"'

@@ -53,16 +53,26 @@ static fk_chain_key key_now(void)
 	return k;
 }
 
+/* The records the terminal's creation wrote (creation, reference data). */
+static int64_t created(fk_ctx *ctx)
+{
+	return scalar(ctx, "SELECT max(seq) FROM audit_log");
+}
+
 START_TEST(records_carry_every_field_and_verify)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	int64_t base = created(ctx);
+	ck_assert_int_eq(scalar(ctx, "SELECT min(seq) FROM audit_log"), 1);
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'terminal.create'"), 1);
 	ck_assert_ok(fk_audit_start(ctx, "test", &err), &err);
 	rec(ctx, "register.view", "山田 太郎");
 	ck_assert_ok(fk_audit_stop(ctx, "test", &err), &err);
 	fk_audit_row rows[16];
 	int n;
-	ck_assert_ok(fk_audit_list(ctx, 0, rows, 16, &n, &err), &err);
+	/* after the creation's records and the seal of their epoch at the start */
+	ck_assert_ok(fk_audit_list(ctx, base + 1, rows, 16, &n, &err), &err);
 	ck_assert_int_eq(n, 4); /* start, view, stop, seal */
 	ck_assert_str_eq(rows[0].action, "program.start");
 	ck_assert_str_eq(rows[1].detail, "山田 太郎");
@@ -75,11 +85,11 @@ START_TEST(records_carry_every_field_and_verify)
 	fk_audit_rows_free(rows, n);
 	/* stop evolved the key past the sealed epoch; a checkpoint covers the seal */
 	fk_chain_key k = key_now();
-	ck_assert_int_eq(k.epoch, 1);
+	ck_assert_int_eq(k.epoch, 2);
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
-	ck_assert_int_eq(r.records, 4);
-	ck_assert_int_eq(r.covered_seq, 4);
+	ck_assert_int_eq(r.records, base + 5);
+	ck_assert_int_eq(r.covered_seq, base + 5);
 	/* details are sealed: nothing of them in clear */
 	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE instr(detail, CAST('山田' AS BLOB)) > 0"), 0);
 	fk_ctx_close(ctx);
@@ -90,6 +100,7 @@ START_TEST(epochs_evolve_with_the_injected_clock)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	int64_t base = created(ctx);
 	ctx->clock = fake_clock;
 	fake_ns = fk_now_ns();
 	rec(ctx, "a", NULL);
@@ -103,8 +114,11 @@ START_TEST(epochs_evolve_with_the_injected_clock)
 	memcpy(k1, k0, FK_KEY_LEN);
 	ck_assert_ok(fk_chain_evolve(k1, &err), &err);
 	ck_assert_mem_eq(k.key, k1, FK_KEY_LEN); /* K1 = HMAC(K0, "evolve"); K0 is gone */
-	ck_assert_int_eq(scalar(ctx, "SELECT kind FROM audit_log WHERE seq = 2"), FK_CHAIN_SEAL);
-	ck_assert_int_eq(scalar(ctx, "SELECT epoch FROM audit_log WHERE seq = 3"), 1);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT kind FROM audit_log WHERE seq = %lld", (long long)(base + 2));
+	ck_assert_int_eq(scalar(ctx, sql), FK_CHAIN_SEAL);
+	snprintf(sql, sizeof sql, "SELECT epoch FROM audit_log WHERE seq = %lld", (long long)(base + 3));
+	ck_assert_int_eq(scalar(ctx, sql), 1);
 	fake_ns += 30 * 60 * 1000000000LL; /* within the hour: same epoch */
 	rec(ctx, "c", NULL);
 	ck_assert_int_eq(key_now().epoch, 1);
@@ -130,25 +144,26 @@ START_TEST(checkpoints_every_n_records_and_exported)
 	fkt_env_init(&env, "audit_checkpoint_records = 5");
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	int64_t base = created(ctx);
 	for (int i = 0; i < 12; i++)
 		rec(ctx, "x", NULL);
-	/* first record, then every 5 */
-	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_checkpoint"), 3);
+	/* the first record, then every 5 */
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_checkpoint"), 1 + (base + 12 - 1) / 5);
 	fk_checkpoint cp, back;
 	ck_assert_ok(fk_checkpoint_fresh(ctx, &cp, &err), &err);
-	ck_assert_int_eq(cp.seq, 12);
+	ck_assert_int_eq(cp.seq, base + 12);
 	char path[700];
 	snprintf(path, sizeof path, "%s/cp.json", env.dir);
 	ck_assert_ok(fk_checkpoint_export(&cp, path, &err), &err);
 	ck_assert_int_eq(fk_checkpoint_export(&cp, path, &err), FK_ERR_EXISTS);
 	ck_assert_ok(fk_checkpoint_import(path, &back, &err), &err);
-	ck_assert_int_eq(back.seq, 12);
+	ck_assert_int_eq(back.seq, base + 12);
 	ck_assert_ok(fk_checkpoint_check(&back, cp.public_key, &err), &err);
-	back.seq = 11;
+	back.seq = base + 11;
 	ck_assert_int_eq(fk_checkpoint_check(&back, cp.public_key, &err), FK_ERR_TAMPER);
 	fk_verify_report r = fkt_verify(ctx, k0, &cp);
 	ck_assert_int_eq(r.problems, 0);
-	ck_assert_int_eq(r.covered_seq, 12);
+	ck_assert_int_eq(r.covered_seq, base + 12);
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -157,6 +172,7 @@ START_TEST(query_filters_and_pages)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	int64_t base = created(ctx);
 	ctx->clock = fake_clock;
 	fake_ns = 1700000000LL * 1000000000LL;
 	for (int i = 0; i < 10; i++) {
@@ -182,7 +198,7 @@ START_TEST(query_filters_and_pages)
 	f.until_ns = f.since_ns + 180 * 1000000000LL;
 	ck_assert_ok(fk_audit_query(ctx, &f, rows, 20, &n, &err), &err);
 	ck_assert_int_eq(n, 3);
-	ck_assert_int_eq(rows[0].seq, 3);
+	ck_assert_int_eq(rows[0].seq, base + 3);
 	fk_audit_rows_free(rows, n);
 	/* pages forward and backward */
 	memset(&f, 0, sizeof f);
@@ -212,6 +228,7 @@ START_TEST(fails_closed_when_the_key_is_unusable_or_ahead)
 	char dir[700], path[800];
 	snprintf(dir, sizeof dir, "%s/keys", env.dir);
 	snprintf(path, sizeof path, "%s/audit.key", dir);
+	int64_t base = created(ctx);
 	rec(ctx, "a", NULL);
 	ck_assert_int_eq(chmod(path, 0644), 0);
 	ck_assert_int_eq(fk_audit(ctx, "b", NULL, NULL, FK_RESULT_SUCCESS, "", NULL, &err), FK_ERR_AUDIT);
@@ -222,7 +239,7 @@ START_TEST(fails_closed_when_the_key_is_unusable_or_ahead)
 	ck_assert_ok(fk_chain_key_store(dir, &k, 0, &err), &err);
 	ck_assert_int_eq(fk_audit(ctx, "c", NULL, NULL, FK_RESULT_SUCCESS, "", NULL, &err), FK_ERR_AUDIT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "cut off"));
-	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log"), 1);
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log"), base + 1);
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -231,29 +248,33 @@ START_TEST(legacy_rows_before_the_chain)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	int64_t base = created(ctx);
 	rec(ctx, "a", "x");
 	rec(ctx, "b", NULL);
-	/* make it look like a schema-1 terminal: unsealed rows, no history keys
+	/* make it look like a schema-1 terminal: unsealed rows, no history keys, no trust base
 	 * (triggers off for this connection: dropping them would alter the pinned schema) */
 	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(ctx->db,
-		"UPDATE audit_log SET kind = 0, epoch = NULL, prev_mac = NULL, mac = NULL;"
+		"UPDATE audit_log SET kind = 0, epoch = NULL, prev_mac = NULL, mac = NULL, row_refs = NULL;"
 		"DELETE FROM audit_checkpoint;", NULL, NULL, NULL), SQLITE_OK);
 	fk_ctx_close(ctx);
 	char p[800];
-	const char *names[] = {"keys/audit.key", "keys/audit-sign.key"};
-	for (int i = 0; i < 2; i++) {
+	const char *names[] = {"keys/audit.key", "keys/audit-sign.key", "keys/trust.key", "keys/trust.anchor"};
+	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof p, "%s/%s", env.dir, names[i]);
 		ck_assert_int_eq(unlink(p), 0);
 	}
-	ctx = fkt_ctx_open(&env); /* the chain starts now; K0 goes to the default file */
+	/* the chain starts now (K0 goes to the default file) and the terminal is adopted:
+	 * its rows sealed as found, which is on record */
+	ctx = fkt_ctx_open(&env);
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'trust.adopt'"), 1);
 	rec(ctx, "c", NULL);
 	snprintf(p, sizeof p, "%s/audit-initial-key", env.dir);
 	ck_assert_ok(fk_chain_k0_read(p, k0, &err), &err);
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
-	ck_assert_int_eq(r.legacy, 2);
-	ck_assert_int_eq(r.sealed, 1);
+	ck_assert_int_eq(r.legacy, base + 2);
+	ck_assert_int_eq(r.sealed, 2);
 	fk_ctx_close(ctx);
 	/* once sealed, a missing key is refused, not silently replaced */
 	snprintf(p, sizeof p, "%s/keys/audit.key", env.dir);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 
 static fkt_env env;
 static uint8_t k0[FK_KEY_LEN];
+/* Where the test's records start: after the terminal's creation (its first records, then a
+ * stop that seals their epoch), B records in E epochs. */
+static int64_t B, E;
 
 static void setup(void)
 {
@@ -29,11 +33,15 @@ static void rec(fk_ctx *ctx, const char *action, const char *detail)
 	ck_assert_ok(fk_audit(ctx, action, "register", "42", FK_RESULT_SUCCESS, "", detail, &err), &err);
 }
 
-/* 15 records over three epochs: 1-6 epoch 0 (6 its seal), 7-12 epoch 1, 13-15 epoch 2. */
+/* 15 records over three epochs after the terminal's creation: B+1 to B+6 in epoch E (B+6 its
+ * seal), B+7 to B+12 in epoch E+1, B+13 to B+15 in epoch E+2. */
 static fk_ctx *build(void)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
+	ck_assert_ok(fk_audit_stop(ctx, "init", &err), &err);
+	B = fkt_scalar(ctx, "SELECT max(seq) FROM audit_log");
+	E = fkt_scalar(ctx, "SELECT epoch FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)") + 1;
 	for (int run = 0; run < 3; run++) {
 		ck_assert_ok(fk_audit_start(ctx, "test", &err), &err);
 		rec(ctx, "register.view", "山田 太郎を閲覧");
@@ -45,7 +53,7 @@ static fk_ctx *build(void)
 	}
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
-	ck_assert_int_eq(r.last_seq, 15);
+	ck_assert_int_eq(r.last_seq, B + 15);
 	/* the forger's first step: its connection ignores the triggers (dropping
 	 * them would alter the pinned schema, which every open refuses) */
 	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
@@ -54,9 +62,16 @@ static fk_ctx *build(void)
 	return ctx;
 }
 
-static void run(fk_ctx *ctx, const char *sql)
+static void run(fk_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The forger's SQL, with the records' places filled in. */
+static void run(fk_ctx *ctx, const char *fmt, ...)
 {
-	char *msg = NULL;
+	char sql[512], *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
 	ck_assert_msg(sqlite3_exec(ctx->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
 }
 
@@ -132,7 +147,7 @@ static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
 START_TEST(every_flipped_byte_is_located)
 {
 	fk_ctx *ctx = build();
-	const int64_t sample[] = {2, 6, 9, 15}; /* a detail, a seal, a middle record, the head */
+	const int64_t sample[] = {B + 2, B + 6, B + 9, B + 15}; /* a detail, a seal, a middle record, the head */
 	int flips = 0;
 	for (size_t s = 0; s < FK_ARRAY_LEN(sample); s++)
 		for (size_t c = 0; c < FK_ARRAY_LEN(cols); c++)
@@ -147,10 +162,10 @@ END_TEST
 START_TEST(deleted_middle_record_is_located)
 {
 	fk_ctx *ctx = build();
-	run(ctx, "DELETE FROM audit_log WHERE seq = 9");
-	expect_located(ctx, 9, "deleted record");
-	ck_assert(fkt_verify_saw(FK_VP_GAP, 9));
-	ck_assert(fkt_verify_saw(FK_VP_LINK, 10));
+	run(ctx, "DELETE FROM audit_log WHERE seq = %lld", (long long)(B + 9));
+	expect_located(ctx, B + 9, "deleted record");
+	ck_assert(fkt_verify_saw(FK_VP_GAP, B + 9));
+	ck_assert(fkt_verify_saw(FK_VP_LINK, B + 10));
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -158,10 +173,11 @@ END_TEST
 START_TEST(swapped_records_are_located)
 {
 	fk_ctx *ctx = build();
-	run(ctx, "UPDATE audit_log SET seq = -8 WHERE seq = 8; UPDATE audit_log SET seq = 8 WHERE seq = 9;"
-		 "UPDATE audit_log SET seq = 9 WHERE seq = -8");
-	expect_located(ctx, 8, "swapped records");
-	ck_assert(fkt_verify_saw(FK_VP_MAC, 8));
+	long long a = B + 8, b = B + 9;
+	run(ctx, "UPDATE audit_log SET seq = -%lld WHERE seq = %lld; UPDATE audit_log SET seq = %lld "
+		 "WHERE seq = %lld; UPDATE audit_log SET seq = %lld WHERE seq = -%lld", a, a, a, b, b, a);
+	expect_located(ctx, B + 8, "swapped records");
+	ck_assert(fkt_verify_saw(FK_VP_MAC, B + 8));
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -172,19 +188,22 @@ START_TEST(cut_tail_is_caught_by_a_kept_checkpoint)
 	fk_error err;
 	fk_checkpoint kept;
 	ck_assert_ok(fk_checkpoint_fresh(ctx, &kept, &err), &err);
-	ck_assert_int_eq(kept.seq, 15);
-	/* cut back to the end of epoch 1, where the key file still fits, and
+	ck_assert_int_eq(kept.seq, B + 15);
+	/* cut back to the end of epoch E+1, where the key file still fits, and
 	 * remove the stored checkpoints that would tell */
-	run(ctx, "DELETE FROM audit_log WHERE seq > 12; DELETE FROM audit_checkpoint WHERE seq > 12");
+	run(ctx, "DELETE FROM audit_log WHERE seq > %lld; DELETE FROM audit_checkpoint WHERE seq > %lld",
+	    (long long)(B + 12), (long long)(B + 12));
+	/* the anchor in the key folder knows where the history ended (R-LOGSEAL) */
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
-	ck_assert_int_eq(r.problems, 0); /* without outside evidence a clean cut at a seal is invisible */
+	ck_assert_int_eq(r.first_bad_seq, B + 13);
+	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, B + 13));
 	r = fkt_verify(ctx, k0, &kept);
-	ck_assert_int_eq(r.first_bad_seq, 13);
-	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, 13));
+	ck_assert_int_eq(r.first_bad_seq, B + 13);
+	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, B + 13));
 	/* a kept checkpoint from another terminal's key is refused */
 	kept.public_key[0] ^= 1;
 	r = fkt_verify(ctx, k0, &kept);
-	ck_assert(fkt_verify_saw(FK_VP_CHECKPOINT, 15));
+	ck_assert(fkt_verify_saw(FK_VP_CHECKPOINT, B + 15));
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -192,14 +211,15 @@ END_TEST
 START_TEST(cut_tail_is_caught_by_the_key_epoch)
 {
 	fk_ctx *ctx = build();
-	run(ctx, "DELETE FROM audit_log WHERE seq > 10");
-	expect_located(ctx, 11, "cut tail");
-	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, 11));
+	run(ctx, "DELETE FROM audit_log WHERE seq > %lld", (long long)(B + 10));
+	expect_located(ctx, B + 11, "cut tail");
+	ck_assert(fkt_verify_saw(FK_VP_TRUNCATED, B + 11));
+	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, B + 11));
 	fk_ctx_close(ctx);
 }
 END_TEST
 
-/* The forger holds today's key (audit.key) and rewrites record 3 of epoch 0. */
+/* The forger holds today's key (audit.key) and rewrites record B+3 of epoch E. */
 static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 {
 	fk_error err;
@@ -207,7 +227,7 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	char dir[700];
 	snprintf(dir, sizeof dir, "%s/keys", env.dir);
 	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
-	ck_assert_int_eq(k.epoch, 2);
+	ck_assert_int_eq(k.epoch, E + 2);
 	sqlite3_stmt *st;
 	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
 		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
@@ -248,17 +268,17 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 START_TEST(resealing_with_a_later_key_is_located)
 {
 	fk_ctx *ctx = build();
-	forge(ctx, 3, 0); /* keeps epoch 0, MAC'd with K2 */
-	expect_located(ctx, 3, "re-sealed with today's key");
-	ck_assert(fkt_verify_saw(FK_VP_MAC, 3));
+	forge(ctx, B + 3, 0); /* keeps epoch E, MAC'd with today's key */
+	expect_located(ctx, B + 3, "re-sealed with today's key");
+	ck_assert(fkt_verify_saw(FK_VP_MAC, B + 3));
 	fk_ctx_close(ctx);
 	fkt_env_cleanup(&env);
 	fkt_env_init(&env, NULL);
 	ctx = build();
-	forge(ctx, 3, 1); /* re-stamped into epoch 2, where K2 is valid */
-	expect_located(ctx, 3, "re-stamped into today's epoch");
-	ck_assert(fkt_verify_saw(FK_VP_EPOCH, 3));
-	ck_assert(fkt_verify_saw(FK_VP_LINK, 4));
+	forge(ctx, B + 3, 1); /* re-stamped into today's epoch, where today's key is valid */
+	expect_located(ctx, B + 3, "re-stamped into today's epoch");
+	ck_assert(fkt_verify_saw(FK_VP_EPOCH, B + 3));
+	ck_assert(fkt_verify_saw(FK_VP_LINK, B + 4));
 	fk_ctx_close(ctx);
 }
 END_TEST

@@ -184,6 +184,22 @@ static fkt_env env;
 static fk_ctx *ctx;
 static fk_error err;
 
+static int64_t shift_ns;
+static int64_t shifted_clock(void)
+{
+	return fk_now_ns() + shift_ns;
+}
+
+/* A sign-in's success: the reset is written in the sign-in's transaction, with its record. */
+static void success(const char *key, uint64_t id)
+{
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_lockout_success(ctx, key, id, &err), &err);
+	ck_assert_ok(fk_audit(ctx, "signin", "operator", key, FK_RESULT_SUCCESS, "", NULL, &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+}
+
+
 static void setup(void)
 {
 	fkt_env_init(&env, "lock_failures = 3\nlock_duration = 1h\n");
@@ -227,15 +243,26 @@ START_TEST(failures_lock_and_are_recorded)
 	ctx = fkt_ctx_open(&env);
 	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
 	ck_assert_int_eq(locked, 1);
+	/* A lock cleared outside fukuhon is not believed (core/trust). */
+	sqlite3_exec(ctx->db, "UPDATE lockout SET locked_until = NULL WHERE username = 'tanaka'", NULL, NULL, NULL);
+	ck_assert_int_eq(fk_lockout_admit(ctx, "tanaka", &locked, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(locked, 1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "lockout row username=tanaka"));
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+	fkt_env_init(&env, "lock_failures = 3\nlock_duration = 1h\n");
+	ctx = fkt_ctx_init(&env);
+	for (int i = 0; i < 3; i++)
+		count_failure("tanaka", i == 2);
 	/* An expired lock is cleared and its expiry recorded. */
-	sqlite3_exec(ctx->db, "UPDATE lockout SET locked_until = 1 WHERE username = 'tanaka'", NULL, NULL, NULL);
+	shift_ns = 2 * 3600 * INT64_C(1000000000);
+	ctx->clock = shifted_clock;
 	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
 	ck_assert_int_eq(locked, 0);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.expire'"), 1);
+	ctx->clock = NULL;
 	/* A full success resets everything. */
-	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
-	ck_assert_ok(fk_lockout_success(ctx, "tanaka", 0, &err), &err);
-	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	success("tanaka", 0);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
 }
 END_TEST
@@ -305,12 +332,6 @@ START_TEST(unknown_names_are_hashed_and_capped)
 }
 END_TEST
 
-static int64_t shift_ns;
-static int64_t shifted_clock(void)
-{
-	return fk_now_ns() + shift_ns;
-}
-
 static fk_lock_verdict reserve(const char *key, uint64_t *id)
 {
 	fk_lock_verdict v;
@@ -338,9 +359,7 @@ START_TEST(reservations_in_the_database)
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
 	/* A success resets the failures and releases its own, not another terminal's. */
 	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_RESERVED);
-	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
-	ck_assert_ok(fk_lockout_success(ctx, "tanaka", id[3], &err), &err);
-	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	success("tanaka", id[3]);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
 	/* The last one released: the row goes. */

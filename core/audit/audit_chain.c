@@ -496,6 +496,10 @@ fk_status fk_chain_seal(fk_ctx *ctx, const char *reason, int force, fk_error *er
 fk_status fk_chain_advance(fk_ctx *ctx, fk_error *err)
 {
 	struct state s;
+	/* Only past a seal that is committed: inside a caller's transaction the seal
+	 * may still roll back, and a key ahead of the history reads as a cut tail. */
+	if (ctx->tx_depth > 0)
+		return fk_fail(err, FK_ERR_INTERNAL, "the history key evolves only outside a transaction");
 	fk_status st = fk_ctx_begin(ctx, err);
 	if (st != FK_OK)
 		return st;

@@ -265,7 +265,12 @@ static fk_status load_current(fk_ctx *ctx, const char *key, struct current *c, f
 		return rc;
 	if (expired && (rc = record_expiry(ctx, key, err)) != FK_OK)
 		return rc;
-	return dropped ? record_dropped(ctx, key, dropped, err) : FK_OK;
+	if (dropped)
+		return record_dropped(ctx, key, dropped, err);
+	/* The clock went back: reservations were cut to what a prompt can hold. */
+	return changed && !expired ? fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS,
+					      "clock", "reservations cut to the longest prompt", err)
+				   : FK_OK;
 }
 
 /* The state of key and the verdict for an attempt now. */

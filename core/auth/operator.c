@@ -126,19 +126,21 @@ fk_status fk_operator_set_enabled(fk_ctx *ctx, const char *user, int enabled, fk
 	sqlite3_stmt *st;
 	int64_t id = 0;
 	fk_status s = fk_ctx_begin(ctx, err);
-	if (s == FK_OK && (s = operator_id(ctx, user, &id, err)) == FK_OK &&
+	if (s != FK_OK)
+		return fk_audit_outcome(ctx, action, "operator", user, s, err);
+	if ((s = operator_id(ctx, user, &id, err)) == FK_OK &&
 	    (s = fk_trust_unseal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), 0, err)) == FK_OK &&
 	    (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) == FK_OK) {
 		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, enabled ? 1 : 0);
 		sqlite3_bind_int64(st, 3, fk_now_ns());
 		s = fk_ctx_exec(ctx, st, err, "changing the operator");
-		if (s == FK_OK)
-			s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
-		if (s == FK_OK)
-			s = fk_audit(ctx, action, "operator", user, FK_RESULT_SUCCESS, "", NULL, err);
-		s = fk_ctx_end(ctx, s, err);
 	}
+	if (s == FK_OK)
+		s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
+	if (s == FK_OK)
+		s = fk_audit(ctx, action, "operator", user, FK_RESULT_SUCCESS, "", NULL, err);
+	s = fk_ctx_end(ctx, s, err);
 	return fk_audit_outcome(ctx, action, "operator", user, s, err);
 }
 

@@ -198,8 +198,10 @@ static fk_status reconcile(fk_ctx *ctx, fk_error *err)
 
 /* ---- localising a rolled-back row through the history's row references ---- */
 
+/* Sealed records since the last adoption (rows sealed then under a new trust key). */
 static const char SQL_REFS[] =
-	"SELECT seq, row_refs FROM audit_log WHERE row_refs IS NOT NULL ORDER BY seq";
+	"SELECT seq, row_refs FROM audit_log WHERE row_refs IS NOT NULL AND kind <> 0 "
+	"AND seq > coalesce((SELECT max(seq) FROM audit_log WHERE action = 'trust.adopt'), 0) ORDER BY seq";
 
 typedef struct ref_latest {
 	int table;
@@ -355,7 +357,8 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 		if (db->head.seq < a->head.seq)
 			return fk_fail(err, FK_ERR_TAMPER,
 				       "the operation history ends at record %lld but this terminal wrote up to record %lld: "
-				       "records were removed or the database was put back to an older copy; run 'fukuhonctl audit verify'",
+				       "records were cut off the end or the database was put back to an older copy; "
+				       "run 'fukuhonctl audit verify'",
 				       (long long)db->head.seq, (long long)a->head.seq);
 		return fk_fail(err, FK_ERR_TAMPER,
 			       "the operation history's last record (%lld) is not the one this terminal wrote (%lld): "
@@ -510,9 +513,9 @@ static fk_status full_state(fk_ctx *ctx, fk_state *s, fk_error *err)
 	return st;
 }
 
-/* MAC every row of t that has none (all of them when adopting), without references: rows
+/* MAC every row of t that has none (with all, every row: adoption), without references: rows
  * that never had another version cannot be put back to one. With add, into the digest. */
-static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, fk_error *err)
+static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *err)
 {
 	sqlite3_stmt *st, *up;
 	fk_val v[40];
@@ -521,7 +524,7 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, fk_error *err)
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
 		fk_row_vals(st, 0, n + 1, v);
-		if (v[n].type != SQLITE_NULL)
+		if (v[n].type != SQLITE_NULL && !all)
 			continue;
 		if ((s = fk_row_mac(&ctx->trust->keys, t, v, mac, err)) != FK_OK ||
 		    (s = fk_ctx_stmt(ctx, fk_table_sql_mac(t), &up, err)) != FK_OK)
@@ -542,7 +545,7 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, fk_error *err)
 fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err)
 {
 	fk_status s = need_tx(ctx, err);
-	return s == FK_OK ? seal_rows(ctx, t, 1, err) : s;
+	return s == FK_OK ? seal_rows(ctx, t, 1, 0, err) : s;
 }
 
 static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int adopt, fk_error *err)
@@ -555,7 +558,7 @@ static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int ad
 	if (st != FK_OK)
 		return st;
 	for (int t = 0; adopt && st == FK_OK && t < FK_T_COUNT; t++)
-		st = seal_rows(ctx, (fk_table)t, 0, err);
+		st = seal_rows(ctx, (fk_table)t, 0, 1, err);
 	if (st == FK_OK)
 		st = full_state(ctx, &s, err);
 	if (st == FK_OK) {
@@ -836,8 +839,9 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 	/* The anchor the database must match: the latest, or the one before an unfinished commit. */
 	const fk_state *want = a.pending && !a.confirmed && fk_head_equal(&db.head, &a.before.head)
 		? &a.before : &a.now;
+	/* Where the problem starts: the first record missing, or the last one when rewritten. */
 	if (s == FK_OK && !fk_head_equal(&db.head, &want->head))
-		report(&va, "head", db.head.seq,
+		report(&va, "head", db.head.seq < want->head.seq ? db.head.seq + 1 : db.head.seq,
 		       "the history ends at record %lld, but this terminal last wrote record %lld%s",
 		       (long long)db.head.seq, (long long)want->head.seq,
 		       db.head.seq < want->head.seq ? ": records were cut off the end or the database was put back"

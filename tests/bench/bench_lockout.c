@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 		int64_t t3 = fk_mono_ns();
 		rc |= fk_lockout_success(ctx, key, id, &err) != FK_OK;
 		int64_t t4 = fk_mono_ns();
+		rc |= fk_audit(ctx, "signin", "operator", key, FK_RESULT_SUCCESS, "", NULL, &err) != FK_OK;
 		rc |= fk_ctx_end(ctx, FK_OK, &err) != FK_OK;
 		check[i] = t1 - t0;
 		reserve[i] = t2 - t1;
