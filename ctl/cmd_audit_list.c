@@ -39,7 +39,7 @@ static int each_row(fk_ctx *ctx, fk_audit_filter *f, row_fn fn, void *arg)
 	fk_error err;
 	int n = 0, rc = CTL_OK;
 	if (!rows)
-		return ctl_fail(&(fk_error){FK_ERR_NOMEM, "out of memory"});
+		return ctl_fail(&(fk_error){.code = FK_ERR_NOMEM, .msg = "out of memory"});
 	do {
 		if (fk_audit_query(ctx, f, rows, PAGE, &n, &err) != FK_OK) {
 			rc = ctl_fail(&err);
@@ -105,8 +105,8 @@ int cmd_audit_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, "audit.list", "history", "-")) != CTL_OK)
-		return ctl_close(ctx, rc);
+	if ((rc = ctl_view(ctx, FK_OP_HISTORY_LIST, "-")) != CTL_OK)
+		return rc;
 	if (json) {
 		json_t *arr = json_array();
 		rc = arr ? each_row(ctx, &f, add_json, arr) : CTL_FAIL;
@@ -117,7 +117,7 @@ int cmd_audit_list(ctl *c, int argc, char **argv)
 	} else {
 		rc = each_row(ctx, &f, put_text, NULL);
 	}
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 static int put_jsonl(const fk_audit_row *r, void *arg)
@@ -179,8 +179,8 @@ int cmd_audit_export(ctl *c, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	/* The export discloses every detail: it is itself on record first. */
-	if ((rc = ctl_view(ctx, "audit.export", "history", format)) != CTL_OK)
-		return ctl_close(ctx, rc);
+	if ((rc = ctl_view(ctx, FK_OP_HISTORY_EXPORT, format)) != CTL_OK)
+		return rc;
 	fk_audit_filter f;
 	memset(&f, 0, sizeof f);
 	if (csv)
@@ -189,5 +189,5 @@ int cmd_audit_export(ctl *c, int argc, char **argv)
 	rc = each_row(ctx, &f, csv ? put_csv : put_jsonl, NULL);
 	if (rc == CTL_OK && fflush(stdout) != 0)
 		rc = CTL_FAIL;
-	return ctl_close(ctx, rc);
+	return rc;
 }

@@ -51,5 +51,5 @@ int cmd_demo_data(ctl *c, int argc, char **argv)
 		       (long long)st.registers, (long long)st.joseki, st.municipalities,
 		       (long long)st.persons, (long long)st.events, (long long)st.ledger,
 		       (long long)st.docs);
-	return ctl_close(ctx, rc);
+	return rc;
 }

@@ -60,7 +60,6 @@ int cmd_grant(ctl *c, int argc, char **argv)
 		printf("grant %lld: %s may %s %s in %s\n", (long long)id, pos[0], r, k,
 		       muni ? muni : "every municipality of its bureau");
 	}
-	fk_ctx_close(ctx);
 	return rc;
 }
 
@@ -83,7 +82,6 @@ int cmd_revoke(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	else
 		printf("revoked grant %lld\n", (long long)id);
-	fk_ctx_close(ctx);
 	return rc;
 }
 
@@ -176,7 +174,6 @@ int cmd_grants(ctl *c, int argc, char **argv)
 		s = expiring ? fk_grant_expiring(ctx, b.id, (int)days, print_grant, arr, &err)
 			     : fk_grant_list(ctx, &f, print_grant, arr, &err);
 	rc = ctl_list_done(s, &err, arr);
-	fk_ctx_close(ctx);
 	return rc;
 }
 
@@ -195,10 +192,8 @@ int cmd_permissions(ctl *c, int argc, char **argv)
 		return rc;
 	fk_error err;
 	fk_perm_matrix m;
-	if (fk_grant_matrix(ctx, pos[0], &m, &err) != FK_OK) {
-		fk_ctx_close(ctx);
+	if (fk_grant_matrix(ctx, pos[0], &m, &err) != FK_OK)
 		return ctl_fail(&err);
-	}
 	json_t *arr = json ? json_array() : NULL;
 	for (int i = 0; i < m.n; i++) {
 		const fk_perm_row *row = &m.rows[i];
@@ -226,6 +221,5 @@ int cmd_permissions(ctl *c, int argc, char **argv)
 			putchar('\n');
 	}
 	fk_perm_matrix_free(&m);
-	fk_ctx_close(ctx);
 	return arr ? ctl_print_json(arr) : CTL_OK;
 }

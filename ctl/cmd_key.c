@@ -28,7 +28,7 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	else
 		printf("master key %u is current; %lld data keys re-wrapped; old master keys removed\n",
 		       id, (long long)n);
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 /* fukuhonctl reindex: the register lists' sealed sort orders (core/store/order.h). */
@@ -47,10 +47,10 @@ int cmd_reindex(ctl *c, int argc, char **argv)
 		return rc;
 	fk_error err;
 	int64_t lists, regs;
-	if (fk_order_reindex(ctx, muni, all != NULL, &lists, &regs, &err) != FK_OK)
+	if (fk_reindex(ctx, muni, all != NULL, &lists, &regs, &err) != FK_OK)
 		rc = ctl_fail(&err);
 	else
 		printf("%lld lists rebuilt (%lld registers)%s\n", (long long)lists, (long long)regs,
 		       lists || muni || all ? "" : ": every list was in step");
-	return ctl_close(ctx, rc);
+	return rc;
 }

@@ -53,7 +53,6 @@ int cmd_lockout_list(ctl *c, int argc, char **argv)
 		printf("%-26s%-9s%-22s%-18s%-22s%s\n", "USER", "FAILURES", "LAST FAILURE (UTC)",
 		       "TERMINAL", "LOCKED UNTIL (UTC)", "LOCKS");
 	rc = ctl_list_done(fk_lockout_list(ctx, print_row, arr, &err), &err, arr);
-	fk_ctx_close(ctx);
 	return rc;
 }
 
@@ -75,6 +74,5 @@ int cmd_lockout_unlock(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	else
 		printf("unlocked %s\n", pos[0]);
-	fk_ctx_close(ctx);
 	return rc;
 }

@@ -27,7 +27,7 @@ int cmd_operator_add(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	else
 		printf("enrolled %s as %s of %s\n", pos[0], fk_role_id((fk_role)r), bureau);
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 static int print_op(const fk_operator *op, void *arg)
@@ -59,12 +59,12 @@ int cmd_operator_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, "operator.list", "operator", "-")) != CTL_OK)
-		return ctl_close(ctx, rc);
+	if ((rc = ctl_view(ctx, FK_OP_OPERATOR_LIST, "-")) != CTL_OK)
+		return rc;
 	fk_error err;
 	json_t *arr = json ? json_array() : NULL;
 	rc = ctl_list_done(fk_operator_list(ctx, print_op, arr, &err), &err, arr);
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 static int set_enabled(ctl *c, int argc, char **argv, int enabled)
@@ -84,7 +84,7 @@ static int set_enabled(ctl *c, int argc, char **argv, int enabled)
 		rc = ctl_fail(&err);
 	else
 		printf("%s %s\n", enabled ? "enabled" : "disabled", pos[0]);
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 int cmd_operator_enable(ctl *c, int argc, char **argv)

@@ -19,8 +19,8 @@ int cmd_bureau_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, "bureau.list", "bureau", "-")) != CTL_OK)
-		return ctl_close(ctx, rc);
+	if ((rc = ctl_view(ctx, FK_OP_BUREAU_LIST, "-")) != CTL_OK)
+		return rc;
 	fk_bureau *b = calloc(MAX_BUREAUS, sizeof *b);
 	fk_error err;
 	int n = 0;
@@ -48,7 +48,7 @@ int cmd_bureau_list(ctl *c, int argc, char **argv)
 		}
 	}
 	free(b);
-	return ctl_close(ctx, rc);
+	return rc;
 }
 
 struct muni_out {
@@ -82,8 +82,8 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, "municipality.list", "bureau", bureau ? bureau : "-")) != CTL_OK)
-		return ctl_close(ctx, rc);
+	if ((rc = ctl_view(ctx, FK_OP_MUNICIPALITY_LIST, bureau ? bureau : "-")) != CTL_OK)
+		return rc;
 	fk_error err;
 	fk_bureau b = {0};
 	struct muni_out o = {json ? json_array() : NULL};
@@ -91,5 +91,5 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	if (s == FK_OK)
 		s = fk_muni_list(ctx, b.id, print_muni, &o, &err);
 	rc = ctl_list_done(s, &err, o.arr);
-	return ctl_close(ctx, rc);
+	return rc;
 }

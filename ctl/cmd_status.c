@@ -57,11 +57,11 @@ int cmd_status(ctl *c, int argc, char **argv)
 	if (rc != CTL_OK)
 		return rc;
 	if (check && (rc = check_schema(ctx, json != NULL)) != CTL_OK)
-		return ctl_close_c(c, ctx, rc);
+		return rc;
 	if (c->unrecorded) /* the start could not be recorded, for another reason (printed) */
-		return ctl_close_c(c, ctx, CTL_FAIL);
-	if ((rc = ctl_view(ctx, "status.view", "terminal", ctx->cfg.terminal_id)) != CTL_OK)
-		return ctl_close(ctx, rc);
+		return CTL_FAIL;
+	if ((rc = ctl_view(ctx, FK_OP_STATUS_VIEW, ctx->cfg.terminal_id)) != CTL_OK)
+		return rc;
 	fk_error err;
 	fk_health h;
 	if (fk_health_get(ctx, check != NULL, &h, &err) != FK_OK) {
@@ -104,5 +104,5 @@ int cmd_status(ctl *c, int argc, char **argv)
 	}
 	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
 		rc = CTL_FAIL;
-	return ctl_close(ctx, rc);
+	return rc;
 }

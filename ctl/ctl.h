@@ -10,13 +10,22 @@
 /* Exit codes: 0 done, 1 refused or failed (one line on stderr), 2 bad usage. */
 enum { CTL_OK = 0, CTL_FAIL = 1, CTL_USAGE = 2 };
 
+/* Who may run a command: anyone (reference data), or a person who signs in. */
+enum { CTL_PUBLIC = 0, CTL_PERSON = 1 };
+
 typedef struct ctl {
 	const char *config; /* --config or NULL */
 	const char *prog;
-	/* audit verify and status --check: run even when the history refuses
-	 * new records or the schema was altered (what they diagnose); unrecorded
-	 * then says so. */
+	const char *user;   /* --user: who signs in (else the login name) */
+	int password_stdin; /* --password-stdin: answers on standard input, not the terminal */
+	int access;         /* the command's CTL_PUBLIC or CTL_PERSON */
+	/* audit verify and status --check: run even over a database that refuses new
+	 * records or whose schema was altered (what they diagnose); unrecorded then says so. */
 	int diagnose, unrecorded;
+	/* The command's context and sign-in: opened by ctl_open, always ended by main
+	 * (the stop recorded, the session closed) whatever the command returns. */
+	fk_ctx *ctx;
+	fk_session *session;
 } ctl;
 
 typedef int (*ctl_fn)(ctl *c, int argc, char **argv);
@@ -24,6 +33,7 @@ typedef int (*ctl_fn)(ctl *c, int argc, char **argv);
 typedef struct ctl_cmd {
 	const char *name;  /* "operator add" */
 	ctl_fn fn;
+	int access;        /* CTL_PUBLIC or CTL_PERSON */
 	const char *usage; /* arguments */
 	const char *help;  /* one line */
 } ctl_cmd;
@@ -35,15 +45,21 @@ extern const ctl_cmd ctl_commands[];
 int ctl_fail(const fk_error *err);
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Open the context (as the local administrator) and record the program's
- * start; ctl_close records its stop, closes, and gives rc (or CTL_FAIL when
- * the stop could not be recorded). */
+/* Open the context, sign the person in (CTL_PERSON commands) through PAM — or, on a test or
+ * demo terminal only, as $FUKUHON_TEST_ACTOR — and record the program's start under their
+ * name: a command gets no context any other way. main ends it (ctl_end). */
 int ctl_open(ctl *c, fk_ctx **ctx);
-int ctl_close(fk_ctx *ctx, int rc);
-int ctl_close_c(ctl *c, fk_ctx *ctx, int rc);
+/* Sign the person in (ctl_open calls it for CTL_PERSON commands). */
+int ctl_signin(ctl *c, fk_ctx *ctx);
+/* PAM alone for user through service (init: nobody is enrolled yet). */
+int ctl_check_password(ctl *c, const char *service, const char *user);
+/* Record the stop, close the session and the context; rc, or CTL_FAIL when the stop
+ * could not be recorded. Called by main after every command. */
+int ctl_end(ctl *c, int rc);
 
-/* Record a read (R-LOG) before it is done: CTL_OK, or the failure printed. */
-int ctl_view(fk_ctx *ctx, const char *action, const char *otype, const char *oid);
+/* Decide and record a read (R-LOG) through the gate before it is done: CTL_OK, or the
+ * refusal or failure printed. */
+int ctl_view(fk_ctx *ctx, fk_op op, const char *oid);
 
 /* Output helpers. */
 int ctl_print_json(json_t *doc); /* steals doc */

@@ -9,54 +9,65 @@
 
 #include "ctl.h"
 
+#define P CTL_PERSON
+#define A CTL_PUBLIC
 const ctl_cmd ctl_commands[] = {
-	{"init", cmd_init, "[--audit-key-out FILE]",
-	 "create the key folder and the database, load reference data; write the history initial key"},
-	{"status", cmd_status, "[--json] [--check]", "show the terminal's state: database, keys, counts"},
-	{"bureau list", cmd_bureau_list, "[--json]", "list the bureaus"},
-	{"municipality list", cmd_muni_list, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
-	{"operator add", cmd_operator_add, "USER --role ROLE --bureau NAME [--name DISPLAY]",
+	{"init", cmd_init, A,
+	 "--admin USER --bureau NAME [--name DISPLAY] [--mode test|demo] [--audit-key-out FILE]",
+	 "create the key folder and the database, load reference data, enrol USER (signed in through "
+	 "PAM) as the first administrator; write the history initial key"},
+	{"status", cmd_status, P, "[--json] [--check]", "show the terminal's state: database, keys, counts"},
+	{"bureau list", cmd_bureau_list, A, "[--json]", "list the bureaus"},
+	{"municipality list", cmd_muni_list, A, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
+	{"operator add", cmd_operator_add, P, "USER --role ROLE --bureau NAME [--name DISPLAY]",
 	 "enrol an operator (role: operator, supervisor, auditor, administrator)"},
-	{"operator list", cmd_operator_list, "[--json]", "list enrolled operators"},
-	{"operator disable", cmd_operator_disable, "USER", "disable an operator"},
-	{"operator enable", cmd_operator_enable, "USER", "enable an operator"},
-	{"grant", cmd_grant,
+	{"operator list", cmd_operator_list, P, "[--json]", "list enrolled operators"},
+	{"operator disable", cmd_operator_disable, P, "USER", "disable an operator"},
+	{"operator enable", cmd_operator_enable, P, "USER", "enable an operator"},
+	{"grant", cmd_grant, P,
 	 "USER --municipality CODE|--all --kind KIND[,KIND] --rights RIGHT[,RIGHT] [--from DATE] "
 	 "[--until DATE] --reason TEXT",
 	 "grant file permissions (kinds: koseki 戸籍, joseki 除籍, ledger 受付帳情報, documents 届書等情報; "
 	 "rights: view, export, print, dispose)"},
-	{"revoke", cmd_revoke, "GRANT-ID --reason TEXT", "revoke a grant"},
-	{"grants", cmd_grants, "[--user USER] [--bureau NAME] [--active] [--expiring DAYS] [--json]",
+	{"revoke", cmd_revoke, P, "GRANT-ID --reason TEXT", "revoke a grant"},
+	{"grants", cmd_grants, P, "[--user USER] [--bureau NAME] [--active] [--expiring DAYS] [--json]",
 	 "list grants (recording first the expiry of any that have ended)"},
-	{"permissions", cmd_permissions, "USER [--json]",
+	{"permissions", cmd_permissions, P, "USER [--json]",
 	 "an operator's effective permissions: municipality × kind × rights"},
-	{"demo-data", cmd_demo_data, "--registers N [--seed S] [--bureau NAME]",
-	 "generate synthetic registers for a bureau's municipalities"},
-	{"lockout list", cmd_lockout_list, "[--json]",
+	{"demo-data", cmd_demo_data, P, "--registers N [--seed S] [--bureau NAME]",
+	 "generate synthetic registers for a bureau's municipalities (test and demo terminals only)"},
+	{"lockout list", cmd_lockout_list, P, "[--json]",
 	 "accounts with failed sign-ins or a lock: failures, last failure and terminal, locked until"},
-	{"lockout unlock", cmd_lockout_unlock, "USER --reason TEXT",
+	{"lockout unlock", cmd_lockout_unlock, P, "USER --reason TEXT",
 	 "clear an account's failures and lock (recorded with the reason)"},
-	{"key rotate", cmd_key_rotate, "[--batch N]", "re-wrap every data key under a new master key"},
-	{"reindex", cmd_reindex, "[--municipality CODE | --all]",
+	{"key rotate", cmd_key_rotate, P, "[--batch N]", "re-wrap every data key under a new master key"},
+	{"reindex", cmd_reindex, P, "[--municipality CODE | --all]",
 	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all"},
-	{"audit verify", cmd_audit_verify, "[--key FILE] [--checkpoint FILE]",
-	 "check the operation history's chain, checkpoints and database; exit 1 when not intact"},
-	{"audit list", cmd_audit_list,
+	{"audit verify", cmd_audit_verify, P, "[--key FILE] [--checkpoint FILE]",
+	 "check the operation history's chain, checkpoints, the sealed rows and the database; exit 1 when not intact"},
+	{"audit list", cmd_audit_list, P,
 	 "[--since TIME] [--until TIME] [--operator USER] [--action ACTION] [--object ID] [--result R] [--json]",
 	 "show the operation history (TIME: YYYY-MM-DD[THH:MM[:SS]] UTC)"},
-	{"audit export", cmd_audit_export, "--format jsonl|csv",
+	{"audit export", cmd_audit_export, P, "--format jsonl|csv",
 	 "write the whole history, details decrypted, to standard output (recorded)"},
-	{"audit checkpoint", cmd_audit_checkpoint, "--export FILE",
+	{"audit checkpoint", cmd_audit_checkpoint, P, "--export FILE",
 	 "write a signed checkpoint of the newest record, to keep off the terminal"},
-	{NULL, NULL, NULL, NULL},
+	{NULL, NULL, 0, NULL, NULL},
 };
+#undef P
+#undef A
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: fukuhonctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: fukuhonctl [--config FILE] [--user USER] [--password-stdin] COMMAND [ARGS]\n\n"
+		   "commands:\n");
 	for (const ctl_cmd *c = ctl_commands; c->name; c++)
 		fprintf(f, "  %s %s\n      %s\n", c->name, c->usage, c->help);
 	fprintf(f, "\nThe configuration is FILE, else $%s, else %s/fukuhon.conf.\n"
+		   "Every command but init and the reference lists signs you in (PAM, as the console\n"
+		   "does): as --user USER, else your login name; the password is asked on the terminal,\n"
+		   "or read from standard input with --password-stdin. Each command is recorded under\n"
+		   "your name. On a test or demo terminal only, $FUKUHON_TEST_ACTOR names who acts.\n"
 		   "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n",
 		FK_CONF_ENV, FK_SYSCONFDIR);
 }
@@ -80,7 +91,7 @@ static int match(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	ctl c = {NULL, "fukuhonctl", 0, 0};
+	ctl c = {.prog = "fukuhonctl"};
 	int i = 1;
 	/* Keys, database and exports: nothing we create is for anyone else. */
 	umask(077);
@@ -93,6 +104,12 @@ int main(int argc, char **argv)
 			c.config = argv[++i];
 		else if (!strncmp(argv[i], "--config=", 9))
 			c.config = argv[i] + 9;
+		else if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			c.user = argv[++i];
+		else if (!strncmp(argv[i], "--user=", 7))
+			c.user = argv[i] + 7;
+		else if (!strcmp(argv[i], "--password-stdin"))
+			c.password_stdin = 1;
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			help(stdout);
 			return CTL_OK;
@@ -108,8 +125,11 @@ int main(int argc, char **argv)
 	}
 	for (const ctl_cmd *cmd = ctl_commands; cmd->name; cmd++) {
 		int used = match(cmd->name, argc - i, argv + i);
-		if (used)
-			return cmd->fn(&c, argc - i - used + 1, argv + i + used - 1);
+		if (!used)
+			continue;
+		c.access = cmd->access;
+		/* Whatever the command returns, its stop is recorded and its session closed. */
+		return ctl_end(&c, cmd->fn(&c, argc - i - used + 1, argv + i + used - 1));
 	}
 	return ctl_usage("unknown command '%s' (see fukuhonctl --help)", argv[i]);
 }

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -27,57 +28,70 @@ int ctl_usage(const char *fmt, ...)
 	return CTL_USAGE;
 }
 
+/* What the start record says of the Unix side: the user ids, and the login uid where the
+ * kernel keeps one (recorded beside the person, never taken for them). */
+static void unix_side(char *buf, size_t len)
+{
+	char lu[16] = "-";
+	FILE *f = fopen("/proc/self/loginuid", "r");
+	if (f) {
+		if (!fgets(lu, sizeof lu, f))
+			fk_copy_str(lu, sizeof lu, "-");
+		lu[strcspn(lu, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(buf, len, "uid=%u euid=%u loginuid=%s", (unsigned)getuid(), (unsigned)geteuid(), lu);
+}
+
 int ctl_open(ctl *c, fk_ctx **ctx)
 {
 	fk_error err;
+	char detail[96];
 	fk_error_clear(&err);
-	/* A diagnosis opens even an altered schema, to report it; writes stay refused. */
-	if (fk_ctx_open(c->config, c->diagnose ? FK_CTX_DIAGNOSE : FK_CTX_OPEN, ctx, &err) != FK_OK)
+	*ctx = NULL;
+	/* A diagnosis opens even a database that fails its checks, to report it; nothing is
+	 * written to it then. */
+	if (fk_ctx_open(c->config, c->diagnose ? FK_CTX_DIAGNOSE : FK_CTX_OPEN, &c->ctx, &err) != FK_OK)
 		return ctl_fail(&err);
-	fk_ctx_act_as_admin(*ctx);
 	/* R-LOG: no command runs unless its start is on record. */
-	fk_status st = fk_audit_start(*ctx, "fukuhonctl", &err);
+	unix_side(detail, sizeof detail);
+	fk_status st = fk_audit_start_with(c->ctx, "fukuhonctl", detail, &err);
 	if (st != FK_OK && c->diagnose) {
 		fputs("fukuhonctl: warning: ", stderr);
 		ctl_put(stderr, err.msg, 0);
 		fputs("\nfukuhonctl: verifying without recording it\n", stderr);
 		c->unrecorded = 1;
-		return CTL_OK;
-	}
-	if (st != FK_OK) {
-		fk_ctx_close(*ctx);
-		*ctx = NULL;
+	} else if (st != FK_OK) {
 		return ctl_fail(&err);
 	}
-	return CTL_OK;
-}
-
-int ctl_view(fk_ctx *ctx, const char *action, const char *otype, const char *oid)
-{
-	fk_error err;
-	if (fk_audit(ctx, action, otype, oid, FK_RESULT_SUCCESS, "", NULL, &err) != FK_OK)
-		return ctl_fail(&err);
-	return CTL_OK;
-}
-
-int ctl_close_c(ctl *c, fk_ctx *ctx, int rc)
-{
-	if (!c->unrecorded)
-		return ctl_close(ctx, rc);
-	fk_ctx_close(ctx);
+	int rc = c->access == CTL_PERSON ? ctl_signin(c, c->ctx) : CTL_OK;
+	if (rc == CTL_OK)
+		*ctx = c->ctx;
 	return rc;
 }
 
-int ctl_close(fk_ctx *ctx, int rc)
+int ctl_end(ctl *c, int rc)
 {
 	fk_error err;
-	if (fk_audit_stop(ctx, "fukuhonctl", &err) != FK_OK) {
+	if (!c->ctx)
+		return rc;
+	if (!c->unrecorded && fk_audit_stop(c->ctx, "fukuhonctl", &err) != FK_OK) {
 		int r = ctl_fail(&err);
 		if (rc == CTL_OK)
 			rc = r;
 	}
-	fk_ctx_close(ctx);
+	fk_auth_signout(c->ctx, c->session, "exit");
+	c->session = NULL;
+	fk_ctx_close(c->ctx);
+	c->ctx = NULL;
 	return rc;
+}
+
+int ctl_view(fk_ctx *ctx, fk_op op, const char *oid)
+{
+	fk_error err;
+	fk_authz_req r = {.op = op};
+	return fk_gate_check(ctx, &r, oid, NULL, &err) == FK_OK ? CTL_OK : ctl_fail(&err);
 }
 
 int ctl_print_json(json_t *doc)

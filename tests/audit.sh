@@ -5,7 +5,7 @@
 make_config "audit_checkpoint_records = 4"
 C=$FUKUHONCTL
 
-expect 0 $C init --audit-key-out "$T/k0"
+expect 0 $C init $TEST_INIT --audit-key-out "$T/k0"
 contains "$T/out" "history initial key: $T/k0"
 [ "$(stat -c %a "$T/k0")" = 600 ] && ok || not_ok "K0 file mode"
 [ "$(stat -c %a "$T/keys/audit.key")" = 600 ] && ok || not_ok "audit.key mode"
@@ -19,7 +19,7 @@ expect 0 $C bureau list
 # Reads are recorded too, and so are program start and stop.
 expect 0 $C audit list --action status
 contains "$T/out" "status.view"
-expect 0 $C audit list --json --operator "$(id -un)@local" --action operator
+expect 0 $C audit list --json --operator admin --action operator
 contains "$T/out" '"action": "operator.add"'
 contains "$T/out" '"result": "failed"'
 contains "$T/out" '"detail": "operator tanaka already exists"'

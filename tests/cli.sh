@@ -12,13 +12,13 @@ contains "$T/out" "operator add"
 expect 1 $C status
 contains "$T/err" "fukuhonctl init"
 
-expect 0 $C init
+expect 0 $C init $TEST_INIT
 contains "$T/out" "50 bureaus"
 [ "$(stat -c %a "$T/keys")" = 700 ] && ok || not_ok "key folder mode $(stat -c %a "$T/keys")"
 [ "$(stat -c %a "$T/keys/index.key")" = 600 ] && ok || not_ok "key file mode"
 [ "$(stat -c %a "$T/db/fukuhon.db")" = 600 ] && ok || not_ok "database mode"
 [ "$(stat -c %a "$T/db")" = 700 ] && ok || not_ok "database folder mode"
-expect 1 $C init
+expect 1 $C init $TEST_INIT
 contains "$T/err" "already"
 
 expect 0 $C bureau list --json

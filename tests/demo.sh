@@ -39,11 +39,13 @@ done > "$D/pam/fukuhon"
 for t in auth account password session; do echo "$t required pam_deny.so"; done > "$D/pam/other"
 
 if [ ! -f "$D/fukuhon.db" ]; then
-	"$C" init
+	# A demo terminal (R-TEST-ENV): its first administrator is admin, and on it (only on a
+	# test or demo terminal) fukuhonctl acts as $FUKUHON_TEST_ACTOR without a sign-in.
+	"$C" init --admin admin --bureau 東京法務局 --name "管理者" --mode demo
+	export FUKUHON_TEST_ACTOR=admin
 	"$C" operator add tanaka --role operator --bureau 東京法務局 --name "田中 一郎"
 	"$C" operator add suzuki --role supervisor --bureau 東京法務局 --name "鈴木 花子"
 	"$C" operator add sato --role auditor --bureau 東京法務局 --name "佐藤 次郎"
-	"$C" operator add admin --role administrator --bureau 東京法務局 --name "管理者"
 	echo "generating $REGISTERS synthetic registers for 東京法務局 ..."
 	"$C" demo-data --registers "$REGISTERS" --seed 1
 	# File permissions (R-FILES): tanaka sees every municipality of the bureau; suzuki, the
@@ -68,8 +70,10 @@ Demo terminal: $D
   The passwords live only in $D/pam/passdb, for pam_wrapper; no system account is used.
   Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q signs out,
   Esc at the user name closes the console. Five wrong passwords lock an account for 30 minutes:
-  FUKUHON_CONFIG=$D/fukuhon.conf $C lockout list / lockout unlock USER --reason TEXT
-  Administer it with: FUKUHON_CONFIG=$D/fukuhon.conf $C status
+  FUKUHON_CONFIG=$D/fukuhon.conf FUKUHON_TEST_ACTOR=suzuki $C lockout list / lockout unlock USER --reason TEXT
+  Administer it with: FUKUHON_CONFIG=$D/fukuhon.conf $C --user admin status
+  (fukuhonctl signs you in like the console; on this demo terminal FUKUHON_TEST_ACTOR=admin
+  skips the password)
 
 MSG
 

@@ -13,7 +13,7 @@ fail_delay = 1"
 make_config "$BASE
 lock_duration = 2s"
 C=$FUKUHONCTL
-expect 0 $C init
+expect 0 $C init $TEST_INIT
 for u in tanaka sato ghost2 multi expired; do
 	expect 0 $C operator add $u --role operator --bureau 東京法務局
 done

@@ -42,7 +42,10 @@ fk_ctx *fkt_ctx_init(fkt_env *e)
 {
 	fk_ctx *ctx;
 	fk_error err;
-	ck_assert_ok(fk_ctx_open(e->config, FK_CTX_INIT, &ctx, &err), &err);
+	/* A test terminal, created by its first administrator, who acts from then on. */
+	fk_bootstrap b = {.admin = FKT_ADMIN, .bureau = "東京法務局", .display = "試験 管理者",
+			  .mode = FK_MODE_TEST};
+	ck_assert_ok(fk_terminal_create(e->config, &b, &ctx, &err), &err);
 	return ctx;
 }
 
@@ -94,6 +97,7 @@ fk_ctx *fkt_ctx_open(fkt_env *e)
 	fk_ctx *ctx;
 	fk_error err;
 	ck_assert_ok(fk_ctx_open(e->config, FK_CTX_OPEN, &ctx, &err), &err);
+	fkt_act_as(ctx, FKT_ADMIN);
 	return ctx;
 }
 
@@ -133,7 +137,7 @@ int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *burea
 	fk_error err;
 	int64_t id;
 	fk_actor saved = ctx->actor;
-	fk_ctx_act_as_admin(ctx);
+	fkt_act_as(ctx, FKT_ADMIN);
 	ck_assert_ok(fk_operator_add(ctx, user, role, bureau, NULL, &id, &err), &err);
 	ctx->actor = saved;
 	return id;
@@ -143,16 +147,8 @@ void fkt_act_as(fk_ctx *ctx, const char *user)
 {
 	fk_error err;
 	fk_operator op;
-	if (!user) {
-		fk_ctx_act_as_admin(ctx);
-		return;
-	}
-	ck_assert_ok(fk_operator_get(ctx, user, &op, &err), &err);
-	memset(&ctx->actor, 0, sizeof ctx->actor);
-	ctx->actor.operator_id = op.id;
-	snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s", op.username);
-	ctx->actor.role = op.role;
-	ctx->actor.bureau_id = op.bureau_id;
+	ck_assert_ok(fk_operator_get(ctx, user ? user : FKT_ADMIN, &op, &err), &err);
+	fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
 }
 
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)

@@ -16,7 +16,11 @@ typedef struct fkt_env {
  * (extra is appended to the configuration, may be NULL). Tests never touch a
  * real database or key. */
 void fkt_env_init(fkt_env *e, const char *extra);
-/* Initialise keys and database and load the reference data. */
+/* The first administrator of every test terminal. */
+#define FKT_ADMIN "admin"
+
+/* Create a test terminal (keys, database, reference data, FKT_ADMIN enrolled); the
+ * context acts as FKT_ADMIN, as does one fkt_ctx_open opens. */
 fk_ctx *fkt_ctx_init(fkt_env *e);
 fk_ctx *fkt_ctx_open(fkt_env *e);
 void fkt_env_cleanup(fkt_env *e);
@@ -36,9 +40,9 @@ const char *fkt_src(const char *rel);
 /* A small valid register document. */
 json_t *fkt_register(const char *name, const char *reading, const char *honseki);
 
-/* Enrol user (role, bureau name) as the local administrator; its id. */
+/* Enrol user (role, bureau name) as FKT_ADMIN; its id. */
 int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *bureau);
-/* Act as enrolled user (NULL: the local administrator again). */
+/* Act as enrolled user (NULL: FKT_ADMIN again), as a sign-in would. */
 void fkt_act_as(fk_ctx *ctx, const char *user);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);

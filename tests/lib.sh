@@ -10,6 +10,12 @@ checks=0
 T=$(mktemp -d "${TMPDIR:-/tmp}/fktest.XXXXXX") || exit 99
 trap 'tui_stop; rm -rf "$T"' EXIT
 
+# A test terminal: created by its first administrator, "admin" (R-TEST-ENV); on it, and only
+# on a test or demo terminal, fukuhonctl takes who acts from $FUKUHON_TEST_ACTOR instead of a
+# PAM sign-in. Tests that act as someone else set it per command.
+TEST_INIT="--admin admin --bureau 東京法務局 --mode test"
+export FUKUHON_TEST_ACTOR=admin
+
 # Write a configuration for a terminal inside $T (extra lines from $1).
 make_config() {
 	cat > "$T/fukuhon.conf" <<CONF

@@ -7,7 +7,7 @@ make_config
 C=$FUKUHONCTL
 command -v sqlite3 > /dev/null || { echo "no sqlite3 command line: skipped"; exit 77; }
 
-expect 0 $C init --audit-key-out "$T/k0"
+expect 0 $C init $TEST_INIT --audit-key-out "$T/k0"
 expect 0 $C operator add tanaka --role operator --bureau 東京法務局 --name "田中 一郎"
 expect 0 $C demo-data --registers 50
 expect 0 $C status --check

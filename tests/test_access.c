@@ -155,25 +155,25 @@ START_TEST(ids_cannot_be_probed)
 {
 	json_t *doc;
 	fk_reg_info info;
-	ck_assert_ok(fk_access_register_open(ctx, FK_ACT_OPEN, chiyoda[0], 0, &doc, &info, &err), &err);
+	ck_assert_ok(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, chiyoda[0], 0, &doc, &info, &err), &err);
 	ck_assert_str_eq(fk_register_head_name(doc), "山田 太郎");
 	json_decref(doc);
 	char other[FK_ERRMSG_MAX], missing[FK_ERRMSG_MAX];
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_OPEN, sapporo[0], 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, sapporo[0], 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
 	ck_assert_ptr_null(doc);
 	snprintf(other, sizeof other, "%s", strchr(err.msg, ' '));
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_OPEN, 99999, 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, 99999, 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
 	snprintf(missing, sizeof missing, "%s", strchr(err.msg, ' '));
 	ck_assert_str_eq(other + strlen(other) - 40, missing + strlen(missing) - 40);
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_OPEN, chuo[0], 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, chuo[0], 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_EXPORT, chiyoda[0], 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_EXPORT, chiyoda[0], 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_PRINT, chiyoda[0], 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_PRINT, chiyoda[0], 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
-	ck_assert_int_eq(fk_access_demand(ctx, FK_ACT_DISPOSE, chiyoda[0], NULL, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(fk_access_demand(ctx, FK_OP_REGISTER_DISPOSE, chiyoda[0], NULL, &err), FK_ERR_DENIED);
 	ck_assert_int_eq(fkt_audit_count(ctx, "register.open", "success", "granted"), 1);
 	ck_assert_int_eq(fkt_audit_count(ctx, "register.open", "denied", "jurisdiction"), 1);
 	ck_assert_int_eq(fkt_audit_count(ctx, "register.open", "denied", "not-found"), 1);
@@ -263,7 +263,7 @@ START_TEST(roles_disabled_and_expiry)
 	search(NULL, 0, 0, 10, ids, FK_ERR_DENIED);
 	fkt_act_as(ctx, NULL);
 	search(NULL, 0, 0, 10, ids, FK_ERR_DENIED);
-	ck_assert_int_eq(fk_access_register_open(ctx, FK_ACT_OPEN, chiyoda[0], 0, &doc, NULL, &err),
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, chiyoda[0], 0, &doc, NULL, &err),
 			 FK_ERR_DENIED);
 	fkt_act_as(ctx, "opdis");
 	search(NULL, 0, 0, 10, ids, FK_ERR_DENIED);

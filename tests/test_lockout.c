@@ -218,7 +218,7 @@ static void teardown(void)
 static void count_failure(const char *key, int expect_locked)
 {
 	int locked_now;
-	ck_assert_ok(fk_lockout_failure(ctx, key, 0, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, key, 0, FK_OP_SIGNIN, "auth", 1, &locked_now, &err), &err);
 	ck_assert_int_eq(locked_now, expect_locked);
 }
 
@@ -290,7 +290,7 @@ START_TEST(unlock_rules)
 	ctx->actor.role = FK_ROLE_OPERATOR;
 	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, "tanaka");
 	ck_assert_int_eq(fk_lockout_unlock(ctx, "suzuki", "colleague", &err), FK_ERR_DENIED);
-	fk_ctx_act_as_admin(ctx);
+	fkt_act_as(ctx, NULL);
 	ck_assert_int_eq(fk_lockout_unlock(ctx, "suzuki", "", &err), FK_ERR_INVALID);
 	ck_assert_int_eq(fk_lockout_unlock(ctx, "tanaka", "not locked", &err), FK_ERR_NOTFOUND);
 	ck_assert_ok(fk_lockout_unlock(ctx, "suzuki", "identity checked by phone", &err), &err);
@@ -353,9 +353,9 @@ START_TEST(reservations_in_the_database)
 	ctx = fkt_ctx_open(&env);
 	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_FULL);
 	/* A refusal turns one into a failure; a cancel releases one uncounted. */
-	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[0], "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[0], FK_OP_SIGNIN, "auth", 1, &locked_now, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
-	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[1], "signin", "cancelled", 0, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[1], FK_OP_SIGNIN, "cancelled", 0, &locked_now, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
 	/* A success resets the failures and releases its own, not another terminal's. */
 	ck_assert_int_eq(reserve("tanaka", &id[3]), FK_LOCK_RESERVED);
@@ -363,10 +363,10 @@ START_TEST(reservations_in_the_database)
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT length(pending) FROM lockout WHERE username = 'tanaka'"), 16);
 	/* The last one released: the row goes. */
-	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[2], "signin", "timeout", 0, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id[2], FK_OP_SIGNIN, "timeout", 0, &locked_now, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout"), 0);
 	/* A refusal for attempts in flight is a denial with its own reason. */
-	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", 0, "signin", "reserved", 0, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", 0, FK_OP_SIGNIN, "reserved", 0, &locked_now, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
 				       "result = 'denied' AND reason = 'reserved'"), 1);
 	/* Unknown names the same, under their hash. */
@@ -397,7 +397,7 @@ START_TEST(expired_reservations_are_dropped_and_recorded)
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 0);
 	/* A failure whose reservation expired meanwhile still counts. */
 	shift_ns += 2 * p.hold_ns;
-	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id, "signin", "auth", 1, &locked_now, &err), &err);
+	ck_assert_ok(fk_lockout_failure(ctx, "tanaka", id, FK_OP_SIGNIN, "auth", 1, &locked_now, &err), &err);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT failures FROM lockout WHERE username = 'tanaka'"), 1);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE pending IS NOT NULL"), 0);
 	ctx->clock = NULL;
@@ -446,7 +446,7 @@ START_TEST(concurrent_failures_count_exactly)
 			if (fk_ctx_open(many, FK_CTX_OPEN, &c, &e) != FK_OK)
 				_exit(2);
 			for (int i = 0; i < EACH; i++)
-				bad |= fk_lockout_failure(c, "tanaka", 0, "signin", "auth", 1, &locked_now, &e) != FK_OK;
+				bad |= fk_lockout_failure(c, "tanaka", 0, FK_OP_SIGNIN, "auth", 1, &locked_now, &e) != FK_OK;
 			fk_ctx_close(c);
 			_exit(bad);
 		}

@@ -11,7 +11,7 @@ make_config "language = en
 mouse = yes"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
-$C init > /dev/null || exit 99
+$C init $TEST_INIT > /dev/null || exit 99
 $C demo-data --registers 500 --seed 3 > /dev/null || exit 99
 hostile=$("$top_builddir/tests/fkt_hostile" "$FUKUHON_CONFIG") || exit 99
 # tanaka may view everything of the bureau; suzuki only 千代田区's 戸籍 (R-FILES, R-JURIS).

@@ -14,12 +14,12 @@ typedef struct doc {
 	int changes;
 } doc;
 
-/* Open (decided and recorded as FK_ACT_OPEN) and lay out one version. */
+/* Open (decided and recorded as FK_OP_REGISTER_OPEN) and lay out one version. */
 static fk_status render(fk_ctx *ctx, int64_t id, int version, fk_lines *out, fk_reg_info *info,
 			fk_error *err)
 {
 	json_t *d;
-	fk_status s = fk_access_register_open(ctx, FK_ACT_OPEN, id, version, &d, info, err);
+	fk_status s = fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, id, version, &d, info, err);
 	if (s != FK_OK)
 		return s;
 	s = fk_cert_lines(d, info->kind, out, err);

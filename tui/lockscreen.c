@@ -65,7 +65,7 @@ int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 	char note[256] = "";
 	fk_error err;
 	/* Fail closed: a lock that cannot be recorded still locks. */
-	(void)fk_auth_note(ctx, "session.lock", "idle", &err);
+	(void)fk_session_lock(ctx, "idle", &err);
 	timeout(500);
 	for (;;) {
 		draw_locked(fk_session_user(s), note);

@@ -1,6 +1,6 @@
-/* The authorised way to fukuhon (R-ACCESS, R-FILES, R-JURIS, R-LOG): every function decides
- * with fk_authorize, then reads the store, and records the success or the refusal with its
- * reason. The console and the CLI reach register, ledger and document data only through
+/* The authorised way to fukuhon (R-ACCESS, R-FILES, R-JURIS, R-LOG): every function passes
+ * the gate (gate.h) — decided by its operation's rule, the reading done under the same lock,
+ * the success or the refusal recorded before anything is handed out. The console and the CLI reach register, ledger and document data only through
  * these; core/store/store.h is the core's internal layer. */
 #ifndef FK_ACCESS_H
 #define FK_ACCESS_H
@@ -29,21 +29,20 @@ fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n
 fk_status fk_access_list(fk_ctx *ctx, const char *municipality, int kind, int64_t after_id,
 			 int limit, fk_reg_info *out, int *n, fk_error *err);
 
-/* Read a register (version 0: current) to show (FK_ACT_OPEN), export or
- * print it (FK_ACT_EXPORT / FK_ACT_PRINT, which need those rights). A
+/* Read a register (version 0: current) to show (FK_OP_REGISTER_OPEN), export or
+ * print it (FK_OP_REGISTER_EXPORT / _PRINT, which need those rights). A
  * missing register and one outside the jurisdiction get the same refusal. */
-fk_status fk_access_register_open(fk_ctx *ctx, fk_action action, int64_t id, int version,
+fk_status fk_access_register_open(fk_ctx *ctx, fk_op op, int64_t id, int version,
 				  json_t **doc, fk_reg_info *info, fk_error *err);
-/* Version history (FK_ACT_COMPARE), oldest first. */
+/* Version history (FK_OP_REGISTER_VERSIONS), oldest first. */
 fk_status fk_access_register_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max,
 				      int *n, fk_error *err);
-/* Two versions for comparison (FK_ACT_COMPARE). */
+/* Two versions for comparison (FK_OP_REGISTER_COMPARE). */
 fk_status fk_access_register_compare(fk_ctx *ctx, int64_t id, int v1, int v2, json_t **a,
 				     json_t **b, fk_error *err);
-/* Decide and record action on a register for a feature that acts on it
+/* Decide and record op on a register for a feature that acts on it
  * itself (disposal, R-DISPOSE): FK_OK means allowed and recorded. */
-fk_status fk_access_demand(fk_ctx *ctx, fk_action action, int64_t id, fk_reg_info *info,
-			   fk_error *err);
+fk_status fk_access_demand(fk_ctx *ctx, fk_op op, int64_t id, fk_reg_info *info, fk_error *err);
 
 /* How many of each kind (index kind - 1) the operator may view, in
  * municipality (NULL: every permitted one). Kinds not permitted count 0. */

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "audit_chain.h"
 #include "audit_verify.h"
+#include "gate.h"
 #include "authz.h"
 #include "browse.h"
 #include "lockout.h"
@@ -17,63 +18,70 @@
 #include "store.h"
 #include "util.h"
 
-static fk_status decide_list(fk_ctx *ctx, const char *muni, int kind, fk_authz_decision *d,
-			     fk_error *err)
+/* A page of one municipality's files of kind: decided under the gate's lock. */
+static fk_status gate_page(fk_ctx *ctx, fk_gate *g, fk_op op, const char *muni, int kind, fk_error *err)
 {
-	fk_authz_req r = {FK_ACT_LIST, muni, kind, 0, 0, 0, 0, 0};
-	return fk_authorize(ctx, &r, d, err);
+	fk_authz_req r = {.op = op, .municipality = muni, .kind = kind};
+	return fk_gate_begin(ctx, g, &r, muni, err);
 }
 
-/* A failure is recorded as failed; otherwise the decision (a refusal becomes FK_ERR_DENIED). */
-static fk_status record(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
-			fk_status s, const fk_authz_decision *d, const char *detail, fk_error *err)
+/* Whatever was read goes back unseen when the page is not on record. */
+static fk_status page_end(fk_ctx *ctx, fk_gate *g, fk_status s, const char *detail, void *out,
+			  size_t size, int *n, fk_error *err)
 {
-	if (s != FK_OK)
-		return fk_audit_outcome(ctx, action, otype, oid, s, err);
-	return fk_authz_record(ctx, action, otype, oid, d, detail, err);
+	if ((s = fk_gate_end(ctx, g, s, detail, err)) != FK_OK) {
+		memset(out, 0, (size_t)*n * size);
+		*n = 0;
+	}
+	return s;
 }
 
 fk_status fk_access_home(fk_ctx *ctx, fk_muni_stat **rows, int *n, fk_error *err)
 {
 	fk_authz_decision d = {0};
+	fk_gate g;
 	int pairs = 0;
 	char detail[48];
 	*rows = NULL;
 	*n = 0;
-	fk_status s = fk_authz_view_set(ctx, NULL, FK_KINDS_ALL, &d, &pairs, err);
-	/* Nothing permitted is still a home screen (every count 0), not a refusal:
-	 * the municipalities of one's own bureau are public reference data. */
+	fk_authz_req r = {.op = FK_OP_VIEW_HOME};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	if (s != FK_OK)
+		return s;
+	/* Nothing permitted is still a home screen (every count 0), not a refusal: the
+	 * municipalities of one's own bureau are public reference data. */
+	s = fk_authz_view_set(ctx, NULL, FK_KINDS_ALL, &d, &pairs, err);
 	if (s == FK_OK && !d.allowed)
-		d = (fk_authz_decision){1, 0, "nothing-granted", ""};
-	snprintf(detail, sizeof detail, "permitted pairs=%d", pairs);
-	s = record(ctx, "view.home", "bureau", "-", s, &d, detail, err);
+		g.d.reason = FK_WHY_NOTHING_GRANTED;
 	if (s == FK_OK)
 		s = fk_browse_home(ctx, ctx->actor.bureau_id, 1, rows, n, err);
+	snprintf(detail, sizeof detail, "permitted pairs=%d", pairs);
+	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+	}
 	return s;
 }
 
 fk_status fk_access_register_page(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 				  int limit, fk_reg_row *out, int *n, int64_t *total, fk_error *err)
 {
-	fk_authz_decision d = {0};
+	fk_gate g;
 	char detail[96];
 	*n = 0;
-	fk_status s = kind == FK_FILE_KOSEKI || kind == FK_FILE_JOSEKI
-			      ? decide_list(ctx, muni, kind, &d, err)
-			      : fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
-	/* Read first, record what is shown, hand out only after the record. */
-	if (s == FK_OK && d.allowed)
-		s = fk_browse_registers(ctx, muni, kind, anchor, dir, limit, out, n, err);
-	if (s == FK_OK && d.allowed)
+	if (kind != FK_FILE_KOSEKI && kind != FK_FILE_JOSEKI)
+		return fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
+	fk_status s = gate_page(ctx, &g, FK_OP_REGISTER_PAGE, muni, kind, err);
+	if (s != FK_OK)
+		return s;
+	/* Read under the lock, record what is shown, hand out only after the record. */
+	s = fk_browse_registers(ctx, muni, kind, anchor, dir, limit, out, n, err);
+	if (s == FK_OK)
 		s = fk_browse_total(ctx, muni, kind, total, err);
 	snprintf(detail, sizeof detail, "kind=%d registers %lld..%lld (%d)", kind,
 		 *n ? (long long)out[0].id : 0LL, *n ? (long long)out[*n - 1].id : 0LL, *n);
-	s = record(ctx, "view.register-page", "municipality", muni, s, &d, detail, err);
-	if (s != FK_OK) {
-		memset(out, 0, (size_t)*n * sizeof *out);
-		*n = 0;
-	}
-	return s;
+	return page_end(ctx, &g, s, detail, out, sizeof *out, n, err);
 }
 
 fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk_order_field order,
@@ -81,52 +89,43 @@ fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk
 				     fk_reg_row *out, int *n, int64_t *total, fk_error *err)
 {
 	static const char *const names[] = {"id", "honseki", "reading"};
-	fk_authz_decision d = {0};
+	fk_gate g;
 	char detail[2400];
 	*n = 0;
-	fk_status s = kind == FK_FILE_KOSEKI || kind == FK_FILE_JOSEKI
-			      ? decide_list(ctx, muni, kind, &d, err)
-			      : fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
-	if (s == FK_OK && (order < FK_ORDER_ID || order > FK_ORDER_READING))
-		s = fk_fail(err, FK_ERR_INVALID, "unknown sort order %d", (int)order);
-	if (s == FK_OK && d.allowed)
-		s = fk_browse_registers_at(ctx, muni, kind, order, offset, keep_id, keep_row, limit, out,
-					   n, total, err);
+	if (kind != FK_FILE_KOSEKI && kind != FK_FILE_JOSEKI)
+		return fk_fail(err, FK_ERR_INVALID, "戸籍 or 除籍 is required");
+	if (order < FK_ORDER_ID || order > FK_ORDER_READING)
+		return fk_fail(err, FK_ERR_INVALID, "unknown sort order %d", (int)order);
+	fk_status s = gate_page(ctx, &g, FK_OP_REGISTER_PAGE, muni, kind, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_browse_registers_at(ctx, muni, kind, order, offset, keep_id, keep_row, limit, out, n,
+				   total, err);
 	/* Sorted pages are not id ranges: the ids shown are listed. */
-	int k = snprintf(detail, sizeof detail, "kind=%d order=%s from %lld (%d): ", kind,
-			 names[order >= FK_ORDER_ID && order <= FK_ORDER_READING ? order : 0],
+	int k = snprintf(detail, sizeof detail, "kind=%d order=%s from %lld (%d): ", kind, names[order],
 			 (long long)(*n ? *offset + 1 : 0), *n);
 	for (int i = 0; i < *n && k > 0 && (size_t)k + 24 < sizeof detail; i++)
 		k += snprintf(detail + k, sizeof detail - (size_t)k, i ? ",%lld" : "%lld",
 			      (long long)out[i].id);
-	s = record(ctx, "view.register-page", "municipality", muni, s, &d, detail, err);
-	if (s != FK_OK) {
-		memset(out, 0, (size_t)*n * sizeof *out);
-		*n = 0;
-	}
-	return s;
+	return page_end(ctx, &g, s, detail, out, sizeof *out, n, err);
 }
 
 fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
 				 fk_record_row *out, int *n, fk_error *err)
 {
-	fk_authz_decision d = {0};
+	fk_gate g;
 	char detail[96];
 	*n = 0;
-	fk_status s = kind == FK_FILE_LEDGER || kind == FK_FILE_DOCS
-			      ? decide_list(ctx, muni, kind, &d, err)
-			      : fk_fail(err, FK_ERR_INVALID, "受付帳情報 or 届書等情報 is required");
-	if (s == FK_OK && d.allowed)
-		s = fk_browse_records(ctx, muni, kind, before, limit, out, n, err);
+	if (kind != FK_FILE_LEDGER && kind != FK_FILE_DOCS)
+		return fk_fail(err, FK_ERR_INVALID, "受付帳情報 or 届書等情報 is required");
+	fk_status s = gate_page(ctx, &g, kind == FK_FILE_LEDGER ? FK_OP_LEDGER_PAGE : FK_OP_DOC_PAGE, muni,
+				kind, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_browse_records(ctx, muni, kind, before, limit, out, n, err);
 	snprintf(detail, sizeof detail, "%s %lld..%lld (%d)", kind == FK_FILE_LEDGER ? "ledger" : "documents",
 		 *n ? (long long)out[0].id : 0LL, *n ? (long long)out[*n - 1].id : 0LL, *n);
-	s = record(ctx, kind == FK_FILE_LEDGER ? "view.ledger-page" : "view.document-page",
-		   "municipality", muni, s, &d, detail, err);
-	if (s != FK_OK) {
-		memset(out, 0, (size_t)*n * sizeof *out);
-		*n = 0;
-	}
-	return s;
+	return page_end(ctx, &g, s, detail, out, sizeof *out, n, err);
 }
 
 fk_status fk_access_search_page(fk_ctx *ctx, const fk_search *q, fk_reg_row *out, int *n, int *more,
@@ -179,31 +178,27 @@ fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_li
 
 /* ---- the auditor's view of the operation history (R-LOG) ---- */
 
-/* Auditors review the history; administrators manage it (R-LOGSEAL). Operators
- * and supervisors do not read it: it names what others looked at. */
-static int may_read_history(const fk_ctx *ctx)
-{
-	return ctx->actor.operator_id &&
-	       (ctx->actor.role == FK_ROLE_AUDITOR || ctx->actor.role == FK_ROLE_ADMIN);
-}
-
 fk_status fk_access_history(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row *out, int max,
 			    int *n, fk_error *err)
 {
 	char detail[160];
+	fk_gate g;
 	*n = 0;
 	snprintf(detail, sizeof detail, "operator=%s action=%s result=%s %s %lld",
 		 f->operator_ && *f->operator_ ? f->operator_ : "*", f->action && *f->action ? f->action : "*",
 		 f->result && *f->result ? f->result : "*", f->before_seq ? "before" : "after",
 		 (long long)(f->before_seq ? f->before_seq : f->after_seq));
-	if (!may_read_history(ctx)) {
-		fk_fail(err, FK_ERR_DENIED, "only auditors and administrators read the operation history");
-		return fk_audit_outcome(ctx, "view.history", "history", "-", FK_ERR_DENIED, err);
+	/* Auditors review the history, administrators manage it (R-LOGSEAL); it names what
+	 * others looked at, so nobody else reads it. Decided on the person's row as it is now. */
+	fk_authz_req r = {.op = FK_OP_HISTORY_VIEW};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	if (s != FK_OK)
+		return s;
+	s = fk_audit_query(ctx, f, out, max, n, err);
+	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK) {
+		fk_audit_rows_free(out, *n);
+		*n = 0;
 	}
-	/* Viewing the history is itself recorded, before anything is shown. */
-	fk_status s = fk_audit(ctx, "view.history", "history", "-", FK_RESULT_SUCCESS, "", detail, err);
-	if (s == FK_OK)
-		s = fk_audit_query(ctx, f, out, max, n, err);
 	return s;
 }
 
@@ -211,18 +206,19 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 				   fk_error *err)
 {
 	uint8_t k0[FK_KEY_LEN];
+	fk_gate g;
 	memset(rep, 0, sizeof *rep);
-	if (!may_read_history(ctx)) {
-		fk_fail(err, FK_ERR_DENIED, "only auditors and administrators verify the operation history");
-		return fk_audit_outcome(ctx, "audit.verify", "history", "-", FK_ERR_DENIED, err);
-	}
+	fk_authz_req r = {.op = FK_OP_HISTORY_VERIFY};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	if (s != FK_OK)
+		return s;
 	char *path = fk_chain_k0_default_path(ctx->cfg.key_dir, err);
-	fk_status s = path ? fk_chain_k0_read(path, k0, err) : FK_ERR_NOMEM;
+	s = path ? fk_chain_k0_read(path, k0, err) : FK_ERR_NOMEM;
 	free(path);
 	if (s != FK_OK) {
 		fk_fail_wrap(err, "the history's initial key is not on this terminal (verify with "
 				  "fukuhonctl audit verify --key FILE)");
-		return fk_audit_outcome(ctx, "audit.verify", "history", "-", s, err);
+		return fk_gate_end(ctx, &g, s, NULL, err);
 	}
 	fk_verify_opts o = {.k0 = k0, .fn = fn, .arg = arg};
 	s = fk_audit_verify(ctx, &o, rep, err);
@@ -230,23 +226,22 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 	char detail[96];
 	snprintf(detail, sizeof detail, "records=%lld problems=%lld", (long long)rep->records,
 		 (long long)rep->problems);
-	if (s == FK_OK)
-		s = fk_audit(ctx, "audit.verify", "history", "-",
-			     rep->problems ? FK_RESULT_FAILED : FK_RESULT_SUCCESS,
-			     rep->problems ? "not intact" : "", detail, err);
-	return s;
+	/* A history that is not intact is a verification that ran: its result is the record. */
+	if (s == FK_OK && rep->problems)
+		s = fk_fail(err, FK_ERR_TAMPER, "the history is not intact: %lld problems", (long long)rep->problems);
+	s = fk_gate_end(ctx, &g, s, detail, err);
+	return s == FK_ERR_TAMPER ? FK_OK : s;
 }
 
 /* ---- the supervisor's lockout screen (R-LOCKOUT) ---- */
 
 fk_status fk_access_lockouts(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err)
 {
-	int may = ctx->actor.operator_id &&
-		  (ctx->actor.role == FK_ROLE_SUPERVISOR || ctx->actor.role == FK_ROLE_ADMIN);
-	if (!may) {
-		fk_fail(err, FK_ERR_DENIED, "only supervisors and administrators see the lockouts");
-		return fk_audit_outcome(ctx, "view.lockouts", "lockout", "-", FK_ERR_DENIED, err);
-	}
-	fk_status s = fk_audit(ctx, "view.lockouts", "lockout", "-", FK_RESULT_SUCCESS, "", NULL, err);
+	fk_gate g;
+	fk_authz_req r = {.op = FK_OP_LOCKOUT_VIEW};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	/* Recorded before the rows go out: a callback cannot be taken back. */
+	if (s == FK_OK)
+		s = fk_gate_end(ctx, &g, FK_OK, NULL, err);
 	return s == FK_OK ? fk_lockout_list(ctx, cb, arg, err) : s;
 }

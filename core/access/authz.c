@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "authz.h"
+#include "meta.h"
 #include "trust.h"
 #include "db.h"
 #include "util.h"
@@ -37,7 +38,7 @@ typedef struct subject {
 	char user[72];
 	fk_role role;
 	int64_t bureau_id;
-	int found, enabled, local_admin;
+	int found, enabled;
 } subject;
 
 typedef struct grant_row {
@@ -59,15 +60,8 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 {
 	memset(s, 0, sizeof *s);
 	s->id = id;
-	if (id == 0) {
-		/* The local administrator (fukuhonctl): no operator row. */
-		if (is_actor && ctx->actor.operator_id == 0 && ctx->actor.role == FK_ROLE_ADMIN) {
-			s->found = s->enabled = s->local_admin = 1;
-			s->role = FK_ROLE_ADMIN;
-			fk_copy_str(s->user, sizeof s->user, ctx->actor.user);
-		}
-		return FK_OK;
-	}
+	if (id == 0)
+		return FK_OK; /* nobody: every rule but the system's and the public's refuses */
 	sqlite3_stmt *st;
 	fk_status r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
 	if (r != FK_OK)
@@ -150,10 +144,10 @@ static fk_status load_grants(fk_ctx *ctx, int64_t op, const char *muni, grant_se
 
 /* ---- the rule ---- */
 
-static int deny(fk_authz_decision *d, const char *reason, const char *fmt, ...)
+static int deny(fk_authz_decision *d, fk_reason reason, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int deny(fk_authz_decision *d, const char *reason, const char *fmt, ...)
+static int deny(fk_authz_decision *d, fk_reason reason, const char *fmt, ...)
 {
 	va_list ap;
 	d->allowed = 0;
@@ -165,7 +159,7 @@ static int deny(fk_authz_decision *d, const char *reason, const char *fmt, ...)
 	return 0;
 }
 
-static int allow(fk_authz_decision *d, const char *reason, int64_t grant_id)
+static int allow(fk_authz_decision *d, fk_reason reason, int64_t grant_id)
 {
 	d->allowed = 1;
 	d->grant_id = grant_id;
@@ -177,26 +171,10 @@ static int allow(fk_authz_decision *d, const char *reason, int64_t grant_id)
 static int subject_active(const subject *s, fk_authz_decision *d)
 {
 	if (!s->found)
-		return deny(d, "not-enrolled", "you are not an enrolled operator of this terminal");
+		return deny(d, FK_WHY_NOT_ENROLLED, "you are not an enrolled operator of this terminal");
 	if (!s->enabled)
-		return deny(d, "disabled", "operator %s is disabled", s->user);
+		return deny(d, FK_WHY_DISABLED, "operator %s is disabled", s->user);
 	return 1;
-}
-
-static unsigned right_of(fk_action a)
-{
-	switch (a) {
-	case FK_ACT_LIST: case FK_ACT_SEARCH: case FK_ACT_OPEN: case FK_ACT_COMPARE:
-		return FK_RIGHT_VIEW;
-	case FK_ACT_EXPORT:
-		return FK_RIGHT_EXPORT;
-	case FK_ACT_PRINT:
-		return FK_RIGHT_PRINT;
-	case FK_ACT_DISPOSE:
-		return FK_RIGHT_DISPOSE;
-	default:
-		return 0;
-	}
 }
 
 /* May subject s use right on kind of municipality muni (whose bureau is now
@@ -209,13 +187,13 @@ static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int
 	if (!subject_active(s, d))
 		return 0;
 	if (s->role != FK_ROLE_OPERATOR && s->role != FK_ROLE_SUPERVISOR)
-		return deny(d, "role", "the %s role never reads fukuhon", fk_role_id(s->role));
+		return deny(d, FK_WHY_ROLE, "the %s role never reads fukuhon", fk_role_id(s->role));
 	if (kind < 1 || kind > FK_FILE_KINDS || !right)
-		return deny(d, "invalid-request", "unknown kind of file or action");
+		return deny(d, FK_WHY_INVALID, "unknown kind of file or action");
 	if (muni_bur == 0)
-		return deny(d, "unknown-municipality", "no municipality %.6s", muni);
+		return deny(d, FK_WHY_UNKNOWN_MUNICIPALITY, "no municipality %.6s", muni);
 	if (muni_bur != s->bureau_id)
-		return deny(d, "jurisdiction", "municipality %.6s is outside your bureau's jurisdiction",
+		return deny(d, FK_WHY_JURISDICTION, "municipality %.6s is outside your bureau's jurisdiction",
 			    muni);
 	int seen = 0;
 	for (int i = 0; i < gs->n; i++) {
@@ -230,20 +208,14 @@ static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int
 		else if (g->until && g->until <= at)
 			seen |= 4;
 		else
-			return allow(d, "granted", g->id);
+			return allow(d, FK_WHY_GRANTED, g->id);
 	}
-	const char *why = seen & 4 ? "grant-expired" : seen & 2 ? "grant-not-yet-valid"
-		: seen & 1 ? "grant-revoked" : "no-grant";
+	fk_reason why = seen & 4 ? FK_WHY_GRANT_EXPIRED : seen & 2 ? FK_WHY_GRANT_PENDING
+		: seen & 1 ? FK_WHY_GRANT_REVOKED : FK_WHY_NO_GRANT;
 	return deny(d, why, "no grant in force lets you %s %s of %.6s (%s)",
 		    right == FK_RIGHT_VIEW ? "view" : right == FK_RIGHT_EXPORT ? "export"
 		    : right == FK_RIGHT_PRINT ? "print" : "dispose of",
-		    fk_file_kind_name(kind), muni, why);
-}
-
-static int same_unix_user(const char *local, const char *user)
-{
-	size_t n = strcspn(local, "@");
-	return strlen(user) == n && strncmp(local, user, n) == 0;
+		    fk_file_kind_name(kind), muni, fk_reason_id(why));
 }
 
 /* Grant management by role (docs/permissions.md, "who may grant"). */
@@ -253,41 +225,41 @@ static int decide_manage(const subject *a, const fk_authz_req *r, const subject 
 	if (!subject_active(a, d))
 		return 0;
 	int admin = a->role == FK_ROLE_ADMIN, sup = a->role == FK_ROLE_SUPERVISOR;
-	if (r->action == FK_ACT_GRANTS_READ) {
+	if (r->op != FK_OP_GRANT_ADD && r->op != FK_OP_GRANT_REVOKE) {
 		if (admin || a->role == FK_ROLE_AUDITOR)
-			return allow(d, "role", 0);
+			return allow(d, FK_WHY_BY_ROLE, 0);
 		if (t->found && t->id == a->id)
-			return allow(d, "own", 0);
+			return allow(d, FK_WHY_OWN, 0);
 		if (sup && (t->found ? t->bureau_id : r->target_bureau) == a->bureau_id)
-			return allow(d, "role", 0);
-		return deny(d, sup ? "jurisdiction" : "role",
+			return allow(d, FK_WHY_BY_ROLE, 0);
+		return deny(d, sup ? FK_WHY_JURISDICTION : FK_WHY_ROLE,
 			    "you may read only %s grants", sup ? "your bureau's" : "your own");
 	}
 	if (!admin && !sup)
-		return deny(d, "role", "the %s role cannot grant or revoke", fk_role_id(a->role));
+		return deny(d, FK_WHY_ROLE, "the %s role cannot grant or revoke", fk_role_id(a->role));
 	if (!t->found)
-		return deny(d, "unknown-operator", "no such operator");
-	if ((a->id && a->id == t->id) || (a->local_admin && same_unix_user(a->user, t->user)))
-		return deny(d, "self-grant", "nobody grants or revokes their own permissions");
+		return deny(d, FK_WHY_UNKNOWN_OPERATOR, "no such operator");
+	if (a->id == t->id)
+		return deny(d, FK_WHY_SELF, "nobody grants or revokes their own permissions");
 	if (t->role != FK_ROLE_OPERATOR && t->role != FK_ROLE_SUPERVISOR)
-		return deny(d, "grantee-role", "the %s role never receives fukuhon permissions",
+		return deny(d, FK_WHY_GRANTEE_ROLE, "the %s role never receives fukuhon permissions",
 			    fk_role_id(t->role));
 	if (sup && t->role != FK_ROLE_OPERATOR)
-		return deny(d, "grantee-role",
+		return deny(d, FK_WHY_GRANTEE_ROLE,
 			    "a supervisor grants only to operators; supervisors are granted by the administrator");
 	if (sup && t->bureau_id != a->bureau_id)
-		return deny(d, "jurisdiction", "operator %s belongs to another bureau", t->user);
-	if (r->action == FK_ACT_GRANT) {
+		return deny(d, FK_WHY_JURISDICTION, "operator %s belongs to another bureau", t->user);
+	if (r->op == FK_OP_GRANT_ADD) {
 		if (!r->kinds || (r->kinds & ~FK_KINDS_ALL) || !r->rights || (r->rights & ~FK_RIGHTS_ALL))
-			return deny(d, "invalid-request", "a grant needs kinds and rights");
+			return deny(d, FK_WHY_INVALID, "a grant needs kinds and rights");
 		if (r->municipality && scope_bur == 0)
-			return deny(d, "unknown-municipality", "no municipality %.6s", r->municipality);
+			return deny(d, FK_WHY_UNKNOWN_MUNICIPALITY, "no municipality %.6s", r->municipality);
 		if (r->municipality && scope_bur != t->bureau_id)
-			return deny(d, "jurisdiction",
+			return deny(d, FK_WHY_JURISDICTION,
 				    "municipality %.6s is outside the jurisdiction of %s's bureau",
 				    r->municipality, t->user);
 	}
-	return allow(d, "role", 0);
+	return allow(d, FK_WHY_BY_ROLE, 0);
 }
 
 /* Grants of gs that have ended (by the clock, not only at the decision's
@@ -355,7 +327,7 @@ static int pair_cb(const char *code, const char *name, void *arg)
 			continue;
 		fk_authz_decision one;
 		if (!decide_file(p->s, code, p->s->bureau_id, k, p->right, p->gs, p->at, &one)) {
-			if (strcmp(one.reason, "no-grant") != 0 || !p->last.reason)
+			if (one.reason != FK_WHY_NO_GRANT || !p->last.reason)
 				p->last = one;
 			continue;
 		}
@@ -386,7 +358,7 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 	if (st != FK_OK || !subject_active(&s, d))
 		return st;
 	if (s.role != FK_ROLE_OPERATOR && s.role != FK_ROLE_SUPERVISOR) {
-		deny(d, "role", "the %s role never reads fukuhon", fk_role_id(s.role));
+		deny(d, FK_WHY_ROLE, "the %s role never reads fukuhon", fk_role_id(s.role));
 		return FK_OK;
 	}
 	if (muni) {
@@ -414,11 +386,11 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 	free(gs.v);
 	*npairs = p.count;
 	if (st == FK_OK && p.count)
-		allow(d, "granted", 0);
+		allow(d, FK_WHY_GRANTED, 0);
 	else if (st == FK_OK && p.last.reason)
 		*d = p.last;
 	else if (st == FK_OK)
-		deny(d, "no-grant", "no grant in force lets you do this");
+		deny(d, FK_WHY_NO_GRANT, "no grant in force lets you do this");
 	return st;
 }
 
@@ -426,7 +398,7 @@ fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind
 			    fk_authz_decision *d, int *npairs, fk_error *err)
 {
 	sqlite3_stmt *st;
-	deny(d, "error", "not decided");
+	deny(d, FK_WHY_ERROR, "not decided");
 	*npairs = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE, &st, err);
 	if (s == FK_OK)
@@ -437,18 +409,17 @@ fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind
 		s = evaluate_pairs(ctx, municipality, kind_bits & FK_KINDS_ALL, FK_RIGHT_VIEW,
 				   fk_authz_now(), 1, d, npairs, err);
 	if (s != FK_OK)
-		deny(d, "error", "the decision failed");
+		deny(d, FK_WHY_ERROR, "the decision failed");
 	return s;
 }
 
 /* ---- the one entry point ---- */
 
-static fk_status authorize_file(fk_ctx *ctx, const fk_authz_req *r, int64_t at,
+static fk_status authorize_file(fk_ctx *ctx, const fk_authz_req *r, unsigned right, int64_t at,
 				fk_authz_decision *d, fk_error *err)
 {
-	unsigned right = right_of(r->action);
 	if (!right || r->kind < 0 || r->kind > FK_FILE_KINDS) {
-		deny(d, "invalid-request", "unknown action or kind of file");
+		deny(d, FK_WHY_INVALID, "unknown action or kind of file");
 		return FK_OK;
 	}
 	if (!r->municipality || !r->kind) {
@@ -472,27 +443,71 @@ static fk_status authorize_file(fk_ctx *ctx, const fk_authz_req *r, int64_t at,
 	return st;
 }
 
+static fk_status authorize_manage(fk_ctx *ctx, const fk_authz_req *r, fk_authz_decision *d,
+				  fk_error *err)
+{
+	subject a, t = {0};
+	int64_t scope = 0;
+	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &a, err);
+	if (st == FK_OK && r->target_operator)
+		st = load_subject(ctx, r->target_operator, 0, &t, err);
+	if (st == FK_OK && r->municipality)
+		st = muni_bureau(ctx, r->municipality, &scope, err);
+	if (st == FK_OK)
+		decide_manage(&a, r, &t, scope, d);
+	return st;
+}
+
+/* Roles by the person's row as it is now, never as cached at sign-in: a supervisor disabled
+ * or demoted from another terminal is refused at once. */
+static fk_status authorize_person(fk_ctx *ctx, const fk_authz_req *r, const fk_op_info *op,
+				  fk_authz_decision *d, fk_error *err)
+{
+	subject s;
+	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &s, err);
+	if (st != FK_OK || !subject_active(&s, d))
+		return st;
+	if (op->rule == FK_RULE_ANYONE) {
+		allow(d, FK_WHY_ENROLLED, 0);
+		return FK_OK;
+	}
+	if (!(op->mask & (1u << s.role))) {
+		deny(d, FK_WHY_ROLE, "the %s role may not do %s", fk_role_id(s.role), op->name);
+		return FK_OK;
+	}
+	if (r->op == FK_OP_LOCKOUT_UNLOCK && r->target_name && !strcmp(r->target_name, s.user)) {
+		deny(d, FK_WHY_SELF, "nobody unlocks their own account");
+		return FK_OK;
+	}
+	if (op->rule == FK_RULE_TESTING && !fk_terminal_is_test(ctx)) {
+		deny(d, FK_WHY_NOT_TESTING, "%s is only for test and demo terminals", op->name);
+		return FK_OK;
+	}
+	allow(d, FK_WHY_BY_ROLE, 0);
+	return FK_OK;
+}
+
 fk_status fk_authorize(fk_ctx *ctx, const fk_authz_req *r, fk_authz_decision *d, fk_error *err)
 {
 	memset(d, 0, sizeof *d);
-	deny(d, "error", "not decided");
+	deny(d, FK_WHY_ERROR, "not decided");
+	const fk_op_info *op = fk_op_get(r->op);
 	int64_t at = r->at ? r->at : fk_authz_now();
-	fk_status st;
-	if (r->action >= FK_ACT_GRANT && r->action <= FK_ACT_GRANTS_READ) {
-		subject a, t = {0};
-		int64_t scope = 0;
-		if ((st = load_subject(ctx, ctx->actor.operator_id, 1, &a, err)) == FK_OK &&
-		    r->target_operator)
-			st = load_subject(ctx, r->target_operator, 0, &t, err);
-		if (st == FK_OK && r->municipality)
-			st = muni_bureau(ctx, r->municipality, &scope, err);
-		if (st == FK_OK)
-			decide_manage(&a, r, &t, scope, d);
-	} else {
-		st = authorize_file(ctx, r, at, d, err);
-	}
+	fk_status st = FK_OK;
+	if (r->op <= FK_OP_NONE || r->op >= FK_OP_COUNT)
+		deny(d, FK_WHY_INVALID, "unknown operation");
+	else if (op->rule == FK_RULE_SYSTEM)
+		allow(d, FK_WHY_SYSTEM, 0);
+	else if (op->rule == FK_RULE_PUBLIC)
+		allow(d, FK_WHY_PUBLIC, 0);
+	else if (op->rule == FK_RULE_MANAGE)
+		st = authorize_manage(ctx, r, d, err);
+	else if (op->rule == FK_RULE_FILE)
+		st = authorize_file(ctx, r, op->mask, at, d, err);
+	else
+		st = authorize_person(ctx, r, op, d, err);
 	if (st != FK_OK)
-		deny(d, "error", "the decision failed");
+		deny(d, st == FK_ERR_TAMPER ? FK_WHY_TAMPERED : FK_WHY_ERROR, "the decision failed");
 	return st;
 }
 

@@ -8,26 +8,8 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "ops.h"
 #include "status.h"
-
-/* The four kinds of file (R-FILES); 1 and 2 equal fk_reg_kind. Bit sets use FK_KIND_BIT. */
-typedef enum fk_file_kind {
-	FK_FILE_KOSEKI = 1, /* 戸籍 */
-	FK_FILE_JOSEKI = 2, /* 除籍 */
-	FK_FILE_LEDGER = 3, /* 受付帳情報 */
-	FK_FILE_DOCS = 4,   /* 届書等情報 */
-} fk_file_kind;
-#define FK_FILE_KINDS 4
-#define FK_KIND_BIT(k) (1u << ((unsigned)(k) - 1u))
-#define FK_KINDS_ALL 15u
-
-typedef enum fk_right {
-	FK_RIGHT_VIEW = 1,
-	FK_RIGHT_EXPORT = 2,
-	FK_RIGHT_PRINT = 4,
-	FK_RIGHT_DISPOSE = 8,
-} fk_right;
-#define FK_RIGHTS_ALL 15u
 
 const char *fk_file_kind_id(int kind);   /* "koseki" … "documents"; "?" when unknown */
 const char *fk_file_kind_name(int kind); /* "戸籍" … "届書等情報" */
@@ -39,49 +21,71 @@ fk_status fk_rights_parse(const char *list, unsigned *bits, fk_error *err);
 void fk_kinds_format(unsigned bits, char *buf, size_t len);
 void fk_rights_format(unsigned bits, char *buf, size_t len);
 
-typedef enum fk_action {
-	/* on files: need the right in brackets */
-	FK_ACT_LIST = 1, /* a municipality's registers, ledger or documents [view] */
-	FK_ACT_SEARCH,   /* search and counts [view] */
-	FK_ACT_OPEN,     /* read one register, entry or document [view] */
-	FK_ACT_COMPARE,  /* version history and comparison [view] */
-	FK_ACT_EXPORT,   /* [export] */
-	FK_ACT_PRINT,    /* [print] */
-	FK_ACT_DISPOSE,  /* [dispose] */
-	/* on grants: decided by role (docs/permissions.md) */
-	FK_ACT_GRANT,
-	FK_ACT_REVOKE,
-	FK_ACT_GRANTS_READ,
-} fk_action;
+/* Why a decision went the way it did: recorded as its id, shown translated by the console
+ * (tui/reasons.c). Allowed ones first. */
+#define FK_REASON_LIST(X)                                         \
+	X(NONE, "")                                               \
+	X(GRANTED, "granted")        /* a grant in force allows it */   \
+	X(BY_ROLE, "role")           /* the person's role allows it */  \
+	X(OWN, "own")                /* one's own grants */             \
+	X(ENROLLED, "enrolled")      /* any enrolled person may */      \
+	X(PUBLIC, "public")          /* public reference data */        \
+	X(SYSTEM, "system")          /* the terminal's own step */      \
+	X(NOTHING_GRANTED, "nothing-granted") /* a home with no grant */ \
+	X(NOT_ENROLLED, "not-enrolled")                           \
+	X(DISABLED, "disabled")                                   \
+	X(ROLE, "role")                                           \
+	X(INVALID, "invalid-request")                             \
+	X(UNKNOWN_MUNICIPALITY, "unknown-municipality")           \
+	X(JURISDICTION, "jurisdiction")                           \
+	X(GRANT_EXPIRED, "grant-expired")                         \
+	X(GRANT_PENDING, "grant-not-yet-valid")                   \
+	X(GRANT_REVOKED, "grant-revoked")                         \
+	X(NO_GRANT, "no-grant")                                   \
+	X(SELF, "self")                                           \
+	X(GRANTEE_ROLE, "grantee-role")                           \
+	X(UNKNOWN_OPERATOR, "unknown-operator")                   \
+	X(NOT_FOUND, "not-found")                                 \
+	X(NOT_TESTING, "not-a-test-terminal")                     \
+	X(TAMPERED, "tampered")                                   \
+	X(ERROR, "error")
 
-const char *fk_action_id(fk_action a); /* "list", "search", … "grants-read" */
+typedef enum fk_reason {
+#define FK_REASON_ENUM(id, code) FK_WHY_##id,
+	FK_REASON_LIST(FK_REASON_ENUM)
+#undef FK_REASON_ENUM
+	FK_WHY_COUNT
+} fk_reason;
+
+const char *fk_reason_id(fk_reason r); /* as recorded: "jurisdiction" */
 
 typedef struct fk_authz_req {
-	fk_action action;
-	/* File actions: the municipality (NULL: any the operator may reach, for
-	 * list-wide search and counts). FK_ACT_GRANT: the scope (NULL: all). */
+	fk_op op;
+	/* File operations: the municipality (NULL: any the operator may reach, for
+	 * list-wide search and counts). FK_OP_GRANT_ADD: the scope (NULL: all). */
 	const char *municipality;
-	int kind;               /* file actions: fk_file_kind, 0 = any */
-	unsigned kinds, rights; /* FK_ACT_GRANT: what is to be granted */
-	int64_t target_operator; /* grant, revoke, grants-read: the grantee (0: none) */
-	int64_t target_bureau;   /* grants-read without a grantee: the bureau (0: all) */
+	int kind;               /* file operations: fk_file_kind, 0 = any */
+	unsigned kinds, rights; /* FK_OP_GRANT_ADD: what is to be granted */
+	int64_t target_operator; /* grant, revoke, grants read: the grantee (0: none) */
+	int64_t target_bureau;   /* grants read without a grantee: the bureau (0: all) */
+	const char *target_name; /* lockout unlock: the account (nobody unlocks their own) */
 	int64_t at;              /* UTC ns the decision is for; 0: now (fk_authz_now) */
 } fk_authz_req;
 
 typedef struct fk_authz_decision {
 	int allowed;
-	int64_t grant_id;   /* file actions: the grant that allows it */
-	const char *reason; /* short code for the history: "granted", "no-grant", … */
-	char msg[200];      /* one line for the person */
+	int64_t grant_id; /* file operations: the grant that allows it */
+	fk_reason reason; /* recorded as fk_reason_id */
+	char msg[200];    /* one line for the person (English; the console shows the reason) */
 } fk_authz_decision;
 
-/* Decide req for the acting operator (ctx->actor), reading the operator's
- * current role, bureau and enabled state from the database, the
- * municipality's current bureau, and the operator's grants. Returns FK_OK
- * when a decision was made (d->allowed says which); any failure leaves
- * d->allowed 0 (fail closed). A grant found expired whose expiry was never
- * recorded is recorded now ("grant.expired"). Does not record the decision
- * itself: the callers in access.c and grant.c do, with d->reason. */
+/* Decide req for the acting person (ctx->actor) by the rule of req->op's row in the
+ * operation table (ops.h), reading from the database as it is at this moment — every row
+ * checked against its MAC (core/trust) — the person's role, bureau and enabled state, the
+ * municipality's bureau and the person's grants. Returns FK_OK when a decision was made
+ * (d->allowed says which); any failure leaves d->allowed 0 (fail closed). A grant found
+ * expired whose expiry was never recorded is recorded now ("grant.expired"). Does not
+ * record the decision itself: the gate (gate.h) does. */
 fk_status fk_authorize(fk_ctx *ctx, const fk_authz_req *req, fk_authz_decision *d, fk_error *err);
 
 /* Effective permissions of operator_id at time at (0: now), by the same
@@ -114,13 +118,6 @@ fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind
  * configuration or the environment. */
 int64_t fk_authz_now(void);
 void fk_authz_set_clock(int64_t (*fn)(void));
-
-/* Record a decision in the history (R-LOG): a success as such (returns
- * fk_audit's status), a refusal as "denied" with d->reason, then
- * FK_ERR_DENIED with d->msg in err. detail is sealed (may be NULL). */
-fk_status fk_authz_record(fk_ctx *ctx, const char *action, const char *object_type,
-			  const char *object_id, const fk_authz_decision *d, const char *detail,
-			  fk_error *err);
 
 /* Record grant id as expired (once: a second call does nothing). Used by
  * fk_authorize and the sweep (fk_grant_sweep_expired). */

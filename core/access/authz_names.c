@@ -10,8 +10,11 @@
 static const char *const kind_ids[] = {"koseki", "joseki", "ledger", "documents"};
 static const char *const kind_names[] = {"戸籍", "除籍", "受付帳情報", "届書等情報"};
 static const char *const right_ids[] = {"view", "export", "print", "dispose"};
-static const char *const action_ids[] = {"?", "list", "search", "open", "compare", "export",
-					 "print", "dispose", "grant", "revoke", "grants-read"};
+static const char *const reason_ids[] = {
+#define FK_REASON_ID(id, code) code,
+	FK_REASON_LIST(FK_REASON_ID)
+#undef FK_REASON_ID
+};
 
 const char *fk_file_kind_id(int kind)
 {
@@ -31,9 +34,9 @@ int fk_file_kind_parse(const char *s)
 	return -1;
 }
 
-const char *fk_action_id(fk_action a)
+const char *fk_reason_id(fk_reason r)
 {
-	return (unsigned)a < FK_ARRAY_LEN(action_ids) ? action_ids[a] : "?";
+	return (unsigned)r < FK_ARRAY_LEN(reason_ids) ? reason_ids[r] : "?";
 }
 
 static int right_parse(const char *s)

@@ -35,19 +35,6 @@ void fk_authz_set_clock(int64_t (*fn)(void))
 
 /* ---- recording ---- */
 
-fk_status fk_authz_record(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
-			  const fk_authz_decision *d, const char *detail, fk_error *err)
-{
-	if (d->allowed)
-		return fk_audit(ctx, action, otype, oid, FK_RESULT_SUCCESS, d->reason, detail, err);
-	fk_error rec;
-	fk_error_clear(&rec);
-	fk_status s = fk_audit(ctx, action, otype, oid, FK_RESULT_DENIED, d->reason, detail, &rec);
-	fk_fail(err, FK_ERR_DENIED, "%s%s", d->msg,
-		s == FK_OK ? "" : " (and the refusal could not be recorded)");
-	return FK_ERR_DENIED;
-}
-
 fk_status fk_authz_note_expired(fk_ctx *ctx, int64_t grant_id, fk_error *err)
 {
 	sqlite3_stmt *st;
@@ -84,7 +71,7 @@ fk_status fk_authz_note_expired(fk_ctx *ctx, int64_t grant_id, fk_error *err)
 		}
 		sqlite3_reset(st);
 		snprintf(id, sizeof id, "%lld", (long long)grant_id);
-		s = fk_audit(ctx, "grant.expired", "grant", id, FK_RESULT_SUCCESS, "expired", detail, err);
+		s = fk_audit_op(ctx, FK_OP_GRANT_EXPIRED, id, FK_RESULT_SUCCESS, "expired", detail, err);
 	}
 	return fk_ctx_end(ctx, s, err);
 }

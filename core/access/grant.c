@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "gate.h"
 #include "grant.h"
 #include "trust.h"
 #include "norm.h"
@@ -95,36 +96,30 @@ static fk_status insert(fk_ctx *ctx, const fk_grant_spec *g, int64_t grantee, in
 
 fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *g, int64_t *id, fk_error *err)
 {
-	const char *oid = g->user && *g->user ? g->user : "-";
 	int64_t now = fk_authz_now(), from = 0;
-	char detail[800] = "";
+	char detail[840] = "";
 	fk_operator op;
-	fk_authz_decision d = {0};
-	fk_status s = check_spec(g, now, &from, err);
-	if (s == FK_OK)
-		s = fk_operator_get(ctx, g->user, &op, err);
+	fk_gate gate;
+	/* Decided inside the write lock: nothing can change between the decision and the grant. */
+	fk_status s = fk_gate_open(ctx, &gate, FK_OP_GRANT_ADD, g->user, err);
 	if (s != FK_OK)
-		return fk_audit_outcome(ctx, "grant.add", "operator", oid, s, err);
-	describe(g, from, detail, sizeof detail);
-	if ((s = fk_ctx_begin(ctx, err)) == FK_OK) {
-		/* Decided inside the write lock: nothing can change between the
-		 * decision and the grant. */
-		fk_authz_req r = {FK_ACT_GRANT, g->municipality, 0, g->kinds, g->rights, op.id, 0, now};
-		s = fk_authorize(ctx, &r, &d, err);
-		if (s == FK_OK && d.allowed && (s = insert(ctx, g, op.id, from, now, id, err)) == FK_OK) {
-			char full[840];
-			snprintf(full, sizeof full, "id=%lld %s", (long long)*id, detail);
-			s = fk_audit(ctx, "grant.add", "operator", oid, FK_RESULT_SUCCESS, "granted", full, err);
-		}
-		s = fk_ctx_end(ctx, s, err);
+		return s;
+	if ((s = check_spec(g, now, &from, err)) == FK_OK && (s = fk_operator_get(ctx, g->user, &op, err)) == FK_OK) {
+		fk_authz_req r = {.op = FK_OP_GRANT_ADD, .municipality = g->municipality, .kinds = g->kinds,
+				  .rights = g->rights, .target_operator = op.id, .at = now};
+		if ((s = fk_gate_decide(ctx, &gate, &r, err)) != FK_OK)
+			return s;
+		s = insert(ctx, g, op.id, from, now, id, err);
 	}
-	if (s == FK_OK && !d.allowed)
-		return fk_authz_record(ctx, "grant.add", "operator", oid, &d, detail, err);
-	return fk_audit_outcome(ctx, "grant.add", "operator", oid, s, err);
+	if (s == FK_OK) {
+		int n = snprintf(detail, sizeof detail, "id=%lld ", (long long)*id);
+		describe(g, from, detail + n, sizeof detail - (size_t)n);
+	}
+	return fk_gate_end(ctx, &gate, s, detail, err);
 }
 
-static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, const char *oid,
-			       fk_authz_decision *d, fk_error *err)
+/* The grant's owner and whether it is revoked, from its row (checked). */
+static fk_status grant_owner(fk_ctx *ctx, int64_t id, int64_t *owner, int *revoked, fk_error *err)
 {
 	sqlite3_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_GRANT_OWNER, &st, err);
@@ -132,52 +127,54 @@ static fk_status revoke_locked(fk_ctx *ctx, int64_t id, const char *reason, cons
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = sqlite3_step(st);
-	int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(st, FK_C_GRANT_OPERATOR) : 0;
-	int revoked = rc == SQLITE_ROW && sqlite3_column_type(st, FK_C_GRANT_REVOKED_AT) != SQLITE_NULL;
-	if (rc == SQLITE_ROW)
-		s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err)) == FK_OK) {
+		*owner = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
+		*revoked = sqlite3_column_type(st, FK_C_GRANT_REVOKED_AT) != SQLITE_NULL;
+	}
 	sqlite3_reset(st);
-	if (s != FK_OK)
-		return s;
-	if (rc == SQLITE_DONE)
-		return fk_fail(err, FK_ERR_NOTFOUND, "no grant %lld", (long long)id);
-	if (rc != SQLITE_ROW)
-		return fk_db_fail(ctx->db, rc, err, "reading the grant");
-	fk_authz_req r = {FK_ACT_REVOKE, NULL, 0, 0, 0, owner, 0, 0};
-	if ((s = fk_authorize(ctx, &r, d, err)) != FK_OK || !d->allowed)
-		return s;
-	if (revoked)
-		return fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id);
+	if (s == FK_OK && rc == SQLITE_DONE)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "no grant %lld", (long long)id);
+	else if (s == FK_OK && rc != SQLITE_ROW)
+		s = fk_db_fail(ctx->db, rc, err, "reading the grant");
+	return s;
+}
+
+static fk_status revoke_row(fk_ctx *ctx, int64_t id, const char *reason, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s;
 	if ((s = fk_trust_unseal(ctx, FK_T_GRANT, FK_VAL_INT(id), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, fk_authz_now());
-	if (ctx->actor.operator_id)
-		sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
+	sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
 	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK ||
-	    (s = fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(id), err)) != FK_OK)
+	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK)
 		return s;
-	char detail[FK_GRANT_REASON_MAX + 16];
-	snprintf(detail, sizeof detail, "reason=%s", reason);
-	return fk_audit(ctx, "grant.revoke", "grant", oid, FK_RESULT_SUCCESS, "revoked", detail, err);
+	return fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(id), err);
 }
 
 fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error *err)
 {
-	char oid[24];
-	fk_authz_decision d = {0};
+	char oid[24], detail[FK_GRANT_REASON_MAX + 16];
+	int64_t owner = 0;
+	int revoked = 0;
+	fk_gate gate;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
-	fk_status s = check_reason(reason, err);
-	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
-		s = revoke_locked(ctx, id, reason, oid, &d, err);
-		s = fk_ctx_end(ctx, s, err);
-		if (s == FK_OK && !d.allowed)
-			return fk_authz_record(ctx, "grant.revoke", "grant", oid, &d, NULL, err);
+	fk_status s = fk_gate_open(ctx, &gate, FK_OP_GRANT_REVOKE, oid, err);
+	if (s != FK_OK)
+		return s;
+	if ((s = check_reason(reason, err)) == FK_OK && (s = grant_owner(ctx, id, &owner, &revoked, err)) == FK_OK) {
+		fk_authz_req r = {.op = FK_OP_GRANT_REVOKE, .target_operator = owner};
+		if ((s = fk_gate_decide(ctx, &gate, &r, err)) != FK_OK)
+			return s;
+		s = revoked ? fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id)
+			    : revoke_row(ctx, id, reason, err);
 	}
-	return fk_audit_outcome(ctx, "grant.revoke", "grant", oid, s, err);
+	snprintf(detail, sizeof detail, "reason=%s", reason ? reason : "");
+	return fk_gate_end(ctx, &gate, s, detail, err);
 }
 
 fk_status fk_grant_sweep_expired(fk_ctx *ctx, int *n, fk_error *err)

@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "gate.h"
 #include "grant.h"
 #include "trust.h"
 #include "util.h"
@@ -94,33 +95,37 @@ static fk_status select_grants(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_c
 	return s;
 }
 
-/* Decide and record a read of grants of user (or of bureau when user is
- * NULL); FK_OK only when allowed and recorded. */
-static fk_status authorize_read(fk_ctx *ctx, const char *action, const char *user, int64_t bureau,
+/* Decide and record a read of grants of user (or of bureau when user is NULL): FK_OK only
+ * when allowed and recorded. The reading follows, in the gate's transaction. */
+static fk_status authorize_read(fk_ctx *ctx, fk_gate *g, fk_op op, const char *user, int64_t bureau,
 				fk_error *err)
 {
-	fk_operator op;
-	fk_authz_decision d = {0};
+	fk_operator who;
 	char oid[80];
-	fk_authz_req r = {FK_ACT_GRANTS_READ, NULL, 0, 0, 0, 0, bureau, 0};
-	fk_status s = FK_OK;
-	if (user) {
+	fk_authz_req r = {.op = op, .target_bureau = bureau};
+	if (user)
 		fk_copy_str(oid, sizeof oid, user);
-		if ((s = fk_operator_get(ctx, user, &op, err)) == FK_OK)
-			r.target_operator = op.id;
-	} else {
+	else
 		snprintf(oid, sizeof oid, "%lld", (long long)bureau);
-	}
-	const char *otype = user ? "operator" : "bureau";
-	if (s == FK_OK && (s = fk_authorize(ctx, &r, &d, err)) == FK_OK)
-		return fk_authz_record(ctx, action, otype, oid, &d, NULL, err);
-	return fk_audit_outcome(ctx, action, otype, oid, s, err);
+	fk_status s = fk_gate_open(ctx, g, op, oid, err);
+	if (s != FK_OK)
+		return s;
+	if (user && (s = fk_operator_get(ctx, user, &who, err)) != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
+	if (user)
+		r.target_operator = who.id;
+	return fk_gate_decide(ctx, g, &r, err);
 }
 
 fk_status fk_grant_list(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_cb cb, void *arg,
 			fk_error *err)
 {
-	fk_status s = authorize_read(ctx, "grant.list", f->user, f->bureau_id, err);
+	fk_gate g;
+	fk_status s = authorize_read(ctx, &g, FK_OP_GRANT_LIST, f->user, f->bureau_id, err);
+	if (s != FK_OK)
+		return s;
+	/* Recorded before the rows go out: a callback cannot be taken back. */
+	s = fk_gate_end(ctx, &g, FK_OK, NULL, err);
 	return s == FK_OK ? select_grants(ctx, f, cb, arg, err) : s;
 }
 
@@ -175,7 +180,10 @@ fk_status fk_grant_bureau_operators(fk_ctx *ctx, int64_t bureau_id, fk_grant_ope
 		return fk_fail(err, FK_ERR_INVALID, "which bureau?");
 	collect ops = {NULL, 0, 0, sizeof(fk_operator), bureau_id, 0};
 	collect gs = {NULL, 0, 0, sizeof(fk_grant), 0, 0};
-	fk_status s = authorize_read(ctx, "grant.operators", NULL, bureau_id, err);
+	fk_gate g;
+	fk_status s = authorize_read(ctx, &g, FK_OP_GRANT_OPERATORS, NULL, bureau_id, err);
+	if (s == FK_OK)
+		s = fk_gate_end(ctx, &g, FK_OK, NULL, err);
 	if (s == FK_OK)
 		s = fk_operator_list(ctx, collect_op, &ops, err);
 	if (s == FK_OK && ops.failed)
@@ -197,9 +205,15 @@ fk_status fk_grant_bureau_operators(fk_ctx *ctx, int64_t bureau_id, fk_grant_ope
 fk_status fk_grant_matrix(fk_ctx *ctx, const char *user, fk_perm_matrix *m, fk_error *err)
 {
 	fk_operator op;
+	fk_gate g;
 	memset(m, 0, sizeof *m);
-	fk_status s = authorize_read(ctx, "grant.matrix", user, 0, err);
-	if (s == FK_OK)
-		s = fk_operator_get(ctx, user, &op, err);
-	return s == FK_OK ? fk_authz_matrix(ctx, op.id, 0, m, err) : s;
+	fk_status s = authorize_read(ctx, &g, FK_OP_GRANT_MATRIX, user, 0, err);
+	if (s != FK_OK)
+		return s;
+	if ((s = fk_operator_get(ctx, user, &op, err)) == FK_OK)
+		s = fk_authz_matrix(ctx, op.id, 0, m, err);
+	/* Read under the gate's lock, handed out only once recorded. */
+	if ((s = fk_gate_end(ctx, &g, s, NULL, err)) != FK_OK)
+		fk_perm_matrix_free(m);
+	return s;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "gate.h"
 #include "db.h"
 #include "meta.h"
 #include "rotate.h"
@@ -90,7 +91,7 @@ static fk_status announce(fk_ctx *ctx, uint32_t id, fk_error *err)
 		s = fk_meta_set(ctx, "kek_current", buf, err);
 	/* Every sealed change is on record with the change (core/trust). */
 	if (s == FK_OK)
-		s = fk_audit(ctx, "key.announce", "master-key", buf, FK_RESULT_SUCCESS, "",
+		s = fk_audit_op(ctx, FK_OP_KEY_ANNOUNCE, buf, FK_RESULT_SUCCESS, "",
 			     "new data keys are wrapped under it from now on", err);
 	return fk_ctx_end(ctx, s, err);
 }
@@ -110,12 +111,17 @@ static fk_status retire_old(fk_ctx *ctx, fk_error *err)
 
 fk_status fk_key_rotate(fk_ctx *ctx, int batch, int64_t *rewrapped, uint32_t *new_id, fk_error *err)
 {
+	fk_gate g;
+	char detail[96] = "", obj[16] = "-";
 	if (batch <= 0 || batch > ROTATE_BATCH_MAX)
 		batch = 1000;
 	*rewrapped = 0;
 	int64_t done;
-	fk_status s = fk_keys_add_master(ctx->keys, err);
-	if (s == FK_OK) {
+	fk_authz_req r = {.op = FK_OP_KEY_ROTATE};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	if (s != FK_OK)
+		return s;
+	if ((s = fk_keys_add_master(ctx->keys, err)) == FK_OK) {
 		*new_id = fk_keys_current_id(ctx->keys);
 		s = announce(ctx, *new_id, err);
 	}
@@ -129,20 +135,19 @@ fk_status fk_key_rotate(fk_ctx *ctx, int batch, int64_t *rewrapped, uint32_t *ne
 	/* Last pass under the write lock: a writer that wrapped under the old key
 	 * just before the announcement has committed by now. */
 	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
-		char detail[96], obj[16];
 		do {
 			s = rewrap_batch(ctx, ROTATE_BATCH_MAX, &done, err);
 			*rewrapped += s == FK_OK ? done : 0;
 		} while (s == FK_OK && done == ROTATE_BATCH_MAX);
-		snprintf(detail, sizeof detail, "master key %u, %lld data keys re-wrapped", *new_id,
-			 (long long)*rewrapped);
-		snprintf(obj, sizeof obj, "%u", *new_id);
-		if (s == FK_OK)
-			s = fk_audit(ctx, "key.rotate", "master-key", obj, FK_RESULT_SUCCESS, "",
-				     detail, err);
 		s = fk_ctx_end(ctx, s, err);
 	}
 	if (s == FK_OK)
 		s = retire_old(ctx, err);
-	return fk_audit_outcome(ctx, "key.rotate", "master-key", "-", s, err);
+	if (s == FK_OK) {
+		snprintf(detail, sizeof detail, "master key %u, %lld data keys re-wrapped", *new_id,
+			 (long long)*rewrapped);
+		snprintf(obj, sizeof obj, "%u", *new_id);
+		fk_copy_str(g.oid, sizeof g.oid, obj);
+	}
+	return fk_gate_end(ctx, &g, s, detail, err);
 }

@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "audit.h"
 #include "audit_chain.h"
 #include "datakey.h"
 #include "meta.h"
+#include "operator.h"
 #include "refdata.h"
 #include "terminal.h"
 #include "trust.h"
@@ -14,7 +16,7 @@
 
 /* First start: who the terminal is and its own data key, recorded as the history's first
  * record, which every later one chains to. */
-static fk_status init_meta(fk_ctx *ctx, fk_error *err)
+static fk_status init_meta(fk_ctx *ctx, const char *mode, fk_error *err)
 {
 	char buf[32];
 	fk_status st = fk_ctx_begin(ctx, err);
@@ -22,15 +24,17 @@ static fk_status init_meta(fk_ctx *ctx, fk_error *err)
 		return st;
 	snprintf(buf, sizeof buf, "%lld", (long long)fk_now_ns());
 	if ((st = fk_meta_set(ctx, "terminal_id", ctx->cfg.terminal_id, err)) == FK_OK &&
+	    (st = fk_meta_set(ctx, "mode", mode, err)) == FK_OK &&
 	    (st = fk_meta_set(ctx, "kek_current", "1", err)) == FK_OK &&
 	    (st = fk_meta_set(ctx, "created_at", buf, err)) == FK_OK &&
 	    (st = fk_datakey_new(ctx, &ctx->terminal_key_id, ctx->terminal_key, err)) == FK_OK) {
 		snprintf(buf, sizeof buf, "%lld", (long long)ctx->terminal_key_id);
 		st = fk_meta_set(ctx, "terminal_key_id", buf, err);
 	}
+	snprintf(buf, sizeof buf, "mode=%s", mode);
 	if (st == FK_OK)
-		st = fk_audit(ctx, "terminal.create", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
-			      "", NULL, err);
+		st = fk_audit_op(ctx, FK_OP_TERMINAL_CREATE, ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
+			      "", buf, err);
 	return fk_ctx_end(ctx, st, err);
 }
 
@@ -45,19 +49,43 @@ static fk_status init_reference(fk_ctx *ctx, fk_error *err)
 	st = fk_refdata_load(ctx, ctx->cfg.data_dir, &nb, &nm, err);
 	snprintf(detail, sizeof detail, "bureaus=%d municipalities=%d", nb, nm);
 	if (st == FK_OK)
-		st = fk_audit(ctx, "reference.load", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
+		st = fk_audit_op(ctx, FK_OP_REFERENCE_LOAD, ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
 			      "", detail, err);
 	return fk_ctx_end(ctx, st, err);
 }
 
-static fk_status open_init(fk_ctx *ctx, fk_error *err)
+/* The first administrator, enrolled by the terminal's creation (nobody could decide it yet);
+ * the context then acts as them. */
+static fk_status init_admin(fk_ctx *ctx, const fk_bootstrap *b, fk_error *err)
 {
+	int64_t id;
+	fk_operator op;
+	char detail[160];
+	fk_status st = fk_ctx_begin(ctx, err);
+	if (st != FK_OK)
+		return st;
+	st = fk_operator_insert(ctx, b->admin, FK_ROLE_ADMIN, b->bureau, b->display, &id, err);
+	snprintf(detail, sizeof detail, "role=administrator bureau=%s first", b->bureau);
+	if (st == FK_OK)
+		st = fk_audit_op(ctx, FK_OP_OPERATOR_ADD, b->admin, FK_RESULT_SUCCESS, "bootstrap", detail, err);
+	if ((st = fk_ctx_end(ctx, st, err)) == FK_OK && (st = fk_operator_get(ctx, b->admin, &op, err)) == FK_OK)
+		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+	return st;
+}
+
+static fk_status create(fk_ctx *ctx, const fk_bootstrap *b, fk_error *err)
+{
+	const char *mode = b->mode ? b->mode : FK_MODE_PRODUCTION;
+	if (strcmp(mode, FK_MODE_PRODUCTION) && strcmp(mode, FK_MODE_TEST) && strcmp(mode, FK_MODE_DEMO))
+		return fk_fail(err, FK_ERR_INVALID, "unknown terminal mode '%.20s'", mode);
 	fk_status st = fk_trust_open(ctx, 1, 0, err);
 	if (st == FK_OK)
 		st = fk_chain_create_keys(ctx, err);
 	if (st == FK_OK)
-		st = init_meta(ctx, err);
-	return st == FK_OK ? init_reference(ctx, err) : st;
+		st = init_meta(ctx, mode, err);
+	if (st == FK_OK)
+		st = init_reference(ctx, err);
+	return st == FK_OK ? init_admin(ctx, b, err) : st;
 }
 
 static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
@@ -73,7 +101,7 @@ static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
 	/* Adopting a terminal from before the trust base trusts its database as it is:
 	 * that is on record. */
 	if (st == FK_OK && fk_trust_adopted(ctx))
-		st = fk_audit(ctx, "trust.adopt", "terminal", ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
+		st = fk_audit_op(ctx, FK_OP_TRUST_ADOPT, ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
 			      "", "rows sealed as found", err);
 	return st;
 }
@@ -82,13 +110,30 @@ fk_status fk_ctx_open(const char *config_path, int flags, fk_ctx **out, fk_error
 {
 	fk_ctx *ctx;
 	*out = NULL;
-	fk_status st = fk_ctx_new(config_path, ((flags & FK_CTX_INIT) ? FK_CTX_NEW_CREATE : 0) |
-					       ((flags & FK_CTX_DIAGNOSE) ? FK_CTX_NEW_UNPINNED : 0),
-				  &ctx, err);
+	fk_status st = fk_ctx_new(config_path, (flags & FK_CTX_DIAGNOSE) ? FK_CTX_NEW_UNPINNED : 0, &ctx, err);
 	if (st != FK_OK)
 		return st;
-	st = (flags & FK_CTX_INIT) ? open_init(ctx, err) : open_existing(ctx, flags & FK_CTX_DIAGNOSE, err);
-	if (st != FK_OK) {
+	if ((st = open_existing(ctx, flags & FK_CTX_DIAGNOSE, err)) != FK_OK) {
+		fk_ctx_close(ctx);
+		return st;
+	}
+	*out = ctx;
+	return FK_OK;
+}
+
+fk_status fk_terminal_create(const char *config_path, const fk_bootstrap *b, fk_ctx **out,
+			     fk_error *err)
+{
+	fk_ctx *ctx;
+	*out = NULL;
+	if (!b || !b->admin || !b->bureau)
+		return fk_fail(err, FK_ERR_USAGE, "a new terminal needs its first administrator and their bureau");
+	fk_status st = fk_operator_name_valid(b->admin, err);
+	if (st == FK_OK)
+		st = fk_ctx_new(config_path, FK_CTX_NEW_CREATE, &ctx, err);
+	if (st != FK_OK)
+		return st;
+	if ((st = create(ctx, b, err)) != FK_OK) {
 		fk_ctx_close(ctx);
 		return st;
 	}

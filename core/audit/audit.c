@@ -49,6 +49,13 @@ fk_status fk_audit(fk_ctx *ctx, const char *action, const char *otype, const cha
 	return record(ctx, &e, err);
 }
 
+fk_status fk_audit_op(fk_ctx *ctx, fk_op op, const char *oid, fk_result result, const char *reason,
+		      const char *detail, fk_error *err)
+{
+	const fk_op_info *o = fk_op_get(op);
+	return fk_audit(ctx, o->name, o->otype, oid, result, reason, detail, err);
+}
+
 fk_status fk_audit_outcome(fk_ctx *ctx, const char *action, const char *otype, const char *oid,
 			   fk_status st, fk_error *err)
 {
@@ -65,19 +72,25 @@ fk_status fk_audit_outcome(fk_ctx *ctx, const char *action, const char *otype, c
 	return st;
 }
 
-fk_status fk_audit_start(fk_ctx *ctx, const char *program, fk_error *err)
+fk_status fk_audit_start_with(fk_ctx *ctx, const char *program, const char *extra, fk_error *err)
 {
-	char detail[64];
-	snprintf(detail, sizeof detail, "%s %s", program, PACKAGE_VERSION);
+	char detail[160];
+	snprintf(detail, sizeof detail, "%s %s%s%s", program, PACKAGE_VERSION, extra ? " " : "",
+		 extra ? extra : "");
 	fk_status s = fk_chain_seal(ctx, "start", 1, err);
 	if (s == FK_OK)
-		return fk_audit(ctx, "program.start", "program", program, FK_RESULT_SUCCESS, "", detail, err);
+		return fk_audit_op(ctx, FK_OP_PROGRAM_START, program, FK_RESULT_SUCCESS, "", detail, err);
 	return not_recorded(s, err);
+}
+
+fk_status fk_audit_start(fk_ctx *ctx, const char *program, fk_error *err)
+{
+	return fk_audit_start_with(ctx, program, NULL, err);
 }
 
 fk_status fk_audit_stop(fk_ctx *ctx, const char *program, fk_error *err)
 {
-	fk_status s = fk_audit(ctx, "program.stop", "program", program, FK_RESULT_SUCCESS, "", NULL, err);
+	fk_status s = fk_audit_op(ctx, FK_OP_PROGRAM_STOP, program, FK_RESULT_SUCCESS, "", NULL, err);
 	if (s == FK_OK && (s = fk_chain_seal(ctx, "stop", 1, err)) == FK_OK)
 		s = fk_chain_advance(ctx, err);
 	return s;

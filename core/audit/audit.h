@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "ops.h"
 #include "status.h"
 
 typedef enum fk_result { FK_RESULT_SUCCESS, FK_RESULT_DENIED, FK_RESULT_FAILED } fk_result;
@@ -22,6 +23,10 @@ fk_status fk_audit(fk_ctx *ctx, const char *action, const char *object_type,
 		   const char *object_id, fk_result result, const char *reason,
 		   const char *detail, fk_error *err);
 
+/* fk_audit under op's name and object type (ops.h): how every step is recorded. */
+fk_status fk_audit_op(fk_ctx *ctx, fk_op op, const char *object_id, fk_result result,
+		      const char *reason, const char *detail, fk_error *err);
+
 /* Record that an operation failed or was denied with status st (after its
  * own transaction rolled back), in a transaction of its own. err keeps the
  * operation's message; a failure to record is appended to it. Returns st. */
@@ -34,6 +39,8 @@ fk_status fk_audit_outcome(fk_ctx *ctx, const char *action, const char *object_t
  * the epoch with a checkpoint and evolves the key, so the key at rest cannot
  * write into anything already recorded. A refused start means: do not run. */
 fk_status fk_audit_start(fk_ctx *ctx, const char *program, fk_error *err);
+/* The same with extra facts for the start's detail (the command line's user ids). */
+fk_status fk_audit_start_with(fk_ctx *ctx, const char *program, const char *extra, fk_error *err);
 fk_status fk_audit_stop(fk_ctx *ctx, const char *program, fk_error *err);
 
 /* For long-running programs' idle loops: seal the epoch once it is older than

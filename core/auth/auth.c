@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,8 @@
 #include "auth_pam.h"
 #include "crypto.h"
 #include "lockout.h"
+#include "meta.h"
+#include "trust.h"
 #include "operator.h"
 #include "util.h"
 
@@ -130,8 +133,7 @@ static int conv_fn(int n, const struct pam_message **msg, struct pam_response **
 
 static void act_as_nobody(fk_ctx *ctx)
 {
-	memset(&ctx->actor, 0, sizeof ctx->actor);
-	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, "-");
+	fk_ctx_act_as_nobody(ctx);
 }
 
 /* The remote host for PAM_RHOST: the SSH client's address, else localhost. */
@@ -251,15 +253,12 @@ static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_
 	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, s->resv, err)) == FK_ERR_LOCKED)
 		why = "locked";
 	if (*st == FK_OK && !why) {
-		ctx->actor.operator_id = op.id;
-		fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, op.username);
-		ctx->actor.role = op.role;
-		ctx->actor.bureau_id = op.bureau_id;
+		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
 		if (s->changed)
-			*st = fk_audit(ctx, "password.change", "operator", s->user, FK_RESULT_SUCCESS,
+			*st = fk_audit_op(ctx, FK_OP_PASSWORD_CHANGE, s->user, FK_RESULT_SUCCESS,
 				       "expired", NULL, err);
 		if (*st == FK_OK)
-			*st = fk_audit(ctx, "signin", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
+			*st = fk_audit_op(ctx, FK_OP_SIGNIN, s->user, FK_RESULT_SUCCESS, "", NULL, err);
 	}
 	if (why && (*st == FK_OK || *st == FK_ERR_NOTFOUND || *st == FK_ERR_LOCKED))
 		*st = FK_ERR_AUTH;
@@ -292,7 +291,7 @@ static void pad(fk_ctx *ctx, int64_t t0, const struct conv_state *cs, int pam_re
 		;
 }
 
-static fk_status refuse(fk_ctx *ctx, fk_session *s, const char *action, const char *why, int counted,
+static fk_status refuse(fk_ctx *ctx, fk_session *s, fk_op op, const char *why, int counted,
 			int64_t t0, fk_status st, fk_error *err)
 {
 	int locked_now;
@@ -305,7 +304,7 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, const char *action, const ch
 	}
 	uint64_t resv = s->resv;
 	s->resv = 0;
-	fk_status rs = fk_lockout_failure(ctx, s->key, resv, action, why, counted, &locked_now, &rec);
+	fk_status rs = fk_lockout_failure(ctx, s->key, resv, op, why, counted, &locked_now, &rec);
 	pad(ctx, t0, &s->cs, !strcmp(why, "auth"));
 	if (rs != FK_OK) /* fail closed: the refusal stands, the message says why it is not recorded */
 		return fk_fail(err, rs, "%s", rec.msg);
@@ -336,6 +335,21 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 		enrolled = 1;
 	else if (st != FK_ERR_NOTFOUND)
 		goto fail_closed;
+	/* A database that failed its checks, opened for diagnosis only: nothing can be written,
+	 * so PAM decides without the database's lockout and nothing is recorded (the diagnosis
+	 * that follows reads only; docs/threat-model.md). */
+	if (fk_trust_broken(ctx)) {
+		const char *why = !valid ? "bad-name" : run_pam(ctx, s, enrolled ? &op : NULL, &counted);
+		if (!why) {
+			fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+			*out = s;
+			return FK_OK;
+		}
+		pam_close(s, PAM_AUTH_ERR);
+		pad(ctx, t0, &s->cs, !strcmp(why, "auth"));
+		st = fk_fail(err, FK_ERR_AUTH, "sign-in refused");
+		goto fail_closed;
+	}
 	/* R-LOCKOUT: the attempt is counted before PAM is asked (a reservation),
 	 * so parallel prompts cannot get more PAM evaluations than the policy. */
 	if ((st = fk_lockout_key(ctx, user, enrolled, s->key, err)) != FK_OK ||
@@ -351,7 +365,7 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 		why = commit_success(ctx, s, &st, err);
 	if (why) {
 		pam_close(s, PAM_AUTH_ERR);
-		st = refuse(ctx, s, "signin", why, counted, t0, st, err);
+		st = refuse(ctx, s, FK_OP_SIGNIN, why, counted, t0, st, err);
 		fk_wipe(s, sizeof *s);
 		free(s);
 		return st;
@@ -373,7 +387,7 @@ static fk_status commit_unlock(fk_ctx *ctx, fk_session *s, fk_error *err)
 		return st;
 	st = fk_lockout_success(ctx, s->key, s->resv, err);
 	if (st == FK_OK)
-		st = fk_audit(ctx, "session.unlock", "operator", s->user, FK_RESULT_SUCCESS, "", NULL, err);
+		st = fk_audit_op(ctx, FK_OP_SESSION_UNLOCK, s->user, FK_RESULT_SUCCESS, "", NULL, err);
 	if ((st = fk_ctx_end(ctx, st, err)) == FK_OK)
 		s->resv = 0;
 	return st;
@@ -405,9 +419,9 @@ fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_err
 		if (st == FK_ERR_LOCKED)
 			why = "locked", counted = 0;
 		else if (st != FK_OK) /* fail closed: the screen stays locked */
-			return refuse(ctx, s, "session.unlock", "error", 0, t0, st, err);
+			return refuse(ctx, s, FK_OP_SESSION_UNLOCK, "error", 0, t0, st, err);
 	}
-	return why ? refuse(ctx, s, "session.unlock", why, counted, t0, FK_ERR_AUTH, err) : FK_OK;
+	return why ? refuse(ctx, s, FK_OP_SESSION_UNLOCK, why, counted, t0, FK_ERR_AUTH, err) : FK_OK;
 }
 
 void fk_auth_signout(fk_ctx *ctx, fk_session *s, const char *reason)
@@ -417,7 +431,7 @@ void fk_auth_signout(fk_ctx *ctx, fk_session *s, const char *reason)
 	pam_close(s, PAM_SUCCESS);
 	fk_error err;
 	/* The session ends even if it cannot be recorded: nothing stays signed in. */
-	(void)fk_audit(ctx, "signout", "operator", s->user, FK_RESULT_SUCCESS, reason, NULL, &err);
+	(void)fk_audit_op(ctx, FK_OP_SIGNOUT, s->user, FK_RESULT_SUCCESS, reason, NULL, &err);
 	fk_wipe(s, sizeof *s);
 	free(s);
 	act_as_nobody(ctx);
@@ -428,7 +442,50 @@ const char *fk_session_user(const fk_session *s)
 	return s ? s->user : "";
 }
 
-fk_status fk_auth_note(fk_ctx *ctx, const char *action, const char *reason, fk_error *err)
+fk_status fk_auth_test_signin(fk_ctx *ctx, const char *user, const char *program, fk_error *err)
 {
-	return fk_audit(ctx, action, "operator", ctx->actor.user, FK_RESULT_SUCCESS, reason, NULL, err);
+	fk_operator op;
+	char detail[96];
+	act_as_nobody(ctx);
+	/* Only a terminal created for tests or a demo: a production one refuses, whatever the
+	 * environment says (the mode is a sealed row, R-TEST-ENV). */
+	if (!fk_terminal_is_test(ctx))
+		return fk_fail(err, FK_ERR_DENIED, "the test sign-in works only on a test or demo terminal");
+	/* Diagnosis of a database that failed its checks: nothing can be recorded. */
+	int record = !fk_trust_broken(ctx);
+	fk_status st = record ? fk_ctx_begin(ctx, err) : FK_OK;
+	if (st != FK_OK)
+		return st;
+	st = fk_operator_get(ctx, user, &op, err);
+	if (st == FK_OK && !op.enabled)
+		st = fk_fail(err, FK_ERR_AUTH, "operator %.64s is disabled", user);
+	if (!record) {
+		if (st == FK_OK)
+			fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+		return st;
+	}
+	snprintf(detail, sizeof detail, "program=%s", program);
+	if (st == FK_OK) {
+		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+		st = fk_audit_op(ctx, FK_OP_SIGNIN, user, FK_RESULT_SUCCESS, "test-mode", detail, err);
+	}
+	if ((st = fk_ctx_end(ctx, st, err)) != FK_OK)
+		act_as_nobody(ctx);
+	return st;
+}
+
+/* The bootstrap's conversation state: only the answers, no time accounting. */
+fk_status fk_auth_check_password(const char *service, const char *user, const fk_conv *conv,
+				 fk_error *err)
+{
+	struct conv_state cs = {.conv = conv};
+	struct pam_conv pc = {conv_fn, &cs};
+	pam_handle_t *pamh = NULL;
+	if (pam->start(service, user, &pc, &pamh) != PAM_SUCCESS)
+		return fk_fail(err, FK_ERR_AUTH, "PAM service %.60s cannot be started", service);
+	int rc = pam->authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	if (rc == PAM_SUCCESS)
+		rc = pam->acct_mgmt(pamh, PAM_DISALLOW_NULL_AUTHTOK);
+	pam->end(pamh, rc);
+	return rc == PAM_SUCCESS ? FK_OK : fk_fail(err, FK_ERR_AUTH, "authentication refused");
 }

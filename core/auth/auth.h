@@ -50,7 +50,15 @@ void fk_auth_signout(fk_ctx *ctx, fk_session *s, const char *reason);
 
 const char *fk_session_user(const fk_session *s);
 
-/* Record a session event of the signed-in operator (session.lock …). */
-fk_status fk_auth_note(fk_ctx *ctx, const char *action, const char *reason, fk_error *err);
+
+/* The command line on a test or demo terminal (meta.h): act as enrolled user without PAM,
+ * the sign-in recorded as such (reason "test-mode"). A production terminal refuses
+ * (FK_ERR_DENIED), whatever the environment says. */
+fk_status fk_auth_test_signin(fk_ctx *ctx, const char *user, const char *program, fk_error *err);
+
+/* PAM alone (authenticate and account) for the person who creates a terminal: nobody is
+ * enrolled yet, so there is no lockout to count against. */
+fk_status fk_auth_check_password(const char *service, const char *user, const fk_conv *conv,
+				 fk_error *err);
 
 #endif

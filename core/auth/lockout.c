@@ -223,7 +223,7 @@ static void lock_until_text(int64_t until, char *buf, size_t len)
 static fk_status record_expiry(fk_ctx *ctx, const char *key, fk_error *err)
 {
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: lock of %s on %s expired", key, ctx->cfg.terminal_id);
-	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "expired", NULL, err);
+	return fk_audit_op(ctx, FK_OP_LOCKOUT_EXPIRE, key, FK_RESULT_SUCCESS, "expired", NULL, err);
 }
 
 /* Reservations left to expire: a console that died or a PAM that never
@@ -234,7 +234,7 @@ static fk_status record_dropped(fk_ctx *ctx, const char *key, int n, fk_error *e
 	snprintf(detail, sizeof detail, "reservations=%d", n);
 	syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: %d sign-in reservation(s) of %s expired unsettled (seen on %s)",
 	       n, key, ctx->cfg.terminal_id);
-	return fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS, "reservation", detail, err);
+	return fk_audit_op(ctx, FK_OP_LOCKOUT_EXPIRE, key, FK_RESULT_SUCCESS, "reservation", detail, err);
 }
 
 /* What a change of the state starts from: the policy, the time, the state. */
@@ -268,7 +268,7 @@ static fk_status load_current(fk_ctx *ctx, const char *key, struct current *c, f
 	if (dropped)
 		return record_dropped(ctx, key, dropped, err);
 	/* The clock went back: reservations were cut to what a prompt can hold. */
-	return changed && !expired ? fk_audit(ctx, "lockout.expire", "operator", key, FK_RESULT_SUCCESS,
+	return changed && !expired ? fk_audit_op(ctx, FK_OP_LOCKOUT_EXPIRE, key, FK_RESULT_SUCCESS,
 					      "clock", "reservations cut to the longest prompt", err)
 				   : FK_OK;
 }
@@ -321,7 +321,7 @@ static fk_status reserve_locked(fk_ctx *ctx, const char *key, uint64_t id, fk_lo
 		return rc;
 	/* The attempt is on record before PAM is asked: an attempt whose console dies
 	 * leaves this behind. */
-	return fk_audit(ctx, "lockout.reserve", "operator", key, FK_RESULT_SUCCESS, "attempt", NULL, err);
+	return fk_audit_op(ctx, FK_OP_LOCKOUT_RESERVE, key, FK_RESULT_SUCCESS, "attempt", NULL, err);
 }
 
 fk_status fk_lockout_reserve(fk_ctx *ctx, const char *key, uint64_t *id, fk_lock_verdict *v,
@@ -352,7 +352,7 @@ static fk_result failure_result(const char *reason)
 	return !strcmp(reason, "locked") || !strcmp(reason, "reserved") ? FK_RESULT_DENIED : FK_RESULT_FAILED;
 }
 
-static fk_status failure_locked(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+static fk_status failure_locked(fk_ctx *ctx, const char *key, uint64_t id, fk_op op,
 				const char *reason, int counted, int *locked_now, fk_error *err)
 {
 	struct current c;
@@ -371,24 +371,24 @@ static fk_status failure_locked(fk_ctx *ctx, const char *key, uint64_t id, const
 	if (counts && (rc = store(ctx, key, &next, 1, err)) == FK_OK && !c.exists && key[0] == '?')
 		rc = trim_unknown(ctx, err);
 	if (rc == FK_OK)
-		rc = fk_audit(ctx, action, "operator", key, failure_result(reason), reason, NULL, err);
+		rc = fk_audit_op(ctx, op, key, failure_result(reason), reason, NULL, err);
 	if (rc != FK_OK || v != FK_LOCK_NEWLY_LOCKED)
 		return rc;
 	char until[40], detail[96];
 	lock_until_text(next.locked_until, until, sizeof until);
 	snprintf(detail, sizeof detail, "failures=%d lock=%d until=%s", next.failures, next.lock_count, until);
 	*locked_now = 1;
-	return fk_audit(ctx, "lockout.lock", "operator", key, FK_RESULT_SUCCESS, "failures", detail, err);
+	return fk_audit_op(ctx, FK_OP_LOCKOUT_LOCK, key, FK_RESULT_SUCCESS, "failures", detail, err);
 }
 
-fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, fk_op op,
 			     const char *reason, int counted, int *locked_now, fk_error *err)
 {
 	*locked_now = 0;
 	fk_status rc = fk_ctx_begin(ctx, err);
 	if (rc != FK_OK)
 		return rc;
-	rc = failure_locked(ctx, key, id, action, reason, counted, locked_now, err);
+	rc = failure_locked(ctx, key, id, op, reason, counted, locked_now, err);
 	rc = fk_ctx_end(ctx, rc, err);
 	/* Syslog after the commit, so it never reports a lock that was rolled back. */
 	if (rc == FK_OK && *locked_now)
@@ -450,7 +450,7 @@ fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *er
 	return FK_OK;
 }
 
-static fk_status unlock_checked(fk_ctx *ctx, const char *user, const char *reason, fk_error *err)
+fk_status fk_lockout_clear(fk_ctx *ctx, const char *user, int *was_locked, fk_error *err)
 {
 	fk_lock_state s;
 	int exists;
@@ -459,31 +459,8 @@ static fk_status unlock_checked(fk_ctx *ctx, const char *user, const char *reaso
 		return rc;
 	if (!exists || (s.failures == 0 && s.locked_until == 0))
 		return fk_fail(err, FK_ERR_NOTFOUND, "%.64s has no failed sign-ins or lock", user);
-	int was_locked = s.locked_until != 0;
+	*was_locked = s.locked_until != 0;
 	s.failures = s.nrecent = 0;
 	s.locked_until = 0; /* lock_count stays: the next lock still grows */
-	if ((rc = store(ctx, user, &s, 0, err)) != FK_OK)
-		return rc;
-	return fk_audit(ctx, "lockout.unlock", "operator", user, FK_RESULT_SUCCESS,
-			was_locked ? "locked" : "failures", reason, err);
-}
-
-fk_status fk_lockout_unlock(fk_ctx *ctx, const char *user, const char *reason, fk_error *err)
-{
-	fk_status rc = FK_OK;
-	size_t rlen = reason ? strlen(reason) : 0;
-	if (ctx->actor.role != FK_ROLE_SUPERVISOR && ctx->actor.role != FK_ROLE_ADMIN)
-		rc = fk_fail(err, FK_ERR_DENIED, "only a supervisor or administrator may unlock");
-	else if (!strcmp(ctx->actor.user, user))
-		rc = fk_fail(err, FK_ERR_DENIED, "nobody may unlock their own account");
-	else if (rlen == 0 || rlen > 200 || !fk_utf8_valid(reason, rlen) || strspn(reason, " \t") == rlen)
-		rc = fk_fail(err, FK_ERR_INVALID, "a reason (1-200 bytes of text) is required");
-	if (rc == FK_OK && (rc = fk_ctx_begin(ctx, err)) == FK_OK) {
-		rc = unlock_checked(ctx, user, reason, err);
-		rc = fk_ctx_end(ctx, rc, err);
-	}
-	if (rc == FK_OK)
-		syslog(LOG_AUTHPRIV | LOG_NOTICE, "fukuhon: account %s unlocked on %s by %s", user,
-		       ctx->cfg.terminal_id, ctx->actor.user);
-	return fk_audit_outcome(ctx, "lockout.unlock", "operator", user, rc, err);
+	return store(ctx, user, &s, 0, err);
 }

@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "ctx.h"
+#include "ops.h"
 #include "status.h"
 
 #define FK_LOCK_MAX_FAILURES 100 /* the largest lock_failures (fukuhon.conf(5)) */
@@ -108,7 +109,7 @@ fk_status fk_lockout_reserve(fk_ctx *ctx, const char *key, uint64_t *id, fk_lock
  * the lock if it locks (*locked_now = 1; syslog too). When counted is 0 the
  * failure is recorded but not counted (a cancel, a timeout, a refusal without
  * PAM). A failure whose reservation has expired meanwhile still counts. */
-fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, const char *action,
+fk_status fk_lockout_failure(fk_ctx *ctx, const char *key, uint64_t id, fk_op op,
 			     const char *reason, int counted, int *locked_now, fk_error *err);
 
 /* After a full success, inside the caller's transaction: FK_ERR_LOCKED when
@@ -127,8 +128,9 @@ typedef int (*fk_lockout_cb)(const fk_lockout_row *row, void *arg);
 /* Every account with failures or a lock, most recent failure first. */
 fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err);
 
-/* Unlock (clear failures and lock) with a mandatory reason, recorded. Only a
- * supervisor or administrator; nobody unlocks their own account. */
-fk_status fk_lockout_unlock(fk_ctx *ctx, const char *user, const char *reason, fk_error *err);
+/* Clear an account's failures and lock, inside the caller's transaction (not recorded:
+ * the operation is fk_lockout_unlock, people.h). *was_locked: it was locked, not only
+ * counting failures. FK_ERR_NOTFOUND when there is nothing to clear. */
+fk_status fk_lockout_clear(fk_ctx *ctx, const char *user, int *was_locked, fk_error *err);
 
 #endif

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit.h"
 #include "db.h"
 #include "norm.h"
 #include "operator.h"
@@ -77,15 +76,11 @@ static fk_status add_locked(fk_ctx *ctx, const char *user, fk_role role, int64_t
 		if ((s = fk_ctx_exec(ctx, st, err, "storing the display name")) != FK_OK)
 			return s;
 	}
-	if ((s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(*id), err)) != FK_OK)
-		return s;
-	char detail[160];
-	snprintf(detail, sizeof detail, "role=%s bureau=%lld", fk_role_id(role), (long long)bureau_id);
-	return fk_audit(ctx, "operator.add", "operator", user, FK_RESULT_SUCCESS, "", detail, err);
+	return fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(*id), err);
 }
 
-fk_status fk_operator_add(fk_ctx *ctx, const char *user, fk_role role, const char *bureau,
-			  const char *display, int64_t *id, fk_error *err)
+fk_status fk_operator_insert(fk_ctx *ctx, const char *user, fk_role role, const char *bureau,
+			     const char *display, int64_t *id, fk_error *err)
 {
 	fk_bureau b;
 	fk_status s = fk_operator_name_valid(user, err);
@@ -97,11 +92,7 @@ fk_status fk_operator_add(fk_ctx *ctx, const char *user, fk_role role, const cha
 		s = fk_fail(err, FK_ERR_INVALID, "display name is not valid UTF-8");
 	if (s == FK_OK)
 		s = fk_bureau_find(ctx, bureau, &b, err);
-	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
-		s = add_locked(ctx, user, role, b.id, display, id, err);
-		s = fk_ctx_end(ctx, s, err);
-	}
-	return fk_audit_outcome(ctx, "operator.add", "operator", user, s, err);
+	return s == FK_OK ? add_locked(ctx, user, role, b.id, display, id, err) : s;
 }
 
 static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_error *err)
@@ -120,28 +111,21 @@ static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_erro
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "finding the operator");
 }
 
-fk_status fk_operator_set_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err)
+fk_status fk_operator_write_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err)
 {
-	const char *action = enabled ? "operator.enable" : "operator.disable";
 	sqlite3_stmt *st;
 	int64_t id = 0;
-	fk_status s = fk_ctx_begin(ctx, err);
-	if (s != FK_OK)
-		return fk_audit_outcome(ctx, action, "operator", user, s, err);
-	if ((s = operator_id(ctx, user, &id, err)) == FK_OK &&
-	    (s = fk_trust_unseal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), 0, err)) == FK_OK &&
-	    (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, enabled ? 1 : 0);
-		sqlite3_bind_int64(st, 3, fk_now_ns());
-		s = fk_ctx_exec(ctx, st, err, "changing the operator");
-	}
-	if (s == FK_OK)
-		s = fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
-	if (s == FK_OK)
-		s = fk_audit(ctx, action, "operator", user, FK_RESULT_SUCCESS, "", NULL, err);
-	s = fk_ctx_end(ctx, s, err);
-	return fk_audit_outcome(ctx, action, "operator", user, s, err);
+	fk_status s;
+	if ((s = operator_id(ctx, user, &id, err)) != FK_OK ||
+	    (s = fk_trust_unseal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), 0, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, enabled ? 1 : 0);
+	sqlite3_bind_int64(st, 3, fk_now_ns());
+	if ((s = fk_ctx_exec(ctx, st, err, "changing the operator")) != FK_OK)
+		return s;
+	return fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
 }
 
 static fk_status row_to_op(fk_ctx *ctx, sqlite3_stmt *st, fk_operator *op, fk_error *err)

@@ -22,13 +22,16 @@ typedef struct fk_operator {
  * PAM and the history can show safely). */
 fk_status fk_operator_name_valid(const char *user, fk_error *err);
 
-/* Enrol user (recorded). FK_ERR_EXISTS for a duplicate, FK_ERR_NOTFOUND for
- * an unknown bureau. */
-fk_status fk_operator_add(fk_ctx *ctx, const char *user, fk_role role, const char *bureau,
-			  const char *display, int64_t *id, fk_error *err);
-fk_status fk_operator_set_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err);
+/* The rows, inside the caller's write transaction and not recorded: the operations that
+ * enrol, enable and disable are core/access/people.h. Insert: FK_ERR_EXISTS for a name
+ * already enrolled whatever its case, FK_ERR_NOTFOUND for an unknown bureau. */
+fk_status fk_operator_insert(fk_ctx *ctx, const char *user, fk_role role, const char *bureau,
+			     const char *display, int64_t *id, fk_error *err);
+fk_status fk_operator_write_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err);
 fk_status fk_operator_get(fk_ctx *ctx, const char *user, fk_operator *out, fk_error *err);
 
+/* Every operator, by name (each row checked as read; not recorded: the screens and
+ * commands list through fk_people_list, people.h). */
 typedef int (*fk_operator_cb)(const fk_operator *op, void *arg);
 fk_status fk_operator_list(fk_ctx *ctx, fk_operator_cb cb, void *arg, fk_error *err);
 

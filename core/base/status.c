@@ -39,6 +39,7 @@ fk_status fk_fail(fk_error *err, fk_status code, const char *fmt, ...)
 		va_end(ap);
 		flatten(err->msg);
 		err->code = code;
+		err->reason = 0;
 	}
 	return code;
 }
@@ -68,6 +69,7 @@ void fk_error_clear(fk_error *err)
 {
 	if (err) {
 		err->code = FK_OK;
+		err->reason = 0;
 		err->msg[0] = '\0';
 	}
 }

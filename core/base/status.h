@@ -41,6 +41,7 @@ typedef enum fk_status {
 /* Filled by a failing call; callers show msg (one line, no trailing newline). */
 typedef struct fk_error {
 	fk_status code;
+	int reason; /* FK_ERR_DENIED from the gate: why (fk_reason, authz.h), for the console */
 	char msg[FK_ERRMSG_MAX];
 } fk_error;
 

@@ -1,7 +1,6 @@
 /* The core context: configuration, database, keys and the acting identity of one process. */
 #include "config.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,12 +172,18 @@ int64_t fk_ctx_now(const fk_ctx *ctx)
 	return ctx->clock ? ctx->clock() : fk_now_ns();
 }
 
-void fk_ctx_act_as_admin(fk_ctx *ctx)
+void fk_ctx_act_as(fk_ctx *ctx, int64_t operator_id, const char *user, fk_role role, int64_t bureau_id)
 {
-	struct passwd *pw = getpwuid(geteuid());
 	memset(&ctx->actor, 0, sizeof ctx->actor);
-	snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s@local", pw ? pw->pw_name : "uid");
-	ctx->actor.role = FK_ROLE_ADMIN;
+	ctx->actor.operator_id = operator_id;
+	fk_copy_str(ctx->actor.user, sizeof ctx->actor.user, user);
+	ctx->actor.role = role;
+	ctx->actor.bureau_id = bureau_id;
+}
+
+void fk_ctx_act_as_nobody(fk_ctx *ctx)
+{
+	fk_ctx_act_as(ctx, 0, "-", FK_ROLE_NONE, 0);
 }
 
 static void session_init(fk_ctx *ctx)
@@ -227,7 +232,7 @@ fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error 
 	fk_status st = fk_config_load(config_path, &ctx->cfg, err);
 	if (st == FK_OK) {
 		session_init(ctx);
-		fk_ctx_act_as_admin(ctx);
+		fk_ctx_act_as_nobody(ctx);
 		st = open_store(ctx, flags, err);
 	}
 	if (st != FK_OK) {

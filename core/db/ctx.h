@@ -21,9 +21,10 @@ typedef enum fk_role {
 const char *fk_role_id(fk_role r); /* "operator" … */
 int fk_role_parse(const char *s);  /* -1 when unknown */
 
-/* Who is acting: an enrolled operator (TUI) or the local administrator (CLI). */
+/* Who is acting: an enrolled person signed in at the console or the command line, or
+ * nobody (operator_id 0, user "-"). */
 typedef struct fk_actor {
-	int64_t operator_id; /* 0 for the local administrator */
+	int64_t operator_id; /* 0: nobody */
 	char user[72];
 	fk_role role;
 	int64_t bureau_id;
@@ -99,8 +100,11 @@ void fk_ctx_close(fk_ctx *ctx);
 /* The wall clock through the test hook: UTC ns. */
 int64_t fk_ctx_now(const fk_ctx *ctx);
 
-/* Act as the local administrator (the Unix user running the CLI). */
-void fk_ctx_act_as_admin(fk_ctx *ctx);
+/* Who acts from now on: an enrolled person (as their row says at sign-in; every decision
+ * reads the row again), or nobody. Only sign-in (auth.h) and the terminal's creation set a
+ * person. */
+void fk_ctx_act_as(fk_ctx *ctx, int64_t operator_id, const char *user, fk_role role, int64_t bureau_id);
+void fk_ctx_act_as_nobody(fk_ctx *ctx);
 
 /* A prepared statement for sql, cached by the address of sql (so pass string
  * constants), reset and with its bindings cleared. */

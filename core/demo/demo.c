@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "gate.h"
 #include "datakey.h"
 #include "demo.h"
 #include "demo_gen.h"
@@ -374,10 +375,17 @@ fk_status fk_demo_generate(fk_ctx *ctx, const fk_demo_opts *o, fk_demo_stats *st
 {
 	muni_list ml = {0};
 	fk_names names;
+	fk_gate g;
+	char detail[160] = "";
+	const char *bureau = o->bureau && *o->bureau ? o->bureau : ctx->cfg.bureau;
 	memset(&names, 0, sizeof names);
 	memset(stats, 0, sizeof *stats);
-	fk_status s = prepare(ctx, o, &ml, &names, err);
-	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
+	/* Synthetic data on a test or demo terminal only (R-TEST-ENV). */
+	fk_authz_req r = {.op = FK_OP_DEMO_DATA};
+	fk_status s = fk_gate_begin(ctx, &g, &r, bureau, err);
+	if (s != FK_OK)
+		return s;
+	if ((s = prepare(ctx, o, &ml, &names, err)) == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
 		stats->municipalities = ml.n;
 		s = municipality_keys(ctx, &ml, err);
 		if (s == FK_OK)
@@ -386,19 +394,14 @@ fk_status fk_demo_generate(fk_ctx *ctx, const fk_demo_opts *o, fk_demo_stats *st
 			s = generate(ctx, o, &ml, &names, stats, err);
 		if (s == FK_OK)
 			s = fk_store_bulk_end(ctx, err);
-		char detail[160];
 		snprintf(detail, sizeof detail, "registers=%lld seed=%llu municipalities=%d",
 			 (long long)stats->registers, (unsigned long long)o->seed, ml.n);
-		if (s == FK_OK)
-			s = fk_audit(ctx, "import.demo-data", "bureau",
-				     o->bureau && *o->bureau ? o->bureau : ctx->cfg.bureau,
-				     FK_RESULT_SUCCESS, "", detail, err);
+		/* Inside the gate's transaction: the registers commit with its record. */
 		s = fk_ctx_end(ctx, s, err);
 		if (s != FK_OK)
 			memset(stats, 0, sizeof *stats);
 	}
 	free(ml.v);
 	fk_names_free(&names);
-	return fk_audit_outcome(ctx, "import.demo-data", "bureau",
-				o->bureau && *o->bureau ? o->bureau : ctx->cfg.bureau, s, err);
+	return fk_gate_end(ctx, &g, s, detail, err);
 }

@@ -52,3 +52,23 @@ fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error 
 		return s;
 	return fk_trust_seal(ctx, FK_T_META, FK_VAL_TEXT(key), err);
 }
+
+fk_status fk_terminal_mode(fk_ctx *ctx, char *buf, size_t len, fk_error *err)
+{
+	fk_error e;
+	fk_status s = fk_meta_get(ctx, "mode", buf, len, &e);
+	if (s == FK_ERR_NOTFOUND) {
+		fk_copy_str(buf, len, FK_MODE_PRODUCTION);
+		return FK_OK;
+	}
+	if (s != FK_OK && err)
+		*err = e;
+	return s;
+}
+
+int fk_terminal_is_test(fk_ctx *ctx)
+{
+	char mode[16];
+	return fk_terminal_mode(ctx, mode, sizeof mode, NULL) == FK_OK &&
+	       (!strcmp(mode, FK_MODE_TEST) || !strcmp(mode, FK_MODE_DEMO));
+}

@@ -12,4 +12,15 @@ fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_er
 /* Set key (in a write transaction; the row is sealed). */
 fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err);
 
+/* The terminal's mode, fixed when it was created: "production" (also for a terminal from
+ * before modes), "test" or "demo". Test and demo terminals alone accept synthetic data and
+ * the test sign-in of the command line (R-TEST-ENV). The row is sealed: a database edit
+ * cannot make a production terminal a test one. */
+#define FK_MODE_PRODUCTION "production"
+#define FK_MODE_TEST "test"
+#define FK_MODE_DEMO "demo"
+fk_status fk_terminal_mode(fk_ctx *ctx, char *buf, size_t len, fk_error *err);
+/* 1 for a test or demo terminal; 0 otherwise, and whenever the mode cannot be read. */
+int fk_terminal_is_test(fk_ctx *ctx);
+
 #endif

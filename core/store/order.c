@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "aad.h"
-#include "audit.h"
 #include "crypto.h"
 #include "datakey.h"
 #include "db.h"
@@ -916,25 +915,21 @@ static int in_step(fk_ctx *ctx, const list_id *l)
 	return 1;
 }
 
-static fk_status reindex_one(fk_ctx *ctx, const list_id *l, int64_t *count, fk_error *err)
+/* One list rebuilt in a transaction of its own, which done() closes (it records the list). */
+static fk_status reindex_one(fk_ctx *ctx, const list_id *l, int64_t *count, fk_order_done_fn done,
+			     void *arg, fk_error *err)
 {
-	char detail[64];
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s != FK_OK)
 		return s;
 	s = fk_order_rebuild(ctx, l->muni, l->kind, count, err);
-	snprintf(detail, sizeof detail, "kind=%d registers=%lld", l->kind, (long long)*count);
 	if (s == FK_OK)
-		s = fk_audit(ctx, "maintenance.reindex", "municipality", l->muni, FK_RESULT_SUCCESS, "",
-			     detail, err);
-	s = fk_ctx_end(ctx, s, err);
-	if (s != FK_OK)
-		fk_audit_outcome(ctx, "maintenance.reindex", "municipality", l->muni, s, err);
-	return s;
+		s = done(ctx, l->muni, l->kind, *count, arg, err);
+	return fk_ctx_end(ctx, s, err);
 }
 
-fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *lists,
-			   int64_t *registers, fk_error *err)
+fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, fk_order_done_fn done, void *arg,
+			   int64_t *lists, int64_t *registers, fk_error *err)
 {
 	list_id *v;
 	size_t n;
@@ -948,7 +943,7 @@ fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *list
 		int64_t count = 0;
 		if (!muni && !all && in_step(ctx, &v[i]))
 			continue;
-		if ((s = reindex_one(ctx, &v[i], &count, err)) == FK_OK) {
+		if ((s = reindex_one(ctx, &v[i], &count, done, arg, err)) == FK_OK) {
 			(*lists)++;
 			*registers += count;
 		}

@@ -70,12 +70,16 @@ fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry 
 /* Rebuild both orders of a list from its registers (decrypts each one). */
 fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err);
 
-/* fukuhonctl reindex: rebuild the orders of muni (NULL: of every municipality
- * whose lists are out of step, or of all with all = 1), one municipality per
- * transaction, each recorded as maintenance.reindex. For a database from
- * before the orders existed, or after a chunk was lost. *lists and *registers
- * get what was rebuilt. */
-fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *lists,
-			   int64_t *registers, fk_error *err);
+/* Called inside each list's transaction once it is rebuilt, to record it (the commit
+ * waits for it; a failure rolls the list back). */
+typedef fk_status (*fk_order_done_fn)(fk_ctx *ctx, const char *muni, int kind, int64_t count,
+				      void *arg, fk_error *err);
+
+/* Rebuild the orders of muni (NULL: of every municipality whose lists are out of step, or of
+ * all with all = 1), one list per transaction, each closed by done. For a database from
+ * before the orders existed, or after a chunk was lost. *lists and *registers get what was
+ * rebuilt. The operation is fk_reindex (core/admin/maintenance.h). */
+fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, fk_order_done_fn done, void *arg,
+			   int64_t *lists, int64_t *registers, fk_error *err);
 
 #endif

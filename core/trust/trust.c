@@ -26,6 +26,7 @@ struct fk_trust {
 	char *taken;          /* the last refs handed to the history */
 	int wrote;            /* this transaction wrote a pending anchor */
 	int suspended;        /* verification: no check at begin, nothing may change */
+	int degraded;         /* recording a refusal: the history's end alone is checked */
 	int broken;           /* opened for inspection though the check failed */
 	char why[FK_ERRMSG_MAX]; /* why, when broken */
 	int adopted;          /* this open adopted a terminal from before the trust base */
@@ -161,6 +162,28 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 
 /* The database's small tables and history end against the anchor: which of the anchor's
  * states it is in (the large tables' digests come with it), or why none. */
+/* Degraded: the history's end alone, so that a refusal caused by a table that failed its
+ * check can still be recorded; the tables stay as anchored (so they keep failing). */
+static fk_status reconcile_head(fk_ctx *ctx, fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	fk_head h;
+	fk_status s = fk_anchor_read(tr->file, &tr->anchor, err);
+	if (s == FK_OK)
+		s = db_head(ctx, &h, err);
+	if (s != FK_OK)
+		return s;
+	fk_anchor *a = &tr->anchor;
+	if (fk_head_equal(&h, &a->now.head))
+		tr->committed = a->now;
+	else if (a->pending && !a->confirmed && fk_head_equal(&h, &a->before.head))
+		tr->committed = a->before;
+	else
+		return fk_fail(err, FK_ERR_TAMPER, "the operation history's end (record %lld) is not the one "
+			       "this terminal wrote (record %lld)", (long long)h.seq, (long long)a->now.head.seq);
+	return FK_OK;
+}
+
 static fk_status reconcile(fk_ctx *ctx, fk_error *err)
 {
 	fk_trust *tr = ctx->trust;
@@ -401,7 +424,11 @@ static fk_status on_begin(fk_ctx *ctx, fk_error *err)
 		return FK_OK;
 	}
 	fk_status s = data_version(ctx, &v, err);
-	if (s == FK_OK && v != tr->data_version) {
+	if (s == FK_OK && tr->degraded) {
+		/* Checked in full again by the next ordinary transaction. */
+		s = reconcile_head(ctx, err);
+		tr->data_version = -1;
+	} else if (s == FK_OK && v != tr->data_version) {
 		s = reconcile(ctx, err);
 		if (s == FK_OK)
 			tr->data_version = v;
@@ -430,6 +457,8 @@ static fk_status on_precommit(fk_ctx *ctx, fk_error *err)
 			       tr->why);
 	if (tr->suspended)
 		return fk_fail(err, FK_ERR_INTERNAL, "a change during verification");
+	if (tr->degraded && tables)
+		return fk_fail(err, FK_ERR_INTERNAL, "a sealed change while recording a refusal");
 	/* Fail closed: a sealed change that no record names does not commit. */
 	if (tr->nrefs || (tables && fk_head_equal(&tr->tx.head, &tr->committed.head)))
 		return fk_fail(err, FK_ERR_AUDIT,
@@ -572,6 +601,12 @@ static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int ad
 	st = fk_ctx_end(ctx, st, err);
 	ctx->hooks = &hooks;
 	return st;
+}
+
+void fk_trust_degrade(fk_ctx *ctx, int on)
+{
+	if (ctx->trust)
+		ctx->trust->degraded = on;
 }
 
 void fk_trust_suspend(fk_ctx *ctx, int on)

@@ -28,6 +28,10 @@ const char *fk_trust_broken(const fk_ctx *ctx);
 /* While on (verification under the write lock): no check at the start of a transaction,
  * and any sealed change refused. */
 void fk_trust_suspend(fk_ctx *ctx, int on);
+/* While on (recording an operation refused because the database failed its check): a
+ * transaction checks only the history's end, and may append to the history but change no
+ * sealed row; the tables stay anchored as this terminal left them, so they keep failing. */
+void fk_trust_degrade(fk_ctx *ctx, int on);
 
 /* 1 when this open adopted a terminal from before the trust base (to be recorded). */
 int fk_trust_adopted(const fk_ctx *ctx);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fk.h"
+#include "bench.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 	fk_ctx *ctx;
 	fk_error err;
 	uint8_t k0[FK_KEY_LEN];
-	if (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK ||
+	if ((fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK || bench_act_as(ctx, "admin", &err) != FK_OK) ||
 	    fk_chain_k0_read(argv[2], k0, &err) != FK_OK)
 		return die(&err);
 	enum { ONE = 300 };

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fk.h"
+#include "bench.h"
 
 #define OPERATORS 200
 #define GRANTS 10000
@@ -87,9 +87,12 @@ static int decisions(fk_ctx *ctx, const munis *ms, fk_rng *rng, int rounds)
 	int64_t *ns = calloc((size_t)rounds, sizeof *ns);
 	int allowed = 0;
 	for (int i = 0; i < rounds; i++) {
-		fk_authz_req r = {(fk_action)(FK_ACT_LIST + fk_rng_below(rng, 7)),
-				  ms->code[fk_rng_below(rng, (uint64_t)ms->n)],
-				  1 + (int)fk_rng_below(rng, 4), 0, 0, 0, 0, 0};
+		static const fk_op file_ops[] = {FK_OP_REGISTER_LIST, FK_OP_REGISTER_SEARCH, FK_OP_REGISTER_OPEN,
+						 FK_OP_REGISTER_COMPARE, FK_OP_REGISTER_EXPORT,
+						 FK_OP_REGISTER_PRINT, FK_OP_REGISTER_DISPOSE};
+		fk_authz_req r = {.op = file_ops[fk_rng_below(rng, 7)],
+				  .municipality = ms->code[fk_rng_below(rng, (uint64_t)ms->n)],
+				  .kind = 1 + (int)fk_rng_below(rng, 4)};
 		fk_authz_decision d;
 		int64_t t0 = fk_mono_ns();
 		if (fk_authorize(ctx, &r, &d, &err) != FK_OK)
@@ -130,18 +133,6 @@ static int searches(fk_ctx *ctx, const fk_names *names, fk_rng *rng, int rounds,
 	return 0;
 }
 
-static void act_as(fk_ctx *ctx, const char *user)
-{
-	fk_operator op;
-	fk_error err;
-	if (fk_operator_get(ctx, user, &op, &err) != FK_OK)
-		return;
-	ctx->actor.operator_id = op.id;
-	snprintf(ctx->actor.user, sizeof ctx->actor.user, "%s", op.username);
-	ctx->actor.role = op.role;
-	ctx->actor.bureau_id = op.bureau_id;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -156,7 +147,7 @@ int main(int argc, char **argv)
 	fk_bureau b;
 	fk_rng rng;
 	fk_rng_seed(&rng, 5);
-	if (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK)
+	if ((fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK || bench_act_as(ctx, "admin", &err) != FK_OK))
 		return die(&err);
 	char *path = fk_path_join(ctx->cfg.data_dir, "gimei-names.yml", &err);
 	int rc = 0;
@@ -172,14 +163,14 @@ int main(int argc, char **argv)
 		printf("%d grants for %d operators made and recorded in %.1f s\n", GRANTS, OPERATORS,
 		       (fk_mono_ns() - t0) / 1e9);
 	if (!rc) {
-		act_as(ctx, "bench");
+		bench_act_as(ctx, "bench", &err);
 		rc = decisions(ctx, &ms, &rng, rounds * 10);
 	}
 	if (!rc)
 		rc = searches(ctx, &names, &rng, rounds,
 			      "fk_access_search page of 50, 10 munis permitted");
 	if (!rc) {
-		act_as(ctx, "benchall");
+		bench_act_as(ctx, "benchall", &err);
 		rc = searches(ctx, &names, &rng, rounds, "fk_access_search page of 50, all permitted");
 	}
 	if (!rc)

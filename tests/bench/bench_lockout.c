@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fk.h"
+#include "bench.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		n = 1000;
 	fk_ctx *ctx;
 	fk_error err;
-	if (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK) {
+	if ((fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK || bench_act_as(ctx, "admin", &err) != FK_OK)) {
 		fprintf(stderr, "bench_lockout: %s\n", err.msg);
 		return 1;
 	}

@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/../lib.sh"
 make_pam tanaka:tanaka-pw:fukuhon
 make_config "language = en"
-"$FUKUHONCTL" init > /dev/null
+"$FUKUHONCTL" init $TEST_INIT > /dev/null
 "$FUKUHONCTL" operator add tanaka --role operator --bureau 東京法務局 > /dev/null
 runs=${BENCH_RUNS:-20}
 : > "$T/times"

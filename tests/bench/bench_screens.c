@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "fk.h"
+#include "bench.h"
 
 #define ROUNDS 200
 #define PAGE 30
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 {
 	fk_ctx *ctx;
 	fk_error err;
-	if (argc < 2 || fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK)
+	if (argc < 2 || (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK || bench_act_as(ctx, "admin", &err) != FK_OK))
 		return argc < 2 ? 2 : die(&err);
 	fk_bureau b;
 	if (fk_bureau_find(ctx, ctx->cfg.bureau, &b, &err) != FK_OK)

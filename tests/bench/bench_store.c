@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#include "fk.h"
+#include "bench.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	}
 	fk_ctx *ctx;
 	fk_error err;
-	if (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK)
+	if ((fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK || bench_act_as(ctx, "admin", &err) != FK_OK))
 		return die(&err);
 	int rc;
 	if (!strcmp(argv[2], "gen") && argc > 3)

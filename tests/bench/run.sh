@@ -16,13 +16,17 @@ data_dir = $top_srcdir/data
 terminal_id = bench
 bureau = 東京法務局
 CONF
+# Bench terminals are test terminals: fukuhonctl acts as their first administrator without
+# a PAM sign-in (R-TEST-ENV).
+INIT="--admin admin --bureau 東京法務局 --mode test"
+export FUKUHON_TEST_ACTOR=admin
 A=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-audit.XXXXXX")
 sed 's/^terminal_id = bench/terminal_id = bench-audit/' "$B/fukuhon.conf" > "$A/fukuhon.conf"
-"$top_builddir/fukuhonctl" --config "$A/fukuhon.conf" init > /dev/null
+"$top_builddir/fukuhonctl" --config "$A/fukuhon.conf" init $INIT > /dev/null
 "$top_builddir/tests/bench/bench_audit" "$A/fukuhon.conf" "$A/audit-initial-key" "${BENCH_AUDIT_RECORDS:-1000000}"
 rm -rf "$A"
 if [ ! -f "$B/fukuhon.db" ]; then
-	"$top_builddir/fukuhonctl" --config "$B/fukuhon.conf" init > /dev/null
+	"$top_builddir/fukuhonctl" --config "$B/fukuhon.conf" init $INIT > /dev/null
 	"$top_builddir/tests/bench/bench_store" "$B/fukuhon.conf" gen "$N"
 fi
 ls -l "$B/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'

@@ -1,0 +1,62 @@
+/* The one gate every operation of a person passes: decided by its row in the operation table
+ * (ops.h) through fk_authorize, and recorded by the gate itself — the refusal, or the outcome
+ * with what the operation did — so that no caller can forget either (R-ACCESS, R-LOG).
+ *
+ *	fk_gate g;
+ *	fk_authz_req r = {.op = FK_OP_REGISTER_OPEN, .municipality = m, .kind = k};
+ *	if ((st = fk_gate_begin(ctx, &g, &r, oid, err)) != FK_OK)
+ *		return st;                      // refused (and recorded), or failed
+ *	st = …the work…;
+ *	return fk_gate_end(ctx, &g, st, detail, err);  // recorded; FK_OK only when on record
+ *
+ * For an operation of one transaction (ops.h, FK_OP_ONE_TX) the gate takes the write lock
+ * before deciding and keeps it until the record is committed: nothing can change between
+ * the decision and the work, and the work's writes commit with their record or not at all. */
+#ifndef FK_GATE_H
+#define FK_GATE_H
+
+#include "audit.h"
+#include "authz.h"
+#include "ctx.h"
+#include "status.h"
+
+typedef struct fk_gate {
+	fk_op op;
+	char oid[96];
+	fk_authz_decision d;
+	int in_tx;      /* the gate's transaction is open */
+	int unrecorded; /* a diagnosis over a database that failed its checks (ops.h) */
+} fk_gate;
+
+/* Decide req->op on object oid (NULL: "-"). FK_OK: allowed; the operation runs (inside
+ * the gate's transaction for one-transaction operations). FK_ERR_DENIED: refused, the
+ * refusal recorded with its reason (err->reason) and message. Anything else: the decision
+ * could not be made (a database that failed its check: FK_ERR_TAMPER naming the row); it is
+ * recorded when the history still can be. In every case but FK_OK the gate is closed. */
+fk_status fk_gate_begin(fk_ctx *ctx, fk_gate *g, const fk_authz_req *req, const char *oid,
+			fk_error *err);
+
+/* fk_gate_begin in two steps, for operations that read what their decision needs (the
+ * grant a revoke names) under the same lock: open, read, decide. An operation that fails
+ * between the two ends with fk_gate_end (the failure recorded). */
+fk_status fk_gate_open(fk_ctx *ctx, fk_gate *g, fk_op op, const char *oid, fk_error *err);
+fk_status fk_gate_decide(fk_ctx *ctx, fk_gate *g, const fk_authz_req *req, fk_error *err);
+
+/* For operations decided pair by pair (the permitted set of a search or a count, authz.h):
+ * refuse with the decision's reason (recorded; FK_ERR_DENIED), or take the decision as the
+ * gate's (its reason recorded with the success). */
+fk_status fk_gate_refuse(fk_ctx *ctx, fk_gate *g, fk_reason reason, const char *msg, fk_error *err);
+void fk_gate_allowed(fk_gate *g, const fk_authz_decision *d);
+
+/* End the operation with its status st. FK_OK: the success is recorded with detail (sealed:
+ * it may name people) and committed with the work; if it cannot be, the work is undone and
+ * FK_ERR_AUDIT returned (hand nothing out then). Otherwise the work is undone and the failure
+ * recorded. Returns the operation's final status. */
+fk_status fk_gate_end(fk_ctx *ctx, fk_gate *g, fk_status st, const char *detail, fk_error *err);
+
+/* Decide and record in one step, for operations whose work is done when they are decided
+ * (a refusal is FK_ERR_DENIED, as from fk_gate_begin). */
+fk_status fk_gate_check(fk_ctx *ctx, const fk_authz_req *req, const char *oid, const char *detail,
+			fk_error *err);
+
+#endif

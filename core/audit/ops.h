@@ -1,0 +1,137 @@
+/* Every operation of the core, one row each: its name in the history, its object, and the rule
+ * that decides it (R-ACCESS, R-FILES, R-JURIS, R-LOG). The gate (gate.h) decides every
+ * operation by its row and records it; fk_authorize (authz.h) applies the rules. */
+#ifndef FK_OPS_H
+#define FK_OPS_H
+
+#include "ctx.h"
+
+/* The four kinds of file (R-FILES); 1 and 2 equal fk_reg_kind. Bit sets use FK_KIND_BIT. */
+typedef enum fk_file_kind {
+	FK_FILE_KOSEKI = 1, /* 戸籍 */
+	FK_FILE_JOSEKI = 2, /* 除籍 */
+	FK_FILE_LEDGER = 3, /* 受付帳情報 */
+	FK_FILE_DOCS = 4,   /* 届書等情報 */
+} fk_file_kind;
+#define FK_FILE_KINDS 4
+#define FK_KIND_BIT(k) (1u << ((unsigned)(k) - 1u))
+#define FK_KINDS_ALL 15u
+
+typedef enum fk_right {
+	FK_RIGHT_VIEW = 1,
+	FK_RIGHT_EXPORT = 2,
+	FK_RIGHT_PRINT = 4,
+	FK_RIGHT_DISPOSE = 8,
+} fk_right;
+#define FK_RIGHTS_ALL 15u
+
+
+/* Who decides an operation. */
+typedef enum fk_rule {
+	FK_RULE_SYSTEM, /* the terminal itself (start, stop, seals, expiries, sign-in steps): recorded */
+	FK_RULE_PUBLIC, /* nobody need be signed in: public reference data */
+	FK_RULE_ANYONE, /* any enrolled, enabled person */
+	FK_RULE_ROLES,  /* a person of one of the roles in the rule's mask */
+	FK_RULE_FILE,   /* a file right (the mask) through a grant in force, in the jurisdiction */
+	FK_RULE_MANAGE, /* making, revoking and reading grants (docs/permissions.md) */
+	FK_RULE_TESTING, /* an administrator, on a test or demo terminal only (R-TEST-ENV) */
+} fk_rule;
+
+#define FK_R(role) (1u << FK_ROLE_##role)
+#define FK_R_HISTORY (FK_R(AUDITOR) | FK_R(ADMIN))
+#define FK_R_LOCKOUTS (FK_R(SUPERVISOR) | FK_R(ADMIN))
+#define FK_R_STAFF (FK_R(SUPERVISOR) | FK_R(AUDITOR) | FK_R(ADMIN))
+
+/* Whether the gate holds the write lock from the decision to the record (the operation's
+ * reads and writes are one transaction with its record), or the operation runs its own
+ * transactions between a decision and a record (long runs: key rotation, reindex, verify). */
+enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
+
+/* X(id, recorded name, object type, rule, mask (roles or rights), transaction) */
+#define FK_OP_LIST(X)                                                                              \
+	/* the console's screens and the authorised reads (core/access) */                      \
+	X(VIEW_HOME, "view.home", "bureau", ANYONE, 0, 1, 0)                                          \
+	X(REGISTER_PAGE, "view.register-page", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)             \
+	X(LEDGER_PAGE, "view.ledger-page", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                 \
+	X(DOC_PAGE, "view.document-page", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                  \
+	X(REGISTER_LIST, "register.list", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                  \
+	X(REGISTER_SEARCH, "register.search", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)              \
+	X(COUNTS, "counts", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                                \
+	X(REGISTER_OPEN, "register.open", "register", FILE, FK_RIGHT_VIEW, 1, 0)                      \
+	X(REGISTER_VERSIONS, "register.versions", "register", FILE, FK_RIGHT_VIEW, 1, 0)              \
+	X(REGISTER_COMPARE, "register.compare", "register", FILE, FK_RIGHT_VIEW, 1, 0)                \
+	X(REGISTER_EXPORT, "register.export", "register", FILE, FK_RIGHT_EXPORT, 1, 0)                \
+	X(REGISTER_PRINT, "register.print", "register", FILE, FK_RIGHT_PRINT, 1, 0)                   \
+	X(REGISTER_DISPOSE, "register.dispose", "register", FILE, FK_RIGHT_DISPOSE, 1, 0)             \
+	X(LEDGER_LIST, "ledger.list", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                      \
+	X(LEDGER_OPEN, "ledger.open", "ledger", FILE, FK_RIGHT_VIEW, 1, 0)                            \
+	X(DOC_LIST, "doc.list", "municipality", FILE, FK_RIGHT_VIEW, 1, 0)                            \
+	X(DOC_OPEN, "doc.open", "doc", FILE, FK_RIGHT_VIEW, 1, 0)                                     \
+	/* file permissions */                                                                    \
+	X(GRANT_ADD, "grant.add", "operator", MANAGE, 0, 1, 0)                                        \
+	X(GRANT_REVOKE, "grant.revoke", "grant", MANAGE, 0, 1, 0)                                     \
+	X(GRANT_LIST, "grant.list", "operator", MANAGE, 0, 1, 0)                                      \
+	X(GRANT_OPERATORS, "grant.operators", "bureau", MANAGE, 0, 1, 0)                              \
+	X(GRANT_MATRIX, "grant.matrix", "operator", MANAGE, 0, 1, 0)                                  \
+	X(GRANT_EXPIRED, "grant.expired", "grant", SYSTEM, 0, 1, 0)                                   \
+	/* the operation history */                                                               \
+	X(HISTORY_VIEW, "view.history", "history", ROLES, FK_R_HISTORY, 1, 0)                         \
+	X(HISTORY_LIST, "audit.list", "history", ROLES, FK_R_HISTORY, 1, 0)                           \
+	X(HISTORY_EXPORT, "audit.export", "history", ROLES, FK_R_HISTORY, 1, 0)                       \
+	X(HISTORY_VERIFY, "audit.verify", "history", ROLES, FK_R_HISTORY, 0, 1)                       \
+	X(HISTORY_CHECKPOINT, "audit.checkpoint", "file", ROLES, FK_R_HISTORY, 1, 0)                  \
+	X(HISTORY_SEAL, "audit.seal", "epoch", SYSTEM, 0, 1, 0)                                       \
+	/* sign-in, sessions and lockout */                                                       \
+	X(SIGNIN, "signin", "operator", SYSTEM, 0, 1, 0)                                              \
+	X(SIGNOUT, "signout", "operator", SYSTEM, 0, 1, 0)                                            \
+	X(SESSION_LOCK, "session.lock", "operator", ANYONE, 0, 1, 0)                                  \
+	X(SESSION_UNLOCK, "session.unlock", "operator", SYSTEM, 0, 1, 0)                              \
+	X(PASSWORD_CHANGE, "password.change", "operator", SYSTEM, 0, 1, 0)                            \
+	X(LOCKOUT_VIEW, "view.lockouts", "lockout", ROLES, FK_R_LOCKOUTS, 1, 0)                       \
+	X(LOCKOUT_UNLOCK, "lockout.unlock", "operator", ROLES, FK_R_LOCKOUTS, 1, 0)                   \
+	X(LOCKOUT_RESERVE, "lockout.reserve", "operator", SYSTEM, 0, 1, 0)                            \
+	X(LOCKOUT_LOCK, "lockout.lock", "operator", SYSTEM, 0, 1, 0)                                  \
+	X(LOCKOUT_EXPIRE, "lockout.expire", "operator", SYSTEM, 0, 1, 0)                              \
+	/* operators and the terminal */                                                          \
+	X(OPERATOR_ADD, "operator.add", "operator", ROLES, FK_R(ADMIN), 1, 0)                         \
+	X(OPERATOR_ENABLE, "operator.enable", "operator", ROLES, FK_R(ADMIN), 1, 0)                   \
+	X(OPERATOR_DISABLE, "operator.disable", "operator", ROLES, FK_R(ADMIN), 1, 0)                 \
+	X(OPERATOR_LIST, "operator.list", "operator", ROLES, FK_R_STAFF, 1, 0)                        \
+	X(BUREAU_LIST, "bureau.list", "bureau", PUBLIC, 0, 1, 0)                                      \
+	X(MUNICIPALITY_LIST, "municipality.list", "bureau", PUBLIC, 0, 1, 0)                          \
+	X(STATUS_VIEW, "status.view", "terminal", ROLES, FK_R(AUDITOR) | FK_R(ADMIN), 1, 1)           \
+	X(KEY_ROTATE, "key.rotate", "master-key", ROLES, FK_R(ADMIN), 0, 0)                           \
+	X(KEY_ANNOUNCE, "key.announce", "master-key", SYSTEM, 0, 1, 0)                                \
+	X(REINDEX, "maintenance.reindex", "municipality", ROLES, FK_R(ADMIN), 0, 0)                   \
+	X(DEMO_DATA, "import.demo-data", "bureau", TESTING, FK_R(ADMIN), 1, 0)                        \
+	X(INIT, "init", "terminal", SYSTEM, 0, 1, 0)                                                  \
+	X(TERMINAL_CREATE, "terminal.create", "terminal", SYSTEM, 0, 1, 0)                            \
+	X(REFERENCE_LOAD, "reference.load", "terminal", SYSTEM, 0, 1, 0)                              \
+	X(TRUST_ADOPT, "trust.adopt", "terminal", SYSTEM, 0, 1, 0)                                    \
+	X(PROGRAM_START, "program.start", "program", SYSTEM, 0, 1, 0)                                 \
+	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)
+
+typedef enum fk_op {
+	FK_OP_NONE = 0,
+#define FK_OP_ENUM(id, name, otype, rule, mask, tx, diag) FK_OP_##id,
+	FK_OP_LIST(FK_OP_ENUM)
+#undef FK_OP_ENUM
+	FK_OP_COUNT
+} fk_op;
+
+typedef struct fk_op_info {
+	const char *name;  /* as recorded: "register.open" */
+	const char *otype; /* the object's type: "register" */
+	fk_rule rule;
+	unsigned mask; /* FK_RULE_ROLES and FK_RULE_TESTING: roles (FK_R); FK_RULE_FILE: the right */
+	int one_tx;
+	int diagnosis; /* runs unrecorded over a database that failed its checks */
+} fk_op_info;
+
+/* The row of op (FK_OP_NONE's for an unknown one: a system rule named "?"). */
+const fk_op_info *fk_op_get(fk_op op);
+const char *fk_op_name(fk_op op);
+/* The operation recorded under name; FK_OP_NONE when none is. */
+fk_op fk_op_find(const char *name);
+
+#endif
