@@ -17,8 +17,17 @@ int fk_clock_synced(void);
 /* Format UTC ns as "2026-11-27T06:52:51Z" (buf >= 24) or JST "2026-11-27 15:52 JST". */
 void fk_fmt_utc(int64_t ns, char *buf, size_t len);
 
-/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" as UTC into ns. */
+/* The one date parser: exactly "YYYY-MM-DD" (4, 2 and 2 digits) at the start
+ * of s naming a real day of the Gregorian calendar in years 0001-9999; what
+ * follows is not looked at. 0, or -1 (nothing stored). */
+int fk_parse_date(const char *s, int *y, int *m, int *d);
+/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" as UTC into ns since the
+ * epoch. FK_ERR_INVALID for anything else, and for what int64 ns cannot hold
+ * or is no register's: before 1868 or after 2262-04-11T23:47:16Z. */
 fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err);
+int fk_is_leap_year(int y);
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+int fk_days_from_civil(int y, int m, int d);
 
 /* strdup that reports failure through err. */
 char *fk_strdup(const char *s, fk_error *err);
