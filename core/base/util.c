@@ -209,7 +209,13 @@ fk_status fk_mkdir_private(const char *dir, fk_error *err)
 
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fk_read_file_checked(path, max, NULL, out, len, err);
+}
+
+fk_status fk_read_file_checked(const char *path, size_t max, fk_file_check check, char **out,
+			       size_t *len, fk_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fk_fail(err, errno == ENOENT ? FK_ERR_NOTFOUND : FK_ERR_IO,
 			       "cannot open %s: %s", path, strerror(errno));
@@ -218,6 +224,11 @@ fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk
 		close(fd);
 		return fk_fail(err, FK_ERR_INVALID, "%s is not a regular file of at most %zu bytes",
 			       path, max);
+	}
+	fk_status st = check ? check(path, &sb, err) : FK_OK;
+	if (st != FK_OK) {
+		close(fd);
+		return st;
 	}
 	size_t n = (size_t)sb.st_size;
 	char *buf = malloc(n + 1);

@@ -43,6 +43,12 @@ fk_status fk_mkdir_private(const char *dir, fk_error *err);
 
 /* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err);
+/* The same, after check approved the file opened (its fstat: what is checked
+ * is what is read). */
+struct stat;
+typedef fk_status (*fk_file_check)(const char *path, const struct stat *sb, fk_error *err);
+fk_status fk_read_file_checked(const char *path, size_t max, fk_file_check check, char **out,
+			       size_t *len, fk_error *err);
 
 /* Copy at most dstlen-1 bytes, always NUL-terminate, never split a UTF-8
  * sequence. Returns 1 when s was cut. */
