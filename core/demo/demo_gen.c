@@ -862,6 +862,15 @@ static json_t *doc_json(gen *g)
 	return doc;
 }
 
+/* Every field set, the arrays too: what a capacity overflow writes into
+ * (the sink's details, counted by sink.nd) must start from zero, not from
+ * whatever the stack held. */
+static void gen_init(gen *g, fk_rng *rng, const fk_names *names)
+{
+	int start = fk_days_from_civil(1900, 1, 1);
+	*g = (gen){.rng = rng, .names = names, .latest = start, .kids_latest = start};
+}
+
 fk_status fk_demo_register(fk_rng *rng, const fk_names *names, const fk_demo_place *place,
 			   fk_reg_kind kind, json_t **out, fk_error *err)
 {
@@ -870,12 +879,8 @@ fk_status fk_demo_register(fk_rng *rng, const fk_names *names, const fk_demo_pla
 		return fk_fail(err, FK_ERR_USAGE, "demo register: names or place missing");
 	if (kind != FK_KIND_KOSEKI && kind != FK_KIND_JOSEKI)
 		return fk_fail(err, FK_ERR_USAGE, "demo register: unknown kind %d", (int)kind);
-	gen g; /* only the header is initialised: the arrays are filled as used */
-	g.rng = rng;
-	g.names = names;
-	g.latest = g.kids_latest = fk_days_from_civil(1900, 1, 1);
-	g.overflow = g.np = g.nj = 0;
-	g.used = 0;
+	gen g;
+	gen_init(&g, rng, names);
 	set_place(&g, place);
 	const fk_name *sur = pick_name(&g, names->last, names->n_last);
 	g.surname = sur->kanji;
