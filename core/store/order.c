@@ -326,15 +326,21 @@ static fk_status stored_keys(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS
 	return s;
 }
 
+/* The key of one field; *key is set on success and NULL otherwise (a field
+ * without a sort key, such as FK_ORDER_ID, fails instead of leaving it unset). */
 static fk_status stored_key(fk_ctx *ctx, int64_t id, fk_order_field field, char **key, fk_error *err)
 {
 	char *keys[FK_ORDER_FIELDS] = {NULL};
+	*key = NULL;
+	if (field < 1 || field > FK_ORDER_FIELDS)
+		return fk_fail(err, FK_ERR_INTERNAL, "no stored sort key for order %d", (int)field);
 	fk_status s = stored_keys(ctx, id, keys, err);
+	if (s == FK_OK) {
+		*key = keys[field - 1];
+		keys[field - 1] = NULL;
+	}
 	for (int f = 0; f < FK_ORDER_FIELDS; f++)
-		if (f == (int)field - 1 && s == FK_OK)
-			*key = keys[f];
-		else
-			free(keys[f]);
+		free(keys[f]);
 	return s;
 }
 
