@@ -199,6 +199,30 @@ START_TEST(cut_tail_is_caught_by_the_key_epoch)
 }
 END_TEST
 
+/* Row seq as the MAC sees it; its text and blobs live until the statement is finalised. */
+static sqlite3_stmt *load_rec(fk_ctx *ctx, int64_t seq, fk_chain_rec *r)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
+		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac "
+		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	memset(r, 0, sizeof *r);
+	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
+	for (int c = 0; c < 7; c++)
+		*nums[c] = sqlite3_column_int64(st, c);
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		r->text[f] = (const char *)sqlite3_column_text(st, 7 + f);
+		r->len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
+	}
+	r->detail = sqlite3_column_blob(st, 17);
+	r->detail_len = (size_t)sqlite3_column_bytes(st, 17);
+	memcpy(r->prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	return st;
+}
+
 /* The forger holds today's key (audit.key) and rewrites record 3 of epoch 0. */
 static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 {
@@ -208,25 +232,8 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	snprintf(dir, sizeof dir, "%s/keys", env.dir);
 	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
 	ck_assert_int_eq(k.epoch, 2);
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
-		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
-		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac "
-		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	fk_chain_rec r;
-	memset(&r, 0, sizeof r);
-	int64_t *nums[] = {&r.seq, &r.kind, &r.epoch, &r.ts_ns, &r.mono_ns, &r.clock_synced, &r.pid};
-	for (int c = 0; c < 7; c++)
-		*nums[c] = sqlite3_column_int64(st, c);
-	for (int f = 0; f < FK_CF_COUNT; f++) {
-		r.text[f] = (const char *)sqlite3_column_text(st, 7 + f);
-		r.len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
-	}
-	r.detail = sqlite3_column_blob(st, 17);
-	r.detail_len = (size_t)sqlite3_column_bytes(st, 17);
-	memcpy(r.prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	sqlite3_stmt *st = load_rec(ctx, seq, &r);
 	r.text[FK_CF_ACTION] = "register.nothing";
 	r.len[FK_CF_ACTION] = strlen(r.text[FK_CF_ACTION]);
 	if (restamp)
@@ -259,6 +266,89 @@ START_TEST(resealing_with_a_later_key_is_located)
 	expect_located(ctx, 3, "re-stamped into today's epoch");
 	ck_assert(fkt_verify_saw(FK_VP_EPOCH, 3));
 	ck_assert(fkt_verify_saw(FK_VP_LINK, 4));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* ---- hostile numbers: a database copy holding INT64_MAX, INT64_MIN and
+ * negative seq, epoch and ts. Verify names problems, recording refuses or
+ * goes on, and none of it may overflow (CI runs this under UBSan with
+ * -fno-sanitize-recover, where an overflow aborts the test). */
+
+static const struct hostile {
+	const char *what, *sql;
+	int refused; /* recording one more must be refused (else it goes on) */
+} hostile[] = {
+	{"last seq INT64_MAX", "UPDATE audit_log SET seq = 9223372036854775807 WHERE seq = 15", 1},
+	{"last seq INT64_MAX, in an epoch the key is past",
+	 "UPDATE audit_log SET seq = 9223372036854775807, epoch = 1 WHERE seq = 15", 1},
+	{"first seq INT64_MIN", "UPDATE audit_log SET seq = -9223372036854775808 WHERE seq = 1", 0},
+	{"every seq negative", "UPDATE audit_log SET seq = -seq", 1},
+	{"epoch INT64_MAX sealed, then INT64_MAX again",
+	 "UPDATE audit_log SET epoch = 9223372036854775807 WHERE seq IN (6, 7)", 0},
+	{"last record seals epoch INT64_MAX",
+	 "UPDATE audit_log SET kind = 2, epoch = 9223372036854775807 WHERE seq = 15", 1},
+	{"last epoch 2^62 (the key must not be derived for ever)",
+	 "UPDATE audit_log SET epoch = 4611686018427387904 WHERE seq = 15", 1},
+	{"last epoch INT64_MIN", "UPDATE audit_log SET epoch = -9223372036854775808 WHERE seq = 15", 1},
+	{"times INT64_MAX then INT64_MIN",
+	 "UPDATE audit_log SET ts_ns = 9223372036854775807 WHERE seq = 1;"
+	 "UPDATE audit_log SET ts_ns = -9223372036854775808 WHERE seq = 2", 0},
+};
+
+START_TEST(hostile_numbers_do_not_overflow)
+{
+	const struct hostile *h = &hostile[_i];
+	fk_ctx *ctx = build();
+	fk_error err;
+	run(ctx, h->sql);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_msg(r.problems >= 1, "%s: no problem found", h->what);
+	fk_status s = fk_audit(ctx, "register.view", "register", "42", FK_RESULT_SUCCESS, "", NULL, &err);
+	if (h->refused)
+		ck_assert_msg(s == FK_ERR_AUDIT && strstr(err.msg, "audit verify"), "%s: recorded (%s)",
+			      h->what, err.msg);
+	else
+		ck_assert_msg(s == FK_OK, "%s: %s", h->what, err.msg);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_ge(r.problems, 1);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* A forged seal dated INT64_MIN becomes the next epoch's start: its age is
+ * then beyond any epoch length, so the epoch is sealed (it used to wrap
+ * round to a negative age, and the epoch stayed open). */
+START_TEST(forged_seal_time_does_not_overflow_the_epoch_age)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "UPDATE audit_log SET kind = 2, ts_ns = -9223372036854775808 WHERE seq = 15");
+	rec(ctx, "register.view", NULL); /* 16, in epoch 3, which "started" at INT64_MIN */
+	rec(ctx, "register.view", NULL); /* the epoch is sealed first: 17, then 18 in epoch 4 */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT kind FROM audit_log WHERE seq = 17"), FK_CHAIN_SEAL);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT epoch FROM audit_log WHERE seq = 18"), 4);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* A stored checkpoint claiming INT64_MIN or INT64_MAX (seq and time) is not
+ * evidence of how far the history reached: a new one is written at once. */
+START_TEST(hostile_checkpoint_numbers_make_one_due)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "DROP TRIGGER audit_checkpoint_no_update");
+	const char *const forged[] = {"-9223372036854775808", "9223372036854775807"};
+	for (size_t i = 0; i < FK_ARRAY_LEN(forged); i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "UPDATE audit_checkpoint SET seq = %s, ts_ns = %s "
+			 "WHERE id = (SELECT max(id) FROM audit_checkpoint)", forged[i], forged[i]);
+		run(ctx, sql);
+		int64_t before = fkt_scalar(ctx, "SELECT count(*) FROM audit_checkpoint");
+		rec(ctx, "register.view", NULL);
+		ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_checkpoint"), before + 1);
+		ck_assert_int_eq(fkt_scalar(ctx, "SELECT seq FROM audit_checkpoint ORDER BY id DESC LIMIT 1"),
+				 fkt_scalar(ctx, "SELECT max(seq) FROM audit_log"));
+	}
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -337,6 +427,9 @@ int main(void)
 	tcase_add_test(tc, cut_tail_is_caught_by_the_key_epoch);
 	tcase_add_test(tc, resealing_with_a_later_key_is_located);
 	tcase_add_test(tc, chain_survives_sigkill);
+	tcase_add_loop_test(tc, hostile_numbers_do_not_overflow, 0, (int)FK_ARRAY_LEN(hostile));
+	tcase_add_test(tc, forged_seal_time_does_not_overflow_the_epoch_age);
+	tcase_add_test(tc, hostile_checkpoint_numbers_make_one_due);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

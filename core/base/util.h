@@ -9,6 +9,23 @@
 
 #define FK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Arithmetic on numbers read from the database, which whoever holds a copy
+ * may have set to anything (INT64_MAX, INT64_MIN): signed overflow is
+ * undefined behaviour, so such sums and differences go through these. */
+/* *r = a + b; -1 (and *r unspecified) when that does not fit. */
+static inline int fk_add_i64(int64_t a, int64_t b, int64_t *r)
+{
+	return __builtin_add_overflow(a, b, r) ? -1 : 0;
+}
+/* a - b, saturated to INT64_MIN..INT64_MAX: distances and ages, compared. */
+static inline int64_t fk_sub_sat_i64(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (!__builtin_sub_overflow(a, b, &r))
+		return r;
+	return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
 int64_t fk_now_ns(void);  /* CLOCK_REALTIME, ns since the epoch (UTC) */
 int64_t fk_mono_ns(void); /* CLOCK_MONOTONIC, ns */
 /* 1 when the kernel reports the clock synchronised (ntp_adjtime), else 0 (R-TIME). */
