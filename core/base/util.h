@@ -30,6 +30,10 @@ int64_t fk_now_ns(void);  /* CLOCK_REALTIME, ns since the epoch (UTC) */
 int64_t fk_mono_ns(void); /* CLOCK_MONOTONIC, ns */
 /* 1 when the kernel reports the clock synchronised (ntp_adjtime), else 0 (R-TIME). */
 int fk_clock_synced(void);
+/* Tests only: read the clock state with reading instead of ntp_adjtime (NULL:
+ * ntp_adjtime again). No setting or environment variable leads here. */
+struct timex;
+void fk_clock_test_hook(int (*reading)(struct timex *tx));
 
 /* Format UTC ns as "2026-11-27T06:52:51Z" (buf >= 24) or JST "2026-11-27 15:52 JST". */
 void fk_fmt_utc(int64_t ns, char *buf, size_t len);
