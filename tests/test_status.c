@@ -27,6 +27,25 @@ START_TEST(messages_are_one_line)
 }
 END_TEST
 
+/* A failing path never yields FK_OK, even when given it by mistake: callers
+ * (and the static analyser) may rely on fk_fail's result being a failure. */
+START_TEST(a_failure_is_never_ok)
+{
+	fk_error err;
+	fk_error_clear(&err);
+	ck_assert_int_eq(fk_fail(&err, FK_OK, "oops %d", 1), FK_ERR_INTERNAL);
+	ck_assert_int_eq(err.code, FK_ERR_INTERNAL);
+	ck_assert_str_eq(err.msg, "oops 1");
+	fk_error_clear(&err);
+	ck_assert_int_eq(fk_fail_wrap(&err, "context"), FK_ERR_INTERNAL); /* holds no failure */
+	ck_assert_int_eq(fk_fail_wrap(NULL, "context"), FK_ERR_INTERNAL);
+	ck_assert_int_eq(fk_fail(&err, FK_ERR_FULL, "disk"), FK_ERR_FULL);
+	ck_assert_int_eq(fk_fail_wrap(&err, "writing"), FK_ERR_FULL);
+	ck_assert_str_eq(err.msg, "writing: disk");
+	ck_assert_int_eq(fk_failed(FK_ERR_DB), FK_ERR_DB);
+}
+END_TEST
+
 START_TEST(copy_str_never_splits_utf8)
 {
 	char buf[5];
@@ -107,6 +126,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, names_cover_every_code);
 	tcase_add_test(tc, messages_are_one_line);
+	tcase_add_test(tc, a_failure_is_never_ok);
 	tcase_add_test(tc, copy_str_never_splits_utf8);
 	tcase_add_test(tc, parse_time);
 	tcase_add_test(tc, parse_time_refuses_what_int64_ns_cannot_hold);
