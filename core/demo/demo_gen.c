@@ -380,8 +380,7 @@ static gperson *add_person(gen *g)
 		g->np--; /* reuse the last slot; the result is discarded anyway */
 	}
 	gperson *p = &g->p[g->np++];
-	memset(p, 0, sizeof *p);
-	p->spouse = "";
+	*p = (gperson){.spouse = ""};
 	return p;
 }
 

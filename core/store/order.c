@@ -419,8 +419,10 @@ static fk_status open_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? fk_fail(err, FK_ERR_CORRUPT, "a sort-order chunk vanished")
-					 : fk_db_fail(ctx->db, rc, err, "reading a sort order");
+		/* fk_failed: fk_db_fail is defined in db.c, where the static analyser
+		 * does not see that it never returns FK_OK (and ids stays unfilled) */
+		return fk_failed(rc == SQLITE_DONE ? fk_fail(err, FK_ERR_CORRUPT, "a sort-order chunk vanished")
+						   : fk_db_fail(ctx->db, rc, err, "reading a sort order"));
 	}
 	size_t len = (size_t)sqlite3_column_bytes(st, 0), plen = 0;
 	fk_aad a;
@@ -511,6 +513,7 @@ static fk_status muni_key(fk_ctx *ctx, const char *muni, uint8_t key[FK_KEY_LEN]
 static fk_status sums(fk_ctx *ctx, const list_ref *l, int64_t *have, int64_t *want, fk_error *err)
 {
 	sqlite3_stmt *st;
+	*have = *want = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SUM, &st, err);
 	if (s != FK_OK)
 		return s;
@@ -790,7 +793,8 @@ static fk_status write_sorted(fk_ctx *ctx, const char *muni, int kind, fk_order_
 	fk_status s = muni_key(ctx, muni, mk, err);
 	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
 		list_ref l = {muni, kind, (fk_order_field)f};
-		qsort(v, n, sizeof *v, f == 1 ? cmp_field0 : cmp_field1);
+		if (n > 1) /* v may be NULL when n is 0, which qsort does not take */
+			qsort(v, n, sizeof *v, f == 1 ? cmp_field0 : cmp_field1);
 		for (size_t i = 0; i < n; i++)
 			ids[i] = v[i].id;
 		s = write_list(ctx, &l, mk, ids, n, err);
