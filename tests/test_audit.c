@@ -347,6 +347,27 @@ START_TEST(unsynchronised_clock_is_recorded_and_shown)
 }
 END_TEST
 
+/* R-KEYS: the initial key K0, read from wherever the administrator keeps it,
+ * is refused with a second name (hard link). */
+START_TEST(initial_key_with_a_second_name_is_refused)
+{
+	fk_error err;
+	uint8_t back[FK_KEY_LEN];
+	char p[700], other[700];
+	memset(k0, 7, sizeof k0);
+	snprintf(p, sizeof p, "%s/k0", env.dir);
+	snprintf(other, sizeof other, "%s/k0-again", env.dir);
+	ck_assert_ok(fk_chain_k0_write(p, "test-terminal", k0, &err), &err);
+	ck_assert_ok(fk_chain_k0_read(p, back, &err), &err);
+	ck_assert_mem_eq(back, k0, FK_KEY_LEN);
+	ck_assert_int_eq(link(p, other), 0);
+	ck_assert_int_eq(fk_chain_k0_read(p, back, &err), FK_ERR_KEYPERM);
+	ck_assert_msg(strstr(err.msg, "2 hard links") && strstr(err.msg, p), "%s", err.msg);
+	ck_assert_int_eq(unlink(other), 0);
+	ck_assert_ok(fk_chain_k0_read(p, back, &err), &err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("audit");
@@ -360,6 +381,7 @@ int main(void)
 	tcase_add_test(tc, legacy_rows_before_the_chain);
 	tcase_add_test(tc, clock_state_is_read_from_the_kernel);
 	tcase_add_test(tc, unsynchronised_clock_is_recorded_and_shown);
+	tcase_add_test(tc, initial_key_with_a_second_name_is_refused);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

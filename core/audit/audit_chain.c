@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -179,11 +180,24 @@ fk_status fk_chain_k0_write(const char *path, const char *terminal, const uint8_
 	return st;
 }
 
+/* K0 is kept off the terminal, wherever the administrator likes (modes are
+ * not checked: a removable medium may not have them), but as one file: a
+ * second name would keep it readable after the copy meant to be the only one
+ * is moved away. */
+static fk_status k0_single_link(const char *path, const struct stat *sb, fk_error *err)
+{
+	if (sb->st_nlink != 1)
+		return fk_fail(err, FK_ERR_KEYPERM,
+			       "history initial key file %s has %lu hard links; it must have exactly one",
+			       path, (unsigned long)sb->st_nlink);
+	return FK_OK;
+}
+
 fk_status fk_chain_k0_read(const char *path, uint8_t k0[FK_KEY_LEN], fk_error *err)
 {
 	char *text;
 	size_t len;
-	fk_status st = fk_read_file(path, 4096, &text, &len, err);
+	fk_status st = fk_read_file_checked(path, 4096, k0_single_link, &text, &len, err);
 	if (st != FK_OK)
 		return st;
 	const char *k = strstr(text, "\nk0 ");
