@@ -348,6 +348,8 @@ static const struct hostile {
 	int refused; /* recording one more must be refused (else it goes on) */
 } hostile[] = {
 	{"last seq INT64_MAX", "UPDATE audit_log SET seq = 9223372036854775807 WHERE seq = 15", 1},
+	{"last seq INT64_MAX - 1 (no number after the next)",
+	 "UPDATE audit_log SET seq = 9223372036854775806 WHERE seq = 15", 1},
 	{"last seq INT64_MAX, in an epoch the key is past",
 	 "UPDATE audit_log SET seq = 9223372036854775807, epoch = 1 WHERE seq = 15", 1},
 	{"first seq INT64_MIN", "UPDATE audit_log SET seq = -9223372036854775808 WHERE seq = 1", 0},

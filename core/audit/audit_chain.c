@@ -438,6 +438,12 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 {
 	fk_chain_rec r;
 	uint8_t *sealed = NULL, mac[FK_MAC_LEN];
+	int64_t after;
+	/* a (forged) last record just below INT64_MAX leaves no number after this one */
+	if (fk_add_i64(s->next_seq, 1, &after) != 0)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "no sequence number is left after record %lld; run 'fukuhonctl audit verify'",
+			       (long long)s->next_seq);
 	fill_rec(ctx, e, s, now, &r);
 	fk_status st = FK_OK;
 	if (e->detail && *e->detail) {
@@ -455,7 +461,7 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 		st = fk_checkpoint_maybe(ctx, r.seq, r.epoch, mac, now, force_checkpoint, err);
 	if (st == FK_OK) {
 		memcpy(s->prev, mac, FK_MAC_LEN);
-		s->next_seq++;
+		s->next_seq = after;
 		s->last_kind = e->kind;
 		s->last_epoch = r.epoch;
 		s->last_ts = now;
