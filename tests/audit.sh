@@ -65,6 +65,24 @@ expect 1 $C audit verify --key "$T/k0"
 contains "$T/out" "PROBLEM record 3: mac mismatch"
 contains "$T/out" "first broken record: 3"
 
+# R-TIME: list shows each record's clock state as stored, verify refuses a changed one.
+sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "UPDATE audit_log SET clock_synced = 1 - clock_synced WHERE seq IN (5, 6)" || not_ok "sqlite3"
+expect 0 $C audit list --json
+cp "$T/out" "$T/list.json"
+expect 0 $C audit list
+for n in 5 6; do
+	synced=$(sqlite3 "$T/db/fukuhon.db" "SELECT clock_synced FROM audit_log WHERE seq = $n")
+	want=false; [ "$synced" = 1 ] && want=true
+	[ "$(jq -r ".[] | select(.seq == $n) | .clock_synced" "$T/list.json")" = "$want" ] && ok ||
+		not_ok "record $n: list --json clock_synced is not $want"
+	grep -E "^ +$n  " "$T/out" > "$T/line"
+	if [ "$synced" = 0 ]; then contains "$T/line" "[clock not synchronised]"
+	else lacks "$T/line" "[clock not synchronised]"; fi
+done
+expect 1 $C audit verify --key "$T/k0"
+contains "$T/out" "PROBLEM record 5: mac mismatch"
+contains "$T/out" "PROBLEM record 6: mac mismatch"
+
 # Cutting the end: recording stops (fail closed), verify still runs and names where.
 sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "DELETE FROM audit_log WHERE seq > 20" > /dev/null || not_ok "sqlite3"
 expect 1 $C status

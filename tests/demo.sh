@@ -21,6 +21,7 @@ language = ja
 pam_service = fukuhon
 CONF
 fi
+chmod 600 "$D/fukuhon.conf" # whatever the umask: a configuration others can write is refused
 export FUKUHON_CONFIG="$D/fukuhon.conf"
 C="$top_builddir/fukuhonctl"
 

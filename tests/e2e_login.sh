@@ -67,6 +67,8 @@ lacks "$T/screen" "tanaka-pw"
 attempt ghost ghost-pw; refused ghost-pw
 attempt sato sato-pw; refused sato-pw
 attempt nobody whatever-pw-9; refused whatever-pw-9
+# A password typed where the name goes (then anything at the prompt).
+attempt name-field-pw-3 after-it-pw-4; refused after-it-pw-4
 
 # R-LOCKOUT: three wrong passwords lock; then the right one is refused without asking PAM.
 for i in 1 2 3; do attempt tanaka "wrong$i"; refused "wrong$i"; done
@@ -180,8 +182,13 @@ grep -B3 -A3 '"reason": "timeout"' "$T/signins" | grep -q '"result": "failed"' &
 expect 0 $C lockout list
 lacks "$T/out" "tanaka"
 
-# R-SECRET: no password in the database, the configuration folder or the history.
-for pw in tanaka-pw wrong1 bad1 ghost-pw whatever-pw-9 new-pw-1 wrong-unlock-pw half-typed-pw; do
-	if grep -rqa -- "$pw" "$T/db" "$T"/*.conf; then not_ok "'$pw' stored"; else ok; fi
+# R-SECRET: no password in the database, the configuration folder or the history, whose
+# details the export decrypts.
+expect 0 $C audit export --format jsonl
+cp "$T/out" "$T/history.jsonl"
+contains "$T/history.jsonl" '"detail":"'
+for pw in tanaka-pw wrong1 bad1 ghost-pw whatever-pw-9 new-pw-1 wrong-unlock-pw name-field-pw-3 \
+	after-it-pw-4 half-typed-pw; do
+	if grep -rqa -- "$pw" "$T/db" "$T"/*.conf "$T/history.jsonl"; then not_ok "'$pw' stored"; else ok; fi
 done
 finish

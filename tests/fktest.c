@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fktest.h"
@@ -36,6 +37,8 @@ void fkt_env_init(fkt_env *e, const char *extra)
 		   "terminal_id = test-terminal\nbureau = 東京法務局\n%s\n",
 		data, extra ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
+	/* whatever the umask: a configuration others can write is refused */
+	ck_assert_int_eq(chmod(e->config, 0644), 0);
 }
 
 fk_ctx *fkt_ctx_init(fkt_env *e)

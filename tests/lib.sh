@@ -7,6 +7,8 @@ FUKUHON="$top_builddir/fukuhon"
 failures=0
 checks=0
 
+# The configurations written below must not be writable by others, or they are refused.
+umask 022
 T=$(mktemp -d "${TMPDIR:-/tmp}/fktest.XXXXXX") || exit 99
 trap 'tui_stop; rm -rf "$T"' EXIT
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timex.h>
 #include <unistd.h>
 
 #include "fktest.h"
@@ -284,6 +285,111 @@ START_TEST(legacy_rows_before_the_chain)
 }
 END_TEST
 
+/* ---- R-TIME: the clock state the kernel reports is what every record keeps ---- */
+
+static int clock_state;  /* what the fake ntp_adjtime returns */
+static int clock_status; /* and puts in tx->status */
+
+static int fake_adjtime(struct timex *tx)
+{
+	ck_assert_int_eq(tx->modes, 0); /* a reading, never an adjustment */
+	tx->status = clock_status;
+	return clock_state;
+}
+
+static void clock_reads(int state, int status)
+{
+	clock_state = state;
+	clock_status = status;
+	fk_clock_test_hook(fake_adjtime);
+}
+
+START_TEST(clock_state_is_read_from_the_kernel)
+{
+	clock_reads(TIME_OK, 0);
+	ck_assert_int_eq(fk_clock_synced(), 1);
+	clock_reads(TIME_INS, STA_PLL); /* a leap second ahead: still synchronised */
+	ck_assert_int_eq(fk_clock_synced(), 1);
+	clock_reads(TIME_OK, STA_UNSYNC);
+	ck_assert_int_eq(fk_clock_synced(), 0);
+	clock_reads(TIME_ERROR, 0);
+	ck_assert_int_eq(fk_clock_synced(), 0);
+	clock_reads(-1, 0);
+	ck_assert_int_eq(fk_clock_synced(), 0);
+	fk_clock_test_hook(NULL);
+}
+END_TEST
+
+/* The newest record's clock_synced as stored, as the auditor's query reads
+ * it, and whether verify accepts it (and refuses it flipped). */
+static int newest_clock_synced(fk_ctx *ctx)
+{
+	fk_error err;
+	fk_audit_row row;
+	int n;
+	fk_audit_filter f = {0};
+	f.before_seq = INT64_MAX;
+	ck_assert_ok(fk_audit_query(ctx, &f, &row, 1, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(row.clock_synced,
+			 scalar(ctx, "SELECT clock_synced FROM audit_log ORDER BY seq DESC LIMIT 1"));
+	fk_audit_rows_free(&row, n);
+	return row.clock_synced;
+}
+
+START_TEST(unsynchronised_clock_is_recorded_and_shown)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	clock_reads(TIME_OK, STA_UNSYNC);
+	rec(ctx, "register.view", NULL);
+	ck_assert_int_eq(newest_clock_synced(ctx), 0);
+	fk_health h;
+	ck_assert_ok(fk_health_get(ctx, 0, &h, &err), &err);
+	ck_assert_int_eq(h.clock_synced, 0);
+	clock_reads(TIME_OK, 0);
+	rec(ctx, "register.view", NULL);
+	ck_assert_int_eq(newest_clock_synced(ctx), 1);
+	ck_assert_ok(fk_health_get(ctx, 0, &h, &err), &err);
+	ck_assert_int_eq(h.clock_synced, 1);
+	clock_reads(TIME_ERROR, 0);
+	rec(ctx, "register.view", NULL);
+	ck_assert_int_eq(newest_clock_synced(ctx), 0);
+	fk_clock_test_hook(NULL);
+	/* the state is sealed: verify accepts it as recorded, and not changed */
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	int64_t seq = scalar(ctx, "SELECT max(seq) FROM audit_log WHERE clock_synced = 0");
+	ck_assert_int_eq(sqlite3_exec(ctx->db, "DROP TRIGGER audit_log_no_update;"
+				      "UPDATE audit_log SET clock_synced = 1 WHERE clock_synced = 0",
+				      NULL, NULL, NULL), SQLITE_OK);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert(fkt_verify_saw(FK_VP_MAC, seq));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* R-KEYS: the initial key K0, read from wherever the administrator keeps it,
+ * is refused with a second name (hard link). */
+START_TEST(initial_key_with_a_second_name_is_refused)
+{
+	fk_error err;
+	uint8_t back[FK_KEY_LEN];
+	char p[700], other[700];
+	memset(k0, 7, sizeof k0);
+	snprintf(p, sizeof p, "%s/k0", env.dir);
+	snprintf(other, sizeof other, "%s/k0-again", env.dir);
+	ck_assert_ok(fk_chain_k0_write(p, "test-terminal", k0, &err), &err);
+	ck_assert_ok(fk_chain_k0_read(p, back, &err), &err);
+	ck_assert_mem_eq(back, k0, FK_KEY_LEN);
+	ck_assert_int_eq(link(p, other), 0);
+	ck_assert_int_eq(fk_chain_k0_read(p, back, &err), FK_ERR_KEYPERM);
+	ck_assert_msg(strstr(err.msg, "2 hard links") && strstr(err.msg, p), "%s", err.msg);
+	ck_assert_int_eq(unlink(other), 0);
+	ck_assert_ok(fk_chain_k0_read(p, back, &err), &err);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("audit");
@@ -295,6 +401,9 @@ int main(void)
 	tcase_add_test(tc, query_filters_and_pages);
 	tcase_add_test(tc, fails_closed_when_the_key_is_unusable_or_ahead);
 	tcase_add_test(tc, legacy_rows_before_the_chain);
+	tcase_add_test(tc, clock_state_is_read_from_the_kernel);
+	tcase_add_test(tc, unsynchronised_clock_is_recorded_and_shown);
+	tcase_add_test(tc, initial_key_with_a_second_name_is_refused);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -64,14 +64,27 @@ static fk_ctx *build(void)
 
 static void run(fk_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The forger's SQL, with the records' places filled in. */
+/* The forger's SQL, with the records' places filled in; {n} stands for record B+n, the n-th of
+ * the test's own records. */
 static void run(fk_ctx *ctx, const char *fmt, ...)
 {
-	char sql[512], *msg = NULL;
+	char raw[512], sql[600], *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(sql, sizeof sql, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	size_t o = 0;
+	for (const char *p = raw; *p && o + 24 < sizeof sql; p++) {
+		char *end;
+		long n = *p == '{' ? strtol(p + 1, &end, 10) : 0;
+		if (*p == '{' && *end == '}') {
+			o += (size_t)snprintf(sql + o, sizeof sql - o, "%lld", (long long)(B + n));
+			p = end;
+		} else {
+			sql[o++] = *p;
+		}
+	}
+	sql[o] = '\0';
 	ck_assert_msg(sqlite3_exec(ctx->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
 }
 
@@ -219,6 +232,34 @@ START_TEST(cut_tail_is_caught_by_the_key_epoch)
 }
 END_TEST
 
+/* Row seq as the MAC sees it; its text and blobs live until the statement is finalised. */
+static sqlite3_stmt *load_rec(fk_ctx *ctx, int64_t seq, fk_chain_rec *r)
+{
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
+		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac, row_refs "
+		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, seq);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	memset(r, 0, sizeof *r);
+	if (sqlite3_column_type(st, 19) == SQLITE_TEXT) {
+		r->refs = (const char *)sqlite3_column_text(st, 19);
+		r->refs_len = (size_t)sqlite3_column_bytes(st, 19);
+	}
+	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
+	for (int c = 0; c < 7; c++)
+		*nums[c] = sqlite3_column_int64(st, c);
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		r->text[f] = (const char *)sqlite3_column_text(st, 7 + f);
+		r->len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
+	}
+	r->detail = sqlite3_column_blob(st, 17);
+	r->detail_len = (size_t)sqlite3_column_bytes(st, 17);
+	memcpy(r->prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	return st;
+}
+
 /* The forger holds today's key (audit.key) and rewrites record B+3 of epoch E. */
 static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 {
@@ -228,25 +269,8 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	snprintf(dir, sizeof dir, "%s/keys", env.dir);
 	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
 	ck_assert_int_eq(k.epoch, E + 2);
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
-		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
-		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac "
-		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	fk_chain_rec r;
-	memset(&r, 0, sizeof r);
-	int64_t *nums[] = {&r.seq, &r.kind, &r.epoch, &r.ts_ns, &r.mono_ns, &r.clock_synced, &r.pid};
-	for (int c = 0; c < 7; c++)
-		*nums[c] = sqlite3_column_int64(st, c);
-	for (int f = 0; f < FK_CF_COUNT; f++) {
-		r.text[f] = (const char *)sqlite3_column_text(st, 7 + f);
-		r.len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
-	}
-	r.detail = sqlite3_column_blob(st, 17);
-	r.detail_len = (size_t)sqlite3_column_bytes(st, 17);
-	memcpy(r.prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	sqlite3_stmt *st = load_rec(ctx, seq, &r);
 	r.text[FK_CF_ACTION] = "register.nothing";
 	r.len[FK_CF_ACTION] = strlen(r.text[FK_CF_ACTION]);
 	if (restamp)
@@ -265,6 +289,82 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	fk_wipe(&k, sizeof k);
 }
 
+/* The forger holds K0 (the tests do): records from..end re-sealed with the
+ * keys of their epochs and linked anew, the checkpoints that would tell
+ * removed. Only what the forger changed in the rows is left to see. */
+static void rechain(fk_ctx *ctx, int64_t from)
+{
+	fk_error err;
+	uint8_t prev[FK_MAC_LEN], key[FK_KEY_LEN], mac[FK_MAC_LEN];
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT mac FROM audit_log WHERE seq = ?1", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, from - 1);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	memcpy(prev, sqlite3_column_blob(st, 0), FK_MAC_LEN);
+	sqlite3_finalize(st);
+	int64_t last = fkt_scalar(ctx, "SELECT max(seq) FROM audit_log");
+	for (int64_t seq = from; seq <= last; seq++) {
+		fk_chain_rec r;
+		st = load_rec(ctx, seq, &r);
+		memcpy(r.prev_mac, prev, FK_MAC_LEN);
+		memcpy(key, k0, FK_KEY_LEN);
+		for (int64_t e = 0; e < r.epoch; e++)
+			ck_assert_ok(fk_chain_evolve(key, &err), &err);
+		ck_assert_ok(fk_chain_mac(key, &r, mac, &err), &err);
+		sqlite3_finalize(st);
+		ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+			"UPDATE audit_log SET prev_mac = ?1, mac = ?2 WHERE seq = ?3", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_blob(st, 1, prev, FK_MAC_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, seq);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_finalize(st);
+		memcpy(prev, mac, FK_MAC_LEN);
+	}
+	char sql[96];
+	snprintf(sql, sizeof sql, "DELETE FROM audit_checkpoint WHERE seq >= %lld", (long long)from);
+	run(ctx, "%s", sql);
+	fk_wipe(key, sizeof key);
+}
+
+static void set_ts(fk_ctx *ctx, int64_t seq, int64_t ts)
+{
+	char sql[96];
+	snprintf(sql, sizeof sql, "UPDATE audit_log SET ts_ns = %lld WHERE seq = %lld", (long long)ts,
+		 (long long)seq);
+	run(ctx, "%s", sql);
+}
+
+/* R-TIME, R-LOGSEAL: even a chain re-sealed with K0 shows a record dated
+ * before its predecessor, by the time check alone; equal times are fine. */
+START_TEST(time_going_backwards_is_located)
+{
+	fk_ctx *ctx = build();
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT ts_ns FROM audit_log WHERE seq = %lld", (long long)(B + 8));
+	int64_t t8 = fkt_scalar(ctx, sql);
+	set_ts(ctx, B + 9, t8 - 1);
+	rechain(ctx, B + 9);
+	/* rechaining rewrites every MAC after B+9, so the anchored end no
+	 * longer matches either: two problems, the time one first */
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 2);
+	ck_assert(fkt_verify_saw(FK_VP_TIME, B + 9));
+	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, r.last_seq));
+	ck_assert_int_eq(r.first_bad_seq, B + 9);
+	/* equal times are not a step back: only the rewritten end remains */
+	set_ts(ctx, B + 9, t8);
+	set_ts(ctx, B + 10, t8);
+	rechain(ctx, B + 9);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 1);
+	ck_assert(!fkt_verify_saw(FK_VP_TIME, B + 9) && !fkt_verify_saw(FK_VP_TIME, B + 10));
+	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, r.last_seq));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
 START_TEST(resealing_with_a_later_key_is_located)
 {
 	fk_ctx *ctx = build();
@@ -279,6 +379,94 @@ START_TEST(resealing_with_a_later_key_is_located)
 	expect_located(ctx, B + 3, "re-stamped into today's epoch");
 	ck_assert(fkt_verify_saw(FK_VP_EPOCH, B + 3));
 	ck_assert(fkt_verify_saw(FK_VP_LINK, B + 4));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* ---- hostile numbers: a database copy holding INT64_MAX, INT64_MIN and
+ * negative seq, epoch and ts. Verify names problems, recording refuses or
+ * goes on, and none of it may overflow (CI runs this under UBSan with
+ * -fno-sanitize-recover, where an overflow aborts the test). */
+
+static const struct hostile {
+	const char *what, *sql;
+	int refused; /* recording one more must be refused (else it goes on) */
+} hostile[] = {
+	{"last seq INT64_MAX", "UPDATE audit_log SET seq = 9223372036854775807 WHERE seq = {15}", 1},
+	{"last seq INT64_MAX - 1 (no number after the next)",
+	 "UPDATE audit_log SET seq = 9223372036854775806 WHERE seq = {15}", 1},
+	{"last seq INT64_MAX, in an epoch the key is past",
+	 "UPDATE audit_log SET seq = 9223372036854775807, epoch = 1 WHERE seq = {15}", 1},
+	{"first seq INT64_MIN", "UPDATE audit_log SET seq = -9223372036854775808 WHERE seq = 1", 0},
+	{"every seq negative", "UPDATE audit_log SET seq = -seq", 1},
+	{"epoch INT64_MAX sealed, then INT64_MAX again",
+	 "UPDATE audit_log SET epoch = 9223372036854775807 WHERE seq IN ({6}, {7})", 0},
+	{"last record seals epoch INT64_MAX",
+	 "UPDATE audit_log SET kind = 2, epoch = 9223372036854775807 WHERE seq = {15}", 1},
+	{"last epoch 2^62 (the key must not be derived for ever)",
+	 "UPDATE audit_log SET epoch = 4611686018427387904 WHERE seq = {15}", 1},
+	{"last epoch INT64_MIN", "UPDATE audit_log SET epoch = -9223372036854775808 WHERE seq = {15}", 1},
+	{"times INT64_MAX then INT64_MIN",
+	 "UPDATE audit_log SET ts_ns = 9223372036854775807 WHERE seq = 1;"
+	 "UPDATE audit_log SET ts_ns = -9223372036854775808 WHERE seq = 2", 0},
+};
+
+START_TEST(hostile_numbers_do_not_overflow)
+{
+	const struct hostile *h = &hostile[_i];
+	fk_ctx *ctx = build();
+	fk_error err;
+	run(ctx, "%s", h->sql);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_msg(r.problems >= 1, "%s: no problem found", h->what);
+	fk_status s = fk_audit(ctx, "register.view", "register", "42", FK_RESULT_SUCCESS, "", NULL, &err);
+	if (h->refused)
+		ck_assert_msg(s == FK_ERR_AUDIT && strstr(err.msg, "audit verify"), "%s: recorded (%s)",
+			      h->what, err.msg);
+	else
+		ck_assert_msg(s == FK_OK, "%s: %s", h->what, err.msg);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_ge(r.problems, 1);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* A forged seal dated INT64_MIN becomes the next epoch's start: its age is
+ * then beyond any epoch length, so the epoch is sealed (it used to wrap
+ * round to a negative age, and the epoch stayed open). */
+START_TEST(forged_seal_time_does_not_overflow_the_epoch_age)
+{
+	fk_ctx *ctx = build();
+	run(ctx, "UPDATE audit_log SET kind = 2, ts_ns = -9223372036854775808 WHERE seq = {15}");
+	rec(ctx, "register.view", NULL); /* B+16, in epoch E+3, which "started" at INT64_MIN */
+	rec(ctx, "register.view", NULL); /* the epoch is sealed first: B+17, then B+18 in epoch E+4 */
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT kind FROM audit_log WHERE seq = %lld", (long long)(B + 17));
+	ck_assert_int_eq(fkt_scalar(ctx, sql), FK_CHAIN_SEAL);
+	snprintf(sql, sizeof sql, "SELECT epoch FROM audit_log WHERE seq = %lld", (long long)(B + 18));
+	ck_assert_int_eq(fkt_scalar(ctx, sql), E + 4);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
+/* A stored checkpoint claiming INT64_MIN or INT64_MAX (seq and time) is not
+ * evidence of how far the history reached: a new one is written at once. */
+START_TEST(hostile_checkpoint_numbers_make_one_due)
+{
+	fk_ctx *ctx = build();
+	/* (the test's connection ignores the append-only triggers: build) */
+	const char *const forged[] = {"-9223372036854775808", "9223372036854775807"};
+	for (size_t i = 0; i < FK_ARRAY_LEN(forged); i++) {
+		char sql[200];
+		snprintf(sql, sizeof sql, "UPDATE audit_checkpoint SET seq = %s, ts_ns = %s "
+			 "WHERE id = (SELECT max(id) FROM audit_checkpoint)", forged[i], forged[i]);
+		run(ctx, "%s", sql);
+		int64_t before = fkt_scalar(ctx, "SELECT count(*) FROM audit_checkpoint");
+		rec(ctx, "register.view", NULL);
+		ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_checkpoint"), before + 1);
+		ck_assert_int_eq(fkt_scalar(ctx, "SELECT seq FROM audit_checkpoint ORDER BY id DESC LIMIT 1"),
+				 fkt_scalar(ctx, "SELECT max(seq) FROM audit_log"));
+	}
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -357,6 +545,10 @@ int main(void)
 	tcase_add_test(tc, cut_tail_is_caught_by_the_key_epoch);
 	tcase_add_test(tc, resealing_with_a_later_key_is_located);
 	tcase_add_test(tc, chain_survives_sigkill);
+	tcase_add_test(tc, time_going_backwards_is_located);
+	tcase_add_loop_test(tc, hostile_numbers_do_not_overflow, 0, (int)FK_ARRAY_LEN(hostile));
+	tcase_add_test(tc, forged_seal_time_does_not_overflow_the_epoch_age);
+	tcase_add_test(tc, hostile_checkpoint_numbers_make_one_due);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -528,6 +528,105 @@ START_TEST(reauth_counts_toward_lockout)
 }
 END_TEST
 
+/* ---- R-SECRET: nothing typed at a password prompt reaches the history ---- */
+
+static const char *const typed[] = {
+	"Right-pw-7f3a9",     /* tanaka's password */
+	"Wrong-pw-91c2e",     /* a wrong one */
+	"Typed-As-Name-5d0e!", /* a password typed where the name goes (no valid name) */
+	"typedasname4b1f",    /* one that looks like a name (reaches PAM as the user) */
+	"Brand-new-pw-8a6d",  /* the expired password's replacement */
+};
+
+static void assert_no_typed(const void *p, size_t n, const char *where)
+{
+	for (size_t i = 0; p && i < FK_ARRAY_LEN(typed); i++)
+		ck_assert_msg(!memmem(p, n, typed[i], strlen(typed[i])), "'%s' found in %s", typed[i], where);
+}
+
+/* Every column of every row of every table, as stored. */
+static void assert_no_typed_in_tables(void)
+{
+	sqlite3_stmt *tables, *rows;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT name FROM sqlite_master WHERE type = 'table'",
+					    -1, &tables, NULL), SQLITE_OK);
+	int ntables = 0;
+	while (sqlite3_step(tables) == SQLITE_ROW) {
+		char sql[200], where[200];
+		const char *t = (const char *)sqlite3_column_text(tables, 0);
+		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", t);
+		ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &rows, NULL), SQLITE_OK);
+		while (sqlite3_step(rows) == SQLITE_ROW)
+			for (int c = 0; c < sqlite3_column_count(rows); c++) {
+				snprintf(where, sizeof where, "%s.%s", t, sqlite3_column_name(rows, c));
+				const void *v = sqlite3_column_blob(rows, c);
+				assert_no_typed(v, (size_t)sqlite3_column_bytes(rows, c), where);
+			}
+		sqlite3_finalize(rows);
+		ntables++;
+	}
+	sqlite3_finalize(tables);
+	ck_assert_int_gt(ntables, 10);
+}
+
+/* Every record through the auditor's query, details opened with the terminal key. */
+static int assert_no_typed_in_history(void)
+{
+	fk_audit_row rows[32];
+	fk_audit_filter f = {0};
+	int n, records = 0, details = 0;
+	do {
+		ck_assert_ok(fk_audit_query(ctx, &f, rows, 32, &n, &err), &err);
+		for (int i = 0; i < n; i++) {
+			const fk_audit_row *r = &rows[i];
+			const char *fields[] = {r->terminal, r->tty, r->session, r->operator_, r->role,
+						r->action, r->object_type, r->object_id, r->result, r->reason};
+			for (size_t k = 0; k < FK_ARRAY_LEN(fields); k++)
+				assert_no_typed(fields[k], strlen(fields[k]), r->action);
+			ck_assert_int_eq(r->detail_bad, 0);
+			if (r->detail) {
+				assert_no_typed(r->detail, strlen(r->detail), "a decrypted detail");
+				details++;
+			}
+			records++;
+			f.after_seq = r->seq;
+		}
+		fk_audit_rows_free(rows, n);
+	} while (n > 0);
+	ck_assert_int_gt(details, 0);
+	return records;
+}
+
+START_TEST(typed_passwords_are_nowhere_in_the_history)
+{
+	fk_session *s;
+	fake.password = typed[0];
+	fake.new_password = typed[4];
+	ck_assert_ok(signin("tanaka", typed[0], &s), &err);
+	fk_auth_signout(ctx, s, "quit");
+	ck_assert_int_eq(signin(typed[2], typed[0], &s), FK_ERR_AUTH);
+	ck_assert_int_eq(signin(typed[3], typed[3], &s), FK_ERR_AUTH);
+	fake.expired = 1;
+	person.next = 0;
+	person.answers[0] = typed[0];
+	person.answers[1] = person.answers[2] = typed[4];
+	ck_assert_ok(fk_auth_signin(ctx, "tanaka", &conv, &s, &err), &err);
+	fake.expired = 0;
+	fake.password = typed[4];
+	person.next = 0;
+	person.answers[0] = typed[1];
+	ck_assert_int_eq(fk_auth_reauth(ctx, s, &conv, &err), FK_ERR_AUTH);
+	fk_auth_signout(ctx, s, "quit");
+	/* two wrong: locked (lock_failures = 2), a record with a sealed detail */
+	ck_assert_int_eq(signin("tanaka", typed[1], &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'lockout.lock'"), 1);
+	ck_assert_int_eq(audits("signin", "success"), 2);
+	ck_assert_int_eq(audits("password.change", "success"), 1);
+	ck_assert_int_ge(assert_no_typed_in_history(), 10);
+	assert_no_typed_in_tables();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("auth");
@@ -544,6 +643,7 @@ int main(void)
 	tcase_add_test(tc, prompts_time_out_released_not_counted);
 	tcase_add_test(tc, parallel_prompts_get_at_most_lock_failures_evaluations);
 	tcase_add_test(tc, killed_console_blocks_only_until_its_reservation_expires);
+	tcase_add_test(tc, typed_passwords_are_nowhere_in_the_history);
 	suite_add_tcase(su, tc);
 	return fkt_run(su);
 }

@@ -1,7 +1,10 @@
 /* Unit tests: the configuration file (fukuhon.conf(5)). */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fktest.h"
 
@@ -85,6 +88,125 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* ---- who may write the file (like sshd's StrictModes) ---- */
+
+static fkt_env env;
+
+static void perm_setup(void)
+{
+	fkt_env_init(&env, NULL); /* a 0700 folder of our own, the file written with our umask */
+}
+
+static void perm_teardown(void)
+{
+	chmod(env.dir, 0700);
+	fkt_env_cleanup(&env);
+}
+
+static void expect_refused(const char *path, const char *why)
+{
+	fk_config c;
+	fk_error err;
+	ck_assert_int_eq(fk_config_load(path, &c, &err), FK_ERR_CONFIG);
+	ck_assert_msg(strstr(err.msg, path) && strstr(err.msg, why), "wanted '%s' naming %s: %s", why,
+		      path, err.msg);
+	fk_config_free(&c);
+}
+
+static void expect_loaded(const char *path)
+{
+	fk_config c;
+	fk_error err;
+	ck_assert_ok(fk_config_load(path, &c, &err), &err);
+	ck_assert_str_eq(c.pam_service, "fukuhon");
+	fk_config_free(&c);
+}
+
+START_TEST(file_writable_by_others_is_refused)
+{
+	expect_loaded(env.config); /* as the tests write it: umask 022 */
+	ck_assert_int_eq(chmod(env.config, 0600), 0);
+	expect_loaded(env.config);
+	ck_assert_int_eq(chmod(env.config, 0664), 0);
+	expect_refused(env.config, "writable by group or others (mode 0664)");
+	ck_assert_int_eq(chmod(env.config, 0646), 0);
+	expect_refused(env.config, "writable by group or others (mode 0646)");
+	/* and the context does not open with it */
+	fk_ctx *ctx;
+	fk_error err;
+	fk_bootstrap b = {.admin = FKT_ADMIN, .bureau = "東京法務局", .mode = FK_MODE_TEST};
+	ck_assert_int_eq(fk_terminal_create(env.config, &b, &ctx, &err), FK_ERR_CONFIG);
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_CONFIG);
+	ck_assert_int_eq(chmod(env.config, 0444), 0);
+	expect_loaded(env.config);
+}
+END_TEST
+
+START_TEST(file_of_another_user_is_refused)
+{
+	if (geteuid() != 0)
+		return; /* only root can give a file away */
+	ck_assert_int_eq(chown(env.config, 4242, 4242), 0);
+	expect_refused(env.config, "owned by uid 4242; it must be owned by root or uid 0");
+	ck_assert_int_eq(chown(env.config, 0, 4242), 0);
+	expect_loaded(env.config);
+}
+END_TEST
+
+START_TEST(folder_writable_by_others_is_refused)
+{
+	ck_assert_int_eq(chmod(env.dir, 0775), 0);
+	expect_refused(env.config, "writable by group or others (mode 0775)");
+	ck_assert_int_eq(chmod(env.dir, 0757), 0);
+	expect_refused(env.config, env.dir);
+	ck_assert_int_eq(chmod(env.dir, 01777), 0); /* sticky, like /tmp: others cannot replace it */
+	expect_loaded(env.config);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chmod(env.dir, 0755), 0);
+		ck_assert_int_eq(chown(env.dir, 4242, 0), 0);
+		expect_refused(env.config, "owned by uid 4242");
+		ck_assert_int_eq(chown(env.dir, 0, 0), 0);
+	}
+}
+END_TEST
+
+/* A folder further up counts too: whoever may write it can swap the whole branch. */
+START_TEST(folder_above_writable_by_others_is_refused)
+{
+	char sub[700], conf[800];
+	snprintf(sub, sizeof sub, "%s/etc", env.dir);
+	snprintf(conf, sizeof conf, "%s/fukuhon.conf", sub);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(rename(env.config, conf), 0);
+	expect_loaded(conf);
+	ck_assert_int_eq(chmod(env.dir, 0777), 0);
+	expect_refused(conf, "mode 0777");
+}
+END_TEST
+
+/* A link is judged by both folders: the one holding the name and the one holding the file. */
+START_TEST(symlink_needs_both_folders_safe)
+{
+	char open_dir[700], link[800], safe[700], real[800];
+	snprintf(open_dir, sizeof open_dir, "%s/open", env.dir);
+	snprintf(link, sizeof link, "%s/fukuhon.conf", open_dir);
+	snprintf(safe, sizeof safe, "%s/safe", env.dir);
+	snprintf(real, sizeof real, "%s/fukuhon.conf", safe);
+	ck_assert_int_eq(mkdir(open_dir, 0755), 0);
+	ck_assert_int_eq(mkdir(safe, 0755), 0);
+	ck_assert_int_eq(rename(env.config, real), 0);
+	ck_assert_int_eq(symlink(real, link), 0);
+	expect_loaded(link);
+	ck_assert_int_eq(chmod(open_dir, 0777), 0); /* anyone could replace the link */
+	expect_refused(link, open_dir);
+	ck_assert_int_eq(chmod(open_dir, 0755), 0);
+	ck_assert_int_eq(chmod(safe, 0770), 0); /* the group could replace the file */
+	expect_refused(link, safe);
+	ck_assert_int_eq(chmod(safe, 0755), 0);
+	expect_loaded(link);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("conf");
@@ -94,5 +216,13 @@ int main(void)
 	tcase_add_test(tc, refusals_name_the_line);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
+	TCase *perm = tcase_create("permissions");
+	tcase_add_checked_fixture(perm, perm_setup, perm_teardown);
+	tcase_add_test(perm, file_writable_by_others_is_refused);
+	tcase_add_test(perm, file_of_another_user_is_refused);
+	tcase_add_test(perm, folder_writable_by_others_is_refused);
+	tcase_add_test(perm, folder_above_writable_by_others_is_refused);
+	tcase_add_test(perm, symlink_needs_both_folders_safe);
+	suite_add_tcase(s, perm);
 	return fkt_run(s);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "keys.h"
 
 #define CK_OK(expr, errp)                                                                 \
@@ -245,6 +246,42 @@ START_TEST(non_regular_refused)
 	ck_assert_int_eq(mkfifo(kp("index.key"), 0600), 0);
 	ck_assert_int_eq(try_open(&err), FK_ERR_KEYPERM);
 	assert_msg_has(&err, "not a regular file");
+}
+END_TEST
+
+/* R-KEYS: a key file with a second name (a hard link, maybe outside the
+ * folder) is refused wherever key files are opened: the keyring, the history
+ * keys (fk_keyfile_read) and retirement, which would leave the other name. */
+START_TEST(hard_link_refused)
+{
+	fk_error err;
+	char other[700];
+	create_keys();
+	snprintf(other, sizeof other, "%s/copy-of-index.key", tmp);
+	ck_assert_int_eq(link(kp("index.key"), other), 0);
+	ck_assert_int_eq(try_open(&err), FK_ERR_KEYPERM);
+	assert_msg_has(&err, kp("index.key"));
+	assert_msg_has(&err, "2 hard links");
+	ck_assert_int_eq(unlink(other), 0);
+	ck_assert_int_eq(try_open(&err), FK_OK);
+	/* a second name inside the folder too */
+	fk_keyring *kr = open_keys();
+	CK_OK(fk_keys_add_master(kr, &err), &err);
+	ck_assert_int_eq(link(kp(MASTER1), kp("not-a-key")), 0);
+	ck_assert_int_eq(fk_keys_retire_master(kr, 1, &err), FK_ERR_KEYPERM);
+	assert_msg_has(&err, "hard links");
+	ck_assert_int_eq(access(kp(MASTER1), F_OK), 0);
+	ck_assert_int_eq(unlink(kp("not-a-key")), 0);
+	CK_OK(fk_keys_retire_master(kr, 1, &err), &err);
+	fk_keys_close(kr);
+	/* the files written atomically (the history's keys) have one link, and keep to it */
+	uint8_t buf[40] = {1, 2, 3}, back[40];
+	CK_OK(fk_keyfile_write(kdir, "audit.key", buf, sizeof buf, 1, &err), &err);
+	CK_OK(fk_keyfile_read(kdir, "audit.key", back, sizeof back, &err), &err);
+	ck_assert_mem_eq(back, buf, sizeof buf);
+	ck_assert_int_eq(link(kp("audit.key"), other), 0);
+	ck_assert_int_eq(fk_keyfile_read(kdir, "audit.key", back, sizeof back, &err), FK_ERR_KEYPERM);
+	assert_msg_has(&err, "audit.key has 2 hard links");
 }
 END_TEST
 
@@ -485,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, file_mode_refused);
 	tcase_add_test(tc, symlink_refused);
 	tcase_add_test(tc, non_regular_refused);
+	tcase_add_test(tc, hard_link_refused);
 	tcase_add_test(tc, foreign_owner_refused);
 	tcase_add_test(tc, missing_keys);
 	tcase_add_test(tc, truncated_is_corrupt);

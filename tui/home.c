@@ -74,7 +74,7 @@ static void home_header(view *v, int y, int cols)
 	tui_put_right(y + 1, x += W_COUNT, _("Ledger"), W_COUNT);
 	tui_put_right(y + 1, x += W_COUNT, _("Documents"), W_COUNT);
 	tui_put(y + 1, x += W_COUNT, _(" Last received"), W_TIME);
-	tui_put(y + 1, x += W_TIME, _("Attention"), W_NOTE);
+	tui_put(y + 1, x + W_TIME, _("Attention"), W_NOTE);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -104,7 +104,7 @@ static void home_line(view *v, int i, int y, int cols, int selected)
 	char last[64];
 	snprintf(last, sizeof last, " %s", r->last_received ? when : "-");
 	tui_put(y, x += W_COUNT, last, W_TIME);
-	tui_put(y, x += W_TIME, attention(r, ((home *)v->data)->newest), W_NOTE);
+	tui_put(y, x + W_TIME, attention(r, ((home *)v->data)->newest), W_NOTE);
 }
 
 static int home_request(view *v, enum action act)

@@ -141,7 +141,7 @@ static void reglist_header(view *v, int y, int cols)
 	tui_put(y + 1, x += wh, _("筆頭者"), wn);
 	tui_put(y + 1, x += wn, _("Reading"), wr);
 	tui_put_right(y + 1, x += wr, _("Ver."), W_VER);
-	tui_put(y + 1, x += W_VER, _("Received"), W_TIME);
+	tui_put(y + 1, x + W_VER, _("Received"), W_TIME);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 

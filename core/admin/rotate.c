@@ -63,7 +63,7 @@ static fk_status rewrap_batch(fk_ctx *ctx, int batch, int64_t *done, fk_error *e
 		return s;
 	sqlite3_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
 	sqlite3_bind_int(st, 2, batch);
-	int rc;
+	int rc = SQLITE_DONE;
 	/* The UPDATE touches rows the SELECT has passed: SQLite allows that. */
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -79,6 +79,9 @@ static fk_status rewrap_batch(fk_ctx *ctx, int batch, int64_t *done, fk_error *e
 			(*done)++;
 	}
 	sqlite3_reset(st);
+	/* a failed step is an error, not the end of the keys to re-wrap */
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the data keys to re-wrap");
 	return s;
 }
 

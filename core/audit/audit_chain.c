@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -184,11 +185,24 @@ fk_status fk_chain_k0_write(const char *path, const char *terminal, const uint8_
 	return st;
 }
 
+/* K0 is kept off the terminal, wherever the administrator likes (modes are
+ * not checked: a removable medium may not have them), but as one file: a
+ * second name would keep it readable after the copy meant to be the only one
+ * is moved away. */
+static fk_status k0_single_link(const char *path, const struct stat *sb, fk_error *err)
+{
+	if (sb->st_nlink != 1)
+		return fk_fail(err, FK_ERR_KEYPERM,
+			       "history initial key file %s has %lu hard links; it must have exactly one",
+			       path, (unsigned long)sb->st_nlink);
+	return FK_OK;
+}
+
 fk_status fk_chain_k0_read(const char *path, uint8_t k0[FK_KEY_LEN], fk_error *err)
 {
 	char *text;
 	size_t len;
-	fk_status st = fk_read_file(path, 4096, &text, &len, err);
+	fk_status st = fk_read_file_checked(path, 4096, k0_single_link, &text, &len, err);
 	if (st != FK_OK)
 		return st;
 	const char *k = strstr(text, "\nk0 ");
@@ -291,7 +305,9 @@ static const char SQL_INSERT[] =
 	"prev_mac, mac, row_refs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	"?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
 
-/* The end of the chain and the key brought to the epoch of the next record. */
+/* The end of the chain and the key brought to the epoch of the next record.
+ * Its numbers come from the database: whoever holds a copy may have written
+ * anything there, so they are only ever used through checked arithmetic. */
 struct state {
 	int64_t next_seq;
 	int last_kind; /* -1: no record at all */
@@ -311,7 +327,7 @@ static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 		return rs;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		s->next_seq = sqlite3_column_int64(st, 0) + 1;
+		int64_t last = sqlite3_column_int64(st, 0);
 		s->last_kind = sqlite3_column_int(st, 1);
 		s->last_epoch = sqlite3_column_int64(st, 2);
 		s->last_ts = sqlite3_column_int64(st, 4);
@@ -320,11 +336,12 @@ static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 			 sqlite3_column_type(st, 2) == SQLITE_INTEGER;
 		if (s->last_kind != FK_CHAIN_LEGACY && ok)
 			memcpy(s->prev, sqlite3_column_blob(st, 3), FK_MAC_LEN);
-		if (s->last_kind != FK_CHAIN_LEGACY &&
-		    (!ok || (s->last_kind != FK_CHAIN_RECORD && s->last_kind != FK_CHAIN_SEAL)))
+		if (last < 1 || fk_add_i64(last, 1, &s->next_seq) != 0 ||
+		    (s->last_kind != FK_CHAIN_LEGACY &&
+		     (!ok || (s->last_kind != FK_CHAIN_RECORD && s->last_kind != FK_CHAIN_SEAL))))
 			rs = fk_fail(err, FK_ERR_TAMPER,
 				     "the last history record (%lld) is damaged; run 'fukuhonctl audit verify'",
-				     (long long)(s->next_seq - 1));
+				     (long long)last);
 	} else if (rc != SQLITE_DONE) {
 		rs = fk_db_fail(ctx->db, rc, err, "reading the history");
 	}
@@ -345,8 +362,10 @@ static fk_status sync_key(fk_ctx *ctx, struct state *s, int64_t now, fk_error *e
 	int64_t target = s->key.epoch;
 	if (s->last_kind == FK_CHAIN_RECORD)
 		target = s->last_epoch;
-	else if (s->last_kind == FK_CHAIN_SEAL)
-		target = s->last_epoch + 1;
+	else if (s->last_kind == FK_CHAIN_SEAL && fk_add_i64(s->last_epoch, 1, &target) != 0)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "the last history record seals epoch %lld, after which there is none; "
+			       "run 'fukuhonctl audit verify'", (long long)s->last_epoch);
 	if (s->key.epoch > target)
 		return fk_fail(err, FK_ERR_TAMPER,
 			       "the history key is at epoch %lld but the history ends in epoch %lld: "
@@ -354,6 +373,11 @@ static fk_status sync_key(fk_ctx *ctx, struct state *s, int64_t now, fk_error *e
 			       (long long)s->key.epoch, (long long)target);
 	if (s->key.epoch == target)
 		return FK_OK;
+	/* both are at least 0 here (the key's epoch is checked on loading) */
+	if (target - s->key.epoch > FK_CHAIN_MAX_EPOCH_STEP)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "the history ends in epoch %lld, implausibly far beyond the key's epoch %lld; "
+			       "run 'fukuhonctl audit verify'", (long long)target, (long long)s->key.epoch);
 	while (st == FK_OK && s->key.epoch < target) {
 		st = fk_chain_evolve(s->key.key, err);
 		s->key.epoch++;
@@ -421,6 +445,12 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 {
 	fk_chain_rec r;
 	uint8_t *sealed = NULL, mac[FK_MAC_LEN];
+	int64_t after;
+	/* a (forged) last record just below INT64_MAX leaves no number after this one */
+	if (fk_add_i64(s->next_seq, 1, &after) != 0)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "no sequence number is left after record %lld; run 'fukuhonctl audit verify'",
+			       (long long)s->next_seq);
 	fill_rec(ctx, e, s, now, &r);
 	const char *refs = fk_trust_take_refs(ctx);
 	if (*refs) {
@@ -446,7 +476,7 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 		memcpy(h.mac, mac, FK_MAC_LEN);
 		fk_trust_note_head(ctx, &h);
 		memcpy(s->prev, mac, FK_MAC_LEN);
-		s->next_seq++;
+		s->next_seq = after;
 		s->last_kind = e->kind;
 		s->last_epoch = r.epoch;
 		s->last_ts = now;
@@ -483,7 +513,9 @@ fk_status fk_chain_seal(fk_ctx *ctx, const char *reason, int force, fk_error *er
 	/* Nothing to seal: no sealed record yet, or the epoch is already closed. */
 	if (st == FK_OK && s.last_kind == FK_CHAIN_RECORD)
 		st = sync_key(ctx, &s, now, err);
-	if (st == FK_OK && s.last_kind == FK_CHAIN_RECORD && (force || now - s.key.started_ns >= len)) {
+	/* started_ns may come from a (forged) seal record's time */
+	int64_t age = fk_sub_sat_i64(now, s.key.started_ns);
+	if (st == FK_OK && s.last_kind == FK_CHAIN_RECORD && (force || age >= len)) {
 		char epoch[24];
 		snprintf(epoch, sizeof epoch, "%lld", (long long)s.key.epoch);
 		fk_chain_entry e = {FK_CHAIN_SEAL, "audit.seal", "epoch", epoch, "success", reason, NULL};

@@ -18,6 +18,10 @@
 enum { FK_CHAIN_LEGACY = 0, FK_CHAIN_RECORD = 1, FK_CHAIN_SEAL = 2 };
 
 #define FK_CHAIN_EPOCH_NS_DEFAULT (3600LL * 1000000000LL)
+/* The most epochs the key is ever derived forward in one go (some 120 years
+ * of hourly epochs, about a second of HMACs): a forged huge epoch must
+ * neither make the key loop for ever nor throw today's key away. */
+#define FK_CHAIN_MAX_EPOCH_STEP (INT64_C(1) << 20)
 #define FK_CHAIN_K0_NAME "audit-initial-key" /* beside the key folder */
 
 /* The text fields, in encoding order. */

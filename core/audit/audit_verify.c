@@ -17,9 +17,10 @@
 #include "schema.h"
 #include "util.h"
 
-/* Deriving further than this from one record to the next is not a plausible
- * history (and a forged huge epoch must not make verify loop for ever). */
-#define MAX_EPOCH_STEP (1 << 20)
+/* Every number in a row may have been written by whoever held a copy of the
+ * database (INT64_MAX, INT64_MIN, negative): no sum or difference of them is
+ * computed unchecked. Epochs are at least 0 (decode), so the difference of
+ * two epochs always fits. */
 
 static const char *const vp_names[] = {
 #define FK_VP_NAME(name, text) text,
@@ -38,7 +39,7 @@ struct verifier {
 	fk_verify_report *rep;
 	/* the previous row */
 	int64_t prev_seq, prev_epoch, prev_ts;
-	int prev_kind, prev_ok, started;
+	int prev_kind, prev_ok, started, seen_any;
 	uint8_t prev_mac[FK_MAC_LEN];
 	/* K(key_epoch), derived from K0, and an HMAC context keyed with it:
 	 * re-keying for every record would halve the speed. */
@@ -297,7 +298,7 @@ static void check_place(struct verifier *v, const struct row *r)
 	if (r->epoch < v->prev_epoch)
 		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, before epoch %lld of record %lld",
 			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch, (long long)v->prev_seq);
-	else if (v->prev_kind == FK_CHAIN_SEAL && r->epoch != v->prev_epoch + 1)
+	else if (v->prev_kind == FK_CHAIN_SEAL && r->epoch - v->prev_epoch != 1)
 		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, but record %lld sealed epoch %lld",
 			(long long)r->seq, (long long)r->epoch, (long long)v->prev_seq, (long long)v->prev_epoch);
 	else if (v->prev_kind == FK_CHAIN_RECORD && r->epoch != v->prev_epoch)
@@ -306,7 +307,7 @@ static void check_place(struct verifier *v, const struct row *r)
 			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch);
 	if (r->ts_ns < v->prev_ts)
 		problem(v, FK_VP_TIME, 0, r->seq, "record %lld is dated %.3f s before record %lld",
-			(long long)r->seq, (double)(v->prev_ts - r->ts_ns) / 1e9, (long long)v->prev_seq);
+			(long long)r->seq, ((double)v->prev_ts - (double)r->ts_ns) / 1e9, (long long)v->prev_seq);
 }
 
 static fk_status mac_ctx_new(struct verifier *v, fk_error *err)
@@ -342,7 +343,7 @@ static fk_status mac_of(struct verifier *v, int64_t epoch, const uint8_t *enc, s
 static fk_status check_mac(struct verifier *v, const struct row *r, const uint8_t *enc,
 			   fk_error *err)
 {
-	if (r->epoch > v->key_epoch + MAX_EPOCH_STEP) {
+	if (r->epoch - v->key_epoch > FK_CHAIN_MAX_EPOCH_STEP) {
 		problem(v, FK_VP_MAC, 0, r->seq, "record %lld claims implausible epoch %lld",
 			(long long)r->seq, (long long)r->epoch);
 		return FK_OK;
@@ -364,12 +365,21 @@ static fk_status check_row(struct verifier *v, const struct row *r, const uint8_
 	int64_t seq = r->seq;
 	fk_verify_report *rep = v->rep;
 	rep->records++;
-	if (v->prev_seq && seq <= v->prev_seq)
+	if (v->seen_any && seq <= v->prev_seq) {
 		problem(v, seq == v->prev_seq ? FK_VP_DUPLICATE : FK_VP_ORDER, 0, seq,
 			"record %lld comes after record %lld", (long long)seq, (long long)v->prev_seq);
-	else if (seq != v->prev_seq + 1)
-		problem(v, FK_VP_GAP, 0, v->prev_seq + 1, "records %lld to %lld are missing",
-			(long long)(v->prev_seq + 1), (long long)(seq - 1));
+	} else if (seq < 1) {
+		problem(v, FK_VP_ORDER, 0, seq, "record %lld has a sequence number below 1",
+			(long long)seq);
+	} else {
+		/* 1 first; then one more than the last, which is below seq here, so
+		 * the sum fits (as seq - 1 does, seq being at least 1) */
+		int64_t want = v->seen_any && v->prev_seq >= 1 ? v->prev_seq + 1 : 1;
+		if (seq != want)
+			problem(v, FK_VP_GAP, 0, want, "records %lld to %lld are missing", (long long)want,
+				(long long)(seq - 1));
+	}
+	v->seen_any = 1;
 	v->prev_seq = seq;
 	rep->last_seq = seq;
 	if (r->kind == FK_CHAIN_LEGACY && r->kind_int && !v->started) {
@@ -512,7 +522,7 @@ static fk_status check_cp(struct verifier *v, const fk_checkpoint *cp, const uin
 			which, (long long)cp->seq);
 		return FK_OK;
 	}
-	if (cp->seq > v->rep->last_seq) {
+	if (cp->seq > v->rep->last_seq) { /* so last_seq + 1 fits */
 		problem(v, FK_VP_TRUNCATED, 0, v->rep->last_seq + 1,
 			"%s checkpoint covers records up to %lld but the history ends at %lld: records %lld to %lld were cut off",
 			which, (long long)cp->seq, (long long)v->rep->last_seq,
@@ -570,9 +580,14 @@ static fk_status check_end(struct verifier *v, fk_error *err)
 	}
 	fk_chain_key k;
 	if (s == FK_OK && fk_chain_key_load(v->ctx->cfg.key_dir, &k, NULL) == FK_OK) {
-		int64_t end = !v->started || !v->prev_ok ? 0 : v->prev_epoch + (v->prev_kind == FK_CHAIN_SEAL);
+		int64_t end = 0, after = v->rep->last_seq;
+		if (v->started && v->prev_ok &&
+		    fk_add_i64(v->prev_epoch, v->prev_kind == FK_CHAIN_SEAL, &end) != 0)
+			end = INT64_MAX; /* a forged last epoch: no key can be ahead of it */
+		if (fk_add_i64(after, 1, &after) != 0)
+			after = INT64_MAX;
 		if ((v->started && v->prev_ok && k.epoch > end) || (!v->started && k.epoch > 0))
-			problem(v, FK_VP_TRUNCATED, 0, v->rep->last_seq + 1,
+			problem(v, FK_VP_TRUNCATED, 0, after,
 				"the history key is at epoch %lld but the history ends in epoch %lld: records were cut off the end",
 				(long long)k.epoch, (long long)end);
 		fk_wipe(&k, sizeof k);
@@ -639,7 +654,7 @@ static void notes(struct verifier *v)
 		problem(v, FK_VP_OPEN_END, 1, rep->last_seq,
 			"epoch %lld is still open (a program is running, or one stopped without its stop record)",
 			(long long)v->prev_epoch);
-	if (rep->last_seq > rep->covered_seq)
+	if (rep->last_seq > rep->covered_seq) /* so covered_seq + 1 fits */
 		problem(v, FK_VP_UNCOVERED, 1, rep->covered_seq + 1,
 			"records %lld to %lld are not yet covered by a checkpoint",
 			(long long)(rep->covered_seq + 1), (long long)rep->last_seq);

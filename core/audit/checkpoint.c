@@ -212,10 +212,14 @@ fk_status fk_checkpoint_latest(fk_ctx *ctx, fk_checkpoint *cp, int *found, fk_er
 	return *found ? fk_checkpoint_public_key(ctx->cfg.key_dir, cp->public_key, err) : FK_OK;
 }
 
+/* The last checkpoint's numbers come from the database, where anything may
+ * have been written: one that claims to be ahead of the history or of the
+ * clock proves nothing about either, so a new one is due. */
 static int due(const fk_ctx *ctx, const fk_checkpoint *last, int64_t seq, int64_t now)
 {
-	return seq - last->seq >= ctx->cfg.audit_checkpoint_records ||
-	       now - last->ts_ns >= (int64_t)ctx->cfg.audit_checkpoint_minutes * 60 * 1000000000LL;
+	int64_t behind = fk_sub_sat_i64(seq, last->seq), age = fk_sub_sat_i64(now, last->ts_ns);
+	return behind < 0 || age < 0 || behind >= ctx->cfg.audit_checkpoint_records ||
+	       age >= (int64_t)ctx->cfg.audit_checkpoint_minutes * 60 * 1000000000LL;
 }
 
 fk_status fk_checkpoint_maybe(fk_ctx *ctx, int64_t seq, int64_t epoch, const uint8_t mac[FK_MAC_LEN],

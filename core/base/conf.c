@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -225,11 +226,98 @@ out:
 	return st;
 }
 
+/* ---- who may have written it ---------------------------------------------- */
+
+/* Whoever can write the configuration chooses the PAM service, the database
+ * and the key folder. Like sshd's StrictModes: the file must be owned by root
+ * or the running user and writable by its owner only, and so must every
+ * folder above it, where someone else could otherwise put another file in
+ * its place; a folder writable by others is fine with the sticky bit (/tmp),
+ * which keeps them from renaming or removing what they do not own. */
+static int trusted_uid(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+static fk_status check_folder(const char *dir, const char *path, fk_error *err)
+{
+	struct stat sb;
+	if (lstat(dir, &sb) != 0)
+		return fk_fail(err, FK_ERR_CONFIG, "configuration file %s: cannot examine folder %s: %s",
+			       path, dir, strerror(errno));
+	if (!trusted_uid(sb.st_uid))
+		return fk_fail(err, FK_ERR_CONFIG,
+			       "configuration file %s lies in folder %s, owned by uid %u; it must be owned by "
+			       "root or uid %u (the user running fukuhon)",
+			       path, dir, (unsigned)sb.st_uid, (unsigned)geteuid());
+	if ((sb.st_mode & (S_IWGRP | S_IWOTH)) && !(sb.st_mode & S_ISVTX))
+		return fk_fail(err, FK_ERR_CONFIG,
+			       "configuration file %s lies in folder %s, writable by group or others "
+			       "(mode %04o); only its owner may write it (or set the sticky bit)",
+			       path, dir, (unsigned)(sb.st_mode & 07777));
+	return FK_OK;
+}
+
+/* dir (a real path: no symlink, no "..") and every folder above it. */
+static fk_status check_folders(char *dir, const char *path, fk_error *err)
+{
+	size_t n = strlen(dir);
+	for (;;) {
+		char c = dir[n];
+		dir[n] = '\0';
+		fk_status st = check_folder(n ? dir : "/", path, err);
+		dir[n] = c;
+		if (st != FK_OK || n == 0)
+			return st;
+		while (n > 1 && dir[n - 1] != '/')
+			n--;
+		n = n > 1 ? n - 1 : 0; /* the parent; 0 stands for "/" */
+	}
+}
+
+/* The folder a name lies in, resolved: new string. */
+static char *real_folder(const char *name, fk_error *err)
+{
+	char *dir = fk_dirname(name, err), *real = dir ? realpath(dir, NULL) : NULL;
+	if (dir && !real)
+		fk_fail(err, FK_ERR_CONFIG, "configuration file %s: cannot resolve folder %s: %s", name,
+			dir, strerror(errno));
+	free(dir);
+	return real;
+}
+
+static fk_status check_conf_file(const char *path, const struct stat *sb, fk_error *err)
+{
+	if (!trusted_uid(sb->st_uid))
+		return fk_fail(err, FK_ERR_CONFIG,
+			       "configuration file %s is owned by uid %u; it must be owned by root or uid %u "
+			       "(the user running fukuhon)",
+			       path, (unsigned)sb->st_uid, (unsigned)geteuid());
+	if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		return fk_fail(err, FK_ERR_CONFIG,
+			       "configuration file %s is writable by group or others (mode %04o); only its "
+			       "owner may write it",
+			       path, (unsigned)(sb->st_mode & 07777));
+	char *file = realpath(path, NULL);
+	if (!file)
+		return fk_fail(err, FK_ERR_CONFIG, "configuration file %s: cannot resolve its path: %s",
+			       path, strerror(errno));
+	/* the folder holding the name given, and the one holding the file it leads to */
+	char *linkdir = real_folder(path, err), *filedir = linkdir ? real_folder(file, err) : NULL;
+	fk_status st = filedir ? check_folders(linkdir, path, err) : FK_ERR_CONFIG;
+	if (st == FK_OK && strcmp(linkdir, filedir) != 0)
+		st = check_folders(filedir, path, err);
+	free(file);
+	free(linkdir);
+	free(filedir);
+	return st;
+}
+
 fk_status fk_config_load(const char *path, fk_config *cfg, fk_error *err)
 {
 	path = fk_config_default_path(path);
 	char *text;
-	fk_status st = fk_read_file(path, CONF_MAX_BYTES, &text, NULL, err);
+	fk_status st = fk_read_file_checked(path, CONF_MAX_BYTES, check_conf_file, &text, NULL, err);
 	if (st != FK_OK) {
 		memset(cfg, 0, sizeof *cfg);
 		return fk_fail_wrap(err, "configuration");

@@ -30,7 +30,7 @@ static void flatten(char *s)
 			*s = ' ';
 }
 
-fk_status fk_fail(fk_error *err, fk_status code, const char *fmt, ...)
+fk_status fk_fail_msg(fk_error *err, fk_status code, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -38,13 +38,13 @@ fk_status fk_fail(fk_error *err, fk_status code, const char *fmt, ...)
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
 		flatten(err->msg);
-		err->code = code;
+		err->code = fk_failed(code);
 		err->reason = 0;
 	}
-	return code;
+	return fk_failed(code);
 }
 
-fk_status fk_fail_wrap(fk_error *err, const char *fmt, ...)
+fk_status fk_fail_wrap_msg(fk_error *err, const char *fmt, ...)
 {
 	if (!err)
 		return FK_ERR_INTERNAL;

@@ -47,13 +47,25 @@ typedef struct fk_error {
 
 const char *fk_status_name(fk_status st);
 
+/* A failing path is never FK_OK: FK_OK given by mistake becomes
+ * FK_ERR_INTERNAL. Inline and not variadic, so that the compiler and the
+ * static analyser (which does not follow calls into other files, nor into
+ * variadic functions) see on every path that a failure stays a failure. */
+static inline fk_status fk_failed(fk_status code)
+{
+	return code == FK_OK ? FK_ERR_INTERNAL : code;
+}
+
 /* Record a failure in err (which may be NULL) and return code, so that
  * "return fk_fail(err, FK_ERR_X, ...)" reads as one step. */
-fk_status fk_fail(fk_error *err, fk_status code, const char *fmt, ...)
+#define fk_fail(err, code, ...) fk_failed(fk_fail_msg((err), (code), __VA_ARGS__))
+fk_status fk_fail_msg(fk_error *err, fk_status code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prefix an existing message with context ("loading keys: ..."). */
-fk_status fk_fail_wrap(fk_error *err, const char *fmt, ...)
+/* Prefix an existing message with context ("loading keys: ..."); the
+ * failure's code (FK_ERR_INTERNAL when err is NULL or holds none). */
+#define fk_fail_wrap(err, ...) fk_failed(fk_fail_wrap_msg((err), __VA_ARGS__))
+fk_status fk_fail_wrap_msg(fk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void fk_error_clear(fk_error *err);

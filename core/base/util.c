@@ -31,11 +31,19 @@ int64_t fk_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The kernel's reading of the clock state; only tests replace it. */
+static int (*clock_reading)(struct timex *) = ntp_adjtime;
+
+void fk_clock_test_hook(int (*reading)(struct timex *tx))
+{
+	clock_reading = reading ? reading : ntp_adjtime;
+}
+
 int fk_clock_synced(void)
 {
 	struct timex tx;
 	memset(&tx, 0, sizeof tx); /* modes 0: read only */
-	int st = ntp_adjtime(&tx);
+	int st = clock_reading(&tx);
 	return st != -1 && st != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
 
@@ -49,44 +57,100 @@ void fk_fmt_utc(int64_t ns, char *buf, size_t len)
 	}
 }
 
+/* ---- calendar dates and times: the one parser ---------------------------- */
+
+#define NS_PER_S INT64_C(1000000000)
+#define FK_TIME_YEAR_MIN 1868 /* the Gregorian calendar's first year in Japan's registers */
+
+int fk_is_leap_year(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
 static int days_in_month(int y, int m)
 {
 	static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return d[m - 1];
+	return m == 2 && fk_is_leap_year(y) ? 29 : d[m - 1];
 }
 
-fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err)
+/* H. Hinnant's days_from_civil. */
+int fk_days_from_civil(int y, int m, int d)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-		goto bad;
-	const char *p = s + n;
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
+	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* The value of exactly n decimal digits at s, or -1 (also when s ends
+ * first: a NUL is not a digit, so nothing beyond it is read). No sign, no
+ * blanks, unlike sscanf's %d. */
+static int digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+int fk_parse_date(const char *s, int *y, int *m, int *d)
+{
+	int yy = digits(s, 4), mm = yy < 0 || s[4] != '-' ? -1 : digits(s + 5, 2);
+	int dd = mm < 0 || s[7] != '-' ? -1 : digits(s + 8, 2);
+	if (dd < 1 || yy < 1 || mm < 1 || mm > 12 || dd > days_in_month(yy, mm))
+		return -1;
+	*y = yy;
+	*m = mm;
+	*d = dd;
+	return 0;
+}
+
+/* "THH:MM[:SS][Z]" (or with a blank for T) at p into seconds of the day;
+ * p moves past it. -1 when it is anything else. */
+static int parse_clock(const char **pp)
+{
+	const char *p = *pp;
+	int h = 0, mi = 0, sec = 0;
 	if (*p == 'T' || *p == ' ') {
-		int m2 = 0;
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m2) != 2 || m2 != 5)
-			goto bad;
-		p += 1 + m2;
+		h = digits(p + 1, 2);
+		mi = h < 0 || p[3] != ':' ? -1 : digits(p + 4, 2);
+		if (mi < 0)
+			return -1;
+		p += 6;
 		if (*p == ':') {
-			int m3 = 0;
-			if (sscanf(p + 1, "%2d%n", &sec, &m3) != 1 || m3 != 2)
-				goto bad;
+			if ((sec = digits(p + 1, 2)) < 0)
+				return -1;
 			p += 3;
 		}
 		if (*p == 'Z')
 			p++;
 	}
-	if (*p || y < 1868 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
-	    h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0)
-		goto bad;
-	struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-			.tm_hour = h, .tm_min = mi, .tm_sec = sec};
-	time_t t = timegm(&tm);
-	*ns = (int64_t)t * 1000000000;
+	/* :60 is a leap second; like timegm, it is the next day's first second */
+	if (h > 23 || mi > 59 || sec > 60)
+		return -1;
+	*pp = p;
+	return h * 3600 + mi * 60 + sec;
+}
+
+fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err)
+{
+	int y, mo, d;
+	const char *p = s + 10;
+	int secs = fk_parse_date(s, &y, &mo, &d) == 0 ? parse_clock(&p) : -1;
+	if (secs < 0 || *p)
+		return fk_fail(err, FK_ERR_INVALID, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]] UTC)", s);
+	/* Years have four digits, so this cannot overflow; the product with
+	 * NS_PER_S can, from 2262-04-11T23:47:17Z on (and before 1677). */
+	int64_t t = (int64_t)fk_days_from_civil(y, mo, d) * 86400 + secs;
+	if (y < FK_TIME_YEAR_MIN || t > INT64_MAX / NS_PER_S || t < INT64_MIN / NS_PER_S)
+		return fk_fail(err, FK_ERR_INVALID,
+			       "'%.40s' is out of range: times from %d-01-01 to 2262-04-11T23:47:16Z can be "
+			       "stored", s, FK_TIME_YEAR_MIN);
+	*ns = t * NS_PER_S;
 	return FK_OK;
-bad:
-	return fk_fail(err, FK_ERR_INVALID, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]] UTC)", s);
 }
 
 char *fk_strdup(const char *s, fk_error *err)
@@ -153,7 +217,13 @@ fk_status fk_mkdir_private(const char *dir, fk_error *err)
 
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fk_read_file_checked(path, max, NULL, out, len, err);
+}
+
+fk_status fk_read_file_checked(const char *path, size_t max, fk_file_check check, char **out,
+			       size_t *len, fk_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fk_fail(err, errno == ENOENT ? FK_ERR_NOTFOUND : FK_ERR_IO,
 			       "cannot open %s: %s", path, strerror(errno));
@@ -162,6 +232,11 @@ fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk
 		close(fd);
 		return fk_fail(err, FK_ERR_INVALID, "%s is not a regular file of at most %zu bytes",
 			       path, max);
+	}
+	fk_status st = check ? check(path, &sb, err) : FK_OK;
+	if (st != FK_OK) {
+		close(fd);
+		return st;
 	}
 	size_t n = (size_t)sb.st_size;
 	char *buf = malloc(n + 1);

@@ -9,16 +9,46 @@
 
 #define FK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Arithmetic on numbers read from the database, which whoever holds a copy
+ * may have set to anything (INT64_MAX, INT64_MIN): signed overflow is
+ * undefined behaviour, so such sums and differences go through these. */
+/* *r = a + b; -1 (and *r unspecified) when that does not fit. */
+static inline int fk_add_i64(int64_t a, int64_t b, int64_t *r)
+{
+	return __builtin_add_overflow(a, b, r) ? -1 : 0;
+}
+/* a - b, saturated to INT64_MIN..INT64_MAX: distances and ages, compared. */
+static inline int64_t fk_sub_sat_i64(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (!__builtin_sub_overflow(a, b, &r))
+		return r;
+	return b < 0 ? INT64_MAX : INT64_MIN;
+}
+
 int64_t fk_now_ns(void);  /* CLOCK_REALTIME, ns since the epoch (UTC) */
 int64_t fk_mono_ns(void); /* CLOCK_MONOTONIC, ns */
 /* 1 when the kernel reports the clock synchronised (ntp_adjtime), else 0 (R-TIME). */
 int fk_clock_synced(void);
+/* Tests only: read the clock state with reading instead of ntp_adjtime (NULL:
+ * ntp_adjtime again). No setting or environment variable leads here. */
+struct timex;
+void fk_clock_test_hook(int (*reading)(struct timex *tx));
 
 /* Format UTC ns as "2026-11-27T06:52:51Z" (buf >= 24) or JST "2026-11-27 15:52 JST". */
 void fk_fmt_utc(int64_t ns, char *buf, size_t len);
 
-/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" as UTC into ns. */
+/* The one date parser: exactly "YYYY-MM-DD" (4, 2 and 2 digits) at the start
+ * of s naming a real day of the Gregorian calendar in years 0001-9999; what
+ * follows is not looked at. 0, or -1 (nothing stored). */
+int fk_parse_date(const char *s, int *y, int *m, int *d);
+/* Parse "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" as UTC into ns since the
+ * epoch. FK_ERR_INVALID for anything else, and for what int64 ns cannot hold
+ * or is no register's: before 1868 or after 2262-04-11T23:47:16Z. */
 fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err);
+int fk_is_leap_year(int y);
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+int fk_days_from_civil(int y, int m, int d);
 
 /* strdup that reports failure through err. */
 char *fk_strdup(const char *s, fk_error *err);
@@ -34,6 +64,12 @@ fk_status fk_mkdir_private(const char *dir, fk_error *err);
 
 /* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err);
+/* The same, after check approved the file opened (its fstat: what is checked
+ * is what is read). */
+struct stat;
+typedef fk_status (*fk_file_check)(const char *path, const struct stat *sb, fk_error *err);
+fk_status fk_read_file_checked(const char *path, size_t max, fk_file_check check, char **out,
+			       size_t *len, fk_error *err);
 
 /* Copy at most dstlen-1 bytes, always NUL-terminate, never split a UTF-8
  * sequence. Returns 1 when s was cut. */

@@ -75,6 +75,12 @@ fk_status fk_keyfile_check(const struct stat *sb, const char *dir, const char *n
 			       "key file %s/%s is a symbolic link; it must be a regular file", dir, name);
 	if (!S_ISREG(sb->st_mode))
 		return fk_fail(err, FK_ERR_KEYPERM, "key file %s/%s is not a regular file", dir, name);
+	/* Another name for the same key, maybe outside the folder, would keep it
+	 * readable after the folder is locked down, and outlive its retirement. */
+	if (sb->st_nlink != 1)
+		return fk_fail(err, FK_ERR_KEYPERM,
+			       "key file %s/%s has %lu hard links; it must have exactly one", dir, name,
+			       (unsigned long)sb->st_nlink);
 	if (sb->st_uid != geteuid() || (sb->st_mode & 077))
 		return fk_fail(err, FK_ERR_KEYPERM,
 			       "key file %s/%s has mode %04o and owner uid %u; it must be 0600 and owned by uid %u",
@@ -189,6 +195,19 @@ static fk_status write_temp(int dfd, const char *dir, const char *tmp, const uin
 	return st;
 }
 
+/* tmp becomes name, never replacing one. RENAME_NOREPLACE does it in one step;
+ * file systems without it get link and unlink, where for a moment the key
+ * has two names and a reader refuses it (fk_keyfile_check): it is new, so
+ * nobody is reading it yet. */
+static int rename_new(int dfd, const char *tmp, const char *name)
+{
+	if (renameat2(dfd, tmp, dfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	return linkat(dfd, tmp, dfd, name, 0);
+}
+
 fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
 			   int excl, fk_error *err)
 {
@@ -200,7 +219,7 @@ fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf
 	if (st != FK_OK)
 		return st;
 	st = write_temp(dfd, dir, tmp, buf, len, err);
-	if (st == FK_OK && excl && linkat(dfd, tmp, dfd, name, 0) != 0)
+	if (st == FK_OK && excl && rename_new(dfd, tmp, name) != 0)
 		st = fk_fail(err, errno == EEXIST ? FK_ERR_EXISTS : FK_ERR_IO,
 			     "cannot create key file %s/%s: %s", dir, name, strerror(errno));
 	if (st == FK_OK && !excl && renameat(dfd, tmp, dfd, name) != 0)

@@ -14,7 +14,8 @@ int fk_write_full(int fd, const uint8_t *buf, size_t n);
 
 /* The folder must be a real folder (no symlink), owned by the effective user, 0700. */
 fk_status fk_keydir_check(const struct stat *sb, const char *dir, fk_error *err);
-/* A key file must be a regular file (no symlink), owned by the effective user, 0600. */
+/* A key file must be a regular file (no symlink) with one link (no other
+ * name), owned by the effective user, 0600. */
 fk_status fk_keyfile_check(const struct stat *sb, const char *dir, const char *name, fk_error *err);
 
 /* Open the folder without following a symlink and check what was opened. */
@@ -33,7 +34,7 @@ fk_status fk_keyfile_read(const char *dir, const char *name, uint8_t *buf, size_
 			  fk_error *err);
 
 /* Write dir/name atomically: a 0600 temporary file, fsync, then rename over
- * name (or, with excl, link, refusing an existing name: FK_ERR_EXISTS), and
+ * name (or, with excl, rename refusing an existing name: FK_ERR_EXISTS), and
  * fsync the folder. A crash leaves the old or the new file, never a mix. */
 fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf, size_t len,
 			   int excl, fk_error *err);

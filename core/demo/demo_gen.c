@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "demo_gen.h"
+#include "util.h"
 
 /* ---- PRNG: xoshiro256** seeded through splitmix64 (Blackman & Vigna) ---- */
 
@@ -51,15 +52,7 @@ uint64_t fk_rng_below(fk_rng *r, uint64_t n)
 	return x % n;
 }
 
-/* ---- calendar: day numbers since 1970-01-01 (H. Hinnant's algorithms) ---- */
-
-static int days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400, yoe = y - era * 400;
-	int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
-}
+/* ---- calendar: day numbers since 1970-01-01 (fk_days_from_civil and its inverse) ---- */
 
 static void civil_from_days(int z, int *y, int *m, int *d)
 {
@@ -79,9 +72,9 @@ static int add_years(int day, int n)
 	int y, m, d;
 	civil_from_days(day, &y, &m, &d);
 	y += n;
-	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+	if (m == 2 && d == 29 && !fk_is_leap_year(y))
 		d = 28;
-	return days_from_civil(y, m, d);
+	return fk_days_from_civil(y, m, d);
 }
 
 static void fmt_date(int day, char out[11])
@@ -165,7 +158,7 @@ typedef struct gen {
 #define Y_MAX 2026
 static int day_max(void)
 {
-	return days_from_civil(Y_MAX, 11, 1);
+	return fk_days_from_civil(Y_MAX, 11, 1);
 }
 static int ev_max(void)
 {
@@ -387,8 +380,7 @@ static gperson *add_person(gen *g)
 		g->np--; /* reuse the last slot; the result is discarded anyway */
 	}
 	gperson *p = &g->p[g->np++];
-	memset(p, 0, sizeof *p);
-	p->spouse = "";
+	*p = (gperson){.spouse = ""};
 	return p;
 }
 
@@ -571,7 +563,7 @@ static void deaths(gen *g, int all)
 
 static void init_couple(gen *g, couple *c, int oldest_year, int youngest_year)
 {
-	int lo = days_from_civil(oldest_year, 1, 1), hi = days_from_civil(youngest_year, 12, 31);
+	int lo = fk_days_from_civil(oldest_year, 1, 1), hi = fk_days_from_civil(youngest_year, 12, 31);
 	int hb = between(g, lo, hi);
 	int wb = min_i(max_i(hb + between(g, -3 * 365, 8 * 365), lo), hi);
 	int head_male = chance(g, 85);
@@ -600,7 +592,7 @@ static void init_couple(gen *g, couple *c, int oldest_year, int youngest_year)
 /* 平成6年法務省令第51号: paper registers were re-made as computer records. */
 static void maybe_kaisei(gen *g, int founded, int closed)
 {
-	int day = between(g, days_from_civil(1995, 3, 1), days_from_civil(2008, 3, 31));
+	int day = between(g, fk_days_from_civil(1995, 3, 1), fk_days_from_civil(2008, 3, 31));
 	if (founded < day && day < closed) {
 		gev *e = add_jiko(g, "改製", day);
 		detail(g, e, "改製事由", "平成6年法務省令第51号附則第2条第1項による改製");
@@ -673,7 +665,7 @@ static void family(gen *g, fk_reg_kind kind)
 static void single(gen *g)
 {
 	int male = chance(g, 50);
-	int birth = between(g, days_from_civil(1945, 1, 1), days_from_civil(2006, 12, 31));
+	int birth = between(g, fk_days_from_civil(1945, 1, 1), fk_days_from_civil(2006, 12, 31));
 	gperson *p = new_person(g, male, birth, g->surname);
 	p->relation = birth_relation(g, male);
 	add_birth(g, p, some_place(g));
@@ -869,6 +861,15 @@ static json_t *doc_json(gen *g)
 	return doc;
 }
 
+/* Every field set, the arrays too: what a capacity overflow writes into
+ * (the sink's details, counted by sink.nd) must start from zero, not from
+ * whatever the stack held. */
+static void gen_init(gen *g, fk_rng *rng, const fk_names *names)
+{
+	int start = fk_days_from_civil(1900, 1, 1);
+	*g = (gen){.rng = rng, .names = names, .latest = start, .kids_latest = start};
+}
+
 fk_status fk_demo_register(fk_rng *rng, const fk_names *names, const fk_demo_place *place,
 			   fk_reg_kind kind, json_t **out, fk_error *err)
 {
@@ -877,12 +878,8 @@ fk_status fk_demo_register(fk_rng *rng, const fk_names *names, const fk_demo_pla
 		return fk_fail(err, FK_ERR_USAGE, "demo register: names or place missing");
 	if (kind != FK_KIND_KOSEKI && kind != FK_KIND_JOSEKI)
 		return fk_fail(err, FK_ERR_USAGE, "demo register: unknown kind %d", (int)kind);
-	gen g; /* only the header is initialised: the arrays are filled as used */
-	g.rng = rng;
-	g.names = names;
-	g.latest = g.kids_latest = days_from_civil(1900, 1, 1);
-	g.overflow = g.np = g.nj = 0;
-	g.used = 0;
+	gen g;
+	gen_init(&g, rng, names);
 	set_place(&g, place);
 	const fk_name *sur = pick_name(&g, names->last, names->n_last);
 	g.surname = sur->kanji;

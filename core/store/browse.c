@@ -225,6 +225,7 @@ fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id
 			     int64_t *total, fk_error *err)
 {
 	sqlite3_stmt *st;
+	*index = *total = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_POSITION, &st, err);
 	if (s != FK_OK)
 		return s;

@@ -493,6 +493,7 @@ fk_status fk_store_add(fk_ctx *ctx, const char *municipality, fk_reg_kind kind, 
 fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err)
 {
 	sqlite3_stmt *st;
+	memset(info, 0, sizeof *info); /* zeros, not stale values, after a failure */
 	fk_status s = fk_ctx_stmt(ctx, SQL_REG_INFO, &st, err);
 	if (s != FK_OK)
 		return s;
@@ -504,7 +505,6 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
 		return fk_db_fail(ctx->db, rc, err, "reading a register");
 	}
-	memset(info, 0, sizeof *info);
 	info->id = id;
 	fk_copy_str(info->municipality, sizeof info->municipality,
 		    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
@@ -533,6 +533,7 @@ static fk_status read_version(fk_ctx *ctx, const fk_reg_info *info, int version,
 			      const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
 {
 	sqlite3_stmt *st;
+	*doc = NULL;
 	fk_status s = fk_ctx_stmt(ctx, SQL_VER_READ, &st, err);
 	if (s != FK_OK)
 		return s;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "register.h"
+#include "util.h"
 
 /* Bounds keep a hostile or broken document from costing unbounded memory
  * or time further on (display, indexing, sealing). Real registers are far
@@ -185,33 +186,12 @@ static fk_status check_string(const json_t *v, int nonempty, const vloc *l, fk_e
 	return check_text(json_string_value(v), n, l, err);
 }
 
-static int is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	return m == 2 && is_leap(y) ? 29 : days[m - 1];
-}
-
-/* Exactly YYYY-MM-DD naming a real calendar day (years 0001-9999). */
+/* Exactly YYYY-MM-DD naming a real calendar day (years 0001-9999); n is the
+ * string's length, which may hide a NUL. */
 static int date_valid(const char *s, size_t n)
 {
-	if (n != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	int v[3] = {0, 0, 0};
-	static const int field[10] = {0, 0, 0, 0, -1, 1, 1, -1, 2, 2};
-	for (int i = 0; i < 10; i++) {
-		if (field[i] < 0)
-			continue;
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v[field[i]] = v[field[i]] * 10 + (s[i] - '0');
-	}
-	return v[0] >= 1 && v[1] >= 1 && v[1] <= 12 && v[2] >= 1 &&
-	       v[2] <= days_in_month(v[0], v[1]);
+	int y, m, d;
+	return n == 10 && fk_parse_date(s, &y, &m, &d) == 0;
 }
 
 static fk_status check_date(const json_t *v, const vloc *l, fk_error *err)

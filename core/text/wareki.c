@@ -17,9 +17,8 @@ static const struct era {
 
 int fk_wareki(const char *iso, char *out, size_t len)
 {
-	int y, m, d, n = 0;
-	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 || iso[10] || m < 1 ||
-	    m > 12 || d < 1 || d > 31) {
+	int y, m, d;
+	if (fk_parse_date(iso, &y, &m, &d) != 0 || iso[10]) {
 		fk_copy_str(out, len, iso);
 		return 0;
 	}
