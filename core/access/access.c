@@ -190,8 +190,7 @@ static fk_status decide_register(fk_ctx *ctx, fk_gate *g, int64_t id, fk_reg_inf
 	memset(info, 0, sizeof *info);
 	fk_status s = fk_store_info(ctx, id, info, &nf);
 	if (s == FK_ERR_NOTFOUND) {
-		memset(info, 0, sizeof *info);
-		s = FK_OK;
+		memset(info, 0, sizeof *info); /* decided as "no such register" */
 	} else if (s != FK_OK) {
 		if (err)
 			*err = nf;

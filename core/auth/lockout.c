@@ -200,12 +200,17 @@ static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 		return FK_OK;
 	/* One past the cap at a time (each new name), so the list is short. */
 	char keys[8][FK_LOCK_KEY_MAX];
-	int k = 0, r;
+	int k = 0, r = SQLITE_DONE;
 	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_OLDEST, &st, err)) != FK_OK)
 		return rc;
 	sqlite3_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX < 8 ? n - FK_LOCK_UNKNOWN_MAX : 8);
 	while (k < 8 && (r = sqlite3_step(st)) == SQLITE_ROW)
 		fk_copy_str(keys[k++], FK_LOCK_KEY_MAX, (const char *)sqlite3_column_text(st, 0));
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "reading the oldest unknown names");
+		sqlite3_reset(st);
+		return rc;
+	}
 	sqlite3_reset(st);
 	for (int i = 0; rc == FK_OK && i < k; i++)
 		rc = delete_row(ctx, keys[i], err);

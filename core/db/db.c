@@ -18,7 +18,7 @@ unsigned fk_db_schema_version(void)
 	return fk_migration_count ? fk_migrations[fk_migration_count - 1].version : 0;
 }
 
-fk_status fk_db_fail(sqlite3 *db, int rc, fk_error *err, const char *what)
+fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what)
 {
 	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 	switch (rc & 0xff) {
@@ -109,8 +109,8 @@ static fk_status migrate(sqlite3 *db, fk_error *err)
 			fk_db_rollback(db);
 			continue;
 		}
-		if ((st = exec(db, m->sql, err, m->name)) != FK_OK ||
-		    (st = exec(db, pragma, err, "setting the schema version")) != FK_OK) {
+		if (exec(db, m->sql, err, m->name) != FK_OK ||
+		    exec(db, pragma, err, "setting the schema version") != FK_OK) {
 			fk_db_rollback(db);
 			return fk_fail_wrap(err, "migration %s", m->name);
 		}

@@ -33,7 +33,8 @@ fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err);
 /* Map an SQLite result code to a status with a message ("what: reason").
  * SQLITE_FULL → FK_ERR_FULL, BUSY/LOCKED → FK_ERR_BUSY, CORRUPT/NOTADB →
  * FK_ERR_CORRUPT, CONSTRAINT → FK_ERR_EXISTS or FK_ERR_INVALID, else FK_ERR_DB. */
-fk_status fk_db_fail(sqlite3 *db, int rc, fk_error *err, const char *what);
+#define fk_db_fail(db, rc, err, what) fk_failed(fk_db_fail_msg((db), (rc), (err), (what)))
+fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what);
 
 /* BEGIN IMMEDIATE: every write takes the write lock up front, so two
  * terminals never deadlock half-way through a transaction. */

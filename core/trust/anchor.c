@@ -116,7 +116,7 @@ static fk_status encode_slot(fk_anchor_file *f, const fk_anchor *a, uint8_t buf[
 	p = put_state(p, &a->now, 0);
 	p = put_state(p, &a->before, 0);
 	p = put_state(p, &a->now, 1);
-	p = put_state(p, &a->before, 1);
+	put_state(p, &a->before, 1);
 	return fk_mac_run(f->mac, buf, SLOT_BODY, buf + SLOT_BODY, err);
 }
 

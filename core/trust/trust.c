@@ -866,6 +866,7 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 	fk_anchor a;
 	fk_state db;
 	ref_map m = {0};
+	memset(&a, 0, sizeof a);
 	memset(rep, 0, sizeof *rep);
 	memset(&db, 0, sizeof db);
 	fk_status s = fk_trust_anchored(ctx, &a, err);
