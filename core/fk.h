@@ -28,6 +28,7 @@
 #include "access.h"
 #include "gate.h"
 #include "people.h"
+#include "access_admin.h"
 #include "audit_chain.h"
 #include "audit_verify.h"
 #include "checkpoint.h"

@@ -115,11 +115,9 @@ int cmd_audit_checkpoint(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, FK_OP_HISTORY_CHECKPOINT, out)) != CTL_OK)
-		return rc;
 	fk_error err;
 	fk_checkpoint cp;
-	if (fk_checkpoint_fresh(ctx, &cp, &err) != FK_OK || fk_checkpoint_export(&cp, out, &err) != FK_OK) {
+	if (fk_access_checkpoint_export(ctx, out, &cp, &err) != FK_OK) {
 		rc = ctl_fail(&err);
 	} else {
 		printf("checkpoint of record %lld (epoch %lld) written to ", (long long)cp.seq,

@@ -6,7 +6,6 @@
 
 #include "ctl.h"
 
-#define PAGE 256
 
 static const char *const kind_ids[] = {"legacy", "record", "seal"};
 
@@ -30,29 +29,11 @@ static json_t *row_json(const fk_audit_row *r)
 	return o;
 }
 
-/* Visit every matching record, a page at a time; fn returns a CTL_ code. */
-typedef int (*row_fn)(const fk_audit_row *r, void *arg);
-
-static int each_row(fk_ctx *ctx, fk_audit_filter *f, row_fn fn, void *arg)
+/* Visit every matching record through the gate (recorded first); fn returns a CTL_ code. */
+static int each_row(fk_ctx *ctx, fk_op op, const fk_audit_filter *f, fk_audit_row_fn fn, void *arg)
 {
-	fk_audit_row *rows = calloc(PAGE, sizeof *rows);
 	fk_error err;
-	int n = 0, rc = CTL_OK;
-	if (!rows)
-		return ctl_fail(&(fk_error){.code = FK_ERR_NOMEM, .msg = "out of memory"});
-	do {
-		if (fk_audit_query(ctx, f, rows, PAGE, &n, &err) != FK_OK) {
-			rc = ctl_fail(&err);
-			break;
-		}
-		for (int i = 0; i < n && rc == CTL_OK; i++)
-			rc = fn(&rows[i], arg);
-		if (n)
-			f->after_seq = rows[n - 1].seq;
-		fk_audit_rows_free(rows, n);
-	} while (rc == CTL_OK && n == PAGE);
-	free(rows);
-	return rc;
+	return fk_access_history_each(ctx, op, f, fn, arg, &err) == FK_OK ? CTL_OK : ctl_fail(&err);
 }
 
 static int put_text(const fk_audit_row *r, void *arg)
@@ -105,17 +86,15 @@ int cmd_audit_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, FK_OP_HISTORY_LIST, "-")) != CTL_OK)
-		return rc;
 	if (json) {
 		json_t *arr = json_array();
-		rc = arr ? each_row(ctx, &f, add_json, arr) : CTL_FAIL;
+		rc = arr ? each_row(ctx, FK_OP_HISTORY_LIST, &f, add_json, arr) : CTL_FAIL;
 		if (rc == CTL_OK)
 			rc = ctl_print_json(arr);
 		else
 			json_decref(arr);
 	} else {
-		rc = each_row(ctx, &f, put_text, NULL);
+		rc = each_row(ctx, FK_OP_HISTORY_LIST, &f, put_text, NULL);
 	}
 	return rc;
 }
@@ -164,6 +143,20 @@ static int put_csv(const fk_audit_row *r, void *arg)
 	return CTL_OK;
 }
 
+struct export_arg {
+	int csv, started;
+};
+
+static int put_export(const fk_audit_row *r, void *arg)
+{
+	struct export_arg *a = arg;
+	if (a->csv && !a->started)
+		fputs("seq,time,ts_ns,clock_synced,terminal,tty,pid,session,operator,role,action,"
+		      "object_type,object_id,result,reason,kind,epoch,detail\n", stdout);
+	a->started = 1;
+	return a->csv ? put_csv(r, NULL) : put_jsonl(r, NULL);
+}
+
 int cmd_audit_export(ctl *c, int argc, char **argv)
 {
 	const char *format = NULL, *pos[1];
@@ -178,15 +171,11 @@ int cmd_audit_export(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	/* The export discloses every detail: it is itself on record first. */
-	if ((rc = ctl_view(ctx, FK_OP_HISTORY_EXPORT, format)) != CTL_OK)
-		return rc;
 	fk_audit_filter f;
 	memset(&f, 0, sizeof f);
-	if (csv)
-		fputs("seq,time,ts_ns,clock_synced,terminal,tty,pid,session,operator,role,action,"
-		      "object_type,object_id,result,reason,kind,epoch,detail\n", stdout);
-	rc = each_row(ctx, &f, csv ? put_csv : put_jsonl, NULL);
+	/* The export discloses every detail: the gate puts it on record before the first row. */
+	struct export_arg a = {csv, 0};
+	rc = each_row(ctx, FK_OP_HISTORY_EXPORT, &f, put_export, &a);
 	if (rc == CTL_OK && fflush(stdout) != 0)
 		rc = CTL_FAIL;
 	return rc;

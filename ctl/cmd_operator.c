@@ -59,11 +59,9 @@ int cmd_operator_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, FK_OP_OPERATOR_LIST, "-")) != CTL_OK)
-		return rc;
 	fk_error err;
 	json_t *arr = json ? json_array() : NULL;
-	rc = ctl_list_done(fk_operator_list(ctx, print_op, arr, &err), &err, arr);
+	rc = ctl_list_done(fk_people_list(ctx, print_op, arr, &err), &err, arr);
 	return rc;
 }
 

@@ -19,12 +19,10 @@ int cmd_bureau_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, FK_OP_BUREAU_LIST, "-")) != CTL_OK)
-		return rc;
 	fk_bureau *b = calloc(MAX_BUREAUS, sizeof *b);
 	fk_error err;
 	int n = 0;
-	fk_status s = b ? fk_bureau_list(ctx, b, MAX_BUREAUS, &n, &err)
+	fk_status s = b ? fk_access_bureaus(ctx, b, MAX_BUREAUS, &n, &err)
 			: fk_fail(&err, FK_ERR_NOMEM, "out of memory");
 	if (s != FK_OK) {
 		rc = ctl_fail(&err);
@@ -82,14 +80,8 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	if ((rc = ctl_view(ctx, FK_OP_MUNICIPALITY_LIST, bureau ? bureau : "-")) != CTL_OK)
-		return rc;
 	fk_error err;
-	fk_bureau b = {0};
 	struct muni_out o = {json ? json_array() : NULL};
-	fk_status s = bureau ? fk_bureau_find(ctx, bureau, &b, &err) : FK_OK;
-	if (s == FK_OK)
-		s = fk_muni_list(ctx, b.id, print_muni, &o, &err);
-	rc = ctl_list_done(s, &err, o.arr);
+	rc = ctl_list_done(fk_access_municipalities(ctx, bureau, print_muni, &o, &err), &err, o.arr);
 	return rc;
 }

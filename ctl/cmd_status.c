@@ -22,6 +22,29 @@ static int put_diff(const fk_schema_diff *d, void *arg)
 	return 0;
 }
 
+struct trust_out {
+	json_t *arr; /* --json: the problems, else printed as they come */
+};
+
+/* A sealed row or table that is not as this terminal wrote it, named (core/trust). */
+static void put_trust(void *arg, const char *what, int64_t seq, const char *msg)
+{
+	struct trust_out *o = arg;
+	if (o->arr) {
+		int w;
+		char *clean = fk_disp_dup(msg, 0, &w);
+		json_array_append_new(o->arr, json_pack("{s:s, s:I, s:s}", "kind", what, "record",
+							(json_int_t)seq, "message", clean ? clean : "?"));
+		free(clean);
+		return;
+	}
+	fputs("PROBLEM         ", stdout);
+	ctl_put(stdout, what, 0);
+	fputs(": ", stdout);
+	ctl_put(stdout, msg, 0);
+	putchar('\n');
+}
+
 /* --check looks at the pinned schema first (core/trust/schema.h): over an
  * altered one it lists every difference and reads nothing else. */
 static int check_schema(fk_ctx *ctx, int json)
@@ -58,17 +81,15 @@ int cmd_status(ctl *c, int argc, char **argv)
 		return rc;
 	if (check && (rc = check_schema(ctx, json != NULL)) != CTL_OK)
 		return rc;
-	if (c->unrecorded) /* the start could not be recorded, for another reason (printed) */
-		return CTL_FAIL;
-	if ((rc = ctl_view(ctx, FK_OP_STATUS_VIEW, ctx->cfg.terminal_id)) != CTL_OK)
-		return rc;
 	fk_error err;
 	fk_health h;
-	if (fk_health_get(ctx, check != NULL, &h, &err) != FK_OK) {
+	struct trust_out to = {json ? json_array() : NULL};
+	if (fk_health_get(ctx, check != NULL, &h, put_trust, &to, &err) != FK_OK) {
+		json_decref(to.arr);
 		rc = ctl_fail(&err);
 	} else if (json) {
 		rc = ctl_print_json(json_pack(
-			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?}",
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:o?}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
 			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
 			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
@@ -79,7 +100,10 @@ int cmd_status(ctl *c, int argc, char **argv)
 			"ledger", (json_int_t)h.ledger, "documents", (json_int_t)h.documents,
 			"history", (json_int_t)h.history,
 			"integrity", h.integrity_checked ? h.integrity : NULL,
-			"schema", check ? "as created by the migrations" : NULL));
+			"schema", check ? "as created by the migrations" : NULL,
+			"trust", h.trust_checked ? json_pack("{s:I, s:o}", "rows", (json_int_t)h.trust_rows,
+							      "problems", to.arr) : NULL));
+		to.arr = NULL;
 	} else {
 		/* Stored and configured text is printed defused, like any data. */
 		fputs("terminal        ", stdout);
@@ -101,8 +125,16 @@ int cmd_status(ctl *c, int argc, char **argv)
 			printf("integrity       %s\n", h.integrity);
 		if (check)
 			printf("schema          as created by the migrations\n");
+		if (h.trust_checked && !h.trust_problems)
+			printf("sealed rows     %lld, each as this terminal wrote it\n", (long long)h.trust_rows);
+		else if (h.trust_checked)
+			printf("sealed rows     %lld PROBLEM%s (listed above): the database was changed "
+			       "outside fukuhon\n", (long long)h.trust_problems, h.trust_problems == 1 ? "" : "S");
 	}
+	json_decref(to.arr);
 	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
+		rc = CTL_FAIL;
+	if (rc == CTL_OK && h.trust_checked && h.trust_problems)
 		rc = CTL_FAIL;
 	return rc;
 }

@@ -57,10 +57,6 @@ int ctl_check_password(ctl *c, const char *service, const char *user);
  * could not be recorded. Called by main after every command. */
 int ctl_end(ctl *c, int rc);
 
-/* Decide and record a read (R-LOG) through the gate before it is done: CTL_OK, or the
- * refusal or failure printed. */
-int ctl_view(fk_ctx *ctx, fk_op op, const char *oid);
-
 /* Output helpers. */
 int ctl_print_json(json_t *doc); /* steals doc */
 /* The end of a list command: on failure the message (and arr dropped), else

@@ -55,11 +55,13 @@ int ctl_open(ctl *c, fk_ctx **ctx)
 		return ctl_fail(&err);
 	/* R-LOG: no command runs unless its start is on record. */
 	unix_side(detail, sizeof detail);
-	fk_status st = fk_audit_start_with(c->ctx, "fukuhonctl", detail, &err);
+	const char *broken = fk_trust_broken(c->ctx);
+	fk_status st = broken ? FK_ERR_TAMPER : fk_audit_start_with(c->ctx, "fukuhonctl", detail, &err);
 	if (st != FK_OK && c->diagnose) {
+		/* Nothing is written to a database that failed its checks: examined unrecorded. */
 		fputs("fukuhonctl: warning: ", stderr);
-		ctl_put(stderr, err.msg, 0);
-		fputs("\nfukuhonctl: verifying without recording it\n", stderr);
+		ctl_put(stderr, broken ? broken : err.msg, 0);
+		fputs("\nfukuhonctl: examining the database without recording it\n", stderr);
 		c->unrecorded = 1;
 	} else if (st != FK_OK) {
 		return ctl_fail(&err);
@@ -85,13 +87,6 @@ int ctl_end(ctl *c, int rc)
 	fk_ctx_close(c->ctx);
 	c->ctx = NULL;
 	return rc;
-}
-
-int ctl_view(fk_ctx *ctx, fk_op op, const char *oid)
-{
-	fk_error err;
-	fk_authz_req r = {.op = op};
-	return fk_gate_check(ctx, &r, oid, NULL, &err) == FK_OK ? CTL_OK : ctl_fail(&err);
 }
 
 int ctl_print_json(json_t *doc)

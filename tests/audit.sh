@@ -89,6 +89,6 @@ expect 1 $C status
 contains "$T/err" "cut off the end"
 expect 1 $C audit verify --key "$T/k0" --checkpoint "$T/cp.json"
 contains "$T/out" "PROBLEM record 21: records cut off the end"
-contains "$T/err" "verifying without recording"
+contains "$T/err" "examining the database without recording it"
 
 finish

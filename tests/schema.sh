@@ -41,7 +41,7 @@ contains "$T/out" "unexpected trigger 'erase_reads' on audit_log"
 expect 1 $X audit verify --key "$T/k0"
 contains "$T/out" "PROBLEM: schema altered: unexpected trigger 'erase_reads' on audit_log"
 contains "$T/out" "history NOT intact: 1 problem"
-contains "$T/err" "verifying without recording"
+contains "$T/err" "examining the database without recording it"
 expect 1 $X operator list
 contains "$T/err" "the database schema was altered: unexpected trigger 'erase_reads' on audit_log"
 lacks "$T/out" "tanaka"

@@ -345,12 +345,12 @@ START_TEST(unsynchronised_clock_is_recorded_and_shown)
 	rec(ctx, "register.view", NULL);
 	ck_assert_int_eq(newest_clock_synced(ctx), 0);
 	fk_health h;
-	ck_assert_ok(fk_health_get(ctx, 0, &h, &err), &err);
+	ck_assert_ok(fk_health_get(ctx, 0, &h, NULL, NULL, &err), &err);
 	ck_assert_int_eq(h.clock_synced, 0);
 	clock_reads(TIME_OK, 0);
 	rec(ctx, "register.view", NULL);
 	ck_assert_int_eq(newest_clock_synced(ctx), 1);
-	ck_assert_ok(fk_health_get(ctx, 0, &h, &err), &err);
+	ck_assert_ok(fk_health_get(ctx, 0, &h, NULL, NULL, &err), &err);
 	ck_assert_int_eq(h.clock_synced, 1);
 	clock_reads(TIME_ERROR, 0);
 	rec(ctx, "register.view", NULL);

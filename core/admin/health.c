@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "meta.h"
+#include "gate.h"
 #include "health.h"
 #include "rotate.h"
 #include "util.h"
@@ -17,9 +18,8 @@ static const char SQL_COUNTS[] =
 	"(SELECT count(*) FROM notification_doc), (SELECT coalesce(max(seq), 0) FROM audit_log)";
 static const char SQL_QUICK_CHECK[] = "PRAGMA quick_check(1)";
 
-fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
+static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 {
-	memset(h, 0, sizeof *h);
 	sqlite3_stmt *st;
 	fk_status s = fk_meta_get(ctx, "terminal_id", h->terminal_id, sizeof h->terminal_id, err);
 	if (s == FK_OK)
@@ -51,5 +51,26 @@ fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 	if (rc != SQLITE_ROW)
 		return fk_db_fail(ctx->db, rc, err, "checking the database");
 	h->integrity_checked = 1;
+	return FK_OK;
+}
+
+fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, void *arg,
+			fk_error *err)
+{
+	memset(h, 0, sizeof *h);
+	/* On record before the figures go out; the check's own reads take their time outside
+	 * the write lock, so that consoles are not held up by it. */
+	fk_authz_req r = {.op = FK_OP_STATUS_VIEW};
+	fk_status s = fk_gate_check(ctx, &r, ctx->cfg.terminal_id, check ? "check" : NULL, err);
+	if (s == FK_OK)
+		s = gather(ctx, check, h, err);
+	if (s != FK_OK || !check)
+		return s;
+	fk_trust_report tr;
+	if ((s = fk_trust_verify(ctx, 1, fn, arg, &tr, err)) != FK_OK)
+		return s;
+	h->trust_checked = 1;
+	h->trust_rows = tr.rows;
+	h->trust_problems = tr.problems;
 	return FK_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "ctx.h"
 #include "status.h"
+#include "trust.h"
 
 typedef struct fk_health {
 	char terminal_id[64];
@@ -18,10 +19,16 @@ typedef struct fk_health {
 	int clock_synced;
 	int integrity_checked;    /* quick_check was run */
 	char integrity[128];      /* "ok" or SQLite's first complaint */
+	int trust_checked;        /* every sealed row and table checked against its key */
+	int64_t trust_rows, trust_problems;
 } fk_health;
 
-/* Gather the figures; with check, also run PRAGMA quick_check (slow on a
- * large database). */
-fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_error *err);
+/* Gather the figures (auditors and administrators; recorded first, or examined unrecorded
+ * over a database that failed its checks: ops.h). With check, also run PRAGMA quick_check
+ * and check every sealed row, table digest and the history's end against the key folder,
+ * calling fn (may be NULL) for each problem, which names the table and row (R-DETECT). Slow
+ * on a large database. */
+fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, void *arg,
+			fk_error *err);
 
 #endif
