@@ -59,6 +59,11 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 {
 	memset(s, 0, sizeof *s);
 	s->id = id;
+	/* Every decision starts here. An older copy of a row put back by another process has a
+	 * valid MAC: the tables are checked against the anchor first when another process wrote. */
+	fk_status r = fk_trust_current(ctx, err);
+	if (r != FK_OK)
+		return r;
 	if (id == 0) {
 		/* The local administrator (fukuhonctl): no operator row. */
 		if (is_actor && ctx->actor.operator_id == 0 && ctx->actor.role == FK_ROLE_ADMIN) {
@@ -69,7 +74,7 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 		return FK_OK;
 	}
 	sqlite3_stmt *st;
-	fk_status r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
+	r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
 	if (r != FK_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, id);

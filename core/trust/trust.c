@@ -747,6 +747,27 @@ fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, f
 	return s;
 }
 
+fk_status fk_trust_current(fk_ctx *ctx, fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	int64_t v;
+	if (!tr)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	if (tr->broken)
+		return fk_fail(err, FK_ERR_TAMPER, "nothing is decided on a database that failed its check (%s)",
+			       tr->why);
+	if (ctx->tx_depth > 0 || tr->suspended)
+		return FK_OK;
+	fk_status s = data_version(ctx, &v, err);
+	if (s != FK_OK || v == tr->data_version)
+		return s;
+	/* Under the write lock, like every check: the anchor may only be brought up to date
+	 * (a commit confirmed, an unfinished one undone) while no writer is between the two. */
+	if ((s = fk_ctx_begin(ctx, err)) == FK_OK)
+		s = fk_ctx_end(ctx, s, err);
+	return s;
+}
+
 /* ---- the history ---- */
 
 void fk_trust_note_head(fk_ctx *ctx, const fk_head *h)
