@@ -179,6 +179,23 @@ int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
 	return v;
 }
 
+void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau)
+{
+	fk_error err;
+	sqlite3_stmt *st;
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), 0, &err), &err);
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE municipality SET bureau_id = "
+		"(SELECT id FROM bureau WHERE name = ?2) WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, bureau, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	ck_assert_ok(fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), &err), &err);
+	ck_assert_ok(fk_audit(ctx, "test.move", "municipality", code, FK_RESULT_SUCCESS, "", NULL, &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+}
+
 int fkt_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

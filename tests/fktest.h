@@ -60,6 +60,10 @@ fk_status fkt_ledger_add(fk_ctx *ctx, const char *muni, const char *day, const j
 fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t reg, const json_t *p,
 		      int64_t at, int64_t *id, fk_error *err);
 
+/* Move municipality code to bureau (a name) as fukuhon moves a row: checked, changed, sealed
+ * and recorded in one transaction (core/trust). */
+void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

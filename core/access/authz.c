@@ -60,10 +60,16 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 {
 	memset(s, 0, sizeof *s);
 	s->id = id;
+	/* Every decision starts here. An older copy of a row put back by another process has a
+	 * valid MAC: the tables are checked against the anchor first when another process wrote
+	 * (inside the gate's transaction this costs nothing: its start checked them). */
+	fk_status r = fk_trust_current(ctx, err);
+	if (r != FK_OK)
+		return r;
 	if (id == 0)
 		return FK_OK; /* nobody: every rule but the system's and the public's refuses */
 	sqlite3_stmt *st;
-	fk_status r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
+	r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
 	if (r != FK_OK)
 		return r;
 	sqlite3_bind_int64(st, 1, id);

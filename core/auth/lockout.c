@@ -286,7 +286,11 @@ static fk_status verdict(fk_ctx *ctx, const char *key, fk_lock_state *next, fk_l
 	fk_lock_state s;
 	int exists;
 	fk_lock_policy_from(&ctx->cfg, &p);
-	fk_status rc = load(ctx, key, &s, &exists, err);
+	/* Read outside a transaction: a lock removed or put back to an older copy by another
+	 * process is found by the table's anchored digest, checked first (core/trust). */
+	fk_status rc = fk_trust_current(ctx, err);
+	if (rc == FK_OK)
+		rc = load(ctx, key, &s, &exists, err);
 	if (rc == FK_OK)
 		*v = fk_lock_check(&s, fk_ctx_now(ctx), &p, next);
 	return rc;

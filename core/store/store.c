@@ -518,9 +518,10 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 	sqlite3_reset(st);
 	if (s != FK_OK)
 		return s;
+	/* Named as every other refused row is named (core/trust/rows.c). */
 	if (newest != info->version)
 		return fk_fail(err, FK_ERR_TAMPER,
-			       "register %lld says its current version is %d but it has version %lld: "
+			       "register row id=%lld says its current version is %d but it has version %lld: "
 			       "an older copy of the register was put back outside fukuhon",
 			       (long long)id, info->version, (long long)newest);
 	if (disposed)

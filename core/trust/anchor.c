@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -358,9 +359,25 @@ fk_status fk_anchor_write(fk_anchor_file *f, const fk_anchor *a, fk_error *err)
 
 fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err)
 {
+	fk_anchor slot[2];
+	int latest, rc;
+	uint64_t mark;
 	uint8_t buf[MARK_BODY + FK_MAC_LEN];
-	memcpy(buf, MARK_MAGIC, 8);
-	put64(buf + 8, gen);
-	fk_status st = fk_mac_run(f->mac, buf, MARK_BODY, buf + MARK_BODY, err);
-	return st == FK_OK ? pwrite_sync(f, buf, sizeof buf, MARK_AT, err) : st;
+	/* A writer confirms after its commit, outside the database's write lock: a confirmation
+	 * delayed past a later writer's would unconfirm that later commit, and a cut of it would
+	 * pass for a crash. So the mark only moves forward, read and written by one confirmer at
+	 * a time (flock: every process and every open of the file takes its turn). */
+	while ((rc = flock(f->fd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	if (rc != 0)
+		return io_fail(f, "cannot lock", err);
+	fk_status st = read_all(f, slot, &latest, &mark, err);
+	if (st == FK_OK && mark < gen) {
+		memcpy(buf, MARK_MAGIC, 8);
+		put64(buf + 8, gen);
+		if ((st = fk_mac_run(f->mac, buf, MARK_BODY, buf + MARK_BODY, err)) == FK_OK)
+			st = pwrite_sync(f, buf, sizeof buf, MARK_AT, err);
+	}
+	flock(f->fd, LOCK_UN);
+	return st;
 }

@@ -313,6 +313,20 @@ static void ref_key(const fk_val *key, char *buf, size_t len)
 	fk_hex(key->p ? key->p : (const void *)"", n, buf + 1);
 }
 
+/* The row a reference names, as every other message names rows ("lockout row username=op1"),
+ * not in the references' own form. */
+static void ref_describe(fk_table t, const char *key, char *buf, size_t len)
+{
+	char text[80];
+	size_t n = strlen(key) / 2;
+	fk_val v = FK_VAL_NULL;
+	if (key[0] == 'i')
+		v = FK_VAL_INT(strtoll(key + 1, NULL, 10));
+	else if (key[0] == 't' && n < sizeof text && fk_unhex(key + 1, (uint8_t *)text, n) == 0)
+		v = (fk_val){SQLITE_TEXT, 0, text, n};
+	fk_row_describe(t, &v, buf, len);
+}
+
 typedef void (*stale_fn)(void *arg, fk_table t, const char *msg, int64_t seq);
 
 /* Rows of small table t whose stored MAC is not the one the history last recorded for them,
@@ -355,9 +369,10 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 		s = fk_db_fail(ctx->db, rc, err, "reading a sealed table");
 	for (size_t i = 0; s == FK_OK && i < m->n; i++)
 		if (m->v[i].table == (int)t && !seen[i] && strcmp(m->v[i].mac, "-") != 0) {
-			char msg[400];
-			snprintf(msg, sizeof msg, "%s row %s written by record %lld is missing: it was removed",
-				 fk_table_name(t), m->v[i].key, (long long)m->v[i].seq);
+			char row[200], msg[400];
+			ref_describe(t, m->v[i].key, row, sizeof row);
+			snprintf(msg, sizeof msg, "%s written by record %lld is missing: it was removed", row,
+				 (long long)m->v[i].seq);
 			fn(arg, t, msg, m->v[i].seq);
 			(*found)++;
 		}
@@ -779,6 +794,27 @@ fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, f
 	fk_row_vals(st, first, fk_table_ncols(t) + 1, v);
 	if (!row_ok(ctx->trust, t, v, mac, why, sizeof why, err, &s) && s == FK_OK)
 		s = fk_fail(err, FK_ERR_TAMPER, "%s", why);
+	return s;
+}
+
+fk_status fk_trust_current(fk_ctx *ctx, fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	int64_t v;
+	if (!tr)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	/* A database that failed its checks, opened to examine it (FK_CTX_DIAGNOSE): the gate lets
+	 * only the diagnosis operations through, unrecorded, and they report what failed; checking
+	 * again here would only refuse the diagnosis itself. */
+	if (tr->broken || ctx->tx_depth > 0 || tr->suspended)
+		return FK_OK;
+	fk_status s = data_version(ctx, &v, err);
+	if (s != FK_OK || v == tr->data_version)
+		return s;
+	/* Under the write lock, like every check: the anchor may only be brought up to date
+	 * (a commit confirmed, an unfinished one undone) while no writer is between the two. */
+	if ((s = fk_ctx_begin(ctx, err)) == FK_OK)
+		s = fk_ctx_end(ctx, s, err);
 	return s;
 }
 

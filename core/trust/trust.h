@@ -60,6 +60,13 @@ fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err);
  * match its MAC: FK_ERR_TAMPER naming the table and row otherwise. */
 fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, fk_error *err);
 
+/* Before a decision made outside a write transaction (fk_authorize, the lockout admission):
+ * when another process wrote since the last check, the check a transaction's start makes,
+ * now. A row's MAC cannot tell an older copy put back, nor a row removed; only the tables'
+ * anchored digests can. Inside a transaction nothing: its start checked, and no other process
+ * writes until it ends. */
+fk_status fk_trust_current(fk_ctx *ctx, fk_error *err);
+
 /* ---- the history (audit_chain.c) ---- */
 
 /* The record just appended in this transaction is the history's new end. */
