@@ -10,10 +10,16 @@
 
 int ctl_fail(const fk_error *err)
 {
-	/* Messages can quote configuration or data: print them defused. */
+	/* A refusal names its reason as recorded and in the console's words (English here:
+	 * fk_reason_text), then the core's message with the particulars. */
+	int refusal = err->code == FK_ERR_DENIED && err->reason > FK_WHY_NONE && err->reason < FK_WHY_COUNT;
 	fputs("fukuhonctl: ", stderr);
+	if (refusal)
+		fprintf(stderr, "refused [%s]: %s (", fk_reason_id((fk_reason)err->reason),
+			fk_reason_text((fk_reason)err->reason));
+	/* Messages can quote configuration or data: print them defused. */
 	ctl_put(stderr, err->msg[0] ? err->msg : fk_status_name(err->code), 0);
-	fputc('\n', stderr);
+	fputs(refusal ? ")\n" : "\n", stderr);
 	return err->code == FK_ERR_USAGE ? CTL_USAGE : CTL_FAIL;
 }
 

@@ -193,12 +193,12 @@ keys Enter
 wait_for "(1 of 4)"
 keys Escape
 keys 2
-wait_for "no grant in force"
+wait_for "You have no grant for this: ask a supervisor." # the reason, in the console's words
 # Revoked: the next request is refused and recorded.
 gid=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$T/grant")
 $C revoke "$gid" --reason "e2e over" > /dev/null && ok || not_ok "revoke failed"
 keys Enter
-wait_for "no grant in force"
+wait_for "Your grant for this was revoked."
 keys q
 
 # A supervisor grants in the console; the operator then sees exactly that; revoked, refused (R-FILES).
@@ -236,7 +236,7 @@ keys Escape q
 sign_in yamada yamada-pw
 wait_for "Home"
 keys Down Enter
-wait_for "no grant in force"
+wait_for "Your grant for this was revoked."
 keys q
 $C audit list --action grant --json > "$T/grants.json" 2>&1
 contains "$T/grants.json" "kato"

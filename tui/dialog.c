@@ -89,6 +89,8 @@ static void draw(fk_dialog *d, const char *prompt, const char *field)
 		put(y++, 4, d->note, w);
 		attroff(A_BOLD);
 	}
+	if (d->note[0] && d->detail[0] && y < rows - 4)
+		put(y++, 4, d->detail, w);
 	y++;
 	int cy = y, cx = 4;
 	if (prompt && y < rows - 2) {

@@ -12,6 +12,7 @@ typedef struct fk_dialog {
 	const char *title;  /* the box's heading */
 	char context[160];  /* a line under it (terminal, or whose session) */
 	char note[256];     /* the last outcome, shown in bold; "" for none */
+	char detail[512];   /* under it: the core's message of a failure (tui_error_text) */
 	int nmsgs;          /* PAM's TEXT_INFO / ERROR_MSG of this attempt, newest last */
 	char msgs[FK_DIALOG_MSGS][256];
 	int msg_err[FK_DIALOG_MSGS];

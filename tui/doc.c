@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasons.h"
 #include "tui.h"
 
 typedef struct doc {
@@ -20,8 +21,10 @@ static fk_status render(fk_ctx *ctx, int64_t id, int version, fk_lines *out, fk_
 {
 	json_t *d;
 	fk_status s = fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, id, version, &d, info, err);
-	if (s != FK_OK)
+	if (s != FK_OK) {
+		tui_error_unseen(err);
 		return s;
+	}
 	s = fk_cert_lines(d, info->kind, out, err);
 	json_decref(d);
 	return s;
@@ -99,7 +102,9 @@ static view *doc_new(app *a, const view_ops *ops, int64_t id, int v1, int v2)
 	d->id = id;
 	d->version = v1;
 	d->v2 = v2;
-	view *v = tui_view_new(a, ops, d, "");
+	char title[64]; /* until it opens: what a refusal names */
+	snprintf(title, sizeof title, _("Register %lld"), (long long)id);
+	view *v = tui_view_new(a, ops, d, title);
 	if (!v)
 		free(d);
 	return v;
@@ -116,6 +121,8 @@ static fk_status diff_open(view *v, fk_error *err)
 	app *a = v->app;
 	fk_status s = fk_access_compare_lines(a->ctx, d->id, d->version, d->v2, &d->lines, &d->changes,
 					      err);
+	if (s != FK_OK)
+		tui_error_unseen(err);
 	v->nrows = d->lines.n;
 	v->selectable = 0;
 	v->header_rows = 1;
@@ -146,6 +153,8 @@ static fk_status versions_open(view *v, fk_error *err)
 {
 	versions *h = v->data;
 	fk_status s = fk_access_register_versions(v->app->ctx, h->id, h->v, VERSIONS_MAX, &v->nrows, err);
+	if (s != FK_OK)
+		tui_error_unseen(err);
 	v->header_rows = 2;
 	v->cursor = v->nrows - 1; /* the current version */
 	return s;

@@ -94,20 +94,26 @@ static void add_grant(view *v)
 	fk_grant_spec spec = {user, strcmp(muni, "all") && strcmp(muni, "全") ? muni : NULL, 0, 0, 0, 0,
 			      reason};
 	int64_t id;
-	fk_status s = fk_kinds_parse(kinds, &spec.kinds, &err);
-	if (s == FK_OK)
-		s = fk_rights_parse(rights, &spec.rights, &err);
-	if (s == FK_OK && until[0])
-		s = fk_parse_time(until, &spec.valid_until, &err);
-	if (s == FK_OK)
-		s = fk_grant_add(a->ctx, &spec, &id, &err);
-	if (s != FK_OK) {
-		tui_message(a, 1, "%s", err.msg);
+	/* What was typed wrong, in the operator's words; the core's message names the word. */
+	if (fk_kinds_parse(kinds, &spec.kinds, &err) != FK_OK) {
+		tui_error_head(a, _("Unknown kind of file: use koseki, joseki, ledger or documents."), &err);
+		return;
+	}
+	if (fk_rights_parse(rights, &spec.rights, &err) != FK_OK) {
+		tui_error_head(a, _("Unknown right: use view, export, print or dispose."), &err);
+		return;
+	}
+	if (until[0] && fk_parse_time(until, &spec.valid_until, &err) != FK_OK) {
+		tui_error_head(a, _("The end date is not a date (YYYY-MM-DD)."), &err);
+		return;
+	}
+	if (fk_grant_add(a->ctx, &spec, &id, &err) != FK_OK) {
+		tui_error(a, &err, user);
 		return;
 	}
 	tui_message(a, 0, _("Grant %lld made."), (long long)id);
 	if (grants_open(v, &err) != FK_OK)
-		tui_message(a, 1, "%s", err.msg);
+		tui_error(a, &err, NULL);
 }
 
 static void revoke_grant(view *v)
@@ -120,12 +126,14 @@ static void revoke_grant(view *v)
 	fk_error_clear(&err);
 	int64_t id = gs->rows[v->cursor].id;
 	if (fk_grant_revoke(v->app->ctx, id, reason, &err) != FK_OK) {
-		tui_message(v->app, 1, "%s", err.msg);
+		char what[64];
+		snprintf(what, sizeof what, _("grant %lld"), (long long)id);
+		tui_error(v->app, &err, what);
 		return;
 	}
 	tui_message(v->app, 0, _("Grant %lld revoked."), (long long)id);
 	if (grants_open(v, &err) != FK_OK)
-		tui_message(v->app, 1, "%s", err.msg);
+		tui_error(v->app, &err, NULL);
 }
 
 static int grants_request(view *v, enum action act)
@@ -143,7 +151,7 @@ static int grants_request(view *v, enum action act)
 	case ACT_EXPIRING:
 		gs->expiring = !gs->expiring;
 		if (grants_open(v, &err) != FK_OK)
-			tui_message(v->app, 1, "%s", err.msg);
+			tui_error(v->app, &err, NULL);
 		return 1;
 	case ACT_MATRIX:
 	case ACT_OPEN:

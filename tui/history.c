@@ -140,7 +140,7 @@ static int history_request(view *v, enum action act)
 		return 0;
 	}
 	if (s != FK_OK)
-		tui_message(v->app, 1, "%s", err.msg);
+		tui_error(v->app, &err, NULL);
 	return 1;
 }
 

@@ -72,12 +72,12 @@ static int lockouts_request(view *v, enum action act)
 	char user[FK_LOCK_KEY_MAX];
 	fk_copy_str(user, sizeof user, l->rows[v->cursor].user);
 	if (fk_lockout_unlock(v->app->ctx, user, reason, &err) != FK_OK) {
-		tui_message(v->app, 1, "%s", err.msg);
+		tui_error(v->app, &err, user);
 		return 1;
 	}
 	tui_message(v->app, 0, _("%s unlocked."), user);
 	if (lockouts_open(v, &err) != FK_OK)
-		tui_message(v->app, 1, "%s", err.msg);
+		tui_error(v->app, &err, NULL);
 	return 1;
 }
 

@@ -7,10 +7,11 @@
 
 #include "dialog.h"
 #include "lockscreen.h"
+#include "reasons.h"
 
 #define _(s) gettext(s)
 
-static void draw_locked(const char *user, const char *note)
+static void draw_locked(const char *user, const char *note, const char *detail)
 {
 	char line[256], cut[1024];
 	int rows, cols;
@@ -27,6 +28,8 @@ static void draw_locked(const char *user, const char *note)
 	mvaddstr(y + 1, 4, cut);
 	fk_disp_fit(note, w, cut, sizeof cut);
 	mvaddstr(y + 3, 4, cut);
+	fk_disp_fit(detail, w, cut, sizeof cut);
+	mvaddstr(y + 4, 4, cut);
 	attron(A_REVERSE);
 	mvhline(rows - 1, 0, ' ', cols);
 	snprintf(line, sizeof line, _("Enter: unlock (%s only)   o: sign this session out"), user);
@@ -36,7 +39,10 @@ static void draw_locked(const char *user, const char *note)
 	refresh();
 }
 
-static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen)
+/* Ask for the password again; on failure, note says why (and detail, for a failure of the
+ * terminal rather than of the person, the core's message). */
+static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen, char *detail,
+		  size_t detaillen)
 {
 	fk_dialog d;
 	char context[160];
@@ -49,6 +55,7 @@ static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen)
 	fk_error_clear(&err);
 	fk_dialog_deadline(&d, ctx->cfg.prompt_timeout);
 	fk_status st = fk_auth_reauth(ctx, s, &conv, &err);
+	detail[0] = '\0';
 	if (st == FK_OK)
 		return 1;
 	if (st == FK_ERR_AUTH && d.timed_out)
@@ -56,24 +63,24 @@ static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen)
 	else if (st == FK_ERR_AUTH)
 		fk_copy_str(note, notelen, _("Unlock failed."));
 	else
-		snprintf(note, notelen, _("Unlock is not possible now: %s"), err.msg);
+		tui_error_text(&err, NULL, note, notelen, detail, detaillen);
 	return 0;
 }
 
 int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 {
-	char note[256] = "";
+	char note[256] = "", detail[512] = "";
 	fk_error err;
 	/* Fail closed: a lock that cannot be recorded still locks. */
 	(void)fk_session_lock(ctx, "idle", &err);
 	timeout(500);
 	for (;;) {
-		draw_locked(fk_session_user(s), note);
+		draw_locked(fk_session_user(s), note, detail);
 		int ch = getch();
 		if (fk_tui_hangup())
 			return 0;
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-			if (unlock(ctx, s, note, sizeof note))
+			if (unlock(ctx, s, note, sizeof note, detail, sizeof detail))
 				return 1;
 			if (fk_tui_hangup())
 				return 0;

@@ -8,6 +8,7 @@
 
 #include "dialog.h"
 #include "login.h"
+#include "reasons.h"
 
 #define _(s) gettext(s)
 
@@ -29,6 +30,7 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 			continue;
 		fk_dialog_clear_msgs(&d);
 		d.note[0] = '\0';
+		d.detail[0] = '\0';
 		fk_dialog_show(&d);
 		fk_conv conv;
 		fk_dialog_conv(&d, &conv);
@@ -49,8 +51,8 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 			fk_copy_str(d.note, sizeof d.note, _("Sign-in timed out."));
 		else if (st == FK_ERR_AUTH)
 			fk_copy_str(d.note, sizeof d.note, _("Sign-in failed. Check the user name and password."));
-		else
-			snprintf(d.note, sizeof d.note, _("Sign-in is not possible now: %s"), err.msg);
+		else /* the terminal's failure, not the person's: what, and the core's detail */
+			tui_error_text(&err, NULL, d.note, sizeof d.note, d.detail, sizeof d.detail);
 	}
 }
 

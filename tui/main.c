@@ -10,6 +10,7 @@
 
 #include "lockscreen.h"
 #include "login.h"
+#include "reasons.h"
 #include "tui.h"
 
 /* Japanese by default on a Japanese locale or with language = ja. */
@@ -30,11 +31,20 @@ static int usage(FILE *f, int code)
 	return code;
 }
 
+/* Before or after the screen: the headline in the console's language (the locale's until the
+ * configuration is read), then the core's message, which names the file, line or row. */
+static void print_error(const fk_error *err)
+{
+	char head[512], detail[FK_ERRMSG_MAX * 2];
+	tui_error_text(err, NULL, head, sizeof head, detail, sizeof detail);
+	fprintf(stderr, "fukuhon: %s\n", head);
+	if (detail[0])
+		fprintf(stderr, "fukuhon: %s\n", detail);
+}
+
 static int fail(fk_ctx *ctx, const fk_error *err)
 {
-	char clean[FK_ERRMSG_MAX * 2];
-	fk_disp_clean(err->msg, clean, sizeof clean);
-	fprintf(stderr, "fukuhon: %s\n", clean);
+	print_error(err);
 	fk_ctx_close(ctx);
 	return 1;
 }
@@ -70,6 +80,8 @@ static int run_session(fk_ctx *ctx, fk_session **sess)
 	if (rc && a.message[0]) {
 		endwin();
 		fprintf(stderr, "fukuhon: %s\n", a.message);
+		if (a.detail[0])
+			fprintf(stderr, "fukuhon: %s\n", a.detail);
 	}
 	return rc;
 }
@@ -101,6 +113,7 @@ int main(int argc, char **argv)
 	fk_error err;
 	fk_error_clear(&err);
 	fk_ctx *ctx = NULL;
+	choose_language(""); /* the locale's, until the configuration says */
 	if (fk_harden_process(&err) != FK_OK || fk_ctx_open(config, FK_CTX_OPEN, &ctx, &err) != FK_OK)
 		return fail(ctx, &err);
 	choose_language(ctx->cfg.language);
@@ -118,7 +131,7 @@ int main(int argc, char **argv)
 	}
 	endwin();
 	if (fk_audit_stop(ctx, "fukuhon", &err) != FK_OK) {
-		fprintf(stderr, "fukuhon: %s\n", err.msg);
+		print_error(&err);
 		rc = 1;
 	}
 	fk_ctx_close(ctx);

@@ -100,9 +100,13 @@ static fk_status reglist_open(view *v, fk_error *err)
 	r->order = (fk_order_field)v->app->list_order;
 	fk_status s = load(v, MOVE_FIRST, err);
 	if (s == FK_ERR_CORRUPT && r->order != FK_ORDER_ID) {
-		tui_message(v->app, 1, "%s", err->msg);
+		fk_error why = *err;
 		r->order = FK_ORDER_ID;
 		s = load(v, MOVE_FIRST, err);
+		/* Said after the page is read: it was read for the screen without this message. */
+		if (s == FK_OK)
+			tui_error_head(v->app, _("This order is out of step, so the list is in order of receipt."),
+				       &why);
 	}
 	return s;
 }
@@ -243,7 +247,7 @@ static int reglist_request(view *v, enum action act)
 	if (v->cursor >= v->nrows)
 		v->cursor = v->nrows ? v->nrows - 1 : 0;
 	if (s != FK_OK)
-		tui_message(v->app, 1, "%s", err.msg);
+		tui_error(v->app, &err, NULL);
 	return 1;
 }
 

@@ -56,6 +56,7 @@ struct app {
 	view *stack[TUI_MAX_VIEWS];
 	int depth;
 	char message[512];
+	char detail[512]; /* an error's second line: the core's message (tui_error) */
 	int message_is_error;
 	int quit;
 	int color;
@@ -69,6 +70,13 @@ void tui_push(app *a, view *v);
 void tui_pop(app *a);
 view *tui_view_new(app *a, const view_ops *ops, void *data, const char *title);
 void tui_message(app *a, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Show a core error (the one way the console does): a refusal as its reason, translated, and
+ * on a second line object (what was refused, from data or not: sanitised here; may be NULL);
+ * a failure as its status's headline with the core's message on the second line, for the
+ * administrator. */
+void tui_error(app *a, const fk_error *err, const char *object);
+/* The same with the caller's (translated) headline in place of the status's. */
+void tui_error_head(app *a, const char *head, const fk_error *err);
 /* Body rows available to lines. */
 int tui_body_rows(const view *v);
 /* Ask for a line of text at the bottom; returns 1 with buf filled, 0 when cancelled. */

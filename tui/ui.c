@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "lockscreen.h"
+#include "reasons.h"
 #include "tui.h"
 
 const struct action_info tui_actions[] = {
@@ -55,7 +56,33 @@ void tui_message(app *a, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->message, sizeof a->message, fmt, ap);
 	va_end(ap);
+	a->detail[0] = '\0';
 	a->message_is_error = error;
+}
+
+void tui_error(app *a, const fk_error *err, const char *object)
+{
+	tui_error_text(err, object, a->message, sizeof a->message, a->detail, sizeof a->detail);
+	a->message_is_error = 1;
+}
+
+void tui_error_head(app *a, const char *head, const fk_error *err)
+{
+	fk_copy_str(a->message, sizeof a->message, head);
+	fk_disp_clean(err->msg, a->detail, sizeof a->detail);
+	a->message_is_error = 1;
+}
+
+static void clear_message(app *a)
+{
+	a->message[0] = '\0';
+	a->detail[0] = '\0';
+}
+
+/* The lines under the body: the message, its detail when there is one, the status line. */
+static int bottom_rows(const app *a)
+{
+	return a->message[0] && a->detail[0] ? 3 : 2;
 }
 
 void tui_push(app *a, view *v)
@@ -71,12 +98,13 @@ void tui_push(app *a, view *v)
 		view_free(v);
 		return;
 	}
+	/* Cleared first: what the view says while opening (a fallback, a warning) stays. */
+	clear_message(a);
 	if (v->ops->open && v->ops->open(v, &err) != FK_OK) {
-		tui_message(a, 1, "%s", err.msg);
+		tui_error(a, &err, v->title);
 		view_free(v);
 		return;
 	}
-	a->message[0] = '\0';
 	a->stack[a->depth++] = v;
 }
 
@@ -95,7 +123,7 @@ static int body_top(const view *v)
 
 int tui_body_rows(const view *v)
 {
-	int n = LINES - body_top(v) - 2;
+	int n = LINES - body_top(v) - bottom_rows(v->app);
 	return n > 0 ? n : 0;
 }
 
@@ -133,10 +161,13 @@ static void draw_status(app *a)
 		 a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc, jst,
 		 fk_clock_synced() ? "" : _("  ⚠ clock not synchronised"));
 	if (a->message[0]) {
+		int y = LINES - bottom_rows(a);
 		if (a->message_is_error)
 			attron(A_BOLD);
-		tui_put(LINES - 2, 0, a->message, COLS);
+		tui_put(y, 0, a->message, COLS);
 		attroff(A_BOLD);
+		if (a->detail[0])
+			tui_put(y + 1, 0, a->detail, COLS);
 	} else {
 		move(LINES - 2, 0);
 		clrtoeol();
@@ -365,7 +396,7 @@ int tui_run(app *a, view *home)
 		if (ch == ERR || ch == KEY_RESIZE || ch == FK_TUI_REDRAW)
 			continue; /* the next draw lays everything out again */
 		if (ch == KEY_MOUSE) {
-			a->message[0] = '\0';
+			clear_message(a);
 			tui_mouse(a);
 			continue;
 		}
@@ -373,7 +404,7 @@ int tui_run(app *a, view *home)
 		key_at = fk_mono_ns();
 		if (act != ACT_NONE) {
 			if (act != ACT_REDRAW)
-				a->message[0] = '\0';
+				clear_message(a);
 			handle(a, act);
 		}
 	}

@@ -21,8 +21,9 @@ fk_status fk_rights_parse(const char *list, unsigned *bits, fk_error *err);
 void fk_kinds_format(unsigned bits, char *buf, size_t len);
 void fk_rights_format(unsigned bits, char *buf, size_t len);
 
-/* Why a decision went the way it did: recorded as its id, shown translated by the console
- * (tui/reasons.c). Allowed ones first. */
+/* Why a decision went the way it did: recorded as its id, shown as its sentence
+ * (fk_reason_text, authz_names.c; translated by the console, tui/reasons.c). Allowed ones
+ * first. A new reason needs its sentence there and in po/ja.po (tests/test_reasons.c). */
 #define FK_REASON_LIST(X)                                         \
 	X(NONE, "")                                               \
 	X(GRANTED, "granted")        /* a grant in force allows it */   \
@@ -58,6 +59,10 @@ typedef enum fk_reason {
 } fk_reason;
 
 const char *fk_reason_id(fk_reason r); /* as recorded: "jurisdiction" */
+/* The reason as one English sentence for the person refused ("Your grant for this has
+ * expired."). The core has no gettext: the sentence is a msgid (po/ja.po) that the edges
+ * translate (tui/reasons.c) or print as it is (fukuhonctl). NULL only out of range. */
+const char *fk_reason_text(fk_reason r);
 
 typedef struct fk_authz_req {
 	fk_op op;

@@ -39,6 +39,44 @@ const char *fk_reason_id(fk_reason r)
 	return (unsigned)r < FK_ARRAY_LEN(reason_ids) ? reason_ids[r] : "?";
 }
 
+/* Marks a msgid for xgettext (po/Makevars: --keyword=N_); the edges translate it. */
+#define N_(s) s
+
+/* Written for the bureau's operators: what happened and, where they can do something,
+ * what. A refusal by id says the same for a missing row and one out of reach (R-JURIS). */
+static const char *const reason_texts[FK_WHY_COUNT] = {
+	[FK_WHY_NONE] = N_("No reason was recorded."),
+	[FK_WHY_GRANTED] = N_("Allowed by a grant in force."),
+	[FK_WHY_BY_ROLE] = N_("Allowed by the person's role."),
+	[FK_WHY_OWN] = N_("Allowed: these are the person's own grants."),
+	[FK_WHY_ENROLLED] = N_("Allowed to every enrolled operator."),
+	[FK_WHY_PUBLIC] = N_("Allowed: public reference data."),
+	[FK_WHY_SYSTEM] = N_("Allowed: a step of the terminal itself."),
+	[FK_WHY_NOTHING_GRANTED] = N_("Allowed, but nothing is granted yet: every count shows as -."),
+	[FK_WHY_NOT_ENROLLED] = N_("You are not an enrolled operator of this terminal."),
+	[FK_WHY_DISABLED] = N_("Your account is disabled: ask the administrator."),
+	[FK_WHY_ROLE] = N_("Your role does not allow this."),
+	[FK_WHY_INVALID] = N_("The request is incomplete or not valid."),
+	[FK_WHY_UNKNOWN_MUNICIPALITY] = N_("There is no municipality with that code."),
+	[FK_WHY_JURISDICTION] = N_("That is outside your bureau's jurisdiction."),
+	[FK_WHY_GRANT_EXPIRED] = N_("Your grant for this has expired: ask a supervisor."),
+	[FK_WHY_GRANT_PENDING] = N_("Your grant for this is not in force yet."),
+	[FK_WHY_GRANT_REVOKED] = N_("Your grant for this was revoked."),
+	[FK_WHY_NO_GRANT] = N_("You have no grant for this: ask a supervisor."),
+	[FK_WHY_SELF] = N_("Nobody may change their own grants or unlock their own account."),
+	[FK_WHY_GRANTEE_ROLE] = N_("That person's role cannot receive this grant from you."),
+	[FK_WHY_UNKNOWN_OPERATOR] = N_("There is no operator with that name."),
+	[FK_WHY_NOT_FOUND] = N_("It does not exist or is outside your jurisdiction."),
+	[FK_WHY_NOT_TESTING] = N_("Only on a test or demo terminal."),
+	[FK_WHY_TAMPERED] = N_("Database integrity check failed: stop work and call the administrator."),
+	[FK_WHY_ERROR] = N_("The decision could not be made: try again, then call the administrator."),
+};
+
+const char *fk_reason_text(fk_reason r)
+{
+	return (unsigned)r < FK_WHY_COUNT ? reason_texts[r] : NULL;
+}
+
 static int right_parse(const char *s)
 {
 	for (int i = 0; i < 4; i++)

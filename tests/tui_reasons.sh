@@ -1,0 +1,130 @@
+#!/bin/sh
+# Refusals and failures on the console, in Japanese at 80x24: an operator opens what no grant
+# allows, a supervisor grants to and unlocks themselves, a database changed outside fukuhon;
+# the screen shows the reason or the headline translated (with the core's detail for a
+# failure), never the core's English one-liner (R-ACCESS, R-FILES, R-LOCKOUT, R-LOG).
+. "$(dirname "$0")/lib.sh"
+[ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
+[ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
+make_pam suzuki:suzuki-pw:fukuhon kato:kato-pw:fukuhon
+make_config "language = ja
+fail_delay = 1"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+C=$FUKUHONCTL
+$C init $TEST_INIT > /dev/null || exit 99
+$C demo-data --registers 40 --seed 5 > /dev/null || exit 99
+$C operator add suzuki --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
+$C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > /dev/null || exit 99
+
+# The Japanese catalogue as built from po/ja.po.
+mkdir -p "$T/locale/ja/LC_MESSAGES"
+for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+	[ -f "$g" ] && { cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
+done
+[ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ] || { echo "po/ja.gmo not built"; exit 99; }
+
+# console NAME: a console at 80x24 (the smallest the brief promises) in Japanese.
+console() {
+	tui_keepalive
+	$TMUX_CMD new-session -d -s "$1" -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 FK_LOCALEDIR="$T/locale" \
+		"$FUKUHON" --config "$FUKUHON_CONFIG"
+	$TMUX_CMD set-option -t "$1" remain-on-exit on > /dev/null
+	tui_wait "$1" "ユーザー名:"
+}
+# sign_in NAME USER PASSWORD
+sign_in() {
+	tui_send "$1" "$2"; tui_key "$1" Enter
+	tui_wait "$1" "Password:"
+	tui_send "$1" "$3"; tui_key "$1" Enter
+}
+# shows NAME TEXT...: the screen shows every TEXT in full (not cut at 80 columns).
+shows() {
+	s=$1
+	shift
+	for t in "$@"; do tui_wait "$s" "$t" 10 || return 1; done
+}
+# never NAME TEXT...: the screen shows none of the core's English words.
+never() {
+	s=$1
+	shift
+	tui_screen "$s" > "$T/screen"
+	for t in "$@"; do lacks "$T/screen" "$t"; done
+}
+
+# An operator opens the 除籍 of the one municipality whose 戸籍 alone is granted: refused
+# with the reason in Japanese and what was refused (R-FILES).
+console a
+sign_in a suzuki suzuki-pw
+tui_wait a "ホーム"
+tui_send a 2
+shows a "この操作の権限が付与されていません。監督者に相談してください。" "対象: 千代田区 除籍"
+never a "no grant in force" "no-grant" "grant"
+
+# A supervisor grants to themselves (R-FILES: never oneself).
+tui_send a q
+tui_wait a "ユーザー名:"
+sign_in a kato kato-pw
+tui_wait a "ホーム"
+tui_send a P
+tui_wait a "局のすべての権限"; tui_send a a
+tui_wait a "付与先（ユーザー名）:"; tui_send a kato; tui_key a Enter
+tui_wait a "市区町村コード"; tui_send a all; tui_key a Enter
+tui_wait a "種別 ("; tui_send a koseki; tui_key a Enter
+tui_wait a "権限 ("; tui_send a view; tui_key a Enter
+tui_wait a "有効期限"; tui_key a Enter
+tui_wait a "理由（必須）:"; tui_send a self-grant; tui_key a Enter
+shows a "自分自身の権限変更やロック解除はできません。他の人に依頼してください。" "対象: kato"
+never a "nobody grants" "own permissions" "self"
+tui_key a Escape
+
+# ... and unlocks their own account: a failed sign-in of kato on a second console puts kato
+# on the lockout screen of the first, where kato is still signed in (R-LOCKOUT).
+console b
+sign_in b kato wrong-pw
+tui_wait b "サインインできませんでした。"
+tui_wait a "ホーム"
+tui_send a L
+tui_wait a "kato"
+tui_send a u
+tui_wait a "解除の理由:"; tui_send a "my own"; tui_key a Enter
+shows a "自分自身の権限変更やロック解除はできません。他の人に依頼してください。" "対象: kato"
+never a "nobody unlocks" "own account" "self"
+tui_key a Escape
+tui_wait a "ホーム"
+
+# R-LOG: the refusals are on record with their reasons, whatever the screen said.
+$C audit list --result denied --json > "$T/denied.json" 2>&1
+contains "$T/denied.json" '"reason": "no-grant"'
+contains "$T/denied.json" '"reason": "self"'
+
+# fukuhonctl stays English; its refusal names the reason as recorded, the same sentence
+# (untranslated) and the core's particulars.
+FUKUHON_TEST_ACTOR=kato expect 1 $C lockout unlock kato --reason "my own"
+contains "$T/err" "fukuhonctl: refused [self]: Nobody may change their own grants or unlock their own account. (nobody unlocks their own account)"
+FUKUHON_TEST_ACTOR=suzuki expect 1 $C grants --user kato
+contains "$T/err" "fukuhonctl: refused [role]: Your role does not allow this."
+
+# A failure, not a refusal: the database changed outside fukuhon. The headline tells the
+# operator to stop; the line under it is the core's detail naming the row, for the
+# administrator (R-JURIS: the municipality's bureau is sealed).
+if command -v sqlite3 > /dev/null; then
+	sqlite3 "$T/db/fukuhon.db" "UPDATE municipality SET bureau_id = (SELECT bureau_id FROM municipality WHERE code = '011002') WHERE code = '131016'" || not_ok "sqlite3"
+	tui_send a 1
+	shows a "データベースの整合性検査に失敗。作業を中止し管理者に連絡してください。" "code=131016"
+	tui_screen a > "$T/screen"
+	# The headline and the detail on two lines above the status line, nothing cut off.
+	head=$(sed -n 22p "$T/screen")
+	detail=$(sed -n 23p "$T/screen")
+	case $head in *整合性検査*) ok ;; *) not_ok "headline not on line 22: $head" ;; esac
+	case $detail in *code=131016*) ok ;; *) not_ok "detail not on line 23: $detail" ;; esac
+	# The same in the sign-in box of the second console (72 columns at 80), before any
+	# password is asked: sign-in is not possible, and it is not the person's fault.
+	tui_send b kato; tui_key b Enter
+	shows b "データベースの整合性検査に失敗。作業を中止し管理者に連絡してください。" \
+		"municipality row code=131016"
+	never b "サインインできませんでした" "Sign-in failed"
+fi
+finish
