@@ -1,4 +1,5 @@
-/* fukuhonctl lockout list | unlock (R-LOCKOUT): see and clear sign-in lockouts, each unlock recorded. */
+/* fukuhonctl lockout list | unlock (R-LOCKOUT): see and clear sign-in lockouts (supervisors and
+ * administrators, through the gate: the listing and each unlock recorded). */
 #include "config.h"
 
 #include <stdio.h>
@@ -43,7 +44,7 @@ int cmd_lockout_list(ctl *c, int argc, char **argv)
 	json_t *arr;
 	int rc = ctl_list_open(c, argc, argv, "USER                      FAILURES LAST FAILURE (UTC)    "
 			       "TERMINAL          LOCKED UNTIL (UTC)    LOCKS\n", &ctx, &arr);
-	return rc != CTL_OK ? rc : ctl_list_done(fk_lockout_list(ctx, print_row, arr, &err), &err, arr);
+	return rc != CTL_OK ? rc : ctl_list_done(fk_access_lockouts(ctx, print_row, arr, &err), &err, arr);
 }
 
 int cmd_lockout_unlock(ctl *c, int argc, char **argv)

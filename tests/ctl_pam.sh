@@ -9,7 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 # This terminal is a production one: nobody acts by naming themselves in the environment.
 unset FUKUHON_TEST_ACTOR
-make_pam kanri:kanri-pw:fukuhon kanri2:kanri2-pw:fukuhon kansa:kansa-pw:fukuhon sato:sato-pw:fukuhon
+make_pam kanri:kanri-pw:fukuhon kanri2:kanri2-pw:fukuhon kansa:kansa-pw:fukuhon sato:sato-pw:fukuhon \
+	tanaka:tanaka-pw:fukuhon
 make_config "language = en
 lock_failures = 3
 lock_duration = 0
@@ -50,6 +51,7 @@ grep -q '"detail": "fukuhonctl [^ ]* uid=[0-9]* euid=[0-9]* loginuid=' "$T/all" 
 expect 0 as kanri kanri-pw operator add kanri2 --role administrator --bureau 東京法務局
 expect 0 as kanri kanri-pw operator add kansa --role auditor --bureau 東京法務局
 expect 0 as kanri kanri-pw operator add sato --role administrator --bureau 東京法務局
+expect 0 as kanri kanri-pw operator add tanaka --role operator --bureau 東京法務局
 
 # R-LOCKOUT: a wrong password is refused and counted (seen by another administrator: a
 # sign-in of kanri's own would reset the count).
@@ -193,6 +195,8 @@ sample() {
 	*) echo "NO-SAMPLE" ;;
 	esac
 }
+# A grant to revoke (number 1), so that revoke reaches its decision.
+expect 0 as kanri kanri-pw grant tanaka --all --kind koseki --rights view --reason walk
 as kanri kanri-pw audit list > "$T/before" 2> /dev/null
 last=$(tail -n 1 "$T/before" | awk '{print $1}')
 walked=0
@@ -207,16 +211,24 @@ while IFS= read -r cmd; do
 	# shellcheck disable=SC2086
 	FUKUHON_TEST_ACTOR=kanri expect 1 notty $cmd $args
 	contains "$T/err" "only on a test or demo terminal"
+	# R-ACCESS: signed in, an operator (no staff role, no grant) is refused by the gate.
+	# shellcheck disable=SC2086
+	expect 1 as tanaka tanaka-pw $cmd $args
+	lacks "$T/err" "sign-in refused"
 done < "$T/person"
 [ "$walked" -ge 20 ] && ok || not_ok "only $walked commands walked"
-# Nothing they would do was done: since the listing before the walk, only starts, stops and
-# seals, then this listing's own sign-in and record.
+# Each of the operator's refusals is a decision on record (none slipped past the gate).
+as kanri kanri-pw audit list --json > "$T/all" 2> /dev/null
+denied=$(grep -A5 '"operator": "tanaka"' "$T/all" | grep -c '"result": "denied"')
+[ "$denied" = "$walked" ] && ok || not_ok "$walked commands walked as tanaka, $denied refusals recorded"
+# Nothing they would do was done: since the listing before the walk, only starts, stops,
+# seals, tanaka's sign-ins and refusals, then the listings' own sign-ins and records.
 as kanri kanri-pw audit list > "$T/since" 2> /dev/null
 awk -v last="$last" '$1 > last && $4 !~ /^(program\.start|program\.stop|audit\.seal|lockout\.reserve|signout)$/' \
-	"$T/since" > "$T/done"
-[ "$(grep -c . "$T/done")" = 2 ] && ok || not_ok "the walk left records: $(cat "$T/done")"
-grep -Eq ' kanri +signin ' "$T/done" && grep -Eq ' kanri +audit\.list ' "$T/done" && ok ||
-	not_ok "the listing's own records are missing: $(cat "$T/done")"
+	"$T/since" | grep -Ev ' tanaka +signin +operator +tanaka +success | denied ' > "$T/done"
+[ "$(grep -c . "$T/done")" = 4 ] && ok || not_ok "the walk left records: $(cat "$T/done")"
+[ "$(grep -Ec ' kanri +(signin|audit\.list) ' "$T/done")" = 4 ] && ok ||
+	not_ok "the listings' own records are missing: $(cat "$T/done")"
 [ -e "$T/keys/master-00000002.key" ] && not_ok "key rotate ran" || ok
 [ -e "$T/keys/credentials/walk" ] && not_ok "credential add ran" || ok
 [ -e "$T/walk.checkpoint" ] && not_ok "audit checkpoint ran" || ok
