@@ -40,6 +40,8 @@
 #include "health.h"
 #include "lockout.h"
 #include "auth.h"
+#include "credential.h"
+#include "credentials.h"
 #include "disp.h"
 #include "order.h"
 #include "browse.h"

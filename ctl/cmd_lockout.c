@@ -1,4 +1,5 @@
-/* fukuhonctl lockout list | unlock (R-LOCKOUT): see and clear sign-in lockouts, each unlock recorded. */
+/* fukuhonctl lockout list | unlock (R-LOCKOUT): see and clear sign-in lockouts (supervisors and
+ * administrators, through the gate: the listing and each unlock recorded). */
 #include "config.h"
 
 #include <stdio.h>
@@ -38,22 +39,12 @@ static int print_row(const fk_lockout_row *r, void *arg)
 
 int cmd_lockout_list(ctl *c, int argc, char **argv)
 {
-	const char *json = NULL, *pos[1];
-	int npos;
-	struct ctl_opt opts[] = {{"json", 0, &json}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
-		return CTL_USAGE;
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
-	if (rc != CTL_OK)
-		return rc;
 	fk_error err;
-	json_t *arr = json ? json_array() : NULL;
-	if (!arr)
-		printf("%-26s%-9s%-22s%-18s%-22s%s\n", "USER", "FAILURES", "LAST FAILURE (UTC)",
-		       "TERMINAL", "LOCKED UNTIL (UTC)", "LOCKS");
-	rc = ctl_list_done(fk_lockout_list(ctx, print_row, arr, &err), &err, arr);
-	return rc;
+	json_t *arr;
+	int rc = ctl_list_open(c, argc, argv, "USER                      FAILURES LAST FAILURE (UTC)    "
+			       "TERMINAL          LOCKED UNTIL (UTC)    LOCKS\n", &ctx, &arr);
+	return rc != CTL_OK ? rc : ctl_list_done(fk_access_lockouts(ctx, print_row, arr, &err), &err, arr);
 }
 
 int cmd_lockout_unlock(ctl *c, int argc, char **argv)

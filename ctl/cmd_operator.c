@@ -50,19 +50,14 @@ static int print_op(const fk_operator *op, void *arg)
 
 int cmd_operator_list(ctl *c, int argc, char **argv)
 {
-	const char *json = NULL, *pos[1];
-	int npos;
-	struct ctl_opt opts[] = {{"json", 0, &json}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
-		return CTL_USAGE;
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
+	fk_error err;
+	json_t *arr;
+	int rc = ctl_list_open(c, argc, argv, NULL, &ctx, &arr);
 	if (rc != CTL_OK)
 		return rc;
-	fk_error err;
-	json_t *arr = json ? json_array() : NULL;
-	rc = ctl_list_done(fk_people_list(ctx, print_op, arr, &err), &err, arr);
-	return rc;
+	/* The listing through the gate: recorded first, refused for operators. */
+	return ctl_list_done(fk_people_list(ctx, print_op, arr, &err), &err, arr);
 }
 
 static int set_enabled(ctl *c, int argc, char **argv, int enabled)

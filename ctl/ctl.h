@@ -18,6 +18,8 @@ typedef struct ctl {
 	const char *prog;
 	const char *user;   /* --user: who signs in (else the login name) */
 	int password_stdin; /* --password-stdin: answers on standard input, not the terminal */
+	const char *credential; /* --credential: a script's credential (fukuhonctl(8) CREDENTIALS) */
+	const char *command;    /* the command's name, which a credential must allow */
 	int access;         /* the command's CTL_PUBLIC or CTL_PERSON */
 	/* audit verify and status --check: run even over a database that refuses new
 	 * records or whose schema was altered (what they diagnose); unrecorded then says so. */
@@ -45,8 +47,8 @@ extern const ctl_cmd ctl_commands[];
 int ctl_fail(const fk_error *err);
 int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Open the context, sign the person in (CTL_PERSON commands) through PAM — or, on a test or
- * demo terminal only, as $FUKUHON_TEST_ACTOR — and record the program's start under their
+/* Open the context, sign the person in (CTL_PERSON commands) through PAM, or with a script's
+ * --credential — or, on a test or demo terminal only, as $FUKUHON_TEST_ACTOR — and record the program's start under their
  * name: a command gets no context any other way. main ends it (ctl_end). */
 int ctl_open(ctl *c, fk_ctx **ctx);
 /* Sign the person in (ctl_open calls it for CTL_PERSON commands). */
@@ -63,6 +65,10 @@ int ctl_print_json(json_t *doc); /* steals doc */
  * arr printed as JSON when the command was asked for it (arr NULL: text was
  * printed row by row already). Returns the exit code. */
 int ctl_list_done(fk_status s, const fk_error *err, json_t *arr);
+/* The start of a list command that takes only [--json]: the arguments parsed, the context
+ * opened and the person signed in (ctl_open), *arr an empty array with --json (else NULL,
+ * and header, when given, printed). CTL_OK, or the exit code. */
+int ctl_list_open(ctl *c, int argc, char **argv, const char *header, fk_ctx **ctx, json_t **arr);
 /* Print s so that nothing in it can act on the terminal; pad to width
  * display columns (0: no padding). */
 void ctl_put(FILE *f, const char *s, int width);
@@ -100,5 +106,8 @@ int cmd_audit_export(ctl *c, int argc, char **argv);
 int cmd_audit_checkpoint(ctl *c, int argc, char **argv);
 int cmd_lockout_list(ctl *c, int argc, char **argv);
 int cmd_lockout_unlock(ctl *c, int argc, char **argv);
+int cmd_credential_add(ctl *c, int argc, char **argv);
+int cmd_credential_revoke(ctl *c, int argc, char **argv);
+int cmd_credential_list(ctl *c, int argc, char **argv);
 
 #endif

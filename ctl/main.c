@@ -40,6 +40,12 @@ const ctl_cmd ctl_commands[] = {
 	 "accounts with failed sign-ins or a lock: failures, last failure and terminal, locked until"},
 	{"lockout unlock", cmd_lockout_unlock, P, "USER --reason TEXT",
 	 "clear an account's failures and lock (recorded with the reason)"},
+	{"credential add", cmd_credential_add, P, "NAME --as USER --commands COMMAND[,COMMAND]",
+	 "make a script's credential: a secret in the key folder's credentials/NAME that signs in as "
+	 "USER for the listed commands only"},
+	{"credential revoke", cmd_credential_revoke, P, "NAME", "revoke a credential and remove its file"},
+	{"credential list", cmd_credential_list, P, "[--json]",
+	 "list credentials: for whom, which commands, made by whom and when, revoked"},
 	{"key rotate", cmd_key_rotate, P, "[--batch N]", "re-wrap every data key under a new master key"},
 	{"reindex", cmd_reindex, P, "[--municipality CODE | --all]",
 	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all"},
@@ -59,7 +65,8 @@ const ctl_cmd ctl_commands[] = {
 
 static void help(FILE *f)
 {
-	fprintf(f, "usage: fukuhonctl [--config FILE] [--user USER] [--password-stdin] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: fukuhonctl [--config FILE] [--user USER] [--password-stdin] COMMAND [ARGS]\n"
+		   "       fukuhonctl [--config FILE] --credential NAME COMMAND [ARGS]\n\n"
 		   "commands:\n");
 	for (const ctl_cmd *c = ctl_commands; c->name; c++)
 		fprintf(f, "  %s %s\n      %s\n", c->name, c->usage, c->help);
@@ -67,9 +74,19 @@ static void help(FILE *f)
 		   "Every command but init and the reference lists signs you in (PAM, as the console\n"
 		   "does): as --user USER, else your login name; the password is asked on the terminal,\n"
 		   "or read from standard input with --password-stdin. Each command is recorded under\n"
-		   "your name. On a test or demo terminal only, $FUKUHON_TEST_ACTOR names who acts.\n"
+		   "your name. A script signs in with --credential NAME (see credential add) and may run\n"
+		   "only the commands its credential lists. On a test or demo terminal only,\n"
+		   "$FUKUHON_TEST_ACTOR names who acts.\n"
 		   "Exit status: 0 done, 1 refused or failed, 2 bad usage.\n",
 		FK_CONF_ENV, FK_SYSCONFDIR);
+}
+
+/* --list-commands: every command and whether it signs a person in, one a line, for scripts
+ * and the test that every command that needs a person refuses without one. */
+static void list_commands(void)
+{
+	for (const ctl_cmd *c = ctl_commands; c->name; c++)
+		printf("%s\t%s\n", c->access == CTL_PERSON ? "person" : "public", c->name);
 }
 
 /* Match argv words against "a b" command names; returns words used. */
@@ -110,6 +127,14 @@ int main(int argc, char **argv)
 			c.user = argv[i] + 7;
 		else if (!strcmp(argv[i], "--password-stdin"))
 			c.password_stdin = 1;
+		else if (!strcmp(argv[i], "--credential") && i + 1 < argc)
+			c.credential = argv[++i];
+		else if (!strncmp(argv[i], "--credential=", 13))
+			c.credential = argv[i] + 13;
+		else if (!strcmp(argv[i], "--list-commands")) {
+			list_commands();
+			return CTL_OK;
+		}
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			help(stdout);
 			return CTL_OK;
@@ -123,11 +148,15 @@ int main(int argc, char **argv)
 		help(stderr);
 		return CTL_USAGE;
 	}
+	/* A credential is the script's whole proof: no person, no password with it. */
+	if (c.credential && (c.user || c.password_stdin))
+		return ctl_usage("--credential signs a script in: it goes without --user and --password-stdin");
 	for (const ctl_cmd *cmd = ctl_commands; cmd->name; cmd++) {
 		int used = match(cmd->name, argc - i, argv + i);
 		if (!used)
 			continue;
 		c.access = cmd->access;
+		c.command = cmd->name;
 		/* Whatever the command returns, its stop is recorded and its session closed. */
 		return ctl_end(&c, cmd->fn(&c, argc - i - used + 1, argv + i + used - 1));
 	}

@@ -116,6 +116,24 @@ int ctl_list_done(fk_status s, const fk_error *err, json_t *arr)
 	return arr ? ctl_print_json(arr) : CTL_OK;
 }
 
+int ctl_list_open(ctl *c, int argc, char **argv, const char *header, fk_ctx **ctx, json_t **arr)
+{
+	const char *json = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	*arr = NULL;
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	int rc = ctl_open(c, ctx);
+	if (rc != CTL_OK)
+		return rc;
+	if (json && !(*arr = json_array()))
+		return ctl_fail(&(fk_error){.code = FK_ERR_NOMEM, .msg = "out of memory"});
+	if (!json && header)
+		fputs(header, stdout);
+	return CTL_OK;
+}
+
 /* The one sanitiser of the core (fk_disp_dup): what the console draws and what
  * the command line prints are cleaned by the same rules. */
 int ctl_width(const char *s)

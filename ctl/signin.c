@@ -103,6 +103,14 @@ int ctl_signin(ctl *c, fk_ctx *ctx)
 	fk_error err;
 	char name[72];
 	fk_error_clear(&err);
+	/* A script: the core checks the credential's file in the key folder against its sealed
+	 * row and that it allows this command. Asked for on the command line, it goes first. */
+	if (c->credential) {
+		if (fk_auth_credential_signin(ctx, c->credential, c->command, "fukuhonctl", &c->session,
+					      &err) != FK_OK)
+			return ctl_fail(&err);
+		return CTL_OK;
+	}
 	/* A test or demo terminal alone accepts a name from the environment (R-TEST-ENV): a
 	 * production one refuses it, whatever it says. */
 	const char *test = getenv("FUKUHON_TEST_ACTOR");

@@ -97,6 +97,11 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(OPERATOR_ENABLE, "operator.enable", "operator", ROLES, FK_R(ADMIN), 1, 0)                   \
 	X(OPERATOR_DISABLE, "operator.disable", "operator", ROLES, FK_R(ADMIN), 1, 0)                 \
 	X(OPERATOR_LIST, "operator.list", "operator", ROLES, FK_R_STAFF, 1, 0)                        \
+	/* credentials of scripts (core/access/credentials.h): administrators make and revoke  \
+	 * them, auditors and administrators list them; a sign-in with one is SIGNIN */          \
+	X(CREDENTIAL_ADD, "credential.add", "credential", ROLES, FK_R(ADMIN), 1, 0)                   \
+	X(CREDENTIAL_REVOKE, "credential.revoke", "credential", ROLES, FK_R(ADMIN), 1, 0)             \
+	X(CREDENTIAL_LIST, "credential.list", "credential", ROLES, FK_R_HISTORY, 1, 0)                \
 	X(BUREAU_LIST, "bureau.list", "bureau", PUBLIC, 0, 1, 0)                                      \
 	X(MUNICIPALITY_LIST, "municipality.list", "bureau", PUBLIC, 0, 1, 0)                          \
 	X(STATUS_VIEW, "status.view", "terminal", ROLES, FK_R(AUDITOR) | FK_R(ADMIN), 1, 1)           \

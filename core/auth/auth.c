@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "auth_pam.h"
+#include "credential.h"
 #include "crypto.h"
 #include "lockout.h"
 #include "meta.h"
@@ -472,6 +473,108 @@ fk_status fk_auth_test_signin(fk_ctx *ctx, const char *user, const char *program
 	if ((st = fk_ctx_end(ctx, st, err)) != FK_OK)
 		act_as_nobody(ctx);
 	return st;
+}
+
+/* Why credential c may not sign in now to run command (NULL: it may), with the words for the
+ * script in msg; *st is not FK_OK when the answer could not be found (fail closed). */
+static const char *cred_refusal(fk_ctx *ctx, const fk_credential *c, const char *command, int record,
+				fk_operator *op, char *msg, size_t len, fk_status *st, fk_error *err)
+{
+	fk_error e;
+	int locked = 1;
+	if (c->revoked) {
+		snprintf(msg, len, "credential %s was revoked", c->name);
+		return "credential-revoked";
+	}
+	/* The file first: without the secret nothing else is told. */
+	fk_status fs = fk_cred_secret_check(ctx, c, &e);
+	if (fs != FK_OK) {
+		fk_copy_str(msg, len, e.msg);
+		return fs == FK_ERR_AUTH ? "credential-mismatch" : fs == FK_ERR_NOKEY ? "credential-no-file"
+										 : "credential-file";
+	}
+	if (!fk_cred_allows(c, command)) {
+		snprintf(msg, len, "credential %s may not run '%.40s' (it may run: %.200s)", c->name, command,
+			 c->commands);
+		return "credential-command";
+	}
+	*st = fk_operator_get(ctx, c->user, op, err);
+	if (*st == FK_ERR_NOTFOUND || (*st == FK_OK && op->id != c->operator_id)) {
+		*st = FK_OK;
+		snprintf(msg, len, "credential %s acts for %s, who is not enrolled", c->name, c->user);
+		return "not-enrolled";
+	}
+	if (*st == FK_OK && !op->enabled) {
+		snprintf(msg, len, "credential %s acts for %s, who is disabled", c->name, c->user);
+		return "disabled";
+	}
+	/* A database opened for diagnosis has no lockout to trust (as for PAM, above). */
+	if (*st == FK_OK && record && (*st = fk_lockout_admit(ctx, op->username, &locked, err)) == FK_OK &&
+	    locked) {
+		snprintf(msg, len, "credential %s acts for %s, whose account is locked", c->name, c->user);
+		return "locked";
+	}
+	return *st == FK_OK ? NULL : "error";
+}
+
+static fk_session *plain_session(const char *user, fk_error *err)
+{
+	fk_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	fk_copy_str(s->user, sizeof s->user, user);
+	return s;
+}
+
+fk_status fk_auth_credential_signin(fk_ctx *ctx, const char *name, const char *command,
+				    const char *program, fk_session **out, fk_error *err)
+{
+	fk_credential c;
+	fk_operator op;
+	char detail[FK_CRED_COMMANDS_MAX + 256], msg[FK_ERRMSG_MAX] = "";
+	const char *why = NULL;
+	*out = NULL;
+	act_as_nobody(ctx);
+	memset(&c, 0, sizeof c);
+	/* Diagnosis of a database that failed its checks: nothing can be recorded (as above). */
+	int record = !fk_trust_broken(ctx);
+	fk_status st = record ? fk_ctx_begin(ctx, err) : FK_OK;
+	if (st != FK_OK)
+		return st;
+	if (fk_cred_name_valid(name, NULL) != FK_OK) {
+		why = "credential-bad-name";
+		fk_copy_str(msg, sizeof msg, "a credential name is 1-64 of A-Z a-z 0-9 . _ -");
+	} else if ((st = fk_cred_get(ctx, name, &c, err)) == FK_ERR_NOTFOUND) {
+		st = FK_OK;
+		why = "credential-unknown";
+		snprintf(msg, sizeof msg, "no credential named %s", name);
+	} else if (st == FK_OK) {
+		why = cred_refusal(ctx, &c, command, record, &op, msg, sizeof msg, &st, err);
+	}
+	if (st != FK_OK) { /* fail closed: not signed in, nothing recorded */
+		act_as_nobody(ctx);
+		return record ? fk_ctx_end(ctx, st, err) : st;
+	}
+	/* The name only once it is known to be a name (it is shown from the history). */
+	snprintf(detail, sizeof detail, "credential %s for %s: command=%s program=%s",
+		 why && !strcmp(why, "credential-bad-name") ? "?" : name, c.user[0] ? c.user : "?", command,
+		 program);
+	if (!why)
+		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+	if (record) {
+		st = fk_audit_op(ctx, FK_OP_SIGNIN, c.user[0] ? c.user : "-", why ? FK_RESULT_FAILED : FK_RESULT_SUCCESS,
+				 why ? why : "credential", detail, err);
+		st = fk_ctx_end(ctx, st, err);
+	}
+	if (st == FK_OK && !why && !(*out = plain_session(op.username, err)))
+		st = FK_ERR_NOMEM;
+	if (st != FK_OK || why)
+		act_as_nobody(ctx);
+	if (st != FK_OK)
+		return st;
+	return why ? fk_fail(err, FK_ERR_AUTH, "%s", msg) : FK_OK;
 }
 
 /* The bootstrap's conversation state: only the answers, no time accounting. */

@@ -56,6 +56,19 @@ const char *fk_session_user(const fk_session *s);
  * (FK_ERR_DENIED), whatever the environment says. */
 fk_status fk_auth_test_signin(fk_ctx *ctx, const char *user, const char *program, fk_error *err);
 
+/* A script's sign-in with credential name (credential.h) to run command (a command's name,
+ * "audit verify"), without PAM: the credential's sealed row and its file in the key folder
+ * must match (in constant time), it must not be revoked, command must be in its list, and the
+ * person it acts for must be enrolled, enabled and not locked. Then ctx acts as that person
+ * and *out is a session without PAM, which fk_auth_signout ends. Recorded as a sign-in with
+ * the reason "credential" and the detail "credential NAME for USER", so that the history
+ * tells it from a PAM sign-in. A refusal is FK_ERR_AUTH saying why, recorded with its reason
+ * (credential-bad-name, -unknown, -revoked, -no-file, -file, -mismatch, -command,
+ * not-enrolled, disabled, locked) and not counted toward the lockout: nobody guesses a
+ * secret that only the key folder holds. */
+fk_status fk_auth_credential_signin(fk_ctx *ctx, const char *name, const char *command,
+				    const char *program, fk_session **out, fk_error *err);
+
 /* PAM alone (authenticate and account) for the person who creates a terminal: nobody is
  * enrolled yet, so there is no lockout to count against. */
 fk_status fk_auth_check_password(const char *service, const char *user, const fk_conv *conv,

@@ -121,6 +121,43 @@ fk_status fk_keydir_open(const char *dir, int *fd_out, fk_error *err)
 	return FK_OK;
 }
 
+fk_status fk_keydir_make(const char *dir, const char *sub, fk_error *err)
+{
+	int dfd = -1, fd = -1;
+	fk_status st = fk_keydir_open(dir, &dfd, err);
+	if (st != FK_OK)
+		return st;
+	if (mkdirat(dfd, sub, 0700) == 0) {
+		/* The umask must not decide the mode of a key folder either. */
+		fd = openat(dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fchmod(fd, 0700) != 0)
+			st = fk_fail(err, FK_ERR_IO, "cannot create key folder %s/%s: %s", dir, sub, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (st == FK_OK)
+			st = fk_keydir_sync(dfd, dir, err);
+	} else if (errno != EEXIST) {
+		st = fk_fail(err, FK_ERR_IO, "cannot create key folder %s/%s: %s", dir, sub, strerror(errno));
+	}
+	close(dfd);
+	return st;
+}
+
+fk_status fk_keyfile_remove(const char *dir, const char *name, fk_error *err)
+{
+	int dfd = -1;
+	fk_status st = fk_keydir_open(dir, &dfd, err);
+	if (st != FK_OK)
+		return st;
+	if (unlinkat(dfd, name, 0) != 0)
+		st = fk_fail(err, errno == ENOENT ? FK_ERR_NOKEY : FK_ERR_IO, "cannot remove key file %s/%s: %s",
+			     dir, name, strerror(errno));
+	else
+		st = fk_keydir_sync(dfd, dir, err);
+	close(dfd);
+	return st;
+}
+
 fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
 			  fk_error *err)
 {

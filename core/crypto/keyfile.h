@@ -23,6 +23,13 @@ fk_status fk_keydir_open(const char *dir, int *fd_out, fk_error *err);
 /* fsync the folder (EINVAL from file systems that cannot is fine). */
 fk_status fk_keydir_sync(int fd, const char *dir, fk_error *err);
 
+/* The folder sub inside the key folder dir, for files of one kind (credentials/): made 0700
+ * when missing, then held to the key folder's rules like dir itself. */
+fk_status fk_keydir_make(const char *dir, const char *sub, fk_error *err);
+
+/* Remove dir/name (a retired secret) and sync the folder; FK_ERR_NOKEY when it is not there. */
+fk_status fk_keyfile_remove(const char *dir, const char *name, fk_error *err);
+
 /* Open name in the folder open on dfd for reading after the checks above;
  * refuses a file that is not exactly size bytes (FK_ERR_CORRUPT). */
 fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,

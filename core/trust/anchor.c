@@ -18,7 +18,10 @@
 #define MARK_AT (2 * SLOT_SIZE)
 #define HEAD_LEN (3 * 8 + FK_MAC_LEN)
 #define DIGEST_LEN (8 + FK_MAC_LEN)
-#define SLOT_BODY (8 + 8 + 8 + 8 + 2 * HEAD_LEN + 2 * FK_T_COUNT * DIGEST_LEN)
+/* A slot's body for ntables sealed tables: a program that knew fewer tables wrote fewer
+ * digests (rows.h: the list is append only), and the tables it did not know were empty. */
+#define SLOT_BODY_N(n) (8 + 8 + 8 + 8 + 2 * HEAD_LEN + 2 * (size_t)(n) * DIGEST_LEN)
+#define SLOT_BODY SLOT_BODY_N(FK_T_COUNT)
 #define MARK_BODY (8 + 8)
 
 _Static_assert(SLOT_BODY + FK_MAC_LEN <= SLOT_SIZE, "the anchor's slot holds every table");
@@ -33,6 +36,12 @@ struct fk_anchor_file {
 };
 
 static void (*test_hook)(const char *point);
+static int test_width; /* tests: write as a program that knew this many tables (0: all) */
+
+void fk_anchor_test_width(int ntables)
+{
+	test_width = ntables > 0 && ntables < FK_T_COUNT ? ntables : 0;
+}
 
 void fk_anchor_test_hook(void (*fn)(const char *point))
 {
@@ -70,6 +79,8 @@ static const uint8_t *get64(const uint8_t *p, uint64_t *v)
 
 static uint8_t *put_state(uint8_t *p, const fk_state *s, int tables)
 {
+	/* Only tests write fewer tables than there are (fk_anchor_test_width). */
+	int n = test_width ? test_width : FK_T_COUNT;
 	if (!tables) {
 		p = put64(p, (uint64_t)s->head.seq);
 		p = put64(p, (uint64_t)s->head.epoch);
@@ -77,7 +88,7 @@ static uint8_t *put_state(uint8_t *p, const fk_state *s, int tables)
 		memcpy(p, s->head.mac, FK_MAC_LEN);
 		return p + FK_MAC_LEN;
 	}
-	for (int t = 0; t < FK_T_COUNT; t++) {
+	for (int t = 0; t < n; t++) {
 		p = put64(p, s->table[t].count);
 		memcpy(p, s->table[t].sum, FK_MAC_LEN);
 		p += FK_MAC_LEN;
@@ -85,7 +96,7 @@ static uint8_t *put_state(uint8_t *p, const fk_state *s, int tables)
 	return p;
 }
 
-static const uint8_t *get_state(const uint8_t *p, fk_state *s, int tables)
+static const uint8_t *get_state(const uint8_t *p, fk_state *s, int tables, int n)
 {
 	uint64_t v;
 	if (!tables) {
@@ -98,7 +109,8 @@ static const uint8_t *get_state(const uint8_t *p, fk_state *s, int tables)
 		memcpy(s->head.mac, p, FK_MAC_LEN);
 		return p + FK_MAC_LEN;
 	}
-	for (int t = 0; t < FK_T_COUNT; t++) {
+	/* Tables after the first n are empty: the program that wrote the slot had none. */
+	for (int t = 0; t < n; t++) {
 		p = get64(p, &s->table[t].count);
 		memcpy(s->table[t].sum, p, FK_MAC_LEN);
 		p += FK_MAC_LEN;
@@ -111,14 +123,15 @@ static fk_status encode_slot(fk_anchor_file *f, const fk_anchor *a, uint8_t buf[
 {
 	memset(buf, 0, SLOT_SIZE);
 	memcpy(buf, SLOT_MAGIC, 8);
+	size_t n = test_width ? (size_t)test_width : FK_T_COUNT;
 	uint8_t *p = put64(buf + 8, a->gen);
 	p = put64(p, a->pending ? 1 : 0);
-	p = put64(p, FK_T_COUNT);
+	p = put64(p, n);
 	p = put_state(p, &a->now, 0);
 	p = put_state(p, &a->before, 0);
 	p = put_state(p, &a->now, 1);
 	put_state(p, &a->before, 1);
-	return fk_mac_run(f->mac, buf, SLOT_BODY, buf + SLOT_BODY, err);
+	return fk_mac_run(f->mac, buf, SLOT_BODY_N(n), buf + SLOT_BODY_N(n), err);
 }
 
 /* 1 when the slot is one of ours and intact. */
@@ -126,20 +139,22 @@ static int decode_slot(fk_anchor_file *f, const uint8_t buf[SLOT_SIZE], fk_ancho
 {
 	uint8_t mac[FK_MAC_LEN];
 	uint64_t flags, ntables;
-	if (memcmp(buf, SLOT_MAGIC, 8) != 0 || fk_mac_run(f->mac, buf, SLOT_BODY, mac, NULL) != FK_OK ||
-	    fk_memeq_ct(mac, buf + SLOT_BODY, FK_MAC_LEN) != 0)
+	/* The number of tables says how long the MAC'd body is; the MAC then covers it. A
+	 * program with more tables than this one wrote it: not ours to read. */
+	get64(buf + 24, &ntables);
+	if (memcmp(buf, SLOT_MAGIC, 8) != 0 || ntables < 1 || ntables > FK_T_COUNT ||
+	    fk_mac_run(f->mac, buf, SLOT_BODY_N(ntables), mac, NULL) != FK_OK ||
+	    fk_memeq_ct(mac, buf + SLOT_BODY_N(ntables), FK_MAC_LEN) != 0)
 		return 0;
 	memset(a, 0, sizeof *a);
 	const uint8_t *p = get64(buf + 8, &a->gen);
 	p = get64(p, &flags);
-	p = get64(p, &ntables);
-	if (ntables != FK_T_COUNT)
-		return 0;
+	p += 8; /* ntables, read above */
 	a->pending = (flags & 1) != 0;
-	p = get_state(p, &a->now, 0);
-	p = get_state(p, &a->before, 0);
-	p = get_state(p, &a->now, 1);
-	get_state(p, &a->before, 1);
+	p = get_state(p, &a->now, 0, 0);
+	p = get_state(p, &a->before, 0, 0);
+	p = get_state(p, &a->now, 1, (int)ntables);
+	get_state(p, &a->before, 1, (int)ntables);
 	return 1;
 }
 

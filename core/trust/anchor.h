@@ -67,5 +67,8 @@ fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err);
  * can kill the writer there. NULL: none. */
 void fk_anchor_test_hook(void (*fn)(const char *point));
 void fk_anchor_test_point(const char *point);
+/* Tests only: write slots as a program that knew only the first ntables sealed tables did
+ * (an anchor from before a table was added: read as those tables, the others empty). 0: all. */
+void fk_anchor_test_width(int ntables);
 
 #endif

@@ -107,18 +107,23 @@ int fk_digest_equal(const fk_digest *a, const fk_digest *b)
 
 fk_status fk_rowkeys_init(fk_rowkeys *k, const uint8_t trust_key[FK_KEY_LEN], fk_error *err)
 {
-	uint8_t rk[FK_MAC_LEN], dk[FK_MAC_LEN];
+	uint8_t rk[FK_MAC_LEN], dk[FK_MAC_LEN], sk[FK_MAC_LEN];
 	memset(k, 0, sizeof *k);
-	/* Separate keys for the two uses, derived from the one in the key folder. */
+	/* Separate keys for the three uses, derived from the one in the key folder. */
 	fk_status st = fk_hmac(trust_key, "fk:row-mac", 10, rk, err);
 	if (st == FK_OK)
 		st = fk_hmac(trust_key, "fk:row-digest", 13, dk, err);
 	if (st == FK_OK)
+		st = fk_hmac(trust_key, "fk:secret-hash", 14, sk, err);
+	if (st == FK_OK)
 		st = fk_mac_new(rk, &k->row, err);
 	if (st == FK_OK)
 		st = fk_mac_new(dk, &k->digest, err);
+	if (st == FK_OK)
+		st = fk_mac_new(sk, &k->secret, err);
 	fk_wipe(rk, sizeof rk);
 	fk_wipe(dk, sizeof dk);
+	fk_wipe(sk, sizeof sk);
 	if (st != FK_OK)
 		fk_rowkeys_free(k);
 	return st;
@@ -128,7 +133,8 @@ void fk_rowkeys_free(fk_rowkeys *k)
 {
 	fk_mac_free(k->row);
 	fk_mac_free(k->digest);
-	k->row = k->digest = NULL;
+	fk_mac_free(k->secret);
+	k->row = k->digest = k->secret = NULL;
 }
 
 /* ---- the encoding ---- */
@@ -175,6 +181,25 @@ fk_status fk_row_mac(fk_rowkeys *k, fk_table t, const fk_val *v, uint8_t mac[FK_
 	for (int i = 0; st == FK_OK && i < d->ncols; i++)
 		st = mac_val(k->row, &v[i], err);
 	return st == FK_OK ? fk_mac_final(k->row, mac, err) : st;
+}
+
+fk_status fk_secret_hash(fk_rowkeys *k, const char *label, const uint8_t *secret, size_t n,
+			 uint8_t out[FK_MAC_LEN], fk_error *err)
+{
+	/* The label length-prefixed, so that no label and secret run into another pair. */
+	uint8_t head[4];
+	size_t ln = strlen(label);
+	put_be(head, (uint64_t)ln, 4);
+	fk_status st = fk_mac_begin(k->secret, err);
+	if (st == FK_OK)
+		st = fk_mac_update(k->secret, "fk:secret:1", 11, err);
+	if (st == FK_OK)
+		st = fk_mac_update(k->secret, head, sizeof head, err);
+	if (st == FK_OK)
+		st = fk_mac_update(k->secret, label, ln, err);
+	if (st == FK_OK)
+		st = fk_mac_update(k->secret, secret, n, err);
+	return st == FK_OK ? fk_mac_final(k->secret, out, err) : st;
 }
 
 fk_status fk_row_contribution(fk_rowkeys *k, fk_table t, const uint8_t mac[FK_MAC_LEN],

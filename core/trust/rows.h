@@ -35,7 +35,8 @@
 	X(REGISTER, "register", "id", FK_COLS_REGISTER, 0)                        \
 	X(VERSION, "register_version", "id", FK_COLS_VERSION, 0)                  \
 	X(LEDGER, "ledger_entry", "id", FK_COLS_LEDGER, 0)                        \
-	X(DOC, "notification_doc", "id", FK_COLS_DOC, 0)
+	X(DOC, "notification_doc", "id", FK_COLS_DOC, 0)                          \
+	X(CREDENTIAL, "credential", "name", FK_COLS_CREDENTIAL, 1)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -55,6 +56,9 @@
 #define FK_COLS_VERSION "id, register_id, version, received_at, changed_by"
 #define FK_COLS_LEDGER "id, municipality, key_id, received_at, accepted_on"
 #define FK_COLS_DOC "id, municipality, key_id, doc_type, received_at, register_id"
+#define FK_COLS_CREDENTIAL                                                                   \
+	"name, operator_id, commands, secret_hash, created_by, created_by_user, created_at, "   \
+	"revoked_at, revoked_by, revoked_by_user"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {
@@ -67,6 +71,9 @@ enum { FK_C_OP_ID, FK_C_OP_USER, FK_C_OP_ROLE, FK_C_OP_BUREAU, FK_C_OP_ENABLED, 
        FK_C_OP_CREATED, FK_C_OP_UPDATED, FK_C_OP_MAC };
 enum { FK_C_REG_ID, FK_C_REG_MUNI, FK_C_REG_KIND, FK_C_REG_KEY, FK_C_REG_VERSION, FK_C_REG_RECEIVED,
        FK_C_REG_DISPOSED, FK_C_REG_MAC };
+enum { FK_C_CRED_NAME, FK_C_CRED_OPERATOR, FK_C_CRED_COMMANDS, FK_C_CRED_HASH, FK_C_CRED_BY,
+       FK_C_CRED_BY_USER, FK_C_CRED_AT, FK_C_CRED_REVOKED_AT, FK_C_CRED_REVOKED_BY,
+       FK_C_CRED_REVOKED_BY_USER, FK_C_CRED_MAC };
 
 typedef enum fk_table {
 #define FK_TABLE_ENUM(id, name, key, cols, small) FK_T_##id,
@@ -102,18 +109,24 @@ typedef struct fk_val {
 #define FK_VAL_TEXT(s) ((fk_val){SQLITE_TEXT, 0, (s), strlen(s)})
 #define FK_VAL_BLOB(b, len) ((fk_val){SQLITE_BLOB, 0, (b), (len)})
 
-/* The keys of row MACs and of contributions, kept ready (one thread at a time). */
+/* The keys of row MACs, of contributions and of secrets' keyed hashes (fk_secret_hash), kept
+ * ready (one thread at a time). */
 typedef struct fk_rowkeys {
-	fk_mac *row, *digest;
+	fk_mac *row, *digest, *secret;
 } fk_rowkeys;
 
-/* Derive both from the terminal's trust key. */
+/* Derive them from the terminal's trust key. */
 fk_status fk_rowkeys_init(fk_rowkeys *k, const uint8_t trust_key[FK_KEY_LEN], fk_error *err);
 void fk_rowkeys_free(fk_rowkeys *k);
 
 /* The MAC of a row of t whose covered columns are v[0..ncols-1]. */
 fk_status fk_row_mac(fk_rowkeys *k, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN],
 		     fk_error *err);
+/* The keyed hash of a secret kept in the key folder (a script's credential), bound to label
+ * (what the secret is for): a sealed row stores it, never the secret, and nobody without the
+ * key folder can test a guess against it. */
+fk_status fk_secret_hash(fk_rowkeys *k, const char *label, const uint8_t *secret, size_t n,
+			 uint8_t out[FK_MAC_LEN], fk_error *err);
 /* Its contribution to the table's digest. */
 fk_status fk_row_contribution(fk_rowkeys *k, fk_table t, const uint8_t mac[FK_MAC_LEN],
 			      uint8_t c[FK_MAC_LEN], fk_error *err);

@@ -818,6 +818,14 @@ fk_status fk_trust_current(fk_ctx *ctx, fk_error *err)
 	return s;
 }
 
+fk_status fk_trust_secret_hash(fk_ctx *ctx, const char *label, const uint8_t *secret, size_t n,
+			       uint8_t out[FK_MAC_LEN], fk_error *err)
+{
+	if (!ctx->trust)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	return fk_secret_hash(&ctx->trust->keys, label, secret, n, out, err);
+}
+
 /* ---- the history ---- */
 
 void fk_trust_note_head(fk_ctx *ctx, const fk_head *h)

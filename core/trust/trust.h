@@ -67,6 +67,11 @@ fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, f
  * writes until it ends. */
 fk_status fk_trust_current(fk_ctx *ctx, fk_error *err);
 
+/* The keyed hash of a secret the key folder holds (fk_secret_hash, rows.h) under this
+ * terminal's trust key: what a sealed row keeps in its place. */
+fk_status fk_trust_secret_hash(fk_ctx *ctx, const char *label, const uint8_t *secret, size_t n,
+			       uint8_t out[FK_MAC_LEN], fk_error *err);
+
 /* ---- the history (audit_chain.c) ---- */
 
 /* The record just appended in this transaction is the history's new end. */
