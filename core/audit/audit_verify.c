@@ -621,7 +621,7 @@ static int schema_problem(const fk_schema_diff *d, void *arg)
 
 /* A trigger planted beside the append-only ones could erase records as
  * they are written; one dropped lets them be rewritten: every difference
- * from the migrations' schema is a problem (core/trust/schema.c). */
+ * from the migrations' schema is a problem (core/db/schema.c). */
 static fk_status check_schema(struct verifier *v, fk_error *err)
 {
 	return fk_schema_diff_each(v->ctx->db, schema_problem, v, NULL, err);
