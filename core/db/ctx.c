@@ -69,13 +69,15 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
-	else
-		rc = sqlite3_extended_errcode(ctx->db);
+		sqlite3_reset(st);
+		return FK_OK;
+	}
+	/* Only the row sets *out: whatever the error code, the failure stays a failure. */
+	int rc = sqlite3_extended_errcode(ctx->db);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, what);
+	return fk_db_fail(ctx->db, rc, err, what);
 }
 
 /* The schema cookie, which SQLite bumps on every schema change by any
