@@ -16,6 +16,7 @@
 #include "register.h"
 #include "ctx.h"
 #include "meta.h"
+#include "indexkey.h"
 #include "rows.h"
 #include "anchor.h"
 #include "trust.h"

@@ -98,6 +98,7 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(TERMINAL_CREATE, "terminal.create", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(REFERENCE_LOAD, "reference.load", "terminal", SYSTEM, 0, 1, 0)                              \
 	X(TRUST_ADOPT, "trust.adopt", "terminal", SYSTEM, 0, 1, 0)                                    \
+	X(INDEX_KEY_ADOPT, "index-key.adopt", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(PROGRAM_START, "program.start", "program", SYSTEM, 0, 1, 0)                                 \
 	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)
 
