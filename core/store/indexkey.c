@@ -16,7 +16,7 @@ static const char CHECK_LABEL[] = "fukuhon index key check v1";
 #define PROBE_REGISTERS 8
 
 static const char SQL_PROBE_REGISTERS[] =
-	"SELECT id FROM register WHERE disposed_at IS NULL ORDER BY id LIMIT 8";
+	"SELECT id FROM register WHERE disposed_at IS NULL ORDER BY id LIMIT 8"; /* PROBE_REGISTERS */
 static const char SQL_PROBE_TAG[] =
 	"SELECT 1 FROM register_index WHERE tag = ?1 AND register_id = ?2";
 
