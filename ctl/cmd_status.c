@@ -89,7 +89,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 		rc = ctl_fail(&err);
 	} else if (json) {
 		rc = ctl_print_json(json_pack(
-			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:o?}",
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
 			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
 			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
@@ -101,6 +101,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 			"history", (json_int_t)h.history,
 			"integrity", h.integrity_checked ? h.integrity : NULL,
 			"schema", check ? "as created by the migrations" : NULL,
+			"failed", h.failed[0] ? h.failed : NULL,
 			"trust", h.trust_checked ? json_pack("{s:I, s:o}", "rows", (json_int_t)h.trust_rows,
 							      "problems", to.arr) : NULL));
 		to.arr = NULL;
@@ -125,6 +126,11 @@ int cmd_status(ctl *c, int argc, char **argv)
 			printf("integrity       %s\n", h.integrity);
 		if (check)
 			printf("schema          as created by the migrations\n");
+		if (h.failed[0]) {
+			fputs("PROBLEM         ", stdout);
+			ctl_put(stdout, h.failed, 0);
+			putchar('\n');
+		}
 		if (h.trust_checked && !h.trust_problems)
 			printf("sealed rows     %lld, each as this terminal wrote it\n", (long long)h.trust_rows);
 		else if (h.trust_checked)
@@ -134,7 +140,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 	json_decref(to.arr);
 	if (rc == CTL_OK && h.integrity_checked && strcmp(h.integrity, "ok") != 0)
 		rc = CTL_FAIL;
-	if (rc == CTL_OK && h.trust_checked && h.trust_problems)
+	if (rc == CTL_OK && ((h.trust_checked && h.trust_problems) || h.failed[0]))
 		rc = CTL_FAIL;
 	return rc;
 }

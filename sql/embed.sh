@@ -3,7 +3,7 @@
 # carries its schema and cannot be run against a stray copy of it.
 set -eu
 echo '/* Generated from the sql/NNN_name.sql files by sql/embed.sh: do not edit. */'
-echo '#include "db.h"'
+echo '#include "migrations.h"'
 echo 'const struct fk_migration fk_migrations[] = {'
 for f in "$@"; do
 	base=$(basename "$f")

@@ -66,6 +66,8 @@ fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, vo
 		s = gather(ctx, check, h, err);
 	if (s != FK_OK || !check)
 		return s;
+	const char *broken = fk_trust_broken(ctx);
+	fk_copy_str(h->failed, sizeof h->failed, broken ? broken : "");
 	fk_trust_report tr;
 	if ((s = fk_trust_verify(ctx, 1, fn, arg, &tr, err)) != FK_OK)
 		return s;

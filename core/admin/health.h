@@ -19,6 +19,8 @@ typedef struct fk_health {
 	int clock_synced;
 	int integrity_checked;    /* quick_check was run */
 	char integrity[128];      /* "ok" or SQLite's first complaint */
+	char failed[400];         /* with check: why the database failed its checks at open
+				   * (examined unrecorded then), "" when it did not */
 	int trust_checked;        /* every sealed row and table checked against its key */
 	int64_t trust_rows, trust_problems;
 } fk_health;

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "audit_chain.h"
 #include "datakey.h"
+#include "indexkey.h"
 #include "meta.h"
 #include "operator.h"
 #include "refdata.h"
@@ -14,8 +15,8 @@
 #include "trust.h"
 #include "util.h"
 
-/* First start: who the terminal is and its own data key, recorded as the history's first
- * record, which every later one chains to. */
+/* First start: who the terminal is, the check value of its index key and its own data key,
+ * recorded as the history's first record, which every later one chains to. */
 static fk_status init_meta(fk_ctx *ctx, const char *mode, fk_error *err)
 {
 	char buf[32];
@@ -24,6 +25,7 @@ static fk_status init_meta(fk_ctx *ctx, const char *mode, fk_error *err)
 		return st;
 	snprintf(buf, sizeof buf, "%lld", (long long)fk_now_ns());
 	if ((st = fk_meta_set(ctx, "terminal_id", ctx->cfg.terminal_id, err)) == FK_OK &&
+	    (st = fk_indexkey_record(ctx, err)) == FK_OK &&
 	    (st = fk_meta_set(ctx, "mode", mode, err)) == FK_OK &&
 	    (st = fk_meta_set(ctx, "kek_current", "1", err)) == FK_OK &&
 	    (st = fk_meta_set(ctx, "created_at", buf, err)) == FK_OK &&
@@ -88,9 +90,50 @@ static fk_status create(fk_ctx *ctx, const fk_bootstrap *b, fk_error *err)
 	return st == FK_OK ? init_admin(ctx, b, err) : st;
 }
 
+/* The index key against its check value, before anything searches (R-KEYS). With inspect, a
+ * key that is not this terminal's opens the database for verification only, as a failed
+ * trust check does. A terminal from before the check has none: *adopt, once the history is
+ * open. Over a database that already failed its check, whatever this finds is left to the
+ * verification (audit verify reports it). */
+static fk_status check_index_key(fk_ctx *ctx, int inspect, int *adopt, fk_error *err)
+{
+	fk_status st = fk_indexkey_check(ctx, err);
+	*adopt = st == FK_ERR_NOTFOUND && !fk_trust_broken(ctx);
+	if (st == FK_ERR_NOTFOUND || (st != FK_OK && fk_trust_broken(ctx)))
+		return FK_OK;
+	if (st == FK_ERR_TAMPER && inspect) {
+		fk_trust_mark_broken(ctx, err ? err->msg : NULL);
+		return FK_OK;
+	}
+	return st;
+}
+
+/* Adopting the index key of a terminal from before its check value trusts the key as found,
+ * once it has been tried on the search index: that is on record. Under the write lock, where
+ * another process may just have done it. */
+static fk_status adopt_index_key(fk_ctx *ctx, int inspect, fk_error *err)
+{
+	fk_status st = fk_ctx_begin(ctx, err);
+	if (st != FK_OK)
+		return st;
+	st = fk_indexkey_check(ctx, err);
+	if (st == FK_ERR_NOTFOUND && (st = fk_indexkey_record(ctx, err)) == FK_OK)
+		st = fk_audit_op(ctx, FK_OP_INDEX_KEY_ADOPT, ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
+				 "", "check value recorded for the index key as found", err);
+	st = fk_ctx_end(ctx, st, err);
+	if (st == FK_ERR_TAMPER && inspect) {
+		fk_trust_mark_broken(ctx, err ? err->msg : NULL);
+		st = FK_OK;
+	}
+	return st;
+}
+
 static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
 {
+	int adopt = 0;
 	fk_status st = fk_trust_open(ctx, 0, inspect, err);
+	if (st == FK_OK)
+		st = check_index_key(ctx, inspect, &adopt, err);
 	if (st == FK_OK)
 		st = fk_datakey_terminal(ctx, err);
 	/* Inspecting a database that failed its check: what can be read is still verified. */
@@ -103,6 +146,8 @@ static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
 	if (st == FK_OK && fk_trust_adopted(ctx))
 		st = fk_audit_op(ctx, FK_OP_TRUST_ADOPT, ctx->cfg.terminal_id, FK_RESULT_SUCCESS,
 			      "", "rows sealed as found", err);
+	if (st == FK_OK && adopt && !fk_trust_broken(ctx))
+		st = adopt_index_key(ctx, inspect, err);
 	return st;
 }
 

@@ -1,4 +1,4 @@
-/* The sealed chain of the operation history (R-LOGSEAL): canonical encoding, one-way evolving MAC keys, appending.
+/* The sealed chain of the operation history (R-LOGSEAL): its keys made and checked, appending, sealing.
  *
  * Each record's mac = HMAC-SHA256(K(epoch), encoding), where the encoding
  * (docs/audit-chain.md) holds every field and the previous record's mac.
@@ -11,74 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain_format.h" /* the encoding, and */
+#include "chain_keys.h"   /* the key files, which the chain's users take with it */
 #include "crypto.h"
 #include "ctx.h"
 #include "status.h"
-
-enum { FK_CHAIN_LEGACY = 0, FK_CHAIN_RECORD = 1, FK_CHAIN_SEAL = 2 };
 
 #define FK_CHAIN_EPOCH_NS_DEFAULT (3600LL * 1000000000LL)
 /* The most epochs the key is ever derived forward in one go (some 120 years
  * of hourly epochs, about a second of HMACs): a forged huge epoch must
  * neither make the key loop for ever nor throw today's key away. */
 #define FK_CHAIN_MAX_EPOCH_STEP (INT64_C(1) << 20)
-#define FK_CHAIN_K0_NAME "audit-initial-key" /* beside the key folder */
-
-/* The text fields, in encoding order. */
-enum {
-	FK_CF_TERMINAL, FK_CF_TTY, FK_CF_SESSION, FK_CF_OPERATOR, FK_CF_ROLE, FK_CF_ACTION,
-	FK_CF_OTYPE, FK_CF_OID, FK_CF_RESULT, FK_CF_REASON, FK_CF_COUNT
-};
-
-/* One record as the MAC sees it. detail is the sealed blob as stored (NULL: none). */
-typedef struct fk_chain_rec {
-	int64_t seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid;
-	const char *text[FK_CF_COUNT];
-	size_t len[FK_CF_COUNT];
-	const uint8_t *detail;
-	size_t detail_len;
-	/* The sealed rows the record's operation changed (core/trust: fk_trust_take_refs);
-	 * NULL: none. A record with references is encoded as format 2. */
-	const char *refs;
-	size_t refs_len;
-	uint8_t prev_mac[FK_MAC_LEN];
-} fk_chain_rec;
-
-/* Canonical encoding into buf (cap bytes); returns the length it needs, so
- * a return > cap means nothing usable was written. */
-size_t fk_chain_encode(const fk_chain_rec *r, uint8_t *buf, size_t cap);
-
-/* Encoding helpers shared with the checkpoint statement: write at buf+at
- * what fits below cap, return the position after the field. */
-size_t fk_chain_put_i64(uint8_t *buf, size_t at, size_t cap, int64_t v);
-size_t fk_chain_put_bytes(uint8_t *buf, size_t at, size_t cap, const void *p, size_t n, int null);
-
-/* Associated data sealing a record's detail: "fk:audit:<seq>". */
-void fk_chain_detail_aad(int64_t seq, char *buf, size_t len);
-
-/* mac = HMAC-SHA256(key, encoding of r). */
-fk_status fk_chain_mac(const uint8_t key[FK_KEY_LEN], const fk_chain_rec *r,
-		       uint8_t mac[FK_MAC_LEN], fk_error *err);
-
-/* K := HMAC-SHA256(K, "evolve") in place. */
-fk_status fk_chain_evolve(uint8_t key[FK_KEY_LEN], fk_error *err);
-
-/* The history key state kept in <key_dir>/audit.key. */
-typedef struct fk_chain_key {
-	int64_t epoch, started_ns;
-	uint8_t key[FK_KEY_LEN];
-} fk_chain_key;
-
-fk_status fk_chain_key_load(const char *key_dir, fk_chain_key *k, fk_error *err);
-fk_status fk_chain_key_store(const char *key_dir, const fk_chain_key *k, int excl, fk_error *err);
-
-/* The initial key file for the administrator: written once (0600, never
- * replacing a file), read by verify. */
-fk_status fk_chain_k0_write(const char *path, const char *terminal, const uint8_t k0[FK_KEY_LEN],
-			    fk_error *err);
-fk_status fk_chain_k0_read(const char *path, uint8_t k0[FK_KEY_LEN], fk_error *err);
-/* <parent of key_dir>/audit-initial-key, new string. */
-char *fk_chain_k0_default_path(const char *key_dir, fk_error *err);
 
 /* fukuhonctl init: audit.key at epoch 0 and the checkpoint signing key; K0
  * stays in ctx->audit_k0 for the caller to hand to the administrator. */

@@ -14,6 +14,7 @@
 #include "audit_verify.h"
 #include "trust.h"
 #include "db.h"
+#include "indexkey.h"
 #include "schema.h"
 #include "util.h"
 
@@ -613,6 +614,23 @@ static fk_status check_rows(struct verifier *v, fk_error *err)
 	return s;
 }
 
+/* The index key against its check value (core/store/indexkey.h): with another key in the
+ * key folder every search finds nothing or the wrong rows. A check value missing is a note:
+ * a terminal from before it gets one at its next start, and one removed from the database
+ * also fails the meta table's digest, reported above. */
+static fk_status check_index_key(struct verifier *v, fk_error *err)
+{
+	fk_error e;
+	fk_status s = fk_indexkey_check(v->ctx, &e);
+	if (s == FK_ERR_NOTFOUND)
+		problem(v, FK_VP_INDEX_KEY, 1, 0, "no check value of the index key is stored");
+	else if (s == FK_ERR_TAMPER)
+		problem(v, FK_VP_INDEX_KEY, 0, 0, "%s", e.msg);
+	else if (s != FK_OK && err)
+		*err = e;
+	return s == FK_ERR_NOTFOUND || s == FK_ERR_TAMPER ? FK_OK : s;
+}
+
 static int schema_problem(const fk_schema_diff *d, void *arg)
 {
 	problem(arg, FK_VP_SCHEMA, 0, 0, "%s", d->msg);
@@ -621,7 +639,7 @@ static int schema_problem(const fk_schema_diff *d, void *arg)
 
 /* A trigger planted beside the append-only ones could erase records as
  * they are written; one dropped lets them be rewritten: every difference
- * from the migrations' schema is a problem (core/trust/schema.c). */
+ * from the migrations' schema is a problem (core/db/schema.c). */
 static fk_status check_schema(struct verifier *v, fk_error *err)
 {
 	return fk_schema_diff_each(v->ctx->db, schema_problem, v, NULL, err);
@@ -695,6 +713,8 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 		s = check_end(&v, err);
 	if (s == FK_OK && !o->skip_rows)
 		s = check_rows(&v, err);
+	if (s == FK_OK)
+		s = check_index_key(&v, err);
 	if (s == FK_OK && !o->skip_integrity)
 		s = check_integrity(&v, err);
 	if (s == FK_OK)

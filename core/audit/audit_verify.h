@@ -27,7 +27,8 @@
 	X(OPEN_END, "open epoch at the end")                                 \
 	X(ROW, "sealed row altered")                                         \
 	X(ROLLBACK, "older copy put back")                                   \
-	X(ANCHOR, "differs from what this terminal wrote")
+	X(ANCHOR, "differs from what this terminal wrote")                   \
+	X(INDEX_KEY, "index key")
 
 typedef enum fk_vp_kind {
 #define FK_VP_ENUM(name, text) FK_VP_##name,

@@ -10,7 +10,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "audit_chain.h"
+#include "chain_format.h"
+#include "chain_keys.h"
 #include "checkpoint.h"
 #include "db.h"
 #include "keyfile.h"

@@ -5,17 +5,7 @@
 #define FK_OPS_H
 
 #include "ctx.h"
-
-/* The four kinds of file (R-FILES); 1 and 2 equal fk_reg_kind. Bit sets use FK_KIND_BIT. */
-typedef enum fk_file_kind {
-	FK_FILE_KOSEKI = 1, /* 戸籍 */
-	FK_FILE_JOSEKI = 2, /* 除籍 */
-	FK_FILE_LEDGER = 3, /* 受付帳情報 */
-	FK_FILE_DOCS = 4,   /* 届書等情報 */
-} fk_file_kind;
-#define FK_FILE_KINDS 4
-#define FK_KIND_BIT(k) (1u << ((unsigned)(k) - 1u))
-#define FK_KINDS_ALL 15u
+#include "register.h" /* the kinds of file (fk_file_kind) */
 
 typedef enum fk_right {
 	FK_RIGHT_VIEW = 1,
@@ -113,6 +103,7 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(TERMINAL_CREATE, "terminal.create", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(REFERENCE_LOAD, "reference.load", "terminal", SYSTEM, 0, 1, 0)                              \
 	X(TRUST_ADOPT, "trust.adopt", "terminal", SYSTEM, 0, 1, 0)                                    \
+	X(INDEX_KEY_ADOPT, "index-key.adopt", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(PROGRAM_START, "program.start", "program", SYSTEM, 0, 1, 0)                                 \
 	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "status.h"
-#include "util.h"
+#include "str.h"
 
 static const char *const status_names[] = {
 #define FK_STATUS_TEXT(name, text) text,

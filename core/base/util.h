@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "str.h" /* the string helpers every user of these takes too */
 
 #define FK_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -71,10 +72,6 @@ typedef fk_status (*fk_file_check)(const char *path, const struct stat *sb, fk_e
 fk_status fk_read_file_checked(const char *path, size_t max, fk_file_check check, char **out,
 			       size_t *len, fk_error *err);
 
-/* Copy at most dstlen-1 bytes, always NUL-terminate, never split a UTF-8
- * sequence. Returns 1 when s was cut. */
-int fk_copy_str(char *dst, size_t dstlen, const char *src);
-
 /* No core dumps and no ptrace by other processes of the same user: a dump
  * would put keys, passwords and decrypted registers on disk (R-SECRET). */
 fk_status fk_harden_process(fk_error *err);
@@ -82,10 +79,5 @@ fk_status fk_harden_process(fk_error *err);
 /* Create path (never replacing anything, no symlink followed) with mode 0600
  * holding data, fsync'd. FK_ERR_EXISTS when it exists. */
 fk_status fk_write_new_file(const char *path, const void *data, size_t len, fk_error *err);
-
-/* Lower-case hex of n bytes into out (2n+1 bytes). */
-void fk_hex(const uint8_t *in, size_t n, char *out);
-/* Exactly 2n hex digits into n bytes; -1 when s is anything else. */
-int fk_unhex(const char *s, uint8_t *out, size_t n);
 
 #endif

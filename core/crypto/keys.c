@@ -364,7 +364,8 @@ fk_status fk_keys_open(const char *dir, fk_keyring **out, fk_error *err)
 	return FK_OK;
 }
 
-/* The keys in memory are only replaced once the new set loaded completely. */
+/* The keys in memory are only replaced once the new set loaded completely, with the same
+ * index key. */
 fk_status fk_keys_reload(fk_keyring *kr, fk_error *err)
 {
 	if (!kr)
@@ -373,6 +374,14 @@ fk_status fk_keys_reload(fk_keyring *kr, fk_error *err)
 	fk_status st = load_dir(kr->dir, &s, err);
 	if (st != FK_OK)
 		return st;
+	/* The index key was checked against the database when the terminal opened
+	 * (core/store/indexkey.h); another one read now would go unchecked. */
+	if (fk_memeq_ct(s->index, kr->s->index, FK_KEY_LEN) != 0) {
+		secrets_free(s);
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "index.key in key folder %s changed while fukuhon was running: restore the key folder from backup",
+			       kr->dir);
+	}
 	secrets_free(kr->s);
 	kr->s = s;
 	return FK_OK;

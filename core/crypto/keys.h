@@ -38,7 +38,8 @@ fk_status fk_keys_create(const char *dir, fk_error *err);
  * damaged file. */
 fk_status fk_keys_open(const char *dir, fk_keyring **out, fk_error *err);
 
-/* Re-read the folder (after another process rotated the master key). */
+/* Re-read the folder (after another process rotated the master key). FK_ERR_TAMPER when
+ * index.key is no longer the key loaded (the keys in memory stay as they were). */
 fk_status fk_keys_reload(fk_keyring *kr, fk_error *err);
 
 /* Wipe every key and free. NULL is fine. */

@@ -75,7 +75,7 @@ struct fk_ctx {
 	int64_t audit_epoch_ns;
 	int audit_k0_held;
 	uint8_t audit_k0[FK_KEY_LEN];
-	/* The pinned schema (core/trust/schema.c): the schema cookie and the
+	/* The pinned schema (core/db/schema.h, fk_schema_guard): the schema cookie and the
 	 * re-prepare count of the statement that watches schema reloads when the
 	 * schema last matched the migrations' (schema_seen 0: not yet);
 	 * schema_report > 0 while audit verify takes its lock over a schema whose
@@ -114,6 +114,14 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, sqlite3_stmt **out, fk_error
  * (BEGIN IMMEDIATE), the outermost end commits (ok) or rolls back. */
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err);
 fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err);
+
+/* For fk_ctx_begin, right after BEGIN IMMEDIATE: when the schema cookie
+ * (PRAGMA schema_version) or this connection's loaded schema changed since
+ * the schema was last found pinned (or it never was), fk_schema_check again.
+ * Two cached statements and two integer compares when nothing changed. While
+ * ctx->schema_report is set, a difference is let through (the caller,
+ * audit verify, reports every one itself). */
+fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
 
 /* The one integer of a one-row query (sql a string constant, no bindings). */
 fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what);

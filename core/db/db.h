@@ -4,22 +4,14 @@
 
 #include <sqlite3.h>
 
+#include "dberr.h" /* fk_db_fail: every user of the database reports through it */
 #include "status.h"
-
-struct fk_migration {
-	unsigned version;
-	const char *name;
-	const char *sql;
-};
-/* Generated from sql/NNN_*.sql (core/sql_migrations.c). */
-extern const struct fk_migration fk_migrations[];
-extern const unsigned fk_migration_count;
 
 /* The schema version this program writes (the last migration). */
 unsigned fk_db_schema_version(void);
 
 /* FK_DB_UNPINNED: skip the pinned-schema check, for the commands that
- * report the differences themselves (core/trust/schema.h). */
+ * report the differences themselves (core/db/schema.h). */
 enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2 };
 
 /* Open path (creating it 0600 with FK_DB_CREATE, refusing a missing file
@@ -29,12 +21,6 @@ enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2 };
  * a file that is not a database with FK_ERR_CORRUPT; one whose schema is not
  * exactly what the migrations create with FK_ERR_TAMPER (fk_schema_check). */
 fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err);
-
-/* Map an SQLite result code to a status with a message ("what: reason").
- * SQLITE_FULL → FK_ERR_FULL, BUSY/LOCKED → FK_ERR_BUSY, CORRUPT/NOTADB →
- * FK_ERR_CORRUPT, CONSTRAINT → FK_ERR_EXISTS or FK_ERR_INVALID, else FK_ERR_DB. */
-#define fk_db_fail(db, rc, err, what) fk_failed(fk_db_fail_msg((db), (rc), (err), (what)))
-fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what);
 
 /* BEGIN IMMEDIATE: every write takes the write lock up front, so two
  * terminals never deadlock half-way through a transaction. */

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "dberr.h"
+#include "migrations.h"
 #include "schema.h"
 
 /* Why pin it. Anyone who can write the file with sqlite3 can add a trigger
@@ -268,40 +269,4 @@ fk_status fk_schema_check(sqlite3 *db, fk_error *err)
 	return fk_fail(err, FK_ERR_TAMPER,
 		       "the database schema was altered: %s ('fukuhonctl audit verify' lists every difference)",
 		       msg);
-}
-
-/* The schema cookie, which SQLite bumps on every schema change by any
- * connection. Alone it is not enough: whoever plants an object can set it
- * back (PRAGMA schema_version = N), and this connection still loads the
- * object if it reads the file in between or rolls back a transaction that
- * created one of its temporary tables. So the guard also watches a
- * statement that reads a main table: SQLite re-prepares it whenever this
- * connection reloads its main schema (the PRAGMA never is), and its
- * re-prepare count is the second integer compared (tests/test_schema.c). */
-static const char SQL_COOKIE[] = "PRAGMA main.schema_version";
-static const char SQL_LOADED[] = "SELECT 1 FROM main.sqlite_schema WHERE 0";
-
-fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err)
-{
-	int64_t cookie;
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_int64(ctx, SQL_COOKIE, &cookie, err, "reading the schema version");
-	if (s == FK_OK)
-		s = fk_ctx_stmt(ctx, SQL_LOADED, &st, err);
-	if (s == FK_OK)
-		s = fk_ctx_exec(ctx, st, err, "reading the schema");
-	if (s != FK_OK)
-		return s;
-	int prepares = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
-	if (ctx->schema_seen && cookie == ctx->schema_cookie && prepares == ctx->schema_prepares)
-		return FK_OK;
-	if ((s = fk_schema_check(ctx->db, err)) == FK_OK) {
-		ctx->schema_seen = 1;
-		ctx->schema_cookie = cookie;
-		ctx->schema_prepares = prepares;
-	} else if (s == FK_ERR_TAMPER && ctx->schema_report > 0) {
-		fk_error_clear(err);
-		s = FK_OK;
-	}
-	return s;
 }

@@ -5,7 +5,6 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#include "ctx.h"
 #include "status.h"
 
 #define FK_SCHEMA_MSG_MAX 384
@@ -40,14 +39,6 @@ fk_status fk_schema_diff_each(sqlite3 *db, fk_schema_diff_fn fn, void *arg, unsi
 /* FK_OK when db's main schema is exactly the migrations'; else FK_ERR_TAMPER
  * with "the database schema was altered: " and the first difference. */
 fk_status fk_schema_check(sqlite3 *db, fk_error *err);
-
-/* For fk_ctx_begin, right after BEGIN IMMEDIATE: when the schema cookie
- * (PRAGMA schema_version) or this connection's loaded schema changed since
- * the schema was last found pinned (or it never was), fk_schema_check again.
- * Two cached statements and two integer compares when nothing changed. While
- * ctx->schema_report is set, a difference is let through (the caller,
- * audit verify, reports every one itself). */
-fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
 
 /* Build the expected schema (once per process: the migrations applied to an
  * in-memory database) and give its number of objects. Every call above does

@@ -6,13 +6,13 @@
 
 #include <stdint.h>
 
-#include "authz.h"
 #include "ctx.h"
 #include "order.h"
 #include "refdata.h"
+#include "register.h"
 #include "status.h"
 
-/* File kinds (FK_FILE_*) are the permissions' (authz.h); the stats count by them too. */
+/* File kinds (FK_FILE_*, register.h) are the permissions'; the stats count by them too. */
 
 typedef struct fk_muni_stat {
 	fk_muni m;

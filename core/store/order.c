@@ -11,7 +11,7 @@
 #include "norm.h"
 #include "order.h"
 #include "register.h"
-#include "store.h"
+#include "regver.h"
 #include "util.h"
 
 /* Gap between chunk seqs as written, so that a split rarely renumbers

@@ -3,7 +3,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <lz4.h>
 
 #include "datakey.h"
 #include "db.h"
@@ -13,6 +12,7 @@
 #include "store.h"
 #include "trust.h"
 #include "util.h"
+#include "regver.h"
 
 #define SEARCH_LIMIT_MAX 1000
 
@@ -27,20 +27,6 @@ static const char SQL_REG_UPDATE[] =
 static const char SQL_VER_INSERT[] =
 	"INSERT INTO register_version(id, register_id, version, received_at, changed_by, content, mac) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-/* The row is read whatever its disposal mark, so that a mark set outside fukuhon is caught
- * by the row's MAC rather than taken as a disposal; the newest version it has tells an older
- * copy of the row put back (R-CURRENT). */
-static const char SQL_REG_INFO[] =
-	"SELECT " FK_COLS_REGISTER ", mac, "
-	"(SELECT max(v.version) FROM register_version v WHERE v.register_id = register.id) "
-	"FROM register WHERE id = ?1";
-static const char SQL_VER_READ[] =
-	"SELECT " FK_COLS_VERSION ", mac, content FROM register_version "
-	"WHERE register_id = ?1 AND version = ?2";
-static const char SQL_VERSIONS[] =
-	"SELECT " FK_COLS_VERSION ", mac FROM register_version WHERE register_id = ?1 "
-	"ORDER BY version";
-enum { C_VER_ID, C_VER_REGISTER, C_VER_VERSION, C_VER_RECEIVED, C_VER_BY, C_VER_MAC, C_VER_CONTENT };
 static const char SQL_TAG_INSERT[] =
 	"INSERT OR IGNORE INTO register_index(tag, register_id) VALUES (?1, ?2)";
 static const char SQL_BULK_CREATE[] =
@@ -198,61 +184,6 @@ static fk_status check_municipality(fk_ctx *ctx, const char *code, fk_error *err
 	return fk_db_fail(ctx->db, rc, err, "checking the municipality");
 }
 
-/* Register content is compressed before it is sealed: it is repetitive JSON
- * (keys, dates, places) and LZ4 halves it for about 4 µs, which halves the
- * disk traffic of a bulk load (zlib saves a little more but costs ten times
- * the CPU). Sealed plaintext: format byte, the JSON length (4 bytes,
- * big-endian), then the LZ4 block. */
-#define CONTENT_LZ4 2
-#define CONTENT_HEADER 5
-#define CONTENT_MAX (16u << 20)
-
-static fk_status pack_content(const char *json, size_t len, uint8_t **out, size_t *outlen,
-			      fk_error *err)
-{
-	if (len > CONTENT_MAX)
-		return fk_fail(err, FK_ERR_INVALID, "register content over %u bytes", CONTENT_MAX);
-	int bound = LZ4_compressBound((int)len);
-	uint8_t *buf = malloc(CONTENT_HEADER + (size_t)bound);
-	if (!buf)
-		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	buf[0] = CONTENT_LZ4;
-	for (int i = 0; i < 4; i++)
-		buf[1 + i] = (uint8_t)(len >> (8 * (3 - i)));
-	int z = LZ4_compress_default(json, (char *)buf + CONTENT_HEADER, (int)len, bound);
-	if (z <= 0) {
-		free(buf);
-		return fk_fail(err, FK_ERR_INTERNAL, "compressing register content failed");
-	}
-	*out = buf;
-	*outlen = CONTENT_HEADER + (size_t)z;
-	return FK_OK;
-}
-
-static fk_status unpack_content(const uint8_t *in, size_t len, char **json, size_t *jlen,
-				fk_error *err)
-{
-	if (len < CONTENT_HEADER || in[0] != CONTENT_LZ4)
-		return fk_fail(err, FK_ERR_CORRUPT, "register content has an unknown format");
-	size_t n = (size_t)in[1] << 24 | (size_t)in[2] << 16 | (size_t)in[3] << 8 | in[4];
-	if (n > CONTENT_MAX)
-		return fk_fail(err, FK_ERR_CORRUPT, "register content claims %zu bytes", n);
-	char *buf = malloc(n + 1);
-	if (!buf)
-		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	int got = LZ4_decompress_safe((const char *)in + CONTENT_HEADER, buf,
-				      (int)(len - CONTENT_HEADER), (int)n);
-	if (got < 0 || (size_t)got != n) {
-		fk_wipe(buf, n);
-		free(buf);
-		return fk_fail(err, FK_ERR_CORRUPT, "register content does not decompress");
-	}
-	buf[n] = '\0';
-	*json = buf;
-	*jlen = n;
-	return FK_OK;
-}
-
 /* Serialise doc, compress and seal it for (id, version, muni, kind); *out is malloc'd. */
 static fk_status seal_version(int64_t id, int version, const char *muni, int kind,
 			      const uint8_t key[FK_KEY_LEN], const json_t *doc, uint8_t **out,
@@ -264,7 +195,7 @@ static fk_status seal_version(int64_t id, int version, const char *muni, int kin
 	fk_status s = fk_register_dump(doc, &json, &jlen, err);
 	if (s != FK_OK)
 		return s;
-	s = pack_content(json, jlen, &plain, &plen, err);
+	s = fk_regver_pack(json, jlen, &plain, &plen, err);
 	fk_wipe(json, jlen);
 	free(json);
 	if (s != FK_OK)
@@ -490,119 +421,6 @@ fk_status fk_store_add(fk_ctx *ctx, const char *municipality, fk_reg_kind kind, 
 	return fk_ctx_end(ctx, s, err);
 }
 
-fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err)
-{
-	sqlite3_stmt *st;
-	memset(info, 0, sizeof *info); /* zeros, not stale values, after a failure */
-	fk_status s = fk_ctx_stmt(ctx, SQL_REG_INFO, &st, err);
-	if (s != FK_OK)
-		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
-		return fk_db_fail(ctx->db, rc, err, "reading a register");
-	}
-	info->id = id;
-	fk_copy_str(info->municipality, sizeof info->municipality,
-		    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
-	info->kind = (fk_reg_kind)sqlite3_column_int(st, FK_C_REG_KIND);
-	info->version = sqlite3_column_int(st, FK_C_REG_VERSION);
-	info->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
-	info->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
-	int disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
-	int64_t newest = sqlite3_column_int64(st, FK_C_REG_MAC + 1);
-	s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err);
-	sqlite3_reset(st);
-	if (s != FK_OK)
-		return s;
-	/* Named as every other refused row is named (core/trust/rows.c). */
-	if (newest != info->version)
-		return fk_fail(err, FK_ERR_TAMPER,
-			       "register row id=%lld says its current version is %d but it has version %lld: "
-			       "an older copy of the register was put back outside fukuhon",
-			       (long long)id, info->version, (long long)newest);
-	if (disposed)
-		return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
-	return FK_OK;
-}
-
-/* Decrypt and parse one version of a register whose info is known. */
-static fk_status read_version(fk_ctx *ctx, const fk_reg_info *info, int version,
-			      const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
-{
-	sqlite3_stmt *st;
-	*doc = NULL;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VER_READ, &st, err);
-	if (s != FK_OK)
-		return s;
-	sqlite3_bind_int64(st, 1, info->id);
-	sqlite3_bind_int(st, 2, version);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld has no version %d",
-				       (long long)info->id, version);
-		return fk_db_fail(ctx->db, rc, err, "reading a register version");
-	}
-	/* Who changed it and when are shown beside it: the version's row is checked too. */
-	if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK) {
-		sqlite3_reset(st);
-		return s;
-	}
-	size_t len = (size_t)sqlite3_column_bytes(st, C_VER_CONTENT);
-	const uint8_t *blob = sqlite3_column_blob(st, C_VER_CONTENT);
-	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
-	size_t plen = 0;
-	fk_aad a;
-	fk_aad_version(&a, info->id, version, info->municipality, info->kind);
-	if (len < FK_SEAL_OVERHEAD)
-		s = fk_fail(err, FK_ERR_CORRUPT, "register %lld version %d: content too short",
-			    (long long)info->id, version);
-	else if (!plain)
-		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	else
-		s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, &plen, err);
-	sqlite3_reset(st);
-	if (s == FK_OK) {
-		char *json = NULL;
-		size_t jlen = 0;
-		if ((s = unpack_content((const uint8_t *)plain, plen, &json, &jlen, err)) == FK_OK) {
-			s = fk_register_load(json, jlen, doc, err);
-			fk_wipe(json, jlen);
-			free(json);
-		}
-	} else if (s == FK_ERR_TAMPER)
-		fk_fail_wrap(err, "register %lld version %d", (long long)info->id, version);
-	if (plain) {
-		fk_wipe(plain, plen);
-		free(plain);
-	}
-	return s;
-}
-
-fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_reg_info *info,
-			fk_error *err)
-{
-	fk_reg_info tmp;
-	if (!info)
-		info = &tmp;
-	uint8_t key[FK_KEY_LEN];
-	fk_status s = fk_store_info(ctx, id, info, err);
-	if (s != FK_OK)
-		return s;
-	if (version <= 0)
-		version = info->version;
-	if ((s = fk_datakey_get(ctx, info->key_id, key, err)) != FK_OK)
-		return s;
-	s = read_version(ctx, info, version, key, doc, err);
-	fk_wipe(key, sizeof key);
-	return s;
-}
-
 /* Whether a new version moves the register in its sorted lists: another
  * kind, or another 本籍 or 筆頭者. */
 static fk_status order_moves(const json_t *old, const json_t *doc, int kind_changed, int *moved,
@@ -637,7 +455,7 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	    (s = fk_datakey_get(ctx, info.key_id, key, err)) != FK_OK)
 		return fk_ctx_end(ctx, s, err);
 	/* Only the current version is indexed: drop the old version's tags. */
-	s = read_version(ctx, &info, info.version, key, &old, err);
+	s = fk_regver_read(ctx, &info, info.version, key, &old, err);
 	if (s == FK_OK)
 		s = write_tags(ctx, SQL_TAG_DELETE, id, old, err);
 	int moved = 0;
@@ -665,33 +483,6 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	if (s == FK_OK && moved && (s = fk_order_remove(ctx, info.municipality, info.kind, id, err)) == FK_OK)
 		s = fk_order_insert(ctx, info.municipality, kind, id, doc, err);
 	return fk_ctx_end(ctx, s, err);
-}
-
-fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
-			    fk_error *err)
-{
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VERSIONS, &st, err);
-	if (s != FK_OK)
-		return s;
-	sqlite3_bind_int64(st, 1, id);
-	*n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-		if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK)
-			break;
-		fk_reg_version *v = &out[(*n)++];
-		v->version = sqlite3_column_int(st, C_VER_VERSION);
-		v->received_at = sqlite3_column_int64(st, C_VER_RECEIVED);
-		fk_copy_str(v->changed_by, sizeof v->changed_by,
-			    (const char *)sqlite3_column_text(st, C_VER_BY));
-	}
-	sqlite3_reset(st);
-	if (s != FK_OK)
-		*n = 0;
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = fk_db_fail(ctx->db, rc, err, "reading the version history");
-	return s;
 }
 
 /* ---- search ---- */

@@ -13,27 +13,13 @@
 #include "keys.h"
 #include "register.h"
 #include "status.h"
+#include "regver.h" /* reading registers, which every user of the store does too */
 
 /* Longest reading prefix indexed; longer queries are checked after decryption. */
 #define FK_PREFIX_MAX 10
 /* Tags one register can have: name, surname, honseki, and the prefixes
  * (store.c's bulk insert statement has one slot for each). */
 #define FK_TAGS_MAX (3 + FK_PREFIX_MAX)
-
-typedef struct fk_reg_info {
-	int64_t id;
-	char municipality[7];
-	fk_reg_kind kind;
-	int version; /* current */
-	int64_t received_at;
-	int64_t key_id;
-} fk_reg_info;
-
-typedef struct fk_reg_version {
-	int version;
-	int64_t received_at;
-	char changed_by[72];
-} fk_reg_version;
 
 /* A new register made ready for insertion without touching the database:
  * content serialised and sealed, data key made and wrapped, search tags
@@ -76,17 +62,6 @@ fk_status fk_store_add(fk_ctx *ctx, const char *municipality, fk_reg_kind kind, 
 /* Add a new version (becomes current; earlier ones stay readable). */
 fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_t *doc,
 			  const char *changed_by, int64_t received_at, int *version, fk_error *err);
-
-fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err);
-
-/* Decrypt version (0: the current one, R-CURRENT). FK_ERR_TAMPER if the stored
- * ciphertext was altered or moved from another row. */
-fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_reg_info *info,
-			fk_error *err);
-
-/* Version history, oldest first; *n gets how many were written (at most max). */
-fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
-			    fk_error *err);
 
 typedef enum fk_search_field {
 	FK_FIELD_NAME,    /* 筆頭者 name in kanji: whole name or surname */

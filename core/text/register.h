@@ -37,6 +37,18 @@ const char *fk_reg_kind_name(fk_reg_kind k); /* "戸籍" / "除籍" */
 const char *fk_reg_kind_id(fk_reg_kind k);   /* "koseki" / "joseki" */
 int fk_reg_kind_parse(const char *s);        /* either form; -1 if unknown */
 
+/* The four kinds of file (R-FILES): the two of registers and the two of records. Bit sets use
+ * FK_KIND_BIT. Here, below the store and the operation table, which both count by them. */
+typedef enum fk_file_kind {
+	FK_FILE_KOSEKI = FK_KIND_KOSEKI, /* 戸籍 */
+	FK_FILE_JOSEKI = FK_KIND_JOSEKI, /* 除籍 */
+	FK_FILE_LEDGER = 3, /* 受付帳情報 */
+	FK_FILE_DOCS = 4,   /* 届書等情報 */
+} fk_file_kind;
+#define FK_FILE_KINDS 4
+#define FK_KIND_BIT(k) (1u << ((unsigned)(k) - 1u))
+#define FK_KINDS_ALL 15u
+
 /* Check that doc follows the schema above (types, required fields, valid
  * UTF-8 dates of the right shape). FK_ERR_INVALID names the first problem. */
 fk_status fk_register_validate(const json_t *doc, fk_error *err);

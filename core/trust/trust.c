@@ -630,6 +630,15 @@ void fk_trust_suspend(fk_ctx *ctx, int on)
 		ctx->trust->suspended = on;
 }
 
+void fk_trust_mark_broken(fk_ctx *ctx, const char *why)
+{
+	fk_trust *tr = ctx->trust;
+	if (!tr || tr->broken)
+		return; /* the first reason stands */
+	tr->broken = 1;
+	fk_copy_str(tr->why, sizeof tr->why, why && *why ? why : "the key folder does not match");
+}
+
 const char *fk_trust_broken(const fk_ctx *ctx)
 {
 	return ctx->trust && ctx->trust->broken ? ctx->trust->why : NULL;

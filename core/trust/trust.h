@@ -25,6 +25,11 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err);
 /* With inspect, a database that fails the check is still opened, for verification only:
  * nothing can be written to it, and this says why (NULL when it passed). */
 const char *fk_trust_broken(const fk_ctx *ctx);
+/* Another check of the database against the key folder failed, one made above the trust base
+ * (the index key's check value, core/store/indexkey.h): opened with inspect, the database is
+ * then treated as one that failed this base's own check — read for verification only, nothing
+ * written — and why says so. */
+void fk_trust_mark_broken(fk_ctx *ctx, const char *why);
 /* While on (verification under the write lock): no check at the start of a transaction,
  * and any sealed change refused. */
 void fk_trust_suspend(fk_ctx *ctx, int on);

@@ -1,0 +1,52 @@
+/* Registers as stored (R-ATREST, R-CURRENT, R-VERSION): a register's row and its versions read,
+ * checked against their MACs and decrypted, and the sealed content's format. Below the store's
+ * writers (store.c) and the sort orders (order.c), which both read registers. */
+#ifndef FK_REGVER_H
+#define FK_REGVER_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "ctx.h"
+#include "register.h"
+#include "status.h"
+
+typedef struct fk_reg_info {
+	int64_t id;
+	char municipality[7];
+	fk_reg_kind kind;
+	int version; /* current */
+	int64_t received_at;
+	int64_t key_id;
+} fk_reg_info;
+
+typedef struct fk_reg_version {
+	int version;
+	int64_t received_at;
+	char changed_by[72];
+} fk_reg_version;
+
+fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err);
+
+/* Decrypt version (0: the current one, R-CURRENT). FK_ERR_TAMPER if the stored
+ * ciphertext was altered or moved from another row. */
+fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_reg_info *info,
+			fk_error *err);
+
+/* Version history, oldest first; *n gets how many were written (at most max). */
+fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
+			    fk_error *err);
+
+/* One version of a register whose row (info) was read, with its data key: its row checked,
+ * its content opened and parsed. */
+fk_status fk_regver_read(fk_ctx *ctx, const fk_reg_info *info, int version,
+			  const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err);
+
+/* Register content as it is sealed: a format byte, the JSON's length (4 bytes, big-endian)
+ * and its LZ4 block; *out is malloc'd. */
+fk_status fk_regver_pack(const char *json, size_t len, uint8_t **out, size_t *outlen,
+			  fk_error *err);
+
+#endif
