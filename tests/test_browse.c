@@ -102,6 +102,8 @@ START_TEST(pages_forward_backward_and_position)
 }
 END_TEST
 
+/* Storage the disk damaged (content that is not even sealed data) stays visible as damaged:
+ * hiding it would hide the loss. */
 START_TEST(damaged_rows_stay_visible)
 {
 	const char *m = busiest();
@@ -116,6 +118,37 @@ START_TEST(damaged_rows_stay_visible)
 	ck_assert_int_eq(na, 2);
 	ck_assert_int_eq(a[0].unreadable, 1);
 	ck_assert_int_eq(a[1].unreadable, 0);
+}
+END_TEST
+
+/* Sealed content altered (one bit of the ciphertext) stops the page, naming the register
+ * (R-DETECT): nothing of a tampered database is shown as if it were sound. */
+START_TEST(altered_rows_stop_the_page)
+{
+	const char *m = busiest();
+	fk_reg_row a[2];
+	int na;
+	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), &err);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT content FROM register_version WHERE register_id = ?1",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, a[0].id);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int len = sqlite3_column_bytes(st, 0);
+	uint8_t *blob = malloc((size_t)len);
+	memcpy(blob, sqlite3_column_blob(st, 0), (size_t)len);
+	sqlite3_finalize(st);
+	blob[len - 20] ^= 1;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE register_version SET content = ?2 WHERE register_id = ?1",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, a[0].id);
+	sqlite3_bind_blob(st, 2, blob, len, free);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), FK_ERR_TAMPER);
+	char row[48];
+	snprintf(row, sizeof row, "register %lld", (long long)a[0].id);
+	ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
 }
 END_TEST
 
@@ -145,6 +178,7 @@ int main(void)
 	tcase_add_test(tc, home_figures_match_the_tables);
 	tcase_add_test(tc, pages_forward_backward_and_position);
 	tcase_add_test(tc, damaged_rows_stay_visible);
+	tcase_add_test(tc, altered_rows_stop_the_page);
 	tcase_add_test(tc, records_newest_first);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

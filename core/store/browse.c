@@ -109,8 +109,10 @@ fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_er
 	memset(out, 0, sizeof *out);
 	out->id = id;
 	fk_status s = fk_store_read(ctx, id, 0, &doc, &info, err);
-	if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
-		/* A damaged row stays visible as damaged: hiding it would hide the attack. */
+	/* A row altered outside fukuhon (its MAC, or its sealed content) stops the page, naming
+	 * the row: nothing of a tampered database is shown as if it were sound. Storage the disk
+	 * damaged stays visible as damaged: hiding it would hide the loss. */
+	if (s == FK_ERR_CORRUPT) {
 		out->unreadable = 1;
 		if (fk_store_info(ctx, id, &info, NULL) == FK_OK) {
 			out->version = info.version;
@@ -306,8 +308,9 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t bef
 		json_t *p;
 		s = kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, out[i].id, &p, err)
 					   : fk_doc_read(ctx, out[i].id, &p, err);
-		if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
-			/* The label came from the row that failed its check: not shown either. */
+		if (s == FK_ERR_CORRUPT) {
+			/* Damaged storage: the label from the same row is not shown either. A row
+			 * altered outside fukuhon (FK_ERR_TAMPER) stops the page, naming it. */
 			out[i].unreadable = 1;
 			out[i].label[0] = '\0';
 			continue;
