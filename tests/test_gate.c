@@ -1,0 +1,615 @@
+/* The operation table walked row by row (issue 9): every operation of core/audit/ops.h, made
+ * through the core call that makes it, writes its record when allowed and its refusal when
+ * refused; the gate decides every rule and records both, whoever calls it. A row added to the
+ * table without a way here to make it fails the walk (R-ACCESS, R-LOG, R-FILES, R-ENROL). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fktest.h"
+
+#define M "131016" /* 千代田区: op1's grants */
+
+static fkt_env env;
+static fk_ctx *ctx;
+static fk_error err;
+static int64_t reg, ledger, doc, bureau, g_spare, g_expiring;
+
+/* ---- the terminal: one person of each kind ---- */
+
+static int cb_any(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+static int lock_cb(const fk_lockout_row *r, void *a) { (void)r; return cb_any(a); }
+static int op_cb(const fk_operator *o, void *a) { (void)o; return cb_any(a); }
+static int grant_cb(const fk_grant *g, void *a) { (void)g; return cb_any(a); }
+static int gop_cb(const fk_operator *o, const fk_grant *g, int n, void *a)
+{
+	(void)o, (void)g, (void)n;
+	return cb_any(a);
+}
+static int cred_cb(const fk_credential *c, void *a) { (void)c; return cb_any(a); }
+static int row_cb(const fk_audit_row *r, void *a) { (void)r; return cb_any(a); }
+static int muni_cb(const fk_muni *m, void *a) { (void)m; return cb_any(a); }
+
+static int64_t grant_as(const char *who, const char *user, const char *muni, unsigned kinds,
+			unsigned rights, int64_t until)
+{
+	fkt_act_as(ctx, who);
+	fk_grant_spec g = {user, muni, kinds, rights, 0, until, "gate walk"};
+	int64_t id;
+	ck_assert_ok(fk_grant_add(ctx, &g, &id, &err), &err);
+	return id;
+}
+
+static void setup(void)
+{
+	fkt_env_init(&env, NULL);
+	ctx = fkt_ctx_init(&env);
+	ck_assert_ok(fk_audit_k0_write(ctx, NULL, &err), &err);
+	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "aud", FK_ROLE_AUDITOR, "東京法務局");
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_enrol(ctx, "op2", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_enrol(ctx, "op3", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_enrol(ctx, "dis", FK_ROLE_OPERATOR, "東京法務局");
+	ck_assert_ok(fk_operator_set_enabled(ctx, "dis", 0, &err), &err);
+	json_t *d = fkt_register("山田 太郎", "やまだ たろう", "東京都千代田区一番地");
+	ck_assert_ok(fkt_store_add(ctx, M, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &reg, &err), &err);
+	int v;
+	ck_assert_ok(fkt_store_update(ctx, reg, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &v, &err), &err);
+	json_decref(d);
+	json_t *p = json_pack("{s:s}", "受付番号", "第1号");
+	ck_assert_ok(fkt_ledger_add(ctx, M, "2026-10-02", p, fk_now_ns(), &ledger, &err), &err);
+	ck_assert_ok(fkt_doc_add(ctx, M, "出生届", reg, p, fk_now_ns(), &doc, &err), &err);
+	json_decref(p);
+	fk_bureau b;
+	ck_assert_ok(fk_bureau_find(ctx, "東京法務局", &b, &err), &err);
+	bureau = b.id;
+	/* op1 may do everything with 千代田区's files; op2 nothing; op3's grant is revoked by
+	 * the walk; the expiring one ends while the walk runs */
+	grant_as("sup", "op1", M, FK_KINDS_ALL, FK_RIGHTS_ALL, 0);
+	g_spare = grant_as("sup", "op3", M, FK_KIND_BIT(FK_FILE_KOSEKI), FK_RIGHT_VIEW, 0);
+	g_expiring = grant_as("sup", "op3", M, FK_KIND_BIT(FK_FILE_LEDGER), FK_RIGHT_VIEW,
+			      fk_now_ns() + 50 * 1000000LL);
+	fkt_act_as(ctx, NULL);
+}
+
+static void teardown(void)
+{
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+}
+
+/* ---- the core call of each operation ---- */
+
+typedef fk_status (*make_fn)(void);
+
+static fk_status do_home(void)
+{
+	fk_muni_stat *rows = NULL;
+	int n;
+	fk_status s = fk_access_home(ctx, &rows, &n, &err);
+	free(rows);
+	return s;
+}
+static fk_status do_register_page(void)
+{
+	fk_reg_row rows[8];
+	int n;
+	int64_t total;
+	return fk_access_register_page(ctx, M, FK_FILE_KOSEKI, 0, 1, 8, rows, &n, &total, &err);
+}
+static fk_status records_page(int kind)
+{
+	fk_record_row rows[8];
+	int n;
+	return fk_access_records_page(ctx, M, kind, 0, 8, rows, &n, &err);
+}
+static fk_status do_ledger_page(void) { return records_page(FK_FILE_LEDGER); }
+static fk_status do_doc_page(void) { return records_page(FK_FILE_DOCS); }
+static fk_status do_register_list(void)
+{
+	fk_reg_info rows[8];
+	int n;
+	return fk_access_list(ctx, M, FK_FILE_KOSEKI, 0, 8, rows, &n, &err);
+}
+static fk_status do_search(void)
+{
+	fk_search q = {.field = FK_FIELD_READING, .query = "やまだ", .municipality = M,
+		       .kind = FK_FILE_KOSEKI, .limit = 8};
+	int64_t ids[8];
+	int n;
+	return fk_access_search(ctx, &q, ids, &n, &err);
+}
+static fk_status do_counts(void)
+{
+	fk_access_counts_t c;
+	return fk_access_counts(ctx, M, &c, &err);
+}
+static fk_status do_open(void)
+{
+	json_t *d = NULL;
+	fk_status s = fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, reg, 0, &d, NULL, &err);
+	json_decref(d);
+	return s;
+}
+static fk_status do_versions(void)
+{
+	fk_reg_version v[4];
+	int n;
+	return fk_access_register_versions(ctx, reg, v, 4, &n, &err);
+}
+static fk_status do_compare(void)
+{
+	json_t *a = NULL, *b = NULL;
+	fk_status s = fk_access_register_compare(ctx, reg, 1, 2, &a, &b, &err);
+	json_decref(a);
+	json_decref(b);
+	return s;
+}
+static fk_status demand(fk_op op)
+{
+	fk_reg_info info;
+	return fk_access_demand(ctx, op, reg, &info, &err);
+}
+static fk_status do_export(void) { return demand(FK_OP_REGISTER_EXPORT); }
+static fk_status do_print(void) { return demand(FK_OP_REGISTER_PRINT); }
+static fk_status do_dispose(void) { return demand(FK_OP_REGISTER_DISPOSE); }
+static fk_status do_ledger_list(void)
+{
+	fk_ledger_info rows[4];
+	int n;
+	return fk_access_ledger_list(ctx, M, 0, 4, rows, &n, &err);
+}
+static fk_status do_ledger_open(void)
+{
+	json_t *p = NULL;
+	fk_status s = fk_access_ledger_open(ctx, ledger, &p, &err);
+	json_decref(p);
+	return s;
+}
+static fk_status do_doc_list(void)
+{
+	fk_doc_info rows[4];
+	int n;
+	return fk_access_docs_list(ctx, M, 0, 4, rows, &n, &err);
+}
+static fk_status do_doc_open(void)
+{
+	json_t *p = NULL;
+	fk_status s = fk_access_doc_open(ctx, doc, &p, &err);
+	json_decref(p);
+	return s;
+}
+static fk_status do_grant_add(void)
+{
+	fk_grant_spec g = {"op3", M, FK_KIND_BIT(FK_FILE_DOCS), FK_RIGHT_VIEW, 0, 0, "gate walk"};
+	int64_t id;
+	return fk_grant_add(ctx, &g, &id, &err);
+}
+static fk_status do_grant_revoke(void) { return fk_grant_revoke(ctx, g_spare, "gate walk", &err); }
+static fk_status do_grant_list(void)
+{
+	fk_grant_filter f = {.user = "op1"};
+	return fk_grant_list(ctx, &f, grant_cb, NULL, &err);
+}
+static fk_status do_grant_operators(void)
+{
+	return fk_grant_bureau_operators(ctx, bureau, gop_cb, NULL, &err);
+}
+static fk_status do_grant_matrix(void)
+{
+	fk_perm_matrix m;
+	memset(&m, 0, sizeof m);
+	fk_status s = fk_grant_matrix(ctx, "op1", &m, &err);
+	fk_perm_matrix_free(&m);
+	return s;
+}
+static fk_status do_history_view(void)
+{
+	fk_audit_filter f;
+	fk_audit_row rows[4];
+	int n = 0;
+	memset(&f, 0, sizeof f);
+	fk_status s = fk_access_history(ctx, &f, rows, 4, &n, &err);
+	fk_audit_rows_free(rows, n);
+	return s;
+}
+static fk_status history_each(fk_op op)
+{
+	fk_audit_filter f;
+	memset(&f, 0, sizeof f);
+	f.action = "grant";
+	return fk_access_history_each(ctx, op, &f, row_cb, NULL, &err);
+}
+static fk_status do_history_list(void) { return history_each(FK_OP_HISTORY_LIST); }
+static fk_status do_history_export(void) { return history_each(FK_OP_HISTORY_EXPORT); }
+static fk_status do_history_verify(void)
+{
+	fk_verify_report r;
+	return fk_access_history_verify(ctx, NULL, NULL, &r, &err);
+}
+static fk_status do_checkpoint(void)
+{
+	char path[700];
+	fk_checkpoint cp;
+	snprintf(path, sizeof path, "%s/kept-checkpoint.json", env.dir);
+	return fk_access_checkpoint_export(ctx, path, &cp, &err);
+}
+static fk_status do_session_lock(void) { return fk_session_lock(ctx, "idle", &err); }
+static fk_status do_lockouts(void) { return fk_access_lockouts(ctx, lock_cb, NULL, &err); }
+static fk_status do_unlock(void) { return fk_lockout_unlock(ctx, "op2", "gate walk", &err); }
+static fk_status do_operator_add(void)
+{
+	int64_t id;
+	return fk_operator_add(ctx, "newcomer", FK_ROLE_OPERATOR, "東京法務局", "新人", &id, &err);
+}
+static fk_status do_operator_enable(void) { return fk_operator_set_enabled(ctx, "op3", 1, &err); }
+static fk_status do_operator_disable(void) { return fk_operator_set_enabled(ctx, "op3", 0, &err); }
+static fk_status do_operator_list(void) { return fk_people_list(ctx, op_cb, NULL, &err); }
+static fk_status do_credential_add(void)
+{
+	return fk_credential_add(ctx, "nightly", "aud", "audit verify", &err);
+}
+static fk_status do_credential_revoke(void) { return fk_credential_revoke(ctx, "nightly", &err); }
+static fk_status do_credential_list(void) { return fk_credential_list(ctx, cred_cb, NULL, &err); }
+static fk_status do_bureau_list(void)
+{
+	fk_bureau b[64];
+	int n;
+	return fk_access_bureaus(ctx, b, 64, &n, &err);
+}
+static fk_status do_muni_list(void) { return fk_access_municipalities(ctx, "東京法務局", muni_cb, NULL, &err); }
+static fk_status do_status(void)
+{
+	fk_health h;
+	return fk_health_get(ctx, 0, &h, NULL, NULL, &err);
+}
+static fk_status do_rotate(void)
+{
+	int64_t n;
+	uint32_t id;
+	return fk_key_rotate(ctx, 100, &n, &id, &err);
+}
+static fk_status do_reindex(void)
+{
+	int64_t lists, regs;
+	return fk_reindex(ctx, M, 0, &lists, &regs, &err);
+}
+static fk_status do_demo(void)
+{
+	fk_demo_opts o = {.registers = 3, .seed = 7};
+	fk_demo_stats st;
+	return fk_demo_generate(ctx, &o, &st, &err);
+}
+
+/* ---- the terminal's own steps (rule SYSTEM): made as they are made ---- */
+
+static fk_status do_signin(void) { return fk_auth_test_signin(ctx, "op1", "gate-walk", &err); }
+static fk_status do_expired(void)
+{
+	struct timespec ts = {0, 60 * 1000000L};
+	nanosleep(&ts, NULL); /* past g_expiring's end */
+	int n;
+	fk_status s = fk_grant_sweep_expired(ctx, &n, &err);
+	ck_assert_int_eq(n, 1);
+	return s;
+}
+static fk_status do_seal(void)
+{
+	/* an epoch of one nanosecond is over by the next record, which seals it first */
+	ctx->audit_epoch_ns = 1;
+	fk_status s = fk_audit_op(ctx, FK_OP_SESSION_LOCK, "op1", FK_RESULT_SUCCESS, "", NULL, &err);
+	ctx->audit_epoch_ns = 0;
+	return s;
+}
+static fk_status do_lock(void)
+{
+	int locked = 0;
+	fk_status s = FK_OK;
+	for (int i = 0; s == FK_OK && !locked && i < 20; i++)
+		s = fk_lockout_failure(ctx, "op2", 0, FK_OP_SIGNIN, "auth", 1, &locked, &err);
+	ck_assert_int_eq(locked, 1);
+	return s;
+}
+static fk_status do_start(void) { return fk_audit_start(ctx, "gate-walk", &err); }
+static fk_status do_stop(void) { return fk_audit_stop(ctx, "gate-walk", &err); }
+
+/* ---- the table of the walk ---- */
+
+/* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
+ * terminal's own steps and public reference data). */
+typedef struct walk {
+	fk_op op;
+	make_fn make;
+	const char *ok, *no;
+	int records; /* records of the operation one allowed call writes (usually 1; 0: one or
+		      * more, for one per part of its work) */
+} walk;
+
+static const walk table[] = {
+	{FK_OP_VIEW_HOME, do_home, "op1", "dis", 1},
+	{FK_OP_REGISTER_PAGE, do_register_page, "op1", "op2", 1},
+	{FK_OP_LEDGER_PAGE, do_ledger_page, "op1", "op2", 1},
+	{FK_OP_DOC_PAGE, do_doc_page, "op1", "op2", 1},
+	{FK_OP_REGISTER_LIST, do_register_list, "op1", "op2", 1},
+	{FK_OP_REGISTER_SEARCH, do_search, "op1", "op2", 1},
+	{FK_OP_COUNTS, do_counts, "op1", "op2", 1},
+	{FK_OP_REGISTER_OPEN, do_open, "op1", "op2", 1},
+	{FK_OP_REGISTER_VERSIONS, do_versions, "op1", "op2", 1},
+	{FK_OP_REGISTER_COMPARE, do_compare, "op1", "op2", 1},
+	{FK_OP_REGISTER_EXPORT, do_export, "op1", "op2", 1},
+	{FK_OP_REGISTER_PRINT, do_print, "op1", "op2", 1},
+	{FK_OP_REGISTER_DISPOSE, do_dispose, "op1", "op2", 1},
+	{FK_OP_LEDGER_LIST, do_ledger_list, "op1", "op2", 1},
+	{FK_OP_LEDGER_OPEN, do_ledger_open, "op1", "op2", 1},
+	{FK_OP_DOC_LIST, do_doc_list, "op1", "op2", 1},
+	{FK_OP_DOC_OPEN, do_doc_open, "op1", "op2", 1},
+	{FK_OP_GRANT_ADD, do_grant_add, "sup", "op1", 1},
+	{FK_OP_GRANT_REVOKE, do_grant_revoke, "sup", "op1", 1},
+	{FK_OP_GRANT_LIST, do_grant_list, "sup", "op2", 1},
+	{FK_OP_GRANT_OPERATORS, do_grant_operators, "sup", "op1", 1},
+	{FK_OP_GRANT_MATRIX, do_grant_matrix, "sup", "op2", 1},
+	{FK_OP_GRANT_EXPIRED, do_expired, "op1", NULL, 1},
+	{FK_OP_HISTORY_VIEW, do_history_view, "aud", "op1", 1},
+	{FK_OP_HISTORY_LIST, do_history_list, "aud", "sup", 1},
+	{FK_OP_HISTORY_EXPORT, do_history_export, "admin", "op1", 1},
+	{FK_OP_HISTORY_VERIFY, do_history_verify, "aud", "sup", 1},
+	{FK_OP_HISTORY_CHECKPOINT, do_checkpoint, "aud", "op1", 1},
+	{FK_OP_HISTORY_SEAL, do_seal, "op1", NULL, 1},
+	{FK_OP_SIGNIN, do_signin, NULL, NULL, 1},
+	{FK_OP_SESSION_LOCK, do_session_lock, "op1", "dis", 1},
+	{FK_OP_LOCKOUT_VIEW, do_lockouts, "sup", "op1", 1},
+	{FK_OP_LOCKOUT_LOCK, do_lock, NULL, NULL, 1},
+	{FK_OP_LOCKOUT_UNLOCK, do_unlock, "sup", "op1", 1},
+	{FK_OP_OPERATOR_ADD, do_operator_add, "admin", "sup", 1},
+	{FK_OP_OPERATOR_ENABLE, do_operator_enable, "admin", "sup", 1},
+	{FK_OP_OPERATOR_DISABLE, do_operator_disable, "admin", "aud", 1},
+	{FK_OP_OPERATOR_LIST, do_operator_list, "aud", "op1", 1},
+	{FK_OP_CREDENTIAL_ADD, do_credential_add, "admin", "sup", 1},
+	{FK_OP_CREDENTIAL_REVOKE, do_credential_revoke, "admin", "aud", 1},
+	{FK_OP_CREDENTIAL_LIST, do_credential_list, "aud", "op1", 1},
+	{FK_OP_BUREAU_LIST, do_bureau_list, NULL, NULL, 1},
+	{FK_OP_MUNICIPALITY_LIST, do_muni_list, NULL, NULL, 1},
+	{FK_OP_STATUS_VIEW, do_status, "aud", "sup", 1},
+	{FK_OP_KEY_ROTATE, do_rotate, "admin", "sup", 1},
+	{FK_OP_REINDEX, do_reindex, "admin", "sup", 0}, /* one per list rebuilt */
+	{FK_OP_DEMO_DATA, do_demo, "admin", "sup", 1},
+	{FK_OP_PROGRAM_START, do_start, NULL, NULL, 1},
+	{FK_OP_PROGRAM_STOP, do_stop, NULL, NULL, 1},
+};
+
+/* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
+static const struct {
+	fk_op op;
+	const char *where;
+} elsewhere[] = {
+	{FK_OP_SIGNOUT, "test_auth.c, e2e_login.sh (a PAM session ends)"},
+	{FK_OP_SESSION_UNLOCK, "test_auth.c (reauth), e2e_login.sh (idle lock)"},
+	{FK_OP_PASSWORD_CHANGE, "test_auth.c, e2e_login.sh (an expired password)"},
+	{FK_OP_LOCKOUT_RESERVE, "test_auth.c (ten consoles at the prompt)"},
+	{FK_OP_LOCKOUT_EXPIRE, "test_lockout.c, e2e_login.sh (a lock's end)"},
+	{FK_OP_KEY_ANNOUNCE, "test_rotate.c (a new master key)"},
+	{FK_OP_INIT, "cli.sh, ctl_pam.sh (fukuhonctl init)"},
+	{FK_OP_TERMINAL_CREATE, "every test (fk_terminal_create)"},
+	{FK_OP_REFERENCE_LOAD, "every test (fk_terminal_create)"},
+	{FK_OP_TRUST_ADOPT, "test_trust.c (a terminal from before the trust base)"},
+	{FK_OP_INDEX_KEY_ADOPT, "test_indexkey.c (a terminal from before the check value)"},
+};
+
+static const walk *find(fk_op op)
+{
+	for (size_t i = 0; i < FK_ARRAY_LEN(table); i++)
+		if (table[i].op == op)
+			return &table[i];
+	return NULL;
+}
+
+/* Every row of the operation table is walked here or named where it is made; a row made
+ * elsewhere is one of the terminal's own steps, which nobody is refused. */
+START_TEST(every_operation_is_walked)
+{
+	for (int op = FK_OP_NONE + 1; op < FK_OP_COUNT; op++) {
+		int other = 0;
+		for (size_t i = 0; i < FK_ARRAY_LEN(elsewhere); i++)
+			other += elsewhere[i].op == (fk_op)op;
+		ck_assert_msg(find((fk_op)op) || other, "operation %s is in ops.h but not walked",
+			      fk_op_name((fk_op)op));
+		ck_assert_msg(!(find((fk_op)op) && other), "%s twice", fk_op_name((fk_op)op));
+		if (other)
+			ck_assert_msg(fk_op_get((fk_op)op)->rule == FK_RULE_SYSTEM,
+				      "%s is a person's operation: walk it here", fk_op_name((fk_op)op));
+	}
+	for (size_t i = 0; i < FK_ARRAY_LEN(table); i++) {
+		const fk_op_info *o = fk_op_get(table[i].op);
+		/* only the terminal's steps and public data refuse nobody */
+		ck_assert_msg(table[i].no || o->rule == FK_RULE_SYSTEM || o->rule == FK_RULE_PUBLIC,
+			      "%s: walk a refusal too", o->name);
+	}
+}
+END_TEST
+
+static void act(const char *who)
+{
+	if (who)
+		fkt_act_as(ctx, who);
+	else
+		fk_ctx_act_as_nobody(ctx);
+}
+
+/* Each row in turn, in the table's order (some build on the one before): refused first,
+ * then allowed, each checked in the history. */
+START_TEST(each_operation_records_itself_and_its_refusal)
+{
+	for (size_t i = 0; i < FK_ARRAY_LEN(table); i++) {
+		const walk *w = &table[i];
+		const char *name = fk_op_name(w->op);
+		if (w->no) {
+			act(w->no);
+			int before = fkt_audit_count(ctx, name, "denied", NULL);
+			fk_error_clear(&err);
+			fk_status s = w->make();
+			ck_assert_msg(s == FK_ERR_DENIED, "%s as %s: %s (%s), wanted a refusal", name, w->no,
+				      fk_status_name(s), err.msg);
+			ck_assert_msg(err.reason != FK_WHY_NONE, "%s: a refusal without a reason", name);
+			ck_assert_msg(fkt_audit_count(ctx, name, "denied", fk_reason_id(err.reason)) == before + 1,
+				      "%s as %s: the refusal (%s) is not on record once", name, w->no,
+				      fk_reason_id(err.reason));
+		}
+		act(w->ok);
+		int before = fkt_audit_count(ctx, name, "success", NULL);
+		fk_error_clear(&err);
+		fk_status s = w->make();
+		ck_assert_msg(s == FK_OK, "%s as %s: %s (%s)", name, w->ok ? w->ok : "nobody",
+			      fk_status_name(s), err.msg);
+		int after = fkt_audit_count(ctx, name, "success", NULL);
+		ck_assert_msg(w->records ? after == before + w->records : after > before,
+			      "%s as %s: %d records of it, wanted %d", name, w->ok ? w->ok : "nobody",
+			      after - before, w->records);
+	}
+}
+END_TEST
+
+/* The gate alone, for every row: the rule decides, and both outcomes are on record under the
+ * operation's name, object type and object, whoever calls it. */
+static const char *allowed_for(const fk_op_info *o)
+{
+	static const char *by_role[FK_ROLE_ADMIN + 1];
+	by_role[FK_ROLE_OPERATOR] = "op1";
+	by_role[FK_ROLE_SUPERVISOR] = "sup";
+	by_role[FK_ROLE_AUDITOR] = "aud";
+	by_role[FK_ROLE_ADMIN] = FKT_ADMIN;
+	switch (o->rule) {
+	case FK_RULE_SYSTEM:
+	case FK_RULE_PUBLIC:
+		return NULL;
+	case FK_RULE_ANYONE:
+	case FK_RULE_FILE:
+		return "op1";
+	case FK_RULE_MANAGE:
+		return "sup";
+	default:
+		for (int r = 0; r <= FK_ROLE_ADMIN; r++)
+			if (o->mask & (1u << r) && by_role[r])
+				return by_role[r];
+		return NULL;
+	}
+}
+
+static const char *refused_for(const fk_op_info *o)
+{
+	static const char *const people[] = {"op1", "sup", "aud", FKT_ADMIN};
+	static const fk_role roles[] = {FK_ROLE_OPERATOR, FK_ROLE_SUPERVISOR, FK_ROLE_AUDITOR, FK_ROLE_ADMIN};
+	switch (o->rule) {
+	case FK_RULE_SYSTEM:
+	case FK_RULE_PUBLIC:
+		return NULL;
+	case FK_RULE_ANYONE:
+		return "dis";
+	case FK_RULE_FILE:
+		return "op2";
+	case FK_RULE_MANAGE:
+		return "op1";
+	default:
+		for (size_t i = 0; i < FK_ARRAY_LEN(people); i++)
+			if (!(o->mask & (1u << roles[i])))
+				return people[i];
+		return "dis";
+	}
+}
+
+static int64_t last_seq(void)
+{
+	return fkt_scalar(ctx, "SELECT max(seq) FROM audit_log");
+}
+
+static void last_record_is(const fk_op_info *o, const char *result, const char *reason)
+{
+	fk_audit_filter f;
+	fk_audit_row r;
+	int n = 0;
+	memset(&f, 0, sizeof f);
+	f.after_seq = last_seq() - 1;
+	ck_assert_ok(fk_audit_query(ctx, &f, &r, 1, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(r.action, o->name);
+	ck_assert_str_eq(r.object_type, o->otype);
+	ck_assert_str_eq(r.object_id, "walked");
+	ck_assert_str_eq(r.result, result);
+	if (reason)
+		ck_assert_str_eq(r.reason, reason);
+	fk_audit_rows_free(&r, n);
+}
+
+START_TEST(the_gate_decides_and_records_every_rule)
+{
+	for (int op = FK_OP_NONE + 1; op < FK_OP_COUNT; op++) {
+		const fk_op_info *o = fk_op_get((fk_op)op);
+		fk_authz_req r = {.op = (fk_op)op, .municipality = M, .kind = FK_FILE_KOSEKI,
+				  .kinds = FK_KIND_BIT(FK_FILE_KOSEKI), .rights = FK_RIGHT_VIEW,
+				  .target_operator = fkt_scalar(ctx, "SELECT id FROM operator WHERE username = 'op3'"),
+				  .target_name = "op3"};
+		const char *no = refused_for(o);
+		if (no) {
+			act(no);
+			ck_assert_msg(fk_gate_check(ctx, &r, "walked", NULL, &err) == FK_ERR_DENIED,
+				      "%s as %s was not refused", o->name, no);
+			last_record_is(o, "denied", fk_reason_id(err.reason));
+		}
+		act(allowed_for(o));
+		ck_assert_msg(fk_gate_check(ctx, &r, "walked", NULL, &err) == FK_OK, "%s: %s", o->name, err.msg);
+		last_record_is(o, "success", NULL);
+		/* nobody signed in may do only what is public or the terminal's own */
+		if (o->rule != FK_RULE_SYSTEM && o->rule != FK_RULE_PUBLIC) {
+			act(NULL);
+			ck_assert_msg(fk_gate_check(ctx, &r, "walked", NULL, &err) == FK_ERR_DENIED,
+				      "%s by nobody was not refused", o->name);
+			last_record_is(o, "denied", "not-enrolled");
+		}
+	}
+}
+END_TEST
+
+/* A test terminal's TESTING rule holds on a production terminal too: there it refuses. */
+START_TEST(testing_operations_are_refused_on_production)
+{
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+	fkt_env_init(&env, NULL);
+	fk_bootstrap b = {.admin = FKT_ADMIN, .bureau = "東京法務局", .mode = FK_MODE_PRODUCTION};
+	ck_assert_ok(fk_terminal_create(env.config, &b, &ctx, &err), &err);
+	for (int op = FK_OP_NONE + 1; op < FK_OP_COUNT; op++) {
+		const fk_op_info *o = fk_op_get((fk_op)op);
+		if (o->rule != FK_RULE_TESTING)
+			continue;
+		fk_authz_req r = {.op = (fk_op)op};
+		ck_assert_int_eq(fk_gate_check(ctx, &r, "walked", NULL, &err), FK_ERR_DENIED);
+		last_record_is(o, "denied", "not-a-test-terminal");
+	}
+	/* and through its core call */
+	fk_demo_opts o = {.registers = 3, .seed = 7};
+	fk_demo_stats st;
+	ck_assert_int_eq(fk_demo_generate(ctx, &o, &st, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM register"), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gate");
+	TCase *tc = tcase_create("walk");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, every_operation_is_walked);
+	tcase_add_test(tc, each_operation_records_itself_and_its_refusal);
+	tcase_add_test(tc, the_gate_decides_and_records_every_rule);
+	tcase_add_test(tc, testing_operations_are_refused_on_production);
+	suite_add_tcase(s, tc);
+	return fkt_run(s);
+}
