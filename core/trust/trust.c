@@ -233,10 +233,62 @@ typedef struct ref_latest {
 	int64_t seq;
 } ref_latest;
 
+/* The latest reference of each row, found by (table, key) through an open-addressed index:
+ * a history holds a reference for every grant, operator and lockout ever written, and each
+ * sealed row is looked up once, so neither may cost a pass over all of them. */
 typedef struct ref_map {
 	ref_latest *v;
 	size_t n, cap;
+	size_t *slot; /* 1 + the index in v; 0: empty. nslot is a power of two, at least 2n */
+	size_t nslot;
 } ref_map;
+
+static void ref_map_free(ref_map *m)
+{
+	free(m->v);
+	free(m->slot);
+}
+
+/* FNV-1a over the table and the key. */
+static size_t ref_hash(int t, const char *key)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)(unsigned)t;
+	for (; *key; key++)
+		h = (h ^ (uint8_t)*key) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot holding (t, key), or the empty one where it goes (nslot > 0). */
+static size_t ref_slot(const ref_map *m, int t, const char *key)
+{
+	size_t i = ref_hash(t, key) & (m->nslot - 1);
+	while (m->slot[i] && (m->v[m->slot[i] - 1].table != t || strcmp(m->v[m->slot[i] - 1].key, key) != 0))
+		i = (i + 1) & (m->nslot - 1);
+	return i;
+}
+
+static const ref_latest *ref_find(const ref_map *m, int t, const char *key)
+{
+	size_t i = m->nslot ? m->slot[ref_slot(m, t, key)] : 0;
+	return i ? &m->v[i - 1] : NULL;
+}
+
+/* Room for one more in the index (kept at most half full). */
+static int ref_room(ref_map *m)
+{
+	if (2 * (m->n + 1) <= m->nslot)
+		return 0;
+	size_t ns = m->nslot ? 2 * m->nslot : 256;
+	size_t *slot = calloc(ns, sizeof *slot);
+	if (!slot)
+		return -1;
+	free(m->slot);
+	m->slot = slot;
+	m->nslot = ns;
+	for (size_t i = 0; i < m->n; i++)
+		m->slot[ref_slot(m, m->v[i].table, m->v[i].key)] = i + 1;
+	return 0;
+}
 
 static int ref_table(const char *name, size_t n)
 {
@@ -255,12 +307,15 @@ static int ref_put(ref_map *m, const char *ref, int64_t seq)
 	int t = ref_table(tname, strlen(tname));
 	if (t < 0)
 		return 0;
-	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i].table == t && !strcmp(m->v[i].key, key)) {
-			fk_copy_str(m->v[i].mac, sizeof m->v[i].mac, mac);
-			m->v[i].seq = seq;
-			return 0;
-		}
+	if (ref_room(m) < 0)
+		return -1;
+	size_t at = ref_slot(m, t, key);
+	if (m->slot[at]) {
+		ref_latest *r = &m->v[m->slot[at] - 1];
+		fk_copy_str(r->mac, sizeof r->mac, mac);
+		r->seq = seq;
+		return 0;
+	}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 64;
 		ref_latest *p = realloc(m->v, cap * sizeof *p);
@@ -270,6 +325,7 @@ static int ref_put(ref_map *m, const char *ref, int64_t seq)
 		m->cap = cap;
 	}
 	ref_latest *r = &m->v[m->n++];
+	m->slot[at] = m->n;
 	r->table = t;
 	r->seq = seq;
 	fk_copy_str(r->key, sizeof r->key, key);
@@ -333,22 +389,19 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 		ref_key(&v[0], key, sizeof key);
 		if (v[n].type == SQLITE_BLOB && v[n].n == FK_MAC_LEN)
 			fk_hex(v[n].p, FK_MAC_LEN, hex);
-		for (size_t i = 0; i < m->n; i++) {
-			const ref_latest *r = &m->v[i];
-			if (r->table != (int)t || strcmp(r->key, key) != 0)
-				continue;
-			seen[i] = 1;
-			if (!strcmp(r->mac, hex))
-				break;
-			fk_row_describe(t, &v[0], row, sizeof row);
-			snprintf(msg, sizeof msg, !strcmp(r->mac, "-")
-				 ? "%s was removed by record %lld but is back: an older copy was put back"
-				 : "%s is not the one record %lld wrote: an older copy was put back",
-				 row, (long long)r->seq);
-			fn(arg, t, msg, r->seq);
-			(*found)++;
-			break;
-		}
+		const ref_latest *r = ref_find(m, (int)t, key);
+		if (!r)
+			continue;
+		seen[r - m->v] = 1;
+		if (!strcmp(r->mac, hex))
+			continue;
+		fk_row_describe(t, &v[0], row, sizeof row);
+		snprintf(msg, sizeof msg, !strcmp(r->mac, "-")
+			 ? "%s was removed by record %lld but is back: an older copy was put back"
+			 : "%s is not the one record %lld wrote: an older copy was put back",
+			 row, (long long)r->seq);
+		fn(arg, t, msg, r->seq);
+		(*found)++;
 	}
 	sqlite3_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
@@ -395,7 +448,7 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 	fk_status s = load_refs(ctx, &m, err);
 	if (s == FK_OK)
 		s = find_stale(ctx, (fk_table)t, &m, first_stale, where, &found, err);
-	free(m.v);
+	ref_map_free(&m);
 	if (s != FK_OK)
 		return s;
 	return fk_fail(err, FK_ERR_TAMPER,
@@ -901,6 +954,6 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 			       fk_table_name((fk_table)t), (unsigned long long)db.table[t].count,
 			       (unsigned long long)want->table[t].count);
 	}
-	free(m.v);
+	ref_map_free(&m);
 	return s;
 }
