@@ -333,28 +333,64 @@ static int ref_put(ref_map *m, const char *ref, int64_t seq)
 	return 0;
 }
 
+/* One record's references ("table key mac", ';' between rows) into the map; -1: out of memory. */
+static int refs_put(ref_map *m, const char *text, int64_t seq)
+{
+	while (text && *text) {
+		size_t len = strcspn(text, ";");
+		char one[400];
+		fk_copy_str(one, len < sizeof one ? len + 1 : sizeof one, text);
+		if (ref_put(m, one, seq) < 0)
+			return -1;
+		text += len + (text[len] == ';');
+	}
+	return 0;
+}
+
 static fk_status load_refs(fk_ctx *ctx, ref_map *m, fk_error *err)
 {
 	sqlite3_stmt *st;
 	memset(m, 0, sizeof *m);
 	fk_status s = fk_ctx_stmt(ctx, SQL_REFS, &st, err);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 1);
-		int64_t seq = sqlite3_column_int64(st, 0);
-		while (text && *text) {
-			size_t len = strcspn(text, ";");
-			char one[400];
-			fk_copy_str(one, len < sizeof one ? len + 1 : sizeof one, text);
-			if (ref_put(m, one, seq) < 0)
-				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-			text += len + (text[len] == ';');
-		}
-	}
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (refs_put(m, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 0)) < 0)
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	sqlite3_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the history's row references");
 	return s;
+}
+
+/* ---- the references as a reader of the whole history gathers them (trust.h) ---- */
+
+struct fk_trust_refs {
+	ref_map m;
+};
+
+fk_status fk_trust_refs_new(fk_trust_refs **out, fk_error *err)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
+}
+
+fk_status fk_trust_refs_add(fk_trust_refs *r, int64_t seq, int adoption, const char *refs, fk_error *err)
+{
+	if (adoption) {
+		/* As SQL_REFS: every row was sealed anew then, so nothing before says what it is. */
+		ref_map_free(&r->m);
+		memset(&r->m, 0, sizeof r->m);
+		return FK_OK;
+	}
+	return refs_put(&r->m, refs, seq) < 0 ? fk_fail(err, FK_ERR_NOMEM, "out of memory") : FK_OK;
+}
+
+void fk_trust_refs_free(fk_trust_refs *r)
+{
+	if (!r)
+		return;
+	ref_map_free(&r->m);
+	free(r);
 }
 
 /* "i12" or "t" + hex: a row's key as the references write it. */
@@ -912,8 +948,8 @@ static void report(struct verify_arg *va, const char *what, int64_t seq, const c
 		va->fn(va->arg, what, seq, msg);
 }
 
-fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_trust_report *rep,
-			  fk_error *err)
+fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_trust_fn fn, void *arg,
+			  fk_trust_report *rep, fk_error *err)
 {
 	struct verify_arg va = {fn, arg, rep};
 	fk_anchor a;
@@ -935,8 +971,9 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 		       (long long)db.head.seq, (long long)want->head.seq,
 		       db.head.seq < want->head.seq ? ": records were cut off the end or the database was put back"
 						    : " and its MAC differs: the end was rewritten");
-	if (s == FK_OK)
+	if (s == FK_OK && !refs)
 		s = load_refs(ctx, &m, err);
+	const ref_map *latest = refs ? &refs->m : &m;
 	for (int t = 0; s == FK_OK && t < FK_T_COUNT; t++) {
 		if (!large && !fk_table_small((fk_table)t))
 			continue;
@@ -945,7 +982,7 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 		s = scan_table(ctx, (fk_table)t, &db.table[t], report_row, &va, err);
 		rep->rows += (int64_t)db.table[t].count;
 		if (s == FK_OK && fk_table_small((fk_table)t))
-			s = find_stale(ctx, (fk_table)t, &m, report_stale, &va, &stale, err);
+			s = find_stale(ctx, (fk_table)t, latest, report_stale, &va, &stale, err);
 		/* Rows that failed their own check already explain a digest that differs. */
 		if (s == FK_OK && rep->problems == before && !fk_digest_equal(&db.table[t], &want->table[t]))
 			report(&va, "table", 0,
