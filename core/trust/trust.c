@@ -98,8 +98,8 @@ static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_
 {
 	int n = fk_table_ncols(t);
 	char row[160];
-	fk_row_describe(t, &v[0], row, sizeof row);
 	if (v[n].type != SQLITE_BLOB || v[n].n != FK_MAC_LEN) {
+		fk_row_describe(t, &v[0], row, sizeof row);
 		snprintf(why, len, "%s has no MAC: it was added or altered outside fukuhon", row);
 		return 0;
 	}
@@ -107,7 +107,9 @@ static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_
 	if ((*st = fk_row_mac(&tr->keys, t, v, want, err)) != FK_OK)
 		return 0;
 	memcpy(mac, v[n].p, FK_MAC_LEN);
+	/* The row is named only when it failed (every row read passes here). */
 	if (fk_memeq_ct(want, mac, FK_MAC_LEN) != 0) {
+		fk_row_describe(t, &v[0], row, sizeof row);
 		snprintf(why, len, "%s does not match its MAC: it was changed outside fukuhon", row);
 		return 0;
 	}
