@@ -420,6 +420,10 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 	char *seen = calloc(m->n + 1, 1);
 	if (!seen)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (m->n && !m->v) { /* never: a map holds its references (said for the analyser) */
+		free(seen);
+		return fk_fail(err, FK_ERR_INTERNAL, "row references lost");
+	}
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char key[160], hex[2 * FK_MAC_LEN + 1] = "-", row[200], msg[400];
