@@ -264,11 +264,13 @@ static fk_status gated_history(bench *b, fk_error *err)
 	return s;
 }
 
+/* The console stops reading grants at GRANTS_MAX (tui/grants.c): so does the benchmark. */
+#define GRANTS_SHOWN 2048
+
 static int count_grant(const fk_grant *g, void *arg)
 {
 	(void)g;
-	(*(int *)arg)++;
-	return 0;
+	return ++*(int *)arg == GRANTS_SHOWN;
 }
 
 /* The grants screen's read without the gate and the row checks: the statement of
@@ -303,7 +305,7 @@ static fk_status bare_grants_of(bench *b, int64_t expiring, fk_error *err)
 	sqlite3_bind_int64(st, 5, expiring);
 	int rc;
 	b->n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && b->n < GRANTS_SHOWN) {
 		memset(&g, 0, sizeof g);
 		g.id = sqlite3_column_int64(st, FK_C_GRANT_ID);
 		g.operator_id = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
@@ -325,7 +327,7 @@ static fk_status bare_grants_of(bench *b, int64_t expiring, fk_error *err)
 		count_grant(&g, &b->n);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? FK_OK : fk_fail(err, FK_ERR_DB, "%s", sqlite3_errmsg(b->ctx->db));
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? FK_OK : fk_fail(err, FK_ERR_DB, "%s", sqlite3_errmsg(b->ctx->db));
 }
 
 static fk_status bare_grants(bench *b, fk_error *err)
@@ -440,7 +442,7 @@ static const screen screens[] = {
 	{"register versions", bare_versions, gated_versions, AS_OPERATOR, 0},
 	{"two versions compared", bare_compare, gated_compare, AS_OPERATOR, 0},
 	{"history: newest page (30)", bare_history, gated_history, AS_ADMIN, 1},
-	{"grants of the bureau (all)", bare_grants, gated_grants, AS_ADMIN, 0},
+	{"grants of the bureau (first 2048)", bare_grants, gated_grants, AS_ADMIN, 0},
 	{"grants ending within 30 days", bare_expiring, gated_expiring, AS_ADMIN, 0},
 	{"effective permissions (matrix)", bare_matrix, gated_matrix, AS_ADMIN, 0},
 	{"lockouts", bare_lockouts, gated_lockouts, AS_ADMIN, 0},
