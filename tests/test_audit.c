@@ -285,6 +285,39 @@ START_TEST(legacy_rows_before_the_chain)
 }
 END_TEST
 
+/* A terminal whose trust key and anchor were lost is adopted: every row sealed anew under a
+ * new key. The row references recorded before that name MACs of the old key, and verification
+ * must not hold them against the rows (R-DETECT, R-LOGSEAL). */
+START_TEST(references_before_an_adoption_are_not_held_against_the_rows)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	int64_t id;
+	ck_assert_ok(fk_operator_add(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), &err);
+	ck_assert_ok(fk_operator_set_enabled(ctx, "op1", 0, &err), &err);
+	ck_assert_int_gt(scalar(ctx, "SELECT count(*) FROM audit_log WHERE row_refs LIKE '%operator i%'"), 0);
+	fk_ctx_close(ctx);
+	char p[800];
+	const char *names[] = {"keys/trust.key", "keys/trust.anchor"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/%s", env.dir, names[i]);
+		ck_assert_int_eq(unlink(p), 0);
+	}
+	ctx = fkt_ctx_open(&env);
+	ck_assert_int_eq(scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'trust.adopt'"), 1);
+	/* a change after the adoption is held against its row again */
+	ck_assert_ok(fk_operator_set_enabled(ctx, "op1", 1, &err), &err);
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(ctx->db, "UPDATE operator SET enabled = 0, mac = (SELECT mac FROM operator "
+				      "WHERE username = 'admin') WHERE username = 'op1'", NULL, NULL, NULL), SQLITE_OK);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert(fkt_verify_saw(FK_VP_ROLLBACK, scalar(ctx, "SELECT max(seq) FROM audit_log WHERE action = 'operator.enable'")));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
 /* ---- R-TIME: the clock state the kernel reports is what every record keeps ---- */
 
 static int clock_state;  /* what the fake ntp_adjtime returns */
@@ -401,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, query_filters_and_pages);
 	tcase_add_test(tc, fails_closed_when_the_key_is_unusable_or_ahead);
 	tcase_add_test(tc, legacy_rows_before_the_chain);
+	tcase_add_test(tc, references_before_an_adoption_are_not_held_against_the_rows);
 	tcase_add_test(tc, clock_state_is_read_from_the_kernel);
 	tcase_add_test(tc, unsynchronised_clock_is_recorded_and_shown);
 	tcase_add_test(tc, initial_key_with_a_second_name_is_refused);

@@ -532,6 +532,53 @@ START_TEST(chain_survives_sigkill)
 }
 END_TEST
 
+/* The history's row references give the latest MAC of every small-table row: an older copy put
+ * back, or a row removed, is found and dated by the record that wrote it, among hundreds of
+ * references (more than the index of the references first holds: core/trust ref_map) (R-DETECT). */
+START_TEST(older_row_is_found_among_many_references)
+{
+	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
+	fk_error err;
+	sqlite3_stmt *st;
+	char user[16];
+	int64_t id;
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	for (int i = 0; i < 300; i++) {
+		snprintf(user, sizeof user, "op%03d", i);
+		ck_assert_ok(fk_operator_add(ctx, user, FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), &err);
+	}
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	/* the forger keeps a copy of op250's row, which is then disabled */
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT updated_at, mac FROM operator WHERE username = 'op250'",
+					    -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	int64_t updated = sqlite3_column_int64(st, 0);
+	uint8_t mac[FK_MAC_LEN];
+	ck_assert_int_eq(sqlite3_column_bytes(st, 1), FK_MAC_LEN);
+	memcpy(mac, sqlite3_column_blob(st, 1), FK_MAC_LEN);
+	sqlite3_finalize(st);
+	ck_assert_ok(fk_operator_set_enabled(ctx, "op250", 0, &err), &err);
+	int64_t disabled = fkt_scalar(ctx, "SELECT max(seq) FROM audit_log WHERE action = 'operator.disable'");
+	int64_t enrolled = fkt_scalar(ctx, "SELECT seq FROM audit_log WHERE action = 'operator.add' AND object_id = 'op251'");
+	fk_verify_report r = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(r.problems, 0);
+	/* puts the enabled copy back (its MAC is valid) and removes op251 */
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE operator SET enabled = 1, updated_at = ?1, mac = ?2 "
+					    "WHERE username = 'op250'", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, updated);
+	sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(ctx->db, "DELETE FROM operator WHERE username = 'op251'", NULL, NULL, NULL),
+			 SQLITE_OK);
+	r = fkt_verify(ctx, k0, NULL);
+	ck_assert(fkt_verify_saw(FK_VP_ROLLBACK, disabled));
+	ck_assert(fkt_verify_saw(FK_VP_ROLLBACK, enrolled));
+	ck_assert_int_eq(r.problems, 2);
+	fk_ctx_close(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("audit-tamper");
@@ -549,6 +596,7 @@ int main(void)
 	tcase_add_loop_test(tc, hostile_numbers_do_not_overflow, 0, (int)FK_ARRAY_LEN(hostile));
 	tcase_add_test(tc, forged_seal_time_does_not_overflow_the_epoch_age);
 	tcase_add_test(tc, hostile_checkpoint_numbers_make_one_due);
+	tcase_add_test(tc, older_row_is_found_among_many_references);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

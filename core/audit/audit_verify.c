@@ -48,6 +48,7 @@ struct verifier {
 	uint8_t key[FK_KEY_LEN];
 	EVP_MAC_CTX *mac;
 	int64_t mac_epoch; /* epoch mac is keyed for; -1: none */
+	fk_trust_refs *refs; /* the records' row references, for the row cross-check (check_rows) */
 };
 
 static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, const char *fmt, ...)
@@ -93,6 +94,7 @@ static const char SQL_ROWS[] =
 	"role, action, object_type, object_id, result, reason, detail, prev_mac, mac, row_refs "
 	"FROM audit_log ORDER BY seq";
 #define COL_TEXT0 7
+#define COL_ACTION 12
 #define COL_DETAIL 17
 #define COL_REFS 20
 #define COLS 21
@@ -105,6 +107,8 @@ struct row {
 	unsigned char decoded;  /* every field of the right type and size: enc is valid */
 	uint8_t prev_mac[FK_MAC_LEN], mac[FK_MAC_LEN];
 	size_t enc_at, enc_len;
+	unsigned char adoption, has_refs; /* for the row cross-check: refs_at holds the text */
+	size_t refs_at;
 };
 
 /* Rows travel from the reading thread to the checking one in batches, so
@@ -127,6 +131,7 @@ struct reader {
 	pthread_cond_t cv;
 	size_t filled, taken; /* batches handed over / given back (filled - taken <= BATCHES) */
 	int done, stop;       /* the reader has finished / the checker gave up */
+	int refs;             /* keep the rows' references (keep_refs) */
 	struct batch b[BATCHES];
 };
 
@@ -196,8 +201,40 @@ static int encode_into(struct batch *b, const fk_chain_rec *r, struct row *w)
 	return 1;
 }
 
+/* The row's references, NUL-terminated after its encoding, and whether it records an
+ * adoption: the row cross-check takes them from this scan instead of reading the history
+ * again. Taken as core/trust takes them itself (trust.c SQL_REFS, as text): every record but
+ * a legacy one (kind 0), whatever else is wrong with it. 0: out of memory. */
+static int keep_refs(sqlite3_value *const c[COLS], struct batch *b, struct row *w)
+{
+	int kt = sqlite3_value_type(c[1]);
+	const unsigned char *action =
+		sqlite3_value_type(c[COL_ACTION]) == SQLITE_TEXT ? sqlite3_value_text(c[COL_ACTION]) : NULL;
+	w->adoption = action && !strcmp((const char *)action, "trust.adopt");
+	w->has_refs = 0;
+	if (sqlite3_value_type(c[COL_REFS]) == SQLITE_NULL || kt == SQLITE_NULL ||
+	    ((kt == SQLITE_INTEGER || kt == SQLITE_FLOAT) && sqlite3_value_double(c[1]) == 0))
+		return 1;
+	const unsigned char *t = sqlite3_value_text(c[COL_REFS]); /* after encoding: converting is harmless */
+	size_t n = t ? strlen((const char *)t) : 0;
+	if (n + 1 > b->cap - b->used) {
+		size_t cap = b->cap * 2 > b->used + n + 1 ? b->cap * 2 : b->used + n + 1;
+		uint8_t *p = realloc(b->enc, cap);
+		if (!p)
+			return 0;
+		b->enc = p;
+		b->cap = cap;
+	}
+	memcpy(b->enc + b->used, t ? t : (const unsigned char *)"", n);
+	b->enc[b->used + n] = 0;
+	w->refs_at = b->used;
+	w->has_refs = 1;
+	b->used += n + 1;
+	return 1;
+}
+
 /* The current row into the batch; 0: out of memory. */
-static int take_row(sqlite3_stmt *st, struct batch *b)
+static int take_row(sqlite3_stmt *st, struct batch *b, int refs)
 {
 	sqlite3_value *c[COLS];
 	for (int i = 0; i < COLS; i++)
@@ -213,7 +250,8 @@ static int take_row(sqlite3_stmt *st, struct batch *b)
 	w->epoch = r.epoch;
 	w->ts_ns = r.ts_ns;
 	w->enc_len = 0;
-	return !w->decoded || encode_into(b, &r, w);
+	w->adoption = w->has_refs = 0;
+	return (!w->decoded || encode_into(b, &r, w)) && (!refs || keep_refs(c, b, w));
 }
 
 /* Up to BATCH_ROWS rows; rd->rc tells whether more follow. */
@@ -222,7 +260,7 @@ static void fill(struct reader *rd, struct batch *b)
 	b->n = 0;
 	b->used = 0;
 	while (b->n < BATCH_ROWS && (rd->rc = sqlite3_step(rd->st)) == SQLITE_ROW)
-		if (!take_row(rd->st, b)) {
+		if (!take_row(rd->st, b, rd->refs)) {
 			rd->rc = SQLITE_NOMEM;
 			return;
 		}
@@ -410,8 +448,13 @@ static fk_status check_row(struct verifier *v, const struct row *r, const uint8_
 static fk_status check_batch(struct verifier *v, const struct batch *b, fk_error *err)
 {
 	fk_status s = FK_OK;
-	for (size_t i = 0; s == FK_OK && i < b->n; i++)
-		s = check_row(v, &b->rows[i], b->enc, err);
+	for (size_t i = 0; s == FK_OK && i < b->n; i++) {
+		const struct row *r = &b->rows[i];
+		s = check_row(v, r, b->enc, err);
+		if (s == FK_OK && v->refs && (r->adoption || r->has_refs))
+			s = fk_trust_refs_add(v->refs, r->seq, r->adoption,
+					      r->has_refs ? (const char *)b->enc + r->refs_at : NULL, err);
+	}
 	return s;
 }
 
@@ -487,6 +530,7 @@ static fk_status scan(struct verifier *v, fk_error *err)
 	fk_status s = reader_init(&rd, err);
 	if (s != FK_OK)
 		return s;
+	rd.refs = v->refs != NULL;
 	int rc = sqlite3_open_v2(v->ctx->cfg.database, &rd.db,
 				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc == SQLITE_OK)
@@ -609,7 +653,7 @@ static void trust_problem(void *arg, const char *what, int64_t seq, const char *
 static fk_status check_rows(struct verifier *v, fk_error *err)
 {
 	fk_trust_report tr;
-	fk_status s = fk_trust_verify(v->ctx, 1, trust_problem, v, &tr, err);
+	fk_status s = fk_trust_verify(v->ctx, 1, v->refs, trust_problem, v, &tr, err);
 	v->rep->rows = tr.rows;
 	return s;
 }
@@ -689,6 +733,8 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	v.rep = rep;
 	memcpy(v.key, o->k0, FK_KEY_LEN);
 	fk_status s = mac_ctx_new(&v, err);
+	if (s == FK_OK && !o->skip_rows)
+		s = fk_trust_refs_new(&v.refs, err);
 	if (s != FK_OK) {
 		EVP_MAC_CTX_free(v.mac);
 		return s;
@@ -704,6 +750,7 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	if (s != FK_OK) {
 		fk_trust_suspend(ctx, 0);
 		EVP_MAC_CTX_free(v.mac);
+		fk_trust_refs_free(v.refs);
 		return s;
 	}
 	s = check_schema(&v, err);
@@ -720,6 +767,7 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	if (s == FK_OK)
 		notes(&v);
 	EVP_MAC_CTX_free(v.mac); /* cleanses the key schedule */
+	fk_trust_refs_free(v.refs);
 	fk_wipe(v.key, sizeof v.key);
 	s = fk_ctx_end(ctx, s, err);
 	fk_trust_suspend(ctx, 0);

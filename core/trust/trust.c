@@ -98,8 +98,8 @@ static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_
 {
 	int n = fk_table_ncols(t);
 	char row[160];
-	fk_row_describe(t, &v[0], row, sizeof row);
 	if (v[n].type != SQLITE_BLOB || v[n].n != FK_MAC_LEN) {
+		fk_row_describe(t, &v[0], row, sizeof row);
 		snprintf(why, len, "%s has no MAC: it was added or altered outside fukuhon", row);
 		return 0;
 	}
@@ -107,7 +107,9 @@ static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_
 	if ((*st = fk_row_mac(&tr->keys, t, v, want, err)) != FK_OK)
 		return 0;
 	memcpy(mac, v[n].p, FK_MAC_LEN);
+	/* The row is named only when it failed (every row read passes here). */
 	if (fk_memeq_ct(want, mac, FK_MAC_LEN) != 0) {
+		fk_row_describe(t, &v[0], row, sizeof row);
 		snprintf(why, len, "%s does not match its MAC: it was changed outside fukuhon", row);
 		return 0;
 	}
@@ -233,10 +235,62 @@ typedef struct ref_latest {
 	int64_t seq;
 } ref_latest;
 
+/* The latest reference of each row, found by (table, key) through an open-addressed index:
+ * a history holds a reference for every grant, operator and lockout ever written, and each
+ * sealed row is looked up once, so neither may cost a pass over all of them. */
 typedef struct ref_map {
 	ref_latest *v;
 	size_t n, cap;
+	size_t *slot; /* 1 + the index in v; 0: empty. nslot is a power of two, at least 2n */
+	size_t nslot;
 } ref_map;
+
+static void ref_map_free(ref_map *m)
+{
+	free(m->v);
+	free(m->slot);
+}
+
+/* FNV-1a over the table and the key. */
+static size_t ref_hash(int t, const char *key)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)(unsigned)t;
+	for (; *key; key++)
+		h = (h ^ (uint8_t)*key) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* The slot holding (t, key), or the empty one where it goes (nslot > 0). */
+static size_t ref_slot(const ref_map *m, int t, const char *key)
+{
+	size_t i = ref_hash(t, key) & (m->nslot - 1);
+	while (m->slot[i] && (m->v[m->slot[i] - 1].table != t || strcmp(m->v[m->slot[i] - 1].key, key) != 0))
+		i = (i + 1) & (m->nslot - 1);
+	return i;
+}
+
+static const ref_latest *ref_find(const ref_map *m, int t, const char *key)
+{
+	size_t i = m->nslot ? m->slot[ref_slot(m, t, key)] : 0;
+	return i ? &m->v[i - 1] : NULL;
+}
+
+/* Room for one more in the index (kept at most half full). */
+static int ref_room(ref_map *m)
+{
+	if (2 * (m->n + 1) <= m->nslot)
+		return 0;
+	size_t ns = m->nslot ? 2 * m->nslot : 256;
+	size_t *slot = calloc(ns, sizeof *slot);
+	if (!slot)
+		return -1;
+	free(m->slot);
+	m->slot = slot;
+	m->nslot = ns;
+	for (size_t i = 0; i < m->n; i++)
+		m->slot[ref_slot(m, m->v[i].table, m->v[i].key)] = i + 1;
+	return 0;
+}
 
 static int ref_table(const char *name, size_t n)
 {
@@ -255,12 +309,15 @@ static int ref_put(ref_map *m, const char *ref, int64_t seq)
 	int t = ref_table(tname, strlen(tname));
 	if (t < 0)
 		return 0;
-	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i].table == t && !strcmp(m->v[i].key, key)) {
-			fk_copy_str(m->v[i].mac, sizeof m->v[i].mac, mac);
-			m->v[i].seq = seq;
-			return 0;
-		}
+	if (ref_room(m) < 0)
+		return -1;
+	size_t at = ref_slot(m, t, key);
+	if (m->slot[at]) {
+		ref_latest *r = &m->v[m->slot[at] - 1];
+		fk_copy_str(r->mac, sizeof r->mac, mac);
+		r->seq = seq;
+		return 0;
+	}
 	if (m->n == m->cap) {
 		size_t cap = m->cap ? 2 * m->cap : 64;
 		ref_latest *p = realloc(m->v, cap * sizeof *p);
@@ -270,10 +327,25 @@ static int ref_put(ref_map *m, const char *ref, int64_t seq)
 		m->cap = cap;
 	}
 	ref_latest *r = &m->v[m->n++];
+	m->slot[at] = m->n;
 	r->table = t;
 	r->seq = seq;
 	fk_copy_str(r->key, sizeof r->key, key);
 	fk_copy_str(r->mac, sizeof r->mac, mac);
+	return 0;
+}
+
+/* One record's references ("table key mac", ';' between rows) into the map; -1: out of memory. */
+static int refs_put(ref_map *m, const char *text, int64_t seq)
+{
+	while (text && *text) {
+		size_t len = strcspn(text, ";");
+		char one[400];
+		fk_copy_str(one, len < sizeof one ? len + 1 : sizeof one, text);
+		if (ref_put(m, one, seq) < 0)
+			return -1;
+		text += len + (text[len] == ';');
+	}
 	return 0;
 }
 
@@ -283,22 +355,44 @@ static fk_status load_refs(fk_ctx *ctx, ref_map *m, fk_error *err)
 	memset(m, 0, sizeof *m);
 	fk_status s = fk_ctx_stmt(ctx, SQL_REFS, &st, err);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = (const char *)sqlite3_column_text(st, 1);
-		int64_t seq = sqlite3_column_int64(st, 0);
-		while (text && *text) {
-			size_t len = strcspn(text, ";");
-			char one[400];
-			fk_copy_str(one, len < sizeof one ? len + 1 : sizeof one, text);
-			if (ref_put(m, one, seq) < 0)
-				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-			text += len + (text[len] == ';');
-		}
-	}
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (refs_put(m, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 0)) < 0)
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	sqlite3_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the history's row references");
 	return s;
+}
+
+/* ---- the references as a reader of the whole history gathers them (trust.h) ---- */
+
+struct fk_trust_refs {
+	ref_map m;
+};
+
+fk_status fk_trust_refs_new(fk_trust_refs **out, fk_error *err)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
+}
+
+fk_status fk_trust_refs_add(fk_trust_refs *r, int64_t seq, int adoption, const char *refs, fk_error *err)
+{
+	if (adoption) {
+		/* As SQL_REFS: every row was sealed anew then, so nothing before says what it is. */
+		ref_map_free(&r->m);
+		memset(&r->m, 0, sizeof r->m);
+		return FK_OK;
+	}
+	return refs_put(&r->m, refs, seq) < 0 ? fk_fail(err, FK_ERR_NOMEM, "out of memory") : FK_OK;
+}
+
+void fk_trust_refs_free(fk_trust_refs *r)
+{
+	if (!r)
+		return;
+	ref_map_free(&r->m);
+	free(r);
 }
 
 /* "i12" or "t" + hex: a row's key as the references write it. */
@@ -340,6 +434,10 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 	char *seen = calloc(m->n + 1, 1);
 	if (!seen)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (m->n && !m->v) { /* never: a map holds its references (said for the analyser) */
+		free(seen);
+		return fk_fail(err, FK_ERR_INTERNAL, "row references lost");
+	}
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		char key[160], hex[2 * FK_MAC_LEN + 1] = "-", row[200], msg[400];
@@ -347,22 +445,19 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 		ref_key(&v[0], key, sizeof key);
 		if (v[n].type == SQLITE_BLOB && v[n].n == FK_MAC_LEN)
 			fk_hex(v[n].p, FK_MAC_LEN, hex);
-		for (size_t i = 0; i < m->n; i++) {
-			const ref_latest *r = &m->v[i];
-			if (r->table != (int)t || strcmp(r->key, key) != 0)
-				continue;
-			seen[i] = 1;
-			if (!strcmp(r->mac, hex))
-				break;
-			fk_row_describe(t, &v[0], row, sizeof row);
-			snprintf(msg, sizeof msg, !strcmp(r->mac, "-")
-				 ? "%s was removed by record %lld but is back: an older copy was put back"
-				 : "%s is not the one record %lld wrote: an older copy was put back",
-				 row, (long long)r->seq);
-			fn(arg, t, msg, r->seq);
-			(*found)++;
-			break;
-		}
+		const ref_latest *r = ref_find(m, (int)t, key);
+		if (!r)
+			continue;
+		seen[r - m->v] = 1;
+		if (!strcmp(r->mac, hex))
+			continue;
+		fk_row_describe(t, &v[0], row, sizeof row);
+		snprintf(msg, sizeof msg, !strcmp(r->mac, "-")
+			 ? "%s was removed by record %lld but is back: an older copy was put back"
+			 : "%s is not the one record %lld wrote: an older copy was put back",
+			 row, (long long)r->seq);
+		fn(arg, t, msg, r->seq);
+		(*found)++;
 	}
 	sqlite3_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
@@ -410,7 +505,7 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 	fk_status s = load_refs(ctx, &m, err);
 	if (s == FK_OK)
 		s = find_stale(ctx, (fk_table)t, &m, first_stale, where, &found, err);
-	free(m.v);
+	ref_map_free(&m);
 	if (s != FK_OK)
 		return s;
 	return fk_fail(err, FK_ERR_TAMPER,
@@ -912,8 +1007,8 @@ static void report(struct verify_arg *va, const char *what, int64_t seq, const c
 		va->fn(va->arg, what, seq, msg);
 }
 
-fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_trust_report *rep,
-			  fk_error *err)
+fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_trust_fn fn, void *arg,
+			  fk_trust_report *rep, fk_error *err)
 {
 	struct verify_arg va = {fn, arg, rep};
 	fk_anchor a;
@@ -935,8 +1030,9 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 		       (long long)db.head.seq, (long long)want->head.seq,
 		       db.head.seq < want->head.seq ? ": records were cut off the end or the database was put back"
 						    : " and its MAC differs: the end was rewritten");
-	if (s == FK_OK)
+	if (s == FK_OK && !refs)
 		s = load_refs(ctx, &m, err);
+	const ref_map *latest = refs ? &refs->m : &m;
 	for (int t = 0; s == FK_OK && t < FK_T_COUNT; t++) {
 		if (!large && !fk_table_small((fk_table)t))
 			continue;
@@ -945,7 +1041,7 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 		s = scan_table(ctx, (fk_table)t, &db.table[t], report_row, &va, err);
 		rep->rows += (int64_t)db.table[t].count;
 		if (s == FK_OK && fk_table_small((fk_table)t))
-			s = find_stale(ctx, (fk_table)t, &m, report_stale, &va, &stale, err);
+			s = find_stale(ctx, (fk_table)t, latest, report_stale, &va, &stale, err);
 		/* Rows that failed their own check already explain a digest that differs. */
 		if (s == FK_OK && rep->problems == before && !fk_digest_equal(&db.table[t], &want->table[t]))
 			report(&va, "table", 0,
@@ -954,6 +1050,6 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_
 			       fk_table_name((fk_table)t), (unsigned long long)db.table[t].count,
 			       (unsigned long long)want->table[t].count);
 	}
-	free(m.v);
+	ref_map_free(&m);
 	return s;
 }

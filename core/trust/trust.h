@@ -94,12 +94,21 @@ typedef struct fk_trust_report {
 	int64_t rows, problems;
 } fk_trust_report;
 
+/* The latest row reference of every sealed row, gathered by a reader of the whole history
+ * (audit verify reads and checks every record anyway; reading them again for the references
+ * alone would cost as much): every record but a legacy one, in order, with its references
+ * (NULL: none); a record of an adoption (trust.adopt) drops what came before it. */
+typedef struct fk_trust_refs fk_trust_refs;
+fk_status fk_trust_refs_new(fk_trust_refs **out, fk_error *err);
+fk_status fk_trust_refs_add(fk_trust_refs *r, int64_t seq, int adoption, const char *refs, fk_error *err);
+void fk_trust_refs_free(fk_trust_refs *r);
+
 /* Check every row of every sealed table (large ones too, with large) against its MAC and
  * every table against its anchored digest; the history's end against the anchor; the latest
- * recorded MAC of every small-table row (from the history's row references) against the
- * row. Calls fn for each problem. */
-fk_status fk_trust_verify(fk_ctx *ctx, int large, fk_trust_fn fn, void *arg, fk_trust_report *rep,
-			  fk_error *err);
+ * recorded MAC of every small-table row (from the history's row references: refs, or read
+ * from the history when NULL) against the row. Calls fn for each problem. */
+fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_trust_fn fn, void *arg,
+			  fk_trust_report *rep, fk_error *err);
 
 /* The anchored state (for tests and status). */
 fk_status fk_trust_anchored(fk_ctx *ctx, fk_anchor *a, fk_error *err);
