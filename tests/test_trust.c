@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "fktest.h"
+#include "memo.h"
 
 #define SEC INT64_C(1000000000)
 
@@ -770,6 +771,38 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* The shortcut of the check (core/trust/memo.h) answers only for exactly the bytes it saw. */
+START_TEST(memo_answers_for_exact_bytes_only)
+{
+	fk_memo *m = fk_memo_new();
+	ck_assert_ptr_nonnull(m);
+	uint8_t row[64], c[FK_MAC_LEN];
+	for (int i = 0; i < 64; i++)
+		row[i] = (uint8_t)i;
+	memset(c, 7, sizeof c);
+	ck_assert_ptr_null(fk_memo_find(m, row, sizeof row));
+	fk_memo_put(m, row, sizeof row, c);
+	const uint8_t *got = fk_memo_find(m, row, sizeof row);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(memcmp(got, c, sizeof c), 0);
+	ck_assert_ptr_null(fk_memo_find(m, row, sizeof row - 1)); /* a prefix */
+	for (int i = 0; i < 64; i++) { /* any one byte changed */
+		row[i] ^= 0x80;
+		ck_assert_ptr_null(fk_memo_find(m, row, sizeof row));
+		row[i] ^= 0x80;
+	}
+	/* many rows: it grows, forgets past its bound, and still answers only for what it holds */
+	for (uint32_t i = 0; i < 300000; i++) {
+		memcpy(row, &i, sizeof i);
+		fk_memo_put(m, row, sizeof row, c);
+	}
+	uint32_t last = 299999;
+	memcpy(row, &last, sizeof last);
+	ck_assert_ptr_nonnull(fk_memo_find(m, row, sizeof row));
+	fk_memo_free(m);
+}
+END_TEST
+
 START_TEST(cost_of_the_check_at_begin)
 {
 	enum { GRANTS = 300, CHANGED = 20, UNCHANGED = 500 };
@@ -849,6 +882,7 @@ static Suite *suite(void)
 	TCase *load = tcase(s, "load", setup);
 	tcase_add_test(load, concurrent_writers_leave_a_clean_history);
 	tcase_add_test(load, cost_of_the_check_at_begin);
+	tcase_add_test(load, memo_answers_for_exact_bytes_only);
 	return s;
 }
 

@@ -190,6 +190,15 @@ static size_t encode_vals(const fk_val *v, int n, uint8_t *buf, size_t cap)
 	return at;
 }
 
+size_t fk_row_bytes(fk_table t, const fk_val *v, uint8_t *buf, size_t cap)
+{
+	if (cap < 2)
+		return 0;
+	buf[0] = (uint8_t)t;
+	size_t n = encode_vals(v, def(t)->ncols + 1, buf + 1, cap - 1);
+	return n ? 1 + n : 0;
+}
+
 fk_status fk_row_mac(fk_rowkeys *k, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN],
 		     fk_error *err)
 {

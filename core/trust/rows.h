@@ -120,6 +120,9 @@ fk_status fk_rowkeys_init(fk_rowkeys *k, const uint8_t trust_key[FK_KEY_LEN], fk
 void fk_rowkeys_free(fk_rowkeys *k);
 
 /* The MAC of a row of t whose covered columns are v[0..ncols-1]. */
+/* The row as read (every covered column and the MAC after them, v[0..ncols]) as bytes, for
+ * remembering it checked (memo.h); 0 when it does not fit in cap. */
+size_t fk_row_bytes(fk_table t, const fk_val *v, uint8_t *buf, size_t cap);
 fk_status fk_row_mac(fk_rowkeys *k, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN],
 		     fk_error *err);
 /* The keyed hash of a secret kept in the key folder (a script's credential), bound to label
