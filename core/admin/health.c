@@ -69,7 +69,7 @@ fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, vo
 	const char *broken = fk_trust_broken(ctx);
 	fk_copy_str(h->failed, sizeof h->failed, broken ? broken : "");
 	fk_trust_report tr;
-	if ((s = fk_trust_verify(ctx, 1, fn, arg, &tr, err)) != FK_OK)
+	if ((s = fk_trust_verify(ctx, 1, NULL, fn, arg, &tr, err)) != FK_OK)
 		return s;
 	h->trust_checked = 1;
 	h->trust_rows = tr.rows;
