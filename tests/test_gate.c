@@ -576,6 +576,29 @@ START_TEST(the_gate_decides_and_records_every_rule)
 }
 END_TEST
 
+/* Roles are decided on the person's row as it is at each request, not as it was at sign-in:
+ * a supervisor disabled and an auditor who lost the role on another terminal lose the
+ * lockout screen and the history at their next request (issue 9). */
+START_TEST(roles_are_decided_on_the_row_as_it_is_now)
+{
+	fk_ctx *other = fkt_ctx_open(&env); /* another terminal's administrator */
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(do_lockouts(), &err);
+	ck_assert_ok(fk_operator_set_enabled(other, "sup", 0, &err), &err);
+	ck_assert_int_eq(do_lockouts(), FK_ERR_DENIED);
+	ck_assert_str_eq(fk_reason_id(err.reason), "disabled");
+	ck_assert_int_eq(do_unlock(), FK_ERR_DENIED);
+	fkt_act_as(ctx, "aud");
+	ck_assert_ok(do_history_view(), &err);
+	ck_assert_ok(fk_operator_set_enabled(other, "aud", 0, &err), &err);
+	ck_assert_int_eq(do_history_view(), FK_ERR_DENIED);
+	ck_assert_int_eq(do_history_list(), FK_ERR_DENIED);
+	ck_assert_int_eq(do_history_verify(), FK_ERR_DENIED);
+	ck_assert_int_eq(fkt_audit_count(ctx, "view.history", "denied", "disabled"), 1);
+	fk_ctx_close(other);
+}
+END_TEST
+
 /* A test terminal's TESTING rule holds on a production terminal too: there it refuses. */
 START_TEST(testing_operations_are_refused_on_production)
 {
@@ -609,6 +632,7 @@ int main(void)
 	tcase_add_test(tc, every_operation_is_walked);
 	tcase_add_test(tc, each_operation_records_itself_and_its_refusal);
 	tcase_add_test(tc, the_gate_decides_and_records_every_rule);
+	tcase_add_test(tc, roles_are_decided_on_the_row_as_it_is_now);
 	tcase_add_test(tc, testing_operations_are_refused_on_production);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

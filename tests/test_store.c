@@ -287,6 +287,9 @@ START_TEST(operators)
 	ck_assert_int_eq(fk_operator_add(ctx, "bad name", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), FK_ERR_INVALID);
 	/* tanaka, and the terminal's first administrator; TANAKA is tanaka whatever its case */
 	ck_assert_int_eq(fk_operator_add(ctx, "TANAKA", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err), FK_ERR_EXISTS);
+	/* nor is a look-alike: names are ASCII, so NFKC has nothing to fold (全角 ｔａｎａｋａ) */
+	ck_assert_int_eq(fk_operator_add(ctx, "ｔａｎａｋａ", FK_ROLE_OPERATOR, "東京法務局", NULL, &id, &err),
+			 FK_ERR_INVALID);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM operator"), 2);
 	fk_operator op;
 	ck_assert_ok(fk_operator_get(ctx, "tanaka", &op, &err), &err);
@@ -298,7 +301,7 @@ START_TEST(operators)
 	ck_assert_int_eq(fk_operator_set_enabled(ctx, "nobody", 0, &err), FK_ERR_NOTFOUND);
 	/* Every change and every refusal is in the history (R-LOG). */
 	ck_assert_int_eq(scalar("SELECT count(*) FROM audit_log WHERE action = 'operator.add' AND result = 'success'"), 2);
-	ck_assert_int_eq(scalar("SELECT count(*) FROM audit_log WHERE action = 'operator.add' AND result = 'failed'"), 4);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM audit_log WHERE action = 'operator.add' AND result = 'failed'"), 5);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM audit_log WHERE action = 'operator.disable'"), 2);
 }
 END_TEST
