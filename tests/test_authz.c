@@ -282,6 +282,13 @@ START_TEST(supervisor_grants_are_checked_and_recorded)
 	ck_assert_int_eq(fk_grant_revoke(ctx, 9999, "none", &err), FK_ERR_NOTFOUND);
 	ck_assert_int_eq(fkt_audit_count(ctx, "grant.revoke", "denied", NULL), 2);
 	ck_assert_int_eq(fkt_audit_count(ctx, "grant.revoke", "success", NULL), 2);
+	/* an operator learns nothing of which grant numbers exist: both refused alike */
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_grant_revoke(ctx, gid[8], "probe", &err), FK_ERR_DENIED);
+	fk_reason there = err.reason;
+	ck_assert_int_eq(fk_grant_revoke(ctx, 9999, "probe", &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, there);
+	ck_assert_str_eq(fk_reason_id(there), "role");
 }
 END_TEST
 

@@ -243,6 +243,10 @@ static int decide_manage(const subject *a, const fk_authz_req *r, const subject 
 	}
 	if (!admin && !sup)
 		return deny(d, FK_WHY_ROLE, "the %s role cannot grant or revoke", fk_role_id(a->role));
+	/* A revoke of a grant that does not exist (grant.c): decided on the role alone, so that
+	 * who may not revoke learns nothing of which numbers exist; the caller then fails it. */
+	if (r->op == FK_OP_GRANT_REVOKE && !r->target_operator)
+		return allow(d, FK_WHY_BY_ROLE, 0);
 	if (!t->found)
 		return deny(d, FK_WHY_UNKNOWN_OPERATOR, "no such operator");
 	if (a->id == t->id)

@@ -71,7 +71,8 @@ typedef struct fk_authz_req {
 	const char *municipality;
 	int kind;               /* file operations: fk_file_kind, 0 = any */
 	unsigned kinds, rights; /* FK_OP_GRANT_ADD: what is to be granted */
-	int64_t target_operator; /* grant, revoke, grants read: the grantee (0: none) */
+	int64_t target_operator; /* grant, revoke, grants read: the grantee (0: none; for a
+				  * revoke, a grant that does not exist: decided on the role) */
 	int64_t target_bureau;   /* grants read without a grantee: the bureau (0: all) */
 	const char *target_name; /* lockout unlock: the account (nobody unlocks their own) */
 	int64_t at;              /* UTC ns the decision is for; 0: now (fk_authz_now) */

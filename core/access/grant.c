@@ -166,12 +166,24 @@ fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error 
 	fk_status s = fk_gate_open(ctx, &gate, FK_OP_GRANT_REVOKE, oid, err);
 	if (s != FK_OK)
 		return s;
-	if ((s = check_reason(reason, err)) == FK_OK && (s = grant_owner(ctx, id, &owner, &revoked, err)) == FK_OK) {
+	if ((s = check_reason(reason, err)) == FK_OK)
+		s = grant_owner(ctx, id, &owner, &revoked, err);
+	/* Decided before "no such grant" is told: someone who may not revoke at all learns
+	 * nothing of which grant numbers exist. */
+	if (s == FK_OK || s == FK_ERR_NOTFOUND) {
+		fk_error nf = err ? *err : (fk_error){0};
+		fk_status found = s;
 		fk_authz_req r = {.op = FK_OP_GRANT_REVOKE, .target_operator = owner};
 		if ((s = fk_gate_decide(ctx, &gate, &r, err)) != FK_OK)
 			return s;
-		s = revoked ? fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id)
-			    : revoke_row(ctx, id, reason, err);
+		if (found != FK_OK) {
+			if (err)
+				*err = nf;
+			s = found;
+		} else {
+			s = revoked ? fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id)
+				    : revoke_row(ctx, id, reason, err);
+		}
 	}
 	snprintf(detail, sizeof detail, "reason=%s", reason ? reason : "");
 	return fk_gate_end(ctx, &gate, s, detail, err);
