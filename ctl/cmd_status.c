@@ -85,9 +85,14 @@ int cmd_status(ctl *c, int argc, char **argv)
 	fk_health h;
 	struct trust_out to = {json ? json_array() : NULL};
 	if (fk_health_get(ctx, check != NULL, &h, put_trust, &to, &err) != FK_OK) {
-		json_decref(to.arr);
-		rc = ctl_fail(&err);
+		rc = ctl_fail(&err); /* to.arr is released below */
 	} else if (json) {
+		/* "o" hands the problems over to the object (without --check they stay ours) */
+		json_t *trust = NULL;
+		if (h.trust_checked) {
+			trust = json_pack("{s:I, s:o}", "rows", (json_int_t)h.trust_rows, "problems", to.arr);
+			to.arr = NULL;
+		}
 		rc = ctl_print_json(json_pack(
 			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
@@ -102,9 +107,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 			"integrity", h.integrity_checked ? h.integrity : NULL,
 			"schema", check ? "as created by the migrations" : NULL,
 			"failed", h.failed[0] ? h.failed : NULL,
-			"trust", h.trust_checked ? json_pack("{s:I, s:o}", "rows", (json_int_t)h.trust_rows,
-							      "problems", to.arr) : NULL));
-		to.arr = NULL;
+			"trust", trust));
 	} else {
 		/* Stored and configured text is printed defused, like any data. */
 		fputs("terminal        ", stdout);
