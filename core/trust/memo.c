@@ -21,13 +21,24 @@ struct fk_memo {
 	size_t cap, n; /* cap a power of two, at most half full */
 };
 
-/* FNV-1a: a slot, not a proof (equality is checked on the bytes). */
+/* A slot, not a proof (equality is checked on the bytes). A checked row's bytes end with its
+ * MAC, a keyed PRF's output, so their last eight bytes spread rows evenly at no cost; the
+ * first eight are mixed in for anything else. */
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
 static uint64_t hash(const uint8_t *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	uint64_t head = 0, tail = 0;
+	memcpy(&head, p, n < 8 ? n : 8);
+	if (n >= 8)
+		memcpy(&tail, p + n - 8, 8);
+	return mix(head ^ mix(tail ^ (uint64_t)n));
 }
 
 fk_memo *fk_memo_new(void)
