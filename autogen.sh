@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config autopoint gettext
-libncurses-dev libpam0g-dev libpam-modules libssl-dev libsqlite3-dev libjansson-dev liblz4-dev check
+libncurses-dev libpam0g-dev libpam-modules libssl-dev libevent-dev libsqlite3-dev libjansson-dev liblz4-dev check
 libpam-wrapper tmux sqlite3"
 
 missing=""

@@ -47,6 +47,10 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(fail_delay, T_SECS, 1, 30),
 	INT_KEY(prompt_timeout, T_SECS, 5, FK_PROMPT_TIMEOUT_MAX),
 	INT_KEY(mouse, T_BOOL, 0, 1),
+	STR_KEY(receiver_listen, T_STR),
+	INT_KEY(receiver_connections, T_INT, 1, 10000),
+	INT_KEY(receiver_max_body, T_INT, 4096, 64 << 20),
+	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -81,6 +85,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->pam_service, "fukuhon"},
 		{&cfg->language, "auto"},
 		{&cfg->bureau, ""},
+		{&cfg->receiver_listen, "127.0.0.1:8443"},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -108,6 +113,11 @@ static void init_numbers(fk_config *cfg)
 	cfg->fail_delay = 2;
 	cfg->prompt_timeout = 120;
 	cfg->mouse = 0; /* off: a captured mouse stops the terminal's own text selection */
+	/* An immediate package holds a few records: 4 MiB is ample, and bulk deliveries come
+	 * as files (fukuhonctl import). */
+	cfg->receiver_connections = 64;
+	cfg->receiver_max_body = 4 << 20;
+	cfg->receiver_timeout = 30;
 }
 
 static char *trim(char *s)

@@ -26,6 +26,11 @@ typedef struct fk_config {
 	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
 	int prompt_timeout; /* seconds to answer the prompts of one sign-in attempt */
 	int mouse;         /* 1: the console takes mouse clicks and the wheel */
+	/* The receiving service, fukuhon-receiver(8) (R-REALTIME): */
+	char *receiver_listen;     /* address:port it listens on (TLS 1.3, client certificates) */
+	int receiver_connections;  /* connections at once; more wait in the kernel's queue */
+	int receiver_max_body;     /* bytes: the largest package it takes */
+	int receiver_timeout;      /* seconds a connection may stay silent */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

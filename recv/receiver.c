@@ -1,0 +1,317 @@
+/* fukuhon-receiver: the receiving service for immediate delivery (即時処理通信; issue 10,
+ * R-REALTIME, R-MUTUAL, R-INTRANSIT). Municipalities POST one package at a time to
+ * /v1/packages over TLS 1.3 with their client certificate and get the signed receipt back.
+ *
+ * libevent's evhttp parses HTTP (no parser of our own) over bufferevent_openssl; the core
+ * makes the TLS context and does everything else. One thread: imports are serialised by
+ * the store's write lock anyway, and an immediate package takes milliseconds. Bounds: the
+ * request body (receiver_max_body), silence on a connection (receiver_timeout), and
+ * connections at once (receiver_connections: past it the listener pauses, and the kernel's
+ * queue holds the rest). SIGTERM/SIGINT: stop accepting, finish the request under way, exit;
+ * SIGHUP: make the TLS context again (a new CRL or certificate). */
+#include "config.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fk.h"
+#include "receive.h"
+#include "tls.h"
+
+#define PATH_PACKAGES "/v1/packages"
+#define REFRESH_SECS 300 /* the TLS context is made again this often: CRLs that arrived */
+
+typedef struct srv {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evconnlistener *lst;
+	SSL_CTX *ssl;
+	fk_ctx *ctx;
+	int live, max, paused;
+	int ex_index;
+	int64_t requests, failures;
+} srv;
+
+static srv *the_srv; /* for the SSL ex_data free callback, which has no argument of ours */
+
+static void say(const char *fmt, const char *a, const char *b)
+{
+	/* One line per event to stderr (the journal under systemd); never a package's content. */
+	fprintf(stderr, "fukuhon-receiver: ");
+	fprintf(stderr, fmt, a ? a : "", b ? b : "");
+	fputc('\n', stderr);
+}
+
+/* A connection ends when its SSL object is freed (the bufferevent frees it): count it, and
+ * let the listener accept again if it had paused at the limit. */
+static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
+{
+	srv *s = ptr;
+	if (!s)
+		return;
+	s->live--;
+	if (s->paused && s->live < s->max) {
+		evconnlistener_enable(s->lst);
+		s->paused = 0;
+	}
+}
+
+static struct bufferevent *on_connection(struct event_base *base, void *arg)
+{
+	srv *s = arg;
+	SSL *ssl = SSL_new(s->ssl);
+	if (!ssl)
+		return NULL;
+	if (!SSL_set_ex_data(ssl, s->ex_index, s)) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	struct bufferevent *bev = bufferevent_openssl_socket_new(
+		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev) {
+		SSL_free(ssl); /* its free callback counts it out */
+		s->live++;
+		return NULL;
+	}
+	if (++s->live >= s->max && !s->paused) {
+		evconnlistener_disable(s->lst);
+		s->paused = 1;
+	}
+	return bev;
+}
+
+static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+	if (b)
+		evbuffer_add_printf(b, "%s\n", text);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+			  "text/plain; charset=utf-8");
+	evhttp_send_reply(req, code, reason, b);
+	if (b)
+		evbuffer_free(b);
+}
+
+static void on_package(struct evhttp_request *req, void *arg)
+{
+	srv *s = arg;
+	s->requests++;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		reply_text(req, 405, "Method Not Allowed", "POST a package");
+		return;
+	}
+	struct evhttp_connection *con = evhttp_request_get_connection(req);
+	struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+	X509 *peer = fk_pki_tls_peer(bev ? bufferevent_openssl_get_ssl(bev) : NULL);
+	if (!peer) { /* the handshake requires one; never go on without */
+		reply_text(req, 403, "Forbidden", "a verified client certificate is required");
+		return;
+	}
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t n = evbuffer_get_length(in);
+	const uint8_t *body = n ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
+	if (!body) {
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+		return;
+	}
+	uint8_t *receipt = NULL;
+	size_t rn = 0;
+	fk_error err;
+	fk_error_clear(&err);
+	fk_status st = fk_intake_receive(s->ctx, body, n, peer, &receipt, &rn, &err);
+	if (st == FK_ERR_BUSY) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
+		reply_text(req, 503, "Service Unavailable", "another package is being imported: send again later");
+		return;
+	}
+	if (st != FK_OK) {
+		s->failures++;
+		char safe[FK_ERRMSG_MAX];
+		fk_disp_clean(err.msg, safe, sizeof safe);
+		say("package not handled: %s%s", safe, NULL);
+		reply_text(req, 500, "Internal Server Error", "the package could not be handled: send again later");
+		return;
+	}
+	struct evbuffer *b = evbuffer_new();
+	if (!b || evbuffer_add(b, receipt, rn) != 0) {
+		reply_text(req, 500, "Internal Server Error", "out of memory");
+	} else {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+				  "application/pkcs7-mime; smime-type=signed-data");
+		evhttp_send_reply(req, 200, "OK", b);
+	}
+	if (b)
+		evbuffer_free(b);
+	free(receipt);
+}
+
+static void on_other(struct evhttp_request *req, void *arg)
+{
+	reply_text(req, 404, "Not Found", "the one path is " PATH_PACKAGES);
+}
+
+static int make_tls(srv *s)
+{
+	fk_error err;
+	fk_error_clear(&err);
+	SSL_CTX *c = NULL;
+	if (fk_intake_tls(s->ctx, &c, &err) != FK_OK) {
+		char safe[FK_ERRMSG_MAX];
+		fk_disp_clean(err.msg, safe, sizeof safe);
+		say("%s%s", safe, NULL);
+		return -1;
+	}
+	SSL_CTX_free(s->ssl); /* connections under way keep a reference to theirs */
+	s->ssl = c;
+	return 0;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	srv *s = arg;
+	if (sig == SIGHUP) {
+		if (make_tls(s) == 0)
+			say("TLS context made again%s%s", NULL, NULL);
+		return;
+	}
+	say("stopping%s%s", NULL, NULL);
+	if (s->lst)
+		evconnlistener_disable(s->lst);
+	event_base_loopexit(s->base, NULL);
+}
+
+static void on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+	make_tls(arg); /* keeps the old one when the new one cannot be made, and says why */
+}
+
+static int split_listen(const char *spec, char *host, size_t hn, unsigned short *port)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon || colon == spec || (size_t)(colon - spec) >= hn)
+		return -1;
+	char *end;
+	errno = 0;
+	long p = strtol(colon + 1, &end, 10);
+	if (errno || *end || p < 1 || p > 65535)
+		return -1;
+	size_t len = (size_t)(colon - spec);
+	/* [::1]:8443 */
+	if (spec[0] == '[' && len >= 2 && spec[len - 1] == ']') {
+		memcpy(host, spec + 1, len - 2);
+		host[len - 2] = '\0';
+	} else {
+		memcpy(host, spec, len);
+		host[len] = '\0';
+	}
+	*port = (unsigned short)p;
+	return 0;
+}
+
+static int usage(void)
+{
+	fputs("usage: fukuhon-receiver [--config FILE] [--listen ADDRESS:PORT]\n", stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *listen_at = NULL;
+	setlocale(LC_ALL, "");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen_at = argv[++i];
+		else if (!strcmp(argv[i], "--version")) {
+			puts(PACKAGE_STRING);
+			return 0;
+		} else
+			return usage();
+	}
+	srv s = {.max = 1};
+	the_srv = &s;
+	fk_error err;
+	fk_error_clear(&err);
+	int rc = 1;
+	if (fk_ctx_open(config, FK_CTX_OPEN, &s.ctx, &err) != FK_OK) {
+		char safe[FK_ERRMSG_MAX];
+		fk_disp_clean(err.msg, safe, sizeof safe);
+		say("%s%s", safe, NULL);
+		return 1;
+	}
+	if (fk_audit_start_with(s.ctx, "fukuhon-receiver", "service", &err) != FK_OK) {
+		char safe[FK_ERRMSG_MAX];
+		fk_disp_clean(err.msg, safe, sizeof safe);
+		say("%s%s", safe, NULL);
+		fk_ctx_close(s.ctx);
+		return 1;
+	}
+	const fk_config *cfg = &s.ctx->cfg;
+	s.max = cfg->receiver_connections;
+	char host[256];
+	unsigned short port = 0;
+	if (!listen_at)
+		listen_at = cfg->receiver_listen;
+	signal(SIGPIPE, SIG_IGN);
+	struct event *sig[3] = {NULL, NULL, NULL}, *refresh = NULL;
+	struct evhttp_bound_socket *bound = NULL;
+	s.ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, on_ssl_free);
+	if (split_listen(listen_at, host, sizeof host, &port) != 0) {
+		say("cannot listen on \"%s\": give ADDRESS:PORT%s", listen_at, NULL);
+		goto out;
+	}
+	if (s.ex_index < 0 || make_tls(&s) != 0)
+		goto out;
+	if (!(s.base = event_base_new()) || !(s.http = evhttp_new(s.base)))
+		goto out;
+	evhttp_set_max_body_size(s.http, cfg->receiver_max_body);
+	evhttp_set_max_headers_size(s.http, 16384);
+	evhttp_set_timeout(s.http, cfg->receiver_timeout);
+	evhttp_set_allowed_methods(s.http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+	evhttp_set_bevcb(s.http, on_connection, &s);
+	if (evhttp_set_cb(s.http, PATH_PACKAGES, on_package, &s) != 0)
+		goto out;
+	evhttp_set_gencb(s.http, on_other, &s);
+	if (!(bound = evhttp_bind_socket_with_handle(s.http, host, port))) {
+		say("cannot listen on %s: %s", listen_at, strerror(errno));
+		goto out;
+	}
+	s.lst = evhttp_bound_socket_get_listener(bound);
+	int sigs[3] = {SIGTERM, SIGINT, SIGHUP};
+	for (int i = 0; i < 3; i++)
+		if (!(sig[i] = evsignal_new(s.base, sigs[i], on_signal, &s)) || evsignal_add(sig[i], NULL) != 0)
+			goto out;
+	struct timeval every = {REFRESH_SECS, 0};
+	if (!(refresh = event_new(s.base, -1, EV_PERSIST, on_refresh, &s)) || event_add(refresh, &every) != 0)
+		goto out;
+	say("listening on %s%s", listen_at, NULL);
+	fflush(stderr);
+	rc = event_base_dispatch(s.base) < 0 ? 1 : 0;
+out:
+	for (int i = 0; i < 3; i++)
+		if (sig[i])
+			event_free(sig[i]);
+	if (refresh)
+		event_free(refresh);
+	if (s.http)
+		evhttp_free(s.http); /* closes the connections: their SSL objects go */
+	if (s.base)
+		event_base_free(s.base);
+	SSL_CTX_free(s.ssl);
+	fk_audit_stop(s.ctx, "fukuhon-receiver", &err);
+	fk_ctx_close(s.ctx);
+	return rc;
+}
