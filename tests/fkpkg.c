@@ -739,6 +739,7 @@ static int open_main(int argc, char **argv)
 		if (bad_chunk >= 0)
 			printf(" chunk %d", bad_chunk);
 		printf("\n");
+		fprintf(stderr, "fkpkg open: %s\n", err.msg);
 		rc = 1;
 	} else {
 		fprintf(stderr, "fkpkg open: %s\n", err.msg);

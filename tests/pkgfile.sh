@@ -80,6 +80,7 @@ opens "$T/good.pkg" "refused CMS CRL_STALE" --crl "$P/crl-1h.crl" --now $(($(dat
 opens "$T/good.pkg" "opened 5 45 " --crl "$P/crl-1h.crl"
 make_pkg badcode 131016 --registers 3 --municipality 131017
 opens "$T/badcode.pkg" "refused MANIFEST NONE" $CRL
+contains "$T/err" "package: manifest: \"municipality\" is not a municipality code with its check digit"
 make_pkg bigimmediate 131016 --registers 20 --kind immediate
 opens "$T/bigimmediate.pkg" "refused MANIFEST NONE" $CRL
 make_pkg immediate 131016 --registers 1 --kind immediate
@@ -95,6 +96,7 @@ printf 'x' >> "$T/trailing.pkg"
 opens "$T/trailing.pkg" "refused CHUNKS NONE" $CRL
 make_pkg corrupt 131016 --registers 30 --chunk-records 10 --corrupt-chunk 1
 opens "$T/corrupt.pkg" "refused CHUNK_CMS DECRYPT chunk 1" $CRL
+contains "$T/err" "package: chunk 1 could not be opened: cannot be decrypted (altered or truncated)"
 make_pkg wronghash 131016 --registers 30 --chunk-records 10 --wrong-hash 2
 opens "$T/wronghash.pkg" "refused CHUNK_HASH NONE chunk 2" $CRL
 

@@ -155,13 +155,15 @@ static fk_status open_manifest(fk_pkg *p, uint64_t *next, fk_pkg_fail *why, fk_c
 		s = digest(body, len, p->digest, err);
 	if (s == FK_OK) {
 		s = fk_cms_open(body, len, &p->keys, 1, &plain, &plen, &p->signer, cms_why, err);
-		if (s == FK_ERR_INVALID)
+		if (s == FK_ERR_INVALID) {
 			*why = FK_PKG_FAIL_CMS;
+			fk_fail_wrap(err, "package: %s", fk_pkg_fail_text(*why));
+		}
 	}
 	free(body);
 	if (s == FK_OK && fk_manifest_parse(plain, plen, &p->m, err) != FK_OK) {
 		*why = FK_PKG_FAIL_MANIFEST;
-		s = FK_ERR_INVALID;
+		s = fk_fail_wrap(err, "package");
 	}
 	fk_wipe(plain, plen);
 	free(plain);
@@ -307,14 +309,19 @@ fk_status fk_pkg_chunk(fk_pkg *p, int i, uint8_t **plain, size_t *n, fk_pkg_fail
 		return s;
 	s = fk_cms_open(body, p->len[i], &p->keys, 0, &out, &len, NULL, cms_why, err);
 	free(body);
-	if (s == FK_ERR_INVALID)
+	if (s == FK_ERR_INVALID) {
 		*why = FK_PKG_FAIL_CHUNK_CMS;
+		fk_fail_wrap(err, "package: chunk %d could not be opened", i);
+	}
 	if (s == FK_OK)
 		s = digest(out, len, h, err);
 	/* The signed manifest vouches for the chunk: its length and hash, nothing less. */
 	if (s == FK_OK && ((int64_t)len != p->m.chunks[i].bytes ||
-			   memcmp(h, p->m.chunks[i].sha256, sizeof h) != 0))
-		s = refuse(err, why, FK_PKG_FAIL_CHUNK_HASH);
+			   memcmp(h, p->m.chunks[i].sha256, sizeof h) != 0)) {
+		*why = FK_PKG_FAIL_CHUNK_HASH;
+		s = fk_fail(err, FK_ERR_INVALID,
+			    "package: chunk %d does not match its hash in the manifest", i);
+	}
 	if (s != FK_OK) {
 		fk_wipe(out, len);
 		free(out);
