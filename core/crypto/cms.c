@@ -19,10 +19,22 @@
 /* Marked for xgettext: the console and the CLI translate these. */
 #define N_(s) s
 
+/* Spelled out, not generated from cms.h's list, so that xgettext sees each sentence;
+ * tests/test_cms.c checks that they are the list's. */
 static const char *const fail_texts[] = {
-#define FK_CMS_FAIL_TEXT(id, text) N_(text),
-	FK_CMS_FAIL_LIST(FK_CMS_FAIL_TEXT)
-#undef FK_CMS_FAIL_TEXT
+	[FK_CMS_NONE] = N_("opened"),
+	[FK_CMS_MALFORMED] = N_("not a CMS object of the expected type"),
+	[FK_CMS_TOO_LARGE] = N_("larger than a CMS object of a package may be"),
+	[FK_CMS_NOT_FOR_US] = N_("encrypted to another recipient"),
+	[FK_CMS_DECRYPT] = N_("cannot be decrypted (altered or truncated)"),
+	[FK_CMS_UNSIGNED] = N_("not signed"),
+	[FK_CMS_BAD_SIGNATURE] = N_("the signature does not match the content"),
+	[FK_CMS_UNTRUSTED] = N_("the signer's certificate does not chain to a trusted municipal CA"),
+	[FK_CMS_REVOKED] = N_("the signer's certificate is revoked"),
+	[FK_CMS_EXPIRED] = N_("the signer's certificate is expired or not yet valid"),
+	[FK_CMS_CRL_STALE] = N_("the CA's CRL is past its next update: fetch a new one"),
+	[FK_CMS_CRL_MISSING] = N_("no CRL of the signer's CA is installed"),
+	[FK_CMS_USAGE] = N_("the signer's certificate is not for signing"),
 };
 
 const char *fk_cms_fail_text(fk_cms_fail f)

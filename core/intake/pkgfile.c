@@ -18,10 +18,19 @@
 
 #define N_(s) s
 
+/* Spelled out, not generated from pkgfile.h's list, so that xgettext sees each sentence;
+ * tests/test_cms.c checks that they are the list's. */
 static const char *const fail_texts[] = {
-#define FK_PKG_FAIL_TEXT(id, text) N_(text),
-	FK_PKG_FAIL_LIST(FK_PKG_FAIL_TEXT)
-#undef FK_PKG_FAIL_TEXT
+	[FK_PKG_FAIL_NONE] = N_("opened"),
+	[FK_PKG_FAIL_NOT_PACKAGE] = N_("not a fukuhon package"),
+	[FK_PKG_FAIL_TRUNCATED] = N_("the package is truncated"),
+	[FK_PKG_FAIL_FRAME] = N_("a part of the package is larger than allowed"),
+	[FK_PKG_FAIL_CMS] = N_("the manifest could not be opened"),
+	[FK_PKG_FAIL_MANIFEST] = N_("the manifest is malformed"),
+	[FK_PKG_FAIL_SIGNER] = N_("the signer is not the municipality the manifest names"),
+	[FK_PKG_FAIL_CHUNKS] = N_("the package does not have the chunks its manifest lists"),
+	[FK_PKG_FAIL_CHUNK_CMS] = N_("a chunk could not be opened"),
+	[FK_PKG_FAIL_CHUNK_HASH] = N_("a chunk does not match its hash in the manifest"),
 };
 
 const char *fk_pkg_fail_text(fk_pkg_fail f)
