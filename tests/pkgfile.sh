@@ -115,7 +115,9 @@ opens "$T/big.pkg" "opened 20 20000 " $CRL
 peak=$(sed -n 's/.*peak RSS \([0-9]*\) kB.*/\1/p' "$T/err")
 size=$(($(wc -c < "$T/big.pkg") / 1024))
 echo "20,000 registers: package $size kB, peak RSS $peak kB (a 10-register one: $base kB)"
-if [ -n "$peak" ] && [ -n "$base" ] && [ $((peak - base)) -lt $((size / 4)) ]; then ok; else
+# Holding the whole package would grow it by more than its size; a chunk at a time (three
+# copies of about 2 MB here) grows it by a few MB, some 12 MB under AddressSanitizer.
+if [ -n "$peak" ] && [ -n "$base" ] && [ $((peak - base)) -lt $((size / 2)) ]; then ok; else
 	not_ok "opening a $size kB package grew the peak RSS from $base to $peak kB"
 fi
 finish
