@@ -67,6 +67,7 @@ static void die(const char *fmt, ...)
 	exit(EXIT_FAILURE);
 }
 
+static void die_err(const char *what, const fk_error *err) __attribute__((noreturn));
 static void die_err(const char *what, const fk_error *err)
 {
 	fprintf(stderr, "fkpkg: %s: %s\n", what, err->msg);
@@ -501,6 +502,7 @@ static int64_t parse_time(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
+static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
 	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] FILE\n"
@@ -691,16 +693,20 @@ static int open_main(int argc, char **argv)
 	const char *key = NULL, *cert = NULL, *ca = NULL, *crl = NULL, *file = NULL;
 	int64_t now = (int64_t)time(NULL);
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!v && a[0] == '-')
+		const char *a = argv[i];
+		if (a[0] != '-') {
+			file = a;
+			continue;
+		}
+		if (i + 1 >= argc || !argv[i + 1])
 			usage();
-		if (strcmp(a, "--key") == 0) key = v, i++;
-		else if (strcmp(a, "--cert") == 0) cert = v, i++;
-		else if (strcmp(a, "--ca") == 0) ca = v, i++;
-		else if (strcmp(a, "--crl") == 0) crl = v, i++;
-		else if (strcmp(a, "--now") == 0) now = num(v, "--now"), i++;
-		else if (a[0] == '-') usage();
-		else file = a;
+		const char *v = argv[++i];
+		if (strcmp(a, "--key") == 0) key = v;
+		else if (strcmp(a, "--cert") == 0) cert = v;
+		else if (strcmp(a, "--ca") == 0) ca = v;
+		else if (strcmp(a, "--crl") == 0) crl = v;
+		else if (strcmp(a, "--now") == 0) now = num(v, "--now");
+		else usage();
 	}
 	if (!key || !cert || !ca || !file)
 		usage();
