@@ -505,7 +505,7 @@ static int64_t parse_time(const char *s)
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
-	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] FILE\n"
+	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] [--print] FILE\n"
 	      "       fkpkg -o FILE --signer-key KEY --signer-cert CERT --to CERT... --municipality CODE\n"
 	      "  [--sequence N] [--kind full|delta|immediate] [--created-at T] [--chunk-records N]\n"
 	      "  (--records FILE | [--registers N] [--versions N] [--removals N] [--ledger N]\n"
@@ -676,26 +676,36 @@ static long peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
+typedef struct lines {
+	int64_t count;
+	FILE *print; /* --print: each record after the first line, as it came */
+} lines;
+
 static fk_status count_line(void *arg, int64_t index, const char *line, size_t n, fk_error *err)
 {
 	(void)index;
-	(void)line;
-	(void)n;
-	(void)err;
-	(*(int64_t *)arg)++;
+	lines *l = arg;
+	l->count++;
+	if (l->print && (fwrite(line, 1, n, l->print) != n || fputc('\n', l->print) == EOF))
+		return fk_fail(err, FK_ERR_IO, "printing a record");
 	return FK_OK;
 }
 
-/* Prints "opened CHUNKS RECORDS BYTES" or "refused PKG_REASON CMS_REASON [chunk I]", then
+/* Prints "opened CHUNKS RECORDS BYTES" (with --print, then every record) or "refused PKG_REASON CMS_REASON [chunk I]", then
  * the time and the peak RSS; exits 0 when opened, 1 when refused, 2 on another failure. */
 static int open_main(int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL, *ca = NULL, *crl = NULL, *file = NULL;
 	int64_t now = (int64_t)time(NULL);
+	int print = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
 			file = a;
+			continue;
+		}
+		if (strcmp(a, "--print") == 0) {
+			print = 1;
 			continue;
 		}
 		if (i + 1 >= argc || !argv[i + 1])
@@ -723,7 +733,12 @@ static int open_main(int argc, char **argv)
 	fk_cms_fail cwhy;
 	fk_error err = {0};
 	int rc = 0, bad_chunk = -1;
-	int64_t records = 0, bytes = 0;
+	int64_t bytes = 0;
+	lines ls = {0};
+	FILE *recs = print ? tmpfile() : NULL; /* printed after the status line */
+	if (print && !recs)
+		die("%s", "no temporary file for --print");
+	ls.print = recs;
 	fk_status s = fk_pkg_open_file(file, &ck, &p, &why, &cwhy, &err);
 	for (int i = 0; s == FK_OK && i < fk_pkg_manifest(p)->nchunks; i++) {
 		uint8_t *plain;
@@ -734,12 +749,18 @@ static int open_main(int argc, char **argv)
 			break;
 		}
 		bytes += (int64_t)n;
-		s = fk_pkg_lines(plain, n, count_line, &records, &err);
+		s = fk_pkg_lines(plain, n, count_line, &ls, &err);
 		free(plain);
 	}
 	double dt = now_s() - t0;
 	if (s == FK_OK) {
-		printf("opened %d %" PRId64 " %" PRId64 "\n", fk_pkg_manifest(p)->nchunks, records, bytes);
+		printf("opened %d %" PRId64 " %" PRId64 "\n", fk_pkg_manifest(p)->nchunks, ls.count, bytes);
+		if (recs) {
+			rewind(recs);
+			int c;
+			while ((c = getc(recs)) != EOF)
+				putchar(c);
+		}
 	} else if (s == FK_ERR_INVALID) {
 		printf("refused %s %s", pkg_fail_ids[why], cms_fail_ids[cwhy]);
 		if (bad_chunk >= 0)
@@ -755,6 +776,8 @@ static int open_main(int argc, char **argv)
 	long long size = stat(file, &sb) == 0 ? (long long)sb.st_size : -1;
 	fprintf(stderr, "fkpkg open: %lld bytes in %.2f s (%.1f MB/s of plaintext), peak RSS %ld kB\n",
 		size, dt, (double)bytes / 1e6 / (dt > 0 ? dt : 1), peak_rss_kb());
+	if (recs)
+		fclose(recs);
 	fk_pkg_close(p);
 	X509_STORE_free(st);
 	EVP_PKEY_free(k.key);

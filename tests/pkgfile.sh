@@ -103,8 +103,19 @@ opens "$T/wronghash.pkg" "refused CHUNK_HASH NONE chunk 2" $CRL
 # Records as given, even ones the import will reject: packaged and opened as they are.
 printf '%s\n' '{"type":"ledger","accepted_on":"2026-11-30","entry":{"受付番号":"1"}}' \
 	'not json at all' '{"type":"nonsense"}' > "$T/records.jsonl"
+printf '{"type":"register","ref":"K-\033[31m\377"}\n' >> "$T/records.jsonl" # ESC, a byte not UTF-8
 make_pkg given 131016 --records "$T/records.jsonl" --chunk-records 2
-opens "$T/given.pkg" "opened 2 3 " $CRL
+opens "$T/given.pkg" "opened 2 4 " $CRL --print
+tail -n +2 "$T/out" > "$T/given.out"
+cmp -s "$T/given.out" "$T/records.jsonl" && ok || not_ok "the records given came back changed"
+# Synthesised: each kind of record, versions amending registers, documents linked to them.
+"$FKPKG" open --print --key "$P/receiver.key" --cert "$P/receiver.crt" --ca "$P/ca.crt" $CRL \
+	"$T/good.pkg" > "$T/out" 2> "$T/err"
+for want in '"type":"register"' '"type":"version"' '"type":"removal","ref":"K-0000030"' \
+	'"type":"ledger"' '"type":"document","doc_type":' '"ref":"K-0000001","content":'; do
+	contains "$T/out" "$want"
+done
+[ "$(grep -c '"type":"version"' "$T/out")" = 5 ] && ok || not_ok "not 5 versions in good.pkg"
 
 # Memory stays bounded by a chunk, not the package (R-BATCH-PROTO; issue 10's 541 MB lesson).
 make_pkg small 131016 --registers 10
