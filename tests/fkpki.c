@@ -102,3 +102,35 @@ X509_STORE *fkpki_store(const char *dir, const char *crl)
 	}
 	return st;
 }
+
+void fkpki_load(fkpki *p, const char *const *specs)
+{
+	p->dir = fkpki_make(specs);
+	if (!p->dir) {
+		fprintf(stderr, "cannot make the test PKI with tests/pki.sh\n");
+		exit(EXIT_FAILURE);
+	}
+	p->store = fkpki_store(p->dir, "ca.crl");
+	p->rkey = fkpki_key(p->dir, "receiver.key");
+	p->rcert = fkpki_cert(p->dir, "receiver.crt");
+	p->r2key = fkpki_key(p->dir, "receiver2.key");
+	p->r2cert = fkpki_cert(p->dir, "receiver2.crt");
+	p->skey = fkpki_key(p->dir, "muni-131016.key");
+	p->scert = fkpki_cert(p->dir, "muni-131016.crt");
+	if (!p->store || !p->rkey || !p->rcert || !p->r2key || !p->r2cert || !p->skey || !p->scert) {
+		fprintf(stderr, "cannot load the test PKI in %s\n", p->dir);
+		exit(EXIT_FAILURE);
+	}
+}
+
+void fkpki_free(fkpki *p)
+{
+	X509_STORE_free(p->store);
+	EVP_PKEY_free(p->rkey);
+	EVP_PKEY_free(p->r2key);
+	EVP_PKEY_free(p->skey);
+	X509_free(p->rcert);
+	X509_free(p->r2cert);
+	X509_free(p->scert);
+	fkpki_remove(p->dir);
+}

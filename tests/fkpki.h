@@ -17,4 +17,16 @@ EVP_PKEY *fkpki_key(const char *dir, const char *name); /* dir/name, PEM */
 /* A store trusting dir/ca.crt, with dir/crl (a file name) as its CRL when not NULL. */
 X509_STORE *fkpki_store(const char *dir, const char *crl);
 
+/* What most tests need: the PKI made with specs, the store with ca.crl, both receivers and
+ * the signer muni-131016 (which specs must make). */
+typedef struct fkpki {
+	const char *dir;
+	X509_STORE *store;
+	EVP_PKEY *rkey, *r2key, *skey;
+	X509 *rcert, *r2cert, *scert;
+} fkpki;
+/* Exits the test program when the PKI cannot be made or read: nothing could be tested. */
+void fkpki_load(fkpki *p, const char *const *specs);
+void fkpki_free(fkpki *p); /* and removes the folder */
+
 #endif

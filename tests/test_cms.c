@@ -18,37 +18,22 @@
 #include "pkgfile.h"
 #include "fktest.h"
 
-static const char *pki;
-static X509_STORE *store;      /* ca.crt and ca.crl */
-static EVP_PKEY *rkey, *r2key; /* receiver, receiver2 */
-static X509 *rcert, *r2cert;
 static const char content[] = "{\"format\":\"fukuhon-package/1\",\"municipality\":\"131016\"}";
+
+static fkpki P;
 
 static void load(void)
 {
 	static const char *const specs[] = {"131016", "131024:revoked", "131032:expired", NULL};
-	pki = fkpki_make(specs);
-	if (!pki) {
-		fprintf(stderr, "cannot make the test PKI with tests/pki.sh\n");
-		exit(EXIT_FAILURE);
-	}
-	store = fkpki_store(pki, "ca.crl");
-	rkey = fkpki_key(pki, "receiver.key");
-	rcert = fkpki_cert(pki, "receiver.crt");
-	r2key = fkpki_key(pki, "receiver2.key");
-	r2cert = fkpki_cert(pki, "receiver2.crt");
-	if (!store || !rkey || !rcert || !r2key || !r2cert) {
-		fprintf(stderr, "cannot load the test PKI in %s\n", pki);
-		exit(EXIT_FAILURE);
-	}
+	fkpki_load(&P, specs);
 }
 
 static fk_cms_keys keys_for(X509_STORE *st, int64_t now)
 {
 	static EVP_PKEY *ks[1];
 	static X509 *cs[1];
-	ks[0] = rkey;
-	cs[0] = rcert;
+	ks[0] = P.rkey;
+	cs[0] = P.rcert;
 	return (fk_cms_keys){.store = st, .keys = ks, .certs = cs, .nkeys = 1, .now = now};
 }
 
@@ -61,8 +46,8 @@ static void seal_as(const char *muni, X509 *to, uint8_t **der, size_t *n)
 	if (muni) {
 		snprintf(kn, sizeof kn, "muni-%s.key", muni);
 		snprintf(cn, sizeof cn, "muni-%s.crt", muni);
-		k = fkpki_key(pki, kn);
-		c = fkpki_cert(pki, cn);
+		k = fkpki_key(P.dir, kn);
+		c = fkpki_cert(P.dir, cn);
 		ck_assert(k && c);
 	}
 	fk_error err;
@@ -99,7 +84,7 @@ static fk_cms_fail sealed_by(const char *muni, X509_STORE *st, int64_t now)
 {
 	uint8_t *der;
 	size_t n;
-	seal_as(muni, rcert, &der, &n);
+	seal_as(muni, P.rcert, &der, &n);
 	fk_cms_fail f = open_fail(der, n, st, now, 1);
 	free(der);
 	return f;
@@ -112,8 +97,8 @@ START_TEST(test_round_trip)
 	X509 *signer;
 	fk_cms_fail why;
 	fk_error err;
-	seal_as("131016", rcert, &der, &n);
-	fk_cms_keys k = keys_for(store, time(NULL));
+	seal_as("131016", P.rcert, &der, &n);
+	fk_cms_keys k = keys_for(P.store, time(NULL));
 	ck_assert_ok(fk_cms_open(der, n, &k, 1, &out, &len, &signer, &why, &err), &err);
 	ck_assert_int_eq(why, FK_CMS_NONE);
 	ck_assert_uint_eq(len, sizeof content - 1);
@@ -135,7 +120,7 @@ START_TEST(test_round_trip)
 	X509_free(signer);
 	free(der);
 	/* A chunk: enveloped, not signed, opened without a signature wanted. */
-	seal_as(NULL, rcert, &der, &n);
+	seal_as(NULL, P.rcert, &der, &n);
 	ck_assert_ok(fk_cms_open(der, n, &k, 0, &out, &len, NULL, &why, &err), &err);
 	ck_assert(len == sizeof content - 1 && memcmp(out, content, len) == 0);
 	free(out);
@@ -150,10 +135,10 @@ START_TEST(test_previous_key)
 	size_t n, len;
 	fk_cms_fail why;
 	fk_error err;
-	seal_as(NULL, r2cert, &der, &n);
-	EVP_PKEY *ks[2] = {rkey, r2key};
-	X509 *cs[2] = {rcert, r2cert};
-	fk_cms_keys k = {.store = store, .keys = ks, .certs = cs, .nkeys = 2, .now = time(NULL)};
+	seal_as(NULL, P.r2cert, &der, &n);
+	EVP_PKEY *ks[2] = {P.rkey, P.r2key};
+	X509 *cs[2] = {P.rcert, P.r2cert};
+	fk_cms_keys k = {.store = P.store, .keys = ks, .certs = cs, .nkeys = 2, .now = time(NULL)};
 	ck_assert_ok(fk_cms_open(der, n, &k, 0, &out, &len, NULL, &why, &err), &err);
 	free(out);
 	free(der);
@@ -164,8 +149,8 @@ START_TEST(test_not_for_us)
 {
 	uint8_t *der;
 	size_t n;
-	seal_as("131016", r2cert, &der, &n);
-	ck_assert_int_eq(open_fail(der, n, store, time(NULL), 1), FK_CMS_NOT_FOR_US);
+	seal_as("131016", P.r2cert, &der, &n);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 1), FK_CMS_NOT_FOR_US);
 	free(der);
 }
 END_TEST
@@ -174,21 +159,21 @@ START_TEST(test_altered)
 {
 	uint8_t *der;
 	size_t n;
-	seal_as(NULL, rcert, &der, &n);
+	seal_as(NULL, P.rcert, &der, &n);
 	/* The content's ciphertext sits just before the 16-byte tag at the end. */
 	der[n - 30] ^= 0x01;
-	ck_assert_int_eq(open_fail(der, n, store, time(NULL), 0), FK_CMS_DECRYPT);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 0), FK_CMS_DECRYPT);
 	der[n - 30] ^= 0x01;
-	ck_assert_int_eq(open_fail(der, n, store, time(NULL), 0), FK_CMS_NONE);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 0), FK_CMS_NONE);
 	der[n - 3] ^= 0x80; /* the tag itself */
-	ck_assert_int_eq(open_fail(der, n, store, time(NULL), 0), FK_CMS_DECRYPT);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 0), FK_CMS_DECRYPT);
 	free(der);
 }
 END_TEST
 
 START_TEST(test_unsigned)
 {
-	ck_assert_int_eq(sealed_by(NULL, store, time(NULL)), FK_CMS_UNSIGNED);
+	ck_assert_int_eq(sealed_by(NULL, P.store, time(NULL)), FK_CMS_UNSIGNED);
 }
 END_TEST
 
@@ -197,8 +182,8 @@ START_TEST(test_signed_chunk)
 {
 	uint8_t *der;
 	size_t n;
-	seal_as("131016", rcert, &der, &n);
-	ck_assert_int_eq(open_fail(der, n, store, time(NULL), 0), FK_CMS_MALFORMED);
+	seal_as("131016", P.rcert, &der, &n);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 0), FK_CMS_MALFORMED);
 	free(der);
 }
 END_TEST
@@ -206,8 +191,8 @@ END_TEST
 /* SignedData whose content was changed after signing, then enveloped as signed. */
 START_TEST(test_bad_signature)
 {
-	EVP_PKEY *k = fkpki_key(pki, "muni-131016.key");
-	X509 *c = fkpki_cert(pki, "muni-131016.crt");
+	EVP_PKEY *k = fkpki_key(P.dir, "muni-131016.key");
+	X509 *c = fkpki_cert(P.dir, "muni-131016.crt");
 	uint8_t *sd;
 	size_t sdn;
 	fk_error err;
@@ -220,11 +205,11 @@ START_TEST(test_bad_signature)
 	uint8_t *out;
 	size_t len;
 	fk_cms_fail why;
-	ck_assert_int_eq(fk_cms_verify(sd, sdn, store, time(NULL), &out, &len, NULL, &why, &err),
+	ck_assert_int_eq(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, NULL, &why, &err),
 			 FK_ERR_INVALID);
 	ck_assert_int_eq(why, FK_CMS_BAD_SIGNATURE);
 	CMS_ContentInfo *env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
-	ck_assert_ptr_nonnull(CMS_add1_recipient_cert(env, rcert, 0));
+	ck_assert_ptr_nonnull(CMS_add1_recipient_cert(env, P.rcert, 0));
 	ck_assert_int_eq(CMS_set_detached(env, 0), 1);
 	ck_assert_int_eq(CMS_set1_eContentType(env, OBJ_nid2obj(NID_pkcs7_signed)), 1);
 	BIO *in = BIO_new_mem_buf(sd, (int)sdn);
@@ -232,7 +217,7 @@ START_TEST(test_bad_signature)
 	unsigned char *der = NULL;
 	int n = i2d_CMS_ContentInfo(env, &der);
 	ck_assert_int_gt(n, 0);
-	ck_assert_int_eq(open_fail(der, (size_t)n, store, time(NULL), 1), FK_CMS_BAD_SIGNATURE);
+	ck_assert_int_eq(open_fail(der, (size_t)n, P.store, time(NULL), 1), FK_CMS_BAD_SIGNATURE);
 	OPENSSL_free(der);
 	BIO_free(in);
 	CMS_ContentInfo_free(env);
@@ -271,11 +256,11 @@ static fk_cms_fail signed_with(EVP_PKEY *k, X509 *c)
 	uint8_t *der;
 	size_t n;
 	fk_error err;
-	X509 *rs[1] = {rcert};
+	X509 *rs[1] = {P.rcert};
 	ck_assert_ok(fk_cms_seal((const uint8_t *)content, sizeof content - 1, k, c, rs, 1, &der, &n,
 				 &err),
 		     &err);
-	fk_cms_fail f = open_fail(der, n, store, time(NULL), 1);
+	fk_cms_fail f = open_fail(der, n, P.store, time(NULL), 1);
 	free(der);
 	return f;
 }
@@ -293,8 +278,8 @@ END_TEST
 START_TEST(test_usage)
 {
 	EVP_PKEY *k = EVP_EC_gen("P-256");
-	EVP_PKEY *cak = fkpki_key(pki, "ca.key");
-	X509 *ca = fkpki_cert(pki, "ca.crt");
+	EVP_PKEY *cak = fkpki_key(P.dir, "ca.key");
+	X509 *ca = fkpki_cert(P.dir, "ca.crt");
 	X509 *c = make_cert(k, "131016", cak, ca, "critical,keyAgreement");
 	ck_assert_int_eq(signed_with(k, c), FK_CMS_USAGE);
 	X509_free(c);
@@ -310,23 +295,23 @@ END_TEST
 
 START_TEST(test_revoked)
 {
-	ck_assert_int_eq(sealed_by("131024", store, time(NULL)), FK_CMS_REVOKED);
+	ck_assert_int_eq(sealed_by("131024", P.store, time(NULL)), FK_CMS_REVOKED);
 	/* Judged before the CRL was issued, there is no CRL in force: refused all the same. */
-	ck_assert_int_ne(sealed_by("131024", store, time(NULL) - 86400), FK_CMS_NONE);
+	ck_assert_int_ne(sealed_by("131024", P.store, time(NULL) - 86400), FK_CMS_NONE);
 }
 END_TEST
 
 START_TEST(test_expired)
 {
-	ck_assert_int_eq(sealed_by("131032", store, time(NULL)), FK_CMS_EXPIRED);
+	ck_assert_int_eq(sealed_by("131032", P.store, time(NULL)), FK_CMS_EXPIRED);
 	/* The same CA and CRL pass a certificate in force: the refusal was its validity's. */
-	ck_assert_int_eq(sealed_by("131016", store, time(NULL)), FK_CMS_NONE);
+	ck_assert_int_eq(sealed_by("131016", P.store, time(NULL)), FK_CMS_NONE);
 }
 END_TEST
 
 START_TEST(test_crl_stale)
 {
-	X509_STORE *st = fkpki_store(pki, "crl-1h.crl");
+	X509_STORE *st = fkpki_store(P.dir, "crl-1h.crl");
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(sealed_by("131016", st, time(NULL)), FK_CMS_NONE);
 	ck_assert_int_eq(sealed_by("131016", st, time(NULL) + 7200), FK_CMS_CRL_STALE);
@@ -336,7 +321,7 @@ END_TEST
 
 START_TEST(test_crl_missing)
 {
-	X509_STORE *st = fkpki_store(pki, NULL);
+	X509_STORE *st = fkpki_store(P.dir, NULL);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(sealed_by("131016", st, time(NULL)), FK_CMS_CRL_MISSING);
 	X509_STORE_free(st);
@@ -346,29 +331,29 @@ END_TEST
 START_TEST(test_malformed)
 {
 	static const uint8_t junk[] = "not a CMS object at all";
-	ck_assert_int_eq(open_fail(junk, sizeof junk, store, time(NULL), 1), FK_CMS_MALFORMED);
-	ck_assert_int_eq(open_fail(junk, FK_CMS_MAX + 1u, store, time(NULL), 1), FK_CMS_TOO_LARGE);
+	ck_assert_int_eq(open_fail(junk, sizeof junk, P.store, time(NULL), 1), FK_CMS_MALFORMED);
+	ck_assert_int_eq(open_fail(junk, FK_CMS_MAX + 1u, P.store, time(NULL), 1), FK_CMS_TOO_LARGE);
 	/* SignedData that is not enveloped: the manifest must travel encrypted. */
-	EVP_PKEY *k = fkpki_key(pki, "muni-131016.key");
-	X509 *c = fkpki_cert(pki, "muni-131016.crt");
+	EVP_PKEY *k = fkpki_key(P.dir, "muni-131016.key");
+	X509 *c = fkpki_cert(P.dir, "muni-131016.crt");
 	uint8_t *sd;
 	size_t sdn;
 	fk_error err;
 	ck_assert_ok(fk_cms_sign((const uint8_t *)content, sizeof content - 1, k, c, &sd, &sdn, &err),
 		     &err);
-	ck_assert_int_eq(open_fail(sd, sdn, store, time(NULL), 1), FK_CMS_MALFORMED);
+	ck_assert_int_eq(open_fail(sd, sdn, P.store, time(NULL), 1), FK_CMS_MALFORMED);
 	free(sd);
 	EVP_PKEY_free(k);
 	X509_free(c);
 	/* A byte after the object: nothing unchecked may ride along. */
 	uint8_t *der;
 	size_t n;
-	seal_as("131016", rcert, &der, &n);
+	seal_as("131016", P.rcert, &der, &n);
 	uint8_t *longer = malloc(n + 1);
 	memcpy(longer, der, n);
 	longer[n] = 0;
-	ck_assert_int_eq(open_fail(longer, n + 1, store, time(NULL), 1), FK_CMS_MALFORMED);
-	ck_assert_int_eq(open_fail(der, n - 1, store, time(NULL), 1), FK_CMS_MALFORMED);
+	ck_assert_int_eq(open_fail(longer, n + 1, P.store, time(NULL), 1), FK_CMS_MALFORMED);
+	ck_assert_int_eq(open_fail(der, n - 1, P.store, time(NULL), 1), FK_CMS_MALFORMED);
 	free(longer);
 	free(der);
 }
@@ -382,12 +367,12 @@ START_TEST(test_receipt)
 	X509 *signer;
 	fk_cms_fail why;
 	fk_error err;
-	ck_assert_ok(fk_cms_sign((const uint8_t *)content, sizeof content - 1, rkey, rcert, &sd, &sdn,
+	ck_assert_ok(fk_cms_sign((const uint8_t *)content, sizeof content - 1, P.rkey, P.rcert, &sd, &sdn,
 				 &err),
 		     &err);
-	ck_assert_ok(fk_cms_verify(sd, sdn, store, time(NULL), &out, &len, &signer, &why, &err), &err);
+	ck_assert_ok(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, &signer, &why, &err), &err);
 	ck_assert(len == sizeof content - 1 && memcmp(out, content, len) == 0);
-	ck_assert_int_eq(X509_cmp(signer, rcert), 0);
+	ck_assert_int_eq(X509_cmp(signer, P.rcert), 0);
 	char code[7];
 	ck_assert_int_eq(fk_cms_cert_municipality(signer, code, &err), FK_ERR_INVALID);
 	free(out);
@@ -455,15 +440,7 @@ int main(void)
 	tcase_add_test(tc, test_municipality);
 	tcase_add_test(tc, test_fail_texts);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	X509_STORE_free(store);
-	EVP_PKEY_free(rkey);
-	EVP_PKEY_free(r2key);
-	X509_free(rcert);
-	X509_free(r2cert);
-	fkpki_remove(pki);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	int rc = fkt_run(s);
+	fkpki_free(&P);
+	return rc;
 }
