@@ -176,9 +176,11 @@ static json_t *make_record(const synth *s, int64_t k, fk_rec_type *t)
 				 "removed_on", s->day, "changed_by", "戸籍係", "reason", "転籍");
 	}
 	k -= o->removals;
+	/* Document d is the notification of ledger entry d mod L: the same number and kind. */
+	int64_t entry = k < o->ledger ? k : o->ledger > 0 ? (k - o->ledger) % o->ledger : k - o->ledger;
 	char no[24];
-	snprintf(no, sizeof no, "%" PRId64, k + 1);
-	fk_rng r = rng_for(s, k, 2);
+	snprintf(no, sizeof no, "%" PRId64, entry + 1);
+	fk_rng r = rng_for(s, entry, 2);
 	const char *dt = doc_types[fk_rng_below(&r, sizeof doc_types / sizeof doc_types[0])];
 	if (k < o->ledger) {
 		*t = FK_REC_LEDGER;
