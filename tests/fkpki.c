@@ -29,15 +29,15 @@ const char *fkpki_make(const char *const *specs)
 		argv[n++] = *specs;
 	argv[n] = NULL;
 	pid_t pid = fork();
-	if (pid < 0)
-		return NULL;
 	if (pid == 0) {
 		execvp("sh", (char *const *)argv);
 		_exit(127);
 	}
 	int st;
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fkpki_remove(dir); /* nothing left behind in TMPDIR */
 		return NULL;
+	}
 	return dir;
 }
 
