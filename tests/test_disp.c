@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fktest.h"
@@ -57,6 +58,42 @@ START_TEST(fit_cuts_by_width_never_inside_a_character)
 }
 END_TEST
 
+/* A byte of invalid UTF-8 a municipality sent is kept as U+10FF00 + byte (core/text/record.c,
+ * docs/package-format.md). Private use: glibc gives it width 1 and a terminal would draw some
+ * glyph or a box, so the operator could not tell it from a character. It is shown marked, with
+ * the byte, measured as drawn and never cut apart (R-BATCH-PROTO). */
+START_TEST(kept_bytes_are_shown_marked)
+{
+	char out[128];
+	const char *kept = "a\xf4\x8f\xbe\x80" "b\xf4\x8f\xbf\xbf"; /* a, byte 80, b, byte FF */
+	ck_assert_int_eq(fk_disp_clean(kept, out, sizeof out), 14);
+	ck_assert_str_eq(out, "a‹\\x80›b‹\\xFF›");
+	ck_assert_int_eq(fk_disp_width(kept), 14);
+	ck_assert_int_eq(fk_disp_unsafe(0x10ff80), 1);
+	/* Other private use (a municipality's own 外字 slots) is drawn as it is. */
+	fk_disp_clean("\xf4\x8f\xbb\xbf", out, sizeof out); /* U+10FEFF */
+	ck_assert_str_eq(out, "\xf4\x8f\xbb\xbf");
+	/* Cut as one piece: 5 columns do not hold a, the mark and b. */
+	ck_assert_int_eq(fk_disp_fit(kept, 5, out, sizeof out), 1);
+	ck_assert_str_eq(out, "a…   ");
+	ck_assert_int_eq(fk_disp_fit(kept, 8, out, sizeof out), 1);
+	ck_assert_str_eq(out, "a‹\\x80›…");
+	/* The command line's copy: the same mark, or '?' on a terminal that is not UTF-8. */
+	int w;
+	char *d = fk_disp_dup(kept, 0, &w);
+	ck_assert_str_eq(d, "a‹\\x80›b‹\\xFF›");
+	ck_assert_int_eq(w, 14);
+	free(d);
+	d = fk_disp_dup(kept, 1, &w);
+	ck_assert_str_eq(d, "a?b?");
+	free(d);
+	/* Too little room for the mark: nothing of it, never half. */
+	char small[6];
+	fk_disp_clean(kept, small, sizeof small);
+	ck_assert_str_eq(small, "a");
+}
+END_TEST
+
 START_TEST(wareki)
 {
 	char b[64];
@@ -85,6 +122,7 @@ int main(void)
 	tcase_add_test(tc, controls_escapes_and_bidi_are_replaced);
 	tcase_add_test(tc, widths);
 	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
+	tcase_add_test(tc, kept_bytes_are_shown_marked);
 	tcase_add_test(tc, wareki);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
