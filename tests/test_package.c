@@ -247,6 +247,10 @@ START_TEST(sizes)
 	n += big;
 	n += (size_t)sprintf(line + n, "\"}}");
 	rejected_n(line, n, FK_REJECT_TOO_LARGE, "line");
+	/* Decided before any parsing: the same line broken at its end is still too large, not
+	 * malformed. */
+	line[n - 1] = '\xff';
+	rejected_n(line, n, FK_REJECT_TOO_LARGE, "10485");
 
 	/* One field: FK_PKG_FIELD_MAX bytes pass, one more does not. */
 	n = (size_t)sprintf(line, "{\"type\":\"ledger\",\"accepted_on\":\"2026-11-30\","
