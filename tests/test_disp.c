@@ -94,6 +94,33 @@ START_TEST(kept_bytes_are_shown_marked)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_disp.c: zero-width characters (variation selectors, which 外字 travel
+ * with) take bytes but no column, so out's bytes ran out first and the field came out a column
+ * short, shifting everything after it. Now it is cut there, marked, and still exactly as wide. */
+START_TEST(fit_is_exact_when_bytes_run_out_before_columns)
+{
+	char ivs[4 * 40 + 1] = "", out[4 * 8 + 4];
+	for (int i = 0; i < 40; i++)
+		strcat(ivs, "\xf3\xa0\x84\x80"); /* U+E0100, width 0 */
+	ck_assert_int_eq(fk_disp_fit(ivs, 8, out, sizeof out), 1);
+	ck_assert_int_eq(fk_disp_width(out), 8);
+	ck_assert_int_eq(fk_utf8_valid(out, strlen(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "…"));
+	char text[4 * 40 + 8] = "a";
+	strcat(text, ivs);
+	strcat(text, "b");
+	char small[20];
+	ck_assert_int_eq(fk_disp_fit(text, 4, small, sizeof small), 1);
+	ck_assert_int_eq(fk_disp_width(small), 4);
+	ck_assert_int_eq(small[0], 'a');
+	/* With room enough, the same text is whole and not cut. */
+	char big[256];
+	ck_assert_int_eq(fk_disp_fit(text, 4, big, sizeof big), 0);
+	ck_assert_int_eq(strncmp(big, text, strlen(text)), 0);
+	ck_assert_str_eq(big + strlen(text), "  ");
+}
+END_TEST
+
 START_TEST(wareki)
 {
 	char b[64];
@@ -123,6 +150,7 @@ int main(void)
 	tcase_add_test(tc, widths);
 	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
 	tcase_add_test(tc, kept_bytes_are_shown_marked);
+	tcase_add_test(tc, fit_is_exact_when_bytes_run_out_before_columns);
 	tcase_add_test(tc, wareki);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

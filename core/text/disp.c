@@ -132,30 +132,45 @@ int fk_disp_width(const char *in)
 
 static const char ELLIPSIS[] = "\xe2\x80\xa6"; /* …, width 1 */
 
+/* Copy the cells of in that fit in limit columns into out, leaving room for what follows them:
+ * the ellipsis when cut, the spaces up to width and the NUL. Zero-width characters (variation
+ * selectors after a 外字's base, combining marks) take bytes but no column, so bytes can run
+ * out first. 0 when they did, before the text or the columns ended. */
+static int fill(const char *in, int limit, int width, int cut, char *out, size_t outlen,
+		size_t *used, int *w)
+{
+	cell c;
+	size_t n;
+	*used = 0;
+	*w = 0;
+	while ((n = next_cell(in, &c)) != 0 && *w + c.width <= limit) {
+		size_t tail = (cut ? 3 : 0) + (size_t)(width - *w - c.width - cut) + 1;
+		if (*used + c.len + tail > outlen)
+			return 0;
+		memcpy(out + *used, c.bytes, c.len);
+		*used += c.len;
+		*w += c.width;
+		in += n;
+	}
+	return 1;
+}
+
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen)
 {
 	size_t used = 0;
-	int w = 0, cut = 0;
-	cell c;
-	size_t n;
+	int w = 0;
 	if (!outlen)
 		return 0;
-	int full = fk_disp_width(in);
-	/* Room for the ellipsis when the text will not fit. */
-	int limit = full > width ? width - 1 : width;
-	while (limit > 0 && (n = next_cell(in, &c)) != 0) {
-		if (w + c.width > limit || used + c.len + 4 >= outlen)
-			break;
-		memcpy(out + used, c.bytes, c.len);
-		used += c.len;
-		w += c.width;
-		in += n;
+	/* Room for the ellipsis when the text will not fit, in columns or in out's bytes. */
+	int cut = width > 0 && fk_disp_width(in) > width;
+	if (width > 0 && !fill(in, width - cut, width, cut, out, outlen, &used, &w) && !cut) {
+		cut = 1;
+		fill(in, width - 1, width, 1, out, outlen, &used, &w);
 	}
-	if (full > width && width > 0 && used + 4 < outlen) {
+	if (cut && used + 4 <= outlen) {
 		memcpy(out + used, ELLIPSIS, 3);
 		used += 3;
 		w += 1;
-		cut = 1;
 	}
 	while (w < width && used + 1 < outlen) {
 		out[used++] = ' ';

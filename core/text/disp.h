@@ -32,7 +32,9 @@ int fk_disp_width(const char *in);
 
 /* Make in exactly width columns: sanitised, cut with "…" when too wide (a
  * wide character that does not fit is replaced by spaces, never split), and
- * padded with spaces. out needs about 4 * width + 4 bytes. Returns 1 when cut. */
+ * padded with spaces. out needs about 4 * width + 4 bytes; text that needs more (zero-width
+ * characters take bytes but no column) is cut where they run out, still exactly width
+ * columns. Returns 1 when cut. */
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen);
 
 /* The sanitised copy of in as a new string (NULL: out of memory), for output
