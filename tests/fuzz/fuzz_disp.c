@@ -16,9 +16,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void check_fit(const char *s, int width)
 {
 	char out[4 * 64 + 4]; /* disp.h: about 4 * width + 4 bytes */
-	fk_disp_fit(s, width, out, 4 * (size_t)width + 4);
+	int cut = fk_disp_fit(s, width, out, 4 * (size_t)width + 4);
 	if (!fk_utf8_valid(out, strlen(out)) || fk_disp_width(out) != width)
 		abort();
+	/* Not cut (at a width of 0 nothing is shown, and nothing is said cut): all of the text,
+	 * sanitised, then spaces. */
+	int w;
+	char *whole = cut || !width ? NULL : fk_disp_dup(s, 0, &w);
+	if (whole && (strncmp(out, whole, strlen(whole)) ||
+		      strspn(out + strlen(whole), " ") != strlen(out + strlen(whole))))
+		abort();
+	free(whole);
 }
 
 static void check_clean(const char *s, size_t room)
