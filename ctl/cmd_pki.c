@@ -187,19 +187,35 @@ int cmd_cert_request(ctl *c, int argc, char **argv)
 	return rc;
 }
 
-static fk_status install(fk_ctx *ctx, const uint8_t *buf, size_t n, int64_t *id, fk_error *err)
-{
-	*id = 0;
-	return fk_pki_cert_install(ctx, buf, n, err);
-}
-
 int cmd_cert_install(ctl *c, int argc, char **argv)
 {
-	int64_t id;
-	int rc = file_command(c, argc, argv, "cert install FILE.crt", install, &id);
-	if (rc == CTL_OK)
-		fputs(_("Certificate installed as the current one; the previous one is kept for packages "
-			"encrypted to it\n"), stdout);
+	const char *keypath = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"key", 1, &keypath}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	if (npos != 1)
+		return ctl_usage("usage: cert install FILE.crt [--key FILE.key]");
+	char *buf = NULL, *key = NULL;
+	size_t n, kn = 0;
+	int rc = read_input(pos[0], &buf, &n);
+	if (rc == CTL_OK && keypath)
+		rc = read_input(keypath, &key, &kn);
+	fk_ctx *ctx;
+	fk_error err;
+	if (rc == CTL_OK && (rc = ctl_open(c, &ctx)) == CTL_OK) {
+		fk_status s = key ? fk_pki_cert_install_key(ctx, (const uint8_t *)buf, n, (const uint8_t *)key, kn, &err)
+				  : fk_pki_cert_install(ctx, (const uint8_t *)buf, n, &err);
+		if (s != FK_OK)
+			rc = ctl_fail(&err);
+		else
+			fputs(_("Certificate installed as the current one; the previous one is kept for packages "
+				"encrypted to it\n"), stdout);
+	}
+	free(buf);
+	if (key)
+		fk_wipe(key, kn);
+	free(key);
 	return rc;
 }
 

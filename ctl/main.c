@@ -61,8 +61,9 @@ const ctl_cmd ctl_commands[] = {
 	 "write a signed checkpoint of the newest record, to keep off the terminal"},
 	{"cert request", cmd_cert_request, P, "[--subject /O=…/CN=…] [--out FILE.csr]",
 	 "make the receiving key and its certificate request (the current certificate keeps working)"},
-	{"cert install", cmd_cert_install, P, "FILE.crt",
-	 "install the requested certificate as the current one, keeping the previous one"},
+	{"cert install", cmd_cert_install, P, "FILE.crt [--key FILE.key]",
+	 "install the requested certificate (or one with its key made elsewhere) as the current one, "
+	 "keeping the previous one"},
 	{"cert status", cmd_cert_status, P, "[--json]",
 	 "the receiving certificates, the trusted CAs with their CRLs, and warnings"},
 	{"ca add", cmd_ca_add, P, "FILE.crt", "trust a municipal CA (packages signed under it are accepted)"},

@@ -141,6 +141,21 @@ expect 0 $C cert status
 lacks "$T/out" "receiver test-terminal"
 [ "$(sqlite3 "$DB" "SELECT count(*) FROM pki_item WHERE kind = 'receiver'")" = 2 ] && ok || not_ok "receiver rows"
 
+# A key pair made elsewhere (the test PKI's receiver): installed with its key, kept as current.
+expect 1 $C cert install "$P/receiver.crt" --key "$P/receiver2.key"
+contains "$T/err" "not the certificate's"
+expect 0 $C cert install "$P/receiver.crt" --key "$P/receiver.key"
+cmp -s "$T/keys/receiver/receiver.key" "$P/receiver.key" && ok || {
+	# the same key, re-encoded as PKCS#8: compare the public halves
+	a=$(openssl pkey -in "$T/keys/receiver/receiver.key" -pubout 2>/dev/null)
+	b=$(openssl pkey -in "$P/receiver.key" -pubout 2>/dev/null)
+	[ -n "$a" ] && [ "$a" = "$b" ] && ok || not_ok "the imported key is not receiver.key"
+}
+[ "$(stat -c %a "$T/keys/receiver/receiver.key")" = 600 ] && ok || not_ok "imported key mode"
+expect 0 $C cert status
+contains "$T/out" "CN=fukuhon receiver receiver"
+contains "$T/out" "fukuhon receiver 2028"     # the one before, kept
+
 # ---- recorded, refusals too ----
 expect 0 $C audit list --json
 for a in pki.ca_add pki.ca_list pki.crl_add pki.cert_request pki.cert_install pki.cert_status; do

@@ -262,6 +262,51 @@ START_TEST(a_certificate_of_no_pending_key_is_refused)
 }
 END_TEST
 
+/* A key pair made elsewhere (here the test PKI's receiver): its key must be the
+ * certificate's, a pending request's key is never overwritten, and once installed it is used
+ * like a requested one. */
+START_TEST(a_key_made_elsewhere_is_installed_with_its_certificate)
+{
+	size_t n, kn, k2n;
+	uint8_t *crt = fkt_pki_read(pki, "receiver.crt", &n);
+	uint8_t *key = fkt_pki_read(pki, "receiver.key", &kn);
+	uint8_t *key2 = fkt_pki_read(pki, "receiver2.key", &k2n);
+	ck_assert_int_eq(fk_pki_cert_install_key(ctx, crt, n, key2, k2n, &err), FK_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "not the certificate's"));
+	ck_assert_int_eq(fk_pki_cert_install_key(ctx, crt, n, crt, n, &err), FK_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no private key"));
+	char *csr;
+	size_t cn;
+	ck_assert_ok(fk_pki_cert_request(ctx, NULL, &csr, &cn, &err), &err);
+	ck_assert_int_eq(fk_pki_cert_install_key(ctx, crt, n, key, kn, &err), FK_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "pending for another key"));
+	EVP_PKEY *k;
+	ck_assert_ok(fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, &k, &err), &err);
+	X509 *x = pem_cert((const char *)crt);
+	ck_assert_int_ne(EVP_PKEY_eq(k, X509_get0_pubkey(x)), 1); /* the request's key stayed */
+	EVP_PKEY_free(k);
+	size_t sn;
+	char *signed_ = fkt_pki_sign_csr(pki, csr, 400, &sn);
+	ck_assert_ok(fk_pki_cert_install(ctx, (const uint8_t *)signed_, sn, &err), &err);
+	free(signed_);
+	free(csr);
+	ck_assert_ok(fk_pki_cert_install_key(ctx, crt, n, key, kn, &err), &err);
+	fk_pki *p = load(now);
+	ck_assert_int_eq(fk_pki_keys(p)->nkeys, 2);
+	ck_assert_int_eq(X509_cmp(fk_pki_sign_cert(p), x), 0);
+	ck_assert_int_eq(EVP_PKEY_eq(fk_pki_sign_key(p), X509_get0_pubkey(x)), 1);
+	fk_pki_free(p);
+	ck_assert_int_eq(fkt_audit_count(ctx, "pki.cert_install", "failed", NULL), 3);
+	/* refused to a supervisor: nothing written */
+	fkt_act_as(ctx, "sup");
+	ck_assert_int_eq(fk_pki_cert_install_key(ctx, crt, n, key2, k2n, &err), FK_ERR_DENIED);
+	X509_free(x);
+	free(crt);
+	free(key);
+	free(key2);
+}
+END_TEST
+
 START_TEST(crl_forgeries_and_rollbacks_are_refused)
 {
 	int64_t ca;
@@ -464,6 +509,7 @@ int main(void)
 	tcase_add_test(tc, a_renewal_keeps_the_previous_key);
 	tcase_add_test(tc, an_install_cut_short_loses_no_key);
 	tcase_add_test(tc, a_certificate_of_no_pending_key_is_refused);
+	tcase_add_test(tc, a_key_made_elsewhere_is_installed_with_its_certificate);
 	tcase_add_test(tc, crl_forgeries_and_rollbacks_are_refused);
 	tcase_add_test(tc, ca_rows_changed_with_sql_are_refused);
 	tcase_add_test(tc, warnings_before_imports_stop);

@@ -229,7 +229,7 @@ fk_status fk_pki_ca_list(fk_ctx *ctx, fk_pki_ca_cb cb, void *arg, fk_error *err)
 	s = st ? fk_pki_state_get(ctx, now_s(ctx), 0, st, err) : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	/* Recorded before the rows go out: a callback cannot be taken back. */
 	s = fk_gate_end(ctx, &g, s, NULL, err);
-	for (int i = 0; s == FK_OK && i < st->nca; i++)
+	for (int i = 0; s == FK_OK && st && i < st->nca; i++)
 		if (cb(&st->ca[i], arg))
 			break;
 	free(st);
@@ -528,19 +528,59 @@ static fk_status install_rows(fk_ctx *ctx, rows *rw, X509 *x, int64_t *rid, fk_e
 	return s == FK_OK ? fk_pki_item_add_cert(ctx, FK_PKI_RECEIVER, FK_PKI_SLOT_CURRENT, x, rid, err) : s;
 }
 
-fk_status fk_pki_cert_install(fk_ctx *ctx, const uint8_t *buf, size_t n, fk_error *err)
+/* A key pair made elsewhere becomes the pending key: it must be the certificate's, and a
+ * request pending for another key is never overwritten. *wrote when its file was written. */
+static fk_status adopt_key(fk_ctx *ctx, EVP_PKEY *key, X509 *x, int *wrote, fk_error *err)
+{
+	if (!key)
+		return fk_fail(err, FK_ERR_INVALID, "refused: the key file holds no private key (PEM)");
+	if (!fk_pki_key_matches(key, x))
+		return fk_fail(err, FK_ERR_INVALID, "refused: the key is not the certificate's");
+	EVP_PKEY *next = NULL;
+	fk_error e;
+	fk_status ks = fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, &next, &e);
+	int same = ks == FK_OK && fk_pki_key_matches(next, x);
+	EVP_PKEY_free(next);
+	if (ks == FK_OK && !same)
+		return fk_fail(err, FK_ERR_INVALID,
+			       "refused: a certificate request is pending for another key; install its "
+			       "certificate first");
+	if (ks != FK_OK && ks != FK_ERR_NOKEY)
+		return fk_fail(err, ks, "%s", e.msg);
+	if (same)
+		return FK_OK;
+	fk_status s = fk_pki_key_write(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, key, 1, err);
+	*wrote = s == FK_OK;
+	return s;
+}
+
+static fk_status install(fk_ctx *ctx, const uint8_t *buf, size_t n, const uint8_t *keybuf, size_t keylen,
+			 fk_error *err)
 {
 	X509 *x = NULL;
 	uint8_t h[32] = {0};
-	char detail[600] = "";
+	char detail[640] = "";
+	EVP_PKEY *key = NULL;
+	int wrote = 0;
+	if (keybuf) {
+		BIO *b = BIO_new_mem_buf(keybuf, (int)keylen);
+		key = b && keylen < 65536 ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		ERR_clear_error();
+	}
 	fk_gate g;
 	fk_status s = begin_cert(ctx, &g, FK_OP_PKI_CERT_INSTALL, buf, n, &x, h, err);
-	if (s == FK_ERR_DENIED || g.op == FK_OP_NONE)
+	if (s == FK_ERR_DENIED || g.op == FK_OP_NONE) {
+		EVP_PKEY_free(key);
 		return s;
+	}
 	rows rw = {0};
 	int64_t rid = 0;
 	if (s == FK_OK)
 		s = read_rows(ctx, &rw, err);
+	if (s == FK_OK && keybuf)
+		s = adopt_key(ctx, key, x, &wrote, err);
+	EVP_PKEY_free(key);
 	if (s == FK_OK)
 		s = install_check(ctx, &rw, x, err);
 	if (s == FK_OK)
@@ -549,13 +589,18 @@ fk_status fk_pki_cert_install(fk_ctx *ctx, const uint8_t *buf, size_t n, fk_erro
 		char subject[256], serial[96];
 		fk_pki_name(X509_get_subject_name(x), subject, sizeof subject);
 		fk_pki_serial(x, serial, sizeof serial);
-		snprintf(detail, sizeof detail, "row %lld subject %s serial %s, previous row %lld, retired row %lld",
-			 (long long)rid, subject, serial, (long long)rw.current, (long long)rw.previous);
+		snprintf(detail, sizeof detail, "row %lld subject %s serial %s, previous row %lld, retired row %lld%s",
+			 (long long)rid, subject, serial, (long long)rw.current, (long long)rw.previous,
+			 keybuf ? ", key imported" : "");
 	}
 	rows_free(&rw);
 	X509_free(x);
-	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK)
+	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK) {
+		/* Not on record: an imported key goes again. */
+		if (wrote)
+			(void)fk_pki_key_remove(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, NULL);
 		return s;
+	}
 	/* Committed: now the files follow (readers match keys by their public half, so a crash
 	 * in between loses nothing; the next request finishes the renames). The old previous
 	 * key is overwritten: retired with its row. */
@@ -570,6 +615,17 @@ fk_status fk_pki_cert_install(fk_ctx *ctx, const uint8_t *buf, size_t n, fk_erro
 			       "it is found all the same, and the next cert request renames it", why);
 	}
 	return FK_OK;
+}
+
+fk_status fk_pki_cert_install(fk_ctx *ctx, const uint8_t *buf, size_t n, fk_error *err)
+{
+	return install(ctx, buf, n, NULL, 0, err);
+}
+
+fk_status fk_pki_cert_install_key(fk_ctx *ctx, const uint8_t *buf, size_t n, const uint8_t *key,
+				  size_t keylen, fk_error *err)
+{
+	return install(ctx, buf, n, key, keylen, err);
 }
 
 fk_status fk_pki_cert_status(fk_ctx *ctx, fk_pki_state *out, fk_error *err)

@@ -108,6 +108,12 @@ fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size
  * and key removed). A certificate that matches no pending key, expired or not for key
  * encipherment is refused. */
 fk_status fk_pki_cert_install(fk_ctx *ctx, const uint8_t *buf, size_t n, fk_error *err);
+/* pki.cert_install with a key pair made elsewhere (a key and certificate the bureau already
+ * has, or the test PKI's receiver.key): key is its private key (PEM, unencrypted; the caller
+ * wipes it), which must be the certificate's. It becomes the pending key (refused while a
+ * request is pending for another key), then is installed as above. */
+fk_status fk_pki_cert_install_key(fk_ctx *ctx, const uint8_t *buf, size_t n, const uint8_t *key,
+				  size_t keylen, fk_error *err);
 /* pki.cert_status: the state at the clock's now, with every warning (all). */
 fk_status fk_pki_cert_status(fk_ctx *ctx, fk_pki_state *out, fk_error *err);
 
