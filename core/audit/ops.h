@@ -114,7 +114,7 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(PKI_CA_REMOVE, "pki.ca_remove", "ca", ROLES, FK_R(ADMIN), 1, 0)                             \
 	X(PKI_CA_LIST, "pki.ca_list", "ca", ROLES, FK_R_STAFF, 1, 0)                                  \
 	X(PKI_CRL_ADD, "pki.crl_add", "ca", ROLES, FK_R(ADMIN), 1, 0)                                 \
-	X(PKI_CERT_REQUEST, "pki.cert_request", "certificate", ROLES, FK_R(ADMIN), 1, 0)              \
+	X(PKI_CERT_REQUEST, "pki.cert_request", "certificate", ROLES, FK_R(ADMIN), 0, 0)              \
 	X(PKI_CERT_INSTALL, "pki.cert_install", "certificate", ROLES, FK_R(ADMIN), 1, 0)              \
 	X(PKI_CERT_STATUS, "pki.cert_status", "certificate", ROLES, FK_R_STAFF, 1, 0)
 

@@ -426,6 +426,44 @@ static fk_status settle(fk_ctx *ctx, rows *rw, fk_error *err)
 	return fk_pki_key_rename(dir, FK_PKI_KEY_NEXT, FK_PKI_KEY_CURRENT, err);
 }
 
+/* The pending key: the one waiting already, or a new one (*made). A new RSA 3072 key takes
+ * about a second here, so it is made after the decision but outside the write lock
+ * (pki.cert_request runs its own transaction: ops.h); under the lock the folder is settled
+ * and looked at again, and a key that appeared meanwhile wins over ours. */
+static fk_status pending_key(fk_ctx *ctx, EVP_PKEY **key, int *made, fk_error *err)
+{
+	EVP_PKEY *fresh = NULL, *peek = NULL;
+	fk_error e;
+	fk_status s = FK_OK;
+	if (fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, &peek, &e) == FK_ERR_NOKEY)
+		s = fk_pki_key_generate(&fresh, err);
+	EVP_PKEY_free(peek);
+	if (s != FK_OK || (s = fk_ctx_begin(ctx, err)) != FK_OK) {
+		EVP_PKEY_free(fresh);
+		return s;
+	}
+	rows rw = {0};
+	s = read_rows(ctx, &rw, err);
+	if (s == FK_OK)
+		s = settle(ctx, &rw, err);
+	rows_free(&rw);
+	fk_status ks = s == FK_OK ? fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, key, &e) : s;
+	if (s == FK_OK && ks == FK_ERR_NOKEY) {
+		/* Settling can leave no pending key after all: then one is made here, rarely. */
+		if (!fresh)
+			s = fk_pki_key_generate(&fresh, err);
+		if (s == FK_OK && (s = fk_pki_key_write(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, fresh, 1, err)) == FK_OK) {
+			*key = fresh;
+			fresh = NULL;
+			*made = 1;
+		}
+	} else if (s == FK_OK && ks != FK_OK) {
+		s = fk_fail(err, ks, "%s", e.msg);
+	}
+	EVP_PKEY_free(fresh);
+	return fk_ctx_end(ctx, s, err);
+}
+
 fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size_t *csrlen,
 			      fk_error *err)
 {
@@ -444,32 +482,15 @@ fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size
 		X509_NAME_free(name);
 		return s;
 	}
-	rows rw = {0};
 	EVP_PKEY *key = NULL;
 	int made = 0;
-	s = ps != FK_OK ? fk_fail(err, ps, "%s", perr.msg) : read_rows(ctx, &rw, err);
-	if (s == FK_OK)
-		s = settle(ctx, &rw, err);
-	if (s == FK_OK) {
-		fk_error e;
-		fk_status ks = fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, &key, &e);
-		if (ks == FK_ERR_NOKEY) {
-			/* Under the write lock, for a moment (RSA 3072: well under a second): the
-			 * request is decided and its key written as one step. */
-			s = fk_pki_key_generate(&key, err);
-			if (s == FK_OK && (s = fk_pki_key_write(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, key, 1, err)) == FK_OK)
-				made = 1;
-		} else if (ks != FK_OK) {
-			s = fk_fail(err, ks, "%s", e.msg);
-		}
-	}
+	s = ps != FK_OK ? fk_fail(err, ps, "%s", perr.msg) : pending_key(ctx, &key, &made, err);
 	if (s == FK_OK)
 		s = make_csr(key, name, csr, csrlen, err);
 	char shown[1024] = "";
 	if (name)
 		fk_pki_name(name, shown, sizeof shown);
 	snprintf(detail, sizeof detail, "subject %s, key %s", shown, made ? "new" : "kept");
-	rows_free(&rw);
 	EVP_PKEY_free(key);
 	X509_NAME_free(name);
 	s = fk_gate_end(ctx, &g, s, detail, err);
