@@ -184,10 +184,12 @@ sqlite3 "$DB" "INSERT INTO pki_item(kind, subject, serial, not_before, not_after
 expect 1 $C ca list
 contains "$T/err" "pki_item"
 restore
-# a CA altered: its subject
+# a CA altered: its subject; status --check examines it and names the row
 sqlite3 "$DB" "UPDATE pki_item SET subject = 'CN=Evil CA' WHERE id = $CA" || exit 99
 expect 1 $C ca list
 contains "$T/err" "pki_item"
+expect 1 $C status --check
+contains "$T/out" "pki_item row id=$CA does not match its MAC"
 restore
 # a CA's certificate replaced (the DER beside its sealed hash)
 sqlite3 "$DB" "UPDATE pki_item SET der = X'3000' WHERE id = $CA" || exit 99
