@@ -451,6 +451,12 @@ START_TEST(warnings_before_imports_stop)
 	ck_assert(has(st.warn, st.nwarn, FK_PKI_WARN_CERT_SOON));
 	ck_assert_ok(fk_pki_state_get(ctx, now + 61 * 86400, 0, &st, &err), &err);
 	ck_assert(has(st.warn, st.nwarn, FK_PKI_WARN_CERT_EXPIRED));
+	ck_assert(!has(st.warn, st.nwarn, FK_PKI_WARN_CA_SOON));
+	/* the test CA lasts ten years: warned 30 days before, and after */
+	ck_assert_ok(fk_pki_state_get(ctx, st.ca[0].not_after - 10 * 86400, 0, &st, &err), &err);
+	ck_assert(has(st.warn, st.nwarn, FK_PKI_WARN_CA_SOON));
+	ck_assert_ok(fk_pki_state_get(ctx, st.ca[0].not_after + 1, 0, &st, &err), &err);
+	ck_assert(has(st.warn, st.nwarn, FK_PKI_WARN_CA_EXPIRED));
 	/* the health check (status) at the terminal's clock */
 	later_ns = (now + 31 * 86400) * 1000000000;
 	ctx->clock = later;

@@ -23,7 +23,9 @@
 	X(CERT_SOON) \
 	X(CRL_MISSING) \
 	X(CRL_STALE) \
-	X(CRL_SOON)
+	X(CRL_SOON) \
+	X(CA_EXPIRED) \
+	X(CA_SOON)
 
 typedef enum fk_pki_warn {
 #define FK_PKI_WARN_ENUM(id) FK_PKI_WARN_##id,

@@ -32,6 +32,10 @@ static const struct {
 				 N_("the CA's CRL is past its next update: imports are refused until a new one is added")},
 	[FK_PKI_WARN_CRL_SOON] = {"crl-soon",
 				 N_("the CA's CRL reaches its next update soon: fetch a new one (fukuhonctl crl add)")},
+	[FK_PKI_WARN_CA_EXPIRED] = {"ca-expired",
+				 N_("the CA's certificate has expired: packages it vouches for are refused")},
+	[FK_PKI_WARN_CA_SOON] = {"ca-soon",
+				 N_("the CA's certificate expires soon: add its successor (fukuhonctl ca add)")},
 };
 
 const char *fk_pki_warn_text(fk_pki_warn w)
@@ -142,6 +146,11 @@ static void warnings(fk_ctx *ctx, fk_pki_state *st, int all)
 		warn(st, FK_PKI_WARN_CERT_SOON, c->subject, c->not_after);
 	for (int i = 0; i < st->nca; i++) {
 		const fk_pki_ca_info *a = &st->ca[i];
+		/* A CA past its end vouches for nobody: every signer under it is refused. */
+		if (a->not_after <= st->now)
+			warn(st, FK_PKI_WARN_CA_EXPIRED, a->subject, a->not_after);
+		else if (fk_sub_sat_i64(a->not_after, st->now) <= cert_win)
+			warn(st, FK_PKI_WARN_CA_SOON, a->subject, a->not_after);
 		if (!a->has_crl)
 			warn(st, FK_PKI_WARN_CRL_MISSING, a->subject, 0);
 		else if (a->crl_next_update <= st->now)
