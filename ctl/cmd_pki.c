@@ -251,18 +251,19 @@ json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n)
 	return arr;
 }
 
-void ctl_pki_warnings_text(FILE *f, const char *indent, const fk_pki_warning *w, int n)
+void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n)
 {
 	for (int i = 0; i < n; i++) {
-		fprintf(f, "%s%s %s", indent, _("WARNING"), _(fk_pki_warn_text(w[i].what)));
-		if (w[i].subject[0]) {
-			fputs(": ", f);
-			ctl_put(f, w[i].subject, 0);
-		}
+		/* What, then (indented) what about and when: each line fits 80 columns better. */
+		fprintf(f, "%s %s\n", _("WARNING"), _(fk_pki_warn_text(w[i].what)));
+		if (!w[i].subject[0] && !w[i].when)
+			continue;
+		fputs("        ", f);
+		ctl_put(f, w[i].subject, 0);
 		if (w[i].when) {
 			char when[32];
 			fk_pki_fmt_time(w[i].when, when, sizeof when);
-			fprintf(f, " (%s, ", when);
+			fprintf(f, "%s(%s, ", w[i].subject[0] ? " " : "", when);
 			if (w[i].days >= 0)
 				fprintf(f, _("%lld days left"), (long long)w[i].days);
 			else
@@ -326,7 +327,7 @@ int cmd_cert_status(ctl *c, int argc, char **argv)
 			puts(_("  none"));
 		for (int i = 0; i < st->nca; i++)
 			ca_text(&st->ca[i]);
-		ctl_pki_warnings_text(stdout, "", st->warn, st->nwarn);
+		ctl_pki_warnings_text(stdout, st->warn, st->nwarn);
 	}
 	free(st);
 	return rc;

@@ -135,7 +135,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 			putchar('\n');
 		}
 		/* The receiving side's: a CRL to fetch, a certificate to renew (issue 10). */
-		ctl_pki_warnings_text(stdout, "", h.pki_warn, h.pki_nwarn);
+		ctl_pki_warnings_text(stdout, h.pki_warn, h.pki_nwarn);
 		if (h.trust_checked && !h.trust_problems)
 			printf("sealed rows     %lld, each as this terminal wrote it\n", (long long)h.trust_rows);
 		else if (h.trust_checked)

@@ -118,6 +118,6 @@ int cmd_cert_install(ctl *c, int argc, char **argv);
 int cmd_cert_status(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
-void ctl_pki_warnings_text(FILE *f, const char *indent, const fk_pki_warning *w, int n);
+void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);
 
 #endif
