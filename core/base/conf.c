@@ -47,6 +47,8 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(fail_delay, T_SECS, 1, 30),
 	INT_KEY(prompt_timeout, T_SECS, 5, FK_PROMPT_TIMEOUT_MAX),
 	INT_KEY(mouse, T_BOOL, 0, 1),
+	INT_KEY(crl_warn_days, T_INT, 1, 90),
+	INT_KEY(cert_warn_days, T_INT, 1, 365),
 	STR_KEY(receiver_listen, T_STR),
 	INT_KEY(receiver_connections, T_INT, 1, 10000),
 	INT_KEY(receiver_max_body, T_INT, 4096, 64 << 20),
@@ -112,6 +114,8 @@ static void init_numbers(fk_config *cfg)
 	cfg->audit_checkpoint_minutes = 60;
 	cfg->fail_delay = 2;
 	cfg->prompt_timeout = 120;
+	cfg->crl_warn_days = 7;
+	cfg->cert_warn_days = 30;
 	cfg->mouse = 0; /* off: a captured mouse stops the terminal's own text selection */
 	/* An immediate package holds a few records: 4 MiB is ample, and bulk deliveries come
 	 * as files (fukuhonctl import). */

@@ -26,6 +26,8 @@ typedef struct fk_config {
 	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
 	int prompt_timeout; /* seconds to answer the prompts of one sign-in attempt */
 	int mouse;         /* 1: the console takes mouse clicks and the wheel */
+	int crl_warn_days;  /* status and health warn this many days before a CRL's nextUpdate */
+	int cert_warn_days; /* … and before the receiving certificate expires (issue 10) */
 	/* The receiving service, fukuhon-receiver(8) (R-REALTIME): */
 	char *receiver_listen;     /* address:port it listens on (TLS 1.3, client certificates) */
 	int receiver_connections;  /* connections at once; more wait in the kernel's queue */

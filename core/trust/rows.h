@@ -36,7 +36,8 @@
 	X(VERSION, "register_version", "id", FK_COLS_VERSION, 0)                  \
 	X(LEDGER, "ledger_entry", "id", FK_COLS_LEDGER, 0)                        \
 	X(DOC, "notification_doc", "id", FK_COLS_DOC, 0)                          \
-	X(CREDENTIAL, "credential", "name", FK_COLS_CREDENTIAL, 1)
+	X(CREDENTIAL, "credential", "name", FK_COLS_CREDENTIAL, 1)                \
+	X(PKI, "pki_item", "id", FK_COLS_PKI, 1)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -59,6 +60,10 @@
 #define FK_COLS_CREDENTIAL                                                                   \
 	"name, operator_id, commands, secret_hash, created_by, created_by_user, created_at, "   \
 	"revoked_at, revoked_by, revoked_by_user"
+/* The receiving side's trust material (sql/010_pki.sql): the DER through its SHA-256. */
+#define FK_COLS_PKI                                                                          \
+	"id, kind, slot, ca_id, subject, serial, not_before, not_after, sha256, added_by, "     \
+	"added_by_user, added_at"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {
