@@ -30,7 +30,7 @@ typedef struct fk_actor {
 	int64_t bureau_id;
 } fk_actor;
 
-#define FK_STMT_CACHE 128
+#define FK_STMT_CACHE 256
 
 typedef struct fk_ctx fk_ctx;
 typedef struct fk_trust fk_trust;

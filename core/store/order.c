@@ -13,6 +13,7 @@
 #include "register.h"
 #include "regver.h"
 #include "util.h"
+#include "visible.h"
 
 /* Gap between chunk seqs as written, so that a split rarely renumbers
  * (a variable only so that the tests can make every split renumber). */
@@ -44,7 +45,8 @@ static const char SQL_LISTS[] =
 	"SELECT municipality, kind FROM register_order WHERE ?1 IS NULL OR municipality = ?1 ORDER BY 1, 2";
 static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
 static const char SQL_MEMBERS[] =
-	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL ORDER BY id";
+	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL "
+	"AND id <= " FK_VIS_REGISTER " ORDER BY id";
 
 /* ---- keys ---- */
 
