@@ -105,7 +105,11 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(TRUST_ADOPT, "trust.adopt", "terminal", SYSTEM, 0, 1, 0)                                    \
 	X(INDEX_KEY_ADOPT, "index-key.adopt", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(PROGRAM_START, "program.start", "program", SYSTEM, 0, 1, 0)                                 \
-	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)
+	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)                                \
+	/* packages received (core/intake/): staged chunk by chunk in transactions of their own \
+	 * (each on record), published in one; abandoning removes a staging package's rows */   \
+	X(IMPORT, "intake.import", "package", ROLES, FK_R(ADMIN), 0, 0)                               \
+	X(IMPORT_ABANDON, "intake.abandon", "package", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

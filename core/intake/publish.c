@@ -1,0 +1,310 @@
+/* Publishing (publish.h; R-BATCH-ATOMIC, R-VERSION). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "datakey.h"
+#include "db.h"
+#include "meta.h"
+#include "order.h"
+#include "publish.h"
+#include "receipt.h"
+#include "stage.h"
+#include "store.h"
+#include "str.h"
+#include "trust.h"
+#include "util.h"
+#include "visible.h"
+
+static const char SQL_MISSING[] =
+	"SELECT r.ref FROM register_ref r JOIN register g ON g.id = r.register_id "
+	"WHERE r.municipality = ?1 AND r.id <= ?2 AND g.disposed_at IS NULL AND NOT EXISTS "
+	"(SELECT 1 FROM staged_change c WHERE c.register_id = r.register_id AND c.package_id = ?3) "
+	"ORDER BY r.ref";
+static const char SQL_CHANGES[] =
+	"SELECT register_id FROM staged_change WHERE package_id = ?1 ORDER BY register_id";
+static const char SQL_STAGED_DELETE[] = "DELETE FROM staged_change WHERE register_id = ?1";
+static const char SQL_NEW_REGS[] =
+	"SELECT id FROM register WHERE id > ?1 ORDER BY id";
+static const char SQL_STATS_ADD[] =
+	"INSERT INTO municipality_stats(municipality, kind, n, last_received) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT (municipality, kind) DO UPDATE SET n = n + excluded.n, "
+	"last_received = max(last_received, excluded.last_received)";
+static const char SQL_NEW_ENTRIES_LEDGER[] =
+	"SELECT municipality, count(*), max(received_at) FROM ledger_entry WHERE id > ?1 "
+	"GROUP BY municipality";
+static const char SQL_NEW_ENTRIES_DOC[] =
+	"SELECT municipality, count(*), max(received_at) FROM notification_doc WHERE id > ?1 "
+	"GROUP BY municipality";
+static const char SQL_META_DELETE[] = "DELETE FROM meta WHERE key = ?1";
+static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register";
+static const char SQL_MAX_VER[] = "SELECT coalesce(max(id), 0) FROM register_version";
+static const char SQL_MAX_LEDGER[] = "SELECT coalesce(max(id), 0) FROM ledger_entry";
+static const char SQL_MAX_DOC[] = "SELECT coalesce(max(id), 0) FROM notification_doc";
+static const char SQL_MAX_REF[] = "SELECT coalesce(max(id), 0) FROM register_ref";
+
+static const char *const wm_keys[FK_WM_COUNT] = {FK_VISIBLE_KEY_REGISTER, FK_VISIBLE_KEY_VERSION,
+						 FK_VISIBLE_KEY_LEDGER, FK_VISIBLE_KEY_DOC,
+						 FK_VISIBLE_KEY_REF};
+static const char *const wm_max[FK_WM_COUNT] = {SQL_MAX_REG, SQL_MAX_VER, SQL_MAX_LEDGER, SQL_MAX_DOC,
+						SQL_MAX_REF};
+
+fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < FK_WM_COUNT && s == FK_OK; i++) {
+		if (set) {
+			char v[24];
+			if ((s = fk_ctx_int64(ctx, wm_max[i], &wm[i], err, "highest id")) != FK_OK)
+				break;
+			snprintf(v, sizeof v, "%lld", (long long)wm[i]);
+			s = fk_meta_set(ctx, wm_keys[i], v, err);
+			continue;
+		}
+		sqlite3_stmt *st;
+		char buf[24];
+		fk_error e;
+		if (fk_meta_get(ctx, wm_keys[i], buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
+			continue;
+		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(wm_keys[i]), 1, err);
+		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
+			sqlite3_bind_text(st, 1, wm_keys[i], -1, SQLITE_STATIC);
+			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
+		}
+	}
+	return s;
+}
+
+fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*missing = json_array();
+	if (!*missing)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (p->kind != FK_PKG_FULL)
+		return FK_OK;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MISSING, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REF]);
+	sqlite3_bind_int64(st, 3, p->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(*missing, json_string((const char *)sqlite3_column_text(st, 0)))) {
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+			break;
+		}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "listing missing registers");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* Ids of sql's rows (one integer bound), collected first: the loop body writes. */
+static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids, size_t *n,
+			fk_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, arg);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			int64_t *v = realloc(*ids, cap * sizeof *v);
+			if (!v) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged rows");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* Re-list a register that moved in its sorted lists, from its new version. */
+static fk_status relist(fk_ctx *ctx, const fk_stage_reg *r, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	json_t *doc = NULL;
+	fk_reg_info info = {.id = r->id, .key_id = r->key_id, .kind = (fk_reg_kind)r->staged_kind,
+			    .version = r->staged_version};
+	fk_copy_str(info.municipality, sizeof info.municipality, r->municipality);
+	fk_status s = fk_datakey_get(ctx, r->key_id, key, err);
+	if (s == FK_OK)
+		s = fk_regver_read_staged(ctx, &info, r->staged_version, key, &doc, err);
+	fk_wipe(key, sizeof key);
+	if (s == FK_OK)
+		s = fk_order_remove(ctx, r->municipality, r->kind, r->id, err);
+	if (s == FK_OK)
+		s = fk_order_insert(ctx, r->municipality, r->staged_kind, r->id, doc, err);
+	json_decref(doc);
+	return s;
+}
+
+static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(id), 1, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_STAGED_DELETE, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		s = fk_ctx_exec(ctx, st, err, "removing a staged change");
+	}
+	return s;
+}
+
+/* The changed registers' rows to their new versions (the figures follow through the
+ * counting triggers for registers already visible), their tags swapped. */
+static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, fk_error *err)
+{
+	int64_t *ids;
+	size_t n;
+	fk_status s = ids_of(ctx, SQL_CHANGES, p->id, &ids, &n, err);
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		fk_stage_reg r;
+		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) != FK_OK)
+			break;
+		if (r.staged > 0) {
+			s = fk_store_set_current(ctx, r.id, r.staged_version, p->received_at,
+						 (fk_reg_kind)r.staged_kind, err);
+			if (s == FK_OK)
+				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_old,
+							r.ntags_old, 1, err);
+			if (s == FK_OK)
+				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_new,
+							r.ntags_new, 0, err);
+			/* A register new in this package is listed below, as it is now. */
+			if (s == FK_OK && r.staged == 2 && r.id <= p->wm[FK_WM_REGISTER])
+				s = relist(ctx, &r, err);
+		}
+		if (s == FK_OK)
+			s = staged_delete(ctx, r.id, err);
+		fk_stage_reg_clear(&r);
+	}
+	free(ids);
+	return s;
+}
+
+/* The package's new registers counted and listed, as a register added one by one is. */
+static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, fk_error *err)
+{
+	int64_t *ids;
+	size_t n;
+	sqlite3_stmt *st;
+	fk_status s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		json_t *doc = NULL;
+		fk_reg_info info;
+		if ((s = fk_store_read(ctx, ids[i], 0, &doc, &info, err)) != FK_OK)
+			break;
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
+			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, info.kind);
+			sqlite3_bind_int(st, 3, 1);
+			sqlite3_bind_int64(st, 4, info.received_at);
+			s = fk_ctx_exec(ctx, st, err, "counting registers");
+		}
+		if (s == FK_OK)
+			s = fk_order_insert(ctx, info.municipality, info.kind, info.id, doc, err);
+		json_decref(doc);
+	}
+	free(ids);
+	return s;
+}
+
+static fk_status count_entries(fk_ctx *ctx, const char *sql, int64_t wm, int kind, fk_error *err)
+{
+	sqlite3_stmt *st, *up;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, wm);
+	int rc;
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(up, 2, kind);
+		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 1));
+		sqlite3_bind_int64(up, 4, sqlite3_column_int64(st, 2));
+		s = fk_ctx_exec(ctx, up, err, "counting entries");
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "counting entries");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* A full re-send lacks registers the store has: never deleted (disposal needs a second
+ * person), named in the receipt and, for supervisors, in the history. */
+static fk_status record_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t *missing, const char *oid,
+				fk_error *err)
+{
+	char detail[2048];
+	size_t i, n = json_array_size(missing);
+	int len = snprintf(detail, sizeof detail, "municipality=%s missing=%zu refs=", p->municipality, n);
+	for (i = 0; i < n && len > 0 && (size_t)len + FK_PKG_REF_MAX + 8 < sizeof detail; i++)
+		len += snprintf(detail + len, sizeof detail - (size_t)len, "%s%s", i ? "," : "",
+				json_string_value(json_array_get(missing, i)));
+	if (i < n && len > 0)
+		snprintf(detail + len, sizeof detail - (size_t)len, ",… (the receipt lists all)");
+	return fk_audit_op(ctx, FK_OP_IMPORT, oid, FK_RESULT_SUCCESS, "missing", detail, err);
+}
+
+fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid, char **receipt,
+		     size_t *len, fk_error *err)
+{
+	fk_pkgrow before = *p;
+	char detail[256], hex[65];
+	*receipt = NULL;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	s = apply_changes(ctx, p, err);
+	if (s == FK_OK)
+		s = fk_publish_watermarks(ctx, 0, NULL, err);
+	if (s == FK_OK)
+		s = list_new(ctx, p, err);
+	if (s == FK_OK)
+		s = count_entries(ctx, SQL_NEW_ENTRIES_LEDGER, p->wm[FK_WM_LEDGER], 3, err);
+	if (s == FK_OK)
+		s = count_entries(ctx, SQL_NEW_ENTRIES_DOC, p->wm[FK_WM_DOC], 4, err);
+	if (s == FK_OK) {
+		fk_copy_str(p->state, sizeof p->state, "published");
+		p->published_at = fk_ctx_now(ctx);
+		s = fk_receipt_applied(ctx, p, missing, receipt, len, err);
+	}
+	if (s == FK_OK)
+		s = fk_pkgrow_save(ctx, p, *receipt, *len, err);
+	fk_hex(p->digest, 32, hex);
+	snprintf(detail, sizeof detail,
+		 "digest=%s sequence=%lld register=%lld version=%lld removal=%lld ledger=%lld "
+		 "document=%lld unchanged=%lld rejected=%lld missing=%zu",
+		 hex, (long long)p->sequence, (long long)p->n[1], (long long)p->n[2], (long long)p->n[3],
+		 (long long)p->n[4], (long long)p->n[5], (long long)p->unchanged, (long long)p->rejected,
+		 missing ? json_array_size(missing) : (size_t)0);
+	if (s == FK_OK)
+		s = fk_audit_op(ctx, FK_OP_IMPORT, oid, FK_RESULT_SUCCESS, "published", detail, err);
+	if (s == FK_OK && missing && json_array_size(missing))
+		s = record_missing(ctx, p, missing, oid, err);
+	s = fk_ctx_end(ctx, s, err);
+	if (s != FK_OK) {
+		*p = before;
+		free(*receipt);
+		*receipt = NULL;
+	}
+	return s;
+}

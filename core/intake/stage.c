@@ -1,0 +1,496 @@
+/* Staging one chunk (stage.h; R-BATCH-ATOMIC, R-VERSION). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "datakey.h"
+#include "db.h"
+#include "receipt.h"
+#include "stage.h"
+#include "store.h"
+#include "trust.h"
+#include "util.h"
+
+static const char SQL_REF_FIND[] =
+	"SELECT " FK_COLS_REGISTER_REF ", mac FROM register_ref WHERE municipality = ?1 AND ref = ?2";
+static const char SQL_REF_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM register_ref";
+static const char SQL_REF_INSERT[] =
+	"INSERT INTO register_ref(id, municipality, ref, register_id, mac) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_REG_ROW[] = "SELECT " FK_COLS_REGISTER ", mac FROM register WHERE id = ?1";
+static const char SQL_STAGED_ROW[] =
+	"SELECT " FK_COLS_STAGED ", mac FROM staged_change WHERE register_id = ?1";
+static const char SQL_STAGED_INSERT[] =
+	"INSERT INTO staged_change(register_id, package_id, change, version, kind, received_at, "
+	"tags_old, tags_new) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_STAGED_UPDATE[] =
+	"UPDATE staged_change SET change = ?3, version = ?4, kind = ?5, received_at = ?6, "
+	"tags_new = ?8 WHERE register_id = ?1";
+static const char SQL_REJECT_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM package_reject";
+static const char SQL_REJECT_INSERT[] =
+	"INSERT INTO package_reject(id, package_id, chunk, line, ref, reason, detail, mac) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+enum { C_ST_REG, C_ST_PKG, C_ST_CHANGE, C_ST_VERSION, C_ST_KIND, C_ST_RECEIVED, C_ST_OLD, C_ST_NEW };
+
+void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
+
+typedef struct stage {
+	fk_ctx *ctx;
+	fk_pkgrow *pkg;
+	int chunk;
+	const char *oid;
+	char by[64]; /* who made a register a package brings with no one named */
+} stage;
+
+/* ---- reading ---- */
+
+static fk_status ref_find(fk_ctx *ctx, const char *muni, const char *ref, int64_t *ref_id,
+			  int64_t *reg_id, int *found, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*found = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_REF_FIND, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER_REF, st, 0, err)) == FK_OK) {
+		*ref_id = sqlite3_column_int64(st, 0);
+		*reg_id = sqlite3_column_int64(st, 3);
+		*found = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		s = fk_db_fail(ctx->db, rc, err, "reading a register id");
+	}
+	sqlite3_reset(st);
+	return s;
+}
+
+static fk_status ref_insert(fk_ctx *ctx, const char *muni, const char *ref, int64_t reg_id,
+			    fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	uint8_t mac[FK_MAC_LEN];
+	fk_status s = fk_ctx_int64(ctx, SQL_REF_NEXT, &id, err, "register id row");
+	const fk_val cols[] = {FK_VAL_INT(id), FK_VAL_TEXT(muni), FK_VAL_TEXT(ref), FK_VAL_INT(reg_id)};
+	if (s == FK_OK)
+		s = fk_trust_seal_new(ctx, FK_T_REGISTER_REF, cols, mac, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REF_INSERT, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, reg_id);
+		sqlite3_bind_blob(st, 5, mac, FK_MAC_LEN, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "storing a register id");
+	}
+	return s;
+}
+
+static uint8_t *tags_copy(const void *p, int bytes, int *n)
+{
+	*n = 0;
+	if (!p || bytes <= 0 || bytes % FK_BLIND_LEN)
+		return NULL;
+	uint8_t *out = malloc((size_t)bytes);
+	if (out) {
+		memcpy(out, p, (size_t)bytes);
+		*n = bytes / FK_BLIND_LEN;
+	}
+	return out;
+}
+
+void fk_stage_reg_clear(fk_stage_reg *r)
+{
+	free(r->tags_old);
+	free(r->tags_new);
+	r->tags_old = r->tags_new = NULL;
+}
+
+fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *err)
+{
+	sqlite3_stmt *st;
+	memset(r, 0, sizeof *r);
+	r->staged = -1;
+	fk_status s = fk_ctx_stmt(ctx, SQL_REG_ROW, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err)) == FK_OK) {
+		r->id = id;
+		fk_copy_str(r->municipality, sizeof r->municipality,
+			    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
+		r->kind = sqlite3_column_int(st, FK_C_REG_KIND);
+		r->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
+		r->version = sqlite3_column_int(st, FK_C_REG_VERSION);
+		r->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
+		if (sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL)
+			s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld was disposed of", (long long)id);
+	} else if (s == FK_OK) {
+		s = rc == SQLITE_DONE ? fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id)
+				      : fk_db_fail(ctx->db, rc, err, "reading a register");
+	}
+	sqlite3_reset(st);
+	if (s != FK_OK || (s = fk_ctx_stmt(ctx, SQL_STAGED_ROW, &st, err)) != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_STAGED, st, 0, err)) == FK_OK) {
+		r->owner = sqlite3_column_int64(st, C_ST_PKG);
+		r->staged = sqlite3_column_int(st, C_ST_CHANGE);
+		r->staged_version = sqlite3_column_int(st, C_ST_VERSION);
+		r->staged_kind = sqlite3_column_int(st, C_ST_KIND);
+		r->tags_old = tags_copy(sqlite3_column_blob(st, C_ST_OLD), sqlite3_column_bytes(st, C_ST_OLD),
+					&r->ntags_old);
+		r->tags_new = tags_copy(sqlite3_column_blob(st, C_ST_NEW), sqlite3_column_bytes(st, C_ST_NEW),
+					&r->ntags_new);
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		s = fk_db_fail(ctx->db, rc, err, "reading a staged change");
+	}
+	sqlite3_reset(st);
+	return s;
+}
+
+/* The content of r's newest version (staged or published). */
+static fk_status current_doc(fk_ctx *ctx, const fk_stage_reg *r, json_t **doc, uint8_t key[FK_KEY_LEN],
+			     fk_error *err)
+{
+	fk_reg_info info = {.id = r->id, .key_id = r->key_id, .received_at = r->received_at};
+	int changed = r->staged > 0;
+	fk_copy_str(info.municipality, sizeof info.municipality, r->municipality);
+	info.kind = (fk_reg_kind)(changed ? r->staged_kind : r->kind);
+	info.version = changed ? r->staged_version : r->version;
+	fk_status s = fk_datakey_get(ctx, r->key_id, key, err);
+	return s == FK_OK ? fk_regver_read_staged(ctx, &info, info.version, key, doc, err) : s;
+}
+
+/* ---- writing ---- */
+
+static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int change, int version,
+			    int kind, int64_t at, const uint8_t *old, int nold, const uint8_t *neu,
+			    int nnew, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int update = r->staged >= 0;
+	fk_status s = update ? fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), 0, err) : FK_OK;
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, update ? SQL_STAGED_UPDATE : SQL_STAGED_INSERT, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, r->id);
+	if (!update) {
+		sqlite3_bind_int64(st, 2, pkg);
+		if (nold)
+			sqlite3_bind_blob(st, 7, old, nold * FK_BLIND_LEN, SQLITE_STATIC);
+	}
+	sqlite3_bind_int(st, 3, change);
+	sqlite3_bind_int(st, 4, version);
+	sqlite3_bind_int(st, 5, kind);
+	sqlite3_bind_int64(st, 6, at);
+	if (nnew)
+		sqlite3_bind_blob(st, 8, neu, nnew * FK_BLIND_LEN, SQLITE_STATIC);
+	s = fk_ctx_exec(ctx, st, err, "staging a change");
+	return s == FK_OK ? fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), err) : s;
+}
+
+/* A rejected record: its row for the receipt and its record in the history. */
+static fk_status reject(stage *g, int64_t line, const char *ref, fk_reject why, const char *detail,
+			fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t id;
+	uint8_t mac[FK_MAC_LEN];
+	char d[FK_ERRMSG_MAX + 96];
+	const char *reason = fk_receipt_reject_id(why);
+	detail = detail ? detail : "";
+	fk_status s = fk_ctx_int64(g->ctx, SQL_REJECT_NEXT, &id, err, "rejection id");
+	const fk_val cols[] = {FK_VAL_INT(id), FK_VAL_INT(g->pkg->id), FK_VAL_INT(g->chunk),
+			       FK_VAL_INT(line), FK_VAL_TEXT(ref), FK_VAL_TEXT(reason), FK_VAL_TEXT(detail)};
+	if (s == FK_OK)
+		s = fk_trust_seal_new(g->ctx, FK_T_PKG_REJECT, cols, mac, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(g->ctx, SQL_REJECT_INSERT, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, g->pkg->id);
+		sqlite3_bind_int(st, 3, g->chunk);
+		sqlite3_bind_int64(st, 4, line);
+		sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
+		s = fk_ctx_exec(g->ctx, st, err, "storing a rejection");
+	}
+	snprintf(d, sizeof d, "chunk=%d line=%lld ref=%s %s", g->chunk, (long long)line, ref, detail);
+	if (s == FK_OK)
+		s = fk_audit_op(g->ctx, FK_OP_IMPORT, g->oid, FK_RESULT_FAILED, reason, d, err);
+	if (s == FK_OK)
+		g->pkg->rejected++;
+	return s;
+}
+
+/* A failure that is the record's fault (content or a date the store refuses) rejects it;
+ * anything else stops the chunk. */
+static fk_status reject_or_fail(stage *g, int64_t line, const char *ref, fk_reject why, fk_status s,
+				fk_error *err)
+{
+	if (s != FK_ERR_INVALID)
+		return s;
+	char detail[FK_ERRMSG_MAX];
+	fk_copy_str(detail, sizeof detail, err->msg);
+	return reject(g, line, ref, why, detail, err);
+}
+
+static fk_status new_register(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
+{
+	int64_t id, key_id;
+	fk_reg_prepared p;
+	fk_status s = fk_store_reserve(g->ctx, 1, &id, &key_id, err);
+	if (s == FK_OK)
+		s = fk_store_prepare(g->ctx->keys, id, key_id, g->pkg->municipality, r->kind, r->content,
+				     g->by, g->pkg->received_at, &p, err);
+	if (s != FK_OK)
+		return reject_or_fail(g, line, r->ref, FK_REJECT_SCHEMA, s, err);
+	s = fk_store_insert(g->ctx, &p, err);
+	fk_reg_prepared_clear(&p);
+	if (s == FK_OK)
+		s = ref_insert(g->ctx, g->pkg->municipality, r->ref, id, err);
+	if (s == FK_OK)
+		g->pkg->n[FK_REC_REGISTER]++;
+	return s;
+}
+
+/* Canonical content equal (a full re-send's unchanged register). */
+static fk_status same_content(const json_t *a, const json_t *b, int *same, fk_error *err)
+{
+	char *x = NULL, *y = NULL;
+	size_t nx = 0, ny = 0;
+	fk_status s = fk_register_dump(a, &x, &nx, err);
+	if (s == FK_OK)
+		s = fk_register_dump(b, &y, &ny, err);
+	*same = s == FK_OK && nx == ny && memcmp(x, y, nx) == 0;
+	if (x)
+		fk_wipe(x, nx);
+	if (y)
+		fk_wipe(y, ny);
+	free(x);
+	free(y);
+	return s;
+}
+
+/* A new version of register reg (doc; NULL: its content as it is, for a removal) of kind,
+ * staged: the version row written, the change noted for publishing. */
+static fk_status amend(stage *g, int64_t line, const fk_pkg_record *r, const fk_stage_reg *reg,
+		       const json_t *doc, int kind, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	uint8_t told[FK_TAGS_MAX][FK_BLIND_LEN], tnew[FK_TAGS_MAX][FK_BLIND_LEN];
+	int nold = 0, nnew = 0, moved = 0;
+	json_t *old = NULL;
+	char by[sizeof r->changed_by + sizeof r->reason + 8];
+	if (doc && (fk_register_validate(doc, err)) != FK_OK)
+		return reject_or_fail(g, line, r->ref, FK_REJECT_SCHEMA, FK_ERR_INVALID, err);
+	fk_status s = current_doc(g->ctx, reg, &old, key, err);
+	if (s != FK_OK) {
+		fk_wipe(key, sizeof key);
+		return s;
+	}
+	if (!doc)
+		doc = old;
+	int published_kind = reg->kind;
+	int version = (reg->staged > 0 ? reg->staged_version : reg->version) + 1;
+	/* The tags and sorted lists publishing swaps are the published version's: a register
+	 * amended twice in one package keeps the first one's old tags. */
+	if (reg->staged <= 0)
+		s = fk_store_tags(g->ctx->keys, old, told, &nold, err);
+	if (s == FK_OK)
+		s = fk_store_tags(g->ctx->keys, doc, tnew, &nnew, err);
+	if (s == FK_OK)
+		s = fk_store_order_moves(old, doc, kind != published_kind, &moved, err);
+	if (r->reason[0])
+		snprintf(by, sizeof by, "%s (%s)", r->changed_by[0] ? r->changed_by : g->by, r->reason);
+	else
+		fk_copy_str(by, sizeof by, r->changed_by[0] ? r->changed_by : g->by);
+	if (s == FK_OK)
+		s = fk_store_version_write(g->ctx, reg->id, version, reg->municipality, kind, key, doc, by,
+					   g->pkg->received_at, err);
+	fk_wipe(key, sizeof key);
+	json_decref(old);
+	if (s != FK_OK)
+		return s;
+	int change = moved || reg->staged == 2 ? 2 : 1;
+	return staged_put(g->ctx, reg, g->pkg->id, change, version, kind, g->pkg->received_at,
+			  reg->staged <= 0 ? (const uint8_t *)told : NULL, reg->staged <= 0 ? nold : 0,
+			  (const uint8_t *)tnew, nnew, err);
+}
+
+/* The register a record names, or why the record is rejected. */
+static fk_status named(stage *g, const char *ref, fk_stage_reg *reg, int64_t *ref_id, fk_reject *why,
+		       fk_error *err)
+{
+	int64_t reg_id;
+	int found;
+	*why = FK_REJECT_NONE;
+	memset(reg, 0, sizeof *reg);
+	reg->staged = -1;
+	fk_status s = ref_find(g->ctx, g->pkg->municipality, ref, ref_id, &reg_id, &found, err);
+	if (s != FK_OK)
+		return s;
+	if (!found) {
+		*why = FK_REJECT_UNKNOWN;
+		return FK_OK;
+	}
+	s = fk_stage_reg_read(g->ctx, reg_id, reg, err);
+	if (s == FK_ERR_NOTFOUND) {
+		*why = FK_REJECT_UNKNOWN; /* disposed of */
+		return FK_OK;
+	}
+	if (s == FK_OK && reg->staged >= 0 && reg->owner != g->pkg->id)
+		*why = FK_REJECT_BUSY;
+	return s;
+}
+
+static fk_status on_register(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
+{
+	fk_stage_reg reg;
+	int64_t ref_id = 0;
+	fk_reject why;
+	fk_status s = named(g, r->ref, &reg, &ref_id, &why, err);
+	if (s != FK_OK)
+		return s;
+	if (why == FK_REJECT_UNKNOWN)
+		return new_register(g, line, r, err);
+	if (why == FK_REJECT_NONE && (ref_id > g->pkg->wm[FK_WM_REF] || reg.staged >= 0))
+		why = FK_REJECT_DUPLICATE;
+	else if (why == FK_REJECT_NONE && g->pkg->kind != FK_PKG_FULL)
+		why = FK_REJECT_EXISTS;
+	if (why != FK_REJECT_NONE) {
+		fk_stage_reg_clear(&reg);
+		return reject(g, line, r->ref, why, NULL, err);
+	}
+	/* A full re-send: the register as the municipality has it now. */
+	uint8_t key[FK_KEY_LEN];
+	json_t *cur = NULL;
+	int same = 0;
+	s = current_doc(g->ctx, &reg, &cur, key, err);
+	fk_wipe(key, sizeof key);
+	if (s == FK_OK)
+		s = same_content(cur, r->content, &same, err);
+	json_decref(cur);
+	if (s == FK_OK && same && (int)r->kind == reg.kind) {
+		s = staged_put(g->ctx, &reg, g->pkg->id, 0, reg.version, reg.kind, reg.received_at, NULL, 0,
+			       NULL, 0, err);
+		if (s == FK_OK)
+			g->pkg->unchanged++;
+	} else if (s == FK_OK) {
+		fk_pkg_record v = *r;
+		fk_copy_str(v.reason, sizeof v.reason, "full re-send");
+		s = amend(g, line, &v, &reg, r->content, (int)r->kind, err);
+		if (s == FK_OK)
+			g->pkg->n[FK_REC_REGISTER]++;
+	}
+	fk_stage_reg_clear(&reg);
+	return s;
+}
+
+static fk_status on_change(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
+{
+	fk_stage_reg reg;
+	int64_t ref_id;
+	fk_reject why;
+	fk_status s = named(g, r->ref, &reg, &ref_id, &why, err);
+	if (s != FK_OK)
+		return s;
+	int kind = reg.staged > 0 ? reg.staged_kind : reg.kind;
+	if (why == FK_REJECT_NONE && kind == FK_KIND_JOSEKI)
+		why = FK_REJECT_REMOVED;
+	if (why != FK_REJECT_NONE)
+		s = reject(g, line, r->ref, why, NULL, err);
+	else if (r->type == FK_REC_VERSION)
+		s = amend(g, line, r, &reg, r->content, kind, err);
+	else
+		s = amend(g, line, r, &reg, NULL, FK_KIND_JOSEKI, err);
+	if (s == FK_OK && why == FK_REJECT_NONE)
+		g->pkg->n[r->type]++;
+	fk_stage_reg_clear(&reg);
+	return s;
+}
+
+static fk_status on_entry(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
+{
+	int64_t id, reg_id = 0, ref_id;
+	fk_status s = FK_OK;
+	if (r->type == FK_REC_LEDGER) {
+		s = fk_ledger_add(g->ctx, g->pkg->municipality, r->date, r->entry, g->pkg->received_at, &id, err);
+		if (s != FK_OK)
+			return reject_or_fail(g, line, "", FK_REJECT_DATE, s, err);
+		g->pkg->n[FK_REC_LEDGER]++;
+		return FK_OK;
+	}
+	if (r->ref[0]) {
+		int found;
+		if ((s = ref_find(g->ctx, g->pkg->municipality, r->ref, &ref_id, &reg_id, &found, err)) != FK_OK)
+			return s;
+		if (!found)
+			return reject(g, line, r->ref, FK_REJECT_LINK, NULL, err);
+	}
+	s = fk_doc_add(g->ctx, g->pkg->municipality, r->doc_type, reg_id, r->entry, g->pkg->received_at,
+		       &id, err);
+	if (s != FK_OK)
+		return reject_or_fail(g, line, r->ref, FK_REJECT_FIELD, s, err);
+	g->pkg->n[FK_REC_DOCUMENT]++;
+	return FK_OK;
+}
+
+static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_reject why,
+			   const char *detail, fk_error *err)
+{
+	stage *g = arg;
+	if (why != FK_REJECT_NONE)
+		return reject(g, line, r && r->ref[0] ? r->ref : "", why, detail, err);
+	switch (r->type) {
+	case FK_REC_REGISTER:
+		return on_register(g, line, r, err);
+	case FK_REC_VERSION:
+	case FK_REC_REMOVAL:
+		return on_change(g, line, r, err);
+	case FK_REC_LEDGER:
+	case FK_REC_DOCUMENT:
+		return on_entry(g, line, r, err);
+	}
+	return reject(g, line, r->ref, FK_REJECT_TYPE, NULL, err);
+}
+
+fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
+			 const char *oid, fk_error *err)
+{
+	fk_pkgrow before = *pkg;
+	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid};
+	char detail[160];
+	snprintf(g.by, sizeof g.by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
+	fk_status s = src->load ? src->load(src->arg, chunk, err) : FK_OK;
+	if (s != FK_OK)
+		return s;
+	if (fk_intake_chunk_hook)
+		fk_intake_chunk_hook(ctx, chunk);
+	if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
+		return s;
+	s = src->each(src->arg, chunk, on_record, &g, err);
+	if (s == FK_OK) {
+		pkg->chunks_staged = chunk + 1;
+		s = fk_pkgrow_save(ctx, pkg, NULL, 0, err);
+	}
+	pkg->n[0] = 0;
+	for (int t = 1; t <= FK_REC_TYPES; t++)
+		pkg->n[0] += pkg->n[t];
+	snprintf(detail, sizeof detail, "chunk=%d records=%lld rejected=%lld", chunk,
+		 (long long)(pkg->n[0] + pkg->unchanged - before.n[0] - before.unchanged),
+		 (long long)(pkg->rejected - before.rejected));
+	if (s == FK_OK)
+		s = fk_audit_op(ctx, FK_OP_IMPORT, oid, FK_RESULT_SUCCESS, "chunk", detail, err);
+	s = fk_ctx_end(ctx, s, err);
+	if (s != FK_OK)
+		*pkg = before;
+	return s;
+}

@@ -1,0 +1,32 @@
+/* Staging one chunk of a package (import.h): its records decided against the store and
+ * written above the visibility watermarks, in one short transaction with its record. */
+#ifndef FK_INTAKE_STAGE_H
+#define FK_INTAKE_STAGE_H
+
+#include "pkgrow.h"
+#include "source.h"
+
+/* Test hook: run on the connection before every chunk's transaction (a full disk). */
+extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
+
+/* Stage chunk of pkg from src in a transaction of its own; pkg advanced (and left as it was
+ * when the transaction did not commit). oid names the package in the history. */
+fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
+			 const char *oid, fk_error *err);
+
+/* A register's state as the staging package sees it: its row (checked) and its staged change.
+ * staged: -1 none, else the change (0 carried unchanged, 1 a new version, 2 one that moves it
+ * in its sorted lists); owner the package that staged it. */
+typedef struct fk_stage_reg {
+	int64_t id, key_id, received_at;
+	char municipality[7];
+	int kind, version;           /* as published */
+	int staged, staged_version, staged_kind;
+	int64_t owner;
+	uint8_t *tags_old, *tags_new; /* malloc'd, FK_BLIND_LEN each */
+	int ntags_old, ntags_new;
+} fk_stage_reg;
+fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *err);
+void fk_stage_reg_clear(fk_stage_reg *r);
+
+#endif
