@@ -187,15 +187,22 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	/* Staged so far: continue after it (R-BATCH-RESUME). */
 	int staged = 0;
 	for (int i = (int)r.chunks_staged; i < p->m->nchunks && s == FK_OK; i++) {
-		s = fk_stage_chunk(ctx, &r, &p->src, i, oid, err);
+		int64_t t0 = fk_mono_ns();
+		s = fk_stage_chunk(ctx, &r, &p->src, i, oid, err, &t0);
+		t0 = fk_mono_ns() - t0;
+		res->stage_ns += t0;
+		if (t0 > res->stage_max_ns)
+			res->stage_max_ns = t0;
 		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < p->m->nchunks)
 			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
 	}
 	json_t *missing = NULL;
 	if (s == FK_OK)
 		s = fk_publish_missing(ctx, &r, &missing, err);
+	int64_t t0 = fk_mono_ns();
 	if (s == FK_OK)
 		s = fk_publish(ctx, &r, missing, oid, &res->receipt, &res->receipt_len, err);
+	res->publish_ns = fk_mono_ns() - t0;
 	if (s == FK_OK) {
 		res->applied = 1;
 		res->missing = (int64_t)json_array_size(missing);

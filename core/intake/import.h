@@ -71,6 +71,9 @@ typedef struct fk_intake_result {
 	int64_t unchanged, rejected, missing;
 	char *receipt; /* the receipt's JSON (malloc'd); unsigned: the caller signs it */
 	size_t receipt_len;
+	/* Where the time went in this call (monotonic ns): the chunks' transactions in all and
+	 * the longest (how long the write lock was held), publishing's transaction. */
+	int64_t stage_ns, stage_max_ns, publish_ns;
 } fk_intake_result;
 void fk_intake_result_clear(fk_intake_result *r);
 

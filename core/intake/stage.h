@@ -10,9 +10,10 @@
 extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
 
 /* Stage chunk of pkg from src in a transaction of its own; pkg advanced (and left as it was
- * when the transaction did not commit). oid names the package in the history. */
+ * when the transaction did not commit). oid names the package in the history. *tx_start
+ * gets when the transaction began (fk_mono_ns), after the chunk was loaded. */
 fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
-			 const char *oid, fk_error *err);
+			 const char *oid, fk_error *err, int64_t *tx_start);
 
 /* A register's state as the staging package sees it: its row (checked) and its staged change.
  * staged: -1 none, else the change (0 carried unchanged, 1 a new version, 2 one that moves it
