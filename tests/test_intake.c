@@ -45,6 +45,8 @@ typedef struct tpkg {
 	trec *c[TCHUNKS];
 	int n[TCHUNKS];
 	const char *signer;
+	int loading;           /* with a load step (source.h), checked before each chunk */
+	int loaded[TCHUNKS];
 } tpkg;
 
 static void tpkg_init(tpkg *p, const char *muni, int64_t seq, fk_pkg_kind kind, int nchunks, int tag)
@@ -128,10 +130,22 @@ static void tpkg_free(tpkg *p)
 	}
 }
 
+/* On the engine's second thread, while the chunk before stages. */
+static fk_status tload(void *arg, int chunk, fk_error *e)
+{
+	tpkg *p = arg;
+	(void)e;
+	ck_assert_int_lt(chunk, p->m.nchunks);
+	p->loaded[chunk] = 1;
+	return FK_OK;
+}
+
 static fk_status each(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg, fk_error *e)
 {
 	tpkg *p = arg;
 	fk_status s = FK_OK;
+	/* a chunk is loaded before its records are asked for */
+	ck_assert(!p->loading || p->loaded[chunk]);
 	for (int i = 0; i < p->n[chunk] && s == FK_OK; i++)
 		s = fn(fnarg, i, &p->c[chunk][i].r, p->c[chunk][i].why,
 		       p->c[chunk][i].why ? "line 1: not JSON" : NULL, e);
@@ -141,7 +155,8 @@ static fk_status each(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg,
 static fk_status import_on(fk_ctx *c, tpkg *p, fk_intake_result *res)
 {
 	fk_intake_pkg ip = {.m = &p->m, .digest = p->digest, .signer = p->signer,
-			    .src = {.each = each, .arg = p}};
+			    .src = {.load = p->loading ? tload : NULL, .each = each, .arg = p}};
+	memset(p->loaded, 0, sizeof p->loaded);
 	return fk_intake_import(c, &ip, res, &err);
 }
 
@@ -372,6 +387,8 @@ static void stage_second(tpkg *p)
 	fk_intake_result res;
 	tpkg_init(p, MUNI, 2, FK_PKG_DELTA, 2, 0);
 	reg(p, 0, "K-9", "新井 花子", "あらい はなこ", "東京都千代田区九段南一丁目");
+	reg(p, 0, "K-J", "新井 除子", "あらい じょこ", "東京都千代田区九段南四丁目");
+	p->c[0][p->n[0] - 1].r.kind = FK_KIND_JOSEKI;
 	ver(p, 0, "K-1", "山田 一子", "やまだ いちこ", "東京都千代田区一番町一番地");
 	rem(p, 0, "K-3");
 	led(p, 0, "第9号");
@@ -387,17 +404,17 @@ static void stage_second(tpkg *p)
 typedef struct seen {
 	int64_t koseki, joseki, ledger, docs, registers, versions;
 	int64_t search_new, search_amended, k1_version, k1_versions, list, page, sorted;
-	int64_t ledger_page, doc_page, home_koseki;
+	int64_t ledger_page, doc_page, home_koseki, page_back, position, h_joseki;
 	fk_status info_new, read_v2, ledger_read, doc_read;
 	/* through the gate, as the console's screens read */
-	int64_t a_search, a_list, a_koseki, a_ledger, a_docs, a_each_koseki;
+	int64_t a_search, a_list, a_koseki, a_ledger, a_docs, a_each[4], a_count_ledger, a_count_docs;
 	fk_status a_ledger_open, a_doc_open, a_open_new;
 } seen;
 
 static int each_cb(const char *muni, const fk_access_counts_t *c, void *arg)
 {
 	if (strcmp(muni, MUNI) == 0)
-		*(int64_t *)arg = c->n[FK_FILE_KOSEKI - 1];
+		memcpy(arg, c->n, 4 * sizeof *c->n);
 	return 0;
 }
 
@@ -437,6 +454,10 @@ static void look(seen *s, int64_t new_reg, int64_t new_ledger, int64_t new_doc)
 	fk_reg_row rows[16];
 	ck_assert_ok(fk_browse_registers(ctx, MUNI, 1, 0, 1, 16, rows, &n, &err), &err);
 	s->page = n;
+	ck_assert_ok(fk_browse_registers(ctx, MUNI, 1, 0, -1, 16, rows, &n, &err), &err);
+	s->page_back = n;
+	int64_t total_p;
+	ck_assert_ok(fk_browse_position(ctx, MUNI, 1, INT64_MAX, &s->position, &total_p, &err), &err);
 	int64_t off = 0, total;
 	ck_assert_ok(fk_browse_registers_at(ctx, MUNI, 1, FK_ORDER_HONSEKI, &off, 0, 0, 16, rows, &n,
 					    &total, &err), &err);
@@ -457,6 +478,7 @@ static void look(seen *s, int64_t new_reg, int64_t new_ledger, int64_t new_doc)
 	fk_health h;
 	ck_assert_ok(fk_health_get(ctx, 0, &h, NULL, NULL, &err), &err);
 	s->registers = h.registers;
+	s->h_joseki = h.joseki;
 	s->versions = h.versions;
 	s->ledger = h.ledger;
 	s->docs = h.documents;
@@ -471,7 +493,9 @@ static void look(seen *s, int64_t new_reg, int64_t new_ledger, int64_t new_doc)
 	fk_access_counts_t c;
 	ck_assert_ok(fk_access_counts(ctx, MUNI, &c, &err), &err);
 	s->a_koseki = c.n[FK_FILE_KOSEKI - 1];
-	ck_assert_ok(fk_access_counts_each(ctx, each_cb, &s->a_each_koseki, &err), &err);
+	s->a_count_ledger = c.n[FK_FILE_LEDGER - 1];
+	s->a_count_docs = c.n[FK_FILE_DOCS - 1];
+	ck_assert_ok(fk_access_counts_each(ctx, each_cb, s->a_each, &err), &err);
 	fk_ledger_info l[16];
 	ck_assert_ok(fk_access_ledger_list(ctx, MUNI, 0, 16, l, &n, &err), &err);
 	s->a_ledger = n;
@@ -519,6 +543,9 @@ START_TEST(no_reader_sees_a_staged_package)
 	ck_assert_int_eq(s.ledger_read, FK_ERR_NOTFOUND);
 	ck_assert_int_eq(s.doc_read, FK_ERR_NOTFOUND);
 	ck_assert_int_eq(s.page, 3);
+	ck_assert_int_eq(s.page_back, 3);
+	ck_assert_int_eq(s.position, 3);
+	ck_assert_int_eq(s.h_joseki, 0);
 	ck_assert_int_eq(s.sorted, 3);
 	ck_assert_int_eq(s.ledger_page, 1);
 	ck_assert_int_eq(s.doc_page, 0);
@@ -530,12 +557,18 @@ START_TEST(no_reader_sees_a_staged_package)
 	ck_assert_int_eq(s.a_search, 0);
 	ck_assert_int_eq(s.a_list, 3);
 	ck_assert_int_eq(s.a_koseki, 3);
-	ck_assert_int_eq(s.a_each_koseki, 3);
+	ck_assert_int_eq(s.a_count_ledger, 1);
+	ck_assert_int_eq(s.a_count_docs, 0);
+	ck_assert_int_eq(s.a_each[FK_FILE_KOSEKI - 1], 3);
+	ck_assert_int_eq(s.a_each[FK_FILE_JOSEKI - 1], 0);
+	ck_assert_int_eq(s.a_each[FK_FILE_LEDGER - 1], 1);
+	ck_assert_int_eq(s.a_each[FK_FILE_DOCS - 1], 0);
 	ck_assert_int_eq(s.a_ledger, 1);
 	ck_assert_int_eq(s.a_docs, 0);
-	ck_assert_int_ne(s.a_ledger_open, FK_OK);
-	ck_assert_int_ne(s.a_doc_open, FK_OK);
-	ck_assert_int_ne(s.a_open_new, FK_OK);
+	/* asked for by id: as an id that does not exist (refused, not found) */
+	ck_assert_int_eq(s.a_ledger_open, FK_ERR_DENIED);
+	ck_assert_int_eq(s.a_doc_open, FK_ERR_DENIED);
+	ck_assert_int_eq(s.a_open_new, FK_ERR_DENIED);
 
 	/* published: every reader sees all of it */
 	fk_intake_result res;
@@ -544,7 +577,7 @@ START_TEST(no_reader_sees_a_staged_package)
 	fk_intake_result_clear(&res);
 	look(&s, new_reg, new_ledger, new_doc);
 	ck_assert_int_eq(s.koseki, 4); /* K-1, K-2, K-9, K-10 */
-	ck_assert_int_eq(s.joseki, 1); /* K-3 */
+	ck_assert_int_eq(s.joseki, 2); /* K-3, K-J */
 	ck_assert_int_eq(s.search_new, 1);
 	ck_assert_int_eq(s.search_amended, 1);
 	ck_assert_int_eq(s.info_new, FK_OK);
@@ -554,18 +587,26 @@ START_TEST(no_reader_sees_a_staged_package)
 	ck_assert_int_eq(s.ledger_read, FK_OK);
 	ck_assert_int_eq(s.doc_read, FK_OK);
 	ck_assert_int_eq(s.page, 4);
+	ck_assert_int_eq(s.page_back, 4);
+	ck_assert_int_eq(s.position, 4);
+	ck_assert_int_eq(s.h_joseki, 2);
 	ck_assert_int_eq(s.sorted, 4);
 	ck_assert_int_eq(s.ledger_page, 2);
 	ck_assert_int_eq(s.doc_page, 1);
 	ck_assert_int_eq(s.home_koseki, 4);
-	ck_assert_int_eq(s.registers, 5);
-	ck_assert_int_eq(s.versions, 7);
+	ck_assert_int_eq(s.registers, 6);
+	ck_assert_int_eq(s.versions, 8);
 	ck_assert_int_eq(s.ledger, 2);
 	ck_assert_int_eq(s.docs, 1);
 	ck_assert_int_eq(s.a_search, 1);
 	ck_assert_int_eq(s.a_list, 4);
 	ck_assert_int_eq(s.a_koseki, 4);
-	ck_assert_int_eq(s.a_each_koseki, 4);
+	ck_assert_int_eq(s.a_count_ledger, 2);
+	ck_assert_int_eq(s.a_count_docs, 1);
+	ck_assert_int_eq(s.a_each[FK_FILE_KOSEKI - 1], 4);
+	ck_assert_int_eq(s.a_each[FK_FILE_JOSEKI - 1], 2);
+	ck_assert_int_eq(s.a_each[FK_FILE_LEDGER - 1], 2);
+	ck_assert_int_eq(s.a_each[FK_FILE_DOCS - 1], 1);
 	ck_assert_int_eq(s.a_ledger, 2);
 	ck_assert_int_eq(s.a_docs, 1);
 	ck_assert_int_eq(s.a_ledger_open, FK_OK);
@@ -708,6 +749,7 @@ static void big_package(tpkg *p)
 {
 	char ref[16], name[64];
 	tpkg_init(p, MUNI, 2, FK_PKG_DELTA, 4, 7);
+	p->loading = 1;
 	for (int c = 0; c < 4; c++) {
 		for (int i = 0; i < 5; i++) {
 			snprintf(ref, sizeof ref, "N-%d-%d", c, i);
@@ -1011,7 +1053,7 @@ START_TEST(an_abandoned_staging_is_removed)
 	fk_intake_result_clear(&res);
 	ck_assert_ok(import(&p, &res), &err);
 	ck_assert_int_eq(res.applied, 1);
-	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 2);
+	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 3);
 	fk_intake_result_clear(&res);
 	tpkg_free(&p);
 	tpkg_free(&q);

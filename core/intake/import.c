@@ -1,11 +1,13 @@
 /* The import engine's course (import.h): decided, staged chunk by chunk, published. */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
+#include "crypto.h"
 #include "db.h"
 #include "gate.h"
 #include "import.h"
@@ -165,6 +167,54 @@ static void fill(fk_intake_result *res, const fk_pkgrow *r)
 	res->rejected = r->rejected;
 }
 
+/* Loading a chunk on the second thread (source.h). */
+typedef struct loader {
+	const fk_intake_source *src;
+	int chunk;
+	fk_status st;
+	fk_error err;
+} loader;
+
+static void *load_chunk(void *arg)
+{
+	loader *l = arg;
+	l->st = l->src->load(l->src->arg, l->chunk, &l->err);
+	fk_crypto_thread_cleanup();
+	return NULL;
+}
+
+/* The chunks after the ones staged, each loaded while the one before it stages. */
+static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, const char *oid,
+			   fk_intake_result *res, fk_error *err)
+{
+	const fk_intake_source *src = &p->src;
+	int first = (int)r->chunks_staged, n = p->m->nchunks, staged = 0;
+	fk_status s = src->load && first < n ? src->load(src->arg, first, err) : FK_OK;
+	for (int i = first; i < n && s == FK_OK; i++) {
+		loader next = {.src = src, .chunk = i + 1, .st = FK_OK};
+		pthread_t th;
+		int threaded = src->load && i + 1 < n && pthread_create(&th, NULL, load_chunk, &next) == 0;
+		if (src->load && i + 1 < n && !threaded)
+			load_chunk(&next); /* no thread: one after the other */
+		int64_t t0 = fk_mono_ns();
+		s = fk_stage_chunk(ctx, r, src, i, oid, err, &t0);
+		t0 = fk_mono_ns() - t0;
+		res->stage_ns += t0;
+		if (t0 > res->stage_max_ns)
+			res->stage_max_ns = t0;
+		if (threaded)
+			pthread_join(th, NULL);
+		if (s == FK_OK && next.st != FK_OK) {
+			s = next.st;
+			if (err)
+				*err = next.err;
+		}
+		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
+			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
+	}
+	return s;
+}
+
 static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_intake_result *res,
 		     fk_error *err)
 {
@@ -185,17 +235,8 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 		       (s = begin_staging(ctx, p, &r, oid, err)) != FK_OK))
 		return s;
 	/* Staged so far: continue after it (R-BATCH-RESUME). */
-	int staged = 0;
-	for (int i = (int)r.chunks_staged; i < p->m->nchunks && s == FK_OK; i++) {
-		int64_t t0 = fk_mono_ns();
-		s = fk_stage_chunk(ctx, &r, &p->src, i, oid, err, &t0);
-		t0 = fk_mono_ns() - t0;
-		res->stage_ns += t0;
-		if (t0 > res->stage_max_ns)
-			res->stage_max_ns = t0;
-		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < p->m->nchunks)
-			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
-	}
+	if (s == FK_OK)
+		s = stage_all(ctx, p, &r, oid, res, err);
 	json_t *missing = NULL;
 	if (s == FK_OK)
 		s = fk_publish_missing(ctx, &r, &missing, err);

@@ -14,8 +14,11 @@ typedef fk_status (*fk_intake_record_fn)(void *arg, int64_t line, const fk_pkg_r
 					 fk_reject why, const char *detail, fk_error *err);
 
 /* Where the records come from. load (may be NULL) readies chunk i outside any transaction
- * (decrypting it, for a package file); each calls fn once per record of chunk i, in order,
- * inside the chunk's transaction. */
+ * (decrypting and parsing it, for a package file); each calls fn once per record of chunk i,
+ * in order, inside the chunk's transaction, after load(i) returned. The engine loads chunk
+ * i + 1 on a second thread while chunk i stages, so the two cores share the work: the source
+ * keeps two chunks (i + 1 loading while each(i) runs) and its load touches nothing each uses
+ * for another chunk. */
 typedef struct fk_intake_source {
 	fk_status (*load)(void *arg, int chunk, fk_error *err);
 	fk_status (*each)(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg, fk_error *err);

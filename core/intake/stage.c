@@ -469,9 +469,7 @@ fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *sr
 	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid};
 	char detail[160];
 	snprintf(g.by, sizeof g.by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
-	fk_status s = src->load ? src->load(src->arg, chunk, err) : FK_OK;
-	if (s != FK_OK)
-		return s;
+	fk_status s;
 	if (fk_intake_chunk_hook)
 		fk_intake_chunk_hook(ctx, chunk);
 	*tx_start = fk_mono_ns();

@@ -9,9 +9,9 @@
 /* Test hook: run on the connection before every chunk's transaction (a full disk). */
 extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
 
-/* Stage chunk of pkg from src in a transaction of its own; pkg advanced (and left as it was
- * when the transaction did not commit). oid names the package in the history. *tx_start
- * gets when the transaction began (fk_mono_ns), after the chunk was loaded. */
+/* Stage chunk of pkg from src (loaded: source.h) in a transaction of its own; pkg advanced
+ * (and left as it was when the transaction did not commit). oid names the package in the
+ * history. *tx_start gets when the transaction began (fk_mono_ns). */
 fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
 			 const char *oid, fk_error *err, int64_t *tx_start);
 
