@@ -33,6 +33,9 @@ CREATE TABLE package (
 	wm_ref        INTEGER NOT NULL,
 	receipt       BLOB,
 	receipt_sha256 BLOB,
+	-- records of chunk chunks_staged already staged: a chunk is staged in parts of bounded
+	-- size and time, so a sender's large chunk never holds the write lock long
+	lines_staged  INTEGER NOT NULL DEFAULT 0,
 	mac           BLOB
 );
 CREATE UNIQUE INDEX package_sequence ON package(municipality, sequence) WHERE state = 'published';

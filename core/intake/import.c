@@ -196,12 +196,7 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 		int threaded = src->load && i + 1 < n && pthread_create(&th, NULL, load_chunk, &next) == 0;
 		if (src->load && i + 1 < n && !threaded)
 			load_chunk(&next); /* no thread: one after the other */
-		int64_t t0 = fk_mono_ns();
-		s = fk_stage_chunk(ctx, r, src, i, oid, err, &t0);
-		t0 = fk_mono_ns() - t0;
-		res->stage_ns += t0;
-		if (t0 > res->stage_max_ns)
-			res->stage_max_ns = t0;
+		s = fk_stage_chunk(ctx, r, src, i, oid, err, &res->stage_ns, &res->stage_max_ns);
 		if (threaded)
 			pthread_join(th, NULL);
 		if (s == FK_OK && next.st != FK_OK) {

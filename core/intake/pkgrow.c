@@ -27,14 +27,14 @@ static const char SQL_INSERT[] =
 static const char SQL_SAVE[] =
 	"UPDATE package SET state = ?6, chunks_staged = ?8, n_register = ?9, n_version = ?10, "
 	"n_removal = ?11, n_ledger = ?12, n_document = ?13, n_unchanged = ?14, n_rejected = ?15, "
-	"published_at = ?17 WHERE id = ?1";
+	"published_at = ?17, lines_staged = ?23 WHERE id = ?1";
 static const char SQL_SAVE_RECEIPT[] =
 	"UPDATE package SET receipt = ?2, receipt_sha256 = ?3 WHERE id = ?1";
 static const char SQL_DELETE[] = "DELETE FROM package WHERE id = ?1";
 static const char SQL_RECEIPT[] = "SELECT receipt FROM package WHERE id = ?1";
 
 enum { C_ID, C_MUNI, C_SEQ, C_KIND, C_DIGEST, C_STATE, C_CHUNKS, C_STAGED, C_N, C_UNCHANGED = C_N + 5,
-       C_REJECTED, C_RECEIVED, C_PUBLISHED, C_WM, C_RSHA = C_WM + FK_WM_COUNT };
+       C_REJECTED, C_RECEIVED, C_PUBLISHED, C_WM, C_RSHA = C_WM + FK_WM_COUNT, C_LINES };
 
 static void from_row(sqlite3_stmt *st, fk_pkgrow *r)
 {
@@ -58,6 +58,7 @@ static void from_row(sqlite3_stmt *st, fk_pkgrow *r)
 	r->published_at = sqlite3_column_int64(st, C_PUBLISHED);
 	for (int i = 0; i < FK_WM_COUNT; i++)
 		r->wm[i] = sqlite3_column_int64(st, C_WM + i);
+	r->lines_staged = sqlite3_column_int64(st, C_LINES);
 	r->has_receipt = sqlite3_column_bytes(st, C_RSHA) == 32;
 	if (r->has_receipt)
 		memcpy(r->receipt_sha256, sqlite3_column_blob(st, C_RSHA), 32);
@@ -129,6 +130,8 @@ static void bind_row(sqlite3_stmt *st, const fk_pkgrow *r)
 		sqlite3_bind_int64(st, 17, r->published_at);
 	for (int i = 0; i < FK_WM_COUNT; i++)
 		sqlite3_bind_int64(st, 18 + i, r->wm[i]);
+	if (sqlite3_bind_parameter_count(st) >= 23)
+		sqlite3_bind_int64(st, 23, r->lines_staged);
 }
 
 fk_status fk_pkgrow_insert(fk_ctx *ctx, fk_pkgrow *r, fk_error *err)
@@ -200,7 +203,7 @@ fk_status fk_pkgrow_receipt(fk_ctx *ctx, const fk_pkgrow *r, char **json, size_t
 	uint8_t h[32];
 	unsigned int hl = 0;
 	char *out = malloc(n + 1);
-	if (!out)
+	if (!out || (n && !p))
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	else if (EVP_Digest(p ? p : "", n, h, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
 		s = fk_fail(err, FK_ERR_CRYPTO, "hashing the receipt failed");
@@ -208,7 +211,7 @@ fk_status fk_pkgrow_receipt(fk_ctx *ctx, const fk_pkgrow *r, char **json, size_t
 		s = fk_fail(err, FK_ERR_TAMPER, "the receipt of package row id=%lld does not match its "
 			    "hash: it was changed outside fukuhon", (long long)r->id);
 	if (s == FK_OK) {
-		if (n)
+		if (n && p)
 			memcpy(out, p, n);
 		out[n] = '\0';
 		*json = out;

@@ -18,6 +18,7 @@ typedef struct fk_pkgrow {
 	uint8_t digest[32];
 	char state[12]; /* "staging", "published" */
 	int64_t chunks, chunks_staged;
+	int64_t lines_staged; /* records of chunk chunks_staged staged already */
 	int64_t n[FK_REC_TYPES + 1]; /* accepted, by fk_rec_type */
 	int64_t unchanged, rejected;
 	int64_t received_at, published_at; /* ns; published_at 0: not yet */

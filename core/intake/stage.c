@@ -42,6 +42,12 @@ typedef struct stage {
 	int chunk;
 	const char *oid;
 	char by[64]; /* who made a register a package brings with no one named */
+	int64_t skip; /* lines of the chunk staged before */
+	/* the part in its transaction */
+	int in_tx;
+	fk_pkgrow before;
+	int64_t part_start, part_records, part_first, part_last;
+	int64_t tx_sum, tx_max;
 } stage;
 
 /* ---- reading ---- */
@@ -443,10 +449,9 @@ static fk_status on_entry(stage *g, int64_t line, const fk_pkg_record *r, fk_err
 	return FK_OK;
 }
 
-static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_reject why,
-			   const char *detail, fk_error *err)
+static fk_status decide(stage *g, int64_t line, const fk_pkg_record *r, fk_reject why,
+			const char *detail, fk_error *err)
 {
-	stage *g = arg;
 	if (why != FK_REJECT_NONE)
 		return reject(g, line, r && r->ref[0] ? r->ref : "", why, detail, err);
 	switch (r->type) {
@@ -462,41 +467,103 @@ static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_r
 	return reject(g, line, r->ref, FK_REJECT_TYPE, NULL, err);
 }
 
-fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
-			 const char *oid, fk_error *err, int64_t *tx_start)
+/* ---- parts: a chunk staged in transactions of bounded size and time ---- */
+
+int fk_intake_part_records = 500;
+#define PART_NS (INT64_C(50) * 1000000)
+
+static fk_status part_begin(stage *g, fk_error *err)
 {
-	fk_pkgrow before = *pkg;
-	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid};
-	char detail[160];
-	snprintf(g.by, sizeof g.by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
-	fk_status s;
-	if (fk_intake_chunk_hook)
-		fk_intake_chunk_hook(ctx, chunk);
-	*tx_start = fk_mono_ns();
-	if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
+	g->part_start = fk_mono_ns();
+	g->part_records = 0;
+	g->part_first = -1;
+	g->before = *g->pkg;
+	fk_status s = fk_ctx_begin(g->ctx, err);
+	if (s != FK_OK)
 		return s;
-	/* The chunk's search tags go into the index sorted, in one pass (random inserts into a
-	 * large index would dominate the chunk's time). */
-	s = fk_store_bulk_begin(ctx, err);
-	if (s == FK_OK)
-		s = src->each(src->arg, chunk, on_record, &g, err);
-	fk_status b = fk_store_bulk_end(ctx, err);
+	g->in_tx = 1;
+	/* The part's search tags go into the index sorted, in one pass (random inserts into a
+	 * large index would dominate its time). */
+	return fk_store_bulk_begin(g->ctx, err);
+}
+
+/* Commit the part (with s FK_OK) or roll it back: the package's row says how far it got
+ * (next: the first line of the chunk not staged; -1: the whole chunk), and its record. */
+static fk_status part_end(stage *g, fk_status s, int64_t next, fk_error *err)
+{
+	fk_pkgrow *pkg = g->pkg;
+	char detail[160];
+	fk_status b = fk_store_bulk_end(g->ctx, err);
 	if (s == FK_OK)
 		s = b;
-	if (s == FK_OK) {
-		pkg->chunks_staged = chunk + 1;
-		s = fk_pkgrow_save(ctx, pkg, NULL, 0, err);
+	if (next < 0) {
+		pkg->chunks_staged = g->chunk + 1;
+		pkg->lines_staged = 0;
+	} else {
+		pkg->lines_staged = next;
 	}
 	pkg->n[0] = 0;
 	for (int t = 1; t <= FK_REC_TYPES; t++)
 		pkg->n[0] += pkg->n[t];
-	snprintf(detail, sizeof detail, "chunk=%d records=%lld rejected=%lld", chunk,
-		 (long long)(pkg->n[0] + pkg->unchanged - before.n[0] - before.unchanged),
-		 (long long)(pkg->rejected - before.rejected));
 	if (s == FK_OK)
-		s = fk_audit_op(ctx, FK_OP_IMPORT, oid, FK_RESULT_SUCCESS, "chunk", detail, err);
-	s = fk_ctx_end(ctx, s, err);
+		s = fk_pkgrow_save(g->ctx, pkg, NULL, 0, err);
+	snprintf(detail, sizeof detail, "chunk=%d lines=%lld-%lld records=%lld rejected=%lld", g->chunk,
+		 (long long)g->part_first, (long long)(next < 0 ? g->part_last : next - 1),
+		 (long long)(pkg->n[0] + pkg->unchanged - g->before.n[0] - g->before.unchanged),
+		 (long long)(pkg->rejected - g->before.rejected));
+	if (s == FK_OK)
+		s = fk_audit_op(g->ctx, FK_OP_IMPORT, g->oid, FK_RESULT_SUCCESS, "chunk", detail, err);
+	s = fk_ctx_end(g->ctx, s, err);
+	g->in_tx = 0;
+	int64_t t = fk_mono_ns() - g->part_start;
+	g->tx_sum += t;
+	if (t > g->tx_max)
+		g->tx_max = t;
 	if (s != FK_OK)
-		*pkg = before;
+		*pkg = g->before;
+	return s;
+}
+
+static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_reject why,
+			   const char *detail, fk_error *err)
+{
+	stage *g = arg;
+	if (line < g->skip)
+		return FK_OK; /* staged before an interruption (R-BATCH-RESUME) */
+	fk_status s = FK_OK;
+	if (!g->in_tx)
+		s = part_begin(g, err);
+	if (s == FK_OK) {
+		if (g->part_first < 0)
+			g->part_first = line;
+		g->part_last = line;
+		s = decide(g, line, r, why, detail, err);
+	}
+	if (s != FK_OK)
+		return s;
+	/* Bounded, whatever the size of the sender's chunks: the consoles wait for the lock. */
+	if (++g->part_records >= fk_intake_part_records || fk_mono_ns() - g->part_start >= PART_NS)
+		s = part_end(g, FK_OK, line + 1, err);
+	return s;
+}
+
+fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
+			 const char *oid, fk_error *err, int64_t *tx_sum, int64_t *tx_max)
+{
+	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid,
+		   .skip = chunk == pkg->chunks_staged ? pkg->lines_staged : 0};
+	snprintf(g.by, sizeof g.by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
+	if (fk_intake_chunk_hook)
+		fk_intake_chunk_hook(ctx, chunk);
+	fk_status s = src->each(src->arg, chunk, on_record, &g, err);
+	/* The last part (or, for a chunk whose records were all staged, or none, a part of its
+	 * own that only says the chunk is done). */
+	if (s == FK_OK && !g.in_tx)
+		s = part_begin(&g, err);
+	if (g.in_tx)
+		s = part_end(&g, s, -1, err);
+	*tx_sum += g.tx_sum;
+	if (g.tx_max > *tx_max)
+		*tx_max = g.tx_max;
 	return s;
 }

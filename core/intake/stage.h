@@ -9,11 +9,17 @@
 /* Test hook: run on the connection before every chunk's transaction (a full disk). */
 extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
 
-/* Stage chunk of pkg from src (loaded: source.h) in a transaction of its own; pkg advanced
- * (and left as it was when the transaction did not commit). oid names the package in the
- * history. *tx_start gets when the transaction began (fk_mono_ns). */
+/* Records staged in one transaction at most (also at most 50 ms of work before its
+ * commit): a test sets it small to interrupt the middle of a chunk. */
+extern int fk_intake_part_records;
+
+/* Stage chunk of pkg from src (loaded: source.h) in transactions of their own, each a part of
+ * the chunk of bounded size and time (the consoles wait for the write lock), on record;
+ * continues after the lines staged before. pkg advanced as each part commits (and left as
+ * the last committed part left it). oid names the package in the history. The parts'
+ * transactions' time is added to *tx_sum, the longest kept in *tx_max (ns). */
 fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
-			 const char *oid, fk_error *err, int64_t *tx_start);
+			 const char *oid, fk_error *err, int64_t *tx_sum, int64_t *tx_max);
 
 /* A register's state as the staging package sees it: its row (checked) and its staged change.
  * staged: -1 none, else the change (0 carried unchanged, 1 a new version, 2 one that moves it
