@@ -110,6 +110,6 @@ for spec in "$@"; do
 done
 
 openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -gencrl -out ca.crl >/dev/null 2>&1
-openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -gencrl -crlhours 1 -crldays 0 \
+openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -gencrl -crlhours 1 \
 	-out crl-1h.crl >/dev/null 2>&1
 chmod 600 ./*.key

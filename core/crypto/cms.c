@@ -1,0 +1,453 @@
+/* CMS objects of fukuhon packages and receipts through OpenSSL's CMS API (R-MUTUAL,
+ * R-INTRANSIT, R-BATCH-PROTO; docs/package-format.md): AuthEnvelopedData (AES-256-GCM,
+ * RSA-OAEP key transport) around SignedData (SHA-256), opened with every reason told apart. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+#include <openssl/x509v3.h>
+
+#include "cms.h"
+
+/* Marked for xgettext: the console and the CLI translate these. */
+#define N_(s) s
+
+/* Spelled out, not generated from cms.h's list, so that xgettext sees each sentence;
+ * tests/test_cms.c checks that they are the list's. */
+static const char *const fail_texts[] = {
+	[FK_CMS_NONE] = N_("opened"),
+	[FK_CMS_MALFORMED] = N_("not a CMS object of the expected type"),
+	[FK_CMS_TOO_LARGE] = N_("larger than a CMS object of a package may be"),
+	[FK_CMS_NOT_FOR_US] = N_("encrypted to another recipient"),
+	[FK_CMS_DECRYPT] = N_("cannot be decrypted (altered or truncated)"),
+	[FK_CMS_UNSIGNED] = N_("not signed"),
+	[FK_CMS_BAD_SIGNATURE] = N_("the signature does not match the content"),
+	[FK_CMS_UNTRUSTED] = N_("the signer's certificate does not chain to a trusted municipal CA"),
+	[FK_CMS_REVOKED] = N_("the signer's certificate is revoked"),
+	[FK_CMS_EXPIRED] = N_("the signer's certificate is expired or not yet valid"),
+	[FK_CMS_CRL_STALE] = N_("the CA's CRL is past its next update: fetch a new one"),
+	[FK_CMS_CRL_MISSING] = N_("no CRL of the signer's CA is installed"),
+	[FK_CMS_USAGE] = N_("the signer's certificate is not for signing"),
+};
+
+const char *fk_cms_fail_text(fk_cms_fail f)
+{
+	if ((unsigned)f >= sizeof fail_texts / sizeof fail_texts[0])
+		return N_("unknown reason");
+	return fail_texts[f];
+}
+
+/* One line from OpenSSL's error queue, emptied so that a later failure reports its own. */
+static fk_status ossl_fail(fk_error *err, fk_status code, const char *what)
+{
+	char reason[256] = "no reason given";
+	unsigned long e = ERR_peek_last_error();
+	if (e != 0)
+		ERR_error_string_n(e, reason, sizeof reason);
+	ERR_clear_error();
+	return fk_fail(err, code, "%s: %s", what, reason);
+}
+
+/* A refusal of the object: FK_ERR_INVALID with the reason the caller records. */
+static fk_status refuse(fk_error *err, fk_cms_fail *why, fk_cms_fail f)
+{
+	ERR_clear_error();
+	*why = f;
+	return fk_fail(err, FK_ERR_INVALID, "%s", fk_cms_fail_text(f));
+}
+
+/* Decode exactly n bytes of DER: trailing bytes would be data nobody checked. */
+static CMS_ContentInfo *decode(const uint8_t *der, size_t n)
+{
+	if (n == 0 || n > LONG_MAX)
+		return NULL;
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
+	if (cms && p != der + n) {
+		CMS_ContentInfo_free(cms);
+		return NULL;
+	}
+	return cms;
+}
+
+/* The bytes a memory BIO holds, copied out (malloc'd); the BIO is a secure one, whose
+ * buffer is wiped when it grows and when it is freed. */
+static fk_status take_bio(BIO *b, uint8_t **out, size_t *outlen, fk_error *err)
+{
+	BUF_MEM *bm = NULL;
+	if (BIO_get_mem_ptr(b, &bm) != 1 || !bm)
+		return ossl_fail(err, FK_ERR_CRYPTO, "reading CMS content");
+	*out = malloc(bm->length ? bm->length : 1);
+	if (!*out)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory for CMS content");
+	if (bm->length)
+		memcpy(*out, bm->data, bm->length);
+	*outlen = bm->length;
+	return FK_OK;
+}
+
+static int is_enveloped(const CMS_ContentInfo *cms)
+{
+	int nid = OBJ_obj2nid(CMS_get0_type(cms));
+	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
+}
+
+/* The index of the first of k's keys some key-transport recipient names, or -1. */
+static int find_recipient(CMS_ContentInfo *cms, const fk_cms_keys *k)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
+	for (int j = 0; j < k->nkeys; j++) {
+		if (!k->keys[j] || !k->certs[j])
+			continue;
+		for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+			CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
+			if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS &&
+			    CMS_RecipientInfo_ktri_cert_cmp(ri, k->certs[j]) == 0)
+				return j;
+		}
+	}
+	return -1;
+}
+
+/* Decrypt an envelope with key j; *content gets the plaintext (a secure BIO). */
+static fk_status decrypt(CMS_ContentInfo *cms, const fk_cms_keys *k, int j, BIO **content,
+			 fk_cms_fail *why, fk_error *err)
+{
+	/* The certificate is given, so a wrong key-transport block is an error rather than
+	 * the random key OpenSSL substitutes against Bleichenbacher oracles when it is not. */
+	if (CMS_decrypt_set1_pkey_and_peer(cms, k->keys[j], k->certs[j], NULL) != 1)
+		return refuse(err, why, FK_CMS_DECRYPT);
+	BIO *out = BIO_new(BIO_s_secmem());
+	if (!out)
+		return ossl_fail(err, FK_ERR_NOMEM, "allocating a CMS buffer");
+	/* The GCM tag is checked as the content ends: a flipped byte fails here. */
+	if (CMS_decrypt(cms, NULL, NULL, NULL, out, CMS_BINARY) != 1) {
+		BIO_free(out);
+		return refuse(err, why, FK_CMS_DECRYPT);
+	}
+	*content = out;
+	return FK_OK;
+}
+
+static fk_cms_fail chain_fail(int e)
+{
+	switch (e) {
+	case X509_V_ERR_CERT_REVOKED:
+		return FK_CMS_REVOKED;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return FK_CMS_EXPIRED;
+	case X509_V_ERR_CRL_HAS_EXPIRED:
+		return FK_CMS_CRL_STALE;
+	/* No CRL that can be used at this time: one from the future, or one whose signature
+	 * does not check, is as good as none. */
+	case X509_V_ERR_UNABLE_TO_GET_CRL:
+	case X509_V_ERR_CRL_NOT_YET_VALID:
+	case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+	case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+		return FK_CMS_CRL_MISSING;
+	default:
+		return FK_CMS_UNTRUSTED;
+	}
+}
+
+/* The signer's chain to a trusted CA, its CRL and validity at now, its key usage. */
+static fk_status check_signer(X509 *signer, STACK_OF(X509) *untrusted, X509_STORE *store,
+			      int64_t now, fk_cms_fail *why, fk_error *err)
+{
+	if (!store)
+		return fk_fail(err, FK_ERR_USAGE, "no trust store to verify a signer with");
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	if (!sc)
+		return ossl_fail(err, FK_ERR_NOMEM, "allocating a chain check");
+	if (X509_STORE_CTX_init(sc, store, signer, untrusted) != 1) {
+		X509_STORE_CTX_free(sc);
+		return ossl_fail(err, FK_ERR_CRYPTO, "starting a chain check");
+	}
+	X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(sc);
+	X509_VERIFY_PARAM_set_time(vp, (time_t)now);
+	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_CRL_CHECK);
+	int ok = X509_verify_cert(sc);
+	int e = X509_STORE_CTX_get_error(sc);
+	X509_STORE_CTX_free(sc);
+	if (ok != 1)
+		return refuse(err, why, ok < 0 ? FK_CMS_UNTRUSTED : chain_fail(e));
+	/* A certificate without a keyUsage extension does not say it is for signing. */
+	if (!(X509_get_extension_flags(signer) & EXFLAG_KUSAGE) ||
+	    !(X509_get_key_usage(signer) & KU_DIGITAL_SIGNATURE))
+		return refuse(err, why, FK_CMS_USAGE);
+	return FK_OK;
+}
+
+static int digest_ok(CMS_SignerInfo *si)
+{
+	X509_ALGOR *dig = NULL;
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	if (!dig)
+		return 0;
+	int nid = OBJ_obj2nid(dig->algorithm);
+	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
+}
+
+/* Verify a decoded SignedData: one signer, its certificate included, the signature over
+ * the included content, then the chain (ours, so that each reason comes out apart). */
+static fk_status verify_signed(CMS_ContentInfo *cms, X509_STORE *store, int64_t now,
+			       uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why,
+			       fk_error *err)
+{
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed)
+		return refuse(err, why, FK_CMS_UNSIGNED);
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	if (sk_CMS_SignerInfo_num(sis) == 0)
+		return refuse(err, why, FK_CMS_UNSIGNED);
+	if (sk_CMS_SignerInfo_num(sis) != 1)
+		return refuse(err, why, FK_CMS_MALFORMED);
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+	if (!digest_ok(si))
+		return refuse(err, why, FK_CMS_MALFORMED);
+	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+	if (!pos || !*pos)
+		return refuse(err, why, FK_CMS_MALFORMED); /* detached: nothing to verify */
+	/* Match the included certificates to the signer; without its own, nothing says who. */
+	if (CMS_set1_signers_certs(cms, NULL, 0) < 0)
+		return refuse(err, why, FK_CMS_MALFORMED);
+	X509 *cert = NULL;
+	CMS_SignerInfo_get0_algs(si, NULL, &cert, NULL, NULL);
+	if (!cert)
+		return refuse(err, why, FK_CMS_UNTRUSTED);
+	BIO *content = BIO_new(BIO_s_secmem());
+	if (!content)
+		return ossl_fail(err, FK_ERR_NOMEM, "allocating a CMS buffer");
+	fk_status s = FK_OK;
+	if (CMS_verify(cms, NULL, NULL, NULL, content, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+		s = refuse(err, why, FK_CMS_BAD_SIGNATURE);
+	} else {
+		STACK_OF(X509) *certs = CMS_get1_certs(cms);
+		s = check_signer(cert, certs, store, now, why, err);
+		sk_X509_pop_free(certs, X509_free);
+	}
+	if (s == FK_OK)
+		s = take_bio(content, out, outlen, err);
+	BIO_free(content);
+	if (s == FK_OK && signer) {
+		if (X509_up_ref(cert) != 1) {
+			free(*out);
+			*out = NULL;
+			return ossl_fail(err, FK_ERR_CRYPTO, "keeping the signer's certificate");
+		}
+		*signer = cert;
+	}
+	return s;
+}
+
+/* The decrypted envelope's content: its bytes (chunks) or the SignedData in it, verified. */
+static fk_status inner(CMS_ContentInfo *env, BIO *content, const fk_cms_keys *k, int want_signed,
+		       uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why, fk_error *err)
+{
+	int type = OBJ_obj2nid(CMS_get0_eContentType(env));
+	if (!want_signed) {
+		if (type != NID_pkcs7_data)
+			return refuse(err, why, FK_CMS_MALFORMED);
+		return take_bio(content, out, outlen, err);
+	}
+	if (type == NID_pkcs7_data)
+		return refuse(err, why, FK_CMS_UNSIGNED);
+	if (type != NID_pkcs7_signed)
+		return refuse(err, why, FK_CMS_MALFORMED);
+	BUF_MEM *bm = NULL;
+	if (BIO_get_mem_ptr(content, &bm) != 1 || !bm)
+		return ossl_fail(err, FK_ERR_CRYPTO, "reading CMS content");
+	CMS_ContentInfo *sd = decode((const uint8_t *)bm->data, bm->length);
+	if (!sd)
+		return refuse(err, why, FK_CMS_MALFORMED);
+	fk_status s = verify_signed(sd, k->store, k->now, out, outlen, signer, why, err);
+	CMS_ContentInfo_free(sd);
+	return s;
+}
+
+fk_status fk_cms_open(const uint8_t *der, size_t n, const fk_cms_keys *k, int want_signed,
+		      uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why, fk_error *err)
+{
+	*why = FK_CMS_NONE;
+	*out = NULL;
+	*outlen = 0;
+	if (signer)
+		*signer = NULL;
+	if (n > FK_CMS_MAX)
+		return refuse(err, why, FK_CMS_TOO_LARGE);
+	CMS_ContentInfo *cms = decode(der, n);
+	if (!cms || !is_enveloped(cms)) {
+		CMS_ContentInfo_free(cms);
+		return refuse(err, why, FK_CMS_MALFORMED);
+	}
+	fk_status s;
+	BIO *content = NULL;
+	int j = find_recipient(cms, k);
+	if (j < 0)
+		s = refuse(err, why, FK_CMS_NOT_FOR_US);
+	else
+		s = decrypt(cms, k, j, &content, why, err);
+	if (s == FK_OK)
+		s = inner(cms, content, k, want_signed, out, outlen, signer, why, err);
+	BIO_free(content);
+	CMS_ContentInfo_free(cms);
+	return s;
+}
+
+/* DER of a CMS object, malloc'd, refused above FK_CMS_MAX (what we make, we must open). */
+static fk_status encode(CMS_ContentInfo *cms, uint8_t **der, size_t *derlen, fk_error *err)
+{
+	int len = i2d_CMS_ContentInfo(cms, NULL);
+	if (len <= 0)
+		return ossl_fail(err, FK_ERR_CRYPTO, "encoding CMS");
+	if ((size_t)len > FK_CMS_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "a CMS object of %d bytes is larger than %u", len,
+			       FK_CMS_MAX);
+	uint8_t *buf = malloc((size_t)len);
+	if (!buf)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory for CMS");
+	unsigned char *p = buf;
+	if (i2d_CMS_ContentInfo(cms, &p) != len) {
+		free(buf);
+		return ossl_fail(err, FK_ERR_CRYPTO, "encoding CMS");
+	}
+	*der = buf;
+	*derlen = (size_t)len;
+	return FK_OK;
+}
+
+static fk_status sign_der(const uint8_t *data, size_t n, EVP_PKEY *key, X509 *cert, uint8_t **der,
+			  size_t *derlen, fk_error *err)
+{
+	if (n > INT_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "content too large to sign");
+	const unsigned int flags = CMS_BINARY | CMS_PARTIAL;
+	BIO *in = BIO_new_mem_buf(data, (int)n);
+	CMS_ContentInfo *cms = in ? CMS_sign(NULL, NULL, NULL, NULL, flags) : NULL;
+	fk_status s = FK_OK;
+	if (!cms || !CMS_add1_signer(cms, cert, key, EVP_sha256(), flags) ||
+	    CMS_final(cms, in, NULL, CMS_BINARY) != 1)
+		s = ossl_fail(err, FK_ERR_CRYPTO, "signing");
+	if (s == FK_OK)
+		s = encode(cms, der, derlen, err);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return s;
+}
+
+fk_status fk_cms_sign(const uint8_t *data, size_t n, EVP_PKEY *key, X509 *cert, uint8_t **der,
+		      size_t *derlen, fk_error *err)
+{
+	if (!key || !cert)
+		return fk_fail(err, FK_ERR_USAGE, "signing needs a key and its certificate");
+	return sign_der(data, n, key, cert, der, derlen, err);
+}
+
+/* RSA-OAEP with SHA-256 for each recipient (PKCS#1 v1.5 key transport invites padding
+ * oracles). */
+static fk_status add_recipients(CMS_ContentInfo *cms, X509 *const *recips, int nrecips,
+				fk_error *err)
+{
+	for (int i = 0; i < nrecips; i++) {
+		CMS_RecipientInfo *ri = CMS_add1_recipient_cert(cms, recips[i], CMS_KEY_PARAM);
+		if (!ri)
+			return ossl_fail(err, FK_ERR_CRYPTO, "adding a recipient");
+		EVP_PKEY_CTX *pc = CMS_RecipientInfo_get0_pkey_ctx(ri);
+		if (!pc || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha256()) <= 0 ||
+		    EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha256()) <= 0)
+			return ossl_fail(err, FK_ERR_CRYPTO,
+					 "RSA-OAEP for a recipient (its certificate must be RSA)");
+	}
+	return FK_OK;
+}
+
+fk_status fk_cms_seal(const uint8_t *data, size_t n, EVP_PKEY *sign_key, X509 *sign_cert,
+		      X509 *const *recips, int nrecips, uint8_t **der, size_t *derlen, fk_error *err)
+{
+	if (nrecips < 1)
+		return fk_fail(err, FK_ERR_USAGE, "encrypting needs a recipient");
+	uint8_t *sd = NULL;
+	size_t sdlen = 0;
+	fk_status s = FK_OK;
+	if (sign_key) {
+		s = fk_cms_sign(data, n, sign_key, sign_cert, &sd, &sdlen, err);
+		if (s != FK_OK)
+			return s;
+		data = sd;
+		n = sdlen;
+	}
+	if (n > INT_MAX) {
+		free(sd);
+		return fk_fail(err, FK_ERR_INVALID, "content too large to encrypt");
+	}
+	CMS_ContentInfo *cms = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
+	BIO *in = BIO_new_mem_buf(data, (int)n);
+	if (!cms || !in)
+		s = ossl_fail(err, FK_ERR_CRYPTO, "starting an envelope");
+	/* Created detached: the ciphertext goes inside the object, not beside it. */
+	if (s == FK_OK && CMS_set_detached(cms, 0) != 1)
+		s = ossl_fail(err, FK_ERR_CRYPTO, "starting an envelope");
+	if (s == FK_OK && sd &&
+	    CMS_set1_eContentType(cms, OBJ_nid2obj(NID_pkcs7_signed)) != 1)
+		s = ossl_fail(err, FK_ERR_CRYPTO, "marking the envelope's content as signed");
+	if (s == FK_OK)
+		s = add_recipients(cms, recips, nrecips, err);
+	if (s == FK_OK && CMS_final(cms, in, NULL, CMS_BINARY) != 1)
+		s = ossl_fail(err, FK_ERR_CRYPTO, "encrypting");
+	if (s == FK_OK)
+		s = encode(cms, der, derlen, err);
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+	free(sd);
+	return s;
+}
+
+fk_status fk_cms_verify(const uint8_t *der, size_t n, X509_STORE *store, int64_t now,
+			uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why, fk_error *err)
+{
+	*why = FK_CMS_NONE;
+	*out = NULL;
+	*outlen = 0;
+	if (signer)
+		*signer = NULL;
+	if (n > FK_CMS_MAX)
+		return refuse(err, why, FK_CMS_TOO_LARGE);
+	CMS_ContentInfo *cms = decode(der, n);
+	if (!cms)
+		return refuse(err, why, FK_CMS_MALFORMED);
+	fk_status s = verify_signed(cms, store, now, out, outlen, signer, why, err);
+	CMS_ContentInfo_free(cms);
+	return s;
+}
+
+fk_status fk_cms_cert_municipality(X509 *cert, char code[7], fk_error *err)
+{
+	code[0] = '\0';
+	X509_NAME *name = cert ? X509_get_subject_name(cert) : NULL;
+	int i = name ? X509_NAME_get_index_by_NID(name, NID_serialNumber, -1) : -1;
+	if (i < 0)
+		return fk_fail(err, FK_ERR_INVALID, "the certificate names no municipality");
+	/* Two serialNumbers would let the certificate name two municipalities. */
+	if (X509_NAME_get_index_by_NID(name, NID_serialNumber, i) >= 0)
+		return fk_fail(err, FK_ERR_INVALID, "the certificate names two municipalities");
+	const ASN1_STRING *v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	const unsigned char *d = v ? ASN1_STRING_get0_data(v) : NULL;
+	if (!d || ASN1_STRING_length(v) != 6)
+		return fk_fail(err, FK_ERR_INVALID, "the certificate's municipality code is not 6 digits");
+	for (int j = 0; j < 6; j++)
+		if (d[j] < '0' || d[j] > '9')
+			return fk_fail(err, FK_ERR_INVALID,
+				       "the certificate's municipality code is not 6 digits");
+	memcpy(code, d, 6);
+	code[6] = '\0';
+	return FK_OK;
+}

@@ -1,0 +1,80 @@
+/* A fixed test PKI for the fuzzing harnesses (made once by tests/pki.sh with PKI_CRL_DAYS=3650;
+ * test-only, never for real use): the CA and its CRL, the receiving key and certificate.
+ * FUZZ_NOW is a time at which all of them are in force, so the harness is deterministic. */
+#ifndef FUZZ_PKI_H
+#define FUZZ_PKI_H
+
+#define FUZZ_NOW 1796146000 /* 2026-12-01T17:26:40Z */
+
+static const char fuzz_ca_pem[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBqjCCAVCgAwIBAgIUEBn0SHtSNk9alfi7jCeYdlSciAMwCgYIKoZIzj0EAwIw\n"
+	"MzEVMBMGA1UECgwMZnVrdWhvbiB0ZXN0MRowGAYDVQQDDBFUZXN0IG11bmljaXBh\n"
+	"bCBDQTAeFw0yNjEyMDExNzE3MjdaFw0zNjExMjgxNzE3MjdaMDMxFTATBgNVBAoM\n"
+	"DGZ1a3Vob24gdGVzdDEaMBgGA1UEAwwRVGVzdCBtdW5pY2lwYWwgQ0EwWTATBgcq\n"
+	"hkjOPQIBBggqhkjOPQMBBwNCAAR9YR8+Kjt4eZnanlaK2WYU/1RKOphjRu5voQu8\n"
+	"tcOiljPq0511CUnA5byTzyKNdQZ5cfdDX/1aNwvbKfWLpU1Fo0IwQDAPBgNVHRMB\n"
+	"Af8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAdBgNVHQ4EFgQUn2wBkmzjcAhu+eit\n"
+	"WivGaS+NAGowCgYIKoZIzj0EAwIDSAAwRQIhAOHY6ReFb9TMohNc7IbneQnR/Kvl\n"
+	"8pQzqcU4w5bHQhaYAiAkx0qJlfABVYI9U8nNYw2fDXQ7Yhka1C11c7n47sGJdA==\n"
+	"-----END CERTIFICATE-----\n";
+
+static const char fuzz_crl_pem[] =
+	"-----BEGIN X509 CRL-----\n"
+	"MIHKMHICAQEwCgYIKoZIzj0EAwIwMzEVMBMGA1UECgwMZnVrdWhvbiB0ZXN0MRow\n"
+	"GAYDVQQDDBFUZXN0IG11bmljaXBhbCBDQRcNMjYxMjAxMTcxNzI3WhcNMzYxMTI4\n"
+	"MTcxNzI3WqAOMAwwCgYDVR0UBAMCAQEwCgYIKoZIzj0EAwIDSAAwRQIhALhALcrH\n"
+	"c66wt5QLVJ0/zCBH2vtw26t0pVjAYfigcQZaAiArkcIiSBZu45MoPORB0RZ3hv3U\n"
+	"BtCbauO4I7ewzKUY1g==\n"
+	"-----END X509 CRL-----\n";
+
+static const char fuzz_receiver_crt_pem[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIICxjCCAmygAwIBAgICEAAwCgYIKoZIzj0EAwIwMzEVMBMGA1UECgwMZnVrdWhv\n"
+	"biB0ZXN0MRowGAYDVQQDDBFUZXN0IG11bmljaXBhbCBDQTAeFw0yNjEyMDExNzE3\n"
+	"MjdaFw0yOTAzMDUxNzE3MjdaMDsxIjAgBgNVBAMMGWZ1a3Vob24gcmVjZWl2ZXIg\n"
+	"cmVjZWl2ZXIxFTATBgNVBAoMDGZ1a3Vob24gdGVzdDCCASIwDQYJKoZIhvcNAQEB\n"
+	"BQADggEPADCCAQoCggEBAL0Z6Rh36B6xcXIj1RM3rb9aNdwn24+MD2bKTeql90c8\n"
+	"QaPH9k2PHtQkjG/f4ehmPSHXEZ0DMTxpd7wlw2UQZkUo0xxLxIHndeagG+XYw4hx\n"
+	"NRABAfyl3SZINhOX+eVp2ZthZrXrvfo7ZFv4TQ4Rm4bvB4v/jeGikDXW/SQk19zG\n"
+	"eIyC4PtU/mgZDwVJIIoakOSNKKPUX44HjA+MaGSe9uQaXkJ62HetSMukjK0+KyOS\n"
+	"niQRLU9WH90MZdsewVttIj5rh4gDExJZ+TqLO1XTx9ITi7i9ZtNvfQXVIpbl4k67\n"
+	"zJohHPyT5KdFw/2cnxMSlrlxt74yizY3EhCWaDdYtkECAwEAAaOBnDCBmTAMBgNV\n"
+	"HRMBAf8EAjAAMA4GA1UdDwEB/wQEAwIFoDAdBgNVHSUEFjAUBggrBgEFBQcDAQYI\n"
+	"KwYBBQUHAwQwHQYDVR0OBBYEFM/xtv35FsrEEx3/EA5gPVF+Ym46MB8GA1UdIwQY\n"
+	"MBaAFJ9sAZJs43AIbvnorVorxmkvjQBqMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcE\n"
+	"fwAAATAKBggqhkjOPQQDAgNIADBFAiBGAscV4j5Z/eYKWuBdEfZq1trtOqlq3WMK\n"
+	"0w1FP5elegIhAOcnhsKXz60Kp1uIUwV0J4yjlZkRY2Mda8/y0YkpsJM4\n"
+	"-----END CERTIFICATE-----\n";
+
+static const char fuzz_receiver_key_pem[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQC9GekYd+gesXFy\n"
+	"I9UTN62/WjXcJ9uPjA9myk3qpfdHPEGjx/ZNjx7UJIxv3+HoZj0h1xGdAzE8aXe8\n"
+	"JcNlEGZFKNMcS8SB53XmoBvl2MOIcTUQAQH8pd0mSDYTl/nladmbYWa16736O2Rb\n"
+	"+E0OEZuG7weL/43hopA11v0kJNfcxniMguD7VP5oGQ8FSSCKGpDkjSij1F+OB4wP\n"
+	"jGhknvbkGl5Ceth3rUjLpIytPisjkp4kES1PVh/dDGXbHsFbbSI+a4eIAxMSWfk6\n"
+	"iztV08fSE4u4vWbTb30F1SKW5eJOu8yaIRz8k+SnRcP9nJ8TEpa5cbe+Mos2NxIQ\n"
+	"lmg3WLZBAgMBAAECggEAAq3CKO3y6HNmSmICT9NBN3WXT3rzj+chpTi+rZEkDXrn\n"
+	"qaKopSzeuI3bfO64mCaRnV/68ITV7teGIhDNYao/rqFfSzZyDk6Jc6bHOmRtkapb\n"
+	"4HIJNYtidHs/o9uqZzLuiZZRwog4QNoUR/6+lbFPaRQMAPJR79UyEocs/xT0B100\n"
+	"pGWuj49cpPe0b2wCzIkXu184H74QLfO55fYbjyEs1I4u75m0M2V2mDVw8RcnVknL\n"
+	"+2MduZ8faPWnRVDUsk+PsBYhHBADbTqLBdF0A3XdITEvKz1iAm3GVyKdZ+MlzlX3\n"
+	"4vPM3wJ/ax8OaECZpL1vYYlUTy/Wrpse17rlxJmjIQKBgQDnVVJeJOBLmhl+k4nm\n"
+	"xX9AfyFsV63fIYaKQhPmokcTqk+Z1SNZ5z/yUbnUfjboLrjt0dhJ9yZiqagxv4lY\n"
+	"O9aAUW0F/JwGbHGjefGcSE4pe3CFfVt2WHEj56H6ysP9Z1RCPn1a1RHMCebSl6og\n"
+	"NYQqG+pFWh+dUokVM9WtDCREEQKBgQDRQ8jf+YgvmCpDcMMg8AhnMJf1zVKKNXLh\n"
+	"seTfCQsRUOHl9Lsy180hEjC399oXyHO5cGyhGUnSwWuEL/YOz3sOzniBj4E/qgSH\n"
+	"s5PXrKn1UoR0T9fBCMnzQL/72VqKxcGUpsyVboQDASFxVJKqnbLKPZQshKQCntS1\n"
+	"3P8wbq+/MQKBgQCCwTw8UFWjBegRHm2czdbear1GksyJSVbVgQHko6bPG73AcrN3\n"
+	"lnkTi1QhInIAjKAkdC7vp82/iKuz6tJD2BanEt8vuheqndMhlsSVFF1xnv77xN5U\n"
+	"pyrUI5HvwnpDGguLIe0S0Uos7Q/VyrnzWKxqbLrfFlC2SLeJD3JgTHOXMQKBgAfT\n"
+	"hCi0OV6mTzZUeke6EmZhj91Wf3bBxvkf4RJiUTKllr016OZe4cIR3xaSQ2rOSV2v\n"
+	"EbD4tCUYrL+113r4UX7dQ+58gnXyEtdMZQQU5gpRurhq4APNI1hgnI17tIIqITJB\n"
+	"Brez+WXvXePSKOYOncgog2ki0Mt0Szo9+KFEEniRAoGBAKNWnXIt2DsaH9P2Xs92\n"
+	"N4+J/9c406H+8BKfiCl19Si8M4BUKIkpKcjBCVQ9qYBCDMSDAewiHIpyX50mjLOr\n"
+	"0WxEwe4XRACz4BDEnj72YgPVbGGG9aaBoCOl9BWvFIw+p6hHMGBrNXB8oRSGAaud\n"
+	"EJmiO2NcafB4lZW2NmSBKp6p\n"
+	"-----END PRIVATE KEY-----\n";
+
+#endif
