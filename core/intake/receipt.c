@@ -15,14 +15,6 @@ static const char SQL_REJECTS[] =
 	"SELECT " FK_COLS_PKG_REJECT ", mac FROM package_reject WHERE package_id = ?1 "
 	"ORDER BY chunk, line, id";
 
-static const char *const type_ids[FK_REC_TYPES + 1] = {"?", "register", "version", "removal",
-							 "ledger", "document"};
-
-const char *fk_receipt_type_id(fk_rec_type t)
-{
-	return t >= 1 && t <= FK_REC_TYPES ? type_ids[t] : "?";
-}
-
 static const char *const reject_ids[] = {
 #define FK_REJECT_ID(id, text) #id,
 	FK_REJECT_LIST(FK_REJECT_ID)
@@ -121,7 +113,7 @@ fk_status fk_receipt_applied(fk_ctx *ctx, const fk_pkgrow *p, json_t *missing, c
 	json_t *acc = json_object(), *rej = json_array();
 	fk_status s = o && acc && rej ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (int t = 1; t <= FK_REC_TYPES && s == FK_OK; t++)
-		if (json_object_set_new(acc, fk_receipt_type_id((fk_rec_type)t), json_integer(p->n[t])))
+		if (json_object_set_new(acc, fk_rec_type_id((fk_rec_type)t), json_integer(p->n[t])))
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	if (s == FK_OK)
 		s = rejects(ctx, p->id, rej, err);
