@@ -36,6 +36,10 @@ CREATE TABLE package (
 	-- records of chunk chunks_staged already staged: a chunk is staged in parts of bounded
 	-- size and time, so a sender's large chunk never holds the write lock long
 	lines_staged  INTEGER NOT NULL DEFAULT 0,
+	-- the highest data key id when staging began: record n of the package (counted through
+	-- the manifest's chunks) makes register wm_register + 1 + n with data key wm_key + 1 + n,
+	-- so registers are prepared before their chunk's transaction, the same after a resume
+	wm_key        INTEGER NOT NULL DEFAULT 0,
 	mac           BLOB
 );
 CREATE UNIQUE INDEX package_sequence ON package(municipality, sequence) WHERE state = 'published';

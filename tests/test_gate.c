@@ -335,7 +335,9 @@ static fk_status walk_each(void *arg, int chunk, fk_intake_record_fn fn, void *f
 }
 static fk_status walk_import(int64_t seq, int chunks)
 {
-	fk_manifest m = {.municipality = "131016", .sequence = seq, .kind = FK_PKG_DELTA, .nchunks = chunks};
+	fk_manifest_chunk ch[2] = {{.records = 1}, {.records = 1}};
+	fk_manifest m = {.municipality = "131016", .sequence = seq, .kind = FK_PKG_DELTA, .nchunks = chunks,
+			 .chunks = ch};
 	uint8_t digest[32] = {(uint8_t)seq, 'w', 'a', 'l', 'k'};
 	fk_intake_pkg p = {.m = &m, .digest = digest, .signer = "131016", .src = {.each = walk_each}};
 	fk_intake_result res;

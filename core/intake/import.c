@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "crypto.h"
+#include "datakey.h"
 #include "db.h"
 #include "gate.h"
 #include "import.h"
@@ -29,6 +30,8 @@ static const char SQL_JURISDICTION[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1 AND bureau_id IN "
 	"(SELECT id FROM bureau WHERE name = ?2 UNION SELECT id FROM bureau WHERE kind = '支局' "
 	"AND parent_id = (SELECT id FROM bureau WHERE name = ?2))";
+
+static const char SQL_MAX_KEY[] = "SELECT coalesce(max(id), 0) FROM data_key";
 
 static const char *const refusal_text[] = {
 #define FK_INTAKE_REFUSE_TEXT(id, text) N_(text),
@@ -149,7 +152,16 @@ static fk_status begin_staging(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s != FK_OK)
 		return s;
-	s = fk_publish_watermarks(ctx, 1, r->wm, err);
+	/* The municipality's key first: it is the one data key the staging may make besides
+	 * the registers' own, whose ids follow wm_key (stage.h). */
+	int64_t muni_key;
+	uint8_t dk[FK_KEY_LEN];
+	s = fk_datakey_municipality(ctx, r->municipality, &muni_key, dk, err);
+	fk_wipe(dk, sizeof dk);
+	if (s == FK_OK)
+		s = fk_ctx_int64(ctx, SQL_MAX_KEY, &r->wm_key, err, "highest data key");
+	if (s == FK_OK)
+		s = fk_publish_watermarks(ctx, 1, r->wm, err);
 	if (s == FK_OK)
 		s = fk_pkgrow_insert(ctx, r, err);
 	snprintf(detail, sizeof detail, "municipality=%s sequence=%lld chunks=%d", r->municipality,
@@ -167,10 +179,13 @@ static void fill(fk_intake_result *res, const fk_pkgrow *r)
 	res->rejected = r->rejected;
 }
 
-/* Loading a chunk on the second thread (source.h). */
+/* Loading a chunk and preparing its registers on the second thread (source.h, stage.h). */
 typedef struct loader {
-	const fk_intake_source *src;
+	fk_ctx *ctx;
+	const fk_intake_pkg *p;
+	const fk_pkgrow *r;
 	int chunk;
+	fk_stage_prep *prep;
 	fk_status st;
 	fk_error err;
 } loader;
@@ -178,7 +193,10 @@ typedef struct loader {
 static void *load_chunk(void *arg)
 {
 	loader *l = arg;
-	l->st = l->src->load(l->src->arg, l->chunk, &l->err);
+	const fk_intake_source *src = &l->p->src;
+	l->st = src->load ? src->load(src->arg, l->chunk, &l->err) : FK_OK;
+	if (l->st == FK_OK)
+		l->st = fk_stage_prepare(l->ctx->keys, l->r, l->p->m, src, l->chunk, l->prep, &l->err);
 	fk_crypto_thread_cleanup();
 	return NULL;
 }
@@ -189,17 +207,26 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 {
 	const fk_intake_source *src = &p->src;
 	int first = (int)r->chunks_staged, n = p->m->nchunks, staged = 0;
-	fk_status s = src->load && first < n ? src->load(src->arg, first, err) : FK_OK;
+	fk_stage_prep prep[2];
+	memset(prep, 0, sizeof prep);
+	loader cur = {.ctx = ctx, .p = p, .r = r, .chunk = first, .prep = &prep[first % 2]};
+	if (first < n) {
+		load_chunk(&cur);
+		if (cur.st != FK_OK && err)
+			*err = cur.err;
+	}
+	fk_status s = first < n ? cur.st : FK_OK;
 	for (int i = first; i < n && s == FK_OK; i++) {
-		loader next = {.src = src, .chunk = i + 1, .st = FK_OK};
+		loader next = {.ctx = ctx, .p = p, .r = r, .chunk = i + 1, .prep = &prep[(i + 1) % 2]};
 		pthread_t th;
-		int threaded = src->load && i + 1 < n && pthread_create(&th, NULL, load_chunk, &next) == 0;
-		if (src->load && i + 1 < n && !threaded)
+		int threaded = i + 1 < n && pthread_create(&th, NULL, load_chunk, &next) == 0;
+		if (i + 1 < n && !threaded)
 			load_chunk(&next); /* no thread: one after the other */
-		s = fk_stage_chunk(ctx, r, src, i, oid, err, &res->stage_ns, &res->stage_max_ns);
+		s = fk_stage_chunk(ctx, r, p->m, src, i, &prep[i % 2], oid, err, &res->stage_ns,
+				   &res->stage_max_ns);
 		if (threaded)
 			pthread_join(th, NULL);
-		if (s == FK_OK && next.st != FK_OK) {
+		if (s == FK_OK && i + 1 < n && next.st != FK_OK) {
 			s = next.st;
 			if (err)
 				*err = next.err;
@@ -207,6 +234,8 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
 			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
 	}
+	fk_stage_prep_clear(&prep[0]);
+	fk_stage_prep_clear(&prep[1]);
 	return s;
 }
 
@@ -257,8 +286,9 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 	fk_gate g;
 	char oid[96], detail[128];
 	memset(res, 0, sizeof *res);
-	if (!p || !p->m || !p->digest || !p->src.each)
-		return fk_fail(err, FK_ERR_USAGE, "an import needs a manifest, a digest and its records");
+	if (!p || !p->m || !p->digest || !p->src.each || !p->m->chunks || p->m->nchunks < 1)
+		return fk_fail(err, FK_ERR_USAGE, "an import needs a manifest with its chunks, a digest "
+			       "and its records");
 	fk_hex(p->digest, 32, oid);
 	fk_authz_req req = {.op = FK_OP_IMPORT, .municipality = p->m->municipality};
 	fk_status s = fk_gate_begin(ctx, &g, &req, oid, err);

@@ -21,9 +21,9 @@ static const char SQL_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM package";
 static const char SQL_INSERT[] =
 	"INSERT INTO package(id, municipality, sequence, kind, digest, state, chunks, chunks_staged, "
 	"n_register, n_version, n_removal, n_ledger, n_document, n_unchanged, n_rejected, "
-	"received_at, published_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref) VALUES "
-	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-	"?21, ?22)";
+	"received_at, published_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref, lines_staged, "
+	"wm_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+	"?19, ?20, ?21, ?22, ?23, ?24)";
 static const char SQL_SAVE[] =
 	"UPDATE package SET state = ?6, chunks_staged = ?8, n_register = ?9, n_version = ?10, "
 	"n_removal = ?11, n_ledger = ?12, n_document = ?13, n_unchanged = ?14, n_rejected = ?15, "
@@ -34,7 +34,7 @@ static const char SQL_DELETE[] = "DELETE FROM package WHERE id = ?1";
 static const char SQL_RECEIPT[] = "SELECT receipt FROM package WHERE id = ?1";
 
 enum { C_ID, C_MUNI, C_SEQ, C_KIND, C_DIGEST, C_STATE, C_CHUNKS, C_STAGED, C_N, C_UNCHANGED = C_N + 5,
-       C_REJECTED, C_RECEIVED, C_PUBLISHED, C_WM, C_RSHA = C_WM + FK_WM_COUNT, C_LINES };
+       C_REJECTED, C_RECEIVED, C_PUBLISHED, C_WM, C_RSHA = C_WM + FK_WM_COUNT, C_LINES, C_WMKEY };
 
 static void from_row(sqlite3_stmt *st, fk_pkgrow *r)
 {
@@ -59,6 +59,7 @@ static void from_row(sqlite3_stmt *st, fk_pkgrow *r)
 	for (int i = 0; i < FK_WM_COUNT; i++)
 		r->wm[i] = sqlite3_column_int64(st, C_WM + i);
 	r->lines_staged = sqlite3_column_int64(st, C_LINES);
+	r->wm_key = sqlite3_column_int64(st, C_WMKEY);
 	r->has_receipt = sqlite3_column_bytes(st, C_RSHA) == 32;
 	if (r->has_receipt)
 		memcpy(r->receipt_sha256, sqlite3_column_blob(st, C_RSHA), 32);
@@ -130,8 +131,10 @@ static void bind_row(sqlite3_stmt *st, const fk_pkgrow *r)
 		sqlite3_bind_int64(st, 17, r->published_at);
 	for (int i = 0; i < FK_WM_COUNT; i++)
 		sqlite3_bind_int64(st, 18 + i, r->wm[i]);
-	if (sqlite3_bind_parameter_count(st) >= 23)
-		sqlite3_bind_int64(st, 23, r->lines_staged);
+	sqlite3_bind_int64(st, 23, r->lines_staged);
+	/* fixed when staging begins: only the insert names it */
+	if (sqlite3_bind_parameter_count(st) >= 24)
+		sqlite3_bind_int64(st, 24, r->wm_key);
 }
 
 fk_status fk_pkgrow_insert(fk_ctx *ctx, fk_pkgrow *r, fk_error *err)

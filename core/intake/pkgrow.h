@@ -23,6 +23,7 @@ typedef struct fk_pkgrow {
 	int64_t unchanged, rejected;
 	int64_t received_at, published_at; /* ns; published_at 0: not yet */
 	int64_t wm[FK_WM_COUNT];
+	int64_t wm_key; /* the highest data key id when staging began */
 	int has_receipt;
 	uint8_t receipt_sha256[32];
 } fk_pkgrow;

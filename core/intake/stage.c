@@ -43,6 +43,9 @@ typedef struct stage {
 	const char *oid;
 	char by[64]; /* who made a register a package brings with no one named */
 	int64_t skip; /* lines of the chunk staged before */
+	const fk_manifest *m;
+	fk_stage_prep *prep; /* registers prepared before the transaction, or NULL */
+	int64_t offset;      /* records of the package before this chunk */
 	/* the part in its transaction */
 	int in_tx;
 	fk_pkgrow before;
@@ -250,16 +253,20 @@ static fk_status reject_or_fail(stage *g, int64_t line, const char *ref, fk_reje
 
 static fk_status new_register(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
 {
-	int64_t id, key_id;
-	fk_reg_prepared p;
-	fk_status s = fk_store_reserve(g->ctx, 1, &id, &key_id, err);
-	if (s == FK_OK)
+	int64_t id = g->pkg->wm[FK_WM_REGISTER] + 1 + g->offset + line;
+	int64_t key_id = g->pkg->wm_key + 1 + g->offset + line;
+	fk_reg_prepared p, *use = &p;
+	fk_status s = FK_OK;
+	if (g->prep && line < g->prep->n && g->prep->v[line].id == id)
+		use = &g->prep->v[line];
+	else
 		s = fk_store_prepare(g->ctx->keys, id, key_id, g->pkg->municipality, r->kind, r->content,
 				     g->by, g->pkg->received_at, &p, err);
 	if (s != FK_OK)
 		return reject_or_fail(g, line, r->ref, FK_REJECT_SCHEMA, s, err);
-	s = fk_store_insert(g->ctx, &p, err);
-	fk_reg_prepared_clear(&p);
+	s = fk_store_insert(g->ctx, use, err);
+	fk_reg_prepared_clear(use);
+	use->id = 0;
 	if (s == FK_OK)
 		s = ref_insert(g->ctx, g->pkg->municipality, r->ref, id, err);
 	if (s == FK_OK)
@@ -530,6 +537,12 @@ static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_r
 	stage *g = arg;
 	if (line < g->skip)
 		return FK_OK; /* staged before an interruption (R-BATCH-RESUME) */
+	/* The ids of a chunk's records are counted through the manifest: a line it does not
+	 * count has none (and the receipt says the chunk has more records than listed). */
+	if (why == FK_REJECT_NONE && line >= g->m->chunks[g->chunk].records) {
+		why = FK_REJECT_MALFORMED;
+		detail = "more records in the chunk than its manifest lists";
+	}
 	fk_status s = FK_OK;
 	if (!g->in_tx)
 		s = part_begin(g, err);
@@ -547,10 +560,71 @@ static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_r
 	return s;
 }
 
-fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
-			 const char *oid, fk_error *err, int64_t *tx_sum, int64_t *tx_max)
+static int64_t offset_of(const fk_manifest *m, int chunk)
 {
-	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid,
+	int64_t n = 0;
+	for (int i = 0; i < chunk; i++)
+		n += m->chunks[i].records;
+	return n;
+}
+
+void fk_stage_prep_clear(fk_stage_prep *p)
+{
+	for (int64_t i = 0; i < p->n; i++)
+		if (p->v[i].id)
+			fk_reg_prepared_clear(&p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+typedef struct prep_run {
+	const fk_keyring *keys;
+	const fk_pkgrow *pkg;
+	fk_stage_prep *out;
+	int64_t offset;
+} prep_run;
+
+static fk_status prep_one(void *arg, int64_t line, const fk_pkg_record *r, fk_reject why,
+			  const char *detail, fk_error *err)
+{
+	prep_run *p = arg;
+	(void)detail;
+	(void)err;
+	if (why != FK_REJECT_NONE || r->type != FK_REC_REGISTER || line < 0 || line >= p->out->n)
+		return FK_OK;
+	fk_error e;
+	fk_reg_prepared *v = &p->out->v[line];
+	/* A register whose ref exists is not new: prepared for nothing, which costs only time
+	 * on the second core. A failure leaves it to the transaction, which rejects it. */
+	if (fk_store_prepare(p->keys, p->pkg->wm[FK_WM_REGISTER] + 1 + p->offset + line,
+			     p->pkg->wm_key + 1 + p->offset + line, p->pkg->municipality, r->kind,
+			     r->content, p->out->by, p->pkg->received_at, v, &e) != FK_OK)
+		v->id = 0;
+	return FK_OK;
+}
+
+fk_status fk_stage_prepare(const fk_keyring *keys, const fk_pkgrow *pkg, const fk_manifest *m,
+			   const fk_intake_source *src, int chunk, fk_stage_prep *out, fk_error *err)
+{
+	fk_stage_prep_clear(out);
+	int64_t n = m->chunks[chunk].records;
+	snprintf(out->by, sizeof out->by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
+	if (n <= 0)
+		return FK_OK;
+	if (!(out->v = calloc((size_t)n, sizeof *out->v)))
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	out->n = n;
+	prep_run p = {.keys = keys, .pkg = pkg, .out = out, .offset = offset_of(m, chunk)};
+	return src->each(src->arg, chunk, prep_one, &p, err);
+}
+
+fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_manifest *m,
+			 const fk_intake_source *src, int chunk, fk_stage_prep *prep, const char *oid,
+			 fk_error *err, int64_t *tx_sum, int64_t *tx_max)
+{
+	stage g = {.ctx = ctx, .pkg = pkg, .chunk = chunk, .oid = oid, .m = m, .prep = prep,
+		   .offset = offset_of(m, chunk),
 		   .skip = chunk == pkg->chunks_staged ? pkg->lines_staged : 0};
 	snprintf(g.by, sizeof g.by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
 	if (fk_intake_chunk_hook)

@@ -3,8 +3,27 @@
 #ifndef FK_INTAKE_STAGE_H
 #define FK_INTAKE_STAGE_H
 
+#include "keys.h"
 #include "pkgrow.h"
 #include "source.h"
+#include "store.h"
+
+/* The registers of a chunk prepared before its transaction (serialised, compressed, sealed,
+ * tagged, their data keys made: the CPU's part), on the engine's second thread: by line,
+ * id 0 where the line is not a register or could not be prepared (then it is prepared in the
+ * transaction, and rejected there if it must be). Record n of the package (counted through
+ * the manifest's chunks) makes register pkg->wm[FK_WM_REGISTER] + 1 + n with data key
+ * pkg->wm_key + 1 + n, whichever path prepares it and however often the import resumes. */
+typedef struct fk_stage_prep {
+	fk_reg_prepared *v;
+	int64_t n;
+	char by[64]; /* changed_by of the first versions (fk_reg_prepared borrows it) */
+} fk_stage_prep;
+
+/* Prepare chunk's registers into out (src->each called on the calling thread: source.h). */
+fk_status fk_stage_prepare(const fk_keyring *keys, const fk_pkgrow *pkg, const fk_manifest *m,
+			   const fk_intake_source *src, int chunk, fk_stage_prep *out, fk_error *err);
+void fk_stage_prep_clear(fk_stage_prep *p);
 
 /* Test hook: run on the connection before every chunk's transaction (a full disk). */
 extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
@@ -18,8 +37,9 @@ extern int fk_intake_part_records;
  * continues after the lines staged before. pkg advanced as each part commits (and left as
  * the last committed part left it). oid names the package in the history. The parts'
  * transactions' time is added to *tx_sum, the longest kept in *tx_max (ns). */
-fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_intake_source *src, int chunk,
-			 const char *oid, fk_error *err, int64_t *tx_sum, int64_t *tx_max);
+fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_manifest *m,
+			 const fk_intake_source *src, int chunk, fk_stage_prep *prep, const char *oid,
+			 fk_error *err, int64_t *tx_sum, int64_t *tx_max);
 
 /* A register's state as the staging package sees it: its row (checked) and its staged change.
  * staged: -1 none, else the change (0 carried unchanged, 1 a new version, 2 one that moves it

@@ -69,7 +69,7 @@
 	"id, municipality, sequence, kind, digest, state, chunks, chunks_staged, n_register, "  \
 	"n_version, n_removal, n_ledger, n_document, n_unchanged, n_rejected, received_at, "    \
 	"published_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref, receipt_sha256, "     \
-	"lines_staged"
+	"lines_staged, wm_key"
 #define FK_COLS_REGISTER_REF "id, municipality, ref, register_id"
 #define FK_COLS_STAGED                                                                       \
 	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new"

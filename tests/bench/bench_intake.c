@@ -78,13 +78,21 @@ static int run(fk_ctx *ctx, gen *g, int64_t seq, fk_pkg_kind kind, const char *w
 	fk_error err;
 	fk_manifest m = {.municipality = MUNI, .sequence = seq, .kind = kind,
 			 .nchunks = (int)((g->registers + CHUNK - 1) / CHUNK)};
+	fk_manifest_chunk *ch = calloc((size_t)m.nchunks, sizeof *ch);
+	if (!ch)
+		return 1;
+	for (int i = 0; i < m.nchunks; i++)
+		ch[i].records = i + 1 < m.nchunks ? CHUNK : g->registers - (int64_t)i * CHUNK;
+	m.chunks = ch;
 	uint8_t digest[32] = {'b', 'e', 'n', 'c', 'h', (uint8_t)seq};
 	fk_intake_pkg p = {.m = &m, .digest = digest, .signer = MUNI,
 			   .src = {.load = load, .each = each, .arg = g}};
 	fk_intake_result res;
 	g->gen_ns = 0;
 	int64_t t0 = fk_mono_ns();
-	if (fk_intake_import(ctx, &p, &res, &err) != FK_OK)
+	fk_status st = fk_intake_import(ctx, &p, &res, &err);
+	free(ch);
+	if (st != FK_OK)
 		return die(&err);
 	double all = (fk_mono_ns() - t0) / 1e9;
 	gen_clear(g, 0);
