@@ -65,12 +65,16 @@ CREATE INDEX register_ref_register ON register_ref(register_id);
 CREATE TABLE staged_change (
 	register_id  INTEGER PRIMARY KEY REFERENCES register(id),
 	package_id   INTEGER NOT NULL REFERENCES package(id),
-	change       INTEGER NOT NULL CHECK (change IN (0, 1, 2)), -- 2: the sorted lists move
+	-- 2: the sorted lists move; 3: a register new in the package (its sort keys kept)
+	change       INTEGER NOT NULL CHECK (change IN (0, 1, 2, 3)),
 	version      INTEGER NOT NULL,
 	kind         INTEGER NOT NULL CHECK (kind IN (1, 2)),
 	received_at  INTEGER NOT NULL,
 	tags_old     BLOB,
 	tags_new     BLOB,
+	-- a new register's sort keys (core/store/order.h), sealed under the municipality's key
+	-- with the register as associated data: publishing lists it without decrypting it
+	sort_keys    BLOB,
 	mac          BLOB
 );
 CREATE INDEX staged_change_package ON staged_change(package_id);

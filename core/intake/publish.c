@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aad.h"
 #include "audit.h"
 #include "datakey.h"
 #include "db.h"
@@ -141,6 +142,7 @@ static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids
  * part of a list, the list rebuilt once at the end (one decryption per register of it). */
 typedef struct plan {
 	int rebuild[3];
+	int empty[3]; /* the list is empty before: written from the kept sort keys in one pass */
 } plan;
 
 /* What the plan reads only decides how fast publishing is, never what it does. */
@@ -198,6 +200,7 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 		if (rc != SQLITE_ROW)
 			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
+		pl->empty[k] = pl->rebuild[k] && have == 0;
 	}
 	return s;
 }
@@ -242,6 +245,23 @@ static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
 	return s;
 }
 
+/* The register's staged row, if it has one (checked as any row is), removed. */
+static const char SQL_STAGED_HAS[] = "SELECT 1 FROM staged_change WHERE register_id = ?1";
+
+static fk_status staged_drop(fk_ctx *ctx, int64_t id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED_HAS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return staged_delete(ctx, id, err);
+	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a staged change");
+}
+
 /* The changed registers' rows to their new versions (the figures follow through the
  * counting triggers for registers already visible), their tags swapped. */
 static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
@@ -253,6 +273,11 @@ static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, 
 		fk_stage_reg r;
 		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) != FK_OK)
 			break;
+		/* A register new in the package is counted and listed by list_new. */
+		if (r.staged == 3) {
+			fk_stage_reg_clear(&r);
+			continue;
+		}
 		if (r.staged > 0) {
 			s = fk_store_set_current(ctx, r.id, r.staged_version, p->received_at,
 						 (fk_reg_kind)r.staged_kind, err);
@@ -274,21 +299,87 @@ static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, 
 	return s;
 }
 
-/* The package's new registers counted and listed, as a register added one by one is. */
+/* A new register's sort keys as staging kept them (or from its content when it was amended
+ * in the package, or has none kept); its staged row goes. */
+static const char SQL_SORT_KEYS[] = "SELECT sort_keys FROM staged_change WHERE register_id = ?1";
+
+static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t mkey[FK_KEY_LEN],
+			   char *keys[FK_ORDER_FIELDS], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_SORT_KEYS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, info->id);
+	int rc = sqlite3_step(st);
+	size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+	const void *blob = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	uint8_t *plain = blob && n > FK_SEAL_OVERHEAD ? malloc(n - FK_SEAL_OVERHEAD + 1) : NULL;
+	size_t pn = 0;
+	if (plain) {
+		fk_aad a;
+		fk_aad_payload(&a, "staged_change", info->id, info->municipality);
+		s = fk_open(mkey, a.b, a.n, blob, n, plain, &pn, err);
+		if (s == FK_OK) {
+			plain[pn] = '\0';
+			size_t n0 = strlen((char *)plain);
+			keys[0] = strdup((char *)plain);
+			keys[1] = n0 < pn ? strdup((char *)plain + n0 + 1) : strdup("");
+			if (!keys[0] || !keys[1])
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		}
+		fk_wipe(plain, pn);
+		free(plain);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading sort keys");
+	if (s != FK_OK || plain)
+		return s;
+	/* none kept: from the register itself */
+	json_t *doc = NULL;
+	s = fk_store_read(ctx, info->id, 0, &doc, NULL, err);
+	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK; f++)
+		s = fk_order_key(doc, (fk_order_field)(f + 1), &keys[f], err);
+	json_decref(doc);
+	return s;
+}
+
+static void entries_free(fk_order_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+			if (v[i].key[f])
+				fk_wipe(v[i].key[f], strlen(v[i].key[f]));
+			free(v[i].key[f]);
+		}
+	free(v);
+}
+
+/* The package's new registers counted and listed: one by one into a list kept so, all at
+ * once into a list empty before (from the kept keys), or by the rebuild after. */
 static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
 	int64_t *ids;
-	size_t n;
+	size_t n, nb[3] = {0};
 	sqlite3_stmt *st;
-	fk_status s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	fk_order_entry *bulk[3] = {NULL};
+	uint8_t mkey[FK_KEY_LEN];
+	int64_t kid;
+	fk_status s = fk_datakey_municipality(ctx, p->municipality, &kid, mkey, err);
+	if (s == FK_OK)
+		s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	else
+		ids = NULL, n = 0;
+	for (int k = 1; k <= 2 && s == FK_OK; k++)
+		if (pl->empty[k] && n && !(bulk[k] = calloc(n, sizeof *bulk[k])))
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
 		json_t *doc = NULL;
 		fk_reg_info info;
 		if ((s = fk_store_info(ctx, ids[i], &info, err)) != FK_OK)
 			break;
-		int listed = !pl->rebuild[info.kind == 2 ? 2 : 1];
-		if (listed && (s = fk_store_read(ctx, ids[i], 0, &doc, NULL, err)) != FK_OK)
-			break;
+		int k = info.kind == 2 ? 2 : 1;
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
 			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, info.kind);
@@ -296,10 +387,30 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 			sqlite3_bind_int64(st, 4, info.received_at);
 			s = fk_ctx_exec(ctx, st, err, "counting registers");
 		}
-		if (s == FK_OK && listed)
-			s = fk_order_insert(ctx, info.municipality, info.kind, info.id, doc, err);
+		if (s == FK_OK && pl->empty[k]) {
+			fk_order_entry *e = &bulk[k][nb[k]++];
+			e->id = info.id;
+			s = kept_keys(ctx, &info, mkey, e->key, err);
+		} else if (s == FK_OK && !pl->rebuild[k]) {
+			if ((s = fk_store_read(ctx, ids[i], 0, &doc, NULL, err)) == FK_OK)
+				s = fk_order_insert(ctx, info.municipality, info.kind, info.id, doc, err);
+		}
 		json_decref(doc);
+		/* its staged row (a new register's) has served */
+		if (s == FK_OK)
+			s = staged_drop(ctx, info.id, err);
 	}
+	/* written in one pass when nothing else went into the list, else rebuilt (order.h) */
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t count;
+		if (pl->empty[k] && nb[k])
+			s = fk_order_bulk(ctx, p->municipality, k, bulk[k], nb[k], err);
+		else if (pl->empty[k]) /* only registers moved into it (removals into 除籍) */
+			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
+	}
+	for (int k = 1; k <= 2; k++)
+		entries_free(bulk[k], nb[k]);
+	fk_wipe(mkey, sizeof mkey);
 	free(ids);
 	return s;
 }
@@ -364,7 +475,7 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 		s = list_new(ctx, p, &pl, err);
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		int64_t count;
-		if (pl.rebuild[k])
+		if (pl.rebuild[k] && !pl.empty[k])
 			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
 	}
 	fk_order_memo(ctx, 0, NULL);

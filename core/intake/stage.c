@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aad.h"
 #include "audit.h"
 #include "datakey.h"
+#include "order.h"
 #include "db.h"
 #include "receipt.h"
 #include "stage.h"
@@ -24,10 +26,10 @@ static const char SQL_STAGED_ROW[] =
 	"SELECT " FK_COLS_STAGED ", mac FROM staged_change WHERE register_id = ?1";
 static const char SQL_STAGED_INSERT[] =
 	"INSERT INTO staged_change(register_id, package_id, change, version, kind, received_at, "
-	"tags_old, tags_new) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	"tags_old, tags_new, sort_keys, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char SQL_STAGED_UPDATE[] =
 	"UPDATE staged_change SET change = ?3, version = ?4, kind = ?5, received_at = ?6, "
-	"tags_new = ?8 WHERE register_id = ?1";
+	"tags_old = coalesce(?7, tags_old), tags_new = ?8, sort_keys = NULL WHERE register_id = ?1";
 static const char SQL_REJECT_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM package_reject";
 static const char SQL_REJECT_INSERT[] =
 	"INSERT INTO package_reject(id, package_id, chunk, line, ref, reason, detail, mac) "
@@ -46,6 +48,8 @@ typedef struct stage {
 	const fk_manifest *m;
 	fk_stage_prep *prep; /* registers prepared before the transaction, or NULL */
 	int64_t offset;      /* records of the package before this chunk */
+	uint8_t mkey[FK_KEY_LEN]; /* the municipality's key, once needed (wiped at the end) */
+	int have_mkey;
 	/* the part in its transaction */
 	int in_tx;
 	fk_pkgrow before;
@@ -178,23 +182,40 @@ static fk_status current_doc(fk_ctx *ctx, const fk_stage_reg *r, json_t **doc, u
 
 /* ---- writing ---- */
 
+/* A register's staged change: a new row, or the row updated (an amended register new in the
+ * package loses its kept sort keys: publishing lists it from its last version). */
 static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int change, int version,
 			    int kind, int64_t at, const uint8_t *old, int nold, const uint8_t *neu,
-			    int nnew, fk_error *err)
+			    int nnew, const uint8_t *keys, size_t nkeys, fk_error *err)
 {
 	sqlite3_stmt *st;
+	uint8_t mac[FK_MAC_LEN];
 	int update = r->staged >= 0;
-	fk_status s = update ? fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), 0, err) : FK_OK;
+	fk_status s = FK_OK;
+	if (update) {
+		s = fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), 0, err);
+	} else {
+		/* A new row's MAC from its columns: no reading it back (one per new register). */
+		const fk_val cols[] = {FK_VAL_INT(r->id), FK_VAL_INT(pkg), FK_VAL_INT(change),
+				       FK_VAL_INT(version), FK_VAL_INT(kind), FK_VAL_INT(at),
+				       nold ? FK_VAL_BLOB(old, (size_t)nold * FK_BLIND_LEN) : FK_VAL_NULL,
+				       nnew ? FK_VAL_BLOB(neu, (size_t)nnew * FK_BLIND_LEN) : FK_VAL_NULL,
+				       keys ? FK_VAL_BLOB(keys, nkeys) : FK_VAL_NULL};
+		s = fk_trust_seal_new(ctx, FK_T_STAGED, cols, mac, err);
+	}
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, update ? SQL_STAGED_UPDATE : SQL_STAGED_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, r->id);
-	if (!update) {
+	if (!update)
 		sqlite3_bind_int64(st, 2, pkg);
-		if (nold)
-			sqlite3_bind_blob(st, 7, old, nold * FK_BLIND_LEN, SQLITE_STATIC);
-	}
+	if (nold)
+		sqlite3_bind_blob(st, 7, old, nold * FK_BLIND_LEN, SQLITE_STATIC);
+	if (!update && keys)
+		sqlite3_bind_blob(st, 9, keys, (int)nkeys, SQLITE_STATIC);
+	if (!update)
+		sqlite3_bind_blob(st, 10, mac, FK_MAC_LEN, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, change);
 	sqlite3_bind_int(st, 4, version);
 	sqlite3_bind_int(st, 5, kind);
@@ -202,7 +223,7 @@ static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int
 	if (nnew)
 		sqlite3_bind_blob(st, 8, neu, nnew * FK_BLIND_LEN, SQLITE_STATIC);
 	s = fk_ctx_exec(ctx, st, err, "staging a change");
-	return s == FK_OK ? fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), err) : s;
+	return s == FK_OK && update ? fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), err) : s;
 }
 
 /* A rejected record: its row for the receipt and its record in the history. */
@@ -251,6 +272,50 @@ static fk_status reject_or_fail(stage *g, int64_t line, const char *ref, fk_reje
 	return reject(g, line, ref, why, detail, err);
 }
 
+/* A new register's sort keys, sealed under the municipality's key, in its staged row: the
+ * keys prepared with it (or made now), so that publishing lists it without decrypting it. */
+static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg_record *r,
+				fk_error *err)
+{
+	char *made[FK_ORDER_FIELDS] = {NULL};
+	char **k = g->prep && line < g->prep->n && g->prep->keys[line][0] ? g->prep->keys[line] : made;
+	fk_status s = FK_OK;
+	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK && k == made; f++)
+		s = fk_order_key(r->content, (fk_order_field)(f + 1), &made[f], err);
+	if (s == FK_OK && !g->have_mkey) {
+		int64_t kid;
+		s = fk_datakey_municipality(g->ctx, g->pkg->municipality, &kid, g->mkey, err);
+		g->have_mkey = s == FK_OK;
+	}
+	size_t n0 = k[0] ? strlen(k[0]) : 0, n1 = k[1] ? strlen(k[1]) : 0, n = n0 + 1 + n1;
+	uint8_t *plain = s == FK_OK ? malloc(n) : NULL, *sealed = plain ? malloc(n + FK_SEAL_OVERHEAD) : NULL;
+	if (s == FK_OK && !sealed)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK) {
+		fk_aad a;
+		memcpy(plain, k[0], n0);
+		plain[n0] = '\0';
+		memcpy(plain + n0 + 1, k[1], n1);
+		fk_aad_payload(&a, "staged_change", id, g->pkg->municipality);
+		s = fk_seal(g->mkey, a.b, a.n, plain, n, sealed, err);
+	}
+	fk_stage_reg fresh = {.id = id, .staged = -1};
+	if (s == FK_OK)
+		s = staged_put(g->ctx, &fresh, g->pkg->id, 3, 1, (int)r->kind, g->pkg->received_at, NULL,
+			       0, NULL, 0, sealed, n + FK_SEAL_OVERHEAD, err);
+	/* sort keys are names in sort form */
+	if (plain)
+		fk_wipe(plain, n);
+	free(plain);
+	free(sealed);
+	for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+		if (made[f])
+			fk_wipe(made[f], strlen(made[f]));
+		free(made[f]);
+	}
+	return s;
+}
+
 static fk_status new_register(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
 {
 	int64_t id = g->pkg->wm[FK_WM_REGISTER] + 1 + g->offset + line;
@@ -269,6 +334,8 @@ static fk_status new_register(stage *g, int64_t line, const fk_pkg_record *r, fk
 	use->id = 0;
 	if (s == FK_OK)
 		s = ref_insert(g->ctx, g->pkg->municipality, r->ref, id, err);
+	if (s == FK_OK)
+		s = keep_sort_keys(g, line, id, r, err);
 	if (s == FK_OK)
 		g->pkg->n[FK_REC_REGISTER]++;
 	return s;
@@ -313,9 +380,11 @@ static fk_status amend(stage *g, int64_t line, const fk_pkg_record *r, const fk_
 		doc = old;
 	int published_kind = reg->kind;
 	int version = (reg->staged > 0 ? reg->staged_version : reg->version) + 1;
-	/* The tags and sorted lists publishing swaps are the published version's: a register
-	 * amended twice in one package keeps the first one's old tags. */
-	if (reg->staged <= 0)
+	/* The tags and sorted lists publishing swaps are the published version's (or, for a
+	 * register new in the package, its first's): one amended twice in one package keeps the
+	 * first amendment's old tags. */
+	int fresh = reg->staged <= 0 || reg->staged == 3;
+	if (fresh)
 		s = fk_store_tags(g->ctx->keys, old, told, &nold, err);
 	if (s == FK_OK)
 		s = fk_store_tags(g->ctx->keys, doc, tnew, &nnew, err);
@@ -334,8 +403,8 @@ static fk_status amend(stage *g, int64_t line, const fk_pkg_record *r, const fk_
 		return s;
 	int change = moved || reg->staged == 2 ? 2 : 1;
 	return staged_put(g->ctx, reg, g->pkg->id, change, version, kind, g->pkg->received_at,
-			  reg->staged <= 0 ? (const uint8_t *)told : NULL, reg->staged <= 0 ? nold : 0,
-			  (const uint8_t *)tnew, nnew, err);
+			  fresh ? (const uint8_t *)told : NULL, fresh ? nold : 0, (const uint8_t *)tnew,
+			  nnew, NULL, 0, err);
 }
 
 /* The register a record names, or why the record is rejected. */
@@ -393,7 +462,7 @@ static fk_status on_register(stage *g, int64_t line, const fk_pkg_record *r, fk_
 	json_decref(cur);
 	if (s == FK_OK && same && (int)r->kind == reg.kind) {
 		s = staged_put(g->ctx, &reg, g->pkg->id, 0, reg.version, reg.kind, reg.received_at, NULL, 0,
-			       NULL, 0, err);
+			       NULL, 0, NULL, 0, err);
 		if (s == FK_OK)
 			g->pkg->unchanged++;
 	} else if (s == FK_OK) {
@@ -570,11 +639,19 @@ static int64_t offset_of(const fk_manifest *m, int chunk)
 
 void fk_stage_prep_clear(fk_stage_prep *p)
 {
-	for (int64_t i = 0; i < p->n; i++)
+	for (int64_t i = 0; i < p->n; i++) {
 		if (p->v[i].id)
 			fk_reg_prepared_clear(&p->v[i]);
+		for (int f = 0; f < FK_ORDER_FIELDS && p->keys; f++) {
+			if (p->keys[i][f])
+				fk_wipe(p->keys[i][f], strlen(p->keys[i][f]));
+			free(p->keys[i][f]);
+		}
+	}
 	free(p->v);
+	free(p->keys);
 	p->v = NULL;
+	p->keys = NULL;
 	p->n = 0;
 }
 
@@ -599,8 +676,19 @@ static fk_status prep_one(void *arg, int64_t line, const fk_pkg_record *r, fk_re
 	 * on the second core. A failure leaves it to the transaction, which rejects it. */
 	if (fk_store_prepare(p->keys, p->pkg->wm[FK_WM_REGISTER] + 1 + p->offset + line,
 			     p->pkg->wm_key + 1 + p->offset + line, p->pkg->municipality, r->kind,
-			     r->content, p->out->by, p->pkg->received_at, v, &e) != FK_OK)
+			     r->content, p->out->by, p->pkg->received_at, v, &e) != FK_OK) {
 		v->id = 0;
+		return FK_OK;
+	}
+	char **k = p->out->keys[line];
+	for (int f = 0; f < FK_ORDER_FIELDS; f++)
+		if (fk_order_key(r->content, (fk_order_field)(f + 1), &k[f], &e) != FK_OK) {
+			for (int g = 0; g <= f; g++) {
+				free(k[g]);
+				k[g] = NULL;
+			}
+			break;
+		}
 	return FK_OK;
 }
 
@@ -612,8 +700,15 @@ fk_status fk_stage_prepare(const fk_keyring *keys, const fk_pkgrow *pkg, const f
 	snprintf(out->by, sizeof out->by, "package %s/%lld", pkg->municipality, (long long)pkg->sequence);
 	if (n <= 0)
 		return FK_OK;
-	if (!(out->v = calloc((size_t)n, sizeof *out->v)))
+	out->v = calloc((size_t)n, sizeof *out->v);
+	out->keys = calloc((size_t)n, sizeof *out->keys);
+	if (!out->v || !out->keys) {
+		free(out->v);
+		free(out->keys);
+		out->v = NULL;
+		out->keys = NULL;
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
 	out->n = n;
 	prep_run p = {.keys = keys, .pkg = pkg, .out = out, .offset = offset_of(m, chunk)};
 	return src->each(src->arg, chunk, prep_one, &p, err);
@@ -639,5 +734,6 @@ fk_status fk_stage_chunk(fk_ctx *ctx, fk_pkgrow *pkg, const fk_manifest *m,
 	*tx_sum += g.tx_sum;
 	if (g.tx_max > *tx_max)
 		*tx_max = g.tx_max;
+	fk_wipe(g.mkey, sizeof g.mkey);
 	return s;
 }

@@ -4,6 +4,7 @@
 #define FK_INTAKE_STAGE_H
 
 #include "keys.h"
+#include "order.h"
 #include "pkgrow.h"
 #include "source.h"
 #include "store.h"
@@ -16,6 +17,7 @@
  * pkg->wm_key + 1 + n, whichever path prepares it and however often the import resumes. */
 typedef struct fk_stage_prep {
 	fk_reg_prepared *v;
+	char *(*keys)[FK_ORDER_FIELDS]; /* the registers' sort keys (order.h), by line */
 	int64_t n;
 	char by[64]; /* changed_by of the first versions (fk_reg_prepared borrows it) */
 } fk_stage_prep;

@@ -72,7 +72,7 @@
 	"lines_staged, wm_key"
 #define FK_COLS_REGISTER_REF "id, municipality, ref, register_id"
 #define FK_COLS_STAGED                                                                       \
-	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new"
+	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new, sort_keys"
 #define FK_COLS_PKG_REJECT "id, package_id, chunk, line, ref, reason, detail"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
