@@ -278,7 +278,8 @@ static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg
 				fk_error *err)
 {
 	char *made[FK_ORDER_FIELDS] = {NULL};
-	char **k = g->prep && line < g->prep->n && g->prep->keys[line][0] ? g->prep->keys[line] : made;
+	char **k = g->prep && line < g->prep->n && g->prep->keys[line][0] && g->prep->keys[line][1]
+			   ? g->prep->keys[line] : made;
 	fk_status s = FK_OK;
 	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK && k == made; f++)
 		s = fk_order_key(r->content, (fk_order_field)(f + 1), &made[f], err);
@@ -291,11 +292,13 @@ static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg
 	uint8_t *plain = s == FK_OK ? malloc(n) : NULL, *sealed = plain ? malloc(n + FK_SEAL_OVERHEAD) : NULL;
 	if (s == FK_OK && !sealed)
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	if (s == FK_OK) {
+	if (s == FK_OK && plain && sealed) {
 		fk_aad a;
-		memcpy(plain, k[0], n0);
+		if (n0)
+			memcpy(plain, k[0], n0);
 		plain[n0] = '\0';
-		memcpy(plain + n0 + 1, k[1], n1);
+		if (n1)
+			memcpy(plain + n0 + 1, k[1], n1);
 		fk_aad_payload(&a, "staged_change", id, g->pkg->municipality);
 		s = fk_seal(g->mkey, a.b, a.n, plain, n, sealed, err);
 	}
