@@ -907,6 +907,7 @@ START_TEST(sequence_replay_and_the_same_receipt)
 	reg(&p7, 0, "K-7", "七 太郎", "なな たろう", "東京都千代田区");
 	ck_assert_ok(import(&p7, &res), &err);
 	ck_assert_int_eq(res.refused, FK_INTAKE_SEQUENCE);
+	ck_assert_str_eq(res.reason, "sequence");
 	ck_assert_int_eq(res.expected_sequence, 6);
 	ck_assert_ptr_nonnull(strstr(res.receipt, "\"expected_sequence\":6"));
 	ck_assert_ptr_nonnull(strstr(res.receipt, "\"state\":\"refused\""));
@@ -957,8 +958,10 @@ START_TEST(jurisdiction_and_signer)
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM package"), 0);
 	/* refused by the opener (a bad signature): on record, with a receipt */
-	ck_assert_ok(fk_intake_refuse(ctx, NULL, p.digest, "bad_signature", &res, &err), &err);
+	ck_assert_ok(fk_intake_refuse(ctx, NULL, p.digest, "bad_signature",
+				      "the signature does not match the content", &res, &err), &err);
 	ck_assert_ptr_nonnull(strstr(res.receipt, "\"reason\":\"bad_signature\""));
+	ck_assert_str_eq(res.reason, "bad_signature");
 	fk_intake_result_clear(&res);
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 3);
 	tpkg_free(&p);

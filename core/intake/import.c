@@ -87,6 +87,8 @@ static fk_status refuse(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_refusal w
 			fk_intake_result *res, fk_error *err)
 {
 	res->refused = why;
+	res->reason = fk_intake_refusal_id(why);
+	res->reason_text = fk_intake_refusal_text(why);
 	res->expected_sequence = expected;
 	fk_status s = fk_receipt_refused(p->digest, p->m->municipality, p->m->sequence,
 					 fk_intake_refusal_id(why), expected, fk_ctx_now(ctx),
@@ -309,12 +311,15 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 }
 
 fk_status fk_intake_refuse(fk_ctx *ctx, const fk_manifest *m, const uint8_t *digest,
-			   const char *reason_id, fk_intake_result *res, fk_error *err)
+			   const char *reason_id, const char *reason_text, fk_intake_result *res,
+			   fk_error *err)
 {
 	fk_gate g;
 	char oid[96] = "-";
 	memset(res, 0, sizeof *res);
 	res->refused = FK_INTAKE_OPENING;
+	res->reason = reason_id;
+	res->reason_text = reason_text;
 	if (digest)
 		fk_hex(digest, 32, oid);
 	fk_authz_req req = {.op = FK_OP_IMPORT, .municipality = m ? m->municipality : NULL};
@@ -324,7 +329,7 @@ fk_status fk_intake_refuse(fk_ctx *ctx, const fk_manifest *m, const uint8_t *dig
 	s = fk_receipt_refused(digest, m ? m->municipality : NULL, m ? m->sequence : 0, reason_id, 0,
 			       fk_ctx_now(ctx), &res->receipt, &res->receipt_len, err);
 	if (s == FK_OK)
-		s = fk_fail(err, FK_ERR_INVALID, "package refused: %s", reason_id);
+		s = fk_fail(err, FK_ERR_INVALID, "package refused: %s", reason_text ? reason_text : reason_id);
 	s = fk_gate_end(ctx, &g, s, NULL, err);
 	return s == FK_ERR_INVALID && res->receipt ? FK_OK : s;
 }

@@ -66,6 +66,9 @@ typedef struct fk_intake_result {
 	int applied;                 /* 1: published (now or before) */
 	int again;                   /* 1: published before; the stored receipt */
 	fk_intake_refusal refused;   /* FK_INTAKE_NONE unless refused */
+	/* A refusal's id as its receipt gives it ("sequence", "revoked" …) and its English
+	 * sentence (N_-marked: translated at the edge); static strings, NULL unless refused. */
+	const char *reason, *reason_text;
 	int64_t expected_sequence;   /* FK_INTAKE_SEQUENCE: the sequence expected */
 	int64_t accepted[FK_REC_TYPES + 1]; /* by fk_rec_type; [0] the total */
 	int64_t unchanged, rejected, missing;
@@ -88,10 +91,11 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 			   fk_error *err);
 
 /* Record a package refused before the import could run (the opener's refusal: bad signature,
- * truncated …): m and digest may be NULL when unknown; reason_id and reason_text name why.
- * res gets the receipt. */
+ * truncated …): m and digest may be NULL when unknown; reason_id and reason_text (static
+ * strings) name why. res gets the receipt. */
 fk_status fk_intake_refuse(fk_ctx *ctx, const fk_manifest *m, const uint8_t *digest,
-			   const char *reason_id, fk_intake_result *res, fk_error *err);
+			   const char *reason_id, const char *reason_text, fk_intake_result *res,
+			   fk_error *err);
 
 /* Abandon the package staging in this store (an import given up, or one whose file is gone):
  * its rows removed in short transactions, each on record, then its watermarks and its row,

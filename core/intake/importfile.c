@@ -36,6 +36,12 @@ const char *fk_intake_fail_id(fk_pkg_fail why, fk_cms_fail cms_why)
 	return "?";
 }
 
+/* Its sentence, as the id (the CMS layer's when it gave one). */
+static const char *fail_text(fk_pkg_fail why, fk_cms_fail cms_why)
+{
+	return cms_why != FK_CMS_NONE ? fk_cms_fail_text(cms_why) : fk_pkg_fail_text(why);
+}
+
 /* ---- the source: chunk i parsed into slot i % 2 (source.h) ---- */
 
 typedef struct precord {
@@ -163,7 +169,8 @@ fk_status fk_intake_import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k
 			*err = e;
 			return st;
 		}
-		st = fk_intake_refuse(ctx, p.m, p.digest, fk_intake_fail_id(f.why, f.cms_why), res, err);
+		st = fk_intake_refuse(ctx, p.m, p.digest, fk_intake_fail_id(f.why, f.cms_why),
+				      fail_text(f.why, f.cms_why), res, err);
 	}
 	if (st == FK_OK)
 		st = sign(k, res, signed_receipt, signed_len, err);
@@ -183,7 +190,8 @@ fk_status fk_intake_import_file(fk_ctx *ctx, const char *path, const fk_intake_k
 	fk_status st = fk_pkg_open_file(path, k->open, &pkg, &why, &cms_why, err);
 	if (st == FK_ERR_INVALID) {
 		/* Refused before anything is known of it but why: on record, with a receipt. */
-		st = fk_intake_refuse(ctx, NULL, NULL, fk_intake_fail_id(why, cms_why), res, err);
+		st = fk_intake_refuse(ctx, NULL, NULL, fk_intake_fail_id(why, cms_why),
+				      fail_text(why, cms_why), res, err);
 		return st == FK_OK ? sign(k, res, signed_receipt, signed_len, err) : st;
 	}
 	if (st != FK_OK)
