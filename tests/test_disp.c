@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fktest.h"
@@ -57,6 +58,69 @@ START_TEST(fit_cuts_by_width_never_inside_a_character)
 }
 END_TEST
 
+/* A byte of invalid UTF-8 a municipality sent is kept as U+10FF00 + byte (core/text/record.c,
+ * docs/package-format.md). Private use: glibc gives it width 1 and a terminal would draw some
+ * glyph or a box, so the operator could not tell it from a character. It is shown marked, with
+ * the byte, measured as drawn and never cut apart (R-BATCH-PROTO). */
+START_TEST(kept_bytes_are_shown_marked)
+{
+	char out[128];
+	const char *kept = "a\xf4\x8f\xbe\x80" "b\xf4\x8f\xbf\xbf"; /* a, byte 80, b, byte FF */
+	ck_assert_int_eq(fk_disp_clean(kept, out, sizeof out), 14);
+	ck_assert_str_eq(out, "a‹\\x80›b‹\\xFF›");
+	ck_assert_int_eq(fk_disp_width(kept), 14);
+	ck_assert_int_eq(fk_disp_unsafe(0x10ff80), 1);
+	/* Other private use (a municipality's own 外字 slots) is drawn as it is. */
+	fk_disp_clean("\xf4\x8f\xbb\xbf", out, sizeof out); /* U+10FEFF */
+	ck_assert_str_eq(out, "\xf4\x8f\xbb\xbf");
+	/* Cut as one piece: 5 columns do not hold a, the mark and b. */
+	ck_assert_int_eq(fk_disp_fit(kept, 5, out, sizeof out), 1);
+	ck_assert_str_eq(out, "a…   ");
+	ck_assert_int_eq(fk_disp_fit(kept, 8, out, sizeof out), 1);
+	ck_assert_str_eq(out, "a‹\\x80›…");
+	/* The command line's copy: the same mark, or '?' on a terminal that is not UTF-8. */
+	int w;
+	char *d = fk_disp_dup(kept, 0, &w);
+	ck_assert_str_eq(d, "a‹\\x80›b‹\\xFF›");
+	ck_assert_int_eq(w, 14);
+	free(d);
+	d = fk_disp_dup(kept, 1, &w);
+	ck_assert_str_eq(d, "a?b?");
+	free(d);
+	/* Too little room for the mark: nothing of it, never half. */
+	char small[6];
+	fk_disp_clean(kept, small, sizeof small);
+	ck_assert_str_eq(small, "a");
+}
+END_TEST
+
+/* Found by tests/fuzz/fuzz_disp.c: zero-width characters (variation selectors, which 外字 travel
+ * with) take bytes but no column, so out's bytes ran out first and the field came out a column
+ * short, shifting everything after it. Now it is cut there, marked, and still exactly as wide. */
+START_TEST(fit_is_exact_when_bytes_run_out_before_columns)
+{
+	char ivs[4 * 40 + 1] = "", out[4 * 8 + 4];
+	for (int i = 0; i < 40; i++)
+		strcat(ivs, "\xf3\xa0\x84\x80"); /* U+E0100, width 0 */
+	ck_assert_int_eq(fk_disp_fit(ivs, 8, out, sizeof out), 1);
+	ck_assert_int_eq(fk_disp_width(out), 8);
+	ck_assert_int_eq(fk_utf8_valid(out, strlen(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "…"));
+	char text[4 * 40 + 8] = "a";
+	strcat(text, ivs);
+	strcat(text, "b");
+	char small[20];
+	ck_assert_int_eq(fk_disp_fit(text, 4, small, sizeof small), 1);
+	ck_assert_int_eq(fk_disp_width(small), 4);
+	ck_assert_int_eq(small[0], 'a');
+	/* With room enough, the same text is whole and not cut. */
+	char big[256];
+	ck_assert_int_eq(fk_disp_fit(text, 4, big, sizeof big), 0);
+	ck_assert_int_eq(strncmp(big, text, strlen(text)), 0);
+	ck_assert_str_eq(big + strlen(text), "  ");
+}
+END_TEST
+
 START_TEST(wareki)
 {
 	char b[64];
@@ -85,6 +149,8 @@ int main(void)
 	tcase_add_test(tc, controls_escapes_and_bidi_are_replaced);
 	tcase_add_test(tc, widths);
 	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
+	tcase_add_test(tc, kept_bytes_are_shown_marked);
+	tcase_add_test(tc, fit_is_exact_when_bytes_run_out_before_columns);
 	tcase_add_test(tc, wareki);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

@@ -13,7 +13,7 @@ int fk_disp_unsafe(unsigned long c)
 	       (c >= 0x202a && c <= 0x202e) ||          /* bidi embeddings and overrides */
 	       (c >= 0x2066 && c <= 0x2069) ||          /* bidi isolates */
 	       c == 0x200e || c == 0x200f || c == 0x061c || /* direction marks */
-	       (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff;
+	       (c >= 0xd800 && c <= 0xdfff) || c >= FK_DISP_KEPT_FIRST;
 }
 
 /* Decode one character of s; invalid or truncated sequences give c = U+FFFD
@@ -58,7 +58,24 @@ typedef struct cell {
 	const char *bytes;
 	size_t len;
 	int width;
+	char mark[FK_DISP_KEPT_LEN + 1]; /* a kept byte's placeholder, which bytes points to */
 } cell;
+
+/* A byte of invalid UTF-8 a municipality sent, kept in the store as U+10FF00 + byte
+ * (docs/package-format.md), is shown as ‹\xNN›: visibly not a character, and the byte is
+ * there for whoever has to ask the sender about it. The guillemets are width 1 each (glibc). */
+static void kept_mark(unsigned long c, cell *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned b = (unsigned)(c - FK_DISP_KEPT_FIRST);
+	memcpy(out->mark, "\xe2\x80\xb9\\x", 5);
+	out->mark[5] = hex[b >> 4];
+	out->mark[6] = hex[b & 15];
+	memcpy(out->mark + 7, "\xe2\x80\xba", 4);
+	out->bytes = out->mark;
+	out->len = FK_DISP_KEPT_LEN;
+	out->width = 6;
+}
 
 static size_t next_cell(const char *s, cell *out)
 {
@@ -66,6 +83,10 @@ static size_t next_cell(const char *s, cell *out)
 	size_t n = decode(s, &c);
 	if (!n)
 		return 0;
+	if (c >= FK_DISP_KEPT_FIRST && c <= 0x10ffff) {
+		kept_mark(c, out);
+		return n;
+	}
 	int w = fk_disp_unsafe(c) || c == 0xfffd ? -1 : wcwidth((wchar_t)c);
 	if (w < 0) {
 		out->bytes = FK_DISP_REPLACEMENT;
@@ -111,30 +132,45 @@ int fk_disp_width(const char *in)
 
 static const char ELLIPSIS[] = "\xe2\x80\xa6"; /* …, width 1 */
 
+/* Copy the cells of in that fit in limit columns into out, leaving room for what follows them:
+ * the ellipsis when cut, the spaces up to width and the NUL. Zero-width characters (variation
+ * selectors after a 外字's base, combining marks) take bytes but no column, so bytes can run
+ * out first. 0 when they did, before the text or the columns ended. */
+static int fill(const char *in, int limit, int width, int cut, char *out, size_t outlen,
+		size_t *used, int *w)
+{
+	cell c;
+	size_t n;
+	*used = 0;
+	*w = 0;
+	while ((n = next_cell(in, &c)) != 0 && *w + c.width <= limit) {
+		size_t tail = (cut ? 3 : 0) + (size_t)(width - *w - c.width - cut) + 1;
+		if (*used + c.len + tail > outlen)
+			return 0;
+		memcpy(out + *used, c.bytes, c.len);
+		*used += c.len;
+		*w += c.width;
+		in += n;
+	}
+	return 1;
+}
+
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen)
 {
 	size_t used = 0;
-	int w = 0, cut = 0;
-	cell c;
-	size_t n;
+	int w = 0;
 	if (!outlen)
 		return 0;
-	int full = fk_disp_width(in);
-	/* Room for the ellipsis when the text will not fit. */
-	int limit = full > width ? width - 1 : width;
-	while (limit > 0 && (n = next_cell(in, &c)) != 0) {
-		if (w + c.width > limit || used + c.len + 4 >= outlen)
-			break;
-		memcpy(out + used, c.bytes, c.len);
-		used += c.len;
-		w += c.width;
-		in += n;
+	/* Room for the ellipsis when the text will not fit, in columns or in out's bytes. */
+	int cut = width > 0 && fk_disp_width(in) > width;
+	if (width > 0 && !fill(in, width - cut, width, cut, out, outlen, &used, &w) && !cut) {
+		cut = 1;
+		fill(in, width - 1, width, 1, out, outlen, &used, &w);
 	}
-	if (full > width && width > 0 && used + 4 < outlen) {
+	if (cut && used + 4 <= outlen) {
 		memcpy(out + used, ELLIPSIS, 3);
 		used += 3;
 		w += 1;
-		cut = 1;
 	}
 	while (w < width && used + 1 < outlen) {
 		out[used++] = ' ';
@@ -146,7 +182,8 @@ int fk_disp_fit(const char *in, int width, char *out, size_t outlen)
 
 char *fk_disp_dup(const char *in, int ascii, int *width)
 {
-	/* The replacement (3 bytes) is the longest a byte of input can become. */
+	/* A byte of input becomes at most 3: the replacement (3 for 1), a kept byte's mark
+	 * (10 for 4). */
 	size_t cap = 3 * strlen(in) + 1, used = 0;
 	char *out = malloc(cap);
 	cell c;

@@ -5,13 +5,19 @@
  * Every string the console draws goes through fk_disp_fit (or fk_disp_clean),
  * which replaces each such character with U+FFFD (width 1). Characters whose
  * width the C library cannot tell (wcwidth −1: unassigned or newer than
- * glibc) are replaced too, so alignment never breaks. Needs a UTF-8 LC_CTYPE. */
+ * glibc) are replaced too, so alignment never breaks. A byte of invalid UTF-8 that a
+ * municipality sent is kept in the store as U+10FF00 + byte (docs/package-format.md) and
+ * shown as the marked placeholder ‹\xNN› (width 6), never as a character. Needs a UTF-8
+ * LC_CTYPE. */
 #ifndef FK_DISP_H
 #define FK_DISP_H
 
 #include <stddef.h>
 
 #define FK_DISP_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD */
+/* Kept bytes: U+10FF00 + byte, drawn as ‹\xNN› (FK_DISP_KEPT_LEN bytes). */
+#define FK_DISP_KEPT_FIRST 0x10ff00ul
+#define FK_DISP_KEPT_LEN 10
 
 /* 1 when code point c must not be sent to a terminal as it is. */
 int fk_disp_unsafe(unsigned long c);
@@ -26,7 +32,9 @@ int fk_disp_width(const char *in);
 
 /* Make in exactly width columns: sanitised, cut with "…" when too wide (a
  * wide character that does not fit is replaced by spaces, never split), and
- * padded with spaces. out needs about 4 * width + 4 bytes. Returns 1 when cut. */
+ * padded with spaces. out needs about 4 * width + 4 bytes; text that needs more (zero-width
+ * characters take bytes but no column) is cut where they run out, still exactly width
+ * columns. Returns 1 when cut. */
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen);
 
 /* The sanitised copy of in as a new string (NULL: out of memory), for output
