@@ -15,12 +15,6 @@ static const char SQL_REJECTS[] =
 	"SELECT " FK_COLS_PKG_REJECT ", mac FROM package_reject WHERE package_id = ?1 "
 	"ORDER BY chunk, line, id";
 
-static const char *const reject_ids[] = {
-#define FK_REJECT_ID(id, text) #id,
-	FK_REJECT_LIST(FK_REJECT_ID)
-#undef FK_REJECT_ID
-};
-
 const char *fk_receipt_lower_id(const char *id, char *cache, size_t n)
 {
 	/* "TOO_LARGE" → "too_large", made once into the caller's cache */
@@ -31,14 +25,6 @@ const char *fk_receipt_lower_id(const char *id, char *cache, size_t n)
 		cache[i] = '\0';
 	}
 	return cache;
-}
-
-const char *fk_receipt_reject_id(fk_reject r)
-{
-	static char lower[sizeof reject_ids / sizeof *reject_ids][24];
-	if ((unsigned)r >= sizeof reject_ids / sizeof *reject_ids)
-		return "?";
-	return fk_receipt_lower_id(reject_ids[r], lower[r], sizeof lower[r]);
 }
 
 void fk_receipt_time(int64_t ns, char out[32])

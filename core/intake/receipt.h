@@ -11,10 +11,6 @@
 #include "pkgrow.h"
 #include "status.h"
 
-/* The receipt's and the history's id of a rejection ("duplicate", "too_large", …: the
- * FK_REJECT_LIST id in lower case). The same as package.h's fk_reject_id, whose definition
- * (core/text/record.c) lands separately: until then the import uses this. */
-const char *fk_receipt_reject_id(fk_reject r);
 /* An X-macro's id in lower case, made once into cache (n bytes, zeroed to begin with). */
 const char *fk_receipt_lower_id(const char *id, char *cache, size_t n);
 

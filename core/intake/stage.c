@@ -234,7 +234,7 @@ static fk_status reject(stage *g, int64_t line, const char *ref, fk_reject why, 
 	int64_t id;
 	uint8_t mac[FK_MAC_LEN];
 	char d[FK_ERRMSG_MAX + 96];
-	const char *reason = fk_receipt_reject_id(why);
+	const char *reason = fk_reject_id(why);
 	detail = detail ? detail : "";
 	fk_status s = fk_ctx_int64(g->ctx, SQL_REJECT_NEXT, &id, err, "rejection id");
 	const fk_val cols[] = {FK_VAL_INT(id), FK_VAL_INT(g->pkg->id), FK_VAL_INT(g->chunk),
