@@ -890,7 +890,17 @@ START_TEST(sequence_replay_and_the_same_receipt)
 {
 	tpkg p5, p7, p5b, p6;
 	fk_intake_result res, again;
-	/* a municipality's first package may have any sequence */
+	/* a municipality's first package is 1, or a full re-send of any sequence */
+	tpkg_init(&p7, "131024", 4, FK_PKG_DELTA, 1, 0);
+	reg(&p7, 0, "C-1", "中央 一郎", "ちゅうおう いちろう", "東京都中央区");
+	ck_assert_ok(import(&p7, &res), &err);
+	ck_assert_int_eq(res.refused, FK_INTAKE_SEQUENCE);
+	ck_assert_int_eq(res.expected_sequence, 1);
+	/* a refusal's receipt has an applied one's keys, empty */
+	ck_assert_ptr_nonnull(strstr(res.receipt, "\"accepted\":{\"register\":0,"));
+	ck_assert_ptr_nonnull(strstr(res.receipt, "\"missing\":[],\"rejected\":[]"));
+	fk_intake_result_clear(&res);
+	tpkg_free(&p7);
 	tpkg_init(&p5, MUNI, 5, FK_PKG_FULL, 1, 0);
 	reg(&p5, 0, "K-1", "山田 太郎", "やまだ たろう", "東京都千代田区一番町一番地");
 	ck_assert_ok(import(&p5, &res), &err);
@@ -929,7 +939,7 @@ START_TEST(sequence_replay_and_the_same_receipt)
 	ck_assert_int_eq(res.applied, 1);
 	fk_intake_result_clear(&res);
 	/* every refusal on record */
-	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 3);
 	tpkg_free(&p5);
 	tpkg_free(&p7);
 	tpkg_free(&p5b);

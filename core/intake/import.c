@@ -129,8 +129,11 @@ static fk_status admit(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result *re
 	if (kept_found && (!found || other.sequence < kept_seq ||
 			   (other.sequence == kept_seq && memcmp(other.digest, kept, 32) != 0)))
 		return refuse(ctx, p, FK_INTAKE_ROLLBACK, 0, res, err);
+	/* A municipality's first package is its sequence 1, or a full re-send of any sequence
+	 * (a terminal that joins a municipality's stream where it stands: import.h). */
 	if (!found)
-		return FK_OK; /* the first package of a municipality: any sequence (import.h) */
+		return p->m->sequence == 1 || p->m->kind == FK_PKG_FULL
+			       ? FK_OK : refuse(ctx, p, FK_INTAKE_SEQUENCE, 1, res, err);
 	if (p->m->sequence == other.sequence + 1)
 		return FK_OK;
 	if (p->m->sequence <= other.sequence)

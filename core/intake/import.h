@@ -19,8 +19,8 @@
  * chunk; an interruption loses only the chunk whose transaction had not committed.
  * Idempotent: a published package delivered again is answered with its stored receipt.
  * Sequence: the next package of a municipality is the last published sequence + 1; the first
- * one may have any sequence (a terminal joins a municipality's stream wherever it is, usually
- * with a full re-send). The last (sequence, digest) per municipality is also kept in the key
+ * one is 1, or a full re-send of any sequence (a terminal joins a municipality's stream where
+ * it stands). The last (sequence, digest) per municipality is also kept in the key
  * folder (intake.seq, MAC'd under a key from the trust key), so a restored older database
  * refuses that municipality's packages instead of accepting a replay. */
 #ifndef FK_INTAKE_IMPORT_H

@@ -130,5 +130,21 @@ fk_status fk_receipt_refused(const uint8_t *digest, const char *muni, int64_t se
 		json_decref(o);
 		o = NULL;
 	}
+	/* The same keys as an applied package's, with nothing in them (docs/package-format.md). */
+	json_t *acc = json_object();
+	for (int t = 1; t <= FK_REC_TYPES && acc; t++)
+		if (json_object_set_new(acc, fk_rec_type_id((fk_rec_type)t), json_integer(0))) {
+			json_decref(acc);
+			acc = NULL;
+		}
+	if (o && (!acc || json_object_set_new(o, "accepted", acc) ||
+		  json_object_set_new(o, "unchanged", json_integer(0)) ||
+		  json_object_set_new(o, "missing", json_array()) ||
+		  json_object_set_new(o, "rejected", json_array()))) {
+		json_decref(o);
+		o = NULL;
+	} else if (!o) {
+		json_decref(acc);
+	}
 	return finish(o, out, len, err);
 }
