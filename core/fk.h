@@ -54,5 +54,9 @@
 #include "browse.h"
 #include "wareki.h"
 #include "cert.h"
+#include "pki_item.h"
+#include "pki_keys.h"
+#include "pki_admin.h"
+#include "pki.h"
 
 #endif

@@ -94,7 +94,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 			to.arr = NULL;
 		}
 		rc = ctl_print_json(json_pack(
-			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?}",
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?, s:o}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
 			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
 			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
@@ -107,7 +107,7 @@ int cmd_status(ctl *c, int argc, char **argv)
 			"integrity", h.integrity_checked ? h.integrity : NULL,
 			"schema", check ? "as created by the migrations" : NULL,
 			"failed", h.failed[0] ? h.failed : NULL,
-			"trust", trust));
+			"trust", trust, "pki_warnings", ctl_pki_warnings_json(h.pki_warn, h.pki_nwarn)));
 	} else {
 		/* Stored and configured text is printed defused, like any data. */
 		fputs("terminal        ", stdout);
@@ -134,6 +134,8 @@ int cmd_status(ctl *c, int argc, char **argv)
 			ctl_put(stdout, h.failed, 0);
 			putchar('\n');
 		}
+		/* The receiving side's: a CRL to fetch, a certificate to renew (issue 10). */
+		ctl_pki_warnings_text(stdout, h.pki_warn, h.pki_nwarn);
 		if (h.trust_checked && !h.trust_problems)
 			printf("sealed rows     %lld, each as this terminal wrote it\n", (long long)h.trust_rows);
 		else if (h.trust_checked)

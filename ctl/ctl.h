@@ -109,5 +109,15 @@ int cmd_lockout_unlock(ctl *c, int argc, char **argv);
 int cmd_credential_add(ctl *c, int argc, char **argv);
 int cmd_credential_revoke(ctl *c, int argc, char **argv);
 int cmd_credential_list(ctl *c, int argc, char **argv);
+int cmd_ca_add(ctl *c, int argc, char **argv);
+int cmd_ca_list(ctl *c, int argc, char **argv);
+int cmd_ca_remove(ctl *c, int argc, char **argv);
+int cmd_crl_add(ctl *c, int argc, char **argv);
+int cmd_cert_request(ctl *c, int argc, char **argv);
+int cmd_cert_install(ctl *c, int argc, char **argv);
+int cmd_cert_status(ctl *c, int argc, char **argv);
+/* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
+json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
+void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);
 
 #endif

@@ -1,6 +1,7 @@
 /* fukuhonctl: the administrator's command line over the core. */
 #include "config.h"
 
+#include <libintl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,17 @@ const ctl_cmd ctl_commands[] = {
 	 "write the whole history, details decrypted, to standard output (recorded)"},
 	{"audit checkpoint", cmd_audit_checkpoint, P, "--export FILE",
 	 "write a signed checkpoint of the newest record, to keep off the terminal"},
+	{"cert request", cmd_cert_request, P, "[--subject /O=…/CN=…] [--out FILE.csr]",
+	 "make the receiving key and its certificate request (the current certificate keeps working)"},
+	{"cert install", cmd_cert_install, P, "FILE.crt [--key FILE.key]",
+	 "install the requested certificate (or one with its key made elsewhere) as the current one, "
+	 "keeping the previous one"},
+	{"cert status", cmd_cert_status, P, "[--json]",
+	 "the receiving certificates, the trusted CAs with their CRLs, and warnings"},
+	{"ca add", cmd_ca_add, P, "FILE.crt", "trust a municipal CA (packages signed under it are accepted)"},
+	{"ca list", cmd_ca_list, P, "[--json]", "list the trusted municipal CAs and their CRLs"},
+	{"ca remove", cmd_ca_remove, P, "ID|SUBJECT", "stop trusting a municipal CA (its CRL goes with it)"},
+	{"crl add", cmd_crl_add, P, "FILE.crl", "install a CA's CRL (never one older than the installed one)"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P
@@ -113,6 +125,10 @@ int main(int argc, char **argv)
 	/* Keys, database and exports: nothing we create is for anyone else. */
 	umask(077);
 	setlocale(LC_ALL, "");
+	/* Japanese on a Japanese locale, for the messages that are translated (cmd_pki.c). */
+	bindtextdomain(PACKAGE, getenv("FK_LOCALEDIR") ? getenv("FK_LOCALEDIR") : FK_LOCALEDIR);
+	bind_textdomain_codeset(PACKAGE, "UTF-8");
+	textdomain(PACKAGE);
 	fk_error err;
 	if (fk_harden_process(&err) != FK_OK)
 		return ctl_fail(&err);

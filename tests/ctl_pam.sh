@@ -190,6 +190,10 @@ sample() {
 	"credential revoke") echo "other" ;;
 	"audit export") echo "--format jsonl" ;;
 	"audit checkpoint") echo "--export $T/walk.checkpoint" ;;
+	"cert install" | "ca add" | "crl add") echo "$T/fukuhon.conf" ;; # read, then refused
+	"ca remove") echo "1" ;;
+	"cert request") echo "--out $T/walk.csr" ;;
+	"cert status" | "ca list") echo "" ;;
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

@@ -242,3 +242,14 @@ fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t r
 	fk_status s = fk_ctx_begin(ctx, err);
 	return s == FK_OK ? recorded(ctx, fk_doc_add(ctx, muni, type, reg, p, at, id, err), "doc", err) : s;
 }
+
+void fkt_outside(const fkt_env *e, const char *sql)
+{
+	char path[700];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/db/fukuhon.db", e->dir);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}

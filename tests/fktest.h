@@ -64,6 +64,10 @@ fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t r
  * and recorded in one transaction (core/trust). */
 void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau);
 
+/* Run sql on e's database behind the terminal's back, as an attacker with sqlite3 would
+ * (another connection; asserts it ran). */
+void fkt_outside(const fkt_env *e, const char *sql);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

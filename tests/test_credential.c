@@ -277,13 +277,7 @@ END_TEST
 /* Write to the database behind the terminal's back, as an attacker with sqlite3 would. */
 static void outside(const char *sql)
 {
-	char path[700];
-	sqlite3 *db;
-	snprintf(path, sizeof path, "%s/db/fukuhon.db", env.dir);
-	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	fkt_outside(&env, sql);
 }
 
 START_TEST(a_changed_row_is_refused_naming_it)

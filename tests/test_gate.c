@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fkt_pki.h"
 #include "fktest.h"
 #include "import.h"
 
@@ -290,6 +291,57 @@ static fk_status do_demo(void)
 	return fk_demo_generate(ctx, &o, &st, &err);
 }
 
+/* The receiving side's certificates (issue 10): the test PKI made once, when first needed. */
+static char csr[8192];
+static const char *pki_dir(void)
+{
+	static char dir[600];
+	if (!dir[0]) {
+		snprintf(dir, sizeof dir, "%s/pki", env.dir);
+		fkt_pki_make(dir, NULL);
+	}
+	return dir;
+}
+static fk_status pki_file(fk_status (*fn)(fk_ctx *, const uint8_t *, size_t, int64_t *, fk_error *),
+			  const char *name)
+{
+	size_t n;
+	uint8_t *b = fkt_pki_read(pki_dir(), name, &n);
+	fk_status s = fn(ctx, b, n, NULL, &err);
+	free(b);
+	return s;
+}
+static fk_status do_ca_add(void) { return pki_file(fk_pki_ca_add, "ca.crt"); }
+static fk_status do_crl_add(void) { return pki_file(fk_pki_crl_add, "ca.crl"); }
+static int ca_cb(const fk_pki_ca_info *c, void *a) { (void)c; return cb_any(a); }
+static fk_status do_ca_list(void) { return fk_pki_ca_list(ctx, ca_cb, NULL, &err); }
+static fk_status do_ca_remove(void) { return fk_pki_ca_remove(ctx, "CN=Test municipal CA,O=fukuhon test", &err); }
+static fk_status do_cert_request(void)
+{
+	char *p;
+	size_t n;
+	fk_status s = fk_pki_cert_request(ctx, NULL, &p, &n, &err);
+	if (s == FK_OK)
+		snprintf(csr, sizeof csr, "%s", p);
+	free(p);
+	return s;
+}
+static fk_status do_cert_install(void)
+{
+	size_t n;
+	char *crt = fkt_pki_sign_csr(pki_dir(), csr, 400, &n);
+	fk_status s = fk_pki_cert_install(ctx, (const uint8_t *)crt, n, &err);
+	free(crt);
+	return s;
+}
+static fk_status do_cert_status(void)
+{
+	fk_pki_state *st = malloc(sizeof *st);
+	fk_status s = fk_pki_cert_status(ctx, st, &err);
+	free(st);
+	return s;
+}
+
 /* ---- the terminal's own steps (rule SYSTEM): made as they are made ---- */
 
 static fk_status do_signin(void) { return fk_auth_test_signin(ctx, "op1", "gate-walk", &err); }
@@ -421,6 +473,13 @@ static const walk table[] = {
 	{FK_OP_IMPORT_ABANDON, do_abandon, "admin", "aud", 0}, /* one per batch of rows removed */
 	{FK_OP_PROGRAM_START, do_start, NULL, NULL, 1},
 	{FK_OP_PROGRAM_STOP, do_stop, NULL, NULL, 1},
+	{FK_OP_PKI_CA_ADD, do_ca_add, "admin", "sup", 1},
+	{FK_OP_PKI_CA_LIST, do_ca_list, "sup", "op1", 1},
+	{FK_OP_PKI_CRL_ADD, do_crl_add, "admin", "sup", 1},
+	{FK_OP_PKI_CERT_REQUEST, do_cert_request, "admin", "aud", 1},
+	{FK_OP_PKI_CERT_INSTALL, do_cert_install, "admin", "sup", 1},
+	{FK_OP_PKI_CERT_STATUS, do_cert_status, "aud", "op1", 1},
+	{FK_OP_PKI_CA_REMOVE, do_ca_remove, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

@@ -1,6 +1,7 @@
 /* The terminal's state at a glance: counts, schema, keys, database integrity. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -20,6 +21,25 @@ static const char SQL_COUNTS[] =
 	"(SELECT count(*) FROM ledger_entry WHERE id <= " FK_VIS_LEDGER "), "
 	"(SELECT count(*) FROM notification_doc WHERE id <= " FK_VIS_DOC "), (SELECT coalesce(max(seq), 0) FROM audit_log)";
 static const char SQL_QUICK_CHECK[] = "PRAGMA quick_check(1)";
+
+/* Imports stop when a CRL passes its nextUpdate: say so days before (issue 10). */
+static fk_status pki_warnings(fk_ctx *ctx, fk_health *h, fk_error *err)
+{
+	/* A database that failed its checks is examined, not used: its pki_item rows are
+	 * reported by the check like every sealed row, not read for warnings. */
+	if (fk_trust_broken(ctx))
+		return FK_OK;
+	fk_pki_state *st = malloc(sizeof *st);
+	if (!st)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status s = fk_pki_state_get(ctx, fk_ctx_now(ctx) / 1000000000, 0, st, err);
+	if (s == FK_OK) {
+		h->pki_nwarn = st->nwarn;
+		memcpy(h->pki_warn, st->warn, sizeof h->pki_warn);
+	}
+	free(st);
+	return s;
+}
 
 static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 {
@@ -43,6 +63,8 @@ static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 	h->master_key_id = fk_keys_current_id(ctx->keys);
 	h->master_keys = fk_keys_master_count(ctx->keys);
 	h->clock_synced = fk_clock_synced();
+	if ((s = pki_warnings(ctx, h, err)) != FK_OK)
+		return s;
 	if ((s = fk_key_pending(ctx, &h->pending_rewrap, err)) != FK_OK || !check)
 		return s;
 	if ((s = fk_ctx_stmt(ctx, SQL_QUICK_CHECK, &st, err)) != FK_OK)

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "pki_admin.h"
 #include "status.h"
 #include "trust.h"
 
@@ -23,6 +24,11 @@ typedef struct fk_health {
 				   * (examined unrecorded then), "" when it did not */
 	int trust_checked;        /* every sealed row and table checked against its key */
 	int64_t trust_rows, trust_problems;
+	/* The receiving side (issue 10): a CRL near or past its nextUpdate, the receiving
+	 * certificate near or past its end (crl_warn_days, cert_warn_days); none on a terminal
+	 * that receives nothing. */
+	int pki_nwarn;
+	fk_pki_warning pki_warn[FK_PKI_WARN_MAX];
 } fk_health;
 
 /* Gather the figures (auditors and administrators; recorded first, or examined unrecorded

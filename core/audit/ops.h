@@ -105,7 +105,18 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(TRUST_ADOPT, "trust.adopt", "terminal", SYSTEM, 0, 1, 0)                                    \
 	X(INDEX_KEY_ADOPT, "index-key.adopt", "terminal", SYSTEM, 0, 1, 0)                            \
 	X(PROGRAM_START, "program.start", "program", SYSTEM, 0, 1, 0)                                 \
-	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)                                \
+	X(PROGRAM_STOP, "program.stop", "program", SYSTEM, 0, 1, 0)                                 \
+	/* the receiving side's trust material (core/pki/pki_admin.h): administrators decide   \
+	 * whom packages are accepted from and to which key they are encrypted; supervisors  \
+	 * and auditors may read it too, since supervisors must see that imports are about to \
+	 * stop (a CRL to fetch) and auditors check what is trusted */                        \
+	X(PKI_CA_ADD, "pki.ca_add", "ca", ROLES, FK_R(ADMIN), 1, 0)                                   \
+	X(PKI_CA_REMOVE, "pki.ca_remove", "ca", ROLES, FK_R(ADMIN), 1, 0)                             \
+	X(PKI_CA_LIST, "pki.ca_list", "ca", ROLES, FK_R_STAFF, 1, 0)                                  \
+	X(PKI_CRL_ADD, "pki.crl_add", "ca", ROLES, FK_R(ADMIN), 1, 0)                                 \
+	X(PKI_CERT_REQUEST, "pki.cert_request", "certificate", ROLES, FK_R(ADMIN), 0, 0)              \
+	X(PKI_CERT_INSTALL, "pki.cert_install", "certificate", ROLES, FK_R(ADMIN), 1, 0)              \
+	X(PKI_CERT_STATUS, "pki.cert_status", "certificate", ROLES, FK_R_STAFF, 1, 0)                 \
 	/* packages received (core/intake/): staged chunk by chunk in transactions of their own \
 	 * (each on record), published in one; abandoning removes a staging package's rows */   \
 	X(IMPORT, "intake.import", "package", ROLES, FK_R(ADMIN), 0, 0)                               \

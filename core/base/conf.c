@@ -47,6 +47,8 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(fail_delay, T_SECS, 1, 30),
 	INT_KEY(prompt_timeout, T_SECS, 5, FK_PROMPT_TIMEOUT_MAX),
 	INT_KEY(mouse, T_BOOL, 0, 1),
+	INT_KEY(crl_warn_days, T_INT, 1, 90),
+	INT_KEY(cert_warn_days, T_INT, 1, 365),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -107,6 +109,8 @@ static void init_numbers(fk_config *cfg)
 	cfg->audit_checkpoint_minutes = 60;
 	cfg->fail_delay = 2;
 	cfg->prompt_timeout = 120;
+	cfg->crl_warn_days = 7;
+	cfg->cert_warn_days = 30;
 	cfg->mouse = 0; /* off: a captured mouse stops the terminal's own text selection */
 }
 

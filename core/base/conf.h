@@ -26,6 +26,8 @@ typedef struct fk_config {
 	int fail_delay;    /* seconds: every failed sign-in takes at least this long */
 	int prompt_timeout; /* seconds to answer the prompts of one sign-in attempt */
 	int mouse;         /* 1: the console takes mouse clicks and the wheel */
+	int crl_warn_days;  /* status and health warn this many days before a CRL's nextUpdate */
+	int cert_warn_days; /* … and before the receiving certificate expires (issue 10) */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

@@ -37,6 +37,7 @@
 	X(LEDGER, "ledger_entry", "id", FK_COLS_LEDGER, 0)                        \
 	X(DOC, "notification_doc", "id", FK_COLS_DOC, 0)                          \
 	X(CREDENTIAL, "credential", "name", FK_COLS_CREDENTIAL, 1)                \
+	X(PKI, "pki_item", "id", FK_COLS_PKI, 1)                                  \
 	X(PACKAGE, "package", "id", FK_COLS_PACKAGE, 0)                           \
 	X(REGISTER_REF, "register_ref", "id", FK_COLS_REGISTER_REF, 0)            \
 	X(STAGED, "staged_change", "register_id", FK_COLS_STAGED, 0)              \
@@ -63,6 +64,10 @@
 #define FK_COLS_CREDENTIAL                                                                   \
 	"name, operator_id, commands, secret_hash, created_by, created_by_user, created_at, "   \
 	"revoked_at, revoked_by, revoked_by_user"
+/* The receiving side's trust material (sql/010_pki.sql): the DER through its SHA-256. */
+#define FK_COLS_PKI                                                                          \
+	"id, kind, slot, ca_id, subject, serial, not_before, not_after, sha256, added_by, "     \
+	"added_by_user, added_at"
 /* Packages received (core/intake/, sql/011_intake.sql): everything that decides what a
  * package did and what its receipt says; the receipt itself through its SHA-256. */
 #define FK_COLS_PACKAGE                                                                      \
