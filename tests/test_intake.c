@@ -1194,6 +1194,20 @@ START_TEST(a_package_row_or_watermark_altered_is_refused)
 }
 END_TEST
 
+/* The sentences spelled out for xgettext are import.h's list's. */
+START_TEST(refusal_sentences_are_the_lists)
+{
+	static const char *const listed[] = {
+#define LISTED(id, text) text,
+		FK_INTAKE_REFUSE_LIST(LISTED)
+#undef LISTED
+	};
+	for (size_t i = 0; i < FK_ARRAY_LEN(listed); i++)
+		ck_assert_str_eq(fk_intake_refusal_text((fk_intake_refusal)i), listed[i]);
+	ck_assert_str_eq(fk_intake_refusal_id(FK_INTAKE_ROLLBACK), "rollback");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("intake");
@@ -1214,6 +1228,7 @@ int main(void)
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
+	tcase_add_test(tc, refusal_sentences_are_the_lists);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

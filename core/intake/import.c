@@ -33,11 +33,23 @@ static const char SQL_JURISDICTION[] =
 
 static const char SQL_MAX_KEY[] = "SELECT coalesce(max(id), 0) FROM data_key";
 
+/* Spelled out, so that xgettext sees each (tests/test_intake.c checks them against import.h's
+ * list); translated at the edge. */
 static const char *const refusal_text[] = {
-#define FK_INTAKE_REFUSE_TEXT(id, text) N_(text),
-	FK_INTAKE_REFUSE_LIST(FK_INTAKE_REFUSE_TEXT)
-#undef FK_INTAKE_REFUSE_TEXT
+	[FK_INTAKE_NONE] = N_("applied"),
+	[FK_INTAKE_JURISDICTION] = N_("the municipality is not under this terminal's bureau"),
+	[FK_INTAKE_SIGNER] = N_("the signer is not the municipality the manifest names"),
+	[FK_INTAKE_BUSY] = N_("another package is being imported: it must be published or abandoned first"),
+	[FK_INTAKE_SEQUENCE] = N_("the package is out of sequence"),
+	[FK_INTAKE_REPLAY] = N_("a different package with this sequence was already applied"),
+	[FK_INTAKE_ROLLBACK] = N_("the database is older than the key folder's record of this "
+				  "municipality's packages (a restored backup?)"),
+	[FK_INTAKE_OPENING] = N_("the package could not be opened"),
 };
+#define REFUSE_ONE(id, text) +1
+_Static_assert(sizeof refusal_text / sizeof *refusal_text == 0 FK_INTAKE_REFUSE_LIST(REFUSE_ONE),
+	       "a sentence for every refusal");
+#undef REFUSE_ONE
 static const char *const refusal_id[] = {
 #define FK_INTAKE_REFUSE_ID(id, text) #id,
 	FK_INTAKE_REFUSE_LIST(FK_INTAKE_REFUSE_ID)
