@@ -87,7 +87,15 @@ int cmd_import(ctl *c, int argc, char **argv)
 		return rc;
 	fk_error err;
 	fk_pki *pki;
-	fk_status s = fk_pki_load(ctx, fk_ctx_now(ctx) / 1000000000, &pki, &err);
+	/* Decided (and recorded) before anything is loaded: a person who may not import learns
+	 * nothing of the receiving side's state. Each package is decided again as it goes in. */
+	char detail[32];
+	snprintf(detail, sizeof detail, "files=%d", npos);
+	fk_authz_req r = {.op = FK_OP_IMPORT};
+	fk_status s = fk_gate_check(ctx, &r, "files", detail, &err);
+	if (s != FK_OK)
+		return ctl_fail(&err);
+	s = fk_pki_load(ctx, fk_ctx_now(ctx) / 1000000000, &pki, &err);
 	if (s == FK_OK && (s = fk_pki_ready(pki, &err)) != FK_OK)
 		fk_pki_free(pki);
 	if (s != FK_OK)
