@@ -116,6 +116,7 @@ int cmd_crl_add(ctl *c, int argc, char **argv);
 int cmd_cert_request(ctl *c, int argc, char **argv);
 int cmd_cert_install(ctl *c, int argc, char **argv);
 int cmd_cert_status(ctl *c, int argc, char **argv);
+int cmd_import(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
 void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);

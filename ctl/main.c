@@ -70,6 +70,10 @@ const ctl_cmd ctl_commands[] = {
 	{"ca list", cmd_ca_list, P, "[--json]", "list the trusted municipal CAs and their CRLs"},
 	{"ca remove", cmd_ca_remove, P, "ID|SUBJECT", "stop trusting a municipal CA (its CRL goes with it)"},
 	{"crl add", cmd_crl_add, P, "FILE.crl", "install a CA's CRL (never one older than the installed one)"},
+	{"import", cmd_import, P, "FILE... [--receipt-dir DIR]",
+	 "import signed, encrypted packages of fukuhon: one line each (applied with its counts, or "
+	 "refused and why), its signed receipt written as FILE.receipt or into DIR; exit 1 when any "
+	 "was refused"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

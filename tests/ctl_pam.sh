@@ -194,6 +194,7 @@ sample() {
 	"ca remove") echo "1" ;;
 	"cert request") echo "--out $T/walk.csr" ;;
 	"cert status" | "ca list") echo "" ;;
+	import) echo "$T/fukuhon.conf" ;; # refused before the file is read
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

@@ -120,9 +120,13 @@ static fk_rng rng_for(const synth *s, int64_t k, uint64_t salt)
 	return r;
 }
 
+/* Refs of synthesised registers start here (--first-ref): packages sent one after another
+ * (immediate ones) each bring registers of their own. */
+static int64_t ref_base = 1;
+
 static void ref_of(int64_t i, char ref[24])
 {
-	snprintf(ref, 24, "K-%07" PRId64, i + 1);
+	snprintf(ref, 24, "K-%07" PRId64, i + ref_base);
 }
 
 /* Register i's content as first sent, with `amend` corrections added to its 戸籍事項. */
@@ -511,7 +515,7 @@ static void usage(void)
 	      "       fkpkg -o FILE --signer-key KEY --signer-cert CERT --to CERT... --municipality CODE\n"
 	      "  [--sequence N] [--kind full|delta|immediate] [--created-at T] [--chunk-records N]\n"
 	      "  (--records FILE | [--registers N] [--versions N] [--removals N] [--ledger N]\n"
-	      "   [--documents N] [--seed N] [--threads N] [--names YML])\n"
+	      "   [--documents N] [--seed N] [--first-ref N] [--threads N] [--names YML])\n"
 	      "  faults: [--corrupt-chunk I] [--wrong-hash I] [--drop-chunk I] [--extra-chunk]\n"
 	      "          [--truncate BYTES (negative: cut from the end)] [--unsigned-manifest]\n",
 	      stderr);
@@ -519,7 +523,7 @@ static void usage(void)
 }
 
 enum { OPT_KEY = 256, OPT_CERT, OPT_TO, OPT_MUNI, OPT_SEQ, OPT_KIND, OPT_AT, OPT_CHREC, OPT_RECORDS, OPT_REGS,
-       OPT_VERS, OPT_REMS, OPT_LEDGER, OPT_DOCS, OPT_SEED, OPT_THREADS, OPT_NAMES, OPT_CORRUPT, OPT_WRONG,
+       OPT_VERS, OPT_REMS, OPT_LEDGER, OPT_DOCS, OPT_SEED, OPT_FIRST_REF, OPT_THREADS, OPT_NAMES, OPT_CORRUPT, OPT_WRONG,
        OPT_TRUNC, OPT_DROP, OPT_EXTRA, OPT_UNSIGNED, OPT_QUIET };
 
 static void parse_opts(int argc, char **argv, opts *o)
@@ -532,7 +536,7 @@ static void parse_opts(int argc, char **argv, opts *o)
 		{"records", 1, 0, OPT_RECORDS},	{"registers", 1, 0, OPT_REGS},
 		{"versions", 1, 0, OPT_VERS},	{"removals", 1, 0, OPT_REMS},
 		{"ledger", 1, 0, OPT_LEDGER},	{"documents", 1, 0, OPT_DOCS},
-		{"seed", 1, 0, OPT_SEED},		{"threads", 1, 0, OPT_THREADS},
+		{"seed", 1, 0, OPT_SEED},		{"first-ref", 1, 0, OPT_FIRST_REF},		{"threads", 1, 0, OPT_THREADS},
 		{"names", 1, 0, OPT_NAMES},	{"corrupt-chunk", 1, 0, OPT_CORRUPT},
 		{"wrong-hash", 1, 0, OPT_WRONG},	{"truncate", 1, 0, OPT_TRUNC},
 		{"drop-chunk", 1, 0, OPT_DROP},	{"extra-chunk", 0, 0, OPT_EXTRA},
@@ -564,6 +568,7 @@ static void parse_opts(int argc, char **argv, opts *o)
 		case OPT_LEDGER: o->ledger = num(optarg, "--ledger"); break;
 		case OPT_DOCS: o->documents = num(optarg, "--documents"); break;
 		case OPT_SEED: o->seed = (uint64_t)num(optarg, "--seed"); break;
+		case OPT_FIRST_REF: ref_base = (int64_t)num(optarg, "--first-ref"); break;
 		case OPT_THREADS: o->threads = (int)num(optarg, "--threads"); break;
 		case OPT_NAMES: o->names = optarg; break;
 		case OPT_CORRUPT: o->corrupt_chunk = (int)num(optarg, "--corrupt-chunk"); break;

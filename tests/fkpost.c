@@ -2,7 +2,7 @@
  * (issue 10; R-REALTIME, R-MUTUAL). Test-only, never installed.
  *
  *   fkpost --port P --ca CA.crt [--cert C.crt --key C.key] [--new-connection]
- *          [--receipts DIR] [--tls12] FILE...
+ *          [--receipts DIR] [--tls12] [--path PATH] FILE...
  *
  * POSTs each FILE to https://127.0.0.1:P/v1/packages (one connection kept alive, or one per
  * package), prints "FILE STATUS BYTES MS" per package, writes each 200's body to
@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,7 @@ static int read_response(SSL *ssl, int *status, unsigned char **body, size_t *bl
 
 int main(int argc, char **argv)
 {
-	const char *ca = NULL, *cert = NULL, *key = NULL, *receipts = NULL;
+	const char *ca = NULL, *cert = NULL, *key = NULL, *receipts = NULL, *upath = "/v1/packages";
 	int port = 0, fresh = 0, tls12 = 0, first = argc;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
@@ -174,6 +175,8 @@ int main(int argc, char **argv)
 			key = argv[++i];
 		else if (!strcmp(argv[i], "--receipts") && i + 1 < argc)
 			receipts = argv[++i];
+		else if (!strcmp(argv[i], "--path") && i + 1 < argc)
+			upath = argv[++i];
 		else if (!strcmp(argv[i], "--new-connection"))
 			fresh = 1;
 		else if (!strcmp(argv[i], "--tls12"))
@@ -187,6 +190,7 @@ int main(int argc, char **argv)
 		fputs("usage: fkpost --port P --ca CA [--cert C --key K] [--new-connection] [--receipts DIR] [--tls12] FILE...\n", stderr);
 		return 2;
 	}
+	signal(SIGPIPE, SIG_IGN);
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx || SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
 		return 2;
@@ -223,19 +227,23 @@ int main(int argc, char **argv)
 		}
 		char head[256];
 		int hn = snprintf(head, sizeof head,
-				  "POST /v1/packages HTTP/1.1\r\nHost: localhost\r\n"
-				  "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n", len);
+				  "POST %s HTTP/1.1\r\nHost: localhost\r\n"
+				  "Content-Type: application/octet-stream\r\nContent-Length: %zu\r\n\r\n", upath, len);
 		int status = 0, close_after = 0;
 		unsigned char *body = NULL;
 		size_t blen = 0;
-		if (write_all(c.ssl, head, (size_t)hn) != 0 || write_all(c.ssl, pkg, len) != 0 ||
-		    read_response(c.ssl, &status, &body, &blen, &close_after) != 0) {
+		/* A refusal (413) may come, and the connection close, before the body is all
+		 * written: read the answer whatever the write did. */
+		int wrote = write_all(c.ssl, head, (size_t)hn) == 0 && write_all(c.ssl, pkg, len) == 0;
+		if (read_response(c.ssl, &status, &body, &blen, &close_after) != 0) {
 			printf("%s broken\n", path);
 			conn_close(&c);
 			free(pkg);
 			rc = 1;
 			continue;
 		}
+		if (!wrote)
+			close_after = 1;
 		lat[ok++] = now_ms() - s;
 		printf("%s %d %zu %.2f\n", path, status, blen, lat[ok - 1]);
 		if (receipts && status == 200) {

@@ -11,6 +11,7 @@
 
 #include "fkt_pki.h"
 #include "fktest.h"
+#include "import.h"
 
 #define M "131016" /* 千代田区: op1's grants */
 
@@ -373,6 +374,41 @@ static fk_status do_lock(void)
 static fk_status do_start(void) { return fk_audit_start(ctx, "gate-walk", &err); }
 static fk_status do_stop(void) { return fk_audit_stop(ctx, "gate-walk", &err); }
 
+/* Packages (core/intake/import.h): one ledger entry per chunk. */
+static fk_status walk_each(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg, fk_error *e)
+{
+	(void)arg;
+	(void)chunk;
+	fk_pkg_record r = {.type = FK_REC_LEDGER, .date = "2026-11-30"};
+	r.entry = json_pack("{s:s}", "受付番号", "第1号");
+	fk_status s = fn(fnarg, 0, &r, FK_REJECT_NONE, NULL, e);
+	json_decref(r.entry);
+	return s;
+}
+static fk_status walk_import(int64_t seq, int chunks)
+{
+	fk_manifest_chunk ch[2] = {{.records = 1}, {.records = 1}};
+	fk_manifest m = {.municipality = "131016", .sequence = seq, .kind = FK_PKG_DELTA, .nchunks = chunks,
+			 .chunks = ch};
+	uint8_t digest[32] = {(uint8_t)seq, 'w', 'a', 'l', 'k'};
+	fk_intake_pkg p = {.m = &m, .digest = digest, .signer = "131016", .src = {.each = walk_each}};
+	fk_intake_result res;
+	fk_status s = fk_intake_import(ctx, &p, &res, &err);
+	fk_intake_result_clear(&res);
+	return s;
+}
+static fk_status do_import(void) { return walk_import(1, 1); }
+static fk_status do_abandon(void)
+{
+	/* a package left staging (stopped after its first chunk), then abandoned */
+	fk_intake_stop_after = 1;
+	fk_status s = walk_import(2, 2);
+	fk_intake_stop_after = 0;
+	ck_assert(s == FK_ERR_INTERNAL || s == FK_ERR_DENIED);
+	int64_t removed;
+	return fk_intake_abandon(ctx, 0, &removed, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -433,6 +469,8 @@ static const walk table[] = {
 	{FK_OP_KEY_ROTATE, do_rotate, "admin", "sup", 1},
 	{FK_OP_REINDEX, do_reindex, "admin", "sup", 0}, /* one per list rebuilt */
 	{FK_OP_DEMO_DATA, do_demo, "admin", "sup", 1},
+	{FK_OP_IMPORT, do_import, "admin", "sup", 0}, /* one per step: staging, chunk, published */
+	{FK_OP_IMPORT_ABANDON, do_abandon, "admin", "aud", 0}, /* one per batch of rows removed */
 	{FK_OP_PROGRAM_START, do_start, NULL, NULL, 1},
 	{FK_OP_PROGRAM_STOP, do_stop, NULL, NULL, 1},
 	{FK_OP_PKI_CA_ADD, do_ca_add, "admin", "sup", 1},
@@ -460,6 +498,7 @@ static const struct {
 	{FK_OP_REFERENCE_LOAD, "every test (fk_terminal_create)"},
 	{FK_OP_TRUST_ADOPT, "test_trust.c (a terminal from before the trust base)"},
 	{FK_OP_INDEX_KEY_ADOPT, "test_indexkey.c (a terminal from before the check value)"},
+	{FK_OP_RECEIVE, "receiver.sh (fukuhon-receiver: a package delivered over TLS)"},
 };
 
 static const walk *find(fk_op op)

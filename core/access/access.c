@@ -10,43 +10,46 @@
 #include "gate.h"
 #include "trust.h"
 #include "db.h"
+#include "visible.h"
 #include "util.h"
 
 /* Rows handed out are checked against their MACs (covered columns first, core/trust). */
 static const char SQL_LIST_REGS[] =
 	"SELECT " FK_COLS_REGISTER ", mac FROM register "
 	"WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL AND id > ?3 "
-	"ORDER BY id LIMIT ?4";
+	"AND id <= " FK_VIS_REGISTER " ORDER BY id LIMIT ?4";
 static const char SQL_COUNT_REGS[] =
 	"SELECT v.kind, count(r.id) FROM temp.authz_view v CROSS JOIN register r "
 	"ON r.municipality = v.municipality AND r.kind = v.kind AND r.disposed_at IS NULL "
-	"WHERE v.kind IN (1, 2) GROUP BY v.kind";
+	"AND r.id <= " FK_VIS_REGISTER " WHERE v.kind IN (1, 2) GROUP BY v.kind";
 static const char SQL_COUNT_LEDGER[] =
 	"SELECT count(l.id) FROM temp.authz_view v CROSS JOIN ledger_entry l "
-	"ON l.municipality = v.municipality WHERE v.kind = 3";
+	"ON l.municipality = v.municipality AND l.id <= " FK_VIS_LEDGER " WHERE v.kind = 3";
 static const char SQL_COUNT_DOCS[] =
 	"SELECT count(d.id) FROM temp.authz_view v CROSS JOIN notification_doc d "
-	"ON d.municipality = v.municipality WHERE v.kind = 4";
+	"ON d.municipality = v.municipality AND d.id <= " FK_VIS_DOC " WHERE v.kind = 4";
 /* Per municipality and kind of the permitted set: each branch reads an
  * index of its table for the pair (register_live, ledger_muni, notification_muni). */
 static const char SQL_COUNT_EACH[] =
 	"SELECT v.municipality, v.kind, CASE v.kind "
-	"WHEN 3 THEN (SELECT count(*) FROM ledger_entry l WHERE l.municipality = v.municipality) "
-	"WHEN 4 THEN (SELECT count(*) FROM notification_doc d WHERE d.municipality = v.municipality) "
+	"WHEN 3 THEN (SELECT count(*) FROM ledger_entry l WHERE l.municipality = v.municipality "
+	"AND l.id <= " FK_VIS_LEDGER ") "
+	"WHEN 4 THEN (SELECT count(*) FROM notification_doc d WHERE d.municipality = v.municipality "
+	"AND d.id <= " FK_VIS_DOC ") "
 	"ELSE (SELECT count(*) FROM register r WHERE r.municipality = v.municipality "
-	"AND r.kind = v.kind AND r.disposed_at IS NULL) END "
+	"AND r.kind = v.kind AND r.disposed_at IS NULL AND r.id <= " FK_VIS_REGISTER ") END "
 	"FROM temp.authz_view v ORDER BY v.municipality, v.kind";
 static const char SQL_LEDGER_LIST[] =
 	"SELECT " FK_COLS_LEDGER ", mac FROM ledger_entry "
-	"WHERE municipality = ?1 AND id > ?2 ORDER BY id LIMIT ?3";
+	"WHERE municipality = ?1 AND id > ?2 AND id <= " FK_VIS_LEDGER " ORDER BY id LIMIT ?3";
 static const char SQL_DOCS_LIST[] =
 	"SELECT " FK_COLS_DOC ", mac FROM notification_doc WHERE municipality = ?1 AND id > ?2 "
-	"ORDER BY id LIMIT ?3";
+	"AND id <= " FK_VIS_DOC " ORDER BY id LIMIT ?3";
 /* id, municipality, key_id, received_at, then accepted_on (ledger) or doc_type, register_id */
 enum { C_REC_ID, C_REC_MUNI, C_REC_KEY, C_LEDGER_RECEIVED, C_LEDGER_ACCEPTED };
 enum { C_DOC_TYPE = 3, C_DOC_RECEIVED, C_DOC_REGISTER };
-static const char SQL_LEDGER_MUNI[] = "SELECT municipality FROM ledger_entry WHERE id = ?1";
-static const char SQL_DOC_MUNI[] = "SELECT municipality FROM notification_doc WHERE id = ?1";
+static const char SQL_LEDGER_MUNI[] = "SELECT municipality FROM ledger_entry WHERE id = ?1 AND id <= " FK_VIS_LEDGER;
+static const char SQL_DOC_MUNI[] = "SELECT municipality FROM notification_doc WHERE id = ?1 AND id <= " FK_VIS_DOC;
 
 
 /* ---- deciding and recording ---- */

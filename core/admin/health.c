@@ -10,13 +10,16 @@
 #include "health.h"
 #include "rotate.h"
 #include "util.h"
+#include "visible.h"
 
 static const char SQL_COUNTS[] =
 	"SELECT (SELECT count(*) FROM bureau), (SELECT count(*) FROM municipality), "
-	"(SELECT count(*) FROM operator), (SELECT count(*) FROM register WHERE disposed_at IS NULL), "
-	"(SELECT count(*) FROM register WHERE kind = 2 AND disposed_at IS NULL), "
-	"(SELECT count(*) FROM register_version), (SELECT count(*) FROM ledger_entry), "
-	"(SELECT count(*) FROM notification_doc), (SELECT coalesce(max(seq), 0) FROM audit_log)";
+	"(SELECT count(*) FROM operator), (SELECT count(*) FROM register WHERE disposed_at IS NULL "
+	"AND id <= " FK_VIS_REGISTER "), "
+	"(SELECT count(*) FROM register WHERE kind = 2 AND disposed_at IS NULL AND id <= " FK_VIS_REGISTER "), "
+	"(SELECT count(*) FROM register_version WHERE id <= " FK_VIS_VERSION "), "
+	"(SELECT count(*) FROM ledger_entry WHERE id <= " FK_VIS_LEDGER "), "
+	"(SELECT count(*) FROM notification_doc WHERE id <= " FK_VIS_DOC "), (SELECT coalesce(max(seq), 0) FROM audit_log)";
 static const char SQL_QUICK_CHECK[] = "PRAGMA quick_check(1)";
 
 /* Imports stop when a CRL passes its nextUpdate: say so days before (issue 10). */

@@ -116,7 +116,12 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(PKI_CRL_ADD, "pki.crl_add", "ca", ROLES, FK_R(ADMIN), 1, 0)                                 \
 	X(PKI_CERT_REQUEST, "pki.cert_request", "certificate", ROLES, FK_R(ADMIN), 0, 0)              \
 	X(PKI_CERT_INSTALL, "pki.cert_install", "certificate", ROLES, FK_R(ADMIN), 1, 0)              \
-	X(PKI_CERT_STATUS, "pki.cert_status", "certificate", ROLES, FK_R_STAFF, 1, 0)
+	X(PKI_CERT_STATUS, "pki.cert_status", "certificate", ROLES, FK_R_STAFF, 1, 0)                 \
+	/* packages received (core/intake/): staged chunk by chunk in transactions of their own \
+	 * (each on record), published in one; abandoning removes a staging package's rows */   \
+	X(IMPORT, "intake.import", "package", ROLES, FK_R(ADMIN), 0, 0)                               \
+	X(IMPORT_ABANDON, "intake.abandon", "package", ROLES, FK_R(ADMIN), 0, 0)                        \
+	X(RECEIVE, "intake.receive", "package", SYSTEM, 0, 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

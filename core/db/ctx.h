@@ -84,6 +84,9 @@ struct fk_ctx {
 	int64_t schema_cookie;
 	const fk_tx_hooks *hooks;
 	fk_trust *trust; /* core/trust's state; NULL until fk_trust_open */
+	/* Sort keys of registers read while a batch of list changes runs (core/store/order.c,
+	 * fk_order_memo); NULL otherwise. */
+	struct fk_order_memo *order_memo;
 };
 
 enum {

@@ -16,6 +16,7 @@
 #include "refdata.h"
 #include "store.h"
 #include "util.h"
+#include "visible.h"
 
 #define DEMO_MAX_REGISTERS 10000000
 /* 2026-10-01T00:00:00Z: demo receptions are spread over the month after it. */
@@ -356,7 +357,10 @@ static fk_status prepare(fk_ctx *ctx, const fk_demo_opts *o, muni_list *ml, fk_n
 		return fk_fail(err, FK_ERR_USAGE, "no bureau: pass --bureau or set 'bureau' in the configuration");
 	if (o->registers < 1 || o->registers > DEMO_MAX_REGISTERS)
 		return fk_fail(err, FK_ERR_USAGE, "--registers must be 1..%d", DEMO_MAX_REGISTERS);
-	fk_status s = fk_bureau_find(ctx, bureau, &b, err);
+	/* Rows written while a package stages would be hidden with it (visible.h). */
+	fk_status s = fk_store_not_staging(ctx, err);
+	if (s == FK_OK)
+		s = fk_bureau_find(ctx, bureau, &b, err);
 	if (s == FK_OK)
 		s = fk_muni_list(ctx, b.id, collect, ml, err);
 	if (s == FK_OK && ml->n == 0)

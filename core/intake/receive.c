@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "import.h"
+#include "ops.h"
 #include "importfile.h"
 #include "pki.h"
 #include "receive.h"
@@ -18,6 +20,43 @@ fk_status fk_intake_tls(fk_ctx *ctx, SSL_CTX **out, fk_error *err)
 		st = fk_pki_ready(p, err);
 	if (st == FK_OK)
 		st = fk_pki_tls_server(p, out, err);
+	fk_pki_free(p);
+	return st;
+}
+
+fk_status fk_intake_receive(fk_ctx *ctx, const uint8_t *body, size_t n, X509 *peer,
+			    uint8_t **receipt, size_t *rn, fk_error *err)
+{
+	char client[7];
+	*receipt = NULL;
+	*rn = 0;
+	/* The TLS layer verified the chain; the certificate must also name a municipality. */
+	if (!peer)
+		return fk_fail(err, FK_ERR_DENIED, "no verified client certificate");
+	fk_status st = fk_cms_cert_municipality(peer, client, err);
+	if (st != FK_OK)
+		return st;
+	/* Loaded for each package: a CA removed, a CRL added or a certificate renewed takes
+	 * effect at the next delivery, and each package is judged at its arrival. */
+	fk_pki *p = NULL;
+	st = fk_pki_load(ctx, (int64_t)time(NULL), &p, err);
+	if (st == FK_OK)
+		st = fk_pki_ready(p, err);
+	fk_intake_result res;
+	memset(&res, 0, sizeof res);
+	if (st == FK_OK) {
+		fk_intake_keys k = {.open = fk_pki_keys(p), .sign_key = fk_pki_sign_key(p),
+				    .sign_cert = fk_pki_sign_cert(p), .op = FK_OP_RECEIVE};
+		st = fk_intake_import_mem(ctx, body, n, client, &k, &res, receipt, rn, err);
+	}
+	if (st == FK_OK && res.refused == FK_INTAKE_BUSY) {
+		/* Nothing was done (the refusal is on record): the sender sends it again. */
+		free(*receipt);
+		*receipt = NULL;
+		*rn = 0;
+		st = fk_fail(err, FK_ERR_BUSY, "another package is being imported");
+	}
+	fk_intake_result_clear(&res);
 	fk_pki_free(p);
 	return st;
 }

@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "tls.h"
 
@@ -41,6 +42,10 @@ fk_status fk_pki_tls_server(const fk_pki *p, SSL_CTX **out, fk_error *err)
 	else if (SSL_CTX_set1_verify_cert_store(c, k->store) != 1)
 		st = ssl_fail(err, "cannot set the CA store");
 	if (st == FK_OK) {
+		/* fk_pki_load judged the store at one moment (a package is judged at its
+		 * arrival); a handshake is judged by the clock, whenever it comes. The store is
+		 * the TLS context's from here on. */
+		X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(k->store), X509_V_FLAG_USE_CHECK_TIME);
 		SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 		X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(c);
 		X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_X509_STRICT);

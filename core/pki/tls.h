@@ -10,7 +10,8 @@
 #include "pki.h"
 #include "status.h"
 
-/* A server context from p's current receiving key and certificate and its CA store. */
+/* A server context from p's current receiving key and certificate and its CA store (which
+ * it takes over: its verification time follows the clock from then on). */
 fk_status fk_pki_tls_server(const fk_pki *p, SSL_CTX **out, fk_error *err);
 
 /* The client certificate of an established connection (borrowed), NULL when none. */

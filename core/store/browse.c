@@ -10,6 +10,7 @@
 #include "register.h"
 #include "store.h"
 #include "util.h"
+#include "visible.h"
 
 static const char SQL_HOME[] =
 	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, 15 "
@@ -25,21 +26,21 @@ static const char SQL_HOME_PERMITTED[] =
 	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
 static const char SQL_PAGE_AFTER[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id > ?3 "
-	"AND disposed_at IS NULL ORDER BY id LIMIT ?4";
+	"AND id <= " FK_VIS_REGISTER " AND disposed_at IS NULL ORDER BY id LIMIT ?4";
 static const char SQL_PAGE_BEFORE[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id < ?3 "
-	"AND disposed_at IS NULL ORDER BY id DESC LIMIT ?4";
+	"AND id <= " FK_VIS_REGISTER " AND disposed_at IS NULL ORDER BY id DESC LIMIT ?4";
 static const char SQL_POSITION[] =
 	"SELECT (SELECT count(*) FROM register WHERE municipality = ?1 AND kind = ?2 AND id < ?3 "
-	"AND disposed_at IS NULL), (SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2)";
+	"AND id <= " FK_VIS_REGISTER " AND disposed_at IS NULL), (SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2)";
 static const char SQL_TOTAL[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
 static const char SQL_LEDGER_PAGE[] =
 	"SELECT id, received_at, accepted_on FROM ledger_entry WHERE municipality = ?1 AND id < ?2 "
-	"ORDER BY id DESC LIMIT ?3";
+	"AND id <= " FK_VIS_LEDGER " ORDER BY id DESC LIMIT ?3";
 static const char SQL_DOC_PAGE[] =
 	"SELECT id, received_at, doc_type FROM notification_doc WHERE municipality = ?1 AND id < ?2 "
-	"ORDER BY id DESC LIMIT ?3";
+	"AND id <= " FK_VIS_DOC " ORDER BY id DESC LIMIT ?3";
 
 static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 {

@@ -13,6 +13,7 @@
 #include "register.h"
 #include "regver.h"
 #include "util.h"
+#include "visible.h"
 
 /* Gap between chunk seqs as written, so that a split rarely renumbers
  * (a variable only so that the tests can make every split renumber). */
@@ -44,7 +45,8 @@ static const char SQL_LISTS[] =
 	"SELECT municipality, kind FROM register_order WHERE ?1 IS NULL OR municipality = ?1 ORDER BY 1, 2";
 static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
 static const char SQL_MEMBERS[] =
-	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL ORDER BY id";
+	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL "
+	"AND id <= " FK_VIS_REGISTER " ORDER BY id";
 
 /* ---- keys ---- */
 
@@ -302,7 +304,106 @@ fk_status fk_order_key(const json_t *doc, fk_order_field field, char **key, fk_e
 /* Both keys of a stored register. One whose content cannot be opened
  * (altered, its key destroyed) sorts first with empty keys: still listed, and
  * the same wherever it is compared, so the order stays consistent. */
+/* ---- the batch's memo of sort keys (fk_order_memo) ---- */
+
+#define MEMO_SLOTS 65536 /* a power of two; when it fills, it starts again empty */
+
+struct fk_order_memo {
+	struct memo_slot {
+		int64_t id; /* 0: empty, -1: forgotten (searches go on past it) */
+		char *keys[FK_ORDER_FIELDS];
+	} slot[MEMO_SLOTS];
+	size_t used;
+};
+
+static void memo_clear(struct fk_order_memo *m)
+{
+	for (size_t i = 0; i < MEMO_SLOTS; i++) {
+		for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+			if (m->slot[i].keys[f])
+				fk_wipe(m->slot[i].keys[f], strlen(m->slot[i].keys[f]));
+			free(m->slot[i].keys[f]);
+		}
+		memset(&m->slot[i], 0, sizeof m->slot[i]);
+	}
+	m->used = 0;
+}
+
+fk_status fk_order_memo(fk_ctx *ctx, int on, fk_error *err)
+{
+	if (ctx->order_memo) {
+		/* the keys are names in sort form: wiped */
+		memo_clear(ctx->order_memo);
+		free(ctx->order_memo);
+		ctx->order_memo = NULL;
+	}
+	if (on && !(ctx->order_memo = calloc(1, sizeof *ctx->order_memo)))
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	return FK_OK;
+}
+
+static struct memo_slot *memo_find(struct fk_order_memo *m, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * UINT64_C(0x9e3779b97f4a7c15) >> 48) & (MEMO_SLOTS - 1);
+	while (m->slot[i].id && m->slot[i].id != id)
+		i = (i + 1) & (MEMO_SLOTS - 1);
+	return &m->slot[i];
+}
+
+void fk_order_memo_forget(fk_ctx *ctx, int64_t id)
+{
+	struct memo_slot *sl = ctx->order_memo ? memo_find(ctx->order_memo, id) : NULL;
+	if (!sl || sl->id != id)
+		return;
+	for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+		fk_wipe(sl->keys[f], strlen(sl->keys[f]));
+		free(sl->keys[f]);
+		sl->keys[f] = NULL;
+	}
+	sl->id = -1; /* still counted as used: the memo empties when half its slots are */
+}
+
+static fk_status stored_keys_read(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS],
+				  fk_error *err);
+
 static fk_status stored_keys(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS], fk_error *err)
+{
+	struct fk_order_memo *m = ctx->order_memo;
+	struct memo_slot *sl = m ? memo_find(m, id) : NULL;
+	if (!sl || !sl->id) {
+		fk_status s = stored_keys_read(ctx, id, keys, err);
+		if (s != FK_OK || !sl)
+			return s;
+		if (m->used + 1 >= MEMO_SLOTS / 2) {
+			memo_clear(m);
+			sl = memo_find(m, id);
+		}
+		for (int f = 0; f < FK_ORDER_FIELDS; f++)
+			if (!(sl->keys[f] = strdup(keys[f]))) {
+				for (int g = 0; g < f; g++) {
+					free(sl->keys[g]);
+					sl->keys[g] = NULL;
+				}
+				return FK_OK; /* not kept: only slower */
+			}
+		sl->id = id;
+		m->used++;
+		return FK_OK;
+	}
+	for (int f = 0; f < FK_ORDER_FIELDS; f++)
+		keys[f] = NULL;
+	for (int f = 0; f < FK_ORDER_FIELDS; f++)
+		if (!(keys[f] = strdup(sl->keys[f]))) {
+			for (int g = 0; g < f; g++) {
+				free(keys[g]);
+				keys[g] = NULL;
+			}
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		}
+	return FK_OK;
+}
+
+static fk_status stored_keys_read(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS], fk_error *err)
 {
 	json_t *doc = NULL;
 	fk_error e;
@@ -711,6 +812,55 @@ static fk_status insert_one(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_
 					n - half, err);
 	}
 	free(dir);
+	return s;
+}
+
+/* Remove id found by its key: where find_place would put (key, id), it stands just before. */
+static fk_status remove_at_key(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+			       const char *key, int64_t id, int *done, fk_error *err)
+{
+	chunk_dir *dir;
+	size_t nd, c;
+	int64_t ids[FK_ORDER_CHUNK * 2 + 1];
+	int pos;
+	*done = 0;
+	fk_status s = load_dir(ctx, l, &dir, &nd, err);
+	if (s != FK_OK || !nd) {
+		if (s == FK_OK)
+			free(dir);
+		return s;
+	}
+	s = find_place(ctx, l, mk, dir, nd, key, id, &c, ids, &pos, err);
+	if (s == FK_OK && pos > 0 && ids[pos - 1] == id) {
+		int n = dir[c].n;
+		memmove(ids + pos - 1, ids + pos, (size_t)(n - pos) * sizeof *ids);
+		s = n == 1 ? delete_row(ctx, dir[c].rowid, err)
+			   : write_chunk(ctx, l, mk, dir[c].rowid, dir[c].seq, ids, n - 1, err);
+		*done = s == FK_OK;
+	}
+	free(dir);
+	return s;
+}
+
+static fk_status remove_one(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN], int64_t id,
+			    fk_error *err);
+
+fk_status fk_order_remove_keyed(fk_ctx *ctx, const char *muni, int kind, int64_t id,
+				const json_t *old, fk_error *err)
+{
+	uint8_t mk[FK_KEY_LEN];
+	fk_status s = muni_key(ctx, muni, mk, err);
+	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
+		list_ref l = {muni, kind, (fk_order_field)f};
+		char *key = NULL;
+		int done = 0;
+		if ((s = fk_order_key(old, l.field, &key, err)) == FK_OK)
+			s = remove_at_key(ctx, &l, mk, key, id, &done, err);
+		free(key);
+		if (s == FK_OK && !done)
+			s = remove_one(ctx, &l, mk, id, err);
+	}
+	fk_wipe(mk, sizeof mk);
 	return s;
 }
 

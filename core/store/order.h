@@ -57,6 +57,18 @@ fk_status fk_order_insert(fk_ctx *ctx, const char *muni, int kind, int64_t id, c
 			  fk_error *err);
 fk_status fk_order_remove(fk_ctx *ctx, const char *muni, int kind, int64_t id, fk_error *err);
 
+/* A batch of many inserts and removals (publishing a package): with on, the sort keys of the
+ * registers a binary search decrypts are kept until off, so the searches of the batch do not
+ * decrypt the same registers again. A register whose current version changes during the
+ * batch must be forgotten (fk_order_memo_forget) before its lists are touched again. */
+fk_status fk_order_memo(fk_ctx *ctx, int on, fk_error *err);
+void fk_order_memo_forget(fk_ctx *ctx, int64_t id);
+/* fk_order_remove, finding the register by its sort keys (of old, the version it is listed
+ * by) instead of scanning the list; falls back to the scan when it is not where its keys
+ * say. */
+fk_status fk_order_remove_keyed(fk_ctx *ctx, const char *muni, int kind, int64_t id,
+				const json_t *old, fk_error *err);
+
 /* Bulk: the registers of one list added by a bulk load, with both keys.
  * The list is written in one pass when it was empty before, and rebuilt from
  * the registers otherwise. Sorts v in place. */

@@ -10,6 +10,7 @@
 #include "store.h"
 #include "trust.h"
 #include "util.h"
+#include "visible.h"
 
 static const char SQL_LEDGER_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM ledger_entry";
 static const char SQL_DOC_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM notification_doc";
@@ -22,9 +23,11 @@ static const char SQL_DOC_INSERT[] =
 /* The row's covered columns and MAC (checked as read), then the payload; the municipality and
  * the key are the second and third covered columns of both tables. */
 static const char SQL_LEDGER_READ[] =
-	"SELECT " FK_COLS_LEDGER ", mac, payload FROM ledger_entry WHERE id = ?1";
+	"SELECT " FK_COLS_LEDGER ", mac, payload FROM ledger_entry WHERE id = ?1 "
+	"AND id <= " FK_VIS_LEDGER;
 static const char SQL_DOC_READ[] =
-	"SELECT " FK_COLS_DOC ", mac, payload FROM notification_doc WHERE id = ?1";
+	"SELECT " FK_COLS_DOC ", mac, payload FROM notification_doc WHERE id = ?1 "
+	"AND id <= " FK_VIS_DOC;
 enum { C_MUNI = 1, C_KEY = 2 };
 
 static fk_status next_id(fk_ctx *ctx, const char *sql, int64_t *id, fk_error *err)

@@ -12,20 +12,22 @@
 #include "trust.h"
 #include "util.h"
 #include "regver.h"
+#include "visible.h"
 
 /* The row is read whatever its disposal mark, so that a mark set outside fukuhon is caught
  * by the row's MAC rather than taken as a disposal; the newest version it has tells an older
  * copy of the row put back (R-CURRENT). */
 static const char SQL_REG_INFO[] =
 	"SELECT " FK_COLS_REGISTER ", mac, "
-	"(SELECT max(v.version) FROM register_version v WHERE v.register_id = register.id) "
-	"FROM register WHERE id = ?1";
+	"(SELECT max(v.version) FROM register_version v WHERE v.register_id = register.id "
+	"AND v.id <= " FK_VIS_VERSION ") "
+	"FROM register WHERE id = ?1 AND id <= " FK_VIS_REGISTER;
 static const char SQL_VER_READ[] =
 	"SELECT " FK_COLS_VERSION ", mac, content FROM register_version "
-	"WHERE register_id = ?1 AND version = ?2";
+	"WHERE register_id = ?1 AND version = ?2 AND id <= " FK_VIS_VERSION;
 static const char SQL_VERSIONS[] =
 	"SELECT " FK_COLS_VERSION ", mac FROM register_version WHERE register_id = ?1 "
-	"ORDER BY version";
+	"AND id <= " FK_VIS_VERSION " ORDER BY version";
 enum { C_VER_ID, C_VER_REGISTER, C_VER_VERSION, C_VER_RECEIVED, C_VER_BY, C_VER_MAC, C_VER_CONTENT };
 
 /* Register content is compressed before it is sealed: it is repetitive JSON
@@ -122,12 +124,50 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 	return FK_OK;
 }
 
+/* The staging package's own versions too (the import reads what it staged). */
+static const char SQL_VER_READ_STAGED[] =
+	"SELECT " FK_COLS_VERSION ", mac, content FROM register_version "
+	"WHERE register_id = ?1 AND version = ?2";
+
+/* A version's content is bound to the kind its register had when it was written: the
+ * versions of a register removed to 除籍 before its removal were sealed as 戸籍. The kind
+ * comes from the row (covered by its MAC), so trying the other one binds nothing looser
+ * than register, version and municipality, which stay bound. */
+static fk_status open_version(const uint8_t key[FK_KEY_LEN], const fk_reg_info *info, int version,
+			      const uint8_t *blob, size_t len, char *plain, size_t *plen, fk_error *err)
+{
+	fk_aad a;
+	fk_aad_version(&a, info->id, version, info->municipality, info->kind);
+	fk_status s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, plen, err);
+	if (s == FK_ERR_TAMPER) {
+		fk_aad_version(&a, info->id, version, info->municipality,
+			       info->kind == FK_KIND_JOSEKI ? FK_KIND_KOSEKI : FK_KIND_JOSEKI);
+		s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, plen, err);
+	}
+	return s;
+}
+
+static fk_status read_version(fk_ctx *ctx, const char *sql, const fk_reg_info *info, int version,
+			      const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err);
+
 fk_status fk_regver_read(fk_ctx *ctx, const fk_reg_info *info, int version,
 			  const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
 {
+	return read_version(ctx, SQL_VER_READ, info, version, key, doc, err);
+}
+
+fk_status fk_regver_read_staged(fk_ctx *ctx, const fk_reg_info *info, int version,
+				const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
+{
+	return read_version(ctx, SQL_VER_READ_STAGED, info, version, key, doc, err);
+}
+
+static fk_status read_version(fk_ctx *ctx, const char *sql, const fk_reg_info *info, int version,
+			      const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
+{
 	sqlite3_stmt *st;
 	*doc = NULL;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VER_READ, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, info->id);
@@ -149,15 +189,13 @@ fk_status fk_regver_read(fk_ctx *ctx, const fk_reg_info *info, int version,
 	const uint8_t *blob = sqlite3_column_blob(st, C_VER_CONTENT);
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
-	fk_aad a;
-	fk_aad_version(&a, info->id, version, info->municipality, info->kind);
 	if (len < FK_SEAL_OVERHEAD)
 		s = fk_fail(err, FK_ERR_CORRUPT, "register %lld version %d: content too short",
 			    (long long)info->id, version);
 	else if (!plain)
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	else
-		s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, &plen, err);
+		s = open_version(key, info, version, blob, len, plain, &plen, err);
 	sqlite3_reset(st);
 	if (s == FK_OK) {
 		char *json = NULL;

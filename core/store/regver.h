@@ -44,6 +44,11 @@ fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int ma
 fk_status fk_regver_read(fk_ctx *ctx, const fk_reg_info *info, int version,
 			  const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err);
 
+/* The same, also for a version the staging package wrote (above the watermark,
+ * core/store/visible.h): for the import alone. */
+fk_status fk_regver_read_staged(fk_ctx *ctx, const fk_reg_info *info, int version,
+				const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err);
+
 /* Register content as it is sealed: a format byte, the JSON's length (4 bytes, big-endian)
  * and its LZ4 block; *out is malloc'd. */
 fk_status fk_regver_pack(const char *json, size_t len, uint8_t **out, size_t *outlen,

@@ -13,6 +13,7 @@
 #include "trust.h"
 #include "util.h"
 #include "regver.h"
+#include "visible.h"
 
 #define SEARCH_LIMIT_MAX 1000
 
@@ -47,6 +48,7 @@ static const char SQL_TAG_DELETE[] =
 static const char SQL_SEARCH[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
+	"AND i.register_id <= " FK_VIS_REGISTER " "
 	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
@@ -54,12 +56,13 @@ static const char SQL_SEARCH[] =
 static const char SQL_SEARCH_PERMITTED[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
+	"AND i.register_id <= " FK_VIS_REGISTER " "
 	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"AND EXISTS (SELECT 1 FROM temp.authz_view v WHERE v.municipality = r.municipality "
 	"AND v.kind = r.kind) ORDER BY i.register_id LIMIT ?7";
 static const char SQL_COUNT[] =
-	"SELECT count(*) FROM register WHERE disposed_at IS NULL "
+	"SELECT count(*) FROM register WHERE disposed_at IS NULL AND id <= " FK_VIS_REGISTER " "
 	"AND (?1 IS NULL OR municipality = ?1) AND (?2 = 0 OR kind = ?2)";
 
 /* ---- blind indexes ---- */
@@ -396,7 +399,10 @@ static fk_status add_locked(fk_ctx *ctx, const char *muni, fk_reg_kind kind, con
 {
 	int64_t key_id;
 	fk_reg_prepared p;
-	fk_status s = check_municipality(ctx, muni, err);
+	/* Its row would be hidden with a staging package's (visible.h). */
+	fk_status s = fk_store_not_staging(ctx, err);
+	if (s == FK_OK)
+		s = check_municipality(ctx, muni, err);
 	if (s == FK_OK)
 		s = fk_store_reserve(ctx, 1, id, &key_id, err);
 	if (s == FK_OK)
@@ -451,7 +457,10 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	fk_status s = fk_register_validate(doc, err);
 	if (s != FK_OK || (s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
-	if ((s = fk_store_info(ctx, id, &info, err)) != FK_OK ||
+	/* While a package stages, its changes own their registers (R-BATCH-ATOMIC), and a new
+	 * version would be hidden with the package's rows (visible.h). */
+	if ((s = fk_store_not_staging(ctx, err)) != FK_OK ||
+	    (s = fk_store_info(ctx, id, &info, err)) != FK_OK ||
 	    (s = fk_datakey_get(ctx, info.key_id, key, err)) != FK_OK)
 		return fk_ctx_end(ctx, s, err);
 	/* Only the current version is indexed: drop the old version's tags. */
@@ -483,6 +492,43 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	if (s == FK_OK && moved && (s = fk_order_remove(ctx, info.municipality, info.kind, id, err)) == FK_OK)
 		s = fk_order_insert(ctx, info.municipality, kind, id, doc, err);
 	return fk_ctx_end(ctx, s, err);
+}
+
+/* ---- fk_store_update's pieces, for the import (core/intake/), which writes a version while
+ * staging and moves the register's row to it when publishing ---- */
+
+fk_status fk_store_version_write(fk_ctx *ctx, int64_t id, int version, const char *muni, int kind,
+				 const uint8_t key[FK_KEY_LEN], const json_t *doc,
+				 const char *changed_by, int64_t received_at, fk_error *err)
+{
+	return write_version(ctx, id, version, muni, kind, key, doc, changed_by, received_at, err);
+}
+
+fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
+			      int remove, fk_error *err)
+{
+	return put_tags(ctx, remove ? SQL_TAG_DELETE : SQL_TAG_INSERT, id, tags, n, err);
+}
+
+fk_status fk_store_set_current(fk_ctx *ctx, int64_t id, int version, int64_t received_at,
+			       fk_reg_kind kind, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(id), 0, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_UPDATE, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int(st, 2, version);
+		sqlite3_bind_int64(st, 3, received_at);
+		sqlite3_bind_int(st, 4, kind);
+		s = fk_ctx_exec(ctx, st, err, "updating a register");
+	}
+	return s == FK_OK ? fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(id), err) : s;
+}
+
+fk_status fk_store_order_moves(const json_t *old, const json_t *doc, int kind_changed, int *moved,
+			       fk_error *err)
+{
+	return order_moves(old, doc, kind_changed, moved, err);
 }
 
 /* ---- search ---- */

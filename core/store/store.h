@@ -63,6 +63,22 @@ fk_status fk_store_add(fk_ctx *ctx, const char *municipality, fk_reg_kind kind, 
 fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_t *doc,
 			  const char *changed_by, int64_t received_at, int *version, fk_error *err);
 
+/* fk_store_update's pieces, for the import (core/intake/), which stages a version above the
+ * visibility watermark (visible.h) and moves the register's row to it only when it publishes.
+ * Each inside the caller's write transaction. */
+fk_status fk_store_version_write(fk_ctx *ctx, int64_t id, int version, const char *muni, int kind,
+				 const uint8_t key[FK_KEY_LEN], const json_t *doc,
+				 const char *changed_by, int64_t received_at, fk_error *err);
+/* Add (remove 0) or remove a register's search tags. */
+fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
+			      int remove, fk_error *err);
+/* The register's row to its current version, time and kind (unsealed, changed, sealed). */
+fk_status fk_store_set_current(fk_ctx *ctx, int64_t id, int version, int64_t received_at,
+			       fk_reg_kind kind, fk_error *err);
+/* Whether a new version doc of old moves the register in its sorted lists. */
+fk_status fk_store_order_moves(const json_t *old, const json_t *doc, int kind_changed, int *moved,
+			       fk_error *err);
+
 typedef enum fk_search_field {
 	FK_FIELD_NAME,    /* 筆頭者 name in kanji: whole name or surname */
 	FK_FIELD_READING, /* 筆頭者 reading: prefix */

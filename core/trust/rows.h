@@ -37,7 +37,11 @@
 	X(LEDGER, "ledger_entry", "id", FK_COLS_LEDGER, 0)                        \
 	X(DOC, "notification_doc", "id", FK_COLS_DOC, 0)                          \
 	X(CREDENTIAL, "credential", "name", FK_COLS_CREDENTIAL, 1)                \
-	X(PKI, "pki_item", "id", FK_COLS_PKI, 1)
+	X(PKI, "pki_item", "id", FK_COLS_PKI, 1)                                  \
+	X(PACKAGE, "package", "id", FK_COLS_PACKAGE, 0)                           \
+	X(REGISTER_REF, "register_ref", "id", FK_COLS_REGISTER_REF, 0)            \
+	X(STAGED, "staged_change", "register_id", FK_COLS_STAGED, 0)              \
+	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -64,6 +68,17 @@
 #define FK_COLS_PKI                                                                          \
 	"id, kind, slot, ca_id, subject, serial, not_before, not_after, sha256, added_by, "     \
 	"added_by_user, added_at"
+/* Packages received (core/intake/, sql/011_intake.sql): everything that decides what a
+ * package did and what its receipt says; the receipt itself through its SHA-256. */
+#define FK_COLS_PACKAGE                                                                      \
+	"id, municipality, sequence, kind, digest, state, chunks, chunks_staged, n_register, "  \
+	"n_version, n_removal, n_ledger, n_document, n_unchanged, n_rejected, received_at, "    \
+	"published_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref, receipt_sha256, "     \
+	"lines_staged, wm_key"
+#define FK_COLS_REGISTER_REF "id, municipality, ref, register_id"
+#define FK_COLS_STAGED                                                                       \
+	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new, sort_keys"
+#define FK_COLS_PKG_REJECT "id, package_id, chunk, line, ref, reason, detail"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {

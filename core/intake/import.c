@@ -1,0 +1,368 @@
+/* The import engine's course (import.h): decided, staged chunk by chunk, published. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "crypto.h"
+#include "datakey.h"
+#include "db.h"
+#include "gate.h"
+#include "import.h"
+#include "pkgrow.h"
+#include "publish.h"
+#include "receipt.h"
+#include "seqanchor.h"
+#include "stage.h"
+#include "str.h"
+#include "trust.h"
+#include "util.h"
+
+#define N_(s) s /* marked for gettext; translated at the edge */
+
+int fk_intake_stop_after;
+
+/* The terminal's bureau or one of its 支局s (R-JURIS). */
+static const char SQL_JURISDICTION[] =
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1 AND bureau_id IN "
+	"(SELECT id FROM bureau WHERE name = ?2 UNION SELECT id FROM bureau WHERE kind = '支局' "
+	"AND parent_id = (SELECT id FROM bureau WHERE name = ?2))";
+
+static const char SQL_MAX_KEY[] = "SELECT coalesce(max(id), 0) FROM data_key";
+
+/* Spelled out, so that xgettext sees each (tests/test_intake.c checks them against import.h's
+ * list); translated at the edge. */
+static const char *const refusal_text[] = {
+	[FK_INTAKE_NONE] = N_("applied"),
+	[FK_INTAKE_JURISDICTION] = N_("the municipality is not under this terminal's bureau"),
+	[FK_INTAKE_SIGNER] = N_("the signer is not the municipality the manifest names"),
+	[FK_INTAKE_BUSY] = N_("another package is being imported: it must be published or abandoned first"),
+	[FK_INTAKE_SEQUENCE] = N_("the package is out of sequence"),
+	[FK_INTAKE_REPLAY] = N_("a different package with this sequence was already applied"),
+	[FK_INTAKE_ROLLBACK] = N_("the database is older than the key folder's record of this "
+				  "municipality's packages (a restored backup?)"),
+	[FK_INTAKE_OPENING] = N_("the package could not be opened"),
+};
+#define REFUSE_ONE(id, text) +1
+_Static_assert(sizeof refusal_text / sizeof *refusal_text == 0 FK_INTAKE_REFUSE_LIST(REFUSE_ONE),
+	       "a sentence for every refusal");
+#undef REFUSE_ONE
+static const char *const refusal_id[] = {
+#define FK_INTAKE_REFUSE_ID(id, text) #id,
+	FK_INTAKE_REFUSE_LIST(FK_INTAKE_REFUSE_ID)
+#undef FK_INTAKE_REFUSE_ID
+};
+
+const char *fk_intake_refusal_text(fk_intake_refusal r)
+{
+	return (unsigned)r < sizeof refusal_text / sizeof *refusal_text ? refusal_text[r] : "?";
+}
+
+const char *fk_intake_refusal_id(fk_intake_refusal r)
+{
+	static char ids[sizeof refusal_id / sizeof *refusal_id][24];
+	if ((unsigned)r >= sizeof refusal_id / sizeof *refusal_id)
+		return "?";
+	return fk_receipt_lower_id(refusal_id[r], ids[r], sizeof ids[r]);
+}
+
+void fk_intake_result_clear(fk_intake_result *r)
+{
+	free(r->receipt);
+	memset(r, 0, sizeof *r);
+}
+
+static fk_status in_jurisdiction(fk_ctx *ctx, const char *muni, int *ok, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*ok = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_JURISDICTION, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
+	else if (rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the jurisdiction");
+	*ok = s == FK_OK && rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return s;
+}
+
+/* Refuse: the receipt made, FK_ERR_INVALID for the gate to record the refusal. */
+static fk_status refuse(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_refusal why, int64_t expected,
+			fk_intake_result *res, fk_error *err)
+{
+	res->refused = why;
+	res->reason = fk_intake_refusal_id(why);
+	res->reason_text = fk_intake_refusal_text(why);
+	res->expected_sequence = expected;
+	fk_status s = fk_receipt_refused(p->digest, p->m->municipality, p->m->sequence,
+					 fk_intake_refusal_id(why), expected, fk_ctx_now(ctx),
+					 &res->receipt, &res->receipt_len, err);
+	if (s != FK_OK)
+		return s;
+	if (expected > 0)
+		return fk_fail(err, FK_ERR_INVALID, "package refused: %s (expected sequence %lld)",
+			       fk_intake_refusal_text(why), (long long)expected);
+	return fk_fail(err, FK_ERR_INVALID, "package refused: %s", fk_intake_refusal_text(why));
+}
+
+/* Whether p may start: jurisdiction, signer, nothing else staging, sequence. */
+static fk_status admit(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result *res, fk_error *err)
+{
+	int ok, found;
+	fk_pkgrow other;
+	fk_status s = in_jurisdiction(ctx, p->m->municipality, &ok, err);
+	if (s != FK_OK)
+		return s;
+	if (!ok)
+		return refuse(ctx, p, FK_INTAKE_JURISDICTION, 0, res, err);
+	if (!p->signer || strcmp(p->signer, p->m->municipality) != 0)
+		return refuse(ctx, p, FK_INTAKE_SIGNER, 0, res, err);
+	if ((s = fk_pkgrow_staging(ctx, &other, &found, err)) != FK_OK)
+		return s;
+	if (found)
+		return refuse(ctx, p, FK_INTAKE_BUSY, 0, res, err);
+	if ((s = fk_pkgrow_last(ctx, p->m->municipality, &other, &found, err)) != FK_OK)
+		return s;
+	/* The key folder remembers a later package than the database has: an older copy of
+	 * the database was put back, and would take a replay of what it forgot. */
+	int64_t kept_seq;
+	uint8_t kept[32];
+	int kept_found;
+	if ((s = fk_seqanchor_get(ctx, p->m->municipality, &kept_seq, kept, &kept_found, err)) != FK_OK)
+		return s;
+	if (kept_found && (!found || other.sequence < kept_seq ||
+			   (other.sequence == kept_seq && memcmp(other.digest, kept, 32) != 0)))
+		return refuse(ctx, p, FK_INTAKE_ROLLBACK, 0, res, err);
+	/* A municipality's first package is its sequence 1, or a full re-send of any sequence
+	 * (a terminal that joins a municipality's stream where it stands: import.h). */
+	if (!found)
+		return p->m->sequence == 1 || p->m->kind == FK_PKG_FULL
+			       ? FK_OK : refuse(ctx, p, FK_INTAKE_SEQUENCE, 1, res, err);
+	if (p->m->sequence == other.sequence + 1)
+		return FK_OK;
+	if (p->m->sequence <= other.sequence)
+		return refuse(ctx, p, FK_INTAKE_REPLAY, other.sequence + 1, res, err);
+	return refuse(ctx, p, FK_INTAKE_SEQUENCE, other.sequence + 1, res, err);
+}
+
+/* Staging begins: the package's row, the watermarks, on record. */
+/* The operation an import runs as (import.h). */
+static fk_op op_of(int op)
+{
+	return op == FK_OP_RECEIVE ? FK_OP_RECEIVE : FK_OP_IMPORT;
+}
+
+static fk_status begin_staging(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, const char *oid,
+			       fk_error *err)
+{
+	char detail[96];
+	memset(r, 0, sizeof *r);
+	fk_copy_str(r->municipality, sizeof r->municipality, p->m->municipality);
+	r->sequence = p->m->sequence;
+	r->kind = p->m->kind;
+	memcpy(r->digest, p->digest, 32);
+	fk_copy_str(r->state, sizeof r->state, "staging");
+	r->chunks = p->m->nchunks;
+	r->received_at = fk_ctx_now(ctx);
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	/* The municipality's key first: it is the one data key the staging may make besides
+	 * the registers' own, whose ids follow wm_key (stage.h). */
+	int64_t muni_key;
+	uint8_t dk[FK_KEY_LEN];
+	s = fk_datakey_municipality(ctx, r->municipality, &muni_key, dk, err);
+	fk_wipe(dk, sizeof dk);
+	if (s == FK_OK)
+		s = fk_ctx_int64(ctx, SQL_MAX_KEY, &r->wm_key, err, "highest data key");
+	if (s == FK_OK)
+		s = fk_publish_watermarks(ctx, 1, r->wm, err);
+	if (s == FK_OK)
+		s = fk_pkgrow_insert(ctx, r, err);
+	snprintf(detail, sizeof detail, "municipality=%s sequence=%lld chunks=%d", r->municipality,
+		 (long long)r->sequence, p->m->nchunks);
+	if (s == FK_OK)
+		s = fk_audit_op(ctx, op_of(p->op), oid, FK_RESULT_SUCCESS, "staging", detail, err);
+	return fk_ctx_end(ctx, s, err);
+}
+
+static void fill(fk_intake_result *res, const fk_pkgrow *r)
+{
+	for (int t = 0; t <= FK_REC_TYPES; t++)
+		res->accepted[t] = r->n[t];
+	res->unchanged = r->unchanged;
+	res->rejected = r->rejected;
+}
+
+/* Loading a chunk and preparing its registers on the second thread (source.h, stage.h). */
+typedef struct loader {
+	fk_ctx *ctx;
+	const fk_intake_pkg *p;
+	const fk_pkgrow *r;
+	int chunk;
+	fk_stage_prep *prep;
+	fk_status st;
+	fk_error err;
+} loader;
+
+static void *load_chunk(void *arg)
+{
+	loader *l = arg;
+	const fk_intake_source *src = &l->p->src;
+	l->st = src->load ? src->load(src->arg, l->chunk, &l->err) : FK_OK;
+	if (l->st == FK_OK)
+		l->st = fk_stage_prepare(l->ctx->keys, l->r, l->p->m, src, l->chunk, l->prep, &l->err);
+	fk_crypto_thread_cleanup();
+	return NULL;
+}
+
+/* The chunks after the ones staged, each loaded while the one before it stages. */
+static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, const char *oid,
+			   fk_intake_result *res, fk_error *err)
+{
+	const fk_intake_source *src = &p->src;
+	int first = (int)r->chunks_staged, n = p->m->nchunks, staged = 0;
+	fk_stage_prep prep[2];
+	memset(prep, 0, sizeof prep);
+	loader cur = {.ctx = ctx, .p = p, .r = r, .chunk = first, .prep = &prep[first % 2]};
+	if (first < n) {
+		load_chunk(&cur);
+		if (cur.st != FK_OK && err)
+			*err = cur.err;
+	}
+	fk_status s = first < n ? cur.st : FK_OK;
+	for (int i = first; i < n && s == FK_OK; i++) {
+		loader next = {.ctx = ctx, .p = p, .r = r, .chunk = i + 1, .prep = &prep[(i + 1) % 2]};
+		pthread_t th;
+		int threaded = i + 1 < n && pthread_create(&th, NULL, load_chunk, &next) == 0;
+		if (i + 1 < n && !threaded)
+			load_chunk(&next); /* no thread: one after the other */
+		s = fk_stage_chunk(ctx, r, p->m, src, i, &prep[i % 2], oid, err, &res->stage_ns,
+				   &res->stage_max_ns);
+		if (threaded)
+			pthread_join(th, NULL);
+		if (s == FK_OK && i + 1 < n && next.st != FK_OK) {
+			s = next.st;
+			if (err)
+				*err = next.err;
+		}
+		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
+			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
+	}
+	fk_stage_prep_clear(&prep[0]);
+	fk_stage_prep_clear(&prep[1]);
+	return s;
+}
+
+static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_intake_result *res,
+		     fk_error *err)
+{
+	fk_pkgrow r;
+	int found;
+	fk_status s = fk_pkgrow_by_digest(ctx, p->digest, &r, &found, err);
+	if (s != FK_OK)
+		return s;
+	if (found && strcmp(r.state, "published") == 0) {
+		/* Delivered again: the same receipt (R-BATCH-PROTO). */
+		res->applied = res->again = 1;
+		fill(res, &r);
+		s = fk_pkgrow_receipt(ctx, &r, &res->receipt, &res->receipt_len, err);
+		/* The key folder's record, had it not been written after the publishing. */
+		return s == FK_OK ? fk_seqanchor_put(ctx, r.municipality, r.sequence, r.digest, err) : s;
+	}
+	if (!found && ((s = admit(ctx, p, res, err)) != FK_OK ||
+		       (s = begin_staging(ctx, p, &r, oid, err)) != FK_OK))
+		return s;
+	r.op = op_of(p->op);
+	/* Staged so far: continue after it (R-BATCH-RESUME). */
+	if (s == FK_OK)
+		s = stage_all(ctx, p, &r, oid, res, err);
+	json_t *missing = NULL;
+	if (s == FK_OK)
+		s = fk_publish_missing(ctx, &r, &missing, err);
+	int64_t t0 = fk_mono_ns();
+	if (s == FK_OK)
+		s = fk_publish(ctx, &r, missing, oid, &res->receipt, &res->receipt_len, err);
+	res->publish_ns = fk_mono_ns() - t0;
+	if (s == FK_OK) {
+		res->applied = 1;
+		res->missing = (int64_t)json_array_size(missing);
+		fill(res, &r);
+		/* After the commit: a key folder behind the database is only caught up later (the
+		 * package delivered again), never ahead of it. */
+		s = fk_seqanchor_put(ctx, r.municipality, r.sequence, r.digest, err);
+	}
+	json_decref(missing);
+	return s;
+}
+
+fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result *res,
+			   fk_error *err)
+{
+	fk_gate g;
+	char oid[96], detail[128];
+	memset(res, 0, sizeof *res);
+	if (!p || !p->m || !p->digest || !p->src.each || !p->m->chunks || p->m->nchunks < 1)
+		return fk_fail(err, FK_ERR_USAGE, "an import needs a manifest with its chunks, a digest "
+			       "and its records");
+	fk_hex(p->digest, 32, oid);
+	fk_authz_req req = {.op = op_of(p->op), .municipality = p->m->municipality};
+	fk_status s = fk_gate_begin(ctx, &g, &req, oid, err);
+	if (s != FK_OK)
+		return s;
+	s = run(ctx, p, oid, res, err);
+	snprintf(detail, sizeof detail, "%s accepted=%lld rejected=%lld", res->again ? "again" : "applied",
+		 (long long)res->accepted[0], (long long)res->rejected);
+	s = fk_gate_end(ctx, &g, s, detail, err);
+	/* A refusal is an answer (its receipt), and on record as the operation's failure. */
+	if (s == FK_ERR_INVALID && res->refused != FK_INTAKE_NONE && res->receipt)
+		return FK_OK;
+	if (s != FK_OK) {
+		free(res->receipt);
+		res->receipt = NULL;
+	}
+	return s;
+}
+
+fk_status fk_intake_refuse(fk_ctx *ctx, int op, const fk_manifest *m, const uint8_t *digest,
+			   const char *reason_id, const char *reason_text, fk_intake_result *res,
+			   fk_error *err)
+{
+	fk_gate g;
+	char oid[96] = "-";
+	memset(res, 0, sizeof *res);
+	res->refused = FK_INTAKE_OPENING;
+	res->reason = reason_id;
+	res->reason_text = reason_text;
+	if (digest)
+		fk_hex(digest, 32, oid);
+	fk_authz_req req = {.op = op_of(op), .municipality = m ? m->municipality : NULL};
+	fk_status s = fk_gate_begin(ctx, &g, &req, oid, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_receipt_refused(digest, m ? m->municipality : NULL, m ? m->sequence : 0, reason_id, 0,
+			       fk_ctx_now(ctx), &res->receipt, &res->receipt_len, err);
+	if (s == FK_OK)
+		s = fk_fail(err, FK_ERR_INVALID, "package refused: %s", reason_text ? reason_text : reason_id);
+	s = fk_gate_end(ctx, &g, s, NULL, err);
+	return s == FK_ERR_INVALID && res->receipt ? FK_OK : s;
+}
+
+fk_status fk_intake_receipt(fk_ctx *ctx, const uint8_t digest[32], char **json, size_t *len,
+			    fk_error *err)
+{
+	fk_pkgrow r;
+	int found;
+	fk_status s = fk_pkgrow_by_digest(ctx, digest, &r, &found, err);
+	if (s == FK_OK && !found)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "no such package");
+	return s == FK_OK ? fk_pkgrow_receipt(ctx, &r, json, len, err) : s;
+}

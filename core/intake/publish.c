@@ -1,0 +1,511 @@
+/* Publishing (publish.h; R-BATCH-ATOMIC, R-VERSION). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aad.h"
+#include "audit.h"
+#include "datakey.h"
+#include "db.h"
+#include "meta.h"
+#include "order.h"
+#include "publish.h"
+#include "receipt.h"
+#include "stage.h"
+#include "store.h"
+#include "str.h"
+#include "trust.h"
+#include "util.h"
+#include "visible.h"
+
+static const char SQL_MISSING[] =
+	"SELECT r.ref FROM register_ref r JOIN register g ON g.id = r.register_id "
+	"WHERE r.municipality = ?1 AND r.id <= ?2 AND g.disposed_at IS NULL AND NOT EXISTS "
+	"(SELECT 1 FROM staged_change c WHERE c.register_id = r.register_id AND c.package_id = ?3) "
+	"ORDER BY r.ref";
+static const char SQL_CHANGES[] =
+	"SELECT register_id FROM staged_change WHERE package_id = ?1 ORDER BY register_id";
+static const char SQL_STAGED_DELETE[] = "DELETE FROM staged_change WHERE register_id = ?1";
+static const char SQL_NEW_REGS[] =
+	"SELECT id FROM register WHERE id > ?1 ORDER BY id";
+static const char SQL_STATS_ADD[] =
+	"INSERT INTO municipality_stats(municipality, kind, n, last_received) VALUES (?1, ?2, ?3, ?4) "
+	"ON CONFLICT (municipality, kind) DO UPDATE SET n = n + excluded.n, "
+	"last_received = max(last_received, excluded.last_received)";
+static const char SQL_NEW_ENTRIES_LEDGER[] =
+	"SELECT municipality, count(*), max(received_at) FROM ledger_entry WHERE id > ?1 "
+	"GROUP BY municipality";
+static const char SQL_NEW_ENTRIES_DOC[] =
+	"SELECT municipality, count(*), max(received_at) FROM notification_doc WHERE id > ?1 "
+	"GROUP BY municipality";
+static const char SQL_META_DELETE[] = "DELETE FROM meta WHERE key = ?1";
+static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register";
+static const char SQL_MAX_VER[] = "SELECT coalesce(max(id), 0) FROM register_version";
+static const char SQL_MAX_LEDGER[] = "SELECT coalesce(max(id), 0) FROM ledger_entry";
+static const char SQL_MAX_DOC[] = "SELECT coalesce(max(id), 0) FROM notification_doc";
+static const char SQL_MAX_REF[] = "SELECT coalesce(max(id), 0) FROM register_ref";
+
+static const char *const wm_keys[FK_WM_COUNT] = {FK_VISIBLE_KEY_REGISTER, FK_VISIBLE_KEY_VERSION,
+						 FK_VISIBLE_KEY_LEDGER, FK_VISIBLE_KEY_DOC,
+						 FK_VISIBLE_KEY_REF};
+static const char *const wm_max[FK_WM_COUNT] = {SQL_MAX_REG, SQL_MAX_VER, SQL_MAX_LEDGER, SQL_MAX_DOC,
+						SQL_MAX_REF};
+
+fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < FK_WM_COUNT && s == FK_OK; i++) {
+		if (set) {
+			char v[24];
+			if ((s = fk_ctx_int64(ctx, wm_max[i], &wm[i], err, "highest id")) != FK_OK)
+				break;
+			snprintf(v, sizeof v, "%lld", (long long)wm[i]);
+			s = fk_meta_set(ctx, wm_keys[i], v, err);
+			continue;
+		}
+		sqlite3_stmt *st;
+		char buf[24];
+		fk_error e;
+		if (fk_meta_get(ctx, wm_keys[i], buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
+			continue;
+		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(wm_keys[i]), 1, err);
+		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
+			sqlite3_bind_text(st, 1, wm_keys[i], -1, SQLITE_STATIC);
+			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
+		}
+	}
+	return s;
+}
+
+fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, fk_error *err)
+{
+	sqlite3_stmt *st;
+	*missing = json_array();
+	if (!*missing)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (p->kind != FK_PKG_FULL)
+		return FK_OK;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MISSING, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REF]);
+	sqlite3_bind_int64(st, 3, p->id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(*missing, json_string((const char *)sqlite3_column_text(st, 0)))) {
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+			break;
+		}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "listing missing registers");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* Ids of sql's rows (one integer bound), collected first: the loop body writes. */
+static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids, size_t *n,
+			fk_error *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, arg);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 256;
+			int64_t *v = realloc(*ids, cap * sizeof *v);
+			if (!v) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged rows");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* How the package's registers get into the municipality's sorted lists (1 戸籍, 2 除籍): one
+ * by one (fk_order_insert finds each place by decrypting registers along a binary search,
+ * fk_order_remove scans the list: milliseconds each), or, when the package changes a good
+ * part of a list, the list rebuilt once at the end (one decryption per register of it). */
+typedef struct plan {
+	int rebuild[3];
+	int empty[3]; /* the list is empty before: written from the kept sort keys in one pass */
+} plan;
+
+/* What the plan reads only decides how fast publishing is, never what it does. */
+static const char SQL_PLAN_NEW[] = "SELECT kind, count(*) FROM register WHERE id > ?1 GROUP BY kind";
+static const char SQL_PLAN_MOVED[] =
+	"SELECT r.kind, c.kind FROM staged_change c JOIN register r ON r.id = c.register_id "
+	"WHERE c.package_id = ?1 AND c.change = 2 AND c.register_id <= ?2";
+static const char SQL_PLAN_N[] =
+	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
+/* One change in this many registers of a list, or more: rebuild it. Measured (100,000
+ * registers, 2 cores): a register moved one by one costs about 5 ms (binary searches that
+ * decrypt registers), a rebuild about 60 µs a register of the list; a moved register counts
+ * twice (out of one list, into one). */
+#define REBUILD_SHARE 40
+
+static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t changes[3] = {0}, n[3] = {0};
+	int rc;
+	memset(pl, 0, sizeof *pl);
+	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = sqlite3_column_int(st, 0);
+		if (k == 1 || k == 2) {
+			changes[k] += sqlite3_column_int64(st, 1);
+			n[k] += sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || (s = fk_ctx_stmt(ctx, SQL_PLAN_MOVED, &st, err)) != FK_OK)
+		return s != FK_OK ? s : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (int c = 0; c < 2; c++) {
+			int k = sqlite3_column_int(st, c);
+			changes[k == 2 ? 2 : 1]++;
+		}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t have;
+		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k);
+		rc = sqlite3_step(st);
+		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
+		pl->empty[k] = pl->rebuild[k] && have == 0;
+	}
+	return s;
+}
+
+/* Re-list a register that moved in its sorted lists: out of them by its published version's
+ * keys, into them by its new version's (in the lists that are not rebuilt whole). */
+static fk_status relist(fk_ctx *ctx, const fk_stage_reg *r, const plan *pl, fk_error *err)
+{
+	int from = r->kind == 2 ? 2 : 1, to = r->staged_kind == 2 ? 2 : 1;
+	if (pl->rebuild[from] && pl->rebuild[to])
+		return FK_OK;
+	uint8_t key[FK_KEY_LEN];
+	json_t *old = NULL, *doc = NULL;
+	fk_reg_info info = {.id = r->id, .key_id = r->key_id, .kind = (fk_reg_kind)r->staged_kind,
+			    .version = r->staged_version};
+	fk_copy_str(info.municipality, sizeof info.municipality, r->municipality);
+	fk_status s = fk_datakey_get(ctx, r->key_id, key, err);
+	if (s == FK_OK)
+		s = fk_regver_read_staged(ctx, &info, r->staged_version, key, &doc, err);
+	if (s == FK_OK && !pl->rebuild[from])
+		s = fk_regver_read_staged(ctx, &info, r->version, key, &old, err);
+	fk_wipe(key, sizeof key);
+	if (s == FK_OK && !pl->rebuild[from])
+		s = fk_order_remove_keyed(ctx, r->municipality, r->kind, r->id, old, err);
+	/* its keys changed: a probe must not find the old ones */
+	fk_order_memo_forget(ctx, r->id);
+	if (s == FK_OK && !pl->rebuild[to])
+		s = fk_order_insert(ctx, r->municipality, r->staged_kind, r->id, doc, err);
+	json_decref(old);
+	json_decref(doc);
+	return s;
+}
+
+static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(id), 1, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_STAGED_DELETE, &st, err)) == FK_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		s = fk_ctx_exec(ctx, st, err, "removing a staged change");
+	}
+	return s;
+}
+
+/* The register's staged row, if it has one (checked as any row is), removed. */
+static const char SQL_STAGED_HAS[] = "SELECT 1 FROM staged_change WHERE register_id = ?1";
+
+static fk_status staged_drop(fk_ctx *ctx, int64_t id, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED_HAS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return staged_delete(ctx, id, err);
+	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a staged change");
+}
+
+/* The changed registers' rows to their new versions (the figures follow through the
+ * counting triggers for registers already visible), their tags swapped. */
+static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+{
+	int64_t *ids;
+	size_t n;
+	fk_status s = ids_of(ctx, SQL_CHANGES, p->id, &ids, &n, err);
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		fk_stage_reg r;
+		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) != FK_OK)
+			break;
+		/* A register new in the package is counted and listed by list_new. */
+		if (r.staged == 3) {
+			fk_stage_reg_clear(&r);
+			continue;
+		}
+		if (r.staged > 0) {
+			s = fk_store_set_current(ctx, r.id, r.staged_version, p->received_at,
+						 (fk_reg_kind)r.staged_kind, err);
+			if (s == FK_OK)
+				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_old,
+							r.ntags_old, 1, err);
+			if (s == FK_OK)
+				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_new,
+							r.ntags_new, 0, err);
+			/* A register new in this package is listed below, as it is now. */
+			if (s == FK_OK && r.staged == 2 && r.id <= p->wm[FK_WM_REGISTER])
+				s = relist(ctx, &r, pl, err);
+		}
+		if (s == FK_OK)
+			s = staged_delete(ctx, r.id, err);
+		fk_stage_reg_clear(&r);
+	}
+	free(ids);
+	return s;
+}
+
+/* A new register's sort keys as staging kept them (or from its content when it was amended
+ * in the package, or has none kept); its staged row goes. */
+static const char SQL_SORT_KEYS[] = "SELECT sort_keys FROM staged_change WHERE register_id = ?1";
+
+static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t mkey[FK_KEY_LEN],
+			   char *keys[FK_ORDER_FIELDS], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_SORT_KEYS, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, info->id);
+	int rc = sqlite3_step(st);
+	size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
+	const void *blob = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	uint8_t *plain = blob && n > FK_SEAL_OVERHEAD ? malloc(n - FK_SEAL_OVERHEAD + 1) : NULL;
+	size_t pn = 0;
+	if (plain) {
+		fk_aad a;
+		fk_aad_payload(&a, "staged_change", info->id, info->municipality);
+		s = fk_open(mkey, a.b, a.n, blob, n, plain, &pn, err);
+		if (s == FK_OK) {
+			plain[pn] = '\0';
+			size_t n0 = strlen((char *)plain);
+			keys[0] = strdup((char *)plain);
+			keys[1] = n0 < pn ? strdup((char *)plain + n0 + 1) : strdup("");
+			if (!keys[0] || !keys[1])
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		}
+		fk_wipe(plain, pn);
+		free(plain);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading sort keys");
+	if (s != FK_OK || plain)
+		return s;
+	/* none kept: from the register itself */
+	json_t *doc = NULL;
+	s = fk_store_read(ctx, info->id, 0, &doc, NULL, err);
+	for (int f = 0; f < FK_ORDER_FIELDS && s == FK_OK; f++)
+		s = fk_order_key(doc, (fk_order_field)(f + 1), &keys[f], err);
+	json_decref(doc);
+	return s;
+}
+
+static void entries_free(fk_order_entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int f = 0; f < FK_ORDER_FIELDS; f++) {
+			if (v[i].key[f])
+				fk_wipe(v[i].key[f], strlen(v[i].key[f]));
+			free(v[i].key[f]);
+		}
+	free(v);
+}
+
+/* The package's new registers counted and listed: one by one into a list kept so, all at
+ * once into a list empty before (from the kept keys), or by the rebuild after. */
+static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+{
+	int64_t *ids;
+	size_t n, nb[3] = {0};
+	sqlite3_stmt *st;
+	fk_order_entry *bulk[3] = {NULL};
+	uint8_t mkey[FK_KEY_LEN];
+	int64_t kid;
+	fk_status s = fk_datakey_municipality(ctx, p->municipality, &kid, mkey, err);
+	if (s == FK_OK)
+		s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	else
+		ids = NULL, n = 0;
+	for (int k = 1; k <= 2 && s == FK_OK; k++)
+		if (pl->empty[k] && n && !(bulk[k] = calloc(n, sizeof *bulk[k])))
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		json_t *doc = NULL;
+		fk_reg_info info;
+		if ((s = fk_store_info(ctx, ids[i], &info, err)) != FK_OK)
+			break;
+		int k = info.kind == 2 ? 2 : 1;
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
+			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, info.kind);
+			sqlite3_bind_int(st, 3, 1);
+			sqlite3_bind_int64(st, 4, info.received_at);
+			s = fk_ctx_exec(ctx, st, err, "counting registers");
+		}
+		if (s == FK_OK && pl->empty[k]) {
+			fk_order_entry *e = &bulk[k][nb[k]++];
+			e->id = info.id;
+			s = kept_keys(ctx, &info, mkey, e->key, err);
+		} else if (s == FK_OK && !pl->rebuild[k]) {
+			if ((s = fk_store_read(ctx, ids[i], 0, &doc, NULL, err)) == FK_OK)
+				s = fk_order_insert(ctx, info.municipality, info.kind, info.id, doc, err);
+		}
+		json_decref(doc);
+		/* its staged row (a new register's) has served */
+		if (s == FK_OK)
+			s = staged_drop(ctx, info.id, err);
+	}
+	/* written in one pass when nothing else went into the list, else rebuilt (order.h) */
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t count;
+		if (pl->empty[k] && nb[k])
+			s = fk_order_bulk(ctx, p->municipality, k, bulk[k], nb[k], err);
+		else if (pl->empty[k]) /* only registers moved into it (removals into 除籍) */
+			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
+	}
+	for (int k = 1; k <= 2; k++)
+		entries_free(bulk[k], nb[k]);
+	fk_wipe(mkey, sizeof mkey);
+	free(ids);
+	return s;
+}
+
+static fk_status count_entries(fk_ctx *ctx, const char *sql, int64_t wm, int kind, fk_error *err)
+{
+	sqlite3_stmt *st, *up;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, wm);
+	int rc;
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(up, 2, kind);
+		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 1));
+		sqlite3_bind_int64(up, 4, sqlite3_column_int64(st, 2));
+		s = fk_ctx_exec(ctx, up, err, "counting entries");
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "counting entries");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* A full re-send lacks registers the store has: never deleted (disposal needs a second
+ * person), named in the receipt and, for supervisors, in the history. */
+static fk_status record_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t *missing, const char *oid,
+				fk_error *err)
+{
+	char detail[2048];
+	size_t i, n = json_array_size(missing);
+	int len = snprintf(detail, sizeof detail, "municipality=%s missing=%zu refs=", p->municipality, n);
+	for (i = 0; i < n && len > 0 && (size_t)len + FK_PKG_REF_MAX + 8 < sizeof detail; i++)
+		len += snprintf(detail + len, sizeof detail - (size_t)len, "%s%s", i ? "," : "",
+				json_string_value(json_array_get(missing, i)));
+	if (i < n && len > 0)
+		snprintf(detail + len, sizeof detail - (size_t)len, ",… (the receipt lists all)");
+	return fk_audit_op(ctx, (fk_op)p->op, oid, FK_RESULT_SUCCESS, "missing", detail, err);
+}
+
+fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid, char **receipt,
+		     size_t *len, fk_error *err)
+{
+	fk_pkgrow before = *p;
+	char detail[256], hex[65];
+	*receipt = NULL;
+	plan pl;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	s = make_plan(ctx, p, &pl, err);
+	if (s == FK_OK)
+		s = fk_order_memo(ctx, 1, err);
+	if (s == FK_OK)
+		s = apply_changes(ctx, p, &pl, err);
+	if (s == FK_OK)
+		s = fk_publish_watermarks(ctx, 0, NULL, err);
+	if (s == FK_OK)
+		s = list_new(ctx, p, &pl, err);
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t count;
+		if (pl.rebuild[k] && !pl.empty[k])
+			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
+	}
+	fk_order_memo(ctx, 0, NULL);
+	if (s == FK_OK)
+		s = count_entries(ctx, SQL_NEW_ENTRIES_LEDGER, p->wm[FK_WM_LEDGER], 3, err);
+	if (s == FK_OK)
+		s = count_entries(ctx, SQL_NEW_ENTRIES_DOC, p->wm[FK_WM_DOC], 4, err);
+	if (s == FK_OK) {
+		fk_copy_str(p->state, sizeof p->state, "published");
+		p->published_at = fk_ctx_now(ctx);
+		s = fk_receipt_applied(ctx, p, missing, receipt, len, err);
+	}
+	if (s == FK_OK)
+		s = fk_pkgrow_save(ctx, p, *receipt, *len, err);
+	fk_hex(p->digest, 32, hex);
+	snprintf(detail, sizeof detail,
+		 "digest=%s sequence=%lld register=%lld version=%lld removal=%lld ledger=%lld "
+		 "document=%lld unchanged=%lld rejected=%lld missing=%zu",
+		 hex, (long long)p->sequence, (long long)p->n[1], (long long)p->n[2], (long long)p->n[3],
+		 (long long)p->n[4], (long long)p->n[5], (long long)p->unchanged, (long long)p->rejected,
+		 missing ? json_array_size(missing) : (size_t)0);
+	if (s == FK_OK)
+		s = fk_audit_op(ctx, (fk_op)p->op, oid, FK_RESULT_SUCCESS, "published", detail, err);
+	if (s == FK_OK && missing && json_array_size(missing))
+		s = record_missing(ctx, p, missing, oid, err);
+	s = fk_ctx_end(ctx, s, err);
+	if (s != FK_OK) {
+		*p = before;
+		free(*receipt);
+		*receipt = NULL;
+	}
+	return s;
+}

@@ -1,0 +1,152 @@
+/* Benchmark of the import engine (issue 10; R-BATCH-ATOMIC): a full package of REGISTERS
+ * synthetic registers (1,000 a chunk) staged and published, then deltas amending 1,000 and
+ * 10,000 registers, on the terminal CONFIG (a fresh test terminal: run_intake.sh makes one).
+ * Prints staging's registers/s (the engine's part: the records come parsed, generated on the
+ * second thread while the chunk before stages, as a package file's are decrypted and parsed), the longest chunk transaction (the write lock a console may wait
+ * for), publishing's transaction and the peak RSS. Usage: bench_intake CONFIG REGISTERS. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "bench.h"
+#include "import.h"
+
+#define MUNI "131016"
+#define CHUNK 1000
+#define TARGET_CHUNK_MS 200.0
+
+typedef struct gen {
+	fk_names names;
+	fk_rng rng;
+	int64_t registers; /* full package: registers; delta: versions */
+	int delta;
+	int64_t offset; /* delta: the first register amended */
+	json_t *docs[2][CHUNK]; /* chunk i in docs[i % 2]: the next loads while one stages */
+	int n[2];
+	int64_t gen_ns;
+} gen;
+
+static void gen_clear(gen *g, int b)
+{
+	for (int i = 0; i < g->n[b]; i++)
+		json_decref(g->docs[b][i]);
+	g->n[b] = 0;
+}
+
+/* Outside the chunk's transaction, as a package file's decryption and parsing would be. */
+static fk_status load(void *arg, int chunk, fk_error *err)
+{
+	gen *g = arg;
+	int64_t t0 = fk_mono_ns();
+	fk_demo_place place = {"東京都", "千代田区"};
+	int b = chunk % 2;
+	gen_clear(g, b);
+	int64_t first = (int64_t)chunk * CHUNK;
+	fk_status s = FK_OK;
+	for (int64_t i = first; i < g->registers && i < first + CHUNK && s == FK_OK; i++)
+		s = fk_demo_register(&g->rng, &g->names, &place, FK_KIND_KOSEKI, &g->docs[b][g->n[b]++], err);
+	g->gen_ns += fk_mono_ns() - t0;
+	return s;
+}
+
+static fk_status each(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg, fk_error *err)
+{
+	gen *g = arg;
+	fk_status s = FK_OK;
+	int b = chunk % 2;
+	for (int i = 0; i < g->n[b] && s == FK_OK; i++) {
+		fk_pkg_record r = {.type = g->delta ? FK_REC_VERSION : FK_REC_REGISTER,
+				   .kind = FK_KIND_KOSEKI, .content = g->docs[b][i],
+				   .changed_by = "千代田区 戸籍係", .reason = "bench"};
+		snprintf(r.ref, sizeof r.ref, "K-%09lld",
+			 (long long)(g->offset + (int64_t)chunk * CHUNK + i));
+		s = fn(fnarg, i, &r, FK_REJECT_NONE, NULL, err);
+	}
+	return s;
+}
+
+static int die(const fk_error *err)
+{
+	fprintf(stderr, "bench_intake: %s\n", err->msg);
+	return 1;
+}
+
+static int run(fk_ctx *ctx, gen *g, int64_t seq, fk_pkg_kind kind, const char *what)
+{
+	fk_error err;
+	fk_manifest m = {.municipality = MUNI, .sequence = seq, .kind = kind,
+			 .nchunks = (int)((g->registers + CHUNK - 1) / CHUNK)};
+	fk_manifest_chunk *ch = calloc((size_t)m.nchunks, sizeof *ch);
+	if (!ch)
+		return 1;
+	for (int i = 0; i < m.nchunks; i++)
+		ch[i].records = i + 1 < m.nchunks ? CHUNK : g->registers - (int64_t)i * CHUNK;
+	m.chunks = ch;
+	uint8_t digest[32] = {'b', 'e', 'n', 'c', 'h', (uint8_t)seq};
+	fk_intake_pkg p = {.m = &m, .digest = digest, .signer = MUNI,
+			   .src = {.load = load, .each = each, .arg = g}};
+	fk_intake_result res;
+	g->gen_ns = 0;
+	int64_t t0 = fk_mono_ns();
+	fk_status st = fk_intake_import(ctx, &p, &res, &err);
+	free(ch);
+	if (st != FK_OK)
+		return die(&err);
+	double all = (fk_mono_ns() - t0) / 1e9;
+	gen_clear(g, 0);
+	gen_clear(g, 1);
+	if (!res.applied) {
+		fprintf(stderr, "bench_intake: %s refused (%s)\n", what, fk_intake_refusal_id(res.refused));
+		return 1;
+	}
+	double stage = res.stage_ns / 1e9, worst = res.stage_max_ns / 1e6, pub = res.publish_ns / 1e6;
+	printf("%-28s %9lld records: staging %6.1f s (%8.0f records/s; generated %.1f s beside), "
+	       "longest chunk transaction %6.1f ms [%s], publishing %8.1f ms; whole %.1f s\n",
+	       what, (long long)res.accepted[0], stage, res.accepted[0] / (stage > 0 ? stage : 1e-9),
+	       g->gen_ns / 1e9, worst, worst <= TARGET_CHUNK_MS ? "PASS" : "MISS", pub, all);
+	fk_intake_result_clear(&res);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	fk_ctx *ctx;
+	fk_error err;
+	if (argc != 3)
+		return fprintf(stderr, "usage: bench_intake CONFIG REGISTERS\n"), 2;
+	gen *g = calloc(1, sizeof *g);
+	if (!g)
+		return 1;
+	g->registers = atoll(argv[2]);
+	if (fk_ctx_open(argv[1], FK_CTX_OPEN, &ctx, &err) != FK_OK)
+		return die(&err);
+	char *path = fk_path_join(ctx->cfg.data_dir, "gimei-names.yml", &err);
+	if (!path || fk_names_load(path, &g->names, &err) != FK_OK ||
+	    bench_act_as(ctx, "admin", &err) != FK_OK)
+		return die(&err);
+	free(path);
+	fk_rng_seed(&g->rng, 1);
+	int64_t full = g->registers;
+	if (run(ctx, g, 1, FK_PKG_FULL, "full package, new registers"))
+		return 1;
+	g->delta = 1;
+	int64_t amend[] = {1000, 10000};
+	for (int i = 0; i < 2; i++) {
+		char what[64];
+		g->registers = amend[i] < full ? amend[i] : full;
+		g->offset = i * 1000;
+		snprintf(what, sizeof what, "delta, %lld amended", (long long)g->registers);
+		if (run(ctx, g, 2 + i, FK_PKG_DELTA, what))
+			return 1;
+	}
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("peak RSS %.1f MB (the engine, the generator's names and SQLite's cache)\n",
+	       ru.ru_maxrss / 1024.0);
+	fk_names_free(&g->names);
+	free(g);
+	fk_ctx_close(ctx);
+	return 0;
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# fukuhon-receiver end to end on loopback (issue 10; R-REALTIME, R-MUTUAL, R-INTRANSIT,
+# R-BATCH-PROTO): a client playing a municipality (tests/fkpost) delivers packages made by
+# tests/fkpkg over TLS 1.3 with its certificate and gets signed receipts; a client that is not
+# the signer, no client certificate, a revoked one, TLS 1.2, another path, a body too large are
+# refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed.
+. "$(dirname "$0")/lib.sh"
+command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
+FKPKG="$top_builddir/tests/fkpkg"
+FKPOST="$top_builddir/tests/fkpost"
+RECV="$top_builddir/fukuhon-receiver"
+[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
+PORT=$((20000 + $$ % 20000))
+make_config "receiver_listen = 127.0.0.1:$PORT
+receiver_max_body = 65536
+receiver_timeout = 5s"
+C=$FUKUHONCTL
+P=$T/pki
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 131024:revoked 131032 > /dev/null 2>&1 || exit 99
+$C init $TEST_INIT > /dev/null || exit 99
+expect 0 $C ca add "$P/ca.crt"
+expect 0 $C crl add "$P/ca.crl"
+expect 0 $C cert install "$P/receiver.crt" --key "$P/receiver.key"
+
+pkg() { # name muni sequence [fkpkg options]
+	name=$1 muni=$2 seq=$3
+	shift 3
+	"$FKPKG" -o "$T/$name.pkg" --quiet --signer-key "$P/muni-$muni.key" --signer-cert "$P/muni-$muni.crt" \
+		--to "$P/receiver.crt" --municipality "$muni" --sequence "$seq" "$@" ||
+		not_ok "fkpkg could not make $name"
+}
+post() { # muni [fkpost options] FILE...
+	muni=$1
+	shift
+	"$FKPOST" --port "$PORT" --ca "$P/ca.crt" --cert "$P/muni-$muni.crt" --key "$P/muni-$muni.key" "$@"
+}
+verify() { # receipt json
+	openssl cms -verify -inform DER -in "$1" -CAfile "$P/ca.crt" -purpose any -out "$2" > /dev/null 2>&1
+}
+
+"$RECV" > "$T/recv.log" 2>&1 &
+rpid=$!
+for i in $(seq 50); do grep -q "listening" "$T/recv.log" && break; sleep 0.1; done
+grep -q "listening on 127.0.0.1:$PORT" "$T/recv.log" && ok || { not_ok "the receiver did not start: $(cat "$T/recv.log")"; kill $rpid; finish; }
+
+# A first package: a full re-send of one register; then immediate ones, each one register.
+pkg first 131016 1 --kind full --registers 1 --seed 1
+mkdir -m 700 "$T/r"
+expect 0 post 131016 --receipts "$T/r" "$T/first.pkg"
+contains "$T/out" "first.pkg 200"
+verify "$T/r/first.pkg.receipt" "$T/first.json" && ok || not_ok "the receipt does not verify"
+contains "$T/first.json" '"state":"applied"'
+# delivered again: the same receipt, byte for byte
+mkdir -m 700 "$T/r2"
+expect 0 post 131016 --receipts "$T/r2" "$T/first.pkg"
+cmp -s "$T/r/first.pkg.receipt" "$T/r2/first.pkg.receipt" && ok || not_ok "delivered again, another receipt"
+
+# R-MUTUAL: a package of 131016 delivered by 131032 is refused, with a receipt saying so
+pkg relayed 131016 2 --kind immediate --registers 1 --seed 2
+expect 0 post 131032 --receipts "$T/r" "$T/relayed.pkg"
+verify "$T/r/relayed.pkg.receipt" "$T/relayed.json" && ok || not_ok "the refusal's receipt does not verify"
+contains "$T/relayed.json" '"state":"refused"'
+contains "$T/relayed.json" '"reason":"client"'
+# no client certificate, a revoked one, TLS 1.2: no connection at all
+# (TLS 1.3 refuses a client's certificate after the client's side of the handshake is done:
+# the client sees the connection broken at its first request rather than at connect)
+expect 1 "$FKPOST" --port "$PORT" --ca "$P/ca.crt" "$T/relayed.pkg"
+lacks "$T/out" " 200 "
+expect 1 post 131024 "$T/relayed.pkg"
+lacks "$T/out" " 200 "
+expect 1 post 131016 --tls12 "$T/relayed.pkg"
+contains "$T/out" "connect-failed"
+# another path; a body larger than receiver_max_body
+expect 0 post 131016 --path /v1/other "$T/relayed.pkg"
+contains "$T/out" "relayed.pkg 404"
+pkg big 131016 2 --kind full --registers 200 --seed 3
+expect 0 post 131016 "$T/big.pkg"
+contains "$T/out" "big.pkg 413"
+# garbage: refused with a receipt
+head -c 3000 /dev/urandom > "$T/garbage.pkg"
+expect 0 post 131016 --receipts "$T/r" "$T/garbage.pkg"
+verify "$T/r/garbage.pkg.receipt" "$T/garbage.json" && ok || not_ok "garbage's receipt does not verify"
+contains "$T/garbage.json" '"reason":"not_package"'
+
+# R-REALTIME: single-register packages one after another on one connection
+N=${RECEIVER_PACKAGES:-60}
+for s in $(seq 2 $((N + 1))); do
+	pkg "seq$s" 131016 "$s" --kind immediate --registers 1 --seed "$s" --first-ref "$((s + 1000))"
+done
+files=$(for s in $(seq 2 $((N + 1))); do printf '%s ' "$T/seq$s.pkg"; done)
+# shellcheck disable=SC2086
+expect 0 post 131016 $files
+[ "$(grep -c " 200 " "$T/out")" = "$N" ] && ok || not_ok "not every package got 200: $(grep -v ' 200 ' "$T/out" | head -3)"
+echo "receiver: $(tail -1 "$T/out")"
+expect 0 $C status
+contains "$T/out" "registers       $((N + 1)) "
+
+# the history: each delivery recorded as the terminal's own operation
+expect 0 $C operator add sato --role auditor --bureau 東京法務局
+FUKUHON_TEST_ACTOR=sato expect 0 $C audit list --action intake.receive
+[ "$(grep -c "intake.receive" "$T/out")" -ge "$N" ] && ok || not_ok "deliveries not on record: $(head -3 "$T/out")"
+
+# SIGTERM: a clean stop, recorded
+kill -TERM $rpid
+wait $rpid
+rc=$?
+[ "$rc" = 0 ] && ok || not_ok "the receiver exited $rc on SIGTERM"
+contains "$T/recv.log" "stopping"
+finish
