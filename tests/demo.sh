@@ -47,8 +47,34 @@ if [ ! -f "$D/fukuhon.db" ]; then
 	"$C" operator add tanaka --role operator --bureau 東京法務局 --name "田中 一郎"
 	"$C" operator add suzuki --role supervisor --bureau 東京法務局 --name "鈴木 花子"
 	"$C" operator add sato --role auditor --bureau 東京法務局 --name "佐藤 次郎"
-	echo "generating $REGISTERS synthetic registers for 東京法務局 ..."
-	"$C" demo-data --registers "$REGISTERS" --seed 1
+	# The fukuhon come in as municipalities send them (issue 10): signed, encrypted packages.
+	# A test PKI stands in for the municipal CA (tests/pki.sh: test keys, never installed),
+	# the bureau trusts it and its CRL, and this terminal gets its receiving certificate.
+	P="$D/pki"
+	MUNIS="131016 131024 131032 131041 131059 131067"
+	sh "$top_srcdir/tests/pki.sh" "$P" $MUNIS > /dev/null
+	"$C" ca add "$P/ca.crt" > /dev/null
+	"$C" crl add "$P/ca.crl" > /dev/null
+	"$C" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null
+	per=$((REGISTERS / 6))
+	echo "making signed, encrypted packages of $REGISTERS synthetic registers for 6 municipalities of 東京法務局 ..."
+	mkdir -p "$D/packages"
+	seed=1
+	for m in $MUNIS; do
+		# The first package of each: every register (a full re-send), with amendments
+		# (several versions of a register), removals to 除籍, 受付帳 and 届書 entries.
+		"$top_builddir/tests/fkpkg" -o "$D/packages/$m-1.fkp" --quiet --signer-key "$P/muni-$m.key" \
+			--signer-cert "$P/muni-$m.crt" --to "$P/receiver.crt" --municipality "$m" \
+			--sequence 1 --kind full --registers "$per" --versions $((per / 5)) \
+			--removals $((per / 20)) --ledger $((per / 4)) --documents $((per / 4)) --seed $seed
+		# Then one change sent as it happened (即時): a new register.
+		"$top_builddir/tests/fkpkg" -o "$D/packages/$m-2.fkp" --quiet --signer-key "$P/muni-$m.key" \
+			--signer-cert "$P/muni-$m.crt" --to "$P/receiver.crt" --municipality "$m" \
+			--sequence 2 --kind immediate --registers 1 --first-ref $((per + 1)) --seed $((seed + 100))
+		seed=$((seed + 1))
+	done
+	mkdir -m 700 -p "$D/receipts"
+	"$C" import "$D"/packages/*.fkp --receipt-dir "$D/receipts"
 	# File permissions (R-FILES): tanaka sees every municipality of the bureau; suzuki, the
 	# supervisor, only 千代田区 and 中央区; the auditor and the administrator read no fukuhon.
 	"$C" grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,print \
@@ -72,6 +98,8 @@ Demo terminal: $D
   Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q signs out,
   Esc at the user name closes the console. Five wrong passwords lock an account for 30 minutes:
   FUKUHON_CONFIG=$D/fukuhon.conf FUKUHON_TEST_ACTOR=suzuki $C lockout list / lockout unlock USER --reason TEXT
+  Its fukuhon came in as signed, encrypted packages: $D/packages (made with the test PKI in
+  $D/pki), their signed receipts in $D/receipts.
   Administer it with: FUKUHON_CONFIG=$D/fukuhon.conf $C --user admin status
   (fukuhonctl signs you in like the console; on this demo terminal FUKUHON_TEST_ACTOR=admin
   skips the password)
