@@ -95,6 +95,20 @@ echo "receiver: $(tail -1 "$T/out")"
 expect 0 $C status
 contains "$T/out" "registers       $((N + 1)) "
 
+# The receiver keeps the trust material across packages (R-REALTIME), but a CA removed takes
+# effect for the very next package on the same service (R-MUTUAL): nothing is applied
+s=$((N + 2))
+pkg "seq$s" 131016 "$s" --kind immediate --registers 1 --seed "$s" --first-ref "$((s + 1000))"
+expect 0 $C ca remove 1
+expect 0 post 131016 "$T/seq$s.pkg"
+lacks "$T/out" "seq$s.pkg 200"
+grep -q "no municipal CA is trusted" "$T/recv.log" && ok || not_ok "a removed CA did not take effect: $(tail -2 "$T/recv.log")"
+# and the CA with its CRL added again: the same package goes in
+expect 0 $C ca add "$P/ca.crt"
+expect 0 $C crl add "$P/ca.crl"
+expect 0 post 131016 "$T/seq$s.pkg"
+contains "$T/out" "seq$s.pkg 200"
+
 # the history: each delivery recorded as the terminal's own operation
 expect 0 $C operator add sato --role auditor --bureau 東京法務局
 FUKUHON_TEST_ACTOR=sato expect 0 $C audit list --action intake.receive

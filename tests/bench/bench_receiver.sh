@@ -64,13 +64,25 @@ post() {
 }
 post "$B/p/s1.pkg" > "$B/first.out"
 grep -q " 200 " "$B/first.out" || { cat "$B/first.out" "$B/recv.log" >&2; exit 1; }
+# BENCH_RECEIVER_ATTACH='COMMAND...': a profiler attached to the receiver while the packages
+# go in, its process id appended ('perf record -g -o FILE -p', 'strace -c -f -o FILE -p').
+ppid=
+if [ -n "${BENCH_RECEIVER_ATTACH:-}" ]; then
+	# shellcheck disable=SC2086
+	$BENCH_RECEIVER_ATTACH "$rpid" 2> "$B/attach.log" &
+	ppid=$!
+	sleep 1
+fi
 files=$(for s in $(seq 2 $((N + 1))); do printf '%s ' "$B/p/s$s.pkg"; done)
 # shellcheck disable=SC2086
 post $files > "$B/post.out"
 ok=$(grep -c "\.pkg 200 " "$B/post.out" || true)
 [ "$ok" = "$N" ] || { echo "only $ok of $N packages got 200:" >&2; grep -v "\.pkg 200 " "$B/post.out" | head -5 >&2; exit 1; }
+[ -n "$ppid" ] && kill -INT "$ppid" && wait "$ppid" || true
 echo "$N immediate packages on one connection: $(tail -1 "$B/post.out")"
 "$C" status | grep "registers" || true
 kill -TERM "$rpid"
 wait "$rpid" || true
 rpid=
+# BENCH_RECEIVER_LOG=FILE: the receiver's own lines kept there.
+[ -z "${BENCH_RECEIVER_LOG:-}" ] || cp "$B/recv.log" "$BENCH_RECEIVER_LOG"
