@@ -148,10 +148,15 @@ static fk_status stamp_now(fk_ctx *ctx, uint8_t out[32], fk_error *err)
 		s = fk_db_fail(ctx->db, rc, err, "reading the trust material");
 	sqlite3_reset(st);
 	char *dir = s == FK_OK && ok ? fk_path_join(ctx->cfg.key_dir, FK_PKI_KEY_FOLDER, err) : NULL;
+	if (s == FK_OK && ok && !dir)
+		s = FK_ERR_NOMEM; /* err filled by fk_path_join */
 	struct stat sb;
 	memset(&sb, 0, sizeof sb);
-	if (dir && stat(dir, &sb) != 0 && errno != ENOENT)
-		s = fk_fail(err, FK_ERR_IO, "cannot stat %s: %s", dir, strerror(errno));
+	if (dir && stat(dir, &sb) != 0) {
+		if (errno != ENOENT)
+			s = fk_fail(err, FK_ERR_IO, "cannot stat %s: %s", dir, strerror(errno));
+		memset(&sb, 0, sizeof sb); /* no folder: no keys, a stamp of its own */
+	}
 	free(dir);
 	int64_t f[6] = {(int64_t)sb.st_dev, (int64_t)sb.st_ino, (int64_t)sb.st_mtim.tv_sec,
 			(int64_t)sb.st_mtim.tv_nsec, (int64_t)sb.st_ctim.tv_sec, (int64_t)sb.st_ctim.tv_nsec};
