@@ -12,6 +12,7 @@
 #include "db.h"
 #include "gate.h"
 #include "import.h"
+#include "order.h"
 #include "pkgrow.h"
 #include "publish.h"
 #include "receipt.h"
@@ -299,8 +300,8 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	int64_t t0 = fk_mono_ns();
 	if (s == FK_OK)
 		s = fk_publish(ctx, &r, missing, oid, &res->receipt, &res->receipt_len, err);
-	if (whole)
-		s = fk_ctx_end(ctx, s, err);
+	if (whole && (s = fk_ctx_end(ctx, s, err)) != FK_OK)
+		fk_order_memo(ctx, 0, NULL); /* publish's keys of a batch that did not commit */
 	res->publish_ns = fk_mono_ns() - t0;
 	if (s == FK_OK) {
 		res->applied = 1;

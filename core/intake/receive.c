@@ -36,6 +36,7 @@ fk_status fk_intake_receive(fk_ctx *ctx, fk_pki **pki, const uint8_t *body, size
 	fk_status st = fk_cms_cert_municipality(peer, client, err);
 	if (st != FK_OK)
 		return st;
+	ctx->order_memo_keep = 1; /* this connection publishes package after package */
 	/* Kept across packages and loaded again when the rows or the keys changed: a CA
 	 * removed, a CRL added or a certificate renewed takes effect at the next delivery, and
 	 * each package is judged at its arrival (fk_pki_refresh). */
