@@ -263,8 +263,9 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 	return s;
 }
 
+/* *open: applied in one transaction, left open for the gate's record (fk_intake_import). */
 static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_intake_result *res,
-		     fk_error *err)
+		     int *open, fk_error *err)
 {
 	fk_pkgrow r;
 	int found;
@@ -300,8 +301,10 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	int64_t t0 = fk_mono_ns();
 	if (s == FK_OK)
 		s = fk_publish(ctx, &r, missing, oid, &res->receipt, &res->receipt_len, err);
-	if (whole && (s = fk_ctx_end(ctx, s, err)) != FK_OK)
+	if (whole && s != FK_OK) {
+		s = fk_ctx_end(ctx, s, err); /* undone: the gate records the failure */
 		fk_order_memo(ctx, 0, NULL); /* publish's keys of a batch that did not commit */
+	}
 	res->publish_ns = fk_mono_ns() - t0;
 	if (s == FK_OK) {
 		res->applied = 1;
@@ -309,7 +312,10 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 		fill(res, &r);
 		/* After the commit: a key folder behind the database is only caught up later (the
 		 * package delivered again), never ahead of it. */
-		s = fk_seqanchor_put(ctx, r.municipality, r.sequence, r.digest, err);
+		if (whole)
+			*open = 1;
+		else
+			s = fk_seqanchor_put(ctx, r.municipality, r.sequence, r.digest, err);
 	}
 	json_decref(missing);
 	return s;
@@ -329,10 +335,20 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 	fk_status s = fk_gate_begin(ctx, &g, &req, oid, err);
 	if (s != FK_OK)
 		return s;
-	s = run(ctx, p, oid, res, err);
+	int open = 0;
+	s = run(ctx, p, oid, res, &open, err);
+	/* A one-chunk package's transaction takes the outcome's record too: one commit. */
+	if (open && !fk_gate_adopt_tx(&g))
+		s = fk_ctx_end(ctx, s, err);
 	snprintf(detail, sizeof detail, "%s accepted=%lld rejected=%lld", res->again ? "again" : "applied",
 		 (long long)res->accepted[0], (long long)res->rejected);
 	s = fk_gate_end(ctx, &g, s, detail, err);
+	if (open && s == FK_OK)
+		s = fk_seqanchor_put(ctx, p->m->municipality, p->m->sequence, p->digest, err);
+	else if (open) {
+		res->applied = 0; /* undone with its record (gate.h) */
+		fk_order_memo(ctx, 0, NULL);
+	}
 	/* A refusal is an answer (its receipt), and on record as the operation's failure. */
 	if (s == FK_ERR_INVALID && res->refused != FK_INTAKE_NONE && res->receipt)
 		return FK_OK;
