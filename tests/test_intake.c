@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fktest.h"
+#include "anchor.h"
 #include "import.h"
 #include "seqanchor.h"
 #include "stage.h"
@@ -806,6 +807,63 @@ static void same_as_uninterrupted(tpkg *p)
 	free(b);
 }
 
+/* The commits of an import counted (the trust anchor's pending write comes before each), and
+ * the process killed at the one numbered kill_at. */
+static int pendings, kill_at;
+
+static void count_or_kill(const char *point)
+{
+	if (!strcmp(point, "pending") && ++pendings == kill_at)
+		kill(getpid(), SIGKILL);
+}
+
+/* A one-chunk package is applied with its outcome on record, or not at all (R-BATCH-ATOMIC,
+ * R-LOG): killed at its last commit, the store has neither. */
+START_TEST(a_one_chunk_package_is_applied_with_its_record_or_not_at_all)
+{
+	tpkg q, r;
+	fk_intake_result res;
+	first_package();
+	tpkg_init(&q, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	reg(&q, 0, "K-x", "新井 花子", "あらい はなこ", "東京都千代田区一番町9番地");
+	pendings = kill_at = 0;
+	fk_anchor_test_hook(count_or_kill);
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	int per_package = pendings;
+	tpkg_init(&r, MUNI, 3, FK_PKG_DELTA, 1, 0);
+	reg(&r, 0, "K-y", "新井 一郎", "あらい いちろう", "東京都千代田区一番町10番地");
+	fk_ctx_close(ctx);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		c->clock = fixed_clock;
+		pendings = 0;
+		kill_at = per_package;
+		import_on(c, &r, &res);
+		_exit(0); /* not reached */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fk_anchor_test_hook(NULL);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+	/* every success record of an import is a step (staging, chunk, published) or an outcome */
+	int outcomes = fkt_audit_count(ctx, "intake.import", "success", NULL) -
+		       fkt_audit_count(ctx, "intake.import", "success", "staging") -
+		       fkt_audit_count(ctx, "intake.import", "success", "chunk") -
+		       fkt_audit_count(ctx, "intake.import", "success", "published");
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'published'"), 2);
+	ck_assert_int_eq(outcomes, 2);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 0);
+	tpkg_free(&q);
+	tpkg_free(&r);
+}
+END_TEST
+
 /* A package of four chunks with a bit of everything. */
 static void big_package(tpkg *p)
 {
@@ -1277,6 +1335,7 @@ int main(void)
 	tcase_add_test(tc, a_package_is_applied_with_versions_removals_and_entries);
 	tcase_add_test(tc, a_small_delta_keeps_the_sorted_lists_register_by_register);
 	tcase_add_test(tc, a_kept_memo_does_not_outlive_another_writer);
+	tcase_add_test(tc, a_one_chunk_package_is_applied_with_its_record_or_not_at_all);
 	tcase_add_test(tc, no_reader_sees_a_staged_package);
 	tcase_add_test(tc, one_package_stages_at_a_time);
 	tcase_add_test(tc, an_interrupted_import_resumes_to_the_same_store);
