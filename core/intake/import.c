@@ -162,7 +162,7 @@ static fk_op op_of(int op)
 }
 
 static fk_status begin_staging(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, const char *oid,
-			       fk_error *err)
+			       int quiet, fk_error *err)
 {
 	char detail[96];
 	memset(r, 0, sizeof *r);
@@ -190,7 +190,7 @@ static fk_status begin_staging(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r
 		s = fk_pkgrow_insert(ctx, r, err);
 	snprintf(detail, sizeof detail, "municipality=%s sequence=%lld chunks=%d", r->municipality,
 		 (long long)r->sequence, p->m->nchunks);
-	if (s == FK_OK)
+	if (s == FK_OK && !quiet)
 		s = fk_audit_op(ctx, op_of(p->op), oid, FK_RESULT_SUCCESS, "staging", detail, err);
 	return fk_ctx_end(ctx, s, err);
 }
@@ -283,15 +283,18 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	/* A new package of one chunk (an immediate one, R-REALTIME) is admitted, staged and
 	 * published in one transaction: the steps' own transactions nest in it, so it holds the
 	 * lock a few milliseconds, commits (and writes the anchor) once instead of three times,
-	 * and is all or nothing as a published package is anyway (R-BATCH-ATOMIC); its records
-	 * (staging, chunk, published) are the same. A larger package keeps its short steps. */
+	 * and is all or nothing as a published package is anyway (R-BATCH-ATOMIC). Its steps
+	 * have no records of their own (staging, chunk): the published record (digest, counts)
+	 * and the outcome, in the same transaction, say it all, and name its sealed changes. A
+	 * larger package keeps its short steps, each on record. */
 	int whole = !found && p->m->nchunks == 1;
 	if (whole && (s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
 	if (!found && ((s = admit(ctx, p, res, err)) != FK_OK ||
-		       (s = begin_staging(ctx, p, &r, oid, err)) != FK_OK))
+		       (s = begin_staging(ctx, p, &r, oid, whole, err)) != FK_OK))
 		return whole ? fk_ctx_end(ctx, s, err) : s;
 	r.op = op_of(p->op);
+	r.quiet = whole;
 	/* Staged so far: continue after it (R-BATCH-RESUME). */
 	if (s == FK_OK)
 		s = stage_all(ctx, p, &r, oid, res, err);
