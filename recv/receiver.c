@@ -8,7 +8,8 @@
  * request body (receiver_max_body), silence on a connection (receiver_timeout), and
  * connections at once (receiver_connections: past it the listener pauses, and the kernel's
  * queue holds the rest). SIGTERM/SIGINT: stop accepting, finish the request under way, exit;
- * SIGHUP: make the TLS context again (a new CRL or certificate). */
+ * SIGHUP: make the TLS context again (a new CRL or certificate) and load the trust material
+ * afresh (it is kept across packages, and loaded again when its rows or key folder change). */
 #include "config.h"
 
 #include <errno.h>
@@ -42,6 +43,7 @@ typedef struct srv {
 	struct evconnlistener *lst;
 	SSL_CTX *ssl;
 	fk_ctx *ctx;
+	fk_pki *pki; /* the trust material, kept across packages (fk_intake_receive) */
 	int live, max, paused;
 	int ex_index;
 	int64_t requests, failures;
@@ -137,7 +139,7 @@ static void on_package(struct evhttp_request *req, void *arg)
 	size_t rn = 0;
 	fk_error err;
 	fk_error_clear(&err);
-	fk_status st = fk_intake_receive(s->ctx, body, n, peer, &receipt, &rn, &err);
+	fk_status st = fk_intake_receive(s->ctx, &s->pki, body, n, peer, &receipt, &rn, &err);
 	if (st == FK_ERR_BUSY) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
 		reply_text(req, 503, "Service Unavailable", "another package is being imported: send again later");
@@ -189,6 +191,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	srv *s = arg;
 	if (sig == SIGHUP) {
+		/* Whatever changed, loaded afresh for the next package too. */
+		fk_pki_free(s->pki);
+		s->pki = NULL;
 		if (make_tls(s) == 0)
 			say("TLS context made again");
 		return;
@@ -323,6 +328,7 @@ out:
 	if (s.base)
 		event_base_free(s.base);
 	SSL_CTX_free(s.ssl);
+	fk_pki_free(s.pki);
 	fk_audit_stop(s.ctx, "fukuhon-receiver", &err);
 	fk_ctx_close(s.ctx);
 	return rc;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fktest.h"
+#include "anchor.h"
 #include "import.h"
 #include "seqanchor.h"
 #include "stage.h"
@@ -298,8 +299,10 @@ START_TEST(a_package_is_applied_with_versions_removals_and_entries)
 	q.query = "山田 太郎";
 	ck_assert_ok(fk_store_search(ctx, &q, ids, &n, &err), &err);
 	ck_assert_int_eq(n, 0);
-	/* on record: staging, one per chunk, published (with digest and counts) */
-	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "chunk"), 3);
+	/* on record: staging, one per chunk, published (with digest and counts); the first
+	 * package, of one chunk, only published (its steps are one transaction: import.c) */
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "chunk"), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "staging"), 1);
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "published"), 2);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'intake.visible.%'"), 0);
@@ -367,6 +370,66 @@ START_TEST(a_small_delta_keeps_the_sorted_lists_register_by_register)
 	ck_assert_int_eq(total, 1);
 	tpkg_free(&p);
 	tpkg_free(&q);
+}
+END_TEST
+
+/* The receiving service keeps the memo of listed registers' sort keys from one package to
+ * the next (R-REALTIME), but not past another connection's commit: registers amended there
+ * are searched by their new keys (a new register lands where its key puts it). */
+START_TEST(a_kept_memo_does_not_outlive_another_writer)
+{
+	tpkg p, q, r, s;
+	fk_intake_result res;
+	char ref[16], honseki[128];
+	ctx->order_memo_keep = 1;
+	tpkg_init(&p, MUNI, 1, FK_PKG_FULL, 1, 0);
+	for (int i = 0; i < 64; i++) {
+		snprintf(ref, sizeof ref, "K-%d", i);
+		snprintf(honseki, sizeof honseki, "東京都千代田区一番町%d番地", i + 1);
+		reg(&p, 0, ref, "山田 太郎", "やまだ たろう", honseki);
+	}
+	ck_assert_ok(import(&p, &res), &err);
+	fk_intake_result_clear(&res);
+	/* one new register: its search keeps listed registers' keys (一番町…) */
+	tpkg_init(&q, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	reg(&q, 0, "K-a", "新井 花子", "あらい はなこ", "東京都千代田区一番町50番地");
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	/* another connection moves every K-i to 二番町 */
+	ctx2 = fkt_ctx_open(&env);
+	ctx2->clock = fixed_clock;
+	tpkg_init(&r, MUNI, 3, FK_PKG_DELTA, 1, 0);
+	for (int i = 0; i < 64; i++) {
+		snprintf(ref, sizeof ref, "K-%d", i);
+		snprintf(honseki, sizeof honseki, "東京都千代田区二番町%d番地", i + 1);
+		ver(&r, 0, ref, "山田 太郎", "やまだ たろう", honseki);
+	}
+	ck_assert_ok(import_on(ctx2, &r, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	/* 一番町99 sorts after 一番町50 and before every 二番町: second, not last as the
+	 * K-i's old keys would put it */
+	tpkg_init(&s, MUNI, 4, FK_PKG_DELTA, 1, 0);
+	reg(&s, 0, "K-b", "新井 一郎", "あらい いちろう", "東京都千代田区一番町99番地");
+	ck_assert_ok(import(&s, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	fk_reg_row rows[2];
+	int64_t off = 0, total;
+	int n;
+	ck_assert_ok(fk_browse_registers_at(ctx, MUNI, 1, FK_ORDER_HONSEKI, &off, 0, 0, 2, rows, &n, &total,
+					    &err), &err);
+	ck_assert_int_eq(total, 66);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(rows[0].id, reg_of(ctx, "K-a"));
+	ck_assert_int_eq(rows[1].id, reg_of(ctx, "K-b"));
+	fk_ctx_close(ctx2); /* opened on env, not env2: teardown must not clean env2 */
+	ctx2 = NULL;
+	tpkg_free(&p);
+	tpkg_free(&q);
+	tpkg_free(&r);
+	tpkg_free(&s);
 }
 END_TEST
 
@@ -746,6 +809,63 @@ static void same_as_uninterrupted(tpkg *p)
 	free(b);
 }
 
+/* The commits of an import counted (the trust anchor's pending write comes before each), and
+ * the process killed at the one numbered kill_at. */
+static int pendings, kill_at;
+
+static void count_or_kill(const char *point)
+{
+	if (!strcmp(point, "pending") && ++pendings == kill_at)
+		kill(getpid(), SIGKILL);
+}
+
+/* A one-chunk package is applied with its outcome on record, or not at all (R-BATCH-ATOMIC,
+ * R-LOG): killed at its last commit, the store has neither. */
+START_TEST(a_one_chunk_package_is_applied_with_its_record_or_not_at_all)
+{
+	tpkg q, r;
+	fk_intake_result res;
+	first_package();
+	tpkg_init(&q, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	reg(&q, 0, "K-x", "新井 花子", "あらい はなこ", "東京都千代田区一番町9番地");
+	pendings = kill_at = 0;
+	fk_anchor_test_hook(count_or_kill);
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	int per_package = pendings;
+	tpkg_init(&r, MUNI, 3, FK_PKG_DELTA, 1, 0);
+	reg(&r, 0, "K-y", "新井 一郎", "あらい いちろう", "東京都千代田区一番町10番地");
+	fk_ctx_close(ctx);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		c->clock = fixed_clock;
+		pendings = 0;
+		kill_at = per_package;
+		import_on(c, &r, &res);
+		_exit(0); /* not reached */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fk_anchor_test_hook(NULL);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+	/* every success record of an import is a step (staging, chunk, published) or an outcome */
+	int outcomes = fkt_audit_count(ctx, "intake.import", "success", NULL) -
+		       fkt_audit_count(ctx, "intake.import", "success", "staging") -
+		       fkt_audit_count(ctx, "intake.import", "success", "chunk") -
+		       fkt_audit_count(ctx, "intake.import", "success", "published");
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'published'"), 2);
+	ck_assert_int_eq(outcomes, 2);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 0);
+	tpkg_free(&q);
+	tpkg_free(&r);
+}
+END_TEST
+
 /* A package of four chunks with a bit of everything. */
 static void big_package(tpkg *p)
 {
@@ -787,7 +907,7 @@ START_TEST(an_interrupted_import_resumes_to_the_same_store)
 	ck_assert_ok(import(&p, &res), &err);
 	ck_assert_int_eq(res.applied, 1);
 	ck_assert_int_eq(res.rejected, 1); /* N-0-3 twice */
-	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "chunk"), 1 + 4);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "chunk"), 4); /* the first package's: none */
 	fk_intake_result_clear(&res);
 
 	same_as_uninterrupted(&p);
@@ -1216,6 +1336,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_package_is_applied_with_versions_removals_and_entries);
 	tcase_add_test(tc, a_small_delta_keeps_the_sorted_lists_register_by_register);
+	tcase_add_test(tc, a_kept_memo_does_not_outlive_another_writer);
+	tcase_add_test(tc, a_one_chunk_package_is_applied_with_its_record_or_not_at_all);
 	tcase_add_test(tc, no_reader_sees_a_staged_package);
 	tcase_add_test(tc, one_package_stages_at_a_time);
 	tcase_add_test(tc, an_interrupted_import_resumes_to_the_same_store);

@@ -97,6 +97,14 @@ void fk_gate_allowed(fk_gate *g, const fk_authz_decision *d)
 		g->d = *d;
 }
 
+int fk_gate_adopt_tx(fk_gate *g)
+{
+	if (g->unrecorded || g->in_tx)
+		return 0;
+	g->in_tx = 1;
+	return 1;
+}
+
 fk_status fk_gate_end(fk_ctx *ctx, fk_gate *g, fk_status st, const char *detail, fk_error *err)
 {
 	if (g->unrecorded)

@@ -48,6 +48,12 @@ fk_status fk_gate_decide(fk_ctx *ctx, fk_gate *g, const fk_authz_req *req, fk_er
 fk_status fk_gate_refuse(fk_ctx *ctx, fk_gate *g, fk_reason reason, const char *msg, fk_error *err);
 void fk_gate_allowed(fk_gate *g, const fk_authz_decision *d);
 
+/* The work opened a transaction after the decision and left it open (an operation that is
+ * one transaction only sometimes: an import of a one-chunk package): fk_gate_end records the
+ * outcome in it and commits both, as for a one_tx operation (ops.h). 0 when the gate records
+ * nothing (a diagnosis): the caller ends the transaction itself. */
+int fk_gate_adopt_tx(fk_gate *g);
+
 /* End the operation with its status st. FK_OK: the success is recorded with detail (sealed:
  * it may name people) and committed with the work; if it cannot be, the work is undone and
  * FK_ERR_AUDIT returned (hand nothing out then). Otherwise the work is undone and the failure

@@ -287,6 +287,8 @@ void fk_ctx_close(fk_ctx *ctx)
 		return;
 	if (ctx->hooks && ctx->hooks->close)
 		ctx->hooks->close(ctx);
+	if (ctx->order_memo_free)
+		ctx->order_memo_free(ctx);
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		sqlite3_finalize(ctx->stmts[i].stmt);
 	if (ctx->db) {

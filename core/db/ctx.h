@@ -87,6 +87,11 @@ struct fk_ctx {
 	/* Sort keys of registers read while a batch of list changes runs (core/store/order.c,
 	 * fk_order_memo); NULL otherwise. */
 	struct fk_order_memo *order_memo;
+	/* Set by a service that publishes package after package (fk_intake_receive): the memo is
+	 * kept from one publishing to the next while no other connection writes
+	 * (fk_order_memo_keep); freed at close through order_memo_free, set with it. */
+	int order_memo_keep;
+	void (*order_memo_free)(fk_ctx *ctx);
 };
 
 enum {

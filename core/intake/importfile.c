@@ -200,11 +200,9 @@ fk_status fk_intake_import_mem(fk_ctx *ctx, const uint8_t *buf, size_t n, const 
 	}
 	if (st != FK_OK)
 		return st;
-	/* The opener read the signer's municipality already; a certificate without one never
-	 * opens, so a failure here is the client's mismatch all the same. */
-	int relayed = client && (fk_cms_cert_municipality(fk_pkg_signer(pkg), signer, err) != FK_OK ||
-				 strcmp(signer, client) != 0);
-	if (relayed) {
+	/* A signer certificate naming no municipality is no match either: refused as such. */
+	if (client && (fk_cms_cert_municipality(fk_pkg_signer(pkg), signer, err) != FK_OK ||
+		       strcmp(signer, client) != 0)) {
 		st = fk_intake_refuse(ctx, k->op, fk_pkg_manifest(pkg), fk_pkg_digest(pkg), "client",
 				      client_text, res, err);
 		if (st == FK_OK)

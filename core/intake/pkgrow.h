@@ -27,6 +27,7 @@ typedef struct fk_pkgrow {
 	int has_receipt;
 	uint8_t receipt_sha256[32];
 	int op; /* in memory only: the operation the import runs as (fk_op, ops.h) */
+	int quiet; /* in memory only: no record per step (a one-chunk package: import.c) */
 } fk_pkgrow;
 
 /* *found 0 when there is none. */

@@ -40,6 +40,7 @@ static const char SQL_NEW_ENTRIES_LEDGER[] =
 static const char SQL_NEW_ENTRIES_DOC[] =
 	"SELECT municipality, count(*), max(received_at) FROM notification_doc WHERE id > ?1 "
 	"GROUP BY municipality";
+static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 static const char SQL_META_DELETE[] = "DELETE FROM meta WHERE key = ?1";
 static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register";
 static const char SQL_MAX_VER[] = "SELECT coalesce(max(id), 0) FROM register_version";
@@ -465,8 +466,13 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 	if (s != FK_OK)
 		return s;
 	s = make_plan(ctx, p, &pl, err);
+	int64_t version = -1;
+	/* The receiving service keeps the memo while no other connection wrote: the binary
+	 * searches of one package after another decrypt the same listed registers. */
+	if (s == FK_OK && ctx->order_memo_keep)
+		s = fk_ctx_int64(ctx, SQL_DATA_VERSION, &version, err, "reading the data version");
 	if (s == FK_OK)
-		s = fk_order_memo(ctx, 1, err);
+		s = fk_order_memo_keep(ctx, version, err);
 	if (s == FK_OK)
 		s = apply_changes(ctx, p, &pl, err);
 	if (s == FK_OK)
@@ -478,7 +484,8 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 		if (pl.rebuild[k] && !pl.empty[k])
 			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
 	}
-	fk_order_memo(ctx, 0, NULL);
+	if (s != FK_OK || !ctx->order_memo_keep)
+		fk_order_memo(ctx, 0, NULL);
 	if (s == FK_OK)
 		s = count_entries(ctx, SQL_NEW_ENTRIES_LEDGER, p->wm[FK_WM_LEDGER], 3, err);
 	if (s == FK_OK)
@@ -503,6 +510,7 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 		s = record_missing(ctx, p, missing, oid, err);
 	s = fk_ctx_end(ctx, s, err);
 	if (s != FK_OK) {
+		fk_order_memo(ctx, 0, NULL); /* not committed: it may name registers that are not */
 		*p = before;
 		free(*receipt);
 		*receipt = NULL;

@@ -24,7 +24,7 @@ fk_status fk_intake_tls(fk_ctx *ctx, SSL_CTX **out, fk_error *err)
 	return st;
 }
 
-fk_status fk_intake_receive(fk_ctx *ctx, const uint8_t *body, size_t n, X509 *peer,
+fk_status fk_intake_receive(fk_ctx *ctx, fk_pki **pki, const uint8_t *body, size_t n, X509 *peer,
 			    uint8_t **receipt, size_t *rn, fk_error *err)
 {
 	char client[7];
@@ -36,10 +36,12 @@ fk_status fk_intake_receive(fk_ctx *ctx, const uint8_t *body, size_t n, X509 *pe
 	fk_status st = fk_cms_cert_municipality(peer, client, err);
 	if (st != FK_OK)
 		return st;
-	/* Loaded for each package: a CA removed, a CRL added or a certificate renewed takes
-	 * effect at the next delivery, and each package is judged at its arrival. */
-	fk_pki *p = NULL;
-	st = fk_pki_load(ctx, (int64_t)time(NULL), &p, err);
+	ctx->order_memo_keep = 1; /* this connection publishes package after package */
+	/* Kept across packages and loaded again when the rows or the keys changed: a CA
+	 * removed, a CRL added or a certificate renewed takes effect at the next delivery, and
+	 * each package is judged at its arrival (fk_pki_refresh). */
+	st = fk_pki_refresh(ctx, (int64_t)time(NULL), pki, err);
+	fk_pki *p = *pki;
 	if (st == FK_OK)
 		st = fk_pki_ready(p, err);
 	fk_intake_result res;
@@ -57,6 +59,5 @@ fk_status fk_intake_receive(fk_ctx *ctx, const uint8_t *body, size_t n, X509 *pe
 		st = fk_fail(err, FK_ERR_BUSY, "another package is being imported");
 	}
 	fk_intake_result_clear(&res);
-	fk_pki_free(p);
 	return st;
 }

@@ -590,7 +590,7 @@ static fk_status part_end(stage *g, fk_status s, int64_t next, fk_error *err)
 		 (long long)g->part_first, (long long)(next < 0 ? g->part_last : next - 1),
 		 (long long)(pkg->n[0] + pkg->unchanged - g->before.n[0] - g->before.unchanged),
 		 (long long)(pkg->rejected - g->before.rejected));
-	if (s == FK_OK)
+	if (s == FK_OK && !pkg->quiet)
 		s = fk_audit_op(g->ctx, (fk_op)g->pkg->op, g->oid, FK_RESULT_SUCCESS, "chunk", detail, err);
 	s = fk_ctx_end(g->ctx, s, err);
 	g->in_tx = 0;

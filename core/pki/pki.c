@@ -1,17 +1,25 @@
 /* The trust material as the package opener and the receipt signer use it (pki.h; R-MUTUAL). */
 #include "config.h"
 
+#include <errno.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pki.h"
 #include "pki_item.h"
 #include "pki_keys.h"
+#include "db.h"
 #include "trust.h"
 #include "util.h"
+
+/* Every row's id, MAC and DER digest: a row added, removed or changed (its MAC covers what
+ * decides meaning, a slot moved through a renewal included) changes the list. */
+static const char SQL_STAMP[] = "SELECT id, mac, sha256 FROM pki_item ORDER BY id";
 
 struct fk_pki {
 	X509_STORE *store;
@@ -19,6 +27,7 @@ struct fk_pki {
 	X509 *certs[2];
 	fk_cms_keys ck;
 	int64_t now;
+	uint8_t stamp[32]; /* of what it was loaded from (fk_pki_refresh) */
 	int has_cert, key_missing;
 	int64_t cert_not_after;
 	char cert_subject[256];
@@ -113,6 +122,83 @@ static fk_status new_store(fk_pki *p, int64_t now, fk_error *err)
 	return FK_OK;
 }
 
+/* The stamp of the trust material as it is now: the pki_item rows, and the receiving keys'
+ * folder as the file system describes it (the keys are written to a new name and renamed,
+ * and removed by unlinking: each changes the folder's times; a folder made again changes its
+ * inode). */
+static fk_status stamp_now(fk_ctx *ctx, uint8_t out[32], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_STAMP, &st, err);
+	if (s != FK_OK)
+		return s;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	int rc = SQLITE_DONE;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		ok = EVP_DigestUpdate(md, &id, sizeof id) == 1;
+		for (int c = 1; c <= 2 && ok; c++) {
+			const void *b = sqlite3_column_blob(st, c);
+			int64_t n = sqlite3_column_bytes(st, c);
+			ok = EVP_DigestUpdate(md, &n, sizeof n) == 1 && (n == 0 || EVP_DigestUpdate(md, b, (size_t)n) == 1);
+		}
+	}
+	if (ok && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the trust material");
+	sqlite3_reset(st);
+	char *dir = s == FK_OK && ok ? fk_path_join(ctx->cfg.key_dir, FK_PKI_KEY_FOLDER, err) : NULL;
+	if (s == FK_OK && ok && !dir)
+		s = FK_ERR_NOMEM; /* err filled by fk_path_join */
+	struct stat sb;
+	memset(&sb, 0, sizeof sb);
+	if (dir && stat(dir, &sb) != 0) {
+		if (errno != ENOENT)
+			s = fk_fail(err, FK_ERR_IO, "cannot stat %s: %s", dir, strerror(errno));
+		memset(&sb, 0, sizeof sb); /* no folder: no keys, a stamp of its own */
+	}
+	free(dir);
+	int64_t f[6] = {(int64_t)sb.st_dev, (int64_t)sb.st_ino, (int64_t)sb.st_mtim.tv_sec,
+			(int64_t)sb.st_mtim.tv_nsec, (int64_t)sb.st_ctim.tv_sec, (int64_t)sb.st_ctim.tv_nsec};
+	unsigned int len = 0;
+	ok = ok && EVP_DigestUpdate(md, f, sizeof f) == 1 && EVP_DigestFinal_ex(md, out, &len) == 1 && len == 32;
+	EVP_MD_CTX_free(md);
+	if (s == FK_OK && !ok) {
+		ERR_clear_error();
+		s = fk_fail(err, FK_ERR_CRYPTO, "cannot hash the trust material");
+	}
+	return s;
+}
+
+static void set_now(fk_pki *p, int64_t now)
+{
+	p->now = now;
+	p->ck.now = now;
+	X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(p->store), (time_t)now);
+}
+
+fk_status fk_pki_refresh(fk_ctx *ctx, int64_t now, fk_pki **p, fk_error *err)
+{
+	uint8_t st[32];
+	/* As fk_pki_load: another writer's change to the tables is checked against the anchor
+	 * first, so the stamp is read from rows the trust base vouches for. */
+	fk_status s = fk_trust_current(ctx, err);
+	if (s == FK_OK)
+		s = stamp_now(ctx, st, err);
+	if (s != FK_OK) {
+		fk_pki_free(*p); /* fail closed: nothing kept that could not be checked */
+		*p = NULL;
+		return s;
+	}
+	if (*p && memcmp((*p)->stamp, st, sizeof st) == 0) {
+		set_now(*p, now);
+		return FK_OK;
+	}
+	fk_pki_free(*p);
+	*p = NULL;
+	return fk_pki_load(ctx, now, p, err);
+}
+
 fk_status fk_pki_load(fk_ctx *ctx, int64_t now, fk_pki **out, fk_error *err)
 {
 	*out = NULL;
@@ -125,7 +211,9 @@ fk_status fk_pki_load(fk_ctx *ctx, int64_t now, fk_pki **out, fk_error *err)
 	if (!p)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	p->now = now;
-	if ((s = new_store(p, now, err)) != FK_OK) {
+	/* Before the rows are read: a change between the two only makes the next refresh load
+	 * again. */
+	if ((s = stamp_now(ctx, p->stamp, err)) != FK_OK || (s = new_store(p, now, err)) != FK_OK) {
 		fk_pki_free(p);
 		return s;
 	}

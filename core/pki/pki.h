@@ -20,6 +20,13 @@ typedef struct fk_pki fk_pki;
 fk_status fk_pki_load(fk_ctx *ctx, int64_t now, fk_pki **out, fk_error *err);
 void fk_pki_free(fk_pki *p);
 
+/* For a service that keeps the material across requests (R-REALTIME): *p (NULL at first)
+ * loaded again when the pki_item rows (a CA added or removed, a new CRL, a certificate
+ * installed or renewed) or the receiving keys' folder changed since it was loaded, else kept
+ * and judged at now. The effect is as fk_pki_load's for each request, without parsing
+ * every CA and CRL and reading the keys each time. On failure *p is freed and NULL. */
+fk_status fk_pki_refresh(fk_ctx *ctx, int64_t now, fk_pki **p, fk_error *err);
+
 /* For fk_cms_open / fk_pkg_open_*: borrowed from p. */
 const fk_cms_keys *fk_pki_keys(const fk_pki *p);
 /* The current receiving key and certificate, which sign receipts (borrowed). */

@@ -314,6 +314,7 @@ struct fk_order_memo {
 		char *keys[FK_ORDER_FIELDS];
 	} slot[MEMO_SLOTS];
 	size_t used;
+	int64_t stamp; /* fk_order_memo_keep's; -1 for one batch */
 };
 
 static void memo_clear(struct fk_order_memo *m)
@@ -329,6 +330,11 @@ static void memo_clear(struct fk_order_memo *m)
 	m->used = 0;
 }
 
+static void memo_free(fk_ctx *ctx)
+{
+	fk_order_memo(ctx, 0, NULL);
+}
+
 fk_status fk_order_memo(fk_ctx *ctx, int on, fk_error *err)
 {
 	if (ctx->order_memo) {
@@ -339,7 +345,21 @@ fk_status fk_order_memo(fk_ctx *ctx, int on, fk_error *err)
 	}
 	if (on && !(ctx->order_memo = calloc(1, sizeof *ctx->order_memo)))
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (on) {
+		ctx->order_memo->stamp = -1;
+		ctx->order_memo_free = memo_free;
+	}
 	return FK_OK;
+}
+
+fk_status fk_order_memo_keep(fk_ctx *ctx, int64_t stamp, fk_error *err)
+{
+	if (ctx->order_memo && stamp >= 0 && ctx->order_memo->stamp == stamp)
+		return FK_OK;
+	fk_status s = fk_order_memo(ctx, 1, err);
+	if (s == FK_OK)
+		ctx->order_memo->stamp = stamp;
+	return s;
 }
 
 static struct memo_slot *memo_find(struct fk_order_memo *m, int64_t id)
