@@ -56,7 +56,6 @@ typedef struct pager {
 static int pager_request(view *v, const pager *pg, enum action act)
 {
 	fk_error err;
-	fk_status s;
 	fk_error_clear(&err);
 	int at = *pg->page;
 	switch (act) {
@@ -79,7 +78,7 @@ static int pager_request(view *v, const pager *pg, enum action act)
 	}
 	if (act != ACT_RESIZED)
 		v->cursor = 0;
-	if ((s = pg->load(v, at, &err)) == FK_OK)
+	if (pg->load(v, at, &err) == FK_OK)
 		*pg->page = at;
 	else
 		tui_error(v->app, &err, NULL);
@@ -183,7 +182,7 @@ static void list_header(view *v, int y, int cols)
 	tui_put(y + 1, x += W_SEQ, _("Kind"), kind_width());
 	tui_put(y + 1, x += kind_width(), _("State"), state_width());
 	tui_put_right(y + 1, x += state_width(), _("Accepted"), W_COUNT);
-	tui_put_right(y + 1, x += W_COUNT, _("Rejected"), W_COUNT);
+	tui_put_right(y + 1, x + W_COUNT, _("Rejected"), W_COUNT);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -215,7 +214,7 @@ static void list_line(view *v, int i, int y, int cols, int selected)
 	put_count(y, x += state_width(), r->accepted, W_COUNT);
 	if (r->rejected)
 		attron(A_BOLD);
-	put_count(y, x += W_COUNT, r->rejected, W_COUNT);
+	put_count(y, x + W_COUNT, r->rejected, W_COUNT);
 	attroff(A_BOLD);
 }
 
