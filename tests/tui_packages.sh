@@ -148,4 +148,42 @@ tui_key e2e q
 tui_wait e2e "ユーザー名"
 tui_key e2e Escape
 tui_wait e2e "EXITED 0"
+$TMUX_CMD kill-session -t e2e
+
+# More packages than a screen holds: PgDn reads the next page (keyset: no row twice, none
+# left out), PgUp the one before
+seq=3
+files=
+while [ $seq -le 22 ]; do
+	pkg "d$seq" --sequence $seq --kind delta --registers 1 --first-ref $((100 + seq))
+	files="$files $T/d$seq.pkg"
+	seq=$((seq + 1))
+done
+# shellcheck disable=SC2086 # the files are words
+$C import $files > "$T/import" 2>&1 || { cat "$T/import" >&2; exit 99; }
+start "$FUKUHON_CONFIG"
+sign_in kato kato-pw "User name:"
+tui_wait e2e "Home"
+tui_key e2e R
+tui_wait e2e "page 1."
+tui_wait e2e "千代田区     22 changes"
+shown
+lacks "$T/screen" " full "
+tui_key e2e NPage
+tui_wait e2e "page 2."
+tui_wait e2e " full "
+shown
+lacks "$T/screen" "千代田区     22 "
+n1=$(grep -c "131016" "$T/screen")
+tui_key e2e PPage
+tui_wait e2e "page 1."
+shown
+n0=$(grep -c "131016" "$T/screen")
+[ $((n0 + n1)) = 22 ] && ok || not_ok "pages of $n0 and $n1 rows, not the 22 packages"
+tui_key e2e Escape
+tui_wait e2e "Home"
+tui_key e2e q
+tui_wait e2e "User name:"
+tui_key e2e Escape
+tui_wait e2e "EXITED 0"
 finish
