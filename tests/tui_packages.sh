@@ -57,6 +57,14 @@ sign_in() {
 	tui_send e2e "$2"; tui_key e2e Enter
 }
 shown() { tui_screen e2e > "$T/screen"; }
+# sign_out: from the packages' screen back home, signed out, the console left
+sign_out() {
+	tui_wait e2e "Home"
+	tui_key e2e q
+	tui_wait e2e "User name:"
+	tui_key e2e Escape
+	tui_wait e2e "EXITED 0"
+}
 
 start "$FUKUHON_CONFIG"
 sign_in kato kato-pw "User name:"
@@ -100,11 +108,7 @@ tui_wait e2e "The register id is missing"
 tui_key e2e Escape
 tui_wait e2e "Packages received"
 tui_key e2e Escape
-tui_wait e2e "Home"
-tui_key e2e q
-tui_wait e2e "User name:"
-tui_key e2e Escape
-tui_wait e2e "EXITED 0"
+sign_out
 $TMUX_CMD kill-session -t e2e
 
 # R-LOG: each view is on record, by whom, the package opened by its id
@@ -181,9 +185,5 @@ shown
 n0=$(grep -c "131016" "$T/screen")
 [ $((n0 + n1)) = 22 ] && ok || not_ok "pages of $n0 and $n1 rows, not the 22 packages"
 tui_key e2e Escape
-tui_wait e2e "Home"
-tui_key e2e q
-tui_wait e2e "User name:"
-tui_key e2e Escape
-tui_wait e2e "EXITED 0"
+sign_out
 finish
