@@ -58,5 +58,6 @@
 #include "pki_keys.h"
 #include "pki_admin.h"
 #include "pki.h"
+#include "packages.h"
 
 #endif

@@ -408,6 +408,22 @@ static fk_status do_abandon(void)
 	int64_t removed;
 	return fk_intake_abandon(ctx, 0, &removed, &err);
 }
+static fk_status do_pkg_list(void)
+{
+	fk_pkg_info rows[4];
+	int n;
+	fk_status s = fk_intake_packages(ctx, NULL, rows, 4, &n, &err);
+	ck_assert(s != FK_OK || n == 1); /* the package do_import applied, of the bureau */
+	return s;
+}
+static fk_status do_pkg_open(void)
+{
+	fk_pkg_detail d;
+	fk_pkg_reject_info rej[4];
+	int n;
+	return fk_intake_package(ctx, fkt_scalar(ctx, "SELECT max(id) FROM package"), NULL, &d, rej, 4,
+				 &n, &err);
+}
 
 /* ---- the table of the walk ---- */
 
@@ -471,6 +487,8 @@ static const walk table[] = {
 	{FK_OP_DEMO_DATA, do_demo, "admin", "sup", 1},
 	{FK_OP_IMPORT, do_import, "admin", "sup", 0}, /* one per step: staging, chunk, published */
 	{FK_OP_IMPORT_ABANDON, do_abandon, "admin", "aud", 0}, /* one per batch of rows removed */
+	{FK_OP_PACKAGE_LIST, do_pkg_list, "sup", "aud", 1},
+	{FK_OP_PACKAGE_OPEN, do_pkg_open, "op1", "aud", 1},
 	{FK_OP_PROGRAM_START, do_start, NULL, NULL, 1},
 	{FK_OP_PROGRAM_STOP, do_stop, NULL, NULL, 1},
 	{FK_OP_PKI_CA_ADD, do_ca_add, "admin", "sup", 1},

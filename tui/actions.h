@@ -30,6 +30,7 @@
 	X(VERIFY, 'V', 0, "V", N_("Verify the history's seals and chain"))               \
 	X(LOCKOUTS, 'L', 0, "L", N_("Locked accounts (supervisors)"))                    \
 	X(UNLOCK, 'u', 0, "u", N_("Unlock the selected account, with a reason"))         \
+	X(PACKAGES, 'R', 0, "R", N_("Packages received from the municipalities (受信パッケージ)")) \
 	X(GRANTS, 'P', 0, "P", N_("File permissions of the bureau's operators (supervisors)")) \
 	X(ADD, 'a', 0, "a", N_("Grant a permission"))                                    \
 	X(REVOKE, 'r', 0, "r", N_("Revoke the selected grant, with a reason"))           \

@@ -118,6 +118,10 @@ static int home_request(view *v, enum action act)
 		tui_push(v->app, lockouts_view(v->app));
 		return 1;
 	}
+	if (act == ACT_PACKAGES) {
+		tui_push(v->app, packages_view(v->app));
+		return 1;
+	}
 	if (act == ACT_GRANTS) {
 		tui_push(v->app, grants_view(v->app));
 		return 1;

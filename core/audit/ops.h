@@ -31,6 +31,12 @@ typedef enum fk_rule {
 #define FK_R_HISTORY (FK_R(AUDITOR) | FK_R(ADMIN))
 #define FK_R_LOCKOUTS (FK_R(SUPERVISOR) | FK_R(ADMIN))
 #define FK_R_STAFF (FK_R(SUPERVISOR) | FK_R(AUDITOR) | FK_R(ADMIN))
+/* The packages received (受信パッケージ): operators and supervisors see whether what their
+ * municipalities sent has come in and what of it was rejected (and tell the municipality, which
+ * must send again), administrators run the imports and answer for them. Auditors are not
+ * among them: they read what happened in the operation history, where every package and every
+ * rejected record is on record (issue 10). */
+#define FK_R_PACKAGES (FK_R(OPERATOR) | FK_R(SUPERVISOR) | FK_R(ADMIN))
 
 /* Whether the gate holds the write lock from the decision to the record (the operation's
  * reads and writes are one transaction with its record), or the operation runs its own
@@ -121,7 +127,11 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * (each on record), published in one; abandoning removes a staging package's rows */   \
 	X(IMPORT, "intake.import", "package", ROLES, FK_R(ADMIN), 0, 0)                               \
 	X(IMPORT_ABANDON, "intake.abandon", "package", ROLES, FK_R(ADMIN), 0, 0)                        \
-	X(RECEIVE, "intake.receive", "package", SYSTEM, 0, 0, 0)
+	X(RECEIVE, "intake.receive", "package", SYSTEM, 0, 0, 0)                                     \
+	/* the console's screen of packages received (core/intake/packages.h): only packages  \
+	 * of the reader's bureau's municipalities (R-JURIS), recorded when viewed */           \
+	X(PACKAGE_LIST, "intake.list", "package", ROLES, FK_R_PACKAGES, 1, 0)                          \
+	X(PACKAGE_OPEN, "intake.open", "package", ROLES, FK_R_PACKAGES, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

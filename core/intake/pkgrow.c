@@ -65,6 +65,11 @@ static void from_row(sqlite3_stmt *st, fk_pkgrow *r)
 		memcpy(r->receipt_sha256, sqlite3_column_blob(st, C_RSHA), 32);
 }
 
+void fk_pkgrow_from_stmt(sqlite3_stmt *st, fk_pkgrow *r)
+{
+	from_row(st, r);
+}
+
 /* One row of sql (bound: text a1 or blob digest, int a2), checked. */
 static fk_status find(fk_ctx *ctx, const char *sql, const char *a1, const uint8_t *digest,
 		      int64_t a2, fk_pkgrow *r, int *found, fk_error *err)

@@ -1,0 +1,189 @@
+#!/bin/sh
+# The console's screen of packages received (受信パッケージ), end to end in tmux at 80x24: two
+# packages made with tests/fkpkg and imported with fukuhonctl; a supervisor opens the screen
+# and the package with rejected records — counts, kind, state, reasons in words, hostile text
+# from the package drawn harmless; a resize; in Japanese; every view in the history (who may
+# read it, and refusals, are walked in test_gate.c and test_packages.c) (issue 10; R-BATCH-PROTO, R-LOG, R-ACCESS, R-JURIS).
+. "$(dirname "$0")/lib.sh"
+TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
+[ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
+command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
+FKPKG="$top_builddir/tests/fkpkg"
+[ -x "$FKPKG" ] || { echo "no tests/fkpkg: skipped"; exit 77; }
+make_pam kato:kato-pw:fukuhon
+make_config "language = en"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+C=$FUKUHONCTL
+P=$T/pki
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
+$C init $TEST_INIT > /dev/null || exit 99
+$C ca add "$P/ca.crt" > /dev/null || exit 99
+$C crl add "$P/ca.crl" > /dev/null || exit 99
+$C cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
+$C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
+
+pkg() {
+	name=$1
+	shift
+	"$FKPKG" -o "$T/$name.pkg" --quiet --signer-key "$P/muni-131016.key" \
+		--signer-cert "$P/muni-131016.crt" --to "$P/receiver.crt" --municipality 131016 "$@" ||
+		exit 99
+}
+pkg full --sequence 1 --kind full --registers 20 --ledger 2
+# the second: one good entry, and records the import rejects — one of them with an escape
+# sequence (a red colour) in its type, which the rejection's detail repeats: stored as received,
+# it must never reach the terminal raw
+printf '%s\n' '{"type":"ledger","accepted_on":"2026-11-30","entry":{"受付番号":"2"}}' \
+	'not json at all' '{"type":"\u001b[31mRED"}' '{"type":"register","ref":"K-\u001b"}' \
+	> "$T/records.jsonl"
+pkg delta --sequence 2 --kind delta --records "$T/records.jsonl" --chunk-records 2
+$C import "$T/full.pkg" "$T/delta.pkg" > "$T/import" 2>&1 || { cat "$T/import" >&2; exit 99; }
+contains "$T/import" "delta.pkg: applied: 1 accepted"
+
+# start CONFIG [ENV]: a console at 80x24 under pam_wrapper (both variables: without
+# PAM_WRAPPER=1 the preload spins; every wait below has a deadline).
+start() {
+	tui_keepalive
+	$TMUX_CMD new-session -d -s e2e -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		"env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 ${2:-} \
+		timeout --foreground 120 $FUKUHON --config $1; echo EXITED \$?; sleep 30" || not_ok "tmux could not start"
+}
+# sign_in USER PASSWORD USER-PROMPT
+sign_in() {
+	tui_wait e2e "$3"
+	tui_send e2e "$1"; tui_key e2e Enter
+	tui_wait e2e "Password"
+	tui_send e2e "$2"; tui_key e2e Enter
+}
+shown() { tui_screen e2e > "$T/screen"; }
+# sign_out: from the packages' screen back home, signed out, the console left
+sign_out() {
+	tui_wait e2e "Home"
+	tui_key e2e q
+	tui_wait e2e "User name:"
+	tui_key e2e Escape
+	tui_wait e2e "EXITED 0"
+}
+
+start "$FUKUHON_CONFIG"
+sign_in kato kato-pw "User name:"
+tui_wait e2e "Home"
+tui_key e2e R
+tui_wait e2e "Packages received"
+tui_wait e2e "Rejected"
+shown
+# newest first: the delta (sequence 2) above the full re-send (sequence 1)
+grep -n "131016" "$T/screen" > "$T/rows"
+[ "$(wc -l < "$T/rows")" = 2 ] && ok || not_ok "not two package rows: $(cat "$T/screen")"
+head -1 "$T/rows" | grep -qE '131016 千代田区 +2 changes +published +1 +3' && ok ||
+	not_ok "the delta's row: $(head -1 "$T/rows")"
+tail -1 "$T/rows" | grep -qE '131016 千代田区 +1 full +published +22 +0' && ok ||
+	not_ok "the full re-send's row: $(tail -1 "$T/rows")"
+tui_key e2e Enter
+tui_wait e2e "Package "
+tui_wait e2e "The register id is missing"
+shown
+contains "$T/screen" "131016 千代田区   sequence 2   changes   published"
+contains "$T/screen" "Accepted 1 (registers 0, versions 0, removals 0, ledger 1, documents 0)"
+contains "$T/screen" "rejected 3"
+contains "$T/screen" "receipt: signed, stored"
+contains "$T/screen" "digest "
+# the reasons in words, in the package's order (chunk 0 line 1, chunk 1 lines 0 and 1: from 0,
+# as in the receipt)
+contains "$T/screen" "The record is not one JSON"
+contains "$T/screen" "The record's type is unknown."
+grep -qE '^ +0 +1 +- +The record is not one JSON' "$T/screen" && ok || not_ok "chunk 0 line 1: $(cat "$T/screen")"
+contains "$T/screen" 'type: "'
+contains "$T/screen" "[31m"
+# the escape drawn harmless: no red colour reaches the terminal
+$TMUX_CMD capture-pane -e -p -t e2e > "$T/screen-e"
+if grep -q "$(printf '\033\\[31m')" "$T/screen-e"; then not_ok "the package's escape reached the terminal"; else ok; fi
+# resized: the screen redraws at the new size and back
+$TMUX_CMD resize-window -t e2e -x 100 -y 30
+tui_wait e2e "Rejected records"
+$TMUX_CMD resize-window -t e2e -x 80 -y 24
+tui_wait e2e "Rejected records"
+tui_wait e2e "The register id is missing"
+tui_key e2e Escape
+tui_wait e2e "Packages received"
+tui_key e2e Escape
+sign_out
+$TMUX_CMD kill-session -t e2e
+
+# R-LOG: each view is on record, by whom, the package opened by its id
+$C audit list --action intake.list --json > "$T/list.json" 2>&1
+contains "$T/list.json" '"operator": "kato"'
+$C audit list --action intake.open --json > "$T/open.json" 2>&1
+contains "$T/open.json" '"operator": "kato"'
+contains "$T/open.json" 'sequence=2'
+
+# Japanese: the operators' language (the catalogue as built from po/ja.po)
+mkdir -p "$T/locale/ja/LC_MESSAGES"
+for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+	[ -f "$g" ] && { cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
+done
+[ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ] || { echo "po/ja.gmo not built"; exit 99; }
+sed 's/^language = en$/language = ja/' "$FUKUHON_CONFIG" > "$T/ja.conf"
+start "$T/ja.conf" "FK_LOCALEDIR=$T/locale"
+sign_in kato kato-pw "ユーザー名"
+tui_wait e2e "市区町村"
+tui_key e2e R
+tui_wait e2e "受信パッケージ"
+tui_wait e2e "適用済"
+shown
+contains "$T/screen" "差分"
+contains "$T/screen" "全件"
+contains "$T/screen" "受信日時"
+lacks "$T/screen" "published"
+tui_key e2e Enter
+tui_wait e2e "通番 2"
+tui_wait e2e "拒否された記録 1 ページ目"
+tui_wait e2e "戸籍の識別番号がない"
+shown
+contains "$T/screen" "受理 1 件"
+lacks "$T/screen" "The record is not"
+lacks "$T/screen" "Rejected"
+tui_key e2e Escape
+tui_wait e2e "受信パッケージ"
+tui_key e2e Escape
+tui_wait e2e "市区町村"
+tui_key e2e q
+tui_wait e2e "ユーザー名"
+tui_key e2e Escape
+tui_wait e2e "EXITED 0"
+$TMUX_CMD kill-session -t e2e
+
+# More packages than a screen holds: PgDn reads the next page (keyset: no row twice, none
+# left out), PgUp the one before
+seq=3
+files=
+while [ $seq -le 22 ]; do
+	pkg "d$seq" --sequence $seq --kind delta --registers 1 --first-ref $((100 + seq))
+	files="$files $T/d$seq.pkg"
+	seq=$((seq + 1))
+done
+# shellcheck disable=SC2086 # the files are words
+$C import $files > "$T/import" 2>&1 || { cat "$T/import" >&2; exit 99; }
+start "$FUKUHON_CONFIG"
+sign_in kato kato-pw "User name:"
+tui_wait e2e "Home"
+tui_key e2e R
+tui_wait e2e "page 1."
+tui_wait e2e "千代田区     22 changes"
+shown
+lacks "$T/screen" " full "
+tui_key e2e NPage
+tui_wait e2e "page 2."
+tui_wait e2e " full "
+shown
+lacks "$T/screen" "千代田区     22 "
+n1=$(grep -c "131016" "$T/screen")
+tui_key e2e PPage
+tui_wait e2e "page 1."
+shown
+n0=$(grep -c "131016" "$T/screen")
+[ $((n0 + n1)) = 22 ] && ok || not_ok "pages of $n0 and $n1 rows, not the 22 packages"
+tui_key e2e Escape
+sign_out
+finish
