@@ -87,14 +87,15 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 		SSL_free(ssl);
 		return NULL;
 	}
+	/* Counted in now: from here the SSL object's free callback counts it out, whoever frees
+	 * it. If libevent fails (out of memory), whether it freed the object depends on where it
+	 * failed, so it is not freed here: never twice; at worst one slot stays taken. */
+	s->live++;
 	struct bufferevent *bev = bufferevent_openssl_socket_new(
 		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev) {
-		SSL_free(ssl); /* its free callback counts it out */
-		s->live++;
+	if (!bev)
 		return NULL;
-	}
-	if (++s->live >= s->max && !s->paused) {
+	if (s->live >= s->max && !s->paused) {
 		evconnlistener_disable(s->lst);
 		s->paused = 1;
 	}
