@@ -4,12 +4,12 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
 #include "receipt.h"
 #include "str.h"
 #include "trust.h"
+#include "util.h"
 
 static const char SQL_REJECTS[] =
 	"SELECT " FK_COLS_PKG_REJECT ", mac FROM package_reject WHERE package_id = ?1 "
@@ -27,21 +27,13 @@ const char *fk_receipt_lower_id(const char *id, char *cache, size_t n)
 	return cache;
 }
 
-void fk_receipt_time(int64_t ns, char out[32])
-{
-	time_t t = (time_t)(ns / 1000000000);
-	struct tm tm;
-	if (!gmtime_r(&t, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		strcpy(out, "1970-01-01T00:00:00Z");
-}
-
 static json_t *head(const uint8_t *digest, const char *muni, int64_t seq, const char *state,
 		    int64_t received_at)
 {
 	char hex[65] = "", when[32];
 	if (digest)
 		fk_hex(digest, 32, hex);
-	fk_receipt_time(received_at, when);
+	fk_fmt_utc(received_at, when, sizeof when);
 	json_t *o = json_object();
 	if (o && (json_object_set_new(o, "format", json_string("fukuhon-receipt/1")) ||
 		  json_object_set_new(o, "package", json_string(hex)) ||

@@ -14,9 +14,6 @@
 /* An X-macro's id in lower case, made once into cache (n bytes, zeroed to begin with). */
 const char *fk_receipt_lower_id(const char *id, char *cache, size_t n);
 
-/* "YYYY-MM-DDTHH:MM:SSZ" of ns since the epoch. */
-void fk_receipt_time(int64_t ns, char out[32]);
-
 /* An applied package's receipt: counts, rejections (read from its rows, checked), missing
  * (refs, may be NULL). *out malloc'd. */
 fk_status fk_receipt_applied(fk_ctx *ctx, const fk_pkgrow *p, json_t *missing, char **out,
