@@ -59,5 +59,8 @@
 #include "pki_admin.h"
 #include "pki.h"
 #include "packages.h"
+#include "approve.h"
+#include "printjob.h"
+#include "pdf.h"
 
 #endif

@@ -6,16 +6,6 @@
 
 #include "ctl.h"
 
-static int parse_id(const char *s, int64_t *id)
-{
-	char *end;
-	long long v = strtoll(s, &end, 10);
-	if (!*s || *end || v <= 0)
-		return -1;
-	*id = v;
-	return 0;
-}
-
 static int parse_date(const char *what, const char *s, int64_t *ns)
 {
 	fk_error err;
@@ -65,16 +55,11 @@ int cmd_grant(ctl *c, int argc, char **argv)
 
 int cmd_revoke(ctl *c, int argc, char **argv)
 {
-	const char *reason = NULL, *pos[1];
-	int npos;
+	const char *reason = NULL;
 	int64_t id;
-	struct ctl_opt opts[] = {{"reason", 1, &reason}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
-		return CTL_USAGE;
-	if (npos != 1 || !reason || parse_id(pos[0], &id) != 0)
-		return ctl_usage("usage: revoke GRANT-ID --reason TEXT");
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
+	struct ctl_opt opts[] = {{"reason", 1, &reason}};
+	int rc = ctl_id_open(c, argc, argv, opts, 1, "revoke GRANT-ID --reason TEXT", &id, &ctx);
 	if (rc != CTL_OK)
 		return rc;
 	fk_error err;
@@ -101,15 +86,6 @@ static json_t *list_json(unsigned bits, int kinds)
 	return a;
 }
 
-static json_t *time_json(int64_t ns)
-{
-	char buf[32];
-	if (!ns)
-		return json_null();
-	fk_fmt_utc(ns, buf, sizeof buf);
-	return json_string(buf);
-}
-
 static int print_grant(const fk_grant *g, void *arg)
 {
 	json_t *arr = arg;
@@ -118,13 +94,13 @@ static int print_grant(const fk_grant *g, void *arg)
 			"id", (json_int_t)g->id, "user", g->user, "bureau", g->bureau,
 			"municipality", g->municipality[0] ? json_string(g->municipality) : json_null(),
 			"municipality_name", g->muni_name, "kinds", list_json(g->kinds, 1),
-			"rights", list_json(g->rights, 0), "from", time_json(g->valid_from),
-			"until", time_json(g->valid_until), "granted_by", g->granted_by,
-			"granted_at", time_json(g->granted_at), "reason", g->reason,
+			"rights", list_json(g->rights, 0), "from", ctl_time_json(g->valid_from),
+			"until", ctl_time_json(g->valid_until), "granted_by", g->granted_by,
+			"granted_at", ctl_time_json(g->granted_at), "reason", g->reason,
 			"state", fk_grant_state_id(g->state));
 		if (o && g->revoked_at)
 			json_object_set_new(o, "revoked", json_pack("{s:o, s:s, s:s}", "at",
-				time_json(g->revoked_at), "by", g->revoked_by, "reason", g->revoke_reason));
+				ctl_time_json(g->revoked_at), "by", g->revoked_by, "reason", g->revoke_reason));
 		json_array_append_new(arr, o);
 		return 0;
 	}

@@ -59,6 +59,11 @@ int ctl_check_password(ctl *c, const char *service, const char *user);
  * could not be recorded. Called by main after every command. */
 int ctl_end(ctl *c, int rc);
 
+/* A positive id ("12"): 0, or -1 when s is not one. */
+int ctl_parse_id(const char *s, int64_t *id);
+/* A UTC time (ns) as JSON: its ISO text, or null for 0 (none). */
+json_t *ctl_time_json(int64_t ns);
+
 /* Output helpers. */
 int ctl_print_json(json_t *doc); /* steals doc */
 /* The end of a list command: on failure the message (and arr dropped), else
@@ -84,6 +89,11 @@ struct ctl_opt {
 };
 int ctl_parse(int argc, char **argv, const struct ctl_opt *opts, int nopts, const char **pos,
 	      int maxpos, int *npos);
+/* The start of a command on one thing by its id ("revoke 12 --reason …"): argv parsed (every
+ * option of opts that takes a value is required), the id read, the context opened and the
+ * person signed in (ctl_open). CTL_OK, or the exit code. */
+int ctl_id_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int nopts,
+		const char *usage, int64_t *id, fk_ctx **ctx);
 
 int cmd_init(ctl *c, int argc, char **argv);
 int cmd_bureau_list(ctl *c, int argc, char **argv);
@@ -117,6 +127,14 @@ int cmd_cert_request(ctl *c, int argc, char **argv);
 int cmd_cert_install(ctl *c, int argc, char **argv);
 int cmd_cert_status(ctl *c, int argc, char **argv);
 int cmd_import(ctl *c, int argc, char **argv);
+int cmd_request_print(ctl *c, int argc, char **argv);
+int cmd_request_export(ctl *c, int argc, char **argv);
+int cmd_request_dispose(ctl *c, int argc, char **argv);
+int cmd_request_return(ctl *c, int argc, char **argv);
+int cmd_requests(ctl *c, int argc, char **argv);
+int cmd_approve(ctl *c, int argc, char **argv);
+int cmd_reject(ctl *c, int argc, char **argv);
+int cmd_print(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
 void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);

@@ -74,6 +74,22 @@ const ctl_cmd ctl_commands[] = {
 	 "import signed, encrypted packages of fukuhon: one line each (applied with its counts, or "
 	 "refused and why), its signed receipt written as FILE.receipt or into DIR; exit 1 when any "
 	 "was refused"},
+	{"request print", cmd_request_print, P, "--register ID... --reason TEXT",
+	 "ask for a print of registers (their current versions); a supervisor approves it"},
+	{"request export", cmd_request_export, P, "--register ID... --reason TEXT",
+	 "ask for an export of registers (carried out by a later release)"},
+	{"request dispose", cmd_request_dispose, P, "--register ID... --reason TEXT",
+	 "ask for the disposal of registers (carried out by a later release)"},
+	{"request return", cmd_request_return, P, "--register ID... --reason TEXT",
+	 "ask to return registers to their municipality (carried out by a later release)"},
+	{"requests", cmd_requests, P, "[--mine | --waiting] [--json]",
+	 "list requests: your own, or a supervisor's bureau's (--waiting: those to decide)"},
+	{"approve", cmd_approve, P, "REQUEST-ID --reason TEXT",
+	 "approve another person's request of your bureau (supervisors)"},
+	{"reject", cmd_reject, P, "REQUEST-ID --reason TEXT",
+	 "reject another person's request of your bureau (supervisors)"},
+	{"print", cmd_print, P, "REQUEST-ID [--json]",
+	 "carry out your approved print request, once: one PDF per register in the print spool"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

@@ -204,3 +204,35 @@ int ctl_parse(int argc, char **argv, const struct ctl_opt *opts, int nopts, cons
 	}
 	return 0;
 }
+
+int ctl_parse_id(const char *s, int64_t *id)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || v <= 0)
+		return -1;
+	*id = v;
+	return 0;
+}
+
+json_t *ctl_time_json(int64_t ns)
+{
+	char buf[32];
+	if (!ns)
+		return json_null();
+	fk_fmt_utc(ns, buf, sizeof buf);
+	return json_string(buf);
+}
+
+int ctl_id_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int nopts,
+		const char *usage, int64_t *id, fk_ctx **ctx)
+{
+	const char *pos[1];
+	int npos;
+	if (ctl_parse(argc, argv, opts, nopts, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	int missing = npos != 1 || ctl_parse_id(pos[0], id) != 0;
+	for (int i = 0; i < nopts; i++)
+		missing |= opts[i].has_arg && !*opts[i].value;
+	return missing ? ctl_usage("usage: %s", usage) : ctl_open(c, ctx);
+}

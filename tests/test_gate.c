@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fkt_pki.h"
@@ -51,7 +52,10 @@ static int64_t grant_as(const char *who, const char *user, const char *muni, uns
 
 static void setup(void)
 {
-	fkt_env_init(&env, NULL);
+	char spool[600];
+	fkt_env_init(&env, "print_spool = spool");
+	snprintf(spool, sizeof spool, "%s/spool", env.dir);
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
 	ctx = fkt_ctx_init(&env);
 	ck_assert_ok(fk_audit_k0_write(ctx, NULL, &err), &err);
 	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
@@ -425,6 +429,36 @@ static fk_status do_pkg_open(void)
 				 &n, &err);
 }
 
+/* ---- the four-eyes workflow (core/approve/): op1 asks, sup decides, op1 prints ---- */
+
+static fk_status request_kind(fk_req_kind k)
+{
+	int64_t id, ids[1] = {reg};
+	return fk_request_make(ctx, k, ids, 1, "gate walk", &id, &err);
+}
+static fk_status do_request_print(void) { return request_kind(FK_REQ_PRINT); }
+static fk_status do_request_export(void) { return request_kind(FK_REQ_EXPORT); }
+static fk_status do_request_dispose(void) { return request_kind(FK_REQ_DISPOSE); }
+static fk_status do_request_return(void) { return request_kind(FK_REQ_RETURN); }
+/* the print request is the first made, the return the last: approve one, reject the other */
+static fk_status do_request_approve(void)
+{
+	return fk_request_decide(ctx, fkt_scalar(ctx, "SELECT min(id) FROM approval_request"), 1, "gate walk", &err);
+}
+static fk_status do_request_reject(void)
+{
+	return fk_request_decide(ctx, fkt_scalar(ctx, "SELECT max(id) FROM approval_request"), 0, "gate walk", &err);
+}
+static int req_cb(const fk_request *r, void *a) { (void)r; return cb_any(a); }
+static fk_status do_request_list(void) { return fk_request_list(ctx, FK_REQ_LIST_DEFAULT, 10, req_cb, NULL, &err); }
+static fk_status do_print_execute(void)
+{
+	fk_print_result r;
+	fk_status s = fk_print_execute(ctx, fkt_scalar(ctx, "SELECT min(id) FROM approval_request"), &r, &err);
+	fk_print_result_free(&r);
+	return s;
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -498,6 +532,14 @@ static const walk table[] = {
 	{FK_OP_PKI_CERT_INSTALL, do_cert_install, "admin", "sup", 1},
 	{FK_OP_PKI_CERT_STATUS, do_cert_status, "aud", "op1", 1},
 	{FK_OP_PKI_CA_REMOVE, do_ca_remove, "admin", "sup", 1},
+	{FK_OP_REQUEST_PRINT, do_request_print, "op1", "op2", 1},
+	{FK_OP_REQUEST_EXPORT, do_request_export, "op1", "op2", 1},
+	{FK_OP_REQUEST_DISPOSE, do_request_dispose, "op1", "op2", 1},
+	{FK_OP_REQUEST_RETURN, do_request_return, "op1", "op2", 1},
+	{FK_OP_REQUEST_APPROVE, do_request_approve, "sup", "op1", 1},
+	{FK_OP_REQUEST_REJECT, do_request_reject, "sup", "aud", 1},
+	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
+	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -517,6 +559,8 @@ static const struct {
 	{FK_OP_TRUST_ADOPT, "test_trust.c (a terminal from before the trust base)"},
 	{FK_OP_INDEX_KEY_ADOPT, "test_indexkey.c (a terminal from before the check value)"},
 	{FK_OP_RECEIVE, "receiver.sh (fukuhon-receiver: a package delivered over TLS)"},
+	{FK_OP_REQUEST_EXPIRE, "test_approve.c (an approval past approval_valid)"},
+	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
 };
 
 static const walk *find(fk_op op)
@@ -670,6 +714,7 @@ START_TEST(the_gate_decides_and_records_every_rule)
 		fk_authz_req r = {.op = (fk_op)op, .municipality = M, .kind = FK_FILE_KOSEKI,
 				  .kinds = FK_KIND_BIT(FK_FILE_KOSEKI), .rights = FK_RIGHT_VIEW,
 				  .target_operator = fkt_scalar(ctx, "SELECT id FROM operator WHERE username = 'op3'"),
+				  .target_bureau = bureau,
 				  .target_name = "op3"};
 		const char *no = refused_for(o);
 		if (no) {

@@ -489,6 +489,15 @@ static fk_status authorize_person(fk_ctx *ctx, const fk_authz_req *r, const fk_o
 		deny(d, FK_WHY_SELF, "nobody unlocks their own account");
 		return FK_OK;
 	}
+	/* Four eyes (R-APPROVE): a request is decided in its own bureau, never by its maker. */
+	if (op->rule == FK_RULE_APPROVE && r->target_bureau != s.bureau_id) {
+		deny(d, FK_WHY_JURISDICTION, "the request belongs to another bureau");
+		return FK_OK;
+	}
+	if (op->rule == FK_RULE_APPROVE && (!r->target_operator || r->target_operator == s.id)) {
+		deny(d, FK_WHY_OWN_REQUEST, "nobody approves or rejects their own request");
+		return FK_OK;
+	}
 	if (op->rule == FK_RULE_TESTING && !fk_terminal_is_test(ctx)) {
 		deny(d, FK_WHY_NOT_TESTING, "%s is only for test and demo terminals", op->name);
 		return FK_OK;

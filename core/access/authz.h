@@ -49,7 +49,16 @@ void fk_rights_format(unsigned bits, char *buf, size_t len);
 	X(NOT_FOUND, "not-found")                                 \
 	X(NOT_TESTING, "not-a-test-terminal")                     \
 	X(TAMPERED, "tampered")                                   \
-	X(ERROR, "error")
+	X(ERROR, "error")                                         \
+	/* the four-eyes workflow (core/approve/) */              \
+	X(OWN_REQUEST, "own-request")                             \
+	X(NOT_WAITING, "not-waiting")                             \
+	X(NOT_APPROVED, "not-approved")                           \
+	X(APPROVAL_EXPIRED, "approval-expired")                   \
+	X(EXECUTED, "already-executed")                           \
+	X(NOT_REQUESTER, "not-requester")                         \
+	X(REGISTER_CHANGED, "register-changed")                   \
+	X(REGISTER_GONE, "register-gone")
 
 typedef enum fk_reason {
 #define FK_REASON_ENUM(id, code) FK_WHY_##id,
@@ -73,7 +82,8 @@ typedef struct fk_authz_req {
 	unsigned kinds, rights; /* FK_OP_GRANT_ADD: what is to be granted */
 	int64_t target_operator; /* grant, revoke, grants read: the grantee (0: none; for a
 				  * revoke, a grant that does not exist: decided on the role) */
-	int64_t target_bureau;   /* grants read without a grantee: the bureau (0: all) */
+	int64_t target_bureau;   /* grants read without a grantee: the bureau (0: all); a
+				  * request decided (FK_RULE_APPROVE): the request's bureau */
 	const char *target_name; /* lockout unlock: the account (nobody unlocks their own) */
 	int64_t at;              /* UTC ns the decision is for; 0: now (fk_authz_now) */
 } fk_authz_req;

@@ -70,6 +70,14 @@ static const char *const reason_texts[FK_WHY_COUNT] = {
 	[FK_WHY_NOT_TESTING] = N_("Only on a test or demo terminal."),
 	[FK_WHY_TAMPERED] = N_("Database integrity check failed: stop work and call the administrator."),
 	[FK_WHY_ERROR] = N_("The decision could not be made: try again, then call the administrator."),
+	[FK_WHY_OWN_REQUEST] = N_("Nobody may approve or reject their own request: another supervisor must."),
+	[FK_WHY_NOT_WAITING] = N_("This request has already been decided."),
+	[FK_WHY_NOT_APPROVED] = N_("This request has not been approved."),
+	[FK_WHY_APPROVAL_EXPIRED] = N_("The approval has expired: make a new request."),
+	[FK_WHY_EXECUTED] = N_("This request has already been carried out: make a new request."),
+	[FK_WHY_NOT_REQUESTER] = N_("Only the person who made the request may carry it out."),
+	[FK_WHY_REGISTER_CHANGED] = N_("A register changed after the request: make a new request."),
+	[FK_WHY_REGISTER_GONE] = N_("A register no longer exists or was disposed of: make a new request."),
 };
 
 const char *fk_reason_text(fk_reason r)

@@ -25,6 +25,10 @@ typedef enum fk_rule {
 	FK_RULE_FILE,   /* a file right (the mask) through a grant in force, in the jurisdiction */
 	FK_RULE_MANAGE, /* making, revoking and reading grants (docs/permissions.md) */
 	FK_RULE_TESTING, /* an administrator, on a test or demo terminal only (R-TEST-ENV) */
+	/* deciding another person's request (R-APPROVE): a person of a role in the mask, of
+	 * the request's bureau (fk_authz_req.target_bureau), who is not its requester
+	 * (target_operator): four eyes, never two */
+	FK_RULE_APPROVE,
 } fk_rule;
 
 #define FK_R(role) (1u << FK_ROLE_##role)
@@ -131,7 +135,22 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	/* the console's screen of packages received (core/intake/packages.h): only packages  \
 	 * of the reader's bureau's municipalities (R-JURIS), recorded when viewed */           \
 	X(PACKAGE_LIST, "intake.list", "package", ROLES, FK_R_PACKAGES, 1, 0)                          \
-	X(PACKAGE_OPEN, "intake.open", "package", ROLES, FK_R_PACKAGES, 1, 0)
+	X(PACKAGE_OPEN, "intake.open", "package", ROLES, FK_R_PACKAGES, 1, 0)                          \
+	/* the four-eyes workflow (core/approve/, docs/approvals.md, R-APPROVE, R-PRINT): a    \
+	 * request needs the right it asks to use on every register it names (decided per      \
+	 * register by the grant rule); a supervisor of its bureau who is not the requester     \
+	 * decides it; the requester carries it out once, decided again by the grant rule; each \
+	 * copy and each expiry noticed is the terminal's own step, recorded */                 \
+	X(REQUEST_PRINT, "request.print", "request", FILE, FK_RIGHT_PRINT, 1, 0)                     \
+	X(REQUEST_EXPORT, "request.export", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                  \
+	X(REQUEST_DISPOSE, "request.dispose", "request", FILE, FK_RIGHT_DISPOSE, 1, 0)               \
+	X(REQUEST_RETURN, "request.return", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                  \
+	X(REQUEST_APPROVE, "request.approve", "request", APPROVE, FK_R(SUPERVISOR), 1, 0)            \
+	X(REQUEST_REJECT, "request.reject", "request", APPROVE, FK_R(SUPERVISOR), 1, 0)              \
+	X(REQUEST_EXPIRE, "request.expire", "request", SYSTEM, 0, 1, 0)                              \
+	X(REQUEST_LIST, "request.list", "request", ANYONE, 0, 1, 0)                                  \
+	X(PRINT_EXECUTE, "print.execute", "request", FILE, FK_RIGHT_PRINT, 1, 0)                     \
+	X(PRINT_COPY, "print.copy", "output", SYSTEM, 0, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -53,6 +53,8 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_connections, T_INT, 1, 10000),
 	INT_KEY(receiver_max_body, T_INT, 4096, 64 << 20),
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
+	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
+	STR_KEY(print_spool, T_PATH),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -88,6 +90,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->language, "auto"},
 		{&cfg->bureau, ""},
 		{&cfg->receiver_listen, "127.0.0.1:8443"},
+		{&cfg->print_spool, FK_LOCALSTATEDIR "/spool/fukuhon"},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -122,6 +125,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->receiver_connections = 64;
 	cfg->receiver_max_body = 4 << 20;
 	cfg->receiver_timeout = 30;
+	cfg->approval_valid = 24 * 3600; /* a working day and the night after it (issue 12) */
 }
 
 static char *trim(char *s)

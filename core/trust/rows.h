@@ -41,7 +41,9 @@
 	X(PACKAGE, "package", "id", FK_COLS_PACKAGE, 0)                           \
 	X(REGISTER_REF, "register_ref", "id", FK_COLS_REGISTER_REF, 0)            \
 	X(STAGED, "staged_change", "register_id", FK_COLS_STAGED, 0)              \
-	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)
+	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)              \
+	X(APPROVAL, "approval_request", "id", FK_COLS_APPROVAL, 1)                \
+	X(PRINT_OUTPUT, "print_output", "id", FK_COLS_PRINT_OUTPUT, 0)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -79,6 +81,14 @@
 #define FK_COLS_STAGED                                                                       \
 	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new, sort_keys"
 #define FK_COLS_PKG_REJECT "id, package_id, chunk, line, ref, reason, detail"
+/* The four-eyes workflow (core/approve/, sql/013_approval.sql): everything a request's
+ * meaning and state rest on, the registers and versions it covers among them. */
+#define FK_COLS_APPROVAL                                                                     \
+	"id, kind, bureau_id, requester_id, requester_user, reason, items, n_items, created_at, " \
+	"state, decided_by, decided_by_user, decided_at, decision_reason, valid_until, executed_at"
+#define FK_COLS_PRINT_OUTPUT                                                                 \
+	"id, request_id, register_id, version, bureau_id, year, serial, number, operator_user, " \
+	"approver_user, printed_at, pages, sha256, file_name"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {

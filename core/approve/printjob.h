@@ -1,0 +1,42 @@
+/* Carrying out an approved print (R-PRINT, R-APPROVE; docs/approvals.md): the 全部事項証明 of
+ * each register the request fixed, as a PDF in the print spool under a new output number. */
+#ifndef FK_PRINTJOB_H
+#define FK_PRINTJOB_H
+
+#include <stdint.h>
+
+#include "approve.h"
+
+/* One copy written. */
+typedef struct fk_print_copy {
+	int64_t register_id;
+	int version, pages;
+	char number[48];   /* bureau id / year / serial */
+	char path[1024];   /* in the print spool */
+	char sha256[65];   /* of the file */
+} fk_print_copy;
+
+typedef struct fk_print_result {
+	int n;
+	fk_print_copy *copies; /* n, freed by fk_print_result_free */
+	int64_t ms;            /* how long it took */
+	char warning[512];     /* "" or what the operator should pass on (the counter's file) */
+} fk_print_result;
+
+void fk_print_result_free(fk_print_result *r);
+
+/* Carry out approved print request id: by its requester only (FK_WHY_NOT_REQUESTER), once
+ * (FK_WHY_EXECUTED), within its approval (FK_WHY_NOT_APPROVED, FK_WHY_APPROVAL_EXPIRED: the
+ * expiry recorded too), of exactly the versions it fixed (FK_WHY_REGISTER_CHANGED,
+ * FK_WHY_REGISTER_GONE), with the print right still granted on each. One PDF per register
+ * (fk_cert_lines' layout, core/print/pdf.h) is written to the print spool under a new output
+ * number; each copy recorded (print.copy) in the transaction that records the execution, and
+ * renamed into place only once that is committed. A spool that cannot be written, or a disk
+ * that fills, fails the whole job: no file left, no number consumed, the failure recorded. */
+fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_error *err);
+
+/* Tests only: the PDF writer fails with ENOSPC after this many bytes (0: never). */
+extern long fk_print_test_fail_after;
+
+
+#endif

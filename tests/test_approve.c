@@ -1,0 +1,368 @@
+/* The four-eyes workflow and the print (R-APPROVE, R-PRINT, R-LOG; docs/approvals.md): each
+ * protection with a test that fails without it — one's own request, another bureau's, an
+ * expired approval, a second execution, a request without the right, a register amended
+ * between approval and execution, a request row changed with sqlite3, a disk that fills, the
+ * output counter behind or ahead of the database. */
+#include "config.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fktest.h"
+#include "outseq.h"
+
+#define M "131016" /* 千代田区, 東京法務局 */
+
+static fkt_env env;
+static fk_ctx *ctx;
+static fk_error err;
+static int64_t reg, reg2;
+static int64_t fake_now;
+
+static int64_t clock_fn(void) { return fake_now; }
+
+static void grant(const char *user, unsigned rights)
+{
+	fkt_act_as(ctx, NULL);
+	fk_grant_spec g = {user, M, FK_KINDS_ALL, rights, 0, 0, "approval tests"};
+	int64_t id;
+	ck_assert_ok(fk_grant_add(ctx, &g, &id, &err), &err);
+}
+
+static void setup(void)
+{
+	char spool[700];
+	fkt_env_init(&env, "print_spool = spool\napproval_valid = 2h");
+	snprintf(spool, sizeof spool, "%s/spool", env.dir);
+	ck_assert_int_eq(mkdir(spool, 0700), 0);
+	ctx = fkt_ctx_init(&env);
+	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "sup2", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "osaka", FK_ROLE_SUPERVISOR, "大阪法務局");
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_enrol(ctx, "op2", FK_ROLE_OPERATOR, "東京法務局");
+	json_t *d = fkt_register("山田 太郎", "やまだ たろう", "東京都千代田区一番地");
+	ck_assert_ok(fkt_store_add(ctx, M, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &reg, &err), &err);
+	ck_assert_ok(fkt_store_add(ctx, M, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &reg2, &err), &err);
+	json_decref(d);
+	grant("op1", FK_RIGHT_VIEW | FK_RIGHT_PRINT);
+	grant("sup", FK_RIGHT_VIEW | FK_RIGHT_PRINT);
+	grant("op2", FK_RIGHT_VIEW);
+	fake_now = fk_now_ns();
+	fk_authz_set_clock(clock_fn);
+	fk_print_test_fail_after = 0;
+}
+
+static void teardown(void)
+{
+	fk_authz_set_clock(NULL);
+	fk_print_test_fail_after = 0;
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+}
+
+static int spool_files(void)
+{
+	char spool[700];
+	snprintf(spool, sizeof spool, "%s/spool", env.dir);
+	DIR *d = opendir(spool);
+	ck_assert_ptr_nonnull(d);
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d)) != NULL;)
+		n += e->d_name[0] != '.' || strncmp(e->d_name, ".print.", 7) == 0;
+	closedir(d);
+	return n;
+}
+
+/* A print request by who of the registers, approved by approver (NULL: left waiting). */
+static int64_t approved(const char *who, const char *approver)
+{
+	int64_t id, ids[2] = {reg, reg2};
+	fkt_act_as(ctx, who);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_PRINT, ids, 2, "窓口請求", &id, &err), &err);
+	if (approver) {
+		fkt_act_as(ctx, approver);
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	}
+	return id;
+}
+
+static void refused(fk_status s, fk_reason why)
+{
+	ck_assert_msg(s == FK_ERR_DENIED, "wanted a refusal, got %s: %s", fk_status_name(s), err.msg);
+	ck_assert_msg(err.reason == (int)why, "refused as %s, wanted %s", fk_reason_id((fk_reason)err.reason),
+		      fk_reason_id(why));
+}
+
+static fk_status print(int64_t id, int *n)
+{
+	fk_print_result r;
+	fk_status s = fk_print_execute(ctx, id, &r, &err);
+	*n = r.n;
+	fk_print_result_free(&r);
+	return s;
+}
+
+START_TEST(the_whole_way_is_on_record)
+{
+	int64_t id = approved("op1", "sup");
+	fk_print_result r;
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_print_execute(ctx, id, &r, &err), &err);
+	ck_assert_int_eq(r.n, 2);
+	ck_assert(strstr(r.copies[0].number, "/000001") != NULL);
+	ck_assert(strstr(r.copies[1].number, "/000002") != NULL);
+	ck_assert_int_ge(r.copies[0].pages, 1);
+	struct stat st;
+	ck_assert_int_eq(stat(r.copies[0].path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	fk_print_result_free(&r);
+	ck_assert_int_eq(spool_files(), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.print", "success", NULL), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.approve", "success", NULL), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.copy", "success", NULL), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.execute", "success", NULL), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM print_output WHERE request_id = 1"), 2);
+	int64_t last = 0;
+	ck_assert_ok(fk_outseq_get(ctx, &last, &err), &err);
+	ck_assert_int_eq(last, 2);
+}
+END_TEST
+
+START_TEST(nobody_approves_their_own_request)
+{
+	int64_t id = approved("sup", NULL);
+	fkt_act_as(ctx, "sup");
+	refused(fk_request_decide(ctx, id, 1, "自分で", &err), FK_WHY_OWN_REQUEST);
+	refused(fk_request_decide(ctx, id, 0, "自分で", &err), FK_WHY_OWN_REQUEST);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.approve", "denied", "own-request"), 1);
+	fkt_act_as(ctx, "op1"); /* an operator decides nothing */
+	refused(fk_request_decide(ctx, id, 1, "代わりに", &err), FK_WHY_ROLE);
+	fkt_act_as(ctx, "sup2");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+}
+END_TEST
+
+START_TEST(another_bureau_decides_nothing)
+{
+	int64_t id = approved("op1", NULL);
+	fkt_act_as(ctx, "osaka");
+	refused(fk_request_decide(ctx, id, 1, "他局", &err), FK_WHY_JURISDICTION);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.approve", "denied", "jurisdiction"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE state = 'waiting'"), 1);
+}
+END_TEST
+
+START_TEST(an_expired_approval_is_refused_and_recorded_once)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	fake_now += (int64_t)2 * 3600 * 1000000000 + 1;
+	fkt_act_as(ctx, "op1");
+	refused(print(id, &n), FK_WHY_APPROVAL_EXPIRED);
+	refused(print(id, &n), FK_WHY_APPROVAL_EXPIRED);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.expire", "success", NULL), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.execute", "denied", "approval-expired"), 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE state = 'expired'"), 1);
+	ck_assert_int_eq(spool_files(), 0);
+}
+END_TEST
+
+START_TEST(a_request_is_carried_out_once_by_its_requester)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	fkt_act_as(ctx, "op2");
+	refused(print(id, &n), FK_WHY_NOT_REQUESTER);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(print(id, &n), &err);
+	refused(print(id, &n), FK_WHY_EXECUTED);
+	ck_assert_int_eq(spool_files(), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.execute", "denied", "already-executed"), 1);
+	/* waiting and rejected requests are not carried out */
+	int64_t w = approved("op1", NULL);
+	refused(print(w, &n), FK_WHY_NOT_APPROVED);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, w, 0, "不要", &err), &err);
+	refused(fk_request_decide(ctx, w, 1, "やはり", &err), FK_WHY_NOT_WAITING);
+	fkt_act_as(ctx, "op1");
+	refused(print(w, &n), FK_WHY_NOT_APPROVED);
+}
+END_TEST
+
+START_TEST(a_request_needs_the_right_on_every_register)
+{
+	int64_t id, ids[1] = {reg};
+	fkt_act_as(ctx, "op2"); /* may view, not print */
+	refused(fk_request_make(ctx, FK_REQ_PRINT, ids, 1, "印刷", &id, &err), FK_WHY_NO_GRANT);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.print", "denied", "no-grant"), 1);
+	refused(fk_request_make(ctx, FK_REQ_EXPORT, ids, 1, "持出し", &id, &err), FK_WHY_NO_GRANT);
+	fkt_act_as(ctx, "op1"); /* print, but not export or dispose */
+	refused(fk_request_make(ctx, FK_REQ_DISPOSE, ids, 1, "廃棄", &id, &err), FK_WHY_NO_GRANT);
+	int64_t none[1] = {reg + 1000};
+	refused(fk_request_make(ctx, FK_REQ_PRINT, none, 1, "ない", &id, &err), FK_WHY_NOT_FOUND);
+	int64_t twice[2] = {reg, reg};
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_PRINT, twice, 2, "二度", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_PRINT, ids, 1, "", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM approval_request"), 0);
+}
+END_TEST
+
+START_TEST(a_register_amended_after_the_request_is_refused)
+{
+	int64_t id = approved("op1", "sup");
+	int v, n;
+	json_t *d = fkt_register("山田 花子", "やまだ はなこ", "東京都千代田区一番地");
+	ck_assert_ok(fkt_store_update(ctx, reg2, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &v, &err), &err);
+	json_decref(d);
+	fkt_act_as(ctx, "op1");
+	refused(print(id, &n), FK_WHY_REGISTER_CHANGED);
+	ck_assert_int_eq(spool_files(), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM print_output"), 0);
+}
+END_TEST
+
+START_TEST(a_revoked_right_stops_the_execution)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_grant_revoke(ctx, fkt_scalar(ctx, "SELECT min(id) FROM permission_grant"), "異動", &err), &err);
+	fkt_act_as(ctx, "op1");
+	refused(print(id, &n), FK_WHY_GRANT_REVOKED);
+}
+END_TEST
+
+START_TEST(a_changed_register_list_is_caught_by_the_mac)
+{
+	approved("op1", NULL);
+	fk_ctx_close(ctx);
+	fkt_outside(&env, "UPDATE approval_request SET items = '1:1', n_items = 1 WHERE id = 1");
+	ctx = NULL;
+	/* refused at the open, naming the row: the request no longer matches its MAC */
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
+	ck_assert(strstr(err.msg, "approval_request") != NULL);
+}
+END_TEST
+
+START_TEST(a_changed_row_is_caught_while_running)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	/* another process changes the approver behind the terminal's back */
+	fkt_outside(&env, "UPDATE approval_request SET decided_by_user = 'sup2' WHERE id = 1");
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(print(id, &n), FK_ERR_TAMPER);
+	ck_assert_int_eq(spool_files(), 0);
+}
+END_TEST
+
+START_TEST(a_full_disk_leaves_nothing_and_consumes_no_number)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	fkt_act_as(ctx, "op1");
+	fk_print_test_fail_after = 2000;
+	ck_assert_int_eq(print(id, &n), FK_ERR_FULL);
+	ck_assert(strstr(err.msg, "No space") != NULL);
+	ck_assert_int_eq(spool_files(), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM print_output"), 0);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.execute", "failed", NULL), 1);
+	int64_t last = -1;
+	ck_assert_ok(fk_outseq_get(ctx, &last, &err), &err);
+	ck_assert_int_eq(last, 0);
+	fk_print_test_fail_after = 0;
+	fk_print_result r;
+	ck_assert_ok(fk_print_execute(ctx, id, &r, &err), &err);
+	ck_assert(strstr(r.copies[0].number, "/000001") != NULL);
+	fk_print_result_free(&r);
+}
+END_TEST
+
+START_TEST(output_numbers_are_never_reused)
+{
+	fk_print_result r;
+	int64_t id = approved("op1", "sup");
+	/* the key folder's counter ahead of the database (a restored older database) */
+	ck_assert_ok(fk_outseq_put(ctx, 41, &err), &err);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_print_execute(ctx, id, &r, &err), &err);
+	ck_assert(strstr(r.copies[0].number, "/000042") != NULL);
+	fk_print_result_free(&r);
+	/* a counter file changed by hand is refused, not trusted */
+	char path[700];
+	snprintf(path, sizeof path, "%s/keys/%s", env.dir, FK_OUTSEQ_FILE);
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, 15, SEEK_SET), 0);
+	ck_assert_int_eq(fputc(1, f), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	id = approved("op1", "sup");
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_print_execute(ctx, id, &r, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(spool_files(), 2);
+}
+END_TEST
+
+static int count_cb(const fk_request *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+START_TEST(lists_show_ones_own_or_the_bureaus)
+{
+	approved("op1", NULL);
+	approved("sup", NULL);
+	int n = 0;
+	int64_t waiting;
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_list(ctx, FK_REQ_LIST_DEFAULT, 100, count_cb, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ok(fk_request_waiting_count(ctx, &waiting, &err), &err);
+	ck_assert_int_eq(waiting, 0);
+	fkt_act_as(ctx, "sup2");
+	n = 0;
+	ck_assert_ok(fk_request_list(ctx, FK_REQ_LIST_WAITING, 100, count_cb, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ok(fk_request_waiting_count(ctx, &waiting, &err), &err);
+	ck_assert_int_eq(waiting, 2);
+	fkt_act_as(ctx, "osaka");
+	n = 0;
+	ck_assert_ok(fk_request_list(ctx, FK_REQ_LIST_WAITING, 100, count_cb, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.list", "success", NULL), 3);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("approve");
+	TCase *tc = tcase_create("four eyes");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, the_whole_way_is_on_record);
+	tcase_add_test(tc, nobody_approves_their_own_request);
+	tcase_add_test(tc, another_bureau_decides_nothing);
+	tcase_add_test(tc, an_expired_approval_is_refused_and_recorded_once);
+	tcase_add_test(tc, a_request_is_carried_out_once_by_its_requester);
+	tcase_add_test(tc, a_request_needs_the_right_on_every_register);
+	tcase_add_test(tc, a_register_amended_after_the_request_is_refused);
+	tcase_add_test(tc, a_revoked_right_stops_the_execution);
+	tcase_add_test(tc, a_changed_register_list_is_caught_by_the_mac);
+	tcase_add_test(tc, a_changed_row_is_caught_while_running);
+	tcase_add_test(tc, a_full_disk_leaves_nothing_and_consumes_no_number);
+	tcase_add_test(tc, output_numbers_are_never_reused);
+	tcase_add_test(tc, lists_show_ones_own_or_the_bureaus);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return fkt_run(suite());
+}
