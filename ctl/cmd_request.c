@@ -13,16 +13,17 @@
 /* "12", "12,13" in any number of words. */
 static int add_ids(const char *word, int64_t *ids, int *n)
 {
-	char buf[256];
-	if (strlen(word) >= sizeof buf)
-		return -1;
-	strcpy(buf, word);
-	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	char *buf = strdup(word);
+	int rc = buf ? 0 : -1;
+	for (char *save = NULL, *t = buf ? strtok_r(buf, ",", &save) : NULL; t && !rc;
+	     t = strtok_r(NULL, ",", &save)) {
 		if (*n == FK_REQ_ITEMS_MAX || ctl_parse_id(t, &ids[*n]) != 0)
-			return -1;
-		(*n)++;
+			rc = -1;
+		else
+			(*n)++;
 	}
-	return 0;
+	free(buf);
+	return rc;
 }
 
 static int request_kind(ctl *c, int argc, char **argv, fk_req_kind kind)
