@@ -5,23 +5,15 @@
 # rendered in IPAmj明朝, written, fsynced, recorded, renamed; the write lock held throughout),
 # the command's wall time (with the process start and fontconfig's first load), and the PDFs'
 # sizes. Targets: one register ≤ 200 ms, 100 registers ≤ 10 s.
-set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
+export FK_TOP_SRCDIR="$top_srcdir" FK_TOP_BUILDDIR="${FK_TOP_BUILDDIR:-$(pwd)}"
+# the tests' private terminal in $T (tests/lib.sh), removed at the end
+. "$top_srcdir/tests/lib.sh"
+set -e
 N=${BENCH_PRINT_REGISTERS:-100}
-B=$(mktemp -d "${TMPDIR:-/tmp}/fkbenchprint.XXXXXX")
-trap 'rm -rf "$B"' EXIT
-C="$top_builddir/fukuhonctl"
-umask 022
-cat > "$B/fukuhon.conf" <<CONF
-database = db/fukuhon.db
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = bench-terminal
-bureau = 東京法務局
-print_spool = spool
-CONF
-export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin
+B=$T
+C=$FUKUHONCTL
+make_config "print_spool = spool"
 mkdir -m 700 "$B/spool"
 q() { "$@" > "$B/out" 2> "$B/err" || { cat "$B/err" >&2; exit 1; }; }
 q "$C" init --admin admin --bureau 東京法務局 --mode test
