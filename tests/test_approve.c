@@ -13,6 +13,7 @@
 
 #include "fktest.h"
 #include "outseq.h"
+#include "trust.h"
 
 #define M "131016" /* 千代田区, 東京法務局 */
 
@@ -225,6 +226,28 @@ START_TEST(a_register_amended_after_the_request_is_refused)
 }
 END_TEST
 
+/* Disposal (issue 12, later) will mark the register as this does, sealed and on record. */
+START_TEST(a_register_disposed_of_after_approval_is_refused)
+{
+	int64_t id = approved("op1", "sup");
+	int n;
+	sqlite3_stmt *st;
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(reg), 0, &err), &err);
+	ck_assert_ok(fk_ctx_stmt(ctx, "UPDATE register SET disposed_at = ?2 WHERE id = ?1", &st, &err), &err);
+	sqlite3_bind_int64(st, 1, reg);
+	sqlite3_bind_int64(st, 2, fk_now_ns());
+	ck_assert_ok(fk_ctx_exec(ctx, st, &err, "disposing"), &err);
+	ck_assert_ok(fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(reg), &err), &err);
+	ck_assert_ok(fk_audit_op(ctx, FK_OP_REGISTER_DISPOSE, "1", FK_RESULT_SUCCESS, "test", NULL, &err), &err);
+	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
+	fkt_act_as(ctx, "op1");
+	refused(print(id, &n), FK_WHY_REGISTER_GONE);
+	ck_assert_int_eq(spool_files(), 0);
+}
+END_TEST
+
 START_TEST(a_revoked_right_stops_the_execution)
 {
 	int64_t id = approved("op1", "sup");
@@ -352,6 +375,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_request_is_carried_out_once_by_its_requester);
 	tcase_add_test(tc, a_request_needs_the_right_on_every_register);
 	tcase_add_test(tc, a_register_amended_after_the_request_is_refused);
+	tcase_add_test(tc, a_register_disposed_of_after_approval_is_refused);
 	tcase_add_test(tc, a_revoked_right_stops_the_execution);
 	tcase_add_test(tc, a_changed_register_list_is_caught_by_the_mac);
 	tcase_add_test(tc, a_changed_row_is_caught_while_running);
