@@ -5,7 +5,7 @@
 # through tests/fkcert) with every mark; page 1 is not blank; a spool that is not the service
 # account's alone refuses the job and consumes nothing.
 . "$(dirname "$0")/lib.sh"
-for p in pdftotext pdftoppm; do
+for p in pdftotext pdftoppm pdfinfo pdffonts; do
 	command -v $p > /dev/null || { echo "$p (poppler-utils) is missing: skipped"; exit 77; }
 done
 make_config "print_spool = spool
@@ -82,6 +82,9 @@ done < "$T/lines.txt"
 for mark in "写し" "東京法務局" "出力番号$NUMBER" "申請番号1" "作成者tanaka" "承認者sato" "JST" "1/${PAGES}頁" "${PAGES}/${PAGES}頁" "内容"; do
 	contains "$T/pdf.flat" "$mark"
 done
+# A4, set in IPAmj明朝 (embedded), the pages the job reported
+pdfinfo "$PDF" > "$T/info" && contains "$T/info" "(A4)" && contains "$T/info" "Pages:           $PAGES"
+pdffonts "$PDF" > "$T/fonts" && contains "$T/fonts" "IPAmjMincho"
 # every page numbered and marked
 [ "$(grep -c "出力番号 $NUMBER .*/ *$PAGES *頁" "$T/pdf.txt")" = "$PAGES" ] && ok || not_ok "not every page of $PAGES is numbered and marked"
 # Page 1 drawn at 30 dpi: not blank (dark pixels of text and rules).
@@ -105,6 +108,10 @@ chmod 755 "$T/spool"
 expect 1 as tanaka $C print 2
 contains "$T/err" "mode 0700"
 [ "$(find "$T/spool" -type f | wc -l)" = 1 ] && ok || not_ok "a refused job left a file"
+mv "$T/spool" "$T/spool.away"
+expect 1 as tanaka $C print 2
+contains "$T/err" "cannot be used"
+mv "$T/spool.away" "$T/spool"
 chmod 700 "$T/spool"
 expect 0 as tanaka $C print 2 --json
 NUMBER2=$(sed -n 's/.*"number": "\([^"]*\)".*/\1/p' "$T/out" | head -n 1)
