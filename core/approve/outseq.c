@@ -2,6 +2,12 @@
  * (core/trust/sealfile.h). */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include "outseq.h"
 #include "sealfile.h"
 
@@ -23,7 +29,7 @@ fk_status fk_outseq_get(fk_ctx *ctx, int64_t *last, fk_error *err)
 	return s;
 }
 
-fk_status fk_outseq_put(fk_ctx *ctx, int64_t serial, fk_error *err)
+static fk_status put_locked(fk_ctx *ctx, int64_t serial, fk_error *err)
 {
 	uint8_t buf[BODY + FK_MAC_LEN];
 	int64_t last;
@@ -33,4 +39,21 @@ fk_status fk_outseq_put(fk_ctx *ctx, int64_t serial, fk_error *err)
 	for (int i = 0; i < 8; i++)
 		buf[8 + i] = (uint8_t)((uint64_t)serial >> (56 - 8 * i));
 	return fk_sealfile_write(ctx, FK_OUTSEQ_FILE, LABEL, MAGIC, buf, BODY, err);
+}
+
+fk_status fk_outseq_put(fk_ctx *ctx, int64_t serial, fk_error *err)
+{
+	/* Two terminals' jobs end in any order after their commits: the read and the write are
+	 * one step under a lock on the key folder, or the later job's smaller serial could
+	 * overwrite the earlier one's larger. */
+	int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
+	int rc;
+	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	fk_status s = rc == 0 ? put_locked(ctx, serial, err)
+		: fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	close(fd); /* releases the lock */
+	return s;
 }
