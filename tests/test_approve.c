@@ -330,6 +330,24 @@ START_TEST(output_numbers_are_never_reused)
 }
 END_TEST
 
+START_TEST(a_return_is_of_one_municipality)
+{
+	int64_t other, id, gid;
+	json_t *d = fkt_register("佐藤 一郎", "さとう いちろう", "東京都中央区一番地");
+	ck_assert_ok(fkt_store_add(ctx, "131024", FK_KIND_KOSEKI, d, "test", fk_now_ns(), &other, &err), &err);
+	json_decref(d);
+	fkt_act_as(ctx, NULL);
+	fk_grant_spec g = {"op1", NULL, FK_KINDS_ALL, FK_RIGHT_EXPORT, 0, 0, "返還の準備"};
+	ck_assert_ok(fk_grant_add(ctx, &g, &gid, &err), &err);
+	fkt_act_as(ctx, "op1");
+	int64_t two[2] = {reg, other}, one[2] = {reg, reg2};
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_RETURN, two, 2, "返還", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.return", "failed", NULL), 1);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_RETURN, one, 2, "返還", &id, &err), &err);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_EXPORT, two, 2, "他庁への写し", &id, &err), &err);
+}
+END_TEST
+
 static int count_cb(const fk_request *r, void *arg)
 {
 	(void)r;
@@ -382,6 +400,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_full_disk_leaves_nothing_and_consumes_no_number);
 	tcase_add_test(tc, output_numbers_are_never_reused);
 	tcase_add_test(tc, lists_show_ones_own_or_the_bureaus);
+	tcase_add_test(tc, a_return_is_of_one_municipality);
 	suite_add_tcase(s, tc);
 	return s;
 }

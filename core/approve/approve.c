@@ -238,6 +238,7 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n
 {
 	fk_authz_decision d = {0};
 	fk_status s = FK_OK;
+	char muni[7] = "";
 	for (int i = 0; i < n && s == FK_OK; i++) {
 		fk_reg_info info;
 		fk_error nf;
@@ -267,6 +268,10 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n
 				snprintf(msg, sizeof msg, "register %lld: %s", (long long)ids[i], d.msg);
 			return fk_gate_refuse(ctx, g, d.reason, msg, err);
 		}
+		/* A return goes back to one municipality, as one package addressed to it. */
+		if (g->op == FK_OP_REQUEST_RETURN && muni[0] && strcmp(muni, info.municipality) != 0)
+			return fk_fail(err, FK_ERR_INVALID, "a return is of one municipality's registers");
+		fk_copy_str(muni, sizeof muni, info.municipality);
 		s = items_add(b, ids[i], info.version, err);
 	}
 	if (s == FK_OK)
