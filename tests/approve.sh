@@ -120,5 +120,19 @@ NUMBER2=$(sed -n 's/.*"number": "\([^"]*\)".*/\1/p' "$T/out" | head -n 1)
 # the counter in the key folder, MAC'd, 0600
 [ "$(stat -c %a "$T/keys/print.seq")" = 600 ] && ok || not_ok "print.seq mode"
 
+# ---- a rejection, and the lists ----
+refused no-grant as tanaka $C request dispose --register "$REG" --reason "保存期間満了"
+expect 0 as tanaka $C request print --register "$REG" --reason "三通目"
+expect 0 as sato $C reject 3 --reason "必要性が確認できない"
+contains "$T/out" "rejected"
+refused not-approved as tanaka $C print 3
+expect 0 as tanaka $C requests --mine
+contains "$T/out" "executed"
+contains "$T/out" "rejected"
+expect 0 as suzuki $C requests
+lacks "$T/out" "tanaka"
+expect 0 as sato $C requests --waiting
+lacks "$T/out" "tanaka"
+
 expect 0 $C status --check
 finish

@@ -10,6 +10,7 @@ export FK_TOP_SRCDIR="$top_srcdir" FK_TOP_BUILDDIR="${FK_TOP_BUILDDIR:-$(pwd)}"
 # the tests' private terminal in $T (tests/lib.sh), removed at the end
 . "$top_srcdir/tests/lib.sh"
 set -e
+export LC_ALL=C # fukuhonctl's own lines in English, which the script reads
 N=${BENCH_PRINT_REGISTERS:-100}
 B=$T
 C=$FUKUHONCTL
