@@ -1088,7 +1088,7 @@ START_TEST(jurisdiction_and_signer)
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM package"), 0);
 	/* refused by the opener (a bad signature): on record, with a receipt */
-	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, p.digest, "bad_signature",
+	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, p.digest, NULL, NULL, "bad_signature",
 				      "the signature does not match the content", &res, &err), &err);
 	ck_assert_ptr_nonnull(strstr(res.receipt, "\"reason\":\"bad_signature\""));
 	ck_assert_str_eq(res.reason, "bad_signature");

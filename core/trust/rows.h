@@ -41,7 +41,8 @@
 	X(PACKAGE, "package", "id", FK_COLS_PACKAGE, 0)                           \
 	X(REGISTER_REF, "register_ref", "id", FK_COLS_REGISTER_REF, 0)            \
 	X(STAGED, "staged_change", "register_id", FK_COLS_STAGED, 0)              \
-	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)
+	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)              \
+	X(REFUSED, "package_refused", "id", FK_COLS_REFUSED, 0)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -79,6 +80,10 @@
 #define FK_COLS_STAGED                                                                       \
 	"register_id, package_id, change, version, kind, received_at, tags_old, tags_new, sort_keys"
 #define FK_COLS_PKG_REJECT "id, package_id, chunk, line, ref, reason, detail"
+/* Packages refused as a whole (sql/012_refused.sql): every column but the MAC. */
+#define FK_COLS_REFUSED                                                                      \
+	"id, bureau_id, reason, municipality, sequence, kind, verified, digest, sha256, size, "  \
+	"source, expected, received_at, last_at, times"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {
