@@ -165,6 +165,8 @@ START_TEST(a_package_opens_with_its_rejections_in_pages)
 	ck_assert_int_eq(rej[1].chunk, 0);
 	ck_assert_int_eq(rej[2].chunk, 1);
 	ck_assert_int_lt(rej[0].line, rej[1].line);
+	ck_assert_int_eq(rej[0].line, 3); /* record 2 (from 0): line 3, counted from 1 as the receipt */
+	ck_assert_int_eq(rej[1].line, 6);
 	ck_assert_int_eq(rej[0].reason, FK_REJECT_DATE);
 	ck_assert_int_eq(rej[1].reason, FK_REJECT_MALFORMED);
 	ck_assert_str_eq(rej[1].reason_id, fk_reject_id(FK_REJECT_MALFORMED));

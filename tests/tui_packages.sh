@@ -98,11 +98,11 @@ contains "$T/screen" "Accepted 1 (registers 0, versions 0, removals 0, ledger 1,
 contains "$T/screen" "rejected 3"
 contains "$T/screen" "receipt: signed, stored"
 contains "$T/screen" "digest "
-# the reasons in words, in the package's order (chunk 0 line 1, chunk 1 lines 0 and 1: from 0,
-# as in the receipt)
+# the reasons in words, in the package's order (chunk 0 line 2, chunk 1 lines 1 and 2: chunks
+# from 0, lines from 1, as in the receipt)
 contains "$T/screen" "The record is not one JSON"
 contains "$T/screen" "The record's type is unknown."
-grep -qE '^ +0 +1 +- +The record is not one JSON' "$T/screen" && ok || not_ok "chunk 0 line 1: $(cat "$T/screen")"
+grep -qE '^ +0 +2 +- +The record is not one JSON' "$T/screen" && ok || not_ok "chunk 0 line 2: $(cat "$T/screen")"
 contains "$T/screen" 'type: "'
 contains "$T/screen" "[31m"
 # the escape drawn harmless: no red colour reaches the terminal

@@ -321,7 +321,7 @@ static fk_status reject_rows(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *a
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, after ? after->chunk : -1);
-	sqlite3_bind_int64(st, 3, after ? after->line : 0);
+	sqlite3_bind_int64(st, 3, after ? after->line - 1 : 0); /* shown from 1, stored from 0 */
 	sqlite3_bind_int64(st, 4, after ? after->id : 0);
 	sqlite3_bind_int(st, 5, max);
 	int rc;
@@ -332,7 +332,7 @@ static fk_status reject_rows(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *a
 		memset(r, 0, sizeof *r);
 		r->id = sqlite3_column_int64(st, 0);
 		r->chunk = sqlite3_column_int64(st, 2);
-		r->line = sqlite3_column_int64(st, 3);
+		r->line = sqlite3_column_int64(st, 3) + 1; /* from 1, as in the receipt */
 		fk_copy_str(r->ref, sizeof r->ref, (const char *)sqlite3_column_text(st, 4));
 		fk_copy_str(r->reason_id, sizeof r->reason_id, (const char *)sqlite3_column_text(st, 5));
 		r->reason = fk_reject_from_id(r->reason_id);

@@ -62,7 +62,7 @@ fk_status fk_intake_packages(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *r
 
 typedef struct fk_pkg_reject_info {
 	int64_t id;
-	int64_t chunk, line; /* both from 0, as in the receipt (docs/package-format.md) */
+	int64_t chunk, line; /* chunk from 0, line from 1, as in the receipt (docs/package-format.md) */
 	char ref[FK_PKG_REF_MAX + 1];
 	fk_reject reason;    /* FK_REJECT_NONE when the stored id is none the core knows */
 	char reason_id[32];  /* as stored and in the receipt: "malformed", … */
