@@ -240,7 +240,7 @@ contains "$T/screen" "131016 千代田区   通番 30"
 contains "$T/screen" "拒否の理由: パッケージの通番が順番どおりではありません"
 contains "$T/screen" "2 回"
 contains "$T/screen" "SHA-256 $(sha256sum "$T/gap.pkg" | cut -c1-64)"
-contains "$T/screen" "送信元 $T/gap.pkg"
+contains "$T/screen" "$(wc -c < "$T/gap.pkg") バイト、送信元 $T/gap.pkg"
 tui_key e2e Escape
 tui_wait e2e "拒否, 131016"
 # M by part of a name, then empty: every municipality again

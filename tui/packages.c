@@ -401,15 +401,15 @@ static void refused_header(const fk_pkg_info *r, int y, int cols)
 	attroff(A_BOLD);
 	tui_fmt_time(r->received_at, 1, first, sizeof first);
 	tui_fmt_time(r->last_at, 1, last, sizeof last);
-	tui_putf(y + 2, 1, cols - 2, _("Received %s   last %s   times %lld   size %lld bytes"), first,
-		 last, (long long)r->times, (long long)r->size);
+	tui_putf(y + 2, 1, cols - 2, _("Received %s   last %s   %lld times"), first, last,
+		 (long long)r->times);
 	if (r->has_sha) {
 		fk_hex(r->sha256, 32, hex);
 		tui_putf(y + 3, 1, cols - 2, _("SHA-256 %s"), hex);
 	} else {
 		tui_put(y + 3, 1, _("SHA-256 unknown: the bytes could not be read"), cols - 2);
 	}
-	tui_putf(y + 4, 1, cols - 2, _("From %s"), r->source);
+	tui_putf(y + 4, 1, cols - 2, _("%lld bytes from %s"), (long long)r->size, r->source);
 }
 
 static void pkg_header(view *v, int y, int cols)
