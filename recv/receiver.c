@@ -77,10 +77,11 @@ static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lo
  * waiting in the kernel's queue behind a paused listener: the client learns at once and sends
  * again later, and connections that say nothing cannot keep a municipality waiting. Said one
  * line a minute at most (a flood must not fill the journal). */
-static void refuse_over_limit(srv *s, SSL *ssl)
+static int refuse_over_limit(srv *s, SSL *ssl)
 {
-	SSL_set_ciphersuites(ssl, "");
-	SSL_set_cipher_list(ssl, "");
+	/* TLS 1.3 only (the context's minimum): its suites are the only ones to take away */
+	if (SSL_set_ciphersuites(ssl, "") != 1)
+		return -1;
 	s->refused++;
 	time_t now = time(NULL);
 	if (now - s->refused_said >= 60) {
@@ -88,6 +89,7 @@ static void refuse_over_limit(srv *s, SSL *ssl)
 		    s->live - 1, s->max, (long long)s->refused);
 		s->refused_said = now;
 	}
+	return 0;
 }
 
 static struct bufferevent *on_connection(struct event_base *base, void *arg)
@@ -104,8 +106,13 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 	 * it. If libevent fails (out of memory), whether it freed the object depends on where it
 	 * failed, so it is not freed here: never twice; at worst one slot stays taken. */
 	s->live++;
-	if (s->live > s->max)
-		refuse_over_limit(s, ssl);
+	if (s->live > s->max && refuse_over_limit(s, ssl) != 0) {
+		/* Not refused as meant: not admitted either. Freed (and so counted out), evhttp
+		 * speaks plain HTTP on it, which a TLS client cannot use, and no handler is
+		 * reached without a verified certificate (on_package). */
+		SSL_free(ssl);
+		return NULL;
+	}
 	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					      BEV_OPT_CLOSE_ON_FREE);
 }
