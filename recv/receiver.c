@@ -6,8 +6,8 @@
  * makes the TLS context and does everything else. One thread: imports are serialised by
  * the store's write lock anyway, and an immediate package takes milliseconds. Bounds: the
  * request body (receiver_max_body), silence on a connection (receiver_timeout), and
- * connections at once (receiver_connections: past it the listener pauses, and the kernel's
- * queue holds the rest). SIGTERM/SIGINT: stop accepting, finish the request under way, exit;
+ * connections at once (receiver_connections: past it a connection is refused at once, in its
+ * TLS handshake). SIGTERM/SIGINT: stop accepting, finish the request under way, exit;
  * SIGHUP: make the TLS context again (a new CRL or certificate) and load the trust material
  * afresh (it is kept across packages, and loaded again when its rows or key folder change). */
 #include "config.h"
@@ -44,9 +44,10 @@ typedef struct srv {
 	SSL_CTX *ssl;
 	fk_ctx *ctx;
 	fk_pki *pki; /* the trust material, kept across packages (fk_intake_receive) */
-	int live, max, paused;
+	int live, max;
 	int ex_index;
-	int64_t requests, failures;
+	int64_t requests, failures, refused;
+	time_t refused_said; /* when the last refusal was said (one line a minute at most) */
 } srv;
 
 static srv *the_srv; /* for the SSL ex_data free callback, which has no argument of ours */
@@ -63,18 +64,32 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	fflush(stderr);
 }
 
-/* A connection ends when its SSL object is freed (the bufferevent frees it): count it, and
- * let the listener accept again if it had paused at the limit. */
+/* A connection ends when its SSL object is freed (the bufferevent frees it): counted out. */
 static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	srv *s = ptr;
-	if (!s)
-		return;
-	s->live--;
-	if (s->paused && s->live < s->max) {
-		evconnlistener_enable(s->lst);
-		s->paused = 0;
+	if (s)
+		s->live--;
+}
+
+/* Past the limit: refused at once in the TLS handshake — no cipher suite to agree on, so the
+ * handshake fails on the client's first message and libevent closes the connection. Not left
+ * waiting in the kernel's queue behind a paused listener: the client learns at once and sends
+ * again later, and connections that say nothing cannot keep a municipality waiting. Said one
+ * line a minute at most (a flood must not fill the journal). */
+static int refuse_over_limit(srv *s, SSL *ssl)
+{
+	/* TLS 1.3 only (the context's minimum): its suites are the only ones to take away */
+	if (SSL_set_ciphersuites(ssl, "") != 1)
+		return -1;
+	s->refused++;
+	time_t now = time(NULL);
+	if (now - s->refused_said >= 60) {
+		say("connection refused: %d open, the limit is %d (receiver_connections); %lld refused so far",
+		    s->live - 1, s->max, (long long)s->refused);
+		s->refused_said = now;
 	}
+	return 0;
 }
 
 static struct bufferevent *on_connection(struct event_base *base, void *arg)
@@ -91,15 +106,15 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 	 * it. If libevent fails (out of memory), whether it freed the object depends on where it
 	 * failed, so it is not freed here: never twice; at worst one slot stays taken. */
 	s->live++;
-	struct bufferevent *bev = bufferevent_openssl_socket_new(
-		base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (!bev)
+	if (s->live > s->max && refuse_over_limit(s, ssl) != 0) {
+		/* Not refused as meant: not admitted either. Freed (and so counted out), evhttp
+		 * speaks plain HTTP on it, which a TLS client cannot use, and no handler is
+		 * reached without a verified certificate (on_package). */
+		SSL_free(ssl);
 		return NULL;
-	if (s->live >= s->max && !s->paused) {
-		evconnlistener_disable(s->lst);
-		s->paused = 1;
 	}
-	return bev;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
 }
 
 static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
@@ -199,7 +214,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 			say("TLS context made again");
 		return;
 	}
-	say("stopping");
+	say("stopping: %d connections open, %lld refused over the limit", s->live, (long long)s->refused);
 	if (s->lst)
 		evconnlistener_disable(s->lst);
 	event_base_loopexit(s->base, NULL);
@@ -324,8 +339,11 @@ out:
 			event_free(sig[i]);
 	if (refresh)
 		event_free(refresh);
-	if (s.http)
+	if (s.http) {
 		evhttp_free(s.http); /* closes the connections: their SSL objects go */
+		/* every connection counted out: a count left here is a slot that leaked */
+		say("stopped: %d connections left", s.live);
+	}
 	if (s.base)
 		event_base_free(s.base);
 	SSL_CTX_free(s.ssl);

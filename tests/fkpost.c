@@ -2,11 +2,13 @@
  * (issue 10; R-REALTIME, R-MUTUAL). Test-only, never installed.
  *
  *   fkpost --port P --ca CA.crt [--cert C.crt --key C.key] [--new-connection]
- *          [--receipts DIR] [--tls12] [--path PATH] FILE...
+ *          [--receipts DIR] [--tls12] [--path PATH] [--delay MS] FILE...
  *
  * POSTs each FILE to https://127.0.0.1:P/v1/packages (one connection kept alive, or one per
  * package), prints "FILE STATUS BYTES MS" per package, writes each 200's body to
  * DIR/<basename>.receipt, and at the end "requests N ok N rate R/s p50 X ms p99 Y ms max Z ms".
+ * With --delay, a connection made says "connected" on stderr and waits MS milliseconds before
+ * its request (a client holding a connection: the receiver's connection limit, tests/receiver.sh).
  * Exit 0 when every request got a response (whatever its status), 1 otherwise. */
 #include "config.h"
 
@@ -163,7 +165,7 @@ static int read_response(SSL *ssl, int *status, unsigned char **body, size_t *bl
 int main(int argc, char **argv)
 {
 	const char *ca = NULL, *cert = NULL, *key = NULL, *receipts = NULL, *upath = "/v1/packages";
-	int port = 0, fresh = 0, tls12 = 0, first = argc;
+	int port = 0, fresh = 0, tls12 = 0, delay = 0, first = argc;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			port = atoi(argv[++i]);
@@ -181,6 +183,8 @@ int main(int argc, char **argv)
 			fresh = 1;
 		else if (!strcmp(argv[i], "--tls12"))
 			tls12 = 1;
+		else if (!strcmp(argv[i], "--delay") && i + 1 < argc)
+			delay = atoi(argv[++i]);
 		else {
 			first = i;
 			break;
@@ -224,6 +228,11 @@ int main(int argc, char **argv)
 			free(pkg);
 			rc = 1;
 			continue;
+		}
+		if (delay > 0) {
+			fputs("connected\n", stderr);
+			struct timespec d = {delay / 1000, (long)(delay % 1000) * 1000000L};
+			nanosleep(&d, NULL);
 		}
 		char head[256];
 		int hn = snprintf(head, sizeof head,

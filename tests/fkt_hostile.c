@@ -1,5 +1,6 @@
 /* Test tool: add a register whose fields carry escape sequences, C1 controls, bidi overrides,
- * surrogate-free odd characters (𠮷, IVS, 外字) — data that must be drawn safely. */
+ * surrogate-free odd characters (𠮷, IVS, 外字) and references to characters outside Unicode
+ * (〓[MJ:…], 〓[KT:…]: drawn as marked placeholders) — data that must be drawn safely. */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,9 +19,9 @@ int main(int argc, char **argv)
 	json_t *doc = json_pack_ex(&je, 0,
 		"{s:s, s:{s:s, s:s}, s:[{s:s, s:s}], s:[{s:s, s:s, s:s, s:s, s:s, s:b, s:[{s:s, s:s, s:{s:s}}]}]}",
 		"honseki", "東京都千代田区\x1b[2J\x1b]0;PWNED\x07一番地",
-		"hittosha", "name", "\xe2\x80\xae" "悪意\xc2\x9b" "31m　\xf0\xa0\xae\xb7太郎", "reading", "あくい たろう",
+		"hittosha", "name", "\xe2\x80\xae" "悪意\xc2\x9b" "〓[MJ:012345]", "reading", "あくい たろう",
 		"jiko", "type", "編製", "date", "2001-04-01",
-		"persons", "name", "葛\xf3\xa0\x84\x80\xee\x80\x80", "reading", "たろう", "birth", "1970-01-01",
+		"persons", "name", "葛\xf3\xa0\x84\x80\xee\x80\x80〓[KT:123456]", "reading", "たろう", "birth", "1970-01-01",
 		"relation", "長男", "spouse", "", "removed", 0,
 		"events", "type", "出生", "date", "1970-01-01", "detail", "届出人", "父\x1b[5m\r\n\t");
 	int64_t id;

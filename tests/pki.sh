@@ -65,8 +65,21 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 CNF
 
+# FK_PKI_RSA_BITS=N (e.g. 3072, the production size): every key RSA of N bits — the CA's,
+# the receivers' and the municipalities' — instead of P-256 and RSA 2048 (the benchmarks
+# measure with it: tests/bench/bench_receiver.sh --key-bits).
+genkey() { # file ec|rsa
+	if [ -n "${FK_PKI_RSA_BITS:-}" ]; then
+		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$FK_PKI_RSA_BITS" -out "$1" 2>/dev/null
+	elif [ "$2" = rsa ]; then
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
+	else
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null
+	fi
+}
+
 if [ ! -f ca.crt ]; then
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key 2>/dev/null
+	genkey ca.key ec
 	openssl req -new -x509 -key ca.key -out ca.crt -days 3650 -sha256 \
 		-subj "/O=fukuhon test/CN=Test municipal CA" -config ca.cnf -extensions v3_ca \
 		-utf8 >/dev/null 2>&1
@@ -86,7 +99,7 @@ sign() { # name subj ext [startdate enddate]
 
 for r in receiver receiver2; do
 	if [ ! -f $r.crt ]; then
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out $r.key 2>/dev/null
+		genkey $r.key rsa
 		sign $r "/O=fukuhon test/CN=fukuhon receiver $r" leaf_recv
 	fi
 done
@@ -94,7 +107,7 @@ done
 for spec in "$@"; do
 	code=${spec%%:*}
 	what=${spec#"$code"}
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "muni-$code.key" 2>/dev/null
+	genkey "muni-$code.key" ec
 	case $what in
 	:expired)
 		start=$(date -u -d '2 years ago' +%Y%m%d%H%M%SZ)

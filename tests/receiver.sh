@@ -3,7 +3,9 @@
 # R-BATCH-PROTO): a client playing a municipality (tests/fkpost) delivers packages made by
 # tests/fkpkg over TLS 1.3 with its certificate and gets signed receipts; a client that is not
 # the signer, no client certificate, a revoked one, TLS 1.2, another path, a body too large are
-# refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed.
+# refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed;
+# past receiver_connections a connection is refused at once while the admitted ones complete,
+# and no slot leaks.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
 FKPKG="$top_builddir/tests/fkpkg"
@@ -122,4 +124,65 @@ wait $rpid
 rc=$?
 [ "$rc" = 0 ] && ok || not_ok "the receiver exited $rc on SIGTERM"
 contains "$T/recv.log" "stopping"
+
+# receiver_connections: with a limit of 2, two municipalities hold a connection each (their
+# request 3 s after the handshake); a third connection is refused at once, in its handshake,
+# not left waiting; the two held ones still deliver; the count goes back to zero (no slot
+# leaks: two more held connections are admitted again, and the receiver says 0 open when told
+# to stop and 0 left when stopped).
+PORT2=$((PORT + 1))
+sed "s/^receiver_timeout = .*/receiver_timeout = 10s\nreceiver_connections = 2/" "$FUKUHON_CONFIG" > "$T/limit.conf"
+"$RECV" --config "$T/limit.conf" --listen "127.0.0.1:$PORT2" > "$T/recv2.log" 2>&1 &
+rpid=$!
+for i in $(seq 50); do grep -q "listening" "$T/recv2.log" && break; sleep 0.1; done
+grep -q "listening on 127.0.0.1:$PORT2" "$T/recv2.log" && ok || not_ok "the second receiver did not start: $(cat "$T/recv2.log")"
+hold() { # name muni package: a delivery that holds its connection 3 s before its request
+	"$FKPOST" --port "$PORT2" --ca "$P/ca.crt" --cert "$P/muni-$2.crt" --key "$P/muni-$2.key" \
+		--delay 3000 "$3" > "$T/$1.out" 2> "$T/$1.err" &
+}
+held() { # name...: wait (at most 5 s) until each has its connection
+	for h in "$@"; do
+		i=0
+		while [ $i -lt 50 ] && ! grep -q connected "$T/$h.err" 2> /dev/null; do sleep 0.1; i=$((i + 1)); done
+		grep -q connected "$T/$h.err" && ok || not_ok "$h got no connection: $(cat "$T/$h.err")"
+	done
+}
+s=$((N + 3))
+pkg "lim$s" 131016 "$s" --kind immediate --registers 1 --seed "$s" --first-ref "$((s + 1000))"
+pkg lim1 131032 1 --kind full --registers 1 --seed 91
+hold h1 131016 "$T/lim$s.pkg"
+p1=$!
+hold h2 131032 "$T/lim1.pkg"
+p2=$!
+held h1 h2
+t0=$(date +%s%N)
+"$FKPOST" --port "$PORT2" --ca "$P/ca.crt" --cert "$P/muni-131016.crt" --key "$P/muni-131016.key" \
+	"$T/lim1.pkg" > "$T/third.out" 2> "$T/third.err"
+third=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$third" = 1 ] && ok || not_ok "the third connection was not refused (exit $third): $(cat "$T/third.out")"
+contains "$T/third.out" "connect-failed"
+[ "$ms" -lt 1500 ] && ok || not_ok "the third connection was refused after $ms ms, not at once"
+echo "receiver: a connection over the limit refused in $ms ms"
+wait $p1 && ok || not_ok "the first held delivery failed: $(cat "$T/h1.out" "$T/h1.err")"
+wait $p2 && ok || not_ok "the second held delivery failed: $(cat "$T/h2.out" "$T/h2.err")"
+contains "$T/h1.out" "lim$s.pkg 200"
+contains "$T/h2.out" "lim1.pkg 200"
+contains "$T/recv2.log" "connection refused: 2 open, the limit is 2"
+# the slots are free again: two more held connections both admitted and answered
+s2=$((s + 1))
+pkg "lim$s2" 131016 "$s2" --kind immediate --registers 1 --seed "$s2" --first-ref "$((s2 + 1000))"
+pkg lim2 131032 2 --kind immediate --registers 1 --seed 92 --first-ref 5002
+hold h3 131016 "$T/lim$s2.pkg"
+p3=$!
+hold h4 131032 "$T/lim2.pkg"
+p4=$!
+held h3 h4
+wait $p3 && wait $p4 && ok || not_ok "held again, a delivery failed: $(cat "$T/h3.out" "$T/h4.out")"
+contains "$T/h3.out" "lim$s2.pkg 200"
+contains "$T/h4.out" "lim2.pkg 200"
+kill -TERM $rpid
+wait $rpid
+contains "$T/recv2.log" "stopping: 0 connections open, 1 refused over the limit"
+contains "$T/recv2.log" "stopped: 0 connections left"
 finish

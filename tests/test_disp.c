@@ -121,6 +121,44 @@ START_TEST(fit_is_exact_when_bytes_run_out_before_columns)
 }
 END_TEST
 
+/* A 外字 reference (docs/package-format.md §7) is one marked placeholder, never the reference
+ * as ordinary text: measured whole, never cut inside, and where it lies in the output for the
+ * console to mark it (tui/draw.c). */
+START_TEST(gaiji_references_are_marked_placeholders)
+{
+	char out[128];
+	fk_disp_mark m[4];
+	int n = -1;
+	ck_assert_int_eq(fk_disp_width("〓[MJ:012345]"), 12);
+	fk_disp_clean("山〓[MJ:012345]子", out, sizeof out);
+	ck_assert_str_eq(out, "山‹〓MJ012345›子");
+	ck_assert_int_eq(fk_disp_fit_marks("山〓[KT:123456]子", 16, out, sizeof out, m, 4, &n), 0);
+	ck_assert_str_eq(out, "山‹〓KT123456›子");
+	ck_assert_int_eq(n, 1);
+	ck_assert_uint_eq(m[0].off, 3);
+	ck_assert_uint_eq(m[0].len, FK_DISP_MARK_LEN);
+	ck_assert_int_eq(memcmp(out + m[0].off, "‹〓KT123456›", m[0].len), 0);
+	/* too narrow for the whole placeholder: cut before it, never inside */
+	ck_assert_int_eq(fk_disp_fit_marks("山〓[MJ:012345]子", 10, out, sizeof out, m, 4, &n), 1);
+	ck_assert_str_eq(out, "山…       ");
+	ck_assert_int_eq(n, 0);
+	/* anything short of an exact reference is text like any other (the parser refused it) */
+	fk_disp_clean("〓[MJ:01234]〓[mj:012345]〓", out, sizeof out);
+	ck_assert_str_eq(out, "〓[MJ:01234]〓[mj:012345]〓");
+	fk_disp_clean("〓[MJ:012345", out, sizeof out);
+	ck_assert_str_eq(out, "〓[MJ:012345");
+	int w;
+	char *d = fk_disp_dup("a〓[MJ:012345]b", 1, &w);
+	ck_assert_str_eq(d, "a<MJ012345>b");
+	ck_assert_int_eq(w, 12);
+	free(d);
+	d = fk_disp_dup("a〓[MJ:012345]b", 0, &w);
+	ck_assert_str_eq(d, "a‹〓MJ012345›b");
+	ck_assert_int_eq(w, 14);
+	free(d);
+}
+END_TEST
+
 START_TEST(wareki)
 {
 	char b[64];
@@ -151,6 +189,7 @@ int main(void)
 	tcase_add_test(tc, fit_cuts_by_width_never_inside_a_character);
 	tcase_add_test(tc, kept_bytes_are_shown_marked);
 	tcase_add_test(tc, fit_is_exact_when_bytes_run_out_before_columns);
+	tcase_add_test(tc, gaiji_references_are_marked_placeholders);
 	tcase_add_test(tc, wareki);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

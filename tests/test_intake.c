@@ -1088,7 +1088,7 @@ START_TEST(jurisdiction_and_signer)
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM package"), 0);
 	/* refused by the opener (a bad signature): on record, with a receipt */
-	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, p.digest, "bad_signature",
+	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, p.digest, NULL, NULL, "bad_signature",
 				      "the signature does not match the content", &res, &err), &err);
 	ck_assert_ptr_nonnull(strstr(res.receipt, "\"reason\":\"bad_signature\""));
 	ck_assert_str_eq(res.reason, "bad_signature");
@@ -1127,7 +1127,9 @@ START_TEST(records_are_rejected_with_their_reasons)
 			      "\"reason\":\"removed\"", "\"reason\":\"link\"", "\"reason\":\"malformed\""};
 	for (size_t i = 0; i < FK_ARRAY_LEN(want); i++)
 		ck_assert_msg(strstr(res.receipt, want[i]), "%s not in %s", want[i], res.receipt);
-	ck_assert_ptr_nonnull(strstr(res.receipt, "{\"chunk\":0,\"line\":2,\"ref\":\"N-1\",\"reason\":\"duplicate\""));
+	/* the duplicate is the chunk's third line: line 3, counted from 1 as an editor counts */
+	ck_assert_ptr_nonnull(strstr(res.receipt, "{\"chunk\":0,\"line\":3,\"ref\":\"N-1\",\"reason\":\"duplicate\""));
+	ck_assert_ptr_null(strstr(res.receipt, "\"line\":0,"));
 	/* one history record per rejected record */
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", "removed"), 2);
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 8);

@@ -165,6 +165,8 @@ START_TEST(a_package_opens_with_its_rejections_in_pages)
 	ck_assert_int_eq(rej[1].chunk, 0);
 	ck_assert_int_eq(rej[2].chunk, 1);
 	ck_assert_int_lt(rej[0].line, rej[1].line);
+	ck_assert_int_eq(rej[0].line, 3); /* record 2 (from 0): line 3, counted from 1 as the receipt */
+	ck_assert_int_eq(rej[1].line, 6);
 	ck_assert_int_eq(rej[0].reason, FK_REJECT_DATE);
 	ck_assert_int_eq(rej[1].reason, FK_REJECT_MALFORMED);
 	ck_assert_str_eq(rej[1].reason_id, fk_reject_id(FK_REJECT_MALFORMED));
@@ -254,6 +256,164 @@ START_TEST(a_tampered_package_or_rejection_is_refused)
 }
 END_TEST
 
+/* ---- refused deliveries (sql/012_refused.sql) ---- */
+
+/* A package of MUNI with sequence seq and one chunk, signed by signer, received as bytes
+ * (the receiving service's operation). */
+static fk_status deliver(int64_t seq, fk_pkg_kind kind, const char *signer, const char *bytes,
+			 fk_intake_result *res)
+{
+	fk_manifest_chunk ch[1] = {{.records = 1}};
+	fk_manifest m = {.municipality = MUNI, .sequence = seq, .kind = kind, .nchunks = 1, .chunks = ch};
+	uint8_t digest[32] = {(uint8_t)seq, 0, 'r', 'e', 'f'};
+	tpkg t = {.per_chunk = 1};
+	fk_intake_origin o = {.source = "/CN=131016 千代田区", .buf = (const uint8_t *)bytes,
+			      .n = strlen(bytes)};
+	fk_intake_pkg p = {.m = &m, .digest = digest, .signer = signer, .src = {.each = each, .arg = &t},
+			   .op = FK_OP_RECEIVE, .origin = &o};
+	return fk_intake_import(ctx, &p, res, &err);
+}
+
+/* The same refused by the import (a sequence gap, a replay …). FK_OK from the engine: the
+ * refusal is an answer. */
+static void refuse_seq(int64_t seq, const char *bytes, fk_intake_result *res)
+{
+	ck_assert_ok(deliver(seq, FK_PKG_DELTA, MUNI, bytes, res), &err);
+	ck_assert_int_eq(res->applied, 0);
+	ck_assert_ptr_nonnull(res->receipt);
+}
+
+/* Each refused delivery is a sealed row, written with the refusal's record, the same bytes again one row counted twice; listed with the packages and filtered like
+ * them; opened with everything known of it; only the bureau's own; a changed row refused
+ * (R-BATCH-PROTO, R-LOG, R-JURIS). */
+START_TEST(refused_deliveries_are_sealed_rows_listed_with_the_packages)
+{
+	import_one(1, 1, 2, 0);
+	fk_intake_result res;
+	refuse_seq(5, "bytes of a gap", &res); /* expected 2 */
+	ck_assert_int_eq(res.refused, FK_INTAKE_SEQUENCE);
+	fk_intake_result_clear(&res);
+	refuse_seq(5, "bytes of a gap", &res); /* the same bytes again */
+	fk_intake_result_clear(&res);
+	/* an opener's refusal: nothing of a manifest known */
+	fk_intake_origin o = {.source = "/tmp/garbage.pkg", .buf = (const uint8_t *)"garbage", .n = 7};
+	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, NULL, NULL, &o, "not_package", "not a package",
+				      &res, &err), &err);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM package_refused"), 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT times FROM package_refused WHERE reason = 'sequence'"), 2);
+	/* each refusal on record (the trust base commits no sealed change without a record in
+	 * its transaction: the row and its record go together) */
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.receive", "failed", NULL), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 1);
+
+	fkt_act_as(ctx, "sup");
+	fk_pkg_info rows[8];
+	int n;
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 3);
+	/* newest first, one numbering: the garbage (3), the gap (2), the applied package (1) */
+	ck_assert_int_eq(rows[0].id, 3);
+	ck_assert_int_eq(rows[0].refused_row, 1);
+	ck_assert_int_eq(rows[0].has_manifest, 0);
+	ck_assert_str_eq(rows[0].reason, "not_package");
+	ck_assert_int_eq(rows[1].id, 2);
+	ck_assert_int_eq(rows[1].state, FK_PKG_REFUSED);
+	ck_assert_str_eq(rows[1].municipality, MUNI);
+	ck_assert_str_eq(rows[1].muni_name, "千代田区");
+	ck_assert_int_eq(rows[1].sequence, 5);
+	ck_assert_int_eq(rows[1].verified, 1);
+	ck_assert_int_eq(rows[1].expected, 2);
+	ck_assert_int_eq(rows[1].times, 2);
+	ck_assert_int_eq(rows[1].size, 14);
+	ck_assert_int_eq(rows[1].has_sha, 1);
+	ck_assert_str_eq(rows[1].source, "/CN=131016 千代田区");
+	ck_assert_str_eq(fk_intake_reason_text(rows[1].reason), fk_intake_refusal_text(FK_INTAKE_SEQUENCE));
+	ck_assert_int_eq(rows[2].id, 1);
+	ck_assert_int_eq(rows[2].refused_row, 0);
+	/* a page after the garbage: keyset across both */
+	fk_pkg_filter f = {.before_id = 3};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 1, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].id, 2);
+	/* the filters: state, code, part of a name */
+	f = (fk_pkg_filter){.state = FK_PKG_REFUSED};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	f = (fk_pkg_filter){.state = FK_PKG_PUBLISHED};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].id, 1);
+	f = (fk_pkg_filter){.name = "千代田"};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	f = (fk_pkg_filter){.name = "港"};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	f = (fk_pkg_filter){.municipality = MUNI, .state = FK_PKG_REFUSED};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].id, 2);
+	/* opened: everything known, no rejections */
+	fk_pkg_detail d;
+	fk_pkg_reject_info rej[4];
+	ck_assert_ok(fk_intake_package(ctx, 2, NULL, &d, rej, 4, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(d.pkg.refused_row, 1);
+	ck_assert_int_eq(d.refusal, FK_INTAKE_SEQUENCE);
+	ck_assert_int_eq(d.pkg.times, 2);
+	/* another bureau's supervisor sees none of them, and cannot open one */
+	fkt_act_as(ctx, "osaka");
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(fk_intake_package(ctx, 2, NULL, &d, rej, 4, &n, &err), FK_ERR_DENIED);
+	/* a refusal rewritten outside fukuhon is refused, not shown */
+	fkt_act_as(ctx, "sup");
+	fkt_outside(&env, "UPDATE package_refused SET reason = 'busy' WHERE id = 2");
+	ck_assert_int_eq(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+/* A manifest signed by another municipality than it names: kept, but what it says is marked
+ * as the sender's claim, not the municipality's word (verified 0). */
+START_TEST(a_manifest_signed_by_another_municipality_is_kept_unverified)
+{
+	fk_intake_result res;
+	ck_assert_ok(deliver(1, FK_PKG_FULL, "131024", "x", &res), &err);
+	ck_assert_int_eq(res.refused, FK_INTAKE_SIGNER);
+	fk_intake_result_clear(&res);
+	fkt_act_as(ctx, "sup");
+	fk_pkg_info rows[2];
+	int n;
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 2, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(rows[0].has_manifest, 1);
+	ck_assert_int_eq(rows[0].verified, 0);
+	ck_assert_str_eq(rows[0].reason, "signer");
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM package"), 0);
+}
+END_TEST
+
+/* The refusal's row cannot be kept (here: the row it would count was changed outside
+ * fukuhon): nothing is answered — no receipt — and the refusal is still on record. Fail
+ * closed (R-LOG). */
+START_TEST(a_refusal_whose_row_cannot_be_kept_answers_nothing)
+{
+	import_one(1, 1, 2, 0);
+	fk_intake_result res;
+	refuse_seq(5, "bytes", &res);
+	fk_intake_result_clear(&res);
+	int failed = fkt_audit_count(ctx, "intake.receive", "failed", NULL);
+	fkt_outside(&env, "UPDATE package_refused SET times = 7");
+	ck_assert_int_ne(deliver(5, FK_PKG_DELTA, MUNI, "bytes", &res), FK_OK);
+	ck_assert_ptr_null(res.receipt);
+	fk_intake_result_clear(&res);
+	fkt_outside(&env, "UPDATE package_refused SET times = 1");
+	ck_assert_int_ge(fkt_audit_count(ctx, "intake.receive", "failed", NULL), failed + 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("packages");
@@ -264,6 +424,9 @@ int main(void)
 	tcase_add_test(tc, a_package_opens_with_its_rejections_in_pages);
 	tcase_add_test(tc, auditors_and_other_bureaus_are_refused_and_recorded);
 	tcase_add_test(tc, a_tampered_package_or_rejection_is_refused);
+	tcase_add_test(tc, refused_deliveries_are_sealed_rows_listed_with_the_packages);
+	tcase_add_test(tc, a_refusal_whose_row_cannot_be_kept_answers_nothing);
+	tcase_add_test(tc, a_manifest_signed_by_another_municipality_is_kept_unverified);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

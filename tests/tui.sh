@@ -108,7 +108,23 @@ if grep -q "PWNED" "$T/raw.txt" && ! grep -q "$(printf '\033')\]0;PWNED" "$T/raw
 grep -q "$(printf '\033')\[2J" "$T/raw.txt" && not_ok "raw clear-screen sequence reached the terminal" || ok
 [ "$($TM display -p -t e2e '#{pane_title}')" = "PWNED" ] && not_ok "pane title changed by data" || ok
 grep -q "$(printf '\342\200\256')" "$T/raw.txt" && not_ok "bidi override reached the terminal" || ok
-keys Escape Escape
+# 外字 references (docs/package-format.md §7): a marked placeholder with the reference, in the
+# list and in the register itself, never the reference as plain text; marked by inverted video
+# (SGR 7, tmux's capture), and by its ‹〓…› without any attribute.
+wait_for "‹〓MJ012345›"
+$TM capture-pane -p -e -t e2e > "$T/raw.txt"
+# the list's line is selected (inverted): the placeholder is underlined and not inverted
+marked() { grep -qE "$(printf '\033')\\[([0-9]+;)*$1(;[0-9]+)*m($(printf '\033')\\[[0-9;]*m)*‹〓$2›" "$T/raw.txt"; }
+marked '0;4' MJ012345 && ok ||
+	{ not_ok "the placeholder in the list is not marked"; grep -a "‹〓" "$T/raw.txt" | cat -v >&2; }
+keys Enter
+wait_for "全部事項証明"
+wait_for "‹〓KT123456›" && golden register-gaiji
+$TM capture-pane -p -e -t e2e > "$T/raw.txt"
+marked '(4;7|7;4)' KT123456 && ok ||
+	{ not_ok "the placeholder in the register is not marked"; grep -a "‹〓" "$T/raw.txt" | cat -v >&2; }
+grep -q "〓\[" "$T/raw.txt" && not_ok "a reference drawn as plain text" || ok
+keys Escape Escape Escape
 
 # Resize: everything is laid out again; too small says so; back to normal.
 $TM resize-window -t e2e -x 70 -y 16

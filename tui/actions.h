@@ -36,7 +36,9 @@
 	X(REVOKE, 'r', 0, "r", N_("Revoke the selected grant, with a reason"))           \
 	X(EXPIRING, 'e', 0, "e", N_("Only grants ending within 30 days, or all again"))  \
 	X(MATRIX, 'm', 0, "m", N_("Effective permissions of the selected operator"))     \
-	X(REDRAW, CTRL('l'), 0, "C-l", N_("Redraw the screen"))
+	X(REDRAW, CTRL('l'), 0, "C-l", N_("Redraw the screen"))                          \
+	X(PKG_STATE, 't', 0, "t", N_("Packages received: all, applied, staging or refused ones, in turn")) \
+	X(PKG_MUNI, 'M', 0, "M", N_("Packages received: one municipality (its code or part of its name); empty: all"))
 
 enum action {
 	ACT_NONE = 0,

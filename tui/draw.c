@@ -7,15 +7,37 @@
 
 #include "tui.h"
 
+/* Every string drawn passes here, so a 外字 reference's placeholder (fk_disp_fit_marks) is
+ * marked on every screen alike: its video inverted against the line's (so it stands out on
+ * the selected line too) and underlined; without any attribute its ‹〓…› still tells it
+ * apart from text. */
 void tui_put(int y, int x, const char *s, int width)
 {
 	char buf[4 * 512 + 8];
+	fk_disp_mark marks[512 / FK_DISP_MARK_WIDTH + 1];
+	int n = 0;
 	if (width <= 0)
 		return;
 	if (width > 512)
 		width = 512;
-	fk_disp_fit(s ? s : "", width, buf, sizeof buf);
-	mvaddstr(y, x, buf);
+	fk_disp_fit_marks(s ? s : "", width, buf, sizeof buf, marks, (int)(sizeof marks / sizeof *marks), &n);
+	if (!n) {
+		mvaddstr(y, x, buf);
+		return;
+	}
+	attr_t old = A_NORMAL;
+	short pair = 0;
+	attr_get(&old, &pair, NULL);
+	move(y, x);
+	size_t at = 0;
+	for (int i = 0; i < n; i++) {
+		addnstr(buf + at, (int)(marks[i].off - at));
+		attr_set((old ^ A_REVERSE) | A_UNDERLINE, pair, NULL);
+		addnstr(buf + marks[i].off, (int)marks[i].len);
+		attr_set(old, pair, NULL);
+		at = marks[i].off + marks[i].len;
+	}
+	addstr(buf + at);
 }
 
 void tui_put_right(int y, int x, const char *s, int width)

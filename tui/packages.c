@@ -91,6 +91,9 @@ typedef struct pkglist {
 	fk_pkg_info rows[PAGE_MAX];
 	int64_t anchors[PAGES_MAX]; /* before_id of each page shown, for PgUp */
 	int page;
+	fk_pkg_state state; /* the filters (t, M): FK_PKG_ANY, "" for none */
+	char code[7];
+	char name[64];
 } pkglist;
 
 /* Columns at 80: time 17, code 7, name (the rest), sequence 7, kind and state as wide as their
@@ -138,7 +141,8 @@ static fk_status list_load(view *v, int64_t before, fk_error *err)
 	pkglist *l = v->data;
 	fk_pkg_info tmp[PAGE_MAX];
 	int n;
-	fk_pkg_filter f = {.before_id = before};
+	fk_pkg_filter f = {.before_id = before, .state = l->state, .municipality = l->code,
+			   .name = l->name};
 	fk_status s = fk_intake_packages(v->app->ctx, &f, tmp, page_size(v), &n, err);
 	if (s != FK_OK)
 		return s;
@@ -167,12 +171,25 @@ static fk_status list_open(view *v, fk_error *err)
 	return list_load(v, 0, err);
 }
 
+/* The filters in words: "all", or the state and the municipality shown. */
+static void filter_words(const pkglist *l, char *buf, size_t len)
+{
+	const char *st = l->state == FK_PKG_ANY ? _("every state") : state_name(l->state);
+	if (l->code[0])
+		snprintf(buf, len, "%s, %s", st, l->code);
+	else if (l->name[0])
+		snprintf(buf, len, "%s, “%s”", st, l->name);
+	else
+		snprintf(buf, len, "%s, %s", st, _("every municipality"));
+}
+
 static void list_header(view *v, int y, int cols)
 {
 	pkglist *l = v->data;
-	char line[256];
-	snprintf(line, sizeof line, _("Newest first, page %d.  Enter: the package and its rejected records"),
-		 l->page + 1);
+	char line[512], shown[128];
+	filter_words(l, shown, sizeof shown);
+	snprintf(line, sizeof line, _("Page %d, newest first: %s.  t: state  M: municipality  Enter: open"),
+		 l->page + 1, shown);
 	tui_put(y, 1, line, cols - 2);
 	int x = 1, nw = name_width(cols);
 	attron(A_BOLD | A_UNDERLINE);
@@ -193,6 +210,33 @@ static void put_count(int y, int x, int64_t n, int width)
 	tui_put_right(y, x, buf, width);
 }
 
+/* Why a refused delivery was refused, in the reader's words (an id the core does not know is
+ * shown as stored, never dropped). */
+static const char *reason_words(const fk_pkg_info *r)
+{
+	const char *t = fk_intake_reason_text(r->reason);
+	return t ? _(t) : r->reason;
+}
+
+/* A refused delivery's line: its code as the manifest claims it ("?" after it when the
+ * manifest is not the municipality's own word, "-" when none could be read), the reason
+ * across the name, sequence and kind, how many times these bytes came. */
+static void refused_line(const fk_pkg_info *r, int y, int x, int cols)
+{
+	char code[16], times[24] = "";
+	int nw = name_width(cols), span = nw + W_SEQ + kind_width();
+	snprintf(code, sizeof code, "%s%s", r->has_manifest ? r->municipality : "-",
+		 r->has_manifest && !r->verified ? "?" : "");
+	tui_put(y, x, code, W_CODE);
+	tui_put(y, x += W_CODE, reason_words(r), span - 1);
+	attron(A_BOLD);
+	tui_put(y, x += span, state_name(r->state), state_width());
+	attroff(A_BOLD);
+	if (r->times > 1)
+		snprintf(times, sizeof times, "×%lld", (long long)r->times);
+	tui_put_right(y, x + state_width(), times, W_COUNT);
+}
+
 static void list_line(view *v, int i, int y, int cols, int selected)
 {
 	const fk_pkg_info *r = &((pkglist *)v->data)->rows[i];
@@ -203,6 +247,10 @@ static void list_line(view *v, int i, int y, int cols, int selected)
 		when[16] = '\0';
 	int x = 1, nw = name_width(cols);
 	tui_put(y, x, when, W_TIME);
+	if (r->refused_row) {
+		refused_line(r, y, x + W_TIME, cols);
+		return;
+	}
 	tui_put(y, x += W_TIME, r->municipality, W_CODE);
 	tui_put(y, x += W_CODE, r->muni_name, nw);
 	put_count(y, x += nw, r->sequence, W_SEQ);
@@ -218,6 +266,33 @@ static void list_line(view *v, int i, int y, int cols, int selected)
 	attroff(A_BOLD);
 }
 
+/* A filter changed: from the first page again. */
+static int refilter(view *v)
+{
+	pkglist *l = v->data;
+	fk_error err;
+	fk_error_clear(&err);
+	l->page = 0;
+	v->cursor = 0;
+	if (list_load(v, 0, &err) != FK_OK)
+		tui_error(v->app, &err, NULL);
+	return 1;
+}
+
+/* M: a code (six digits) or part of a name; empty: every municipality. */
+static int ask_municipality(view *v)
+{
+	pkglist *l = v->data;
+	char q[64] = "";
+	if (!tui_prompt(v->app, _("Municipality (code, or part of its name; empty: all):"), q, sizeof q))
+		return 1;
+	size_t n = strlen(q);
+	int digits = n == 6 && strspn(q, "0123456789") == 6;
+	fk_copy_str(l->code, sizeof l->code, digits ? q : "");
+	fk_copy_str(l->name, sizeof l->name, digits ? "" : q);
+	return refilter(v);
+}
+
 static int list_request(view *v, enum action act)
 {
 	pkglist *l = v->data;
@@ -225,6 +300,17 @@ static int list_request(view *v, enum action act)
 	int r = pager_request(v, &pg, act);
 	if (r >= 0)
 		return r;
+	if (act == ACT_PKG_STATE) {
+		/* all → applied → staging → refused → all */
+		static const fk_pkg_state next[] = {[FK_PKG_ANY] = FK_PKG_PUBLISHED,
+						    [FK_PKG_PUBLISHED] = FK_PKG_STAGING,
+						    [FK_PKG_STAGING] = FK_PKG_REFUSED,
+						    [FK_PKG_REFUSED] = FK_PKG_ANY};
+		l->state = next[l->state];
+		return refilter(v);
+	}
+	if (act == ACT_PKG_MUNI)
+		return ask_municipality(v);
 	if (act != ACT_OPEN)
 		return 0;
 	if (v->nrows)
@@ -294,11 +380,47 @@ static const char *refusal_words(const fk_pkg_detail *d)
 					    : _(fk_intake_refusal_text(d->refusal));
 }
 
+/* A refused delivery: everything known of it, the manifest's facts marked when they are only
+ * the sender's claim. */
+static void refused_header(const fk_pkg_info *r, int y, int cols)
+{
+	char first[40], last[40], hex[65];
+	if (r->has_manifest)
+		tui_putf(y, 1, cols - 2, _("%s %s   sequence %lld   %s   %s%s"), r->municipality,
+			 r->muni_name[0] ? r->muni_name : "?", (long long)r->sequence, kind_name(r->kind),
+			 state_name(r->state), r->verified ? "" : _("   (unverified: as the manifest claims)"));
+	else
+		tui_putf(y, 1, cols - 2, _("%s   the manifest could not be read: municipality and sequence unknown"),
+			 state_name(r->state));
+	attron(A_BOLD);
+	if (r->expected > 0)
+		tui_putf(y + 1, 1, cols - 2, _("Why refused: %s (expected sequence %lld)"), reason_words(r),
+			 (long long)r->expected);
+	else
+		tui_putf(y + 1, 1, cols - 2, _("Why refused: %s"), reason_words(r));
+	attroff(A_BOLD);
+	tui_fmt_time(r->received_at, 1, first, sizeof first);
+	tui_fmt_time(r->last_at, 1, last, sizeof last);
+	tui_putf(y + 2, 1, cols - 2, _("Received %s   last %s   %lld times"), first, last,
+		 (long long)r->times);
+	if (r->has_sha) {
+		fk_hex(r->sha256, 32, hex);
+		tui_putf(y + 3, 1, cols - 2, _("SHA-256 %s"), hex);
+	} else {
+		tui_put(y + 3, 1, _("SHA-256 unknown: the bytes could not be read"), cols - 2);
+	}
+	tui_putf(y + 4, 1, cols - 2, _("%lld bytes from %s"), (long long)r->size, r->source);
+}
+
 static void pkg_header(view *v, int y, int cols)
 {
 	pkgview *p = v->data;
 	const fk_pkg_info *r = &p->d.pkg;
 	char when[40], pub[40], hex[65];
+	if (r->refused_row) {
+		refused_header(r, y, cols);
+		return;
+	}
 	tui_fmt_time(r->received_at, 1, when, sizeof when);
 	tui_fmt_time(r->published_at, 1, pub, sizeof pub);
 	fk_hex(r->digest, 8, hex);
@@ -315,7 +437,8 @@ static void pkg_header(view *v, int y, int cols)
 		 (long long)r->unchanged, (long long)r->rejected, hex,
 		 r->has_receipt ? _("signed, stored") : _("none yet"));
 	if (r->state == FK_PKG_REFUSED)
-		tui_putf(y + 4, 1, cols - 2, _("Refused: %s"), refusal_words(&p->d));
+		/* not "Refused: %s", whose words are the history's (what was refused) */
+		tui_putf(y + 4, 1, cols - 2, _("Why refused: %s"), refusal_words(&p->d));
 	else
 		tui_putf(y + 4, 1, cols - 2, _("Rejected records, page %d%s"), p->page + 1,
 			 r->rejected ? "" : _(": none"));

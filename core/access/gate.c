@@ -123,6 +123,34 @@ fk_status fk_gate_end(fk_ctx *ctx, fk_gate *g, fk_status st, const char *detail,
 	return failed(ctx, g, st, err);
 }
 
+fk_status fk_gate_end_keep(fk_ctx *ctx, fk_gate *g, fk_status st, fk_gate_keep_fn keep, void *arg,
+			   fk_error *err)
+{
+	if (g->unrecorded || st == FK_OK || !keep)
+		return fk_gate_end(ctx, g, st, NULL, err);
+	if (g->in_tx) {
+		fk_ctx_end(ctx, st, NULL); /* the work's own writes go */
+		g->in_tx = 0;
+	}
+	fk_error e;
+	fk_error_clear(&e);
+	fk_status ks = fk_ctx_begin(ctx, &e);
+	if (ks == FK_OK)
+		ks = keep(ctx, arg, &e);
+	if (ks == FK_OK)
+		ks = fk_audit(ctx, fk_op_name(g->op), fk_op_get(g->op)->otype, g->oid,
+			      st == FK_ERR_DENIED ? FK_RESULT_DENIED : FK_RESULT_FAILED, fk_status_name(st),
+			      err ? err->msg : NULL, &e);
+	if ((ks = fk_ctx_end(ctx, ks, &e)) == FK_OK)
+		return st;
+	/* The refusal still goes on record, without its row; and nothing is answered. */
+	failed(ctx, g, st, err);
+	if (!err)
+		return fk_failed(ks);
+	*err = e;
+	return fk_fail_wrap(err, "the refusal's row could not be kept");
+}
+
 fk_status fk_gate_check(fk_ctx *ctx, const fk_authz_req *req, const char *oid, const char *detail,
 			fk_error *err)
 {

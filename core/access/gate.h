@@ -60,6 +60,15 @@ int fk_gate_adopt_tx(fk_gate *g);
  * recorded. Returns the operation's final status. */
 fk_status fk_gate_end(fk_ctx *ctx, fk_gate *g, fk_status st, const char *detail, fk_error *err);
 
+/* End an operation that its work refused (not its decision: a package refused as a whole,
+ * core/intake) and whose refusal leaves a row of its own: keep(ctx, arg, err) writes the row in
+ * the transaction that records the failure (st, err's message), so that both are on record or
+ * neither. Returns st when both are; when the row cannot be written, the refusal is recorded
+ * without it and keep's failure returned (the caller answers nothing: fail closed). */
+typedef fk_status (*fk_gate_keep_fn)(fk_ctx *ctx, void *arg, fk_error *err);
+fk_status fk_gate_end_keep(fk_ctx *ctx, fk_gate *g, fk_status st, fk_gate_keep_fn keep, void *arg,
+			   fk_error *err);
+
 /* Decide and record in one step, for operations whose work is done when they are decided
  * (a refusal is FK_ERR_DENIED, as from fk_gate_begin). */
 fk_status fk_gate_check(fk_ctx *ctx, const fk_authz_req *req, const char *oid, const char *detail,

@@ -345,7 +345,25 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 		s = fk_ctx_end(ctx, s, err);
 	snprintf(detail, sizeof detail, "%s accepted=%lld rejected=%lld", res->again ? "again" : "applied",
 		 (long long)res->accepted[0], (long long)res->rejected);
-	s = fk_gate_end(ctx, &g, s, detail, err);
+	if (s == FK_ERR_INVALID && res->refused != FK_INTAKE_NONE && res->refused != FK_INTAKE_BUSY &&
+	    res->receipt) {
+		/* Refused: the refusal's row goes on record with it (refused.h). BUSY is no
+		 * refusal of the package, only "later": no row. */
+		fk_refused row;
+		fk_error e;
+		fk_error_clear(&e);
+		fk_status ps = fk_refused_prepare(ctx, p->origin, p->m, p->digest, p->signer, res->reason,
+						  res->expected_sequence, &row, &e);
+		if (ps == FK_OK) {
+			s = fk_gate_end_keep(ctx, &g, s, fk_refused_keep, &row, err);
+		} else {
+			if (err)
+				*err = e;
+			s = fk_gate_end(ctx, &g, ps, NULL, err);
+		}
+	} else {
+		s = fk_gate_end(ctx, &g, s, detail, err);
+	}
 	if (open && s == FK_OK)
 		s = fk_seqanchor_put(ctx, p->m->municipality, p->m->sequence, p->digest, err);
 	else if (open) {
@@ -363,8 +381,8 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 }
 
 fk_status fk_intake_refuse(fk_ctx *ctx, int op, const fk_manifest *m, const uint8_t *digest,
-			   const char *reason_id, const char *reason_text, fk_intake_result *res,
-			   fk_error *err)
+			   const char *signer, const fk_intake_origin *o, const char *reason_id,
+			   const char *reason_text, fk_intake_result *res, fk_error *err)
 {
 	fk_gate g;
 	char oid[96] = "-";
@@ -380,10 +398,22 @@ fk_status fk_intake_refuse(fk_ctx *ctx, int op, const fk_manifest *m, const uint
 		return s;
 	s = fk_receipt_refused(digest, m ? m->municipality : NULL, m ? m->sequence : 0, reason_id, 0,
 			       fk_ctx_now(ctx), &res->receipt, &res->receipt_len, err);
+	/* What is known of it, kept as a row with the refusal's record (refused.h). */
+	fk_refused row;
 	if (s == FK_OK)
+		s = fk_refused_prepare(ctx, o, m, digest, signer, reason_id, 0, &row, err);
+	if (s == FK_OK) {
 		s = fk_fail(err, FK_ERR_INVALID, "package refused: %s", reason_text ? reason_text : reason_id);
-	s = fk_gate_end(ctx, &g, s, NULL, err);
-	return s == FK_ERR_INVALID && res->receipt ? FK_OK : s;
+		s = fk_gate_end_keep(ctx, &g, s, fk_refused_keep, &row, err);
+	} else {
+		s = fk_gate_end(ctx, &g, s, NULL, err);
+	}
+	if (s != FK_ERR_INVALID || !res->receipt) {
+		free(res->receipt);
+		res->receipt = NULL;
+		return s;
+	}
+	return FK_OK;
 }
 
 fk_status fk_intake_receipt(fk_ctx *ctx, const uint8_t digest[32], char **json, size_t *len,

@@ -31,6 +31,7 @@
 
 #include "ctx.h"
 #include "package.h"
+#include "refused.h"
 #include "source.h"
 #include "status.h"
 
@@ -63,6 +64,9 @@ typedef struct fk_intake_pkg {
 	/* The operation it runs as (fk_op, ops.h): 0 for intake.import (a person at the command
 	 * line), FK_OP_RECEIVE for the receiving service (the terminal itself, no person). */
 	int op;
+	/* Where it came from and its bytes, for the row a refusal leaves (refused.h); NULL:
+	 * unknown. */
+	const fk_intake_origin *origin;
 } fk_intake_pkg;
 
 typedef struct fk_intake_result {
@@ -94,11 +98,13 @@ fk_status fk_intake_import(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result
 			   fk_error *err);
 
 /* Record a package refused before the import could run (the opener's refusal: bad signature,
- * truncated …): m and digest may be NULL when unknown; reason_id and reason_text (static
- * strings) name why. res gets the receipt. */
+ * truncated …): m, digest and signer (the municipality of the signer's certificate) may be
+ * NULL when unknown; reason_id and reason_text (static strings) name why; o where it came
+ * from (NULL: unknown). res gets the receipt. Every refusal but BUSY (nothing was done: the
+ * sender sends again) is also kept as a row (refused.h) in the transaction of its record. */
 fk_status fk_intake_refuse(fk_ctx *ctx, int op, const fk_manifest *m, const uint8_t *digest,
-			   const char *reason_id, const char *reason_text, fk_intake_result *res,
-			   fk_error *err);
+			   const char *signer, const fk_intake_origin *o, const char *reason_id,
+			   const char *reason_text, fk_intake_result *res, fk_error *err);
 
 /* Abandon the package staging in this store (an import given up, or one whose file is gone):
  * its rows removed in short transactions, each on record, then its watermarks and its row,

@@ -36,6 +36,16 @@ const char *fk_intake_fail_id(fk_pkg_fail why, fk_cms_fail cms_why)
 	return "?";
 }
 
+/* The receiving service's one check more (R-MUTUAL): the TLS client is the municipality that
+ * signed the package, not another one relaying it. */
+#define N_(s) s /* marked for gettext; translated at the edge */
+static const char client_text[] = N_("the client that delivered the package is not the municipality that signed it");
+
+const char *fk_intake_client_text(void)
+{
+	return client_text;
+}
+
 /* Its sentence, as the id (the CMS layer's when it gave one). */
 static const char *fail_text(fk_pkg_fail why, fk_cms_fail cms_why)
 {
@@ -140,9 +150,9 @@ static fk_status sign(const fk_intake_keys *k, fk_intake_result *res, uint8_t **
 			   der, dn, err);
 }
 
-fk_status fk_intake_import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k,
-			       fk_intake_result *res, uint8_t **signed_receipt, size_t *signed_len,
-			       fk_error *err)
+static fk_status import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k,
+			   const fk_intake_origin *o, fk_intake_result *res, uint8_t **signed_receipt,
+			   size_t *signed_len, fk_error *err)
 {
 	char signer[7] = "";
 	fsrc f = {.pkg = pkg};
@@ -153,7 +163,7 @@ fk_status fk_intake_import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k
 	if (st != FK_OK)
 		return st;
 	fk_intake_pkg p = {.m = fk_pkg_manifest(pkg), .digest = fk_pkg_digest(pkg), .signer = signer,
-			   .src = {.load = load, .each = each, .arg = &f}, .op = k->op};
+			   .src = {.load = load, .each = each, .arg = &f}, .op = k->op, .origin = o};
 	st = fk_intake_import(ctx, &p, res, err);
 	for (int i = 0; i < 2; i++) {
 		slot_clear(&f.s[i]);
@@ -169,17 +179,22 @@ fk_status fk_intake_import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k
 			*err = e;
 			return st;
 		}
-		st = fk_intake_refuse(ctx, k->op, p.m, p.digest, fk_intake_fail_id(f.why, f.cms_why),
-				      fail_text(f.why, f.cms_why), res, err);
+		st = fk_intake_refuse(ctx, k->op, p.m, p.digest, signer, o,
+				      fk_intake_fail_id(f.why, f.cms_why), fail_text(f.why, f.cms_why), res,
+				      err);
 	}
 	if (st == FK_OK)
 		st = sign(k, res, signed_receipt, signed_len, err);
 	return st;
 }
 
-/* The receiving service's one check more (R-MUTUAL): the TLS client is the municipality that
- * signed the package, not another one relaying it. */
-static const char client_text[] = "the client that delivered the package is not the municipality that signed it";
+fk_status fk_intake_import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k,
+			       fk_intake_result *res, uint8_t **signed_receipt, size_t *signed_len,
+			       fk_error *err)
+{
+	fk_intake_origin o = {.source = k->source};
+	return import_pkg(ctx, pkg, k, &o, res, signed_receipt, signed_len, err);
+}
 
 fk_status fk_intake_import_mem(fk_ctx *ctx, const uint8_t *buf, size_t n, const char *client,
 			       const fk_intake_keys *k, fk_intake_result *res, uint8_t **signed_receipt,
@@ -192,9 +207,10 @@ fk_status fk_intake_import_mem(fk_ctx *ctx, const uint8_t *buf, size_t n, const 
 	*signed_receipt = NULL;
 	*signed_len = 0;
 	memset(res, 0, sizeof *res);
+	fk_intake_origin o = {.source = k->source, .buf = buf, .n = n};
 	fk_status st = fk_pkg_open_mem(buf, n, k->open, &pkg, &why, &cms_why, err);
 	if (st == FK_ERR_INVALID) {
-		st = fk_intake_refuse(ctx, k->op, NULL, NULL, fk_intake_fail_id(why, cms_why),
+		st = fk_intake_refuse(ctx, k->op, NULL, NULL, NULL, &o, fk_intake_fail_id(why, cms_why),
 				      fail_text(why, cms_why), res, err);
 		return st == FK_OK ? sign(k, res, signed_receipt, signed_len, err) : st;
 	}
@@ -203,12 +219,12 @@ fk_status fk_intake_import_mem(fk_ctx *ctx, const uint8_t *buf, size_t n, const 
 	/* A signer certificate naming no municipality is no match either: refused as such. */
 	if (client && (fk_cms_cert_municipality(fk_pkg_signer(pkg), signer, err) != FK_OK ||
 		       strcmp(signer, client) != 0)) {
-		st = fk_intake_refuse(ctx, k->op, fk_pkg_manifest(pkg), fk_pkg_digest(pkg), "client",
-				      client_text, res, err);
+		st = fk_intake_refuse(ctx, k->op, fk_pkg_manifest(pkg), fk_pkg_digest(pkg), signer, &o,
+				      "client", client_text, res, err);
 		if (st == FK_OK)
 			st = sign(k, res, signed_receipt, signed_len, err);
 	} else {
-		st = fk_intake_import_pkg(ctx, pkg, k, res, signed_receipt, signed_len, err);
+		st = import_pkg(ctx, pkg, k, &o, res, signed_receipt, signed_len, err);
 	}
 	fk_pkg_close(pkg);
 	return st;
@@ -224,16 +240,17 @@ fk_status fk_intake_import_file(fk_ctx *ctx, const char *path, const fk_intake_k
 	*signed_receipt = NULL;
 	*signed_len = 0;
 	memset(res, 0, sizeof *res);
+	fk_intake_origin o = {.source = k->source ? k->source : path, .path = path};
 	fk_status st = fk_pkg_open_file(path, k->open, &pkg, &why, &cms_why, err);
 	if (st == FK_ERR_INVALID) {
 		/* Refused before anything is known of it but why: on record, with a receipt. */
-		st = fk_intake_refuse(ctx, k->op, NULL, NULL, fk_intake_fail_id(why, cms_why),
+		st = fk_intake_refuse(ctx, k->op, NULL, NULL, NULL, &o, fk_intake_fail_id(why, cms_why),
 				      fail_text(why, cms_why), res, err);
 		return st == FK_OK ? sign(k, res, signed_receipt, signed_len, err) : st;
 	}
 	if (st != FK_OK)
 		return st;
-	st = fk_intake_import_pkg(ctx, pkg, k, res, signed_receipt, signed_len, err);
+	st = import_pkg(ctx, pkg, k, &o, res, signed_receipt, signed_len, err);
 	fk_pkg_close(pkg);
 	return st;
 }

@@ -22,11 +22,16 @@ typedef struct fk_intake_keys {
 	EVP_PKEY *sign_key;
 	X509 *sign_cert;
 	int op; /* the operation the import runs as: 0 (intake.import) or FK_OP_RECEIVE (import.h) */
+	/* Where the package came from, kept with a refusal (refused.h): the TLS client's
+	 * certificate subject; NULL: the file's path (or "-" for a package in memory). */
+	const char *source;
 } fk_intake_keys;
 
 /* The receipt's id of an opener's refusal: the CMS layer's reason when it gave one
  * ("revoked", "not_for_us" …), else the package's ("truncated", "chunk_hash" …). */
 const char *fk_intake_fail_id(fk_pkg_fail why, fk_cms_fail cms_why);
+/* The sentence of the refusal "client" (English, N_-marked). */
+const char *fk_intake_client_text(void);
 
 /* Import the opened package pkg. FK_OK with res filled (applied, or refused with the reason)
  * and *signed_receipt (malloc'd DER, SignedData by the receiving key) the answer. A chunk

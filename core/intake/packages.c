@@ -9,7 +9,9 @@
 #include "db.h"
 #include "gate.h"
 #include "packages.h"
+#include "importfile.h"
 #include "pkgrow.h"
+#include "refused.h"
 #include "trust.h"
 #include "util.h"
 
@@ -27,6 +29,7 @@ enum { P_MAC = 25, P_MUNI = 26 };
 static const char SQL_LIST[] = SELECT_PKG_MUNI
 	"WHERE municipality.bureau_id = ?1 AND package.id < ?2 "
 	"AND (?3 IS NULL OR package.municipality = ?3) AND (?4 IS NULL OR package.state = ?4) "
+	"AND (?6 IS NULL OR instr(municipality.name, ?6) > 0) "
 	"ORDER BY package.id DESC LIMIT ?5";
 static const char SQL_ONE[] = SELECT_PKG_MUNI "WHERE package.id = ?1";
 /* In the package's order, on its index (package_id, chunk, line, rowid). */
@@ -34,6 +37,8 @@ static const char SQL_REJECTS[] =
 	"SELECT " FK_COLS_PKG_REJECT ", mac FROM package_reject WHERE package_id = ?1 "
 	"AND (chunk, line, id) > (?2, ?3, ?4) ORDER BY chunk, line, id LIMIT ?5";
 static const char SQL_RECEIPT[] = "SELECT receipt FROM package WHERE id = ?1";
+/* The name of a municipality a refused delivery claims (checked: it is shown as the store's). */
+static const char SQL_MUNI[] = "SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 
 static const char *const state_ids[] = {[FK_PKG_STAGING] = "staging",
 					[FK_PKG_PUBLISHED] = "published",
@@ -65,6 +70,25 @@ static fk_intake_refusal refusal_from_id(const char *id)
 	FK_INTAKE_REFUSE_LIST(FK_REFUSAL_FIND)
 #undef FK_REFUSAL_FIND
 	return FK_INTAKE_NONE;
+}
+
+const char *fk_intake_reason_text(const char *id)
+{
+#define COUNT_ONE(e, text) +1
+	static const int ncms = 0 FK_CMS_FAIL_LIST(COUNT_ONE), npkg = 0 FK_PKG_FAIL_LIST(COUNT_ONE);
+#undef COUNT_ONE
+	if (!id)
+		return NULL;
+	fk_intake_refusal r = refusal_from_id(id);
+	if (r != FK_INTAKE_NONE)
+		return fk_intake_refusal_text(r);
+	for (int i = 1; i < ncms; i++)
+		if (!strcmp(id, fk_intake_fail_id(FK_PKG_FAIL_NONE, (fk_cms_fail)i)))
+			return fk_cms_fail_text((fk_cms_fail)i);
+	for (int i = 1; i < npkg; i++)
+		if (!strcmp(id, fk_intake_fail_id((fk_pkg_fail)i, FK_CMS_NONE)))
+			return fk_pkg_fail_text((fk_pkg_fail)i);
+	return !strcmp(id, "client") ? fk_intake_client_text() : NULL;
 }
 
 /* Both rows of st checked, then the package as the screens see it. */
@@ -100,6 +124,79 @@ static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t
 	return FK_OK;
 }
 
+/* The store's name of the municipality a refused delivery claims ("" when none). */
+static fk_status claimed_name(fk_ctx *ctx, const char *code, char *name, size_t len, fk_error *err)
+{
+	sqlite3_stmt *st;
+	name[0] = '\0';
+	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
+		fk_copy_str(name, len, (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* A refused delivery as the screens see a package. */
+static fk_status from_refused(fk_ctx *ctx, const fk_refused *r, fk_pkg_info *p, fk_error *err)
+{
+	memset(p, 0, sizeof *p);
+	p->id = r->id;
+	p->state = FK_PKG_REFUSED;
+	p->refused_row = 1;
+	fk_copy_str(p->reason, sizeof p->reason, r->reason);
+	p->has_manifest = r->has_manifest;
+	p->verified = r->verified;
+	if (r->has_manifest) {
+		fk_copy_str(p->municipality, sizeof p->municipality, r->municipality);
+		p->sequence = r->sequence;
+		p->kind = (fk_pkg_kind)r->kind;
+		memcpy(p->digest, r->digest, sizeof p->digest);
+	}
+	p->has_sha = r->has_sha;
+	memcpy(p->sha256, r->sha256, sizeof p->sha256);
+	p->size = r->size;
+	fk_copy_str(p->source, sizeof p->source, r->source);
+	p->expected = r->expected;
+	p->received_at = r->received_at;
+	p->last_at = r->last_at;
+	p->times = r->times;
+	return r->has_manifest ? claimed_name(ctx, r->municipality, p->muni_name, sizeof p->muni_name, err)
+			       : FK_OK;
+}
+
+/* The refused deliveries of the reader's bureau merged into rows (n of them, newest first),
+ * keeping the max newest of both. */
+static fk_status merge_refused(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *rows, int max,
+			       int *n, fk_error *err)
+{
+	fk_refused *ref = calloc((size_t)max, sizeof *ref);
+	fk_pkg_info *out = calloc((size_t)max, sizeof *out);
+	int nr = 0, k = 0;
+	fk_status s = ref && out ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK)
+		s = fk_refused_list(ctx, ctx->actor.bureau_id, f ? f->municipality : NULL,
+				    f ? f->name : NULL, f ? f->before_id : 0, ref, max, &nr, err);
+	for (int i = 0, j = 0; s == FK_OK && k < max && (i < *n || j < nr); k++) {
+		if (j < nr && (i >= *n || ref[j].id > rows[i].id))
+			s = from_refused(ctx, &ref[j++], &out[k], err);
+		else
+			out[k] = rows[i++];
+	}
+	if (s == FK_OK) {
+		memcpy(rows, out, (size_t)k * sizeof *rows);
+		*n = k;
+	}
+	free(ref);
+	free(out);
+	return s;
+}
+
 static fk_status list_rows(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *rows, int max, int *n,
 			   fk_error *err)
 {
@@ -114,6 +211,8 @@ static fk_status list_rows(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *row
 	if (f && f->state > FK_PKG_ANY && f->state <= FK_PKG_REFUSED)
 		sqlite3_bind_text(st, 4, state_ids[f->state], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 5, max);
+	if (f && f->name && f->name[0])
+		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
 	int rc;
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t bureau;
@@ -123,6 +222,8 @@ static fk_status list_rows(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *row
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing the packages");
 	sqlite3_reset(st);
+	if (s == FK_OK && (!f || f->state == FK_PKG_ANY || f->state == FK_PKG_REFUSED))
+		s = merge_refused(ctx, f, rows, max, n, err);
 	return s;
 }
 
@@ -140,9 +241,9 @@ fk_status fk_intake_packages(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *r
 		return s;
 	s = list_rows(ctx, f, rows, max, n, err);
 	char detail[96];
-	snprintf(detail, sizeof detail, "state=%s before=%lld shown=%d",
+	snprintf(detail, sizeof detail, "state=%s name=%s before=%lld shown=%d",
 		 f && f->state > FK_PKG_ANY && f->state <= FK_PKG_REFUSED ? state_ids[f->state] : "*",
-		 f ? (long long)f->before_id : 0LL, *n);
+		 f && f->name && f->name[0] ? "given" : "*", f ? (long long)f->before_id : 0LL, *n);
 	/* Nothing read goes out unless the reading is on record. */
 	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK) {
 		memset(rows, 0, (size_t)*n * sizeof *rows);
@@ -196,6 +297,18 @@ static fk_status read_one(fk_ctx *ctx, int64_t id, fk_pkg_detail *out, int *foun
 	sqlite3_reset(st);
 	if (s == FK_OK && *found && out->pkg.state == FK_PKG_REFUSED)
 		s = refusal_of(ctx, id, &out->refusal, err);
+	if (s == FK_OK && rc == SQLITE_DONE) {
+		/* not an applied or staging package: a refused one? */
+		fk_refused r;
+		int there;
+		if ((s = fk_refused_get(ctx, id, &r, &there, err)) == FK_OK && there) {
+			*found = r.bureau_id == ctx->actor.bureau_id;
+			*outside = !*found;
+			if (*found)
+				s = from_refused(ctx, &r, &out->pkg, err);
+			out->refusal = refusal_from_id(r.reason);
+		}
+	}
 	return s;
 }
 
@@ -208,7 +321,7 @@ static fk_status reject_rows(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *a
 		return s;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, after ? after->chunk : -1);
-	sqlite3_bind_int64(st, 3, after ? after->line : 0);
+	sqlite3_bind_int64(st, 3, after ? after->line - 1 : 0); /* shown from 1, stored from 0 */
 	sqlite3_bind_int64(st, 4, after ? after->id : 0);
 	sqlite3_bind_int(st, 5, max);
 	int rc;
@@ -219,7 +332,7 @@ static fk_status reject_rows(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *a
 		memset(r, 0, sizeof *r);
 		r->id = sqlite3_column_int64(st, 0);
 		r->chunk = sqlite3_column_int64(st, 2);
-		r->line = sqlite3_column_int64(st, 3);
+		r->line = sqlite3_column_int64(st, 3) + 1; /* from 1, as in the receipt */
 		fk_copy_str(r->ref, sizeof r->ref, (const char *)sqlite3_column_text(st, 4));
 		fk_copy_str(r->reason_id, sizeof r->reason_id, (const char *)sqlite3_column_text(st, 5));
 		r->reason = fk_reject_from_id(r->reason_id);
@@ -255,7 +368,7 @@ fk_status fk_intake_package(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *af
 		memset(out, 0, sizeof *out);
 		return s;
 	}
-	if (s == FK_OK && max > 0)
+	if (s == FK_OK && max > 0 && !out->pkg.refused_row)
 		s = reject_rows(ctx, id, after, rej, max, n, err);
 	char detail[96];
 	snprintf(detail, sizeof detail, "municipality=%s sequence=%lld rejections shown=%d",

@@ -32,21 +32,37 @@ typedef struct fk_pkg_info {
 	int64_t received_at, published_at; /* ns; published_at 0: not (yet) */
 	uint8_t digest[32];
 	int has_receipt; /* a signed receipt is stored with the row */
+	/* State FK_PKG_REFUSED, a delivery refused as a whole (refused.h): municipality,
+	 * sequence, kind and digest are the manifest's (has_manifest 0: it could not be opened,
+	 * they are empty), its own word only when verified (else the sender's claim); muni_name
+	 * "" when the claimed code names no municipality of the store. */
+	int refused_row;  /* 1: from the refused deliveries (the fields below) */
+	char reason[24];  /* the receipt's reason id: fk_intake_reason_text gives its sentence */
+	int has_manifest, verified;
+	int has_sha;      /* sha256 and size of the bytes as received */
+	uint8_t sha256[32];
+	int64_t size;
+	char source[256]; /* the file's path or the TLS client's certificate subject (data) */
+	int64_t expected; /* a sequence refusal: the sequence expected (0: none) */
+	int64_t last_at, times; /* the latest delivery of these bytes, and how many were refused */
 } fk_pkg_info;
 
 typedef struct fk_pkg_filter {
 	const char *municipality; /* NULL or "": every municipality of the bureau */
+	const char *name;         /* NULL or "": any; else municipalities whose name holds it */
 	fk_pkg_state state;       /* FK_PKG_ANY: every state */
 	int64_t before_id;        /* 0: from the newest; else only packages with a lower id */
 } fk_pkg_filter;
 
-/* Up to max packages (newest first) into rows, *n of them; recorded as intake.list. */
+/* Up to max packages (newest first) into rows, *n of them, applied, staging and refused
+ * ones alike (refused deliveries by the municipality their manifest claims); recorded as
+ * intake.list. */
 fk_status fk_intake_packages(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *rows, int max,
 			     int *n, fk_error *err);
 
 typedef struct fk_pkg_reject_info {
 	int64_t id;
-	int64_t chunk, line; /* both from 0, as in the receipt (docs/package-format.md) */
+	int64_t chunk, line; /* chunk from 0, line from 1, as in the receipt (docs/package-format.md) */
 	char ref[FK_PKG_REF_MAX + 1];
 	fk_reject reason;    /* FK_REJECT_NONE when the stored id is none the core knows */
 	char reason_id[32];  /* as stored and in the receipt: "malformed", … */
@@ -70,6 +86,11 @@ typedef struct fk_pkg_detail {
 fk_status fk_intake_package(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *after,
 			    fk_pkg_detail *out, fk_pkg_reject_info *rej, int max, int *n,
 			    fk_error *err);
+
+/* The English sentence (N_-marked: translated at the edge) of any reason id a refused
+ * package's receipt can give — the opener's, the CMS layer's, the import's, "client" —; NULL
+ * for an id none of them knows. */
+const char *fk_intake_reason_text(const char *id);
 
 /* The reason id stored with a rejected record as its enum (FK_REJECT_NONE: unknown). */
 fk_reject fk_reject_from_id(const char *id);

@@ -17,7 +17,10 @@ static const char SQL_LAST[] =
 	SELECT_PKG "WHERE municipality = ?1 AND state = 'published' ORDER BY sequence DESC LIMIT 1";
 static const char SQL_BY_SEQ[] =
 	SELECT_PKG "WHERE municipality = ?1 AND sequence = ?2 AND state = 'published'";
-static const char SQL_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM package";
+/* Refused packages share the numbering (core/intake/refused.h): one number, one package. */
+static const char SQL_NEXT[] =
+	"SELECT max((SELECT coalesce(max(id), 0) FROM package), "
+	"(SELECT coalesce(max(id), 0) FROM package_refused)) + 1";
 static const char SQL_INSERT[] =
 	"INSERT INTO package(id, municipality, sequence, kind, digest, state, chunks, chunks_staged, "
 	"n_register, n_version, n_removal, n_ledger, n_document, n_unchanged, n_rejected, "

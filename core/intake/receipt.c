@@ -69,9 +69,11 @@ static fk_status rejects(fk_ctx *ctx, int64_t pkg, json_t *arr, fk_error *err)
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_PKG_REJECT, st, 0, err)) != FK_OK)
 			break;
+		/* line counted from 1, as a sender's editor counts them: the row keeps the
+		 * record's 0-based place in its chunk (docs/package-format.md §12) */
 		json_t *r = json_pack("{s:I, s:I, s:s, s:s, s:s}", "chunk",
 				      (json_int_t)sqlite3_column_int64(st, 2), "line",
-				      (json_int_t)sqlite3_column_int64(st, 3), "ref",
+				      (json_int_t)sqlite3_column_int64(st, 3) + 1, "ref",
 				      (const char *)sqlite3_column_text(st, 4), "reason",
 				      (const char *)sqlite3_column_text(st, 5), "detail",
 				      (const char *)sqlite3_column_text(st, 6));

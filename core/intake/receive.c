@@ -11,6 +11,7 @@
 #include "pki.h"
 #include "receive.h"
 #include "tls.h"
+#include "util.h"
 
 fk_status fk_intake_tls(fk_ctx *ctx, SSL_CTX **out, fk_error *err)
 {
@@ -47,8 +48,14 @@ fk_status fk_intake_receive(fk_ctx *ctx, fk_pki **pki, const uint8_t *body, size
 	fk_intake_result res;
 	memset(&res, 0, sizeof res);
 	if (st == FK_OK) {
+		/* Where a refused package came from: the verified client certificate's subject
+		 * (refused.h; shown sanitised, as any text from outside). */
+		char subject[256] = "-";
+		if (!X509_NAME_oneline(X509_get_subject_name(peer), subject, sizeof subject))
+			fk_copy_str(subject, sizeof subject, "-");
 		fk_intake_keys k = {.open = fk_pki_keys(p), .sign_key = fk_pki_sign_key(p),
-				    .sign_cert = fk_pki_sign_cert(p), .op = FK_OP_RECEIVE};
+				    .sign_cert = fk_pki_sign_cert(p), .op = FK_OP_RECEIVE,
+				    .source = subject};
 		st = fk_intake_import_mem(ctx, body, n, client, &k, &res, receipt, rn, err);
 	}
 	if (st == FK_OK && res.refused == FK_INTAKE_BUSY) {

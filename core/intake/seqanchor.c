@@ -125,5 +125,16 @@ static fk_status put(fk_ctx *ctx, uint8_t *buf, const char *muni, int64_t seq,
 	memcpy(e + 16, digest, 32);
 	if ((s = fk_trust_secret_hash(ctx, LABEL, buf, BODY, buf + BODY, err)) != FK_OK)
 		return s;
+	/* Written to a new name, then renamed over the old: two fsyncs, both needed and no more
+	 * (strace: fsync of the new file, rename, fsync of the folder). The file's, before the
+	 * rename: otherwise a power cut can leave the name pointing at a file whose blocks never
+	 * reached the disk, which fails its MAC, and every package of every municipality is then
+	 * refused until an administrator steps in. The folder's, after: the rename itself is
+	 * durable only then; without it a power cut can bring back the previous table, which is
+	 * safe for the import (a key folder behind the database is caught up by the package
+	 * delivered again, import.h) but loses the record of the last package until the next
+	 * write's folder fsync, a gap a restored backup could use. Nothing else syncs it: the
+	 * table is not fsynced again, and its reads need none. An in-place two-slot write with one fdatasync
+	 * (as the trust anchor does) would save one; not done here. */
 	return fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, buf, FILE_LEN, 0, err);
 }

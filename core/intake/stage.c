@@ -252,7 +252,8 @@ static fk_status reject(stage *g, int64_t line, const char *ref, fk_reject why, 
 		sqlite3_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(g->ctx, st, err, "storing a rejection");
 	}
-	snprintf(d, sizeof d, "chunk=%d line=%lld ref=%s %s", g->chunk, (long long)line, ref, detail);
+	/* the line as the receipt counts it, from 1 (receipt.c) */
+	snprintf(d, sizeof d, "chunk=%d line=%lld ref=%s %s", g->chunk, (long long)line + 1, ref, detail);
 	if (s == FK_OK)
 		s = fk_audit_op(g->ctx, (fk_op)g->pkg->op, g->oid, FK_RESULT_FAILED, reason, d, err);
 	if (s == FK_OK)

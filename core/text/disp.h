@@ -18,6 +18,14 @@
 /* Kept bytes: U+10FF00 + byte, drawn as ‹\xNN› (FK_DISP_KEPT_LEN bytes). */
 #define FK_DISP_KEPT_FIRST 0x10ff00ul
 #define FK_DISP_KEPT_LEN 10
+/* A reference to a character outside Unicode, 〓[MJ:012345] or 〓[KT:123456]
+ * (docs/package-format.md §7), is drawn as the placeholder ‹〓MJ012345› (FK_DISP_MARK_LEN
+ * bytes, FK_DISP_MARK_WIDTH columns): one unit, measured whole and never cut inside, and
+ * marked on the console (fk_disp_fit_marks) so that it cannot pass for ordinary text. */
+#define FK_DISP_GETA "\xe3\x80\x93" /* 〓 U+3013 */
+#define FK_DISP_MARK_LEN 17
+#define FK_DISP_MARK_WIDTH 12
+#define FK_DISP_MARK_MAX FK_DISP_MARK_LEN
 
 /* 1 when code point c must not be sent to a terminal as it is. */
 int fk_disp_unsafe(unsigned long c);
@@ -36,6 +44,16 @@ int fk_disp_width(const char *in);
  * characters take bytes but no column) is cut where they run out, still exactly width
  * columns. Returns 1 when cut. */
 int fk_disp_fit(const char *in, int width, char *out, size_t outlen);
+
+/* A placeholder in fk_disp_fit_marks's output: its bytes out[off .. off + len). */
+typedef struct fk_disp_mark {
+	size_t off, len;
+} fk_disp_mark;
+
+/* fk_disp_fit, also telling where the 外字 placeholders it wrote are (up to max of them into
+ * marks, *nmarks how many), for the console to draw them marked. */
+int fk_disp_fit_marks(const char *in, int width, char *out, size_t outlen, fk_disp_mark *marks,
+		      int max, int *nmarks);
 
 /* The sanitised copy of in as a new string (NULL: out of memory), for output
  * that is not drawn through curses (the command line). ascii 1 replaces every

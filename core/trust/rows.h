@@ -43,7 +43,8 @@
 	X(STAGED, "staged_change", "register_id", FK_COLS_STAGED, 0)              \
 	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)              \
 	X(APPROVAL, "approval_request", "id", FK_COLS_APPROVAL, 1)                \
-	X(PRINT_OUTPUT, "print_output", "id", FK_COLS_PRINT_OUTPUT, 0)
+	X(PRINT_OUTPUT, "print_output", "id", FK_COLS_PRINT_OUTPUT, 0)            \
+	X(REFUSED, "package_refused", "id", FK_COLS_REFUSED, 0)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -89,6 +90,10 @@
 #define FK_COLS_PRINT_OUTPUT                                                                 \
 	"id, request_id, register_id, version, bureau_id, year, serial, number, operator_user, " \
 	"approver_user, printed_at, pages, sha256, file_name"
+/* Packages refused as a whole (sql/012_refused.sql): every column but the MAC. */
+#define FK_COLS_REFUSED                                                                      \
+	"id, bureau_id, reason, municipality, sequence, kind, verified, digest, sha256, size, "  \
+	"source, expected, received_at, last_at, times"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {
