@@ -11,6 +11,7 @@
 #include "datakey.h"
 #include "db.h"
 #include "order.h"
+#include "ordersort.h"
 #include "prepublish.h"
 #include "stage.h"
 #include "trust.h"
@@ -22,6 +23,8 @@ int fk_prepublish_stop_after;
  * most 200 ms), and a step also waits for its commit's synchronous writes. */
 #define STEP_NS (INT64_C(40) * 1000000)
 #define DROP_BATCH 2000
+/* A list's sort keys in memory at most (ordersort.h: beyond it, sealed runs in a file). */
+#define SORT_MEM ((size_t)8 << 20)
 
 static const char SQL_STATS_N[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
@@ -83,76 +86,24 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 
 /* ---- one field's order, from the kept keys ---- */
 
-typedef struct sortent {
-	int64_t id;
-	union {
-		size_t off;      /* into the arena while it grows */
-		const char *key; /* once it is whole */
-	} k;
-} sortent;
-
-typedef struct sorter {
-	sortent *v;
-	size_t n, cap;
-	char *arena;
-	size_t used, room;
-} sorter;
-
-static int sortent_cmp(const void *a, const void *b)
-{
-	const sortent *x = a, *y = b;
-	int c = strcmp(x->k.key, y->k.key);
-	return c ? c : (x->id > y->id) - (x->id < y->id);
-}
-
-static int sorter_add(sorter *so, int64_t id, const char *key, size_t len)
-{
-	if (so->n == so->cap) {
-		size_t cap = so->cap ? so->cap * 2 : 4096;
-		sortent *v = realloc(so->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		so->v = v;
-		so->cap = cap;
-	}
-	if (so->used + len + 1 > so->room) {
-		size_t room = (so->used + len + 1) * 2;
-		char *a = malloc(room);
-		if (!a)
-			return -1;
-		/* not realloc: the old arena holds names in sort form, wiped before it goes */
-		if (so->arena) {
-			memcpy(a, so->arena, so->used);
-			fk_wipe(so->arena, so->used);
-		}
-		free(so->arena);
-		so->arena = a;
-		so->room = room;
-	}
-	memcpy(so->arena + so->used, key, len);
-	so->arena[so->used + len] = '\0';
-	so->v[so->n].id = id;
-	so->v[so->n++].k.off = so->used;
-	so->used += len + 1;
-	return 0;
-}
-
-static void sorter_free(sorter *so)
-{
-	if (so->arena)
-		fk_wipe(so->arena, so->used);
-	free(so->arena);
-	free(so->v);
-	memset(so, 0, sizeof *so);
-}
-
-/* The new registers of kind k with their key for field f (1 or 2), sorted as the list is. */
-static fk_status sorted_keys(pre *g, int k, int f, sorter *so, fk_error *err)
+/* The new registers of kind k with their key for field f (1 or 2), into a sort of bounded
+ * memory (ordersort.h) whose file goes beside the database. */
+static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error *err)
 {
 	sqlite3_stmt *st;
 	uint8_t mkey[FK_KEY_LEN];
 	int64_t kid;
-	fk_status s = fk_datakey_municipality(g->ctx, g->p->municipality, &kid, mkey, err);
+	char dir[4096];
+	const char *db = sqlite3_db_filename(g->ctx->db, "main");
+	const char *slash = db ? strrchr(db, '/') : NULL;
+	if (slash && slash > db)
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - db), db);
+	else
+		fk_copy_str(dir, sizeof dir, slash ? "/" : ".");
+	*out = NULL;
+	fk_status s = fk_ordersort_new(dir, SORT_MEM, out, err);
+	if (s == FK_OK)
+		s = fk_datakey_municipality(g->ctx, g->p->municipality, &kid, mkey, err);
 	if (s == FK_OK)
 		s = fk_ctx_stmt(g->ctx, SQL_KEPT, &st, err);
 	if (s != FK_OK) {
@@ -178,29 +129,23 @@ static fk_status sorted_keys(pre *g, int k, int f, sorter *so, fk_error *err)
 		plain[pn] = '\0';
 		size_t n0 = strlen((char *)plain);
 		const char *key = f == 1 ? (char *)plain : n0 < pn ? (char *)plain + n0 + 1 : "";
-		if (sorter_add(so, id, key, strlen(key)))
-			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		s = fk_ordersort_add(*out, id, key, strlen(key), err);
 		fk_wipe(plain, pn);
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(g->ctx->db, rc, err, "reading kept sort keys");
 	sqlite3_reset(st);
 	fk_wipe(mkey, sizeof mkey);
-	if (s != FK_OK)
-		return s;
-	for (size_t i = 0; i < so->n; i++)
-		so->v[i].k.key = so->arena + so->v[i].k.off;
-	if (so->n > 1)
-		qsort(so->v, so->n, sizeof *so->v, sortent_cmp);
-	return FK_OK;
+	return s;
 }
 
-/* The shadow of (municipality, k, f) written from the sorted ids, a step at a time; the
+/* The shadow of (municipality, k, f) written in the sort's order, a step at a time; the
  * first step clears what a run before may have left. */
-static fk_status write_shadow(pre *g, int k, int f, const int64_t *ids, size_t n, fk_error *err)
+static fk_status write_shadow(pre *g, int k, int f, fk_ordersort *o, fk_error *err)
 {
 	char detail[96];
-	size_t pos = 0;
+	int64_t ids[16 * FK_ORDER_CHUNK];
+	size_t pos = 0, n = fk_ordersort_count(o), got = 0;
 	fk_status s = FK_OK;
 	int first = 1;
 	while (s == FK_OK && (pos < n || first)) {
@@ -212,10 +157,15 @@ static fk_status write_shadow(pre *g, int k, int f, const int64_t *ids, size_t n
 			s = fk_order_shadow_clear(g->ctx, g->p->municipality, k, err);
 		first = 0;
 		while (s == FK_OK && pos < n && fk_mono_ns() - t0 < STEP_NS) {
-			size_t m = n - pos < 16 * FK_ORDER_CHUNK ? n - pos : 16 * FK_ORDER_CHUNK;
+			if ((s = fk_ordersort_next(o, ids, sizeof ids / sizeof *ids, &got, err)) != FK_OK)
+				break;
+			if (!got) {
+				s = fk_fail(err, FK_ERR_INTERNAL, "the sort gave %zu of %zu ids", pos, n);
+				break;
+			}
 			s = fk_order_shadow_write(g->ctx, g->p->municipality, k, (fk_order_field)f,
-						  (int64_t)pos, ids + pos, m, err);
-			pos += s == FK_OK ? m : 0;
+						  (int64_t)pos, ids, got, err);
+			pos += got;
 		}
 		snprintf(detail, sizeof detail, "list=%d field=%d positions=%zu-%zu of %zu", k, f, from, pos, n);
 		s = step_end(g, s, detail, err);
@@ -234,21 +184,14 @@ static fk_status shadow_list(pre *g, int k, int64_t want, fk_error *err)
 		return s;
 	/* field 1's first step clears both: field 2 is written after it, whole or again */
 	for (int f = 1; f <= 2 && s == FK_OK; f++) {
-		sorter so = {0};
-		int64_t *ids = NULL;
-		s = sorted_keys(g, k, f, &so, err);
-		if (s == FK_OK && (int64_t)so.n != want)
+		fk_ordersort *o = NULL;
+		s = sorted_keys(g, k, f, &o, err);
+		if (s == FK_OK && (int64_t)fk_ordersort_count(o) != want)
 			s = fk_fail(err, FK_ERR_CORRUPT, "list %d: %zu kept sort keys for %lld new registers",
-				    k, so.n, (long long)want);
-		if (s == FK_OK && !(ids = malloc((so.n + 1) * sizeof *ids)))
-			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-		for (size_t i = 0; s == FK_OK && i < so.n; i++)
-			ids[i] = so.v[i].id;
-		size_t n = so.n;
-		sorter_free(&so); /* the names in sort form go before the writing */
+				    k, fk_ordersort_count(o), (long long)want);
 		if (s == FK_OK)
-			s = write_shadow(g, k, f, ids, n, err);
-		free(ids);
+			s = write_shadow(g, k, f, o, err);
+		fk_ordersort_free(o);
 	}
 	return s;
 }
