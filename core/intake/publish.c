@@ -188,28 +188,64 @@ static fk_status count_other(fk_ctx *ctx, const fk_pkgrow *p, int64_t *n, fk_err
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 }
 
-/* A list's shadow is put in place when it holds exactly the package's new registers of its
- * kind, which are all that go into the list (it was empty, nothing else moves into it, the
- * package has no other change); any other shadow is cleared, and the list made as before. */
-static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
-			      fk_error *err)
+/* The length of each list's shadow (-1: its two fields differ, as a crash between them leaves
+ * them) and, if there is any, the package's changes other than new registers. */
+static fk_status shadow_lengths(fk_ctx *ctx, const fk_pkgrow *p, int64_t len[3], int64_t *other,
+				fk_error *err)
 {
-	int64_t other = -1;
 	fk_status s = FK_OK;
+	*other = -1;
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		int64_t have[2] = {0, 0};
 		for (int f = 1; f <= 2 && s == FK_OK; f++)
 			s = fk_order_shadow_count(ctx, p->municipality, k, (fk_order_field)f, &have[f - 1], err);
-		if (s != FK_OK || (have[0] == 0 && have[1] == 0))
+		len[k] = have[0] == have[1] ? have[0] : -1;
+		if (s == FK_OK && (have[0] || have[1]) && *other < 0)
+			s = count_other(ctx, p, other, err);
+	}
+	return s;
+}
+
+/* A list's shadow is put in place when it holds exactly the package's new registers of its
+ * kind, which are all that go into the list (it was empty, nothing else moves into it, the
+ * package has no other change); any other shadow is cleared, and the list made as before. */
+static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
+			      const int64_t len[3], int64_t other, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		if (len[k] == 0)
 			continue;
-		if (other < 0 && (s = count_other(ctx, p, &other, err)) != FK_OK)
-			break;
 		pl->shadow[k] = pl->empty[k] && other == 0 && changes[k] == pl->added[k] &&
-				have[0] == pl->added[k] && have[1] == pl->added[k];
+				len[k] == pl->added[k];
 		if (!pl->shadow[k])
 			s = fk_order_shadow_clear(ctx, p->municipality, k, err);
 	}
 	return s;
+}
+
+/* From the counts of the package's changes by list: what each list needs. */
+static fk_status plan_counts(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
+			     const int64_t n[3], const int64_t len[3], int64_t other, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t have;
+		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k);
+		int rc = sqlite3_step(st);
+		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
+		pl->empty[k] = pl->rebuild[k] && have == 0;
+		pl->added[k] = n[k];
+	}
+	return s == FK_OK ? plan_shadows(ctx, p, pl, changes, len, other, err) : s;
 }
 
 static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
@@ -217,8 +253,20 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	sqlite3_stmt *st;
 	int64_t changes[3] = {0}, n[3] = {0};
 	int rc;
+	int64_t len[3] = {0, 0, 0}, other;
 	memset(pl, 0, sizeof *pl);
-	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
+	fk_status s = shadow_lengths(ctx, p, len, &other, err);
+	/* Written ahead for every new register of the package, which changes nothing else: the
+	 * counts are the shadows' lengths (reading each new register's row would hold the lock
+	 * about as long as writing the lists did: 1,000,000 rows). */
+	if (s == FK_OK && other == 0 && len[1] >= 0 && len[2] >= 0 &&
+	    len[1] + len[2] == p->n[FK_REC_REGISTER]) {
+		for (int k = 1; k <= 2; k++)
+			changes[k] = n[k] = len[k];
+		return plan_counts(ctx, p, pl, changes, n, len, other, err);
+	}
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
@@ -242,22 +290,7 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-	for (int k = 1; k <= 2 && s == FK_OK; k++) {
-		int64_t have;
-		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
-			break;
-		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		rc = sqlite3_step(st);
-		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
-		pl->empty[k] = pl->rebuild[k] && have == 0;
-		pl->added[k] = n[k];
-	}
-	return s == FK_OK ? plan_shadows(ctx, p, pl, changes, err) : s;
+	return plan_counts(ctx, p, pl, changes, n, len, other, err);
 }
 
 /* Re-list a register that moved in its sorted lists: out of them by its published version's

@@ -6,7 +6,8 @@
 # loop). Prints the import's wall time and peak RSS (getrusage of the child, through
 # /usr/bin/time) and the console's worst and p99 wait for the write lock and screen time.
 # Targets: the import <= 120 s and <= 64 MB at 1,000,000; no wait over 200 ms.
-# `make bench-import-wait`.
+# BENCH_IMPORT_WRAP runs the import under a profiler (e.g. 'perf record -g -o FILE --'; the
+# time and RSS are then the profiler's too). `make bench-import-wait`.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
@@ -50,7 +51,7 @@ wpid=$!
 exec 3> "$B/stop"
 sleep 1 # a few screens before the import begins
 rc=0
-/usr/bin/time -f '%e %M' -o "$B/time" "$C" import "$B/full.pkg" --receipt-dir "$B" > "$B/import.out" 2>&1 || rc=$?
+/usr/bin/time -f '%e %M' -o "$B/time" ${BENCH_IMPORT_WRAP:-} "$C" import "$B/full.pkg" --receipt-dir "$B" > "$B/import.out" 2>&1 || rc=$?
 exec 3>&-
 wait "$wpid" || true
 wpid=
