@@ -93,6 +93,23 @@ static void print(const char *what, int64_t *ns, int n)
 	       ns[n - 1] / 1e6 <= TARGET_WAIT_MS ? "PASS" : "MISS", TARGET_WAIT_MS);
 }
 
+/* The longest waits and when they began (s after the console started), longest first: which
+ * step of the import held the lock (run_import_wait.sh prints when the import began). */
+#define WORST 5
+static int64_t worst_ns[WORST], worst_at[WORST];
+
+static void keep_worst(int64_t ns, int64_t at)
+{
+	for (int i = 0; i < WORST; i++)
+		if (ns > worst_ns[i]) {
+			memmove(worst_ns + i + 1, worst_ns + i, (WORST - 1 - (size_t)i) * sizeof *worst_ns);
+			memmove(worst_at + i + 1, worst_at + i, (WORST - 1 - (size_t)i) * sizeof *worst_at);
+			worst_ns[i] = ns;
+			worst_at[i] = at;
+			return;
+		}
+}
+
 static int reader(fk_ctx *ctx)
 {
 	fk_error err;
@@ -101,6 +118,7 @@ static int reader(fk_ctx *ctx)
 	if (!wait || !scr || bench_act_as(ctx, USER, &err) != FK_OK)
 		return wait && scr ? die("reader", &err) : 1;
 	const struct timespec pause = {0, PAUSE_MS * 1000000L};
+	int64_t start = fk_mono_ns();
 	while (n < MAX_ROUNDS && !stdin_closed()) {
 		int64_t t0 = fk_mono_ns();
 		if (fk_db_begin(ctx->db, &err) != FK_OK) {
@@ -115,12 +133,17 @@ static int reader(fk_ctx *ctx)
 			failed++;
 		}
 		wait[n] = t1 - t0;
+		keep_worst(t1 - t0, t0 - start);
 		scr[n++] = fk_mono_ns() - t1;
 		nanosleep(&pause, NULL);
 	}
 	printf("console during the import: %d screens (home, 受付 page, 本籍 page in turn), %d failed\n",
 	       n, failed);
 	print("lock wait", wait, n);
+	printf("longest waits:");
+	for (int i = 0; i < WORST && worst_ns[i]; i++)
+		printf(" %.0f ms at %.1f s%s", worst_ns[i] / 1e6, worst_at[i] / 1e9, i + 1 < WORST ? "," : "");
+	printf(" (after the console began)\n");
 	print("screen", scr, n);
 	free(wait);
 	free(scr);

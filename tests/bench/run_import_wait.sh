@@ -50,6 +50,7 @@ mkfifo "$B/stop"
 wpid=$!
 exec 3> "$B/stop"
 sleep 1 # a few screens before the import begins
+echo "the import began about 1 s after the console" > "$B/when"
 rc=0
 /usr/bin/time -f '%e %M' -o "$B/time" ${BENCH_IMPORT_WRAP:-} "$C" import "$B/full.pkg" --receipt-dir "$B" > "$B/import.out" 2>&1 || rc=$?
 exec 3>&-
@@ -61,7 +62,7 @@ awk -v w="$wall" -v r="$rss" -v n="$N" 'BEGIN {
 	printf "import: %d registers in %.1f s (%.0f registers/s), peak RSS %.1f MB", n, w, n / w, r / 1024
 	if (n >= 1000000) printf "  [time %s: 120 s; RSS %s: 64 MB]", w <= 120 ? "PASS" : "MISS", r / 1024 <= 64 ? "PASS" : "MISS"
 	printf "\n" }'
-cat "$B/wait.out"
+cat "$B/wait.out" "$B/when"
 [ -s "$B/wait.err" ] && sed 's/^/  /' "$B/wait.err" | sort | uniq -c | head -5
 ls -l "$B/db/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'
 exit "$rc"
