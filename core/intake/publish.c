@@ -480,6 +480,8 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 		if ((s = fk_store_info(ctx, ids[i], &info, err)) != FK_OK)
 			break;
 		int k = info.kind == 2 ? 2 : 1;
+		if (pl->shadow[k])
+			continue; /* counted and listed with its list's shadow */
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
 			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, info.kind);
@@ -487,7 +489,7 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 			sqlite3_bind_int64(st, 4, info.received_at);
 			s = fk_ctx_exec(ctx, st, err, "counting registers");
 		}
-		if (s == FK_OK && pl->empty[k]) {
+		if (s == FK_OK && pl->empty[k] && bulk[k]) {
 			fk_order_entry *e = &bulk[k][nb[k]++];
 			e->id = info.id;
 			s = kept_keys(ctx, &info, mkey, e->key, err);
