@@ -18,11 +18,11 @@
 #include "util.h"
 
 int fk_prepublish_stop_after;
+int fk_prepublish_batch = 2000;
 
 /* Each step's work before its commit: the consoles wait for the write lock (issue 10: at
  * most 200 ms), and a step also waits for its commit's synchronous writes. */
 #define STEP_NS (INT64_C(40) * 1000000)
-#define DROP_BATCH 2000
 /* A list's sort keys in memory at most (ordersort.h: beyond it, sealed runs in a file). */
 #define SORT_MEM ((size_t)8 << 20)
 
@@ -30,8 +30,9 @@ static const char SQL_STATS_N[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
 static const char SQL_OTHER[] =
 	"SELECT count(*) FROM staged_change WHERE package_id = ?1 AND change <> 3";
-static const char SQL_NEW_N[] =
-	"SELECT count(*) FROM staged_change WHERE package_id = ?1 AND change = 3 AND kind = ?2";
+/* The package's new registers of a kind, from their rows: not from their staged rows, which
+ * a run before may have begun to remove once the shadows were whole. */
+static const char SQL_NEW_N[] = "SELECT count(*) FROM register WHERE id > ?1 AND kind = ?2";
 static const char SQL_KEPT[] =
 	"SELECT register_id, sort_keys FROM staged_change WHERE package_id = ?1 AND change = 3 "
 	"AND kind = ?2";
@@ -200,10 +201,11 @@ static fk_status shadow_list(pre *g, int k, int64_t want, fk_error *err)
 static fk_status drop_kept(pre *g, fk_error *err)
 {
 	char detail[64];
-	int64_t *ids = malloc(DROP_BATCH * sizeof *ids);
+	int64_t batch = fk_prepublish_batch > 0 ? fk_prepublish_batch : 1;
+	int64_t *ids = malloc((size_t)batch * sizeof *ids);
 	fk_status s = ids ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	int64_t n = DROP_BATCH;
-	while (s == FK_OK && n == DROP_BATCH) {
+	int64_t n = batch;
+	while (s == FK_OK && n == batch) {
 		sqlite3_stmt *st, *del;
 		int64_t t0 = fk_mono_ns(), done = 0;
 		n = 0;
@@ -212,8 +214,8 @@ static fk_status drop_kept(pre *g, fk_error *err)
 		if ((s = fk_ctx_stmt(g->ctx, SQL_DROP_IDS, &st, err)) == FK_OK) {
 			int rc;
 			sqlite3_bind_int64(st, 1, g->p->id);
-			sqlite3_bind_int(st, 2, DROP_BATCH);
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < DROP_BATCH)
+			sqlite3_bind_int64(st, 2, batch);
+			while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < batch)
 				ids[n++] = sqlite3_column_int64(st, 0);
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 				s = fk_db_fail(g->ctx->db, rc, err, "reading staged rows");
@@ -227,7 +229,7 @@ static fk_status drop_kept(pre *g, fk_error *err)
 			}
 		}
 		if (done < n)
-			n = DROP_BATCH; /* the time ran out first: more to do */
+			n = batch; /* the time ran out first: more to do */
 		snprintf(detail, sizeof detail, "staged rows removed=%lld", (long long)done);
 		s = step_end(g, s, detail, err);
 	}
@@ -244,7 +246,7 @@ fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_err
 	fk_status s = one_int(ctx, SQL_OTHER, NULL, p->id, 0, &other, err);
 	for (int k = 1; k <= 2 && s == FK_OK && other == 0; k++) {
 		if ((s = one_int(ctx, SQL_STATS_N, p->municipality, 0, k, &have, err)) != FK_OK ||
-		    (s = one_int(ctx, SQL_NEW_N, NULL, p->id, k, &want[k], err)) != FK_OK)
+		    (s = one_int(ctx, SQL_NEW_N, NULL, p->wm[FK_WM_REGISTER], k, &want[k], err)) != FK_OK)
 			break;
 		if (have != 0)
 			want[k] = 0; /* a list kept already: publishing places the package's registers */

@@ -20,5 +20,7 @@ fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_err
 /* Test hook: when > 0, fk_prepublish fails (FK_ERR_INTERNAL) after this many of its
  * transactions have committed, as a crash between them would leave the store. */
 extern int fk_prepublish_stop_after;
+/* Staged rows removed per step at most (also at most 40 ms of work): a test sets it small. */
+extern int fk_prepublish_batch;
 
 #endif
