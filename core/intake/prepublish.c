@@ -47,7 +47,7 @@ typedef struct pre {
 	int steps; /* transactions committed */
 } pre;
 
-/* One integer from sql with ?1 text or integer a, ?2 integer b. */
+/* One integer from sql with ?1 text or integer a, and ?2 integer b if it has one. */
 static fk_status one_int(fk_ctx *ctx, const char *sql, const char *text, int64_t a, int64_t b,
 			 int64_t *out, fk_error *err)
 {
@@ -59,7 +59,8 @@ static fk_status one_int(fk_ctx *ctx, const char *sql, const char *text, int64_t
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, b);
 	int rc = sqlite3_step(st);
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
