@@ -16,6 +16,8 @@
 #include "fktest.h"
 #include "anchor.h"
 #include "import.h"
+#include "order.h"
+#include "prepublish.h"
 #include "seqanchor.h"
 #include "stage.h"
 
@@ -173,6 +175,8 @@ static void setup(void)
 	ctx = fkt_ctx_init(&env);
 	ctx->clock = fixed_clock;
 	fk_intake_stop_after = 0;
+	fk_prepublish_stop_after = 0;
+	fk_prepublish_batch = 2000;
 	fk_intake_chunk_hook = NULL;
 	fk_intake_part_records = 500;
 	ctx2 = NULL;
@@ -819,6 +823,30 @@ static void count_or_kill(const char *point)
 		kill(getpid(), SIGKILL);
 }
 
+/* p imported by a child process killed at its commit number at (count_or_kill, set as the
+ * anchor's hook); ctx open again on the terminal afterwards. */
+static void import_killed_at(tpkg *p, int at)
+{
+	fk_intake_result res;
+	fk_ctx_close(ctx);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		c->clock = fixed_clock;
+		pendings = 0;
+		kill_at = at;
+		import_on(c, p, &res);
+		_exit(0); /* not reached */
+	}
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fk_anchor_test_hook(NULL);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+}
+
 /* A one-chunk package is applied with its outcome on record, or not at all (R-BATCH-ATOMIC,
  * R-LOG): killed at its last commit, the store has neither. */
 START_TEST(a_one_chunk_package_is_applied_with_its_record_or_not_at_all)
@@ -836,23 +864,7 @@ START_TEST(a_one_chunk_package_is_applied_with_its_record_or_not_at_all)
 	int per_package = pendings;
 	tpkg_init(&r, MUNI, 3, FK_PKG_DELTA, 1, 0);
 	reg(&r, 0, "K-y", "新井 一郎", "あらい いちろう", "東京都千代田区一番町10番地");
-	fk_ctx_close(ctx);
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		fk_ctx *c = fkt_ctx_open(&env);
-		c->clock = fixed_clock;
-		pendings = 0;
-		kill_at = per_package;
-		import_on(c, &r, &res);
-		_exit(0); /* not reached */
-	}
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-	fk_anchor_test_hook(NULL);
-	ctx = fkt_ctx_open(&env);
-	ctx->clock = fixed_clock;
+	import_killed_at(&r, per_package);
 	/* every success record of an import is a step (staging, chunk, published) or an outcome */
 	int outcomes = fkt_audit_count(ctx, "intake.import", "success", NULL) -
 		       fkt_audit_count(ctx, "intake.import", "success", "staging") -
@@ -1005,6 +1017,229 @@ START_TEST(a_full_disk_leaves_the_chunk_unapplied_and_a_retry_continues)
 END_TEST
 
 /* ---- R-BATCH-PROTO: sequences, replays, receipts ---- */
+
+/* ---- a large package into empty lists: listed ahead, put in place (prepublish.h) ---- */
+
+/* New registers only, 戸籍 and 除籍, in three chunks, for a terminal whose lists are empty. */
+static void listed_package(tpkg *p)
+{
+	static const char *const people[][3] = {
+		{"渡辺 一郎", "わたなべ いちろう", "東京都千代田区九段南四丁目10番地"},
+		{"伊藤 花子", "いとう はなこ", "東京都千代田区一番町20番地"},
+		{"加藤 健", "かとう けん", "東京都千代田区一番町3番地"},
+		{"小林 誠", "こばやし まこと", "東京都千代田区神田一丁目"},
+		{"青木 咲", "あおき さき", "東京都千代田区丸の内二丁目"},
+		{"阿部 学", "あべ まなぶ", "東京都千代田区一番町3番地"},
+		{"石井 葵", "いしい あおい", "東京都千代田区九段南一丁目"},
+	};
+	char ref[16];
+	tpkg_init(p, MUNI, 1, FK_PKG_FULL, 3, 11);
+	p->loading = 1;
+	for (int c = 0; c < 3; c++)
+		for (int i = 0; i < 7; i++) {
+			const char *const *who = people[(i * 3 + c) % 7];
+			snprintf(ref, sizeof ref, "L-%d-%d", c, i);
+			reg(p, c, ref, who[0], who[1], who[2]);
+			if (i % 3 == 2)
+				p->c[c][p->n[c] - 1].r.kind = FK_KIND_JOSEKI;
+		}
+}
+
+/* Both sorted orders of both lists, as ids, checked in step. */
+static char *orders(fk_ctx *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	for (int k = 1; k <= 2; k++)
+		for (int fl = 1; fl <= 2; fl++) {
+			int64_t ids[64], total;
+			int n;
+			ck_assert_ok(fk_order_check(c, MUNI, k, (fk_order_field)fl, &total, &err), &err);
+			ck_assert_ok(fk_order_page(c, MUNI, k, (fk_order_field)fl, 0, 64, ids, &n, &err), &err);
+			ck_assert_int_eq(n, total);
+			fprintf(f, "list %d/%d:", k, fl);
+			for (int i = 0; i < n; i++)
+				fprintf(f, " %lld", (long long)ids[i]);
+			fprintf(f, "\n");
+		}
+	fclose(f);
+	return buf;
+}
+
+/* While the lists are written ahead, a reader sees none of it: each list in step and empty,
+ * no figure, no register. */
+static void nothing_listed_yet(void)
+{
+	char *o = orders(ctx);
+	ck_assert_str_eq(o, "list 1/1:\nlist 1/2:\nlist 2/1:\nlist 2/2:\n");
+	free(o);
+	int64_t total = -1;
+	ck_assert_ok(fk_browse_total(ctx, MUNI, 1, &total, &err), &err);
+	ck_assert_int_eq(total, 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind IN (1, 2)"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 1);
+}
+
+/* The same package into another, fresh terminal, uninterrupted: the same store and lists. */
+static void same_lists_as_uninterrupted(tpkg *p)
+{
+	fk_intake_result res;
+	fkt_env_init(&env2, NULL);
+	ctx2 = fkt_ctx_init(&env2);
+	ctx2->clock = fixed_clock;
+	ck_assert_ok(import_on(ctx2, p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	char *a = dump(ctx), *b = dump(ctx2), *oa = orders(ctx), *ob = orders(ctx2);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(oa, ob);
+	free(a);
+	free(b);
+	free(oa);
+	free(ob);
+}
+
+START_TEST(a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place)
+{
+	tpkg p;
+	fk_intake_result res;
+	listed_package(&p);
+	/* stopped after the first listing step, as a crash between steps would leave it */
+	fk_prepublish_stop_after = 1;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	nothing_listed_yet();
+	/* a new process goes on, and stops again half-way (a short shadow is written again) */
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+	fk_prepublish_stop_after = 3;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	nothing_listed_yet();
+	fk_prepublish_stop_after = 0;
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 21);
+	fk_intake_result_clear(&res);
+	/* put in place: no shadow and no kept keys left, each step on record */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
+	ck_assert_int_ge(fkt_audit_count(ctx, "intake.import", "success", "listing"), 5);
+	/* the lists as a rebuild from the registers themselves makes them */
+	char *ahead = orders(ctx);
+	int64_t lists, regs;
+	ck_assert_ok(fk_reindex(ctx, MUNI, 1, &lists, &regs, &err), &err);
+	ck_assert_int_eq(regs, 21);
+	char *rebuilt = orders(ctx);
+	ck_assert_str_eq(ahead, rebuilt);
+	ck_assert_ptr_nonnull(strstr(ahead, "list 2/2: "));
+	free(ahead);
+	free(rebuilt);
+	same_lists_as_uninterrupted(&p);
+	tpkg_free(&p);
+}
+END_TEST
+
+/* The sorted lists' rows (shadows or lists) as stored: field, place and sealed ids (a row
+ * written again differs: each seal has a nonce of its own). */
+static char *order_rows(void)
+{
+	sqlite3_stmt *st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT field, seq, hex(ids) FROM register_order ORDER BY kind % 100, field, seq", -1,
+					    &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%d %lld %s\n", sqlite3_column_int(st, 0), (long long)sqlite3_column_int64(st, 1),
+			(const char *)sqlite3_column_text(st, 2));
+	sqlite3_finalize(st);
+	fclose(f);
+	return buf;
+}
+
+/* Stopped while the staged rows are being removed (the shadows whole): the import run again
+ * goes on with the removal and puts those very shadows in place, not lists written again from
+ * the keys left (which would hold only some of the registers). */
+START_TEST(an_import_stopped_while_removing_staged_rows_keeps_its_shadows)
+{
+	tpkg p;
+	fk_intake_result res;
+	listed_package(&p);
+	fk_prepublish_batch = 5;
+	fk_prepublish_stop_after = 5; /* the four shadows, then five of the 21 staged rows */
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 16);
+	nothing_listed_yet();
+	char *before = order_rows();
+	fk_prepublish_stop_after = 0;
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	char *after = order_rows();
+	ck_assert_str_eq(before, after); /* the same rows, put in place */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
+	free(before);
+	free(after);
+	same_lists_as_uninterrupted(&p);
+	tpkg_free(&p);
+}
+END_TEST
+
+/* kill -9 in publishing's transaction (the shadows written, the staged rows gone): nothing of
+ * the package shows, and the import run again gives the store an uninterrupted one gives. */
+START_TEST(an_import_killed_while_publishing_resumes_to_the_same_store)
+{
+	tpkg p;
+	fk_intake_result res;
+	listed_package(&p);
+	/* how many commits the whole import makes, on a terminal of its own */
+	fkt_env init2;
+	fkt_env_init(&init2, NULL);
+	fk_ctx *c2 = fkt_ctx_init(&init2);
+	c2->clock = fixed_clock;
+	pendings = kill_at = 0;
+	fk_anchor_test_hook(count_or_kill);
+	ck_assert_ok(import_on(c2, &p, &res), &err);
+	fk_intake_result_clear(&res);
+	int commits = pendings;
+	fk_ctx_close(c2);
+	fkt_env_cleanup(&init2);
+	/* publishing's commit: the gate's outcome record comes after it */
+	import_killed_at(&p, commits - 1);
+	/* everything was written ahead, nothing put in place */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 4);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
+	nothing_listed_yet();
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	same_lists_as_uninterrupted(&p);
+	tpkg_free(&p);
+}
+END_TEST
+
+/* Abandoning a package whose lists were written ahead removes them too. */
+START_TEST(an_abandoned_package_leaves_no_shadow)
+{
+	tpkg p;
+	fk_intake_result res;
+	int64_t removed;
+	listed_package(&p);
+	fk_prepublish_stop_after = 2;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	fk_prepublish_stop_after = 0;
+	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_ok(fk_intake_abandon(ctx, FK_OP_IMPORT_ABANDON, &removed, &err), &err);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order"), 0);
+	tpkg_free(&p);
+}
+END_TEST
 
 START_TEST(sequence_replay_and_the_same_receipt)
 {
@@ -1353,6 +1588,10 @@ int main(void)
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);
+	tcase_add_test(tc, a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place);
+	tcase_add_test(tc, an_import_killed_while_publishing_resumes_to_the_same_store);
+	tcase_add_test(tc, an_import_stopped_while_removing_staged_rows_keeps_its_shadows);
+	tcase_add_test(tc, an_abandoned_package_leaves_no_shadow);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

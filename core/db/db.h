@@ -15,7 +15,7 @@ unsigned fk_db_schema_version(void);
 enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2 };
 
 /* Open path (creating it 0600 with FK_DB_CREATE, refusing a missing file
- * otherwise), set WAL, foreign_keys, busy_timeout, secure_delete and full
+ * otherwise), set WAL, foreign_keys, a busy wait (5 s, trying every ms), secure_delete and full
  * synchronous writes, and apply any pending migration. A database written by
  * a newer program (user_version above ours) is refused with FK_ERR_SCHEMA;
  * a file that is not a database with FK_ERR_CORRUPT; one whose schema is not

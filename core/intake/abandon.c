@@ -10,6 +10,7 @@
 #include "db.h"
 #include "gate.h"
 #include "import.h"
+#include "order.h"
 #include "pkgrow.h"
 #include "publish.h"
 #include "stage.h"
@@ -159,12 +160,18 @@ static fk_status batch(fk_ctx *ctx, fk_op op, const fk_pkgrow *r, const part *p,
 	snprintf(detail, sizeof detail, "table=%s rows=%lld", fk_table_name(p->t), (long long)*n);
 	if (s == FK_OK && *n)
 		s = fk_audit_op(ctx, op, oid, FK_RESULT_SUCCESS, "rows", detail, err);
-	return fk_ctx_end(ctx, s, err);
+	s = fk_ctx_end(ctx, s, err);
+	if (s == FK_OK)
+		fk_stage_yield(); /* a waiting console takes the lock between batches */
+	return s;
 }
 
 static fk_status forget(fk_ctx *ctx, fk_op op, const fk_pkgrow *r, const char *oid, fk_error *err)
 {
 	fk_status s = fk_ctx_begin(ctx, err);
+	/* lists written ahead of publishing (prepublish.h) */
+	for (int k = 1; k <= 2 && s == FK_OK; k++)
+		s = fk_order_shadow_clear(ctx, r->municipality, k, err);
 	if (s == FK_OK)
 		s = fk_publish_watermarks(ctx, 0, NULL, err);
 	if (s == FK_OK)

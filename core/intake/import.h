@@ -82,8 +82,9 @@ typedef struct fk_intake_result {
 	char *receipt; /* the receipt's JSON (malloc'd); unsigned: the caller signs it */
 	size_t receipt_len;
 	/* Where the time went in this call (monotonic ns): the chunks' transactions in all and
-	 * the longest (how long the write lock was held), publishing's transaction. */
-	int64_t stage_ns, stage_max_ns, publish_ns;
+	 * the longest (how long the write lock was held), publishing's transaction; the lists
+	 * written ahead of it (prepublish.h: its short steps and the sorting between them). */
+	int64_t stage_ns, stage_max_ns, publish_ns, prepublish_ns;
 } fk_intake_result;
 void fk_intake_result_clear(fk_intake_result *r);
 

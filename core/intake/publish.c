@@ -30,6 +30,9 @@ static const char SQL_CHANGES[] =
 static const char SQL_STAGED_DELETE[] = "DELETE FROM staged_change WHERE register_id = ?1";
 static const char SQL_NEW_REGS[] =
 	"SELECT id FROM register WHERE id > ?1 ORDER BY id";
+/* The new registers but those of one kind (whose list's shadow is put in place). */
+static const char SQL_NEW_REGS_BUT[] =
+	"SELECT id FROM register WHERE id > ?1 AND kind <> ?2 ORDER BY id";
 static const char SQL_STATS_ADD[] =
 	"INSERT INTO municipality_stats(municipality, kind, n, last_received) VALUES (?1, ?2, ?3, ?4) "
 	"ON CONFLICT (municipality, kind) DO UPDATE SET n = n + excluded.n, "
@@ -106,9 +109,9 @@ fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, 
 	return s;
 }
 
-/* Ids of sql's rows (one integer bound), collected first: the loop body writes. */
-static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids, size_t *n,
-			fk_error *err)
+/* Ids of sql's rows (one integer bound, or two), collected first: the loop body writes. */
+static fk_status ids_of2(fk_ctx *ctx, const char *sql, int64_t arg, int64_t arg2, int64_t **ids,
+			 size_t *n, fk_error *err)
 {
 	sqlite3_stmt *st;
 	size_t cap = 0;
@@ -118,6 +121,8 @@ static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, arg);
+	if (sqlite3_bind_parameter_count(st) > 1)
+		sqlite3_bind_int64(st, 2, arg2);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -137,6 +142,12 @@ static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids
 	return s;
 }
 
+static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids, size_t *n,
+			fk_error *err)
+{
+	return ids_of2(ctx, sql, arg, 0, ids, n, err);
+}
+
 /* How the package's registers get into the municipality's sorted lists (1 戸籍, 2 除籍): one
  * by one (fk_order_insert finds each place by decrypting registers along a binary search,
  * fk_order_remove scans the list: milliseconds each), or, when the package changes a good
@@ -144,6 +155,8 @@ static fk_status ids_of(fk_ctx *ctx, const char *sql, int64_t arg, int64_t **ids
 typedef struct plan {
 	int rebuild[3];
 	int empty[3]; /* the list is empty before: written from the kept sort keys in one pass */
+	int shadow[3]; /* ... or written before publishing (prepublish.h): put in place */
+	int64_t added[3]; /* the package's new registers of the kind */
 } plan;
 
 /* What the plan reads only decides how fast publishing is, never what it does. */
@@ -153,19 +166,107 @@ static const char SQL_PLAN_MOVED[] =
 	"WHERE c.package_id = ?1 AND c.change = 2 AND c.register_id <= ?2";
 static const char SQL_PLAN_N[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
+/* After fk_prepublish only the package's other changes are left: a few rows to count. */
+static const char SQL_PLAN_OTHER[] =
+	"SELECT count(*) FROM staged_change WHERE package_id = ?1 AND change <> 3";
 /* One change in this many registers of a list, or more: rebuild it. Measured (100,000
  * registers, 2 cores): a register moved one by one costs about 5 ms (binary searches that
  * decrypt registers), a rebuild about 60 µs a register of the list; a moved register counts
  * twice (out of one list, into one). */
 #define REBUILD_SHARE 40
 
+static fk_status count_other(fk_ctx *ctx, const fk_pkgrow *p, int64_t *n, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_OTHER, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, p->id);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+}
+
+/* The length of each list's shadow (-1: its two fields differ, as a crash between them leaves
+ * them) and, if there is any, the package's changes other than new registers. */
+static fk_status shadow_lengths(fk_ctx *ctx, const fk_pkgrow *p, int64_t len[3], int64_t *other,
+				fk_error *err)
+{
+	fk_status s = FK_OK;
+	*other = -1;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t have[2] = {0, 0};
+		for (int f = 1; f <= 2 && s == FK_OK; f++)
+			s = fk_order_shadow_count(ctx, p->municipality, k, (fk_order_field)f, &have[f - 1], err);
+		len[k] = have[0] == have[1] ? have[0] : -1;
+		if (s == FK_OK && (have[0] || have[1]) && *other < 0)
+			s = count_other(ctx, p, other, err);
+	}
+	return s;
+}
+
+/* A list's shadow is put in place when it holds exactly the package's new registers of its
+ * kind, which are all that go into the list (it was empty, nothing else moves into it, the
+ * package has no other change); any other shadow is cleared, and the list made as before. */
+static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
+			      const int64_t len[3], int64_t other, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		if (len[k] == 0)
+			continue;
+		pl->shadow[k] = pl->empty[k] && other == 0 && changes[k] == pl->added[k] &&
+				len[k] == pl->added[k];
+		if (!pl->shadow[k])
+			s = fk_order_shadow_clear(ctx, p->municipality, k, err);
+	}
+	return s;
+}
+
+/* From the counts of the package's changes by list: what each list needs. */
+static fk_status plan_counts(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
+			     const int64_t n[3], const int64_t len[3], int64_t other, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		int64_t have;
+		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k);
+		int rc = sqlite3_step(st);
+		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
+		pl->empty[k] = pl->rebuild[k] && have == 0;
+		pl->added[k] = n[k];
+	}
+	return s == FK_OK ? plan_shadows(ctx, p, pl, changes, len, other, err) : s;
+}
+
 static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
 {
 	sqlite3_stmt *st;
 	int64_t changes[3] = {0}, n[3] = {0};
 	int rc;
+	int64_t len[3] = {0, 0, 0}, other;
 	memset(pl, 0, sizeof *pl);
-	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
+	fk_status s = shadow_lengths(ctx, p, len, &other, err);
+	/* Written ahead for every new register of the package, which changes nothing else: the
+	 * counts are the shadows' lengths (reading each new register's row would hold the lock
+	 * about as long as writing the lists did: 1,000,000 rows). */
+	if (s == FK_OK && other == 0 && len[1] >= 0 && len[2] >= 0 &&
+	    len[1] + len[2] == p->n[FK_REC_REGISTER]) {
+		for (int k = 1; k <= 2; k++)
+			changes[k] = n[k] = len[k];
+		return plan_counts(ctx, p, pl, changes, n, len, other, err);
+	}
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
@@ -189,21 +290,7 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-	for (int k = 1; k <= 2 && s == FK_OK; k++) {
-		int64_t have;
-		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
-			break;
-		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		rc = sqlite3_step(st);
-		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
-		pl->empty[k] = pl->rebuild[k] && have == 0;
-	}
-	return s;
+	return plan_counts(ctx, p, pl, changes, n, len, other, err);
 }
 
 /* Re-list a register that moved in its sorted lists: out of them by its published version's
@@ -368,12 +455,24 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 	uint8_t mkey[FK_KEY_LEN];
 	int64_t kid;
 	fk_status s = fk_datakey_municipality(ctx, p->municipality, &kid, mkey, err);
-	if (s == FK_OK)
-		s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
-	else
-		ids = NULL, n = 0;
+	ids = NULL, n = 0;
+	/* A list whose shadow goes in place: its registers counted at once, none read. */
 	for (int k = 1; k <= 2 && s == FK_OK; k++)
-		if (pl->empty[k] && n && !(bulk[k] = calloc(n, sizeof *bulk[k])))
+		if (pl->shadow[k] && (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
+			sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, k);
+			sqlite3_bind_int64(st, 3, pl->added[k]);
+			sqlite3_bind_int64(st, 4, p->received_at);
+			if ((s = fk_ctx_exec(ctx, st, err, "counting registers")) == FK_OK)
+				s = fk_order_shadow_flip(ctx, p->municipality, k, err);
+		}
+	if (s == FK_OK && !pl->shadow[1] && !pl->shadow[2])
+		s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	else if (s == FK_OK && !(pl->shadow[1] && pl->shadow[2]))
+		s = ids_of2(ctx, SQL_NEW_REGS_BUT, p->wm[FK_WM_REGISTER], pl->shadow[1] ? 1 : 2, &ids, &n,
+			    err);
+	for (int k = 1; k <= 2 && s == FK_OK; k++)
+		if (pl->empty[k] && !pl->shadow[k] && n && !(bulk[k] = calloc(n, sizeof *bulk[k])))
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
 		json_t *doc = NULL;
@@ -381,6 +480,8 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 		if ((s = fk_store_info(ctx, ids[i], &info, err)) != FK_OK)
 			break;
 		int k = info.kind == 2 ? 2 : 1;
+		if (pl->shadow[k])
+			continue; /* counted and listed with its list's shadow */
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
 			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
 			sqlite3_bind_int(st, 2, info.kind);
@@ -388,7 +489,7 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 			sqlite3_bind_int64(st, 4, info.received_at);
 			s = fk_ctx_exec(ctx, st, err, "counting registers");
 		}
-		if (s == FK_OK && pl->empty[k]) {
+		if (s == FK_OK && pl->empty[k] && bulk[k]) {
 			fk_order_entry *e = &bulk[k][nb[k]++];
 			e->id = info.id;
 			s = kept_keys(ctx, &info, mkey, e->key, err);
@@ -404,6 +505,8 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 	/* written in one pass when nothing else went into the list, else rebuilt (order.h) */
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		int64_t count;
+		if (pl->shadow[k])
+			continue;
 		if (pl->empty[k] && nb[k])
 			s = fk_order_bulk(ctx, p->municipality, k, bulk[k], nb[k], err);
 		else if (pl->empty[k]) /* only registers moved into it (removals into 除籍) */
@@ -481,7 +584,7 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 		s = list_new(ctx, p, &pl, err);
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		int64_t count;
-		if (pl.rebuild[k] && !pl.empty[k])
+		if (pl.rebuild[k] && !pl.empty[k] && !pl.shadow[k])
 			s = fk_order_rebuild(ctx, p->municipality, k, &count, err);
 	}
 	if (s != FK_OK || !ctx->order_memo_keep)

@@ -34,6 +34,11 @@ extern void (*fk_intake_chunk_hook)(fk_ctx *ctx, int chunk);
  * commit): a test sets it small to interrupt the middle of a chunk. */
 extern int fk_intake_part_records;
 
+/* A pause of 2 ms after each of the import's transactions commits: a console waiting for the
+ * write lock (it tries every millisecond, core/db/db.c) takes it in the gap, instead of
+ * waiting through the next transaction too (SQLite's lock is not a queue). */
+void fk_stage_yield(void);
+
 /* Stage chunk of pkg from src (loaded: source.h) in transactions of their own, each a part of
  * the chunk of bounded size and time (the consoles wait for the write lock), on record;
  * continues after the lines staged before. pkg advanced as each part commits (and left as

@@ -42,7 +42,8 @@ static const char SQL_CLEAR[] =
 static const char SQL_LISTS[] =
 	"SELECT municipality, kind FROM municipality_stats WHERE kind IN (1, 2) AND n > 0 "
 	"AND (?1 IS NULL OR municipality = ?1) UNION "
-	"SELECT municipality, kind FROM register_order WHERE ?1 IS NULL OR municipality = ?1 ORDER BY 1, 2";
+	"SELECT municipality, kind FROM register_order WHERE (?1 IS NULL OR municipality = ?1) "
+	"AND kind IN (1, 2) ORDER BY 1, 2";
 static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
 static const char SQL_MEMBERS[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL "
@@ -476,6 +477,7 @@ typedef struct list_ref {
 	const char *muni;
 	int kind;
 	fk_order_field field;
+	int stored_kind; /* 0: kind; FK_ORDER_SHADOW + kind: its shadow (sealed as kind) */
 } list_ref;
 
 typedef struct chunk_dir {
@@ -486,7 +488,7 @@ typedef struct chunk_dir {
 static void bind_list(sqlite3_stmt *st, const list_ref *l)
 {
 	sqlite3_bind_text(st, 1, l->muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, l->kind);
+	sqlite3_bind_int(st, 2, l->stored_kind ? l->stored_kind : l->kind);
 	sqlite3_bind_int(st, 3, (int)l->field);
 }
 
@@ -650,7 +652,7 @@ static fk_status sums(fk_ctx *ctx, const list_ref *l, int64_t *have, int64_t *wa
 fk_status fk_order_check(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
 			 int64_t *total, fk_error *err)
 {
-	list_ref l = {muni, kind, field};
+	list_ref l = {muni, kind, field, 0};
 	int64_t have = 0, want = 0;
 	fk_status s = sums(ctx, &l, &have, &want, err);
 	if (s != FK_OK)
@@ -667,7 +669,7 @@ fk_status fk_order_check(fk_ctx *ctx, const char *muni, int kind, fk_order_field
 fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
 			int64_t offset, int limit, int64_t *ids, int *n, fk_error *err)
 {
-	list_ref l = {muni, kind, field};
+	list_ref l = {muni, kind, field, 0};
 	chunk_dir *dir;
 	size_t nd;
 	int64_t buf[FK_ORDER_CHUNK * 2 + 1];
@@ -699,7 +701,7 @@ fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field 
 fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
 			    int64_t id, int64_t *index, fk_error *err)
 {
-	list_ref l = {muni, kind, field};
+	list_ref l = {muni, kind, field, 0};
 	chunk_dir *dir;
 	size_t nd;
 	int64_t buf[FK_ORDER_CHUNK * 2 + 1], start = 0;
@@ -871,7 +873,7 @@ fk_status fk_order_remove_keyed(fk_ctx *ctx, const char *muni, int kind, int64_t
 	uint8_t mk[FK_KEY_LEN];
 	fk_status s = muni_key(ctx, muni, mk, err);
 	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
-		list_ref l = {muni, kind, (fk_order_field)f};
+		list_ref l = {muni, kind, (fk_order_field)f, 0};
 		char *key = NULL;
 		int done = 0;
 		if ((s = fk_order_key(old, l.field, &key, err)) == FK_OK)
@@ -914,7 +916,7 @@ fk_status fk_order_insert(fk_ctx *ctx, const char *muni, int kind, int64_t id, c
 	uint8_t mk[FK_KEY_LEN];
 	fk_status s = muni_key(ctx, muni, mk, err);
 	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
-		list_ref l = {muni, kind, (fk_order_field)f};
+		list_ref l = {muni, kind, (fk_order_field)f, 0};
 		int64_t have, want;
 		char *key = NULL;
 		if ((s = sums(ctx, &l, &have, &want, err)) != FK_OK || have + 1 != want)
@@ -932,7 +934,7 @@ fk_status fk_order_remove(fk_ctx *ctx, const char *muni, int kind, int64_t id, f
 	uint8_t mk[FK_KEY_LEN];
 	fk_status s = muni_key(ctx, muni, mk, err);
 	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
-		list_ref l = {muni, kind, (fk_order_field)f};
+		list_ref l = {muni, kind, (fk_order_field)f, 0};
 		s = remove_one(ctx, &l, mk, id, err);
 	}
 	fk_wipe(mk, sizeof mk);
@@ -961,7 +963,7 @@ static fk_status write_sorted(fk_ctx *ctx, const char *muni, int kind, fk_order_
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	fk_status s = muni_key(ctx, muni, mk, err);
 	for (int f = 1; f <= FK_ORDER_FIELDS && s == FK_OK; f++) {
-		list_ref l = {muni, kind, (fk_order_field)f};
+		list_ref l = {muni, kind, (fk_order_field)f, 0};
 		if (n > 1) /* v may be NULL when n is 0, which qsort does not take */
 			qsort(v, n, sizeof *v, f == 1 ? cmp_field0 : cmp_field1);
 		for (size_t i = 0; i < n; i++)
@@ -977,7 +979,7 @@ fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry 
 			fk_error *err)
 {
 	int64_t have = 0, want = 0, have2 = 0;
-	list_ref l1 = {muni, kind, FK_ORDER_HONSEKI}, l2 = {muni, kind, FK_ORDER_READING};
+	list_ref l1 = {muni, kind, FK_ORDER_HONSEKI, 0}, l2 = {muni, kind, FK_ORDER_READING, 0};
 	fk_status s = sums(ctx, &l1, &have, &want, err);
 	if (s == FK_OK)
 		s = sums(ctx, &l2, &have2, &want, err);
@@ -1129,5 +1131,78 @@ fk_status fk_order_reindex(fk_ctx *ctx, const char *muni, int all, fk_order_done
 		}
 	}
 	free(v);
+	return s;
+}
+
+/* ---- shadow lists (order.h) ---- */
+
+static const char SQL_SHADOW_CLEAR[] =
+	"DELETE FROM register_order WHERE municipality = ?1 AND kind = ?2";
+static const char SQL_SHADOW_FLIP[] =
+	"UPDATE register_order SET kind = ?3 WHERE municipality = ?1 AND kind = ?2";
+
+static fk_status shadow_kind_ok(int kind, fk_error *err)
+{
+	return kind == 1 || kind == 2 ? FK_OK : fk_fail(err, FK_ERR_USAGE, "no such list kind %d", kind);
+}
+
+static fk_status clear_kind(fk_ctx *ctx, const char *muni, int stored, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_SHADOW_CLEAR, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, stored);
+	return fk_ctx_exec(ctx, st, err, "clearing a sort order");
+}
+
+fk_status fk_order_shadow_clear(fk_ctx *ctx, const char *muni, int kind, fk_error *err)
+{
+	fk_status s = shadow_kind_ok(kind, err);
+	return s == FK_OK ? clear_kind(ctx, muni, FK_ORDER_SHADOW + kind, err) : s;
+}
+
+fk_status fk_order_shadow_write(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+				int64_t pos, const int64_t *ids, size_t n, fk_error *err)
+{
+	uint8_t mk[FK_KEY_LEN];
+	list_ref l = {muni, kind, field, FK_ORDER_SHADOW + kind};
+	fk_status s = shadow_kind_ok(kind, err);
+	if (s == FK_OK && (pos < 0 || pos % FK_ORDER_CHUNK))
+		s = fk_fail(err, FK_ERR_USAGE, "a shadow list is written from a chunk's start");
+	if (s == FK_OK)
+		s = muni_key(ctx, muni, mk, err);
+	for (size_t i = 0; i < n && s == FK_OK; i += FK_ORDER_CHUNK) {
+		int m = n - i < FK_ORDER_CHUNK ? (int)(n - i) : FK_ORDER_CHUNK;
+		int64_t k = (pos + (int64_t)i) / FK_ORDER_CHUNK;
+		s = write_chunk(ctx, &l, mk, 0, (k + 1) * SEQ_STEP, ids + i, m, err);
+	}
+	fk_wipe(mk, sizeof mk);
+	return s;
+}
+
+fk_status fk_order_shadow_count(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+				int64_t *n, fk_error *err)
+{
+	int64_t want;
+	list_ref l = {muni, kind, field, FK_ORDER_SHADOW + kind};
+	*n = 0;
+	fk_status s = shadow_kind_ok(kind, err);
+	return s == FK_OK ? sums(ctx, &l, n, &want, err) : s;
+}
+
+fk_status fk_order_shadow_flip(fk_ctx *ctx, const char *muni, int kind, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = shadow_kind_ok(kind, err);
+	if (s == FK_OK)
+		s = clear_kind(ctx, muni, kind, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_SHADOW_FLIP, &st, err)) == FK_OK) {
+		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, FK_ORDER_SHADOW + kind);
+		sqlite3_bind_int(st, 3, kind);
+		s = fk_ctx_exec(ctx, st, err, "putting a sort order in place");
+	}
 	return s;
 }

@@ -85,6 +85,25 @@ typedef struct fk_order_entry {
 fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry *v, size_t n,
 			fk_error *err);
 
+/* Shadow lists (publishing a large package, R-BATCH-ATOMIC): a list written beside the one
+ * readers see, in as many short transactions as it takes, stored under a kind no reader asks
+ * for (FK_ORDER_SHADOW + kind) but sealed as the list it becomes (its chunks' associated data
+ * name kind), then put in the list's place in one step by fk_order_shadow_flip. Nothing reads
+ * a shadow but these functions and abandoning a package (which clears it). */
+#define FK_ORDER_SHADOW 100
+/* Both fields' shadows of (muni, kind) removed. */
+fk_status fk_order_shadow_clear(fk_ctx *ctx, const char *muni, int kind, fk_error *err);
+/* ids[0..n) written as the shadow's positions pos.. (pos a multiple of FK_ORDER_CHUNK; the
+ * chunks from there on must not exist yet). */
+fk_status fk_order_shadow_write(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+				int64_t pos, const int64_t *ids, size_t n, fk_error *err);
+/* How many ids the shadow of (muni, kind, field) holds. */
+fk_status fk_order_shadow_count(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
+				int64_t *n, fk_error *err);
+/* The lists of (muni, kind) replaced by their shadows (both fields), in the caller's
+ * transaction. */
+fk_status fk_order_shadow_flip(fk_ctx *ctx, const char *muni, int kind, fk_error *err);
+
 /* Rebuild both orders of a list from its registers (decrypts each one). */
 fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err);
 

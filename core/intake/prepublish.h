@@ -1,0 +1,26 @@
+/* Before publishing a large package (import.h; R-BATCH-ATOMIC, R-BATCH-RESUME): the sorted
+ * lists it fills written as shadows (core/store/order.h) and the staged rows that kept their
+ * sort keys removed, in short transactions, so that publishing (publish.h) holds the write
+ * lock for a short flip instead of writing every list (issue 10: no console waits more than
+ * 200 ms). Nothing written here is visible to any reader before publishing. */
+#ifndef FK_INTAKE_PREPUBLISH_H
+#define FK_INTAKE_PREPUBLISH_H
+
+#include "pkgrow.h"
+
+/* For each list (municipality, kind) of p that was empty before it and that only p's new
+ * registers fill (no other staged change in p): its shadow written from the sort keys the
+ * staging kept, unless a run before wrote it whole; then, once every such shadow is whole,
+ * the new registers' staged rows removed. Each step a transaction of its own, bounded in
+ * time, on record (reason "listing", oid names the package). Resumable: a step undone by a
+ * crash is done again; a shadow found short is written again from its start. A list that
+ * does not qualify is left to publishing, as before. */
+fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_error *err);
+
+/* Test hook: when > 0, fk_prepublish fails (FK_ERR_INTERNAL) after this many of its
+ * transactions have committed, as a crash between them would leave the store. */
+extern int fk_prepublish_stop_after;
+/* Staged rows removed per step at most (also at most 40 ms of work): a test sets it small. */
+extern int fk_prepublish_batch;
+
+#endif
