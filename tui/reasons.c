@@ -90,7 +90,108 @@ void tui_error_text(const fk_error *err, const char *object, char *head, size_t 
 		return;
 	}
 	snprintf(head, hlen, "%s", tui_status_text(err->code));
-	fk_disp_clean(err->msg, detail, dlen);
+	tui_msg_text(err, detail, dlen);
+}
+
+const char *tui_msg_template(fk_msg id)
+{
+	const char *t = fk_msg_template(id);
+	return t && *t ? _(t) : t;
+}
+
+void tui_msg_text(const fk_error *err, char *out, size_t len)
+{
+	const char *t = err->msg_id != FK_MSG_NONE ? tui_msg_template(err->msg_id) : NULL;
+	if (!t || !*t) {
+		fk_disp_clean(err->msg, out, len);
+		return;
+	}
+	/* The parameter comes from what was typed or stored: cleaned before it is placed. */
+	char arg[4 * sizeof err->msg_arg], text[FK_ERRMSG_MAX * 2];
+	fk_disp_clean(err->msg_arg, arg, sizeof arg);
+	fk_msg_expand(t, arg, err->msg_n, text, sizeof text);
+	fk_disp_clean(text, out, len);
+}
+
+const char *tui_op_label(const char *recorded)
+{
+	fk_op op = fk_op_find(recorded);
+	const char *l = op != FK_OP_NONE ? fk_op_label(op) : NULL;
+	return l && *l ? _(l) : recorded;
+}
+
+int tui_op_match(const char *s, char *out, size_t len)
+{
+	if (!s || !*s)
+		return 0;
+	for (int i = 1; i < FK_OP_COUNT; i++) {
+		const char *l = fk_op_label((fk_op)i);
+		if (!strcmp(s, fk_op_name((fk_op)i)) || (l && (!strcmp(s, l) || !strcmp(s, _(l))))) {
+			fk_copy_str(out, len, fk_op_name((fk_op)i));
+			return 1;
+		}
+	}
+	/* A family of operations by the first part of their recorded names ("grant"). */
+	size_t n = strlen(s);
+	for (int i = 1; i < FK_OP_COUNT; i++)
+		if (!strncmp(fk_op_name((fk_op)i), s, n) && fk_op_name((fk_op)i)[n] == '.') {
+			fk_copy_str(out, len, s);
+			return 1;
+		}
+	return 0;
+}
+
+static const char *const results[][2] = {
+	{"success", N_("success")},
+	{"denied", N_("denied")},
+	{"failed", N_("failed")},
+};
+
+const char *tui_result_text(const char *result)
+{
+	for (size_t i = 0; i < sizeof results / sizeof *results; i++)
+		if (!strcmp(result, results[i][0]))
+			return _(results[i][1]);
+	return result;
+}
+
+const char *tui_result_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof results / sizeof *results; i++)
+		if (!strcmp(s, results[i][0]) || !strcmp(s, _(results[i][1])))
+			return results[i][0];
+	return NULL;
+}
+
+/* Bits as their words joined by the list separator of the language ("・" in Japanese). */
+static void words(unsigned bits, const char *const *names, int count, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < count && used + 1 < len; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		/* TRANSLATORS: between the kinds or the rights of a grant: 戸籍・除籍. */
+		snprintf(buf + used, len - used, "%s%s", used ? _(", ") : "", _(names[i]));
+		used = strlen(buf);
+	}
+	if (!used)
+		snprintf(buf, len, "-");
+}
+
+void tui_kinds_text(unsigned bits, char *buf, size_t len)
+{
+	/* Indexed by kind - 1 (FK_KIND_BIT). */
+	static const char *const kinds[FK_FILE_KINDS] = {
+		N_("koseki"), N_("joseki"), N_("ledger"), N_("documents"),
+	};
+	words(bits, kinds, FK_FILE_KINDS, buf, len);
+}
+
+void tui_rights_text(unsigned bits, char *buf, size_t len)
+{
+	static const char *const rights[] = {N_("view"), N_("export"), N_("print"), N_("dispose")};
+	words(bits, rights, 4, buf, len);
 }
 
 void tui_error_unseen(fk_error *err)

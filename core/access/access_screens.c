@@ -228,7 +228,7 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 		 (long long)rep->problems);
 	/* A history that is not intact is a verification that ran: its result is the record. */
 	if (s == FK_OK && rep->problems)
-		s = fk_fail(err, FK_ERR_TAMPER, "the history is not intact: %lld problems", (long long)rep->problems);
+		s = fk_fail_id(err, FK_ERR_TAMPER, FK_MSG_HISTORY_NOT_INTACT, NULL, (long long)rep->problems);
 	s = fk_gate_end(ctx, &g, s, detail, err);
 	return s == FK_ERR_TAMPER ? FK_OK : s;
 }

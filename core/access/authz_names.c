@@ -87,7 +87,7 @@ static int right_parse(const char *s)
 
 /* Split list on commas; each word through parse (-1: unknown) into bits. */
 static fk_status parse_list(const char *list, int (*parse)(const char *), int as_bit,
-			    const char *what, unsigned *bits, fk_error *err)
+			    fk_msg empty, fk_msg unknown, unsigned *bits, fk_error *err)
 {
 	*bits = 0;
 	const char *p = list ? list : "";
@@ -95,12 +95,12 @@ static fk_status parse_list(const char *list, int (*parse)(const char *), int as
 		size_t n = strcspn(p, ",");
 		char word[64];
 		if (n == 0 || n >= sizeof word)
-			return fk_fail(err, FK_ERR_INVALID, "empty or overlong %s in '%.60s'", what, list);
+			return fk_fail_id(err, FK_ERR_INVALID, empty, NULL, 0);
 		memcpy(word, p, n);
 		word[n] = '\0';
 		int v = parse(word);
 		if (v < 0)
-			return fk_fail(err, FK_ERR_INVALID, "unknown %s '%.40s'", what, word);
+			return fk_fail_id(err, FK_ERR_INVALID, unknown, word, 0);
 		*bits |= as_bit ? FK_KIND_BIT(v) : (unsigned)v;
 		p += n;
 	} while (*p++ == ',');
@@ -109,13 +109,13 @@ static fk_status parse_list(const char *list, int (*parse)(const char *), int as
 
 fk_status fk_kinds_parse(const char *list, unsigned *bits, fk_error *err)
 {
-	return parse_list(list, fk_file_kind_parse, 1,
-			  "kind (koseki, joseki, ledger, documents)", bits, err);
+	return parse_list(list, fk_file_kind_parse, 1, FK_MSG_KIND_EMPTY, FK_MSG_KIND_UNKNOWN, bits,
+			  err);
 }
 
 fk_status fk_rights_parse(const char *list, unsigned *bits, fk_error *err)
 {
-	return parse_list(list, right_parse, 0, "right (view, export, print, dispose)", bits, err);
+	return parse_list(list, right_parse, 0, FK_MSG_RIGHT_EMPTY, FK_MSG_RIGHT_UNKNOWN, bits, err);
 }
 
 static void format_bits(unsigned bits, const char *const *names, char *buf, size_t len)
