@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasons.h"
 #include "tui.h"
 
 #define GRANTS_MAX 2048
@@ -50,13 +51,26 @@ static void grants_header(view *v, int y, int cols)
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
+/* The grant's state in the operator's words. */
+static const char *grant_state_text(fk_grant_state st)
+{
+	static const char *const states[] = {
+		[FK_GRANT_ACTIVE] = N_("in force"),
+		[FK_GRANT_PENDING] = N_("not yet in force"),
+		[FK_GRANT_EXPIRED] = N_("expired"),
+		[FK_GRANT_REVOKED] = N_("revoked"),
+	};
+	return (unsigned)st < sizeof states / sizeof *states && states[st] ? _(states[st])
+									 : fk_grant_state_id(st);
+}
+
 static void grants_line(view *v, int i, int y, int cols, int selected)
 {
 	const fk_grant *g = &((grants *)v->data)->rows[i];
 	char no[24], kinds[96], rights[64], until[40], muni[128];
 	snprintf(no, sizeof no, "%7lld ", (long long)g->id);
-	fk_kinds_format(g->kinds, kinds, sizeof kinds);
-	fk_rights_format(g->rights, rights, sizeof rights);
+	tui_kinds_text(g->kinds, kinds, sizeof kinds);
+	tui_rights_text(g->rights, rights, sizeof rights);
 	if (g->valid_until)
 		tui_fmt_time(g->valid_until, 1, until, sizeof until);
 	else
@@ -68,7 +82,7 @@ static void grants_line(view *v, int i, int y, int cols, int selected)
 	tui_put(y, 39, kinds, 21);
 	tui_put(y, 60, rights, 15);
 	tui_put(y, 75, until, 18);
-	tui_put(y, 93, fk_grant_state_id(g->state), cols - 94);
+	tui_put(y, 93, grant_state_text(g->state), cols - 94);
 }
 
 /* Ask each field in turn; Esc at any prompt abandons the grant. */
@@ -103,7 +117,8 @@ static void add_grant(view *v)
 		tui_error_head(a, _("Unknown right: use view, export, print or dispose."), &err);
 		return;
 	}
-	if (until[0] && fk_parse_time(until, &spec.valid_until, &err) != FK_OK) {
+	/* In Japan's time, through the whole of the day given (issue 11, item 4). */
+	if (until[0] && fk_parse_jst(until, 1, &spec.valid_until, &err) != FK_OK) {
 		tui_error_head(a, _("The end date is not a date (YYYY-MM-DD)."), &err);
 		return;
 	}
@@ -219,7 +234,7 @@ static void matrix_line(view *v, int i, int y, int cols, int selected)
 	for (int k = 0; k < FK_FILE_KINDS; k++) {
 		char rights[64];
 		if (r->rights[k])
-			fk_rights_format(r->rights[k], rights, sizeof rights);
+			tui_rights_text(r->rights[k], rights, sizeof rights);
 		else
 			snprintf(rights, sizeof rights, "-");
 		tui_put(y, 29 + 14 * k, rights, 14);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasons.h"
 #include "tui.h"
 
 #define PAGE_MAX 256

@@ -69,7 +69,7 @@ void tui_error(app *a, const fk_error *err, const char *object)
 void tui_error_head(app *a, const char *head, const fk_error *err)
 {
 	fk_copy_str(a->message, sizeof a->message, head);
-	fk_disp_clean(err->msg, a->detail, sizeof a->detail);
+	tui_msg_text(err, a->detail, sizeof a->detail);
 	a->message_is_error = 1;
 }
 
