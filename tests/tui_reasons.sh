@@ -17,21 +17,11 @@ $C operator add suzuki --role operator --bureau 東京法務局 > /dev/null || e
 $C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > /dev/null || exit 99
 
-# The Japanese catalogue as built from po/ja.po.
-mkdir -p "$T/locale/ja/LC_MESSAGES"
-for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
-	[ -f "$g" ] && { cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
-done
-[ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ] || { echo "po/ja.gmo not built"; exit 99; }
+ja_catalogue
 
-# console NAME: a console at 80x24 (the smallest the brief promises) in Japanese.
+# console NAME: a console at 80x24 in Japanese.
 console() {
-	tui_keepalive
-	$TMUX_CMD new-session -d -s "$1" -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
-		env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
-		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 FK_LOCALEDIR="$T/locale" \
-		"$FUKUHON" --config "$FUKUHON_CONFIG"
-	$TMUX_CMD set-option -t "$1" remain-on-exit on > /dev/null
+	tui_console "$1" "$FUKUHON_CONFIG"
 	tui_wait "$1" "ユーザー名:"
 }
 # sign_in NAME USER PASSWORD

@@ -179,8 +179,8 @@ static int filter_form(view *v)
 		return 0;
 	}
 	fk_copy_str(f.result, sizeof f.result, res);
-	if (!ask_field(a, _("From (JST, YYYY-MM-DD [HH:MM])"), h->from, f.from, sizeof f.from) ||
-	    !ask_field(a, _("To (JST, YYYY-MM-DD [HH:MM], inclusive)"), h->to, f.to, sizeof f.to))
+	if (!ask_field(a, _("From (JST)"), h->from, f.from, sizeof f.from) ||
+	    !ask_field(a, _("To (JST, inclusive)"), h->to, f.to, sizeof f.to))
 		return 0;
 	if ((f.from[0] && fk_parse_jst(f.from, 0, &f.since_ns, &err) != FK_OK) ||
 	    (f.to[0] && fk_parse_jst(f.to, 1, &f.until_ns, &err) != FK_OK)) {
