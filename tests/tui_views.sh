@@ -130,6 +130,12 @@ if grep -qE '日時 [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} JST \(令和' "
 	not_ok "no JST time with 和暦: $(grep 日時 "$T/record")"
 fi
 tui_key a Escape
+# A grant's record: its kinds and rights in words in the detail (item 3).
+filter a - 権限の付与 - "" ""
+tui_wait a "操作 権限の付与・"
+tui_key a Enter
+tui_wait a "kinds=受付帳 rights=閲覧"
+tui_key a Escape
 tui_send a V
 tui_wait a "履歴は正常です："
 tui_wait a "件すべての封印と連鎖を確認しました。"

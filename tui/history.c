@@ -287,6 +287,36 @@ static const char *reason_words(const char *id)
 	return id;
 }
 
+/* A recorded detail with its kinds and rights in the operator's words ("kinds=koseki,joseki"
+ * → "kinds=戸籍・除籍"); the rest as recorded, and everything from "reason=" on untouched (a
+ * reason is free text). */
+static void detail_words(const char *in, char *out, size_t len)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	while (*in && used + 1 < len) {
+		size_t n = strcspn(in, " ");
+		char word[160], shown[200];
+		unsigned bits;
+		if (!strncmp(in, "reason=", 7) || n >= sizeof word) {
+			fk_copy_str(out + used, len - used, in);
+			return;
+		}
+		memcpy(word, in, n);
+		word[n] = '\0';
+		if (!strncmp(word, "kinds=", 6) && fk_kinds_parse(word + 6, &bits, NULL) == FK_OK) {
+			tui_kinds_text(bits, shown, sizeof shown);
+			fk_copy_str(word + 6, sizeof word - 6, shown); /* cut at most, never overrun */
+		} else if (!strncmp(word, "rights=", 7) && fk_rights_parse(word + 7, &bits, NULL) == FK_OK) {
+			tui_rights_text(bits, shown, sizeof shown);
+			fk_copy_str(word + 7, sizeof word - 7, shown);
+		}
+		snprintf(out + used, len - used, "%s%s", word, in[n] ? " " : "");
+		used = strlen(out);
+		in += n + (in[n] ? 1 : 0);
+	}
+}
+
 static fk_status record_open(view *v, fk_error *err)
 {
 	lines_view *l = v->data;
@@ -310,7 +340,9 @@ static fk_status record_open(view *v, fk_error *err)
 		add_line(&l->lines, "%s %s: %s", _("Result"), tui_result_text(r->result), reason_words(r->reason));
 	else
 		add_line(&l->lines, "%s %s", _("Result"), tui_result_text(r->result));
-	add_line(&l->lines, "%s %s", _("Detail"), r->detail ? r->detail : "-");
+	char detail[1024];
+	detail_words(r->detail ? r->detail : "-", detail, sizeof detail);
+	add_line(&l->lines, "%s %s", _("Detail"), detail);
 	v->nrows = l->lines.n;
 	v->selectable = 0;
 	return FK_OK;
