@@ -293,6 +293,13 @@ START_TEST(every_operation_has_a_translated_name)
 	}
 	ck_assert_ptr_null(fk_op_label(FK_OP_COUNT));
 	language("ja");
+	/* ... and every object type it names, words in Japanese. */
+	for (int op = 1; op < FK_OP_COUNT; op++)
+		ck_assert_msg(has_japanese(tui_object_text(fk_op_get((fk_op)op)->otype)),
+			      "object type %s has no words (tui/reasons.c)", fk_op_get((fk_op)op)->otype);
+	ck_assert_str_eq(tui_recorded_reason("no-grant"), tui_reason_text(FK_WHY_NO_GRANT));
+	ck_assert_str_eq(tui_recorded_reason("database error"), tui_status_text(FK_ERR_DB));
+	ck_assert_str_eq(tui_recorded_reason("whatever"), "whatever");
 	ck_assert_str_eq(tui_op_label("register.open"), "戸籍の閲覧");
 	ck_assert_str_eq(tui_op_label("no.such-op"), "no.such-op");
 	char m[48];

@@ -101,8 +101,8 @@ filter() {
 		tui_key "$s" Enter
 	done
 }
-today=$(TZ=Asia/Tokyo date +%Y-%m-%d)
-filter a yamada 戸籍の閲覧 拒否 "$today" "$today"
+
+filter a yamada 戸籍の閲覧 拒否 2000-01-01 2199-12-31
 tui_wait a "操作者 yamada・操作 戸籍の閲覧・結果 拒否"
 tui_wait a "拒否"
 golden history-ja a

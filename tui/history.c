@@ -104,7 +104,7 @@ static void history_line(view *v, int i, int y, int cols, int selected)
 	char seq[24], when[40], obj[140];
 	snprintf(seq, sizeof seq, "%7lld", (long long)r->seq);
 	tui_fmt_time(r->ts_ns, 1, when, sizeof when);
-	snprintf(obj, sizeof obj, "%s %s", r->object_type, r->object_id);
+	snprintf(obj, sizeof obj, "%s %s", tui_object_text(r->object_type), r->object_id);
 	int x = 1;
 	tui_put(y, x, seq, 8);
 	tui_put(y, x += 8, when, 22);
@@ -278,15 +278,6 @@ static void lines_close(view *v)
 	free(l);
 }
 
-/* The reason recorded ("no-grant"), as its sentence; the id itself when it is none known. */
-static const char *reason_words(const char *id)
-{
-	for (int r = 1; r < FK_WHY_COUNT; r++)
-		if (!strcmp(id, fk_reason_id((fk_reason)r)))
-			return tui_reason_text(r);
-	return id;
-}
-
 /* A recorded detail with its kinds and rights in the operator's words ("kinds=koseki,joseki"
  * → "kinds=戸籍・除籍"); the rest as recorded, and everything from "reason=" on untouched (a
  * reason is free text). */
@@ -335,9 +326,10 @@ static fk_status record_open(view *v, fk_error *err)
 		 _("session"), r->session);
 	add_line(&l->lines, "%s %s (%s)", _("Operator"), r->operator_, r->role);
 	add_line(&l->lines, "%s %s (%s)", _("Action"), tui_op_label(r->action), r->action);
-	add_line(&l->lines, "%s %s %s", _("Object"), r->object_type, r->object_id);
+	add_line(&l->lines, "%s %s %s (%s)", _("Object"), tui_object_text(r->object_type), r->object_id,
+		 r->object_type);
 	if (r->reason[0])
-		add_line(&l->lines, "%s %s: %s", _("Result"), tui_result_text(r->result), reason_words(r->reason));
+		add_line(&l->lines, "%s %s: %s", _("Result"), tui_result_text(r->result), tui_recorded_reason(r->reason));
 	else
 		add_line(&l->lines, "%s %s", _("Result"), tui_result_text(r->result));
 	char detail[1024];

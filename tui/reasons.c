@@ -141,6 +141,48 @@ int tui_op_match(const char *s, char *out, size_t len)
 	return 0;
 }
 
+/* Every object type of the operation table (tests/test_reasons.c checks that none lacks words). */
+static const char *const objects[][2] = {
+	{"bureau", N_("bureau")},
+	{"ca", N_("certificate authority")},
+	{"certificate", N_("certificate")},
+	{"credential", N_("script credential")},
+	{"doc", N_("document")},
+	{"epoch", N_("sealing period")},
+	{"file", N_("file")},
+	{"grant", N_("grant")},
+	{"history", N_("history")},
+	{"ledger", N_("ledger entry")},
+	{"lockout", N_("lockout")},
+	{"master-key", N_("master key")},
+	{"municipality", N_("municipality")},
+	{"operator", N_("operator")},
+	{"package", N_("package")},
+	{"program", N_("program")},
+	{"register", N_("register")},
+	{"terminal", N_("terminal")},
+};
+
+const char *tui_object_text(const char *otype)
+{
+	for (size_t i = 0; i < sizeof objects / sizeof *objects; i++)
+		if (!strcmp(otype, objects[i][0]))
+			return _(objects[i][1]);
+	return otype;
+}
+
+const char *tui_recorded_reason(const char *id)
+{
+	for (int r = 1; r < FK_WHY_COUNT; r++)
+		if (!strcmp(id, fk_reason_id((fk_reason)r)))
+			return tui_reason_text(r);
+	/* A failure is recorded with its status's name (core/audit/audit.c). */
+	for (int st = 1; st < FK_STATUS_COUNT; st++)
+		if (!strcmp(id, fk_status_name((fk_status)st)))
+			return tui_status_text((fk_status)st);
+	return id;
+}
+
 static const char *const results[][2] = {
 	{"success", N_("success")},
 	{"denied", N_("denied")},

@@ -49,6 +49,12 @@ int tui_op_match(const char *s, char *out, size_t len);
 const char *tui_result_text(const char *result);
 /* The result typed by an operator (either language) as recorded; NULL when it is none. */
 const char *tui_result_parse(const char *s);
+/* The type of a recorded object ("register", the operation table's object column), in the
+ * operator's words; an unknown one as it is. */
+const char *tui_object_text(const char *otype);
+/* A recorded reason ("no-grant", or a failure's status name), as its sentence; an unknown
+ * one as it is. */
+const char *tui_recorded_reason(const char *id);
 /* Kinds and rights of a grant in the operator's words: 戸籍・除籍, 閲覧・印刷. */
 void tui_kinds_text(unsigned bits, char *buf, size_t len);
 void tui_rights_text(unsigned bits, char *buf, size_t len);
