@@ -141,6 +141,15 @@ int tui_op_match(const char *s, char *out, size_t len)
 	return 0;
 }
 
+/* A recorded word's translation from a table of {recorded, msgid}; the word itself if absent. */
+static const char *word_of(const char *const (*t)[2], size_t n, const char *recorded)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(recorded, t[i][0]))
+			return _(t[i][1]);
+	return recorded;
+}
+
 /* Every object type of the operation table (tests/test_reasons.c checks that none lacks words). */
 static const char *const objects[][2] = {
 	{"bureau", N_("bureau")},
@@ -165,10 +174,7 @@ static const char *const objects[][2] = {
 
 const char *tui_object_text(const char *otype)
 {
-	for (size_t i = 0; i < sizeof objects / sizeof *objects; i++)
-		if (!strcmp(otype, objects[i][0]))
-			return _(objects[i][1]);
-	return otype;
+	return word_of(objects, sizeof objects / sizeof *objects, otype);
 }
 
 const char *tui_recorded_reason(const char *id)
@@ -191,10 +197,7 @@ static const char *const results[][2] = {
 
 const char *tui_result_text(const char *result)
 {
-	for (size_t i = 0; i < sizeof results / sizeof *results; i++)
-		if (!strcmp(result, results[i][0]))
-			return _(results[i][1]);
-	return result;
+	return word_of(results, sizeof results / sizeof *results, result);
 }
 
 const char *tui_result_parse(const char *s)
