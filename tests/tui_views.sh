@@ -43,6 +43,13 @@ console a "$FUKUHON_CONFIG"
 tui_wait a "ユーザー名:"
 sign_in a tanaka tanaka-pw
 tui_wait a "ホーム"
+# An empty search says what was looked for and how (item 8).
+tui_send a /
+tui_wait a "検索"
+tui_send a 緑町; tui_key a Enter
+tui_wait a "該当なし：本籍が「緑町」で始まる戸籍はありません（都道府県から入力）。"
+tui_send a q
+tui_wait a "ホーム"
 tui_send a 3
 tui_wait a "受付帳情報（新しい順"
 tui_wait a "受付番号"

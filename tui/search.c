@@ -35,10 +35,29 @@ static fk_status load(view *v, int64_t after, fk_error *err)
 	return s;
 }
 
+/* Nothing found: say what was looked for, where, and how this kind of search matches, so
+ * that an empty list is not taken for a failure (issue 11, item 8). */
+static void explain_empty(view *v)
+{
+	search *q = v->data;
+	if (q->field == FK_FIELD_READING)
+		tui_message(v->app, 0, _("Nothing found: no 筆頭者 reading starts with \"%s\" in the municipalities you may view."),
+			    q->query);
+	else if (q->field == FK_FIELD_NAME)
+		tui_message(v->app, 0, _("Nothing found: no 筆頭者 is named \"%s\" (whole name or surname) in the municipalities you may view."),
+			    q->query);
+	else
+		tui_message(v->app, 0, _("Nothing found: no 本籍 starts with \"%s\" in the municipalities you may view (type it from the prefecture)."),
+			    q->query);
+}
+
 static fk_status search_open(view *v, fk_error *err)
 {
 	v->header_rows = 2;
-	return load(v, 0, err);
+	fk_status s = load(v, 0, err);
+	if (s == FK_OK && v->nrows == 0)
+		explain_empty(v);
+	return s;
 }
 
 static void search_header(view *v, int y, int cols)
