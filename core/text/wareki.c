@@ -76,9 +76,9 @@ fk_status fk_parse_jst(const char *s, int end_of_day, int64_t *ns, fk_error *err
 {
 	int64_t t;
 	/* A time given in UTC ("…Z") is not a time of Japan: refused, not shifted twice. */
-	if (s && strchr(s, 'Z'))
+	if (!s || strchr(s, 'Z'))
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_NOT_A_DATE, s, 0);
-	fk_status st = fk_parse_time(s ? s : "", &t, err);
+	fk_status st = fk_parse_time(s, &t, err);
 	if (st != FK_OK)
 		return st;
 	/* A date alone (no clock) with end_of_day: through the whole of that day. */
