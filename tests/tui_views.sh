@@ -43,11 +43,18 @@ console a "$FUKUHON_CONFIG"
 tui_wait a "ユーザー名:"
 sign_in a tanaka tanaka-pw
 tui_wait a "ホーム"
-# An empty search says what was looked for and how (item 8).
+# An empty search says what was looked for and how; the prompt edits like readline: C-a
+# goes to the start, ← moves, C-u clears, ↑ brings back the last answer (item 8).
 tui_send a /
 tui_wait a "検索"
-tui_send a 緑町; tui_key a Enter
+tui_send a 町; tui_key a C-a; tui_send a 緑; tui_key a Enter
 tui_wait a "該当なし：本籍が「緑町」で始まる戸籍はありません（都道府県から入力）。"
+tui_send a q
+tui_wait a "ホーム"
+tui_send a /
+tui_wait a "検索"
+tui_send a abc; tui_key a C-u; tui_key a Up; tui_key a Left; tui_send a 木; tui_key a Enter
+tui_wait a "該当なし：本籍が「緑木町」で始まる戸籍はありません（都道府県から入力）。"
 tui_send a q
 tui_wait a "ホーム"
 tui_send a 3
