@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 [ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
-make_pam tanaka:tanaka-pw:fukuhon yamada:yamada-pw:fukuhon sato:sato-pw:fukuhon
+make_pam tanaka:tanaka-pw:fukuhon yamada:yamada-pw:fukuhon sato:sato-pw:fukuhon kato:kato-pw:fukuhon
 make_config "language = ja"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
@@ -17,6 +17,7 @@ $C demo-data --registers 1500 --seed 7 > /dev/null || exit 99
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add yamada --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add sato --role auditor --bureau 東京法務局 > /dev/null || exit 99
+$C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
 $C grant yamada --municipality 131016 --kind ledger --rights view --reason e2e > /dev/null || exit 99
 sed 's/^language = ja$/language = en/' "$FUKUHON_CONFIG" > "$T/en.conf"
@@ -101,6 +102,19 @@ tui_wait a "ユーザー名:"
 $C audit list --action register.open --operator yamada --result denied --json > "$T/denied.json" 2>&1
 contains "$T/denied.json" '"reason": "no-grant"'
 
+# ---- the supervisor's permission screens: kinds, rights and states in words (item 3) ----
+sign_in a kato kato-pw
+tui_wait a "ホーム"
+tui_send a P
+tui_wait a "局のすべての権限"
+tui_wait a "全種別"
+golden grants-ja a
+tui_send a m
+tui_wait a "千代田区"
+golden matrix-ja a
+tui_send a q; tui_send a q; tui_send a q
+tui_wait a "ユーザー名:"
+
 # ---- the auditor in Japanese (item 12) ----
 sign_in a sato sato-pw
 tui_wait a "新しい順 1 ページ目"
@@ -172,6 +186,13 @@ tui_key e Enter
 tui_wait e "(Enter: open the register)"
 golden ledger-entry-en e
 tui_send e q; tui_send e q; tui_send e q
+tui_wait e "User name:"
+sign_in e kato kato-pw
+tui_wait e "Home"
+tui_send e P
+tui_wait e "all kinds"
+golden grants-en e
+tui_send e q; tui_send e q
 tui_wait e "User name:"
 sign_in e sato sato-pw
 tui_wait e "Newest first, page 1"

@@ -39,16 +39,61 @@ static fk_status grants_open(view *v, fk_error *err)
 			    : fk_grant_list(a->ctx, &f, collect, v, err);
 }
 
+/* The columns of the grants list: widths in display columns, one of them a gap, so that no
+ * two values run together; kinds and rights wide enough for three in Japanese words. */
+static const struct {
+	const char *title;
+	int width;
+} grant_cols[] = {
+	{N_("No."), 7}, {N_("Operator"), 12}, {N_("Municipality"), 15}, {N_("Kinds"), 24},
+	{N_("Rights"), 20}, {N_("Until"), 22}, {N_("State"), 0 /* the rest */},
+};
+
+/* One row of the list: values[i] in column i, each cut one column short of its width. */
+static void grant_row(int y, int cols, const char *const values[])
+{
+	int x = 1;
+	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols && x < cols - 1; i++) {
+		int w = grant_cols[i].width ? grant_cols[i].width : cols - 1 - x;
+		if (x + w > cols - 1)
+			w = cols - 1 - x;
+		tui_put(y, x, values[i], w - (grant_cols[i].width ? 1 : 0));
+		x += w;
+	}
+}
+
 static void grants_header(view *v, int y, int cols)
 {
 	grants *gs = v->data;
 	tui_put(y, 1, gs->expiring ? _("Grants ending within 30 days.  a: grant  r: revoke  e: all grants  m: effective permissions")
 				   : _("All grants of the bureau.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
 		cols - 2);
+	const char *titles[sizeof grant_cols / sizeof *grant_cols];
+	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols; i++)
+		titles[i] = _(grant_cols[i].title);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, 1, _("    No. Operator    Municipality      Kinds                Rights         Until             State"),
-		cols - 2);
+	move(y + 1, 0);
+	clrtoeol();
+	grant_row(y + 1, cols, titles);
 	attroff(A_BOLD | A_UNDERLINE);
+}
+
+/* Kinds and rights as the lists show them: all four in two words (the four words in full
+ * take 24 columns, a third of an 80-column screen), any other set word by word. */
+static void kinds_words(unsigned bits, char *buf, size_t len)
+{
+	if ((bits & FK_KINDS_ALL) == FK_KINDS_ALL)
+		snprintf(buf, len, "%s", _("all kinds"));
+	else
+		tui_kinds_text(bits, buf, len);
+}
+
+static void rights_words(unsigned bits, char *buf, size_t len)
+{
+	if ((bits & FK_RIGHTS_ALL) == FK_RIGHTS_ALL)
+		snprintf(buf, len, "%s", _("all rights"));
+	else
+		tui_rights_text(bits, buf, len);
 }
 
 /* The grant's state in the operator's words. */
@@ -68,21 +113,16 @@ static void grants_line(view *v, int i, int y, int cols, int selected)
 {
 	const fk_grant *g = &((grants *)v->data)->rows[i];
 	char no[24], kinds[96], rights[64], until[40], muni[128];
-	snprintf(no, sizeof no, "%7lld ", (long long)g->id);
-	tui_kinds_text(g->kinds, kinds, sizeof kinds);
-	tui_rights_text(g->rights, rights, sizeof rights);
+	snprintf(no, sizeof no, "%6lld", (long long)g->id);
+	kinds_words(g->kinds, kinds, sizeof kinds);
+	rights_words(g->rights, rights, sizeof rights);
 	if (g->valid_until)
 		tui_fmt_time(g->valid_until, 1, until, sizeof until);
 	else
 		snprintf(until, sizeof until, "%s", _("until revoked"));
 	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
-	tui_put(y, 1, no, 8);
-	tui_put(y, 9, g->user, 12);
-	tui_put(y, 21, muni, 18);
-	tui_put(y, 39, kinds, 21);
-	tui_put(y, 60, rights, 15);
-	tui_put(y, 75, until, 18);
-	tui_put(y, 93, grant_state_text(g->state), cols - 94);
+	const char *values[] = {no, g->user, muni, kinds, rights, until, grant_state_text(g->state)};
+	grant_row(y, cols, values);
 }
 
 /* Ask each field in turn; Esc at any prompt abandons the grant. */
@@ -234,7 +274,7 @@ static void matrix_line(view *v, int i, int y, int cols, int selected)
 	for (int k = 0; k < FK_FILE_KINDS; k++) {
 		char rights[64];
 		if (r->rights[k])
-			tui_rights_text(r->rights[k], rights, sizeof rights);
+			rights_words(r->rights[k], rights, sizeof rights);
 		else
 			snprintf(rights, sizeof rights, "-");
 		tui_put(y, 29 + 14 * k, rights, 14);
