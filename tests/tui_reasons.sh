@@ -101,10 +101,13 @@ japanese a
 grant a suzuki 131016 戸籍 閲覧 2000-01-01 why
 shows a "その有効期限は既に過ぎています。"
 japanese a 2000-01-01
-# A grant made: its kinds, rights and state in words (R-FILES); never the ids.
-grant a suzuki 131016 除籍・受付帳 閲覧・印刷 "" e2e
+# A grant made: its kinds, rights and state in words (R-FILES); never the ids. Its end
+# date lasts through that day in Japan: it ends at the next midnight JST (15:00 UTC).
+grant a suzuki 131016 除籍・受付帳 閲覧・印刷 2099-12-31 e2e
 shows a "を付与しました。" "除籍・受付帳" "閲覧・印刷"
 never a "joseki" "ledger" "view" "active"
+$C grants --user suzuki --json > "$T/grants.json" 2>&1
+contains "$T/grants.json" '"until": "2099-12-31T15:00:00Z"'
 # Revoking a grant twice: the second time says so, in Japanese (the first row: grant 1).
 tui_send a r; tui_wait a "取消の理由:"; tui_send a e2e; tui_key a Enter
 shows a "権限 1 を取り消しました。"

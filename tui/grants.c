@@ -96,6 +96,21 @@ static void rights_words(unsigned bits, char *buf, size_t len)
 		tui_rights_text(bits, buf, len);
 }
 
+/* A grant's end: one given as a date lasts through that day in Japan and ends at the next
+ * midnight JST, shown as the day it lasts through, not as the next day's 00:00. */
+static void until_words(int64_t until, char *buf, size_t len)
+{
+	const int64_t day = INT64_C(86400000000000), jst = INT64_C(32400000000000);
+	if ((until + jst) % day == 0) {
+		char date[32];
+		fk_fmt_jst(until - 1, FK_JST_DATE, date, sizeof date);
+		/* TRANSLATORS: a grant that ends with the day given (in JST). */
+		snprintf(buf, len, _("%s (all day)"), date);
+	} else {
+		tui_fmt_time(until, 1, buf, len);
+	}
+}
+
 /* The grant's state in the operator's words. */
 static const char *grant_state_text(fk_grant_state st)
 {
@@ -117,7 +132,7 @@ static void grants_line(view *v, int i, int y, int cols, int selected)
 	kinds_words(g->kinds, kinds, sizeof kinds);
 	rights_words(g->rights, rights, sizeof rights);
 	if (g->valid_until)
-		tui_fmt_time(g->valid_until, 1, until, sizeof until);
+		until_words(g->valid_until, until, sizeof until);
 	else
 		snprintf(until, sizeof until, "%s", _("until revoked"));
 	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
