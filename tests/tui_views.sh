@@ -58,6 +58,17 @@ tui_send a abc; tui_key a C-u; tui_key a Up; tui_key a Left; tui_send a 木; tui
 tui_wait a "該当なし：本籍が「緑木町」で始まる戸籍はありません（都道府県から入力）。"
 tui_send a q
 tui_wait a "ホーム"
+# The part of each result that matched is marked (bold, underlined), not the rest.
+tui_send a /
+tui_wait a "検索"
+tui_send a かねだ; tui_key a Enter
+tui_wait a "金田"
+$TMUX_CMD capture-pane -e -p -t a | grep -F "金田" | head -1 > "$T/marked"
+if grep -qE "（$(printf '\033')\[[0-9;]*4[0-9;]*mかねだ" "$T/marked"; then ok; else
+	not_ok "the matched reading is not marked: $(cat -v "$T/marked")"
+fi
+tui_send a q
+tui_wait a "ホーム"
 tui_send a 3
 tui_wait a "受付帳情報（新しい順"
 tui_wait a "受付番号"
