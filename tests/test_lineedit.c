@@ -109,6 +109,11 @@ START_TEST(history_per_prompt)
 	tui_line_key(&l, 0, 0x0e); /* C-n: back to what was typed */
 	ck_assert(!wcscmp(l.w, L"ふ"));
 	ck_assert_str_eq(answer(&l), "ふ");
+	/* Signed out: nothing of the session is offered to the next person. */
+	tui_line_forget();
+	tui_line_init(&l, search);
+	tui_line_key(&l, 1, KEY_UP);
+	ck_assert_int_eq(l.n, 0);
 }
 END_TEST
 

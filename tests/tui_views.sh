@@ -102,6 +102,15 @@ contains "$T/open.json" "\"object_id\": \"$reg\""
 # record (R-FILES: the link is no way around a grant).
 sign_in a yamada yamada-pw
 tui_wait a "ホーム"
+# tanaka's searches went with tanaka's session: ↑ offers yamada nothing.
+tui_send a /
+tui_wait a "検索"
+tui_key a Up; tui_send a "|"
+tui_wait a "本籍）: |"
+tui_screen a > "$T/prompt"
+lacks "$T/prompt" "かねだ"
+lacks "$T/prompt" "緑"
+tui_key a Escape
 tui_send a 3
 tui_wait a "受付番号"
 tui_key a Enter
@@ -121,7 +130,8 @@ tui_wait a "局のすべての権限"
 tui_wait a "全種別"
 golden grants-ja a
 tui_send a m
-tui_wait a "千代田区"
+tui_wait a "tanaka の実効権限"
+tui_wait a "131016  千代田区"
 golden matrix-ja a
 tui_send a q; tui_send a q; tui_send a q
 tui_wait a "ユーザー名:"

@@ -40,6 +40,12 @@ static tui_history *history_for(const char *label)
 	return &histories[oldest].h;
 }
 
+void tui_line_forget(void)
+{
+	fk_wipe(histories, sizeof histories);
+	uses = 0;
+}
+
 void tui_line_init(tui_line *l, const char *label)
 {
 	memset(l, 0, sizeof *l);

@@ -40,6 +40,10 @@ void tui_line_init(tui_line *l, const char *label);
  * cursor (never control, bidi or other characters the display refuses). */
 enum tui_line_result tui_line_key(tui_line *l, int code, wint_t ch);
 
+/* Forget every prompt's history: a session's searches (names, addresses) are never offered
+ * to whoever signs in next on this console. */
+void tui_line_forget(void);
+
 /* The columns before the cursor (to place it on the screen). */
 int tui_line_cursor_cols(const tui_line *l);
 

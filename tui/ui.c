@@ -398,6 +398,7 @@ int tui_run(app *a, view *home)
 	}
 	while (a->depth > 0)
 		view_free(a->stack[--a->depth]);
+	tui_line_forget(); /* the session's answers go with it */
 	if (timing)
 		fclose(timing);
 	return 0;
