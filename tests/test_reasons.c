@@ -300,6 +300,11 @@ START_TEST(every_operation_has_a_translated_name)
 	ck_assert_str_eq(tui_recorded_reason("no-grant"), tui_reason_text(FK_WHY_NO_GRANT));
 	ck_assert_str_eq(tui_recorded_reason("database error"), tui_status_text(FK_ERR_DB));
 	ck_assert_str_eq(tui_recorded_reason("whatever"), "whatever");
+	/* ... and so has every kind of problem the history's verification reports. */
+	for (int k = 0; k < FK_VP_COUNT; k++)
+		ck_assert_msg(tui_problem_text(k) && has_japanese(tui_problem_text(k)),
+			      "verification problem %s has no Japanese words (tui/reasons.c)", fk_vp_name((fk_vp_kind)k));
+	ck_assert_ptr_null(tui_problem_text(FK_VP_COUNT));
 	ck_assert_str_eq(tui_op_label("register.open"), "戸籍の閲覧");
 	ck_assert_str_eq(tui_op_label("no.such-op"), "no.such-op");
 	char m[48];

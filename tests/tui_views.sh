@@ -225,4 +225,23 @@ for answer in yamada "Register opened" denied "" ""; do
 done
 tui_wait e "Filter: operator yamada, action Register opened, resul"
 golden history-en e
+tui_send e q
+tui_wait e "User name:"
+tui_key e Escape
+
+# A history altered outside fukuhon: the verification says so plainly, where the first
+# problem is, and what kind it is, in Japanese (R-LOGSEAL).
+if command -v sqlite3 > /dev/null; then
+	sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" \
+		"UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "sqlite3"
+	console b "$FUKUHON_CONFIG"
+	tui_wait b "ユーザー名:"
+	sign_in b sato sato-pw
+	tui_wait b "新しい順 1 ページ目"
+	tui_send b V
+	tui_wait b "履歴に異常があります："
+	tui_wait b "件中 1 件、最初は 3 番の記録です。"
+	tui_wait b "管理者に連絡してください。異常は下の一覧のとおりです。"
+	tui_wait b "3: 記録の封印が一致しません — "
+fi
 finish

@@ -375,10 +375,14 @@ static void record_close(view *v)
 static void note_problem(const fk_verify_problem *p, void *arg)
 {
 	fk_lines *l = arg;
+	/* What kind of problem in the auditor's words; the verifier's own line after it names
+	 * the rows and keys for the administrator. */
+	const char *what = tui_problem_text(p->kind);
 	if (p->seq)
-		add_line(l, "%s %lld: %s", p->info ? _("note at") : _("PROBLEM at"), (long long)p->seq, p->msg);
+		add_line(l, "%s %lld: %s — %s", p->info ? _("note at") : _("PROBLEM at"), (long long)p->seq,
+			 what ? what : "", p->msg);
 	else
-		add_line(l, "%s: %s", p->info ? _("note") : _("PROBLEM"), p->msg);
+		add_line(l, "%s: %s — %s", p->info ? _("note") : _("PROBLEM"), what ? what : "", p->msg);
 }
 
 static fk_status verify_open(view *v, fk_error *err)
@@ -396,11 +400,13 @@ static fk_status verify_open(view *v, fk_error *err)
 		add_line(&l->lines, _("The history is intact: the seals and the chain of all %lld records were checked."),
 			 (long long)rep.records);
 	else if (rep.first_bad_seq)
-		add_line(&l->lines, _("The history is NOT intact: %lld problems in %lld records, the first at record %lld. Call the administrator."),
+		add_line(&l->lines, _("The history is NOT intact: %lld problems in %lld records, the first at record %lld."),
 			 (long long)rep.problems, (long long)rep.records, (long long)rep.first_bad_seq);
 	else
-		add_line(&l->lines, _("The history is NOT intact: %lld problems in %lld records (listed below). Call the administrator."),
+		add_line(&l->lines, _("The history is NOT intact: %lld problems in %lld records."),
 			 (long long)rep.problems, (long long)rep.records);
+	if (rep.problems)
+		add_line(&l->lines, "%s", _("Call the administrator; the problems are listed below."));
 	add_line(&l->lines, _("%lld sealed, %lld before sealing, %lld checkpoints; covered up to %lld of %lld"),
 		 (long long)rep.sealed, (long long)rep.legacy, (long long)rep.checkpoints,
 		 (long long)rep.covered_seq, (long long)rep.last_seq);

@@ -141,6 +141,35 @@ int tui_op_match(const char *s, char *out, size_t len)
 	return 0;
 }
 
+/* The verification's kinds of problem, in the auditor's words: indexed like FK_VP_LIST, so a
+ * new kind without words is a NULL here (tests/test_reasons.c). */
+static const char *const problems[FK_VP_COUNT] = {
+	[FK_VP_MAC] = N_("a record's seal does not match"),
+	[FK_VP_LINK] = N_("the chain is broken"),
+	[FK_VP_UNDECODABLE] = N_("a record cannot be read"),
+	[FK_VP_GAP] = N_("records are missing"),
+	[FK_VP_DUPLICATE] = N_("a record is duplicated"),
+	[FK_VP_ORDER] = N_("records are out of order"),
+	[FK_VP_TIME] = N_("the time goes backwards"),
+	[FK_VP_EPOCH] = N_("a sealing period is out of sequence"),
+	[FK_VP_TRUNCATED] = N_("records were cut off the end"),
+	[FK_VP_CHECKPOINT] = N_("a checkpoint does not match"),
+	[FK_VP_INTEGRITY] = N_("the database's integrity check failed"),
+	[FK_VP_SCHEMA] = N_("the database's structure was altered"),
+	[FK_VP_LEGACY] = N_("records from before sealing"),
+	[FK_VP_UNCOVERED] = N_("records not yet covered by a checkpoint"),
+	[FK_VP_OPEN_END] = N_("the last sealing period is still open"),
+	[FK_VP_ROW] = N_("a sealed row was altered"),
+	[FK_VP_ROLLBACK] = N_("an older copy was put back"),
+	[FK_VP_ANCHOR] = N_("it differs from what this terminal wrote"),
+	[FK_VP_INDEX_KEY] = N_("the search index key"),
+};
+
+const char *tui_problem_text(int kind)
+{
+	return kind >= 0 && kind < FK_VP_COUNT && problems[kind] ? _(problems[kind]) : NULL;
+}
+
 /* A recorded word's translation from a table of {recorded, msgid}; the word itself if absent. */
 static const char *word_of(const char *const (*t)[2], size_t n, const char *recorded)
 {

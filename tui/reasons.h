@@ -55,6 +55,9 @@ const char *tui_object_text(const char *otype);
 /* A recorded reason ("no-grant", or a failure's status name), as its sentence; an unknown
  * one as it is. */
 const char *tui_recorded_reason(const char *id);
+/* What kind of problem the history's verification found (fk_vp_kind), translated; NULL out
+ * of range. */
+const char *tui_problem_text(int kind);
 /* Kinds and rights of a grant in the operator's words: 戸籍・除籍, 閲覧・印刷. */
 void tui_kinds_text(unsigned bits, char *buf, size_t len);
 void tui_rights_text(unsigned bits, char *buf, size_t len);
