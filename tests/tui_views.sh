@@ -90,8 +90,21 @@ tui_wait a "（Enter: この戸籍を開く）"
 tui_key a Up
 tui_key a Enter
 tui_wait a "この行には開くものがありません。"
-tui_send a q; tui_send a q; tui_send a q
+tui_send a q; tui_send a q
+tui_wait a "ホーム"
+# The documents the same way: the type, the entry, its register.
+tui_send a 4
+tui_wait a "届書等情報（新しい順"
+tui_wait a "届"
+tui_key a Enter
+tui_wait a "（Enter: この戸籍を開く）"
+tui_wait a "種類  "
+tui_key a Enter
+tui_wait a "全部事項証明"
+tui_send a q; tui_send a q; tui_send a q; tui_send a q
 tui_wait a "ユーザー名:"
+$C audit list --action doc.open --operator tanaka --json > "$T/doc.json" 2>&1
+contains "$T/doc.json" '"result": "success"'
 # R-LOG: the entry and the register opened are on record, the register through the gate.
 $C audit list --action ledger.open --operator tanaka --json > "$T/ledger.json" 2>&1
 contains "$T/ledger.json" '"result": "success"'
