@@ -150,4 +150,38 @@ tui_dead() {
 	ok
 }
 
+# ja_catalogue: the Japanese catalogue as built from po/ja.po, under $T/locale (FK_LOCALEDIR).
+ja_catalogue() {
+	mkdir -p "$T/locale/ja/LC_MESSAGES"
+	for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+		[ -f "$g" ] && { cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
+	done
+	[ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ] || { echo "po/ja.gmo not built"; exit 99; }
+}
+
+# tui_console NAME CONFIG: a console at 80x24 (the smallest the brief promises) under
+# pam_wrapper, in CONFIG's language with the catalogue of ja_catalogue.
+tui_console() {
+	tui_keepalive
+	$TMUX_CMD new-session -d -s "$1" -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 FK_LOCALEDIR="$T/locale" \
+		"$FUKUHON" --config "$2"
+	$TMUX_CMD set-option -t "$1" remain-on-exit on > /dev/null
+}
+
+# golden_compare NAME: $T/NAME.txt (a screen as captured) against tests/golden/NAME.txt;
+# with FK_GOLDEN_UPDATE=1 it replaces the golden copy instead (then review the diff).
+golden_compare() {
+	if [ "${FK_GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$T/$1.txt" "$top_srcdir/tests/golden/$1.txt"
+		ok
+	elif diff -u "$top_srcdir/tests/golden/$1.txt" "$T/$1.txt" > "$T/$1.diff"; then
+		ok
+	else
+		not_ok "screen $1 differs from the golden copy:"
+		cat "$T/$1.diff" >&2
+	fi
+}
+
 tui_stop() { $TMUX_CMD kill-server 2> /dev/null || true; }

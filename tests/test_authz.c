@@ -426,6 +426,15 @@ START_TEST(names_and_lists)
 	ck_assert_int_eq(fk_rights_parse("", &b, &err), FK_ERR_INVALID);
 	ck_assert_int_eq(fk_kinds_parse("koseki,passport", &b, &err), FK_ERR_INVALID);
 	ck_assert_ptr_nonnull(strstr(err.msg, "passport"));
+	ck_assert_int_eq(err.msg_id, FK_MSG_KIND_UNKNOWN);
+	ck_assert_str_eq(err.msg_arg, "passport");
+	/* The words the console shows, typed back with its separators (issue 11, item 4). */
+	ck_assert_ok(fk_kinds_parse("戸籍・受付帳、届書", &b, &err), &err);
+	ck_assert_uint_eq(b, 13);
+	ck_assert_ok(fk_rights_parse("閲覧・書出し,印刷、廃棄", &b, &err), &err);
+	ck_assert_uint_eq(b, FK_RIGHTS_ALL);
+	ck_assert_int_eq(fk_rights_parse("閲覧・", &b, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(err.msg_id, FK_MSG_RIGHT_EMPTY);
 }
 END_TEST
 

@@ -178,6 +178,52 @@ START_TEST(wareki)
 }
 END_TEST
 
+/* The one formatter of times for people: JST, and the era of the day in Japan, which at an
+ * era's first day is nine hours ahead of UTC (令和 from 2019-05-01 00:00 JST). */
+START_TEST(jst_and_wareki_at_the_boundaries)
+{
+	char b[64];
+	int64_t t;
+	fk_error err;
+	ck_assert_ok(fk_parse_time("2019-04-30T14:59:59", &t, &err), &err);
+	fk_fmt_jst(t, FK_JST_WAREKI, b, sizeof b);
+	ck_assert_str_eq(b, "平成31年4月30日");
+	fk_fmt_jst(t, FK_JST_MINUTE, b, sizeof b);
+	ck_assert_str_eq(b, "2019-04-30 23:59 JST");
+	ck_assert_ok(fk_parse_time("2019-04-30T15:00:00", &t, &err), &err);
+	fk_fmt_jst(t, FK_JST_WAREKI, b, sizeof b);
+	ck_assert_str_eq(b, "令和元年5月1日");
+	fk_fmt_jst(t, FK_JST_WAREKI_MINUTE, b, sizeof b);
+	ck_assert_str_eq(b, "令和元年5月1日 00:00");
+	ck_assert_ok(fk_parse_time("1989-01-07T15:00:00", &t, &err), &err);
+	fk_fmt_jst(t, FK_JST_WAREKI, b, sizeof b);
+	ck_assert_str_eq(b, "平成元年1月8日");
+	fk_fmt_jst(t - 1, FK_JST_WAREKI, b, sizeof b);
+	ck_assert_str_eq(b, "昭和64年1月7日");
+	ck_assert_ok(fk_parse_time("2026-12-01T10:56:30", &t, &err), &err);
+	fk_fmt_jst(t, FK_JST_MINUTE, b, sizeof b);
+	ck_assert_str_eq(b, "2026-12-01 19:56 JST");
+	fk_fmt_jst(t, FK_JST_WAREKI, b, sizeof b);
+	ck_assert_str_eq(b, "令和8年12月1日");
+	fk_fmt_jst(t, FK_JST_DATE, b, sizeof b);
+	ck_assert_str_eq(b, "2026-12-01");
+	fk_fmt_jst(0, FK_JST_MINUTE, b, sizeof b);
+	ck_assert_str_eq(b, "-");
+	/* Read back: a JST date is that day's start in Japan, or with end_of_day the next's. */
+	int64_t from, until, utc;
+	ck_assert_ok(fk_parse_jst("2019-05-01", 0, &from, &err), &err);
+	ck_assert_ok(fk_parse_time("2019-04-30T15:00:00", &utc, &err), &err);
+	ck_assert(from == utc);
+	ck_assert_ok(fk_parse_jst("2019-05-01", 1, &until, &err), &err);
+	ck_assert(until - from == INT64_C(86400000000000));
+	ck_assert_ok(fk_parse_jst("2019-05-01 09:30", 1, &t, &err), &err);
+	ck_assert(t == from + INT64_C(34200000000000));
+	ck_assert_int_eq(fk_parse_jst("2019-05-01T00:00Z", 0, &t, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(err.msg_id, FK_MSG_NOT_A_DATE);
+	ck_assert_int_eq(fk_parse_jst("suzuki", 0, &t, &err), FK_ERR_INVALID);
+}
+END_TEST
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -191,6 +237,7 @@ int main(void)
 	tcase_add_test(tc, fit_is_exact_when_bytes_run_out_before_columns);
 	tcase_add_test(tc, gaiji_references_are_marked_placeholders);
 	tcase_add_test(tc, wareki);
+	tcase_add_test(tc, jst_and_wareki_at_the_boundaries);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -217,6 +217,118 @@ START_TEST(a_refusal_by_id_does_not_tell_missing_from_out_of_reach)
 }
 END_TEST
 
+/* The placeholders of a template, in order ("an" for {a} then {n}): a translation must keep
+ * them, or the console would drop what the operator typed wrong. */
+static void placeholders(const char *t, char *out, size_t len)
+{
+	size_t n = 0;
+	for (const char *p = t; (p = strchr(p, '{')) && n + 1 < len; p++)
+		if ((p[1] == 'a' || p[1] == 'n') && p[2] == '}')
+			out[n++] = p[1];
+	out[n] = '\0';
+}
+
+/* A failure the core names by id without words, or words po/ja.po does not translate,
+ * fails here (R-LOG: what the operator reads is what happened). */
+START_TEST(every_message_id_has_translated_words)
+{
+	for (int id = 1; id < FK_MSG_COUNT; id++) {
+		language("en");
+		const char *en = fk_msg_template((fk_msg)id);
+		ck_assert_msg(en && *en, "message %d has no template (core/base/status.h)", id);
+		language("ja");
+		const char *ja = tui_msg_template((fk_msg)id);
+		ck_assert_msg(ja != en && has_japanese(ja), "po/ja.po does not translate \"%s\"", en);
+		char pe[8], pj[8];
+		placeholders(en, pe, sizeof pe);
+		placeholders(ja, pj, sizeof pj);
+		ck_assert_msg(!strcmp(pe, pj), "\"%s\": the translation's placeholders differ", en);
+	}
+	ck_assert_ptr_null(fk_msg_template(FK_MSG_COUNT));
+}
+END_TEST
+
+/* A failure named by id reads in the operator's language with its parameter, cleaned; the
+ * English message stays for fukuhonctl and the logs. */
+START_TEST(a_named_failure_is_translated_with_its_parameter)
+{
+	fk_error err;
+	fk_fail_id(&err, FK_ERR_INVALID, FK_MSG_KIND_UNKNOWN, "kosek\x1b[2Ji", 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "Unknown kind of file: kosek"));
+	language("ja");
+	shown s = show(&err, NULL);
+	ck_assert_str_eq(s.head, tui_status_text(FK_ERR_INVALID));
+	ck_assert_ptr_nonnull(strstr(s.detail, "種別"));
+	ck_assert_ptr_nonnull(strstr(s.detail, "kosek"));
+	ck_assert_ptr_null(strchr(s.detail, '\x1b'));
+	ck_assert_ptr_null(strstr(s.detail, "Unknown"));
+	fk_fail_id(&err, FK_ERR_INVALID, FK_MSG_GRANT_ALREADY_REVOKED, NULL, 42);
+	s = show(&err, NULL);
+	ck_assert_ptr_nonnull(strstr(s.detail, "42"));
+	ck_assert(has_japanese(s.detail));
+	/* A wrapped message keeps its id: the context is for the administrator's log. */
+	fk_fail_wrap(&err, "revoking");
+	ck_assert_int_eq(err.msg_id, FK_MSG_GRANT_ALREADY_REVOKED);
+	/* An ordinary failure afterwards forgets it. */
+	fk_fail(&err, FK_ERR_DB, "disk I/O error");
+	ck_assert_int_eq(err.msg_id, FK_MSG_NONE);
+	s = show(&err, NULL);
+	ck_assert_str_eq(s.detail, "disk I/O error");
+}
+END_TEST
+
+/* Every operation of the table has a name people read in the history, translated; a new
+ * row without one fails here. */
+START_TEST(every_operation_has_a_translated_name)
+{
+	for (int op = 0; op < FK_OP_COUNT; op++) {
+		language("en");
+		const char *en = fk_op_label((fk_op)op);
+		ck_assert_msg(en && *en, "operation %s has no name (core/audit/ops.c labels)",
+			      fk_op_name((fk_op)op));
+		language("ja");
+		const char *ja = tui_op_label(fk_op_name((fk_op)op));
+		if (op)
+			ck_assert_msg(has_japanese(ja), "po/ja.po does not translate \"%s\"", en);
+	}
+	ck_assert_ptr_null(fk_op_label(FK_OP_COUNT));
+	language("ja");
+	/* ... and every object type it names, words in Japanese. */
+	for (int op = 1; op < FK_OP_COUNT; op++)
+		ck_assert_msg(has_japanese(tui_object_text(fk_op_get((fk_op)op)->otype)),
+			      "object type %s has no words (tui/reasons.c)", fk_op_get((fk_op)op)->otype);
+	ck_assert_str_eq(tui_recorded_reason("no-grant"), tui_reason_text(FK_WHY_NO_GRANT));
+	ck_assert_str_eq(tui_recorded_reason("database error"), tui_status_text(FK_ERR_DB));
+	ck_assert_str_eq(tui_recorded_reason("whatever"), "whatever");
+	/* ... and so has every kind of problem the history's verification reports. */
+	for (int k = 0; k < FK_VP_COUNT; k++)
+		ck_assert_msg(tui_problem_text(k) && has_japanese(tui_problem_text(k)),
+			      "verification problem %s has no Japanese words (tui/reasons.c)", fk_vp_name((fk_vp_kind)k));
+	ck_assert_ptr_null(tui_problem_text(FK_VP_COUNT));
+	ck_assert_str_eq(tui_op_label("register.open"), "戸籍の閲覧");
+	ck_assert_str_eq(tui_op_label("no.such-op"), "no.such-op");
+	char m[48];
+	ck_assert(tui_op_match("戸籍の閲覧", m, sizeof m));
+	ck_assert_str_eq(m, "register.open");
+	ck_assert(tui_op_match("grant", m, sizeof m));
+	ck_assert_str_eq(m, "grant");
+	ck_assert(!tui_op_match("gran", m, sizeof m));
+	ck_assert(!tui_op_match("suzuki", m, sizeof m));
+	ck_assert_str_eq(tui_result_text("denied"), "拒否");
+	ck_assert_str_eq(tui_result_parse("拒否"), "denied");
+	ck_assert_str_eq(tui_result_parse("failed"), "failed");
+	ck_assert_ptr_null(tui_result_parse("結果"));
+	char k[96];
+	tui_kinds_text(FK_KINDS_ALL, k, sizeof k);
+	ck_assert_str_eq(k, "戸籍・除籍・受付帳・届書");
+	tui_rights_text(FK_RIGHTS_ALL, k, sizeof k);
+	ck_assert_str_eq(k, "閲覧・書出し・印刷・廃棄");
+	language("en");
+	tui_rights_text(FK_RIGHT_VIEW | FK_RIGHT_PRINT, k, sizeof k);
+	ck_assert_str_eq(k, "view, print");
+}
+END_TEST
+
 int main(void)
 {
 	if (!install_catalogue()) {
@@ -231,6 +343,9 @@ int main(void)
 	tcase_add_test(tc, the_object_is_sanitised_and_cut);
 	tcase_add_test(tc, a_failure_shows_headline_and_detail);
 	tcase_add_test(tc, a_refusal_by_id_does_not_tell_missing_from_out_of_reach);
+	tcase_add_test(tc, every_message_id_has_translated_words);
+	tcase_add_test(tc, a_named_failure_is_translated_with_its_parameter);
+	tcase_add_test(tc, every_operation_has_a_translated_name);
 	suite_add_tcase(s, tc);
 	int rc = fkt_run(s);
 	remove_catalogue();

@@ -26,7 +26,7 @@
 	X(MARK, ' ', 0, "Space", N_("Mark a version for comparison"))                    \
 	X(COMPARE, 'c', 0, "c", N_("Compare the marked version with the selected one"))  \
 	X(HISTORY, 'H', 0, "H", N_("Operation history (auditors and administrators)"))   \
-	X(FILTER, 'f', 0, "f", N_("Filter the history by operator, action or result"))   \
+	X(FILTER, 'f', 0, "f", N_("Filter the history by operator, action, result or dates"))   \
 	X(VERIFY, 'V', 0, "V", N_("Verify the history's seals and chain"))               \
 	X(LOCKOUTS, 'L', 0, "L", N_("Locked accounts (supervisors)"))                    \
 	X(UNLOCK, 'u', 0, "u", N_("Unlock the selected account, with a reason"))         \

@@ -60,9 +60,12 @@ void tui_putf(int y, int x, int width, const char *fmt, ...)
 
 void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len)
 {
-	time_t t = (time_t)(ns / 1000000000) + (jst ? 9 * 3600 : 0);
+	if (jst) {
+		fk_fmt_jst(ns, FK_JST_MINUTE, buf, len); /* the one formatter (core/text/wareki.h) */
+		return;
+	}
+	time_t t = (time_t)(ns / 1000000000);
 	struct tm tm;
-	if (!ns || !gmtime_r(&t, &tm) ||
-	    strftime(buf, len, jst ? "%Y-%m-%d %H:%M JST" : "%Y-%m-%d %H:%M UTC", &tm) == 0)
+	if (!ns || !gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
 		snprintf(buf, len, "-");
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reasons.h"
 #include "tui.h"
 
 #define GRANTS_MAX 2048
@@ -38,37 +39,105 @@ static fk_status grants_open(view *v, fk_error *err)
 			    : fk_grant_list(a->ctx, &f, collect, v, err);
 }
 
+/* The columns of the grants list: widths in display columns, one of them a gap, so that no
+ * two values run together; kinds and rights wide enough for three in Japanese words. */
+static const struct {
+	const char *title;
+	int width;
+} grant_cols[] = {
+	{N_("No."), 7}, {N_("Operator"), 12}, {N_("Municipality"), 15}, {N_("Kinds"), 24},
+	{N_("Rights"), 20}, {N_("Until"), 22}, {N_("State"), 0 /* the rest */},
+};
+
+/* One row of the list: values[i] in column i, each cut one column short of its width. */
+static void grant_row(int y, int cols, const char *const values[])
+{
+	int x = 1;
+	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols && x < cols - 1; i++) {
+		int w = grant_cols[i].width ? grant_cols[i].width : cols - 1 - x;
+		if (x + w > cols - 1)
+			w = cols - 1 - x;
+		tui_put(y, x, values[i], w - (grant_cols[i].width ? 1 : 0));
+		x += w;
+	}
+}
+
 static void grants_header(view *v, int y, int cols)
 {
 	grants *gs = v->data;
 	tui_put(y, 1, gs->expiring ? _("Grants ending within 30 days.  a: grant  r: revoke  e: all grants  m: effective permissions")
 				   : _("All grants of the bureau.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
 		cols - 2);
+	const char *titles[sizeof grant_cols / sizeof *grant_cols];
+	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols; i++)
+		titles[i] = _(grant_cols[i].title);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, 1, _("    No. Operator    Municipality      Kinds                Rights         Until             State"),
-		cols - 2);
+	move(y + 1, 0);
+	clrtoeol();
+	grant_row(y + 1, cols, titles);
 	attroff(A_BOLD | A_UNDERLINE);
+}
+
+/* Kinds and rights as the lists show them: all four in two words (the four words in full
+ * take 24 columns, a third of an 80-column screen), any other set word by word. */
+static void kinds_words(unsigned bits, char *buf, size_t len)
+{
+	if ((bits & FK_KINDS_ALL) == FK_KINDS_ALL)
+		snprintf(buf, len, "%s", _("all kinds"));
+	else
+		tui_kinds_text(bits, buf, len);
+}
+
+static void rights_words(unsigned bits, char *buf, size_t len)
+{
+	if ((bits & FK_RIGHTS_ALL) == FK_RIGHTS_ALL)
+		snprintf(buf, len, "%s", _("all rights"));
+	else
+		tui_rights_text(bits, buf, len);
+}
+
+/* A grant's end: one given as a date lasts through that day in Japan and ends at the next
+ * midnight JST, shown as the day it lasts through, not as the next day's 00:00. */
+static void until_words(int64_t until, char *buf, size_t len)
+{
+	const int64_t day = INT64_C(86400000000000), jst = INT64_C(32400000000000);
+	if ((until + jst) % day == 0) {
+		char date[32];
+		fk_fmt_jst(until - 1, FK_JST_DATE, date, sizeof date);
+		/* TRANSLATORS: a grant that ends with the day given (in JST). */
+		snprintf(buf, len, _("%s (all day)"), date);
+	} else {
+		tui_fmt_time(until, 1, buf, len);
+	}
+}
+
+/* The grant's state in the operator's words. */
+static const char *grant_state_text(fk_grant_state st)
+{
+	static const char *const states[] = {
+		[FK_GRANT_ACTIVE] = N_("in force"),
+		[FK_GRANT_PENDING] = N_("not yet in force"),
+		[FK_GRANT_EXPIRED] = N_("expired"),
+		[FK_GRANT_REVOKED] = N_("revoked"),
+	};
+	return (unsigned)st < sizeof states / sizeof *states && states[st] ? _(states[st])
+									 : fk_grant_state_id(st);
 }
 
 static void grants_line(view *v, int i, int y, int cols, int selected)
 {
 	const fk_grant *g = &((grants *)v->data)->rows[i];
 	char no[24], kinds[96], rights[64], until[40], muni[128];
-	snprintf(no, sizeof no, "%7lld ", (long long)g->id);
-	fk_kinds_format(g->kinds, kinds, sizeof kinds);
-	fk_rights_format(g->rights, rights, sizeof rights);
+	snprintf(no, sizeof no, "%6lld", (long long)g->id);
+	kinds_words(g->kinds, kinds, sizeof kinds);
+	rights_words(g->rights, rights, sizeof rights);
 	if (g->valid_until)
-		tui_fmt_time(g->valid_until, 1, until, sizeof until);
+		until_words(g->valid_until, until, sizeof until);
 	else
 		snprintf(until, sizeof until, "%s", _("until revoked"));
 	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
-	tui_put(y, 1, no, 8);
-	tui_put(y, 9, g->user, 12);
-	tui_put(y, 21, muni, 18);
-	tui_put(y, 39, kinds, 21);
-	tui_put(y, 60, rights, 15);
-	tui_put(y, 75, until, 18);
-	tui_put(y, 93, fk_grant_state_id(g->state), cols - 94);
+	const char *values[] = {no, g->user, muni, kinds, rights, until, grant_state_text(g->state)};
+	grant_row(y, cols, values);
 }
 
 /* Ask each field in turn; Esc at any prompt abandons the grant. */
@@ -103,7 +172,8 @@ static void add_grant(view *v)
 		tui_error_head(a, _("Unknown right: use view, export, print or dispose."), &err);
 		return;
 	}
-	if (until[0] && fk_parse_time(until, &spec.valid_until, &err) != FK_OK) {
+	/* In Japan's time, through the whole of the day given (issue 11, item 4). */
+	if (until[0] && fk_parse_jst(until, 1, &spec.valid_until, &err) != FK_OK) {
 		tui_error_head(a, _("The end date is not a date (YYYY-MM-DD)."), &err);
 		return;
 	}
@@ -219,7 +289,7 @@ static void matrix_line(view *v, int i, int y, int cols, int selected)
 	for (int k = 0; k < FK_FILE_KINDS; k++) {
 		char rights[64];
 		if (r->rights[k])
-			fk_rights_format(r->rights[k], rights, sizeof rights);
+			rights_words(r->rights[k], rights, sizeof rights);
 		else
 			snprintf(rights, sizeof rights, "-");
 		tui_put(y, 29 + 14 * k, rights, 14);

@@ -90,7 +90,182 @@ void tui_error_text(const fk_error *err, const char *object, char *head, size_t 
 		return;
 	}
 	snprintf(head, hlen, "%s", tui_status_text(err->code));
-	fk_disp_clean(err->msg, detail, dlen);
+	tui_msg_text(err, detail, dlen);
+}
+
+const char *tui_msg_template(fk_msg id)
+{
+	const char *t = fk_msg_template(id);
+	return t && *t ? _(t) : t;
+}
+
+void tui_msg_text(const fk_error *err, char *out, size_t len)
+{
+	const char *t = err->msg_id != FK_MSG_NONE ? tui_msg_template(err->msg_id) : NULL;
+	if (!t || !*t) {
+		fk_disp_clean(err->msg, out, len);
+		return;
+	}
+	/* The parameter comes from what was typed or stored: cleaned before it is placed. */
+	char arg[4 * sizeof err->msg_arg], text[FK_ERRMSG_MAX * 2];
+	fk_disp_clean(err->msg_arg, arg, sizeof arg);
+	fk_msg_expand(t, arg, err->msg_n, text, sizeof text);
+	fk_disp_clean(text, out, len);
+}
+
+const char *tui_op_label(const char *recorded)
+{
+	fk_op op = fk_op_find(recorded);
+	const char *l = op != FK_OP_NONE ? fk_op_label(op) : NULL;
+	return l && *l ? _(l) : recorded;
+}
+
+int tui_op_match(const char *s, char *out, size_t len)
+{
+	if (!s || !*s)
+		return 0;
+	for (int i = 1; i < FK_OP_COUNT; i++) {
+		const char *l = fk_op_label((fk_op)i);
+		if (!strcmp(s, fk_op_name((fk_op)i)) || (l && (!strcmp(s, l) || !strcmp(s, _(l))))) {
+			fk_copy_str(out, len, fk_op_name((fk_op)i));
+			return 1;
+		}
+	}
+	/* A family of operations by the first part of their recorded names ("grant"). */
+	size_t n = strlen(s);
+	for (int i = 1; i < FK_OP_COUNT; i++)
+		if (!strncmp(fk_op_name((fk_op)i), s, n) && fk_op_name((fk_op)i)[n] == '.') {
+			fk_copy_str(out, len, s);
+			return 1;
+		}
+	return 0;
+}
+
+/* The verification's kinds of problem, in the auditor's words: indexed like FK_VP_LIST, so a
+ * new kind without words is a NULL here (tests/test_reasons.c). */
+static const char *const problems[FK_VP_COUNT] = {
+	[FK_VP_MAC] = N_("a record's seal does not match"),
+	[FK_VP_LINK] = N_("the chain is broken"),
+	[FK_VP_UNDECODABLE] = N_("a record cannot be read"),
+	[FK_VP_GAP] = N_("records are missing"),
+	[FK_VP_DUPLICATE] = N_("a record is duplicated"),
+	[FK_VP_ORDER] = N_("records are out of order"),
+	[FK_VP_TIME] = N_("the time goes backwards"),
+	[FK_VP_EPOCH] = N_("a sealing period is out of sequence"),
+	[FK_VP_TRUNCATED] = N_("records were cut off the end"),
+	[FK_VP_CHECKPOINT] = N_("a checkpoint does not match"),
+	[FK_VP_INTEGRITY] = N_("the database's integrity check failed"),
+	[FK_VP_SCHEMA] = N_("the database's structure was altered"),
+	[FK_VP_LEGACY] = N_("records from before sealing"),
+	[FK_VP_UNCOVERED] = N_("records not yet covered by a checkpoint"),
+	[FK_VP_OPEN_END] = N_("the last sealing period is still open"),
+	[FK_VP_ROW] = N_("a sealed row was altered"),
+	[FK_VP_ROLLBACK] = N_("an older copy was put back"),
+	[FK_VP_ANCHOR] = N_("it differs from what this terminal wrote"),
+	[FK_VP_INDEX_KEY] = N_("the search index key"),
+};
+
+const char *tui_problem_text(int kind)
+{
+	return kind >= 0 && kind < FK_VP_COUNT && problems[kind] ? _(problems[kind]) : NULL;
+}
+
+/* A recorded word's translation from a table of {recorded, msgid}; the word itself if absent. */
+static const char *word_of(const char *const (*t)[2], size_t n, const char *recorded)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(recorded, t[i][0]))
+			return _(t[i][1]);
+	return recorded;
+}
+
+/* Every object type of the operation table (tests/test_reasons.c checks that none lacks words). */
+static const char *const objects[][2] = {
+	{"bureau", N_("bureau")},
+	{"ca", N_("certificate authority")},
+	{"certificate", N_("certificate")},
+	{"credential", N_("script credential")},
+	{"doc", N_("document")},
+	{"epoch", N_("sealing period")},
+	{"file", N_("file")},
+	{"grant", N_("grant")},
+	{"history", N_("history")},
+	{"ledger", N_("ledger entry")},
+	{"lockout", N_("lockout")},
+	{"master-key", N_("master key")},
+	{"municipality", N_("municipality")},
+	{"operator", N_("operator")},
+	{"package", N_("package")},
+	{"program", N_("program")},
+	{"register", N_("register")},
+	{"terminal", N_("terminal")},
+};
+
+const char *tui_object_text(const char *otype)
+{
+	return word_of(objects, sizeof objects / sizeof *objects, otype);
+}
+
+const char *tui_recorded_reason(const char *id)
+{
+	for (int r = 1; r < FK_WHY_COUNT; r++)
+		if (!strcmp(id, fk_reason_id((fk_reason)r)))
+			return tui_reason_text(r);
+	/* A failure is recorded with its status's name (core/audit/audit.c). */
+	for (int st = 1; st < FK_STATUS_COUNT; st++)
+		if (!strcmp(id, fk_status_name((fk_status)st)))
+			return tui_status_text((fk_status)st);
+	return id;
+}
+
+static const char *const results[][2] = {
+	{"success", N_("success")},
+	{"denied", N_("denied")},
+	{"failed", N_("failed")},
+};
+
+const char *tui_result_text(const char *result)
+{
+	return word_of(results, sizeof results / sizeof *results, result);
+}
+
+const char *tui_result_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof results / sizeof *results; i++)
+		if (!strcmp(s, results[i][0]) || !strcmp(s, _(results[i][1])))
+			return results[i][0];
+	return NULL;
+}
+
+/* Bits as their words joined by the list separator of the language ("・" in Japanese). */
+static void words(unsigned bits, const char *const *names, int count, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < count && used + 1 < len; i++) {
+		if (!(bits & (1u << i)))
+			continue;
+		/* TRANSLATORS: between the kinds or the rights of a grant: 戸籍・除籍. */
+		snprintf(buf + used, len - used, "%s%s", used ? _(", ") : "", _(names[i]));
+		used = strlen(buf);
+	}
+	if (!used)
+		snprintf(buf, len, "-");
+}
+
+void tui_kinds_text(unsigned bits, char *buf, size_t len)
+{
+	/* Indexed by kind - 1 (FK_KIND_BIT). */
+	static const char *const kinds[FK_FILE_KINDS] = {
+		N_("koseki"), N_("joseki"), N_("ledger"), N_("documents"),
+	};
+	words(bits, kinds, FK_FILE_KINDS, buf, len);
+}
+
+void tui_rights_text(unsigned bits, char *buf, size_t len)
+{
+	static const char *const rights[] = {N_("view"), N_("export"), N_("print"), N_("dispose")};
+	words(bits, rights, 4, buf, len);
 }
 
 void tui_error_unseen(fk_error *err)

@@ -35,10 +35,29 @@ static fk_status load(view *v, int64_t after, fk_error *err)
 	return s;
 }
 
+/* Nothing found: say what was looked for, where, and how this kind of search matches, so
+ * that an empty list is not taken for a failure (issue 11, item 8). */
+static void explain_empty(view *v)
+{
+	search *q = v->data;
+	if (q->field == FK_FIELD_READING)
+		tui_message(v->app, 0, _("Nothing found: no 筆頭者 reading starts with \"%s\" in the municipalities you may view."),
+			    q->query);
+	else if (q->field == FK_FIELD_NAME)
+		tui_message(v->app, 0, _("Nothing found: no 筆頭者 is named \"%s\" (whole name or surname) in the municipalities you may view."),
+			    q->query);
+	else
+		tui_message(v->app, 0, _("Nothing found: no 本籍 starts with \"%s\" in the municipalities you may view (type it from the prefecture)."),
+			    q->query);
+}
+
 static fk_status search_open(view *v, fk_error *err)
 {
 	v->header_rows = 2;
-	return load(v, 0, err);
+	fk_status s = load(v, 0, err);
+	if (s == FK_OK && v->nrows == 0)
+		explain_empty(v);
+	return s;
 }
 
 static void search_header(view *v, int y, int cols)
@@ -53,18 +72,59 @@ static void search_header(view *v, int y, int cols)
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
+/* text in width columns at x with its bytes from..to marked (bold, underlined): where the
+ * query matched. Measured and cut by display width, piece by piece. */
+static void put_marked(int y, int x, int width, const char *text, size_t from, size_t to)
+{
+	char piece[700];
+	size_t len = strlen(text);
+	from = from < len ? from : len; /* a text cut short marks what is left of the match */
+	to = to < from ? from : to < len ? to : len;
+	const size_t at[3] = {0, from, to};
+	const size_t end[3] = {from, to, len};
+	for (int i = 0; i < 3 && width > 0; i++) {
+		size_t n = end[i] - at[i];
+		if (n >= sizeof piece)
+			n = sizeof piece - 1;
+		memcpy(piece, text + at[i], n);
+		piece[n] = '\0';
+		int w = i == 2 ? width : fk_disp_width(piece);
+		if (w > width)
+			w = width;
+		if (i == 1)
+			attron(A_BOLD | A_UNDERLINE);
+		tui_put(y, x, piece, w);
+		if (i == 1)
+			attroff(A_BOLD | A_UNDERLINE);
+		x += w;
+		width -= w;
+	}
+}
+
 static void search_line(view *v, int i, int y, int cols, int selected)
 {
-	const fk_reg_row *r = &((search *)v->data)->rows[i];
+	search *q = v->data;
+	const fk_reg_row *r = &q->rows[i];
 	char no[24], text[700];
 	snprintf(no, sizeof no, "%lld", (long long)r->id);
-	if (r->unreadable)
-		snprintf(text, sizeof text, "%s", _("⚠ cannot be decrypted: altered or damaged"));
-	else
-		snprintf(text, sizeof text, "%s%s / %s（%s）", r->kind == FK_KIND_JOSEKI ? _("[除籍] ") : "",
-			 r->honseki, r->head, r->reading);
 	tui_put(y, 1, no, 9);
-	tui_put(y, 10, text, cols - 11);
+	if (r->unreadable) {
+		tui_put(y, 10, _("⚠ cannot be decrypted: altered or damaged"), cols - 11);
+		return;
+	}
+	const char *joseki = r->kind == FK_KIND_JOSEKI ? _("[除籍] ") : "";
+	/* The field searched, and as many characters of it as the query has: they matched
+	 * (after normalisation: kana of either kind, old kanji forms). */
+	const char *field = q->field == FK_FIELD_READING ? r->reading
+			    : q->field == FK_FIELD_NAME   ? r->head
+							  : r->honseki;
+	size_t mark = fk_utf8_prefix(field, fk_utf8_len(q->query));
+	int n = snprintf(text, sizeof text, "%s%s / ", joseki, r->honseki);
+	size_t from = q->field == FK_FIELD_HONSEKI ? strlen(joseki) : (size_t)n;
+	if (q->field == FK_FIELD_READING)
+		from += strlen(r->head) + strlen("（");
+	snprintf(text + n, sizeof text - (size_t)n, "%s（%s）", r->head, r->reading);
+	put_marked(y, 10, cols - 11, text, from, from + mark);
 }
 
 static int search_request(view *v, enum action act)

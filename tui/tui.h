@@ -98,6 +98,7 @@ view *regview_view(app *a, int64_t id, int version);
 view *versions_view(app *a, int64_t id);
 view *diff_view(app *a, int64_t id, int v1, int v2);
 view *records_view(app *a, const fk_muni *m, int kind);
+view *entry_view(app *a, int kind, const fk_record_row *row);
 view *search_view(app *a, fk_search_field field, const char *query);
 view *help_view(app *a);
 view *history_view(app *a);

@@ -8,6 +8,7 @@
 #include <wchar.h>
 
 #include "lockscreen.h"
+#include "lineedit.h"
 #include "reasons.h"
 #include "tui.h"
 
@@ -69,7 +70,7 @@ void tui_error(app *a, const fk_error *err, const char *object)
 void tui_error_head(app *a, const char *head, const fk_error *err)
 {
 	fk_copy_str(a->message, sizeof a->message, head);
-	fk_disp_clean(err->msg, a->detail, sizeof a->detail);
+	tui_msg_text(err, a->detail, sizeof a->detail);
 	a->message_is_error = 1;
 }
 
@@ -301,14 +302,14 @@ static void tui_mouse(app *a)
 
 int tui_prompt(app *a, const char *label, char *buf, size_t len)
 {
-	wchar_t w[128];
-	int n = 0;
+	tui_line le; /* the editing keys and history: lineedit.c */
+	tui_line_init(&le, label);
 	curs_set(1);
 	for (;;) {
 		char shown[600];
 		size_t used = 0;
-		for (int i = 0; i < n && used + MB_CUR_MAX < sizeof shown; i++) {
-			int k = wctomb(shown + used, w[i]);
+		for (int i = 0; i < le.n && used + MB_CUR_MAX < sizeof shown; i++) {
+			int k = wctomb(shown + used, le.w[i]);
 			if (k > 0)
 				used += (size_t)k;
 		}
@@ -320,38 +321,25 @@ int tui_prompt(app *a, const char *label, char *buf, size_t len)
 		attron(A_BOLD);
 		tui_put(LINES - 2, 0, line, COLS - 1);
 		attroff(A_BOLD);
-		move(LINES - 2, fk_disp_width(line) < COLS - 1 ? fk_disp_width(line) : COLS - 1);
+		int at = fk_disp_width(label) + 1 + tui_line_cursor_cols(&le);
+		move(LINES - 2, at < COLS - 1 ? at : COLS - 1);
 		refresh();
 		wint_t ch;
 		int r = get_wch(&ch);
 		if (r == ERR)
 			continue;
-		if (r == KEY_CODE_YES) {
-			if (ch == KEY_BACKSPACE && n > 0)
-				n--;
-			else if (ch == KEY_ENTER)
-				break;
-			else if (ch == KEY_RESIZE)
-				draw(a);
-			continue;
-		}
-		if (ch == 27) {
+		enum tui_line_result k = tui_line_key(&le, r == KEY_CODE_YES, ch);
+		if (k == TUI_LINE_DONE)
+			break;
+		if (k == TUI_LINE_CANCEL) {
 			curs_set(0);
 			return 0;
 		}
-		if (ch == '\n' || ch == '\r')
-			break;
-		if ((ch == 127 || ch == 8) && n > 0)
-			n--;
-		else if (ch >= 0x20 && !fk_disp_unsafe(ch) && n < 127)
-			w[n++] = (wchar_t)ch;
+		if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+			draw(a);
 	}
 	curs_set(0);
-	w[n] = 0;
-	if (wcstombs(buf, w, len) == (size_t)-1 || len == 0)
-		return 0;
-	buf[len - 1] = '\0';
-	return 1;
+	return tui_line_finish(&le, buf, len);
 }
 
 /* FK_TUI_TIMING=FILE appends, per key, the nanoseconds from the key's arrival
@@ -410,6 +398,7 @@ int tui_run(app *a, view *home)
 	}
 	while (a->depth > 0)
 		view_free(a->stack[--a->depth]);
+	tui_line_forget(); /* the session's answers go with it */
 	if (timing)
 		fclose(timing);
 	return 0;

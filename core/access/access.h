@@ -98,8 +98,8 @@ fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk
 				     int64_t *offset, int64_t keep_id, int keep_row, int limit,
 				     fk_reg_row *out, int *n, int64_t *total, fk_error *err);
 /* A page of 受付帳情報 or 届書等情報, newest first. */
-fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
-				 fk_record_row *out, int *n, fk_error *err);
+fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
+				 int limit, fk_record_row *out, int *n, fk_error *err);
 /* Two versions of a register compared line by line as 全部事項証明 layouts
  * (FK_ACT_COMPARE, recorded). */
 fk_status fk_access_compare_lines(fk_ctx *ctx, int64_t id, int v1, int v2, fk_lines *out,

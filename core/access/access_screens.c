@@ -110,8 +110,8 @@ fk_status fk_access_register_page_at(fk_ctx *ctx, const char *muni, int kind, fk
 	return page_end(ctx, &g, s, detail, out, sizeof *out, n, err);
 }
 
-fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
-				 fk_record_row *out, int *n, fk_error *err)
+fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
+				 int limit, fk_record_row *out, int *n, fk_error *err)
 {
 	fk_gate g;
 	char detail[96];
@@ -122,7 +122,7 @@ fk_status fk_access_records_page(fk_ctx *ctx, const char *muni, int kind, int64_
 				kind, err);
 	if (s != FK_OK)
 		return s;
-	s = fk_browse_records(ctx, muni, kind, before, limit, out, n, err);
+	s = fk_browse_records(ctx, muni, kind, after, limit, out, n, err);
 	snprintf(detail, sizeof detail, "%s %lld..%lld (%d)", kind == FK_FILE_LEDGER ? "ledger" : "documents",
 		 *n ? (long long)out[0].id : 0LL, *n ? (long long)out[*n - 1].id : 0LL, *n);
 	return page_end(ctx, &g, s, detail, out, sizeof *out, n, err);
@@ -228,7 +228,7 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 		 (long long)rep->problems);
 	/* A history that is not intact is a verification that ran: its result is the record. */
 	if (s == FK_OK && rep->problems)
-		s = fk_fail(err, FK_ERR_TAMPER, "the history is not intact: %lld problems", (long long)rep->problems);
+		s = fk_fail_id(err, FK_ERR_TAMPER, FK_MSG_HISTORY_NOT_INTACT, NULL, (long long)rep->problems);
 	s = fk_gate_end(ctx, &g, s, detail, err);
 	return s == FK_ERR_TAMPER ? FK_OK : s;
 }

@@ -9,7 +9,10 @@
 
 static const char *const kind_ids[] = {"koseki", "joseki", "ledger", "documents"};
 static const char *const kind_names[] = {"戸籍", "除籍", "受付帳情報", "届書等情報"};
+/* As the console shows them (tui/reasons.c, po/ja.po): typed back, they are understood. */
+static const char *const kind_short_names[] = {"戸籍", "除籍", "受付帳", "届書"};
 static const char *const right_ids[] = {"view", "export", "print", "dispose"};
+static const char *const right_names[] = {"閲覧", "書出し", "印刷", "廃棄"};
 static const char *const reason_ids[] = {
 #define FK_REASON_ID(id, code) code,
 	FK_REASON_LIST(FK_REASON_ID)
@@ -29,7 +32,7 @@ const char *fk_file_kind_name(int kind)
 int fk_file_kind_parse(const char *s)
 {
 	for (int i = 0; i < FK_FILE_KINDS; i++)
-		if (!strcmp(s, kind_ids[i]) || !strcmp(s, kind_names[i]))
+		if (!strcmp(s, kind_ids[i]) || !strcmp(s, kind_names[i]) || !strcmp(s, kind_short_names[i]))
 			return i + 1;
 	return -1;
 }
@@ -88,42 +91,56 @@ const char *fk_reason_text(fk_reason r)
 static int right_parse(const char *s)
 {
 	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, right_ids[i]))
+		if (!strcmp(s, right_ids[i]) || !strcmp(s, right_names[i]))
 			return 1 << i;
 	return -1;
 }
 
-/* Split list on commas; each word through parse (-1: unknown) into bits. */
+/* The length of the separator at p: a comma, or the 中黒 and 読点 the console shows between
+ * kinds and rights (・、); 0 for none. */
+static size_t separator(const char *p)
+{
+	if (*p == ',')
+		return 1;
+	return !strncmp(p, "・", 3) || !strncmp(p, "、", 3) ? 3 : 0;
+}
+
+/* Split list on separators; each word through parse (-1: unknown) into bits. */
 static fk_status parse_list(const char *list, int (*parse)(const char *), int as_bit,
-			    const char *what, unsigned *bits, fk_error *err)
+			    fk_msg empty, fk_msg unknown, unsigned *bits, fk_error *err)
 {
 	*bits = 0;
 	const char *p = list ? list : "";
+	size_t sep;
 	do {
-		size_t n = strcspn(p, ",");
+		size_t n = 0;
+		while (p[n] && !separator(p + n))
+			n++;
 		char word[64];
 		if (n == 0 || n >= sizeof word)
-			return fk_fail(err, FK_ERR_INVALID, "empty or overlong %s in '%.60s'", what, list);
+			return fk_fail_id(err, FK_ERR_INVALID, empty, NULL, 0);
 		memcpy(word, p, n);
 		word[n] = '\0';
 		int v = parse(word);
 		if (v < 0)
-			return fk_fail(err, FK_ERR_INVALID, "unknown %s '%.40s'", what, word);
+			return fk_fail_id(err, FK_ERR_INVALID, unknown, word, 0);
 		*bits |= as_bit ? FK_KIND_BIT(v) : (unsigned)v;
 		p += n;
-	} while (*p++ == ',');
+		sep = separator(p);
+		p += sep;
+	} while (sep);
 	return FK_OK;
 }
 
 fk_status fk_kinds_parse(const char *list, unsigned *bits, fk_error *err)
 {
-	return parse_list(list, fk_file_kind_parse, 1,
-			  "kind (koseki, joseki, ledger, documents)", bits, err);
+	return parse_list(list, fk_file_kind_parse, 1, FK_MSG_KIND_EMPTY, FK_MSG_KIND_UNKNOWN, bits,
+			  err);
 }
 
 fk_status fk_rights_parse(const char *list, unsigned *bits, fk_error *err)
 {
-	return parse_list(list, right_parse, 0, "right (view, export, print, dispose)", bits, err);
+	return parse_list(list, right_parse, 0, FK_MSG_RIGHT_EMPTY, FK_MSG_RIGHT_UNKNOWN, bits, err);
 }
 
 static void format_bits(unsigned bits, const char *const *names, char *buf, size_t len)

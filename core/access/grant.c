@@ -30,29 +30,28 @@ static fk_status check_reason(const char *reason, fk_error *err)
 {
 	size_t n = reason ? strlen(reason) : 0;
 	if (n == 0)
-		return fk_fail(err, FK_ERR_INVALID, "a reason is required");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_REQUIRED, NULL, 0);
 	if (n > FK_GRANT_REASON_MAX || !fk_utf8_valid(reason, n))
-		return fk_fail(err, FK_ERR_INVALID, "the reason must be 1-%d bytes of UTF-8",
-			       FK_GRANT_REASON_MAX);
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, FK_GRANT_REASON_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
-			return fk_fail(err, FK_ERR_INVALID, "the reason must be one line of text");
+			return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_ONE_LINE, NULL, 0);
 	return FK_OK;
 }
 
 static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
 {
 	if (!g->user || !*g->user)
-		return fk_fail(err, FK_ERR_INVALID, "whom to grant to is required");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANTEE_REQUIRED, NULL, 0);
 	if (!g->kinds || (g->kinds & ~FK_KINDS_ALL))
-		return fk_fail(err, FK_ERR_INVALID, "at least one kind of file is required");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_KINDS_REQUIRED, NULL, 0);
 	if (!g->rights || (g->rights & ~FK_RIGHTS_ALL))
-		return fk_fail(err, FK_ERR_INVALID, "at least one right is required");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_RIGHTS_REQUIRED, NULL, 0);
 	*from = g->valid_from ? g->valid_from : now;
 	if (g->valid_until && g->valid_until <= now)
-		return fk_fail(err, FK_ERR_INVALID, "the grant would already have ended");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANT_ALREADY_ENDED, NULL, 0);
 	if (g->valid_until && g->valid_until <= *from)
-		return fk_fail(err, FK_ERR_INVALID, "the grant must end after it starts");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANT_ENDS_BEFORE_START, NULL, 0);
 	return check_reason(g->reason, err);
 }
 
@@ -133,7 +132,7 @@ static fk_status grant_owner(fk_ctx *ctx, int64_t id, int64_t *owner, int *revok
 	}
 	sqlite3_reset(st);
 	if (s == FK_OK && rc == SQLITE_DONE)
-		s = fk_fail(err, FK_ERR_NOTFOUND, "no grant %lld", (long long)id);
+		s = fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_GRANT_NOT_FOUND, NULL, (long long)id);
 	else if (s == FK_OK && rc != SQLITE_ROW)
 		s = fk_db_fail(ctx->db, rc, err, "reading the grant");
 	return s;
@@ -181,7 +180,7 @@ fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error 
 				*err = nf;
 			s = found;
 		} else {
-			s = revoked ? fk_fail(err, FK_ERR_INVALID, "grant %lld is already revoked", (long long)id)
+			s = revoked ? fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANT_ALREADY_REVOKED, NULL, (long long)id)
 				    : revoke_row(ctx, id, reason, err);
 		}
 	}

@@ -53,7 +53,7 @@ fk_status fk_lockout_unlock(fk_ctx *ctx, const char *user, const char *reason, f
 	if (s != FK_OK)
 		return s;
 	if (rlen == 0 || rlen > 200 || !fk_utf8_valid(reason, rlen) || strspn(reason, " \t") == rlen)
-		s = fk_fail(err, FK_ERR_INVALID, "a reason (1-200 bytes of text) is required");
+		s = fk_fail_id(err, FK_ERR_INVALID, rlen > 200 ? FK_MSG_REASON_TOO_LONG : FK_MSG_REASON_REQUIRED, NULL, 200);
 	if (s == FK_OK)
 		s = fk_lockout_clear(ctx, user, &was_locked, err);
 	char detail[240];

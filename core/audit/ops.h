@@ -172,6 +172,10 @@ typedef struct fk_op_info {
 /* The row of op (FK_OP_NONE's for an unknown one: a system rule named "?"). */
 const fk_op_info *fk_op_get(fk_op op);
 const char *fk_op_name(fk_op op);
+/* What people call op where they read the history ("Register opened"): an English msgid
+ * that the edges translate (po/ja.po); NULL for an operation without one (out of range, or
+ * a row added to FK_OP_LIST without its name: tests/test_reasons.c fails). */
+const char *fk_op_label(fk_op op);
 /* The operation recorded under name; FK_OP_NONE when none is. */
 fk_op fk_op_find(const char *name);
 

@@ -413,7 +413,7 @@ fk_status fk_lockout_success(fk_ctx *ctx, const char *key, uint64_t id, fk_error
 	if (rc != FK_OK)
 		return rc;
 	if (c.s.locked_until)
-		return fk_fail(err, FK_ERR_LOCKED, "the account was locked during sign-in");
+		return fk_fail_id(err, FK_ERR_LOCKED, FK_MSG_LOCKED_IN_SIGNIN, NULL, 0);
 	/* Failures, locks and their count are reset; other terminals' attempts
 	 * in flight keep their reservations. */
 	fk_lock_release(&c.s, id, &c.s);
@@ -467,7 +467,7 @@ fk_status fk_lockout_clear(fk_ctx *ctx, const char *user, int *was_locked, fk_er
 	if (rc != FK_OK)
 		return rc;
 	if (!exists || (s.failures == 0 && s.locked_until == 0))
-		return fk_fail(err, FK_ERR_NOTFOUND, "%.64s has no failed sign-ins or lock", user);
+		return fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_NO_LOCKOUT, user, 0);
 	*was_locked = s.locked_until != 0;
 	s.failures = s.nrecent = 0;
 	s.locked_until = 0; /* lock_count stays: the next lock still grows */

@@ -107,7 +107,7 @@ static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_erro
 		*id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
-		return fk_fail(err, FK_ERR_NOTFOUND, "no operator named %.64s", user);
+		return fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_OPERATOR_UNKNOWN, user, 0);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "finding the operator");
 }
 

@@ -40,6 +40,62 @@ fk_status fk_fail_msg(fk_error *err, fk_status code, const char *fmt, ...)
 		flatten(err->msg);
 		err->code = fk_failed(code);
 		err->reason = 0;
+		err->msg_id = FK_MSG_NONE;
+		err->msg_arg[0] = '\0';
+		err->msg_n = 0;
+	}
+	return fk_failed(code);
+}
+
+static const char *const msg_templates[] = {
+#define FK_MSG_TEXT(id, text) text,
+	FK_MSG_LIST(FK_MSG_TEXT)
+#undef FK_MSG_TEXT
+};
+
+const char *fk_msg_template(fk_msg id)
+{
+	return (unsigned)id < FK_MSG_COUNT ? msg_templates[id] : NULL;
+}
+
+void fk_msg_expand(const char *tmpl, const char *arg, long long n, char *out, size_t len)
+{
+	size_t used = 0;
+	if (!len)
+		return;
+	out[0] = '\0';
+	/* Placeholders, not printf conversions: a translation can never make the
+	 * formatter read an argument of the wrong type. */
+	for (const char *p = tmpl ? tmpl : ""; *p && used + 1 < len; p++) {
+		char num[24];
+		const char *put = NULL;
+		if (!strncmp(p, "{a}", 3))
+			put = arg ? arg : "";
+		else if (!strncmp(p, "{n}", 3)) {
+			snprintf(num, sizeof num, "%lld", n);
+			put = num;
+		}
+		if (put) {
+			fk_copy_str(out + used, len - used, put);
+			used = strlen(out);
+			p += 2;
+			continue;
+		}
+		out[used++] = *p;
+		out[used] = '\0';
+	}
+}
+
+fk_status fk_fail_id_msg(fk_error *err, fk_status code, fk_msg id, const char *arg, long long n)
+{
+	if (err) {
+		char text[FK_ERRMSG_MAX];
+		fk_msg_expand(fk_msg_template(id), arg, n, text, sizeof text);
+		fk_fail_msg(err, code, "%s", text);
+		err->msg_id = (unsigned)id < FK_MSG_COUNT ? id : FK_MSG_NONE;
+		fk_copy_str(err->msg_arg, sizeof err->msg_arg, arg ? arg : "");
+		flatten(err->msg_arg);
+		err->msg_n = n;
 	}
 	return fk_failed(code);
 }
@@ -70,6 +126,9 @@ void fk_error_clear(fk_error *err)
 	if (err) {
 		err->code = FK_OK;
 		err->reason = 0;
+		err->msg_id = FK_MSG_NONE;
+		err->msg_arg[0] = '\0';
+		err->msg_n = 0;
 		err->msg[0] = '\0';
 	}
 }

@@ -38,12 +38,65 @@ typedef enum fk_status {
 
 #define FK_ERRMSG_MAX 512
 
+/* The failures an operator can meet in the console and put right (a missing reason, a word
+ * not understood, a grant already revoked), as ids: the core fills msg in English from the
+ * template, and the console says the same in its language from the id and the parameters
+ * (tui/reasons.c, po/ja.po). In a template {a} is the text parameter, {n} and {m} the
+ * numbers. A new id needs its translation (tests/test_reasons.c checks every one). */
+/* Marks a template for xgettext (po/Makevars: --keyword=FK_N_). */
+#define FK_N_(s) s
+#define FK_MSG_LIST(X)                                                                      \
+	X(NONE, "")                                                                         \
+	X(REASON_REQUIRED, FK_N_("A reason is required."))                                  \
+	X(REASON_TOO_LONG, FK_N_("The reason is too long: at most {n} bytes."))             \
+	X(REASON_ONE_LINE, FK_N_("The reason must be one line of text."))                   \
+	X(GRANTEE_REQUIRED, FK_N_("Whom to grant to is required."))                         \
+	X(KINDS_REQUIRED, FK_N_("At least one kind of file is required."))                  \
+	X(RIGHTS_REQUIRED, FK_N_("At least one right is required."))                        \
+	X(GRANT_ALREADY_ENDED, FK_N_("The grant would already have ended."))                \
+	X(GRANT_ENDS_BEFORE_START, FK_N_("The grant must end after it starts."))            \
+	X(GRANT_NOT_FOUND, FK_N_("There is no grant {n}."))                                 \
+	X(GRANT_ALREADY_REVOKED, FK_N_("Grant {n} is already revoked."))                    \
+	X(KIND_UNKNOWN, FK_N_("Unknown kind of file: {a}"))                                 \
+	X(KIND_EMPTY, FK_N_("A kind of file is empty or too long in the list."))            \
+	X(RIGHT_UNKNOWN, FK_N_("Unknown right: {a}"))                                       \
+	X(RIGHT_EMPTY, FK_N_("A right is empty or too long in the list."))                  \
+	X(NOT_A_DATE, FK_N_("'{a}' is not a date (YYYY-MM-DD)."))                           \
+	X(DATE_OUT_OF_RANGE, FK_N_("'{a}' is out of range: times from {n}-01-01 to 2262-04-11 can be stored.")) \
+	X(NO_LOCKOUT, FK_N_("{a} has no failed sign-ins or lock."))                         \
+	X(LOCKED_IN_SIGNIN, FK_N_("The account was locked during sign-in."))                \
+	X(SEARCH_EMPTY, FK_N_("The search text is empty."))                                 \
+	X(MUNICIPALITY_UNKNOWN, FK_N_("Municipality {a} is not known."))                    \
+	X(OPERATOR_UNKNOWN, FK_N_("There is no operator named {a}."))                       \
+	X(RECORD_NOT_FOUND, FK_N_("Entry {n} does not exist."))                             \
+	X(HISTORY_NOT_INTACT, FK_N_("The history is not intact: {n} problems."))
+
+typedef enum fk_msg {
+#define FK_MSG_ENUM(id, text) FK_MSG_##id,
+	FK_MSG_LIST(FK_MSG_ENUM)
+#undef FK_MSG_ENUM
+	FK_MSG_COUNT
+} fk_msg;
+
 /* Filled by a failing call; callers show msg (one line, no trailing newline). */
 typedef struct fk_error {
 	fk_status code;
 	int reason; /* FK_ERR_DENIED from the gate: why (fk_reason, authz.h), for the console */
+	fk_msg msg_id;      /* FK_MSG_NONE, or what msg says, for the console to translate */
+	char msg_arg[96];   /* the template's {a}: a word, a date, a user name (untrusted text) */
+	long long msg_n;    /* the template's {n} */
 	char msg[FK_ERRMSG_MAX];
 } fk_error;
+
+/* The English template of id (a msgid of po/ja.po); NULL out of range. */
+const char *fk_msg_template(fk_msg id);
+/* tmpl with {a} replaced by arg and {n} by n, into out (cut to len, always terminated). */
+void fk_msg_expand(const char *tmpl, const char *arg, long long n, char *out, size_t len);
+
+/* A failure the console can name: msg in English from id's template, and the id with its
+ * parameters (arg may be NULL) for the console. */
+#define fk_fail_id(err, code, id, arg, n) fk_failed(fk_fail_id_msg((err), (code), (id), (arg), (n)))
+fk_status fk_fail_id_msg(fk_error *err, fk_status code, fk_msg id, const char *arg, long long n);
 
 const char *fk_status_name(fk_status st);
 

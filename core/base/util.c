@@ -141,14 +141,12 @@ fk_status fk_parse_time(const char *s, int64_t *ns, fk_error *err)
 	const char *p = s + 10;
 	int secs = fk_parse_date(s, &y, &mo, &d) == 0 ? parse_clock(&p) : -1;
 	if (secs < 0 || *p)
-		return fk_fail(err, FK_ERR_INVALID, "'%.40s' is not a date (YYYY-MM-DD[THH:MM[:SS]] UTC)", s);
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_NOT_A_DATE, s, 0);
 	/* Years have four digits, so this cannot overflow; the product with
 	 * NS_PER_S can, from 2262-04-11T23:47:17Z on (and before 1677). */
 	int64_t t = (int64_t)fk_days_from_civil(y, mo, d) * 86400 + secs;
 	if (y < FK_TIME_YEAR_MIN || t > INT64_MAX / NS_PER_S || t < INT64_MIN / NS_PER_S)
-		return fk_fail(err, FK_ERR_INVALID,
-			       "'%.40s' is out of range: times from %d-01-01 to 2262-04-11T23:47:16Z can be "
-			       "stored", s, FK_TIME_YEAR_MIN);
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_DATE_OUT_OF_RANGE, s, FK_TIME_YEAR_MIN);
 	*ns = t * NS_PER_S;
 	return FK_OK;
 }

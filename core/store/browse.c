@@ -35,12 +35,16 @@ static const char SQL_POSITION[] =
 	"AND id <= " FK_VIS_REGISTER " AND disposed_at IS NULL), (SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2)";
 static const char SQL_TOTAL[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
+/* Keyset paging in the order shown (?2..?4: the last row of the page before; ?2 NULL: none). */
 static const char SQL_LEDGER_PAGE[] =
-	"SELECT id, received_at, accepted_on FROM ledger_entry WHERE municipality = ?1 AND id < ?2 "
-	"AND id <= " FK_VIS_LEDGER " ORDER BY id DESC LIMIT ?3";
+	"SELECT id, received_at, accepted_on, 0 FROM ledger_entry WHERE municipality = ?1 "
+	"AND id <= " FK_VIS_LEDGER " AND (?4 IS NULL OR (accepted_on, received_at, id) < (?2, ?3, ?4)) "
+	"ORDER BY accepted_on DESC, received_at DESC, id DESC LIMIT ?5";
 static const char SQL_DOC_PAGE[] =
-	"SELECT id, received_at, doc_type FROM notification_doc WHERE municipality = ?1 AND id < ?2 "
-	"AND id <= " FK_VIS_DOC " ORDER BY id DESC LIMIT ?3";
+	"SELECT id, received_at, doc_type, coalesce(register_id, 0) FROM notification_doc "
+	"WHERE municipality = ?1 AND id <= " FK_VIS_DOC " "
+	"AND (?4 IS NULL OR (received_at, id) < (?3, ?4)) "
+	"ORDER BY received_at DESC, id DESC LIMIT ?5";
 
 static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
@@ -281,8 +285,31 @@ static void summarise(const json_t *payload, char *out, size_t len)
 	}
 }
 
-fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
-			    fk_record_row *out, int *n, fk_error *err)
+/* The entry's scalar fields as columns; a ledger entry's "戸籍" number as its register. */
+static void fields_of(const json_t *payload, fk_record_row *r)
+{
+	const char *key;
+	const json_t *v;
+	json_object_foreach((json_t *)payload, key, v) {
+		char value[128];
+		if (json_is_string(v))
+			fk_copy_str(value, sizeof value, json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(value, sizeof value, "%lld", (long long)json_integer_value(v));
+		else
+			continue;
+		if (!strcmp(key, "戸籍") && json_is_integer(v) && !r->register_id)
+			r->register_id = (int64_t)json_integer_value(v);
+		if (r->nfields < FK_RECORD_FIELDS) {
+			fk_record_field *f = &r->fields[r->nfields++];
+			fk_copy_str(f->key, sizeof f->key, key);
+			fk_copy_str(f->value, sizeof f->value, value);
+		}
+	}
+}
+
+fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
+			    int limit, fk_record_row *out, int *n, fk_error *err)
 {
 	sqlite3_stmt *st;
 	*n = 0;
@@ -292,8 +319,16 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t bef
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
-	sqlite3_bind_int(st, 3, limit);
+	if (after) {
+		sqlite3_bind_text(st, 2, after->sort_date, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, after->received_at);
+		sqlite3_bind_int64(st, 4, after->id);
+	} else {
+		sqlite3_bind_null(st, 2);
+		sqlite3_bind_null(st, 3);
+		sqlite3_bind_null(st, 4);
+	}
+	sqlite3_bind_int(st, 5, limit);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fk_record_row *r = &out[(*n)++];
@@ -301,6 +336,9 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t bef
 		r->id = sqlite3_column_int64(st, 0);
 		r->received_at = sqlite3_column_int64(st, 1);
 		copy_text(st, 2, r->label, sizeof r->label);
+		if (kind == FK_FILE_LEDGER)
+			copy_text(st, 2, r->sort_date, sizeof r->sort_date);
+		r->register_id = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -314,11 +352,13 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t bef
 			 * altered outside fukuhon (FK_ERR_TAMPER) stops the page, naming it. */
 			out[i].unreadable = 1;
 			out[i].label[0] = '\0';
+			out[i].register_id = 0;
 			continue;
 		}
 		if (s != FK_OK)
 			return s;
 		summarise(p, out[i].summary, sizeof out[i].summary);
+		fields_of(p, &out[i]);
 		json_decref(p);
 	}
 	return FK_OK;

@@ -68,16 +68,31 @@ fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id
 /* Fill display fields of one register (current version). */
 fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_error *err);
 
+/* The fields of an entry a list shows as columns, in the entry's own order; the rest are in
+ * the entry's detail (fk_access_ledger_open, fk_access_doc_open). */
+#define FK_RECORD_FIELDS 6
+typedef struct fk_record_field {
+	char key[48], value[128]; /* a number as its digits; an object or list left out */
+} fk_record_field;
+
 typedef struct fk_record_row {
 	int64_t id;
 	int64_t received_at;
 	char label[64];    /* 受付日 for a ledger entry, the 届書 type for a document */
 	char summary[256]; /* decrypted: 受付番号, 事件, 筆頭者 … */
+	int nfields;
+	fk_record_field fields[FK_RECORD_FIELDS];
+	/* The register the entry is about (a document's, or a ledger entry's "戸籍" field);
+	 * 0: none named. Opening it is decided like any register (FK_OP_REGISTER_OPEN). */
+	int64_t register_id;
 	int unreadable;
+	char sort_date[16]; /* paging only: a ledger entry's 受付日 as ordered, kept when unreadable */
 } fk_record_row;
 
-/* Newest first; page before `before` (0: from the newest). kind: FK_FILE_LEDGER or FK_FILE_DOCS. */
-fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, int64_t before, int limit,
-			    fk_record_row *out, int *n, fk_error *err);
+/* Newest first in the order the list shows its dates: a ledger by 受付日, then time of
+ * receipt; documents by time of receipt (ties by id). The page after `after` (the last row of
+ * the page before; NULL: from the newest). kind: FK_FILE_LEDGER or FK_FILE_DOCS. */
+fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
+			    int limit, fk_record_row *out, int *n, fk_error *err);
 
 #endif

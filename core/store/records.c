@@ -150,7 +150,7 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const ch
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		return rc == SQLITE_DONE
-			? fk_fail(err, FK_ERR_NOTFOUND, "%s %lld does not exist", table, (long long)id)
+			? fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_RECORD_NOT_FOUND, NULL, (long long)id)
 			: fk_db_fail(ctx->db, rc, err, table);
 	}
 	char muni[7];

@@ -183,7 +183,7 @@ static fk_status check_municipality(fk_ctx *ctx, const char *code, fk_error *err
 	if (rc == SQLITE_ROW)
 		return FK_OK;
 	if (rc == SQLITE_DONE)
-		return fk_fail(err, FK_ERR_NOTFOUND, "municipality %.8s is not known", code);
+		return fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_MUNICIPALITY_UNKNOWN, code, 0);
 	return fk_db_fail(ctx->db, rc, err, "checking the municipality");
 }
 
@@ -627,7 +627,7 @@ static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_
 		return s;
 	if (!*norm) {
 		free(norm);
-		return fk_fail(err, FK_ERR_INVALID, "the search text is empty");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_SEARCH_EMPTY, NULL, 0);
 	}
 	int check = q->field == FK_FIELD_READING && fk_utf8_len(norm) > FK_PREFIX_MAX;
 	if ((s = query_tags(ctx, q, norm, t, &ntags, err)) != FK_OK) {
