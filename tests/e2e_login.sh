@@ -50,7 +50,7 @@ refused() {
 }
 signed_in() {
 	tui_wait $S "$1"
-	tui_send $S q
+	tui_send $S qy
 	tui_wait $S "User name:"
 }
 locked() { $C lockout list --json > "$T/list"; grep -A7 "\"user\": \"$1\"" "$T/list" | grep -q '"locked_until": "[0-9u]'; }
@@ -110,7 +110,7 @@ tui_wait $S "Reason for unlocking:"
 tui_send $S "identity checked at the counter"; tui_key $S Enter
 tui_wait $S "tanaka unlocked."
 locked tanaka && not_ok "tanaka still locked after the console's unlock" || ok
-tui_key $S Escape; tui_send $S q
+tui_key $S Escape; tui_send $S qy
 tui_wait $S "User name:"
 attempt tanaka tanaka-pw
 signed_in "tanaka (operator)"

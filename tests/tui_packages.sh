@@ -60,7 +60,7 @@ shown() { tui_screen e2e > "$T/screen"; }
 # sign_out: from the packages' screen back home, signed out, the console left
 sign_out() {
 	tui_wait e2e "Home"
-	tui_key e2e q
+	tui_key e2e q; tui_key e2e y
 	tui_wait e2e "User name:"
 	tui_key e2e Escape
 	tui_wait e2e "EXITED 0"
@@ -148,7 +148,7 @@ tui_key e2e Escape
 tui_wait e2e "受信パッケージ"
 tui_key e2e Escape
 tui_wait e2e "市区町村"
-tui_key e2e q
+tui_key e2e q; tui_key e2e y
 tui_wait e2e "ユーザー名"
 tui_key e2e Escape
 tui_wait e2e "EXITED 0"

@@ -64,7 +64,7 @@ shows a "この操作の権限が付与されていません。監督者に相�
 never a "no grant in force" "no-grant" "grant"
 
 # A supervisor grants to themselves (R-FILES: never oneself).
-tui_send a q
+tui_send a qy
 tui_wait a "ユーザー名:"
 sign_in a kato kato-pw
 tui_wait a "ホーム"

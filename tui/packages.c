@@ -238,7 +238,7 @@ static void free_data(view *v)
 }
 
 static const view_ops list_ops = {"packages", list_open, list_header, list_line, NULL, list_request,
-				  free_data};
+				  free_data, ACTS(OPEN)};
 
 view *packages_view(app *a)
 {
@@ -367,7 +367,7 @@ static int pkg_request(view *v, enum action act)
 }
 
 static const view_ops pkg_ops = {"package", pkg_open, pkg_header, pkg_line, NULL, pkg_request,
-				 free_data};
+				 free_data, 0};
 
 view *package_view(app *a, int64_t id)
 {

@@ -102,7 +102,7 @@ static void records_close(view *v)
 }
 
 static const view_ops records_ops = {"records", records_open, records_header, records_line, NULL,
-				     records_request, records_close};
+				     records_request, records_close, ACTS(SEARCH)};
 
 view *records_view(app *a, const fk_muni *m, int kind)
 {
@@ -117,5 +117,7 @@ view *records_view(app *a, const fk_muni *m, int kind)
 	view *v = tui_view_new(a, &records_ops, r, title);
 	if (!v)
 		free(r);
+	else
+		v->muni = &r->m; /* 1–4: this municipality's other files */
 	return v;
 }

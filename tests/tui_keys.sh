@@ -1,0 +1,143 @@
+#!/bin/sh
+# The console's keys (issue 11, items 1, 2, 5): the idle lock over an open prompt, per-screen
+# action sets (a key that does nothing says so, help lists this screen's keys, / from a list),
+# the key bar, q on the home screen asks before signing out (R-AUTH, R-LOG).
+. "$(dirname "$0")/lib.sh"
+[ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
+[ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
+TMUX_CMD="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
+make_pam tanaka:tanaka-pw:fukuhon kato:kato-pw:fukuhon
+make_config "language = en
+idle_timeout = 10s"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+C=$FUKUHONCTL
+$C init $TEST_INIT > /dev/null || exit 99
+$C demo-data --registers 500 --seed 3 > /dev/null || exit 99
+$C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
+$C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
+trap 'tui_stop; rm -rf "$T"' EXIT
+
+S=k
+start() {
+	tui_start $S env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 "$FUKUHON" --config "$FUKUHON_CONFIG"
+	$TMUX_CMD resize-window -t $S -x 80 -y 24
+}
+sign_in() {
+	tui_wait $S "User name:"
+	tui_send $S "$1"; tui_key $S Enter
+	tui_wait $S "Password:"
+	tui_send $S "$2"; tui_key $S Enter
+	tui_wait $S "Home"
+}
+shown() { tui_screen $S > "$T/screen"; }
+UNUSABLE="That key does nothing on this screen. ? lists the keys."
+
+start
+sign_in tanaka tanaka-pw
+# The key bar at 80 columns: generated from the home's actions.
+tui_wait $S "? Help  q Sign out  Enter Open  / Search"
+# An operator is not offered the supervisors' and auditors' screens.
+shown; lacks "$T/screen" "L Locks"; lacks "$T/screen" "H History"
+
+# Item 2: a key that does nothing here says so (unbound, or bound on other screens only).
+tui_send $S x
+tui_wait $S "$UNUSABLE"
+tui_key $S Down
+shown; lacks "$T/screen" "$UNUSABLE" # the next key clears it
+tui_send $S u
+tui_wait $S "$UNUSABLE"
+# ... and so does a role's screen for a role without it (H: auditors and administrators).
+tui_key $S Down
+tui_send $S H
+tui_wait $S "$UNUSABLE"
+
+# / from a register list opens the search; help there lists what works there only.
+tui_key $S Home; tui_key $S Enter
+tui_wait $S "registers (戸籍)"
+tui_send $S '?'
+tui_wait $S "Keys of this screen"
+shown
+contains "$T/screen" "Sort the list"
+contains "$T/screen" "Search registers"
+lacks "$T/screen" "Unlock the selected account"
+lacks "$T/screen" "Filter the history"
+tui_send $S q
+tui_wait $S "registers (戸籍)"
+tui_send $S /
+tui_wait $S "Search (reading, 筆頭者 name or 本籍):"
+tui_key $S Escape
+# 3 on a municipality's list: its ledger in place of the list (Esc goes straight home).
+tui_send $S 3
+tui_wait $S "受付帳情報"
+tui_send $S 1
+tui_wait $S "registers (戸籍)"
+tui_key $S Escape
+tui_wait $S "municipalities,"
+# The full view: / works there too.
+tui_key $S Enter
+tui_wait $S "registers (戸籍)"
+tui_key $S Enter
+tui_wait $S "全部事項証明"
+tui_send $S /
+tui_wait $S "Search (reading, 筆頭者 name or 本籍):"
+tui_key $S Escape
+tui_key $S Escape; tui_key $S Escape
+tui_wait $S "municipalities,"
+
+# Item 10: q on the home screen asks; n stays, y signs out.
+tui_send $S q
+tui_wait $S "Sign out? (y/n)"
+tui_send $S n
+tui_wait $S "municipalities,"
+shown; lacks "$T/screen" "User name:"
+
+# Item 1: the idle lock fires while a prompt is open and covers it and the list behind.
+tui_send $S /
+tui_wait $S "Search (reading"
+tui_send $S "あおや"
+tui_wait $S "あおや"
+tui_wait $S "This screen is locked." 25
+shown
+lacks "$T/screen" "あおや"
+lacks "$T/screen" "Search (reading"
+lacks "$T/screen" "municipalities,"
+lacks "$T/screen" "Code"
+# Back after the password: the prompt as it was, and it still searches.
+tui_key $S Enter
+tui_wait $S "Password:"
+tui_send $S tanaka-pw; tui_key $S Enter
+tui_wait $S "Search (reading, 筆頭者 name or 本籍): あおや"
+tui_key $S BSpace; tui_key $S BSpace; tui_key $S BSpace
+tui_key $S Escape
+tui_wait $S "municipalities,"
+$C audit list --action session.lock --json > "$T/locks" 2>&1
+contains "$T/locks" "idle"
+
+# The lock over the sign-out question too; signing out at the lock ends the console's session.
+tui_send $S q
+tui_wait $S "Sign out? (y/n)"
+tui_wait $S "This screen is locked." 25
+tui_send $S o
+tui_wait $S "User name:"
+
+# A supervisor is offered the lockouts (L) and the grants (P) from any screen, in help too.
+sign_in kato kato-pw
+tui_wait $S "Attention: no locked accounts"
+tui_send $S '?'
+tui_wait $S "Keys of this screen"
+shown; contains "$T/screen" "Locked accounts"; contains "$T/screen" "File permissions"
+lacks "$T/screen" "Operation history"
+tui_send $S P
+tui_wait $S "All grants of the bureau."
+tui_send $S L
+tui_wait $S "Sign-in failures and locks"
+tui_wait $S "None: no account has failures or a lock."
+tui_key $S Escape; tui_key $S Escape; tui_key $S Escape
+tui_wait $S "municipalities,"
+tui_send $S qy
+tui_wait $S "User name:"
+tui_key $S Escape
+tui_dead $S
+finish
