@@ -21,7 +21,7 @@ trap 'tui_stop; rm -rf "$T"' EXIT
 S=k
 start() {
 	tui_start $S env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
-		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 "$FUKUHON" --config "$FUKUHON_CONFIG"
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 ${FK_LOCALEDIR:+FK_LOCALEDIR=$FK_LOCALEDIR} "$FUKUHON" --config "$FUKUHON_CONFIG"
 	$TMUX_CMD resize-window -t $S -x 80 -y 24
 }
 sign_in() {
@@ -32,12 +32,30 @@ sign_in() {
 	tui_wait $S "Home"
 }
 shown() { tui_screen $S > "$T/screen"; }
+# golden NAME: the pane without its status line (the clock) against tests/golden/NAME.txt;
+# FK_GOLDEN_UPDATE=1 writes it instead (review what changed before committing).
+GOLDEN="$top_srcdir/tests/golden"
+golden() {
+	tui_screen $S | sed '$d' > "$T/$1.txt"
+	if [ "${FK_GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$T/$1.txt" "$GOLDEN/$1.txt"
+		ok
+	elif diff -u "$GOLDEN/$1.txt" "$T/$1.txt" > "$T/$1.diff"; then
+		ok
+	else
+		not_ok "screen $1 differs from the golden copy:"
+		cat "$T/$1.diff" >&2
+	fi
+}
 UNUSABLE="That key does nothing on this screen. ? lists the keys."
 
 start
+tui_wait $S "User name:"
+shown; lacks "$T/screen" "Demo terminal" # a test terminal, not the demo: no accounts shown
 sign_in tanaka tanaka-pw
 # The key bar at 80 columns: generated from the home's actions.
 tui_wait $S "? Help  q Sign out  Enter Open  / Search"
+golden keys-home-80x24
 # An operator is not offered the supervisors' and auditors' screens.
 shown; lacks "$T/screen" "L Locks"; lacks "$T/screen" "H History"
 
@@ -48,6 +66,7 @@ tui_key $S Down
 shown; lacks "$T/screen" "$UNUSABLE" # the next key clears it
 tui_send $S u
 tui_wait $S "$UNUSABLE"
+golden keys-unusable-80x24
 # ... and so does a role's screen for a role without it (H: auditors and administrators).
 tui_key $S Down
 tui_send $S H
@@ -63,6 +82,7 @@ contains "$T/screen" "Sort the list"
 contains "$T/screen" "Search registers"
 lacks "$T/screen" "Unlock the selected account"
 lacks "$T/screen" "Filter the history"
+golden keys-help-list-80x24
 tui_send $S q
 tui_wait $S "registers (戸籍)"
 tui_send $S /
@@ -89,6 +109,7 @@ tui_wait $S "municipalities,"
 # Item 10: q on the home screen asks; n stays, y signs out.
 tui_send $S q
 tui_wait $S "Sign out? (y/n)"
+golden keys-sign-out-80x24
 tui_send $S n
 tui_wait $S "municipalities,"
 shown; lacks "$T/screen" "User name:"
@@ -125,6 +146,7 @@ tui_wait $S "User name:"
 # A supervisor is offered the lockouts (L) and the grants (P) from any screen, in help too.
 sign_in kato kato-pw
 tui_wait $S "Attention: no locked accounts"
+golden keys-home-supervisor-80x24
 tui_send $S '?'
 tui_wait $S "Keys of this screen"
 shown; contains "$T/screen" "Locked accounts"; contains "$T/screen" "File permissions"
@@ -134,10 +156,76 @@ tui_wait $S "All grants of the bureau."
 tui_send $S L
 tui_wait $S "Sign-in failures and locks"
 tui_wait $S "None: no account has failures or a lock."
+golden keys-lockouts-80x24
+$TMUX_CMD resize-window -t $S -x 120 -y 36
+tui_wait $S "Last failure (JST)"
+golden keys-lockouts-120x36
 tui_key $S Escape; tui_key $S Escape; tui_key $S Escape
 tui_wait $S "municipalities,"
+tui_wait $S "Received (JST)"
+golden keys-home-supervisor-120x36
 tui_send $S qy
 tui_wait $S "User name:"
+tui_key $S Escape
+tui_dead $S
+
+# Japanese (language = ja, the catalogue from po/): the same screens at 80x24 and 120x36.
+for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
+	[ -f "$g" ] && { mkdir -p "$T/locale/ja/LC_MESSAGES"; cp "$g" "$T/locale/ja/LC_MESSAGES/fukuhon.mo"; break; }
+done
+[ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ] || { not_ok "no po/ja.gmo"; finish; exit; }
+sed 's/^language = en$/language = ja/; s/^idle_timeout = .*/idle_timeout = 5m/' "$FUKUHON_CONFIG" > "$T/ja.conf"
+export FK_LOCALEDIR="$T/locale"
+S=j
+FUKUHON_CONFIG="$T/ja.conf" start
+tui_wait $S "ユーザー名"
+tui_send $S tanaka; tui_key $S Enter
+tui_wait $S "Password"
+tui_send $S tanaka-pw; tui_key $S Enter
+tui_wait $S "市区町村"
+golden keys-home-ja-80x24
+tui_send $S x
+tui_wait $S "このキーはこの画面では使えません。? で一覧"
+tui_key $S Enter
+tui_wait $S "戸籍"
+tui_send $S '?'
+tui_wait $S "この画面のキー（"
+golden keys-help-list-ja-80x24
+tui_key $S Escape; tui_key $S Escape
+tui_wait $S "市区町村"
+tui_send $S q
+tui_wait $S "サインアウトしますか？ (y/n)"
+golden keys-sign-out-ja-80x24
+tui_send $S y
+tui_wait $S "ユーザー名"
+tui_send $S kato; tui_key $S Enter
+tui_wait $S "Password"
+tui_send $S kato-pw; tui_key $S Enter
+tui_wait $S "要確認: ロック中のアカウントはありません"
+golden keys-home-supervisor-ja-80x24
+tui_send $S L
+tui_wait $S "サインインの失敗とロック"
+tui_wait $S "ありません（"
+golden keys-lockouts-ja-80x24
+$TMUX_CMD resize-window -t $S -x 120 -y 36
+tui_key $S Escape
+tui_wait $S "最終受付（JST）"
+golden keys-home-supervisor-ja-120x36
+tui_send $S qy
+tui_wait $S "ユーザー名"
+tui_key $S Escape
+tui_dead $S
+
+# The demo terminal (init --mode demo) lists its accounts at the sign-in; nothing else does.
+mkdir -m 700 "$T/demo"
+cp "$T/fukuhon.conf" "$T/demo/fukuhon.conf" # its paths are relative: a terminal of its own
+FUKUHON_CONFIG="$T/demo/fukuhon.conf" $C init --admin admin --bureau 東京法務局 --mode demo > /dev/null ||
+	not_ok "demo init"
+S=d
+FUKUHON_CONFIG="$T/demo/fukuhon.conf" start
+tui_wait $S "Demo terminal: accounts (user / password / role)"
+tui_wait $S "tanaka / tanaka-demo / operator"
+golden keys-sign-in-demo-80x24
 tui_key $S Escape
 tui_dead $S
 finish

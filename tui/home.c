@@ -144,7 +144,7 @@ static void home_header(view *v, int y, int cols)
 		tui_put_right(y, x, _("Ledger"), W_COUNT);
 	x += l.ledger;
 	if (l.docs)
-		tui_put_right(y, x, _("Documents"), W_COUNT);
+		tui_put_right(y, x, _("Docs"), W_COUNT);
 	x += l.docs;
 	if (l.time)
 		tui_put(y, x, _(" Received (JST)"), l.time);
