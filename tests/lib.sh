@@ -151,3 +151,17 @@ tui_dead() {
 }
 
 tui_stop() { $TMUX_CMD kill-server 2> /dev/null || true; }
+
+# golden_compare NAME: $T/NAME.txt (a captured screen) against tests/golden/NAME.txt;
+# FK_GOLDEN_UPDATE=1 writes it instead (review what changed before committing).
+golden_compare() {
+	if [ "${FK_GOLDEN_UPDATE:-}" = 1 ]; then
+		cp "$T/$1.txt" "$top_srcdir/tests/golden/$1.txt"
+		ok
+	elif diff -u "$top_srcdir/tests/golden/$1.txt" "$T/$1.txt" > "$T/$1.diff"; then
+		ok
+	else
+		not_ok "screen $1 differs from the golden copy:"
+		cat "$T/$1.diff" >&2
+	fi
+}

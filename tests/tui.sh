@@ -24,7 +24,6 @@ $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reas
 $C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > "$T/grant" || exit 99
 
 TM="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
-GOLDEN="$top_srcdir/tests/golden"
 cleanup() { $TM kill-server 2> /dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
@@ -47,15 +46,7 @@ wait_for() {
 # golden NAME: compare the pane with tests/golden/NAME.txt.
 golden() {
 	screen > "$T/$1.txt"
-	if [ "${FK_GOLDEN_UPDATE:-}" = 1 ]; then
-		cp "$T/$1.txt" "$GOLDEN/$1.txt"
-		ok
-	elif diff -u "$GOLDEN/$1.txt" "$T/$1.txt" > "$T/$1.diff"; then
-		ok
-	else
-		not_ok "screen $1 differs from the golden copy:"
-		cat "$T/$1.diff" >&2
-	fi
+	golden_compare "$1"
 }
 
 keys() { $TM send-keys -t e2e "$@"; }

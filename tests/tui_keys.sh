@@ -32,20 +32,10 @@ sign_in() {
 	tui_wait $S "Home"
 }
 shown() { tui_screen $S > "$T/screen"; }
-# golden NAME: the pane without its status line (the clock) against tests/golden/NAME.txt;
-# FK_GOLDEN_UPDATE=1 writes it instead (review what changed before committing).
-GOLDEN="$top_srcdir/tests/golden"
+# golden NAME: the pane without its status line (the clock) against tests/golden/NAME.txt.
 golden() {
 	tui_screen $S | sed '$d' > "$T/$1.txt"
-	if [ "${FK_GOLDEN_UPDATE:-}" = 1 ]; then
-		cp "$T/$1.txt" "$GOLDEN/$1.txt"
-		ok
-	elif diff -u "$GOLDEN/$1.txt" "$T/$1.txt" > "$T/$1.diff"; then
-		ok
-	else
-		not_ok "screen $1 differs from the golden copy:"
-		cat "$T/$1.diff" >&2
-	fi
+	golden_compare "$1"
 }
 UNUSABLE="That key does nothing on this screen. ? lists the keys."
 
