@@ -46,6 +46,20 @@ sign_in tanaka tanaka-pw
 # The key bar at 80 columns: generated from the home's actions.
 tui_wait $S "? Help  q Sign out  Enter Open  / Search"
 golden keys-home-80x24
+# Item 5: the status line starts with the time in Japan (a narrow terminal cuts its end).
+tui_screen $S | tail -n 1 | grep -qE '^ ?20[0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9] JST' && ok ||
+	not_ok "status line does not start with JST: $(tui_screen $S | tail -n 1)"
+# At 60 columns the bar keeps the most important keys; the attention column stays.
+$TMUX_CMD resize-window -t $S -x 60 -y 20
+tui_wait $S "fukuhon  ›  Home" # tmux crops the old screen's top: the title is back once redrawn
+golden keys-home-60x20
+# The too-small message wraps whole instead of being cut.
+$TMUX_CMD resize-window -t $S -x 30 -y 8
+tui_wait $S "too small"
+tui_screen $S | tr '\n' ' ' | tr -s ' ' | grep -qF "The terminal is too small (30x8): at least 60x10 is needed." && ok ||
+	not_ok "too-small message cut: $(tui_screen $S)"
+$TMUX_CMD resize-window -t $S -x 80 -y 24
+tui_wait $S "Received (JST)"
 # An operator is not offered the supervisors' and auditors' screens.
 shown; lacks "$T/screen" "L Locks"; lacks "$T/screen" "H History"
 
