@@ -21,10 +21,13 @@ $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reas
 trap 'tui_stop; rm -rf "$T"' EXIT
 
 S=k
-start() {
-	tui_start $S env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
-		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 ${FK_LOCALEDIR:+FK_LOCALEDIR=$FK_LOCALEDIR} "$FUKUHON" --config "$FUKUHON_CONFIG"
-	$TMUX_CMD resize-window -t $S -x 80 -y 24
+start() { # at 80x24 from the first frame, so that no golden races a resize
+	tui_keepalive
+	$TMUX_CMD new-session -d -s $S -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+		env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		${FK_LOCALEDIR:+FK_LOCALEDIR=$FK_LOCALEDIR} "$FUKUHON" --config "$FUKUHON_CONFIG"
+	$TMUX_CMD set-option -t $S remain-on-exit on > /dev/null
 }
 sign_in() {
 	tui_wait $S "User name:"
@@ -175,11 +178,11 @@ tui_wait $S "Sign-in failures and locks"
 tui_wait $S "None: no account has failures or a lock."
 golden keys-lockouts-80x24
 $TMUX_CMD resize-window -t $S -x 120 -y 36
-tui_wait $S "Last failure (JST)"
+tui_wait $S "nobody unlocks their own)" # whole only once redrawn at 120 columns
 golden keys-lockouts-120x36
 tui_key $S Escape; tui_key $S Escape; tui_key $S Escape
 tui_wait $S "municipalities,"
-tui_wait $S "Received (JST)"
+tui_wait $S "Ledger    Docs  Received (JST)" # the columns of 120, not of 80
 golden keys-home-supervisor-120x36
 tui_send $S qy
 tui_wait $S "User name:"
@@ -226,7 +229,7 @@ tui_wait $S "ありません（"
 golden keys-lockouts-ja-80x24
 $TMUX_CMD resize-window -t $S -x 120 -y 36
 tui_key $S Escape
-tui_wait $S "最終受付（JST）"
+tui_wait $S "届書等  最終受付（JST）" # the columns of 120, not of 80
 golden keys-home-supervisor-ja-120x36
 tui_send $S qy
 tui_wait $S "ユーザー名"
