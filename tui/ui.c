@@ -201,34 +201,33 @@ static const char *role_label(fk_role r)
 static void draw_keybar(view *v, int y)
 {
 	action_set set = tui_view_actions(v);
+	/* q on the home screen signs out rather than closes: the bar says which. */
+	const char *quit = v->app->depth > 1 ? _("Close") : _("Sign out");
 	const struct action_info *shown[ACT_COUNT];
-	int n = 0, width = 0;
+	const char *names[ACT_COUNT];
+	int n = 0, width = -2; /* each item is followed by two spaces but the last */
 	for (int prio = 1; prio < 9; prio++)
 		for (const struct action_info *i = tui_actions; i->label; i++)
 			if (i->priority == prio && i->bar_key[0] && (set & ACTS_OF(i->act))) {
-				shown[n++] = i;
-				width += fk_disp_width(i->bar_key) + fk_disp_width(_(i->bar_name)) + 3;
+				names[n] = i->act == ACT_QUIT ? quit : _(i->bar_name);
+				shown[n] = i;
+				width += fk_disp_width(i->bar_key) + 1 + fk_disp_width(names[n++]) + 2;
 			}
-	/* q on the home screen signs out rather than closes: the bar says which. */
-	const char *quit = v->app->depth > 1 ? _("Close") : _("Sign out");
-	while (n > 0 && width - 1 > COLS) {
+	while (n > 0 && width > COLS) {
 		n--;
-		width -= fk_disp_width(shown[n]->bar_key) + fk_disp_width(_(shown[n]->bar_name)) + 3;
+		width -= fk_disp_width(shown[n]->bar_key) + 1 + fk_disp_width(names[n]) + 2;
 	}
 	move(y, 0);
 	clrtoeol();
 	int x = 0;
 	for (int k = 0; k < n; k++) {
-		const char *name = shown[k]->act == ACT_QUIT ? quit : _(shown[k]->bar_name);
-		int kw = fk_disp_width(shown[k]->bar_key), nw = fk_disp_width(name) + 1;
-		if (x + kw + nw > COLS)
-			break;
+		int kw = fk_disp_width(shown[k]->bar_key), nw = fk_disp_width(names[k]) + 1;
 		attron(A_BOLD);
 		tui_put(y, x, shown[k]->bar_key, kw);
 		attroff(A_BOLD);
 		attron(A_REVERSE);
 		char cell[128];
-		snprintf(cell, sizeof cell, " %s", name);
+		snprintf(cell, sizeof cell, " %s", names[k]);
 		tui_put(y, x + kw, cell, nw);
 		attroff(A_REVERSE);
 		x += kw + nw + 2;
