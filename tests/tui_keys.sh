@@ -54,6 +54,13 @@ golden keys-home-80x24
 # Item 5: the status line starts with the time in Japan (a narrow terminal cuts its end).
 tui_screen $S | tail -n 1 | grep -qE '^ ?20[0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9] JST' && ok ||
 	not_ok "status line does not start with JST: $(tui_screen $S | tail -n 1)"
+# ... and the clock's warning whole after it at 80 columns, when the clock is not synchronised
+# (as the history records it for this sign-in).
+$C audit list --action signin --json > "$T/signin" 2>&1
+if grep -qE '"clock_synced": ?(false|0)' "$T/signin"; then
+	tui_screen $S | tail -n 1 | grep -qF "JST  ⚠ clock not synchronised  tanaka (operator)" && ok ||
+		not_ok "clock warning not whole at 80 columns: $(tui_screen $S | tail -n 1)"
+fi
 # At 60 columns the bar keeps the most important keys; the attention column stays.
 $TMUX_CMD resize-window -t $S -x 60 -y 20
 tui_wait $S "fukuhon  ›  Home" # tmux crops the old screen's top: the title is back once redrawn
