@@ -191,6 +191,12 @@ int main(int argc, char **argv)
 		int used = match(cmd->name, argc - i, argv + i);
 		if (!used)
 			continue;
+		/* COMMAND --help: its usage, before anything is opened or signed in (issue 11, item 11). */
+		for (int k = i + used; k < argc; k++)
+			if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+				printf("usage: fukuhonctl %s %s\n  %s\n", cmd->name, cmd->usage, cmd->help);
+				return CTL_OK;
+			}
 		c.access = cmd->access;
 		c.command = cmd->name;
 		/* Whatever the command returns, its stop is recorded and its session closed. */

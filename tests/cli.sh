@@ -7,6 +7,10 @@ C=$FUKUHONCTL
 
 expect 2 $C
 expect 2 $C frobnicate
+# COMMAND --help: the command's usage, not "unknown option" (issue 11, item 11).
+expect 0 $C demo-data --help
+contains "$T/out" "usage: fukuhonctl demo-data --registers N"
+lacks "$T/err" "unknown option"
 expect 0 $C --help
 contains "$T/out" "operator add"
 expect 1 $C status

@@ -95,7 +95,7 @@ Demo terminal: $D
     sato   / sato-demo   / auditor      (佐藤 次郎)  reads the history, no fukuhon
     admin  / admin-demo  / administrator           manages the terminal, no fukuhon
   The passwords live only in $D/pam/passdb, for pam_wrapper; no system account is used.
-  Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q signs out,
+  Sign in at the console with one of them (e.g. tanaka, then tanaka-demo); q then y signs out,
   Esc at the user name closes the console. Five wrong passwords lock an account for 30 minutes:
   FUKUHON_CONFIG=$D/fukuhon.conf FUKUHON_TEST_ACTOR=suzuki $C lockout list / lockout unlock USER --reason TEXT
   Its fukuhon came in as signed, encrypted packages: $D/packages (made with the test PKI in

@@ -50,7 +50,7 @@ refused() {
 }
 signed_in() {
 	tui_wait $S "$1"
-	tui_send $S q
+	tui_send $S qy
 	tui_wait $S "User name:"
 }
 locked() { $C lockout list --json > "$T/list"; grep -A7 "\"user\": \"$1\"" "$T/list" | grep -q '"locked_until": "[0-9u]'; }
@@ -101,6 +101,8 @@ for i in 1 2 3; do attempt tanaka "bad-pw-$i"; refused "bad-pw-$i"; done
 locked tanaka && ok || not_ok "tanaka is not locked again"
 attempt suzuki suzuki-pw
 tui_wait $S "suzuki (supervisor)"
+# Issue 11, item 9: the supervisor's home counts the locked accounts.
+tui_wait $S "Attention: 1 locked account(s) (L shows them)"
 tui_send $S L
 tui_wait $S "until unlocked"
 tui_key $S Down; tui_key $S Up   # the list is newest failure first: tanaka is on top
@@ -110,7 +112,10 @@ tui_wait $S "Reason for unlocking:"
 tui_send $S "identity checked at the counter"; tui_key $S Enter
 tui_wait $S "tanaka unlocked."
 locked tanaka && not_ok "tanaka still locked after the console's unlock" || ok
-tui_key $S Escape; tui_send $S q
+# The home's count follows the unlock.
+tui_key $S Escape
+tui_wait $S "Attention: no locked accounts"
+tui_send $S qy
 tui_wait $S "User name:"
 attempt tanaka tanaka-pw
 signed_in "tanaka (operator)"

@@ -184,7 +184,7 @@ live() {
 	tui_wait "live$n" "$named" || return
 	tui_screen "live$n" > "$T/screen"
 	lacks "$T/screen" "全部事項証明"
-	tui_send "live$n" q
+	tui_send "live$n" qy
 }
 live "grant un-revoked under a running console" 131016 "DELETE FROM permission_grant WHERE id = $G3;
 	INSERT INTO permission_grant SELECT * FROM old.permission_grant WHERE id = $G3" 2 "permission_grant"

@@ -81,7 +81,7 @@ wait_for "versions" && wait_for "(current)"
 keys Escape Escape Escape
 wait_for "municipalities,"
 keys '?'
-wait_for "Show this help" && golden help
+wait_for "Show the keys of this screen" && golden help
 keys q
 
 # Search by reading prefix; the result shows why it matched.
@@ -123,19 +123,20 @@ wait_for "Code" && golden home-70x16
 $TM resize-window -t e2e -x 40 -y 8
 wait_for "too small"
 $TM resize-window -t e2e -x 110 -y 30
-wait_for "Last received"
+wait_for "Received (JST)"
 
-# Paging on a short screen: positions follow the pages (大田区 has 11 registers, 7 fit).
+# Paging on a short screen: positions follow the pages (大田区 has 11 registers, 6 fit above
+# the key bar).
 $TM resize-window -t e2e -x 110 -y 12
 wait_for "Code"
 keys Down Down Down Down Down Down Down Down Down Down Enter
 wait_for "大田区: registers (戸籍)  (1 of 11)"
 keys PageDown
-wait_for "(8 of 11)"
+wait_for "(7 of 11)"
 keys End
 wait_for "(11 of 11)"
 keys PageUp
-wait_for "(7 of 11)"
+wait_for "(6 of 11)"
 keys Home
 wait_for "(1 of 11)"
 
@@ -191,7 +192,7 @@ wait_for "(3 of 9)"
 keys Escape
 
 # q on the home screen signs out; the operator with one grant sees exactly that.
-keys q
+keys q y
 sign_in suzuki suzuki-pw
 wait_for "no permission"
 $TM capture-pane -p -t e2e | grep -qF "suzuki (operator)" && ok || not_ok "status line does not name suzuki"
@@ -206,7 +207,7 @@ gid=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$T/grant")
 $C revoke "$gid" --reason "e2e over" > /dev/null && ok || not_ok "revoke failed"
 keys Enter
 wait_for "Your grant for this was revoked."
-keys q
+keys q y
 
 # A supervisor grants in the console; the operator then sees exactly that; revoked, refused (R-FILES).
 sign_in kato kato-pw
@@ -225,13 +226,13 @@ keys End m
 wait_for "Effective permissions of yamada"
 screen | grep "131024" | grep -q "view" && ok || not_ok "matrix does not show yamada's view on 中央区"
 screen | grep "131016" | grep -q "view" && not_ok "matrix shows a right on 千代田区" || ok
-keys Escape Escape q
+keys Escape Escape q y
 sign_in yamada yamada-pw
 wait_for "Home"
 screen | grep "131024" | grep -qE "中央区 +[0-9]+ +- +- +-" && ok || not_ok "yamada does not see exactly 中央区's 戸籍: $(screen | grep 131024)"
 keys Down Enter
 wait_for "中央区: registers (戸籍)  (1 of"
-keys Escape q
+keys Escape q y
 sign_in kato kato-pw
 wait_for "Home"
 keys P
@@ -239,12 +240,12 @@ wait_for "All grants of the bureau."
 keys End r
 wait_for "Reason for revoking:"; keys -l "応援終了"; keys Enter
 wait_for "revoked."
-keys Escape q
+keys Escape q y
 sign_in yamada yamada-pw
 wait_for "Home"
 keys Down Enter
 wait_for "Your grant for this was revoked."
-keys q
+keys q y
 $C audit list --action grant --json > "$T/grants.json" 2>&1
 contains "$T/grants.json" "kato"
 
@@ -275,7 +276,7 @@ wait_for "Your grant for this was revoked."
 wait_for "Time (UTC)"
 keys Escape V
 wait_for "The history is intact: the seals and the chain of all"
-keys Escape q
+keys Escape q y
 wait_for "User name:"
 keys Escape
 wait_for "EXITED 0"
@@ -298,7 +299,7 @@ if [ -f "$T/locale/ja/LC_MESSAGES/fukuhon.mo" ]; then
 	until $TM capture-pane -p -t e2e | grep -qF "市区町村" || [ $i -ge 200 ]; do i=$((i + 1)); sleep 0.05; done
 	$TM capture-pane -p -t e2e | grep -qF "市区町村" && ok || not_ok "no Japanese home screen"
 	$TM capture-pane -p -t e2e | grep -qF "Municipality" && not_ok "English left on the Japanese screen" || ok
-	keys q
+	keys q y
 fi
 
 # R-LOG: the refusals after the revocation are in the history with their reason.

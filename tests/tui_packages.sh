@@ -61,7 +61,7 @@ shown() { tui_screen e2e > "$T/screen"; }
 sign_out_ja() {
 	tui_key e2e Escape
 	tui_wait e2e "市区町村"
-	tui_key e2e q
+	tui_key e2e q; tui_key e2e y
 	tui_wait e2e "ユーザー名"
 	tui_key e2e Escape
 	tui_wait e2e "EXITED 0"
@@ -69,7 +69,7 @@ sign_out_ja() {
 # sign_out: from the packages' screen back home, signed out, the console left
 sign_out() {
 	tui_wait e2e "Home"
-	tui_key e2e q
+	tui_key e2e q; tui_key e2e y
 	tui_wait e2e "User name:"
 	tui_key e2e Escape
 	tui_wait e2e "EXITED 0"

@@ -101,7 +101,7 @@ tui_wait a "（Enter: この戸籍を開く）"
 tui_wait a "種類  "
 tui_key a Enter
 tui_wait a "全部事項証明"
-tui_send a q; tui_send a q; tui_send a q; tui_send a q
+tui_send a q; tui_send a q; tui_send a q; tui_send a q; tui_send a y
 tui_wait a "ユーザー名:"
 $C audit list --action doc.open --operator tanaka --json > "$T/doc.json" 2>&1
 contains "$T/doc.json" '"result": "success"'
@@ -130,7 +130,7 @@ tui_key a Enter
 tui_wait a "（Enter: この戸籍を開く）"
 tui_key a Enter
 tui_wait a "この操作の権限が付与されていません。監督者に相談してください。"
-tui_send a q; tui_send a q; tui_send a q
+tui_send a q; tui_send a q; tui_send a q; tui_send a y
 tui_wait a "ユーザー名:"
 $C audit list --action register.open --operator yamada --result denied --json > "$T/denied.json" 2>&1
 contains "$T/denied.json" '"reason": "no-grant"'
@@ -146,7 +146,7 @@ tui_send a m
 tui_wait a "tanaka の実効権限"
 tui_wait a "131016  千代田区"
 golden matrix-ja a
-tui_send a q; tui_send a q; tui_send a q
+tui_send a q; tui_send a q; tui_send a q; tui_send a y
 tui_wait a "ユーザー名:"
 
 # ---- the auditor in Japanese (item 12) ----
@@ -202,7 +202,7 @@ tui_send a V
 tui_wait a "履歴は正常です："
 tui_wait a "件すべての封印と連鎖を確認しました。"
 tui_key a Escape
-tui_send a q
+tui_send a q; tui_send a y
 tui_wait a "ユーザー名:"
 tui_key a Escape
 tui_stop
@@ -219,14 +219,14 @@ golden ledger-en e
 tui_key e Enter
 tui_wait e "(Enter: open the register)"
 golden ledger-entry-en e
-tui_send e q; tui_send e q; tui_send e q
+tui_send e q; tui_send e q; tui_send e q; tui_send e y
 tui_wait e "User name:"
 sign_in e kato kato-pw
 tui_wait e "Home"
 tui_send e P
 tui_wait e "all kinds"
 golden grants-en e
-tui_send e q; tui_send e q
+tui_send e q; tui_send e q; tui_send e y
 tui_wait e "User name:"
 sign_in e sato sato-pw
 tui_wait e "Newest first, page 1"
@@ -238,7 +238,7 @@ for answer in yamada "Register opened" denied "" ""; do
 done
 tui_wait e "Filter: operator yamada, action Register opened, resul"
 golden history-en e
-tui_send e q
+tui_send e q; tui_send e y
 tui_wait e "User name:"
 tui_key e Escape
 

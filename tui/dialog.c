@@ -93,6 +93,9 @@ static void draw(fk_dialog *d, const char *prompt, const char *field)
 		put(y++, 4, d->detail, w);
 	y++;
 	int cy = y, cx = 4;
+	/* The footer under the prompt, as far as it fits above the key line. */
+	for (int i = 0; d->footer && d->footer[i] && y + 2 + i < rows - 1; i++)
+		put(y + 2 + i, 4, _(d->footer[i]), w);
 	if (prompt && y < rows - 2) {
 		put(y, 4, prompt, w);
 		size_t pl = strlen(prompt);

@@ -17,6 +17,7 @@ typedef struct fk_dialog {
 	char msgs[FK_DIALOG_MSGS][256];
 	int msg_err[FK_DIALOG_MSGS];
 	int64_t deadline;   /* CLOCK_MONOTONIC ns after which a prompt gives up; 0: never */
+	const char *const *footer; /* lines shown at the foot of the box (the demo's accounts); NULL */
 	int timed_out;      /* a prompt gave up at the deadline */
 } fk_dialog;
 

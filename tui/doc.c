@@ -92,7 +92,7 @@ static void doc_close(view *v)
 }
 
 static const view_ops regview_ops = {"register", regview_open, doc_header, doc_line, NULL,
-				     doc_request, doc_close};
+				     doc_request, doc_close, ACTS(VERSIONS) | ACTS(SEARCH)};
 
 static view *doc_new(app *a, const view_ops *ops, int64_t id, int v1, int v2)
 {
@@ -132,7 +132,7 @@ static fk_status diff_open(view *v, fk_error *err)
 }
 
 static const view_ops diff_ops = {"register-compare", diff_open, doc_header, doc_line, NULL, NULL,
-				  doc_close};
+				  doc_close, 0};
 
 view *diff_view(app *a, int64_t id, int v1, int v2)
 {
@@ -210,7 +210,8 @@ static void versions_close(view *v)
 }
 
 static const view_ops versions_ops = {"register-versions", versions_open, versions_header,
-				      versions_line, NULL, versions_request, versions_close};
+				      versions_line, NULL, versions_request, versions_close,
+				      ACTS(OPEN) | ACTS(MARK) | ACTS(COMPARE)};
 
 view *versions_view(app *a, int64_t id)
 {

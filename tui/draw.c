@@ -3,7 +3,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "tui.h"
 
@@ -68,4 +70,47 @@ void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len)
 	struct tm tm;
 	if (!ns || !gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm) == 0)
 		snprintf(buf, len, "-");
+}
+
+/* One line of s from *p that fits width columns, broken after the last space when there is
+ * one (English) and anywhere otherwise (Japanese has no spaces). Returns its length in bytes. */
+static size_t wrap_line(const char *s, int width)
+{
+	mbstate_t ms;
+	memset(&ms, 0, sizeof ms);
+	size_t at = 0, space = 0;
+	int used = 0;
+	while (s[at]) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s + at, strlen(s + at), &ms);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) /* not UTF-8: our own text never is */
+			return at ? at : strlen(s);
+		int w = wcwidth(wc);
+		w = w < 0 ? 1 : w;
+		if (used + w > width)
+			return space && s[at] != ' ' ? space : at ? at : k;
+		if (wc == ' ')
+			space = at + 1;
+		used += w;
+		at += k;
+	}
+	return at;
+}
+
+int tui_wrap(int y, int x, const char *s, int width, int rows)
+{
+	char line[1024];
+	int n = 0;
+	while (*s && n < rows && width > 0) {
+		size_t len = wrap_line(s, width);
+		if (len >= sizeof line)
+			len = sizeof line - 1;
+		memcpy(line, s, len);
+		line[len] = '\0';
+		tui_put(y + n++, x, line, width);
+		s += len;
+		while (*s == ' ')
+			s++;
+	}
+	return n;
 }

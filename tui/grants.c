@@ -241,7 +241,8 @@ static void grants_close(view *v)
 }
 
 static const view_ops grants_ops = {"grants", grants_open, grants_header, grants_line, NULL,
-				    grants_request, grants_close};
+				    grants_request, grants_close,
+				    ACTS(OPEN) | ACTS(ADD) | ACTS(REVOKE) | ACTS(EXPIRING) | ACTS(MATRIX)};
 
 view *grants_view(app *a)
 {
@@ -304,7 +305,7 @@ static void matrix_close(view *v)
 }
 
 static const view_ops matrix_ops = {"permission-matrix", matrix_open, matrix_header, matrix_line,
-				    NULL, NULL, matrix_close};
+				    NULL, NULL, matrix_close, 0};
 
 view *matrix_view(app *a, const char *user)
 {

@@ -245,7 +245,8 @@ static void history_close(view *v)
 }
 
 static const view_ops history_ops = {"history", history_open, history_header, history_line, NULL,
-				     history_request, history_close};
+				     history_request, history_close,
+				     ACTS(OPEN) | ACTS(FILTER) | ACTS(VERIFY)};
 
 view *history_view(app *a)
 {
@@ -342,7 +343,7 @@ static fk_status record_open(view *v, fk_error *err)
 
 static void record_close(view *v);
 static const view_ops record_ops = {"history-record", record_open, NULL, lines_line, NULL, NULL,
-				    record_close};
+				    record_close, 0};
 
 view *record_view(app *a, const fk_audit_row *row)
 {
@@ -420,7 +421,7 @@ static fk_status verify_open(view *v, fk_error *err)
 }
 
 static const view_ops verify_ops = {"history-verify", verify_open, NULL, lines_line, NULL, NULL,
-				    lines_close};
+				    lines_close, 0};
 
 view *verify_view(app *a)
 {

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui.h"
 
@@ -10,7 +11,35 @@ typedef struct home {
 	fk_muni_stat *rows;
 	int n;
 	int64_t newest; /* newest reception of any municipality */
+	int attention;  /* the attention line is shown (supervisors, administrators) */
+	int locked;     /* accounts locked now; -1: could not be read */
 } home;
+
+static int count_locked(const fk_lockout_row *row, void *arg)
+{
+	if (row->locked)
+		++*(int *)arg;
+	return 0;
+}
+
+/* The attention line (issue 11, item 9): what needs a supervisor now. Locked accounts today;
+ * pending requests and alerts are to join them here. Reading the lockouts is decided and
+ * recorded like opening their screen, and only the roles that may are asked. */
+static void load_attention(view *v)
+{
+	home *h = v->data;
+	fk_error err;
+	fk_error_clear(&err);
+	const fk_op_info *op = fk_op_get(FK_OP_LOCKOUT_VIEW);
+	h->attention = (op->mask & (1u << v->app->ctx->actor.role)) != 0;
+	if (!h->attention)
+		return;
+	h->locked = 0;
+	if (fk_access_lockouts(v->app->ctx, count_locked, &h->locked, &err) != FK_OK) {
+		h->locked = -1;
+		tui_error(v->app, &err, NULL);
+	}
+}
 
 static fk_status home_open(view *v, fk_error *err)
 {
@@ -24,22 +53,47 @@ static fk_status home_open(view *v, fk_error *err)
 		if (h->rows[i].last_received > h->newest)
 			h->newest = h->rows[i].last_received;
 	v->nrows = h->n;
-	v->header_rows = 2;
+	if (s == FK_OK)
+		load_attention(v);
+	v->header_rows = h->attention ? 3 : 2;
 	return s;
 }
 
-/* Column widths: code, name, four counts, last reception, attention. */
-enum { W_CODE = 8, W_COUNT = 10, W_TIME = 22, W_NOTE = 18 };
+/* Column widths: code, counts, last reception (JST, in the heading), attention. */
+enum { W_CODE = 8, W_COUNT = 8, W_TIME = 17, W_NOTE = 20, W_NAME_MIN = 14, W_NAME_MAX = 40 };
 
 /* A municipality that has sent nothing for this long, while the bureau's
  * others kept sending, needs a look. Measured against the newest reception
  * rather than the clock, so a terminal reopened after a holiday is calm. */
 #define QUIET_DAYS 30
 
-static int name_width(int cols)
+/* The columns that fit cols, by priority: code, name, 戸籍, 除籍 and attention always; then the
+ * last reception, the ledger, the documents, as the width allows (issue 11, item 5: at 80
+ * columns the attention column stays). */
+typedef struct layout {
+	int name, time, ledger, docs;
+} layout;
+
+static layout lay_out(int cols)
 {
-	int w = cols - W_CODE - 4 * W_COUNT - W_TIME - W_NOTE - 2;
-	return w < 10 ? 10 : w;
+	layout l = {0};
+	int left = cols - 2 - W_CODE - 2 * W_COUNT - W_NOTE - W_NAME_MIN;
+	if (left >= W_TIME) {
+		l.time = W_TIME;
+		left -= W_TIME;
+	}
+	if (left >= W_COUNT) {
+		l.ledger = W_COUNT;
+		left -= W_COUNT;
+	}
+	if (left >= W_COUNT) {
+		l.docs = W_COUNT;
+		left -= W_COUNT;
+	}
+	l.name = W_NAME_MIN + (left > 0 ? left : 0);
+	if (l.name > W_NAME_MAX)
+		l.name = W_NAME_MAX;
+	return l;
 }
 
 /* What needs the operator's attention on this row ("" when nothing). */
@@ -64,17 +118,37 @@ static void home_header(view *v, int y, int cols)
 			total[k] += h->rows[i].n[k];
 	snprintf(line, sizeof line, _("%s: %d municipalities, %lld registers, %lld removed registers"),
 		 v->app->bureau_name, h->n, (long long)total[1], (long long)total[2]);
-	tui_put(y, 1, line, cols - 2);
-	int nw = name_width(cols), x = 1;
+	tui_put(y++, 1, line, cols - 2);
+	if (h->attention) {
+		if (h->locked > 0) {
+			snprintf(line, sizeof line, _("Attention: %d locked account(s) (L shows them)"), h->locked);
+			attron(A_BOLD);
+		} else if (h->locked < 0) {
+			snprintf(line, sizeof line, "%s", _("Attention: locked accounts could not be read"));
+			attron(A_BOLD);
+		} else {
+			snprintf(line, sizeof line, "%s", _("Attention: no locked accounts"));
+		}
+		tui_put(y++, 1, line, cols - 2);
+		attroff(A_BOLD);
+	}
+	layout l = lay_out(cols);
+	int x = 1;
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, x, _("Code"), W_CODE);
-	tui_put(y + 1, x += W_CODE, _("Municipality"), nw);
-	tui_put_right(y + 1, x += nw, _("戸籍"), W_COUNT);
-	tui_put_right(y + 1, x += W_COUNT, _("除籍"), W_COUNT);
-	tui_put_right(y + 1, x += W_COUNT, _("Ledger"), W_COUNT);
-	tui_put_right(y + 1, x += W_COUNT, _("Documents"), W_COUNT);
-	tui_put(y + 1, x += W_COUNT, _(" Last received"), W_TIME);
-	tui_put(y + 1, x + W_TIME, _("Attention"), W_NOTE);
+	tui_put(y, x, _("Code"), W_CODE);
+	tui_put(y, x += W_CODE, _("Municipality"), l.name);
+	tui_put_right(y, x += l.name, _("戸籍"), W_COUNT);
+	tui_put_right(y, x += W_COUNT, _("除籍"), W_COUNT);
+	x += W_COUNT;
+	if (l.ledger)
+		tui_put_right(y, x, _("Ledger"), W_COUNT);
+	x += l.ledger;
+	if (l.docs)
+		tui_put_right(y, x, _("Docs"), W_COUNT);
+	x += l.docs;
+	if (l.time)
+		tui_put(y, x, _(" Received (JST)"), l.time);
+	tui_put(y, x + l.time, _("Attention"), W_NOTE);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -83,47 +157,47 @@ static void count(int y, int x, int64_t n, int permitted)
 {
 	char b[32];
 	if (permitted)
-		snprintf(b, sizeof b, "%9lld ", (long long)n);
+		snprintf(b, sizeof b, "%*lld ", W_COUNT - 1, (long long)n);
 	else
-		snprintf(b, sizeof b, "%9s ", "-");
+		snprintf(b, sizeof b, "%*s ", W_COUNT - 1, "-");
 	tui_put(y, x, b, W_COUNT);
 }
 
 static void home_line(view *v, int i, int y, int cols, int selected)
 {
 	const fk_muni_stat *r = &((home *)v->data)->rows[i];
-	char when[40];
-	int nw = name_width(cols), x = 1;
+	layout l = lay_out(cols);
+	int x = 1;
 	tui_put(y, x, r->m.code, W_CODE);
-	tui_put(y, x += W_CODE, r->m.name, nw);
-	count(y, x += nw, r->n[1], r->permitted & 1);
+	tui_put(y, x += W_CODE, r->m.name, l.name);
+	count(y, x += l.name, r->n[1], r->permitted & 1);
 	count(y, x += W_COUNT, r->n[2], r->permitted & 2);
-	count(y, x += W_COUNT, r->n[3], r->permitted & 4);
-	count(y, x += W_COUNT, r->n[4], r->permitted & 8);
-	tui_fmt_time(r->last_received, 1, when, sizeof when);
-	char last[64];
-	snprintf(last, sizeof last, " %s", r->last_received ? when : "-");
-	tui_put(y, x += W_COUNT, last, W_TIME);
-	tui_put(y, x + W_TIME, attention(r, ((home *)v->data)->newest), W_NOTE);
+	x += W_COUNT;
+	if (l.ledger)
+		count(y, x, r->n[3], r->permitted & 4);
+	x += l.ledger;
+	if (l.docs)
+		count(y, x, r->n[4], r->permitted & 8);
+	x += l.docs;
+	if (l.time) {
+		char when[40], last[64];
+		tui_fmt_time(r->last_received, 1, when, sizeof when);
+		char *zone = strstr(when, " JST"); /* the heading says JST once */
+		if (zone)
+			*zone = '\0';
+		snprintf(last, sizeof last, " %s", r->last_received ? when : "-");
+		tui_put(y, x, last, l.time);
+	}
+	tui_put(y, x + l.time, attention(r, ((home *)v->data)->newest), W_NOTE);
 }
 
 static int home_request(view *v, enum action act)
 {
 	home *h = v->data;
-	if (act == ACT_HISTORY) {
-		tui_push(v->app, history_view(v->app));
-		return 1;
-	}
-	if (act == ACT_LOCKOUTS) {
-		tui_push(v->app, lockouts_view(v->app));
-		return 1;
-	}
-	if (act == ACT_PACKAGES) {
-		tui_push(v->app, packages_view(v->app));
-		return 1;
-	}
-	if (act == ACT_GRANTS) {
-		tui_push(v->app, grants_view(v->app));
+	if (act == ACT_RESUMED) {
+		/* Back from the lockouts: an unlock there changes the count here. */
+		if (h->attention && v->app->closed && !strcmp(v->app->closed, "lockouts"))
+			load_attention(v);
 		return 1;
 	}
 	if (!h->n)
@@ -141,12 +215,6 @@ static int home_request(view *v, enum action act)
 	case ACT_DOCS:
 		tui_push(v->app, records_view(v->app, m, act == ACT_LEDGER ? FK_FILE_LEDGER : FK_FILE_DOCS));
 		return 1;
-	case ACT_SEARCH: {
-		char q[256];
-		if (tui_prompt(v->app, _("Search (reading, 筆頭者 name or 本籍):"), q, sizeof q) && q[0])
-			tui_push(v->app, search_view(v->app, tui_guess_field(q), q));
-		return 1;
-	}
 	default:
 		return 0;
 	}
@@ -160,7 +228,7 @@ static void home_close(view *v)
 }
 
 static const view_ops home_ops = {"home", home_open, home_header, home_line, NULL, home_request,
-				  home_close};
+				  home_close, ACTS(OPEN) | ACTS(SEARCH) | TUI_ACTS_MUNI};
 
 view *home_view(app *a)
 {

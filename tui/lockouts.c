@@ -27,6 +27,7 @@ static fk_status lockouts_open(view *v, fk_error *err)
 {
 	v->nrows = 0;
 	v->header_rows = 2;
+	v->empty = _("None: no account has failures or a lock."); /* not a blank after the last unlock */
 	return fk_access_lockouts(v->app->ctx, collect, v, err);
 }
 
@@ -87,7 +88,7 @@ static void lockouts_close(view *v)
 }
 
 static const view_ops lockouts_ops = {"lockouts", lockouts_open, lockouts_header, lockouts_line, NULL,
-				      lockouts_request, lockouts_close};
+				      lockouts_request, lockouts_close, ACTS(UNLOCK)};
 
 view *lockouts_view(app *a)
 {

@@ -91,25 +91,23 @@ int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 }
 
 /* The last key's time: idleness spans calls, since the caller redraws (the
- * clock) on every ERR tick. */
+ * clock) on every ERR tick, and spans the prompts, which read through here too. */
 static int64_t last_key;
 
-int fk_tui_getch(fk_ctx *ctx, fk_session **s)
+/* After a tick without a key (got == ERR) or a key: the idle lock's decision. Returns got, or
+ * ERR for a quiet tick, FK_TUI_REDRAW back from the lock, FK_TUI_SIGNEDOUT. */
+static int idle_step(fk_ctx *ctx, fk_session **s, int got)
 {
 	int64_t idle = (int64_t)ctx->cfg.idle_timeout * 1000000000;
-	if (!last_key)
-		last_key = fk_mono_ns();
-	timeout(500);
-	int ch = getch();
 	if (fk_tui_hangup()) {
 		fk_auth_signout(ctx, *s, "hangup");
 		*s = NULL;
 		last_key = 0;
 		return FK_TUI_SIGNEDOUT;
 	}
-	if (ch != ERR) {
+	if (got != ERR) {
 		last_key = fk_mono_ns();
-		return ch;
+		return got;
 	}
 	if (fk_mono_ns() - last_key < idle) {
 		fk_error err;
@@ -123,4 +121,22 @@ int fk_tui_getch(fk_ctx *ctx, fk_session **s)
 	fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : "idle-lock");
 	*s = NULL;
 	return FK_TUI_SIGNEDOUT;
+}
+
+int fk_tui_getch(fk_ctx *ctx, fk_session **s)
+{
+	if (!last_key)
+		last_key = fk_mono_ns();
+	timeout(500);
+	return idle_step(ctx, s, getch());
+}
+
+int fk_tui_get_wch(fk_ctx *ctx, fk_session **s, wint_t *wc)
+{
+	if (!last_key)
+		last_key = fk_mono_ns();
+	timeout(500);
+	*wc = 0;
+	int r = get_wch(wc);
+	return idle_step(ctx, s, r);
 }

@@ -21,4 +21,9 @@ int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s);
  * up (*s is then signed out and NULL). */
 int fk_tui_getch(fk_ctx *ctx, fk_session **s);
 
+/* The same for the prompts and dialogs, which read wide characters: OK or KEY_CODE_YES with
+ * *wc filled, ERR for a quiet half second, or FK_TUI_REDRAW / FK_TUI_SIGNEDOUT as above. The
+ * idle time runs on across both: a prompt left open locks like a screen (issue 11, item 1). */
+int fk_tui_get_wch(fk_ctx *ctx, fk_session **s, wint_t *wc);
+
 #endif

@@ -11,6 +11,25 @@
 #include "reasons.h"
 
 #define _(s) gettext(s)
+#define N_(s) (s)
+
+/* The demo's accounts (tests/demo.sh makes them, README lists them), shown at the sign-in only
+ * on a terminal initialised as a demo: the mode is a sealed fact of the database, not a setting
+ * a real terminal could be given by mistake (issue 11, item 11). */
+static const char *const demo_accounts[] = {
+	N_("Demo terminal: accounts (user / password / role)"),
+	N_("  tanaka / tanaka-demo / operator: every municipality of 東京法務局"),
+	N_("  suzuki / suzuki-demo / supervisor: 千代田区 and 中央区 only"),
+	N_("  sato   / sato-demo   / auditor: the operation history"),
+	N_("  admin  / admin-demo  / administrator: manages the terminal"),
+	NULL,
+};
+
+static int is_demo(fk_ctx *ctx)
+{
+	char mode[16];
+	return fk_terminal_mode(ctx, mode, sizeof mode, NULL) == FK_OK && !strcmp(mode, FK_MODE_DEMO);
+}
 
 int fk_tui_login(fk_ctx *ctx, fk_session **out)
 {
@@ -23,6 +42,8 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 	set_escdelay(25);
 	snprintf(context, sizeof context, _("Terminal: %s"), ctx->cfg.terminal_id);
 	fk_dialog_init(&d, _("Sign in"), context);
+	if (is_demo(ctx))
+		d.footer = demo_accounts;
 	for (;;) {
 		if (fk_dialog_read(&d, _("User name:"), 1, user, sizeof user) != 0)
 			return 0;

@@ -324,7 +324,7 @@ static void free_data(view *v)
 }
 
 static const view_ops list_ops = {"packages", list_open, list_header, list_line, NULL, list_request,
-				  free_data};
+				  free_data, ACTS(OPEN) | ACTS(PKG_STATE) | ACTS(PKG_MUNI)};
 
 view *packages_view(app *a)
 {
@@ -490,7 +490,7 @@ static int pkg_request(view *v, enum action act)
 }
 
 static const view_ops pkg_ops = {"package", pkg_open, pkg_header, pkg_line, NULL, pkg_request,
-				 free_data};
+				 free_data, 0};
 
 view *package_view(app *a, int64_t id)
 {

@@ -202,7 +202,7 @@ static void records_close(view *v)
 }
 
 static const view_ops records_ops = {"records", records_open, records_header, records_line, NULL,
-				     records_request, records_close};
+				     records_request, records_close, ACTS(OPEN) | ACTS(SEARCH)};
 
 view *records_view(app *a, const fk_muni *m, int kind)
 {
@@ -217,6 +217,8 @@ view *records_view(app *a, const fk_muni *m, int kind)
 	view *v = tui_view_new(a, &records_ops, r, title);
 	if (!v)
 		free(r);
+	else
+		v->muni = &r->m; /* 1–4: this municipality's other files */
 	return v;
 }
 
@@ -328,7 +330,7 @@ static void entry_close(view *v)
 }
 
 static const view_ops entry_ops = {"record-entry", entry_open, NULL, entry_line, NULL, entry_request,
-				   entry_close};
+				   entry_close, ACTS(OPEN)};
 
 view *entry_view(app *a, int kind, const fk_record_row *row)
 {

@@ -257,7 +257,8 @@ static void reglist_close(view *v)
 }
 
 static const view_ops reglist_ops = {"register-list", reglist_open, reglist_header, reglist_line,
-				     NULL, reglist_request, reglist_close};
+				     NULL, reglist_request, reglist_close,
+				     ACTS(OPEN) | ACTS(VERSIONS) | ACTS(SORT) | ACTS(SEARCH)};
 
 view *reglist_view(app *a, const fk_muni *m, int kind)
 {
@@ -271,5 +272,7 @@ view *reglist_view(app *a, const fk_muni *m, int kind)
 	view *v = tui_view_new(a, &reglist_ops, r, title);
 	if (!v)
 		free(r);
+	else
+		v->muni = &r->m; /* 1–4: this municipality's other files */
 	return v;
 }

@@ -165,7 +165,7 @@ static void search_close(view *v)
 }
 
 static const view_ops search_ops = {"search", search_open, search_header, search_line, NULL,
-				    search_request, search_close};
+				    search_request, search_close, ACTS(OPEN) | ACTS(SEARCH)};
 
 /* Kana only: a reading; an address word (都道府県市区町村, 番地, 丁目): 本籍; else a name. */
 fk_search_field tui_guess_field(const char *q)

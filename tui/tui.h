@@ -34,6 +34,9 @@ typedef struct view_ops {
 	/* Handle an action first; return 1 when handled. */
 	int (*request)(view *v, enum action a);
 	void (*close)(view *v);
+	/* The actions this screen adds to TUI_ACTS_COMMON (actions.h): help, the key bar and the
+	 * "does nothing here" message all follow it. */
+	action_set actions;
 } view_ops;
 
 struct view {
@@ -46,6 +49,10 @@ struct view {
 	int offset;   /* first line shown */
 	int selectable; /* 0: a document that only scrolls */
 	int header_rows;
+	/* The municipality this screen belongs to (a register list, a ledger): 1–4 open its other
+	 * files in place of this screen; NULL elsewhere. */
+	const fk_muni *muni;
+	const char *empty; /* shown in place of lines when there are none (translated); NULL: blank */
 };
 
 struct app {
@@ -61,6 +68,7 @@ struct app {
 	int quit;
 	int color;
 	int list_order; /* the register lists' last sort order (fk_order_field), kept for the session */
+	const char *closed; /* the ops id of the screen closed last (the home refreshes its attention) */
 };
 
 /* ---- engine (ui.c) ---- */
@@ -79,8 +87,16 @@ void tui_error(app *a, const fk_error *err, const char *object);
 void tui_error_head(app *a, const char *head, const fk_error *err);
 /* Body rows available to lines. */
 int tui_body_rows(const view *v);
-/* Ask for a line of text at the bottom; returns 1 with buf filled, 0 when cancelled. */
+/* Ask for a line of text at the bottom; returns 1 with buf filled, 0 when cancelled. The idle
+ * lock runs meanwhile: it covers the prompt, which comes back as it was after the operator
+ * unlocks; a session signed out there cancels it (and the console signs out). */
 int tui_prompt(app *a, const char *label, char *buf, size_t len);
+/* Ask a yes/no question on the message line (y: 1; n, Esc or anything else: 0), under the
+ * idle lock like tui_prompt. */
+int tui_confirm(app *a, const char *question);
+/* Everything that works on v now: the common keys, v's own, 1–4 where it belongs to a
+ * municipality, and the screens the signed-in role may open from anywhere. */
+action_set tui_view_actions(const view *v);
 
 /* ---- drawing (draw.c): everything from data goes through these ---- */
 /* Draw s at (y, x) as exactly width columns, sanitised, cut with "…". */
@@ -90,6 +106,9 @@ void tui_put_right(int y, int x, const char *s, int width);
 /* Draw printf-formatted text the same way. */
 void tui_putf(int y, int x, int width, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void tui_fmt_time(int64_t ns, int jst, char *buf, size_t len);
+/* Draw s from (y, x) wrapped to width columns (at spaces where it can), at most rows lines;
+ * returns the lines used. For the console's own messages, which must never be cut. */
+int tui_wrap(int y, int x, const char *s, int width, int rows);
 
 /* ---- screens ---- */
 view *home_view(app *a);
@@ -100,7 +119,8 @@ view *diff_view(app *a, int64_t id, int v1, int v2);
 view *records_view(app *a, const fk_muni *m, int kind);
 view *entry_view(app *a, int kind, const fk_record_row *row);
 view *search_view(app *a, fk_search_field field, const char *query);
-view *help_view(app *a);
+/* The keys of a screen whose actions are set. */
+view *help_view(app *a, action_set set);
 view *history_view(app *a);
 view *record_view(app *a, const fk_audit_row *row);
 view *verify_view(app *a);

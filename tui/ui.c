@@ -13,10 +13,11 @@
 #include "tui.h"
 
 const struct action_info tui_actions[] = {
-#define ACTION_INFO(name, k1, k2, label, help) {ACT_##name, k1, k2, label, help},
+#define ACTION_INFO(name, k1, k2, label, bkey, bname, prio, help)                                  \
+	{ACT_##name, k1, k2, label, bkey, bname, prio, help},
 	ACTION_LIST(ACTION_INFO)
 #undef ACTION_INFO
-	{ACT_NONE, 0, 0, NULL, NULL},
+	{ACT_NONE, 0, 0, NULL, NULL, NULL, 0, NULL},
 };
 
 enum action tui_action_for_key(int key)
@@ -80,10 +81,11 @@ static void clear_message(app *a)
 	a->detail[0] = '\0';
 }
 
-/* The lines under the body: the message, its detail when there is one, the status line. */
+/* The lines under the body: the message, its detail when there is one, the key bar, the status
+ * line (last, so that tests can leave out the clock with it). */
 static int bottom_rows(const app *a)
 {
-	return a->message[0] && a->detail[0] ? 3 : 2;
+	return a->message[0] && a->detail[0] ? 4 : 3;
 }
 
 void tui_push(app *a, view *v)
@@ -111,10 +113,54 @@ void tui_push(app *a, view *v)
 
 void tui_pop(app *a)
 {
-	if (a->depth > 1)
+	if (a->depth > 1) {
+		a->closed = a->stack[a->depth - 1]->ops->id;
 		view_free(a->stack[--a->depth]);
-	else
+		view *top = a->stack[a->depth - 1];
+		if (top->ops->request)
+			top->ops->request(top, ACT_RESUMED);
+	} else {
 		a->quit = 1;
+	}
+}
+
+/* ---- what works where (per-screen action sets) ---- */
+
+/* The screens a role may open from anywhere, with the operation that decides them: offered
+ * only to the roles the operation table lets in, so the bar never shows a key that is refused
+ * (the core still decides and records when it is pressed). */
+static const struct {
+	enum action act;
+	const char *screen; /* its ops id: not offered on itself */
+	fk_op op;
+	view *(*open)(app *a);
+} role_screens[] = {
+	{ACT_HISTORY, "history", FK_OP_HISTORY_VIEW, history_view},
+	{ACT_LOCKOUTS, "lockouts", FK_OP_LOCKOUT_VIEW, lockouts_view},
+	{ACT_GRANTS, "grants", FK_OP_GRANT_OPERATORS, grants_view},
+	{ACT_PACKAGES, "packages", FK_OP_PACKAGE_LIST, packages_view},
+};
+
+/* The grants' rule (FK_RULE_MANAGE) lets supervisors, auditors and administrators read a
+ * bureau's grants (core/access/authz.c decide_manage); the others are by their role mask. */
+static int role_may(const app *a, fk_op op)
+{
+	const fk_op_info *info = fk_op_get(op);
+	unsigned role = 1u << a->ctx->actor.role;
+	if (info->rule == FK_RULE_MANAGE)
+		return (FK_R_STAFF & role) != 0;
+	return info->rule == FK_RULE_ROLES && (info->mask & role) != 0;
+}
+
+action_set tui_view_actions(const view *v)
+{
+	action_set set = TUI_ACTS_COMMON | v->ops->actions;
+	if (v->muni)
+		set |= TUI_ACTS_MUNI;
+	for (size_t i = 0; i < sizeof role_screens / sizeof role_screens[0]; i++)
+		if (strcmp(v->ops->id, role_screens[i].screen) && role_may(v->app, role_screens[i].op))
+			set |= ACTS_OF(role_screens[i].act);
+	return set;
 }
 
 static int body_top(const view *v)
@@ -151,6 +197,44 @@ static const char *role_label(fk_role r)
 	}
 }
 
+/* The key bar (htop's F-key bar): the screen's actions that have a bar name, most important
+ * first; when they do not fit, the highest priority numbers go first. */
+static void draw_keybar(view *v, int y)
+{
+	action_set set = tui_view_actions(v);
+	/* q on the home screen signs out rather than closes: the bar says which. */
+	const char *quit = v->app->depth > 1 ? _("Close") : _("Sign out");
+	const struct action_info *shown[ACT_COUNT];
+	const char *names[ACT_COUNT];
+	int n = 0, width = -2; /* each item is followed by two spaces but the last */
+	for (int prio = 1; prio < 9; prio++)
+		for (const struct action_info *i = tui_actions; i->label; i++)
+			if (i->priority == prio && i->bar_key[0] && (set & ACTS_OF(i->act))) {
+				names[n] = i->act == ACT_QUIT ? quit : _(i->bar_name);
+				shown[n] = i;
+				width += fk_disp_width(i->bar_key) + 1 + fk_disp_width(names[n++]) + 2;
+			}
+	while (n > 0 && width > COLS) {
+		n--;
+		width -= fk_disp_width(shown[n]->bar_key) + 1 + fk_disp_width(names[n]) + 2;
+	}
+	move(y, 0);
+	clrtoeol();
+	int x = 0;
+	for (int k = 0; k < n; k++) {
+		int kw = fk_disp_width(shown[k]->bar_key), nw = fk_disp_width(names[k]) + 1;
+		attron(A_BOLD);
+		tui_put(y, x, shown[k]->bar_key, kw);
+		attroff(A_BOLD);
+		attron(A_REVERSE);
+		char cell[128];
+		snprintf(cell, sizeof cell, " %s", names[k]);
+		tui_put(y, x + kw, cell, nw);
+		attroff(A_REVERSE);
+		x += kw + nw + 2;
+	}
+}
+
 static void draw_status(app *a)
 {
 	char utc[40], jst[40], line[512];
@@ -158,9 +242,12 @@ static void draw_status(app *a)
 	tui_fmt_time(now, 0, utc, sizeof utc);
 	tui_fmt_time(now, 1, jst, sizeof jst);
 	const fk_actor *who = &a->ctx->actor;
-	snprintf(line, sizeof line, "%s (%s)  %s  %s %s  %s  %s%s", who->user, role_label(who->role),
-		 a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc, jst,
-		 fk_clock_synced() ? "" : _("  ⚠ clock not synchronised"));
+	/* Most wanted first, since a narrow terminal cuts the end: the time in Japan and the clock's
+	 * warning, then who and where, and UTC last. */
+	snprintf(line, sizeof line, "%s%s  %s (%s)  %s  %s %s  %s", jst,
+		 fk_clock_synced() ? "" : _("  ⚠ clock not synchronised"), who->user,
+		 role_label(who->role), a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc);
+	draw_keybar(a->stack[a->depth - 1], LINES - 2);
 	if (a->message[0]) {
 		int y = LINES - bottom_rows(a);
 		if (a->message_is_error)
@@ -170,7 +257,7 @@ static void draw_status(app *a)
 		if (a->detail[0])
 			tui_put(y + 1, 0, a->detail, COLS);
 	} else {
-		move(LINES - 2, 0);
+		move(LINES - 3, 0);
 		clrtoeol();
 	}
 	attron(A_REVERSE);
@@ -198,6 +285,8 @@ static void draw_view(view *v)
 		int i = v->offset + y;
 		move(top + y, 0);
 		clrtoeol();
+		if (y == 0 && v->nrows == 0 && v->empty)
+			tui_put(top, 2, v->empty, COLS - 3);
 		if (i >= v->nrows)
 			continue;
 		int sel = v->selectable && i == v->cursor;
@@ -216,7 +305,7 @@ static void draw(app *a)
 		char msg[128];
 		snprintf(msg, sizeof msg, _("The terminal is too small (%dx%d): at least %dx%d is needed."),
 			 COLS, LINES, TUI_MIN_COLS, TUI_MIN_ROWS);
-		tui_put(0, 0, msg, COLS);
+		tui_wrap(0, 0, msg, COLS, LINES); /* wrapped, never cut: it is all there is to read */
 		refresh();
 		return;
 	}
@@ -252,30 +341,84 @@ static int navigate(view *v, enum action act)
 	return 1;
 }
 
-static void handle(app *a, enum action act)
+static void say_unavailable(app *a)
 {
-	view *v = a->stack[a->depth - 1];
-	if (v->ops->request && v->ops->request(v, act))
-		return;
-	if (navigate(v, act))
-		return;
+	tui_message(a, 1, "%s", _("That key does nothing on this screen. ? lists the keys."));
+}
+
+/* 1–4 on a municipality's screen: its other file in place of this screen, so that moving
+ * between a municipality's files does not pile screens up. */
+static void open_sibling(app *a, view *nv)
+{
+	int d = a->depth;
+	tui_push(a, nv);
+	if (a->depth == d + 1 && d >= 2) {
+		view_free(a->stack[d - 1]);
+		a->stack[d - 1] = a->stack[d];
+		a->depth--;
+	}
+}
+
+static void search_prompt(app *a)
+{
+	char q[256];
+	if (tui_prompt(a, _("Search (reading, 筆頭者 name or 本籍):"), q, sizeof q) && q[0])
+		tui_push(a, search_view(a, tui_guess_field(q), q));
+}
+
+/* What the engine does itself, on any screen whose set has the action. */
+static void handle_common(app *a, view *v, enum action act)
+{
 	switch (act) {
 	case ACT_QUIT:
-		tui_pop(a);
+		/* On the home screen q signs out, so it asks first; elsewhere it closes the screen. */
+		if (a->depth > 1 || tui_confirm(a, _("Sign out? (y/n)")))
+			tui_pop(a);
 		break;
 	case ACT_BACK: /* never quits: only q does, on the home screen */
 		if (a->depth > 1)
 			tui_pop(a);
 		break;
 	case ACT_HELP:
-		tui_push(a, help_view(a));
+		tui_push(a, help_view(a, tui_view_actions(v)));
 		break;
 	case ACT_REDRAW:
 		clearok(curscr, TRUE);
 		break;
+	case ACT_SEARCH:
+		search_prompt(a);
+		break;
+	case ACT_KOSEKI:
+	case ACT_JOSEKI:
+		if (v->muni)
+			open_sibling(a, reglist_view(a, v->muni, act == ACT_KOSEKI ? FK_FILE_KOSEKI : FK_FILE_JOSEKI));
+		break;
+	case ACT_LEDGER:
+	case ACT_DOCS:
+		if (v->muni)
+			open_sibling(a, records_view(a, v->muni, act == ACT_LEDGER ? FK_FILE_LEDGER : FK_FILE_DOCS));
+		break;
 	default:
+		for (size_t i = 0; i < sizeof role_screens / sizeof role_screens[0]; i++)
+			if (role_screens[i].act == act)
+				tui_push(a, role_screens[i].open(a));
 		break;
 	}
+}
+
+static void handle(app *a, enum action act)
+{
+	view *v = a->stack[a->depth - 1];
+	/* One set decides what works here: the bar, help and this refusal cannot disagree. */
+	if (act == ACT_NONE || !(tui_view_actions(v) & ACTS_OF(act))) {
+		say_unavailable(a);
+		return;
+	}
+	if (v->ops->request && v->ops->request(v, act))
+		return;
+	if (navigate(v, act))
+		return;
+	handle_common(a, v, act);
 }
 
 /* A mouse event (mouse = yes): a click selects the line under it, a double
@@ -300,34 +443,68 @@ static void tui_mouse(app *a)
 		handle(a, ACT_OPEN);
 }
 
+/* A key for a prompt, through the idle lock when a session is signed in. Returns OK or
+ * KEY_CODE_YES with *wc, ERR for nothing yet, FK_TUI_REDRAW after the lock screen (draw
+ * everything again), FK_TUI_SIGNEDOUT when the session ended there (the console quits). */
+static int prompt_key(app *a, wint_t *wc)
+{
+	if (!a->sess) {
+		timeout(500);
+		return get_wch(wc);
+	}
+	int r = fk_tui_get_wch(a->ctx, a->sess, wc);
+	if (r == FK_TUI_SIGNEDOUT)
+		a->quit = 1;
+	return r;
+}
+
+/* The prompt's line: the message line, with the key bar and status line kept under it; the
+ * cursor where lineedit.c has it (le NULL: a question, nothing typed). */
+static void draw_prompt(const char *label, const tui_line *le)
+{
+	char shown[600];
+	size_t used = 0;
+	for (int i = 0; le && i < le->n && used + MB_CUR_MAX < sizeof shown; i++) {
+		int k = wctomb(shown + used, le->w[i]);
+		if (k > 0)
+			used += (size_t)k;
+	}
+	shown[used] = '\0';
+	char line[800];
+	snprintf(line, sizeof line, "%s %s", label, shown);
+	int y = LINES - 3;
+	move(y, 0);
+	clrtoeol();
+	attron(A_BOLD);
+	tui_put(y, 0, line, COLS - 1);
+	attroff(A_BOLD);
+	int at = fk_disp_width(label) + 1 + (le ? tui_line_cursor_cols(le) : 0);
+	move(y, at < COLS - 1 ? at : COLS - 1);
+	refresh();
+}
+
 int tui_prompt(app *a, const char *label, char *buf, size_t len)
 {
 	tui_line le; /* the editing keys and history: lineedit.c */
 	tui_line_init(&le, label);
+	clear_message(a);
+	draw(a);
 	curs_set(1);
 	for (;;) {
-		char shown[600];
-		size_t used = 0;
-		for (int i = 0; i < le.n && used + MB_CUR_MAX < sizeof shown; i++) {
-			int k = wctomb(shown + used, le.w[i]);
-			if (k > 0)
-				used += (size_t)k;
-		}
-		shown[used] = '\0';
-		char line[800];
-		snprintf(line, sizeof line, "%s %s", label, shown);
-		move(LINES - 2, 0);
-		clrtoeol();
-		attron(A_BOLD);
-		tui_put(LINES - 2, 0, line, COLS - 1);
-		attroff(A_BOLD);
-		int at = fk_disp_width(label) + 1 + tui_line_cursor_cols(&le);
-		move(LINES - 2, at < COLS - 1 ? at : COLS - 1);
-		refresh();
+		draw_prompt(label, &le);
 		wint_t ch;
-		int r = get_wch(&ch);
+		int r = prompt_key(a, &ch);
 		if (r == ERR)
 			continue;
+		if (r == FK_TUI_SIGNEDOUT)
+			break;
+		if (r == FK_TUI_REDRAW || (r == KEY_CODE_YES && ch == KEY_RESIZE)) {
+			/* Back from the lock screen (or a new size): the screen, then the prompt as it was. */
+			clearok(curscr, TRUE);
+			draw(a);
+			curs_set(1);
+			continue;
+		}
 		enum tui_line_result k = tui_line_key(&le, r == KEY_CODE_YES, ch);
 		if (k == TUI_LINE_DONE)
 			break;
@@ -335,11 +512,32 @@ int tui_prompt(app *a, const char *label, char *buf, size_t len)
 			curs_set(0);
 			return 0;
 		}
-		if (r == KEY_CODE_YES && ch == KEY_RESIZE)
-			draw(a);
 	}
 	curs_set(0);
+	if (a->quit)
+		return 0;
 	return tui_line_finish(&le, buf, len);
+}
+
+int tui_confirm(app *a, const char *question)
+{
+	clear_message(a);
+	draw(a);
+	for (;;) {
+		draw_prompt(question, NULL);
+		wint_t ch;
+		int r = prompt_key(a, &ch);
+		if (r == ERR)
+			continue;
+		if (r == FK_TUI_SIGNEDOUT)
+			return 0;
+		if (r == FK_TUI_REDRAW || (r == KEY_CODE_YES && ch == KEY_RESIZE)) {
+			clearok(curscr, TRUE);
+			draw(a);
+			continue;
+		}
+		return r == OK && (ch == 'y' || ch == 'Y');
+	}
 }
 
 /* FK_TUI_TIMING=FILE appends, per key, the nanoseconds from the key's arrival
@@ -390,11 +588,9 @@ int tui_run(app *a, view *home)
 		}
 		enum action act = tui_action_for_key(ch);
 		key_at = fk_mono_ns();
-		if (act != ACT_NONE) {
-			if (act != ACT_REDRAW)
-				clear_message(a);
-			handle(a, act);
-		}
+		if (act != ACT_REDRAW)
+			clear_message(a);
+		handle(a, act);
 	}
 	while (a->depth > 0)
 		view_free(a->stack[--a->depth]);

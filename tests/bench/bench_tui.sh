@@ -65,4 +65,4 @@ figure() { sort -n | awk -v what="$1" '{ v[NR] = $1 } END { printf "%s: n=%d med
 figure "keystroke to redrawn screen" < "$W/timing"
 sed -n "$((n0 + 1)),\$p" "$W/timing" | figure "  of which in sorted lists (s, End, PgUp, Home)"
 grep VmHWM "/proc/$pid/status" | awk '{ printf "console peak RSS: %.1f MB\n", $2 / 1024 }'
-$TM send-keys -t b q
+$TM send-keys -t b q y
