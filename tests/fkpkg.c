@@ -26,6 +26,7 @@
 #include "names.h"
 #include "package.h"
 #include "pkgfile.h"
+#include "pkgwrite.h"
 
 #define MAX_RECIPS 8
 #define MAX_THREADS 8
@@ -224,39 +225,27 @@ typedef struct sealed {
 	fk_manifest_chunk mc;
 } sealed;
 
+/* The core's writer seals and frames (core/intake/pkgwrite.h): one writer of the format. */
 static void seal_chunk(const sealer *k, chunk *c, sealed *out)
 {
 	fk_error err;
-	unsigned int dl;
-	if (EVP_Digest(c->buf, c->len, out->mc.sha256, &dl, EVP_sha256(), NULL) != 1)
-		die("%s", "SHA-256 failed");
-	out->mc.records = c->records;
-	out->mc.bytes = (int64_t)c->len;
-	if (fk_cms_seal((const uint8_t *)c->buf, c->len, NULL, NULL, k->to, k->nto, &out->der,
-			&out->len, &err) != FK_OK)
+	if (fk_pkgw_seal_chunk(c->buf, c->len, c->records, k->to, k->nto, &out->der, &out->len,
+			       &out->mc, &err) != FK_OK)
 		die_err("encrypting a chunk", &err);
 }
 
 static void write_all(int fd, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die("writing: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
+	fk_error err;
+	if (fk_pkgw_write_all(fd, buf, n, &err) != FK_OK)
+		die_err("writing", &err);
 }
 
 static void write_frame(int fd, const uint8_t *der, size_t len)
 {
-	uint8_t h[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			(uint8_t)len};
-	write_all(fd, h, 4);
-	write_all(fd, der, len);
+	fk_error err;
+	if (fk_pkgw_frame(fd, der, len, &err) != FK_OK)
+		die_err("writing a frame", &err);
 }
 
 /* The package being built: chunk frames go to an unlinked temporary file as they are made
