@@ -500,7 +500,7 @@ static int64_t parse_time(const char *s)
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
-	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] [--print] FILE\n"
+	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] [--print] [--export] FILE\n"
 	      "       fkpkg -o FILE --signer-key KEY --signer-cert CERT --to CERT... --municipality CODE\n"
 	      "  [--sequence N] [--kind full|delta|immediate] [--created-at T] [--chunk-records N]\n"
 	      "  (--records FILE | [--registers N] [--versions N] [--removals N] [--ledger N]\n"
@@ -693,7 +693,7 @@ static int open_main(int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL, *ca = NULL, *crl = NULL, *file = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int print = 0;
+	int print = 0, accept_export = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
@@ -702,6 +702,10 @@ static int open_main(int argc, char **argv)
 		}
 		if (strcmp(a, "--print") == 0) {
 			print = 1;
+			continue;
+		}
+		if (strcmp(a, "--export") == 0) { /* a terminal's export (package-format.md §13) */
+			accept_export = 1;
 			continue;
 		}
 		if (i + 1 >= argc || !argv[i + 1])
@@ -722,7 +726,8 @@ static int open_main(int argc, char **argv)
 	X509_STORE *st = load_store(ca, crl);
 	EVP_PKEY *keys[1] = {k.key};
 	X509 *certs[1] = {k.cert};
-	fk_cms_keys ck = {.store = st, .keys = keys, .certs = certs, .nkeys = 1, .now = now};
+	fk_cms_keys ck = {.store = st, .keys = keys, .certs = certs, .nkeys = 1, .now = now,
+			  .accept_export = accept_export};
 	double t0 = now_s();
 	fk_pkg *p = NULL;
 	fk_pkg_fail why;
