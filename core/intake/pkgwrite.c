@@ -85,8 +85,15 @@ fk_status fk_pkgw_begin(const char *dir, EVP_PKEY *sign_key, X509 *sign_cert, X5
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	*w = (fk_pkgw){.key = sign_key, .cert = sign_cert, .to = to, .nto = nto,
 		       .chunk_records = chunk_records, .tmp = -1};
-	/* O_TMPFILE: the chunks never have a name, so a crash leaves nothing behind. */
+	/* O_TMPFILE: the chunks never have a name, so a crash leaves nothing behind; where the
+	 * file system has no O_TMPFILE, a named file unlinked at once comes closest. */
 	w->tmp = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (w->tmp < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		char path[4200];
+		if ((size_t)snprintf(path, sizeof path, "%s/.chunks.XXXXXX", dir) < sizeof path &&
+		    (w->tmp = mkstemp(path)) >= 0)
+			unlink(path);
+	}
 	if (w->tmp < 0) {
 		fk_status s = io_fail(err, errno, "no temporary file for the package's chunks");
 		free(w);
