@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,11 @@ static fk_ctx *ctx;
 static fk_error err;
 static int64_t reg, reg2;
 static int64_t fake_now;
-static char outdir[700], to_ok[700], to_sign[700], to_ca[700], to_old[700];
+static char outdir[700], to_ok[700], to_sign[700], to_ca[700], to_old[700], to_rsasign[700];
 
 static int64_t clock_fn(void) { return fake_now; }
 static void make_expired_recipient(const char *path);
+static void make_rsa_signing_only(const char *path);
 
 static void grant(const char *user, unsigned rights)
 {
@@ -272,11 +274,14 @@ START_TEST(a_recipient_certificate_not_for_encryption_or_expired_is_refused)
 	fk_export_result r;
 	refused(export_to(id, to_sign, "a.fkpkg", &r), FK_WHY_INVALID); /* EC, digitalSignature only */
 	ck_assert(strstr(err.msg, "RSA") || strstr(err.msg, "encryption"));
+	make_rsa_signing_only(to_rsasign);
+	refused(export_to(id, to_rsasign, "a.fkpkg", &r), FK_WHY_INVALID); /* RSA, no keyEncipherment */
+	ck_assert_msg(strstr(err.msg, "keyEncipherment") != NULL, "%s", err.msg);
 	refused(export_to(id, to_ca, "a.fkpkg", &r), FK_WHY_INVALID);
 	ck_assert(strstr(err.msg, "CA") != NULL);
 	refused(export_to(id, to_old, "a.fkpkg", &r), FK_WHY_INVALID);
 	ck_assert_msg(strstr(err.msg, "expired") != NULL, "%s", err.msg);
-	ck_assert_int_eq(fkt_audit_count(ctx, "export.execute", "denied", "invalid-request"), 3);
+	ck_assert_int_eq(fkt_audit_count(ctx, "export.execute", "denied", "invalid-request"), 4);
 	ck_assert_int_eq(out_files(), 0);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE state = 'approved'"), 1);
 	ck_assert_ok(export_to(id, to_ok, "a.fkpkg", &r), &err); /* still approved: a good one works */
@@ -362,6 +367,40 @@ static void make_expired_recipient(const char *path)
 	EVP_PKEY_free(k);
 }
 
+/* An RSA certificate from the test CA whose keyUsage allows signing only. */
+static void make_rsa_signing_only(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) == 0)
+		return;
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	EVP_PKEY *cak = pem_file(pki, "ca.key", 1);
+	X509 *ca = pem_file(pki, "ca.crt", 0);
+	X509 *x = X509_new();
+	ck_assert_ptr_nonnull(k);
+	ck_assert_int_eq(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 0x7f00);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_UTF8,
+				   (const unsigned char *)"signing only", -1, -1, 0);
+	ck_assert_int_eq(X509_set_issuer_name(x, X509_get_subject_name(ca)), 1);
+	ck_assert_int_eq(X509_set_pubkey(x, k), 1);
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
+	ck_assert_ptr_nonnull(X509_gmtime_adj(X509_getm_notAfter(x), 86400L * 30));
+	X509_EXTENSION *e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage, "critical,digitalSignature");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_int_eq(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+	ck_assert_int_gt(X509_sign(x, cak, EVP_sha256()), 0);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(PEM_write_X509(f, x), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(cak);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	static const char *const specs[] = {"131016", NULL};
@@ -373,6 +412,7 @@ int main(void)
 	snprintf(to_sign, sizeof to_sign, "%s/muni-131016.crt", pki);
 	snprintf(to_ca, sizeof to_ca, "%s/ca.crt", pki);
 	snprintf(to_old, sizeof to_old, "%s/old.crt", pki);
+	snprintf(to_rsasign, sizeof to_rsasign, "%s/rsa-sign.crt", pki);
 	Suite *su = suite_create("export");
 	TCase *tc = tcase_create("export");
 	tcase_set_timeout(tc, 120);
