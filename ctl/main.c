@@ -77,7 +77,7 @@ const ctl_cmd ctl_commands[] = {
 	{"request print", cmd_request_print, P, "--register ID... --reason TEXT",
 	 "ask for a print of registers (their current versions); a supervisor approves it"},
 	{"request export", cmd_request_export, P, "--register ID... --reason TEXT",
-	 "ask for an export of registers (carried out by a later release)"},
+	 "ask for an export of registers of one municipality; a supervisor approves it"},
 	{"request dispose", cmd_request_dispose, P, "--register ID... --reason TEXT",
 	 "ask for the disposal of registers (carried out by a later release)"},
 	{"request return", cmd_request_return, P, "--register ID... --reason TEXT",
@@ -90,6 +90,8 @@ const ctl_cmd ctl_commands[] = {
 	 "reject another person's request of your bureau (supervisors)"},
 	{"print", cmd_print, P, "REQUEST-ID [--json]",
 	 "carry out your approved print request, once: one PDF per register in the print spool"},
+	{"export", cmd_export, P, "REQUEST-ID --to CERT.pem --out FILE [--json]",
+	 "carry out your approved export request, once: one package signed by this terminal, encrypted to CERT"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

@@ -199,6 +199,7 @@ sample() {
 	requests) echo "" ;;
 	approve | reject) echo "1 --reason walk" ;;
 	print) echo "1" ;;
+	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

@@ -26,6 +26,7 @@
 #include "names.h"
 #include "package.h"
 #include "pkgfile.h"
+#include "pkgwrite.h"
 
 #define MAX_RECIPS 8
 #define MAX_THREADS 8
@@ -224,39 +225,27 @@ typedef struct sealed {
 	fk_manifest_chunk mc;
 } sealed;
 
+/* The core's writer seals and frames (core/intake/pkgwrite.h): one writer of the format. */
 static void seal_chunk(const sealer *k, chunk *c, sealed *out)
 {
 	fk_error err;
-	unsigned int dl;
-	if (EVP_Digest(c->buf, c->len, out->mc.sha256, &dl, EVP_sha256(), NULL) != 1)
-		die("%s", "SHA-256 failed");
-	out->mc.records = c->records;
-	out->mc.bytes = (int64_t)c->len;
-	if (fk_cms_seal((const uint8_t *)c->buf, c->len, NULL, NULL, k->to, k->nto, &out->der,
-			&out->len, &err) != FK_OK)
+	if (fk_pkgw_seal_chunk(c->buf, c->len, c->records, k->to, k->nto, &out->der, &out->len,
+			       &out->mc, &err) != FK_OK)
 		die_err("encrypting a chunk", &err);
 }
 
 static void write_all(int fd, const void *buf, size_t n)
 {
-	const uint8_t *p = buf;
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			die("writing: %s", strerror(errno));
-		p += w;
-		n -= (size_t)w;
-	}
+	fk_error err;
+	if (fk_pkgw_write_all(fd, buf, n, &err) != FK_OK)
+		die_err("writing", &err);
 }
 
 static void write_frame(int fd, const uint8_t *der, size_t len)
 {
-	uint8_t h[4] = {(uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
-			(uint8_t)len};
-	write_all(fd, h, 4);
-	write_all(fd, der, len);
+	fk_error err;
+	if (fk_pkgw_frame(fd, der, len, &err) != FK_OK)
+		die_err("writing a frame", &err);
 }
 
 /* The package being built: chunk frames go to an unlinked temporary file as they are made
@@ -511,7 +500,7 @@ static int64_t parse_time(const char *s)
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
-	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] [--print] FILE\n"
+	fputs("usage: fkpkg open --key KEY --cert CERT --ca CA [--crl CRL] [--now T] [--print] [--export] FILE\n"
 	      "       fkpkg -o FILE --signer-key KEY --signer-cert CERT --to CERT... --municipality CODE\n"
 	      "  [--sequence N] [--kind full|delta|immediate] [--created-at T] [--chunk-records N]\n"
 	      "  (--records FILE | [--registers N] [--versions N] [--removals N] [--ledger N]\n"
@@ -704,7 +693,7 @@ static int open_main(int argc, char **argv)
 {
 	const char *key = NULL, *cert = NULL, *ca = NULL, *crl = NULL, *file = NULL;
 	int64_t now = (int64_t)time(NULL);
-	int print = 0;
+	int print = 0, accept_export = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (a[0] != '-') {
@@ -713,6 +702,10 @@ static int open_main(int argc, char **argv)
 		}
 		if (strcmp(a, "--print") == 0) {
 			print = 1;
+			continue;
+		}
+		if (strcmp(a, "--export") == 0) { /* a terminal's export (package-format.md §13) */
+			accept_export = 1;
 			continue;
 		}
 		if (i + 1 >= argc || !argv[i + 1])
@@ -733,7 +726,8 @@ static int open_main(int argc, char **argv)
 	X509_STORE *st = load_store(ca, crl);
 	EVP_PKEY *keys[1] = {k.key};
 	X509 *certs[1] = {k.cert};
-	fk_cms_keys ck = {.store = st, .keys = keys, .certs = certs, .nkeys = 1, .now = now};
+	fk_cms_keys ck = {.store = st, .keys = keys, .certs = certs, .nkeys = 1, .now = now,
+			  .accept_export = accept_export};
 	double t0 = now_s();
 	fk_pkg *p = NULL;
 	fk_pkg_fail why;

@@ -344,7 +344,9 @@ START_TEST(a_return_is_of_one_municipality)
 	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_RETURN, two, 2, "返還", &id, &err), FK_ERR_INVALID);
 	ck_assert_int_eq(fkt_audit_count(ctx, "request.return", "failed", NULL), 1);
 	ck_assert_ok(fk_request_make(ctx, FK_REQ_RETURN, one, 2, "返還", &id, &err), &err);
-	ck_assert_ok(fk_request_make(ctx, FK_REQ_EXPORT, two, 2, "他庁への写し", &id, &err), &err);
+	/* an export is one package, and a package carries one municipality's registers */
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_EXPORT, two, 2, "他庁への写し", &id, &err), FK_ERR_INVALID);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_EXPORT, one, 2, "他庁への写し", &id, &err), &err);
 }
 END_TEST
 

@@ -459,6 +459,24 @@ static fk_status do_print_execute(void)
 	return s;
 }
 
+/* The export request (the second made) approved by sup if it is still waiting, then carried
+ * out by whoever walks: the requester (op1) succeeds, anyone else is refused. */
+static fk_status do_export_execute(void)
+{
+	char who[72], path[700], to[700];
+	int64_t id = fkt_scalar(ctx, "SELECT min(id) FROM approval_request WHERE kind = 'export'");
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	if (fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE kind = 'export' AND state = 'waiting'")) {
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+		fkt_act_as(ctx, who);
+	}
+	snprintf(path, sizeof path, "%s/walk-%s.fkpkg", env.dir, who);
+	snprintf(to, sizeof to, "%s/receiver2.crt", pki_dir());
+	fk_export_result r;
+	return fk_export_execute(ctx, id, to, path, &r, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -540,6 +558,7 @@ static const walk table[] = {
 	{FK_OP_REQUEST_REJECT, do_request_reject, "sup", "aud", 1},
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
+	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -561,6 +580,7 @@ static const struct {
 	{FK_OP_RECEIVE, "receiver.sh (fukuhon-receiver: a package delivered over TLS)"},
 	{FK_OP_REQUEST_EXPIRE, "test_approve.c (an approval past approval_valid)"},
 	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
+	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
 };
 
 static const walk *find(fk_op op)

@@ -268,9 +268,13 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n
 				snprintf(msg, sizeof msg, "register %lld: %s", (long long)ids[i], d.msg);
 			return fk_gate_refuse(ctx, g, d.reason, msg, err);
 		}
-		/* A return goes back to one municipality, as one package addressed to it. */
+		/* A return goes back to one municipality, as one package addressed to it; an export
+		 * is one package too, and a package carries one municipality's registers. */
 		if (g->op == FK_OP_REQUEST_RETURN && muni[0] && strcmp(muni, info.municipality) != 0)
 			return fk_fail(err, FK_ERR_INVALID, "a return is of one municipality's registers");
+		if (g->op == FK_OP_REQUEST_EXPORT && muni[0] && strcmp(muni, info.municipality) != 0)
+			return fk_fail(err, FK_ERR_INVALID, "an export is of one municipality's registers "
+				       "(one package each: make one request per municipality)");
 		fk_copy_str(muni, sizeof muni, info.municipality);
 		s = items_add(b, ids[i], info.version, err);
 	}

@@ -16,6 +16,7 @@
 
 #include "cert.h"
 #include "db.h"
+#include "execute.h"
 #include "gate.h"
 #include "outseq.h"
 #include "pdf.h"
@@ -27,7 +28,6 @@
 long fk_print_test_fail_after = 0;
 
 static const char SQL_BUREAU[] = "SELECT " FK_COLS_BUREAU ", mac FROM bureau WHERE id = ?1";
-static const char SQL_MAX_SERIAL[] = "SELECT ifnull(max(serial), 0) FROM print_output";
 static const char SQL_OUTPUT[] =
 	"INSERT INTO print_output(request_id, register_id, version, bureau_id, year, serial, number, "
 	"operator_user, approver_user, printed_at, pages, sha256, file_name) "
@@ -170,28 +170,6 @@ static fk_status bureau_name(fk_ctx *ctx, int64_t id, char *buf, size_t len, fk_
 	return s;
 }
 
-/* The next serial: past both the key folder's counter and every output on record, so that a
- * restored older database (behind the counter) and a lost counter file (behind the database)
- * both still never hand out a number twice. */
-static fk_status first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
-{
-	sqlite3_stmt *st;
-	int64_t kept = 0, recorded = 0;
-	fk_status s = fk_outseq_get(ctx, &kept, err);
-	if (s == FK_OK)
-		s = fk_ctx_stmt(ctx, SQL_MAX_SERIAL, &st, err);
-	if (s != FK_OK)
-		return s;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		recorded = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return fk_db_fail(ctx->db, rc, err, "reading the output numbers");
-	*serial = (kept > recorded ? kept : recorded) + 1;
-	return FK_OK;
-}
-
 static fk_status content_hash(const fk_lines *l, char out[13], fk_error *err)
 {
 	unsigned char d[32];
@@ -278,57 +256,9 @@ static fk_status one_copy(job *j, int i, fk_error *err)
 	return s;
 }
 
-/* The request as it stands must be this person's, approved, in time, not carried out, and
- * every register at the version it fixed and still printable by them. FK_OK: allowed; else
- * refused (recorded) or failed, the gate closed either way. */
 static fk_status decide(job *j, fk_gate *g, fk_error *err)
 {
-	fk_ctx *ctx = j->ctx;
-	fk_request *r = &j->req;
-	char msg[320];
-	if (r->kind != FK_REQ_PRINT)
-		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "this request is not for a print", err);
-	if (r->requester_id != ctx->actor.operator_id)
-		return fk_gate_refuse(ctx, g, FK_WHY_NOT_REQUESTER, "only the requester carries out a request", err);
-	if (r->state == FK_REQ_EXECUTED)
-		return fk_gate_refuse(ctx, g, FK_WHY_EXECUTED, "this request has been carried out already", err);
-	fk_status s = fk_request_note_expired(ctx, r, j->now, err);
-	if (s != FK_OK)
-		return fk_gate_end(ctx, g, s, NULL, err);
-	if (r->state == FK_REQ_EXPIRED)
-		return fk_gate_refuse(ctx, g, FK_WHY_APPROVAL_EXPIRED, "the approval has expired", err);
-	if (r->state != FK_REQ_APPROVED)
-		return fk_gate_refuse(ctx, g, FK_WHY_NOT_APPROVED, "this request is not approved", err);
-	fk_authz_decision d = {0};
-	for (int i = 0; i < r->n_items; i++) {
-		fk_error nf;
-		s = fk_store_info(ctx, r->items[i].register_id, &j->info[i], &nf);
-		if (s == FK_ERR_NOTFOUND) {
-			snprintf(msg, sizeof msg, "register %lld no longer exists or was disposed of",
-				 (long long)r->items[i].register_id);
-			return fk_gate_refuse(ctx, g, FK_WHY_REGISTER_GONE, msg, err);
-		}
-		if (s != FK_OK) {
-			if (err)
-				*err = nf;
-			return fk_gate_end(ctx, g, s, NULL, err);
-		}
-		if (j->info[i].version != r->items[i].version) {
-			snprintf(msg, sizeof msg, "register %lld is at version %d, the request fixed version %d",
-				 (long long)r->items[i].register_id, j->info[i].version, r->items[i].version);
-			return fk_gate_refuse(ctx, g, FK_WHY_REGISTER_CHANGED, msg, err);
-		}
-		fk_authz_req q = {.op = g->op, .municipality = j->info[i].municipality,
-				  .kind = (int)j->info[i].kind};
-		if ((s = fk_authorize(ctx, &q, &d, err)) != FK_OK)
-			return fk_gate_end(ctx, g, s, NULL, err);
-		if (!d.allowed) {
-			snprintf(msg, sizeof msg, "register %lld: %s", (long long)r->items[i].register_id, d.msg);
-			return fk_gate_refuse(ctx, g, d.reason, msg, err);
-		}
-	}
-	fk_gate_allowed(g, &d);
-	return FK_OK;
+	return fk_request_decide_execution(j->ctx, g, &j->req, FK_REQ_PRINT, j->info, j->now, err);
 }
 
 static fk_status run(job *j, fk_error *err)
@@ -343,7 +273,7 @@ static fk_status run(job *j, fk_error *err)
 	if (s == FK_OK)
 		s = bureau_name(ctx, j->req.bureau_id, j->bureau, sizeof j->bureau, err);
 	if (s == FK_OK)
-		s = first_serial(ctx, &j->serial0, err);
+		s = fk_output_first_serial(ctx, &j->serial0, err);
 	for (int i = 0; s == FK_OK && i < j->req.n_items; i++)
 		if ((s = one_copy(j, i, err)) == FK_OK)
 			j->out->n = i + 1;

@@ -150,7 +150,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(REQUEST_EXPIRE, "request.expire", "request", SYSTEM, 0, 1, 0)                              \
 	X(REQUEST_LIST, "request.list", "request", ANYONE, 0, 1, 0)                                  \
 	X(PRINT_EXECUTE, "print.execute", "request", FILE, FK_RIGHT_PRINT, 1, 0)                     \
-	X(PRINT_COPY, "print.copy", "output", SYSTEM, 0, 1, 0)
+	X(PRINT_COPY, "print.copy", "output", SYSTEM, 0, 1, 0)                                       \
+	/* an approved export carried out (core/approve/exportjob.c): the package, recorded once */ \
+	X(EXPORT_EXECUTE, "export.execute", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                   \
+	X(EXPORT_PACKAGE, "export.package", "output", SYSTEM, 0, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

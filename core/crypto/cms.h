@@ -50,6 +50,7 @@ typedef struct fk_cms_keys {
 	X509 *const *certs;
 	int nkeys;
 	int64_t now;             /* seconds since the epoch: validity and CRL times judged at it */
+	int accept_export;       /* a package opener: 1 to take a terminal's export (docs/package-format.md §13) */
 } fk_cms_keys;
 
 /* Open an AuthEnvelopedData (or EnvelopedData) object addressed to one of k's keys. With

@@ -179,9 +179,15 @@ static fk_status open_manifest(fk_pkg *p, uint64_t *next, fk_pkg_fail *why, fk_c
 	if (s != FK_OK)
 		return s;
 	char code[7];
-	if (fk_cms_cert_municipality(p->signer, code, NULL) != FK_OK ||
-	    strcmp(code, p->m.municipality) != 0)
+	/* A terminal's export is signed by the terminal, not the municipality: only an opener
+	 * that asked for exports takes one; the import never does (docs/package-format.md §13). */
+	if (p->m.export_request > 0) {
+		if (!p->keys.accept_export)
+			return refuse(err, why, FK_PKG_FAIL_MANIFEST);
+	} else if (fk_cms_cert_municipality(p->signer, code, NULL) != FK_OK ||
+		   strcmp(code, p->m.municipality) != 0) {
 		return refuse(err, why, FK_PKG_FAIL_SIGNER);
+	}
 	*next = MAGIC_LEN + HEAD_LEN + (uint64_t)len;
 	return FK_OK;
 }

@@ -191,13 +191,36 @@ static fk_status parse_chunks(const json_t *a, fk_manifest *m, fk_error *err)
 	return FK_OK;
 }
 
+/* A terminal's export: the request carried out and the output number it was given. */
+static fk_status parse_export(const json_t *ex, fk_manifest *m, fk_error *err)
+{
+	static const char *const names[] = {"request", "output", NULL};
+	if (!json_is_object(ex))
+		return bad(err, "\"export\" is not an object");
+	fk_status s = exact_keys(ex, names, "\"export\"", err);
+	if (s != FK_OK)
+		return s;
+	if (!int_in(json_object_get(ex, "request"), 1, INT64_MAX, &m->export_request))
+		return bad(err, "\"export\".\"request\" is not a number from 1");
+	const char *no = json_string_value(json_object_get(ex, "output"));
+	if (!no || !*no || strlen(no) >= sizeof m->export_output)
+		return bad(err, "\"export\".\"output\" is not an output number");
+	memcpy(m->export_output, no, strlen(no) + 1);
+	return FK_OK;
+}
+
 static fk_status parse_head(const json_t *o, fk_manifest *m, fk_error *err)
 {
 	static const char *const names[] = {"format", "municipality", "sequence", "kind",
 					    "created_at", "counts", "chunks", NULL};
+	static const char *const names_export[] = {"format", "municipality", "sequence", "kind",
+						   "created_at", "counts", "chunks", "export", NULL};
 	if (!json_is_object(o))
 		return bad(err, "not a JSON object");
-	fk_status s = exact_keys(o, names, "the manifest", err);
+	const json_t *ex = json_object_get(o, "export");
+	fk_status s = exact_keys(o, ex ? names_export : names, "the manifest", err);
+	if (s == FK_OK && ex)
+		s = parse_export(ex, m, err);
 	if (s != FK_OK)
 		return s;
 	const char *f = json_string_value(json_object_get(o, "format"));
@@ -290,6 +313,12 @@ fk_status fk_manifest_dump(const fk_manifest *m, char **out, size_t *len, fk_err
 			    : NULL;
 	json_decref(counts);
 	json_decref(chunks);
+	if (o && m->export_request > 0 &&
+	    json_object_set_new(o, "export", json_pack("{s:I, s:s}", "request", (json_int_t)m->export_request,
+						       "output", m->export_output)) != 0) {
+		json_decref(o);
+		o = NULL;
+	}
 	char *s = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!s)

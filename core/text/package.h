@@ -51,6 +51,10 @@ typedef struct fk_manifest {
 	int64_t counts[FK_REC_TYPES + 1]; /* by fk_rec_type; [0] the total */
 	int nchunks;
 	fk_manifest_chunk *chunks;
+	/* An export or return made by a terminal (docs/package-format.md §13): the request it
+	 * carries out and its output number; 0 and "" in a municipality's package. */
+	int64_t export_request;
+	char export_output[48];
 } fk_manifest;
 
 /* Parse and check a manifest: format, municipality code with its check digit, sequence,

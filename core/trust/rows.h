@@ -44,7 +44,8 @@
 	X(PKG_REJECT, "package_reject", "id", FK_COLS_PKG_REJECT, 0)              \
 	X(APPROVAL, "approval_request", "id", FK_COLS_APPROVAL, 1)                \
 	X(PRINT_OUTPUT, "print_output", "id", FK_COLS_PRINT_OUTPUT, 0)            \
-	X(REFUSED, "package_refused", "id", FK_COLS_REFUSED, 0)
+	X(REFUSED, "package_refused", "id", FK_COLS_REFUSED, 0)                 \
+	X(EXPORT_OUTPUT, "export_output", "id", FK_COLS_EXPORT_OUTPUT, 0)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -94,6 +95,10 @@
 #define FK_COLS_REFUSED                                                                      \
 	"id, bureau_id, reason, municipality, sequence, kind, verified, digest, sha256, size, "  \
 	"source, expected, received_at, last_at, times"
+/* Exports carried out (sql/016_export.sql): every column but the MAC. */
+#define FK_COLS_EXPORT_OUTPUT                                                                \
+	"id, request_id, bureau_id, year, serial, number, operator_user, approver_user, "       \
+	"exported_at, registers, recipient, recipient_sha256, sha256, file_name"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {

@@ -1,0 +1,378 @@
+/* Carrying out an approved export (exportjob.h): decide as a print does (execute.h), then
+ * write the package through the one writer (core/intake/pkgwrite.c) to a temporary name,
+ * record it with the execution in one transaction, and link it into place after the commit.
+ * A failure before the commit leaves no file and consumes no output number. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "execute.h"
+#include "exportjob.h"
+#include "outseq.h"
+#include "pki.h"
+#include "str.h"
+#include "pkgwrite.h"
+#include "trust.h"
+#include "util.h"
+
+int64_t fk_export_chunk_records = 1000;
+
+static const char SQL_REF[] =
+	"SELECT " FK_COLS_REGISTER_REF ", mac FROM register_ref WHERE register_id = ?1 ORDER BY id LIMIT 1";
+static const char SQL_OUTPUT[] =
+	"INSERT INTO export_output(request_id, bureau_id, year, serial, number, operator_user, "
+	"approver_user, exported_at, registers, recipient, recipient_sha256, sha256, file_name) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+typedef struct xjob {
+	fk_ctx *ctx;
+	fk_request req;
+	fk_reg_info *info;
+	X509 *to;
+	char to_name[200], to_sha[65];
+	fk_pki *pki;
+	char dir[1024], tmp[1100];
+	int fd;
+	int64_t serial, now;
+	int year;
+	fk_export_result *out;
+} xjob;
+
+/* ---- the recipient ---- */
+
+static X509 *read_cert(const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	fk_error e;
+	if (fk_read_file(path, 1u << 20, &buf, &n, &e) != FK_OK)
+		return NULL;
+	BIO *b = BIO_new_mem_buf(buf, (int)n);
+	X509 *c = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(buf);
+	return c;
+}
+
+/* Why cert cannot receive a package now ("" when it can): the package is encrypted to it with
+ * RSA-OAEP, so it must be an end entity's RSA key allowed to encipher keys, valid today. */
+static void recipient_problem(X509 *cert, int64_t now_s, char *why, size_t len)
+{
+	time_t t = (time_t)now_s;
+	why[0] = '\0';
+	if (!cert)
+		snprintf(why, len, "the recipient's certificate cannot be read (PEM expected)");
+	else if (X509_cmp_time(X509_get0_notAfter(cert), &t) <= 0)
+		snprintf(why, len, "the recipient's certificate has expired");
+	else if (X509_cmp_time(X509_get0_notBefore(cert), &t) > 0)
+		snprintf(why, len, "the recipient's certificate is not valid yet");
+	else if (X509_check_ca(cert) != 0)
+		snprintf(why, len, "the certificate given is a CA's, not a recipient's");
+	else if (EVP_PKEY_get_base_id(X509_get0_pubkey(cert)) != EVP_PKEY_RSA)
+		snprintf(why, len, "the recipient's certificate does not hold an RSA key (RSA-OAEP is used)");
+	else if ((X509_get_extension_flags(cert) & EXFLAG_KUSAGE) &&
+		 !(X509_get_key_usage(cert) & KU_KEY_ENCIPHERMENT))
+		snprintf(why, len, "the recipient's certificate is not for encryption (no keyEncipherment)");
+}
+
+static fk_status recipient_facts(xjob *j, fk_error *err)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned dl = 0;
+	if (X509_digest(j->to, EVP_sha256(), d, &dl) != 1 || dl != 32)
+		return fk_fail(err, FK_ERR_CRYPTO, "hashing the recipient's certificate failed");
+	fk_hex(d, 32, j->to_sha);
+	/* Its subject, one line, for the record: names a bureau or a municipality, nobody's data. */
+	if (!X509_NAME_oneline(X509_get_subject_name(j->to), j->to_name, sizeof j->to_name))
+		fk_copy_str(j->to_name, sizeof j->to_name, "?");
+	return FK_OK;
+}
+
+/* ---- the records ---- */
+
+static fk_status ref_of(xjob *j, int64_t id, char ref[FK_PKG_REF_MAX + 1], fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(j->ctx, SQL_REF, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(j->ctx, FK_T_REGISTER_REF, st, 0, err)) == FK_OK)
+		fk_copy_str(ref, FK_PKG_REF_MAX + 1, (const char *)sqlite3_column_text(st, 2));
+	else if (rc == SQLITE_DONE) /* made here (the demo), not received: the terminal's own id */
+		snprintf(ref, FK_PKG_REF_MAX + 1, "FK-%lld", (long long)id);
+	else if (rc != SQLITE_ROW)
+		s = fk_db_fail(j->ctx->db, rc, err, "reading the register's id");
+	sqlite3_reset(st);
+	return s;
+}
+
+/* Register i at the version the request fixed, as a `register` record. */
+static fk_status add_register(xjob *j, fk_pkgw *w, int i, fk_error *err)
+{
+	const fk_req_item *it = &j->req.items[i];
+	char ref[FK_PKG_REF_MAX + 1];
+	json_t *doc = NULL;
+	fk_status s = ref_of(j, it->register_id, ref, err);
+	if (s == FK_OK)
+		s = fk_store_read(j->ctx, it->register_id, it->version, &doc, NULL, err);
+	if (s != FK_OK)
+		return s;
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:o}", "type", "register", "ref", ref, "kind",
+				fk_reg_kind_id(j->info[i].kind), "content", doc);
+	char *line = rec ? json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(rec);
+	if (!line)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory writing a record");
+	s = fk_pkgw_add(w, FK_REC_REGISTER, line, strlen(line), err);
+	OPENSSL_cleanse(line, strlen(line)); /* personal data: no copy left in freed memory */
+	free(line);
+	return s;
+}
+
+static fk_status write_package(xjob *j, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	fk_pkgw *w = NULL;
+	uint8_t sha[32];
+	EVP_PKEY *key = fk_pki_sign_key(j->pki);
+	X509 *cert = fk_pki_sign_cert(j->pki);
+	X509 *to[1] = {j->to};
+	if (!key || !cert)
+		return fk_fail(err, FK_ERR_CONFIG, "this terminal has no receiving certificate to sign with "
+			       "(fukuhonctl cert request, then cert install)");
+	fk_status s = fk_pkgw_begin(j->dir, key, cert, to, 1, fk_export_chunk_records, &w, err);
+	for (int i = 0; s == FK_OK && i < j->req.n_items; i++)
+		s = add_register(j, w, i, err);
+	if (s == FK_OK) {
+		fk_manifest head = {.sequence = j->serial, .kind = FK_PKG_FULL,
+				    .created_at = j->now / 1000000000, .export_request = j->req.id};
+		memcpy(head.municipality, j->info[0].municipality, 7);
+		fk_copy_str(head.export_output, sizeof head.export_output, j->out->number);
+		s = fk_pkgw_finish(w, &head, j->fd, sha, err);
+	}
+	if (s == FK_OK) {
+		j->out->chunks = fk_pkgw_chunks(w);
+		j->out->registers = j->req.n_items;
+		fk_hex(sha, 32, j->out->sha256);
+	}
+	fk_pkgw_free(w);
+	(void)ctx;
+	return s;
+}
+
+/* ---- the record ---- */
+
+static fk_status record_output(xjob *j, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	sqlite3_stmt *st;
+	const char *file = strrchr(j->out->path, '/');
+	file = file ? file + 1 : j->out->path;
+	fk_status s = fk_ctx_stmt(ctx, SQL_OUTPUT, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, j->req.id);
+	sqlite3_bind_int64(st, 2, j->req.bureau_id);
+	sqlite3_bind_int(st, 3, j->year);
+	sqlite3_bind_int64(st, 4, j->serial);
+	sqlite3_bind_text(st, 5, j->out->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ctx->actor.user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, j->req.decided_by, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, j->now);
+	sqlite3_bind_int(st, 9, j->out->registers);
+	sqlite3_bind_text(st, 10, j->to_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, j->to_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, j->out->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, file, -1, SQLITE_STATIC);
+	if ((s = fk_ctx_exec(ctx, st, err, "recording the export")) != FK_OK)
+		return s;
+	if ((s = fk_trust_seal(ctx, FK_T_EXPORT_OUTPUT, FK_VAL_INT(sqlite3_last_insert_rowid(ctx->db)), err)) != FK_OK)
+		return s;
+	char detail[600];
+	snprintf(detail, sizeof detail, "request=%lld registers=%d approved_by=%s recipient=%.64s "
+		 "sha256=%s file=%.200s", (long long)j->req.id, j->out->registers, j->req.decided_by,
+		 j->to_sha, j->out->sha256, file);
+	return fk_audit_op(ctx, FK_OP_EXPORT_PACKAGE, j->out->number, FK_RESULT_SUCCESS, "system", detail, err);
+}
+
+static fk_status open_tmp(xjob *j, fk_error *err)
+{
+	if ((size_t)snprintf(j->tmp, sizeof j->tmp, "%s/.export.XXXXXX", j->dir) >= sizeof j->tmp)
+		return fk_fail(err, FK_ERR_INVALID, "the output folder's path is too long");
+	j->fd = mkstemp(j->tmp);
+	if (j->fd < 0) {
+		int e = errno;
+		j->tmp[0] = '\0';
+		return fk_fail(err, e == ENOSPC ? FK_ERR_FULL : FK_ERR_IO, "cannot write in %s: %s", j->dir,
+			       strerror(e));
+	}
+	if (fchmod(j->fd, 0600) != 0)
+		return fk_fail(err, FK_ERR_IO, "cannot set the package's mode: %s", strerror(errno));
+	return FK_OK;
+}
+
+static fk_status run(xjob *j, fk_error *err)
+{
+	time_t t = (time_t)(j->now / 1000000000) + 9 * 3600; /* the year in JST, as prints */
+	struct tm tm;
+	if (!gmtime_r(&t, &tm))
+		return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
+	j->year = tm.tm_year + 1900;
+	fk_status s = recipient_facts(j, err);
+	if (s == FK_OK)
+		s = fk_pki_load(j->ctx, j->now / 1000000000, &j->pki, err);
+	if (s == FK_OK)
+		s = fk_output_first_serial(j->ctx, &j->serial, err);
+	if (s != FK_OK)
+		return s;
+	snprintf(j->out->number, sizeof j->out->number, "%lld/%d/%06lld", (long long)j->req.bureau_id,
+		 j->year, (long long)j->serial);
+	s = open_tmp(j, err);
+	if (s == FK_OK)
+		s = write_package(j, err);
+	struct stat st;
+	if (s == FK_OK && fstat(j->fd, &st) == 0)
+		j->out->bytes = (int64_t)st.st_size;
+	if (j->fd >= 0 && close(j->fd) != 0 && s == FK_OK)
+		s = fk_fail(err, FK_ERR_IO, "closing the package failed: %s", strerror(errno));
+	j->fd = -1;
+	if (s == FK_OK)
+		s = record_output(j, err);
+	if (s == FK_OK)
+		s = fk_request_mark_executed(j->ctx, &j->req, j->now, err);
+	return s;
+}
+
+/* After the commit: the counter forward, the file into place. */
+static void publish(xjob *j)
+{
+	fk_error e;
+	fk_export_result *out = j->out;
+	if (fk_outseq_put(j->ctx, j->serial, &e) != FK_OK)
+		snprintf(out->warning, sizeof out->warning,
+			 "the output counter in the key folder could not be moved on (%.160s): tell the administrator", e.msg);
+	/* link, not rename: an existing file of that name is never replaced. */
+	if (link(j->tmp, out->path) != 0) {
+		snprintf(out->warning, sizeof out->warning, "the package stays as %.300s: %.60s", j->tmp,
+			 strerror(errno));
+		fk_copy_str(out->path, sizeof out->path, j->tmp);
+	} else {
+		unlink(j->tmp);
+	}
+	j->tmp[0] = '\0';
+	int fd = open(j->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if ((fd < 0 || fsync(fd) != 0) && !out->warning[0])
+		snprintf(out->warning, sizeof out->warning, "syncing %.300s failed", j->dir);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The folder of out_path, which must exist; the file itself must not. */
+static fk_status check_out(xjob *j, const char *out_path, fk_error *err)
+{
+	struct stat st;
+	if ((size_t)snprintf(j->out->path, sizeof j->out->path, "%s", out_path) >= sizeof j->out->path)
+		return fk_fail(err, FK_ERR_INVALID, "the output path is too long");
+	if (lstat(out_path, &st) == 0)
+		return fk_fail(err, FK_ERR_EXISTS, "%s exists already: an export never replaces a file", out_path);
+	const char *slash = strrchr(out_path, '/');
+	if (!slash)
+		fk_copy_str(j->dir, sizeof j->dir, ".");
+	else if (slash == out_path)
+		fk_copy_str(j->dir, sizeof j->dir, "/");
+	else
+		snprintf(j->dir, sizeof j->dir, "%.*s", (int)(slash - out_path), out_path);
+	if (stat(j->dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return fk_fail(err, FK_ERR_IO, "the folder %s cannot be used", j->dir);
+	return FK_OK;
+}
+
+static fk_status decide(xjob *j, fk_gate *g, fk_error *err)
+{
+	char why[160];
+	fk_status s = fk_request_decide_execution(j->ctx, g, &j->req, FK_REQ_EXPORT, j->info, j->now, err);
+	if (s != FK_OK)
+		return s;
+	recipient_problem(j->to, j->now / 1000000000, why, sizeof why);
+	if (why[0])
+		return fk_gate_refuse(j->ctx, g, FK_WHY_INVALID, why, err);
+	return FK_OK;
+}
+
+static fk_status execute(xjob *j, int64_t id, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	fk_gate g;
+	char oid[24], detail[300] = "";
+	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	/* One lock from the decision to the record: nothing changes under the job. */
+	fk_status s = fk_gate_open(ctx, &g, FK_OP_EXPORT_EXECUTE, oid, err);
+	if (s != FK_OK)
+		return s;
+	fk_error nf;
+	s = fk_request_get(ctx, id, &j->req, &nf);
+	if (s == FK_ERR_NOTFOUND)
+		return fk_gate_refuse(ctx, &g, FK_WHY_NOT_FOUND, "no such request", err);
+	if (s != FK_OK) {
+		if (err)
+			*err = nf;
+		return fk_gate_end(ctx, &g, s, NULL, err);
+	}
+	j->info = calloc((size_t)j->req.n_items + 1, sizeof *j->info);
+	if (!j->info)
+		return fk_gate_end(ctx, &g, fk_fail(err, FK_ERR_NOMEM, "out of memory"), NULL, err);
+	if ((s = decide(j, &g, err)) != FK_OK)
+		return s;
+	s = run(j, err);
+	if (s == FK_OK)
+		snprintf(detail, sizeof detail, "output=%s registers=%d approved_by=%s", j->out->number,
+			 j->out->registers, j->req.decided_by);
+	s = fk_gate_end(ctx, &g, s, detail, err);
+	if (s == FK_OK)
+		publish(j);
+	return s;
+}
+
+fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
+			    fk_export_result *out, fk_error *err)
+{
+	struct timespec t0, t1;
+	xjob j = {.ctx = ctx, .out = out, .fd = -1, .now = fk_authz_now()};
+	memset(out, 0, sizeof *out);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fk_status s = check_out(&j, out_path, err);
+	if (s != FK_OK)
+		return s;
+	j.to = read_cert(to_pem); /* NULL: refused, recorded, by the decision */
+	s = execute(&j, id, err);
+	if (j.fd >= 0)
+		close(j.fd);
+	if (j.tmp[0])
+		unlink(j.tmp); /* nothing half-written stays behind */
+	if (s != FK_OK) {
+		char keep[1024];
+		fk_copy_str(keep, sizeof keep, out->path);
+		memset(out, 0, sizeof *out);
+		fk_copy_str(out->path, sizeof out->path, keep);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	out->ms = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	fk_pki_free(j.pki);
+	X509_free(j.to);
+	free(j.info);
+	fk_request_clear(&j.req);
+	return s;
+}

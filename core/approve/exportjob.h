@@ -1,0 +1,35 @@
+/* Carrying out an approved export (R-PRINT 8(3), R-APPROVE; docs/approvals.md,
+ * docs/package-format.md §13): the registers the request fixed, at their versions, as one
+ * fukuhon package signed with the terminal's receiving key and encrypted to the recipient's
+ * certificate, under a new output number from the counter prints use. */
+#ifndef FK_EXPORTJOB_H
+#define FK_EXPORTJOB_H
+
+#include <stdint.h>
+
+#include "approve.h"
+
+typedef struct fk_export_result {
+	char number[48];     /* bureau id / year / serial */
+	char path[1024];     /* the package written */
+	char sha256[65];     /* of the file */
+	int registers, chunks;
+	int64_t bytes;       /* of the file */
+	int64_t ms;          /* how long it took */
+	char warning[512];   /* "" or what the operator should pass on */
+} fk_export_result;
+
+/* Carry out approved export request id to the recipient certificate in to_pem (PEM; valid
+ * now, an RSA key usable for encryption, else refused and recorded: FK_WHY_INVALID), writing
+ * the package as out_path (its folder must exist; an existing file is never replaced:
+ * FK_ERR_EXISTS). The same conditions as a print (execute.h). The package is written to a
+ * temporary name beside out_path (0600), fsynced, recorded (export_output, export.package)
+ * with the execution in one transaction, and linked into place after the commit. A write that
+ * fails (a full disk: FK_ERR_FULL) leaves no file and consumes no number. */
+fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
+			    fk_export_result *out, fk_error *err);
+
+/* Records a chunk holds in an export (tests make it small to have many chunks). */
+extern int64_t fk_export_chunk_records;
+
+#endif

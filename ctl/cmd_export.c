@@ -1,0 +1,42 @@
+/* fukuhonctl export: carrying out an approved export request as a signed, encrypted package
+ * (R-PRINT, R-APPROVE; docs/approvals.md, docs/package-format.md §13). */
+#include "config.h"
+
+#include <libintl.h>
+#include <stdio.h>
+
+#include "ctl.h"
+
+#define _(s) gettext(s)
+
+int cmd_export(ctl *c, int argc, char **argv)
+{
+	const char *to = NULL, *outp = NULL, *json = NULL;
+	int64_t id;
+	fk_ctx *ctx;
+	struct ctl_opt opts[] = {{"to", 1, &to}, {"out", 1, &outp}, {"json", 0, &json}};
+	int rc = ctl_id_open(c, argc, argv, opts, 3, "export REQUEST-ID --to CERT.pem --out FILE [--json]",
+			     &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_export_result r;
+	if (fk_export_execute(ctx, id, to, outp, &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json) {
+		rc = ctl_print_json(json_pack("{s:I, s:s, s:s, s:s, s:i, s:i, s:I, s:I, s:s}", "request",
+					      (json_int_t)id, "number", r.number, "file", r.path, "sha256",
+					      r.sha256, "registers", r.registers, "chunks", r.chunks, "bytes",
+					      (json_int_t)r.bytes, "ms", (json_int_t)r.ms, "warning", r.warning));
+	} else {
+		printf(_("%s: %d register(s), %lld bytes: "), r.number, r.registers, (long long)r.bytes);
+		ctl_put(stdout, r.path, 0);
+		putchar('\n');
+	}
+	if (r.warning[0]) {
+		fputs("fukuhonctl: ", stderr);
+		ctl_put(stderr, r.warning, 0);
+		fputc('\n', stderr);
+	}
+	return rc;
+}
