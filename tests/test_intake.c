@@ -1248,18 +1248,14 @@ END_TEST
  * readings, 戸籍 and 除籍), removes two 戸籍 (into 除籍) and adds two. */
 static void amending_package(tpkg *q)
 {
-	static const char *const moved[][3] = {
-		{"渡辺 一郎", "あさの いちろう", "東京都千代田区一番町1番地"},
-		{"伊藤 花子", "わだ はなこ", "東京都千代田区九段南九丁目"},
-		{"加藤 健", "うえだ けん", "東京都千代田区一番町99番地"},
-	};
-	char ref[16];
+	static const char *const readings[] = {"あさの いちろう", "わだ はなこ", "うえだ けん"};
+	char ref[16], honseki[64];
 	tpkg_init(q, MUNI, 2, FK_PKG_DELTA, 3, 12);
 	q->loading = 1;
 	for (int i = 0; i < 7; i++) {
-		const char *const *who = moved[i % 3];
 		snprintf(ref, sizeof ref, "L-0-%d", i);
-		ver(q, i % 3, ref, who[0], who[1], who[2]);
+		snprintf(honseki, sizeof honseki, "東京都千代田区一番町%d番地", 90 - 7 * i);
+		ver(q, i % 3, ref, "改 名", readings[i % 3], honseki);
 	}
 	rem(q, 1, "L-1-0");
 	rem(q, 1, "L-1-1");

@@ -303,7 +303,7 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	 * that publishing only puts them in place (prepublish.h). */
 	int64_t t_pre = fk_mono_ns();
 	if (s == FK_OK && !whole)
-		s = fk_prepublish(ctx, &r, oid, err);
+		s = fk_prepublish(ctx, &r, oid, &res->prepublish_max_ns, err);
 	res->prepublish_ns = fk_mono_ns() - t_pre;
 	json_t *missing = NULL;
 	if (s == FK_OK)

@@ -71,6 +71,7 @@ typedef struct pre {
 	const char *oid;
 	int steps; /* transactions committed */
 	int shadowed[3]; /* the lists given a shadow (their new registers' kept keys served) */
+	int64_t t0, max_ns; /* the step under way began; the longest step (its commit too) */
 } pre;
 
 /* One integer from sql with ?1 text or integer a, and ?2 integer b if it has one. */
@@ -95,6 +96,7 @@ static fk_status one_int(fk_ctx *ctx, const char *sql, const char *text, int64_t
 
 static fk_status step_begin(pre *g, fk_error *err)
 {
+	g->t0 = fk_mono_ns();
 	return fk_ctx_begin(g->ctx, err);
 }
 
@@ -104,6 +106,8 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 	if (s == FK_OK)
 		s = fk_audit_op(g->ctx, (fk_op)g->p->op, g->oid, FK_RESULT_SUCCESS, "listing", detail, err);
 	s = fk_ctx_end(g->ctx, s, err);
+	if (fk_mono_ns() - g->t0 > g->max_ns)
+		g->max_ns = fk_mono_ns() - g->t0;
 	if (s != FK_OK)
 		return s;
 	fk_stage_yield();
@@ -361,11 +365,13 @@ static fk_status moves_of(pre *g, int64_t changes[3], fk_error *err)
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(g->ctx->db, rc, err, "planning the sorted lists");
 }
 
-fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_error *err)
+fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, int64_t *max_ns,
+			fk_error *err)
 {
 	pre g = {.ctx = ctx, .p = p, .oid = oid};
 	int64_t other, want[3] = {0}, have, changes[3] = {0};
 	int whole[3] = {0}, any = 0;
+	*max_ns = 0;
 	/* Reads only: nothing else writes registers while a package stages (visible.h). */
 	fk_status s = one_int(ctx, SQL_OTHER, NULL, p->id, 0, &other, err);
 	if (s == FK_OK && other)
@@ -391,5 +397,8 @@ fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_err
 	for (int k = 1; k <= 2 && s == FK_OK; k++)
 		if (want[k])
 			s = shadow_list(&g, k, want[k], whole[k], err);
-	return s == FK_OK ? drop_kept(&g, err) : s;
+	if (s == FK_OK)
+		s = drop_kept(&g, err);
+	*max_ns = g.max_ns;
+	return s;
 }
