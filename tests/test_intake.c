@@ -332,6 +332,10 @@ START_TEST(a_small_delta_keeps_the_sorted_lists_register_by_register)
 	}
 	ck_assert_ok(import(&p, &res), &err);
 	fk_intake_result_clear(&res);
+	/* one chunk of 300 records: staged in steps on record, its lists written ahead (issue 10:
+	 * in one transaction it would hold the write lock throughout) */
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "staging"), 1);
+	ck_assert_int_gt(fkt_audit_count(ctx, "intake.import", "success", "listing"), 0);
 	tpkg_init(&q, MUNI, 2, FK_PKG_DELTA, 1, 0);
 	reg(&q, 0, "K-new", "新井 花子", "あらい はなこ", "東京都千代田区一番町500番地");
 	ver(&q, 0, "K-5", "山田 5郎", "やまだ たろう", "東京都千代田区一番町2番地"); /* moves */
