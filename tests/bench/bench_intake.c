@@ -2,7 +2,8 @@
  * synthetic registers (1,000 a chunk) staged and published, then deltas amending 1,000 and
  * 10,000 registers (in chunks of 250 records: more than one chunk, so staged in steps and its
  * lists written ahead), on the terminal CONFIG (a fresh test terminal: run_intake.sh makes one).
- * BENCH_INTAKE_WHOLE_MIN sets fk_prepublish_whole_min (a large number: kept lists are not
+ * BENCH_INTAKE_DELTA_CHUNK sets the deltas' records a chunk (1 to 1,000; 1,000: the delta of
+ * 1,000 is one chunk). BENCH_INTAKE_WHOLE_MIN sets fk_prepublish_whole_min (a large number: kept lists are not
  * written ahead whole, as before, publishing moving each register or rebuilding the list).
  * Prints staging's registers/s (the engine's part: the records come parsed, generated on the
  * second thread while the chunk before stages, as a package file's are decrypted and parsed), the longest chunk transaction (the write lock a console may wait
@@ -146,6 +147,9 @@ int main(int argc, char **argv)
 		return 1;
 	g->delta = 1;
 	g->chunk = DELTA_CHUNK;
+	if (getenv("BENCH_INTAKE_DELTA_CHUNK") && atoi(getenv("BENCH_INTAKE_DELTA_CHUNK")) >= 1 &&
+	    atoi(getenv("BENCH_INTAKE_DELTA_CHUNK")) <= CHUNK)
+		g->chunk = atoi(getenv("BENCH_INTAKE_DELTA_CHUNK"));
 	int64_t amend[] = {1000, 10000};
 	for (int i = 0; i < 2; i++) {
 		char what[64];
