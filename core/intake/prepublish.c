@@ -22,8 +22,8 @@ int fk_prepublish_stop_after;
 int fk_prepublish_batch = 2000;
 /* A list that is kept already gets a whole shadow once the package changes this many of its
  * places (new registers, registers moving out or in, counted as publishing counts them): one by
- * one, each costs publishing about 5 ms under the write lock (publish.c), so 16 are about the
- * 100 ms a console may still wait with room to spare. */
+ * one, each costs publishing about 5 ms under the write lock (publish.c), so 16 are some 80 ms
+ * of the 200 ms a console may wait; more is cheaper written ahead. */
 int fk_prepublish_whole_min = 16;
 
 /* Each step's work before its commit: the consoles wait for the write lock (issue 10: at
@@ -118,8 +118,7 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 
 /* ---- one field's order, from the kept keys ---- */
 
-/* The new registers of kind k with their key for field f (1 or 2), into a sort of bounded
- * memory (ordersort.h) whose file goes beside the database. */
+/* A sort of bounded memory (ordersort.h) whose file goes beside the database. */
 static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
 {
 	char dir[4096];
@@ -133,6 +132,8 @@ static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
 	return fk_ordersort_new(dir, SORT_MEM, out, err);
 }
 
+/* The new registers of kind k with their key for field f (1 or 2), from the keys staging
+ * kept, into a new sort. */
 static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error *err)
 {
 	sqlite3_stmt *st;
