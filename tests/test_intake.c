@@ -177,6 +177,7 @@ static void setup(void)
 	fk_intake_stop_after = 0;
 	fk_prepublish_stop_after = 0;
 	fk_prepublish_batch = 2000;
+	fk_prepublish_whole_min = 16;
 	fk_intake_chunk_hook = NULL;
 	fk_intake_part_records = 500;
 	ctx2 = NULL;
@@ -331,6 +332,10 @@ START_TEST(a_small_delta_keeps_the_sorted_lists_register_by_register)
 	}
 	ck_assert_ok(import(&p, &res), &err);
 	fk_intake_result_clear(&res);
+	/* one chunk of 300 records: staged in steps on record, its lists written ahead (issue 10:
+	 * in one transaction it would hold the write lock throughout) */
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "staging"), 1);
+	ck_assert_int_gt(fkt_audit_count(ctx, "intake.import", "success", "listing"), 0);
 	tpkg_init(&q, MUNI, 2, FK_PKG_DELTA, 1, 0);
 	reg(&q, 0, "K-new", "新井 花子", "あらい はなこ", "東京都千代田区一番町500番地");
 	ver(&q, 0, "K-5", "山田 5郎", "やまだ たろう", "東京都千代田区一番町2番地"); /* moves */
@@ -1241,6 +1246,121 @@ START_TEST(an_abandoned_package_leaves_no_shadow)
 }
 END_TEST
 
+/* ---- a package amending kept lists: the whole lists written ahead (prepublish.h) ---- */
+
+/* After listed_package: a delta in three chunks that moves seven registers (new 本籍 and
+ * readings, 戸籍 and 除籍), removes two 戸籍 (into 除籍) and adds two. */
+static void amending_package(tpkg *q)
+{
+	static const char *const readings[] = {"あさの いちろう", "わだ はなこ", "うえだ けん"};
+	char ref[16], honseki[64];
+	tpkg_init(q, MUNI, 2, FK_PKG_DELTA, 3, 12);
+	q->loading = 1;
+	for (int i = 0; i < 7; i++) {
+		snprintf(ref, sizeof ref, "L-0-%d", i);
+		snprintf(honseki, sizeof honseki, "東京都千代田区一番町%d番地", 90 - 7 * i);
+		ver(q, i % 3, ref, "改 名", readings[i % 3], honseki);
+	}
+	rem(q, 1, "L-1-0");
+	rem(q, 1, "L-1-1");
+	reg(q, 2, "N-0", "相川 一", "あいかわ はじめ", "東京都千代田区一番町50番地");
+	reg(q, 2, "N-1", "和田 二", "わだ つぐ", "東京都千代田区九段南二丁目");
+}
+
+/* The rows of the lists (kinds 1, 2) or of their shadows (101, 102), as stored. */
+static char *list_rows(int shadows)
+{
+	sqlite3_stmt *st;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+					    "SELECT kind % 100, field, seq, hex(ids) FROM register_order "
+					    "WHERE (kind > 100) = ?1 ORDER BY kind % 100, field, seq",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int(st, 1, shadows);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(f, "%d %d %lld %s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
+			(long long)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	fclose(f);
+	return buf;
+}
+
+/* R-BATCH-ATOMIC, R-BATCH-RESUME (issue 10: publishing amendments must not move each register
+ * under the write lock). Stopped after its first listing step and again once the shadows are
+ * whole: the lists a reader sees are those before the package; run again, publishing puts
+ * the very shadow rows in place (not lists written again: each seal has its own nonce), and
+ * the lists are those a rebuild from the registers gives and an uninterrupted import gives. */
+START_TEST(an_amending_package_is_listed_whole_ahead_and_put_in_place)
+{
+	tpkg p, q;
+	fk_intake_result res;
+	listed_package(&p);
+	ck_assert_ok(import(&p, &res), &err);
+	fk_intake_result_clear(&res);
+	char *before = orders(ctx);
+	int64_t n1 = scalar("SELECT n FROM municipality_stats WHERE kind = 1");
+	amending_package(&q);
+	fk_prepublish_whole_min = 1;
+	fk_prepublish_stop_after = 1;
+	ck_assert_int_eq(import(&q, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	char *mid = orders(ctx);
+	ck_assert_str_eq(mid, before);
+	free(mid);
+	/* the shadows whole (two lists, two fields), one new register's staged row removed */
+	fk_prepublish_batch = 1;
+	fk_prepublish_stop_after = 5;
+	ck_assert_int_eq(import(&q, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	mid = orders(ctx);
+	ck_assert_str_eq(mid, before);
+	free(mid);
+	ck_assert_int_eq(scalar("SELECT n FROM municipality_stats WHERE kind = 1"), n1);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 1);
+	char *shadows = list_rows(1);
+	fk_prepublish_stop_after = 0;
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	char *lists = list_rows(0);
+	ck_assert_str_eq(shadows, lists); /* put in place, not written again */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
+	ck_assert_int_eq(scalar("SELECT n FROM municipality_stats WHERE kind = 1"), n1 - 2 + 2);
+	char *ahead = orders(ctx);
+	ck_assert_str_ne(ahead, before);
+	int64_t nl, nr;
+	ck_assert_ok(fk_reindex(ctx, MUNI, 1, &nl, &nr, &err), &err);
+	char *rebuilt = orders(ctx);
+	ck_assert_str_eq(ahead, rebuilt);
+	/* an uninterrupted import of both packages on another terminal */
+	fkt_env_init(&env2, NULL);
+	ctx2 = fkt_ctx_init(&env2);
+	ctx2->clock = fixed_clock;
+	ck_assert_ok(import_on(ctx2, &p, &res), &err);
+	fk_intake_result_clear(&res);
+	ck_assert_ok(import_on(ctx2, &q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	char *a = dump(ctx), *b = dump(ctx2), *ob = orders(ctx2);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(ahead, ob);
+	free(a);
+	free(b);
+	free(ob);
+	free(ahead);
+	free(rebuilt);
+	free(shadows);
+	free(lists);
+	free(before);
+	tpkg_free(&p);
+	tpkg_free(&q);
+}
+END_TEST
+
 START_TEST(sequence_replay_and_the_same_receipt)
 {
 	tpkg p5, p7, p5b, p6;
@@ -1592,6 +1712,7 @@ int main(void)
 	tcase_add_test(tc, an_import_killed_while_publishing_resumes_to_the_same_store);
 	tcase_add_test(tc, an_import_stopped_while_removing_staged_rows_keeps_its_shadows);
 	tcase_add_test(tc, an_abandoned_package_leaves_no_shadow);
+	tcase_add_test(tc, an_amending_package_is_listed_whole_ahead_and_put_in_place);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -27,6 +27,9 @@
 
 int fk_intake_stop_after;
 
+/* A one-chunk package of at most this many records is one transaction (fk_intake_import). */
+#define ONE_TX_RECORDS 16
+
 /* The terminal's bureau or one of its 支局s (R-JURIS). */
 static const char SQL_JURISDICTION[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1 AND bureau_id IN "
@@ -287,8 +290,11 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	 * and is all or nothing as a published package is anyway (R-BATCH-ATOMIC). Its steps
 	 * have no records of their own (staging, chunk): the published record (digest, counts)
 	 * and the outcome, in the same transaction, say it all, and name its sealed changes. A
-	 * larger package keeps its short steps, each on record. */
-	int whole = !found && p->m->nchunks == 1;
+	 * larger package keeps its short steps, each on record; so does a package of one chunk
+	 * with many records (a chunk may hold some 2,200 registers): in one transaction, its
+	 * staging and the moves of its amended registers in the sorted lists (about 5 ms each at
+	 * 100,000 registers) would hold the lock for seconds (issue 10). */
+	int whole = !found && p->m->nchunks == 1 && p->m->chunks[0].records <= ONE_TX_RECORDS;
 	if (whole && (s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
 	if (!found && ((s = admit(ctx, p, res, err)) != FK_OK ||
@@ -303,7 +309,7 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 	 * that publishing only puts them in place (prepublish.h). */
 	int64_t t_pre = fk_mono_ns();
 	if (s == FK_OK && !whole)
-		s = fk_prepublish(ctx, &r, oid, err);
+		s = fk_prepublish(ctx, &r, oid, &res->prepublish_max_ns, err);
 	res->prepublish_ns = fk_mono_ns() - t_pre;
 	json_t *missing = NULL;
 	if (s == FK_OK)

@@ -84,7 +84,7 @@ typedef struct fk_intake_result {
 	/* Where the time went in this call (monotonic ns): the chunks' transactions in all and
 	 * the longest (how long the write lock was held), publishing's transaction; the lists
 	 * written ahead of it (prepublish.h: its short steps and the sorting between them). */
-	int64_t stage_ns, stage_max_ns, publish_ns, prepublish_ns;
+	int64_t stage_ns, stage_max_ns, publish_ns, prepublish_ns, prepublish_max_ns;
 } fk_intake_result;
 void fk_intake_result_clear(fk_intake_result *r);
 

@@ -11,15 +11,24 @@
 /* For each list (municipality, kind) of p that was empty before it and that only p's new
  * registers fill (no other staged change in p): its shadow written from the sort keys the
  * staging kept, unless a run before wrote it whole; then, once every such shadow is whole,
- * the new registers' staged rows removed. Each step a transaction of its own, bounded in
+ * the new registers' staged rows removed. Any other list the package changes in at least
+ * fk_prepublish_whole_min places (amendments that move registers, removals, new registers into a
+ * kept list): its whole shadow, every register it will hold sorted by the keys of the version
+ * the package gives it (decrypted here, outside any write transaction), so that publishing
+ * puts it in place instead of moving each register under the write lock. *max_ns gets the
+ * longest of its transactions (a benchmark's figure). Each step a transaction of its own, bounded in
  * time, on record (reason "listing", oid names the package). Resumable: a step undone by a
  * crash is done again; a shadow found short is written again from its start. A list that
  * does not qualify is left to publishing, as before. */
-fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, fk_error *err);
+fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, int64_t *max_ns,
+			fk_error *err);
 
 /* Test hook: when > 0, fk_prepublish fails (FK_ERR_INTERNAL) after this many of its
  * transactions have committed, as a crash between them would leave the store. */
 extern int fk_prepublish_stop_after;
+/* A kept list is written whole ahead once the package changes this many of its places
+ * (default 16); a test sets it to 1 or to a large number to turn the whole shadows off. */
+extern int fk_prepublish_whole_min;
 /* Staged rows removed per step at most (also at most 40 ms of work): a test sets it small. */
 extern int fk_prepublish_batch;
 

@@ -157,6 +157,8 @@ typedef struct plan {
 	int empty[3]; /* the list is empty before: written from the kept sort keys in one pass */
 	int shadow[3]; /* ... or written before publishing (prepublish.h): put in place */
 	int64_t added[3]; /* the package's new registers of the kind */
+	int64_t have[3]; /* registers listed before */
+	int64_t in[3], out[3]; /* the package's registers moving into, out of the list */
 } plan;
 
 /* What the plan reads only decides how fast publishing is, never what it does. */
@@ -206,46 +208,58 @@ static fk_status shadow_lengths(fk_ctx *ctx, const fk_pkgrow *p, int64_t len[3],
 	return s;
 }
 
-/* A list's shadow is put in place when it holds exactly the package's new registers of its
- * kind, which are all that go into the list (it was empty, nothing else moves into it, the
- * package has no other change); any other shadow is cleared, and the list made as before. */
-static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
-			      const int64_t len[3], int64_t other, fk_error *err)
+/* A list's shadow is put in place when it holds exactly as many registers as the list will
+ * (prepublish.h wrote it for this package: the new registers of a list empty before, or the
+ * whole list as the package leaves it; nothing else writes registers while a package stages);
+ * its registers are then not moved one by one. Any other shadow is cleared, and the list made
+ * as before. */
+static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t len[3],
+			      fk_error *err)
 {
 	fk_status s = FK_OK;
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		if (len[k] == 0)
 			continue;
-		pl->shadow[k] = pl->empty[k] && other == 0 && changes[k] == pl->added[k] &&
-				len[k] == pl->added[k];
-		if (!pl->shadow[k])
+		int64_t final = pl->have[k] + pl->added[k] + pl->in[k] - pl->out[k];
+		pl->shadow[k] = len[k] == final;
+		if (pl->shadow[k])
+			pl->rebuild[k] = 1; /* nothing moved one by one: the flip lists them */
+		else
 			s = fk_order_shadow_clear(ctx, p->municipality, k, err);
+	}
+	return s;
+}
+
+/* The registers each list holds before the package. */
+static fk_status read_have(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = FK_OK;
+	for (int k = 1; k <= 2 && s == FK_OK; k++) {
+		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, k);
+		int rc = sqlite3_step(st);
+		pl->have[k] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
+			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	}
 	return s;
 }
 
 /* From the counts of the package's changes by list: what each list needs. */
 static fk_status plan_counts(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const int64_t changes[3],
-			     const int64_t n[3], const int64_t len[3], int64_t other, fk_error *err)
+			     const int64_t n[3], const int64_t len[3], fk_error *err)
 {
-	sqlite3_stmt *st;
-	fk_status s = FK_OK;
-	for (int k = 1; k <= 2 && s == FK_OK; k++) {
-		int64_t have;
-		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
-			break;
-		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		int rc = sqlite3_step(st);
-		have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
-		if (rc != SQLITE_ROW)
-			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
+	for (int k = 1; k <= 2; k++) {
+		int64_t have = pl->have[k];
 		pl->rebuild[k] = changes[k] && changes[k] * REBUILD_SHARE >= have + n[k];
 		pl->empty[k] = pl->rebuild[k] && have == 0;
 		pl->added[k] = n[k];
 	}
-	return s == FK_OK ? plan_shadows(ctx, p, pl, changes, len, other, err) : s;
+	return plan_shadows(ctx, p, pl, len, err);
 }
 
 static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
@@ -256,14 +270,17 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	int64_t len[3] = {0, 0, 0}, other;
 	memset(pl, 0, sizeof *pl);
 	fk_status s = shadow_lengths(ctx, p, len, &other, err);
-	/* Written ahead for every new register of the package, which changes nothing else: the
-	 * counts are the shadows' lengths (reading each new register's row would hold the lock
-	 * about as long as writing the lists did: 1,000,000 rows). */
+	if (s == FK_OK)
+		s = read_have(ctx, p, pl, err);
+	/* Written ahead for every new register of the package, which changes nothing else, into
+	 * lists empty before: the counts are the shadows' lengths (reading each new register's row
+	 * would hold the lock about as long as writing the lists did: 1,000,000 rows). */
 	if (s == FK_OK && other == 0 && len[1] >= 0 && len[2] >= 0 &&
-	    len[1] + len[2] == p->n[FK_REC_REGISTER]) {
+	    len[1] + len[2] == p->n[FK_REC_REGISTER] && (!len[1] || !pl->have[1]) &&
+	    (!len[2] || !pl->have[2])) {
 		for (int k = 1; k <= 2; k++)
 			changes[k] = n[k] = len[k];
-		return plan_counts(ctx, p, pl, changes, n, len, other, err);
+		return plan_counts(ctx, p, pl, changes, n, len, err);
 	}
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
@@ -282,15 +299,19 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 		return s != FK_OK ? s : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	sqlite3_bind_int64(st, 1, p->id);
 	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		for (int c = 0; c < 2; c++) {
-			int k = sqlite3_column_int(st, c);
-			changes[k == 2 ? 2 : 1]++;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int from = sqlite3_column_int(st, 0) == 2 ? 2 : 1, to = sqlite3_column_int(st, 1) == 2 ? 2 : 1;
+		changes[from]++;
+		changes[to]++;
+		if (from != to) {
+			pl->out[from]++;
+			pl->in[to]++;
 		}
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-	return plan_counts(ctx, p, pl, changes, n, len, other, err);
+	return plan_counts(ctx, p, pl, changes, n, len, err);
 }
 
 /* Re-list a register that moved in its sorted lists: out of them by its published version's
