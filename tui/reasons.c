@@ -195,9 +195,11 @@ static const char *const objects[][2] = {
 	{"master-key", N_("master key")},
 	{"municipality", N_("municipality")},
 	{"operator", N_("operator")},
+	{"output", N_("output (print or export)")},
 	{"package", N_("package")},
 	{"program", N_("program")},
 	{"register", N_("register")},
+	{"request", N_("request")},
 	{"terminal", N_("terminal")},
 };
 

@@ -94,6 +94,18 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_RECEIVE] = N_("Package received"),
 	[FK_OP_PACKAGE_LIST] = N_("Packages listed"),
 	[FK_OP_PACKAGE_OPEN] = N_("Package opened"),
+	[FK_OP_REQUEST_PRINT] = N_("Print requested"),
+	[FK_OP_REQUEST_EXPORT] = N_("Export requested"),
+	[FK_OP_REQUEST_DISPOSE] = N_("Disposal requested"),
+	[FK_OP_REQUEST_RETURN] = N_("Return requested"),
+	[FK_OP_REQUEST_APPROVE] = N_("Request approved"),
+	[FK_OP_REQUEST_REJECT] = N_("Request rejected"),
+	[FK_OP_REQUEST_EXPIRE] = N_("Approval expired"),
+	[FK_OP_REQUEST_LIST] = N_("Requests listed"),
+	[FK_OP_PRINT_EXECUTE] = N_("Print carried out"),
+	[FK_OP_PRINT_COPY] = N_("Copy printed"),
+	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
+	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
 };
 
 const char *fk_op_label(fk_op op)
