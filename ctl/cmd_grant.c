@@ -6,12 +6,17 @@
 
 #include "ctl.h"
 
-static int parse_date(const char *what, const char *s, int64_t *ns)
+/* A date alone is a day of Japan, read by the core's one parser as the console's grant dialog
+ * reads it (tui/grants.c): --from from that day's start, --until through the whole of that day
+ * (an exclusive end at the next day's start, JST), so that "until the 31st" never ends at 09:00
+ * on the 31st. A time (YYYY-MM-DDTHH:MM[:SS][Z]) stays UTC, as before. */
+static int parse_date(const char *what, const char *s, int end_of_day, int64_t *ns)
 {
 	fk_error err;
 	if (!s)
 		return 0;
-	if (fk_parse_time(s, ns, &err) != FK_OK)
+	fk_status st = strlen(s) == 10 ? fk_parse_jst(s, end_of_day, ns, &err) : fk_parse_time(s, ns, &err);
+	if (st != FK_OK)
 		return ctl_usage("--%s: %s", what, err.msg), -1;
 	return 0;
 }
@@ -34,7 +39,7 @@ int cmd_grant(ctl *c, int argc, char **argv)
 	if (fk_kinds_parse(kind, &g.kinds, &err) != FK_OK ||
 	    fk_rights_parse(rights, &g.rights, &err) != FK_OK)
 		return ctl_usage("%s", err.msg);
-	if (parse_date("from", from, &g.valid_from) || parse_date("until", until, &g.valid_until))
+	if (parse_date("from", from, 0, &g.valid_from) || parse_date("until", until, 1, &g.valid_until))
 		return CTL_USAGE;
 	fk_ctx *ctx;
 	int rc = ctl_open(c, &ctx);

@@ -253,3 +253,28 @@ void fkt_outside(const fkt_env *e, const char *sql)
 	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 }
+
+void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char *sql)
+{
+	char path[700], drop[200];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	snprintf(path, sizeof path, "%s/db/fukuhon.db", e->dir);
+	snprintf(drop, sizeof drop, "DROP TRIGGER \"%s\"", trigger);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_int_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT sql FROM main.sqlite_schema WHERE type = 'trigger' "
+					    "AND name = ?1", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_bind_text(st, 1, trigger, -1, SQLITE_STATIC), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	char *create = strdup((const char *)sqlite3_column_text(st, 0));
+	ck_assert_ptr_nonnull(create);
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, create, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	free(create);
+	sqlite3_close(db);
+}

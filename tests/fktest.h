@@ -67,6 +67,10 @@ void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau);
 /* Run sql on e's database behind the terminal's back, as an attacker with sqlite3 would
  * (another connection; asserts it ran). */
 void fkt_outside(const fkt_env *e, const char *sql);
+/* The same past a trigger that forbids it, as an attacker with the file would: the trigger
+ * dropped, sql run, the trigger put back with its exact text (so the pinned schema still
+ * matches), in one transaction. */
+void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char *sql);
 
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);

@@ -20,10 +20,20 @@ contains "$T/out" "revoke GRANT-ID --reason TEXT"
 expect 0 $C grant tanaka --municipality 131016 --kind 戸籍,除籍 --rights view,print \
 	--until 2099-12-31 --reason "千代田区の担当"
 contains "$T/out" "grant 1: tanaka may view,print koseki,joseki in 131016"
+# a date alone is a day of Japan, as in the console's grant dialog: --until lasts through the
+# whole of it (ends at 2100-01-01 00:00 JST), --from starts at its beginning (R-FILES)
+expect 0 $C grants --user tanaka --json
+contains "$T/out" '"until": "2099-12-31T15:00:00Z"'
 soon=$(date -u -d '+10 days' +%Y-%m-%d)
 expect 0 $C grant tanaka --all --kind ledger,documents --rights view --until "$soon" --reason "受付帳の確認"
 contains "$T/out" "grant 2"
 expect 0 $C grant suzuki --all --kind koseki --rights view --from 2098-01-01 --reason later
+expect 0 $C grants --user suzuki --json
+contains "$T/out" '"from": "2097-12-31T15:00:00Z"'
+# a time stays UTC, as before
+expect 0 $C grant sato --all --kind joseki --rights view --until 2099-06-30T12:00Z --reason utc
+expect 0 $C grants --user sato --json
+contains "$T/out" '"until": "2099-06-30T12:00:00Z"'
 expect 0 $C grant sato --municipality 011002 --kind koseki --rights view --reason 札幌
 
 # refused (1): jurisdiction, roles that never receive grants, unknown names
@@ -74,7 +84,7 @@ contains "$T/out" '"user": "tanaka"'
 contains "$T/out" '"municipality": "131016"'
 contains "$T/out" '"municipality": null'
 contains "$T/out" '"koseki"'
-contains "$T/out" '"until": "2099-12-31T00:00:00Z"'
+contains "$T/out" '"until": "2099-12-31T15:00:00Z"'
 contains "$T/out" '"state": "pending"'
 contains "$T/out" '"reason": "千代田区の担当"'
 expect 0 $C grants --user sato
@@ -109,7 +119,7 @@ lacks "$T/out" "koseki="
 # R-LOG: every grant, refusal and revoke is in the history
 db="$T/db/fukuhon.db"
 if command -v sqlite3 > /dev/null 2>&1; then
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success'")" = 5 ] && ok || not_ok "grants recorded"
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success'")" = 6 ] && ok || not_ok "grants recorded"
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success' AND operator = 'suzuki'")" = 1 ] && ok || not_ok "the supervisor's grant under its name"
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'denied' AND reason = 'jurisdiction'")" -ge 1 ] && ok || not_ok "refusal recorded"
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.revoke' AND result = 'success'")" = 1 ] && ok || not_ok "revoke recorded"

@@ -305,6 +305,27 @@ START_TEST(a_full_disk_leaves_nothing_and_consumes_no_number)
 }
 END_TEST
 
+/* R-PRINT, R-LOGSEAL: the next number comes from the print with the largest serial, and that
+ * row is checked against its MAC: one altered behind the terminal's back (its trigger dropped and put back)
+ * to push the counter is refused at the next print, naming the row, and makes no copy. */
+START_TEST(an_altered_print_output_is_refused_at_the_next_print)
+{
+	int n;
+	int64_t first = approved("op1", "sup");
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(print(first, &n), &err);
+	ck_assert_int_eq(n, 2);
+	int64_t second = approved("op1", "sup");
+	fkt_outside_past_trigger(&env, "print_output_no_update",
+				 "UPDATE print_output SET serial = 900 WHERE serial = 2");
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(print(second, &n), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "print_output row id=2") != NULL, "%s", err.msg);
+	ck_assert_int_eq(spool_files(), 2);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM print_output"), 2);
+}
+END_TEST
+
 START_TEST(output_numbers_are_never_reused)
 {
 	fk_print_result r;
@@ -400,6 +421,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_changed_register_list_is_caught_by_the_mac);
 	tcase_add_test(tc, a_changed_row_is_caught_while_running);
 	tcase_add_test(tc, a_full_disk_leaves_nothing_and_consumes_no_number);
+	tcase_add_test(tc, an_altered_print_output_is_refused_at_the_next_print);
 	tcase_add_test(tc, output_numbers_are_never_reused);
 	tcase_add_test(tc, lists_show_ones_own_or_the_bureaus);
 	tcase_add_test(tc, a_return_is_of_one_municipality);

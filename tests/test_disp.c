@@ -221,6 +221,11 @@ START_TEST(jst_and_wareki_at_the_boundaries)
 	ck_assert_int_eq(fk_parse_jst("2019-05-01T00:00Z", 0, &t, &err), FK_ERR_INVALID);
 	ck_assert_int_eq(err.msg_id, FK_MSG_NOT_A_DATE);
 	ck_assert_int_eq(fk_parse_jst("suzuki", 0, &t, &err), FK_ERR_INVALID);
+	/* The last day the history can store, through its end: 2262-04-12 00:00 JST is still
+	 * inside int64 ns, the same day's end in UTC is not (UBSan caught the day added first). */
+	ck_assert_ok(fk_parse_jst("2262-04-11", 1, &until, &err), &err);
+	ck_assert_ok(fk_parse_time("2262-04-11T15:00:00Z", &utc, &err), &err);
+	ck_assert(until == utc);
 }
 END_TEST
 

@@ -335,6 +335,27 @@ START_TEST(prints_and_exports_share_one_counter)
 }
 END_TEST
 
+/* R-PRINT, R-LOGSEAL: an export row altered behind the terminal's back (its trigger dropped and put back)
+ * to push the shared counter is refused at the next export, naming the row, and writes
+ * nothing; a print reads the same row and is refused the same way. */
+START_TEST(an_altered_export_output_is_refused_at_the_next_export)
+{
+	fk_export_result r;
+	int64_t first = approved("op1");
+	ck_assert_ok(export_to(first, to_ok, "a.fkpkg", &r), &err);
+	int64_t second = approved("op1");
+	fkt_outside_past_trigger(&env, "export_output_no_update",
+				 "UPDATE export_output SET serial = 900 WHERE id = 1");
+	ck_assert_int_eq(export_to(second, to_ok, "b.fkpkg", &r), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "export_output row id=1") != NULL, "%s", err.msg);
+	ck_assert_int_eq(out_files(), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM export_output"), 1);
+	int64_t s = 0;
+	ck_assert_int_eq(fk_output_first_serial(ctx, &s, &err), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "export_output row id=1") != NULL, "%s", err.msg);
+}
+END_TEST
+
 /* An RSA certificate for encryption from the test CA, already expired. Made in a test (Check's
  * asserts work only there), once per process. */
 static void make_expired_recipient(const char *path)
@@ -423,6 +444,7 @@ int main(void)
 	tcase_add_test(tc, a_register_amended_after_approval_is_refused);
 	tcase_add_test(tc, a_full_disk_leaves_nothing_and_consumes_no_number);
 	tcase_add_test(tc, prints_and_exports_share_one_counter);
+	tcase_add_test(tc, an_altered_export_output_is_refused_at_the_next_export);
 	suite_add_tcase(su, tc);
 	int rc = fkt_run(su);
 	fkt_pki_remove(top);

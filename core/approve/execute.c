@@ -6,11 +6,21 @@
 #include "db.h"
 #include "execute.h"
 #include "outseq.h"
+#include "trust.h"
 
-/* Prints and exports share one counter (R-PRINT): the largest serial of either. */
-static const char SQL_MAX_SERIAL[] =
-	"SELECT max(ifnull((SELECT max(serial) FROM print_output), 0), "
-	"ifnull((SELECT max(serial) FROM export_output), 0))";
+/* Prints and exports share one counter (R-PRINT): the largest serial of either. The row holding
+ * it is read whole and checked against its MAC (R-LOGSEAL): a row inserted or altered outside
+ * fukuhon to push the counter somewhere (a gap, or a number another office holds) is refused,
+ * naming the row. Deleting the row with the largest serial (its trigger dropped first) to have
+ * its number handed out again is not something a MAC can see; the key folder's counter
+ * (print.seq, outseq.h), out of the database's reach, guards that, and the table digest
+ * (`audit verify`) notices the missing row. */
+static const char SQL_LAST_PRINT[] =
+	"SELECT " FK_COLS_PRINT_OUTPUT ", mac FROM print_output ORDER BY serial DESC LIMIT 1";
+static const char SQL_LAST_EXPORT[] =
+	"SELECT " FK_COLS_EXPORT_OUTPUT ", mac FROM export_output ORDER BY serial DESC LIMIT 1";
+/* Where serial stands among each table's covered columns (rows.h). */
+enum { C_PRINT_SERIAL = 6, C_EXPORT_SERIAL = 4 };
 
 static const char *kind_sentence(fk_req_kind k)
 {
@@ -77,21 +87,35 @@ fk_status fk_request_decide_execution(fk_ctx *ctx, fk_gate *g, fk_request *r, fk
 /* The next serial: past both the key folder's counter and every output on record, so that a
  * restored older database (behind the counter) and a lost counter file (behind the database)
  * both still never hand out a number twice. */
-fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
+/* The largest serial in one output table (0 when it is empty), from a row whose MAC holds. */
+static fk_status last_serial(fk_ctx *ctx, const char *sql, fk_table t, int col, int64_t *serial,
+			     fk_error *err)
 {
 	sqlite3_stmt *st;
-	int64_t kept = 0, recorded = 0;
-	fk_status s = fk_outseq_get(ctx, &kept, err);
-	if (s == FK_OK)
-		s = fk_ctx_stmt(ctx, SQL_MAX_SERIAL, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		recorded = sqlite3_column_int64(st, 0);
+	*serial = 0;
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, t, st, 0, err)) == FK_OK)
+		*serial = sqlite3_column_int64(st, col);
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading the output numbers");
+	return s;
+}
+
+fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
+{
+	int64_t kept = 0, printed = 0, exported = 0;
+	fk_status s = fk_outseq_get(ctx, &kept, err);
+	if (s == FK_OK)
+		s = last_serial(ctx, SQL_LAST_PRINT, FK_T_PRINT_OUTPUT, C_PRINT_SERIAL, &printed, err);
+	if (s == FK_OK)
+		s = last_serial(ctx, SQL_LAST_EXPORT, FK_T_EXPORT_OUTPUT, C_EXPORT_SERIAL, &exported, err);
+	if (s != FK_OK)
+		return s;
+	int64_t recorded = printed > exported ? printed : exported;
 	*serial = (kept > recorded ? kept : recorded) + 1;
 	return FK_OK;
 }

@@ -18,7 +18,8 @@ fk_status fk_request_decide_execution(fk_ctx *ctx, fk_gate *g, fk_request *r, fk
 				      fk_reg_info *info, int64_t now, fk_error *err);
 
 /* The first output serial a new job may use (prints and exports share the counter): one past
- * the larger of the key folder's counter and every serial on record. */
+ * the larger of the key folder's counter and every serial on record, the record's largest
+ * checked against its MAC (FK_ERR_TAMPER, naming the row). */
 fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err);
 
 #endif

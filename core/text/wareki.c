@@ -81,9 +81,12 @@ fk_status fk_parse_jst(const char *s, int end_of_day, int64_t *ns, fk_error *err
 	fk_status st = fk_parse_time(s, &t, err);
 	if (st != FK_OK)
 		return st;
+	/* Back to UTC first: the last day fk_parse_time accepts (2262-04-11) is less than a day
+	 * from int64's end, and adding the day before taking the 9 hours off would overflow. */
+	t -= JST_OFFSET_S * NS_PER_S;
 	/* A date alone (no clock) with end_of_day: through the whole of that day. */
 	if (end_of_day && strlen(s) == 10)
 		t += 86400 * NS_PER_S;
-	*ns = t - JST_OFFSET_S * NS_PER_S;
+	*ns = t;
 	return FK_OK;
 }
