@@ -36,13 +36,16 @@ elif [ ! -f "$work/config.h" ]; then
 fi
 
 # ---- the core, as a library (the linker takes only what a harness uses) ----
-libs=$(pkg-config --libs sqlite3 libcrypto jansson liblz4)
+# Every package the core's folders include (core/print/ draws PDFs with cairo and pango),
+# as configure.ac's PKG_CHECK_MODULES name them.
+pkgs="sqlite3 libcrypto libssl jansson liblz4 cairo cairo-pdf pangocairo"
+libs=$(pkg-config --libs $pkgs)
 incs="-I$work -I$top/core"
 for d in "$top"/core/*/; do incs="$incs -I${d%/}"; done
 cat > "$work/Makefile" <<MK
 CC = $CC
 CFLAGS = -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \\
-	-fno-sanitize-recover=all $incs $(pkg-config --cflags sqlite3 libcrypto jansson liblz4) \\
+	-fno-sanitize-recover=all $incs $(pkg-config --cflags $pkgs) \\
 	-DFK_DATADIR='"/nonexistent"' -DFK_SYSCONFDIR='"/nonexistent"' \\
 	-DFK_LOCALSTATEDIR='"/nonexistent"' -DFK_LOCALEDIR='"/nonexistent"'
 SRCS := \$(filter-out %/sql_migrations.c,\$(shell find $top/core -name '*.c'))
