@@ -113,6 +113,9 @@ typedef struct synth {
 } synth;
 
 static const char *const doc_types[] = {"出生届", "婚姻届", "死亡届", "転籍届", "養子縁組届"};
+/* Who made a notification: a ledger entry's 届出人. */
+#define NOTIFIERS 4
+static const char *const notifiers[NOTIFIERS] = {"父", "母", "夫", "妻"};
 
 static fk_rng rng_for(const synth *s, int64_t k, uint64_t salt)
 {
@@ -189,8 +192,19 @@ static json_t *make_record(const synth *s, int64_t k, fk_rec_type *t)
 	const char *dt = doc_types[fk_rng_below(&r, sizeof doc_types / sizeof doc_types[0])];
 	if (k < o->ledger) {
 		*t = FK_REC_LEDGER;
-		return json_pack("{s:s, s:s, s:{s:s, s:s, s:s}}", "type", "ledger", "accepted_on",
-				 s->day, "entry", "受付番号", no, "届出事件", dt, "受付日", s->day);
+		json_t *rec = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "type", "ledger",
+					"accepted_on", s->day, "entry", "受付番号", no, "届出事件", dt,
+					"届出人", notifiers[entry % NOTIFIERS], "受付日", s->day);
+		/* Entry e is about register e mod R, its first document's: linked by the sender's
+		 * ref, which the terminal resolves to its register (issue 11, item 6). */
+		if (rec && o->registers > 0) {
+			ref_of(entry % o->registers, ref);
+			if (json_object_set_new(rec, "ref", json_string(ref))) {
+				json_decref(rec);
+				rec = NULL;
+			}
+		}
+		return rec;
 	}
 	k -= o->ledger;
 	*t = FK_REC_DOCUMENT;

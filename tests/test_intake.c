@@ -111,6 +111,14 @@ static void led(tpkg *p, int chunk, const char *number)
 	t->r.entry = json_pack("{s:s, s:s}", "受付番号", number, "届出事件", "出生届");
 }
 
+/* A ledger entry about the register ref (issue 11, item 6). */
+static void led_ref(tpkg *p, int chunk, const char *ref, const char *number)
+{
+	trec *t = add(p, chunk, FK_REC_LEDGER, ref);
+	fk_copy_str(t->r.date, sizeof t->r.date, "2026-11-30");
+	t->r.entry = json_pack("{s:s, s:s, s:s}", "受付番号", number, "届出事件", "出生届", "届出人", "父");
+}
+
 static void doc(tpkg *p, int chunk, const char *ref, const char *number)
 {
 	trec *t = add(p, chunk, FK_REC_DOCUMENT, ref);
@@ -242,7 +250,7 @@ START_TEST(a_package_is_applied_with_versions_removals_and_entries)
 	ver(&p, 0, "K-1", "山田 花子", "やまだ はなこ", "東京都千代田区一番町一番地");
 	ver(&p, 1, "K-1", "山田 花子", "やまだ はなこ", "東京都千代田区五番町五番地");
 	rem(&p, 1, "K-2");
-	led(&p, 1, "第2号");
+	led_ref(&p, 1, "K-4", "第2号");
 	doc(&p, 1, "K-4", "第2号");
 	ck_assert_ok(import(&p, &res), &err);
 	ck_assert_int_eq(res.applied, 1);
@@ -287,6 +295,20 @@ START_TEST(a_package_is_applied_with_versions_removals_and_entries)
 	ck_assert_int_eq(scalar("SELECT n FROM municipality_stats WHERE municipality = '131016' AND kind = 4"), 1);
 	/* the document is linked to its register */
 	ck_assert_int_eq(scalar("SELECT register_id FROM notification_doc"), reg_of(ctx, "K-4"));
+	/* and so is the ledger entry: its ref resolved to the register the console opens (issue
+	 * 11, item 6); the first package's entry, without a ref, links nothing */
+	fk_record_row lr[4];
+	ck_assert_ok(fk_browse_records(ctx, MUNI, FK_FILE_LEDGER, NULL, 4, lr, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	int linked = 0;
+	for (int i = 0; i < n; i++)
+		if (strstr(lr[i].summary, "第2号")) {
+			ck_assert_int_eq(lr[i].register_id, reg_of(ctx, "K-4"));
+			linked++;
+		} else {
+			ck_assert_int_eq(lr[i].register_id, 0);
+		}
+	ck_assert_int_eq(linked, 1);
 	/* the sorted lists are in step and hold the new and moved registers */
 	int64_t off = 0;
 	fk_reg_row rows[8];
@@ -1469,17 +1491,23 @@ START_TEST(records_are_rejected_with_their_reasons)
 	rem(&p, 0, "K-3");                                                           /* removed */
 	ver(&p, 0, "K-3", "鈴木 三郎", "すずき さぶろう", "東京都千代田区");     /* removed */
 	doc(&p, 0, "X-2", "第3号");                                                  /* link */
+	led_ref(&p, 0, "X-3", "第4号");                                              /* link */
+	trec *own = add(&p, 0, FK_REC_LEDGER, "K-1"); /* field: its own 戸籍 beside the ref */
+	fk_copy_str(own->r.date, sizeof own->r.date, "2026-11-30");
+	own->r.entry = json_pack("{s:s, s:s}", "受付番号", "第5号", "戸籍", "K-1");
 	bad(&p, 0, FK_REJECT_MALFORMED);                                             /* the parser's */
 	reg(&p, 0, "N-9", "新井 九子", "あらい くこ", "東京都千代田区");              /* not listed: */
 	p.mc[0].records--; /* the manifest counts one record fewer than the chunk has */
 	ck_assert_ok(import(&p, &res), &err);
 	ck_assert_int_eq(res.applied, 1);
 	ck_assert_int_eq(res.accepted[0], 2);
-	ck_assert_int_eq(res.rejected, 8);
+	ck_assert_int_eq(res.rejected, 10);
+	ck_assert_int_eq(res.accepted[FK_REC_LEDGER], 0);
 	ck_assert_ptr_nonnull(strstr(res.receipt, "more records in the chunk than its manifest lists"));
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register_ref WHERE ref = 'N-9'"), 0);
 	const char *want[] = {"\"reason\":\"exists\"", "\"reason\":\"duplicate\"", "\"reason\":\"unknown\"",
-			      "\"reason\":\"removed\"", "\"reason\":\"link\"", "\"reason\":\"malformed\""};
+			      "\"reason\":\"removed\"", "\"reason\":\"link\"", "\"reason\":\"malformed\"",
+			      "\"ref\":\"X-3\",\"reason\":\"link\"", "\"ref\":\"K-1\",\"reason\":\"field\""};
 	for (size_t i = 0; i < FK_ARRAY_LEN(want); i++)
 		ck_assert_msg(strstr(res.receipt, want[i]), "%s not in %s", want[i], res.receipt);
 	/* the duplicate is the chunk's third line: line 3, counted from 1 as an editor counts */
@@ -1487,7 +1515,7 @@ START_TEST(records_are_rejected_with_their_reasons)
 	ck_assert_ptr_null(strstr(res.receipt, "\"line\":0,"));
 	/* one history record per rejected record */
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", "removed"), 2);
-	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 8);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), 10);
 	fk_intake_result_clear(&res);
 	tpkg_free(&p);
 }

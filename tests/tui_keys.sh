@@ -173,6 +173,7 @@ S=s
 start
 sign_in kato kato-pw
 tui_wait $S "Attention: no locked accounts"
+tui_wait $S "Attention: no requests waiting for approval"
 golden keys-home-supervisor-80x24
 tui_send $S '?'
 tui_wait $S "Keys of this screen"
@@ -195,6 +196,12 @@ tui_send $S qy
 tui_wait $S "User name:"
 tui_key $S Escape
 tui_dead $S
+
+# Issue 12 (R-APPROVE): the supervisor's home counts the bureau's requests waiting for a
+# decision. One request made with fukuhonctl, then the Japanese home below shows 1.
+$C grant tanaka --all --kind koseki,joseki --rights view,print --reason e2e > /dev/null || exit 99
+REG=$(sqlite3 "$T/db/fukuhon.db" "SELECT min(id) FROM register") || exit 99
+FUKUHON_TEST_ACTOR=tanaka $C request print --register "$REG" --reason "窓口での請求" > /dev/null || exit 99
 
 # Japanese (language = ja, the catalogue from po/): the same screens at 80x24 and 120x36.
 for g in "$top_builddir/po/ja.gmo" "$top_srcdir/po/ja.gmo"; do
@@ -229,6 +236,7 @@ tui_send $S kato; tui_key $S Enter
 tui_wait $S "Password"
 tui_send $S kato-pw; tui_key $S Enter
 tui_wait $S "要確認: ロック中のアカウントはありません"
+tui_wait $S "要確認: 承認待ちの申請 1 件"
 golden keys-home-supervisor-ja-80x24
 tui_send $S L
 tui_wait $S "サインインの失敗とロック"
@@ -242,6 +250,10 @@ tui_send $S qy
 tui_wait $S "ユーザー名"
 tui_key $S Escape
 tui_dead $S
+# The count is decided and recorded like the list it summarises (the console runs no SQL).
+$C audit list --action request.list --json > "$T/counts" || not_ok "audit list"
+contains "$T/counts" '"object_id": "waiting-count"'
+contains "$T/counts" 'results=1'
 
 # The demo terminal (init --mode demo) lists its accounts at the sign-in; nothing else does.
 mkdir -m 700 "$T/demo"

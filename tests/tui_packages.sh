@@ -10,7 +10,7 @@ TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
 FKPKG="$top_builddir/tests/fkpkg"
 [ -x "$FKPKG" ] || { echo "no tests/fkpkg: skipped"; exit 77; }
-make_pam kato:kato-pw:fukuhon
+make_pam kato:kato-pw:fukuhon tanaka:tanaka-pw:fukuhon
 make_config "language = en"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
@@ -256,4 +256,23 @@ tui_key e2e Enter
 tui_wait e2e "拒否, すべての市区町村"
 tui_wait e2e "副本のパッケージ"
 sign_out_ja
+
+# Issue 11, item 6: a ledger entry fkpkg made links its register by ref; imported, the
+# console's entry offers the register and opens it (the link resolved by the intake).
+$C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || not_ok "operator add"
+$C grant tanaka --municipality 131016 --kind koseki,joseki,ledger --rights view --reason e2e \
+	> /dev/null || not_ok "grant"
+$TMUX_CMD kill-session -t e2e
+start "$FUKUHON_CONFIG"
+sign_in tanaka tanaka-pw "User name:"
+tui_wait e2e "Home"
+tui_send e2e 3
+tui_wait e2e "受付番号"
+tui_key e2e Enter
+tui_wait e2e "届出人"
+tui_wait e2e "(Enter: open the register)"
+tui_key e2e Enter
+tui_wait e2e "Register "
+tui_key e2e Escape; tui_key e2e Escape; tui_key e2e Escape
+sign_out
 finish

@@ -13,6 +13,8 @@ typedef struct home {
 	int64_t newest; /* newest reception of any municipality */
 	int attention;  /* the attention line is shown (supervisors, administrators) */
 	int locked;     /* accounts locked now; -1: could not be read */
+	int decides;    /* the operator decides requests (supervisors): the waiting line is shown */
+	long long waiting; /* requests waiting for the bureau's decision; -1: could not be read */
 } home;
 
 static int count_locked(const fk_lockout_row *row, void *arg)
@@ -22,22 +24,34 @@ static int count_locked(const fk_lockout_row *row, void *arg)
 	return 0;
 }
 
-/* The attention line (issue 11, item 9): what needs a supervisor now. Locked accounts today;
- * pending requests and alerts are to join them here. Reading the lockouts is decided and
- * recorded like opening their screen, and only the roles that may are asked. */
+/* The attention lines (issue 11, item 9; issue 12): what needs a supervisor now: locked
+ * accounts, and the requests waiting for the bureau's decision. Both reads are decided and
+ * recorded like opening their lists, and only the roles that may are asked. */
 static void load_attention(view *v)
 {
 	home *h = v->data;
 	fk_error err;
 	fk_error_clear(&err);
-	const fk_op_info *op = fk_op_get(FK_OP_LOCKOUT_VIEW);
-	h->attention = (op->mask & (1u << v->app->ctx->actor.role)) != 0;
-	if (!h->attention)
-		return;
-	h->locked = 0;
-	if (fk_access_lockouts(v->app->ctx, count_locked, &h->locked, &err) != FK_OK) {
-		h->locked = -1;
-		tui_error(v->app, &err, NULL);
+	unsigned role = 1u << v->app->ctx->actor.role;
+	h->attention = (fk_op_get(FK_OP_LOCKOUT_VIEW)->mask & role) != 0;
+	/* Only whoever may approve is shown the queue: the count is theirs to act on. */
+	h->decides = (fk_op_get(FK_OP_REQUEST_APPROVE)->mask & role) != 0;
+	if (h->attention) {
+		h->locked = 0;
+		if (fk_access_lockouts(v->app->ctx, count_locked, &h->locked, &err) != FK_OK) {
+			h->locked = -1;
+			tui_error(v->app, &err, NULL);
+		}
+	}
+	if (h->decides) {
+		int64_t n = 0;
+		fk_error_clear(&err);
+		if (fk_request_waiting_count(v->app->ctx, &n, &err) == FK_OK) {
+			h->waiting = (long long)n;
+		} else {
+			h->waiting = -1;
+			tui_error(v->app, &err, NULL);
+		}
 	}
 }
 
@@ -55,7 +69,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = h->attention ? 3 : 2;
+	v->header_rows = 2 + (h->attention != 0) + (h->decides != 0);
 	return s;
 }
 
@@ -108,6 +122,17 @@ static const char *attention(const fk_muni_stat *r, int64_t newest)
 	return "";
 }
 
+/* One attention line: some (the count already in it) when n > 0, unread when n < 0; both in
+ * bold, so that a failure to read never looks like "nothing to do". */
+static void attention_line(int y, int cols, long long n, const char *some, const char *unread,
+			   const char *none)
+{
+	if (n != 0)
+		attron(A_BOLD);
+	tui_put(y, 1, n > 0 ? some : n < 0 ? unread : none, cols - 2);
+	attroff(A_BOLD);
+}
+
 static void home_header(view *v, int y, int cols)
 {
 	home *h = v->data;
@@ -120,17 +145,15 @@ static void home_header(view *v, int y, int cols)
 		 v->app->bureau_name, h->n, (long long)total[1], (long long)total[2]);
 	tui_put(y++, 1, line, cols - 2);
 	if (h->attention) {
-		if (h->locked > 0) {
-			snprintf(line, sizeof line, _("Attention: %d locked account(s) (L shows them)"), h->locked);
-			attron(A_BOLD);
-		} else if (h->locked < 0) {
-			snprintf(line, sizeof line, "%s", _("Attention: locked accounts could not be read"));
-			attron(A_BOLD);
-		} else {
-			snprintf(line, sizeof line, "%s", _("Attention: no locked accounts"));
-		}
-		tui_put(y++, 1, line, cols - 2);
-		attroff(A_BOLD);
+		snprintf(line, sizeof line, _("Attention: %lld locked account(s) (L shows them)"),
+			 (long long)h->locked);
+		attention_line(y++, cols, h->locked, line, _("Attention: locked accounts could not be read"),
+			       _("Attention: no locked accounts"));
+	}
+	if (h->decides) {
+		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval"), h->waiting);
+		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
+			       _("Attention: no requests waiting for approval"));
 	}
 	layout l = lay_out(cols);
 	int x = 1;

@@ -90,7 +90,7 @@ typedef int (*fk_request_fn)(const fk_request *r, void *arg);
 fk_status fk_request_list(fk_ctx *ctx, fk_req_filter f, int limit, fk_request_fn cb, void *arg,
 			  fk_error *err);
 /* How many requests of the acting supervisor's bureau are waiting (0 for anyone else), for a
- * home screen's count. Read, not recorded: it shows no request. */
+ * home screen's count. Decided and recorded as request.list (target "waiting-count"). */
 fk_status fk_request_waiting_count(fk_ctx *ctx, int64_t *n, fk_error *err);
 
 /* ---- for the steps that carry a request out (printjob.h), inside their gate ---- */

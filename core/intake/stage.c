@@ -504,17 +504,40 @@ static fk_status on_change(stage *g, int64_t line, const fk_pkg_record *r, fk_er
 	return s;
 }
 
+/* A ledger entry is stored as its entry object. Its link is the terminal's register id under
+ * "戸籍", a number (the readers link by it: store/browse.c); a sender's entry holds strings
+ * only, so that member cannot be the sender's, and a linked entry that names its own "戸籍"
+ * is refused (field) rather than have either silently replaced (docs/package-format.md). */
+static fk_status on_ledger(stage *g, int64_t line, const fk_pkg_record *r, int64_t reg_id,
+			   fk_error *err)
+{
+	int64_t id;
+	json_t *entry = r->entry;
+	if (reg_id) {
+		if (json_object_get(r->entry, "戸籍"))
+			return reject(g, line, r->ref, FK_REJECT_FIELD, "entry: 戸籍 beside ref", err);
+		if (!(entry = json_copy(r->entry)) ||
+		    json_object_set_new(entry, "戸籍", json_integer((json_int_t)reg_id))) {
+			json_decref(entry);
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		}
+	} else {
+		json_incref(entry);
+	}
+	fk_status s = fk_ledger_add(g->ctx, g->pkg->municipality, r->date, entry, g->pkg->received_at,
+				    &id, err);
+	json_decref(entry);
+	if (s != FK_OK)
+		return reject_or_fail(g, line, r->ref, FK_REJECT_DATE, s, err);
+	g->pkg->n[FK_REC_LEDGER]++;
+	return FK_OK;
+}
+
 static fk_status on_entry(stage *g, int64_t line, const fk_pkg_record *r, fk_error *err)
 {
 	int64_t id, reg_id = 0, ref_id;
 	fk_status s = FK_OK;
-	if (r->type == FK_REC_LEDGER) {
-		s = fk_ledger_add(g->ctx, g->pkg->municipality, r->date, r->entry, g->pkg->received_at, &id, err);
-		if (s != FK_OK)
-			return reject_or_fail(g, line, "", FK_REJECT_DATE, s, err);
-		g->pkg->n[FK_REC_LEDGER]++;
-		return FK_OK;
-	}
+	/* Both kinds link by the sender's ref; an unknown one refuses the record (link). */
 	if (r->ref[0]) {
 		int found;
 		if ((s = ref_find(g->ctx, g->pkg->municipality, r->ref, &ref_id, &reg_id, &found, err)) != FK_OK)
@@ -522,6 +545,8 @@ static fk_status on_entry(stage *g, int64_t line, const fk_pkg_record *r, fk_err
 		if (!found)
 			return reject(g, line, r->ref, FK_REJECT_LINK, NULL, err);
 	}
+	if (r->type == FK_REC_LEDGER)
+		return on_ledger(g, line, r, reg_id, err);
 	s = fk_doc_add(g->ctx, g->pkg->municipality, r->doc_type, reg_id, r->entry, g->pkg->received_at,
 		       &id, err);
 	if (s != FK_OK)

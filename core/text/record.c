@@ -63,7 +63,7 @@ const char *fk_reject_id(fk_reject r)
 typedef enum fkind {
 	F_TYPE,	   /* "type": decided before the table is chosen */
 	F_REF,	   /* the sender's register id */
-	F_OPTREF,  /* the same, optional (a document's link) */
+	F_OPTREF,  /* the same, optional (a document's or a ledger entry's link) */
 	F_KIND,	   /* "koseki" / "joseki" */
 	F_CONTENT, /* register content (register.h) */
 	F_WHO,	   /* changed_by */
@@ -90,7 +90,8 @@ static const field removal_fields[] = {
 	{"changed_by", F_WHO}, {"reason", F_WHY}, {NULL, F_TYPE},
 };
 static const field ledger_fields[] = {
-	{"type", F_TYPE}, {"accepted_on", F_DATE}, {"entry", F_ENTRY}, {NULL, F_TYPE},
+	{"type", F_TYPE}, {"accepted_on", F_DATE}, {"ref", F_OPTREF}, {"entry", F_ENTRY},
+	{NULL, F_TYPE},
 };
 static const field document_fields[] = {
 	{"type", F_TYPE}, {"doc_type", F_DOCTYPE}, {"ref", F_OPTREF}, {"entry", F_ENTRY},
@@ -560,6 +561,8 @@ static int put_record(json_t *o, const fk_pkg_record *r)
 		break;
 	case FK_REC_LEDGER:
 		bad |= put_str(o, "accepted_on", r->date) | json_object_set(o, "entry", r->entry);
+		if (r->ref[0])
+			bad |= put_str(o, "ref", r->ref);
 		break;
 	case FK_REC_DOCUMENT:
 		bad |= put_str(o, "doc_type", r->doc_type) | json_object_set(o, "entry", r->entry);
