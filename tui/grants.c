@@ -2,6 +2,7 @@
  * a new grant); grants ending soon; an operator's effective permissions (R-FILES, R-ACCESS). */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,12 @@
 #include "reasons.h"
 #include "tui.h"
 
-#define GRANTS_MAX 2048
+#define GRANTS_FIRST 256 /* rows allocated at first; the list grows as the core hands more */
 #define EXPIRING_DAYS 30
 
 typedef struct grants {
 	fk_grant *rows;
+	int cap; /* rows allocated */
 	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
 } grants;
 
@@ -21,8 +23,17 @@ static int collect(const fk_grant *g, void *arg)
 {
 	view *v = arg;
 	grants *gs = v->data;
-	if (v->nrows == GRANTS_MAX)
-		return 1;
+	/* Every grant of the bureau is listed: a list cut at a fixed size would hide the grants
+	 * past it from the supervisor who reviews them (R-FILES). */
+	if (v->nrows == gs->cap) {
+		if (gs->cap > INT_MAX / 2)
+			return 1;
+		fk_grant *more = realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
+		if (!more)
+			return 1;
+		gs->rows = more;
+		gs->cap *= 2;
+	}
 	gs->rows[v->nrows++] = *g;
 	return 0;
 }
@@ -247,7 +258,9 @@ static const view_ops grants_ops = {"grants", grants_open, grants_header, grants
 view *grants_view(app *a)
 {
 	grants *gs = calloc(1, sizeof *gs);
-	if (gs && !(gs->rows = calloc(GRANTS_MAX, sizeof *gs->rows))) {
+	if (gs)
+		gs->cap = GRANTS_FIRST;
+	if (gs && !(gs->rows = calloc(GRANTS_FIRST, sizeof *gs->rows))) {
 		free(gs);
 		gs = NULL;
 	}
