@@ -136,6 +136,21 @@ tui_wait() {
 	ok
 }
 
+# tui_gone NAME TEXT [SECONDS]: until the screen no longer shows TEXT (a key's effect is drawn
+# after the key arrives: a capture taken at once may still show the screen before it).
+tui_gone() {
+	deadline=$(( $(date +%s) + ${3:-15} ))
+	while tui_screen "$1" 2>/dev/null | grep -qF -- "$2"; do
+		if [ "$(date +%s)" -ge "$deadline" ]; then
+			not_ok "screen of $1 still shows '$2':"
+			tui_screen "$1" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	ok
+}
+
 # tui_send NAME KEYS...: type literal text; tui_key NAME KEY: one named key.
 tui_send() { $TMUX_CMD send-keys -t "$1" -l "$2"; }
 tui_key() { $TMUX_CMD send-keys -t "$1" "$2"; }

@@ -79,7 +79,7 @@ shown; lacks "$T/screen" "L Locks"; lacks "$T/screen" "H History"
 tui_send $S x
 tui_wait $S "$UNUSABLE"
 tui_key $S Down
-shown; lacks "$T/screen" "$UNUSABLE" # the next key clears it
+tui_gone $S "$UNUSABLE" # the next key clears it
 tui_send $S u
 tui_wait $S "$UNUSABLE"
 golden keys-unusable-80x24
@@ -127,6 +127,7 @@ tui_send $S q
 tui_wait $S "Sign out? (y/n)"
 golden keys-sign-out-80x24
 tui_send $S n
+tui_gone $S "Sign out? (y/n)"
 tui_wait $S "municipalities,"
 shown; lacks "$T/screen" "User name:"
 tui_send $S qy
