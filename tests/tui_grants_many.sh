@@ -38,7 +38,7 @@ tui_wait g "     1 tanaka"
 tui_send g q; tui_send g q; tui_send g y
 tui_wait g "User name:"
 tui_key g Escape
-tui_wait g "Pane is dead (status 0"
+tui_dead g
 $TMUX_CMD kill-session -t g
 tui_stop
 finish
