@@ -53,7 +53,15 @@
 	X(PKG_STATE, 't', 0, "t", "t", N_("State"), 5,                                                 \
 	  N_("Packages received: all, applied, staging or refused ones, in turn"))                     \
 	X(PKG_MUNI, 'M', 0, "M", "M", N_("Municipality"), 6,                                           \
-	  N_("Packages received: one municipality (its code or part of its name); empty: all"))
+	  N_("Packages received: one municipality (its code or part of its name); empty: all"))     \
+	X(REQUESTS, 'O', 0, "O", "O", N_("Requests"), 7,                                              \
+	  N_("Requests to print, export or dispose of registers, and their approval"))                 \
+	X(PRINT, 'p', 0, "p", "p", N_("Print"), 5,                                                     \
+	  N_("On a register: ask for a print (a supervisor approves); on the requests: print an approved one")) \
+	X(APPROVE, 'A', 0, "A", "A", N_("Approve"), 5,                                                 \
+	  N_("Approve the selected request, with a reason (supervisors; never one's own)"))            \
+	X(REJECT, 'X', 0, "X", "X", N_("Reject"), 5, N_("Reject the selected request, with a reason")) \
+	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again"))
 
 enum action {
 	ACT_NONE = 0,

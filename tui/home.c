@@ -151,7 +151,7 @@ static void home_header(view *v, int y, int cols)
 			       _("Attention: no locked accounts"));
 	}
 	if (h->decides) {
-		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval"), h->waiting);
+		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval (O shows them)"), h->waiting);
 		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
 			       _("Attention: no requests waiting for approval"));
 	}
@@ -219,7 +219,8 @@ static int home_request(view *v, enum action act)
 	home *h = v->data;
 	if (act == ACT_RESUMED) {
 		/* Back from the lockouts: an unlock there changes the count here. */
-		if (h->attention && v->app->closed && !strcmp(v->app->closed, "lockouts"))
+		if ((h->attention || h->decides) && v->app->closed &&
+		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "requests")))
 			load_attention(v);
 		return 1;
 	}

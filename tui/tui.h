@@ -129,6 +129,12 @@ view *packages_view(app *a);
 view *package_view(app *a, int64_t id);
 view *grants_view(app *a);
 view *matrix_view(app *a, const char *user);
+view *requests_view(app *a);
+view *request_view(app *a, int64_t id);
+/* Ask for a print of a register's current version, with a reason (requests.c). */
+void tui_request_print(app *a, int64_t register_id);
+const char *tui_req_kind_text(int kind);
+const char *tui_req_state_text(int state);
 /* Which field a typed query is for: kana → reading, an address → 本籍, else name. */
 fk_search_field tui_guess_field(const char *q);
 

@@ -139,6 +139,7 @@ static const struct {
 	{ACT_LOCKOUTS, "lockouts", FK_OP_LOCKOUT_VIEW, lockouts_view},
 	{ACT_GRANTS, "grants", FK_OP_GRANT_OPERATORS, grants_view},
 	{ACT_PACKAGES, "packages", FK_OP_PACKAGE_LIST, packages_view},
+	{ACT_REQUESTS, "requests", FK_OP_REQUEST_LIST, requests_view},
 };
 
 /* The grants' rule (FK_RULE_MANAGE) lets supervisors, auditors and administrators read a
@@ -149,6 +150,8 @@ static int role_may(const app *a, fk_op op)
 	unsigned role = 1u << a->ctx->actor.role;
 	if (info->rule == FK_RULE_MANAGE)
 		return (FK_R_STAFF & role) != 0;
+	if (info->rule == FK_RULE_ANYONE)
+		return 1;
 	return info->rule == FK_RULE_ROLES && (info->mask & role) != 0;
 }
 
