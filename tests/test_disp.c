@@ -221,6 +221,26 @@ START_TEST(jst_and_wareki_at_the_boundaries)
 	ck_assert_int_eq(fk_parse_jst("2019-05-01T00:00Z", 0, &t, &err), FK_ERR_INVALID);
 	ck_assert_int_eq(err.msg_id, FK_MSG_NOT_A_DATE);
 	ck_assert_int_eq(fk_parse_jst("suzuki", 0, &t, &err), FK_ERR_INVALID);
+	/* The same day as people in Japan write it (issue 11, item 4): 和暦 by name or initial,
+	 * 元年, slashes, full-width digits; each the same instant as the ISO form. */
+	static const char *const same[] = {"令和元年5月1日", "R1.5.1", "r1/5/1", "R01-05-01",
+					   "2019/05/01", "２０１９－０５－０１", "令和１年５月１日"};
+	for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+		int64_t w;
+		ck_assert_msg(fk_parse_jst(same[i], 1, &w, &err) == FK_OK, "%s: %s", same[i], err.msg);
+		ck_assert_msg(w == until, "%s is not 2019-05-01", same[i]);
+	}
+	ck_assert_ok(fk_parse_jst("平成31年4月30日", 0, &t, &err), &err);
+	ck_assert(t == from - INT64_C(86400000000000));
+	ck_assert_ok(fk_parse_jst("令和8年12月31日 09:30", 0, &t, &err), &err);
+	ck_assert_ok(fk_parse_jst("2026-12-31 09:30", 0, &utc, &err), &err);
+	ck_assert(t == utc);
+	/* outside its era, or not a day: refused, never shifted into another era */
+	static const char *const bad[] = {"平成31年5月1日", "令和元年4月30日", "昭和64年1月8日",
+					  "令和0年1月1日", "R8.13.1", "R8.2.30", "令和8年", "R8.1-1",
+					  "X8.1.1", "2026/12-31"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(fk_parse_jst(bad[i], 0, &t, &err) == FK_ERR_INVALID, "%s accepted", bad[i]);
 	/* The last day the history can store, through its end: 2262-04-12 00:00 JST is still
 	 * inside int64 ns, the same day's end in UTC is not (UBSan caught the day added first). */
 	ck_assert_ok(fk_parse_jst("2262-04-11", 1, &until, &err), &err);

@@ -24,9 +24,11 @@ typedef enum fk_jst_style {
 /* "-" for 0 (no time) or a time that cannot be shown. */
 void fk_fmt_jst(int64_t ns, fk_jst_style style, char *buf, size_t len);
 
-/* "YYYY-MM-DD[ HH:MM[:SS]]" read as a time of Japan, to UTC ns. A date alone is that day's
- * start, or with end_of_day the next day's start (an exclusive end that lasts through the
- * whole day in Japan). FK_ERR_INVALID (FK_MSG_NOT_A_DATE) for anything else. */
+/* "YYYY-MM-DD[ HH:MM[:SS]]" read as a time of Japan, to UTC ns; the date may also be written
+ * 2026/12/31, in 和暦 (令和8年12月31日, 令和元年5月1日, R8.12.31, H31/4/30: a year outside its
+ * era is refused) and in full-width digits. A date alone is that day's start, or with
+ * end_of_day the next day's start (an exclusive end that lasts through the whole day in
+ * Japan). FK_ERR_INVALID (FK_MSG_NOT_A_DATE) for anything else. */
 fk_status fk_parse_jst(const char *s, int end_of_day, int64_t *ns, fk_error *err);
 
 #endif
