@@ -15,7 +15,10 @@ static int parse_date(const char *what, const char *s, int end_of_day, int64_t *
 	fk_error err;
 	if (!s)
 		return 0;
-	fk_status st = strlen(s) == 10 ? fk_parse_jst(s, end_of_day, ns, &err) : fk_parse_time(s, ns, &err);
+	/* A date in any of the forms people in Japan write (2026-12-31, 2026/12/31, 令和8年12月31日,
+	 * R8.12.31) is a day of Japan; only an ISO time with its T is UTC. */
+	int utc_time = s[0] >= '0' && s[0] <= '9' && strchr(s, 'T');
+	fk_status st = utc_time ? fk_parse_time(s, ns, &err) : fk_parse_jst(s, end_of_day, ns, &err);
 	if (st != FK_OK)
 		return ctl_usage("--%s: %s", what, err.msg), -1;
 	return 0;

@@ -125,4 +125,14 @@ if command -v sqlite3 > /dev/null 2>&1; then
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.revoke' AND result = 'success'")" = 1 ] && ok || not_ok "revoke recorded"
 fi
 
+# Dates as people in Japan write them (issue 11, item 4): 和暦 and slashes are days of Japan
+# like YYYY-MM-DD; a year outside its era is a usage error, nothing granted.
+expect 0 $C operator add wareki --role operator --bureau 東京法務局
+expect 0 $C grant wareki --all --kind joseki --rights view --from 2098/1/1 --until 令和81年6月30日 --reason 和暦
+expect 0 $C grants --user wareki --json
+contains "$T/out" '"from": "2097-12-31T15:00:00Z"'
+contains "$T/out" '"until": "2099-06-30T15:00:00Z"'
+expect 2 $C grant wareki --all --kind koseki --rights view --until 平成32年1月1日 --reason x
+contains "$T/err" "平成32年1月1日"
+
 finish

@@ -214,12 +214,20 @@ sign_in kato kato-pw
 wait_for "Home"
 keys P
 wait_for "All grants of the bureau."
+# The grant form (issue 11, item 4): the operator and the municipality picked by typing part
+# of them, kinds and rights ticked, the reason asked last.
 keys a
-wait_for "Grant to (user name):"; keys -l yamada; keys Enter
-wait_for "Municipality code, or all:"; keys -l 131024; keys Enter
-wait_for "Kinds ("; keys -l koseki; keys Enter
-wait_for "Rights ("; keys -l view; keys Enter
-wait_for "Valid until"; keys Enter
+wait_for "New grant"
+keys Enter
+wait_for "Operator (name or user name):"; keys -l yama; keys Enter
+wait_for "yamada（"
+keys Down Enter
+wait_for "Municipality (name, reading or code):"; keys -l ちゅうおう
+wait_for "131024  中央区"; keys Enter
+wait_for "131024 中央区"
+keys Down Space Down Down Down Down Space
+wait_for "[x] view"
+keys End Enter
 wait_for "Reason (required):"; keys -l "窓口応援のため"; keys Enter
 wait_for "made."
 keys End m

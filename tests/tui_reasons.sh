@@ -60,14 +60,25 @@ sign_in a kato kato-pw
 tui_wait a "ホーム"
 tui_send a P
 tui_wait a "局のすべての権限"; tui_send a a
-tui_wait a "付与先（ユーザー名）:"; tui_send a kato; tui_key a Enter
-tui_wait a "市区町村コード"; tui_send a all; tui_key a Enter
-tui_wait a "種別 ("; tui_send a koseki; tui_key a Enter
-tui_wait a "権限 ("; tui_send a view; tui_key a Enter
-tui_wait a "有効期限"; tui_key a Enter
-tui_wait a "理由（必須）:"; tui_send a self-grant; tui_key a Enter
+tui_wait a "権限の付与"; tui_key a Enter
+tui_wait a "操作者（氏名またはユーザー名）:"; tui_send a kato; tui_key a Enter
+# said as kato is picked, before anything else is asked (issue 11, item 4)
+tui_wait a "自分自身の権限変更やロック解除はできません。"
+tui_key a End; tui_key a Enter
+tui_wait a "市区町村（または全市区町村）を選んでください"
+# filled in and submitted: refused at [付与する] and recorded (R-LOG), the reason never asked
+tui_key a Home; tui_key a Down; tui_key a Enter
+tui_wait a "市区町村（名称・よみ・コード）:"; tui_send a all; tui_key a Enter
+tui_key a Down; tui_key a Space
+for i in 1 2 3 4; do tui_key a Down; done
+tui_key a Space
+tui_wait a "[x] 閲覧"
+tui_key a End; tui_key a Enter
 shows a "自分自身の権限変更やロック解除はできません。他の人に依頼してください。" "対象: kato"
+tui_screen a > "$T/screen"
+lacks "$T/screen" "理由（必須）:"
 never a "nobody grants" "own permissions" "self"
+tui_key a Escape
 
 # Issue 11, item 3: what the core finds wrong in a request reads in Japanese too, with what
 # the operator typed; the message and its detail (the two lines above the status line) hold
@@ -79,40 +90,73 @@ japanese() {
 	for t in "$@" YYYY-MM-DD; do sed -i "s/$t//g" "$T/msg"; done
 	if grep -qE '[A-Za-z]{2,}' "$T/msg"; then not_ok "English on the message lines: $(cat "$T/msg")"; else ok; fi
 }
-# grant NAME USER MUNI KINDS RIGHTS UNTIL REASON: the grant dialog's prompts answered.
+# grant NAME USER MUNI KINDS RIGHTS UNTIL REASON: the grant form filled: USER and MUNI typed
+# into their pickers, KINDS and RIGHTS as the lines to tick (0–3: 戸籍 除籍 受付帳 届書,
+# 閲覧 書出し 印刷 廃棄), UNTIL typed as is (empty: none), then [付与する] and REASON.
+line() { # line NAME N: the cursor to field line N (0: the operator)
+	tui_key "$1" Home
+	n=$2
+	while [ "$n" -gt 0 ]; do tui_key "$1" Down; n=$((n - 1)); done
+}
 grant() {
 	tui_send "$1" a
-	tui_wait "$1" "付与先（ユーザー名）:"; tui_send "$1" "$2"; tui_key "$1" Enter
-	tui_wait "$1" "市区町村コード"; tui_send "$1" "$3"; tui_key "$1" Enter
-	tui_wait "$1" "種別 ("; tui_send "$1" "$4"; tui_key "$1" Enter
-	tui_wait "$1" "権限 ("; tui_send "$1" "$5"; tui_key "$1" Enter
-	tui_wait "$1" "有効期限"; [ -z "$6" ] || tui_send "$1" "$6"; tui_key "$1" Enter
-	tui_wait "$1" "理由（必須）:"; [ -z "$7" ] || tui_send "$1" "$7"; tui_key "$1" Enter
+	tui_wait "$1" "権限の付与"; tui_key "$1" Enter
+	tui_wait "$1" "操作者（氏名またはユーザー名）:"; tui_send "$1" "$2"; tui_key "$1" Enter
+	line "$1" 1; tui_key "$1" Enter
+	tui_wait "$1" "市区町村（名称・よみ・コード）:"; tui_send "$1" "$3"; tui_key "$1" Enter
+	for k in $4; do line "$1" $((2 + k)); tui_key "$1" Space; done
+	for r in $5; do line "$1" $((6 + r)); tui_key "$1" Space; done
+	if [ -n "$6" ]; then
+		line "$1" 11; tui_key "$1" Enter
+		tui_wait "$1" "有効期限（例"; tui_send "$1" "$6"; tui_key "$1" Enter
+	fi
+	tui_key "$1" End; tui_key "$1" Enter
+	[ -n "$7" ] || return 0
+	tui_wait "$1" "理由（必須）:"; [ "$7" = - ] || tui_send "$1" "$7"; tui_key "$1" Enter
 }
-grant a suzuki all passport view "" why
-shows a "種別が分かりません：passport"
-japanese a passport
-grant a suzuki all 戸籍 閲覧 2026-13-01 why
-shows a "「2026-13-01」は日付ではありません"
+# nothing ticked: said at [付与する], no reason asked
+grant a suzuki all "" "" "" ""
+shows a "種別を1つ以上選んでください（Space）。"
+japanese a Space
+tui_key a Escape
+grant a suzuki all "0" "0" 2026-13-01 ""
+shows a "日付ではありません。"
 japanese a 2026-13-01
-grant a suzuki 131016 戸籍・除籍 閲覧・印刷 "" ""
+tui_key a Escape
+grant a suzuki 131016 "0 1" "0 2" "" -
 shows a "理由の入力が必要です。"
 japanese a
-grant a suzuki 131016 戸籍 閲覧 2000-01-01 why
+tui_key a Escape
+grant a suzuki 131016 "0" "0" 2000-01-01 ""
 shows a "その有効期限は既に過ぎています。"
 japanese a 2000-01-01
+tui_key a Escape
 # A grant made: its kinds, rights and state in words (R-FILES); never the ids. Its end
-# date lasts through that day in Japan: it ends at the next midnight JST (15:00 UTC).
-grant a suzuki 131016 除籍・受付帳 閲覧・印刷 2099-12-31 e2e
+# date, here in 和暦, lasts through that day in Japan: it ends at the next midnight JST (15:00 UTC).
+grant a suzuki 131016 "1 2" "0 2" 令和81年12月31日 e2e
 shows a "を付与しました。" "除籍・受付帳" "閲覧・印刷"
 never a "joseki" "ledger" "view" "active"
 $C grants --user suzuki --json > "$T/grants.json" 2>&1
 contains "$T/grants.json" '"until": "2099-12-31T15:00:00Z"'
+# The same again (a part of it, for a shorter time): warned of as it is filled in, asked
+# before it is made; "n" makes nothing (issue 11, item 4).
+grant a suzuki 131016 "1" "0" R50.1.1 ""
+shows a "⚠ 権限 2 が既に同じ内容を与えています" "（令和50年1月1日 の終わりまで、日本時間）"
+tui_key a End; tui_key a Enter
+shows a "有効な権限が既に同じ内容を与えています。それでも付与しますか？ (y/n)"
+tui_send a n
+tui_key a Escape
+tui_wait a "局のすべての権限"
+$C grants --user suzuki --json > "$T/grants.json" 2>&1
+lacks "$T/grants.json" '"id": 3,'
 # Revoking a grant twice: the second time says so, in Japanese (the first row: grant 1).
 tui_send a r; tui_wait a "取消の理由:"; tui_send a e2e; tui_key a Enter
 shows a "権限 1 を取り消しました。"
-tui_send a r; tui_wait a "取消の理由:"; tui_send a e2e; tui_key a Enter
+# said before any reason is asked (issue 11, item 4)
+tui_send a r
 shows a "権限 1 は既に取り消されています。"
+tui_screen a > "$T/screen"
+lacks "$T/screen" "取消の理由:"
 japanese a
 tui_key a Escape
 

@@ -30,7 +30,7 @@
 	X(VERSIONS, 'v', 0, "v", "v", N_("Versions"), 5, N_("Version history of the register"))       \
 	X(SORT, 's', KEY_F(6), "s F6", "s", N_("Sort"), 5,                                            \
 	  N_("Sort the list: order of receipt, 本籍, 筆頭者 reading"))                                   \
-	X(MARK, ' ', 0, "Space", "Space", N_("Mark"), 5, N_("Mark a version for comparison"))         \
+	X(MARK, ' ', 0, "Space", "Space", N_("Mark"), 5, N_("Mark a version for comparison; on a form, tick the item"))         \
 	X(COMPARE, 'c', 0, "c", "c", N_("Compare"), 5,                                                 \
 	  N_("Compare the marked version with the selected one"))                                      \
 	X(HISTORY, 'H', 0, "H", "H", N_("History"), 7,                                                 \

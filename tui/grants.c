@@ -151,64 +151,40 @@ static void grants_line(view *v, int i, int y, int cols, int selected)
 	grant_row(y, cols, values);
 }
 
-/* Ask each field in turn; Esc at any prompt abandons the grant. */
+/* Ask a line; Esc abandons. */
 static int ask(app *a, const char *label, char *buf, size_t len)
 {
 	buf[0] = '\0';
 	return tui_prompt(a, label, buf, len);
 }
 
-static void add_grant(view *v)
-{
-	app *a = v->app;
-	char user[72], muni[16], kinds[96], rights[64], until[32], reason[FK_GRANT_REASON_MAX + 1];
-	if (!ask(a, _("Grant to (user name):"), user, sizeof user) ||
-	    !ask(a, _("Municipality code, or all:"), muni, sizeof muni) ||
-	    !ask(a, _("Kinds (koseki,joseki,ledger,documents):"), kinds, sizeof kinds) ||
-	    !ask(a, _("Rights (view,export,print,dispose):"), rights, sizeof rights) ||
-	    !ask(a, _("Valid until (YYYY-MM-DD, empty: until revoked):"), until, sizeof until) ||
-	    !ask(a, _("Reason (required):"), reason, sizeof reason))
-		return;
-	fk_error err;
-	fk_error_clear(&err);
-	fk_grant_spec spec = {user, strcmp(muni, "all") && strcmp(muni, "全") ? muni : NULL, 0, 0, 0, 0,
-			      reason};
-	int64_t id;
-	/* What was typed wrong, in the operator's words; the core's message names the word. */
-	if (fk_kinds_parse(kinds, &spec.kinds, &err) != FK_OK) {
-		tui_error_head(a, _("Unknown kind of file: use koseki, joseki, ledger or documents."), &err);
-		return;
-	}
-	if (fk_rights_parse(rights, &spec.rights, &err) != FK_OK) {
-		tui_error_head(a, _("Unknown right: use view, export, print or dispose."), &err);
-		return;
-	}
-	/* In Japan's time, through the whole of the day given (issue 11, item 4). */
-	if (until[0] && fk_parse_jst(until, 1, &spec.valid_until, &err) != FK_OK) {
-		tui_error_head(a, _("The end date is not a date (YYYY-MM-DD)."), &err);
-		return;
-	}
-	if (fk_grant_add(a->ctx, &spec, &id, &err) != FK_OK) {
-		tui_error(a, &err, user);
-		return;
-	}
-	tui_message(a, 0, _("Grant %lld made."), (long long)id);
-	if (grants_open(v, &err) != FK_OK)
-		tui_error(a, &err, NULL);
-}
-
 static void revoke_grant(view *v)
 {
 	grants *gs = v->data;
 	char reason[FK_GRANT_REASON_MAX + 1];
-	if (!v->nrows || !ask(v->app, _("Reason for revoking:"), reason, sizeof reason))
+	if (!v->nrows)
 		return;
 	fk_error err;
 	fk_error_clear(&err);
-	int64_t id = gs->rows[v->cursor].id;
+	const fk_grant *g = &gs->rows[v->cursor];
+	int64_t id = g->id;
+	char what[64];
+	snprintf(what, sizeof what, _("grant %lld"), (long long)id);
+	/* What the core would refuse, said before the reason is asked (issue 11, item 4). */
+	if (g->state == FK_GRANT_REVOKED) {
+		fk_fail_id(&err, FK_ERR_INVALID, FK_MSG_GRANT_ALREADY_REVOKED, NULL, (long long)id);
+		tui_error(v->app, &err, what);
+		return;
+	}
+	if (!strcmp(g->user, v->app->ctx->actor.user)) {
+		fk_fail(&err, FK_ERR_DENIED, "nobody grants or revokes their own permissions");
+		err.reason = FK_WHY_SELF;
+		tui_error(v->app, &err, what);
+		return;
+	}
+	if (!ask(v->app, _("Reason for revoking:"), reason, sizeof reason))
+		return;
 	if (fk_grant_revoke(v->app->ctx, id, reason, &err) != FK_OK) {
-		char what[64];
-		snprintf(what, sizeof what, _("grant %lld"), (long long)id);
 		tui_error(v->app, &err, what);
 		return;
 	}
@@ -224,7 +200,12 @@ static int grants_request(view *v, enum action act)
 	fk_error_clear(&err);
 	switch (act) {
 	case ACT_ADD:
-		add_grant(v);
+		tui_push(v->app, grantform_view(v->app));
+		return 1;
+	case ACT_RESUMED:
+		/* Back from the form: a grant made there is in the list. */
+		if (v->app->closed && !strcmp(v->app->closed, "grant-form") && grants_open(v, &err) != FK_OK)
+			tui_error(v->app, &err, NULL);
 		return 1;
 	case ACT_REVOKE:
 		revoke_grant(v);

@@ -53,6 +53,15 @@ void tui_line_init(tui_line *l, const char *label)
 	l->browse = l->hist ? l->hist->n : 0;
 }
 
+void tui_line_set(tui_line *l, const char *mb)
+{
+	size_t n = mbstowcs(l->w, mb, TUI_LINE_MAX);
+	if (n == (size_t)-1)
+		n = 0; /* text that does not convert is not offered for editing */
+	l->w[n] = 0;
+	l->n = l->pos = (int)n;
+}
+
 static void set_text(tui_line *l, const wchar_t *w)
 {
 	wcsncpy(l->w, w, TUI_LINE_MAX);

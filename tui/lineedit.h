@@ -34,6 +34,9 @@ enum tui_line_result {
  * few prompts used most recently). */
 void tui_line_init(tui_line *l, const char *label);
 
+/* Start from the text mb (a field's value being edited again), the cursor at its end. */
+void tui_line_set(tui_line *l, const char *mb);
+
 /* One key as get_wch gave it: code 1 for a function key (KEY_CODE_YES), 0 for a character.
  * ← → Home End C-a C-e move; Backspace, Delete, C-d, C-u (to the start), C-k (to the end)
  * delete; ↑ ↓ C-p C-n go through the history; printable characters are inserted at the

@@ -4,6 +4,7 @@
 
 #include <curses.h>
 #include <libintl.h>
+#include <wchar.h>
 
 #include "actions.h"
 #include "fk.h"
@@ -91,9 +92,26 @@ int tui_body_rows(const view *v);
  * lock runs meanwhile: it covers the prompt, which comes back as it was after the operator
  * unlocks; a session signed out there cancels it (and the console signs out). */
 int tui_prompt(app *a, const char *label, char *buf, size_t len);
+/* The same, starting from the text in buf (a form's field edited again). */
+int tui_prompt_edit(app *a, const char *label, char *buf, size_t len);
 /* Ask a yes/no question on the message line (y: 1; n, Esc or anything else: 0), under the
  * idle lock like tui_prompt. */
 int tui_confirm(app *a, const char *question);
+/* For dialogs of their own (pick.c): the whole screen drawn; a key through the idle lock as
+ * the prompts read them (OK or KEY_CODE_YES with *wc; ERR; FK_TUI_REDRAW; FK_TUI_SIGNEDOUT);
+ * the prompt's line drawn with its label and the line being edited (NULL: none). */
+void tui_draw(app *a);
+struct tui_line;
+int tui_prompt_key(app *a, wint_t *wc);
+void tui_draw_prompt(const char *label, const struct tui_line *le);
+/* One of n items picked by typing part of it (an incremental filter over match, normalised
+ * like the search: kana, width, case), ↑↓ PgUp PgDn to choose, Enter to take, Esc to
+ * cancel: the item's index, or -1. Under the idle lock like the prompts. */
+typedef struct tui_pick_item {
+	const char *text;  /* the line shown */
+	const char *match; /* what typing is matched against */
+} tui_pick_item;
+int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *items, int n);
 /* Everything that works on v now: the common keys, v's own, 1–4 where it belongs to a
  * municipality, and the screens the signed-in role may open from anywhere. */
 action_set tui_view_actions(const view *v);
@@ -129,6 +147,10 @@ view *packages_view(app *a);
 view *package_view(app *a, int64_t id);
 view *grants_view(app *a);
 view *matrix_view(app *a, const char *user);
+/* The form that makes a grant (grantform.c), over the grants screen. */
+view *grantform_view(app *a);
+/* A role in the operator's words. */
+const char *tui_role_text(fk_role r);
 view *requests_view(app *a);
 view *request_view(app *a, int64_t id);
 /* Ask for a print of a register's current version, with a reason (requests.c). */

@@ -189,7 +189,7 @@ static void draw_title(view *v)
 	attroff(A_REVERSE | A_BOLD);
 }
 
-static const char *role_label(fk_role r)
+const char *tui_role_text(fk_role r)
 {
 	switch (r) {
 	case FK_ROLE_OPERATOR: return _("operator");
@@ -249,7 +249,7 @@ static void draw_status(app *a)
 	 * warning, then who and where, and UTC last. */
 	snprintf(line, sizeof line, "%s%s  %s (%s)  %s  %s %s  %s", jst,
 		 fk_clock_synced() ? "" : _("  ⚠ clock not synchronised"), who->user,
-		 role_label(who->role), a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc);
+		 tui_role_text(who->role), a->bureau_name, _("terminal"), a->ctx->cfg.terminal_id, utc);
 	draw_keybar(a->stack[a->depth - 1], LINES - 2);
 	if (a->message[0]) {
 		int y = LINES - bottom_rows(a);
@@ -301,7 +301,7 @@ static void draw_view(view *v)
 	}
 }
 
-static void draw(app *a)
+void tui_draw(app *a)
 {
 	erase();
 	if (LINES < TUI_MIN_ROWS || COLS < TUI_MIN_COLS) {
@@ -449,7 +449,7 @@ static void tui_mouse(app *a)
 /* A key for a prompt, through the idle lock when a session is signed in. Returns OK or
  * KEY_CODE_YES with *wc, ERR for nothing yet, FK_TUI_REDRAW after the lock screen (draw
  * everything again), FK_TUI_SIGNEDOUT when the session ended there (the console quits). */
-static int prompt_key(app *a, wint_t *wc)
+int tui_prompt_key(app *a, wint_t *wc)
 {
 	if (!a->sess) {
 		timeout(500);
@@ -463,7 +463,7 @@ static int prompt_key(app *a, wint_t *wc)
 
 /* The prompt's line: the message line, with the key bar and status line kept under it; the
  * cursor where lineedit.c has it (le NULL: a question, nothing typed). */
-static void draw_prompt(const char *label, const tui_line *le)
+void tui_draw_prompt(const char *label, const tui_line *le)
 {
 	char shown[600];
 	size_t used = 0;
@@ -486,17 +486,19 @@ static void draw_prompt(const char *label, const tui_line *le)
 	refresh();
 }
 
-int tui_prompt(app *a, const char *label, char *buf, size_t len)
+static int prompt(app *a, const char *label, char *buf, size_t len, int edit)
 {
 	tui_line le; /* the editing keys and history: lineedit.c */
 	tui_line_init(&le, label);
+	if (edit)
+		tui_line_set(&le, buf);
 	clear_message(a);
-	draw(a);
+	tui_draw(a);
 	curs_set(1);
 	for (;;) {
-		draw_prompt(label, &le);
+		tui_draw_prompt(label, &le);
 		wint_t ch;
-		int r = prompt_key(a, &ch);
+		int r = tui_prompt_key(a, &ch);
 		if (r == ERR)
 			continue;
 		if (r == FK_TUI_SIGNEDOUT)
@@ -504,7 +506,7 @@ int tui_prompt(app *a, const char *label, char *buf, size_t len)
 		if (r == FK_TUI_REDRAW || (r == KEY_CODE_YES && ch == KEY_RESIZE)) {
 			/* Back from the lock screen (or a new size): the screen, then the prompt as it was. */
 			clearok(curscr, TRUE);
-			draw(a);
+			tui_draw(a);
 			curs_set(1);
 			continue;
 		}
@@ -522,21 +524,31 @@ int tui_prompt(app *a, const char *label, char *buf, size_t len)
 	return tui_line_finish(&le, buf, len);
 }
 
+int tui_prompt(app *a, const char *label, char *buf, size_t len)
+{
+	return prompt(a, label, buf, len, 0);
+}
+
+int tui_prompt_edit(app *a, const char *label, char *buf, size_t len)
+{
+	return prompt(a, label, buf, len, 1);
+}
+
 int tui_confirm(app *a, const char *question)
 {
 	clear_message(a);
-	draw(a);
+	tui_draw(a);
 	for (;;) {
-		draw_prompt(question, NULL);
+		tui_draw_prompt(question, NULL);
 		wint_t ch;
-		int r = prompt_key(a, &ch);
+		int r = tui_prompt_key(a, &ch);
 		if (r == ERR)
 			continue;
 		if (r == FK_TUI_SIGNEDOUT)
 			return 0;
 		if (r == FK_TUI_REDRAW || (r == KEY_CODE_YES && ch == KEY_RESIZE)) {
 			clearok(curscr, TRUE);
-			draw(a);
+			tui_draw(a);
 			continue;
 		}
 		return r == OK && (ch == 'y' || ch == 'Y');
@@ -563,7 +575,7 @@ int tui_run(app *a, view *home)
 	}
 	timeout(1000); /* without a session: redraw every second for the clock */
 	while (!a->quit) {
-		draw(a);
+		tui_draw(a);
 		if (timing && key_at) {
 			fprintf(timing, "%lld\n", (long long)(fk_mono_ns() - key_at));
 			fflush(timing);

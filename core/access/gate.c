@@ -158,3 +158,10 @@ fk_status fk_gate_check(fk_ctx *ctx, const fk_authz_req *req, const char *oid, c
 	fk_status st = fk_gate_begin(ctx, &g, req, oid, err);
 	return st == FK_OK ? fk_gate_end(ctx, &g, FK_OK, detail, err) : st;
 }
+
+void fk_gate_abandon(fk_ctx *ctx, fk_gate *g)
+{
+	if (g->in_tx)
+		fk_ctx_end(ctx, FK_ERR_INTERNAL, NULL); /* nothing was done: nothing to keep */
+	g->in_tx = 0;
+}

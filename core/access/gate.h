@@ -69,6 +69,11 @@ typedef fk_status (*fk_gate_keep_fn)(fk_ctx *ctx, void *arg, fk_error *err);
 fk_status fk_gate_end_keep(fk_ctx *ctx, fk_gate *g, fk_status st, fk_gate_keep_fn keep, void *arg,
 			   fk_error *err);
 
+/* Close an allowed gate that did nothing, unrecorded: a check made ahead of an operation
+ * that will be decided and recorded again when it runs (fk_grant_precheck). Its refusals
+ * were recorded by fk_gate_decide; an allowance alone changes nothing worth a record. */
+void fk_gate_abandon(fk_ctx *ctx, fk_gate *g);
+
 /* Decide and record in one step, for operations whose work is done when they are decided
  * (a refusal is FK_ERR_DENIED, as from fk_gate_begin). */
 fk_status fk_gate_check(fk_ctx *ctx, const fk_authz_req *req, const char *oid, const char *detail,

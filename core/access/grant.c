@@ -39,7 +39,8 @@ static fk_status check_reason(const char *reason, fk_error *err)
 	return FK_OK;
 }
 
-static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
+/* The spec's terms, all but the reason. */
+static fk_status check_terms(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
 {
 	if (!g->user || !*g->user)
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANTEE_REQUIRED, NULL, 0);
@@ -52,7 +53,51 @@ static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, 
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANT_ALREADY_ENDED, NULL, 0);
 	if (g->valid_until && g->valid_until <= *from)
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_GRANT_ENDS_BEFORE_START, NULL, 0);
-	return check_reason(g->reason, err);
+	return FK_OK;
+}
+
+static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
+{
+	fk_status s = check_terms(g, now, from, err);
+	return s == FK_OK ? check_reason(g->reason, err) : s;
+}
+
+/* The decision fk_grant_add makes, without the reason. */
+static fk_authz_req add_req(const fk_grant_spec *g, const fk_operator *op, int64_t now)
+{
+	fk_authz_req r = {.op = FK_OP_GRANT_ADD, .municipality = g->municipality, .kinds = g->kinds,
+			  .rights = g->rights, .target_operator = op->id, .at = now};
+	return r;
+}
+
+fk_status fk_grant_precheck(fk_ctx *ctx, const fk_grant_spec *g, int record, fk_error *err)
+{
+	int64_t now = fk_authz_now(), from = 0;
+	fk_operator op;
+	fk_authz_decision d;
+	fk_status s = check_terms(g, now, &from, err);
+	if (s == FK_OK)
+		s = fk_operator_get(ctx, g->user, &op, err);
+	if (s != FK_OK)
+		return s;
+	fk_authz_req r = add_req(g, &op, now);
+	if (record) {
+		/* Through the gate: a refusal is recorded as fk_grant_add's would be. */
+		fk_gate gate;
+		if ((s = fk_gate_open(ctx, &gate, FK_OP_GRANT_ADD, g->user, err)) != FK_OK ||
+		    (s = fk_gate_decide(ctx, &gate, &r, err)) != FK_OK)
+			return s;
+		fk_gate_abandon(ctx, &gate);
+		return FK_OK;
+	}
+	if ((s = fk_authorize(ctx, &r, &d, err)) != FK_OK)
+		return s;
+	if (d.allowed)
+		return FK_OK;
+	fk_fail(err, FK_ERR_DENIED, "%s", d.msg);
+	if (err)
+		err->reason = (int)d.reason;
+	return FK_ERR_DENIED;
 }
 
 static void describe(const fk_grant_spec *g, int64_t from, char *buf, size_t len)
@@ -104,8 +149,7 @@ fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *g, int64_t *id, fk_erro
 	if (s != FK_OK)
 		return s;
 	if ((s = check_spec(g, now, &from, err)) == FK_OK && (s = fk_operator_get(ctx, g->user, &op, err)) == FK_OK) {
-		fk_authz_req r = {.op = FK_OP_GRANT_ADD, .municipality = g->municipality, .kinds = g->kinds,
-				  .rights = g->rights, .target_operator = op.id, .at = now};
+		fk_authz_req r = add_req(g, &op, now);
 		if ((s = fk_gate_decide(ctx, &gate, &r, err)) != FK_OK)
 			return s;
 		s = insert(ctx, g, op.id, from, now, id, err);

@@ -28,6 +28,13 @@ typedef struct fk_grant_spec {
  * unknown grantee, FK_ERR_INVALID for a bad spec. */
 fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *spec, int64_t *id, fk_error *err);
 
+/* What fk_grant_add would refuse now, the reason left out: the terms, the grantee, and the
+ * decision of the grant rule, made as fk_grant_add makes it, nothing granted (the console's
+ * form says a refusal before asking for the reason: issue 11, item 4). With record, a
+ * refusal is recorded as grant.add's (the form's [Grant]); without, nothing is (a field just
+ * changed). Advisory: fk_grant_add decides and records everything again. */
+fk_status fk_grant_precheck(fk_ctx *ctx, const fk_grant_spec *spec, int record, fk_error *err);
+
 /* Revoke grant id ("grant.revoke"). Grants are never changed in place: a
  * change is a revoke and a new grant, both recorded. */
 fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error *err);

@@ -1,0 +1,147 @@
+/* Picking one of many by typing part of it (issue 11, item 4: a municipality by name): the
+ * candidates that match what is typed so far are listed as it is typed. A dialog of its own
+ * over the screen, reading keys through the idle lock as the prompts do. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineedit.h"
+#include "lockscreen.h"
+#include "tui.h"
+
+typedef struct picker {
+	const tui_pick_item *items;
+	int n;
+	char **norm;  /* items' match, normalised once */
+	int *shown;   /* indexes of the items matching the filter */
+	int nshown, cursor, offset;
+} picker;
+
+/* Normalised like the search (kana, width, case, spaces), so that 「ハコダテ」 finds はこだて. */
+static char *normalised(const char *s)
+{
+	fk_error err;
+	char *out = NULL;
+	fk_error_clear(&err);
+	if (fk_norm(s ? s : "", &out, &err) != FK_OK)
+		return strdup("");
+	return out;
+}
+
+static void refilter(picker *p, const tui_line *le)
+{
+	char typed[4 * TUI_LINE_MAX + 1];
+	size_t k = wcstombs(typed, le->w, sizeof typed - 1);
+	typed[k == (size_t)-1 ? 0 : k] = '\0';
+	char *q = normalised(typed);
+	p->nshown = 0;
+	for (int i = 0; i < p->n; i++)
+		if (!q || !*q || (p->norm[i] && strstr(p->norm[i], q)))
+			p->shown[p->nshown++] = i;
+	free(q);
+	p->cursor = p->offset = 0;
+}
+
+static void draw_picker(app *a, const picker *p, const char *title, const char *label,
+			const tui_line *le)
+{
+	tui_draw(a); /* the screen under it, then the list over its body */
+	int top = 1, rows = LINES - 4 - top;
+	if (rows < 1)
+		return;
+	for (int y = top; y < top + rows + 1; y++) {
+		move(y, 0);
+		clrtoeol();
+	}
+	char head[256];
+	/* TRANSLATORS: a picker's heading: what is picked, how many match of how many. */
+	snprintf(head, sizeof head, _("%s: %d of %d match.  Type to narrow, ↑↓ choose, Enter take, Esc cancel"),
+		 title, p->nshown, p->n);
+	attron(A_BOLD);
+	tui_put(top, 1, head, COLS - 2);
+	attroff(A_BOLD);
+	for (int r = 0; r < rows - 1 && p->offset + r < p->nshown; r++) {
+		int i = p->offset + r;
+		if (i == p->cursor)
+			attron(A_REVERSE);
+		tui_put(top + 1 + r, 1, p->items[p->shown[i]].text, COLS - 2);
+		if (i == p->cursor)
+			attroff(A_REVERSE);
+	}
+	if (!p->nshown)
+		tui_put(top + 1, 1, _("Nothing matches what is typed."), COLS - 2);
+	tui_draw_prompt(label, le);
+}
+
+/* ↑↓ PgUp PgDn Home End move the choice (not the line's history); 1 when taken. */
+static int move_choice(picker *p, int key)
+{
+	int page = LINES - 6 > 1 ? LINES - 6 : 1;
+	switch (key) {
+	case KEY_UP: p->cursor--; break;
+	case KEY_DOWN: p->cursor++; break;
+	case KEY_PPAGE: p->cursor -= page; break;
+	case KEY_NPAGE: p->cursor += page; break;
+	default: return 0;
+	}
+	if (p->cursor >= p->nshown)
+		p->cursor = p->nshown - 1;
+	if (p->cursor < 0)
+		p->cursor = 0;
+	if (p->cursor < p->offset)
+		p->offset = p->cursor;
+	if (p->cursor >= p->offset + page)
+		p->offset = p->cursor - page + 1;
+	return 1;
+}
+
+int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *items, int n)
+{
+	picker p = {items, n, calloc((size_t)n + 1, sizeof(char *)), calloc((size_t)n + 1, sizeof(int)), 0, 0, 0};
+	int chosen = -1;
+	if (!p.norm || !p.shown) {
+		tui_message(a, 1, "%s", _("Out of memory."));
+		goto done;
+	}
+	for (int i = 0; i < n; i++)
+		p.norm[i] = normalised(items[i].match);
+	tui_line le;
+	tui_line_init(&le, NULL); /* no history: the list is the memory */
+	refilter(&p, &le);
+	curs_set(1);
+	for (;;) {
+		draw_picker(a, &p, title, label, &le);
+		wint_t ch;
+		int r = tui_prompt_key(a, &ch);
+		if (r == ERR || r == FK_TUI_REDRAW || (r == KEY_CODE_YES && ch == KEY_RESIZE)) {
+			if (r != ERR)
+				clearok(curscr, TRUE);
+			continue;
+		}
+		if (r == FK_TUI_SIGNEDOUT)
+			break;
+		if (r == KEY_CODE_YES && move_choice(&p, (int)ch))
+			continue;
+		enum tui_line_result k = tui_line_key(&le, r == KEY_CODE_YES, ch);
+		if (k == TUI_LINE_CANCEL)
+			break;
+		if (k == TUI_LINE_DONE) {
+			if (p.nshown) {
+				chosen = p.shown[p.cursor];
+				break;
+			}
+			continue; /* nothing to take: keep typing */
+		}
+		if (k == TUI_LINE_EDITED)
+			refilter(&p, &le);
+	}
+	curs_set(0);
+done:
+	for (int i = 0; p.norm && i < n; i++)
+		free(p.norm[i]);
+	free(p.norm);
+	free(p.shown);
+	return a->quit ? -1 : chosen;
+}
