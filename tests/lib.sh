@@ -59,6 +59,17 @@ finish() {
 	[ "$failures" = 0 ]
 }
 
+# receiving_terminal MUNI...: a test terminal that receives from MUNI (tests/pki.sh's CA, CRL
+# and receiving certificate in $P, installed); exits 99 when it cannot be made.
+receiving_terminal() {
+	P=$T/pki
+	sh "$top_srcdir/tests/pki.sh" "$P" "$@" > /dev/null 2>&1 || exit 99
+	"$FUKUHONCTL" init $TEST_INIT > /dev/null || exit 99
+	"$FUKUHONCTL" ca add "$P/ca.crt" > /dev/null || exit 99
+	"$FUKUHONCTL" crl add "$P/ca.crl" > /dev/null || exit 99
+	"$FUKUHONCTL" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
+}
+
 # ---- PAM under pam_wrapper + pam_matrix (no system account, nothing under /etc) ----
 # make_pam USER:PASSWORD:SERVICE ...: service files and password files in $T/pam:
 #   fukuhon          pam_matrix for auth, account, password and session

@@ -220,7 +220,7 @@ keys a
 wait_for "New grant"
 keys Enter
 wait_for "Operator (name or user name):"; keys -l yama; keys Enter
-wait_for "yamada（"
+wait_for "Operator        yamada"
 keys Down Enter
 wait_for "Municipality (name, reading or code):"; keys -l ちゅうおう
 wait_for "131024  中央区"; keys Enter

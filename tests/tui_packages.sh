@@ -14,12 +14,7 @@ make_pam kato:kato-pw:fukuhon tanaka:tanaka-pw:fukuhon
 make_config "language = en"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 C=$FUKUHONCTL
-P=$T/pki
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
-$C init $TEST_INIT > /dev/null || exit 99
-$C ca add "$P/ca.crt" > /dev/null || exit 99
-$C crl add "$P/ca.crl" > /dev/null || exit 99
-$C cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
+receiving_terminal 131016
 $C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 
 pkg() {

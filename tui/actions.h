@@ -61,7 +61,9 @@
 	X(APPROVE, 'A', 0, "A", "A", N_("Approve"), 5,                                                 \
 	  N_("Approve the selected request, with a reason (supervisors; never one's own)"))            \
 	X(REJECT, 'X', 0, "X", "X", N_("Reject"), 5, N_("Reject the selected request, with a reason")) \
-	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again"))
+	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again")) \
+	X(NEXT_CHANGE, 'n', 0, "n", "n", N_("Next change"), 5, N_("Comparison: the next change"))          \
+	X(PREV_CHANGE, 'N', 0, "N", "N", N_("Previous"), 6, N_("Comparison: the previous change"))
 
 enum action {
 	ACT_NONE = 0,

@@ -49,6 +49,8 @@ static int fail(fk_ctx *ctx, const fk_error *err)
 	return 1;
 }
 
+static int tui_colors; /* the terminal draws colour (start_curses) */
+
 static void start_curses(int mouse)
 {
 	/* Esc goes back: do not wait a second for an escape sequence. */
@@ -58,6 +60,15 @@ static void start_curses(int mouse)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
+	/* Colour where the terminal has it and the user has not asked for none (NO_COLOR, as
+	 * no-color.org asks); the terminal's own colours stay the background. */
+	const char *no_color = getenv("NO_COLOR");
+	if (has_colors() && !(no_color && *no_color) && start_color() == OK) {
+		use_default_colors();
+		init_pair(TUI_PAIR_REMOVED, COLOR_RED, -1);
+		init_pair(TUI_PAIR_ADDED, COLOR_GREEN, -1);
+		tui_colors = 1;
+	}
 	if (mouse) { /* click selects, double-click opens, the wheel scrolls (tui_mouse) */
 		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 		mouseinterval(200);
@@ -70,7 +81,7 @@ static int run_session(fk_ctx *ctx, fk_session **sess)
 {
 	fk_bureau b;
 	fk_error err;
-	app a = {.ctx = ctx, .sess = sess, .bureau_name = "-"};
+	app a = {.ctx = ctx, .sess = sess, .bureau_name = "-", .color = tui_colors};
 	if (ctx->actor.bureau_id && fk_bureau_get(ctx, ctx->actor.bureau_id, &b, &err) == FK_OK) {
 		a.bureau_name = b.name;
 		a.bureau_id = b.id;

@@ -16,6 +16,10 @@
 #define TUI_MIN_COLS 60
 #define TUI_MAX_VIEWS 16
 
+/* Colour pairs, used only when the terminal has colour (app.color); every use is also
+ * marked another way (bold, a sign), so that nothing depends on colour alone. */
+enum { TUI_PAIR_REMOVED = 1, TUI_PAIR_ADDED = 2 };
+
 typedef struct app app;
 typedef struct view view;
 
