@@ -115,9 +115,10 @@ enum { W_POS = 8, W_VER = 5, W_TIME = 21 };
 
 static void widths(int cols, int *wh, int *wn, int *wr)
 {
+	/* 本籍 shows only what follows the municipality: the name and reading get more room. */
 	int rest = cols - W_POS - W_VER - W_TIME - 2;
-	*wn = rest / 4;
-	*wr = rest / 4;
+	*wn = (rest * 3 + 9) / 10;
+	*wr = rest * 3 / 10;
 	*wh = rest - *wn - *wr;
 }
 
@@ -141,12 +142,34 @@ static void reglist_header(view *v, int y, int cols)
 	widths(cols, &wh, &wn, &wr);
 	attron(A_BOLD | A_UNDERLINE);
 	tui_put_right(y + 1, x, _("No."), W_POS);
-	tui_put(y + 1, x += W_POS, _("本籍"), wh);
+	char place[160];
+	/* TRANSLATORS: the 本籍 column of one municipality's list, which leaves out the place
+	 * (prefecture and municipality) every row starts with. */
+	snprintf(place, sizeof place, _("本籍 (after %s)"), r->m.name);
+	tui_put(y + 1, x += W_POS, place, wh - 1);
 	tui_put(y + 1, x += wh, _("筆頭者"), wn);
 	tui_put(y + 1, x += wn, _("Reading"), wr);
 	tui_put_right(y + 1, x += wr, _("Ver."), W_VER);
 	tui_put(y + 1, x + W_VER, _("Received"), W_TIME);
 	attroff(A_BOLD | A_UNDERLINE);
+}
+
+/* 本籍 without the prefecture and municipality every row of one municipality's list starts
+ * with (issue 11, item 5): the part that tells the rows apart, which a narrow column would
+ * otherwise cut away. A 本籍 elsewhere (a register moved in) is shown whole. */
+static const char *after_place(const char *honseki, const fk_muni *m)
+{
+	char place[256];
+	size_t n = 0;
+	for (const char *p = m->pref; *p && n + 1 < sizeof place; p++)
+		place[n++] = *p;
+	for (const char *p = m->name; *p && n + 1 < sizeof place; p++)
+		if (*p != ' ') /* "札幌市 中央区" is written 札幌市中央区 */
+			place[n++] = *p;
+	place[n] = '\0';
+	if (n && !strncmp(honseki, place, n) && honseki[n])
+		return honseki + n;
+	return honseki;
 }
 
 static void reglist_line(view *v, int i, int y, int cols, int selected)
@@ -164,9 +187,10 @@ static void reglist_line(view *v, int i, int y, int cols, int selected)
 		tui_put(y, x += W_POS, _("⚠ cannot be decrypted: altered or damaged"), wh + wn + wr);
 		x += wh + wn + wr;
 	} else {
-		tui_put(y, x += W_POS, row->honseki, wh);
-		tui_put(y, x += wh, row->head, wn);
-		tui_put(y, x += wn, row->reading, wr);
+		/* Each value one column short of its column: two never run together. */
+		tui_put(y, x += W_POS, after_place(row->honseki, &r->m), wh - 1);
+		tui_put(y, x += wh, row->head, wn - 1);
+		tui_put(y, x += wn, row->reading, wr - 1);
 		x += wr;
 	}
 	tui_put(y, x, ver, W_VER);
