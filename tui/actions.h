@@ -53,7 +53,10 @@
 	X(PKG_STATE, 't', 0, "t", "t", N_("State"), 5,                                                 \
 	  N_("Packages received: all, applied, staging or refused ones, in turn"))                     \
 	X(PKG_MUNI, 'M', 0, "M", "M", N_("Municipality"), 6,                                           \
-	  N_("Packages received: one municipality (its code or part of its name); empty: all"))
+	  N_("Packages received: one municipality (its code or part of its name); empty: all"))       \
+	X(ALERTS, 'A', 0, "A", "A", N_("Alerts"), 7,                                                   \
+	  N_("Intrusion alerts (supervisors and administrators)"))                                     \
+	X(ACK, 'o', 0, "o", "o", N_("Acknowledge"), 5, N_("Acknowledge the selected alert, with a note"))
 
 enum action {
 	ACT_NONE = 0,
