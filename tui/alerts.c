@@ -32,7 +32,7 @@ static void what(const fk_alert *r, char *buf, size_t len)
 		snprintf(buf, len, _("%lld failed sign-ins in %lld min, all terminals"), c, w);
 		break;
 	case FK_ALERT_SIGNIN_TERMINAL:
-		snprintf(buf, len, _("%lld failed sign-ins in %lld min at %s"), c, w, r->subject);
+		snprintf(buf, len, _("At %s: %lld failed sign-ins in %lld min"), r->subject, c, w);
 		break;
 	case FK_ALERT_REFUSALS:
 		snprintf(buf, len, _("%s refused %lld times in %lld min"), r->subject, c, w);
@@ -51,7 +51,7 @@ static void alerts_header(view *v, int y, int cols)
 	(void)v;
 	tui_put(y, 1, _("o: acknowledge the selected alert (a note is required)"), cols - 2);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y + 1, 1, _("No.   Raised (JST)          State       What"), cols - 2);
+	tui_put(y + 1, 1, _("No.  Raised (JST)     State       What"), cols - 2);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -62,6 +62,9 @@ static void alerts_line(view *v, int i, int y, int cols, int selected)
 	char no[24], when[40], state[96], text[320];
 	snprintf(no, sizeof no, "%lld", (long long)r->id);
 	tui_fmt_time(r->raised_at, 1, when, sizeof when);
+	char *zone = strstr(when, " JST"); /* the heading says JST once */
+	if (zone)
+		*zone = '\0';
 	if (r->acked_at)
 		snprintf(state, sizeof state, _("ack: %s"), r->acked_by_user);
 	else
@@ -69,10 +72,11 @@ static void alerts_line(view *v, int i, int y, int cols, int selected)
 	what(r, text, sizeof text);
 	if (!r->acked_at)
 		attron(A_BOLD); /* open ones stand out without colour */
-	tui_put(y, 1, no, 6);
-	tui_put(y, 7, when, 22);
-	tui_put(y, 29, state, 12);
-	tui_put(y, 41, text, cols - 42);
+	/* widths for 80 columns: what was seen keeps 44 of them */
+	tui_put(y, 1, no, 5);
+	tui_put(y, 6, when, 17);
+	tui_put(y, 23, state, 12);
+	tui_put(y, 35, text, cols - 36);
 	attroff(A_BOLD);
 }
 
