@@ -277,6 +277,8 @@ START_TEST(acknowledged_by_the_bureau_with_a_note)
 	/* once */
 	ck_assert_int_eq(fk_alert_ack(ctx, id, "again", &err), FK_ERR_INVALID);
 	ck_assert_int_eq(fk_alert_ack(ctx, 9999, "none", &err), FK_ERR_NOTFOUND);
+	fkt_act_as(ctx, "op1"); /* no probing: refused by role, whether it exists or not */
+	ck_assert_int_eq(fk_alert_ack(ctx, 9999, "none", &err), FK_ERR_DENIED);
 }
 END_TEST
 
@@ -347,24 +349,47 @@ START_TEST(a_deleted_alert_is_caught)
 END_TEST
 
 /* The cost on the console's busiest path: opening a register with the bulk-viewing detector
- * counting (at its default threshold, the count stops there) and without. Printed for
- * the report; asserted only loosely (the machine is shared). */
+ * off, at its default threshold (200: past the first 200 opens of the hour every count stops
+ * there) and at a threshold never reached (every open of the hour counted: the worst case).
+ * Batches alternate, and the fastest batch of each is kept, so that a machine shared with
+ * other work measures the detector rather than the load. Printed for the report; asserted only
+ * loosely. */
 START_TEST(cost_of_the_detector_on_opening)
 {
-	enum { N = 400 };
-	fkt_act_as(ctx, "op1");
-	/* off, at the default (200: past the first 200 opens every count stops there), and at a
-	 * threshold never reached (every open of the hour counted: the worst case) */
+	enum { ROUNDS = 8, BATCH = 50 };
 	static const int thresholds[] = {0, 200, 1000000};
+	int64_t best[3] = {INT64_MAX, INT64_MAX, INT64_MAX};
+	fkt_act_as(ctx, "op1");
+	for (int i = 0; i < 250; i++) /* past the default threshold first */
+		open_register();
+	for (int round = 0; round < ROUNDS; round++)
+		for (int pass = 0; pass < 3; pass++) {
+			ctx->cfg.alert_opens_per_hour = thresholds[pass];
+			int64_t t0 = fk_mono_ns();
+			for (int i = 0; i < BATCH; i++)
+				open_register();
+			int64_t per = (fk_mono_ns() - t0) / BATCH;
+			if (per < best[pass])
+				best[pass] = per;
+		}
+	for (int pass = 0; pass < 3; pass++) {
+		printf("register.open, bulk-viewing threshold %d (0: off): %lld us each (fastest batch)\n",
+		       thresholds[pass], (long long)(best[pass] / 1000));
+		ck_assert_int_lt(best[pass], INT64_C(50000000));
+	}
+	/* The detector alone, without the open's commit (whose fsync dominates the open on a
+	 * busy disk): what it adds to each register.open record, some 1,450 opens in the hour. */
+	fk_chain_entry e = {FK_CHAIN_RECORD, "register.open", "register", "1", "success", "granted", NULL};
 	for (int pass = 0; pass < 3; pass++) {
 		ctx->cfg.alert_opens_per_hour = thresholds[pass];
+		ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 		int64_t t0 = fk_mono_ns();
-		for (int i = 0; i < N; i++)
-			open_register();
-		int64_t per = (fk_mono_ns() - t0) / N;
-		printf("register.open, bulk-viewing threshold %d (0: off): %lld us each\n",
-		       thresholds[pass], (long long)(per / 1000));
-		ck_assert_int_lt(per, INT64_C(50000000));
+		for (int i = 0; i < 1000; i++)
+			ck_assert_ok(fk_alert_observe(ctx, &e, &err), &err);
+		int64_t per = (fk_mono_ns() - t0) / 1000;
+		fk_ctx_end(ctx, FK_ERR_INVALID, NULL); /* nothing kept */
+		printf("the bulk-viewing detector alone, threshold %d: %lld ns each\n", thresholds[pass],
+		       (long long)per);
 	}
 }
 END_TEST

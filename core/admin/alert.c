@@ -185,7 +185,15 @@ fk_status fk_alert_ack(fk_ctx *ctx, int64_t id, const char *note, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	/* The alert first, under the gate's lock: its bureau and whom it is about decide. */
-	if ((s = read_one(ctx, id, &a, err)) != FK_OK)
+	if ((s = read_one(ctx, id, &a, err)) == FK_ERR_NOTFOUND) {
+		/* by role alone first: nobody who may not acknowledge learns which alerts exist */
+		fk_authz_req role = {.op = FK_OP_ALERT_ACK};
+		if ((s = fk_gate_decide(ctx, &g, &role, err)) != FK_OK)
+			return s;
+		fk_fail(err, FK_ERR_NOTFOUND, "no alert %" PRId64, id);
+		return fk_gate_end(ctx, &g, FK_ERR_NOTFOUND, NULL, err);
+	}
+	if (s != FK_OK)
 		return fk_gate_end(ctx, &g, s, NULL, err);
 	int about_person = a.detector == FK_ALERT_REFUSALS || a.detector == FK_ALERT_BULK_VIEW;
 	fk_authz_req r = {.op = FK_OP_ALERT_ACK, .target_bureau = a.bureau_id,

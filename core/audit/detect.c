@@ -43,9 +43,10 @@ static const char SQL_SIGNINS[] =
 static const char SQL_REFUSALS[] =
 	"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE operator = ?1 AND result = 'denied' "
 	"AND ts_ns >= ?2 LIMIT ?3)";
+/* Every attempt counts, allowed or refused: the index alone answers (no row is read). */
 static const char SQL_OPENS[] =
 	"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE operator = ?1 AND action = 'register.open' "
-	"AND ts_ns >= ?2 AND result = 'success' LIMIT ?3)";
+	"AND ts_ns >= ?2 LIMIT ?3)";
 static const char SQL_RAISED[] =
 	"SELECT 1 FROM alert WHERE detector = ?1 AND subject = ?2 AND raised_at > ?3 LIMIT 1";
 static const char SQL_BUREAU[] = "SELECT id FROM bureau WHERE name = ?1";
@@ -301,7 +302,7 @@ fk_status fk_alert_observe(fk_ctx *ctx, const fk_chain_entry *e, fk_error *err)
 	if (!strcmp(e->result, "denied"))
 		return person(ctx, FK_ALERT_REFUSALS, SQL_REFUSALS, ctx->cfg.alert_refusals,
 			      ctx->cfg.alert_refusals_window, fk_ctx_now(ctx), err);
-	if (success && !strcmp(e->action, "register.open"))
+	if (!strcmp(e->action, "register.open"))
 		return person(ctx, FK_ALERT_BULK_VIEW, SQL_OPENS, ctx->cfg.alert_opens_per_hour, 3600,
 			      fk_ctx_now(ctx), err);
 	return FK_OK;
