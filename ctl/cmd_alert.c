@@ -2,10 +2,13 @@
  * acknowledged by supervisors and administrators (through the gate: each recorded). */
 #include "config.h"
 
+#include <libintl.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ctl.h"
+
+#define _(s) gettext(s)
 
 #define LIST_MAX 1000
 
@@ -85,6 +88,6 @@ int cmd_alert_ack(ctl *c, int argc, char **argv)
 	fk_error err;
 	if (fk_alert_ack(ctx, id, note, &err) != FK_OK)
 		return ctl_fail(&err);
-	printf("alert %lld acknowledged\n", (long long)id);
+	printf(_("alert %lld acknowledged\n"), (long long)id);
 	return CTL_OK;
 }
