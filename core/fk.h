@@ -45,6 +45,8 @@
 #include "rotate.h"
 #include "maintenance.h"
 #include "health.h"
+#include "detect.h"
+#include "alert.h"
 #include "lockout.h"
 #include "auth.h"
 #include "credential.h"

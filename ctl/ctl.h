@@ -116,6 +116,8 @@ int cmd_audit_export(ctl *c, int argc, char **argv);
 int cmd_audit_checkpoint(ctl *c, int argc, char **argv);
 int cmd_lockout_list(ctl *c, int argc, char **argv);
 int cmd_lockout_unlock(ctl *c, int argc, char **argv);
+int cmd_alert_list(ctl *c, int argc, char **argv);
+int cmd_alert_ack(ctl *c, int argc, char **argv);
 int cmd_credential_add(ctl *c, int argc, char **argv);
 int cmd_credential_revoke(ctl *c, int argc, char **argv);
 int cmd_credential_list(ctl *c, int argc, char **argv);

@@ -41,6 +41,10 @@ const ctl_cmd ctl_commands[] = {
 	 "accounts with failed sign-ins or a lock: failures, last failure and terminal, locked until"},
 	{"lockout unlock", cmd_lockout_unlock, P, "USER --reason TEXT",
 	 "clear an account's failures and lock (recorded with the reason)"},
+	{"alert list", cmd_alert_list, P, "[--all] [--json]",
+	 "intrusion alerts: the open ones (with --all every one), newest first (supervisors, administrators)"},
+	{"alert ack", cmd_alert_ack, P, "ID --note TEXT",
+	 "acknowledge an alert with a note of 1-200 characters (recorded)"},
 	{"credential add", cmd_credential_add, P, "NAME --as USER --commands COMMAND[,COMMAND]",
 	 "make a script's credential: a secret in the key folder's credentials/NAME that signs in as "
 	 "USER for the listed commands only"},

@@ -186,6 +186,7 @@ sample() {
 	revoke) echo "1 --reason walk" ;;
 	demo-data) echo "--registers 1" ;;
 	"lockout unlock") echo "kansa --reason walk" ;;
+	"alert ack") echo "1 --note walk" ;;
 	"credential add") echo "walk --as kanri --commands status" ;;
 	"credential revoke") echo "other" ;;
 	"audit export") echo "--format jsonl" ;;
@@ -201,7 +202,7 @@ sample() {
 	print) echo "1" ;;
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
-	"audit verify" | "audit list") echo "" ;;
+	"audit verify" | "audit list" | "alert list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;
 	esac
 }
@@ -239,9 +240,12 @@ as kanri kanri-pw audit list --json > "$T/all" 2> /dev/null
 denied=$(grep -A5 '"operator": "tanaka"' "$T/all" | grep -c '"result": "denied"')
 [ "$denied" = "$walked" ] && ok || not_ok "$walked commands walked as tanaka, $denied refusals recorded"
 # Nothing they would do was done: since the listing before the walk, only starts, stops,
-# seals, tanaka's sign-ins and refusals, then the listings' own sign-ins and records.
+# seals, tanaka's sign-ins and refusals, the alert those refusals raised (R-INTRUSION: the
+# terminal's own step), then the listings' own sign-ins and records.
 as kanri kanri-pw audit list > "$T/since" 2> /dev/null
-awk -v last="$last" '$1 > last && $4 !~ /^(program\.start|program\.stop|audit\.seal|lockout\.reserve|signout)$/' \
+awk -v last="$last" '$1 > last && $4 ~ /^alert\.raise$/ && / refusals /' "$T/since" | grep -q . && ok ||
+	not_ok "tanaka's refusals raised no alert"
+awk -v last="$last" '$1 > last && $4 !~ /^(program\.start|program\.stop|audit\.seal|lockout\.reserve|signout|alert\.raise)$/' \
 	"$T/since" | grep -Ev ' tanaka +signin +operator +tanaka +success | denied | tanaka +request\.list .* success ' > "$T/done"
 [ "$(grep -c . "$T/done")" = 4 ] && ok || not_ok "the walk left records: $(cat "$T/done")"
 [ "$(grep -Ec ' kanri +(signin|audit\.list) ' "$T/done")" = 4 ] && ok ||

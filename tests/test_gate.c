@@ -83,6 +83,14 @@ static void setup(void)
 	g_spare = grant_as("sup", "op3", M, FK_KIND_BIT(FK_FILE_KOSEKI), FK_RIGHT_VIEW, 0);
 	g_expiring = grant_as("sup", "op3", M, FK_KIND_BIT(FK_FILE_LEDGER), FK_RIGHT_VIEW,
 			      fk_now_ns() + 50 * 1000000LL);
+	/* An alert for the walk to list and acknowledge (R-INTRUSION): op3 refused once with a
+	 * threshold of one; then the refusals detector off, so that the walk's own refusals raise
+	 * none and each operation's record stays the last (test_alert.c tests the detectors). */
+	ctx->cfg.alert_refusals = 1;
+	fkt_act_as(ctx, "op3");
+	ck_assert_int_eq(fk_access_lockouts(ctx, lock_cb, NULL, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM alert"), 1);
+	ctx->cfg.alert_refusals = 0;
 	fkt_act_as(ctx, NULL);
 }
 
@@ -450,6 +458,16 @@ static fk_status do_request_reject(void)
 	return fk_request_decide(ctx, fkt_scalar(ctx, "SELECT max(id) FROM approval_request"), 0, "gate walk", &err);
 }
 static int req_cb(const fk_request *r, void *a) { (void)r; return cb_any(a); }
+static fk_status do_alert_list(void)
+{
+	fk_alert rows[4];
+	int n;
+	return fk_alert_list(ctx, 1, rows, 4, &n, &err);
+}
+static fk_status do_alert_ack(void)
+{
+	return fk_alert_ack(ctx, fkt_scalar(ctx, "SELECT min(id) FROM alert"), "gate walk", &err);
+}
 static fk_status do_request_list(void) { return fk_request_list(ctx, FK_REQ_LIST_DEFAULT, 10, req_cb, NULL, &err); }
 static fk_status do_print_execute(void)
 {
@@ -559,6 +577,8 @@ static const walk table[] = {
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
+	{FK_OP_ALERT_LIST, do_alert_list, "sup", "op1", 1},
+	{FK_OP_ALERT_ACK, do_alert_ack, "sup", "aud", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -581,6 +601,7 @@ static const struct {
 	{FK_OP_REQUEST_EXPIRE, "test_approve.c (an approval past approval_valid)"},
 	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
 	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
+	{FK_OP_ALERT_RAISE, "test_alert.c, tui_alerts.sh (each detector reaching its threshold)"},
 };
 
 static const walk *find(fk_op op)

@@ -63,7 +63,10 @@
 	X(REJECT, 'X', 0, "X", "X", N_("Reject"), 5, N_("Reject the selected request, with a reason")) \
 	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again")) \
 	X(NEXT_CHANGE, 'n', 0, "n", "n", N_("Next change"), 5, N_("Comparison: the next change"))          \
-	X(PREV_CHANGE, 'N', 0, "N", "N", N_("Previous"), 6, N_("Comparison: the previous change"))
+	X(PREV_CHANGE, 'N', 0, "N", "N", N_("Previous"), 6, N_("Comparison: the previous change")) \
+	X(ALERTS, '!', 0, "!", "!", N_("Alerts"), 7,                                                   \
+	  N_("Intrusion alerts (supervisors and administrators)"))                                     \
+	X(ACK, 'o', 0, "o", "o", N_("Acknowledge"), 5, N_("Acknowledge the selected alert, with a note"))
 
 enum action {
 	ACT_NONE = 0,

@@ -15,6 +15,7 @@ typedef struct home {
 	int locked;     /* accounts locked now; -1: could not be read */
 	int decides;    /* the operator decides requests (supervisors): the waiting line is shown */
 	long long waiting; /* requests waiting for the bureau's decision; -1: could not be read */
+	long long alerts;  /* open intrusion alerts (R-INTRUSION); -1: could not be read */
 } home;
 
 static int count_locked(const fk_lockout_row *row, void *arg)
@@ -43,6 +44,13 @@ static void load_attention(view *v)
 			tui_error(v->app, &err, NULL);
 		}
 	}
+	/* Open alerts: a line only while there are some (whoever may see the alerts). */
+	h->alerts = 0;
+	if (fk_op_get(FK_OP_ALERT_LIST)->mask & role) {
+		int64_t n = 0;
+		fk_error_clear(&err);
+		h->alerts = fk_alert_count_open(v->app->ctx, &n, &err) == FK_OK ? (long long)n : -1;
+	}
 	if (h->decides) {
 		int64_t n = 0;
 		fk_error_clear(&err);
@@ -69,7 +77,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = 2 + (h->attention != 0) + (h->decides != 0);
+	v->header_rows = 2 + (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
 	return s;
 }
 
@@ -150,6 +158,10 @@ static void home_header(view *v, int y, int cols)
 		attention_line(y++, cols, h->locked, line, _("Attention: locked accounts could not be read"),
 			       _("Attention: no locked accounts"));
 	}
+	if (h->alerts) {
+		snprintf(line, sizeof line, _("Attention: %lld open alert(s) (! shows them)"), h->alerts);
+		attention_line(y++, cols, h->alerts, line, _("Attention: alerts could not be read"), "");
+	}
 	if (h->decides) {
 		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval (O shows them)"), h->waiting);
 		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
@@ -220,8 +232,11 @@ static int home_request(view *v, enum action act)
 	if (act == ACT_RESUMED) {
 		/* Back from the lockouts: an unlock there changes the count here. */
 		if ((h->attention || h->decides) && v->app->closed &&
-		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "requests")))
+		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "requests") ||
+		     !strcmp(v->app->closed, "alerts"))) {
 			load_attention(v);
+			v->header_rows = 2 + (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
+		}
 		return 1;
 	}
 	if (!h->n)

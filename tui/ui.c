@@ -140,6 +140,7 @@ static const struct {
 	{ACT_GRANTS, "grants", FK_OP_GRANT_OPERATORS, grants_view},
 	{ACT_PACKAGES, "packages", FK_OP_PACKAGE_LIST, packages_view},
 	{ACT_REQUESTS, "requests", FK_OP_REQUEST_LIST, requests_view},
+	{ACT_ALERTS, "alerts", FK_OP_ALERT_LIST, alerts_view},
 };
 
 /* The grants' rule (FK_RULE_MANAGE) lets supervisors, auditors and administrators read a

@@ -489,6 +489,17 @@ static fk_status authorize_person(fk_ctx *ctx, const fk_authz_req *r, const fk_o
 		deny(d, FK_WHY_SELF, "nobody unlocks their own account");
 		return FK_OK;
 	}
+	/* R-INTRUSION: an alert is answered in its bureau (administrators: any; an alert of every
+	 * bureau by any supervisor), never by the person it is about. */
+	if (r->op == FK_OP_ALERT_ACK && r->target_name && !strcmp(r->target_name, s.user)) {
+		deny(d, FK_WHY_SELF, "nobody acknowledges an alert about themselves");
+		return FK_OK;
+	}
+	if (r->op == FK_OP_ALERT_ACK && s.role != FK_ROLE_ADMIN && r->target_bureau &&
+	    r->target_bureau != s.bureau_id) {
+		deny(d, FK_WHY_JURISDICTION, "the alert belongs to another bureau");
+		return FK_OK;
+	}
 	/* Four eyes (R-APPROVE): a request is decided in its own bureau, never by its maker. */
 	if (op->rule == FK_RULE_APPROVE && r->target_bureau != s.bureau_id) {
 		deny(d, FK_WHY_JURISDICTION, "the request belongs to another bureau");

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "audit_chain.h"
 #include "db.h"
+#include "detect.h"
 #include "util.h"
 
 static const char *const result_ids[] = {"success", "denied", "failed"};
@@ -37,6 +38,9 @@ static fk_status record(fk_ctx *ctx, const fk_chain_entry *e, fk_error *err)
 		s = fk_chain_seal(ctx, "hourly", 0, err);
 	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
 		s = fk_chain_append(ctx, e, err);
+		/* R-INTRUSION: an alert commits with the record that raised it, or neither does. */
+		if (s == FK_OK)
+			s = fk_alert_observe(ctx, e, err);
 		s = fk_ctx_end(ctx, s, err);
 	}
 	return not_recorded(s, err);

@@ -106,6 +106,9 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_COPY] = N_("Copy printed"),
 	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
 	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
+	[FK_OP_ALERT_RAISE] = N_("Alert raised"),
+	[FK_OP_ALERT_LIST] = N_("Alerts viewed"),
+	[FK_OP_ALERT_ACK] = N_("Alert acknowledged"),
 };
 
 const char *fk_op_label(fk_op op)

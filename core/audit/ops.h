@@ -153,7 +153,14 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(PRINT_COPY, "print.copy", "output", SYSTEM, 0, 1, 0)                                       \
 	/* an approved export carried out (core/approve/exportjob.c): the package, recorded once */ \
 	X(EXPORT_EXECUTE, "export.execute", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                   \
-	X(EXPORT_PACKAGE, "export.package", "output", SYSTEM, 0, 1, 0)
+	X(EXPORT_PACKAGE, "export.package", "output", SYSTEM, 0, 1, 0)                              \
+	/* intrusion alerts (core/audit/detect.h, core/admin/alert.h; R-INTRUSION): raised by the \
+	 * terminal's detectors with the record that tripped them; seen by supervisors (of the \
+	 * alert's bureau) and administrators, acknowledged by one of them with a note, never  \
+	 * by the person the alert is about */                                                  \
+	X(ALERT_RAISE, "alert.raise", "alert", SYSTEM, 0, 1, 0)                                      \
+	X(ALERT_LIST, "alert.list", "alert", ROLES, FK_R_LOCKOUTS, 1, 0)                             \
+	X(ALERT_ACK, "alert.ack", "alert", ROLES, FK_R_LOCKOUTS, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

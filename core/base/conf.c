@@ -55,6 +55,12 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
 	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
 	STR_KEY(print_spool, T_PATH),
+	INT_KEY(alert_signin_failures, T_INT, 0, 100000),
+	INT_KEY(alert_terminal_failures, T_INT, 0, 100000),
+	INT_KEY(alert_signin_window, T_SECS, 1, 86400),
+	INT_KEY(alert_refusals, T_INT, 0, 100000),
+	INT_KEY(alert_refusals_window, T_SECS, 1, 86400),
+	INT_KEY(alert_opens_per_hour, T_INT, 0, 1000000),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -126,6 +132,16 @@ static void init_numbers(fk_config *cfg)
 	cfg->receiver_max_body = 4 << 20;
 	cfg->receiver_timeout = 30;
 	cfg->approval_valid = 24 * 3600; /* a working day and the night after it (issue 12) */
+	/* R-INTRUSION: well above a working day's mistakes, well below a guessing run. Ten failed
+	 * sign-ins in five minutes at one terminal is two locked accounts' worth; twenty over the
+	 * whole store is a wider run (on a store of one terminal: the same run, escalated); a
+	 * counter clerk opens some tens of registers an hour, a script copying the store thousands. */
+	cfg->alert_signin_failures = 20;
+	cfg->alert_terminal_failures = 10;
+	cfg->alert_signin_window = 5 * 60;
+	cfg->alert_refusals = 5;
+	cfg->alert_refusals_window = 10 * 60;
+	cfg->alert_opens_per_hour = 200;
 }
 
 static char *trim(char *s)

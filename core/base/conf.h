@@ -36,6 +36,13 @@ typedef struct fk_config {
 	/* The four-eyes workflow (docs/approvals.md, R-APPROVE, R-PRINT): */
 	int approval_valid;        /* seconds an approval stays usable */
 	char *print_spool;         /* folder (0700) the printed PDFs are written to */
+	/* The detectors of intrusion (core/audit/detect.h, R-INTRUSION); 0 turns one off: */
+	int alert_signin_failures;  /* failed sign-ins across accounts, all terminals … */
+	int alert_terminal_failures; /* … and from this terminal, … */
+	int alert_signin_window;    /* … within this many seconds */
+	int alert_refusals;         /* refusals of one person … */
+	int alert_refusals_window;  /* … within this many seconds */
+	int alert_opens_per_hour;   /* registers one person opens within an hour */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

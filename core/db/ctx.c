@@ -126,6 +126,8 @@ static void rollback(fk_ctx *ctx)
 	fk_db_rollback(ctx->db);
 	if (ctx->hooks && ctx->hooks->rolledback)
 		ctx->hooks->rolledback(ctx);
+	if (ctx->tx_notes)
+		ctx->tx_notes(ctx, 0);
 }
 
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
@@ -162,10 +164,14 @@ fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err)
 	if ((st = fk_db_commit(ctx->db, err)) != FK_OK) {
 		if (ctx->hooks && ctx->hooks->rolledback)
 			ctx->hooks->rolledback(ctx);
+		if (ctx->tx_notes)
+			ctx->tx_notes(ctx, 0);
 		return st;
 	}
 	if (ctx->hooks && ctx->hooks->committed)
 		ctx->hooks->committed(ctx);
+	if (ctx->tx_notes)
+		ctx->tx_notes(ctx, 1);
 	return FK_OK;
 }
 
@@ -289,6 +295,8 @@ void fk_ctx_close(fk_ctx *ctx)
 		ctx->hooks->close(ctx);
 	if (ctx->order_memo_free)
 		ctx->order_memo_free(ctx);
+	if (ctx->tx_notes)
+		ctx->tx_notes(ctx, -1);
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		sqlite3_finalize(ctx->stmts[i].stmt);
 	if (ctx->db) {

@@ -92,6 +92,11 @@ struct fk_ctx {
 	 * (fk_order_memo_keep); freed at close through order_memo_free, set with it. */
 	int order_memo_keep;
 	void (*order_memo_free)(fk_ctx *ctx);
+	/* Told how every outermost write transaction ended (1 committed, 0 rolled back) and, with
+	 * -1, the close: core/audit/detect.c tells syslog of the alerts a transaction raised only
+	 * once they are committed (a rolled-back alert never happened). NULL: nothing to tell. */
+	void (*tx_notes)(fk_ctx *ctx, int outcome);
+	struct fk_alert_notes *alert_notes;
 };
 
 enum {

@@ -45,7 +45,8 @@
 	X(APPROVAL, "approval_request", "id", FK_COLS_APPROVAL, 1)                \
 	X(PRINT_OUTPUT, "print_output", "id", FK_COLS_PRINT_OUTPUT, 0)            \
 	X(REFUSED, "package_refused", "id", FK_COLS_REFUSED, 0)                 \
-	X(EXPORT_OUTPUT, "export_output", "id", FK_COLS_EXPORT_OUTPUT, 0)
+	X(EXPORT_OUTPUT, "export_output", "id", FK_COLS_EXPORT_OUTPUT, 0)          \
+	X(ALERT, "alert", "id", FK_COLS_ALERT, 1)
 
 /* The covered columns, for readers that check what they read: "SELECT " FK_COLS_X ", mac
  * FROM …" puts them where fk_trust_check expects them. */
@@ -99,6 +100,10 @@
 #define FK_COLS_EXPORT_OUTPUT                                                                \
 	"id, request_id, bureau_id, year, serial, number, operator_user, approver_user, "       \
 	"exported_at, registers, recipient, recipient_sha256, sha256, file_name"
+/* Intrusion alerts (sql/017_alerts.sql, core/audit/detect.h): every column but the MAC. */
+#define FK_COLS_ALERT                                                                        \
+	"id, detector, subject, bureau_id, terminal, count, threshold, window_s, raised_at, "    \
+	"acked_by, acked_by_user, acked_at, ack_note"
 /* Where each column stands among them (the ones readers use). */
 enum { FK_C_MUNI_CODE, FK_C_MUNI_PREF, FK_C_MUNI_NAME, FK_C_MUNI_KANA, FK_C_MUNI_BUREAU, FK_C_MUNI_KEY };
 enum {
