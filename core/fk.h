@@ -45,6 +45,7 @@
 #include "rotate.h"
 #include "maintenance.h"
 #include "health.h"
+#include "jurisdiction.h"
 #include "lockout.h"
 #include "auth.h"
 #include "credential.h"

@@ -477,6 +477,31 @@ static fk_status do_export_execute(void)
 	return fk_export_execute(ctx, id, to, path, &r, &err);
 }
 
+/* ---- jurisdiction (core/admin/jurisdiction.h): changes that leave the walk's terminal as it was ---- */
+
+static fk_status do_juris_list(void) { return fk_jurisdiction_list(ctx, "東京法務局", muni_cb, NULL, &err); }
+static fk_status do_juris_assign(void)
+{
+	fk_juris_move mv;
+	return fk_jurisdiction_assign(ctx, M, "東京法務局", "gate walk", &mv, &err);
+}
+static fk_status do_juris_import(void)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/walk-juris.csv", env.dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "code,office\n%s,東京法務局\n", M);
+	ck_assert_int_eq(fclose(f), 0);
+	fk_juris_report rep;
+	return fk_jurisdiction_import(ctx, path, "gate walk", NULL, NULL, &rep, &err);
+}
+static fk_status do_office_add(void)
+{
+	int64_t id;
+	return fk_jurisdiction_office_add(ctx, "歩行支局", NULL, "東京法務局", "gate walk", &id, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -559,6 +584,10 @@ static const walk table[] = {
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
+	{FK_OP_JURIS_LIST, do_juris_list, "sup", "op1", 1},
+	{FK_OP_JURIS_ASSIGN, do_juris_assign, "admin", "sup", 1},
+	{FK_OP_JURIS_IMPORT, do_juris_import, "admin", "aud", 1},
+	{FK_OP_JURIS_OFFICE_ADD, do_office_add, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -581,6 +610,7 @@ static const struct {
 	{FK_OP_REQUEST_EXPIRE, "test_approve.c (an approval past approval_valid)"},
 	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
 	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
+	{FK_OP_JURIS_MOVE, "test_juris.c (each municipality an import moves)"},
 };
 
 static const walk *find(fk_op op)

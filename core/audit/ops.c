@@ -106,6 +106,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_COPY] = N_("Copy printed"),
 	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
 	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
+	[FK_OP_JURIS_LIST] = N_("Jurisdictions listed"),
+	[FK_OP_JURIS_ASSIGN] = N_("Municipality assigned to an office"),
+	[FK_OP_JURIS_IMPORT] = N_("Jurisdiction table imported"),
+	[FK_OP_JURIS_MOVE] = N_("Municipality moved to another office"),
+	[FK_OP_JURIS_OFFICE_ADD] = N_("Branch office added"),
 };
 
 const char *fk_op_label(fk_op op)

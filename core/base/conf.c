@@ -55,6 +55,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
 	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
 	STR_KEY(print_spool, T_PATH),
+	INT_KEY(parent_sees_branches, T_BOOL, 0, 1),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -126,6 +127,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->receiver_max_body = 4 << 20;
 	cfg->receiver_timeout = 30;
 	cfg->approval_valid = 24 * 3600; /* a working day and the night after it (issue 12) */
+	cfg->parent_sees_branches = 0; /* each office its own: grants never cross offices */
 }
 
 static char *trim(char *s)

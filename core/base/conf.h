@@ -36,6 +36,9 @@ typedef struct fk_config {
 	/* The four-eyes workflow (docs/approvals.md, R-APPROVE, R-PRINT): */
 	int approval_valid;        /* seconds an approval stays usable */
 	char *print_spool;         /* folder (0700) the printed PDFs are written to */
+	/* Jurisdiction (docs/permissions.md, R-JURIS): 1 lets a 法務局's or 地方法務局's people be
+	 * granted the municipalities of its 支局 too; 0 (default): each office only its own. */
+	int parent_sees_branches;
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */
