@@ -4,7 +4,8 @@
 # applied, the documented path for a terminal from before the table, and an assignment changed
 # with sqlite3 refused (docs/threat-model.md).
 . "$(dirname "$0")/lib.sh"
-make_config
+make_config "lock_failures = 2
+lock_duration = 0"
 sed -i 's/^bureau = .*/bureau = 函館地方法務局/' "$FUKUHON_CONFIG"
 C=$FUKUHONCTL
 DB="$T/db/fukuhon.db"
@@ -111,6 +112,28 @@ expect 0 $C audit list --action jurisdiction.move
 [ "$(grep -c 'jurisdiction.move' "$T/out")" -ge 109 ] && ok || not_ok "moves on record: $(grep -c 'jurisdiction.move' "$T/out")"
 # the 支局's 江差町 went back to 函館 with the table: assign it again
 expect 0 $C jurisdiction assign 013617 --office 江差支局 --reason "別表第1"
+
+# ---- lockouts: a supervisor sees and clears only their own bureau's (R-LOCKOUT) ----
+if [ -n "${PAM_WRAPPER_LIB:-}" ] && [ -n "${PAM_WRAPPER_MODDIR:-}" ]; then
+	make_pam ophk:ophk-pw:fukuhon
+	expect 0 $C operator add suptk --role supervisor --bureau 東京法務局
+	for i in 1 2; do
+		echo wrong | pam_env env -u FUKUHON_TEST_ACTOR $C --user ophk --password-stdin grants > /dev/null 2>&1
+	done
+	FUKUHON_TEST_ACTOR=suptk expect 0 $C lockout list
+	lacks "$T/out" "ophk"
+	FUKUHON_TEST_ACTOR=suptk expect 1 $C lockout unlock ophk --reason "not mine"
+	contains "$T/err" "refused [jurisdiction]"
+	FUKUHON_TEST_ACTOR=suphk expect 0 $C lockout list
+	contains "$T/out" "ophk"
+	FUKUHON_TEST_ACTOR=suphk expect 0 $C lockout unlock ophk --reason "本人確認済み"
+	for i in 1 2; do
+		echo wrong | pam_env env -u FUKUHON_TEST_ACTOR $C --user ophk --password-stdin grants > /dev/null 2>&1
+	done
+	expect 0 $C lockout list
+	contains "$T/out" "ophk"
+	expect 0 $C lockout unlock ophk --reason "管理者が解除"
+fi
 
 # ---- an assignment changed with sqlite3 is refused, naming the row ----
 if command -v sqlite3 > /dev/null; then
