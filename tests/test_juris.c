@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fktest.h"
@@ -56,6 +57,20 @@ static int may_view(const char *user, const char *muni, fk_authz_decision *d)
 	ck_assert_ok(fk_authorize(ctx, &r, d, &err), &err);
 	fkt_act_as(ctx, FKT_ADMIN);
 	return d->allowed;
+}
+
+/* Whether the home screen of user lists muni. */
+static int home_lists(const char *user, const char *muni)
+{
+	fk_muni_stat *rows = NULL;
+	int n = 0, found = 0;
+	fkt_act_as(ctx, user);
+	ck_assert_ok(fk_access_home(ctx, &rows, &n, &err), &err);
+	fkt_act_as(ctx, FKT_ADMIN);
+	for (int i = 0; i < n; i++)
+		found += !strcmp(rows[i].m.code, muni);
+	free(rows);
+	return found;
 }
 
 static const char *office_of(const char *code)
@@ -246,6 +261,9 @@ START_TEST(branch_offices)
 	for (int i = 0; i < m.n; i++)
 		ck_assert_str_ne(m.rows[i].municipality, C_ESASHI);
 	fk_perm_matrix_free(&m);
+	ck_assert_int_eq(home_lists("ophk", C_ESASHI), 0);
+	ck_assert_int_eq(home_lists("ophk", C_HAKODATE), 1);
+	ck_assert_int_eq(home_lists("opesashi", C_ESASHI), 1);
 }
 END_TEST
 
@@ -266,6 +284,8 @@ START_TEST(parent_sees_branches)
 		found += !strcmp(m.rows[i].municipality, C_ESASHI);
 	fk_perm_matrix_free(&m);
 	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(home_lists("ophk", C_ESASHI), 1);
+	ck_assert_int_eq(home_lists("opsap", C_HAKODATE), 0);
 	/* Otherwise grants still never cross offices: not another bureau's municipality, not a
 	 * 地方法務局's for its regional 法務局 (parent_id, but no 支局), not the parent's for the
 	 * 支局's own people. */
