@@ -6,7 +6,7 @@
 
 #include "ctl.h"
 
-#define MAX_BUREAUS 256
+#define MAX_BUREAUS FK_OFFICES_MAX
 
 int cmd_bureau_list(ctl *c, int argc, char **argv)
 {

@@ -267,6 +267,30 @@ START_TEST(branch_offices)
 }
 END_TEST
 
+/* The listing of offices is never cut: adding more than it holds is refused. */
+START_TEST(offices_are_capped_at_what_a_list_holds)
+{
+	int nb, nm, added = 0;
+	ck_assert_ok(fk_refdata_counts(ctx, &nb, &nm, &err), &err);
+	fk_status s = FK_OK;
+	while (s == FK_OK) {
+		char name[32];
+		int64_t id;
+		snprintf(name, sizeof name, "試験%d支局", added);
+		s = fk_jurisdiction_office_add(ctx, name, NULL, HAKODATE, "cap", &id, &err);
+		added += s == FK_OK;
+	}
+	ck_assert_int_eq(s, FK_ERR_INVALID);
+	ck_assert_int_eq(nb + added, FK_OFFICES_MAX);
+	fk_bureau *b = calloc(FK_OFFICES_MAX + 1, sizeof *b);
+	int n;
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ok(fk_bureau_list(ctx, b, FK_OFFICES_MAX + 1, &n, &err), &err);
+	ck_assert_int_eq(n, FK_OFFICES_MAX);
+	free(b);
+}
+END_TEST
+
 START_TEST(parent_sees_branches)
 {
 	teardown();
@@ -355,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, import_applies_and_records_each_move);
 	tcase_add_test(tc, branch_offices);
 	tcase_add_test(tc, parent_sees_branches);
+	tcase_add_test(tc, offices_are_capped_at_what_a_list_holds);
 	tcase_add_test(tc, supervisors_own_bureau_lockouts);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

@@ -392,9 +392,14 @@ static fk_status office_insert(fk_ctx *ctx, const char *name, const char *kana, 
 	if (strcmp(p->kind, "法務局") && strcmp(p->kind, "地方法務局"))
 		return fk_fail(err, FK_ERR_INVALID, "a 支局 belongs to a 法務局 or 地方法務局, not to %.60s",
 			       p->name);
-	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_OFFICE_ADD, &st, err);
+	int offices, munis;
+	fk_status s = fk_refdata_counts(ctx, &offices, &munis, err);
 	if (s != FK_OK)
+		return s;
+	if (offices >= FK_OFFICES_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "a terminal holds at most %d offices", FK_OFFICES_MAX);
+	sqlite3_stmt *st;
+	if ((s = fk_ctx_stmt(ctx, SQL_OFFICE_ADD, &st, err)) != FK_OK)
 		return s;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, kana ? kana : "", -1, SQLITE_STATIC);
