@@ -47,6 +47,7 @@
 #include "health.h"
 #include "detect.h"
 #include "alert.h"
+#include "jurisdiction.h"
 #include "lockout.h"
 #include "auth.h"
 #include "credential.h"

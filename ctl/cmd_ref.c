@@ -1,4 +1,4 @@
-/* fukuhonctl bureau list, municipality list. */
+/* fukuhonctl bureau list, municipality list, jurisdiction list. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 
 #include "ctl.h"
 
-#define MAX_BUREAUS 256
+#define MAX_BUREAUS FK_OFFICES_MAX
 
 int cmd_bureau_list(ctl *c, int argc, char **argv)
 {
@@ -69,11 +69,16 @@ static int print_muni(const fk_muni *m, void *arg)
 	return 0;
 }
 
-int cmd_muni_list(ctl *c, int argc, char **argv)
+typedef fk_status (*muni_lister)(fk_ctx *ctx, const char *office, fk_muni_cb cb, void *arg,
+				 fk_error *err);
+
+/* municipality list and jurisdiction list: the same rows, from the public reference list or
+ * from the recorded, checked jurisdiction table; option names the office's option. */
+static int muni_list(ctl *c, int argc, char **argv, const char *option, muni_lister list)
 {
 	const char *json = NULL, *bureau = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"json", 0, &json}, {"bureau", 1, &bureau}};
+	struct ctl_opt opts[] = {{"json", 0, &json}, {option, 1, &bureau}};
 	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	fk_ctx *ctx;
@@ -82,6 +87,17 @@ int cmd_muni_list(ctl *c, int argc, char **argv)
 		return rc;
 	fk_error err;
 	struct muni_out o = {json ? json_array() : NULL};
-	rc = ctl_list_done(fk_access_municipalities(ctx, bureau, print_muni, &o, &err), &err, o.arr);
-	return rc;
+	return ctl_list_done(list(ctx, bureau, print_muni, &o, &err), &err, o.arr);
+}
+
+int cmd_muni_list(ctl *c, int argc, char **argv)
+{
+	return muni_list(c, argc, argv, "bureau", fk_access_municipalities);
+}
+
+/* R-JURIS: the table as it decides, each row checked; recorded (supervisors, auditors,
+ * administrators). */
+int cmd_juris_list(ctl *c, int argc, char **argv)
+{
+	return muni_list(c, argc, argv, "office", fk_jurisdiction_list);
 }

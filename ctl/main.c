@@ -96,6 +96,15 @@ const ctl_cmd ctl_commands[] = {
 	 "carry out your approved print request, once: one PDF per register in the print spool"},
 	{"export", cmd_export, P, "REQUEST-ID --to CERT.pem --out FILE [--json]",
 	 "carry out your approved export request, once: one package signed by this terminal, encrypted to CERT"},
+	{"jurisdiction list", cmd_juris_list, P, "[--office NAME] [--json]",
+	 "municipalities and the office (法務局, 地方法務局 or 支局) that manages each"},
+	{"jurisdiction assign", cmd_juris_assign, P, "CODE --office NAME --reason TEXT",
+	 "assign a municipality to an office (administrators; takes effect at the next decision)"},
+	{"jurisdiction import", cmd_juris_import, P, "FILE --reason TEXT",
+	 "assign from a CSV file code,office: the whole file checked first, nothing applied when "
+	 "any line is wrong"},
+	{"jurisdiction office add", cmd_juris_office_add, P, "NAME --parent NAME [--kana KANA] --reason TEXT",
+	 "add a 支局 under a 法務局 or 地方法務局 (then assign its municipalities)"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

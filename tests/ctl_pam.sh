@@ -201,6 +201,10 @@ sample() {
 	approve | reject) echo "1 --reason walk" ;;
 	print) echo "1" ;;
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
+	"jurisdiction list") echo "--office 東京法務局" ;;
+	"jurisdiction assign") echo "131016 --office 東京法務局 --reason walk" ;;
+	"jurisdiction import") echo "$T/fukuhon.conf --reason walk" ;; # refused before the file is read
+	"jurisdiction office add") echo "walk支局 --parent 東京法務局 --reason walk" ;;
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list" | "alert list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

@@ -495,6 +495,31 @@ static fk_status do_export_execute(void)
 	return fk_export_execute(ctx, id, to, path, &r, &err);
 }
 
+/* ---- jurisdiction (core/admin/jurisdiction.h): changes that leave the walk's terminal as it was ---- */
+
+static fk_status do_juris_list(void) { return fk_jurisdiction_list(ctx, "東京法務局", muni_cb, NULL, &err); }
+static fk_status do_juris_assign(void)
+{
+	fk_juris_move mv;
+	return fk_jurisdiction_assign(ctx, M, "東京法務局", "gate walk", &mv, &err);
+}
+static fk_status do_juris_import(void)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/walk-juris.csv", env.dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "code,office\n%s,東京法務局\n", M);
+	ck_assert_int_eq(fclose(f), 0);
+	fk_juris_report rep;
+	return fk_jurisdiction_import(ctx, path, "gate walk", NULL, NULL, &rep, &err);
+}
+static fk_status do_office_add(void)
+{
+	int64_t id;
+	return fk_jurisdiction_office_add(ctx, "歩行支局", NULL, "東京法務局", "gate walk", &id, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -579,6 +604,10 @@ static const walk table[] = {
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
 	{FK_OP_ALERT_LIST, do_alert_list, "sup", "op1", 1},
 	{FK_OP_ALERT_ACK, do_alert_ack, "sup", "aud", 1},
+	{FK_OP_JURIS_LIST, do_juris_list, "sup", "op1", 1},
+	{FK_OP_JURIS_ASSIGN, do_juris_assign, "admin", "sup", 1},
+	{FK_OP_JURIS_IMPORT, do_juris_import, "admin", "aud", 1},
+	{FK_OP_JURIS_OFFICE_ADD, do_office_add, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -602,6 +631,7 @@ static const struct {
 	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
 	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
 	{FK_OP_ALERT_RAISE, "test_alert.c, tui_alerts.sh (each detector reaching its threshold)"},
+	{FK_OP_JURIS_MOVE, "test_juris.c (each municipality an import moves)"},
 };
 
 static const walk *find(fk_op op)

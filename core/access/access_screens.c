@@ -14,6 +14,7 @@
 #include "authz.h"
 #include "browse.h"
 #include "lockout.h"
+#include "operator.h"
 #include "cert.h"
 #include "store.h"
 #include "util.h"
@@ -235,13 +236,55 @@ fk_status fk_access_history_verify(fk_ctx *ctx, fk_verify_fn fn, void *arg, fk_v
 
 /* ---- the supervisor's lockout screen (R-LOCKOUT) ---- */
 
+typedef struct own_bureau {
+	fk_ctx *ctx;
+	int64_t bureau; /* 0: every account (an administrator) */
+	fk_lockout_cb cb;
+	void *arg;
+	fk_status st;
+	fk_error *err;
+} own_bureau;
+
+/* A supervisor sees only the accounts of their own bureau's people (R-LOCKOUT, R-JURIS): each
+ * account's bureau as its row says now. A name nobody is enrolled under ("?…") has no bureau:
+ * only administrators see it. */
+static int own_bureau_row(const fk_lockout_row *row, void *arg)
+{
+	own_bureau *o = arg;
+	if (o->bureau) {
+		fk_operator op;
+		fk_error e;
+		if (row->user[0] == '?')
+			return 0;
+		fk_status s = fk_operator_get(o->ctx, row->user, &op, &e);
+		if (s == FK_ERR_NOTFOUND)
+			return 0;
+		if (s != FK_OK) {
+			*o->err = e;
+			o->st = s;
+			return 1;
+		}
+		if (op.bureau_id != o->bureau)
+			return 0;
+	}
+	return o->cb(row, o->arg);
+}
+
 fk_status fk_access_lockouts(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err)
 {
 	fk_gate g;
 	fk_authz_req r = {.op = FK_OP_LOCKOUT_VIEW};
+	fk_operator me;
 	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	/* Who may see what: by the person's row as it is now, as the gate decided. */
+	if (s == FK_OK && (s = fk_operator_get(ctx, ctx->actor.user, &me, err)) != FK_OK)
+		return fk_gate_end(ctx, &g, s, NULL, err);
 	/* Recorded before the rows go out: a callback cannot be taken back. */
 	if (s == FK_OK)
-		s = fk_gate_end(ctx, &g, FK_OK, NULL, err);
-	return s == FK_OK ? fk_lockout_list(ctx, cb, arg, err) : s;
+		s = fk_gate_end(ctx, &g, FK_OK, me.role == FK_ROLE_ADMIN ? "all" : "own bureau", err);
+	if (s != FK_OK)
+		return s;
+	own_bureau o = {ctx, me.role == FK_ROLE_ADMIN ? 0 : me.bureau_id, cb, arg, FK_OK, err};
+	s = fk_lockout_list(ctx, own_bureau_row, &o, err);
+	return s == FK_OK ? o.st : s;
 }

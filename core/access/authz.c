@@ -16,14 +16,23 @@
 /* Every row a decision is made from is checked against its MAC as it is read (core/trust):
  * the covered columns come first, then the MAC. */
 static const char SQL_SUBJECT[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";
+static const char SQL_SUBJECT_NAMED[] =
+	"SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE username = ?1";
 static const char SQL_MUNI_BUREAU[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_GRANTS[] =
 	"SELECT " FK_COLS_GRANT ", mac FROM permission_grant "
 	"WHERE operator_id = ?1 AND (?2 IS NULL OR municipality IS NULL OR municipality = ?2)";
+/* An office's municipalities, and its 支局's when the terminal lets a bureau reach them (?3:
+ * parent_sees_branches). The bureau rows the subquery reads are a small table, checked whole
+ * against its anchored digest before every decision (fk_trust_current in load_subject). */
 static const char SQL_BUREAU_MUNIS[] =
-	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE bureau_id = ?1 "
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE (bureau_id = ?1 OR (?3 AND "
+	"bureau_id IN (SELECT id FROM bureau WHERE kind = '支局' AND parent_id = ?1))) "
 	"AND (?2 IS NULL OR code = ?2) ORDER BY code";
+static const char SQL_BRANCH[] =
+	"SELECT " FK_COLS_BUREAU ", mac FROM bureau WHERE id = ?1 AND kind = '支局'";
+enum { C_OFFICE_PARENT = 4 };
 static const char SQL_VIEW_CREATE[] =
 	"CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality TEXT NOT NULL, "
 	"kind INTEGER NOT NULL, PRIMARY KEY (municipality, kind)) WITHOUT ROWID";
@@ -88,21 +97,57 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 	return r;
 }
 
+/* One integer column of one sealed row found by key, the row checked against its MAC (0: no
+ * such row). */
+static fk_status checked_int(fk_ctx *ctx, const char *sql, fk_table t, const char *key, int col,
+			     int64_t *out, fk_error *err, const char *what)
+{
+	sqlite3_stmt *st;
+	*out = 0;
+	fk_status r = fk_ctx_stmt(ctx, sql, &st, err);
+	if (r != FK_OK)
+		return r;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, t, st, 0, err)) == FK_OK)
+		*out = sqlite3_column_int64(st, col);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, what);
+	return r;
+}
+
+/* The bureau of the person named user now (0: nobody of that name). */
+static fk_status named_bureau(fk_ctx *ctx, const char *user, int64_t *bureau, fk_error *err)
+{
+	return checked_int(ctx, SQL_SUBJECT_NAMED, FK_T_OPERATOR, user, FK_C_OP_BUREAU, bureau, err,
+			   "reading an operator");
+}
+
 /* The municipality's bureau now (0: no such municipality). */
 static fk_status muni_bureau(fk_ctx *ctx, const char *code, int64_t *bureau, fk_error *err)
 {
-	sqlite3_stmt *st;
-	*bureau = 0;
-	fk_status r = fk_ctx_stmt(ctx, SQL_MUNI_BUREAU, &st, err);
-	if (r != FK_OK)
-		return r;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
-		*bureau = sqlite3_column_int64(st, FK_C_MUNI_BUREAU);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	return checked_int(ctx, SQL_MUNI_BUREAU, FK_T_MUNICIPALITY, code, FK_C_MUNI_BUREAU, bureau, err,
+			   "reading a municipality");
+}
+
+/* Whether a municipality whose office is muni_bur lies in the jurisdiction of office: its own,
+ * or — only where the terminal's configuration says parent_sees_branches — one of its 支局's
+ * (docs/permissions.md). Never another bureau's, and never across a 地方法務局's parent_id
+ * (the regional 法務局 is no 支局's parent). The 支局's row is checked against its MAC. */
+static fk_status in_jurisdiction(fk_ctx *ctx, int64_t muni_bur, int64_t office, int *in,
+				 fk_error *err)
+{
+	*in = muni_bur != 0 && muni_bur == office;
+	if (*in || !muni_bur || !office || !ctx->cfg.parent_sees_branches)
+		return FK_OK;
+	/* The id as text: compared with the INTEGER column, SQLite reads it as the number. */
+	char key[24];
+	int64_t parent;
+	snprintf(key, sizeof key, "%lld", (long long)muni_bur);
+	fk_status r = checked_int(ctx, SQL_BRANCH, FK_T_BUREAU, key, C_OFFICE_PARENT, &parent, err,
+				  "reading an office");
+	*in = r == FK_OK && parent == office;
 	return r;
 }
 
@@ -184,10 +229,11 @@ static int subject_active(const subject *s, fk_authz_decision *d)
 }
 
 /* May subject s use right on kind of municipality muni (whose bureau is now
- * muni_bur, 0 if unknown) at time at? Deny by default: only an enabled
- * operator or supervisor, inside its bureau's jurisdiction, with a grant
- * that is in force and covers the municipality, the kind and the right. */
-static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int kind,
+ * muni_bur, 0 if unknown; in: inside the subject's jurisdiction, in_jurisdiction)
+ * at time at? Deny by default: only an enabled operator or supervisor, inside its
+ * bureau's jurisdiction, with a grant that is in force and covers the municipality,
+ * the kind and the right. */
+static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int in, int kind,
 		       unsigned right, const grant_set *gs, int64_t at, fk_authz_decision *d)
 {
 	if (!subject_active(s, d))
@@ -198,7 +244,7 @@ static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int
 		return deny(d, FK_WHY_INVALID, "unknown kind of file or action");
 	if (muni_bur == 0)
 		return deny(d, FK_WHY_UNKNOWN_MUNICIPALITY, "no municipality %.6s", muni);
-	if (muni_bur != s->bureau_id)
+	if (!in)
 		return deny(d, FK_WHY_JURISDICTION, "municipality %.6s is outside your bureau's jurisdiction",
 			    muni);
 	int seen = 0;
@@ -226,7 +272,7 @@ static int decide_file(const subject *s, const char *muni, int64_t muni_bur, int
 
 /* Grant management by role (docs/permissions.md, "who may grant"). */
 static int decide_manage(const subject *a, const fk_authz_req *r, const subject *t,
-			 int64_t scope_bur, fk_authz_decision *d)
+			 int64_t scope_bur, int scope_in, fk_authz_decision *d)
 {
 	if (!subject_active(a, d))
 		return 0;
@@ -264,7 +310,7 @@ static int decide_manage(const subject *a, const fk_authz_req *r, const subject 
 			return deny(d, FK_WHY_INVALID, "a grant needs kinds and rights");
 		if (r->municipality && scope_bur == 0)
 			return deny(d, FK_WHY_UNKNOWN_MUNICIPALITY, "no municipality %.6s", r->municipality);
-		if (r->municipality && scope_bur != t->bureau_id)
+		if (r->municipality && !scope_in)
 			return deny(d, FK_WHY_JURISDICTION,
 				    "municipality %.6s is outside the jurisdiction of %s's bureau",
 				    r->municipality, t->user);
@@ -300,6 +346,7 @@ static fk_status each_muni(fk_ctx *ctx, int64_t bureau, const char *only, muni_f
 	sqlite3_bind_int64(st, 1, bureau);
 	if (only)
 		sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, ctx->cfg.parent_sees_branches);
 	int rc, stop = 0;
 	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		/* Which municipalities are the bureau's decides jurisdiction (R-JURIS). */
@@ -336,7 +383,7 @@ static int pair_cb(const char *code, const char *name, void *arg)
 		if (!(p->kind_bits & FK_KIND_BIT(k)))
 			continue;
 		fk_authz_decision one;
-		if (!decide_file(p->s, code, p->s->bureau_id, k, p->right, p->gs, p->at, &one)) {
+		if (!decide_file(p->s, code, p->s->bureau_id, 1, k, p->right, p->gs, p->at, &one)) {
 			if (one.reason != FK_WHY_NO_GRANT || !p->last.reason)
 				p->last = one;
 			continue;
@@ -375,11 +422,13 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 		/* A named municipality gets the single decision's exact reason
 		 * (jurisdiction, unknown) even when it is not one of ours. */
 		int64_t b;
-		if ((st = muni_bureau(ctx, muni, &b, err)) != FK_OK)
+		int in;
+		if ((st = muni_bureau(ctx, muni, &b, err)) != FK_OK ||
+		    (st = in_jurisdiction(ctx, b, s.bureau_id, &in, err)) != FK_OK)
 			return st;
-		if (b != s.bureau_id) {
+		if (!in) {
 			grant_set none = {0};
-			decide_file(&s, muni, b, FK_FILE_KOSEKI, right, &none, at, d);
+			decide_file(&s, muni, b, 0, FK_FILE_KOSEKI, right, &none, at, d);
 			return FK_OK;
 		}
 	}
@@ -440,13 +489,16 @@ static fk_status authorize_file(fk_ctx *ctx, const fk_authz_req *r, unsigned rig
 	subject s;
 	grant_set gs = {0};
 	int64_t b;
+	int in = 0;
 	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &s, err);
 	if (st == FK_OK)
 		st = muni_bureau(ctx, r->municipality, &b, err);
+	if (st == FK_OK)
+		st = in_jurisdiction(ctx, b, s.bureau_id, &in, err);
 	if (st == FK_OK && s.found)
 		st = load_grants(ctx, s.id, r->municipality, &gs, err);
 	if (st == FK_OK) {
-		decide_file(&s, r->municipality, b, r->kind, right, &gs, at, d);
+		decide_file(&s, r->municipality, b, in, r->kind, right, &gs, at, d);
 		st = note_expired(ctx, &gs, at, err);
 	}
 	free(gs.v);
@@ -458,13 +510,16 @@ static fk_status authorize_manage(fk_ctx *ctx, const fk_authz_req *r, fk_authz_d
 {
 	subject a, t = {0};
 	int64_t scope = 0;
+	int in = 0;
 	fk_status st = load_subject(ctx, ctx->actor.operator_id, 1, &a, err);
 	if (st == FK_OK && r->target_operator)
 		st = load_subject(ctx, r->target_operator, 0, &t, err);
 	if (st == FK_OK && r->municipality)
 		st = muni_bureau(ctx, r->municipality, &scope, err);
+	if (st == FK_OK && r->municipality && t.found)
+		st = in_jurisdiction(ctx, scope, t.bureau_id, &in, err);
 	if (st == FK_OK)
-		decide_manage(&a, r, &t, scope, d);
+		decide_manage(&a, r, &t, scope, in, d);
 	return st;
 }
 
@@ -499,6 +554,18 @@ static fk_status authorize_person(fk_ctx *ctx, const fk_authz_req *r, const fk_o
 	    r->target_bureau != s.bureau_id) {
 		deny(d, FK_WHY_JURISDICTION, "the alert belongs to another bureau");
 		return FK_OK;
+	}
+	/* A supervisor answers for their own bureau's people only (R-LOCKOUT, R-JURIS): the
+	 * account's bureau as its row says now; a name nobody is enrolled under has none, and
+	 * only an administrator clears it. */
+	if (r->op == FK_OP_LOCKOUT_UNLOCK && s.role == FK_ROLE_SUPERVISOR) {
+		int64_t b;
+		if ((st = named_bureau(ctx, r->target_name ? r->target_name : "", &b, err)) != FK_OK)
+			return st;
+		if (b != s.bureau_id) {
+			deny(d, FK_WHY_JURISDICTION, "the account is not of your bureau");
+			return FK_OK;
+		}
 	}
 	/* Four eyes (R-APPROVE): a request is decided in its own bureau, never by its maker. */
 	if (op->rule == FK_RULE_APPROVE && r->target_bureau != s.bureau_id) {
@@ -570,7 +637,7 @@ static int matrix_cb(const char *code, const char *name, void *arg)
 	for (int k = 1; k <= FK_FILE_KINDS; k++)
 		for (unsigned bit = 1; bit <= 8; bit <<= 1) {
 			fk_authz_decision d;
-			if (decide_file(a->s, code, a->s->bureau_id, k, bit, a->gs, a->at, &d))
+			if (decide_file(a->s, code, a->s->bureau_id, 1, k, bit, a->gs, a->at, &d))
 				row->rights[k - 1] |= bit;
 		}
 	return 0;

@@ -26,7 +26,7 @@ static const char SQL_UNRECORDED_EXPIRY[] =
 	"SELECT id FROM permission_grant WHERE valid_until IS NOT NULL AND expiry_recorded_at IS NULL "
 	"AND valid_until <= ?1 AND revoked_at IS NULL ORDER BY id LIMIT 256";
 
-static fk_status check_reason(const char *reason, fk_error *err)
+fk_status fk_reason_check(const char *reason, fk_error *err)
 {
 	size_t n = reason ? strlen(reason) : 0;
 	if (n == 0)
@@ -59,7 +59,7 @@ static fk_status check_terms(const fk_grant_spec *g, int64_t now, int64_t *from,
 static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
 {
 	fk_status s = check_terms(g, now, from, err);
-	return s == FK_OK ? check_reason(g->reason, err) : s;
+	return s == FK_OK ? fk_reason_check(g->reason, err) : s;
 }
 
 /* The decision fk_grant_add makes, without the reason. */
@@ -209,7 +209,7 @@ fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error 
 	fk_status s = fk_gate_open(ctx, &gate, FK_OP_GRANT_REVOKE, oid, err);
 	if (s != FK_OK)
 		return s;
-	if ((s = check_reason(reason, err)) == FK_OK)
+	if ((s = fk_reason_check(reason, err)) == FK_OK)
 		s = grant_owner(ctx, id, &owner, &revoked, err);
 	/* Decided before "no such grant" is told: someone who may not revoke at all learns
 	 * nothing of which grant numbers exist. */

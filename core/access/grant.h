@@ -14,6 +14,10 @@
 
 #define FK_GRANT_REASON_MAX 400
 
+/* A reason given for a recorded change (grant, revoke, jurisdiction): one line of 1 to
+ * FK_GRANT_REASON_MAX bytes of UTF-8 without control characters. */
+fk_status fk_reason_check(const char *reason, fk_error *err);
+
 typedef struct fk_grant_spec {
 	const char *user;         /* the grantee */
 	const char *municipality; /* NULL: every municipality of the grantee's bureau */

@@ -109,6 +109,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_ALERT_RAISE] = N_("Alert raised"),
 	[FK_OP_ALERT_LIST] = N_("Alerts viewed"),
 	[FK_OP_ALERT_ACK] = N_("Alert acknowledged"),
+	[FK_OP_JURIS_LIST] = N_("Jurisdictions listed"),
+	[FK_OP_JURIS_ASSIGN] = N_("Municipality assigned to an office"),
+	[FK_OP_JURIS_IMPORT] = N_("Jurisdiction table imported"),
+	[FK_OP_JURIS_MOVE] = N_("Municipality moved to another office"),
+	[FK_OP_JURIS_OFFICE_ADD] = N_("Branch office added"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -160,7 +160,16 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * by the person the alert is about */                                                  \
 	X(ALERT_RAISE, "alert.raise", "alert", SYSTEM, 0, 1, 0)                                      \
 	X(ALERT_LIST, "alert.list", "alert", ROLES, FK_R_LOCKOUTS, 1, 0)                             \
-	X(ALERT_ACK, "alert.ack", "alert", ROLES, FK_R_LOCKOUTS, 1, 0)
+	X(ALERT_ACK, "alert.ack", "alert", ROLES, FK_R_LOCKOUTS, 1, 0) \
+	/* jurisdiction (core/admin/jurisdiction.h, R-JURIS): administrators change which office \
+	 * manages which municipality and add 支局, each change with its reason; supervisors    \
+	 * and auditors may read the table too, to check it against the law's; each            \
+	 * municipality an import moves is recorded by itself in the import's transaction */    \
+	X(JURIS_LIST, "jurisdiction.list", "bureau", ROLES, FK_R_STAFF, 1, 0)                       \
+	X(JURIS_ASSIGN, "jurisdiction.assign", "municipality", ROLES, FK_R(ADMIN), 1, 0)            \
+	X(JURIS_IMPORT, "jurisdiction.import", "file", ROLES, FK_R(ADMIN), 1, 0)                    \
+	X(JURIS_MOVE, "jurisdiction.move", "municipality", SYSTEM, 0, 1, 0)                         \
+	X(JURIS_OFFICE_ADD, "jurisdiction.office-add", "bureau", ROLES, FK_R(ADMIN), 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

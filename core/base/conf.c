@@ -61,6 +61,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(alert_refusals, T_INT, 0, 100000),
 	INT_KEY(alert_refusals_window, T_SECS, 1, 86400),
 	INT_KEY(alert_opens_per_hour, T_INT, 0, 1000000),
+	INT_KEY(parent_sees_branches, T_BOOL, 0, 1),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -142,6 +143,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->alert_refusals = 5;
 	cfg->alert_refusals_window = 10 * 60;
 	cfg->alert_opens_per_hour = 200;
+	cfg->parent_sees_branches = 0; /* each office its own: grants never cross offices */
 }
 
 static char *trim(char *s)

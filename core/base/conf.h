@@ -43,6 +43,9 @@ typedef struct fk_config {
 	int alert_refusals;         /* refusals of one person … */
 	int alert_refusals_window;  /* … within this many seconds */
 	int alert_opens_per_hour;   /* registers one person opens within an hour */
+	/* Jurisdiction (docs/permissions.md, R-JURIS): 1 lets a 法務局's or 地方法務局's people be
+	 * granted the municipalities of its 支局 too; 0 (default): each office only its own. */
+	int parent_sees_branches;
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

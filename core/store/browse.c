@@ -12,18 +12,23 @@
 #include "util.h"
 #include "visible.h"
 
+/* The office's municipalities, and its 支局's where the terminal lets a bureau reach them
+ * (parent_sees_branches, docs/permissions.md): ?1 the office, ?2 the setting. */
+#define FK_IN_OFFICE(col)                                                                     \
+	"(" col " = ?1 OR (?2 AND " col " IN (SELECT id FROM bureau WHERE kind = '支局' AND "     \
+	"parent_id = ?1)))"
 static const char SQL_HOME[] =
 	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, 15 "
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code "
-	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
+	"WHERE " FK_IN_OFFICE("m.bureau_id") " ORDER BY m.code, s.kind";
 static const char SQL_HOME_PERMITTED[] =
 	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, "
 	"(SELECT coalesce(sum(1 << (v.kind - 1)), 0) FROM temp.authz_view v WHERE v.municipality = m.code) "
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code AND EXISTS (SELECT 1 FROM "
 	"temp.authz_view v WHERE v.municipality = s.municipality AND v.kind = s.kind) "
-	"WHERE m.bureau_id = ?1 ORDER BY m.code, s.kind";
+	"WHERE " FK_IN_OFFICE("m.bureau_id") " ORDER BY m.code, s.kind";
 static const char SQL_PAGE_AFTER[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id > ?3 "
 	"AND id <= " FK_VIS_REGISTER " AND disposed_at IS NULL ORDER BY id LIMIT ?4";
@@ -62,6 +67,7 @@ fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, bureau_id);
+	sqlite3_bind_int(st, 2, ctx->cfg.parent_sees_branches);
 	int rc, cap = 0;
 	fk_muni_stat *v = NULL;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

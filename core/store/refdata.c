@@ -104,10 +104,25 @@ static const char SQL_BUREAU[] =
 	"INSERT INTO bureau(name, kana, kind, pref_id) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_BUREAU_PARENT[] =
 	"UPDATE bureau SET parent_id = (SELECT id FROM bureau WHERE name = ?2) WHERE name = ?1 AND name <> ?2";
-/* Jurisdiction by prefecture; where several bureaus share one (Hokkaido), the 法務局. */
+/* Jurisdiction by prefecture; where several bureaus share one (北海道), the 法務局 first, then
+ * each municipality to its subprefecture's office (load_hokkaido). */
 static const char SQL_MUNI[] =
 	"INSERT INTO municipality(code, pref_id, name, kana, bureau_id) VALUES (?1, ?2, ?3, ?4, "
 	"(SELECT id FROM bureau WHERE pref_id = ?2 ORDER BY kind = '法務局' DESC, id LIMIT 1))";
+
+/* 北海道 is shared by four bureaus along its 総合振興局/振興局 (data/README.md): each of its
+ * municipalities moves from the 法務局 the prefecture rule gave it to its subprefecture's office. */
+static const char SQL_SUBPREF_TABLE[] =
+	"CREATE TEMP TABLE subpref_office (subprefecture TEXT PRIMARY KEY, office TEXT NOT NULL)";
+static const char SQL_SUBPREF_ADD[] =
+	"INSERT INTO temp.subpref_office(subprefecture, office) VALUES (?1, ?2)";
+static const char SQL_SUBPREF_DROP[] = "DROP TABLE IF EXISTS temp.subpref_office";
+static const char SQL_SUBPREF_MUNI[] =
+	"UPDATE municipality SET bureau_id = (SELECT b.id FROM temp.subpref_office s JOIN bureau b "
+	"ON b.name = s.office WHERE s.subprefecture = ?2) WHERE code = ?1 AND pref_id = 1 AND EXISTS (SELECT 1 FROM "
+	"temp.subpref_office s JOIN bureau b ON b.name = s.office WHERE s.subprefecture = ?2)";
+/* Prefecture ids are the JIS X 0401 codes (prefjp-utf8.csv): 北海道 is 1. */
+static const char SQL_SUBPREF_LEFT[] = "SELECT count(*) FROM municipality WHERE pref_id = 1";
 
 static fk_status bind_exec(fk_ctx *ctx, const char *sql, char **vals, int n, const char *file,
 			   int line, fk_error *err)
@@ -165,6 +180,72 @@ static fk_status muni_row(fk_ctx *ctx, char **f, int nf, int line, const char *f
 	return bind_exec(ctx, SQL_MUNI, v, 4, file, line, err);
 }
 
+static fk_status subpref_row(fk_ctx *ctx, char **f, int nf, int line, const char *file,
+			       fk_error *err)
+{
+	if (nf < 2 || !f[0][0] || !f[1][0])
+		return fk_fail(err, FK_ERR_CORRUPT, "%s:%d: bad subprefecture row", file, line);
+	char *v[] = {f[0], f[1]};
+	return bind_exec(ctx, SQL_SUBPREF_ADD, v, 2, file, line, err);
+}
+
+/* One 北海道 municipality to its subprefecture's office: the code must be a municipality
+ * loaded, the subprefecture one whose office is a bureau; anything else refuses the load. */
+static fk_status hokkaido_row(fk_ctx *ctx, char **f, int nf, int line, const char *file,
+			      fk_error *err)
+{
+	/* lgcode,city,subprefecture */
+	if (nf < 3)
+		return fk_fail(err, FK_ERR_CORRUPT, "%s:%d: bad row", file, line);
+	fk_status s = fk_lgcode_validate(f[0], err);
+	if (s != FK_OK)
+		return fk_fail_wrap(err, "%s:%d", file, line);
+	char *v[] = {f[0], f[2]};
+	if ((s = bind_exec(ctx, SQL_SUBPREF_MUNI, v, 2, file, line, err)) != FK_OK)
+		return s;
+	if (sqlite3_changes(ctx->db) != 1)
+		return fk_fail(err, FK_ERR_CORRUPT,
+			       "%s:%d: municipality %.6s unknown or subprefecture '%.60s' without an office",
+			       file, line, f[0], f[2]);
+	return FK_OK;
+}
+
+static fk_status exec_sql(fk_ctx *ctx, const char *sql, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	return s == FK_OK ? fk_ctx_exec(ctx, st, err, "reference data") : s;
+}
+
+/* 北海道's municipalities by subprefecture; every one of them must be in the table. */
+static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
+{
+	int offices = 0, moved = 0;
+	int64_t all = 0;
+	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP, err);
+	if (s == FK_OK)
+		s = exec_sql(ctx, SQL_SUBPREF_TABLE, err);
+	if (s == FK_OK)
+		s = load_csv(ctx, dir, "subprefecture-offices.csv", "subprefecture,office", subpref_row,
+			     &offices, err);
+	if (s == FK_OK)
+		s = load_csv(ctx, dir, "hokkaido-subprefectures.csv", "lgcode,city,subprefecture",
+			     hokkaido_row, &moved, err);
+	if (s == FK_OK)
+		s = fk_ctx_int64(ctx, SQL_SUBPREF_LEFT, &all, err, "reference data");
+	if (s == FK_OK && moved != all)
+		s = fk_fail(err, FK_ERR_CORRUPT,
+			    "hokkaido-subprefectures.csv: %d municipalities of 北海道 assigned, %lld known",
+			    moved, (long long)all);
+	fk_error e2;
+	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP, &e2);
+	if (s == FK_OK && d != FK_OK) {
+		*err = e2;
+		s = d;
+	}
+	return s;
+}
+
 fk_status fk_refdata_load(fk_ctx *ctx, const char *dir, int *n_bureaus, int *n_munis, fk_error *err)
 {
 	int prefs = 0, parents = 0;
@@ -178,6 +259,8 @@ fk_status fk_refdata_load(fk_ctx *ctx, const char *dir, int *n_bureaus, int *n_m
 			  bureau_parent_row, &parents, err)) == FK_OK)
 		s = load_csv(ctx, dir, "localgovjp-utf8.csv", "pid,pref,cid,city,citykana", muni_row,
 			     n_munis, err);
+	if (s == FK_OK)
+		s = load_hokkaido(ctx, dir, err);
 	if (s == FK_OK && prefs != 47)
 		s = fk_fail(err, FK_ERR_CORRUPT, "prefjp-utf8.csv: %d prefectures, expected 47", prefs);
 	/* Jurisdiction decides access: every row is sealed (R-JURIS). */

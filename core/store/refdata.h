@@ -32,6 +32,10 @@ typedef struct fk_muni {
 fk_status fk_refdata_load(fk_ctx *ctx, const char *data_dir, int *n_bureaus, int *n_munis,
 			  fk_error *err);
 
+/* The most offices a terminal holds: the 50 bureaus and every 支局 of the law's table (about
+ * 260), with room; jurisdiction office add refuses more, so a list of this many is whole. */
+#define FK_OFFICES_MAX 1024
+
 fk_status fk_bureau_list(fk_ctx *ctx, fk_bureau *out, int max, int *n, fk_error *err);
 /* By exact name (東京法務局). FK_ERR_NOTFOUND with a clear message otherwise. */
 fk_status fk_bureau_find(fk_ctx *ctx, const char *name, fk_bureau *out, fk_error *err);
