@@ -106,6 +106,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_COPY] = N_("Copy printed"),
 	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
 	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
+	[FK_OP_HEALTH_VIEW] = N_("Health viewed"),
+	[FK_OP_HEALTH_CHECK] = N_("Full health check done"),
+	[FK_OP_LOCKDOWN_ON] = N_("Lockdown turned on"),
+	[FK_OP_LOCKDOWN_OFF] = N_("Lockdown turned off"),
+	[FK_OP_LOCKDOWN_VIEW] = N_("Lockdown state viewed"),
 };
 
 const char *fk_op_label(fk_op op)

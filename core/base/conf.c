@@ -55,6 +55,12 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
 	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
 	STR_KEY(print_spool, T_PATH),
+	INT_KEY(health_check_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_verify_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_checkpoint_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_backup_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(disk_free_warn, T_INT, 1, 99),
+	INT_KEY(disk_free_crit, T_INT, 0, 99),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -126,6 +132,13 @@ static void init_numbers(fk_config *cfg)
 	cfg->receiver_max_body = 4 << 20;
 	cfg->receiver_timeout = 30;
 	cfg->approval_valid = 24 * 3600; /* a working day and the night after it (issue 12) */
+	/* A weekly full check, history verification and checkpoint; a nightly backup (issue 13). */
+	cfg->health_check_max_age = 7 * 86400;
+	cfg->health_verify_max_age = 7 * 86400;
+	cfg->health_checkpoint_max_age = 7 * 86400;
+	cfg->health_backup_max_age = 2 * 86400;
+	cfg->disk_free_warn = 20;
+	cfg->disk_free_crit = 10;
 }
 
 static char *trim(char *s)

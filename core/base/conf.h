@@ -36,6 +36,14 @@ typedef struct fk_config {
 	/* The four-eyes workflow (docs/approvals.md, R-APPROVE, R-PRINT): */
 	int approval_valid;        /* seconds an approval stays usable */
 	char *print_spool;         /* folder (0700) the printed PDFs are written to */
+	/* fukuhonctl health (R-DETECT): how old each last event may be before it warns, and the
+	 * free space (percent of the file system) below which it warns or is critical */
+	int health_check_max_age;      /* seconds: the last full check (status/health --check) */
+	int health_verify_max_age;     /* seconds: the last audit verify */
+	int health_checkpoint_max_age; /* seconds: the last audit checkpoint --export */
+	int health_backup_max_age;     /* seconds: the last backup, and the last verify of one */
+	int disk_free_warn;            /* percent */
+	int disk_free_crit;            /* percent */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */
