@@ -53,7 +53,9 @@
 	X(PKG_STATE, 't', 0, "t", "t", N_("State"), 5,                                                 \
 	  N_("Packages received: all, applied, staging or refused ones, in turn"))                     \
 	X(PKG_MUNI, 'M', 0, "M", "M", N_("Municipality"), 6,                                           \
-	  N_("Packages received: one municipality (its code or part of its name); empty: all"))
+	  N_("Packages received: one municipality (its code or part of its name); empty: all"))       \
+	X(HEALTH, 'D', 0, "D", "D", N_("Health"), 7,                                                   \
+	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)"))
 
 enum action {
 	ACT_NONE = 0,

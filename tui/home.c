@@ -15,6 +15,7 @@ typedef struct home {
 	int locked;     /* accounts locked now; -1: could not be read */
 	int decides;    /* the operator decides requests (supervisors): the waiting line is shown */
 	long long waiting; /* requests waiting for the bureau's decision; -1: could not be read */
+	fk_hc_level health; /* the terminal's health, for the attention line (issue 13) */
 } home;
 
 static int count_locked(const fk_lockout_row *row, void *arg)
@@ -43,6 +44,10 @@ static void load_attention(view *v)
 			tui_error(v->app, &err, NULL);
 		}
 	}
+	/* The same people see whether the terminal needs a look (R-DETECT): the level alone, read
+	 * as part of this recorded screen; D opens the recorded health screen. */
+	if (h->attention)
+		h->health = fk_health_level(v->app->ctx);
 	if (h->decides) {
 		int64_t n = 0;
 		fk_error_clear(&err);
@@ -69,7 +74,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = 2 + (h->attention != 0) + (h->decides != 0);
+	v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0);
 	return s;
 }
 
@@ -150,6 +155,16 @@ static void home_header(view *v, int y, int cols)
 		attention_line(y++, cols, h->locked, line, _("Attention: locked accounts could not be read"),
 			       _("Attention: no locked accounts"));
 	}
+	if (h->attention) {
+		static const char *const words[] = {N_("Attention: the terminal's health is OK"),
+						    N_("Attention: the terminal's health has WARNINGS (D shows them)"),
+						    N_("Attention: the terminal's health is CRITICAL (D shows it)"),
+						    N_("Attention: the terminal's health could not be read (D)")};
+		if (h->health != FK_HC_OK)
+			attron(A_BOLD);
+		tui_put(y++, 1, _(words[h->health <= FK_HC_UNKNOWN ? h->health : FK_HC_UNKNOWN]), cols - 2);
+		attroff(A_BOLD);
+	}
 	if (h->decides) {
 		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval"), h->waiting);
 		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
@@ -219,7 +234,8 @@ static int home_request(view *v, enum action act)
 	home *h = v->data;
 	if (act == ACT_RESUMED) {
 		/* Back from the lockouts: an unlock there changes the count here. */
-		if (h->attention && v->app->closed && !strcmp(v->app->closed, "lockouts"))
+		if (h->attention && v->app->closed &&
+		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "health")))
 			load_attention(v);
 		return 1;
 	}
