@@ -9,23 +9,28 @@
 /* The exit codes of monitoring plugins; a usage error is "unknown" to a monitor. */
 enum { HC_EXIT_USAGE = FK_HC_UNKNOWN };
 
-/* A problem the full check names (core/trust), under the lines (text) or in the list (--json). */
+/* A problem the full check names (core/trust), kept for after the lines: a monitor reads the
+ * summary from the first line. */
 static void put_problem(void *arg, const char *what, int64_t seq, const char *msg)
 {
-	json_t *arr = arg;
+	int w;
 	(void)seq;
-	if (arr) {
-		int w;
-		char *clean = fk_disp_dup(msg, 0, &w);
-		json_array_append_new(arr, json_pack("{s:s, s:s}", "kind", what, "message", clean ? clean : "?"));
-		free(clean);
-		return;
+	char *clean = fk_disp_dup(msg, 0, &w);
+	json_array_append_new(arg, json_pack("{s:s, s:s}", "kind", what, "message", clean ? clean : "?"));
+	free(clean);
+}
+
+static void put_problems(json_t *arr)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(arr, i, p) {
+		fputs("PROBLEM ", stdout);
+		ctl_put(stdout, json_string_value(json_object_get(p, "kind")), 0);
+		fputs(": ", stdout);
+		ctl_put(stdout, json_string_value(json_object_get(p, "message")), 0);
+		putchar('\n');
 	}
-	fputs("PROBLEM ", stdout);
-	ctl_put(stdout, what, 0);
-	fputs(": ", stdout);
-	ctl_put(stdout, msg, 0);
-	putchar('\n');
 }
 
 static void item_text(const fk_hc_item *it, char *buf, size_t len)
@@ -34,7 +39,7 @@ static void item_text(const fk_hc_item *it, char *buf, size_t len)
 }
 
 /* "FUKUHON WARNING - backup: no backup recorded; clock: …": the first line a monitor shows. */
-static void summary(const fk_hc_report *r)
+static void summary(const fk_hc_report *r, const fk_config *cfg)
 {
 	char text[400];
 	int bad = 0;
@@ -48,6 +53,15 @@ static void summary(const fk_hc_report *r)
 	}
 	if (!bad)
 		printf("all %d checks passed", FK_HC_COUNT);
+	/* Performance data for the monitor's graphs: percent free, warning and critical below. */
+	const char *sep = " |";
+	for (int i = FK_HC_DISK_DB; i <= FK_HC_DISK_KEYS; i++) {
+		if (r->item[i].level == FK_HC_UNKNOWN)
+			continue;
+		printf("%s %s=%lld%%;%d:;%d:;0;100", sep, fk_hc_name((fk_hc_id)i), r->item[i].n,
+		       cfg->disk_free_warn, cfg->disk_free_crit);
+		sep = "";
+	}
 	putchar('\n');
 }
 
@@ -108,7 +122,7 @@ int cmd_health(ctl *c, int argc, char **argv)
 		ctl_fail(&err);
 		return FK_HC_UNKNOWN;
 	}
-	json_t *problems = json && check ? json_array() : NULL;
+	json_t *problems = json_array();
 	int rc;
 	if (fk_health_report(ctx, check != NULL, r, put_problem, problems, &err) != FK_OK) {
 		ctl_fail(&err);
@@ -116,11 +130,15 @@ int cmd_health(ctl *c, int argc, char **argv)
 		json_decref(problems);
 		rc = FK_HC_UNKNOWN;
 	} else if (json) {
-		ctl_print_json(as_json(r, problems));
+		ctl_print_json(as_json(r, check ? problems : NULL));
+		if (!check)
+			json_decref(problems);
 		rc = (int)r->level;
 	} else {
-		summary(r);
+		summary(r, &ctx->cfg);
 		lines(r);
+		put_problems(problems);
+		json_decref(problems);
 		rc = (int)r->level;
 	}
 	free(r);
