@@ -42,15 +42,13 @@ int cmd_lockdown_off(ctl *c, int argc, char **argv)
 
 int cmd_lockdown_status(ctl *c, int argc, char **argv)
 {
-	const char *json = NULL, *pos[1];
-	int npos;
-	struct ctl_opt opts[] = {{"json", 0, &json}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
-		return CTL_USAGE;
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
+	json_t *arr; /* non-NULL: --json (the state is one object, not a list) */
+	int rc = ctl_list_open(c, argc, argv, NULL, &ctx, &arr);
 	if (rc != CTL_OK)
 		return rc;
+	int json = arr != NULL;
+	json_decref(arr);
 	fk_error err;
 	fk_lockdown ld;
 	if (fk_lockdown_status(ctx, &ld, &err) != FK_OK)

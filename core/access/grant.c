@@ -26,17 +26,22 @@ static const char SQL_UNRECORDED_EXPIRY[] =
 	"SELECT id FROM permission_grant WHERE valid_until IS NOT NULL AND expiry_recorded_at IS NULL "
 	"AND valid_until <= ?1 AND revoked_at IS NULL ORDER BY id LIMIT 256";
 
-static fk_status check_reason(const char *reason, fk_error *err)
+fk_status fk_reason_check(const char *reason, size_t max, fk_error *err)
 {
 	size_t n = reason ? strlen(reason) : 0;
 	if (n == 0)
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_REQUIRED, NULL, 0);
-	if (n > FK_GRANT_REASON_MAX || !fk_utf8_valid(reason, n))
-		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, FK_GRANT_REASON_MAX);
+	if (n > max || !fk_utf8_valid(reason, n))
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, (long long)max);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
 			return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_ONE_LINE, NULL, 0);
 	return FK_OK;
+}
+
+static fk_status check_reason(const char *reason, fk_error *err)
+{
+	return fk_reason_check(reason, FK_GRANT_REASON_MAX, err);
 }
 
 static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)

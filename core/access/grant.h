@@ -85,4 +85,8 @@ fk_status fk_grant_matrix(fk_ctx *ctx, const char *user, fk_perm_matrix *m, fk_e
  * (called at start by the console and by `fukuhonctl grants`); *n how many. */
 fk_status fk_grant_sweep_expired(fk_ctx *ctx, int *n, fk_error *err);
 
+/* A reason people give (a grant's, a revoke's, a lockdown's): one line of UTF-8, 1 to max bytes;
+ * the refusals are ids the console translates (FK_MSG_REASON_*). */
+fk_status fk_reason_check(const char *reason, size_t max, fk_error *err);
+
 #endif

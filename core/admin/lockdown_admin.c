@@ -4,23 +4,9 @@
 #include <string.h>
 
 #include "gate.h"
-#include "norm.h"
+#include "grant.h"
 #include "lockdown_admin.h"
 #include "util.h"
-
-/* One line of text: it is shown on every sign-in screen. */
-static fk_status reason_ok(const char *reason, fk_error *err)
-{
-	size_t n = reason ? strlen(reason) : 0;
-	if (n == 0)
-		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_REQUIRED, NULL, 0);
-	if (n > FK_LOCKDOWN_REASON_MAX || !fk_utf8_valid(reason, n))
-		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, FK_LOCKDOWN_REASON_MAX);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
-			return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_ONE_LINE, NULL, 0);
-	return FK_OK;
-}
 
 fk_status fk_lockdown_set(fk_ctx *ctx, int on, const char *reason, fk_error *err)
 {
@@ -31,7 +17,8 @@ fk_status fk_lockdown_set(fk_ctx *ctx, int on, const char *reason, fk_error *err
 		return s;
 	fk_lockdown ld;
 	/* Read under the gate's write lock: nobody turns it on or off in between. */
-	if ((s = reason_ok(reason, err)) == FK_OK)
+	/* One line: it is shown on every sign-in screen. */
+	if ((s = fk_reason_check(reason, FK_LOCKDOWN_REASON_MAX, err)) == FK_OK)
 		s = fk_lockdown_get(ctx, &ld, err);
 	if (s == FK_OK && ld.on == on)
 		s = fk_fail(err, FK_ERR_EXISTS, "the lockdown is already %s", on ? "on" : "off");
