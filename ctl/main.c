@@ -18,6 +18,13 @@ const ctl_cmd ctl_commands[] = {
 	 "create the key folder and the database, load reference data, enrol USER (signed in through "
 	 "PAM) as the first administrator; write the history initial key"},
 	{"status", cmd_status, P, "[--json] [--check]", "show the terminal's state: database, keys, counts"},
+	{"health", cmd_health, P, "[--json] [--check]",
+	 "the terminal's health, as a monitoring plugin: one summary line, then one line per check; "
+	 "exit 0 ok, 1 warning, 2 critical, 3 unknown (--check: the full check first, recorded)"},
+	{"lockdown on", cmd_lockdown_on, P, "--reason TEXT",
+	 "suspend every sign-in but administrators' and sign open consoles out (administrators)"},
+	{"lockdown off", cmd_lockdown_off, P, "--reason TEXT", "end the lockdown (administrators)"},
+	{"lockdown status", cmd_lockdown_status, P, "[--json]", "whether a lockdown is in force, since when, by whom, why"},
 	{"bureau list", cmd_bureau_list, A, "[--json]", "list the bureaus"},
 	{"municipality list", cmd_muni_list, A, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
 	{"operator add", cmd_operator_add, P, "USER --role ROLE --bureau NAME [--name DISPLAY]",

@@ -205,7 +205,8 @@ sample() {
 	"jurisdiction assign") echo "131016 --office 東京法務局 --reason walk" ;;
 	"jurisdiction import") echo "$T/fukuhon.conf --reason walk" ;; # refused before the file is read
 	"jurisdiction office add") echo "walk支局 --parent 東京法務局 --reason walk" ;;
-	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
+	"lockdown on" | "lockdown off") echo "--reason walk" ;;
+	health | "lockdown status" | status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list" | "alert list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;
 	esac
@@ -220,11 +221,15 @@ while IFS= read -r cmd; do
 	args=$(sample "$cmd")
 	if [ "$args" = NO-SAMPLE ]; then not_ok "no sample arguments for '$cmd' in ctl_pam.sh"; continue; fi
 	walked=$((walked + 1))
+	# health exits as a monitoring plugin: 2 (critical) when nobody can sign in, 3 (unknown)
+	# when refused; every other command 1.
+	nosignin=1 refused=1
+	[ "$cmd" = health ] && nosignin=2 refused=3
 	# shellcheck disable=SC2086 # the command's words and arguments split on purpose
-	expect 1 notty $cmd $args
+	expect $nosignin notty $cmd $args
 	contains "$T/err" "no terminal to ask on"
 	# shellcheck disable=SC2086
-	FUKUHON_TEST_ACTOR=kanri expect 1 notty $cmd $args
+	FUKUHON_TEST_ACTOR=kanri expect $nosignin notty $cmd $args
 	contains "$T/err" "only on a test or demo terminal"
 	# R-ACCESS: signed in, an operator (no staff role, no grant) is refused by the gate —
 	# but for the list of their own requests (R-APPROVE), which every enrolled person has.
@@ -235,7 +240,7 @@ while IFS= read -r cmd; do
 		continue
 	fi
 	# shellcheck disable=SC2086
-	expect 1 as tanaka tanaka-pw $cmd $args
+	expect $refused as tanaka tanaka-pw $cmd $args
 	lacks "$T/err" "sign-in refused"
 done < "$T/person"
 [ "$walked" -ge 20 ] && ok || not_ok "only $walked commands walked"

@@ -269,6 +269,38 @@ START_TEST(right_password_signs_in_and_out)
 }
 END_TEST
 
+/* R-INTRUSION: while a lockdown is in force only administrators sign in. The others are
+ * refused after PAM with the lockdown's words (a wrong password too, so that nothing is told
+ * of the account), on record, and never counted toward a lock (lock_failures = 2 here); an
+ * open session's screen unlock is refused too. */
+START_TEST(a_lockdown_refuses_all_but_administrators)
+{
+	fk_session *s = NULL, *open = NULL;
+	ck_assert_ok(signin("tanaka", "right", &open), &err);
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_lockdown_set(ctx, 1, "incident", &err), &err);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+		ck_assert_ptr_null(s);
+		ck_assert_int_eq(err.msg_id, FK_MSG_LOCKDOWN_SIGNIN);
+	}
+	ck_assert_int_eq(signin("tanaka", "wrong", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(err.msg_id, FK_MSG_LOCKDOWN_SIGNIN);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log WHERE action = 'signin' AND "
+				       "result = 'failed' AND reason = 'lockdown'"), 3);
+	signs_in_and_out(FKT_ADMIN, "right");
+	fkt_act_as(ctx, "tanaka");
+	person.next = 0;
+	person.answers[0] = "right";
+	ck_assert_int_eq(fk_auth_reauth(ctx, open, &conv, &err), FK_ERR_AUTH);
+	fk_auth_signout(ctx, open, "lockdown");
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_lockdown_set(ctx, 0, "over", &err), &err);
+	/* one failure (the wrong password) counted: the third would lock */
+	signs_in_and_out("tanaka", "right");
+}
+END_TEST
+
 START_TEST(refusals_look_alike)
 {
 	fk_session *s = NULL;
@@ -635,6 +667,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, right_password_signs_in_and_out);
 	tcase_add_test(tc, refusals_look_alike);
+	tcase_add_test(tc, a_lockdown_refuses_all_but_administrators);
 	tcase_add_test(tc, locked_account_is_refused_without_pam);
 	tcase_add_test(tc, expired_password_is_changed);
 	tcase_add_test(tc, cancel_is_recorded_not_counted);

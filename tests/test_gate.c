@@ -285,6 +285,20 @@ static fk_status do_status(void)
 	fk_health h;
 	return fk_health_get(ctx, 0, &h, NULL, NULL, &err);
 }
+static fk_status do_health(void)
+{
+	fk_hc_report *r = calloc(1, sizeof *r);
+	fk_status s = r ? fk_health_report(ctx, 0, r, NULL, NULL, &err) : FK_ERR_NOMEM;
+	free(r);
+	return s;
+}
+static fk_status do_lockdown_on(void) { return fk_lockdown_set(ctx, 1, "gate walk", &err); }
+static fk_status do_lockdown_off(void) { return fk_lockdown_set(ctx, 0, "gate walk", &err); }
+static fk_status do_lockdown_status(void)
+{
+	fk_lockdown ld;
+	return fk_lockdown_status(ctx, &ld, &err);
+}
 static fk_status do_rotate(void)
 {
 	int64_t n;
@@ -608,6 +622,10 @@ static const walk table[] = {
 	{FK_OP_JURIS_ASSIGN, do_juris_assign, "admin", "sup", 1},
 	{FK_OP_JURIS_IMPORT, do_juris_import, "admin", "aud", 1},
 	{FK_OP_JURIS_OFFICE_ADD, do_office_add, "admin", "sup", 1},
+	{FK_OP_HEALTH_VIEW, do_health, "sup", "op1", 1},
+	{FK_OP_LOCKDOWN_ON, do_lockdown_on, "admin", "sup", 1},
+	{FK_OP_LOCKDOWN_OFF, do_lockdown_off, "admin", "aud", 1},
+	{FK_OP_LOCKDOWN_VIEW, do_lockdown_status, "aud", "op1", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -632,6 +650,7 @@ static const struct {
 	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
 	{FK_OP_ALERT_RAISE, "test_alert.c, tui_alerts.sh (each detector reaching its threshold)"},
 	{FK_OP_JURIS_MOVE, "test_juris.c (each municipality an import moves)"},
+	{FK_OP_HEALTH_CHECK, "test_health.c, health.sh (health --check, status --check)"},
 };
 
 static const walk *find(fk_op op)

@@ -66,7 +66,9 @@
 	X(PREV_CHANGE, 'N', 0, "N", "N", N_("Previous"), 6, N_("Comparison: the previous change")) \
 	X(ALERTS, '!', 0, "!", "!", N_("Alerts"), 7,                                                   \
 	  N_("Intrusion alerts (supervisors and administrators)"))                                     \
-	X(ACK, 'o', 0, "o", "o", N_("Acknowledge"), 5, N_("Acknowledge the selected alert, with a note"))
+	X(ACK, 'o', 0, "o", "o", N_("Acknowledge"), 5, N_("Acknowledge the selected alert, with a note")) \
+	X(HEALTH, 'D', 0, "D", "D", N_("Health"), 7,                                                   \
+	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)"))
 
 enum action {
 	ACT_NONE = 0,

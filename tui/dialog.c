@@ -78,6 +78,15 @@ static void draw(fk_dialog *d, const char *prompt, const char *field)
 	attroff(A_BOLD);
 	put(y++, 4, d->context, w);
 	y++;
+	for (int i = 0; i < 2 && y < rows - 4; i++) {
+		if (!d->banner[i][0])
+			continue;
+		attron(A_BOLD | (i == 0 ? A_REVERSE : 0));
+		put(y++, 4, d->banner[i], w);
+		attroff(A_BOLD | A_REVERSE);
+		if (i == 1)
+			y++;
+	}
 	for (int i = 0; i < d->nmsgs && y < rows - 4; i++) {
 		if (d->msg_err[i])
 			attron(A_BOLD);
@@ -158,8 +167,11 @@ int fk_dialog_read(fk_dialog *d, const char *prompt, int echo, char *buf, size_t
 			d->timed_out = 1;
 			return FK_CONV_TIMEOUT;
 		}
-		if (r == ERR)
+		if (r == ERR) {
+			if (d->tick)
+				d->tick(d);
 			continue;
+		}
 		if ((r == KEY_CODE_YES && wc == KEY_ENTER) || (r == OK && (wc == '\n' || wc == '\r'))) {
 			curs_set(0);
 			return 0;

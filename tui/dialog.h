@@ -19,6 +19,13 @@ typedef struct fk_dialog {
 	int64_t deadline;   /* CLOCK_MONOTONIC ns after which a prompt gives up; 0: never */
 	const char *const *footer; /* lines shown at the foot of the box (the demo's accounts); NULL */
 	int timed_out;      /* a prompt gave up at the deadline */
+	/* Shown in bold under the context, in reverse video (the lockdown's, R-INTRUSION): two
+	 * lines, "" for none. */
+	char banner[2][320];
+	/* Called about twice a second while a prompt waits for a key (NULL: nothing), so that
+	 * the banner follows a lockdown turned on or off meanwhile. */
+	void (*tick)(struct fk_dialog *d);
+	void *tick_arg;
 } fk_dialog;
 
 void fk_dialog_init(fk_dialog *d, const char *title, const char *context);

@@ -16,6 +16,7 @@ typedef struct home {
 	int decides;    /* the operator decides requests (supervisors): the waiting line is shown */
 	long long waiting; /* requests waiting for the bureau's decision; -1: could not be read */
 	long long alerts;  /* open intrusion alerts (R-INTRUSION); -1: could not be read */
+	fk_hc_level health; /* the terminal's health, for the attention line (issue 13) */
 } home;
 
 static int count_locked(const fk_lockout_row *row, void *arg)
@@ -51,6 +52,10 @@ static void load_attention(view *v)
 		fk_error_clear(&err);
 		h->alerts = fk_alert_count_open(v->app->ctx, &n, &err) == FK_OK ? (long long)n : -1;
 	}
+	/* The same people see whether the terminal needs a look (R-DETECT): the level alone, read
+	 * as part of this recorded screen; D opens the recorded health screen. */
+	if (h->attention)
+		h->health = fk_health_level(v->app->ctx);
 	if (h->decides) {
 		int64_t n = 0;
 		fk_error_clear(&err);
@@ -77,7 +82,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = 2 + (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
+	v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
 	return s;
 }
 
@@ -162,6 +167,16 @@ static void home_header(view *v, int y, int cols)
 		snprintf(line, sizeof line, _("Attention: %lld open alert(s) (! shows them)"), h->alerts);
 		attention_line(y++, cols, h->alerts, line, _("Attention: alerts could not be read"), "");
 	}
+	if (h->attention) {
+		static const char *const words[] = {N_("Attention: the terminal's health is OK"),
+						    N_("Attention: the terminal's health has WARNINGS (D shows them)"),
+						    N_("Attention: the terminal's health is CRITICAL (D shows it)"),
+						    N_("Attention: the terminal's health could not be read (D)")};
+		if (h->health != FK_HC_OK)
+			attron(A_BOLD);
+		tui_put(y++, 1, _(words[h->health <= FK_HC_UNKNOWN ? h->health : FK_HC_UNKNOWN]), cols - 2);
+		attroff(A_BOLD);
+	}
 	if (h->decides) {
 		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval (O shows them)"), h->waiting);
 		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
@@ -233,9 +248,9 @@ static int home_request(view *v, enum action act)
 		/* Back from the lockouts: an unlock there changes the count here. */
 		if ((h->attention || h->decides) && v->app->closed &&
 		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "requests") ||
-		     !strcmp(v->app->closed, "alerts"))) {
+		     !strcmp(v->app->closed, "alerts") || !strcmp(v->app->closed, "health"))) {
 			load_attention(v);
-			v->header_rows = 2 + (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
+			v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
 		}
 		return 1;
 	}

@@ -67,6 +67,26 @@ static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen, char *
 	return 0;
 }
 
+/* R-INTRUSION: a lockdown signs every open session but administrators' out within about a
+ * second of being turned on, locked screens included. Polled at most once a second: one row
+ * and its MAC, and the small tables' digests only when another process wrote
+ * (core/store/lockdown.c). A state that cannot be read does not sign out here: the database
+ * failed its check, and the session's next screen refuses and names the row (tests/tamper.sh),
+ * as every sign-in refuses it (core/auth). */
+static int64_t last_poll;
+static int signed_out_by_lockdown;
+
+static int locked_down(fk_ctx *ctx)
+{
+	int64_t now = fk_mono_ns();
+	if (ctx->actor.role == FK_ROLE_ADMIN || now - last_poll < 1000000000)
+		return 0;
+	last_poll = now;
+	fk_lockdown ld;
+	fk_error err;
+	return signed_out_by_lockdown = fk_lockdown_get(ctx, &ld, &err) == FK_OK && ld.on;
+}
+
 int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 {
 	char note[256] = "", detail[512] = "";
@@ -77,7 +97,7 @@ int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 	for (;;) {
 		draw_locked(fk_session_user(s), note, detail);
 		int ch = getch();
-		if (fk_tui_hangup())
+		if (fk_tui_hangup() || locked_down(ctx))
 			return 0;
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			if (unlock(ctx, s, note, sizeof note, detail, sizeof detail))
@@ -99,8 +119,9 @@ static int64_t last_key;
 static int idle_step(fk_ctx *ctx, fk_session **s, int got)
 {
 	int64_t idle = (int64_t)ctx->cfg.idle_timeout * 1000000000;
-	if (fk_tui_hangup()) {
-		fk_auth_signout(ctx, *s, "hangup");
+	if (fk_tui_hangup() || locked_down(ctx)) {
+		fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : "lockdown");
+		signed_out_by_lockdown = 0;
 		*s = NULL;
 		last_key = 0;
 		return FK_TUI_SIGNEDOUT;
@@ -118,7 +139,8 @@ static int idle_step(fk_ctx *ctx, fk_session **s, int got)
 	last_key = 0;
 	if (fk_tui_lockscreen(ctx, *s))
 		return FK_TUI_REDRAW;
-	fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : "idle-lock");
+	fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : signed_out_by_lockdown ? "lockdown" : "idle-lock");
+	signed_out_by_lockdown = 0;
 	*s = NULL;
 	return FK_TUI_SIGNEDOUT;
 }

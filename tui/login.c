@@ -31,6 +31,31 @@ static int is_demo(fk_ctx *ctx)
 	return fk_terminal_mode(ctx, mode, sizeof mode, NULL) == FK_OK && !strcmp(mode, FK_MODE_DEMO);
 }
 
+/* The lockdown's banner (R-INTRUSION): shown on the sign-in screen while one is in force, or
+ * while its state cannot be read (then every sign-in but an administrator's is refused too). */
+static void lockdown_banner(fk_dialog *d)
+{
+	fk_lockdown ld;
+	fk_error err;
+	fk_status s = fk_lockdown_get(d->tick_arg, &ld, &err);
+	d->banner[0][0] = d->banner[1][0] = '\0';
+	if (s == FK_OK && !ld.on)
+		return;
+	fk_copy_str(d->banner[0], sizeof d->banner[0],
+		    _("LOCKDOWN IN FORCE: only administrators may sign in."));
+	if (s == FK_OK)
+		snprintf(d->banner[1], sizeof d->banner[1], _("Reason: %s"), ld.reason);
+	else
+		fk_copy_str(d->banner[1], sizeof d->banner[1], _("The lockdown's state cannot be read."));
+}
+
+/* Only while the user name is asked: during PAM's prompts the core is signing in. */
+static void login_tick(fk_dialog *d)
+{
+	if (!d->deadline)
+		lockdown_banner(d);
+}
+
 int fk_tui_login(fk_ctx *ctx, fk_session **out)
 {
 	fk_dialog d;
@@ -44,6 +69,9 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 	fk_dialog_init(&d, _("Sign in"), context);
 	if (is_demo(ctx))
 		d.footer = demo_accounts;
+	d.tick = login_tick;
+	d.tick_arg = ctx;
+	lockdown_banner(&d);
 	for (;;) {
 		if (fk_dialog_read(&d, _("User name:"), 1, user, sizeof user) != 0)
 			return 0;
@@ -62,6 +90,7 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 		fk_status st = fk_auth_signin(ctx, user, &conv, out, &err);
 		d.deadline = 0; /* the user name waits as long as it likes */
 		fk_wipe(user, sizeof user);
+		lockdown_banner(&d); /* turned on or off while PAM was asking */
 		if (st == FK_OK)
 			return 1;
 		if (fk_tui_hangup())
@@ -70,6 +99,8 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 		 * accounts: the screen never tells which names exist. */
 		if (st == FK_ERR_AUTH && d.timed_out) /* the person's own delay: says nothing of the account */
 			fk_copy_str(d.note, sizeof d.note, _("Sign-in timed out."));
+		else if (st == FK_ERR_AUTH && err.msg_id == FK_MSG_LOCKDOWN_SIGNIN) /* said to everyone */
+			fk_copy_str(d.note, sizeof d.note, _(fk_msg_template(FK_MSG_LOCKDOWN_SIGNIN)));
 		else if (st == FK_ERR_AUTH)
 			fk_copy_str(d.note, sizeof d.note, _("Sign-in failed. Check the user name and password."));
 		else /* the terminal's failure, not the person's: what, and the core's detail */

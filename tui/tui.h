@@ -148,6 +148,7 @@ view *record_view(app *a, const fk_audit_row *row);
 view *verify_view(app *a);
 view *lockouts_view(app *a);
 view *alerts_view(app *a);
+view *health_view(app *a);
 view *packages_view(app *a);
 view *package_view(app *a, int64_t id);
 view *grants_view(app *a);

@@ -137,6 +137,7 @@ static const struct {
 } role_screens[] = {
 	{ACT_HISTORY, "history", FK_OP_HISTORY_VIEW, history_view},
 	{ACT_LOCKOUTS, "lockouts", FK_OP_LOCKOUT_VIEW, lockouts_view},
+	{ACT_HEALTH, "health", FK_OP_HEALTH_VIEW, health_view},
 	{ACT_GRANTS, "grants", FK_OP_GRANT_OPERATORS, grants_view},
 	{ACT_PACKAGES, "packages", FK_OP_PACKAGE_LIST, packages_view},
 	{ACT_REQUESTS, "requests", FK_OP_REQUEST_LIST, requests_view},

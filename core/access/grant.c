@@ -26,17 +26,22 @@ static const char SQL_UNRECORDED_EXPIRY[] =
 	"SELECT id FROM permission_grant WHERE valid_until IS NOT NULL AND expiry_recorded_at IS NULL "
 	"AND valid_until <= ?1 AND revoked_at IS NULL ORDER BY id LIMIT 256";
 
-fk_status fk_reason_check(const char *reason, fk_error *err)
+fk_status fk_reason_check(const char *reason, size_t max, fk_error *err)
 {
 	size_t n = reason ? strlen(reason) : 0;
 	if (n == 0)
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_REQUIRED, NULL, 0);
-	if (n > FK_GRANT_REASON_MAX || !fk_utf8_valid(reason, n))
-		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, FK_GRANT_REASON_MAX);
+	if (n > max || !fk_utf8_valid(reason, n))
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_TOO_LONG, NULL, (long long)max);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)reason[i] < 0x20 || reason[i] == 0x7f)
 			return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_REASON_ONE_LINE, NULL, 0);
 	return FK_OK;
+}
+
+static fk_status check_reason(const char *reason, fk_error *err)
+{
+	return fk_reason_check(reason, FK_GRANT_REASON_MAX, err);
 }
 
 /* The spec's terms, all but the reason. */
@@ -59,7 +64,7 @@ static fk_status check_terms(const fk_grant_spec *g, int64_t now, int64_t *from,
 static fk_status check_spec(const fk_grant_spec *g, int64_t now, int64_t *from, fk_error *err)
 {
 	fk_status s = check_terms(g, now, from, err);
-	return s == FK_OK ? fk_reason_check(g->reason, err) : s;
+	return s == FK_OK ? check_reason(g->reason, err) : s;
 }
 
 /* The decision fk_grant_add makes, without the reason. */
@@ -209,7 +214,7 @@ fk_status fk_grant_revoke(fk_ctx *ctx, int64_t id, const char *reason, fk_error 
 	fk_status s = fk_gate_open(ctx, &gate, FK_OP_GRANT_REVOKE, oid, err);
 	if (s != FK_OK)
 		return s;
-	if ((s = fk_reason_check(reason, err)) == FK_OK)
+	if ((s = fk_reason_check(reason, FK_GRANT_REASON_MAX, err)) == FK_OK)
 		s = grant_owner(ctx, id, &owner, &revoked, err);
 	/* Decided before "no such grant" is told: someone who may not revoke at all learns
 	 * nothing of which grant numbers exist. */

@@ -14,9 +14,6 @@
 
 #define FK_GRANT_REASON_MAX 400
 
-/* A reason given for a recorded change (grant, revoke, jurisdiction): one line of 1 to
- * FK_GRANT_REASON_MAX bytes of UTF-8 without control characters. */
-fk_status fk_reason_check(const char *reason, fk_error *err);
 
 typedef struct fk_grant_spec {
 	const char *user;         /* the grantee */
@@ -95,5 +92,10 @@ fk_status fk_grant_matrix(fk_ctx *ctx, const char *user, fk_perm_matrix *m, fk_e
 /* Record the expiry of every grant that has ended and was not yet recorded
  * (called at start by the console and by `fukuhonctl grants`); *n how many. */
 fk_status fk_grant_sweep_expired(fk_ctx *ctx, int *n, fk_error *err);
+
+/* A reason people give (a grant's, a revoke's, a lockdown's, a jurisdiction change's): one line
+ * of UTF-8, 1 to max bytes (FK_GRANT_REASON_MAX for all of these);
+ * the refusals are ids the console translates (FK_MSG_REASON_*). */
+fk_status fk_reason_check(const char *reason, size_t max, fk_error *err);
 
 #endif

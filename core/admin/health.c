@@ -1,9 +1,11 @@
 /* The terminal's state at a glance: counts, schema, keys, database integrity. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "meta.h"
 #include "gate.h"
@@ -41,7 +43,7 @@ static fk_status pki_warnings(fk_ctx *ctx, fk_health *h, fk_error *err)
 	return s;
 }
 
-static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
+static fk_status gather(fk_ctx *ctx, fk_health *h, fk_error *err)
 {
 	sqlite3_stmt *st;
 	fk_status s = fk_meta_get(ctx, "terminal_id", h->terminal_id, sizeof h->terminal_id, err);
@@ -65,11 +67,16 @@ static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 	h->clock_synced = fk_clock_synced();
 	if ((s = pki_warnings(ctx, h, err)) != FK_OK)
 		return s;
-	if ((s = fk_key_pending(ctx, &h->pending_rewrap, err)) != FK_OK || !check)
+	return fk_key_pending(ctx, &h->pending_rewrap, err);
+}
+
+static fk_status quick_check(fk_ctx *ctx, fk_health *h, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_QUICK_CHECK, &st, err);
+	if (s != FK_OK)
 		return s;
-	if ((s = fk_ctx_stmt(ctx, SQL_QUICK_CHECK, &st, err)) != FK_OK)
-		return s;
-	rc = sqlite3_step(st);
+	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		fk_copy_str(h->integrity, sizeof h->integrity, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
@@ -77,6 +84,37 @@ static fk_status gather(fk_ctx *ctx, int check, fk_health *h, fk_error *err)
 		return fk_db_fail(ctx->db, rc, err, "checking the database");
 	h->integrity_checked = 1;
 	return FK_OK;
+}
+
+/* The outcome on record as the terminal's own step, so that health finds when the database was
+ * last checked and what it showed (R-DETECT). A database that failed its checks at open takes
+ * no record (it is examined, not written): health then reads critical from the open itself. */
+static fk_status record_check(fk_ctx *ctx, const fk_health *h, fk_error *err)
+{
+	if (fk_trust_broken(ctx))
+		return FK_OK;
+	int good = !strcmp(h->integrity, "ok") && !h->trust_problems && !h->failed[0];
+	char detail[200];
+	snprintf(detail, sizeof detail, "integrity=%.100s sealed_rows=%lld problems=%lld", h->integrity,
+		 (long long)h->trust_rows, (long long)h->trust_problems);
+	return fk_audit_op(ctx, FK_OP_HEALTH_CHECK, ctx->cfg.terminal_id,
+			   good ? FK_RESULT_SUCCESS : FK_RESULT_FAILED, good ? "" : "problems", detail, err);
+}
+
+fk_status fk_health_check_db(fk_ctx *ctx, fk_health *h, fk_trust_fn fn, void *arg, fk_error *err)
+{
+	fk_status s = quick_check(ctx, h, err);
+	if (s != FK_OK)
+		return s;
+	const char *broken = fk_trust_broken(ctx);
+	fk_copy_str(h->failed, sizeof h->failed, broken ? broken : "");
+	fk_trust_report tr;
+	if ((s = fk_trust_verify(ctx, 1, NULL, fn, arg, &tr, err)) != FK_OK)
+		return s;
+	h->trust_checked = 1;
+	h->trust_rows = tr.rows;
+	h->trust_problems = tr.problems;
+	return record_check(ctx, h, err);
 }
 
 fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, void *arg,
@@ -88,16 +126,8 @@ fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, vo
 	fk_authz_req r = {.op = FK_OP_STATUS_VIEW};
 	fk_status s = fk_gate_check(ctx, &r, ctx->cfg.terminal_id, check ? "check" : NULL, err);
 	if (s == FK_OK)
-		s = gather(ctx, check, h, err);
+		s = gather(ctx, h, err);
 	if (s != FK_OK || !check)
 		return s;
-	const char *broken = fk_trust_broken(ctx);
-	fk_copy_str(h->failed, sizeof h->failed, broken ? broken : "");
-	fk_trust_report tr;
-	if ((s = fk_trust_verify(ctx, 1, NULL, fn, arg, &tr, err)) != FK_OK)
-		return s;
-	h->trust_checked = 1;
-	h->trust_rows = tr.rows;
-	h->trust_problems = tr.problems;
-	return FK_OK;
+	return fk_health_check_db(ctx, h, fn, arg, err);
 }

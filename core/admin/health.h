@@ -39,4 +39,8 @@ typedef struct fk_health {
 fk_status fk_health_get(fk_ctx *ctx, int check, fk_health *h, fk_trust_fn fn, void *arg,
 			fk_error *err);
 
+/* The full check alone (the second half of fk_health_get with check), for an operation that
+ * is already decided and recorded (health.view): its outcome recorded as health.check. */
+fk_status fk_health_check_db(fk_ctx *ctx, fk_health *h, fk_trust_fn fn, void *arg, fk_error *err);
+
 #endif

@@ -159,7 +159,7 @@ fk_status fk_jurisdiction_assign(fk_ctx *ctx, const char *code, const char *offi
 		return s;
 	fk_muni m;
 	fk_bureau b;
-	if ((s = fk_reason_check(reason, err)) == FK_OK && (s = fk_lgcode_validate(code, err)) == FK_OK &&
+	if ((s = fk_reason_check(reason, FK_GRANT_REASON_MAX, err)) == FK_OK && (s = fk_lgcode_validate(code, err)) == FK_OK &&
 	    (s = muni_now(ctx, code, &m, err)) == FK_OK && (s = fk_bureau_find(ctx, office, &b, err)) == FK_OK)
 		s = move(ctx, &m, &b, out, err);
 	char detail[FK_GRANT_REASON_MAX + 200];
@@ -345,7 +345,7 @@ fk_status fk_jurisdiction_import(fk_ctx *ctx, const char *path, const char *reas
 		return s;
 	import_state im = {.ctx = ctx, .fn = fn, .arg = arg};
 	char *buf = NULL;
-	if ((s = fk_reason_check(reason, err)) == FK_OK)
+	if ((s = fk_reason_check(reason, FK_GRANT_REASON_MAX, err)) == FK_OK)
 		s = fk_read_file(path, FK_JURIS_FILE_MAX, &buf, NULL, err);
 	if (s == FK_OK)
 		s = check_file(&im, buf, err);
@@ -422,7 +422,7 @@ fk_status fk_jurisdiction_office_add(fk_ctx *ctx, const char *name, const char *
 	if (s != FK_OK)
 		return s;
 	fk_bureau p;
-	if ((s = fk_reason_check(reason, err)) == FK_OK && (s = check_name(name, 63, err)) == FK_OK &&
+	if ((s = fk_reason_check(reason, FK_GRANT_REASON_MAX, err)) == FK_OK && (s = check_name(name, 63, err)) == FK_OK &&
 	    (!kana || !*kana || (s = check_name(kana, 127, err)) == FK_OK) &&
 	    (s = fk_bureau_find(ctx, parent, &p, err)) == FK_OK)
 		s = office_insert(ctx, name, kana, &p, id, err);

@@ -114,6 +114,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_JURIS_IMPORT] = N_("Jurisdiction table imported"),
 	[FK_OP_JURIS_MOVE] = N_("Municipality moved to another office"),
 	[FK_OP_JURIS_OFFICE_ADD] = N_("Branch office added"),
+	[FK_OP_HEALTH_VIEW] = N_("Health viewed"),
+	[FK_OP_HEALTH_CHECK] = N_("Full health check done"),
+	[FK_OP_LOCKDOWN_ON] = N_("Lockdown turned on"),
+	[FK_OP_LOCKDOWN_OFF] = N_("Lockdown turned off"),
+	[FK_OP_LOCKDOWN_VIEW] = N_("Lockdown state viewed"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -169,7 +169,18 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(JURIS_ASSIGN, "jurisdiction.assign", "municipality", ROLES, FK_R(ADMIN), 1, 0)            \
 	X(JURIS_IMPORT, "jurisdiction.import", "file", ROLES, FK_R(ADMIN), 1, 0)                    \
 	X(JURIS_MOVE, "jurisdiction.move", "municipality", SYSTEM, 0, 1, 0)                         \
-	X(JURIS_OFFICE_ADD, "jurisdiction.office-add", "bureau", ROLES, FK_R(ADMIN), 1, 0)
+	X(JURIS_OFFICE_ADD, "jurisdiction.office-add", "bureau", ROLES, FK_R(ADMIN), 1, 0)          \
+	/* health (core/admin/healthcheck.h, R-DETECT): the figures and checks a monitor and    \
+	 * the supervisors read; a full check's outcome recorded as the terminal's own step, so \
+	 * that the next health finds when the database was last checked and what it showed    \
+	 * (a diagnosis: it runs unrecorded over a database that failed its checks) */           \
+	X(HEALTH_VIEW, "health.view", "terminal", ROLES, FK_R_STAFF, 1, 1)                           \
+	X(HEALTH_CHECK, "health.check", "terminal", SYSTEM, 0, 1, 0)                                 \
+	/* the lockdown (core/admin/lockdown_admin.h, R-INTRUSION): administrators suspend and  \
+	 * restore everyone else's sign-ins, with a reason; staff may read whether it is on */   \
+	X(LOCKDOWN_ON, "lockdown.on", "terminal", ROLES, FK_R(ADMIN), 1, 0)                          \
+	X(LOCKDOWN_OFF, "lockdown.off", "terminal", ROLES, FK_R(ADMIN), 1, 0)                        \
+	X(LOCKDOWN_VIEW, "lockdown.status", "terminal", ROLES, FK_R_STAFF, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

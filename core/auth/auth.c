@@ -12,6 +12,7 @@
 #include "auth_pam.h"
 #include "credential.h"
 #include "crypto.h"
+#include "lockdown.h"
 #include "lockout.h"
 #include "meta.h"
 #include "trust.h"
@@ -240,6 +241,17 @@ static const char *run_pam(fk_ctx *ctx, fk_session *s, const fk_operator *op, in
 	return NULL;
 }
 
+/* While a lockdown is in force only administrators sign in (R-INTRUSION); a state that
+ * cannot be read refuses too (fail closed), *st saying why. */
+static int lockdown_refuses(fk_ctx *ctx, fk_role role, fk_status *st, fk_error *err)
+{
+	fk_lockdown ld;
+	if (role == FK_ROLE_ADMIN)
+		return 0;
+	*st = fk_lockdown_get(ctx, &ld, err);
+	return *st != FK_OK || ld.on;
+}
+
 /* Inside one transaction: still enrolled and enabled, not locked meanwhile;
  * reset the count, act as the operator, record the sign-in. */
 static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_error *err)
@@ -251,6 +263,10 @@ static const char *commit_success(fk_ctx *ctx, fk_session *s, fk_status *st, fk_
 	*st = fk_operator_get(ctx, s->user, &op, err);
 	if (*st == FK_ERR_NOTFOUND || (*st == FK_OK && !op.enabled))
 		why = "disabled";
+	/* R-INTRUSION: decided under the same lock as the sign-in's record, so that a lockdown
+	 * committed while PAM was asking stops it. */
+	if (*st == FK_OK && !why && lockdown_refuses(ctx, op.role, st, err))
+		why = "lockdown";
 	if (*st == FK_OK && !why && (*st = fk_lockout_success(ctx, s->key, s->resv, err)) == FK_ERR_LOCKED)
 		why = "locked";
 	if (*st == FK_OK && !why) {
@@ -311,6 +327,10 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, fk_op op, const char *why, i
 		return fk_fail(err, rs, "%s", rec.msg);
 	if (st != FK_OK && st != FK_ERR_AUTH)
 		return st;
+	/* Said to everyone refused while it is in force, whatever else was wrong: the sign-in
+	 * screen shows the lockdown anyway, and this tells nothing of the account. */
+	if (fk_lockdown_in_force(ctx))
+		return fk_fail_id(err, FK_ERR_AUTH, FK_MSG_LOCKDOWN_SIGNIN, NULL, 0);
 	return fk_fail(err, FK_ERR_AUTH, "sign-in refused");
 }
 
@@ -364,6 +384,8 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 	st = FK_OK;
 	if (!why)
 		why = commit_success(ctx, s, &st, err);
+	if (why && !strcmp(why, "lockdown"))
+		counted = 0; /* the password was right: no step towards a lock */
 	if (why) {
 		pam_close(s, PAM_AUTH_ERR);
 		st = refuse(ctx, s, FK_OP_SIGNIN, why, counted, t0, st, err);
@@ -404,6 +426,8 @@ fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_err
 	if (st != FK_OK)
 		return st;
 	const char *why = refused_unasked(v);
+	if (!why && lockdown_refuses(ctx, ctx->actor.role, &st, err))
+		why = "lockdown";
 	if (why) {
 		counted = 0;
 	} else {
@@ -460,6 +484,8 @@ fk_status fk_auth_test_signin(fk_ctx *ctx, const char *user, const char *program
 	st = fk_operator_get(ctx, user, &op, err);
 	if (st == FK_OK && !op.enabled)
 		st = fk_fail(err, FK_ERR_AUTH, "operator %.64s is disabled", user);
+	if (st == FK_OK && record && lockdown_refuses(ctx, op.role, &st, err) && st == FK_OK)
+		st = fk_fail_id(err, FK_ERR_AUTH, FK_MSG_LOCKDOWN_SIGNIN, NULL, 0);
 	if (!record) {
 		if (st == FK_OK)
 			fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
@@ -507,6 +533,10 @@ static const char *cred_refusal(fk_ctx *ctx, const fk_credential *c, const char 
 	if (*st == FK_OK && !op->enabled) {
 		snprintf(msg, len, "credential %s acts for %s, who is disabled", c->name, c->user);
 		return "disabled";
+	}
+	if (*st == FK_OK && record && lockdown_refuses(ctx, op->role, st, err)) {
+		fk_msg_expand(fk_msg_template(FK_MSG_LOCKDOWN_SIGNIN), NULL, 0, msg, len);
+		return *st == FK_OK ? "lockdown" : "error";
 	}
 	/* A database opened for diagnosis has no lockout to trust (as for PAM, above). */
 	if (*st == FK_OK && record && (*st = fk_lockout_admit(ctx, op->username, &locked, err)) == FK_OK &&

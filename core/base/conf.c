@@ -62,6 +62,12 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(alert_refusals_window, T_SECS, 1, 86400),
 	INT_KEY(alert_opens_per_hour, T_INT, 0, 1000000),
 	INT_KEY(parent_sees_branches, T_BOOL, 0, 1),
+	INT_KEY(health_check_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_verify_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_checkpoint_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(health_backup_max_age, T_SECS, 3600, 365 * 86400),
+	INT_KEY(disk_free_warn, T_INT, 1, 99),
+	INT_KEY(disk_free_crit, T_INT, 0, 99),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -144,6 +150,13 @@ static void init_numbers(fk_config *cfg)
 	cfg->alert_refusals_window = 10 * 60;
 	cfg->alert_opens_per_hour = 200;
 	cfg->parent_sees_branches = 0; /* each office its own: grants never cross offices */
+	/* A weekly full check, history verification and checkpoint; a nightly backup (issue 13). */
+	cfg->health_check_max_age = 7 * 86400;
+	cfg->health_verify_max_age = 7 * 86400;
+	cfg->health_checkpoint_max_age = 7 * 86400;
+	cfg->health_backup_max_age = 2 * 86400;
+	cfg->disk_free_warn = 20;
+	cfg->disk_free_crit = 10;
 }
 
 static char *trim(char *s)

@@ -46,6 +46,14 @@ typedef struct fk_config {
 	/* Jurisdiction (docs/permissions.md, R-JURIS): 1 lets a 法務局's or 地方法務局's people be
 	 * granted the municipalities of its 支局 too; 0 (default): each office only its own. */
 	int parent_sees_branches;
+	/* fukuhonctl health (R-DETECT): how old each last event may be before it warns, and the
+	 * free space (percent of the file system) below which it warns or is critical */
+	int health_check_max_age;      /* seconds: the last full check (status/health --check) */
+	int health_verify_max_age;     /* seconds: the last audit verify */
+	int health_checkpoint_max_age; /* seconds: the last audit checkpoint --export */
+	int health_backup_max_age;     /* seconds: the last backup, and the last verify of one */
+	int disk_free_warn;            /* percent */
+	int disk_free_crit;            /* percent */
 } fk_config;
 
 /* Which file: path if given, else $FUKUHON_CONFIG, else SYSCONFDIR/fukuhon.conf. */

@@ -69,7 +69,8 @@ typedef enum fk_status {
 	X(MUNICIPALITY_UNKNOWN, FK_N_("Municipality {a} is not known."))                    \
 	X(OPERATOR_UNKNOWN, FK_N_("There is no operator named {a}."))                       \
 	X(RECORD_NOT_FOUND, FK_N_("Entry {n} does not exist."))                             \
-	X(HISTORY_NOT_INTACT, FK_N_("The history is not intact: {n} problems."))
+	X(HISTORY_NOT_INTACT, FK_N_("The history is not intact: {n} problems."))             \
+	X(LOCKDOWN_SIGNIN, FK_N_("Sign-in refused: a lockdown is in force; only administrators may sign in."))
 
 typedef enum fk_msg {
 #define FK_MSG_ENUM(id, text) FK_MSG_##id,
