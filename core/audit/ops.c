@@ -106,6 +106,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_COPY] = N_("Copy printed"),
 	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
 	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
+	[FK_OP_BACKUP_CREATE] = N_("Backup made"),
+	[FK_OP_BACKUP_VERIFY] = N_("Backup verified"),
+	[FK_OP_BACKUP_RESTORE] = N_("Restored from a backup"),
+	[FK_OP_BACKUP_KEYS] = N_("Key folder backed up"),
+	[FK_OP_BACKUP_PRUNE] = N_("Old backups removed"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -153,7 +153,13 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(PRINT_COPY, "print.copy", "output", SYSTEM, 0, 1, 0)                                       \
 	/* an approved export carried out (core/approve/exportjob.c): the package, recorded once */ \
 	X(EXPORT_EXECUTE, "export.execute", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                   \
-	X(EXPORT_PACKAGE, "export.package", "output", SYSTEM, 0, 1, 0)
+	X(EXPORT_PACKAGE, "export.package", "output", SYSTEM, 0, 1, 0)                               \
+	/* backups (core/admin/backup.h, R-BACKUP): runs of their own, between decision and record */ \
+	X(BACKUP_CREATE, "backup.create", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
+	X(BACKUP_VERIFY, "backup.verify", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
+	X(BACKUP_RESTORE, "backup.restore", "backup", ROLES, FK_R(ADMIN), 0, 0)                      \
+	X(BACKUP_KEYS, "backup.keys", "backup", ROLES, FK_R(ADMIN), 0, 0)                            \
+	X(BACKUP_PRUNE, "backup.prune", "backup", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,
