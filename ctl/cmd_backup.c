@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backup.h"
@@ -33,22 +34,32 @@ static void put_check(void *arg, const char *check, int ok, const char *msg)
 
 int cmd_backup(ctl *c, int argc, char **argv)
 {
-	const char *pos[1];
+	const char *into = NULL, *pos[1];
 	int npos;
-	if (ctl_parse(argc, argv, NULL, 0, pos, 1, &npos) != 0)
+	struct ctl_opt opts[] = {{"into", 1, &into}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
 		return CTL_USAGE;
-	if (npos != 1)
-		return ctl_usage("give the new folder: backup DEST");
+	if ((npos == 1) == (into != NULL))
+		return ctl_usage("give the new folder (backup DEST) or the folder of dated backups (--into ROOT)");
 	fk_ctx *ctx;
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	/* --into: a new folder named after the terminal and the time, for a timer's nightly runs. */
+	char dest[4096], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	int n = into ? snprintf(dest, sizeof dest, "%s/%s-%s", into, ctx->cfg.terminal_id, stamp)
+		     : snprintf(dest, sizeof dest, "%s", pos[0]);
+	if (n < 0 || (size_t)n >= sizeof dest)
+		return ctl_usage("the path is too long");
 	fk_error err;
 	fk_backup_info info;
-	if (fk_backup_create(ctx, pos[0], &info, &err) != FK_OK)
+	if (fk_backup_create(ctx, dest, &info, &err) != FK_OK)
 		return ctl_fail(&err);
 	fputs("backup written to ", stdout);
-	ctl_put(stdout, pos[0], 0);
+	ctl_put(stdout, dest, 0);
 	printf("\nhistory         %lld records\nbytes           %lld\nmanifest sha256 ",
 	       (long long)info.state.head.seq, (long long)info.bytes);
 	put_hex(info.manifest_sha, 32);

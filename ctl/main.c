@@ -97,8 +97,9 @@ const ctl_cmd ctl_commands[] = {
 	 "history chain, sealed rows and table digests; each check reported; exit 1 when any fails"},
 	{"backup prune", cmd_backup_prune, P, "ROOT --keep N",
 	 "remove all but the N newest backups (by their manifests) directly in ROOT"},
-	{"backup", cmd_backup, P, "DEST",
-	 "copy the database, online, into the new folder DEST with a manifest signed by this terminal"},
+	{"backup", cmd_backup, P, "DEST | --into ROOT",
+	 "copy the database, online, into the new folder DEST (or ROOT/TERMINAL-TIME) with a manifest "
+	 "signed by this terminal"},
 	{"restore", cmd_restore, A, "SRC [--force] [--tail-out FILE] [--key FILE]",
 	 "replace the database with the verified backup SRC (an administrator in it signs in); the "
 	 "old history's records after the backup are exported first; refused while it is in use"},

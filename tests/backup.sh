@@ -158,12 +158,14 @@ contains "$T/out" "not read (there was no database)"
 expect 0 $C audit verify
 expect 0 $C status --check
 
-# ---- prune: the newest kept ----
-expect 0 $C backup "$B/three"
+# ---- prune: the newest kept (a timer's dated backups, --into) ----
+expect 0 $C backup --into "$B"
+contains "$T/out" "backup written to $B/test-terminal-"
+expect 2 $C backup "$B/x" --into "$B"
 mkdir "$B/not-a-backup"
 expect 0 $C backup prune "$B" --keep 2
 contains "$T/out" "1 old backup removed"
 [ -e "$B/one" ] && not_ok "the oldest backup was kept" || ok
-[ -d "$B/two" ] && [ -d "$B/three" ] && [ -d "$B/not-a-backup" ] && ok || not_ok "prune removed too much"
+[ -d "$B/two" ] && [ -d "$B"/test-terminal-* ] && [ -d "$B/not-a-backup" ] && ok || not_ok "prune removed too much"
 expect 2 $C backup prune "$B"
 finish
