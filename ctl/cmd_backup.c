@@ -183,6 +183,12 @@ static int get_pass(const char *fdarg, int twice, char *buf, size_t len)
 	return rc;
 }
 
+/* For the core, once the key backup is decided: a new passphrase, asked twice. */
+static int ask_new_pass(void *arg, char *buf, size_t len)
+{
+	return get_pass(arg, 1, buf, len) == CTL_OK ? 0 : -1;
+}
+
 int cmd_key_backup(ctl *c, int argc, char **argv)
 {
 	const char *pfd = NULL, *pos[1];
@@ -196,14 +202,9 @@ int cmd_key_backup(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	char pass[256];
-	if ((rc = get_pass(pfd, 1, pass, sizeof pass)) != CTL_OK)
-		return rc;
 	fk_error err;
 	int files;
-	fk_status s = fk_key_backup(ctx, pos[0], pass, strlen(pass), &files, &err);
-	fk_wipe(pass, sizeof pass);
-	if (s != FK_OK)
+	if (fk_key_backup(ctx, pos[0], ask_new_pass, (void *)pfd, &files, &err) != FK_OK)
 		return ctl_fail(&err);
 	printf("%d key files written, encrypted under the passphrase, to ", files);
 	ctl_put(stdout, pos[0], 0);

@@ -176,7 +176,7 @@ done
 # ---- every command that needs a person refuses without one (walked from the command table) ----
 $C --list-commands > "$T/commands" || not_ok "--list-commands"
 grep '^public' "$T/commands" | cut -f2 | tr '\n' ',' > "$T/public"
-[ "$(cat "$T/public")" = "init,bureau list,municipality list," ] && ok || not_ok "public commands: $(cat "$T/public")"
+[ "$(cat "$T/public")" = "init,bureau list,municipality list,restore,key restore," ] && ok || not_ok "public commands: $(cat "$T/public")"
 # Arguments each command accepts, so that it gets as far as the sign-in.
 sample() {
 	case "$1" in
@@ -192,6 +192,9 @@ sample() {
 	"audit checkpoint") echo "--export $T/walk.checkpoint" ;;
 	"cert install" | "ca add" | "crl add") echo "$T/fukuhon.conf" ;; # read, then refused
 	"ca remove") echo "1" ;;
+	backup | "backup verify") echo "$T/walk.backup" ;;
+	"backup prune") echo "$T --keep 1" ;;
+	"key backup") echo "$T/walk.keys" ;; # refused before the passphrase is asked
 	"cert request") echo "--out $T/walk.csr" ;;
 	"cert status" | "ca list") echo "" ;;
 	import) echo "$T/fukuhon.conf" ;; # refused before the file is read

@@ -163,11 +163,12 @@ static fk_status backup(fk_ctx *ctx, const char *dest, const char *pass, size_t 
 	return st;
 }
 
-fk_status fk_key_backup(fk_ctx *ctx, const char *dest, const char *pass, size_t passlen, int *files,
+fk_status fk_key_backup(fk_ctx *ctx, const char *dest, fk_pass_fn pass_fn, void *arg, int *files,
 			fk_error *err)
 {
 	fk_gate g;
-	char detail[4200];
+	char detail[4200], pass[256];
+	size_t passlen = 0;
 	*files = 0;
 	fk_authz_req r = {.op = FK_OP_BACKUP_KEYS};
 	fk_status st = fk_gate_begin(ctx, &g, &r, "-", err);
@@ -177,10 +178,13 @@ fk_status fk_key_backup(fk_ctx *ctx, const char *dest, const char *pass, size_t 
 	if (fk_backup_inside(dest))
 		st = fk_fail(err, FK_ERR_DENIED, "%s is inside a backup of the data: keys are kept apart from it",
 			     dest);
-	else if (passlen < FK_PASSPHRASE_MIN)
+	else if (pass_fn(arg, pass, sizeof pass) != 0)
+		st = fk_fail(err, FK_ERR_USAGE, "no passphrase was given");
+	else if ((passlen = strlen(pass)) < FK_PASSPHRASE_MIN)
 		st = fk_fail(err, FK_ERR_INVALID, "the passphrase must be at least %d bytes", FK_PASSPHRASE_MIN);
 	else
 		st = backup(ctx, dest, pass, passlen, files, err);
+	fk_wipe(pass, sizeof pass);
 	snprintf(detail, sizeof detail, "dest=%s files=%d", dest, *files);
 	return fk_gate_end(ctx, &g, st, detail, err);
 }

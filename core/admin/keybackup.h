@@ -13,9 +13,12 @@
 
 #define FK_PASSPHRASE_MIN 12 /* bytes */
 
-/* Administrators: write the key folder encrypted under pass into the new file dest (0600),
+/* Administrators: write the key folder encrypted under pass's answer into the new file dest (0600),
  * refusing a dest inside a data backup's folder. Recorded as backup.keys (dest, files). */
-fk_status fk_key_backup(fk_ctx *ctx, const char *dest, const char *pass, size_t passlen, int *files,
+/* The passphrase into buf (NUL-terminated); non-zero when none could be had. Asked for only
+ * once the operation is decided, so that a refused person is never asked. */
+typedef int (*fk_pass_fn)(void *arg, char *buf, size_t len);
+fk_status fk_key_backup(fk_ctx *ctx, const char *dest, fk_pass_fn pass, void *arg, int *files,
 			fk_error *err);
 
 /* Decrypt src with pass into the new folder dir (0700, files 0600). A wrong passphrase or an
