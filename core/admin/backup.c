@@ -211,7 +211,9 @@ fk_status fk_backup_manifest_read(const char *dir, fk_backup_info *info, fk_erro
 	}
 	size_t body = st == FK_OK ? (size_t)(sig - buf) + 1 : 0;
 	int seen = 0;
-	for (char *line = buf + strlen(MAGIC), *nl; st == FK_OK && line < buf + body; line = nl + 1) {
+	/* buf is NULL when the file could not be read: no pointer is formed from it then. */
+	for (char *line = st == FK_OK ? buf + strlen(MAGIC) : NULL, *nl; st == FK_OK && line < buf + body;
+	     line = nl + 1) {
 		nl = memchr(line, '\n', (size_t)(buf + body - line));
 		if (!nl)
 			break;
