@@ -386,10 +386,12 @@ fk_status fk_backup_create(fk_ctx *ctx, const char *dest, fk_backup_info *info, 
 	if (st != FK_OK)
 		return st;
 	st = create(ctx, dest, info, err);
-	/* health (another engineer's) reads the folder and the manifest's hash from here. */
+	/* health reads the folder (absolute, as it is found later) and the manifest's hash here. */
+	char *abs = st == FK_OK ? realpath(dest, NULL) : NULL;
 	fk_hex(info->manifest_sha, 32, hex);
-	snprintf(detail, sizeof detail, "dest=%s manifest-sha256=%s records=%lld bytes=%lld", dest,
+	snprintf(detail, sizeof detail, "dest=%s manifest-sha256=%s records=%lld bytes=%lld", abs ? abs : dest,
 		 st == FK_OK ? hex : "-", (long long)info->state.head.seq, (long long)info->bytes);
+	free(abs);
 	return fk_gate_end(ctx, &g, st, detail, err);
 }
 
