@@ -17,13 +17,8 @@ lock_duration = 0
 fail_delay = 1"
 C=$FUKUHONCTL
 DB=$T/db/fukuhon.db
-PAM="env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1"
 # as USER PASSWORD COMMAND...: fukuhonctl signed in as USER, the password on standard input.
-as() {
-	u=$1 pw=$2
-	shift 2
-	printf '%s\n' "$pw" | timeout 60 $PAM "$C" --user "$u" --password-stdin "$@"
-}
+as() { ctl_as "$@"; }
 # notty COMMAND...: fukuhonctl with no terminal to ask on and nothing on standard input.
 notty() { timeout 60 setsid -w "$C" "$@" < /dev/null; }
 # A script: no PAM at all, the credential only.

@@ -11,12 +11,8 @@ make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
 make_config "language = en"
 C=$FUKUHONCTL
 DB=$T/db/fukuhon.db
-PAM="env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1"
-as() {
-	u=$1 pw=$2
-	shift 2
-	printf '%s\n' "$pw" | timeout 120 $PAM "$C" --user "$u" --password-stdin "$@"
-}
+CTL_AS_TIMEOUT=120
+as() { ctl_as "$@"; }
 
 # ---- a terminal, and work in it ----
 printf 'kanri-pw\n' | timeout 60 $PAM "$C" --password-stdin init --admin kanri --bureau 東京法務局 > "$T/out" 2> "$T/err"
