@@ -310,7 +310,7 @@ static fk_status copy_db(fk_ctx *ctx, const char *path, fk_state *state, fk_erro
 	if (st == FK_OK && (rc = sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL)) != SQLITE_OK)
 		st = rc == SQLITE_FULL ? fk_fail(err, FK_ERR_FULL, "%s: the disk is full", path)
 				       : fk_db_fail(dst, rc, err, path);
-	if (dst && (rc = sqlite3_close(dst)) != SQLITE_OK && st == FK_OK)
+	if (dst && sqlite3_close(dst) != SQLITE_OK && st == FK_OK)
 		st = fk_fail(err, FK_ERR_DB, "closing the copy %s", path);
 	if (st == FK_OK)
 		st = sync_path(path, 0, err);
@@ -482,7 +482,7 @@ fk_status fk_backup_check(const char *config_path, const char *dir, const char *
 	struct check c = {.fn = fn, .arg = arg};
 	fk_config cfg;
 	uint8_t pub[FK_PUB_LEN], sha[32];
-	int64_t bytes;
+	int64_t bytes = -1;
 	char *db = NULL;
 	memset(&cfg, 0, sizeof cfg);
 	fk_status st = fk_backup_manifest_read(dir, info, err);

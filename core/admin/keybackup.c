@@ -86,10 +86,13 @@ static fk_status add_file(struct buf *b, const char *path, const char *name, fk_
 		return st;
 	}
 	size_t nl = strlen(name), sz = (size_t)sb.st_size;
-	fk_status st = sb.st_size < 0 || sz > MAX_FILE || nl > 255 || grow(b, 6 + nl + sz)
-		? fk_fail(err, FK_ERR_INVALID, "%s is too large for a key backup", path) : FK_OK;
-	if (st == FK_OK) {
-		uint8_t *p = b->p + b->n;
+	fk_status st = FK_OK;
+	uint8_t *p = NULL;
+	if (sb.st_size < 0 || sz > MAX_FILE || nl > 255 || grow(b, 6 + nl + sz) || !b->p)
+		st = fk_fail(err, FK_ERR_INVALID, "%s is too large for a key backup", path);
+	else
+		p = b->p + b->n;
+	if (p) {
 		p[0] = (uint8_t)(nl >> 8), p[1] = (uint8_t)nl;
 		memcpy(p + 2, name, nl);
 		p += 2 + nl;

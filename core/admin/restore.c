@@ -322,7 +322,7 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 		snprintf(tail, sizeof tail, "%s.tail-%s.jsonl", cfg.database ? cfg.database : "", stamp);
 	snprintf(tmp, sizeof tmp, "%s.restoring-%ld", cfg.database ? cfg.database : "", (long)getpid());
 	struct stat sb;
-	int had_old = st == FK_OK && lstat(cfg.database, &sb) == 0;
+	int had_old = st == FK_OK && cfg.database && lstat(cfg.database, &sb) == 0;
 	if (had_old)
 		st = export_tail(cfg.database, r->info.state.head.seq, tail, r, err);
 	else if (st == FK_OK)

@@ -5,6 +5,7 @@
 # page, a 本籍 page in turn, each recorded: a write on every screen), the console's worst wait
 # for the write lock during it, then `backup verify` and `restore` (no console open).
 # Targets at 1,000,000: backup <= 15 s, verify <= 60 s, restore <= 60 s, no wait over 200 ms.
+# BENCH_BACKUP_VACUUM=1 also times sqlite3's VACUUM INTO under the same console, for comparison.
 # `make bench-backup`.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -38,7 +39,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 verdict() { awk -v s="$1" -v t="$2" -v n="$N" 'BEGIN { if (n >= 1000000) printf "  [%s: %d s]", s <= t ? "PASS" : "MISS", t }'; }
 
 # The backup, with a console working throughout (its standard input closes when it ends).
-mkfifo "$B/stop"
+mkfifo "$B/stop" "$B/stop2"
 "$W" "$B/fukuhon.conf" read < "$B/stop" > "$B/wait.out" 2> "$B/wait.err" &
 wpid=$!
 exec 3> "$B/stop"
@@ -53,6 +54,24 @@ wpid=
 printf 'backup:  %s s, peak RSS %.1f MB%s\n' "$(secs "$a" "$b")" "$(awk '{print $1 / 1024}' "$B/rss")" "$(verdict "$(secs "$a" "$b")" 15)"
 sed 's/^console during the import/console during the backup (from 1 s before to 1 s after)/' "$B/wait.out"
 [ -s "$B/wait.err" ] && sed 's/^/  /' "$B/wait.err" | sort | uniq -c | head -5
+
+# For comparison (the brief's other candidate): VACUUM INTO by the sqlite3 shell, under the same
+# console. Not what fukuhonctl uses; no manifest, no state.
+if command -v sqlite3 > /dev/null && [ -n "${BENCH_BACKUP_VACUUM:-}" ]; then
+	"$W" "$B/fukuhon.conf" read < "$B/stop2" > "$B/wait2.out" 2> "$B/wait2.err" &
+	wpid=$!
+	exec 4> "$B/stop2"
+	sleep 1
+	a=$(date +%s%N)
+	sqlite3 "$B/db/fukuhon.db" "VACUUM INTO '$B/vacuum.db'"
+	b=$(date +%s%N)
+	sleep 1
+	exec 4>&-
+	wait "$wpid" || true
+	wpid=
+	printf 'VACUUM INTO (comparison only): %s s\n' "$(secs "$a" "$b")"
+	sed 's/^console during the import/console during VACUUM INTO/' "$B/wait2.out"
+fi
 
 a=$(date +%s%N)
 "$C" backup verify "$B/bk" > "$B/verify.out"
