@@ -34,6 +34,10 @@ for check in manifest signature sha256 open history rows; do
 done
 expect 0 $C audit list --action backup.verify --json
 contains "$T/out" "verified=yes"
+# Read only: verifying left nothing beside the copy (no -wal, -shm or journal) and changed no byte.
+[ "$(ls -A "$B/one" | tr '\n' ' ')" = "fukuhon.db manifest " ] && ok || not_ok "verify left $(ls -A "$B/one")"
+grep -q "^sha256 $(sha256sum "$B/one/fukuhon.db" | cut -d' ' -f1)$" "$B/one/manifest" && ok ||
+	not_ok "verify changed the copy"
 
 # ---- damage: each refused, naming why ----
 cp -a "$B/one" "$T/flip"
