@@ -112,6 +112,21 @@ const ctl_cmd ctl_commands[] = {
 	 "any line is wrong"},
 	{"jurisdiction office add", cmd_juris_office_add, P, "NAME --parent NAME [--kana KANA] --reason TEXT",
 	 "add a 支局 under a 法務局 or 地方法務局 (then assign its municipalities)"},
+	{"backup verify", cmd_backup_verify, P, "DEST [--key FILE]",
+	 "check a backup: its manifest and signature (this terminal's), its SHA-256, and the copy's "
+	 "history chain, sealed rows and table digests; each check reported; exit 1 when any fails"},
+	{"backup prune", cmd_backup_prune, P, "ROOT --keep N",
+	 "remove all but the N newest backups (by their manifests) directly in ROOT"},
+	{"backup", cmd_backup, P, "DEST | --into ROOT",
+	 "copy the database, online, into the new folder DEST (or ROOT/TERMINAL-TIME) with a manifest "
+	 "signed by this terminal"},
+	{"restore", cmd_restore, A, "SRC [--force] [--tail-out FILE] [--key FILE]",
+	 "replace the database with the verified backup SRC (an administrator in it signs in); the "
+	 "old history's records after the backup are exported first; refused while it is in use"},
+	{"key backup", cmd_key_backup, P, "DEST [--passphrase-fd N]",
+	 "write the key folder, encrypted under a passphrase, to the new file DEST (never inside a data backup)"},
+	{"key restore", cmd_key_restore, A, "SRC DIR [--passphrase-fd N]",
+	 "decrypt a key backup into the new folder DIR"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

@@ -17,13 +17,8 @@ lock_duration = 0
 fail_delay = 1"
 C=$FUKUHONCTL
 DB=$T/db/fukuhon.db
-PAM="env LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1"
 # as USER PASSWORD COMMAND...: fukuhonctl signed in as USER, the password on standard input.
-as() {
-	u=$1 pw=$2
-	shift 2
-	printf '%s\n' "$pw" | timeout 60 $PAM "$C" --user "$u" --password-stdin "$@"
-}
+as() { ctl_as "$@"; }
 # notty COMMAND...: fukuhonctl with no terminal to ask on and nothing on standard input.
 notty() { timeout 60 setsid -w "$C" "$@" < /dev/null; }
 # A script: no PAM at all, the credential only.
@@ -176,7 +171,7 @@ done
 # ---- every command that needs a person refuses without one (walked from the command table) ----
 $C --list-commands > "$T/commands" || not_ok "--list-commands"
 grep '^public' "$T/commands" | cut -f2 | tr '\n' ',' > "$T/public"
-[ "$(cat "$T/public")" = "init,bureau list,municipality list," ] && ok || not_ok "public commands: $(cat "$T/public")"
+[ "$(cat "$T/public")" = "init,bureau list,municipality list,restore,key restore," ] && ok || not_ok "public commands: $(cat "$T/public")"
 # Arguments each command accepts, so that it gets as far as the sign-in.
 sample() {
 	case "$1" in
@@ -193,6 +188,9 @@ sample() {
 	"audit checkpoint") echo "--export $T/walk.checkpoint" ;;
 	"cert install" | "ca add" | "crl add") echo "$T/fukuhon.conf" ;; # read, then refused
 	"ca remove") echo "1" ;;
+	backup | "backup verify") echo "$T/walk.backup" ;;
+	"backup prune") echo "$T --keep 1" ;;
+	"key backup") echo "$T/walk.keys" ;; # refused before the passphrase is asked
 	"cert request") echo "--out $T/walk.csr" ;;
 	"cert status" | "ca list") echo "" ;;
 	import) echo "$T/fukuhon.conf" ;; # refused before the file is read

@@ -113,6 +113,15 @@ pam_env() {
 	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" "$@"
 }
 
+# ctl_as USER PASSWORD ARGS...: fukuhonctl signed in as USER through pam_wrapper, the password on
+# standard input ($PAM: the environment; CTL_AS_TIMEOUT seconds, default 60).
+PAM="env LD_PRELOAD=${PAM_WRAPPER_LIB:-} PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1"
+ctl_as() {
+	u=$1 pw=$2
+	shift 2
+	printf '%s\n' "$pw" | timeout "${CTL_AS_TIMEOUT:-60}" $PAM "$FUKUHONCTL" --user "$u" --password-stdin "$@"
+}
+
 # ---- the console in tmux: own socket, polls with deadlines, no bare sleeps ----
 TMUX_CMD="${TMUX_BIN:-tmux} -S $T/tmux.sock -f /dev/null"
 

@@ -10,9 +10,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "backup.h"
 #include "fkt_pki.h"
 #include "fktest.h"
 #include "import.h"
+#include "keybackup.h"
 
 #define M "131016" /* 千代田区: op1's grants */
 
@@ -534,6 +536,51 @@ static fk_status do_office_add(void)
 	return fk_jurisdiction_office_add(ctx, "歩行支局", NULL, "東京法務局", "gate walk", &id, &err);
 }
 
+/* Backups (core/admin/backup.h): each person's own folder, so that a refusal leaves nothing in
+ * the way of the allowed call; verify reads the administrator's. */
+static const char *walk_path(const char *what, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/walk-%s-%s", env.dir, what, ctx->actor.user);
+	return buf;
+}
+static fk_status do_backup_create(void)
+{
+	char path[700];
+	fk_backup_info i;
+	return fk_backup_create(ctx, walk_path("backup", path, sizeof path), &i, &err);
+}
+static fk_status do_backup_verify(void)
+{
+	char path[700];
+	fk_backup_info i;
+	snprintf(path, sizeof path, "%s/walk-backup-admin", env.dir);
+	return fk_backup_verify(ctx, path, NULL, NULL, NULL, &i, &err);
+}
+/* The decision restore makes once the copy is in place (core/admin/restore.c); the whole
+ * restore is walked by tests/backup.sh and tests/restore_drill.sh. */
+static fk_status do_backup_restore(void)
+{
+	fk_authz_req r = {.op = FK_OP_BACKUP_RESTORE};
+	return fk_gate_check(ctx, &r, "walk", "gate walk", &err);
+}
+static int walk_pass(void *arg, char *buf, size_t len)
+{
+	(void)arg;
+	snprintf(buf, len, "gate walk passphrase");
+	return 0;
+}
+static fk_status do_backup_keys(void)
+{
+	char path[700];
+	int n;
+	return fk_key_backup(ctx, walk_path("keys", path, sizeof path), walk_pass, NULL, &n, &err);
+}
+static fk_status do_backup_prune(void)
+{
+	int n;
+	return fk_backup_prune(ctx, env.dir, 1, &n, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -626,6 +673,11 @@ static const walk table[] = {
 	{FK_OP_LOCKDOWN_ON, do_lockdown_on, "admin", "sup", 1},
 	{FK_OP_LOCKDOWN_OFF, do_lockdown_off, "admin", "aud", 1},
 	{FK_OP_LOCKDOWN_VIEW, do_lockdown_status, "aud", "op1", 1},
+	{FK_OP_BACKUP_CREATE, do_backup_create, "admin", "aud", 1},
+	{FK_OP_BACKUP_VERIFY, do_backup_verify, "admin", "aud", 1},
+	{FK_OP_BACKUP_RESTORE, do_backup_restore, "admin", "sup", 1},
+	{FK_OP_BACKUP_KEYS, do_backup_keys, "admin", "op1", 1},
+	{FK_OP_BACKUP_PRUNE, do_backup_prune, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

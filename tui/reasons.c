@@ -182,6 +182,7 @@ static const char *word_of(const char *const (*t)[2], size_t n, const char *reco
 /* Every object type of the operation table (tests/test_reasons.c checks that none lacks words). */
 static const char *const objects[][2] = {
 	{"alert", N_("alert")},
+	{"backup", N_("backup")},
 	{"bureau", N_("bureau")},
 	{"ca", N_("certificate authority")},
 	{"certificate", N_("certificate")},

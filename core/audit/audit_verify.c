@@ -624,7 +624,7 @@ static fk_status check_end(struct verifier *v, fk_error *err)
 			s = check_cp(v, v->o->kept, pub, "kept", err);
 	}
 	fk_chain_key k;
-	if (s == FK_OK && fk_chain_key_load(v->ctx->cfg.key_dir, &k, NULL) == FK_OK) {
+	if (s == FK_OK && !v->o->copy && fk_chain_key_load(v->ctx->cfg.key_dir, &k, NULL) == FK_OK) {
 		int64_t end = 0, after = v->rep->last_seq;
 		if (v->started && v->prev_ok &&
 		    fk_add_i64(v->prev_epoch, v->prev_kind == FK_CHAIN_SEAL, &end) != 0)

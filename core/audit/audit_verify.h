@@ -53,6 +53,9 @@ typedef struct fk_verify_opts {
 	const fk_checkpoint *kept;  /* a checkpoint kept elsewhere, or NULL */
 	int skip_integrity;         /* 1: no PRAGMA integrity_check (tests) */
 	int skip_rows;              /* 1: no check of the sealed tables' rows (history only) */
+	/* 1: a backup's copy (core/admin/backup.h), older than the key folder: its end is
+	 * checked against its manifest (the trust base's want), not against the history key */
+	int copy;
 	fk_verify_fn fn;            /* called for every problem and note; may be NULL */
 	void *arg;
 } fk_verify_opts;

@@ -362,3 +362,42 @@ fk_status fk_checkpoint_fresh(fk_ctx *ctx, fk_checkpoint *cp, fk_error *err)
 		return s;
 	return fk_ctx_end(ctx, fresh_locked(ctx, cp, err), err);
 }
+
+/* Other signed statements of the terminal (a backup's manifest, core/admin/backup.h): each
+ * starts with its own label, unlike a checkpoint's statement, so none passes for another. */
+fk_status fk_checkpoint_sign_blob(const char *key_dir, const uint8_t *data, size_t n,
+				  uint8_t sig[FK_SIG_LEN], uint8_t pub[FK_PUB_LEN], fk_error *err)
+{
+	EVP_PKEY *k = NULL;
+	EVP_MD_CTX *md = NULL;
+	size_t siglen = FK_SIG_LEN;
+	fk_status st = load_private(key_dir, &k, err);
+	if (st == FK_OK && !(md = EVP_MD_CTX_new()))
+		st = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (st == FK_OK && (EVP_DigestSignInit(md, NULL, NULL, NULL, k) != 1 ||
+			    EVP_DigestSign(md, sig, &siglen, data, n) != 1 || siglen != FK_SIG_LEN))
+		st = ossl_fail(err, "signing");
+	if (st == FK_OK)
+		st = raw_public(k, pub, err);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(k);
+	return st;
+}
+
+fk_status fk_checkpoint_verify_blob(const uint8_t pub[FK_PUB_LEN], const uint8_t *data, size_t n,
+				    const uint8_t sig[FK_SIG_LEN], fk_error *err)
+{
+	EVP_PKEY *k = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, FK_PUB_LEN);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	fk_status st = FK_OK;
+	if (!k || !md)
+		st = ossl_fail(err, "preparing a signature's verification");
+	else if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) != 1 ||
+		 EVP_DigestVerify(md, sig, FK_SIG_LEN, data, n) != 1) {
+		ERR_clear_error();
+		st = fk_fail(err, FK_ERR_TAMPER, "the signature does not verify");
+	}
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(k);
+	return st;
+}

@@ -57,4 +57,11 @@ fk_status fk_checkpoint_check(const fk_checkpoint *cp, const uint8_t pub[FK_PUB_
 fk_status fk_checkpoint_export(const fk_checkpoint *cp, const char *path, fk_error *err);
 fk_status fk_checkpoint_import(const char *path, fk_checkpoint *cp, fk_error *err);
 
+/* Sign data (a statement starting with its own label) with the checkpoint key, the terminal's
+ * one signing key another terminal can check (by pub); and check such a signature. */
+fk_status fk_checkpoint_sign_blob(const char *key_dir, const uint8_t *data, size_t n,
+				  uint8_t sig[FK_SIG_LEN], uint8_t pub[FK_PUB_LEN], fk_error *err);
+fk_status fk_checkpoint_verify_blob(const uint8_t pub[FK_PUB_LEN], const uint8_t *data, size_t n,
+				    const uint8_t sig[FK_SIG_LEN], fk_error *err);
+
 #endif

@@ -119,6 +119,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_LOCKDOWN_ON] = N_("Lockdown turned on"),
 	[FK_OP_LOCKDOWN_OFF] = N_("Lockdown turned off"),
 	[FK_OP_LOCKDOWN_VIEW] = N_("Lockdown state viewed"),
+	[FK_OP_BACKUP_CREATE] = N_("Backup made"),
+	[FK_OP_BACKUP_VERIFY] = N_("Backup verified"),
+	[FK_OP_BACKUP_RESTORE] = N_("Restored from a backup"),
+	[FK_OP_BACKUP_KEYS] = N_("Key folder backed up"),
+	[FK_OP_BACKUP_PRUNE] = N_("Old backups removed"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -180,7 +180,13 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * restore everyone else's sign-ins, with a reason; staff may read whether it is on */   \
 	X(LOCKDOWN_ON, "lockdown.on", "terminal", ROLES, FK_R(ADMIN), 1, 0)                          \
 	X(LOCKDOWN_OFF, "lockdown.off", "terminal", ROLES, FK_R(ADMIN), 1, 0)                        \
-	X(LOCKDOWN_VIEW, "lockdown.status", "terminal", ROLES, FK_R_STAFF, 1, 0)
+	X(LOCKDOWN_VIEW, "lockdown.status", "terminal", ROLES, FK_R_STAFF, 1, 0) \
+	/* backups (core/admin/backup.h, R-BACKUP): runs of their own, between decision and record */ \
+	X(BACKUP_CREATE, "backup.create", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
+	X(BACKUP_VERIFY, "backup.verify", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
+	X(BACKUP_RESTORE, "backup.restore", "backup", ROLES, FK_R(ADMIN), 0, 0)                      \
+	X(BACKUP_KEYS, "backup.keys", "backup", ROLES, FK_R(ADMIN), 0, 0)                            \
+	X(BACKUP_PRUNE, "backup.prune", "backup", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -299,3 +299,34 @@ fk_status fk_write_new_file(const char *path, const void *data, size_t len, fk_e
 		unlink(path);
 	return st;
 }
+
+fk_status fk_io_fail(fk_error *err, const char *what, const char *path)
+{
+	return fk_fail(err, errno == ENOSPC || errno == EDQUOT ? FK_ERR_FULL : FK_ERR_IO, "%s %s: %s",
+		       what, path, strerror(errno));
+}
+
+fk_status fk_write_new(const char *path, const void *buf, size_t n, fk_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fk_io_fail(err, "cannot create", path);
+	size_t done = 0;
+	fk_status st = FK_OK;
+	while (st == FK_OK && done < n) {
+		ssize_t w = write(fd, (const unsigned char *)buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			st = fk_io_fail(err, "cannot write", path);
+		else
+			done += (size_t)w;
+	}
+	if (st == FK_OK && fsync(fd) != 0)
+		st = fk_io_fail(err, "cannot sync", path);
+	if (close(fd) != 0 && st == FK_OK)
+		st = fk_io_fail(err, "cannot write", path);
+	if (st != FK_OK)
+		(void)unlink(path);
+	return st;
+}

@@ -63,6 +63,13 @@ char *fk_dirname(const char *path, fk_error *err);
 /* Create dir (and missing parents) with mode 0700. Existing is fine. */
 fk_status fk_mkdir_private(const char *dir, fk_error *err);
 
+/* A failed system call on path as a status: FK_ERR_FULL for a full disk or quota, else
+ * FK_ERR_IO; the message "what path: why". */
+fk_status fk_io_fail(fk_error *err, const char *what, const char *path);
+/* Write n bytes into the new file path (0600, never replacing one) and sync it; nothing is
+ * left at path when it fails. */
+fk_status fk_write_new(const char *path, const void *buf, size_t n, fk_error *err);
+
 /* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err);
 /* The same, after check approved the file opened (its fstat: what is checked

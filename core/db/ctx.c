@@ -262,11 +262,14 @@ static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
 		return st;
 	return fk_db_open(ctx->cfg.database, ((flags & FK_CTX_NEW_CREATE) ? FK_DB_CREATE : FK_DB_OPEN) |
-					     ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0),
+					     ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0) |
+					     ((flags & FK_CTX_NEW_COPY) ? FK_DB_READONLY : 0),
 			  &ctx->db, err);
 }
 
-fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error *err)
+/* The context over the configured database, or over db_path instead (a copy). */
+static fk_status ctx_new(const char *config_path, const char *db_path, int flags, fk_ctx **out,
+			 fk_error *err)
 {
 	*out = NULL;
 	fk_ctx *ctx = calloc(1, sizeof *ctx);
@@ -274,6 +277,15 @@ fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error 
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	reset_ids(ctx);
 	fk_status st = fk_config_load(config_path, &ctx->cfg, err);
+	if (st == FK_OK && db_path) {
+		char *p = fk_strdup(db_path, err);
+		if (!p)
+			st = FK_ERR_NOMEM;
+		else {
+			free(ctx->cfg.database);
+			ctx->cfg.database = p;
+		}
+	}
 	if (st == FK_OK) {
 		session_init(ctx);
 		fk_ctx_act_as_nobody(ctx);
@@ -285,6 +297,16 @@ fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error 
 	}
 	*out = ctx;
 	return FK_OK;
+}
+
+fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error *err)
+{
+	return ctx_new(config_path, NULL, flags & ~FK_CTX_NEW_COPY, out, err);
+}
+
+fk_status fk_ctx_new_copy(const char *config_path, const char *db_path, fk_ctx **out, fk_error *err)
+{
+	return ctx_new(config_path, db_path, FK_CTX_NEW_COPY, out, err);
 }
 
 void fk_ctx_close(fk_ctx *ctx)

@@ -102,12 +102,16 @@ struct fk_ctx {
 enum {
 	FK_CTX_NEW_CREATE = 1,   /* create the key folder and the database */
 	FK_CTX_NEW_UNPINNED = 2, /* open even an altered schema (to report it: nothing is written) */
+	FK_CTX_NEW_COPY = 4,     /* fk_ctx_new_copy: a copy, read only */
 };
 
 /* Load the configuration (see fk_config_default_path), check and load the keys and open
  * the database, with flags as above. The rest of opening a terminal — the history's keys,
  * the trust base — is fk_ctx_open (core/admin/terminal.h). */
 fk_status fk_ctx_new(const char *config_path, int flags, fk_ctx **out, fk_error *err);
+/* The same, over a copy of the database at db_path (a backup) opened read only
+ * (FK_DB_READONLY) instead of the configured one: the keys are this terminal's. */
+fk_status fk_ctx_new_copy(const char *config_path, const char *db_path, fk_ctx **out, fk_error *err);
 void fk_ctx_close(fk_ctx *ctx);
 
 /* The wall clock through the test hook: UTC ns. */

@@ -161,6 +161,37 @@ static fk_status configure(sqlite3 *db, fk_error *err)
 	return FK_OK;
 }
 
+/* A copy, read only: immutable, so that reading it leaves nothing beside it and changes no
+ * byte of it (its SHA-256 stays what its manifest says). */
+static fk_status open_copy(const char *path, sqlite3 **out, fk_error *err)
+{
+	sqlite3 *db;
+	char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
+	if (!uri)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	/* A path with '?' or '#' would be cut by the URI: refused rather than misread. */
+	if (strpbrk(path, "?#")) {
+		sqlite3_free(uri);
+		return fk_fail(err, FK_ERR_INVALID, "the copy %s has '?' or '#' in its path", path);
+	}
+	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+				 SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+	sqlite3_free(uri);
+	fk_status st = rc == SQLITE_OK ? FK_OK : fk_db_fail(db, rc, err, path);
+	if (st == FK_OK) {
+		sqlite3_extended_result_codes(db, 1);
+		st = exec(db, "PRAGMA trusted_schema = OFF", err, "PRAGMA trusted_schema");
+	}
+	if (st == FK_OK && (st = fk_schema_check(db, err)) != FK_OK)
+		fk_fail_wrap(err, "%s", path);
+	if (st != FK_OK) {
+		sqlite3_close(db);
+		return st;
+	}
+	*out = db;
+	return FK_OK;
+}
+
 fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
 {
 	*out = NULL;
@@ -172,6 +203,8 @@ fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
 	if ((flags & FK_DB_CREATE) && (st = precreate(path, err)) != FK_OK)
 		return st;
 	sqlite3 *db;
+	if (flags & FK_DB_READONLY)
+		return open_copy(path, out, err);
 	int rc = sqlite3_open_v2(path, &db,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX |
 				 SQLITE_OPEN_EXRESCODE, NULL);

@@ -12,7 +12,10 @@ unsigned fk_db_schema_version(void);
 
 /* FK_DB_UNPINNED: skip the pinned-schema check, for the commands that
  * report the differences themselves (core/db/schema.h). */
-enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2 };
+enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4 };
+/* FK_DB_READONLY: a copy (a backup, core/admin/backup.h) read as it is, never written:
+ * opened immutable (no locks, no journal, no -wal or -shm beside it), no journal mode set
+ * and no migration run; its schema must be this program's (fk_schema_check). */
 
 /* Open path (creating it 0600 with FK_DB_CREATE, refusing a missing file
  * otherwise), set WAL, foreign_keys, a busy wait (5 s, trying every ms), secure_delete and full

@@ -32,6 +32,7 @@ struct fk_trust {
 	char why[FK_ERRMSG_MAX]; /* why, when broken */
 	int adopted;          /* this open adopted a terminal from before the trust base */
 	fk_memo *memo;        /* small tables' rows as last checked (NULL: none) */
+	int copy;             /* a backup's copy: anchor holds its manifest's state, no file */
 };
 
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
@@ -975,6 +976,10 @@ int fk_trust_adopted(const fk_ctx *ctx)
 
 fk_status fk_trust_anchored(fk_ctx *ctx, fk_anchor *a, fk_error *err)
 {
+	if (ctx->trust && ctx->trust->copy) {
+		*a = ctx->trust->anchor;
+		return FK_OK;
+	}
 	if (!ctx->trust || !ctx->trust->file)
 		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
 	return fk_anchor_read(ctx->trust->file, a, err);
@@ -1067,4 +1072,76 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_
 	}
 	ref_map_free(&m);
 	return s;
+}
+
+/* ---- backups (core/admin/backup.h) ---- */
+
+fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	fk_trust *tr = calloc(1, sizeof *tr);
+	if (!tr)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	tr->data_version = -1;
+	tr->memo = fk_memo_new();
+	ctx->trust = tr;
+	ctx->hooks = &hooks;
+	/* What the copy must be is what its signed manifest says, not what this terminal's
+	 * anchor says now (a backup is always older); nothing is ever written to it. */
+	tr->copy = tr->broken = 1;
+	fk_copy_str(tr->why, sizeof tr->why, "a backup's copy, read for verification only");
+	tr->anchor.now = tr->anchor.before = *want;
+	tr->anchor.confirmed = 1;
+	tr->committed = tr->tx = *want;
+	fk_status st = load_key(ctx->cfg.key_dir, key, err);
+	if (st == FK_OK)
+		st = fk_rowkeys_init(&tr->keys, key, err);
+	fk_wipe(key, sizeof key);
+	return st;
+}
+
+fk_status fk_trust_snapshot(fk_ctx *ctx, fk_state *s, fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	fk_head h;
+	fk_anchor a;
+	if (!tr || !tr->file)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	/* The snapshot is fixed by the first read; the anchor is read after it, so it is at
+	 * the snapshot's state or one commit beyond it (then pending, with it as before). */
+	fk_status st = db_head(ctx, &h, err);
+	if (st == FK_OK)
+		st = fk_anchor_read(tr->file, &a, err);
+	if (st != FK_OK)
+		return st;
+	if (fk_head_equal(&h, &a.now.head))
+		*s = a.now;
+	else if (a.pending && fk_head_equal(&h, &a.before.head))
+		*s = a.before;
+	else
+		return fk_fail(err, FK_ERR_BUSY, "the history moved on while its state was read");
+	return FK_OK;
+}
+
+fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	fk_anchor_file *f = NULL;
+	fk_anchor a;
+	int exists = 0;
+	fk_status st = load_key(key_dir, key, err);
+	if (st == FK_OK)
+		st = fk_anchor_open(key_dir, key, &f, &exists, err);
+	if (st == FK_OK && !exists) {
+		fk_anchor first = {.gen = 1, .confirmed = 1, .now = *s, .before = *s};
+		st = fk_anchor_create(key_dir, key, &first, &f, err);
+	} else if (st == FK_OK && (st = fk_anchor_read(f, &a, err)) == FK_OK) {
+		/* Forward only, as every writer: the restored state under the next generation. */
+		fk_anchor next = {.gen = a.gen + 1, .now = *s, .before = *s};
+		if ((st = fk_anchor_write(f, &next, err)) == FK_OK)
+			st = fk_anchor_confirm(f, next.gen, err);
+	}
+	fk_wipe(key, sizeof key);
+	fk_anchor_close(f);
+	return st;
 }

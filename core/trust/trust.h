@@ -113,4 +113,18 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_
 /* The anchored state (for tests and status). */
 fk_status fk_trust_anchored(fk_ctx *ctx, fk_anchor *a, fk_error *err);
 
+/* ---- backups (core/admin/backup.h) ---- */
+
+/* Instead of fk_trust_open, for a backup's copy opened read only (fk_ctx_new_copy): the trust
+ * key of this terminal, and want (the state its signed manifest names) as what the copy must
+ * be; fk_trust_verify then checks the copy against want. Nothing can be written. */
+fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err);
+/* Inside a read transaction of ctx: the state (history end and every table's digest) of the
+ * snapshot it reads, taken from the anchor without reading the large tables. FK_ERR_BUSY when
+ * writers moved the anchor two commits beyond the snapshot meanwhile (try again). */
+fk_status fk_trust_snapshot(fk_ctx *ctx, fk_state *s, fk_error *err);
+/* Restore (core/admin/restore.h): anchor s, the restored database's state, as this terminal's
+ * (the next generation; created when the key folder has no anchor). */
+fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, fk_error *err);
+
 #endif
