@@ -135,6 +135,7 @@ int cmd_requests(ctl *c, int argc, char **argv);
 int cmd_approve(ctl *c, int argc, char **argv);
 int cmd_reject(ctl *c, int argc, char **argv);
 int cmd_print(ctl *c, int argc, char **argv);
+int cmd_dispose(ctl *c, int argc, char **argv);
 int cmd_export(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);

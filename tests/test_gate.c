@@ -477,6 +477,24 @@ static fk_status do_export_execute(void)
 	return fk_export_execute(ctx, id, to, path, &r, &err);
 }
 
+/* The disposal request approved by sup if it is still waiting, then carried out by whoever
+ * walks: the requester (op1) succeeds, anyone else is refused. */
+static fk_status do_dispose_execute(void)
+{
+	char who[72];
+	int64_t id = fkt_scalar(ctx, "SELECT min(id) FROM approval_request WHERE kind = 'dispose'");
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	if (fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE kind = 'dispose' AND state = 'waiting'")) {
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+		fkt_act_as(ctx, who);
+	}
+	fk_dispose_result r;
+	fk_status s = fk_dispose_execute(ctx, id, &r, &err);
+	fk_dispose_result_free(&r);
+	return s;
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -559,6 +577,7 @@ static const walk table[] = {
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
+	{FK_OP_DISPOSE_EXECUTE, do_dispose_execute, "op1", "op2", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -581,6 +600,8 @@ static const struct {
 	{FK_OP_REQUEST_EXPIRE, "test_approve.c (an approval past approval_valid)"},
 	{FK_OP_PRINT_COPY, "test_approve.c, approve.sh (each PDF of a print)"},
 	{FK_OP_EXPORT_PACKAGE, "test_export.c (each package an export writes)"},
+	{FK_OP_DISPOSE_REGISTER, "test_dispose.c, dispose.sh (each register a disposal erases)"},
+	{FK_OP_DISPOSE_REAPPLY, "test_dispose.c (a restored key or register disposed of again at open)"},
 };
 
 static const walk *find(fk_op op)

@@ -106,6 +106,9 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_COPY] = N_("Copy printed"),
 	[FK_OP_EXPORT_EXECUTE] = N_("Export carried out"),
 	[FK_OP_EXPORT_PACKAGE] = N_("Export package written"),
+	[FK_OP_DISPOSE_EXECUTE] = N_("Disposal carried out"),
+	[FK_OP_DISPOSE_REGISTER] = N_("Register crypto-erased"),
+	[FK_OP_DISPOSE_REAPPLY] = N_("Disposal applied again after a restore"),
 };
 
 const char *fk_op_label(fk_op op)
