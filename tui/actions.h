@@ -61,7 +61,9 @@
 	X(APPROVE, 'A', 0, "A", "A", N_("Approve"), 5,                                                 \
 	  N_("Approve the selected request, with a reason (supervisors; never one's own)"))            \
 	X(REJECT, 'X', 0, "X", "X", N_("Reject"), 5, N_("Reject the selected request, with a reason")) \
-	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again"))
+	X(WAITING, 'w', 0, "w", "w", N_("Waiting"), 6, N_("Only the requests waiting for a decision, or all again")) \
+	X(DISPOSE, 'D', 0, "D", "D", N_("Dispose"), 6,                                                \
+	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal"))
 
 enum action {
 	ACT_NONE = 0,

@@ -56,7 +56,7 @@ static void doc_header(view *v, int y, int cols)
 		snprintf(line, sizeof line, _("Version %d → %d: %d changed lines (- removed, + added)"),
 			 d->version, d->v2, d->changes);
 	else
-		snprintf(line, sizeof line, _("v: versions   p: ask for a print   ↑↓ PgUp PgDn: scroll   Esc: back"));
+		snprintf(line, sizeof line, _("v: versions  p: ask for a print  D: disposal  ↑↓ PgUp PgDn: scroll  Esc: back"));
 	attron(A_BOLD);
 	tui_put(y, 1, line, cols - 2);
 	attroff(A_BOLD);
@@ -85,6 +85,10 @@ static int doc_request(view *v, enum action act)
 		tui_request_print(v->app, d->id);
 		return 1;
 	}
+	if (act == ACT_DISPOSE && !d->v2) {
+		tui_request_dispose(v->app, d->id);
+		return 1;
+	}
 	return 0;
 }
 
@@ -96,7 +100,7 @@ static void doc_close(view *v)
 }
 
 static const view_ops regview_ops = {"register", regview_open, doc_header, doc_line, NULL,
-				     doc_request, doc_close, ACTS(VERSIONS) | ACTS(SEARCH) | ACTS(PRINT)};
+				     doc_request, doc_close, ACTS(VERSIONS) | ACTS(SEARCH) | ACTS(PRINT) | ACTS(DISPOSE)};
 
 static view *doc_new(app *a, const view_ops *ops, int64_t id, int v1, int v2)
 {
