@@ -198,7 +198,7 @@ sample() {
 	"request print" | "request export" | "request dispose" | "request return") echo "--register 1 --reason walk" ;;
 	requests) echo "" ;;
 	approve | reject) echo "1 --reason walk" ;;
-	print) echo "1" ;;
+	print | dispose) echo "1" ;;
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list") echo "" ;;

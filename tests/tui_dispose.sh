@@ -67,7 +67,7 @@ tui_sign_out $S
 $TMUX_CMD kill-session -t $S
 tui_stop
 
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM register r JOIN data_key k ON k.id = r.key_id WHERE r.disposed_at IS NOT NULL AND k.wrapped IS NULL")" = 1 ] &&
+[ "$(sqlite3 -cmd '.timeout 10000' "$DB" "SELECT count(*) FROM register r JOIN data_key k ON k.id = r.key_id WHERE r.disposed_at IS NOT NULL AND k.wrapped IS NULL")" = 1 ] &&
 	ok || not_ok "no register disposed of with its key destroyed"
 expect 0 $C audit list --action dispose.execute --result success
 contains "$T/out" "tanaka"
