@@ -67,6 +67,7 @@
 #include "packages.h"
 #include "approve.h"
 #include "printjob.h"
+#include "disposejob.h"
 #include "exportjob.h"
 #include "pdf.h"
 

@@ -1,5 +1,5 @@
-/* fukuhonctl request | requests | approve | reject | print: the four-eyes workflow
- * (R-APPROVE, R-PRINT; docs/approvals.md). */
+/* fukuhonctl request | requests | approve | reject | print | dispose: the four-eyes workflow
+ * (R-APPROVE, R-PRINT, R-DISPOSE; docs/approvals.md, docs/disposal.md). */
 #include "config.h"
 
 #include <libintl.h>
@@ -178,5 +178,39 @@ int cmd_print(ctl *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	fk_print_result_free(&r);
+	return rc;
+}
+
+int cmd_dispose(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL;
+	int64_t id;
+	fk_ctx *ctx;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	int rc = ctl_id_open(c, argc, argv, opts, 1, "dispose REQUEST-ID [--json]", &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_dispose_result r;
+	if (fk_dispose_execute(ctx, id, &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json) {
+		json_t *a = json_array();
+		for (int i = 0; i < r.n; i++)
+			json_array_append_new(a, json_integer((json_int_t)r.ids[i]));
+		rc = ctl_print_json(json_pack("{s:I, s:o, s:I, s:s}", "request", (json_int_t)id, "disposed", a,
+					      "ms", (json_int_t)r.ms, "warning", r.warning));
+	} else {
+		for (int i = 0; i < r.n; i++)
+			printf(_("register %lld disposed of: its key destroyed, its content erased\n"),
+			       (long long)r.ids[i]);
+		printf(_("request %lld carried out: %d register(s) disposed of\n"), (long long)id, r.n);
+	}
+	if (r.warning[0]) {
+		fputs("fukuhonctl: ", stderr);
+		ctl_put(stderr, r.warning, 0);
+		fputc('\n', stderr);
+	}
+	fk_dispose_result_free(&r);
 	return rc;
 }

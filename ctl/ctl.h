@@ -145,6 +145,7 @@ int cmd_requests(ctl *c, int argc, char **argv);
 int cmd_approve(ctl *c, int argc, char **argv);
 int cmd_reject(ctl *c, int argc, char **argv);
 int cmd_print(ctl *c, int argc, char **argv);
+int cmd_dispose(ctl *c, int argc, char **argv);
 int cmd_export(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
 int cmd_backup_verify(ctl *c, int argc, char **argv);

@@ -90,7 +90,7 @@ const ctl_cmd ctl_commands[] = {
 	{"request export", cmd_request_export, P, "--register ID... --reason TEXT",
 	 "ask for an export of registers of one municipality; a supervisor approves it"},
 	{"request dispose", cmd_request_dispose, P, "--register ID... --reason TEXT",
-	 "ask for the disposal of registers (carried out by a later release)"},
+	 "ask for the disposal of registers; a supervisor approves it, you carry it out (dispose)"},
 	{"request return", cmd_request_return, P, "--register ID... --reason TEXT",
 	 "ask to return registers to their municipality (carried out by a later release)"},
 	{"requests", cmd_requests, P, "[--mine | --waiting] [--json]",
@@ -101,6 +101,9 @@ const ctl_cmd ctl_commands[] = {
 	 "reject another person's request of your bureau (supervisors)"},
 	{"print", cmd_print, P, "REQUEST-ID [--json]",
 	 "carry out your approved print request, once: one PDF per register in the print spool"},
+	{"dispose", cmd_dispose, P, "REQUEST-ID [--json]",
+	 "carry out your approved disposal request, once: each register's key destroyed, its content "
+	 "erased, out of search and lists; recorded, and named in the key folder's disposal ledger"},
 	{"export", cmd_export, P, "REQUEST-ID --to CERT.pem --out FILE [--json]",
 	 "carry out your approved export request, once: one package signed by this terminal, encrypted to CERT"},
 	{"jurisdiction list", cmd_juris_list, P, "[--office NAME] [--json]",

@@ -197,7 +197,7 @@ sample() {
 	"request print" | "request export" | "request dispose" | "request return") echo "--register 1 --reason walk" ;;
 	requests) echo "" ;;
 	approve | reject) echo "1 --reason walk" ;;
-	print) echo "1" ;;
+	print | dispose) echo "1" ;;
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	"jurisdiction list") echo "--office 東京法務局" ;;
 	"jurisdiction assign") echo "131016 --office 東京法務局 --reason walk" ;;

@@ -146,6 +146,15 @@ int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *burea
 	return id;
 }
 
+void fkt_grant(fk_ctx *ctx, const char *user, const char *muni, unsigned rights)
+{
+	fk_error err;
+	int64_t id;
+	fk_grant_spec g = {user, muni, FK_KINDS_ALL, rights, 0, 0, "test grant"};
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_grant_add(ctx, &g, &id, &err), &err);
+}
+
 void fkt_act_as(fk_ctx *ctx, const char *user)
 {
 	fk_error err;

@@ -42,6 +42,8 @@ json_t *fkt_register(const char *name, const char *reading, const char *honseki)
 
 /* Enrol user (role, bureau name) as FKT_ADMIN; its id. */
 int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *bureau);
+/* Grant user rights on every kind of municipality muni, as FKT_ADMIN (who acts afterwards). */
+void fkt_grant(fk_ctx *ctx, const char *user, const char *muni, unsigned rights);
 /* Act as enrolled user (NULL: FKT_ADMIN again), as a sign-in would. */
 void fkt_act_as(fk_ctx *ctx, const char *user);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */

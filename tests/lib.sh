@@ -220,3 +220,19 @@ golden_compare() {
 }
 
 tui_stop() { $TMUX_CMD kill-server 2> /dev/null || true; }
+
+# tui_sign_in SESSION USER: from the Japanese sign-in screen to home, the password USER-pw (make_pam)
+tui_sign_in() {
+	tui_wait "$1" "ユーザー名"
+	tui_send "$1" "$2"; tui_key "$1" Enter
+	tui_wait "$1" "Password"
+	tui_send "$1" "$2-pw"; tui_key "$1" Enter
+	tui_wait "$1" "市区町村"
+}
+# tui_sign_out SESSION: from home back to the sign-in screen
+tui_sign_out() {
+	tui_send "$1" q
+	tui_wait "$1" "サインアウトしますか？ (y/n)"
+	tui_send "$1" y
+	tui_wait "$1" "ユーザー名"
+}

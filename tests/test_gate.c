@@ -581,6 +581,24 @@ static fk_status do_backup_prune(void)
 	return fk_backup_prune(ctx, env.dir, 1, &n, &err);
 }
 
+/* The disposal request approved by sup if it is still waiting, then carried out by whoever
+ * walks: the requester (op1) succeeds, anyone else is refused. */
+static fk_status do_dispose_execute(void)
+{
+	char who[72];
+	int64_t id = fkt_scalar(ctx, "SELECT min(id) FROM approval_request WHERE kind = 'dispose'");
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	if (fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE kind = 'dispose' AND state = 'waiting'")) {
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+		fkt_act_as(ctx, who);
+	}
+	fk_dispose_result r;
+	fk_status s = fk_dispose_execute(ctx, id, &r, &err);
+	fk_dispose_result_free(&r);
+	return s;
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -678,6 +696,7 @@ static const walk table[] = {
 	{FK_OP_BACKUP_RESTORE, do_backup_restore, "admin", "sup", 1},
 	{FK_OP_BACKUP_KEYS, do_backup_keys, "admin", "op1", 1},
 	{FK_OP_BACKUP_PRUNE, do_backup_prune, "admin", "sup", 1},
+	{FK_OP_DISPOSE_EXECUTE, do_dispose_execute, "op1", "op2", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -703,6 +722,8 @@ static const struct {
 	{FK_OP_ALERT_RAISE, "test_alert.c, tui_alerts.sh (each detector reaching its threshold)"},
 	{FK_OP_JURIS_MOVE, "test_juris.c (each municipality an import moves)"},
 	{FK_OP_HEALTH_CHECK, "test_health.c, health.sh (health --check, status --check)"},
+	{FK_OP_DISPOSE_REGISTER, "test_dispose.c, dispose.sh (each register a disposal erases)"},
+	{FK_OP_DISPOSE_REAPPLY, "test_dispose.c (a restored key or register disposed of again at open)"},
 };
 
 static const walk *find(fk_op op)

@@ -1552,6 +1552,65 @@ START_TEST(a_full_resend_reports_missing_and_keeps_unchanged)
 }
 END_TEST
 
+/* ---- a disposed register is never brought back (R-DISPOSE) ---- */
+
+/* K-1 disposed of the whole way: op1 asks, sup approves, op1 carries it out. */
+static int64_t dispose_k1(void)
+{
+	int64_t id, ids[1] = {reg_of(ctx, "K-1")};
+	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_grant(ctx, "op1", MUNI, FK_RIGHT_VIEW | FK_RIGHT_DISPOSE);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, ids, 1, "廃棄", &id, &err), &err);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fkt_act_as(ctx, "op1");
+	fk_dispose_result r;
+	ck_assert_ok(fk_dispose_execute(ctx, id, &r, &err), &err);
+	fk_dispose_result_free(&r);
+	fkt_act_as(ctx, NULL);
+	return ids[0];
+}
+
+START_TEST(a_disposed_register_is_not_brought_back_by_a_package)
+{
+	first_package();
+	int64_t k1 = dispose_k1();
+	int64_t regs = scalar("SELECT count(*) FROM register");
+	tpkg p, q;
+	fk_intake_result res;
+	/* an amendment of it: rejected, saying why */
+	tpkg_init(&p, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	ver(&p, 0, "K-1", "山田 花子", "やまだ はなこ", "東京都千代田区一番町一番地");
+	rem(&p, 0, "K-1");
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.rejected, 2);
+	ck_assert_ptr_nonnull(strstr(res.receipt, "\"ref\":\"K-1\",\"reason\":\"disposed\""));
+	fk_intake_result_clear(&res);
+	/* a full re-send that still lists it: reported, never made again */
+	tpkg_init(&q, MUNI, 3, FK_PKG_FULL, 1, 0);
+	reg(&q, 0, "K-1", "山田 太郎", "やまだ たろう", "東京都千代田区一番町一番地");
+	reg(&q, 0, "K-2", "佐藤 次郎", "さとう じろう", "東京都千代田区二番町二番地");
+	reg(&q, 0, "K-3", "鈴木 三郎", "すずき さぶろう", "東京都千代田区三番町三番地");
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.rejected, 1);
+	ck_assert_int_eq(res.missing, 0);
+	ck_assert_ptr_nonnull(strstr(res.receipt, "\"ref\":\"K-1\",\"reason\":\"disposed\""));
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), regs);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_ref WHERE ref = 'K-1'"), 1);
+	ck_assert_int_eq(reg_of(ctx, "K-1"), k1);
+	json_t *d = NULL;
+	ck_assert_int_eq(fk_store_read(ctx, k1, 0, &d, NULL, &err), FK_ERR_NOTFOUND);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", "disposed"), 3);
+	tpkg_free(&p);
+	tpkg_free(&q);
+}
+END_TEST
+
 /* ---- abandoning a staging package ---- */
 
 START_TEST(an_abandoned_staging_is_removed)
@@ -1731,6 +1790,7 @@ int main(void)
 	tcase_add_test(tc, sequence_replay_and_the_same_receipt);
 	tcase_add_test(tc, jurisdiction_and_signer);
 	tcase_add_test(tc, records_are_rejected_with_their_reasons);
+	tcase_add_test(tc, a_disposed_register_is_not_brought_back_by_a_package);
 	tcase_add_test(tc, a_full_resend_reports_missing_and_keeps_unchanged);
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);

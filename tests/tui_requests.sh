@@ -22,24 +22,10 @@ $C demo-data --registers 200 --seed 7 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki --rights view,print --reason "窓口での写し交付" > /dev/null || exit 99
 
 S=r
-# sign_in USER: from the sign-in screen to home
-sign_in() {
-	tui_wait $S "ユーザー名"
-	tui_send $S "$1"; tui_key $S Enter
-	tui_wait $S "Password"
-	tui_send $S "$1-pw"; tui_key $S Enter
-	tui_wait $S "市区町村"
-}
-sign_out() {
-	tui_send $S q
-	tui_wait $S "サインアウトしますか？ (y/n)"
-	tui_send $S y
-	tui_wait $S "ユーザー名"
-}
 tui_console $S "$FUKUHON_CONFIG"
 
 # ---- the operator asks, from the register's screen ----
-sign_in tanaka
+tui_sign_in $S tanaka
 tui_key $S Enter          # the first municipality's 戸籍
 tui_wait $S "本籍"
 tui_key $S Enter          # its first register
@@ -60,10 +46,10 @@ tui_send $S A
 tui_wait $S "自分の申請は承認・却下できません"
 tui_key $S Escape; tui_key $S Escape; tui_key $S Escape
 tui_wait $S "市区町村"
-sign_out
+tui_sign_out $S
 
 # ---- the supervisor approves ----
-sign_in sato
+tui_sign_in $S sato
 tui_wait $S "承認待ちの申請 1 件（O で一覧）"
 tui_send $S O
 tui_wait $S "tanaka"
@@ -79,10 +65,10 @@ tui_wait $S "申請 1 を承認しました。"
 tui_wait $S "承認済み"
 tui_key $S Escape
 tui_wait $S "承認待ちの申請はありません"
-sign_out
+tui_sign_out $S
 
 # ---- the operator prints it, once ----
-sign_in tanaka
+tui_sign_in $S tanaka
 tui_send $S O
 tui_wait $S "承認済み"
 tui_send $S p
@@ -96,7 +82,7 @@ tui_wait $S "この申請は実行済みです"
 [ "$(find "$T/spool" -name '*.pdf' -type f | wc -l)" = 1 ] && ok || not_ok "a second print wrote a file"
 tui_key $S Escape
 tui_wait $S "市区町村"
-sign_out
+tui_sign_out $S
 $TMUX_CMD kill-session -t $S
 tui_stop
 

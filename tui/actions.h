@@ -68,7 +68,9 @@
 	  N_("Intrusion alerts (supervisors and administrators)"))                                     \
 	X(ACK, 'o', 0, "o", "o", N_("Acknowledge"), 5, N_("Acknowledge the selected alert, with a note")) \
 	X(HEALTH, 'D', 0, "D", "D", N_("Health"), 7,                                                   \
-	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)"))
+	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)")) \
+	X(DISPOSE, 'x', 0, "x", "x", N_("Dispose"), 6,                                                \
+	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal"))
 
 enum action {
 	ACT_NONE = 0,

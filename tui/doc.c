@@ -93,7 +93,7 @@ static void doc_header(view *v, int y, int cols)
 		snprintf(line, sizeof line, _("過去の版: version %d of %d, not the register as it stands now.  v: versions"),
 			 d->version, d->current);
 	else
-		snprintf(line, sizeof line, _("v: versions   p: ask for a print   ↑↓ PgUp PgDn: scroll   Esc: back"));
+		snprintf(line, sizeof line, _("v: versions  p: ask for a print  x: disposal  ↑↓ PgUp PgDn: scroll  Esc: back"));
 	int banner = d->v2 || d->version < d->current;
 	attron(banner ? A_BOLD | A_REVERSE : A_BOLD);
 	if (banner) {
@@ -185,6 +185,10 @@ static int doc_request(view *v, enum action act)
 		jump_change(v, act == ACT_NEXT_CHANGE ? 1 : -1);
 		return 1;
 	}
+	if (act == ACT_DISPOSE && !d->v2) {
+		tui_request_dispose(v->app, d->id);
+		return 1;
+	}
 	return 0;
 }
 
@@ -197,7 +201,7 @@ static void doc_close(view *v)
 }
 
 static const view_ops regview_ops = {"register", regview_open, doc_header, doc_line, NULL,
-				     doc_request, doc_close, ACTS(VERSIONS) | ACTS(SEARCH) | ACTS(PRINT)};
+				     doc_request, doc_close, ACTS(VERSIONS) | ACTS(SEARCH) | ACTS(PRINT) | ACTS(DISPOSE)};
 
 static view *doc_new(app *a, const view_ops *ops, int64_t id, int v1, int v2)
 {

@@ -192,6 +192,34 @@ static void print_it(view *v, const fk_request *r)
 		tui_error(a, &err, NULL);
 }
 
+/* Carry out the selected approved disposal: asked once more, naming how many registers go for
+ * good; the core checks the rest (the requester's, once, in time, the versions fixed). */
+static void dispose_it(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	char q[240];
+	if (r->kind != FK_REQ_DISPOSE) {
+		tui_message(a, 1, "%s", _("Only disposal requests are carried out with x."));
+		return;
+	}
+	snprintf(q, sizeof q, _("Dispose of %d register(s) of request %lld now? They cannot be recovered. (y/n)"),
+		 r->n_items, (long long)r->id);
+	if (r->state == FK_REQ_APPROVED && !tui_confirm(a, q))
+		return;
+	fk_dispose_result res = {0};
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_dispose_execute(a->ctx, r->id, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Disposed of %d register(s): their keys are destroyed.%s%s"),
+			    res.n, res.warning[0] ? " " : "", res.warning);
+	fk_dispose_result_free(&res);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+}
+
 static int requests_request(view *v, enum action act)
 {
 	requests *q = v->data;
@@ -224,6 +252,9 @@ static int requests_request(view *v, enum action act)
 	case ACT_PRINT:
 		print_it(v, r);
 		return 1;
+	case ACT_DISPOSE:
+		dispose_it(v, r);
+		return 1;
 	default:
 		return 0;
 	}
@@ -238,7 +269,7 @@ static void requests_close(view *v)
 
 static const view_ops requests_ops = {"requests", requests_open, requests_header, requests_line, NULL,
 				      requests_request, requests_close,
-				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING)};
+				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING) | ACTS(DISPOSE)};
 
 view *requests_view(app *a)
 {
@@ -377,20 +408,36 @@ view *request_view(app *a, int64_t id)
 	return v;
 }
 
-/* Ask for a print of a register's current version from its screen (the core fixes the version
- * and decides by the print right). */
-void tui_request_print(app *a, int64_t register_id)
+/* Ask for kind of a register's current version from its screen (the core fixes the version
+ * and decides by the right kind needs), prompt asking the reason: the request's number, 0 when
+ * none was made (cancelled, or refused and said). */
+static int64_t request_make(app *a, fk_req_kind kind, int64_t register_id, const char *prompt)
 {
 	char reason[FK_REQ_REASON_MAX + 1];
-	if (!tui_prompt(a, _("Reason for the print (who asked, what for):"), reason, sizeof reason))
-		return;
+	if (!tui_prompt(a, prompt, reason, sizeof reason))
+		return 0;
 	fk_error err;
 	fk_error_clear(&err);
 	int64_t id = 0;
-	if (fk_request_make(a->ctx, FK_REQ_PRINT, &register_id, 1, reason, &id, &err) != FK_OK) {
+	if (fk_request_make(a->ctx, kind, &register_id, 1, reason, &id, &err) != FK_OK) {
 		tui_error(a, &err, NULL);
-		return;
+		return 0;
 	}
-	tui_message(a, 0, _("Print request %lld made: a supervisor approves it; then print it from O (requests)."),
-		    (long long)id);
+	return id;
+}
+
+void tui_request_print(app *a, int64_t register_id)
+{
+	int64_t id = request_make(a, FK_REQ_PRINT, register_id, _("Reason for the print (who asked, what for):"));
+	if (id)
+		tui_message(a, 0, _("Print request %lld made: a supervisor approves it; then print it from O (requests)."),
+			    (long long)id);
+}
+
+void tui_request_dispose(app *a, int64_t register_id)
+{
+	int64_t id = request_make(a, FK_REQ_DISPOSE, register_id, _("Reason for the disposal (which rule, whose request):"));
+	if (id)
+		tui_message(a, 0, _("Disposal request %lld made: a supervisor approves it; then carry it out from O with x."),
+			    (long long)id);
 }

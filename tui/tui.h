@@ -161,6 +161,8 @@ view *requests_view(app *a);
 view *request_view(app *a, int64_t id);
 /* Ask for a print of a register's current version, with a reason (requests.c). */
 void tui_request_print(app *a, int64_t register_id);
+/* Ask for the disposal of a register, with a reason (requests.c). */
+void tui_request_dispose(app *a, int64_t register_id);
 const char *tui_req_kind_text(int kind);
 const char *tui_req_state_text(int state);
 /* Which field a typed query is for: kana → reading, an address → 本籍, else name. */

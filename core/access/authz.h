@@ -58,7 +58,8 @@ void fk_rights_format(unsigned bits, char *buf, size_t len);
 	X(EXECUTED, "already-executed")                           \
 	X(NOT_REQUESTER, "not-requester")                         \
 	X(REGISTER_CHANGED, "register-changed")                   \
-	X(REGISTER_GONE, "register-gone")
+	X(REGISTER_GONE, "register-gone")                         \
+	X(REGISTER_STAGING, "register-staging")
 
 typedef enum fk_reason {
 #define FK_REASON_ENUM(id, code) FK_WHY_##id,

@@ -81,6 +81,7 @@ static const char *const reason_texts[FK_WHY_COUNT] = {
 	[FK_WHY_NOT_REQUESTER] = N_("Only the person who made the request may carry it out."),
 	[FK_WHY_REGISTER_CHANGED] = N_("A register changed after the request: make a new request."),
 	[FK_WHY_REGISTER_GONE] = N_("A register no longer exists or was disposed of: make a new request."),
+	[FK_WHY_REGISTER_STAGING] = N_("An import is changing a register: try again after it."),
 };
 
 const char *fk_reason_text(fk_reason r)

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "audit_chain.h"
 #include "datakey.h"
+#include "disposejob.h"
 #include "indexkey.h"
 #include "meta.h"
 #include "operator.h"
@@ -148,6 +149,11 @@ static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
 			      "", "rows sealed as found", err);
 	if (st == FK_OK && adopt && !fk_trust_broken(ctx))
 		st = adopt_index_key(ctx, inspect, err);
+	/* A database restored from before a disposal holds the destroyed keys again: they go
+	 * before anyone reads (R-DISPOSE). Inspecting writes nothing; the next open does it. */
+	int64_t again = 0;
+	if (st == FK_OK && !inspect && !fk_trust_broken(ctx))
+		st = fk_disposal_reapply(ctx, &again, err);
 	return st;
 }
 

@@ -65,6 +65,26 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, fk_request *r, fk_reg_inf
 	return FK_OK;
 }
 
+fk_status fk_request_open_execution(fk_ctx *ctx, fk_gate *g, fk_op op, int64_t id, fk_request *r,
+				    fk_error *err)
+{
+	char oid[24];
+	fk_error nf;
+	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	fk_status s = fk_gate_open(ctx, g, op, oid, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_request_get(ctx, id, r, &nf);
+	if (s == FK_ERR_NOTFOUND)
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_FOUND, "no such request", err);
+	if (s != FK_OK) {
+		if (err)
+			*err = nf;
+		return fk_gate_end(ctx, g, s, NULL, err);
+	}
+	return FK_OK;
+}
+
 fk_status fk_request_decide_execution(fk_ctx *ctx, fk_gate *g, fk_request *r, fk_req_kind kind,
 				      fk_reg_info *info, int64_t now, fk_error *err)
 {

@@ -10,6 +10,11 @@
 #include "gate.h"
 #include "regver.h"
 
+/* Open op's gate on request id (its object) and read the request into r: FK_OK with the gate
+ * open, or refused (no such request: FK_WHY_NOT_FOUND, recorded) or failed, the gate closed. */
+fk_status fk_request_open_execution(fk_ctx *ctx, fk_gate *g, fk_op op, int64_t id, fk_request *r,
+				    fk_error *err);
+
 /* The request r as it stands must be of kind, this person's, approved, in time (an expiry
  * noticed is recorded), not carried out, and every register at the version it fixed and
  * still allowed to them by g's rule (info[i] gets each register's row). FK_OK: allowed (the

@@ -316,21 +316,11 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
 	fk_gate g;
-	char oid[24], detail[300] = "";
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
+	char detail[300] = "";
 	/* One lock from the decision to the record: nothing changes under the job. */
-	fk_status s = fk_gate_open(ctx, &g, FK_OP_EXPORT_EXECUTE, oid, err);
+	fk_status s = fk_request_open_execution(ctx, &g, FK_OP_EXPORT_EXECUTE, id, &j->req, err);
 	if (s != FK_OK)
 		return s;
-	fk_error nf;
-	s = fk_request_get(ctx, id, &j->req, &nf);
-	if (s == FK_ERR_NOTFOUND)
-		return fk_gate_refuse(ctx, &g, FK_WHY_NOT_FOUND, "no such request", err);
-	if (s != FK_OK) {
-		if (err)
-			*err = nf;
-		return fk_gate_end(ctx, &g, s, NULL, err);
-	}
 	j->info = calloc((size_t)j->req.n_items + 1, sizeof *j->info);
 	if (!j->info)
 		return fk_gate_end(ctx, &g, fk_fail(err, FK_ERR_NOMEM, "out of memory"), NULL, err);

@@ -306,25 +306,15 @@ fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_err
 {
 	fk_gate g;
 	struct timespec t0, t1;
-	char oid[24], detail[200] = "";
+	char detail[200] = "";
 	job j = {.ctx = ctx, .out = out, .now = fk_authz_now()};
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	snprintf(oid, sizeof oid, "%lld", (long long)id);
 	/* One lock from the decision to the record: nothing changes under the job, and its
 	 * copies commit with their records or not at all. */
-	fk_status s = fk_gate_open(ctx, &g, FK_OP_PRINT_EXECUTE, oid, err);
+	fk_status s = fk_request_open_execution(ctx, &g, FK_OP_PRINT_EXECUTE, id, &j.req, err);
 	if (s != FK_OK)
 		return s;
-	fk_error nf;
-	s = fk_request_get(ctx, id, &j.req, &nf);
-	if (s == FK_ERR_NOTFOUND)
-		return fk_gate_refuse(ctx, &g, FK_WHY_NOT_FOUND, "no such request", err);
-	if (s != FK_OK) {
-		if (err)
-			*err = nf;
-		return fk_gate_end(ctx, &g, s, NULL, err);
-	}
 	j.info = calloc((size_t)j.req.n_items, sizeof *j.info);
 	j.tmp = calloc((size_t)j.req.n_items, sizeof *j.tmp);
 	out->copies = calloc((size_t)j.req.n_items, sizeof *out->copies);

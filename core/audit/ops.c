@@ -124,6 +124,9 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_BACKUP_RESTORE] = N_("Restored from a backup"),
 	[FK_OP_BACKUP_KEYS] = N_("Key folder backed up"),
 	[FK_OP_BACKUP_PRUNE] = N_("Old backups removed"),
+	[FK_OP_DISPOSE_EXECUTE] = N_("Disposal carried out"),
+	[FK_OP_DISPOSE_REGISTER] = N_("Register crypto-erased"),
+	[FK_OP_DISPOSE_REAPPLY] = N_("Disposal applied again after a restore"),
 };
 
 const char *fk_op_label(fk_op op)

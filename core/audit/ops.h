@@ -186,7 +186,12 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(BACKUP_VERIFY, "backup.verify", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
 	X(BACKUP_RESTORE, "backup.restore", "backup", ROLES, FK_R(ADMIN), 0, 0)                      \
 	X(BACKUP_KEYS, "backup.keys", "backup", ROLES, FK_R(ADMIN), 0, 0)                            \
-	X(BACKUP_PRUNE, "backup.prune", "backup", ROLES, FK_R(ADMIN), 0, 0)
+	X(BACKUP_PRUNE, "backup.prune", "backup", ROLES, FK_R(ADMIN), 0, 0) \
+	/* an approved disposal carried out (core/approve/disposejob.c): each register crypto-erased,   \
+	 * recorded once; a restored older database disposed of again from the key folder's ledger */ \
+	X(DISPOSE_EXECUTE, "dispose.execute", "request", FILE, FK_RIGHT_DISPOSE, 1, 0)                \
+	X(DISPOSE_REGISTER, "dispose.register", "register", SYSTEM, 0, 1, 0)                          \
+	X(DISPOSE_REAPPLY, "dispose.reapply", "register", SYSTEM, 0, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -141,7 +141,7 @@ fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *
 		r->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
 		r->version = sqlite3_column_int(st, FK_C_REG_VERSION);
 		r->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
-		if (sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL)
+		if ((r->disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL))
 			s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld was disposed of", (long long)id);
 	} else if (s == FK_OK) {
 		s = rc == SQLITE_DONE ? fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id)
@@ -430,7 +430,9 @@ static fk_status named(stage *g, const char *ref, fk_stage_reg *reg, int64_t *re
 	}
 	s = fk_stage_reg_read(g->ctx, reg_id, reg, err);
 	if (s == FK_ERR_NOTFOUND) {
-		*why = FK_REJECT_UNKNOWN; /* disposed of */
+		/* Disposed of (R-DISPOSE): never UNKNOWN, which would make a register anew under the
+		 * same id and bring the disposed register back; the ref stays so that it is known. */
+		*why = reg->disposed ? FK_REJECT_DISPOSED : FK_REJECT_UNKNOWN;
 		return FK_OK;
 	}
 	if (s == FK_OK && reg->staged >= 0 && reg->owner != g->pkg->id)

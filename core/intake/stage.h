@@ -59,6 +59,7 @@ typedef struct fk_stage_reg {
 	int64_t owner;
 	uint8_t *tags_old, *tags_new; /* malloc'd, FK_BLIND_LEN each */
 	int ntags_old, ntags_new;
+	int disposed; /* set (with FK_ERR_NOTFOUND) for a register disposed of */
 } fk_stage_reg;
 fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *err);
 void fk_stage_reg_clear(fk_stage_reg *r);

@@ -87,6 +87,15 @@ static fk_status unpack_content(const uint8_t *in, size_t len, char **json, size
 
 fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err)
 {
+	int disposed;
+	fk_status s = fk_store_info_any(ctx, id, info, &disposed, err);
+	if (s == FK_OK && disposed)
+		return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
+	return s;
+}
+
+fk_status fk_store_info_any(fk_ctx *ctx, int64_t id, fk_reg_info *info, int *disposed, fk_error *err)
+{
 	sqlite3_stmt *st;
 	memset(info, 0, sizeof *info); /* zeros, not stale values, after a failure */
 	fk_status s = fk_ctx_stmt(ctx, SQL_REG_INFO, &st, err);
@@ -107,7 +116,7 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 	info->version = sqlite3_column_int(st, FK_C_REG_VERSION);
 	info->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
 	info->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
-	int disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
+	*disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
 	int64_t newest = sqlite3_column_int64(st, FK_C_REG_MAC + 1);
 	s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err);
 	sqlite3_reset(st);
@@ -119,8 +128,6 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 			       "register row id=%lld says its current version is %d but it has version %lld: "
 			       "an older copy of the register was put back outside fukuhon",
 			       (long long)id, info->version, (long long)newest);
-	if (disposed)
-		return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
 	return FK_OK;
 }
 

@@ -29,6 +29,9 @@ typedef struct fk_reg_version {
 } fk_reg_version;
 
 fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *err);
+/* The same for a register disposed of too (*disposed 1): disposal itself, which finishes what
+ * is left of one (a restored older database, core/approve/disposejob.c). */
+fk_status fk_store_info_any(fk_ctx *ctx, int64_t id, fk_reg_info *info, int *disposed, fk_error *err);
 
 /* Decrypt version (0: the current one, R-CURRENT). FK_ERR_TAMPER if the stored
  * ciphertext was altered or moved from another row. */

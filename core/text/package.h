@@ -83,7 +83,8 @@ fk_status fk_manifest_dump(const fk_manifest *m, char **out, size_t *len, fk_err
 	X(UNKNOWN, "no register with this id")                                                    \
 	X(REMOVED, "the register is already removed (除籍)")                                       \
 	X(LINK, "the linked register is unknown")                                                 \
-	X(BUSY, "the register is being changed by another package")
+	X(BUSY, "the register is being changed by another package")                               \
+	X(DISPOSED, "the register was disposed of")
 
 typedef enum fk_reject {
 #define FK_REJECT_ENUM(id, text) FK_REJECT_##id,

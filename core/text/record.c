@@ -25,6 +25,7 @@ enum { REJECT_COUNT = 0 FK_REJECT_LIST(REJECT_ONE) };
 static const char *const reject_ids[] = {
 	"none",	     "malformed", "too_large", "type",	  "field",   "ref",	"kind", "schema",
 	"date",	     "gaiji",	  "duplicate", "exists",  "unknown", "removed", "link", "busy",
+	"disposed",
 };
 _Static_assert(FK_ARRAY_LEN(reject_ids) == REJECT_COUNT, "an id for every FK_REJECT reason");
 
@@ -46,6 +47,7 @@ static const char *const reject_texts[REJECT_COUNT] = {
 	[FK_REJECT_REMOVED] = N_("The register is already removed (除籍)."),
 	[FK_REJECT_LINK] = N_("The linked register is unknown."),
 	[FK_REJECT_BUSY] = N_("The register is being changed by another package."),
+	[FK_REJECT_DISPOSED] = N_("The register was disposed of: it is never created again."),
 };
 
 const char *fk_reject_text(fk_reject r)

@@ -1,0 +1,199 @@
+/* The disposal ledger in the key folder (disposal.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "disposal.h"
+#include "keyfile.h"
+#include "trust.h"
+
+#define BODY (8 + 4 * 8)
+#define REC (BODY + FK_MAC_LEN)
+static const uint8_t MAGIC[8] = {'F', 'K', 'D', 'S', 'P', '0', '0', '1'};
+static const char LABEL[] = "disposal.log";
+
+static void put64(uint8_t *p, int64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)((uint64_t)v >> (56 - 8 * i));
+}
+
+static int64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
+
+/* The MAC of rec's body, chained to the record before it (prev: its MAC, zeros for the first). */
+static fk_status rec_mac(fk_ctx *ctx, const uint8_t prev[FK_MAC_LEN], const uint8_t *rec,
+			 uint8_t out[FK_MAC_LEN], fk_error *err)
+{
+	uint8_t buf[FK_MAC_LEN + BODY];
+	memcpy(buf, prev, FK_MAC_LEN);
+	memcpy(buf + FK_MAC_LEN, rec, BODY);
+	return fk_trust_secret_hash(ctx, LABEL, buf, sizeof buf, out, err);
+}
+
+/* The ledger opened (flags: O_RDONLY, or O_RDWR | O_CREAT), checked as every key file is.
+ * FK_ERR_NOKEY when there is none and none is to be made. */
+static fk_status ledger_open(fk_ctx *ctx, int dfd, int flags, int *fd, off_t *size, fk_error *err)
+{
+	struct stat sb;
+	const char *dir = ctx->cfg.key_dir;
+	*fd = openat(dfd, FK_DISPOSAL_FILE, flags | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (*fd < 0)
+		return errno == ENOENT ? FK_ERR_NOKEY
+				       : fk_fail(err, errno == ELOOP ? FK_ERR_KEYPERM : FK_ERR_IO,
+						 "cannot open %s/%s: %s", dir, FK_DISPOSAL_FILE, strerror(errno));
+	fk_status s = fstat(*fd, &sb) == 0 ? fk_keyfile_check(&sb, dir, FK_DISPOSAL_FILE, err)
+		: fk_fail(err, FK_ERR_IO, "cannot examine %s/%s: %s", dir, FK_DISPOSAL_FILE, strerror(errno));
+	if (s != FK_OK) {
+		close(*fd);
+		*fd = -1;
+		return s;
+	}
+	*size = sb.st_size;
+	return FK_OK;
+}
+
+fk_status fk_disposal_count(fk_ctx *ctx, int64_t *n, fk_error *err)
+{
+	struct stat sb;
+	int dfd;
+	*n = 0;
+	fk_status s = fk_keydir_open(ctx->cfg.key_dir, &dfd, err);
+	if (s != FK_OK)
+		return s;
+	if (fstatat(dfd, FK_DISPOSAL_FILE, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno != ENOENT)
+			s = fk_fail(err, FK_ERR_IO, "cannot examine %s/%s: %s", ctx->cfg.key_dir,
+				    FK_DISPOSAL_FILE, strerror(errno));
+	} else if ((s = fk_keyfile_check(&sb, ctx->cfg.key_dir, FK_DISPOSAL_FILE, err)) == FK_OK) {
+		/* A torn last record is an append whose disposal was never reported done (the
+		 * ledger is synced before the commit): it does not count. */
+		*n = (int64_t)(sb.st_size / REC);
+	}
+	close(dfd);
+	return s;
+}
+
+/* Read whole records from fd: the chain checked; *last gets the last record's MAC. */
+static fk_status read_all(fk_ctx *ctx, int fd, int64_t n, fk_disposal_entry *v,
+			  uint8_t last[FK_MAC_LEN], fk_error *err)
+{
+	uint8_t rec[REC], mac[FK_MAC_LEN];
+	memset(last, 0, FK_MAC_LEN);
+	for (int64_t i = 0; i < n; i++) {
+		size_t got = 0;
+		if (fk_read_full(fd, rec, REC, &got) != 0 || got != REC)
+			return fk_fail(err, FK_ERR_IO, "cannot read %s/%s", ctx->cfg.key_dir, FK_DISPOSAL_FILE);
+		fk_status s = rec_mac(ctx, last, rec, mac, err);
+		if (s != FK_OK)
+			return s;
+		if (memcmp(rec, MAGIC, 8) != 0 || fk_memeq_ct(mac, rec + BODY, FK_MAC_LEN) != 0)
+			return fk_fail(err, FK_ERR_TAMPER, "%s/%s does not match its MAC at record %lld: it was "
+				       "changed outside fukuhon", ctx->cfg.key_dir, FK_DISPOSAL_FILE,
+				       (long long)i + 1);
+		memcpy(last, mac, FK_MAC_LEN);
+		if (v)
+			v[i] = (fk_disposal_entry){get64(rec + 8), get64(rec + 16), get64(rec + 24), get64(rec + 32)};
+	}
+	return FK_OK;
+}
+
+fk_status fk_disposal_read(fk_ctx *ctx, fk_disposal_entry **v, int64_t *n, fk_error *err)
+{
+	int dfd, fd;
+	off_t size = 0;
+	uint8_t last[FK_MAC_LEN];
+	*v = NULL;
+	*n = 0;
+	fk_status s = fk_keydir_open(ctx->cfg.key_dir, &dfd, err);
+	if (s != FK_OK)
+		return s;
+	s = ledger_open(ctx, dfd, O_RDONLY, &fd, &size, err);
+	close(dfd);
+	if (s == FK_ERR_NOKEY)
+		return FK_OK; /* nothing disposed of on this terminal yet */
+	if (s != FK_OK)
+		return s;
+	int64_t count = (int64_t)(size / REC);
+	if (count > 0 && !(*v = calloc((size_t)count, sizeof **v)))
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK)
+		s = read_all(ctx, fd, count, *v, last, err);
+	close(fd);
+	if (s != FK_OK) {
+		free(*v);
+		*v = NULL;
+		return s;
+	}
+	*n = count;
+	return FK_OK;
+}
+
+/* Under the folder's lock: drop a torn tail, check the chain, append, sync. */
+static fk_status append_locked(fk_ctx *ctx, int dfd, const fk_disposal_entry *v, int n, fk_error *err)
+{
+	int fd;
+	off_t size;
+	uint8_t last[FK_MAC_LEN], rec[REC];
+	fk_status s = ledger_open(ctx, dfd, O_RDWR | O_CREAT, &fd, &size, err);
+	if (s != FK_OK)
+		return s;
+	int64_t count = (int64_t)(size / REC);
+	/* The chain is checked whole before it is extended: a ledger changed outside fukuhon is
+	 * not made to look valid by the records added after it. */
+	s = read_all(ctx, fd, count, NULL, last, err);
+	if (s == FK_OK && size % REC && ftruncate(fd, (off_t)count * REC) != 0)
+		s = fk_fail(err, FK_ERR_IO, "cannot repair %s/%s: %s", ctx->cfg.key_dir, FK_DISPOSAL_FILE,
+			    strerror(errno));
+	if (s == FK_OK && lseek(fd, (off_t)count * REC, SEEK_SET) < 0)
+		s = fk_fail(err, FK_ERR_IO, "cannot seek in %s/%s: %s", ctx->cfg.key_dir, FK_DISPOSAL_FILE,
+			    strerror(errno));
+	for (int i = 0; s == FK_OK && i < n; i++) {
+		memcpy(rec, MAGIC, 8);
+		put64(rec + 8, v[i].register_id);
+		put64(rec + 16, v[i].key_id);
+		put64(rec + 24, v[i].request_id);
+		put64(rec + 32, v[i].at);
+		if ((s = rec_mac(ctx, last, rec, rec + BODY, err)) != FK_OK)
+			break;
+		memcpy(last, rec + BODY, FK_MAC_LEN);
+		if (fk_write_full(fd, rec, REC) != 0)
+			s = fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO, "cannot write %s/%s: %s",
+				    ctx->cfg.key_dir, FK_DISPOSAL_FILE, strerror(errno));
+	}
+	if (s == FK_OK && fsync(fd) != 0)
+		s = fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO, "cannot sync %s/%s: %s",
+			    ctx->cfg.key_dir, FK_DISPOSAL_FILE, strerror(errno));
+	/* A failed append leaves the ledger as it was: the disposal is not carried out. */
+	if (s != FK_OK && ftruncate(fd, (off_t)count * REC) != 0)
+		s = fk_fail(err, FK_ERR_IO, "cannot undo a partial write of %s/%s: %s", ctx->cfg.key_dir,
+			    FK_DISPOSAL_FILE, strerror(errno));
+	close(fd);
+	return s == FK_OK ? fk_keydir_sync(dfd, ctx->cfg.key_dir, err) : s;
+}
+
+fk_status fk_disposal_append(fk_ctx *ctx, const fk_disposal_entry *v, int n, fk_error *err)
+{
+	int dfd, rc;
+	fk_status s = fk_keydir_open(ctx->cfg.key_dir, &dfd, err);
+	if (s != FK_OK)
+		return s;
+	/* Two terminals disposing at once each extend the chain from its end. */
+	while ((rc = flock(dfd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	s = rc == 0 ? append_locked(ctx, dfd, v, n, err)
+		    : fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	close(dfd); /* releases the lock */
+	return s;
+}
