@@ -55,6 +55,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
 	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
 	STR_KEY(print_spool, T_PATH),
+	STR_KEY(auth_helper, T_PATH),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -91,6 +92,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->bureau, ""},
 		{&cfg->receiver_listen, "127.0.0.1:8443"},
 		{&cfg->print_spool, FK_LOCALSTATEDIR "/spool/fukuhon"},
+		{&cfg->auth_helper, ""},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -236,6 +238,10 @@ fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk
 	if (st == FK_OK && strcmp(cfg->language, "ja") && strcmp(cfg->language, "en") &&
 	    strcmp(cfg->language, "auto"))
 		st = fk_fail(err, FK_ERR_CONFIG, "%s: language must be ja, en or auto", path);
+	/* fukuhon-authd runs the service "fukuhon" only (its constant, never the client's word):
+	 * another name here would be silently ignored, so it is refused. */
+	if (st == FK_OK && cfg->auth_helper[0] && strcmp(cfg->pam_service, "fukuhon"))
+		st = fk_fail(err, FK_ERR_CONFIG, "%s: with auth_helper, pam_service must be fukuhon", path);
 out:
 	free(copy);
 	free(base);

@@ -1,0 +1,103 @@
+#!/bin/sh
+# fukuhonctl signing in through fukuhon-authd --listen (issue 15; R-AUTH, R-LOCKOUT, R-LOG,
+# R-MINIMAL): only the helper runs under pam_wrapper + pam_matrix, so a sign-in that worked
+# without it could not have been PAM in fukuhonctl's own process. The right password signs in;
+# a wrong one is refused and counted; a caller that is not the allowed account, an oversized or
+# malformed frame are closed; a client killed at the prompt ends the helper's child; a helper
+# that is not running is said so and recorded.
+. "$(dirname "$0")/lib.sh"
+unset FUKUHON_TEST_ACTOR
+make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
+AUTHD=$top_builddir/fukuhon-authd
+PROBE=$top_builddir/tests/authd_probe
+C=$FUKUHONCTL
+# The socket's folder is reachable by the other uid of the peer check (the rest of $T is not
+# readable by it: the password file stays 0600).
+chmod 711 "$T"
+mkdir -m 755 "$T/run"
+S=$T/run/authd.sock
+APID=
+authd_start() {
+	# env execs the helper, so $! is the listener itself (a shell function would be a subshell).
+	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+		UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+		"$AUTHD" --allow-user root --listen "$S" 2>> "$T/authd.err" &
+	APID=$!
+	i=0
+	until [ -S "$S" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -S "$S" ] || not_ok "fukuhon-authd did not listen: $(cat "$T/authd.err")"
+}
+authd_stop() {
+	[ -n "$APID" ] && kill "$APID" 2> /dev/null && wait "$APID" 2> /dev/null
+	APID=
+	rm -f "$S"
+}
+trap 'authd_stop; rm -rf "$T"' EXIT
+authd_start
+make_config "language = en
+lock_failures = 3
+lock_duration = 0
+fail_delay = 1
+auth_helper = $S"
+as() {
+	u=$1 pw=$2
+	shift 2
+	printf '%s\n' "$pw" | timeout 60 "$C" --user "$u" --password-stdin "$@"
+}
+
+# The first administrator's check goes through the helper too (its op CHECK).
+printf 'wrong\n' | timeout 60 "$C" --password-stdin init --admin kanri --bureau 東京法務局 > "$T/out" 2> "$T/err"
+[ $? = 1 ] && ok || not_ok "init with a wrong password was not refused"
+printf 'kanri-pw\n' | timeout 60 "$C" --password-stdin init --admin kanri --bureau 東京法務局 > "$T/out" 2> "$T/err"
+[ $? = 0 ] && ok || not_ok "init through the helper: $(cat "$T/err")"
+
+# R-AUTH: the right password, through the helper.
+expect 0 as kanri kanri-pw status
+expect 0 as kanri kanri-pw operator add tanaka --role operator --bureau 東京法務局
+expect 0 as tanaka tanaka-pw requests
+# R-LOCKOUT: a wrong password is refused and counted by the console's core, as without it.
+expect 1 as tanaka wrong-1 requests
+contains "$T/err" "sign-in refused"
+as kanri kanri-pw lockout list --json > "$T/locks" 2> /dev/null
+grep -A2 '"user": "tanaka"' "$T/locks" | grep -q '"failures": 1' && ok || not_ok "the failure was not counted: $(cat "$T/locks")"
+as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
+grep -Eq 'tanaka +failed +auth' "$T/hist" && ok || not_ok "no recorded auth refusal: $(cat "$T/hist")"
+
+# SO_PEERCRED: another uid is refused before anything is read, and logged.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups timeout 30 "$PROBE" "$S" start kanri)
+[ "$out" = closed ] && ok || not_ok "uid 65534 was answered: $out"
+contains "$T/authd.err" "refused a caller: uid 65534"
+out=$(timeout 30 "$PROBE" "$S" start kanri)
+[ "$out" = answered ] && ok || not_ok "the allowed uid was not answered: $out"
+
+# Hard limits: an oversized length, a NUL inside a name: closed.
+out=$(timeout 30 "$PROBE" "$S" oversize)
+[ "$out" = closed ] && ok || not_ok "an oversized frame was answered"
+out=$(timeout 30 "$PROBE" "$S" nul)
+[ "$out" = closed ] && ok || not_ok "a malformed frame was answered"
+# The helper's listener is still there for the next.
+expect 0 as kanri kanri-pw status
+
+# A client killed at the prompt: the child ends its PAM transaction and exits.
+"$PROBE" "$S" hang kanri > "$T/hang" &
+HPID=$!
+i=0
+until grep -q prompted "$T/hang" || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+contains "$T/hang" prompted
+[ "$(pgrep -P "$APID" | wc -l)" -ge 1 ] && ok || not_ok "no child serving the prompt"
+kill -9 "$HPID"
+wait "$HPID" 2> /dev/null
+i=0
+while [ "$(pgrep -P "$APID" | wc -l)" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(pgrep -P "$APID" | wc -l)" = 0 ] && ok || not_ok "a child outlived its client"
+
+# The helper not running: said so, not counted, recorded.
+authd_stop
+expect 1 as tanaka tanaka-pw requests
+contains "$T/err" "fukuhon-authd) is not running"
+authd_start
+as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
+grep -Eq 'tanaka +failed +auth-helper-down' "$T/hist" && ok || not_ok "helper-down not recorded: $(cat "$T/hist")"
+as kanri kanri-pw lockout list --json > "$T/locks" 2> /dev/null
+grep -A2 '"user": "tanaka"' "$T/locks" | grep -q '"failures": 1' && ok || not_ok "helper-down was counted: $(cat "$T/locks")"
+finish
