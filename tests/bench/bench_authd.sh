@@ -3,10 +3,7 @@
 # BENCH_RUNS, default 100, target <= +5 ms), both under pam_wrapper + pam_matrix.
 set -eu
 . "$(dirname "$0")/../lib.sh"
-make_pam tanaka:tanaka-pw:fukuhon
-make_config "language = en"
-"$FUKUHONCTL" init $TEST_INIT > /dev/null
-"$FUKUHONCTL" operator add tanaka --role operator --bureau 東京法務局 > /dev/null
+bench_terminal
 S=$T/authd.sock
 PW="LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$T/pam"
 env $PW "$top_builddir/fukuhon-authd" --allow-user root --listen "$S" 2> "$T/authd.err" &
