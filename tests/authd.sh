@@ -3,8 +3,10 @@
 # R-MINIMAL): only the helper runs under pam_wrapper + pam_matrix, so a sign-in that worked
 # without it could not have been PAM in fukuhonctl's own process. The right password signs in;
 # a wrong one is refused and counted; a caller that is not the allowed account, an oversized or
-# malformed frame are closed; a client killed at the prompt ends the helper's child; a helper
-# that is not running is said so and recorded.
+# malformed frame are closed at once; a client killed at the prompt ends the helper's child; a
+# helper that is not running is said so (in Japanese on the console) and recorded. The console,
+# without pam_wrapper too, signs in through it; the helper killed at its password prompt refuses
+# that sign-in, and the console signs in again.
 . "$(dirname "$0")/lib.sh"
 unset FUKUHON_TEST_ACTOR
 make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
@@ -32,7 +34,7 @@ authd_stop() {
 	APID=
 	rm -f "$S"
 }
-trap 'authd_stop; rm -rf "$T"' EXIT
+trap 'authd_stop; tui_stop; rm -rf "$T"' EXIT
 authd_start
 make_config "language = en
 lock_failures = 3
@@ -64,7 +66,7 @@ as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
 grep -Eq 'tanaka +failed +auth' "$T/hist" && ok || not_ok "no recorded auth refusal: $(cat "$T/hist")"
 
 # SO_PEERCRED: another uid is refused before anything is read, and logged.
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups timeout 30 "$PROBE" "$S" start kanri)
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups timeout 30 "$PROBE" "$S" start kanri 2>&1)
 [ "$out" = closed ] && ok || not_ok "uid 65534 was answered: $out"
 contains "$T/authd.err" "refused a caller: uid 65534"
 out=$(timeout 30 "$PROBE" "$S" start kanri)
@@ -72,9 +74,9 @@ out=$(timeout 30 "$PROBE" "$S" start kanri)
 
 # Hard limits: an oversized length, a NUL inside a name: closed.
 out=$(timeout 30 "$PROBE" "$S" oversize)
-[ "$out" = closed ] && ok || not_ok "an oversized frame was answered"
+[ "$out" = closed ] && ok || not_ok "an oversized frame was not closed at once: $out"
 out=$(timeout 30 "$PROBE" "$S" nul)
-[ "$out" = closed ] && ok || not_ok "a malformed frame was answered"
+[ "$out" = closed ] && ok || not_ok "a malformed frame was not closed at once: $out"
 # The helper's listener is still there for the next.
 expect 0 as kanri kanri-pw status
 
@@ -91,10 +93,54 @@ i=0
 while [ "$(pgrep -P "$APID" | wc -l)" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(pgrep -P "$APID" | wc -l)" = 0 ] && ok || not_ok "a child outlived its client"
 
-# The helper not running: said so, not counted, recorded.
+# ---- the console, with no PAM of its own (no pam_wrapper): every answer goes to the helper ----
+if [ -n "${TMUX_BIN:-}" ]; then
+	tui_start c1 "$FUKUHON" --config "$T/fukuhon.conf"
+	tui_wait c1 "User name:"
+	attempt() {
+		tui_send c1 "$1"; tui_key c1 Enter
+		tui_wait c1 "Password:"
+		tui_send c1 "$2"; tui_key c1 Enter
+	}
+	attempt tanaka tanaka-pw
+	tui_wait c1 "tanaka (operator)"
+	tui_send c1 qy
+	tui_wait c1 "User name:"
+	attempt tanaka wrong-2
+	tui_wait c1 "Sign-in failed. Check the user name and password."
+	# The helper's child killed while the console waits at the password prompt: refused, said
+	# so, and the console stays on its sign-in screen, usable.
+	tui_send c1 tanaka; tui_key c1 Enter
+	tui_wait c1 "Password:"
+	kids=$(pgrep -P "$APID")
+	[ "$(echo "$kids" | wc -w)" = 1 ] && ok || not_ok "not one child for the console: $kids"
+	kill -9 $kids
+	tui_send c1 tanaka-pw; tui_key c1 Enter
+	tui_wait c1 "failed during the sign-in"
+	attempt tanaka tanaka-pw
+	tui_wait c1 "tanaka (operator)"
+	tui_send c1 qy
+	tui_wait c1 "User name:"
+	as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
+	grep -Eq 'tanaka +failed +auth-helper-failed' "$T/hist" && ok || not_ok "helper-failed not recorded: $(cat "$T/hist")"
+	$TMUX_CMD kill-session -t c1
+fi
+
+# The helper not running: said so, not counted (tanaka's one failure stays one), recorded.
+expect 1 as tanaka wrong-3 requests
 authd_stop
 expect 1 as tanaka tanaka-pw requests
 contains "$T/err" "fukuhon-authd) is not running"
+# The console says it in Japanese on its sign-in screen.
+if [ -n "${TMUX_BIN:-}" ]; then
+	ja_catalogue
+	sed 's/^language = en/language = ja/' "$T/fukuhon.conf" > "$T/ja.conf"
+	tui_console c2 "$T/ja.conf"
+	tui_wait c2 "ユーザー名"
+	tui_send c2 tanaka; tui_key c2 Enter
+	tui_wait c2 "fukuhon-authd）が動いていません"
+	$TMUX_CMD kill-session -t c2
+fi
 authd_start
 as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
 grep -Eq 'tanaka +failed +auth-helper-down' "$T/hist" && ok || not_ok "helper-down not recorded: $(cat "$T/hist")"
