@@ -27,7 +27,6 @@ done
 	{ echo "pam_unix is not installed: skipped"; exit 77; }
 
 # ---- the private /etc: everything below changes the copy only ----
-chmod 711 "$T"
 cp -a /etc "$T/etc"
 mount --bind "$T/etc" /etc || { not_ok "mount --bind of the copy of /etc"; finish; exit 1; }
 useradd --system --no-create-home --shell /usr/sbin/nologin fukuhon || not_ok "useradd fukuhon"
@@ -46,25 +45,15 @@ trap 'kill $APID 2> /dev/null; tui_stop; umount /etc; rm -rf "$T"' EXIT
 i=0
 until [ -S "$S" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
 
-# ---- the terminal, owned by the service account alone ----
-D=$T/term
-mkdir -m 700 "$D"
-cat > "$D/fukuhon.conf" <<CONF
-database = db/fukuhon.db
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = privsep-terminal
-bureau = 東京法務局
-language = en
+# ---- the terminal: its folder the service account's alone (the database and keys in it) ----
+chown fukuhon:fukuhon "$T"
+chmod 700 "$T"
+make_config "language = en
 lock_failures = 3
 lock_duration = 0
 fail_delay = 1
-auth_helper = $S
-CONF
-grep -v '^auth_helper' "$D/fukuhon.conf" > "$D/inprocess.conf"
-chown -R fukuhon:fukuhon "$D"
-chmod 600 "$D"/*.conf
-export FUKUHON_CONFIG="$D/fukuhon.conf"
+auth_helper = $S"
+grep -v '^auth_helper' "$T/fukuhon.conf" > "$T/inprocess.conf"
 C=$FUKUHONCTL
 as() {
 	u=$1 pw=$2
@@ -76,10 +65,10 @@ printf 'One-pw-1x\n' | timeout 60 $AS "$C" --password-stdin init --admin opone -
 [ $? = 0 ] && ok || not_ok "init as fukuhon through the helper: $(cat "$T/err") $(cat "$T/authd.err")"
 expect 0 as opone One-pw-1x operator add optwo --role operator --bureau 東京法務局
 expect 0 as opone One-pw-1x operator add opexp --role operator --bureau 東京法務局
-[ "$(stat -c %U "$D/keys")" = fukuhon ] && ok || not_ok "the key folder is not the service account's"
+[ "$(stat -c %U "$T/keys")" = fukuhon ] && ok || not_ok "the key folder is not the service account's"
 
 # ---- the console as fukuhon, in tmux ----
-tui_start c1 $AS "$FUKUHON" --config "$D/fukuhon.conf"
+tui_start c1 $AS "$FUKUHON" --config "$T/fukuhon.conf"
 tui_wait c1 "User name:"
 attempt() {
 	tui_send c1 "$1"; tui_key c1 Enter
@@ -126,6 +115,6 @@ grep -Eq 'opexp +password\.change .* success +expired' "$T/hist" && ok || not_ok
 $TMUX_CMD kill-session -t c1
 
 # Without the helper the same account cannot check another person's password (unix_chkpwd).
-printf 'Two-pw-2x\n' | FUKUHON_CONFIG="$D/inprocess.conf" timeout 60 $AS "$C" --user optwo --password-stdin status > "$T/out" 2> "$T/err"
+printf 'Two-pw-2x\n' | FUKUHON_CONFIG="$T/inprocess.conf" timeout 60 $AS "$C" --user optwo --password-stdin status > "$T/out" 2> "$T/err"
 [ $? = 1 ] && ok || not_ok "in-process PAM as fukuhon signed optwo in: the test proves nothing"
 finish
