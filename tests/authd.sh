@@ -6,7 +6,8 @@
 # malformed frame are closed at once; a client killed at the prompt ends the helper's child; a
 # helper that is not running is said so (in Japanese on the console) and recorded. The console,
 # without pam_wrapper too, signs in through it; the helper killed at its password prompt refuses
-# that sign-in, and the console signs in again.
+# that sign-in, and the console signs in again; the idle lock unlocks through the session's own
+# helper process, which ends at sign-out.
 . "$(dirname "$0")/lib.sh"
 unset FUKUHON_TEST_ACTOR
 make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
@@ -124,6 +125,33 @@ if [ -n "${TMUX_BIN:-}" ]; then
 	as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
 	grep -Eq 'tanaka +failed +auth-helper-failed' "$T/hist" && ok || not_ok "helper-failed not recorded: $(cat "$T/hist")"
 	$TMUX_CMD kill-session -t c1
+	# The idle lock's re-authentication goes through the session's own helper process, which
+	# lives as long as the session and ends with it.
+	{ cat "$T/fukuhon.conf"; echo "idle_timeout = 10s"; } > "$T/idle.conf"
+	tui_start c3 "$FUKUHON" --config "$T/idle.conf"
+	tui_wait c3 "User name:"
+	tui_send c3 tanaka; tui_key c3 Enter
+	tui_wait c3 "Password:"
+	tui_send c3 tanaka-pw; tui_key c3 Enter
+	tui_wait c3 "tanaka (operator)"
+	[ "$(pgrep -P "$APID" | wc -l)" = 1 ] && ok || not_ok "no helper process for the session"
+	tui_wait c3 "This screen is locked." 25
+	tui_key c3 Enter
+	tui_wait c3 "Password:"
+	tui_send c3 wrong-unlock-pw; tui_key c3 Enter
+	tui_wait c3 "Unlock failed."
+	tui_key c3 Enter
+	tui_wait c3 "Password:"
+	tui_send c3 tanaka-pw; tui_key c3 Enter
+	tui_wait c3 "tanaka (operator)"
+	tui_send c3 qy
+	tui_wait c3 "User name:"
+	i=0
+	while [ "$(pgrep -P "$APID" | wc -l)" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(pgrep -P "$APID" | wc -l)" = 0 ] && ok || not_ok "the session's helper outlived the sign-out"
+	as kanri kanri-pw audit list --action session.unlock > "$T/hist" 2> /dev/null
+	grep -Eq 'tanaka +session\.unlock .* success' "$T/hist" && ok || not_ok "no unlock recorded: $(cat "$T/hist")"
+	$TMUX_CMD kill-session -t c3
 fi
 
 # The helper not running: said so, not counted (tanaka's one failure stays one), recorded.
