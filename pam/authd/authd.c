@@ -278,8 +278,7 @@ static unsigned fails_next;
 static void reap(void)
 {
 	int ws;
-	pid_t pid;
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+	while (waitpid(-1, &ws, WNOHANG) > 0)
 		for (int n = WIFEXITED(ws) ? WEXITSTATUS(ws) : 0; n > 0; n--)
 			fails_at[fails_next++ % FAILS_PER_WINDOW] = time(NULL);
 }
