@@ -73,6 +73,17 @@ contains "$T/authd.err" "refused a caller: uid 65534"
 out=$(timeout 30 "$PROBE" "$S" start kanri)
 [ "$out" = answered ] && ok || not_ok "the allowed uid was not answered: $out"
 
+# The helper keeps a sign-in's order: account, password change, credentials and session
+# before a successful authentication are refused (PAM_PERM_DENIED, 6).
+out=$(timeout 30 "$PROBE" "$S" order kanri)
+[ "$out" = "6 6 6 6" ] && ok || not_ok "steps out of order were run: $out"
+contains "$T/authd.err" "refused out of order"
+
+# Rate limits: each refused password answered after 1 s, and the fifth closes the connection.
+out=$(timeout 60 "$PROBE" "$S" guess kanri)
+[ "${out% *}" = 5 ] && ok || not_ok "refused passwords before the connection closed: $out (wanted 5)"
+[ "${out#* }" -ge 5 ] && ok || not_ok "5 refused passwords took ${out#* } s (wanted at least 5)"
+
 # Hard limits: an oversized length, a NUL inside a name: closed.
 out=$(timeout 30 "$PROBE" "$S" oversize)
 [ "$out" = closed ] && ok || not_ok "an oversized frame was not closed at once: $out"

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <security/pam_appl.h>
 
 #include "authd_proto.h"
 
@@ -73,6 +76,48 @@ int main(int argc, char **argv)
 		uint8_t bad[] = {FK_AUTHD_START, 0, 4, FK_AUTHD_OP_SIGNIN, 'a', 0, 'b'};
 		(void)send(fd, bad, sizeof bad, MSG_NOSIGNAL);
 		puts(said(fd));
+		return 0;
+	}
+	if (!strcmp(mode, "order") && argc > 3) { /* steps out of a sign-in's order: their codes */
+		static const int steps[][2] = {
+			{FK_AUTHD_S_ACCT_MGMT, 0},
+			{FK_AUTHD_S_CHAUTHTOK, PAM_CHANGE_EXPIRED_AUTHTOK},
+			{FK_AUTHD_S_SETCRED, PAM_ESTABLISH_CRED},
+			{FK_AUTHD_S_OPEN_SESSION, 0},
+		};
+		fk_authd_frame f;
+		put(fd, FK_AUTHD_START, FK_AUTHD_OP_SIGNIN, 0, argv[3]);
+		if (fk_authd_recv(fd, &f, 5000) != 0 || f.type != FK_AUTHD_RESULT || f.num != 0)
+			return 1;
+		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+			put(fd, FK_AUTHD_STEP, (uint8_t)steps[i][0], steps[i][1], NULL);
+			if (fk_authd_recv(fd, &f, 5000) != 0 || f.type != FK_AUTHD_RESULT)
+				return 1;
+			printf("%s%d", i ? " " : "", (int)f.num);
+		}
+		putchar('\n');
+		return 0;
+	}
+	if (!strcmp(mode, "guess") && argc > 3) { /* wrong passwords until closed: "COUNT SECONDS" */
+		fk_authd_frame f;
+		int n = 0;
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		put(fd, FK_AUTHD_START, FK_AUTHD_OP_SIGNIN, 0, argv[3]);
+		if (fk_authd_recv(fd, &f, 5000) != 0 || f.type != FK_AUTHD_RESULT || f.num != 0)
+			return 1;
+		for (int closed = 0; !closed && n < 10;) {
+			fk_authd_frame_set(&f, FK_AUTHD_STEP, FK_AUTHD_S_AUTHENTICATE, 0, NULL);
+			if (fk_authd_send(fd, &f) != 0)
+				break;
+			while (!(closed = fk_authd_recv(fd, &f, 5000) != 0) && f.type == FK_AUTHD_CONV)
+				if (f.code == PAM_PROMPT_ECHO_OFF || f.code == PAM_PROMPT_ECHO_ON)
+					put(fd, FK_AUTHD_ANSWER, 0, 0, "wrong-guess");
+			if (!closed && f.type == FK_AUTHD_RESULT && f.num != 0)
+				n++;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("%d %ld\n", n, (long)(t1.tv_sec - t0.tv_sec));
 		return 0;
 	}
 	if (!strcmp(mode, "hang") && argc > 3) { /* START, AUTHENTICATE, then silence at the prompt */
