@@ -185,4 +185,20 @@ as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
 grep -Eq 'tanaka +failed +auth-helper-down' "$T/hist" && ok || not_ok "helper-down not recorded: $(cat "$T/hist")"
 as kanri kanri-pw lockout list --json > "$T/locks" 2> /dev/null
 grep -A2 '"user": "tanaka"' "$T/locks" | grep -q '"failures": 1' && ok || not_ok "helper-down was counted: $(cat "$T/locks")"
+
+# --listen's window: 20 refused passwords in 60 s (four connections of five, at once), and the
+# next connection is closed before anything is read.
+gpids=
+for k in 1 2 3 4; do
+	timeout 60 "$PROBE" "$S" guess kanri > "$T/guess$k" &
+	gpids="$gpids $!"
+done
+# shellcheck disable=SC2086 # the pids are words
+wait $gpids
+# Until the listener has reaped them: it counts a child's refusals then.
+i=0
+while [ "$(pgrep -P "$APID" | wc -l)" -gt 0 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+out=$(timeout 30 "$PROBE" "$S" start kanri)
+[ "$out" = closed ] && ok || not_ok "a connection after 20 refusals in a minute was served: $out"
+contains "$T/authd.err" "refused authentications in 60 s: connection refused"
 finish

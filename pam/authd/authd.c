@@ -316,6 +316,7 @@ static int listen_on(const char *path, uid_t allow)
 		int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
 		if (c < 0)
 			continue;
+		reap(); /* refusals of children that ended while poll waited count before this one */
 		if (window_full()) {
 			syslog(LOG_WARNING, "%d refused authentications in %d s: connection refused", FAILS_PER_WINDOW,
 			       WINDOW_S);
