@@ -7,7 +7,8 @@
 # helper that is not running is said so (in Japanese on the console) and recorded. The console,
 # without pam_wrapper too, signs in through it; the helper killed at its password prompt refuses
 # that sign-in, and the console signs in again; the idle lock unlocks through the session's own
-# helper process, which ends at sign-out.
+# helper process, which ends at sign-out. A helper that sends an oversized frame is hung up on
+# and the sign-in refused as its failure.
 . "$(dirname "$0")/lib.sh"
 unset FUKUHON_TEST_ACTOR
 make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
@@ -185,6 +186,23 @@ as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
 grep -Eq 'tanaka +failed +auth-helper-down' "$T/hist" && ok || not_ok "helper-down not recorded: $(cat "$T/hist")"
 as kanri kanri-pw lockout list --json > "$T/locks" 2> /dev/null
 grep -A2 '"user": "tanaka"' "$T/locks" | grep -q '"failures": 1' && ok || not_ok "helper-down was counted: $(cat "$T/locks")"
+
+# The other direction: a helper that sends an oversized frame. The client closes, and the
+# sign-in is refused as the helper's failure, recorded, not counted.
+"$PROBE" "$T/run/bad.sock" bad-helper > "$T/bad" &
+BPID=$!
+i=0
+until grep -q listening "$T/bad" || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+sed "s|^auth_helper = .*|auth_helper = $T/run/bad.sock|" "$T/fukuhon.conf" > "$T/bad.conf"
+as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
+before=$(grep -Ec 'tanaka +failed +auth-helper-failed' "$T/hist")
+printf 'tanaka-pw\n' | timeout 60 "$C" --config "$T/bad.conf" --user tanaka --password-stdin requests > "$T/out" 2> "$T/err"
+[ $? = 1 ] && ok || not_ok "a sign-in through a broken helper was not refused"
+contains "$T/err" "failed during the sign-in"
+wait $BPID
+contains "$T/bad" closed
+as kanri kanri-pw audit list --action signin > "$T/hist" 2> /dev/null
+[ "$(grep -Ec 'tanaka +failed +auth-helper-failed' "$T/hist")" = $((before + 1)) ] && ok || not_ok "not recorded: $(cat "$T/hist")"
 
 # --listen's window: 20 refused passwords in 60 s (four connections of five, at once), and the
 # next connection is closed before anything is read.

@@ -51,10 +51,33 @@ static void put(int fd, uint8_t type, uint8_t code, int32_t num, const char *tex
 		exit(99);
 }
 
+/* A helper gone wrong: on PATH it takes one connection's START and answers with a frame
+ * longer than the limit; prints "closed" when the client then hung up. */
+static int bad_helper(const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&a, sizeof a) != 0 || listen(ls, 1) != 0)
+		return 99;
+	puts("listening");
+	fflush(stdout);
+	int c = accept(ls, NULL, NULL);
+	fk_authd_frame f;
+	if (c < 0 || fk_authd_recv(c, &f, 30000) != 0 || f.type != FK_AUTHD_START)
+		return 1;
+	uint8_t big[3 + 2048] = {FK_AUTHD_RESULT, 0xff, 0xff};
+	(void)send(c, big, sizeof big, MSG_NOSIGNAL);
+	puts(reaction(c) == 0 ? "closed" : "kept");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3)
 		return 2;
+	if (!strcmp(argv[2], "bad-helper"))
+		return bad_helper(argv[1]);
 	int fd = dial(argv[1]);
 	const char *mode = argv[2];
 	if (!strcmp(mode, "start")) { /* a START: "answered" or "closed" */
