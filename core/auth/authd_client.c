@@ -27,7 +27,9 @@ struct conn {
 	char user[FK_AUTHD_USER_MAX + 1];
 };
 
-static char sock_path[108];
+/* Longer than any socket path, so that a path too long for sun_path is refused whole by
+ * connect_to rather than cut here into another path. */
+static char sock_path[4096];
 static fk_authd_trouble start_trouble;
 
 void fk_authd_use(const char *path)
