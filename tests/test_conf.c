@@ -53,6 +53,27 @@ START_TEST(durations_and_booleans)
 }
 END_TEST
 
+/* Issue 15: the PAM helper's socket; with it the service is the helper's own, so any other
+ * pam_service is refused rather than silently ignored. */
+START_TEST(auth_helper_and_its_service)
+{
+	fk_config c;
+	fk_error err;
+	ck_assert_ok(fk_config_parse("language = en\n", "/etc/fk/fukuhon.conf", &c, &err), &err);
+	ck_assert_str_eq(c.auth_helper, ""); /* none: PAM in the process, as before */
+	fk_config_free(&c);
+	ck_assert_ok(fk_config_parse("auth_helper = run/authd.sock\n", "/etc/fk/fukuhon.conf", &c, &err), &err);
+	ck_assert_str_eq(c.auth_helper, "/etc/fk/run/authd.sock");
+	fk_config_free(&c);
+	ck_assert_int_eq(fk_config_parse("auth_helper = /run/fukuhon/authd.sock\npam_service = login\n", "f.conf",
+					 &c, &err),
+			 FK_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "pam_service must be fukuhon"));
+	ck_assert_ok(fk_config_parse("pam_service = login\n", "f.conf", &c, &err), &err);
+	fk_config_free(&c);
+}
+END_TEST
+
 START_TEST(refusals_name_the_line)
 {
 	fk_config c;
@@ -213,6 +234,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, defaults_and_relative_paths);
 	tcase_add_test(tc, durations_and_booleans);
+	tcase_add_test(tc, auth_helper_and_its_service);
 	tcase_add_test(tc, refusals_name_the_line);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);
