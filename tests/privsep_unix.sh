@@ -39,7 +39,14 @@ AS="setpriv --reuid=fukuhon --regid=fukuhon --init-groups"
 # ---- the helper, as root, with the real PAM stack ----
 mkdir -m 755 "$T/run"
 S=$T/run/authd.sock
-"$top_builddir/fukuhon-authd" --allow-user fukuhon --listen "$S" 2>> "$T/authd.err" &
+# An AddressSanitizer build: its crypt_r interceptor finds the real one only in libraries
+# loaded at start, and pam_unix loads libcrypt later (a call through a null pointer); loaded
+# first, it is the same library pam_unix would load.
+pre=
+if ldd "$top_builddir/fukuhon-authd" 2> /dev/null | grep -q libasan; then
+	pre=$(ldconfig -p | sed -n 's/.*libcrypt\.so\.1 .*=> //p' | head -n 1)
+fi
+${pre:+env LD_PRELOAD=$pre} "$top_builddir/fukuhon-authd" --allow-user fukuhon --listen "$S" 2>> "$T/authd.err" &
 APID=$!
 trap 'kill $APID 2> /dev/null; tui_stop; umount /etc; rm -rf "$T"' EXIT
 i=0
