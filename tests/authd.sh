@@ -166,6 +166,27 @@ if [ -n "${TMUX_BIN:-}" ]; then
 	$TMUX_CMD kill-session -t c3
 fi
 
+# Started as systemd starts it (Accept=yes: the connection as fd 3 with LISTEN_FDS=1 and
+# LISTEN_PID), and inetd-style (the connection as standard input): a sign-in through each.
+if command -v systemd-socket-activate > /dev/null; then
+	for how in fd3 inetd; do
+		A=$T/run/$how.sock
+		flag=
+		[ $how = inetd ] && flag=--inetd
+		systemd-socket-activate -l "$A" -a $flag -E LD_PRELOAD="$PAM_WRAPPER_LIB" -E PAM_WRAPPER=1 \
+			-E PAM_WRAPPER_SERVICE_DIR="$T/pam" -E UID_WRAPPER_DISABLE_DEEPBIND=1 \
+			-E PAM_WRAPPER_DISABLE_DEEPBIND=1 "$AUTHD" --allow-user root 2>> "$T/authd.err" &
+		SPID=$!
+		i=0
+		until [ -S "$A" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
+		sed "s|^auth_helper = .*|auth_helper = $A|" "$T/fukuhon.conf" > "$T/$how.conf"
+		printf 'kanri-pw\n' | timeout 60 "$C" --config "$T/$how.conf" --user kanri --password-stdin status > "$T/out" 2> "$T/err"
+		[ $? = 0 ] && ok || not_ok "sign-in through the helper started $how: $(cat "$T/err")"
+		kill $SPID
+		wait $SPID 2> /dev/null
+	done
+fi
+
 # The helper not running: said so, not counted (tanaka's one failure stays one), recorded.
 expect 1 as tanaka wrong-3 requests
 authd_stop
