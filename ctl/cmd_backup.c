@@ -257,7 +257,7 @@ static int restorer(ctl *c, fk_restore_opts *o, char *name, size_t len)
 	fk_error err;
 	if (fk_config_load(fk_config_default_path(c->config), &cfg, &err) != FK_OK)
 		return ctl_fail(&err);
-	int rc = ctl_check_password(c, cfg.pam_service, name);
+	int rc = ctl_check_password(c, cfg.pam_service, cfg.auth_helper, name);
 	fk_config_free(&cfg);
 	return rc;
 }

@@ -62,7 +62,7 @@ static int bootstrap(ctl *c, const fk_config *cfg, const fk_bootstrap *b)
 {
 	if (b->mode && strcmp(b->mode, FK_MODE_PRODUCTION) != 0)
 		return CTL_OK;
-	return ctl_check_password(c, cfg->pam_service, b->admin);
+	return ctl_check_password(c, cfg->pam_service, cfg->auth_helper, b->admin);
 }
 
 int cmd_init(ctl *c, int argc, char **argv)

@@ -54,7 +54,7 @@ int ctl_open(ctl *c, fk_ctx **ctx);
 /* Sign the person in (ctl_open calls it for CTL_PERSON commands). */
 int ctl_signin(ctl *c, fk_ctx *ctx);
 /* PAM alone for user through service (init: nobody is enrolled yet). */
-int ctl_check_password(ctl *c, const char *service, const char *user);
+int ctl_check_password(ctl *c, const char *service, const char *helper, const char *user);
 /* Record the stop, close the session and the context; rc, or CTL_FAIL when the stop
  * could not be recorded. Called by main after every command. */
 int ctl_end(ctl *c, int rc);

@@ -130,14 +130,14 @@ int ctl_signin(ctl *c, fk_ctx *ctx)
 	return s == FK_OK ? CTL_OK : ctl_fail(&err);
 }
 
-int ctl_check_password(ctl *c, const char *service, const char *user)
+int ctl_check_password(ctl *c, const char *service, const char *helper, const char *user)
 {
 	fk_error err;
 	struct conv_arg a;
 	if (open_conv(c, &a) != 0)
 		return CTL_FAIL;
 	fk_conv conv = {ask, tell, &a};
-	fk_status s = fk_auth_check_password(service, user, &conv, &err);
+	fk_status s = fk_auth_check_password(service, helper, user, &conv, &err);
 	if (a.in != stdin)
 		fclose(a.in);
 	return s == FK_OK ? CTL_OK : ctl_fail(&err);

@@ -78,6 +78,15 @@ receiving_terminal() {
 #   fukuhon-expired  like fukuhon, but pam_debug makes pam_acct_mgmt say PAM_NEW_AUTHTOK_REQD
 #   other            pam_deny
 # Skips the test (77) where pam_wrapper is not installed.
+# bench_terminal: the benchmarks' test terminal with tanaka (password tanaka-pw) enrolled and
+# in pam_matrix's password file.
+bench_terminal() {
+	make_pam tanaka:tanaka-pw:fukuhon
+	make_config "language = en"
+	"$FUKUHONCTL" init $TEST_INIT > /dev/null
+	"$FUKUHONCTL" operator add tanaka --role operator --bureau 東京法務局 > /dev/null
+}
+
 make_pam() {
 	if [ -z "${PAM_WRAPPER_LIB:-}" ] || [ -z "${PAM_WRAPPER_MODDIR:-}" ]; then
 		echo "pam_wrapper is not available: skipped"

@@ -53,6 +53,53 @@ START_TEST(durations_and_booleans)
 }
 END_TEST
 
+/* Issue 15: the PAM helper's socket; with it the service is the helper's own, so any other
+ * pam_service is refused rather than silently ignored. */
+START_TEST(auth_helper_and_its_service)
+{
+	fk_config c;
+	fk_error err;
+	ck_assert_ok(fk_config_parse("language = en\n", "/etc/fk/fukuhon.conf", &c, &err), &err);
+	ck_assert_str_eq(c.auth_helper, ""); /* none: PAM in the process, as before */
+	fk_config_free(&c);
+	ck_assert_ok(fk_config_parse("auth_helper = run/authd.sock\n", "/etc/fk/fukuhon.conf", &c, &err), &err);
+	ck_assert_str_eq(c.auth_helper, "/etc/fk/run/authd.sock");
+	fk_config_free(&c);
+	ck_assert_int_eq(fk_config_parse("auth_helper = /run/fukuhon/authd.sock\npam_service = login\n", "f.conf",
+					 &c, &err),
+			 FK_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "pam_service must be fukuhon"));
+	ck_assert_ok(fk_config_parse("pam_service = login\n", "f.conf", &c, &err), &err);
+	fk_config_free(&c);
+}
+END_TEST
+
+/* Every key once, the early ones and those past the 32nd together: none is "set twice" (a
+ * bit set of an int once made the 33rd key collide with the first: fixed with a flag per key). */
+START_TEST(every_key_once_is_not_twice)
+{
+	fk_config c;
+	fk_error err;
+	ck_assert_ok(fk_config_parse("database = db/x.db\nkey_dir = keys\ndata_dir = data\nterminal_id = t\n"
+				     "bureau = 東京法務局\npam_service = fukuhon\nlanguage = ja\nlock_failures = 5\n"
+				     "lock_window = 15m\nlock_duration = 30m\nlock_growth = yes\nidle_timeout = 5m\n"
+				     "fail_delay = 2\nprompt_timeout = 2m\nmouse = no\nprint_spool = spool\n"
+				     "alert_signin_failures = 20\nalert_terminal_failures = 10\n"
+				     "alert_signin_window = 5m\nalert_refusals = 5\nalert_refusals_window = 10m\n"
+				     "alert_opens_per_hour = 200\nparent_sees_branches = no\n"
+				     "health_check_max_age = 7d\nhealth_verify_max_age = 7d\n"
+				     "health_checkpoint_max_age = 7d\nhealth_backup_max_age = 2d\n"
+				     "disk_free_warn = 20\ndisk_free_crit = 10\nauth_helper = /run/fukuhon/authd.sock\n",
+				     "/etc/fk/fukuhon.conf", &c, &err), &err);
+	ck_assert_str_eq(c.auth_helper, "/run/fukuhon/authd.sock");
+	ck_assert_int_eq(c.disk_free_crit, 10);
+	fk_config_free(&c);
+	/* and a real repeat past the 32nd is still one */
+	ck_assert_int_eq(fk_config_parse("disk_free_crit = 5\ndisk_free_crit = 6\n", "f.conf", &c, &err), FK_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.msg, "set twice"));
+}
+END_TEST
+
 START_TEST(refusals_name_the_line)
 {
 	fk_config c;
@@ -213,6 +260,8 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, defaults_and_relative_paths);
 	tcase_add_test(tc, durations_and_booleans);
+	tcase_add_test(tc, auth_helper_and_its_service);
+	tcase_add_test(tc, every_key_once_is_not_twice);
 	tcase_add_test(tc, refusals_name_the_line);
 	tcase_add_test(tc, missing_file);
 	suite_add_tcase(s, tc);

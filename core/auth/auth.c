@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "auth.h"
 #include "auth_pam.h"
+#include "authd_client.h"
 #include "credential.h"
 #include "crypto.h"
 #include "lockdown.h"
@@ -23,14 +24,14 @@ static const fk_pam_api libpam = {
 	pam_start, pam_end, pam_set_item, pam_authenticate, pam_acct_mgmt,
 	pam_chauthtok, pam_setcred, pam_open_session, pam_close_session,
 };
-static const fk_pam_api *pam = &libpam;
+static const fk_pam_api *hooked; /* a test's fake, else NULL */
 static int test_fail_ms = -1, test_prompt_ms = -1;
 
 #define CONV_FAILED (-3) /* out of memory, or a prompt style we do not support */
 
 void fk_auth_test_hooks(const fk_pam_api *api, int fail_ms, int prompt_ms)
 {
-	pam = api ? api : &libpam;
+	hooked = api;
 	test_fail_ms = fail_ms;
 	test_prompt_ms = prompt_ms;
 }
@@ -45,6 +46,7 @@ struct conv_state {
 };
 
 struct fk_session {
+	const fk_pam_api *pam; /* libpam, or fukuhon-authd's client (auth_helper) */
 	pam_handle_t *pamh;
 	struct pam_conv pc; /* libpam keeps appdata_ptr (&cs): both live as long as pamh */
 	struct conv_state cs;
@@ -52,7 +54,27 @@ struct fk_session {
 	char key[FK_LOCK_KEY_MAX];
 	uint64_t resv; /* the lockout reservation of the attempt in progress; 0: none */
 	int cred, open, changed;
+	fk_authd_trouble trouble; /* the helper down or broken: the refusal says so */
 };
+
+/* R-AUTH: PAM in this process, or through fukuhon-authd when auth_helper names its socket
+ * (issue 15: an unprivileged console cannot check another person's password itself). */
+static const fk_pam_api *pam_for(const char *helper, const fk_pam_api *through_helper)
+{
+	if (hooked)
+		return hooked;
+	if (!helper || !*helper)
+		return &libpam;
+	fk_authd_use(helper);
+	return through_helper;
+}
+
+/* Before the handle goes: whether the helper, not the person, made the call fail. */
+static void note_trouble(fk_session *s)
+{
+	if (s->pam == &fk_authd_api && !s->trouble)
+		s->trouble = fk_authd_trouble_of(s->pamh);
+}
 
 static void drop_responses(struct pam_response *r, int n)
 {
@@ -186,6 +208,8 @@ static void pam_close(fk_session *s, int status)
 {
 	if (!s->pamh)
 		return;
+	note_trouble(s);
+	const fk_pam_api *pam = s->pam;
 	if (s->open)
 		pam->close_session(s->pamh, 0);
 	if (s->cred)
@@ -199,8 +223,10 @@ static void pam_close(fk_session *s, int status)
 static const char *run_pam(fk_ctx *ctx, fk_session *s, const fk_operator *op, int *counted)
 {
 	char rhost[64];
+	const fk_pam_api *pam = s->pam;
 	if (pam->start(ctx->cfg.pam_service, s->user, &s->pc, &s->pamh) != PAM_SUCCESS) {
 		s->pamh = NULL;
+		note_trouble(s);
 		*counted = 0;
 		return "pam-start";
 	}
@@ -313,8 +339,14 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, fk_op op, const char *why, i
 {
 	int locked_now;
 	fk_error rec;
-	if (!s->cs.prompts && !s->cs.cancelled)
+	/* The helper's failure is the terminal's, not the account's: said as such, not counted,
+	 * and no decoy (it tells nothing of the name). */
+	if (s->trouble) {
+		why = s->trouble == FK_AUTHD_DOWN ? "auth-helper-down" : "auth-helper-failed";
+		counted = 0;
+	} else if (!s->cs.prompts && !s->cs.cancelled) {
 		decoy_prompt(&s->cs);
+	}
 	if (s->cs.cancelled && counted) {
 		counted = 0;
 		why = cancel_reason(&s->cs);
@@ -331,6 +363,10 @@ static fk_status refuse(fk_ctx *ctx, fk_session *s, fk_op op, const char *why, i
 	 * screen shows the lockdown anyway, and this tells nothing of the account. */
 	if (fk_lockdown_in_force(ctx))
 		return fk_fail_id(err, FK_ERR_AUTH, FK_MSG_LOCKDOWN_SIGNIN, NULL, 0);
+	if (s->trouble)
+		return fk_fail_id(err, FK_ERR_IO,
+				  s->trouble == FK_AUTHD_DOWN ? FK_MSG_AUTH_HELPER_DOWN : FK_MSG_AUTH_HELPER_FAILED,
+				  NULL, 0);
 	return fk_fail(err, FK_ERR_AUTH, "sign-in refused");
 }
 
@@ -344,6 +380,7 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 	if (!s)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	conv_start(&s->cs, conv, ctx);
+	s->pam = pam_for(ctx->cfg.auth_helper, &fk_authd_api);
 	s->pc.conv = conv_fn;
 	s->pc.appdata_ptr = &s->cs;
 	fk_copy_str(s->user, sizeof s->user, user);
@@ -431,9 +468,10 @@ fk_status fk_auth_reauth(fk_ctx *ctx, fk_session *s, const fk_conv *conv, fk_err
 	if (why) {
 		counted = 0;
 	} else {
-		int rc = pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+		int rc = s->pam->authenticate(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
 		if (rc == PAM_SUCCESS)
-			rc = pam->acct_mgmt(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+			rc = s->pam->acct_mgmt(s->pamh, PAM_DISALLOW_NULL_AUTHTOK);
+		note_trouble(s);
 		if (s->cs.cancelled)
 			why = cancel_reason(&s->cs), counted = 0;
 		else if (rc != PAM_SUCCESS)
@@ -608,14 +646,18 @@ fk_status fk_auth_credential_signin(fk_ctx *ctx, const char *name, const char *c
 }
 
 /* The bootstrap's conversation state: only the answers, no time accounting. */
-fk_status fk_auth_check_password(const char *service, const char *user, const fk_conv *conv,
-				 fk_error *err)
+fk_status fk_auth_check_password(const char *service, const char *helper, const char *user,
+				 const fk_conv *conv, fk_error *err)
 {
+	const fk_pam_api *pam = pam_for(helper, &fk_authd_check_api);
 	struct conv_state cs = {.conv = conv};
 	struct pam_conv pc = {conv_fn, &cs};
 	pam_handle_t *pamh = NULL;
-	if (pam->start(service, user, &pc, &pamh) != PAM_SUCCESS)
+	if (pam->start(service, user, &pc, &pamh) != PAM_SUCCESS) {
+		if (pam == &fk_authd_check_api && fk_authd_trouble_of(NULL))
+			return fk_fail_id(err, FK_ERR_IO, FK_MSG_AUTH_HELPER_DOWN, NULL, 0);
 		return fk_fail(err, FK_ERR_AUTH, "PAM service %.60s cannot be started", service);
+	}
 	int rc = pam->authenticate(pamh, PAM_DISALLOW_NULL_AUTHTOK);
 	if (rc == PAM_SUCCESS)
 		rc = pam->acct_mgmt(pamh, PAM_DISALLOW_NULL_AUTHTOK);

@@ -70,8 +70,9 @@ fk_status fk_auth_credential_signin(fk_ctx *ctx, const char *name, const char *c
 				    const char *program, fk_session **out, fk_error *err);
 
 /* PAM alone (authenticate and account) for the person who creates a terminal: nobody is
- * enrolled yet, so there is no lockout to count against. */
-fk_status fk_auth_check_password(const char *service, const char *user, const fk_conv *conv,
-				 fk_error *err);
+ * enrolled yet, so there is no lockout to count against. Through fukuhon-authd when helper
+ * (auth_helper) names its socket, else in this process. */
+fk_status fk_auth_check_password(const char *service, const char *helper, const char *user,
+				 const fk_conv *conv, fk_error *err);
 
 #endif

@@ -68,6 +68,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(health_backup_max_age, T_SECS, 3600, 365 * 86400),
 	INT_KEY(disk_free_warn, T_INT, 1, 99),
 	INT_KEY(disk_free_crit, T_INT, 0, 99),
+	STR_KEY(auth_helper, T_PATH),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -104,6 +105,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->bureau, ""},
 		{&cfg->receiver_listen, "127.0.0.1:8443"},
 		{&cfg->print_spool, FK_LOCALSTATEDIR "/spool/fukuhon"},
+		{&cfg->auth_helper, ""},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -224,7 +226,7 @@ static fk_status set_value(fk_config *cfg, const struct conf_key *k, const char 
 }
 
 static fk_status parse_line(fk_config *cfg, char *s, const char *base, const char *path,
-			    int line, unsigned *seen, fk_error *err)
+			    int line, unsigned char *seen, fk_error *err)
 {
 	s = trim(s);
 	if (!*s || *s == '#')
@@ -237,9 +239,9 @@ static fk_status parse_line(fk_config *cfg, char *s, const char *base, const cha
 	for (size_t i = 0; i < FK_ARRAY_LEN(conf_keys); i++) {
 		if (strcmp(conf_keys[i].name, key) != 0)
 			continue;
-		if (*seen & (1u << i))
+		if (seen[i])
 			return fk_fail(err, FK_ERR_CONFIG, "%s:%d: %s is set twice", path, line, key);
-		*seen |= 1u << i;
+		seen[i] = 1;
 		return set_value(cfg, &conf_keys[i], val, base, path, line, err);
 	}
 	return fk_fail(err, FK_ERR_CONFIG, "%s:%d: unknown setting '%.40s'", path, line, key);
@@ -253,13 +255,14 @@ fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk
 	char *copy = fk_strdup(text, err), *base = fk_dirname(path, err);
 	if (!copy || !base || !(cfg->path = fk_strdup(path, err)))
 		goto out;
-	unsigned seen = 0;
+	/* One flag per key: there are more keys than the bits of an int. */
+	unsigned char seen[FK_ARRAY_LEN(conf_keys)] = {0};
 	int line = 0;
 	for (char *p = copy; p; line++) {
 		char *nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		if ((st = parse_line(cfg, p, base, path, line + 1, &seen, err)) != FK_OK)
+		if ((st = parse_line(cfg, p, base, path, line + 1, seen, err)) != FK_OK)
 			goto out;
 		p = nl ? nl + 1 : NULL;
 	}
@@ -267,6 +270,10 @@ fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk
 	if (st == FK_OK && strcmp(cfg->language, "ja") && strcmp(cfg->language, "en") &&
 	    strcmp(cfg->language, "auto"))
 		st = fk_fail(err, FK_ERR_CONFIG, "%s: language must be ja, en or auto", path);
+	/* fukuhon-authd runs the service "fukuhon" only (its constant, never the client's word):
+	 * another name here would be silently ignored, so it is refused. */
+	if (st == FK_OK && cfg->auth_helper[0] && strcmp(cfg->pam_service, "fukuhon"))
+		st = fk_fail(err, FK_ERR_CONFIG, "%s: with auth_helper, pam_service must be fukuhon", path);
 out:
 	free(copy);
 	free(base);

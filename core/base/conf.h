@@ -15,6 +15,7 @@ typedef struct fk_config {
 	char *terminal_id;
 	char *bureau;      /* the bureau this terminal serves (name, e.g. 東京法務局) */
 	char *pam_service;
+	char *auth_helper; /* fukuhon-authd's socket; "" = PAM in this process (issue 15) */
 	char *language;    /* "ja", "en" or "auto" (from the locale) */
 	int lock_failures; /* failures allowed before a lock */
 	int lock_window;   /* seconds in which failures are counted */

@@ -4,10 +4,7 @@
 # Prints the figures. The time includes tmux starting the pane and a capture poll (~2 ms).
 set -eu
 . "$(dirname "$0")/../lib.sh"
-make_pam tanaka:tanaka-pw:fukuhon
-make_config "language = en"
-"$FUKUHONCTL" init $TEST_INIT > /dev/null
-"$FUKUHONCTL" operator add tanaka --role operator --bureau 東京法務局 > /dev/null
+bench_terminal
 runs=${BENCH_RUNS:-20}
 : > "$T/times"
 i=0
