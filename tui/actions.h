@@ -53,7 +53,9 @@
 	X(PKG_STATE, 't', 0, "t", "t", N_("State"), 5,                                                 \
 	  N_("Packages received: all, applied, staging or refused ones, in turn"))                     \
 	X(PKG_MUNI, 'M', 0, "M", "M", N_("Municipality"), 6,                                           \
-	  N_("Packages received: one municipality (its code or part of its name); empty: all"))
+	  N_("Packages received: one municipality (its code or part of its name); empty: all"))        \
+	X(KANA, CTRL('t'), 0, "C-t", "", "", 9,                                                        \
+	  N_("In the search prompt: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t switches between かな and Latin letters"))
 
 enum action {
 	ACT_NONE = 0,

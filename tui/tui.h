@@ -91,6 +91,9 @@ int tui_body_rows(const view *v);
  * lock runs meanwhile: it covers the prompt, which comes back as it was after the operator
  * unlocks; a session signed out there cancels it (and the console signs out). */
 int tui_prompt(app *a, const char *label, char *buf, size_t len);
+/* The same for a prompt that takes a reading (よみ): romaji typed converts to hiragana as typed,
+ * C-t switches between かな and Latin letters (tui/lineedit.h). */
+int tui_prompt_reading(app *a, const char *label, char *buf, size_t len);
 /* Ask a yes/no question on the message line (y: 1; n, Esc or anything else: 0), under the
  * idle lock like tui_prompt. */
 int tui_confirm(app *a, const char *question);

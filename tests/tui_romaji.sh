@@ -1,0 +1,72 @@
+#!/bin/sh
+# Typing Japanese without an IME (issue 15, item 2; R-MINIMAL: the kiosk's console is all an
+# operator has): in the search prompt romaji converts to hiragana as typed, a syllable only
+# begun stays Latin until it resolves, C-t switches to Latin letters, help and the key bar say so.
+. "$(dirname "$0")/lib.sh"
+[ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
+[ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
+TMUX_CMD="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
+make_pam tanaka:tanaka-pw:fukuhon
+make_config "language = en"
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
+C=$FUKUHONCTL
+$C init $TEST_INIT > /dev/null || exit 99
+$C demo-data --registers 2000 --seed 3 > /dev/null || exit 99
+$C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
+$C grant tanaka --all --kind koseki,joseki --rights view --reason e2e > /dev/null || exit 99
+
+S=r
+tui_keepalive
+$TMUX_CMD new-session -d -s $S -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
+	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
+	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+	${FK_LOCALEDIR:+FK_LOCALEDIR=$FK_LOCALEDIR} "$FUKUHON" --config "$FUKUHON_CONFIG"
+$TMUX_CMD set-option -t $S remain-on-exit on > /dev/null
+tui_wait $S "User name:"
+tui_send $S tanaka; tui_key $S Enter
+tui_wait $S "Password:"
+tui_send $S tanaka-pw; tui_key $S Enter
+tui_wait $S "Home"
+
+# The prompt says conversion is on; its key bar names C-t.
+tui_send $S /
+tui_wait $S "Search (reading, 筆頭者 name or 本籍): [kana]"
+tui_wait $S "Enter Search  Esc Cancel  C-t Kana/Latin"
+# A syllable only begun stays Latin; the next letter resolves it.
+tui_send $S aoyag
+tui_wait $S "[kana] あおやg"
+tui_send $S i
+tui_wait $S "[kana] あおやぎ"
+tui_key $S Enter
+# The results: a search by reading, the 筆頭者 青柳 found.
+tui_wait $S "matched on reading \"あおやぎ\""
+tui_wait $S "青柳"
+tui_screen $S > "$T/screen"
+contains "$T/screen" "（あおやぎ"
+
+# C-t: Latin letters as typed (a search by name or 本籍 in Latin, had there been one).
+tui_send $S /
+tui_wait $S "[kana]"
+tui_key $S C-t
+tui_wait $S "[Latin]"
+tui_send $S aoyagi
+tui_wait $S "[Latin] aoyagi"
+tui_key $S Escape
+tui_gone $S "[Latin]"
+# ... and it stays so for the session's next search, until C-t again.
+tui_send $S /
+tui_wait $S "[Latin]"
+tui_key $S C-t
+tui_wait $S "[kana]"
+tui_send $S "kan'no"
+tui_wait $S "[kana] かんの"
+tui_key $S Escape
+tui_gone $S "[kana]"
+
+# Help lists C-t where / searches; outside a prompt C-t does nothing and says so.
+tui_key $S C-t
+tui_wait $S "That key does nothing on this screen."
+tui_send $S "?"
+tui_wait $S "C-t"
+tui_wait $S "romaji typed becomes hiragana"
+finish
