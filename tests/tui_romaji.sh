@@ -16,12 +16,7 @@ $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || e
 $C grant tanaka --all --kind koseki,joseki --rights view --reason e2e > /dev/null || exit 99
 
 S=r
-tui_keepalive
-$TMUX_CMD new-session -d -s $S -x 80 -y 24 -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 \
-	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" \
-	UID_WRAPPER_DISABLE_DEEPBIND=1 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
-	${FK_LOCALEDIR:+FK_LOCALEDIR=$FK_LOCALEDIR} "$FUKUHON" --config "$FUKUHON_CONFIG"
-$TMUX_CMD set-option -t $S remain-on-exit on > /dev/null
+tui_console $S "$FUKUHON_CONFIG"
 tui_wait $S "User name:"
 tui_send $S tanaka; tui_key $S Enter
 tui_wait $S "Password:"
