@@ -64,4 +64,22 @@ tui_wait $S "That key does nothing on this screen."
 tui_send $S "?"
 tui_wait $S "C-t"
 tui_wait $S "romaji typed becomes hiragana"
+
+# In Japanese (the default on a Japanese terminal): the prompt's mode and its key bar.
+ja_catalogue
+sed 's/^language = en$/language = ja/' "$FUKUHON_CONFIG" > "$T/ja.conf"
+S=j
+tui_console $S "$T/ja.conf"
+tui_wait $S "ユーザー名"
+tui_send $S tanaka; tui_key $S Enter
+tui_wait $S "Password"
+tui_send $S tanaka-pw; tui_key $S Enter
+tui_wait $S "市区町村"
+tui_send $S /
+tui_wait $S "検索（よみ、筆頭者氏名または本籍）: ［かな］"
+tui_wait $S "Enter 検索  Esc 取消  C-t かな/英字"
+tui_send $S hattori
+tui_wait $S "［かな］ はっとり"
+tui_key $S C-t
+tui_wait $S "［英字］ はっとり"
 finish
