@@ -64,6 +64,15 @@ tui_wait $S "That key does nothing on this screen."
 tui_send $S "?"
 tui_wait $S "C-t"
 tui_wait $S "romaji typed becomes hiragana"
+signout() { # the console closed as an operator would, before the test's folder goes
+	tui_send $S q; tui_wait $S "$1"; tui_send $S y
+	tui_wait $S "$2"; tui_key $S Escape; tui_dead $S
+}
+tui_send $S q
+tui_gone $S "romaji typed becomes hiragana"
+tui_send $S q # the search results
+tui_wait $S "municipalities,"
+signout "Sign out? (y/n)" "User name:"
 
 # In Japanese (the default on a Japanese terminal): the prompt's mode and its key bar.
 ja_catalogue
@@ -82,4 +91,7 @@ tui_send $S hattori
 tui_wait $S "［かな］ はっとり"
 tui_key $S C-t
 tui_wait $S "［英字］ はっとり"
+tui_key $S Escape
+tui_gone $S "［英字］"
+signout "(y/n)" "ユーザー名"
 finish
