@@ -15,13 +15,17 @@ $C demo-data --registers 2000 --seed 3 > /dev/null || exit 99
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki --rights view --reason e2e > /dev/null || exit 99
 
+# start CONFIG USER-PROMPT HOME: a console in $S, tanaka signed in.
+start() {
+	tui_console $S "$1"
+	tui_wait $S "$2"
+	tui_send $S tanaka; tui_key $S Enter
+	tui_wait $S "Password"
+	tui_send $S tanaka-pw; tui_key $S Enter
+	tui_wait $S "$3"
+}
 S=r
-tui_console $S "$FUKUHON_CONFIG"
-tui_wait $S "User name:"
-tui_send $S tanaka; tui_key $S Enter
-tui_wait $S "Password:"
-tui_send $S tanaka-pw; tui_key $S Enter
-tui_wait $S "Home"
+start "$FUKUHON_CONFIG" "User name:" "Home"
 
 # The prompt says conversion is on; its key bar names C-t.
 tui_send $S /
@@ -78,12 +82,7 @@ signout "Sign out? (y/n)" "User name:"
 ja_catalogue
 sed 's/^language = en$/language = ja/' "$FUKUHON_CONFIG" > "$T/ja.conf"
 S=j
-tui_console $S "$T/ja.conf"
-tui_wait $S "ユーザー名"
-tui_send $S tanaka; tui_key $S Enter
-tui_wait $S "Password"
-tui_send $S tanaka-pw; tui_key $S Enter
-tui_wait $S "市区町村"
+start "$T/ja.conf" "ユーザー名" "市区町村"
 tui_send $S /
 tui_wait $S "検索（よみ、筆頭者氏名または本籍）: ［かな］"
 tui_wait $S "Enter 検索  Esc 取消  C-t かな/英字"
