@@ -29,7 +29,7 @@ lacks "$unit" "$top_builddir"
 # kmscon's login= is the installed console itself (through env for the locale), nothing else.
 login=$(sed -n 's/^login=//p' "$conf")
 set -- $login
-if [ "$1" = /usr/bin/env ] && [ "$2" = LANG=C.UTF-8 ] && [ "$3" = "$bindir/fukuhon" ]; then ok; else
+if [ "$1" = /usr/bin/env ] && [ "$2" = LANG=C.UTF-8 ] && [ "$3" = "$bindir/fukuhon" ] && [ "$4" = --kiosk ]; then ok; else
 	not_ok "kmscon.conf login= is not the console: $login"
 fi
 if [ -x "$D$3" ]; then ok; else not_ok "login= names $3, not installed as an executable"; fi
