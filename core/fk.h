@@ -56,6 +56,7 @@
 #include "credential.h"
 #include "credentials.h"
 #include "disp.h"
+#include "romaji.h"
 #include "order.h"
 #include "browse.h"
 #include "wareki.h"

@@ -117,6 +117,62 @@ START_TEST(history_per_prompt)
 }
 END_TEST
 
+/* A reading's line (the search prompt): romaji converts as typed, a syllable only begun shown
+ * as typed, C-t switches it off for the session (issue 15, item 2). */
+START_TEST(romaji_converts_as_typed)
+{
+	tui_line l;
+	tui_line_forget();
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	ck_assert(l.kana);
+	type(&l, L"aoyag");
+	ck_assert(!wcscmp(l.w, L"あおやg")); /* pending: still Latin */
+	ck_assert_int_eq(l.pos, 4);
+	type(&l, L"i");
+	ck_assert(!wcscmp(l.w, L"あおやぎ"));
+	ck_assert_str_eq(answer(&l), "あおやぎ");
+
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	type(&l, L"kan");
+	ck_assert(!wcscmp(l.w, L"かn"));
+	ck_assert_str_eq(answer(&l), "かん"); /* Enter settles the last n */
+
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	type(&l, L"kan'nohattoriTk");
+	tui_line_key(&l, 1, KEY_BACKSPACE); /* the pending k taken back */
+	ck_assert(!wcscmp(l.w, L"かんのはっとりT"));
+	type(&l, L"su 1-2 ra-men");
+	ck_assert_str_eq(answer(&l), "かんのはっとりTす 1-2 らーめん");
+
+	/* C-t: Latin letters as typed, and still so at the next prompt of the session. */
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	type(&l, L"sat");
+	ck_assert_int_eq(tui_line_key(&l, 0, 0x14), TUI_LINE_EDITED);
+	ck_assert(!l.kana);
+	type(&l, L"ou");
+	ck_assert_str_eq(answer(&l), "さtou");
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	ck_assert(!l.kana);
+	type(&l, L"aoyagi");
+	ck_assert_str_eq(answer(&l), "aoyagi");
+	tui_line_forget(); /* the next operator starts in かな */
+	tui_line_init(&l, "test: reading");
+	tui_line_romaji(&l);
+	ck_assert(l.kana);
+
+	/* Any other prompt (names of operators, reasons) takes letters as typed; C-t does nothing. */
+	tui_line_init(&l, "test: plain");
+	type(&l, L"tanaka");
+	ck_assert_int_eq(tui_line_key(&l, 0, 0x14), TUI_LINE_IGNORED);
+	ck_assert_str_eq(answer(&l), "tanaka");
+}
+END_TEST
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -126,6 +182,7 @@ int main(void)
 	tcase_add_test(tc, moves_and_edits);
 	tcase_add_test(tc, unsafe_characters_are_refused);
 	tcase_add_test(tc, history_per_prompt);
+	tcase_add_test(tc, romaji_converts_as_typed);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -153,7 +153,7 @@ lacks "$T/screen" "Code"
 tui_key $S Enter
 tui_wait $S "Password:"
 tui_send $S tanaka-pw; tui_key $S Enter
-tui_wait $S "Search (reading, 筆頭者 name or 本籍): あおや"
+tui_wait $S "Search (reading, 筆頭者 name or 本籍): [kana] あおや"
 tui_key $S BSpace; tui_key $S BSpace; tui_key $S BSpace
 tui_key $S Escape
 tui_wait $S "municipalities,"

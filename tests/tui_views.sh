@@ -119,7 +119,7 @@ tui_wait a "ホーム"
 tui_send a /
 tui_wait a "検索"
 tui_key a Up; tui_send a "|"
-tui_wait a "本籍）: |"
+tui_wait a "本籍）: ［かな］ |"
 tui_screen a > "$T/prompt"
 lacks "$T/prompt" "かねだ"
 lacks "$T/prompt" "緑"

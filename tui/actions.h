@@ -70,7 +70,9 @@
 	X(HEALTH, 'D', 0, "D", "D", N_("Health"), 7,                                                   \
 	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)")) \
 	X(DISPOSE, 'x', 0, "x", "x", N_("Dispose"), 6,                                                \
-	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal"))
+	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal")) \
+	X(KANA, CTRL('t'), 0, "C-t", "", "", 9,                                                        \
+	  N_("In the search prompt: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t switches between かな and Latin letters"))
 
 enum action {
 	ACT_NONE = 0,

@@ -45,6 +45,9 @@ view *help_view(app *a, action_set set)
 	help *h = calloc(1, sizeof *h);
 	if (!h)
 		return NULL;
+	/* C-t works in the search prompt, not on the screen: listed wherever / opens it. */
+	if (set & ACTS(SEARCH))
+		set |= ACTS(KANA);
 	for (const struct action_info *i = tui_actions; i->label; i++)
 		if (set & ACTS_OF(i->act))
 			h->rows[h->n++] = i;

@@ -20,6 +20,9 @@ static struct {
 	tui_history h;
 } histories[HISTORIES];
 static unsigned long uses;
+/* C-t switched romaji conversion off: kept for the session, so that the next search prompt
+ * does not switch it back on under the operator's fingers. */
+static int romaji_off;
 
 static tui_history *history_for(const char *label)
 {
@@ -44,6 +47,7 @@ void tui_line_forget(void)
 {
 	fk_wipe(histories, sizeof histories);
 	uses = 0;
+	romaji_off = 0;
 }
 
 void tui_line_init(tui_line *l, const char *label)
@@ -51,6 +55,13 @@ void tui_line_init(tui_line *l, const char *label)
 	memset(l, 0, sizeof *l);
 	l->hist = history_for(label);
 	l->browse = l->hist ? l->hist->n : 0;
+	l->pend = -1;
+}
+
+void tui_line_romaji(tui_line *l)
+{
+	l->romaji = 1;
+	l->kana = !romaji_off;
 }
 
 void tui_line_set(tui_line *l, const char *mb)
@@ -67,6 +78,7 @@ static void set_text(tui_line *l, const wchar_t *w)
 	wcsncpy(l->w, w, TUI_LINE_MAX);
 	l->w[TUI_LINE_MAX] = 0;
 	l->n = l->pos = (int)wcslen(l->w);
+	l->pend = -1;
 }
 
 /* ↑ (dir -1) or ↓ (+1) through the history; past the newest, the line typed comes back. */
@@ -126,7 +138,7 @@ static enum tui_line_result function_key(tui_line *l, wint_t ch)
 	}
 }
 
-enum tui_line_result tui_line_key(tui_line *l, int code, wint_t ch)
+static enum tui_line_result edit_key(tui_line *l, int code, wint_t ch)
 {
 	if (code)
 		return function_key(l, ch);
@@ -171,6 +183,89 @@ enum tui_line_result tui_line_key(tui_line *l, int code, wint_t ch)
 	return TUI_LINE_EDITED;
 }
 
+/* Convert the romaji pending before the cursor (core/text/romaji.h): what resolves becomes
+ * hiragana, the syllable only begun stays as typed and pending. final: the run ends (a key
+ * that is not a letter, Enter): a last n becomes ん, other letters stay as typed. */
+static void convert(tui_line *l, int final)
+{
+	char in[16], out[64];
+	wchar_t kana[32];
+	size_t n = (size_t)(l->pos - l->pend), rest;
+	if (l->pend < 0 || n == 0 || n >= sizeof in) {
+		l->pend = -1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		in[i] = (char)l->w[l->pend + (int)i]; /* ASCII: only fk_romaji_char's enter a run */
+	size_t nk;
+	if (!fk_romaji_kana(in, n, final, out, sizeof out, &rest) ||
+	    (nk = mbstowcs(kana, out, sizeof kana / sizeof kana[0])) == (size_t)-1 ||
+	    l->n - (int)n + (int)(nk + rest) > TUI_LINE_MAX) {
+		l->pend = -1; /* not a UTF-8 locale, or no room: left as typed */
+		return;
+	}
+	int at = l->pend, len = (int)(nk + rest);
+	memmove(l->w + at + len, l->w + l->pos, (size_t)(l->n - l->pos + 1) * sizeof *l->w);
+	wmemcpy(l->w + at, kana, nk);
+	for (size_t i = 0; i < rest; i++)
+		l->w[at + (int)nk + (int)i] = (wchar_t)(unsigned char)in[n - rest + i];
+	l->n += len - (int)n;
+	l->pos = at + len;
+	l->pend = rest ? l->pos - (int)rest : -1;
+}
+
+static int is_kana(wchar_t c)
+{
+	return c >= 0x3041 && c <= 0x30ff; /* hiragana, katakana, ー */
+}
+
+/* Whether ch enters the romaji run: a letter always; ' only after a pending n (kan'no); -
+ * after kana or pending romaji (ra-men → らーめん) but not between digits (1-2). */
+static int romaji_takes(const tui_line *l, int code, wint_t ch)
+{
+	if (!l->kana || code || !fk_romaji_char(ch))
+		return 0;
+	if (ch == '\'')
+		return l->pend >= 0;
+	if (ch == '-')
+		return l->pend >= 0 || (l->pos > 0 && is_kana(l->w[l->pos - 1]));
+	return 1;
+}
+
+static int is_backspace(int code, wint_t ch)
+{
+	return code ? ch == KEY_BACKSPACE : ch == 127 || ch == 8;
+}
+
+enum tui_line_result tui_line_key(tui_line *l, int code, wint_t ch)
+{
+	if (!code && ch == CTRL_KEY('t')) {
+		if (!l->romaji)
+			return TUI_LINE_IGNORED;
+		convert(l, 1);
+		l->kana = !l->kana;
+		romaji_off = !l->kana;
+		return TUI_LINE_EDITED;
+	}
+	if (romaji_takes(l, code, ch)) {
+		if (l->pend < 0)
+			l->pend = l->pos;
+		enum tui_line_result r = edit_key(l, code, ch);
+		if (r == TUI_LINE_EDITED)
+			convert(l, 0);
+		return r;
+	}
+	if (is_backspace(code, ch)) {
+		/* A pending letter typed wrong is taken back, the rest still pending. */
+		enum tui_line_result r = edit_key(l, code, ch);
+		if (l->pend >= l->pos)
+			l->pend = -1;
+		return r;
+	}
+	convert(l, 1);
+	return edit_key(l, code, ch);
+}
+
 int tui_line_cursor_cols(const tui_line *l)
 {
 	/* Measured as it is drawn (fk_disp_fit): the text before the cursor, converted. */
@@ -196,6 +291,7 @@ static void remember(tui_history *h, const wchar_t *w)
 
 int tui_line_finish(tui_line *l, char *buf, size_t len)
 {
+	convert(l, 1);
 	l->w[l->n] = 0;
 	remember(l->hist, l->w);
 	if (len == 0 || wcstombs(buf, l->w, len) == (size_t)-1)

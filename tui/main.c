@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "lockscreen.h"
 #include "login.h"
@@ -25,10 +26,26 @@ static void choose_language(const char *lang)
 	textdomain(PACKAGE);
 }
 
+/* --kiosk: kmscon starts the console again the moment it ends (docs/deployment.md), so a start
+ * that fails would flash its message and be retried in a tight loop. There it stays on the
+ * screen this long before the console ends. */
+#define KIOSK_ERROR_PAUSE 10
+static int kiosk;
+
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: fukuhon [--config FILE] [--version] [--help]\n");
+	fprintf(f, "usage: fukuhon [--config FILE] [--kiosk] [--version] [--help]\n");
 	return code;
+}
+
+/* A start that failed: under the kiosk, the message stays readable before the restart. */
+static int start_failed(void)
+{
+	if (kiosk) {
+		fflush(stderr);
+		sleep(KIOSK_ERROR_PAUSE);
+	}
+	return 1;
 }
 
 /* Before or after the screen: the headline in the console's language (the locale's until the
@@ -46,7 +63,7 @@ static int fail(fk_ctx *ctx, const fk_error *err)
 {
 	print_error(err);
 	fk_ctx_close(ctx);
-	return 1;
+	return start_failed();
 }
 
 static int tui_colors; /* the terminal draws colour (start_curses) */
@@ -107,6 +124,8 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		else if (!strncmp(argv[i], "--config=", 9))
 			config = argv[i] + 9;
+		else if (!strcmp(argv[i], "--kiosk"))
+			kiosk = 1;
 		else if (!strcmp(argv[i], "--version")) {
 			printf("fukuhon %s\n", PACKAGE_VERSION);
 			return 0;
@@ -119,7 +138,7 @@ int main(int argc, char **argv)
 	 * replacement mark, so say so instead of drawing garbage. */
 	if (MB_CUR_MAX < 2) {
 		fprintf(stderr, "fukuhon: the locale is not UTF-8 (set LANG=C.UTF-8 or ja_JP.UTF-8)\n");
-		return 1;
+		return start_failed();
 	}
 	fk_error err;
 	fk_error_clear(&err);

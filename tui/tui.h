@@ -98,6 +98,9 @@ int tui_body_rows(const view *v);
 int tui_prompt(app *a, const char *label, char *buf, size_t len);
 /* The same, starting from the text in buf (a form's field edited again). */
 int tui_prompt_edit(app *a, const char *label, char *buf, size_t len);
+/* The same for a prompt that takes a reading (よみ): romaji typed converts to hiragana as typed,
+ * C-t switches between かな and Latin letters (tui/lineedit.h). */
+int tui_prompt_reading(app *a, const char *label, char *buf, size_t len);
 /* Ask a yes/no question on the message line (y: 1; n, Esc or anything else: 0), under the
  * idle lock like tui_prompt. */
 int tui_confirm(app *a, const char *question);

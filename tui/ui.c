@@ -367,7 +367,8 @@ static void open_sibling(app *a, view *nv)
 static void search_prompt(app *a)
 {
 	char q[256];
-	if (tui_prompt(a, _("Search (reading, 筆頭者 name or 本籍):"), q, sizeof q) && q[0])
+	/* The search takes readings: romaji typed becomes hiragana (the kiosk may have no IME). */
+	if (tui_prompt_reading(a, _("Search (reading, 筆頭者 name or 本籍):"), q, sizeof q) && q[0])
 		tui_push(a, search_view(a, tui_guess_field(q), q));
 }
 
@@ -463,8 +464,30 @@ int tui_prompt_key(app *a, wint_t *wc)
 	return r;
 }
 
+/* The key bar while a reading's prompt is open: the prompt's own keys, C-t among them. */
+static void draw_prompt_bar(int y)
+{
+	const char *keys[3] = {"Enter", "Esc", "C-t"};
+	const char *names[3] = {_("Search"), _("Cancel"), _("Kana/Latin")};
+	move(y, 0);
+	clrtoeol();
+	for (int k = 0, x = 0; k < 3 && x < COLS; k++) {
+		int kw = fk_disp_width(keys[k]), nw = fk_disp_width(names[k]) + 1;
+		char cell[128];
+		attron(A_BOLD);
+		tui_put(y, x, keys[k], kw);
+		attroff(A_BOLD);
+		attron(A_REVERSE);
+		snprintf(cell, sizeof cell, " %s", names[k]);
+		tui_put(y, x + kw, cell, x + kw + nw <= COLS ? nw : COLS - x - kw);
+		attroff(A_REVERSE);
+		x += kw + nw + 2;
+	}
+}
+
 /* The prompt's line: the message line, with the key bar and status line kept under it; the
- * cursor where lineedit.c has it (le NULL: a question, nothing typed). */
+ * cursor where lineedit.c has it (le NULL: a question, nothing typed). A reading's prompt says
+ * whether romaji converts, and its key bar how to switch. */
 void tui_draw_prompt(const char *label, const tui_line *le)
 {
 	char shown[600];
@@ -475,25 +498,34 @@ void tui_draw_prompt(const char *label, const tui_line *le)
 			used += (size_t)k;
 	}
 	shown[used] = '\0';
-	char line[800];
-	snprintf(line, sizeof line, "%s %s", label, shown);
+	char head[400];
+	if (le && le->romaji)
+		snprintf(head, sizeof head, "%s %s", label, le->kana ? _("[kana]") : _("[Latin]"));
+	else
+		snprintf(head, sizeof head, "%s", label);
+	char line[1000];
+	snprintf(line, sizeof line, "%s %s", head, shown);
 	int y = LINES - 3;
+	if (le && le->romaji)
+		draw_prompt_bar(y + 1);
 	move(y, 0);
 	clrtoeol();
 	attron(A_BOLD);
 	tui_put(y, 0, line, COLS - 1);
 	attroff(A_BOLD);
-	int at = fk_disp_width(label) + 1 + (le ? tui_line_cursor_cols(le) : 0);
+	int at = fk_disp_width(head) + 1 + (le ? tui_line_cursor_cols(le) : 0);
 	move(y, at < COLS - 1 ? at : COLS - 1);
 	refresh();
 }
 
-static int prompt(app *a, const char *label, char *buf, size_t len, int edit)
+static int prompt(app *a, const char *label, char *buf, size_t len, int edit, int reading)
 {
 	tui_line le; /* the editing keys and history: lineedit.c */
 	tui_line_init(&le, label);
 	if (edit)
 		tui_line_set(&le, buf);
+	if (reading)
+		tui_line_romaji(&le);
 	clear_message(a);
 	tui_draw(a);
 	curs_set(1);
@@ -528,12 +560,17 @@ static int prompt(app *a, const char *label, char *buf, size_t len, int edit)
 
 int tui_prompt(app *a, const char *label, char *buf, size_t len)
 {
-	return prompt(a, label, buf, len, 0);
+	return prompt(a, label, buf, len, 0, 0);
 }
 
 int tui_prompt_edit(app *a, const char *label, char *buf, size_t len)
 {
-	return prompt(a, label, buf, len, 1);
+	return prompt(a, label, buf, len, 1, 0);
+}
+
+int tui_prompt_reading(app *a, const char *label, char *buf, size_t len)
+{
+	return prompt(a, label, buf, len, 0, 1);
 }
 
 int tui_confirm(app *a, const char *question)
