@@ -96,7 +96,7 @@ START_TEST(wrapped_never_inside_a_character_or_a_reference)
 				  "　　　　　　　【従前戸籍】東京都千代田区平河町一丁目４番地〓[MJ:012345]甲野幸雄"),
 		     &err);
 	ck_assert_ok(fk_lines_add(&in, &err, "%s", "+ 　　　　　　　【名】あいうえおかきくけこさしすせそたちつてと"), &err);
-	ck_assert_ok(fk_lines_wrap(&in, 40, 0, &out, &err), &err);
+	ck_assert_ok(fk_lines_wrap(&in, 40, 0, FK_CERT_ITEM_INDENT, &out, &err), &err);
 	ck_assert_int_gt(out.n, 2);
 	for (int i = 0; i < out.n; i++) {
 		ck_assert_int_le(fk_disp_width(out.v[i]), 40);
@@ -109,14 +109,14 @@ START_TEST(wrapped_never_inside_a_character_or_a_reference)
 	ck_assert(!strncmp(out.v[1], "　　　　　　　", strlen("　　　　　　　")));
 	fk_lines_free(&out);
 	/* a comparison's sign begins every piece of its line */
-	ck_assert_ok(fk_lines_wrap(&in, 40, 2, &out, &err), &err);
+	ck_assert_ok(fk_lines_wrap(&in, 40, 2, FK_CERT_ITEM_INDENT, &out, &err), &err);
 	int plus = 0;
 	for (int i = 0; i < out.n; i++)
 		plus += out.v[i][0] == '+';
 	ck_assert_int_ge(plus, 2);
 	/* a width narrower than one character still makes progress */
 	fk_lines_free(&out);
-	ck_assert_ok(fk_lines_wrap(&in, 1, 0, &out, &err), &err);
+	ck_assert_ok(fk_lines_wrap(&in, 1, 0, FK_CERT_ITEM_INDENT, &out, &err), &err);
 	ck_assert_int_gt(out.n, 10);
 	fk_lines_free(&out);
 	fk_lines_free(&in);

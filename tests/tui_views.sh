@@ -201,6 +201,10 @@ tui_key a Escape
 tui_send a V
 tui_wait a "履歴は正常です："
 tui_wait a "件すべての封印と連鎖を確認しました。"
+# wrapped, not cut, at 80 columns (issue 11, item 5): the counts line ends on the screen
+tui_wait a "まで確認済み（全"
+tui_screen a | sed -n 2,8p > "$T/verify"
+grep -q '…' "$T/verify" && not_ok "the verification's report is cut: $(grep '…' "$T/verify")" || ok
 tui_key a Escape
 tui_send a q; tui_send a y
 tui_wait a "ユーザー名:"

@@ -45,7 +45,8 @@ static void rewrap(view *v)
 	fk_lines_free(&d->shown);
 	fk_error err;
 	fk_error_clear(&err);
-	if (fk_lines_wrap(&d->lines, cols > 10 ? cols : 10, d->v2 ? 2 : 0, &d->shown, &err) != FK_OK)
+	if (fk_lines_wrap(&d->lines, cols > 10 ? cols : 10, d->v2 ? 2 : 0, FK_CERT_ITEM_INDENT, &d->shown,
+			  &err) != FK_OK)
 		tui_error(v->app, &err, NULL);
 	d->shown_cols = cols;
 	d->jumped = -1; /* the lines moved */

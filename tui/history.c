@@ -261,21 +261,47 @@ view *history_view(app *a)
 
 typedef struct lines_view {
 	fk_lines lines;
+	fk_lines shown; /* the same wrapped to the screen's width: a detail is never cut */
+	int shown_cols;
 	fk_audit_row row;
 } lines_view;
 
 /* A line that does not fit in memory is left out: the screen shows the rest. */
 #define add_line(l, ...) ((void)fk_lines_add((l), NULL, __VA_ARGS__))
 
+/* Wrapped again whenever the width changes (issue 11, item 5: history details wrap). */
+static void lines_wrap(view *v)
+{
+	lines_view *l = v->data;
+	int cols = COLS - 2 > 10 ? COLS - 2 : 10;
+	if (cols == l->shown_cols && l->shown.n)
+		return;
+	fk_lines_free(&l->shown);
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_lines_wrap(&l->lines, cols, 0, "  ", &l->shown, &err) != FK_OK)
+		tui_error(v->app, &err, NULL);
+	l->shown_cols = cols;
+	v->nrows = l->shown.n;
+}
+
 static void lines_line(view *v, int i, int y, int cols, int selected)
 {
-	tui_put(y, 1, ((lines_view *)v->data)->lines.v[i], cols - 2);
+	tui_put(y, 1, ((lines_view *)v->data)->shown.v[i], cols - 2);
+}
+
+static int lines_request(view *v, enum action act)
+{
+	if (act == ACT_RESIZED)
+		lines_wrap(v);
+	return 0;
 }
 
 static void lines_close(view *v)
 {
 	lines_view *l = v->data;
 	fk_lines_free(&l->lines);
+	fk_lines_free(&l->shown);
 	free(l);
 }
 
@@ -336,13 +362,13 @@ static fk_status record_open(view *v, fk_error *err)
 	char detail[1024];
 	detail_words(r->detail ? r->detail : "-", detail, sizeof detail);
 	add_line(&l->lines, "%s %s", _("Detail"), detail);
-	v->nrows = l->lines.n;
+	lines_wrap(v);
 	v->selectable = 0;
 	return FK_OK;
 }
 
 static void record_close(view *v);
-static const view_ops record_ops = {"history-record", record_open, NULL, lines_line, NULL, NULL,
+static const view_ops record_ops = {"history-record", record_open, NULL, lines_line, NULL, lines_request,
 				    record_close, 0};
 
 view *record_view(app *a, const fk_audit_row *row)
@@ -415,12 +441,12 @@ static fk_status verify_open(view *v, fk_error *err)
 	for (int i = 0; i < found.n; i++)
 		add_line(&l->lines, "%s", found.v[i]);
 	fk_lines_free(&found);
-	v->nrows = l->lines.n;
+	lines_wrap(v);
 	v->selectable = 0;
 	return FK_OK;
 }
 
-static const view_ops verify_ops = {"history-verify", verify_open, NULL, lines_line, NULL, NULL,
+static const view_ops verify_ops = {"history-verify", verify_open, NULL, lines_line, NULL, lines_request,
 				    lines_close, 0};
 
 view *verify_view(app *a)

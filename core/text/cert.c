@@ -107,7 +107,7 @@ static void heading(const char *name, char *out, size_t len)
 	}
 }
 
-#define ITEM_INDENT "　　　　　　　" /* where the 【items】 start: 14 columns */
+#define ITEM_INDENT FK_CERT_ITEM_INDENT
 
 /* The order items take under an event on the certificate: what happened and where, who and
  * which register it concerns, then the notification (届出日, 届出人) last, whatever order the
@@ -255,12 +255,16 @@ static size_t unit_len(const char *s)
 	return k;
 }
 
-fk_status fk_lines_wrap(const fk_lines *in, int width, int keep, fk_lines *out, fk_error *err)
+fk_status fk_lines_wrap(const fk_lines *in, int width, int keep, const char *indent, fk_lines *out,
+			fk_error *err)
 {
 	fk_status s = FK_OK;
-	/* Continuations start where the items do, when the width leaves room for text after it. */
-	const char *indent = width >= 40 ? ITEM_INDENT : "";
-	int indent_w = width >= 40 ? 14 : 0;
+	/* Continuations start at the indent, when the width leaves room for text after it. */
+	int indent_w = indent ? fk_disp_width(indent) : 0;
+	if (!indent || width < indent_w + 26) {
+		indent = "";
+		indent_w = 0;
+	}
 	for (int i = 0; i < in->n && s == FK_OK; i++) {
 		const char *rest = in->v[i];
 		char prefix[8] = "";
