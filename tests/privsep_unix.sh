@@ -43,7 +43,8 @@ S=$T/run/authd.sock
 # loaded at start, and pam_unix loads libcrypt later (a call through a null pointer); loaded
 # first, it is the same library pam_unix would load.
 pre=
-if ldd "$top_builddir/fukuhon-authd" 2> /dev/null | grep -q libasan; then
+# (gcc links libasan dynamically, clang statically: both leave the runtime's entry point in it)
+if grep -aq __asan_init "$top_builddir/fukuhon-authd"; then
 	pre=$(ldconfig -p | sed -n 's/.*libcrypt\.so\.1 .*=> //p' | head -n 1)
 fi
 ${pre:+env LD_PRELOAD=$pre} "$top_builddir/fukuhon-authd" --allow-user fukuhon --listen "$S" 2>> "$T/authd.err" &
