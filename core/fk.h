@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "keys.h"
 #include "norm.h"
+#include "honseki.h"
 #include "lgcode.h"
 #include "conf.h"
 #include "dberr.h"

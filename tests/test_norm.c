@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "honseki.h"
 #include "norm.h"
 
 /* in normalises to want. */
@@ -327,6 +328,40 @@ START_TEST(long_input)
 }
 END_TEST
 
+/* The parts of a 本籍 (core/text/honseki.h; issue 11, item 8). */
+START_TEST(honseki_parts)
+{
+	static const struct {
+		const char *honseki, *after, *town;
+	} cases[] = {
+		{"東京都千代田区緑町一丁目2番地", "緑町一丁目2番地", "緑町"},
+		{"北海道札幌市中央区北一条西二丁目", "北一条西二丁目", "北一条西"},
+		{"三重県四日市市諏訪町1番5号", "諏訪町1番5号", "諏訪町"},
+		{"千葉県市川市八幡一丁目1番1号", "八幡一丁目1番1号", "八幡"},
+		{"長野県北佐久郡軽井沢町大字軽井沢1323番地", "大字軽井沢1323番地", "大字軽井沢"},
+		{"東京都世田谷区三軒茶屋二丁目", "三軒茶屋二丁目", "三軒茶屋"},
+		{"東京都千代田区九段北一丁目", "九段北一丁目", "九段北"},
+		{"東京都町田市原町田六丁目", "原町田六丁目", "原町田"},
+		{"神奈川県横浜市西区みなとみらい二丁目", "みなとみらい二丁目", "みなとみらい"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *after = fk_honseki_after(cases[i].honseki);
+		ck_assert_msg(after && !strcmp(after, cases[i].after), "%s: after %s", cases[i].honseki,
+			      after ? after : "(none)");
+		char town[128];
+		ck_assert_msg(fk_honseki_town(after, town, sizeof town) && !strcmp(town, cases[i].town),
+			      "%s: town %s", cases[i].honseki, town);
+	}
+	char town[64];
+	ck_assert_ptr_null(fk_honseki_after("緑町一丁目"));
+	ck_assert(fk_honseki_town("緑町一丁目", town, sizeof town));
+	ck_assert_str_eq(town, "緑町");
+	ck_assert(!fk_honseki_town("一番地", town, sizeof town));
+	ck_assert(!fk_honseki_town("12番地", town, sizeof town));
+	ck_assert(!fk_honseki_town("緑町", town, 3)); /* does not fit */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("norm");
@@ -347,6 +382,7 @@ int main(void)
 	tcase_add_test(tc, valid_utf8_edges);
 	tcase_add_test(tc, len_and_prefix);
 	tcase_add_test(tc, long_input);
+	tcase_add_test(tc, honseki_parts);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

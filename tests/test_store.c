@@ -234,6 +234,23 @@ START_TEST(blind_index_search)
 	ck_assert_int_eq(search(FK_FIELD_NAME, "高橋", ids), 1); /* old form 髙 */
 	ck_assert_int_eq(ids[0], c);
 	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "東京都千代田区千代田一丁目１番地", ids), 1);
+	/* By the part after the municipality (issue 11, item 8): the town, then what follows it,
+	 * confirmed after decryption; never by a part of a town's name. */
+	int64_t d = add("131016", "鈴木 一郎", "すずき いちろう", "東京都千代田区緑町一丁目2番地");
+	int64_t e2 = add("131016", "鈴木 二郎", "すずき じろう", "東京都千代田区緑町二丁目5番地");
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町", ids), 2);
+	ck_assert_int_eq(ids[0], d);
+	ck_assert_int_eq(ids[1], e2);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町一丁目", ids), 1);
+	ck_assert_int_eq(ids[0], d);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町二丁目５番地", ids), 1); /* full width, normalised */
+	ck_assert_int_eq(ids[0], e2);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町三丁目", ids), 0);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑", ids), 0);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "千代田一丁目", ids), 1);
+	ck_assert_int_eq(ids[0], a);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "銀座", ids), 1);
+	ck_assert_int_eq(ids[0], c);
 	/* Longer than the indexed prefix: confirmed after decryption. */
 	ck_assert_int_eq(search(FK_FIELD_READING, "たかはしけんいちろう", ids), 1);
 	ck_assert_int_eq(search(FK_FIELD_READING, "たかはしけんいちろx", ids), 0);

@@ -49,13 +49,21 @@ tui_wait a "ホーム"
 tui_send a /
 tui_wait a "検索"
 tui_send a 町; tui_key a C-a; tui_send a 緑; tui_key a Enter
-tui_wait a "該当なし：本籍が「緑町」で始まる戸籍はありません（都道府県から入力）。"
+# 本籍 by the town after the municipality (issue 11, item 8)
+tui_wait a "本籍「緑町」で検索"
+tui_wait a "区緑町"
+tui_send a q
+tui_wait a "ホーム"
+tui_send a /
+tui_wait a "検索"
+tui_send a 無名町; tui_key a Enter
+tui_wait a "該当なし：本籍が「無名町」で始まる戸籍はありません（都道府県か町名から入力）"
 tui_send a q
 tui_wait a "ホーム"
 tui_send a /
 tui_wait a "検索"
 tui_send a abc; tui_key a C-u; tui_key a Up; tui_key a Left; tui_send a 木; tui_key a Enter
-tui_wait a "該当なし：本籍が「緑木町」で始まる戸籍はありません（都道府県から入力）。"
+tui_wait a "該当なし：本籍が「無名木町」で始まる戸籍はありません（都道府県か町名から入力）"
 tui_send a q
 tui_wait a "ホーム"
 # The part of each result that matched is marked (bold, underlined), not the rest.

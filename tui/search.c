@@ -47,7 +47,7 @@ static void explain_empty(view *v)
 		tui_message(v->app, 0, _("Nothing found: no 筆頭者 is named \"%s\" (whole name or surname) in the municipalities you may view."),
 			    q->query);
 	else
-		tui_message(v->app, 0, _("Nothing found: no 本籍 starts with \"%s\" in the municipalities you may view (type it from the prefecture)."),
+		tui_message(v->app, 0, _("Nothing found: no 本籍 in the municipalities you may view starts with \"%s\" (type it from the prefecture, or from the town after the municipality)."),
 			    q->query);
 }
 

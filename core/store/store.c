@@ -7,6 +7,7 @@
 #include "datakey.h"
 #include "db.h"
 #include "aad.h"
+#include "honseki.h"
 #include "norm.h"
 #include "order.h"
 #include "store.h"
@@ -34,9 +35,10 @@ static const char SQL_BULK_CREATE[] =
 	"CREATE TEMP TABLE IF NOT EXISTS bulk_tags (tag BLOB, register_id INTEGER NOT NULL)";
 /* All of a register's tags in one statement (unused slots stay NULL). */
 static const char SQL_BULK_INSERT[] =
-	"INSERT INTO temp.bulk_tags(tag, register_id) VALUES (?1, ?14), (?2, ?14), (?3, ?14), "
-	"(?4, ?14), (?5, ?14), (?6, ?14), (?7, ?14), (?8, ?14), (?9, ?14), (?10, ?14), (?11, ?14), "
-	"(?12, ?14), (?13, ?14)";
+	"INSERT INTO temp.bulk_tags(tag, register_id) VALUES (?1, ?15), (?2, ?15), (?3, ?15), "
+	"(?4, ?15), (?5, ?15), (?6, ?15), (?7, ?15), (?8, ?15), (?9, ?15), (?10, ?15), (?11, ?15), "
+	"(?12, ?15), (?13, ?15), (?14, ?15)";
+_Static_assert(FK_TAGS_MAX == 14, "SQL_BULK_INSERT binds FK_TAGS_MAX tags and the id after them");
 static const char SQL_BULK_MERGE[] =
 	"INSERT OR IGNORE INTO register_index(tag, register_id) "
 	"SELECT tag, register_id FROM temp.bulk_tags WHERE tag IS NOT NULL ORDER BY tag, register_id";
@@ -123,6 +125,16 @@ fk_status fk_store_tags(const fk_keyring *keys, const json_t *doc, uint8_t tags[
 		st = add_tag(keys, 'H', fk_register_honseki(doc), strlen(fk_register_honseki(doc)), tags,
 			     n, err);
 	char *norm = NULL;
+	/* The town after the municipality (緑町 of 東京都千代田区緑町一丁目…): 本籍 found by the part
+	 * an operator knows without the prefecture (issue 11, item 8). */
+	if (st == FK_OK && (st = fk_norm(fk_register_honseki(doc), &norm, err)) == FK_OK) {
+		const char *after = fk_honseki_after(norm);
+		char town[512];
+		if (after && fk_honseki_town(after, town, sizeof town))
+			st = tag_of(keys, 'T', town, strlen(town), tags[(*n)++], err);
+		free(norm);
+		norm = NULL;
+	}
 	if (st == FK_OK)
 		st = fk_norm(fk_register_head_reading(doc), &norm, err);
 	if (st != FK_OK)
@@ -552,8 +564,16 @@ static fk_status query_tags(fk_ctx *ctx, const fk_search *q, const char *norm,
 			k = FK_PREFIX_MAX;
 		return tag_of(ctx->keys, (char)('a' + k - 1), norm, fk_utf8_prefix(norm, k), t[0], err);
 	}
-	case FK_FIELD_HONSEKI:
-		return tag_of(ctx->keys, 'H', norm, strlen(norm), t[0], err);
+	case FK_FIELD_HONSEKI: {
+		/* The whole 本籍 from its prefecture; or a town and what follows it (緑町, 緑町一丁目),
+		 * found by the town's tag and confirmed after decryption (search()). */
+		char town[512];
+		if (fk_honseki_has_prefecture(norm))
+			return tag_of(ctx->keys, 'H', norm, strlen(norm), t[0], err);
+		if (!fk_honseki_town(norm, town, sizeof town))
+			fk_copy_str(town, sizeof town, norm);
+		return tag_of(ctx->keys, 'T', town, strlen(town), t[0], err);
+	}
 	}
 	return fk_fail(err, FK_ERR_INVALID, "unknown search field");
 }
@@ -614,6 +634,24 @@ static fk_status confirm_reading(fk_ctx *ctx, int64_t id, const char *norm, int 
 	return s;
 }
 
+/* A town's registers: confirm the 本籍 after the municipality starts with what was typed. */
+static fk_status confirm_town(fk_ctx *ctx, int64_t id, const char *norm, int *ok, fk_error *err)
+{
+	json_t *doc;
+	char *have = NULL;
+	fk_status s = fk_store_read(ctx, id, 0, &doc, NULL, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_norm(fk_register_honseki(doc), &have, err);
+	json_decref(doc);
+	if (s == FK_OK) {
+		const char *after = fk_honseki_after(have);
+		*ok = after && strncmp(after, norm, strlen(norm)) == 0;
+	}
+	free(have);
+	return s;
+}
+
 static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_t *ids, int *n,
 			fk_error *err)
 {
@@ -630,6 +668,7 @@ static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_
 		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_SEARCH_EMPTY, NULL, 0);
 	}
 	int check = q->field == FK_FIELD_READING && fk_utf8_len(norm) > FK_PREFIX_MAX;
+	int town = q->field == FK_FIELD_HONSEKI && !fk_honseki_has_prefecture(norm);
 	if ((s = query_tags(ctx, q, norm, t, &ntags, err)) != FK_OK) {
 		free(norm);
 		return s;
@@ -646,13 +685,15 @@ static fk_status search(fk_ctx *ctx, const char *sql, const fk_search *q, int64_
 			int ok = 1;
 			if (check)
 				s = confirm_reading(ctx, m[i], norm, &ok, err);
+			else if (town)
+				s = confirm_town(ctx, m[i], norm, &ok, err);
 			if (s == FK_OK && ok)
 				ids[(*n)++] = m[i];
 			after = m[i];
 		}
 		/* Unconfirmed rows were dropped: fetch on until the page is full or
 		 * the index has no more. */
-		if (s != FK_OK || !check || got < want || *n >= limit)
+		if (s != FK_OK || (!check && !town) || got < want || *n >= limit)
 			break;
 	}
 	free(norm);

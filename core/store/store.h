@@ -19,7 +19,7 @@
 #define FK_PREFIX_MAX 10
 /* Tags one register can have: name, surname, honseki, and the prefixes
  * (store.c's bulk insert statement has one slot for each). */
-#define FK_TAGS_MAX (3 + FK_PREFIX_MAX)
+#define FK_TAGS_MAX (4 + FK_PREFIX_MAX) /* name, surname, 本籍, town, reading prefixes */
 
 /* A new register made ready for insertion without touching the database:
  * content serialised and sealed, data key made and wrapped, search tags
@@ -82,7 +82,7 @@ fk_status fk_store_order_moves(const json_t *old, const json_t *doc, int kind_ch
 typedef enum fk_search_field {
 	FK_FIELD_NAME,    /* 筆頭者 name in kanji: whole name or surname */
 	FK_FIELD_READING, /* 筆頭者 reading: prefix */
-	FK_FIELD_HONSEKI, /* 本籍: whole, normalised */
+	FK_FIELD_HONSEKI, /* 本籍: whole from its prefecture, or from the town after the municipality */
 } fk_search_field;
 
 typedef struct fk_search {
