@@ -131,9 +131,11 @@ static fk_status add_dir(struct buf *b, const char *dir, const char *prefix, int
 		snprintf(name, sizeof name, "%s%s", prefix, e->d_name);
 		if (lstat(path, &sb) != 0)
 			st = fk_io_fail(err, "cannot examine", path);
-		else if (S_ISDIR(sb.st_mode) && !*prefix)
-			st = add_dir(b, path, strcat(name, "/"), files, err);
-		else if (S_ISREG(sb.st_mode) && (st = add_file(b, path, name, err)) == FK_OK)
+		else if (S_ISDIR(sb.st_mode) && !*prefix) {
+			char sub[sizeof name + 1];
+			snprintf(sub, sizeof sub, "%s/", name); /* bounded, unlike appending in place */
+			st = add_dir(b, path, sub, files, err);
+		} else if (S_ISREG(sb.st_mode) && (st = add_file(b, path, name, err)) == FK_OK)
 			(*files)++;
 	}
 	closedir(d);
