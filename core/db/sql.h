@@ -1,0 +1,103 @@
+/* The store's statements over either backend: SQLite (the embedded default, one file) or
+ * PostgreSQL (a store shared by several terminals, core/db/sql_pg.c, issue 14).
+ *
+ * One thin layer, shaped like SQLite's own API so that every query in core is written once:
+ * prepare, bind, step, read columns, reset. The differences between the backends live here
+ * and in the two drivers, nowhere else:
+ *   - placeholders: queries are written with SQLite's `?` and `?NNN`; the PostgreSQL driver
+ *     rewrites them to `$N` once, at prepare;
+ *   - result codes: the vocabulary is SQLite's (SQLITE_OK, SQLITE_ROW, SQLITE_DONE,
+ *     SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY, SQLITE_FULL, …) so that core/db/dberr.c maps both
+ *     backends' failures to statuses in one place; the PostgreSQL driver maps SQLSTATEs onto
+ *     them (23505 → SQLITE_CONSTRAINT_UNIQUE, 40001/40P01/55P03 → SQLITE_BUSY, 53100 →
+ *     SQLITE_FULL, 08xxx → SQLITE_IOERR, …);
+ *   - types: integers are 64-bit, text is UTF-8, blobs are bytes (bytea); a column's type is
+ *     reported as SQLITE_INTEGER / SQLITE_TEXT / SQLITE_BLOB / SQLITE_NULL;
+ *   - transactions: fk_sql_begin_write takes the write lock up front on both (BEGIN
+ *     IMMEDIATE; on PostgreSQL BEGIN ISOLATION LEVEL SERIALIZABLE plus the store's advisory
+ *     write lock), so two terminals never deadlock half-way;
+ *   - what only SQLite has (the online backup API, PRAGMAs, the schema cookie) is reached
+ *     through fk_sql_lite() by the few places that need it, each of which says what it does
+ *     on PostgreSQL.
+ * A statement belongs to its connection and to one thread. */
+#ifndef FK_SQL_H
+#define FK_SQL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum fk_backend {
+	FK_BACKEND_SQLITE = 0,
+	FK_BACKEND_PG = 1,
+} fk_backend;
+
+struct fk_pg;      /* sql_pg.c: a PostgreSQL connection */
+struct fk_pg_stmt; /* sql_pg.c: a prepared statement and its current result */
+
+/* A connection to the store. */
+typedef struct fk_sql {
+	fk_backend backend;
+	sqlite3 *lite;      /* FK_BACKEND_SQLITE */
+	struct fk_pg *pg;   /* FK_BACKEND_PG */
+} fk_sql;
+
+/* A prepared statement. */
+typedef struct fk_stmt {
+	fk_sql *db;
+	sqlite3_stmt *lite;
+	struct fk_pg_stmt *pg;
+} fk_stmt;
+
+/* ---- connections ---- */
+
+/* Wrap an open SQLite handle (owned by the result from now on; fk_sql_close closes it).
+ * NULL when out of memory (the handle is then closed). */
+fk_sql *fk_sql_wrap_lite(sqlite3 *lite);
+/* Connect to PostgreSQL with a libpq connection string or URI (postgresql://…): see
+ * sql_pg.c for what it requires (TLS verify-full, a client certificate, a connect
+ * timeout). On failure *out is NULL, the return is not SQLITE_OK, and msg (when not NULL)
+ * holds libpq's reason. */
+int fk_sql_connect_pg(const char *conninfo, fk_sql **out, char *msg, size_t msglen);
+int fk_sql_close(fk_sql *db); /* NULL is fine */
+/* The SQLite handle, for what only SQLite has; NULL on PostgreSQL. */
+static inline sqlite3 *fk_sql_lite(fk_sql *db) { return db && db->backend == FK_BACKEND_SQLITE ? db->lite : NULL; }
+static inline int fk_sql_is_pg(const fk_sql *db) { return db && db->backend == FK_BACKEND_PG; }
+
+/* Run fixed SQL text without results (DDL, BEGIN, COMMIT): one or several statements. */
+int fk_sql_exec(fk_sql *db, const char *sql);
+const char *fk_sql_errmsg(fk_sql *db);
+int fk_sql_errcode(fk_sql *db);          /* the primary code of the last failure */
+int fk_sql_extended_errcode(fk_sql *db); /* the extended code of the last failure */
+int fk_sql_changes(fk_sql *db);          /* rows changed by the last INSERT/UPDATE/DELETE */
+int64_t fk_sql_last_insert_rowid(fk_sql *db);
+int fk_sql_get_autocommit(fk_sql *db); /* 1 outside a transaction */
+
+/* ---- statements ---- */
+
+/* flags: 0 or SQLITE_PREPARE_PERSISTENT (a statement kept for the connection's life). */
+int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out);
+int fk_sql_finalize(fk_stmt *st); /* NULL is fine */
+int fk_sql_step(fk_stmt *st);     /* SQLITE_ROW, SQLITE_DONE or a failure */
+int fk_sql_reset(fk_stmt *st);
+int fk_sql_clear_bindings(fk_stmt *st);
+int fk_sql_bind_parameter_count(fk_stmt *st);
+/* Every bound value is copied by the PostgreSQL driver; with SQLite the destructor has
+ * SQLite's meaning (SQLITE_STATIC, SQLITE_TRANSIENT). */
+int fk_sql_bind_int64(fk_stmt *st, int i, int64_t v);
+int fk_sql_bind_int(fk_stmt *st, int i, int v);
+int fk_sql_bind_text(fk_stmt *st, int i, const char *s, int n, void (*destructor)(void *));
+int fk_sql_bind_blob(fk_stmt *st, int i, const void *p, int n, void (*destructor)(void *));
+int fk_sql_bind_null(fk_stmt *st, int i);
+int fk_sql_column_count(fk_stmt *st);
+const char *fk_sql_column_name(fk_stmt *st, int i);
+int fk_sql_column_type(fk_stmt *st, int i);
+int64_t fk_sql_column_int64(fk_stmt *st, int i);
+int fk_sql_column_int(fk_stmt *st, int i);
+/* Valid until the next step, reset or finalize of st; never NULL for a non-NULL value.
+ * column_bytes after column_text or column_blob, as with SQLite. */
+const unsigned char *fk_sql_column_text(fk_stmt *st, int i);
+const void *fk_sql_column_blob(fk_stmt *st, int i);
+int fk_sql_column_bytes(fk_stmt *st, int i);
+
+#endif
