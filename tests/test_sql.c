@@ -327,6 +327,8 @@ START_TEST(unique_violation_then_rollback)
 	ck_assert_int_eq(fk_sql_errcode(db), SQLITE_CONSTRAINT);
 	ck_assert_int_eq(fk_sql_extended_errcode(db), SQLITE_CONSTRAINT_UNIQUE);
 	ck_assert_msg(strlen(fk_sql_errmsg(db)) > 0, "no message");
+	/* PostgreSQL's DETAIL ("Key (k)=(1) already exists") quotes the row: not kept */
+	ck_assert_msg(!strstr(fk_sql_errmsg(db), "Key ("), "%s", fk_sql_errmsg(db));
 	fk_sql_reset(ins);
 	/* inside one: rolled back, the connection goes on */
 	exec_ok(db, "BEGIN");
@@ -657,6 +659,40 @@ START_TEST(pg_connection_killed_outside_transaction)
 }
 END_TEST
 
+/* A server's NOTICE must not reach stderr (the console's screen), and a finalized statement
+ * leaves nothing prepared on the server. */
+START_TEST(pg_notices_and_deallocation)
+{
+	fk_sql *db = open_db();
+	char path[] = "/tmp/fktest-stderr.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	int saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	int rc = fk_sql_exec(db, "DROP TABLE IF EXISTS t_never_there");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(rc, SQLITE_OK);
+	off_t size = lseek(fd, 0, SEEK_END);
+	close(fd);
+	unlink(path);
+	ck_assert_msg(size == 0, "the server's notice reached stderr (%ld bytes)", (long)size);
+
+	int64_t before = count_where(db, "SELECT count(*) FROM pg_prepared_statements WHERE ? >= 0", 0);
+	for (int i = 0; i < 5; i++) {
+		fk_stmt *st = prep(db, "SELECT ? + 1");
+		fk_sql_bind_int(st, 1, i);
+		ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+		fk_sql_finalize(st);
+	}
+	ck_assert(count_where(db, "SELECT count(*) FROM pg_prepared_statements WHERE ? >= 0", 0) == before);
+	fk_sql_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sql");
@@ -678,6 +714,7 @@ int main(void)
 		tcase_add_test(tc, pg_unreachable_server);
 		tcase_add_test(tc, pg_connection_killed_mid_transaction);
 		tcase_add_test(tc, pg_connection_killed_outside_transaction);
+		tcase_add_test(tc, pg_notices_and_deallocation);
 	}
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
