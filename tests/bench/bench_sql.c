@@ -39,7 +39,7 @@ static void report(const char *backend, const char *what, double *v, int n)
 	printf("%-10s %-28s median %9.4f ms  p99 %9.4f ms  (n=%d)\n", backend, what, v[n / 2], v[p99], n);
 }
 
-static const char *lite_path;
+static char lite_path[64];
 
 static int open_db(fk_sql **db, char *msg, size_t len)
 {
@@ -72,11 +72,11 @@ static int fail(fk_sql *db, const char *what)
 int main(void)
 {
 	static double v[ROUND_TRIPS];
-	char tmpl[] = "/tmp/fkbench.XXXXXX", path[64], msg[512];
+	char tmpl[] = "/tmp/fkbench.XXXXXX", msg[512];
+	char *path = lite_path;
 	if (!mkdtemp(tmpl))
 		return 1;
-	snprintf(path, sizeof path, "%s/bench.db", tmpl);
-	lite_path = path;
+	snprintf(lite_path, sizeof lite_path, "%s/bench.db", tmpl);
 	const char *pgc = getenv("FK_PG_CONNINFO");
 	const char *name = pgc && *pgc ? "postgresql" : "sqlite";
 
