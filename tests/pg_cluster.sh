@@ -8,6 +8,8 @@ cluster="$top_srcdir/tests/pg/cluster.sh"
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
 trap 'sh "$cluster" stop "$PGD"; rm -rf "$PGD" "$T"' EXIT
 
+# psql gives up on a server that does not answer rather than hang the suite
+export PGCONNECT_TIMEOUT=10
 running() { ps -eo args | grep -F -- "$1/data" | grep -v grep | grep -q postgres; }
 
 # ---- a test script that fails half-way, after starting its cluster ----

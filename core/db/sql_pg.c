@@ -676,10 +676,9 @@ int fk_pg_bind_text(struct fk_pg_stmt *st, int i, const char *s, int n)
 
 int fk_pg_bind_blob(struct fk_pg_stmt *st, int i, const void *p, int n)
 {
-	if (!p && n > 0)
+	if (!p) /* SQLite's rule: a NULL pointer binds NULL, whatever the length */
 		return fk_pg_bind_null(st, i);
-	/* A zero-length blob is a value, not NULL: bind a non-NULL pointer. */
-	return bind(st, i, p ? p : "", n > 0 ? (size_t)n : 0, 1);
+	return bind(st, i, p, n > 0 ? (size_t)n : 0, 1);
 }
 
 int fk_pg_bind_null(struct fk_pg_stmt *st, int i) { return bind(st, i, NULL, 0, 0); }
