@@ -666,6 +666,39 @@ START_TEST(pg_connection_killed_outside_transaction)
 }
 END_TEST
 
+/* The loss found by something other than a statement of the caller's (a finalize's
+ * DEALLOCATE) still ends the transaction for the caller: nothing reconnects silently in the
+ * middle of it. And a ROLLBACK that meets the loss has its effect. */
+START_TEST(pg_loss_found_by_finalize_or_rollback)
+{
+	fk_sql *db = open_db();
+	table(db, "t_loss", "", "k bigint PRIMARY KEY");
+	exec_ok(db, "BEGIN");
+	fk_stmt *ins = prep(db, "INSERT INTO t_loss (k) VALUES (?)");
+	fk_sql_bind_int64(ins, 1, 1);
+	step_done(ins);
+	kill_backend(backend_pid(db));
+	fk_sql_finalize(ins); /* its DEALLOCATE meets the loss */
+	fk_stmt *st = NULL;
+	ck_assert_int_eq(fk_sql_prepare(db, "INSERT INTO t_loss (k) VALUES (2)", 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_IOERR);
+	fk_sql_finalize(st);
+	ck_assert_int_eq(fk_sql_exec(db, "INSERT INTO t_loss (k) VALUES (3)"), SQLITE_IOERR);
+	ck_assert_int_eq(fk_sql_get_autocommit(db), 0);
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_loss WHERE k >= ?", 0) == 0);
+
+	/* the ROLLBACK is what meets the loss */
+	exec_ok(db, "BEGIN");
+	exec_ok(db, "INSERT INTO t_loss (k) VALUES (5)");
+	kill_backend(backend_pid(db));
+	exec_ok(db, "ROLLBACK");
+	ck_assert_int_eq(fk_sql_get_autocommit(db), 1);
+	ck_assert(count_where(db, "SELECT count(*) FROM t_loss WHERE k >= ?", 0) == 0);
+	fk_sql_close(db);
+}
+END_TEST
+
 /* A server's NOTICE must not reach stderr (the console's screen), and a finalized statement
  * leaves nothing prepared on the server. */
 START_TEST(pg_notices_and_deallocation)
@@ -722,6 +755,7 @@ int main(void)
 		tcase_add_test(tc, pg_connection_killed_mid_transaction);
 		tcase_add_test(tc, pg_connection_killed_outside_transaction);
 		tcase_add_test(tc, pg_notices_and_deallocation);
+		tcase_add_test(tc, pg_loss_found_by_finalize_or_rollback);
 	}
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

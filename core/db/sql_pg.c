@@ -61,6 +61,7 @@ struct fk_pg {
 	uint64_t next_id;    /* statement names */
 	uint64_t generation; /* bumped at each reconnect: statements prepare again */
 	int lost_in_tx;      /* the link broke inside a transaction: fail until ROLLBACK */
+	PGTransactionStatusType tx; /* the session's state after the last call that got an answer */
 };
 
 struct column_cache {
@@ -305,6 +306,20 @@ void fk_pg_close(struct fk_pg *pg)
 	free(pg);
 }
 
+/* After every call to the server: while the link holds, remember whether a transaction is
+ * open; once it is found broken (by a statement, a DEALLOCATE, anything), a transaction that
+ * was open is gone, and the caller must hear it before anything reconnects. */
+static void track(struct fk_pg *pg)
+{
+	if (PQstatus(pg->conn) == CONNECTION_OK) {
+		pg->tx = PQtransactionStatus(pg->conn);
+		return;
+	}
+	if (pg->tx == PQTRANS_INTRANS || pg->tx == PQTRANS_INERROR || pg->tx == PQTRANS_ACTIVE)
+		pg->lost_in_tx = 1;
+	pg->tx = PQTRANS_IDLE;
+}
+
 /* Before a statement: a broken link outside a transaction is reconnected, once. */
 static int ready(struct fk_pg *pg)
 {
@@ -315,7 +330,11 @@ static int ready(struct fk_pg *pg)
 	}
 	if (PQstatus(pg->conn) == CONNECTION_OK)
 		return SQLITE_OK;
+	track(pg); /* a loss found outside any statement (finalize's DEALLOCATE) */
+	if (pg->lost_in_tx)
+		return ready(pg);
 	PQreset(pg->conn);
+	track(pg);
 	if (PQstatus(pg->conn) != CONNECTION_OK || !check_tls(pg->conn)) {
 		char m[400];
 		snprintf(m, sizeof m, "cannot reconnect to the store: %s", PQerrorMessage(pg->conn));
@@ -330,14 +349,6 @@ static int ready(struct fk_pg *pg)
 	}
 	pg->generation++; /* the new session has none of our prepared statements */
 	return SQLITE_OK;
-}
-
-/* The link broke during a statement: if a transaction was open, it is gone. */
-static void note_loss(struct fk_pg *pg, PGTransactionStatusType before)
-{
-	if (PQstatus(pg->conn) != CONNECTION_OK &&
-	    (before == PQTRANS_INTRANS || before == PQTRANS_INERROR || before == PQTRANS_ACTIVE))
-		pg->lost_in_tx = 1;
 }
 
 /* ROLLBACK (not ROLLBACK TO a savepoint) or ABORT, ignoring case, space and comments' absence. */
@@ -361,9 +372,9 @@ static int is_rollback(const char *sql)
 static int rollback_lost(struct fk_pg *pg)
 {
 	pg->lost_in_tx = 0;
-	if (ready(pg) != SQLITE_OK) {
-		/* The rollback itself holds: nothing of the transaction was applied. */
-	}
+	/* If reconnecting fails the rollback still holds (nothing of the transaction was
+	 * applied); the next statement tries again. */
+	(void)ready(pg);
 	set_ok(pg);
 	pg->changes = 0;
 	return SQLITE_OK;
@@ -384,8 +395,8 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 	int rc = ready(pg);
 	if (rc != SQLITE_OK)
 		return rc;
-	PGTransactionStatusType before = PQtransactionStatus(pg->conn);
 	PGresult *res = PQexec(pg->conn, sql);
+	track(pg);
 	ExecStatusType s = PQresultStatus(res);
 	if (res && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)) {
 		count_changes(pg, res);
@@ -393,9 +404,11 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 		set_ok(pg);
 		return SQLITE_OK;
 	}
-	note_loss(pg, before);
 	rc = fail_result(pg, res);
 	PQclear(res);
+	/* A ROLLBACK that met a broken link has its effect: the server rolled back. */
+	if (pg->lost_in_tx && is_rollback(sql))
+		return rollback_lost(pg);
 	return rc;
 }
 
@@ -416,6 +429,7 @@ int64_t fk_pg_last_insert_rowid(struct fk_pg *pg)
 	if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
 		return 0;
 	PGresult *res = PQexec(pg->conn, in_tx ? "SAVEPOINT fk_lastval; SELECT lastval()" : "SELECT lastval()");
+	track(pg);
 	int64_t id = 0;
 	int ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (ok)
@@ -424,6 +438,7 @@ int64_t fk_pg_last_insert_rowid(struct fk_pg *pg)
 	if (in_tx) {
 		res = PQexec(pg->conn, ok ? "RELEASE SAVEPOINT fk_lastval"
 					  : "ROLLBACK TO SAVEPOINT fk_lastval; RELEASE SAVEPOINT fk_lastval");
+		track(pg);
 		PQclear(res);
 	}
 	return id;
@@ -463,10 +478,9 @@ static int server_prepare(struct fk_pg_stmt *st)
 	struct fk_pg *pg = st->pg;
 	if (st->prepared == pg->generation)
 		return SQLITE_OK;
-	PGTransactionStatusType before = PQtransactionStatus(pg->conn);
 	PGresult *res = PQprepare(pg->conn, st->name, st->sql, 0, NULL);
+	track(pg);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		note_loss(pg, before);
 		int rc = fail_result(pg, res);
 		PQclear(res);
 		return rc;
@@ -534,6 +548,7 @@ void fk_pg_finalize(struct fk_pg_stmt *st)
 		char q[48];
 		snprintf(q, sizeof q, "DEALLOCATE %s", st->name);
 		PQclear(PQexec(pg->conn, q));
+		track(pg);
 	}
 	for (int i = 0; i < st->nparams; i++)
 		free(st->values[i]);
@@ -559,14 +574,15 @@ static int execute(struct fk_pg_stmt *st)
 		rc = server_prepare(st);
 	if (rc != SQLITE_OK)
 		return rc;
-	PGTransactionStatusType before = PQtransactionStatus(pg->conn);
 	PGresult *res = PQexecPrepared(pg->conn, st->name, st->nparams, (const char *const *)st->values,
 				       st->lengths, st->formats, 0);
+	track(pg);
 	ExecStatusType s = PQresultStatus(res);
 	if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-		note_loss(pg, before);
 		rc = fail_result(pg, res);
 		PQclear(res);
+		if (pg->lost_in_tx && st->is_rollback)
+			return rollback_lost(pg);
 		return rc;
 	}
 	count_changes(pg, res);
@@ -690,6 +706,7 @@ static const PGresult *columns(struct fk_pg_stmt *st)
 		return st->res;
 	if (!st->desc && st->prepared == st->pg->generation && PQstatus(st->pg->conn) == CONNECTION_OK) {
 		PGresult *d = PQdescribePrepared(st->pg->conn, st->name);
+		track(st->pg);
 		if (PQresultStatus(d) == PGRES_COMMAND_OK)
 			st->desc = d;
 		else
