@@ -18,6 +18,7 @@
 #include "db.h"
 #include "execute.h"
 #include "gate.h"
+#include "ipp.h"
 #include "outseq.h"
 #include "pdf.h"
 #include "printjob.h"
@@ -270,6 +271,10 @@ static fk_status run(job *j, fk_error *err)
 		return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
 	j->year = tm.tm_year + 1900;
 	fk_status s = check_spool(ctx->cfg.print_spool, err);
+	/* A printer that is not there or does not take jobs is found before any copy is made,
+	 * as a spool that cannot be written is: nothing made, no number used. */
+	if (s == FK_OK && ctx->cfg.print_queue[0])
+		s = fk_ipp_check(&(fk_ipp_queue){ctx->cfg.print_queue, ctx->cfg.print_queue_ca}, err);
 	if (s == FK_OK)
 		s = bureau_name(ctx, j->req.bureau_id, j->bureau, sizeof j->bureau, err);
 	if (s == FK_OK)
@@ -280,6 +285,57 @@ static fk_status run(job *j, fk_error *err)
 	if (s == FK_OK)
 		s = fk_request_mark_executed(ctx, &j->req, j->now, err);
 	return s;
+}
+
+/* ---- the printer ---- */
+
+/* What happened to copy i at the printer, on record as print.send in its own transaction (the
+ * copy itself is on record already): its job id, or why the printer did not take it. */
+static void record_send(job *j, int i, fk_status sent, const fk_error *why)
+{
+	fk_ctx *ctx = j->ctx;
+	const fk_print_copy *c = &j->out->copies[i];
+	fk_authz_req r = {.op = FK_OP_PRINT_SEND};
+	fk_gate g;
+	fk_error e;
+	char detail[400];
+	snprintf(detail, sizeof detail, "request=%lld queue=%.200s job=%d sha256=%s", (long long)j->req.id,
+		 ctx->cfg.print_queue, c->printer_job, c->sha256);
+	if (fk_gate_begin(ctx, &g, &r, c->number, &e) != FK_OK)
+		return;
+	if (sent == FK_OK) {
+		fk_gate_end(ctx, &g, FK_OK, detail, &e);
+		return;
+	}
+	e = *why;
+	fk_fail_wrap(&e, "%s", detail);
+	fk_gate_end(ctx, &g, sent, NULL, &e);
+}
+
+/* After the commit, each copy to the printer in turn; a copy it took leaves the spool (the
+ * record keeps its hash and job id), the rest stay there as recorded PDFs. Sent after the
+ * commit, never before: a copy printed must be a copy on record, and one recorded but not
+ * printed is the lesser failure (it is in the spool, under its number). */
+static void send_copies(job *j)
+{
+	fk_ctx *ctx = j->ctx;
+	fk_print_result *out = j->out;
+	fk_ipp_queue q = {ctx->cfg.print_queue, ctx->cfg.print_queue_ca};
+	for (int i = 0; i < out->n; i++) {
+		fk_print_copy *c = &out->copies[i];
+		fk_error e;
+		fk_error_clear(&e);
+		fk_status s = fk_ipp_send(&q, ctx->actor.user, c->number, c->path, &c->printer_job, &e);
+		record_send(j, i, s, &e);
+		if (s != FK_OK) {
+			out->unsent = out->n - i;
+			fk_copy_str(out->printer_said, sizeof out->printer_said, e.msg_arg[0] ? e.msg_arg : e.msg);
+			return;
+		}
+		out->sent++;
+		if (unlink(c->path) == 0)
+			c->path[0] = '\0';
+	}
 }
 
 /* After the commit: the counter forward, the files into place. */
@@ -300,6 +356,8 @@ static void publish(job *j)
 	}
 	if (sync_dir(j->ctx->cfg.print_spool, &e) != FK_OK && !out->warning[0])
 		snprintf(out->warning, sizeof out->warning, "%.200s", e.msg);
+	if (j->ctx->cfg.print_queue[0])
+		send_copies(j);
 }
 
 fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_error *err)
