@@ -158,19 +158,34 @@ int cmd_print(ctl *c, int argc, char **argv)
 	if (json) {
 		json_t *a = json_array();
 		for (int i = 0; i < r.n; i++)
-			json_array_append_new(a, json_pack("{s:s, s:I, s:i, s:i, s:s, s:s}", "number",
+			json_array_append_new(a, json_pack("{s:s, s:I, s:i, s:i, s:s, s:s, s:i}", "number",
 				r.copies[i].number, "register", (json_int_t)r.copies[i].register_id,
 				"version", r.copies[i].version, "pages", r.copies[i].pages, "file",
-				r.copies[i].path, "sha256", r.copies[i].sha256));
-		rc = ctl_print_json(json_pack("{s:I, s:o, s:I, s:s}", "request", (json_int_t)id, "copies", a,
-					      "ms", (json_int_t)r.ms, "warning", r.warning));
+				r.copies[i].path, "sha256", r.copies[i].sha256, "printer_job",
+				r.copies[i].printer_job));
+		rc = ctl_print_json(json_pack("{s:I, s:o, s:I, s:s, s:i, s:i, s:s}", "request", (json_int_t)id,
+					      "copies", a, "ms", (json_int_t)r.ms, "warning", r.warning,
+					      "sent", r.sent, "unsent", r.unsent, "printer_said", r.printer_said));
 	} else {
 		for (int i = 0; i < r.n; i++) {
 			printf(_("%s: register %lld version %d, %d page(s): "), r.copies[i].number,
 			       (long long)r.copies[i].register_id, r.copies[i].version, r.copies[i].pages);
-			ctl_put(stdout, r.copies[i].path, 0);
+			if (r.copies[i].printer_job > 0)
+				printf(_("printer job %d"), r.copies[i].printer_job);
+			else
+				ctl_put(stdout, r.copies[i].path, 0);
 			putchar('\n');
 		}
+	}
+	if (r.unsent > 0) {
+		/* the printer's words are data from the network: cleaned before they are shown */
+		char said[4 * sizeof r.printer_said];
+		fk_disp_clean(r.printer_said, said, sizeof said);
+		fputs("fukuhonctl: ", stderr);
+		fprintf(stderr, _("The printer did not take %d of %d copies (%s): they are recorded and stay in the print spool."),
+			r.unsent, r.n, said);
+		fputc('\n', stderr);
+		rc = CTL_FAIL;
 	}
 	if (r.warning[0]) {
 		fputs("fukuhonctl: ", stderr);

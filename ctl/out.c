@@ -1,12 +1,15 @@
 /* fukuhonctl: messages, option parsing and output that is safe to print. */
 #include "config.h"
 
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl.h"
+
+#define _(s) gettext(s)
 
 int ctl_fail(const fk_error *err)
 {
@@ -17,8 +20,16 @@ int ctl_fail(const fk_error *err)
 	if (refusal)
 		fprintf(stderr, "refused [%s]: %s (", fk_reason_id((fk_reason)err->reason),
 			fk_reason_text((fk_reason)err->reason));
-	/* Messages can quote configuration or data: print them defused. */
-	ctl_put(stderr, err->msg[0] ? err->msg : fk_status_name(err->code), 0);
+	/* A failure the core names (err->msg_id) in the operator's language, as the console says
+	 * it; messages can quote configuration or data: print them defused. */
+	const char *t = err->msg_id != FK_MSG_NONE ? fk_msg_template(err->msg_id) : NULL;
+	if (t && *t) {
+		char text[FK_ERRMSG_MAX * 2];
+		fk_msg_expand(_(t), err->msg_arg, err->msg_n, text, sizeof text);
+		ctl_put(stderr, text, 0);
+	} else {
+		ctl_put(stderr, err->msg[0] ? err->msg : fk_status_name(err->code), 0);
+	}
 	fputs(refusal ? ")\n" : "\n", stderr);
 	return err->code == FK_ERR_USAGE ? CTL_USAGE : CTL_FAIL;
 }

@@ -212,6 +212,30 @@ START_TEST(a_request_needs_the_right_on_every_register)
 }
 END_TEST
 
+/* An export or a return names up to 10,000 registers, a print or a disposal up to 1,000
+ * (approve.h says why); a repeat is found wherever it stands in the list. */
+START_TEST(a_request_is_bounded_by_its_kind)
+{
+	int64_t id, *ids = calloc(FK_REQ_ITEMS_MAX + 1, sizeof *ids);
+	ck_assert_ptr_nonnull(ids);
+	for (int i = 0; i <= FK_REQ_ITEMS_MAX; i++)
+		ids[i] = reg + 100000 + i; /* none exists: past the bound, the decision refuses them */
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_PRINT, ids, 1001, "印刷", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE, ids, 1001, "廃棄", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_EXPORT, ids, 10001, "持出し", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_RETURN, ids, 10001, "返還", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM approval_request"), 0);
+	/* within the bound, the list reaches the decision (which finds no such register) */
+	refused(fk_request_make(ctx, FK_REQ_PRINT, ids, 1000, "印刷", &id, &err), FK_WHY_NOT_FOUND);
+	refused(fk_request_make(ctx, FK_REQ_EXPORT, ids, 10000, "持出し", &id, &err), FK_WHY_NOT_FOUND);
+	ids[9999] = ids[17]; /* the last one repeats an early one */
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_EXPORT, ids, 10000, "持出し", &id, &err), FK_ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "named twice"));
+	free(ids);
+}
+END_TEST
+
 START_TEST(a_register_amended_after_the_request_is_refused)
 {
 	int64_t id = approved("op1", "sup");
@@ -416,6 +440,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, an_expired_approval_is_refused_and_recorded_once);
 	tcase_add_test(tc, a_request_is_carried_out_once_by_its_requester);
 	tcase_add_test(tc, a_request_needs_the_right_on_every_register);
+	tcase_add_test(tc, a_request_is_bounded_by_its_kind);
 	tcase_add_test(tc, a_register_amended_after_the_request_is_refused);
 	tcase_add_test(tc, a_register_disposed_of_after_approval_is_refused);
 	tcase_add_test(tc, a_revoked_right_stops_the_execution);

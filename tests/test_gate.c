@@ -724,6 +724,7 @@ static const struct {
 	{FK_OP_HEALTH_CHECK, "test_health.c, health.sh (health --check, status --check)"},
 	{FK_OP_DISPOSE_REGISTER, "test_dispose.c, dispose.sh (each register a disposal erases)"},
 	{FK_OP_DISPOSE_REAPPLY, "test_dispose.c (a restored key or register disposed of again at open)"},
+	{FK_OP_PRINT_SEND, "print_ipp.sh (each copy sent to the printer, or refused by it)"},
 };
 
 static const walk *find(fk_op op)

@@ -178,6 +178,15 @@ static void print_it(view *v, const fk_request *r)
 	int64_t id = r->id;
 	if (fk_print_execute(a->ctx, id, &res, &err) != FK_OK) {
 		tui_error(a, &err, NULL);
+	} else if (res.unsent > 0) {
+		/* The printer's words are data from the network: cleaned before they are drawn. */
+		char said[4 * sizeof res.printer_said];
+		fk_disp_clean(res.printer_said, said, sizeof said);
+		tui_message(a, 1, _("The printer did not take %d of %d copies (%s): they are recorded and stay in the print spool."),
+			    res.unsent, res.n, said);
+	} else if (res.sent > 0) {
+		tui_message(a, 0, _("Printed: %d copy(ies) sent to the printer, output numbers %s to %s."), res.sent,
+			    res.copies[0].number, res.copies[res.n - 1].number);
 	} else {
 		if (res.n == 1)
 			tui_message(a, 0, _("Printed: output number %s (%d page(s)) in the print spool."),

@@ -106,7 +106,7 @@ static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
  * or an old key's: refused all the same. */
 static fk_status parse_items(const char *s, int n, fk_request *r, fk_error *err)
 {
-	if (n < 1 || n > FK_REQ_ITEMS_MAX)
+	if (n < 1 || n > fk_req_items_max(r->kind))
 		return fk_fail(err, FK_ERR_CORRUPT, "request %lld lists %d registers", (long long)r->id, n);
 	r->items = calloc((size_t)n, sizeof *r->items);
 	if (!r->items)
@@ -217,18 +217,36 @@ static fk_status items_add(items_buf *b, int64_t id, int version, fk_error *err)
 	return FK_OK;
 }
 
-static fk_status check_ids(const int64_t *ids, int n, fk_error *err)
+int fk_req_items_max(fk_req_kind k)
 {
-	if (n < 1 || n > FK_REQ_ITEMS_MAX)
-		return fk_fail(err, FK_ERR_INVALID, "a request names 1-%d registers", FK_REQ_ITEMS_MAX);
-	for (int i = 0; i < n; i++) {
-		if (ids[i] < 1)
-			return fk_fail(err, FK_ERR_INVALID, "register ids are positive numbers");
-		for (int j = 0; j < i; j++)
-			if (ids[j] == ids[i])
-				return fk_fail(err, FK_ERR_INVALID, "register %lld is named twice", (long long)ids[i]);
-	}
-	return FK_OK;
+	return k == FK_REQ_EXPORT || k == FK_REQ_RETURN ? FK_REQ_ITEMS_MAX : FK_REQ_ITEMS_MAX_PRINT;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static fk_status check_ids(fk_req_kind kind, const int64_t *ids, int n, fk_error *err)
+{
+	int max = fk_req_items_max(kind);
+	if (n < 1 || n > max)
+		return fk_fail(err, FK_ERR_INVALID, "a request of this kind names 1-%d registers", max);
+	/* sorted, a repeat is a neighbour: 10,000 ids compared pairwise would be 50 million steps */
+	int64_t *v = malloc((size_t)n * sizeof *v);
+	if (!v)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	memcpy(v, ids, (size_t)n * sizeof *v);
+	qsort(v, (size_t)n, sizeof *v, cmp_id);
+	fk_status s = FK_OK;
+	if (v[0] < 1)
+		s = fk_fail(err, FK_ERR_INVALID, "register ids are positive numbers");
+	for (int i = 1; s == FK_OK && i < n; i++)
+		if (v[i] == v[i - 1])
+			s = fk_fail(err, FK_ERR_INVALID, "register %lld is named twice", (long long)v[i]);
+	free(v);
+	return s;
 }
 
 /* Decide the request's right on each register, as the grant rule decides it now, and fix
@@ -319,7 +337,7 @@ fk_status fk_request_make(fk_ctx *ctx, fk_req_kind kind, const int64_t *ids, int
 	fk_status s = fk_gate_open(ctx, &g, op, "new", err);
 	if (s != FK_OK)
 		return s;
-	if ((s = check_reason(reason, err)) == FK_OK && (s = check_ids(ids, n, err)) == FK_OK) {
+	if ((s = check_reason(reason, err)) == FK_OK && (s = check_ids(kind, ids, n, err)) == FK_OK) {
 		s = decide_items(ctx, &g, ids, n, &b, err);
 		if (s == FK_ERR_DENIED) {
 			free(b.s);

@@ -31,7 +31,14 @@ typedef enum fk_req_state {
 	FK_REQ_EXECUTED,
 } fk_req_state;
 
-#define FK_REQ_ITEMS_MAX 1000 /* registers in one request */
+/* Registers in one request. An export or a return is written as one package while the job
+ * holds the terminal's write lock from the decision to the record (nothing may change under
+ * it), so its bound is the lock's time: 10,000 registers take about 1 s (docs/approvals.md).
+ * A print renders a PDF per register (up to 200 ms each) and a disposal erases each under the
+ * same lock, so theirs stays at 1,000. FK_REQ_ITEMS_MAX is the largest of them. */
+#define FK_REQ_ITEMS_MAX 10000
+#define FK_REQ_ITEMS_MAX_PRINT 1000
+int fk_req_items_max(fk_req_kind k); /* the bound of a request of kind k */
 #define FK_REQ_REASON_MAX 400 /* bytes of a reason */
 
 const char *fk_req_kind_id(fk_req_kind k);   /* "print" … ; "?" when unknown */
@@ -62,7 +69,7 @@ typedef struct fk_request {
 
 void fk_request_clear(fk_request *r);
 
-/* Make a request of kind for the registers ids (1..FK_REQ_ITEMS_MAX, no repeats) with reason
+/* Make a request of kind for the registers ids (1..fk_req_items_max(kind), no repeats) with reason
  * (one line, 1..FK_REQ_REASON_MAX bytes): decided register by register by the grant rule
  * (the right the kind needs, on each register's municipality and kind); their current versions
  * are fixed in it. FK_ERR_DENIED (recorded, err->reason) names the first register refused.

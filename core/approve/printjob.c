@@ -18,6 +18,7 @@
 #include "db.h"
 #include "execute.h"
 #include "gate.h"
+#include "ipp.h"
 #include "outseq.h"
 #include "pdf.h"
 #include "printjob.h"
@@ -150,6 +151,8 @@ typedef struct job {
 	int year;
 	char (*tmp)[1040];
 	fk_print_result *out;
+	fk_status printer;   /* what print_queue's printer answered before the lock (FK_OK: none) */
+	fk_error printer_err;
 } job;
 
 static fk_status bureau_name(fk_ctx *ctx, int64_t id, char *buf, size_t len, fk_error *err)
@@ -270,6 +273,13 @@ static fk_status run(job *j, fk_error *err)
 		return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
 	j->year = tm.tm_year + 1900;
 	fk_status s = check_spool(ctx->cfg.print_spool, err);
+	/* A printer that is not there or does not take jobs fails the job before any copy is made,
+	 * as a spool that cannot be written does: nothing made, no number used. */
+	if (s == FK_OK && j->printer != FK_OK) {
+		if (err)
+			*err = j->printer_err;
+		s = j->printer;
+	}
 	if (s == FK_OK)
 		s = bureau_name(ctx, j->req.bureau_id, j->bureau, sizeof j->bureau, err);
 	if (s == FK_OK)
@@ -280,6 +290,62 @@ static fk_status run(job *j, fk_error *err)
 	if (s == FK_OK)
 		s = fk_request_mark_executed(ctx, &j->req, j->now, err);
 	return s;
+}
+
+/* ---- the printer ---- */
+
+/* What happened to copy i at the printer, on record as print.send in its own transaction (the
+ * copy itself is on record already): its job id, or why the printer did not take it. */
+static void record_send(job *j, int i, fk_status sent, const fk_error *why)
+{
+	fk_ctx *ctx = j->ctx;
+	const fk_print_copy *c = &j->out->copies[i];
+	fk_authz_req r = {.op = FK_OP_PRINT_SEND};
+	fk_gate g;
+	fk_error e;
+	char detail[400];
+	fk_error_clear(&e);
+	snprintf(detail, sizeof detail, "request=%lld queue=%.200s job=%d sha256=%s", (long long)j->req.id,
+		 ctx->cfg.print_queue, c->printer_job, c->sha256);
+	fk_status s = fk_gate_begin(ctx, &g, &r, c->number, &e);
+	if (s == FK_OK && sent == FK_OK)
+		s = fk_gate_end(ctx, &g, FK_OK, detail, &e);
+	else if (s == FK_OK) {
+		e = *why;
+		fk_fail_wrap(&e, "%s", detail);
+		fk_gate_end(ctx, &g, sent, NULL, &e);
+	}
+	/* the copy is on record already; what is missing is the printer's side of it */
+	if (s != FK_OK)
+		snprintf(j->out->warning, sizeof j->out->warning,
+			 "what the printer did with copy %s (job %d) could not be recorded: %.200s",
+			 c->number, c->printer_job, e.msg);
+}
+
+/* After the commit, each copy to the printer in turn; a copy it took leaves the spool (the
+ * record keeps its hash and job id), the rest stay there as recorded PDFs. Sent after the
+ * commit, never before: a copy printed must be a copy on record, and one recorded but not
+ * printed is the lesser failure (it is in the spool, under its number). */
+static void send_copies(job *j)
+{
+	fk_ctx *ctx = j->ctx;
+	fk_print_result *out = j->out;
+	fk_ipp_queue q = {ctx->cfg.print_queue, ctx->cfg.print_queue_ca};
+	for (int i = 0; i < out->n; i++) {
+		fk_print_copy *c = &out->copies[i];
+		fk_error e;
+		fk_error_clear(&e);
+		fk_status s = fk_ipp_send(&q, ctx->actor.user, c->number, c->path, &c->printer_job, &e);
+		record_send(j, i, s, &e);
+		if (s != FK_OK) {
+			out->unsent = out->n - i;
+			fk_copy_str(out->printer_said, sizeof out->printer_said, e.msg_arg[0] ? e.msg_arg : e.msg);
+			return;
+		}
+		out->sent++;
+		if (unlink(c->path) == 0)
+			c->path[0] = '\0';
+	}
 }
 
 /* After the commit: the counter forward, the files into place. */
@@ -300,6 +366,8 @@ static void publish(job *j)
 	}
 	if (sync_dir(j->ctx->cfg.print_spool, &e) != FK_OK && !out->warning[0])
 		snprintf(out->warning, sizeof out->warning, "%.200s", e.msg);
+	if (j->ctx->cfg.print_queue[0])
+		send_copies(j);
 }
 
 fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_error *err)
@@ -310,6 +378,13 @@ fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_err
 	job j = {.ctx = ctx, .out = out, .now = fk_authz_now()};
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* The printer is asked before the lock is taken: a printer that does not answer may take
+	 * its 10 s, and nobody else's write should wait for it. Its answer fails the job (recorded)
+	 * only once the job is decided. */
+	fk_error_clear(&j.printer_err);
+	if (ctx->cfg.print_queue[0])
+		j.printer = fk_ipp_check(&(fk_ipp_queue){ctx->cfg.print_queue, ctx->cfg.print_queue_ca},
+					 &j.printer_err);
 	/* One lock from the decision to the record: nothing changes under the job, and its
 	 * copies commit with their records or not at all. */
 	fk_status s = fk_request_open_execution(ctx, &g, FK_OP_PRINT_EXECUTE, id, &j.req, err);

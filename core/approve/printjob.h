@@ -12,8 +12,9 @@ typedef struct fk_print_copy {
 	int64_t register_id;
 	int version, pages;
 	char number[48];   /* bureau id / year / serial */
-	char path[1024];   /* in the print spool */
+	char path[1024];   /* in the print spool; "" once the printer took it (print_queue) */
 	char sha256[65];   /* of the file */
+	int printer_job;   /* the printer's job id (print_queue); 0: not sent */
 } fk_print_copy;
 
 typedef struct fk_print_result {
@@ -21,6 +22,10 @@ typedef struct fk_print_result {
 	fk_print_copy *copies; /* n, freed by fk_print_result_free */
 	int64_t ms;            /* how long it took */
 	char warning[512];     /* "" or what the operator should pass on (the counter's file) */
+	/* With print_queue: copies the printer took, and those it did not (the last unsent ones,
+	 * recorded and left in the spool), with its words (or libcups's) for why. */
+	int sent, unsent;
+	char printer_said[96];
 } fk_print_result;
 
 void fk_print_result_free(fk_print_result *r);
@@ -32,7 +37,11 @@ void fk_print_result_free(fk_print_result *r);
  * (fk_cert_lines' layout, core/print/pdf.h) is written to the print spool under a new output
  * number; each copy recorded (print.copy) in the transaction that records the execution, and
  * renamed into place only once that is committed. A spool that cannot be written, or a disk
- * that fills, fails the whole job: no file left, no number consumed, the failure recorded. */
+ * that fills, fails the whole job: no file left, no number consumed, the failure recorded.
+ * With print_queue (fukuhon.conf(5)) the printer is asked first whether it takes jobs (a
+ * printer not there or refusing fails the job the same way: FK_MSG_PRINTER_REFUSED); after the
+ * commit each copy is sent to it (print.send recorded with the printer's job id) and leaves
+ * the spool; one the printer does not take stays in the spool, recorded (out->unsent). */
 fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_error *err);
 
 /* Tests only: the PDF writer fails with ENOSPC after this many bytes (0: never). */

@@ -69,6 +69,8 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(disk_free_warn, T_INT, 1, 99),
 	INT_KEY(disk_free_crit, T_INT, 0, 99),
 	STR_KEY(auth_helper, T_PATH),
+	STR_KEY(print_queue, T_STR),
+	STR_KEY(print_queue_ca, T_PATH),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -106,6 +108,8 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->receiver_listen, "127.0.0.1:8443"},
 		{&cfg->print_spool, FK_LOCALSTATEDIR "/spool/fukuhon"},
 		{&cfg->auth_helper, ""},
+		{&cfg->print_queue, ""},
+		{&cfg->print_queue_ca, ""},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -274,6 +278,11 @@ fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk
 	 * another name here would be silently ignored, so it is refused. */
 	if (st == FK_OK && cfg->auth_helper[0] && strcmp(cfg->pam_service, "fukuhon"))
 		st = fk_fail(err, FK_ERR_CONFIG, "%s: with auth_helper, pam_service must be fukuhon", path);
+	/* Only IPP: a CUPS destination's name would depend on a local cupsd's configuration, which
+	 * nobody here controls; a local queue is ipp://localhost:631/printers/NAME. */
+	if (st == FK_OK && cfg->print_queue[0] && strncmp(cfg->print_queue, "ipp://", 6) != 0 &&
+	    strncmp(cfg->print_queue, "ipps://", 7) != 0)
+		st = fk_fail(err, FK_ERR_CONFIG, "%s: print_queue must be an ipp:// or ipps:// URI", path);
 out:
 	free(copy);
 	free(base);
