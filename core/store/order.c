@@ -26,17 +26,17 @@ int64_t fk_order_seq_step = 65536;
 #define NUM_MARK '\x03'
 
 static const char SQL_DIR[] =
-	"SELECT rowid, seq, n FROM register_order WHERE municipality = ?1 AND kind = ?2 "
+	"SELECT id, seq, n FROM register_order WHERE municipality = ?1 AND kind = ?2 "
 	"AND field = ?3 ORDER BY seq";
 static const char SQL_SUM[] =
 	"SELECT (SELECT coalesce(sum(n), 0) FROM register_order WHERE municipality = ?1 "
 	"AND kind = ?2 AND field = ?3), (SELECT coalesce(max(n), 0) FROM municipality_stats "
 	"WHERE municipality = ?1 AND kind = ?2)";
-static const char SQL_BLOB[] = "SELECT ids FROM register_order WHERE rowid = ?1";
+static const char SQL_BLOB[] = "SELECT ids FROM register_order WHERE id = ?1";
 static const char SQL_INSERT[] =
 	"INSERT INTO register_order(municipality, kind, field, seq, n, ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_UPDATE[] = "UPDATE register_order SET n = ?2, ids = ?3 WHERE rowid = ?1";
-static const char SQL_DELETE[] = "DELETE FROM register_order WHERE rowid = ?1";
+static const char SQL_UPDATE[] = "UPDATE register_order SET n = ?2, ids = ?3 WHERE id = ?1";
+static const char SQL_DELETE[] = "DELETE FROM register_order WHERE id = ?1";
 static const char SQL_CLEAR[] =
 	"DELETE FROM register_order WHERE municipality = ?1 AND kind = ?2 AND field = ?3";
 static const char SQL_LISTS[] =
