@@ -41,8 +41,8 @@ static const char SQL_CLEAR[] =
 	"DELETE FROM register_order WHERE municipality = ?1 AND kind = ?2 AND field = ?3";
 static const char SQL_LISTS[] =
 	"SELECT municipality, kind FROM municipality_stats WHERE kind IN (1, 2) AND n > 0 "
-	"AND (?1 IS NULL OR municipality = ?1) UNION "
-	"SELECT municipality, kind FROM register_order WHERE (?1 IS NULL OR municipality = ?1) "
+	"AND (CAST(?1 AS TEXT) IS NULL OR municipality = ?1) UNION "
+	"SELECT municipality, kind FROM register_order WHERE (CAST(?1 AS TEXT) IS NULL OR municipality = ?1) "
 	"AND kind IN (1, 2) ORDER BY 1, 2";
 static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
 static const char SQL_MEMBERS[] =

@@ -24,6 +24,6 @@ FK_SQL_TRACE=$trace ${MAKE:-make} check TESTS="$(echo $TESTS_RUN)" > /dev/null 2
 strings -e S -n 6 core/libfukuhon.a | sort -u > "$lib"
 # One statement a line (a newline inside one, only ever whitespace in ours, becomes a space).
 tr '\0\n' '\001 ' < "$trace" | tr '\001' '\n' | sort -u |
-	while IFS= read -r s; do grep -qxF -- "$s" "$lib" && printf '%s\n' "$s"; done > "$out.tmp"
+	while IFS= read -r s; do if grep -qxF -- "$s" "$lib"; then printf '%s\n' "$s"; fi; done > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "$(wc -l < "$out") statements in $out"
