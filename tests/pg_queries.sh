@@ -96,19 +96,25 @@ rewrite < "$T/stmts" > "$T/pg_stmts"
 	echo '\.'
 	cat <<'SQL'
 CREATE TEMP TABLE rejected (n int, state text, msg text);
+-- Run the statements PREPARE does not take: the CREATEs (creates) or the others.
+CREATE FUNCTION pg_temp.run_ddl(creates boolean) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE r record; st text; m text;
+BEGIN
+	FOR r IN SELECT n, sql FROM d WHERE (sql LIKE 'CREATE %') = creates ORDER BY n LOOP
+		BEGIN
+			EXECUTE r.sql;
+		EXCEPTION WHEN others THEN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT;
+			INSERT INTO rejected VALUES (-r.n, st, m);
+		END;
+	END LOOP;
+END $$;
 -- A parameter number the text never uses (a statement sharing its bindings with another) is
 -- declared text, as the driver declares it; the others are inferred from the text.
 DO $$
 DECLARE r record; st text; m text; used int[]; types text;
 BEGIN
-	FOR r IN SELECT -n AS n, sql FROM d WHERE sql LIKE 'CREATE %' ORDER BY n LOOP
-		BEGIN
-			EXECUTE r.sql;
-		EXCEPTION WHEN others THEN
-			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT;
-			INSERT INTO rejected VALUES (r.n, st, m);
-		END;
-	END LOOP;
+	PERFORM pg_temp.run_ddl(true);
 	FOR r IN SELECT n, sql FROM q ORDER BY n LOOP
 		used := ARRAY(SELECT CAST(x[1] AS int) FROM regexp_matches(r.sql, '\$([0-9]+)', 'g') AS x);
 		SELECT string_agg(CASE WHEN i = ANY(used) THEN 'unknown' ELSE 'text' END, ', ' ORDER BY i)
@@ -139,14 +145,7 @@ BEGIN
 			INSERT INTO rejected VALUES (r.n, st, m);
 		END;
 	END LOOP;
-	FOR r IN SELECT -n AS n, sql FROM d WHERE sql NOT LIKE 'CREATE %' ORDER BY n LOOP
-		BEGIN
-			EXECUTE r.sql;
-		EXCEPTION WHEN others THEN
-			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT;
-			INSERT INTO rejected VALUES (r.n, st, m);
-		END;
-	END LOOP;
+	PERFORM pg_temp.run_ddl(false);
 END $$;
 SELECT r.state || ' ' || r.msg || E'\n\t' || s.sql FROM rejected r
 	JOIN (SELECT n, sql FROM q UNION ALL SELECT -n, sql FROM d) s USING (n) ORDER BY n;
