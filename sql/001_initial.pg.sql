@@ -13,16 +13,18 @@ END $$;
 -- A row inserted without its key gets one more than the table's largest, as SQLite gives a
 -- rowid; a key given is kept. An identity column would not see the keys given (intake numbers
 -- its rows ahead, reference data comes with its ids) and later hand out one already taken.
--- The key is also left in fk.last_insert_rowid for the driver's fk_sql_last_insert_rowid.
--- max + 1 is safe because writers take the store's write lock one at a time (core/db/sql.h).
--- fk_rowid for tables keyed by id, fk_rowid_seq for the history, keyed by seq.
+-- The key, given or made, is then what lastval() returns (the driver's last insert rowid): the
+-- sequence fk_last_rowid only carries it. max + 1 and the carrier are safe because writers
+-- take the store's write lock one at a time (core/db/sql.h). fk_rowid for tables keyed by
+-- id, fk_rowid_seq for the history, keyed by seq.
+CREATE SEQUENCE fk_last_rowid MINVALUE -9223372036854775808;
 CREATE FUNCTION fk_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF NEW.id IS NULL THEN
 		EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME)
 			INTO NEW.id;
 	END IF;
-	PERFORM set_config('fk.last_insert_rowid', NEW.id::text, true);
+	PERFORM setval('fk_last_rowid', NEW.id, false), nextval('fk_last_rowid');
 	RETURN NEW;
 END $$;
 CREATE FUNCTION fk_rowid_seq() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -30,7 +32,7 @@ BEGIN
 	IF NEW.seq IS NULL THEN
 		SELECT coalesce(max(seq), 0) + 1 INTO NEW.seq FROM audit_log;
 	END IF;
-	PERFORM set_config('fk.last_insert_rowid', NEW.seq::text, true);
+	PERFORM setval('fk_last_rowid', NEW.seq, false), nextval('fk_last_rowid');
 	RETURN NEW;
 END $$;
 

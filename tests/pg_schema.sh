@@ -139,8 +139,10 @@ refuse P0001 "never deleted" "TRUNCATE export_output"
 accept "INSERT INTO data_key(id, kek_id, created_at) VALUES (41, 1, 0)"
 accept "INSERT INTO data_key(kek_id, created_at) VALUES (1, 0)"
 [ "$(pg -c "SELECT max(id) FROM data_key")" = 42 ] && ok || not_ok "a key not filled as a rowid"
-[ "$(pg -c "INSERT INTO data_key(kek_id, created_at) VALUES (1, 0);
-	SELECT current_setting('fk.last_insert_rowid')")" = 43 ] && ok || not_ok "fk.last_insert_rowid not kept"
+[ "$(pg -c "INSERT INTO data_key(kek_id, created_at) VALUES (1, 0); SELECT lastval()")" = 43 ] &&
+	ok || not_ok "lastval() is not the key made"
+[ "$(pg -c "INSERT INTO data_key(id, kek_id, created_at) VALUES (50, 1, 0); SELECT lastval()")" = 50 ] &&
+	ok || not_ok "lastval() is not the key given"
 
 # ---- the counting triggers count, and skip rows above a staging package's watermark ----
 count() { pg -c "SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = '131016' AND kind = $1), 0)"; }
