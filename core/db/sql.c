@@ -55,7 +55,9 @@ int fk_sql_exec(fk_sql *db, const char *sql)
 	return PG(db) ? fk_pg_exec(db->pg, sql) : sqlite3_exec(db->lite, sql, NULL, NULL, NULL);
 }
 const char *fk_sql_errmsg(fk_sql *db) { return PG(db) ? fk_pg_errmsg(db->pg) : sqlite3_errmsg(db->lite); }
-int fk_sql_errcode(fk_sql *db) { return PG(db) ? fk_pg_errcode(db->pg) : sqlite3_errcode(db->lite); }
+/* With extended result codes on (db.c turns them on), sqlite3_errcode gives the extended
+ * code: the primary is its low byte. */
+int fk_sql_errcode(fk_sql *db) { return PG(db) ? fk_pg_errcode(db->pg) : sqlite3_errcode(db->lite) & 0xff; }
 int fk_sql_extended_errcode(fk_sql *db)
 {
 	return PG(db) ? fk_pg_extended_errcode(db->pg) : sqlite3_extended_errcode(db->lite);
@@ -157,7 +159,12 @@ const unsigned char *fk_sql_column_text(fk_stmt *st, int i)
 }
 const void *fk_sql_column_blob(fk_stmt *st, int i)
 {
-	return st->pg ? fk_pg_column_blob(st->pg, i) : sqlite3_column_blob(st->lite, i);
+	if (st->pg)
+		return fk_pg_column_blob(st->pg, i);
+	/* SQLite gives NULL for an empty blob; sql.h promises a pointer for every non-NULL value. */
+	int type = sqlite3_column_type(st->lite, i);
+	const void *p = sqlite3_column_blob(st->lite, i);
+	return p || type == SQLITE_NULL ? p : "";
 }
 int fk_sql_column_bytes(fk_stmt *st, int i)
 {
