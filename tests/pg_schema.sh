@@ -118,6 +118,12 @@ accept "INSERT INTO approval_request(id, kind, bureau_id, requester_id, requeste
 	items, n_items, created_at, state) VALUES (1, 'print', 1, 1, 'tanaka', 'r', '1:1', 1, 0, 'waiting')"
 refuse 23514 approval_request_check "UPDATE approval_request SET decided_by = 1,
 	decided_by_user = 'tanaka', decided_at = 1 WHERE id = 1"
+# a print names at most 1,000 registers, an export up to 10,000 (020_request_items)
+refuse 23514 approval_request_n_items_check "INSERT INTO approval_request(id, kind, bureau_id,
+	requester_id, requester_user, reason, items, n_items, created_at, state)
+	VALUES (2, 'print', 1, 1, 'tanaka', 'r', '1:1', 1001, 0, 'waiting')"
+accept "INSERT INTO approval_request(id, kind, bureau_id, requester_id, requester_user, reason,
+	items, n_items, created_at, state) VALUES (3, 'export', 1, 1, 'tanaka', 'r', '1:1', 10000, 0, 'waiting')"
 refuse P0001 "never deleted" "DELETE FROM approval_request"
 refuse P0001 "never deleted" "TRUNCATE approval_request CASCADE"
 accept "INSERT INTO print_output(id, request_id, register_id, version, bureau_id, year, serial,
