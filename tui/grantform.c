@@ -433,6 +433,11 @@ static int gform_request(view *v, enum action act)
 {
 	gform *f = v->data;
 	int i = v->cursor;
+	if (act == ACT_KANA) {
+		/* Listed in help here because the pickers take readings; on the form itself it says where. */
+		tui_message(v->app, 0, "%s", _("C-t switches between かな and Latin letters while the operator or municipality picker is open (Enter on its line)."));
+		return 1;
+	}
 	if (act == ACT_MARK || (act == ACT_OPEN && i >= F_KIND && i < F_RIGHT + 4)) {
 		if (i < F_KIND || i >= F_RIGHT + 4)
 			return 0;
@@ -465,7 +470,7 @@ static void gform_close(view *v)
 }
 
 static const view_ops gform_ops = {"grant-form", gform_open, gform_header, gform_line, NULL, gform_request,
-				   gform_close, ACTS(OPEN) | ACTS(MARK)};
+				   gform_close, ACTS(OPEN) | ACTS(MARK) | ACTS(KANA)};
 
 view *grantform_view(app *a)
 {

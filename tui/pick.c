@@ -1,6 +1,7 @@
 /* Picking one of many by typing part of it (issue 11, item 4: a municipality by name): the
- * candidates that match what is typed so far are listed as it is typed. A dialog of its own
- * over the screen, reading keys through the idle lock as the prompts do. */
+ * candidates that match what is typed so far are listed as it is typed, romaji converting to
+ * hiragana as in the search prompt. A dialog of its own over the screen, reading keys through
+ * the idle lock as the prompts do. */
 #include "config.h"
 
 #include <stdio.h>
@@ -30,17 +31,35 @@ static char *normalised(const char *s)
 	return out;
 }
 
-static void refilter(picker *p, const tui_line *le)
+/* What is typed, as the filter reads it: romaji still pending (a syllable only begun, the k
+ * of ちよk) is left out until it resolves, so that the list narrows by whole kana and never
+ * empties on half a syllable (issue 15, item 2). */
+static void typed_text(const tui_line *le, char *buf, size_t len)
 {
-	char typed[4 * TUI_LINE_MAX + 1];
-	size_t k = wcstombs(typed, le->w, sizeof typed - 1);
-	typed[k == (size_t)-1 ? 0 : k] = '\0';
-	char *q = normalised(typed);
+	wchar_t w[TUI_LINE_MAX + 1];
+	int n = 0;
+	for (int i = 0; i < le->n; i++)
+		if (le->pend < 0 || i < le->pend || i >= le->pos)
+			w[n++] = le->w[i];
+	w[n] = 0;
+	size_t k = wcstombs(buf, w, len - 1);
+	buf[k == (size_t)-1 ? 0 : k] = '\0';
+}
+
+/* raw: the same keys without romaji conversion, so that what is typed matches as typed too
+ * (a user name, "all", a code): an item is shown when either form is part of it. */
+static void refilter(picker *p, const tui_line *le, const tui_line *raw)
+{
+	char typed[4 * TUI_LINE_MAX + 1], latin[4 * TUI_LINE_MAX + 1];
+	typed_text(le, typed, sizeof typed);
+	typed_text(raw, latin, sizeof latin);
+	char *q = normalised(typed), *r = normalised(latin);
 	p->nshown = 0;
 	for (int i = 0; i < p->n; i++)
-		if (!q || !*q || (p->norm[i] && strstr(p->norm[i], q)))
+		if (!q || !*q || (p->norm[i] && (strstr(p->norm[i], q) || (r && *r && strstr(p->norm[i], r)))))
 			p->shown[p->nshown++] = i;
 	free(q);
+	free(r);
 	p->cursor = p->offset = 0;
 }
 
@@ -72,7 +91,7 @@ static void draw_picker(app *a, const picker *p, const char *title, const char *
 	}
 	if (!p->nshown)
 		tui_put(top + 1, 1, _("Nothing matches what is typed."), COLS - 2);
-	tui_draw_prompt(label, le);
+	tui_draw_prompt_as(label, le, _("Choose"));
 }
 
 /* ↑↓ PgUp PgDn Home End move the choice (not the line's history); 1 when taken. */
@@ -109,7 +128,12 @@ int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *
 		p.norm[i] = normalised(items[i].match);
 	tui_line le;
 	tui_line_init(&le, NULL); /* no history: the list is the memory */
-	refilter(&p, &le);
+	/* Names are found by their reading too, and a kiosk may have no IME: romaji typed becomes
+	 * hiragana as in the search prompt (C-t: Latin letters, for codes and user names). */
+	tui_line_romaji(&le);
+	tui_line raw;
+	tui_line_init(&raw, NULL);
+	refilter(&p, &le, &raw);
 	curs_set(1);
 	for (;;) {
 		draw_picker(a, &p, title, label, &le);
@@ -125,6 +149,7 @@ int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *
 		if (r == KEY_CODE_YES && move_choice(&p, (int)ch))
 			continue;
 		enum tui_line_result k = tui_line_key(&le, r == KEY_CODE_YES, ch);
+		(void)tui_line_key(&raw, r == KEY_CODE_YES, ch);
 		if (k == TUI_LINE_CANCEL)
 			break;
 		if (k == TUI_LINE_DONE) {
@@ -135,7 +160,7 @@ int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *
 			continue; /* nothing to take: keep typing */
 		}
 		if (k == TUI_LINE_EDITED)
-			refilter(&p, &le);
+			refilter(&p, &le, &raw);
 	}
 	curs_set(0);
 done:

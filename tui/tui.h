@@ -111,9 +111,12 @@ void tui_draw(app *a);
 struct tui_line;
 int tui_prompt_key(app *a, wint_t *wc);
 void tui_draw_prompt(const char *label, const struct tui_line *le);
+/* The same, a reading's key bar naming what Enter does there (the search's: "Search"). */
+void tui_draw_prompt_as(const char *label, const struct tui_line *le, const char *enter);
 /* One of n items picked by typing part of it (an incremental filter over match, normalised
- * like the search: kana, width, case), ↑↓ PgUp PgDn to choose, Enter to take, Esc to
- * cancel: the item's index, or -1. Under the idle lock like the prompts. */
+ * like the search: kana, width, case; romaji typed becomes hiragana, C-t switches), ↑↓ PgUp
+ * PgDn to choose, Enter to take, Esc to cancel: the item's index, or -1. Under the idle lock
+ * like the prompts. */
 typedef struct tui_pick_item {
 	const char *text;  /* the line shown */
 	const char *match; /* what typing is matched against */
