@@ -13,11 +13,20 @@
 #define GRANTS_FIRST 256 /* rows allocated at first; the list grows as the core hands more */
 #define EXPIRING_DAYS 30
 
+/* The list's columns, in the order drawn. */
+enum { C_NO, C_USER, C_MUNI, C_KINDS, C_RIGHTS, C_UNTIL, C_STATE, C_N };
+
 typedef struct grants {
 	fk_grant *rows;
 	int cap; /* rows allocated */
 	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
+	int incomplete; /* the core had more rows than memory for them: said, never hidden */
+	/* Each column's widest value (its title included) and a gap, measured at open; the
+	 * until column also in its short form (the date alone) for narrow screens. */
+	int natural[C_N], until_short;
 } grants;
+
+static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128]);
 
 static int collect(const fk_grant *g, void *arg)
 {
@@ -26,16 +35,44 @@ static int collect(const fk_grant *g, void *arg)
 	/* Every grant of the bureau is listed: a list cut at a fixed size would hide the grants
 	 * past it from the supervisor who reviews them (R-FILES). */
 	if (v->nrows == gs->cap) {
-		if (gs->cap > INT_MAX / 2)
+		fk_grant *more = gs->cap > INT_MAX / 2 ? NULL : realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
+		if (!more) {
+			gs->incomplete = 1;
 			return 1;
-		fk_grant *more = realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
-		if (!more)
-			return 1;
+		}
 		gs->rows = more;
 		gs->cap *= 2;
 	}
 	gs->rows[v->nrows++] = *g;
 	return 0;
+}
+
+static const char *const col_titles[C_N] = {
+	N_("No."), N_("Operator"), N_("Municipality"), N_("Kinds"), N_("Rights"), N_("Until (JST)"), N_("State"),
+};
+
+/* The widest value of each column over the rows loaded, so that the layout gives room to
+ * what is there (issue 11, item 5: columns by priority, never glued). */
+static void measure(view *v)
+{
+	grants *gs = v->data;
+	for (int c = 0; c < C_N; c++)
+		gs->natural[c] = fk_disp_width(_(col_titles[c]));
+	gs->until_short = gs->natural[C_UNTIL];
+	for (int i = 0; i < v->nrows; i++) {
+		char wide[C_N][128], narrow[C_N][128];
+		grant_values(&gs->rows[i], 0, wide);
+		grant_values(&gs->rows[i], 1, narrow);
+		for (int c = 0; c < C_N; c++) {
+			int w = fk_disp_width(wide[c]);
+			gs->natural[c] = w > gs->natural[c] ? w : gs->natural[c];
+		}
+		int w = fk_disp_width(narrow[C_UNTIL]);
+		gs->until_short = w > gs->until_short ? w : gs->until_short;
+	}
+	for (int c = 0; c < C_N; c++)
+		gs->natural[c]++; /* the gap */
+	gs->until_short++;
 }
 
 static fk_status grants_open(view *v, fk_error *err)
@@ -44,31 +81,83 @@ static fk_status grants_open(view *v, fk_error *err)
 	app *a = v->app;
 	v->nrows = 0;
 	v->header_rows = 2;
+	gs->incomplete = 0;
 	fk_grant_filter f = {NULL, a->bureau_id, 0, 0};
 	/* Listing grants is itself decided (grants-read) and recorded by the core. */
-	return gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
-			    : fk_grant_list(a->ctx, &f, collect, v, err);
+	fk_status s = gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
+				   : fk_grant_list(a->ctx, &f, collect, v, err);
+	if (s == FK_OK && gs->incomplete)
+		tui_message(a, 1, _("Only the first %d grants are listed: not enough memory for more."), v->nrows);
+	measure(v);
+	return s;
 }
 
-/* The columns of the grants list: widths in display columns, one of them a gap, so that no
- * two values run together; kinds and rights wide enough for three in Japanese words. */
-static const struct {
-	const char *title;
-	int width;
-} grant_cols[] = {
-	{N_("No."), 7}, {N_("Operator"), 12}, {N_("Municipality"), 15}, {N_("Kinds"), 24},
-	{N_("Rights"), 20}, {N_("Until"), 22}, {N_("State"), 0 /* the rest */},
-};
+/* The columns' widths for cols: everything at its natural width when it fits; else, in this
+ * order, the state goes into the until column (a grant not in force shows why in place of its
+ * end), the end shows its date alone, the number goes, and the operator and the municipality
+ * give up room down to a minimum. Kinds and rights, the grant's substance, are cut last. */
+typedef struct layout {
+	int width[C_N]; /* 0: not shown */
+	int narrow;     /* the until column's short form, with the state in it */
+} layout;
 
-/* One row of the list: values[i] in column i, each cut one column short of its width. */
-static void grant_row(int y, int cols, const char *const values[])
+static int total(const layout *l)
+{
+	int t = 0;
+	for (int c = 0; c < C_N; c++)
+		t += l->width[c];
+	return t;
+}
+
+static void shrink(layout *l, int c, int min, int over)
+{
+	int give = l->width[c] - min;
+	if (over > 0 && give > 0)
+		l->width[c] -= give < over ? give : over;
+}
+
+static layout lay_out(const grants *gs, int cols)
+{
+	layout l = {{0}, 0};
+	int avail = cols - 2;
+	memcpy(l.width, gs->natural, sizeof l.width);
+	if (total(&l) > avail) {
+		l.narrow = 1;
+		l.width[C_STATE] = 0;
+		l.width[C_UNTIL] = gs->until_short;
+	}
+	if (total(&l) > avail)
+		l.width[C_NO] = 0;
+	/* Room to spare: two columns between values rather than one, easier to read across. */
+	int shown = 0;
+	for (int c = 0; c < C_N; c++)
+		shown += l.width[c] != 0;
+	if (total(&l) + shown <= avail)
+		for (int c = 0; c < C_N; c++)
+			l.width[c] += l.width[c] != 0;
+	shrink(&l, C_USER, 9, total(&l) - avail);
+	shrink(&l, C_MUNI, 11, total(&l) - avail); /* 全市区町村, 武蔵村山市 whole */
+	shrink(&l, C_RIGHTS, 7, total(&l) - avail);
+	shrink(&l, C_KINDS, 7, total(&l) - avail);
+	shrink(&l, C_UNTIL, 7, total(&l) - avail);
+	return l;
+}
+
+/* One row of the list: cells[c] in column c, each cut one column short of its width (the
+ * gap), the last shown column taking what is left. */
+static void grant_row(int y, int cols, const layout *l, char cells[C_N][128])
 {
 	int x = 1;
-	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols && x < cols - 1; i++) {
-		int w = grant_cols[i].width ? grant_cols[i].width : cols - 1 - x;
+	for (int c = 0; c < C_N && x < cols - 1; c++) {
+		if (!l->width[c])
+			continue;
+		int w = l->width[c];
 		if (x + w > cols - 1)
 			w = cols - 1 - x;
-		tui_put(y, x, values[i], w - (grant_cols[i].width ? 1 : 0));
+		if (c == C_NO)
+			tui_put_right(y, x, cells[c], w);
+		else
+			tui_put(y, x, cells[c], w - 1);
 		x += w;
 	}
 }
@@ -76,16 +165,21 @@ static void grant_row(int y, int cols, const char *const values[])
 static void grants_header(view *v, int y, int cols)
 {
 	grants *gs = v->data;
-	tui_put(y, 1, gs->expiring ? _("Grants ending within 30 days.  a: grant  r: revoke  e: all grants  m: effective permissions")
-				   : _("All grants of the bureau.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
-		cols - 2);
-	const char *titles[sizeof grant_cols / sizeof *grant_cols];
-	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols; i++)
-		titles[i] = _(grant_cols[i].title);
+	char line[512];
+	/* The count is the whole list's: nothing past the screen or the 256th row is left out. */
+	snprintf(line, sizeof line,
+		 gs->expiring ? _("Grants ending within 30 days: %d.  a: grant  r: revoke  e: all grants  m: effective permissions")
+			      : _("All grants of the bureau: %d.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
+		 v->nrows);
+	tui_put(y, 1, line, cols - 2);
+	char titles[C_N][128];
+	for (int c = 0; c < C_N; c++)
+		snprintf(titles[c], sizeof titles[c], "%s", _(col_titles[c]));
+	layout l = lay_out(gs, cols);
 	attron(A_BOLD | A_UNDERLINE);
 	move(y + 1, 0);
 	clrtoeol();
-	grant_row(y + 1, cols, titles);
+	grant_row(y + 1, cols, &l, titles);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -109,16 +203,20 @@ static void rights_words(unsigned bits, char *buf, size_t len)
 
 /* A grant's end: one given as a date lasts through that day in Japan and ends at the next
  * midnight JST, shown as the day it lasts through, not as the next day's 00:00. */
-static void until_words(int64_t until, char *buf, size_t len)
+static void until_words(int64_t until, int narrow, char *buf, size_t len)
 {
 	const int64_t day = INT64_C(86400000000000), jst = INT64_C(32400000000000);
 	if ((until + jst) % day == 0) {
 		char date[32];
 		fk_fmt_jst(until - 1, FK_JST_DATE, date, sizeof date);
 		/* TRANSLATORS: a grant that ends with the day given (in JST). */
-		snprintf(buf, len, _("%s (all day)"), date);
+		snprintf(buf, len, narrow ? "%s" : _("%s (all day)"), date);
 	} else {
-		tui_fmt_time(until, 1, buf, len);
+		/* The heading says JST: the short form drops the zone, never the time. */
+		fk_fmt_jst(until, FK_JST_MINUTE, buf, len);
+		char *z = narrow ? strstr(buf, " JST") : NULL;
+		if (z)
+			*z = '\0';
 	}
 }
 
@@ -135,20 +233,36 @@ static const char *grant_state_text(fk_grant_state st)
 									 : fk_grant_state_id(st);
 }
 
+/* A grant's cells; narrow: the end as a date alone, and a grant not in force says why there. */
+static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128])
+{
+	snprintf(cells[C_NO], 128, "%lld", (long long)g->id);
+	snprintf(cells[C_USER], 128, "%s", g->user);
+	snprintf(cells[C_MUNI], 128, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
+	kinds_words(g->kinds, cells[C_KINDS], 128);
+	rights_words(g->rights, cells[C_RIGHTS], 128);
+	if (narrow && g->state != FK_GRANT_ACTIVE)
+		snprintf(cells[C_UNTIL], 128, "%s", grant_state_text(g->state));
+	else if (g->valid_until)
+		until_words(g->valid_until, narrow, cells[C_UNTIL], 128);
+	else
+		snprintf(cells[C_UNTIL], 128, "%s", narrow ? _("no end") : _("until revoked"));
+	snprintf(cells[C_STATE], 128, "%s", grant_state_text(g->state));
+}
+
 static void grants_line(view *v, int i, int y, int cols, int selected)
 {
-	const fk_grant *g = &((grants *)v->data)->rows[i];
-	char no[24], kinds[96], rights[64], until[40], muni[128];
-	snprintf(no, sizeof no, "%6lld", (long long)g->id);
-	kinds_words(g->kinds, kinds, sizeof kinds);
-	rights_words(g->rights, rights, sizeof rights);
-	if (g->valid_until)
-		until_words(g->valid_until, until, sizeof until);
-	else
-		snprintf(until, sizeof until, "%s", _("until revoked"));
-	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
-	const char *values[] = {no, g->user, muni, kinds, rights, until, grant_state_text(g->state)};
-	grant_row(y, cols, values);
+	grants *gs = v->data;
+	const fk_grant *g = &gs->rows[i];
+	layout l = lay_out(gs, cols);
+	char cells[C_N][128];
+	grant_values(g, l.narrow, cells);
+	(void)selected;
+	/* In the narrow form the state stands where the end would: bold, not to be read as a date. */
+	if (l.narrow && g->state != FK_GRANT_ACTIVE)
+		attron(A_BOLD);
+	grant_row(y, cols, &l, cells);
+	attroff(A_BOLD);
 }
 
 /* Ask a line; Esc abandons. */
