@@ -170,3 +170,61 @@ done:
 	free(p.shown);
 	return a->quit ? -1 : chosen;
 }
+
+/* ---- municipalities: loaded once per dialog, picked by name, reading or code ---- */
+
+static int add_muni(const fk_muni *m, void *arg)
+{
+	tui_munis *ms = arg;
+	if (ms->n == ms->cap) {
+		int cap = ms->cap ? ms->cap * 2 : 256;
+		fk_muni *more = realloc(ms->m, sizeof *more * (size_t)cap);
+		if (!more)
+			return 1;
+		ms->m = more;
+		ms->cap = cap;
+	}
+	ms->m[ms->n++] = *m;
+	return 0;
+}
+
+fk_status tui_munis_load(app *a, tui_munis *ms, fk_error *err)
+{
+	/* Decided and recorded as the list it is (municipality.list). */
+	return fk_access_municipalities(a->ctx, a->bureau_name, add_muni, ms, err);
+}
+
+void tui_munis_free(tui_munis *ms)
+{
+	free(ms->m);
+	*ms = (tui_munis){0};
+}
+
+int tui_pick_muni(app *a, const char *label, const char *all_text, const char *all_match,
+		  const tui_munis *ms)
+{
+	int n = ms->n + 1, k = -1;
+	tui_pick_item *items = calloc((size_t)n, sizeof *items);
+	char (*text)[320] = calloc((size_t)n, sizeof *text);
+	char (*match)[320] = calloc((size_t)n, sizeof *match);
+	if (!items || !text || !match) {
+		tui_message(a, 1, "%s", _("Out of memory."));
+		goto done;
+	}
+	/* First: all of them (the bureau's, present and future, for a grant; no filter, for a list). */
+	snprintf(text[0], sizeof text[0], "%s", all_text);
+	snprintf(match[0], sizeof match[0], "%s all *", all_match);
+	items[0] = (tui_pick_item){text[0], match[0]};
+	for (int i = 0; i < ms->n; i++) {
+		const fk_muni *m = &ms->m[i];
+		snprintf(text[i + 1], sizeof text[i + 1], "%s  %s（%s）", m->code, m->name, m->kana);
+		snprintf(match[i + 1], sizeof match[i + 1], "%s %s %s", m->code, m->name, m->kana);
+		items[i + 1] = (tui_pick_item){text[i + 1], match[i + 1]};
+	}
+	k = tui_pick(a, _("Municipality"), label, items, n);
+done:
+	free(items);
+	free(text);
+	free(match);
+	return k;
+}
