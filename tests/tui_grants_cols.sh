@@ -20,8 +20,8 @@ $C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || e
 g() { $C grant "$@" --reason cols > /dev/null || exit 99; }
 g tanaka --all --kind koseki,joseki,ledger,documents --rights view
 g yamada --municipality 131016 --kind ledger --rights view --until 2099-12-31
-# the widest words: three kinds of four, three rights of four, a long municipality name
-g watanabe-kenichiro --municipality 132233 --kind joseki,ledger,documents --rights view,export,print --until 2099-06-30
+# the widest words: three kinds of four, three rights of four
+g watanabe-kenichiro --municipality 131121 --kind joseki,ledger,documents --rights view,export,print --until 2099-06-30
 g tanaka --municipality 132012 --kind koseki --rights view,print --until "2099-03-01 12:00"
 g yamada --municipality 131016 --kind koseki,joseki --rights view --from 2098-01-01 --until 2099-01-31
 g watanabe-kenichiro --municipality 131016 --kind koseki --rights view
@@ -49,17 +49,28 @@ shot() {
 	tui_wait s "watanab"
 	tui_screen s | sed '$d' > "$T/$1.txt"
 	golden_compare "$1"
+	# ... and the effective permissions of grant 3's operator (three rights of four)
+	tui_key s Down; tui_key s Down; tui_send s m
+	tui_wait s "131121"
+	tui_screen s | sed '$d' > "$T/matrix-$1.txt"
+	golden_compare "matrix-$1"
 }
 shot grants-cols-ja-80x24 "$FUKUHON_CONFIG" 80 24
 # Every row at 80 columns: the operator, the municipality by name, the end or the state.
-for t in tanaka yamada 千代田区 武蔵村山市 八王子市 全市区町村 除籍・受付帳・届書 閲覧・書出し・印刷 \
+for t in tanaka yamada 千代田区 世田谷区 八王子市 全市区町村 除籍・受付帳・届書 閲覧・書出し・印刷 \
 	2099-12-31 2099-06-30 "2099-03-01 12:00" 開始前 取消済; do
 	contains "$T/grants-cols-ja-80x24.txt" "$t"
 done
 # never glued: a space between the kinds and the rights, the rights and the end
 grep -qE '届書 +閲覧・書出し・印刷 +2099-06-30' "$T/grants-cols-ja-80x24.txt" && ok ||
 	not_ok "the columns of grant 3 run together at 80 columns"
+# The matrix at 80 columns: the rights one character each with their legend, none cut.
+contains "$T/matrix-grants-cols-ja-80x24.txt" "閲 閲覧、書 書出し、印 印刷、廃 廃棄"
+grep -qE '131121 +世田谷区 +- +閲書印 +閲書印 +閲書印' "$T/matrix-grants-cols-ja-80x24.txt" && ok ||
+	not_ok "the matrix row of 世田谷区 at 80 columns: $(grep 131121 "$T/matrix-grants-cols-ja-80x24.txt")"
+grep "13" "$T/matrix-grants-cols-ja-80x24.txt" | grep -qF "…" && not_ok "a matrix row is cut at 80 columns" || ok
 shot grants-cols-ja-120x36 "$FUKUHON_CONFIG" 120 36
+contains "$T/matrix-grants-cols-ja-120x36.txt" "閲覧・書出し・印刷"
 contains "$T/grants-cols-ja-120x36.txt" "2099-12-31（終日）"
 shot grants-cols-en-80x24 "$T/en.conf" 80 24
 # English words are longer: the widest grant's rights are cut there (left for a narrower wording).

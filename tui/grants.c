@@ -377,31 +377,118 @@ typedef struct matrix {
 static fk_status matrix_open(view *v, fk_error *err)
 {
 	matrix *mx = v->data;
-	v->header_rows = 1;
+	v->header_rows = 2;
 	fk_status s = fk_grant_matrix(v->app->ctx, mx->user, &mx->m, err);
 	v->nrows = s == FK_OK ? mx->m.n : 0;
 	return s;
 }
 
+/* A right in one character, for a matrix too wide for the screen in words. */
+static const char *right_letter(int i, char *buf, size_t len)
+{
+	static const char *const letters[] = {
+		/* TRANSLATORS: the right to view in one character (閲), for a narrow table; the
+		 * English original is shown as its first letter. */
+		N_("view: one letter"), N_("export: one letter"), N_("print: one letter"), N_("dispose: one letter"),
+	};
+	static const char *const first[] = {"V", "E", "P", "D"};
+	const char *t = _(letters[i]);
+	snprintf(buf, len, "%s", t == letters[i] || !strcmp(t, letters[i]) ? first[i] : t);
+	return buf;
+}
+
+/* The rights of a cell: in words, or one character each (abbreviated). */
+static void matrix_cell(unsigned rights, int abbreviated, char *buf, size_t len)
+{
+	if (!rights) {
+		snprintf(buf, len, "-");
+	} else if (!abbreviated) {
+		rights_words(rights, buf, len);
+	} else {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < 4 && used + 1 < len; i++) {
+			char l[16];
+			if (rights & (1u << i))
+				snprintf(buf + used, len - used, "%s", right_letter(i, l, sizeof l));
+			used = strlen(buf);
+		}
+	}
+}
+
+static const char *const matrix_kinds[FK_FILE_KINDS] = {N_("戸籍"), N_("除籍"), N_("Ledger"), N_("Docs")};
+
+/* The matrix's columns for cols: code 8, the name, and the four kinds each as wide as its widest
+ * cell in words; when that does not fit, the rights one character each (with a legend above),
+ * so that no right is cut off (issue 11, item 5). */
+typedef struct mlayout {
+	int name, kind[FK_FILE_KINDS], abbreviated;
+} mlayout;
+
+static mlayout matrix_layout(const matrix *mx, int cols)
+{
+	mlayout l = {0};
+	for (l.abbreviated = 0; l.abbreviated < 2; l.abbreviated++) {
+		int sum = 8;
+		for (int k = 0; k < FK_FILE_KINDS; k++) {
+			l.kind[k] = fk_disp_width(_(matrix_kinds[k]));
+			for (int i = 0; i < mx->m.n; i++) {
+				char cell[128];
+				matrix_cell(mx->m.rows[i].rights[k], l.abbreviated, cell, sizeof cell);
+				int w = fk_disp_width(cell);
+				l.kind[k] = w > l.kind[k] ? w : l.kind[k];
+			}
+			sum += ++l.kind[k];
+		}
+		l.name = cols - 2 - sum;
+		if (l.name >= 11 || l.abbreviated)
+			break;
+	}
+	l.name = l.name > 21 ? 21 : l.name < 4 ? 4 : l.name;
+	return l;
+}
+
 static void matrix_header(view *v, int y, int cols)
 {
+	const matrix *mx = v->data;
+	mlayout l = matrix_layout(mx, cols);
+	char line[512];
+	if (l.abbreviated) {
+		char a[4][16];
+		/* TRANSLATORS: the legend of the one-character rights: 閲 閲覧, 書 書出し … */
+		snprintf(line, sizeof line, _("Rights in force now by kind of file: %s %s, %s %s, %s %s, %s %s"),
+			 right_letter(0, a[0], sizeof a[0]), _("view"), right_letter(1, a[1], sizeof a[1]), _("export"),
+			 right_letter(2, a[2], sizeof a[2]), _("print"), right_letter(3, a[3], sizeof a[3]), _("dispose"));
+	} else {
+		snprintf(line, sizeof line, "%s", _("Rights in force now by kind of file."));
+	}
+	tui_put(y, 1, line, cols - 2);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y, 1, _("Code    Municipality        戸籍          除籍          受付帳情報    届書等情報"), cols - 2);
+	move(y + 1, 0);
+	clrtoeol();
+	int x = 1;
+	tui_put(y + 1, x, _("Code"), 7);
+	tui_put(y + 1, x += 8, _("Municipality"), l.name - 1);
+	x += l.name;
+	for (int k = 0; k < FK_FILE_KINDS && x < cols - 1; x += l.kind[k], k++)
+		tui_put(y + 1, x, _(matrix_kinds[k]), l.kind[k] - 1 < cols - 1 - x ? l.kind[k] - 1 : cols - 1 - x);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
 static void matrix_line(view *v, int i, int y, int cols, int selected)
 {
-	const fk_perm_row *r = &((matrix *)v->data)->m.rows[i];
-	tui_put(y, 1, r->municipality, 8);
-	tui_put(y, 9, r->name, 20);
-	for (int k = 0; k < FK_FILE_KINDS; k++) {
-		char rights[64];
-		if (r->rights[k])
-			rights_words(r->rights[k], rights, sizeof rights);
-		else
-			snprintf(rights, sizeof rights, "-");
-		tui_put(y, 29 + 14 * k, rights, 14);
+	const matrix *mx = v->data;
+	const fk_perm_row *r = &mx->m.rows[i];
+	mlayout l = matrix_layout(mx, cols);
+	(void)selected;
+	int x = 1;
+	tui_put(y, x, r->municipality, 7);
+	tui_put(y, x += 8, r->name, l.name - 1);
+	x += l.name;
+	for (int k = 0; k < FK_FILE_KINDS && x < cols - 1; x += l.kind[k], k++) {
+		char cell[128];
+		matrix_cell(r->rights[k], l.abbreviated, cell, sizeof cell);
+		tui_put(y, x, cell, l.kind[k] - 1 < cols - 1 - x ? l.kind[k] - 1 : cols - 1 - x);
 	}
 }
 
