@@ -46,7 +46,7 @@ shot() {
 	tui_send s kato-pw; tui_key s Enter
 	tui_wait s "$home"
 	tui_send s P
-	tui_wait s "watanab"
+	tui_wait s "watana"
 	tui_screen s | sed '$d' > "$T/$1.txt"
 	golden_compare "$1"
 	# ... and the effective permissions of grant 3's operator (three rights of four)
@@ -73,8 +73,8 @@ shot grants-cols-ja-120x36 "$FUKUHON_CONFIG" 120 36
 contains "$T/matrix-grants-cols-ja-120x36.txt" "閲覧・書出し・印刷"
 contains "$T/grants-cols-ja-120x36.txt" "2099-12-31（終日）"
 shot grants-cols-en-80x24 "$T/en.conf" 80 24
-# English words are longer: the widest grant's rights are cut there (left for a narrower wording).
-for t in watanab "all munic" "joseki, ledger, documents" "view, export," 2099-06-30 revoked "not yet in force"; do
+# English words are longer: at 80 columns the lists give up the space after their commas.
+for t in watana "all munic" "joseki,ledger,documents" "view,export,print" 2099-06-30 revoked "not yet in force"; do
 	contains "$T/grants-cols-en-80x24.txt" "$t"
 done
 shot grants-cols-en-120x36 "$T/en.conf" 120 36

@@ -21,9 +21,9 @@ typedef struct grants {
 	int cap; /* rows allocated */
 	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
 	int incomplete; /* the core had more rows than memory for them: said, never hidden */
-	/* Each column's widest value (its title included) and a gap, measured at open; the
-	 * until column also in its short form (the date alone) for narrow screens. */
-	int natural[C_N], until_short;
+	/* Each column's widest value (its title included) and a gap, measured at open, in the
+	 * full form and in the narrow one (the end's date alone, the state in its place). */
+	int natural[C_N], narrow[C_N];
 } grants;
 
 static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128]);
@@ -57,22 +57,21 @@ static void measure(view *v)
 {
 	grants *gs = v->data;
 	for (int c = 0; c < C_N; c++)
-		gs->natural[c] = fk_disp_width(_(col_titles[c]));
-	gs->until_short = gs->natural[C_UNTIL];
+		gs->natural[c] = gs->narrow[c] = fk_disp_width(_(col_titles[c]));
 	for (int i = 0; i < v->nrows; i++) {
 		char wide[C_N][128], narrow[C_N][128];
 		grant_values(&gs->rows[i], 0, wide);
 		grant_values(&gs->rows[i], 1, narrow);
 		for (int c = 0; c < C_N; c++) {
-			int w = fk_disp_width(wide[c]);
+			int w = fk_disp_width(wide[c]), n = fk_disp_width(narrow[c]);
 			gs->natural[c] = w > gs->natural[c] ? w : gs->natural[c];
+			gs->narrow[c] = n > gs->narrow[c] ? n : gs->narrow[c];
 		}
-		int w = fk_disp_width(narrow[C_UNTIL]);
-		gs->until_short = w > gs->until_short ? w : gs->until_short;
 	}
-	for (int c = 0; c < C_N; c++)
-		gs->natural[c]++; /* the gap */
-	gs->until_short++;
+	for (int c = 0; c < C_N; c++) { /* the gap */
+		gs->natural[c]++;
+		gs->narrow[c]++;
+	}
 }
 
 static fk_status grants_open(view *v, fk_error *err)
@@ -94,7 +93,7 @@ static fk_status grants_open(view *v, fk_error *err)
 
 /* The columns' widths for cols: everything at its natural width when it fits; else, in this
  * order, the state goes into the until column (a grant not in force shows why in place of its
- * end), the end shows its date alone, the number goes, and the operator and the municipality
+ * end), the end shows its date alone and lists drop the space after their commas, the number goes, and the operator and the municipality
  * give up room down to a minimum. Kinds and rights, the grant's substance, are cut last. */
 typedef struct layout {
 	int width[C_N]; /* 0: not shown */
@@ -123,8 +122,8 @@ static layout lay_out(const grants *gs, int cols)
 	memcpy(l.width, gs->natural, sizeof l.width);
 	if (total(&l) > avail) {
 		l.narrow = 1;
+		memcpy(l.width, gs->narrow, sizeof l.width);
 		l.width[C_STATE] = 0;
-		l.width[C_UNTIL] = gs->until_short;
 	}
 	if (total(&l) > avail)
 		l.width[C_NO] = 0;
@@ -135,7 +134,7 @@ static layout lay_out(const grants *gs, int cols)
 	if (total(&l) + shown <= avail)
 		for (int c = 0; c < C_N; c++)
 			l.width[c] += l.width[c] != 0;
-	shrink(&l, C_USER, 9, total(&l) - avail);
+	shrink(&l, C_USER, 8, total(&l) - avail);
 	shrink(&l, C_MUNI, 11, total(&l) - avail); /* 全市区町村, 武蔵村山市 whole */
 	shrink(&l, C_RIGHTS, 7, total(&l) - avail);
 	shrink(&l, C_KINDS, 7, total(&l) - avail);
@@ -233,6 +232,16 @@ static const char *grant_state_text(fk_grant_state st)
 									 : fk_grant_state_id(st);
 }
 
+/* A list's ", " as "," (Japanese joins with "・" and has no spaces to give up). */
+static void tight(char *s)
+{
+	char *out = s;
+	for (const char *in = s; *in; in++)
+		if (!(*in == ' ' && in > s && in[-1] == ','))
+			*out++ = *in;
+	*out = '\0';
+}
+
 /* A grant's cells; narrow: the end as a date alone, and a grant not in force says why there. */
 static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128])
 {
@@ -241,6 +250,10 @@ static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128])
 	snprintf(cells[C_MUNI], 128, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
 	kinds_words(g->kinds, cells[C_KINDS], 128);
 	rights_words(g->rights, cells[C_RIGHTS], 128);
+	if (narrow) { /* "view, export, print" → "view,export,print": the words kept, the spaces given up */
+		tight(cells[C_KINDS]);
+		tight(cells[C_RIGHTS]);
+	}
 	if (narrow && g->state != FK_GRANT_ACTIVE)
 		snprintf(cells[C_UNTIL], 128, "%s", grant_state_text(g->state));
 	else if (g->valid_until)
