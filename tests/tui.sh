@@ -213,7 +213,7 @@ keys q y
 sign_in kato kato-pw
 wait_for "Home"
 keys P
-wait_for "All grants of the bureau."
+wait_for "All grants of the bureau:"
 # The grant form (issue 11, item 4): the operator and the municipality picked by typing part
 # of them, kinds and rights ticked, the reason asked last.
 keys a
@@ -244,7 +244,7 @@ keys Escape q y
 sign_in kato kato-pw
 wait_for "Home"
 keys P
-wait_for "All grants of the bureau."
+wait_for "All grants of the bureau:"
 keys End r
 wait_for "Reason for revoking:"; keys -l "応援終了"; keys Enter
 wait_for "revoked."

@@ -181,7 +181,7 @@ tui_wait $S "Keys of this screen"
 shown; contains "$T/screen" "Locked accounts"; contains "$T/screen" "File permissions"
 lacks "$T/screen" "Operation history"
 tui_send $S P
-tui_wait $S "All grants of the bureau."
+tui_wait $S "All grants of the bureau:"
 tui_send $S L
 tui_wait $S "Sign-in failures and locks"
 tui_wait $S "None: no account has failures or a lock."

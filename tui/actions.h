@@ -72,7 +72,7 @@
 	X(DISPOSE, 'x', 0, "x", "x", N_("Dispose"), 6,                                                \
 	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal")) \
 	X(KANA, CTRL('t'), 0, "C-t", "", "", 9,                                                        \
-	  N_("In the search prompt: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t switches between かな and Latin letters"))
+	  N_("Search and pickers: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t: かな/Latin"))
 
 enum action {
 	ACT_NONE = 0,

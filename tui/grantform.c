@@ -29,8 +29,7 @@ typedef struct gform {
 	int64_t bureau_id;
 	fk_operator *people;
 	int npeople, cap_people;
-	fk_muni *munis;
-	int nmunis, cap_munis;
+	tui_munis munis;
 	char user[72];
 	char muni[7]; /* "" with all set: every municipality */
 	char muni_name[96];
@@ -65,21 +64,6 @@ static int add_person(const fk_operator *o, void *arg)
 	return 0;
 }
 
-static int add_muni(const fk_muni *m, void *arg)
-{
-	gform *f = arg;
-	if (f->nmunis == f->cap_munis) {
-		int cap = f->cap_munis ? f->cap_munis * 2 : 256;
-		fk_muni *p = realloc(f->munis, sizeof *p * (size_t)cap);
-		if (!p)
-			return 1;
-		f->munis = p;
-		f->cap_munis = cap;
-	}
-	f->munis[f->nmunis++] = *m;
-	return 0;
-}
-
 static fk_status gform_open(view *v, fk_error *err)
 {
 	gform *f = v->data;
@@ -92,7 +76,7 @@ static fk_status gform_open(view *v, fk_error *err)
 	/* Both reads are decided and recorded as the lists they are (operator.list, ref.list). */
 	fk_status s = fk_people_list(a->ctx, add_person, f, err);
 	if (s == FK_OK)
-		s = fk_access_municipalities(a->ctx, a->bureau_name, add_muni, f, err);
+		s = tui_munis_load(a, &f->munis, err);
 	return s;
 }
 
@@ -191,40 +175,18 @@ done:
 static void pick_muni(view *v)
 {
 	gform *f = v->data;
-	app *a = v->app;
-	int n = f->nmunis + 1;
-	tui_pick_item *items = calloc((size_t)n, sizeof *items);
-	char (*text)[320] = calloc((size_t)n, sizeof *text);
-	char (*match)[320] = calloc((size_t)n, sizeof *match);
-	if (!items || !text || !match) {
-		tui_message(a, 1, "%s", _("Out of memory."));
-		goto done;
-	}
-	/* First: every municipality of the bureau, present and future. */
-	snprintf(text[0], sizeof text[0], "%s", _("(all municipalities of the bureau)"));
-	snprintf(match[0], sizeof match[0], "%s all *", _("all municipalities"));
-	items[0] = (tui_pick_item){text[0], match[0]};
-	for (int i = 0; i < f->nmunis; i++) {
-		const fk_muni *m = &f->munis[i];
-		snprintf(text[i + 1], sizeof text[i + 1], "%s  %s（%s）", m->code, m->name, m->kana);
-		snprintf(match[i + 1], sizeof match[i + 1], "%s %s %s", m->code, m->name, m->kana);
-		items[i + 1] = (tui_pick_item){text[i + 1], match[i + 1]};
-	}
-	int k = tui_pick(a, _("Municipality"), _("Municipality (name, reading or code):"), items, n);
+	int k = tui_pick_muni(v->app, _("Municipality (name, reading or code):"),
+			      _("(all municipalities of the bureau)"), _("all municipalities"), &f->munis);
 	if (k == 0) {
 		f->all = 1;
 		f->muni[0] = '\0';
 		f->muni_set = 1;
 	} else if (k > 0) {
 		f->all = 0;
-		fk_copy_str(f->muni, sizeof f->muni, f->munis[k - 1].code);
-		fk_copy_str(f->muni_name, sizeof f->muni_name, f->munis[k - 1].name);
+		fk_copy_str(f->muni, sizeof f->muni, f->munis.m[k - 1].code);
+		fk_copy_str(f->muni_name, sizeof f->muni_name, f->munis.m[k - 1].name);
 		f->muni_set = 1;
 	}
-done:
-	free(items);
-	free(text);
-	free(match);
 }
 
 /* A date field: typed in JST, 西暦 or 和暦; the end through the whole of its day. Checked as
@@ -433,6 +395,11 @@ static int gform_request(view *v, enum action act)
 {
 	gform *f = v->data;
 	int i = v->cursor;
+	if (act == ACT_KANA) {
+		/* Listed in help here because the pickers take readings; on the form itself it says where. */
+		tui_message(v->app, 0, "%s", _("C-t switches between かな and Latin letters while the operator or municipality picker is open (Enter on its line)."));
+		return 1;
+	}
 	if (act == ACT_MARK || (act == ACT_OPEN && i >= F_KIND && i < F_RIGHT + 4)) {
 		if (i < F_KIND || i >= F_RIGHT + 4)
 			return 0;
@@ -460,12 +427,12 @@ static void gform_close(view *v)
 {
 	gform *f = v->data;
 	free(f->people);
-	free(f->munis);
+	tui_munis_free(&f->munis);
 	free(f);
 }
 
 static const view_ops gform_ops = {"grant-form", gform_open, gform_header, gform_line, NULL, gform_request,
-				   gform_close, ACTS(OPEN) | ACTS(MARK)};
+				   gform_close, ACTS(OPEN) | ACTS(MARK) | ACTS(KANA)};
 
 view *grantform_view(app *a)
 {

@@ -13,11 +13,20 @@
 #define GRANTS_FIRST 256 /* rows allocated at first; the list grows as the core hands more */
 #define EXPIRING_DAYS 30
 
+/* The list's columns, in the order drawn. */
+enum { C_NO, C_USER, C_MUNI, C_KINDS, C_RIGHTS, C_UNTIL, C_STATE, C_N };
+
 typedef struct grants {
 	fk_grant *rows;
 	int cap; /* rows allocated */
 	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
+	int incomplete; /* the core had more rows than memory for them: said, never hidden */
+	/* Each column's widest value (its title included) and a gap, measured at open, in the
+	 * full form and in the narrow one (the end's date alone, the state in its place). */
+	int natural[C_N], narrow[C_N];
 } grants;
+
+static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128]);
 
 static int collect(const fk_grant *g, void *arg)
 {
@@ -26,16 +35,43 @@ static int collect(const fk_grant *g, void *arg)
 	/* Every grant of the bureau is listed: a list cut at a fixed size would hide the grants
 	 * past it from the supervisor who reviews them (R-FILES). */
 	if (v->nrows == gs->cap) {
-		if (gs->cap > INT_MAX / 2)
+		fk_grant *more = gs->cap > INT_MAX / 2 ? NULL : realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
+		if (!more) {
+			gs->incomplete = 1;
 			return 1;
-		fk_grant *more = realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
-		if (!more)
-			return 1;
+		}
 		gs->rows = more;
 		gs->cap *= 2;
 	}
 	gs->rows[v->nrows++] = *g;
 	return 0;
+}
+
+static const char *const col_titles[C_N] = {
+	N_("No."), N_("Operator"), N_("Municipality"), N_("Kinds"), N_("Rights"), N_("Until (JST)"), N_("State"),
+};
+
+/* The widest value of each column over the rows loaded, so that the layout gives room to
+ * what is there (issue 11, item 5: columns by priority, never glued). */
+static void measure(view *v)
+{
+	grants *gs = v->data;
+	for (int c = 0; c < C_N; c++)
+		gs->natural[c] = gs->narrow[c] = fk_disp_width(_(col_titles[c]));
+	for (int i = 0; i < v->nrows; i++) {
+		char wide[C_N][128], narrow[C_N][128];
+		grant_values(&gs->rows[i], 0, wide);
+		grant_values(&gs->rows[i], 1, narrow);
+		for (int c = 0; c < C_N; c++) {
+			int w = fk_disp_width(wide[c]), n = fk_disp_width(narrow[c]);
+			gs->natural[c] = w > gs->natural[c] ? w : gs->natural[c];
+			gs->narrow[c] = n > gs->narrow[c] ? n : gs->narrow[c];
+		}
+	}
+	for (int c = 0; c < C_N; c++) { /* the gap */
+		gs->natural[c]++;
+		gs->narrow[c]++;
+	}
 }
 
 static fk_status grants_open(view *v, fk_error *err)
@@ -44,31 +80,83 @@ static fk_status grants_open(view *v, fk_error *err)
 	app *a = v->app;
 	v->nrows = 0;
 	v->header_rows = 2;
+	gs->incomplete = 0;
 	fk_grant_filter f = {NULL, a->bureau_id, 0, 0};
 	/* Listing grants is itself decided (grants-read) and recorded by the core. */
-	return gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
-			    : fk_grant_list(a->ctx, &f, collect, v, err);
+	fk_status s = gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
+				   : fk_grant_list(a->ctx, &f, collect, v, err);
+	if (s == FK_OK && gs->incomplete)
+		tui_message(a, 1, _("Only the first %d grants are listed: not enough memory for more."), v->nrows);
+	measure(v);
+	return s;
 }
 
-/* The columns of the grants list: widths in display columns, one of them a gap, so that no
- * two values run together; kinds and rights wide enough for three in Japanese words. */
-static const struct {
-	const char *title;
-	int width;
-} grant_cols[] = {
-	{N_("No."), 7}, {N_("Operator"), 12}, {N_("Municipality"), 15}, {N_("Kinds"), 24},
-	{N_("Rights"), 20}, {N_("Until"), 22}, {N_("State"), 0 /* the rest */},
-};
+/* The columns' widths for cols: everything at its natural width when it fits; else, in this
+ * order, the state goes into the until column (a grant not in force shows why in place of its
+ * end), the end shows its date alone and lists drop the space after their commas, the number goes, and the operator and the municipality
+ * give up room down to a minimum. Kinds and rights, the grant's substance, are cut last. */
+typedef struct layout {
+	int width[C_N]; /* 0: not shown */
+	int narrow;     /* the until column's short form, with the state in it */
+} layout;
 
-/* One row of the list: values[i] in column i, each cut one column short of its width. */
-static void grant_row(int y, int cols, const char *const values[])
+static int total(const layout *l)
+{
+	int t = 0;
+	for (int c = 0; c < C_N; c++)
+		t += l->width[c];
+	return t;
+}
+
+static void shrink(layout *l, int c, int min, int over)
+{
+	int give = l->width[c] - min;
+	if (over > 0 && give > 0)
+		l->width[c] -= give < over ? give : over;
+}
+
+static layout lay_out(const grants *gs, int cols)
+{
+	layout l = {{0}, 0};
+	int avail = cols - 2;
+	memcpy(l.width, gs->natural, sizeof l.width);
+	if (total(&l) > avail) {
+		l.narrow = 1;
+		memcpy(l.width, gs->narrow, sizeof l.width);
+		l.width[C_STATE] = 0;
+	}
+	if (total(&l) > avail)
+		l.width[C_NO] = 0;
+	/* Room to spare: two columns between values rather than one, easier to read across. */
+	int shown = 0;
+	for (int c = 0; c < C_N; c++)
+		shown += l.width[c] != 0;
+	if (total(&l) + shown <= avail)
+		for (int c = 0; c < C_N; c++)
+			l.width[c] += l.width[c] != 0;
+	shrink(&l, C_USER, 8, total(&l) - avail);
+	shrink(&l, C_MUNI, 11, total(&l) - avail); /* 全市区町村, 武蔵村山市 whole */
+	shrink(&l, C_RIGHTS, 7, total(&l) - avail);
+	shrink(&l, C_KINDS, 7, total(&l) - avail);
+	shrink(&l, C_UNTIL, 7, total(&l) - avail);
+	return l;
+}
+
+/* One row of the list: cells[c] in column c, each cut one column short of its width (the
+ * gap), the last shown column taking what is left. */
+static void grant_row(int y, int cols, const layout *l, char cells[C_N][128])
 {
 	int x = 1;
-	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols && x < cols - 1; i++) {
-		int w = grant_cols[i].width ? grant_cols[i].width : cols - 1 - x;
+	for (int c = 0; c < C_N && x < cols - 1; c++) {
+		if (!l->width[c])
+			continue;
+		int w = l->width[c];
 		if (x + w > cols - 1)
 			w = cols - 1 - x;
-		tui_put(y, x, values[i], w - (grant_cols[i].width ? 1 : 0));
+		if (c == C_NO)
+			tui_put_right(y, x, cells[c], w);
+		else
+			tui_put(y, x, cells[c], w - 1);
 		x += w;
 	}
 }
@@ -76,16 +164,21 @@ static void grant_row(int y, int cols, const char *const values[])
 static void grants_header(view *v, int y, int cols)
 {
 	grants *gs = v->data;
-	tui_put(y, 1, gs->expiring ? _("Grants ending within 30 days.  a: grant  r: revoke  e: all grants  m: effective permissions")
-				   : _("All grants of the bureau.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
-		cols - 2);
-	const char *titles[sizeof grant_cols / sizeof *grant_cols];
-	for (size_t i = 0; i < sizeof grant_cols / sizeof *grant_cols; i++)
-		titles[i] = _(grant_cols[i].title);
+	char line[512];
+	/* The count is the whole list's: nothing past the screen or the 256th row is left out. */
+	snprintf(line, sizeof line,
+		 gs->expiring ? _("Grants ending within 30 days: %d.  a: grant  r: revoke  e: all grants  m: effective permissions")
+			      : _("All grants of the bureau: %d.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
+		 v->nrows);
+	tui_put(y, 1, line, cols - 2);
+	char titles[C_N][128];
+	for (int c = 0; c < C_N; c++)
+		snprintf(titles[c], sizeof titles[c], "%s", _(col_titles[c]));
+	layout l = lay_out(gs, cols);
 	attron(A_BOLD | A_UNDERLINE);
 	move(y + 1, 0);
 	clrtoeol();
-	grant_row(y + 1, cols, titles);
+	grant_row(y + 1, cols, &l, titles);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
@@ -109,16 +202,20 @@ static void rights_words(unsigned bits, char *buf, size_t len)
 
 /* A grant's end: one given as a date lasts through that day in Japan and ends at the next
  * midnight JST, shown as the day it lasts through, not as the next day's 00:00. */
-static void until_words(int64_t until, char *buf, size_t len)
+static void until_words(int64_t until, int narrow, char *buf, size_t len)
 {
 	const int64_t day = INT64_C(86400000000000), jst = INT64_C(32400000000000);
 	if ((until + jst) % day == 0) {
 		char date[32];
 		fk_fmt_jst(until - 1, FK_JST_DATE, date, sizeof date);
 		/* TRANSLATORS: a grant that ends with the day given (in JST). */
-		snprintf(buf, len, _("%s (all day)"), date);
+		snprintf(buf, len, narrow ? "%s" : _("%s (all day)"), date);
 	} else {
-		tui_fmt_time(until, 1, buf, len);
+		/* The heading says JST: the short form drops the zone, never the time. */
+		fk_fmt_jst(until, FK_JST_MINUTE, buf, len);
+		char *z = narrow ? strstr(buf, " JST") : NULL;
+		if (z)
+			*z = '\0';
 	}
 }
 
@@ -135,20 +232,50 @@ static const char *grant_state_text(fk_grant_state st)
 									 : fk_grant_state_id(st);
 }
 
+/* A list's ", " as "," (Japanese joins with "・" and has no spaces to give up). */
+static void tight(char *s)
+{
+	char *out = s;
+	for (const char *in = s; *in; in++)
+		if (!(*in == ' ' && in > s && in[-1] == ','))
+			*out++ = *in;
+	*out = '\0';
+}
+
+/* A grant's cells; narrow: the end as a date alone, and a grant not in force says why there. */
+static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128])
+{
+	snprintf(cells[C_NO], 128, "%lld", (long long)g->id);
+	snprintf(cells[C_USER], 128, "%s", g->user);
+	snprintf(cells[C_MUNI], 128, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
+	kinds_words(g->kinds, cells[C_KINDS], 128);
+	rights_words(g->rights, cells[C_RIGHTS], 128);
+	if (narrow) { /* "view, export, print" → "view,export,print": the words kept, the spaces given up */
+		tight(cells[C_KINDS]);
+		tight(cells[C_RIGHTS]);
+	}
+	if (narrow && g->state != FK_GRANT_ACTIVE)
+		snprintf(cells[C_UNTIL], 128, "%s", grant_state_text(g->state));
+	else if (g->valid_until)
+		until_words(g->valid_until, narrow, cells[C_UNTIL], 128);
+	else
+		snprintf(cells[C_UNTIL], 128, "%s", narrow ? _("no end") : _("until revoked"));
+	snprintf(cells[C_STATE], 128, "%s", grant_state_text(g->state));
+}
+
 static void grants_line(view *v, int i, int y, int cols, int selected)
 {
-	const fk_grant *g = &((grants *)v->data)->rows[i];
-	char no[24], kinds[96], rights[64], until[40], muni[128];
-	snprintf(no, sizeof no, "%6lld", (long long)g->id);
-	kinds_words(g->kinds, kinds, sizeof kinds);
-	rights_words(g->rights, rights, sizeof rights);
-	if (g->valid_until)
-		until_words(g->valid_until, until, sizeof until);
-	else
-		snprintf(until, sizeof until, "%s", _("until revoked"));
-	snprintf(muni, sizeof muni, "%s", g->municipality[0] ? g->muni_name : _("all municipalities"));
-	const char *values[] = {no, g->user, muni, kinds, rights, until, grant_state_text(g->state)};
-	grant_row(y, cols, values);
+	grants *gs = v->data;
+	const fk_grant *g = &gs->rows[i];
+	layout l = lay_out(gs, cols);
+	char cells[C_N][128];
+	grant_values(g, l.narrow, cells);
+	(void)selected;
+	/* In the narrow form the state stands where the end would: bold, not to be read as a date. */
+	if (l.narrow && g->state != FK_GRANT_ACTIVE)
+		attron(A_BOLD);
+	grant_row(y, cols, &l, cells);
+	attroff(A_BOLD);
 }
 
 /* Ask a line; Esc abandons. */
@@ -263,31 +390,118 @@ typedef struct matrix {
 static fk_status matrix_open(view *v, fk_error *err)
 {
 	matrix *mx = v->data;
-	v->header_rows = 1;
+	v->header_rows = 2;
 	fk_status s = fk_grant_matrix(v->app->ctx, mx->user, &mx->m, err);
 	v->nrows = s == FK_OK ? mx->m.n : 0;
 	return s;
 }
 
+/* A right in one character, for a matrix too wide for the screen in words. */
+static const char *right_letter(int i, char *buf, size_t len)
+{
+	static const char *const letters[] = {
+		/* TRANSLATORS: the right to view in one character (閲), for a narrow table; the
+		 * English original is shown as its first letter. */
+		N_("view: one letter"), N_("export: one letter"), N_("print: one letter"), N_("dispose: one letter"),
+	};
+	static const char *const first[] = {"V", "E", "P", "D"};
+	const char *t = _(letters[i]);
+	snprintf(buf, len, "%s", t == letters[i] || !strcmp(t, letters[i]) ? first[i] : t);
+	return buf;
+}
+
+/* The rights of a cell: in words, or one character each (abbreviated). */
+static void matrix_cell(unsigned rights, int abbreviated, char *buf, size_t len)
+{
+	if (!rights) {
+		snprintf(buf, len, "-");
+	} else if (!abbreviated) {
+		rights_words(rights, buf, len);
+	} else {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (int i = 0; i < 4 && used + 1 < len; i++) {
+			char l[16];
+			if (rights & (1u << i))
+				snprintf(buf + used, len - used, "%s", right_letter(i, l, sizeof l));
+			used = strlen(buf);
+		}
+	}
+}
+
+static const char *const matrix_kinds[FK_FILE_KINDS] = {N_("戸籍"), N_("除籍"), N_("Ledger"), N_("Docs")};
+
+/* The matrix's columns for cols: code 8, the name, and the four kinds each as wide as its widest
+ * cell in words; when that does not fit, the rights one character each (with a legend above),
+ * so that no right is cut off (issue 11, item 5). */
+typedef struct mlayout {
+	int name, kind[FK_FILE_KINDS], abbreviated;
+} mlayout;
+
+static mlayout matrix_layout(const matrix *mx, int cols)
+{
+	mlayout l = {0};
+	for (l.abbreviated = 0; l.abbreviated < 2; l.abbreviated++) {
+		int sum = 8;
+		for (int k = 0; k < FK_FILE_KINDS; k++) {
+			l.kind[k] = fk_disp_width(_(matrix_kinds[k]));
+			for (int i = 0; i < mx->m.n; i++) {
+				char cell[128];
+				matrix_cell(mx->m.rows[i].rights[k], l.abbreviated, cell, sizeof cell);
+				int w = fk_disp_width(cell);
+				l.kind[k] = w > l.kind[k] ? w : l.kind[k];
+			}
+			sum += ++l.kind[k];
+		}
+		l.name = cols - 2 - sum;
+		if (l.name >= 11 || l.abbreviated)
+			break;
+	}
+	l.name = l.name > 21 ? 21 : l.name < 4 ? 4 : l.name;
+	return l;
+}
+
 static void matrix_header(view *v, int y, int cols)
 {
+	const matrix *mx = v->data;
+	mlayout l = matrix_layout(mx, cols);
+	char line[512];
+	if (l.abbreviated) {
+		char a[4][16];
+		/* TRANSLATORS: the legend of the one-character rights: 閲 閲覧, 書 書出し … */
+		snprintf(line, sizeof line, _("Rights in force now by kind of file: %s %s, %s %s, %s %s, %s %s"),
+			 right_letter(0, a[0], sizeof a[0]), _("view"), right_letter(1, a[1], sizeof a[1]), _("export"),
+			 right_letter(2, a[2], sizeof a[2]), _("print"), right_letter(3, a[3], sizeof a[3]), _("dispose"));
+	} else {
+		snprintf(line, sizeof line, "%s", _("Rights in force now by kind of file."));
+	}
+	tui_put(y, 1, line, cols - 2);
 	attron(A_BOLD | A_UNDERLINE);
-	tui_put(y, 1, _("Code    Municipality        戸籍          除籍          受付帳情報    届書等情報"), cols - 2);
+	move(y + 1, 0);
+	clrtoeol();
+	int x = 1;
+	tui_put(y + 1, x, _("Code"), 7);
+	tui_put(y + 1, x += 8, _("Municipality"), l.name - 1);
+	x += l.name;
+	for (int k = 0; k < FK_FILE_KINDS && x < cols - 1; x += l.kind[k], k++)
+		tui_put(y + 1, x, _(matrix_kinds[k]), l.kind[k] - 1 < cols - 1 - x ? l.kind[k] - 1 : cols - 1 - x);
 	attroff(A_BOLD | A_UNDERLINE);
 }
 
 static void matrix_line(view *v, int i, int y, int cols, int selected)
 {
-	const fk_perm_row *r = &((matrix *)v->data)->m.rows[i];
-	tui_put(y, 1, r->municipality, 8);
-	tui_put(y, 9, r->name, 20);
-	for (int k = 0; k < FK_FILE_KINDS; k++) {
-		char rights[64];
-		if (r->rights[k])
-			rights_words(r->rights[k], rights, sizeof rights);
-		else
-			snprintf(rights, sizeof rights, "-");
-		tui_put(y, 29 + 14 * k, rights, 14);
+	const matrix *mx = v->data;
+	const fk_perm_row *r = &mx->m.rows[i];
+	mlayout l = matrix_layout(mx, cols);
+	(void)selected;
+	int x = 1;
+	tui_put(y, x, r->municipality, 7);
+	tui_put(y, x += 8, r->name, l.name - 1);
+	x += l.name;
+	for (int k = 0; k < FK_FILE_KINDS && x < cols - 1; x += l.kind[k], k++) {
+		char cell[128];
+		matrix_cell(r->rights[k], l.abbreviated, cell, sizeof cell);
+		tui_put(y, x, cell, l.kind[k] - 1 < cols - 1 - x ? l.kind[k] - 1 : cols - 1 - x);
 	}
 }
 

@@ -17,7 +17,15 @@ typedef struct home {
 	long long waiting; /* requests waiting for the bureau's decision; -1: could not be read */
 	long long alerts;  /* open intrusion alerts (R-INTRUSION); -1: could not be read */
 	fk_hc_level health; /* the terminal's health, for the attention line (issue 13) */
+	long long ending;  /* in-force grants of the bureau ending within 30 days; -1: could not be read */
 } home;
+
+static int count_grant(const fk_grant *g, void *arg)
+{
+	(void)g;
+	++*(long long *)arg;
+	return 0;
+}
 
 static int count_locked(const fk_lockout_row *row, void *arg)
 {
@@ -56,6 +64,14 @@ static void load_attention(view *v)
 	 * as part of this recorded screen; D opens the recorded health screen. */
 	if (h->attention)
 		h->health = fk_health_level(v->app->ctx);
+	/* Grants ending soon (R-FILES): counted over every row the core hands, never a page of
+	 * them, so that the number is exact however many there are; a line only while some are. */
+	h->ending = 0;
+	if (h->attention) { /* supervisors and administrators, who manage grants */
+		fk_error_clear(&err);
+		if (fk_grant_expiring(v->app->ctx, v->app->bureau_id, 30, count_grant, &h->ending, &err) != FK_OK)
+			h->ending = -1;
+	}
 	if (h->decides) {
 		int64_t n = 0;
 		fk_error_clear(&err);
@@ -82,7 +98,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
+	v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0) + (h->ending != 0);
 	return s;
 }
 
@@ -177,6 +193,10 @@ static void home_header(view *v, int y, int cols)
 		tui_put(y++, 1, _(words[h->health <= FK_HC_UNKNOWN ? h->health : FK_HC_UNKNOWN]), cols - 2);
 		attroff(A_BOLD);
 	}
+	if (h->ending) {
+		snprintf(line, sizeof line, _("Attention: %lld grant(s) end within 30 days (P, then e, shows them)"), h->ending);
+		attention_line(y++, cols, h->ending, line, _("Attention: grants ending soon could not be read"), "");
+	}
 	if (h->decides) {
 		snprintf(line, sizeof line, _("Attention: %lld request(s) waiting for approval (O shows them)"), h->waiting);
 		attention_line(y++, cols, h->waiting, line, _("Attention: waiting requests could not be read"),
@@ -248,9 +268,10 @@ static int home_request(view *v, enum action act)
 		/* Back from the lockouts: an unlock there changes the count here. */
 		if ((h->attention || h->decides) && v->app->closed &&
 		    (!strcmp(v->app->closed, "lockouts") || !strcmp(v->app->closed, "requests") ||
-		     !strcmp(v->app->closed, "alerts") || !strcmp(v->app->closed, "health"))) {
+		     !strcmp(v->app->closed, "alerts") || !strcmp(v->app->closed, "health") ||
+		     !strcmp(v->app->closed, "grants"))) {
 			load_attention(v);
-			v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0);
+			v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0) + (h->ending != 0);
 		}
 		return 1;
 	}

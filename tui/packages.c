@@ -94,6 +94,7 @@ typedef struct pkglist {
 	fk_pkg_state state; /* the filters (t, M): FK_PKG_ANY, "" for none */
 	char code[7];
 	char name[64];
+	char shown[96]; /* the municipality of code, by name */
 } pkglist;
 
 /* Columns at 80: time 17, code 7, name (the rest), sequence 7, kind and state as wide as their
@@ -176,7 +177,7 @@ static void filter_words(const pkglist *l, char *buf, size_t len)
 {
 	const char *st = l->state == FK_PKG_ANY ? _("every state") : state_name(l->state);
 	if (l->code[0])
-		snprintf(buf, len, "%s, %s", st, l->code);
+		snprintf(buf, len, "%s, %s %s", st, l->code, l->shown);
 	else if (l->name[0])
 		snprintf(buf, len, "%s, “%s”", st, l->name);
 	else
@@ -218,6 +219,56 @@ static const char *reason_words(const fk_pkg_info *r)
 	return t ? _(t) : r->reason;
 }
 
+/* Each reason's name for the list (issue 10): the whole sentence is cut at 80 columns, often
+ * before the words that say why; the package's screen keeps the sentence. Keyed by the
+ * core's sentence (its English msgid), so that a reason the core adds shows whole, not lost. */
+static const struct {
+	const char *text, *name;
+} short_reasons[] = {
+	{"the municipality is not under this terminal's bureau", N_("not our bureau")},
+	{"the signer is not the municipality the manifest names", N_("wrong signer")},
+	{"another package is being imported: it must be published or abandoned first", N_("import busy")},
+	{"the package is out of sequence", N_("out of sequence")},
+	{"a different package with this sequence was already applied", N_("sequence reused")},
+	{"the database is older than the key folder's record of this municipality's packages (a restored backup?)",
+	 N_("database rolled back")},
+	{"the package could not be opened", N_("cannot be opened")},
+	{"not a fukuhon package", N_("not a package")},
+	{"the package is truncated", N_("truncated")},
+	{"a part of the package is larger than allowed", N_("part too large")},
+	{"the manifest could not be opened", N_("manifest unopened")},
+	{"the manifest is malformed", N_("bad manifest")},
+	{"the package does not have the chunks its manifest lists", N_("chunks missing")},
+	{"a chunk could not be opened", N_("chunk unopened")},
+	{"a chunk does not match its hash in the manifest", N_("chunk altered")},
+	{"not a CMS object of the expected type", N_("not CMS")},
+	{"larger than a CMS object of a package may be", N_("CMS too large")},
+	{"encrypted to another recipient", N_("not for us")},
+	{"cannot be decrypted (altered or truncated)", N_("undecryptable")},
+	{"not signed", N_("unsigned")},
+	{"the signature does not match the content", N_("bad signature")},
+	{"the signer's certificate does not chain to a trusted municipal CA", N_("untrusted signer")},
+	{"the signer's certificate is revoked", N_("certificate revoked")},
+	{"the signer's certificate is expired or not yet valid", N_("certificate expired")},
+	{"the CA's CRL is past its next update: fetch a new one", N_("CRL out of date")},
+	{"no CRL of the signer's CA is installed", N_("no CRL")},
+	{"the signer's certificate is not for signing", N_("not a signing certificate")},
+	{"the client that delivered the package is not the municipality that signed it", N_("wrong sender")},
+};
+
+/* The reason as the list shows it in width columns: the whole sentence when it fits, else its
+ * name (Enter shows the sentence). */
+static const char *reason_in_list(const fk_pkg_info *r, int width)
+{
+	const char *whole = reason_words(r), *t = fk_intake_reason_text(r->reason);
+	if (fk_disp_width(whole) <= width || !t)
+		return whole;
+	for (size_t i = 0; i < sizeof short_reasons / sizeof *short_reasons; i++)
+		if (!strcmp(short_reasons[i].text, t))
+			return _(short_reasons[i].name);
+	return whole;
+}
+
 /* A refused delivery's line: its code as the manifest claims it ("?" after it when the
  * manifest is not the municipality's own word, "-" when none could be read), the reason
  * across the name, sequence and kind, how many times these bytes came. */
@@ -228,7 +279,7 @@ static void refused_line(const fk_pkg_info *r, int y, int x, int cols)
 	snprintf(code, sizeof code, "%s%s", r->has_manifest ? r->municipality : "-",
 		 r->has_manifest && !r->verified ? "?" : "");
 	tui_put(y, x, code, W_CODE);
-	tui_put(y, x += W_CODE, reason_words(r), span - 1);
+	tui_put(y, x += W_CODE, reason_in_list(r, span - 1), span - 1);
 	attron(A_BOLD);
 	tui_put(y, x += span, state_name(r->state), state_width());
 	attroff(A_BOLD);
@@ -279,18 +330,28 @@ static int refilter(view *v)
 	return 1;
 }
 
-/* M: a code (six digits) or part of a name; empty: every municipality. */
+/* M: the bureau's municipalities narrowed as the operator types (a name, its reading in kana
+ * or romaji, a code), as the grant form's pickers do (issue 10); the first entry is all. */
 static int ask_municipality(view *v)
 {
 	pkglist *l = v->data;
-	char q[64] = "";
-	if (!tui_prompt(v->app, _("Municipality (code, or part of its name; empty: all):"), q, sizeof q))
-		return 1;
-	size_t n = strlen(q);
-	int digits = n == 6 && strspn(q, "0123456789") == 6;
-	fk_copy_str(l->code, sizeof l->code, digits ? q : "");
-	fk_copy_str(l->name, sizeof l->name, digits ? "" : q);
-	return refilter(v);
+	app *a = v->app;
+	tui_munis ms = {0};
+	fk_error err;
+	fk_error_clear(&err);
+	int k = -1;
+	if (tui_munis_load(a, &ms, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		k = tui_pick_muni(a, _("Packages of (name, reading or code):"), _("(every municipality)"),
+				  _("every municipality"), &ms);
+	if (k >= 0) {
+		fk_copy_str(l->code, sizeof l->code, k ? ms.m[k - 1].code : "");
+		fk_copy_str(l->shown, sizeof l->shown, k ? ms.m[k - 1].name : "");
+		l->name[0] = '\0';
+	}
+	tui_munis_free(&ms);
+	return k >= 0 ? refilter(v) : 1;
 }
 
 static int list_request(view *v, enum action act)

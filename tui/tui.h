@@ -111,14 +111,28 @@ void tui_draw(app *a);
 struct tui_line;
 int tui_prompt_key(app *a, wint_t *wc);
 void tui_draw_prompt(const char *label, const struct tui_line *le);
+/* The same, a reading's key bar naming what Enter does there (the search's: "Search"). */
+void tui_draw_prompt_as(const char *label, const struct tui_line *le, const char *enter);
 /* One of n items picked by typing part of it (an incremental filter over match, normalised
- * like the search: kana, width, case), ↑↓ PgUp PgDn to choose, Enter to take, Esc to
- * cancel: the item's index, or -1. Under the idle lock like the prompts. */
+ * like the search: kana, width, case; romaji typed becomes hiragana, C-t switches), ↑↓ PgUp
+ * PgDn to choose, Enter to take, Esc to cancel: the item's index, or -1. Under the idle lock
+ * like the prompts. */
 typedef struct tui_pick_item {
 	const char *text;  /* the line shown */
 	const char *match; /* what typing is matched against */
 } tui_pick_item;
 int tui_pick(app *a, const char *title, const char *label, const tui_pick_item *items, int n);
+/* The bureau's municipalities (tui_munis_load: decided and recorded), and one of them picked
+ * with tui_pick: 0 for the first entry (all_text: all of them), i + 1 for ms->m[i], -1 when
+ * cancelled. */
+typedef struct tui_munis {
+	fk_muni *m;
+	int n, cap;
+} tui_munis;
+fk_status tui_munis_load(app *a, tui_munis *ms, fk_error *err);
+void tui_munis_free(tui_munis *ms);
+int tui_pick_muni(app *a, const char *label, const char *all_text, const char *all_match,
+		  const tui_munis *ms);
 /* Everything that works on v now: the common keys, v's own, 1–4 where it belongs to a
  * municipality, and the screens the signed-in role may open from anywhere. */
 action_set tui_view_actions(const view *v);

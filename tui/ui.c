@@ -465,10 +465,10 @@ int tui_prompt_key(app *a, wint_t *wc)
 }
 
 /* The key bar while a reading's prompt is open: the prompt's own keys, C-t among them. */
-static void draw_prompt_bar(int y)
+static void draw_prompt_bar(int y, const char *enter)
 {
 	const char *keys[3] = {"Enter", "Esc", "C-t"};
-	const char *names[3] = {_("Search"), _("Cancel"), _("Kana/Latin")};
+	const char *names[3] = {enter, _("Cancel"), _("Kana/Latin")};
 	move(y, 0);
 	clrtoeol();
 	for (int k = 0, x = 0; k < 3 && x < COLS; k++) {
@@ -490,6 +490,11 @@ static void draw_prompt_bar(int y)
  * whether romaji converts, and its key bar how to switch. */
 void tui_draw_prompt(const char *label, const tui_line *le)
 {
+	tui_draw_prompt_as(label, le, _("Search"));
+}
+
+void tui_draw_prompt_as(const char *label, const tui_line *le, const char *enter)
+{
 	char shown[600];
 	size_t used = 0;
 	for (int i = 0; le && i < le->n && used + MB_CUR_MAX < sizeof shown; i++) {
@@ -507,7 +512,7 @@ void tui_draw_prompt(const char *label, const tui_line *le)
 	snprintf(line, sizeof line, "%s %s", head, shown);
 	int y = LINES - 3;
 	if (le && le->romaji)
-		draw_prompt_bar(y + 1);
+		draw_prompt_bar(y + 1, enter);
 	move(y, 0);
 	clrtoeol();
 	attron(A_BOLD);

@@ -30,13 +30,31 @@ wait_text() { # wait_text TEXT: poll the pane, at most 20 s
 		sleep 0.005
 	done
 }
-t0=$(date +%s%N)
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); registers: $(sqlite3 "$(dirname "$CONFIG")/$(sed -n 's/^database = //p' "$CONFIG")" 'SELECT count(*) FROM register' 2> /dev/null || echo '?')"
+# figure WHAT: median, p90, p99 and max of nanoseconds on standard input, one a line.
+figure() { sort -n | awk -v what="$1" '{ v[NR] = $1 } END { i99 = int(NR * 0.99); if (i99 < 1) i99 = 1; printf "%s: n=%d median %.2f ms p90 %.2f ms p99 %.2f ms max %.2f ms\n", what, NR, v[int(NR/2)+1]/1e6, v[int(NR*0.9)]/1e6, v[i99]/1e6, v[NR]/1e6 }'; }
+# Start to drawn sign-in screen, BENCH_STARTS times (issue 11's target: p99 <= 100 ms over 100),
+# each a fresh console on this terminal, measured to the first capture that shows the prompt.
+starts=${BENCH_STARTS:-100}
+# An idle session keeps the server up: killing the last one makes it exit under the next start.
+$TM new-session -d -s keep -x 20 -y 5 "sleep 86400"
+: > "$W/starts"
+k=0
+while [ $k -lt "$starts" ]; do
+	k=$((k + 1))
+	t0=$(date +%s%N)
+	$TM new-session -d -s s$k -x 120 -y 40 -e LANG=C.UTF-8 \
+		"env LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$W/pam $top_builddir/fukuhon --config $CONFIG"
+	until $TM capture-pane -p -t s$k 2> /dev/null | grep -q "User name:\|ユーザー名"; do :; done
+	t1=$(date +%s%N)
+	echo $((t1 - t0)) >> "$W/starts"
+	$TM kill-session -t s$k
+done
+figure "start to drawn sign-in screen (incl. tmux start and polling)" < "$W/starts"
 $TM new-session -d -s b -x 120 -y 40 -e LANG=C.UTF-8 \
 	"env LD_PRELOAD=$wrapper PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$W/pam FK_TUI_TIMING=$W/timing \
 	$top_builddir/fukuhon --config $CONFIG"
 wait_text "User name:\|ユーザー名"
-t1=$(date +%s%N)
-echo "start to drawn sign-in screen (incl. tmux polling): $(( (t1 - t0) / 1000000 )) ms"
 $TM send-keys -t b -l benchop; $TM send-keys -t b Enter
 wait_text "Password"
 $TM send-keys -t b -l bench-pw; $TM send-keys -t b Enter
@@ -46,23 +64,30 @@ pid=$($TM display -p -t b '#{pane_pid}')
 wait_keys() { # wait until the timing file has $1 lines
 	until [ "$(wc -l < "$W/timing")" -ge "$1" ]; do sleep 0.01; done
 }
+: > "$W/keys"
 n=0
-press() { $TM send-keys -t b "$@"; n=$((n + 1)); wait_keys $n; }
+# Each key's name beside its time, for the worst key: "Enter on list 3" and the like.
+press() { $TM send-keys -t b "$@"; n=$((n + 1)); echo "$* ($where)" >> "$W/keys"; wait_keys $n; }
+where=home
 # Walk the home list, open lists, page, jump to the end, open registers and their versions.
 for i in 1 2 3 4 5 6 7 8; do
-	press Down; press Enter; press PageDown; press PageDown; press End; press PageUp; press Home
-	press Down; press Enter; press v; press Escape; press Escape; press Escape
+	where="home, row $i"; press Down; press Enter
+	where="list $i"; press PageDown; press PageDown; press End; press PageUp; press Home
+	press Down; press Enter
+	where="register of list $i"; press v; press Escape; press Escape; press Escape
 done
 # Sorted lists: change the order (s: 本籍, reading, receipt), jump to the end and back.
 n0=$n
 press Home
 for i in 1 2 3 4 5 6; do
-	press Down; press Enter
+	where="home, row $i"; press Down; press Enter
+	where="sorted list $i"
 	for k in 1 2 3; do press s; press End; press PageUp; press Home; done
 	press Escape
 done
-figure() { sort -n | awk -v what="$1" '{ v[NR] = $1 } END { printf "%s: n=%d median %.2f ms p90 %.2f ms max %.2f ms\n", what, NR, v[int(NR/2)+1]/1e6, v[int(NR*0.9)]/1e6, v[NR]/1e6 }'; }
 figure "keystroke to redrawn screen" < "$W/timing"
 sed -n "$((n0 + 1)),\$p" "$W/timing" | figure "  of which in sorted lists (s, End, PgUp, Home)"
+paste -d ' ' "$W/timing" "$W/keys" | sort -n | tail -n 3 | sort -rn |
+	awk '{ t = $1; $1 = ""; printf "  slow key:%s %.2f ms\n", $0, t / 1e6 }'
 grep VmHWM "/proc/$pid/status" | awk '{ printf "console peak RSS: %.1f MB\n", $2 / 1024 }'
 $TM send-keys -t b q y
