@@ -315,6 +315,19 @@ START_TEST(numbered_placeholders_and_literals)
 	fk_sql_finalize(sel);
 	ck_assert_int_eq(fk_sql_bind_int64(ins = prep(db, "SELECT ?"), 2, 1), SQLITE_RANGE);
 	fk_sql_finalize(ins);
+	/* A statement sharing its bindings with another uses only some numbers (?3 alone):
+	 * PostgreSQL has nothing to infer ?1 and ?2's types from until they are declared. */
+	fk_stmt *upd = prep(db, "UPDATE t_ph SET d = ?3 WHERE a = 42");
+	ck_assert_int_eq(fk_sql_bind_parameter_count(upd), 3);
+	fk_sql_bind_int64(upd, 1, 7);
+	fk_sql_bind_text(upd, 2, "unused", -1, SQLITE_STATIC);
+	fk_sql_bind_text(upd, 3, "third", -1, SQLITE_STATIC);
+	step_done(upd);
+	fk_sql_finalize(upd);
+	sel = prep(db, "SELECT d FROM t_ph WHERE a = 42");
+	ck_assert_int_eq(fk_sql_step(sel), SQLITE_ROW);
+	ck_assert_str_eq((const char *)fk_sql_column_text(sel, 0), "third");
+	fk_sql_finalize(sel);
 	fk_sql_close(db);
 }
 END_TEST

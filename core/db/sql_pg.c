@@ -478,7 +478,23 @@ static int server_prepare(struct fk_pg_stmt *st)
 	struct fk_pg *pg = st->pg;
 	if (st->prepared == pg->generation)
 		return SQLITE_OK;
-	PGresult *res = PQprepare(pg->conn, st->name, st->sql, 0, NULL);
+	/* A number the text never uses (a statement sharing its bindings with another, e.g.
+	 * ?6 without ?1-?5 used) leaves PostgreSQL nothing to infer its type from: declare those
+	 * text (25), and let the server infer every other one. */
+	Oid *types = st->nparams > 0 ? calloc((size_t)st->nparams, sizeof *types) : NULL;
+	if (st->nparams > 0 && !types)
+		return SQLITE_NOMEM;
+	for (int i = 0; i < st->nparams; i++)
+		types[i] = 25;
+	for (const char *p = st->sql; *p; p++) {
+		if (*p != '$' || p[1] < '0' || p[1] > '9')
+			continue;
+		long n = strtol(p + 1, NULL, 10);
+		if (n >= 1 && n <= st->nparams)
+			types[n - 1] = 0;
+	}
+	PGresult *res = PQprepare(pg->conn, st->name, st->sql, st->nparams, types);
+	free(types);
 	track(pg);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		int rc = fail_result(pg, res);
