@@ -16,17 +16,20 @@
 #include "util.h"
 #include "visible.h"
 
-int fk_muni_batch_registers = 500;
+int fk_muni_batch_registers = 200;
+int fk_muni_batch_ms = 40;
 void (*fk_muni_test_batch_hook)(int batch);
 
 static const char SQL_MUNI[] = "SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_MUNI_OF_KEY[] = "SELECT code FROM municipality WHERE key_id = ?1";
 static const char SQL_MUNI_OF_REG[] = "SELECT municipality FROM register WHERE id = ?1";
 static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register WHERE municipality = ?1";
-/* The next registers by id: one pass over the id range, whatever the batch. */
+/* The next registers by id, whichever municipality: one pass over the id range whatever the
+ * batch (the municipality's partial index would sort all its live registers for each batch);
+ * the caller keeps the municipality's undisposed ones. */
 static const char SQL_NEXT[] =
-	"SELECT id, key_id FROM register WHERE id > ?2 AND id <= ?3 AND municipality = ?1 "
-	"AND disposed_at IS NULL ORDER BY id LIMIT ?4";
+	"SELECT id, key_id, municipality = ?1 AND disposed_at IS NULL FROM register "
+	"WHERE id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4";
 /* After a restore: anything of a register that came back (the row, its key, its content). */
 static const char SQL_NEXT_BACK[] =
 	"SELECT id, key_id, disposed_at IS NOT NULL FROM register WHERE id > ?2 AND id <= ?3 "
@@ -34,8 +37,9 @@ static const char SQL_NEXT_BACK[] =
 	"OR EXISTS (SELECT 1 FROM data_key k WHERE k.id = register.key_id AND k.wrapped IS NOT NULL) "
 	"OR EXISTS (SELECT 1 FROM register_version v WHERE v.register_id = register.id "
 	"AND length(v.content) > 0)) ORDER BY id LIMIT ?4";
-/* A sixteenth of the search index at a time (tags are HMACs: evenly spread), each row's
- * register looked up by its key. */
+/* A range of the search index by its first two bytes at a time (tags are HMACs: evenly
+ * spread; the range's width follows the transactions' length), each row's register looked up
+ * by its key. */
 static const char SQL_TAGS[] =
 	"DELETE FROM register_index WHERE tag >= ?1 AND (?2 IS NULL OR tag < ?2) AND EXISTS "
 	"(SELECT 1 FROM register r WHERE r.id = register_index.register_id AND r.municipality = ?3 "
@@ -64,7 +68,9 @@ typedef struct mjob {
 	const char *muni;
 	int64_t muni_key, max_id, now;
 	int64_t cursor; /* the last register id a batch of this run reached */
-	int tag_lo;     /* the first byte of the next range of search tags */
+	int batch_n;    /* registers the next batch takes */
+	int tag_lo;     /* the first two bytes of the next range of search tags */
+	int tag_w;      /* how many such values the next range takes */
 	fk_muni_dispose_result *out;
 } mjob;
 
@@ -142,13 +148,15 @@ static fk_status erase_one(fk_ctx *ctx, int64_t id, int64_t key, int disposed, i
 	return s;
 }
 
-/* The next batch of registers after *cursor: *n of them erased (0: none left). back: a
- * restore's pass (anything of a register that came back), else the undisposed ones. */
+/* The next batch of registers after *cursor (which moves past what was read: *scanned rows):
+ * *n of them erased. back: a restore's pass (anything of a register that came back), else the
+ * municipality's undisposed ones among the next cap rows by id. */
 static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int back, int64_t now,
-			     int64_t *cursor, int *n, fk_muni_dispose_result *out, fk_error *err)
+			     int cap, int64_t *cursor, int *n, int *scanned, fk_muni_dispose_result *out,
+			     fk_error *err)
 {
 	sqlite3_stmt *st;
-	int cap = fk_muni_batch_registers > 0 ? fk_muni_batch_registers : 1;
+	cap = cap > 0 ? cap : 1;
 	int64_t(*v)[3] = calloc((size_t)cap, sizeof *v);
 	*n = 0;
 	fk_status s = v ? fk_ctx_stmt(ctx, back ? SQL_NEXT_BACK : SQL_NEXT, &st, err)
@@ -160,7 +168,11 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
 		sqlite3_bind_int64(st, 3, max_id);
 		sqlite3_bind_int(st, 4, cap);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-			v[*n][0] = sqlite3_column_int64(st, 0);
+			*cursor = sqlite3_column_int64(st, 0);
+			*scanned += 1;
+			if (!back && !sqlite3_column_int(st, 2))
+				continue; /* another municipality's, or disposed of already */
+			v[*n][0] = *cursor;
 			v[*n][1] = sqlite3_column_int64(st, 1);
 			v[*n][2] = back ? sqlite3_column_int(st, 2) : 0;
 			(*n)++;
@@ -172,23 +184,22 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
 	/* Read whole first: the statement is not kept open over the writes below. */
 	for (int i = 0; s == FK_OK && i < *n; i++)
 		s = erase_one(ctx, v[i][0], v[i][1], (int)v[i][2], now, out, err);
-	if (s == FK_OK && *n > 0)
-		*cursor = v[*n - 1][0];
 	free(v);
 	return s;
 }
 
-/* Tags whose first byte is in [lo, hi) (hi 256: to the end), of disposed registers of muni. */
+/* Tags whose first two bytes are in [lo, hi) (hi 65536: to the end), of disposed registers of
+ * muni. */
 static fk_status tags_range(fk_ctx *ctx, const char *muni, int lo, int hi, int64_t *n, fk_error *err)
 {
 	sqlite3_stmt *st;
-	uint8_t a = (uint8_t)lo, b = (uint8_t)(hi & 0xff);
+	uint8_t a[2] = {(uint8_t)(lo >> 8), (uint8_t)lo}, b[2] = {(uint8_t)(hi >> 8), (uint8_t)hi};
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAGS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_blob(st, 1, &a, 1, SQLITE_TRANSIENT);
-	if (hi < 256)
-		sqlite3_bind_blob(st, 2, &b, 1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 1, a, 2, SQLITE_TRANSIENT);
+	if (hi < 65536)
+		sqlite3_bind_blob(st, 2, b, 2, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, muni, -1, SQLITE_TRANSIENT);
 	s = fk_ctx_exec(ctx, st, err, "removing search tags");
 	if (s == FK_OK)
@@ -230,6 +241,7 @@ static fk_status rows_batch(fk_ctx *ctx, fk_table t, const char *muni, int64_t k
 /* ---- one recorded transaction ---- */
 
 typedef fk_status (*step_fn)(mjob *j, int *more, char *what, size_t len, fk_error *err);
+static fk_status step_tags(mjob *j, int *more, char *what, size_t len, fk_error *err);
 
 static int64_t ms_since(const struct timespec *t0)
 {
@@ -238,9 +250,22 @@ static int64_t ms_since(const struct timespec *t0)
 	return (int64_t)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
+/* The next batch sized for fk_muni_batch_ms of work from how long this one's took: in
+ * proportion, at most halved or doubled at once, search tag ranges at most 1/16th of the index. */
+static void resize(mjob *j, int64_t work, int tags)
+{
+	double f = (double)fk_muni_batch_ms / (double)(work > 1 ? work : 1);
+	f = f < 0.5 ? 0.5 : f > 2.0 ? 2.0 : f;
+	int n = (int)(j->batch_n * f), w = (int)(j->tag_w * f);
+	if (tags)
+		j->tag_w = w < 16 ? 16 : w > 4096 ? 4096 : w;
+	else
+		j->batch_n = n < 8 ? 8 : n > 2000 ? 2000 : n;
+}
+
 /* Run step in a transaction of its own, recorded (dispose-municipality.batch) with what it
  * did, the ledger's counts noted for the next open; *more: the step has more to do. */
-static fk_status batch(mjob *j, step_fn step, int *more, fk_error *err)
+static fk_status batch(mjob *j, step_fn step, int keys_move, int *more, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
 	char what[300] = "", oid[24], detail[400];
@@ -252,12 +277,17 @@ static fk_status batch(mjob *j, step_fn step, int *more, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	s = fk_disposal_secure_on(ctx, err);
+	struct timespec w0;
+	clock_gettime(CLOCK_MONOTONIC, &w0);
 	if (s == FK_OK)
 		s = step(j, more, what, sizeof what, err);
+	int64_t work = ms_since(&w0);
 	if (s == FK_OK && what[0]) {
-		/* The counts first: a sealed change is taken by the record after it. */
-		s = fk_disposal_count(ctx, &count, err);
-		if (s == FK_OK)
+		/* The counts first (a sealed change is taken by the record after it), where they
+		 * moved: the next open compares them (fk_disposal_reapply). */
+		if (keys_move)
+			s = fk_disposal_count(ctx, &count, err);
+		if (s == FK_OK && keys_move)
 			s = fk_disposal_note_state(ctx, count, err);
 		snprintf(oid, sizeof oid, "%lld", (long long)j->req.id);
 		snprintf(detail, sizeof detail, "municipality=%s batch=%d %s", j->muni, j->out->batches + 1, what);
@@ -272,6 +302,11 @@ static fk_status batch(mjob *j, step_fn step, int *more, fk_error *err)
 		j->out->batches++;
 		if (ms > j->out->worst_batch_ms)
 			j->out->worst_batch_ms = ms;
+		/* Each transaction's work about fk_muni_batch_ms long, whatever the machine's load
+		 * (its fixed cost, the checks at its start and its record, comes on top): a console
+		 * waits for the lock no longer than one of them. */
+		if (fk_muni_batch_ms > 0)
+			resize(j, work, step == step_tags);
 	}
 	return s;
 }
@@ -305,10 +340,11 @@ static fk_status step_begin(mjob *j, int *more, char *what, size_t len, fk_error
 
 static fk_status step_registers(mjob *j, int *more, char *what, size_t len, fk_error *err)
 {
-	int n = 0;
+	int n = 0, scanned = 0;
 	int64_t first = j->cursor, before = j->out->registers;
-	fk_status s = erase_batch(j->ctx, j->muni, j->max_id, 0, j->now, &j->cursor, &n, j->out, err);
-	*more = n > 0;
+	fk_status s = erase_batch(j->ctx, j->muni, j->max_id, 0, j->now, j->batch_n, &j->cursor, &n, &scanned,
+				  j->out, err);
+	*more = scanned > 0;
 	if (n > 0)
 		snprintf(what, len, "registers=%lld ids=%lld..%lld keys destroyed, content emptied",
 			 (long long)(j->out->registers - before), (long long)first + 1, (long long)j->cursor);
@@ -318,17 +354,18 @@ static fk_status step_registers(mjob *j, int *more, char *what, size_t len, fk_e
 static fk_status step_tags(mjob *j, int *more, char *what, size_t len, fk_error *err)
 {
 	int64_t n = 0;
-	fk_status s = tags_range(j->ctx, j->muni, j->tag_lo, j->tag_lo + 16, &n, err);
+	int hi = j->tag_lo + j->tag_w < 65536 ? j->tag_lo + j->tag_w : 65536;
+	fk_status s = tags_range(j->ctx, j->muni, j->tag_lo, hi, &n, err);
 	j->out->tags += n;
-	snprintf(what, len, "search_tags=%lld first_bytes=%02x..%02x", (long long)n, j->tag_lo, j->tag_lo + 15);
-	j->tag_lo += 16;
-	*more = j->tag_lo < 256;
+	snprintf(what, len, "search_tags=%lld first_bytes=%04x..%04x", (long long)n, j->tag_lo, hi - 1);
+	j->tag_lo = hi;
+	*more = j->tag_lo < 65536;
 	return s;
 }
 
 static fk_status step_rows(mjob *j, int *more, char *what, size_t len, fk_error *err)
 {
-	int got = 0, cap = fk_muni_batch_registers > 0 ? fk_muni_batch_registers : 1;
+	int got = 0, cap = j->batch_n;
 	int64_t l = 0, d = 0;
 	fk_status s = rows_batch(j->ctx, FK_T_LEDGER, j->muni, 0, cap, &l, &got, err);
 	if (s == FK_OK && got < cap)
@@ -455,13 +492,20 @@ static fk_status run(mjob *j, fk_gate *g, fk_error *err)
 {
 	int more = 1;
 	int64_t left = 0;
-	fk_status s = batch(j, step_begin, &more, err);
+	struct timespec t0;
+	j->batch_n = fk_muni_batch_registers > 0 ? fk_muni_batch_registers : 1;
+	j->tag_w = 64; /* 1/1024th of the index: grows while transactions stay short */
+	fk_status s = batch(j, step_begin, 1, &more, err);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (more = 1; s == FK_OK && more;)
-		s = batch(j, step_registers, &more, err);
+		s = batch(j, step_registers, 1, &more, err);
+	j->out->ms_registers = ms_since(&t0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (more = 1; s == FK_OK && more;)
-		s = batch(j, step_tags, &more, err);
+		s = batch(j, step_tags, 0, &more, err);
+	j->out->ms_tags = ms_since(&t0);
 	for (more = 1; s == FK_OK && more;)
-		s = batch(j, step_rows, &more, err);
+		s = batch(j, step_rows, 0, &more, err);
 	if (s != FK_OK)
 		return s;
 	/* The last step: counts set, the request carried out, recorded by the gate with it. */
@@ -554,10 +598,10 @@ fk_status fk_muni_reapply(fk_ctx *ctx, const fk_disposal_entry *e, int64_t now, 
 		if (s == FK_OK && !got)
 			s = rows_batch(ctx, FK_T_DOC, code, e->key_id, 1000, &r.documents, &got, err);
 	}
-	for (int got = 1; s == FK_OK && got;)
-		s = erase_batch(ctx, code, e->register_id, 1, now, &cur, &got, &r, err);
-	for (int lo = 0; s == FK_OK && r.registers && lo < 256; lo += 16)
-		s = tags_range(ctx, code, lo, lo + 16, &r.tags, err);
+	for (int got = 1, scanned = 0; s == FK_OK && got;)
+		s = erase_batch(ctx, code, e->register_id, 1, now, 1000, &cur, &got, &scanned, &r, err);
+	if (s == FK_OK && r.registers)
+		s = tags_range(ctx, code, 0, 65536, &r.tags, err);
 	if (s == FK_OK && (r.ledger || r.documents))
 		s = bind_run(ctx, SQL_STATS, code, 0, 0, NULL, "setting the municipality's figures", err);
 	if (s != FK_OK || !(keys || r.lists || r.ledger || r.documents || r.registers))

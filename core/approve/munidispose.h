@@ -26,6 +26,7 @@ typedef struct fk_muni_dispose_result {
 	int64_t tags, ledger, documents, lists; /* rows removed */
 	int batches;        /* transactions (each recorded) */
 	int64_t ms, worst_batch_ms;
+	int64_t ms_registers, ms_tags; /* the two long parts */
 	char warning[512];  /* "" or what the administrator should know (the WAL not emptied) */
 } fk_muni_dispose_result;
 
@@ -36,8 +37,10 @@ typedef struct fk_muni_dispose_result {
  * (FK_WHY_NOT_AS_RETURNED, naming the counts added or amended since). */
 fk_status fk_muni_dispose_execute(fk_ctx *ctx, int64_t id, fk_muni_dispose_result *out, fk_error *err);
 
-/* Registers a batch disposes of (tests and the benchmark change it). */
+/* Registers the first batch disposes of; later batches take more or fewer so that each
+ * transaction lasts about fk_muni_batch_ms (0: always fk_muni_batch_registers; tests). */
 extern int fk_muni_batch_registers;
+extern int fk_muni_batch_ms;
 /* Tests only: called after each batch's work, before its commit (a test kills the process
  * there to leave a half-done disposal). */
 extern void (*fk_muni_test_batch_hook)(int batch);
