@@ -202,12 +202,39 @@ static void print_it(view *v, const fk_request *r)
 		tui_error(a, &err, NULL);
 }
 
+/* A whole municipality (core/approve/munidispose.h): asked once more unless it is continuing
+ * an interrupted run; the screen waits while the short transactions run (other consoles do not). */
+static void dispose_municipality(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	char q[240];
+	snprintf(q, sizeof q, _("Dispose of everything of municipality %s (request %lld) now? It cannot be recovered. (y/n)"),
+		 r->municipality, (long long)r->id);
+	if (r->state == FK_REQ_APPROVED && !tui_confirm(a, q))
+		return;
+	fk_muni_dispose_result res;
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_muni_dispose_execute(a->ctx, r->id, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Municipality %s disposed of: %lld register(s), their keys destroyed.%s%s"),
+			    res.municipality, (long long)res.registers, res.warning[0] ? " " : "", res.warning);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+}
+
 /* Carry out the selected approved disposal: asked once more, naming how many registers go for
  * good; the core checks the rest (the requester's, once, in time, the versions fixed). */
 static void dispose_it(view *v, const fk_request *r)
 {
 	app *a = v->app;
 	char q[240];
+	if (r->kind == FK_REQ_DISPOSE_MUNI) {
+		dispose_municipality(v, r);
+		return;
+	}
 	if (r->kind != FK_REQ_DISPOSE) {
 		tui_message(a, 1, "%s", _("Only disposal requests are carried out with x."));
 		return;
