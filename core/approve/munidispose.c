@@ -41,7 +41,7 @@ static const char SQL_NEXT_BACK[] =
  * spread; the range's width follows the transactions' length), each row's register looked up
  * by its key. */
 static const char SQL_TAGS[] =
-	"DELETE FROM register_index WHERE tag >= ?1 AND (?2 IS NULL OR tag < ?2) AND EXISTS "
+	"DELETE FROM register_index WHERE tag >= ?1 AND tag < ?2 AND EXISTS "
 	"(SELECT 1 FROM register r WHERE r.id = register_index.register_id AND r.municipality = ?3 "
 	"AND r.disposed_at IS NOT NULL)";
 static const char SQL_LISTS[] = "DELETE FROM register_order WHERE municipality = ?1";
@@ -193,13 +193,20 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
 static fk_status tags_range(fk_ctx *ctx, const char *muni, int lo, int hi, int64_t *n, fk_error *err)
 {
 	sqlite3_stmt *st;
-	uint8_t a[2] = {(uint8_t)(lo >> 8), (uint8_t)lo}, b[2] = {(uint8_t)(hi >> 8), (uint8_t)hi};
+	/* Both bounds always bound, so that the range is the index's and nothing beyond it is
+	 * read (an open end would scan to the index's end for every range): the last range ends
+	 * before a bound longer than any tag, all 0xff. */
+	uint8_t a[2] = {(uint8_t)(lo >> 8), (uint8_t)lo}, b[FK_BLIND_LEN + 1];
+	memset(b, 0xff, sizeof b);
+	if (hi < 65536) {
+		b[0] = (uint8_t)(hi >> 8);
+		b[1] = (uint8_t)hi;
+	}
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAGS, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_blob(st, 1, a, 2, SQLITE_TRANSIENT);
-	if (hi < 65536)
-		sqlite3_bind_blob(st, 2, b, 2, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 2, b, hi < 65536 ? 2 : (int)sizeof b, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, muni, -1, SQLITE_TRANSIENT);
 	s = fk_ctx_exec(ctx, st, err, "removing search tags");
 	if (s == FK_OK)

@@ -129,6 +129,8 @@ int main(int argc, char **argv)
 	const struct timespec settle = {0, 500000000L}; /* a few screens before it begins */
 	nanosleep(&settle, NULL);
 	fk_muni_dispose_result r;
+	struct rusage ru0, ru;
+	getrusage(RUSAGE_SELF, &ru0);
 	int64_t t0 = fk_mono_ns();
 	fk_status s = fk_muni_dispose_execute(ctx, req, &r, &err);
 	double secs = (double)(fk_mono_ns() - t0) / 1e9;
@@ -138,8 +140,11 @@ int main(int argc, char **argv)
 	waitpid(pid, &status, 0);
 	if (s != FK_OK)
 		return die("dispose", &err);
-	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
+	/* CPU time too: on a machine shared with other work the wall time says more about the
+	 * others than about the disposal. */
+	double cpu = (double)(ru.ru_utime.tv_sec - ru0.ru_utime.tv_sec + ru.ru_stime.tv_sec - ru0.ru_stime.tv_sec) +
+		     (double)(ru.ru_utime.tv_usec - ru0.ru_utime.tv_usec + ru.ru_stime.tv_usec - ru0.ru_stime.tv_usec) / 1e6;
 	printf("disposal of %s: %lld registers, %lld versions emptied, %lld search tags, %lld list chunks, "
 	       "%lld ledger entries, %lld documents\n", r.municipality, (long long)r.registers,
 	       (long long)r.versions, (long long)r.tags, (long long)r.lists, (long long)r.ledger,
@@ -148,6 +153,7 @@ int main(int argc, char **argv)
 	       "longest %lld ms; peak RSS %.1f MB  [%s: %.0f s]\n", secs, r.ms_registers / 1e3, r.ms_tags / 1e3,
 	       r.batches, fk_muni_batch_ms, (long long)r.worst_batch_ms, ru.ru_maxrss / 1024.0,
 	       secs <= TARGET_S ? "PASS" : "MISS", TARGET_S);
+	printf("  CPU time of the disposal: %.1f s (user and system)\n", cpu);
 	if (r.warning[0])
 		printf("  warning: %s\n", r.warning);
 	fk_ctx_close(ctx);

@@ -41,5 +41,6 @@ t0=$(date +%s)
 "$C" demo-data --registers 3000 --seed 5 > /dev/null
 echo "setup: $N registers of 131016 imported, 3,000 demo registers over the bureau ($(($(date +%s) - t0)) s)"
 "$D" "$B/fukuhon.conf"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$C" audit verify > /dev/null && echo "audit verify: ok"
 ls -l "$B/db/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'
