@@ -70,6 +70,7 @@
 #include "approve.h"
 #include "printjob.h"
 #include "disposejob.h"
+#include "munidispose.h"
 #include "exportjob.h"
 #include "pdf.h"
 

@@ -60,7 +60,6 @@ static int request_kind(ctl *c, int argc, char **argv, fk_req_kind kind)
 int cmd_request_print(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_PRINT); }
 int cmd_request_export(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_EXPORT); }
 int cmd_request_dispose(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_DISPOSE); }
-int cmd_request_return(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_RETURN); }
 
 static int print_request(const fk_request *r, void *arg)
 {
@@ -74,6 +73,10 @@ static int print_request(const fk_request *r, void *arg)
 			"kind", fk_req_kind_id(r->kind), "state", fk_req_state_id(r->state),
 			"requester", r->requester, "reason", r->reason, "created", ctl_time_json(r->created_at),
 			"registers", items);
+		if (o && r->municipality[0])
+			json_object_set_new(o, "municipality", json_string(r->municipality));
+		if (o && r->after_return)
+			json_object_set_new(o, "after_return", json_integer((json_int_t)r->after_return));
 		if (o && r->decided_at)
 			json_object_set_new(o, "decision", json_pack("{s:s, s:o, s:s, s:o}", "by", r->decided_by,
 				"at", ctl_time_json(r->decided_at), "reason", r->decision_reason,
@@ -85,7 +88,10 @@ static int print_request(const fk_request *r, void *arg)
 	}
 	char when[32], regs[64];
 	fk_fmt_utc(r->created_at, when, sizeof when);
-	snprintf(regs, sizeof regs, "%lld%s", (long long)r->items[0].register_id, r->n_items > 1 ? ",…" : "");
+	if (r->n_items > 0)
+		snprintf(regs, sizeof regs, "%lld%s", (long long)r->items[0].register_id, r->n_items > 1 ? ",…" : "");
+	else /* a whole municipality */
+		snprintf(regs, sizeof regs, "%s", r->municipality);
 	printf("%-6lld", (long long)r->id);
 	ctl_put(stdout, fk_req_kind_id(r->kind), 9);
 	ctl_put(stdout, fk_req_state_id(r->state), 10);

@@ -91,8 +91,13 @@ const ctl_cmd ctl_commands[] = {
 	 "ask for an export of registers of one municipality; a supervisor approves it"},
 	{"request dispose", cmd_request_dispose, P, "--register ID... --reason TEXT",
 	 "ask for the disposal of registers; a supervisor approves it, you carry it out (dispose)"},
-	{"request return", cmd_request_return, P, "--register ID... --reason TEXT",
-	 "ask to return registers to their municipality (carried out by a later release)"},
+	{"request return", cmd_request_return, P, "--municipality CODE --reason TEXT",
+	 "ask to return a municipality's data to it (every register with every version, its ledger "
+	 "and documents, as one package; a supervisor approves it, you carry it out: return)"},
+	{"request dispose-municipality", cmd_request_dispose_muni, P,
+	 "--municipality CODE [--after-return ID] --reason TEXT",
+	 "ask for the disposal of a whole municipality's data (after a return: exactly what it held); "
+	 "a supervisor approves it, you carry it out (dispose-municipality)"},
 	{"requests", cmd_requests, P, "[--mine | --waiting] [--json]",
 	 "list requests: your own, or a supervisor's bureau's (--waiting: those to decide)"},
 	{"approve", cmd_approve, P, "REQUEST-ID --reason TEXT",
@@ -104,6 +109,12 @@ const ctl_cmd ctl_commands[] = {
 	{"dispose", cmd_dispose, P, "REQUEST-ID [--json]",
 	 "carry out your approved disposal request, once: each register's key destroyed, its content "
 	 "erased, out of search and lists; recorded, and named in the key folder's disposal ledger"},
+	{"dispose-municipality", cmd_dispose_muni, P, "REQUEST-ID [--json]",
+	 "carry out (or, after an interruption, continue) your approved disposal of a municipality: "
+	 "in short transactions, each recorded; the request is running until it is done"},
+	{"return", cmd_return, P, "REQUEST-ID --to MUNICIPALITY-CERT.pem --out FILE [--json]",
+	 "carry out your approved return, once: one signed package encrypted to the municipality's "
+	 "certificate (chained to its CA in the trust store), numbered and recorded like an export"},
 	{"export", cmd_export, P, "REQUEST-ID --to CERT.pem --out FILE [--json]",
 	 "carry out your approved export request, once: one package signed by this terminal, encrypted to CERT"},
 	{"jurisdiction list", cmd_juris_list, P, "[--office NAME] [--json]",

@@ -194,10 +194,12 @@ sample() {
 	"cert request") echo "--out $T/walk.csr" ;;
 	"cert status" | "ca list") echo "" ;;
 	import) echo "$T/fukuhon.conf" ;; # refused before the file is read
-	"request print" | "request export" | "request dispose" | "request return") echo "--register 1 --reason walk" ;;
+	"request print" | "request export" | "request dispose") echo "--register 1 --reason walk" ;;
+	"request return" | "request dispose-municipality") echo "--municipality 131016 --reason walk" ;;
 	requests) echo "" ;;
 	approve | reject) echo "1 --reason walk" ;;
-	print | dispose) echo "1" ;;
+	print | dispose | dispose-municipality) echo "1" ;;
+	return) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	"jurisdiction list") echo "--office 東京法務局" ;;
 	"jurisdiction assign") echo "131016 --office 東京法務局 --reason walk" ;;

@@ -163,6 +163,27 @@ void fkt_act_as(fk_ctx *ctx, const char *user)
 	fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
 }
 
+int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/db/%s", e->dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *all = malloc((size_t)size + 1);
+	ck_assert_ptr_nonnull(all);
+	ck_assert_uint_eq(fread(all, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	int found = 0;
+	for (size_t i = 0; size > 0 && !found && i + 16 <= n; i++)
+		found = memmem(all, (size_t)size, b + i, 16) != NULL;
+	free(all);
+	return found;
+}
+
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
 {
 	sqlite3_stmt *st;

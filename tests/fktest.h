@@ -46,6 +46,10 @@ int64_t fkt_enrol(fk_ctx *ctx, const char *user, fk_role role, const char *burea
 void fkt_grant(fk_ctx *ctx, const char *user, const char *muni, unsigned rights);
 /* Act as enrolled user (NULL: FKT_ADMIN again), as a sign-in would. */
 void fkt_act_as(fk_ctx *ctx, const char *user);
+/* Whether the file e's db/<name> holds any 16 bytes of b (n bytes) anywhere: a freed cell is
+ * partly overwritten by what takes its place, and what stays of it must not be a piece of a
+ * key either (disposal's tests, R-DISPOSE). */
+int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
 /* The one integer a query returns (asserts it returns a row). */

@@ -16,6 +16,8 @@
 #                         municipality code is the subject's serialNumber attribute
 #                         (docs/package-format.md), the CN names it for people.
 #   :revoked  listed in ca.crl      :expired  valid from 2 years ago to yesterday
+#   :enc      instead, muni-enc-CODE.key muni-enc-CODE.crt: the municipality's certificate to
+#             encrypt to (RSA 2048, keyEncipherment), as a return is addressed (issue 12)
 # Spec-suffixed files drop the suffix: muni-131024.crt may be the revoked one.
 set -eu
 [ $# -ge 1 ] || { echo "usage: $0 DIR [CODE[:revoked|:expired]]..." >&2; exit 2; }
@@ -107,6 +109,11 @@ done
 for spec in "$@"; do
 	code=${spec%%:*}
 	what=${spec#"$code"}
+	if [ "$what" = ":enc" ]; then
+		genkey "muni-enc-$code.key" rsa
+		sign "muni-enc-$code" "/O=fukuhon test/serialNumber=$code/CN=municipality $code" leaf_recv
+		continue
+	fi
 	genkey "muni-$code.key" ec
 	case $what in
 	:expired)

@@ -386,9 +386,17 @@ START_TEST(a_return_is_of_one_municipality)
 	ck_assert_ok(fk_grant_add(ctx, &g, &gid, &err), &err);
 	fkt_act_as(ctx, "op1");
 	int64_t two[2] = {reg, other}, one[2] = {reg, reg2};
-	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_RETURN, two, 2, "返還", &id, &err), FK_ERR_INVALID);
-	ck_assert_int_eq(fkt_audit_count(ctx, "request.return", "failed", NULL), 1);
-	ck_assert_ok(fk_request_make(ctx, FK_REQ_RETURN, one, 2, "返還", &id, &err), &err);
+	/* a return names its municipality, never registers (R-DISPOSE 8(1)ク: all of its data) */
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_RETURN, one, 2, "返還", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE_MUNI, one, 2, "廃棄", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_RETURN, "13101", 0, "返還", &id, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_RETURN, "131016", 3, "返還", &id, &err), FK_ERR_INVALID);
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, "131016", 0, "返還", &id, &err), &err);
+	fk_request r;
+	ck_assert_ok(fk_request_get(ctx, id, &r, &err), &err);
+	ck_assert_str_eq(r.municipality, "131016");
+	ck_assert_int_eq(r.n_items, 0);
+	fk_request_clear(&r);
 	/* an export is one package, and a package carries one municipality's registers */
 	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_EXPORT, two, 2, "他庁への写し", &id, &err), FK_ERR_INVALID);
 	ck_assert_ok(fk_request_make(ctx, FK_REQ_EXPORT, one, 2, "他庁への写し", &id, &err), &err);

@@ -113,30 +113,6 @@ static size_t wrapped_of(int64_t k, uint8_t *buf, size_t len)
 	return n;
 }
 
-/* Whether the file env/db/<name> holds any 16 bytes of b anywhere. */
-static int file_holds(const char *name, const uint8_t *b, size_t n)
-{
-	char path[700];
-	snprintf(path, sizeof path, "%s/db/%s", env.dir, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	fseek(f, 0, SEEK_END);
-	long size = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *all = malloc((size_t)size + 1);
-	ck_assert_ptr_nonnull(all);
-	ck_assert_uint_eq(fread(all, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	/* Any 16 bytes of it: a freed cell is partly overwritten by what takes its place, and
-	 * what stays of it must not be a piece of the key either. */
-	int found = 0;
-	for (size_t i = 0; size > 0 && !found && i + 16 <= n; i++)
-		found = memmem(all, (size_t)size, b + i, 16) != NULL;
-	free(all);
-	return found;
-}
-
 static int found_by(fk_search_field field, const char *q, int64_t id)
 {
 	int64_t ids[16];
@@ -271,10 +247,10 @@ START_TEST(no_copy_of_the_wrapped_key_is_left_in_the_file_or_its_wal)
 	size_t n = wrapped_of(key_of(reg), w, sizeof w);
 	ck_assert_uint_ge(n, 32);
 	/* the test can see them: before, they are in the file or the WAL */
-	ck_assert(file_holds("fukuhon.db", w, n) || file_holds("fukuhon.db-wal", w, n));
+	ck_assert(fkt_file_holds(&env, "fukuhon.db", w, n) || fkt_file_holds(&env, "fukuhon.db-wal", w, n));
 	ck_assert_ok(dispose(id, NULL), &err);
-	ck_assert(!file_holds("fukuhon.db", w, n));
-	ck_assert(!file_holds("fukuhon.db-wal", w, n));
+	ck_assert(!fkt_file_holds(&env, "fukuhon.db", w, n));
+	ck_assert(!fkt_file_holds(&env, "fukuhon.db-wal", w, n));
 	/* the WAL was cut to nothing */
 	char path[700];
 	struct stat sb;

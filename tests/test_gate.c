@@ -463,7 +463,11 @@ static fk_status request_kind(fk_req_kind k)
 static fk_status do_request_print(void) { return request_kind(FK_REQ_PRINT); }
 static fk_status do_request_export(void) { return request_kind(FK_REQ_EXPORT); }
 static fk_status do_request_dispose(void) { return request_kind(FK_REQ_DISPOSE); }
-static fk_status do_request_return(void) { return request_kind(FK_REQ_RETURN); }
+static fk_status do_request_return(void)
+{
+	int64_t id;
+	return fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "gate walk", &id, &err);
+}
 /* the print request is the first made, the return the last: approve one, reject the other */
 static fk_status do_request_approve(void)
 {
@@ -509,6 +513,41 @@ static fk_status do_export_execute(void)
 	snprintf(to, sizeof to, "%s/receiver2.crt", pki_dir());
 	fk_export_result r;
 	return fk_export_execute(ctx, id, to, path, &r, &err);
+}
+
+/* A return of 千代田区 (returnjob.h) to its own certificate under the walk's CA: a request of
+ * op1's made and approved if none is open (the walk's own return request is rejected by the
+ * reject row), then carried out by whoever walks. */
+static fk_status do_return_execute(void)
+{
+	char who[72], path[700], to[700];
+	const char *const specs[] = {M ":enc", NULL};
+	size_t n;
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	fkt_pki_make(pki_dir(), specs);
+	fkt_act_as(ctx, "admin");
+	uint8_t *b = fkt_pki_read(pki_dir(), "ca.crt", &n);
+	fk_status s = fk_pki_ca_add(ctx, b, n, NULL, &err);
+	free(b);
+	ck_assert(s == FK_OK || s == FK_ERR_EXISTS);
+	b = fkt_pki_read(pki_dir(), "ca.crl", &n);
+	s = fk_pki_crl_add(ctx, b, n, NULL, &err);
+	free(b);
+	ck_assert(s == FK_OK || s == FK_ERR_EXISTS);
+	int64_t id = fkt_scalar(ctx, "SELECT max(id) FROM approval_request WHERE kind = 'return' AND state IN ('waiting', 'approved')");
+	if (!id) {
+		fkt_act_as(ctx, "op1");
+		ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "gate walk", &id, &err), &err);
+	}
+	if (fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE kind = 'return' AND state = 'waiting'")) {
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+	}
+	fkt_act_as(ctx, who);
+	snprintf(path, sizeof path, "%s/walk-return-%s.fkpkg", env.dir, who);
+	snprintf(to, sizeof to, "%s/muni-enc-%s.crt", pki_dir(), M);
+	fk_export_result r;
+	return fk_return_execute(ctx, id, to, path, &r, &err);
 }
 
 /* ---- jurisdiction (core/admin/jurisdiction.h): changes that leave the walk's terminal as it was ---- */
@@ -599,6 +638,28 @@ static fk_status do_dispose_execute(void)
 	return s;
 }
 
+/* A whole municipality (munidispose.c): asked for, approved by sup if it is still waiting,
+ * carried out by whoever walks (the requester succeeds, anyone else is refused). Last in the
+ * walk: it disposes of everything of 千代田区. */
+static fk_status do_request_dispose_muni(void)
+{
+	int64_t id;
+	return fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, 0, "gate walk", &id, &err);
+}
+static fk_status do_dispose_muni_execute(void)
+{
+	char who[72];
+	int64_t id = fkt_scalar(ctx, "SELECT min(id) FROM approval_request WHERE kind = 'dispose-municipality'");
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	if (fkt_scalar(ctx, "SELECT count(*) FROM approval_request WHERE kind = 'dispose-municipality' AND state = 'waiting'")) {
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+		fkt_act_as(ctx, who);
+	}
+	fk_muni_dispose_result r;
+	return fk_muni_dispose_execute(ctx, id, &r, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -681,6 +742,7 @@ static const walk table[] = {
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
+	{FK_OP_RETURN_EXECUTE, do_return_execute, "op1", "op2", 1},
 	{FK_OP_ALERT_LIST, do_alert_list, "sup", "op1", 1},
 	{FK_OP_ALERT_ACK, do_alert_ack, "sup", "aud", 1},
 	{FK_OP_JURIS_LIST, do_juris_list, "sup", "op1", 1},
@@ -697,6 +759,8 @@ static const walk table[] = {
 	{FK_OP_BACKUP_KEYS, do_backup_keys, "admin", "op1", 1},
 	{FK_OP_BACKUP_PRUNE, do_backup_prune, "admin", "sup", 1},
 	{FK_OP_DISPOSE_EXECUTE, do_dispose_execute, "op1", "op2", 1},
+	{FK_OP_REQUEST_DISPOSE_MUNI, do_request_dispose_muni, "op1", "op2", 1},
+	{FK_OP_DISPOSE_MUNI_EXECUTE, do_dispose_muni_execute, "op1", "op2", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -725,6 +789,8 @@ static const struct {
 	{FK_OP_DISPOSE_REGISTER, "test_dispose.c, dispose.sh (each register a disposal erases)"},
 	{FK_OP_DISPOSE_REAPPLY, "test_dispose.c (a restored key or register disposed of again at open)"},
 	{FK_OP_PRINT_SEND, "print_ipp.sh (each copy sent to the printer, or refused by it)"},
+	{FK_OP_DISPOSE_MUNI_BATCH, "dispose_muni.sh, test_dispose_muni.c (each short transaction of a municipality's disposal)"},
+	{FK_OP_RETURN_PACKAGE, "return.sh, test_gate.c's return.execute (the package a return writes)"},
 };
 
 static const walk *find(fk_op op)

@@ -35,6 +35,8 @@ const char *tui_req_kind_text(int kind)
 		return _("Disposal");
 	case FK_REQ_RETURN:
 		return _("Return");
+	case FK_REQ_DISPOSE_MUNI:
+		return _("Disposal of a municipality");
 	default:
 		return "?";
 	}
@@ -53,6 +55,8 @@ const char *tui_req_state_text(int state)
 		return _("expired");
 	case FK_REQ_EXECUTED:
 		return _("carried out");
+	case FK_REQ_RUNNING:
+		return _("in progress");
 	default:
 		return "?";
 	}
@@ -111,7 +115,10 @@ static void requests_line(view *v, int i, int y, int cols, int selected)
 	char *zone = strstr(when, " JST"); /* the heading says JST once */
 	if (zone)
 		*zone = '\0';
-	snprintf(regs, sizeof regs, "%4d ", r->n_items);
+	if (r->municipality[0]) /* a whole municipality: its code stands for the registers */
+		snprintf(regs, sizeof regs, "%s", r->municipality);
+	else
+		snprintf(regs, sizeof regs, "%4d ", r->n_items);
 	int waiting = r->state == FK_REQ_WAITING;
 	if (waiting)
 		attron(A_BOLD);
@@ -120,7 +127,10 @@ static void requests_line(view *v, int i, int y, int cols, int selected)
 	tui_put(y, 16, tui_req_state_text(r->state), 13);
 	tui_put(y, 29, r->requester, 12);
 	tui_put(y, 41, when, 18);
-	tui_put(y, 59, regs, 5);
+	if (r->municipality[0]) /* six digits: one column into the time's spare space */
+		tui_put(y, 58, regs, 6);
+	else
+		tui_put(y, 59, regs, 5);
 	tui_put(y, 64, r->reason, cols - 65);
 	if (waiting)
 		attroff(A_BOLD);
@@ -201,12 +211,39 @@ static void print_it(view *v, const fk_request *r)
 		tui_error(a, &err, NULL);
 }
 
+/* A whole municipality (core/approve/munidispose.h): asked once more unless it is continuing
+ * an interrupted run; the screen waits while the short transactions run (other consoles do not). */
+static void dispose_municipality(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	char q[240];
+	snprintf(q, sizeof q, _("Dispose of everything of municipality %s (request %lld) now? It cannot be recovered. (y/n)"),
+		 r->municipality, (long long)r->id);
+	if (r->state == FK_REQ_APPROVED && !tui_confirm(a, q))
+		return;
+	fk_muni_dispose_result res;
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_muni_dispose_execute(a->ctx, r->id, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Municipality %s disposed of: %lld register(s), their keys destroyed.%s%s"),
+			    res.municipality, (long long)res.registers, res.warning[0] ? " " : "", res.warning);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+}
+
 /* Carry out the selected approved disposal: asked once more, naming how many registers go for
  * good; the core checks the rest (the requester's, once, in time, the versions fixed). */
 static void dispose_it(view *v, const fk_request *r)
 {
 	app *a = v->app;
 	char q[240];
+	if (r->kind == FK_REQ_DISPOSE_MUNI) {
+		dispose_municipality(v, r);
+		return;
+	}
 	if (r->kind != FK_REQ_DISPOSE) {
 		tui_message(a, 1, "%s", _("Only disposal requests are carried out with x."));
 		return;
@@ -377,7 +414,14 @@ static fk_status reqdoc_open(view *v, fk_error *err)
 	time_line(d, _("Valid until"), r->valid_until);
 	time_line(d, _("Carried out"), r->executed_at);
 	add_line(d, "%s", "");
-	add_line(d, _("Registers fixed by the request (%d):"), r->n_items);
+	if (r->municipality[0])
+		add_line(d, "%-14s %s", _("Municipality"), r->municipality);
+	if (r->after_return)
+		add_line(d, _("After return %lld: exactly what it held"), (long long)r->after_return);
+	if (r->municipality[0])
+		add_line(d, "%s", _("Every register of the municipality with every version, its ledger and documents."));
+	else
+		add_line(d, _("Registers fixed by the request (%d):"), r->n_items);
 	for (int i = 0; i < r->n_items; i++)
 		add_line(d, _("  register %lld, version %d"), (long long)r->items[i].register_id,
 			 r->items[i].version);

@@ -59,7 +59,9 @@ void fk_rights_format(unsigned bits, char *buf, size_t len);
 	X(NOT_REQUESTER, "not-requester")                         \
 	X(REGISTER_CHANGED, "register-changed")                   \
 	X(REGISTER_GONE, "register-gone")                         \
-	X(REGISTER_STAGING, "register-staging")
+	X(REGISTER_STAGING, "register-staging")                   \
+	X(NOT_RETURNED, "not-returned")                           \
+	X(NOT_AS_RETURNED, "not-as-returned")
 
 typedef enum fk_reason {
 #define FK_REASON_ENUM(id, code) FK_WHY_##id,

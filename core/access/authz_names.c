@@ -82,6 +82,8 @@ static const char *const reason_texts[FK_WHY_COUNT] = {
 	[FK_WHY_REGISTER_CHANGED] = N_("A register changed after the request: make a new request."),
 	[FK_WHY_REGISTER_GONE] = N_("A register no longer exists or was disposed of: make a new request."),
 	[FK_WHY_REGISTER_STAGING] = N_("An import is changing a register: try again after it."),
+	[FK_WHY_NOT_RETURNED] = N_("The data has not been returned yet: return it first."),
+	[FK_WHY_NOT_AS_RETURNED] = N_("The data changed after the return: make a new return."),
 };
 
 const char *fk_reason_text(fk_reason r)

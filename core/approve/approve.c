@@ -27,7 +27,8 @@ static const char SQL_DECIDE[] =
 	"UPDATE approval_request SET state = ?2, decided_by = ?3, decided_by_user = ?4, "
 	"decided_at = ?5, decision_reason = ?6, valid_until = ?7 WHERE id = ?1 AND state = 'waiting'";
 static const char SQL_STATE[] =
-	"UPDATE approval_request SET state = ?2, executed_at = ?3 WHERE id = ?1 AND state = 'approved'";
+	"UPDATE approval_request SET state = ?2, executed_at = ?3 WHERE id = ?1 "
+	"AND state IN ('approved', 'running')";
 static const char SQL_LIST[] =
 	"SELECT " FK_COLS_APPROVAL ", mac FROM approval_request "
 	"WHERE (?1 = 0 OR requester_id = ?1) AND (?2 = 0 OR bureau_id = ?2) "
@@ -36,17 +37,17 @@ static const char SQL_WAITING[] =
 	"SELECT count(*) FROM approval_request WHERE bureau_id = ?1 AND state = 'waiting'";
 static const char SQL_ACTOR_BUREAU[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";
 
-static const char *const kind_ids[] = {"?", "print", "export", "dispose", "return"};
-static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed"};
+static const char *const kind_ids[] = {"?", "print", "export", "dispose", "return", "dispose-municipality"};
+static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed", "running"};
 
 const char *fk_req_kind_id(fk_req_kind k)
 {
-	return k >= FK_REQ_PRINT && k <= FK_REQ_RETURN ? kind_ids[k] : "?";
+	return k >= FK_REQ_PRINT && k <= FK_REQ_DISPOSE_MUNI ? kind_ids[k] : "?";
 }
 
 int fk_req_kind_parse(const char *s)
 {
-	for (int k = FK_REQ_PRINT; k <= FK_REQ_RETURN; k++)
+	for (int k = FK_REQ_PRINT; k <= FK_REQ_DISPOSE_MUNI; k++)
 		if (s && !strcmp(s, kind_ids[k]))
 			return k;
 	return 0;
@@ -54,12 +55,12 @@ int fk_req_kind_parse(const char *s)
 
 const char *fk_req_state_id(fk_req_state s)
 {
-	return s >= FK_REQ_WAITING && s <= FK_REQ_EXECUTED ? state_ids[s] : "?";
+	return s >= FK_REQ_WAITING && s <= FK_REQ_RUNNING ? state_ids[s] : "?";
 }
 
 static int state_parse(const char *s)
 {
-	for (int i = FK_REQ_WAITING; i <= FK_REQ_EXECUTED; i++)
+	for (int i = FK_REQ_WAITING; i <= FK_REQ_RUNNING; i++)
 		if (s && !strcmp(s, state_ids[i]))
 			return i;
 	return 0;
@@ -73,6 +74,7 @@ static fk_op kind_op(fk_req_kind k)
 	case FK_REQ_EXPORT: return FK_OP_REQUEST_EXPORT;
 	case FK_REQ_DISPOSE: return FK_OP_REQUEST_DISPOSE;
 	case FK_REQ_RETURN: return FK_OP_REQUEST_RETURN;
+	case FK_REQ_DISPOSE_MUNI: return FK_OP_REQUEST_DISPOSE_MUNI;
 	}
 	return FK_OP_NONE;
 }
@@ -102,10 +104,25 @@ static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
+/* A request naming a municipality: "131016", or "131016@12" after return 12. */
+static fk_status parse_municipality(const char *s, fk_request *r, fk_error *err)
+{
+	char *end = NULL;
+	if (!s || strspn(s, "0123456789") != 6 || (s[6] && s[6] != '@'))
+		return fk_fail(err, FK_ERR_CORRUPT, "request %lld: its municipality is malformed", (long long)r->id);
+	memcpy(r->municipality, s, 6);
+	r->municipality[6] = '\0';
+	if (s[6] == '@' && ((r->after_return = strtoll(s + 7, &end, 10)) < 1 || *end))
+		return fk_fail(err, FK_ERR_CORRUPT, "request %lld: its return is malformed", (long long)r->id);
+	return FK_OK;
+}
+
 /* "12:3,40:1" → items; the row's MAC was checked, so a malformed list is the program's fault
  * or an old key's: refused all the same. */
 static fk_status parse_items(const char *s, int n, fk_request *r, fk_error *err)
 {
+	if (n == 0 && (r->kind == FK_REQ_RETURN || r->kind == FK_REQ_DISPOSE_MUNI))
+		return parse_municipality(s, r, err);
 	if (n < 1 || n > fk_req_items_max(r->kind))
 		return fk_fail(err, FK_ERR_CORRUPT, "request %lld lists %d registers", (long long)r->id, n);
 	r->items = calloc((size_t)n, sizeof *r->items);
@@ -333,6 +350,9 @@ fk_status fk_request_make(fk_ctx *ctx, fk_req_kind kind, const int64_t *ids, int
 	*id = 0;
 	if (op == FK_OP_NONE)
 		return fk_fail(err, FK_ERR_INVALID, "a request is for print, export, dispose or return");
+	if (kind == FK_REQ_RETURN || kind == FK_REQ_DISPOSE_MUNI)
+		return fk_fail(err, FK_ERR_INVALID, "a return or a municipality's disposal names the municipality, "
+			       "not registers: all of its data goes");
 	/* Decided and written under one lock: the versions fixed are the ones decided on. */
 	fk_status s = fk_gate_open(ctx, &g, op, "new", err);
 	if (s != FK_OK)
@@ -360,6 +380,101 @@ fk_status fk_request_make(fk_ctx *ctx, fk_req_kind kind, const int64_t *ids, int
 	s = fk_gate_end(ctx, &g, s, detail, err);
 	free(detail);
 	free(b.s);
+	if (s != FK_OK)
+		*id = 0;
+	return s;
+}
+
+/* ---- a request for a whole municipality ---- */
+
+/* The right the kind needs on every kind of file of the municipality: a return carries its
+ * registers, ledger and documents, and a disposal destroys all four. */
+fk_status fk_request_decide_municipality(fk_ctx *ctx, fk_gate *g, const char *code, fk_error *err)
+{
+	fk_authz_decision d = {0};
+	char msg[400];
+	for (int k = 1; k <= FK_FILE_KINDS; k++) {
+		fk_authz_req r = {.op = g->op, .municipality = code, .kind = k};
+		fk_status s = fk_authorize(ctx, &r, &d, err);
+		if (s != FK_OK)
+			return fk_gate_end(ctx, g, s, NULL, err);
+		if (d.allowed)
+			continue;
+		/* One out of reach is refused like one that does not exist (R-JURIS). */
+		if (d.reason == FK_WHY_JURISDICTION || d.reason == FK_WHY_UNKNOWN_MUNICIPALITY)
+			snprintf(msg, sizeof msg, "municipality %s does not exist or is outside your jurisdiction", code);
+		else
+			snprintf(msg, sizeof msg, "municipality %s, %s: %s", code, fk_file_kind_id(k), d.msg);
+		return fk_gate_refuse(ctx, g, d.reason, msg, err);
+	}
+	fk_gate_allowed(g, &d);
+	return FK_OK;
+}
+
+/* A disposal after a return: the return must be of the same municipality and carried out. */
+static fk_status check_return(fk_ctx *ctx, fk_gate *g, const char *code, int64_t ret, fk_error *err)
+{
+	fk_request r;
+	fk_error e;
+	char msg[200];
+	fk_status s = fk_request_get(ctx, ret, &r, &e);
+	if (s == FK_ERR_NOTFOUND || (s == FK_OK && (r.kind != FK_REQ_RETURN || strcmp(r.municipality, code) != 0))) {
+		fk_request_clear(&r);
+		snprintf(msg, sizeof msg, "request %lld is not a return of municipality %s", (long long)ret, code);
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_RETURNED, msg, err);
+	}
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return fk_gate_end(ctx, g, s, NULL, err);
+	}
+	int done = r.state == FK_REQ_EXECUTED;
+	fk_request_clear(&r);
+	if (!done) {
+		snprintf(msg, sizeof msg, "return %lld has not been carried out: the municipality's data is "
+			 "disposed of only after it was returned", (long long)ret);
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_RETURNED, msg, err);
+	}
+	return FK_OK;
+}
+
+fk_status fk_request_make_municipality(fk_ctx *ctx, fk_req_kind kind, const char *code,
+				       int64_t after_return, const char *reason, int64_t *id,
+				       fk_error *err)
+{
+	fk_gate g;
+	char items[40], detail[600];
+	int64_t bureau = 0;
+	*id = 0;
+	if (kind != FK_REQ_RETURN && kind != FK_REQ_DISPOSE_MUNI)
+		return fk_fail(err, FK_ERR_INVALID, "a request for a whole municipality is a return or a disposal");
+	if (!code || strlen(code) != 6 || strspn(code, "0123456789") != 6)
+		return fk_fail(err, FK_ERR_INVALID, "a municipality is named by its 6-digit code");
+	if (after_return < 0 || (after_return && kind != FK_REQ_DISPOSE_MUNI))
+		return fk_fail(err, FK_ERR_INVALID, "only a disposal follows a return");
+	fk_status s = check_reason(reason, err);
+	if (s != FK_OK)
+		return s;
+	/* Decided and written under one lock, the return's state among what is decided. */
+	if ((s = fk_gate_open(ctx, &g, kind_op(kind), "new", err)) != FK_OK)
+		return s;
+	if ((s = fk_request_decide_municipality(ctx, &g, code, err)) != FK_OK)
+		return s;
+	if (after_return && (s = check_return(ctx, &g, code, after_return, err)) != FK_OK)
+		return s;
+	if (after_return)
+		snprintf(items, sizeof items, "%s@%lld", code, (long long)after_return);
+	else
+		snprintf(items, sizeof items, "%s", code);
+	items_buf b = {.s = items, .len = strlen(items), .cap = sizeof items};
+	s = actor_bureau(ctx, &bureau, err);
+	if (s == FK_OK)
+		s = insert(ctx, kind, bureau, reason, &b, 0, id, err);
+	if (s == FK_OK)
+		snprintf(g.oid, sizeof g.oid, "%lld", (long long)*id);
+	snprintf(detail, sizeof detail, "kind=%s municipality=%s after_return=%lld reason=%s",
+		 fk_req_kind_id(kind), code, (long long)after_return, reason);
+	s = fk_gate_end(ctx, &g, s, detail, err);
 	if (s != FK_OK)
 		*id = 0;
 	return s;
@@ -480,6 +595,11 @@ fk_status fk_request_note_expired(fk_ctx *ctx, fk_request *r, int64_t at, fk_err
 fk_status fk_request_mark_executed(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err)
 {
 	return set_state(ctx, r, FK_REQ_EXECUTED, at, err);
+}
+
+fk_status fk_request_mark_running(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err)
+{
+	return set_state(ctx, r, FK_REQ_RUNNING, at, err);
 }
 
 /* ---- lists ---- */

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "gate.h"
 #include "status.h"
 
 typedef enum fk_req_kind {
@@ -21,6 +22,7 @@ typedef enum fk_req_kind {
 	FK_REQ_EXPORT,
 	FK_REQ_DISPOSE,
 	FK_REQ_RETURN, /* a municipality's data returned to it on its request (R-DISPOSE, 8(1)ク) */
+	FK_REQ_DISPOSE_MUNI, /* every register, ledger entry and document of a municipality */
 } fk_req_kind;
 
 typedef enum fk_req_state {
@@ -29,6 +31,8 @@ typedef enum fk_req_state {
 	FK_REQ_REJECTED,
 	FK_REQ_EXPIRED,     /* approved, not carried out in time (recorded when noticed) */
 	FK_REQ_EXECUTED,
+	FK_REQ_RUNNING,     /* a municipality's disposal begun, in short transactions: carrying it
+			     * out again continues it (it never expires half-done) */
 } fk_req_state;
 
 /* Registers in one request. An export or a return is written as one package while the job
@@ -65,6 +69,10 @@ typedef struct fk_request {
 	int64_t decided_at, valid_until, executed_at; /* 0: none */
 	int n_items;
 	fk_req_item *items; /* n_items, owned by the row (fk_request_clear) */
+	/* A request that names a municipality instead of registers (a return, a municipality's
+	 * disposal; n_items 0): its code, and for a disposal after a return, the return's id. */
+	char municipality[7];
+	int64_t after_return;
 } fk_request;
 
 void fk_request_clear(fk_request *r);
@@ -76,6 +84,16 @@ void fk_request_clear(fk_request *r);
  * *id: the request's number. */
 fk_status fk_request_make(fk_ctx *ctx, fk_req_kind kind, const int64_t *ids, int n,
 			  const char *reason, int64_t *id, fk_error *err);
+
+/* Make a request of kind FK_REQ_RETURN or FK_REQ_DISPOSE_MUNI for the whole municipality code
+ * (6 digits), with reason. Decided by the grant rule on each of the municipality's four kinds
+ * (a return: the export right; a disposal: the dispose right); a municipality outside the
+ * bureau is refused like one that does not exist (R-JURIS). after_return (a disposal only; 0:
+ * none) names the return it follows: it must be of the same municipality and carried out
+ * (FK_WHY_NOT_RETURNED otherwise), and the disposal then covers exactly what the return held. */
+fk_status fk_request_make_municipality(fk_ctx *ctx, fk_req_kind kind, const char *code,
+				       int64_t after_return, const char *reason, int64_t *id,
+				       fk_error *err);
 
 /* Approve (approve 1) or reject request id, with reason: a supervisor of the request's bureau
  * who is not its requester (FK_WHY_OWN_REQUEST, FK_WHY_JURISDICTION), a request still waiting
@@ -108,7 +126,14 @@ fk_status fk_request_get(fk_ctx *ctx, int64_t id, fk_request *r, fk_error *err);
 /* An approval past its time, noticed now (at, UTC ns): marked expired and recorded
  * (request.expire) in the caller's transaction. */
 fk_status fk_request_note_expired(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err);
-/* Mark an approved request carried out at at (in the caller's transaction; sealed). */
+/* Mark an approved (or running) request carried out at at (in the caller's transaction;
+ * sealed). */
 fk_status fk_request_mark_executed(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err);
+/* The right g's operation needs, decided on each of municipality code's four kinds of file
+ * (outside the bureau: refused like one that does not exist). FK_OK: allowed; else refused
+ * (recorded) or failed, the gate closed. */
+fk_status fk_request_decide_municipality(fk_ctx *ctx, fk_gate *g, const char *code, fk_error *err);
+/* Mark an approved request running (a municipality's disposal begun; caller's transaction). */
+fk_status fk_request_mark_running(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err);
 
 #endif

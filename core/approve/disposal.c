@@ -3,19 +3,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "disposal.h"
 #include "keyfile.h"
+#include "meta.h"
 #include "trust.h"
 
 #define BODY (8 + 4 * 8)
 #define REC (BODY + FK_MAC_LEN)
 static const uint8_t MAGIC[8] = {'F', 'K', 'D', 'S', 'P', '0', '0', '1'};
+static const uint8_t MAGIC_MUNI[8] = {'F', 'K', 'D', 'S', 'P', 'M', '0', '1'};
 static const char LABEL[] = "disposal.log";
 
 static void put64(uint8_t *p, int64_t v)
@@ -98,13 +102,14 @@ static fk_status read_all(fk_ctx *ctx, int fd, int64_t n, fk_disposal_entry *v,
 		fk_status s = rec_mac(ctx, last, rec, mac, err);
 		if (s != FK_OK)
 			return s;
-		if (memcmp(rec, MAGIC, 8) != 0 || fk_memeq_ct(mac, rec + BODY, FK_MAC_LEN) != 0)
+		int muni = memcmp(rec, MAGIC_MUNI, 8) == 0;
+		if ((!muni && memcmp(rec, MAGIC, 8) != 0) || fk_memeq_ct(mac, rec + BODY, FK_MAC_LEN) != 0)
 			return fk_fail(err, FK_ERR_TAMPER, "%s/%s does not match its MAC at record %lld: it was "
 				       "changed outside fukuhon", ctx->cfg.key_dir, FK_DISPOSAL_FILE,
 				       (long long)i + 1);
 		memcpy(last, mac, FK_MAC_LEN);
 		if (v)
-			v[i] = (fk_disposal_entry){get64(rec + 8), get64(rec + 16), get64(rec + 24), get64(rec + 32)};
+			v[i] = (fk_disposal_entry){get64(rec + 8), get64(rec + 16), get64(rec + 24), get64(rec + 32), muni};
 	}
 	return FK_OK;
 }
@@ -160,7 +165,7 @@ static fk_status append_locked(fk_ctx *ctx, int dfd, const fk_disposal_entry *v,
 		s = fk_fail(err, FK_ERR_IO, "cannot seek in %s/%s: %s", ctx->cfg.key_dir, FK_DISPOSAL_FILE,
 			    strerror(errno));
 	for (int i = 0; s == FK_OK && i < n; i++) {
-		memcpy(rec, MAGIC, 8);
+		memcpy(rec, v[i].municipality ? MAGIC_MUNI : MAGIC, 8);
 		put64(rec + 8, v[i].register_id);
 		put64(rec + 16, v[i].key_id);
 		put64(rec + 24, v[i].request_id);
@@ -196,4 +201,117 @@ fk_status fk_disposal_append(fk_ctx *ctx, const fk_disposal_entry *v, int n, fk_
 		    : fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
 	close(dfd); /* releases the lock */
 	return s;
+}
+
+/* ---- shared by the disposals ---- */
+
+static const char SQL_DISPOSED[] = "UPDATE register SET disposed_at = ?2 WHERE id = ?1";
+/* The key's wrapped bytes go; with secure_delete on, the space they held is zeroed. */
+static const char SQL_KEY_DESTROY[] =
+	"UPDATE data_key SET wrapped = NULL, destroyed_at = coalesce(destroyed_at, ?2) "
+	"WHERE id = ?1 AND (wrapped IS NOT NULL OR destroyed_at IS NULL)";
+/* The versions stay as the record that they existed (who, when, which version); the content
+ * sealed under the destroyed key is emptied as well, so that not even a copy of the key kept
+ * elsewhere opens anything of this database (docs/disposal.md). */
+static const char SQL_CONTENT_EMPTY[] =
+	"UPDATE register_version SET content = substr(content, 1, 0) WHERE register_id = ?1 AND length(content) > 0";
+
+static fk_status exec_id(fk_ctx *ctx, const char *sql, int64_t id, int64_t at, int *changes,
+			 const char *what, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, at);
+	s = fk_ctx_exec(ctx, st, err, what);
+	if (s == FK_OK && changes)
+		*changes = sqlite3_changes(ctx->db);
+	return s;
+}
+
+fk_status fk_disposal_destroy_key(fk_ctx *ctx, int64_t key_id, int64_t now, int *changed, fk_error *err)
+{
+	return exec_id(ctx, SQL_KEY_DESTROY, key_id, now, changed, "destroying a data key", err);
+}
+
+fk_status fk_disposal_erase_rows(fk_ctx *ctx, int64_t id, int64_t key_id, int mark, int64_t now,
+				 int *keys, int *contents, fk_error *err)
+{
+	fk_status s = FK_OK;
+	if (mark) {
+		s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(id), 0, err);
+		if (s == FK_OK)
+			s = exec_id(ctx, SQL_DISPOSED, id, now, NULL, "marking a register disposed of", err);
+		if (s == FK_OK)
+			s = fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(id), err);
+	}
+	if (s == FK_OK)
+		s = exec_id(ctx, SQL_KEY_DESTROY, key_id, now, keys, "destroying a data key", err);
+	if (s == FK_OK)
+		s = exec_id(ctx, SQL_CONTENT_EMPTY, id, 0, contents, "emptying a register's versions", err);
+	return s;
+}
+
+static const char SQL_DESTROYED[] = "SELECT count(*) FROM data_key WHERE wrapped IS NULL";
+static const char SQL_SECURE_ON[] = "PRAGMA secure_delete = ON";
+#define META_STATE "disposal.state" /* "<ledger records> <destroyed keys>" at the last disposal */
+
+/* secure_delete is set at every open (core/db/db.c); set again and read back here, because the
+ * erasure rests on it: freed space in the pages written is zeroed, not left holding the key. */
+fk_status fk_disposal_secure_on(fk_ctx *ctx, fk_error *err)
+{
+	int64_t on = 0;
+	fk_status s = fk_ctx_int64(ctx, SQL_SECURE_ON, &on, err, "secure_delete");
+	if (s == FK_OK && on != 1)
+		s = fk_fail(err, FK_ERR_INTERNAL, "SQLite's secure_delete cannot be turned on: nothing is disposed of");
+	return s;
+}
+
+fk_status fk_disposal_note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
+{
+	int64_t destroyed;
+	char v[64];
+	fk_status s = fk_ctx_int64(ctx, SQL_DESTROYED, &destroyed, err, "destroyed keys");
+	if (s != FK_OK)
+		return s;
+	snprintf(v, sizeof v, "%lld %lld", (long long)ledger, (long long)destroyed);
+	return fk_meta_set(ctx, META_STATE, v, err);
+}
+
+/* Nothing to do when the ledger and the destroyed keys are as the last disposal left them. */
+fk_status fk_disposal_in_step(fk_ctx *ctx, int64_t ledger, int *same, fk_error *err)
+{
+	int64_t destroyed;
+	char v[64], want[64];
+	fk_error e;
+	*same = 0;
+	fk_status s = fk_ctx_int64(ctx, SQL_DESTROYED, &destroyed, err, "destroyed keys");
+	if (s != FK_OK)
+		return s;
+	s = fk_meta_get(ctx, META_STATE, v, sizeof v, &e);
+	if (s == FK_ERR_NOTFOUND)
+		return FK_OK;
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	snprintf(want, sizeof want, "%lld %lld", (long long)ledger, (long long)destroyed);
+	*same = strcmp(v, want) == 0;
+	return FK_OK;
+}
+
+/* After the commit: the WAL's frames (copies of pages as they were written, the key's among
+ * them before this transaction) copied into the database and the WAL cut to nothing. */
+void fk_disposal_empty_wal(fk_ctx *ctx, char *warning, size_t len)
+{
+	int log = 0, done = 0;
+	int rc = sqlite3_wal_checkpoint_v2(ctx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	if (rc != SQLITE_OK || log != 0)
+		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "
+			 "of a destroyed key until the next checkpoint; close the other sessions and run "
+			 "`fukuhonctl status`", sqlite3_errstr(rc));
 }

@@ -14,7 +14,7 @@
 #include "disposejob.h"
 #include "execute.h"
 #include "gate.h"
-#include "meta.h"
+#include "munidispose.h"
 #include "order.h"
 #include "regver.h"
 #include "store.h"
@@ -22,22 +22,8 @@
 #include "visible.h"
 
 static const char SQL_STAGED[] = "SELECT package_id FROM staged_change WHERE register_id = ?1";
-static const char SQL_DISPOSED[] = "UPDATE register SET disposed_at = ?2 WHERE id = ?1";
-/* The key's wrapped bytes go; with secure_delete on, the space they held is zeroed. */
-static const char SQL_KEY_DESTROY[] =
-	"UPDATE data_key SET wrapped = NULL, destroyed_at = coalesce(destroyed_at, ?2) "
-	"WHERE id = ?1 AND (wrapped IS NOT NULL OR destroyed_at IS NULL)";
-/* The versions stay as the record that they existed (who, when, which version); the content
- * sealed under the destroyed key is emptied as well, so that not even a copy of the key kept
- * elsewhere opens anything of this database (docs/disposal.md). */
-static const char SQL_CONTENT_EMPTY[] =
-	"UPDATE register_version SET content = substr(content, 1, 0) WHERE register_id = ?1 AND length(content) > 0";
 /* Without the content (a key already gone) the tags cannot be computed: found by a scan. */
 static const char SQL_TAGS_SCAN[] = "DELETE FROM register_index WHERE register_id = ?1";
-static const char SQL_DESTROYED[] = "SELECT count(*) FROM data_key WHERE wrapped IS NULL";
-static const char SQL_SECURE_ON[] = "PRAGMA secure_delete = ON";
-
-#define META_STATE "disposal.state" /* "<ledger records> <destroyed keys>" at the last disposal */
 
 void fk_dispose_result_free(fk_dispose_result *r)
 {
@@ -48,20 +34,14 @@ void fk_dispose_result_free(fk_dispose_result *r)
 
 /* ---- one register ---- */
 
-static fk_status exec_id(fk_ctx *ctx, const char *sql, int64_t id, int64_t at, int *changes,
-			 const char *what, fk_error *err)
+static fk_status tags_scan(fk_ctx *ctx, int64_t id, fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, SQL_TAGS_SCAN, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, at);
-	s = fk_ctx_exec(ctx, st, err, what);
-	if (s == FK_OK && changes)
-		*changes = sqlite3_changes(ctx->db);
-	return s;
+	return fk_ctx_exec(ctx, st, err, "removing search tags");
 }
 
 /* The register out of the search index and the sorted lists, by its current content while its
@@ -81,7 +61,7 @@ static fk_status unlist(fk_ctx *ctx, const fk_reg_info *info, fk_error *err)
 		s = fk_store_tags(ctx->keys, doc, tags, &ntags, &e);
 	if (s != FK_OK) {
 		json_decref(doc);
-		s = exec_id(ctx, SQL_TAGS_SCAN, info->id, 0, NULL, "removing search tags", err);
+		s = tags_scan(ctx, info->id, err);
 		return s == FK_OK ? fk_order_remove(ctx, info->municipality, (int)info->kind, info->id, err) : s;
 	}
 	s = fk_store_tags_write(ctx, info->id, (const uint8_t(*)[FK_BLIND_LEN])tags, ntags, 1, err);
@@ -102,55 +82,12 @@ static fk_status erase(fk_ctx *ctx, const fk_reg_info *info, int disposed, int64
 	*changed = 0;
 	if (!disposed) {
 		s = unlist(ctx, info, err);
-		if (s == FK_OK)
-			s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(info->id), 0, err);
-		if (s == FK_OK)
-			s = exec_id(ctx, SQL_DISPOSED, info->id, now, NULL, "marking a register disposed of", err);
-		if (s == FK_OK)
-			s = fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(info->id), err);
 		*changed = 1;
 	}
 	if (s == FK_OK)
-		s = exec_id(ctx, SQL_KEY_DESTROY, info->key_id, now, &keys, "destroying a data key", err);
-	if (s == FK_OK)
-		s = exec_id(ctx, SQL_CONTENT_EMPTY, info->id, 0, &contents, "emptying a register's versions", err);
+		s = fk_disposal_erase_rows(ctx, info->id, info->key_id, !disposed, now, &keys, &contents, err);
 	*changed |= keys > 0 || contents > 0;
 	return s;
-}
-
-/* secure_delete is set at every open (core/db/db.c); set again and read back here, because the
- * erasure rests on it: freed space in the pages written is zeroed, not left holding the key. */
-static fk_status secure_on(fk_ctx *ctx, fk_error *err)
-{
-	int64_t on = 0;
-	fk_status s = fk_ctx_int64(ctx, SQL_SECURE_ON, &on, err, "secure_delete");
-	if (s == FK_OK && on != 1)
-		s = fk_fail(err, FK_ERR_INTERNAL, "SQLite's secure_delete cannot be turned on: nothing is disposed of");
-	return s;
-}
-
-/* The counts the next open compares (META_STATE), in the caller's transaction. */
-static fk_status note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
-{
-	int64_t destroyed;
-	char v[64];
-	fk_status s = fk_ctx_int64(ctx, SQL_DESTROYED, &destroyed, err, "destroyed keys");
-	if (s != FK_OK)
-		return s;
-	snprintf(v, sizeof v, "%lld %lld", (long long)ledger, (long long)destroyed);
-	return fk_meta_set(ctx, META_STATE, v, err);
-}
-
-/* After the commit: the WAL's frames (copies of pages as they were written, the key's among
- * them before this transaction) copied into the database and the WAL cut to nothing. */
-static void empty_wal(fk_ctx *ctx, char *warning, size_t len)
-{
-	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(ctx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
-	if (rc != SQLITE_OK || log != 0)
-		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "
-			 "of a destroyed key until the next checkpoint; close the other sessions and run "
-			 "`fukuhonctl status`", sqlite3_errstr(rc));
 }
 
 /* ---- carrying out a request ---- */
@@ -203,14 +140,15 @@ static fk_status run(job *j, fk_error *err)
 	fk_ctx *ctx = j->ctx;
 	char oid[24], detail[300];
 	int64_t count = 0;
-	fk_status s = secure_on(ctx, err);
+	fk_status s = fk_disposal_secure_on(ctx, err);
 	for (int i = 0; s == FK_OK && i < j->req.n_items; i++) {
 		const fk_reg_info *info = &j->info[i];
 		int changed;
 		s = erase(ctx, info, 0, j->now, &changed, err);
 		if (s != FK_OK)
 			break;
-		j->ledger[i] = (fk_disposal_entry){info->id, info->key_id, j->req.id, j->now};
+		j->ledger[i] = (fk_disposal_entry){.register_id = info->id, .key_id = info->key_id,
+						   .request_id = j->req.id, .at = j->now};
 		j->out->ids[i] = info->id;
 		j->out->n = i + 1;
 		snprintf(oid, sizeof oid, "%lld", (long long)info->id);
@@ -230,7 +168,7 @@ static fk_status run(job *j, fk_error *err)
 	if (s == FK_OK)
 		s = fk_disposal_count(ctx, &count, err);
 	if (s == FK_OK)
-		s = note_state(ctx, count, err);
+		s = fk_disposal_note_state(ctx, count, err);
 	return s;
 }
 
@@ -258,7 +196,7 @@ fk_status fk_dispose_execute(fk_ctx *ctx, int64_t id, fk_dispose_result *out, fk
 		snprintf(detail, sizeof detail, "registers=%d approved_by=%s", out->n, j.req.decided_by);
 		s = fk_gate_end(ctx, &g, s, detail, err);
 		if (s == FK_OK)
-			empty_wal(ctx, out->warning, sizeof out->warning);
+			fk_disposal_empty_wal(ctx, out->warning, sizeof out->warning);
 	}
 	if (s != FK_OK)
 		fk_dispose_result_free(out);
@@ -272,41 +210,24 @@ fk_status fk_dispose_execute(fk_ctx *ctx, int64_t id, fk_dispose_result *out, fk
 
 /* ---- the ledger applied again ---- */
 
-/* Nothing to do when the ledger and the destroyed keys are as the last disposal left them. */
-static fk_status in_step(fk_ctx *ctx, int64_t ledger, int *same, fk_error *err)
-{
-	int64_t destroyed;
-	char v[64], want[64];
-	fk_error e;
-	*same = 0;
-	fk_status s = fk_ctx_int64(ctx, SQL_DESTROYED, &destroyed, err, "destroyed keys");
-	if (s != FK_OK)
-		return s;
-	s = fk_meta_get(ctx, META_STATE, v, sizeof v, &e);
-	if (s == FK_ERR_NOTFOUND)
-		return FK_OK;
-	if (s != FK_OK) {
-		if (err)
-			*err = e;
-		return s;
-	}
-	snprintf(want, sizeof want, "%lld %lld", (long long)ledger, (long long)destroyed);
-	*same = strcmp(v, want) == 0;
-	return FK_OK;
-}
-
 /* Each entry's register disposed of again where anything of it came back; the counts noted,
  * then each register so disposed recorded (a sealed change is taken by the record after it). */
 static fk_status reapply_all(fk_ctx *ctx, const fk_disposal_entry *v, int64_t nv, int64_t *n,
 			     fk_error *err)
 {
 	char oid[24], detail[200];
-	int64_t now = fk_authz_now();
+	int64_t now = fk_authz_now(), recorded = 0;
 	char *again = calloc((size_t)nv, 1);
-	fk_status s = again ? secure_on(ctx, err) : fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status s = again ? fk_disposal_secure_on(ctx, err) : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (int64_t i = 0; s == FK_OK && i < nv; i++) {
 		fk_reg_info info;
 		int disposed = 0, changed = 0, more = 0;
+		if (v[i].municipality) {
+			int64_t m = 0;
+			s = fk_muni_reapply(ctx, &v[i], now, &m, err); /* recorded there, once */
+			*n += m;
+			continue;
+		}
 		if ((s = fk_store_info_any(ctx, v[i].register_id, &info, &disposed, err)) == FK_ERR_NOTFOUND) {
 			s = FK_OK; /* a backup from before the register came: nothing of it to dispose of */
 			continue;
@@ -315,14 +236,14 @@ static fk_status reapply_all(fk_ctx *ctx, const fk_disposal_entry *v, int64_t nv
 			break;
 		/* The key the ledger names is the one destroyed, whatever the row says now. */
 		if (info.key_id != v[i].key_id)
-			s = exec_id(ctx, SQL_KEY_DESTROY, v[i].key_id, now, &changed, "destroying a data key", err);
+			s = fk_disposal_destroy_key(ctx, v[i].key_id, now, &changed, err);
 		if (s == FK_OK)
 			s = erase(ctx, &info, disposed, now, &more, err);
 		again[i] = changed || more;
 		*n += again[i];
 	}
 	if (s == FK_OK)
-		s = note_state(ctx, nv, err);
+		s = fk_disposal_note_state(ctx, nv, err);
 	for (int64_t i = 0; s == FK_OK && i < nv; i++) {
 		if (!again[i])
 			continue;
@@ -331,9 +252,11 @@ static fk_status reapply_all(fk_ctx *ctx, const fk_disposal_entry *v, int64_t nv
 			 "disposed of again (a restored or interrupted database)", (long long)v[i].request_id,
 			 (long long)v[i].key_id, (long long)v[i].at, (long long)i + 1);
 		s = fk_audit_op(ctx, FK_OP_DISPOSE_REAPPLY, oid, FK_RESULT_SUCCESS, "system", detail, err);
+		recorded++;
 	}
-	/* Nothing came back (the counts differed for another reason): the counts noted, on record. */
-	if (s == FK_OK && *n == 0)
+	/* No register record after the counts (nothing came back, or only a municipality, which
+	 * is recorded where it is applied): the counts noted, on record. */
+	if (s == FK_OK && recorded == 0)
 		s = fk_audit_op(ctx, FK_OP_DISPOSE_REAPPLY, FK_DISPOSAL_FILE, FK_RESULT_SUCCESS, "system",
 				"every register of the ledger is disposed of: its counts noted", err);
 	free(again);
@@ -349,7 +272,7 @@ fk_status fk_disposal_reapply(fk_ctx *ctx, int64_t *n, fk_error *err)
 	fk_status s = fk_disposal_count(ctx, &count, err);
 	if (s != FK_OK || count == 0)
 		return s; /* nothing was ever disposed of here (the common case: one stat) */
-	if ((s = in_step(ctx, count, &same, err)) != FK_OK || same)
+	if ((s = fk_disposal_in_step(ctx, count, &same, err)) != FK_OK || same)
 		return s;
 	if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
@@ -361,7 +284,7 @@ fk_status fk_disposal_reapply(fk_ctx *ctx, int64_t *n, fk_error *err)
 	s = fk_ctx_end(ctx, s, err);
 	if (s == FK_OK && *n > 0) {
 		char warning[512] = "";
-		empty_wal(ctx, warning, sizeof warning); /* best effort: the next disposal retries */
+		fk_disposal_empty_wal(ctx, warning, sizeof warning); /* best effort: the next disposal retries */
 	}
 	if (s != FK_OK)
 		*n = 0;

@@ -23,6 +23,7 @@
 #include "pki.h"
 #include "str.h"
 #include "pkgwrite.h"
+#include "returnjob.h"
 #include "trust.h"
 #include "util.h"
 
@@ -46,6 +47,8 @@ typedef struct xjob {
 	int fd;
 	int64_t serial, now;
 	int year;
+	int is_return;        /* a municipality's data returned to it (returnjob.h) */
+	fk_return_held held;
 	fk_export_result *out;
 } xjob;
 
@@ -154,22 +157,23 @@ static fk_status write_package(xjob *j, fk_error *err)
 		return fk_fail(err, FK_ERR_CONFIG, "this terminal has no receiving certificate to sign with "
 			       "(fukuhonctl cert request, then cert install)");
 	fk_status s = fk_pkgw_begin(j->dir, key, cert, to, 1, fk_export_chunk_records, &w, err);
-	for (int i = 0; s == FK_OK && i < j->req.n_items; i++)
+	if (s == FK_OK && j->is_return)
+		s = fk_return_records(ctx, j->req.id, j->req.municipality, w, &j->held, err);
+	for (int i = 0; s == FK_OK && !j->is_return && i < j->req.n_items; i++)
 		s = add_register(j, w, i, err);
 	if (s == FK_OK) {
 		fk_manifest head = {.sequence = j->serial, .kind = FK_PKG_FULL,
 				    .created_at = j->now / 1000000000, .export_request = j->req.id};
-		memcpy(head.municipality, j->info[0].municipality, 7);
+		memcpy(head.municipality, j->is_return ? j->req.municipality : j->info[0].municipality, 7);
 		fk_copy_str(head.export_output, sizeof head.export_output, j->out->number);
 		s = fk_pkgw_finish(w, &head, j->fd, sha, err);
 	}
 	if (s == FK_OK) {
 		j->out->chunks = fk_pkgw_chunks(w);
-		j->out->registers = j->req.n_items;
+		j->out->registers = j->is_return ? (int)j->held.registers : j->req.n_items;
 		fk_hex(sha, 32, j->out->sha256);
 	}
 	fk_pkgw_free(w);
-	(void)ctx;
 	return s;
 }
 
@@ -201,11 +205,16 @@ static fk_status record_output(xjob *j, fk_error *err)
 		return s;
 	if ((s = fk_trust_seal(ctx, FK_T_EXPORT_OUTPUT, FK_VAL_INT(sqlite3_last_insert_rowid(ctx->db)), err)) != FK_OK)
 		return s;
-	char detail[600];
-	snprintf(detail, sizeof detail, "request=%lld registers=%d approved_by=%s recipient=%.64s "
-		 "sha256=%s file=%.200s", (long long)j->req.id, j->out->registers, j->req.decided_by,
+	char detail[700], what[160] = "";
+	if (j->is_return)
+		snprintf(what, sizeof what, " returned to municipality=%s versions=%lld ledger_entries=%lld "
+			 "documents=%lld", j->req.municipality, (long long)j->held.versions,
+			 (long long)j->held.ledger, (long long)j->held.documents);
+	snprintf(detail, sizeof detail, "request=%lld registers=%d%s approved_by=%s recipient=%.64s "
+		 "sha256=%s file=%.200s", (long long)j->req.id, j->out->registers, what, j->req.decided_by,
 		 j->to_sha, j->out->sha256, file);
-	return fk_audit_op(ctx, FK_OP_EXPORT_PACKAGE, j->out->number, FK_RESULT_SUCCESS, "system", detail, err);
+	return fk_audit_op(ctx, j->is_return ? FK_OP_RETURN_PACKAGE : FK_OP_EXPORT_PACKAGE, j->out->number,
+			   FK_RESULT_SUCCESS, "system", detail, err);
 }
 
 static fk_status open_tmp(xjob *j, fk_error *err)
@@ -232,7 +241,7 @@ static fk_status run(xjob *j, fk_error *err)
 		return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
 	j->year = tm.tm_year + 1900;
 	fk_status s = recipient_facts(j, err);
-	if (s == FK_OK)
+	if (s == FK_OK && !j->pki)
 		s = fk_pki_load(j->ctx, j->now / 1000000000, &j->pki, err);
 	if (s == FK_OK)
 		s = fk_output_first_serial(j->ctx, &j->serial, err);
@@ -249,8 +258,12 @@ static fk_status run(xjob *j, fk_error *err)
 	if (j->fd >= 0 && close(j->fd) != 0 && s == FK_OK)
 		s = fk_fail(err, FK_ERR_IO, "closing the package failed: %s", strerror(errno));
 	j->fd = -1;
+	if (s == FK_OK && j->is_return && j->held.registers == 0)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s has no register here to return", j->req.municipality);
 	if (s == FK_OK)
 		s = record_output(j, err);
+	if (s == FK_OK && j->is_return)
+		s = fk_return_keep(j->ctx, j->req.id, j->req.municipality, &j->held, err);
 	if (s == FK_OK)
 		s = fk_request_mark_executed(j->ctx, &j->req, j->now, err);
 	return s;
@@ -302,11 +315,24 @@ static fk_status check_out(xjob *j, const char *out_path, fk_error *err)
 
 static fk_status decide(xjob *j, fk_gate *g, fk_error *err)
 {
-	char why[160];
-	fk_status s = fk_request_decide_execution(j->ctx, g, &j->req, FK_REQ_EXPORT, j->info, j->now, err);
+	char why[300];
+	fk_status s = fk_request_decide_execution(j->ctx, g, &j->req, j->is_return ? FK_REQ_RETURN : FK_REQ_EXPORT,
+						  j->info, j->now, err);
+	/* A return: the export right on every kind of the municipality's files. */
+	if (s == FK_OK && j->is_return)
+		s = fk_request_decide_municipality(j->ctx, g, j->req.municipality, err);
 	if (s != FK_OK)
 		return s;
 	recipient_problem(j->to, j->now / 1000000000, why, sizeof why);
+	/* ... and only to the municipality itself, as the trust store knows it. */
+	if (!why[0] && j->is_return) {
+		s = fk_pki_load(j->ctx, j->now / 1000000000, &j->pki, err);
+		if (s == FK_OK)
+			s = fk_return_recipient(j->pki, j->to, j->req.municipality, j->now / 1000000000, why,
+						sizeof why, err);
+		if (s != FK_OK)
+			return fk_gate_end(j->ctx, g, s, NULL, err);
+	}
 	if (why[0])
 		return fk_gate_refuse(j->ctx, g, FK_WHY_INVALID, why, err);
 	return FK_OK;
@@ -318,7 +344,8 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 	fk_gate g;
 	char detail[300] = "";
 	/* One lock from the decision to the record: nothing changes under the job. */
-	fk_status s = fk_request_open_execution(ctx, &g, FK_OP_EXPORT_EXECUTE, id, &j->req, err);
+	fk_status s = fk_request_open_execution(ctx, &g, j->is_return ? FK_OP_RETURN_EXECUTE : FK_OP_EXPORT_EXECUTE,
+						id, &j->req, err);
 	if (s != FK_OK)
 		return s;
 	j->info = calloc((size_t)j->req.n_items + 1, sizeof *j->info);
@@ -336,11 +363,11 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 	return s;
 }
 
-fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
-			    fk_export_result *out, fk_error *err)
+static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const char *to_pem,
+				  const char *out_path, fk_export_result *out, fk_error *err)
 {
 	struct timespec t0, t1;
-	xjob j = {.ctx = ctx, .out = out, .fd = -1, .now = fk_authz_now()};
+	xjob j = {.ctx = ctx, .out = out, .fd = -1, .now = fk_authz_now(), .is_return = is_return};
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fk_status s = check_out(&j, out_path, err);
@@ -365,4 +392,16 @@ fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const c
 	free(j.info);
 	fk_request_clear(&j.req);
 	return s;
+}
+
+fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
+			    fk_export_result *out, fk_error *err)
+{
+	return export_or_return(ctx, id, 0, to_pem, out_path, out, err);
+}
+
+fk_status fk_return_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
+			    fk_export_result *out, fk_error *err)
+{
+	return export_or_return(ctx, id, 1, to_pem, out_path, out, err);
 }

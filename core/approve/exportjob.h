@@ -29,6 +29,15 @@ typedef struct fk_export_result {
 fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
 			    fk_export_result *out, fk_error *err);
 
+/* Carry out approved return request id (a whole municipality, R-DISPOSE 8(1)ク) as an export
+ * is carried out, to the municipality's own certificate in to_pem: it must chain to a municipal
+ * CA of the trust store and carry the municipality's code (else refused: FK_WHY_INVALID). The
+ * package holds every register of the municipality with every version, its ledger entries and
+ * documents (returnjob.h); numbered and recorded like an export (export_output, return.package),
+ * and what it held kept for the disposal that may follow. out->registers: registers carried. */
+fk_status fk_return_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
+			    fk_export_result *out, fk_error *err);
+
 /* Records a chunk holds in an export (tests make it small to have many chunks). */
 extern int64_t fk_export_chunk_records;
 

@@ -128,6 +128,11 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_DISPOSE_REGISTER] = N_("Register crypto-erased"),
 	[FK_OP_DISPOSE_REAPPLY] = N_("Disposal applied again after a restore"),
 	[FK_OP_PRINT_SEND] = N_("Printed copy sent to the printer"),
+	[FK_OP_REQUEST_DISPOSE_MUNI] = N_("Disposal of a municipality requested"),
+	[FK_OP_RETURN_EXECUTE] = N_("Return carried out"),
+	[FK_OP_RETURN_PACKAGE] = N_("Return package written"),
+	[FK_OP_DISPOSE_MUNI_EXECUTE] = N_("Disposal of a municipality carried out"),
+	[FK_OP_DISPOSE_MUNI_BATCH] = N_("Part of a municipality disposed of"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -192,7 +192,15 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(DISPOSE_EXECUTE, "dispose.execute", "request", FILE, FK_RIGHT_DISPOSE, 1, 0)                \
 	X(DISPOSE_REGISTER, "dispose.register", "register", SYSTEM, 0, 1, 0)                          \
 	X(DISPOSE_REAPPLY, "dispose.reapply", "register", SYSTEM, 0, 1, 0)                             \
-	X(PRINT_SEND, "print.send", "output", SYSTEM, 0, 1, 0)
+	X(PRINT_SEND, "print.send", "output", SYSTEM, 0, 1, 0) \
+	/* a whole municipality (core/approve/munidispose.c, returnjob.c; R-DISPOSE 8(1)ク): asked  \
+	 * for like the others; a return written as one package to the municipality; a disposal    \
+	 * carried out in short transactions, each batch recorded, the whole recorded once */     \
+	X(REQUEST_DISPOSE_MUNI, "request.dispose-municipality", "request", FILE, FK_RIGHT_DISPOSE, 1, 0) \
+	X(RETURN_EXECUTE, "return.execute", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                   \
+	X(RETURN_PACKAGE, "return.package", "output", SYSTEM, 0, 1, 0)                              \
+	X(DISPOSE_MUNI_EXECUTE, "dispose-municipality.execute", "request", FILE, FK_RIGHT_DISPOSE, 0, 0) \
+	X(DISPOSE_MUNI_BATCH, "dispose-municipality.batch", "request", SYSTEM, 0, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -4,6 +4,7 @@
 #define FK_BENCH_H
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fk.h"
@@ -18,6 +19,26 @@ static inline fk_status bench_act_as(fk_ctx *ctx, const char *user, fk_error *er
 	if (s == FK_OK)
 		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
 	return s;
+}
+
+static inline int bench_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The worst, p99 and median of n times (ns, sorted here), against a target in ms. */
+static inline void bench_print_waits(const char *what, int64_t *ns, int n, double target_ms)
+{
+	if (n == 0) {
+		printf("%-11s no rounds\n", what);
+		return;
+	}
+	qsort(ns, (size_t)n, sizeof *ns, bench_cmp_i64);
+	int i99 = (n * 99) / 100 < n ? (n * 99) / 100 : n - 1;
+	printf("%-11s worst %8.1f ms  p99 %7.1f ms  median %6.2f ms  [%s: %.0f ms]\n", what,
+	       ns[n - 1] / 1e6, ns[i99] / 1e6, ns[n / 2] / 1e6,
+	       ns[n - 1] / 1e6 <= target_ms ? "PASS" : "MISS", target_ms);
 }
 
 typedef struct munis {

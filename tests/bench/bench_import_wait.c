@@ -26,12 +26,6 @@
 #define TARGET_WAIT_MS 200.0 /* issue 10: no screen waits more than this for the lock */
 #define PAUSE_MS 20          /* between screens: an operator reads, the import runs */
 
-static int cmp(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 static int die(const char *what, const fk_error *e)
 {
 	fprintf(stderr, "bench_import_wait: %s: %s\n", what, e->msg);
@@ -80,19 +74,6 @@ static int stdin_closed(void)
 	return poll(&p, 1, 0) > 0 && read(0, &c, 1) <= 0;
 }
 
-static void print(const char *what, int64_t *ns, int n)
-{
-	if (n == 0) {
-		printf("%-11s no rounds\n", what);
-		return;
-	}
-	qsort(ns, (size_t)n, sizeof *ns, cmp);
-	int i99 = (n * 99) / 100 < n ? (n * 99) / 100 : n - 1;
-	printf("%-11s worst %8.1f ms  p99 %7.1f ms  median %6.2f ms  [%s: %.0f ms]\n", what,
-	       ns[n - 1] / 1e6, ns[i99] / 1e6, ns[n / 2] / 1e6,
-	       ns[n - 1] / 1e6 <= TARGET_WAIT_MS ? "PASS" : "MISS", TARGET_WAIT_MS);
-}
-
 /* The longest waits and when they began (s after the console started), longest first: which
  * step of the import held the lock (run_import_wait.sh prints when the import began). */
 #define WORST 5
@@ -139,12 +120,12 @@ static int reader(fk_ctx *ctx)
 	}
 	printf("console during the import: %d screens (home, 受付 page, 本籍 page in turn), %d failed\n",
 	       n, failed);
-	print("lock wait", wait, n);
+	bench_print_waits("lock wait", wait, n, TARGET_WAIT_MS);
 	printf("longest waits:");
 	for (int i = 0; i < WORST && worst_ns[i]; i++)
 		printf(" %.0f ms at %.1f s%s", worst_ns[i] / 1e6, worst_at[i] / 1e9, i + 1 < WORST ? "," : "");
 	printf(" (after the console began)\n");
-	print("screen", scr, n);
+	bench_print_waits("screen", scr, n, TARGET_WAIT_MS);
 	free(wait);
 	free(scr);
 	return failed != 0;

@@ -1,0 +1,46 @@
+#!/bin/sh
+# Benchmark of issue 12's target for a whole municipality's disposal: BENCH_DISPOSE_REGISTERS
+# registers (default 100,000; `make bench-dispose-muni-quick`: 10,000) of 131016 loaded by an
+# import of one package (tests/fkpkg), a few thousand demo registers spread over the bureau's
+# other municipalities, then tests/bench/bench_dispose_muni asks, approves and carries out the
+# disposal of 131016 while its forked console pages through 131024. Prints the disposal's time,
+# batches, peak RSS and the console's worst wait for the lock. `make bench-dispose-muni`.
+set -eu
+top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
+N=${BENCH_DISPOSE_REGISTERS:-100000}
+C="$top_builddir/fukuhonctl"
+FKPKG="$top_builddir/tests/fkpkg"
+D="$top_builddir/tests/bench/bench_dispose_muni"
+for x in "$C" "$FKPKG" "$D"; do
+	[ -x "$x" ] || { echo "$x is not built" >&2; exit 1; }
+done
+umask 022
+B=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-dispose.XXXXXX")
+trap 'rm -rf "$B"' EXIT
+cat > "$B/fukuhon.conf" <<CONF
+database = db/fukuhon.db
+key_dir = keys
+data_dir = $top_srcdir/data
+terminal_id = bench-dispose-muni
+bureau = 東京法務局
+CONF
+export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin FK_TOP_SRCDIR="$top_srcdir"
+P=$B/pki
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1
+"$C" init --admin admin --bureau 東京法務局 --mode test > /dev/null
+"$C" ca add "$P/ca.crt" > /dev/null
+"$C" crl add "$P/ca.crl" > /dev/null
+"$C" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null
+echo "machine: $(nproc) cores, $(uname -m); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
+t0=$(date +%s)
+"$FKPKG" -o "$B/full.pkg" --quiet --signer-key "$P/muni-131016.key" \
+	--signer-cert "$P/muni-131016.crt" --to "$P/receiver.crt" --municipality 131016 \
+	--sequence 1 --kind full --registers "$N" --threads 2 --chunk-records 1000
+"$C" import "$B/full.pkg" --receipt-dir "$B" > /dev/null
+"$C" demo-data --registers 3000 --seed 5 > /dev/null
+echo "setup: $N registers of 131016 imported, 3,000 demo registers over the bureau ($(($(date +%s) - t0)) s)"
+"$D" "$B/fukuhon.conf"
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$C" audit verify > /dev/null && echo "audit verify: ok"
+ls -l "$B/db/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'

@@ -1,0 +1,243 @@
+/* A whole municipality disposed of (R-DISPOSE 8(1)カ, ク; docs/disposal.md): nothing of its
+ * registers, ledger or documents decrypts from the database file or its WAL afterwards (no 16
+ * bytes of any wrapped key left), search and lists find nothing of it, the history verifies;
+ * a run killed in the middle (SIGKILL before a batch commits) leaves the request running, and
+ * carrying it out again finishes it. Each with a municipality next door left untouched. */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fktest.h"
+#include "munidispose.h"
+#include "order.h"
+
+#define M "131016"     /* 千代田区, 東京法務局 */
+#define OTHER "131024" /* 中央区 */
+#define NREG 6
+
+static fkt_env env;
+static fk_ctx *ctx;
+static uint8_t k0[FK_KEY_LEN];
+static fk_error err;
+static int64_t regs[NREG], other;
+
+static int64_t add_register(const char *muni, const char *name, const char *reading, const char *honseki)
+{
+	int64_t id;
+	json_t *d = fkt_register(name, reading, honseki);
+	ck_assert_ok(fkt_store_add(ctx, muni, FK_KIND_KOSEKI, d, "test", fk_now_ns(), &id, &err), &err);
+	json_decref(d);
+	return id;
+}
+
+static void setup(void)
+{
+	static const char *const names[NREG][2] = {
+		{"山田 太郎", "やまだ たろう"}, {"鈴木 花子", "すずき はなこ"}, {"佐藤 一郎", "さとう いちろう"},
+		{"高橋 次郎", "たかはし じろう"}, {"田中 三郎", "たなか さぶろう"}, {"伊藤 四郎", "いとう しろう"}};
+	char honseki[64];
+	int64_t id;
+	int v;
+	fkt_env_init(&env, "approval_valid = 2h");
+	ctx = fkt_ctx_init_k0(&env, k0);
+	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	for (int i = 0; i < NREG; i++) {
+		snprintf(honseki, sizeof honseki, "東京都千代田区%d番地", i + 1);
+		regs[i] = add_register(M, names[i][0], names[i][1], honseki);
+	}
+	json_t *d = fkt_register(names[0][0], names[0][1], "東京都千代田区百番地");
+	ck_assert_ok(fkt_store_update(ctx, regs[0], FK_KIND_KOSEKI, d, "test", fk_now_ns(), &v, &err), &err);
+	json_decref(d);
+	json_t *p = json_pack("{s:s}", "受付番号", "第1号");
+	ck_assert_ok(fkt_ledger_add(ctx, M, "2026-10-02", p, fk_now_ns(), &id, &err), &err);
+	ck_assert_ok(fkt_doc_add(ctx, M, "出生届", regs[1], p, fk_now_ns(), &id, &err), &err);
+	json_decref(p);
+	other = add_register(OTHER, "山田 花子", "やまだ はなこ", "東京都中央区一番地");
+	fkt_grant(ctx, "op1", M, FK_RIGHT_VIEW | FK_RIGHT_DISPOSE);
+	fkt_grant(ctx, "op1", OTHER, FK_RIGHT_VIEW);
+	fk_muni_batch_registers = 2; /* many short transactions even here, always of 2 */
+	fk_muni_batch_ms = 0;
+}
+
+static void teardown(void)
+{
+	fk_ctx_close(ctx);
+	fkt_env_cleanup(&env);
+}
+
+static int64_t approved(void)
+{
+	int64_t id;
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, 0, "市町村からの廃棄請求", &id, &err), &err);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fkt_act_as(ctx, "op1");
+	return id;
+}
+
+/* The wrapped bytes of every data key of M (its registers' and its own), end to end. */
+static size_t wrapped_of_muni(uint8_t *buf, size_t len)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT wrapped FROM data_key WHERE wrapped IS NOT NULL AND "
+					    "(id IN (SELECT key_id FROM register WHERE municipality = ?1) OR "
+					    "id = (SELECT key_id FROM municipality WHERE code = ?1))", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, M, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t k = (size_t)sqlite3_column_bytes(st, 0);
+		ck_assert_uint_le(n + k, len);
+		memcpy(buf + n, sqlite3_column_blob(st, 0), k);
+		n += k;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int found(const char *q, int64_t id)
+{
+	int64_t ids[16];
+	int n = 0;
+	fk_search s = {.field = FK_FIELD_NAME, .query = q, .limit = 16};
+	ck_assert_ok(fk_access_search(ctx, &s, ids, &n, &err), &err);
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static int64_t count(const char *sql)
+{
+	return fkt_scalar(ctx, sql);
+}
+
+/* Everything of M gone, OTHER untouched. */
+static void all_gone(const uint8_t *keys, size_t nkeys)
+{
+	ck_assert_int_eq(count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id "
+			       "WHERE r.municipality = '" M "' AND length(v.content) > 0"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM register_index i JOIN register r ON r.id = i.register_id "
+			       "WHERE r.municipality = '" M "'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM register_order WHERE municipality = '" M "'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM ledger_entry WHERE municipality = '" M "'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM notification_doc WHERE municipality = '" M "'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM data_key WHERE wrapped IS NULL AND id = "
+			       "(SELECT key_id FROM municipality WHERE code = '" M "')"), 1);
+	/* nothing of any key in the file or its WAL: nothing decrypts, even with the master key */
+	ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db", keys, nkeys), "a wrapped key is left in the database file");
+	ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db-wal", keys, nkeys), "a wrapped key is left in the WAL");
+	json_t *doc = NULL;
+	ck_assert_int_eq(fk_store_read(ctx, regs[2], 1, &doc, NULL, &err), FK_ERR_NOTFOUND);
+	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, regs[0], 0, &doc, NULL, &err), FK_ERR_DENIED);
+	ck_assert(!found("山田 太郎", regs[0]));
+	ck_assert(!found("伊藤 四郎", regs[5]));
+	ck_assert(found("山田 花子", other));
+	ck_assert_ok(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, other, 0, &doc, NULL, &err), &err);
+	json_decref(doc);
+	int64_t lists = 0, n = 0;
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_reindex(ctx, NULL, 0, &lists, &n, &err), &err);
+	ck_assert_int_eq(lists, 0); /* nothing out of step */
+	fk_verify_report rep = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(rep.problems, 0);
+}
+
+START_TEST(a_municipality_is_disposed_of_whole_and_nothing_of_it_decrypts)
+{
+	uint8_t keys[4096];
+	int64_t id = approved();
+	ck_assert(found("山田 太郎", regs[0]));
+	size_t nkeys = wrapped_of_muni(keys, sizeof keys);
+	ck_assert_uint_ge(nkeys, (NREG + 1) * 16);
+	fk_muni_dispose_result r;
+	ck_assert_ok(fk_muni_dispose_execute(ctx, id, &r, &err), &err);
+	ck_assert_int_eq(r.registers, NREG);
+	ck_assert_int_eq(r.versions, NREG + 1);
+	ck_assert_int_eq(r.ledger, 1);
+	ck_assert_int_eq(r.documents, 1);
+	ck_assert_int_eq(r.resumed, 0);
+	ck_assert_str_eq(r.warning, "");
+	ck_assert_int_ge(r.batches, NREG / 2 + 1024);
+	/* recorded: once as a whole, once per short transaction */
+	ck_assert_int_eq(fkt_audit_count(ctx, "dispose-municipality.execute", "success", NULL), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "dispose-municipality.batch", "success", NULL), r.batches);
+	all_gone(keys, nkeys);
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_muni_dispose_execute(ctx, id, &r, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_EXECUTED);
+}
+END_TEST
+
+static void die_at_batch(int batch)
+{
+	if (batch == 4)
+		raise(SIGKILL); /* inside the batch's transaction, after its ledger and work */
+}
+
+START_TEST(a_disposal_killed_in_the_middle_is_finished_by_carrying_it_out_again)
+{
+	uint8_t keys[4096];
+	int64_t id = approved();
+	size_t nkeys = wrapped_of_muni(keys, sizeof keys);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		fkt_act_as(c, "op1");
+		fk_muni_test_batch_hook = die_at_batch;
+		fk_muni_dispose_result r;
+		fk_muni_dispose_execute(c, id, &r, &err);
+		_exit(0); /* not reached when the hook kills it */
+	}
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* half done: running, some registers disposed of (batches 2 and 3), not all */
+	fk_request q;
+	ck_assert_ok(fk_request_get(ctx, id, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_RUNNING);
+	fk_request_clear(&q);
+	int64_t done = count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NOT NULL");
+	ck_assert_int_eq(done, 4);
+	/* an approval's time does not stop it, nor does anyone else carry it on */
+	fkt_act_as(ctx, "sup");
+	fk_muni_dispose_result r;
+	ck_assert_int_eq(fk_muni_dispose_execute(ctx, id, &r, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_REQUESTER);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_muni_dispose_execute(ctx, id, &r, &err), &err);
+	ck_assert_int_eq(r.resumed, 1);
+	ck_assert_int_eq(r.registers, NREG - 4);
+	ck_assert_ok(fk_request_get(ctx, id, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_EXECUTED);
+	fk_request_clear(&q);
+	all_gone(keys, nkeys);
+}
+END_TEST
+
+Suite *dispose_muni_suite(void);
+Suite *dispose_muni_suite(void)
+{
+	Suite *s = suite_create("dispose_muni");
+	TCase *t = tcase_create("whole");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, a_municipality_is_disposed_of_whole_and_nothing_of_it_decrypts);
+	tcase_add_test(t, a_disposal_killed_in_the_middle_is_finished_by_carrying_it_out_again);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	return fkt_run(dispose_muni_suite());
+}
