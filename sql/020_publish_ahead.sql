@@ -1,0 +1,22 @@
+-- Publishing in a short, nearly constant step (issue 10; R-BATCH-ATOMIC, R-VERSION). An amended
+-- register's new search tags are written while its package stages, and its old ones marked,
+-- instead of being swapped under publishing's write lock: added_by names the staging package
+-- that added a tag, removed_by the one whose publishing removes it. Readers leave out the tags
+-- the staging package adds and keep those it removes until the meta row
+-- intake.visible.package (core/store/visible.h) goes with the watermarks; the marked rows are
+-- deleted in short steps after publishing. NULL in both: an ordinary tag.
+ALTER TABLE register_index ADD COLUMN added_by INTEGER;
+ALTER TABLE register_index ADD COLUMN removed_by INTEGER;
+-- What publishing writes into an amended register's row, prepared while staging: the row's
+-- MAC as it will be (reg_mac) and its digest contributions before and after (reg_c_old,
+-- reg_c_new: keyed values only the key folder can make), and the row as staging checked it
+-- (reg_mac_old and the three columns publishing changes), which the row must still be.
+-- Not covered by the staged row's own MAC: a changed value makes the register's row fail its
+-- MAC or its table's digest (core/trust), or publishing refuse.
+ALTER TABLE staged_change ADD COLUMN reg_mac BLOB;
+ALTER TABLE staged_change ADD COLUMN reg_mac_old BLOB;
+ALTER TABLE staged_change ADD COLUMN reg_c_old BLOB;
+ALTER TABLE staged_change ADD COLUMN reg_c_new BLOB;
+ALTER TABLE staged_change ADD COLUMN reg_version_old INTEGER;
+ALTER TABLE staged_change ADD COLUMN reg_kind_old INTEGER;
+ALTER TABLE staged_change ADD COLUMN reg_received_old INTEGER;
