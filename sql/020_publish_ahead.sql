@@ -20,3 +20,18 @@ ALTER TABLE staged_change ADD COLUMN reg_c_new BLOB;
 ALTER TABLE staged_change ADD COLUMN reg_version_old INTEGER;
 ALTER TABLE staged_change ADD COLUMN reg_kind_old INTEGER;
 ALTER TABLE staged_change ADD COLUMN reg_received_old INTEGER;
+-- Publishing moves thousands of amended registers' rows in one statement and counts them in
+-- one step per kind (core/intake/publish.c): while the meta row intake.publishing exists (only
+-- inside publishing's transaction) the counting trigger stands aside.
+DROP TRIGGER register_stats_update;
+CREATE TRIGGER register_stats_update AFTER UPDATE OF kind, received_at, disposed_at ON register
+WHEN NEW.id <= ifnull((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'intake.visible.register'), 9223372036854775807)
+AND NOT EXISTS (SELECT 1 FROM meta WHERE key = 'intake.publishing')
+BEGIN
+	UPDATE municipality_stats SET n = n - 1
+	WHERE municipality = OLD.municipality AND kind = OLD.kind AND OLD.disposed_at IS NULL;
+	INSERT INTO municipality_stats(municipality, kind, n, last_received)
+	SELECT NEW.municipality, NEW.kind, 1, NEW.received_at WHERE NEW.disposed_at IS NULL
+	ON CONFLICT (municipality, kind) DO UPDATE
+	SET n = n + 1, last_received = max(last_received, excluded.last_received);
+END;

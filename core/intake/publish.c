@@ -172,9 +172,12 @@ typedef struct plan {
 
 /* What the plan reads only decides how fast publishing is, never what it does. */
 static const char SQL_PLAN_NEW[] = "SELECT kind, count(*) FROM register WHERE id > ?1 GROUP BY kind";
+/* Counted in SQL by (published kind, new kind): the kind published is the one staging saw
+ * (sql/020), the register's row read only for a change staged without it. */
 static const char SQL_PLAN_MOVED[] =
-	"SELECT r.kind, c.kind FROM staged_change c JOIN register r ON r.id = c.register_id "
-	"WHERE c.package_id = ?1 AND c.change = 2 AND c.register_id <= ?2";
+	"SELECT coalesce(c.reg_kind_old, (SELECT r.kind FROM register r WHERE r.id = c.register_id)), "
+	"c.kind, count(*) FROM staged_change c WHERE c.package_id = ?1 AND c.change = 2 "
+	"AND c.register_id <= ?2 GROUP BY 1, 2";
 static const char SQL_PLAN_N[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
 /* After fk_prepublish only the package's other changes are left: a few rows to count. */
@@ -310,11 +313,12 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int from = sqlite3_column_int(st, 0) == 2 ? 2 : 1, to = sqlite3_column_int(st, 1) == 2 ? 2 : 1;
-		changes[from]++;
-		changes[to]++;
+		int64_t k = sqlite3_column_int64(st, 2);
+		changes[from] += k;
+		changes[to] += k;
 		if (from != to) {
-			pl->out[from]++;
-			pl->in[to]++;
+			pl->out[from] += k;
+			pl->in[to] += k;
 		}
 	}
 	sqlite3_reset(st);
@@ -472,17 +476,19 @@ fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_err
 	}
 }
 
-/* The registers that move in a list kept register by register: their rows changed and moved
- * one by one, as before (each binary search decrypts listed registers by their current
- * version, so a register's row must change together with its place). At most some fifteen
- * a list: more, and the list is written ahead whole (prepublish.h). */
+/* The registers that move in a list kept register by register (not rebuilt, nor put in place
+ * whole): their rows changed and moved one by one, as before (each binary search decrypts
+ * listed registers by their current version, so a register's row must change together with
+ * its place). At most some fifteen a list: more, and the list is written ahead whole
+ * (prepublish.h). ?2 the watermark, ?3 and ?4 whether the 戸籍 and 除籍 lists are rebuilt. */
+#define ONE_BY_ONE                                                                                 \
+	"(c.change = 2 AND c.register_id <= ?2 AND NOT ((CASE c.reg_kind_old WHEN 2 THEN ?4 ELSE ?3 " \
+	"END) AND (CASE c.kind WHEN 2 THEN ?4 ELSE ?3 END)))"
 static const char SQL_MOVED[] =
-	"SELECT register_id FROM staged_change WHERE package_id = ?1 AND change = 2 "
-	"AND register_id <= ?2 ORDER BY register_id";
-/* The other amended registers' digest contributions, before and after (staging made them);
- * ?2: the moved ones were done one by one, ?3 the watermark. */
-#define CHANGED_REST                                                                               \
-	"c.package_id = ?1 AND c.change IN (1, 2) AND NOT (?2 AND c.change = 2 AND c.register_id <= ?3)"
+	"SELECT c.register_id FROM staged_change c WHERE c.package_id = ?1 AND " ONE_BY_ONE " "
+	"ORDER BY c.register_id";
+/* The other amended registers' digest contributions, before and after (staging made them). */
+#define CHANGED_REST "c.package_id = ?1 AND c.change IN (1, 2) AND NOT " ONE_BY_ONE
 static const char SQL_CHANGED_SUMS[] =
 	"SELECT c.reg_c_old, c.reg_c_new FROM staged_change c WHERE " CHANGED_REST;
 /* Their rows to their new versions in one statement, each sealed as staging prepared it, and
@@ -494,11 +500,39 @@ static const char SQL_CHANGED_ROWS[] =
 	"AND register.version = c.reg_version_old AND register.kind = c.reg_kind_old "
 	"AND register.received_at = c.reg_received_old AND register.disposed_at IS NULL";
 
+static void bind_rest(sqlite3_stmt *st, const fk_pkgrow *p, const plan *pl)
+{
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	sqlite3_bind_int(st, 3, pl->rebuild[1]);
+	sqlite3_bind_int(st, 4, pl->rebuild[2]);
+}
+
 static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
-	int64_t *ids;
-	size_t n;
-	fk_status s = ids_of2(ctx, SQL_MOVED, p->id, p->wm[FK_WM_REGISTER], &ids, &n, err);
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MOVED, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_rest(st, p, pl);
+	/* collected first: the loop below writes */
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			int64_t *v = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof *v);
+			if (!v) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			ids = v;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
 		fk_stage_reg r;
 		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) == FK_OK)
@@ -512,15 +546,73 @@ static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl
 	return s;
 }
 
-static void bind_rest(sqlite3_stmt *st, const fk_pkgrow *p, int one_by_one)
+/* The figures of the amended registers publishing moves in one statement, counted as the
+ * trigger it keeps aside would count them one by one (sql/020): by (kind published, new
+ * kind), each register out of the one and into the other, the latest time kept. Only the
+ * registers visible before (a new one is counted by list_new). */
+static const char SQL_CHANGED_KINDS[] =
+	"SELECT c.reg_kind_old, c.kind, count(*), max(c.received_at) FROM staged_change c WHERE "
+	CHANGED_REST " AND c.register_id <= ?2 GROUP BY 1, 2";
+static const char SQL_STATS_OUT[] =
+	"UPDATE municipality_stats SET n = n - ?3 WHERE municipality = ?1 AND kind = ?2";
+#define PUBLISHING_KEY "intake.publishing"
+
+static fk_status count_changed(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
-	sqlite3_bind_int64(st, 1, p->id);
-	sqlite3_bind_int(st, 2, one_by_one);
-	sqlite3_bind_int64(st, 3, p->wm[FK_WM_REGISTER]);
+	sqlite3_stmt *st, *up;
+	int64_t v[4][4];
+	int n = 0, rc = SQLITE_DONE;
+	fk_status s = fk_ctx_stmt(ctx, SQL_CHANGED_KINDS, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_rest(st, p, pl);
+	while (n < 4 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 4; i++)
+			v[n][i] = sqlite3_column_int64(st, i);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "counting amended registers");
+	for (int i = 0; i < n && s == FK_OK; i++) {
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_OUT, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, v[i][0]);
+		sqlite3_bind_int64(up, 3, v[i][2]);
+		if ((s = fk_ctx_exec(ctx, up, err, "counting registers")) != FK_OK ||
+		    (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, v[i][1]);
+		sqlite3_bind_int64(up, 3, v[i][2]);
+		sqlite3_bind_int64(up, 4, v[i][3]);
+		s = fk_ctx_exec(ctx, up, err, "counting registers");
+	}
+	return s;
 }
 
-/* The changed registers' rows to their new versions (the figures follow through the counting
- * triggers for registers already visible). Their search tags were written while staging
+/* The rows moved with the counting trigger aside (its meta row exists only meanwhile). */
+static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int64_t *changed,
+			   fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_meta_set(ctx, PUBLISHING_KEY, "1", err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_CHANGED_ROWS, &st, err)) == FK_OK) {
+		bind_rest(st, p, pl);
+		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
+		*changed = sqlite3_changes64(ctx->db);
+	}
+	if (s == FK_OK)
+		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(PUBLISHING_KEY), 1, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
+		sqlite3_bind_text(st, 1, PUBLISHING_KEY, -1, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
+	}
+	return s == FK_OK ? count_changed(ctx, p, pl, err) : s;
+}
+
+/* The changed registers' rows to their new versions (the figures counted alongside). Their search tags were written while staging
  * (fk_store_tags_stage) and show once the package's mark goes with the watermarks; their
  * staged rows are removed after publishing (fk_publish_settle). What is left per register is
  * its row changed, all in one statement, and the digest moved: no row read, no MAC made. */
@@ -528,11 +620,11 @@ static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, 
 {
 	sqlite3_stmt *st;
 	int64_t n = 0;
-	int rc = SQLITE_DONE, one_by_one = !(pl->rebuild[1] && pl->rebuild[2]);
-	fk_status s = one_by_one ? move_one_by_one(ctx, p, pl, err) : FK_OK;
+	int rc = SQLITE_DONE;
+	fk_status s = move_one_by_one(ctx, p, pl, err);
 	if (s != FK_OK || (s = fk_ctx_stmt(ctx, SQL_CHANGED_SUMS, &st, err)) != FK_OK)
 		return s;
-	bind_rest(st, p, one_by_one);
+	bind_rest(st, p, pl);
 	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_bytes(st, 0) != FK_MAC_LEN || sqlite3_column_bytes(st, 1) != FK_MAC_LEN)
 			s = fk_fail(err, FK_ERR_TAMPER, "a staged change of package %lld lacks what publishing "
@@ -546,12 +638,9 @@ static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, 
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
 	sqlite3_reset(st);
-	if (s != FK_OK || n == 0 || (s = fk_ctx_stmt(ctx, SQL_CHANGED_ROWS, &st, err)) != FK_OK)
+	int64_t changed = 0;
+	if (s != FK_OK || n == 0 || (s = move_rows(ctx, p, pl, &changed, err)) != FK_OK)
 		return s;
-	bind_rest(st, p, one_by_one);
-	if ((s = fk_ctx_exec(ctx, st, err, "publishing new versions")) != FK_OK)
-		return s;
-	int64_t changed = sqlite3_changes64(ctx->db);
 	if (changed != n)
 		return fk_fail(err, FK_ERR_TAMPER, "%lld of the %lld registers package %lld amends are no "
 			       "longer as staging checked them: not published", (long long)(n - changed),
