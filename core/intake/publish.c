@@ -514,6 +514,8 @@ static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc = SQLITE_DONE;
+	if (pl->rebuild[1] && pl->rebuild[2])
+		return FK_OK; /* both lists rebuilt or put in place whole: nothing moves alone */
 	fk_status s = fk_ctx_stmt(ctx, SQL_MOVED, &st, err);
 	if (s != FK_OK)
 		return s;
