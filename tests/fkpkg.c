@@ -228,7 +228,7 @@ static void synth_chunk(const synth *s, int64_t first, int64_t n, chunk *c)
 		free(line);
 	}
 	if (c->len > FK_PKG_CHUNK_MAX)
-		die("%s", "a chunk is over 4 MiB: lower --chunk-records");
+		die("%s", "a chunk is over 1 MiB: lower --chunk-records");
 }
 
 /* ---- sealing and writing frames ---- */
@@ -546,7 +546,7 @@ static void parse_opts(int argc, char **argv, opts *o)
 		{"unsigned-manifest", 0, 0, OPT_UNSIGNED}, {"quiet", 0, 0, OPT_QUIET},
 		{"output", 1, 0, 'o'},		{0, 0, 0, 0}};
 	*o = (opts){.sequence = 1, .kind = "delta", .created_at = (int64_t)time(NULL),
-		    .chunk_records = 1000, .seed = 1, .threads = 2, .corrupt_chunk = -1,
+		    .chunk_records = 400, .seed = 1, .threads = 2, .corrupt_chunk = -1,
 		    .wrong_hash = -1, .drop_chunk = -1};
 	int c;
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {

@@ -18,6 +18,7 @@
 #include "import.h"
 #include "order.h"
 #include "prepublish.h"
+#include "publish.h"
 #include "seqanchor.h"
 #include "stage.h"
 
@@ -819,8 +820,15 @@ static char *dump(fk_ctx *c)
 	return buf;
 }
 
+static void same_store_as_uninterrupted(tpkg *p, const char *needle);
+
 /* The same package imported uninterrupted into another terminal gives the same store. */
 static void same_as_uninterrupted(tpkg *p)
+{
+	same_store_as_uninterrupted(p, "新井 改子");
+}
+
+static void same_store_as_uninterrupted(tpkg *p, const char *needle)
 {
 	fk_intake_result res;
 	fkt_env_init(&env2, NULL);
@@ -835,7 +843,7 @@ static void same_as_uninterrupted(tpkg *p)
 	fk_intake_result_clear(&res);
 	char *a = dump(ctx), *b = dump(ctx2);
 	ck_assert_str_eq(a, b);
-	ck_assert_ptr_nonnull(strstr(a, "新井 改子"));
+	ck_assert_ptr_nonnull(strstr(a, needle));
 	free(a);
 	free(b);
 }
@@ -862,7 +870,7 @@ static void import_killed_at(tpkg *p, int at)
 		fk_ctx *c = fkt_ctx_open(&env);
 		c->clock = fixed_clock;
 		pendings = 0;
-		kill_at = at;
+		kill_at = at; /* 0: killed by another hook the caller set (fk_publish_settle_hook) */
 		import_on(c, p, &res);
 		_exit(0); /* not reached */
 	}
@@ -1246,6 +1254,141 @@ START_TEST(an_import_killed_while_publishing_resumes_to_the_same_store)
 	ck_assert_int_eq(res.applied, 1);
 	fk_intake_result_clear(&res);
 	same_lists_as_uninterrupted(&p);
+	tpkg_free(&p);
+}
+END_TEST
+
+/* ---- publishing in a short step (issue 10): tags written while staging, settled after ---- */
+
+static int64_t found(const char *name)
+{
+	int64_t ids[4];
+	int n;
+	fk_search q = {FK_FIELD_NAME, name, MUNI, 0, 0, 0, 4};
+	ck_assert_ok(fk_store_search(ctx, &q, ids, &n, &err), &err);
+	return n;
+}
+
+static int stop_settling(fk_ctx *c, int64_t settled)
+{
+	(void)c;
+	(void)settled;
+	return 1;
+}
+
+static int kill_settling(fk_ctx *c, int64_t settled)
+{
+	(void)c;
+	(void)settled;
+	kill(getpid(), SIGKILL);
+	return 1;
+}
+
+static void no_trust_problem(void *arg, const char *what, int64_t seq, const char *msg)
+{
+	(void)arg;
+	(void)seq;
+	ck_abort_msg("%s: %s", what, msg);
+}
+
+/* K-2 renamed and K-3 removed (both sorted lists then rebuilt, nothing moved one by one: the
+ * rows go by publishing's one statement), a ledger entry after them (a new register would be
+ * listed by a binary search that reads K-2's row); staged up to its last chunk. */
+static void stage_rename(tpkg *p)
+{
+	fk_intake_result res;
+	tpkg_init(p, MUNI, 2, FK_PKG_DELTA, 2, 0);
+	ver(p, 0, "K-2", "佐藤 改名", "さとう じろう", "東京都千代田区二番町二番地");
+	rem(p, 0, "K-3");
+	led(p, 1, "第5号");
+	fk_intake_stop_after = 1;
+	ck_assert_int_eq(import(p, &res), FK_ERR_INTERNAL);
+	fk_intake_stop_after = 0;
+	fk_intake_result_clear(&res);
+}
+
+/* R-BATCH-ATOMIC: the new version's tags are in the index while it stages, and no reader
+ * finds it by them (nor loses it by its old name) until it is published; published, its old
+ * tags are hidden before they are deleted, in steps after publishing, which a kill -9 between
+ * them leaves to the next import. The register's row moves in publishing's one statement,
+ * sealed: one changed behind the package's back is refused, not laundered. */
+START_TEST(an_amendment_is_indexed_while_staging_and_settled_after_publishing)
+{
+	first_package();
+	tpkg p;
+	fk_intake_result res;
+	stage_rename(&p);
+	int64_t k2 = reg_of(ctx, "K-2");
+	/* staged: the new tag in the index, marked; the old one marked, still found */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE added_by IS NOT NULL"), 1);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE removed_by IS NOT NULL"), 1);
+	ck_assert_int_eq(found("佐藤 次郎"), 1);
+	ck_assert_int_eq(found("佐藤 改名"), 0);
+	ck_assert_int_eq(found("佐藤"), 1);
+
+	/* the register's row changed while it stages: publishing refuses, nothing shows */
+	char sql[160];
+	snprintf(sql, sizeof sql, "UPDATE register SET received_at = received_at + 1 WHERE id = %lld",
+		 (long long)k2);
+	ck_assert_int_eq(sqlite3_exec(ctx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(import(&p, &res), FK_ERR_TAMPER);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 1);
+	ck_assert_int_eq(found("佐藤 次郎"), 1);
+	ck_assert_int_eq(found("佐藤 改名"), 0);
+	snprintf(sql, sizeof sql, "UPDATE register SET received_at = received_at - 1 WHERE id = %lld",
+		 (long long)k2);
+	ck_assert_int_eq(sqlite3_exec(ctx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+
+	/* published, killed before its staged rows are settled: every reader sees it whole */
+	fk_publish_settle_hook = kill_settling;
+	import_killed_at(&p, 0);
+	fk_publish_settle_hook = NULL;
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'published'"), 2);
+	ck_assert_int_gt(scalar("SELECT count(*) FROM staged_change"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE removed_by IS NOT NULL"), 1);
+	ck_assert_int_eq(found("佐藤 次郎"), 0); /* published: its removal stands */
+	ck_assert_int_eq(found("佐藤 改名"), 1);
+	ck_assert_int_eq(found("佐藤"), 1);
+	fk_reg_info info;
+	ck_assert_ok(fk_store_info(ctx, k2, &info, &err), &err);
+	ck_assert_int_eq(info.version, 2);
+
+	/* stopped before settling once more: the next import settles first, then answers */
+	fk_publish_settle_hook = stop_settling;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	fk_publish_settle_hook = NULL;
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.again, 1);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE removed_by IS NOT NULL"), 0);
+	ck_assert_int_eq(found("佐藤 次郎"), 0);
+	ck_assert_int_eq(found("佐藤 改名"), 1);
+	/* every sealed row and table as the key folder says */
+	fk_trust_report rep;
+	ck_assert_ok(fk_trust_verify(ctx, 1, NULL, no_trust_problem, NULL, &rep, &err), &err);
+	ck_assert_int_eq(rep.problems, 0);
+	same_store_as_uninterrupted(&p, "佐藤 改名");
+	tpkg_free(&p);
+}
+END_TEST
+
+/* Abandoned, an amendment's tags are as before it: the new gone, the old unmarked. */
+START_TEST(an_abandoned_amendment_leaves_the_index_as_it_was)
+{
+	first_package();
+	tpkg p;
+	int64_t removed;
+	int64_t tags = scalar("SELECT count(*) FROM register_index");
+	stage_rename(&p);
+	ck_assert_ok(fk_intake_abandon(ctx, FK_OP_IMPORT_ABANDON, &removed, &err), &err);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index"), tags);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE added_by IS NOT NULL "
+				"OR removed_by IS NOT NULL"), 0);
+	ck_assert_int_eq(found("佐藤 次郎"), 1);
+	ck_assert_int_eq(found("佐藤 改名"), 0);
 	tpkg_free(&p);
 }
 END_TEST
@@ -1801,6 +1944,8 @@ int main(void)
 	tcase_add_test(tc, an_import_stopped_while_removing_staged_rows_keeps_its_shadows);
 	tcase_add_test(tc, an_abandoned_package_leaves_no_shadow);
 	tcase_add_test(tc, an_amending_package_is_listed_whole_ahead_and_put_in_place);
+	tcase_add_test(tc, an_amendment_is_indexed_while_staging_and_settled_after_publishing);
+	tcase_add_test(tc, an_abandoned_amendment_leaves_the_index_as_it_was);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

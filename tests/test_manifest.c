@@ -108,6 +108,8 @@ START_TEST(test_chunk_bounds)
 	static const char *const bad[] = {
 		"[]",
 		"[{\"sha256\":\"" H64 "\",\"records\":5,\"bytes\":4194305}]",
+		/* over 1 MiB (FK_PKG_CHUNK_MAX: the receiver's memory follows the chunks) */
+		"[{\"sha256\":\"" H64 "\",\"records\":5,\"bytes\":1048577}]",
 		"[{\"sha256\":\"" H64 "\",\"records\":5,\"bytes\":4}]",
 		"[{\"sha256\":\"" H64 "\",\"records\":5}]",
 		"[{\"sha256\":\"" H64 "\",\"records\":5,\"bytes\":100,\"x\":1}]",

@@ -21,7 +21,11 @@
 #include "trust.h"
 #include "visible.h"
 
-static const char SQL_STAGED[] = "SELECT package_id FROM staged_change WHERE register_id = ?1";
+/* A staged row of a package still staging (one published leaves its rows until they are
+ * settled, core/intake/publish.h: they change the register no more). */
+static const char SQL_STAGED[] =
+	"SELECT c.package_id FROM staged_change c JOIN package p ON p.id = c.package_id "
+	"WHERE c.register_id = ?1 AND p.state = 'staging'";
 /* Without the content (a key already gone) the tags cannot be computed: found by a scan. */
 static const char SQL_TAGS_SCAN[] = "DELETE FROM register_index WHERE register_id = ?1";
 

@@ -29,23 +29,24 @@ typedef struct part {
 	const char *remove;
 	int wm;             /* FK_WM_* bound as ?1, or -1: the package id */
 	int is_register;    /* its search tags and data key go with it */
+	int is_staged;      /* the search tags its amendment wrote are undone first */
 } part;
 
 static const part parts[] = {
 	{FK_T_PKG_REJECT, "SELECT id FROM package_reject WHERE package_id = ?1 LIMIT ?2",
-	 "DELETE FROM package_reject WHERE id = ?1", -1, 0},
+	 "DELETE FROM package_reject WHERE id = ?1", -1, 0, 0},
 	{FK_T_STAGED, "SELECT register_id FROM staged_change WHERE package_id = ?1 LIMIT ?2",
-	 "DELETE FROM staged_change WHERE register_id = ?1", -1, 0},
+	 "DELETE FROM staged_change WHERE register_id = ?1", -1, 0, 1},
 	{FK_T_REGISTER_REF, "SELECT id FROM register_ref WHERE id > ?1 LIMIT ?2",
-	 "DELETE FROM register_ref WHERE id = ?1", FK_WM_REF, 0},
+	 "DELETE FROM register_ref WHERE id = ?1", FK_WM_REF, 0, 0},
 	{FK_T_DOC, "SELECT id FROM notification_doc WHERE id > ?1 LIMIT ?2",
-	 "DELETE FROM notification_doc WHERE id = ?1", FK_WM_DOC, 0},
+	 "DELETE FROM notification_doc WHERE id = ?1", FK_WM_DOC, 0, 0},
 	{FK_T_LEDGER, "SELECT id FROM ledger_entry WHERE id > ?1 LIMIT ?2",
-	 "DELETE FROM ledger_entry WHERE id = ?1", FK_WM_LEDGER, 0},
+	 "DELETE FROM ledger_entry WHERE id = ?1", FK_WM_LEDGER, 0, 0},
 	{FK_T_REGISTER, "SELECT id FROM register WHERE id > ?1 LIMIT ?2",
-	 "DELETE FROM register WHERE id = ?1", FK_WM_REGISTER, 1},
+	 "DELETE FROM register WHERE id = ?1", FK_WM_REGISTER, 1, 0},
 	{FK_T_VERSION, "SELECT id FROM register_version WHERE id > ?1 LIMIT ?2",
-	 "DELETE FROM register_version WHERE id = ?1", FK_WM_VERSION, 0},
+	 "DELETE FROM register_version WHERE id = ?1", FK_WM_VERSION, 0, 0},
 };
 static const char SQL_KEY_OF[] = "SELECT key_id FROM register WHERE id = ?1";
 static const char SQL_KEY_DELETE[] = "DELETE FROM data_key WHERE id = ?1";
@@ -87,8 +88,8 @@ static fk_status drop_versions(fk_ctx *ctx, int64_t reg, fk_error *err)
 	return s == FK_OK && n == 64 ? drop_versions(ctx, reg, err) : s;
 }
 
-/* A new register's search tags (of its first version, the only one indexed: a later one in
- * the package would have been indexed only at publishing) and its versions go before it, and
+/* A new register's search tags (of its first version: a later one's were swapped back by
+ * undo_tags, its staged row's part coming first) and its versions go before it, and
  * its data key (nothing else was sealed under it) after it. */
 static fk_status drop_register(fk_ctx *ctx, int64_t reg, fk_error *err)
 {
@@ -111,6 +112,25 @@ static fk_status drop_register(fk_ctx *ctx, int64_t reg, fk_error *err)
 	if (s == FK_OK)
 		s = fk_store_tags_write(ctx, reg, (const uint8_t(*)[FK_BLIND_LEN])tags, n, 1, err);
 	return s == FK_OK ? drop_versions(ctx, reg, err) : s;
+}
+
+/* An amendment's search tags, written while staging (store.h: fk_store_tags_stage), undone:
+ * those it added gone, those it marked removed kept again; a register new in the package
+ * (its tags swapped in place) loses its last version's, and the rest of it goes below. */
+static fk_status undo_tags(fk_ctx *ctx, const fk_pkgrow *p, int64_t reg, fk_error *err)
+{
+	fk_stage_reg r;
+	fk_status s = fk_stage_reg_read(ctx, reg, &r, err);
+	if (s == FK_OK && r.staged > 0 && r.staged != 3) {
+		const uint8_t(*told)[FK_BLIND_LEN] = (const uint8_t(*)[FK_BLIND_LEN])r.tags_old;
+		const uint8_t(*tnew)[FK_BLIND_LEN] = (const uint8_t(*)[FK_BLIND_LEN])r.tags_new;
+		if (reg > p->wm[FK_WM_REGISTER])
+			s = fk_store_tags_write(ctx, reg, tnew, r.ntags_new, 1, err);
+		else
+			s = fk_store_tags_unstage(ctx, reg, p->id, told, r.ntags_old, tnew, r.ntags_new, err);
+	}
+	fk_stage_reg_clear(&r);
+	return s;
 }
 
 static fk_status key_of(fk_ctx *ctx, int64_t reg, int64_t *key, fk_error *err)
@@ -150,6 +170,8 @@ static fk_status batch(fk_ctx *ctx, fk_op op, const fk_pkgrow *r, const part *p,
 		int64_t key = 0;
 		if (p->is_register && (s = key_of(ctx, ids[i], &key, err)) == FK_OK)
 			s = drop_register(ctx, ids[i], err);
+		if (s == FK_OK && p->is_staged)
+			s = undo_tags(ctx, r, ids[i], err);
 		if (s == FK_OK)
 			s = fk_trust_unseal(ctx, p->t, FK_VAL_INT(ids[i]), 1, err);
 		if (s == FK_OK)

@@ -192,6 +192,8 @@ static fk_status begin_staging(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r
 		s = fk_publish_watermarks(ctx, 1, r->wm, err);
 	if (s == FK_OK)
 		s = fk_pkgrow_insert(ctx, r, err);
+	if (s == FK_OK)
+		s = fk_publish_mark(ctx, r->id, err);
 	snprintf(detail, sizeof detail, "municipality=%s sequence=%lld chunks=%d", r->municipality,
 		 (long long)r->sequence, p->m->nchunks);
 	if (s == FK_OK && !quiet)
@@ -273,7 +275,11 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 {
 	fk_pkgrow r;
 	int found;
-	fk_status s = fk_pkgrow_by_digest(ctx, p->digest, &r, &found, err);
+	/* An import killed after publishing left its staged rows: they go before anything else
+	 * is staged (a register's staged row makes it busy), in steps of their own. */
+	fk_status s = fk_publish_settle_pending(ctx, op_of(p->op), oid, err);
+	if (s == FK_OK)
+		s = fk_pkgrow_by_digest(ctx, p->digest, &r, &found, err);
 	if (s != FK_OK)
 		return s;
 	if (found && strcmp(r.state, "published") == 0) {
@@ -332,6 +338,10 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 			*open = 1;
 		else
 			s = fk_seqanchor_put(ctx, r.municipality, r.sequence, r.digest, err);
+		/* Published: what only served the staging goes after, in short steps (a failure
+		 * here leaves the package published; the next import settles it). */
+		if (s == FK_OK && !whole)
+			s = fk_publish_settle(ctx, r.id, r.op, oid, err);
 	}
 	json_decref(missing);
 	return s;

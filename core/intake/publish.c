@@ -25,8 +25,6 @@ static const char SQL_MISSING[] =
 	"WHERE r.municipality = ?1 AND r.id <= ?2 AND g.disposed_at IS NULL AND NOT EXISTS "
 	"(SELECT 1 FROM staged_change c WHERE c.register_id = r.register_id AND c.package_id = ?3) "
 	"ORDER BY r.ref";
-static const char SQL_CHANGES[] =
-	"SELECT register_id FROM staged_change WHERE package_id = ?1 ORDER BY register_id";
 static const char SQL_STAGED_DELETE[] = "DELETE FROM staged_change WHERE register_id = ?1";
 static const char SQL_NEW_REGS[] =
 	"SELECT id FROM register WHERE id > ?1 ORDER BY id";
@@ -61,7 +59,11 @@ static const char *const wm_max[FK_WM_COUNT] = {SQL_MAX_REG, SQL_MAX_VER, SQL_MA
 fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *err)
 {
 	fk_status s = FK_OK;
-	for (int i = 0; i < FK_WM_COUNT && s == FK_OK; i++) {
+	for (int i = 0; i < FK_WM_COUNT + 1 && s == FK_OK; i++) {
+		/* the last: the staging package's id (visible.h), set once its row exists */
+		const char *key = i < FK_WM_COUNT ? wm_keys[i] : FK_VISIBLE_KEY_PACKAGE;
+		if (set && i == FK_WM_COUNT)
+			break;
 		if (set) {
 			char v[24];
 			if ((s = fk_ctx_int64(ctx, wm_max[i], &wm[i], err, "highest id")) != FK_OK)
@@ -73,15 +75,22 @@ fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *er
 		sqlite3_stmt *st;
 		char buf[24];
 		fk_error e;
-		if (fk_meta_get(ctx, wm_keys[i], buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
+		if (fk_meta_get(ctx, key, buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
 			continue;
-		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(wm_keys[i]), 1, err);
+		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 1, err);
 		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, wm_keys[i], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
 		}
 	}
 	return s;
+}
+
+fk_status fk_publish_mark(fk_ctx *ctx, int64_t package_id, fk_error *err)
+{
+	char v[24];
+	snprintf(v, sizeof v, "%lld", (long long)package_id);
+	return fk_meta_set(ctx, FK_VISIBLE_KEY_PACKAGE, v, err);
 }
 
 fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, fk_error *err)
@@ -164,9 +173,12 @@ typedef struct plan {
 
 /* What the plan reads only decides how fast publishing is, never what it does. */
 static const char SQL_PLAN_NEW[] = "SELECT kind, count(*) FROM register WHERE id > ?1 GROUP BY kind";
+/* Counted in SQL by (published kind, new kind): the kind published is the one staging saw
+ * (sql/020), the register's row read only for a change staged without it. */
 static const char SQL_PLAN_MOVED[] =
-	"SELECT r.kind, c.kind FROM staged_change c JOIN register r ON r.id = c.register_id "
-	"WHERE c.package_id = ?1 AND c.change = 2 AND c.register_id <= ?2";
+	"SELECT coalesce(c.reg_kind_old, (SELECT r.kind FROM register r WHERE r.id = c.register_id)), "
+	"c.kind, count(*) FROM staged_change c WHERE c.package_id = ?1 AND c.change = 2 "
+	"AND c.register_id <= ?2 GROUP BY 1, 2";
 static const char SQL_PLAN_N[] =
 	"SELECT coalesce((SELECT n FROM municipality_stats WHERE municipality = ?1 AND kind = ?2), 0)";
 /* After fk_prepublish only the package's other changes are left: a few rows to count. */
@@ -302,11 +314,12 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int from = sqlite3_column_int(st, 0) == 2 ? 2 : 1, to = sqlite3_column_int(st, 1) == 2 ? 2 : 1;
-		changes[from]++;
-		changes[to]++;
+		int64_t k = sqlite3_column_int64(st, 2);
+		changes[from] += k;
+		changes[to] += k;
 		if (from != to) {
-			pl->out[from]++;
-			pl->in[to]++;
+			pl->out[from] += k;
+			pl->in[to] += k;
 		}
 	}
 	sqlite3_reset(st);
@@ -355,58 +368,287 @@ static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
 	return s;
 }
 
-/* The register's staged row, if it has one (checked as any row is), removed. */
-static const char SQL_STAGED_HAS[] = "SELECT 1 FROM staged_change WHERE register_id = ?1";
+/* ---- after publishing: the staged rows and the search tags the package removed ---- */
 
-static fk_status staged_drop(fk_ctx *ctx, int64_t id, fk_error *err)
+/* Rows cleared per transaction, and the work one may do (the consoles wait for the lock). */
+#define SETTLE_ROWS 500
+#define SETTLE_NS (30 * 1000000LL)
+
+static const char SQL_SETTLE_ROWS[] =
+	"SELECT register_id, tags_old FROM staged_change WHERE package_id = ?1 LIMIT ?2";
+static const char SQL_SETTLE_PENDING[] =
+	"SELECT DISTINCT c.package_id FROM staged_change c JOIN package p ON p.id = c.package_id "
+	"WHERE p.state = 'published' LIMIT 1";
+
+/* Up to limit staged rows of package pkg (published) removed, each register's tags the package
+ * removed deleted first, inside the caller's transaction; *n how many. */
+static fk_status settle_rows(fk_ctx *ctx, int64_t pkg, int limit, int64_t deadline, int64_t *n,
+			     fk_error *err)
 {
 	sqlite3_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED_HAS, &st, err);
+	int64_t *ids = NULL;
+	uint8_t *tags = NULL;
+	int *ntags = NULL;
+	int rc = SQLITE_DONE, got = 0;
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_SETTLE_ROWS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	ids = malloc((size_t)limit * sizeof *ids);
+	ntags = malloc((size_t)limit * sizeof *ntags);
+	tags = malloc((size_t)limit * FK_TAGS_MAX * FK_BLIND_LEN);
+	if (!ids || !ntags || !tags)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	sqlite3_bind_int64(st, 1, pkg);
+	sqlite3_bind_int(st, 2, limit);
+	while (s == FK_OK && got < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int bytes = sqlite3_column_bytes(st, 1);
+		ids[got] = sqlite3_column_int64(st, 0);
+		ntags[got] = bytes > 0 && bytes % FK_BLIND_LEN == 0 && bytes / FK_BLIND_LEN <= FK_TAGS_MAX
+				     ? bytes / FK_BLIND_LEN : 0;
+		if (ntags[got])
+			memcpy(tags + (size_t)got * FK_TAGS_MAX * FK_BLIND_LEN, sqlite3_column_blob(st, 1),
+			       (size_t)bytes);
+		got++;
+	}
+	if (s == FK_OK && got < limit && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
 	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return staged_delete(ctx, id, err);
-	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a staged change");
+	for (int i = 0; i < got && s == FK_OK; i++) {
+		/* the row checked (its tags with it) as it leaves */
+		s = staged_delete(ctx, ids[i], err);
+		if (s == FK_OK)
+			s = fk_store_tags_settle(ctx, ids[i], pkg,
+						 (const uint8_t(*)[FK_BLIND_LEN])(tags + (size_t)i * FK_TAGS_MAX *
+										   FK_BLIND_LEN),
+						 ntags[i], err);
+		if (s == FK_OK)
+			++*n;
+		if (deadline && fk_mono_ns() > deadline)
+			break;
+	}
+	free(ids);
+	free(ntags);
+	free(tags);
+	return s;
 }
 
-/* The changed registers' rows to their new versions (the figures follow through the
- * counting triggers for registers already visible), their tags swapped. */
-static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+fk_status fk_publish_settle(fk_ctx *ctx, int64_t pkg, int op, const char *oid, fk_error *err)
 {
-	int64_t *ids;
-	size_t n;
-	fk_status s = ids_of(ctx, SQL_CHANGES, p->id, &ids, &n, err);
+	int64_t n, total = 0;
+	fk_status s;
+	do {
+		char detail[96];
+		if (fk_publish_settle_hook && fk_publish_settle_hook(ctx, total))
+			return fk_fail(err, FK_ERR_INTERNAL, "stopped before settling (test)");
+		if ((s = fk_ctx_begin(ctx, err)) != FK_OK)
+			return s;
+		s = settle_rows(ctx, pkg, SETTLE_ROWS, fk_mono_ns() + SETTLE_NS, &n, err);
+		total += n;
+		snprintf(detail, sizeof detail, "package=%lld rows=%lld", (long long)pkg, (long long)n);
+		if (s == FK_OK && n)
+			s = fk_audit_op(ctx, (fk_op)op, oid, FK_RESULT_SUCCESS, "settled", detail, err);
+		if ((s = fk_ctx_end(ctx, s, err)) == FK_OK)
+			fk_stage_yield(); /* a waiting console takes the lock between steps */
+	} while (s == FK_OK && n > 0);
+	return s;
+}
+
+int (*fk_publish_settle_hook)(fk_ctx *ctx, int64_t settled);
+
+fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_error *err)
+{
+	fk_status s;
+	for (;;) {
+		int64_t pkg = 0;
+		sqlite3_stmt *st;
+		if ((s = fk_ctx_stmt(ctx, SQL_SETTLE_PENDING, &st, err)) != FK_OK)
+			return s;
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			pkg = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fk_db_fail(ctx->db, rc, err, "reading staged changes");
+		if (rc == SQLITE_DONE)
+			return FK_OK;
+		if ((s = fk_publish_settle(ctx, pkg, op, oid, err)) != FK_OK)
+			return s;
+	}
+}
+
+/* The registers that move in a list kept register by register (not rebuilt, nor put in place
+ * whole): their rows changed and moved one by one, as before (each binary search decrypts
+ * listed registers by their current version, so a register's row must change together with
+ * its place). At most some fifteen a list: more, and the list is written ahead whole
+ * (prepublish.h). ?2 the watermark, ?3 and ?4 whether the 戸籍 and 除籍 lists are rebuilt. */
+#define ONE_BY_ONE                                                                                 \
+	"(c.change = 2 AND c.register_id <= ?2 AND NOT ((CASE c.reg_kind_old WHEN 2 THEN ?4 ELSE ?3 " \
+	"END) AND (CASE c.kind WHEN 2 THEN ?4 ELSE ?3 END)))"
+static const char SQL_MOVED[] =
+	"SELECT c.register_id FROM staged_change c WHERE c.package_id = ?1 AND " ONE_BY_ONE " "
+	"ORDER BY c.register_id";
+/* The other amended registers' digest contributions, before and after (staging made them). */
+#define CHANGED_REST "c.package_id = ?1 AND c.change IN (1, 2) AND NOT " ONE_BY_ONE
+static const char SQL_CHANGED_SUMS[] =
+	"SELECT c.reg_c_old, c.reg_c_new FROM staged_change c WHERE " CHANGED_REST;
+/* Their rows to their new versions in one statement, each sealed as staging prepared it, and
+ * only a row still as staging checked it (else fewer rows change, and publishing refuses). */
+static const char SQL_CHANGED_ROWS[] =
+	"UPDATE register SET version = c.version, received_at = c.received_at, kind = c.kind, "
+	"mac = c.reg_mac FROM staged_change c WHERE " CHANGED_REST " "
+	"AND register.id = c.register_id AND register.mac = c.reg_mac_old "
+	"AND register.version = c.reg_version_old AND register.kind = c.reg_kind_old "
+	"AND register.received_at = c.reg_received_old AND register.disposed_at IS NULL";
+
+static void bind_rest(sqlite3_stmt *st, const fk_pkgrow *p, const plan *pl)
+{
+	sqlite3_bind_int64(st, 1, p->id);
+	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	sqlite3_bind_int(st, 3, pl->rebuild[1]);
+	sqlite3_bind_int(st, 4, pl->rebuild[2]);
+}
+
+static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_DONE;
+	if (pl->rebuild[1] && pl->rebuild[2])
+		return FK_OK; /* both lists rebuilt or put in place whole: nothing moves alone */
+	fk_status s = fk_ctx_stmt(ctx, SQL_MOVED, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_rest(st, p, pl);
+	/* collected first: the loop below writes */
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			int64_t *v = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof *v);
+			if (!v) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			ids = v;
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
 		fk_stage_reg r;
-		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) != FK_OK)
-			break;
-		/* A register new in the package is counted and listed by list_new. */
-		if (r.staged == 3) {
-			fk_stage_reg_clear(&r);
-			continue;
-		}
-		if (r.staged > 0) {
+		if ((s = fk_stage_reg_read(ctx, ids[i], &r, err)) == FK_OK)
 			s = fk_store_set_current(ctx, r.id, r.staged_version, p->received_at,
 						 (fk_reg_kind)r.staged_kind, err);
-			if (s == FK_OK)
-				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_old,
-							r.ntags_old, 1, err);
-			if (s == FK_OK)
-				s = fk_store_tags_write(ctx, r.id, (const uint8_t(*)[FK_BLIND_LEN])r.tags_new,
-							r.ntags_new, 0, err);
-			/* A register new in this package is listed below, as it is now. */
-			if (s == FK_OK && r.staged == 2 && r.id <= p->wm[FK_WM_REGISTER])
-				s = relist(ctx, &r, pl, err);
-		}
 		if (s == FK_OK)
-			s = staged_delete(ctx, r.id, err);
+			s = relist(ctx, &r, pl, err);
 		fk_stage_reg_clear(&r);
 	}
 	free(ids);
 	return s;
+}
+
+/* The figures of the amended registers publishing moves in one statement, counted as the
+ * trigger it keeps aside would count them one by one (sql/020): by (kind published, new
+ * kind), each register out of the one and into the other, the latest time kept. Only the
+ * registers visible before (a new one is counted by list_new). */
+static const char SQL_CHANGED_KINDS[] =
+	"SELECT c.reg_kind_old, c.kind, count(*), max(c.received_at) FROM staged_change c WHERE "
+	CHANGED_REST " AND c.register_id <= ?2 GROUP BY 1, 2";
+static const char SQL_STATS_OUT[] =
+	"UPDATE municipality_stats SET n = n - ?3 WHERE municipality = ?1 AND kind = ?2";
+#define PUBLISHING_KEY "intake.publishing"
+
+static fk_status count_changed(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+{
+	sqlite3_stmt *st, *up;
+	int64_t v[4][4];
+	int n = 0, rc = SQLITE_DONE;
+	fk_status s = fk_ctx_stmt(ctx, SQL_CHANGED_KINDS, &st, err);
+	if (s != FK_OK)
+		return s;
+	bind_rest(st, p, pl);
+	while (n < 4 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 4; i++)
+			v[n][i] = sqlite3_column_int64(st, i);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "counting amended registers");
+	for (int i = 0; i < n && s == FK_OK; i++) {
+		if ((s = fk_ctx_stmt(ctx, SQL_STATS_OUT, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, v[i][0]);
+		sqlite3_bind_int64(up, 3, v[i][2]);
+		if ((s = fk_ctx_exec(ctx, up, err, "counting registers")) != FK_OK ||
+		    (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
+			break;
+		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, v[i][1]);
+		sqlite3_bind_int64(up, 3, v[i][2]);
+		sqlite3_bind_int64(up, 4, v[i][3]);
+		s = fk_ctx_exec(ctx, up, err, "counting registers");
+	}
+	return s;
+}
+
+/* The rows moved with the counting trigger aside (its meta row exists only meanwhile). */
+static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int64_t *changed,
+			   fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_meta_set(ctx, PUBLISHING_KEY, "1", err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_CHANGED_ROWS, &st, err)) == FK_OK) {
+		bind_rest(st, p, pl);
+		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
+		*changed = sqlite3_changes64(ctx->db);
+	}
+	if (s == FK_OK)
+		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(PUBLISHING_KEY), 1, err);
+	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
+		sqlite3_bind_text(st, 1, PUBLISHING_KEY, -1, SQLITE_STATIC);
+		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
+	}
+	return s == FK_OK ? count_changed(ctx, p, pl, err) : s;
+}
+
+/* The changed registers' rows to their new versions (the figures counted alongside). Their search tags were written while staging
+ * (fk_store_tags_stage) and show once the package's mark goes with the watermarks; their
+ * staged rows are removed after publishing (fk_publish_settle). What is left per register is
+ * its row changed, all in one statement, and the digest moved: no row read, no MAC made. */
+static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
+{
+	sqlite3_stmt *st;
+	int64_t n = 0;
+	int rc = SQLITE_DONE;
+	fk_status s = move_one_by_one(ctx, p, pl, err);
+	if (s != FK_OK || (s = fk_ctx_stmt(ctx, SQL_CHANGED_SUMS, &st, err)) != FK_OK)
+		return s;
+	bind_rest(st, p, pl);
+	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != FK_MAC_LEN || sqlite3_column_bytes(st, 1) != FK_MAC_LEN)
+			s = fk_fail(err, FK_ERR_TAMPER, "a staged change of package %lld lacks what publishing "
+				    "writes (staged by an older fukuhon, or altered): abandon it and import it again",
+				    (long long)p->id);
+		else
+			s = fk_trust_moved(ctx, FK_T_REGISTER, sqlite3_column_blob(st, 0),
+					   sqlite3_column_blob(st, 1), err);
+		n++;
+	}
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
+	sqlite3_reset(st);
+	int64_t changed = 0;
+	if (s != FK_OK || n == 0 || (s = move_rows(ctx, p, pl, &changed, err)) != FK_OK)
+		return s;
+	if (changed != n)
+		return fk_fail(err, FK_ERR_TAMPER, "%lld of the %lld registers package %lld amends are no "
+			       "longer as staging checked them: not published", (long long)(n - changed),
+			       (long long)n, (long long)p->id);
+	return FK_OK;
 }
 
 /* A new register's sort keys as staging kept them (or from its content when it was amended
@@ -520,9 +762,7 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 				s = fk_order_insert(ctx, info.municipality, info.kind, info.id, doc, err);
 		}
 		json_decref(doc);
-		/* its staged row (a new register's) has served */
-		if (s == FK_OK)
-			s = staged_drop(ctx, info.id, err);
+		/* its staged row (a new register's) has served: removed after publishing */
 	}
 	/* written in one pass when nothing else went into the list, else rebuilt (order.h) */
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
@@ -622,6 +862,9 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 	}
 	if (s == FK_OK)
 		s = fk_pkgrow_save(ctx, p, *receipt, *len, err);
+	/* A package of one transaction (import.c: a few records) settles in it too. */
+	for (int64_t n = 1; s == FK_OK && p->quiet && n > 0;)
+		s = settle_rows(ctx, p->id, SETTLE_ROWS, 0, &n, err);
 	fk_hex(p->digest, 32, hex);
 	snprintf(detail, sizeof detail,
 		 "digest=%s sequence=%lld register=%lld version=%lld removal=%lld ledger=%lld "

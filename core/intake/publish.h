@@ -19,4 +19,21 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
  * the current highest ids (staging begins); inside the caller's transaction. */
 fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *err);
 
+/* Staging begins: the package's id marks the search tags it adds and removes (visible.h);
+ * inside the caller's transaction, after the package's row is made. Removed with the
+ * watermarks. */
+fk_status fk_publish_mark(fk_ctx *ctx, int64_t package_id, fk_error *err);
+
+/* After package pkg is published: its staged rows removed and the search tags it removed
+ * deleted, in short transactions each on record (op, oid: the history's names for it), so
+ * that publishing itself does neither (issue 10). Readers see nothing of it: the rows are
+ * the published package's leftovers. Until it is done, staging another package would find
+ * them: fk_publish_settle_pending first. */
+fk_status fk_publish_settle(fk_ctx *ctx, int64_t pkg, int op, const char *oid, fk_error *err);
+/* Any published package's leftovers (an import killed after publishing) settled. */
+fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_error *err);
+/* Test hook: called before each settling transaction with the rows settled so far; nonzero
+ * stops there (FK_ERR_INTERNAL). */
+extern int (*fk_publish_settle_hook)(fk_ctx *ctx, int64_t settled);
+
 #endif

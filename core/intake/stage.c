@@ -27,10 +27,14 @@ static const char SQL_STAGED_ROW[] =
 	"SELECT " FK_COLS_STAGED ", mac FROM staged_change WHERE register_id = ?1";
 static const char SQL_STAGED_INSERT[] =
 	"INSERT INTO staged_change(register_id, package_id, change, version, kind, received_at, "
-	"tags_old, tags_new, sort_keys, mac) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+	"tags_old, tags_new, sort_keys, mac, reg_mac, reg_mac_old, reg_c_old, reg_c_new, "
+	"reg_version_old, reg_kind_old, reg_received_old) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_STAGED_UPDATE[] =
 	"UPDATE staged_change SET change = ?3, version = ?4, kind = ?5, received_at = ?6, "
-	"tags_old = coalesce(?7, tags_old), tags_new = ?8, sort_keys = NULL WHERE register_id = ?1";
+	"tags_old = coalesce(?7, tags_old), tags_new = ?8, sort_keys = NULL, reg_mac = ?11, "
+	"reg_mac_old = ?12, reg_c_old = ?13, reg_c_new = ?14, reg_version_old = ?15, "
+	"reg_kind_old = ?16, reg_received_old = ?17 WHERE register_id = ?1";
 static const char SQL_REJECT_NEXT[] = "SELECT coalesce(max(id), 0) + 1 FROM package_reject";
 static const char SQL_REJECT_INSERT[] =
 	"INSERT INTO package_reject(id, package_id, chunk, line, ref, reason, detail, mac) "
@@ -141,6 +145,8 @@ fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *
 		r->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
 		r->version = sqlite3_column_int(st, FK_C_REG_VERSION);
 		r->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
+		if (sqlite3_column_bytes(st, FK_C_REG_MAC) == FK_MAC_LEN)
+			memcpy(r->reg_mac, sqlite3_column_blob(st, FK_C_REG_MAC), FK_MAC_LEN);
 		if ((r->disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL))
 			s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld was disposed of", (long long)id);
 	} else if (s == FK_OK) {
@@ -183,11 +189,45 @@ static fk_status current_doc(fk_ctx *ctx, const fk_stage_reg *r, json_t **doc, u
 
 /* ---- writing ---- */
 
+/* What publishing writes into an amended register's row, made now (sql/020): the row's MAC as
+ * it will be and its digest contributions before and after, and the row as checked now. */
+typedef struct pubdata {
+	uint8_t mac[FK_MAC_LEN], mac_old[FK_MAC_LEN], c_old[FK_MAC_LEN], c_new[FK_MAC_LEN];
+	int version_old, kind_old;
+	int64_t received_old;
+} pubdata;
+
+static fk_status pubdata_make(fk_ctx *ctx, const fk_stage_reg *r, int version, int kind, int64_t at,
+			      pubdata *pd, fk_error *err)
+{
+	const fk_val cols[] = {FK_VAL_INT(r->id), FK_VAL_TEXT(r->municipality), FK_VAL_INT(kind),
+			       FK_VAL_INT(r->key_id), FK_VAL_INT(version), FK_VAL_INT(at), FK_VAL_NULL};
+	memcpy(pd->mac_old, r->reg_mac, FK_MAC_LEN);
+	pd->version_old = r->version;
+	pd->kind_old = r->kind;
+	pd->received_old = r->received_at;
+	fk_status s = fk_trust_prepare(ctx, FK_T_REGISTER, cols, pd->mac, pd->c_new, err);
+	return s == FK_OK ? fk_trust_contribution(ctx, FK_T_REGISTER, r->reg_mac, pd->c_old, err) : s;
+}
+
+static void pubdata_bind(sqlite3_stmt *st, const pubdata *pd)
+{
+	if (!pd)
+		return; /* unbound: NULL */
+	sqlite3_bind_blob(st, 11, pd->mac, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 12, pd->mac_old, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 13, pd->c_old, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 14, pd->c_new, FK_MAC_LEN, SQLITE_STATIC);
+	sqlite3_bind_int(st, 15, pd->version_old);
+	sqlite3_bind_int(st, 16, pd->kind_old);
+	sqlite3_bind_int64(st, 17, pd->received_old);
+}
+
 /* A register's staged change: a new row, or the row updated (an amended register new in the
  * package loses its kept sort keys: publishing lists it from its last version). */
 static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int change, int version,
 			    int kind, int64_t at, const uint8_t *old, int nold, const uint8_t *neu,
-			    int nnew, const uint8_t *keys, size_t nkeys, fk_error *err)
+			    int nnew, const uint8_t *keys, size_t nkeys, const pubdata *pd, fk_error *err)
 {
 	sqlite3_stmt *st;
 	uint8_t mac[FK_MAC_LEN];
@@ -223,6 +263,7 @@ static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int
 	sqlite3_bind_int64(st, 6, at);
 	if (nnew)
 		sqlite3_bind_blob(st, 8, neu, nnew * FK_BLIND_LEN, SQLITE_STATIC);
+	pubdata_bind(st, pd);
 	s = fk_ctx_exec(ctx, st, err, "staging a change");
 	return s == FK_OK && update ? fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), err) : s;
 }
@@ -307,7 +348,7 @@ static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg
 	fk_stage_reg fresh = {.id = id, .staged = -1};
 	if (s == FK_OK)
 		s = staged_put(g->ctx, &fresh, g->pkg->id, 3, 1, (int)r->kind, g->pkg->received_at, NULL,
-			       0, NULL, 0, sealed, n + FK_SEAL_OVERHEAD, err);
+			       0, NULL, 0, sealed, n + FK_SEAL_OVERHEAD, NULL, err);
 	/* sort keys are names in sort form */
 	if (plain)
 		fk_wipe(plain, n);
@@ -404,12 +445,30 @@ static fk_status amend(stage *g, int64_t line, const fk_pkg_record *r, const fk_
 					   g->pkg->received_at, err);
 	fk_wipe(key, sizeof key);
 	json_decref(old);
+	/* The index gets the new version's tags now, out of readers' sight, so that publishing
+	 * swaps none (issue 10): base is what the index holds for the register outside this
+	 * package, cur what an earlier amendment in it left. */
+	const uint8_t(*base)[FK_BLIND_LEN] = fresh ? (const uint8_t(*)[FK_BLIND_LEN])told
+						   : (const uint8_t(*)[FK_BLIND_LEN])reg->tags_old;
+	int nbase = fresh ? nold : reg->ntags_old;
+	const uint8_t(*cur)[FK_BLIND_LEN] = fresh ? base : (const uint8_t(*)[FK_BLIND_LEN])reg->tags_new;
+	int ncur = fresh ? nbase : reg->ntags_new;
+	if (s == FK_OK && reg->id > g->pkg->wm[FK_WM_REGISTER])
+		/* new in the package: hidden whole by the register watermark; swapped in place */
+		s = fk_store_tags_replace(g->ctx, reg->id, cur, ncur, (const uint8_t(*)[FK_BLIND_LEN])tnew,
+					  nnew, err);
+	else if (s == FK_OK)
+		s = fk_store_tags_stage(g->ctx, reg->id, g->pkg->id, base, nbase, cur, ncur,
+					(const uint8_t(*)[FK_BLIND_LEN])tnew, nnew, err);
+	pubdata pd;
+	if (s == FK_OK)
+		s = pubdata_make(g->ctx, reg, version, kind, g->pkg->received_at, &pd, err);
 	if (s != FK_OK)
 		return s;
 	int change = moved || reg->staged == 2 ? 2 : 1;
 	return staged_put(g->ctx, reg, g->pkg->id, change, version, kind, g->pkg->received_at,
 			  fresh ? (const uint8_t *)told : NULL, fresh ? nold : 0, (const uint8_t *)tnew,
-			  nnew, NULL, 0, err);
+			  nnew, NULL, 0, &pd, err);
 }
 
 /* The register a record names, or why the record is rejected. */
@@ -469,7 +528,7 @@ static fk_status on_register(stage *g, int64_t line, const fk_pkg_record *r, fk_
 	json_decref(cur);
 	if (s == FK_OK && same && (int)r->kind == reg.kind) {
 		s = staged_put(g->ctx, &reg, g->pkg->id, 0, reg.version, reg.kind, reg.received_at, NULL, 0,
-			       NULL, 0, NULL, 0, err);
+			       NULL, 0, NULL, 0, NULL, err);
 		if (s == FK_OK)
 			g->pkg->unchanged++;
 	} else if (s == FK_OK) {

@@ -60,6 +60,7 @@ typedef struct fk_stage_reg {
 	uint8_t *tags_old, *tags_new; /* malloc'd, FK_BLIND_LEN each */
 	int ntags_old, ntags_new;
 	int disposed; /* set (with FK_ERR_NOTFOUND) for a register disposed of */
+	uint8_t reg_mac[FK_MAC_LEN]; /* the register row's MAC, as checked */
 } fk_stage_reg;
 fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *err);
 void fk_stage_reg_clear(fk_stage_reg *r);

@@ -53,6 +53,8 @@ static const char *const SQL_BULK_DROP[FK_BACKEND_PG + 1] = {
 	[FK_BACKEND_SQLITE] = "DROP TABLE temp.bulk_tags",
 	[FK_BACKEND_PG] = "DROP TABLE pg_temp.bulk_tags",
 };
+/* A part's new registers' tags wait in bulk_tags until it ends (fk_store_bulk_end). */
+static const char SQL_BULK_TAG_DELETE[] = "DELETE FROM bulk_tags WHERE tag = ?1 AND register_id = ?2";
 static const char SQL_TAG_DELETE[] =
 	"DELETE FROM register_index WHERE tag = ?1 AND register_id = ?2";
 /* One tag at a time: the index yields its rows in register_id order, so the
@@ -60,7 +62,7 @@ static const char SQL_TAG_DELETE[] =
 static const char SQL_SEARCH[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
-	"AND i.register_id <= " FK_VIS_REGISTER " "
+	"AND i.register_id <= " FK_VIS_REGISTER " AND " FK_VIS_TAG("i") " "
 	"AND (CAST(?4 AS TEXT) IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
@@ -68,7 +70,7 @@ static const char SQL_SEARCH[] =
 static const char SQL_SEARCH_PERMITTED[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
-	"AND i.register_id <= " FK_VIS_REGISTER " "
+	"AND i.register_id <= " FK_VIS_REGISTER " AND " FK_VIS_TAG("i") " "
 	"AND (CAST(?4 AS TEXT) IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"AND EXISTS (SELECT 1 FROM authz_view v WHERE v.municipality = r.municipality "
@@ -409,7 +411,7 @@ fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err)
 	ctx->bulk_tags = 0;
 	/* The bulk insert statement refers to the table about to be dropped. */
 	for (unsigned i = 0; i < ctx->nstmts; i++)
-		if (ctx->stmts[i].sql == SQL_BULK_INSERT)
+		if (ctx->stmts[i].sql == SQL_BULK_INSERT || ctx->stmts[i].sql == SQL_BULK_TAG_DELETE)
 			sqlite3_reset(ctx->stmts[i].stmt);
 	fk_status s = exec_fixed(ctx, SQL_BULK_MERGE, err, "building the search index");
 	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[FK_BACKEND_SQLITE], err, "finishing the bulk load");
@@ -530,6 +532,99 @@ fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_B
 			      int remove, fk_error *err)
 {
 	return put_tags(ctx, remove ? SQL_TAG_DELETE : SQL_TAG_INSERT, id, tags, n, err);
+}
+
+static const char SQL_TAG_ADD_STAGED[] =
+	"INSERT INTO register_index(tag, register_id, added_by) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+static const char SQL_TAG_DROP_STAGED[] =
+	"DELETE FROM register_index WHERE tag = ?1 AND register_id = ?2 AND added_by = ?3";
+static const char SQL_TAG_MARK[] =
+	"UPDATE register_index SET removed_by = ?3 WHERE tag = ?1 AND register_id = ?2";
+static const char SQL_TAG_UNMARK[] =
+	"UPDATE register_index SET removed_by = NULL WHERE tag = ?1 AND register_id = ?2 "
+	"AND removed_by = ?3";
+static const char SQL_TAG_SETTLE[] =
+	"DELETE FROM register_index WHERE tag = ?1 AND register_id = ?2 AND removed_by = ?3";
+
+static int tag_in(const uint8_t t[FK_BLIND_LEN], const uint8_t set[][FK_BLIND_LEN], int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!memcmp(t, set[i], FK_BLIND_LEN))
+			return 1;
+	return 0;
+}
+
+/* One tag statement (?1 tag, ?2 register, and ?3 the package where it has one). */
+static fk_status tag_exec(fk_ctx *ctx, const char *sql, const uint8_t t[FK_BLIND_LEN], int64_t id,
+			  int64_t pkg, fk_error *err)
+{
+	sqlite3_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	sqlite3_bind_blob(st, 1, t, FK_BLIND_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, pkg);
+	return fk_ctx_exec(ctx, st, err, "writing the search index");
+}
+
+fk_status fk_store_tags_stage(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+			      int nbase, const uint8_t cur[][FK_BLIND_LEN], int ncur,
+			      const uint8_t want[][FK_BLIND_LEN], int nwant, fk_error *err)
+{
+	fk_status s = FK_OK;
+	/* base's rows stay; each is marked removed exactly when want lacks it */
+	for (int i = 0; i < nbase && s == FK_OK; i++) {
+		int was = !tag_in(base[i], cur, ncur), now = !tag_in(base[i], want, nwant);
+		if (was != now)
+			s = tag_exec(ctx, now ? SQL_TAG_MARK : SQL_TAG_UNMARK, base[i], id, pkg, err);
+	}
+	/* the package's own rows: those of cur want lacks go, those of want cur lacks come */
+	for (int i = 0; i < ncur && s == FK_OK; i++)
+		if (!tag_in(cur[i], base, nbase) && !tag_in(cur[i], want, nwant))
+			s = tag_exec(ctx, SQL_TAG_DROP_STAGED, cur[i], id, pkg, err);
+	for (int i = 0; i < nwant && s == FK_OK; i++)
+		if (!tag_in(want[i], base, nbase) && !tag_in(want[i], cur, ncur))
+			s = tag_exec(ctx, SQL_TAG_ADD_STAGED, want[i], id, pkg, err);
+	return s;
+}
+
+
+fk_status fk_store_tags_replace(fk_ctx *ctx, int64_t id, const uint8_t cur[][FK_BLIND_LEN], int ncur,
+				const uint8_t want[][FK_BLIND_LEN], int nwant, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < ncur && s == FK_OK; i++)
+		if (!tag_in(cur[i], want, nwant)) {
+			s = tag_exec(ctx, SQL_TAG_DELETE, cur[i], id, 0, err);
+			if (s == FK_OK && ctx->bulk_tags)
+				s = tag_exec(ctx, SQL_BULK_TAG_DELETE, cur[i], id, 0, err);
+		}
+	for (int i = 0; i < nwant && s == FK_OK; i++)
+		if (!tag_in(want[i], cur, ncur))
+			s = tag_exec(ctx, SQL_TAG_INSERT, want[i], id, 0, err);
+	return s;
+}
+
+fk_status fk_store_tags_unstage(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+				int nbase, const uint8_t added[][FK_BLIND_LEN], int nadded, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < nadded && s == FK_OK; i++)
+		s = tag_exec(ctx, SQL_TAG_DROP_STAGED, added[i], id, pkg, err);
+	for (int i = 0; i < nbase && s == FK_OK; i++)
+		s = tag_exec(ctx, SQL_TAG_UNMARK, base[i], id, pkg, err);
+	return s;
+}
+
+fk_status fk_store_tags_settle(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+			       int nbase, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; i < nbase && s == FK_OK; i++)
+		s = tag_exec(ctx, SQL_TAG_SETTLE, base[i], id, pkg, err);
+	return s;
 }
 
 fk_status fk_store_set_current(fk_ctx *ctx, int64_t id, int version, int64_t received_at,

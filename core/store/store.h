@@ -72,6 +72,24 @@ fk_status fk_store_version_write(fk_ctx *ctx, int64_t id, int version, const cha
 /* Add (remove 0) or remove a register's search tags. */
 fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
 			      int remove, fk_error *err);
+/* An amended register's search tags while package pkg stages (sql/020; visible.h): base, the
+ * tags the index holds for it outside the package (as published, or as first staged for a
+ * register new in it); cur, those an earlier amendment in the package left it (base again for
+ * the first); want, its new version's. A tag of base not in want is marked removed by pkg, one
+ * of want not in base added by pkg; no reader sees either change until pkg is published. */
+fk_status fk_store_tags_stage(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+			      int nbase, const uint8_t cur[][FK_BLIND_LEN], int ncur,
+			      const uint8_t want[][FK_BLIND_LEN], int nwant, fk_error *err);
+/* A register new in the staging package (hidden whole by the register watermark) amended in
+ * it: its tags cur (in the index, or still in the part's bulk load) replaced by want. */
+fk_status fk_store_tags_replace(fk_ctx *ctx, int64_t id, const uint8_t cur[][FK_BLIND_LEN], int ncur,
+				const uint8_t want[][FK_BLIND_LEN], int nwant, fk_error *err);
+/* pkg abandoned: the tags it added (among added) gone, those of base it removed kept again. */
+fk_status fk_store_tags_unstage(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+				int nbase, const uint8_t added[][FK_BLIND_LEN], int nadded, fk_error *err);
+/* pkg published: the tags of base it removed deleted (no reader sees them any more). */
+fk_status fk_store_tags_settle(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8_t base[][FK_BLIND_LEN],
+			       int nbase, fk_error *err);
 /* The register's row to its current version, time and kind (unsealed, changed, sealed). */
 fk_status fk_store_set_current(fk_ctx *ctx, int64_t id, int version, int64_t received_at,
 			       fk_reg_kind kind, fk_error *err);

@@ -19,6 +19,9 @@
 #define FK_VISIBLE_KEY_LEDGER "intake.visible.ledger"
 #define FK_VISIBLE_KEY_DOC "intake.visible.doc"
 #define FK_VISIBLE_KEY_REF "intake.visible.ref"
+/* The staging package's id (sql/020): the search tags it adds are left out, those it removes
+ * kept, until publishing removes the row with the watermarks. */
+#define FK_VISIBLE_KEY_PACKAGE "intake.visible.package"
 
 /* The watermark as an SQL expression (a constant subquery: evaluated once a statement). */
 #define FK_VISIBLE_SQL(key)                                                                        \
@@ -29,6 +32,14 @@
 #define FK_VIS_LEDGER FK_VISIBLE_SQL(FK_VISIBLE_KEY_LEDGER)
 #define FK_VIS_DOC FK_VISIBLE_SQL(FK_VISIBLE_KEY_DOC)
 #define FK_VIS_REF FK_VISIBLE_SQL(FK_VISIBLE_KEY_REF)
+/* 0 (no package) when none stages: package ids start at 1. */
+#define FK_VIS_PACKAGE                                                                             \
+	"coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = '" FK_VISIBLE_KEY_PACKAGE "'), 0)"
+/* A search tag row i is visible: not added by the staging package, and not removed by a
+ * package other than the staging one (one published: its removal stands). */
+#define FK_VIS_TAG(i)                                                                              \
+	"(" i ".added_by IS NULL OR " i ".added_by <> " FK_VIS_PACKAGE ") AND (" i                 \
+	".removed_by IS NULL OR " i ".removed_by = " FK_VIS_PACKAGE ")"
 
 /* *on = 1 while a package stages (its watermarks are set). */
 fk_status fk_store_staging(fk_ctx *ctx, int *on, fk_error *err);

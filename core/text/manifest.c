@@ -155,8 +155,8 @@ static fk_status parse_chunk(const json_t *c, int i, fk_manifest_chunk *out, fk_
 		return fk_fail(err, FK_ERR_INVALID, "manifest: %s's sha256 is not 64 lowercase hex digits",
 			       where);
 	if (!int_in(json_object_get(c, "bytes"), 1, FK_PKG_CHUNK_MAX, &out->bytes))
-		return fk_fail(err, FK_ERR_INVALID, "manifest: %s's bytes are not 1..%u", where,
-			       FK_PKG_CHUNK_MAX);
+		return fk_fail(err, FK_ERR_INVALID, "manifest: %s's bytes are not 1..%u (a chunk holds at "
+			       "most 1 MiB of records: send smaller chunks)", where, FK_PKG_CHUNK_MAX);
 	/* Each record is a line of at least one byte: more records than bytes is a lie. */
 	if (!int_in(json_object_get(c, "records"), 1, out->bytes, &out->records))
 		return fk_fail(err, FK_ERR_INVALID, "manifest: %s's records are not 1..its bytes", where);

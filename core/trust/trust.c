@@ -872,6 +872,37 @@ fk_status fk_trust_seal_new(fk_ctx *ctx, fk_table t, const fk_val *cols, uint8_t
 	return s == FK_OK ? add_ref(ctx->trust, t, &cols[0], mac, err) : s;
 }
 
+fk_status fk_trust_prepare(fk_ctx *ctx, fk_table t, const fk_val *cols, uint8_t mac[FK_MAC_LEN],
+			   uint8_t c[FK_MAC_LEN], fk_error *err)
+{
+	if (!ctx->trust)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	fk_status s = fk_row_mac(&ctx->trust->keys, t, cols, mac, err);
+	return s == FK_OK ? fk_row_contribution(&ctx->trust->keys, t, mac, c, err) : s;
+}
+
+fk_status fk_trust_contribution(fk_ctx *ctx, fk_table t, const uint8_t mac[FK_MAC_LEN],
+				uint8_t c[FK_MAC_LEN], fk_error *err)
+{
+	if (!ctx->trust)
+		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
+	return fk_row_contribution(&ctx->trust->keys, t, mac, c, err);
+}
+
+fk_status fk_trust_moved(fk_ctx *ctx, fk_table t, const uint8_t c_old[FK_MAC_LEN],
+			 const uint8_t c_new[FK_MAC_LEN], fk_error *err)
+{
+	fk_status s = need_tx(ctx, err);
+	if (s != FK_OK)
+		return s;
+	/* A small table's rows are named in the history one by one (add_ref): not this way. */
+	if (fk_table_small(t))
+		return fk_fail(err, FK_ERR_INTERNAL, "a small table's row moved without its reference");
+	fk_digest_sub(&ctx->trust->tx.table[t], c_old);
+	fk_digest_add(&ctx->trust->tx.table[t], c_new);
+	return FK_OK;
+}
+
 fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_error *err)
 {
 	sqlite3_stmt *st;

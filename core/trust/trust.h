@@ -55,6 +55,21 @@ fk_status fk_trust_seal(fk_ctx *ctx, fk_table t, fk_val key, fk_error *err);
 fk_status fk_trust_seal_new(fk_ctx *ctx, fk_table t, const fk_val *cols, uint8_t mac[FK_MAC_LEN],
 			    fk_error *err);
 
+/* For a change a later transaction makes (publishing an amended register, prepared while its
+ * package stages): the row's MAC from its columns as they will be, and its contribution to
+ * the table's digest; nothing moved yet. */
+fk_status fk_trust_prepare(fk_ctx *ctx, fk_table t, const fk_val *cols, uint8_t mac[FK_MAC_LEN],
+			   uint8_t c[FK_MAC_LEN], fk_error *err);
+/* The contribution of a row whose MAC (checked by the caller) is mac. */
+fk_status fk_trust_contribution(fk_ctx *ctx, fk_table t, const uint8_t mac[FK_MAC_LEN],
+				uint8_t c[FK_MAC_LEN], fk_error *err);
+/* Inside a write transaction, after the caller changed a row of a large table in place from
+ * the one contributing c_old (checked when prepared, and unchanged since: the caller's
+ * statement required it) to the one contributing c_new (fk_trust_prepare): the digest moved,
+ * with no row read again. */
+fk_status fk_trust_moved(fk_ctx *ctx, fk_table t, const uint8_t c_old[FK_MAC_LEN],
+			 const uint8_t c_new[FK_MAC_LEN], fk_error *err);
+
 /* After a bulk load of rows that never existed before (reference data): seal every row of t
  * that has no MAC yet. */
 fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err);
