@@ -271,6 +271,42 @@ START_TEST(blind_index_search)
 }
 END_TEST
 
+/* A bulk load's tags are collected in memory and sorted into the index at its end (store.c):
+ * each register under every tag of its own and no other's (the id kept beside each tag in the
+ * sort, and decoded back). Checked inside the transaction, which is then rolled back. */
+static int64_t bulk_add(int64_t id, int64_t key_id, const char *name, const char *reading, int *ntags)
+{
+	fk_reg_prepared p;
+	json_t *doc = fkt_register(name, reading, "東京都千代田区緑町一丁目2番地");
+	ck_assert_ok(fk_store_prepare(ctx->keys, id, key_id, "131016", FK_KIND_KOSEKI, doc, "test",
+				      fk_now_ns(), &p, &err), &err);
+	ck_assert_ok(fk_store_insert(ctx, &p, &err), &err);
+	*ntags = p.ntags;
+	fk_reg_prepared_clear(&p);
+	json_decref(doc);
+	return id;
+}
+
+START_TEST(bulk_load_indexes_each_register_under_its_own_tags)
+{
+	int64_t id, key_id;
+	int na, nb;
+	char sql[128];
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_store_reserve(ctx, 2, &id, &key_id, &err), &err);
+	ck_assert_ok(fk_store_bulk_begin(ctx, &err), &err);
+	int64_t a = bulk_add(id, key_id, "高橋 健一郎", "たかはし けんいちろう", &na);
+	int64_t b = bulk_add(id + 1, key_id + 1, "伊東 一", "いとう はじめ", &nb);
+	ck_assert_int_gt(na, nb);
+	ck_assert_ok(fk_store_bulk_end(ctx, &err), &err);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM register_index WHERE register_id = %lld", (long long)a);
+	ck_assert_int_eq(scalar(sql), na);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM register_index WHERE register_id = %lld", (long long)b);
+	ck_assert_int_eq(scalar(sql), nb);
+	fk_ctx_end(ctx, FK_ERR_INTERNAL, &err);
+}
+END_TEST
+
 START_TEST(bad_input_leaves_store_unchanged)
 {
 	json_t *doc = fkt_register("山田 太郎", "やまだ たろう", "一番地");
@@ -415,6 +451,7 @@ int main(void)
 	tcase_add_test(tc, swapped_data_keys_are_refused);
 	tcase_add_test(tc, versions_are_kept);
 	tcase_add_test(tc, blind_index_search);
+	tcase_add_test(tc, bulk_load_indexes_each_register_under_its_own_tags);
 	tcase_add_test(tc, bad_input_leaves_store_unchanged);
 	tcase_add_test(tc, ledger_and_documents);
 	tcase_add_test(tc, operators);
