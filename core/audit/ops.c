@@ -127,6 +127,7 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_DISPOSE_EXECUTE] = N_("Disposal carried out"),
 	[FK_OP_DISPOSE_REGISTER] = N_("Register crypto-erased"),
 	[FK_OP_DISPOSE_REAPPLY] = N_("Disposal applied again after a restore"),
+	[FK_OP_REINDEX_TAGS] = N_("Search tags recomputed"),
 };
 
 const char *fk_op_label(fk_op op)

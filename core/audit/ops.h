@@ -191,7 +191,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * recorded once; a restored older database disposed of again from the key folder's ledger */ \
 	X(DISPOSE_EXECUTE, "dispose.execute", "request", FILE, FK_RIGHT_DISPOSE, 1, 0)                \
 	X(DISPOSE_REGISTER, "dispose.register", "register", SYSTEM, 0, 1, 0)                          \
-	X(DISPOSE_REAPPLY, "dispose.reapply", "register", SYSTEM, 0, 1, 0)
+	X(DISPOSE_REAPPLY, "dispose.reapply", "register", SYSTEM, 0, 1, 0)                            \
+	/* the search index's tags recomputed from every register (core/store/retag.h), in   \
+	 * short steps each on record; resumable */                                              \
+	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,
