@@ -16,8 +16,12 @@ static const char SQL_SAME[] =
 	SELECT_REFUSED "WHERE reason = ?2 AND (sha256 = ?1 OR (?1 IS NULL AND sha256 IS NULL AND "
 	"source = ?3 AND municipality IS ?4 AND sequence IS ?5))";
 static const char SQL_ONE[] = SELECT_REFUSED "WHERE id = ?1";
+/* Delivered to the bureau, or claiming one of its municipalities: a 支局's operators see the
+ * refusals of their municipalities though the terminal's bureau received them. The claimed
+ * municipality's bureau is read here unchecked, so the caller checks it (packages.c). */
 static const char SQL_LIST[] = SELECT_REFUSED
-	"WHERE bureau_id = ?1 AND id < ?2 AND (?3 IS NULL OR municipality = ?3) AND (?5 IS NULL OR "
+	"WHERE (bureau_id = ?1 OR municipality IN (SELECT code FROM municipality WHERE bureau_id = ?1)) "
+	"AND id < ?2 AND (?3 IS NULL OR municipality = ?3) AND (?5 IS NULL OR "
 	"municipality IN (SELECT code FROM municipality WHERE instr(name, ?5) > 0)) "
 	"ORDER BY id DESC LIMIT ?4";
 /* The numbering of package(id), so that one number names one package, applied or refused. */
