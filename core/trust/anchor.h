@@ -62,7 +62,8 @@ fk_status fk_anchor_write(fk_anchor_file *f, const fk_anchor *a, fk_error *err);
 
 /* Mark generation gen confirmed (after the commit). */
 fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err);
-/* The same without its own sync, for a writer's every commit: the mark reaches the disk with
+/* The same without its own sync, for commits that follow each other closely (trust.h,
+ * fk_trust_lazy_confirm): the mark reaches the disk with
  * the next write's sync of the file (the next commit's pending slot, the same file) or at
  * close. Lost to a power cut before then, the commit reads as pending: start-up accepts the
  * database at it or at the state before, which is what a confirmation lost between the
