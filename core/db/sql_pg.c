@@ -2,6 +2,7 @@
  * postgresql:// store is refused with a clear message rather than half-used. */
 #include "config.h"
 
+#include <sqlite3.h> /* the result codes it answers with */
 #include <stdio.h>
 
 #include "sql_pg.h"

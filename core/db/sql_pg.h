@@ -3,7 +3,12 @@
 #ifndef FK_SQL_PG_H
 #define FK_SQL_PG_H
 
-#include "sql.h"
+#include <stddef.h>
+#include <stdint.h>
+
+/* Declared here rather than through sql.h, which includes this file (tests/layering.sh). */
+struct fk_pg;
+struct fk_pg_stmt;
 
 int fk_pg_connect(const char *conninfo, struct fk_pg **out, char *msg, size_t msglen);
 void fk_pg_close(struct fk_pg *pg);
