@@ -5,6 +5,7 @@
 
 #include <libgen.h>
 #include <libintl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,14 @@ int cmd_import(ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if (npos < 1)
 		return ctl_usage("usage: import FILE... [--receipt-dir DIR]");
+#ifdef M_MXFAST
+	/* A chunk's records are parsed into some 20 MB of small JSON nodes, freed together two
+	 * chunks later: with glibc's fast bins each large request after that consolidates them
+	 * (malloc_consolidate and unlink_chunk were 11 % of the parsing thread's time). Without
+	 * fast bins, frees coalesce as they go: 8 % less CPU for the whole import, measured at
+	 * 30,000 registers (three runs each, load 12: 5.5–6.4 s against 6.1–7.0 s). */
+	(void)mallopt(M_MXFAST, 0); /* refused, it only costs that time */
+#endif
 	fk_ctx *ctx;
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)

@@ -1,9 +1,23 @@
 /* fukuhonctl key rotate (R-KEYS) and reindex: maintenance of keys and indexes. */
 #include "config.h"
 
+#include <libintl.h>
 #include <stdlib.h>
 
 #include "ctl.h"
+
+#define _(s) gettext(s)
+
+/* --batch N within 1..max: 0, or -1 when it is not. */
+static int parse_batch(const char *text, long max, int *out)
+{
+	char *end;
+	long b = strtol(text, &end, 10);
+	if (*end || end == text || b < 1 || b > max)
+		return -1;
+	*out = (int)b;
+	return 0;
+}
 
 int cmd_key_rotate(ctl *c, int argc, char **argv)
 {
@@ -12,9 +26,8 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	struct ctl_opt opts[] = {{"batch", 1, &batch}};
 	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
 		return CTL_USAGE;
-	char *end;
-	long b = strtol(batch, &end, 10);
-	if (*end || end == batch || b < 1 || b > 100000)
+	int b;
+	if (parse_batch(batch, 100000, &b) != 0)
 		return ctl_usage("--batch must be 1..100000");
 	fk_ctx *ctx;
 	int rc = ctl_open(c, &ctx);
@@ -23,7 +36,7 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	fk_error err;
 	int64_t n;
 	uint32_t id;
-	if (fk_key_rotate(ctx, (int)b, &n, &id, &err) != FK_OK)
+	if (fk_key_rotate(ctx, b, &n, &id, &err) != FK_OK)
 		rc = ctl_fail(&err);
 	else
 		printf("master key %u is current; %lld data keys re-wrapped; old master keys removed\n",
@@ -31,16 +44,44 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	return rc;
 }
 
-/* fukuhonctl reindex: the register lists' sealed sort orders (core/store/order.h). */
+/* fukuhonctl reindex --tags: every register's search tags recomputed (core/store/retag.h). */
+static int reindex_tags(ctl *c, const char *batch)
+{
+	int b;
+	if (parse_batch(batch, 4096, &b) != 0)
+		return ctl_usage("--batch must be 1..4096");
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	int64_t regs, added;
+	if (fk_reindex_tags(ctx, b, &regs, &added, &err) != FK_OK)
+		rc = ctl_fail(&err);
+	else
+		printf(_("search tags recomputed for %lld registers: %lld added\n"), (long long)regs,
+		       (long long)added);
+	return rc;
+}
+
+/* fukuhonctl reindex: the register lists' sealed sort orders (core/store/order.h), or with
+ * --tags the search index's tags. */
 int cmd_reindex(ctl *c, int argc, char **argv)
 {
-	const char *muni = NULL, *all = NULL, *pos[1];
+	const char *muni = NULL, *all = NULL, *tags = NULL, *batch = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"municipality", 1, &muni}, {"all", 0, &all}};
-	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+	struct ctl_opt opts[] = {{"municipality", 1, &muni}, {"all", 0, &all}, {"tags", 0, &tags},
+				 {"batch", 1, &batch}};
+	if (ctl_parse(argc, argv, opts, 4, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	if (muni && all)
 		return ctl_usage("give --municipality or --all, not both");
+	if (tags && (muni || all))
+		return ctl_usage("--tags covers every register: no --municipality or --all with it");
+	if (batch && !tags)
+		return ctl_usage("--batch goes with --tags");
+	if (tags)
+		return reindex_tags(c, batch ? batch : "200");
 	fk_ctx *ctx;
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)

@@ -59,8 +59,9 @@ const ctl_cmd ctl_commands[] = {
 	{"credential list", cmd_credential_list, P, "[--json]",
 	 "list credentials: for whom, which commands, made by whom and when, revoked"},
 	{"key rotate", cmd_key_rotate, P, "[--batch N]", "re-wrap every data key under a new master key"},
-	{"reindex", cmd_reindex, P, "[--municipality CODE | --all]",
-	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all"},
+	{"reindex", cmd_reindex, P, "[--municipality CODE | --all | --tags [--batch N]]",
+	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all; "
+	 "with --tags, recompute every register's search tags (resumable, N registers a step)"},
 	{"audit verify", cmd_audit_verify, P, "[--key FILE] [--checkpoint FILE]",
 	 "check the operation history's chain, checkpoints, the sealed rows and the database; exit 1 when not intact"},
 	{"audit list", cmd_audit_list, P,

@@ -70,6 +70,17 @@ expect 0 $C reindex
 contains "$T/out" "every list was in step"
 expect 0 $C audit list --action maintenance.reindex
 contains "$T/out" "131016"
+# Search tags recomputed (reindex --tags): tags the index lost come back, each step on record.
+sqlite3 "$T/db/fukuhon.db" "DELETE FROM register_index WHERE register_id <= 50" || not_ok "sqlite3"
+expect 0 $C reindex --tags --batch 64
+contains "$T/out" "for 200 registers"
+lacks "$T/out" ": 0 added"
+expect 0 $C reindex --tags
+contains "$T/out" "for 200 registers: 0 added"
+expect 2 $C reindex --tags --all
+expect 2 $C reindex --batch 5
+expect 0 $C audit list --action maintenance.reindex-tags
+contains "$T/out" "success step"
 # R-ATREST: synthetic names never reach the file in clear.
 if grep -qa '"届出日"' "$T/db/fukuhon.db" "$T/db/fukuhon.db-wal" 2>/dev/null; then not_ok "clear text in database"; else ok; fi
 

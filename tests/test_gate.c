@@ -312,6 +312,11 @@ static fk_status do_reindex(void)
 	int64_t lists, regs;
 	return fk_reindex(ctx, M, 0, &lists, &regs, &err);
 }
+static fk_status do_reindex_tags(void)
+{
+	int64_t regs, added;
+	return fk_reindex_tags(ctx, 200, &regs, &added, &err);
+}
 static fk_status do_demo(void)
 {
 	fk_demo_opts o = {.registers = 3, .seed = 7};
@@ -761,6 +766,7 @@ static const walk table[] = {
 	{FK_OP_DISPOSE_EXECUTE, do_dispose_execute, "op1", "op2", 1},
 	{FK_OP_REQUEST_DISPOSE_MUNI, do_request_dispose_muni, "op1", "op2", 1},
 	{FK_OP_DISPOSE_MUNI_EXECUTE, do_dispose_muni_execute, "op1", "op2", 1},
+	{FK_OP_REINDEX_TAGS, do_reindex_tags, "admin", "sup", 0}, /* one per step and the outcome */
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

@@ -375,6 +375,70 @@ START_TEST(refused_deliveries_are_sealed_rows_listed_with_the_packages)
 }
 END_TEST
 
+/* Refused rows belong to the bureau the terminal received them for; a 支局's operators see
+ * those claiming one of their municipalities (the municipality's checked row says whose it is),
+ * not the others (issue 10; R-JURIS, R-BATCH-PROTO). */
+START_TEST(a_branch_sees_the_refusals_of_its_municipalities)
+{
+	int64_t office;
+	fk_juris_move mv;
+	fkt_act_as(ctx, FKT_ADMIN);
+	ck_assert_ok(fk_jurisdiction_office_add(ctx, "麹町支局", "こうじまちしきょく", "東京法務局",
+						"設置", &office, &err), &err);
+	ck_assert_ok(fk_jurisdiction_assign(ctx, MUNI, "麹町支局", "設置", &mv, &err), &err);
+	fkt_enrol(ctx, "branch", FK_ROLE_OPERATOR, "麹町支局");
+	import_one(1, 1, 2, 0);
+	fk_intake_result res;
+	refuse_seq(5, "bytes of a gap", &res); /* claims MUNI, the branch's */
+	fk_intake_result_clear(&res);
+	fk_intake_origin o = {.source = "/tmp/garbage.pkg", .buf = (const uint8_t *)"garbage", .n = 7};
+	ck_assert_ok(fk_intake_refuse(ctx, 0, NULL, NULL, NULL, &o, "not_package", "not a package",
+				      &res, &err), &err);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM package_refused WHERE bureau_id = "
+				    "(SELECT id FROM bureau WHERE name = '東京法務局')"), 2);
+
+	fk_pkg_info rows[8];
+	fk_pkg_detail d;
+	fk_pkg_reject_info rej[4];
+	int n;
+	/* the branch: its applied package and the refusal claiming its municipality */
+	fkt_act_as(ctx, "branch");
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(rows[0].id, 2);
+	ck_assert_int_eq(rows[0].refused_row, 1);
+	ck_assert_str_eq(rows[0].municipality, MUNI);
+	ck_assert_int_eq(rows[1].id, 1);
+	fk_pkg_filter f = {.state = FK_PKG_REFUSED};
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_ok(fk_intake_package(ctx, 2, NULL, &d, rej, 4, &n, &err), &err);
+	ck_assert_int_eq(d.pkg.refused_row, 1);
+	ck_assert_int_eq(d.refusal, FK_INTAKE_SEQUENCE);
+	/* not the delivery that names no municipality: the bureau's */
+	ck_assert_int_eq(fk_intake_package(ctx, 3, NULL, &d, rej, 4, &n, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_JURISDICTION);
+	ck_assert_int_eq(d.pkg.id, 0);
+	/* the bureau still sees every delivery it received */
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_intake_packages(ctx, &f, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 2);
+	/* another bureau's: none */
+	fkt_act_as(ctx, "osaka");
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(fk_intake_package(ctx, 2, NULL, &d, rej, 4, &n, &err), FK_ERR_DENIED);
+	/* the municipality given back to the bureau: the branch no longer sees its refusal */
+	fkt_act_as(ctx, FKT_ADMIN);
+	ck_assert_ok(fk_jurisdiction_assign(ctx, MUNI, "東京法務局", "戻し", &mv, &err), &err);
+	fkt_act_as(ctx, "branch");
+	ck_assert_ok(fk_intake_packages(ctx, NULL, rows, 8, &n, &err), &err);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(fk_intake_package(ctx, 2, NULL, &d, rej, 4, &n, &err), FK_ERR_DENIED);
+}
+END_TEST
+
 /* A manifest signed by another municipality than it names: kept, but what it says is marked
  * as the sender's claim, not the municipality's word (verified 0). */
 START_TEST(a_manifest_signed_by_another_municipality_is_kept_unverified)
@@ -425,6 +489,7 @@ int main(void)
 	tcase_add_test(tc, auditors_and_other_bureaus_are_refused_and_recorded);
 	tcase_add_test(tc, a_tampered_package_or_rejection_is_refused);
 	tcase_add_test(tc, refused_deliveries_are_sealed_rows_listed_with_the_packages);
+	tcase_add_test(tc, a_branch_sees_the_refusals_of_its_municipalities);
 	tcase_add_test(tc, a_refusal_whose_row_cannot_be_kept_answers_nothing);
 	tcase_add_test(tc, a_manifest_signed_by_another_municipality_is_kept_unverified);
 	suite_add_tcase(s, tc);

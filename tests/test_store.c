@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fktest.h"
+#include "retag.h"
 
 static fkt_env env;
 static fk_ctx *ctx;
@@ -271,6 +272,84 @@ START_TEST(blind_index_search)
 }
 END_TEST
 
+/* A bulk load's tags are collected in memory and sorted into the index at its end (store.c):
+ * each register under every tag of its own and no other's (the id kept beside each tag in the
+ * sort, and decoded back). Checked inside the transaction, which is then rolled back. */
+static int64_t bulk_add(int64_t id, int64_t key_id, const char *name, const char *reading, int *ntags)
+{
+	fk_reg_prepared p;
+	json_t *doc = fkt_register(name, reading, "東京都千代田区緑町一丁目2番地");
+	ck_assert_ok(fk_store_prepare(ctx->keys, id, key_id, "131016", FK_KIND_KOSEKI, doc, "test",
+				      fk_now_ns(), &p, &err), &err);
+	ck_assert_ok(fk_store_insert(ctx, &p, &err), &err);
+	*ntags = p.ntags;
+	fk_reg_prepared_clear(&p);
+	json_decref(doc);
+	return id;
+}
+
+START_TEST(bulk_load_indexes_each_register_under_its_own_tags)
+{
+	int64_t id, key_id;
+	int na, nb;
+	char sql[128];
+	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
+	ck_assert_ok(fk_store_reserve(ctx, 2, &id, &key_id, &err), &err);
+	ck_assert_ok(fk_store_bulk_begin(ctx, &err), &err);
+	int64_t a = bulk_add(id, key_id, "高橋 健一郎", "たかはし けんいちろう", &na);
+	int64_t b = bulk_add(id + 1, key_id + 1, "伊東 一", "いとう はじめ", &nb);
+	ck_assert_int_gt(na, nb);
+	ck_assert_ok(fk_store_bulk_end(ctx, &err), &err);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM register_index WHERE register_id = %lld", (long long)a);
+	ck_assert_int_eq(scalar(sql), na);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM register_index WHERE register_id = %lld", (long long)b);
+	ck_assert_int_eq(scalar(sql), nb);
+	fk_ctx_end(ctx, FK_ERR_INTERNAL, &err);
+}
+END_TEST
+
+/* fukuhonctl reindex --tags (core/store/retag.h): a store whose index lacks tags (one from
+ * before the town of 本籍 was a tag: here the index emptied, its rows being unsealed) gets
+ * them back from the registers' content, in steps on record; stopped after a step, the pass
+ * run again goes on after it; a complete pass run again adds nothing. */
+START_TEST(reindex_tags_adds_what_the_index_lacks_and_resumes)
+{
+	int64_t d = add("131016", "鈴木 一郎", "すずき いちろう", "東京都千代田区緑町一丁目2番地");
+	int64_t e = add("131016", "鈴木 二郎", "すずき じろう", "東京都千代田区緑町二丁目5番地");
+	add("131024", "髙橋 健一郎", "たかはし けんいちろう", "東京都中央区銀座一丁目");
+	int64_t ids[16], regs, added;
+	int64_t total = scalar("SELECT count(*) FROM register_index");
+	run("DELETE FROM register_index");
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町", ids), 0);
+	fkt_act_as(ctx, FKT_ADMIN);
+	fk_retag_stop_after = 1;
+	ck_assert_int_eq(fk_reindex_tags(ctx, 1, &regs, &added, &err), FK_ERR_INTERNAL);
+	fk_retag_stop_after = 0;
+	ck_assert_int_eq(regs, 1);
+	ck_assert_int_gt(added, 0);
+	int64_t first = added;
+	ck_assert_ok(fk_reindex_tags(ctx, 1, &regs, &added, &err), &err);
+	ck_assert_int_eq(regs, 2); /* after the first: not read again */
+	ck_assert_int_eq(first + added, total);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index"), total);
+	ck_assert_int_eq(search(FK_FIELD_HONSEKI, "緑町", ids), 2);
+	ck_assert_int_eq(ids[0], d);
+	ck_assert_int_eq(ids[1], e);
+	ck_assert_int_eq(search(FK_FIELD_READING, "すずき", ids), 2);
+	/* one record per step (three registers, then the step that found none), and the runs */
+	ck_assert_int_eq(fkt_audit_count(ctx, "maintenance.reindex-tags", "success", "step"), 4);
+	ck_assert_int_eq(fkt_audit_count(ctx, "maintenance.reindex-tags", "failed", NULL), 1);
+	/* complete: a new pass reads every register and adds nothing */
+	ck_assert_ok(fk_reindex_tags(ctx, 200, &regs, &added, &err), &err);
+	ck_assert_int_eq(regs, 3);
+	ck_assert_int_eq(added, 0);
+	/* operators may not run it */
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_reindex_tags(ctx, 200, &regs, &added, &err), FK_ERR_DENIED);
+}
+END_TEST
+
 START_TEST(bad_input_leaves_store_unchanged)
 {
 	json_t *doc = fkt_register("山田 太郎", "やまだ たろう", "一番地");
@@ -415,6 +494,8 @@ int main(void)
 	tcase_add_test(tc, swapped_data_keys_are_refused);
 	tcase_add_test(tc, versions_are_kept);
 	tcase_add_test(tc, blind_index_search);
+	tcase_add_test(tc, bulk_load_indexes_each_register_under_its_own_tags);
+	tcase_add_test(tc, reindex_tags_adds_what_the_index_lacks_and_resumes);
 	tcase_add_test(tc, bad_input_leaves_store_unchanged);
 	tcase_add_test(tc, ledger_and_documents);
 	tcase_add_test(tc, operators);

@@ -638,6 +638,33 @@ START_TEST(confirmed_write_has_no_grace)
 }
 END_TEST
 
+/* A confirmation carried by the next commit (fk_trust_lazy_confirm, an import's staging) is
+ * still written: the last commit reads as confirmed, with no grace, in this process and in a
+ * fresh one (its sync comes with the next commit's pending slot or at close). */
+START_TEST(lazy_confirmation_is_written_all_the_same)
+{
+	fk_anchor a;
+	fk_ctx *fresh;
+	char what[48];
+	fk_trust_lazy_confirm(ctx, 1);
+	rec(ctx, "lazy.one");
+	rec(ctx, "lazy.two");
+	fk_trust_lazy_confirm(ctx, 0);
+	ck_assert_ok(fk_trust_anchored(ctx, &a, &err), &err);
+	ck_assert_int_eq(a.confirmed, 1);
+	ck_assert_int_eq(a.now.head.seq, last_seq());
+	ck_assert_ok(fk_ctx_open(env.config, FK_CTX_OPEN, &fresh, &err), &err);
+	ck_assert_ok(fk_trust_anchored(fresh, &a, &err), &err);
+	fk_ctx_close(fresh);
+	ck_assert_int_eq(a.confirmed, 1);
+	/* so the last record cut is refused, as after a synced confirmation */
+	int64_t end = last_seq();
+	snprintf(what, sizeof what, "ends at record %lld", (long long)(end - 1));
+	attack(OTHER_NO_TRIGGERS, "DELETE FROM audit_log WHERE seq = %lld", (long long)end);
+	refused(fk_ctx_open(env.config, FK_CTX_OPEN, &fresh, &err), what);
+}
+END_TEST
+
 static int to_child[2], to_parent[2];
 
 /* Stops between its commit and its confirmation until the parent says go on. */
@@ -878,6 +905,7 @@ static Suite *suite(void)
 	tcase_add_test(history, open_epoch_tail_cut);
 	tcase_add_loop_test(history, killed_writer_leaves_no_false_alarm, 0, (int)FK_ARRAY_LEN(crash_points));
 	tcase_add_test(history, confirmed_write_has_no_grace);
+	tcase_add_test(history, lazy_confirmation_is_written_all_the_same);
 	tcase_add_test(history, late_confirmation_does_not_reopen_the_grace);
 	TCase *load = tcase(s, "load", setup);
 	tcase_add_test(load, concurrent_writers_leave_a_clean_history);

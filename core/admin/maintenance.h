@@ -1,4 +1,5 @@
-/* Maintenance operations of the administrator: rebuilding the register lists' sort orders. */
+/* Maintenance operations of the administrator: rebuilding the register lists' sort orders and
+ * the search index's tags. */
 #ifndef FK_MAINTENANCE_H
 #define FK_MAINTENANCE_H
 
@@ -12,5 +13,11 @@
  * maintenance.reindex. */
 fk_status fk_reindex(fk_ctx *ctx, const char *muni, int all, int64_t *lists, int64_t *registers,
 		     fk_error *err);
+
+/* fukuhonctl reindex --tags (administrators): every register's search tags recomputed from
+ * its content and those the index lacks added (core/store/retag.h), in steps of at most batch
+ * registers, each recorded as maintenance.reindex-tags; run again after an interruption, it
+ * goes on where it stopped. *registers read and *added tags, this run's. */
+fk_status fk_reindex_tags(fk_ctx *ctx, int batch, int64_t *registers, int64_t *added, fk_error *err);
 
 #endif

@@ -200,7 +200,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(RETURN_EXECUTE, "return.execute", "request", FILE, FK_RIGHT_EXPORT, 1, 0)                   \
 	X(RETURN_PACKAGE, "return.package", "output", SYSTEM, 0, 1, 0)                              \
 	X(DISPOSE_MUNI_EXECUTE, "dispose-municipality.execute", "request", FILE, FK_RIGHT_DISPOSE, 0, 0) \
-	X(DISPOSE_MUNI_BATCH, "dispose-municipality.batch", "request", SYSTEM, 0, 1, 0)
+	X(DISPOSE_MUNI_BATCH, "dispose-municipality.batch", "request", SYSTEM, 0, 1, 0) \
+	/* the search index's tags recomputed from every register (core/store/retag.h), in   \
+	 * short steps each on record; resumable */                                              \
+	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -155,6 +155,7 @@ fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err)
 		return st;
 	reset_ids(ctx);
 	ctx->bulk_tags = 0;
+	ctx->bulk_n = 0;
 	if (st == FK_OK && ctx->hooks && ctx->hooks->precommit)
 		st = ctx->hooks->precommit(ctx, err);
 	if (st != FK_OK) {
@@ -326,6 +327,7 @@ void fk_ctx_close(fk_ctx *ctx)
 		sqlite3_close(ctx->db);
 	}
 	fk_keys_close(ctx->keys);
+	free(ctx->bulk_buf);
 	fk_wipe(ctx->terminal_key, sizeof ctx->terminal_key);
 	fk_wipe(ctx->audit_k0, sizeof ctx->audit_k0);
 	fk_config_free(&ctx->cfg);

@@ -57,9 +57,13 @@ struct fk_ctx {
 	/* Row ids handed out inside the current write transaction: the AAD of a
 	 * sealed value names its row, so the id must be known before the insert. */
 	int64_t next_key_id, next_register_id, next_version_id;
-	/* During a bulk load, search tags go to a temporary table and are sorted
-	 * into the index once at the end (store.c). */
+	/* During a bulk load, search tags are collected and sorted into the index
+	 * once at the end (store.c): in memory (bulk_buf, bulk_n entries of a tag and
+	 * its register id), or in a temporary table once there are too many
+	 * (bulk_tags: 0 none, 1 in memory, 2 in the table). */
 	int bulk_tags;
+	uint8_t *bulk_buf;
+	size_t bulk_n, bulk_cap;
 	int64_t terminal_key_id;
 	uint8_t terminal_key[FK_KEY_LEN];
 	struct {

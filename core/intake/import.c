@@ -29,6 +29,10 @@ int fk_intake_stop_after;
 
 /* A one-chunk package of at most this many records is one transaction (fk_intake_import). */
 #define ONE_TX_RECORDS 16
+#define STAGE_CHECKPOINT_PAGES 8192 /* stage_all */
+#ifndef SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+#define SQLITE_DEFAULT_WAL_AUTOCHECKPOINT 1000 /* SQLite's own default */
+#endif
 
 /* The terminal's bureau or one of its 支局s (R-JURIS). */
 static const char SQL_JURISDICTION[] =
@@ -246,6 +250,15 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 			*err = cur.err;
 	}
 	fk_status s = first < n ? cur.st : FK_OK;
+	/* Checkpoints further apart while staging: a page the parts write again and again (the
+	 * search index's, the tables' last) is copied into the database once per checkpoint, so
+	 * SQLite's default of 1,000 pages copied it after every two or three parts (measured at
+	 * 20,000 registers: 194 MB written to the database instead of 66 MB). The log grows to
+	 * about 32 MB meanwhile; the default comes back after the last chunk. */
+	sqlite3_wal_autocheckpoint(ctx->db, STAGE_CHECKPOINT_PAGES);
+	/* The parts commit one after another: each confirmation of the anchor rides on the next
+	 * part's sync instead of one of its own (trust.h). */
+	fk_trust_lazy_confirm(ctx, 1);
 	for (int i = first; i < n && s == FK_OK; i++) {
 		loader next = {.ctx = ctx, .p = p, .r = r, .chunk = i + 1, .prep = &prep[(i + 1) % 2]};
 		pthread_t th;
@@ -264,6 +277,8 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
 			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
 	}
+	sqlite3_wal_autocheckpoint(ctx->db, SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
+	fk_trust_lazy_confirm(ctx, 0);
 	fk_stage_prep_clear(&prep[0]);
 	fk_stage_prep_clear(&prep[1]);
 	return s;

@@ -124,27 +124,37 @@ static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t
 	return FK_OK;
 }
 
-/* The store's name of the municipality a refused delivery claims ("" when none). */
-static fk_status claimed_name(fk_ctx *ctx, const char *code, char *name, size_t len, fk_error *err)
+/* The store's name and bureau of the municipality a refused delivery claims ("" and 0 when
+ * none). */
+static fk_status claimed_name(fk_ctx *ctx, const char *code, char *name, size_t len,
+			      int64_t *bureau, fk_error *err)
 {
 	sqlite3_stmt *st;
 	name[0] = '\0';
+	*bureau = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
 	if (s != FK_OK)
 		return s;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK) {
 		fk_copy_str(name, len, (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME));
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		*bureau = sqlite3_column_int64(st, FK_C_MUNI_BUREAU);
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a municipality");
 	sqlite3_reset(st);
 	return s;
 }
 
-/* A refused delivery as the screens see a package. */
-static fk_status from_refused(fk_ctx *ctx, const fk_refused *r, fk_pkg_info *p, fk_error *err)
+/* A refused delivery as the screens see a package; *mine whether the reader's bureau may see
+ * it: the bureau it was delivered to, or that of the municipality its manifest names (the
+ * municipality's checked row: a 支局's operators see the refusals of their municipalities,
+ * which the terminal's bureau received). */
+static fk_status from_refused(fk_ctx *ctx, const fk_refused *r, fk_pkg_info *p, int *mine,
+			      fk_error *err)
 {
+	int64_t muni_bureau = 0;
+	fk_status s = FK_OK;
 	memset(p, 0, sizeof *p);
 	p->id = r->id;
 	p->state = FK_PKG_REFUSED;
@@ -166,8 +176,11 @@ static fk_status from_refused(fk_ctx *ctx, const fk_refused *r, fk_pkg_info *p, 
 	p->received_at = r->received_at;
 	p->last_at = r->last_at;
 	p->times = r->times;
-	return r->has_manifest ? claimed_name(ctx, r->municipality, p->muni_name, sizeof p->muni_name, err)
-			       : FK_OK;
+	if (r->has_manifest)
+		s = claimed_name(ctx, r->municipality, p->muni_name, sizeof p->muni_name, &muni_bureau, err);
+	*mine = r->bureau_id == ctx->actor.bureau_id ||
+		(muni_bureau != 0 && muni_bureau == ctx->actor.bureau_id);
+	return s;
 }
 
 /* The refused deliveries of the reader's bureau merged into rows (n of them, newest first),
@@ -182,11 +195,13 @@ static fk_status merge_refused(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info 
 	if (s == FK_OK)
 		s = fk_refused_list(ctx, ctx->actor.bureau_id, f ? f->municipality : NULL,
 				    f ? f->name : NULL, f ? f->before_id : 0, ref, max, &nr, err);
-	for (int i = 0, j = 0; s == FK_OK && k < max && (i < *n || j < nr); k++) {
+	for (int i = 0, j = 0; s == FK_OK && k < max && (i < *n || j < nr);) {
+		int mine = 1;
 		if (j < nr && (i >= *n || ref[j].id > rows[i].id))
-			s = from_refused(ctx, &ref[j++], &out[k], err);
+			s = from_refused(ctx, &ref[j++], &out[k], &mine, err);
 		else
 			out[k] = rows[i++];
+		k += mine; /* a row the checked municipality does not confirm is left out */
 	}
 	if (s == FK_OK) {
 		memcpy(rows, out, (size_t)k * sizeof *rows);
@@ -302,10 +317,10 @@ static fk_status read_one(fk_ctx *ctx, int64_t id, fk_pkg_detail *out, int *foun
 		fk_refused r;
 		int there;
 		if ((s = fk_refused_get(ctx, id, &r, &there, err)) == FK_OK && there) {
-			*found = r.bureau_id == ctx->actor.bureau_id;
+			s = from_refused(ctx, &r, &out->pkg, found, err);
 			*outside = !*found;
-			if (*found)
-				s = from_refused(ctx, &r, &out->pkg, err);
+			if (!*found)
+				memset(&out->pkg, 0, sizeof out->pkg);
 			out->refusal = refusal_from_id(r.reason);
 		}
 	}

@@ -17,8 +17,12 @@ static const char SQL_SAME[] =
 	"source = ?3 AND (municipality = ?4 OR (municipality IS NULL AND CAST(?4 AS TEXT) IS NULL)) "
 	"AND (sequence = ?5 OR (sequence IS NULL AND CAST(?5 AS BIGINT) IS NULL))))";
 static const char SQL_ONE[] = SELECT_REFUSED "WHERE id = ?1";
+/* Delivered to the bureau, or claiming one of its municipalities: a 支局's operators see the
+ * refusals of their municipalities though the terminal's bureau received them. The claimed
+ * municipality's bureau is read here unchecked, so the caller checks it (packages.c). */
 static const char SQL_LIST[] = SELECT_REFUSED
-	"WHERE bureau_id = ?1 AND id < ?2 AND (CAST(?3 AS TEXT) IS NULL OR municipality = ?3) AND (CAST(?5 AS TEXT) IS NULL OR "
+	"WHERE (bureau_id = ?1 OR municipality IN (SELECT code FROM municipality WHERE bureau_id = ?1)) "
+	"AND id < ?2 AND (CAST(?3 AS TEXT) IS NULL OR municipality = ?3) AND (CAST(?5 AS TEXT) IS NULL OR "
 	"municipality IN (SELECT code FROM municipality WHERE replace(name, ?5, '') <> name)) "
 	"ORDER BY id DESC LIMIT ?4";
 /* The numbering of package(id), so that one number names one package, applied or refused. */

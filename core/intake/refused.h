@@ -53,7 +53,9 @@ fk_status fk_refused_keep(fk_ctx *ctx, void *arg, fk_error *err);
 
 /* Up to max rows of bureau (newest first, ids below before; 0: from the newest), of one
  * municipality as their manifests claim it (NULL or "": every one) or of the municipalities
- * whose name holds name (NULL or "": any), checked. */
+ * whose name holds name (NULL or "": any), checked. A row of bureau: delivered to it, or
+ * claiming one of its municipalities (the municipality's bureau as the table says, which
+ * the caller confirms through the municipality's checked row). */
 fk_status fk_refused_list(fk_ctx *ctx, int64_t bureau, const char *muni, const char *name,
 			  int64_t before, fk_refused *rows, int max, int *n, fk_error *err);
 /* Row id, checked; *found 0 when there is none. */

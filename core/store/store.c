@@ -345,16 +345,126 @@ fk_status fk_store_prepare(const fk_keyring *keys, int64_t id, int64_t key_id, c
 	return s;
 }
 
-static fk_status put_bulk_tags(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
+/* A bulk load's tags are sorted into the index at its end, so that each page of a large index
+ * is written once per load instead of once per tag: in memory up to BULK_MEM_TAGS (a staged
+ * part's, about 7,000, need 170 kB), beyond that (demo data's one transaction) in a temporary
+ * table that SQLite sorts. */
+#define BULK_ENTRY (FK_BLIND_LEN + 8)
+#define BULK_MEM_TAGS ((size_t)1 << 17) /* 3 MB */
+
+static fk_status exec_fixed(fk_ctx *ctx, const char *sql, fk_error *err, const char *what);
+
+static void bulk_entry(uint8_t *e, const uint8_t tag[FK_BLIND_LEN], int64_t id)
+{
+	/* The id big-endian after the tag, offset so that memcmp orders it as the index does. */
+	uint64_t u = (uint64_t)id ^ UINT64_C(0x8000000000000000);
+	memcpy(e, tag, FK_BLIND_LEN);
+	for (int i = 0; i < 8; i++)
+		e[FK_BLIND_LEN + i] = (uint8_t)(u >> (56 - 8 * i));
+}
+
+static int64_t bulk_id(const uint8_t *e)
+{
+	uint64_t u = 0;
+	for (int i = 0; i < 8; i++)
+		u = u << 8 | e[FK_BLIND_LEN + i];
+	return (int64_t)(u ^ UINT64_C(0x8000000000000000));
+}
+
+static int bulk_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, BULK_ENTRY);
+}
+
+static fk_status put_bulk_table(fk_ctx *ctx, const uint8_t tags[][FK_BLIND_LEN], int n, int64_t id,
+				fk_error *err)
 {
 	sqlite3_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BULK_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	for (int i = 0; i < p->ntags && i < FK_TAGS_MAX; i++)
-		sqlite3_bind_blob(st, i + 1, p->tags[i], FK_BLIND_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, FK_TAGS_MAX + 1, p->id);
+	for (int i = 0; i < n && i < FK_TAGS_MAX; i++)
+		sqlite3_bind_blob(st, i + 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, FK_TAGS_MAX + 1, id);
 	return fk_ctx_exec(ctx, st, err, "collecting search tags");
+}
+
+/* A tag of a register new in this part that the part itself changes again (an amendment after
+ * its creation, in the same part): taken out of the tags still collected in memory, as the
+ * table's rows are with SQL_BULK_TAG_DELETE once they spilled. Rare: a scan is enough. */
+static void bulk_mem_drop(fk_ctx *ctx, const uint8_t tag[FK_BLIND_LEN], int64_t id)
+{
+	uint8_t want[BULK_ENTRY];
+	bulk_entry(want, tag, id);
+	for (size_t i = 0; i < ctx->bulk_n;) {
+		uint8_t *e = ctx->bulk_buf + i * BULK_ENTRY;
+		if (memcmp(e, want, BULK_ENTRY) == 0) {
+			memmove(e, e + BULK_ENTRY, (ctx->bulk_n - i - 1) * BULK_ENTRY);
+			ctx->bulk_n--;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* The tags collected in memory moved to the temporary table (once, when there are too many). */
+static fk_status bulk_spill(fk_ctx *ctx, fk_error *err)
+{
+	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[FK_BACKEND_SQLITE], err, "preparing the bulk load");
+	for (size_t i = 0; i < ctx->bulk_n && s == FK_OK; i++) {
+		const uint8_t *e = ctx->bulk_buf + i * BULK_ENTRY;
+		s = put_bulk_table(ctx, (const uint8_t(*)[FK_BLIND_LEN])e, 1, bulk_id(e), err);
+	}
+	if (s == FK_OK) {
+		ctx->bulk_tags = 2;
+		ctx->bulk_n = 0;
+	}
+	return s;
+}
+
+static fk_status put_bulk_tags(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
+{
+	size_t n = p->ntags > 0 ? (size_t)p->ntags : 0;
+	fk_status s = FK_OK;
+	if (ctx->bulk_tags == 1 && ctx->bulk_n + n > BULK_MEM_TAGS)
+		s = bulk_spill(ctx, err);
+	if (s != FK_OK || ctx->bulk_tags == 2)
+		return s == FK_OK ? put_bulk_table(ctx, (const uint8_t(*)[FK_BLIND_LEN])p->tags,
+						   p->ntags, p->id, err)
+				  : s;
+	if (ctx->bulk_n + n > ctx->bulk_cap) {
+		size_t cap = ctx->bulk_cap ? 2 * ctx->bulk_cap : 8192;
+		while (cap < ctx->bulk_n + n)
+			cap *= 2;
+		uint8_t *b = realloc(ctx->bulk_buf, cap * BULK_ENTRY);
+		if (!b)
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		ctx->bulk_buf = b;
+		ctx->bulk_cap = cap;
+	}
+	for (size_t i = 0; i < n; i++)
+		bulk_entry(ctx->bulk_buf + (ctx->bulk_n + i) * BULK_ENTRY, p->tags[i], p->id);
+	ctx->bulk_n += n;
+	return FK_OK;
+}
+
+/* The collected tags into the index in its order: each page reached once, in turn. */
+static fk_status bulk_merge_mem(fk_ctx *ctx, fk_error *err)
+{
+	sqlite3_stmt *st;
+	size_t n = ctx->bulk_n;
+	ctx->bulk_n = 0;
+	if (n == 0)
+		return FK_OK;
+	qsort(ctx->bulk_buf, n, BULK_ENTRY, bulk_cmp);
+	fk_status s = fk_ctx_stmt(ctx, SQL_TAG_INSERT, &st, err);
+	for (size_t i = 0; i < n && s == FK_OK; i++) {
+		const uint8_t *e = ctx->bulk_buf + i * BULK_ENTRY;
+		sqlite3_bind_blob(st, 1, e, FK_BLIND_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, bulk_id(e));
+		s = fk_ctx_exec(ctx, st, err, "building the search index");
+	}
+	return s;
 }
 
 fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
@@ -398,17 +508,19 @@ fk_status fk_store_bulk_begin(fk_ctx *ctx, fk_error *err)
 {
 	if (ctx->tx_depth <= 0)
 		return fk_fail(err, FK_ERR_INTERNAL, "bulk load outside a transaction");
-	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[FK_BACKEND_SQLITE], err, "preparing the bulk load");
-	if (s == FK_OK)
-		ctx->bulk_tags = 1;
-	return s;
+	ctx->bulk_tags = 1;
+	ctx->bulk_n = 0;
+	return FK_OK;
 }
 
 fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err)
 {
-	if (!ctx->bulk_tags)
-		return FK_OK;
+	int mode = ctx->bulk_tags;
 	ctx->bulk_tags = 0;
+	if (mode == 1)
+		return bulk_merge_mem(ctx, err);
+	if (mode != 2)
+		return FK_OK;
 	/* The bulk insert statement refers to the table about to be dropped. */
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		if (ctx->stmts[i].sql == SQL_BULK_INSERT || ctx->stmts[i].sql == SQL_BULK_TAG_DELETE)
@@ -598,7 +710,9 @@ fk_status fk_store_tags_replace(fk_ctx *ctx, int64_t id, const uint8_t cur[][FK_
 	for (int i = 0; i < ncur && s == FK_OK; i++)
 		if (!tag_in(cur[i], want, nwant)) {
 			s = tag_exec(ctx, SQL_TAG_DELETE, cur[i], id, 0, err);
-			if (s == FK_OK && ctx->bulk_tags)
+			if (s == FK_OK && ctx->bulk_tags == 1)
+				bulk_mem_drop(ctx, cur[i], id);
+			else if (s == FK_OK && ctx->bulk_tags == 2)
 				s = tag_exec(ctx, SQL_BULK_TAG_DELETE, cur[i], id, 0, err);
 		}
 	for (int i = 0; i < nwant && s == FK_OK; i++)

@@ -33,6 +33,7 @@ struct fk_anchor_file {
 	int fd;
 	char *path;
 	fk_mac *mac;
+	int unsynced; /* a confirmation written but not yet synced (fk_anchor_confirm_after) */
 };
 
 static void (*test_hook)(const char *point);
@@ -183,7 +184,7 @@ static fk_status pread_full(fk_anchor_file *f, uint8_t *buf, size_t n, off_t at,
 	return FK_OK;
 }
 
-static fk_status pwrite_sync(fk_anchor_file *f, const uint8_t *buf, size_t n, off_t at, fk_error *err)
+static fk_status pwrite_all(fk_anchor_file *f, const uint8_t *buf, size_t n, off_t at, fk_error *err)
 {
 	size_t done = 0;
 	while (done < n) {
@@ -194,9 +195,17 @@ static fk_status pwrite_sync(fk_anchor_file *f, const uint8_t *buf, size_t n, of
 			return io_fail(f, "cannot write", err);
 		done += (size_t)w;
 	}
-	if (fdatasync(f->fd) != 0)
-		return io_fail(f, "cannot sync", err);
 	return FK_OK;
+}
+
+static fk_status pwrite_sync(fk_anchor_file *f, const uint8_t *buf, size_t n, off_t at, fk_error *err)
+{
+	fk_status st = pwrite_all(f, buf, n, at, err);
+	if (st == FK_OK && fdatasync(f->fd) != 0)
+		return io_fail(f, "cannot sync", err);
+	if (st == FK_OK)
+		f->unsynced = 0; /* the file's every write, an earlier unsynced mark's too */
+	return st;
 }
 
 static fk_status file_new(const char *key_dir, const uint8_t trust_key[FK_KEY_LEN],
@@ -308,8 +317,11 @@ void fk_anchor_close(fk_anchor_file *f)
 {
 	if (!f)
 		return;
-	if (f->fd >= 0)
+	if (f->fd >= 0) {
+		if (f->unsynced)
+			(void)fdatasync(f->fd); /* the last mark, as far as it can be: see confirm_after */
 		close(f->fd);
+	}
 	fk_mac_free(f->mac);
 	free(f->path);
 	free(f);
@@ -372,7 +384,7 @@ fk_status fk_anchor_write(fk_anchor_file *f, const fk_anchor *a, fk_error *err)
 	return st;
 }
 
-fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err)
+static fk_status confirm(fk_anchor_file *f, uint64_t gen, int sync, fk_error *err)
 {
 	fk_anchor slot[2];
 	int latest, rc;
@@ -391,8 +403,21 @@ fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err)
 		memcpy(buf, MARK_MAGIC, 8);
 		put64(buf + 8, gen);
 		if ((st = fk_mac_run(f->mac, buf, MARK_BODY, buf + MARK_BODY, err)) == FK_OK)
-			st = pwrite_sync(f, buf, sizeof buf, MARK_AT, err);
+			st = sync ? pwrite_sync(f, buf, sizeof buf, MARK_AT, err)
+				  : pwrite_all(f, buf, sizeof buf, MARK_AT, err);
+		if (st == FK_OK && !sync)
+			f->unsynced = 1;
 	}
 	flock(f->fd, LOCK_UN);
 	return st;
+}
+
+fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err)
+{
+	return confirm(f, gen, 1, err);
+}
+
+fk_status fk_anchor_confirm_after(fk_anchor_file *f, uint64_t gen, fk_error *err)
+{
+	return confirm(f, gen, 0, err);
 }

@@ -62,6 +62,14 @@ fk_status fk_anchor_write(fk_anchor_file *f, const fk_anchor *a, fk_error *err);
 
 /* Mark generation gen confirmed (after the commit). */
 fk_status fk_anchor_confirm(fk_anchor_file *f, uint64_t gen, fk_error *err);
+/* The same without its own sync, for commits that follow each other closely (trust.h,
+ * fk_trust_lazy_confirm): the mark reaches the disk with
+ * the next write's sync of the file (the next commit's pending slot, the same file) or at
+ * close. Lost to a power cut before then, the commit reads as pending: start-up accepts the
+ * database at it or at the state before, which is what a confirmation lost between the
+ * commit and its own sync gave already; the next pending write, synced before its commit,
+ * carries the mark with it, so at most the last commit is ever unconfirmed. */
+fk_status fk_anchor_confirm_after(fk_anchor_file *f, uint64_t gen, fk_error *err);
 
 /* Tests only: called at the named point of a commit ("pending", "committed"), so that a test
  * can kill the writer there. NULL: none. */

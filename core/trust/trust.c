@@ -33,6 +33,7 @@ struct fk_trust {
 	int adopted;          /* this open adopted a terminal from before the trust base */
 	fk_memo *memo;        /* small tables' rows as last checked (NULL: none) */
 	int copy;             /* a backup's copy: anchor holds its manifest's state, no file */
+	int lazy;             /* confirmations carried by the next commit's sync (trust.h) */
 };
 
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
@@ -603,8 +604,11 @@ static void on_committed(fk_ctx *ctx)
 	fk_trust *tr = ctx->trust;
 	if (tr->wrote) {
 		fk_anchor_test_point("committed");
-		/* A lost confirmation only widens what start-up accepts by this one commit. */
-		if (fk_anchor_confirm(tr->file, tr->anchor.gen, NULL) == FK_OK)
+		/* A lost confirmation only widens what start-up accepts by this one commit;
+		 * while commits follow each other closely it rides on the next one's sync
+		 * (fk_trust_lazy_confirm). */
+		if ((tr->lazy ? fk_anchor_confirm_after : fk_anchor_confirm)(tr->file, tr->anchor.gen,
+									     NULL) == FK_OK)
 			tr->anchor.confirmed = 1;
 	}
 	tr->wrote = 0;
@@ -726,6 +730,12 @@ static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int ad
 	st = fk_ctx_end(ctx, st, err);
 	ctx->hooks = &hooks;
 	return st;
+}
+
+void fk_trust_lazy_confirm(fk_ctx *ctx, int on)
+{
+	if (ctx->trust)
+		ctx->trust->lazy = on;
 }
 
 void fk_trust_degrade(fk_ctx *ctx, int on)

@@ -37,6 +37,15 @@ void fk_trust_suspend(fk_ctx *ctx, int on);
  * transaction checks only the history's end, and may append to the history but change no
  * sealed row; the tables stay anchored as this terminal left them, so they keep failing. */
 void fk_trust_degrade(fk_ctx *ctx, int on);
+/* While on (a run of commits that follow each other within milliseconds: an import's staging),
+ * a commit's confirmation is written without a sync of its own and reaches the disk with the
+ * next commit's pending slot, synced before that commit (anchor.h: fk_anchor_confirm_after):
+ * one synchronous write of the anchor per commit instead of two. A power cut between two such
+ * commits then finds the last one pending, not confirmed (start-up accepts the state before
+ * it too), as a cut between a commit and its confirmation's sync does anyway; the window is
+ * the gap to the next commit instead of one sync. Off, the next confirmation is synced again
+ * and carries any earlier one; closing syncs one left unsynced. */
+void fk_trust_lazy_confirm(fk_ctx *ctx, int on);
 
 /* 1 when this open adopted a terminal from before the trust base (to be recorded). */
 int fk_trust_adopted(const fk_ctx *ctx);
