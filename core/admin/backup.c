@@ -285,13 +285,13 @@ static fk_status copy_db(fk_ctx *ctx, const char *path, fk_state *state, fk_erro
 	if (rc != SQLITE_OK)
 		st = fk_db_fail(dst, rc, err, path);
 	for (int tries = 0; st == FK_OK; tries++) {
-		if ((rc = sqlite3_exec(ctx->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
-			st = fk_db_fail(ctx->db, rc, err, "starting the backup's snapshot");
+		if ((rc = sqlite3_exec(fk_sql_lite(ctx->db), "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
+			st = fk_db_fail(fk_sql_lite(ctx->db), rc, err, "starting the backup's snapshot");
 			break;
 		}
 		st = fk_trust_snapshot(ctx, state, err);
 		if (st == FK_OK) {
-			sqlite3_backup *b = sqlite3_backup_init(dst, "main", ctx->db, "main");
+			sqlite3_backup *b = sqlite3_backup_init(dst, "main", fk_sql_lite(ctx->db), "main");
 			rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(dst);
 			int fin = b ? sqlite3_backup_finish(b) : SQLITE_OK;
 			if (rc == SQLITE_DONE)
@@ -300,7 +300,7 @@ static fk_status copy_db(fk_ctx *ctx, const char *path, fk_state *state, fk_erro
 				st = rc == SQLITE_FULL ? fk_fail(err, FK_ERR_FULL, "copying into %s: the disk is full", path)
 						       : fk_db_fail(dst, rc, err, "copying the database");
 		}
-		sqlite3_exec(ctx->db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(fk_sql_lite(ctx->db), "ROLLBACK", NULL, NULL, NULL);
 		if (st != FK_ERR_BUSY || tries >= 20)
 			break;
 		fk_error_clear(err);

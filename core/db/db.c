@@ -21,18 +21,18 @@ unsigned fk_db_schema_version(void)
 	return fk_migration_count ? fk_migrations[fk_migration_count - 1].version : 0;
 }
 
-static fk_status exec(sqlite3 *db, const char *sql, fk_error *err, const char *what)
+static fk_status exec(fk_sql *db, const char *sql, fk_error *err, const char *what)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? FK_OK : fk_db_fail(db, sqlite3_extended_errcode(db), err, what);
+	int rc = fk_sql_exec(db, sql);
+	return rc == SQLITE_OK ? FK_OK : fk_db_fail(db, fk_sql_extended_errcode(db), err, what);
 }
 
-fk_status fk_db_begin(sqlite3 *db, fk_error *err)
+fk_status fk_db_begin(fk_sql *db, fk_error *err)
 {
 	return exec(db, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
-fk_status fk_db_commit(sqlite3 *db, fk_error *err)
+fk_status fk_db_commit(fk_sql *db, fk_error *err)
 {
 	fk_status st = exec(db, "COMMIT", err, "committing");
 	if (st != FK_OK)
@@ -40,26 +40,26 @@ fk_status fk_db_commit(sqlite3 *db, fk_error *err)
 	return st;
 }
 
-void fk_db_rollback(sqlite3 *db)
+void fk_db_rollback(fk_sql *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!fk_sql_get_autocommit(db))
+		(void)fk_sql_exec(db, "ROLLBACK");
 }
 
-static fk_status user_version(sqlite3 *db, unsigned *v, fk_error *err)
+static fk_status user_version(fk_sql *db, unsigned *v, fk_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	fk_stmt *st;
+	int rc = fk_sql_prepare(db, "PRAGMA user_version", 0, &st);
 	if (rc != SQLITE_OK)
 		return fk_db_fail(db, rc, err, "reading the schema version");
-	rc = sqlite3_step(st);
+	rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		*v = (unsigned)sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+		*v = (unsigned)fk_sql_column_int(st, 0);
+	fk_sql_finalize(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(db, rc, err, "reading the schema version");
 }
 
-static fk_status migrate(sqlite3 *db, fk_error *err)
+static fk_status migrate(fk_sql *db, fk_error *err)
 {
 	unsigned have;
 	fk_status st = user_version(db, &have, err);
@@ -131,7 +131,7 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
-static fk_status configure(sqlite3 *db, fk_error *err)
+static fk_status configure(fk_sql *db, fk_error *err)
 {
 	static const char *const pragmas[] = {
 		"PRAGMA foreign_keys = ON",
@@ -144,14 +144,14 @@ static fk_status configure(sqlite3 *db, fk_error *err)
 	sqlite3_extended_result_codes(db, 1);
 	fk_status st;
 	/* The first statement reads the header: a damaged file fails here. */
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	fk_stmt *s;
+	int rc = fk_sql_prepare(db, "PRAGMA journal_mode = WAL", 0, &s);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
+		rc = fk_sql_step(s);
 		if (rc == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+		    strcmp((const char *)fk_sql_column_text(s, 0), "wal") != 0)
 			rc = SQLITE_CANTOPEN;
-		sqlite3_finalize(s);
+		fk_sql_finalize(s);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(db, rc, err, "opening the database");

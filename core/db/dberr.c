@@ -3,9 +3,9 @@
 
 #include "dberr.h"
 
-fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what)
+fk_status fk_db_fail_msg(fk_sql *db, int rc, fk_error *err, const char *what)
 {
-	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	const char *msg = db ? fk_sql_errmsg(db) : sqlite3_errstr(rc);
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
 		return fk_fail(err, FK_ERR_FULL, "%s: the disk is full (%s)", what, msg);

@@ -3,7 +3,7 @@
 #ifndef FK_DBERR_H
 #define FK_DBERR_H
 
-#include <sqlite3.h>
+#include "sql.h"
 
 #include "status.h"
 
@@ -11,6 +11,6 @@
  * SQLITE_FULL → FK_ERR_FULL, BUSY/LOCKED → FK_ERR_BUSY, CORRUPT/NOTADB →
  * FK_ERR_CORRUPT, CONSTRAINT → FK_ERR_EXISTS or FK_ERR_INVALID, else FK_ERR_DB. */
 #define fk_db_fail(db, rc, err, what) fk_failed(fk_db_fail_msg((db), (rc), (err), (what)))
-fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what);
+fk_status fk_db_fail_msg(fk_sql *db, int rc, fk_error *err, const char *what);
 
 #endif
