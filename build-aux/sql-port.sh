@@ -11,8 +11,7 @@
 #   sqlite3_exec(db, SQL, NULL, NULL, NULL) → fk_sql_exec(db, SQL);
 #   sqlite3_prepare_v2(db, sql, -1, &st, NULL) → fk_sql_prepare(db, sql, 0, &st);
 #   sqlite3_prepare_v3(db, sql, -1, FLAGS, &st, NULL) → fk_sql_prepare(db, sql, FLAGS, &st);
-#   any other sqlite3_ call on a context's handle (X->db) → the call on fk_sql_lite(X->db),
-#   and so fk_schema_check / fk_schema_diff_each (the pinned schema is SQLite's).
+#   any other sqlite3_ call on a context's handle (X->db) → the call on fk_sql_lite(X->db).
 # Every rule is written so that its output does not match it again: a second run changes
 # nothing (tests/sqlport.sh checks that the tree is a fixed point of the script).
 #
@@ -25,19 +24,21 @@
 # that a context's handle X->db becomes fk_sql_lite(X->db); a "skip" file is not touched.
 #
 # After running, also (what a sed line cannot do; commit them apart, "… by hand"):
-#  1. core/db/dberr.h, dberr.c: fk_db_fail takes the layer's fk_sql * and, through _Generic, a
-#     raw sqlite3 * in the SQLite-only places (fk_db_fail_lite_msg).
-#  2. core/db/db.c: fk_db_open and open_copy open the file with SQLite and hand back
-#     fk_sql_wrap_lite(handle) (on failure: fk_sql_close, not sqlite3_close); configure() sets
-#     the busy handler and extended result codes through fk_sql_lite(db).
-#  3. core/db/ctx.c: fk_schema_guard reads the watching statement's re-prepare count with
-#     sqlite3_stmt_status(st->lite, …) and refuses on PostgreSQL until its catalogue check exists.
-#  4. core/db/schema.c: a NULL handle (PostgreSQL: fk_sql_lite gives NULL) is refused, not read.
-#  5. core/approve/disposejob.c empty_wal, core/intake/prepublish.c sort_new: what to do when
-#     fk_sql_lite(ctx->db) is NULL (PostgreSQL), with a one-line comment each.
-#  6. tests/test_db.c newer_schema_is_refused_and_left_alone: the layer's handle from fk_db_open
-#     and SQLite's own for the look at the file behind it.
-#  7. A one-line comment at each raw place saying what PostgreSQL will need there.
+#  1. core/db/dberr.h, dberr.c: fk_db_fail picks by _Generic: fk_db_fail_msg for the layer's
+#     fk_sql *, fk_db_fail_lite_msg for a raw sqlite3 * in the SQLite-only places.
+#  2. core/db/schema.h, schema.c: fk_schema_check and fk_schema_diff_each the same way (_sql and
+#     _lite); the fk_sql one refuses a PostgreSQL store (fk_sql_lite gives NULL).
+#  3. core/db/db.c: fk_db_open and open_copy open the file with SQLite and hand back
+#     fk_sql_wrap_lite(handle) (on failure fk_sql_close); configure() sets the busy handler and
+#     extended result codes through fk_sql_lite(db).
+#  4. core/db/ctx.c fk_schema_guard: sqlite3_stmt_status(st->lite, …), refused on PostgreSQL.
+#  5. What happens where fk_sql_lite(ctx->db) is NULL (PostgreSQL), with a one-line comment
+#     each: core/admin/backup.c copy_db and core/audit/audit_verify.c scan refuse,
+#     core/approve/disposejob.c empty_wal returns, core/intake/prepublish.c sort_new sorts in
+#     the working directory; core/admin/restore.c export_tail: the comment only.
+#  6. tests/test_db.c newer_schema_is_refused_and_left_alone and tests/test_schema.c
+#     migrated_and_fresh_databases_compare_equal: fk_db_open's handle is an fk_sql *; the file
+#     is looked at through SQLite's own (fk_sql_lite or a connection of its own).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -52,7 +53,9 @@ skip|core/db/sql.h|*|the layer's header: SQLite's vocabulary (result codes, flag
 skip|core/db/sql_pg.c|*|the PostgreSQL driver
 skip|core/db/sql_pg.h|*|the PostgreSQL driver
 skip|core/db/schema.c|*|the pinned schema: sqlite_schema of the file against an in-memory SQLite built from the migrations (PostgreSQL: the catalogue, later)
-skip|core/db/schema.h|*|the pinned schema's API takes SQLite's handle
+skip|core/db/schema.h|*|the pinned schema's API takes the layer's handle or SQLite's (_Generic)
+skip|core/db/dberr.h|*|fk_db_fail takes the layer's handle or, in the SQLite-only places, SQLite's (_Generic)
+skip|core/db/dberr.c|*|the same, both kinds of handle
 lite|core/db/db.c|^static fk_status open_copy[(]|opening a copy read only with an immutable URI (PostgreSQL: a backup is restored into a server, not opened)
 lite|core/db/db.c|^fk_status fk_db_open[(]|opening the file with SQLite (PostgreSQL: fk_sql_connect_pg)
 lite|core/admin/backup.c|^static fk_status copy_db[(]|the online backup API (PostgreSQL: pg_basebackup, documented, not code)
@@ -130,8 +133,6 @@ EOF
 	done
 	cat <<EOF
 s/\(sqlite3_[a-z0-9_]*\)(\($H\)\([,)]\)/\1(fk_sql_lite(\2)\4/g
-s/\(fk_schema_check\)(\($H\)\([,)]\)/\1(fk_sql_lite(\2)\4/g
-s/\(fk_schema_diff_each\)(\($H\)\([,)]\)/\1(fk_sql_lite(\2)\4/g
 EOF
 	# a joined pair left unjoined: its first line out, the second taken up afresh
 	printf '%s\n' '/\n/{' 'P' 'D' '}'

@@ -58,17 +58,22 @@ END_TEST
 
 START_TEST(newer_schema_is_refused_and_left_alone)
 {
-	sqlite3 *db;
+	fk_sql *db;
+	sqlite3 *own; /* SQLite's own connection: what fk_db_open refuses, it must leave as it was */
 	fk_error err;
 	ck_assert_ok(fk_db_open(db_path(), FK_DB_CREATE, &db, &err), &err);
-	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	ck_assert_int_eq(fk_sql_exec(db, "PRAGMA user_version = 999"), SQLITE_OK);
+	fk_sql_close(db);
 	ck_assert_int_eq(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), FK_ERR_SCHEMA);
 	ck_assert_ptr_nonnull(strstr(err.msg, "newer"));
 	ck_assert_ptr_null(db);
-	ck_assert_int_eq(sqlite3_open(db_path(), &db), SQLITE_OK);
-	ck_assert_int_eq(pragma_int(db, "PRAGMA user_version"), 999);
-	sqlite3_close(db);
+	ck_assert_int_eq(sqlite3_open(db_path(), &own), SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(own, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 999);
+	sqlite3_finalize(st);
+	sqlite3_close(own);
 }
 END_TEST
 

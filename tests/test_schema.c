@@ -323,21 +323,22 @@ START_TEST(migrated_and_fresh_databases_compare_equal)
 {
 	char path[700];
 	sqlite3 *db;
+	fk_sql *opened; /* fk_db_open's: the layer's handle over SQLite's, read here as SQLite */
 	fk_error err;
 	snprintf(path, sizeof path, "%s/fresh.db", env.dir);
-	ck_assert_ok(fk_db_open(path, FK_DB_CREATE, &db, &err), &err);
-	char *fresh = dump(db);
-	sqlite3_close(db);
+	ck_assert_ok(fk_db_open(path, FK_DB_CREATE, &opened, &err), &err);
+	char *fresh = dump(fk_sql_lite(opened));
+	fk_sql_close(opened);
 	ck_assert_uint_ge(fk_migration_count, 2);
 	for (unsigned k = 1; k < fk_migration_count; k++) {
 		snprintf(path, sizeof path, "%s/from%u.db", env.dir, k);
 		create_at(path, k);
-		ck_assert_ok(fk_db_open(path, FK_DB_OPEN, &db, &err), &err);
-		char *migrated = dump(db);
+		ck_assert_ok(fk_db_open(path, FK_DB_OPEN, &opened, &err), &err);
+		char *migrated = dump(fk_sql_lite(opened));
 		ck_assert_msg(!strcmp(fresh, migrated), "from version %u:\n%s\n--- fresh:\n%s", k, migrated, fresh);
-		ck_assert_uint_eq(list_diffs(db).n, 0);
+		ck_assert_uint_eq(list_diffs(fk_sql_lite(opened)).n, 0);
 		free(migrated);
-		sqlite3_close(db);
+		fk_sql_close(opened);
 	}
 	free(fresh);
 	/* an old database with a planted trigger is refused once migrated */
@@ -346,7 +347,7 @@ START_TEST(migrated_and_fresh_databases_compare_equal)
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	exec_on(db, "CREATE TRIGGER forget AFTER INSERT ON lockout BEGIN DELETE FROM lockout; END");
 	sqlite3_close(db);
-	ck_assert_int_eq(fk_db_open(path, FK_DB_OPEN, &db, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(fk_db_open(path, FK_DB_OPEN, &opened, &err), FK_ERR_TAMPER);
 	expect_altered(&err, "unexpected trigger 'forget' on lockout");
 }
 END_TEST

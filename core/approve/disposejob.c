@@ -146,6 +146,9 @@ static fk_status note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
 static void empty_wal(fk_ctx *ctx, char *warning, size_t len)
 {
 	int log = 0, done = 0;
+	/* PostgreSQL keeps no WAL of ours to empty: the server's VACUUM and CHECKPOINT (later). */
+	if (!fk_sql_lite(ctx->db))
+		return;
 	int rc = sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK || log != 0)
 		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "

@@ -102,10 +102,14 @@ fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err)
 		s = fk_ctx_exec(ctx, st, err, "reading the schema");
 	if (s != FK_OK)
 		return s;
-	int prepares = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
+	/* PostgreSQL: no schema cookie nor re-prepare count; its catalogue check is to come, so
+	 * until then a write transaction there is refused rather than left unguarded. */
+	if (!fk_sql_lite(ctx->db))
+		return fk_fail(err, FK_ERR_DB, "the schema of a PostgreSQL store cannot be checked yet");
+	int prepares = sqlite3_stmt_status(st->lite, SQLITE_STMTSTATUS_REPREPARE, 0);
 	if (ctx->schema_seen && cookie == ctx->schema_cookie && prepares == ctx->schema_prepares)
 		return FK_OK;
-	if ((s = fk_schema_check(fk_sql_lite(ctx->db), err)) == FK_OK) {
+	if ((s = fk_schema_check(ctx->db, err)) == FK_OK) {
 		ctx->schema_seen = 1;
 		ctx->schema_cookie = cookie;
 		ctx->schema_prepares = prepares;

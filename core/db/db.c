@@ -140,8 +140,9 @@ static fk_status configure(fk_sql *db, fk_error *err)
 		"PRAGMA synchronous = FULL",   /* a committed record survives power loss */
 		"PRAGMA cache_size = -16384",  /* 16 MiB: keeps the bulk load inside its RSS budget */
 	};
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	sqlite3_extended_result_codes(db, 1);
+	/* PostgreSQL: lock waits are the server's (lock_timeout), set at connect (sql_pg.c). */
+	sqlite3_busy_handler(fk_sql_lite(db), busy_wait, NULL);
+	sqlite3_extended_result_codes(fk_sql_lite(db), 1);
 	fk_status st;
 	/* The first statement reads the header: a damaged file fails here. */
 	fk_stmt *s;
@@ -163,9 +164,9 @@ static fk_status configure(fk_sql *db, fk_error *err)
 
 /* A copy, read only: immutable, so that reading it leaves nothing beside it and changes no
  * byte of it (its SHA-256 stays what its manifest says). */
-static fk_status open_copy(const char *path, sqlite3 **out, fk_error *err)
+static fk_status open_copy(const char *path, fk_sql **out, fk_error *err)
 {
-	sqlite3 *db;
+	sqlite3 *lite;
 	char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
 	if (!uri)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
@@ -174,25 +175,30 @@ static fk_status open_copy(const char *path, sqlite3 **out, fk_error *err)
 		sqlite3_free(uri);
 		return fk_fail(err, FK_ERR_INVALID, "the copy %s has '?' or '#' in its path", path);
 	}
-	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+	int rc = sqlite3_open_v2(uri, &lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
 				 SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	sqlite3_free(uri);
-	fk_status st = rc == SQLITE_OK ? FK_OK : fk_db_fail(db, rc, err, path);
-	if (st == FK_OK) {
-		sqlite3_extended_result_codes(db, 1);
-		st = exec(db, "PRAGMA trusted_schema = OFF", err, "PRAGMA trusted_schema");
+	if (rc != SQLITE_OK) {
+		fk_status st = fk_db_fail(lite, rc, err, path);
+		sqlite3_close(lite);
+		return st;
 	}
+	sqlite3_extended_result_codes(lite, 1);
+	fk_sql *db = fk_sql_wrap_lite(lite);
+	if (!db)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status st = exec(db, "PRAGMA trusted_schema = OFF", err, "PRAGMA trusted_schema");
 	if (st == FK_OK && (st = fk_schema_check(db, err)) != FK_OK)
 		fk_fail_wrap(err, "%s", path);
 	if (st != FK_OK) {
-		sqlite3_close(db);
+		fk_sql_close(db);
 		return st;
 	}
 	*out = db;
 	return FK_OK;
 }
 
-fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
+fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err)
 {
 	*out = NULL;
 	fk_status st;
@@ -202,24 +208,28 @@ fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
 			       "database %s does not exist: run 'fukuhonctl init' first", path);
 	if ((flags & FK_DB_CREATE) && (st = precreate(path, err)) != FK_OK)
 		return st;
-	sqlite3 *db;
+	/* SQLite's file (PostgreSQL: fk_sql_connect_pg, with the migrations' own version table). */
+	sqlite3 *lite;
 	if (flags & FK_DB_READONLY)
 		return open_copy(path, out, err);
-	int rc = sqlite3_open_v2(path, &db,
+	int rc = sqlite3_open_v2(path, &lite,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX |
 				 SQLITE_OPEN_EXRESCODE, NULL);
 	if (rc != SQLITE_OK) {
-		st = fk_db_fail(db, rc, err, path);
-		sqlite3_close(db);
+		st = fk_db_fail(lite, rc, err, path);
+		sqlite3_close(lite);
 		return st;
 	}
+	fk_sql *db = fk_sql_wrap_lite(lite); /* closes lite when out of memory */
+	if (!db)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	/* Checked after migrating: a migration runs only our own SQL on new
 	 * tables, and whatever a planted object did meanwhile, the database is
 	 * refused here before anything of ours reads or writes it. */
 	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK ||
 	    (!(flags & FK_DB_UNPINNED) && (st = fk_schema_check(db, err)) != FK_OK)) {
 		fk_fail_wrap(err, "%s", path);
-		sqlite3_close(db);
+		fk_sql_close(db);
 		return st;
 	}
 	*out = db;

@@ -122,7 +122,9 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
 {
 	char dir[4096];
-	const char *db = sqlite3_db_filename(fk_sql_lite(g->ctx->db), "main");
+	/* PostgreSQL has no file beside which to sort: the working directory for now (later: a
+	 * configured folder). */
+	const char *db = fk_sql_lite(g->ctx->db) ? sqlite3_db_filename(fk_sql_lite(g->ctx->db), "main") : NULL;
 	const char *slash = db ? strrchr(db, '/') : NULL;
 	if (slash && slash > db)
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - db), db);
