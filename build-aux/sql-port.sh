@@ -39,6 +39,7 @@
 #  6. tests/test_db.c newer_schema_is_refused_and_left_alone and tests/test_schema.c
 #     migrated_and_fresh_databases_compare_equal: fk_db_open's handle is an fk_sql *; the file
 #     is looked at through SQLite's own (fk_sql_lite or a connection of its own).
+#  7. Comments that name a converted call (core/store/store.c exec_fixed: fk_sql_exec).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -374,7 +374,7 @@ fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
 	return s;
 }
 
-/* DDL goes through sqlite3_exec: the statements are fixed text, and a cached
+/* DDL goes through fk_sql_exec: the statements are fixed text, and a cached
  * statement would outlive the temporary table. */
 static fk_status exec_fixed(fk_ctx *ctx, const char *sql, fk_error *err, const char *what)
 {
