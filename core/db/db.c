@@ -166,6 +166,7 @@ static fk_status configure(fk_sql *db, fk_error *err)
  * byte of it (its SHA-256 stays what its manifest says). */
 static fk_status open_copy(const char *path, fk_sql **out, fk_error *err)
 {
+	/* SQLite's file only (PostgreSQL: a backup is restored into a server and connected to). */
 	sqlite3 *lite;
 	char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
 	if (!uri)
