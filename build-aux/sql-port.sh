@@ -107,7 +107,7 @@ N
 s/^[[:space:]]*char \*msg = NULL;\n\(.*&msg) == SQLITE_OK, "%s: %s"\)/\1/
 s/^[[:space:]]*char \*msg = NULL;\n\(.*fk_sql_errmsg(\)/\1/
 }
-s/^\(\tchar raw\[512\], sql\[600\]\), \*msg = NULL;$/\1;/
+s/^\([[:space:]]*char raw\[512\], sql\[600\]\), \*msg = NULL;$/\1;/
 /,$/{
 N
 s/,\n[[:space:]]*NULL, NULL, NULL)/)/
