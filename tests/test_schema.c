@@ -390,6 +390,20 @@ START_TEST(the_check_costs_little)
 }
 END_TEST
 
+/* The pin is SQLite's (sqlite_schema): over a PostgreSQL connection, which has no SQLite handle,
+ * both checks refuse rather than read nothing and call it pinned (issue 14; R-DETECT). */
+START_TEST(a_store_without_sqlite_is_never_taken_as_pinned)
+{
+	fk_sql pg = {.backend = FK_BACKEND_PG};
+	fk_error err;
+	unsigned n = 0;
+	ck_assert_int_ne(fk_schema_check(&pg, &err), FK_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "PostgreSQL"));
+	ck_assert_int_ne(fk_schema_diff_each(&pg, NULL, NULL, &n, &err), FK_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "PostgreSQL"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schema");
@@ -403,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, own_temporary_objects_do_not_count);
 	tcase_add_test(tc, migrated_and_fresh_databases_compare_equal);
 	tcase_add_test(tc, the_check_costs_little);
+	tcase_add_test(tc, a_store_without_sqlite_is_never_taken_as_pinned);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }
