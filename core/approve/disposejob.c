@@ -51,16 +51,16 @@ void fk_dispose_result_free(fk_dispose_result *r)
 static fk_status exec_id(fk_ctx *ctx, const char *sql, int64_t id, int64_t at, int *changes,
 			 const char *what, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, at);
+	fk_sql_bind_int64(st, 1, id);
+	if (fk_sql_bind_parameter_count(st) >= 2)
+		fk_sql_bind_int64(st, 2, at);
 	s = fk_ctx_exec(ctx, st, err, what);
 	if (s == FK_OK && changes)
-		*changes = sqlite3_changes(ctx->db);
+		*changes = fk_sql_changes(ctx->db);
 	return s;
 }
 
@@ -146,7 +146,10 @@ static fk_status note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
 static void empty_wal(fk_ctx *ctx, char *warning, size_t len)
 {
 	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(ctx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	/* PostgreSQL keeps no WAL of ours to empty: the server's VACUUM and CHECKPOINT (later). */
+	if (!fk_sql_lite(ctx->db))
+		return;
+	int rc = sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK || log != 0)
 		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "
 			 "of a destroyed key until the next checkpoint; close the other sessions and run "
@@ -171,14 +174,14 @@ static fk_status not_staging(job *j, fk_gate *g, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
 	char msg[320];
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int on = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED, &st, err);
 	for (int i = 0; s == FK_OK && i < j->req.n_items; i++) {
-		sqlite3_bind_int64(st, 1, j->req.items[i].register_id);
-		int rc = sqlite3_step(st);
-		int64_t pkg = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		fk_sql_bind_int64(st, 1, j->req.items[i].register_id);
+		int rc = fk_sql_step(st);
+		int64_t pkg = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return fk_gate_end(ctx, g, fk_db_fail(ctx->db, rc, err, "reading staged changes"), NULL, err);
 		if (rc == SQLITE_ROW) {

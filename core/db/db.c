@@ -21,18 +21,18 @@ unsigned fk_db_schema_version(void)
 	return fk_migration_count ? fk_migrations[fk_migration_count - 1].version : 0;
 }
 
-static fk_status exec(sqlite3 *db, const char *sql, fk_error *err, const char *what)
+static fk_status exec(fk_sql *db, const char *sql, fk_error *err, const char *what)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? FK_OK : fk_db_fail(db, sqlite3_extended_errcode(db), err, what);
+	int rc = fk_sql_exec(db, sql);
+	return rc == SQLITE_OK ? FK_OK : fk_db_fail(db, fk_sql_extended_errcode(db), err, what);
 }
 
-fk_status fk_db_begin(sqlite3 *db, fk_error *err)
+fk_status fk_db_begin(fk_sql *db, fk_error *err)
 {
 	return exec(db, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
-fk_status fk_db_commit(sqlite3 *db, fk_error *err)
+fk_status fk_db_commit(fk_sql *db, fk_error *err)
 {
 	fk_status st = exec(db, "COMMIT", err, "committing");
 	if (st != FK_OK)
@@ -40,26 +40,26 @@ fk_status fk_db_commit(sqlite3 *db, fk_error *err)
 	return st;
 }
 
-void fk_db_rollback(sqlite3 *db)
+void fk_db_rollback(fk_sql *db)
 {
-	if (!sqlite3_get_autocommit(db))
-		(void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (!fk_sql_get_autocommit(db))
+		(void)fk_sql_exec(db, "ROLLBACK");
 }
 
-static fk_status user_version(sqlite3 *db, unsigned *v, fk_error *err)
+static fk_status user_version(fk_sql *db, unsigned *v, fk_error *err)
 {
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	fk_stmt *st;
+	int rc = fk_sql_prepare(db, "PRAGMA user_version", 0, &st);
 	if (rc != SQLITE_OK)
 		return fk_db_fail(db, rc, err, "reading the schema version");
-	rc = sqlite3_step(st);
+	rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		*v = (unsigned)sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+		*v = (unsigned)fk_sql_column_int(st, 0);
+	fk_sql_finalize(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(db, rc, err, "reading the schema version");
 }
 
-static fk_status migrate(sqlite3 *db, fk_error *err)
+static fk_status migrate(fk_sql *db, fk_error *err)
 {
 	unsigned have;
 	fk_status st = user_version(db, &have, err);
@@ -131,7 +131,7 @@ static int busy_wait(void *arg, int tries)
 	return 1;
 }
 
-static fk_status configure(sqlite3 *db, fk_error *err)
+static fk_status configure(fk_sql *db, fk_error *err)
 {
 	static const char *const pragmas[] = {
 		"PRAGMA foreign_keys = ON",
@@ -140,18 +140,19 @@ static fk_status configure(sqlite3 *db, fk_error *err)
 		"PRAGMA synchronous = FULL",   /* a committed record survives power loss */
 		"PRAGMA cache_size = -16384",  /* 16 MiB: keeps the bulk load inside its RSS budget */
 	};
-	sqlite3_busy_handler(db, busy_wait, NULL);
-	sqlite3_extended_result_codes(db, 1);
+	/* PostgreSQL: lock waits are the server's (lock_timeout), set at connect (sql_pg.c). */
+	sqlite3_busy_handler(fk_sql_lite(db), busy_wait, NULL);
+	sqlite3_extended_result_codes(fk_sql_lite(db), 1);
 	fk_status st;
 	/* The first statement reads the header: a damaged file fails here. */
-	sqlite3_stmt *s;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+	fk_stmt *s;
+	int rc = fk_sql_prepare(db, "PRAGMA journal_mode = WAL", 0, &s);
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
+		rc = fk_sql_step(s);
 		if (rc == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") != 0)
+		    strcmp((const char *)fk_sql_column_text(s, 0), "wal") != 0)
 			rc = SQLITE_CANTOPEN;
-		sqlite3_finalize(s);
+		fk_sql_finalize(s);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(db, rc, err, "opening the database");
@@ -163,9 +164,10 @@ static fk_status configure(sqlite3 *db, fk_error *err)
 
 /* A copy, read only: immutable, so that reading it leaves nothing beside it and changes no
  * byte of it (its SHA-256 stays what its manifest says). */
-static fk_status open_copy(const char *path, sqlite3 **out, fk_error *err)
+static fk_status open_copy(const char *path, fk_sql **out, fk_error *err)
 {
-	sqlite3 *db;
+	/* SQLite's file only (PostgreSQL: a backup is restored into a server and connected to). */
+	sqlite3 *lite;
 	char *uri = sqlite3_mprintf("file:%s?mode=ro&immutable=1", path);
 	if (!uri)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
@@ -174,25 +176,30 @@ static fk_status open_copy(const char *path, sqlite3 **out, fk_error *err)
 		sqlite3_free(uri);
 		return fk_fail(err, FK_ERR_INVALID, "the copy %s has '?' or '#' in its path", path);
 	}
-	int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+	int rc = sqlite3_open_v2(uri, &lite, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
 				 SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
 	sqlite3_free(uri);
-	fk_status st = rc == SQLITE_OK ? FK_OK : fk_db_fail(db, rc, err, path);
-	if (st == FK_OK) {
-		sqlite3_extended_result_codes(db, 1);
-		st = exec(db, "PRAGMA trusted_schema = OFF", err, "PRAGMA trusted_schema");
+	if (rc != SQLITE_OK) {
+		fk_status st = fk_db_fail(lite, rc, err, path);
+		sqlite3_close(lite);
+		return st;
 	}
+	sqlite3_extended_result_codes(lite, 1);
+	fk_sql *db = fk_sql_wrap_lite(lite);
+	if (!db)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status st = exec(db, "PRAGMA trusted_schema = OFF", err, "PRAGMA trusted_schema");
 	if (st == FK_OK && (st = fk_schema_check(db, err)) != FK_OK)
 		fk_fail_wrap(err, "%s", path);
 	if (st != FK_OK) {
-		sqlite3_close(db);
+		fk_sql_close(db);
 		return st;
 	}
 	*out = db;
 	return FK_OK;
 }
 
-fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
+fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err)
 {
 	*out = NULL;
 	fk_status st;
@@ -202,24 +209,28 @@ fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err)
 			       "database %s does not exist: run 'fukuhonctl init' first", path);
 	if ((flags & FK_DB_CREATE) && (st = precreate(path, err)) != FK_OK)
 		return st;
-	sqlite3 *db;
+	/* SQLite's file (PostgreSQL: fk_sql_connect_pg, with the migrations' own version table). */
+	sqlite3 *lite;
 	if (flags & FK_DB_READONLY)
 		return open_copy(path, out, err);
-	int rc = sqlite3_open_v2(path, &db,
+	int rc = sqlite3_open_v2(path, &lite,
 				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX |
 				 SQLITE_OPEN_EXRESCODE, NULL);
 	if (rc != SQLITE_OK) {
-		st = fk_db_fail(db, rc, err, path);
-		sqlite3_close(db);
+		st = fk_db_fail(lite, rc, err, path);
+		sqlite3_close(lite);
 		return st;
 	}
+	fk_sql *db = fk_sql_wrap_lite(lite); /* closes lite when out of memory */
+	if (!db)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	/* Checked after migrating: a migration runs only our own SQL on new
 	 * tables, and whatever a planted object did meanwhile, the database is
 	 * refused here before anything of ours reads or writes it. */
 	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK ||
 	    (!(flags & FK_DB_UNPINNED) && (st = fk_schema_check(db, err)) != FK_OK)) {
 		fk_fail_wrap(err, "%s", path);
-		sqlite3_close(db);
+		fk_sql_close(db);
 		return st;
 	}
 	*out = db;

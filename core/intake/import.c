@@ -82,20 +82,20 @@ void fk_intake_result_clear(fk_intake_result *r)
 
 static fk_status in_jurisdiction(fk_ctx *ctx, const char *muni, int *ok, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*ok = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_JURISDICTION, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
 		s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
 	else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the jurisdiction");
 	*ok = s == FK_OK && rc == SQLITE_ROW;
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 

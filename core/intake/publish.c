@@ -69,14 +69,14 @@ fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *er
 			s = fk_meta_set(ctx, wm_keys[i], v, err);
 			continue;
 		}
-		sqlite3_stmt *st;
+		fk_stmt *st;
 		char buf[24];
 		fk_error e;
 		if (fk_meta_get(ctx, wm_keys[i], buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
 			continue;
 		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(wm_keys[i]), 1, err);
 		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, wm_keys[i], -1, SQLITE_STATIC);
+			fk_sql_bind_text(st, 1, wm_keys[i], -1, SQLITE_STATIC);
 			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
 		}
 	}
@@ -85,7 +85,7 @@ fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *er
 
 fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*missing = json_array();
 	if (!*missing)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
@@ -94,18 +94,18 @@ fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, 
 	fk_status s = fk_ctx_stmt(ctx, SQL_MISSING, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REF]);
-	sqlite3_bind_int64(st, 3, p->id);
+	fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, p->wm[FK_WM_REF]);
+	fk_sql_bind_int64(st, 3, p->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(*missing, json_string((const char *)sqlite3_column_text(st, 0)))) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(*missing, json_string((const char *)fk_sql_column_text(st, 0)))) {
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 			break;
 		}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing missing registers");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -113,18 +113,18 @@ fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, 
 static fk_status ids_of2(fk_ctx *ctx, const char *sql, int64_t arg, int64_t arg2, int64_t **ids,
 			 size_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, arg2);
+	fk_sql_bind_int64(st, 1, arg);
+	if (fk_sql_bind_parameter_count(st) > 1)
+		fk_sql_bind_int64(st, 2, arg2);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 256;
 			int64_t *v = realloc(*ids, cap * sizeof *v);
@@ -134,11 +134,11 @@ static fk_status ids_of2(fk_ctx *ctx, const char *sql, int64_t arg, int64_t arg2
 			}
 			*ids = v;
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = fk_sql_column_int64(st, 0);
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged rows");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -179,14 +179,14 @@ static const char SQL_PLAN_OTHER[] =
 
 static fk_status count_other(fk_ctx *ctx, const fk_pkgrow *p, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_OTHER, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, p->id);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, p->id);
+	int rc = fk_sql_step(st);
+	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 }
 
@@ -233,16 +233,16 @@ static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const i
 /* The registers each list holds before the package. */
 static fk_status read_have(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = FK_OK;
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		int rc = sqlite3_step(st);
-		pl->have[k] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int(st, 2, k);
+		int rc = fk_sql_step(st);
+		pl->have[k] = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW)
 			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	}
@@ -264,7 +264,7 @@ static fk_status plan_counts(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const in
 
 static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t changes[3] = {0}, n[3] = {0};
 	int rc;
 	int64_t len[3] = {0, 0, 0}, other;
@@ -286,21 +286,21 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 		s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
+	fk_sql_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int k = fk_sql_column_int(st, 0);
 		if (k == 1 || k == 2) {
-			changes[k] += sqlite3_column_int64(st, 1);
-			n[k] += sqlite3_column_int64(st, 1);
+			changes[k] += fk_sql_column_int64(st, 1);
+			n[k] += fk_sql_column_int64(st, 1);
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE || (s = fk_ctx_stmt(ctx, SQL_PLAN_MOVED, &st, err)) != FK_OK)
 		return s != FK_OK ? s : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-	sqlite3_bind_int64(st, 1, p->id);
-	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int from = sqlite3_column_int(st, 0) == 2 ? 2 : 1, to = sqlite3_column_int(st, 1) == 2 ? 2 : 1;
+	fk_sql_bind_int64(st, 1, p->id);
+	fk_sql_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int from = fk_sql_column_int(st, 0) == 2 ? 2 : 1, to = fk_sql_column_int(st, 1) == 2 ? 2 : 1;
 		changes[from]++;
 		changes[to]++;
 		if (from != to) {
@@ -308,7 +308,7 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 			pl->in[to]++;
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	return plan_counts(ctx, p, pl, changes, n, len, err);
@@ -345,10 +345,10 @@ static fk_status relist(fk_ctx *ctx, const fk_stage_reg *r, const plan *pl, fk_e
 
 static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(id), 1, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_STAGED_DELETE, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 1, id);
 		s = fk_ctx_exec(ctx, st, err, "removing a staged change");
 	}
 	return s;
@@ -359,13 +359,13 @@ static const char SQL_STAGED_HAS[] = "SELECT 1 FROM staged_change WHERE register
 
 static fk_status staged_drop(fk_ctx *ctx, int64_t id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED_HAS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
+	fk_sql_reset(st);
 	if (rc == SQLITE_ROW)
 		return staged_delete(ctx, id, err);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a staged change");
@@ -415,14 +415,14 @@ static const char SQL_SORT_KEYS[] = "SELECT sort_keys FROM staged_change WHERE r
 static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t mkey[FK_KEY_LEN],
 			   char *keys[FK_ORDER_FIELDS], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SORT_KEYS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, info->id);
-	int rc = sqlite3_step(st);
-	size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
-	const void *blob = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	fk_sql_bind_int64(st, 1, info->id);
+	int rc = fk_sql_step(st);
+	size_t n = rc == SQLITE_ROW ? (size_t)fk_sql_column_bytes(st, 0) : 0;
+	const void *blob = rc == SQLITE_ROW ? fk_sql_column_blob(st, 0) : NULL;
 	uint8_t *plain = blob && n > FK_SEAL_OVERHEAD ? malloc(n - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t pn = 0;
 	if (plain) {
@@ -440,7 +440,7 @@ static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t m
 		fk_wipe(plain, pn);
 		free(plain);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading sort keys");
 	if (s != FK_OK || plain)
@@ -471,7 +471,7 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 {
 	int64_t *ids;
 	size_t n, nb[3] = {0};
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_order_entry *bulk[3] = {NULL};
 	uint8_t mkey[FK_KEY_LEN];
 	int64_t kid;
@@ -480,10 +480,10 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 	/* A list whose shadow goes in place: its registers counted at once, none read. */
 	for (int k = 1; k <= 2 && s == FK_OK; k++)
 		if (pl->shadow[k] && (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, k);
-			sqlite3_bind_int64(st, 3, pl->added[k]);
-			sqlite3_bind_int64(st, 4, p->received_at);
+			fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+			fk_sql_bind_int(st, 2, k);
+			fk_sql_bind_int64(st, 3, pl->added[k]);
+			fk_sql_bind_int64(st, 4, p->received_at);
 			if ((s = fk_ctx_exec(ctx, st, err, "counting registers")) == FK_OK)
 				s = fk_order_shadow_flip(ctx, p->municipality, k, err);
 		}
@@ -504,10 +504,10 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 		if (pl->shadow[k])
 			continue; /* counted and listed with its list's shadow */
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, info.kind);
-			sqlite3_bind_int(st, 3, 1);
-			sqlite3_bind_int64(st, 4, info.received_at);
+			fk_sql_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
+			fk_sql_bind_int(st, 2, info.kind);
+			fk_sql_bind_int(st, 3, 1);
+			fk_sql_bind_int64(st, 4, info.received_at);
 			s = fk_ctx_exec(ctx, st, err, "counting registers");
 		}
 		if (s == FK_OK && pl->empty[k] && bulk[k]) {
@@ -542,24 +542,24 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 
 static fk_status count_entries(fk_ctx *ctx, const char *sql, int64_t wm, int kind, fk_error *err)
 {
-	sqlite3_stmt *st, *up;
+	fk_stmt *st, *up;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, wm);
+	fk_sql_bind_int64(st, 1, wm);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(up, 2, kind);
-		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 1));
-		sqlite3_bind_int64(up, 4, sqlite3_column_int64(st, 2));
+		fk_sql_bind_text(up, 1, (const char *)fk_sql_column_text(st, 0), -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int(up, 2, kind);
+		fk_sql_bind_int64(up, 3, fk_sql_column_int64(st, 1));
+		fk_sql_bind_int64(up, 4, fk_sql_column_int64(st, 2));
 		s = fk_ctx_exec(ctx, up, err, "counting entries");
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "counting entries");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
