@@ -53,12 +53,16 @@ skip|core/db/sql.c|*|the layer's SQLite dispatch itself
 skip|core/db/sql.h|*|the layer's header: SQLite's vocabulary (result codes, flags) comes from here
 skip|core/db/sql_pg.c|*|the PostgreSQL driver
 skip|core/db/sql_pg.h|*|the PostgreSQL driver
+skip|core/db/sql_pgtext.c|*|the PostgreSQL driver's text of statements (SQLite's result codes)
 skip|core/db/schema.c|*|the pinned schema: sqlite_schema of the file against an in-memory SQLite built from the migrations (PostgreSQL: the catalogue, later)
 skip|core/db/schema.h|*|the pinned schema's API takes the layer's handle or SQLite's (_Generic)
 skip|core/db/dberr.h|*|fk_db_fail takes the layer's handle or, in the SQLite-only places, SQLite's (_Generic)
 skip|core/db/dberr.c|*|the same, both kinds of handle
 lite|core/db/db.c|^static fk_status open_copy[(]|opening a copy read only with an immutable URI (PostgreSQL: a backup is restored into a server, not opened)
 lite|core/db/db.c|^fk_status fk_db_open[(]|opening the file with SQLite (PostgreSQL: fk_sql_connect_pg)
+lite|core/db/db.c|^static void trace_hook[(]|the tests' statement trace on SQLite's handle (tests/pg_queries.sh collects from SQLite runs)
+lite|tests/test_sql.c|^static fk_sql [*]open_db[(]|the layer's own test wraps an SQLite connection of its own
+lite|tests/bench/bench_sql.c|^static int open_db[(]|the layer's benchmark wraps an SQLite connection of its own
 lite|core/admin/backup.c|^static fk_status copy_db[(]|the online backup API (PostgreSQL: pg_basebackup, documented, not code)
 lite|core/admin/restore.c|^static json_t [*]row_json[(]|reads a restored copy through its own SQLite connection
 lite|core/admin/restore.c|^static fk_status export_tail[(]|a restored copy's own SQLite connection (PostgreSQL: the restored server)

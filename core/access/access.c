@@ -18,16 +18,18 @@ static const char SQL_LIST_REGS[] =
 	"SELECT " FK_COLS_REGISTER ", mac FROM register "
 	"WHERE municipality = ?1 AND kind = ?2 AND disposed_at IS NULL AND id > ?3 "
 	"AND id <= " FK_VIS_REGISTER " ORDER BY id LIMIT ?4";
+/* CROSS JOIN keeps SQLite's loop order (the permitted set outside); the join's terms are in WHERE,
+ * as PostgreSQL's CROSS JOIN takes no ON (docs/storage.md). */
 static const char SQL_COUNT_REGS[] =
-	"SELECT v.kind, count(r.id) FROM temp.authz_view v CROSS JOIN register r "
-	"ON r.municipality = v.municipality AND r.kind = v.kind AND r.disposed_at IS NULL "
-	"AND r.id <= " FK_VIS_REGISTER " WHERE v.kind IN (1, 2) GROUP BY v.kind";
+	"SELECT v.kind, count(r.id) FROM authz_view v CROSS JOIN register r "
+	"WHERE r.municipality = v.municipality AND r.kind = v.kind AND r.disposed_at IS NULL "
+	"AND r.id <= " FK_VIS_REGISTER " AND v.kind IN (1, 2) GROUP BY v.kind";
 static const char SQL_COUNT_LEDGER[] =
-	"SELECT count(l.id) FROM temp.authz_view v CROSS JOIN ledger_entry l "
-	"ON l.municipality = v.municipality AND l.id <= " FK_VIS_LEDGER " WHERE v.kind = 3";
+	"SELECT count(l.id) FROM authz_view v CROSS JOIN ledger_entry l "
+	"WHERE l.municipality = v.municipality AND l.id <= " FK_VIS_LEDGER " AND v.kind = 3";
 static const char SQL_COUNT_DOCS[] =
-	"SELECT count(d.id) FROM temp.authz_view v CROSS JOIN notification_doc d "
-	"ON d.municipality = v.municipality AND d.id <= " FK_VIS_DOC " WHERE v.kind = 4";
+	"SELECT count(d.id) FROM authz_view v CROSS JOIN notification_doc d "
+	"WHERE d.municipality = v.municipality AND d.id <= " FK_VIS_DOC " AND v.kind = 4";
 /* Per municipality and kind of the permitted set: each branch reads an
  * index of its table for the pair (register_live, ledger_muni, notification_muni). */
 static const char SQL_COUNT_EACH[] =
@@ -38,7 +40,7 @@ static const char SQL_COUNT_EACH[] =
 	"AND d.id <= " FK_VIS_DOC ") "
 	"ELSE (SELECT count(*) FROM register r WHERE r.municipality = v.municipality "
 	"AND r.kind = v.kind AND r.disposed_at IS NULL AND r.id <= " FK_VIS_REGISTER ") END "
-	"FROM temp.authz_view v ORDER BY v.municipality, v.kind";
+	"FROM authz_view v ORDER BY v.municipality, v.kind";
 static const char SQL_LEDGER_LIST[] =
 	"SELECT " FK_COLS_LEDGER ", mac FROM ledger_entry "
 	"WHERE municipality = ?1 AND id > ?2 AND id <= " FK_VIS_LEDGER " ORDER BY id LIMIT ?3";

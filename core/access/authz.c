@@ -11,6 +11,7 @@
 #include "meta.h"
 #include "trust.h"
 #include "db.h"
+#include "sql.h"
 #include "util.h"
 
 /* Every row a decision is made from is checked against its MAC as it is read (core/trust):
@@ -22,23 +23,29 @@ static const char SQL_MUNI_BUREAU[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_GRANTS[] =
 	"SELECT " FK_COLS_GRANT ", mac FROM permission_grant "
-	"WHERE operator_id = ?1 AND (?2 IS NULL OR municipality IS NULL OR municipality = ?2)";
+	"WHERE operator_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR municipality IS NULL OR municipality = ?2)";
 /* An office's municipalities, and its 支局's when the terminal lets a bureau reach them (?3:
  * parent_sees_branches). The bureau rows the subquery reads are a small table, checked whole
  * against its anchored digest before every decision (fk_trust_current in load_subject). */
 static const char SQL_BUREAU_MUNIS[] =
-	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE (bureau_id = ?1 OR (?3 AND "
+	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE (bureau_id = ?1 OR (?3 <> 0 AND "
 	"bureau_id IN (SELECT id FROM bureau WHERE kind = '支局' AND parent_id = ?1))) "
-	"AND (?2 IS NULL OR code = ?2) ORDER BY code";
+	"AND (CAST(?2 AS TEXT) IS NULL OR code = ?2) ORDER BY code";
 static const char SQL_BRANCH[] =
 	"SELECT " FK_COLS_BUREAU ", mac FROM bureau WHERE id = ?1 AND kind = '支局'";
 enum { C_OFFICE_PARENT = 4 };
-static const char SQL_VIEW_CREATE[] =
-	"CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality TEXT NOT NULL, "
-	"kind INTEGER NOT NULL, PRIMARY KEY (municipality, kind)) WITHOUT ROWID";
-static const char SQL_VIEW_CLEAR[] = "DELETE FROM temp.authz_view";
+/* In each backend's words (docs/storage.md): PostgreSQL has no WITHOUT ROWID, and its kind is an
+ * integer there for the browse list's 1 << (kind - 1) (a shift takes an integer). The statements
+ * that use the table name it without its schema: both look in the temporary schema first. */
+static const char *const SQL_VIEW_CREATE[FK_BACKEND_PG + 1] = {
+	[FK_BACKEND_SQLITE] = "CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality TEXT NOT NULL, "
+			      "kind INTEGER NOT NULL, PRIMARY KEY (municipality, kind)) WITHOUT ROWID",
+	[FK_BACKEND_PG] = "CREATE TEMP TABLE IF NOT EXISTS authz_view (municipality text NOT NULL, "
+			  "kind integer NOT NULL, PRIMARY KEY (municipality, kind))",
+};
+static const char SQL_VIEW_CLEAR[] = "DELETE FROM authz_view";
 static const char SQL_VIEW_ADD[] =
-	"INSERT OR IGNORE INTO temp.authz_view(municipality, kind) VALUES (?1, ?2)";
+	"INSERT INTO authz_view(municipality, kind) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 
 /* ---- what a decision is made from ---- */
 
@@ -459,7 +466,7 @@ fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind
 	fk_stmt *st;
 	deny(d, FK_WHY_ERROR, "not decided");
 	*npairs = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE, &st, err);
+	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE[FK_BACKEND_SQLITE], &st, err);
 	if (s == FK_OK)
 		s = fk_ctx_exec(ctx, st, err, "permitted set");
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_VIEW_CLEAR, &st, err)) == FK_OK)

@@ -16,9 +16,9 @@
 /* Scope ?2: a supervisor's bureau (NULL: every alert). */
 static const char SQL_COUNT[] =
 	"SELECT count(*) FROM alert WHERE acked_at IS NULL "
-	"AND (?1 IS NULL OR bureau_id IS NULL OR bureau_id = ?1)";
+	"AND (CAST(?1 AS BIGINT) IS NULL OR bureau_id IS NULL OR bureau_id = ?1)";
 static const char SQL_LIST[] = SELECT_ALERT
-	"WHERE (?1 OR acked_at IS NULL) AND (?2 IS NULL OR bureau_id IS NULL OR bureau_id = ?2) "
+	"WHERE (?1 <> 0 OR acked_at IS NULL) AND (CAST(?2 AS BIGINT) IS NULL OR bureau_id IS NULL OR bureau_id = ?2) "
 	"ORDER BY id DESC LIMIT ?3";
 static const char SQL_ONE[] = SELECT_ALERT "WHERE id = ?1";
 static const char SQL_ACK[] =

@@ -20,7 +20,7 @@ static const char SQL_MUNIS[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac, "
 	"(SELECT b.name FROM bureau b WHERE b.id = municipality.bureau_id), "
 	"(SELECT p.name FROM prefecture p WHERE p.id = municipality.pref_id) FROM municipality "
-	"WHERE (?1 = 0 OR bureau_id = ?1) AND (?2 IS NULL OR code = ?2) ORDER BY code";
+	"WHERE (?1 = 0 OR bureau_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR code = ?2) ORDER BY code";
 enum { C_BUREAU_NAME = 7, C_PREF_NAME = 8 };
 static const char SQL_MOVE[] = "UPDATE municipality SET bureau_id = ?2 WHERE code = ?1";
 /* Grants in force that name the municipality for someone of another office: the rule refuses

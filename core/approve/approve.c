@@ -31,7 +31,7 @@ static const char SQL_STATE[] =
 static const char SQL_LIST[] =
 	"SELECT " FK_COLS_APPROVAL ", mac FROM approval_request "
 	"WHERE (?1 = 0 OR requester_id = ?1) AND (?2 = 0 OR bureau_id = ?2) "
-	"AND (?3 IS NULL OR state = ?3) ORDER BY id DESC LIMIT ?4";
+	"AND (CAST(?3 AS TEXT) IS NULL OR state = ?3) ORDER BY id DESC LIMIT ?4";
 static const char SQL_WAITING[] =
 	"SELECT count(*) FROM approval_request WHERE bureau_id = ?1 AND state = 'waiting'";
 static const char SQL_ACTOR_BUREAU[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";

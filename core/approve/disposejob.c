@@ -31,7 +31,7 @@ static const char SQL_KEY_DESTROY[] =
  * sealed under the destroyed key is emptied as well, so that not even a copy of the key kept
  * elsewhere opens anything of this database (docs/disposal.md). */
 static const char SQL_CONTENT_EMPTY[] =
-	"UPDATE register_version SET content = x'' WHERE register_id = ?1 AND length(content) > 0";
+	"UPDATE register_version SET content = substr(content, 1, 0) WHERE register_id = ?1 AND length(content) > 0";
 /* Without the content (a key already gone) the tags cannot be computed: found by a scan. */
 static const char SQL_TAGS_SCAN[] = "DELETE FROM register_index WHERE register_id = ?1";
 static const char SQL_DESTROYED[] = "SELECT count(*) FROM data_key WHERE wrapped IS NULL";

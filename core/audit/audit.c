@@ -125,12 +125,15 @@ fk_status fk_audit_k0_write(fk_ctx *ctx, const char *path, fk_error *err)
 #define ROW_COLS                                                                          \
 	"SELECT seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, operator, role, " \
 	"action, object_type, object_id, result, reason, detail, kind, epoch FROM audit_log "
-#define ROW_FILTER                                                                        \
-	"AND (?2 IS NULL OR ts_ns >= ?2) AND (?3 IS NULL OR ts_ns < ?3) "                 \
-	"AND (?4 IS NULL OR operator = ?4) "                                              \
-	"AND (?5 IS NULL OR action = ?5 OR substr(action, 1, length(?5) + 1) = ?5 || '.') " \
-	"AND (?6 IS NULL OR object_type = ?6) AND (?7 IS NULL OR object_id = ?7) "        \
-	"AND (?8 IS NULL OR result = ?8) "
+#define ROW_FILTER                                                                          \
+	"AND (CAST(?2 AS BIGINT) IS NULL OR ts_ns >= ?2) "                                   \
+	"AND (CAST(?3 AS BIGINT) IS NULL OR ts_ns < ?3) "                                    \
+	"AND (CAST(?4 AS TEXT) IS NULL OR operator = ?4) "                                   \
+	"AND (CAST(?5 AS TEXT) IS NULL OR action = ?5 "                                      \
+	"OR substr(action, 1, length(?5) + 1) = ?5 || '.') "                                 \
+	"AND (CAST(?6 AS TEXT) IS NULL OR object_type = ?6) "                                \
+	"AND (CAST(?7 AS TEXT) IS NULL OR object_id = ?7) "                                  \
+	"AND (CAST(?8 AS TEXT) IS NULL OR result = ?8) "
 static const char SQL_FORWARD[] = ROW_COLS "WHERE seq > ?1 " ROW_FILTER "ORDER BY seq LIMIT ?9";
 static const char SQL_BACKWARD[] =
 	ROW_COLS "WHERE seq < ?1 " ROW_FILTER "ORDER BY seq DESC LIMIT ?9";

@@ -34,7 +34,8 @@ fk_status fk_chain_create_keys(fk_ctx *ctx, fk_error *err)
 	return st;
 }
 
-static const char SQL_ANY_SEALED[] = "SELECT EXISTS (SELECT 1 FROM audit_log WHERE kind <> 0)";
+static const char SQL_ANY_SEALED[] =
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE kind <> 0) THEN 1 ELSE 0 END";
 
 /* Reload with the message this time when the quiet reload failed. */
 static fk_status reload_key(fk_ctx *ctx, fk_status s, fk_error *err)

@@ -39,14 +39,14 @@ int fk_alert_detector_parse(const char *id)
 static const char SQL_SIGNINS[] =
 	"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE operator = '-' AND action = 'signin' "
 	"AND ts_ns >= ?1 AND result <> 'success' AND reason NOT IN ('cancelled', 'timeout') "
-	"AND (?2 IS NULL OR terminal = ?2) LIMIT ?3)";
+	"AND (CAST(?2 AS TEXT) IS NULL OR terminal = ?2) LIMIT ?3) AS recent";
 static const char SQL_REFUSALS[] =
 	"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE operator = ?1 AND result = 'denied' "
-	"AND ts_ns >= ?2 LIMIT ?3)";
+	"AND ts_ns >= ?2 LIMIT ?3) AS recent";
 /* Every attempt counts, allowed or refused: the index alone answers (no row is read). */
 static const char SQL_OPENS[] =
 	"SELECT count(*) FROM (SELECT 1 FROM audit_log WHERE operator = ?1 AND action = 'register.open' "
-	"AND ts_ns >= ?2 LIMIT ?3)";
+	"AND ts_ns >= ?2 LIMIT ?3) AS recent";
 static const char SQL_RAISED[] =
 	"SELECT 1 FROM alert WHERE detector = ?1 AND subject = ?2 AND raised_at > ?3 LIMIT 1";
 static const char SQL_BUREAU[] = "SELECT id FROM bureau WHERE name = ?1";

@@ -26,7 +26,7 @@ static const char SQL_SELECT[] =
 	"SELECT c.name, c.operator_id, c.commands, c.secret_hash, c.created_by, c.created_by_user, "
 	"c.created_at, c.revoked_at, c.revoked_by, c.revoked_by_user, c.mac, o.username "
 	"FROM credential c LEFT JOIN operator o ON o.id = c.operator_id "
-	"WHERE (?1 IS NULL OR c.name = ?1) ORDER BY c.name";
+	"WHERE (CAST(?1 AS TEXT) IS NULL OR c.name = ?1) ORDER BY c.name";
 enum { C_USERNAME = FK_C_CRED_MAC + 1 };
 
 fk_status fk_cred_name_valid(const char *name, fk_error *err)

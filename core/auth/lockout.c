@@ -22,7 +22,7 @@ static const char SQL_PUT[] =
 	"INSERT INTO lockout(username, failures, first_failure, last_failure, last_terminal, "
 	"locked_until, lock_count, recent, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
 	"ON CONFLICT(username) DO UPDATE SET failures = ?2, first_failure = ?3, "
-	"last_failure = ?4, last_terminal = coalesce(?5, last_terminal), locked_until = ?6, "
+	"last_failure = ?4, last_terminal = coalesce(?5, lockout.last_terminal), locked_until = ?6, "
 	"lock_count = ?7, recent = ?8, pending = ?9";
 static const char SQL_DELETE[] = "DELETE FROM lockout WHERE username = ?1";
 /* Keys of names that are not enrolled start with '?', which sorts just before '@'. */

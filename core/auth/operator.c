@@ -22,7 +22,7 @@ static const char SQL_ENABLE[] =
 static const char SQL_SELECT[] =
 	"SELECT o.id, o.username, o.role, o.bureau_id, o.enabled, o.display_name, o.created_at, "
 	"o.updated_at, o.mac, b.name FROM operator o JOIN bureau b ON b.id = o.bureau_id "
-	"WHERE (?1 IS NULL OR o.username = ?1) ORDER BY o.username";
+	"WHERE (CAST(?1 AS TEXT) IS NULL OR o.username = ?1) ORDER BY o.username";
 enum { C_ID, C_USER, C_ROLE, C_BUREAU, C_ENABLED, C_NAME, C_CREATED, C_UPDATED, C_MAC, C_BUREAU_NAME };
 static const char SQL_ID[] = "SELECT id FROM operator WHERE username = ?1";
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -162,6 +163,33 @@ static fk_status configure(fk_sql *db, fk_error *err)
 	return FK_OK;
 }
 
+/* Test only (tests/pg_queries.sh): with FK_SQL_TRACE=FILE, the text of every statement run
+ * on this connection is appended to FILE, each ended by a NUL byte, so that the test can
+ * prepare every query core runs on PostgreSQL. Not a log: the texts hold only ? parameters,
+ * never the values bound. A failed write loses a line of the test's input, nothing else. */
+static int trace_stmt(unsigned type, void *arg, void *p, void *x)
+{
+	const char *sql = sqlite3_sql(p);
+	(void)type;
+	/* x names a trigger's program ("-- name"): its statement was recorded when it ran. */
+	if (!sql || (x && strncmp(x, "--", 2) == 0))
+		return 0;
+	int fd = open(arg, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0) {
+		/* One write per text: concurrent test processes do not interleave. */
+		(void)!write(fd, sql, strlen(sql) + 1);
+		close(fd);
+	}
+	return 0;
+}
+
+static void trace_hook(sqlite3 *db)
+{
+	char *file = getenv("FK_SQL_TRACE");
+	if (file && *file)
+		(void)sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, file); /* test only: see above */
+}
+
 /* A copy, read only: immutable, so that reading it leaves nothing beside it and changes no
  * byte of it (its SHA-256 stays what its manifest says). */
 static fk_status open_copy(const char *path, fk_sql **out, fk_error *err)
@@ -184,6 +212,7 @@ static fk_status open_copy(const char *path, fk_sql **out, fk_error *err)
 		sqlite3_close(lite);
 		return st;
 	}
+	trace_hook(lite);
 	sqlite3_extended_result_codes(lite, 1);
 	fk_sql *db = fk_sql_wrap_lite(lite);
 	if (!db)
@@ -233,6 +262,7 @@ fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err)
 		fk_sql_close(db);
 		return st;
 	}
+	trace_hook(lite); /* after migrating: the migrations have their own twins */
 	*out = db;
 	return FK_OK;
 }

@@ -28,8 +28,8 @@ enum { P_MAC = 25, P_MUNI = 26 };
  * paging on the rowid, so a page costs the same at the 100,000th package as at the first. */
 static const char SQL_LIST[] = SELECT_PKG_MUNI
 	"WHERE municipality.bureau_id = ?1 AND package.id < ?2 "
-	"AND (?3 IS NULL OR package.municipality = ?3) AND (?4 IS NULL OR package.state = ?4) "
-	"AND (?6 IS NULL OR instr(municipality.name, ?6) > 0) "
+	"AND (CAST(?3 AS TEXT) IS NULL OR package.municipality = ?3) AND (CAST(?4 AS TEXT) IS NULL OR package.state = ?4) "
+	"AND (CAST(?6 AS TEXT) IS NULL OR replace(municipality.name, ?6, '') <> municipality.name) "
 	"ORDER BY package.id DESC LIMIT ?5";
 static const char SQL_ONE[] = SELECT_PKG_MUNI "WHERE package.id = ?1";
 /* In the package's order, on its index (package_id, chunk, line, rowid). */

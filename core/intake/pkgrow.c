@@ -19,8 +19,9 @@ static const char SQL_BY_SEQ[] =
 	SELECT_PKG "WHERE municipality = ?1 AND sequence = ?2 AND state = 'published'";
 /* Refused packages share the numbering (core/intake/refused.h): one number, one package. */
 static const char SQL_NEXT[] =
-	"SELECT max((SELECT coalesce(max(id), 0) FROM package), "
-	"(SELECT coalesce(max(id), 0) FROM package_refused)) + 1";
+	"SELECT CASE WHEN p >= r THEN p ELSE r END + 1 FROM (SELECT "
+	"(SELECT coalesce(max(id), 0) FROM package) AS p, "
+	"(SELECT coalesce(max(id), 0) FROM package_refused) AS r) AS last";
 static const char SQL_INSERT[] =
 	"INSERT INTO package(id, municipality, sequence, kind, digest, state, chunks, chunks_staged, "
 	"n_register, n_version, n_removal, n_ledger, n_document, n_unchanged, n_rejected, "

@@ -35,8 +35,9 @@ static const char SQL_NEW_REGS_BUT[] =
 	"SELECT id FROM register WHERE id > ?1 AND kind <> ?2 ORDER BY id";
 static const char SQL_STATS_ADD[] =
 	"INSERT INTO municipality_stats(municipality, kind, n, last_received) VALUES (?1, ?2, ?3, ?4) "
-	"ON CONFLICT (municipality, kind) DO UPDATE SET n = n + excluded.n, "
-	"last_received = max(last_received, excluded.last_received)";
+	"ON CONFLICT (municipality, kind) DO UPDATE SET n = municipality_stats.n + excluded.n, "
+	"last_received = CASE WHEN municipality_stats.last_received >= excluded.last_received "
+	"THEN municipality_stats.last_received ELSE excluded.last_received END";
 static const char SQL_NEW_ENTRIES_LEDGER[] =
 	"SELECT municipality, count(*), max(received_at) FROM ledger_entry WHERE id > ?1 "
 	"GROUP BY municipality";

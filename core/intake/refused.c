@@ -14,16 +14,18 @@
 #define SELECT_REFUSED "SELECT " FK_COLS_REFUSED ", mac FROM package_refused "
 static const char SQL_SAME[] =
 	SELECT_REFUSED "WHERE reason = ?2 AND (sha256 = ?1 OR (?1 IS NULL AND sha256 IS NULL AND "
-	"source = ?3 AND municipality IS ?4 AND sequence IS ?5))";
+	"source = ?3 AND (municipality = ?4 OR (municipality IS NULL AND CAST(?4 AS TEXT) IS NULL)) "
+	"AND (sequence = ?5 OR (sequence IS NULL AND CAST(?5 AS BIGINT) IS NULL))))";
 static const char SQL_ONE[] = SELECT_REFUSED "WHERE id = ?1";
 static const char SQL_LIST[] = SELECT_REFUSED
-	"WHERE bureau_id = ?1 AND id < ?2 AND (?3 IS NULL OR municipality = ?3) AND (?5 IS NULL OR "
-	"municipality IN (SELECT code FROM municipality WHERE instr(name, ?5) > 0)) "
+	"WHERE bureau_id = ?1 AND id < ?2 AND (CAST(?3 AS TEXT) IS NULL OR municipality = ?3) AND (CAST(?5 AS TEXT) IS NULL OR "
+	"municipality IN (SELECT code FROM municipality WHERE replace(name, ?5, '') <> name)) "
 	"ORDER BY id DESC LIMIT ?4";
 /* The numbering of package(id), so that one number names one package, applied or refused. */
 static const char SQL_NEXT[] =
-	"SELECT max((SELECT coalesce(max(id), 0) FROM package), "
-	"(SELECT coalesce(max(id), 0) FROM package_refused)) + 1";
+	"SELECT CASE WHEN p >= r THEN p ELSE r END + 1 FROM (SELECT "
+	"(SELECT coalesce(max(id), 0) FROM package) AS p, "
+	"(SELECT coalesce(max(id), 0) FROM package_refused) AS r) AS last";
 static const char SQL_BUREAU[] = "SELECT id FROM bureau WHERE name = ?1";
 static const char SQL_INSERT[] =
 	"INSERT INTO package_refused(" FK_COLS_REFUSED ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "

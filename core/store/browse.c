@@ -24,10 +24,10 @@ static const char SQL_HOME[] =
 	"WHERE " FK_IN_OFFICE("m.bureau_id") " ORDER BY m.code, s.kind";
 static const char SQL_HOME_PERMITTED[] =
 	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name, s.kind, s.n, s.last_received, "
-	"(SELECT coalesce(sum(1 << (v.kind - 1)), 0) FROM temp.authz_view v WHERE v.municipality = m.code) "
+	"(SELECT coalesce(sum(1 << (v.kind - 1)), 0) FROM authz_view v WHERE v.municipality = m.code) "
 	"FROM municipality m JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
 	"LEFT JOIN municipality_stats s ON s.municipality = m.code AND EXISTS (SELECT 1 FROM "
-	"temp.authz_view v WHERE v.municipality = s.municipality AND v.kind = s.kind) "
+	"authz_view v WHERE v.municipality = s.municipality AND v.kind = s.kind) "
 	"WHERE " FK_IN_OFFICE("m.bureau_id") " ORDER BY m.code, s.kind";
 static const char SQL_PAGE_AFTER[] =
 	"SELECT id FROM register WHERE municipality = ?1 AND kind = ?2 AND id > ?3 "
@@ -43,12 +43,12 @@ static const char SQL_TOTAL[] =
 /* Keyset paging in the order shown (?2..?4: the last row of the page before; ?2 NULL: none). */
 static const char SQL_LEDGER_PAGE[] =
 	"SELECT id, received_at, accepted_on, 0 FROM ledger_entry WHERE municipality = ?1 "
-	"AND id <= " FK_VIS_LEDGER " AND (?4 IS NULL OR (accepted_on, received_at, id) < (?2, ?3, ?4)) "
+	"AND id <= " FK_VIS_LEDGER " AND (CAST(?4 AS BIGINT) IS NULL OR (accepted_on, received_at, id) < (?2, ?3, ?4)) "
 	"ORDER BY accepted_on DESC, received_at DESC, id DESC LIMIT ?5";
 static const char SQL_DOC_PAGE[] =
 	"SELECT id, received_at, doc_type, coalesce(register_id, 0) FROM notification_doc "
 	"WHERE municipality = ?1 AND id <= " FK_VIS_DOC " "
-	"AND (?4 IS NULL OR (received_at, id) < (?3, ?4)) "
+	"AND (CAST(?4 AS BIGINT) IS NULL OR (received_at, id) < (?3, ?4)) "
 	"ORDER BY received_at DESC, id DESC LIMIT ?5";
 
 static void copy_text(fk_stmt *st, int col, char *dst, size_t len)

@@ -26,23 +26,23 @@ int64_t fk_order_seq_step = 65536;
 #define NUM_MARK '\x03'
 
 static const char SQL_DIR[] =
-	"SELECT rowid, seq, n FROM register_order WHERE municipality = ?1 AND kind = ?2 "
+	"SELECT id, seq, n FROM register_order WHERE municipality = ?1 AND kind = ?2 "
 	"AND field = ?3 ORDER BY seq";
 static const char SQL_SUM[] =
 	"SELECT (SELECT coalesce(sum(n), 0) FROM register_order WHERE municipality = ?1 "
 	"AND kind = ?2 AND field = ?3), (SELECT coalesce(max(n), 0) FROM municipality_stats "
 	"WHERE municipality = ?1 AND kind = ?2)";
-static const char SQL_BLOB[] = "SELECT ids FROM register_order WHERE rowid = ?1";
+static const char SQL_BLOB[] = "SELECT ids FROM register_order WHERE id = ?1";
 static const char SQL_INSERT[] =
 	"INSERT INTO register_order(municipality, kind, field, seq, n, ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_UPDATE[] = "UPDATE register_order SET n = ?2, ids = ?3 WHERE rowid = ?1";
-static const char SQL_DELETE[] = "DELETE FROM register_order WHERE rowid = ?1";
+static const char SQL_UPDATE[] = "UPDATE register_order SET n = ?2, ids = ?3 WHERE id = ?1";
+static const char SQL_DELETE[] = "DELETE FROM register_order WHERE id = ?1";
 static const char SQL_CLEAR[] =
 	"DELETE FROM register_order WHERE municipality = ?1 AND kind = ?2 AND field = ?3";
 static const char SQL_LISTS[] =
 	"SELECT municipality, kind FROM municipality_stats WHERE kind IN (1, 2) AND n > 0 "
-	"AND (?1 IS NULL OR municipality = ?1) UNION "
-	"SELECT municipality, kind FROM register_order WHERE (?1 IS NULL OR municipality = ?1) "
+	"AND (CAST(?1 AS TEXT) IS NULL OR municipality = ?1) UNION "
+	"SELECT municipality, kind FROM register_order WHERE (CAST(?1 AS TEXT) IS NULL OR municipality = ?1) "
 	"AND kind IN (1, 2) ORDER BY 1, 2";
 static const char SQL_MUNI_KNOWN[] = "SELECT count(*) FROM municipality WHERE code = ?1";
 static const char SQL_MEMBERS[] =

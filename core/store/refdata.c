@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "sql.h"
 #include "lgcode.h"
 #include "refdata.h"
 #include "trust.h"
@@ -115,12 +116,17 @@ static const char SQL_MUNI[] =
 static const char SQL_SUBPREF_TABLE[] =
 	"CREATE TEMP TABLE subpref_office (subprefecture TEXT PRIMARY KEY, office TEXT NOT NULL)";
 static const char SQL_SUBPREF_ADD[] =
-	"INSERT INTO temp.subpref_office(subprefecture, office) VALUES (?1, ?2)";
-static const char SQL_SUBPREF_DROP[] = "DROP TABLE IF EXISTS temp.subpref_office";
+	"INSERT INTO subpref_office(subprefecture, office) VALUES (?1, ?2)";
+/* In each backend's words (docs/storage.md): the temporary schema is pg_temp on PostgreSQL. The
+ * statements that use the table name it without its schema: both look there first. */
+static const char *const SQL_SUBPREF_DROP[FK_BACKEND_PG + 1] = {
+	[FK_BACKEND_SQLITE] = "DROP TABLE IF EXISTS temp.subpref_office",
+	[FK_BACKEND_PG] = "DROP TABLE IF EXISTS pg_temp.subpref_office",
+};
 static const char SQL_SUBPREF_MUNI[] =
-	"UPDATE municipality SET bureau_id = (SELECT b.id FROM temp.subpref_office s JOIN bureau b "
+	"UPDATE municipality SET bureau_id = (SELECT b.id FROM subpref_office s JOIN bureau b "
 	"ON b.name = s.office WHERE s.subprefecture = ?2) WHERE code = ?1 AND pref_id = 1 AND EXISTS (SELECT 1 FROM "
-	"temp.subpref_office s JOIN bureau b ON b.name = s.office WHERE s.subprefecture = ?2)";
+	"subpref_office s JOIN bureau b ON b.name = s.office WHERE s.subprefecture = ?2)";
 /* Prefecture ids are the JIS X 0401 codes (prefjp-utf8.csv): 北海道 is 1. */
 static const char SQL_SUBPREF_LEFT[] = "SELECT count(*) FROM municipality WHERE pref_id = 1";
 
@@ -222,7 +228,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 {
 	int offices = 0, moved = 0;
 	int64_t all = 0;
-	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP, err);
+	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], err);
 	if (s == FK_OK)
 		s = exec_sql(ctx, SQL_SUBPREF_TABLE, err);
 	if (s == FK_OK)
@@ -238,7 +244,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 			    "hokkaido-subprefectures.csv: %d municipalities of 北海道 assigned, %lld known",
 			    moved, (long long)all);
 	fk_error e2;
-	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP, &e2);
+	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], &e2);
 	if (s == FK_OK && d != FK_OK) {
 		*err = e2;
 		s = d;
@@ -273,7 +279,7 @@ fk_status fk_refdata_load(fk_ctx *ctx, const char *dir, int *n_bureaus, int *n_m
 static const char SQL_BUREAU_LIST[] =
 	"SELECT b.id, b.name, b.kana, b.kind, coalesce(b.parent_id, 0), coalesce(b.pref_id, 0), "
 	"(SELECT count(*) FROM municipality m WHERE m.bureau_id = b.id) FROM bureau b "
-	"WHERE (?1 IS NULL OR b.name = ?1) AND (?2 = 0 OR b.id = ?2) ORDER BY b.pref_id, b.id";
+	"WHERE (CAST(?1 AS TEXT) IS NULL OR b.name = ?1) AND (?2 = 0 OR b.id = ?2) ORDER BY b.pref_id, b.id";
 
 static void bureau_from_row(fk_stmt *st, fk_bureau *b)
 {
@@ -332,7 +338,7 @@ fk_status fk_bureau_get(fk_ctx *ctx, int64_t id, fk_bureau *out, fk_error *err)
 static const char SQL_MUNI_LIST[] =
 	"SELECT m.code, m.name, m.kana, p.name, m.bureau_id, b.name FROM municipality m "
 	"JOIN prefecture p ON p.id = m.pref_id JOIN bureau b ON b.id = m.bureau_id "
-	"WHERE (?1 = 0 OR m.bureau_id = ?1) AND (?2 IS NULL OR m.code = ?2) ORDER BY m.code";
+	"WHERE (?1 = 0 OR m.bureau_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR m.code = ?2) ORDER BY m.code";
 
 static fk_status muni_query(fk_ctx *ctx, int64_t bureau_id, const char *code, fk_muni_cb cb,
 			    void *arg, int *found, fk_error *err)

@@ -6,6 +6,7 @@
 
 #include "datakey.h"
 #include "db.h"
+#include "sql.h"
 #include "aad.h"
 #include "honseki.h"
 #include "norm.h"
@@ -30,19 +31,28 @@ static const char SQL_VER_INSERT[] =
 	"INSERT INTO register_version(id, register_id, version, received_at, changed_by, content, mac) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char SQL_TAG_INSERT[] =
-	"INSERT OR IGNORE INTO register_index(tag, register_id) VALUES (?1, ?2)";
-static const char SQL_BULK_CREATE[] =
-	"CREATE TEMP TABLE IF NOT EXISTS bulk_tags (tag BLOB, register_id INTEGER NOT NULL)";
+	"INSERT INTO register_index(tag, register_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+/* The bulk load's temporary table, in each backend's words (docs/storage.md): PostgreSQL has
+ * no BLOB and names the temporary schema pg_temp. The statements that use it name it without
+ * its schema: both look in the temporary schema first. */
+static const char *const SQL_BULK_CREATE[FK_BACKEND_PG + 1] = {
+	[FK_BACKEND_SQLITE] = "CREATE TEMP TABLE IF NOT EXISTS bulk_tags (tag BLOB, register_id INTEGER NOT NULL)",
+	[FK_BACKEND_PG] = "CREATE TEMP TABLE IF NOT EXISTS bulk_tags (tag bytea, register_id bigint NOT NULL)",
+};
 /* All of a register's tags in one statement (unused slots stay NULL). */
 static const char SQL_BULK_INSERT[] =
-	"INSERT INTO temp.bulk_tags(tag, register_id) VALUES (?1, ?15), (?2, ?15), (?3, ?15), "
+	"INSERT INTO bulk_tags(tag, register_id) VALUES (?1, ?15), (?2, ?15), (?3, ?15), "
 	"(?4, ?15), (?5, ?15), (?6, ?15), (?7, ?15), (?8, ?15), (?9, ?15), (?10, ?15), (?11, ?15), "
 	"(?12, ?15), (?13, ?15), (?14, ?15)";
 _Static_assert(FK_TAGS_MAX == 14, "SQL_BULK_INSERT binds FK_TAGS_MAX tags and the id after them");
 static const char SQL_BULK_MERGE[] =
-	"INSERT OR IGNORE INTO register_index(tag, register_id) "
-	"SELECT tag, register_id FROM temp.bulk_tags WHERE tag IS NOT NULL ORDER BY tag, register_id";
-static const char SQL_BULK_DROP[] = "DROP TABLE temp.bulk_tags";
+	"INSERT INTO register_index(tag, register_id) "
+	"SELECT tag, register_id FROM bulk_tags WHERE tag IS NOT NULL ORDER BY tag, register_id "
+	"ON CONFLICT DO NOTHING";
+static const char *const SQL_BULK_DROP[FK_BACKEND_PG + 1] = {
+	[FK_BACKEND_SQLITE] = "DROP TABLE temp.bulk_tags",
+	[FK_BACKEND_PG] = "DROP TABLE pg_temp.bulk_tags",
+};
 static const char SQL_TAG_DELETE[] =
 	"DELETE FROM register_index WHERE tag = ?1 AND register_id = ?2";
 /* One tag at a time: the index yields its rows in register_id order, so the
@@ -51,7 +61,7 @@ static const char SQL_SEARCH[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
 	"AND i.register_id <= " FK_VIS_REGISTER " "
-	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
+	"AND (CAST(?4 AS TEXT) IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
 	"ORDER BY i.register_id LIMIT ?7";
 /* The same, limited to the permitted set (core/access/authz.c fills it per request). */
@@ -59,13 +69,13 @@ static const char SQL_SEARCH_PERMITTED[] =
 	"SELECT i.register_id FROM register_index i JOIN register r ON r.id = i.register_id "
 	"WHERE i.tag = ?1 AND i.register_id > ?3 AND r.disposed_at IS NULL "
 	"AND i.register_id <= " FK_VIS_REGISTER " "
-	"AND (?4 IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
+	"AND (CAST(?4 AS TEXT) IS NULL OR r.municipality = ?4) AND (?5 = 0 OR r.kind = ?5) "
 	"AND (?6 = 0 OR r.municipality IN (SELECT code FROM municipality WHERE bureau_id = ?6)) "
-	"AND EXISTS (SELECT 1 FROM temp.authz_view v WHERE v.municipality = r.municipality "
+	"AND EXISTS (SELECT 1 FROM authz_view v WHERE v.municipality = r.municipality "
 	"AND v.kind = r.kind) ORDER BY i.register_id LIMIT ?7";
 static const char SQL_COUNT[] =
 	"SELECT count(*) FROM register WHERE disposed_at IS NULL AND id <= " FK_VIS_REGISTER " "
-	"AND (?1 IS NULL OR municipality = ?1) AND (?2 = 0 OR kind = ?2)";
+	"AND (CAST(?1 AS TEXT) IS NULL OR municipality = ?1) AND (?2 = 0 OR kind = ?2)";
 
 /* ---- blind indexes ---- */
 
@@ -386,7 +396,7 @@ fk_status fk_store_bulk_begin(fk_ctx *ctx, fk_error *err)
 {
 	if (ctx->tx_depth <= 0)
 		return fk_fail(err, FK_ERR_INTERNAL, "bulk load outside a transaction");
-	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE, err, "preparing the bulk load");
+	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[FK_BACKEND_SQLITE], err, "preparing the bulk load");
 	if (s == FK_OK)
 		ctx->bulk_tags = 1;
 	return s;
@@ -402,7 +412,7 @@ fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err)
 		if (ctx->stmts[i].sql == SQL_BULK_INSERT)
 			fk_sql_reset(ctx->stmts[i].stmt);
 	fk_status s = exec_fixed(ctx, SQL_BULK_MERGE, err, "building the search index");
-	fk_status d = exec_fixed(ctx, SQL_BULK_DROP, err, "finishing the bulk load");
+	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[FK_BACKEND_SQLITE], err, "finishing the bulk load");
 	return s != FK_OK ? s : d;
 }
 

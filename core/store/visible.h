@@ -22,7 +22,7 @@
 
 /* The watermark as an SQL expression (a constant subquery: evaluated once a statement). */
 #define FK_VISIBLE_SQL(key)                                                                        \
-	"ifnull((SELECT CAST(value AS INTEGER) FROM meta WHERE key = '" key "'), "                 \
+	"coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = '" key "'), "               \
 	"9223372036854775807)"
 #define FK_VIS_REGISTER FK_VISIBLE_SQL(FK_VISIBLE_KEY_REGISTER)
 #define FK_VIS_VERSION FK_VISIBLE_SQL(FK_VISIBLE_KEY_VERSION)
