@@ -466,7 +466,7 @@ fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind
 	fk_stmt *st;
 	deny(d, FK_WHY_ERROR, "not decided");
 	*npairs = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE[FK_BACKEND_SQLITE], &st, err);
+	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE[ctx->db->backend], &st, err);
 	if (s == FK_OK)
 		s = fk_ctx_exec(ctx, st, err, "permitted set");
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_VIEW_CLEAR, &st, err)) == FK_OK)

@@ -228,7 +228,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 {
 	int offices = 0, moved = 0;
 	int64_t all = 0;
-	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], err);
+	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP[ctx->db->backend], err);
 	if (s == FK_OK)
 		s = exec_sql(ctx, SQL_SUBPREF_TABLE, err);
 	if (s == FK_OK)
@@ -244,7 +244,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 			    "hokkaido-subprefectures.csv: %d municipalities of 北海道 assigned, %lld known",
 			    moved, (long long)all);
 	fk_error e2;
-	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], &e2);
+	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP[ctx->db->backend], &e2);
 	if (s == FK_OK && d != FK_OK) {
 		*err = e2;
 		s = d;

@@ -396,7 +396,7 @@ fk_status fk_store_bulk_begin(fk_ctx *ctx, fk_error *err)
 {
 	if (ctx->tx_depth <= 0)
 		return fk_fail(err, FK_ERR_INTERNAL, "bulk load outside a transaction");
-	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[FK_BACKEND_SQLITE], err, "preparing the bulk load");
+	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[ctx->db->backend], err, "preparing the bulk load");
 	if (s == FK_OK)
 		ctx->bulk_tags = 1;
 	return s;
@@ -412,7 +412,7 @@ fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err)
 		if (ctx->stmts[i].sql == SQL_BULK_INSERT)
 			fk_sql_reset(ctx->stmts[i].stmt);
 	fk_status s = exec_fixed(ctx, SQL_BULK_MERGE, err, "building the search index");
-	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[FK_BACKEND_SQLITE], err, "finishing the bulk load");
+	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[ctx->db->backend], err, "finishing the bulk load");
 	return s != FK_OK ? s : d;
 }
 
