@@ -91,8 +91,22 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 static const char SQL_COOKIE[] = "PRAGMA main.schema_version";
 static const char SQL_LOADED[] = "SELECT 1 FROM main.sqlite_schema WHERE 0";
 
+/* PostgreSQL has no schema cookie: the catalogue is compared at every write transaction,
+ * under the store's write lock, before the transaction reads or writes (core/db/schema.c). */
+static fk_status schema_guard_pg(fk_ctx *ctx, fk_error *err)
+{
+	fk_status s = fk_schema_check(ctx->db, err);
+	if (s == FK_ERR_TAMPER && ctx->schema_report > 0) {
+		fk_error_clear(err);
+		s = FK_OK;
+	}
+	return s;
+}
+
 fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err)
 {
+	if (fk_sql_is_pg(ctx->db))
+		return schema_guard_pg(ctx, err);
 	int64_t cookie;
 	fk_stmt *st;
 	fk_status s = fk_ctx_int64(ctx, SQL_COOKIE, &cookie, err, "reading the schema version");
@@ -102,10 +116,6 @@ fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err)
 		s = fk_ctx_exec(ctx, st, err, "reading the schema");
 	if (s != FK_OK)
 		return s;
-	/* PostgreSQL: no schema cookie nor re-prepare count; its catalogue check is to come, so
-	 * until then a write transaction there is refused rather than left unguarded. */
-	if (!fk_sql_lite(ctx->db))
-		return fk_fail(err, FK_ERR_DB, "the schema of a PostgreSQL store cannot be checked yet");
 	int prepares = sqlite3_stmt_status(st->lite, SQLITE_STMTSTATUS_REPREPARE, 0);
 	if (ctx->schema_seen && cookie == ctx->schema_cookie && prepares == ctx->schema_prepares)
 		return FK_OK;
@@ -245,9 +255,22 @@ static void session_init(fk_ctx *ctx)
 	fk_copy_str(ctx->tty, sizeof ctx->tty, tty ? tty : "-");
 }
 
+/* A new terminal on a PostgreSQL store: the store first, so that a database that is not empty
+ * is refused (FK_ERR_EXISTS) before any key is made; then the key folder. */
+static fk_status create_on_pg(fk_ctx *ctx, int flags, fk_error *err)
+{
+	fk_status st = fk_db_open(ctx->cfg.database, FK_DB_CREATE | ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0),
+				  &ctx->db, err);
+	if (st == FK_OK && (st = fk_keys_create(ctx->cfg.key_dir, err)) == FK_OK)
+		st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err);
+	return st;
+}
+
 static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 {
 	fk_status st;
+	if ((flags & FK_CTX_NEW_CREATE) && fk_config_is_store_uri(ctx->cfg.database))
+		return create_on_pg(ctx, flags, err);
 	if (flags & FK_CTX_NEW_CREATE) {
 		char *dir = fk_dirname(ctx->cfg.database, err);
 		if (!dir)

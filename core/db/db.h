@@ -1,4 +1,4 @@
-/* The SQLite database: opening with safe settings, schema migrations, transactions. */
+/* The store (an SQLite file or a PostgreSQL database): opening, schema migrations, transactions. */
 #ifndef FK_DB_H
 #define FK_DB_H
 
@@ -26,9 +26,15 @@ enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4 
 fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err);
 
 /* BEGIN IMMEDIATE: every write takes the write lock up front, so two
- * terminals never deadlock half-way through a transaction. */
+ * terminals never deadlock half-way through a transaction. On PostgreSQL BEGIN and the
+ * store's advisory write lock (db.c says why). */
 fk_status fk_db_begin(fk_sql *db, fk_error *err);
 fk_status fk_db_commit(fk_sql *db, fk_error *err);
 void fk_db_rollback(fk_sql *db);
+
+/* PostgreSQL has no PRAGMA data_version (SQLite's count of the commits of other connections):
+ * a value that differs at every call, so that what is skipped while nobody else wrote is
+ * always done again there. */
+int64_t fk_db_pg_data_version(void);
 
 #endif

@@ -594,7 +594,9 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 	int64_t version = -1;
 	/* The receiving service keeps the memo while no other connection wrote: the binary
 	 * searches of one package after another decrypt the same listed registers. */
-	if (s == FK_OK && ctx->order_memo_keep)
+	if (s == FK_OK && ctx->order_memo_keep && fk_sql_is_pg(ctx->db))
+		version = fk_db_pg_data_version(); /* another terminal may have written: not kept */
+	else if (s == FK_OK && ctx->order_memo_keep)
 		s = fk_ctx_int64(ctx, SQL_DATA_VERSION, &version, err, "reading the data version");
 	if (s == FK_OK)
 		s = fk_order_memo_keep(ctx, version, err);
