@@ -491,6 +491,7 @@ fk_status fk_schema_check_sql(fk_sql *db, fk_error *err)
 		return fk_schema_check_lite(fk_sql_lite(db), err);
 	char msg[FK_SCHEMA_MSG_MAX];
 	unsigned n = 0;
+	fk_status st = pg_diff_each(db, first, msg, &n, err);
 	/* audit verify does not run on PostgreSQL yet: no hint to it. */
-	return altered(pg_diff_each(db, first, msg, &n, err), n, msg, "", err);
+	return altered(st, n, msg, "", err);
 }
