@@ -27,8 +27,10 @@ static void undo(const fk_config *cfg, int made_keys, const char *k0_path)
 		unlink(path);
 	}
 	free(pub);
+	/* A PostgreSQL store is not a file: a schema made there stays (init then says the store
+	 * already holds one; drop and create the database again). */
 	const char *suffix[] = {"", "-wal", "-shm"};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 3 && !fk_config_is_store_uri(cfg->database); i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s%s", cfg->database, suffix[i]);
 		unlink(path);

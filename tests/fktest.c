@@ -186,41 +186,41 @@ int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t 
 
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 		"SELECT count(*) FROM audit_log WHERE action = ?1 AND (?2 IS NULL OR result = ?2) "
-		"AND (?3 IS NULL OR reason = ?3)", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_STATIC);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+		"AND (?3 IS NULL OR reason = ?3)", 0, &st), SQLITE_OK);
+	fk_sql_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, result, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 3, reason, -1, SQLITE_STATIC);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int n = fk_sql_column_int(st, 0);
+	fk_sql_finalize(st);
 	return n;
 }
 
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t v = fk_sql_column_int64(st, 0);
+	fk_sql_finalize(st);
 	return v;
 }
 
 void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau)
 {
 	fk_error err;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 	ck_assert_ok(fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), 0, &err), &err);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE municipality SET bureau_id = "
-		"(SELECT id FROM bureau WHERE name = ?2) WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, bureau, -1, SQLITE_STATIC);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "UPDATE municipality SET bureau_id = "
+		"(SELECT id FROM bureau WHERE name = ?2) WHERE code = ?1", 0, &st), SQLITE_OK);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, bureau, -1, SQLITE_STATIC);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 	ck_assert_ok(fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), &err), &err);
 	ck_assert_ok(fk_audit(ctx, "test.move", "municipality", code, FK_RESULT_SUCCESS, "", NULL, &err), &err);
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);

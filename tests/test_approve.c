@@ -255,13 +255,13 @@ START_TEST(a_register_disposed_of_after_approval_is_refused)
 {
 	int64_t id = approved("op1", "sup");
 	int n;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fkt_act_as(ctx, NULL);
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 	ck_assert_ok(fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(reg), 0, &err), &err);
 	ck_assert_ok(fk_ctx_stmt(ctx, "UPDATE register SET disposed_at = ?2 WHERE id = ?1", &st, &err), &err);
-	sqlite3_bind_int64(st, 1, reg);
-	sqlite3_bind_int64(st, 2, fk_now_ns());
+	fk_sql_bind_int64(st, 1, reg);
+	fk_sql_bind_int64(st, 2, fk_now_ns());
 	ck_assert_ok(fk_ctx_exec(ctx, st, &err, "disposing"), &err);
 	ck_assert_ok(fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(reg), &err), &err);
 	ck_assert_ok(fk_audit_op(ctx, FK_OP_REGISTER_DISPOSE, "1", FK_RESULT_SUCCESS, "test", NULL, &err), &err);

@@ -36,11 +36,11 @@ static void rec(fk_ctx *ctx, const char *action, const char *detail)
 
 static int64_t scalar(fk_ctx *ctx, const char *sql)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t v = fk_sql_column_int64(st, 0);
+	fk_sql_finalize(st);
 	return v;
 }
 
@@ -254,10 +254,10 @@ START_TEST(legacy_rows_before_the_chain)
 	rec(ctx, "b", NULL);
 	/* make it look like a schema-1 terminal: unsealed rows, no history keys, no trust base
 	 * (triggers off for this connection: dropping them would alter the pinned schema) */
-	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(ctx->db,
+	ck_assert_int_eq(sqlite3_db_config(fk_sql_lite(ctx->db), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db,
 		"UPDATE audit_log SET kind = 0, epoch = NULL, prev_mac = NULL, mac = NULL, row_refs = NULL;"
-		"DELETE FROM audit_checkpoint;", NULL, NULL, NULL), SQLITE_OK);
+		"DELETE FROM audit_checkpoint;"), SQLITE_OK);
 	fk_ctx_close(ctx);
 	char p[800];
 	const char *names[] = {"keys/audit.key", "keys/audit-sign.key", "keys/trust.key", "keys/trust.anchor"};
@@ -309,9 +309,9 @@ START_TEST(references_before_an_adoption_are_not_held_against_the_rows)
 	ck_assert_ok(fk_operator_set_enabled(ctx, "op1", 1, &err), &err);
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
-	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "UPDATE operator SET enabled = 0, mac = (SELECT mac FROM operator "
-				      "WHERE username = 'admin') WHERE username = 'op1'", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_db_config(fk_sql_lite(ctx->db), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "UPDATE operator SET enabled = 0, mac = (SELECT mac FROM operator "
+				      "WHERE username = 'admin') WHERE username = 'op1'"), SQLITE_OK);
 	r = fkt_verify(ctx, k0, NULL);
 	ck_assert(fkt_verify_saw(FK_VP_ROLLBACK, scalar(ctx, "SELECT max(seq) FROM audit_log WHERE action = 'operator.enable'")));
 	fk_ctx_close(ctx);
@@ -393,9 +393,8 @@ START_TEST(unsynchronised_clock_is_recorded_and_shown)
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
 	int64_t seq = scalar(ctx, "SELECT max(seq) FROM audit_log WHERE clock_synced = 0");
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "DROP TRIGGER audit_log_no_update;"
-				      "UPDATE audit_log SET clock_synced = 1 WHERE clock_synced = 0",
-				      NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "DROP TRIGGER audit_log_no_update;"
+				      "UPDATE audit_log SET clock_synced = 1 WHERE clock_synced = 0"), SQLITE_OK);
 	r = fkt_verify(ctx, k0, NULL);
 	ck_assert(fkt_verify_saw(FK_VP_MAC, seq));
 	fk_ctx_close(ctx);

@@ -56,9 +56,8 @@ static fk_ctx *build(void)
 	ck_assert_int_eq(r.last_seq, B + 15);
 	/* the forger's first step: its connection ignores the triggers (dropping
 	 * them would alter the pinned schema, which every open refuses) */
-	ck_assert_int_eq(sqlite3_db_config(ctx->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "PRAGMA ignore_check_constraints = ON;",
-		NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_db_config(fk_sql_lite(ctx->db), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "PRAGMA ignore_check_constraints = ON;"), SQLITE_OK);
 	return ctx;
 }
 
@@ -68,7 +67,7 @@ static void run(fk_ctx *ctx, const char *fmt, ...) __attribute__((format(printf,
  * the test's own records. */
 static void run(fk_ctx *ctx, const char *fmt, ...)
 {
-	char raw[512], sql[600], *msg = NULL;
+	char raw[512], sql[600];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof raw, fmt, ap);
@@ -85,7 +84,7 @@ static void run(fk_ctx *ctx, const char *fmt, ...)
 		}
 	}
 	sql[o] = '\0';
-	ck_assert_msg(sqlite3_exec(ctx->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+	ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 }
 
 static void expect_located(fk_ctx *ctx, int64_t seq, const char *what)
@@ -111,34 +110,34 @@ static const struct col {
 
 static void put(fk_ctx *ctx, const struct col *c, int64_t seq, int64_t v, const void *p, int n)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, c->upd, -1, &st, NULL), SQLITE_OK);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, c->upd, 0, &st), SQLITE_OK);
 	if (c->type == 'i')
-		sqlite3_bind_int64(st, 1, v);
+		fk_sql_bind_int64(st, 1, v);
 	else if (c->type == 't')
-		sqlite3_bind_text(st, 1, p, n, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, p, n, SQLITE_STATIC);
 	else
-		sqlite3_bind_blob(st, 1, p, n, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+		fk_sql_bind_blob(st, 1, p, n, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, seq);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 }
 
 /* Flip every byte of one field of one record, verify after each, restore. */
 static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t buf[4096];
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, c->sel, -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	int n = sqlite3_column_bytes(st, 0);
-	int null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, c->sel, 0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, seq);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t v = fk_sql_column_int64(st, 0);
+	int n = fk_sql_column_bytes(st, 0);
+	int null = fk_sql_column_type(st, 0) == SQLITE_NULL;
 	ck_assert_int_le(n, (int)sizeof buf);
 	if (n)
-		memcpy(buf, c->type == 't' ? (const void *)sqlite3_column_text(st, 0) : sqlite3_column_blob(st, 0), (size_t)n);
-	sqlite3_finalize(st);
+		memcpy(buf, c->type == 't' ? (const void *)fk_sql_column_text(st, 0) : fk_sql_column_blob(st, 0), (size_t)n);
+	fk_sql_finalize(st);
 	if (null)
 		return 0;
 	char what[96];
@@ -233,30 +232,30 @@ START_TEST(cut_tail_is_caught_by_the_key_epoch)
 END_TEST
 
 /* Row seq as the MAC sees it; its text and blobs live until the statement is finalised. */
-static sqlite3_stmt *load_rec(fk_ctx *ctx, int64_t seq, fk_chain_rec *r)
+static fk_stmt *load_rec(fk_ctx *ctx, int64_t seq, fk_chain_rec *r)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 		"SELECT seq, kind, epoch, ts_ns, mono_ns, clock_synced, pid, terminal, tty, session, "
 		"operator, role, action, object_type, object_id, result, reason, detail, prev_mac, row_refs "
-		"FROM audit_log WHERE seq = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		"FROM audit_log WHERE seq = ?1", 0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, seq);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
 	memset(r, 0, sizeof *r);
-	if (sqlite3_column_type(st, 19) == SQLITE_TEXT) {
-		r->refs = (const char *)sqlite3_column_text(st, 19);
-		r->refs_len = (size_t)sqlite3_column_bytes(st, 19);
+	if (fk_sql_column_type(st, 19) == SQLITE_TEXT) {
+		r->refs = (const char *)fk_sql_column_text(st, 19);
+		r->refs_len = (size_t)fk_sql_column_bytes(st, 19);
 	}
 	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
 	for (int c = 0; c < 7; c++)
-		*nums[c] = sqlite3_column_int64(st, c);
+		*nums[c] = fk_sql_column_int64(st, c);
 	for (int f = 0; f < FK_CF_COUNT; f++) {
-		r->text[f] = (const char *)sqlite3_column_text(st, 7 + f);
-		r->len[f] = (size_t)sqlite3_column_bytes(st, 7 + f);
+		r->text[f] = (const char *)fk_sql_column_text(st, 7 + f);
+		r->len[f] = (size_t)fk_sql_column_bytes(st, 7 + f);
 	}
-	r->detail = sqlite3_column_blob(st, 17);
-	r->detail_len = (size_t)sqlite3_column_bytes(st, 17);
-	memcpy(r->prev_mac, sqlite3_column_blob(st, 18), FK_MAC_LEN);
+	r->detail = fk_sql_column_blob(st, 17);
+	r->detail_len = (size_t)fk_sql_column_bytes(st, 17);
+	memcpy(r->prev_mac, fk_sql_column_blob(st, 18), FK_MAC_LEN);
 	return st;
 }
 
@@ -270,22 +269,22 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	ck_assert_ok(fk_chain_key_load(dir, &k, &err), &err);
 	ck_assert_int_eq(k.epoch, E + 2);
 	fk_chain_rec r;
-	sqlite3_stmt *st = load_rec(ctx, seq, &r);
+	fk_stmt *st = load_rec(ctx, seq, &r);
 	r.text[FK_CF_ACTION] = "register.nothing";
 	r.len[FK_CF_ACTION] = strlen(r.text[FK_CF_ACTION]);
 	if (restamp)
 		r.epoch = k.epoch;
 	uint8_t mac[FK_MAC_LEN];
 	ck_assert_ok(fk_chain_mac(k.key, &r, mac, &err), &err);
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	fk_sql_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 		"UPDATE audit_log SET action = 'register.nothing', epoch = ?1, mac = ?2 WHERE seq = ?3",
-		-1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, r.epoch);
-	sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, seq);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+		0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, r.epoch);
+	fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, seq);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 	fk_wipe(&k, sizeof k);
 }
 
@@ -296,13 +295,12 @@ static void rechain(fk_ctx *ctx, int64_t from)
 {
 	fk_error err;
 	uint8_t prev[FK_MAC_LEN], key[FK_KEY_LEN], mac[FK_MAC_LEN];
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT mac FROM audit_log WHERE seq = ?1", -1, &st,
-					    NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, from - 1);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	memcpy(prev, sqlite3_column_blob(st, 0), FK_MAC_LEN);
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT mac FROM audit_log WHERE seq = ?1", 0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, from - 1);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	memcpy(prev, fk_sql_column_blob(st, 0), FK_MAC_LEN);
+	fk_sql_finalize(st);
 	int64_t last = fkt_scalar(ctx, "SELECT max(seq) FROM audit_log");
 	for (int64_t seq = from; seq <= last; seq++) {
 		fk_chain_rec r;
@@ -312,14 +310,14 @@ static void rechain(fk_ctx *ctx, int64_t from)
 		for (int64_t e = 0; e < r.epoch; e++)
 			ck_assert_ok(fk_chain_evolve(key, &err), &err);
 		ck_assert_ok(fk_chain_mac(key, &r, mac, &err), &err);
-		sqlite3_finalize(st);
-		ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
-			"UPDATE audit_log SET prev_mac = ?1, mac = ?2 WHERE seq = ?3", -1, &st, NULL), SQLITE_OK);
-		sqlite3_bind_blob(st, 1, prev, FK_MAC_LEN, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, seq);
-		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-		sqlite3_finalize(st);
+		fk_sql_finalize(st);
+		ck_assert_int_eq(fk_sql_prepare(ctx->db,
+			"UPDATE audit_log SET prev_mac = ?1, mac = ?2 WHERE seq = ?3", 0, &st), SQLITE_OK);
+		fk_sql_bind_blob(st, 1, prev, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 3, seq);
+		ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+		fk_sql_finalize(st);
 		memcpy(prev, mac, FK_MAC_LEN);
 	}
 	char sql[96];
@@ -491,11 +489,11 @@ static void child(void)
 
 static int64_t last_seq(fk_ctx *ctx)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT max(seq) FROM audit_log", -1, &st, NULL), SQLITE_OK);
-	int rc = sqlite3_step(st);
-	int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT max(seq) FROM audit_log", 0, &st), SQLITE_OK);
+	int rc = fk_sql_step(st);
+	int64_t v = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : -1;
+	fk_sql_finalize(st);
 	return v;
 }
 
@@ -539,7 +537,7 @@ START_TEST(older_row_is_found_among_many_references)
 {
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	fk_error err;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char user[16];
 	int64_t id;
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
@@ -549,27 +547,27 @@ START_TEST(older_row_is_found_among_many_references)
 	}
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
 	/* the forger keeps a copy of op250's row, which is then disabled */
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT updated_at, mac FROM operator WHERE username = 'op250'",
-					    -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t updated = sqlite3_column_int64(st, 0);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT updated_at, mac FROM operator WHERE username = 'op250'",
+					    0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t updated = fk_sql_column_int64(st, 0);
 	uint8_t mac[FK_MAC_LEN];
-	ck_assert_int_eq(sqlite3_column_bytes(st, 1), FK_MAC_LEN);
-	memcpy(mac, sqlite3_column_blob(st, 1), FK_MAC_LEN);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_column_bytes(st, 1), FK_MAC_LEN);
+	memcpy(mac, fk_sql_column_blob(st, 1), FK_MAC_LEN);
+	fk_sql_finalize(st);
 	ck_assert_ok(fk_operator_set_enabled(ctx, "op250", 0, &err), &err);
 	int64_t disabled = fkt_scalar(ctx, "SELECT max(seq) FROM audit_log WHERE action = 'operator.disable'");
 	int64_t enrolled = fkt_scalar(ctx, "SELECT seq FROM audit_log WHERE action = 'operator.add' AND object_id = 'op251'");
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(r.problems, 0);
 	/* puts the enabled copy back (its MAC is valid) and removes op251 */
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE operator SET enabled = 1, updated_at = ?1, mac = ?2 "
-					    "WHERE username = 'op250'", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, updated);
-	sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "DELETE FROM operator WHERE username = 'op251'", NULL, NULL, NULL),
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "UPDATE operator SET enabled = 1, updated_at = ?1, mac = ?2 "
+					    "WHERE username = 'op250'", 0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, updated);
+	fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "DELETE FROM operator WHERE username = 'op251'"),
 			 SQLITE_OK);
 	r = fkt_verify(ctx, k0, NULL);
 	ck_assert(fkt_verify_saw(FK_VP_ROLLBACK, disabled));

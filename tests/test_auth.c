@@ -582,25 +582,25 @@ static void assert_no_typed(const void *p, size_t n, const char *where)
 /* Every column of every row of every table, as stored. */
 static void assert_no_typed_in_tables(void)
 {
-	sqlite3_stmt *tables, *rows;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT name FROM sqlite_master WHERE type = 'table'",
-					    -1, &tables, NULL), SQLITE_OK);
+	fk_stmt *tables, *rows;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT name FROM sqlite_master WHERE type = 'table'",
+					    0, &tables), SQLITE_OK);
 	int ntables = 0;
-	while (sqlite3_step(tables) == SQLITE_ROW) {
+	while (fk_sql_step(tables) == SQLITE_ROW) {
 		char sql[200], where[200];
-		const char *t = (const char *)sqlite3_column_text(tables, 0);
+		const char *t = (const char *)fk_sql_column_text(tables, 0);
 		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", t);
-		ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &rows, NULL), SQLITE_OK);
-		while (sqlite3_step(rows) == SQLITE_ROW)
-			for (int c = 0; c < sqlite3_column_count(rows); c++) {
-				snprintf(where, sizeof where, "%s.%s", t, sqlite3_column_name(rows, c));
-				const void *v = sqlite3_column_blob(rows, c);
-				assert_no_typed(v, (size_t)sqlite3_column_bytes(rows, c), where);
+		ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &rows), SQLITE_OK);
+		while (fk_sql_step(rows) == SQLITE_ROW)
+			for (int c = 0; c < fk_sql_column_count(rows); c++) {
+				snprintf(where, sizeof where, "%s.%s", t, fk_sql_column_name(rows, c));
+				const void *v = fk_sql_column_blob(rows, c);
+				assert_no_typed(v, (size_t)fk_sql_column_bytes(rows, c), where);
 			}
-		sqlite3_finalize(rows);
+		fk_sql_finalize(rows);
 		ntables++;
 	}
-	sqlite3_finalize(tables);
+	fk_sql_finalize(tables);
 	ck_assert_int_gt(ntables, 10);
 }
 

@@ -298,7 +298,7 @@ static const char SQL_MOVE_CHIYODA[] = "UPDATE municipality SET bureau_id = "
 START_TEST(municipality_moved_outside_fukuhon_is_refused)
 {
 	/* R-JURIS: the assignment is sealed; moved with sqlite3, it is never used. */
-	ck_assert_int_eq(sqlite3_exec(ctx->db, SQL_MOVE_CHIYODA, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, SQL_MOVE_CHIYODA), SQLITE_OK);
 	fkt_act_as(ctx, "op1");
 	fk_authz_req r = {.op = FK_OP_REGISTER_OPEN, .municipality = "131016", .kind = FK_FILE_KOSEKI};
 	fk_authz_decision d;

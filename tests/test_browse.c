@@ -27,13 +27,13 @@ static void teardown(void)
 
 static int64_t scalar(const char *sql, const char *arg)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
 	if (arg)
-		sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+		fk_sql_bind_text(st, 1, arg, -1, SQLITE_STATIC);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t v = fk_sql_column_int64(st, 0);
+	fk_sql_finalize(st);
 	return v;
 }
 
@@ -62,12 +62,12 @@ END_TEST
 static const char *busiest(void)
 {
 	static char code[7];
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT municipality FROM register WHERE kind = 1 "
-		"GROUP BY municipality ORDER BY count(*) DESC LIMIT 1", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	fk_copy_str(code, sizeof code, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT municipality FROM register WHERE kind = 1 "
+		"GROUP BY municipality ORDER BY count(*) DESC LIMIT 1", 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	fk_copy_str(code, sizeof code, (const char *)fk_sql_column_text(st, 0));
+	fk_sql_finalize(st);
 	return code;
 }
 
@@ -113,7 +113,7 @@ START_TEST(damaged_rows_stay_visible)
 	char sql[200];
 	snprintf(sql, sizeof sql, "UPDATE register_version SET content = zeroblob(200) WHERE register_id = %lld",
 		 (long long)a[0].id);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
 	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), &err);
 	ck_assert_int_eq(na, 2);
 	ck_assert_int_eq(a[0].unreadable, 1);
@@ -129,22 +129,22 @@ START_TEST(altered_rows_stop_the_page)
 	fk_reg_row a[2];
 	int na;
 	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), &err);
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT content FROM register_version WHERE register_id = ?1",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a[0].id);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int len = sqlite3_column_bytes(st, 0);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT content FROM register_version WHERE register_id = ?1",
+					    0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, a[0].id);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int len = fk_sql_column_bytes(st, 0);
 	uint8_t *blob = malloc((size_t)len);
-	memcpy(blob, sqlite3_column_blob(st, 0), (size_t)len);
-	sqlite3_finalize(st);
+	memcpy(blob, fk_sql_column_blob(st, 0), (size_t)len);
+	fk_sql_finalize(st);
 	blob[len - 20] ^= 1;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE register_version SET content = ?2 WHERE register_id = ?1",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, a[0].id);
-	sqlite3_bind_blob(st, 2, blob, len, free);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "UPDATE register_version SET content = ?2 WHERE register_id = ?1",
+					    0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, a[0].id);
+	fk_sql_bind_blob(st, 2, blob, len, free);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 	ck_assert_int_eq(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), FK_ERR_TAMPER);
 	char row[48];
 	snprintf(row, sizeof row, "register %lld", (long long)a[0].id);

@@ -98,18 +98,18 @@ static int64_t key_of(int64_t id)
 /* The wrapped bytes of data key k (n bytes into buf; 0 when there are none). */
 static size_t wrapped_of(int64_t k, uint8_t *buf, size_t len)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t n = 0;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT wrapped FROM data_key WHERE id = ?1", -1, &st, NULL),
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT wrapped FROM data_key WHERE id = ?1", 0, &st),
 			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, k);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		n = (size_t)sqlite3_column_bytes(st, 0);
+	fk_sql_bind_int64(st, 1, k);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	if (fk_sql_column_type(st, 0) != SQLITE_NULL) {
+		n = (size_t)fk_sql_column_bytes(st, 0);
 		ck_assert_uint_le(n, len);
-		memcpy(buf, sqlite3_column_blob(st, 0), n);
+		memcpy(buf, fk_sql_column_blob(st, 0), n);
 	}
-	sqlite3_finalize(st);
+	fk_sql_finalize(st);
 	return n;
 }
 
@@ -137,11 +137,11 @@ static void reg_disposed(void)
 static void backup_to(const char *path)
 {
 	char sql[800];
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", path);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 }
 
 /* ---- the whole way ---- */
@@ -291,21 +291,21 @@ static void stage_a_change(int64_t id)
 	fkt_act_as(ctx, NULL);
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 	fkt_scalar(ctx, "SELECT count(*) FROM package"); /* inside the transaction */
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 		"INSERT INTO package(municipality, sequence, kind, digest, state, chunks, chunks_staged, "
 		"received_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref, wm_key) "
-		"VALUES ('" M "', 1, 2, zeroblob(32), 'staging', 2, 1, 1, 1000, 1000, 1000, 1000, 1000, 1000)", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
-	int64_t pkg = sqlite3_last_insert_rowid(ctx->db);
+		"VALUES ('" M "', 1, 2, zeroblob(32), 'staging', 2, 1, 1, 1000, 1000, 1000, 1000, 1000, 1000)", 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
+	int64_t pkg = fk_sql_last_insert_rowid(ctx->db);
 	ck_assert_ok(fk_trust_seal(ctx, FK_T_PACKAGE, FK_VAL_INT(pkg), &err), &err);
 	char sql[300];
 	snprintf(sql, sizeof sql, "INSERT INTO staged_change(register_id, package_id, change, version, kind, "
 		 "received_at) VALUES (%lld, %lld, 1, 2, 1, 1)", (long long)id, (long long)pkg);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 	ck_assert_ok(fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(id), &err), &err);
 	ck_assert_ok(fk_audit_op(ctx, FK_OP_IMPORT, "test", FK_RESULT_SUCCESS, "chunk", "staged by the test", &err), &err);
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);

@@ -85,20 +85,20 @@ static int64_t approved(void)
 /* The wrapped bytes of every data key of M (its registers' and its own), end to end. */
 static size_t wrapped_of_muni(uint8_t *buf, size_t len)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t n = 0;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT wrapped FROM data_key WHERE wrapped IS NOT NULL AND "
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT wrapped FROM data_key WHERE wrapped IS NOT NULL AND "
 					    "(id IN (SELECT key_id FROM register WHERE municipality = ?1) OR "
-					    "id = (SELECT key_id FROM municipality WHERE code = ?1))", -1, &st, NULL),
+					    "id = (SELECT key_id FROM municipality WHERE code = ?1))", 0, &st),
 			 SQLITE_OK);
-	sqlite3_bind_text(st, 1, M, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		size_t k = (size_t)sqlite3_column_bytes(st, 0);
+	fk_sql_bind_text(st, 1, M, -1, SQLITE_STATIC);
+	while (fk_sql_step(st) == SQLITE_ROW) {
+		size_t k = (size_t)fk_sql_column_bytes(st, 0);
 		ck_assert_uint_le(n + k, len);
-		memcpy(buf + n, sqlite3_column_blob(st, 0), k);
+		memcpy(buf + n, fk_sql_column_blob(st, 0), k);
 		n += k;
 	}
-	sqlite3_finalize(st);
+	fk_sql_finalize(st);
 	return n;
 }
 

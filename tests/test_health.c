@@ -134,16 +134,16 @@ END_TEST
  * without it the query would read the history backwards. */
 START_TEST(the_newest_record_is_found_through_the_index)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 					    "EXPLAIN QUERY PLAN SELECT ts_ns, result FROM audit_log WHERE action = ?1 "
 					    "AND result <> 'denied' ORDER BY seq DESC LIMIT 1",
-					    -1, &st, NULL),
+					    0, &st),
 			 SQLITE_OK);
 	int used = 0;
-	while (sqlite3_step(st) == SQLITE_ROW)
-		used |= strstr((const char *)sqlite3_column_text(st, 3), "audit_log_action") != NULL;
-	sqlite3_finalize(st);
+	while (fk_sql_step(st) == SQLITE_ROW)
+		used |= strstr((const char *)fk_sql_column_text(st, 3), "audit_log_action") != NULL;
+	fk_sql_finalize(st);
 	ck_assert_msg(used, "the newest-record query does not use audit_log_action");
 }
 END_TEST

@@ -212,13 +212,13 @@ static int64_t scalar(const char *sql)
 /* The register a ref names (asserted). */
 static int64_t reg_of(fk_ctx *c, const char *ref)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(c->db, "SELECT register_id FROM register_ref WHERE ref = ?1",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(c->db, "SELECT register_id FROM register_ref WHERE ref = ?1",
+					    0, &st), SQLITE_OK);
+	fk_sql_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t id = fk_sql_column_int64(st, 0);
+	fk_sql_finalize(st);
 	return id;
 }
 
@@ -761,17 +761,17 @@ static char *dump(fk_ctx *c)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(c->db, "SELECT ref, register_id FROM register_ref ORDER BY municipality, ref",
-					    -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 1);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(c->db, "SELECT ref, register_id FROM register_ref ORDER BY municipality, ref",
+					    0, &st), SQLITE_OK);
+	while (fk_sql_step(st) == SQLITE_ROW) {
+		int64_t id = fk_sql_column_int64(st, 1);
 		fk_reg_info info;
 		fk_reg_version v[16];
 		int n;
 		json_t *d;
 		ck_assert_ok(fk_store_info(c, id, &info, &err), &err);
-		fprintf(f, "%s kind=%d version=%d\n", (const char *)sqlite3_column_text(st, 0), info.kind,
+		fprintf(f, "%s kind=%d version=%d\n", (const char *)fk_sql_column_text(st, 0), info.kind,
 			info.version);
 		ck_assert_ok(fk_store_versions(c, id, v, 16, &n, &err), &err);
 		for (int i = 0; i < n; i++) {
@@ -784,38 +784,38 @@ static char *dump(fk_ctx *c)
 			json_decref(d);
 		}
 	}
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_prepare_v2(c->db, "SELECT id FROM ledger_entry ORDER BY id", -1, &st, NULL),
+	fk_sql_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(c->db, "SELECT id FROM ledger_entry ORDER BY id", 0, &st),
 			 SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (fk_sql_step(st) == SQLITE_ROW) {
 		json_t *pl;
-		ck_assert_ok(fk_ledger_read(c, sqlite3_column_int64(st, 0), &pl, &err), &err);
+		ck_assert_ok(fk_ledger_read(c, fk_sql_column_int64(st, 0), &pl, &err), &err);
 		char *s = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
 		fprintf(f, "ledger %s\n", s);
 		free(s);
 		json_decref(pl);
 	}
-	sqlite3_finalize(st);
-	ck_assert_int_eq(sqlite3_prepare_v2(c->db, "SELECT d.id, d.doc_type, r.ref FROM notification_doc d "
+	fk_sql_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(c->db, "SELECT d.id, d.doc_type, r.ref FROM notification_doc d "
 					    "LEFT JOIN register_ref r ON r.register_id = d.register_id ORDER BY d.id",
-					    -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+					    0, &st), SQLITE_OK);
+	while (fk_sql_step(st) == SQLITE_ROW) {
 		json_t *pl;
-		ck_assert_ok(fk_doc_read(c, sqlite3_column_int64(st, 0), &pl, &err), &err);
+		ck_assert_ok(fk_doc_read(c, fk_sql_column_int64(st, 0), &pl, &err), &err);
 		char *s = json_dumps(pl, JSON_COMPACT | JSON_SORT_KEYS);
-		fprintf(f, "doc %s %s %s\n", sqlite3_column_text(st, 1),
-			sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "-", s);
+		fprintf(f, "doc %s %s %s\n", fk_sql_column_text(st, 1),
+			fk_sql_column_text(st, 2) ? (const char *)fk_sql_column_text(st, 2) : "-", s);
 		free(s);
 		json_decref(pl);
 	}
-	sqlite3_finalize(st);
+	fk_sql_finalize(st);
 	fprintf(f, "stats");
-	ck_assert_int_eq(sqlite3_prepare_v2(c->db, "SELECT municipality, kind, n FROM municipality_stats "
-					    "WHERE n > 0 ORDER BY 1, 2", -1, &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fprintf(f, " %s/%d=%lld", sqlite3_column_text(st, 0), sqlite3_column_int(st, 1),
-			(long long)sqlite3_column_int64(st, 2));
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(c->db, "SELECT municipality, kind, n FROM municipality_stats "
+					    "WHERE n > 0 ORDER BY 1, 2", 0, &st), SQLITE_OK);
+	while (fk_sql_step(st) == SQLITE_ROW)
+		fprintf(f, " %s/%d=%lld", fk_sql_column_text(st, 0), fk_sql_column_int(st, 1),
+			(long long)fk_sql_column_int64(st, 2));
+	fk_sql_finalize(st);
 	fclose(f);
 	return buf;
 }
@@ -1024,7 +1024,7 @@ static void disk_full(fk_ctx *c, int chunk)
 	int64_t pages = fkt_scalar(c, "PRAGMA page_count");
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages);
-	ck_assert_int_eq(sqlite3_exec(c->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(c->db, sql), SQLITE_OK);
 }
 
 START_TEST(a_full_disk_leaves_the_chunk_unapplied_and_a_retry_continues)
@@ -1042,7 +1042,7 @@ START_TEST(a_full_disk_leaves_the_chunk_unapplied_and_a_retry_continues)
 	ck_assert_int_eq(scalar("SELECT chunks_staged FROM package WHERE state = 'staging'"), 1);
 	/* only chunk 0's registers are there */
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register_version"), versions + 5);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "PRAGMA max_page_count = 1073741823"), SQLITE_OK);
 	ck_assert_ok(import(&p, &res), &err);
 	ck_assert_int_eq(res.applied, 1);
 	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 20);
@@ -1182,16 +1182,16 @@ END_TEST
  * written again differs: each seal has a nonce of its own). */
 static char *order_rows(void)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT field, seq, hex(ids) FROM register_order ORDER BY kind % 100, field, seq", -1,
-					    &st, NULL), SQLITE_OK);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fprintf(f, "%d %lld %s\n", sqlite3_column_int(st, 0), (long long)sqlite3_column_int64(st, 1),
-			(const char *)sqlite3_column_text(st, 2));
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT field, seq, hex(ids) FROM register_order ORDER BY kind % 100, field, seq", 0,
+					    &st), SQLITE_OK);
+	while (fk_sql_step(st) == SQLITE_ROW)
+		fprintf(f, "%d %lld %s\n", fk_sql_column_int(st, 0), (long long)fk_sql_column_int64(st, 1),
+			(const char *)fk_sql_column_text(st, 2));
+	fk_sql_finalize(st);
 	fclose(f);
 	return buf;
 }
@@ -1330,7 +1330,7 @@ START_TEST(an_amendment_is_indexed_while_staging_and_settled_after_publishing)
 	char sql[160];
 	snprintf(sql, sizeof sql, "UPDATE register SET received_at = received_at + 1 WHERE id = %lld",
 		 (long long)k2);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
 	ck_assert_int_eq(import(&p, &res), FK_ERR_TAMPER);
 	fk_intake_result_clear(&res);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 1);
@@ -1338,7 +1338,7 @@ START_TEST(an_amendment_is_indexed_while_staging_and_settled_after_publishing)
 	ck_assert_int_eq(found("佐藤 改名"), 0);
 	snprintf(sql, sizeof sql, "UPDATE register SET received_at = received_at - 1 WHERE id = %lld",
 		 (long long)k2);
-	ck_assert_int_eq(sqlite3_exec(ctx->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
 
 	/* published, killed before its staged rows are settled: every reader sees it whole */
 	fk_publish_settle_hook = kill_settling;
@@ -1435,19 +1435,19 @@ static void amending_package(tpkg *q)
 /* The rows of the lists (kinds 1, 2) or of their shadows (101, 102), as stored. */
 static char *list_rows(int shadows)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db,
+	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 					    "SELECT kind % 100, field, seq, hex(ids) FROM register_order "
 					    "WHERE (kind > 100) = ?1 ORDER BY kind % 100, field, seq",
-					    -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_int(st, 1, shadows);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fprintf(f, "%d %d %lld %s\n", sqlite3_column_int(st, 0), sqlite3_column_int(st, 1),
-			(long long)sqlite3_column_int64(st, 2), (const char *)sqlite3_column_text(st, 3));
-	sqlite3_finalize(st);
+					    0, &st), SQLITE_OK);
+	fk_sql_bind_int(st, 1, shadows);
+	while (fk_sql_step(st) == SQLITE_ROW)
+		fprintf(f, "%d %d %lld %s\n", fk_sql_column_int(st, 0), fk_sql_column_int(st, 1),
+			(long long)fk_sql_column_int64(st, 2), (const char *)fk_sql_column_text(st, 3));
+	fk_sql_finalize(st);
 	fclose(f);
 	return buf;
 }

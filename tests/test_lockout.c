@@ -244,7 +244,7 @@ START_TEST(failures_lock_and_are_recorded)
 	ck_assert_ok(fk_lockout_admit(ctx, "tanaka", &locked, &err), &err);
 	ck_assert_int_eq(locked, 1);
 	/* A lock cleared outside fukuhon is not believed (core/trust). */
-	sqlite3_exec(ctx->db, "UPDATE lockout SET locked_until = NULL WHERE username = 'tanaka'", NULL, NULL, NULL);
+	fk_sql_exec(ctx->db, "UPDATE lockout SET locked_until = NULL WHERE username = 'tanaka'");
 	ck_assert_int_eq(fk_lockout_admit(ctx, "tanaka", &locked, &err), FK_ERR_TAMPER);
 	ck_assert_int_eq(locked, 1);
 	ck_assert_ptr_nonnull(strstr(err.msg, "lockout row username=tanaka"));

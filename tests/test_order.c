@@ -222,18 +222,18 @@ START_TEST(bulk_demo)
 	/* Again on the same terminal: lists that were not empty are rebuilt, not overwritten. */
 	o.seed = 12;
 	ck_assert_ok(fk_demo_generate(ctx, &o, &st, &err), &err);
-	sqlite3_stmt *q;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT municipality, kind FROM municipality_stats "
-				    "WHERE kind <= 2 AND n > 0", -1, &q, NULL), SQLITE_OK);
+	fk_stmt *q;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT municipality, kind FROM municipality_stats "
+				    "WHERE kind <= 2 AND n > 0", 0, &q), SQLITE_OK);
 	int64_t sum = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	while (fk_sql_step(q) == SQLITE_ROW) {
 		char muni[8];
-		snprintf(muni, sizeof muni, "%s", (const char *)sqlite3_column_text(q, 0));
-		int kind = sqlite3_column_int(q, 1);
+		snprintf(muni, sizeof muni, "%s", (const char *)fk_sql_column_text(q, 0));
+		int kind = fk_sql_column_int(q, 1);
 		sum += check_list(muni, kind, FK_ORDER_READING);
 		check_list(muni, kind, FK_ORDER_HONSEKI);
 	}
-	sqlite3_finalize(q);
+	fk_sql_finalize(q);
 	ck_assert_int_eq(sum, 800);
 }
 END_TEST
@@ -244,7 +244,7 @@ START_TEST(out_of_step_and_reindex)
 		add("131016", 1, "甲 乙", readings[i], "東京都千代田区一番町1番地");
 	int64_t total, count;
 	/* A lost chunk (or a database from before the orders existed): refused, named. */
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "DELETE FROM register_order WHERE field = 2", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "DELETE FROM register_order WHERE field = 2"), SQLITE_OK);
 	ck_assert_int_eq(fk_order_check(ctx, "131016", 1, FK_ORDER_READING, &total, &err), FK_ERR_CORRUPT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "fukuhonctl reindex"));
 	/* Adding to an out-of-step list leaves it for reindex rather than half-filling it. */
@@ -264,12 +264,12 @@ START_TEST(tamper)
 	int64_t ids[8];
 	int n;
 	/* A chunk moved to another list fails to open: the AAD binds list and place. */
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "UPDATE register_order SET ids = (SELECT ids FROM register_order "
-				      "WHERE field = 1) WHERE field = 2", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "UPDATE register_order SET ids = (SELECT ids FROM register_order "
+				      "WHERE field = 1) WHERE field = 2"), SQLITE_OK);
 	ck_assert_int_eq(fk_order_page(ctx, "131016", 1, FK_ORDER_READING, 0, 8, ids, &n, &err), FK_ERR_TAMPER);
 	ck_assert_int_eq(n, 0);
 	/* A count that does not match its chunk. */
-	ck_assert_int_eq(sqlite3_exec(ctx->db, "UPDATE register_order SET n = 4 WHERE field = 1", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, "UPDATE register_order SET n = 4 WHERE field = 1"), SQLITE_OK);
 	ck_assert_int_eq(fk_order_page(ctx, "131016", 1, FK_ORDER_HONSEKI, 0, 8, ids, &n, &err), FK_ERR_CORRUPT);
 }
 END_TEST

@@ -146,7 +146,7 @@ START_TEST(tampered_schema_is_refused)
 	expect_altered(&err, c->first);
 
 	ck_assert_ok(fk_ctx_open(env.config, FK_CTX_DIAGNOSE, &ctx, &err), &err);
-	struct listing l = list_diffs(ctx->db);
+	struct listing l = list_diffs(fk_sql_lite(ctx->db));
 	ck_assert_msg(listed(&l, c->first), "%s: '%s' not listed", c->what, c->first);
 	ck_assert_int_eq(fk_ctx_begin(ctx, &err), FK_ERR_TAMPER);
 	expect_altered(&err, c->first);
@@ -172,7 +172,7 @@ START_TEST(every_difference_is_listed)
 	       "ALTER TABLE meta ADD COLUMN note TEXT");
 	fk_error err;
 	ck_assert_ok(fk_ctx_open(env.config, FK_CTX_DIAGNOSE, &ctx, &err), &err);
-	struct listing l = list_diffs(ctx->db);
+	struct listing l = list_diffs(fk_sql_lite(ctx->db));
 	ck_assert_uint_eq(l.n, 6);
 	ck_assert(listed(&l, "missing trigger 'audit_log_no_delete' on audit_log"));
 	ck_assert(listed(&l, "missing trigger 'audit_checkpoint_no_update' on audit_checkpoint"));
@@ -194,18 +194,18 @@ START_TEST(planted_while_running_stops_the_next_transaction)
 	fk_ctx *ctx = fkt_ctx_init(&env);
 	fk_error err;
 	ck_assert_ok(fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err), &err);
-	int64_t rows = scalar_on(ctx->db, "SELECT count(*) FROM audit_log");
+	int64_t rows = scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log");
 	tamper("CREATE TRIGGER erase_reads AFTER INSERT ON audit_log BEGIN "
 	       "DELETE FROM audit_log WHERE seq = NEW.seq; END");
 	ck_assert_int_eq(fk_ctx_begin(ctx, &err), FK_ERR_TAMPER);
 	expect_altered(&err, "unexpected trigger 'erase_reads' on audit_log");
 	ck_assert_int_eq(ctx->tx_depth, 0);
-	ck_assert_int_eq(sqlite3_get_autocommit(ctx->db), 1); /* the lock was given back */
+	ck_assert_int_eq(sqlite3_get_autocommit(fk_sql_lite(ctx->db)), 1); /* the lock was given back */
 	expect_unrecorded(ctx, "unexpected trigger 'erase_reads' on audit_log");
 	/* put back as it was: the program goes on */
 	tamper("DROP TRIGGER erase_reads");
 	ck_assert_ok(fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err), &err);
-	ck_assert_int_eq(scalar_on(ctx->db, "SELECT count(*) FROM audit_log"), rows + 1);
+	ck_assert_int_eq(scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log"), rows + 1);
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -234,12 +234,12 @@ static void plant_and_hide(fk_ctx *ctx)
 static void expect_unrecorded(fk_ctx *ctx, const char *want)
 {
 	fk_error err;
-	int64_t rows = scalar_on(ctx->db, "SELECT count(*) FROM audit_log");
+	int64_t rows = scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log");
 	ck_assert_int_ne(fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err),
 			 FK_OK);
 	ck_assert_msg(strstr(err.msg, "the database schema was altered: ") && strstr(err.msg, want),
 		      "wanted '%s' in: %s", want, err.msg);
-	ck_assert_int_eq(scalar_on(ctx->db, "SELECT count(*) FROM audit_log"), rows);
+	ck_assert_int_eq(scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log"), rows);
 }
 
 START_TEST(a_cookie_set_back_does_not_hide_a_loaded_trigger)
@@ -247,14 +247,14 @@ START_TEST(a_cookie_set_back_does_not_hide_a_loaded_trigger)
 	fk_ctx *ctx = fkt_ctx_init(&env);
 	fk_error err;
 	ck_assert_ok(fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err), &err);
-	int64_t rows = scalar_on(ctx->db, "SELECT count(*) FROM audit_log");
+	int64_t rows = scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log");
 
 	/* loaded by a read between transactions */
 	plant_and_hide(ctx);
 	ck_assert_int_eq(fk_ctx_begin(ctx, &err), FK_ERR_TAMPER);
 	expect_altered(&err, "unexpected trigger 'erase_reads' on audit_log");
 	expect_unrecorded(ctx, "unexpected trigger 'erase_reads' on audit_log");
-	ck_assert_int_eq(scalar_on(ctx->db, "SELECT count(*) FROM audit_log"), rows);
+	ck_assert_int_eq(scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log"), rows);
 	fk_ctx_close(ctx);
 	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
 	tamper("DROP TRIGGER erase_reads");
@@ -262,16 +262,16 @@ START_TEST(a_cookie_set_back_does_not_hide_a_loaded_trigger)
 	/* loaded when our own temporary table is rolled back */
 	ctx = fkt_ctx_open(&env);
 	ck_assert_ok(fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err), &err);
-	rows = scalar_on(ctx->db, "SELECT count(*) FROM audit_log");
+	rows = scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log");
 	plant_and_hide(NULL);
 	/* not loaded yet, it cannot run here: a record is kept (or refused), never erased */
 	fk_status st = fk_audit(ctx, "register.view", "register", "1", FK_RESULT_SUCCESS, "", NULL, &err);
 	rows += st == FK_OK;
-	ck_assert_int_eq(scalar_on(ctx->db, "SELECT count(*) FROM audit_log"), rows);
-	exec_on(ctx->db, "BEGIN IMMEDIATE; CREATE TEMP TABLE scratch (x); ROLLBACK");
+	ck_assert_int_eq(scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log"), rows);
+	exec_on(fk_sql_lite(ctx->db), "BEGIN IMMEDIATE; CREATE TEMP TABLE scratch (x); ROLLBACK");
 	ck_assert_int_eq(fk_ctx_begin(ctx, &err), FK_ERR_TAMPER);
 	expect_altered(&err, "unexpected trigger 'erase_reads' on audit_log");
-	ck_assert_int_eq(scalar_on(ctx->db, "SELECT count(*) FROM audit_log"), rows);
+	ck_assert_int_eq(scalar_on(fk_sql_lite(ctx->db), "SELECT count(*) FROM audit_log"), rows);
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -281,10 +281,10 @@ START_TEST(own_temporary_objects_do_not_count)
 {
 	fk_ctx *ctx = fkt_ctx_init(&env);
 	fk_error err;
-	exec_on(ctx->db, "CREATE TEMP TABLE scratch (x); CREATE TEMP VIEW scratch_v AS SELECT x FROM scratch");
+	exec_on(fk_sql_lite(ctx->db), "CREATE TEMP TABLE scratch (x); CREATE TEMP VIEW scratch_v AS SELECT x FROM scratch");
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
-	ck_assert_uint_eq(list_diffs(ctx->db).n, 0);
+	ck_assert_uint_eq(list_diffs(fk_sql_lite(ctx->db)).n, 0);
 	fk_ctx_close(ctx);
 }
 END_TEST
@@ -323,21 +323,22 @@ START_TEST(migrated_and_fresh_databases_compare_equal)
 {
 	char path[700];
 	sqlite3 *db;
+	fk_sql *opened; /* fk_db_open's: the layer's handle over SQLite's, read here as SQLite */
 	fk_error err;
 	snprintf(path, sizeof path, "%s/fresh.db", env.dir);
-	ck_assert_ok(fk_db_open(path, FK_DB_CREATE, &db, &err), &err);
-	char *fresh = dump(db);
-	sqlite3_close(db);
+	ck_assert_ok(fk_db_open(path, FK_DB_CREATE, &opened, &err), &err);
+	char *fresh = dump(fk_sql_lite(opened));
+	fk_sql_close(opened);
 	ck_assert_uint_ge(fk_migration_count, 2);
 	for (unsigned k = 1; k < fk_migration_count; k++) {
 		snprintf(path, sizeof path, "%s/from%u.db", env.dir, k);
 		create_at(path, k);
-		ck_assert_ok(fk_db_open(path, FK_DB_OPEN, &db, &err), &err);
-		char *migrated = dump(db);
+		ck_assert_ok(fk_db_open(path, FK_DB_OPEN, &opened, &err), &err);
+		char *migrated = dump(fk_sql_lite(opened));
 		ck_assert_msg(!strcmp(fresh, migrated), "from version %u:\n%s\n--- fresh:\n%s", k, migrated, fresh);
-		ck_assert_uint_eq(list_diffs(db).n, 0);
+		ck_assert_uint_eq(list_diffs(fk_sql_lite(opened)).n, 0);
 		free(migrated);
-		sqlite3_close(db);
+		fk_sql_close(opened);
 	}
 	free(fresh);
 	/* an old database with a planted trigger is refused once migrated */
@@ -346,7 +347,7 @@ START_TEST(migrated_and_fresh_databases_compare_equal)
 	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	exec_on(db, "CREATE TRIGGER forget AFTER INSERT ON lockout BEGIN DELETE FROM lockout; END");
 	sqlite3_close(db);
-	ck_assert_int_eq(fk_db_open(path, FK_DB_OPEN, &db, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(fk_db_open(path, FK_DB_OPEN, &opened, &err), FK_ERR_TAMPER);
 	expect_altered(&err, "unexpected trigger 'forget' on lockout");
 }
 END_TEST
@@ -370,7 +371,7 @@ START_TEST(the_check_costs_little)
 	enum { COMPARES = 200, GUARDS = 20000 };
 	t0 = fk_mono_ns();
 	for (int i = 0; i < COMPARES; i++)
-		ck_assert_ok(fk_schema_check(ctx->db, &err), &err);
+		ck_assert_ok(fk_schema_check(fk_sql_lite(ctx->db), &err), &err);
 	double compare = since_us(t0, COMPARES);
 	ck_assert_ok(fk_ctx_begin(ctx, &err), &err);
 	t0 = fk_mono_ns();
@@ -389,6 +390,23 @@ START_TEST(the_check_costs_little)
 }
 END_TEST
 
+/* A handle without its connection (SQLite's or PostgreSQL's) is never taken as pinned: both
+ * checks refuse rather than read nothing and call it pinned (issue 14; R-DETECT). The
+ * PostgreSQL store's own pin is tested on a server by tests/store_pg.sh. */
+START_TEST(a_store_without_sqlite_is_never_taken_as_pinned)
+{
+	fk_sql pg = {.backend = FK_BACKEND_PG}, lite = {.backend = FK_BACKEND_SQLITE};
+	fk_error err;
+	unsigned n = 0;
+	ck_assert_int_ne(fk_schema_check(&pg, &err), FK_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no connection"));
+	ck_assert_int_ne(fk_schema_diff_each(&pg, NULL, NULL, &n, &err), FK_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no connection"));
+	ck_assert_int_ne(fk_schema_check(&lite, &err), FK_OK);
+	ck_assert_ptr_nonnull(strstr(err.msg, "no connection"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("schema");
@@ -402,6 +420,7 @@ int main(void)
 	tcase_add_test(tc, own_temporary_objects_do_not_count);
 	tcase_add_test(tc, migrated_and_fresh_databases_compare_equal);
 	tcase_add_test(tc, the_check_costs_little);
+	tcase_add_test(tc, a_store_without_sqlite_is_never_taken_as_pinned);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

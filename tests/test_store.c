@@ -39,18 +39,17 @@ static int64_t add(const char *muni, const char *name, const char *reading, cons
 
 static int64_t scalar(const char *sql)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int64_t v = fk_sql_column_int64(st, 0);
+	fk_sql_finalize(st);
 	return v;
 }
 
 static void run(const char *sql)
 {
-	char *msg = NULL;
-	ck_assert_msg(sqlite3_exec(ctx->db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+	ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 }
 
 static int search(fk_search_field f, const char *q, int64_t *ids)
@@ -128,19 +127,19 @@ END_TEST
 /* Flip one bit of the first register version's content at byte off. */
 static void flip_content_bit(int off)
 {
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "SELECT content FROM register_version WHERE register_id = 1", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_bytes(st, 0);
+	fk_stmt *st;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT content FROM register_version WHERE register_id = 1", 0, &st), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	int n = fk_sql_column_bytes(st, 0);
 	ck_assert_int_lt(off, n);
 	unsigned char *b = malloc((size_t)n);
-	memcpy(b, sqlite3_column_blob(st, 0), (size_t)n);
-	sqlite3_finalize(st);
+	memcpy(b, fk_sql_column_blob(st, 0), (size_t)n);
+	fk_sql_finalize(st);
 	b[off] ^= 1;
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, "UPDATE register_version SET content = ?1 WHERE register_id = 1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_blob(st, 1, b, n, SQLITE_TRANSIENT);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "UPDATE register_version SET content = ?1 WHERE register_id = 1", 0, &st), SQLITE_OK);
+	fk_sql_bind_blob(st, 1, b, n, SQLITE_TRANSIENT);
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
+	fk_sql_finalize(st);
 	free(b);
 }
 

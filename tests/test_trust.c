@@ -56,10 +56,10 @@ static void attack(enum how how, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
-	sqlite3 *db = how == OWN ? ctx->db : attacker(how == OTHER);
+	sqlite3 *db = how == OWN ? fk_sql_lite(ctx->db) : attacker(how == OTHER);
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-	if (db != ctx->db)
+	if (db != fk_sql_lite(ctx->db))
 		sqlite3_close(db);
 }
 
@@ -281,7 +281,7 @@ static void case_row(const struct value_case *c, char *buf, size_t len)
 	sqlite3_stmt *st;
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", c->key, c->table, c->where);
-	ck_assert_int_eq(sqlite3_prepare_v2(ctx->db, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(fk_sql_lite(ctx->db), sql, -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	snprintf(buf, len, "%s row %s=%s", c->table, c->key, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);

@@ -90,9 +90,9 @@ static fk_status check_limit(int limit, fk_error *err)
 	return FK_OK;
 }
 
-static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
+static void col(fk_stmt *st, int i, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = fk_sql_column_text(st, i);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
@@ -133,32 +133,32 @@ fk_status fk_access_search(fk_ctx *ctx, const fk_search *q, int64_t *ids, int *n
 	return s;
 }
 
-static void reg_info_from(sqlite3_stmt *st, fk_reg_info *r)
+static void reg_info_from(fk_stmt *st, fk_reg_info *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, FK_C_REG_ID);
+	r->id = fk_sql_column_int64(st, FK_C_REG_ID);
 	col(st, FK_C_REG_MUNI, r->municipality, sizeof r->municipality);
-	r->kind = (fk_reg_kind)sqlite3_column_int(st, FK_C_REG_KIND);
-	r->version = sqlite3_column_int(st, FK_C_REG_VERSION);
-	r->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
-	r->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
+	r->kind = (fk_reg_kind)fk_sql_column_int(st, FK_C_REG_KIND);
+	r->version = fk_sql_column_int(st, FK_C_REG_VERSION);
+	r->received_at = fk_sql_column_int64(st, FK_C_REG_RECEIVED);
+	r->key_id = fk_sql_column_int64(st, FK_C_REG_KEY);
 }
 
 static fk_status list_registers(fk_ctx *ctx, const char *muni, int kind, int64_t after_id, int limit,
 				fk_reg_info *out, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST_REGS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
-	sqlite3_bind_int64(st, 3, after_id);
-	sqlite3_bind_int(st, 4, limit);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
+	fk_sql_bind_int64(st, 3, after_id);
+	fk_sql_bind_int(st, 4, limit);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err)) == FK_OK)
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err)) == FK_OK)
 		reg_info_from(st, &out[(*n)++]);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing registers");
 	return s;
@@ -302,21 +302,21 @@ fk_status fk_access_demand(fk_ctx *ctx, fk_op op, int64_t id, fk_reg_info *info,
 
 static fk_status count_one(fk_ctx *ctx, const char *sql, int64_t *out, int by_kind, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (by_kind) {
-			int k = sqlite3_column_int(st, 0);
+			int k = fk_sql_column_int(st, 0);
 			if (k >= 1 && k <= FK_FILE_KINDS)
-				out[k - 1] = sqlite3_column_int64(st, 1);
+				out[k - 1] = fk_sql_column_int64(st, 1);
 		} else {
-			*out = sqlite3_column_int64(st, 0);
+			*out = fk_sql_column_int64(st, 0);
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting");
 }
 
@@ -355,7 +355,7 @@ fk_status fk_access_counts(fk_ctx *ctx, const char *muni, fk_access_counts_t *ou
 
 static fk_status count_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT_EACH, &st, err);
 	if (s != FK_OK)
 		return s;
@@ -363,18 +363,18 @@ static fk_status count_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, fk_e
 	char muni[7] = "", code[7];
 	int rc, stop = 0;
 	memset(&c, 0, sizeof c);
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		col(st, 0, code, sizeof code);
 		if (muni[0] && strcmp(code, muni) != 0) {
 			stop = cb(muni, &c, arg);
 			memset(&c, 0, sizeof c);
 		}
 		memcpy(muni, code, sizeof muni);
-		int k = sqlite3_column_int(st, 1);
+		int k = fk_sql_column_int(st, 1);
 		if (k >= 1 && k <= FK_FILE_KINDS)
-			c.n[k - 1] = sqlite3_column_int64(st, 2);
+			c.n[k - 1] = fk_sql_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (!stop && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "counting");
 	if (!stop && muni[0])
@@ -400,13 +400,13 @@ fk_status fk_access_counts_each(fk_ctx *ctx, fk_access_counts_cb cb, void *arg, 
 
 /* ---- 受付帳情報 and 届書等情報 ---- */
 
-typedef fk_status (*row_fn)(fk_ctx *ctx, sqlite3_stmt *st, void *out, int i, fk_error *err);
+typedef fk_status (*row_fn)(fk_ctx *ctx, fk_stmt *st, void *out, int i, fk_error *err);
 
 static fk_status list_rows(fk_ctx *ctx, fk_op op, const char *sql, int kind, const char *muni,
 			   int64_t after_id, int limit, row_fn fn, void *out, int *n, fk_error *err)
 {
 	fk_gate g;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char detail[64];
 	*n = 0;
 	fk_status s = muni ? check_limit(limit, err)
@@ -414,13 +414,13 @@ static fk_status list_rows(fk_ctx *ctx, fk_op op, const char *sql, int kind, con
 	if (s != FK_OK || (s = gate_on(ctx, &g, op, muni, kind, muni, err)) != FK_OK)
 		return s;
 	if ((s = fk_ctx_stmt(ctx, sql, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, after_id);
-		sqlite3_bind_int(st, 3, limit);
+		fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, after_id);
+		fk_sql_bind_int(st, 3, limit);
 		int rc;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && (s = fn(ctx, st, out, *n, err)) == FK_OK)
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW && (s = fn(ctx, st, out, *n, err)) == FK_OK)
 			(*n)++;
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (s == FK_OK && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "listing");
 	}
@@ -430,28 +430,28 @@ static fk_status list_rows(fk_ctx *ctx, fk_op op, const char *sql, int kind, con
 	return s;
 }
 
-static fk_status ledger_row(fk_ctx *ctx, sqlite3_stmt *st, void *out, int i, fk_error *err)
+static fk_status ledger_row(fk_ctx *ctx, fk_stmt *st, void *out, int i, fk_error *err)
 {
 	fk_ledger_info *r = (fk_ledger_info *)out + i;
 	memset(r, 0, sizeof *r);
 	fk_status s = fk_trust_check(ctx, FK_T_LEDGER, st, 0, err);
-	r->id = sqlite3_column_int64(st, C_REC_ID);
+	r->id = fk_sql_column_int64(st, C_REC_ID);
 	col(st, C_REC_MUNI, r->municipality, sizeof r->municipality);
 	col(st, C_LEDGER_ACCEPTED, r->accepted_on, sizeof r->accepted_on);
-	r->received_at = sqlite3_column_int64(st, C_LEDGER_RECEIVED);
+	r->received_at = fk_sql_column_int64(st, C_LEDGER_RECEIVED);
 	return s;
 }
 
-static fk_status doc_row(fk_ctx *ctx, sqlite3_stmt *st, void *out, int i, fk_error *err)
+static fk_status doc_row(fk_ctx *ctx, fk_stmt *st, void *out, int i, fk_error *err)
 {
 	fk_doc_info *r = (fk_doc_info *)out + i;
 	memset(r, 0, sizeof *r);
 	fk_status s = fk_trust_check(ctx, FK_T_DOC, st, 0, err);
-	r->id = sqlite3_column_int64(st, C_REC_ID);
+	r->id = fk_sql_column_int64(st, C_REC_ID);
 	col(st, C_REC_MUNI, r->municipality, sizeof r->municipality);
 	col(st, C_DOC_TYPE, r->doc_type, sizeof r->doc_type);
-	r->received_at = sqlite3_column_int64(st, C_DOC_RECEIVED);
-	r->register_id = sqlite3_column_int64(st, C_DOC_REGISTER);
+	r->received_at = fk_sql_column_int64(st, C_DOC_RECEIVED);
+	r->register_id = fk_sql_column_int64(st, C_DOC_REGISTER);
 	return s;
 }
 
@@ -475,7 +475,7 @@ static fk_status open_payload(fk_ctx *ctx, fk_op op, const char *what, const cha
 			      read_fn rd, int64_t id, json_t **payload, fk_error *err)
 {
 	fk_gate g;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char muni[7] = "", oid[24], detail[64];
 	*payload = NULL;
 	snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -483,11 +483,11 @@ static fk_status open_payload(fk_ctx *ctx, fk_op op, const char *what, const cha
 	if (s != FK_OK)
 		return s;
 	if ((s = fk_ctx_stmt(ctx, sql, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		int rc = sqlite3_step(st);
+		fk_sql_bind_int64(st, 1, id);
+		int rc = fk_sql_step(st);
 		if (rc == SQLITE_ROW)
 			col(st, 0, muni, sizeof muni);
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "finding the entry");
 	}

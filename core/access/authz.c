@@ -84,21 +84,21 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 		return r;
 	if (id == 0)
 		return FK_OK; /* nobody: every rule but the system's and the public's refuses */
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	r = fk_ctx_stmt(ctx, SQL_SUBJECT, &st, err);
 	if (r != FK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, FK_T_OPERATOR, st, 0, err)) == FK_OK) {
-		fk_copy_str(s->user, sizeof s->user, (const char *)sqlite3_column_text(st, FK_C_OP_USER));
-		int role = fk_role_parse((const char *)sqlite3_column_text(st, FK_C_OP_ROLE));
+		fk_copy_str(s->user, sizeof s->user, (const char *)fk_sql_column_text(st, FK_C_OP_USER));
+		int role = fk_role_parse((const char *)fk_sql_column_text(st, FK_C_OP_ROLE));
 		s->role = role > 0 ? (fk_role)role : FK_ROLE_NONE;
-		s->bureau_id = sqlite3_column_int64(st, FK_C_OP_BUREAU);
-		s->enabled = sqlite3_column_int(st, FK_C_OP_ENABLED) == 1;
+		s->bureau_id = fk_sql_column_int64(st, FK_C_OP_BUREAU);
+		s->enabled = fk_sql_column_int(st, FK_C_OP_ENABLED) == 1;
 		s->found = !is_actor || strcmp(s->user, ctx->actor.user) == 0;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading the operator");
 	return r;
@@ -109,16 +109,16 @@ static fk_status load_subject(fk_ctx *ctx, int64_t id, int is_actor, subject *s,
 static fk_status checked_int(fk_ctx *ctx, const char *sql, fk_table t, const char *key, int col,
 			     int64_t *out, fk_error *err, const char *what)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*out = 0;
 	fk_status r = fk_ctx_stmt(ctx, sql, &st, err);
 	if (r != FK_OK)
 		return r;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (r = fk_trust_check(ctx, t, st, 0, err)) == FK_OK)
-		*out = sqlite3_column_int64(st, col);
-	sqlite3_reset(st);
+		*out = fk_sql_column_int64(st, col);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, what);
 	return r;
@@ -161,42 +161,42 @@ static fk_status in_jurisdiction(fk_ctx *ctx, int64_t muni_bur, int64_t office, 
 /* The subject's grants, all of them or those that can reach muni. */
 static fk_status load_grants(fk_ctx *ctx, int64_t op, const char *muni, grant_set *gs, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	gs->n = 0;
 	fk_status r = fk_ctx_stmt(ctx, SQL_GRANTS, &st, err);
 	if (r != FK_OK)
 		return r;
-	sqlite3_bind_int64(st, 1, op);
+	fk_sql_bind_int64(st, 1, op);
 	if (muni)
-		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, muni, -1, SQLITE_STATIC);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((r = fk_trust_check(ctx, FK_T_GRANT, st, 0, err)) != FK_OK) {
-			sqlite3_reset(st);
+			fk_sql_reset(st);
 			return r;
 		}
 		if (gs->n == gs->cap) {
 			int cap = gs->cap ? gs->cap * 2 : 16;
 			grant_row *v = realloc(gs->v, (size_t)cap * sizeof *v);
 			if (!v) {
-				sqlite3_reset(st);
+				fk_sql_reset(st);
 				return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 			}
 			gs->v = v;
 			gs->cap = cap;
 		}
 		grant_row *g = &gs->v[gs->n++];
-		const unsigned char *m = sqlite3_column_text(st, FK_C_GRANT_MUNI);
-		g->id = sqlite3_column_int64(st, FK_C_GRANT_ID);
+		const unsigned char *m = fk_sql_column_text(st, FK_C_GRANT_MUNI);
+		g->id = fk_sql_column_int64(st, FK_C_GRANT_ID);
 		fk_copy_str(g->muni, sizeof g->muni, m ? (const char *)m : "");
-		g->kinds = (unsigned)sqlite3_column_int(st, FK_C_GRANT_KINDS);
-		g->rights = (unsigned)sqlite3_column_int(st, FK_C_GRANT_RIGHTS);
-		g->from = sqlite3_column_int64(st, FK_C_GRANT_FROM);
-		g->until = sqlite3_column_int64(st, FK_C_GRANT_UNTIL);
-		g->revoked_at = sqlite3_column_int64(st, FK_C_GRANT_REVOKED_AT);
-		g->expiry_recorded = sqlite3_column_type(st, FK_C_GRANT_EXPIRY_RECORDED) != SQLITE_NULL;
+		g->kinds = (unsigned)fk_sql_column_int(st, FK_C_GRANT_KINDS);
+		g->rights = (unsigned)fk_sql_column_int(st, FK_C_GRANT_RIGHTS);
+		g->from = fk_sql_column_int64(st, FK_C_GRANT_FROM);
+		g->until = fk_sql_column_int64(st, FK_C_GRANT_UNTIL);
+		g->revoked_at = fk_sql_column_int64(st, FK_C_GRANT_REVOKED_AT);
+		g->expiry_recorded = fk_sql_column_type(st, FK_C_GRANT_EXPIRY_RECORDED) != SQLITE_NULL;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading grants");
 }
 
@@ -346,23 +346,23 @@ typedef int (*muni_fn)(const char *code, const char *name, void *arg);
 static fk_status each_muni(fk_ctx *ctx, int64_t bureau, const char *only, muni_fn fn, void *arg,
 			   fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU_MUNIS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, bureau);
+	fk_sql_bind_int64(st, 1, bureau);
 	if (only)
-		sqlite3_bind_text(st, 2, only, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, ctx->cfg.parent_sees_branches);
+		fk_sql_bind_text(st, 2, only, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 3, ctx->cfg.parent_sees_branches);
 	int rc, stop = 0;
-	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (!stop && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		/* Which municipalities are the bureau's decides jurisdiction (R-JURIS). */
 		if ((s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) != FK_OK)
 			break;
-		stop = fn((const char *)sqlite3_column_text(st, FK_C_MUNI_CODE),
-			  (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME), arg);
+		stop = fn((const char *)fk_sql_column_text(st, FK_C_MUNI_CODE),
+			  (const char *)fk_sql_column_text(st, FK_C_MUNI_NAME), arg);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK)
 		return s;
 	if (stop < 0)
@@ -398,11 +398,11 @@ static int pair_cb(const char *code, const char *name, void *arg)
 		p->count++;
 		if (!p->insert)
 			continue;
-		sqlite3_stmt *st;
+		fk_stmt *st;
 		if ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK)
 			return 1;
-		sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(st, 2, k);
+		fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int(st, 2, k);
 		if ((p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK)
 			return 1;
 	}
@@ -463,10 +463,10 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 fk_status fk_authz_view_set(fk_ctx *ctx, const char *municipality, unsigned kind_bits,
 			    fk_authz_decision *d, int *npairs, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	deny(d, FK_WHY_ERROR, "not decided");
 	*npairs = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE[FK_BACKEND_SQLITE], &st, err);
+	fk_status s = fk_ctx_stmt(ctx, SQL_VIEW_CREATE[ctx->db->backend], &st, err);
 	if (s == FK_OK)
 		s = fk_ctx_exec(ctx, st, err, "permitted set");
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_VIEW_CLEAR, &st, err)) == FK_OK)

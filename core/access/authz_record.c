@@ -37,39 +37,39 @@ void fk_authz_set_clock(int64_t (*fn)(void))
 
 fk_status fk_authz_note_expired(fk_ctx *ctx, int64_t grant_id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int due = 0;
 	int64_t now = fk_authz_now();
 	fk_status s = fk_ctx_begin(ctx, err);
 	/* Once per grant: another process may have recorded it meanwhile. */
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_EXPIRY_DUE, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, grant_id);
-		sqlite3_bind_int64(st, 2, now);
-		int rc = sqlite3_step(st);
+		fk_sql_bind_int64(st, 1, grant_id);
+		fk_sql_bind_int64(st, 2, now);
+		int rc = fk_sql_step(st);
 		due = rc == SQLITE_ROW;
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "reading a grant");
 	}
 	if (s == FK_OK && due && (s = fk_trust_unseal(ctx, FK_T_GRANT, FK_VAL_INT(grant_id), 0, err)) == FK_OK &&
 	    (s = fk_ctx_stmt(ctx, SQL_NOTE_EXPIRED, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, grant_id);
-		sqlite3_bind_int64(st, 2, now);
+		fk_sql_bind_int64(st, 1, grant_id);
+		fk_sql_bind_int64(st, 2, now);
 		if ((s = fk_ctx_exec(ctx, st, err, "recording a grant's expiry")) == FK_OK)
 			s = fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(grant_id), err);
 	}
 	if (s == FK_OK && due && (s = fk_ctx_stmt(ctx, SQL_GRANT_DESC, &st, err)) == FK_OK) {
 		char id[24], detail[200] = "", kinds[48], rights[48], until[32] = "";
-		sqlite3_bind_int64(st, 1, grant_id);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			fk_kinds_format((unsigned)sqlite3_column_int(st, 2), kinds, sizeof kinds);
-			fk_rights_format((unsigned)sqlite3_column_int(st, 3), rights, sizeof rights);
-			fk_fmt_utc(sqlite3_column_int64(st, 4), until, sizeof until);
+		fk_sql_bind_int64(st, 1, grant_id);
+		if (fk_sql_step(st) == SQLITE_ROW) {
+			fk_kinds_format((unsigned)fk_sql_column_int(st, 2), kinds, sizeof kinds);
+			fk_rights_format((unsigned)fk_sql_column_int(st, 3), rights, sizeof rights);
+			fk_fmt_utc(fk_sql_column_int64(st, 4), until, sizeof until);
 			snprintf(detail, sizeof detail, "operator=%s municipality=%s kinds=%s rights=%s until=%s",
-				 (const char *)sqlite3_column_text(st, 0),
-				 (const char *)sqlite3_column_text(st, 1), kinds, rights, until);
+				 (const char *)fk_sql_column_text(st, 0),
+				 (const char *)fk_sql_column_text(st, 1), kinds, rights, until);
 		}
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		snprintf(id, sizeof id, "%lld", (long long)grant_id);
 		s = fk_audit_op(ctx, FK_OP_GRANT_EXPIRED, id, FK_RESULT_SUCCESS, "expired", detail, err);
 	}

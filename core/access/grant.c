@@ -120,26 +120,26 @@ static void describe(const fk_grant_spec *g, int64_t from, char *buf, size_t len
 static fk_status insert(fk_ctx *ctx, const fk_grant_spec *g, int64_t grantee, int64_t from,
 			int64_t now, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, grantee);
+	fk_sql_bind_int64(st, 1, grantee);
 	if (g->municipality)
-		sqlite3_bind_text(st, 2, g->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)g->kinds);
-	sqlite3_bind_int(st, 4, (int)g->rights);
-	sqlite3_bind_int64(st, 5, from);
+		fk_sql_bind_text(st, 2, g->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 3, (int)g->kinds);
+	fk_sql_bind_int(st, 4, (int)g->rights);
+	fk_sql_bind_int64(st, 5, from);
 	if (g->valid_until)
-		sqlite3_bind_int64(st, 6, g->valid_until);
+		fk_sql_bind_int64(st, 6, g->valid_until);
 	if (ctx->actor.operator_id)
-		sqlite3_bind_int64(st, 7, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, now);
-	sqlite3_bind_text(st, 10, g->reason, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 7, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 9, now);
+	fk_sql_bind_text(st, 10, g->reason, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "storing the grant")) != FK_OK)
 		return s;
-	*id = sqlite3_last_insert_rowid(ctx->db);
+	*id = fk_sql_last_insert_rowid(ctx->db);
 	return fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(*id), err);
 }
 
@@ -169,17 +169,17 @@ fk_status fk_grant_add(fk_ctx *ctx, const fk_grant_spec *g, int64_t *id, fk_erro
 /* The grant's owner and whether it is revoked, from its row (checked). */
 static fk_status grant_owner(fk_ctx *ctx, int64_t id, int64_t *owner, int *revoked, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_GRANT_OWNER, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err)) == FK_OK) {
-		*owner = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
-		*revoked = sqlite3_column_type(st, FK_C_GRANT_REVOKED_AT) != SQLITE_NULL;
+		*owner = fk_sql_column_int64(st, FK_C_GRANT_OPERATOR);
+		*revoked = fk_sql_column_type(st, FK_C_GRANT_REVOKED_AT) != SQLITE_NULL;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc == SQLITE_DONE)
 		s = fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_GRANT_NOT_FOUND, NULL, (long long)id);
 	else if (s == FK_OK && rc != SQLITE_ROW)
@@ -189,16 +189,16 @@ static fk_status grant_owner(fk_ctx *ctx, int64_t id, int64_t *owner, int *revok
 
 static fk_status revoke_row(fk_ctx *ctx, int64_t id, const char *reason, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s;
 	if ((s = fk_trust_unseal(ctx, FK_T_GRANT, FK_VAL_INT(id), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, fk_authz_now());
-	sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 2, fk_authz_now());
+	fk_sql_bind_int64(st, 3, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 5, reason, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "revoking the grant")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_GRANT, FK_VAL_INT(id), err);
@@ -243,14 +243,14 @@ fk_status fk_grant_sweep_expired(fk_ctx *ctx, int *n, fk_error *err)
 	for (;;) {
 		int64_t ids[256];
 		int got = 0, rc;
-		sqlite3_stmt *st;
+		fk_stmt *st;
 		fk_status s = fk_ctx_stmt(ctx, SQL_UNRECORDED_EXPIRY, &st, err);
 		if (s != FK_OK)
 			return s;
-		sqlite3_bind_int64(st, 1, fk_authz_now());
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && got < 256)
-			ids[got++] = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		fk_sql_bind_int64(st, 1, fk_authz_now());
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW && got < 256)
+			ids[got++] = fk_sql_column_int64(st, 0);
+		fk_sql_reset(st);
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			return fk_db_fail(ctx->db, rc, err, "looking for expired grants");
 		for (int i = 0; i < got; i++)

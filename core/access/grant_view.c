@@ -31,33 +31,33 @@ const char *fk_grant_state_id(fk_grant_state s)
 	return (unsigned)s < FK_ARRAY_LEN(state_ids) ? state_ids[s] : "?";
 }
 
-static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
+static void col(fk_stmt *st, int i, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = fk_sql_column_text(st, i);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
 enum { C_USER = FK_C_GRANT_MAC + 1, C_BUREAU, C_BUREAU_NAME, C_MUNI_NAME };
 
-static fk_status row_to_grant(fk_ctx *ctx, sqlite3_stmt *st, int64_t now, fk_grant *g, fk_error *err)
+static fk_status row_to_grant(fk_ctx *ctx, fk_stmt *st, int64_t now, fk_grant *g, fk_error *err)
 {
 	memset(g, 0, sizeof *g);
 	fk_status s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
 	if (s != FK_OK)
 		return s;
-	g->id = sqlite3_column_int64(st, FK_C_GRANT_ID);
-	g->operator_id = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
+	g->id = fk_sql_column_int64(st, FK_C_GRANT_ID);
+	g->operator_id = fk_sql_column_int64(st, FK_C_GRANT_OPERATOR);
 	col(st, C_USER, g->user, sizeof g->user);
-	g->bureau_id = sqlite3_column_int64(st, C_BUREAU);
+	g->bureau_id = fk_sql_column_int64(st, C_BUREAU);
 	col(st, C_BUREAU_NAME, g->bureau, sizeof g->bureau);
 	col(st, FK_C_GRANT_MUNI, g->municipality, sizeof g->municipality);
 	col(st, C_MUNI_NAME, g->muni_name, sizeof g->muni_name);
-	g->kinds = (unsigned)sqlite3_column_int(st, FK_C_GRANT_KINDS);
-	g->rights = (unsigned)sqlite3_column_int(st, FK_C_GRANT_RIGHTS);
-	g->valid_from = sqlite3_column_int64(st, FK_C_GRANT_FROM);
-	g->valid_until = sqlite3_column_int64(st, FK_C_GRANT_UNTIL);
-	g->granted_at = sqlite3_column_int64(st, FK_C_GRANT_AT);
-	g->revoked_at = sqlite3_column_int64(st, FK_C_GRANT_REVOKED_AT);
+	g->kinds = (unsigned)fk_sql_column_int(st, FK_C_GRANT_KINDS);
+	g->rights = (unsigned)fk_sql_column_int(st, FK_C_GRANT_RIGHTS);
+	g->valid_from = fk_sql_column_int64(st, FK_C_GRANT_FROM);
+	g->valid_until = fk_sql_column_int64(st, FK_C_GRANT_UNTIL);
+	g->granted_at = fk_sql_column_int64(st, FK_C_GRANT_AT);
+	g->revoked_at = fk_sql_column_int64(st, FK_C_GRANT_REVOKED_AT);
 	col(st, FK_C_GRANT_BY_USER, g->granted_by, sizeof g->granted_by);
 	col(st, FK_C_GRANT_REVOKED_BY_USER, g->revoked_by, sizeof g->revoked_by);
 	col(st, FK_C_GRANT_REASON, g->reason, sizeof g->reason);
@@ -72,24 +72,24 @@ static fk_status row_to_grant(fk_ctx *ctx, sqlite3_stmt *st, int64_t now, fk_gra
 static fk_status select_grants(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_cb cb, void *arg,
 			       fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t now = fk_authz_now();
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (f->user)
-		sqlite3_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, f->bureau_id);
-	sqlite3_bind_int(st, 3, f->active_only || f->expiring_before);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, f->expiring_before);
+		fk_sql_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, f->bureau_id);
+	fk_sql_bind_int(st, 3, f->active_only || f->expiring_before);
+	fk_sql_bind_int64(st, 4, now);
+	fk_sql_bind_int64(st, 5, f->expiring_before);
 	int rc = SQLITE_DONE;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_grant g;
 		if ((s = row_to_grant(ctx, st, now, &g, err)) == FK_OK && cb(&g, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading grants");
 	return s;

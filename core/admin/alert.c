@@ -29,69 +29,69 @@ enum { C_ID, C_DETECTOR, C_SUBJECT, C_BUREAU, C_TERMINAL, C_COUNT, C_THRESHOLD, 
        C_RAISED, C_ACKED_BY, C_ACKED_USER, C_ACKED_AT, C_NOTE };
 
 /* Supervisors see their own bureau's alerts; everyone else who may see any sees all. */
-static void bind_scope(const fk_ctx *ctx, sqlite3_stmt *st, int at)
+static void bind_scope(const fk_ctx *ctx, fk_stmt *st, int at)
 {
 	if (ctx->actor.role == FK_ROLE_SUPERVISOR)
-		sqlite3_bind_int64(st, at, ctx->actor.bureau_id);
+		fk_sql_bind_int64(st, at, ctx->actor.bureau_id);
 }
 
 fk_status fk_alert_count_open(fk_ctx *ctx, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT, &st, err);
 	if (s != FK_OK)
 		return s;
 	bind_scope(ctx, st, 1);
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+		*n = fk_sql_column_int64(st, 0);
 	else
 		s = fk_db_fail(ctx->db, rc, err, "counting open alerts");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
-static void text_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+static void text_col(fk_stmt *st, int col, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t = fk_sql_column_text(st, col);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
-static void from_row(sqlite3_stmt *st, fk_alert *a)
+static void from_row(fk_stmt *st, fk_alert *a)
 {
 	memset(a, 0, sizeof *a);
-	a->id = sqlite3_column_int64(st, C_ID);
-	const unsigned char *d = sqlite3_column_text(st, C_DETECTOR);
+	a->id = fk_sql_column_int64(st, C_ID);
+	const unsigned char *d = fk_sql_column_text(st, C_DETECTOR);
 	int det = d ? fk_alert_detector_parse((const char *)d) : -1;
 	a->detector = det < 0 ? FK_ALERT_DETECTOR_COUNT : (fk_alert_detector)det;
 	text_col(st, C_SUBJECT, a->subject, sizeof a->subject);
-	a->bureau_id = sqlite3_column_int64(st, C_BUREAU);
+	a->bureau_id = fk_sql_column_int64(st, C_BUREAU);
 	text_col(st, C_TERMINAL, a->terminal, sizeof a->terminal);
-	a->count = sqlite3_column_int64(st, C_COUNT);
-	a->threshold = sqlite3_column_int64(st, C_THRESHOLD);
-	a->window_s = sqlite3_column_int64(st, C_WINDOW);
-	a->raised_at = sqlite3_column_int64(st, C_RAISED);
-	a->acked_by = sqlite3_column_int64(st, C_ACKED_BY);
+	a->count = fk_sql_column_int64(st, C_COUNT);
+	a->threshold = fk_sql_column_int64(st, C_THRESHOLD);
+	a->window_s = fk_sql_column_int64(st, C_WINDOW);
+	a->raised_at = fk_sql_column_int64(st, C_RAISED);
+	a->acked_by = fk_sql_column_int64(st, C_ACKED_BY);
 	text_col(st, C_ACKED_USER, a->acked_by_user, sizeof a->acked_by_user);
-	a->acked_at = sqlite3_column_int64(st, C_ACKED_AT);
+	a->acked_at = fk_sql_column_int64(st, C_ACKED_AT);
 	text_col(st, C_NOTE, a->note, sizeof a->note);
 }
 
 /* Rows of st (bound by the caller), each checked against its MAC. */
-static fk_status read_rows(fk_ctx *ctx, sqlite3_stmt *st, fk_alert *out, int max, int *n, fk_error *err)
+static fk_status read_rows(fk_ctx *ctx, fk_stmt *st, fk_alert *out, int max, int *n, fk_error *err)
 {
 	fk_status s = FK_OK;
 	int rc = SQLITE_DONE;
 	*n = 0;
-	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (*n < max && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_ALERT, st, 0, err)) != FK_OK)
 			break;
 		from_row(st, &out[(*n)++]);
 	}
 	if (s == FK_OK && *n < max && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the alerts");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK) {
 		memset(out, 0, (size_t)*n * sizeof *out);
 		*n = 0;
@@ -102,7 +102,7 @@ static fk_status read_rows(fk_ctx *ctx, sqlite3_stmt *st, fk_alert *out, int max
 fk_status fk_alert_list(fk_ctx *ctx, int all, fk_alert *out, int max, int *n, fk_error *err)
 {
 	fk_gate g;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	char detail[48];
 	*n = 0;
 	fk_authz_req r = {.op = FK_OP_ALERT_LIST};
@@ -110,9 +110,9 @@ fk_status fk_alert_list(fk_ctx *ctx, int all, fk_alert *out, int max, int *n, fk
 	if (s != FK_OK)
 		return s;
 	if ((s = fk_ctx_stmt(ctx, SQL_LIST, &st, err)) == FK_OK) {
-		sqlite3_bind_int(st, 1, all != 0);
+		fk_sql_bind_int(st, 1, all != 0);
 		bind_scope(ctx, st, 2);
-		sqlite3_bind_int(st, 3, max > 0 ? max : 0);
+		fk_sql_bind_int(st, 3, max > 0 ? max : 0);
 		s = read_rows(ctx, st, out, max, n, err);
 	}
 	snprintf(detail, sizeof detail, "alerts shown=%d", *n);
@@ -145,11 +145,11 @@ static int note_valid(const char *note)
 
 static fk_status read_one(fk_ctx *ctx, int64_t id, fk_alert *a, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int n = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ONE, &st, err);
 	if (s == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 1, id);
 		s = read_rows(ctx, st, a, 1, &n, err);
 	}
 	if (s == FK_OK && !n)
@@ -159,14 +159,14 @@ static fk_status read_one(fk_ctx *ctx, int64_t id, fk_alert *a, fk_error *err)
 
 static fk_status write_ack(fk_ctx *ctx, int64_t id, const char *note, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_ALERT, FK_VAL_INT(id), 0, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_ACK, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, ctx->actor.operator_id);
-		sqlite3_bind_text(st, 3, ctx->actor.user, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, fk_ctx_now(ctx));
-		sqlite3_bind_text(st, 5, note, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 2, ctx->actor.operator_id);
+		fk_sql_bind_text(st, 3, ctx->actor.user, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 4, fk_ctx_now(ctx));
+		fk_sql_bind_text(st, 5, note, -1, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "acknowledging an alert");
 	}
 	return s == FK_OK ? fk_trust_seal(ctx, FK_T_ALERT, FK_VAL_INT(id), err) : s;

@@ -45,20 +45,20 @@ static fk_status pki_warnings(fk_ctx *ctx, fk_health *h, fk_error *err)
 
 static fk_status gather(fk_ctx *ctx, fk_health *h, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_meta_get(ctx, "terminal_id", h->terminal_id, sizeof h->terminal_id, err);
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_COUNTS, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
 		int64_t *v[] = {&h->bureaus, &h->municipalities, &h->operators, &h->registers,
 				&h->joseki, &h->versions, &h->ledger, &h->documents, &h->history};
 		for (int i = 0; i < 9; i++)
-			*v[i] = sqlite3_column_int64(st, i);
+			*v[i] = fk_sql_column_int64(st, i);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW)
 		return fk_db_fail(ctx->db, rc, err, "counting");
 	h->schema_version = fk_db_schema_version();
@@ -72,14 +72,14 @@ static fk_status gather(fk_ctx *ctx, fk_health *h, fk_error *err)
 
 static fk_status quick_check(fk_ctx *ctx, fk_health *h, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_QUICK_CHECK, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		fk_copy_str(h->integrity, sizeof h->integrity, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+		fk_copy_str(h->integrity, sizeof h->integrity, (const char *)fk_sql_column_text(st, 0));
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW)
 		return fk_db_fail(ctx->db, rc, err, "checking the database");
 	h->integrity_checked = 1;

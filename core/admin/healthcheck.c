@@ -54,19 +54,19 @@ static const char SQL_NEWEST[] =
 
 static fk_status newest(fk_ctx *ctx, const char *action, int64_t *ts, int *ok, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_NEWEST, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	*ts = 0;
 	*ok = 0;
 	if (rc == SQLITE_ROW) {
-		*ts = sqlite3_column_int64(st, 0);
-		*ok = !strcmp((const char *)sqlite3_column_text(st, 1), "success");
+		*ts = fk_sql_column_int64(st, 0);
+		*ok = !strcmp((const char *)fk_sql_column_text(st, 1), "success");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading the history");
 }
 

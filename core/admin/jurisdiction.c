@@ -31,43 +31,43 @@ static const char SQL_IDLE_GRANTS[] =
 static const char SQL_OFFICE_ADD[] =
 	"INSERT INTO bureau(name, kana, kind, parent_id, pref_id) VALUES (?1, ?2, '支局', ?3, ?4)";
 
-typedef int (*row_fn)(sqlite3_stmt *st, void *arg);
+typedef int (*row_fn)(fk_stmt *st, void *arg);
 
 static fk_status each_muni(fk_ctx *ctx, int64_t bureau, const char *code, row_fn fn, void *arg,
 			   int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNIS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, bureau);
+	fk_sql_bind_int64(st, 1, bureau);
 	if (code)
-		sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, code, -1, SQLITE_STATIC);
 	int rc;
 	*found = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) != FK_OK)
 			break;
 		(*found)++;
 		if (fn(st, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading municipalities");
 	return s;
 }
 
-static void muni_from(sqlite3_stmt *st, fk_muni *m)
+static void muni_from(fk_stmt *st, fk_muni *m)
 {
 	memset(m, 0, sizeof *m);
-	const unsigned char *b = sqlite3_column_text(st, C_BUREAU_NAME);
-	const unsigned char *p = sqlite3_column_text(st, C_PREF_NAME);
-	fk_copy_str(m->code, sizeof m->code, (const char *)sqlite3_column_text(st, FK_C_MUNI_CODE));
-	fk_copy_str(m->name, sizeof m->name, (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME));
-	fk_copy_str(m->kana, sizeof m->kana, (const char *)sqlite3_column_text(st, FK_C_MUNI_KANA));
+	const unsigned char *b = fk_sql_column_text(st, C_BUREAU_NAME);
+	const unsigned char *p = fk_sql_column_text(st, C_PREF_NAME);
+	fk_copy_str(m->code, sizeof m->code, (const char *)fk_sql_column_text(st, FK_C_MUNI_CODE));
+	fk_copy_str(m->name, sizeof m->name, (const char *)fk_sql_column_text(st, FK_C_MUNI_NAME));
+	fk_copy_str(m->kana, sizeof m->kana, (const char *)fk_sql_column_text(st, FK_C_MUNI_KANA));
 	fk_copy_str(m->pref, sizeof m->pref, p ? (const char *)p : "");
-	m->bureau_id = sqlite3_column_int64(st, FK_C_MUNI_BUREAU);
+	m->bureau_id = fk_sql_column_int64(st, FK_C_MUNI_BUREAU);
 	fk_copy_str(m->bureau, sizeof m->bureau, b ? (const char *)b : "");
 }
 
@@ -76,7 +76,7 @@ typedef struct list_arg {
 	void *arg;
 } list_arg;
 
-static int list_row(sqlite3_stmt *st, void *arg)
+static int list_row(fk_stmt *st, void *arg)
 {
 	list_arg *a = arg;
 	fk_muni m;
@@ -98,7 +98,7 @@ fk_status fk_jurisdiction_list(fk_ctx *ctx, const char *office, fk_muni_cb cb, v
 	return s == FK_OK ? each_muni(ctx, b.id, NULL, list_row, &a, &found, err) : s;
 }
 
-static int copy_row(sqlite3_stmt *st, void *arg)
+static int copy_row(fk_stmt *st, void *arg)
 {
 	muni_from(st, arg);
 	return 1;
@@ -125,24 +125,24 @@ static fk_status move(fk_ctx *ctx, const fk_muni *m, const fk_bureau *office, fk
 	fk_copy_str(out->to, sizeof out->to, office->name);
 	if (m->bureau_id == office->id)
 		return FK_OK;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(m->code), 0, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_MOVE, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, office->id);
+		fk_sql_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, office->id);
 		s = fk_ctx_exec(ctx, st, err, "assigning a municipality");
 	}
 	if (s == FK_OK)
 		s = fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(m->code), err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_IDLE_GRANTS, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, office->id);
-		int rc = sqlite3_step(st);
+		fk_sql_bind_text(st, 1, m->code, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, office->id);
+		int rc = fk_sql_step(st);
 		if (rc == SQLITE_ROW)
-			out->idle_grants = sqlite3_column_int(st, 0);
+			out->idle_grants = fk_sql_column_int(st, 0);
 		else
 			s = fk_db_fail(ctx->db, rc, err, "counting grants");
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 	}
 	out->changed = s == FK_OK;
 	return s;
@@ -398,16 +398,16 @@ static fk_status office_insert(fk_ctx *ctx, const char *name, const char *kana, 
 		return s;
 	if (offices >= FK_OFFICES_MAX)
 		return fk_fail(err, FK_ERR_INVALID, "a terminal holds at most %d offices", FK_OFFICES_MAX);
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	if ((s = fk_ctx_stmt(ctx, SQL_OFFICE_ADD, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kana ? kana : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, p->id);
-	sqlite3_bind_int(st, 4, p->pref_id);
+	fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, kana ? kana : "", -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, p->id);
+	fk_sql_bind_int(st, 4, p->pref_id);
 	if ((s = fk_ctx_exec(ctx, st, err, "adding an office")) != FK_OK)
 		return s;
-	*id = sqlite3_last_insert_rowid(ctx->db);
+	*id = fk_sql_last_insert_rowid(ctx->db);
 	return fk_trust_seal(ctx, FK_T_BUREAU, FK_VAL_INT(*id), err);
 }
 

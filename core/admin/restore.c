@@ -112,6 +112,8 @@ static fk_status export_tail(const char *db_path, int64_t after, const char *out
 			     fk_error *err)
 {
 	static const char SQL[] = "SELECT * FROM audit_log WHERE seq > ?1 ORDER BY seq";
+	/* The file being replaced, through SQLite's own connection (PostgreSQL: the tail is read from
+	 * the server before its restore, later). */
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);

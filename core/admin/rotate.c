@@ -23,14 +23,14 @@ static const char SQL_REWRAP[] = "UPDATE data_key SET kek_id = ?2, wrapped = ?3 
 
 fk_status fk_key_pending(fk_ctx *ctx, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT_PENDING, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
-	int rc = sqlite3_step(st);
-	*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
+	int rc = fk_sql_step(st);
+	*n = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting data keys");
 }
 
@@ -39,15 +39,15 @@ static fk_status rewrap_one(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 {
 	uint8_t dk[FK_KEY_LEN], out[FK_WRAPPED_LEN];
 	uint32_t new_kek;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
 	if (s == FK_OK)
 		s = fk_keys_wrap(ctx->keys, id, dk, out, &new_kek, err);
 	fk_wipe(dk, sizeof dk);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REWRAP, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, new_kek);
-		sqlite3_bind_blob(st, 3, out, sizeof out, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 2, new_kek);
+		fk_sql_bind_blob(st, 3, out, sizeof out, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "re-wrapping a data key");
 	}
 	return s;
@@ -56,29 +56,29 @@ static fk_status rewrap_one(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 /* One transaction: re-wrap up to batch keys; *done gets how many. */
 static fk_status rewrap_batch(fk_ctx *ctx, int batch, int64_t *done, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*done = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_PENDING, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
-	sqlite3_bind_int(st, 2, batch);
+	fk_sql_bind_int64(st, 1, fk_keys_current_id(ctx->keys));
+	fk_sql_bind_int(st, 2, batch);
 	int rc = SQLITE_DONE;
 	/* The UPDATE touches rows the SELECT has passed: SQLite allows that. */
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		uint32_t kek = (uint32_t)sqlite3_column_int64(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int64_t id = fk_sql_column_int64(st, 0);
+		uint32_t kek = (uint32_t)fk_sql_column_int64(st, 1);
+		size_t n = (size_t)fk_sql_column_bytes(st, 2);
 		uint8_t w[FK_WRAPPED_LEN];
 		if (n != sizeof w) {
 			s = fk_fail(err, FK_ERR_CORRUPT, "data key %lld has a damaged wrapping", (long long)id);
 			break;
 		}
-		memcpy(w, sqlite3_column_blob(st, 2), n);
+		memcpy(w, fk_sql_column_blob(st, 2), n);
 		if ((s = rewrap_one(ctx, id, kek, w, n, err)) == FK_OK)
 			(*done)++;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	/* a failed step is an error, not the end of the keys to re-wrap */
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the data keys to re-wrap");

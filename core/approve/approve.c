@@ -98,9 +98,9 @@ static fk_status check_reason(const char *reason, fk_error *err)
 	return FK_OK;
 }
 
-static void col(sqlite3_stmt *st, int i, char *dst, size_t len)
+static void col(fk_stmt *st, int i, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = fk_sql_column_text(st, i);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
@@ -147,46 +147,46 @@ static fk_status parse_items(const char *s, int n, fk_request *r, fk_error *err)
 }
 
 /* The row st stands on, checked against its MAC. */
-static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_request *r, fk_error *err)
+static fk_status read_row(fk_ctx *ctx, fk_stmt *st, fk_request *r, fk_error *err)
 {
 	memset(r, 0, sizeof *r);
 	fk_status s = fk_trust_check(ctx, FK_T_APPROVAL, st, 0, err);
 	if (s != FK_OK)
 		return s;
-	r->id = sqlite3_column_int64(st, C_ID);
-	r->kind = (fk_req_kind)fk_req_kind_parse((const char *)sqlite3_column_text(st, C_KIND));
-	r->state = (fk_req_state)state_parse((const char *)sqlite3_column_text(st, C_STATE));
-	r->bureau_id = sqlite3_column_int64(st, C_BUREAU);
-	r->requester_id = sqlite3_column_int64(st, C_REQUESTER);
+	r->id = fk_sql_column_int64(st, C_ID);
+	r->kind = (fk_req_kind)fk_req_kind_parse((const char *)fk_sql_column_text(st, C_KIND));
+	r->state = (fk_req_state)state_parse((const char *)fk_sql_column_text(st, C_STATE));
+	r->bureau_id = fk_sql_column_int64(st, C_BUREAU);
+	r->requester_id = fk_sql_column_int64(st, C_REQUESTER);
 	col(st, C_REQUESTER_USER, r->requester, sizeof r->requester);
 	col(st, C_REASON, r->reason, sizeof r->reason);
-	r->created_at = sqlite3_column_int64(st, C_CREATED);
+	r->created_at = fk_sql_column_int64(st, C_CREATED);
 	col(st, C_DECIDED_BY_USER, r->decided_by, sizeof r->decided_by);
 	col(st, C_DECISION_REASON, r->decision_reason, sizeof r->decision_reason);
-	r->decided_at = sqlite3_column_int64(st, C_DECIDED_AT);
-	r->valid_until = sqlite3_column_int64(st, C_VALID_UNTIL);
-	r->executed_at = sqlite3_column_int64(st, C_EXECUTED_AT);
+	r->decided_at = fk_sql_column_int64(st, C_DECIDED_AT);
+	r->valid_until = fk_sql_column_int64(st, C_VALID_UNTIL);
+	r->executed_at = fk_sql_column_int64(st, C_EXECUTED_AT);
 	if (!r->kind || !r->state)
 		return fk_fail(err, FK_ERR_CORRUPT, "request %lld has an unknown kind or state", (long long)r->id);
-	return parse_items((const char *)sqlite3_column_text(st, C_ITEMS), sqlite3_column_int(st, C_N_ITEMS), r, err);
+	return parse_items((const char *)fk_sql_column_text(st, C_ITEMS), fk_sql_column_int(st, C_N_ITEMS), r, err);
 }
 
 fk_status fk_request_get(fk_ctx *ctx, int64_t id, fk_request *r, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(r, 0, sizeof *r);
 	fk_status s = fk_ctx_stmt(ctx, SQL_ONE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
 		s = read_row(ctx, st, r, err);
 	else if (rc == SQLITE_DONE)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "no request %lld", (long long)id);
 	else
 		s = fk_db_fail(ctx->db, rc, err, "reading a request");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK)
 		fk_request_clear(r);
 	return s;
@@ -195,18 +195,18 @@ fk_status fk_request_get(fk_ctx *ctx, int64_t id, fk_request *r, fk_error *err)
 /* The acting person's bureau as their row says now (checked), not as cached at sign-in. */
 static fk_status actor_bureau(fk_ctx *ctx, int64_t *bureau, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*bureau = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ACTOR_BUREAU, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, ctx->actor.operator_id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, ctx->actor.operator_id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_OPERATOR, st, 0, err)) == FK_OK)
-		*bureau = sqlite3_column_int64(st, FK_C_OP_BUREAU);
+		*bureau = fk_sql_column_int64(st, FK_C_OP_BUREAU);
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the operator");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -321,21 +321,21 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n
 static fk_status insert(fk_ctx *ctx, fk_req_kind kind, int64_t bureau, const char *reason,
 			const items_buf *b, int n, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, fk_req_kind_id(kind), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, bureau);
-	sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, b->s, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, n);
-	sqlite3_bind_int64(st, 8, fk_authz_now());
+	fk_sql_bind_text(st, 1, fk_req_kind_id(kind), -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, bureau);
+	fk_sql_bind_int64(st, 3, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 5, reason, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 6, b->s, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 7, n);
+	fk_sql_bind_int64(st, 8, fk_authz_now());
 	if ((s = fk_ctx_exec(ctx, st, err, "storing the request")) != FK_OK)
 		return s;
-	*id = sqlite3_last_insert_rowid(ctx->db);
+	*id = fk_sql_last_insert_rowid(ctx->db);
 	return fk_trust_seal(ctx, FK_T_APPROVAL, FK_VAL_INT(*id), err);
 }
 
@@ -485,23 +485,23 @@ fk_status fk_request_make_municipality(fk_ctx *ctx, fk_req_kind kind, const char
 static fk_status store_decision(fk_ctx *ctx, const fk_request *r, int approve, const char *reason,
 				int64_t now, int64_t until, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_APPROVAL, FK_VAL_INT(r->id), 0, err);
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_DECIDE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_text(st, 2, approve ? "approved" : "rejected", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, r->id);
+	fk_sql_bind_text(st, 2, approve ? "approved" : "rejected", -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 5, now);
+	fk_sql_bind_text(st, 6, reason, -1, SQLITE_STATIC);
 	if (approve)
-		sqlite3_bind_int64(st, 7, until);
+		fk_sql_bind_int64(st, 7, until);
 	if ((s = fk_ctx_exec(ctx, st, err, "storing the decision")) != FK_OK)
 		return s;
-	if (sqlite3_changes(ctx->db) != 1)
+	if (fk_sql_changes(ctx->db) != 1)
 		return fk_fail(err, FK_ERR_INTERNAL, "request %lld was not waiting", (long long)r->id);
 	return fk_trust_seal(ctx, FK_T_APPROVAL, FK_VAL_INT(r->id), err);
 }
@@ -552,19 +552,19 @@ fk_status fk_request_decide(fk_ctx *ctx, int64_t id, int approve, const char *re
 
 static fk_status set_state(fk_ctx *ctx, fk_request *r, fk_req_state to, int64_t at, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_APPROVAL, FK_VAL_INT(r->id), 0, err);
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_STATE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, r->id);
-	sqlite3_bind_text(st, 2, fk_req_state_id(to), -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, r->id);
+	fk_sql_bind_text(st, 2, fk_req_state_id(to), -1, SQLITE_STATIC);
 	if (to == FK_REQ_EXECUTED)
-		sqlite3_bind_int64(st, 3, at);
+		fk_sql_bind_int64(st, 3, at);
 	if ((s = fk_ctx_exec(ctx, st, err, "changing a request's state")) != FK_OK)
 		return s;
-	if (sqlite3_changes(ctx->db) != 1)
+	if (fk_sql_changes(ctx->db) != 1)
 		return fk_fail(err, FK_ERR_INTERNAL, "request %lld was not approved", (long long)r->id);
 	if ((s = fk_trust_seal(ctx, FK_T_APPROVAL, FK_VAL_INT(r->id), err)) == FK_OK) {
 		r->state = to;
@@ -612,27 +612,27 @@ typedef struct req_set {
 static fk_status read_list(fk_ctx *ctx, int64_t requester, int64_t bureau, const char *state,
 			   int limit, req_set *rs, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
 	rs->v = calloc((size_t)limit, sizeof *rs->v);
 	if (!rs->v)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	sqlite3_bind_int64(st, 1, requester);
-	sqlite3_bind_int64(st, 2, bureau);
+	fk_sql_bind_int64(st, 1, requester);
+	fk_sql_bind_int64(st, 2, bureau);
 	if (state)
-		sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, limit);
+		fk_sql_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 4, limit);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW)
 		if ((s = read_row(ctx, st, &rs->v[rs->n], err)) == FK_OK)
 			rs->n++;
 		else
 			fk_request_clear(&rs->v[rs->n]);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing requests");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -673,7 +673,7 @@ fk_status fk_request_list(fk_ctx *ctx, fk_req_filter f, int limit, fk_request_fn
 fk_status fk_request_waiting_count(fk_ctx *ctx, int64_t *n, fk_error *err)
 {
 	fk_gate g;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t bureau = 0;
 	char detail[64];
 	*n = 0;
@@ -689,13 +689,13 @@ fk_status fk_request_waiting_count(fk_ctx *ctx, int64_t *n, fk_error *err)
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_WAITING, &st, err);
 	if (s == FK_OK) {
-		sqlite3_bind_int64(st, 1, bureau);
-		int rc = sqlite3_step(st);
+		fk_sql_bind_int64(st, 1, bureau);
+		int rc = fk_sql_step(st);
 		if (rc == SQLITE_ROW)
-			*n = sqlite3_column_int64(st, 0);
+			*n = fk_sql_column_int64(st, 0);
 		else
 			s = fk_db_fail(ctx->db, rc, err, "counting requests");
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 	}
 	snprintf(detail, sizeof detail, "filter=waiting-count results=%lld", (long long)*n);
 	s = fk_gate_end(ctx, &g, s, detail, err);

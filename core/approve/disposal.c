@@ -219,16 +219,16 @@ static const char SQL_CONTENT_EMPTY[] =
 static fk_status exec_id(fk_ctx *ctx, const char *sql, int64_t id, int64_t at, int *changes,
 			 const char *what, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, at);
+	fk_sql_bind_int64(st, 1, id);
+	if (fk_sql_bind_parameter_count(st) >= 2)
+		fk_sql_bind_int64(st, 2, at);
 	s = fk_ctx_exec(ctx, st, err, what);
 	if (s == FK_OK && changes)
-		*changes = sqlite3_changes(ctx->db);
+		*changes = fk_sql_changes(ctx->db);
 	return s;
 }
 
@@ -309,7 +309,10 @@ fk_status fk_disposal_in_step(fk_ctx *ctx, int64_t ledger, int *same, fk_error *
 void fk_disposal_empty_wal(fk_ctx *ctx, char *warning, size_t len)
 {
 	int log = 0, done = 0;
-	int rc = sqlite3_wal_checkpoint_v2(ctx->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+	/* PostgreSQL keeps no WAL of ours to empty: the server's VACUUM and CHECKPOINT (later). */
+	if (!fk_sql_lite(ctx->db))
+		return;
+	int rc = sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK || log != 0)
 		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "
 			 "of a destroyed key until the next checkpoint; close the other sessions and run "

@@ -40,11 +40,11 @@ void fk_dispose_result_free(fk_dispose_result *r)
 
 static fk_status tags_scan(fk_ctx *ctx, int64_t id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAGS_SCAN, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 1, id);
 	return fk_ctx_exec(ctx, st, err, "removing search tags");
 }
 
@@ -112,14 +112,14 @@ static fk_status not_staging(job *j, fk_gate *g, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
 	char msg[320];
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int on = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_STAGED, &st, err);
 	for (int i = 0; s == FK_OK && i < j->req.n_items; i++) {
-		sqlite3_bind_int64(st, 1, j->req.items[i].register_id);
-		int rc = sqlite3_step(st);
-		int64_t pkg = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		fk_sql_bind_int64(st, 1, j->req.items[i].register_id);
+		int rc = fk_sql_step(st);
+		int64_t pkg = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return fk_gate_end(ctx, g, fk_db_fail(ctx->db, rc, err, "reading staged changes"), NULL, err);
 		if (rc == SQLITE_ROW) {

@@ -111,15 +111,15 @@ fk_status fk_request_decide_execution(fk_ctx *ctx, fk_gate *g, fk_request *r, fk
 static fk_status last_serial(fk_ctx *ctx, const char *sql, fk_table t, int col, int64_t *serial,
 			     fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	*serial = 0;
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, t, st, 0, err)) == FK_OK)
-		*serial = sqlite3_column_int64(st, col);
-	sqlite3_reset(st);
+		*serial = fk_sql_column_int64(st, col);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading the output numbers");
 	return s;

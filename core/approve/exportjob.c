@@ -106,19 +106,19 @@ static fk_status recipient_facts(xjob *j, fk_error *err)
 
 static fk_status ref_of(xjob *j, int64_t id, char ref[FK_PKG_REF_MAX + 1], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(j->ctx, SQL_REF, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(j->ctx, FK_T_REGISTER_REF, st, 0, err)) == FK_OK)
-		fk_copy_str(ref, FK_PKG_REF_MAX + 1, (const char *)sqlite3_column_text(st, 2));
+		fk_copy_str(ref, FK_PKG_REF_MAX + 1, (const char *)fk_sql_column_text(st, 2));
 	else if (rc == SQLITE_DONE) /* made here (the demo), not received: the terminal's own id */
 		snprintf(ref, FK_PKG_REF_MAX + 1, "FK-%lld", (long long)id);
 	else if (rc != SQLITE_ROW)
 		s = fk_db_fail(j->ctx->db, rc, err, "reading the register's id");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -182,28 +182,28 @@ static fk_status write_package(xjob *j, fk_error *err)
 static fk_status record_output(xjob *j, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	const char *file = strrchr(j->out->path, '/');
 	file = file ? file + 1 : j->out->path;
 	fk_status s = fk_ctx_stmt(ctx, SQL_OUTPUT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, j->req.id);
-	sqlite3_bind_int64(st, 2, j->req.bureau_id);
-	sqlite3_bind_int(st, 3, j->year);
-	sqlite3_bind_int64(st, 4, j->serial);
-	sqlite3_bind_text(st, 5, j->out->number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, j->req.decided_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, j->now);
-	sqlite3_bind_int(st, 9, j->out->registers);
-	sqlite3_bind_text(st, 10, j->to_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, j->to_sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, j->out->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, file, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, j->req.id);
+	fk_sql_bind_int64(st, 2, j->req.bureau_id);
+	fk_sql_bind_int(st, 3, j->year);
+	fk_sql_bind_int64(st, 4, j->serial);
+	fk_sql_bind_text(st, 5, j->out->number, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 6, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 7, j->req.decided_by, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 8, j->now);
+	fk_sql_bind_int(st, 9, j->out->registers);
+	fk_sql_bind_text(st, 10, j->to_name, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 11, j->to_sha, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 12, j->out->sha256, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 13, file, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "recording the export")) != FK_OK)
 		return s;
-	if ((s = fk_trust_seal(ctx, FK_T_EXPORT_OUTPUT, FK_VAL_INT(sqlite3_last_insert_rowid(ctx->db)), err)) != FK_OK)
+	if ((s = fk_trust_seal(ctx, FK_T_EXPORT_OUTPUT, FK_VAL_INT(fk_sql_last_insert_rowid(ctx->db)), err)) != FK_OK)
 		return s;
 	char detail[700], what[160] = "";
 	if (j->is_return)

@@ -79,56 +79,56 @@ typedef struct mjob {
 static fk_status bind_run(fk_ctx *ctx, const char *sql, const char *text, int64_t a, int64_t b,
 			  int64_t *changes, const char *what, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	int i = 1;
 	if (text)
-		sqlite3_bind_text(st, i++, text, -1, SQLITE_TRANSIENT);
-	if (i <= sqlite3_bind_parameter_count(st))
-		sqlite3_bind_int64(st, i++, a);
-	if (i <= sqlite3_bind_parameter_count(st))
-		sqlite3_bind_int64(st, i, b);
+		fk_sql_bind_text(st, i++, text, -1, SQLITE_TRANSIENT);
+	if (i <= fk_sql_bind_parameter_count(st))
+		fk_sql_bind_int64(st, i++, a);
+	if (i <= fk_sql_bind_parameter_count(st))
+		fk_sql_bind_int64(st, i, b);
 	s = fk_ctx_exec(ctx, st, err, what);
 	if (s == FK_OK && changes)
-		*changes += sqlite3_changes(ctx->db);
+		*changes += fk_sql_changes(ctx->db);
 	return s;
 }
 
 static fk_status count_of(fk_ctx *ctx, const char *sql, const char *text, int64_t a, int64_t *n,
 			  fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
-	if (sqlite3_bind_parameter_count(st) >= 2)
-		sqlite3_bind_int64(st, 2, a);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+	if (fk_sql_bind_parameter_count(st) >= 2)
+		fk_sql_bind_int64(st, 2, a);
+	int rc = fk_sql_step(st);
+	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting the municipality's rows");
 }
 
 /* The municipality's key (0: none was ever made), from its row checked against its MAC. */
 static fk_status muni_key(fk_ctx *ctx, const char *code, int64_t *key, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*key = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
-		*key = sqlite3_column_int64(st, FK_C_MUNI_KEY);
+		*key = fk_sql_column_int64(st, FK_C_MUNI_KEY);
 	else if (rc == SQLITE_DONE)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "no municipality %s", code);
 	else if (rc != SQLITE_ROW)
 		s = fk_db_fail(ctx->db, rc, err, "reading the municipality");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -155,7 +155,7 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
 			     int cap, int64_t *cursor, int *n, int *scanned, fk_muni_dispose_result *out,
 			     fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	cap = cap > 0 ? cap : 1;
 	int64_t(*v)[3] = calloc((size_t)cap, sizeof *v);
 	*n = 0;
@@ -163,23 +163,23 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
 			: fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	if (s == FK_OK) {
 		int rc;
-		sqlite3_bind_text(st, 1, muni, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, *cursor);
-		sqlite3_bind_int64(st, 3, max_id);
-		sqlite3_bind_int(st, 4, cap);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
-			*cursor = sqlite3_column_int64(st, 0);
+		fk_sql_bind_text(st, 1, muni, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 2, *cursor);
+		fk_sql_bind_int64(st, 3, max_id);
+		fk_sql_bind_int(st, 4, cap);
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW && *n < cap) {
+			*cursor = fk_sql_column_int64(st, 0);
 			*scanned += 1;
-			if (!back && !sqlite3_column_int(st, 2))
+			if (!back && !fk_sql_column_int(st, 2))
 				continue; /* another municipality's, or disposed of already */
 			v[*n][0] = *cursor;
-			v[*n][1] = sqlite3_column_int64(st, 1);
-			v[*n][2] = back ? sqlite3_column_int(st, 2) : 0;
+			v[*n][1] = fk_sql_column_int64(st, 1);
+			v[*n][2] = back ? fk_sql_column_int(st, 2) : 0;
 			(*n)++;
 		}
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "reading the municipality's registers");
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 	}
 	/* Read whole first: the statement is not kept open over the writes below. */
 	for (int i = 0; s == FK_OK && i < *n; i++)
@@ -192,7 +192,7 @@ static fk_status erase_batch(fk_ctx *ctx, const char *muni, int64_t max_id, int 
  * muni. */
 static fk_status tags_range(fk_ctx *ctx, const char *muni, int lo, int hi, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	/* Both bounds always bound, so that the range is the index's and nothing beyond it is
 	 * read (an open end would scan to the index's end for every range): the last range ends
 	 * before a bound longer than any tag, all 0xff. */
@@ -205,12 +205,12 @@ static fk_status tags_range(fk_ctx *ctx, const char *muni, int lo, int hi, int64
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAGS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_blob(st, 1, a, 2, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 2, b, hi < 65536 ? 2 : (int)sizeof b, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, muni, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_blob(st, 1, a, 2, SQLITE_TRANSIENT);
+	fk_sql_bind_blob(st, 2, b, hi < 65536 ? 2 : (int)sizeof b, SQLITE_TRANSIENT);
+	fk_sql_bind_text(st, 3, muni, -1, SQLITE_TRANSIENT);
 	s = fk_ctx_exec(ctx, st, err, "removing search tags");
 	if (s == FK_OK)
-		*n += sqlite3_changes(ctx->db);
+		*n += fk_sql_changes(ctx->db);
 	return s;
 }
 
@@ -219,21 +219,21 @@ static fk_status tags_range(fk_ctx *ctx, const char *muni, int lo, int hi, int64
 static fk_status rows_batch(fk_ctx *ctx, fk_table t, const char *muni, int64_t key, int cap,
 			    int64_t *n, int *got, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t *ids = calloc((size_t)cap, sizeof *ids);
 	*got = 0;
 	fk_status s = ids ? fk_ctx_stmt(ctx, t == FK_T_LEDGER ? SQL_LEDGER_NEXT : SQL_DOC_NEXT, &st, err)
 			  : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	if (s == FK_OK) {
 		int rc;
-		sqlite3_bind_text(st, 1, muni, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 2, key);
-		sqlite3_bind_int(st, 3, cap);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && *got < cap)
-			ids[(*got)++] = sqlite3_column_int64(st, 0);
+		fk_sql_bind_text(st, 1, muni, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 2, key);
+		fk_sql_bind_int(st, 3, cap);
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW && *got < cap)
+			ids[(*got)++] = fk_sql_column_int64(st, 0);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "reading the municipality's ledger and documents");
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 	}
 	for (int i = 0; s == FK_OK && i < *got; i++) {
 		s = fk_trust_unseal(ctx, t, FK_VAL_INT(ids[i]), 1, err);
@@ -407,7 +407,7 @@ static fk_status check_as_returned(mjob *j, fk_gate *g, fk_error *err)
 		return fk_gate_end(ctx, g, s, NULL, err);
 	}
 	/* The list the record's digest covers. */
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char d[32];
 	unsigned dl = 0;
@@ -416,14 +416,14 @@ static fk_status check_as_returned(mjob *j, fk_gate *g, fk_error *err)
 	if (s == FK_OK) {
 		int rc;
 		char line[48];
-		sqlite3_bind_int64(st, 1, j->req.after_return);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int k = snprintf(line, sizeof line, "%lld:%d\n", (long long)sqlite3_column_int64(st, 0),
-					 sqlite3_column_int(st, 1));
+		fk_sql_bind_int64(st, 1, j->req.after_return);
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+			int k = snprintf(line, sizeof line, "%lld:%d\n", (long long)fk_sql_column_int64(st, 0),
+					 fk_sql_column_int(st, 1));
 			EVP_DigestUpdate(md, line, (size_t)k);
 			n++;
 		}
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc != SQLITE_DONE || EVP_DigestFinal_ex(md, d, &dl) != 1)
 			s = fk_fail(err, FK_ERR_IO, "reading what the return held failed");
 	}
@@ -435,13 +435,13 @@ static fk_status check_as_returned(mjob *j, fk_gate *g, fk_error *err)
 		return fk_gate_end(ctx, g, fk_fail(err, FK_ERR_TAMPER, "what return %lld held (return_item) does not "
 						   "match its sealed record: changed outside fukuhon",
 						   (long long)j->req.after_return), NULL, err);
-	sqlite3_stmt *q;
+	fk_stmt *q;
 	if ((s = fk_ctx_stmt(ctx, SQL_NOT_RETURNED, &q, err)) == FK_OK) {
-		sqlite3_bind_text(q, 1, j->muni, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(q, 2, j->req.after_return);
-		int rc = sqlite3_step(q);
-		added = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-		sqlite3_reset(q);
+		fk_sql_bind_text(q, 1, j->muni, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(q, 2, j->req.after_return);
+		int rc = fk_sql_step(q);
+		added = rc == SQLITE_ROW ? fk_sql_column_int64(q, 0) : 0;
+		fk_sql_reset(q);
 		if (rc != SQLITE_ROW)
 			s = fk_db_fail(ctx->db, rc, err, "comparing with the return");
 	}
@@ -567,7 +567,7 @@ fk_status fk_muni_reapply(fk_ctx *ctx, const fk_disposal_entry *e, int64_t now, 
 			  fk_error *err)
 {
 	char code[7] = "", oid[16], detail[300];
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t cur = 0, key = 0;
 	int keys = 0;
 	fk_muni_dispose_result r = {0};
@@ -576,19 +576,19 @@ fk_status fk_muni_reapply(fk_ctx *ctx, const fk_disposal_entry *e, int64_t now, 
 	fk_status s = fk_ctx_stmt(ctx, e->key_id ? SQL_MUNI_OF_KEY : SQL_MUNI_OF_REG, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, e->key_id ? e->key_id : e->register_id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, e->key_id ? e->key_id : e->register_id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		fk_copy_str(code, sizeof code, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+		fk_copy_str(code, sizeof code, (const char *)fk_sql_column_text(st, 0));
+	fk_sql_reset(st);
 	if (rc == SQLITE_DONE && e->key_id) {
 		/* Its key was replaced since (new data after the disposal): by the register then. */
 		if ((s = fk_ctx_stmt(ctx, SQL_MUNI_OF_REG, &st, err)) != FK_OK)
 			return s;
-		sqlite3_bind_int64(st, 1, e->register_id);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			fk_copy_str(code, sizeof code, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+		fk_sql_bind_int64(st, 1, e->register_id);
+		if ((rc = fk_sql_step(st)) == SQLITE_ROW)
+			fk_copy_str(code, sizeof code, (const char *)fk_sql_column_text(st, 0));
+		fk_sql_reset(st);
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "finding a disposed municipality");

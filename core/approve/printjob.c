@@ -157,19 +157,19 @@ typedef struct job {
 
 static fk_status bureau_name(fk_ctx *ctx, int64_t id, char *buf, size_t len, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_BUREAU, st, 0, err)) == FK_OK)
-		fk_copy_str(buf, len, (const char *)sqlite3_column_text(st, 1));
+		fk_copy_str(buf, len, (const char *)fk_sql_column_text(st, 1));
 	else if (rc == SQLITE_DONE)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "no bureau %lld", (long long)id);
 	else if (rc != SQLITE_ROW)
 		s = fk_db_fail(ctx->db, rc, err, "reading the bureau");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -195,27 +195,27 @@ static fk_status content_hash(const fk_lines *l, char out[13], fk_error *err)
 static fk_status record_copy(job *j, int i, fk_print_copy *c, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	const char *file = strrchr(c->path, '/') + 1;
 	fk_status s = fk_ctx_stmt(ctx, SQL_OUTPUT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, j->req.id);
-	sqlite3_bind_int64(st, 2, c->register_id);
-	sqlite3_bind_int(st, 3, c->version);
-	sqlite3_bind_int64(st, 4, j->req.bureau_id);
-	sqlite3_bind_int(st, 5, j->year);
-	sqlite3_bind_int64(st, 6, j->serial0 + i);
-	sqlite3_bind_text(st, 7, c->number, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, j->req.decided_by, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, j->now);
-	sqlite3_bind_int(st, 11, c->pages);
-	sqlite3_bind_text(st, 12, c->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, file, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, j->req.id);
+	fk_sql_bind_int64(st, 2, c->register_id);
+	fk_sql_bind_int(st, 3, c->version);
+	fk_sql_bind_int64(st, 4, j->req.bureau_id);
+	fk_sql_bind_int(st, 5, j->year);
+	fk_sql_bind_int64(st, 6, j->serial0 + i);
+	fk_sql_bind_text(st, 7, c->number, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 8, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 9, j->req.decided_by, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 10, j->now);
+	fk_sql_bind_int(st, 11, c->pages);
+	fk_sql_bind_text(st, 12, c->sha256, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 13, file, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "recording the copy")) != FK_OK)
 		return s;
-	if ((s = fk_trust_seal(ctx, FK_T_PRINT_OUTPUT, FK_VAL_INT(sqlite3_last_insert_rowid(ctx->db)), err)) != FK_OK)
+	if ((s = fk_trust_seal(ctx, FK_T_PRINT_OUTPUT, FK_VAL_INT(fk_sql_last_insert_rowid(ctx->db)), err)) != FK_OK)
 		return s;
 	char detail[400];
 	snprintf(detail, sizeof detail, "request=%lld register=%lld version=%d pages=%d approved_by=%s "

@@ -66,19 +66,19 @@ fk_status fk_return_recipient(const fk_pki *pki, X509 *to, const char *code, int
 
 static fk_status ref_of(fk_ctx *ctx, int64_t id, char ref[FK_PKG_REF_MAX + 1], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_REF, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER_REF, st, 0, err)) == FK_OK)
-		fk_copy_str(ref, FK_PKG_REF_MAX + 1, (const char *)sqlite3_column_text(st, 2));
+		fk_copy_str(ref, FK_PKG_REF_MAX + 1, (const char *)fk_sql_column_text(st, 2));
 	else if (rc == SQLITE_DONE) /* made here (the demo), not received: the terminal's own id */
 		snprintf(ref, FK_PKG_REF_MAX + 1, "FK-%lld", (long long)id);
 	else if (rc != SQLITE_ROW)
 		s = fk_db_fail(ctx->db, rc, err, "reading the register's id");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -97,13 +97,13 @@ static fk_status add(fk_pkgw *w, fk_rec_type t, json_t *rec, fk_error *err)
 
 static fk_status add_item(fk_ctx *ctx, int64_t request, int64_t id, int version, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ITEM, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, request);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int(st, 3, version);
+	fk_sql_bind_int64(st, 1, request);
+	fk_sql_bind_int64(st, 2, id);
+	fk_sql_bind_int(st, 3, version);
 	return fk_ctx_exec(ctx, st, err, "keeping what the return held");
 }
 
@@ -168,15 +168,15 @@ static fk_status entry_ref(fk_ctx *ctx, json_t *entry, int64_t reg, json_t *rec,
 static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, fk_return_held *held,
 			  fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, docs ? SQL_DOCS : SQL_LEDGER, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
 	/* The ids and their clear columns first: the statement is not kept open over reads. */
 	int n = 0, cap = 0, rc;
 	struct row { int64_t id, reg; char text[64]; } *v = NULL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			struct row *p = realloc(v, (size_t)(cap = cap ? cap * 2 : 64) * sizeof *v);
 			if (!p) {
@@ -185,12 +185,12 @@ static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, f
 			}
 			v = p;
 		}
-		v[n].id = sqlite3_column_int64(st, 0);
-		fk_copy_str(v[n].text, sizeof v[n].text, (const char *)sqlite3_column_text(st, 1));
-		v[n].reg = docs ? sqlite3_column_int64(st, 2) : 0;
+		v[n].id = fk_sql_column_int64(st, 0);
+		fk_copy_str(v[n].text, sizeof v[n].text, (const char *)fk_sql_column_text(st, 1));
+		v[n].reg = docs ? fk_sql_column_int64(st, 2) : 0;
 		n++;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the ledger and documents");
 	for (int i = 0; s == FK_OK && i < n; i++) {
@@ -224,7 +224,7 @@ static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, f
 fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, fk_pkgw *w,
 			    fk_return_held *held, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t *ids = NULL;
 	int n = 0, cap = 0, rc;
 	unsigned dl = 0;
@@ -232,8 +232,8 @@ fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, f
 	fk_status s = fk_ctx_stmt(ctx, SQL_REGS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			int64_t *p = realloc(ids, (size_t)(cap = cap ? cap * 2 : 256) * sizeof *ids);
 			if (!p) {
@@ -242,9 +242,9 @@ fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, f
 			}
 			ids = p;
 		}
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = fk_sql_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing the municipality's registers");
 	EVP_MD_CTX *md = EVP_MD_CTX_new();

@@ -138,22 +138,22 @@ static const char SQL_FORWARD[] = ROW_COLS "WHERE seq > ?1 " ROW_FILTER "ORDER B
 static const char SQL_BACKWARD[] =
 	ROW_COLS "WHERE seq < ?1 " ROW_FILTER "ORDER BY seq DESC LIMIT ?9";
 
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+static void copy_col(fk_stmt *st, int col, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t = fk_sql_column_text(st, col);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
-static fk_status row_from(fk_ctx *ctx, sqlite3_stmt *st, fk_audit_row *r, fk_error *err)
+static fk_status row_from(fk_ctx *ctx, fk_stmt *st, fk_audit_row *r, fk_error *err)
 {
 	memset(r, 0, sizeof *r);
-	r->seq = sqlite3_column_int64(st, 0);
-	r->ts_ns = sqlite3_column_int64(st, 1);
-	r->mono_ns = sqlite3_column_int64(st, 2);
-	r->clock_synced = sqlite3_column_int(st, 3);
+	r->seq = fk_sql_column_int64(st, 0);
+	r->ts_ns = fk_sql_column_int64(st, 1);
+	r->mono_ns = fk_sql_column_int64(st, 2);
+	r->clock_synced = fk_sql_column_int(st, 3);
 	copy_col(st, 4, r->terminal, sizeof r->terminal);
 	copy_col(st, 5, r->tty, sizeof r->tty);
-	r->pid = sqlite3_column_int(st, 6);
+	r->pid = fk_sql_column_int(st, 6);
 	copy_col(st, 7, r->session, sizeof r->session);
 	copy_col(st, 8, r->operator_, sizeof r->operator_);
 	copy_col(st, 9, r->role, sizeof r->role);
@@ -162,14 +162,14 @@ static fk_status row_from(fk_ctx *ctx, sqlite3_stmt *st, fk_audit_row *r, fk_err
 	copy_col(st, 12, r->object_id, sizeof r->object_id);
 	copy_col(st, 13, r->result, sizeof r->result);
 	copy_col(st, 14, r->reason, sizeof r->reason);
-	r->kind = sqlite3_column_int(st, 16);
-	r->epoch = sqlite3_column_int64(st, 17);
-	if (sqlite3_column_type(st, 15) == SQLITE_NULL)
+	r->kind = fk_sql_column_int(st, 16);
+	r->epoch = fk_sql_column_int64(st, 17);
+	if (fk_sql_column_type(st, 15) == SQLITE_NULL)
 		return FK_OK;
 	char aad[48];
 	fk_chain_detail_aad(r->seq, aad, sizeof aad);
-	fk_status s = fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, 15),
-					 (size_t)sqlite3_column_bytes(st, 15), &r->detail, err);
+	fk_status s = fk_ctx_open_sealed(ctx, aad, fk_sql_column_blob(st, 15),
+					 (size_t)fk_sql_column_bytes(st, 15), &r->detail, err);
 	/* An altered detail must not hide the rest of the history from the auditor. */
 	if (s == FK_ERR_TAMPER || s == FK_ERR_CORRUPT) {
 		r->detail_bad = 1;
@@ -178,36 +178,36 @@ static fk_status row_from(fk_ctx *ctx, sqlite3_stmt *st, fk_audit_row *r, fk_err
 	return s;
 }
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+static void bind_opt(fk_stmt *st, int i, const char *v)
 {
 	if (v && *v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 fk_status fk_audit_query(fk_ctx *ctx, const fk_audit_filter *f, fk_audit_row *out, int max,
 			 int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, f->before_seq > 0 ? SQL_BACKWARD : SQL_FORWARD, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, f->before_seq > 0 ? f->before_seq : f->after_seq);
+	fk_sql_bind_int64(st, 1, f->before_seq > 0 ? f->before_seq : f->after_seq);
 	if (f->since_ns)
-		sqlite3_bind_int64(st, 2, f->since_ns);
+		fk_sql_bind_int64(st, 2, f->since_ns);
 	if (f->until_ns)
-		sqlite3_bind_int64(st, 3, f->until_ns);
+		fk_sql_bind_int64(st, 3, f->until_ns);
 	bind_opt(st, 4, f->operator_);
 	bind_opt(st, 5, f->action);
 	bind_opt(st, 6, f->object_type);
 	bind_opt(st, 7, f->object_id);
 	bind_opt(st, 8, f->result);
-	sqlite3_bind_int(st, 9, max);
+	fk_sql_bind_int(st, 9, max);
 	int rc = SQLITE_DONE;
-	while (s == FK_OK && *n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (s == FK_OK && *n < max && (rc = fk_sql_step(st)) == SQLITE_ROW)
 		if ((s = row_from(ctx, st, &out[*n], err)) == FK_OK)
 			(*n)++;
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
 		s = fk_db_fail(ctx->db, rc, err, "reading the history");
 	if (s != FK_OK) {

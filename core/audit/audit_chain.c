@@ -52,7 +52,7 @@ static fk_status reload_key(fk_ctx *ctx, fk_status s, fk_error *err)
  * start now, under the write lock so that two processes do not both start it. */
 static fk_status upgrade(fk_ctx *ctx, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s != FK_OK)
 		return s;
@@ -63,9 +63,9 @@ static fk_status upgrade(fk_ctx *ctx, fk_error *err)
 		return fk_ctx_end(ctx, reload_key(ctx, s, err), err);
 	if ((s = fk_ctx_stmt(ctx, SQL_ANY_SEALED, &st, err)) != FK_OK)
 		return fk_ctx_end(ctx, s, err);
-	int rc = sqlite3_step(st);
-	int sealed = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_reset(st);
+	int rc = fk_sql_step(st);
+	int sealed = rc == SQLITE_ROW ? fk_sql_column_int(st, 0) : -1;
+	fk_sql_reset(st);
 	if (sealed < 0)
 		s = fk_db_fail(ctx->db, rc, err, "reading the history");
 	else if (sealed)
@@ -118,24 +118,24 @@ struct state {
 
 static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(s, 0, sizeof *s);
 	s->next_seq = 1;
 	s->last_kind = -1;
 	fk_status rs = fk_ctx_stmt(ctx, SQL_LAST, &st, err);
 	if (rs != FK_OK)
 		return rs;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
-		int64_t last = sqlite3_column_int64(st, 0);
-		s->last_kind = sqlite3_column_int(st, 1);
-		s->last_epoch = sqlite3_column_int64(st, 2);
-		s->last_ts = sqlite3_column_int64(st, 4);
-		int ok = sqlite3_column_type(st, 3) == SQLITE_BLOB &&
-			 sqlite3_column_bytes(st, 3) == FK_MAC_LEN &&
-			 sqlite3_column_type(st, 2) == SQLITE_INTEGER;
+		int64_t last = fk_sql_column_int64(st, 0);
+		s->last_kind = fk_sql_column_int(st, 1);
+		s->last_epoch = fk_sql_column_int64(st, 2);
+		s->last_ts = fk_sql_column_int64(st, 4);
+		int ok = fk_sql_column_type(st, 3) == SQLITE_BLOB &&
+			 fk_sql_column_bytes(st, 3) == FK_MAC_LEN &&
+			 fk_sql_column_type(st, 2) == SQLITE_INTEGER;
 		if (s->last_kind != FK_CHAIN_LEGACY && ok)
-			memcpy(s->prev, sqlite3_column_blob(st, 3), FK_MAC_LEN);
+			memcpy(s->prev, fk_sql_column_blob(st, 3), FK_MAC_LEN);
 		if (last < 1 || fk_add_i64(last, 1, &s->next_seq) != 0 ||
 		    (s->last_kind != FK_CHAIN_LEGACY &&
 		     (!ok || (s->last_kind != FK_CHAIN_RECORD && s->last_kind != FK_CHAIN_SEAL))))
@@ -145,7 +145,7 @@ static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 	} else if (rc != SQLITE_DONE) {
 		rs = fk_db_fail(ctx->db, rc, err, "reading the history");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rs;
 }
 
@@ -214,28 +214,28 @@ static void fill_rec(fk_ctx *ctx, const fk_chain_entry *e, const struct state *s
 static fk_status insert(fk_ctx *ctx, const fk_chain_rec *r, const uint8_t mac[FK_MAC_LEN],
 			fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
 	const int64_t nums[] = {r->seq, r->ts_ns, r->mono_ns, r->clock_synced};
 	int i = 1;
 	for (size_t j = 0; j < FK_ARRAY_LEN(nums); j++)
-		sqlite3_bind_int64(st, i++, nums[j]);
+		fk_sql_bind_int64(st, i++, nums[j]);
 	for (int f = FK_CF_TERMINAL; f <= FK_CF_TTY; f++)
-		sqlite3_bind_text(st, i++, r->text[f], (int)r->len[f], SQLITE_STATIC);
-	sqlite3_bind_int64(st, i++, r->pid);
+		fk_sql_bind_text(st, i++, r->text[f], (int)r->len[f], SQLITE_STATIC);
+	fk_sql_bind_int64(st, i++, r->pid);
 	for (int f = FK_CF_SESSION; f < FK_CF_COUNT; f++)
-		sqlite3_bind_text(st, i++, r->text[f], (int)r->len[f], SQLITE_STATIC);
+		fk_sql_bind_text(st, i++, r->text[f], (int)r->len[f], SQLITE_STATIC);
 	if (r->detail)
-		sqlite3_bind_blob(st, i, r->detail, (int)r->detail_len, SQLITE_STATIC);
+		fk_sql_bind_blob(st, i, r->detail, (int)r->detail_len, SQLITE_STATIC);
 	i++;
-	sqlite3_bind_int64(st, i++, r->kind);
-	sqlite3_bind_int64(st, i++, r->epoch);
-	sqlite3_bind_blob(st, i++, r->prev_mac, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, i++, mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, i++, r->kind);
+	fk_sql_bind_int64(st, i++, r->epoch);
+	fk_sql_bind_blob(st, i++, r->prev_mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_blob(st, i++, mac, FK_MAC_LEN, SQLITE_STATIC);
 	if (r->refs)
-		sqlite3_bind_text(st, i, r->refs, (int)r->refs_len, SQLITE_STATIC);
+		fk_sql_bind_text(st, i, r->refs, (int)r->refs_len, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "recording the operation");
 }
 

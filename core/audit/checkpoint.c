@@ -163,51 +163,51 @@ static const char SQL_ADD_CP[] =
 	"INSERT INTO audit_checkpoint(terminal, seq, epoch, head_mac, ts_ns, signature) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
-static void cp_from(sqlite3_stmt *st, fk_checkpoint *cp)
+static void cp_from(fk_stmt *st, fk_checkpoint *cp)
 {
 	memset(cp, 0, sizeof *cp);
-	const unsigned char *t = sqlite3_column_text(st, 0);
+	const unsigned char *t = fk_sql_column_text(st, 0);
 	fk_copy_str(cp->terminal, sizeof cp->terminal, t ? (const char *)t : "");
-	cp->seq = sqlite3_column_int64(st, 1);
-	cp->epoch = sqlite3_column_int64(st, 2);
-	cp->ts_ns = sqlite3_column_int64(st, 4);
-	if (sqlite3_column_bytes(st, 3) == FK_MAC_LEN)
-		memcpy(cp->head_mac, sqlite3_column_blob(st, 3), FK_MAC_LEN);
-	if (sqlite3_column_bytes(st, 5) == FK_SIG_LEN)
-		memcpy(cp->signature, sqlite3_column_blob(st, 5), FK_SIG_LEN);
+	cp->seq = fk_sql_column_int64(st, 1);
+	cp->epoch = fk_sql_column_int64(st, 2);
+	cp->ts_ns = fk_sql_column_int64(st, 4);
+	if (fk_sql_column_bytes(st, 3) == FK_MAC_LEN)
+		memcpy(cp->head_mac, fk_sql_column_blob(st, 3), FK_MAC_LEN);
+	if (fk_sql_column_bytes(st, 5) == FK_SIG_LEN)
+		memcpy(cp->signature, fk_sql_column_blob(st, 5), FK_SIG_LEN);
 }
 
 fk_status fk_checkpoint_each(fk_ctx *ctx, fk_checkpoint_fn fn, void *arg, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ALL_CP, &st, err);
 	if (s != FK_OK)
 		return s;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_checkpoint cp;
 		cp_from(st, &cp);
 		if (fn(&cp, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
 						     : fk_db_fail(ctx->db, rc, err, "reading checkpoints");
 }
 
 fk_status fk_checkpoint_latest(fk_ctx *ctx, fk_checkpoint *cp, int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*found = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LAST_CP, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
 		cp_from(st, cp);
 		*found = 1;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading checkpoints");
 	return *found ? fk_checkpoint_public_key(ctx->cfg.key_dir, cp->public_key, err) : FK_OK;
@@ -226,15 +226,15 @@ static int due(const fk_ctx *ctx, const fk_checkpoint *last, int64_t seq, int64_
 fk_status fk_checkpoint_maybe(fk_ctx *ctx, int64_t seq, int64_t epoch, const uint8_t mac[FK_MAC_LEN],
 			      int64_t now, int force, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_checkpoint cp;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LAST_CP, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
 		cp_from(st, &cp);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading checkpoints");
 	if (!force && rc == SQLITE_ROW && !due(ctx, &cp, seq, now))
@@ -248,12 +248,12 @@ fk_status fk_checkpoint_maybe(fk_ctx *ctx, int64_t seq, int64_t epoch, const uin
 	if ((s = sign(ctx->cfg.key_dir, &cp, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_ADD_CP, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, cp.terminal, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, cp.seq);
-	sqlite3_bind_int64(st, 3, cp.epoch);
-	sqlite3_bind_blob(st, 4, cp.head_mac, FK_MAC_LEN, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, cp.ts_ns);
-	sqlite3_bind_blob(st, 6, cp.signature, FK_SIG_LEN, SQLITE_TRANSIENT);
+	fk_sql_bind_text(st, 1, cp.terminal, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_int64(st, 2, cp.seq);
+	fk_sql_bind_int64(st, 3, cp.epoch);
+	fk_sql_bind_blob(st, 4, cp.head_mac, FK_MAC_LEN, SQLITE_TRANSIENT);
+	fk_sql_bind_int64(st, 5, cp.ts_ns);
+	fk_sql_bind_blob(st, 6, cp.signature, FK_SIG_LEN, SQLITE_TRANSIENT);
 	return fk_ctx_exec(ctx, st, err, "writing a checkpoint");
 }
 
@@ -326,21 +326,21 @@ static const char SQL_HEAD[] = "SELECT seq, kind, epoch, mac FROM audit_log ORDE
 
 static fk_status fresh_locked(fk_ctx *ctx, fk_checkpoint *cp, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_HEAD, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	int64_t seq = 0, epoch = 0;
 	uint8_t mac[FK_MAC_LEN];
-	int sealed = rc == SQLITE_ROW && sqlite3_column_int(st, 1) != 0 &&
-		     sqlite3_column_bytes(st, 3) == FK_MAC_LEN;
+	int sealed = rc == SQLITE_ROW && fk_sql_column_int(st, 1) != 0 &&
+		     fk_sql_column_bytes(st, 3) == FK_MAC_LEN;
 	if (sealed) {
-		seq = sqlite3_column_int64(st, 0);
-		epoch = sqlite3_column_int64(st, 2);
-		memcpy(mac, sqlite3_column_blob(st, 3), FK_MAC_LEN);
+		seq = fk_sql_column_int64(st, 0);
+		epoch = fk_sql_column_int64(st, 2);
+		memcpy(mac, fk_sql_column_blob(st, 3), FK_MAC_LEN);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading the history");
 	if (!sealed)

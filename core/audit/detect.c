@@ -120,16 +120,16 @@ static fk_status note(fk_ctx *ctx, const char *text, fk_error *err)
 }
 
 /* One integer from st (bound by the caller). */
-static fk_status step_int(fk_ctx *ctx, sqlite3_stmt *st, int64_t *out, fk_error *err, const char *what)
+static fk_status step_int(fk_ctx *ctx, fk_stmt *st, int64_t *out, fk_error *err, const char *what)
 {
 	*out = 0;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	fk_status s = FK_OK;
 	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
+		*out = fk_sql_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, what);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -142,14 +142,14 @@ typedef struct sighting {
 
 static fk_status already_raised(fk_ctx *ctx, const sighting *w, int64_t now, int *yes, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t one;
 	fk_status s = fk_ctx_stmt(ctx, SQL_RAISED, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, fk_alert_detector_id(w->d), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now - w->window_s * NS_PER_S);
+	fk_sql_bind_text(st, 1, fk_alert_detector_id(w->d), -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, w->subject, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, now - w->window_s * NS_PER_S);
 	s = step_int(ctx, st, &one, err, "reading the alerts");
 	*yes = one != 0;
 	return s;
@@ -186,23 +186,23 @@ static void describe(const fk_ctx *ctx, int64_t id, const sighting *w, char *buf
 /* The row, sealed, and alert.raise on record, in the transaction of the record that raised it. */
 static fk_status raise_alert(fk_ctx *ctx, const sighting *w, int64_t now, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
 	const char *term = ctx->cfg.terminal_id ? ctx->cfg.terminal_id : "-";
-	sqlite3_bind_text(st, 1, fk_alert_detector_id(w->d), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->subject, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, fk_alert_detector_id(w->d), -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, w->subject, -1, SQLITE_STATIC);
 	if (w->bureau_id > 0)
-		sqlite3_bind_int64(st, 3, w->bureau_id);
-	sqlite3_bind_text(st, 4, term, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, w->count);
-	sqlite3_bind_int64(st, 6, w->threshold);
-	sqlite3_bind_int64(st, 7, w->window_s);
-	sqlite3_bind_int64(st, 8, now);
+		fk_sql_bind_int64(st, 3, w->bureau_id);
+	fk_sql_bind_text(st, 4, term, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 5, w->count);
+	fk_sql_bind_int64(st, 6, w->threshold);
+	fk_sql_bind_int64(st, 7, w->window_s);
+	fk_sql_bind_int64(st, 8, now);
 	if ((s = fk_ctx_exec(ctx, st, err, "raising an alert")) != FK_OK)
 		return s;
-	int64_t id = sqlite3_last_insert_rowid(ctx->db);
+	int64_t id = fk_sql_last_insert_rowid(ctx->db);
 	if ((s = fk_trust_seal(ctx, FK_T_ALERT, FK_VAL_INT(id), err)) != FK_OK)
 		return s;
 	char oid[24], detail[224];
@@ -229,28 +229,28 @@ static fk_status consider(fk_ctx *ctx, const sighting *w, int64_t now, fk_error 
 }
 
 /* How many records st counts since now - window_s, stopping at limit. */
-static fk_status count_since(fk_ctx *ctx, sqlite3_stmt *st, int since_at, int limit_at, int64_t now,
+static fk_status count_since(fk_ctx *ctx, fk_stmt *st, int since_at, int limit_at, int64_t now,
 			     int64_t window_s, int64_t limit, int64_t *n, fk_error *err)
 {
-	sqlite3_bind_int64(st, since_at, now - window_s * NS_PER_S);
-	sqlite3_bind_int64(st, limit_at, limit);
+	fk_sql_bind_int64(st, since_at, now - window_s * NS_PER_S);
+	fk_sql_bind_int64(st, limit_at, limit);
 	return step_int(ctx, st, n, err, "counting recent records");
 }
 
 static fk_status terminal_bureau(fk_ctx *ctx, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
 	return step_int(ctx, st, id, err, "reading the terminal's bureau");
 }
 
 static fk_status signin_failed(fk_ctx *ctx, int64_t now, fk_error *err)
 {
 	const fk_config *c = &ctx->cfg;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = FK_OK;
 	char term[97]; /* the alert's subject column takes 96 bytes */
 	fk_copy_str(term, sizeof term, c->terminal_id ? c->terminal_id : "-");
@@ -261,7 +261,7 @@ static fk_status signin_failed(fk_ctx *ctx, int64_t now, fk_error *err)
 		return s;
 	a.bureau_id = t.bureau_id;
 	if (t.threshold > 0 && (s = fk_ctx_stmt(ctx, SQL_SIGNINS, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 2, t.subject, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, t.subject, -1, SQLITE_STATIC);
 		if ((s = count_since(ctx, st, 1, 3, now, t.window_s, t.threshold, &t.count, err)) == FK_OK)
 			s = consider(ctx, &t, now, err);
 	}
@@ -275,14 +275,14 @@ static fk_status signin_failed(fk_ctx *ctx, int64_t now, fk_error *err)
 static fk_status person(fk_ctx *ctx, fk_alert_detector d, const char *sql, int64_t threshold,
 			int64_t window_s, int64_t now, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	sighting w = {d, ctx->actor.user, 0, threshold, window_s, ctx->actor.bureau_id};
 	if (threshold <= 0)
 		return FK_OK;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, ctx->actor.user, -1, SQLITE_STATIC);
 	s = count_since(ctx, st, 2, 3, now, window_s, threshold, &w.count, err);
 	return s == FK_OK ? consider(ctx, &w, now, err) : s;
 }

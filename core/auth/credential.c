@@ -113,7 +113,7 @@ fk_status fk_cred_commands_parse(const char *list, char *out, size_t len, fk_err
 	}
 }
 
-static fk_status row_to_cred(fk_ctx *ctx, sqlite3_stmt *st, fk_credential *c, fk_error *err)
+static fk_status row_to_cred(fk_ctx *ctx, fk_stmt *st, fk_credential *c, fk_error *err)
 {
 	memset(c, 0, sizeof *c);
 	/* For whom and what it may run decide access: the row must be what this terminal wrote. */
@@ -121,19 +121,19 @@ static fk_status row_to_cred(fk_ctx *ctx, sqlite3_stmt *st, fk_credential *c, fk
 	if (s != FK_OK)
 		return s;
 	const char *t;
-	fk_copy_str(c->name, sizeof c->name, (const char *)sqlite3_column_text(st, FK_C_CRED_NAME));
-	c->operator_id = sqlite3_column_int64(st, FK_C_CRED_OPERATOR);
-	t = (const char *)sqlite3_column_text(st, C_USERNAME);
+	fk_copy_str(c->name, sizeof c->name, (const char *)fk_sql_column_text(st, FK_C_CRED_NAME));
+	c->operator_id = fk_sql_column_int64(st, FK_C_CRED_OPERATOR);
+	t = (const char *)fk_sql_column_text(st, C_USERNAME);
 	fk_copy_str(c->user, sizeof c->user, t ? t : "?");
-	fk_copy_str(c->commands, sizeof c->commands, (const char *)sqlite3_column_text(st, FK_C_CRED_COMMANDS));
-	if (sqlite3_column_bytes(st, FK_C_CRED_HASH) == (int)sizeof c->secret_hash)
-		memcpy(c->secret_hash, sqlite3_column_blob(st, FK_C_CRED_HASH), sizeof c->secret_hash);
-	t = (const char *)sqlite3_column_text(st, FK_C_CRED_BY_USER);
+	fk_copy_str(c->commands, sizeof c->commands, (const char *)fk_sql_column_text(st, FK_C_CRED_COMMANDS));
+	if (fk_sql_column_bytes(st, FK_C_CRED_HASH) == (int)sizeof c->secret_hash)
+		memcpy(c->secret_hash, fk_sql_column_blob(st, FK_C_CRED_HASH), sizeof c->secret_hash);
+	t = (const char *)fk_sql_column_text(st, FK_C_CRED_BY_USER);
 	fk_copy_str(c->created_by, sizeof c->created_by, t ? t : "?");
-	c->created_at = sqlite3_column_int64(st, FK_C_CRED_AT);
-	c->revoked = sqlite3_column_type(st, FK_C_CRED_REVOKED_AT) != SQLITE_NULL;
-	c->revoked_at = sqlite3_column_int64(st, FK_C_CRED_REVOKED_AT);
-	t = (const char *)sqlite3_column_text(st, FK_C_CRED_REVOKED_BY_USER);
+	c->created_at = fk_sql_column_int64(st, FK_C_CRED_AT);
+	c->revoked = fk_sql_column_type(st, FK_C_CRED_REVOKED_AT) != SQLITE_NULL;
+	c->revoked_at = fk_sql_column_int64(st, FK_C_CRED_REVOKED_AT);
+	t = (const char *)fk_sql_column_text(st, FK_C_CRED_REVOKED_BY_USER);
 	fk_copy_str(c->revoked_by, sizeof c->revoked_by, t ? t : "");
 	return FK_OK;
 }
@@ -141,15 +141,15 @@ static fk_status row_to_cred(fk_ctx *ctx, sqlite3_stmt *st, fk_credential *c, fk
 static fk_status select_creds(fk_ctx *ctx, const char *name, fk_cred_cb cb, void *arg, int *found,
 			      fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SELECT, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (name)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	int rc = SQLITE_DONE;
 	*found = 0;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_credential c;
 		if ((s = row_to_cred(ctx, st, &c, err)) != FK_OK)
 			break;
@@ -157,7 +157,7 @@ static fk_status select_creds(fk_ctx *ctx, const char *name, fk_cred_cb cb, void
 		if (cb(&c, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading credentials");
 	return s;
@@ -222,13 +222,13 @@ static fk_status write_secret(fk_ctx *ctx, const char *name, uint8_t hash[32], i
 
 static fk_status name_free(fk_ctx *ctx, const char *name, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAKEN, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	fk_sql_reset(st);
 	if (rc == SQLITE_ROW)
 		return fk_fail(err, FK_ERR_EXISTS, "credential %s exists or existed (a name is never used twice)",
 			       name);
@@ -241,7 +241,7 @@ fk_status fk_cred_insert(fk_ctx *ctx, const char *name, const char *user, const 
 	char list[FK_CRED_COMMANDS_MAX + 1];
 	uint8_t hash[32];
 	fk_operator op;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*wrote_file = 0;
 	fk_status s = fk_cred_name_valid(name, err);
 	if (s == FK_OK)
@@ -258,13 +258,13 @@ fk_status fk_cred_insert(fk_ctx *ctx, const char *name, const char *user, const 
 		s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, op.id);
-	sqlite3_bind_text(st, 3, list, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, hash, sizeof hash, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 6, ctx->actor.user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, fk_ctx_now(ctx));
+	fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, op.id);
+	fk_sql_bind_text(st, 3, list, -1, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 4, hash, sizeof hash, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 5, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 6, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 7, fk_ctx_now(ctx));
 	if ((s = fk_ctx_exec(ctx, st, err, "storing the credential")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_CREDENTIAL, FK_VAL_TEXT(name), err);
@@ -274,7 +274,7 @@ fk_status fk_cred_write_revoked(fk_ctx *ctx, const char *name, char for_user[72]
 				fk_error *err)
 {
 	fk_credential c;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*was_revoked = 0;
 	for_user[0] = '\0';
 	fk_status s = fk_cred_get(ctx, name, &c, err);
@@ -288,10 +288,10 @@ fk_status fk_cred_write_revoked(fk_ctx *ctx, const char *name, char for_user[72]
 	if ((s = fk_trust_unseal(ctx, FK_T_CREDENTIAL, FK_VAL_TEXT(name), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_REVOKE, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, fk_ctx_now(ctx));
-	sqlite3_bind_int64(st, 3, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, fk_ctx_now(ctx));
+	fk_sql_bind_int64(st, 3, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 4, ctx->actor.user, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "revoking the credential")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_CREDENTIAL, FK_VAL_TEXT(name), err);

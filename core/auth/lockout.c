@@ -71,14 +71,14 @@ static void put_le64(uint8_t *b, uint64_t v)
 		b[j] = (uint8_t)(v >> (8 * j));
 }
 
-static void load_blobs(sqlite3_stmt *st, fk_lock_state *s)
+static void load_blobs(fk_stmt *st, fk_lock_state *s)
 {
-	const uint8_t *b = sqlite3_column_blob(st, C_RECENT);
-	int n = sqlite3_column_bytes(st, C_RECENT) / 8;
+	const uint8_t *b = fk_sql_column_blob(st, C_RECENT);
+	int n = fk_sql_column_bytes(st, C_RECENT) / 8;
 	for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++)
 		s->recent[s->nrecent++] = (int64_t)get_le64(b + 8 * i);
-	b = sqlite3_column_blob(st, C_PENDING);
-	n = sqlite3_column_bytes(st, C_PENDING) / 16;
+	b = fk_sql_column_blob(st, C_PENDING);
+	n = fk_sql_column_bytes(st, C_PENDING) / 16;
 	for (int i = 0; b && i < n && i < FK_LOCK_MAX_FAILURES; i++)
 		s->pending[s->npending++] = (fk_lock_pending){
 			.id = get_le64(b + 16 * i), .expires = (int64_t)get_le64(b + 16 * i + 8)};
@@ -86,23 +86,23 @@ static void load_blobs(sqlite3_stmt *st, fk_lock_state *s)
 
 static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exists, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(s, 0, sizeof *s);
 	*exists = 0;
 	fk_status rc = fk_ctx_stmt(ctx, SQL_GET, &st, err);
 	if (rc != FK_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = fk_sql_step(st);
 	if (r == SQLITE_ROW && (rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) == FK_OK) {
 		*exists = 1;
-		s->failures = sqlite3_column_int(st, C_FAILURES);
-		s->last_failure = sqlite3_column_int64(st, C_LAST);
-		s->locked_until = sqlite3_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_UNTIL);
-		s->lock_count = sqlite3_column_int(st, C_COUNT);
+		s->failures = fk_sql_column_int(st, C_FAILURES);
+		s->last_failure = fk_sql_column_int64(st, C_LAST);
+		s->locked_until = fk_sql_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : fk_sql_column_int64(st, C_UNTIL);
+		s->lock_count = fk_sql_column_int(st, C_COUNT);
 		load_blobs(st, s);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return fk_db_fail(ctx->db, r, err, "reading the lockout state");
 	return rc;
@@ -110,13 +110,13 @@ static fk_status load(fk_ctx *ctx, const char *key, fk_lock_state *s, int *exist
 
 static fk_status row_exists(fk_ctx *ctx, const char *key, int *exists, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status rc = fk_ctx_stmt(ctx, SQL_EXISTS, &st, err);
 	if (rc != FK_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int r = sqlite3_step(st);
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = fk_sql_step(st);
+	fk_sql_reset(st);
 	*exists = r == SQLITE_ROW;
 	return r == SQLITE_ROW || r == SQLITE_DONE ? FK_OK
 						  : fk_db_fail(ctx->db, r, err, "reading the lockout state");
@@ -132,7 +132,7 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 		put_le64(pending + 16 * i, s->pending[i].id);
 		put_le64(pending + 16 * i + 8, (uint64_t)s->pending[i].expires);
 	}
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int exists;
 	fk_status rc = row_exists(ctx, key, &exists, err);
 	/* The row as it was leaves its table's digest (checked first); as written, it enters. */
@@ -142,21 +142,21 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 		rc = fk_ctx_stmt(ctx, SQL_PUT, &st, err);
 	if (rc != FK_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, s->failures);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, s->failures);
 	if (s->nrecent)
-		sqlite3_bind_int64(st, 3, s->recent[0]);
+		fk_sql_bind_int64(st, 3, s->recent[0]);
 	if (s->last_failure)
-		sqlite3_bind_int64(st, 4, s->last_failure);
+		fk_sql_bind_int64(st, 4, s->last_failure);
 	if (touch_terminal)
-		sqlite3_bind_text(st, 5, ctx->cfg.terminal_id, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 5, ctx->cfg.terminal_id, -1, SQLITE_STATIC);
 	if (s->locked_until)
-		sqlite3_bind_int64(st, 6, s->locked_until);
-	sqlite3_bind_int(st, 7, s->lock_count);
+		fk_sql_bind_int64(st, 6, s->locked_until);
+	fk_sql_bind_int(st, 7, s->lock_count);
 	if (s->nrecent)
-		sqlite3_bind_blob(st, 8, recent, 8 * s->nrecent, SQLITE_TRANSIENT);
+		fk_sql_bind_blob(st, 8, recent, 8 * s->nrecent, SQLITE_TRANSIENT);
 	if (s->npending)
-		sqlite3_bind_blob(st, 9, pending, 16 * s->npending, SQLITE_TRANSIENT);
+		fk_sql_bind_blob(st, 9, pending, 16 * s->npending, SQLITE_TRANSIENT);
 	if ((rc = fk_ctx_exec(ctx, st, err, "writing the lockout state")) != FK_OK)
 		return rc;
 	return fk_trust_seal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), err);
@@ -165,7 +165,7 @@ static fk_status store(fk_ctx *ctx, const char *key, const fk_lock_state *s, int
 /* Remove key's row if there is one, taking it out of its table's digest first. */
 static fk_status delete_row(fk_ctx *ctx, const char *key, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int exists;
 	fk_status rc = row_exists(ctx, key, &exists, err);
 	if (rc != FK_OK || !exists)
@@ -173,7 +173,7 @@ static fk_status delete_row(fk_ctx *ctx, const char *key, fk_error *err)
 	if ((rc = fk_trust_unseal(ctx, FK_T_LOCKOUT, FK_VAL_TEXT(key), 1, err)) != FK_OK ||
 	    (rc = fk_ctx_stmt(ctx, SQL_DELETE, &st, err)) != FK_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "resetting the lockout state");
 }
 
@@ -188,14 +188,14 @@ static fk_status save(fk_ctx *ctx, const char *key, const fk_lock_state *s, fk_e
  * rows holding a reservation are dropped last. */
 static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_COUNT, &st, err);
 	if (rc != FK_OK)
 		return rc;
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
+	int64_t n = fk_sql_step(st) == SQLITE_ROW ? fk_sql_column_int64(st, 0) : -1;
+	fk_sql_reset(st);
 	if (n < 0)
-		return fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "counting names");
+		return fk_db_fail(ctx->db, fk_sql_extended_errcode(ctx->db), err, "counting names");
 	if (n <= FK_LOCK_UNKNOWN_MAX)
 		return FK_OK;
 	/* One past the cap at a time (each new name), so the list is short. */
@@ -203,15 +203,15 @@ static fk_status trim_unknown(fk_ctx *ctx, fk_error *err)
 	int k = 0, r = SQLITE_DONE;
 	if ((rc = fk_ctx_stmt(ctx, SQL_UNKNOWN_OLDEST, &st, err)) != FK_OK)
 		return rc;
-	sqlite3_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX < 8 ? n - FK_LOCK_UNKNOWN_MAX : 8);
-	while (k < 8 && (r = sqlite3_step(st)) == SQLITE_ROW)
-		fk_copy_str(keys[k++], FK_LOCK_KEY_MAX, (const char *)sqlite3_column_text(st, 0));
+	fk_sql_bind_int64(st, 1, n - FK_LOCK_UNKNOWN_MAX < 8 ? n - FK_LOCK_UNKNOWN_MAX : 8);
+	while (k < 8 && (r = fk_sql_step(st)) == SQLITE_ROW)
+		fk_copy_str(keys[k++], FK_LOCK_KEY_MAX, (const char *)fk_sql_column_text(st, 0));
 	if (r != SQLITE_ROW && r != SQLITE_DONE) {
-		rc = fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, "reading the oldest unknown names");
-		sqlite3_reset(st);
+		rc = fk_db_fail(ctx->db, fk_sql_extended_errcode(ctx->db), err, "reading the oldest unknown names");
+		fk_sql_reset(st);
 		return rc;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	for (int i = 0; rc == FK_OK && i < k; i++)
 		rc = delete_row(ctx, keys[i], err);
 	return rc;
@@ -422,36 +422,36 @@ fk_status fk_lockout_success(fk_ctx *ctx, const char *key, uint64_t id, fk_error
 	return save(ctx, key, &reset, err);
 }
 
-static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
+static void copy_col(fk_stmt *st, int col, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t = fk_sql_column_text(st, col);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
 fk_status fk_lockout_list(fk_ctx *ctx, fk_lockout_cb cb, void *arg, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status rc = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (rc != FK_OK)
 		return rc;
 	int64_t now = fk_ctx_now(ctx);
 	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_lockout_row row;
 		memset(&row, 0, sizeof row);
 		if ((rc = fk_trust_check(ctx, FK_T_LOCKOUT, st, 0, err)) != FK_OK)
 			break;
 		copy_col(st, C_USER, row.user, sizeof row.user);
-		row.failures = sqlite3_column_int(st, C_FAILURES);
-		row.last_failure = sqlite3_column_int64(st, C_LAST);
+		row.failures = fk_sql_column_int(st, C_FAILURES);
+		row.last_failure = fk_sql_column_int64(st, C_LAST);
 		copy_col(st, C_TERMINAL, row.last_terminal, sizeof row.last_terminal);
-		row.locked_until = sqlite3_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, C_UNTIL);
-		row.lock_count = sqlite3_column_int(st, C_COUNT);
+		row.locked_until = fk_sql_column_type(st, C_UNTIL) == SQLITE_NULL ? 0 : fk_sql_column_int64(st, C_UNTIL);
+		row.lock_count = fk_sql_column_int(st, C_COUNT);
 		row.locked = row.locked_until == FK_LOCK_FOREVER || (row.locked_until && now < row.locked_until);
 		if (cb(&row, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != FK_OK)
 		return rc;
 	if (r != SQLITE_ROW && r != SQLITE_DONE)

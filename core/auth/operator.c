@@ -45,20 +45,20 @@ static void name_aad(int64_t id, char *buf, size_t len)
 static fk_status add_locked(fk_ctx *ctx, const char *user, fk_role role, int64_t bureau_id,
 			    const char *display, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ADD, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, fk_role_id(role), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, bureau_id);
-	sqlite3_bind_int64(st, 4, fk_now_ns());
+	fk_sql_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, fk_role_id(role), -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, bureau_id);
+	fk_sql_bind_int64(st, 4, fk_now_ns());
 	if ((s = fk_ctx_exec(ctx, st, err, "enrolling the operator")) != FK_OK) {
 		if (s == FK_ERR_EXISTS)
 			fk_fail(err, s, "operator %s already exists", user);
 		return s;
 	}
-	*id = sqlite3_last_insert_rowid(ctx->db);
+	*id = fk_sql_last_insert_rowid(ctx->db);
 	if (display && *display) {
 		char aad[48];
 		uint8_t *blob;
@@ -70,8 +70,8 @@ static fk_status add_locked(fk_ctx *ctx, const char *user, fk_role role, int64_t
 			free(blob);
 			return s;
 		}
-		sqlite3_bind_int64(st, 1, *id);
-		sqlite3_bind_blob(st, 2, blob, (int)len, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 1, *id);
+		fk_sql_bind_blob(st, 2, blob, (int)len, SQLITE_TRANSIENT);
 		free(blob);
 		if ((s = fk_ctx_exec(ctx, st, err, "storing the display name")) != FK_OK)
 			return s;
@@ -97,15 +97,15 @@ fk_status fk_operator_insert(fk_ctx *ctx, const char *user, fk_role role, const 
 
 static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ID, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*id = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
 	if (rc == SQLITE_DONE)
 		return fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_OPERATOR_UNKNOWN, user, 0);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "finding the operator");
@@ -113,43 +113,43 @@ static fk_status operator_id(fk_ctx *ctx, const char *user, int64_t *id, fk_erro
 
 fk_status fk_operator_write_enabled(fk_ctx *ctx, const char *user, int enabled, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t id = 0;
 	fk_status s;
 	if ((s = operator_id(ctx, user, &id, err)) != FK_OK ||
 	    (s = fk_trust_unseal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_ENABLE, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, enabled ? 1 : 0);
-	sqlite3_bind_int64(st, 3, fk_now_ns());
+	fk_sql_bind_text(st, 1, user, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, enabled ? 1 : 0);
+	fk_sql_bind_int64(st, 3, fk_now_ns());
 	if ((s = fk_ctx_exec(ctx, st, err, "changing the operator")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_OPERATOR, FK_VAL_INT(id), err);
 }
 
-static fk_status row_to_op(fk_ctx *ctx, sqlite3_stmt *st, fk_operator *op, fk_error *err)
+static fk_status row_to_op(fk_ctx *ctx, fk_stmt *st, fk_operator *op, fk_error *err)
 {
 	memset(op, 0, sizeof *op);
 	/* Role, bureau and enabled decide access: the row must be what this terminal wrote. */
 	fk_status s = fk_trust_check(ctx, FK_T_OPERATOR, st, C_ID, err);
 	if (s != FK_OK)
 		return s;
-	op->id = sqlite3_column_int64(st, C_ID);
-	fk_copy_str(op->username, sizeof op->username, (const char *)sqlite3_column_text(st, C_USER));
-	int role = fk_role_parse((const char *)sqlite3_column_text(st, C_ROLE));
+	op->id = fk_sql_column_int64(st, C_ID);
+	fk_copy_str(op->username, sizeof op->username, (const char *)fk_sql_column_text(st, C_USER));
+	int role = fk_role_parse((const char *)fk_sql_column_text(st, C_ROLE));
 	op->role = role > 0 ? (fk_role)role : FK_ROLE_NONE;
-	op->bureau_id = sqlite3_column_int64(st, C_BUREAU);
-	fk_copy_str(op->bureau, sizeof op->bureau, (const char *)sqlite3_column_text(st, C_BUREAU_NAME));
-	op->enabled = sqlite3_column_int(st, C_ENABLED) == 1;
-	op->created_at = sqlite3_column_int64(st, C_CREATED);
-	op->updated_at = sqlite3_column_int64(st, C_UPDATED);
-	if (sqlite3_column_type(st, C_NAME) == SQLITE_NULL)
+	op->bureau_id = fk_sql_column_int64(st, C_BUREAU);
+	fk_copy_str(op->bureau, sizeof op->bureau, (const char *)fk_sql_column_text(st, C_BUREAU_NAME));
+	op->enabled = fk_sql_column_int(st, C_ENABLED) == 1;
+	op->created_at = fk_sql_column_int64(st, C_CREATED);
+	op->updated_at = fk_sql_column_int64(st, C_UPDATED);
+	if (fk_sql_column_type(st, C_NAME) == SQLITE_NULL)
 		return FK_OK;
 	char aad[48], *name;
 	name_aad(op->id, aad, sizeof aad);
-	s = fk_ctx_open_sealed(ctx, aad, sqlite3_column_blob(st, C_NAME),
-			       (size_t)sqlite3_column_bytes(st, C_NAME), &name, err);
+	s = fk_ctx_open_sealed(ctx, aad, fk_sql_column_blob(st, C_NAME),
+			       (size_t)fk_sql_column_bytes(st, C_NAME), &name, err);
 	if (s == FK_OK) {
 		fk_copy_str(op->display, sizeof op->display, name);
 		free(name);
@@ -160,15 +160,15 @@ static fk_status row_to_op(fk_ctx *ctx, sqlite3_stmt *st, fk_operator *op, fk_er
 static fk_status select_ops(fk_ctx *ctx, const char *user, fk_operator_cb cb, void *arg, int *found,
 			    fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SELECT, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (user)
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, user, -1, SQLITE_STATIC);
 	int rc = SQLITE_DONE;
 	*found = 0;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_operator op;
 		if ((s = row_to_op(ctx, st, &op, err)) != FK_OK)
 			break;
@@ -176,7 +176,7 @@ static fk_status select_ops(fk_ctx *ctx, const char *user, fk_operator_cb cb, vo
 		if (cb(&op, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading operators");
 	return s;

@@ -206,13 +206,21 @@ static int parse_number(const char *v, enum conf_type t, long *out)
 	return 0;
 }
 
+int fk_config_is_store_uri(const char *v)
+{
+	return v && (!strncmp(v, "postgresql://", 13) || !strncmp(v, "postgres://", 11));
+}
+
 static fk_status set_value(fk_config *cfg, const struct conf_key *k, const char *v,
 			   const char *base, const char *path, int line, fk_error *err)
 {
 	if (k->type == T_PATH || k->type == T_STR) {
 		if (!*v)
 			return fk_fail(err, FK_ERR_CONFIG, "%s:%d: %s needs a value", path, line, k->name);
-		char *val = k->type == T_PATH ? fk_path_join(base, v, err) : fk_strdup(v, err);
+		/* A PostgreSQL store is named by its URI, which is no path to join (issue 14). */
+		int path_like = k->type == T_PATH &&
+				!(k->offset == offsetof(fk_config, database) && fk_config_is_store_uri(v));
+		char *val = path_like ? fk_path_join(base, v, err) : fk_strdup(v, err);
 		if (!val)
 			return FK_ERR_NOMEM;
 		free(*str_slot(cfg, k));

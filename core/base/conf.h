@@ -9,7 +9,8 @@
 
 typedef struct fk_config {
 	char *path;        /* the file read (absolute or as given) */
-	char *database;    /* relative paths are taken from the file's folder */
+	char *database;    /* relative paths are taken from the file's folder; or a PostgreSQL
+			    * store's URI (postgresql://… or postgres://…, kept as written) */
 	char *key_dir;
 	char *data_dir;
 	char *terminal_id;
@@ -70,5 +71,8 @@ fk_status fk_config_load(const char *path, fk_config *cfg, fk_error *err);
 fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk_error *err);
 
 void fk_config_free(fk_config *cfg);
+
+/* 1 when a database value names a PostgreSQL store (postgresql://… or postgres://…). */
+int fk_config_is_store_uri(const char *v);
 
 #endif

@@ -2,7 +2,7 @@
 #ifndef FK_CTX_H
 #define FK_CTX_H
 
-#include <sqlite3.h>
+#include "sql.h"
 #include <stdint.h>
 
 #include "conf.h"
@@ -48,7 +48,7 @@ typedef struct fk_tx_hooks {
 
 struct fk_ctx {
 	fk_config cfg;
-	sqlite3 *db;
+	fk_sql *db;
 	fk_keyring *keys;
 	fk_actor actor;
 	char tty[64];
@@ -68,7 +68,7 @@ struct fk_ctx {
 	uint8_t terminal_key[FK_KEY_LEN];
 	struct {
 		const char *sql;
-		sqlite3_stmt *stmt;
+		fk_stmt *stmt;
 	} stmts[FK_STMT_CACHE];
 	unsigned nstmts;
 	/* The sealed history (audit_chain.c). clock is a test hook for the wall
@@ -129,7 +129,7 @@ void fk_ctx_act_as_nobody(fk_ctx *ctx);
 
 /* A prepared statement for sql, cached by the address of sql (so pass string
  * constants), reset and with its bindings cleared. */
-fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, sqlite3_stmt **out, fk_error *err);
+fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err);
 
 /* Nestable write transaction: the outermost begin takes the write lock
  * (BEGIN IMMEDIATE), the outermost end commits (ok) or rolls back. */
@@ -148,7 +148,7 @@ fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
 fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what);
 
 /* Step a statement expecting SQLITE_DONE; map failures. */
-fk_status fk_ctx_exec(fk_ctx *ctx, sqlite3_stmt *st, fk_error *err, const char *what);
+fk_status fk_ctx_exec(fk_ctx *ctx, fk_stmt *st, fk_error *err, const char *what);
 
 
 /* Seal / open small terminal-owned values (operator names, audit details)

@@ -1,8 +1,8 @@
-/* The SQLite database: opening with safe settings, schema migrations, transactions. */
+/* The store (an SQLite file or a PostgreSQL database): opening, schema migrations, transactions. */
 #ifndef FK_DB_H
 #define FK_DB_H
 
-#include <sqlite3.h>
+#include "sql.h"
 
 #include "dberr.h" /* fk_db_fail: every user of the database reports through it */
 #include "status.h"
@@ -23,12 +23,18 @@ enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4 
  * a newer program (user_version above ours) is refused with FK_ERR_SCHEMA;
  * a file that is not a database with FK_ERR_CORRUPT; one whose schema is not
  * exactly what the migrations create with FK_ERR_TAMPER (fk_schema_check). */
-fk_status fk_db_open(const char *path, int flags, sqlite3 **out, fk_error *err);
+fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err);
 
 /* BEGIN IMMEDIATE: every write takes the write lock up front, so two
- * terminals never deadlock half-way through a transaction. */
-fk_status fk_db_begin(sqlite3 *db, fk_error *err);
-fk_status fk_db_commit(sqlite3 *db, fk_error *err);
-void fk_db_rollback(sqlite3 *db);
+ * terminals never deadlock half-way through a transaction. On PostgreSQL BEGIN and the
+ * store's advisory write lock (db.c says why). */
+fk_status fk_db_begin(fk_sql *db, fk_error *err);
+fk_status fk_db_commit(fk_sql *db, fk_error *err);
+void fk_db_rollback(fk_sql *db);
+
+/* PostgreSQL has no PRAGMA data_version (SQLite's count of the commits of other connections):
+ * a value that differs at every call, so that what is skipped while nobody else wrote is
+ * always done again there. */
+int64_t fk_db_pg_data_version(void);
 
 #endif

@@ -3,9 +3,20 @@
 
 #include "dberr.h"
 
-fk_status fk_db_fail_msg(sqlite3 *db, int rc, fk_error *err, const char *what)
+static fk_status fail(const char *msg, int rc, fk_error *err, const char *what);
+
+fk_status fk_db_fail_msg(fk_sql *db, int rc, fk_error *err, const char *what)
 {
-	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+	return fail(db ? fk_sql_errmsg(db) : sqlite3_errstr(rc), rc, err, what);
+}
+
+fk_status fk_db_fail_lite_msg(sqlite3 *db, int rc, fk_error *err, const char *what)
+{
+	return fail(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc, err, what);
+}
+
+static fk_status fail(const char *msg, int rc, fk_error *err, const char *what)
+{
 	switch (rc & 0xff) {
 	case SQLITE_FULL:
 		return fk_fail(err, FK_ERR_FULL, "%s: the disk is full (%s)", what, msg);

@@ -11,6 +11,14 @@ struct fk_migration {
 			     * records the version, as PRAGMA user_version does on SQLite */
 };
 extern const struct fk_migration fk_migrations[];
+
+/* PostgreSQL's version of the schema (SQLite's PRAGMA user_version): the one-row table the
+ * runner makes on an empty store and sets in each migration's transaction (core/db/db.c); the
+ * pinned schema expects it too (core/db/schema.c). The tests' runner makes the same
+ * (tests/pg_lib.sh). */
+#define FK_PG_VERSION_TABLE                                                                        \
+	"CREATE TABLE fk_schema_version (version bigint NOT NULL); "                              \
+	"INSERT INTO fk_schema_version VALUES (0)"
 extern const unsigned fk_migration_count;
 
 #endif

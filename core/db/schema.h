@@ -2,7 +2,7 @@
 #ifndef FK_SCHEMA_H
 #define FK_SCHEMA_H
 
-#include <sqlite3.h>
+#include "sql.h"
 #include <stddef.h>
 
 #include "status.h"
@@ -33,12 +33,23 @@ typedef int (*fk_schema_diff_fn)(const fk_schema_diff *d, void *arg);
  * text) with what the embedded migrations create, calling fn (may be NULL)
  * for each difference; *ndiff (may be NULL) counts those reported. FK_OK
  * when the comparison ran, whatever it found. */
-fk_status fk_schema_diff_each(sqlite3 *db, fk_schema_diff_fn fn, void *arg, unsigned *ndiff,
-			      fk_error *err);
+fk_status fk_schema_diff_each_lite(sqlite3 *db, fk_schema_diff_fn fn, void *arg, unsigned *ndiff,
+				   fk_error *err);
 
 /* FK_OK when db's main schema is exactly the migrations'; else FK_ERR_TAMPER
  * with "the database schema was altered: " and the first difference. */
-fk_status fk_schema_check(sqlite3 *db, fk_error *err);
+fk_status fk_schema_check_lite(sqlite3 *db, fk_error *err);
+
+/* The same over the store's handle (core/db/sql.h) or SQLite's own (the file being opened, a
+ * test's second connection): the schema pinned is SQLite's, read through fk_sql_lite; a
+ * PostgreSQL store is refused until its catalogue is compared (issue 14). */
+fk_status fk_schema_diff_each_sql(fk_sql *db, fk_schema_diff_fn fn, void *arg, unsigned *ndiff,
+				  fk_error *err);
+fk_status fk_schema_check_sql(fk_sql *db, fk_error *err);
+#define fk_schema_diff_each(db, fn, arg, ndiff, err)                                                 \
+	_Generic((db), sqlite3 *: fk_schema_diff_each_lite, default: fk_schema_diff_each_sql)((db), (fn), \
+												 (arg), (ndiff), (err))
+#define fk_schema_check(db, err) _Generic((db), sqlite3 *: fk_schema_check_lite, default: fk_schema_check_sql)((db), (err))
 
 /* Build the expected schema (once per process: the migrations applied to an
  * in-memory database) and give its number of objects. Every call above does

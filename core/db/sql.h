@@ -13,9 +13,9 @@
  *     SQLITE_FULL, 08xxx → SQLITE_IOERR, …);
  *   - types: integers are 64-bit, text is UTF-8, blobs are bytes (bytea); a column's type is
  *     reported as SQLITE_INTEGER / SQLITE_TEXT / SQLITE_BLOB / SQLITE_NULL;
- *   - transactions: fk_sql_begin_write takes the write lock up front on both (BEGIN
- *     IMMEDIATE; on PostgreSQL BEGIN ISOLATION LEVEL SERIALIZABLE plus the store's advisory
- *     write lock), so two terminals never deadlock half-way;
+ *   - transactions: fk_db_begin (core/db/db.c) takes the write lock up front on both (BEGIN
+ *     IMMEDIATE; on PostgreSQL BEGIN, READ COMMITTED, plus the store's advisory write lock),
+ *     so two terminals never deadlock half-way;
  *   - what only SQLite has (the online backup API, PRAGMAs, the schema cookie) is reached
  *     through fk_sql_lite() by the few places that need it, each of which says what it does
  *     on PostgreSQL.

@@ -50,8 +50,11 @@ enum {
 };
 
 #define CONNECT_TIMEOUT_S "5"
+/* search_path: the store's tables live in public, and nothing else may come before it (a
+ * schema named after the role would otherwise shadow them); set at connect, it survives
+ * PQreset and outranks an ALTER ROLE … SET (core/db/schema.c pins public's catalogue). */
 #define SESSION_OPTIONS "-c lock_timeout=5000 -c statement_timeout=300000 " \
-	"-c idle_in_transaction_session_timeout=60000"
+	"-c idle_in_transaction_session_timeout=60000 -c search_path=public"
 
 struct fk_pg {
 	PGconn *conn;

@@ -57,26 +57,26 @@ static fk_status run_one(fk_ctx *ctx, const char *sql, int64_t id, fk_error *err
 
 static fk_status run_one(fk_ctx *ctx, const char *sql, int64_t id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 1, id);
 	return fk_ctx_exec(ctx, st, err, "abandoning a package");
 }
 
 static fk_status drop_versions(fk_ctx *ctx, int64_t reg, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t ids[64];
 	int n = 0, rc;
 	fk_status s = fk_ctx_stmt(ctx, SQL_VERSIONS_OF, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, reg);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 64)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, reg);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && n < 64)
+		ids[n++] = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return fk_db_fail(ctx->db, rc, err, "reading a register's versions");
 	for (int i = 0; i < n && s == FK_OK; i++) {
@@ -135,14 +135,14 @@ static fk_status undo_tags(fk_ctx *ctx, const fk_pkgrow *p, int64_t reg, fk_erro
 
 static fk_status key_of(fk_ctx *ctx, int64_t reg, int64_t *key, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_KEY_OF, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, reg);
-	int rc = sqlite3_step(st);
-	*key = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, reg);
+	int rc = fk_sql_step(st);
+	*key = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
 						      : fk_db_fail(ctx->db, rc, err, "reading a register's key");
 }
@@ -151,20 +151,20 @@ static fk_status key_of(fk_ctx *ctx, int64_t reg, int64_t *key, fk_error *err)
 static fk_status batch(fk_ctx *ctx, fk_op op, const fk_pkgrow *r, const part *p, const char *oid,
 		       int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t ids[BATCH];
 	char detail[96];
 	*n = 0;
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, p->select, &st, err)) == FK_OK) {
 		int rc;
-		sqlite3_bind_int64(st, 1, p->wm < 0 ? r->id : r->wm[p->wm]);
-		sqlite3_bind_int(st, 2, BATCH);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < BATCH)
-			ids[(*n)++] = sqlite3_column_int64(st, 0);
+		fk_sql_bind_int64(st, 1, p->wm < 0 ? r->id : r->wm[p->wm]);
+		fk_sql_bind_int(st, 2, BATCH);
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW && *n < BATCH)
+			ids[(*n)++] = fk_sql_column_int64(st, 0);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			s = fk_db_fail(ctx->db, rc, err, "reading a staged package's rows");
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 	}
 	for (int64_t i = 0; i < *n && s == FK_OK; i++) {
 		int64_t key = 0;

@@ -86,20 +86,20 @@ void fk_intake_result_clear(fk_intake_result *r)
 
 static fk_status in_jurisdiction(fk_ctx *ctx, const char *muni, int *ok, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*ok = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_JURISDICTION, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
 		s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
 	else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the jurisdiction");
 	*ok = s == FK_OK && rc == SQLITE_ROW;
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -255,7 +255,7 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 	 * SQLite's default of 1,000 pages copied it after every two or three parts (measured at
 	 * 20,000 registers: 194 MB written to the database instead of 66 MB). The log grows to
 	 * about 32 MB meanwhile; the default comes back after the last chunk. */
-	sqlite3_wal_autocheckpoint(ctx->db, STAGE_CHECKPOINT_PAGES);
+	sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), STAGE_CHECKPOINT_PAGES);
 	/* The parts commit one after another: each confirmation of the anchor rides on the next
 	 * part's sync instead of one of its own (trust.h). */
 	fk_trust_lazy_confirm(ctx, 1);
@@ -277,7 +277,7 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
 			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
 	}
-	sqlite3_wal_autocheckpoint(ctx->db, SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
+	sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
 	fk_trust_lazy_confirm(ctx, 0);
 	fk_stage_prep_clear(&prep[0]);
 	fk_stage_prep_clear(&prep[1]);

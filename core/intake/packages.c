@@ -92,7 +92,7 @@ const char *fk_intake_reason_text(const char *id)
 }
 
 /* Both rows of st checked, then the package as the screens see it. */
-static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t *bureau,
+static fk_status read_row(fk_ctx *ctx, fk_stmt *st, fk_pkg_info *p, int64_t *bureau,
 			  fk_error *err)
 {
 	fk_status s = fk_trust_check(ctx, FK_T_PACKAGE, st, 0, err);
@@ -106,7 +106,7 @@ static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t
 	p->id = r.id;
 	fk_copy_str(p->municipality, sizeof p->municipality, r.municipality);
 	fk_copy_str(p->muni_name, sizeof p->muni_name,
-		    (const char *)sqlite3_column_text(st, P_MUNI + FK_C_MUNI_NAME));
+		    (const char *)fk_sql_column_text(st, P_MUNI + FK_C_MUNI_NAME));
 	p->sequence = r.sequence;
 	p->kind = (fk_pkg_kind)r.kind;
 	p->state = state_of(r.state);
@@ -120,7 +120,7 @@ static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t
 	p->published_at = r.published_at;
 	memcpy(p->digest, r.digest, sizeof p->digest);
 	p->has_receipt = r.has_receipt;
-	*bureau = sqlite3_column_int64(st, P_MUNI + FK_C_MUNI_BUREAU);
+	*bureau = fk_sql_column_int64(st, P_MUNI + FK_C_MUNI_BUREAU);
 	return FK_OK;
 }
 
@@ -129,20 +129,20 @@ static fk_status read_row(fk_ctx *ctx, sqlite3_stmt *st, fk_pkg_info *p, int64_t
 static fk_status claimed_name(fk_ctx *ctx, const char *code, char *name, size_t len,
 			      int64_t *bureau, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	name[0] = '\0';
 	*bureau = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK) {
-		fk_copy_str(name, len, (const char *)sqlite3_column_text(st, FK_C_MUNI_NAME));
-		*bureau = sqlite3_column_int64(st, FK_C_MUNI_BUREAU);
+		fk_copy_str(name, len, (const char *)fk_sql_column_text(st, FK_C_MUNI_NAME));
+		*bureau = fk_sql_column_int64(st, FK_C_MUNI_BUREAU);
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a municipality");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -215,28 +215,28 @@ static fk_status merge_refused(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info 
 static fk_status list_rows(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *rows, int max, int *n,
 			   fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, ctx->actor.bureau_id);
-	sqlite3_bind_int64(st, 2, f && f->before_id > 0 ? f->before_id : INT64_MAX);
+	fk_sql_bind_int64(st, 1, ctx->actor.bureau_id);
+	fk_sql_bind_int64(st, 2, f && f->before_id > 0 ? f->before_id : INT64_MAX);
 	if (f && f->municipality && f->municipality[0])
-		sqlite3_bind_text(st, 3, f->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 3, f->municipality, -1, SQLITE_STATIC);
 	if (f && f->state > FK_PKG_ANY && f->state <= FK_PKG_REFUSED)
-		sqlite3_bind_text(st, 4, state_ids[f->state], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, max);
+		fk_sql_bind_text(st, 4, state_ids[f->state], -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 5, max);
 	if (f && f->name && f->name[0])
-		sqlite3_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 6, f->name, -1, SQLITE_STATIC);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		int64_t bureau;
 		if ((s = read_row(ctx, st, &rows[*n], &bureau, err)) == FK_OK)
 			(*n)++;
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing the packages");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && (!f || f->state == FK_PKG_ANY || f->state == FK_PKG_REFUSED))
 		s = merge_refused(ctx, f, rows, max, n, err);
 	return s;
@@ -270,24 +270,24 @@ fk_status fk_intake_packages(fk_ctx *ctx, const fk_pkg_filter *f, fk_pkg_info *r
 /* The refusal a refused package's stored receipt names (its "reason"). */
 static fk_status refusal_of(fk_ctx *ctx, int64_t id, fk_intake_refusal *why, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*why = FK_INTAKE_NONE;
 	fk_status s = fk_ctx_stmt(ctx, SQL_RECEIPT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW && fk_sql_column_type(st, 0) != SQLITE_NULL) {
 		/* the receipt's hash is sealed with the row; a receipt that is not what was
 		 * sealed names no reason (the screen shows it as unknown) */
-		json_t *j = json_loadb(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		json_t *j = json_loadb(fk_sql_column_blob(st, 0), (size_t)fk_sql_column_bytes(st, 0),
 				       0, NULL);
 		*why = refusal_from_id(json_string_value(json_object_get(j, "reason")));
 		json_decref(j);
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		s = fk_db_fail(ctx->db, rc, err, "reading a package's receipt");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -295,13 +295,13 @@ static fk_status refusal_of(fk_ctx *ctx, int64_t id, fk_intake_refusal *why, fk_
 static fk_status read_one(fk_ctx *ctx, int64_t id, fk_pkg_detail *out, int *found, int *outside,
 			  fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*found = *outside = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ONE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	int64_t bureau = 0;
 	if (rc == SQLITE_ROW && (s = read_row(ctx, st, &out->pkg, &bureau, err)) == FK_OK) {
 		*found = bureau == ctx->actor.bureau_id;
@@ -309,7 +309,7 @@ static fk_status read_one(fk_ctx *ctx, int64_t id, fk_pkg_detail *out, int *foun
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		s = fk_db_fail(ctx->db, rc, err, "reading a package");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && *found && out->pkg.state == FK_PKG_REFUSED)
 		s = refusal_of(ctx, id, &out->refusal, err);
 	if (s == FK_OK && rc == SQLITE_DONE) {
@@ -330,32 +330,32 @@ static fk_status read_one(fk_ctx *ctx, int64_t id, fk_pkg_detail *out, int *foun
 static fk_status reject_rows(fk_ctx *ctx, int64_t id, const fk_pkg_reject_key *after,
 			     fk_pkg_reject_info *rej, int max, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_REJECTS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, after ? after->chunk : -1);
-	sqlite3_bind_int64(st, 3, after ? after->line - 1 : 0); /* shown from 1, stored from 0 */
-	sqlite3_bind_int64(st, 4, after ? after->id : 0);
-	sqlite3_bind_int(st, 5, max);
+	fk_sql_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 2, after ? after->chunk : -1);
+	fk_sql_bind_int64(st, 3, after ? after->line - 1 : 0); /* shown from 1, stored from 0 */
+	fk_sql_bind_int64(st, 4, after ? after->id : 0);
+	fk_sql_bind_int(st, 5, max);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_PKG_REJECT, st, 0, err)) != FK_OK)
 			break;
 		fk_pkg_reject_info *r = &rej[(*n)++];
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(st, 0);
-		r->chunk = sqlite3_column_int64(st, 2);
-		r->line = sqlite3_column_int64(st, 3) + 1; /* from 1, as in the receipt */
-		fk_copy_str(r->ref, sizeof r->ref, (const char *)sqlite3_column_text(st, 4));
-		fk_copy_str(r->reason_id, sizeof r->reason_id, (const char *)sqlite3_column_text(st, 5));
+		r->id = fk_sql_column_int64(st, 0);
+		r->chunk = fk_sql_column_int64(st, 2);
+		r->line = fk_sql_column_int64(st, 3) + 1; /* from 1, as in the receipt */
+		fk_copy_str(r->ref, sizeof r->ref, (const char *)fk_sql_column_text(st, 4));
+		fk_copy_str(r->reason_id, sizeof r->reason_id, (const char *)fk_sql_column_text(st, 5));
 		r->reason = fk_reject_from_id(r->reason_id);
-		fk_copy_str(r->detail, sizeof r->detail, (const char *)sqlite3_column_text(st, 6));
+		fk_copy_str(r->detail, sizeof r->detail, (const char *)fk_sql_column_text(st, 6));
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a package's rejected records");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 

@@ -32,7 +32,7 @@ typedef struct fk_pkgrow {
 
 /* The row at st's columns 0.. (FK_COLS_PACKAGE, as every reader selects them), already
  * checked by the caller: for readers with a query of their own (packages.c). */
-void fk_pkgrow_from_stmt(sqlite3_stmt *st, fk_pkgrow *r);
+void fk_pkgrow_from_stmt(fk_stmt *st, fk_pkgrow *r);
 /* *found 0 when there is none. */
 fk_status fk_pkgrow_by_digest(fk_ctx *ctx, const uint8_t digest[32], fk_pkgrow *r, int *found,
 			      fk_error *err);

@@ -78,19 +78,19 @@ typedef struct pre {
 static fk_status one_int(fk_ctx *ctx, const char *sql, const char *text, int64_t a, int64_t b,
 			 int64_t *out, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (text)
-		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_int64(st, 1, a);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, b);
-	int rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+		fk_sql_bind_int64(st, 1, a);
+	if (fk_sql_bind_parameter_count(st) > 1)
+		fk_sql_bind_int64(st, 2, b);
+	int rc = fk_sql_step(st);
+	*out = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 }
 
@@ -122,7 +122,9 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
 {
 	char dir[4096];
-	const char *db = sqlite3_db_filename(g->ctx->db, "main");
+	/* PostgreSQL has no file beside which to sort: the working directory for now (later: a
+	 * configured folder). */
+	const char *db = fk_sql_lite(g->ctx->db) ? sqlite3_db_filename(fk_sql_lite(g->ctx->db), "main") : NULL;
 	const char *slash = db ? strrchr(db, '/') : NULL;
 	if (slash && slash > db)
 		snprintf(dir, sizeof dir, "%.*s", (int)(slash - db), db);
@@ -136,7 +138,7 @@ static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
  * kept, into a new sort. */
 static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t mkey[FK_KEY_LEN];
 	int64_t kid;
 	fk_status s = sort_new(g, out, err);
@@ -148,13 +150,13 @@ static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error 
 		fk_wipe(mkey, sizeof mkey);
 		return s;
 	}
-	sqlite3_bind_int64(st, 1, g->p->id);
-	sqlite3_bind_int(st, 2, k);
+	fk_sql_bind_int64(st, 1, g->p->id);
+	fk_sql_bind_int(st, 2, k);
 	uint8_t plain[8192];
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1), pn = 0;
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int64_t id = fk_sql_column_int64(st, 0);
+		size_t n = (size_t)fk_sql_column_bytes(st, 1), pn = 0;
 		fk_aad a;
 		fk_aad_payload(&a, "staged_change", id, g->p->municipality);
 		if (n <= FK_SEAL_OVERHEAD || n - FK_SEAL_OVERHEAD >= sizeof plain) {
@@ -162,7 +164,7 @@ static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error 
 				    (long long)id);
 			break;
 		}
-		if ((s = fk_open(mkey, a.b, a.n, sqlite3_column_blob(st, 1), n, plain, &pn, err)) != FK_OK)
+		if ((s = fk_open(mkey, a.b, a.n, fk_sql_column_blob(st, 1), n, plain, &pn, err)) != FK_OK)
 			break;
 		plain[pn] = '\0';
 		size_t n0 = strlen((char *)plain);
@@ -172,18 +174,18 @@ static fk_status sorted_keys(pre *g, int k, int f, fk_ordersort **out, fk_error 
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(g->ctx->db, rc, err, "reading kept sort keys");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	fk_wipe(mkey, sizeof mkey);
 	return s;
 }
 
 /* Both keys of one register of the whole list k, from the version the package gives it. */
-static fk_status whole_one(pre *g, sqlite3_stmt *st, int k, fk_ordersort *o[2], fk_error *err)
+static fk_status whole_one(pre *g, fk_stmt *st, int k, fk_ordersort *o[2], fk_error *err)
 {
 	uint8_t key[FK_KEY_LEN];
 	json_t *doc = NULL;
-	fk_reg_info info = {.id = sqlite3_column_int64(st, 0), .key_id = sqlite3_column_int64(st, 1),
-			    .version = sqlite3_column_int(st, 2), .kind = (fk_reg_kind)k};
+	fk_reg_info info = {.id = fk_sql_column_int64(st, 0), .key_id = fk_sql_column_int64(st, 1),
+			    .version = fk_sql_column_int(st, 2), .kind = (fk_reg_kind)k};
 	fk_copy_str(info.municipality, sizeof info.municipality, g->p->municipality);
 	fk_status s = fk_datakey_get(g->ctx, info.key_id, key, err);
 	if (s == FK_OK)
@@ -206,7 +208,7 @@ static fk_status whole_one(pre *g, sqlite3_stmt *st, int k, fk_ordersort *o[2], 
  * transaction: the consoles write meanwhile), into two sorts of bounded memory. */
 static fk_status whole_keys(pre *g, int k, fk_ordersort *o[2], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = sort_new(g, &o[0], err);
 	if (s == FK_OK)
 		s = sort_new(g, &o[1], err);
@@ -214,15 +216,15 @@ static fk_status whole_keys(pre *g, int k, fk_ordersort *o[2], fk_error *err)
 		s = fk_ctx_stmt(g->ctx, SQL_WHOLE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, g->p->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, k);
-	sqlite3_bind_int64(st, 3, g->p->id);
+	fk_sql_bind_text(st, 1, g->p->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, k);
+	fk_sql_bind_int64(st, 3, g->p->id);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW)
 		s = whole_one(g, st, k, o, err);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(g->ctx->db, rc, err, "reading a list's registers");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -300,27 +302,27 @@ static fk_status drop_kept(pre *g, fk_error *err)
 	fk_status s = ids ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	int64_t n = batch;
 	while (s == FK_OK && n == batch) {
-		sqlite3_stmt *st, *del;
+		fk_stmt *st, *del;
 		int64_t t0 = fk_mono_ns(), done = 0;
 		n = 0;
 		if ((s = step_begin(g, err)) != FK_OK)
 			break;
 		if ((s = fk_ctx_stmt(g->ctx, SQL_DROP_IDS, &st, err)) == FK_OK) {
 			int rc;
-			sqlite3_bind_int64(st, 1, g->p->id);
-			sqlite3_bind_int64(st, 2, batch);
-			sqlite3_bind_int(st, 3, g->shadowed[1] ? 1 : 0);
-			sqlite3_bind_int(st, 4, g->shadowed[2] ? 2 : 0);
-			while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < batch)
-				ids[n++] = sqlite3_column_int64(st, 0);
+			fk_sql_bind_int64(st, 1, g->p->id);
+			fk_sql_bind_int64(st, 2, batch);
+			fk_sql_bind_int(st, 3, g->shadowed[1] ? 1 : 0);
+			fk_sql_bind_int(st, 4, g->shadowed[2] ? 2 : 0);
+			while ((rc = fk_sql_step(st)) == SQLITE_ROW && n < batch)
+				ids[n++] = fk_sql_column_int64(st, 0);
 			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 				s = fk_db_fail(g->ctx->db, rc, err, "reading staged rows");
-			sqlite3_reset(st);
+			fk_sql_reset(st);
 		}
 		for (; done < n && s == FK_OK && fk_mono_ns() - t0 < STEP_NS; done++) {
 			s = fk_trust_unseal(g->ctx, FK_T_STAGED, FK_VAL_INT(ids[done]), 1, err);
 			if (s == FK_OK && (s = fk_ctx_stmt(g->ctx, SQL_STAGED_DELETE, &del, err)) == FK_OK) {
-				sqlite3_bind_int64(del, 1, ids[done]);
+				fk_sql_bind_int64(del, 1, ids[done]);
 				s = fk_ctx_exec(g->ctx, del, err, "removing a staged change");
 			}
 		}
@@ -335,16 +337,16 @@ static fk_status drop_kept(pre *g, fk_error *err)
 
 static fk_status whole_n(pre *g, int k, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(g->ctx, SQL_WHOLE_N, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, g->p->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, k);
-	sqlite3_bind_int64(st, 3, g->p->id);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, g->p->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, k);
+	fk_sql_bind_int64(st, 3, g->p->id);
+	int rc = fk_sql_step(st);
+	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(g->ctx->db, rc, err, "counting a list");
 }
 
@@ -352,17 +354,17 @@ static fk_status whole_n(pre *g, int k, int64_t *n, fk_error *err)
  * moving within a list counts twice: out of its place, into another). */
 static fk_status moves_of(pre *g, int64_t changes[3], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(g->ctx, SQL_MOVES, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, g->p->id);
-	sqlite3_bind_int64(st, 2, g->p->wm[FK_WM_REGISTER]);
+	fk_sql_bind_int64(st, 1, g->p->id);
+	fk_sql_bind_int64(st, 2, g->p->wm[FK_WM_REGISTER]);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
 		for (int c = 0; c < 2; c++)
-			changes[sqlite3_column_int(st, c) == 2 ? 2 : 1]++;
-	sqlite3_reset(st);
+			changes[fk_sql_column_int(st, c) == 2 ? 2 : 1]++;
+	fk_sql_reset(st);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(g->ctx->db, rc, err, "planning the sorted lists");
 }
 

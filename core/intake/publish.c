@@ -72,14 +72,14 @@ fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *er
 			s = fk_meta_set(ctx, wm_keys[i], v, err);
 			continue;
 		}
-		sqlite3_stmt *st;
+		fk_stmt *st;
 		char buf[24];
 		fk_error e;
 		if (fk_meta_get(ctx, key, buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
 			continue;
 		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 1, err);
 		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+			fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
 			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
 		}
 	}
@@ -95,7 +95,7 @@ fk_status fk_publish_mark(fk_ctx *ctx, int64_t package_id, fk_error *err)
 
 fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*missing = json_array();
 	if (!*missing)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
@@ -104,18 +104,18 @@ fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, 
 	fk_status s = fk_ctx_stmt(ctx, SQL_MISSING, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REF]);
-	sqlite3_bind_int64(st, 3, p->id);
+	fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, p->wm[FK_WM_REF]);
+	fk_sql_bind_int64(st, 3, p->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (json_array_append_new(*missing, json_string((const char *)sqlite3_column_text(st, 0)))) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(*missing, json_string((const char *)fk_sql_column_text(st, 0)))) {
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 			break;
 		}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing missing registers");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -123,18 +123,18 @@ fk_status fk_publish_missing(fk_ctx *ctx, const fk_pkgrow *p, json_t **missing, 
 static fk_status ids_of2(fk_ctx *ctx, const char *sql, int64_t arg, int64_t arg2, int64_t **ids,
 			 size_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_bind_parameter_count(st) > 1)
-		sqlite3_bind_int64(st, 2, arg2);
+	fk_sql_bind_int64(st, 1, arg);
+	if (fk_sql_bind_parameter_count(st) > 1)
+		fk_sql_bind_int64(st, 2, arg2);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 256;
 			int64_t *v = realloc(*ids, cap * sizeof *v);
@@ -144,11 +144,11 @@ static fk_status ids_of2(fk_ctx *ctx, const char *sql, int64_t arg, int64_t arg2
 			}
 			*ids = v;
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = fk_sql_column_int64(st, 0);
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged rows");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -192,14 +192,14 @@ static const char SQL_PLAN_OTHER[] =
 
 static fk_status count_other(fk_ctx *ctx, const fk_pkgrow *p, int64_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_PLAN_OTHER, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, p->id);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_int64(st, 1, p->id);
+	int rc = fk_sql_step(st);
+	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 }
 
@@ -246,16 +246,16 @@ static fk_status plan_shadows(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const i
 /* The registers each list holds before the package. */
 static fk_status read_have(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = FK_OK;
 	for (int k = 1; k <= 2 && s == FK_OK; k++) {
 		if ((s = fk_ctx_stmt(ctx, SQL_PLAN_N, &st, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, k);
-		int rc = sqlite3_step(st);
-		pl->have[k] = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_reset(st);
+		fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int(st, 2, k);
+		int rc = fk_sql_step(st);
+		pl->have[k] = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW)
 			return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	}
@@ -277,7 +277,7 @@ static fk_status plan_counts(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, const in
 
 static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t changes[3] = {0}, n[3] = {0};
 	int rc;
 	int64_t len[3] = {0, 0, 0}, other;
@@ -299,22 +299,22 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 		s = fk_ctx_stmt(ctx, SQL_PLAN_NEW, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int k = sqlite3_column_int(st, 0);
+	fk_sql_bind_int64(st, 1, p->wm[FK_WM_REGISTER]);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int k = fk_sql_column_int(st, 0);
 		if (k == 1 || k == 2) {
-			changes[k] += sqlite3_column_int64(st, 1);
-			n[k] += sqlite3_column_int64(st, 1);
+			changes[k] += fk_sql_column_int64(st, 1);
+			n[k] += fk_sql_column_int64(st, 1);
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE || (s = fk_ctx_stmt(ctx, SQL_PLAN_MOVED, &st, err)) != FK_OK)
 		return s != FK_OK ? s : fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
-	sqlite3_bind_int64(st, 1, p->id);
-	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int from = sqlite3_column_int(st, 0) == 2 ? 2 : 1, to = sqlite3_column_int(st, 1) == 2 ? 2 : 1;
-		int64_t k = sqlite3_column_int64(st, 2);
+	fk_sql_bind_int64(st, 1, p->id);
+	fk_sql_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int from = fk_sql_column_int(st, 0) == 2 ? 2 : 1, to = fk_sql_column_int(st, 1) == 2 ? 2 : 1;
+		int64_t k = fk_sql_column_int64(st, 2);
 		changes[from] += k;
 		changes[to] += k;
 		if (from != to) {
@@ -322,7 +322,7 @@ static fk_status make_plan(fk_ctx *ctx, const fk_pkgrow *p, plan *pl, fk_error *
 			pl->in[to] += k;
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "planning the sorted lists");
 	return plan_counts(ctx, p, pl, changes, n, len, err);
@@ -359,10 +359,10 @@ static fk_status relist(fk_ctx *ctx, const fk_stage_reg *r, const plan *pl, fk_e
 
 static fk_status staged_delete(fk_ctx *ctx, int64_t id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_STAGED, FK_VAL_INT(id), 1, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_STAGED_DELETE, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 1, id);
 		s = fk_ctx_exec(ctx, st, err, "removing a staged change");
 	}
 	return s;
@@ -385,7 +385,7 @@ static const char SQL_SETTLE_PENDING[] =
 static fk_status settle_rows(fk_ctx *ctx, int64_t pkg, int limit, int64_t deadline, int64_t *n,
 			     fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t *ids = NULL;
 	uint8_t *tags = NULL;
 	int *ntags = NULL;
@@ -399,21 +399,21 @@ static fk_status settle_rows(fk_ctx *ctx, int64_t pkg, int limit, int64_t deadli
 	tags = malloc((size_t)limit * FK_TAGS_MAX * FK_BLIND_LEN);
 	if (!ids || !ntags || !tags)
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	sqlite3_bind_int64(st, 1, pkg);
-	sqlite3_bind_int(st, 2, limit);
-	while (s == FK_OK && got < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int bytes = sqlite3_column_bytes(st, 1);
-		ids[got] = sqlite3_column_int64(st, 0);
+	fk_sql_bind_int64(st, 1, pkg);
+	fk_sql_bind_int(st, 2, limit);
+	while (s == FK_OK && got < limit && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int bytes = fk_sql_column_bytes(st, 1);
+		ids[got] = fk_sql_column_int64(st, 0);
 		ntags[got] = bytes > 0 && bytes % FK_BLIND_LEN == 0 && bytes / FK_BLIND_LEN <= FK_TAGS_MAX
 				     ? bytes / FK_BLIND_LEN : 0;
 		if (ntags[got])
-			memcpy(tags + (size_t)got * FK_TAGS_MAX * FK_BLIND_LEN, sqlite3_column_blob(st, 1),
+			memcpy(tags + (size_t)got * FK_TAGS_MAX * FK_BLIND_LEN, fk_sql_column_blob(st, 1),
 			       (size_t)bytes);
 		got++;
 	}
 	if (s == FK_OK && got < limit && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	for (int i = 0; i < got && s == FK_OK; i++) {
 		/* the row checked (its tags with it) as it leaves */
 		s = staged_delete(ctx, ids[i], err);
@@ -461,13 +461,13 @@ fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_err
 	fk_status s;
 	for (;;) {
 		int64_t pkg = 0;
-		sqlite3_stmt *st;
+		fk_stmt *st;
 		if ((s = fk_ctx_stmt(ctx, SQL_SETTLE_PENDING, &st, err)) != FK_OK)
 			return s;
-		int rc = sqlite3_step(st);
+		int rc = fk_sql_step(st);
 		if (rc == SQLITE_ROW)
-			pkg = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+			pkg = fk_sql_column_int64(st, 0);
+		fk_sql_reset(st);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return fk_db_fail(ctx->db, rc, err, "reading staged changes");
 		if (rc == SQLITE_DONE)
@@ -501,17 +501,17 @@ static const char SQL_CHANGED_ROWS[] =
 	"AND register.version = c.reg_version_old AND register.kind = c.reg_kind_old "
 	"AND register.received_at = c.reg_received_old AND register.disposed_at IS NULL";
 
-static void bind_rest(sqlite3_stmt *st, const fk_pkgrow *p, const plan *pl)
+static void bind_rest(fk_stmt *st, const fk_pkgrow *p, const plan *pl)
 {
-	sqlite3_bind_int64(st, 1, p->id);
-	sqlite3_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
-	sqlite3_bind_int(st, 3, pl->rebuild[1]);
-	sqlite3_bind_int(st, 4, pl->rebuild[2]);
+	fk_sql_bind_int64(st, 1, p->id);
+	fk_sql_bind_int64(st, 2, p->wm[FK_WM_REGISTER]);
+	fk_sql_bind_int(st, 3, pl->rebuild[1]);
+	fk_sql_bind_int(st, 4, pl->rebuild[2]);
 }
 
 static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc = SQLITE_DONE;
@@ -522,7 +522,7 @@ static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl
 		return s;
 	bind_rest(st, p, pl);
 	/* collected first: the loop below writes */
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			int64_t *v = realloc(ids, (cap = cap ? 2 * cap : 16) * sizeof *v);
 			if (!v) {
@@ -531,9 +531,9 @@ static fk_status move_one_by_one(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl
 			}
 			ids = v;
 		}
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n++] = fk_sql_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
@@ -562,34 +562,34 @@ static const char SQL_STATS_OUT[] =
 
 static fk_status count_changed(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st, *up;
+	fk_stmt *st, *up;
 	int64_t v[4][4];
 	int n = 0, rc = SQLITE_DONE;
 	fk_status s = fk_ctx_stmt(ctx, SQL_CHANGED_KINDS, &st, err);
 	if (s != FK_OK)
 		return s;
 	bind_rest(st, p, pl);
-	while (n < 4 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (n < 4 && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < 4; i++)
-			v[n][i] = sqlite3_column_int64(st, i);
+			v[n][i] = fk_sql_column_int64(st, i);
 		n++;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "counting amended registers");
 	for (int i = 0; i < n && s == FK_OK; i++) {
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_OUT, &up, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 2, v[i][0]);
-		sqlite3_bind_int64(up, 3, v[i][2]);
+		fk_sql_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(up, 2, v[i][0]);
+		fk_sql_bind_int64(up, 3, v[i][2]);
 		if ((s = fk_ctx_exec(ctx, up, err, "counting registers")) != FK_OK ||
 		    (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 2, v[i][1]);
-		sqlite3_bind_int64(up, 3, v[i][2]);
-		sqlite3_bind_int64(up, 4, v[i][3]);
+		fk_sql_bind_text(up, 1, p->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(up, 2, v[i][1]);
+		fk_sql_bind_int64(up, 3, v[i][2]);
+		fk_sql_bind_int64(up, 4, v[i][3]);
 		s = fk_ctx_exec(ctx, up, err, "counting registers");
 	}
 	return s;
@@ -599,17 +599,17 @@ static fk_status count_changed(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, 
 static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int64_t *changed,
 			   fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_meta_set(ctx, PUBLISHING_KEY, "1", err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_CHANGED_ROWS, &st, err)) == FK_OK) {
 		bind_rest(st, p, pl);
 		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
-		*changed = sqlite3_changes64(ctx->db);
+		*changed = sqlite3_changes64(fk_sql_lite(ctx->db));
 	}
 	if (s == FK_OK)
 		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(PUBLISHING_KEY), 1, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, PUBLISHING_KEY, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, PUBLISHING_KEY, -1, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
 	}
 	return s == FK_OK ? count_changed(ctx, p, pl, err) : s;
@@ -621,26 +621,26 @@ static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int6
  * its row changed, all in one statement, and the digest moved: no row read, no MAC made. */
 static fk_status apply_changes(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t n = 0;
 	int rc = SQLITE_DONE;
 	fk_status s = move_one_by_one(ctx, p, pl, err);
 	if (s != FK_OK || (s = fk_ctx_stmt(ctx, SQL_CHANGED_SUMS, &st, err)) != FK_OK)
 		return s;
 	bind_rest(st, p, pl);
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != FK_MAC_LEN || sqlite3_column_bytes(st, 1) != FK_MAC_LEN)
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		if (fk_sql_column_bytes(st, 0) != FK_MAC_LEN || fk_sql_column_bytes(st, 1) != FK_MAC_LEN)
 			s = fk_fail(err, FK_ERR_TAMPER, "a staged change of package %lld lacks what publishing "
 				    "writes (staged by an older fukuhon, or altered): abandon it and import it again",
 				    (long long)p->id);
 		else
-			s = fk_trust_moved(ctx, FK_T_REGISTER, sqlite3_column_blob(st, 0),
-					   sqlite3_column_blob(st, 1), err);
+			s = fk_trust_moved(ctx, FK_T_REGISTER, fk_sql_column_blob(st, 0),
+					   fk_sql_column_blob(st, 1), err);
 		n++;
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading staged changes");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	int64_t changed = 0;
 	if (s != FK_OK || n == 0 || (s = move_rows(ctx, p, pl, &changed, err)) != FK_OK)
 		return s;
@@ -658,14 +658,14 @@ static const char SQL_SORT_KEYS[] = "SELECT sort_keys FROM staged_change WHERE r
 static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t mkey[FK_KEY_LEN],
 			   char *keys[FK_ORDER_FIELDS], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SORT_KEYS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, info->id);
-	int rc = sqlite3_step(st);
-	size_t n = rc == SQLITE_ROW ? (size_t)sqlite3_column_bytes(st, 0) : 0;
-	const void *blob = rc == SQLITE_ROW ? sqlite3_column_blob(st, 0) : NULL;
+	fk_sql_bind_int64(st, 1, info->id);
+	int rc = fk_sql_step(st);
+	size_t n = rc == SQLITE_ROW ? (size_t)fk_sql_column_bytes(st, 0) : 0;
+	const void *blob = rc == SQLITE_ROW ? fk_sql_column_blob(st, 0) : NULL;
 	uint8_t *plain = blob && n > FK_SEAL_OVERHEAD ? malloc(n - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t pn = 0;
 	if (plain) {
@@ -683,7 +683,7 @@ static fk_status kept_keys(fk_ctx *ctx, const fk_reg_info *info, const uint8_t m
 		fk_wipe(plain, pn);
 		free(plain);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading sort keys");
 	if (s != FK_OK || plain)
@@ -714,7 +714,7 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 {
 	int64_t *ids;
 	size_t n, nb[3] = {0};
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_order_entry *bulk[3] = {NULL};
 	uint8_t mkey[FK_KEY_LEN];
 	int64_t kid;
@@ -723,10 +723,10 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 	/* A list whose shadow goes in place: its registers counted at once, none read. */
 	for (int k = 1; k <= 2 && s == FK_OK; k++)
 		if (pl->shadow[k] && (s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, k);
-			sqlite3_bind_int64(st, 3, pl->added[k]);
-			sqlite3_bind_int64(st, 4, p->received_at);
+			fk_sql_bind_text(st, 1, p->municipality, -1, SQLITE_STATIC);
+			fk_sql_bind_int(st, 2, k);
+			fk_sql_bind_int64(st, 3, pl->added[k]);
+			fk_sql_bind_int64(st, 4, p->received_at);
 			if ((s = fk_ctx_exec(ctx, st, err, "counting registers")) == FK_OK)
 				s = fk_order_shadow_flip(ctx, p->municipality, k, err);
 		}
@@ -747,10 +747,10 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 		if (pl->shadow[k])
 			continue; /* counted and listed with its list's shadow */
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &st, err)) == FK_OK) {
-			sqlite3_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
-			sqlite3_bind_int(st, 2, info.kind);
-			sqlite3_bind_int(st, 3, 1);
-			sqlite3_bind_int64(st, 4, info.received_at);
+			fk_sql_bind_text(st, 1, info.municipality, -1, SQLITE_STATIC);
+			fk_sql_bind_int(st, 2, info.kind);
+			fk_sql_bind_int(st, 3, 1);
+			fk_sql_bind_int64(st, 4, info.received_at);
 			s = fk_ctx_exec(ctx, st, err, "counting registers");
 		}
 		if (s == FK_OK && pl->empty[k] && bulk[k]) {
@@ -783,24 +783,24 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 
 static fk_status count_entries(fk_ctx *ctx, const char *sql, int64_t wm, int kind, fk_error *err)
 {
-	sqlite3_stmt *st, *up;
+	fk_stmt *st, *up;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, wm);
+	fk_sql_bind_int64(st, 1, wm);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_ctx_stmt(ctx, SQL_STATS_ADD, &up, err)) != FK_OK)
 			break;
-		sqlite3_bind_text(up, 1, (const char *)sqlite3_column_text(st, 0), -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(up, 2, kind);
-		sqlite3_bind_int64(up, 3, sqlite3_column_int64(st, 1));
-		sqlite3_bind_int64(up, 4, sqlite3_column_int64(st, 2));
+		fk_sql_bind_text(up, 1, (const char *)fk_sql_column_text(st, 0), -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int(up, 2, kind);
+		fk_sql_bind_int64(up, 3, fk_sql_column_int64(st, 1));
+		fk_sql_bind_int64(up, 4, fk_sql_column_int64(st, 2));
 		s = fk_ctx_exec(ctx, up, err, "counting entries");
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "counting entries");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -834,7 +834,9 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 	int64_t version = -1;
 	/* The receiving service keeps the memo while no other connection wrote: the binary
 	 * searches of one package after another decrypt the same listed registers. */
-	if (s == FK_OK && ctx->order_memo_keep)
+	if (s == FK_OK && ctx->order_memo_keep && fk_sql_is_pg(ctx->db))
+		version = fk_db_pg_data_version(); /* another terminal may have written: not kept */
+	else if (s == FK_OK && ctx->order_memo_keep)
 		s = fk_ctx_int64(ctx, SQL_DATA_VERSION, &version, err, "reading the data version");
 	if (s == FK_OK)
 		s = fk_order_memo_keep(ctx, version, err);

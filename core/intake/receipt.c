@@ -60,29 +60,29 @@ static fk_status finish(json_t *o, char **out, size_t *len, fk_error *err)
 
 static fk_status rejects(fk_ctx *ctx, int64_t pkg, json_t *arr, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_REJECTS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, pkg);
+	fk_sql_bind_int64(st, 1, pkg);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_PKG_REJECT, st, 0, err)) != FK_OK)
 			break;
 		/* line counted from 1, as a sender's editor counts them: the row keeps the
 		 * record's 0-based place in its chunk (docs/package-format.md §12) */
 		json_t *r = json_pack("{s:I, s:I, s:s, s:s, s:s}", "chunk",
-				      (json_int_t)sqlite3_column_int64(st, 2), "line",
-				      (json_int_t)sqlite3_column_int64(st, 3) + 1, "ref",
-				      (const char *)sqlite3_column_text(st, 4), "reason",
-				      (const char *)sqlite3_column_text(st, 5), "detail",
-				      (const char *)sqlite3_column_text(st, 6));
+				      (json_int_t)fk_sql_column_int64(st, 2), "line",
+				      (json_int_t)fk_sql_column_int64(st, 3) + 1, "ref",
+				      (const char *)fk_sql_column_text(st, 4), "reason",
+				      (const char *)fk_sql_column_text(st, 5), "detail",
+				      (const char *)fk_sql_column_text(st, 6));
 		if (!r || json_array_append_new(arr, r))
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	}
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading rejections");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 

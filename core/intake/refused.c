@@ -111,109 +111,109 @@ fk_status fk_refused_prepare(fk_ctx *ctx, const fk_intake_origin *o, const fk_ma
 	return hash_bytes(o, r->sha256, &r->size, &r->has_sha, err);
 }
 
-static void from_row(sqlite3_stmt *st, fk_refused *r)
+static void from_row(fk_stmt *st, fk_refused *r)
 {
 	memset(r, 0, sizeof *r);
-	r->id = sqlite3_column_int64(st, C_ID);
-	r->bureau_id = sqlite3_column_int64(st, C_BUREAU);
+	r->id = fk_sql_column_int64(st, C_ID);
+	r->bureau_id = fk_sql_column_int64(st, C_BUREAU);
 	/* NOT NULL columns; NULL only from a row the MAC check would have refused */
-	const char *t = (const char *)sqlite3_column_text(st, C_REASON);
+	const char *t = (const char *)fk_sql_column_text(st, C_REASON);
 	fk_copy_str(r->reason, sizeof r->reason, t ? t : "?");
-	r->has_manifest = sqlite3_column_type(st, C_MUNI) != SQLITE_NULL;
+	r->has_manifest = fk_sql_column_type(st, C_MUNI) != SQLITE_NULL;
 	if (r->has_manifest)
-		fk_copy_str(r->municipality, sizeof r->municipality, (const char *)sqlite3_column_text(st, C_MUNI));
-	r->sequence = sqlite3_column_int64(st, C_SEQ);
-	r->kind = sqlite3_column_int(st, C_KIND);
-	r->verified = sqlite3_column_int(st, C_VERIFIED);
-	if (sqlite3_column_bytes(st, C_DIGEST) == 32)
-		memcpy(r->digest, sqlite3_column_blob(st, C_DIGEST), 32);
-	r->has_sha = sqlite3_column_bytes(st, C_SHA) == 32;
+		fk_copy_str(r->municipality, sizeof r->municipality, (const char *)fk_sql_column_text(st, C_MUNI));
+	r->sequence = fk_sql_column_int64(st, C_SEQ);
+	r->kind = fk_sql_column_int(st, C_KIND);
+	r->verified = fk_sql_column_int(st, C_VERIFIED);
+	if (fk_sql_column_bytes(st, C_DIGEST) == 32)
+		memcpy(r->digest, fk_sql_column_blob(st, C_DIGEST), 32);
+	r->has_sha = fk_sql_column_bytes(st, C_SHA) == 32;
 	if (r->has_sha)
-		memcpy(r->sha256, sqlite3_column_blob(st, C_SHA), 32);
-	r->size = sqlite3_column_int64(st, C_SIZE);
-	t = (const char *)sqlite3_column_text(st, C_SOURCE);
+		memcpy(r->sha256, fk_sql_column_blob(st, C_SHA), 32);
+	r->size = fk_sql_column_int64(st, C_SIZE);
+	t = (const char *)fk_sql_column_text(st, C_SOURCE);
 	fk_copy_str(r->source, sizeof r->source, t ? t : "-");
-	r->expected = sqlite3_column_int64(st, C_EXPECTED);
-	r->received_at = sqlite3_column_int64(st, C_RECEIVED);
-	r->last_at = sqlite3_column_int64(st, C_LAST);
-	r->times = sqlite3_column_int64(st, C_TIMES);
+	r->expected = fk_sql_column_int64(st, C_EXPECTED);
+	r->received_at = fk_sql_column_int64(st, C_RECEIVED);
+	r->last_at = fk_sql_column_int64(st, C_LAST);
+	r->times = fk_sql_column_int64(st, C_TIMES);
 }
 
 /* Rows of st (bound by the caller), checked, into rows. */
-static fk_status read_rows(fk_ctx *ctx, sqlite3_stmt *st, fk_refused *rows, int max, int *n,
+static fk_status read_rows(fk_ctx *ctx, fk_stmt *st, fk_refused *rows, int max, int *n,
 			   fk_error *err)
 {
 	fk_status s = FK_OK;
 	int rc = SQLITE_DONE;
 	*n = 0;
-	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (*n < max && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if ((s = fk_trust_check(ctx, FK_T_REFUSED, st, 0, err)) != FK_OK)
 			break;
 		from_row(st, &rows[(*n)++]);
 	}
 	if (s == FK_OK && *n < max && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading refused packages");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
 static fk_status bureau_of(fk_ctx *ctx, int64_t *id, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*id = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
+		*id = fk_sql_column_int64(st, 0);
 	else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the terminal's bureau");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
-static void bind_row(sqlite3_stmt *st, const fk_refused *r)
+static void bind_row(fk_stmt *st, const fk_refused *r)
 {
-	sqlite3_bind_int64(st, 1, r->id);
+	fk_sql_bind_int64(st, 1, r->id);
 	if (r->bureau_id)
-		sqlite3_bind_int64(st, 2, r->bureau_id);
-	sqlite3_bind_text(st, 3, r->reason, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, r->bureau_id);
+	fk_sql_bind_text(st, 3, r->reason, -1, SQLITE_STATIC);
 	if (r->has_manifest) {
-		sqlite3_bind_text(st, 4, r->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, r->sequence);
-		sqlite3_bind_int(st, 6, r->kind);
-		sqlite3_bind_blob(st, 8, r->digest, 32, SQLITE_STATIC);
+		fk_sql_bind_text(st, 4, r->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 5, r->sequence);
+		fk_sql_bind_int(st, 6, r->kind);
+		fk_sql_bind_blob(st, 8, r->digest, 32, SQLITE_STATIC);
 	}
-	sqlite3_bind_int(st, 7, r->verified);
+	fk_sql_bind_int(st, 7, r->verified);
 	if (r->has_sha) {
-		sqlite3_bind_blob(st, 9, r->sha256, 32, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 10, r->size);
+		fk_sql_bind_blob(st, 9, r->sha256, 32, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 10, r->size);
 	}
-	sqlite3_bind_text(st, 11, r->source, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 11, r->source, -1, SQLITE_STATIC);
 	if (r->expected > 0)
-		sqlite3_bind_int64(st, 12, r->expected);
-	sqlite3_bind_int64(st, 13, r->received_at);
-	sqlite3_bind_int64(st, 14, r->last_at);
-	sqlite3_bind_int64(st, 15, r->times);
+		fk_sql_bind_int64(st, 12, r->expected);
+	fk_sql_bind_int64(st, 13, r->received_at);
+	fk_sql_bind_int64(st, 14, r->last_at);
+	fk_sql_bind_int64(st, 15, r->times);
 }
 
 /* The row of the same delivery refused for the same reason before, if any. */
 static fk_status find_same(fk_ctx *ctx, const fk_refused *r, fk_refused *old, int *found,
 			   fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SAME, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (r->has_sha)
-		sqlite3_bind_blob(st, 1, r->sha256, 32, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->reason, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->source, -1, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 1, r->sha256, 32, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, r->reason, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 3, r->source, -1, SQLITE_STATIC);
 	if (r->has_manifest) {
-		sqlite3_bind_text(st, 4, r->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, r->sequence);
+		fk_sql_bind_text(st, 4, r->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 5, r->sequence);
 	}
 	s = read_rows(ctx, st, old, 1, found, err);
 	return s;
@@ -223,14 +223,14 @@ fk_status fk_refused_keep(fk_ctx *ctx, void *arg, fk_error *err)
 {
 	fk_refused *r = arg, old;
 	int found;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = find_same(ctx, r, &old, &found, err);
 	if (s == FK_OK && found) {
 		/* The same bytes refused again for the same reason: counted, not another row. */
 		if ((s = fk_trust_unseal(ctx, FK_T_REFUSED, FK_VAL_INT(old.id), 0, err)) == FK_OK &&
 		    (s = fk_ctx_stmt(ctx, SQL_AGAIN, &st, err)) == FK_OK) {
-			sqlite3_bind_int64(st, 1, old.id);
-			sqlite3_bind_int64(st, 2, r->last_at);
+			fk_sql_bind_int64(st, 1, old.id);
+			fk_sql_bind_int64(st, 2, r->last_at);
 			s = fk_ctx_exec(ctx, st, err, "counting a refused package");
 		}
 		if (s == FK_OK) {
@@ -254,29 +254,29 @@ fk_status fk_refused_keep(fk_ctx *ctx, void *arg, fk_error *err)
 fk_status fk_refused_list(fk_ctx *ctx, int64_t bureau, const char *muni, const char *name,
 			  int64_t before, fk_refused *rows, int max, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*n = 0;
 	if (max < 1)
 		return FK_OK;
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, bureau);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
+	fk_sql_bind_int64(st, 1, bureau);
+	fk_sql_bind_int64(st, 2, before > 0 ? before : INT64_MAX);
 	if (muni && muni[0])
-		sqlite3_bind_text(st, 3, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, max);
+		fk_sql_bind_text(st, 3, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 4, max);
 	if (name && name[0])
-		sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 5, name, -1, SQLITE_STATIC);
 	return read_rows(ctx, st, rows, max, n, err);
 }
 
 fk_status fk_refused_get(fk_ctx *ctx, int64_t id, fk_refused *r, int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_ONE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 1, id);
 	return read_rows(ctx, st, r, 1, found, err);
 }

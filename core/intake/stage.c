@@ -67,29 +67,29 @@ typedef struct stage {
 static fk_status ref_find(fk_ctx *ctx, const char *muni, const char *ref, int64_t *ref_id,
 			  int64_t *reg_id, int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*found = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_REF_FIND, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ref, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, ref, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER_REF, st, 0, err)) == FK_OK) {
-		*ref_id = sqlite3_column_int64(st, 0);
-		*reg_id = sqlite3_column_int64(st, 3);
+		*ref_id = fk_sql_column_int64(st, 0);
+		*reg_id = fk_sql_column_int64(st, 3);
 		*found = 1;
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		s = fk_db_fail(ctx->db, rc, err, "reading a register id");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
 static fk_status ref_insert(fk_ctx *ctx, const char *muni, const char *ref, int64_t reg_id,
 			    fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t id;
 	uint8_t mac[FK_MAC_LEN];
 	fk_status s = fk_ctx_int64(ctx, SQL_REF_NEXT, &id, err, "register id row");
@@ -97,11 +97,11 @@ static fk_status ref_insert(fk_ctx *ctx, const char *muni, const char *ref, int6
 	if (s == FK_OK)
 		s = fk_trust_seal_new(ctx, FK_T_REGISTER_REF, cols, mac, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REF_INSERT, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, ref, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, reg_id);
-		sqlite3_bind_blob(st, 5, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 3, ref, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 4, reg_id);
+		fk_sql_bind_blob(st, 5, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a register id");
 	}
 	return s;
@@ -129,48 +129,48 @@ void fk_stage_reg_clear(fk_stage_reg *r)
 
 fk_status fk_stage_reg_read(fk_ctx *ctx, int64_t id, fk_stage_reg *r, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(r, 0, sizeof *r);
 	r->staged = -1;
 	fk_status s = fk_ctx_stmt(ctx, SQL_REG_ROW, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err)) == FK_OK) {
 		r->id = id;
 		fk_copy_str(r->municipality, sizeof r->municipality,
-			    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
-		r->kind = sqlite3_column_int(st, FK_C_REG_KIND);
-		r->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
-		r->version = sqlite3_column_int(st, FK_C_REG_VERSION);
-		r->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
-		if (sqlite3_column_bytes(st, FK_C_REG_MAC) == FK_MAC_LEN)
-			memcpy(r->reg_mac, sqlite3_column_blob(st, FK_C_REG_MAC), FK_MAC_LEN);
-		if ((r->disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL))
+			    (const char *)fk_sql_column_text(st, FK_C_REG_MUNI));
+		r->kind = fk_sql_column_int(st, FK_C_REG_KIND);
+		r->key_id = fk_sql_column_int64(st, FK_C_REG_KEY);
+		r->version = fk_sql_column_int(st, FK_C_REG_VERSION);
+		r->received_at = fk_sql_column_int64(st, FK_C_REG_RECEIVED);
+		if (fk_sql_column_bytes(st, FK_C_REG_MAC) == FK_MAC_LEN)
+			memcpy(r->reg_mac, fk_sql_column_blob(st, FK_C_REG_MAC), FK_MAC_LEN);
+		if ((r->disposed = fk_sql_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL))
 			s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld was disposed of", (long long)id);
 	} else if (s == FK_OK) {
 		s = rc == SQLITE_DONE ? fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id)
 				      : fk_db_fail(ctx->db, rc, err, "reading a register");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK || (s = fk_ctx_stmt(ctx, SQL_STAGED_ROW, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_STAGED, st, 0, err)) == FK_OK) {
-		r->owner = sqlite3_column_int64(st, C_ST_PKG);
-		r->staged = sqlite3_column_int(st, C_ST_CHANGE);
-		r->staged_version = sqlite3_column_int(st, C_ST_VERSION);
-		r->staged_kind = sqlite3_column_int(st, C_ST_KIND);
-		r->tags_old = tags_copy(sqlite3_column_blob(st, C_ST_OLD), sqlite3_column_bytes(st, C_ST_OLD),
+		r->owner = fk_sql_column_int64(st, C_ST_PKG);
+		r->staged = fk_sql_column_int(st, C_ST_CHANGE);
+		r->staged_version = fk_sql_column_int(st, C_ST_VERSION);
+		r->staged_kind = fk_sql_column_int(st, C_ST_KIND);
+		r->tags_old = tags_copy(fk_sql_column_blob(st, C_ST_OLD), fk_sql_column_bytes(st, C_ST_OLD),
 					&r->ntags_old);
-		r->tags_new = tags_copy(sqlite3_column_blob(st, C_ST_NEW), sqlite3_column_bytes(st, C_ST_NEW),
+		r->tags_new = tags_copy(fk_sql_column_blob(st, C_ST_NEW), fk_sql_column_bytes(st, C_ST_NEW),
 					&r->ntags_new);
 	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		s = fk_db_fail(ctx->db, rc, err, "reading a staged change");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -210,17 +210,17 @@ static fk_status pubdata_make(fk_ctx *ctx, const fk_stage_reg *r, int version, i
 	return s == FK_OK ? fk_trust_contribution(ctx, FK_T_REGISTER, r->reg_mac, pd->c_old, err) : s;
 }
 
-static void pubdata_bind(sqlite3_stmt *st, const pubdata *pd)
+static void pubdata_bind(fk_stmt *st, const pubdata *pd)
 {
 	if (!pd)
 		return; /* unbound: NULL */
-	sqlite3_bind_blob(st, 11, pd->mac, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 12, pd->mac_old, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 13, pd->c_old, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 14, pd->c_new, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 15, pd->version_old);
-	sqlite3_bind_int(st, 16, pd->kind_old);
-	sqlite3_bind_int64(st, 17, pd->received_old);
+	fk_sql_bind_blob(st, 11, pd->mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 12, pd->mac_old, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 13, pd->c_old, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 14, pd->c_new, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_int(st, 15, pd->version_old);
+	fk_sql_bind_int(st, 16, pd->kind_old);
+	fk_sql_bind_int64(st, 17, pd->received_old);
 }
 
 /* A register's staged change: a new row, or the row updated (an amended register new in the
@@ -229,7 +229,7 @@ static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int
 			    int kind, int64_t at, const uint8_t *old, int nold, const uint8_t *neu,
 			    int nnew, const uint8_t *keys, size_t nkeys, const pubdata *pd, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t mac[FK_MAC_LEN];
 	int update = r->staged >= 0;
 	fk_status s = FK_OK;
@@ -248,21 +248,21 @@ static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int
 		s = fk_ctx_stmt(ctx, update ? SQL_STAGED_UPDATE : SQL_STAGED_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, r->id);
+	fk_sql_bind_int64(st, 1, r->id);
 	if (!update)
-		sqlite3_bind_int64(st, 2, pkg);
+		fk_sql_bind_int64(st, 2, pkg);
 	if (nold)
-		sqlite3_bind_blob(st, 7, old, nold * FK_BLIND_LEN, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 7, old, nold * FK_BLIND_LEN, SQLITE_STATIC);
 	if (!update && keys)
-		sqlite3_bind_blob(st, 9, keys, (int)nkeys, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 9, keys, (int)nkeys, SQLITE_STATIC);
 	if (!update)
-		sqlite3_bind_blob(st, 10, mac, FK_MAC_LEN, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, change);
-	sqlite3_bind_int(st, 4, version);
-	sqlite3_bind_int(st, 5, kind);
-	sqlite3_bind_int64(st, 6, at);
+		fk_sql_bind_blob(st, 10, mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_int(st, 3, change);
+	fk_sql_bind_int(st, 4, version);
+	fk_sql_bind_int(st, 5, kind);
+	fk_sql_bind_int64(st, 6, at);
 	if (nnew)
-		sqlite3_bind_blob(st, 8, neu, nnew * FK_BLIND_LEN, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 8, neu, nnew * FK_BLIND_LEN, SQLITE_STATIC);
 	pubdata_bind(st, pd);
 	s = fk_ctx_exec(ctx, st, err, "staging a change");
 	return s == FK_OK && update ? fk_trust_seal(ctx, FK_T_STAGED, FK_VAL_INT(r->id), err) : s;
@@ -272,7 +272,7 @@ static fk_status staged_put(fk_ctx *ctx, const fk_stage_reg *r, int64_t pkg, int
 static fk_status reject(stage *g, int64_t line, const char *ref, fk_reject why, const char *detail,
 			fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t id;
 	uint8_t mac[FK_MAC_LEN];
 	char d[FK_ERRMSG_MAX + 96];
@@ -284,14 +284,14 @@ static fk_status reject(stage *g, int64_t line, const char *ref, fk_reject why, 
 	if (s == FK_OK)
 		s = fk_trust_seal_new(g->ctx, FK_T_PKG_REJECT, cols, mac, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(g->ctx, SQL_REJECT_INSERT, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, g->pkg->id);
-		sqlite3_bind_int(st, 3, g->chunk);
-		sqlite3_bind_int64(st, 4, line);
-		sqlite3_bind_text(st, 5, ref, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, detail, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_int64(st, 2, g->pkg->id);
+		fk_sql_bind_int(st, 3, g->chunk);
+		fk_sql_bind_int64(st, 4, line);
+		fk_sql_bind_text(st, 5, ref, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 7, detail, -1, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(g->ctx, st, err, "storing a rejection");
 	}
 	/* the line as the receipt counts it, from 1 (receipt.c) */

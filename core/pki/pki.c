@@ -128,25 +128,25 @@ static fk_status new_store(fk_pki *p, int64_t now, fk_error *err)
  * inode). */
 static fk_status stamp_now(fk_ctx *ctx, uint8_t out[32], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_STAMP, &st, err);
 	if (s != FK_OK)
 		return s;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
 	int rc = SQLITE_DONE;
-	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
+	while (ok && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int64_t id = fk_sql_column_int64(st, 0);
 		ok = EVP_DigestUpdate(md, &id, sizeof id) == 1;
 		for (int c = 1; c <= 2 && ok; c++) {
-			const void *b = sqlite3_column_blob(st, c);
-			int64_t n = sqlite3_column_bytes(st, c);
+			const void *b = fk_sql_column_blob(st, c);
+			int64_t n = fk_sql_column_bytes(st, c);
 			ok = EVP_DigestUpdate(md, &n, sizeof n) == 1 && (n == 0 || EVP_DigestUpdate(md, b, (size_t)n) == 1);
 		}
 	}
 	if (ok && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the trust material");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	char *dir = s == FK_OK && ok ? fk_path_join(ctx->cfg.key_dir, FK_PKI_KEY_FOLDER, err) : NULL;
 	if (s == FK_OK && ok && !dir)
 		s = FK_ERR_NOMEM; /* err filled by fk_path_join */

@@ -47,34 +47,34 @@ static fk_pki_slot slot_of(const char *s)
 	return FK_PKI_SLOT_NONE;
 }
 
-static fk_status row_item(fk_ctx *ctx, sqlite3_stmt *st, int with_der, fk_pki_item *it, fk_error *err)
+static fk_status row_item(fk_ctx *ctx, fk_stmt *st, int with_der, fk_pki_item *it, fk_error *err)
 {
 	fk_status s = fk_trust_check(ctx, FK_T_PKI, st, 0, err);
 	if (s != FK_OK)
 		return s;
 	memset(it, 0, sizeof *it);
-	it->id = sqlite3_column_int64(st, C_ID);
-	int k = kind_of((const char *)sqlite3_column_text(st, C_KIND));
-	if (k < 0 || sqlite3_column_bytes(st, C_SHA) != 32)
+	it->id = fk_sql_column_int64(st, C_ID);
+	int k = kind_of((const char *)fk_sql_column_text(st, C_KIND));
+	if (k < 0 || fk_sql_column_bytes(st, C_SHA) != 32)
 		return fk_fail(err, FK_ERR_CORRUPT, "pki_item row %lld is of no known kind", (long long)it->id);
 	it->kind = (fk_pki_kind)k;
-	it->slot = slot_of((const char *)sqlite3_column_text(st, C_SLOT));
-	it->ca_id = sqlite3_column_int64(st, C_CA);
-	const char *t = (const char *)sqlite3_column_text(st, C_SUBJECT);
+	it->slot = slot_of((const char *)fk_sql_column_text(st, C_SLOT));
+	it->ca_id = fk_sql_column_int64(st, C_CA);
+	const char *t = (const char *)fk_sql_column_text(st, C_SUBJECT);
 	fk_copy_str(it->subject, sizeof it->subject, t ? t : "");
-	t = (const char *)sqlite3_column_text(st, C_SERIAL);
+	t = (const char *)fk_sql_column_text(st, C_SERIAL);
 	fk_copy_str(it->serial, sizeof it->serial, t ? t : "");
-	it->not_before = sqlite3_column_int64(st, C_BEFORE);
-	it->not_after = sqlite3_column_int64(st, C_AFTER);
-	memcpy(it->sha256, sqlite3_column_blob(st, C_SHA), 32);
-	t = (const char *)sqlite3_column_text(st, C_BY_USER);
+	it->not_before = fk_sql_column_int64(st, C_BEFORE);
+	it->not_after = fk_sql_column_int64(st, C_AFTER);
+	memcpy(it->sha256, fk_sql_column_blob(st, C_SHA), 32);
+	t = (const char *)fk_sql_column_text(st, C_BY_USER);
 	fk_copy_str(it->added_by, sizeof it->added_by, t ? t : "?");
-	it->added_at = sqlite3_column_int64(st, C_AT);
+	it->added_at = fk_sql_column_int64(st, C_AT);
 	if (!with_der)
 		return FK_OK;
 	/* The MAC covers the DER through its hash: the bytes must be the ones hashed. */
-	it->der = sqlite3_column_blob(st, C_DER);
-	it->derlen = (size_t)sqlite3_column_bytes(st, C_DER);
+	it->der = fk_sql_column_blob(st, C_DER);
+	it->derlen = (size_t)fk_sql_column_bytes(st, C_DER);
 	uint8_t h[32];
 	unsigned hl = 0;
 	if (!it->der || EVP_Digest(it->der, it->derlen, h, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
@@ -89,19 +89,19 @@ static fk_status row_item(fk_ctx *ctx, sqlite3_stmt *st, int with_der, fk_pki_it
 fk_status fk_pki_items(fk_ctx *ctx, int kind, int with_der, fk_pki_item_cb cb, void *arg,
 		       fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SELECT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int(st, 1, kind);
-	sqlite3_bind_text(st, 2, kind >= 0 && kind < 3 ? KIND_NAME[kind] : "", -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 1, kind);
+	fk_sql_bind_text(st, 2, kind >= 0 && kind < 3 ? KIND_NAME[kind] : "", -1, SQLITE_STATIC);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_pki_item it;
 		if ((s = row_item(ctx, st, with_der, &it, err)) != FK_OK || cb(&it, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the trusted CAs and certificates");
 	return s;
@@ -115,28 +115,28 @@ static fk_status insert(fk_ctx *ctx, fk_pki_kind kind, fk_pki_slot slot, int64_t
 	unsigned hl = 0;
 	if (EVP_Digest(der, derlen, h, &hl, EVP_sha256(), NULL) != 1 || hl != 32)
 		return fk_fail(err, FK_ERR_CRYPTO, "cannot hash the certificate");
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, KIND_NAME[kind], -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, KIND_NAME[kind], -1, SQLITE_STATIC);
 	if (slot != FK_PKI_SLOT_NONE)
-		sqlite3_bind_text(st, 2, SLOT_NAME[slot], -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, SLOT_NAME[slot], -1, SQLITE_STATIC);
 	if (ca_id > 0)
-		sqlite3_bind_int64(st, 3, ca_id);
-	sqlite3_bind_text(st, 4, subject, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 3, ca_id);
+	fk_sql_bind_text(st, 4, subject, -1, SQLITE_TRANSIENT);
 	if (serial && *serial)
-		sqlite3_bind_text(st, 5, serial, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 6, nb);
-	sqlite3_bind_int64(st, 7, na);
-	sqlite3_bind_blob(st, 8, h, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 9, der, (int)derlen, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 10, ctx->actor.operator_id);
-	sqlite3_bind_text(st, 11, ctx->actor.user, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 12, fk_ctx_now(ctx));
+		fk_sql_bind_text(st, 5, serial, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_int64(st, 6, nb);
+	fk_sql_bind_int64(st, 7, na);
+	fk_sql_bind_blob(st, 8, h, 32, SQLITE_TRANSIENT);
+	fk_sql_bind_blob(st, 9, der, (int)derlen, SQLITE_TRANSIENT);
+	fk_sql_bind_int64(st, 10, ctx->actor.operator_id);
+	fk_sql_bind_text(st, 11, ctx->actor.user, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_int64(st, 12, fk_ctx_now(ctx));
 	if ((s = fk_ctx_exec(ctx, st, err, "storing the certificate")) != FK_OK)
 		return s;
-	*id = sqlite3_last_insert_rowid(ctx->db);
+	*id = fk_sql_last_insert_rowid(ctx->db);
 	return fk_trust_seal(ctx, FK_T_PKI, FK_VAL_INT(*id), err);
 }
 
@@ -183,13 +183,13 @@ fk_status fk_pki_item_add_crl(fk_ctx *ctx, int64_t ca_id, X509_CRL *crl, int64_t
 
 static fk_status by_id(fk_ctx *ctx, const char *sql, int64_t id, const char *slot, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 1, id);
 	if (slot)
-		sqlite3_bind_text(st, 2, slot, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, slot, -1, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "changing the trusted certificates");
 }
 

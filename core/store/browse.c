@@ -51,27 +51,27 @@ static const char SQL_DOC_PAGE[] =
 	"AND (CAST(?4 AS BIGINT) IS NULL OR (received_at, id) < (?3, ?4)) "
 	"ORDER BY received_at DESC, id DESC LIMIT ?5";
 
-static void copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
+static void copy_text(fk_stmt *st, int col, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
+	const unsigned char *t = fk_sql_column_text(st, col);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
 fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_stat **rows, int *n,
 			 fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*rows = NULL;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, permitted ? SQL_HOME_PERMITTED : SQL_HOME, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, bureau_id);
-	sqlite3_bind_int(st, 2, ctx->cfg.parent_sees_branches);
+	fk_sql_bind_int64(st, 1, bureau_id);
+	fk_sql_bind_int(st, 2, ctx->cfg.parent_sees_branches);
 	int rc, cap = 0;
 	fk_muni_stat *v = NULL;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)fk_sql_column_text(st, 0);
 		if (!*n || strcmp(v[*n - 1].m.code, code) != 0) {
 			if (*n == cap) {
 				cap = cap ? cap * 2 : 64;
@@ -88,20 +88,20 @@ fk_status fk_browse_home(fk_ctx *ctx, int64_t bureau_id, int permitted, fk_muni_
 			copy_text(st, 1, r->m.name, sizeof r->m.name);
 			copy_text(st, 2, r->m.kana, sizeof r->m.kana);
 			copy_text(st, 3, r->m.pref, sizeof r->m.pref);
-			r->m.bureau_id = sqlite3_column_int64(st, 4);
+			r->m.bureau_id = fk_sql_column_int64(st, 4);
 			copy_text(st, 5, r->m.bureau, sizeof r->m.bureau);
-			r->permitted = (unsigned)sqlite3_column_int(st, 9);
+			r->permitted = (unsigned)fk_sql_column_int(st, 9);
 		}
 		fk_muni_stat *r = &v[*n - 1];
-		int kind = sqlite3_column_int(st, 6);
+		int kind = fk_sql_column_int(st, 6);
 		if (kind >= 1 && kind <= 4) {
-			r->n[kind] = sqlite3_column_int64(st, 7);
-			int64_t last = sqlite3_column_int64(st, 8);
+			r->n[kind] = fk_sql_column_int64(st, 7);
+			int64_t last = fk_sql_column_int64(st, 8);
 			if (last > r->last_received)
 				r->last_received = last;
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading municipality figures");
 	if (s != FK_OK) {
@@ -157,7 +157,7 @@ static fk_status rows_of(fk_ctx *ctx, const int64_t *ids, int got, fk_reg_row *o
 fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t anchor, int dir,
 			      int limit, fk_reg_row *out, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t ids[256];
 	*n = 0;
 	if (limit <= 0 || limit > 256)
@@ -165,14 +165,14 @@ fk_status fk_browse_registers(fk_ctx *ctx, const char *muni, int kind, int64_t a
 	fk_status s = fk_ctx_stmt(ctx, dir >= 0 ? SQL_PAGE_AFTER : SQL_PAGE_BEFORE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
-	sqlite3_bind_int64(st, 3, dir < 0 && anchor <= 0 ? INT64_MAX : anchor);
-	sqlite3_bind_int(st, 4, limit);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
+	fk_sql_bind_int64(st, 3, dir < 0 && anchor <= 0 ? INT64_MAX : anchor);
+	fk_sql_bind_int(st, 4, limit);
 	int rc, got = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[got++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		ids[got++] = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading a page of registers");
 	if (dir < 0)
@@ -237,34 +237,34 @@ fk_status fk_browse_registers_at(fk_ctx *ctx, const char *muni, int kind, fk_ord
 fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id, int64_t *index,
 			     int64_t *total, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*index = *total = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_POSITION, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
-	sqlite3_bind_int64(st, 3, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
+	fk_sql_bind_int64(st, 3, id);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
-		*index = sqlite3_column_int64(st, 0);
-		*total = sqlite3_column_int64(st, 1);
+		*index = fk_sql_column_int64(st, 0);
+		*total = fk_sql_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
 }
 
 fk_status fk_browse_total(fk_ctx *ctx, const char *muni, int kind, int64_t *total, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_TOTAL, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
-	int rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
+	int rc = fk_sql_step(st);
+	*total = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
 }
 
@@ -317,36 +317,36 @@ static void fields_of(const json_t *payload, fk_record_row *r)
 fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
 			    int limit, fk_record_row *out, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*n = 0;
 	if (limit <= 0 || limit > 256)
 		return fk_fail(err, FK_ERR_INVALID, "page size must be 1..256");
 	fk_status s = fk_ctx_stmt(ctx, kind == FK_FILE_LEDGER ? SQL_LEDGER_PAGE : SQL_DOC_PAGE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
 	if (after) {
-		sqlite3_bind_text(st, 2, after->sort_date, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, after->received_at);
-		sqlite3_bind_int64(st, 4, after->id);
+		fk_sql_bind_text(st, 2, after->sort_date, -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 3, after->received_at);
+		fk_sql_bind_int64(st, 4, after->id);
 	} else {
-		sqlite3_bind_null(st, 2);
-		sqlite3_bind_null(st, 3);
-		sqlite3_bind_null(st, 4);
+		fk_sql_bind_null(st, 2);
+		fk_sql_bind_null(st, 3);
+		fk_sql_bind_null(st, 4);
 	}
-	sqlite3_bind_int(st, 5, limit);
+	fk_sql_bind_int(st, 5, limit);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_record_row *r = &out[(*n)++];
 		memset(r, 0, sizeof *r);
-		r->id = sqlite3_column_int64(st, 0);
-		r->received_at = sqlite3_column_int64(st, 1);
+		r->id = fk_sql_column_int64(st, 0);
+		r->received_at = fk_sql_column_int64(st, 1);
 		copy_text(st, 2, r->label, sizeof r->label);
 		if (kind == FK_FILE_LEDGER)
 			copy_text(st, 2, r->sort_date, sizeof r->sort_date);
-		r->register_id = sqlite3_column_int64(st, 3);
+		r->register_id = fk_sql_column_int64(st, 3);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading records");
 	for (int i = 0; i < *n; i++) {

@@ -69,14 +69,14 @@ fk_status fk_datakey_make(const fk_keyring *keys, int64_t id, uint8_t dk[FK_KEY_
 fk_status fk_datakey_insert(fk_ctx *ctx, int64_t id, uint32_t kek,
 			    const uint8_t wrapped[FK_WRAPPED_LEN], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, kek);
-	sqlite3_bind_blob(st, 3, wrapped, FK_WRAPPED_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, fk_now_ns());
+	fk_sql_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 2, kek);
+	fk_sql_bind_blob(st, 3, wrapped, FK_WRAPPED_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 4, fk_now_ns());
 	return fk_ctx_exec(ctx, st, err, "storing a data key");
 }
 
@@ -103,48 +103,48 @@ static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_GET, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc == SQLITE_DONE)
 			return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
 		return fk_db_fail(ctx->db, rc, err, "reading a data key");
 	}
-	if (sqlite3_column_type(st, 1) == SQLITE_NULL) {
-		sqlite3_reset(st);
+	if (fk_sql_column_type(st, 1) == SQLITE_NULL) {
+		fk_sql_reset(st);
 		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld was destroyed", (long long)id);
 	}
-	uint32_t kek = (uint32_t)sqlite3_column_int64(st, 0);
-	s = unwrap_row(ctx, id, kek, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+	uint32_t kek = (uint32_t)fk_sql_column_int64(st, 0);
+	s = unwrap_row(ctx, id, kek, fk_sql_column_blob(st, 1), (size_t)fk_sql_column_bytes(st, 1),
 		       dk, err);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
 fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 				  uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KEY, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc == SQLITE_DONE)
 			return fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
 		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
 	}
-	int have = sqlite3_column_type(st, FK_C_MUNI_KEY) != SQLITE_NULL;
-	*id = sqlite3_column_int64(st, FK_C_MUNI_KEY);
+	int have = fk_sql_column_type(st, FK_C_MUNI_KEY) != SQLITE_NULL;
+	*id = fk_sql_column_int64(st, FK_C_MUNI_KEY);
 	s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK)
 		return s;
 	if (have)
@@ -154,8 +154,8 @@ fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 	    (s = fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), 0, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_MUNI_SET, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, *id);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, *id);
 	if ((s = fk_ctx_exec(ctx, st, err, "linking a municipality key")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), err);

@@ -82,7 +82,7 @@ static fk_status probe_one(fk_ctx *ctx, int64_t id, int *tried, int *found, fk_e
 {
 	uint8_t tags[FK_TAGS_MAX][FK_BLIND_LEN];
 	json_t *doc = NULL;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int n = 0;
 	*tried = *found = 0;
 	/* One that cannot be read (altered, its key destroyed) says nothing about the index key:
@@ -94,10 +94,10 @@ static fk_status probe_one(fk_ctx *ctx, int64_t id, int *tried, int *found, fk_e
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, SQL_PROBE_TAG, &st, err);
 	for (int i = 0; s == FK_OK && i < n && !*found; i++) {
-		sqlite3_bind_blob(st, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		int rc = sqlite3_step(st);
-		sqlite3_reset(st);
+		fk_sql_bind_blob(st, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, id);
+		int rc = fk_sql_step(st);
+		fk_sql_reset(st);
 		if (rc == SQLITE_ROW)
 			*found = 1;
 		else if (rc != SQLITE_DONE)
@@ -114,13 +114,13 @@ static fk_status probe_index(fk_ctx *ctx, fk_error *err)
 {
 	int64_t ids[PROBE_REGISTERS];
 	int n = 0, rc = SQLITE_DONE, tried = 0, found = 0;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_PROBE_REGISTERS, &st, err);
-	while (s == FK_OK && n < PROBE_REGISTERS && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[n++] = sqlite3_column_int64(st, 0);
+	while (s == FK_OK && n < PROBE_REGISTERS && (rc = fk_sql_step(st)) == SQLITE_ROW)
+		ids[n++] = fk_sql_column_int64(st, 0);
 	if (s == FK_OK && n < PROBE_REGISTERS && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the registers");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	for (int i = 0; s == FK_OK && i < n && !found; i++) {
 		int t = 0;
 		s = probe_one(ctx, ids[i], &t, &found, err);

@@ -15,15 +15,15 @@ static const char SQL_META_SET[] =
 
 fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_META_GET, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_META, st, 0, err)) == FK_OK)
-		fk_copy_str(buf, len, (const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
+		fk_copy_str(buf, len, (const char *)fk_sql_column_text(st, 1));
+	fk_sql_reset(st);
 	if (rc == SQLITE_ROW)
 		return s;
 	if (rc == SQLITE_DONE)
@@ -33,21 +33,21 @@ fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_er
 
 fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_META_EXISTS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading meta");
 	if (rc == SQLITE_ROW && (s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 0, err)) != FK_OK)
 		return s;
 	if ((s = fk_ctx_stmt(ctx, SQL_META_SET, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	fk_sql_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "writing meta")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_META, FK_VAL_TEXT(key), err);

@@ -485,16 +485,16 @@ typedef struct chunk_dir {
 	int n;
 } chunk_dir;
 
-static void bind_list(sqlite3_stmt *st, const list_ref *l)
+static void bind_list(fk_stmt *st, const list_ref *l)
 {
-	sqlite3_bind_text(st, 1, l->muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, l->stored_kind ? l->stored_kind : l->kind);
-	sqlite3_bind_int(st, 3, (int)l->field);
+	fk_sql_bind_text(st, 1, l->muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, l->stored_kind ? l->stored_kind : l->kind);
+	fk_sql_bind_int(st, 3, (int)l->field);
 }
 
 static fk_status load_dir(fk_ctx *ctx, const list_ref *l, chunk_dir **dir, size_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t cap = 0;
 	*dir = NULL;
 	*n = 0;
@@ -503,7 +503,7 @@ static fk_status load_dir(fk_ctx *ctx, const list_ref *l, chunk_dir **dir, size_
 		return s;
 	bind_list(st, l);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			chunk_dir *v = realloc(*dir, cap * sizeof *v);
@@ -513,11 +513,11 @@ static fk_status load_dir(fk_ctx *ctx, const list_ref *l, chunk_dir **dir, size_
 			}
 			*dir = v;
 		}
-		(*dir)[*n] = (chunk_dir){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-					 sqlite3_column_int(st, 2)};
+		(*dir)[*n] = (chunk_dir){fk_sql_column_int64(st, 0), fk_sql_column_int64(st, 1),
+					 fk_sql_column_int(st, 2)};
 		(*n)++;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a sort order");
 	if (s != FK_OK) {
@@ -532,28 +532,28 @@ static fk_status load_dir(fk_ctx *ctx, const list_ref *l, chunk_dir **dir, size_
 static fk_status open_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
 			    const chunk_dir *d, int64_t *ids, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t plain[(FK_ORDER_CHUNK * 2 + 1) * 8];
 	fk_status s = fk_ctx_stmt(ctx, SQL_BLOB, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, d->rowid);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, d->rowid);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		/* fk_failed: fk_db_fail is defined in db.c, where the static analyser
 		 * does not see that it never returns FK_OK (and ids stays unfilled) */
 		return fk_failed(rc == SQLITE_DONE ? fk_fail(err, FK_ERR_CORRUPT, "a sort-order chunk vanished")
 						   : fk_db_fail(ctx->db, rc, err, "reading a sort order"));
 	}
-	size_t len = (size_t)sqlite3_column_bytes(st, 0), plen = 0;
+	size_t len = (size_t)fk_sql_column_bytes(st, 0), plen = 0;
 	fk_aad a;
 	fk_aad_order(&a, l->muni, l->kind, (int)l->field, d->seq);
 	if (d->n < 1 || d->n > FK_ORDER_CHUNK * 2 || len != (size_t)d->n * 8 + FK_SEAL_OVERHEAD)
 		s = fk_fail(err, FK_ERR_CORRUPT, "sort order of %s: a chunk has the wrong size", l->muni);
 	else
-		s = fk_open(key, a.b, a.n, sqlite3_column_blob(st, 0), len, plain, &plen, err);
-	sqlite3_reset(st);
+		s = fk_open(key, a.b, a.n, fk_sql_column_blob(st, 0), len, plain, &plen, err);
+	fk_sql_reset(st);
 	if (s == FK_ERR_TAMPER)
 		fk_fail_wrap(err, "sort order of %s", l->muni);
 	if (s != FK_OK)
@@ -578,32 +578,32 @@ static fk_status write_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t key[F
 			plain[i * 8 + k] = (uint8_t)((uint64_t)ids[i] >> (56 - 8 * k));
 	fk_aad a;
 	fk_aad_order(&a, l->muni, l->kind, (int)l->field, seq);
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_seal(key, a.b, a.n, plain, len, sealed, err);
 	if (s == FK_OK)
 		s = fk_ctx_stmt(ctx, rowid > 0 ? SQL_UPDATE : SQL_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (rowid > 0) {
-		sqlite3_bind_int64(st, 1, rowid);
-		sqlite3_bind_int(st, 2, n);
-		sqlite3_bind_blob(st, 3, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 1, rowid);
+		fk_sql_bind_int(st, 2, n);
+		fk_sql_bind_blob(st, 3, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
 	} else {
 		bind_list(st, l);
-		sqlite3_bind_int64(st, 4, seq);
-		sqlite3_bind_int(st, 5, n);
-		sqlite3_bind_blob(st, 6, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
+		fk_sql_bind_int64(st, 4, seq);
+		fk_sql_bind_int(st, 5, n);
+		fk_sql_bind_blob(st, 6, sealed, (int)(len + FK_SEAL_OVERHEAD), SQLITE_TRANSIENT);
 	}
 	return fk_ctx_exec(ctx, st, err, "writing a sort order");
 }
 
 static fk_status delete_row(fk_ctx *ctx, int64_t rowid, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_DELETE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, rowid);
+	fk_sql_bind_int64(st, 1, rowid);
 	return fk_ctx_exec(ctx, st, err, "writing a sort order");
 }
 
@@ -611,7 +611,7 @@ static fk_status delete_row(fk_ctx *ctx, int64_t rowid, fk_error *err)
 static fk_status write_list(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_KEY_LEN],
 			    const int64_t *ids, size_t n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_CLEAR, &st, err);
 	if (s != FK_OK)
 		return s;
@@ -634,18 +634,18 @@ static fk_status muni_key(fk_ctx *ctx, const char *muni, uint8_t key[FK_KEY_LEN]
 
 static fk_status sums(fk_ctx *ctx, const list_ref *l, int64_t *have, int64_t *want, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*have = *want = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SUM, &st, err);
 	if (s != FK_OK)
 		return s;
 	bind_list(st, l);
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
-		*have = sqlite3_column_int64(st, 0);
-		*want = sqlite3_column_int64(st, 1);
+		*have = fk_sql_column_int64(st, 0);
+		*want = fk_sql_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a sort order");
 }
 
@@ -1001,17 +1001,17 @@ static void entries_free(fk_order_entry *v, size_t n)
 
 fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_order_entry *v = NULL;
 	size_t n = 0, cap = 0;
 	*count = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MEMBERS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
 			fk_order_entry *w = realloc(v, cap * sizeof *w);
@@ -1021,9 +1021,9 @@ fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *cou
 			}
 			v = w;
 		}
-		v[n++] = (fk_order_entry){.id = sqlite3_column_int64(st, 0)};
+		v[n++] = (fk_order_entry){.id = fk_sql_column_int64(st, 0)};
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing registers");
 	/* One decryption per register gives both keys. */
@@ -1044,7 +1044,7 @@ typedef struct list_id {
 
 static fk_status lists_of(fk_ctx *ctx, const char *muni, list_id **v, size_t *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t cap = 0;
 	*v = NULL;
 	*n = 0;
@@ -1052,9 +1052,9 @@ static fk_status lists_of(fk_ctx *ctx, const char *muni, list_id **v, size_t *n,
 	if (s != FK_OK)
 		return s;
 	if (muni)
-		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
 			list_id *w = realloc(*v, cap * sizeof *w);
@@ -1064,10 +1064,10 @@ static fk_status lists_of(fk_ctx *ctx, const char *muni, list_id **v, size_t *n,
 			}
 			*v = w;
 		}
-		fk_copy_str((*v)[*n].muni, sizeof (*v)[*n].muni, (const char *)sqlite3_column_text(st, 0));
-		(*v)[(*n)++].kind = sqlite3_column_int(st, 1);
+		fk_copy_str((*v)[*n].muni, sizeof (*v)[*n].muni, (const char *)fk_sql_column_text(st, 0));
+		(*v)[(*n)++].kind = fk_sql_column_int(st, 1);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing municipalities");
 	return s;
@@ -1075,14 +1075,14 @@ static fk_status lists_of(fk_ctx *ctx, const char *muni, list_id **v, size_t *n,
 
 static fk_status muni_known(fk_ctx *ctx, const char *muni, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KNOWN, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	int64_t n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	if (rc != SQLITE_ROW)
 		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
 	return n ? FK_OK : fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", muni);
@@ -1148,12 +1148,12 @@ static fk_status shadow_kind_ok(int kind, fk_error *err)
 
 static fk_status clear_kind(fk_ctx *ctx, const char *muni, int stored, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_SHADOW_CLEAR, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, stored);
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, stored);
 	return fk_ctx_exec(ctx, st, err, "clearing a sort order");
 }
 
@@ -1194,14 +1194,14 @@ fk_status fk_order_shadow_count(fk_ctx *ctx, const char *muni, int kind, fk_orde
 
 fk_status fk_order_shadow_flip(fk_ctx *ctx, const char *muni, int kind, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = shadow_kind_ok(kind, err);
 	if (s == FK_OK)
 		s = clear_kind(ctx, muni, kind, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_SHADOW_FLIP, &st, err)) == FK_OK) {
-		sqlite3_bind_text(st, 1, muni, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, FK_ORDER_SHADOW + kind);
-		sqlite3_bind_int(st, 3, kind);
+		fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_int(st, 2, FK_ORDER_SHADOW + kind);
+		fk_sql_bind_int(st, 3, kind);
 		s = fk_ctx_exec(ctx, st, err, "putting a sort order in place");
 	}
 	return s;

@@ -73,7 +73,7 @@ fk_status fk_ledger_add(fk_ctx *ctx, const char *muni, const char *accepted_on,
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	int64_t key_id;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t day;
 	fk_status s = fk_parse_time(accepted_on, &day, err);
 	if (s != FK_OK || strlen(accepted_on) != 10)
@@ -88,13 +88,13 @@ fk_status fk_ledger_add(fk_ctx *ctx, const char *muni, const char *accepted_on,
 		s = fk_trust_seal_new(ctx, FK_T_LEDGER, cols, mac, err);
 	}
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_LEDGER_INSERT, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, *id);
-		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, key_id);
-		sqlite3_bind_int64(st, 4, received_at);
-		sqlite3_bind_text(st, 5, accepted_on, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 6, blob, (int)len, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, *id);
+		fk_sql_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 3, key_id);
+		fk_sql_bind_int64(st, 4, received_at);
+		fk_sql_bind_text(st, 5, accepted_on, -1, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 6, blob, (int)len, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a ledger entry");
 	}
 	free(blob);
@@ -107,7 +107,7 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 	uint8_t *blob = NULL;
 	size_t len = 0;
 	int64_t key_id;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	if (!doc_type || !*doc_type || strlen(doc_type) > 64)
 		return fk_fail(err, FK_ERR_INVALID, "a document needs a type of at most 64 bytes");
 	fk_status s = fk_ctx_begin(ctx, err);
@@ -122,15 +122,15 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 		s = fk_trust_seal_new(ctx, FK_T_DOC, cols, mac, err);
 	}
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_DOC_INSERT, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, *id);
-		sqlite3_bind_text(st, 2, muni, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, key_id);
-		sqlite3_bind_int64(st, 4, received_at);
-		sqlite3_bind_text(st, 5, doc_type, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, *id);
+		fk_sql_bind_text(st, 2, muni, -1, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 3, key_id);
+		fk_sql_bind_int64(st, 4, received_at);
+		fk_sql_bind_text(st, 5, doc_type, -1, SQLITE_STATIC);
 		if (register_id > 0)
-			sqlite3_bind_int64(st, 6, register_id);
-		sqlite3_bind_blob(st, 7, blob, (int)len, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
+			fk_sql_bind_int64(st, 6, register_id);
+		fk_sql_bind_blob(st, 7, blob, (int)len, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 8, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a notification document");
 	}
 	free(blob);
@@ -140,31 +140,31 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const char *table,
 			      int64_t id, json_t **out, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t key[FK_KEY_LEN];
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		return rc == SQLITE_DONE
 			? fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_RECORD_NOT_FOUND, NULL, (long long)id)
 			: fk_db_fail(ctx->db, rc, err, table);
 	}
 	char muni[7];
 	int payload = fk_table_ncols(t) + 1;
-	fk_copy_str(muni, sizeof muni, (const char *)sqlite3_column_text(st, C_MUNI));
-	int64_t key_id = sqlite3_column_int64(st, C_KEY);
-	size_t len = (size_t)sqlite3_column_bytes(st, payload);
+	fk_copy_str(muni, sizeof muni, (const char *)fk_sql_column_text(st, C_MUNI));
+	int64_t key_id = fk_sql_column_int64(st, C_KEY);
+	size_t len = (size_t)fk_sql_column_bytes(st, payload);
 	uint8_t *blob = (s = fk_trust_check(ctx, t, st, 0, err)) == FK_OK ? malloc(len ? len : 1) : NULL;
 	if (!blob) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		return s != FK_OK ? s : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	}
-	memcpy(blob, sqlite3_column_blob(st, payload), len);
-	sqlite3_reset(st);
+	memcpy(blob, fk_sql_column_blob(st, payload), len);
+	fk_sql_reset(st);
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
 	if (!plain)

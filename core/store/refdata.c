@@ -133,12 +133,12 @@ static const char SQL_SUBPREF_LEFT[] = "SELECT count(*) FROM municipality WHERE 
 static fk_status bind_exec(fk_ctx *ctx, const char *sql, char **vals, int n, const char *file,
 			   int line, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
 	for (int i = 0; i < n; i++)
-		sqlite3_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, i + 1, vals[i], -1, SQLITE_STATIC);
 	if ((s = fk_ctx_exec(ctx, st, err, "reference data")) != FK_OK)
 		fk_fail_wrap(err, "%s:%d", file, line);
 	return s;
@@ -209,7 +209,7 @@ static fk_status hokkaido_row(fk_ctx *ctx, char **f, int nf, int line, const cha
 	char *v[] = {f[0], f[2]};
 	if ((s = bind_exec(ctx, SQL_SUBPREF_MUNI, v, 2, file, line, err)) != FK_OK)
 		return s;
-	if (sqlite3_changes(ctx->db) != 1)
+	if (fk_sql_changes(ctx->db) != 1)
 		return fk_fail(err, FK_ERR_CORRUPT,
 			       "%s:%d: municipality %.6s unknown or subprefecture '%.60s' without an office",
 			       file, line, f[0], f[2]);
@@ -218,7 +218,7 @@ static fk_status hokkaido_row(fk_ctx *ctx, char **f, int nf, int line, const cha
 
 static fk_status exec_sql(fk_ctx *ctx, const char *sql, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	return s == FK_OK ? fk_ctx_exec(ctx, st, err, "reference data") : s;
 }
@@ -228,7 +228,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 {
 	int offices = 0, moved = 0;
 	int64_t all = 0;
-	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], err);
+	fk_status s = exec_sql(ctx, SQL_SUBPREF_DROP[ctx->db->backend], err);
 	if (s == FK_OK)
 		s = exec_sql(ctx, SQL_SUBPREF_TABLE, err);
 	if (s == FK_OK)
@@ -244,7 +244,7 @@ static fk_status load_hokkaido(fk_ctx *ctx, const char *dir, fk_error *err)
 			    "hokkaido-subprefectures.csv: %d municipalities of 北海道 assigned, %lld known",
 			    moved, (long long)all);
 	fk_error e2;
-	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP[FK_BACKEND_SQLITE], &e2);
+	fk_status d = exec_sql(ctx, SQL_SUBPREF_DROP[ctx->db->backend], &e2);
 	if (s == FK_OK && d != FK_OK) {
 		*err = e2;
 		s = d;
@@ -281,33 +281,33 @@ static const char SQL_BUREAU_LIST[] =
 	"(SELECT count(*) FROM municipality m WHERE m.bureau_id = b.id) FROM bureau b "
 	"WHERE (CAST(?1 AS TEXT) IS NULL OR b.name = ?1) AND (?2 = 0 OR b.id = ?2) ORDER BY b.pref_id, b.id";
 
-static void bureau_from_row(sqlite3_stmt *st, fk_bureau *b)
+static void bureau_from_row(fk_stmt *st, fk_bureau *b)
 {
 	memset(b, 0, sizeof *b);
-	b->id = sqlite3_column_int64(st, 0);
-	fk_copy_str(b->name, sizeof b->name, (const char *)sqlite3_column_text(st, 1));
-	fk_copy_str(b->kana, sizeof b->kana, (const char *)sqlite3_column_text(st, 2));
-	fk_copy_str(b->kind, sizeof b->kind, (const char *)sqlite3_column_text(st, 3));
-	b->parent_id = sqlite3_column_int64(st, 4);
-	b->pref_id = sqlite3_column_int(st, 5);
-	b->n_municipalities = sqlite3_column_int(st, 6);
+	b->id = fk_sql_column_int64(st, 0);
+	fk_copy_str(b->name, sizeof b->name, (const char *)fk_sql_column_text(st, 1));
+	fk_copy_str(b->kana, sizeof b->kana, (const char *)fk_sql_column_text(st, 2));
+	fk_copy_str(b->kind, sizeof b->kind, (const char *)fk_sql_column_text(st, 3));
+	b->parent_id = fk_sql_column_int64(st, 4);
+	b->pref_id = fk_sql_column_int(st, 5);
+	b->n_municipalities = fk_sql_column_int(st, 6);
 }
 
 static fk_status bureau_query(fk_ctx *ctx, const char *name, int64_t id, fk_bureau *out, int max,
 			      int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BUREAU_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (name)
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
+		fk_sql_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, id);
 	int rc;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && *n < max)
 		bureau_from_row(st, &out[(*n)++]);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "bureaus");
 }
 
@@ -343,29 +343,29 @@ static const char SQL_MUNI_LIST[] =
 static fk_status muni_query(fk_ctx *ctx, int64_t bureau_id, const char *code, fk_muni_cb cb,
 			    void *arg, int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, bureau_id);
+	fk_sql_bind_int64(st, 1, bureau_id);
 	if (code)
-		sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+		fk_sql_bind_text(st, 2, code, -1, SQLITE_STATIC);
 	int rc;
 	*found = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_muni m;
 		memset(&m, 0, sizeof m);
-		fk_copy_str(m.code, sizeof m.code, (const char *)sqlite3_column_text(st, 0));
-		fk_copy_str(m.name, sizeof m.name, (const char *)sqlite3_column_text(st, 1));
-		fk_copy_str(m.kana, sizeof m.kana, (const char *)sqlite3_column_text(st, 2));
-		fk_copy_str(m.pref, sizeof m.pref, (const char *)sqlite3_column_text(st, 3));
-		m.bureau_id = sqlite3_column_int64(st, 4);
-		fk_copy_str(m.bureau, sizeof m.bureau, (const char *)sqlite3_column_text(st, 5));
+		fk_copy_str(m.code, sizeof m.code, (const char *)fk_sql_column_text(st, 0));
+		fk_copy_str(m.name, sizeof m.name, (const char *)fk_sql_column_text(st, 1));
+		fk_copy_str(m.kana, sizeof m.kana, (const char *)fk_sql_column_text(st, 2));
+		fk_copy_str(m.pref, sizeof m.pref, (const char *)fk_sql_column_text(st, 3));
+		m.bureau_id = fk_sql_column_int64(st, 4);
+		fk_copy_str(m.bureau, sizeof m.bureau, (const char *)fk_sql_column_text(st, 5));
 		(*found)++;
 		if (cb(&m, arg))
 			break;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
 						     : fk_db_fail(ctx->db, rc, err, "municipalities");
 }

@@ -96,30 +96,30 @@ fk_status fk_store_info(fk_ctx *ctx, int64_t id, fk_reg_info *info, fk_error *er
 
 fk_status fk_store_info_any(fk_ctx *ctx, int64_t id, fk_reg_info *info, int *disposed, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(info, 0, sizeof *info); /* zeros, not stale values, after a failure */
 	fk_status s = fk_ctx_stmt(ctx, SQL_REG_INFO, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc == SQLITE_DONE)
 			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
 		return fk_db_fail(ctx->db, rc, err, "reading a register");
 	}
 	info->id = id;
 	fk_copy_str(info->municipality, sizeof info->municipality,
-		    (const char *)sqlite3_column_text(st, FK_C_REG_MUNI));
-	info->kind = (fk_reg_kind)sqlite3_column_int(st, FK_C_REG_KIND);
-	info->version = sqlite3_column_int(st, FK_C_REG_VERSION);
-	info->received_at = sqlite3_column_int64(st, FK_C_REG_RECEIVED);
-	info->key_id = sqlite3_column_int64(st, FK_C_REG_KEY);
-	*disposed = sqlite3_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
-	int64_t newest = sqlite3_column_int64(st, FK_C_REG_MAC + 1);
+		    (const char *)fk_sql_column_text(st, FK_C_REG_MUNI));
+	info->kind = (fk_reg_kind)fk_sql_column_int(st, FK_C_REG_KIND);
+	info->version = fk_sql_column_int(st, FK_C_REG_VERSION);
+	info->received_at = fk_sql_column_int64(st, FK_C_REG_RECEIVED);
+	info->key_id = fk_sql_column_int64(st, FK_C_REG_KEY);
+	*disposed = fk_sql_column_type(st, FK_C_REG_DISPOSED) != SQLITE_NULL;
+	int64_t newest = fk_sql_column_int64(st, FK_C_REG_MAC + 1);
 	s = fk_trust_check(ctx, FK_T_REGISTER, st, 0, err);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK)
 		return s;
 	/* Named as every other refused row is named (core/trust/rows.c). */
@@ -172,16 +172,16 @@ fk_status fk_regver_read_staged(fk_ctx *ctx, const fk_reg_info *info, int versio
 static fk_status read_version(fk_ctx *ctx, const char *sql, const fk_reg_info *info, int version,
 			      const uint8_t key[FK_KEY_LEN], json_t **doc, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*doc = NULL;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, info->id);
-	sqlite3_bind_int(st, 2, version);
-	int rc = sqlite3_step(st);
+	fk_sql_bind_int64(st, 1, info->id);
+	fk_sql_bind_int(st, 2, version);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		if (rc == SQLITE_DONE)
 			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld has no version %d",
 				       (long long)info->id, version);
@@ -189,11 +189,11 @@ static fk_status read_version(fk_ctx *ctx, const char *sql, const fk_reg_info *i
 	}
 	/* Who changed it and when are shown beside it: the version's row is checked too. */
 	if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		return s;
 	}
-	size_t len = (size_t)sqlite3_column_bytes(st, C_VER_CONTENT);
-	const uint8_t *blob = sqlite3_column_blob(st, C_VER_CONTENT);
+	size_t len = (size_t)fk_sql_column_bytes(st, C_VER_CONTENT);
+	const uint8_t *blob = fk_sql_column_blob(st, C_VER_CONTENT);
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
 	if (len < FK_SEAL_OVERHEAD)
@@ -203,7 +203,7 @@ static fk_status read_version(fk_ctx *ctx, const char *sql, const fk_reg_info *i
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	else
 		s = open_version(key, info, version, blob, len, plain, &plen, err);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK) {
 		char *json = NULL;
 		size_t jlen = 0;
@@ -243,23 +243,23 @@ fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_r
 fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
 			    fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_VERSIONS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 1, id);
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && *n < max) {
 		if ((s = fk_trust_check(ctx, FK_T_VERSION, st, 0, err)) != FK_OK)
 			break;
 		fk_reg_version *v = &out[(*n)++];
-		v->version = sqlite3_column_int(st, C_VER_VERSION);
-		v->received_at = sqlite3_column_int64(st, C_VER_RECEIVED);
+		v->version = fk_sql_column_int(st, C_VER_VERSION);
+		v->received_at = fk_sql_column_int64(st, C_VER_RECEIVED);
 		fk_copy_str(v->changed_by, sizeof v->changed_by,
-			    (const char *)sqlite3_column_text(st, C_VER_BY));
+			    (const char *)fk_sql_column_text(st, C_VER_BY));
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s != FK_OK)
 		*n = 0;
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)

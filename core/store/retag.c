@@ -42,19 +42,19 @@ static fk_status cursor(fk_ctx *ctx, int64_t *after, fk_error *err)
 /* The next ids after *after, at most max of them. */
 static fk_status next_ids(fk_ctx *ctx, int64_t after, int64_t *ids, int max, int *n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_NEXT_IDS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, max);
+	fk_sql_bind_int64(st, 1, after);
+	fk_sql_bind_int(st, 2, max);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		ids[(*n)++] = fk_sql_column_int64(st, 0);
 	if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing registers");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s;
 }
 
@@ -69,11 +69,11 @@ static fk_status retag_one(fk_ctx *ctx, int64_t id, int64_t *added, fk_error *er
 	if (s == FK_OK)
 		s = fk_store_tags(ctx->keys, doc, tags, &n, err);
 	json_decref(doc);
-	int before = sqlite3_total_changes(ctx->db);
+	int before = sqlite3_total_changes(fk_sql_lite(ctx->db));
 	if (s == FK_OK)
 		s = fk_store_tags_write(ctx, id, (const uint8_t(*)[FK_BLIND_LEN])tags, n, 0, err);
 	if (s == FK_OK)
-		*added += sqlite3_total_changes(ctx->db) - before;
+		*added += sqlite3_total_changes(fk_sql_lite(ctx->db)) - before;
 	return s;
 }
 

@@ -161,11 +161,11 @@ fk_status fk_store_tags(const fk_keyring *keys, const json_t *doc, uint8_t tags[
 static fk_status put_tags(fk_ctx *ctx, const char *sql, int64_t id,
 			  const uint8_t tags[][FK_BLIND_LEN], int n, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	for (int i = 0; i < n && s == FK_OK; i++) {
-		sqlite3_bind_blob(st, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
+		fk_sql_bind_blob(st, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, id);
 		s = fk_ctx_exec(ctx, st, err, "writing the search index");
 	}
 	return s;
@@ -197,13 +197,13 @@ static fk_status next_register_id(fk_ctx *ctx, int64_t *id, fk_error *err)
 
 static fk_status check_municipality(fk_ctx *ctx, const char *code, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_EXISTS, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	fk_sql_reset(st);
 	if (rc == SQLITE_ROW)
 		return FK_OK;
 	if (rc == SQLITE_DONE)
@@ -263,7 +263,7 @@ static fk_status insert_version(fk_ctx *ctx, int64_t reg, int version, int64_t r
 				const char *changed_by, const uint8_t *sealed, size_t len,
 				fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	int64_t id;
 	uint8_t mac[FK_MAC_LEN];
 	fk_status s = next_version_id(ctx, &id, err);
@@ -274,13 +274,13 @@ static fk_status insert_version(fk_ctx *ctx, int64_t reg, int version, int64_t r
 	if ((s = fk_trust_seal_new(ctx, FK_T_VERSION, cols, mac, err)) != FK_OK ||
 	    (s = fk_ctx_stmt(ctx, SQL_VER_INSERT, &st, err)) != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, reg);
-	sqlite3_bind_int(st, 3, version);
-	sqlite3_bind_int64(st, 4, received_at);
-	sqlite3_bind_text(st, 5, changed_by, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, sealed, (int)len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 1, id);
+	fk_sql_bind_int64(st, 2, reg);
+	fk_sql_bind_int(st, 3, version);
+	fk_sql_bind_int64(st, 4, received_at);
+	fk_sql_bind_text(st, 5, changed_by, -1, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 6, sealed, (int)len, SQLITE_STATIC);
+	fk_sql_bind_blob(st, 7, mac, FK_MAC_LEN, SQLITE_STATIC);
 	return fk_ctx_exec(ctx, st, err, "storing a register version");
 }
 
@@ -379,13 +379,13 @@ static int bulk_cmp(const void *a, const void *b)
 static fk_status put_bulk_table(fk_ctx *ctx, const uint8_t tags[][FK_BLIND_LEN], int n, int64_t id,
 				fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BULK_INSERT, &st, err);
 	if (s != FK_OK)
 		return s;
 	for (int i = 0; i < n && i < FK_TAGS_MAX; i++)
-		sqlite3_bind_blob(st, i + 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, FK_TAGS_MAX + 1, id);
+		fk_sql_bind_blob(st, i + 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, FK_TAGS_MAX + 1, id);
 	return fk_ctx_exec(ctx, st, err, "collecting search tags");
 }
 
@@ -410,7 +410,7 @@ static void bulk_mem_drop(fk_ctx *ctx, const uint8_t tag[FK_BLIND_LEN], int64_t 
 /* The tags collected in memory moved to the temporary table (once, when there are too many). */
 static fk_status bulk_spill(fk_ctx *ctx, fk_error *err)
 {
-	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[FK_BACKEND_SQLITE], err, "preparing the bulk load");
+	fk_status s = exec_fixed(ctx, SQL_BULK_CREATE[ctx->db->backend], err, "preparing the bulk load");
 	for (size_t i = 0; i < ctx->bulk_n && s == FK_OK; i++) {
 		const uint8_t *e = ctx->bulk_buf + i * BULK_ENTRY;
 		s = put_bulk_table(ctx, (const uint8_t(*)[FK_BLIND_LEN])e, 1, bulk_id(e), err);
@@ -451,7 +451,7 @@ static fk_status put_bulk_tags(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *
 /* The collected tags into the index in its order: each page reached once, in turn. */
 static fk_status bulk_merge_mem(fk_ctx *ctx, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	size_t n = ctx->bulk_n;
 	ctx->bulk_n = 0;
 	if (n == 0)
@@ -460,8 +460,8 @@ static fk_status bulk_merge_mem(fk_ctx *ctx, fk_error *err)
 	fk_status s = fk_ctx_stmt(ctx, SQL_TAG_INSERT, &st, err);
 	for (size_t i = 0; i < n && s == FK_OK; i++) {
 		const uint8_t *e = ctx->bulk_buf + i * BULK_ENTRY;
-		sqlite3_bind_blob(st, 1, e, FK_BLIND_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, bulk_id(e));
+		fk_sql_bind_blob(st, 1, e, FK_BLIND_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 2, bulk_id(e));
 		s = fk_ctx_exec(ctx, st, err, "building the search index");
 	}
 	return s;
@@ -469,7 +469,7 @@ static fk_status bulk_merge_mem(fk_ctx *ctx, fk_error *err)
 
 fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	uint8_t mac[FK_MAC_LEN];
 	const fk_val cols[] = {FK_VAL_INT(p->id), FK_VAL_TEXT(p->municipality), FK_VAL_INT(p->kind),
 			       FK_VAL_INT(p->key_id), FK_VAL_INT(1), FK_VAL_INT(p->received_at),
@@ -478,12 +478,12 @@ fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
 	if (s == FK_OK)
 		s = fk_trust_seal_new(ctx, FK_T_REGISTER, cols, mac, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_INSERT, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, p->id);
-		sqlite3_bind_text(st, 2, p->municipality, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, p->kind);
-		sqlite3_bind_int64(st, 4, p->key_id);
-		sqlite3_bind_int64(st, 5, p->received_at);
-		sqlite3_bind_blob(st, 6, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_int64(st, 1, p->id);
+		fk_sql_bind_text(st, 2, p->municipality, -1, SQLITE_STATIC);
+		fk_sql_bind_int(st, 3, p->kind);
+		fk_sql_bind_int64(st, 4, p->key_id);
+		fk_sql_bind_int64(st, 5, p->received_at);
+		fk_sql_bind_blob(st, 6, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "storing a register");
 	}
 	if (s == FK_OK)
@@ -496,12 +496,12 @@ fk_status fk_store_insert(fk_ctx *ctx, const fk_reg_prepared *p, fk_error *err)
 	return s;
 }
 
-/* DDL goes through sqlite3_exec: the statements are fixed text, and a cached
+/* DDL goes through fk_sql_exec: the statements are fixed text, and a cached
  * statement would outlive the temporary table. */
 static fk_status exec_fixed(fk_ctx *ctx, const char *sql, fk_error *err, const char *what)
 {
-	int rc = sqlite3_exec(ctx->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? FK_OK : fk_db_fail(ctx->db, sqlite3_extended_errcode(ctx->db), err, what);
+	int rc = fk_sql_exec(ctx->db, sql);
+	return rc == SQLITE_OK ? FK_OK : fk_db_fail(ctx->db, fk_sql_extended_errcode(ctx->db), err, what);
 }
 
 fk_status fk_store_bulk_begin(fk_ctx *ctx, fk_error *err)
@@ -524,9 +524,9 @@ fk_status fk_store_bulk_end(fk_ctx *ctx, fk_error *err)
 	/* The bulk insert statement refers to the table about to be dropped. */
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		if (ctx->stmts[i].sql == SQL_BULK_INSERT || ctx->stmts[i].sql == SQL_BULK_TAG_DELETE)
-			sqlite3_reset(ctx->stmts[i].stmt);
+			fk_sql_reset(ctx->stmts[i].stmt);
 	fk_status s = exec_fixed(ctx, SQL_BULK_MERGE, err, "building the search index");
-	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[FK_BACKEND_SQLITE], err, "finishing the bulk load");
+	fk_status d = exec_fixed(ctx, SQL_BULK_DROP[ctx->db->backend], err, "finishing the bulk load");
 	return s != FK_OK ? s : d;
 }
 
@@ -589,7 +589,7 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	fk_reg_info info;
 	uint8_t key[FK_KEY_LEN];
 	json_t *old = NULL;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_register_validate(doc, err);
 	if (s != FK_OK || (s = fk_ctx_begin(ctx, err)) != FK_OK)
 		return s;
@@ -615,10 +615,10 @@ fk_status fk_store_update(fk_ctx *ctx, int64_t id, fk_reg_kind kind, const json_
 	if (s == FK_OK)
 		s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(id), 0, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_UPDATE, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int(st, 2, *version);
-		sqlite3_bind_int64(st, 3, received_at);
-		sqlite3_bind_int(st, 4, kind);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_int(st, 2, *version);
+		fk_sql_bind_int64(st, 3, received_at);
+		fk_sql_bind_int(st, 4, kind);
 		s = fk_ctx_exec(ctx, st, err, "updating a register");
 	}
 	if (s == FK_OK)
@@ -670,14 +670,14 @@ static int tag_in(const uint8_t t[FK_BLIND_LEN], const uint8_t set[][FK_BLIND_LE
 static fk_status tag_exec(fk_ctx *ctx, const char *sql, const uint8_t t[FK_BLIND_LEN], int64_t id,
 			  int64_t pkg, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_blob(st, 1, t, FK_BLIND_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	if (sqlite3_bind_parameter_count(st) >= 3)
-		sqlite3_bind_int64(st, 3, pkg);
+	fk_sql_bind_blob(st, 1, t, FK_BLIND_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, id);
+	if (fk_sql_bind_parameter_count(st) >= 3)
+		fk_sql_bind_int64(st, 3, pkg);
 	return fk_ctx_exec(ctx, st, err, "writing the search index");
 }
 
@@ -744,13 +744,13 @@ fk_status fk_store_tags_settle(fk_ctx *ctx, int64_t id, int64_t pkg, const uint8
 fk_status fk_store_set_current(fk_ctx *ctx, int64_t id, int version, int64_t received_at,
 			       fk_reg_kind kind, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_trust_unseal(ctx, FK_T_REGISTER, FK_VAL_INT(id), 0, err);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_REG_UPDATE, &st, err)) == FK_OK) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int(st, 2, version);
-		sqlite3_bind_int64(st, 3, received_at);
-		sqlite3_bind_int(st, 4, kind);
+		fk_sql_bind_int64(st, 1, id);
+		fk_sql_bind_int(st, 2, version);
+		fk_sql_bind_int64(st, 3, received_at);
+		fk_sql_bind_int(st, 4, kind);
 		s = fk_ctx_exec(ctx, st, err, "updating a register");
 	}
 	return s == FK_OK ? fk_trust_seal(ctx, FK_T_REGISTER, FK_VAL_INT(id), err) : s;
@@ -802,22 +802,22 @@ static fk_status tag_page(fk_ctx *ctx, const char *sql, const fk_search *q,
 			  const uint8_t tag[FK_BLIND_LEN], int64_t after, int want, int64_t *out,
 			  int *got, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_blob(st, 1, tag, FK_BLIND_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, after);
+	fk_sql_bind_blob(st, 1, tag, FK_BLIND_LEN, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 3, after);
 	if (q->municipality)
-		sqlite3_bind_text(st, 4, q->municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, q->kind);
-	sqlite3_bind_int64(st, 6, q->bureau_id);
-	sqlite3_bind_int(st, 7, want);
+		fk_sql_bind_text(st, 4, q->municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 5, q->kind);
+	fk_sql_bind_int64(st, 6, q->bureau_id);
+	fk_sql_bind_int(st, 7, want);
 	int rc;
 	*got = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		out[(*got)++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		out[(*got)++] = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
 	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "searching");
 }
 
@@ -933,15 +933,15 @@ fk_status fk_store_search_permitted(fk_ctx *ctx, const fk_search *q, int64_t *id
 fk_status fk_store_count(fk_ctx *ctx, const char *municipality, int kind, int64_t *n,
 			 fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, SQL_COUNT, &st, err);
 	if (s != FK_OK)
 		return s;
 	if (municipality)
-		sqlite3_bind_text(st, 1, municipality, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, kind);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+		fk_sql_bind_text(st, 1, municipality, -1, SQLITE_STATIC);
+	fk_sql_bind_int(st, 2, kind);
+	int rc = fk_sql_step(st);
+	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting registers");
 }

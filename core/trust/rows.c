@@ -248,25 +248,25 @@ fk_status fk_row_contribution(fk_rowkeys *k, fk_table t, const uint8_t mac[FK_MA
 	return fk_mac_run(k->digest, in, sizeof in, c, err);
 }
 
-void fk_row_vals(sqlite3_stmt *st, int first, int ncols, fk_val *v)
+void fk_row_vals(fk_stmt *st, int first, int ncols, fk_val *v)
 {
 	for (int i = 0; i < ncols; i++) {
 		int c = first + i;
-		v[i].type = sqlite3_column_type(st, c);
+		v[i].type = fk_sql_column_type(st, c);
 		v[i].i = 0;
 		v[i].p = NULL;
 		v[i].n = 0;
 		switch (v[i].type) {
 		case SQLITE_INTEGER:
-			v[i].i = sqlite3_column_int64(st, c);
+			v[i].i = fk_sql_column_int64(st, c);
 			break;
 		case SQLITE_TEXT:
-			v[i].p = sqlite3_column_text(st, c);
-			v[i].n = (size_t)sqlite3_column_bytes(st, c);
+			v[i].p = fk_sql_column_text(st, c);
+			v[i].n = (size_t)fk_sql_column_bytes(st, c);
 			break;
 		case SQLITE_BLOB:
-			v[i].p = sqlite3_column_blob(st, c);
-			v[i].n = (size_t)sqlite3_column_bytes(st, c);
+			v[i].p = fk_sql_column_blob(st, c);
+			v[i].n = (size_t)fk_sql_column_bytes(st, c);
 			break;
 		default:
 			break;

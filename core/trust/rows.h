@@ -12,7 +12,7 @@
 #ifndef FK_ROWS_H
 #define FK_ROWS_H
 
-#include <sqlite3.h>
+#include "sql.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -180,7 +180,7 @@ fk_status fk_row_contribution(fk_rowkeys *k, fk_table t, const uint8_t mac[FK_MA
 			      uint8_t c[FK_MAC_LEN], fk_error *err);
 
 /* Columns first..first+ncols of st (the covered columns, then mac) as values. */
-void fk_row_vals(sqlite3_stmt *st, int first, int ncols, fk_val *v);
+void fk_row_vals(fk_stmt *st, int first, int ncols, fk_val *v);
 
 /* "permission_grant row 12": which row, for messages (from the key column's value). */
 void fk_row_describe(fk_table t, const fk_val *key, char *buf, size_t len);

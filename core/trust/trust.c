@@ -68,20 +68,20 @@ static fk_status create_key(const char *dir, uint8_t key[FK_KEY_LEN], fk_error *
 
 static fk_status db_head(fk_ctx *ctx, fk_head *h, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(h, 0, sizeof *h);
 	fk_status s = fk_ctx_stmt(ctx, SQL_HEAD, &st, err);
 	if (s != FK_OK)
 		return s;
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
-		h->seq = sqlite3_column_int64(st, 0);
-		h->epoch = sqlite3_column_int64(st, 1);
-		h->kind = sqlite3_column_int64(st, 2);
-		if (sqlite3_column_type(st, 3) == SQLITE_BLOB && sqlite3_column_bytes(st, 3) == FK_MAC_LEN)
-			memcpy(h->mac, sqlite3_column_blob(st, 3), FK_MAC_LEN);
+		h->seq = fk_sql_column_int64(st, 0);
+		h->epoch = fk_sql_column_int64(st, 1);
+		h->kind = fk_sql_column_int64(st, 2);
+		if (fk_sql_column_type(st, 3) == SQLITE_BLOB && fk_sql_column_bytes(st, 3) == FK_MAC_LEN)
+			memcpy(h->mac, fk_sql_column_blob(st, 3), FK_MAC_LEN);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
 						      : fk_db_fail(ctx->db, rc, err, "reading the history's end");
 }
@@ -125,13 +125,13 @@ static fk_status scan_table(fk_ctx *ctx, fk_table t, fk_digest *d, bad_row_fn ba
 			    fk_error *err)
 {
 	fk_trust *tr = ctx->trust;
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_val v[40];
 	int n = fk_table_ncols(t), rc;
 	memset(d, 0, sizeof *d);
 	fk_memo *memo = fk_table_small(t) ? tr->memo : NULL;
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN], bytes[2048];
 		char why[256];
 		fk_row_vals(st, 0, n + 1, v);
@@ -153,7 +153,7 @@ static fk_status scan_table(fk_ctx *ctx, fk_table t, fk_digest *d, bad_row_fn ba
 				fk_memo_put(memo, bytes, len, c);
 		}
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a sealed table");
 	return s;
@@ -366,14 +366,14 @@ static int refs_put(ref_map *m, const char *text, int64_t seq)
 
 static fk_status load_refs(fk_ctx *ctx, ref_map *m, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	memset(m, 0, sizeof *m);
 	fk_status s = fk_ctx_stmt(ctx, SQL_REFS, &st, err);
 	int rc;
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (refs_put(m, (const char *)sqlite3_column_text(st, 1), sqlite3_column_int64(st, 0)) < 0)
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW)
+		if (refs_put(m, (const char *)fk_sql_column_text(st, 1), fk_sql_column_int64(st, 0)) < 0)
 			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the history's row references");
 	return s;
@@ -443,7 +443,7 @@ typedef void (*stale_fn)(void *arg, fk_table t, const char *msg, int64_t seq);
 static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn fn, void *arg,
 			    int *found, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_val v[40];
 	int n = fk_table_ncols(t), rc;
 	char *seen = calloc(m->n + 1, 1);
@@ -454,7 +454,7 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 		return fk_fail(err, FK_ERR_INTERNAL, "row references lost");
 	}
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		char key[160], hex[2 * FK_MAC_LEN + 1] = "-", row[200], msg[400];
 		fk_row_vals(st, 0, n + 1, v);
 		ref_key(&v[0], key, sizeof key);
@@ -474,7 +474,7 @@ static fk_status find_stale(fk_ctx *ctx, fk_table t, const ref_map *m, stale_fn 
 		fn(arg, t, msg, r->seq);
 		(*found)++;
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading a sealed table");
 	for (size_t i = 0; s == FK_OK && i < m->n; i++)
@@ -534,6 +534,10 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 
 static fk_status data_version(fk_ctx *ctx, int64_t *v, fk_error *err)
 {
+	if (fk_sql_is_pg(ctx->db)) { /* cannot tell who wrote: checked again every time */
+		*v = fk_db_pg_data_version();
+		return FK_OK;
+	}
 	return fk_ctx_int64(ctx, SQL_DATA_VERSION, v, err, "reading the data version");
 }
 
@@ -651,12 +655,12 @@ static fk_status need_tx(fk_ctx *ctx, fk_error *err)
 	return FK_OK;
 }
 
-static void bind_key(sqlite3_stmt *st, const fk_val *key)
+static void bind_key(fk_stmt *st, const fk_val *key)
 {
 	if (key->type == SQLITE_INTEGER)
-		sqlite3_bind_int64(st, 1, key->i);
+		fk_sql_bind_int64(st, 1, key->i);
 	else
-		sqlite3_bind_text(st, 1, key->p, (int)key->n, SQLITE_TRANSIENT);
+		fk_sql_bind_text(st, 1, key->p, (int)key->n, SQLITE_TRANSIENT);
 }
 
 
@@ -675,11 +679,11 @@ static fk_status full_state(fk_ctx *ctx, fk_state *s, fk_error *err)
  * that never had another version cannot be put back to one. With add, into the digest. */
 static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *err)
 {
-	sqlite3_stmt *st, *up;
+	fk_stmt *st, *up;
 	fk_val v[40];
 	int n = fk_table_ncols(t), rc;
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
-	while (s == FK_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
 		fk_row_vals(st, 0, n + 1, v);
 		if (v[n].type != SQLITE_NULL && !all)
@@ -688,13 +692,13 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *
 		    (s = fk_ctx_stmt(ctx, fk_table_sql_mac(t), &up, err)) != FK_OK)
 			break;
 		bind_key(up, &v[0]);
-		sqlite3_bind_blob(up, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_blob(up, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
 		/* The UPDATE touches rows the SELECT has passed: SQLite allows that. */
 		if ((s = fk_ctx_exec(ctx, up, err, "sealing a row")) == FK_OK && add &&
 		    (s = fk_row_contribution(&ctx->trust->keys, t, mac, c, err)) == FK_OK)
 			fk_digest_add(&ctx->trust->tx.table[t], c);
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "sealing the rows");
 	return s;
@@ -840,7 +844,7 @@ static fk_status add_ref(fk_trust *tr, fk_table t, const fk_val *key, const uint
 
 fk_status fk_trust_seal(fk_ctx *ctx, fk_table t, fk_val key, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_val v[40];
 	int n = fk_table_ncols(t);
 	uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
@@ -851,20 +855,20 @@ fk_status fk_trust_seal(fk_ctx *ctx, fk_table t, fk_val key, fk_error *err)
 		return s;
 	fk_trust *tr = ctx->trust;
 	bind_key(st, &key);
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
+		fk_sql_reset(st);
 		return rc == SQLITE_DONE ? fk_fail(err, FK_ERR_INTERNAL, "sealing a row that is not there")
 					 : fk_db_fail(ctx->db, rc, err, "reading a row to seal");
 	}
 	fk_row_vals(st, 0, n, v);
 	s = fk_row_mac(&tr->keys, t, v, mac, err);
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	if (s == FK_OK && (s = fk_row_contribution(&tr->keys, t, mac, c, err)) == FK_OK)
 		fk_digest_add(&tr->tx.table[t], c);
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, fk_table_sql_mac(t), &st, err)) == FK_OK) {
 		bind_key(st, &key);
-		sqlite3_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
+		fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
 		s = fk_ctx_exec(ctx, st, err, "sealing a row");
 	}
 	return s == FK_OK ? add_ref(tr, t, &key, mac, err) : s;
@@ -915,7 +919,7 @@ fk_status fk_trust_moved(fk_ctx *ctx, fk_table t, const uint8_t c_old[FK_MAC_LEN
 
 fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_val v[40];
 	int n = fk_table_ncols(t);
 	fk_status s = need_tx(ctx, err);
@@ -924,7 +928,7 @@ fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_
 	if (s != FK_OK)
 		return s;
 	bind_key(st, &key);
-	int rc = sqlite3_step(st);
+	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
 		char why[256];
@@ -940,11 +944,11 @@ fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_
 	} else {
 		s = fk_db_fail(ctx->db, rc, err, "reading a row to change");
 	}
-	sqlite3_reset(st);
+	fk_sql_reset(st);
 	return s == FK_OK && removing ? add_ref(ctx->trust, t, &key, NULL, err) : s;
 }
 
-fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, fk_error *err)
+fk_status fk_trust_check(fk_ctx *ctx, fk_table t, fk_stmt *st, int first, fk_error *err)
 {
 	fk_val v[40];
 	uint8_t mac[FK_MAC_LEN];

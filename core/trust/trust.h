@@ -6,7 +6,7 @@
 #ifndef FK_TRUST_H
 #define FK_TRUST_H
 
-#include <sqlite3.h>
+#include "sql.h"
 #include <stdint.h>
 
 #include "anchor.h"
@@ -87,7 +87,7 @@ fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err);
 
 /* The row whose covered columns are st's columns first.. and whose MAC follows them must
  * match its MAC: FK_ERR_TAMPER naming the table and row otherwise. */
-fk_status fk_trust_check(fk_ctx *ctx, fk_table t, sqlite3_stmt *st, int first, fk_error *err);
+fk_status fk_trust_check(fk_ctx *ctx, fk_table t, fk_stmt *st, int first, fk_error *err);
 
 /* Before a decision made outside a write transaction (fk_authorize, the lockout admission):
  * when another process wrote since the last check, the check a transaction's start makes,

@@ -94,7 +94,7 @@ typedef struct probe {
 static void *probe_run(void *arg)
 {
 	probe *pr = arg;
-	sqlite3 *db;
+	fk_sql *db;
 	fk_error err;
 	if (fk_db_open(pr->path, FK_DB_OPEN, &db, &err) != FK_OK) {
 		fprintf(stderr, "bench_intake: probe: %s\n", err.msg);
@@ -120,7 +120,7 @@ static void *probe_run(void *arg)
 		atomic_fetch_add(&pr->rounds, 1);
 		nanosleep(&pause, NULL);
 	}
-	sqlite3_close(db);
+	fk_sql_close(db);
 	return NULL;
 }
 
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 	free(path);
 	fk_rng_seed(&g->rng, 1);
 	pthread_t probe_th;
-	the_probe.path = sqlite3_db_filename(ctx->db, "main");
+	the_probe.path = sqlite3_db_filename(fk_sql_lite(ctx->db), "main");
 	if (pthread_create(&probe_th, NULL, probe_run, &the_probe) != 0)
 		return fprintf(stderr, "bench_intake: no probe thread\n"), 1;
 	g->chunk = CHUNK;

@@ -285,49 +285,49 @@ static const char SQL_GRANTS_BARE[] =
 	"AND (?5 = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
 	"ORDER BY g.id";
 
-static void text_col(sqlite3_stmt *st, int i, char *dst, size_t len)
+static void text_col(fk_stmt *st, int i, char *dst, size_t len)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = fk_sql_column_text(st, i);
 	fk_copy_str(dst, len, t ? (const char *)t : "");
 }
 
 static fk_status bare_grants_of(bench *b, int64_t expiring, fk_error *err)
 {
-	sqlite3_stmt *st;
+	fk_stmt *st;
 	fk_grant g;
 	int64_t now = fk_now_ns();
 	fk_status s = fk_ctx_stmt(b->ctx, SQL_GRANTS_BARE, &st, err);
 	if (s != FK_OK)
 		return s;
-	sqlite3_bind_int64(st, 2, b->b.id);
-	sqlite3_bind_int(st, 3, expiring != 0);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, expiring);
+	fk_sql_bind_int64(st, 2, b->b.id);
+	fk_sql_bind_int(st, 3, expiring != 0);
+	fk_sql_bind_int64(st, 4, now);
+	fk_sql_bind_int64(st, 5, expiring);
 	int rc;
 	b->n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && b->n < GRANTS_SHOWN) {
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && b->n < GRANTS_SHOWN) {
 		memset(&g, 0, sizeof g);
-		g.id = sqlite3_column_int64(st, FK_C_GRANT_ID);
-		g.operator_id = sqlite3_column_int64(st, FK_C_GRANT_OPERATOR);
+		g.id = fk_sql_column_int64(st, FK_C_GRANT_ID);
+		g.operator_id = fk_sql_column_int64(st, FK_C_GRANT_OPERATOR);
 		text_col(st, FK_C_GRANT_MAC + 1, g.user, sizeof g.user);
-		g.bureau_id = sqlite3_column_int64(st, FK_C_GRANT_MAC + 2);
+		g.bureau_id = fk_sql_column_int64(st, FK_C_GRANT_MAC + 2);
 		text_col(st, FK_C_GRANT_MAC + 3, g.bureau, sizeof g.bureau);
 		text_col(st, FK_C_GRANT_MUNI, g.municipality, sizeof g.municipality);
 		text_col(st, FK_C_GRANT_MAC + 4, g.muni_name, sizeof g.muni_name);
-		g.kinds = (unsigned)sqlite3_column_int(st, FK_C_GRANT_KINDS);
-		g.rights = (unsigned)sqlite3_column_int(st, FK_C_GRANT_RIGHTS);
-		g.valid_from = sqlite3_column_int64(st, FK_C_GRANT_FROM);
-		g.valid_until = sqlite3_column_int64(st, FK_C_GRANT_UNTIL);
-		g.granted_at = sqlite3_column_int64(st, FK_C_GRANT_AT);
-		g.revoked_at = sqlite3_column_int64(st, FK_C_GRANT_REVOKED_AT);
+		g.kinds = (unsigned)fk_sql_column_int(st, FK_C_GRANT_KINDS);
+		g.rights = (unsigned)fk_sql_column_int(st, FK_C_GRANT_RIGHTS);
+		g.valid_from = fk_sql_column_int64(st, FK_C_GRANT_FROM);
+		g.valid_until = fk_sql_column_int64(st, FK_C_GRANT_UNTIL);
+		g.granted_at = fk_sql_column_int64(st, FK_C_GRANT_AT);
+		g.revoked_at = fk_sql_column_int64(st, FK_C_GRANT_REVOKED_AT);
 		text_col(st, FK_C_GRANT_BY_USER, g.granted_by, sizeof g.granted_by);
 		text_col(st, FK_C_GRANT_REVOKED_BY_USER, g.revoked_by, sizeof g.revoked_by);
 		text_col(st, FK_C_GRANT_REASON, g.reason, sizeof g.reason);
 		text_col(st, FK_C_GRANT_REVOKE_REASON, g.revoke_reason, sizeof g.revoke_reason);
 		count_grant(&g, &b->n);
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? FK_OK : fk_fail(err, FK_ERR_DB, "%s", sqlite3_errmsg(b->ctx->db));
+	fk_sql_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? FK_OK : fk_fail(err, FK_ERR_DB, "%s", fk_sql_errmsg(b->ctx->db));
 }
 
 static fk_status bare_grants(bench *b, fk_error *err)
@@ -556,10 +556,10 @@ static void sorted_million(fk_ctx *ctx, const char *m)
 	fk_status s = v && keys ? fk_ctx_begin(ctx, &err) : fk_fail(&err, FK_ERR_NOMEM, "out of memory");
 	char sql[160];
 	snprintf(sql, sizeof sql, "UPDATE municipality_stats SET n = %d WHERE municipality = '%s' AND kind = 2", N, m);
-	if (s == FK_OK && sqlite3_exec(ctx->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		s = fk_fail(&err, FK_ERR_DB, "%s", sqlite3_errmsg(ctx->db));
-	if (s == FK_OK && sqlite3_exec(ctx->db, "DELETE FROM register_order WHERE kind = 2", NULL, NULL, NULL) != SQLITE_OK)
-		s = fk_fail(&err, FK_ERR_DB, "%s", sqlite3_errmsg(ctx->db));
+	if (s == FK_OK && fk_sql_exec(ctx->db, sql) != SQLITE_OK)
+		s = fk_fail(&err, FK_ERR_DB, "%s", fk_sql_errmsg(ctx->db));
+	if (s == FK_OK && fk_sql_exec(ctx->db, "DELETE FROM register_order WHERE kind = 2") != SQLITE_OK)
+		s = fk_fail(&err, FK_ERR_DB, "%s", fk_sql_errmsg(ctx->db));
 	for (int i = 0; s == FK_OK && i < N; i++) {
 		v[i].id = i + 1;
 		for (int f = 0; f < 2; f++) {
