@@ -28,7 +28,8 @@ static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register WHE
  * batch (the municipality's partial index would sort all its live registers for each batch);
  * the caller keeps the municipality's undisposed ones. */
 static const char SQL_NEXT[] =
-	"SELECT id, key_id, municipality = ?1 AND disposed_at IS NULL FROM register "
+	"SELECT id, key_id, CASE WHEN municipality = ?1 AND disposed_at IS NULL THEN 1 ELSE 0 END "
+	"FROM register "
 	"WHERE id > ?2 AND id <= ?3 ORDER BY id LIMIT ?4";
 /* After a restore: anything of a register that came back (the row, its key, its content). */
 static const char SQL_NEXT_BACK[] =

@@ -483,8 +483,9 @@ fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_err
  * its place). At most some fifteen a list: more, and the list is written ahead whole
  * (prepublish.h). ?2 the watermark, ?3 and ?4 whether the 戸籍 and 除籍 lists are rebuilt. */
 #define ONE_BY_ONE                                                                                 \
-	"(c.change = 2 AND c.register_id <= ?2 AND NOT ((CASE c.reg_kind_old WHEN 2 THEN ?4 ELSE ?3 " \
-	"END) AND (CASE c.kind WHEN 2 THEN ?4 ELSE ?3 END)))"
+	"(c.change = 2 AND c.register_id <= ?2 AND NOT ((CASE c.reg_kind_old WHEN 2 THEN " \
+	"CAST(?4 AS BIGINT) ELSE CAST(?3 AS BIGINT) END) <> 0 AND (CASE c.kind WHEN 2 THEN " \
+	"CAST(?4 AS BIGINT) ELSE CAST(?3 AS BIGINT) END) <> 0))"
 static const char SQL_MOVED[] =
 	"SELECT c.register_id FROM staged_change c WHERE c.package_id = ?1 AND " ONE_BY_ONE " "
 	"ORDER BY c.register_id";
