@@ -489,7 +489,7 @@ static int server_prepare(struct fk_pg_stmt *st)
 		return SQLITE_NOMEM;
 	for (int i = 0; i < st->nparams; i++)
 		types[i] = 25;
-	for (const char *p = st->sql; *p; p++) {
+	for (const char *p = st->sql; types && *p; p++) {
 		if (*p != '$' || p[1] < '0' || p[1] > '9')
 			continue;
 		long n = strtol(p + 1, NULL, 10);
