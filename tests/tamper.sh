@@ -28,7 +28,7 @@ G1=$(g op1 --all --kind koseki,ledger,documents --rights view)
 G2=$(g op2 --municipality 131016 --kind koseki --rights view)
 G3=$(g op1 --all --kind joseki --rights view)
 [ -n "$G1" ] && [ -n "$G2" ] && [ -n "$G3" ] || exit 99
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 cp "$DB" "$T/before-revoke.db"      # an older copy, for putting rows back
 FUKUHON_TEST_ACTOR=sup $C revoke "$G2" --reason tamper-test > /dev/null || exit 99
 FUKUHON_TEST_ACTOR=sup $C revoke "$G3" --reason tamper-test > /dev/null || exit 99
@@ -38,18 +38,18 @@ for i in 1 2; do
 done
 $C lockout list > "$T/locks" || exit 99
 grep -q "^op2 .*locked" "$T/locks" || { echo "setup: op2 is not locked"; cat "$T/locks"; exit 99; }
-M1=$(sqlite3 "$DB" "SELECT id FROM register WHERE municipality = '131016' AND kind = 1 ORDER BY id LIMIT 1")
-L1=$(sqlite3 "$DB" "SELECT id FROM ledger_entry ORDER BY id DESC LIMIT 1")
-LM=$(sqlite3 "$DB" "SELECT municipality FROM ledger_entry WHERE id = $L1")
-D1=$(sqlite3 "$DB" "SELECT id FROM notification_doc ORDER BY id DESC LIMIT 1")
-DM=$(sqlite3 "$DB" "SELECT municipality FROM notification_doc WHERE id = $D1")
+M1=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM register WHERE municipality = '131016' AND kind = 1 ORDER BY id LIMIT 1")
+L1=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM ledger_entry ORDER BY id DESC LIMIT 1")
+LM=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT municipality FROM ledger_entry WHERE id = $L1")
+D1=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM notification_doc ORDER BY id DESC LIMIT 1")
+DM=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT municipality FROM notification_doc WHERE id = $D1")
 [ -n "$M1" ] && [ -n "$L1" ] && [ -n "$D1" ] || { echo "setup: no register, ledger entry or document"; exit 99; }
-OP1=$(sqlite3 "$DB" "SELECT id FROM operator WHERE username = 'op1'")
-GONE=$(sqlite3 "$DB" "SELECT id FROM operator WHERE username = 'gone'")
-SAPPORO=$(sqlite3 "$DB" "SELECT id FROM bureau WHERE name = '札幌法務局'")
+OP1=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM operator WHERE username = 'op1'")
+GONE=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM operator WHERE username = 'gone'")
+SAPPORO=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM bureau WHERE name = '札幌法務局'")
 # The pristine terminal: database and key folder (the key folder holds the anchor and the
 # history key, which move on with every record; putting it back is the test's, not the attacker's).
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
 cp -a "$T/db" "$T/db.pristine"
 cp -a "$T/keys" "$T/keys.pristine"
 restore() {
@@ -70,9 +70,9 @@ ctlp() { echo admin-pw | pam_env env -u FUKUHON_TEST_ACTOR "$C" --user admin --p
 attack() {
 	what=$1 sql=$2 named=$3 size=${4:-small}
 	restore
-	sqlite3 "$DB" ".dbconfig enable_trigger off" "ATTACH '$T/before-revoke.db' AS old" "$sql" > /dev/null ||
+	sqlite3 -cmd ".timeout 10000" "$DB" ".dbconfig enable_trigger off" "ATTACH '$T/before-revoke.db' AS old" "$sql" > /dev/null ||
 		{ not_ok "$what: sqlite3 failed"; return; }
-	records=$(sqlite3 "$DB" "SELECT count(*) FROM audit_log")
+	records=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT count(*) FROM audit_log")
 	# status --check: a problem line naming the row, exit 1
 	expect 1 ctlp status --check
 	contains "$T/out" "$named"
@@ -88,8 +88,8 @@ attack() {
 		expect 1 ctlp grants
 		contains "$T/err" "$named"
 		# nothing was written to a database that failed its checks at open
-		sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
-		[ "$(sqlite3 "$DB" "SELECT count(*) FROM audit_log")" = "$records" ] && ok ||
+		sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+		[ "$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT count(*) FROM audit_log")" = "$records" ] && ok ||
 			not_ok "$what: something was recorded in a database that failed its checks"
 	fi
 }
@@ -135,7 +135,7 @@ attack "history tail cut" "DELETE FROM audit_log WHERE seq > (SELECT max(seq) - 
 
 # A planted trigger: the schema is not what fukuhon creates (before anything is read).
 restore
-sqlite3 "$DB" "CREATE TRIGGER spy AFTER INSERT ON audit_log BEGIN DELETE FROM audit_log WHERE seq = NEW.seq; END" ||
+sqlite3 -cmd ".timeout 10000" "$DB" "CREATE TRIGGER spy AFTER INSERT ON audit_log BEGIN DELETE FROM audit_log WHERE seq = NEW.seq; END" ||
 	not_ok "sqlite3 failed"
 expect 1 ctlp status --check
 contains "$T/out" "ALTERED"
@@ -160,7 +160,7 @@ contains "$T/err" "put back to an older copy"
 if [ -z "$TMUX_BIN" ]; then echo "tmux not found: the console part skipped"; finish; exit; fi
 TMUX_CMD="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
 # row MUNI: the home screen's line of municipality MUNI (0 = the first)
-row() { sqlite3 "$DB" "SELECT count(*) FROM municipality m JOIN bureau b ON b.id = m.bureau_id
+row() { sqlite3 -cmd ".timeout 10000" "$DB" "SELECT count(*) FROM municipality m JOIN bureau b ON b.id = m.bureau_id
 	WHERE b.name = '東京法務局' AND m.code < '$1'"; }
 # live NAME MUNI SQL KEY NAMED: op1 signs in and stands on MUNI's line; the attacker changes
 # the database under the running console; op1 presses KEY; the screen names NAMED.
@@ -178,7 +178,7 @@ live() {
 	tui_wait "live$n" "Home" || return
 	i=$(row "$muni")
 	while [ "$i" -gt 0 ]; do tui_send "live$n" j; i=$((i - 1)); done
-	sqlite3 "$DB" ".dbconfig enable_trigger off" "ATTACH '$T/before-revoke.db' AS old" "$sql" > /dev/null ||
+	sqlite3 -cmd ".timeout 10000" "$DB" ".dbconfig enable_trigger off" "ATTACH '$T/before-revoke.db' AS old" "$sql" > /dev/null ||
 		{ not_ok "$what: sqlite3 failed"; return; }
 	tui_send "live$n" "$key"
 	tui_wait "live$n" "$named" || return
