@@ -36,10 +36,11 @@ elif [ ! -f "$work/config.h" ]; then
 fi
 
 # ---- the core, as a library (the linker takes only what a harness uses) ----
-# Every package the core's folders include (core/print/ draws PDFs with cairo and pango),
-# as configure.ac's PKG_CHECK_MODULES name them.
-pkgs="sqlite3 libcrypto libssl jansson liblz4 cairo cairo-pdf pangocairo"
-libs=$(pkg-config --libs $pkgs)
+# Every package the core's folders include (core/print/ draws PDFs with cairo and pango and
+# sends them through libcups, core/db/ reaches PostgreSQL through libpq), as configure.ac's
+# PKG_CHECK_MODULES name them; Debian 12's libcups2-dev has no .pc file, so -lcups by name.
+pkgs="sqlite3 libpq libcrypto libssl jansson liblz4 cairo cairo-pdf pangocairo"
+libs="$(pkg-config --libs $pkgs) -lcups"
 incs="-I$work -I$top/core"
 for d in "$top"/core/*/; do incs="$incs -I${d%/}"; done
 cat > "$work/Makefile" <<MK
@@ -54,8 +55,10 @@ libcore.a: \$(OBJS)
 	rm -f \$@ && ar rcs \$@ \$(OBJS)
 core/%.o: $top/core/%.c config.h
 	@mkdir -p \$(@D) && echo "  CC \$<" && \$(CC) \$(CFLAGS) -MMD -MP -c \$< -o \$@
-sql_migrations.c: \$(sort \$(wildcard $top/sql/[0-9]*.sql)) $top/sql/embed.sh
-	sh $top/sql/embed.sh \$(sort \$(wildcard $top/sql/[0-9]*.sql)) > \$@
+# The migrations as Makefile.am lists them: embed.sh finds each one's PostgreSQL twin itself.
+MIGRATIONS := \$(sort \$(filter-out %.pg.sql,\$(wildcard $top/sql/[0-9]*.sql)))
+sql_migrations.c: \$(MIGRATIONS) \$(wildcard $top/sql/[0-9]*.pg.sql) $top/sql/embed.sh
+	sh $top/sql/embed.sh \$(MIGRATIONS) > \$@
 fuzz_%: $top/tests/fuzz/fuzz_%.c libcore.a
 	\$(CC) \$(CFLAGS) -fsanitize=fuzzer \$< libcore.a $libs -o \$@
 -include \$(OBJS:.o=.d)
