@@ -49,7 +49,48 @@ static void summary(const fk_verify_report *r)
 		       r->problems == 1 ? "" : "s");
 }
 
-static int verify(fk_ctx *ctx, const char *key, const char *cpfile)
+/* Other terminals' initial keys (a shared store), comma-separated files, each naming its
+ * terminal. *n of them into a new array (NULL with none). */
+static int load_others(const char *list, fk_verify_k0 **out, int *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!list)
+		return CTL_OK;
+	int max = 1;
+	for (const char *p = list; *p; p++)
+		max += *p == ',';
+	fk_verify_k0 *k = calloc((size_t)max, sizeof *k);
+	char *copy = strdup(list);
+	fk_error err;
+	if (!k || !copy) {
+		free(k);
+		free(copy);
+		fk_fail(&err, FK_ERR_NOMEM, "out of memory");
+		return ctl_fail(&err);
+	}
+	int rc = CTL_OK;
+	char *save = NULL;
+	for (char *f = strtok_r(copy, ",", &save); f && rc == CTL_OK; f = strtok_r(NULL, ",", &save)) {
+		if (fk_chain_k0_read_for(f, k[*n].k0, k[*n].terminal, sizeof k[*n].terminal, &err) != FK_OK) {
+			fk_fail_wrap(&err, "another terminal's history initial key (--other-key)");
+			rc = ctl_fail(&err);
+		} else {
+			(*n)++;
+		}
+	}
+	free(copy);
+	if (rc != CTL_OK) {
+		fk_wipe(k, (size_t)max * sizeof *k);
+		free(k);
+		*n = 0;
+		return rc;
+	}
+	*out = k;
+	return CTL_OK;
+}
+
+static int verify(fk_ctx *ctx, const char *key, const char *cpfile, const char *others)
 {
 	uint8_t k0[FK_KEY_LEN];
 	fk_checkpoint kept;
@@ -60,17 +101,25 @@ static int verify(fk_ctx *ctx, const char *key, const char *cpfile)
 	 * failed its checks the verification runs unrecorded (core/access/gate.h). */
 	if (fk_gate_begin(ctx, &g, &req, cpfile ? "checkpoint" : "-", &err) != FK_OK)
 		return ctl_fail(&err);
+	fk_verify_k0 *ok0 = NULL;
+	int nothers = 0;
 	int rc = load_k0(ctx, key, k0);
+	if (rc == CTL_OK)
+		rc = load_others(others, &ok0, &nothers);
 	fk_status s = rc == CTL_OK ? FK_OK : FK_ERR_NOKEY;
 	if (s == FK_OK && cpfile && (s = fk_checkpoint_import(cpfile, &kept, &err)) != FK_OK)
 		rc = ctl_fail(&err);
 	fk_verify_report r = {0};
 	if (s == FK_OK) {
-		fk_verify_opts o = {.k0 = k0, .kept = cpfile ? &kept : NULL, .fn = print_problem};
+		fk_verify_opts o = {.k0 = k0, .others = ok0, .nothers = nothers, .kept = cpfile ? &kept : NULL,
+				    .fn = print_problem};
 		if ((s = fk_audit_verify(ctx, &o, &r, &err)) != FK_OK)
 			rc = ctl_fail(&err);
 	}
 	fk_wipe(k0, sizeof k0);
+	if (ok0)
+		fk_wipe(ok0, (size_t)nothers * sizeof *ok0);
+	free(ok0);
 	if (s == FK_OK) {
 		summary(&r);
 		rc = r.problems ? CTL_FAIL : CTL_OK;
@@ -89,17 +138,17 @@ static int verify(fk_ctx *ctx, const char *key, const char *cpfile)
 
 int cmd_audit_verify(ctl *c, int argc, char **argv)
 {
-	const char *key = NULL, *cpfile = NULL, *pos[1];
+	const char *key = NULL, *cpfile = NULL, *others = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"key", 1, &key}, {"checkpoint", 1, &cpfile}};
-	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+	struct ctl_opt opts[] = {{"key", 1, &key}, {"checkpoint", 1, &cpfile}, {"other-key", 1, &others}};
+	if (ctl_parse(argc, argv, opts, 3, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	fk_ctx *ctx;
 	c->diagnose = 1;
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	return verify(ctx, key, cpfile);
+	return verify(ctx, key, cpfile, others);
 }
 
 int cmd_audit_checkpoint(ctl *c, int argc, char **argv)

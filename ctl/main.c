@@ -62,7 +62,7 @@ const ctl_cmd ctl_commands[] = {
 	{"reindex", cmd_reindex, P, "[--municipality CODE | --all | --tags [--batch N]]",
 	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all; "
 	 "with --tags, recompute every register's search tags (resumable, N registers a step)"},
-	{"audit verify", cmd_audit_verify, P, "[--key FILE] [--checkpoint FILE]",
+	{"audit verify", cmd_audit_verify, P, "[--key FILE] [--checkpoint FILE] [--other-key FILE,...]",
 	 "check the operation history's chain, checkpoints, the sealed rows and the database; exit 1 when not intact"},
 	{"audit list", cmd_audit_list, P,
 	 "[--since TIME] [--until TIME] [--operator USER] [--action ACTION] [--object ID] [--result R] [--json]",

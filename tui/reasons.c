@@ -163,6 +163,8 @@ static const char *const problems[FK_VP_COUNT] = {
 	[FK_VP_ROLLBACK] = N_("an older copy was put back"),
 	[FK_VP_ANCHOR] = N_("it differs from what this terminal wrote"),
 	[FK_VP_INDEX_KEY] = N_("the search index key"),
+	[FK_VP_UNCHECKED] = N_("another terminal's records were not checked"),
+	[FK_VP_WITNESS] = N_("a record another terminal witnessed is missing"),
 };
 
 const char *tui_problem_text(int kind)

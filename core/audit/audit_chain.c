@@ -34,8 +34,16 @@ fk_status fk_chain_create_keys(fk_ctx *ctx, fk_error *err)
 	return st;
 }
 
-static const char SQL_ANY_SEALED[] =
-	"SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE kind <> 0) THEN 1 ELSE 0 END";
+/* Whether this terminal's chain has started. On a terminal's own SQLite file the chain is the
+ * whole history (one terminal writes it; a file whose configured terminal id changed stays one
+ * chain, verifiable as before); on a store several terminals share, each terminal's records
+ * are a chain of their own under its own key (docs/audit-chain.md), so a terminal joining a
+ * store makes its history keys at its first start. */
+static const char *const SQL_ANY_SEALED[] = {
+	[FK_BACKEND_SQLITE] = "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE kind <> 0) THEN 1 ELSE 0 END",
+	[FK_BACKEND_PG] = "SELECT CASE WHEN EXISTS (SELECT 1 FROM audit_log WHERE kind <> 0 AND terminal = ?1) "
+			  "THEN 1 ELSE 0 END",
+};
 
 /* Reload with the message this time when the quiet reload failed. */
 static fk_status reload_key(fk_ctx *ctx, fk_status s, fk_error *err)
@@ -61,8 +69,11 @@ static fk_status upgrade(fk_ctx *ctx, fk_error *err)
 	fk_wipe(&k, sizeof k);
 	if (s != FK_ERR_NOKEY) /* another process started the chain meanwhile */
 		return fk_ctx_end(ctx, reload_key(ctx, s, err), err);
-	if ((s = fk_ctx_stmt(ctx, SQL_ANY_SEALED, &st, err)) != FK_OK)
+	int pg = fk_sql_is_pg(ctx->db);
+	if ((s = fk_ctx_stmt(ctx, SQL_ANY_SEALED[pg ? FK_BACKEND_PG : FK_BACKEND_SQLITE], &st, err)) != FK_OK)
 		return fk_ctx_end(ctx, s, err);
+	if (pg)
+		fk_sql_bind_text(st, 1, ctx->cfg.terminal_id, -1, SQLITE_TRANSIENT);
 	int rc = fk_sql_step(st);
 	int sealed = rc == SQLITE_ROW ? fk_sql_column_int(st, 0) : -1;
 	fk_sql_reset(st);
@@ -97,8 +108,15 @@ fk_status fk_chain_open(fk_ctx *ctx, fk_error *err)
 
 /* ---- appending --------------------------------------------------------------- */
 
-static const char SQL_LAST[] =
-	"SELECT seq, kind, epoch, mac, ts_ns FROM audit_log ORDER BY seq DESC LIMIT 1";
+/* The end of the chain the next record links to (see SQL_ANY_SEALED): on SQLite the last
+ * record (one query, as before); on a shared store this terminal's last record and, for the
+ * next number, the history's last (seq stays one gap-free sequence over every terminal). */
+static const char *const SQL_LAST[] = {
+	[FK_BACKEND_SQLITE] = "SELECT seq, kind, epoch, mac, ts_ns, seq FROM audit_log ORDER BY seq DESC LIMIT 1",
+	[FK_BACKEND_PG] = "SELECT a.seq, a.kind, a.epoch, a.mac, a.ts_ns, m.top "
+			  "FROM (SELECT max(seq) AS top FROM audit_log) AS m LEFT JOIN audit_log AS a "
+			  "ON a.seq = (SELECT seq FROM audit_log WHERE terminal = ?1 ORDER BY seq DESC LIMIT 1)",
+};
 static const char SQL_INSERT[] =
 	"INSERT INTO audit_log(seq, ts_ns, mono_ns, clock_synced, terminal, tty, pid, session, "
 	"operator, role, action, object_type, object_id, result, reason, detail, kind, epoch, "
@@ -122,12 +140,24 @@ static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 	memset(s, 0, sizeof *s);
 	s->next_seq = 1;
 	s->last_kind = -1;
-	fk_status rs = fk_ctx_stmt(ctx, SQL_LAST, &st, err);
+	int pg = fk_sql_is_pg(ctx->db);
+	fk_status rs = fk_ctx_stmt(ctx, SQL_LAST[pg ? FK_BACKEND_PG : FK_BACKEND_SQLITE], &st, err);
 	if (rs != FK_OK)
 		return rs;
+	if (pg)
+		fk_sql_bind_text(st, 1, ctx->cfg.terminal_id, -1, SQLITE_TRANSIENT);
 	int rc = fk_sql_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t last = fk_sql_column_int64(st, 0);
+	/* A shared store's history that has records, none of them this terminal's: a new chain
+	 * (prev zeros, epoch of the key) numbered after the last record. */
+	if (rc == SQLITE_ROW && fk_sql_column_type(st, 0) == SQLITE_NULL) {
+		int64_t top = fk_sql_column_int64(st, 5);
+		if (fk_sql_column_type(st, 5) != SQLITE_NULL &&
+		    (top < 1 || fk_add_i64(top, 1, &s->next_seq) != 0))
+			rs = fk_fail(err, FK_ERR_TAMPER,
+				     "the last history record (%lld) is damaged; run 'fukuhonctl audit verify'",
+				     (long long)top);
+	} else if (rc == SQLITE_ROW) {
+		int64_t last = fk_sql_column_int64(st, 0), top = fk_sql_column_int64(st, 5);
 		s->last_kind = fk_sql_column_int(st, 1);
 		s->last_epoch = fk_sql_column_int64(st, 2);
 		s->last_ts = fk_sql_column_int64(st, 4);
@@ -136,7 +166,7 @@ static fk_status read_last(fk_ctx *ctx, struct state *s, fk_error *err)
 			 fk_sql_column_type(st, 2) == SQLITE_INTEGER;
 		if (s->last_kind != FK_CHAIN_LEGACY && ok)
 			memcpy(s->prev, fk_sql_column_blob(st, 3), FK_MAC_LEN);
-		if (last < 1 || fk_add_i64(last, 1, &s->next_seq) != 0 ||
+		if (last < 1 || top < last || fk_add_i64(top, 1, &s->next_seq) != 0 ||
 		    (s->last_kind != FK_CHAIN_LEGACY &&
 		     (!ok || (s->last_kind != FK_CHAIN_RECORD && s->last_kind != FK_CHAIN_SEAL))))
 			rs = fk_fail(err, FK_ERR_TAMPER,

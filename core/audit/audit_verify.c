@@ -34,22 +34,78 @@ const char *fk_vp_name(fk_vp_kind k)
 	return (unsigned)k < FK_VP_COUNT ? vp_names[k] : "?";
 }
 
+/* One chain of records: on a terminal's own SQLite file the whole history; on a shared store
+ * each terminal's records (docs/audit-chain.md). */
+#define TERM_MAX 128
+#define MAX_CHAINS 256
+struct chain {
+	char term[TERM_MAX];
+	/* the chain's previous record */
+	int64_t prev_seq, prev_epoch, prev_ts;
+	int prev_kind, prev_ok, started;
+	uint8_t prev_mac[FK_MAC_LEN];
+	/* K(key_epoch), derived from the chain's K0 (have_k0 0: its MACs are not checked) */
+	int have_k0;
+	int64_t key_epoch;
+	uint8_t k0[FK_KEY_LEN], key[FK_KEY_LEN];
+	int64_t records, unchecked;
+};
+
 struct verifier {
 	fk_ctx *ctx;
 	const fk_verify_opts *o;
 	fk_verify_report *rep;
-	/* the previous row */
-	int64_t prev_seq, prev_epoch, prev_ts;
-	int prev_kind, prev_ok, started, seen_any;
-	uint8_t prev_mac[FK_MAC_LEN];
-	/* K(key_epoch), derived from K0, and an HMAC context keyed with it:
-	 * re-keying for every record would halve the speed. */
-	int64_t key_epoch;
-	uint8_t key[FK_KEY_LEN];
+	/* the previous row of the whole history (the sequence is one over every chain) */
+	int64_t prev_seq;
+	int seen_any;
+	int per_terminal; /* a shared store: a chain per terminal */
+	struct chain *chains;
+	int nchains, last_chain;
+	/* an HMAC context keyed with K(mac_epoch) of chain mac_chain: re-keying for every
+	 * record would halve the speed */
 	EVP_MAC_CTX *mac;
-	int64_t mac_epoch; /* epoch mac is keyed for; -1: none */
+	int64_t mac_epoch; /* -1: none */
+	int mac_chain;
 	fk_trust_refs *refs; /* the records' row references, for the row cross-check (check_rows) */
 };
+
+/* The chain of terminal term (NULL: the whole history's), made when first met. */
+static struct chain *chain_for(struct verifier *v, const char *term)
+{
+	if (!v->per_terminal || !term)
+		term = "";
+	if (v->last_chain >= 0 && !strcmp(v->chains[v->last_chain].term, term))
+		return &v->chains[v->last_chain];
+	for (int i = 0; i < v->nchains; i++)
+		if (!strcmp(v->chains[i].term, term)) {
+			v->last_chain = i;
+			return &v->chains[i];
+		}
+	/* More terminals than any bureau has: the rest share the last chain (and fail its links). */
+	if (v->nchains == MAX_CHAINS)
+		return &v->chains[MAX_CHAINS - 1];
+	struct chain *c = &v->chains[v->nchains];
+	memset(c, 0, sizeof *c);
+	fk_copy_str(c->term, sizeof c->term, term);
+	int own = !v->per_terminal || !strcmp(term, v->ctx->cfg.terminal_id);
+	if (own) {
+		memcpy(c->k0, v->o->k0, FK_KEY_LEN);
+		c->have_k0 = 1;
+	}
+	for (int i = 0; !own && i < v->o->nothers; i++)
+		if (!strcmp(v->o->others[i].terminal, term)) {
+			memcpy(c->k0, v->o->others[i].k0, FK_KEY_LEN);
+			c->have_k0 = 1;
+		}
+	memcpy(c->key, c->k0, FK_KEY_LEN);
+	v->last_chain = v->nchains++;
+	return c;
+}
+
+static struct chain *own_chain(struct verifier *v)
+{
+	return chain_for(v, v->ctx->cfg.terminal_id);
+}
 
 static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -73,16 +129,16 @@ static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, 
 }
 
 /* K(epoch), walking forward from the last key derived (or from K0). */
-static fk_status key_for(struct verifier *v, int64_t epoch, fk_error *err)
+static fk_status key_for(struct chain *c, int64_t epoch, fk_error *err)
 {
-	if (epoch < v->key_epoch) {
-		memcpy(v->key, v->o->k0, FK_KEY_LEN);
-		v->key_epoch = 0;
+	if (epoch < c->key_epoch) {
+		memcpy(c->key, c->k0, FK_KEY_LEN);
+		c->key_epoch = 0;
 	}
 	fk_status st = FK_OK;
-	while (st == FK_OK && v->key_epoch < epoch) {
-		st = fk_chain_evolve(v->key, err);
-		v->key_epoch++;
+	while (st == FK_OK && c->key_epoch < epoch) {
+		st = fk_chain_evolve(c->key, err);
+		c->key_epoch++;
 	}
 	return st;
 }
@@ -109,6 +165,7 @@ struct row {
 	size_t enc_at, enc_len;
 	unsigned char adoption, has_refs; /* for the row cross-check: refs_at holds the text */
 	size_t refs_at;
+	char term[TERM_MAX]; /* its terminal (a shared store's chains) */
 };
 
 /* Rows travel from the reading thread to the checking one in batches, so
@@ -126,6 +183,8 @@ struct batch {
 struct reader {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	fk_stmt *pst; /* PostgreSQL: the statement layer instead of db and st */
+	int terms;    /* keep each row's terminal (a chain per terminal) */
 	int rc; /* SQLITE_ROW while rows remain, then SQLITE_DONE, an error, or SQLITE_NOMEM */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -201,21 +260,9 @@ static int encode_into(struct batch *b, const fk_chain_rec *r, struct row *w)
 	return 1;
 }
 
-/* The row's references, NUL-terminated after its encoding, and whether it records an
- * adoption: the row cross-check takes them from this scan instead of reading the history
- * again. Taken as core/trust takes them itself (trust.c SQL_REFS, as text): every record but
- * a legacy one (kind 0), whatever else is wrong with it. 0: out of memory. */
-static int keep_refs(sqlite3_value *const c[COLS], struct batch *b, struct row *w)
+/* The text t, NUL-terminated, after the batch's encodings, as w's references. 0: out of memory. */
+static int put_refs(struct batch *b, struct row *w, const unsigned char *t)
 {
-	int kt = sqlite3_value_type(c[1]);
-	const unsigned char *action =
-		sqlite3_value_type(c[COL_ACTION]) == SQLITE_TEXT ? sqlite3_value_text(c[COL_ACTION]) : NULL;
-	w->adoption = action && !strcmp((const char *)action, "trust.adopt");
-	w->has_refs = 0;
-	if (sqlite3_value_type(c[COL_REFS]) == SQLITE_NULL || kt == SQLITE_NULL ||
-	    ((kt == SQLITE_INTEGER || kt == SQLITE_FLOAT) && sqlite3_value_double(c[1]) == 0))
-		return 1;
-	const unsigned char *t = sqlite3_value_text(c[COL_REFS]); /* after encoding: converting is harmless */
 	size_t n = t ? strlen((const char *)t) : 0;
 	if (n + 1 > b->cap - b->used) {
 		size_t cap = b->cap * 2 > b->used + n + 1 ? b->cap * 2 : b->used + n + 1;
@@ -233,6 +280,38 @@ static int keep_refs(sqlite3_value *const c[COLS], struct batch *b, struct row *
 	return 1;
 }
 
+/* The row's references, NUL-terminated after its encoding, and whether it records an
+ * adoption: the row cross-check takes them from this scan instead of reading the history
+ * again. Taken as core/trust takes them itself (trust.c SQL_REFS, as text): every record but
+ * a legacy one (kind 0), whatever else is wrong with it. 0: out of memory. */
+static int keep_refs(sqlite3_value *const c[COLS], struct batch *b, struct row *w)
+{
+	int kt = sqlite3_value_type(c[1]);
+	const unsigned char *action =
+		sqlite3_value_type(c[COL_ACTION]) == SQLITE_TEXT ? sqlite3_value_text(c[COL_ACTION]) : NULL;
+	w->adoption = action && !strcmp((const char *)action, "trust.adopt");
+	w->has_refs = 0;
+	if (sqlite3_value_type(c[COL_REFS]) == SQLITE_NULL || kt == SQLITE_NULL ||
+	    ((kt == SQLITE_INTEGER || kt == SQLITE_FLOAT) && sqlite3_value_double(c[1]) == 0))
+		return 1;
+	/* after encoding: converting is harmless */
+	return put_refs(b, w, sqlite3_value_text(c[COL_REFS]));
+}
+
+/* What a decoded row (w->decoded set) keeps: its terminal, epoch, time and encoding. 0: out
+ * of memory. */
+static int row_encoded(struct batch *b, struct row *w, const fk_chain_rec *r)
+{
+	w->term[0] = 0;
+	if (w->decoded)
+		fk_copy_str(w->term, sizeof w->term, r->text[FK_CF_TERMINAL]);
+	w->epoch = r->epoch;
+	w->ts_ns = r->ts_ns;
+	w->enc_len = 0;
+	w->adoption = w->has_refs = 0;
+	return !w->decoded || encode_into(b, r, w);
+}
+
 /* The current row into the batch; 0: out of memory. */
 static int take_row(sqlite3_stmt *st, struct batch *b, int refs)
 {
@@ -247,11 +326,74 @@ static int take_row(sqlite3_stmt *st, struct batch *b, int refs)
 	w->kind = w->kind_int ? (int)kind : sqlite3_value_int(c[1]);
 	fk_chain_rec r;
 	w->decoded = (unsigned char)decode(c, &r, w);
-	w->epoch = r.epoch;
-	w->ts_ns = r.ts_ns;
-	w->enc_len = 0;
-	w->adoption = w->has_refs = 0;
-	return (!w->decoded || encode_into(b, &r, w)) && (!refs || keep_refs(c, b, w));
+	return row_encoded(b, w, &r) && (!refs || keep_refs(c, b, w));
+}
+
+/* The same through the statement layer (PostgreSQL), where the values are the layer's. */
+static int is_mac_s(fk_stmt *st, int i)
+{
+	return fk_sql_column_type(st, i) == SQLITE_BLOB && fk_sql_column_bytes(st, i) == FK_MAC_LEN;
+}
+
+static int decode_sql(fk_stmt *st, fk_chain_rec *r, struct row *w)
+{
+	memset(r, 0, sizeof *r);
+	int64_t *nums[] = {&r->seq, &r->kind, &r->epoch, &r->ts_ns, &r->mono_ns, &r->clock_synced, &r->pid};
+	for (int i = 0; i < COL_TEXT0; i++) {
+		if (fk_sql_column_type(st, i) != SQLITE_INTEGER)
+			return 0;
+		*nums[i] = fk_sql_column_int64(st, i);
+	}
+	for (int f = 0; f < FK_CF_COUNT; f++) {
+		if (fk_sql_column_type(st, COL_TEXT0 + f) != SQLITE_TEXT)
+			return 0;
+		r->text[f] = (const char *)fk_sql_column_text(st, COL_TEXT0 + f);
+		r->len[f] = (size_t)fk_sql_column_bytes(st, COL_TEXT0 + f);
+	}
+	int dt = fk_sql_column_type(st, COL_DETAIL);
+	if (dt == SQLITE_BLOB) {
+		r->detail = fk_sql_column_blob(st, COL_DETAIL);
+		r->detail_len = (size_t)fk_sql_column_bytes(st, COL_DETAIL);
+	} else if (dt != SQLITE_NULL) {
+		return 0;
+	}
+	int rt = fk_sql_column_type(st, COL_REFS);
+	if (rt == SQLITE_TEXT) {
+		r->refs = (const char *)fk_sql_column_text(st, COL_REFS);
+		r->refs_len = (size_t)fk_sql_column_bytes(st, COL_REFS);
+	} else if (rt != SQLITE_NULL) {
+		return 0;
+	}
+	if (!is_mac_s(st, COL_DETAIL + 1) || !is_mac_s(st, COL_DETAIL + 2) || r->epoch < 0)
+		return 0;
+	memcpy(r->prev_mac, fk_sql_column_blob(st, COL_DETAIL + 1), FK_MAC_LEN);
+	memcpy(w->prev_mac, r->prev_mac, FK_MAC_LEN);
+	memcpy(w->mac, fk_sql_column_blob(st, COL_DETAIL + 2), FK_MAC_LEN);
+	return 1;
+}
+
+/* The row's references (as keep_refs). 0: out of memory. */
+static int keep_refs_sql(fk_stmt *st, struct batch *b, struct row *w)
+{
+	const unsigned char *action =
+		fk_sql_column_type(st, COL_ACTION) == SQLITE_TEXT ? fk_sql_column_text(st, COL_ACTION) : NULL;
+	w->adoption = action && !strcmp((const char *)action, "trust.adopt");
+	w->has_refs = 0;
+	if (fk_sql_column_type(st, COL_REFS) != SQLITE_TEXT || fk_sql_column_type(st, 1) != SQLITE_INTEGER ||
+	    fk_sql_column_int64(st, 1) == 0)
+		return 1;
+	return put_refs(b, w, fk_sql_column_text(st, COL_REFS));
+}
+
+static int take_row_sql(fk_stmt *st, struct batch *b, int refs)
+{
+	struct row *w = &b->rows[b->n++];
+	w->seq = fk_sql_column_int64(st, 0);
+	w->kind_int = fk_sql_column_type(st, 1) == SQLITE_INTEGER;
+	w->kind = fk_sql_column_int(st, 1);
+	fk_chain_rec r;
+	w->decoded = (unsigned char)decode_sql(st, &r, w);
+	return row_encoded(b, w, &r) && (!refs || keep_refs_sql(st, b, w));
 }
 
 /* Up to BATCH_ROWS rows; rd->rc tells whether more follow. */
@@ -259,6 +401,14 @@ static void fill(struct reader *rd, struct batch *b)
 {
 	b->n = 0;
 	b->used = 0;
+	if (rd->pst) {
+		while (b->n < BATCH_ROWS && (rd->rc = fk_sql_step(rd->pst)) == SQLITE_ROW)
+			if (!take_row_sql(rd->pst, b, rd->refs)) {
+				rd->rc = SQLITE_NOMEM;
+				return;
+			}
+		return;
+	}
 	while (b->n < BATCH_ROWS && (rd->rc = sqlite3_step(rd->st)) == SQLITE_ROW)
 		if (!take_row(rd->st, b, rd->refs)) {
 			rd->rc = SQLITE_NOMEM;
@@ -317,36 +467,36 @@ static void give_back(struct reader *rd, int stop)
 
 /* ---- checking the rows ----------------------------------------------------------- */
 
-/* Where the row stands in the chain: sequence, link, epoch and time. */
-static void check_place(struct verifier *v, const struct row *r)
+/* Where the row stands in its chain: link, epoch and time. */
+static void check_place(struct verifier *v, const struct chain *c, const struct row *r)
 {
 	static const uint8_t zeros[FK_MAC_LEN];
-	int first = !v->started;
+	int first = !c->started;
 	if (first ? fk_memeq_ct(r->prev_mac, zeros, FK_MAC_LEN)
-		  : v->prev_ok && fk_memeq_ct(r->prev_mac, v->prev_mac, FK_MAC_LEN))
+		  : c->prev_ok && fk_memeq_ct(r->prev_mac, c->prev_mac, FK_MAC_LEN))
 		problem(v, FK_VP_LINK, 0, r->seq, first
 			? "record %lld starts the chain but names a predecessor: the records before it were removed"
 			: "record %lld does not link to record %lld: a record between was removed, inserted or replaced",
-			(long long)r->seq, (long long)v->prev_seq);
+			(long long)r->seq, (long long)c->prev_seq);
 	if (first && r->epoch != 0)
 		problem(v, FK_VP_EPOCH, 0, r->seq,
 			"record %lld starts the chain in epoch %lld, not 0: the history before it was removed",
 			(long long)r->seq, (long long)r->epoch);
-	if (first || !v->prev_ok)
+	if (first || !c->prev_ok)
 		return;
-	if (r->epoch < v->prev_epoch)
+	if (r->epoch < c->prev_epoch)
 		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, before epoch %lld of record %lld",
-			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch, (long long)v->prev_seq);
-	else if (v->prev_kind == FK_CHAIN_SEAL && r->epoch - v->prev_epoch != 1)
+			(long long)r->seq, (long long)r->epoch, (long long)c->prev_epoch, (long long)c->prev_seq);
+	else if (c->prev_kind == FK_CHAIN_SEAL && r->epoch - c->prev_epoch != 1)
 		problem(v, FK_VP_EPOCH, 0, r->seq, "record %lld is in epoch %lld, but record %lld sealed epoch %lld",
-			(long long)r->seq, (long long)r->epoch, (long long)v->prev_seq, (long long)v->prev_epoch);
-	else if (v->prev_kind == FK_CHAIN_RECORD && r->epoch != v->prev_epoch)
+			(long long)r->seq, (long long)r->epoch, (long long)c->prev_seq, (long long)c->prev_epoch);
+	else if (c->prev_kind == FK_CHAIN_RECORD && r->epoch != c->prev_epoch)
 		problem(v, FK_VP_EPOCH, 0, r->seq,
 			"record %lld opens epoch %lld but epoch %lld has no seal record: its end was cut off",
-			(long long)r->seq, (long long)r->epoch, (long long)v->prev_epoch);
-	if (r->ts_ns < v->prev_ts)
+			(long long)r->seq, (long long)r->epoch, (long long)c->prev_epoch);
+	if (r->ts_ns < c->prev_ts)
 		problem(v, FK_VP_TIME, 0, r->seq, "record %lld is dated %.3f s before record %lld",
-			(long long)r->seq, ((double)v->prev_ts - (double)r->ts_ns) / 1e9, (long long)v->prev_seq);
+			(long long)r->seq, ((double)c->prev_ts - (double)r->ts_ns) / 1e9, (long long)c->prev_seq);
 }
 
 static fk_status mac_ctx_new(struct verifier *v, fk_error *err)
@@ -365,32 +515,39 @@ static fk_status mac_ctx_new(struct verifier *v, fk_error *err)
 	return FK_OK;
 }
 
-/* HMAC-SHA256 under K(epoch) of the encoding; the key is only set when the
- * epoch changes (a NULL key restarts HMAC with the one it has). */
-static fk_status mac_of(struct verifier *v, int64_t epoch, const uint8_t *enc, size_t n,
-			uint8_t out[FK_MAC_LEN], fk_error *err)
+/* HMAC-SHA256 under the chain's K(epoch) of the encoding; the key is only set when the
+ * chain or the epoch changes (a NULL key restarts HMAC with the one it has). */
+static fk_status mac_of(struct verifier *v, const struct chain *c, int64_t epoch, const uint8_t *enc,
+			size_t n, uint8_t out[FK_MAC_LEN], fk_error *err)
 {
 	size_t outl = 0;
-	int keyed = v->mac_epoch == epoch;
-	int ok = EVP_MAC_init(v->mac, keyed ? NULL : v->key, keyed ? 0 : FK_KEY_LEN, NULL) == 1 &&
+	int ci = (int)(c - v->chains);
+	int keyed = v->mac_epoch == epoch && v->mac_chain == ci;
+	int ok = EVP_MAC_init(v->mac, keyed ? NULL : c->key, keyed ? 0 : FK_KEY_LEN, NULL) == 1 &&
 		 EVP_MAC_update(v->mac, enc, n) == 1 && EVP_MAC_final(v->mac, out, &outl, FK_MAC_LEN) == 1 &&
 		 outl == FK_MAC_LEN;
 	v->mac_epoch = ok ? epoch : -1;
+	v->mac_chain = ci;
 	return ok ? FK_OK : fk_fail(err, FK_ERR_CRYPTO, "HMAC-SHA256 failed during verification");
 }
 
-static fk_status check_mac(struct verifier *v, const struct row *r, const uint8_t *enc,
+static fk_status check_mac(struct verifier *v, struct chain *c, const struct row *r, const uint8_t *enc,
 			   fk_error *err)
 {
-	if (r->epoch - v->key_epoch > FK_CHAIN_MAX_EPOCH_STEP) {
+	if (!c->have_k0) { /* another terminal's chain whose K0 was not given */
+		c->unchecked++;
+		return FK_OK;
+	}
+	if (r->epoch - c->key_epoch > FK_CHAIN_MAX_EPOCH_STEP) {
 		problem(v, FK_VP_MAC, 0, r->seq, "record %lld claims implausible epoch %lld",
 			(long long)r->seq, (long long)r->epoch);
 		return FK_OK;
 	}
 	uint8_t want[FK_MAC_LEN];
-	fk_status st = v->mac_epoch == r->epoch ? FK_OK : key_for(v, r->epoch, err);
+	int keyed = v->mac_epoch == r->epoch && v->mac_chain == (int)(c - v->chains);
+	fk_status st = keyed ? FK_OK : key_for(c, r->epoch, err);
 	if (st == FK_OK)
-		st = mac_of(v, r->epoch, enc + r->enc_at, r->enc_len, want, err);
+		st = mac_of(v, c, r->epoch, enc + r->enc_at, r->enc_len, want, err);
 	if (st == FK_OK && fk_memeq_ct(want, r->mac, FK_MAC_LEN))
 		problem(v, FK_VP_MAC, 0, r->seq,
 			"record %lld fails its MAC: altered, or written without the key of epoch %lld",
@@ -421,27 +578,31 @@ static fk_status check_row(struct verifier *v, const struct row *r, const uint8_
 	v->seen_any = 1;
 	v->prev_seq = seq;
 	rep->last_seq = seq;
-	if (r->kind == FK_CHAIN_LEGACY && r->kind_int && !v->started) {
+	struct chain *c = chain_for(v, r->term);
+	if (r->kind == FK_CHAIN_LEGACY && r->kind_int && !c->started) {
 		rep->legacy++;
 		return FK_OK;
 	}
+	c->records++;
 	if ((r->kind != FK_CHAIN_RECORD && r->kind != FK_CHAIN_SEAL) || !r->decoded) {
 		problem(v, FK_VP_UNDECODABLE, 0, seq,
 			"record %lld cannot be decoded (kind %d, or a field of the wrong type or size)",
 			(long long)seq, r->kind);
-		v->prev_ok = 0;
-		v->started = 1;
+		c->prev_ok = 0;
+		c->started = 1;
+		c->prev_seq = seq;
 		return FK_OK;
 	}
 	rep->sealed++;
-	check_place(v, r);
-	fk_status s = check_mac(v, r, enc, err);
-	v->started = 1;
-	v->prev_ok = 1;
-	v->prev_kind = r->kind;
-	v->prev_epoch = r->epoch;
-	v->prev_ts = r->ts_ns;
-	memcpy(v->prev_mac, r->mac, FK_MAC_LEN);
+	check_place(v, c, r);
+	fk_status s = check_mac(v, c, r, enc, err);
+	c->started = 1;
+	c->prev_ok = 1;
+	c->prev_seq = seq;
+	c->prev_kind = r->kind;
+	c->prev_epoch = r->epoch;
+	c->prev_ts = r->ts_ns;
+	memcpy(c->prev_mac, r->mac, FK_MAC_LEN);
 	return s;
 }
 
@@ -531,11 +692,25 @@ static fk_status scan(struct verifier *v, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	rd.refs = v->refs != NULL;
-	/* PostgreSQL: a second connection with a cursor through the layer (later); until then the
-	 * history of such a store is not taken as verified. */
+	/* PostgreSQL: through the statement layer on the context's own connection, inside the
+	 * transaction that holds the write lock, reading and checking in turn (the driver holds
+	 * a statement's whole result; no thread shares the connection). */
 	if (!fk_sql_lite(v->ctx->db)) {
+		s = fk_ctx_stmt(v->ctx, SQL_ROWS, &rd.pst, err);
+		while (s == FK_OK) {
+			fill(&rd, &rd.b[0]);
+			s = check_batch(v, &rd.b[0], err);
+			if (rd.rc != SQLITE_ROW)
+				break;
+		}
+		if (s == FK_OK && rd.rc == SQLITE_NOMEM)
+			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		else if (s == FK_OK && rd.rc != SQLITE_DONE)
+			s = fk_db_fail(v->ctx->db, rd.rc, err, "reading the history");
+		if (rd.pst)
+			fk_sql_reset(rd.pst);
 		reader_free(&rd);
-		return fk_fail(err, FK_ERR_DB, "the history of a PostgreSQL store cannot be verified yet");
+		return s;
 	}
 	int rc = sqlite3_open_v2(v->ctx->cfg.database, &rd.db,
 				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);
@@ -565,10 +740,12 @@ static int is_mac(fk_stmt *st, int c)
 	return fk_sql_column_type(st, c) == SQLITE_BLOB && fk_sql_column_bytes(st, c) == FK_MAC_LEN;
 }
 
+/* pub NULL: another terminal's checkpoint on a shared store, signed with a key this one does
+ * not hold: only the record it names is checked. */
 static fk_status check_cp(struct verifier *v, const fk_checkpoint *cp, const uint8_t pub[FK_PUB_LEN],
 			  const char *which, fk_error *err)
 {
-	if (fk_checkpoint_check(cp, pub, NULL) != FK_OK) {
+	if (pub && fk_checkpoint_check(cp, pub, NULL) != FK_OK) {
 		problem(v, FK_VP_CHECKPOINT, 0, cp->seq, "%s checkpoint at record %lld has a bad signature",
 			which, (long long)cp->seq);
 		return FK_OK;
@@ -593,9 +770,9 @@ static fk_status check_cp(struct verifier *v, const fk_checkpoint *cp, const uin
 		return fk_db_fail(v->ctx->db, rc, err, "reading the history");
 	if (!same)
 		problem(v, FK_VP_CHECKPOINT, 0, cp->seq,
-			"record %lld is not the one the %s checkpoint signed: the history was rewritten",
-			(long long)cp->seq, which);
-	else if (cp->seq > v->rep->covered_seq)
+			"record %lld is not the one the %s checkpoint of terminal %s signed: the history was rewritten",
+			(long long)cp->seq, which, cp->terminal);
+	else if (pub && cp->seq > v->rep->covered_seq)
 		v->rep->covered_seq = cp->seq;
 	return FK_OK;
 }
@@ -611,7 +788,8 @@ static int each_cp(const fk_checkpoint *cp, void *arg)
 {
 	struct cp_walk *w = arg;
 	w->v->rep->checkpoints++;
-	w->st = check_cp(w->v, cp, w->pub, "stored", w->err);
+	int mine = !w->v->per_terminal || !strcmp(cp->terminal, w->v->ctx->cfg.terminal_id);
+	w->st = check_cp(w->v, cp, mine ? w->pub : NULL, "stored", w->err);
 	return w->st != FK_OK;
 }
 
@@ -630,14 +808,15 @@ static fk_status check_end(struct verifier *v, fk_error *err)
 			s = check_cp(v, v->o->kept, pub, "kept", err);
 	}
 	fk_chain_key k;
+	const struct chain *c = own_chain(v);
 	if (s == FK_OK && !v->o->copy && fk_chain_key_load(v->ctx->cfg.key_dir, &k, NULL) == FK_OK) {
-		int64_t end = 0, after = v->rep->last_seq;
-		if (v->started && v->prev_ok &&
-		    fk_add_i64(v->prev_epoch, v->prev_kind == FK_CHAIN_SEAL, &end) != 0)
+		int64_t end = 0, after = v->per_terminal ? c->prev_seq : v->rep->last_seq;
+		if (c->started && c->prev_ok &&
+		    fk_add_i64(c->prev_epoch, c->prev_kind == FK_CHAIN_SEAL, &end) != 0)
 			end = INT64_MAX; /* a forged last epoch: no key can be ahead of it */
 		if (fk_add_i64(after, 1, &after) != 0)
 			after = INT64_MAX;
-		if ((v->started && v->prev_ok && k.epoch > end) || (!v->started && k.epoch > 0))
+		if ((c->started && c->prev_ok && k.epoch > end) || (!c->started && k.epoch > 0))
 			problem(v, FK_VP_TRUNCATED, 0, after,
 				"the history key is at epoch %lld but the history ends in epoch %lld: records were cut off the end",
 				(long long)k.epoch, (long long)end);
@@ -697,6 +876,10 @@ static fk_status check_schema(struct verifier *v, fk_error *err)
 
 static fk_status check_integrity(struct verifier *v, fk_error *err)
 {
+	/* PostgreSQL has no integrity_check; its pages carry checksums when the cluster was made
+	 * with them (docs/deployment.md section 10). */
+	if (fk_sql_is_pg(v->ctx->db))
+		return FK_OK;
 	static const char SQL_INTEGRITY[] = "PRAGMA integrity_check(20)";
 	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(v->ctx, SQL_INTEGRITY, &st, err);
@@ -718,10 +901,18 @@ static void notes(struct verifier *v)
 	if (rep->legacy)
 		problem(v, FK_VP_LEGACY, 1, 1, "%lld records from before the chain (schema 1) carry no MAC",
 			(long long)rep->legacy);
-	if (v->started && v->prev_ok && v->prev_kind == FK_CHAIN_RECORD)
-		problem(v, FK_VP_OPEN_END, 1, rep->last_seq,
-			"epoch %lld is still open (a program is running, or one stopped without its stop record)",
-			(long long)v->prev_epoch);
+	for (int i = 0; i < v->nchains; i++) {
+		const struct chain *c = &v->chains[i];
+		if (c->started && c->prev_ok && c->prev_kind == FK_CHAIN_RECORD)
+			problem(v, FK_VP_OPEN_END, 1, c->prev_seq,
+				v->per_terminal ? "epoch %lld of terminal %s is still open (a program is running, or one stopped without its stop record)"
+						: "epoch %lld is still open (a program is running, or one stopped without its stop record)%s",
+				(long long)c->prev_epoch, c->term);
+		if (c->unchecked)
+			problem(v, FK_VP_UNCHECKED, 1, 0,
+				"the MACs of terminal %s's %lld records were not checked: give its initial key with --other-key",
+				c->term, (long long)c->unchecked);
+	}
 	if (rep->last_seq > rep->covered_seq) /* so covered_seq + 1 fits */
 		problem(v, FK_VP_UNCOVERED, 1, rep->covered_seq + 1,
 			"records %lld to %lld are not yet covered by a checkpoint",
@@ -737,12 +928,17 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	v.ctx = ctx;
 	v.o = o;
 	v.rep = rep;
-	memcpy(v.key, o->k0, FK_KEY_LEN);
+	v.per_terminal = fk_sql_is_pg(ctx->db);
+	v.last_chain = -1;
+	v.mac_chain = -1;
+	if (!(v.chains = calloc(MAX_CHAINS, sizeof *v.chains)))
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	fk_status s = mac_ctx_new(&v, err);
 	if (s == FK_OK && !o->skip_rows)
 		s = fk_trust_refs_new(&v.refs, err);
 	if (s != FK_OK) {
 		EVP_MAC_CTX_free(v.mac);
+		free(v.chains);
 		return s;
 	}
 	/* Under the write lock, so that the rows, the checkpoints and the key
@@ -757,6 +953,7 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 		fk_trust_suspend(ctx, 0);
 		EVP_MAC_CTX_free(v.mac);
 		fk_trust_refs_free(v.refs);
+		free(v.chains);
 		return s;
 	}
 	s = check_schema(&v, err);
@@ -774,7 +971,8 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 		notes(&v);
 	EVP_MAC_CTX_free(v.mac); /* cleanses the key schedule */
 	fk_trust_refs_free(v.refs);
-	fk_wipe(v.key, sizeof v.key);
+	fk_wipe(v.chains, MAX_CHAINS * sizeof *v.chains); /* the chains' keys */
+	free(v.chains);
 	s = fk_ctx_end(ctx, s, err);
 	fk_trust_suspend(ctx, 0);
 	return s;

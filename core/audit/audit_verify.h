@@ -28,7 +28,9 @@
 	X(ROW, "sealed row altered")                                         \
 	X(ROLLBACK, "older copy put back")                                   \
 	X(ANCHOR, "differs from what this terminal wrote")                   \
-	X(INDEX_KEY, "index key")
+	X(INDEX_KEY, "index key")                                            \
+	X(UNCHECKED, "chain not checked")                                    \
+	X(WITNESS, "witnessed record missing")
 
 typedef enum fk_vp_kind {
 #define FK_VP_ENUM(name, text) FK_VP_##name,
@@ -48,8 +50,16 @@ typedef struct fk_verify_problem {
 
 typedef void (*fk_verify_fn)(const fk_verify_problem *p, void *arg);
 
+/* Another terminal's initial key, for its chain on a shared store (its K0 file names it). */
+typedef struct fk_verify_k0 {
+	char terminal[128];
+	uint8_t k0[FK_KEY_LEN];
+} fk_verify_k0;
+
 typedef struct fk_verify_opts {
-	const uint8_t *k0;          /* the initial key K0 (FK_KEY_LEN bytes) */
+	const uint8_t *k0;          /* this terminal's initial key K0 (FK_KEY_LEN bytes) */
+	const fk_verify_k0 *others; /* other terminals' (a shared store), nothers of them */
+	int nothers;
 	const fk_checkpoint *kept;  /* a checkpoint kept elsewhere, or NULL */
 	int skip_integrity;         /* 1: no PRAGMA integrity_check (tests) */
 	int skip_rows;              /* 1: no check of the sealed tables' rows (history only) */

@@ -105,16 +105,32 @@ static fk_status k0_single_link(const char *path, const struct stat *sb, fk_erro
 
 fk_status fk_chain_k0_read(const char *path, uint8_t k0[FK_KEY_LEN], fk_error *err)
 {
+	return fk_chain_k0_read_for(path, k0, NULL, 0, err);
+}
+
+fk_status fk_chain_k0_read_for(const char *path, uint8_t k0[FK_KEY_LEN], char *terminal, size_t tn,
+			       fk_error *err)
+{
 	char *text;
 	size_t len;
 	fk_status st = fk_read_file_checked(path, 4096, k0_single_link, &text, &len, err);
 	if (st != FK_OK)
 		return st;
+	const char *t = strstr(text, "\nterminal ");
+	if (terminal && tn) {
+		size_t l = t ? strcspn(t + 10, "\n") : 0;
+		if (!t || l >= tn)
+			st = fk_fail(err, FK_ERR_INVALID, "%s does not name its terminal", path);
+		else {
+			memcpy(terminal, t + 10, l);
+			terminal[l] = 0;
+		}
+	}
 	const char *k = strstr(text, "\nk0 ");
 	char hex[2 * FK_KEY_LEN + 1] = "";
 	if (k)
 		fk_copy_str(hex, sizeof hex, k + 4);
-	if (!k || fk_unhex(hex, k0, FK_KEY_LEN) != 0)
+	if (st == FK_OK && (!k || fk_unhex(hex, k0, FK_KEY_LEN) != 0))
 		st = fk_fail(err, FK_ERR_INVALID, "%s is not a fukuhon history initial key file", path);
 	fk_wipe(hex, sizeof hex);
 	fk_wipe(text, len);

@@ -24,6 +24,9 @@ fk_status fk_chain_key_store(const char *key_dir, const fk_chain_key *k, int exc
 fk_status fk_chain_k0_write(const char *path, const char *terminal, const uint8_t k0[FK_KEY_LEN],
 			    fk_error *err);
 fk_status fk_chain_k0_read(const char *path, uint8_t k0[FK_KEY_LEN], fk_error *err);
+/* The same, and the terminal the file names (its chain on a shared store). */
+fk_status fk_chain_k0_read_for(const char *path, uint8_t k0[FK_KEY_LEN], char *terminal, size_t n,
+			       fk_error *err);
 /* <parent of key_dir>/audit-initial-key, new string. */
 char *fk_chain_k0_default_path(const char *key_dir, fk_error *err);
 

@@ -154,9 +154,23 @@ fk_status fk_checkpoint_check(const fk_checkpoint *cp, const uint8_t pub[FK_PUB_
 	return st;
 }
 
-static const char SQL_LAST_CP[] =
-	"SELECT terminal, seq, epoch, head_mac, ts_ns, signature FROM audit_checkpoint "
-	"ORDER BY id DESC LIMIT 1";
+/* The terminal's latest checkpoint: on a store several terminals share, each signs its own
+ * chain with its own key, so another terminal's is neither due-check nor export material. */
+static const char *const SQL_LAST_CP[] = {
+	[FK_BACKEND_SQLITE] = "SELECT terminal, seq, epoch, head_mac, ts_ns, signature FROM audit_checkpoint "
+			      "ORDER BY id DESC LIMIT 1",
+	[FK_BACKEND_PG] = "SELECT terminal, seq, epoch, head_mac, ts_ns, signature FROM audit_checkpoint "
+			  "WHERE terminal = ?1 ORDER BY id DESC LIMIT 1",
+};
+
+static fk_status last_cp_stmt(fk_ctx *ctx, fk_stmt **st, fk_error *err)
+{
+	int pg = fk_sql_is_pg(ctx->db);
+	fk_status s = fk_ctx_stmt(ctx, SQL_LAST_CP[pg ? FK_BACKEND_PG : FK_BACKEND_SQLITE], st, err);
+	if (s == FK_OK && pg)
+		fk_sql_bind_text(*st, 1, ctx->cfg.terminal_id, -1, SQLITE_TRANSIENT);
+	return s;
+}
 static const char SQL_ALL_CP[] =
 	"SELECT terminal, seq, epoch, head_mac, ts_ns, signature FROM audit_checkpoint ORDER BY id";
 static const char SQL_ADD_CP[] =
@@ -199,7 +213,7 @@ fk_status fk_checkpoint_latest(fk_ctx *ctx, fk_checkpoint *cp, int *found, fk_er
 {
 	fk_stmt *st;
 	*found = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_LAST_CP, &st, err);
+	fk_status s = last_cp_stmt(ctx, &st, err);
 	if (s != FK_OK)
 		return s;
 	int rc = fk_sql_step(st);
@@ -228,7 +242,7 @@ fk_status fk_checkpoint_maybe(fk_ctx *ctx, int64_t seq, int64_t epoch, const uin
 {
 	fk_stmt *st;
 	fk_checkpoint cp;
-	fk_status s = fk_ctx_stmt(ctx, SQL_LAST_CP, &st, err);
+	fk_status s = last_cp_stmt(ctx, &st, err);
 	if (s != FK_OK)
 		return s;
 	int rc = fk_sql_step(st);

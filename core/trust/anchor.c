@@ -23,6 +23,12 @@
 #define SLOT_BODY_N(n) (8 + 8 + 8 + 8 + 2 * HEAD_LEN + 2 * (size_t)(n) * DIGEST_LEN)
 #define SLOT_BODY SLOT_BODY_N(FK_T_COUNT)
 #define MARK_BODY (8 + 8)
+/* After the body of a shared store's slot (flag SLOT_SHARED): the store's two generations and
+ * this terminal's two chain heads. */
+#define SHARED_LEN (8 + 8 + 2 * HEAD_LEN + 2 * FK_MAC_LEN)
+#define SLOT_SHARED 2
+
+_Static_assert(SLOT_BODY_N(1) + SHARED_LEN + FK_MAC_LEN <= SLOT_SIZE, "the anchor's slot holds a shared store's state");
 
 _Static_assert(SLOT_BODY + FK_MAC_LEN <= SLOT_SIZE, "the anchor's slot holds every table");
 
@@ -78,10 +84,8 @@ static const uint8_t *get64(const uint8_t *p, uint64_t *v)
 	return p + 8;
 }
 
-static uint8_t *put_state(uint8_t *p, const fk_state *s, int tables)
+static uint8_t *put_state(uint8_t *p, const fk_state *s, int tables, int n)
 {
-	/* Only tests write fewer tables than there are (fk_anchor_test_width). */
-	int n = test_width ? test_width : FK_T_COUNT;
 	if (!tables) {
 		p = put64(p, (uint64_t)s->head.seq);
 		p = put64(p, (uint64_t)s->head.epoch);
@@ -124,15 +128,29 @@ static fk_status encode_slot(fk_anchor_file *f, const fk_anchor *a, uint8_t buf[
 {
 	memset(buf, 0, SLOT_SIZE);
 	memcpy(buf, SLOT_MAGIC, 8);
-	size_t n = test_width ? (size_t)test_width : FK_T_COUNT;
+	/* Only tests write fewer tables than there are (fk_anchor_test_width). A shared store's
+	 * tables are in the store's row, which the slot names by its MAC: one table is written,
+	 * unused, so that the slot keeps its layout. */
+	size_t n = a->shared ? 1 : test_width ? (size_t)test_width : FK_T_COUNT;
 	uint8_t *p = put64(buf + 8, a->gen);
-	p = put64(p, a->pending ? 1 : 0);
+	p = put64(p, (a->pending ? 1 : 0) | (a->shared ? SLOT_SHARED : 0));
 	p = put64(p, n);
-	p = put_state(p, &a->now, 0);
-	p = put_state(p, &a->before, 0);
-	p = put_state(p, &a->now, 1);
-	put_state(p, &a->before, 1);
-	return fk_mac_run(f->mac, buf, SLOT_BODY_N(n), buf + SLOT_BODY_N(n), err);
+	p = put_state(p, &a->now, 0, 0);
+	p = put_state(p, &a->before, 0, 0);
+	p = put_state(p, &a->now, 1, (int)n);
+	p = put_state(p, &a->before, 1, (int)n);
+	size_t len = SLOT_BODY_N(n);
+	if (a->shared) {
+		fk_state own = {.head = a->own}, own_before = {.head = a->own_before};
+		p = put64(p, a->sgen);
+		p = put64(p, a->sgen_before);
+		p = put_state(p, &own, 0, 0);
+		p = put_state(p, &own_before, 0, 0);
+		memcpy(p, a->smac, FK_MAC_LEN);
+		memcpy(p + FK_MAC_LEN, a->smac_before, FK_MAC_LEN);
+		len += SHARED_LEN;
+	}
+	return fk_mac_run(f->mac, buf, len, buf + len, err);
 }
 
 /* 1 when the slot is one of ours and intact. */
@@ -140,12 +158,14 @@ static int decode_slot(fk_anchor_file *f, const uint8_t buf[SLOT_SIZE], fk_ancho
 {
 	uint8_t mac[FK_MAC_LEN];
 	uint64_t flags, ntables;
-	/* The number of tables says how long the MAC'd body is; the MAC then covers it. A
-	 * program with more tables than this one wrote it: not ours to read. */
+	/* The number of tables and the flags say how long the MAC'd body is; the MAC then covers
+	 * them. A program with more tables than this one wrote it: not ours to read. */
+	get64(buf + 16, &flags);
 	get64(buf + 24, &ntables);
+	size_t len = SLOT_BODY_N(ntables <= FK_T_COUNT ? ntables : 0) + (flags & SLOT_SHARED ? SHARED_LEN : 0);
 	if (memcmp(buf, SLOT_MAGIC, 8) != 0 || ntables < 1 || ntables > FK_T_COUNT ||
-	    fk_mac_run(f->mac, buf, SLOT_BODY_N(ntables), mac, NULL) != FK_OK ||
-	    fk_memeq_ct(mac, buf + SLOT_BODY_N(ntables), FK_MAC_LEN) != 0)
+	    fk_mac_run(f->mac, buf, len, mac, NULL) != FK_OK ||
+	    fk_memeq_ct(mac, buf + len, FK_MAC_LEN) != 0)
 		return 0;
 	memset(a, 0, sizeof *a);
 	const uint8_t *p = get64(buf + 8, &a->gen);
@@ -155,7 +175,47 @@ static int decode_slot(fk_anchor_file *f, const uint8_t buf[SLOT_SIZE], fk_ancho
 	p = get_state(p, &a->now, 0, 0);
 	p = get_state(p, &a->before, 0, 0);
 	p = get_state(p, &a->now, 1, (int)ntables);
-	get_state(p, &a->before, 1, (int)ntables);
+	p = get_state(p, &a->before, 1, (int)ntables);
+	if (flags & SLOT_SHARED) {
+		fk_state own, own_before;
+		a->shared = 1;
+		p = get64(p, &a->sgen);
+		p = get64(p, &a->sgen_before);
+		p = get_state(p, &own, 0, 0);
+		p = get_state(p, &own_before, 0, 0);
+		memcpy(a->smac, p, FK_MAC_LEN);
+		memcpy(a->smac_before, p + FK_MAC_LEN, FK_MAC_LEN);
+		a->own = own.head;
+		a->own_before = own_before.head;
+	}
+	return 1;
+}
+
+size_t fk_state_encode(const fk_state *s, uint8_t buf[FK_STATE_MAX])
+{
+	memcpy(buf, "FKS1", 4);
+	uint8_t *p = put_state(buf + 4, s, 0, 0);
+	p = put64(p, FK_T_COUNT);
+	for (int t = 0; t < FK_T_COUNT; t++) {
+		p = put64(p, s->table[t].count);
+		memcpy(p, s->table[t].sum, FK_MAC_LEN);
+		p += FK_MAC_LEN;
+	}
+	return (size_t)(p - buf);
+}
+
+int fk_state_decode(const uint8_t *buf, size_t n, fk_state *s)
+{
+	uint64_t nt;
+	size_t head = 4 + 3 * 8 + FK_MAC_LEN;
+	memset(s, 0, sizeof *s);
+	if (n < head + 8 || memcmp(buf, "FKS1", 4) != 0)
+		return 0;
+	get64(buf + head, &nt);
+	if (nt < 1 || nt > FK_T_COUNT || n != head + 8 + nt * (8 + FK_MAC_LEN))
+		return 0;
+	const uint8_t *p = get_state(buf + 4, s, 0, 0) + 8;
+	get_state(p, s, 1, (int)nt);
 	return 1;
 }
 

@@ -40,7 +40,23 @@ typedef struct fk_anchor {
 	int pending;  /* 1: written before a commit that may not have happened */
 	int confirmed; /* the mark confirms gen */
 	fk_state now, before; /* before: only meaningful when pending */
+	/* A store several terminals write (PostgreSQL; trust.c): the store's trust_state row at
+	 * generation sgen/sgen_before as this terminal last wrote or saw it, named by the row's
+	 * MAC (smac/smac_before: the row holds the state; now and before keep only the history's
+	 * end), and own/own_before the end of this terminal's own chain of records. */
+	int shared;
+	uint64_t sgen, sgen_before;
+	fk_head own, own_before;
+	uint8_t smac[FK_MAC_LEN], smac_before[FK_MAC_LEN];
 } fk_anchor;
+
+/* The encoding of a state (the store's trust_state row): the history's end, then the number
+ * of tables and each one's digest. FK_STATE_MAX bytes at most. */
+#define FK_STATE_MAX (4 + 3 * 8 + FK_MAC_LEN + 8 + FK_T_COUNT * (8 + FK_MAC_LEN))
+size_t fk_state_encode(const fk_state *s, uint8_t buf[FK_STATE_MAX]);
+/* 1 when buf (n bytes) is a state this program can read (a writer that knew fewer tables
+ * wrote fewer: the others are empty). */
+int fk_state_decode(const uint8_t *buf, size_t n, fk_state *s);
 
 typedef struct fk_anchor_file fk_anchor_file;
 

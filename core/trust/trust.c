@@ -34,7 +34,21 @@ struct fk_trust {
 	fk_memo *memo;        /* small tables' rows as last checked (NULL: none) */
 	int copy;             /* a backup's copy: anchor holds its manifest's state, no file */
 	int lazy;             /* confirmations carried by the next commit's sync (trust.h) */
+	/* A store several terminals write (PostgreSQL): the store's trust_state row holds the
+	 * state every writer leaves, the anchor this terminal's own end and the generation it
+	 * last wrote or saw (see "several terminals" below). */
+	int shared;
+	fk_mac *smackey;      /* the row's MAC key, derived from the shared trust key */
+	uint64_t sgen;        /* the store's generation that committed is at (0: no row yet) */
+	uint8_t smac[FK_MAC_LEN]; /* the store's row's MAC at sgen */
 };
+
+/* Several terminals on one store (below). */
+static fk_status own_head(fk_ctx *ctx, fk_head *h, fk_error *err);
+static fk_status sstate_read(fk_ctx *ctx, uint64_t *gen, fk_state *s, uint8_t mac[FK_MAC_LEN], int *found,
+			     fk_error *err);
+static int shared_rules(const fk_anchor *a, uint64_t gen, const uint8_t smac[FK_MAC_LEN], const fk_head *own,
+			char *why, size_t n);
 
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
 static const char SQL_HEAD[] =
@@ -66,13 +80,10 @@ static fk_status create_key(const char *dir, uint8_t key[FK_KEY_LEN], fk_error *
 
 /* ---- the database's state ---- */
 
-static fk_status db_head(fk_ctx *ctx, fk_head *h, fk_error *err)
+/* The head st (bound, not yet stepped) finds: seq, epoch, kind, mac; seq 0 when none. */
+static fk_status step_head(fk_ctx *ctx, fk_stmt *st, fk_head *h, const char *what, fk_error *err)
 {
-	fk_stmt *st;
 	memset(h, 0, sizeof *h);
-	fk_status s = fk_ctx_stmt(ctx, SQL_HEAD, &st, err);
-	if (s != FK_OK)
-		return s;
 	int rc = fk_sql_step(st);
 	if (rc == SQLITE_ROW) {
 		h->seq = fk_sql_column_int64(st, 0);
@@ -82,8 +93,15 @@ static fk_status db_head(fk_ctx *ctx, fk_head *h, fk_error *err)
 			memcpy(h->mac, fk_sql_column_blob(st, 3), FK_MAC_LEN);
 	}
 	fk_sql_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK
-						      : fk_db_fail(ctx->db, rc, err, "reading the history's end");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, what);
+}
+
+static fk_status db_head(fk_ctx *ctx, fk_head *h, fk_error *err)
+{
+	fk_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_HEAD, &st, err);
+	memset(h, 0, sizeof *h);
+	return s == FK_OK ? step_head(ctx, st, h, "reading the history's end", err) : s;
 }
 
 /* Called for a row that fails its check during a scan; the scan goes on when it returns 0. */
@@ -191,6 +209,25 @@ static fk_status reconcile_head(fk_ctx *ctx, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	fk_anchor *a = &tr->anchor;
+	if (tr->shared && a->shared) {
+		/* Others move the store's end: this terminal's own end is what it can check. */
+		fk_state row;
+		fk_head own;
+		uint64_t gen;
+		int found;
+		char why[400];
+		uint8_t rmac[FK_MAC_LEN];
+		if ((s = own_head(ctx, &own, err)) == FK_OK)
+			s = sstate_read(ctx, &gen, &row, rmac, &found, err);
+		if (s == FK_OK && (!found || !shared_rules(a, gen, rmac, &own, why, sizeof why)))
+			s = fk_fail(err, FK_ERR_TAMPER, "%s", found ? why : "the store's trust state was removed");
+		if (s == FK_OK) {
+			tr->committed.head = h;
+			tr->sgen = gen;
+			memcpy(tr->smac, rmac, FK_MAC_LEN);
+		}
+		return s;
+	}
 	if (fk_head_equal(&h, &a->now.head))
 		tr->committed = a->now;
 	else if (a->pending && !a->confirmed && fk_head_equal(&h, &a->before.head))
@@ -201,17 +238,24 @@ static fk_status reconcile_head(fk_ctx *ctx, fk_error *err)
 	return FK_OK;
 }
 
+/* The anchor as it is now, and the database's history end and small tables into db. */
+static fk_status read_small(fk_ctx *ctx, fk_state *db, fk_error *err)
+{
+	memset(db, 0, sizeof *db);
+	fk_status s = fk_anchor_read(ctx->trust->file, &ctx->trust->anchor, err);
+	if (s == FK_OK)
+		s = db_head(ctx, &db->head, err);
+	for (int t = 0; s == FK_OK && t < FK_T_COUNT; t++)
+		if (fk_table_small((fk_table)t))
+			s = scan_table(ctx, (fk_table)t, &db->table[t], stop_at_first, err, err);
+	return s;
+}
+
 static fk_status reconcile(fk_ctx *ctx, fk_error *err)
 {
 	fk_trust *tr = ctx->trust;
 	fk_state db;
-	memset(&db, 0, sizeof db);
-	fk_status s = fk_anchor_read(tr->file, &tr->anchor, err);
-	if (s == FK_OK)
-		s = db_head(ctx, &db.head, err);
-	for (int t = 0; s == FK_OK && t < FK_T_COUNT; t++)
-		if (fk_table_small((fk_table)t))
-			s = scan_table(ctx, (fk_table)t, &db.table[t], stop_at_first, err, err);
+	fk_status s = read_small(ctx, &db, err);
 	if (s != FK_OK)
 		return s;
 	fk_anchor *a = &tr->anchor;
@@ -226,7 +270,7 @@ static fk_status reconcile(fk_ctx *ctx, fk_error *err)
 	if (a->pending && !a->confirmed && matches(&db, &a->before)) {
 		/* Written before a commit that never happened: the database is right, the
 		 * anchor moves back to it under a new generation. */
-		fk_anchor back = {a->gen + 1, 0, 1, a->before, a->before};
+		fk_anchor back = {.gen = a->gen + 1, .confirmed = 1, .now = a->before, .before = a->before};
 		if ((s = fk_anchor_write(tr->file, &back, err)) == FK_OK) {
 			*a = back;
 			tr->committed = back.now;
@@ -524,10 +568,283 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 	if (s != FK_OK)
 		return s;
 	return fk_fail(err, FK_ERR_TAMPER,
-		       "table %s is not in the state this terminal left it (%llu rows, anchored %llu): %s",
+		       ctx->trust->shared ? "table %s is not in the state the store's writers left it (%llu rows, recorded %llu): %s"
+					  : "table %s is not in the state this terminal left it (%llu rows, anchored %llu): %s",
 		       fk_table_name((fk_table)t), (unsigned long long)db->table[t].count,
 		       (unsigned long long)a->table[t].count,
 		       where[0] ? where : "a row was put back, removed or added outside fukuhon");
+}
+
+/* ---- several terminals on one store (docs/threat-model.md) ---- */
+
+static const fk_tx_hooks hooks;
+
+/* On PostgreSQL other terminals write the same tables and history, so this terminal's anchor
+ * cannot hold the store's whole state: the store holds it, in its trust_state row, MAC'd with
+ * the bureau's shared trust key and moved by every write transaction under the write lock with
+ * a generation that only grows. The anchor keeps the generation this terminal last wrote or
+ * saw, the store's state at it, and the end of this terminal's own chain of records. At every
+ * write transaction's start: the store must be in the state its row says (a row cannot be
+ * changed without the key), this terminal's chain must end where it last wrote, and the row's
+ * generation must not be below the anchor's, nor differ from it at the same generation. */
+static const char SQL_SSTATE_GET[] = "SELECT gen, state, mac FROM trust_state WHERE id = 'store'";
+static const char SQL_SSTATE_PUT[] =
+	"INSERT INTO trust_state(id, gen, state, mac) VALUES ('store', ?1, ?2, ?3) "
+	"ON CONFLICT (id) DO UPDATE SET gen = excluded.gen, state = excluded.state, mac = excluded.mac";
+static const char SQL_OWN_HEAD[] =
+	"SELECT seq, coalesce(epoch, 0), kind, mac FROM audit_log WHERE terminal = ?1 ORDER BY seq DESC LIMIT 1";
+
+/* The row's MAC: over "FKTSTATE", the generation and the encoded state. */
+static fk_status sstate_mac(fk_trust *tr, uint64_t gen, const uint8_t *enc, size_t n,
+			    uint8_t mac[FK_MAC_LEN], fk_error *err)
+{
+	uint8_t buf[16 + FK_STATE_MAX];
+	memcpy(buf, "FKTSTATE", 8);
+	for (int i = 0; i < 8; i++)
+		buf[8 + i] = (uint8_t)(gen >> (56 - 8 * i));
+	memcpy(buf + 16, enc, n);
+	return fk_mac_run(tr->smackey, buf, 16 + n, mac, err);
+}
+
+/* The store's row: *found 0 when there is none; FK_ERR_TAMPER when it fails its MAC. */
+static fk_status sstate_read(fk_ctx *ctx, uint64_t *gen, fk_state *s, uint8_t mac[FK_MAC_LEN], int *found,
+			     fk_error *err)
+{
+	fk_stmt *st;
+	*found = 0;
+	*gen = 0;
+	memset(s, 0, sizeof *s);
+	fk_status r = fk_ctx_stmt(ctx, SQL_SSTATE_GET, &st, err);
+	if (r != FK_OK)
+		return r;
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW) {
+		uint8_t want[FK_MAC_LEN];
+		int64_t g = fk_sql_column_int64(st, 0);
+		const uint8_t *enc = fk_sql_column_blob(st, 1);
+		int n = fk_sql_column_bytes(st, 1);
+		int ok = g >= 1 && enc && n > 0 && n <= FK_STATE_MAX && fk_sql_column_bytes(st, 2) == FK_MAC_LEN &&
+			 fk_state_decode(enc, (size_t)n, s);
+		if (ok && (r = sstate_mac(ctx->trust, (uint64_t)g, enc, (size_t)n, want, err)) == FK_OK)
+			ok = fk_memeq_ct(want, fk_sql_column_blob(st, 2), FK_MAC_LEN) == 0;
+		memcpy(mac, want, FK_MAC_LEN);
+		*found = 1;
+		*gen = (uint64_t)g;
+		if (r == FK_OK && !ok)
+			r = fk_fail(err, FK_ERR_TAMPER,
+				    "the store's trust state (trust_state) fails its MAC: it was altered outside fukuhon");
+	} else if (rc != SQLITE_DONE) {
+		r = fk_db_fail(ctx->db, rc, err, "reading the store's trust state");
+	}
+	fk_sql_reset(st);
+	return r;
+}
+
+static fk_status sstate_write(fk_ctx *ctx, uint64_t gen, const fk_state *s, uint8_t mac[FK_MAC_LEN],
+			      fk_error *err)
+{
+	fk_stmt *st;
+	uint8_t enc[FK_STATE_MAX];
+	size_t n = fk_state_encode(s, enc);
+	fk_status r = sstate_mac(ctx->trust, gen, enc, n, mac, err);
+	if (r == FK_OK)
+		r = fk_ctx_stmt(ctx, SQL_SSTATE_PUT, &st, err);
+	if (r != FK_OK)
+		return r;
+	fk_sql_bind_int64(st, 1, (int64_t)gen);
+	fk_sql_bind_blob(st, 2, enc, (int)n, SQLITE_TRANSIENT);
+	fk_sql_bind_blob(st, 3, mac, FK_MAC_LEN, SQLITE_TRANSIENT);
+	return fk_ctx_exec(ctx, st, err, "writing the store's trust state");
+}
+
+/* The last record of this terminal's own chain (seq 0: none). */
+static fk_status own_head(fk_ctx *ctx, fk_head *h, fk_error *err)
+{
+	fk_stmt *st;
+	memset(h, 0, sizeof *h);
+	fk_status s = fk_ctx_stmt(ctx, SQL_OWN_HEAD, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, ctx->cfg.terminal_id, -1, SQLITE_TRANSIENT);
+	return step_head(ctx, st, h, "reading this terminal's history", err);
+}
+
+static int states_equal(const fk_state *a, const fk_state *b)
+{
+	for (int t = 0; t < FK_T_COUNT; t++)
+		if (!fk_digest_equal(&a->table[t], &b->table[t]))
+			return 0;
+	return fk_head_equal(&a->head, &b->head);
+}
+
+/* What the anchor says this terminal last left: with a commit of ours that may not have
+ * happened, the state before it when our chain ends before it. */
+struct shared_view {
+	uint64_t sgen;
+	const uint8_t *smac;
+	fk_head own;
+	int undone; /* the pending commit did not happen */
+};
+
+static void shared_view(const fk_anchor *a, const fk_head *own, struct shared_view *v)
+{
+	v->sgen = a->sgen;
+	v->smac = a->smac;
+	v->own = a->own;
+	v->undone = 0;
+	if (a->pending && !a->confirmed && !fk_head_equal(own, &a->own) && fk_head_equal(own, &a->own_before)) {
+		v->sgen = a->sgen_before;
+		v->smac = a->smac_before;
+		v->own = a->own_before;
+		v->undone = 1;
+	}
+}
+
+/* The rules of the store's generation against this terminal's anchor; a message in why (and
+ * 0) when broken. */
+static int shared_rules(const fk_anchor *a, uint64_t gen, const uint8_t smac[FK_MAC_LEN], const fk_head *own,
+			char *why, size_t n)
+{
+	struct shared_view v;
+	shared_view(a, own, &v);
+	if (!fk_head_equal(own, &v.own)) {
+		if (own->seq < v.own.seq)
+			snprintf(why, n, "this terminal's history ends at record %lld but this terminal wrote up to "
+				 "record %lld: its records were cut off or the store was put back to an older copy",
+				 (long long)own->seq, (long long)v.own.seq);
+		else
+			snprintf(why, n, "this terminal's last record in the store (%lld) is not the one it wrote (%lld): "
+				 "the history was rewritten or the store replaced", (long long)own->seq, (long long)v.own.seq);
+		return 0;
+	}
+	if (a->shared && gen < v.sgen) {
+		snprintf(why, n, "the store was put back to an older copy: its state is at generation %llu, "
+			 "but this terminal has seen generation %llu", (unsigned long long)gen,
+			 (unsigned long long)v.sgen);
+		return 0;
+	}
+	if (a->shared && gen == v.sgen && fk_memeq_ct(smac, v.smac, FK_MAC_LEN) != 0) {
+		snprintf(why, n, "the store's state at generation %llu is not the one this terminal saw: "
+			 "the store was replaced", (unsigned long long)gen);
+		return 0;
+	}
+	return 1;
+}
+
+/* The store's history end and small tables (db) against its row (s). */
+static fk_status store_mismatch(fk_ctx *ctx, const fk_state *db, const fk_state *s, fk_error *err)
+{
+	if (!fk_head_equal(&db->head, &s->head))
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "the operation history ends at record %lld but the store's writers left it at record %lld: "
+			       "records were cut off, added or rewritten outside fukuhon; run 'fukuhonctl audit verify'",
+			       (long long)db->head.seq, (long long)s->head.seq);
+	return describe_mismatch(ctx, db, s, err);
+}
+
+static fk_status reconcile_shared(fk_ctx *ctx, fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	fk_state db, row;
+	fk_head own;
+	uint64_t gen = 0;
+	int found = 0;
+	uint8_t rmac[FK_MAC_LEN];
+	fk_status s = read_small(ctx, &db, err);
+	if (s == FK_OK)
+		s = own_head(ctx, &own, err);
+	if (s == FK_OK)
+		s = sstate_read(ctx, &gen, &row, rmac, &found, err);
+	if (s != FK_OK)
+		return s;
+	fk_anchor *a = &tr->anchor;
+	/* Our first shared commit (the one that writes the row) not made: as before it. */
+	if (!found && a->shared && a->pending && !a->confirmed && a->sgen_before == 0)
+		return reconcile(ctx, err);
+	if (!found) {
+		if (a->shared)
+			return fk_fail(err, FK_ERR_TAMPER,
+				       "the store's trust state (trust_state) was removed outside fukuhon; run 'fukuhonctl audit verify'");
+		/* A store one terminal wrote before several could: its anchor still holds the whole
+		 * state; the first write moves it into the store. */
+		tr->sgen = 0;
+		return reconcile(ctx, err);
+	}
+	/* Large tables' digests are not read at every transaction: the row's stand for them
+	 * (its MAC covers them), as the anchor's do on a terminal's own file. */
+	for (int t = 0; t < FK_T_COUNT; t++)
+		if (!fk_table_small((fk_table)t))
+			db.table[t] = row.table[t];
+	if (!states_equal(&db, &row))
+		return store_mismatch(ctx, &db, &row, err);
+	char why[400];
+	if (!shared_rules(a, gen, rmac, &own, why, sizeof why))
+		return fk_fail(err, FK_ERR_TAMPER, "%s; run 'fukuhonctl audit verify'", why);
+	tr->committed = row;
+	tr->sgen = gen;
+	memcpy(tr->smac, rmac, FK_MAC_LEN);
+	/* What this terminal has seen, so that the store is never accepted below it again. */
+	if (a->shared && a->sgen == gen && a->confirmed && fk_head_equal(&a->own, &own))
+		return FK_OK;
+	fk_anchor seen = {.gen = a->gen + 1, .pending = 0, .confirmed = 1, .now = row, .before = row,
+			  .shared = 1, .sgen = gen, .sgen_before = gen, .own = own, .own_before = own};
+	memcpy(seen.smac, rmac, FK_MAC_LEN);
+	memcpy(seen.smac_before, rmac, FK_MAC_LEN);
+	if ((s = fk_anchor_write(tr->file, &seen, err)) == FK_OK)
+		*a = seen;
+	return s;
+}
+
+/* A terminal enrolled on a shared store (the bureau's shared keys copied into its key folder,
+ * its own history keys made at its first start): it has no anchor yet. It joins when the store
+ * has a valid state and holds no record of this terminal; a terminal that has written to the
+ * store and lost its anchor is refused as on its own file. */
+static fk_status join_store(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	fk_state db, row;
+	fk_head own;
+	uint64_t gen;
+	int found = 0;
+	uint8_t rmac[FK_MAC_LEN];
+	ctx->hooks = NULL;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK) {
+		ctx->hooks = &hooks;
+		return s;
+	}
+	s = sstate_read(ctx, &gen, &row, rmac, &found, err);
+	if (s == FK_OK)
+		s = own_head(ctx, &own, err);
+	if (s == FK_OK && (!found || own.seq != 0))
+		s = fk_fail(err, FK_ERR_NOKEY,
+			    found ? "the anchor %s/%s is missing but the store holds this terminal's records: restore the key folder from its backup"
+				  : "the anchor %s/%s is missing and the store has no shared trust state to join: "
+				    "open the store once at the terminal that created it",
+			    ctx->cfg.key_dir, FK_ANCHOR_NAME);
+	memset(&db, 0, sizeof db);
+	if (s == FK_OK)
+		s = db_head(ctx, &db.head, err);
+	for (int t = 0; s == FK_OK && t < FK_T_COUNT; t++)
+		s = fk_table_small((fk_table)t) ? scan_table(ctx, (fk_table)t, &db.table[t], stop_at_first, err, err)
+						: (db.table[t] = row.table[t], FK_OK);
+	if (s == FK_OK && !states_equal(&db, &row))
+		s = store_mismatch(ctx, &db, &row, err);
+	if (s == FK_OK) {
+		fk_anchor a = {.gen = 1, .confirmed = 1, .now = row, .before = row, .shared = 1,
+			       .sgen = gen, .sgen_before = gen};
+		memcpy(a.smac, rmac, FK_MAC_LEN);
+		memcpy(a.smac_before, rmac, FK_MAC_LEN);
+		if ((s = fk_anchor_create(ctx->cfg.key_dir, key, &a, &tr->file, err)) == FK_OK) {
+			tr->anchor = a;
+			tr->committed = tr->tx = row;
+			tr->sgen = gen;
+			memcpy(tr->smac, rmac, FK_MAC_LEN);
+		}
+	}
+	s = fk_ctx_end(ctx, s, err);
+	ctx->hooks = &hooks;
+	return s;
 }
 
 /* ---- transactions ---- */
@@ -558,7 +875,7 @@ static fk_status on_begin(fk_ctx *ctx, fk_error *err)
 		s = reconcile_head(ctx, err);
 		tr->data_version = -1;
 	} else if (s == FK_OK && v != tr->data_version) {
-		s = reconcile(ctx, err);
+		s = tr->shared ? reconcile_shared(ctx, err) : reconcile(ctx, err);
 		if (s == FK_OK)
 			tr->data_version = v;
 	}
@@ -592,8 +909,23 @@ static fk_status on_precommit(fk_ctx *ctx, fk_error *err)
 	if (tr->nrefs || (tables && fk_head_equal(&tr->tx.head, &tr->committed.head)))
 		return fk_fail(err, FK_ERR_AUDIT,
 			       "a change was not recorded in the operation history, so it was not made");
-	fk_anchor next = {tr->anchor.gen + 1, 1, 0, tr->tx, tr->committed};
-	fk_status s = fk_anchor_write(tr->file, &next, err);
+	fk_anchor next = {.gen = tr->anchor.gen + 1, .pending = 1, .now = tr->tx, .before = tr->committed};
+	fk_status s = FK_OK;
+	if (tr->shared) {
+		/* The store's row moves with the commit, in the same transaction; the anchor
+		 * keeps its generation and this terminal's new end (the head is ours: only an
+		 * append moves it, and the tables never move without one, above). */
+		next.shared = 1;
+		next.sgen = tr->sgen + 1;
+		next.sgen_before = tr->sgen;
+		next.own = tr->tx.head;
+		/* An anchor from before several terminals: its history end was this terminal's. */
+		next.own_before = tr->anchor.shared ? tr->anchor.own : tr->committed.head;
+		memcpy(next.smac_before, tr->smac, FK_MAC_LEN);
+		s = sstate_write(ctx, next.sgen, &tr->tx, next.smac, err);
+	}
+	if (s == FK_OK)
+		s = fk_anchor_write(tr->file, &next, err);
 	if (s == FK_OK) {
 		/* The file holds it now, committed or not: the next generation follows it. */
 		tr->anchor = next;
@@ -614,6 +946,10 @@ static void on_committed(fk_ctx *ctx)
 		if ((tr->lazy ? fk_anchor_confirm_after : fk_anchor_confirm)(tr->file, tr->anchor.gen,
 									     NULL) == FK_OK)
 			tr->anchor.confirmed = 1;
+	}
+	if (tr->wrote && tr->shared) {
+		tr->sgen = tr->anchor.sgen;
+		memcpy(tr->smac, tr->anchor.smac, FK_MAC_LEN);
 	}
 	tr->wrote = 0;
 	tr->committed = tr->tx;
@@ -636,6 +972,7 @@ static void on_close(fk_ctx *ctx)
 	fk_rowkeys_free(&tr->keys);
 	fk_memo_free(tr->memo);
 	fk_anchor_close(tr->file);
+	fk_mac_free(tr->smackey);
 	free(tr->refs);
 	free(tr->taken);
 	free(tr);
@@ -714,6 +1051,7 @@ static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int ad
 {
 	fk_trust *tr = ctx->trust;
 	fk_state s;
+	memset(&s, 0, sizeof s);
 	/* Under the write lock, so that no other process writes in between. */
 	ctx->hooks = NULL;
 	fk_status st = fk_ctx_begin(ctx, err);
@@ -723,8 +1061,18 @@ static fk_status first_anchor(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], int ad
 		st = seal_rows(ctx, (fk_table)t, 0, 1, err);
 	if (st == FK_OK)
 		st = full_state(ctx, &s, err);
+	fk_anchor a = {.gen = 1, .confirmed = 1, .now = s, .before = s};
+	if (st == FK_OK && tr->shared && !adopt) {
+		/* A new shared store: its state, generation 1, is in the store from the start. */
+		a.shared = 1;
+		a.sgen = a.sgen_before = 1;
+		a.own = a.own_before = s.head;
+		tr->sgen = 1;
+		st = sstate_write(ctx, 1, &s, a.smac, err);
+		memcpy(a.smac_before, a.smac, FK_MAC_LEN);
+		memcpy(tr->smac, a.smac, FK_MAC_LEN);
+	}
 	if (st == FK_OK) {
-		fk_anchor a = {1, 0, 1, s, s};
 		st = fk_anchor_create(ctx->cfg.key_dir, key, &a, &tr->file, err);
 		if (st == FK_OK) {
 			tr->anchor = a;
@@ -787,9 +1135,18 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err)
 	}
 	if (st == FK_OK)
 		st = fk_rowkeys_init(&tr->keys, key, err);
+	tr->shared = fk_sql_is_pg(ctx->db);
+	if (st == FK_OK && tr->shared) {
+		uint8_t sk[FK_MAC_LEN];
+		if ((st = fk_hmac(key, "fk:trust-state", 14, sk, err)) == FK_OK)
+			st = fk_mac_new(sk, &tr->smackey, err);
+		fk_wipe(sk, sizeof sk);
+	}
 	if (st == FK_OK)
 		st = fk_anchor_open(ctx->cfg.key_dir, key, &tr->file, &exists, err);
-	if (st == FK_OK && !exists && !create && have_key)
+	if (st == FK_OK && !exists && !create && have_key && tr->shared)
+		st = join_store(ctx, key, err);
+	else if (st == FK_OK && !exists && !create && have_key)
 		st = fk_fail(err, FK_ERR_NOKEY,
 			     "the anchor %s/%s is missing but the terminal has a trust key: restore the key folder from its backup",
 			     ctx->cfg.key_dir, FK_ANCHOR_NAME);
@@ -1088,10 +1445,34 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_
 	/* The anchor the database must match: the latest, or the one before an unfinished commit. */
 	const fk_state *want = a.pending && !a.confirmed && fk_head_equal(&db.head, &a.before.head)
 		? &a.before : &a.now;
+	/* A shared store: the state its row says, and the anchor's rules on this terminal's end. */
+	fk_state row;
+	if (s == FK_OK && ctx->trust->shared && !ctx->trust->copy) {
+		fk_head own;
+		uint64_t gen = 0;
+		int found = 0;
+		char why[400];
+		fk_error e;
+		uint8_t rmac[FK_MAC_LEN];
+		s = own_head(ctx, &own, err);
+		fk_status r = s == FK_OK ? sstate_read(ctx, &gen, &row, rmac, &found, &e) : s;
+		if (r == FK_ERR_TAMPER)
+			report(&va, "anchor", 0, "%s", e.msg);
+		else if (r != FK_OK)
+			s = r;
+		else if (!found && a.shared)
+			report(&va, "anchor", 0, "the store's trust state (trust_state) was removed outside fukuhon");
+		if (s == FK_OK && found && r == FK_OK) {
+			want = &row;
+			if (!shared_rules(&a, gen, rmac, &own, why, sizeof why))
+				report(&va, "anchor", own.seq + 1, "%s", why);
+		}
+	}
 	/* Where the problem starts: the first record missing, or the last one when rewritten. */
 	if (s == FK_OK && !fk_head_equal(&db.head, &want->head))
 		report(&va, "head", db.head.seq < want->head.seq ? db.head.seq + 1 : db.head.seq,
-		       "the history ends at record %lld, but this terminal last wrote record %lld%s",
+		       ctx->trust->shared ? "the history ends at record %lld, but the store's writers last wrote record %lld%s"
+					  : "the history ends at record %lld, but this terminal last wrote record %lld%s",
 		       (long long)db.head.seq, (long long)want->head.seq,
 		       db.head.seq < want->head.seq ? ": records were cut off the end or the database was put back"
 						    : " and its MAC differs: the end was rewritten");
