@@ -17,7 +17,8 @@
 # (its anchor), A's verify reports it (the gap in the one sequence, the store's state, and B's
 # head A witnessed), naming both terminals; the whole store put back to a dump taken before B's
 # last write -> B refuses to open (the store's generation is below the one B wrote); a sealed
-# row of A put back to an older copy -> caught. Skipped (77) where PostgreSQL 15 is absent.
+# row of A put back to an older copy -> caught; the store's trust_state row put back to an older
+# copy of itself, or removed -> refused. Skipped (77) where PostgreSQL 15 is absent.
 . "$(dirname "$0")/lib.sh"
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
 trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
@@ -131,6 +132,31 @@ expect_at 0 a status
 verify_a 0
 contains "$T/out" "history intact"
 
+# ---- the store's trust state alone put back to an older copy of itself (its MAC is valid) ----
+row() { admin -c "SELECT gen || ' ' || encode(state, 'hex') || ' ' || encode(mac, 'hex') FROM trust_state"; }
+set_row() {
+	set -- $1
+	admin -c "UPDATE trust_state SET gen = $1, state = decode('$2', 'hex'), mac = decode('$3', 'hex')" > /dev/null ||
+		not_ok "putting trust_state back"
+}
+old_row=$(row)
+expect_at 0 b operator add mori --role operator --bureau 東京法務局
+new_row=$(row)
+set_row "$old_row"
+expect_at 1 a status
+contains "$T/err" "the store's writers left it"
+expect_at 1 b status
+set_row "$new_row"
+expect_at 0 a status
+# ... and removed: refused, not taken for a store from before several terminals.
+saved=$(row)
+admin -c "DELETE FROM trust_state" > /dev/null
+expect_at 1 a status
+contains "$T/err" "trust_state) was removed"
+admin -c "INSERT INTO trust_state(id, gen, state, mac) SELECT 'store', 0, '', ''" > /dev/null
+set_row "$saved"
+expect_at 0 b status
+
 # ---- the server's administrator cuts the tail of B's chain ----
 expect_at 0 b operator add ito --role operator --bureau 東京法務局
 expect_at 0 a status
@@ -146,7 +172,8 @@ contains "$T/out" "this terminal's history ends at record"
 # of B's chain that A witnessed, naming both terminals.
 verify_a 1
 contains "$T/out" "missing records"
-contains "$T/out" "terminal-b"
+contains "$T/out" "witnessed record missing"
+contains "$T/out" "of terminal terminal-b, which terminal terminal-a witnessed"
 
 # ---- then a sealed row put back to an older copy at A (whose own view was intact): caught ----
 old=$(admin -F ' ' -c "SELECT id, enabled, updated_at, encode(mac, 'hex') FROM operator WHERE username = 'tanaka'")

@@ -269,9 +269,73 @@ static fk_status insert(fk_ctx *ctx, const fk_chain_rec *r, const uint8_t mac[FK
 	return fk_ctx_exec(ctx, st, err, "recording the operation");
 }
 
-/* Seal the detail, MAC, insert, checkpoint when due; s moves on to the next seq. */
+/* ---- witnessing the other terminals' chains (a shared store) ---------------------- */
+
+/* The last record of every other terminal's chain, found through the index on (terminal, seq)
+ * one terminal at a time (a walk over the distinct terminals, not over the records). */
+static const char SQL_HEADS[] =
+	"WITH RECURSIVE t(term) AS (SELECT min(terminal) FROM audit_log UNION ALL "
+	"SELECT (SELECT min(terminal) FROM audit_log WHERE terminal > t.term) FROM t WHERE t.term IS NOT NULL) "
+	"SELECT a.terminal, a.seq, a.mac FROM t JOIN audit_log AS a ON a.seq = "
+	"(SELECT seq FROM audit_log WHERE terminal = t.term ORDER BY seq DESC LIMIT 1) "
+	"WHERE t.term IS NOT NULL AND t.term <> ?1 ORDER BY a.terminal";
+
+/* "witness <terminal in hex> <seq> <mac in hex>" for each other terminal's head, ';' between
+ * them, into *out (malloc'd; "" when there is none). Recorded in this terminal's seal records,
+ * which its key MACs (the row references are covered), so that verify can tell when another
+ * terminal's chain was cut below what this one saw (docs/audit-chain.md). */
+static fk_status witness_heads(fk_ctx *ctx, char **out, fk_error *err)
+{
+	fk_stmt *st;
+	size_t len = 0, cap = 256;
+	char *buf = malloc(cap);
+	*out = NULL;
+	if (!buf)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	buf[0] = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_HEADS, &st, err);
+	if (s != FK_OK) {
+		free(buf);
+		return s;
+	}
+	fk_sql_bind_text(st, 1, ctx->cfg.terminal_id, -1, SQLITE_TRANSIENT);
+	int rc;
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		const char *term = (const char *)fk_sql_column_text(st, 0);
+		size_t tl = term ? strlen(term) : 0;
+		if (!term || tl > 128 || fk_sql_column_bytes(st, 2) != FK_MAC_LEN)
+			continue; /* not a record any terminal wrote: verify reports it */
+		char mac[2 * FK_MAC_LEN + 1];
+		fk_hex(fk_sql_column_blob(st, 2), FK_MAC_LEN, mac);
+		size_t need = len + 2 * tl + sizeof mac + 48;
+		if (need > cap) {
+			char *p = realloc(buf, cap = 2 * need);
+			if (!p) {
+				s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+				break;
+			}
+			buf = p;
+		}
+		len += (size_t)snprintf(buf + len, cap - len, "%switness ", len ? ";" : "");
+		fk_hex((const uint8_t *)term, tl, buf + len);
+		len += 2 * tl;
+		len += (size_t)snprintf(buf + len, cap - len, " %lld %s", (long long)fk_sql_column_int64(st, 1), mac);
+	}
+	fk_sql_reset(st);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the other terminals' history");
+	if (s != FK_OK) {
+		free(buf);
+		return s;
+	}
+	*out = buf;
+	return FK_OK;
+}
+
+/* Seal the detail, MAC, insert, checkpoint when due; s moves on to the next seq. witness: more
+ * references to record (NULL: none). */
 static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *e, int64_t now,
-			    int force_checkpoint, fk_error *err)
+			    int force_checkpoint, const char *witness, fk_error *err)
 {
 	fk_chain_rec r;
 	uint8_t *sealed = NULL, mac[FK_MAC_LEN];
@@ -283,6 +347,14 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 			       (long long)s->next_seq);
 	fill_rec(ctx, e, s, now, &r);
 	const char *refs = fk_trust_take_refs(ctx);
+	char *both = NULL;
+	if (witness && *witness) {
+		size_t n = strlen(refs) + strlen(witness) + 2;
+		if (!(both = malloc(n)))
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		snprintf(both, n, "%s%s%s", refs, *refs ? ";" : "", witness);
+		refs = both;
+	}
 	if (*refs) {
 		r.refs = refs;
 		r.refs_len = strlen(refs);
@@ -299,6 +371,7 @@ static fk_status append_one(fk_ctx *ctx, struct state *s, const fk_chain_entry *
 	if (st == FK_OK)
 		st = insert(ctx, &r, mac, err);
 	free(sealed);
+	free(both);
 	if (st == FK_OK)
 		st = fk_checkpoint_maybe(ctx, r.seq, r.epoch, mac, now, force_checkpoint, err);
 	if (st == FK_OK) {
@@ -324,7 +397,7 @@ fk_status fk_chain_append(fk_ctx *ctx, const fk_chain_entry *e, fk_error *err)
 	if (st == FK_OK)
 		st = sync_key(ctx, &s, now, err);
 	if (st == FK_OK)
-		st = append_one(ctx, &s, e, now, 0, err);
+		st = append_one(ctx, &s, e, now, 0, NULL, err);
 	fk_wipe(&s.key, sizeof s.key);
 	return st;
 }
@@ -349,7 +422,13 @@ fk_status fk_chain_seal(fk_ctx *ctx, const char *reason, int force, fk_error *er
 		char epoch[24];
 		snprintf(epoch, sizeof epoch, "%lld", (long long)s.key.epoch);
 		fk_chain_entry e = {FK_CHAIN_SEAL, "audit.seal", "epoch", epoch, "success", reason, NULL};
-		st = append_one(ctx, &s, &e, now, !strcmp(reason, "stop"), err);
+		char *witness = NULL;
+		/* A shared store: every seal witnesses the other terminals' chains. */
+		if (fk_sql_is_pg(ctx->db))
+			st = witness_heads(ctx, &witness, err);
+		if (st == FK_OK)
+			st = append_one(ctx, &s, &e, now, !strcmp(reason, "stop"), witness, err);
+		free(witness);
 	}
 	fk_wipe(&s.key, sizeof s.key);
 	return fk_ctx_end(ctx, st, err);
@@ -386,7 +465,7 @@ fk_status fk_chain_fill(fk_ctx *ctx, int64_t n, const char *action, fk_error *er
 		if (st == FK_OK)
 			st = sync_key(ctx, &s, now, err);
 		for (int64_t i = 0; st == FK_OK && i < 50000 && done < n; i++, done++)
-			st = append_one(ctx, &s, &e, now, 0, err);
+			st = append_one(ctx, &s, &e, now, 0, NULL, err);
 		fk_wipe(&s.key, sizeof s.key);
 		st = fk_ctx_end(ctx, st, err);
 	}

@@ -67,6 +67,14 @@ struct verifier {
 	int64_t mac_epoch; /* -1: none */
 	int mac_chain;
 	fk_trust_refs *refs; /* the records' row references, for the row cross-check (check_rows) */
+	/* the highest record of each other terminal's chain some terminal witnessed (a shared
+	 * store's seal records: "witness <terminal hex> <seq> <mac hex>") */
+	struct witnessed {
+		char term[TERM_MAX], by[TERM_MAX];
+		int64_t seq, by_seq;
+		uint8_t mac[FK_MAC_LEN];
+	} *seen;
+	int nseen;
 };
 
 /* The chain of terminal term (NULL: the whole history's), made when first met. */
@@ -606,12 +614,59 @@ static fk_status check_row(struct verifier *v, const struct row *r, const uint8_
 	return s;
 }
 
+/* One witness entry of record r (a seal of terminal r->term), kept when it is the highest
+ * record of its terminal witnessed so far. Malformed entries are left to the record's MAC:
+ * only fukuhon writes them. */
+static void note_witness(struct verifier *v, const struct row *r, const char *e, size_t len)
+{
+	char hex[2 * TERM_MAX + 1], machex[2 * FK_MAC_LEN + 1], one[2 * TERM_MAX + 2 * FK_MAC_LEN + 64];
+	long long seq;
+	struct witnessed w;
+	memset(&w, 0, sizeof w);
+	if (len >= sizeof one)
+		return;
+	memcpy(one, e, len);
+	one[len] = 0;
+	if (sscanf(one, "witness %256s %lld %64s", hex, &seq, machex) != 3 || strlen(hex) % 2 ||
+	    strlen(hex) / 2 >= TERM_MAX || fk_unhex(machex, w.mac, FK_MAC_LEN) != 0)
+		return;
+	for (size_t i = 0; i < strlen(hex) / 2; i++) {
+		unsigned c;
+		if (sscanf(hex + 2 * i, "%2x", &c) != 1)
+			return;
+		w.term[i] = (char)c;
+	}
+	int at = 0;
+	while (at < v->nseen && strcmp(v->seen[at].term, w.term))
+		at++;
+	if (at == MAX_CHAINS || (at < v->nseen && v->seen[at].seq >= seq))
+		return;
+	w.seq = seq;
+	w.by_seq = r->seq;
+	fk_copy_str(w.by, sizeof w.by, r->term);
+	v->seen[at] = w;
+	if (at == v->nseen)
+		v->nseen++;
+}
+
+static void note_witnesses(struct verifier *v, const struct row *r, const char *refs)
+{
+	while (*refs) {
+		size_t len = strcspn(refs, ";");
+		if (!strncmp(refs, "witness ", 8))
+			note_witness(v, r, refs, len);
+		refs += len + (refs[len] == ';');
+	}
+}
+
 static fk_status check_batch(struct verifier *v, const struct batch *b, fk_error *err)
 {
 	fk_status s = FK_OK;
 	for (size_t i = 0; s == FK_OK && i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		s = check_row(v, r, b->enc, err);
+		if (s == FK_OK && v->seen && r->has_refs && r->kind == FK_CHAIN_SEAL)
+			note_witnesses(v, r, (const char *)b->enc + r->refs_at);
 		if (s == FK_OK && v->refs && (r->adoption || r->has_refs))
 			s = fk_trust_refs_add(v->refs, r->seq, r->adoption,
 					      r->has_refs ? (const char *)b->enc + r->refs_at : NULL, err);
@@ -691,7 +746,7 @@ static fk_status scan(struct verifier *v, fk_error *err)
 	fk_status s = reader_init(&rd, err);
 	if (s != FK_OK)
 		return s;
-	rd.refs = v->refs != NULL;
+	rd.refs = v->refs != NULL || v->seen != NULL;
 	/* PostgreSQL: through the statement layer on the context's own connection, inside the
 	 * transaction that holds the write lock, reading and checking in turn (the driver holds
 	 * a statement's whole result; no thread shares the connection). */
@@ -791,6 +846,34 @@ static int each_cp(const fk_checkpoint *cp, void *arg)
 	int mine = !w->v->per_terminal || !strcmp(cp->terminal, w->v->ctx->cfg.terminal_id);
 	w->st = check_cp(w->v, cp, mine ? w->pub : NULL, "stored", w->err);
 	return w->st != FK_OK;
+}
+
+/* Every other terminal's head some terminal witnessed is still there, the same record: the end
+ * of a chain cut below what another terminal saw is found by the other terminal's records. */
+static fk_status check_witnessed(struct verifier *v, fk_error *err)
+{
+	static const char SQL_WITNESSED[] = "SELECT terminal, mac FROM audit_log WHERE seq = ?1";
+	for (int i = 0; i < v->nseen; i++) {
+		const struct witnessed *w = &v->seen[i];
+		fk_stmt *st;
+		fk_status s = fk_ctx_stmt(v->ctx, SQL_WITNESSED, &st, err);
+		if (s != FK_OK)
+			return s;
+		fk_sql_bind_int64(st, 1, w->seq);
+		int rc = fk_sql_step(st);
+		const unsigned char *term = rc == SQLITE_ROW ? fk_sql_column_text(st, 0) : NULL;
+		int same = rc == SQLITE_ROW && term && !strcmp((const char *)term, w->term) && is_mac(st, 1) &&
+			   !fk_memeq_ct(fk_sql_column_blob(st, 1), w->mac, FK_MAC_LEN);
+		fk_sql_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fk_db_fail(v->ctx->db, rc, err, "reading the history");
+		if (!same)
+			problem(v, FK_VP_WITNESS, 0, w->seq,
+				"record %lld of terminal %s, which terminal %s witnessed in its record %lld, %s: "
+				"terminal %s's chain was cut or rewritten", (long long)w->seq, w->term, w->by,
+				(long long)w->by_seq, rc == SQLITE_ROW ? "differs" : "is missing", w->term);
+	}
+	return FK_OK;
 }
 
 static fk_status check_end(struct verifier *v, fk_error *err)
@@ -931,14 +1014,18 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	v.per_terminal = fk_sql_is_pg(ctx->db);
 	v.last_chain = -1;
 	v.mac_chain = -1;
-	if (!(v.chains = calloc(MAX_CHAINS, sizeof *v.chains)))
+	if (!(v.chains = calloc(MAX_CHAINS, sizeof *v.chains)) ||
+	    (v.per_terminal && !(v.seen = calloc(MAX_CHAINS, sizeof *v.seen)))) {
+		free(v.chains);
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	}
 	fk_status s = mac_ctx_new(&v, err);
 	if (s == FK_OK && !o->skip_rows)
 		s = fk_trust_refs_new(&v.refs, err);
 	if (s != FK_OK) {
 		EVP_MAC_CTX_free(v.mac);
 		free(v.chains);
+		free(v.seen);
 		return s;
 	}
 	/* Under the write lock, so that the rows, the checkpoints and the key
@@ -954,11 +1041,14 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 		EVP_MAC_CTX_free(v.mac);
 		fk_trust_refs_free(v.refs);
 		free(v.chains);
+		free(v.seen);
 		return s;
 	}
 	s = check_schema(&v, err);
 	if (s == FK_OK)
 		s = scan(&v, err);
+	if (s == FK_OK)
+		s = check_witnessed(&v, err);
 	if (s == FK_OK)
 		s = check_end(&v, err);
 	if (s == FK_OK && !o->skip_rows)
@@ -973,6 +1063,7 @@ fk_status fk_audit_verify(fk_ctx *ctx, const fk_verify_opts *o, fk_verify_report
 	fk_trust_refs_free(v.refs);
 	fk_wipe(v.chains, MAX_CHAINS * sizeof *v.chains); /* the chains' keys */
 	free(v.chains);
+	free(v.seen);
 	s = fk_ctx_end(ctx, s, err);
 	fk_trust_suspend(ctx, 0);
 	return s;
