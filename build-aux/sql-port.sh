@@ -33,7 +33,8 @@
 #     extended result codes through fk_sql_lite(db).
 #  4. core/db/ctx.c fk_schema_guard: sqlite3_stmt_status(st->lite, …), refused on PostgreSQL.
 #  5. What happens where fk_sql_lite(ctx->db) is NULL (PostgreSQL), with a one-line comment
-#     each: core/admin/backup.c copy_db and core/audit/audit_verify.c scan refuse,
+#     each: core/admin/backup.c copy_db refuses, core/audit/audit_verify.c scan reads
+#     through the layer instead (scan_sql),
 #     core/approve/disposal.c fk_disposal_empty_wal returns, core/intake/prepublish.c sort_new sorts in
 #     the working directory; core/admin/restore.c export_tail: the comment only.
 #  6. tests/test_db.c newer_schema_is_refused_and_left_alone and tests/test_schema.c
@@ -73,7 +74,7 @@ lite|core/audit/audit_verify.c|^static int decode[(]|the verifier's reader (sqli
 lite|core/audit/audit_verify.c|^static int keep_refs[(]|the verifier's reader (sqlite3_value)
 lite|core/audit/audit_verify.c|^static int take_row[(]|the verifier's reader (sqlite3_column_value)
 lite|core/audit/audit_verify.c|^static void fill[(]|the verifier's reader
-lite|core/audit/audit_verify.c|^static fk_status scan[(]|the verifier's reader opens its own connection (PostgreSQL: a second connection, a cursor)
+lite|core/audit/audit_verify.c|^static fk_status scan[(]|the verifier's reader opens its own connection (PostgreSQL: scan_sql, through the layer)
 lite|tests/fktest.c|^void fkt_outside[(]|an attacker's own sqlite3 connection to the file
 lite|tests/fktest.c|^void fkt_outside_past_trigger[(]|an attacker's own sqlite3 connection to the file
 lite|tests/test_db.c|^START_TEST[(]newer_schema_is_refused_and_left_alone|looks at the file with SQLite's own connection

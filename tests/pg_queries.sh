@@ -72,13 +72,17 @@ halves FK_BACKEND_PG > "$T/pg_halves"
 [ -s "$T/pg_halves" ] && [ "$(wc -l < "$T/lite_halves")" = "$(wc -l < "$T/pg_halves")" ] && ok ||
 	not_ok "the two-text statements were not found in core: $(cat "$T/lite_halves")"
 grep -v -E -f "$T/skip" "$LIST" | grep -v -x -F -f "$T/lite_halves" > "$T/all"
+# PostgreSQL's halves that take parameters are queries (a shared store's chain of one
+# terminal, core/audit/audit_chain.c): prepared with the others.
+grep -F '?' "$T/pg_halves" >> "$T/all"
 # What PREPARE does not take (a temporary table's CREATE and DROP) is run, as the halves are.
-{ cat "$T/pg_halves"; grep -E '^(CREATE|DROP) ' "$T/all"; } > "$T/ddl"
+{ grep -v -F '?' "$T/pg_halves"; grep -E '^(CREATE|DROP) ' "$T/all"; } > "$T/ddl"
 grep -v -E '^(CREATE|DROP) ' "$T/all" > "$T/stmts"
 n_all=$(wc -l < "$LIST")
 n=$(wc -l < "$T/stmts")
 n_ddl=$(wc -l < "$T/ddl")
-echo "$n_all statements collected, $((n_all - n)) SQLite's alone or in two texts, $n prepared on PostgreSQL, $(wc -l < "$T/ddl") run"
+n_pgq=$(grep -c -F '?' "$T/pg_halves")
+echo "$n_all statements collected, $((n_all + n_pgq - n)) SQLite's alone or in two texts, $n prepared on PostgreSQL ($n_pgq of them PostgreSQL's halves), $(wc -l < "$T/ddl") run"
 [ "$n" -gt 250 ] && ok || not_ok "only $n statements to prepare: collect them again (make pg-queries)"
 rewrite < "$T/stmts" > "$T/pg_stmts"
 

@@ -735,6 +735,33 @@ static fk_status reader_init(struct reader *rd, fk_error *err)
 	return FK_OK;
 }
 
+/* PostgreSQL: the rows through the statement layer on the context's own connection, inside
+ * the transaction that holds the write lock, read and checked in turn (the driver holds a
+ * statement's whole result; no thread shares the connection). */
+static fk_status scan_sql(struct verifier *v, fk_error *err)
+{
+	struct reader rd;
+	fk_status s = reader_init(&rd, err);
+	if (s != FK_OK)
+		return s;
+	rd.refs = v->refs != NULL || v->seen != NULL;
+	s = fk_ctx_stmt(v->ctx, SQL_ROWS, &rd.pst, err);
+	while (s == FK_OK) {
+		fill(&rd, &rd.b[0]);
+		s = check_batch(v, &rd.b[0], err);
+		if (rd.rc != SQLITE_ROW)
+			break;
+	}
+	if (s == FK_OK && rd.rc == SQLITE_NOMEM)
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	else if (s == FK_OK && rd.rc != SQLITE_DONE)
+		s = fk_db_fail(v->ctx->db, rd.rc, err, "reading the history");
+	if (rd.pst)
+		fk_sql_reset(rd.pst);
+	reader_free(&rd);
+	return s;
+}
+
 /* The scan reads through a connection of its own, without SQLite's mutex
  * and with the file mapped: with some 20 column reads per record, the
  * shared connection's locking and copying would cost more than the MACs.
@@ -747,25 +774,10 @@ static fk_status scan(struct verifier *v, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	rd.refs = v->refs != NULL || v->seen != NULL;
-	/* PostgreSQL: through the statement layer on the context's own connection, inside the
-	 * transaction that holds the write lock, reading and checking in turn (the driver holds
-	 * a statement's whole result; no thread shares the connection). */
+	/* PostgreSQL: through the statement layer instead (scan_sql). */
 	if (!fk_sql_lite(v->ctx->db)) {
-		s = fk_ctx_stmt(v->ctx, SQL_ROWS, &rd.pst, err);
-		while (s == FK_OK) {
-			fill(&rd, &rd.b[0]);
-			s = check_batch(v, &rd.b[0], err);
-			if (rd.rc != SQLITE_ROW)
-				break;
-		}
-		if (s == FK_OK && rd.rc == SQLITE_NOMEM)
-			s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
-		else if (s == FK_OK && rd.rc != SQLITE_DONE)
-			s = fk_db_fail(v->ctx->db, rd.rc, err, "reading the history");
-		if (rd.pst)
-			fk_sql_reset(rd.pst);
 		reader_free(&rd);
-		return s;
+		return scan_sql(v, err);
 	}
 	int rc = sqlite3_open_v2(v->ctx->cfg.database, &rd.db,
 				 SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL);

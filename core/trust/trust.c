@@ -221,8 +221,11 @@ static fk_status reconcile_head(fk_ctx *ctx, fk_error *err)
 			s = sstate_read(ctx, &gen, &row, rmac, &found, err);
 		if (s == FK_OK && (!found || !shared_rules(a, gen, rmac, &own, why, sizeof why)))
 			s = fk_fail(err, FK_ERR_TAMPER, "%s", found ? why : "the store's trust state was removed");
+		/* The row's state, valid under its MAC, is what the refusal's record carries on:
+		 * never the tables as the store now has them, so a table that fails keeps failing
+		 * for every terminal. */
 		if (s == FK_OK) {
-			tr->committed.head = h;
+			tr->committed = row;
 			tr->sgen = gen;
 			memcpy(tr->smac, rmac, FK_MAC_LEN);
 		}
