@@ -77,6 +77,12 @@ struct verifier {
 	int nseen;
 };
 
+/* This terminal's id (set by the configuration: the host name when none is given). */
+static const char *own_term(const struct verifier *v)
+{
+	return v->ctx->cfg.terminal_id ? v->ctx->cfg.terminal_id : "";
+}
+
 /* The chain of terminal term (NULL: the whole history's), made when first met. */
 static struct chain *chain_for(struct verifier *v, const char *term)
 {
@@ -95,8 +101,8 @@ static struct chain *chain_for(struct verifier *v, const char *term)
 	struct chain *c = &v->chains[v->nchains];
 	memset(c, 0, sizeof *c);
 	fk_copy_str(c->term, sizeof c->term, term);
-	int own = !v->per_terminal || !strcmp(term, v->ctx->cfg.terminal_id);
-	if (own) {
+	int own = !v->per_terminal || !strcmp(term, own_term(v));
+	if (own && v->o->k0) { /* always given: the callers read it first */
 		memcpy(c->k0, v->o->k0, FK_KEY_LEN);
 		c->have_k0 = 1;
 	}
@@ -112,7 +118,7 @@ static struct chain *chain_for(struct verifier *v, const char *term)
 
 static struct chain *own_chain(struct verifier *v)
 {
-	return chain_for(v, v->ctx->cfg.terminal_id);
+	return chain_for(v, own_term(v));
 }
 
 static void problem(struct verifier *v, fk_vp_kind kind, int info, int64_t seq, const char *fmt, ...)
@@ -855,7 +861,7 @@ static int each_cp(const fk_checkpoint *cp, void *arg)
 {
 	struct cp_walk *w = arg;
 	w->v->rep->checkpoints++;
-	int mine = !w->v->per_terminal || !strcmp(cp->terminal, w->v->ctx->cfg.terminal_id);
+	int mine = !w->v->per_terminal || !strcmp(cp->terminal, own_term(w->v));
 	w->st = check_cp(w->v, cp, mine ? w->pub : NULL, "stored", w->err);
 	return w->st != FK_OK;
 }
