@@ -18,7 +18,8 @@
 # head A witnessed), naming both terminals; the whole store put back to a dump taken before B's
 # last write -> B refuses to open (the store's generation is below the one B wrote); a sealed
 # row of A put back to an older copy -> caught; the store's trust_state row put back to an older
-# copy of itself, or removed -> refused. Skipped (77) where PostgreSQL 15 is absent.
+# copy of itself, or removed -> refused; a record of B rewritten -> A's verify finds it with
+# B's K0 (--other-key) and says B's MACs went unchecked without it. Skipped (77) where PostgreSQL 15 is absent.
 . "$(dirname "$0")/lib.sh"
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
 trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
@@ -186,5 +187,15 @@ expect_at 1 a status
 contains "$T/err" "operator"
 verify_a 1
 contains "$T/out" "operator"
+
+# ---- a record of B's rewritten: A's verify finds it with B's K0, not without ----
+first_b=$(admin -c "SELECT min(seq) FROM audit_log WHERE terminal = 'terminal-b'")
+admin -c "SET session_replication_role = replica" \
+	-c "UPDATE audit_log SET object_id = 'forged' WHERE seq = $first_b" > /dev/null || not_ok "rewriting B's record"
+verify_a 1
+contains "$T/out" "record $first_b fails its MAC"
+expect_at 1 a audit verify --key "$T/a/audit-initial-key"
+lacks "$T/out" "record $first_b fails its MAC"
+contains "$T/out" "terminal-b's"
 
 finish
