@@ -91,11 +91,15 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 static const char SQL_COOKIE[] = "PRAGMA main.schema_version";
 static const char SQL_LOADED[] = "SELECT 1 FROM main.sqlite_schema WHERE 0";
 
-/* PostgreSQL has no schema cookie: the catalogue is compared at every write transaction,
- * under the store's write lock, before the transaction reads or writes (core/db/schema.c). */
+/* PostgreSQL has no schema cookie: at every write transaction, under the store's write lock,
+ * before the transaction reads or writes, a digest of the catalogue rows' versions is read and
+ * the catalogue compared when it moved (core/db/schema.c). */
 static fk_status schema_guard_pg(fk_ctx *ctx, fk_error *err)
 {
-	fk_status s = fk_schema_check(ctx->db, err);
+	fk_stmt *digest;
+	fk_status s = fk_ctx_stmt(ctx, fk_schema_pg_digest_sql, &digest, err);
+	if (s == FK_OK)
+		s = fk_schema_check_pg(ctx->db, digest, err);
 	if (s == FK_ERR_TAMPER && ctx->schema_report > 0) {
 		fk_error_clear(err);
 		s = FK_OK;
