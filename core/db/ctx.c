@@ -29,7 +29,7 @@ int fk_role_parse(const char *s)
 	return -1;
 }
 
-fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+static fk_status cached_stmt(fk_ctx *ctx, const char *sql, unsigned flags, fk_stmt **out, fk_error *err)
 {
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		if (ctx->stmts[i].sql == sql) {
@@ -41,7 +41,7 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err
 	if (ctx->nstmts == FK_STMT_CACHE)
 		return fk_fail(err, FK_ERR_INTERNAL, "statement cache full");
 	fk_stmt *st;
-	int rc = fk_sql_prepare(ctx->db, sql, SQLITE_PREPARE_PERSISTENT, &st);
+	int rc = fk_sql_prepare(ctx->db, sql, SQLITE_PREPARE_PERSISTENT | flags, &st);
 	if (rc != SQLITE_OK)
 		return fk_db_fail(ctx->db, rc, err, "preparing a statement");
 	ctx->stmts[ctx->nstmts].sql = sql;
@@ -49,6 +49,16 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err
 	ctx->nstmts++;
 	*out = st;
 	return FK_OK;
+}
+
+fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+{
+	return cached_stmt(ctx, sql, 0, out, err);
+}
+
+fk_status fk_ctx_stmt_large(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+{
+	return cached_stmt(ctx, sql, FK_SQL_LARGE, out, err);
 }
 
 fk_status fk_ctx_exec(fk_ctx *ctx, fk_stmt *st, fk_error *err, const char *what)

@@ -75,7 +75,13 @@ int fk_sql_get_autocommit(fk_sql *db); /* 1 outside a transaction */
 
 /* ---- statements ---- */
 
-/* flags: 0 or SQLITE_PREPARE_PERSISTENT (a statement kept for the connection's life). */
+/* flags: 0, SQLITE_PREPARE_PERSISTENT (a statement kept for the connection's life), and
+ * FK_SQL_LARGE for a statement whose result may be large (a scan of every register, export,
+ * re-indexing, disposal): on PostgreSQL its rows come through a server-side cursor, FK_SQL_BATCH
+ * at a time, so the terminal's memory stays bounded whatever the result's size (sql_pg.c);
+ * SQLite steps row by row anyway. Other statements may run between its steps, as on SQLite. */
+#define FK_SQL_LARGE 0x10000u
+#define FK_SQL_BATCH 1000
 int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out);
 int fk_sql_finalize(fk_stmt *st); /* NULL is fine */
 int fk_sql_step(fk_stmt *st);     /* SQLITE_ROW, SQLITE_DONE or a failure */
