@@ -42,7 +42,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sql.h"
 #include "sql_pg.h"
 #include "sql_pgtext.h"
 
