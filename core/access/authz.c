@@ -44,8 +44,15 @@ static const char *const SQL_VIEW_CREATE[FK_BACKEND_PG + 1] = {
 			  "kind integer NOT NULL, PRIMARY KEY (municipality, kind))",
 };
 static const char SQL_VIEW_CLEAR[] = "DELETE FROM authz_view";
-static const char SQL_VIEW_ADD[] =
-	"INSERT INTO authz_view(municipality, kind) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+/* The permitted pairs go in VIEW_BATCH at a time: one statement per pair was one round trip
+ * per pair on PostgreSQL (about 240 for a bureau's home screen, issue 14). A last, partial
+ * batch repeats its first pair, which ON CONFLICT DO NOTHING drops. */
+#define VIEW_BATCH 64
+#define VIEW_1 "(?, ?)"
+#define VIEW_4 VIEW_1 ", " VIEW_1 ", " VIEW_1 ", " VIEW_1
+#define VIEW_16 VIEW_4 ", " VIEW_4 ", " VIEW_4 ", " VIEW_4
+static const char SQL_VIEW_ADD[] = "INSERT INTO authz_view(municipality, kind) VALUES "
+	VIEW_16 ", " VIEW_16 ", " VIEW_16 ", " VIEW_16 " ON CONFLICT DO NOTHING";
 
 /* ---- what a decision is made from ---- */
 
@@ -380,7 +387,27 @@ typedef struct pairs {
 	fk_status st;
 	fk_error *err;
 	fk_authz_decision last; /* the most telling refusal met */
+	char muni[VIEW_BATCH][16]; /* permitted pairs not yet written (codes are 6 digits) */
+	int kind[VIEW_BATCH];
+	int nbuf;
 } pairs;
+
+/* Write the pairs held (p->st says how it went); 1 when it failed. */
+static int flush_pairs(pairs *p)
+{
+	fk_stmt *st;
+	if (!p->nbuf)
+		return 0;
+	if ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK)
+		return 1;
+	for (int i = 0; i < VIEW_BATCH; i++) {
+		int j = i < p->nbuf ? i : 0;
+		fk_sql_bind_text(st, 2 * i + 1, p->muni[j], -1, SQLITE_TRANSIENT);
+		fk_sql_bind_int(st, 2 * i + 2, p->kind[j]);
+	}
+	p->nbuf = 0;
+	return (p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK;
+}
 
 static int pair_cb(const char *code, const char *name, void *arg)
 {
@@ -398,12 +425,13 @@ static int pair_cb(const char *code, const char *name, void *arg)
 		p->count++;
 		if (!p->insert)
 			continue;
-		fk_stmt *st;
-		if ((p->st = fk_ctx_stmt(p->ctx, SQL_VIEW_ADD, &st, p->err)) != FK_OK)
+		if (strlen(code) >= sizeof p->muni[0]) {
+			p->st = fk_fail(p->err, FK_ERR_CORRUPT, "a municipality code of %zu bytes", strlen(code));
 			return 1;
-		fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-		fk_sql_bind_int(st, 2, k);
-		if ((p->st = fk_ctx_exec(p->ctx, st, p->err, "permitted set")) != FK_OK)
+		}
+		memcpy(p->muni[p->nbuf], code, strlen(code) + 1);
+		p->kind[p->nbuf++] = k;
+		if (p->nbuf == VIEW_BATCH && flush_pairs(p))
 			return 1;
 	}
 	return 0;
@@ -443,9 +471,12 @@ static fk_status evaluate_pairs(fk_ctx *ctx, const char *muni, unsigned kind_bit
 		free(gs.v);
 		return st;
 	}
-	pairs p = {ctx, &s, &gs, kind_bits, right, at, insert, 0, FK_OK, err, {0}};
+	pairs p = {.ctx = ctx, .s = &s, .gs = &gs, .kind_bits = kind_bits, .right = right, .at = at,
+		   .insert = insert, .st = FK_OK, .err = err};
 	st = each_muni(ctx, s.bureau_id, muni, pair_cb, &p, err);
 	if (st == FK_OK)
+		st = p.st;
+	if (st == FK_OK && flush_pairs(&p))
 		st = p.st;
 	if (st == FK_OK)
 		st = note_expired(ctx, &gs, at, err);

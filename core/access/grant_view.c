@@ -21,7 +21,7 @@ static const char SQL_LIST[] =
 	"WHERE (CAST(?1 AS TEXT) IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "
 	"AND (?3 = 0 OR (g.revoked_at IS NULL AND g.valid_from <= ?4 "
 	"     AND (g.valid_until IS NULL OR g.valid_until > ?4))) "
-	"AND (?5 = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
+	"AND (CAST(?5 AS BIGINT) = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
 	"ORDER BY g.id";
 
 static const char *const state_ids[] = {"active", "pending", "expired", "revoked"};

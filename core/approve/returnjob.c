@@ -169,7 +169,7 @@ static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, f
 			  fk_error *err)
 {
 	fk_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, docs ? SQL_DOCS : SQL_LEDGER, &st, err);
+	fk_status s = fk_ctx_stmt_large(ctx, docs ? SQL_DOCS : SQL_LEDGER, &st, err);
 	if (s != FK_OK)
 		return s;
 	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
@@ -229,7 +229,7 @@ fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, f
 	int n = 0, cap = 0, rc;
 	unsigned dl = 0;
 	memset(held, 0, sizeof *held);
-	fk_status s = fk_ctx_stmt(ctx, SQL_REGS, &st, err);
+	fk_status s = fk_ctx_stmt_large(ctx, SQL_REGS, &st, err);
 	if (s != FK_OK)
 		return s;
 	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);

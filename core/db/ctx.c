@@ -29,7 +29,7 @@ int fk_role_parse(const char *s)
 	return -1;
 }
 
-fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+static fk_status cached_stmt(fk_ctx *ctx, const char *sql, unsigned flags, fk_stmt **out, fk_error *err)
 {
 	for (unsigned i = 0; i < ctx->nstmts; i++)
 		if (ctx->stmts[i].sql == sql) {
@@ -41,7 +41,7 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err
 	if (ctx->nstmts == FK_STMT_CACHE)
 		return fk_fail(err, FK_ERR_INTERNAL, "statement cache full");
 	fk_stmt *st;
-	int rc = fk_sql_prepare(ctx->db, sql, SQLITE_PREPARE_PERSISTENT, &st);
+	int rc = fk_sql_prepare(ctx->db, sql, SQLITE_PREPARE_PERSISTENT | flags, &st);
 	if (rc != SQLITE_OK)
 		return fk_db_fail(ctx->db, rc, err, "preparing a statement");
 	ctx->stmts[ctx->nstmts].sql = sql;
@@ -49,6 +49,16 @@ fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err
 	ctx->nstmts++;
 	*out = st;
 	return FK_OK;
+}
+
+fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+{
+	return cached_stmt(ctx, sql, 0, out, err);
+}
+
+fk_status fk_ctx_stmt_large(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err)
+{
+	return cached_stmt(ctx, sql, FK_SQL_LARGE, out, err);
 }
 
 fk_status fk_ctx_exec(fk_ctx *ctx, fk_stmt *st, fk_error *err, const char *what)
@@ -91,11 +101,15 @@ fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err
 static const char SQL_COOKIE[] = "PRAGMA main.schema_version";
 static const char SQL_LOADED[] = "SELECT 1 FROM main.sqlite_schema WHERE 0";
 
-/* PostgreSQL has no schema cookie: the catalogue is compared at every write transaction,
- * under the store's write lock, before the transaction reads or writes (core/db/schema.c). */
+/* PostgreSQL has no schema cookie: at every write transaction, under the store's write lock,
+ * before the transaction reads or writes, a digest of the catalogue rows' versions is read and
+ * the catalogue compared when it moved (core/db/schema.c). */
 static fk_status schema_guard_pg(fk_ctx *ctx, fk_error *err)
 {
-	fk_status s = fk_schema_check(ctx->db, err);
+	fk_stmt *digest;
+	fk_status s = fk_ctx_stmt(ctx, fk_schema_pg_digest_sql, &digest, err);
+	if (s == FK_OK)
+		s = fk_schema_check_pg(ctx->db, digest, err);
 	if (s == FK_ERR_TAMPER && ctx->schema_report > 0) {
 		fk_error_clear(err);
 		s = FK_OK;

@@ -130,6 +130,9 @@ void fk_ctx_act_as_nobody(fk_ctx *ctx);
 /* A prepared statement for sql, cached by the address of sql (so pass string
  * constants), reset and with its bindings cleared. */
 fk_status fk_ctx_stmt(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err);
+/* The same for a statement whose result may be large (every register of a municipality, a
+ * whole table): on PostgreSQL its rows come through a cursor (FK_SQL_LARGE, core/db/sql.h). */
+fk_status fk_ctx_stmt_large(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_error *err);
 
 /* Nestable write transaction: the outermost begin takes the write lock
  * (BEGIN IMMEDIATE), the outermost end commits (ok) or rolls back. */

@@ -333,7 +333,7 @@ static fk_status open_pg(const char *uri, int flags, fk_sql **out, fk_error *err
 			       msg[0] ? msg : "cannot connect to the store");
 	fk_status st = pg_migrate(db, flags, err);
 	if (st == FK_OK && !(flags & FK_DB_UNPINNED))
-		st = fk_schema_check(db, err);
+		st = fk_schema_check_full(db, err);
 	if (st != FK_OK) {
 		fk_fail_wrap(err, "the PostgreSQL store");
 		fk_sql_close(db);

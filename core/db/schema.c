@@ -465,6 +465,117 @@ static fk_status pg_diff_each(fk_sql *db, fk_schema_diff_fn fn, void *arg, unsig
 	return FK_OK;
 }
 
+/* ---- PostgreSQL: has the catalogue changed since the last full comparison? ---------- */
+
+/* The full comparison costs 11-16 ms, more than a console screen may take in all (issue 14).
+ * So each write transaction first asks one cheap question: the SHA-256 of the identity (oid)
+ * and row version (xmin) of every catalogue row the comparison reads or depends on, plus the
+ * session settings it checks. PostgreSQL writes a new row version, with the writing
+ * transaction's id as its xmin, for every change made through SQL to a catalogue row: CREATE
+ * OR REPLACE FUNCTION (pg_proc), ALTER TABLE ... DISABLE TRIGGER (pg_trigger.tgenabled),
+ * ALTER COLUMN ... DROP NOT NULL or SET DEFAULT (pg_attribute, pg_attrdef), a planted
+ * object (a new row), a dropped one (a row gone); a row version once replaced never comes
+ * back, so a change undone still moves the digest. Only updates made in place (VACUUM's and
+ * ANALYZE's statistics in pg_class: relpages, reltuples, relfrozenxid, and the has-index,
+ * has-rules and has-triggers hints cleared when nothing is left) keep xmin: none of them is
+ * compared. When the digest equals the one taken just before the last full comparison
+ * that found the schema exact, nothing compared can have changed since: skip it. Any
+ * other value (a change, a vacuum that froze nothing relevant, another store) costs one
+ * full comparison, which records the new digest only when it finds nothing. The digest is
+ * read BEFORE the comparison: a change between the two either is seen by the comparison or
+ * leaves the catalogue with row versions the recorded digest does not have.
+ * Outside public: every schema, extension, event trigger and procedural language (a
+ * language's handler runs every plpgsql body), and the settings current_schema() and
+ * session_replication_role, which are this session's and so not in any catalogue row. */
+const char fk_schema_pg_digest_sql[] =
+	"WITH s AS (SELECT to_regnamespace(current_schema()) AS n), "
+	"r AS (SELECT c.oid FROM pg_class c, s WHERE c.relnamespace = s.n) "
+	"SELECT encode(sha256(convert_to(concat_ws(' ', current_schema(), "
+	"current_setting('session_replication_role'), string_agg(x, ',' ORDER BY x)), 'UTF8')), 'hex') FROM ("
+	"SELECT 'n' || oid || ':' || xmin AS x FROM pg_namespace "
+	"UNION ALL SELECT 'e' || oid || ':' || xmin FROM pg_extension "
+	"UNION ALL SELECT 'E' || oid || ':' || xmin FROM pg_event_trigger "
+	"UNION ALL SELECT 'l' || oid || ':' || xmin FROM pg_language "
+	"UNION ALL SELECT 'c' || c.oid || ':' || c.xmin FROM pg_class c, s WHERE c.relnamespace = s.n "
+	"UNION ALL SELECT 'a' || a.attrelid || '.' || a.attnum || ':' || a.xmin FROM pg_attribute a "
+	"WHERE a.attrelid IN (SELECT oid FROM r) AND a.attnum > 0 "
+	"UNION ALL SELECT 'd' || d.oid || ':' || d.xmin FROM pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM r) "
+	"UNION ALL SELECT 'i' || x.indexrelid || ':' || x.xmin FROM pg_index x WHERE x.indrelid IN (SELECT oid FROM r) "
+	"UNION ALL SELECT 'k' || o.oid || ':' || o.xmin FROM pg_constraint o, s WHERE o.connamespace = s.n "
+	"UNION ALL SELECT 't' || g.oid || ':' || g.xmin FROM pg_trigger g WHERE g.tgrelid IN (SELECT oid FROM r) "
+	"UNION ALL SELECT 'w' || w.oid || ':' || w.xmin FROM pg_rewrite w WHERE w.ev_class IN (SELECT oid FROM r) "
+	"UNION ALL SELECT 'y' || y.oid || ':' || y.xmin FROM pg_policy y WHERE y.polrelid IN (SELECT oid FROM r) "
+	"UNION ALL SELECT 'p' || f.oid || ':' || f.xmin FROM pg_proc f, s WHERE f.pronamespace = s.n "
+	"UNION ALL SELECT 'T' || y.oid || ':' || y.xmin FROM pg_type y, s WHERE y.typnamespace = s.n "
+	"UNION ALL SELECT 'o' || o.oid || ':' || o.xmin FROM pg_operator o, s WHERE o.oprnamespace = s.n"
+	") AS rows";
+
+#define DIGEST_HEX 64
+
+/* The digest taken before the last full comparison that found nothing; empty: none yet.
+ * Guarded by expected_pg.mu. */
+static char pinned_digest[DIGEST_HEX + 1];
+
+/* The digest through st (the caller's cached statement, reset here) or, when st is NULL, a
+ * statement of its own. */
+static fk_status pg_digest(fk_sql *db, fk_stmt *st, char out[DIGEST_HEX + 1], fk_error *err)
+{
+	fk_stmt *own = NULL;
+	int rc;
+	if (!st && (rc = fk_sql_prepare(db, fk_schema_pg_digest_sql, 0, &own)) != SQLITE_OK)
+		return fk_db_fail(db, rc, err, "reading the store's catalogue");
+	if (!st)
+		st = own;
+	fk_status r = FK_OK;
+	if ((rc = fk_sql_step(st)) == SQLITE_ROW && fk_sql_column_bytes(st, 0) == DIGEST_HEX)
+		memcpy(out, fk_sql_column_text(st, 0), DIGEST_HEX + 1);
+	else if (rc == SQLITE_ROW)
+		r = fk_fail(err, FK_ERR_DB, "reading the store's catalogue: no digest");
+	else
+		r = fk_db_fail(db, fk_sql_extended_errcode(db), err, "reading the store's catalogue");
+	if (own)
+		fk_sql_finalize(own);
+	else
+		fk_sql_reset(st);
+	return r;
+}
+
+static int digest_is_pinned(const char *d)
+{
+	int same = 0;
+	if (pthread_mutex_lock(&expected_pg.mu) == 0) {
+		same = pinned_digest[0] && memcmp(pinned_digest, d, DIGEST_HEX) == 0;
+		pthread_mutex_unlock(&expected_pg.mu);
+	}
+	return same;
+}
+
+static void pin_digest(const char *d)
+{
+	if (pthread_mutex_lock(&expected_pg.mu) == 0) {
+		memcpy(pinned_digest, d, d[0] ? DIGEST_HEX + 1 : 1);
+		pthread_mutex_unlock(&expected_pg.mu);
+	}
+}
+
+/* The full comparison (always when full, else only when the digest moved); the digest is
+ * recorded when the comparison finds the schema exact, forgotten when it does not. */
+static fk_status pg_check(fk_sql *db, fk_stmt *digest, int full, fk_error *err)
+{
+	char d[DIGEST_HEX + 1];
+	fk_status st = pg_digest(db, digest, d, err);
+	if (st != FK_OK)
+		return st;
+	if (!full && digest_is_pinned(d))
+		return FK_OK;
+	char msg[FK_SCHEMA_MSG_MAX];
+	unsigned n = 0;
+	st = pg_diff_each(db, first, msg, &n, err);
+	pin_digest(st == FK_OK && n == 0 ? d : "");
+	/* audit verify does not run on PostgreSQL yet: no hint to it. */
+	return altered(st, n, msg, "", err);
+}
+
 /* A handle without its connection is never taken as pinned. */
 static fk_status connected(fk_sql *db, fk_error *err)
 {
@@ -483,15 +594,28 @@ fk_status fk_schema_diff_each_sql(fk_sql *db, fk_schema_diff_fn fn, void *arg, u
 	return fk_schema_diff_each_lite(fk_sql_lite(db), fn, arg, ndiff, err);
 }
 
-fk_status fk_schema_check_sql(fk_sql *db, fk_error *err)
+/* The check on either backend: SQLite's file whole; PostgreSQL's catalogue when its digest
+ * (read through digest, or a statement of its own when NULL) moved, or always when full. */
+static fk_status check(fk_sql *db, fk_stmt *digest, int full, fk_error *err)
 {
 	if (connected(db, err) != FK_OK)
 		return FK_ERR_DB;
 	if (!fk_sql_is_pg(db))
 		return fk_schema_check_lite(fk_sql_lite(db), err);
-	char msg[FK_SCHEMA_MSG_MAX];
-	unsigned n = 0;
-	fk_status st = pg_diff_each(db, first, msg, &n, err);
-	/* audit verify does not run on PostgreSQL yet: no hint to it. */
-	return altered(st, n, msg, "", err);
+	return pg_check(db, digest, full, err);
+}
+
+fk_status fk_schema_check_sql(fk_sql *db, fk_error *err)
+{
+	return check(db, NULL, 0, err);
+}
+
+fk_status fk_schema_check_full(fk_sql *db, fk_error *err)
+{
+	return check(db, NULL, 1, err);
+}
+
+fk_status fk_schema_check_pg(fk_sql *db, fk_stmt *digest, fk_error *err)
+{
+	return check(db, digest, 0, err);
 }

@@ -46,6 +46,15 @@ fk_status fk_schema_check_lite(sqlite3 *db, fk_error *err);
 fk_status fk_schema_diff_each_sql(fk_sql *db, fk_schema_diff_fn fn, void *arg, unsigned *ndiff,
 				  fk_error *err);
 fk_status fk_schema_check_sql(fk_sql *db, fk_error *err);
+/* On PostgreSQL fk_schema_check_sql compares the catalogue only when a digest of its rows'
+ * versions moved since the last comparison that found it exact (core/db/schema.c);
+ * fk_schema_check_full always compares (at open). On SQLite both are fk_schema_check_lite. */
+fk_status fk_schema_check_full(fk_sql *db, fk_error *err);
+/* fk_schema_check_sql with the digest read through digest, a statement of
+ * fk_schema_pg_digest_sql the caller keeps prepared (the per-transaction guard, core/db/ctx.c):
+ * no prepare and deallocate round trips per transaction. */
+extern const char fk_schema_pg_digest_sql[];
+fk_status fk_schema_check_pg(fk_sql *db, fk_stmt *digest, fk_error *err);
 #define fk_schema_diff_each(db, fn, arg, ndiff, err)                                                 \
 	_Generic((db), sqlite3 *: fk_schema_diff_each_lite, default: fk_schema_diff_each_sql)((db), (fn), \
 												 (arg), (ndiff), (err))

@@ -80,7 +80,7 @@ int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out)
 		return SQLITE_NOMEM;
 	st->db = db;
 	int rc = PG(db) ? fk_pg_prepare(db->pg, sql, flags, &st->pg)
-			: sqlite3_prepare_v3(db->lite, sql, -1, flags, &st->lite, NULL);
+			: sqlite3_prepare_v3(db->lite, sql, -1, flags & ~FK_SQL_LARGE, &st->lite, NULL);
 	if (rc != SQLITE_OK || (!st->lite && !st->pg)) {
 		/* SQLite gives no statement for empty text: nothing to run is a misuse here. */
 		free(st);

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sql_pg.h"
+
 typedef enum fk_backend {
 	FK_BACKEND_SQLITE = 0,
 	FK_BACKEND_PG = 1,
@@ -75,7 +77,12 @@ int fk_sql_get_autocommit(fk_sql *db); /* 1 outside a transaction */
 
 /* ---- statements ---- */
 
-/* flags: 0 or SQLITE_PREPARE_PERSISTENT (a statement kept for the connection's life). */
+/* flags: 0, SQLITE_PREPARE_PERSISTENT (a statement kept for the connection's life), and
+ * FK_SQL_LARGE for a statement whose result may be large (a scan of every register, export,
+ * re-indexing, disposal): on PostgreSQL its rows come through a server-side cursor, FK_SQL_BATCH
+ * at a time, so the terminal's memory stays bounded whatever the result's size (sql_pg.c);
+ * SQLite steps row by row anyway. Other statements may run between its steps, as on SQLite. */
+/* FK_SQL_LARGE and FK_SQL_BATCH are defined in sql_pg.h, which the driver includes alone. */
 int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out);
 int fk_sql_finalize(fk_stmt *st); /* NULL is fine */
 int fk_sql_step(fk_stmt *st);     /* SQLITE_ROW, SQLITE_DONE or a failure */

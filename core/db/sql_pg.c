@@ -18,6 +18,13 @@
  * Values go as text (integers in decimal) or binary (blobs), the server infers their types.
  * Results come as text; a column's type is read from its type OID.
  *
+ * Large results (FK_SQL_LARGE): a server-side cursor, DECLARE … CURSOR FOR the statement with
+ * its values, then FETCH FK_SQL_BATCH at a time, CLOSE at the end, reset or finalize. Not libpq's
+ * single-row mode: that keeps the connection busy until the last row is read, and the core's
+ * scans run other statements between their rows (a key looked up, a row re-sealed), as SQLite
+ * lets them. Inside a transaction the cursor is the transaction's; outside one it is WITH HOLD
+ * (the server keeps the result until CLOSE; the terminal still holds one batch).
+ *
  * A dropped connection: the statement that meets it fails with SQLITE_IOERR; the server has
  * rolled back whatever transaction was open, so nothing is half-applied. Outside a
  * transaction the next statement reconnects once (PQreset) and statements are prepared again
@@ -83,6 +90,9 @@ struct fk_pg_stmt {
 	int *formats;        /* 1: binary (blobs) */
 	uint64_t prepared;   /* the generation it was prepared in; 0: not on the server */
 	int is_rollback;
+	int large;           /* FK_SQL_LARGE: through a cursor */
+	int cursor;          /* a cursor is open on the server (named after the statement) */
+	int last_batch;      /* the cursor's last FETCH gave fewer rows than asked */
 	PGresult *desc;      /* PQdescribePrepared, fetched only if columns are asked before a step */
 	PGresult *res;
 	int row;             /* current row of res; -1 before the first */
@@ -475,16 +485,22 @@ static void drop_result(struct fk_pg_stmt *st)
 	}
 }
 
-/* Prepare on the server if this session does not have it yet. */
-static int server_prepare(struct fk_pg_stmt *st)
+/* A command's result (freed here): SQLITE_OK, or its failure recorded. */
+static int command_done(struct fk_pg *pg, PGresult *res)
 {
-	struct fk_pg *pg = st->pg;
-	if (st->prepared == pg->generation)
-		return SQLITE_OK;
-	/* A number the text never uses (a statement sharing its bindings with another, e.g.
-	 * ?6 without ?1-?5 used) leaves PostgreSQL nothing to infer its type from: declare those
-	 * text (25), and let the server infer every other one. */
+	track(pg);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? SQLITE_OK : fail_result(pg, res);
+	PQclear(res);
+	return rc;
+}
+
+/* A number the text never uses (a statement sharing its bindings with another, e.g. ?6
+ * without ?1-?5 used) leaves PostgreSQL nothing to infer its type from: declare those text
+ * (25), and let the server infer every other one. *out NULL when there are no parameters. */
+static int param_types(const struct fk_pg_stmt *st, Oid **out)
+{
 	Oid *types = st->nparams > 0 ? calloc((size_t)st->nparams, sizeof *types) : NULL;
+	*out = types;
 	if (st->nparams > 0 && !types)
 		return SQLITE_NOMEM;
 	for (int i = 0; i < st->nparams; i++)
@@ -496,15 +512,22 @@ static int server_prepare(struct fk_pg_stmt *st)
 		if (n >= 1 && n <= st->nparams)
 			types[n - 1] = 0;
 	}
-	PGresult *res = PQprepare(pg->conn, st->name, st->sql, st->nparams, types);
+	return SQLITE_OK;
+}
+
+/* Prepare on the server if this session does not have it yet. */
+static int server_prepare(struct fk_pg_stmt *st)
+{
+	struct fk_pg *pg = st->pg;
+	if (st->prepared == pg->generation)
+		return SQLITE_OK;
+	Oid *types;
+	if (param_types(st, &types) != SQLITE_OK)
+		return SQLITE_NOMEM;
+	int rc = command_done(pg, PQprepare(pg->conn, st->name, st->sql, st->nparams, types));
 	free(types);
-	track(pg);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		int rc = fail_result(pg, res);
-		PQclear(res);
+	if (rc != SQLITE_OK)
 		return rc;
-	}
-	PQclear(res);
 	st->prepared = pg->generation;
 	PQclear(st->desc);
 	st->desc = NULL;
@@ -513,13 +536,14 @@ static int server_prepare(struct fk_pg_stmt *st)
 
 int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_pg_stmt **out)
 {
-	(void)flags; /* every statement is kept on the server until finalize */
+	/* every statement is kept on the server until finalize */
 	*out = NULL;
 	struct fk_pg_stmt *st = calloc(1, sizeof *st);
 	if (!st)
 		return SQLITE_NOMEM;
 	st->pg = pg;
 	st->row = -1;
+	st->large = (flags & FK_SQL_LARGE) != 0;
 	int rc = fk_pg_rewrite(sql, &st->sql, &st->nparams);
 	if (rc != SQLITE_OK) {
 		set_err(pg, rc, rc == SQLITE_RANGE ? "a placeholder's number is out of range" : "out of memory");
@@ -553,11 +577,28 @@ int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_p
 	return SQLITE_OK;
 }
 
+/* CLOSE the statement's cursor if one is open and the session can still take it (an aborted
+ * transaction or a lost link has dropped it already). */
+static void close_cursor(struct fk_pg_stmt *st)
+{
+	struct fk_pg *pg = st->pg;
+	if (!st->cursor)
+		return;
+	st->cursor = 0;
+	if (PQstatus(pg->conn) != CONNECTION_OK || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
+		return;
+	char q[48];
+	snprintf(q, sizeof q, "CLOSE %s", st->name);
+	PQclear(PQexec(pg->conn, q));
+	track(pg);
+}
+
 void fk_pg_finalize(struct fk_pg_stmt *st)
 {
 	if (!st)
 		return;
 	struct fk_pg *pg = st->pg;
+	close_cursor(st);
 	drop_result(st);
 	PQclear(st->desc);
 	/* A failure (a dead link, an aborted transaction) only leaves the statement on the server
@@ -579,10 +620,79 @@ void fk_pg_finalize(struct fk_pg_stmt *st)
 	free(st);
 }
 
-/* Run the statement (first step after a reset). The whole result is fetched at once: enough
- * for the screens' pages and the store's lookups. A scan of a million rows (verification,
- * export, re-sealing) will need a cursor (DECLARE … CURSOR / FETCH 1000, or libpq's single-row
- * mode) so that memory stays bounded: not built yet. */
+/* Room to decode nf columns of the current row. */
+static int column_cache(struct fk_pg_stmt *st, int nf)
+{
+	if (nf <= st->ncache)
+		return SQLITE_OK;
+	struct column_cache *c = realloc(st->cache, (size_t)nf * sizeof *c);
+	if (!c) {
+		drop_result(st);
+		set_err(st->pg, SQLITE_NOMEM, "out of memory");
+		return SQLITE_NOMEM;
+	}
+	for (int i = st->ncache; i < nf; i++)
+		c[i] = (struct column_cache){0};
+	st->cache = c;
+	st->ncache = nf;
+	return SQLITE_OK;
+}
+
+/* FETCH the cursor's next batch into st->res; SQLITE_OK or a failure. */
+static int fetch(struct fk_pg_stmt *st)
+{
+	struct fk_pg *pg = st->pg;
+	char q[64];
+	drop_result(st);
+	snprintf(q, sizeof q, "FETCH %d FROM %s", FK_SQL_BATCH, st->name);
+	PGresult *res = PQexec(pg->conn, q);
+	track(pg);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int rc = fail_result(pg, res);
+		PQclear(res);
+		st->cursor = 0; /* the failure aborted the transaction, or the link is gone */
+		return rc;
+	}
+	st->res = res;
+	st->ntuples = PQntuples(res);
+	st->last_batch = st->ntuples < FK_SQL_BATCH;
+	return SQLITE_OK;
+}
+
+/* DECLARE the statement's cursor with its current values, then FETCH the first batch. The
+ * statement's text is parsed again by each DECLARE: a large scan runs once, not per screen. */
+static int declare(struct fk_pg_stmt *st)
+{
+	struct fk_pg *pg = st->pg;
+	int in_tx = PQtransactionStatus(pg->conn) == PQTRANS_INTRANS;
+	size_t n = strlen(st->sql) + 80;
+	char *q = malloc(n);
+	if (!q) {
+		set_err(pg, SQLITE_NOMEM, "out of memory");
+		return SQLITE_NOMEM;
+	}
+	snprintf(q, n, "DECLARE %s NO SCROLL CURSOR %s FOR %s", st->name, in_tx ? "WITHOUT HOLD" : "WITH HOLD",
+		 st->sql);
+	/* The same text and declared types as the prepared statement: the same inference. */
+	Oid *types;
+	if (param_types(st, &types) != SQLITE_OK) {
+		free(q);
+		set_err(pg, SQLITE_NOMEM, "out of memory");
+		return SQLITE_NOMEM;
+	}
+	int rc = command_done(pg, PQexecParams(pg->conn, q, st->nparams, types, (const char *const *)st->values,
+						st->lengths, st->formats, 0));
+	free(types);
+	free(q);
+	if (rc != SQLITE_OK)
+		return rc;
+	st->cursor = 1;
+	return fetch(st);
+}
+
+/* Run the statement (first step after a reset). The whole result is fetched at once (enough
+ * for the screens' pages and the store's lookups), or, for FK_SQL_LARGE, its first batch
+ * through a cursor. */
 static int execute(struct fk_pg_stmt *st)
 {
 	struct fk_pg *pg = st->pg;
@@ -593,6 +703,14 @@ static int execute(struct fk_pg_stmt *st)
 		rc = server_prepare(st);
 	if (rc != SQLITE_OK)
 		return rc;
+	if (st->large) {
+		if ((rc = declare(st)) != SQLITE_OK)
+			return rc;
+		if ((rc = column_cache(st, PQnfields(st->res))) != SQLITE_OK)
+			return rc;
+		set_ok(pg);
+		return SQLITE_OK;
+	}
 	PGresult *res = PQexecPrepared(pg->conn, st->name, st->nparams, (const char *const *)st->values,
 				       st->lengths, st->formats, 0);
 	track(pg);
@@ -607,19 +725,8 @@ static int execute(struct fk_pg_stmt *st)
 	count_changes(pg, res);
 	st->res = res;
 	st->ntuples = PQntuples(res);
-	int nf = PQnfields(res);
-	if (nf > st->ncache) {
-		struct column_cache *c = realloc(st->cache, (size_t)nf * sizeof *c);
-		if (!c) {
-			drop_result(st);
-			set_err(pg, SQLITE_NOMEM, "out of memory");
-			return SQLITE_NOMEM;
-		}
-		for (int i = st->ncache; i < nf; i++)
-			c[i] = (struct column_cache){0};
-		st->cache = c;
-		st->ncache = nf;
-	}
+	if ((rc = column_cache(st, PQnfields(res))) != SQLITE_OK)
+		return rc;
 	set_ok(pg);
 	return SQLITE_OK;
 }
@@ -648,12 +755,25 @@ int fk_pg_step(struct fk_pg_stmt *st)
 		st->row++;
 		return SQLITE_ROW;
 	}
+	if (st->cursor && !st->last_batch) {
+		int rc = fetch(st);
+		if (rc != SQLITE_OK) {
+			st->done = 1;
+			return rc;
+		}
+		if (st->ntuples > 0) {
+			st->row = 0;
+			return SQLITE_ROW;
+		}
+	}
+	close_cursor(st);
 	st->done = 1;
 	return SQLITE_DONE;
 }
 
 int fk_pg_reset(struct fk_pg_stmt *st)
 {
+	close_cursor(st);
 	drop_result(st);
 	st->executed = 0;
 	st->done = 0;

@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* fk_sql_prepare's flag for a statement whose result may be large, and the rows a cursor
+ * fetches at a time (core/db/sql.h says what they do). */
+#define FK_SQL_LARGE 0x10000u
+#define FK_SQL_BATCH 1000
+
 /* Not sql.h: sql.c includes this header, and units of a folder include each other one way
  * only (tests/layering.sh). */
 struct fk_pg;

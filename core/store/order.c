@@ -1005,7 +1005,7 @@ fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *cou
 	fk_order_entry *v = NULL;
 	size_t n = 0, cap = 0;
 	*count = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_MEMBERS, &st, err);
+	fk_status s = fk_ctx_stmt_large(ctx, SQL_MEMBERS, &st, err);
 	if (s != FK_OK)
 		return s;
 	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);

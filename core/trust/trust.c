@@ -9,6 +9,7 @@
 #include "db.h"
 #include "keyfile.h"
 #include "memo.h"
+#include "pgwatch.h"
 #include "trust.h"
 #include "util.h"
 
@@ -22,6 +23,7 @@ struct fk_trust {
 	fk_state committed;  /* the state the database is in, checked or written by us */
 	fk_state tx;         /* the state the current transaction is making */
 	int64_t data_version; /* of the last check; -1: never checked */
+	fk_pg_watch watch;    /* PostgreSQL's stand-in for data_version */
 	char *refs;           /* sealed rows changed and not yet recorded */
 	size_t nrefs, caprefs;
 	char *taken;          /* the last refs handed to the history */
@@ -852,13 +854,29 @@ static fk_status join_store(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], fk_error
 
 /* ---- transactions ---- */
 
+/* SQLite's count of other connections' commits. */
 static fk_status data_version(fk_ctx *ctx, int64_t *v, fk_error *err)
 {
-	if (fk_sql_is_pg(ctx->db)) { /* cannot tell who wrote: checked again every time */
-		*v = fk_db_pg_data_version();
-		return FK_OK;
-	}
 	return fk_ctx_int64(ctx, SQL_DATA_VERSION, v, err, "reading the data version");
+}
+
+/* Whether anyone else may have written since the last check: SQLite's data_version moved, or
+ * on PostgreSQL a transaction not ours completed (core/db/pgwatch.h; in_tx: the current
+ * transaction is given its id, which is then ours). */
+static fk_status others_wrote(fk_ctx *ctx, int in_tx, int64_t *v, fk_pg_snap *now, int *others,
+			      fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	*v = 0;
+	*others = 1;
+	fk_status s;
+	if (fk_sql_is_pg(ctx->db)) {
+		if ((s = fk_pg_watch_read(ctx, in_tx, now, err)) == FK_OK)
+			*others = fk_pg_watch_others(&tr->watch, now);
+	} else if ((s = data_version(ctx, v, err)) == FK_OK) {
+		*others = *v != tr->data_version;
+	}
+	return s;
 }
 
 /* After BEGIN IMMEDIATE: when another process wrote since the last check (or never checked),
@@ -872,15 +890,23 @@ static fk_status on_begin(fk_ctx *ctx, fk_error *err)
 		tr->nrefs = 0;
 		return FK_OK;
 	}
-	fk_status s = data_version(ctx, &v, err);
+	fk_pg_snap now;
+	int others;
+	fk_status s = others_wrote(ctx, 1, &v, &now, &others, err);
 	if (s == FK_OK && tr->degraded) {
 		/* Checked in full again by the next ordinary transaction. */
 		s = reconcile_head(ctx, err);
 		tr->data_version = -1;
-	} else if (s == FK_OK && v != tr->data_version) {
+		tr->watch.valid = 0;
+	} else if (s == FK_OK && others) {
 		s = tr->shared ? reconcile_shared(ctx, err) : reconcile(ctx, err);
-		if (s == FK_OK)
+		if (s == FK_OK) {
 			tr->data_version = v;
+			fk_pg_watch_mark(&tr->watch, &now);
+		}
+	} else if (s == FK_OK) {
+		/* As checked, plus our own commits: this transaction is ours too. */
+		fk_pg_watch_mark(&tr->watch, &now);
 	}
 	tr->tx = tr->committed;
 	tr->nrefs = 0;
@@ -1333,9 +1359,15 @@ fk_status fk_trust_current(fk_ctx *ctx, fk_error *err)
 	 * again here would only refuse the diagnosis itself. */
 	if (tr->broken || ctx->tx_depth > 0 || tr->suspended)
 		return FK_OK;
-	fk_status s = data_version(ctx, &v, err);
-	if (s != FK_OK || v == tr->data_version)
+	fk_pg_snap now;
+	int others;
+	fk_status s = others_wrote(ctx, 0, &v, &now, &others, err);
+	if (s != FK_OK)
 		return s;
+	if (!others) {
+		fk_pg_watch_mark(&tr->watch, &now); /* SQLite: unused */
+		return FK_OK;
+	}
 	/* Under the write lock, like every check: the anchor may only be brought up to date
 	 * (a commit confirmed, an unfinished one undone) while no writer is between the two. */
 	if ((s = fk_ctx_begin(ctx, err)) == FK_OK)

@@ -279,10 +279,10 @@ static const char SQL_GRANTS_BARE[] =
 	"SELECT g.*, o.username, o.bureau_id, b.name, coalesce(m.name, '') "
 	"FROM (SELECT " FK_COLS_GRANT ", mac FROM permission_grant) g JOIN operator o ON o.id = g.operator_id "
 	"JOIN bureau b ON b.id = o.bureau_id LEFT JOIN municipality m ON m.code = g.municipality "
-	"WHERE (?1 IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "
+	"WHERE (CAST(?1 AS TEXT) IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "
 	"AND (?3 = 0 OR (g.revoked_at IS NULL AND g.valid_from <= ?4 "
 	"     AND (g.valid_until IS NULL OR g.valid_until > ?4))) "
-	"AND (?5 = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
+	"AND (CAST(?5 AS BIGINT) = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
 	"ORDER BY g.id";
 
 static void text_col(fk_stmt *st, int i, char *dst, size_t len)
