@@ -238,6 +238,14 @@ tui_sign_in() {
 	tui_send "$1" "$2-pw"; tui_key "$1" Enter
 	tui_wait "$1" "市区町村"
 }
+# tui_sign_in_en SESSION USER: the same from the English sign-in screen
+tui_sign_in_en() {
+	tui_wait "$1" "User name:"
+	tui_send "$1" "$2"; tui_key "$1" Enter
+	tui_wait "$1" "Password:"
+	tui_send "$1" "$2-pw"; tui_key "$1" Enter
+	tui_wait "$1" "Home"
+}
 # tui_sign_out SESSION: from home back to the sign-in screen
 tui_sign_out() {
 	tui_send "$1" q
