@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dialog.h"
+#include "lockscreen.h"
 #include "login.h"
 #include "reasons.h"
 
@@ -56,6 +57,23 @@ static void login_tick(fk_dialog *d)
 		lockdown_banner(d);
 }
 
+/* Why the session before was ended by what another process did (lockscreen.c): said on the
+ * sign-in screen to whoever sits at the console, since the session was on its screen. */
+static const char *ended_note(fk_standing why)
+{
+	switch (why) {
+	case FK_STANDING_DISABLED:
+		return _("Signed out: this account was disabled.");
+	case FK_STANDING_LOCKED:
+		return _("Signed out: this account was locked.");
+	case FK_STANDING_LOCKDOWN:
+		return _("Signed out: a lockdown was put in force.");
+	case FK_STANDING_OK:
+		break;
+	}
+	return "";
+}
+
 int fk_tui_login(fk_ctx *ctx, fk_session **out)
 {
 	fk_dialog d;
@@ -72,6 +90,7 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 	d.tick = login_tick;
 	d.tick_arg = ctx;
 	lockdown_banner(&d);
+	fk_copy_str(d.note, sizeof d.note, ended_note(fk_tui_ended_by()));
 	for (;;) {
 		if (fk_dialog_read(&d, _("User name:"), 1, user, sizeof user) != 0)
 			return 0;
