@@ -19,10 +19,8 @@ make_pam tanaka:tanaka-pw:fukuhon
 C=$FUKUHONCTL
 N=${RACE_PROCS:-8}
 K=${RACE_TRIES:-5}
-PGD=
-trap '[ -z "$PGD" ] || { sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; }; rm -rf "$T"' EXIT
 
-# conf FILE DATABASE LIMIT: lib.sh's terminal on DATABASE; failures stay inside one day's
+# conf DIR DATABASE LIMIT: a terminal in DIR on DATABASE; failures stay inside one day's
 # window and a lock lasts until unlocked, so nothing expires during the test; no alerts.
 conf() {
 	make_config "language = en
@@ -32,7 +30,7 @@ lock_duration = 0
 fail_delay = 1
 alert_signin_failures = 0
 alert_terminal_failures = 0"
-	{ grep -v '^database = ' "$T/fukuhon.conf"; echo "database = $2"; } > "$1"
+	conf_on "$1" "$2"
 }
 
 # race CONF N K TAG: N processes, started together, each failing tanaka's sign-in K times in a
@@ -109,8 +107,7 @@ check() {
 # terminal DIR DATABASE LIMIT: a test terminal of its own in DIR (its key folder and initial
 # history key there) on DATABASE, with tanaka enrolled.
 terminal() {
-	mkdir -p "$1"
-	conf "$1/fukuhon.conf" "$2" "$3"
+	conf "$1" "$2" "$3"
 	admin "$1/fukuhon.conf" init --admin admin --bureau 東京法務局 --mode test
 	admin "$1/fukuhon.conf" operator add tanaka --role operator --bureau 東京法務局
 }
@@ -124,14 +121,7 @@ race "$T/lite-lock/fukuhon.conf" "$N" 3 lite-lock
 check "$T/lite-lock/fukuhon.conf" lite-lock 5 $((N * 3))
 
 # ---- PostgreSQL: one shared store, the advisory write lock ----
-if [ ! -x "${FK_PG_BIN:-/usr/lib/postgresql/15/bin}/initdb" ]; then
-	echo "PostgreSQL part skipped: postgresql-15 is not installed (apt-get install postgresql-15)"
-	finish
-	exit
-fi
-PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
-sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || exit $?
-. "$PGD/env"
+pg_part || { finish; exit; }
 # Each process builds the expected schema once (about a second, core/db/schema.c): fewer tries.
 PK=${RACE_PG_TRIES:-3}
 terminal "$T/pg-count" "$FK_PG_CONNINFO" 100

@@ -6,7 +6,8 @@
 # history holds the sign-out with its reason. An administrator stays signed in through a
 # lockdown. What bites: the poll in tui/lockscreen.c (ends_session, from the input loop's
 # half-second wake) and core/auth/standing.c's three checks; without them the console stays
-# on its screen until the next key.
+# on its screen until the next key. On SQLite, then on PostgreSQL (skipped with a message
+# where postgresql-15 is not installed).
 . "$(dirname "$0")/lib.sh"
 [ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
@@ -18,9 +19,13 @@ fail_delay = 1"
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
 ja_catalogue
 C=$FUKUHONCTL
-$C init $TEST_INIT > /dev/null || exit 99
-for u in tanaka suzuki; do $C operator add $u --role operator --bureau 東京法務局 > /dev/null || exit 99; done
-$C operator add kanri --role administrator --bureau 東京法務局 > /dev/null || exit 99
+
+# enrol: the terminal of $FUKUHON_CONFIG, with two operators and an administrator.
+enrol() {
+	$C init $TEST_INIT > /dev/null || return 1
+	for u in tanaka suzuki; do $C operator add $u --role operator --bureau 東京法務局 > /dev/null || return 1; done
+	$C operator add kanri --role administrator --bureau 東京法務局 > /dev/null
+}
 
 # noticed SESSION TEXT: the sign-in screen with TEXT within 5 s of now (milliseconds printed).
 noticed() {
@@ -39,37 +44,48 @@ signout_reason() {
 		not_ok "no sign-out of $1 for $2 on record: $(cat "$T/out")"
 }
 
-# ---- disabled in another process ----
-tui_console a "$FUKUHON_CONFIG"
-tui_sign_in a tanaka
-expect 0 $C operator disable tanaka
-noticed a "サインアウトしました：このアカウントは無効にされました。"
-signout_reason tanaka disabled
-tui_screen a > "$T/screen"
-lacks "$T/screen" "tanaka (オペレーター)"
+# notice_test A B: the three on the terminal of $FUKUHON_CONFIG, consoles in sessions A and B.
+notice_test() {
+	enrol || { not_ok "the terminal could not be made"; return; }
+	# ---- disabled in another process ----
+	tui_console "$1" "$FUKUHON_CONFIG"
+	tui_sign_in "$1" tanaka
+	expect 0 $C operator disable tanaka
+	noticed "$1" "サインアウトしました：このアカウントは無効にされました。"
+	signout_reason tanaka disabled
+	tui_screen "$1" > "$T/screen"
+	lacks "$T/screen" "tanaka (オペレーター)"
 
-# ---- locked by failed sign-ins at the command line ----
-tui_sign_in a suzuki
-(unset FUKUHON_TEST_ACTOR; for i in 1 2 3; do ctl_as suzuki wrong-pw status > /dev/null 2>&1; done)
-noticed a "サインアウトしました：このアカウントはロックされました。"
-signout_reason suzuki locked
+	# ---- locked by failed sign-ins at the command line ----
+	tui_sign_in "$1" suzuki
+	(unset FUKUHON_TEST_ACTOR; for i in 1 2 3; do ctl_as suzuki wrong-pw status > /dev/null 2>&1; done)
+	noticed "$1" "サインアウトしました：このアカウントはロックされました。"
+	signout_reason suzuki locked
 
-# ---- a lockdown: the operator goes, the administrator stays ----
-expect 0 $C operator enable tanaka
-tui_sign_in a tanaka
-tui_console b "$FUKUHON_CONFIG"
-tui_wait b "ユーザー名"
-tui_send b kanri; tui_key b Enter
-tui_wait b "Password"
-tui_send b kanri-pw; tui_key b Enter
-tui_wait b "kanri ("
-expect 0 $C lockdown on --reason "訓練"
-noticed a "サインアウトしました：緊急停止（ロックダウン）が発令されました。"
-signout_reason tanaka lockdown
-tui_wait a "理由：訓練"
-# two more polls' worth: the administrator's console is still signed in
-sleep 2
-tui_screen b > "$T/admin"
-contains "$T/admin" "kanri ("
-expect 0 $C lockdown off --reason "終了"
+	# ---- a lockdown: the operator goes, the administrator stays ----
+	expect 0 $C operator enable tanaka
+	tui_sign_in "$1" tanaka
+	tui_console "$2" "$FUKUHON_CONFIG"
+	tui_wait "$2" "ユーザー名"
+	tui_send "$2" kanri; tui_key "$2" Enter
+	tui_wait "$2" "Password"
+	tui_send "$2" kanri-pw; tui_key "$2" Enter
+	tui_wait "$2" "kanri ("
+	expect 0 $C lockdown on --reason "訓練"
+	noticed "$1" "サインアウトしました：緊急停止（ロックダウン）が発令されました。"
+	signout_reason tanaka lockdown
+	tui_wait "$1" "理由：訓練"
+	# two more polls' worth: the administrator's console is still signed in
+	sleep 2
+	tui_screen "$2" > "$T/admin"
+	contains "$T/admin" "kanri ("
+	expect 0 $C lockdown off --reason "終了"
+}
+
+notice_test a b
+# The same with the consoles on PostgreSQL (database = postgresql://…).
+pg_part || { finish; exit; }
+conf_on "$T/pg" "$FK_PG_CONNINFO"
+FUKUHON_CONFIG=$T/pg/fukuhon.conf
+notice_test p q
 finish
