@@ -37,11 +37,11 @@ noticed() {
 	tui_wait "$1" "ユーザー名"
 }
 
-# signout_reason USER REASON: the history holds USER's sign-out with REASON.
+# signout_reason USER REASON [N]: the history holds N (default 1) sign-outs of USER with REASON.
 signout_reason() {
 	expect 0 $C audit list --action signout
-	awk -v u="$1" -v r="$2" '$3 == u && $8 == r' "$T/out" | grep -q . && ok ||
-		not_ok "no sign-out of $1 for $2 on record: $(cat "$T/out")"
+	n=$(awk -v u="$1" -v r="$2" '$3 == u && $8 == r' "$T/out" | wc -l | tr -d ' ')
+	[ "$n" = "${3:-1}" ] && ok || not_ok "$n sign-outs of $1 for $2 on record, not ${3:-1}: $(cat "$T/out")"
 }
 
 # notice_test A B: the three on the terminal of $FUKUHON_CONFIG, consoles in sessions A and B.
@@ -83,6 +83,15 @@ notice_test() {
 }
 
 notice_test a b
+# A screen under the idle lock notices too (its own loop, tui/lockscreen.c): tanaka's console
+# locked after idle_timeout, then disabled in another process.
+{ cat "$FUKUHON_CONFIG"; echo "idle_timeout = 10s"; } > "$T/idle.conf"
+tui_console c "$T/idle.conf"
+tui_sign_in c tanaka
+tui_wait c "この画面はロックされています。" 20
+expect 0 $C operator disable tanaka
+noticed c "サインアウトしました：このアカウントは無効にされました。"
+signout_reason tanaka disabled 2
 # The same with the consoles on PostgreSQL (database = postgresql://…).
 pg_part || { finish; exit; }
 conf_on "$T/pg" "$FK_PG_CONNINFO"
