@@ -9,8 +9,9 @@
 #    locked once, and every other attempt was refused unasked ("reserved" or "locked").
 # On SQLite (BEGIN IMMEDIATE) and on PostgreSQL (the store's advisory write lock; skipped with
 # a message where postgresql-15 is not installed). What bites: core/db/db.c's fk_db_begin
-# taking the lock (a plain BEGIN on both fails every part: "database is locked" and a history
-# chain forked by two writers); core/auth/lockout.c reading the state inside the transaction
+# taking the lock (a plain BEGIN on both fails the test: attempts refused with "the operation
+# history's last record is not the one this terminal wrote", two writers having forked the
+# chain, and nothing counted); core/auth/lockout.c reading the state inside the transaction
 # that writes it (a commit between load_current and the write lost a count on PostgreSQL, 23
 # of 24; the window is narrow, so a run may miss it).
 . "$(dirname "$0")/lib.sh"
