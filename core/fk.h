@@ -54,6 +54,7 @@
 #include "lockdown_admin.h"
 #include "lockout.h"
 #include "auth.h"
+#include "standing.h"
 #include "credential.h"
 #include "credentials.h"
 #include "disp.h"

@@ -70,6 +70,35 @@ receiving_terminal() {
 	"$FUKUHONCTL" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
 }
 
+# ---- PostgreSQL: the same test again on a shared store (issue 14) ----
+# pg_start: a throwaway PostgreSQL 15 cluster (tests/pg/cluster.sh) for the rest of the test,
+# stopped on exit before the console's tmux server and $T go; FK_PG_CONNINFO and the rest in
+# the environment. 77 where postgresql-15 is not installed (the caller says it skips).
+pg_start() {
+	PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || return 99
+	trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; tui_stop; rm -rf "$T"' EXIT
+	sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || return $?
+	. "$PGD/env"
+}
+
+# pg_part: pg_start for a test's PostgreSQL part, saying why when it cannot run; 0 when it can.
+pg_part() {
+	pg_start
+	case $? in
+	0) return 0 ;;
+	77) echo "PostgreSQL part skipped: postgresql-15 is not installed (apt-get install postgresql-15)" ;;
+	*) not_ok "the PostgreSQL cluster did not start" ;;
+	esac
+	return 1
+}
+
+# conf_on DIR DATABASE: $T/fukuhon.conf as make_config wrote it, in DIR (a terminal of its own:
+# its key folder and history key there) on DATABASE.
+conf_on() {
+	mkdir -p "$1"
+	{ grep -v '^database = ' "$T/fukuhon.conf"; echo "database = $2"; } > "$1/fukuhon.conf"
+}
+
 # ---- PAM under pam_wrapper + pam_matrix (no system account, nothing under /etc) ----
 # make_pam USER:PASSWORD:SERVICE ...: service files and password files in $T/pam:
 #   fukuhon          pam_matrix for auth, account, password and session
@@ -237,6 +266,14 @@ tui_sign_in() {
 	tui_wait "$1" "Password"
 	tui_send "$1" "$2-pw"; tui_key "$1" Enter
 	tui_wait "$1" "市区町村"
+}
+# tui_sign_in_en SESSION USER: the same from the English sign-in screen
+tui_sign_in_en() {
+	tui_wait "$1" "User name:"
+	tui_send "$1" "$2"; tui_key "$1" Enter
+	tui_wait "$1" "Password:"
+	tui_send "$1" "$2-pw"; tui_key "$1" Enter
+	tui_wait "$1" "Home"
 }
 # tui_sign_out SESSION: from home back to the sign-in screen
 tui_sign_out() {

@@ -301,6 +301,56 @@ START_TEST(a_lockdown_refuses_all_but_administrators)
 }
 END_TEST
 
+/* What an open console polls every second (issue 14): its person's standing as the store says
+ * now, each of the three reasons alone, an administrator untouched by a lockdown, nobody
+ * signed in always standing. Each assertion fails when its check in core/auth/standing.c is
+ * removed. */
+static fk_standing standing_of(const char *user)
+{
+	fk_standing why = FK_STANDING_OK;
+	if (user)
+		fkt_act_as(ctx, user);
+	else
+		fk_ctx_act_as_nobody(ctx);
+	ck_assert_ok(fk_auth_standing(ctx, &why, &err), &err);
+	return why;
+}
+
+START_TEST(a_session_stands_until_disabled_locked_or_locked_down)
+{
+	fk_session *s = NULL;
+	ck_assert_ok(signin("tanaka", "right", &s), &err);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_OK);
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_operator_set_enabled(ctx, "tanaka", 0, &err), &err);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_DISABLED);
+	ck_assert_str_eq(fk_standing_reason(FK_STANDING_DISABLED), "disabled");
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_operator_set_enabled(ctx, "tanaka", 1, &err), &err);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_OK);
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_lockdown_set(ctx, 1, "incident", &err), &err);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_LOCKDOWN);
+	ck_assert_int_eq(standing_of(FKT_ADMIN), FK_STANDING_OK);
+	ck_assert_ok(fk_lockdown_set(ctx, 0, "over", &err), &err);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_OK);
+	/* lock_failures = 2: two wrong passwords elsewhere lock the account of the open session */
+	fk_session *other = NULL;
+	ck_assert_int_eq(signin("tanaka", "wrong", &other), FK_ERR_AUTH);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_OK);
+	ck_assert_int_eq(signin("tanaka", "wrong", &other), FK_ERR_AUTH);
+	ck_assert_int_eq(standing_of("tanaka"), FK_STANDING_LOCKED);
+	ck_assert_int_eq(standing_of(NULL), FK_STANDING_OK);
+	/* nothing written by asking: the history did not grow */
+	fkt_act_as(ctx, "tanaka");
+	int64_t n = fkt_scalar(ctx, "SELECT count(*) FROM audit_log");
+	fk_standing why;
+	ck_assert_ok(fk_auth_standing(ctx, &why, &err), &err);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log"), n);
+	fk_auth_signout(ctx, s, "locked");
+}
+END_TEST
+
 START_TEST(refusals_look_alike)
 {
 	fk_session *s = NULL;
@@ -671,6 +721,7 @@ int main(void)
 	tcase_add_test(tc, right_password_signs_in_and_out);
 	tcase_add_test(tc, refusals_look_alike);
 	tcase_add_test(tc, a_lockdown_refuses_all_but_administrators);
+	tcase_add_test(tc, a_session_stands_until_disabled_locked_or_locked_down);
 	tcase_add_test(tc, locked_account_is_refused_without_pam);
 	tcase_add_test(tc, expired_password_is_changed);
 	tcase_add_test(tc, cancel_is_recorded_not_counted);

@@ -67,24 +67,32 @@ static int unlock(fk_ctx *ctx, fk_session *s, char *note, size_t notelen, char *
 	return 0;
 }
 
-/* R-INTRUSION: a lockdown signs every open session but administrators' out within about a
- * second of being turned on, locked screens included. Polled at most once a second: one row
- * and its MAC, and the small tables' digests only when another process wrote
- * (core/store/lockdown.c). A state that cannot be read does not sign out here: the database
- * failed its check, and the session's next screen refuses and names the row (tests/tamper.sh),
- * as every sign-in refuses it (core/auth). */
+/* What another process or terminal did ends an open session within about a second, even
+ * while nobody types, locked screens included (issue 14; R-ENROL, R-LOCKOUT, R-INTRUSION): the
+ * person disabled (or no longer enrolled), the account locked, a lockdown put in force
+ * (administrators excepted). Polled at most once a second from the input loop, which wakes
+ * every half second anyway: three rows read by key, their MACs checked, nothing written
+ * (core/auth/standing.c). A state that cannot be read does not sign out here: the session's
+ * next operation goes through the gate, which refuses and names the row (tests/tamper.sh). */
 static int64_t last_poll;
-static int signed_out_by_lockdown;
+static fk_standing ended_by; /* why the session was ended here; read once by the sign-in screen */
 
-static int locked_down(fk_ctx *ctx)
+static fk_standing ends_session(fk_ctx *ctx)
 {
 	int64_t now = fk_mono_ns();
-	if (ctx->actor.role == FK_ROLE_ADMIN || now - last_poll < 1000000000)
-		return 0;
+	if (now - last_poll < 1000000000)
+		return FK_STANDING_OK;
 	last_poll = now;
-	fk_lockdown ld;
+	fk_standing why;
 	fk_error err;
-	return signed_out_by_lockdown = fk_lockdown_get(ctx, &ld, &err) == FK_OK && ld.on;
+	return fk_auth_standing(ctx, &why, &err) == FK_OK ? why : FK_STANDING_OK;
+}
+
+fk_standing fk_tui_ended_by(void)
+{
+	fk_standing why = ended_by;
+	ended_by = FK_STANDING_OK;
+	return why;
 }
 
 int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
@@ -97,7 +105,7 @@ int fk_tui_lockscreen(fk_ctx *ctx, fk_session *s)
 	for (;;) {
 		draw_locked(fk_session_user(s), note, detail);
 		int ch = getch();
-		if (fk_tui_hangup() || locked_down(ctx))
+		if (fk_tui_hangup() || (ended_by = ends_session(ctx)) != FK_STANDING_OK)
 			return 0;
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 			if (unlock(ctx, s, note, sizeof note, detail, sizeof detail))
@@ -119,9 +127,9 @@ static int64_t last_key;
 static int idle_step(fk_ctx *ctx, fk_session **s, int got)
 {
 	int64_t idle = (int64_t)ctx->cfg.idle_timeout * 1000000000;
-	if (fk_tui_hangup() || locked_down(ctx)) {
-		fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : "lockdown");
-		signed_out_by_lockdown = 0;
+	int hangup = fk_tui_hangup();
+	if (hangup || (ended_by = ends_session(ctx)) != FK_STANDING_OK) {
+		fk_auth_signout(ctx, *s, hangup ? "hangup" : fk_standing_reason(ended_by));
 		*s = NULL;
 		last_key = 0;
 		return FK_TUI_SIGNEDOUT;
@@ -139,8 +147,8 @@ static int idle_step(fk_ctx *ctx, fk_session **s, int got)
 	last_key = 0;
 	if (fk_tui_lockscreen(ctx, *s))
 		return FK_TUI_REDRAW;
-	fk_auth_signout(ctx, *s, fk_tui_hangup() ? "hangup" : signed_out_by_lockdown ? "lockdown" : "idle-lock");
-	signed_out_by_lockdown = 0;
+	hangup = fk_tui_hangup();
+	fk_auth_signout(ctx, *s, hangup ? "hangup" : ended_by ? fk_standing_reason(ended_by) : "idle-lock");
 	*s = NULL;
 	return FK_TUI_SIGNEDOUT;
 }

@@ -26,4 +26,8 @@ int fk_tui_getch(fk_ctx *ctx, fk_session **s);
  * idle time runs on across both: a prompt left open locks like a screen (issue 11, item 1). */
 int fk_tui_get_wch(fk_ctx *ctx, fk_session **s, wint_t *wc);
 
+/* Why the last session was ended by what another process did (fk_auth_standing: disabled,
+ * locked, lockdown), once: the sign-in screen says it; FK_STANDING_OK otherwise. */
+fk_standing fk_tui_ended_by(void);
+
 #endif

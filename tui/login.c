@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dialog.h"
+#include "lockscreen.h"
 #include "login.h"
 #include "reasons.h"
 
@@ -32,12 +33,16 @@ static int is_demo(fk_ctx *ctx)
 }
 
 /* The lockdown's banner (R-INTRUSION): shown on the sign-in screen while one is in force, or
- * while its state cannot be read (then every sign-in but an administrator's is refused too). */
-static void lockdown_banner(fk_dialog *d)
+ * while its state cannot be read (then every sign-in but an administrator's is refused too).
+ * The idle screen's ticks read the row alone (peek): the full check first brings the tables'
+ * digests up to date, a write transaction whenever another process wrote, and on PostgreSQL
+ * every time, which would take the store's write lock twice a second for every idle console.
+ * The sign-in itself decides with the full check (core/auth/auth.c). */
+static void lockdown_banner(fk_dialog *d, int peek)
 {
 	fk_lockdown ld;
 	fk_error err;
-	fk_status s = fk_lockdown_get(d->tick_arg, &ld, &err);
+	fk_status s = peek ? fk_lockdown_peek(d->tick_arg, &ld, &err) : fk_lockdown_get(d->tick_arg, &ld, &err);
 	d->banner[0][0] = d->banner[1][0] = '\0';
 	if (s == FK_OK && !ld.on)
 		return;
@@ -53,7 +58,24 @@ static void lockdown_banner(fk_dialog *d)
 static void login_tick(fk_dialog *d)
 {
 	if (!d->deadline)
-		lockdown_banner(d);
+		lockdown_banner(d, 1);
+}
+
+/* Why the session before was ended by what another process did (lockscreen.c): said on the
+ * sign-in screen to whoever sits at the console, since the session was on its screen. */
+static const char *ended_note(fk_standing why)
+{
+	switch (why) {
+	case FK_STANDING_DISABLED:
+		return _("Signed out: this account was disabled.");
+	case FK_STANDING_LOCKED:
+		return _("Signed out: this account was locked.");
+	case FK_STANDING_LOCKDOWN:
+		return _("Signed out: a lockdown was put in force.");
+	case FK_STANDING_OK:
+		break;
+	}
+	return "";
 }
 
 int fk_tui_login(fk_ctx *ctx, fk_session **out)
@@ -71,7 +93,8 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 		d.footer = demo_accounts;
 	d.tick = login_tick;
 	d.tick_arg = ctx;
-	lockdown_banner(&d);
+	lockdown_banner(&d, 0);
+	fk_copy_str(d.note, sizeof d.note, ended_note(fk_tui_ended_by()));
 	for (;;) {
 		if (fk_dialog_read(&d, _("User name:"), 1, user, sizeof user) != 0)
 			return 0;
@@ -90,7 +113,7 @@ int fk_tui_login(fk_ctx *ctx, fk_session **out)
 		fk_status st = fk_auth_signin(ctx, user, &conv, out, &err);
 		d.deadline = 0; /* the user name waits as long as it likes */
 		fk_wipe(user, sizeof user);
-		lockdown_banner(&d); /* turned on or off while PAM was asking */
+		lockdown_banner(&d, 0); /* turned on or off while PAM was asking */
 		if (st == FK_OK)
 			return 1;
 		if (fk_tui_hangup())

@@ -314,6 +314,18 @@ fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *
 	return fk_ctx_end(ctx, rc, err);
 }
 
+fk_status fk_lockout_peek(fk_ctx *ctx, const char *key, int *locked, fk_error *err)
+{
+	fk_lock_state s;
+	int exists;
+	*locked = 0;
+	fk_status rc = load(ctx, key, &s, &exists, err);
+	int64_t now = fk_ctx_now(ctx);
+	if (rc == FK_OK && exists)
+		*locked = s.locked_until == FK_LOCK_FOREVER || (s.locked_until && now < s.locked_until);
+	return rc;
+}
+
 static fk_status reserve_locked(fk_ctx *ctx, const char *key, uint64_t id, fk_lock_verdict *v,
 				fk_error *err)
 {

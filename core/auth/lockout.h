@@ -95,6 +95,11 @@ fk_status fk_lockout_key(fk_ctx *ctx, const char *user, int enrolled, char key[F
  * cleared and recorded (history and syslog). */
 fk_status fk_lockout_admit(fk_ctx *ctx, const char *key, int *locked, fk_error *err);
 
+/* Whether key is locked now (*locked = 1), reading its row alone (MAC checked), writing
+ * nothing: an expired lock reads as not locked and is cleared by the next sign-in. For a poll
+ * (core/auth/standing.c); on error *locked is 0 and the caller decides. */
+fk_status fk_lockout_peek(fk_ctx *ctx, const char *key, int *locked, fk_error *err);
+
 /* Before asking PAM, in one write transaction: count the attempt in advance
  * (fk_lock_reserve). *v is FK_LOCK_RESERVED with *id the reservation to
  * settle, or FK_LOCK_LOCKED / FK_LOCK_FULL (refuse without asking PAM; *id

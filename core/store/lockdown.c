@@ -32,18 +32,23 @@ static fk_status parse(const char *v, fk_lockdown *out, fk_error *err)
 	return FK_OK;
 }
 
-fk_status fk_lockdown_get(fk_ctx *ctx, fk_lockdown *out, fk_error *err)
+fk_status fk_lockdown_peek(fk_ctx *ctx, fk_lockdown *out, fk_error *err)
 {
 	char v[FK_LOCKDOWN_REASON_MAX + 128];
+	memset(out, 0, sizeof *out);
+	fk_status s = fk_meta_get(ctx, LOCKDOWN_KEY, v, sizeof v, err);
+	if (s == FK_ERR_NOTFOUND) /* never turned on: the row is written by the first "on" */
+		return FK_OK;
+	return s == FK_OK ? parse(v, out, err) : s;
+}
+
+fk_status fk_lockdown_get(fk_ctx *ctx, fk_lockdown *out, fk_error *err)
+{
 	memset(out, 0, sizeof *out);
 	/* A row removed (or an older one put back) shows only in the table's digest: checked
 	 * whenever another process wrote, before the row is believed. */
 	fk_status s = fk_trust_current(ctx, err);
-	if (s == FK_OK)
-		s = fk_meta_get(ctx, LOCKDOWN_KEY, v, sizeof v, err);
-	if (s == FK_ERR_NOTFOUND) /* never turned on: the row is written by the first "on" */
-		return FK_OK;
-	return s == FK_OK ? parse(v, out, err) : s;
+	return s == FK_OK ? fk_lockdown_peek(ctx, out, err) : s;
 }
 
 int fk_lockdown_in_force(fk_ctx *ctx)

@@ -21,6 +21,12 @@ typedef struct fk_lockdown {
  * turned on. Any failure to read it is a failure (callers fail closed: treat it as in force). */
 fk_status fk_lockdown_get(fk_ctx *ctx, fk_lockdown *out, fk_error *err);
 
+/* The same row, its MAC checked, without first bringing the tables' digests up to date: for a
+ * poll that runs every second (the console's, core/auth/standing.c), where that check would
+ * cost a write transaction whenever another process wrote (always, on PostgreSQL). It cannot
+ * see the row removed or an older one put back; every sign-in and decision still does. */
+fk_status fk_lockdown_peek(fk_ctx *ctx, fk_lockdown *out, fk_error *err);
+
 /* 1 unless the state reads "off": a lockdown in force, and one that cannot be read. */
 int fk_lockdown_in_force(fk_ctx *ctx);
 
