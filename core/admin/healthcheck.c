@@ -117,6 +117,12 @@ static void disk(fk_ctx *ctx, fk_hc_item *it, const char *path)
 /* The database's folder: where the file grows and where SQLite puts its journal. */
 static void disk_db(fk_ctx *ctx, fk_hc_item *it)
 {
+	/* A PostgreSQL store's disk is its server's, watched there (docs/deployment.md): there is
+	 * no folder of ours to measure. */
+	if (fk_sql_is_pg(ctx->db)) {
+		set(it, FK_HC_OK, FK_N_("on the store's server: watched there"), NULL, 0);
+		return;
+	}
 	char dir[4096];
 	fk_copy_str(dir, sizeof dir, ctx->cfg.database);
 	char *slash = strrchr(dir, '/');
