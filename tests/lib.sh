@@ -70,6 +70,16 @@ receiving_terminal() {
 	"$FUKUHONCTL" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
 }
 
+# print_copy REG: a copy of register REG asked for by tanaka, approved by sato and printed
+# (a print_spool configured); its output number in $NUMBER.
+print_copy() {
+	expect 0 env FUKUHON_TEST_ACTOR=tanaka "$FUKUHONCTL" request print --register "$1" --reason "本人からの請求"
+	id=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
+	expect 0 env FUKUHON_TEST_ACTOR=sato "$FUKUHONCTL" approve "$id" --reason "確認済み"
+	expect 0 env FUKUHON_TEST_ACTOR=tanaka "$FUKUHONCTL" print "$id" --json
+	NUMBER=$(sed -n 's/.*"number": "\([^"]*\)".*/\1/p' "$T/out" | head -n 1)
+}
+
 # ---- PAM under pam_wrapper + pam_matrix (no system account, nothing under /etc) ----
 # make_pam USER:PASSWORD:SERVICE ...: service files and password files in $T/pam:
 #   fukuhon          pam_matrix for auth, account, password and session
