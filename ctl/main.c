@@ -141,6 +141,9 @@ const ctl_cmd ctl_commands[] = {
 	 "old history's records after the backup are exported first; refused while it is in use. "
 	 "--database-restored: take a PostgreSQL store its server put back into use again (checked, "
 	 "anchored again, disposals done again from the key folder's ledger, recorded)"},
+	{"migrate", cmd_migrate, A, "[--dry-run]",
+	 "list the store's pending schema migrations (--dry-run), or apply them, recorded (an "
+	 "administrator signs in; a production store with pending migrations opens only after this)"},
 	{"key backup", cmd_key_backup, P, "DEST [--passphrase-fd N]",
 	 "write the key folder, encrypted under a passphrase, to the new file DEST (never inside a data backup)"},
 	{"key restore", cmd_key_restore, A, "SRC DIR [--passphrase-fd N]",

@@ -31,6 +31,21 @@ CONF
 	export FUKUHON_CONFIG="$T/fukuhon.conf"
 }
 
+# pg_config FILE [LINES]: a terminal's configuration on the PostgreSQL store of $FK_PG_CONNINFO
+# (tests/pg/cluster.sh's env), its key folder beside FILE, extra lines from LINES; exported.
+pg_config() {
+	cat > "$1" <<CONF
+database = $FK_PG_CONNINFO
+key_dir = keys
+data_dir = $top_srcdir/data
+terminal_id = pg-terminal
+bureau = 東京法務局
+language = en
+${2:-}
+CONF
+	export FUKUHON_CONFIG="$1"
+}
+
 ok() { checks=$((checks + 1)); }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 

@@ -30,17 +30,8 @@ pgctl() { (cd / && $FK_PG_AS "$FK_PG_BIN/pg_ctl" "$@" > /dev/null); }
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
 
-cat > "$T/fukuhon.conf" <<CONF
-database = $FK_PG_CONNINFO
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = pg-terminal
-bureau = 東京法務局
-language = en
-print_spool = spool
-approval_valid = 1h
-CONF
-export FUKUHON_CONFIG="$T/fukuhon.conf"
+pg_config "$T/fukuhon.conf" "print_spool = spool
+approval_valid = 1h"
 mkdir -m 700 "$T/spool"
 
 # ---- a store with registers, receiving from 131016 ----
