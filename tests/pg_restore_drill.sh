@@ -13,7 +13,9 @@
 #      ledger: its data key holds nothing, no live row holds its wrapped key, nothing of it can
 #      be asked for; health --check passes (the catalogue and every row MAC on PostgreSQL);
 #  (d) the package received after the backup is still refused and output numbers continue from
-#      the key folder's (intake.seq, print.seq untouched).
+#      the key folder's (intake.seq, print.seq untouched);
+#  and the server's old files (WAL, dead tuples) still hold the disposed key's wrapped bytes
+#  until the master key they are wrapped under is rotated out of the key folder.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
 FKPKG="$top_builddir/tests/fkpkg"
@@ -132,6 +134,8 @@ contains "$T/err" "opens as it is"
 	not_ok "the disposed register's versions still hold ciphertext"
 [ "$(sql "SELECT count(*) FROM register WHERE id = $REG AND disposed_at IS NOT NULL")" = 1 ] && ok ||
 	not_ok "the register is not marked disposed of"
+[ "$(sql "SELECT count(*) FROM register_index WHERE register_id = $REG")" = 0 ] && ok ||
+	not_ok "the search index still finds the disposed register"
 refused not-found as tanaka $C request print --register "$REG" --reason "写し"
 expect 0 $C audit list --action dispose.reapply
 contains "$T/out" " $REG "
@@ -150,4 +154,27 @@ REG=$(sql "SELECT max(id) FROM register WHERE disposed_at IS NULL")
 print_copy "$REG"
 n1=$(printf '%s' "$first" | sed 's/[^0-9]//g'); n2=$(printf '%s' "$NUMBER" | sed 's/[^0-9]//g')
 [ -n "$n1" ] && [ -n "$n2" ] && [ "$n2" -gt "$n1" ] && ok || not_ok "output numbers went back: $first then $NUMBER"
+
+# ---- the server's old copies, and the master-key rotation that leaves them unreadable ----
+# (docs/storage.md, "Disposal on PostgreSQL"): the cluster as it was after the disposal still
+# holds the wrapped key's bytes (its WAL, and the dead tuple until VACUUM), as do base backups
+# and replicas; they are wrapped under master key $kek, which the rotation removes from the key
+# folder, the only place it ever was.
+if command -v perl > /dev/null; then
+	found=$(find "$PGD/data.lost/base" "$PGD/data.lost/pg_wal" -type f | xargs perl -e '
+		my $n = pack("H*", shift); my $hits = 0;
+		for my $f (@ARGV) { open(my $h, "<:raw", $f) or next; local $/; my $d = <$h>; $hits++ if index($d, $n) >= 0 }
+		print $hits' "$WRAPPED")
+	[ "${found:-0}" -ge 1 ] && ok || not_ok "the server's old files were expected to hold the wrapped key"
+	echo "files of the cluster after the disposal still holding the disposed register's wrapped key: $found"
+fi
+kek=$(sql "SELECT kek_id FROM data_key WHERE id = $KEY")
+[ -e "$T/keys/master-$(printf %08d "$kek").key" ] && ok || not_ok "master key $kek is not in the key folder"
+expect 0 $C key rotate
+contains "$T/out" "old master keys removed"
+[ -e "$T/keys/master-$(printf %08d "$kek").key" ] && not_ok "master key $kek survived the rotation" || ok
+[ "$(sql "SELECT count(*) FROM data_key WHERE wrapped IS NOT NULL AND kek_id = $kek")" = 0 ] && ok ||
+	not_ok "a live data key is still wrapped under master key $kek"
+expect 0 $C status --check
+contains "$T/out" "each as this terminal wrote it"
 finish
