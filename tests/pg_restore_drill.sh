@@ -103,6 +103,8 @@ pgctl -D "$FK_PG_DATA" -l "$FK_PG_DATA/pg.log" -w -t 60 start || not_ok "the res
 expect 1 $C status
 contains "$T/err" "put back to an older copy"
 contains "$T/err" "restore --database-restored"
+expect 1 $C restore "$T/keys.bk"
+contains "$T/err" "restored on its server"
 expect 1 as tanaka $C restore --database-restored
 contains "$T/err" "not an enabled administrator"
 expect 1 $C status

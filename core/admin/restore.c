@@ -364,11 +364,15 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 	char tmp[PATH_MAX], stamp[32], tail[PATH_MAX];
 	memset(r, 0, sizeof *r);
 	memset(&cfg, 0, sizeof cfg);
-	fk_status st = fk_backup_check(config_path, src, o->k0_path, fn, arg, &r->info, err);
+	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
+	/* A backup folder is SQLite's file: a PostgreSQL store is restored on its server. */
+	if (st == FK_OK && fk_config_is_store_uri(cfg.database))
+		st = fk_fail(err, FK_ERR_USAGE, "a PostgreSQL store is restored on its server (pg_basebackup's copy), "
+			     "then taken back into use with 'fukuhonctl restore --database-restored'");
+	if (st == FK_OK)
+		st = fk_backup_check(config_path, src, o->k0_path, fn, arg, &r->info, err);
 	if (st == FK_OK)
 		st = may_restore(config_path, src, o, &r->info, err);
-	if (st == FK_OK)
-		st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
 	if (st == FK_OK && !o->force && fk_restore_in_use(cfg.database))
 		st = fk_fail(err, FK_ERR_BUSY, "the database is open in another process (a console, the "
 			     "receiver or a command): close them first, or give --force");
