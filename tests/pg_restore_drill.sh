@@ -179,4 +179,15 @@ contains "$T/out" "old master keys removed"
 	not_ok "a live data key is still wrapped under master key $kek"
 expect 0 $C status --check
 contains "$T/out" "each as this terminal wrote it"
+# health on PostgreSQL: the key folder's backup is the terminal's backup (its record before the
+# base backup's end went with the restore: a new one), the database's disk and backups are the
+# server's (no figure invented for them)
+$C health > "$T/out" 2> "$T/err"
+grep -Eq '^backup +WARNING +no backup recorded' "$T/out" && ok || not_ok "health found a backup: $(cat "$T/out")"
+expect 0 $C backup --into "$T" --passphrase-fd 3 3< "$T/pass"
+ls "$T"/pg-terminal-*.keys > /dev/null 2>&1 && ok || not_ok "backup --into wrote no TERMINAL-TIME.keys"
+$C health > "$T/out" 2> "$T/err"
+grep -Eq '^backup +OK +passed' "$T/out" && ok || not_ok "health does not find the key folder's backup: $(cat "$T/out")"
+grep -Eq "^disk_database +OK +on the store's server" "$T/out" && ok || not_ok "health measured a database folder: $(cat "$T/out")"
+lacks "$T/out" "disk_database="
 finish

@@ -367,7 +367,7 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
 	/* A backup folder is SQLite's file: a PostgreSQL store is restored on its server. */
 	if (st == FK_OK && fk_config_is_store_uri(cfg.database))
-		st = fk_fail(err, FK_ERR_USAGE, "a PostgreSQL store is restored on its server (pg_basebackup's copy), "
+		st = fk_fail(err, FK_ERR_INVALID, "a PostgreSQL store is restored on its server (pg_basebackup's copy), "
 			     "then taken back into use with 'fukuhonctl restore --database-restored'");
 	if (st == FK_OK)
 		st = fk_backup_check(config_path, src, o->k0_path, fn, arg, &r->info, err);
@@ -468,7 +468,7 @@ fk_status fk_restore_recover(const char *config_path, const fk_restore_opts *o, 
 	memset(&cfg, 0, sizeof cfg);
 	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
 	if (st == FK_OK && !fk_config_is_store_uri(cfg.database))
-		st = fk_fail(err, FK_ERR_USAGE, "--database-restored is for a PostgreSQL store its server put back; "
+		st = fk_fail(err, FK_ERR_INVALID, "--database-restored is for a PostgreSQL store its server put back; "
 			     "a SQLite database is restored from its backup with 'fukuhonctl restore SRC'");
 	if (st == FK_OK)
 		st = measure(config_path, o, &r->info.state, &a, err);
