@@ -285,15 +285,45 @@ static fk_status count_reapplied(fk_ctx *ctx, fk_restore_result *r, fk_error *er
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting the disposals done again");
 }
 
+/* A PostgreSQL store: its history's chain is not read by audit verify yet (docs/deployment.md
+ * section 10); every sealed row and table, and the small tables' rows against the history's
+ * row references, are. */
+static fk_status verify_store(fk_ctx *ctx, fk_restore_result *r, fk_error *err)
+{
+	fk_trust_report tr;
+	fk_status st = fk_trust_verify(ctx, 1, NULL, NULL, NULL, &tr, err);
+	r->rep.rows = tr.rows;
+	r->rep.problems = tr.problems;
+	if (st == FK_OK && (st = fk_ctx_int64(ctx, SQL_LAST_SEQ, &r->rep.last_seq, err, "reading the history's end")) == FK_OK)
+		r->rep.records = r->rep.last_seq;
+	return st;
+}
+
+/* The whole terminal from K0: chain, rows, anchor, integrity. */
+static fk_status verify_history(fk_ctx *ctx, const fk_restore_opts *o, fk_restore_result *r, fk_error *err)
+{
+	uint8_t k0[FK_KEY_LEN];
+	char *def = !o->k0_path ? fk_chain_k0_default_path(ctx->cfg.key_dir, err) : NULL;
+	fk_status st = !o->k0_path && !def ? FK_ERR_NOMEM : FK_OK;
+	if (st == FK_OK)
+		st = fk_chain_k0_read(o->k0_path ? o->k0_path : def, k0, err);
+	free(def);
+	if (st == FK_OK) {
+		fk_verify_opts vo = {.k0 = k0};
+		st = fk_audit_verify(ctx, &vo, &r->rep, err);
+	}
+	fk_wipe(k0, sizeof k0);
+	return st;
+}
+
 /* Opened as usual (a restored store's disposals done again from the key folder's ledger at
- * this open, each recorded), the restore recorded as o->user under op with detail, then verified:
- * the whole history from K0 where it can be read (SQLite), and every sealed row. */
+ * this open, each recorded), the restore recorded as o->user under op with detail, then verified
+ * (verify_history, or verify_store on PostgreSQL). */
 static fk_status record_verify(const char *config_path, fk_op op_id, const char *obj, const char *detail,
 			       const fk_restore_opts *o, fk_restore_result *r, fk_error *err)
 {
 	fk_ctx *ctx;
 	fk_operator op;
-	uint8_t k0[FK_KEY_LEN];
 	fk_status st = fk_ctx_open(config_path, FK_CTX_OPEN, &ctx, err);
 	if (st != FK_OK)
 		return st;
@@ -304,31 +334,8 @@ static fk_status record_verify(const char *config_path, fk_op op_id, const char 
 	fk_authz_req req = {.op = op_id};
 	if (st == FK_OK)
 		st = fk_gate_check(ctx, &req, obj, detail, err);
-	if (st == FK_OK && fk_sql_is_pg(ctx->db)) {
-		/* The history's chain of a PostgreSQL store is not read by audit verify yet
-		 * (docs/deployment.md section 10): every sealed row and table, and the small
-		 * tables' rows against the history's row references, are. */
-		fk_trust_report tr;
-		st = fk_trust_verify(ctx, 1, NULL, NULL, NULL, &tr, err);
-		r->rep.rows = tr.rows;
-		r->rep.problems = tr.problems;
-		if (st == FK_OK && (st = fk_ctx_int64(ctx, SQL_LAST_SEQ, &r->rep.last_seq, err,
-						      "reading the history's end")) == FK_OK)
-			r->rep.records = r->rep.last_seq;
-		goto done;
-	}
-	char *def = st == FK_OK && !o->k0_path ? fk_chain_k0_default_path(ctx->cfg.key_dir, err) : NULL;
-	if (st == FK_OK && !o->k0_path && !def)
-		st = FK_ERR_NOMEM;
 	if (st == FK_OK)
-		st = fk_chain_k0_read(o->k0_path ? o->k0_path : def, k0, err);
-	free(def);
-	if (st == FK_OK) {
-		fk_verify_opts vo = {.k0 = k0};
-		st = fk_audit_verify(ctx, &vo, &r->rep, err);
-	}
-	fk_wipe(k0, sizeof k0);
-done:
+		st = fk_sql_is_pg(ctx->db) ? verify_store(ctx, r, err) : verify_history(ctx, o, r, err);
 	if (st == FK_OK)
 		st = count_reapplied(ctx, r, err);
 	if (st == FK_OK && r->rep.problems)
