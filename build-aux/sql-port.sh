@@ -78,6 +78,7 @@ lite|core/audit/audit_verify.c|^static fk_status scan[(]|the verifier's reader o
 lite|tests/fktest.c|^void fkt_outside[(]|an attacker's own sqlite3 connection to the file
 lite|tests/fktest.c|^void fkt_outside_past_trigger[(]|an attacker's own sqlite3 connection to the file
 lite|tests/test_db.c|^START_TEST[(]newer_schema_is_refused_and_left_alone|looks at the file with SQLite's own connection
+lite|tests/test_db.c|^static void older_store[(]|writes a store as a program one migration older left it, with SQLite's own connection
 lite|tests/test_intake.c|^START_TEST[(]a_package_row_or_watermark_altered_is_refused|an attacker's own sqlite3 connection
 lite|tests/test_schema.c|*|tamper test of the pinned schema: attackers' own sqlite3 connections
 lite|tests/test_trust.c|*|tamper test of the trust base: an attacker's own sqlite3 connection

@@ -1,4 +1,5 @@
-/* fukuhonctl backup | backup verify | backup prune | restore | key backup | key restore (R-BACKUP). */
+/* fukuhonctl backup | backup verify | backup prune | restore | key backup | key restore (R-BACKUP);
+ * migrate, which signs its person in the same way (the store may not open until it has run). */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "backup.h"
 #include "ctl.h"
 #include "keybackup.h"
+#include "migrate.h"
 #include "restore.h"
 
 static void put_hex(const uint8_t *p, size_t n)
@@ -32,12 +34,31 @@ static void put_check(void *arg, const char *check, int ok, const char *msg)
 	fflush(stdout);
 }
 
+static int ask_new_pass(void *arg, char *buf, size_t len);
+
+/* A PostgreSQL store's database is its server's to back up (pg_basebackup,
+ * docs/operations-backup.md): what is the terminal's own is its key folder — the anchor, the
+ * disposal ledger, intake.seq and print.seq that a restored store is brought back in step with —
+ * written sealed under a passphrase as `key backup` does, into the file dest. */
+static int backup_keys_only(fk_ctx *ctx, const char *dest, const char *pfd)
+{
+	fk_error err;
+	int files;
+	if (fk_key_backup(ctx, dest, ask_new_pass, (void *)pfd, &files, &err) != FK_OK)
+		return ctl_fail(&err);
+	printf("%d key files written, encrypted under the passphrase, to ", files);
+	ctl_put(stdout, dest, 0);
+	puts("\nthe database: a PostgreSQL store is backed up on its server (pg_basebackup); "
+	     "after its restore, run 'fukuhonctl restore --database-restored'");
+	return CTL_OK;
+}
+
 int cmd_backup(ctl *c, int argc, char **argv)
 {
-	const char *into = NULL, *pos[1];
+	const char *into = NULL, *pfd = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"into", 1, &into}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
+	struct ctl_opt opts[] = {{"into", 1, &into}, {"passphrase-fd", 1, &pfd}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 1, &npos) != 0)
 		return CTL_USAGE;
 	if ((npos == 1) == (into != NULL))
 		return ctl_usage("give the new folder (backup DEST) or the folder of dated backups (--into ROOT)");
@@ -45,15 +66,20 @@ int cmd_backup(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
+	if (fk_sql_is_pg(ctx->db) && !into)
+		return backup_keys_only(ctx, pos[0], pfd);
 	/* --into: a new folder named after the terminal and the time, for a timer's nightly runs. */
 	char dest[4096], stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
-	int n = into ? snprintf(dest, sizeof dest, "%s/%s-%s", into, ctx->cfg.terminal_id, stamp)
+	int n = into ? snprintf(dest, sizeof dest, "%s/%s-%s%s", into, ctx->cfg.terminal_id, stamp,
+				fk_sql_is_pg(ctx->db) ? ".keys" : "")
 		     : snprintf(dest, sizeof dest, "%s", pos[0]);
 	if (n < 0 || (size_t)n >= sizeof dest)
 		return ctl_usage("the path is too long");
+	if (fk_sql_is_pg(ctx->db))
+		return backup_keys_only(ctx, dest, pfd);
 	fk_error err;
 	fk_backup_info info;
 	if (fk_backup_create(ctx, dest, &info, &err) != FK_OK)
@@ -262,15 +288,36 @@ static int restorer(ctl *c, fk_restore_opts *o, char *name, size_t len)
 	return rc;
 }
 
+/* restore --database-restored: a PostgreSQL store its server put back, taken into use again. */
+static int recover(ctl *c, fk_restore_opts *o, fk_restore_result *r)
+{
+	fk_error err;
+	if (fk_restore_recover(c->config, o, r, &err) != FK_OK) {
+		free(r);
+		return ctl_fail(&err);
+	}
+	printf("the store was put back to record %lld of the history; anchored again\n",
+	       (long long)r->info.state.head.seq);
+	if (r->lost_to >= r->lost_from)
+		printf("lost:      records %lld-%lld this terminal wrote after the server's backup\n",
+		       (long long)r->lost_from, (long long)r->lost_to);
+	printf("disposed of again: %lld register(s), from the key folder's ledger\n", (long long)r->reapplied);
+	puts("counters:  package sequences and output numbers continue from the key folder's");
+	printf("verified:  %lld sealed rows, no problem\n", (long long)r->rep.rows);
+	free(r);
+	return CTL_OK;
+}
+
 int cmd_restore(ctl *c, int argc, char **argv)
 {
-	const char *force = NULL, *tail = NULL, *key = NULL, *pos[1];
+	const char *force = NULL, *tail = NULL, *key = NULL, *restored = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"force", 0, &force}, {"tail-out", 1, &tail}, {"key", 1, &key}};
-	if (ctl_parse(argc, argv, opts, 3, pos, 1, &npos) != 0)
+	struct ctl_opt opts[] = {{"force", 0, &force}, {"tail-out", 1, &tail}, {"key", 1, &key},
+				 {"database-restored", 0, &restored}};
+	if (ctl_parse(argc, argv, opts, 4, pos, 1, &npos) != 0)
 		return CTL_USAGE;
-	if (npos != 1)
-		return ctl_usage("give the backup's folder: restore SRC");
+	if (restored ? npos != 0 : npos != 1)
+		return ctl_usage("give the backup's folder (restore SRC), or --database-restored alone");
 	fk_restore_opts o = {.force = force != NULL, .tail_out = tail, .k0_path = key};
 	char name[72];
 	int rc = restorer(c, &o, name, sizeof name);
@@ -282,6 +329,8 @@ int cmd_restore(ctl *c, int argc, char **argv)
 		fputs("fukuhonctl: out of memory\n", stderr);
 		return CTL_FAIL;
 	}
+	if (restored)
+		return recover(c, &o, r);
 	if (fk_restore(c->config, pos[0], &o, put_check, NULL, r, &err) != FK_OK) {
 		rc = ctl_fail(&err);
 		if (r->old_db[0] && !r->old_removed) {
@@ -314,6 +363,45 @@ int cmd_restore(ctl *c, int argc, char **argv)
 	}
 	printf("verified:  %lld records, %lld sealed rows, no problem\n", (long long)r->rep.records,
 	       (long long)r->rep.rows);
+	free(r);
+	return CTL_OK;
+}
+
+/* ---- migrate ---- */
+
+int cmd_migrate(ctl *c, int argc, char **argv)
+{
+	const char *dry = NULL;
+	struct ctl_opt opts[] = {{"dry-run", 0, &dry}};
+	int npos;
+	if (ctl_parse(argc, argv, opts, 1, NULL, 0, &npos) != 0)
+		return CTL_USAGE;
+	/* Signed in as for restore: a production store with pending migrations does not open. */
+	fk_restore_opts o = {0};
+	char name[72];
+	int rc = restorer(c, &o, name, sizeof name);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_migrate_report *r = calloc(1, sizeof *r);
+	if (!r) {
+		fputs("fukuhonctl: out of memory\n", stderr);
+		return CTL_FAIL;
+	}
+	if (fk_migrate(c->config, o.user, o.test_actor, dry != NULL, r, &err) != FK_OK) {
+		free(r);
+		return ctl_fail(&err);
+	}
+	printf("schema: the store %u, this program %u\n", r->have, r->want);
+	for (int i = 0; i < r->npending; i++) {
+		printf("%s %u ", r->applied ? "applied" : "pending", r->version[i]);
+		ctl_put(stdout, r->name[i], 0);
+		putchar('\n');
+	}
+	if (!r->npending)
+		puts("nothing to migrate");
+	else if (r->applied)
+		puts("recorded as maintenance.migrate");
 	free(r);
 	return CTL_OK;
 }

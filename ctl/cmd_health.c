@@ -56,7 +56,7 @@ static void summary(const fk_hc_report *r, const fk_config *cfg)
 	/* Performance data for the monitor's graphs: percent free, warning and critical below. */
 	const char *sep = " |";
 	for (int i = FK_HC_DISK_DB; i <= FK_HC_DISK_KEYS; i++) {
-		if (r->item[i].level == FK_HC_UNKNOWN)
+		if (r->item[i].level == FK_HC_UNKNOWN || r->item[i].n < 0) /* not measured here */
 			continue;
 		printf("%s %s=%lld%%;%d:;%d:;0;100", sep, fk_hc_name((fk_hc_id)i), r->item[i].n,
 		       cfg->disk_free_warn, cfg->disk_free_crit);

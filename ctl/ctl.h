@@ -154,6 +154,7 @@ int cmd_backup(ctl *c, int argc, char **argv);
 int cmd_backup_verify(ctl *c, int argc, char **argv);
 int cmd_backup_prune(ctl *c, int argc, char **argv);
 int cmd_restore(ctl *c, int argc, char **argv);
+int cmd_migrate(ctl *c, int argc, char **argv);
 int cmd_key_backup(ctl *c, int argc, char **argv);
 int cmd_key_restore(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */

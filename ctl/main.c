@@ -132,12 +132,18 @@ const ctl_cmd ctl_commands[] = {
 	 "history chain, sealed rows and table digests; each check reported; exit 1 when any fails"},
 	{"backup prune", cmd_backup_prune, P, "ROOT --keep N",
 	 "remove all but the N newest backups (by their manifests) directly in ROOT"},
-	{"backup", cmd_backup, P, "DEST | --into ROOT",
+	{"backup", cmd_backup, P, "DEST | --into ROOT [--passphrase-fd N]",
 	 "copy the database, online, into the new folder DEST (or ROOT/TERMINAL-TIME) with a manifest "
-	 "signed by this terminal"},
-	{"restore", cmd_restore, A, "SRC [--force] [--tail-out FILE] [--key FILE]",
+	 "signed by this terminal; on a PostgreSQL store the key folder alone, encrypted under a "
+	 "passphrase, into the file DEST (the database is backed up on its server)"},
+	{"restore", cmd_restore, A, "SRC [--force] [--tail-out FILE] [--key FILE] | --database-restored [--key FILE]",
 	 "replace the database with the verified backup SRC (an administrator in it signs in); the "
-	 "old history's records after the backup are exported first; refused while it is in use"},
+	 "old history's records after the backup are exported first; refused while it is in use. "
+	 "--database-restored: take a PostgreSQL store its server put back into use again (checked, "
+	 "anchored again, disposals done again from the key folder's ledger, recorded)"},
+	{"migrate", cmd_migrate, A, "[--dry-run]",
+	 "list the store's pending schema migrations (--dry-run), or apply them, recorded (an "
+	 "administrator signs in; a production store with pending migrations opens only after this)"},
 	{"key backup", cmd_key_backup, P, "DEST [--passphrase-fd N]",
 	 "write the key folder, encrypted under a passphrase, to the new file DEST (never inside a data backup)"},
 	{"key restore", cmd_key_restore, A, "SRC DIR [--passphrase-fd N]",

@@ -31,6 +31,21 @@ CONF
 	export FUKUHON_CONFIG="$T/fukuhon.conf"
 }
 
+# pg_config FILE [LINES]: a terminal's configuration on the PostgreSQL store of $FK_PG_CONNINFO
+# (tests/pg/cluster.sh's env), its key folder beside FILE, extra lines from LINES; exported.
+pg_config() {
+	cat > "$1" <<CONF
+database = $FK_PG_CONNINFO
+key_dir = keys
+data_dir = $top_srcdir/data
+terminal_id = pg-terminal
+bureau = 東京法務局
+language = en
+${2:-}
+CONF
+	export FUKUHON_CONFIG="$1"
+}
+
 ok() { checks=$((checks + 1)); }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 
@@ -97,6 +112,16 @@ pg_part() {
 conf_on() {
 	mkdir -p "$1"
 	{ grep -v '^database = ' "$T/fukuhon.conf"; echo "database = $2"; } > "$1/fukuhon.conf"
+}
+
+# print_copy REG: a copy of register REG asked for by tanaka, approved by sato and printed
+# (a print_spool configured); its output number in $NUMBER.
+print_copy() {
+	expect 0 env FUKUHON_TEST_ACTOR=tanaka "$FUKUHONCTL" request print --register "$1" --reason "本人からの請求"
+	id=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
+	expect 0 env FUKUHON_TEST_ACTOR=sato "$FUKUHONCTL" approve "$id" --reason "確認済み"
+	expect 0 env FUKUHON_TEST_ACTOR=tanaka "$FUKUHONCTL" print "$id" --json
+	NUMBER=$(sed -n 's/.*"number": "\([^"]*\)".*/\1/p' "$T/out" | head -n 1)
 }
 
 # ---- PAM under pam_wrapper + pam_matrix (no system account, nothing under /etc) ----

@@ -45,9 +45,11 @@ for k in "$FK_PG_CERTS"/*.key "$PGD2/ca/ca.key" "$PGD2/data/server.key" "$PGD2/e
 	m=$(stat -c %a "$k")
 	[ "$m" = 600 ] && ok || not_ok "$k is $m, not 600"
 done
-# pg_hba: only TLS with a certificate from the network, and the harness's socket line
+# pg_hba: only TLS with a certificate from the network, and the harness's socket lines (its
+# setup, and replication for the restore drill's pg_basebackup)
 hba=$PGD2/data/pg_hba.conf
-[ "$(grep -v '^#' "$hba" | grep -c .)" = 2 ] && ok || not_ok "pg_hba.conf has other lines: $(cat "$hba")"
+[ "$(grep -v '^#' "$hba" | grep -c .)" = 3 ] && ok || not_ok "pg_hba.conf has other lines: $(cat "$hba")"
+contains "$hba" "local replication postgres trust"
 contains "$hba" "hostssl all all 127.0.0.1/32 cert"
 # no TLS, or TLS without a client certificate: refused by the server
 expect 2 psql "host=127.0.0.1 port=$FK_PG_PORT dbname=fk user=terminal1 sslmode=disable" -X -c "select 1"

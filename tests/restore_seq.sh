@@ -13,7 +13,6 @@ approval_valid = 1h"
 mkdir -m 700 "$T/spool"
 C=$FUKUHONCTL
 P=$T/pki
-as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
 expect 0 $C init $TEST_INIT
 expect 0 $C ca add "$P/ca.crt"
@@ -25,14 +24,6 @@ expect 0 $C demo-data --registers 3 --seed 7
 expect 0 $C grant tanaka --all --kind koseki,joseki --rights view,print --reason "窓口での写し交付"
 REG=$(sqlite3 "$T/db/fukuhon.db" "SELECT min(id) FROM register")
 
-# print ID: request, approval and print; the output number in $NUMBER.
-print_one() {
-	expect 0 as tanaka $C request print --register "$REG" --reason "本人からの請求"
-	id=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
-	expect 0 as sato $C approve "$id" --reason "確認済み"
-	expect 0 as tanaka $C print "$id" --json
-	NUMBER=$(sed -n 's/.*"number": "\([^"]*\)".*/\1/p' "$T/out" | head -n 1)
-}
 
 expect 0 $C backup "$T/before"
 # After the backup: a package received, a copy printed.
@@ -41,7 +32,7 @@ expect 0 $C backup "$T/before"
 	not_ok "fkpkg could not make the package"
 expect 0 $C import "$T/one.pkg"
 contains "$T/out" "applied"
-print_one
+print_copy "$REG"
 first=$NUMBER
 [ -n "$first" ] && ok || not_ok "no output number printed"
 cp "$T/keys/intake.seq" "$T/intake.seq.before"
@@ -54,7 +45,7 @@ cmp -s "$T/keys/print.seq" "$T/print.seq.before" && ok || not_ok "restore change
 expect 1 $C import "$T/one.pkg"
 contains "$T/out" "refused"
 # The next copy gets the next number, not the one handed out before the restore.
-print_one
+print_copy "$REG"
 [ -n "$NUMBER" ] && [ "$NUMBER" != "$first" ] && ok || not_ok "output number $NUMBER reused after the restore (was $first)"
 n1=$(printf '%s' "$first" | sed 's/[^0-9]//g'); n2=$(printf '%s' "$NUMBER" | sed 's/[^0-9]//g')
 [ -n "$n1" ] && [ -n "$n2" ] && [ "$n2" -gt "$n1" ] && ok || not_ok "output numbers went back: $first then $NUMBER"

@@ -9,11 +9,11 @@
 # every kind of planted or altered object of the schema (the catalogue pin), a store of a newer
 # schema version, an unreachable server (a clear message within the connect timeout).
 #
-# `audit verify` runs on PostgreSQL (through the statement layer). What does not work on
-# PostgreSQL yet, and is checked here only as refused with its reason (docs/deployment.md
-# section 10): `backup` (SQLite's online backup API). Not tried here: the console,
-# imports and the receiver, grants, approvals, export, print, disposal, health --check (its
-# integrity check is SQLite's PRAGMA), several terminals (tests/multiterm_pg.sh).
+# `audit verify` runs on PostgreSQL (through the statement layer). `backup` writes the key
+# folder only (the database is the server's: tests/pg_restore_drill.sh). Not tried here: the
+# console, the receiver, grants, approvals, export, print, disposal (all in
+# tests/pg_restore_drill.sh but the console and the receiver), several terminals
+# (tests/multiterm_pg.sh).
 . "$(dirname "$0")/lib.sh"
 unset FUKUHON_TEST_ACTOR
 make_pam kanri:kanri-pw:fukuhon tanaka:tanaka-pw:fukuhon
@@ -74,9 +74,16 @@ grep -Eq ' kanri +operator\.add' "$T/out" && ok || not_ok "operator.add not in t
 # ---- the history verified on PostgreSQL, through the statement layer (R-LOGSEAL) ----
 expect 0 as kanri kanri-pw audit verify --key "$T/audit-initial-key"
 contains "$T/out" "history intact"
-# ---- what is not built on PostgreSQL yet is refused, saying so ----
-expect 1 as kanri kanri-pw backup "$T/bk"
-contains "$T/err" "PostgreSQL"
+# ---- backup and status --check on PostgreSQL ----
+# backup: the terminal's own part, its key folder sealed under a passphrase; the database is
+# the server's (tests/pg_restore_drill.sh drills both)
+printf 'the key folder passphrase\n' > "$T/pass"
+expect 0 as kanri kanri-pw backup "$T/bk" --passphrase-fd 3 3< "$T/pass"
+contains "$T/out" "backed up on its server (pg_basebackup)"
+[ "$(stat -c %a "$T/bk")" = 600 ] && ok || not_ok "the key folder's backup is mode $(stat -c %a "$T/bk")"
+# status --check: the catalogue and every sealed row instead of SQLite's quick_check
+expect 0 as kanri kanri-pw status --check
+contains "$T/out" "integrity       ok"
 
 # ---- init again: refused, nothing touched ----
 conf "$T/second.conf" "$FK_PG_CONNINFO" keys2

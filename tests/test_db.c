@@ -77,6 +77,69 @@ START_TEST(newer_schema_is_refused_and_left_alone)
 }
 END_TEST
 
+/* A store as a program one migration older left it, with its meta's mode (NULL: none). */
+static void older_store(const char *mode)
+{
+	sqlite3 *own;
+	char sql[160];
+	ck_assert_int_eq(sqlite3_open(db_path(), &own), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(own, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_uint_ge(fk_migration_count, 2);
+	for (unsigned i = 0; i + 1 < fk_migration_count; i++) {
+		ck_assert_int_eq(sqlite3_exec(own, fk_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %u", fk_migrations[i].version);
+		ck_assert_int_eq(sqlite3_exec(own, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	if (mode) {
+		snprintf(sql, sizeof sql, "INSERT INTO meta(key, value) VALUES ('mode', '%s')", mode);
+		ck_assert_int_eq(sqlite3_exec(own, sql, NULL, NULL, NULL), SQLITE_OK);
+	}
+	ck_assert_int_eq(sqlite3_close(own), SQLITE_OK);
+}
+
+static unsigned version_of(fk_sql *db)
+{
+	unsigned v = 0;
+	fk_error err;
+	ck_assert_ok(fk_db_store_version(db, &v, &err), &err);
+	return v;
+}
+
+/* A production store with a migration pending is refused at open, naming fukuhonctl migrate,
+ * and left as it was; FK_DB_PENDING opens it as it is; FK_DB_MIGRATE (fukuhonctl migrate)
+ * applies it (docs/deployment.md, "Upgrades"; R-PROGRAM). */
+START_TEST(production_store_waits_for_migrate)
+{
+	fk_sql *db;
+	fk_error err;
+	unsigned older = fk_migrations[fk_migration_count - 2].version;
+	older_store("production");
+	ck_assert_int_eq(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), FK_ERR_SCHEMA);
+	ck_assert_ptr_nonnull(strstr(err.msg, "fukuhonctl migrate"));
+	ck_assert_ptr_null(db);
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_PENDING, &db, &err), &err);
+	ck_assert_uint_eq(version_of(db), older);
+	fk_sql_close(db);
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_MIGRATE, &db, &err), &err);
+	ck_assert_uint_eq(version_of(db), fk_db_schema_version());
+	fk_sql_close(db);
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), &err);
+	fk_sql_close(db);
+}
+END_TEST
+
+/* A test or demo terminal's store (and one with no terminal yet) keeps migrating at open. */
+START_TEST(test_store_migrates_at_open)
+{
+	fk_sql *db;
+	fk_error err;
+	older_store("test");
+	ck_assert_ok(fk_db_open(db_path(), FK_DB_OPEN, &db, &err), &err);
+	ck_assert_uint_eq(version_of(db), fk_db_schema_version());
+	fk_sql_close(db);
+}
+END_TEST
+
 START_TEST(corrupt_and_missing_files)
 {
 	fk_sql *db;
@@ -121,6 +184,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, fresh_database_is_migrated_and_private);
 	tcase_add_test(tc, newer_schema_is_refused_and_left_alone);
+	tcase_add_test(tc, production_store_waits_for_migrate);
+	tcase_add_test(tc, test_store_migrates_at_open);
 	tcase_add_test(tc, corrupt_and_missing_files);
 	tcase_add_test(tc, history_is_append_only);
 	suite_add_tcase(s, tc);

@@ -607,6 +607,19 @@ static fk_status do_backup_restore(void)
 	fk_authz_req r = {.op = FK_OP_BACKUP_RESTORE};
 	return fk_gate_check(ctx, &r, "walk", "gate walk", &err);
 }
+/* The decisions restore --database-restored and migrate make once the store opens
+ * (core/admin/restore.c, core/admin/migrate.c); walked whole by tests/pg_restore_drill.sh and
+ * tests/migrate.sh. */
+static fk_status do_store_recover(void)
+{
+	fk_authz_req r = {.op = FK_OP_STORE_RECOVER};
+	return fk_gate_check(ctx, &r, "walk", "gate walk", &err);
+}
+static fk_status do_migrate(void)
+{
+	fk_authz_req r = {.op = FK_OP_MIGRATE};
+	return fk_gate_check(ctx, &r, "walk", "gate walk", &err);
+}
 static int walk_pass(void *arg, char *buf, size_t len)
 {
 	(void)arg;
@@ -767,6 +780,8 @@ static const walk table[] = {
 	{FK_OP_REQUEST_DISPOSE_MUNI, do_request_dispose_muni, "op1", "op2", 1},
 	{FK_OP_DISPOSE_MUNI_EXECUTE, do_dispose_muni_execute, "op1", "op2", 1},
 	{FK_OP_REINDEX_TAGS, do_reindex_tags, "admin", "sup", 0}, /* one per step and the outcome */
+	{FK_OP_STORE_RECOVER, do_store_recover, "admin", "sup", 1},
+	{FK_OP_MIGRATE, do_migrate, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

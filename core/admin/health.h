@@ -19,7 +19,7 @@ typedef struct fk_health {
 	int64_t ledger, documents, history;
 	int clock_synced;
 	int integrity_checked;    /* quick_check was run */
-	char integrity[128];      /* "ok" or SQLite's first complaint */
+	char integrity[128];      /* "ok" or the first complaint (SQLite: quick_check; PostgreSQL: the catalogue) */
 	char failed[400];         /* with check: why the database failed its checks at open
 				   * (examined unrecorded then), "" when it did not */
 	int trust_checked;        /* every sealed row and table checked against its key */

@@ -117,6 +117,12 @@ static void disk(fk_ctx *ctx, fk_hc_item *it, const char *path)
 /* The database's folder: where the file grows and where SQLite puts its journal. */
 static void disk_db(fk_ctx *ctx, fk_hc_item *it)
 {
+	/* A PostgreSQL store's disk is its server's, watched there (docs/deployment.md): there is
+	 * no folder of ours to measure. */
+	if (fk_sql_is_pg(ctx->db)) {
+		set(it, FK_HC_OK, FK_N_("on the store's server: watched there"), NULL, -1); /* -1: no figure */
+		return;
+	}
 	char dir[4096];
 	fk_copy_str(dir, sizeof dir, ctx->cfg.database);
 	char *slash = strrchr(dir, '/');
@@ -254,11 +260,17 @@ static void gather(fk_ctx *ctx, fk_hc_report *r)
 	      FK_N_("never verified: fukuhonctl audit verify"));
 	event(ctx, &r->item[FK_HC_CHECKPOINT], fk_op_name(FK_OP_HISTORY_CHECKPOINT),
 	      c->health_checkpoint_max_age, FK_N_("never exported: fukuhonctl audit checkpoint --export"));
-	/* Written by the backup commands (their records' names: backup.create, backup.verify). */
-	event(ctx, &r->item[FK_HC_BACKUP], "backup.create", c->health_backup_max_age,
+	/* Written by the backup commands (their records' names: backup.create, backup.verify). A
+	 * PostgreSQL store's database is backed up and drilled on its server: what the terminal
+	 * backs up there is its key folder (backup.keys). */
+	int pg = fk_sql_is_pg(ctx->db);
+	event(ctx, &r->item[FK_HC_BACKUP], pg ? "backup.keys" : "backup.create", c->health_backup_max_age,
 	      FK_N_("no backup recorded"));
-	event(ctx, &r->item[FK_HC_BACKUP_VERIFY], "backup.verify", c->health_backup_max_age,
-	      FK_N_("no verified backup recorded"));
+	if (pg)
+		set(&r->item[FK_HC_BACKUP_VERIFY], FK_HC_OK, FK_N_("on the store's server: watched there"), NULL, 0);
+	else
+		event(ctx, &r->item[FK_HC_BACKUP_VERIFY], "backup.verify", c->health_backup_max_age,
+		      FK_N_("no verified backup recorded"));
 	disk_db(ctx, &r->item[FK_HC_DISK_DB]);
 	disk(ctx, &r->item[FK_HC_DISK_KEYS], c->key_dir);
 	if (fk_clock_synced())

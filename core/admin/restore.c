@@ -16,6 +16,8 @@
 #include "chain_format.h"
 #include "chain_keys.h"
 #include "datakey.h"
+#include "db.h"
+#include "disposal.h"
 #include "gate.h"
 #include "meta.h"
 #include "operator.h"
@@ -47,18 +49,14 @@ int fk_restore_in_use(const char *db_path)
 
 /* ---- the person, in the backup ---- */
 
-static fk_status may_restore(const char *config_path, const char *src, const fk_restore_opts *o,
-			     const fk_backup_info *info, fk_error *err)
+/* o->user an enabled administrator in the data ctx reads (a backup's copy, or a store its
+ * server put back), its rows checked as they are read; with test_actor a test or demo one only. */
+static fk_status admin_in(fk_ctx *ctx, const fk_restore_opts *o, fk_error *err)
 {
-	fk_ctx *ctx;
 	fk_operator op;
-	char mode[32] = "", *db = fk_path_join(src, FK_BACKUP_DB, err);
-	fk_status st = db ? fk_ctx_new_copy(config_path, db, &ctx, err) : FK_ERR_NOMEM;
-	free(db);
-	if (st != FK_OK)
-		return st;
-	if ((st = fk_trust_open_copy(ctx, &info->state, err)) == FK_OK &&
-	    (st = fk_datakey_terminal(ctx, err)) == FK_OK && (st = fk_meta_get(ctx, "mode", mode, sizeof mode, err)) == FK_OK)
+	char mode[32] = "";
+	fk_status st = fk_datakey_terminal(ctx, err);
+	if (st == FK_OK && (st = fk_meta_get(ctx, "mode", mode, sizeof mode, err)) == FK_OK)
 		st = fk_operator_get(ctx, o->user ? o->user : "", &op, err);
 	if (st == FK_ERR_NOTFOUND)
 		st = fk_fail(err, FK_ERR_DENIED, "%s is not enrolled in the backup", o->user ? o->user : "?");
@@ -68,6 +66,20 @@ static fk_status may_restore(const char *config_path, const char *src, const fk_
 	else if (st == FK_OK && o->test_actor && strcmp(mode, FK_MODE_TEST) && strcmp(mode, FK_MODE_DEMO))
 		st = fk_fail(err, FK_ERR_DENIED, "a production terminal's backup is restored by a person "
 			     "signed in, not by $FUKUHON_TEST_ACTOR");
+	return st;
+}
+
+static fk_status may_restore(const char *config_path, const char *src, const fk_restore_opts *o,
+			     const fk_backup_info *info, fk_error *err)
+{
+	fk_ctx *ctx;
+	char *db = fk_path_join(src, FK_BACKUP_DB, err);
+	fk_status st = db ? fk_ctx_new_copy(config_path, db, &ctx, err) : FK_ERR_NOMEM;
+	free(db);
+	if (st != FK_OK)
+		return st;
+	if ((st = fk_trust_open_copy(ctx, &info->state, err)) == FK_OK)
+		st = admin_in(ctx, o, err);
 	fk_ctx_close(ctx);
 	return st;
 }
@@ -253,20 +265,90 @@ static fk_status rewind_key(const char *key_dir, const char *k0_path, const fk_s
 
 /* ---- after the swap: recorded and proven ---- */
 
-static fk_status record_and_verify(const char *config_path, const char *src, const fk_restore_opts *o,
-				   fk_restore_result *r, fk_error *err)
+static const char SQL_REAPPLIED[] =
+	"SELECT count(*) FROM audit_log WHERE action = 'dispose.reapply' AND object_id <> ?2 AND seq > ?1";
+static const char SQL_LAST_SEQ[] = "SELECT coalesce(max(seq), 0) FROM audit_log";
+
+/* The registers the first open disposed of again (each its own record after the restored end). */
+static fk_status count_reapplied(fk_ctx *ctx, fk_restore_result *r, fk_error *err)
+{
+	fk_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_REAPPLIED, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_int64(st, 1, r->info.state.head.seq);
+	fk_sql_bind_text(st, 2, FK_DISPOSAL_FILE, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW)
+		r->reapplied = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting the disposals done again");
+}
+
+/* A PostgreSQL store: its history's chain is not read by audit verify yet (docs/deployment.md
+ * section 10); every sealed row and table, and the small tables' rows against the history's
+ * row references, are. */
+static fk_status verify_store(fk_ctx *ctx, fk_restore_result *r, fk_error *err)
+{
+	fk_trust_report tr;
+	fk_status st = fk_trust_verify(ctx, 1, NULL, NULL, NULL, &tr, err);
+	r->rep.rows = tr.rows;
+	r->rep.problems = tr.problems;
+	if (st == FK_OK && (st = fk_ctx_int64(ctx, SQL_LAST_SEQ, &r->rep.last_seq, err, "reading the history's end")) == FK_OK)
+		r->rep.records = r->rep.last_seq;
+	return st;
+}
+
+/* The whole terminal from K0: chain, rows, anchor, integrity. */
+static fk_status verify_history(fk_ctx *ctx, const fk_restore_opts *o, fk_restore_result *r, fk_error *err)
+{
+	uint8_t k0[FK_KEY_LEN];
+	char *def = !o->k0_path ? fk_chain_k0_default_path(ctx->cfg.key_dir, err) : NULL;
+	fk_status st = !o->k0_path && !def ? FK_ERR_NOMEM : FK_OK;
+	if (st == FK_OK)
+		st = fk_chain_k0_read(o->k0_path ? o->k0_path : def, k0, err);
+	free(def);
+	if (st == FK_OK) {
+		fk_verify_opts vo = {.k0 = k0};
+		st = fk_audit_verify(ctx, &vo, &r->rep, err);
+	}
+	fk_wipe(k0, sizeof k0);
+	return st;
+}
+
+/* Opened as usual (a restored store's disposals done again from the key folder's ledger at
+ * this open, each recorded), the restore recorded as o->user under op with detail, then verified
+ * (verify_history, or verify_store on PostgreSQL). */
+static fk_status record_verify(const char *config_path, fk_op op_id, const char *obj, const char *detail,
+			       const fk_restore_opts *o, fk_restore_result *r, fk_error *err)
 {
 	fk_ctx *ctx;
 	fk_operator op;
-	char detail[2 * PATH_MAX + 400], hex[65], what[PATH_MAX + 128];
-	uint8_t k0[FK_KEY_LEN];
 	fk_status st = fk_ctx_open(config_path, FK_CTX_OPEN, &ctx, err);
 	if (st != FK_OK)
 		return st;
 	/* Authenticated by the caller moments ago and found an administrator in this very data
-	 * (may_restore): the restore is recorded under their name, and the gate decides again. */
+	 * (admin_in): the restore is recorded under their name, and the gate decides again. */
 	if ((st = fk_operator_get(ctx, o->user, &op, err)) == FK_OK)
 		fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+	fk_authz_req req = {.op = op_id};
+	if (st == FK_OK)
+		st = fk_gate_check(ctx, &req, obj, detail, err);
+	if (st == FK_OK)
+		st = fk_sql_is_pg(ctx->db) ? verify_store(ctx, r, err) : verify_history(ctx, o, r, err);
+	if (st == FK_OK)
+		st = count_reapplied(ctx, r, err);
+	if (st == FK_OK && r->rep.problems)
+		st = fk_fail(err, FK_ERR_TAMPER, "the restored database fails its verification (%lld problems)",
+			     (long long)r->rep.problems);
+	fk_ctx_close(ctx);
+	return st;
+}
+
+static fk_status record_and_verify(const char *config_path, const char *src, const fk_restore_opts *o,
+				   fk_restore_result *r, fk_error *err)
+{
+	char detail[2 * PATH_MAX + 400], hex[65], what[PATH_MAX + 128];
 	fk_hex(r->info.manifest_sha, 32, hex);
 	if (r->tail[0])
 		snprintf(what, sizeof what, "records %lld-%lld of the old history exported to %s",
@@ -279,25 +361,7 @@ static fk_status record_and_verify(const char *config_path, const char *src, con
 			 (long long)r->info.state.head.seq);
 	snprintf(detail, sizeof detail, "restored from backup %s (manifest-sha256=%s, records 1-%lld); %s",
 		 src, hex, (long long)r->info.state.head.seq, what);
-	fk_authz_req req = {.op = FK_OP_BACKUP_RESTORE};
-	if (st == FK_OK)
-		st = fk_gate_check(ctx, &req, src, detail, err);
-	char *def = st == FK_OK && !o->k0_path ? fk_chain_k0_default_path(ctx->cfg.key_dir, err) : NULL;
-	if (st == FK_OK && !o->k0_path && !def)
-		st = FK_ERR_NOMEM;
-	if (st == FK_OK)
-		st = fk_chain_k0_read(o->k0_path ? o->k0_path : def, k0, err);
-	free(def);
-	if (st == FK_OK) {
-		fk_verify_opts vo = {.k0 = k0};
-		st = fk_audit_verify(ctx, &vo, &r->rep, err);
-	}
-	fk_wipe(k0, sizeof k0);
-	if (st == FK_OK && r->rep.problems)
-		st = fk_fail(err, FK_ERR_TAMPER, "the restored database fails its verification (%lld problems)",
-			     (long long)r->rep.problems);
-	fk_ctx_close(ctx);
-	return st;
+	return record_verify(config_path, FK_OP_BACKUP_RESTORE, src, detail, o, r, err);
 }
 
 fk_status fk_restore(const char *config_path, const char *src, const fk_restore_opts *o,
@@ -307,11 +371,15 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 	char tmp[PATH_MAX], stamp[32], tail[PATH_MAX];
 	memset(r, 0, sizeof *r);
 	memset(&cfg, 0, sizeof cfg);
-	fk_status st = fk_backup_check(config_path, src, o->k0_path, fn, arg, &r->info, err);
+	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
+	/* A backup folder is SQLite's file: a PostgreSQL store is restored on its server. */
+	if (st == FK_OK && fk_config_is_store_uri(cfg.database))
+		st = fk_fail(err, FK_ERR_INVALID, "a PostgreSQL store is restored on its server (pg_basebackup's copy), "
+			     "then taken back into use with 'fukuhonctl restore --database-restored'");
+	if (st == FK_OK)
+		st = fk_backup_check(config_path, src, o->k0_path, fn, arg, &r->info, err);
 	if (st == FK_OK)
 		st = may_restore(config_path, src, o, &r->info, err);
-	if (st == FK_OK)
-		st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
 	if (st == FK_OK && !o->force && fk_restore_in_use(cfg.database))
 		st = fk_fail(err, FK_ERR_BUSY, "the database is open in another process (a console, the "
 			     "receiver or a command): close them first, or give --force");
@@ -357,6 +425,74 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 		remove_old(r->old_db);
 		r->old_removed = 1;
 	}
+	fk_config_free(&cfg);
+	return st;
+}
+
+/* ---- a PostgreSQL store put back by its server ---- */
+
+/* The store as measured, against the anchor: behind it, never where it is nor ahead of it. */
+static fk_status behind(const fk_state *s, const fk_anchor *a, fk_error *err)
+{
+	if (fk_head_equal(&s->head, &a->now.head) ||
+	    (a->pending && !a->confirmed && fk_head_equal(&s->head, &a->before.head)))
+		return fk_fail(err, FK_ERR_INVALID, "the store's history ends where this terminal left it (record %lld): "
+			       "it was not put back, and opens as it is", (long long)s->head.seq);
+	if (s->head.seq >= a->now.head.seq)
+		return fk_fail(err, FK_ERR_TAMPER, "the store's history ends at record %lld, not behind record %lld "
+			       "where this terminal left it: not a restore of this terminal's store",
+			       (long long)s->head.seq, (long long)a->now.head.seq);
+	return FK_OK;
+}
+
+static fk_status measure(const char *config_path, const fk_restore_opts *o, fk_state *s, fk_anchor *a,
+			 fk_error *err)
+{
+	fk_ctx *ctx;
+	fk_trust_report tr;
+	fk_status st = fk_ctx_new(config_path, 0, &ctx, err);
+	if (st != FK_OK)
+		return st;
+	if ((st = fk_trust_open_measured(ctx, s, a, err)) == FK_OK)
+		st = behind(s, a, err);
+	/* A row put back from another time than the rest fails its table's row references. */
+	if (st == FK_OK && (st = fk_trust_verify(ctx, 0, NULL, NULL, NULL, &tr, err)) == FK_OK && tr.problems)
+		st = fk_fail(err, FK_ERR_TAMPER, "the store's rows are not those its own history last recorded "
+			     "(%lld problems): not one state of this terminal's store", (long long)tr.problems);
+	if (st == FK_OK)
+		st = admin_in(ctx, o, err);
+	fk_ctx_close(ctx);
+	return st;
+}
+
+fk_status fk_restore_recover(const char *config_path, const fk_restore_opts *o, fk_restore_result *r,
+			     fk_error *err)
+{
+	fk_config cfg;
+	fk_anchor a;
+	char detail[600];
+	memset(r, 0, sizeof *r);
+	memset(&cfg, 0, sizeof cfg);
+	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
+	if (st == FK_OK && !fk_config_is_store_uri(cfg.database))
+		st = fk_fail(err, FK_ERR_INVALID, "--database-restored is for a PostgreSQL store its server put back; "
+			     "a SQLite database is restored from its backup with 'fukuhonctl restore SRC'");
+	if (st == FK_OK)
+		st = measure(config_path, o, &r->info.state, &a, err);
+	if (st == FK_OK) {
+		r->lost_from = r->info.state.head.seq + 1;
+		r->lost_to = a.now.head.seq;
+		st = fk_trust_rebase(cfg.key_dir, &r->info.state, err);
+	}
+	if (st == FK_OK)
+		st = rewind_key(cfg.key_dir, o->k0_path, &r->info.state, (int64_t)time(NULL) * 1000000000, err);
+	snprintf(detail, sizeof detail,
+		 "the store was put back by its server to record %lld; records %lld-%lld this terminal wrote "
+		 "are not in it; anchored again, the key folder's disposal ledger applied again, intake.seq "
+		 "and print.seq kept", (long long)r->info.state.head.seq, (long long)r->lost_from,
+		 (long long)r->lost_to);
+	if (st == FK_OK)
+		st = record_verify(config_path, FK_OP_STORE_RECOVER, cfg.terminal_id, detail, o, r, err);
 	fk_config_free(&cfg);
 	return st;
 }

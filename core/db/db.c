@@ -83,7 +83,35 @@ static fk_status user_version(fk_sql *db, unsigned *v, fk_error *err)
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(db, rc, err, "reading the schema version");
 }
 
-static fk_status migrate(fk_sql *db, fk_error *err)
+static const char SQL_MODE[] = "SELECT value FROM meta WHERE key = 'mode'";
+
+/* A store at version have, with migrations pending: refused when its meta says production and
+ * the caller is not fukuhonctl migrate. A production terminal's administrator decides when its
+ * schema changes (and takes a backup first); tests and the demo keep migrating at open. The
+ * meta row is read before the trust base can check it: changed to another mode, it only lets
+ * the program's own migrations run at open, as they did before this rule. */
+static fk_status pending_rule(fk_sql *db, unsigned have, int flags, fk_error *err)
+{
+	if (have >= fk_db_schema_version() || have < 1 || (flags & (FK_DB_MIGRATE | FK_DB_CREATE)))
+		return FK_OK;
+	fk_stmt *st;
+	int production = 0, rc = fk_sql_prepare(db, SQL_MODE, 0, &st);
+	if (rc != SQLITE_OK)
+		return fk_db_fail(db, rc, err, "reading the terminal's mode");
+	if ((rc = fk_sql_step(st)) == SQLITE_ROW)
+		production = !strcmp((const char *)fk_sql_column_text(st, 0), "production");
+	fk_sql_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(db, rc, err, "reading the terminal's mode");
+	if (!production)
+		return FK_OK;
+	return fk_fail(err, FK_ERR_SCHEMA,
+		       "the store has schema version %u and this program %u: migrations are pending, and on a "
+		       "production terminal an administrator applies them: back up, then run 'fukuhonctl migrate' "
+		       "(--dry-run lists them)", have, fk_db_schema_version());
+}
+
+static fk_status migrate(fk_sql *db, int flags, fk_error *err)
 {
 	unsigned have;
 	fk_status st = user_version(db, &have, err);
@@ -93,6 +121,8 @@ static fk_status migrate(fk_sql *db, fk_error *err)
 		return fk_fail(err, FK_ERR_SCHEMA,
 			       "the database has schema version %u, newer than this program's %u: "
 			       "use a newer fukuhon", have, fk_db_schema_version());
+	if ((st = pending_rule(db, have, flags, err)) != FK_OK)
+		return st;
 	for (unsigned i = 0; i < fk_migration_count; i++) {
 		const struct fk_migration *m = &fk_migrations[i];
 		if (m->version <= have)
@@ -248,6 +278,22 @@ static const char SQL_PG_VERSION[] =
 	"SELECT CASE WHEN count(*) = 1 THEN max(version) ELSE -1 END FROM fk_schema_version";
 static const char SQL_PG_SET_VERSION[] = "UPDATE fk_schema_version SET version = ?";
 
+fk_status fk_db_store_version(fk_sql *db, unsigned *v, fk_error *err)
+{
+	*v = 0;
+	if (!fk_sql_is_pg(db))
+		return user_version(db, v, err);
+	int64_t has = 0, have = 0;
+	fk_status st = pg_int(db, SQL_PG_HAS_VERSION, &has, err, "reading the store's schema version");
+	if (st == FK_OK && has)
+		st = pg_int(db, SQL_PG_VERSION, &have, err, "reading the store's schema version");
+	if (st == FK_OK && have < 0)
+		st = fk_fail(err, FK_ERR_CORRUPT, "the store's schema version is not one row");
+	if (st == FK_OK)
+		*v = (unsigned)have;
+	return st;
+}
+
 /* Make the version table on an empty database (init), or find it (any other open). */
 static fk_status pg_version_table(fk_sql *db, int flags, fk_error *err)
 {
@@ -302,6 +348,8 @@ static fk_status pg_migrate(fk_sql *db, int flags, fk_error *err)
 		st = fk_fail(err, FK_ERR_SCHEMA,
 			     "the store has schema version %lld, newer than this program's %u: "
 			     "use a newer fukuhon", (long long)have, fk_db_schema_version());
+	if (st == FK_OK)
+		st = pending_rule(db, (unsigned)have, flags, err);
 	for (unsigned i = 0; st == FK_OK && i < fk_migration_count; i++) {
 		const struct fk_migration *m = &fk_migrations[i];
 		if (m->version <= have)
@@ -331,8 +379,8 @@ static fk_status open_pg(const char *uri, int flags, fk_sql **out, fk_error *err
 	if (rc != SQLITE_OK)
 		return fk_fail(err, rc == SQLITE_NOMEM ? FK_ERR_NOMEM : FK_ERR_IO, "%s",
 			       msg[0] ? msg : "cannot connect to the store");
-	fk_status st = pg_migrate(db, flags, err);
-	if (st == FK_OK && !(flags & FK_DB_UNPINNED))
+	fk_status st = flags & FK_DB_PENDING ? FK_OK : pg_migrate(db, flags, err);
+	if (st == FK_OK && !(flags & (FK_DB_UNPINNED | FK_DB_PENDING)))
 		st = fk_schema_check_full(db, err);
 	if (st != FK_OK) {
 		fk_fail_wrap(err, "the PostgreSQL store");
@@ -413,8 +461,9 @@ fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err)
 	/* Checked after migrating: a migration runs only our own SQL on new
 	 * tables, and whatever a planted object did meanwhile, the database is
 	 * refused here before anything of ours reads or writes it. */
-	if ((st = configure(db, err)) != FK_OK || (st = migrate(db, err)) != FK_OK ||
-	    (!(flags & FK_DB_UNPINNED) && (st = fk_schema_check(db, err)) != FK_OK)) {
+	if ((st = configure(db, err)) != FK_OK ||
+	    (!(flags & FK_DB_PENDING) && (st = migrate(db, flags, err)) != FK_OK) ||
+	    (!(flags & (FK_DB_UNPINNED | FK_DB_PENDING)) && (st = fk_schema_check(db, err)) != FK_OK)) {
 		fk_fail_wrap(err, "%s", path);
 		fk_sql_close(db);
 		return st;

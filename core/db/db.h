@@ -12,7 +12,13 @@ unsigned fk_db_schema_version(void);
 
 /* FK_DB_UNPINNED: skip the pinned-schema check, for the commands that
  * report the differences themselves (core/db/schema.h). */
-enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4 };
+enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4, FK_DB_MIGRATE = 8,
+       FK_DB_PENDING = 16 };
+/* Pending migrations (docs/deployment.md, "Upgrades"): a store whose meta says it is a
+ * production terminal's is refused with FK_ERR_SCHEMA, naming 'fukuhonctl migrate', unless
+ * FK_DB_MIGRATE (that command) is given; a test or demo terminal's, or a store with no terminal
+ * yet, is migrated at open as before. FK_DB_PENDING: opened as it is, nothing migrated, the
+ * schema not pinned (fukuhonctl migrate reads the version and lists what is pending). */
 /* FK_DB_READONLY: a copy (a backup, core/admin/backup.h) read as it is, never written:
  * opened immutable (no locks, no journal, no -wal or -shm beside it), no journal mode set
  * and no migration run; its schema must be this program's (fk_schema_check). */
@@ -24,6 +30,10 @@ enum { FK_DB_OPEN = 0, FK_DB_CREATE = 1, FK_DB_UNPINNED = 2, FK_DB_READONLY = 4 
  * a file that is not a database with FK_ERR_CORRUPT; one whose schema is not
  * exactly what the migrations create with FK_ERR_TAMPER (fk_schema_check). */
 fk_status fk_db_open(const char *path, int flags, fk_sql **out, fk_error *err);
+
+/* The store's schema version as recorded (SQLite's user_version, PostgreSQL's
+ * fk_schema_version; 0 for a store without one). */
+fk_status fk_db_store_version(fk_sql *db, unsigned *v, fk_error *err);
 
 /* BEGIN IMMEDIATE: every write takes the write lock up front, so two
  * terminals never deadlock half-way through a transaction. On PostgreSQL BEGIN and the

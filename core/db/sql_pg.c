@@ -88,6 +88,7 @@ struct fk_pg_stmt {
 	char **values;       /* owned copies; NULL is SQL NULL */
 	int *lengths;
 	int *formats;        /* 1: binary (blobs) */
+	unsigned char *unused; /* 1: a number the text never uses (bound, never sent) */
 	uint64_t prepared;   /* the generation it was prepared in; 0: not on the server */
 	int is_rollback;
 	int large;           /* FK_SQL_LARGE: through a cursor */
@@ -556,9 +557,16 @@ int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_p
 		st->values = calloc((size_t)st->nparams, sizeof *st->values);
 		st->lengths = calloc((size_t)st->nparams, sizeof *st->lengths);
 		st->formats = calloc((size_t)st->nparams, sizeof *st->formats);
-		if (!st->values || !st->lengths || !st->formats) {
+		st->unused = malloc((size_t)st->nparams);
+		if (!st->values || !st->lengths || !st->formats || !st->unused) {
 			fk_pg_finalize(st);
 			return SQLITE_NOMEM;
+		}
+		memset(st->unused, 1, (size_t)st->nparams);
+		for (const char *q = st->sql; *q; q++) {
+			long n = *q == '$' && q[1] >= '0' && q[1] <= '9' ? strtol(q + 1, NULL, 10) : 0;
+			if (n >= 1 && n <= st->nparams)
+				st->unused[n - 1] = 0;
 		}
 	}
 	/* Prepared now when the link allows, so a syntax or schema error shows at prepare as with
@@ -615,6 +623,7 @@ void fk_pg_finalize(struct fk_pg_stmt *st)
 	free(st->values);
 	free(st->lengths);
 	free(st->formats);
+	free(st->unused);
 	free(st->cache);
 	free(st->sql);
 	free(st);
@@ -800,6 +809,11 @@ static int bind(struct fk_pg_stmt *st, int i, const void *p, size_t n, int forma
 		return SQLITE_RANGE;
 	}
 	char *v = NULL;
+	/* A number the text never uses (declared text, server_prepare) is sent as NULL: a blob
+	 * sent there would be read as text, and refused when it is not UTF-8 (a statement that
+	 * shares its bindings with another: core/intake/pkgrow.c SQL_SAVE and its ?5). */
+	if (st->unused[i - 1])
+		p = NULL;
 	if (p) {
 		v = malloc(n + 1);
 		if (!v)

@@ -255,7 +255,9 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 	 * SQLite's default of 1,000 pages copied it after every two or three parts (measured at
 	 * 20,000 registers: 194 MB written to the database instead of 66 MB). The log grows to
 	 * about 32 MB meanwhile; the default comes back after the last chunk. */
-	sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), STAGE_CHECKPOINT_PAGES);
+	/* (SQLite's own log: PostgreSQL's WAL is the server's.) */
+	if (fk_sql_lite(ctx->db))
+		sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), STAGE_CHECKPOINT_PAGES);
 	/* The parts commit one after another: each confirmation of the anchor rides on the next
 	 * part's sync instead of one of its own (trust.h). */
 	fk_trust_lazy_confirm(ctx, 1);
@@ -277,7 +279,8 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 		if (s == FK_OK && fk_intake_stop_after && ++staged == fk_intake_stop_after && i + 1 < n)
 			s = fk_fail(err, FK_ERR_INTERNAL, "stopped after chunk %d (test)", i);
 	}
-	sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
+	if (fk_sql_lite(ctx->db))
+		sqlite3_wal_autocheckpoint(fk_sql_lite(ctx->db), SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
 	fk_trust_lazy_confirm(ctx, 0);
 	fk_stage_prep_clear(&prep[0]);
 	fk_stage_prep_clear(&prep[1]);

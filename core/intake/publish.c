@@ -605,7 +605,7 @@ static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int6
 	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_CHANGED_ROWS, &st, err)) == FK_OK) {
 		bind_rest(st, p, pl);
 		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
-		*changed = sqlite3_changes64(fk_sql_lite(ctx->db));
+		*changed = fk_sql_changes(ctx->db);
 	}
 	if (s == FK_OK)
 		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(PUBLISHING_KEY), 1, err);

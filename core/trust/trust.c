@@ -555,7 +555,8 @@ static fk_status describe_mismatch(fk_ctx *ctx, const fk_state *db, const fk_sta
 			return fk_fail(err, FK_ERR_TAMPER,
 				       "the operation history ends at record %lld but this terminal wrote up to record %lld: "
 				       "records were cut off the end or the database was put back to an older copy; "
-				       "run 'fukuhonctl audit verify'",
+				       "run 'fukuhonctl audit verify' (a store its server restored on purpose: "
+				       "'fukuhonctl restore --database-restored')",
 				       (long long)db->head.seq, (long long)a->head.seq);
 		return fk_fail(err, FK_ERR_TAMPER,
 			       "the operation history's last record (%lld) is not the one this terminal wrote (%lld): "
@@ -1558,6 +1559,36 @@ fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err)
 	if (st == FK_OK)
 		st = fk_rowkeys_init(&tr->keys, key, err);
 	fk_wipe(key, sizeof key);
+	return st;
+}
+
+fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN];
+	fk_anchor_file *f = NULL;
+	int exists = 0;
+	memset(s, 0, sizeof *s);
+	memset(anchored, 0, sizeof *anchored);
+	fk_status st = load_key(ctx->cfg.key_dir, key, err);
+	if (st == FK_OK)
+		st = fk_anchor_open(ctx->cfg.key_dir, key, &f, &exists, err);
+	fk_wipe(key, sizeof key);
+	if (st == FK_OK && !exists)
+		st = fk_fail(err, FK_ERR_NOKEY, "the key folder %s holds no anchor: restore the key folder from its backup",
+			     ctx->cfg.key_dir);
+	if (st == FK_OK)
+		st = fk_anchor_read(f, anchored, err);
+	fk_anchor_close(f);
+	if (st == FK_OK)
+		st = fk_trust_open_copy(ctx, s, err);
+	if (st == FK_OK)
+		st = full_state(ctx, s, err);
+	if (st == FK_OK) {
+		fk_trust *tr = ctx->trust;
+		fk_copy_str(tr->why, sizeof tr->why, "a store put back by its server, read before its recovery");
+		tr->anchor.now = tr->anchor.before = *s;
+		tr->committed = tr->tx = *s;
+	}
 	return st;
 }
 

@@ -143,6 +143,13 @@ fk_status fk_trust_anchored(fk_ctx *ctx, fk_anchor *a, fk_error *err);
  * key of this terminal, and want (the state its signed manifest names) as what the copy must
  * be; fk_trust_verify then checks the copy against want. Nothing can be written. */
 fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err);
+/* Instead of fk_trust_open, for a store its server put back from its own backup (restore.h,
+ * fk_restore_recover): the trust key of this terminal, every row of every sealed table checked
+ * against its MAC (FK_ERR_TAMPER at the first that fails: a row this key folder never sealed),
+ * and the state the store holds now measured into *s and taken as what it must be, so that
+ * fk_trust_verify then checks the small tables' rows against the history's row references.
+ * Nothing can be written; the anchor file is only read, into *anchored (its latest state). */
+fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_error *err);
 /* Inside a read transaction of ctx: the state (history end and every table's digest) of the
  * snapshot it reads, taken from the anchor without reading the large tables. FK_ERR_BUSY when
  * writers moved the anchor two commits beyond the snapshot meanwhile (try again). */

@@ -24,6 +24,9 @@
 #   FK_PG_ADMIN             a libpq conninfo for the harness's own setup: the superuser over the
 #                           unix socket in DIR (0700, trust). The product never uses it.
 #   FK_PG_PSQL              psql with it, e.g. `$FK_PG_PSQL -c "select 1"`
+#   FK_PG_DATA FK_PG_SOCK   the cluster's data folder and socket folder (the restore drill)
+#   FK_PG_BIN               the server's programs (pg_ctl, pg_basebackup)
+#   FK_PG_AS                the command prefix that runs one as the server's user ("" unless root)
 # The database is `fk`, owned by terminal1; the roles terminal-expired and terminal-revoked
 # exist too, so that their refusals come from the certificate and not from a missing role.
 # pg_hba.conf has only `hostssl all all 127.0.0.1/32 cert` and the superuser's socket line.
@@ -156,8 +159,10 @@ for f in server.crt server.key ca.crt ca.crl; do
 done
 # Replace the whole file: initdb's own lines come first and would match first.
 cat > "$dir/data/pg_hba.conf" <<HBA
-# the harness's own setup, over the socket in DIR (0700): never used by the product
+# the harness's own setup, over the socket in DIR (0700): never used by the product; replication
+# for the restore drill's pg_basebackup (tests/pg_restore_drill.sh)
 local all postgres trust
+local replication postgres trust
 # terminals: TLS and a client certificate whose CN names the role; nothing else
 hostssl all all 127.0.0.1/32 cert
 HBA
@@ -217,6 +222,11 @@ FK_PG_HOST=127.0.0.1
 FK_PG_PORT=$port
 FK_PG_ADMIN='host=$dir/sock port=$port user=postgres dbname=fk'
 FK_PG_PSQL='psql -X -q -v ON_ERROR_STOP=1 -h $dir/sock -p $port -U postgres -d fk'
+FK_PG_DATA='$dir/data'
+FK_PG_SOCK='$dir/sock'
+FK_PG_BIN='$PGBIN'
+FK_PG_AS='${pguser:+runuser -u $pguser --}'
 export FK_PG_CONNINFO FK_PG_CONNINFO_EXPIRED FK_PG_CONNINFO_REVOKED FK_PG_CERTS FK_PG_HOST FK_PG_PORT FK_PG_ADMIN FK_PG_PSQL
+export FK_PG_DATA FK_PG_SOCK FK_PG_BIN FK_PG_AS
 ENV
 chmod 600 "$dir/env"
