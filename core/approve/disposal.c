@@ -377,6 +377,9 @@ void fk_disposal_empty_wal(fk_ctx *ctx, char *warning, size_t len)
 	/* PostgreSQL keeps no WAL of ours to empty: the server's VACUUM and CHECKPOINT (later). */
 	if (!fk_sql_lite(ctx->db))
 		return;
+	/* A passive checkpoint first, which writers do not wait for: the truncating one blocks
+	 * other terminals' writes while it runs, and is left with only what came since. */
+	(void)sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	int rc = sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK || log != 0)
 		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "
