@@ -43,6 +43,7 @@
 #include "names.h"
 #include "demo_gen.h"
 #include "demo.h"
+#include "reopen.h"
 #include "rotate.h"
 #include "maintenance.h"
 #include "health.h"

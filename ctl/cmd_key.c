@@ -21,10 +21,10 @@ static int parse_batch(const char *text, long max, int *out)
 
 int cmd_key_rotate(ctl *c, int argc, char **argv)
 {
-	const char *batch = "1000", *pos[1];
+	const char *batch = "1000", *keep = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"batch", 1, &batch}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+	struct ctl_opt opts[] = {{"batch", 1, &batch}, {"keep-old", 0, &keep}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	int b;
 	if (parse_batch(batch, 100000, &b) != 0)
@@ -36,12 +36,38 @@ int cmd_key_rotate(ctl *c, int argc, char **argv)
 	fk_error err;
 	int64_t n;
 	uint32_t id;
-	if (fk_key_rotate(ctx, b, &n, &id, &err) != FK_OK)
+	if (fk_key_rotate_keep(ctx, b, keep != NULL, &n, &id, &err) != FK_OK)
 		rc = ctl_fail(&err);
+	else if (keep)
+		printf(_("master key %u is current; %lld data keys re-wrapped; old master keys kept until "
+			 "key destroy-old\n"), id, (long long)n);
 	else
-		printf("master key %u is current; %lld data keys re-wrapped; old master keys removed\n",
+		printf(_("master key %u is current; %lld data keys re-wrapped; old master keys removed\n"),
 		       id, (long long)n);
 	return rc;
+}
+
+/* fukuhonctl key destroy-old: the old master keys kept by key rotate --keep-old, destroyed on
+ * the schedule of docs/disposal.md. */
+int cmd_key_destroy_old(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 0, &npos) != 0)
+		return CTL_USAGE;
+	if (!reason)
+		return ctl_usage("usage: key destroy-old --reason TEXT");
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	unsigned n;
+	if (fk_key_destroy_old(ctx, reason, &n, &err) != FK_OK)
+		return ctl_fail(&err);
+	printf(_("%u old master key(s) destroyed: backups wrapped under them can no longer be read\n"), n);
+	return CTL_OK;
 }
 
 /* fukuhonctl reindex --tags: every register's search tags recomputed (core/store/retag.h). */

@@ -72,3 +72,29 @@ int cmd_dispose_muni(ctl *c, int argc, char **argv)
 	}
 	return rc;
 }
+
+int cmd_muni_reopen(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *json = NULL, *pos[1];
+	int npos;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}, {"json", 0, &json}};
+	if (ctl_parse(argc, argv, opts, 2, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	if (npos != 1 || !reason)
+		return ctl_usage("%s", "usage: municipality reopen CODE --reason TEXT [--json]");
+	fk_ctx *ctx;
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_reopen_result r;
+	if (fk_muni_reopen(ctx, pos[0], reason, &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json)
+		return ctl_print_json(json_pack("{s:s, s:I, s:I, s:I}", "municipality", pos[0],
+			"old_key", (json_int_t)r.old_key, "new_key", (json_int_t)r.new_key,
+			"references_released", (json_int_t)r.refs));
+	printf(_("municipality %s re-opened: a new data key, %lld reference(s) of disposed registers "
+		 "released; it receives packages again\n"), pos[0], (long long)r.refs);
+	return CTL_OK;
+}

@@ -94,11 +94,11 @@ int cmd_status(ctl *c, int argc, char **argv)
 			to.arr = NULL;
 		}
 		rc = ctl_print_json(json_pack(
-			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?, s:o}",
+			"{s:s, s:s, s:s, s:i, s:i, s:i, s:I, s:b, s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:s?, s:s?, s:s?, s:o?, s:o}",
 			"terminal", h.terminal_id, "database", ctx->cfg.database, "key_dir", ctx->cfg.key_dir,
 			"schema_version", (int)h.schema_version, "master_key", (int)h.master_key_id,
 			"master_keys", (int)h.master_keys, "pending_rewrap", (json_int_t)h.pending_rewrap,
-			"clock_synced", h.clock_synced, "counts",
+			"clock_synced", h.clock_synced, "key_rotation_due", h.rotation_due, "counts",
 			"bureaus", (json_int_t)h.bureaus, "municipalities", (json_int_t)h.municipalities,
 			"operators", (json_int_t)h.operators, "registers", (json_int_t)h.registers,
 			"joseki", (json_int_t)h.joseki, "versions", (json_int_t)h.versions,
@@ -119,6 +119,11 @@ int cmd_status(ctl *c, int argc, char **argv)
 		printf(" (master key %u%s)\n", h.master_key_id,
 		       h.master_keys > 1 ? ", rotation unfinished" : "");
 		printf("clock           %s\n", h.clock_synced ? "synchronised" : "NOT synchronised");
+		/* A disposal's keys live on in older backups until the master key is rotated
+		 * (docs/disposal.md). */
+		if (h.rotation_due)
+			printf("WARNING         master-key rotation due since a disposal: fukuhonctl key "
+			       "rotate --keep-old\n");
 		printf("bureaus         %lld\nmunicipalities  %lld\noperators       %lld\n"
 		       "registers       %lld (除籍 %lld, %lld versions)\nledger entries  %lld\n"
 		       "documents       %lld\nhistory records %lld\n",

@@ -148,6 +148,8 @@ int cmd_print(ctl *c, int argc, char **argv);
 int cmd_dispose(ctl *c, int argc, char **argv);
 int cmd_request_dispose_muni(ctl *c, int argc, char **argv);
 int cmd_dispose_muni(ctl *c, int argc, char **argv);
+int cmd_muni_reopen(ctl *c, int argc, char **argv);
+int cmd_key_destroy_old(ctl *c, int argc, char **argv);
 int cmd_return(ctl *c, int argc, char **argv);
 int cmd_export(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);

@@ -27,6 +27,9 @@ const ctl_cmd ctl_commands[] = {
 	{"lockdown status", cmd_lockdown_status, P, "[--json]", "whether a lockdown is in force, since when, by whom, why"},
 	{"bureau list", cmd_bureau_list, A, "[--json]", "list the bureaus"},
 	{"municipality list", cmd_muni_list, A, "[--bureau NAME] [--json]", "list municipalities and their bureau"},
+	{"municipality reopen", cmd_muni_reopen, P, "CODE --reason TEXT [--json]",
+	 "re-open a municipality disposed of, so that it receives packages again: a fresh data key, "
+	 "its disposed registers' references released (supervisors of its bureau, administrators)"},
 	{"operator add", cmd_operator_add, P, "USER --role ROLE --bureau NAME [--name DISPLAY]",
 	 "enrol an operator (role: operator, supervisor, auditor, administrator)"},
 	{"operator list", cmd_operator_list, P, "[--json]", "list enrolled operators"},
@@ -58,7 +61,12 @@ const ctl_cmd ctl_commands[] = {
 	{"credential revoke", cmd_credential_revoke, P, "NAME", "revoke a credential and remove its file"},
 	{"credential list", cmd_credential_list, P, "[--json]",
 	 "list credentials: for whom, which commands, made by whom and when, revoked"},
-	{"key rotate", cmd_key_rotate, P, "[--batch N]", "re-wrap every data key under a new master key"},
+	{"key rotate", cmd_key_rotate, P, "[--batch N] [--keep-old]",
+	 "re-wrap every data key under a new master key (--keep-old: the old ones kept, so that older "
+	 "backups stay readable, until key destroy-old)"},
+	{"key destroy-old", cmd_key_destroy_old, P, "--reason TEXT",
+	 "destroy the master keys kept by key rotate --keep-old, on schedule: backups wrapped under "
+	 "them become unreadable (administrators)"},
 	{"reindex", cmd_reindex, P, "[--municipality CODE | --all | --tags [--batch N]]",
 	 "rebuild the register lists' sort orders (本籍, reading): those out of step, one municipality's, or all; "
 	 "with --tags, recompute every register's search tags (resumable, N registers a step)"},

@@ -206,7 +206,8 @@ sample() {
 	"jurisdiction assign") echo "131016 --office 東京法務局 --reason walk" ;;
 	"jurisdiction import") echo "$T/fukuhon.conf --reason walk" ;; # refused before the file is read
 	"jurisdiction office add") echo "walk支局 --parent 東京法務局 --reason walk" ;;
-	"lockdown on" | "lockdown off") echo "--reason walk" ;;
+	"lockdown on" | "lockdown off" | "key destroy-old") echo "--reason walk" ;;
+	"municipality reopen") echo "131016 --reason walk" ;;
 	health | "lockdown status" | status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list" | "alert list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

@@ -20,7 +20,8 @@ contains "$T/first" "integrity: never run: fukuhonctl health --check"
 contains "$T/first" "| disk_database="
 contains "$T/out" "lockdown       OK       not in force"
 contains "$T/out" "alerts         OK       none open"
-[ "$(wc -l < "$T/out")" = 13 ] && ok || not_ok "health: $(wc -l < "$T/out") lines, wanted 13"
+contains "$T/out" "key_rotation   OK       none due"
+[ "$(wc -l < "$T/out")" = 14 ] && ok || not_ok "health: $(wc -l < "$T/out") lines, wanted 14"
 expect 1 $C health --json
 contains "$T/out" '"status": "WARNING"'
 contains "$T/out" '"name": "backup_verify"'

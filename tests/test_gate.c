@@ -678,6 +678,18 @@ static fk_status do_dispose_muni_execute(void)
 	return fk_muni_dispose_execute(ctx, id, &r, &err);
 }
 
+/* After the municipality's disposal walked above: re-opened for packages. */
+static fk_status do_muni_reopen(void)
+{
+	fk_reopen_result r;
+	return fk_muni_reopen(ctx, M, "gate walk", &r, &err);
+}
+static fk_status do_key_destroy_old(void)
+{
+	unsigned n;
+	return fk_key_destroy_old(ctx, "gate walk", &n, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -782,6 +794,8 @@ static const walk table[] = {
 	{FK_OP_REINDEX_TAGS, do_reindex_tags, "admin", "sup", 0}, /* one per step and the outcome */
 	{FK_OP_STORE_RECOVER, do_store_recover, "admin", "sup", 1},
 	{FK_OP_MIGRATE, do_migrate, "admin", "sup", 1},
+	{FK_OP_MUNI_REOPEN, do_muni_reopen, "sup", "op1", 1},
+	{FK_OP_KEY_DESTROY_OLD, do_key_destroy_old, "admin", "sup", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */
@@ -812,6 +826,7 @@ static const struct {
 	{FK_OP_PRINT_SEND, "print_ipp.sh (each copy sent to the printer, or refused by it)"},
 	{FK_OP_DISPOSE_MUNI_BATCH, "dispose_muni.sh, test_dispose_muni.c (each short transaction of a municipality's disposal)"},
 	{FK_OP_RETURN_PACKAGE, "return.sh, test_gate.c's return.execute (the package a return writes)"},
+	{FK_OP_KEY_ROTATION_DUE, "test_dispose.c, dispose.sh (a disposal makes the rotation due, a rotation clears it)"},
 };
 
 static const walk *find(fk_op op)

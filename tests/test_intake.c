@@ -16,6 +16,8 @@
 #include "fktest.h"
 #include "anchor.h"
 #include "import.h"
+#include "munidispose.h"
+#include "reopen.h"
 #include "order.h"
 #include "prepublish.h"
 #include "publish.h"
@@ -1754,6 +1756,117 @@ START_TEST(a_disposed_register_is_not_brought_back_by_a_package)
 }
 END_TEST
 
+/* ---- a municipality disposed of (R-DISPOSE): refused while and after, until re-opened ---- */
+
+static void die_at_second_batch(int batch)
+{
+	if (batch == 2)
+		raise(SIGKILL); /* inside the batch's transaction: the request stays running */
+}
+
+/* Refused as a whole for why, the receipt naming it, on record; nothing of it kept. */
+static void refused_for(const char *ref, int64_t seq, fk_intake_refusal why, const char *id)
+{
+	tpkg p;
+	fk_intake_result res;
+	int64_t regs = scalar("SELECT count(*) FROM register");
+	int failed = fkt_audit_count(ctx, "intake.import", "failed", NULL);
+	tpkg_init(&p, MUNI, seq, FK_PKG_DELTA, 1, 0);
+	reg(&p, 0, ref, "高橋 四郎", "たかはし しろう", "東京都千代田区四番町四番地");
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 0);
+	ck_assert_int_eq(res.refused, why);
+	ck_assert_str_eq(res.reason, id);
+	char want[64];
+	snprintf(want, sizeof want, "\"reason\":\"%s\"", id);
+	ck_assert_ptr_nonnull(strstr(res.receipt, want));
+	fk_intake_result_clear(&res);
+	tpkg_free(&p);
+	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "failed", NULL), failed + 1);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register"), regs);
+}
+
+START_TEST(a_municipality_disposed_of_receives_nothing_until_re_opened)
+{
+	first_package();
+	int64_t id, k1 = reg_of(ctx, "K-1");
+	fkt_enrol(ctx, "sup", FK_ROLE_SUPERVISOR, "東京法務局");
+	fkt_enrol(ctx, "op1", FK_ROLE_OPERATOR, "東京法務局");
+	fkt_grant(ctx, "op1", MUNI, FK_RIGHT_VIEW | FK_RIGHT_DISPOSE);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, MUNI, 0, "廃棄請求", &id, &err), &err);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fk_muni_batch_registers = 1;
+	fk_muni_batch_ms = 0;
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		c->clock = fixed_clock;
+		fkt_act_as(c, "op1");
+		fk_muni_test_batch_hook = die_at_second_batch;
+		fk_muni_dispose_result r;
+		fk_muni_dispose_execute(c, id, &r, &err);
+		_exit(0);
+	}
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	fkt_act_as(ctx, NULL);
+	/* while it runs: refused for that, by the disposal's own (sealed) request */
+	refused_for("K-9", 2, FK_INTAKE_MUNI_DISPOSING, "muni_disposing");
+	/* the request's state is no flag to flip: its row is sealed, its table checked whole */
+	fkt_outside(&env, "UPDATE approval_request SET state = 'executed' WHERE state = 'running'");
+	tpkg p;
+	fk_intake_result res;
+	tpkg_init(&p, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	reg(&p, 0, "K-9", "高橋 四郎", "たかはし しろう", "東京都千代田区四番町四番地");
+	ck_assert_int_eq(import(&p, &res), FK_ERR_TAMPER);
+	fk_intake_result_clear(&res);
+	tpkg_free(&p);
+	fkt_outside(&env, "UPDATE approval_request SET state = 'running' WHERE state = 'executed'");
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+	/* carried out to its end: refused as disposed of, until re-opened */
+	fkt_act_as(ctx, "op1");
+	fk_muni_dispose_result r;
+	ck_assert_ok(fk_muni_dispose_execute(ctx, id, &r, &err), &err);
+	fkt_act_as(ctx, NULL);
+	refused_for("K-9", 2, FK_INTAKE_MUNI_DISPOSED, "muni_disposed");
+	fk_reopen_result ro;
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_muni_reopen(ctx, MUNI, "再移管", &ro, &err), FK_ERR_DENIED);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_muni_reopen(ctx, MUNI, "再移管", &ro, &err), &err);
+	ck_assert_int_eq(ro.refs, 3);
+	ck_assert_int_ne(ro.new_key, ro.old_key);
+	ck_assert_int_eq(fk_muni_reopen(ctx, MUNI, "再移管", &ro, &err), FK_ERR_INVALID);
+	ck_assert_int_eq(fkt_audit_count(ctx, "municipality.reopen", "success", NULL), 1);
+	fkt_act_as(ctx, NULL);
+	/* a full re-send: accepted, new registers, readable, its ledger sealed under the new key */
+	tpkg_init(&p, MUNI, 2, FK_PKG_FULL, 1, 0);
+	reg(&p, 0, "K-1", "山田 太郎", "やまだ たろう", "東京都千代田区一番町一番地");
+	reg(&p, 0, "K-2", "佐藤 次郎", "さとう じろう", "東京都千代田区二番町二番地");
+	reg(&p, 0, "K-3", "鈴木 三郎", "すずき さぶろう", "東京都千代田区三番町三番地");
+	led(&p, 0, "第2号");
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 3);
+	ck_assert_int_eq(res.rejected, 0);
+	fk_intake_result_clear(&res);
+	tpkg_free(&p);
+	int64_t n1 = reg_of(ctx, "K-1");
+	ck_assert_int_ne(n1, k1);
+	json_t *d = NULL;
+	ck_assert_ok(fk_store_read(ctx, n1, 0, &d, NULL, &err), &err);
+	ck_assert_ptr_nonnull(d);
+	json_decref(d);
+	ck_assert_int_eq(fk_store_read(ctx, k1, 0, &d, NULL, &err), FK_ERR_NOTFOUND);
+}
+END_TEST
+
 /* ---- abandoning a staging package ---- */
 
 START_TEST(an_abandoned_staging_is_removed)
@@ -1934,6 +2047,7 @@ int main(void)
 	tcase_add_test(tc, jurisdiction_and_signer);
 	tcase_add_test(tc, records_are_rejected_with_their_reasons);
 	tcase_add_test(tc, a_disposed_register_is_not_brought_back_by_a_package);
+	tcase_add_test(tc, a_municipality_disposed_of_receives_nothing_until_re_opened);
 	tcase_add_test(tc, a_full_resend_reports_missing_and_keeps_unchanged);
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);

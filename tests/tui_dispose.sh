@@ -3,7 +3,8 @@
 # docs/disposal.md): an operator asks for the disposal of a register from its screen (x) with a
 # reason; a supervisor approves it (O, A); the operator carries it out from the requests (x),
 # asked to confirm with the number of registers; the register is disposed of (its key row holds
-# no key material) and a second attempt is refused. The core's rules are walked in
+# no key material) and a second attempt is refused; the supervisor's home screen then says the
+# master key's rotation is due. The core's rules are walked in
 # tests/test_dispose.c and tests/dispose.sh; this proves the console reaches them.
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
@@ -63,6 +64,11 @@ tui_send $S x
 tui_wait $S "この申請は実行済みです"
 tui_key $S Escape
 tui_wait $S "市区町村"
+tui_sign_out $S
+
+# ---- the supervisor's home screen: the master key's rotation due after the disposal ----
+tui_sign_in $S sato
+tui_wait $S "要確認: 廃棄後のマスター鍵の更新が必要です"
 tui_sign_out $S
 $TMUX_CMD kill-session -t $S
 tui_stop

@@ -18,7 +18,15 @@ typedef struct home {
 	long long alerts;  /* open intrusion alerts (R-INTRUSION); -1: could not be read */
 	fk_hc_level health; /* the terminal's health, for the attention line (issue 13) */
 	long long ending;  /* in-force grants of the bureau ending within 30 days; -1: could not be read */
+	int rotation_due;  /* a disposal made the master key's rotation due (docs/disposal.md) */
 } home;
+
+/* The municipality rows start below the heading and the attention lines shown. */
+static int header_rows(const home *h)
+{
+	return 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0) + (h->ending != 0) +
+	       (h->rotation_due != 0);
+}
 
 static int count_grant(const fk_grant *g, void *arg)
 {
@@ -64,6 +72,16 @@ static void load_attention(view *v)
 	 * as part of this recorded screen; D opens the recorded health screen. */
 	if (h->attention)
 		h->health = fk_health_level(v->app->ctx);
+	/* Its own line too, while due (R-DISPOSE): until the rotation, every backup from before
+	 * the disposal still opens what it destroyed. */
+	h->rotation_due = 0;
+	if (h->attention) {
+		int64_t since;
+		uint32_t kek;
+		fk_error_clear(&err);
+		if (fk_disposal_rotation_due(v->app->ctx, &h->rotation_due, &since, &kek, &err) != FK_OK)
+			h->rotation_due = 0; /* the health line says the terminal could not be read */
+	}
 	/* Grants ending soon (R-FILES): counted over every row the core hands, never a page of
 	 * them, so that the number is exact however many there are; a line only while some are. */
 	h->ending = 0;
@@ -98,7 +116,7 @@ static fk_status home_open(view *v, fk_error *err)
 	v->nrows = h->n;
 	if (s == FK_OK)
 		load_attention(v);
-	v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0) + (h->ending != 0);
+	v->header_rows = header_rows(h);
 	return s;
 }
 
@@ -193,6 +211,12 @@ static void home_header(view *v, int y, int cols)
 		tui_put(y++, 1, _(words[h->health <= FK_HC_UNKNOWN ? h->health : FK_HC_UNKNOWN]), cols - 2);
 		attroff(A_BOLD);
 	}
+	if (h->rotation_due) {
+		attron(A_BOLD);
+		tui_put(y++, 1, _("Attention: the master key's rotation is due after a disposal (an administrator: "
+				  "fukuhonctl key rotate)"), cols - 2);
+		attroff(A_BOLD);
+	}
 	if (h->ending) {
 		snprintf(line, sizeof line, _("Attention: %lld grant(s) end within 30 days (P, then e, shows them)"), h->ending);
 		attention_line(y++, cols, h->ending, line, _("Attention: grants ending soon could not be read"), "");
@@ -271,7 +295,7 @@ static int home_request(view *v, enum action act)
 		     !strcmp(v->app->closed, "alerts") || !strcmp(v->app->closed, "health") ||
 		     !strcmp(v->app->closed, "grants"))) {
 			load_attention(v);
-			v->header_rows = 2 + 2 * (h->attention != 0) + (h->decides != 0) + (h->alerts != 0) + (h->ending != 0);
+			v->header_rows = header_rows(h);
 		}
 		return 1;
 	}

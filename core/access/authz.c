@@ -605,6 +605,20 @@ static fk_status authorize_person(fk_ctx *ctx, const fk_authz_req *r, const fk_o
 			return FK_OK;
 		}
 	}
+	/* A supervisor re-opens only a municipality of the bureau's jurisdiction (R-JURIS). */
+	if (r->op == FK_OP_MUNI_REOPEN && s.role == FK_ROLE_SUPERVISOR) {
+		int64_t b = 0;
+		int in = 0;
+		if (r->municipality && (st = muni_bureau(ctx, r->municipality, &b, err)) != FK_OK)
+			return st;
+		if ((st = in_jurisdiction(ctx, b, s.bureau_id, &in, err)) != FK_OK)
+			return st;
+		if (!in) {
+			deny(d, b ? FK_WHY_JURISDICTION : FK_WHY_UNKNOWN_MUNICIPALITY,
+			     "the municipality is not of your bureau");
+			return FK_OK;
+		}
+	}
 	/* Four eyes (R-APPROVE): a request is decided in its own bureau, never by its maker. */
 	if (op->rule == FK_RULE_APPROVE && r->target_bureau != s.bureau_id) {
 		deny(d, FK_WHY_JURISDICTION, "the request belongs to another bureau");

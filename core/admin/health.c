@@ -7,6 +7,7 @@
 
 #include "audit.h"
 #include "db.h"
+#include "disposal.h"
 #include "meta.h"
 #include "schema.h"
 #include "gate.h"
@@ -67,6 +68,10 @@ static fk_status gather(fk_ctx *ctx, fk_health *h, fk_error *err)
 	h->master_keys = fk_keys_master_count(ctx->keys);
 	h->clock_synced = fk_clock_synced();
 	if ((s = pki_warnings(ctx, h, err)) != FK_OK)
+		return s;
+	uint32_t kek;
+	if (!fk_trust_broken(ctx) &&
+	    (s = fk_disposal_rotation_due(ctx, &h->rotation_due, &h->rotation_due_since, &kek, err)) != FK_OK)
 		return s;
 	return fk_key_pending(ctx, &h->pending_rewrap, err);
 }

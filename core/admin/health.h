@@ -18,6 +18,9 @@ typedef struct fk_health {
 	int64_t bureaus, municipalities, operators, registers, joseki, versions;
 	int64_t ledger, documents, history;
 	int clock_synced;
+	/* a disposal made the master key's rotation due (docs/disposal.md): since when (ns) */
+	int rotation_due;
+	int64_t rotation_due_since;
 	int integrity_checked;    /* quick_check was run */
 	char integrity[128];      /* "ok" or the first complaint (SQLite: quick_check; PostgreSQL: the catalogue) */
 	char failed[400];         /* with check: why the database failed its checks at open

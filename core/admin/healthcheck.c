@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "disposal.h"
 #include "gate.h"
 #include "alert.h"
 #include "healthcheck.h"
@@ -248,6 +249,30 @@ static void lockdown(fk_ctx *ctx, fk_hc_item *it)
 		set(it, FK_HC_OK, FK_N_("not in force"), NULL, 0);
 }
 
+/* A disposal leaves its keys in every older backup, wrapped under the master key of its time:
+ * the rotation it makes due is shown until done, and the old master keys kept for those
+ * backups until destroyed on schedule (R-DISPOSE, R-KEYS; docs/disposal.md). */
+static void key_rotation(fk_ctx *ctx, fk_hc_item *it)
+{
+	fk_error err;
+	int due;
+	int64_t since;
+	uint32_t kek;
+	unsigned old = fk_keys_master_count(ctx->keys);
+	old = old > 0 ? old - 1 : 0;
+	if (fk_disposal_rotation_due(ctx, &due, &since, &kek, &err) != FK_OK) {
+		set(it, FK_HC_UNKNOWN, FK_N_("could not be read: {a}"), err.msg, 0);
+	} else if (due) {
+		set(it, FK_HC_WARNING, FK_N_("DUE since a disposal: fukuhonctl key rotate --keep-old"), NULL, 0);
+		it->when = since;
+	} else if (old) {
+		set(it, FK_HC_OK, FK_N_("{n} old master key(s) kept for older backups: fukuhonctl key "
+					"destroy-old when they expire"), NULL, old);
+	} else {
+		set(it, FK_HC_OK, FK_N_("none due"), NULL, 0);
+	}
+}
+
 /* Every check but the full one: cheap reads only. */
 static void gather(fk_ctx *ctx, fk_hc_report *r)
 {
@@ -282,6 +307,7 @@ static void gather(fk_ctx *ctx, fk_hc_report *r)
 	pki(ctx, &r->item[FK_HC_PKI]);
 	alerts(ctx, &r->item[FK_HC_ALERTS]);
 	lockdown(ctx, &r->item[FK_HC_LOCKDOWN]);
+	key_rotation(ctx, &r->item[FK_HC_KEY_ROTATION]);
 	/* Monitoring plugins' order of worst: critical, warning, unknown, ok. */
 	static const int rank[] = {[FK_HC_OK] = 0, [FK_HC_UNKNOWN] = 1, [FK_HC_WARNING] = 2, [FK_HC_CRITICAL] = 3};
 	r->level = FK_HC_OK;

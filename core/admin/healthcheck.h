@@ -24,7 +24,8 @@ typedef enum fk_hc_level { FK_HC_OK, FK_HC_WARNING, FK_HC_CRITICAL, FK_HC_UNKNOW
 	X(KEYS, "key_files", FK_N_("Key files"))                                          \
 	X(PKI, "certificates", FK_N_("Certificates and CRLs"))                            \
 	X(ALERTS, "alerts", FK_N_("Open alerts"))                                         \
-	X(LOCKDOWN, "lockdown", FK_N_("Lockdown"))
+	X(LOCKDOWN, "lockdown", FK_N_("Lockdown"))                                        \
+	X(KEY_ROTATION, "key_rotation", FK_N_("Master-key rotation after a disposal"))
 
 typedef enum fk_hc_id {
 #define FK_HC_ENUM(id, name, title) FK_HC_##id,

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "gate.h"
 #include "db.h"
+#include "disposal.h"
 #include "meta.h"
 #include "rotate.h"
 #include "util.h"
@@ -114,6 +115,12 @@ static fk_status retire_old(fk_ctx *ctx, fk_error *err)
 
 fk_status fk_key_rotate(fk_ctx *ctx, int batch, int64_t *rewrapped, uint32_t *new_id, fk_error *err)
 {
+	return fk_key_rotate_keep(ctx, batch, 0, rewrapped, new_id, err);
+}
+
+fk_status fk_key_rotate_keep(fk_ctx *ctx, int batch, int keep_old, int64_t *rewrapped,
+			     uint32_t *new_id, fk_error *err)
+{
 	fk_gate g;
 	char detail[96] = "", obj[16] = "-";
 	if (batch <= 0 || batch > ROTATE_BATCH_MAX)
@@ -142,15 +149,62 @@ fk_status fk_key_rotate(fk_ctx *ctx, int batch, int64_t *rewrapped, uint32_t *ne
 			s = rewrap_batch(ctx, ROTATE_BATCH_MAX, &done, err);
 			*rewrapped += s == FK_OK ? done : 0;
 		} while (s == FK_OK && done == ROTATE_BATCH_MAX);
+		/* Every data key is under the new master key now: a rotation a disposal made due
+		 * is done (the old key's destruction follows, below). */
+		int cleared = 0;
+		if (s == FK_OK)
+			s = fk_disposal_rotation_done(ctx, *new_id, &cleared, err);
+		if (s == FK_OK && cleared) {
+			char buf[16];
+			snprintf(buf, sizeof buf, "%u", *new_id);
+			s = fk_audit_op(ctx, FK_OP_KEY_ROTATION_DUE, buf, FK_RESULT_SUCCESS, "",
+					"done: every data key re-wrapped under this master key", err);
+		}
 		s = fk_ctx_end(ctx, s, err);
 	}
-	if (s == FK_OK)
+	if (s == FK_OK && !keep_old)
 		s = retire_old(ctx, err);
 	if (s == FK_OK) {
-		snprintf(detail, sizeof detail, "master key %u, %lld data keys re-wrapped", *new_id,
-			 (long long)*rewrapped);
+		snprintf(detail, sizeof detail, "master key %u, %lld data keys re-wrapped%s", *new_id,
+			 (long long)*rewrapped,
+			 keep_old ? "; the old master keys kept until key.destroy-old" : "");
 		snprintf(obj, sizeof obj, "%u", *new_id);
 		fk_copy_str(g.oid, sizeof g.oid, obj);
 	}
+	return fk_gate_end(ctx, &g, s, detail, err);
+}
+
+fk_status fk_key_destroy_old(fk_ctx *ctx, const char *reason, unsigned *destroyed, fk_error *err)
+{
+	fk_gate g;
+	char detail[600] = "", ids[160] = "";
+	int64_t pending = 0;
+	*destroyed = 0;
+	if (!reason || !reason[0] || strlen(reason) > 400)
+		return fk_fail(err, FK_ERR_USAGE, "a reason is required (at most 400 bytes)");
+	fk_authz_req r = {.op = FK_OP_KEY_DESTROY_OLD};
+	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
+	if (s != FK_OK)
+		return s;
+	/* Under the write lock, so that no rotation or writer moves keys meanwhile. */
+	if ((s = fk_ctx_begin(ctx, err)) == FK_OK) {
+		if ((s = fk_key_pending(ctx, &pending, err)) == FK_OK && pending > 0)
+			s = fk_fail(err, FK_ERR_INVALID, "%lld data key(s) are still wrapped under an old "
+				    "master key: run key rotate to its end first", (long long)pending);
+		for (unsigned i = 0; s == FK_OK && i < fk_keys_master_count(ctx->keys); i++) {
+			uint32_t id = fk_keys_master_id_at(ctx->keys, i);
+			size_t n = strlen(ids);
+			if (id != fk_keys_current_id(ctx->keys) && n + 12 < sizeof ids)
+				snprintf(ids + n, sizeof ids - n, "%s%u", n ? "," : "", id);
+		}
+		if (s == FK_OK) {
+			*destroyed = fk_keys_master_count(ctx->keys) - 1;
+			s = retire_old(ctx, err);
+		}
+		s = fk_ctx_end(ctx, s, err);
+	}
+	if (s == FK_OK)
+		snprintf(detail, sizeof detail, "master keys destroyed: %s; reason=%s",
+			 ids[0] ? ids : "none", reason);
 	return fk_gate_end(ctx, &g, s, detail, err);
 }

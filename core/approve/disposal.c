@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "db.h"
 #include "disposal.h"
 #include "keyfile.h"
@@ -258,6 +259,7 @@ fk_status fk_disposal_erase_rows(fk_ctx *ctx, int64_t id, int64_t key_id, int ma
 static const char SQL_DESTROYED[] = "SELECT count(*) FROM data_key WHERE wrapped IS NULL";
 static const char SQL_SECURE_ON[] = "PRAGMA secure_delete = ON";
 #define META_STATE "disposal.state" /* "<ledger records> <destroyed keys>" at the last disposal */
+#define META_ROTATION "key.rotation_due" /* "<master key id> <since ns>", or "-" once rotated */
 
 /* secure_delete is set at every open (core/db/db.c); set again and read back here, because the
  * erasure rests on it: freed space in the pages written is zeroed, not left holding the key. */
@@ -276,6 +278,67 @@ fk_status fk_disposal_secure_on(fk_ctx *ctx, fk_error *err)
 	return s;
 }
 
+fk_status fk_disposal_rotation_due(fk_ctx *ctx, int *due, int64_t *since, uint32_t *kek,
+				   fk_error *err)
+{
+	char v[64];
+	fk_error e;
+	long long at = 0;
+	unsigned long id = 0;
+	*due = 0;
+	*since = 0;
+	*kek = 0;
+	fk_status s = fk_meta_get(ctx, META_ROTATION, v, sizeof v, &e);
+	if (s == FK_ERR_NOTFOUND)
+		return FK_OK;
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	/* "-": not due (rotated since); the row is sealed, so anything else is ours */
+	if (sscanf(v, "%lu %lld", &id, &at) == 2 && id > 0 && id <= UINT32_MAX) {
+		*due = 1;
+		*since = at;
+		*kek = (uint32_t)id;
+	}
+	return FK_OK;
+}
+
+fk_status fk_disposal_rotation_done(fk_ctx *ctx, uint32_t new_kek, int *cleared, fk_error *err)
+{
+	int due;
+	int64_t since;
+	uint32_t kek;
+	*cleared = 0;
+	fk_status s = fk_disposal_rotation_due(ctx, &due, &since, &kek, err);
+	/* a disposal during the rotation, after the new key's announcement, names the new key:
+	 * what it destroyed was never wrapped under the old one in a backup, so not due either */
+	if (s != FK_OK || !due || kek >= new_kek)
+		return s;
+	*cleared = 1;
+	return fk_meta_set(ctx, META_ROTATION, "-", err);
+}
+
+/* The first disposal since the last rotation marks it due (docs/disposal.md). */
+static fk_status mark_rotation_due(fk_ctx *ctx, fk_error *err)
+{
+	int due;
+	int64_t since;
+	uint32_t kek;
+	char v[64];
+	fk_status s = fk_disposal_rotation_due(ctx, &due, &since, &kek, err);
+	if (s != FK_OK || due)
+		return s;
+	snprintf(v, sizeof v, "%lu %lld", (unsigned long)fk_keys_current_id(ctx->keys),
+		 (long long)fk_ctx_now(ctx));
+	if ((s = fk_meta_set(ctx, META_ROTATION, v, err)) != FK_OK)
+		return s;
+	snprintf(v, sizeof v, "%lu", (unsigned long)fk_keys_current_id(ctx->keys));
+	return fk_audit_op(ctx, FK_OP_KEY_ROTATION_DUE, v, FK_RESULT_SUCCESS, "",
+			   "due: backups from before this disposal hold its keys under this master key", err);
+}
+
 fk_status fk_disposal_note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
 {
 	int64_t destroyed;
@@ -284,7 +347,9 @@ fk_status fk_disposal_note_state(fk_ctx *ctx, int64_t ledger, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	snprintf(v, sizeof v, "%lld %lld", (long long)ledger, (long long)destroyed);
-	return fk_meta_set(ctx, META_STATE, v, err);
+	if ((s = fk_meta_set(ctx, META_STATE, v, err)) != FK_OK)
+		return s;
+	return mark_rotation_due(ctx, err);
 }
 
 /* Nothing to do when the ledger and the destroyed keys are as the last disposal left them. */
@@ -319,6 +384,9 @@ void fk_disposal_empty_wal(fk_ctx *ctx, char *warning, size_t len)
 	 * the server's (docs/storage.md, "Disposal on PostgreSQL"); skipped, not an error. */
 	if (!fk_sql_lite(ctx->db))
 		return;
+	/* A passive checkpoint first, which writers do not wait for: the truncating one blocks
+	 * other terminals' writes while it runs, and is left with only what came since. */
+	(void)sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	int rc = sqlite3_wal_checkpoint_v2(fk_sql_lite(ctx->db), NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
 	if (rc != SQLITE_OK || log != 0)
 		snprintf(warning, len, "the write-ahead log could not be emptied (%s): it may still hold a copy "

@@ -54,6 +54,17 @@ fk_status fk_disposal_secure_on(fk_ctx *ctx, fk_error *err);
 /* The counts the next open compares with the ledger (the ledger's records, the destroyed
  * keys), kept in the sealed meta, in the caller's transaction. */
 fk_status fk_disposal_note_state(fk_ctx *ctx, int64_t ledger, fk_error *err);
+/* The master key's rotation after a disposal (R-DISPOSE, R-KEYS; docs/disposal.md): a backup
+ * from before a disposal holds the destroyed keys wrapped under the master key of its time, so
+ * the disposal is complete for backups only once that master key is rotated out and, after the
+ * backups' retention, destroyed. fk_disposal_note_state marks the rotation due (sealed meta
+ * "key.rotation_due": the master key in use and the time, kept from the first disposal
+ * after the last rotation); *due 1 while it is, with since (ns) and the master key id then. */
+fk_status fk_disposal_rotation_due(fk_ctx *ctx, int *due, int64_t *since, uint32_t *kek,
+				   fk_error *err);
+/* A rotation to master key new_kek has re-wrapped every data key: the mark cleared (in the
+ * caller's transaction, which records it) when it named an older master key; *cleared 1 then. */
+fk_status fk_disposal_rotation_done(fk_ctx *ctx, uint32_t new_kek, int *cleared, fk_error *err);
 /* 1 when the meta's counts are the ledger's (ledger records) and the destroyed keys'. */
 fk_status fk_disposal_in_step(fk_ctx *ctx, int64_t ledger, int *same, fk_error *err);
 /* After a commit: the WAL checkpointed and cut to nothing (warning: "" or why it was not). */

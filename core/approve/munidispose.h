@@ -26,6 +26,7 @@ typedef struct fk_muni_dispose_result {
 	int64_t tags, ledger, documents, lists; /* rows removed */
 	int batches;        /* transactions (each recorded) */
 	int64_t ms, worst_batch_ms;
+	char worst_step[12]; /* the step of the longest: "begin", "registers", "tags", "rows" */
 	int64_t ms_registers, ms_tags; /* the two long parts */
 	char warning[512];  /* "" or what the administrator should know (the WAL not emptied) */
 } fk_muni_dispose_result;

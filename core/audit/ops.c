@@ -136,6 +136,9 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_REINDEX_TAGS] = N_("Search tags recomputed"),
 	[FK_OP_STORE_RECOVER] = N_("Store restored by its server taken back into use"),
 	[FK_OP_MIGRATE] = N_("Schema migrated"),
+	[FK_OP_MUNI_REOPEN] = N_("Municipality re-opened after its disposal"),
+	[FK_OP_KEY_ROTATION_DUE] = N_("Master-key rotation due after a disposal"),
+	[FK_OP_KEY_DESTROY_OLD] = N_("Old master keys destroyed"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -205,7 +205,15 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * short steps each on record; resumable */                                              \
 	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)            \
 	X(STORE_RECOVER, "store.recover", "backup", ROLES, FK_R(ADMIN), 0, 0)                        \
-	X(MIGRATE, "maintenance.migrate", "terminal", ROLES, FK_R(ADMIN), 0, 0)
+	X(MIGRATE, "maintenance.migrate", "terminal", ROLES, FK_R(ADMIN), 0, 0) \
+	/* a municipality disposed of re-opened for packages (core/admin/reopen.c; R-DISPOSE): a   \
+	 * fresh data key, the references of its disposed registers released; a supervisor of   \
+	 * its bureau or an administrator */                                                      \
+	X(MUNI_REOPEN, "municipality.reopen", "municipality", ROLES, FK_R(SUPERVISOR) | FK_R(ADMIN), 1, 0) \
+	/* the master key's rotation due after a disposal (sealed meta), and done (R-DISPOSE,     \
+	 * R-KEYS; docs/disposal.md) */                                                           \
+	X(KEY_ROTATION_DUE, "key.rotation-due", "master-key", SYSTEM, 0, 1, 0)                    \
+	X(KEY_DESTROY_OLD, "key.destroy-old", "master-key", ROLES, FK_R(ADMIN), 0, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -30,7 +30,9 @@ typedef struct fk_actor {
 	int64_t bureau_id;
 } fk_actor;
 
-#define FK_STMT_CACHE 256
+/* Statements prepared once per connection. The gate walk (tests/test_gate.c), which uses every
+ * operation on one connection as a long-lived console could, needed more than 256. */
+#define FK_STMT_CACHE 512
 
 typedef struct fk_ctx fk_ctx;
 typedef struct fk_trust fk_trust;

@@ -40,6 +40,12 @@ static const char SQL_JURISDICTION[] =
 	"(SELECT id FROM bureau WHERE name = ?2 UNION SELECT id FROM bureau WHERE kind = '支局' "
 	"AND parent_id = (SELECT id FROM bureau WHERE name = ?2))";
 
+/* A disposal of the municipality carried out in short transactions and not finished: its
+ * request (a sealed row of a table checked whole after another process's write) says so. */
+static const char SQL_MUNI_RUNNING[] =
+	"SELECT " FK_COLS_APPROVAL ", mac FROM approval_request WHERE state = 'running' AND "
+	"kind = 'dispose-municipality' AND substr(items, 1, 6) = ?1";
+
 static const char SQL_MAX_KEY[] = "SELECT coalesce(max(id), 0) FROM data_key";
 
 /* Spelled out, so that xgettext sees each (tests/test_intake.c checks them against import.h's
@@ -54,6 +60,11 @@ static const char *const refusal_text[] = {
 	[FK_INTAKE_ROLLBACK] = N_("the database is older than the key folder's record of this "
 				  "municipality's packages (a restored backup?)"),
 	[FK_INTAKE_OPENING] = N_("the package could not be opened"),
+	[FK_INTAKE_MUNI_DISPOSING] = N_("the municipality's data is being disposed of: nothing of "
+					"it is received until the disposal ends"),
+	[FK_INTAKE_MUNI_DISPOSED] = N_("the municipality's data was returned or disposed of: a "
+				       "supervisor must re-open the municipality before it receives "
+				       "packages again"),
 };
 #define REFUSE_ONE(id, text) +1
 _Static_assert(sizeof refusal_text / sizeof *refusal_text == 0 FK_INTAKE_REFUSE_LIST(REFUSE_ONE),
@@ -84,19 +95,22 @@ void fk_intake_result_clear(fk_intake_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-static fk_status in_jurisdiction(fk_ctx *ctx, const char *muni, int *ok, fk_error *err)
+static fk_status in_jurisdiction(fk_ctx *ctx, const char *muni, int *ok, int64_t *key_id,
+				 fk_error *err)
 {
 	fk_stmt *st;
 	*ok = 0;
+	*key_id = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_JURISDICTION, &st, err);
 	if (s != FK_OK)
 		return s;
 	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
 	fk_sql_bind_text(st, 2, ctx->cfg.bureau ? ctx->cfg.bureau : "", -1, SQLITE_STATIC);
 	int rc = fk_sql_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
-	else if (rc != SQLITE_DONE)
+		*key_id = fk_sql_column_int64(st, FK_C_MUNI_KEY);
+	} else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the jurisdiction");
 	*ok = s == FK_OK && rc == SQLITE_ROW;
 	fk_sql_reset(st);
@@ -122,18 +136,50 @@ static fk_status refuse(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_refusal w
 	return fk_fail(err, FK_ERR_INVALID, "package refused: %s", fk_intake_refusal_text(why));
 }
 
-/* Whether p may start: jurisdiction, signer, nothing else staging, sequence. */
+fk_status fk_intake_muni_disposal(fk_ctx *ctx, const char *muni, int64_t key_id, int *running,
+			       int *gone, fk_error *err)
+{
+	fk_stmt *st;
+	*running = *gone = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_RUNNING, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW)
+		s = fk_trust_check(ctx, FK_T_APPROVAL, st, 0, err);
+	else if (rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the municipality's disposal");
+	*running = s == FK_OK && rc == SQLITE_ROW;
+	fk_sql_reset(st);
+	if (s != FK_OK || *running || key_id == 0)
+		return s;
+	return fk_datakey_destroyed(ctx, key_id, gone, err);
+}
+
+/* Whether p may start: jurisdiction, signer, the municipality not disposed of, nothing else
+ * staging, sequence. */
 static fk_status admit(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result *res, fk_error *err)
 {
-	int ok, found;
+	int ok, found, running, gone;
+	int64_t key_id;
 	fk_pkgrow other;
-	fk_status s = in_jurisdiction(ctx, p->m->municipality, &ok, err);
+	fk_status s = in_jurisdiction(ctx, p->m->municipality, &ok, &key_id, err);
 	if (s != FK_OK)
 		return s;
 	if (!ok)
 		return refuse(ctx, p, FK_INTAKE_JURISDICTION, 0, res, err);
 	if (!p->signer || strcmp(p->signer, p->m->municipality) != 0)
 		return refuse(ctx, p, FK_INTAKE_SIGNER, 0, res, err);
+	/* Before anything else of it is read: its key may be gone. A package arriving while the
+	 * disposal runs would add registers the disposal must then find again; one arriving
+	 * after it would be sealed under a destroyed key (docs/disposal.md). */
+	if ((s = fk_intake_muni_disposal(ctx, p->m->municipality, key_id, &running, &gone, err)) != FK_OK)
+		return s;
+	if (running)
+		return refuse(ctx, p, FK_INTAKE_MUNI_DISPOSING, 0, res, err);
+	if (gone)
+		return refuse(ctx, p, FK_INTAKE_MUNI_DISPOSED, 0, res, err);
 	if ((s = fk_pkgrow_staging(ctx, &other, &found, err)) != FK_OK)
 		return s;
 	if (found)

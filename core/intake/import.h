@@ -46,7 +46,11 @@
 	X(REPLAY, "a different package with this sequence was already applied")                   \
 	X(ROLLBACK, "the database is older than the key folder's record of this municipality's "  \
 		    "packages (a restored backup?)")                                              \
-	X(OPENING, "the package could not be opened")
+	X(OPENING, "the package could not be opened")                                            \
+	X(MUNI_DISPOSING, "the municipality's data is being disposed of: nothing of it is "       \
+			  "received until the disposal ends")                                      \
+	X(MUNI_DISPOSED, "the municipality's data was returned or disposed of: a supervisor must " \
+			 "re-open the municipality before it receives packages again")
 
 typedef enum fk_intake_refusal {
 #define FK_INTAKE_REFUSE_ENUM(id, text) FK_INTAKE_##id,
@@ -91,6 +95,13 @@ void fk_intake_result_clear(fk_intake_result *r);
 /* Test hook: stop after this many chunks staged in this call (0: never), as an interruption
  * would (FK_ERR_INTERNAL). stage.h has the other (a full disk). */
 extern int fk_intake_stop_after;
+
+/* Whether municipality muni (whose sealed row names data key key_id, 0: none yet) is being
+ * disposed of (*running: the disposal's own request, a sealed row, says so) or was (*gone: its
+ * key destroyed) (R-DISPOSE): packages for it are refused meanwhile (MUNI_DISPOSING,
+ * MUNI_DISPOSED), and core/admin/reopen.c re-opens it only when gone and not running. */
+fk_status fk_intake_muni_disposal(fk_ctx *ctx, const char *muni, int64_t key_id, int *running,
+				  int *gone, fk_error *err);
 
 /* Import p: stage its chunks (continuing a staging of the same package), publish it, fill
  * res. FK_OK with res->refused set when refused (recorded, with a receipt). Failures (a full

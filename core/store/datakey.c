@@ -16,6 +16,7 @@ static const char SQL_INSERT[] =
 static const char SQL_GET[] = "SELECT kek_id, wrapped FROM data_key WHERE id = ?1";
 static const char SQL_MUNI_KEY[] =
 	"SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
+static const char SQL_DESTROYED[] = "SELECT count(*) FROM data_key WHERE id = ?1 AND wrapped IS NULL";
 static const char SQL_MUNI_SET[] = "UPDATE municipality SET key_id = ?2 WHERE code = ?1";
 
 /* Another process may have rotated the master key since ours was loaded:
@@ -157,6 +158,37 @@ fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
 	fk_sql_bind_int64(st, 2, *id);
 	if ((s = fk_ctx_exec(ctx, st, err, "linking a municipality key")) != FK_OK)
+		return s;
+	return fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), err);
+}
+
+fk_status fk_datakey_destroyed(fk_ctx *ctx, int64_t id, int *gone, fk_error *err)
+{
+	fk_stmt *st;
+	*gone = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_DESTROYED, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_int64(st, 1, id);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW)
+		*gone = fk_sql_column_int64(st, 0) > 0;
+	fk_sql_reset(st);
+	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading a data key");
+}
+
+fk_status fk_datakey_municipality_renew(fk_ctx *ctx, const char *code, int64_t *id, fk_error *err)
+{
+	uint8_t dk[FK_KEY_LEN];
+	fk_stmt *st;
+	fk_status s = fk_datakey_new(ctx, id, dk, err);
+	fk_wipe(dk, sizeof dk);
+	if (s != FK_OK || (s = fk_trust_unseal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), 0, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_MUNI_SET, &st, err)) != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, *id);
+	if ((s = fk_ctx_exec(ctx, st, err, "linking a municipality's new key")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_MUNICIPALITY, FK_VAL_TEXT(code), err);
 }

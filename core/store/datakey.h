@@ -31,6 +31,14 @@ fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 
 /* Load the terminal's own data key (operator names, history details) into ctx, from the
  * key id meta names. */
+/* *gone: 1 when data key id was destroyed (crypto-erased: its wrapping is gone), 0 when it
+ * is held or unknown. */
+fk_status fk_datakey_destroyed(fk_ctx *ctx, int64_t id, int *gone, fk_error *err);
+
+/* A fresh data key for the municipality code, its row re-sealed naming it (a municipality
+ * re-opened after its disposal: core/admin/reopen.h). *id gets the new key's id. */
+fk_status fk_datakey_municipality_renew(fk_ctx *ctx, const char *code, int64_t *id, fk_error *err);
+
 fk_status fk_datakey_terminal(fk_ctx *ctx, fk_error *err);
 
 #endif

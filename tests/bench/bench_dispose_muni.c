@@ -150,8 +150,8 @@ int main(int argc, char **argv)
 	       (long long)r.versions, (long long)r.tags, (long long)r.lists, (long long)r.ledger,
 	       (long long)r.documents);
 	printf("  %.1f s (registers %.1f s, search tags %.1f s) in %d transactions (each about %d ms), the "
-	       "longest %lld ms; peak RSS %.1f MB  [%s: %.0f s]\n", secs, r.ms_registers / 1e3, r.ms_tags / 1e3,
-	       r.batches, fk_muni_batch_ms, (long long)r.worst_batch_ms, ru.ru_maxrss / 1024.0,
+	       "longest %lld ms (%s); peak RSS %.1f MB  [%s: %.0f s]\n", secs, r.ms_registers / 1e3, r.ms_tags / 1e3,
+	       r.batches, fk_muni_batch_ms, (long long)r.worst_batch_ms, r.worst_step, ru.ru_maxrss / 1024.0,
 	       secs <= TARGET_S ? "PASS" : "MISS", TARGET_S);
 	printf("  CPU time of the disposal: %.1f s (user and system)\n", cpu);
 	if (r.warning[0])

@@ -30,22 +30,8 @@ B=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-recv.XXXXXX")
 rpid=
 trap '[ -n "$rpid" ] && kill "$rpid" 2> /dev/null; rm -rf "$B"' EXIT
 PORT=$((20000 + $$ % 20000))
-cat > "$B/fukuhon.conf" <<CONF
-database = db/fukuhon.db
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = bench-receiver
-bureau = 東京法務局
-receiver_listen = 127.0.0.1:$PORT
-receiver_timeout = 30s
-CONF
-export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin
-P=$B/pki
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1
-"$C" init --admin admin --bureau 東京法務局 --mode test > /dev/null
-"$C" ca add "$P/ca.crt" > /dev/null
-"$C" crl add "$P/ca.crl" > /dev/null
-"$C" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null
+. "$top_srcdir/tests/bench/terminal.sh"
+bench_terminal bench-receiver "receiver_listen = 127.0.0.1:$PORT" "receiver_timeout = 30s"
 
 pkg() { # name sequence [fkpkg options]
 	name=$1 seq=$2

@@ -18,25 +18,13 @@ done
 umask 022
 B=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-dispose.XXXXXX")
 trap 'rm -rf "$B"' EXIT
-cat > "$B/fukuhon.conf" <<CONF
-database = db/fukuhon.db
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = bench-dispose-muni
-bureau = 東京法務局
-CONF
-export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin FK_TOP_SRCDIR="$top_srcdir"
-P=$B/pki
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1
-"$C" init --admin admin --bureau 東京法務局 --mode test > /dev/null
-"$C" ca add "$P/ca.crt" > /dev/null
-"$C" crl add "$P/ca.crl" > /dev/null
-"$C" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null
+. "$top_srcdir/tests/bench/terminal.sh"
+bench_terminal bench-dispose-muni
 echo "machine: $(nproc) cores, $(uname -m); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
 t0=$(date +%s)
 "$FKPKG" -o "$B/full.pkg" --quiet --signer-key "$P/muni-131016.key" \
 	--signer-cert "$P/muni-131016.crt" --to "$P/receiver.crt" --municipality 131016 \
-	--sequence 1 --kind full --registers "$N" --threads 2 --chunk-records 1000
+	--sequence 1 --kind full --registers "$N" --threads 2 --chunk-records 520
 "$C" import "$B/full.pkg" --receipt-dir "$B" > /dev/null
 "$C" demo-data --registers 3000 --seed 5 > /dev/null
 echo "setup: $N registers of 131016 imported, 3,000 demo registers over the bureau ($(($(date +%s) - t0)) s)"

@@ -24,20 +24,8 @@ umask 022
 B=$(mktemp -d "${TMPDIR:-/tmp}/fkbench-wait.XXXXXX")
 wpid=
 trap '[ -n "$wpid" ] && kill "$wpid" 2> /dev/null; rm -rf "$B"' EXIT
-cat > "$B/fukuhon.conf" <<CONF
-database = db/fukuhon.db
-key_dir = keys
-data_dir = $top_srcdir/data
-terminal_id = bench-import-wait
-bureau = 東京法務局
-CONF
-export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin FK_TOP_SRCDIR="$top_srcdir"
-P=$B/pki
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1
-"$C" init --admin admin --bureau 東京法務局 --mode test > /dev/null
-"$C" ca add "$P/ca.crt" > /dev/null
-"$C" crl add "$P/ca.crl" > /dev/null
-"$C" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null
+. "$top_srcdir/tests/bench/terminal.sh"
+bench_terminal bench-import-wait
 "$W" "$B/fukuhon.conf" setup
 echo "machine: $(nproc) cores, $(uname -m); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
 t0=$(date +%s)
