@@ -203,7 +203,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(DISPOSE_MUNI_BATCH, "dispose-municipality.batch", "request", SYSTEM, 0, 1, 0) \
 	/* the search index's tags recomputed from every register (core/store/retag.h), in   \
 	 * short steps each on record; resumable */                                              \
-	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)
+	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)         \
+	/* a printed copy the printer did not take, sent again from the spool as the same copy \
+	 * (core/approve/resend.h): its requester, within the approval, the print right again */ \
+	X(PRINT_RESEND, "print.resend", "output", FILE, FK_RIGHT_PRINT, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,
