@@ -32,4 +32,8 @@ fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out
 fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max, int *n,
 			   fk_error *err);
 
+/* Tests only: non-zero, the printer is not asked and takes every copy as job 1 (the gate's
+ * walk of every operation, tests/test_gate.c, has no printer; tests/print_ipp.sh uses a real one). */
+extern int fk_print_resend_test_printer;
+
 #endif
