@@ -167,13 +167,14 @@ fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out
 	char path[1200], detail[400];
 	int64_t now = fk_authz_now();
 	memset(out, 0, sizeof *out);
-	if (!ctx->cfg.print_queue[0])
-		return fk_fail(err, FK_ERR_CONFIG, "no printer is configured (print_queue): a copy in the "
-			       "spool is sent again only to it");
-	/* Asked before the lock, as a print does: a printer that does not answer may take 10 s. */
+	/* Asked before the lock, as a print does: a printer that does not answer may take 10 s. Its
+	 * answer (or its absence from the configuration) counts once the re-send is decided, so
+	 * that every attempt is on record as a refusal or a failure. */
 	fk_ipp_queue q = {ctx->cfg.print_queue, ctx->cfg.print_queue_ca};
 	fk_error_clear(&pe);
-	fk_status printer = printer_check(&q, &pe);
+	fk_status printer = ctx->cfg.print_queue[0] ? printer_check(&q, &pe)
+				: fk_fail(&pe, FK_ERR_CONFIG, "no printer is configured (print_queue): a copy "
+					  "in the spool is sent again only to it");
 	fk_status s = fk_gate_open(ctx, &g, FK_OP_PRINT_RESEND, number, err);
 	if (s != FK_OK)
 		return s;
