@@ -74,6 +74,7 @@
 #include "disposejob.h"
 #include "munidispose.h"
 #include "exportjob.h"
+#include "resend.h"
 #include "pdf.h"
 
 #endif

@@ -202,6 +202,39 @@ int cmd_print(ctl *c, int argc, char **argv)
 	return rc;
 }
 
+/* A copy the printer did not take, sent again from the spool (core/approve/resend.h). */
+int cmd_print_resend(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL, *pos[1];
+	int npos = 0;
+	fk_ctx *ctx;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	if (npos != 1)
+		return ctl_usage("usage: print resend OUTPUT-NUMBER [--json]");
+	int rc = ctl_open(c, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_resend_result r;
+	if (fk_print_resend(ctx, pos[0], &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json)
+		rc = ctl_print_json(json_pack("{s:s, s:I, s:i, s:s}", "number", r.number, "request",
+					      (json_int_t)r.request_id, "printer_job", r.printer_job, "warning",
+					      r.warning));
+	else
+		printf(_("%s (request %lld): sent again, printer job %d\n"), r.number, (long long)r.request_id,
+		       r.printer_job);
+	if (r.warning[0]) {
+		fputs("fukuhonctl: ", stderr);
+		ctl_put(stderr, r.warning, 0);
+		fputc('\n', stderr);
+	}
+	return rc;
+}
+
 int cmd_dispose(ctl *c, int argc, char **argv)
 {
 	const char *json = NULL;

@@ -145,6 +145,7 @@ int cmd_requests(ctl *c, int argc, char **argv);
 int cmd_approve(ctl *c, int argc, char **argv);
 int cmd_reject(ctl *c, int argc, char **argv);
 int cmd_print(ctl *c, int argc, char **argv);
+int cmd_print_resend(ctl *c, int argc, char **argv);
 int cmd_dispose(ctl *c, int argc, char **argv);
 int cmd_request_dispose_muni(ctl *c, int argc, char **argv);
 int cmd_dispose_muni(ctl *c, int argc, char **argv);

@@ -113,6 +113,9 @@ const ctl_cmd ctl_commands[] = {
 	 "approve another person's request of your bureau (supervisors)"},
 	{"reject", cmd_reject, P, "REQUEST-ID --reason TEXT",
 	 "reject another person's request of your bureau (supervisors)"},
+	{"print resend", cmd_print_resend, P, "OUTPUT-NUMBER [--json]",
+	 "send again to print_queue a copy of your print that the printer did not take (it stayed in "
+	 "the print spool): the same copy, number and content, while the print's approval lasts"},
 	{"print", cmd_print, P, "REQUEST-ID [--json]",
 	 "carry out your approved print request, once: one PDF per register in the print spool"},
 	{"dispose", cmd_dispose, P, "REQUEST-ID [--json]",

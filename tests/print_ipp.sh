@@ -6,7 +6,11 @@
 # is the PDF with the marks (pdftotext). A printer that is not there, one that does not take
 # PDF, and an ipps:// printer whose certificate does not verify each fail the print before
 # anything is made: a clear message (in Japanese too), the request still approved, the output
-# number not used (the next print gets it), the failure on record.
+# number not used (the next print gets it), the failure on record. A printer that refuses the
+# copies leaves them in the spool; once it takes jobs again the requester sends one again
+# (print resend): the printer gets the copy on record (its SHA-256), no new number is used, the
+# re-send is recorded; someone else's copy, an unknown number and a copy already sent are
+# refused and recorded (after the approval's validity: tests/test_approve.c).
 . "$(dirname "$0")/lib.sh"
 for p in ippeveprinter ipptool pdftotext sqlite3; do
 	command -v $p > /dev/null || { echo "$p is missing (cups-ipp-utils, poppler-utils): skipped"; exit 77; }
@@ -41,6 +45,7 @@ P2=$(free_port)
 printer "$P2" "$T/got2" image/pwg-raster
 P3=$(free_port) # answers, but takes jobs only from a signed-in user: every Print-Job refused
 printer "$P3" "$T/got3" application/pdf -A
+P3PID=$!
 DEAD=$(free_port)
 # an ipps:// printer whose certificate a CA of our own issued for localhost
 mkdir -m 700 "$T/ca" "$T/got4" "$T/keys4"
@@ -140,6 +145,40 @@ expect 0 $C audit list --action print.send --result failed --json
 contains "$T/out" '"result": "failed"'
 refused_again=$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $ID")
 [ "$refused_again" = executed ] && ok || not_ok "request $ID is $refused_again"
+
+# ---- the copies left in the spool sent again (print resend): the same copy, on record ----
+N3=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial LIMIT 1")
+SHA3=$(sqlite3 "$T/db/fukuhon.db" "SELECT sha256 FROM print_output WHERE number = '$N3'")
+# someone else's copy (the approver's too) and a number nobody printed: refused, recorded
+expect 1 as sato $C print resend "$N3"
+contains "$T/err" "refused [not-requester]"
+expect 1 as tanaka $C print resend "$(echo "$N3" | sed 's|/[0-9]*$|/999999|')"
+contains "$T/err" "refused [not-found]"
+# the printer comes back (the same address, now taking jobs): the requester sends the copy again
+kill "$P3PID"
+n=0
+while ipptool -q "ipp://localhost:$P3/ipp/print" get-printer-attributes.test 2> /dev/null && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
+mkdir -m 700 "$T/got5"
+printer "$P3" "$T/got5" application/pdf
+expect 0 as tanaka $C print resend "$N3" --json
+contains "$T/out" "\"number\": \"$N3\""
+n=0
+until [ "$(find "$T/got5" -type f -name '*.pdf' | wc -l)" -ge 1 ] || [ $n -ge 50 ]; do n=$((n + 1)); sleep 0.1; done
+GOT=$(find "$T/got5" -type f -name '*.pdf' | head -n 1)
+[ -n "$GOT" ] && [ "$(sha256sum < "$GOT" | cut -d' ' -f1)" = "$SHA3" ] && ok || not_ok "the printer did not get the copy on record: $(ls "$T/got5")"
+pdftotext -layout "$GOT" "$T/got5.txt" 2> /dev/null && contains "$T/got5.txt" "$N3"
+[ "$(find "$T/spool" -type f -name 'fukuhon-*.pdf' | wc -l)" = 1 ] && ok || not_ok "the copy sent again is still in the spool: $(ls -A "$T/spool")"
+# a re-send, not a new print: no number used, counted as print.resend, its send recorded
+[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM print_output")" = 4 ] && ok || not_ok "a re-send made a new copy"
+expect 0 $C audit list --action print.resend --json
+[ "$(grep -c '"result": "success"' "$T/out")" = 1 ] && ok || not_ok "print.resend successes: $(head -c 400 "$T/out")"
+[ "$(grep -c '"result": "denied"' "$T/out")" = 2 ] && ok || not_ok "print.resend refusals: $(head -c 400 "$T/out")"
+contains "$T/out" "resend of the copy"
+expect 0 $C audit list --action print.send --result success --json
+contains "$T/out" "resend=1"
+# sent once: the copy has left the spool
+expect 1 as tanaka $C print resend "$N3"
+contains "$T/err" "refused [not-found]"
 
 # ---- ipps:// with a certificate that verifies against print_queue_ca ----
 approved

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fktest.h"
 #include "outseq.h"
+#include "resend.h"
 #include "trust.h"
 
 #define M "131016" /* 千代田区, 東京法務局 */
@@ -436,6 +438,101 @@ START_TEST(lists_show_ones_own_or_the_bureaus)
 }
 END_TEST
 
+/* ---- a copy left in the spool sent again (core/approve/resend.h; R-PRINT, R-APPROVE) ---- */
+
+/* A print of both registers carried out by op1 (spool only), then a printer configured that
+ * is not there (nothing listens on port 9): the copies are those a printer did not take. */
+static int64_t spooled(char numbers[2][48])
+{
+	fk_print_result r;
+	int64_t id = approved("op1", "sup");
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_print_execute(ctx, id, &r, &err), &err);
+	for (int i = 0; i < 2; i++)
+		snprintf(numbers[i], 48, "%s", r.copies[i].number);
+	fk_print_result_free(&r);
+	free(ctx->cfg.print_queue);
+	ctx->cfg.print_queue = strdup("ipp://127.0.0.1:9/ipp/print");
+	ck_assert_ptr_nonnull(ctx->cfg.print_queue);
+	return id;
+}
+
+/* The spool's file of the copy numbered number ("1/2026/000001": fukuhon-1-2026-000001.pdf). */
+static void copy_path(const char *number, char *path, size_t len)
+{
+	char name[64];
+	snprintf(name, sizeof name, "fukuhon-%s.pdf", number);
+	for (char *p = name; *p; p++)
+		if (*p == '/')
+			*p = '-';
+	snprintf(path, len, "%s/spool/%s", env.dir, name);
+}
+
+static fk_status resend(const char *number)
+{
+	fk_resend_result r;
+	return fk_print_resend(ctx, number, &r, &err);
+}
+
+START_TEST(a_resend_is_the_requesters_within_the_approval)
+{
+	char n[2][48], got[2][48];
+	int k = 0;
+	int64_t id = spooled(n);
+	/* someone else, even the approver: refused and recorded */
+	fkt_act_as(ctx, "op2");
+	refused(resend(n[0]), FK_WHY_NOT_REQUESTER);
+	fkt_act_as(ctx, "sup");
+	refused(resend(n[0]), FK_WHY_NOT_REQUESTER);
+	/* they are not listed to anyone else either */
+	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
+	ck_assert_int_eq(k, 0);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
+	ck_assert_int_eq(k, 2);
+	ck_assert_str_eq(got[1], n[1]);
+	/* a number nobody printed */
+	refused(resend("1/2026/999999"), FK_WHY_NOT_FOUND);
+	/* the requester, the printer down: allowed, the send failed and recorded, the copy kept */
+	ck_assert_int_eq(resend(n[0]), FK_ERR_IO);
+	ck_assert_int_eq(err.msg_id, FK_MSG_PRINTER_REFUSED);
+	ck_assert_int_eq(spool_files(), 2);
+	/* past the approval's validity: refused, whoever asks */
+	fake_now += (int64_t)2 * 3600 * 1000000000 + 1;
+	refused(resend(n[0]), FK_WHY_APPROVAL_EXPIRED);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "denied", "not-requester"), 2);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "denied", "not-found"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "denied", "approval-expired"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "failed", NULL), 1);
+	/* never a new print: no number used, nothing new on record */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM print_output"), 2);
+}
+END_TEST
+
+START_TEST(a_resend_sends_only_the_copy_on_record)
+{
+	char n[2][48], path[800];
+	spooled(n);
+	fkt_act_as(ctx, "op1");
+	/* a file in the spool other than the copy recorded: refused, not sent */
+	copy_path(n[0], path, sizeof path);
+	FILE *f = fopen(path, "ab");
+	ck_assert_ptr_nonnull(f);
+	fputs("%% appended\n", f);
+	fclose(f);
+	refused(resend(n[0]), FK_WHY_TAMPERED);
+	/* a copy no longer in the spool (the printer took it, or it was removed) */
+	copy_path(n[1], path, sizeof path);
+	ck_assert_int_eq(unlink(path), 0);
+	refused(resend(n[1]), FK_WHY_NOT_FOUND);
+	/* the print right ended since: the grant rule refuses */
+	fkt_act_as(ctx, NULL);
+	ck_assert_ok(fk_grant_revoke(ctx, 1, "担当替え", &err), &err); /* op1's, the first granted */
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(resend(n[0]), FK_ERR_DENIED);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("approve");
@@ -459,6 +556,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, output_numbers_are_never_reused);
 	tcase_add_test(tc, lists_show_ones_own_or_the_bureaus);
 	tcase_add_test(tc, a_return_is_of_one_municipality);
+	tcase_add_test(tc, a_resend_is_the_requesters_within_the_approval);
+	tcase_add_test(tc, a_resend_sends_only_the_copy_on_record);
 	suite_add_tcase(s, tc);
 	return s;
 }

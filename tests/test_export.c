@@ -338,6 +338,55 @@ END_TEST
 /* R-PRINT, R-LOGSEAL: an export row altered behind the terminal's back (its trigger dropped and put back)
  * to push the shared counter is refused at the next export, naming the row, and writes
  * nothing; a print reads the same row and is refused the same way. */
+/* ---- the console's way: the export folder only, progress told ---- */
+
+typedef struct told {
+	int calls;
+	int64_t done, total;
+} told;
+
+static void tell(void *arg, int64_t done, int64_t total)
+{
+	told *t = arg;
+	t->calls++;
+	t->done = done;
+	t->total = total;
+}
+
+START_TEST(the_console_writes_only_in_the_export_folder_and_is_told_how_far)
+{
+	char path[1200];
+	/* no folder configured: nothing to write into */
+	ck_assert_int_eq(fk_export_folder_path(ctx, "a.fkpkg", path, sizeof path, &err), FK_ERR_CONFIG);
+	free(ctx->cfg.export_folder);
+	ctx->cfg.export_folder = strdup(outdir);
+	ck_assert_ptr_nonnull(ctx->cfg.export_folder);
+	/* a name, never a place: a folder in it, a hidden name, an empty or odd one */
+	const char *bad[] = {"../a.fkpkg", "sub/a.fkpkg", "/tmp/a.fkpkg", ".a.fkpkg", "", "a b.fkpkg", "a\n.fkpkg"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		ck_assert_msg(fk_export_folder_path(ctx, bad[i], path, sizeof path, &err) == FK_ERR_INVALID,
+			      "'%s' was taken", bad[i]);
+		ck_assert_int_eq(err.msg_id, FK_MSG_PACKAGE_NAME);
+	}
+	/* a folder others may read is refused, like the print spool */
+	ck_assert_int_eq(chmod(outdir, 0750), 0);
+	ck_assert_int_eq(fk_export_folder_path(ctx, "a.fkpkg", path, sizeof path, &err), FK_ERR_KEYPERM);
+	ck_assert_int_eq(chmod(outdir, 0700), 0);
+	ck_assert_ok(fk_export_folder_path(ctx, "a.fkpkg", path, sizeof path, &err), &err);
+	ck_assert_str_eq(path + strlen(outdir), "/a.fkpkg");
+	/* carried out as the console does, told register by register up to the last */
+	int64_t id = approved("op1");
+	fk_export_result r;
+	told t = {0};
+	fk_progress p = {.fn = tell, .arg = &t};
+	ck_assert_ok(fk_export_carry_out(ctx, id, FK_REQ_EXPORT, to_ok, path, &p, &r, &err), &err);
+	ck_assert_int_ge(t.calls, 1);
+	ck_assert_int_eq(t.done, 2);
+	ck_assert_int_eq(t.total, 2);
+	ck_assert_int_eq(out_files(), 1);
+}
+END_TEST
+
 START_TEST(an_altered_export_output_is_refused_at_the_next_export)
 {
 	fk_export_result r;
@@ -445,6 +494,7 @@ int main(void)
 	tcase_add_test(tc, a_full_disk_leaves_nothing_and_consumes_no_number);
 	tcase_add_test(tc, prints_and_exports_share_one_counter);
 	tcase_add_test(tc, an_altered_export_output_is_refused_at_the_next_export);
+	tcase_add_test(tc, the_console_writes_only_in_the_export_folder_and_is_told_how_far);
 	suite_add_tcase(su, tc);
 	int rc = fkt_run(su);
 	fkt_pki_remove(top);

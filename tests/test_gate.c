@@ -14,6 +14,7 @@
 #include "fkt_pki.h"
 #include "fktest.h"
 #include "import.h"
+#include "resend.h"
 #include "keybackup.h"
 
 #define M "131016" /* 千代田区: op1's grants */
@@ -502,6 +503,30 @@ static fk_status do_print_execute(void)
 	return s;
 }
 
+/* The copy op1's print left in the spool (no print_queue when it ran) sent again to a printer
+ * that is pretended (resend.h): its requester succeeds, anyone else is refused. */
+static fk_status do_print_resend(void)
+{
+	char nums[4][48], who[72];
+	int n = 0;
+	fk_resend_result r;
+	free(ctx->cfg.print_queue);
+	ctx->cfg.print_queue = strdup("ipp://127.0.0.1:9/ipp/print");
+	ck_assert_ptr_nonnull(ctx->cfg.print_queue);
+	fk_print_resend_test_printer = 1;
+	/* the first copy's number, read as the requester lists it (anyone else lists none) */
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_print_spooled(ctx, fkt_scalar(ctx, "SELECT min(request_id) FROM print_output"), nums, 4, &n,
+				      &err), &err);
+	ck_assert_int_ge(n, 1);
+	fkt_act_as(ctx, who);
+	fk_status s = fk_print_resend(ctx, nums[0], &r, &err);
+	fk_print_resend_test_printer = 0;
+	ctx->cfg.print_queue[0] = '\0';
+	return s;
+}
+
 /* The export request (the second made) approved by sup if it is still waiting, then carried
  * out by whoever walks: the requester (op1) succeeds, anyone else is refused. */
 static fk_status do_export_execute(void)
@@ -771,6 +796,7 @@ static const walk table[] = {
 	{FK_OP_REQUEST_REJECT, do_request_reject, "sup", "aud", 1},
 	{FK_OP_REQUEST_LIST, do_request_list, "op1", "dis", 1},
 	{FK_OP_PRINT_EXECUTE, do_print_execute, "op1", "op2", 1},
+	{FK_OP_PRINT_RESEND, do_print_resend, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
 	{FK_OP_RETURN_EXECUTE, do_return_execute, "op1", "op2", 1},
 	{FK_OP_ALERT_LIST, do_alert_list, "sup", "op1", 1},

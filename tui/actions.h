@@ -70,7 +70,11 @@
 	X(HEALTH, 'D', 0, "D", "D", N_("Health"), 7,                                                   \
 	  N_("The terminal's health: checks, backups, disk, clock, keys, lockdown (supervisors)")) \
 	X(DISPOSE, 'x', 0, "x", "x", N_("Dispose"), 6,                                                \
-	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal")) \
+	  N_("On a register: ask for its disposal (a supervisor approves); on the requests: carry out an approved disposal, or ask for it after a return carried out")) \
+	X(EXPORT, 'E', 0, "E", "E", N_("Carry out"), 8,                                             \
+	  N_("On a municipality: ask for the return of its data; on the requests: carry out an approved export or return"))  \
+	X(RESEND, 'S', 0, "S", "S", N_("Resend"), 8,                                                  \
+	  N_("On the requests: send again to the printer the copies of a print left in the print spool")) \
 	X(KANA, CTRL('t'), 0, "C-t", "", "", 9,                                                        \
 	  N_("Search and pickers: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t: かな/Latin"))
 

@@ -314,6 +314,9 @@ static int home_request(view *v, enum action act)
 	case ACT_DOCS:
 		tui_push(v->app, records_view(v->app, m, act == ACT_LEDGER ? FK_FILE_LEDGER : FK_FILE_DOCS));
 		return 1;
+	case ACT_EXPORT:
+		tui_request_return(v->app, m->code);
+		return 1;
 	default:
 		return 0;
 	}
@@ -327,7 +330,7 @@ static void home_close(view *v)
 }
 
 static const view_ops home_ops = {"home", home_open, home_header, home_line, NULL, home_request,
-				  home_close, ACTS(OPEN) | ACTS(SEARCH) | TUI_ACTS_MUNI};
+				  home_close, ACTS(OPEN) | ACTS(SEARCH) | TUI_ACTS_MUNI | ACTS(EXPORT)};
 
 view *home_view(app *a)
 {

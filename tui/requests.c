@@ -173,7 +173,7 @@ static void print_it(view *v, const fk_request *r)
 {
 	app *a = v->app;
 	if (r->kind != FK_REQ_PRINT) {
-		tui_message(a, 1, "%s", _("Only print requests are carried out here; exports with fukuhonctl export."));
+		tui_message(a, 1, "%s", _("Only print requests are carried out with p; exports and returns with E."));
 		return;
 	}
 	/* Asked only when it can be carried out; otherwise the core refuses (and records) at once. */
@@ -244,6 +244,14 @@ static void dispose_it(view *v, const fk_request *r)
 		dispose_municipality(v, r);
 		return;
 	}
+	if (r->kind == FK_REQ_RETURN && r->state == FK_REQ_EXECUTED) {
+		tui_request_dispose_muni(a, r->municipality, r->id);
+		fk_error err;
+		fk_error_clear(&err);
+		if (requests_open(v, &err) != FK_OK)
+			tui_error(a, &err, NULL);
+		return;
+	}
 	if (r->kind != FK_REQ_DISPOSE) {
 		tui_message(a, 1, "%s", _("Only disposal requests are carried out with x."));
 		return;
@@ -264,6 +272,98 @@ static void dispose_it(view *v, const fk_request *r)
 	fk_error_clear(&err);
 	if (requests_open(v, &err) != FK_OK)
 		tui_error(a, &err, NULL);
+}
+
+/* Drawn while an export or a return writes its package: the job holds the store, so the screen
+ * shows how far it is rather than waiting blank (core/approve/approve.h, fk_progress). */
+static void show_progress(void *arg, int64_t done, int64_t total)
+{
+	app *a = arg;
+	int pct = total > 0 ? (int)(done * 100 / total) : 100;
+	tui_message(a, 0, _("Writing the package: %lld of %lld register(s) (%d%%)…"), (long long)done,
+		    (long long)total, pct);
+	tui_draw(a);
+	doupdate();
+}
+
+/* Carry out the selected approved export or return: the recipient's certificate (a path typed:
+ * the terminal keeps no list of recipients' certificates, only the municipal CAs a return's
+ * must chain to) and a file name in the export folder (never a place the operator names). A
+ * request that cannot be carried out goes to the core all the same, which refuses and records. */
+static void export_it(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	if (r->kind != FK_REQ_EXPORT && r->kind != FK_REQ_RETURN) {
+		tui_message(a, 1, "%s", _("Only export and return requests are carried out with E."));
+		return;
+	}
+	char cert[1024] = "", name[128], path[1200];
+	snprintf(name, sizeof name, "%s-%lld.fkpkg", r->kind == FK_REQ_RETURN ? "return" : "export", (long long)r->id);
+	if (r->state == FK_REQ_APPROVED) {
+		if (!tui_prompt(a, r->kind == FK_REQ_RETURN ? _("The municipality's certificate (PEM file):")
+							     : _("The recipient's certificate (PEM file):"), cert, sizeof cert))
+			return;
+		if (!tui_prompt_edit(a, _("File name in the export folder:"), name, sizeof name))
+			return;
+	}
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_export_folder_path(a->ctx, name, path, sizeof path, &err) != FK_OK) {
+		tui_error(a, &err, NULL);
+		return;
+	}
+	fk_export_result res;
+	fk_progress p = {.fn = show_progress, .arg = a};
+	int64_t id = r->id;
+	if (fk_export_carry_out(a->ctx, id, r->kind, cert, path, &p, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else if (r->kind == FK_REQ_RETURN)
+		tui_message(a, res.warning[0] != '\0', _("Returned: output number %s, %d register(s), %s in the export folder.%s%s"),
+			    res.number, res.registers, name, res.warning[0] ? " " : "", res.warning);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Exported: output number %s, %d register(s), %s in the export folder.%s%s"),
+			    res.number, res.registers, name, res.warning[0] ? " " : "", res.warning);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+}
+
+/* Send again the copies of the selected print that the printer did not take (they stayed in
+ * the spool): the core decides each (the requester, within the approval) and records it. */
+static void resend_it(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	static char numbers[FK_REQ_ITEMS_MAX_PRINT][48];
+	int n = 0, sent = 0;
+	fk_error err;
+	fk_error_clear(&err);
+	if (r->kind != FK_REQ_PRINT) {
+		tui_message(a, 1, "%s", _("Only the copies of a print are sent again."));
+		return;
+	}
+	if (fk_print_spooled(a->ctx, r->id, numbers, FK_REQ_ITEMS_MAX_PRINT, &n, &err) != FK_OK) {
+		tui_error(a, &err, NULL);
+		return;
+	}
+	if (n == 0) {
+		tui_message(a, 1, _("No copy of request %lld of yours is waiting in the print spool."), (long long)r->id);
+		return;
+	}
+	char q[240];
+	snprintf(q, sizeof q, _("Send again %d copy(ies) left in the print spool (output numbers %s to %s)? (y/n)"), n,
+		 numbers[0], numbers[n - 1]);
+	if (!tui_confirm(a, q))
+		return;
+	for (int i = 0; i < n; i++) {
+		fk_resend_result res;
+		if (fk_print_resend(a->ctx, numbers[i], &res, &err) != FK_OK) {
+			tui_error(a, &err, numbers[i]);
+			return;
+		}
+		sent++;
+	}
+	tui_message(a, 0, _("Sent again to the printer: %d copy(ies), output numbers %s to %s."), sent, numbers[0],
+		    numbers[n - 1]);
 }
 
 static int requests_request(view *v, enum action act)
@@ -301,6 +401,12 @@ static int requests_request(view *v, enum action act)
 	case ACT_DISPOSE:
 		dispose_it(v, r);
 		return 1;
+	case ACT_EXPORT:
+		export_it(v, r);
+		return 1;
+	case ACT_RESEND:
+		resend_it(v, r);
+		return 1;
 	default:
 		return 0;
 	}
@@ -315,7 +421,8 @@ static void requests_close(view *v)
 
 static const view_ops requests_ops = {"requests", requests_open, requests_header, requests_line, NULL,
 				      requests_request, requests_close,
-				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING) | ACTS(DISPOSE)};
+				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING) | ACTS(DISPOSE) |
+				      ACTS(EXPORT) | ACTS(RESEND)};
 
 view *requests_view(app *a)
 {
@@ -491,6 +598,43 @@ void tui_request_dispose(app *a, int64_t register_id)
 {
 	int64_t id = request_make(a, FK_REQ_DISPOSE, register_id, _("Reason for the disposal (which rule, whose request):"));
 	if (id)
+		tui_message(a, 0, _("Disposal request %lld made: a supervisor approves it; then carry it out from O with x."),
+			    (long long)id);
+}
+
+/* A whole municipality's return, asked for from the home screen (R-DISPOSE 8(1)ク): the core
+ * decides by the export right on all four of its kinds and records it. */
+void tui_request_return(app *a, const char *code)
+{
+	char reason[FK_REQ_REASON_MAX + 1], label[160];
+	snprintf(label, sizeof label, _("Reason for returning municipality %s's data (its request):"), code);
+	if (!tui_prompt(a, label, reason, sizeof reason))
+		return;
+	fk_error err;
+	fk_error_clear(&err);
+	int64_t id = 0;
+	if (fk_request_make_municipality(a->ctx, FK_REQ_RETURN, code, 0, reason, &id, &err) != FK_OK)
+		tui_error(a, &err, code);
+	else
+		tui_message(a, 0, _("Return request %lld made: a supervisor approves it; then carry it out from O with E."),
+			    (long long)id);
+}
+
+/* The second step after a return: the municipality's disposal, naming the return it follows
+ * (the core then disposes of exactly what the return held, and refuses if anything came after). */
+void tui_request_dispose_muni(app *a, const char *code, int64_t after_return)
+{
+	char reason[FK_REQ_REASON_MAX + 1], q[240];
+	fk_error err;
+	fk_error_clear(&err);
+	snprintf(q, sizeof q, _("Reason for disposing of municipality %s's data after return %lld:"), code,
+		 (long long)after_return);
+	if (!tui_prompt(a, q, reason, sizeof reason))
+		return;
+	int64_t id = 0;
+	if (fk_request_make_municipality(a->ctx, FK_REQ_DISPOSE_MUNI, code, after_return, reason, &id, &err) != FK_OK)
+		tui_error(a, &err, code);
+	else
 		tui_message(a, 0, _("Disposal request %lld made: a supervisor approves it; then carry it out from O with x."),
 			    (long long)id);
 }

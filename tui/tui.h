@@ -180,6 +180,10 @@ view *request_view(app *a, int64_t id);
 void tui_request_print(app *a, int64_t register_id);
 /* Ask for the disposal of a register, with a reason (requests.c). */
 void tui_request_dispose(app *a, int64_t register_id);
+/* A whole municipality (code): its return (from the home screen), and its disposal after the
+ * return after_return was carried out (from the requests). */
+void tui_request_return(app *a, const char *code);
+void tui_request_dispose_muni(app *a, const char *code, int64_t after_return);
 const char *tui_req_kind_text(int kind);
 const char *tui_req_state_text(int state);
 /* Which field a typed query is for: kana → reading, an address → 本籍, else name. */

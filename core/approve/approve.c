@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "approve.h"
 #include "db.h"
@@ -702,4 +703,17 @@ fk_status fk_request_waiting_count(fk_ctx *ctx, int64_t *n, fk_error *err)
 	if (s != FK_OK)
 		*n = 0;
 	return s;
+}
+
+void fk_progress_tell(fk_progress *p, int64_t done, int64_t total)
+{
+	struct timespec t;
+	if (!p || !p->fn || clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+		return;
+	int64_t ms = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	/* Often enough to see it move, seldom enough that drawing costs nothing against the job. */
+	if (done < total && ms - p->last_ms < 100)
+		return;
+	p->last_ms = ms;
+	p->fn(p->arg, done, total);
 }

@@ -49,6 +49,18 @@ const char *fk_req_kind_id(fk_req_kind k);   /* "print" … ; "?" when unknown *
 int fk_req_kind_parse(const char *s);        /* 0 when unknown */
 const char *fk_req_state_id(fk_req_state s); /* "waiting" … */
 
+/* How far a long job has come (the console shows it while an export or a return runs): fn
+ * gets done of total, at most every 100 ms and once when done reaches total. It is called
+ * inside the job's transaction: it may draw, never use the store. */
+typedef struct fk_progress {
+	void (*fn)(void *arg, int64_t done, int64_t total);
+	void *arg;
+	int64_t last_ms; /* fk_progress_tell's own */
+} fk_progress;
+
+/* Tell p (NULL: nobody) that done of total are done. */
+void fk_progress_tell(fk_progress *p, int64_t done, int64_t total);
+
 /* A register as a request fixes it. */
 typedef struct fk_req_item {
 	int64_t register_id;

@@ -49,6 +49,8 @@ typedef struct xjob {
 	int year;
 	int is_return;        /* a municipality's data returned to it (returnjob.h) */
 	fk_return_held held;
+	fk_progress *progress;
+	const char *out_path;
 	fk_export_result *out;
 } xjob;
 
@@ -158,9 +160,11 @@ static fk_status write_package(xjob *j, fk_error *err)
 			       "(fukuhonctl cert request, then cert install)");
 	fk_status s = fk_pkgw_begin(j->dir, key, cert, to, 1, fk_export_chunk_records, &w, err);
 	if (s == FK_OK && j->is_return)
-		s = fk_return_records(ctx, j->req.id, j->req.municipality, w, &j->held, err);
-	for (int i = 0; s == FK_OK && !j->is_return && i < j->req.n_items; i++)
+		s = fk_return_records(ctx, j->req.id, j->req.municipality, w, &j->held, j->progress, err);
+	for (int i = 0; s == FK_OK && !j->is_return && i < j->req.n_items; i++) {
 		s = add_register(j, w, i, err);
+		fk_progress_tell(j->progress, i + 1, j->req.n_items);
+	}
 	if (s == FK_OK) {
 		fk_manifest head = {.sequence = j->serial, .kind = FK_PKG_FULL,
 				    .created_at = j->now / 1000000000, .export_request = j->req.id};
@@ -353,6 +357,10 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 		return fk_gate_end(ctx, &g, fk_fail(err, FK_ERR_NOMEM, "out of memory"), NULL, err);
 	if ((s = decide(j, &g, err)) != FK_OK)
 		return s;
+	/* Where the file goes is checked once the request is known to be carried out: a refusal
+	 * (carried out already, not approved) is recorded whatever path was given. */
+	if ((s = check_out(j, j->out_path, err)) != FK_OK)
+		return fk_gate_end(ctx, &g, s, NULL, err);
 	s = run(j, err);
 	if (s == FK_OK)
 		snprintf(detail, sizeof detail, "output=%s registers=%d approved_by=%s", j->out->number,
@@ -364,17 +372,17 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 }
 
 static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const char *to_pem,
-				  const char *out_path, fk_export_result *out, fk_error *err)
+				  const char *out_path, fk_progress *progress, fk_export_result *out,
+				  fk_error *err)
 {
 	struct timespec t0, t1;
-	xjob j = {.ctx = ctx, .out = out, .fd = -1, .now = fk_authz_now(), .is_return = is_return};
+	xjob j = {.ctx = ctx, .out = out, .fd = -1, .now = fk_authz_now(), .is_return = is_return,
+		  .progress = progress};
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	fk_status s = check_out(&j, out_path, err);
-	if (s != FK_OK)
-		return s;
+	j.out_path = out_path;
 	j.to = read_cert(to_pem); /* NULL: refused, recorded, by the decision */
-	s = execute(&j, id, err);
+	fk_status s = execute(&j, id, err);
 	if (j.fd >= 0)
 		close(j.fd);
 	if (j.tmp[0])
@@ -397,11 +405,40 @@ static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const 
 fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
 			    fk_export_result *out, fk_error *err)
 {
-	return export_or_return(ctx, id, 0, to_pem, out_path, out, err);
+	return export_or_return(ctx, id, 0, to_pem, out_path, NULL, out, err);
 }
 
 fk_status fk_return_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
 			    fk_export_result *out, fk_error *err)
 {
-	return export_or_return(ctx, id, 1, to_pem, out_path, out, err);
+	return export_or_return(ctx, id, 1, to_pem, out_path, NULL, out, err);
+}
+
+fk_status fk_export_carry_out(fk_ctx *ctx, int64_t id, fk_req_kind kind, const char *to_pem,
+			      const char *out_path, fk_progress *progress, fk_export_result *out,
+			      fk_error *err)
+{
+	if (kind != FK_REQ_EXPORT && kind != FK_REQ_RETURN)
+		return fk_fail(err, FK_ERR_INVALID, "only an export or a return is written as a package");
+	return export_or_return(ctx, id, kind == FK_REQ_RETURN, to_pem, out_path, progress, out, err);
+}
+
+fk_status fk_export_folder_path(const fk_ctx *ctx, const char *name, char *path, size_t len,
+				fk_error *err)
+{
+	size_t n = strlen(name);
+	/* A name alone, of characters no shell, terminal or file manager reads as anything else:
+	 * the operator picks what the file is called, never where it goes. */
+	int ok = n >= 1 && n <= 100 && name[0] != '.';
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		     (name[i] >= '0' && name[i] <= '9') || strchr(".-_", name[i]);
+	if (!ok)
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_PACKAGE_NAME, NULL, 100);
+	fk_status s = fk_check_service_folder(ctx->cfg.export_folder, "the export folder", "export_folder", err);
+	if (s != FK_OK)
+		return s;
+	if ((size_t)snprintf(path, len, "%s/%s", ctx->cfg.export_folder, name) >= len)
+		return fk_fail(err, FK_ERR_INVALID, "the export folder's path is too long");
+	return FK_OK;
 }

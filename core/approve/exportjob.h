@@ -38,6 +38,19 @@ fk_status fk_export_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const c
 fk_status fk_return_execute(fk_ctx *ctx, int64_t id, const char *to_pem, const char *out_path,
 			    fk_export_result *out, fk_error *err);
 
+/* fk_export_execute (kind FK_REQ_EXPORT) or fk_return_execute (FK_REQ_RETURN), telling
+ * progress (NULL: nobody) register by register as the package is written. */
+fk_status fk_export_carry_out(fk_ctx *ctx, int64_t id, fk_req_kind kind, const char *to_pem,
+			      const char *out_path, fk_progress *progress, fk_export_result *out,
+			      fk_error *err);
+
+/* Where a package named name goes in export_folder (fukuhon.conf(5)), as path: the console
+ * writes exports and returns there only, never where an operator names. name is a file name
+ * alone (letters, digits, '.', '-', '_'; not starting with '.'; 1..100 bytes: else
+ * FK_ERR_INVALID), the folder the service account's with mode 0700 (fk_check_service_folder). */
+fk_status fk_export_folder_path(const fk_ctx *ctx, const char *name, char *path, size_t len,
+				fk_error *err);
+
 /* Records a chunk holds in an export (tests make it small to have many chunks). */
 extern int64_t fk_export_chunk_records;
 

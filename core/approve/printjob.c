@@ -56,19 +56,7 @@ static void hex(const unsigned char *b, size_t n, char *out)
 /* The folder must be the service account's alone: printed certificates are personal data. */
 static fk_status check_spool(const char *dir, fk_error *err)
 {
-	struct stat st;
-	if (!dir || !*dir)
-		return fk_fail(err, FK_ERR_CONFIG, "no print spool is configured (print_spool)");
-	if (lstat(dir, &st) != 0)
-		return fk_fail(err, FK_ERR_IO, "the print spool %s cannot be used: %s", dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fk_fail(err, FK_ERR_IO, "the print spool %s is not a folder", dir);
-	if (st.st_uid != geteuid() || (st.st_mode & 077))
-		return fk_fail(err, FK_ERR_KEYPERM, "the print spool %s must belong to the service account "
-			       "and have mode 0700 (it has %04o)", dir, (unsigned)(st.st_mode & 07777));
-	if (access(dir, W_OK | X_OK) != 0)
-		return fk_fail(err, FK_ERR_IO, "the print spool %s is not writable: %s", dir, strerror(errno));
-	return FK_OK;
+	return fk_check_service_folder(dir, "the print spool", "print_spool", err);
 }
 
 typedef struct filew {
@@ -294,20 +282,18 @@ static fk_status run(job *j, fk_error *err)
 
 /* ---- the printer ---- */
 
-/* What happened to copy i at the printer, on record as print.send in its own transaction (the
- * copy itself is on record already): its job id, or why the printer did not take it. */
-static void record_send(job *j, int i, fk_status sent, const fk_error *why)
+fk_status fk_print_record_send(fk_ctx *ctx, const char *number, int64_t request_id, int resend,
+				int printer_job, const char *sha256, fk_status sent, const fk_error *why,
+				char *warning, size_t len)
 {
-	fk_ctx *ctx = j->ctx;
-	const fk_print_copy *c = &j->out->copies[i];
 	fk_authz_req r = {.op = FK_OP_PRINT_SEND};
 	fk_gate g;
 	fk_error e;
 	char detail[400];
 	fk_error_clear(&e);
-	snprintf(detail, sizeof detail, "request=%lld queue=%.200s job=%d sha256=%s", (long long)j->req.id,
-		 ctx->cfg.print_queue, c->printer_job, c->sha256);
-	fk_status s = fk_gate_begin(ctx, &g, &r, c->number, &e);
+	snprintf(detail, sizeof detail, "request=%lld%s queue=%.200s job=%d sha256=%s", (long long)request_id,
+		 resend ? " resend=1" : "", ctx->cfg.print_queue, printer_job, sha256);
+	fk_status s = fk_gate_begin(ctx, &g, &r, number, &e);
 	if (s == FK_OK && sent == FK_OK)
 		s = fk_gate_end(ctx, &g, FK_OK, detail, &e);
 	else if (s == FK_OK) {
@@ -317,9 +303,17 @@ static void record_send(job *j, int i, fk_status sent, const fk_error *why)
 	}
 	/* the copy is on record already; what is missing is the printer's side of it */
 	if (s != FK_OK)
-		snprintf(j->out->warning, sizeof j->out->warning,
-			 "what the printer did with copy %s (job %d) could not be recorded: %.200s",
-			 c->number, c->printer_job, e.msg);
+		snprintf(warning, len, "what the printer did with copy %s (job %d) could not be recorded: %.200s",
+			 number, printer_job, e.msg);
+	return s;
+}
+
+/* What happened to copy i at the printer. */
+static void record_send(job *j, int i, fk_status sent, const fk_error *why)
+{
+	const fk_print_copy *c = &j->out->copies[i];
+	fk_print_record_send(j->ctx, c->number, j->req.id, 0, c->printer_job, c->sha256, sent, why,
+			     j->out->warning, sizeof j->out->warning);
 }
 
 /* After the commit, each copy to the printer in turn; a copy it took leaves the spool (the

@@ -44,6 +44,14 @@ void fk_print_result_free(fk_print_result *r);
  * the spool; one the printer does not take stays in the spool, recorded (out->unsent). */
 fk_status fk_print_execute(fk_ctx *ctx, int64_t id, fk_print_result *out, fk_error *err);
 
+/* What the printer did with the copy numbered number (of print request_id; resend: sent again
+ * from the spool, resend.h), on record as print.send in a transaction of its own: its job id
+ * and sha256 (sent FK_OK), or why it did not take it (why). When that cannot be recorded, the
+ * returned status says so and warning (len bytes) what to pass on. */
+fk_status fk_print_record_send(fk_ctx *ctx, const char *number, int64_t request_id, int resend,
+			       int printer_job, const char *sha256, fk_status sent, const fk_error *why,
+			       char *warning, size_t len);
+
 /* Tests only: the PDF writer fails with ENOSPC after this many bytes (0: never). */
 extern long fk_print_test_fail_after;
 

@@ -222,7 +222,7 @@ static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, f
 }
 
 fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, fk_pkgw *w,
-			    fk_return_held *held, fk_error *err)
+			    fk_return_held *held, fk_progress *progress, fk_error *err)
 {
 	fk_stmt *st;
 	int64_t *ids = NULL;
@@ -250,8 +250,10 @@ fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, f
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (s == FK_OK && (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1))
 		s = fk_fail(err, FK_ERR_CRYPTO, "hashing failed");
-	for (int i = 0; s == FK_OK && i < n; i++)
+	for (int i = 0; s == FK_OK && i < n; i++) {
 		s = add_register(ctx, request_id, ids[i], w, md, held, err);
+		fk_progress_tell(progress, i + 1, n);
+	}
 	if (s == FK_OK && EVP_DigestFinal_ex(md, held->sha256, &dl) != 1)
 		s = fk_fail(err, FK_ERR_CRYPTO, "hashing failed");
 	EVP_MD_CTX_free(md);

@@ -29,9 +29,10 @@ fk_status fk_return_recipient(const fk_pki *pki, X509 *to, const char *code, int
 /* Every register of municipality code with every version (the first as a `register` record,
  * each later one as a `version` record), its ledger entries and its documents, added to w;
  * each register and the version carried written to return_item for request_id, and what was
- * held summed up in held (the caller's transaction). */
+ * held summed up in held (the caller's transaction); progress (NULL: none) told register by
+ * register. */
 fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, fk_pkgw *w,
-			    fk_return_held *held, fk_error *err);
+			    fk_return_held *held, fk_progress *progress, fk_error *err);
 
 /* What held says, sealed in meta as 'return.<request_id>' (the caller's transaction). */
 fk_status fk_return_keep(fk_ctx *ctx, int64_t request_id, const char *code,

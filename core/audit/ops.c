@@ -139,6 +139,7 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_MUNI_REOPEN] = N_("Municipality re-opened after its disposal"),
 	[FK_OP_KEY_ROTATION_DUE] = N_("Master-key rotation due after a disposal"),
 	[FK_OP_KEY_DESTROY_OLD] = N_("Old master keys destroyed"),
+	[FK_OP_PRINT_RESEND] = N_("Copy left in the spool sent again"),
 };
 
 const char *fk_op_label(fk_op op)

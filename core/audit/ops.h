@@ -213,7 +213,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	/* the master key's rotation due after a disposal (sealed meta), and done (R-DISPOSE,     \
 	 * R-KEYS; docs/disposal.md) */                                                           \
 	X(KEY_ROTATION_DUE, "key.rotation-due", "master-key", SYSTEM, 0, 1, 0)                    \
-	X(KEY_DESTROY_OLD, "key.destroy-old", "master-key", ROLES, FK_R(ADMIN), 0, 0)
+	X(KEY_DESTROY_OLD, "key.destroy-old", "master-key", ROLES, FK_R(ADMIN), 0, 0) \
+	/* a printed copy the printer did not take, sent again from the spool as the same copy \
+	 * (core/approve/resend.h): its requester, within the approval, the print right again */ \
+	X(PRINT_RESEND, "print.resend", "output", FILE, FK_RIGHT_PRINT, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

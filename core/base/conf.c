@@ -71,6 +71,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY(auth_helper, T_PATH),
 	STR_KEY(print_queue, T_STR),
 	STR_KEY(print_queue_ca, T_PATH),
+	STR_KEY(export_folder, T_PATH),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -110,6 +111,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->auth_helper, ""},
 		{&cfg->print_queue, ""},
 		{&cfg->print_queue_ca, ""},
+		{&cfg->export_folder, ""},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))

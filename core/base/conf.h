@@ -38,6 +38,7 @@ typedef struct fk_config {
 	/* The four-eyes workflow (docs/approvals.md, R-APPROVE, R-PRINT): */
 	int approval_valid;        /* seconds an approval stays usable */
 	char *print_spool;         /* folder (0700) the printed PDFs are written to */
+	char *export_folder;       /* "" or folder (0700) the console writes exports and returns to */
 	char *print_queue;         /* "" or ipp://… / ipps://…: the printer each copy is sent to */
 	char *print_queue_ca;      /* "" (the system's CAs) or PEM file: whom ipps:// trusts */
 	/* The detectors of intrusion (core/audit/detect.h, R-INTRUSION); 0 turns one off: */

@@ -73,7 +73,8 @@ typedef enum fk_status {
 	X(LOCKDOWN_SIGNIN, FK_N_("Sign-in refused: a lockdown is in force; only administrators may sign in.")) \
 	X(AUTH_HELPER_DOWN, FK_N_("The sign-in service (fukuhon-authd) is not running: call the administrator.")) \
 	X(AUTH_HELPER_FAILED, FK_N_("The sign-in service (fukuhon-authd) failed during the sign-in: try again, or call the administrator.")) \
-	X(PRINTER_REFUSED, FK_N_("The printer cannot take the print ({a}). Nothing was printed and no output number was used."))
+	X(PRINTER_REFUSED, FK_N_("The printer cannot take the print ({a}). Nothing was printed and no output number was used.")) \
+	X(PACKAGE_NAME, FK_N_("A package's name is a file name alone: letters, digits, '.', '-', '_', not starting with '.', at most {n} characters."))
 
 typedef enum fk_msg {
 #define FK_MSG_ENUM(id, text) FK_MSG_##id,

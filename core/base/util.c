@@ -330,3 +330,20 @@ fk_status fk_write_new(const char *path, const void *buf, size_t n, fk_error *er
 		(void)unlink(path);
 	return st;
 }
+
+fk_status fk_check_service_folder(const char *dir, const char *what, const char *key, fk_error *err)
+{
+	struct stat st;
+	if (!dir || !*dir)
+		return fk_fail(err, FK_ERR_CONFIG, "%s is not configured (%s)", what, key);
+	if (lstat(dir, &st) != 0)
+		return fk_fail(err, FK_ERR_IO, "%s %s cannot be used: %s", what, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fk_fail(err, FK_ERR_IO, "%s %s is not a folder", what, dir);
+	if (st.st_uid != geteuid() || (st.st_mode & 077))
+		return fk_fail(err, FK_ERR_KEYPERM, "%s %s must belong to the service account "
+			       "and have mode 0700 (it has %04o)", what, dir, (unsigned)(st.st_mode & 07777));
+	if (access(dir, W_OK | X_OK) != 0)
+		return fk_fail(err, FK_ERR_IO, "%s %s is not writable: %s", what, dir, strerror(errno));
+	return FK_OK;
+}

@@ -63,6 +63,12 @@ char *fk_dirname(const char *path, fk_error *err);
 /* Create dir (and missing parents) with mode 0700. Existing is fine. */
 fk_status fk_mkdir_private(const char *dir, fk_error *err);
 
+/* A folder of the service account alone (personal data goes there): the folder named by
+ * setting key in fukuhon.conf(5) ("" or NULL: FK_ERR_CONFIG), what it is for in messages ("the
+ * print spool"). Not a folder, another owner or any group/other bit: refused (FK_ERR_KEYPERM
+ * naming the mode); not writable: FK_ERR_IO. */
+fk_status fk_check_service_folder(const char *dir, const char *what, const char *key, fk_error *err);
+
 /* A failed system call on path as a status: FK_ERR_FULL for a full disk or quota, else
  * FK_ERR_IO; the message "what path: why". */
 fk_status fk_io_fail(fk_error *err, const char *what, const char *path);

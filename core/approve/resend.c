@@ -1,0 +1,245 @@
+/* Sending again a copy left in the spool (resend.h): decided and recorded under the write lock
+ * like a print's execution, sent after the commit like a print's copies. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "gate.h"
+#include "ipp.h"
+#include "printjob.h"
+#include "regver.h"
+#include "resend.h"
+#include "str.h"
+#include "trust.h"
+#include "util.h"
+
+int fk_print_resend_test_printer = 0;
+
+/* The printer asked, or the copy sent: through libcups, or (tests only) pretended. */
+static fk_status printer_check(const fk_ipp_queue *q, fk_error *err)
+{
+	return fk_print_resend_test_printer ? FK_OK : fk_ipp_check(q, err);
+}
+
+static fk_status printer_send(const fk_ipp_queue *q, const char *user, const char *title, const char *path,
+			      int *job, fk_error *err)
+{
+	if (fk_print_resend_test_printer) {
+		*job = 1;
+		return FK_OK;
+	}
+	return fk_ipp_send(q, user, title, path, job, err);
+}
+
+static const char SQL_BY_NUMBER[] =
+	"SELECT " FK_COLS_PRINT_OUTPUT ", mac FROM print_output WHERE number = ?1";
+static const char SQL_BY_REQUEST[] =
+	"SELECT " FK_COLS_PRINT_OUTPUT ", mac FROM print_output WHERE request_id = ?1 ORDER BY serial";
+/* Where each column stands among FK_COLS_PRINT_OUTPUT (rows.h). */
+enum { C_REQUEST = 1, C_REGISTER = 2, C_NUMBER = 7, C_OPERATOR = 8, C_SHA256 = 12, C_FILE = 13 };
+
+typedef struct copy_row {
+	int64_t request_id, register_id;
+	char number[48], operator_user[72], sha256[65], file[128];
+} copy_row;
+
+static void row_of(fk_stmt *st, copy_row *c)
+{
+	c->request_id = fk_sql_column_int64(st, C_REQUEST);
+	c->register_id = fk_sql_column_int64(st, C_REGISTER);
+	fk_copy_str(c->number, sizeof c->number, (const char *)fk_sql_column_text(st, C_NUMBER));
+	fk_copy_str(c->operator_user, sizeof c->operator_user, (const char *)fk_sql_column_text(st, C_OPERATOR));
+	fk_copy_str(c->sha256, sizeof c->sha256, (const char *)fk_sql_column_text(st, C_SHA256));
+	fk_copy_str(c->file, sizeof c->file, (const char *)fk_sql_column_text(st, C_FILE));
+}
+
+/* The copy numbered number, its row's MAC checked: FK_ERR_NOTFOUND when there is none. */
+static fk_status copy_get(fk_ctx *ctx, const char *number, copy_row *c, fk_error *err)
+{
+	fk_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_BY_NUMBER, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_PRINT_OUTPUT, st, 0, err)) == FK_OK)
+		row_of(st, c);
+	else if (rc == SQLITE_DONE)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "no printed copy has the output number %s", number);
+	else if (rc != SQLITE_ROW)
+		s = fk_db_fail(ctx->db, rc, err, "reading the printed copy");
+	fk_sql_reset(st);
+	return s;
+}
+
+/* The SHA-256 (hex) of the regular file at path, not followed through a link: 1 when read,
+ * 0 when there is no such file, -1 when it cannot be read. */
+static int file_sha256(const char *path, char hex[65])
+{
+	unsigned char buf[16384], d[32];
+	unsigned dl = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct stat st;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+	while (ok && (n = read(fd, buf, sizeof buf)) != 0)
+		ok = n > 0 && EVP_DigestUpdate(md, buf, (size_t)n) == 1;
+	ok = ok && EVP_DigestFinal_ex(md, d, &dl) == 1 && dl == 32;
+	EVP_MD_CTX_free(md);
+	close(fd);
+	if (ok)
+		fk_hex(d, 32, hex);
+	return ok ? 1 : -1;
+}
+
+static int spool_path(fk_ctx *ctx, const copy_row *c, char *path, size_t len)
+{
+	/* The name on record is the terminal's own (fukuhon-<bureau>-<year>-<serial>.pdf): one
+	 * with a slash did not come from it. */
+	return !strchr(c->file, '/') && c->file[0] != '.' &&
+	       (size_t)snprintf(path, len, "%s/%s", ctx->cfg.print_spool, c->file) < len;
+}
+
+/* Everything the decision needs, read and decided under the gate's lock. */
+static fk_status decide(fk_ctx *ctx, fk_gate *g, const copy_row *c, char *path, size_t len,
+			fk_request *r, int64_t now, fk_error *err)
+{
+	char msg[300], have[65];
+	fk_reg_info info;
+	fk_error nf;
+	fk_status s = fk_request_get(ctx, c->request_id, r, &nf);
+	if (s != FK_OK) {
+		if (err)
+			*err = nf;
+		return fk_gate_end(ctx, g, s, NULL, err);
+	}
+	/* The four eyes stand: the copy is the one the approved print made, and only the person
+	 * who asked for it and carried it out sends it, while the approval would still allow it. */
+	if (r->kind != FK_REQ_PRINT || r->state != FK_REQ_EXECUTED)
+		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "this output number is not a copy of a print carried out", err);
+	if (r->requester_id != ctx->actor.operator_id || strcmp(c->operator_user, ctx->actor.user) != 0)
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_REQUESTER, "only the person who printed a copy sends it again", err);
+	if (now > r->valid_until)
+		return fk_gate_refuse(ctx, g, FK_WHY_APPROVAL_EXPIRED, "the print's approval has ended: "
+				      "a copy is sent again only while it would still allow the print", err);
+	if ((s = fk_store_info(ctx, c->register_id, &info, &nf)) == FK_ERR_NOTFOUND)
+		return fk_gate_refuse(ctx, g, FK_WHY_REGISTER_GONE, "the register printed no longer exists or was disposed of", err);
+	if (s != FK_OK) {
+		if (err)
+			*err = nf;
+		return fk_gate_end(ctx, g, s, NULL, err);
+	}
+	fk_authz_req q = {.op = FK_OP_PRINT_RESEND, .municipality = info.municipality, .kind = (int)info.kind};
+	if ((s = fk_gate_decide(ctx, g, &q, err)) != FK_OK)
+		return s;
+	if (!spool_path(ctx, c, path, len))
+		return fk_gate_refuse(ctx, g, FK_WHY_TAMPERED, "the copy's file name on record is not the terminal's", err);
+	int got = file_sha256(path, have);
+	if (got == 0)
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_FOUND, "this copy is not in the print spool "
+				      "(the printer took it, or it was removed)", err);
+	if (got < 0)
+		return fk_gate_end(ctx, g, fk_fail(err, FK_ERR_IO, "the copy in the spool cannot be read"), NULL, err);
+	if (strcmp(have, c->sha256) != 0) {
+		snprintf(msg, sizeof msg, "the file in the spool is not the copy on record (SHA-256 %.16s…, "
+			 "recorded %.16s…)", have, c->sha256);
+		return fk_gate_refuse(ctx, g, FK_WHY_TAMPERED, msg, err);
+	}
+	return FK_OK;
+}
+
+fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out, fk_error *err)
+{
+	copy_row c = {0};
+	fk_request r = {0};
+	fk_gate g;
+	fk_error pe, e;
+	char path[1200], detail[400];
+	int64_t now = fk_authz_now();
+	memset(out, 0, sizeof *out);
+	/* Asked before the lock, as a print does: a printer that does not answer may take 10 s. Its
+	 * answer (or its absence from the configuration) counts once the re-send is decided, so
+	 * that every attempt is on record as a refusal or a failure. */
+	fk_ipp_queue q = {ctx->cfg.print_queue, ctx->cfg.print_queue_ca};
+	fk_error_clear(&pe);
+	fk_status printer = ctx->cfg.print_queue[0] ? printer_check(&q, &pe)
+				: fk_fail(&pe, FK_ERR_CONFIG, "no printer is configured (print_queue): a copy "
+					  "in the spool is sent again only to it");
+	fk_status s = fk_gate_open(ctx, &g, FK_OP_PRINT_RESEND, number, err);
+	if (s != FK_OK)
+		return s;
+	s = copy_get(ctx, number, &c, &e);
+	if (s == FK_ERR_NOTFOUND)
+		return fk_gate_refuse(ctx, &g, FK_WHY_NOT_FOUND, "no printed copy has this output number", err);
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return fk_gate_end(ctx, &g, s, NULL, err);
+	}
+	if ((s = decide(ctx, &g, &c, path, sizeof path, &r, now, err)) != FK_OK) {
+		fk_request_clear(&r);
+		return s;
+	}
+	fk_request_clear(&r);
+	if (printer != FK_OK) {
+		if (err)
+			*err = pe;
+		return fk_gate_end(ctx, &g, printer, NULL, err);
+	}
+	snprintf(detail, sizeof detail, "request=%lld register=%lld sha256=%s file=%.100s resend of the copy",
+		 (long long)c.request_id, (long long)c.register_id, c.sha256, c.file);
+	if ((s = fk_gate_end(ctx, &g, FK_OK, detail, err)) != FK_OK)
+		return s;
+	/* Sent after the commit, as a print's copies are: a copy printed is a copy on record. */
+	fk_copy_str(out->number, sizeof out->number, c.number);
+	out->request_id = c.request_id;
+	fk_error_clear(&e);
+	s = printer_send(&q, ctx->actor.user, c.number, path, &out->printer_job, &e);
+	fk_print_record_send(ctx, c.number, c.request_id, 1, out->printer_job, c.sha256, s, &e, out->warning,
+			     sizeof out->warning);
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	if (unlink(path) != 0 && !out->warning[0])
+		snprintf(out->warning, sizeof out->warning, "the printer took copy %s but it stays in the spool: %s",
+			 c.number, strerror(errno));
+	return FK_OK;
+}
+
+fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max, int *n, fk_error *err)
+{
+	fk_stmt *st;
+	char path[1200], have[65];
+	*n = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_BY_REQUEST, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_int64(st, 1, id);
+	int rc = SQLITE_DONE;
+	while (s == FK_OK && *n < max && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		copy_row c;
+		if ((s = fk_trust_check(ctx, FK_T_PRINT_OUTPUT, st, 0, err)) != FK_OK)
+			break;
+		row_of(st, &c);
+		/* Someone else's copies are not theirs to send: not listed. */
+		if (strcmp(c.operator_user, ctx->actor.user) == 0 && spool_path(ctx, &c, path, sizeof path) &&
+		    file_sha256(path, have) == 1)
+			fk_copy_str(numbers[(*n)++], 48, c.number);
+	}
+	if (s == FK_OK && *n < max && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "listing the printed copies");
+	fk_sql_reset(st);
+	return s;
+}
