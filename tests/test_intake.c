@@ -1375,6 +1375,32 @@ START_TEST(an_amendment_is_indexed_while_staging_and_settled_after_publishing)
 }
 END_TEST
 
+/* A register new in a part and amended in the same part: its first version's tags are still
+ * collected in memory (store.c, bulk load) when the amendment replaces them, and must come out
+ * of that memory, or the index would get them at the part's end and the register would be found
+ * by its old name. R-VERSION, R-BATCH-ATOMIC. */
+START_TEST(a_register_amended_in_the_part_that_creates_it_loses_its_old_tags)
+{
+	tpkg p;
+	fk_intake_result res;
+	fk_reg_info info;
+	/* one package of one part: the register, then its amendment */
+	tpkg_init(&p, MUNI, 1, FK_PKG_DELTA, 1, 0);
+	reg(&p, 0, "K-9", "田中 一郎", "たなか いちろう", "東京都千代田区九番町九番地");
+	ver(&p, 0, "K-9", "中村 花子", "なかむら はなこ", "東京都千代田区九番町九番地");
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.accepted[FK_REC_VERSION], 1);
+	fk_intake_result_clear(&res);
+	ck_assert_ok(fk_store_info(ctx, reg_of(ctx, "K-9"), &info, &err), &err);
+	ck_assert_int_eq(info.version, 2);
+	ck_assert_int_eq(found("田中 一郎"), 0);
+	ck_assert_int_eq(found("田中"), 0);
+	ck_assert_int_eq(found("中村 花子"), 1);
+	tpkg_free(&p);
+}
+END_TEST
+
 /* Abandoned, an amendment's tags are as before it: the new gone, the old unmarked. */
 START_TEST(an_abandoned_amendment_leaves_the_index_as_it_was)
 {
@@ -1946,6 +1972,7 @@ int main(void)
 	tcase_add_test(tc, an_amending_package_is_listed_whole_ahead_and_put_in_place);
 	tcase_add_test(tc, an_amendment_is_indexed_while_staging_and_settled_after_publishing);
 	tcase_add_test(tc, an_abandoned_amendment_leaves_the_index_as_it_was);
+	tcase_add_test(tc, a_register_amended_in_the_part_that_creates_it_loses_its_old_tags);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }
