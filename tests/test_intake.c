@@ -1837,6 +1837,51 @@ static void copy_file(const char *from, const char *to)
 /* A restored older database (with the trust anchor of its day, as a full backup of both
  * would bring back) is behind the key folder's intake.seq: imports of that municipality are
  * refused, not replayed into it. */
+/* Two writers of the key folder's table of last packages at once (the receiving service's
+ * workers, an import beside them): each writes the table it read, so without the lock around
+ * the read and the write one's entries go back or vanish (R-BATCH-PROTO, R-BATCH-RESUME). */
+START_TEST(two_writers_of_the_last_packages_lose_no_entry)
+{
+	enum { WRITERS = 2, EACH = 40 };
+	fk_ctx_close(ctx);
+	pid_t pid[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pid[w] = fork();
+		ck_assert_int_ge(pid[w], 0);
+		if (pid[w] == 0) {
+			fk_ctx *c = fkt_ctx_open(&env);
+			fk_error e;
+			int bad = 0;
+			uint8_t dg[32] = {0};
+			for (int i = 0; i < EACH && !bad; i++) {
+				char muni[8];
+				snprintf(muni, sizeof muni, "%d%05d", w + 1, i);
+				bad = fk_seqanchor_put(c, muni, i + 1, dg, &e) != FK_OK;
+			}
+			fk_ctx_close(c);
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		ck_assert_int_eq(waitpid(pid[w], &status, 0), pid[w]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ctx = fkt_ctx_open(&env);
+	for (int w = 0; w < WRITERS; w++)
+		for (int i = 0; i < EACH; i++) {
+			char muni[8];
+			int64_t seq = 0;
+			uint8_t dg[32];
+			int found = 0;
+			snprintf(muni, sizeof muni, "%d%05d", w + 1, i);
+			ck_assert_ok(fk_seqanchor_get(ctx, muni, &seq, dg, &found, &err), &err);
+			ck_assert_msg(found && seq == i + 1, "%s: found %d, sequence %lld", muni, found,
+				      (long long)seq);
+		}
+}
+END_TEST
+
 START_TEST(a_restored_older_database_refuses_the_municipality)
 {
 	char db[700], keep_db[700], anchor[700], keep_anchor[700];
@@ -1963,6 +2008,7 @@ int main(void)
 	tcase_add_test(tc, a_full_resend_reports_missing_and_keeps_unchanged);
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
+	tcase_add_test(tc, two_writers_of_the_last_packages_lose_no_entry);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);
 	tcase_add_test(tc, a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place);
