@@ -314,19 +314,24 @@ struct fk_order_memo {
 		int64_t id; /* 0: empty, -1: forgotten (searches go on past it) */
 		char *keys[FK_ORDER_FIELDS];
 	} slot[MEMO_SLOTS];
+	/* The slots taken, in turn: clearing visits these, not all 65,536 (the receiving
+	 * service's workers clear the memo at nearly every package, each after the other's
+	 * commit: the whole table took 0.3 ms a package). */
+	uint16_t at[MEMO_SLOTS / 2];
 	size_t used;
 	int64_t stamp; /* fk_order_memo_keep's; -1 for one batch */
 };
 
 static void memo_clear(struct fk_order_memo *m)
 {
-	for (size_t i = 0; i < MEMO_SLOTS; i++) {
+	for (size_t k = 0; k < m->used; k++) {
+		struct memo_slot *sl = &m->slot[m->at[k]];
 		for (int f = 0; f < FK_ORDER_FIELDS; f++) {
-			if (m->slot[i].keys[f])
-				fk_wipe(m->slot[i].keys[f], strlen(m->slot[i].keys[f]));
-			free(m->slot[i].keys[f]);
+			if (sl->keys[f])
+				fk_wipe(sl->keys[f], strlen(sl->keys[f]));
+			free(sl->keys[f]);
 		}
-		memset(&m->slot[i], 0, sizeof m->slot[i]);
+		memset(sl, 0, sizeof *sl);
 	}
 	m->used = 0;
 }
@@ -357,6 +362,11 @@ fk_status fk_order_memo_keep(fk_ctx *ctx, int64_t stamp, fk_error *err)
 {
 	if (ctx->order_memo && stamp >= 0 && ctx->order_memo->stamp == stamp)
 		return FK_OK;
+	if (ctx->order_memo) { /* emptied where it is: no 2.6 MB given back and taken again */
+		memo_clear(ctx->order_memo);
+		ctx->order_memo->stamp = stamp;
+		return FK_OK;
+	}
 	fk_status s = fk_order_memo(ctx, 1, err);
 	if (s == FK_OK)
 		ctx->order_memo->stamp = stamp;
@@ -408,7 +418,7 @@ static fk_status stored_keys(fk_ctx *ctx, int64_t id, char *keys[FK_ORDER_FIELDS
 				return FK_OK; /* not kept: only slower */
 			}
 		sl->id = id;
-		m->used++;
+		m->at[m->used++] = (uint16_t)(sl - m->slot);
 		return FK_OK;
 	}
 	for (int f = 0; f < FK_ORDER_FIELDS; f++)
