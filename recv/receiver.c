@@ -3,16 +3,25 @@
  * /v1/packages over TLS 1.3 with their client certificate and get the signed receipt back.
  *
  * libevent's evhttp parses HTTP (no parser of our own) over bufferevent_openssl; the core
- * makes the TLS context and does everything else. One thread: imports are serialised by
- * the store's write lock anyway, and an immediate package takes milliseconds. Bounds: the
- * request body (receiver_max_body), silence on a connection (receiver_timeout), and
- * connections at once (receiver_connections: past it a connection is refused at once, in its
- * TLS handshake). SIGTERM/SIGINT: stop accepting, finish the request under way, exit;
- * SIGHUP: make the TLS context again (a new CRL or certificate) and load the trust material
- * afresh (it is kept across packages, and loaded again when its rows or key folder change). */
+ * makes the TLS context and does everything else. One thread per process: an immediate
+ * package takes milliseconds, most of them three RSA private-key operations (its manifest's
+ * and chunk's key transport, the receipt's signature) that need no lock. With
+ * receiver_workers above 1 the service is that many worker processes accepting from one
+ * listening socket, each with its own connection to the store and its own trust material:
+ * their opening and signing run on the machine's cores side by side, and only the imports'
+ * short write transactions take turns (the store's write lock, as with any other writer).
+ * The first process only supervises: it binds, starts the workers, passes SIGTERM and SIGHUP
+ * on, and stops them all if one dies (fail closed; systemd starts the service again).
+ * Bounds: the request body (receiver_max_body), silence on a connection (receiver_timeout),
+ * and connections at once over all workers (receiver_connections, counted in memory they
+ * share: past it a connection is refused at once, in its TLS handshake). SIGTERM/SIGINT:
+ * stop accepting, finish the request under way, exit; SIGHUP: make the TLS context again (a
+ * new CRL or certificate) and load the trust material afresh (it is kept across packages,
+ * and loaded again when its rows or key folder change). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -20,15 +29,21 @@
 #include <event2/http.h>
 #include <event2/listener.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fk.h"
 #include "receive.h"
@@ -44,7 +59,11 @@ typedef struct srv {
 	SSL_CTX *ssl;
 	fk_ctx *ctx;
 	fk_pki *pki; /* the trust material, kept across packages (fk_intake_receive) */
-	int live, max;
+	int live, max;        /* this process's open connections; the limit over all workers */
+	atomic_int *all;      /* open connections of every worker (shared memory with workers) */
+	int workers;          /* how many share the listening socket (balance) */
+	int stopping;         /* the listener is off for good (and may be freed) */
+	int accepting;        /* the listener is on (balance) */
 	int ex_index;
 	int64_t requests, failures, refused;
 	time_t refused_said; /* when the last refusal was said (one line a minute at most) */
@@ -64,12 +83,34 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	fflush(stderr);
 }
 
+/* Workers share out the connections: the kernel hands a new one to whichever worker accepts
+ * first (each takes all that are waiting at once), so left alone one could get most of them
+ * and leave the other core idle while its own senders wait. A worker with more connections
+ * than its share of all open ones stops accepting until the others have caught up (checked
+ * at each connection's start and end, and every 20 ms for the others' changes). */
+static void balance(srv *s)
+{
+	if (s->workers < 2 || s->stopping || !s->lst)
+		return;
+	int want = s->live * s->workers <= atomic_load(s->all);
+	if (want != s->accepting && (want ? evconnlistener_enable(s->lst) : evconnlistener_disable(s->lst)) == 0)
+		s->accepting = want;
+}
+
+static void on_balance(evutil_socket_t fd, short what, void *arg)
+{
+	balance(arg);
+}
+
 /* A connection ends when its SSL object is freed (the bufferevent frees it): counted out. */
 static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	srv *s = ptr;
-	if (s)
+	if (s) {
 		s->live--;
+		atomic_fetch_sub(s->all, 1);
+		balance(s);
+	}
 }
 
 /* Past the limit: refused at once in the TLS handshake — no cipher suite to agree on, so the
@@ -77,7 +118,7 @@ static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, lo
  * waiting in the kernel's queue behind a paused listener: the client learns at once and sends
  * again later, and connections that say nothing cannot keep a municipality waiting. Said one
  * line a minute at most (a flood must not fill the journal). */
-static int refuse_over_limit(srv *s, SSL *ssl)
+static int refuse_over_limit(srv *s, SSL *ssl, int open)
 {
 	/* TLS 1.3 only (the context's minimum): its suites are the only ones to take away */
 	if (SSL_set_ciphersuites(ssl, "") != 1)
@@ -86,7 +127,7 @@ static int refuse_over_limit(srv *s, SSL *ssl)
 	time_t now = time(NULL);
 	if (now - s->refused_said >= 60) {
 		say("connection refused: %d open, the limit is %d (receiver_connections); %lld refused so far",
-		    s->live - 1, s->max, (long long)s->refused);
+		    open - 1, s->max, (long long)s->refused);
 		s->refused_said = now;
 	}
 	return 0;
@@ -106,13 +147,15 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 	 * it. If libevent fails (out of memory), whether it freed the object depends on where it
 	 * failed, so it is not freed here: never twice; at worst one slot stays taken. */
 	s->live++;
-	if (s->live > s->max && refuse_over_limit(s, ssl) != 0) {
+	int open = atomic_fetch_add(s->all, 1) + 1;
+	if (open > s->max && refuse_over_limit(s, ssl, open) != 0) {
 		/* Not refused as meant: not admitted either. Freed (and so counted out), evhttp
 		 * speaks plain HTTP on it, which a TLS client cannot use, and no handler is
 		 * reached without a verified certificate (on_package). */
 		SSL_free(ssl);
 		return NULL;
 	}
+	balance(s);
 	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 					      BEV_OPT_CLOSE_ON_FREE);
 }
@@ -215,6 +258,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	say("stopping: %d connections open, %lld refused over the limit", s->live, (long long)s->refused);
+	s->stopping = 1;
 	if (s->lst)
 		evconnlistener_disable(s->lst);
 	event_base_loopexit(s->base, NULL);
@@ -254,36 +298,30 @@ static int usage(void)
 	return 2;
 }
 
-int main(int argc, char **argv)
+static void say_error(const fk_error *err)
 {
-	const char *config = NULL, *listen_at = NULL;
-	setlocale(LC_ALL, "");
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--config") && i + 1 < argc)
-			config = argv[++i];
-		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
-			listen_at = argv[++i];
-		else if (!strcmp(argv[i], "--version")) {
-			puts(PACKAGE_STRING);
-			return 0;
-		} else
-			return usage();
-	}
-	srv s = {.max = 1};
+	char safe[FK_ERRMSG_MAX];
+	fk_disp_clean(err->msg, safe, sizeof safe);
+	say("%s", safe);
+}
+
+/* One process serving: its own store connection, TLS context and event loop. fd: the
+ * listening socket the supervisor made (-1: bind listen_at here); all: the count of open
+ * connections shared with the other workers. */
+static int serve(const char *config, const char *listen_at, evutil_socket_t fd, atomic_int *all,
+		 int workers, const char *who)
+{
+	srv s = {.max = 1, .all = all, .workers = workers, .accepting = 1};
 	the_srv = &s;
 	fk_error err;
 	fk_error_clear(&err);
 	int rc = 1;
 	if (fk_ctx_open(config, FK_CTX_OPEN, &s.ctx, &err) != FK_OK) {
-		char safe[FK_ERRMSG_MAX];
-		fk_disp_clean(err.msg, safe, sizeof safe);
-		say("%s", safe);
+		say_error(&err);
 		return 1;
 	}
 	if (fk_audit_start_with(s.ctx, "fukuhon-receiver", "service", &err) != FK_OK) {
-		char safe[FK_ERRMSG_MAX];
-		fk_disp_clean(err.msg, safe, sizeof safe);
-		say("%s", safe);
+		say_error(&err);
 		fk_ctx_close(s.ctx);
 		return 1;
 	}
@@ -294,10 +332,10 @@ int main(int argc, char **argv)
 	if (!listen_at)
 		listen_at = cfg->receiver_listen;
 	signal(SIGPIPE, SIG_IGN);
-	struct event *sig[3] = {NULL, NULL, NULL}, *refresh = NULL;
+	struct event *sig[3] = {NULL, NULL, NULL}, *refresh = NULL, *share = NULL;
 	struct evhttp_bound_socket *bound = NULL;
 	s.ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, on_ssl_free);
-	if (split_listen(listen_at, host, sizeof host, &port) != 0) {
+	if (fd < 0 && split_listen(listen_at, host, sizeof host, &port) != 0) {
 		say("cannot listen on \"%s\": give ADDRESS:PORT", listen_at);
 		goto out;
 	}
@@ -313,7 +351,9 @@ int main(int argc, char **argv)
 	if (evhttp_set_cb(s.http, PATH_PACKAGES, on_package, &s) != 0)
 		goto out;
 	evhttp_set_gencb(s.http, on_other, &s);
-	if (!(bound = evhttp_bind_socket_with_handle(s.http, host, port))) {
+	bound = fd >= 0 ? evhttp_accept_socket_with_handle(s.http, fd)
+			: evhttp_bind_socket_with_handle(s.http, host, port);
+	if (!bound) {
 		say("cannot listen on %s: %s", listen_at, strerror(errno));
 		goto out;
 	}
@@ -330,7 +370,11 @@ int main(int argc, char **argv)
 	struct timeval every = {REFRESH_SECS, 0};
 	if (!(refresh = event_new(s.base, -1, EV_PERSIST, on_refresh, &s)) || event_add(refresh, &every) != 0)
 		goto out;
-	say("listening on %s", listen_at);
+	struct timeval often = {0, 20000};
+	if (workers > 1 && (!(share = event_new(s.base, -1, EV_PERSIST, on_balance, &s)) ||
+			    event_add(share, &often) != 0))
+		goto out;
+	say("listening on %s%s", listen_at, who);
 	fflush(stderr);
 	rc = event_base_dispatch(s.base) < 0 ? 1 : 0;
 out:
@@ -339,10 +383,13 @@ out:
 			event_free(sig[i]);
 	if (refresh)
 		event_free(refresh);
+	if (share)
+		event_free(share);
+	s.stopping = 1; /* the listener goes with evhttp: balance no more */
 	if (s.http) {
 		evhttp_free(s.http); /* closes the connections: their SSL objects go */
 		/* every connection counted out: a count left here is a slot that leaked */
-		say("stopped: %d connections left", s.live);
+		say("stopped: %d connections left%s", s.live, who);
 	}
 	if (s.base)
 		event_base_free(s.base);
@@ -350,5 +397,160 @@ out:
 	fk_pki_free(s.pki);
 	fk_audit_stop(s.ctx, "fukuhon-receiver", &err);
 	fk_ctx_close(s.ctx);
+	return rc;
+}
+
+/* The supervisor's listening socket, made before the workers start so that they all accept
+ * from it: non-blocking (a worker woken with another taking the connection finds none). */
+static int listen_socket(const char *listen_at)
+{
+	char host[256], service[8];
+	unsigned short port;
+	if (split_listen(listen_at, host, sizeof host, &port) != 0) {
+		say("cannot listen on \"%s\": give ADDRESS:PORT", listen_at);
+		return -1;
+	}
+	snprintf(service, sizeof service, "%u", (unsigned)port);
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE}, *ai = NULL;
+	int e = getaddrinfo(host, service, &hints, &ai);
+	if (e != 0) {
+		say("cannot listen on %s: %s", listen_at, gai_strerror(e));
+		return -1;
+	}
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+	int one = 1;
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 128) != 0) {
+		say("cannot listen on %s: %s", listen_at, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static void stop_workers(const pid_t *pid, int n, int sig)
+{
+	for (int i = 0; i < n; i++)
+		if (pid[i] > 0)
+			kill(pid[i], sig);
+}
+
+/* n workers on one listening socket; the supervisor waits for signals and for its workers.
+ * A worker that ends while the service is not stopping stops them all: a service with one
+ * of its workers gone would take connections it never answers. */
+static int supervise(const char *config, const char *listen_at, int n)
+{
+	int fd = listen_socket(listen_at);
+	if (fd < 0)
+		return 1;
+	atomic_int *all = mmap(NULL, sizeof *all, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pid_t *pid = calloc((size_t)n, sizeof *pid);
+	if (all == MAP_FAILED || !pid) {
+		say("out of memory");
+		close(fd);
+		free(pid);
+		return 1;
+	}
+	atomic_init(all, 0);
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	/* Blocked before the workers start, so that none is missed; each worker unblocks them
+	 * for its own event loop. */
+	sigprocmask(SIG_BLOCK, &set, &old);
+	int rc = 0, left = 0, stopping = 0;
+	for (int i = 0; i < n; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0) {
+			char who[48];
+			free(pid);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			snprintf(who, sizeof who, " (worker %d of %d)", i + 1, n);
+			exit(serve(config, listen_at, fd, all, n, who));
+		}
+		if (pid[i] < 0) {
+			say("cannot start a worker: %s", strerror(errno));
+			rc = 1;
+			stopping = 1;
+			stop_workers(pid, i, SIGTERM);
+			break;
+		}
+		left++;
+	}
+	close(fd); /* the workers have it */
+	while (left > 0) {
+		int sig;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			stop_workers(pid, n, SIGHUP);
+		} else if (sig == SIGTERM || sig == SIGINT) {
+			stopping = 1;
+			stop_workers(pid, n, SIGTERM);
+		} else {
+			int st;
+			pid_t p;
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+				for (int i = 0; i < n; i++)
+					if (pid[i] == p) {
+						pid[i] = 0;
+						left--;
+						if (!stopping || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+							rc = 1;
+						if (!stopping) {
+							say("a worker ended (status %d): stopping the others", st);
+							stopping = 1;
+							stop_workers(pid, n, SIGTERM);
+						}
+					}
+		}
+	}
+	say("stopped: %d connections left over all workers", atomic_load(all));
+	munmap(all, sizeof *all);
+	free(pid);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *listen_at = NULL;
+	setlocale(LC_ALL, "");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			config = argv[++i];
+		else if (!strcmp(argv[i], "--listen") && i + 1 < argc)
+			listen_at = argv[++i];
+		else if (!strcmp(argv[i], "--version")) {
+			puts(PACKAGE_STRING);
+			return 0;
+		} else
+			return usage();
+	}
+	/* The configuration alone, for the number of workers: the store is opened by each
+	 * worker after it starts (a connection to it is never carried across fork). */
+	fk_config cfg;
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_config_load(config, &cfg, &err) != FK_OK) {
+		say_error(&err);
+		return 1;
+	}
+	int workers = cfg.receiver_workers;
+	char *at = strdup(listen_at ? listen_at : cfg.receiver_listen ? cfg.receiver_listen : "");
+	fk_config_free(&cfg);
+	if (!at) {
+		say("out of memory");
+		return 1;
+	}
+	atomic_int one_process;
+	atomic_init(&one_process, 0);
+	int rc = workers > 1 ? supervise(config, at, workers) : serve(config, at, -1, &one_process, 1, "");
+	free(at);
 	return rc;
 }

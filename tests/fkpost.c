@@ -6,7 +6,9 @@
  *
  * POSTs each FILE to https://127.0.0.1:P/v1/packages (one connection kept alive, or one per
  * package), prints "FILE STATUS BYTES MS" per package, writes each 200's body to
- * DIR/<basename>.receipt, and at the end "requests N ok N rate R/s p50 X ms p99 Y ms max Z ms".
+ * DIR/<basename>.receipt, and at the end "requests N ok N rate R/s p50 X ms p99 Y ms max Z ms
+ * cpu C ms" (C: this client's own CPU time, user and system, so that a benchmark can tell the
+ * sender's share of a shared machine from the receiver's).
  * With --delay, a connection made says "connected" on stderr and waits MS milliseconds before
  * its request (a client holding a connection: the receiver's connection limit, tests/receiver.sh).
  * Exit 0 when every request got a response (whatever its status), 1 otherwise. */
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,9 +274,14 @@ int main(int argc, char **argv)
 	double total = now_ms() - t0;
 	conn_close(&c);
 	if (ok) {
+		struct rusage ru;
+		double cpu = 0;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+			      (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 		qsort(lat, (size_t)ok, sizeof *lat, cmp_d);
-		printf("requests %d ok %d rate %.1f/s p50 %.2f ms p99 %.2f ms max %.2f ms\n", n, ok,
-		       ok / (total / 1e3), lat[ok / 2], lat[(int)((ok - 1) * 0.99)], lat[ok - 1]);
+		printf("requests %d ok %d rate %.1f/s p50 %.2f ms p99 %.2f ms max %.2f ms cpu %.1f ms\n", n,
+		       ok, ok / (total / 1e3), lat[ok / 2], lat[(int)((ok - 1) * 0.99)], lat[ok - 1], cpu);
 	}
 	free(lat);
 	SSL_CTX_free(ctx);

@@ -5,7 +5,8 @@
 # the signer, no client certificate, a revoked one, TLS 1.2, another path, a body too large are
 # refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed;
 # past receiver_connections a connection is refused at once while the admitted ones complete,
-# and no slot leaks.
+# and no slot leaks; the same with two worker processes (receiver_workers), and a worker that
+# dies stops the service.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
 FKPKG="$top_builddir/tests/fkpkg"
@@ -185,4 +186,61 @@ kill -TERM $rpid
 wait $rpid
 contains "$T/recv2.log" "stopping: 0 connections open, 1 refused over the limit"
 contains "$T/recv2.log" "stopped: 0 connections left"
+
+# receiver_workers = 2: two processes accept from one socket (their CMS work on both cores),
+# the connection limit counts over both, SIGHUP reaches both, and a worker that dies stops
+# the service (fail closed) instead of leaving a socket that accepts and never answers.
+PORT3=$((PORT + 2))
+sed "s/^receiver_timeout = .*/receiver_timeout = 10s\nreceiver_connections = 2\nreceiver_workers = 2/" \
+	"$FUKUHON_CONFIG" > "$T/workers.conf"
+"$RECV" --config "$T/workers.conf" --listen "127.0.0.1:$PORT3" > "$T/recv3.log" 2>&1 &
+rpid=$!
+for i in $(seq 50); do [ "$(grep -c "listening" "$T/recv3.log")" = 2 ] && break; sleep 0.1; done
+contains "$T/recv3.log" "listening on 127.0.0.1:$PORT3 (worker 1 of 2)"
+contains "$T/recv3.log" "listening on 127.0.0.1:$PORT3 (worker 2 of 2)"
+# two municipalities deliver at once, each its packages in sequence on its own connection
+a=$((s2 + 1))
+for k in 0 1 2 3 4; do
+	pkg "wa$k" 131016 $((a + k)) --kind immediate --registers 1 --seed $((a + k)) --first-ref $((a + k + 1000))
+	pkg "wb$k" 131032 $((3 + k)) --kind immediate --registers 1 --seed $((93 + k)) --first-ref $((5003 + k))
+done
+"$FKPOST" --port "$PORT3" --ca "$P/ca.crt" --cert "$P/muni-131016.crt" --key "$P/muni-131016.key" \
+	"$T"/wa0.pkg "$T"/wa1.pkg "$T"/wa2.pkg "$T"/wa3.pkg "$T"/wa4.pkg > "$T/wa.out" 2>&1 &
+pa=$!
+"$FKPOST" --port "$PORT3" --ca "$P/ca.crt" --cert "$P/muni-131032.crt" --key "$P/muni-131032.key" \
+	"$T"/wb0.pkg "$T"/wb1.pkg "$T"/wb2.pkg "$T"/wb3.pkg "$T"/wb4.pkg > "$T/wb.out" 2>&1 &
+pb=$!
+wait $pa && wait $pb && ok || not_ok "a delivery to the workers failed: $(cat "$T/wa.out" "$T/wb.out")"
+[ "$(cat "$T/wa.out" "$T/wb.out" | grep -c "\.pkg 200 ")" = 10 ] && ok ||
+	not_ok "not every package to the workers got 200: $(cat "$T/wa.out" "$T/wb.out" | grep -v ' 200 ' | head -3)"
+expect 0 $C status
+contains "$T/out" "registers       $((N + 6 + 10)) "
+# the limit of 2 is over both workers: two held connections, a third refused at once
+s3=$((a + 5))
+pkg "wa5" 131016 "$s3" --kind immediate --registers 1 --seed "$s3" --first-ref "$((s3 + 1000))"
+pkg "wb5" 131032 8 --kind immediate --registers 1 --seed 98 --first-ref 5008
+PORT2=$PORT3
+hold h5 131016 "$T/wa5.pkg"
+p5=$!
+hold h6 131032 "$T/wb5.pkg"
+p6=$!
+held h5 h6
+expect 1 "$FKPOST" --port "$PORT3" --ca "$P/ca.crt" --cert "$P/muni-131016.crt" --key "$P/muni-131016.key" "$T/wa5.pkg"
+contains "$T/out" "connect-failed"
+wait $p5 && wait $p6 && ok || not_ok "held by the workers, a delivery failed: $(cat "$T/h5.out" "$T/h6.out")"
+contains "$T/h5.out" "wa5.pkg 200"
+contains "$T/h6.out" "wb5.pkg 200"
+contains "$T/recv3.log" "connection refused: 2 open, the limit is 2"
+# SIGHUP to the service reaches each worker
+kill -HUP $rpid
+for i in $(seq 50); do [ "$(grep -c "TLS context made again" "$T/recv3.log")" = 2 ] && break; sleep 0.1; done
+[ "$(grep -c "TLS context made again" "$T/recv3.log")" = 2 ] && ok || not_ok "SIGHUP did not reach both workers: $(cat "$T/recv3.log")"
+# a worker killed: the service stops, with a failure systemd restarts it for
+w=$(cut -d' ' -f1 "/proc/$rpid/task/$rpid/children")
+[ -n "$w" ] && kill -KILL "$w"
+wait $rpid
+rc=$?
+[ "$rc" = 1 ] && ok || not_ok "with a worker killed the service exited $rc, not 1"
+contains "$T/recv3.log" "a worker ended"
+contains "$T/recv3.log" "stopped: 0 connections left (worker"
 finish

@@ -1377,6 +1377,32 @@ START_TEST(an_amendment_is_indexed_while_staging_and_settled_after_publishing)
 }
 END_TEST
 
+/* A register new in a part and amended in the same part: its first version's tags are still
+ * collected in memory (store.c, bulk load) when the amendment replaces them, and must come out
+ * of that memory, or the index would get them at the part's end and the register would be found
+ * by its old name. R-VERSION, R-BATCH-ATOMIC. */
+START_TEST(a_register_amended_in_the_part_that_creates_it_loses_its_old_tags)
+{
+	tpkg p;
+	fk_intake_result res;
+	fk_reg_info info;
+	/* one package of one part: the register, then its amendment */
+	tpkg_init(&p, MUNI, 1, FK_PKG_DELTA, 1, 0);
+	reg(&p, 0, "K-9", "田中 一郎", "たなか いちろう", "東京都千代田区九番町九番地");
+	ver(&p, 0, "K-9", "中村 花子", "なかむら はなこ", "東京都千代田区九番町九番地");
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	ck_assert_int_eq(res.accepted[FK_REC_VERSION], 1);
+	fk_intake_result_clear(&res);
+	ck_assert_ok(fk_store_info(ctx, reg_of(ctx, "K-9"), &info, &err), &err);
+	ck_assert_int_eq(info.version, 2);
+	ck_assert_int_eq(found("田中 一郎"), 0);
+	ck_assert_int_eq(found("田中"), 0);
+	ck_assert_int_eq(found("中村 花子"), 1);
+	tpkg_free(&p);
+}
+END_TEST
+
 /* Abandoned, an amendment's tags are as before it: the new gone, the old unmarked. */
 START_TEST(an_abandoned_amendment_leaves_the_index_as_it_was)
 {
@@ -1924,6 +1950,51 @@ static void copy_file(const char *from, const char *to)
 /* A restored older database (with the trust anchor of its day, as a full backup of both
  * would bring back) is behind the key folder's intake.seq: imports of that municipality are
  * refused, not replayed into it. */
+/* Two writers of the key folder's table of last packages at once (the receiving service's
+ * workers, an import beside them): each writes the table it read, so without the lock around
+ * the read and the write one's entries go back or vanish (R-BATCH-PROTO, R-BATCH-RESUME). */
+START_TEST(two_writers_of_the_last_packages_lose_no_entry)
+{
+	enum { WRITERS = 2, EACH = 40 };
+	fk_ctx_close(ctx);
+	pid_t pid[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pid[w] = fork();
+		ck_assert_int_ge(pid[w], 0);
+		if (pid[w] == 0) {
+			fk_ctx *c = fkt_ctx_open(&env);
+			fk_error e;
+			int bad = 0;
+			uint8_t dg[32] = {0};
+			for (int i = 0; i < EACH && !bad; i++) {
+				char muni[8];
+				snprintf(muni, sizeof muni, "%d%05d", w + 1, i);
+				bad = fk_seqanchor_put(c, muni, i + 1, dg, &e) != FK_OK;
+			}
+			fk_ctx_close(c);
+			_exit(bad);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		ck_assert_int_eq(waitpid(pid[w], &status, 0), pid[w]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ctx = fkt_ctx_open(&env);
+	for (int w = 0; w < WRITERS; w++)
+		for (int i = 0; i < EACH; i++) {
+			char muni[8];
+			int64_t seq = 0;
+			uint8_t dg[32];
+			int found = 0;
+			snprintf(muni, sizeof muni, "%d%05d", w + 1, i);
+			ck_assert_ok(fk_seqanchor_get(ctx, muni, &seq, dg, &found, &err), &err);
+			ck_assert_msg(found && seq == i + 1, "%s: found %d, sequence %lld", muni, found,
+				      (long long)seq);
+		}
+}
+END_TEST
+
 START_TEST(a_restored_older_database_refuses_the_municipality)
 {
 	char db[700], keep_db[700], anchor[700], keep_anchor[700];
@@ -2051,6 +2122,7 @@ int main(void)
 	tcase_add_test(tc, a_full_resend_reports_missing_and_keeps_unchanged);
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
+	tcase_add_test(tc, two_writers_of_the_last_packages_lose_no_entry);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);
 	tcase_add_test(tc, a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place);
@@ -2060,6 +2132,7 @@ int main(void)
 	tcase_add_test(tc, an_amending_package_is_listed_whole_ahead_and_put_in_place);
 	tcase_add_test(tc, an_amendment_is_indexed_while_staging_and_settled_after_publishing);
 	tcase_add_test(tc, an_abandoned_amendment_leaves_the_index_as_it_was);
+	tcase_add_test(tc, a_register_amended_in_the_part_that_creates_it_loses_its_old_tags);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -53,6 +53,7 @@ static const struct conf_key conf_keys[] = {
 	INT_KEY(receiver_connections, T_INT, 1, 10000),
 	INT_KEY(receiver_max_body, T_INT, 4096, 64 << 20),
 	INT_KEY(receiver_timeout, T_SECS, 1, 3600),
+	INT_KEY(receiver_workers, T_INT, 1, 64),
 	INT_KEY(approval_valid, T_SECS, 60, 30 * 86400),
 	STR_KEY(print_spool, T_PATH),
 	INT_KEY(alert_signin_failures, T_INT, 0, 100000),
@@ -146,6 +147,7 @@ static void init_numbers(fk_config *cfg)
 	cfg->receiver_connections = 64;
 	cfg->receiver_max_body = 4 << 20;
 	cfg->receiver_timeout = 30;
+	cfg->receiver_workers = 1; /* one process; a machine with cores to spare sets more */
 	cfg->approval_valid = 24 * 3600; /* a working day and the night after it (issue 12) */
 	/* R-INTRUSION: well above a working day's mistakes, well below a guessing run. Ten failed
 	 * sign-ins in five minutes at one terminal is two locked accounts' worth; twenty over the

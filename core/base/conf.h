@@ -35,6 +35,7 @@ typedef struct fk_config {
 	int receiver_connections;  /* connections at once; more wait in the kernel's queue */
 	int receiver_max_body;     /* bytes: the largest package it takes */
 	int receiver_timeout;      /* seconds a connection may stay silent */
+	int receiver_workers;      /* processes taking connections from one listening socket */
 	/* The four-eyes workflow (docs/approvals.md, R-APPROVE, R-PRINT): */
 	int approval_valid;        /* seconds an approval stays usable */
 	char *print_spool;         /* folder (0700) the printed PDFs are written to */

@@ -94,8 +94,9 @@ struct fk_ctx {
 	 * fk_order_memo); NULL otherwise. */
 	struct fk_order_memo *order_memo;
 	/* Set by a service that publishes package after package (fk_intake_receive): the memo is
-	 * kept from one publishing to the next while no other connection writes
-	 * (fk_order_memo_keep); freed at close through order_memo_free, set with it. */
+	 * kept from one publishing to the next, each entry used after another connection wrote
+	 * only once its register is found still at the same version (fk_order_memo_keep); freed
+	 * at close through order_memo_free, set with it. */
 	int order_memo_keep;
 	void (*order_memo_free)(fk_ctx *ctx);
 	/* Told how every outermost write transaction ended (1 committed, 0 rolled back) and, with

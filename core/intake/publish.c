@@ -833,8 +833,10 @@ fk_status fk_publish(fk_ctx *ctx, fk_pkgrow *p, json_t *missing, const char *oid
 		return s;
 	s = make_plan(ctx, p, &pl, err);
 	int64_t version = -1;
-	/* The receiving service keeps the memo while no other connection wrote: the binary
-	 * searches of one package after another decrypt the same listed registers. */
+	/* The receiving service keeps the memo from one package to the next: the binary
+	 * searches of one package after another decrypt the same listed registers. After
+	 * another connection's commit each entry is checked against its register's version
+	 * before it is used again (order.c). */
 	if (s == FK_OK && ctx->order_memo_keep && fk_sql_is_pg(ctx->db))
 		version = fk_db_pg_data_version(); /* another terminal may have written: not kept */
 	else if (s == FK_OK && ctx->order_memo_keep)

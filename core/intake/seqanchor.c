@@ -1,8 +1,12 @@
 /* intake.seq in the key folder (seqanchor.h): a fixed-size table of entries and its MAC. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "keyfile.h"
 #include "seqanchor.h"
@@ -96,7 +100,22 @@ fk_status fk_seqanchor_put(fk_ctx *ctx, const char *muni, int64_t seq, const uin
 	uint8_t *buf = malloc(FILE_LEN);
 	if (!buf)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	fk_status s = put(ctx, buf, muni, seq, digest, err);
+	/* The table is read, changed and written again after the package's commit, outside the
+	 * write lock: two writers (the receiving service's workers, a `fukuhonctl import` beside
+	 * it) doing so at once would each write the table they read, and one municipality's
+	 * entry would go back. The three steps are one under a lock on the key folder (as
+	 * fk_outseq_put's). */
+	int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
+	}
+	int rc;
+	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	fk_status s = rc == 0 ? put(ctx, buf, muni, seq, digest, err)
+		: fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	close(fd); /* releases the lock */
 	free(buf);
 	return s;
 }

@@ -63,9 +63,10 @@ fk_status fk_order_remove(fk_ctx *ctx, const char *muni, int kind, int64_t id, f
  * batch must be forgotten (fk_order_memo_forget) before its lists are touched again. */
 fk_status fk_order_memo(fk_ctx *ctx, int on, fk_error *err);
 void fk_order_memo_forget(fk_ctx *ctx, int64_t id);
-/* As fk_order_memo(ctx, 1), but the memo of the batch before is kept when it was started with
- * the same stamp (stamp >= 0): for a service publishing package after package (R-REALTIME),
- * the stamp being the database's data_version, which another connection's commit changes.
+/* As fk_order_memo(ctx, 1), but the memo of the batch before is kept (stamp >= 0): for a
+ * service publishing package after package (R-REALTIME), the stamp being the database's
+ * data_version, which another connection's commit changes. Under a new stamp each entry is
+ * used again only once its register is found still at the version its keys were read from.
  * The batch's own changes are forgotten as above; a batch that did not commit must drop the
  * memo (fk_order_memo(ctx, 0, NULL)): it may hold the keys of registers that are not there. */
 fk_status fk_order_memo_keep(fk_ctx *ctx, int64_t stamp, fk_error *err);

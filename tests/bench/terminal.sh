@@ -4,7 +4,8 @@
 # configuration and the test actor.
 
 # bench_terminal ID [LINE…]: the configuration (terminal_id ID, and each LINE more), the
-# terminal, its trust store and its receiving certificate.
+# terminal, its trust store and its receiving certificate; the test PKI has a certificate for
+# each municipality in BENCH_MUNIS (default 131016).
 bench_terminal() {
 	cat > "$B/fukuhon.conf" <<CONF
 database = db/fukuhon.db
@@ -19,7 +20,8 @@ CONF
 	done
 	export FUKUHON_CONFIG="$B/fukuhon.conf" FUKUHON_TEST_ACTOR=admin FK_TOP_SRCDIR="$top_srcdir"
 	P=$B/pki
-	sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1
+	# shellcheck disable=SC2086
+	sh "$top_srcdir/tests/pki.sh" "$P" ${BENCH_MUNIS:-131016} > /dev/null 2>&1
 	"$C" init --admin admin --bureau 東京法務局 --mode test > /dev/null
 	"$C" ca add "$P/ca.crt" > /dev/null
 	"$C" crl add "$P/ca.crl" > /dev/null
