@@ -134,6 +134,8 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_DISPOSE_MUNI_EXECUTE] = N_("Disposal of a municipality carried out"),
 	[FK_OP_DISPOSE_MUNI_BATCH] = N_("Part of a municipality disposed of"),
 	[FK_OP_REINDEX_TAGS] = N_("Search tags recomputed"),
+	[FK_OP_KEY_EXPORT] = N_("Shared keys exported to a new terminal"),
+	[FK_OP_KEY_IMPORT] = N_("Shared keys imported from another terminal"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -203,7 +203,12 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(DISPOSE_MUNI_BATCH, "dispose-municipality.batch", "request", SYSTEM, 0, 1, 0) \
 	/* the search index's tags recomputed from every register (core/store/retag.h), in   \
 	 * short steps each on record; resumable */                                              \
-	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)
+	X(REINDEX_TAGS, "maintenance.reindex-tags", "register", ROLES, FK_R(ADMIN), 0, 0)          \
+	/* enrolling a terminal (core/admin/enrol.h): the bureau's shared keys exported to the new   \
+	 * terminal's certificate, and imported there; each recorded with the other terminal's     \
+	 * certificate (fingerprint, subject), never a key */                                      \
+	X(KEY_EXPORT, "key.export", "terminal", ROLES, FK_R(ADMIN), 0, 0)                            \
+	X(KEY_IMPORT, "key.import", "terminal", ROLES, FK_R(ADMIN), 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,
