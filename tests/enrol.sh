@@ -57,7 +57,12 @@ for bad in terminal-old:expired receiver:"not for TLS client" terminal-weak:"102
 	[ $(wc -l < "$T/err") = 1 ] && ok || not_ok "export to $n: more than one line: $(cat "$T/err")"
 	[ ! -e "$T/out.d/$n.pkg" ] && ok || not_ok "a refused export to $n left a file"
 done
-[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'key.export' AND result <> 'success'")" = 3 ] && ok ||
+# this terminal's own certificate expired: it cannot sign
+expect 1 $C key export --for "$P/terminal-b.crt" --out "$T/out.d/old.pkg" --signer-cert "$P/terminal-old.crt" \
+	--signer-key "$P/terminal-old.key"
+contains "$T/err" "this terminal's certificate"
+[ ! -e "$T/out.d/old.pkg" ] && ok || not_ok "an export by an expired certificate left a file"
+[ "$(sql "SELECT count(*) FROM audit_log WHERE action = 'key.export' AND result <> 'success'")" = 4 ] && ok ||
 	not_ok "the refused exports are not on record"
 
 # ---- the exports: for B (the default signer: store/client.*), for C, and one that expires at once ----
@@ -104,11 +109,23 @@ refused() { # WHY FILE ARGS...: refused with one line naming WHY, nothing writte
 }
 cp "$T/out.d/b.pkg" "$T/tampered.pkg"
 printf '\001' | dd of="$T/tampered.pkg" bs=1 seek=$(($(stat -c %s "$T/tampered.pkg") - 40)) conv=notrunc 2> /dev/null
+# C's package, decrypted by C and encrypted again to B (the content type put back, which
+# AuthEnvelopedData does not authenticate): A's signature holds, the signed header names C
+openssl cms -decrypt -binary -inform DER -in "$T/out.d/c.pkg" -recip "$P/terminal-c.crt" \
+	-inkey "$P/terminal-c.key" -out "$T/sd.der" 2> /dev/null &&
+	openssl cms -encrypt -binary -aes-256-gcm -in "$T/sd.der" -recip "$P/terminal-b.crt" \
+		-keyopt rsa_padding_mode:oaep -keyopt rsa_oaep_md:sha256 -outform DER -out "$T/fwd.pkg" 2> /dev/null &&
+	perl -0777 -pi -e 's/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01/\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02/' \
+		"$T/fwd.pkg" || exit 99
+cp "$P/terminal-b.key" "$T/loose.key"
+chmod 644 "$T/loose.key"
 sleep 1.2 # short.pkg was valid for one second
 refused "encrypted to another recipient" "$T/out.d/c.pkg" --from "$P/terminal-a.crt"
 refused "cannot be opened" "$T/tampered.pkg" --from "$P/terminal-a.crt"
 refused "signed by another terminal" "$T/out.d/b.pkg" --from "$P/terminal-c.crt"
 refused "expired" "$T/out.d/short.pkg" --from "$P/terminal-a.crt"
+refused "made for another terminal" "$T/fwd.pkg" --from "$P/terminal-a.crt"
+refused "only it can read" "$T/out.d/b.pkg" --from "$P/terminal-a.crt" --cert "$P/terminal-b.crt" --key "$T/loose.key"
 refused "do not match the imported trust key" "$T/out.d/x.pkg" --from "$P/terminal-x.crt"
 refused "not the key of" "$T/out.d/b.pkg" --from "$P/terminal-a.crt" --cert "$P/terminal-b.crt" --key "$P/terminal-c.key"
 [ "$(sql "SELECT count(*) FROM audit_log WHERE terminal = 'terminal-b'")" = 0 ] && ok ||
