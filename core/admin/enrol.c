@@ -559,9 +559,9 @@ void fk_key_import_undo(fk_enrol_pkg *p)
 		(void)unlink(path);
 	}
 	p->nwritten = 0;
-	if (p->wrote_k0)
+	if (p->wrote_k0 && p->k0_path)
 		(void)unlink(p->k0_path);
-	if (p->wrote_pub)
+	if (p->wrote_pub && p->pub_path)
 		(void)unlink(p->pub_path);
 	p->wrote_k0 = p->wrote_pub = 0;
 	if (p->made_dir)
