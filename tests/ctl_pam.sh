@@ -171,7 +171,7 @@ done
 # ---- every command that needs a person refuses without one (walked from the command table) ----
 $C --list-commands > "$T/commands" || not_ok "--list-commands"
 grep '^public' "$T/commands" | cut -f2 | tr '\n' ',' > "$T/public"
-[ "$(cat "$T/public")" = "init,bureau list,municipality list,restore,key restore," ] && ok || not_ok "public commands: $(cat "$T/public")"
+[ "$(cat "$T/public")" = "init,bureau list,municipality list,restore,key restore,key import," ] && ok || not_ok "public commands: $(cat "$T/public")"
 # Arguments each command accepts, so that it gets as far as the sign-in.
 sample() {
 	case "$1" in
@@ -191,6 +191,7 @@ sample() {
 	backup | "backup verify") echo "$T/walk.backup" ;;
 	"backup prune") echo "$T --keep 1" ;;
 	"key backup") echo "$T/walk.keys" ;; # refused before the passphrase is asked
+	"key export") echo "--for $T/fukuhon.conf --out $T/walk.fkkeys" ;; # refused by the gate
 	"cert request") echo "--out $T/walk.csr" ;;
 	"cert status" | "ca list") echo "" ;;
 	import) echo "$T/fukuhon.conf" ;; # refused before the file is read
