@@ -12,12 +12,12 @@
 # import: the shared key files (master, index, trust) byte-identical with A's, B's own history
 # keys and anchor different, modes 0600/0700, K0 written, key.import recorded by terminal-b
 # with the exporter's fingerprint; a second import refused; B reading A's encrypted history
-# details through fukuhonctl.
+# details and every register's content through fukuhonctl (audit list, reindex --tags).
 #
 # On PostgreSQL (when postgresql-15 is installed; skipped otherwise, saying so): A initialises
-# the shared store and adds registers, exports for B; B imports, opens the store and reads a
-# register A added (B's count of them, and the content of one through the export workflow is
-# not tried: see below). B connects with the same database role and TLS certificate as A
+# the shared store and adds registers, exports for B; B imports, opens the store and reads
+# what A added: the history's encrypted details (audit list) and every register's content
+# (reindex --tags decrypts each and finds the tags A computed: none added). B connects with the same database role and TLS certificate as A
 # (tests/pg/cluster.sh has one role owning the database; grants for one role per terminal are
 # not built), and its enrolment certificate is an RSA certificate of its own.
 #
@@ -159,6 +159,10 @@ B expect 0 $C audit list --action key.export --json
 contains "$T/out" "CN=terminal-b"
 B expect 0 $C status --json
 contains "$T/out" '"registers": 5'
+# every register A added, decrypted at B and its search tags computed with the shared index
+# key: the same tags as A's (none added)
+B expect 0 $C reindex --tags
+contains "$T/out" "search tags recomputed for 5 registers: 0 added"
 
 # ---- PostgreSQL ----
 if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
@@ -193,6 +197,8 @@ contains "$T/rec" "pg-terminal-a key.export"
 contains "$T/rec" "pg-terminal-b key.import"
 PB expect 0 $C status --json
 contains "$T/out" '"registers": 4'
+PB expect 0 $C reindex --tags
+contains "$T/out" "search tags recomputed for 4 registers: 0 added"
 PB expect 0 $C audit list --action key.export --json
 contains "$T/out" "CN=terminal-b"
 finish
