@@ -128,6 +128,10 @@ refused "made for another terminal" "$T/fwd.pkg" --from "$P/terminal-a.crt"
 refused "only it can read" "$T/out.d/b.pkg" --from "$P/terminal-a.crt" --cert "$P/terminal-b.crt" --key "$T/loose.key"
 refused "do not match the imported trust key" "$T/out.d/x.pkg" --from "$P/terminal-x.crt"
 refused "not the key of" "$T/out.d/b.pkg" --from "$P/terminal-a.crt" --cert "$P/terminal-b.crt" --key "$P/terminal-c.key"
+# said in the operator's language
+ja_catalogue
+B expect 1 env LANGUAGE=ja FK_LOCALEDIR="$T/locale" $C key import "$T/out.d/c.pkg" --from "$P/terminal-a.crt"
+contains "$T/err" "この端末宛てではありません"
 [ "$(sql "SELECT count(*) FROM audit_log WHERE terminal = 'terminal-b'")" = 0 ] && ok ||
 	not_ok "a refused import wrote into the store"
 

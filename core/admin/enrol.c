@@ -95,29 +95,28 @@ static void cert_cn(X509 *c, char *out, size_t len)
 		fk_copy_str(out, len, "-");
 }
 
-/* Why the new terminal's certificate cannot receive the keys ("" when it can). It is the
- * certificate the terminal authenticates to the store with: valid, an end entity's, for
- * TLS client authentication, its RSA key (RSA-OAEP) strong enough. */
-static void recipient_problem(X509 *c, int64_t now_s, char *why, size_t len)
+/* Whether the new terminal's certificate can receive the keys. It is the certificate the
+ * terminal authenticates to the store with: valid, an end entity's, for TLS client
+ * authentication, its RSA key (RSA-OAEP) strong enough. */
+static fk_status recipient_ok(X509 *c, int64_t now_s, fk_error *err)
 {
 	EVP_PKEY *pk = c ? X509_get0_pubkey(c) : NULL;
 	uint32_t xku = c ? X509_get_extended_key_usage(c) : 0;
-	why[0] = '\0';
 	if (!c)
-		snprintf(why, len, "the new terminal's certificate cannot be read (PEM expected)");
-	else if (!valid_at(c, now_s))
-		snprintf(why, len, "the new terminal's certificate is expired or not yet valid");
-	else if (X509_check_ca(c) != 0)
-		snprintf(why, len, "the certificate given is a CA's, not a terminal's");
-	else if (!(X509_get_extension_flags(c) & EXFLAG_XKUSAGE) || !(xku & XKU_SSL_CLIENT))
-		snprintf(why, len, "the new terminal's certificate is not for TLS client authentication");
-	else if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
-		snprintf(why, len, "the new terminal's certificate does not hold an RSA key (RSA-OAEP is used)");
-	else if (EVP_PKEY_get_bits(pk) < FK_ENROL_MIN_RSA_BITS)
-		snprintf(why, len, "the new terminal's key has %d bits: at least %d are needed",
-			 EVP_PKEY_get_bits(pk), FK_ENROL_MIN_RSA_BITS);
-	else if ((X509_get_extension_flags(c) & EXFLAG_KUSAGE) && !(X509_get_key_usage(c) & KU_KEY_ENCIPHERMENT))
-		snprintf(why, len, "the new terminal's certificate is not for encryption (no keyEncipherment)");
+		return fk_fail(err, FK_ERR_INVALID, "the new terminal's certificate cannot be read (PEM expected)");
+	if (!valid_at(c, now_s))
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_ENROL_CERT_EXPIRED, NULL, 0);
+	if (X509_check_ca(c) != 0)
+		return fk_fail(err, FK_ERR_INVALID, "the certificate given is a CA's, not a terminal's");
+	if (!(X509_get_extension_flags(c) & EXFLAG_XKUSAGE) || !(xku & XKU_SSL_CLIENT))
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_ENROL_CERT_NOT_CLIENT, NULL, 0);
+	if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+		return fk_fail(err, FK_ERR_INVALID, "the new terminal's certificate does not hold an RSA key (RSA-OAEP is used)");
+	if (EVP_PKEY_get_bits(pk) < FK_ENROL_MIN_RSA_BITS)
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_ENROL_CERT_WEAK, NULL, EVP_PKEY_get_bits(pk));
+	if ((X509_get_extension_flags(c) & EXFLAG_KUSAGE) && !(X509_get_key_usage(c) & KU_KEY_ENCIPHERMENT))
+		return fk_fail(err, FK_ERR_INVALID, "the new terminal's certificate is not for encryption (no keyEncipherment)");
+	return FK_OK;
 }
 
 /* A terminal's certificate and key: readable, the key the certificate's, valid now. */
@@ -231,7 +230,7 @@ fk_status fk_key_export(fk_ctx *ctx, const fk_enrol_export *x, fk_enrol_result *
 {
 	memset(res, 0, sizeof *res);
 	int64_t now_s = fk_ctx_now(ctx) / 1000000000;
-	char oid[96], why[160], detail[900], dcert[4200], dkey[4200];
+	char oid[96], detail[900], dcert[4200], dkey[4200];
 	X509 *to = fk_cms_read_cert(x->for_cert), *cert = NULL;
 	EVP_PKEY *key = NULL;
 	if (to) {
@@ -248,12 +247,10 @@ fk_status fk_key_export(fk_ctx *ctx, const fk_enrol_export *x, fk_enrol_result *
 	}
 	snprintf(dcert, sizeof dcert, "%s/%s", ctx->cfg.key_dir, FK_ENROL_CERT_DEFAULT);
 	snprintf(dkey, sizeof dkey, "%s/%s", ctx->cfg.key_dir, FK_ENROL_KEY_DEFAULT);
-	recipient_problem(to, now_s, why, sizeof why);
-	if (why[0])
-		st = fk_fail(err, FK_ERR_INVALID, "%s", why);
-	else if (x->valid_s < 1 || x->valid_s > FK_ENROL_MAX_VALID)
+	st = recipient_ok(to, now_s, err);
+	if (st == FK_OK && (x->valid_s < 1 || x->valid_s > FK_ENROL_MAX_VALID))
 		st = fk_fail(err, FK_ERR_USAGE, "a key package is valid for 1 second to 7 days");
-	else
+	if (st == FK_OK)
 		st = own_pair(x->signer_cert ? x->signer_cert : dcert, x->signer_key ? x->signer_key : dkey,
 			      now_s, &cert, &key, err);
 	if (st == FK_OK && X509_cmp(cert, to) == 0)
@@ -374,11 +371,11 @@ static fk_status check_header(fk_enrol_pkg *p, X509 *from, X509 *me, int64_t now
 	/* Inside the signature: a package signed for another terminal and re-encrypted to this one
 	 * names that other terminal. */
 	if (strcmp(to, tsha) != 0)
-		return fk_fail(err, FK_ERR_INVALID, "the key package was made for another terminal");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_ENROL_NOT_FOR_US, NULL, 0);
 	if (strcmp(fr, fsha) != 0)
 		return fk_fail(err, FK_ERR_INVALID, "the key package names another exporting terminal");
 	if (now_s >= p->info.expires)
-		return fk_fail(err, FK_ERR_INVALID, "the key package has expired: export a new one");
+		return fk_fail_id(err, FK_ERR_INVALID, FK_MSG_ENROL_EXPIRED, NULL, 0);
 	return FK_OK;
 }
 
@@ -411,11 +408,13 @@ fk_status fk_key_import_open(const char *file, const char *from_cert, const char
 		fk_cms_keys k = {.keys = &key, .certs = &me, .nkeys = 1, .now = now_s, .pinned = from};
 		st = fk_cms_open(der, dl, &k, 1, &p->plain, &p->plen, &signer, &why, err);
 		if (st == FK_ERR_INVALID && why == FK_CMS_UNTRUSTED)
-			fk_fail(err, st, "the key package is signed by another terminal than %s", from_cert);
+			fk_fail_id(err, st, FK_MSG_ENROL_SIGNER, from_cert, 0);
 		else if (st == FK_ERR_INVALID && why == FK_CMS_EXPIRED)
-			fk_fail(err, st, "the exporting terminal's certificate is expired or not yet valid");
+			fk_fail_id(err, st, FK_MSG_ENROL_SIGNER_EXPIRED, NULL, 0);
+		else if (st == FK_ERR_INVALID && why == FK_CMS_NOT_FOR_US)
+			fk_fail_id(err, st, FK_MSG_ENROL_OTHER_RECIPIENT, NULL, 0);
 		else if (st == FK_ERR_INVALID)
-			fk_fail(err, st, "the key package cannot be opened: %s", fk_cms_fail_text(why));
+			fk_fail_id(err, st, FK_MSG_ENROL_DAMAGED, NULL, 0);
 	}
 	if (st == FK_OK)
 		st = check_header(p, from, me, now_s, err);
@@ -461,9 +460,7 @@ static fk_status prepare_dir(fk_enrol_pkg *p, fk_error *err)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
 		if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(sb.st_mode))
-			st = fk_fail(err, FK_ERR_EXISTS,
-				     "the key folder %s already holds files (%s): keys are imported into a folder without any",
-				     p->key_dir, e->d_name);
+			st = fk_fail_id(err, FK_ERR_EXISTS, FK_MSG_ENROL_FOLDER_NOT_EMPTY, p->key_dir, 0);
 	}
 	closedir(d);
 	return st;
@@ -503,9 +500,7 @@ static fk_status anchor(fk_enrol_pkg *p, const char *config_path, fk_error *err)
 		fk_copy_str(p->written[p->nwritten++], sizeof p->written[0], FK_ANCHOR_NAME);
 		st = fk_trust_open(ctx, FK_TRUST_ENROL, 0, err);
 		if (st == FK_ERR_TAMPER)
-			fk_fail(err, st, "the store's rows do not match the imported trust key (a package of "
-					 "another bureau's store, or a store altered outside fukuhon): %s",
-				err ? err->msg : "");
+			fk_fail_id(err, st, FK_MSG_ENROL_WRONG_STORE, NULL, 0);
 	}
 	fk_ctx_close(ctx);
 	return st;

@@ -427,6 +427,9 @@ fk_status fk_cms_seal(const uint8_t *data, size_t n, EVP_PKEY *sign_key, X509 *s
 		s = encode(cms, der, derlen, err);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
+	/* The signed content in clear: a terminal's enrolment package carries keys in it. */
+	if (sd)
+		OPENSSL_cleanse(sd, sdlen);
 	free(sd);
 	return s;
 }
