@@ -134,7 +134,9 @@ int cmd_key_import(ctl *c, int argc, char **argv)
 		const fk_enrol_result *r = fk_key_import_info(p);
 		printf(_("%d shared key files imported from %s (SHA-256 %s, terminal %s)\n"), r->files,
 		       r->subject, r->sha256, r->terminal);
-		printf(_("this terminal's own history keys were made; move the history initial key off this terminal and keep it safe\n"));
+		printf(_("this terminal's own history keys were made; move the history initial key %s off "
+			 "this terminal and keep it safe\n"),
+		       r->k0);
 	}
 	fk_enrol_pkg_free(p);
 	return rc;

@@ -138,6 +138,7 @@ contains "$T/err" "この端末宛てではありません"
 # ---- the import ----
 B expect 0 $C key import "$T/out.d/b.pkg" --from "$P/terminal-a.crt"
 contains "$T/out" "3 shared key files imported"
+contains "$T/out" "history initial key $T/b/audit-initial-key off"
 for f in master-00000001.key index.key trust.key; do
 	cmp -s "$T/keys/$f" "$T/b/keys/$f" && ok || not_ok "$f differs between A and B"
 	[ "$(stat -c %a "$T/b/keys/$f")" = 600 ] && ok || not_ok "$f's mode"

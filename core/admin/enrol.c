@@ -485,8 +485,10 @@ static fk_status own_keys(fk_enrol_pkg *p, const fk_config *cfg, fk_error *err)
 		fk_copy_str(p->written[p->nwritten++], sizeof p->written[0], FK_AUDIT_SIGN_NAME);
 		p->wrote_pub = 1;
 	}
-	if (st == FK_OK && (st = fk_chain_k0_write(p->k0_path, cfg->terminal_id, k.key, err)) == FK_OK)
+	if (st == FK_OK && (st = fk_chain_k0_write(p->k0_path, cfg->terminal_id, k.key, err)) == FK_OK) {
 		p->wrote_k0 = 1;
+		fk_copy_str(p->info.k0, sizeof p->info.k0, p->k0_path);
+	}
 	fk_wipe(&k, sizeof k);
 	return st;
 }

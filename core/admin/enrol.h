@@ -44,6 +44,7 @@ typedef struct fk_enrol_result {
 	char sha256[65];    /* its SHA-256 fingerprint */
 	char terminal[64];  /* import: the exporting terminal's id */
 	int64_t expires;    /* the package's end, seconds since the epoch */
+	char k0[1024];      /* import: where the history initial key was written */
 } fk_enrol_result;
 
 /* Administrators: write the shared keys for the terminal of x->for_cert into x->out. The
