@@ -160,6 +160,8 @@ int cmd_restore(ctl *c, int argc, char **argv);
 int cmd_migrate(ctl *c, int argc, char **argv);
 int cmd_key_backup(ctl *c, int argc, char **argv);
 int cmd_key_restore(ctl *c, int argc, char **argv);
+int cmd_key_export(ctl *c, int argc, char **argv);
+int cmd_key_import(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
 void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);

@@ -159,6 +159,14 @@ const ctl_cmd ctl_commands[] = {
 	 "write the key folder, encrypted under a passphrase, to the new file DEST (never inside a data backup)"},
 	{"key restore", cmd_key_restore, A, "SRC DIR [--passphrase-fd N]",
 	 "decrypt a key backup into the new folder DIR"},
+	{"key export", cmd_key_export, P,
+	 "--for CERT.pem --out FILE [--valid 24h] [--signer-cert FILE --signer-key FILE]",
+	 "administrators: the bureau's shared keys (master, index, trust) for a new terminal, encrypted "
+	 "to its store certificate CERT and signed by this terminal's (default: the key folder's store/client.*)"},
+	{"key import", cmd_key_import, A,
+	 "FILE --from EXPORTER-CERT.pem [--cert FILE --key FILE] [--audit-key-out FILE]",
+	 "on a new terminal: check and decrypt FILE, write the shared keys into the empty key folder, "
+	 "make this terminal's own history keys and anchor; an administrator signs in and it is recorded"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

@@ -18,6 +18,10 @@
 #   :revoked  listed in ca.crl      :expired  valid from 2 years ago to yesterday
 #   :enc      instead, muni-enc-CODE.key muni-enc-CODE.crt: the municipality's certificate to
 #             encrypt to (RSA 2048, keyEncipherment), as a return is addressed (issue 12)
+#   :terminal, :terminal-1024, :terminal-expired   instead, CODE.key CODE.crt (CN=CODE): a
+#             terminal's TLS client certificate for the store, RSA 2048 (1024: too weak; or
+#             expired yesterday), clientAuth and keyEncipherment: what a terminal's enrolment
+#             package is encrypted to (issue 14, tests/enrol.sh)
 # Spec-suffixed files drop the suffix: muni-131024.crt may be the revoked one.
 set -eu
 [ $# -ge 1 ] || { echo "usage: $0 DIR [CODE[:revoked|:expired]]..." >&2; exit 2; }
@@ -61,6 +65,12 @@ extendedKeyUsage = serverAuth, emailProtection
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost, IP:127.0.0.1
+[ leaf_terminal ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = clientAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 [ v3_ca ]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
@@ -109,6 +119,19 @@ done
 for spec in "$@"; do
 	code=${spec%%:*}
 	what=${spec#"$code"}
+	case $what in
+	:terminal*)
+		bits=2048
+		[ "$what" != :terminal-1024 ] || bits=1024
+		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$bits" -out "$code.key" 2>/dev/null
+		if [ "$what" = :terminal-expired ]; then
+			sign "$code" "/O=fukuhon test/CN=$code" leaf_terminal \
+				"$(date -u -d '2 years ago' +%Y%m%d%H%M%SZ)" "$(date -u -d 'yesterday' +%Y%m%d%H%M%SZ)"
+		else
+			sign "$code" "/O=fukuhon test/CN=$code" leaf_terminal
+		fi
+		continue ;;
+	esac
 	if [ "$what" = ":enc" ]; then
 		genkey "muni-enc-$code.key" rsa
 		sign "muni-enc-$code" "/O=fukuhon test/serialNumber=$code/CN=municipality $code" leaf_recv

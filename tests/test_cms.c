@@ -59,10 +59,8 @@ static void seal_as(const char *muni, X509 *to, uint8_t **der, size_t *n)
 	X509_free(c);
 }
 
-static fk_cms_fail open_fail(const uint8_t *der, size_t n, X509_STORE *st, int64_t now,
-			     int want_signed)
+static fk_cms_fail open_with(const uint8_t *der, size_t n, fk_cms_keys k, int want_signed)
 {
-	fk_cms_keys k = keys_for(st, now);
 	uint8_t *out = (uint8_t *)"x";
 	size_t len = 1;
 	X509 *signer = NULL;
@@ -78,6 +76,12 @@ static fk_cms_fail open_fail(const uint8_t *der, size_t n, X509_STORE *st, int64
 	ck_assert_ptr_null(out);
 	ck_assert_ptr_null(signer);
 	return why;
+}
+
+static fk_cms_fail open_fail(const uint8_t *der, size_t n, X509_STORE *st, int64_t now,
+			     int want_signed)
+{
+	return open_with(der, n, keys_for(st, now), want_signed);
 }
 
 static fk_cms_fail sealed_by(const char *muni, X509_STORE *st, int64_t now)
@@ -309,6 +313,34 @@ START_TEST(test_expired)
 }
 END_TEST
 
+/* A signer pinned to one certificate (a terminal's enrolment package, core/admin/enrol.c): that
+ * certificate in force passes with no CA or CRL at all; another does not, nor the pinned one
+ * once expired. */
+static fk_cms_fail pinned_by(const char *muni, const char *pin)
+{
+	uint8_t *der;
+	size_t n;
+	char cn[64];
+	snprintf(cn, sizeof cn, "muni-%s.crt", pin);
+	X509 *pc = fkpki_cert(P.dir, cn);
+	ck_assert_ptr_nonnull(pc);
+	seal_as(muni, P.rcert, &der, &n);
+	fk_cms_keys k = keys_for(NULL, time(NULL));
+	k.pinned = pc;
+	fk_cms_fail f = open_with(der, n, k, 1);
+	free(der);
+	X509_free(pc);
+	return f;
+}
+
+START_TEST(test_pinned)
+{
+	ck_assert_int_eq(pinned_by("131016", "131016"), FK_CMS_NONE);
+	ck_assert_int_eq(pinned_by("131016", "131024"), FK_CMS_UNTRUSTED);
+	ck_assert_int_eq(pinned_by("131032", "131032"), FK_CMS_EXPIRED);
+}
+END_TEST
+
 START_TEST(test_crl_stale)
 {
 	X509_STORE *st = fkpki_store(P.dir, "crl-1h.crl");
@@ -433,6 +465,7 @@ int main(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_revoked);
 	tcase_add_test(tc, test_expired);
+	tcase_add_test(tc, test_pinned);
 	tcase_add_test(tc, test_crl_stale);
 	tcase_add_test(tc, test_crl_missing);
 	tcase_add_test(tc, test_malformed);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "backup.h"
+#include "enrol.h"
 #include "fkt_pki.h"
 #include "fktest.h"
 #include "import.h"
@@ -715,6 +716,50 @@ static fk_status do_key_destroy_old(void)
 	return fk_key_destroy_old(ctx, "gate walk", &n, &err);
 }
 
+/* Enrolling a terminal (core/admin/enrol.h): terminal ta's shared keys for terminal tb. */
+static const char *enrol_file(const char *name, char *buf, size_t len)
+{
+	static char dir[600];
+	if (!dir[0]) {
+		const char *specs[] = {"ta:terminal", "tb:terminal", NULL};
+		snprintf(dir, sizeof dir, "%s/enrol-pki", env.dir);
+		fkt_pki_make(dir, specs);
+	}
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+static fk_status do_key_export(void)
+{
+	char out[700], tb[700], ta[700], tak[700];
+	fk_enrol_export x = {.for_cert = enrol_file("tb.crt", tb, sizeof tb),
+			     .signer_cert = enrol_file("ta.crt", ta, sizeof ta),
+			     .signer_key = enrol_file("ta.key", tak, sizeof tak),
+			     .out = walk_path("enrol", out, sizeof out), .valid_s = 3600};
+	fk_enrol_result r;
+	return fk_key_export(ctx, &x, &r, &err);
+}
+/* The package opened as tb would, then its import decided and recorded on this store (the
+ * keys are not written: this terminal has its own). The package is made by admin. */
+static fk_status do_key_import(void)
+{
+	char pkg[700], ta[700], tb[700], tbk[700], who[72];
+	struct stat sb;
+	snprintf(pkg, sizeof pkg, "%s/walk-enrol-admin", env.dir);
+	if (stat(pkg, &sb) != 0) {
+		snprintf(who, sizeof who, "%s", ctx->actor.user);
+		fkt_act_as(ctx, "admin");
+		ck_assert_ok(do_key_export(), &err);
+		fkt_act_as(ctx, who);
+	}
+	fk_enrol_pkg *p = NULL;
+	ck_assert_ok(fk_key_import_open(pkg, enrol_file("ta.crt", ta, sizeof ta), enrol_file("tb.crt", tb, sizeof tb),
+					enrol_file("tb.key", tbk, sizeof tbk), (int64_t)time(NULL), &p, &err),
+		     &err);
+	fk_status st = fk_key_import_record(ctx, p, &err);
+	fk_enrol_pkg_free(p);
+	return st;
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -822,6 +867,8 @@ static const walk table[] = {
 	{FK_OP_MIGRATE, do_migrate, "admin", "sup", 1},
 	{FK_OP_MUNI_REOPEN, do_muni_reopen, "sup", "op1", 1},
 	{FK_OP_KEY_DESTROY_OLD, do_key_destroy_old, "admin", "sup", 1},
+	{FK_OP_KEY_EXPORT, do_key_export, "admin", "sup", 1},
+	{FK_OP_KEY_IMPORT, do_key_import, "admin", "aud", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

@@ -56,20 +56,6 @@ typedef struct xjob {
 
 /* ---- the recipient ---- */
 
-static X509 *read_cert(const char *path)
-{
-	char *buf = NULL;
-	size_t n = 0;
-	fk_error e;
-	if (fk_read_file(path, 1u << 20, &buf, &n, &e) != FK_OK)
-		return NULL;
-	BIO *b = BIO_new_mem_buf(buf, (int)n);
-	X509 *c = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	free(buf);
-	return c;
-}
-
 /* Why cert cannot receive a package now ("" when it can): the package is encrypted to it with
  * RSA-OAEP, so it must be an end entity's RSA key allowed to encipher keys, valid today. */
 static void recipient_problem(X509 *cert, int64_t now_s, char *why, size_t len)
@@ -381,7 +367,7 @@ static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const 
 	memset(out, 0, sizeof *out);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	j.out_path = out_path;
-	j.to = read_cert(to_pem); /* NULL: refused, recorded, by the decision */
+	j.to = fk_cms_read_cert(to_pem); /* NULL: refused, recorded, by the decision */
 	fk_status s = execute(&j, id, err);
 	if (j.fd >= 0)
 		close(j.fd);

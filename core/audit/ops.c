@@ -140,6 +140,8 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_KEY_ROTATION_DUE] = N_("Master-key rotation due after a disposal"),
 	[FK_OP_KEY_DESTROY_OLD] = N_("Old master keys destroyed"),
 	[FK_OP_PRINT_RESEND] = N_("Copy left in the spool sent again"),
+	[FK_OP_KEY_EXPORT] = N_("Shared keys exported to a new terminal"),
+	[FK_OP_KEY_IMPORT] = N_("Shared keys imported from another terminal"),
 };
 
 const char *fk_op_label(fk_op op)

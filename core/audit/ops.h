@@ -216,7 +216,12 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(KEY_DESTROY_OLD, "key.destroy-old", "master-key", ROLES, FK_R(ADMIN), 0, 0) \
 	/* a printed copy the printer did not take, sent again from the spool as the same copy \
 	 * (core/approve/resend.h): its requester, within the approval, the print right again */ \
-	X(PRINT_RESEND, "print.resend", "output", FILE, FK_RIGHT_PRINT, 1, 0)
+	X(PRINT_RESEND, "print.resend", "output", FILE, FK_RIGHT_PRINT, 1, 0) \
+	/* enrolling a terminal (core/admin/enrol.h): the bureau's shared keys exported to the new   \
+	 * terminal's certificate, and imported there; each recorded with the other terminal's     \
+	 * certificate (fingerprint, subject), never a key */                                      \
+	X(KEY_EXPORT, "key.export", "terminal", ROLES, FK_R(ADMIN), 0, 0)                            \
+	X(KEY_IMPORT, "key.import", "terminal", ROLES, FK_R(ADMIN), 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

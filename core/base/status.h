@@ -74,6 +74,18 @@ typedef enum fk_status {
 	X(AUTH_HELPER_DOWN, FK_N_("The sign-in service (fukuhon-authd) is not running: call the administrator.")) \
 	X(AUTH_HELPER_FAILED, FK_N_("The sign-in service (fukuhon-authd) failed during the sign-in: try again, or call the administrator.")) \
 	X(PRINTER_REFUSED, FK_N_("The printer cannot take the print ({a}). Nothing was printed and no output number was used.")) \
+	/* enrolling a terminal (core/admin/enrol.h) */                                             \
+	X(ENROL_CERT_EXPIRED, FK_N_("The new terminal's certificate is expired or not yet valid.")) \
+	X(ENROL_CERT_NOT_CLIENT, FK_N_("The new terminal's certificate is not for TLS client authentication.")) \
+	X(ENROL_CERT_WEAK, FK_N_("The new terminal's key has {n} bits: at least 2048 are needed.")) \
+	X(ENROL_OTHER_RECIPIENT, FK_N_("The key package is encrypted to another recipient: it is not for this terminal.")) \
+	X(ENROL_DAMAGED, FK_N_("The key package cannot be opened: it was altered, or is not a key package.")) \
+	X(ENROL_SIGNER, FK_N_("The key package is signed by another terminal than {a}.")) \
+	X(ENROL_SIGNER_EXPIRED, FK_N_("The exporting terminal's certificate is expired or not yet valid.")) \
+	X(ENROL_NOT_FOR_US, FK_N_("The key package was made for another terminal.")) \
+	X(ENROL_EXPIRED, FK_N_("The key package has expired: export a new one.")) \
+	X(ENROL_FOLDER_NOT_EMPTY, FK_N_("The key folder {a} already holds files: keys are imported into a folder without any.")) \
+	X(ENROL_WRONG_STORE, FK_N_("The store's rows do not match the imported trust key: the package is of another bureau's store, or the store was altered outside fukuhon.")) \
 	X(PACKAGE_NAME, FK_N_("A package's name is a file name alone: letters, digits, '.', '-', '_', not starting with '.', at most {n} characters."))
 
 typedef enum fk_msg {

@@ -11,10 +11,12 @@
 #include <openssl/buffer.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 #include "cms.h"
+#include "util.h"
 
 /* Marked for xgettext: the console and the CLI translate these. */
 #define N_(s) s
@@ -197,9 +199,26 @@ static int digest_ok(CMS_SignerInfo *si)
 	return nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512;
 }
 
+/* The signer is exactly the certificate the caller named (no chain: the caller trusts that
+ * certificate itself), valid at now and for signing. */
+static fk_status check_pinned(X509 *signer, X509 *pinned, int64_t now, fk_cms_fail *why, fk_error *err)
+{
+	time_t t = (time_t)now;
+	if (X509_cmp(signer, pinned) != 0)
+		return refuse(err, why, FK_CMS_UNTRUSTED);
+	if (X509_cmp_time(X509_get0_notAfter(signer), &t) <= 0 ||
+	    X509_cmp_time(X509_get0_notBefore(signer), &t) > 0)
+		return refuse(err, why, FK_CMS_EXPIRED);
+	if ((X509_get_extension_flags(signer) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(signer) & KU_DIGITAL_SIGNATURE))
+		return refuse(err, why, FK_CMS_USAGE);
+	return FK_OK;
+}
+
 /* Verify a decoded SignedData: one signer, its certificate included, the signature over
- * the included content, then the chain (ours, so that each reason comes out apart). */
-static fk_status verify_signed(CMS_ContentInfo *cms, X509_STORE *store, int64_t now,
+ * the included content, then the chain (ours, so that each reason comes out apart), or the
+ * pinned certificate. */
+static fk_status verify_signed(CMS_ContentInfo *cms, X509_STORE *store, X509 *pinned, int64_t now,
 			       uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why,
 			       fk_error *err)
 {
@@ -230,8 +249,9 @@ static fk_status verify_signed(CMS_ContentInfo *cms, X509_STORE *store, int64_t 
 	if (CMS_verify(cms, NULL, NULL, NULL, content, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
 		s = refuse(err, why, FK_CMS_BAD_SIGNATURE);
 	} else {
-		STACK_OF(X509) *certs = CMS_get1_certs(cms);
-		s = check_signer(cert, certs, store, now, why, err);
+		STACK_OF(X509) *certs = pinned ? NULL : CMS_get1_certs(cms);
+		s = pinned ? check_pinned(cert, pinned, now, why, err)
+			   : check_signer(cert, certs, store, now, why, err);
 		sk_X509_pop_free(certs, X509_free);
 	}
 	if (s == FK_OK)
@@ -268,7 +288,7 @@ static fk_status inner(CMS_ContentInfo *env, BIO *content, const fk_cms_keys *k,
 	CMS_ContentInfo *sd = decode((const uint8_t *)bm->data, bm->length);
 	if (!sd)
 		return refuse(err, why, FK_CMS_MALFORMED);
-	fk_status s = verify_signed(sd, k->store, k->now, out, outlen, signer, why, err);
+	fk_status s = verify_signed(sd, k->store, k->pinned, k->now, out, outlen, signer, why, err);
 	CMS_ContentInfo_free(sd);
 	return s;
 }
@@ -407,6 +427,9 @@ fk_status fk_cms_seal(const uint8_t *data, size_t n, EVP_PKEY *sign_key, X509 *s
 		s = encode(cms, der, derlen, err);
 	BIO_free(in);
 	CMS_ContentInfo_free(cms);
+	/* The signed content in clear: a terminal's enrolment package carries keys in it. */
+	if (sd)
+		OPENSSL_cleanse(sd, sdlen);
 	free(sd);
 	return s;
 }
@@ -424,7 +447,7 @@ fk_status fk_cms_verify(const uint8_t *der, size_t n, X509_STORE *store, int64_t
 	CMS_ContentInfo *cms = decode(der, n);
 	if (!cms)
 		return refuse(err, why, FK_CMS_MALFORMED);
-	fk_status s = verify_signed(cms, store, now, out, outlen, signer, why, err);
+	fk_status s = verify_signed(cms, store, NULL, now, out, outlen, signer, why, err);
 	CMS_ContentInfo_free(cms);
 	return s;
 }
@@ -450,4 +473,19 @@ fk_status fk_cms_cert_municipality(X509 *cert, char code[7], fk_error *err)
 	memcpy(code, d, 6);
 	code[6] = '\0';
 	return FK_OK;
+}
+
+X509 *fk_cms_read_cert(const char *path)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	fk_error e;
+	if (fk_read_file(path, 1u << 20, &buf, &n, &e) != FK_OK)
+		return NULL;
+	BIO *b = BIO_new_mem_buf(buf, (int)n);
+	X509 *c = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	free(buf);
+	ERR_clear_error();
+	return c;
 }

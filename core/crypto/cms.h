@@ -51,11 +51,15 @@ typedef struct fk_cms_keys {
 	int nkeys;
 	int64_t now;             /* seconds since the epoch: validity and CRL times judged at it */
 	int accept_export;       /* a package opener: 1 to take a terminal's export (docs/package-format.md §13) */
+	/* Instead of store: the one certificate the signer must be (a terminal's enrolment
+	 * package, core/admin/enrol.h: the administrator names the exporting terminal's
+	 * certificate); its validity at now and its key usage are checked, no chain. */
+	X509 *pinned;
 } fk_cms_keys;
 
 /* Open an AuthEnvelopedData (or EnvelopedData) object addressed to one of k's keys. With
  * want_signed, its content must be SignedData, verified (chain, CRL, validity at k->now,
- * key usage), and *signer gets the signer's certificate (up-ref'd; X509_free it).
+ * key usage; or with k->pinned, that certificate, valid at k->now, for signing), and *signer gets the signer's certificate (up-ref'd; X509_free it).
  * *out (malloc'd) is the innermost content. FK_ERR_INVALID with *why on a bad object. */
 fk_status fk_cms_open(const uint8_t *der, size_t n, const fk_cms_keys *k, int want_signed,
 		      uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why, fk_error *err);
@@ -75,5 +79,8 @@ fk_status fk_cms_verify(const uint8_t *der, size_t n, X509_STORE *store, int64_t
 /* The municipality code a signing certificate carries (its subject's serialNumber, six
  * digits; docs/package-format.md); FK_ERR_INVALID when it has none. */
 fk_status fk_cms_cert_municipality(X509 *cert, char code[7], fk_error *err);
+
+/* The first certificate of a PEM file (at most 1 MiB); NULL when it has none. */
+X509 *fk_cms_read_cert(const char *path);
 
 #endif

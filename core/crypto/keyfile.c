@@ -158,8 +158,8 @@ fk_status fk_keyfile_remove(const char *dir, const char *name, fk_error *err)
 	return st;
 }
 
-fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
-			  fk_error *err)
+static fk_status open_once(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			   int *replaced, fk_error *err)
 {
 	struct stat lsb, sb;
 	if (fstatat(dfd, name, &lsb, AT_SYMLINK_NOFOLLOW) != 0)
@@ -176,9 +176,13 @@ fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size
 	if (fstat(fd, &sb) != 0)
 		st = fk_fail(err, FK_ERR_IO, "cannot examine key file %s/%s: %s", dir, name,
 			     strerror(errno));
-	else if (sb.st_dev != lsb.st_dev || sb.st_ino != lsb.st_ino)
+	else if (sb.st_nlink == 0 || sb.st_dev != lsb.st_dev || sb.st_ino != lsb.st_ino) {
+		/* Another process renamed a new file over it between our steps (fk_keyfile_write:
+		 * the history key moving to its next epoch): what was opened is gone, not linked
+		 * twice. The caller tries again. */
+		*replaced = 1;
 		st = fk_fail(err, FK_ERR_KEYPERM, "key file %s/%s changed while being opened", dir, name);
-	else
+	} else
 		st = fk_keyfile_check(&sb, dir, name, err);
 	if (st == FK_OK && sb.st_size != size)
 		st = fk_fail(err, FK_ERR_CORRUPT,
@@ -190,6 +194,19 @@ fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size
 	}
 	*fd_out = fd;
 	return FK_OK;
+}
+
+fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			  fk_error *err)
+{
+	fk_status st = FK_ERR_KEYPERM;
+	/* A file replaced between the steps is opened again (a few times: a file replaced
+	 * again and again is refused as changed). */
+	for (int tries = 0, replaced = 1; replaced && tries < 3; tries++) {
+		replaced = 0;
+		st = open_once(dfd, dir, name, size, fd_out, &replaced, err);
+	}
+	return st;
 }
 
 fk_status fk_keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len,

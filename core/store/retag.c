@@ -69,11 +69,8 @@ static fk_status retag_one(fk_ctx *ctx, int64_t id, int64_t *added, fk_error *er
 	if (s == FK_OK)
 		s = fk_store_tags(ctx->keys, doc, tags, &n, err);
 	json_decref(doc);
-	int before = sqlite3_total_changes(fk_sql_lite(ctx->db));
 	if (s == FK_OK)
-		s = fk_store_tags_write(ctx, id, (const uint8_t(*)[FK_BLIND_LEN])tags, n, 0, err);
-	if (s == FK_OK)
-		*added += sqlite3_total_changes(fk_sql_lite(ctx->db)) - before;
+		s = fk_store_tags_add(ctx, id, (const uint8_t(*)[FK_BLIND_LEN])tags, n, added, err);
 	return s;
 }
 

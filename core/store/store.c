@@ -158,8 +158,9 @@ fk_status fk_store_tags(const fk_keyring *keys, const json_t *doc, uint8_t tags[
 	return st;
 }
 
-static fk_status put_tags(fk_ctx *ctx, const char *sql, int64_t id,
-			  const uint8_t tags[][FK_BLIND_LEN], int n, fk_error *err)
+/* *changed (NULL: not wanted) counts the rows the statements changed. */
+static fk_status put_tags_counted(fk_ctx *ctx, const char *sql, int64_t id,
+				  const uint8_t tags[][FK_BLIND_LEN], int n, int64_t *changed, fk_error *err)
 {
 	fk_stmt *st;
 	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
@@ -167,8 +168,16 @@ static fk_status put_tags(fk_ctx *ctx, const char *sql, int64_t id,
 		fk_sql_bind_blob(st, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
 		fk_sql_bind_int64(st, 2, id);
 		s = fk_ctx_exec(ctx, st, err, "writing the search index");
+		if (s == FK_OK && changed)
+			*changed += fk_sql_changes(ctx->db);
 	}
 	return s;
+}
+
+static fk_status put_tags(fk_ctx *ctx, const char *sql, int64_t id,
+			  const uint8_t tags[][FK_BLIND_LEN], int n, fk_error *err)
+{
+	return put_tags_counted(ctx, sql, id, tags, n, NULL, err);
 }
 
 static fk_status write_tags(fk_ctx *ctx, const char *sql, int64_t id, const json_t *doc,
@@ -644,6 +653,12 @@ fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_B
 			      int remove, fk_error *err)
 {
 	return put_tags(ctx, remove ? SQL_TAG_DELETE : SQL_TAG_INSERT, id, tags, n, err);
+}
+
+fk_status fk_store_tags_add(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
+			    int64_t *added, fk_error *err)
+{
+	return put_tags_counted(ctx, SQL_TAG_INSERT, id, tags, n, added, err);
 }
 
 static const char SQL_TAG_ADD_STAGED[] =

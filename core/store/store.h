@@ -72,6 +72,10 @@ fk_status fk_store_version_write(fk_ctx *ctx, int64_t id, int version, const cha
 /* Add (remove 0) or remove a register's search tags. */
 fk_status fk_store_tags_write(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
 			      int remove, fk_error *err);
+/* Add a register's search tags; *added grows by those the index lacked (on either backend:
+ * not SQLite's total_changes, which PostgreSQL has not). */
+fk_status fk_store_tags_add(fk_ctx *ctx, int64_t id, const uint8_t tags[][FK_BLIND_LEN], int n,
+			    int64_t *added, fk_error *err);
 /* An amended register's search tags while package pkg stages (sql/020; visible.h): base, the
  * tags the index holds for it outside the package (as published, or as first staged for a
  * register new in it); cur, those an earlier amendment in the package left it (base again for

@@ -1157,8 +1157,11 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err)
 	tr->memo = fk_memo_new(); /* NULL: every check in full */
 	ctx->trust = tr;
 	ctx->hooks = &hooks; /* from here on, closing the context frees tr */
+	int enrol = create == FK_TRUST_ENROL;
+	if (enrol)
+		create = 0;
 	fk_status st = create ? create_key(ctx->cfg.key_dir, key, err) : load_key(ctx->cfg.key_dir, key, err);
-	if (st == FK_ERR_NOKEY && !create) {
+	if (st == FK_ERR_NOKEY && !create && !enrol) {
 		/* A terminal from before the trust base: adopted below, if it has no anchor. */
 		have_key = 0;
 		st = create_key(ctx->cfg.key_dir, key, err);
@@ -1174,9 +1177,18 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err)
 	}
 	if (st == FK_OK)
 		st = fk_anchor_open(ctx->cfg.key_dir, key, &tr->file, &exists, err);
-	if (st == FK_OK && !exists && !create && have_key && tr->shared)
+	if (st == FK_OK && exists && enrol)
+		st = fk_fail(err, FK_ERR_EXISTS, "the key folder %s already holds an anchor", ctx->cfg.key_dir);
+	else if (st == FK_OK && !exists && (enrol || (!create && have_key)) && tr->shared)
+		/* A terminal of a shared store (enrolled, or made with the bureau's shared keys):
+		 * it joins at the store's trust state, which the shared trust key authenticates. */
 		st = join_store(ctx, key, err);
-	else if (st == FK_OK && !exists && !create && have_key)
+	else if (st == FK_OK && !exists && enrol) {
+		/* Every row of every sealed table checked against its MAC under the bureau's trust
+		 * key as the anchor is made (full_state): a store whose rows this key did not seal is
+		 * refused. The history's end is taken as found: its MACs are other terminals'. */
+		st = first_anchor(ctx, key, 0, err);
+	} else if (st == FK_OK && !exists && !create && have_key)
 		st = fk_fail(err, FK_ERR_NOKEY,
 			     "the anchor %s/%s is missing but the terminal has a trust key: restore the key folder from its backup",
 			     ctx->cfg.key_dir, FK_ANCHOR_NAME);
@@ -1187,7 +1199,7 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err)
 		tr->adopted = st == FK_OK && !create;
 	}
 	fk_wipe(key, sizeof key);
-	if (st == FK_OK && exists) {
+	if (st == FK_OK && exists && !enrol) {
 		/* The first transaction checks everything (data_version is -1). */
 		if ((st = fk_ctx_begin(ctx, err)) == FK_OK)
 			st = fk_ctx_end(ctx, st, err);

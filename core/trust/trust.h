@@ -22,6 +22,10 @@
  * and the anchor for a new terminal. A terminal from before the trust base (no trust key, no
  * anchor) is adopted: its rows are sealed as they are, and that is recorded. */
 fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err);
+/* create for a terminal enrolled into an existing store (fukuhonctl key import,
+ * core/admin/enrol.h): the bureau's trust key is already in the folder, the anchor is not;
+ * every sealed row is checked against its MAC and the anchor made from the store as found. */
+#define FK_TRUST_ENROL 2
 /* With inspect, a database that fails the check is still opened, for verification only:
  * nothing can be written to it, and this says why (NULL when it passed). */
 const char *fk_trust_broken(const fk_ctx *ctx);
