@@ -21,10 +21,9 @@
 # (tests/pg/cluster.sh has one role owning the database; grants for one role per terminal are
 # not built), and its enrolment certificate is an RSA certificate of its own.
 #
-# What does not work yet, and is not asserted: after B has written (its sign-in and key.import
-# are records of the one history, sealed under B's own history key), A's next open is refused:
-# its anchor says the history ends at A's last record. That is the multi-writer trust base
-# (per-terminal chains, anchors that accept other writers) another change is building.
+# Then A and B write the store in turn (operators added at each), each opens again after the
+# other wrote, and each verifies both history chains with both K0s (the multi-writer trust
+# base: a chain per terminal, the store's trust state; tests/multiterm_pg.sh tries its faults).
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
@@ -206,4 +205,18 @@ PB expect 0 $C reindex --tags
 contains "$T/out" "search tags recomputed for 4 registers: 0 added"
 PB expect 0 $C audit list --action key.export --json
 contains "$T/out" "CN=terminal-b"
+
+# ---- the enrolled terminal and its exporter then write the shared store in turn ----
+# (the multi-writer trust base: a chain per terminal, the store's trust state; each opens again
+# after the other wrote, and each verifies both chains with both K0s)
+PA expect 0 $C operator add sato --role supervisor --bureau 東京法務局
+PB expect 0 $C operator add suzuki --role operator --bureau 東京法務局
+PA expect 0 $C operator list --json
+contains "$T/out" '"suzuki"'
+PB expect 0 $C operator list --json
+contains "$T/out" '"sato"'
+PA expect 0 $C audit verify --key "$T/pa/audit-initial-key" --other-key "$T/pb/audit-initial-key"
+contains "$T/out" "history intact"
+PB expect 0 $C audit verify --key "$T/pb/audit-initial-key" --other-key "$T/pa/audit-initial-key"
+contains "$T/out" "history intact"
 finish
