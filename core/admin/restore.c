@@ -386,10 +386,19 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 	time_t now = time(NULL);
 	struct tm tm;
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
-	snprintf(r->old_db, sizeof r->old_db, "%s.before-restore-%s", cfg.database ? cfg.database : "", stamp);
-	snprintf(tail, sizeof tail, "%s", o->tail_out ? o->tail_out : "");
-	if (!o->tail_out)
-		snprintf(tail, sizeof tail, "%s.tail-%s.jsonl", cfg.database ? cfg.database : "", stamp);
+	/* Two restores within one second (a drill) must not meet each other's kept files. */
+	for (int i = 0; i < 100; i++) {
+		char sfx[8] = "";
+		struct stat sx;
+		if (i)
+			snprintf(sfx, sizeof sfx, "-%d", i);
+		snprintf(r->old_db, sizeof r->old_db, "%s.before-restore-%s%s", cfg.database ? cfg.database : "", stamp, sfx);
+		snprintf(tail, sizeof tail, "%s.tail-%s%s.jsonl", cfg.database ? cfg.database : "", stamp, sfx);
+		if (lstat(r->old_db, &sx) != 0 && lstat(tail, &sx) != 0)
+			break;
+	}
+	if (o->tail_out)
+		snprintf(tail, sizeof tail, "%s", o->tail_out);
 	snprintf(tmp, sizeof tmp, "%s.restoring-%ld", cfg.database ? cfg.database : "", (long)getpid());
 	struct stat sb;
 	int had_old = st == FK_OK && cfg.database && lstat(cfg.database, &sb) == 0;
@@ -415,7 +424,7 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 	/* The key folder: its anchor now names the restored state; intake.seq and print.seq are
 	 * not touched, so what was received and handed out before stays in force. */
 	if (st == FK_OK)
-		st = fk_trust_rebase(cfg.key_dir, &r->info.state, err);
+		st = fk_trust_rebase(cfg.key_dir, &r->info.state, NULL, err);
 	if (st == FK_OK)
 		st = rewind_key(cfg.key_dir, o->k0_path, &r->info.state, (int64_t)now * 1000000000, err);
 	if (st == FK_OK)
@@ -431,30 +440,42 @@ fk_status fk_restore(const char *config_path, const char *src, const fk_restore_
 
 /* ---- a PostgreSQL store put back by its server ---- */
 
-/* The store as measured, against the anchor: behind it, never where it is nor ahead of it. */
-static fk_status behind(const fk_state *s, const fk_anchor *a, fk_error *err)
+/* The store as measured, against the anchor: behind it, never where it is nor ahead of it. On a
+ * store several terminals write (m->shared) "where" is this terminal's own chain end and the
+ * store's generation: other terminals' records after it are no sign of a restore. */
+static fk_status behind(const fk_state *s, const fk_anchor *m, const fk_anchor *a, fk_error *err)
 {
-	if (fk_head_equal(&s->head, &a->now.head) ||
-	    (a->pending && !a->confirmed && fk_head_equal(&s->head, &a->before.head)))
+	fk_head at = s->head, left = a->now.head, left_before = a->before.head;
+	if (m->shared && a->shared) {
+		at = m->own;
+		left = a->own;
+		left_before = a->own_before;
+		if ((fk_head_equal(&at, &left) && m->sgen >= a->sgen) ||
+		    (a->pending && !a->confirmed && fk_head_equal(&at, &left_before) && m->sgen >= a->sgen_before))
+			return fk_fail(err, FK_ERR_INVALID, "the store holds this terminal's records up to where it left them "
+				       "(record %lld): it was not put back, and opens as it is", (long long)at.seq);
+	} else if (fk_head_equal(&at, &left) ||
+		   (a->pending && !a->confirmed && fk_head_equal(&at, &left_before))) {
 		return fk_fail(err, FK_ERR_INVALID, "the store's history ends where this terminal left it (record %lld): "
-			       "it was not put back, and opens as it is", (long long)s->head.seq);
-	if (s->head.seq >= a->now.head.seq)
+			       "it was not put back, and opens as it is", (long long)at.seq);
+	}
+	if (at.seq > left.seq || (!(m->shared && a->shared) && at.seq == left.seq))
 		return fk_fail(err, FK_ERR_TAMPER, "the store's history ends at record %lld, not behind record %lld "
 			       "where this terminal left it: not a restore of this terminal's store",
-			       (long long)s->head.seq, (long long)a->now.head.seq);
+			       (long long)at.seq, (long long)left.seq);
 	return FK_OK;
 }
 
 static fk_status measure(const char *config_path, const fk_restore_opts *o, fk_state *s, fk_anchor *a,
-			 fk_error *err)
+			 fk_anchor *m, fk_error *err)
 {
 	fk_ctx *ctx;
 	fk_trust_report tr;
 	fk_status st = fk_ctx_new(config_path, 0, &ctx, err);
 	if (st != FK_OK)
 		return st;
-	if ((st = fk_trust_open_measured(ctx, s, a, err)) == FK_OK)
-		st = behind(s, a, err);
+	if ((st = fk_trust_open_measured(ctx, s, a, m, err)) == FK_OK)
+		st = behind(s, m, a, err);
 	/* A row put back from another time than the rest fails its table's row references. */
 	if (st == FK_OK && (st = fk_trust_verify(ctx, 0, NULL, NULL, NULL, &tr, err)) == FK_OK && tr.problems)
 		st = fk_fail(err, FK_ERR_TAMPER, "the store's rows are not those its own history last recorded "
@@ -469,23 +490,30 @@ fk_status fk_restore_recover(const char *config_path, const fk_restore_opts *o, 
 			     fk_error *err)
 {
 	fk_config cfg;
-	fk_anchor a;
+	fk_anchor a, m;
 	char detail[600];
 	memset(r, 0, sizeof *r);
+	memset(&a, 0, sizeof a);
+	memset(&m, 0, sizeof m);
 	memset(&cfg, 0, sizeof cfg);
 	fk_status st = fk_config_load(fk_config_default_path(config_path), &cfg, err);
 	if (st == FK_OK && !fk_config_is_store_uri(cfg.database))
 		st = fk_fail(err, FK_ERR_INVALID, "--database-restored is for a PostgreSQL store its server put back; "
 			     "a SQLite database is restored from its backup with 'fukuhonctl restore SRC'");
 	if (st == FK_OK)
-		st = measure(config_path, o, &r->info.state, &a, err);
+		st = measure(config_path, o, &r->info.state, &a, &m, err);
+	/* The history key goes back to this terminal's own chain end: on a store several terminals
+	 * write, the records after it may be others'. */
+	fk_state own = r->info.state;
+	if (m.shared && a.shared)
+		own.head = m.own;
 	if (st == FK_OK) {
-		r->lost_from = r->info.state.head.seq + 1;
-		r->lost_to = a.now.head.seq;
-		st = fk_trust_rebase(cfg.key_dir, &r->info.state, err);
+		r->lost_from = own.head.seq + 1;
+		r->lost_to = m.shared && a.shared ? a.own.seq : a.now.head.seq;
+		st = fk_trust_rebase(cfg.key_dir, &r->info.state, &m, err);
 	}
 	if (st == FK_OK)
-		st = rewind_key(cfg.key_dir, o->k0_path, &r->info.state, (int64_t)time(NULL) * 1000000000, err);
+		st = rewind_key(cfg.key_dir, o->k0_path, &own, (int64_t)time(NULL) * 1000000000, err);
 	snprintf(detail, sizeof detail,
 		 "the store was put back by its server to record %lld; records %lld-%lld this terminal wrote "
 		 "are not in it; anchored again, the key folder's disposal ledger applied again, intake.seq "

@@ -716,7 +716,8 @@ static int shared_rules(const fk_anchor *a, uint64_t gen, const uint8_t smac[FK_
 	if (!fk_head_equal(own, &v.own)) {
 		if (own->seq < v.own.seq)
 			snprintf(why, n, "this terminal's history ends at record %lld but this terminal wrote up to "
-				 "record %lld: its records were cut off or the store was put back to an older copy",
+				 "record %lld: its records were cut off or the store was put back to an older copy "
+				 "(if its server restored it from a backup: 'fukuhonctl restore --database-restored')",
 				 (long long)own->seq, (long long)v.own.seq);
 		else
 			snprintf(why, n, "this terminal's last record in the store (%lld) is not the one it wrote (%lld): "
@@ -725,7 +726,8 @@ static int shared_rules(const fk_anchor *a, uint64_t gen, const uint8_t smac[FK_
 	}
 	if (a->shared && gen < v.sgen) {
 		snprintf(why, n, "the store was put back to an older copy: its state is at generation %llu, "
-			 "but this terminal has seen generation %llu", (unsigned long long)gen,
+			 "but this terminal has seen generation %llu (if its server restored it from a backup: "
+			 "'fukuhonctl restore --database-restored')", (unsigned long long)gen,
 			 (unsigned long long)v.sgen);
 		return 0;
 	}
@@ -1550,6 +1552,38 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_
 
 /* ---- backups (core/admin/backup.h) ---- */
 
+/* A store several terminals write, put back by its server: its trust_state row (MAC, and the
+ * rows measured in *s add up to it) and this terminal's chain end, as the anchor they give. */
+static fk_status measure_shared(fk_ctx *ctx, const uint8_t key[FK_KEY_LEN], const fk_state *s, fk_anchor *out,
+				fk_error *err)
+{
+	fk_trust *tr = ctx->trust;
+	fk_state row;
+	fk_head own;
+	uint64_t gen = 0;
+	int found = 0;
+	uint8_t sk[FK_MAC_LEN], rmac[FK_MAC_LEN];
+	fk_status st = fk_hmac(key, "fk:trust-state", 14, sk, err);
+	if (st == FK_OK && !tr->smackey)
+		st = fk_mac_new(sk, &tr->smackey, err);
+	fk_wipe(sk, sizeof sk);
+	if (st == FK_OK)
+		st = sstate_read(ctx, &gen, &row, rmac, &found, err);
+	if (st == FK_OK)
+		st = own_head(ctx, &own, err);
+	if (st == FK_OK && !found) /* a store one terminal wrote before several could */
+		return FK_OK;
+	if (st == FK_OK && !states_equal(s, &row))
+		st = store_mismatch(ctx, s, &row, err);
+	if (st != FK_OK)
+		return st;
+	*out = (fk_anchor){.confirmed = 1, .now = row, .before = row, .shared = 1, .sgen = gen,
+			   .sgen_before = gen, .own = own, .own_before = own};
+	memcpy(out->smac, rmac, FK_MAC_LEN);
+	memcpy(out->smac_before, rmac, FK_MAC_LEN);
+	return FK_OK;
+}
+
 fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err)
 {
 	uint8_t key[FK_KEY_LEN];
@@ -1574,17 +1608,18 @@ fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err)
 	return st;
 }
 
-fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_error *err)
+fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_anchor *shared,
+				 fk_error *err)
 {
 	uint8_t key[FK_KEY_LEN];
 	fk_anchor_file *f = NULL;
 	int exists = 0;
 	memset(s, 0, sizeof *s);
 	memset(anchored, 0, sizeof *anchored);
+	memset(shared, 0, sizeof *shared);
 	fk_status st = load_key(ctx->cfg.key_dir, key, err);
 	if (st == FK_OK)
 		st = fk_anchor_open(ctx->cfg.key_dir, key, &f, &exists, err);
-	fk_wipe(key, sizeof key);
 	if (st == FK_OK && !exists)
 		st = fk_fail(err, FK_ERR_NOKEY, "the key folder %s holds no anchor: restore the key folder from its backup",
 			     ctx->cfg.key_dir);
@@ -1595,6 +1630,9 @@ fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, 
 		st = fk_trust_open_copy(ctx, s, err);
 	if (st == FK_OK)
 		st = full_state(ctx, s, err);
+	if (st == FK_OK && fk_sql_is_pg(ctx->db))
+		st = measure_shared(ctx, key, s, shared, err);
+	fk_wipe(key, sizeof key);
 	if (st == FK_OK) {
 		fk_trust *tr = ctx->trust;
 		fk_copy_str(tr->why, sizeof tr->why, "a store put back by its server, read before its recovery");
@@ -1627,23 +1665,29 @@ fk_status fk_trust_snapshot(fk_ctx *ctx, fk_state *s, fk_error *err)
 	return FK_OK;
 }
 
-fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, fk_error *err)
+fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, const fk_anchor *shared, fk_error *err)
 {
 	uint8_t key[FK_KEY_LEN];
 	fk_anchor_file *f = NULL;
 	fk_anchor a;
 	int exists = 0;
+	fk_anchor want = {.now = *s, .before = *s};
+	if (shared && shared->shared)
+		want = *shared;
+	want.pending = 0;
 	fk_status st = load_key(key_dir, key, err);
 	if (st == FK_OK)
 		st = fk_anchor_open(key_dir, key, &f, &exists, err);
 	if (st == FK_OK && !exists) {
-		fk_anchor first = {.gen = 1, .confirmed = 1, .now = *s, .before = *s};
-		st = fk_anchor_create(key_dir, key, &first, &f, err);
+		want.gen = 1;
+		want.confirmed = 1;
+		st = fk_anchor_create(key_dir, key, &want, &f, err);
 	} else if (st == FK_OK && (st = fk_anchor_read(f, &a, err)) == FK_OK) {
 		/* Forward only, as every writer: the restored state under the next generation. */
-		fk_anchor next = {.gen = a.gen + 1, .now = *s, .before = *s};
-		if ((st = fk_anchor_write(f, &next, err)) == FK_OK)
-			st = fk_anchor_confirm(f, next.gen, err);
+		want.gen = a.gen + 1;
+		want.confirmed = 0;
+		if ((st = fk_anchor_write(f, &want, err)) == FK_OK)
+			st = fk_anchor_confirm(f, want.gen, err);
 	}
 	fk_wipe(key, sizeof key);
 	fk_anchor_close(f);

@@ -152,14 +152,19 @@ fk_status fk_trust_open_copy(fk_ctx *ctx, const fk_state *want, fk_error *err);
  * against its MAC (FK_ERR_TAMPER at the first that fails: a row this key folder never sealed),
  * and the state the store holds now measured into *s and taken as what it must be, so that
  * fk_trust_verify then checks the small tables' rows against the history's row references.
- * Nothing can be written; the anchor file is only read, into *anchored (its latest state). */
-fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_error *err);
+ * Nothing can be written; the anchor file is only read, into *anchored (its latest state). On a
+ * store several terminals write (PostgreSQL), *shared is the anchor the store as it is gives
+ * this terminal: its trust_state row (checked against its MAC and against the rows) and this
+ * terminal's own chain end; shared->shared is 0 on SQLite. */
+fk_status fk_trust_open_measured(fk_ctx *ctx, fk_state *s, fk_anchor *anchored, fk_anchor *shared,
+				 fk_error *err);
 /* Inside a read transaction of ctx: the state (history end and every table's digest) of the
  * snapshot it reads, taken from the anchor without reading the large tables. FK_ERR_BUSY when
  * writers moved the anchor two commits beyond the snapshot meanwhile (try again). */
 fk_status fk_trust_snapshot(fk_ctx *ctx, fk_state *s, fk_error *err);
 /* Restore (core/admin/restore.h): anchor s, the restored database's state, as this terminal's
- * (the next generation; created when the key folder has no anchor). */
-fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, fk_error *err);
+ * (the next generation; created when the key folder has no anchor). shared (may be NULL): on a
+ * store several terminals write, the anchor fk_trust_open_measured measured, written instead. */
+fk_status fk_trust_rebase(const char *key_dir, const fk_state *s, const fk_anchor *shared, fk_error *err);
 
 #endif
