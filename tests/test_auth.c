@@ -380,6 +380,24 @@ START_TEST(refusals_look_alike)
 }
 END_TEST
 
+/* R-LOCKOUT: a name typed in another case counts toward the enrolled person's lock (a directory
+ * behind PAM may ignore case: every spelling must not get its own tries). */
+START_TEST(another_case_counts_toward_the_persons_lock)
+{
+	fk_session *s = NULL;
+	ck_assert_int_eq(signin("TANAKA", "wrong", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(signin("Tanaka", "wrong", &s), FK_ERR_AUTH);
+	/* lock_failures = 2: tanaka is locked now, whatever the spelling */
+	int auths = fake.authenticated;
+	ck_assert_int_eq(signin("tanaka", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(signin("TaNaKa", "right", &s), FK_ERR_AUTH);
+	ck_assert_int_eq(fake.authenticated, auths); /* neither asked PAM */
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username = 'tanaka' "
+				       "AND locked_until IS NOT NULL"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM lockout WHERE username <> 'tanaka'"), 0);
+}
+END_TEST
+
 START_TEST(locked_account_is_refused_without_pam)
 {
 	fk_session *s = NULL;
@@ -729,6 +747,7 @@ int main(void)
 	tcase_add_test(tc, success_releases_its_reservation);
 	tcase_add_test(tc, prompts_time_out_released_not_counted);
 	tcase_add_test(tc, parallel_prompts_get_at_most_lock_failures_evaluations);
+	tcase_add_test(tc, another_case_counts_toward_the_persons_lock);
 	tcase_add_test(tc, killed_console_blocks_only_until_its_reservation_expires);
 	tcase_add_test(tc, typed_passwords_are_nowhere_in_the_history);
 	suite_add_tcase(su, tc);

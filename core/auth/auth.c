@@ -410,7 +410,27 @@ fk_status fk_auth_signin(fk_ctx *ctx, const char *user, const fk_conv *conv, fk_
 	}
 	/* R-LOCKOUT: the attempt is counted before PAM is asked (a reservation),
 	 * so parallel prompts cannot get more PAM evaluations than the policy. */
-	if ((st = fk_lockout_key(ctx, user, enrolled, s->key, err)) != FK_OK ||
+	/* A name typed in another case ("TANAKA") counts toward the enrolled person's lock: with a
+	 * directory behind PAM that ignores case it is the same account, and every spelling must
+	 * not get its own allowance of tries. */
+	const char *counted_as = enrolled ? op.username : user;
+	int counted_enrolled = enrolled;
+	fk_operator same;
+	char lower[sizeof s->user];
+	if (!enrolled && valid) {
+		size_t i = 0;
+		for (; user[i] && i + 1 < sizeof lower; i++)
+			lower[i] = (char)((user[i] >= 'A' && user[i] <= 'Z') ? user[i] - 'A' + 'a' : user[i]);
+		lower[i] = '\0';
+		st = strcmp(lower, user) ? fk_operator_get(ctx, lower, &same, err) : FK_ERR_NOTFOUND;
+		if (st == FK_OK) {
+			counted_as = same.username;
+			counted_enrolled = 1;
+		} else if (st != FK_ERR_NOTFOUND) {
+			goto fail_closed;
+		}
+	}
+	if ((st = fk_lockout_key(ctx, counted_as, counted_enrolled, s->key, err)) != FK_OK ||
 	    (st = fk_lockout_reserve(ctx, s->key, &s->resv, &v, err)) != FK_OK)
 		goto fail_closed;
 	const char *why = refused_unasked(v);
