@@ -780,6 +780,17 @@ static void scan_large(fk_sql *db, int n)
 	fk_sql_finalize(one);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define FKT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FKT_ASAN 1
+#endif
+#endif
+#ifndef FKT_ASAN
+#define FKT_ASAN 0
+#endif
+
 /* A result of 1,000,000 rows (about 110 MB of text, held whole by the process when fetched at
  * once) stepped through with FK_SQL_LARGE: on PostgreSQL through a cursor, so the process's
  * peak memory grows by one batch, not the result; inside a transaction and (100,000 rows, a
@@ -800,7 +811,13 @@ START_TEST(large_result_memory_bounded)
 	printf("%s: %d rows in a transaction in %.1f s, 100,000 outside one in %.1f s; peak RSS "
 	       "grew by %.1f MB (from %.1f MB)\n", is_pg(db) ? "postgresql" : "sqlite", n, t1 - t0, now_s() - t1,
 	       grew / 1024.0, before / 1024.0);
+#if FKT_ASAN
+	/* ASan's quarantine keeps freed memory and its shadow grows with what was touched: the
+	 * process's peak RSS says nothing about the cursor there (the plain build checks it). */
+	printf("under AddressSanitizer: the peak RSS bound is not checked\n");
+#else
 	ck_assert_msg(grew < 32 * 1024, "peak RSS grew by %ld kB over a large result", grew);
+#endif
 	fk_sql_close(db);
 }
 END_TEST
