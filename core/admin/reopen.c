@@ -14,33 +14,10 @@
 #include "trust.h"
 #include "util.h"
 
-static const char SQL_MUNI[] = "SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_REFS[] =
 	"SELECT r.id FROM register_ref r JOIN register g ON g.id = r.register_id "
 	"WHERE r.municipality = ?1 AND g.disposed_at IS NOT NULL ORDER BY r.id";
 static const char SQL_REF_DEL[] = "DELETE FROM register_ref WHERE id = ?1";
-
-/* The municipality's key id (0: none yet); FK_ERR_NOTFOUND when unknown. */
-static fk_status muni_key(fk_ctx *ctx, const char *code, int64_t *key, fk_error *err)
-{
-	fk_stmt *st;
-	*key = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
-	if (s != FK_OK)
-		return s;
-	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = fk_sql_step(st);
-	if (rc == SQLITE_ROW) {
-		s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
-		*key = fk_sql_column_int64(st, FK_C_MUNI_KEY);
-	} else if (rc == SQLITE_DONE) {
-		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
-	} else {
-		s = fk_db_fail(ctx->db, rc, err, "reading a municipality");
-	}
-	fk_sql_reset(st);
-	return s;
-}
 
 /* The references of the municipality's disposed registers: read whole first (the statement is
  * not kept open over the deletes), then each taken out of its table's digest and deleted. */
@@ -94,7 +71,7 @@ fk_status fk_muni_reopen(fk_ctx *ctx, const char *code, const char *reason, fk_r
 	fk_status s = fk_gate_begin(ctx, &g, &r, code, err);
 	if (s != FK_OK)
 		return s;
-	s = muni_key(ctx, code, &out->old_key, err);
+	s = fk_datakey_municipality_id(ctx, code, &out->old_key, err);
 	/* the question intake asks of a package */
 	if (s == FK_OK)
 		s = fk_intake_muni_disposal(ctx, code, out->old_key, &run, &gone, err);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "datakey.h"
 #include "db.h"
 #include "execute.h"
 #include "gate.h"
@@ -21,7 +22,6 @@ int fk_muni_batch_registers = 200;
 int fk_muni_batch_ms = 40;
 void (*fk_muni_test_batch_hook)(int batch);
 
-static const char SQL_MUNI[] = "SELECT " FK_COLS_MUNICIPALITY ", mac FROM municipality WHERE code = ?1";
 static const char SQL_MUNI_OF_KEY[] = "SELECT code FROM municipality WHERE key_id = ?1";
 static const char SQL_MUNI_OF_REG[] = "SELECT municipality FROM register WHERE id = ?1";
 static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register WHERE municipality = ?1";
@@ -112,26 +112,6 @@ static fk_status count_of(fk_ctx *ctx, const char *sql, const char *text, int64_
 	*n = rc == SQLITE_ROW ? fk_sql_column_int64(st, 0) : 0;
 	fk_sql_reset(st);
 	return rc == SQLITE_ROW ? FK_OK : fk_db_fail(ctx->db, rc, err, "counting the municipality's rows");
-}
-
-/* The municipality's key (0: none was ever made), from its row checked against its MAC. */
-static fk_status muni_key(fk_ctx *ctx, const char *code, int64_t *key, fk_error *err)
-{
-	fk_stmt *st;
-	*key = 0;
-	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI, &st, err);
-	if (s != FK_OK)
-		return s;
-	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	int rc = fk_sql_step(st);
-	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK)
-		*key = fk_sql_column_int64(st, FK_C_MUNI_KEY);
-	else if (rc == SQLITE_DONE)
-		s = fk_fail(err, FK_ERR_NOTFOUND, "no municipality %s", code);
-	else if (rc != SQLITE_ROW)
-		s = fk_db_fail(ctx->db, rc, err, "reading the municipality");
-	fk_sql_reset(st);
-	return s;
 }
 
 /* ---- the steps, each in the caller's transaction ---- */
@@ -502,7 +482,7 @@ static fk_status decide(mjob *j, fk_gate *g, fk_error *err)
 				      "the municipality when it is published or abandoned", err);
 	if (r->after_return && r->state == FK_REQ_APPROVED && (s = check_as_returned(j, g, err)) != FK_OK)
 		return s;
-	if ((s = muni_key(ctx, r->municipality, &j->muni_key, err)) != FK_OK)
+	if ((s = fk_datakey_municipality_id(ctx, r->municipality, &j->muni_key, err)) != FK_OK)
 		return fk_gate_end(ctx, g, s, NULL, err);
 	return FK_OK;
 }
@@ -611,7 +591,7 @@ fk_status fk_muni_reapply(fk_ctx *ctx, const fk_disposal_entry *e, int64_t now, 
 	if (e->key_id)
 		s = fk_disposal_destroy_key(ctx, e->key_id, now, &keys, err);
 	if (s == FK_OK)
-		s = muni_key(ctx, code, &key, err);
+		s = fk_datakey_municipality_id(ctx, code, &key, err);
 	if (s == FK_OK && e->key_id && key == e->key_id)
 		s = bind_run(ctx, SQL_LISTS, code, 0, 0, &r.lists, "removing sorted lists", err);
 	for (int got = 1; s == FK_OK && e->key_id && got;) {

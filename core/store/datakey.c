@@ -127,28 +127,34 @@ fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_err
 	return s;
 }
 
+fk_status fk_datakey_municipality_id(fk_ctx *ctx, const char *code, int64_t *id, fk_error *err)
+{
+	fk_stmt *st;
+	*id = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KEY, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err)) == FK_OK &&
+	    fk_sql_column_type(st, FK_C_MUNI_KEY) != SQLITE_NULL)
+		*id = fk_sql_column_int64(st, FK_C_MUNI_KEY);
+	else if (rc == SQLITE_DONE)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
+	else if (rc != SQLITE_ROW)
+		s = fk_db_fail(ctx->db, rc, err, "reading a municipality");
+	fk_sql_reset(st);
+	return s;
+}
+
 fk_status fk_datakey_municipality(fk_ctx *ctx, const char *code, int64_t *id,
 				  uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
 	fk_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_MUNI_KEY, &st, err);
+	fk_status s = fk_datakey_municipality_id(ctx, code, id, err);
 	if (s != FK_OK)
 		return s;
-	fk_sql_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	int rc = fk_sql_step(st);
-	if (rc != SQLITE_ROW) {
-		fk_sql_reset(st);
-		if (rc == SQLITE_DONE)
-			return fk_fail(err, FK_ERR_NOTFOUND, "municipality %s is not known", code);
-		return fk_db_fail(ctx->db, rc, err, "reading a municipality");
-	}
-	int have = fk_sql_column_type(st, FK_C_MUNI_KEY) != SQLITE_NULL;
-	*id = fk_sql_column_int64(st, FK_C_MUNI_KEY);
-	s = fk_trust_check(ctx, FK_T_MUNICIPALITY, st, 0, err);
-	fk_sql_reset(st);
-	if (s != FK_OK)
-		return s;
-	if (have)
+	if (*id)
 		return fk_datakey_get(ctx, *id, dk, err);
 	/* The municipality's row names its key: the row is sealed again. */
 	if ((s = fk_datakey_new(ctx, id, dk, err)) != FK_OK ||
