@@ -13,7 +13,9 @@ if $MAKE -s -C "$top_builddir" install DESTDIR="$D" > "$T/install" 2>&1; then ok
 	finish
 	exit 1
 fi
-eval "$($MAKE -s --no-print-directory -C "$top_builddir" kiosk-paths)"
+# only the line of assignments: a make run inside make's own check may print a warning about
+# its jobserver on the same output, which eval would try to run
+eval "$($MAKE -s --no-print-directory -C "$top_builddir" kiosk-paths | grep '^unitdir=')"
 unit="$D$unitdir/fukuhon-console@.service"
 conf="$D$sysconfdir/fukuhon/kmscon/kmscon.conf"
 for f in "$unit" "$conf" "$D$docdir/examples/fukuhon-console.pam"; do
