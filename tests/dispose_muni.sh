@@ -80,4 +80,51 @@ expect 0 $C restore "$T/bk"
 expect 0 $C audit list --action dispose.reapply --json
 contains "$T/out" "$M"
 expect 0 $C audit verify
+
+# ---- the same on a PostgreSQL store (issue 14): the whole workflow, then nothing of the
+# municipality left to ask for or unwrap through the application (the server's own files are
+# the server's: docs/storage.md, "Disposal on PostgreSQL"), the history whole ----
+pg_part || { finish; exit; }
+mkdir -m 700 "$T/pg"
+pg_config "$T/pg/fukuhon.conf" "approval_valid = 1h"
+q() { $FK_PG_PSQL -A -t -c "$1"; }
+expect 0 $C init $TEST_INIT
+expect 0 $C operator add tanaka --role operator --bureau 東京法務局
+expect 0 $C operator add sato --role supervisor --bureau 東京法務局
+expect 0 $C demo-data --registers 40 --seed 7
+expect 0 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
+M=$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
+OTHER=$(q "SELECT count(*) FROM register WHERE municipality <> '$M'")
+[ "$N" -ge 2 ] && ok || not_ok "PostgreSQL: municipality $M has $N registers"
+R1=$(q "SELECT min(id) FROM register WHERE municipality = '$M'")
+expect 0 as tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求"
+contains "$T/out" "request 1:"
+refused not-approved as tanaka $C dispose-municipality 1
+expect 0 as sato $C approve 1 --reason "確認済み"
+refused not-requester as sato $C dispose-municipality 1
+expect 0 as tanaka $C dispose-municipality 1 --json
+contains "$T/out" "\"registers\": $N,"
+refused already-executed as tanaka $C dispose-municipality 1
+[ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "PostgreSQL: registers left"
+[ "$(q "SELECT count(*) FROM register WHERE municipality <> '$M' AND disposed_at IS NULL")" = "$OTHER" ] && ok ||
+	not_ok "PostgreSQL: other municipalities touched"
+[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+	not_ok "PostgreSQL: register keys left"
+[ "$(q "SELECT count(*) FROM data_key k JOIN municipality m ON m.key_id = k.id WHERE m.code = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+	not_ok "PostgreSQL: the municipality's key left"
+[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok ||
+	not_ok "PostgreSQL: content left"
+[ "$(q "SELECT count(*) FROM register_index i JOIN register r ON r.id = i.register_id WHERE r.municipality = '$M'")" = 0 ] && ok ||
+	not_ok "PostgreSQL: search tags left"
+[ "$(q "SELECT count(*) FROM register_order WHERE municipality = '$M'")" = 0 ] && ok || not_ok "PostgreSQL: sorted lists left"
+[ "$(q "SELECT (SELECT count(*) FROM ledger_entry WHERE municipality = '$M') + (SELECT count(*) FROM notification_doc WHERE municipality = '$M')")" = 0 ] && ok ||
+	not_ok "PostgreSQL: ledger or documents left"
+refused not-found as tanaka $C request print --register "$R1" --reason "写し"
+expect 0 $C reindex
+expect 0 $C audit verify
+contains "$T/out" "history intact"
+expect 0 $C status --check
+expect 0 $C audit list --action dispose-municipality.execute --json
+contains "$T/out" "registers=$N"
 finish

@@ -36,6 +36,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,6 +335,27 @@ static void track(struct fk_pg *pg)
 	pg->tx = PQTRANS_IDLE;
 }
 
+/* An idle session's socket is readable only when the server said something unasked: a
+ * notice, a parameter, or its last words before it closes (FATAL, then the end of the
+ * stream). Read while it is readable (at most a few times: a chatty server must not hold us);
+ * the end of the stream marks the connection bad. */
+static void drain_idle(PGconn *conn)
+{
+	for (int i = 0; i < 4 && PQstatus(conn) == CONNECTION_OK; i++) {
+		struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+		if (p.fd < 0 || poll(&p, 1, 0) <= 0)
+			return;
+		if (!PQconsumeInput(conn))
+			return; /* the failure shows in PQstatus */
+		while (!PQisBusy(conn)) { /* parse what came: an unasked error is a result */
+			PGresult *r = PQgetResult(conn);
+			if (!r)
+				break;
+			PQclear(r);
+		}
+	}
+}
+
 /* Before a statement: a broken link outside a transaction is reconnected, once. */
 static int ready(struct fk_pg *pg)
 {
@@ -342,6 +364,14 @@ static int ready(struct fk_pg *pg)
 					  "roll it back");
 		return SQLITE_IOERR;
 	}
+	/* A link the server ended while this session sat idle (a restart, pg_terminate_backend,
+	 * an idle timeout) is found only by reading from it. Outside a transaction, look before
+	 * the statement (PQconsumeInput does not block; it fails at the closed socket and marks
+	 * the connection bad), so that the statement runs on a new session instead of failing
+	 * with nothing done: a service that waits for work between packages would otherwise fail
+	 * its next one. Inside a transaction the loss must reach the caller, so never there. */
+	if (PQstatus(pg->conn) == CONNECTION_OK && pg->tx == PQTRANS_IDLE)
+		drain_idle(pg->conn);
 	if (PQstatus(pg->conn) == CONNECTION_OK)
 		return SQLITE_OK;
 	track(pg); /* a loss found outside any statement (finalize's DEALLOCATE) */
