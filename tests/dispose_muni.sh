@@ -15,15 +15,38 @@ refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
 hexfile() { [ -f "$1" ] && od -An -v -tx1 "$1" | tr -d ' \n' | tr a-f A-F; }
 q() { sqlite3 "$DB" "$1"; }
 
-expect 0 $C init $TEST_INIT
-expect 0 $C operator add tanaka --role operator --bureau 東京法務局
-expect 0 $C operator add sato --role supervisor --bureau 東京法務局
-expect 0 $C demo-data --registers 40 --seed 7
-expect 0 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
-M=$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
-N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
-OTHER=$(q "SELECT count(*) FROM register WHERE municipality <> '$M'")
-[ "$N" -ge 2 ] && ok || not_ok "municipality $M has $N registers"
+# terminal: a store with 40 registers, tanaka (operator, asks) and sato (supervisor, approves);
+# M the municipality with the most registers, N its registers, OTHER the others' ($1: whose)
+terminal() {
+	expect 0 $C init $TEST_INIT
+	expect 0 $C operator add tanaka --role operator --bureau 東京法務局
+	expect 0 $C operator add sato --role supervisor --bureau 東京法務局
+	expect 0 $C demo-data --registers 40 --seed 7
+	expect 0 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
+	M=$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+	N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
+	OTHER=$(q "SELECT count(*) FROM register WHERE municipality <> '$M'")
+	[ "$N" -ge 2 ] && ok || not_ok "$1: municipality $M has $N registers"
+}
+# nothing_left WHERE: none of M's rows left to read or unwrap; the others' untouched
+nothing_left() {
+	[ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "$1: registers left"
+	[ "$(q "SELECT count(*) FROM register WHERE municipality <> '$M' AND disposed_at IS NULL")" = "$OTHER" ] && ok ||
+		not_ok "$1: other municipalities touched"
+	[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+		not_ok "$1: register keys left"
+	[ "$(q "SELECT count(*) FROM data_key k JOIN municipality m ON m.key_id = k.id WHERE m.code = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+		not_ok "$1: the municipality's key left"
+	[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok ||
+		not_ok "$1: content left"
+	[ "$(q "SELECT count(*) FROM register_index i JOIN register r ON r.id = i.register_id WHERE r.municipality = '$M'")" = 0 ] && ok ||
+		not_ok "$1: search tags left"
+	[ "$(q "SELECT count(*) FROM register_order WHERE municipality = '$M'")" = 0 ] && ok || not_ok "$1: sorted lists left"
+	[ "$(q "SELECT (SELECT count(*) FROM ledger_entry WHERE municipality = '$M') + (SELECT count(*) FROM notification_doc WHERE municipality = '$M')")" = 0 ] && ok ||
+		not_ok "$1: ledger or documents left"
+}
+
+terminal SQLite
 # the wrapped keys of its first and last register, and of the municipality's own key
 K1=$(q "SELECT hex(wrapped) FROM data_key WHERE id = (SELECT key_id FROM register WHERE municipality = '$M' ORDER BY id LIMIT 1)")
 K2=$(q "SELECT hex(wrapped) FROM data_key WHERE id = (SELECT key_id FROM register WHERE municipality = '$M' ORDER BY id DESC LIMIT 1)")
@@ -50,14 +73,7 @@ expect 0 as tanaka $C requests --json
 tr -d ' \n' < "$T/out" | grep -q "\"id\":2,\"kind\":\"dispose-municipality\",\"state\":\"executed\"" && ok || not_ok "request 2 not executed in the list"
 
 # ---- afterwards ----
-[ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "registers left"
-[ "$(q "SELECT count(*) FROM register WHERE municipality <> '$M' AND disposed_at IS NULL")" = "$OTHER" ] && ok || not_ok "other municipalities touched"
-[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok || not_ok "register keys left"
-[ "$(q "SELECT count(*) FROM data_key k JOIN municipality m ON m.key_id = k.id WHERE m.code = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok || not_ok "the municipality's key left"
-[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok || not_ok "content left"
-[ "$(q "SELECT count(*) FROM register_index i JOIN register r ON r.id = i.register_id WHERE r.municipality = '$M'")" = 0 ] && ok || not_ok "search tags left"
-[ "$(q "SELECT count(*) FROM register_order WHERE municipality = '$M'")" = 0 ] && ok || not_ok "sorted lists left"
-[ "$(q "SELECT (SELECT count(*) FROM ledger_entry WHERE municipality = '$M') + (SELECT count(*) FROM notification_doc WHERE municipality = '$M')")" = 0 ] && ok || not_ok "ledger or documents left"
+nothing_left SQLite
 case "$(hexfile "$DB")$(hexfile "$DB-wal")" in
 *"$K1"* | *"$K2"*) not_ok "a wrapped key's bytes are still in the database file or its WAL" ;;
 *) ok ;;
@@ -88,15 +104,7 @@ pg_part || { finish; exit; }
 mkdir -m 700 "$T/pg"
 pg_config "$T/pg/fukuhon.conf" "approval_valid = 1h"
 q() { $FK_PG_PSQL -A -t -c "$1"; }
-expect 0 $C init $TEST_INIT
-expect 0 $C operator add tanaka --role operator --bureau 東京法務局
-expect 0 $C operator add sato --role supervisor --bureau 東京法務局
-expect 0 $C demo-data --registers 40 --seed 7
-expect 0 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
-M=$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
-N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
-OTHER=$(q "SELECT count(*) FROM register WHERE municipality <> '$M'")
-[ "$N" -ge 2 ] && ok || not_ok "PostgreSQL: municipality $M has $N registers"
+terminal PostgreSQL
 R1=$(q "SELECT min(id) FROM register WHERE municipality = '$M'")
 expect 0 as tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求"
 contains "$T/out" "request 1:"
@@ -106,20 +114,7 @@ refused not-requester as sato $C dispose-municipality 1
 expect 0 as tanaka $C dispose-municipality 1 --json
 contains "$T/out" "\"registers\": $N,"
 refused already-executed as tanaka $C dispose-municipality 1
-[ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "PostgreSQL: registers left"
-[ "$(q "SELECT count(*) FROM register WHERE municipality <> '$M' AND disposed_at IS NULL")" = "$OTHER" ] && ok ||
-	not_ok "PostgreSQL: other municipalities touched"
-[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
-	not_ok "PostgreSQL: register keys left"
-[ "$(q "SELECT count(*) FROM data_key k JOIN municipality m ON m.key_id = k.id WHERE m.code = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
-	not_ok "PostgreSQL: the municipality's key left"
-[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok ||
-	not_ok "PostgreSQL: content left"
-[ "$(q "SELECT count(*) FROM register_index i JOIN register r ON r.id = i.register_id WHERE r.municipality = '$M'")" = 0 ] && ok ||
-	not_ok "PostgreSQL: search tags left"
-[ "$(q "SELECT count(*) FROM register_order WHERE municipality = '$M'")" = 0 ] && ok || not_ok "PostgreSQL: sorted lists left"
-[ "$(q "SELECT (SELECT count(*) FROM ledger_entry WHERE municipality = '$M') + (SELECT count(*) FROM notification_doc WHERE municipality = '$M')")" = 0 ] && ok ||
-	not_ok "PostgreSQL: ledger or documents left"
+nothing_left PostgreSQL
 refused not-found as tanaka $C request print --register "$R1" --reason "写し"
 expect 0 $C reindex
 expect 0 $C audit verify

@@ -85,6 +85,22 @@ receiving_terminal() {
 	"$FUKUHONCTL" cert install "$P/receiver.crt" --key "$P/receiver.key" > /dev/null || exit 99
 }
 
+# ---- a municipality delivering to fukuhon-receiver (tests/pki.sh's PKI in $P; $PORT) ----
+# pkg NAME MUNI SEQUENCE [fkpkg options]: $T/NAME.pkg, signed by MUNI, to the receiving certificate
+pkg() {
+	name=$1 muni=$2 seq=$3
+	shift 3
+	"$top_builddir/tests/fkpkg" -o "$T/$name.pkg" --quiet --signer-key "$P/muni-$muni.key" \
+		--signer-cert "$P/muni-$muni.crt" --to "$P/receiver.crt" --municipality "$muni" --sequence "$seq" "$@" ||
+		not_ok "fkpkg could not make $name"
+}
+# post MUNI [fkpost options] FILE...: delivered over TLS as MUNI
+post() {
+	muni=$1
+	shift
+	"$top_builddir/tests/fkpost" --port "$PORT" --ca "$P/ca.crt" --cert "$P/muni-$muni.crt" --key "$P/muni-$muni.key" "$@"
+}
+
 # ---- PostgreSQL: the same test again on a shared store (issue 14) ----
 # pg_start: a throwaway PostgreSQL 15 cluster (tests/pg/cluster.sh) for the rest of the test,
 # stopped on exit before the console's tmux server and $T go; FK_PG_CONNINFO and the rest in

@@ -25,18 +25,6 @@ expect 0 $C ca add "$P/ca.crt"
 expect 0 $C crl add "$P/ca.crl"
 expect 0 $C cert install "$P/receiver.crt" --key "$P/receiver.key"
 
-pkg() { # name muni sequence [fkpkg options]
-	name=$1 muni=$2 seq=$3
-	shift 3
-	"$FKPKG" -o "$T/$name.pkg" --quiet --signer-key "$P/muni-$muni.key" --signer-cert "$P/muni-$muni.crt" \
-		--to "$P/receiver.crt" --municipality "$muni" --sequence "$seq" "$@" ||
-		not_ok "fkpkg could not make $name"
-}
-post() { # muni [fkpost options] FILE...
-	muni=$1
-	shift
-	"$FKPOST" --port "$PORT" --ca "$P/ca.crt" --cert "$P/muni-$muni.crt" --key "$P/muni-$muni.key" "$@"
-}
 verify() { # receipt json
 	openssl cms -verify -inform DER -in "$1" -CAfile "$P/ca.crt" -purpose any -out "$2" > /dev/null 2>&1
 }

@@ -32,18 +32,6 @@ psql_q() { $FK_PG_PSQL -A -t -c "$1"; }
 # pgctl ARGS: the server's pg_ctl as its own user, from a folder it can enter
 pgctl() { (cd / && $FK_PG_AS "$FK_PG_BIN/pg_ctl" "$@" > /dev/null); }
 
-pkg() { # name muni sequence [fkpkg options]
-	name=$1 muni=$2 seq=$3
-	shift 3
-	"$FKPKG" -o "$T/$name.pkg" --quiet --signer-key "$P/muni-$muni.key" --signer-cert "$P/muni-$muni.crt" \
-		--to "$P/receiver.crt" --municipality "$muni" --sequence "$seq" "$@" ||
-		not_ok "fkpkg could not make $name"
-}
-post() { # muni [fkpost options] FILE...
-	muni=$1
-	shift
-	"$FKPOST" --port "$PORT" --ca "$P/ca.crt" --cert "$P/muni-$muni.crt" --key "$P/muni-$muni.key" "$@"
-}
 receipt() { # receipt json: the receiving side's signature checked, its content out
 	openssl cms -verify -inform DER -in "$1" -CAfile "$P/ca.crt" -purpose any -out "$2" > /dev/null 2>&1
 }
