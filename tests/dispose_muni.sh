@@ -46,6 +46,18 @@ nothing_left() {
 		not_ok "$1: ledger or documents left"
 }
 
+# dispose_workflow ID: M's disposal asked for by tanaka (request ID), refused before approval
+# and to its approver, approved by sato, carried out by tanaka (its --json output in $T/out)
+dispose_workflow() {
+	expect 0 as tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求"
+	contains "$T/out" "request $1:"
+	refused not-approved as tanaka $C dispose-municipality "$1"
+	expect 0 as sato $C approve "$1" --reason "確認済み"
+	refused not-requester as sato $C dispose-municipality "$1"
+	expect 0 as tanaka $C dispose-municipality "$1" --json
+	contains "$T/out" "\"registers\": $N,"
+}
+
 terminal SQLite
 # the wrapped keys of its first and last register, and of the municipality's own key
 K1=$(q "SELECT hex(wrapped) FROM data_key WHERE id = (SELECT key_id FROM register WHERE municipality = '$M' ORDER BY id LIMIT 1)")
@@ -60,13 +72,7 @@ contains "$T/out" "request 1:"
 refused not-returned as tanaka $C request dispose-municipality --municipality "$M" --after-return 1 --reason "返還後の廃棄"
 
 # ---- the disposal ----
-expect 0 as tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求"
-contains "$T/out" "request 2:"
-refused not-approved as tanaka $C dispose-municipality 2
-expect 0 as sato $C approve 2 --reason "確認済み"
-refused not-requester as sato $C dispose-municipality 2
-expect 0 as tanaka $C dispose-municipality 2 --json
-contains "$T/out" "\"registers\": $N,"
+dispose_workflow 2
 contains "$T/out" '"warning": ""'
 refused already-executed as tanaka $C dispose-municipality 2
 expect 0 as tanaka $C requests --json
@@ -106,13 +112,7 @@ pg_config "$T/pg/fukuhon.conf" "approval_valid = 1h"
 q() { $FK_PG_PSQL -A -t -c "$1"; }
 terminal PostgreSQL
 R1=$(q "SELECT min(id) FROM register WHERE municipality = '$M'")
-expect 0 as tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求"
-contains "$T/out" "request 1:"
-refused not-approved as tanaka $C dispose-municipality 1
-expect 0 as sato $C approve 1 --reason "確認済み"
-refused not-requester as sato $C dispose-municipality 1
-expect 0 as tanaka $C dispose-municipality 1 --json
-contains "$T/out" "\"registers\": $N,"
+dispose_workflow 1
 refused already-executed as tanaka $C dispose-municipality 1
 nothing_left PostgreSQL
 refused not-found as tanaka $C request print --register "$R1" --reason "写し"

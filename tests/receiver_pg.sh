@@ -10,11 +10,7 @@
 # server is back the same package is applied once). The store counts through psql, and the
 # history verifies. Skipped, saying so, without postgresql-15.
 . "$(dirname "$0")/lib.sh"
-command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
-FKPKG="$top_builddir/tests/fkpkg"
-FKPOST="$top_builddir/tests/fkpost"
-RECV="$top_builddir/fukuhon-receiver"
-[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
+receiver_tools
 pg_part || { finish; exit; }
 PORT=$((20000 + ($$ + 7919) % 20000))
 pg_config "$T/fukuhon.conf" "receiver_listen = 127.0.0.1:$PORT
