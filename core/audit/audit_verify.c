@@ -742,8 +742,9 @@ static fk_status reader_init(struct reader *rd, fk_error *err)
 }
 
 /* PostgreSQL: the rows through the statement layer on the context's own connection, inside
- * the transaction that holds the write lock, read and checked in turn (the driver holds a
- * statement's whole result; no thread shares the connection). */
+ * the transaction that holds the write lock, read and checked in turn (no thread shares the
+ * connection), through a cursor (fk_ctx_stmt_large): the driver would otherwise hold the whole
+ * history's result in memory at once. */
 static fk_status scan_sql(struct verifier *v, fk_error *err)
 {
 	struct reader rd;
@@ -751,7 +752,7 @@ static fk_status scan_sql(struct verifier *v, fk_error *err)
 	if (s != FK_OK)
 		return s;
 	rd.refs = v->refs != NULL || v->seen != NULL;
-	s = fk_ctx_stmt(v->ctx, SQL_ROWS, &rd.pst, err);
+	s = fk_ctx_stmt_large(v->ctx, SQL_ROWS, &rd.pst, err);
 	while (s == FK_OK) {
 		fill(&rd, &rd.b[0]);
 		s = check_batch(v, &rd.b[0], err);

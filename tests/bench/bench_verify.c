@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 
@@ -22,6 +23,32 @@ static int cmp_dbl(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* kB of a /proc/self/status field (VmRSS, VmHWM), -1 if unreadable */
+static long status_kb(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+	size_t n = strlen(field);
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, field, n) && line[n] == ':')
+			kb = strtol(line + n + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* Start the peak (VmHWM) again from the current RSS (Linux: "5" to clear_refs), so that the
+ * peak after verify is verify's own, not the fill's. */
+static int reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+	int ok = f && fputs("5", f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = 0;
+	return ok;
 }
 
 int main(int argc, char **argv)
@@ -46,6 +73,8 @@ int main(int argc, char **argv)
 	fk_verify_opts o = {.k0 = k0, .skip_integrity = 1};
 	fk_verify_report r;
 	double s[RUNS];
+	long before = status_kb("VmRSS");
+	int peak_ok = reset_peak();
 	for (int i = 0; i < RUNS; i++) {
 		t0 = fk_mono_ns();
 		if (fk_audit_verify(ctx, &o, &r, &err) != FK_OK)
@@ -56,6 +85,9 @@ int main(int argc, char **argv)
 	printf("verify %lld records and %lld sealed rows: median %.2f s (min %.2f, max %.2f) = %.0f records/s; %lld problems\n",
 	       (long long)r.records, (long long)r.rows, s[RUNS / 2], s[0], s[RUNS - 1], r.records / s[RUNS / 2],
 	       (long long)r.problems);
+	if (peak_ok)
+		printf("peak RSS while verifying %.1f MB (%.1f MB before it)\n", status_kb("VmHWM") / 1024.0,
+		       before / 1024.0);
 	fk_wipe(k0, sizeof k0);
 	fk_ctx_close(ctx);
 	return r.problems ? 1 : 0;
