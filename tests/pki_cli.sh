@@ -12,7 +12,7 @@ make_config
 C=$FUKUHONCTL
 P=$T/pki
 DB=$T/db/fukuhon.db
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 receiver-ec:recv-ec > /dev/null 2>&1 || exit 99
 $C init $TEST_INIT > /dev/null || exit 99
 $C operator add sup --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C operator add op1 --role operator --bureau 東京法務局 > /dev/null || exit 99
@@ -158,6 +158,22 @@ cmp -s "$T/keys/receiver/receiver.key" "$P/receiver.key" && ok || {
 expect 0 $C cert status
 contains "$T/out" "CN=fukuhon receiver receiver"
 contains "$T/out" "fukuhon receiver 2028"     # the one before, kept
+# An EC receiving certificate (P-256: ECDH key agreement, ECDSA receipts) with its key; an EC
+# one whose keyUsage lacks keyAgreement is refused, and so is a key on another curve
+# (docs/package-format.md: RSA-OAEP or ECDH on P-256/P-384).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ec-ke.key" 2> /dev/null || exit 99
+openssl req -new -key "$T/ec-ke.key" -subj "/CN=ec keyEncipherment" -out "$T/ec-ke.csr" 2> /dev/null || exit 99
+sign "$T/ec-ke.csr" "$T/ec-ke.crt" 400   # leaf_recv: keyEncipherment, no keyAgreement
+expect 1 $C cert install "$T/ec-ke.crt" --key "$T/ec-ke.key"
+contains "$T/err" "not for key agreement"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$T/ec-521.key" 2> /dev/null || exit 99
+openssl req -new -key "$T/ec-521.key" -subj "/CN=ec P-521" -out "$T/ec-521.csr" 2> /dev/null || exit 99
+sign "$T/ec-521.csr" "$T/ec-521.crt" 400
+expect 1 $C cert install "$T/ec-521.crt" --key "$T/ec-521.key"
+contains "$T/err" "P-256 or P-384"
+expect 0 $C cert install "$P/receiver-ec.crt" --key "$P/receiver-ec.key"
+expect 0 $C cert status
+contains "$T/out" "CN=fukuhon receiver receiver-ec"
 
 # ---- recorded, refusals too ----
 expect 0 $C audit list --json

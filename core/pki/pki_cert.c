@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cms.h"
 #include "pki_admin.h"
 #include "pki_keys.h"
 #include "pki_rows.h"
@@ -192,11 +193,17 @@ static fk_status install_check(fk_ctx *ctx, fk_pki_rows *rw, X509 *x, fk_error *
 	if (fk_pki_time(X509_get0_notBefore(x)) > now + FK_PKI_SKEW)
 		return fk_fail(err, FK_ERR_INVALID, "refused: the certificate is not valid yet");
 	uint32_t f = X509_get_extension_flags(x);
-	uint32_t need = KU_KEY_ENCIPHERMENT | KU_DIGITAL_SIGNATURE;
-	/* Packages are encrypted to it (key transport) and receipts are signed with it. */
-	if ((f & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & need) != need)
+	/* Packages are encrypted to it (RSA-OAEP key transport, or ECDH key agreement with an
+	 * EC key) and receipts are signed with it (docs/package-format.md). */
+	fk_cms_recipient kind = fk_cms_recipient_kind(x);
+	if (kind == FK_CMS_RECIPIENT_NONE)
 		return fk_fail(err, FK_ERR_INVALID,
-			       "refused: the certificate is not for key encipherment and signatures (keyUsage)");
+			       "refused: the certificate must hold an RSA key or an EC key on P-256 or P-384");
+	uint32_t need = KU_DIGITAL_SIGNATURE | (kind == FK_CMS_RECIPIENT_RSA ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT);
+	if ((f & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & need) != need)
+		return fk_fail(err, FK_ERR_INVALID, kind == FK_CMS_RECIPIENT_RSA
+			       ? "refused: the certificate is not for key encipherment and signatures (keyUsage)"
+			       : "refused: the certificate is not for key agreement and signatures (keyUsage)");
 	if (f & EXFLAG_CA)
 		return fk_fail(err, FK_ERR_INVALID, "refused: a CA certificate cannot be the receiving one");
 	return FK_OK;
