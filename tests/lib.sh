@@ -46,6 +46,16 @@ CONF
 	export FUKUHON_CONFIG="$1"
 }
 
+# The receiving service's tests (receiver.sh, receiver_ec.sh): FKPKG, FKPOST and RECV set, or
+# the test skipped when openssl or one of them is missing.
+receiver_tools() {
+	command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
+	FKPKG="$top_builddir/tests/fkpkg"
+	FKPOST="$top_builddir/tests/fkpost"
+	RECV="$top_builddir/fukuhon-receiver"
+	[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
+}
+
 ok() { checks=$((checks + 1)); }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 

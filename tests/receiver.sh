@@ -8,11 +8,7 @@
 # and no slot leaks; the same with two worker processes (receiver_workers), and a worker that
 # dies stops the service.
 . "$(dirname "$0")/lib.sh"
-command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
-FKPKG="$top_builddir/tests/fkpkg"
-FKPOST="$top_builddir/tests/fkpost"
-RECV="$top_builddir/fukuhon-receiver"
-[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
+receiver_tools
 PORT=$((20000 + $$ % 20000))
 make_config "receiver_listen = 127.0.0.1:$PORT
 receiver_max_body = 65536
