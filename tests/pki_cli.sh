@@ -70,9 +70,9 @@ expect 0 $C status --json
 contains "$T/out" '"id": "crl-soon"'
 
 # ---- the receiving certificate ----
-sign() { # CSR CRT DAYS
+sign() { # CSR CRT DAYS [EXTENSIONS]
 	openssl x509 -req -in "$1" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days "$3" \
-		-extfile "$P/ca.cnf" -extensions leaf_recv -out "$2" > /dev/null 2>&1 || exit 99
+		-extfile "$P/ca.cnf" -extensions "${4:-leaf_recv}" -out "$2" > /dev/null 2>&1 || exit 99
 }
 expect 1 $C cert install "$P/receiver.crt"
 contains "$T/err" "no certificate request is pending"
@@ -174,6 +174,21 @@ contains "$T/err" "P-256 or P-384"
 expect 0 $C cert install "$P/receiver-ec.crt" --key "$P/receiver-ec.key"
 expect 0 $C cert status
 contains "$T/out" "CN=fukuhon receiver receiver-ec"
+# cert request --ec: an EC P-256 key and its CSR; asked again without --ec while it waits,
+# refused (never another kind of key than asked for, never the pending key replaced)
+expect 0 $C cert request --ec --subject "/O=fukuhon/CN=fukuhon receiver ec" --out "$T/req-ec.csr"
+openssl req -in "$T/req-ec.csr" -noout -text > "$T/csr-ec" 2>&1 || exit 99
+contains "$T/csr-ec" "P-256"
+expect 1 $C cert request
+contains "$T/err" "key is EC"
+expect 0 $C cert request --ec
+contains "$T/out" "BEGIN CERTIFICATE REQUEST"
+sign "$T/req-ec.csr" "$T/recv-ec.crt" 400 leaf_recv_ec
+expect 0 $C cert install "$T/recv-ec.crt"
+expect 0 $C cert status
+contains "$T/out" "CN=fukuhon receiver ec,O=fukuhon"
+expect 0 $C audit list --action pki.cert_request --json
+contains "$T/out" "EC P-256"
 
 # ---- recorded, refusals too ----
 expect 0 $C audit list --json
