@@ -621,11 +621,12 @@ START_TEST(test_ec_receipt)
 	ck_assert_ok(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, &signer, &why, &err), &err);
 	ck_assert(len == sizeof content - 1 && memcmp(out, content, len) == 0);
 	ck_assert_int_eq(X509_cmp(signer, eccert[0]), 0);
+	free(out);
+	X509_free(signer);
 	sd[sdn - 5] ^= 0x01; /* in the signature */
 	ck_assert_int_eq(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, NULL, &why, &err),
 			 FK_ERR_INVALID);
-	free(out);
-	X509_free(signer);
+	ck_assert_ptr_null(out);
 	free(sd);
 }
 END_TEST
