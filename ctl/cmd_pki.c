@@ -161,10 +161,10 @@ int cmd_crl_add(ctl *c, int argc, char **argv)
 
 int cmd_cert_request(ctl *c, int argc, char **argv)
 {
-	const char *subject = NULL, *out = NULL, *pos[1];
+	const char *subject = NULL, *out = NULL, *ec = NULL, *pos[1];
 	int npos;
-	struct ctl_opt opts[] = {{"subject", 1, &subject}, {"out", 1, &out}};
-	if (ctl_parse(argc, argv, opts, 2, pos, 0, &npos) != 0)
+	struct ctl_opt opts[] = {{"subject", 1, &subject}, {"out", 1, &out}, {"ec", 0, &ec}};
+	if (ctl_parse(argc, argv, opts, 3, pos, 0, &npos) != 0)
 		return CTL_USAGE;
 	fk_ctx *ctx;
 	fk_error err;
@@ -173,7 +173,7 @@ int cmd_cert_request(ctl *c, int argc, char **argv)
 		return rc;
 	char *csr = NULL;
 	size_t n = 0;
-	if (fk_pki_cert_request(ctx, subject, &csr, &n, &err) != FK_OK)
+	if (fk_pki_cert_request_key(ctx, subject, ec != NULL, &csr, &n, &err) != FK_OK)
 		return ctl_fail(&err);
 	if (out && fk_write_new_file(out, csr, n, &err) != FK_OK)
 		rc = ctl_fail(&err);

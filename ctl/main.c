@@ -79,7 +79,7 @@ const ctl_cmd ctl_commands[] = {
 	 "write the whole history, details decrypted, to standard output (recorded)"},
 	{"audit checkpoint", cmd_audit_checkpoint, P, "--export FILE",
 	 "write a signed checkpoint of the newest record, to keep off the terminal"},
-	{"cert request", cmd_cert_request, P, "[--subject /O=…/CN=…] [--out FILE.csr]",
+	{"cert request", cmd_cert_request, P, "[--subject /O=…/CN=…] [--out FILE.csr] [--ec]",
 	 "make the receiving key and its certificate request (the current certificate keeps working)"},
 	{"cert install", cmd_cert_install, P, "FILE.crt [--key FILE.key]",
 	 "install the requested certificate (or one with its key made elsewhere) as the current one, "

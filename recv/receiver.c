@@ -4,8 +4,9 @@
  *
  * libevent's evhttp parses HTTP (no parser of our own) over bufferevent_openssl; the core
  * makes the TLS context and does everything else. One thread per process: an immediate
- * package takes milliseconds, most of them three RSA private-key operations (its manifest's
- * and chunk's key transport, the receipt's signature) that need no lock. With
+ * package takes milliseconds — with an RSA receiving key most of them three private-key
+ * operations (its manifest's and chunk's key transport, the receipt's signature) that need
+ * no lock; with an EC one (ECDH, ECDSA) mostly its durable writes. With
  * receiver_workers above 1 the service is that many worker processes accepting from one
  * listening socket, each with its own connection to the store and its own trust material:
  * their opening and signing run on the machine's cores side by side, and only the imports'

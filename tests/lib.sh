@@ -46,6 +46,16 @@ CONF
 	export FUKUHON_CONFIG="$1"
 }
 
+# The receiving service's tests (receiver.sh, receiver_ec.sh, receiver_pg.sh): FKPKG, FKPOST and RECV set, or
+# the test skipped when openssl or one of them is missing.
+receiver_tools() {
+	command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
+	FKPKG="$top_builddir/tests/fkpkg"
+	FKPOST="$top_builddir/tests/fkpost"
+	RECV="$top_builddir/fukuhon-receiver"
+	[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
+}
+
 ok() { checks=$((checks + 1)); }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 
@@ -86,13 +96,6 @@ receiving_terminal() {
 }
 
 # ---- a municipality delivering to fukuhon-receiver (tests/pki.sh's PKI in $P; $PORT) ----
-# receiver_tools: skip (77) without openssl or the built receiver, fkpkg and fkpost; $RECV,
-# $FKPKG and $FKPOST set
-receiver_tools() {
-	command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
-	FKPKG="$top_builddir/tests/fkpkg" FKPOST="$top_builddir/tests/fkpost" RECV="$top_builddir/fukuhon-receiver"
-	[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
-}
 # pkg NAME MUNI SEQUENCE [fkpkg options]: $T/NAME.pkg, signed by MUNI, to the receiving certificate
 pkg() {
 	name=$1 muni=$2 seq=$3

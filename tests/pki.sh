@@ -8,14 +8,18 @@
 #   ca.crl                its CRL (PEM), nextUpdate in 30 days (PKI_CRL_DAYS to change)
 #   crl-1h.crl            the same CRL with nextUpdate in one hour: a check made "two hours
 #                         later" (the core takes the time) sees a CRL past its nextUpdate
-#   receiver.key receiver.crt   the receiving side's certificate (RSA 2048: CMS key transport)
-#   receiver2.key receiver2.crt another receiver, to encrypt "to another recipient"
+#   receiver.key receiver.crt   the receiving side's certificate (RSA 2048: CMS key transport;
+#                         FK_PKI_RECEIVER=ec: EC P-256, CMS key agreement, keyAgreement)
+#   receiver2.key receiver2.crt another receiver, to encrypt "to another recipient" (the same kind)
 #   (mTLS: the client is a municipality's certificate, the server's is receiver.crt)
 # and for each SPEC, CODE[:revoked|:expired]:
 #   muni-CODE.key muni-CODE.crt  a municipality's signing certificate, EC P-256; the
 #                         municipality code is the subject's serialNumber attribute
 #                         (docs/package-format.md), the CN names it for people.
 #   :revoked  listed in ca.crl      :expired  valid from 2 years ago to yesterday
+#   :recv-ec, :recv-p384   instead, CODE.key CODE.crt: a receiving certificate with an EC key
+#             on P-256 (P-384) for CMS key agreement (ECDH) and receipts (ECDSA): digitalSignature
+#             and keyAgreement, as receiver.crt otherwise (tests/test_cms.c)
 #   :enc      instead, muni-enc-CODE.key muni-enc-CODE.crt: the municipality's certificate to
 #             encrypt to (RSA 2048, keyEncipherment), as a return is addressed (issue 12)
 #   :terminal, :terminal-1024, :terminal-expired   instead, CODE.key CODE.crt (CN=CODE): a
@@ -65,6 +69,13 @@ extendedKeyUsage = serverAuth, emailProtection
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost, IP:127.0.0.1
+[ leaf_recv_ec ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyAgreement
+extendedKeyUsage = serverAuth, emailProtection
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost, IP:127.0.0.1
 [ leaf_terminal ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
@@ -80,8 +91,12 @@ CNF
 # FK_PKI_RSA_BITS=N (e.g. 3072, the production size): every key RSA of N bits — the CA's,
 # the receivers' and the municipalities' — instead of P-256 and RSA 2048 (the benchmarks
 # measure with it: tests/bench/bench_receiver.sh --key-bits).
-genkey() { # file ec|rsa
-	if [ -n "${FK_PKI_RSA_BITS:-}" ]; then
+# FK_PKI_RECEIVER=ec: the receivers' keys EC P-256 (key agreement) instead of RSA 2048 (the
+# benchmark of the receiving service measures both: bench_receiver.sh --ec).
+genkey() { # file ec|rsa|p384
+	if [ "$2" = p384 ]; then
+		openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out "$1" 2>/dev/null
+	elif [ -n "${FK_PKI_RSA_BITS:-}" ]; then
 		openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:$FK_PKI_RSA_BITS" -out "$1" 2>/dev/null
 	elif [ "$2" = rsa ]; then
 		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null
@@ -111,8 +126,13 @@ sign() { # name subj ext [startdate enddate]
 
 for r in receiver receiver2; do
 	if [ ! -f $r.crt ]; then
-		genkey $r.key rsa
-		sign $r "/O=fukuhon test/CN=fukuhon receiver $r" leaf_recv
+		if [ "${FK_PKI_RECEIVER:-rsa}" = ec ]; then
+			genkey $r.key ec
+			sign $r "/O=fukuhon test/CN=fukuhon receiver $r" leaf_recv_ec
+		else
+			genkey $r.key rsa
+			sign $r "/O=fukuhon test/CN=fukuhon receiver $r" leaf_recv
+		fi
 	fi
 done
 
@@ -130,6 +150,12 @@ for spec in "$@"; do
 		else
 			sign "$code" "/O=fukuhon test/CN=$code" leaf_terminal
 		fi
+		continue ;;
+	esac
+	case $what in
+	:recv-ec|:recv-p384)
+		genkey "$code.key" "$([ "$what" = :recv-p384 ] && echo p384 || echo ec)"
+		sign "$code" "/O=fukuhon test/CN=fukuhon receiver $code" leaf_recv_ec
 		continue ;;
 	esac
 	if [ "$what" = ":enc" ]; then

@@ -12,7 +12,7 @@ make_config
 C=$FUKUHONCTL
 P=$T/pki
 DB=$T/db/fukuhon.db
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 receiver-ec:recv-ec > /dev/null 2>&1 || exit 99
 $C init $TEST_INIT > /dev/null || exit 99
 $C operator add sup --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C operator add op1 --role operator --bureau 東京法務局 > /dev/null || exit 99
@@ -70,9 +70,9 @@ expect 0 $C status --json
 contains "$T/out" '"id": "crl-soon"'
 
 # ---- the receiving certificate ----
-sign() { # CSR CRT DAYS
+sign() { # CSR CRT DAYS [EXTENSIONS]
 	openssl x509 -req -in "$1" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days "$3" \
-		-extfile "$P/ca.cnf" -extensions leaf_recv -out "$2" > /dev/null 2>&1 || exit 99
+		-extfile "$P/ca.cnf" -extensions "${4:-leaf_recv}" -out "$2" > /dev/null 2>&1 || exit 99
 }
 expect 1 $C cert install "$P/receiver.crt"
 contains "$T/err" "no certificate request is pending"
@@ -158,6 +158,37 @@ cmp -s "$T/keys/receiver/receiver.key" "$P/receiver.key" && ok || {
 expect 0 $C cert status
 contains "$T/out" "CN=fukuhon receiver receiver"
 contains "$T/out" "fukuhon receiver 2028"     # the one before, kept
+# An EC receiving certificate (P-256: ECDH key agreement, ECDSA receipts) with its key; an EC
+# one whose keyUsage lacks keyAgreement is refused, and so is a key on another curve
+# (docs/package-format.md: RSA-OAEP or ECDH on P-256/P-384).
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ec-ke.key" 2> /dev/null || exit 99
+openssl req -new -key "$T/ec-ke.key" -subj "/CN=ec keyEncipherment" -out "$T/ec-ke.csr" 2> /dev/null || exit 99
+sign "$T/ec-ke.csr" "$T/ec-ke.crt" 400   # leaf_recv: keyEncipherment, no keyAgreement
+expect 1 $C cert install "$T/ec-ke.crt" --key "$T/ec-ke.key"
+contains "$T/err" "not for key agreement"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-521 -out "$T/ec-521.key" 2> /dev/null || exit 99
+openssl req -new -key "$T/ec-521.key" -subj "/CN=ec P-521" -out "$T/ec-521.csr" 2> /dev/null || exit 99
+sign "$T/ec-521.csr" "$T/ec-521.crt" 400
+expect 1 $C cert install "$T/ec-521.crt" --key "$T/ec-521.key"
+contains "$T/err" "P-256 or P-384"
+expect 0 $C cert install "$P/receiver-ec.crt" --key "$P/receiver-ec.key"
+expect 0 $C cert status
+contains "$T/out" "CN=fukuhon receiver receiver-ec"
+# cert request --ec: an EC P-256 key and its CSR; asked again without --ec while it waits,
+# refused (never another kind of key than asked for, never the pending key replaced)
+expect 0 $C cert request --ec --subject "/O=fukuhon/CN=fukuhon receiver ec" --out "$T/req-ec.csr"
+openssl req -in "$T/req-ec.csr" -noout -text > "$T/csr-ec" 2>&1 || exit 99
+contains "$T/csr-ec" "P-256"
+expect 1 $C cert request
+contains "$T/err" "key is EC"
+expect 0 $C cert request --ec
+contains "$T/out" "BEGIN CERTIFICATE REQUEST"
+sign "$T/req-ec.csr" "$T/recv-ec.crt" 400 leaf_recv_ec
+expect 0 $C cert install "$T/recv-ec.crt"
+expect 0 $C cert status
+contains "$T/out" "CN=fukuhon receiver ec,O=fukuhon"
+expect 0 $C audit list --action pki.cert_request --json
+contains "$T/out" "EC P-256"
 
 # ---- recorded, refusals too ----
 expect 0 $C audit list --json

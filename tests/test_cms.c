@@ -24,7 +24,9 @@ static fkpki P;
 
 static void load(void)
 {
-	static const char *const specs[] = {"131016", "131024:revoked", "131032:expired", NULL};
+	static const char *const specs[] = {"131016", "131024:revoked", "131032:expired",
+					    "receiver-ec:recv-ec", "receiver-ec2:recv-ec",
+					    "receiver-p384:recv-p384", NULL};
 	fkpki_load(&P, specs);
 }
 
@@ -213,7 +215,11 @@ START_TEST(test_bad_signature)
 			 FK_ERR_INVALID);
 	ck_assert_int_eq(why, FK_CMS_BAD_SIGNATURE);
 	CMS_ContentInfo *env = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
-	ck_assert_ptr_nonnull(CMS_add1_recipient_cert(env, P.rcert, 0));
+	/* RSA-OAEP, as a sender must (PKCS#1 v1.5 is refused before the signature is looked at). */
+	CMS_RecipientInfo *ri = CMS_add1_recipient_cert(env, P.rcert, CMS_KEY_PARAM);
+	ck_assert_ptr_nonnull(ri);
+	ck_assert_int_gt(EVP_PKEY_CTX_set_rsa_padding(CMS_RecipientInfo_get0_pkey_ctx(ri),
+						      RSA_PKCS1_OAEP_PADDING), 0);
 	ck_assert_int_eq(CMS_set_detached(env, 0), 1);
 	ck_assert_int_eq(CMS_set1_eContentType(env, OBJ_nid2obj(NID_pkcs7_signed)), 1);
 	BIO *in = BIO_new_mem_buf(sd, (int)sdn);
@@ -435,6 +441,196 @@ START_TEST(test_municipality)
 }
 END_TEST
 
+/* The EC receiving certificates of tests/pki.sh (:recv-ec, :recv-p384). */
+static EVP_PKEY *eckey[3];
+static X509 *eccert[3];
+static const char *const ecname[3] = {"receiver-ec", "receiver-ec2", "receiver-p384"};
+
+static void load_ec(void)
+{
+	for (int i = 0; i < 3; i++) {
+		char kn[64], cn[64];
+		snprintf(kn, sizeof kn, "%s.key", ecname[i]);
+		snprintf(cn, sizeof cn, "%s.crt", ecname[i]);
+		eckey[i] = fkpki_key(P.dir, kn);
+		eccert[i] = fkpki_cert(P.dir, cn);
+		if (!eckey[i] || !eccert[i]) {
+			fprintf(stderr, "test_cms: no %s in the test PKI\n", ecname[i]);
+			exit(99);
+		}
+	}
+}
+
+static fk_cms_keys ec_keys(int i)
+{
+	static EVP_PKEY *ks[1];
+	static X509 *cs[1];
+	ks[0] = eckey[i];
+	cs[0] = eccert[i];
+	return (fk_cms_keys){.store = P.store, .keys = ks, .certs = cs, .nkeys = 1, .now = time(NULL)};
+}
+
+/* The key agreement's algorithm in der's one recipient info (NID_undef when not kari). */
+static int kari_nid(const uint8_t *der, size_t n)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)n);
+	ck_assert_ptr_nonnull(cms);
+	CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(CMS_get0_RecipientInfos(cms), 0);
+	X509_ALGOR *alg = NULL;
+	ASN1_OCTET_STRING *ukm = NULL;
+	int nid = NID_undef;
+	if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_AGREE &&
+	    CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm) == 1)
+		nid = OBJ_obj2nid(alg->algorithm);
+	CMS_ContentInfo_free(cms);
+	return nid;
+}
+
+/* A package to an EC receiving certificate: ECDH key agreement (KeyAgreeRecipientInfo) with
+ * the SHA-256 KDF on P-256 and SHA-384 on P-384, signed, and it opens (docs/package-format.md). */
+START_TEST(test_ec_round_trip)
+{
+	static const int want[3] = {NID_dhSinglePass_stdDH_sha256kdf_scheme, 0,
+				    NID_dhSinglePass_stdDH_sha384kdf_scheme};
+	for (int i = 0; i < 3; i += 2) {
+		uint8_t *der, *out;
+		size_t n, len;
+		X509 *signer;
+		fk_cms_fail why;
+		fk_error err;
+		seal_as("131016", eccert[i], &der, &n);
+		ck_assert_int_eq(kari_nid(der, n), want[i]);
+		fk_cms_keys k = ec_keys(i);
+		ck_assert_ok(fk_cms_open(der, n, &k, 1, &out, &len, &signer, &why, &err), &err);
+		ck_assert(len == sizeof content - 1 && memcmp(out, content, len) == 0);
+		ck_assert_int_eq(X509_cmp(signer, P.scert), 0);
+		free(out);
+		X509_free(signer);
+		free(der);
+	}
+}
+END_TEST
+
+/* Altered, or to another EC recipient, or to the RSA one: refused for each reason. */
+START_TEST(test_ec_refused)
+{
+	uint8_t *der;
+	size_t n;
+	seal_as(NULL, eccert[0], &der, &n);
+	der[n - 30] ^= 0x01; /* the ciphertext, before the 16-byte tag */
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 0), FK_CMS_DECRYPT);
+	der[n - 30] ^= 0x01;
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 0), FK_CMS_NONE);
+	der[n - 3] ^= 0x80; /* the tag */
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 0), FK_CMS_DECRYPT);
+	free(der);
+	seal_as("131016", eccert[1], &der, &n);
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 1), FK_CMS_NOT_FOR_US);
+	free(der);
+	seal_as("131016", P.rcert, &der, &n);
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 1), FK_CMS_NOT_FOR_US);
+	free(der);
+	/* Same curve, another key: the EC key cannot open what was agreed with receiver-ec2's. */
+	EVP_PKEY *ks[1] = {eckey[0]};
+	X509 *cs[1] = {eccert[1]};
+	fk_cms_keys wrong = {.store = P.store, .keys = ks, .certs = cs, .nkeys = 1, .now = time(NULL)};
+	seal_as(NULL, eccert[1], &der, &n);
+	ck_assert_int_eq(open_with(der, n, wrong, 0), FK_CMS_DECRYPT);
+	free(der);
+}
+END_TEST
+
+/* An envelope with OpenSSL's own defaults for the recipient: PKCS#1 v1.5 key transport to an
+ * RSA one, the SHA-1 KDF to an EC one. *nid: the algorithm it used. */
+static void seal_default(X509 *to, uint8_t **der, size_t *n, int *nid)
+{
+	CMS_ContentInfo *cms = CMS_AuthEnvelopedData_create(EVP_aes_256_gcm());
+	ck_assert_ptr_nonnull(cms);
+	ck_assert_int_eq(CMS_set_detached(cms, 0), 1);
+	CMS_RecipientInfo *ri = CMS_add1_recipient_cert(cms, to, 0);
+	ck_assert_ptr_nonnull(ri);
+	BIO *in = BIO_new_mem_buf(content, (int)sizeof content - 1);
+	ck_assert_int_eq(CMS_final(cms, in, NULL, CMS_BINARY), 1);
+	X509_ALGOR *alg = NULL;
+	ASN1_OCTET_STRING *ukm = NULL;
+	if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS)
+		ck_assert_int_eq(CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg), 1);
+	else
+		ck_assert_int_eq(CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm), 1);
+	*nid = OBJ_obj2nid(alg->algorithm);
+	int len = i2d_CMS_ContentInfo(cms, NULL);
+	ck_assert_int_gt(len, 0);
+	*der = malloc((size_t)len);
+	unsigned char *p = *der;
+	ck_assert_int_eq(i2d_CMS_ContentInfo(cms, &p), len);
+	*n = (size_t)len;
+	BIO_free(in);
+	CMS_ContentInfo_free(cms);
+}
+
+/* A sender cannot choose a weaker way for us: PKCS#1 v1.5 key transport and ECDH with the
+ * SHA-1 KDF are refused although the key would open them (R-INTRANSIT). */
+START_TEST(test_weak_recipient_refused)
+{
+	uint8_t *der;
+	size_t n;
+	int nid;
+	seal_default(P.rcert, &der, &n, &nid);
+	ck_assert_int_eq(nid, NID_rsaEncryption);
+	ck_assert_int_eq(open_fail(der, n, P.store, time(NULL), 0), FK_CMS_MALFORMED);
+	free(der);
+	seal_default(eccert[0], &der, &n, &nid);
+	ck_assert_int_eq(nid, NID_dhSinglePass_stdDH_sha1kdf_scheme);
+	ck_assert_int_eq(open_with(der, n, ec_keys(0), 0), FK_CMS_MALFORMED);
+	free(der);
+}
+END_TEST
+
+/* Only RSA and P-256/P-384 keys are recipients: a P-521 one is refused before anything is
+ * made. */
+START_TEST(test_recipient_curve)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-521");
+	ck_assert_ptr_nonnull(k);
+	X509 *c = make_cert(k, "131016", NULL, NULL, "critical,keyAgreement");
+	uint8_t *der = NULL;
+	size_t n = 0;
+	fk_error err;
+	X509 *rs[1] = {c};
+	ck_assert_int_eq(fk_cms_seal((const uint8_t *)content, sizeof content - 1, NULL, NULL, rs, 1,
+				     &der, &n, &err),
+			 FK_ERR_INVALID);
+	ck_assert_ptr_null(der);
+	X509_free(c);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
+/* A receipt signed with the EC receiving key (ECDSA P-256) verifies for the sender. */
+START_TEST(test_ec_receipt)
+{
+	uint8_t *sd, *out;
+	size_t sdn, len;
+	X509 *signer;
+	fk_cms_fail why;
+	fk_error err;
+	ck_assert_ok(fk_cms_sign((const uint8_t *)content, sizeof content - 1, eckey[0], eccert[0], &sd,
+				 &sdn, &err),
+		     &err);
+	ck_assert_ok(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, &signer, &why, &err), &err);
+	ck_assert(len == sizeof content - 1 && memcmp(out, content, len) == 0);
+	ck_assert_int_eq(X509_cmp(signer, eccert[0]), 0);
+	free(out);
+	X509_free(signer);
+	sd[sdn - 5] ^= 0x01; /* in the signature */
+	ck_assert_int_eq(fk_cms_verify(sd, sdn, P.store, time(NULL), &out, &len, NULL, &why, &err),
+			 FK_ERR_INVALID);
+	ck_assert_ptr_null(out);
+	free(sd);
+}
+END_TEST
+
 /* The sentences xgettext sees are the headers' lists, word for word. */
 START_TEST(test_fail_texts)
 {
@@ -451,6 +647,7 @@ END_TEST
 int main(void)
 {
 	load();
+	load_ec();
 	Suite *s = suite_create("cms");
 	TCase *tc = tcase_create("cms");
 	tcase_set_timeout(tc, 60);
@@ -472,8 +669,17 @@ int main(void)
 	tcase_add_test(tc, test_receipt);
 	tcase_add_test(tc, test_municipality);
 	tcase_add_test(tc, test_fail_texts);
+	tcase_add_test(tc, test_ec_round_trip);
+	tcase_add_test(tc, test_ec_refused);
+	tcase_add_test(tc, test_weak_recipient_refused);
+	tcase_add_test(tc, test_recipient_curve);
+	tcase_add_test(tc, test_ec_receipt);
 	suite_add_tcase(s, tc);
 	int rc = fkt_run(s);
+	for (int i = 0; i < 3; i++) {
+		EVP_PKEY_free(eckey[i]);
+		X509_free(eccert[i]);
+	}
 	fkpki_free(&P);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* CMS objects of fukuhon packages and receipts through OpenSSL's CMS API (R-MUTUAL,
- * R-INTRANSIT, R-BATCH-PROTO; docs/package-format.md): AuthEnvelopedData (AES-256-GCM,
- * RSA-OAEP key transport) around SignedData (SHA-256), opened with every reason told apart. */
+ * R-INTRANSIT, R-BATCH-PROTO; docs/package-format.md): AuthEnvelopedData (AES-256-GCM;
+ * RSA-OAEP key transport to an RSA recipient, ECDH key agreement to a P-256/P-384 one) around
+ * SignedData (SHA-256), opened with every reason told apart. */
 #include "config.h"
 
 #include <limits.h>
@@ -10,6 +11,8 @@
 #include <openssl/bio.h>
 #include <openssl/buffer.h>
 #include <openssl/cms.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -101,8 +104,65 @@ static int is_enveloped(const CMS_ContentInfo *cms)
 	return nid == NID_id_smime_ct_authEnvelopedData || nid == NID_pkcs7_enveloped;
 }
 
-/* The index of the first of k's keys some key-transport recipient names, or -1. */
-static int find_recipient(CMS_ContentInfo *cms, const fk_cms_keys *k)
+/* Key transport only with RSA-OAEP: PKCS#1 v1.5 (rsaEncryption) invites padding oracles,
+ * and a sender must not be able to choose it for us. */
+static int ktri_ok(CMS_RecipientInfo *ri)
+{
+	X509_ALGOR *alg = NULL;
+	return CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg) == 1 && alg &&
+	       OBJ_obj2nid(alg->algorithm) == NID_rsaesOaep;
+}
+
+/* Key agreement only as docs/package-format.md allows: ECDH with the X9.63 KDF over SHA-256
+ * or stronger (OpenSSL's default would be SHA-1) and an AES key wrap. */
+static int kari_ok(CMS_RecipientInfo *ri)
+{
+	X509_ALGOR *alg = NULL;
+	ASN1_OCTET_STRING *ukm = NULL;
+	if (CMS_RecipientInfo_kari_get0_alg(ri, &alg, &ukm) != 1 || !alg)
+		return 0;
+	switch (OBJ_obj2nid(alg->algorithm)) {
+	case NID_dhSinglePass_stdDH_sha256kdf_scheme:
+	case NID_dhSinglePass_stdDH_sha384kdf_scheme:
+	case NID_dhSinglePass_stdDH_sha512kdf_scheme:
+	case NID_dhSinglePass_cofactorDH_sha256kdf_scheme:
+	case NID_dhSinglePass_cofactorDH_sha384kdf_scheme:
+	case NID_dhSinglePass_cofactorDH_sha512kdf_scheme:
+		break;
+	default:
+		return 0;
+	}
+	/* The parameter is the key wrap's AlgorithmIdentifier (RFC 5753). */
+	const ASN1_TYPE *par = alg->parameter;
+	if (!par || par->type != V_ASN1_SEQUENCE)
+		return 0;
+	const unsigned char *p = par->value.sequence->data;
+	X509_ALGOR *wrap = d2i_X509_ALGOR(NULL, &p, par->value.sequence->length);
+	int nid = wrap ? OBJ_obj2nid(wrap->algorithm) : NID_undef;
+	X509_ALGOR_free(wrap);
+	return nid == NID_id_aes128_wrap || nid == NID_id_aes192_wrap || nid == NID_id_aes256_wrap;
+}
+
+/* 1 when recipient info ri names cert: key transport to it, or key agreement with one of
+ * its encrypted keys for it. */
+static int names(CMS_RecipientInfo *ri, X509 *cert)
+{
+	int type = CMS_RecipientInfo_type(ri);
+	if (type == CMS_RECIPINFO_TRANS)
+		return CMS_RecipientInfo_ktri_cert_cmp(ri, cert) == 0;
+	if (type != CMS_RECIPINFO_AGREE)
+		return 0;
+	STACK_OF(CMS_RecipientEncryptedKey) *reks = CMS_RecipientInfo_kari_get0_reks(ri);
+	for (int i = 0; i < sk_CMS_RecipientEncryptedKey_num(reks); i++)
+		if (CMS_RecipientEncryptedKey_cert_cmp(sk_CMS_RecipientEncryptedKey_value(reks, i), cert) == 0)
+			return 1;
+	return 0;
+}
+
+/* The index of the first of k's keys some recipient info names (key transport for an RSA
+ * key, key agreement for an EC key), or -1; *allowed 0 when that recipient info uses an
+ * algorithm we do not accept. */
+static int find_recipient(CMS_ContentInfo *cms, const fk_cms_keys *k, int *allowed)
 {
 	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(cms);
 	for (int j = 0; j < k->nkeys; j++) {
@@ -110,9 +170,10 @@ static int find_recipient(CMS_ContentInfo *cms, const fk_cms_keys *k)
 			continue;
 		for (int i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
 			CMS_RecipientInfo *ri = sk_CMS_RecipientInfo_value(ris, i);
-			if (CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS &&
-			    CMS_RecipientInfo_ktri_cert_cmp(ri, k->certs[j]) == 0)
-				return j;
+			if (!names(ri, k->certs[j]))
+				continue;
+			*allowed = CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS ? ktri_ok(ri) : kari_ok(ri);
+			return j;
 		}
 	}
 	return -1;
@@ -310,9 +371,12 @@ fk_status fk_cms_open(const uint8_t *der, size_t n, const fk_cms_keys *k, int wa
 	}
 	fk_status s;
 	BIO *content = NULL;
-	int j = find_recipient(cms, k);
+	int allowed = 0;
+	int j = find_recipient(cms, k, &allowed);
 	if (j < 0)
 		s = refuse(err, why, FK_CMS_NOT_FOR_US);
+	else if (!allowed)
+		s = refuse(err, why, FK_CMS_MALFORMED);
 	else
 		s = decrypt(cms, k, j, &content, why, err);
 	if (s == FK_OK)
@@ -371,21 +435,75 @@ fk_status fk_cms_sign(const uint8_t *data, size_t n, EVP_PKEY *key, X509 *cert, 
 	return sign_der(data, n, key, cert, der, derlen, err);
 }
 
-/* RSA-OAEP with SHA-256 for each recipient (PKCS#1 v1.5 key transport invites padding
+/* RSA-OAEP with SHA-256 for an RSA recipient (PKCS#1 v1.5 key transport invites padding
  * oracles). */
+static fk_status oaep(CMS_RecipientInfo *ri, fk_error *err)
+{
+	EVP_PKEY_CTX *pc = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	if (!pc || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha256()) <= 0)
+		return ossl_fail(err, FK_ERR_CRYPTO, "RSA-OAEP for a recipient");
+	return FK_OK;
+}
+
+/* ECDH (ephemeral-static, KeyAgreeRecipientInfo) for an EC recipient on P-256 or P-384: the
+ * X9.63 KDF over SHA-256 (P-384: SHA-384) instead of OpenSSL's default SHA-1; the content key
+ * wrapped with AES key wrap of its own size (OpenSSL's choice: AES-256 wrap for AES-256-GCM).
+ * About a tenth of an RSA 3072 decryption for the receiver (docs/import.md). */
+static fk_status ecdh(CMS_RecipientInfo *ri, int curve, fk_error *err)
+{
+	EVP_PKEY_CTX *pc = CMS_RecipientInfo_get0_pkey_ctx(ri);
+	const EVP_MD *md = curve == NID_secp384r1 ? EVP_sha384() : EVP_sha256();
+	/* The KDF's type is left unset: OpenSSL's CMS sets X9.63 itself and refuses any other. */
+	if (!pc || EVP_PKEY_CTX_set_ecdh_kdf_md(pc, md) <= 0)
+		return ossl_fail(err, FK_ERR_CRYPTO, "ECDH for a recipient");
+	return FK_OK;
+}
+
+/* The curve of an EC key (NID_undef when it is not one of the named curves we take). */
+static int ec_curve(EVP_PKEY *pk)
+{
+	char name[64];
+	size_t len = 0;
+	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof name, &len) != 1) {
+		ERR_clear_error();
+		return NID_undef;
+	}
+	int nid = OBJ_sn2nid(name);
+	if (nid == NID_undef)
+		nid = EC_curve_nist2nid(name);
+	return nid == NID_X9_62_prime256v1 || nid == NID_secp384r1 ? nid : NID_undef;
+}
+
+fk_cms_recipient fk_cms_recipient_kind(X509 *cert)
+{
+	EVP_PKEY *pk = cert ? X509_get0_pubkey(cert) : NULL;
+	int type = pk ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE;
+	ERR_clear_error();
+	if (type == EVP_PKEY_RSA)
+		return FK_CMS_RECIPIENT_RSA;
+	return type == EVP_PKEY_EC && ec_curve(pk) != NID_undef ? FK_CMS_RECIPIENT_EC : FK_CMS_RECIPIENT_NONE;
+}
+
+/* Each recipient by its key: RSA-OAEP key transport, or ECDH key agreement on P-256/P-384;
+ * any other key is refused before anything is encrypted. */
 static fk_status add_recipients(CMS_ContentInfo *cms, X509 *const *recips, int nrecips,
 				fk_error *err)
 {
 	for (int i = 0; i < nrecips; i++) {
+		fk_cms_recipient kind = fk_cms_recipient_kind(recips[i]);
+		if (kind == FK_CMS_RECIPIENT_NONE)
+			return fk_fail(err, FK_ERR_INVALID,
+				       "a recipient's certificate must hold an RSA key or an EC key on P-256 or P-384");
 		CMS_RecipientInfo *ri = CMS_add1_recipient_cert(cms, recips[i], CMS_KEY_PARAM);
 		if (!ri)
 			return ossl_fail(err, FK_ERR_CRYPTO, "adding a recipient");
-		EVP_PKEY_CTX *pc = CMS_RecipientInfo_get0_pkey_ctx(ri);
-		if (!pc || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_OAEP_PADDING) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_oaep_md(pc, EVP_sha256()) <= 0 ||
-		    EVP_PKEY_CTX_set_rsa_mgf1_md(pc, EVP_sha256()) <= 0)
-			return ossl_fail(err, FK_ERR_CRYPTO,
-					 "RSA-OAEP for a recipient (its certificate must be RSA)");
+		fk_status s = kind == FK_CMS_RECIPIENT_RSA
+				      ? oaep(ri, err)
+				      : ecdh(ri, ec_curve(X509_get0_pubkey(recips[i])), err);
+		if (s != FK_OK)
+			return s;
 	}
 	return FK_OK;
 }

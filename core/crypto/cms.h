@@ -64,8 +64,17 @@ typedef struct fk_cms_keys {
 fk_status fk_cms_open(const uint8_t *der, size_t n, const fk_cms_keys *k, int want_signed,
 		      uint8_t **out, size_t *outlen, X509 **signer, fk_cms_fail *why, fk_error *err);
 
+/* The recipients fk_cms_seal takes, by their certificate's key (docs/package-format.md). */
+typedef enum fk_cms_recipient {
+	FK_CMS_RECIPIENT_NONE, /* any other key: not a recipient */
+	FK_CMS_RECIPIENT_RSA,  /* RSA-OAEP key transport */
+	FK_CMS_RECIPIENT_EC,   /* ECDH key agreement, P-256 or P-384 */
+} fk_cms_recipient;
+fk_cms_recipient fk_cms_recipient_kind(X509 *cert);
+
 /* Make one: SignedData by (sign_key, sign_cert) when sign_key is not NULL, then
- * AuthEnvelopedData (AES-256-GCM) to recips (RSA-OAEP key transport). DER, malloc'd. */
+ * AuthEnvelopedData (AES-256-GCM) to recips (RSA-OAEP key transport to an RSA certificate,
+ * ECDH key agreement to a P-256/P-384 one; FK_ERR_INVALID for any other). DER, malloc'd. */
 fk_status fk_cms_seal(const uint8_t *data, size_t n, EVP_PKEY *sign_key, X509 *sign_cert,
 		      X509 *const *recips, int nrecips, uint8_t **der, size_t *derlen, fk_error *err);
 

@@ -105,6 +105,12 @@ fk_status fk_pki_crl_add(fk_ctx *ctx, const uint8_t *buf, size_t n, int64_t *ca_
  * made again (a lost CSR is no reason to throw away a key a CA may be signing). */
 fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size_t *csrlen,
 			      fk_error *err);
+/* The same with the kind of key chosen: ec 0 RSA 3072 (RSA-OAEP key transport, what every
+ * sender supports), 1 EC P-256 (ECDH key agreement and ECDSA receipts: a private-key
+ * operation about a thirtieth of RSA 3072's, docs/package-format.md §3). A request pending
+ * with a key of the other kind is refused (FK_ERR_EXISTS), never replaced. */
+fk_status fk_pki_cert_request_key(fk_ctx *ctx, const char *subject, int ec, char **csr, size_t *csrlen,
+				  fk_error *err);
 /* pki.cert_install: the certificate of the pending key becomes current; the current one is
  * kept as previous (packages encrypted to it still open), the one before is retired (its row
  * and key removed). A certificate that matches no pending key, expired or not for key

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cms.h"
 #include "pki_admin.h"
 #include "pki_keys.h"
 #include "pki_rows.h"
@@ -94,13 +95,13 @@ static fk_status settle(fk_ctx *ctx, fk_pki_rows *rw, fk_error *err)
  * about a second here, so it is made after the decision but outside the write lock
  * (pki.cert_request runs its own transaction: ops.h); under the lock the folder is settled
  * and looked at again, and a key that appeared meanwhile wins over ours. */
-static fk_status pending_key(fk_ctx *ctx, EVP_PKEY **key, int *made, fk_error *err)
+static fk_status pending_key(fk_ctx *ctx, int ec, EVP_PKEY **key, int *made, fk_error *err)
 {
 	EVP_PKEY *fresh = NULL, *peek = NULL;
 	fk_error e;
 	fk_status s = FK_OK;
 	if (fk_pki_key_read(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, &peek, &e) == FK_ERR_NOKEY)
-		s = fk_pki_key_generate(&fresh, err);
+		s = fk_pki_key_generate(ec, &fresh, err);
 	EVP_PKEY_free(peek);
 	if (s != FK_OK || (s = fk_ctx_begin(ctx, err)) != FK_OK) {
 		EVP_PKEY_free(fresh);
@@ -115,7 +116,7 @@ static fk_status pending_key(fk_ctx *ctx, EVP_PKEY **key, int *made, fk_error *e
 	if (s == FK_OK && ks == FK_ERR_NOKEY) {
 		/* Settling can leave no pending key after all: then one is made here, rarely. */
 		if (!fresh)
-			s = fk_pki_key_generate(&fresh, err);
+			s = fk_pki_key_generate(ec, &fresh, err);
 		if (s == FK_OK && (s = fk_pki_key_write(ctx->cfg.key_dir, FK_PKI_KEY_NEXT, fresh, 1, err)) == FK_OK) {
 			*key = fresh;
 			fresh = NULL;
@@ -123,6 +124,12 @@ static fk_status pending_key(fk_ctx *ctx, EVP_PKEY **key, int *made, fk_error *e
 		}
 	} else if (s == FK_OK && ks != FK_OK) {
 		s = fk_fail(err, ks, "%s", e.msg);
+	} else if (s == FK_OK && (EVP_PKEY_get_base_id(*key) == EVP_PKEY_EC) != (ec != 0)) {
+		/* Kept, as any pending key, but not silently of another kind than asked for. */
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		s = fk_fail(err, FK_ERR_EXISTS, ec ? "refused: the pending request's key is RSA (install its certificate first, or ask again without --ec)"
+						   : "refused: the pending request's key is EC (install its certificate first, or ask again with --ec)");
 	}
 	EVP_PKEY_free(fresh);
 	return fk_ctx_end(ctx, s, err);
@@ -130,6 +137,12 @@ static fk_status pending_key(fk_ctx *ctx, EVP_PKEY **key, int *made, fk_error *e
 
 fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size_t *csrlen,
 			      fk_error *err)
+{
+	return fk_pki_cert_request_key(ctx, subject, 0, csr, csrlen, err);
+}
+
+fk_status fk_pki_cert_request_key(fk_ctx *ctx, const char *subject, int ec, char **csr, size_t *csrlen,
+				  fk_error *err)
 {
 	char def[200], detail[1200];
 	*csr = NULL;
@@ -148,13 +161,13 @@ fk_status fk_pki_cert_request(fk_ctx *ctx, const char *subject, char **csr, size
 	}
 	EVP_PKEY *key = NULL;
 	int made = 0;
-	s = ps != FK_OK ? fk_fail(err, ps, "%s", perr.msg) : pending_key(ctx, &key, &made, err);
+	s = ps != FK_OK ? fk_fail(err, ps, "%s", perr.msg) : pending_key(ctx, ec, &key, &made, err);
 	if (s == FK_OK)
 		s = make_csr(key, name, csr, csrlen, err);
 	char shown[1024] = "";
 	if (name)
 		fk_pki_name(name, shown, sizeof shown);
-	snprintf(detail, sizeof detail, "subject %s, key %s", shown, made ? "new" : "kept");
+	snprintf(detail, sizeof detail, "subject %s, key %s %s", shown, made ? "new" : "kept", ec ? "EC P-256" : "RSA");
 	EVP_PKEY_free(key);
 	X509_NAME_free(name);
 	s = fk_gate_end(ctx, &g, s, detail, err);
@@ -192,11 +205,17 @@ static fk_status install_check(fk_ctx *ctx, fk_pki_rows *rw, X509 *x, fk_error *
 	if (fk_pki_time(X509_get0_notBefore(x)) > now + FK_PKI_SKEW)
 		return fk_fail(err, FK_ERR_INVALID, "refused: the certificate is not valid yet");
 	uint32_t f = X509_get_extension_flags(x);
-	uint32_t need = KU_KEY_ENCIPHERMENT | KU_DIGITAL_SIGNATURE;
-	/* Packages are encrypted to it (key transport) and receipts are signed with it. */
-	if ((f & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & need) != need)
+	/* Packages are encrypted to it (RSA-OAEP key transport, or ECDH key agreement with an
+	 * EC key) and receipts are signed with it (docs/package-format.md). */
+	fk_cms_recipient kind = fk_cms_recipient_kind(x);
+	if (kind == FK_CMS_RECIPIENT_NONE)
 		return fk_fail(err, FK_ERR_INVALID,
-			       "refused: the certificate is not for key encipherment and signatures (keyUsage)");
+			       "refused: the certificate must hold an RSA key or an EC key on P-256 or P-384");
+	uint32_t need = KU_DIGITAL_SIGNATURE | (kind == FK_CMS_RECIPIENT_RSA ? KU_KEY_ENCIPHERMENT : KU_KEY_AGREEMENT);
+	if ((f & EXFLAG_KUSAGE) && (X509_get_key_usage(x) & need) != need)
+		return fk_fail(err, FK_ERR_INVALID, kind == FK_CMS_RECIPIENT_RSA
+			       ? "refused: the certificate is not for key encipherment and signatures (keyUsage)"
+			       : "refused: the certificate is not for key agreement and signatures (keyUsage)");
 	if (f & EXFLAG_CA)
 		return fk_fail(err, FK_ERR_INVALID, "refused: a CA certificate cannot be the receiving one");
 	return FK_OK;

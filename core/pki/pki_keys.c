@@ -21,12 +21,12 @@
 /* A PEM RSA 3072 key is about 2.5 KB; anything far larger is not one of ours. */
 #define KEY_FILE_MAX 16384
 
-fk_status fk_pki_key_generate(EVP_PKEY **out, fk_error *err)
+fk_status fk_pki_key_generate(int ec, EVP_PKEY **out, fk_error *err)
 {
-	*out = EVP_RSA_gen(3072);
+	*out = ec ? EVP_EC_gen("P-256") : EVP_RSA_gen(3072);
 	if (!*out) {
 		ERR_clear_error();
-		return fk_fail(err, FK_ERR_CRYPTO, "cannot make an RSA key");
+		return fk_fail(err, FK_ERR_CRYPTO, ec ? "cannot make an EC key" : "cannot make an RSA key");
 	}
 	return FK_OK;
 }

@@ -20,8 +20,9 @@
 /* Remove the file name (a key made for a request that was not recorded). */
 fk_status fk_pki_key_remove(const char *key_dir, const char *name, fk_error *err);
 
-/* A new receiving key: RSA 3072 (CMS key transport is RSA-OAEP: docs/package-format.md). */
-fk_status fk_pki_key_generate(EVP_PKEY **out, fk_error *err);
+/* A new receiving key: RSA 3072 (CMS key transport, RSA-OAEP), or with ec EC P-256 (CMS key
+ * agreement, ECDH; receipts with ECDSA): docs/package-format.md. */
+fk_status fk_pki_key_generate(int ec, EVP_PKEY **out, fk_error *err);
 
 /* key_dir is the key folder; the files are in its FK_PKI_KEY_FOLDER. */
 /* Read the file name (FK_ERR_NOKEY when there is none). */

@@ -11,6 +11,8 @@
 #   --key-bits N   every key of the test PKI RSA of N bits (3072: the production size; the
 #                  receiving key decrypts each package and signs each receipt with it);
 #                  without it P-256 for the CA and municipalities, RSA 2048 for the receiver.
+#   --ec           the receiving key EC P-256 too (FK_PKI_RECEIVER=ec in tests/pki.sh): ECDH key
+#                  agreement for each CMS object, ECDSA for the receipt, ECDSA in TLS.
 #   --senders N    N municipalities (千代田区, 中央区, 港区 …; at most 8) deliver at once, each
 #                  its share of the packages in sequence on its own connection, as a bureau's
 #                  municipalities do (default 1).
@@ -20,9 +22,10 @@ SENDERS=1 WORKERS=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--key-bits) export FK_PKI_RSA_BITS="$2"; shift 2 ;;
+	--ec) export FK_PKI_RECEIVER=ec; shift ;;
 	--senders) SENDERS=$2; shift 2 ;;
 	--workers) WORKERS=$2; shift 2 ;;
-	*) echo "usage: $0 [--key-bits N] [--senders N] [--workers N]" >&2; exit 2 ;;
+	*) echo "usage: $0 [--key-bits N | --ec] [--senders N] [--workers N]" >&2; exit 2 ;;
 	esac
 done
 # Municipalities of 東京法務局 with their check digits (TOOLCHAIN.md).
