@@ -96,8 +96,9 @@ $T new-window -d -t "$SESSION:" -n B -e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 "$(consol
 $T set-option -t "$SESSION" status-left "[A: terminal-a | B: terminal-b] " > /dev/null
 $T set-option -t "$SESSION" status-left-length 40 > /dev/null
 $T set-option -t "$SESSION" status-right "C-b n: other terminal  C-b d: end" > /dev/null
-if [ -z "${DEMO_SHARED_NO_ATTACH:-}" ] && [ "$cols" -ge 161 ]; then
-	$T join-pane -h -s "$SESSION:B" -t "$SESSION:A" 2> /dev/null || true
+if [ -z "${DEMO_SHARED_NO_ATTACH:-}" ] && [ "$cols" -ge 161 ] &&
+	$T join-pane -h -s "$SESSION:B" -t "$SESSION:A" 2> /dev/null; then
+	$T set-option -t "$SESSION" status-right "C-b o: other terminal  C-b d: end" > /dev/null
 fi
 
 cat <<MSG
@@ -116,8 +117,8 @@ Two terminals of 東京法務局 on one PostgreSQL store (up in $(($(date +%s) -
   tanaka with tanaka-demo: refused (the same message as a wrong password: a lock is not told).
   Sign in as suzuki at either terminal: "1 locked account(s)"; L lists it, u and a reason clears
   it; tanaka then signs in at both. q y signs out; Esc at the user name closes a console.
-  In tmux: Ctrl-b n switches terminal (when the window is narrower than 161 columns), Ctrl-b d
-  ends the demo. When both consoles close, the demo ends: the cluster stops, $W is removed.
+  In tmux: Ctrl-b o switches terminal side by side (161 columns or more), Ctrl-b n in two
+  windows (narrower); Ctrl-b d ends the demo. When both consoles close, the demo ends: the cluster stops, $W is removed.
 MSG
 if [ -n "${DEMO_SHARED_INFO:-}" ]; then
 	cat > "$DEMO_SHARED_INFO.tmp" <<INFO
@@ -136,6 +137,7 @@ if [ -n "${DEMO_SHARED_NO_ATTACH:-}" ]; then
 else
 	printf '\nPress Enter to open the two consoles. '
 	read -r _ || true
-	$T attach-session -t "$SESSION" || true
+	# (from inside another tmux too: this one has its own server and socket)
+	env -u TMUX $T attach-session -t "$SESSION" || true
 fi
 echo "stopping the demo's PostgreSQL and removing $W"

@@ -6,7 +6,7 @@
 # refused (fails if the lockout were counted per terminal, or B were not on A's store); the
 # supervisor suzuki signs in at B, sees the lock and clears it with a reason; tanaka signs in at
 # B and at A. Both terminals have their own terminal_id and key folder (B enrolled by key
-# export/import). Closing the session stops the cluster and removes the demo's folder; a second
+# export/import). Closing both consoles stops the cluster and removes the demo's folder; a second
 # run comes up again, and Ctrl-C (SIGINT) of it cleans up the same way.
 . "$(dirname "$0")/lib.sh"
 [ -n "${TMUX_BIN:-}" ] || { echo "tmux is not available: skipped"; exit 77; }
@@ -131,9 +131,14 @@ FUKUHON_CONFIG=$A_CONF expect 0 "$FUKUHONCTL" audit list --action lockout.unlock
 contains "$T/out" "本人確認のうえ解除"
 contains "$T/out" '"terminal": "terminal-b"'
 
-# closing the session ends the demo: the cluster stopped, the folder removed
-$TMUX_CMD kill-session -t "$DEMO_SESSION"
-demo_gone "session closed"
+# both consoles closed (signed out, Esc at the user name) end the demo: the cluster stopped, the
+# folder removed
+for s in "$A" "$B"; do
+	tui_send "$s" q; tui_wait "$s" "(y/n)"; tui_send "$s" y
+	tui_wait "$s" "ユーザー名"
+	tui_key "$s" Escape
+done
+demo_gone "both consoles closed"
 
 # a second run comes up; Ctrl-C (SIGINT to the script) cleans up as well
 demo_up 2
