@@ -2,6 +2,7 @@
 # Set up, build, and run the demo or the tests of fukuhon on Debian 12.
 #   ./autogen.sh          install what is missing (as root), configure, build
 #   ./autogen.sh demo     ... then make a demo terminal in ./demo and start the console
+#   ./autogen.sh demo-shared  ... or two terminals' consoles on one throwaway PostgreSQL (make demo-shared)
 #   ./autogen.sh check    ... then run every test (make check)
 # Extra configure options may be given in $CONFIGURE_FLAGS (e.g. --enable-werror).
 set -eu
@@ -40,6 +41,7 @@ make -j"$(nproc)"
 case "${1:-build}" in
 build) ;;
 demo) exec make demo ;;
+demo-shared) exec make demo-shared ;;
 check) exec make -j"$(nproc)" check ;;
-*) echo "usage: $0 [build|demo|check]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|demo|demo-shared|check]" >&2; exit 2 ;;
 esac

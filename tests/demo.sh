@@ -1,21 +1,30 @@
 #!/bin/sh
 # Make a demo terminal in ./demo (sample data, demo accounts under pam_wrapper) and start the console.
 # Run through `make demo` (or ./autogen.sh demo). Nothing here touches /etc or system accounts.
+# `make demo-shared` (build-aux/demo-shared.sh) makes its terminal A with it: DEMO_DIR names the
+# terminal's folder, DEMO_DATABASE its store (a PostgreSQL URI), DEMO_TERMINAL_ID its id, and
+# DEMO_QUIET=1 leaves the guide below to the caller.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
-D="$top_builddir/demo"
+D=${DEMO_DIR:-$top_builddir/demo}
+DATABASE=${DEMO_DATABASE:-fukuhon.db}
 REGISTERS=${DEMO_REGISTERS:-5000}
+# A store not yet made: SQLite's file is missing, or (a PostgreSQL store) this terminal has no keys.
+case $DATABASE in
+postgresql://*) made="$D/keys" ;;
+*) made="$D/$DATABASE" ;;
+esac
 
 mkdir -p "$D/pam"
 chmod 700 "$D"
 if [ ! -f "$D/fukuhon.conf" ]; then
 	cat > "$D/fukuhon.conf" <<CONF
 # Demo terminal: a private database and key folder inside this folder.
-database = fukuhon.db
+database = $DATABASE
 key_dir = keys
 data_dir = $top_srcdir/data
-terminal_id = demo-terminal
+terminal_id = ${DEMO_TERMINAL_ID:-demo-terminal}
 bureau = 東京法務局
 language = ja
 pam_service = fukuhon
@@ -39,7 +48,7 @@ for t in auth account password session; do
 done > "$D/pam/fukuhon"
 for t in auth account password session; do echo "$t required pam_deny.so"; done > "$D/pam/other"
 
-if [ ! -f "$D/fukuhon.db" ]; then
+if [ ! -e "$made" ]; then
 	# A demo terminal (R-TEST-ENV): its first administrator is admin, and on it (only on a
 	# test or demo terminal) fukuhonctl acts as $FUKUHON_TEST_ACTOR without a sign-in.
 	"$C" init --admin admin --bureau 東京法務局 --name "管理者" --mode demo
@@ -85,7 +94,7 @@ if [ ! -f "$D/fukuhon.db" ]; then
 	done
 fi
 
-cat <<MSG
+[ "${DEMO_QUIET:-}" = 1 ] || cat <<MSG
 
 Demo terminal: $D
   configuration  $D/fukuhon.conf

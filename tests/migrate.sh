@@ -53,6 +53,22 @@ drill() {
 		expect 1 as kanri kanri-pw status
 		expect 1 as tanaka tanaka-pw migrate
 		contains "$T/err" "not an enabled administrator"
+		# tanaka's row made an administrator's (and the mode a test store's) by the database's
+		# administrator: refused on the rows' MACs before any migration runs (R-DETECT)
+		for alter in "UPDATE operator SET role = 'administrator' WHERE username = 'tanaka';" \
+			"UPDATE meta SET value = 'test' WHERE key = 'mode';"; do
+			printf '%s\n' "$alter" | $undo > "$T/undo.log" 2>&1 || not_ok "$name: $alter: $(cat "$T/undo.log")"
+		done
+		expect 1 as tanaka tanaka-pw migrate
+		contains "$T/err" "operator row"
+		contains "$T/err" "changed outside fukuhon"
+		expect 1 env FUKUHON_TEST_ACTOR=kanri "$C" migrate
+		contains "$T/err" "changed outside fukuhon"
+		expect 0 as kanri kanri-pw migrate --dry-run
+		contains "$T/out" "pending $lastv ${last%.sql}"
+		printf "%s\n" "UPDATE operator SET role = 'operator' WHERE username = 'tanaka';" \
+			"UPDATE meta SET value = 'production' WHERE key = 'mode';" | $undo > "$T/undo.log" 2>&1 ||
+			not_ok "$name: putting the rows back: $(cat "$T/undo.log")"
 		expect 1 as kanri kanri-pw status
 		expect 0 as kanri kanri-pw migrate
 		contains "$T/out" "applied $lastv ${last%.sql}"

@@ -12,44 +12,54 @@
 #include "operator.h"
 #include "str.h"
 #include "terminal.h"
+#include "trust.h"
 
-static const char SQL_PERSON[] = "SELECT role, enabled FROM operator WHERE username = ?1";
-static const char SQL_MODE[] = "SELECT value FROM meta WHERE key = 'mode'";
+/* The rows who may migrate rests on, with their MACs: checked before they are believed. */
+static const char SQL_PERSON[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE username = ?1";
+static const char SQL_MODE[] = "SELECT " FK_COLS_META ", mac FROM meta WHERE key = 'mode'";
 
-/* One text column of the first row of sql (user bound as ?1 when given) into out ("" none),
- * and the second as an integer. */
-static fk_status read_row(fk_sql *db, const char *sql, const char *user, char *out, size_t len, int64_t *n,
-			  fk_error *err)
+/* The first row of sql (user bound as ?1 when given), a sealed row of t, checked against its
+ * MAC under the key folder's trust key before anything of it is used: its text column col into
+ * out ("" when there is no row) and, with n, its column ncol as an integer. */
+static fk_status read_row(fk_sql *db, const char *key_dir, fk_table t, const char *sql, const char *user, int col,
+			  char *out, size_t len, int ncol, int64_t *n, fk_error *err)
 {
 	fk_stmt *st;
+	fk_status s = FK_OK;
 	out[0] = '\0';
 	int rc = fk_sql_prepare(db, sql, 0, &st);
 	if (rc != SQLITE_OK)
 		return fk_db_fail(db, rc, err, "reading the store before migrating");
 	if (user)
 		fk_sql_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	if ((rc = fk_sql_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)fk_sql_column_text(st, 0);
-		fk_copy_str(out, len, t ? t : "");
+	if ((rc = fk_sql_step(st)) == SQLITE_ROW && (s = fk_trust_check_with(key_dir, t, st, 0, err)) == FK_OK) {
+		const char *v = (const char *)fk_sql_column_text(st, col);
+		fk_copy_str(out, len, v ? v : "");
 		if (n)
-			*n = fk_sql_column_int64(st, 1);
+			*n = fk_sql_column_int64(st, ncol);
 	}
 	fk_sql_finalize(st);
+	if (s != FK_OK)
+		return s;
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK : fk_db_fail(db, rc, err, "reading the store before migrating");
 }
 
-/* Before anything changes: an enabled administrator (the operator row as the old schema holds
- * it, not yet checked against its MAC: the gate decides again once the store is migrated and
+/* Before anything changes: an enabled administrator, and where $FUKUHON_TEST_ACTOR names them a
+ * test or demo store, each as its row says once the row has passed its MAC (an operator row or
+ * the mode made an administrator's or a test store's by the database's administrator is
+ * refused here, before a migration runs; the gate decides again once the store is migrated and
  * its trust base open, and records the decision). */
-static fk_status may_migrate(fk_sql *db, const char *user, int test_actor, fk_error *err)
+static fk_status may_migrate(fk_sql *db, const char *key_dir, const char *user, int test_actor, fk_error *err)
 {
 	char role[32], mode[32];
 	int64_t enabled = 0;
-	fk_status st = read_row(db, SQL_PERSON, user, role, sizeof role, &enabled, err);
+	fk_status st = read_row(db, key_dir, FK_T_OPERATOR, SQL_PERSON, user, FK_C_OP_ROLE, role, sizeof role,
+				FK_C_OP_ENABLED, &enabled, err);
 	if (st == FK_OK && (strcmp(role, "administrator") || enabled != 1))
 		st = fk_fail(err, FK_ERR_DENIED, "%s is not an enabled administrator of this store: only "
 			     "administrators migrate", user);
-	if (st == FK_OK && test_actor && (st = read_row(db, SQL_MODE, NULL, mode, sizeof mode, NULL, err)) == FK_OK &&
+	if (st == FK_OK && test_actor &&
+	    (st = read_row(db, key_dir, FK_T_META, SQL_MODE, NULL, 1, mode, sizeof mode, 0, NULL, err)) == FK_OK &&
 	    strcmp(mode, FK_MODE_TEST) && strcmp(mode, FK_MODE_DEMO))
 		st = fk_fail(err, FK_ERR_DENIED, "a production terminal's store is migrated by a person signed in, "
 			     "not by $FUKUHON_TEST_ACTOR");
@@ -107,7 +117,7 @@ fk_status fk_migrate(const char *config_path, const char *user, int test_actor, 
 	if (st == FK_OK)
 		st = list(db, r, err);
 	if (st == FK_OK && !dry_run && r->npending)
-		st = may_migrate(db, user ? user : "", test_actor, err);
+		st = may_migrate(db, cfg.key_dir, user ? user : "", test_actor, err);
 	if (db)
 		fk_sql_close(db);
 	db = NULL;

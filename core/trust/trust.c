@@ -117,7 +117,7 @@ static int stop_at_first(void *arg, fk_table t, const char *msg)
 }
 
 /* The stored MAC of row v, or why it has none that matches. */
-static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN], char *why,
+static int row_ok(fk_rowkeys *keys, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_LEN], char *why,
 		  size_t len, fk_error *err, fk_status *st)
 {
 	int n = fk_table_ncols(t);
@@ -128,7 +128,7 @@ static int row_ok(fk_trust *tr, fk_table t, const fk_val *v, uint8_t mac[FK_MAC_
 		return 0;
 	}
 	uint8_t want[FK_MAC_LEN];
-	if ((*st = fk_row_mac(&tr->keys, t, v, want, err)) != FK_OK)
+	if ((*st = fk_row_mac(keys, t, v, want, err)) != FK_OK)
 		return 0;
 	memcpy(mac, v[n].p, FK_MAC_LEN);
 	/* The row is named only when it failed (every row read passes here). */
@@ -162,7 +162,7 @@ static fk_status scan_table(fk_ctx *ctx, fk_table t, fk_digest *d, bad_row_fn ba
 			fk_digest_add(d, known);
 			continue;
 		}
-		if (!row_ok(tr, t, v, mac, why, sizeof why, err, &s)) {
+		if (!row_ok(&tr->keys, t, v, mac, why, sizeof why, err, &s)) {
 			if (s == FK_OK && bad(arg, t, why))
 				s = FK_ERR_TAMPER;
 			continue;
@@ -1336,7 +1336,7 @@ fk_status fk_trust_unseal(fk_ctx *ctx, fk_table t, fk_val key, int removing, fk_
 		fk_row_vals(st, 0, n + 1, v);
 		/* Only a row that is what it says leaves the digest: a changed row is never
 		 * laundered by sealing it again. */
-		if (!row_ok(ctx->trust, t, v, mac, why, sizeof why, err, &s))
+		if (!row_ok(&ctx->trust->keys, t, v, mac, why, sizeof why, err, &s))
 			s = s != FK_OK ? s : fk_fail(err, FK_ERR_TAMPER, "%s", why);
 		else if ((s = fk_row_contribution(&ctx->trust->keys, t, mac, c, err)) == FK_OK)
 			fk_digest_sub(&ctx->trust->tx.table[t], c);
@@ -1358,8 +1358,28 @@ fk_status fk_trust_check(fk_ctx *ctx, fk_table t, fk_stmt *st, int first, fk_err
 	if (!ctx->trust)
 		return fk_fail(err, FK_ERR_INTERNAL, "the trust base is not open");
 	fk_row_vals(st, first, fk_table_ncols(t) + 1, v);
-	if (!row_ok(ctx->trust, t, v, mac, why, sizeof why, err, &s) && s == FK_OK)
+	if (!row_ok(&ctx->trust->keys, t, v, mac, why, sizeof why, err, &s) && s == FK_OK)
 		s = fk_fail(err, FK_ERR_TAMPER, "%s", why);
+	return s;
+}
+
+fk_status fk_trust_check_with(const char *key_dir, fk_table t, fk_stmt *st, int first, fk_error *err)
+{
+	uint8_t key[FK_KEY_LEN], mac[FK_MAC_LEN];
+	fk_rowkeys keys;
+	fk_val v[40];
+	char why[256];
+	memset(&keys, 0, sizeof keys);
+	fk_status s = load_key(key_dir, key, err);
+	if (s == FK_OK)
+		s = fk_rowkeys_init(&keys, key, err);
+	fk_wipe(key, sizeof key);
+	if (s == FK_OK) {
+		fk_row_vals(st, first, fk_table_ncols(t) + 1, v);
+		if (!row_ok(&keys, t, v, mac, why, sizeof why, err, &s) && s == FK_OK)
+			s = fk_fail(err, FK_ERR_TAMPER, "%s", why);
+	}
+	fk_rowkeys_free(&keys);
 	return s;
 }
 

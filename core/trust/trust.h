@@ -93,6 +93,10 @@ fk_status fk_trust_seal_loaded(fk_ctx *ctx, fk_table t, fk_error *err);
  * match its MAC: FK_ERR_TAMPER naming the table and row otherwise. */
 fk_status fk_trust_check(fk_ctx *ctx, fk_table t, fk_stmt *st, int first, fk_error *err);
 
+/* The same before the trust base can open (fukuhonctl migrate reads who asks from a store at an
+ * older schema): under the trust key of the key folder key_dir, nothing else loaded. */
+fk_status fk_trust_check_with(const char *key_dir, fk_table t, fk_stmt *st, int first, fk_error *err);
+
 /* Before a decision made outside a write transaction (fk_authorize, the lockout admission):
  * when another process wrote since the last check, the check a transaction's start makes,
  * now. A row's MAC cannot tell an older copy put back, nor a row removed; only the tables'
