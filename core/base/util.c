@@ -273,6 +273,22 @@ fk_status fk_harden_process(fk_error *err)
 	return FK_OK;
 }
 
+fk_status fk_scratch_file(const char *dir, int *fd, fk_error *err)
+{
+	*fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		char path[4096 + 32];
+		snprintf(path, sizeof path, "%s/.fk-sort.XXXXXX", dir);
+		*fd = mkstemp(path);
+		if (*fd >= 0)
+			unlink(path);
+	}
+	if (*fd < 0)
+		return fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
+			       "cannot make a temporary file in %s: %s", dir, strerror(errno));
+	return FK_OK;
+}
+
 fk_status fk_write_new_file(const char *path, const void *data, size_t len, fk_error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

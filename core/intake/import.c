@@ -19,6 +19,7 @@
 #include "receipt.h"
 #include "seqanchor.h"
 #include "stage.h"
+#include "tagmerge.h"
 #include "str.h"
 #include "trust.h"
 #include "util.h"
@@ -372,12 +373,19 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 		return whole ? fk_ctx_end(ctx, s, err) : s;
 	r.op = op_of(p->op);
 	r.quiet = whole;
+	r.defer_tags = !whole;
 	/* Staged so far: continue after it (R-BATCH-RESUME). */
 	if (s == FK_OK)
 		s = stage_all(ctx, p, &r, oid, res, err);
-	/* A larger package's lists written beside the visible ones first, in short steps, so
-	 * that publishing only puts them in place (prepublish.h). */
+	/* A larger package's new registers' search tags into the index in its order, then its
+	 * lists written beside the visible ones, in short steps, so that publishing only puts
+	 * them in place (tagmerge.h, prepublish.h). The tags first: prepublish removes the
+	 * staged rows that keep them. */
 	int64_t t_pre = fk_mono_ns();
+	if (s == FK_OK && !whole)
+		s = fk_tagmerge(ctx, &r, oid, &res->tagmerge_max_ns, err);
+	res->tagmerge_ns = fk_mono_ns() - t_pre;
+	t_pre = fk_mono_ns();
 	if (s == FK_OK && !whole)
 		s = fk_prepublish(ctx, &r, oid, &res->prepublish_max_ns, err);
 	res->prepublish_ns = fk_mono_ns() - t_pre;

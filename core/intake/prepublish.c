@@ -118,18 +118,23 @@ static fk_status step_end(pre *g, fk_status s, const char *detail, fk_error *err
 
 /* ---- one field's order, from the kept keys ---- */
 
+void fk_prepublish_sort_dir(fk_ctx *ctx, char *dir, size_t size)
+{
+	/* PostgreSQL has no file beside which to sort: the working directory for now (later: a
+	 * configured folder). */
+	const char *db = fk_sql_lite(ctx->db) ? sqlite3_db_filename(fk_sql_lite(ctx->db), "main") : NULL;
+	const char *slash = db ? strrchr(db, '/') : NULL;
+	if (slash && slash > db)
+		snprintf(dir, size, "%.*s", (int)(slash - db), db);
+	else
+		fk_copy_str(dir, size, slash ? "/" : ".");
+}
+
 /* A sort of bounded memory (ordersort.h) whose file goes beside the database. */
 static fk_status sort_new(pre *g, fk_ordersort **out, fk_error *err)
 {
 	char dir[4096];
-	/* PostgreSQL has no file beside which to sort: the working directory for now (later: a
-	 * configured folder). */
-	const char *db = fk_sql_lite(g->ctx->db) ? sqlite3_db_filename(fk_sql_lite(g->ctx->db), "main") : NULL;
-	const char *slash = db ? strrchr(db, '/') : NULL;
-	if (slash && slash > db)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash - db), db);
-	else
-		fk_copy_str(dir, sizeof dir, slash ? "/" : ".");
+	fk_prepublish_sort_dir(g->ctx, dir, sizeof dir);
 	*out = NULL;
 	return fk_ordersort_new(dir, SORT_MEM, out, err);
 }
