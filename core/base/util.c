@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +274,13 @@ fk_status fk_harden_process(fk_error *err)
 		return fk_fail(err, FK_ERR_INTERNAL, "cannot mark the process undumpable: %s",
 			       strerror(errno));
 	return FK_OK;
+}
+
+void fk_heap_trim(void)
+{
+#ifdef __GLIBC__
+	(void)malloc_trim(0); /* 1 if memory was released: either way nothing to do */
+#endif
 }
 
 fk_status fk_scratch_file(const char *dir, int *fd, fk_error *err)

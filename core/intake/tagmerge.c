@@ -19,8 +19,9 @@ int fk_tagmerge_step_tags;
 
 /* Each step's work before its commit (as prepublish.c's: a console waits at most 200 ms). */
 #define STEP_NS (INT64_C(40) * 1000000)
-/* The pairs sorted in memory at most; beyond, runs in a file (some 40 at 1,000,000). */
-#define SORT_MEM ((size_t)8 << 20)
+/* The pairs sorted in memory at most (6 MB: 262,144 pairs, the tags of some 19,000
+ * registers); beyond, runs in a file (some 50 at 1,000,000 registers). */
+#define SORT_MEM ((size_t)6 << 20)
 
 static const char SQL_NEW_TAGS[] =
 	"SELECT " FK_COLS_STAGED ", mac FROM staged_change WHERE package_id = ?1 AND change = 3";
