@@ -165,7 +165,7 @@ static fk_status start(fk_tagsort *o, fk_error *err)
 	fk_status s = o->n ? spill(o, err) : FK_OK;
 	free(o->mem);
 	o->mem = NULL;
-	if (s == FK_OK && !(o->heap = malloc((size_t)o->nruns * sizeof *o->heap)))
+	if (s == FK_OK && !(o->heap = calloc((size_t)o->nruns, sizeof *o->heap)))
 		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (int r = 0; r < o->nruns && s == FK_OK; r++) {
 		if (!(o->runs[r].buf = malloc(RUN_BUF * ENT)))
