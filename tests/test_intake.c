@@ -20,6 +20,7 @@
 #include "reopen.h"
 #include "order.h"
 #include "prepublish.h"
+#include "tagmerge.h"
 #include "publish.h"
 #include "seqanchor.h"
 #include "stage.h"
@@ -187,6 +188,7 @@ static void setup(void)
 	ctx->clock = fixed_clock;
 	fk_intake_stop_after = 0;
 	fk_prepublish_stop_after = 0;
+	fk_tagmerge_stop_after = fk_tagmerge_step_tags = 0;
 	fk_prepublish_batch = 2000;
 	fk_prepublish_whole_min = 16;
 	fk_intake_chunk_hook = NULL;
@@ -959,6 +961,97 @@ START_TEST(an_interrupted_import_resumes_to_the_same_store)
 	ck_assert_int_eq(fkt_audit_count(ctx, "intake.import", "success", "chunk"), 4); /* the first package's: none */
 	fk_intake_result_clear(&res);
 
+	same_as_uninterrupted(&p);
+	tpkg_free(&p);
+}
+END_TEST
+
+/* Every register's tags (of its current version, recomputed) in the index, and nothing more of
+ * the package's registers (those above first). */
+static void index_is_whole(int64_t first)
+{
+	fk_stmt *st;
+	int64_t want = 0;
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT id FROM register WHERE id > ?1", 0, &st), SQLITE_OK);
+	fk_sql_bind_int64(st, 1, first);
+	while (fk_sql_step(st) == SQLITE_ROW) {
+		int64_t id = fk_sql_column_int64(st, 0);
+		uint8_t tags[FK_TAGS_MAX][FK_BLIND_LEN];
+		int n = 0;
+		json_t *d;
+		fk_stmt *q;
+		ck_assert_ok(fk_store_read(ctx, id, 0, &d, NULL, &err), &err);
+		ck_assert_ok(fk_store_tags(ctx->keys, d, tags, &n, &err), &err);
+		json_decref(d);
+		ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT count(*) FROM register_index WHERE tag = ?1 "
+						    "AND register_id = ?2", 0, &q), SQLITE_OK);
+		for (int i = 0; i < n; i++) {
+			int dup = 0;
+			for (int j = 0; j < i; j++)
+				dup |= memcmp(tags[i], tags[j], FK_BLIND_LEN) == 0;
+			fk_sql_bind_blob(q, 1, tags[i], FK_BLIND_LEN, SQLITE_STATIC);
+			fk_sql_bind_int64(q, 2, id);
+			ck_assert_int_eq(fk_sql_step(q), SQLITE_ROW);
+			ck_assert_int_eq(fk_sql_column_int64(q, 0), 1);
+			fk_sql_reset(q);
+			want += !dup;
+		}
+		fk_sql_finalize(q);
+	}
+	fk_sql_finalize(st);
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM register_index WHERE register_id > %lld", (long long)first);
+	ck_assert_int_eq(scalar(sql), want);
+}
+
+/* A large package's new registers' tags go into the index after its last chunk, sorted over
+ * the package, in steps whose position the package's row keeps (issue 10; R-BATCH-RESUME):
+ * none while it stages; stopped after a step, the next run goes on after it (not from the
+ * start: the position would be behind); the index then whole, the store as an uninterrupted
+ * import's. */
+START_TEST(a_large_package_s_tags_are_merged_after_staging_and_resumed_where_they_stopped)
+{
+	tpkg p;
+	fk_intake_result res;
+	first_package();
+	int64_t wm = scalar("SELECT max(id) FROM register");
+	big_package(&p);
+	fk_intake_stop_after = 2;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	fk_intake_stop_after = 0;
+	ck_assert_int_gt(scalar("SELECT count(*) FROM register WHERE id > (SELECT wm_register FROM package "
+				"WHERE state = 'staging')"), 0);
+	/* (a register the package makes and then amends has its last version's tags already) */
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE register_id > (SELECT "
+				"wm_register FROM package WHERE state = 'staging') AND register_id NOT IN "
+				"(SELECT register_id FROM staged_change WHERE change <> 3)"), 0);
+	fk_tagmerge_step_tags = 40;
+	fk_tagmerge_stop_after = 1;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT lines_staged FROM package WHERE state = 'staging'"), 40);
+	fk_ctx_close(ctx);
+	ctx = fkt_ctx_open(&env);
+	ctx->clock = fixed_clock;
+	fk_tagmerge_stop_after = 2;
+	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT lines_staged FROM package WHERE state = 'staging'"), 120);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_index WHERE register_id > (SELECT "
+				"wm_register FROM package WHERE state = 'staging') AND register_id NOT IN "
+				"(SELECT register_id FROM staged_change WHERE change <> 3)"), 120);
+	fk_tagmerge_stop_after = 0;
+	ck_assert_ok(import(&p, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	ck_assert_int_ge(fkt_audit_count(ctx, "intake.import", "success", "indexing"), 4);
+	index_is_whole(wm);
+	int64_t ids[8];
+	int n = 0;
+	fk_search q = {.field = FK_FIELD_NAME, .query = "新井 21子", .limit = 8};
+	ck_assert_ok(fk_store_search(ctx, &q, ids, &n, &err), &err);
+	ck_assert_int_eq(n, 1);
 	same_as_uninterrupted(&p);
 	tpkg_free(&p);
 }
@@ -2112,6 +2205,7 @@ int main(void)
 	tcase_add_test(tc, no_reader_sees_a_staged_package);
 	tcase_add_test(tc, one_package_stages_at_a_time);
 	tcase_add_test(tc, an_interrupted_import_resumes_to_the_same_store);
+	tcase_add_test(tc, a_large_package_s_tags_are_merged_after_staging_and_resumed_where_they_stopped);
 	tcase_add_test(tc, an_import_killed_mid_chunk_resumes_to_the_same_store);
 	tcase_add_test(tc, a_full_disk_leaves_the_chunk_unapplied_and_a_retry_continues);
 	tcase_add_test(tc, sequence_replay_and_the_same_receipt);

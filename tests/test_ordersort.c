@@ -12,6 +12,7 @@
 #include "fktest.h"
 #include "crypto.h"
 #include "ordersort.h"
+#include "tagsort.h"
 
 typedef struct pair {
 	int64_t id;
@@ -106,6 +107,62 @@ START_TEST(a_key_with_a_nul_or_too_long_is_refused)
 }
 END_TEST
 
+/* Search tags (tagsort.h) sorted as the index orders them, (tag, id), in memory and beyond it
+ * through runs in a file that leaves nothing in the folder; every pair comes out once. */
+static int tag_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, FK_BLIND_LEN + 8);
+}
+
+static void tags_sorted(size_t n, size_t mem, int want_runs)
+{
+	fk_error err;
+	char dir[] = "/tmp/fk-tagsort.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	uint8_t(*v)[FK_BLIND_LEN + 8] = calloc(n, sizeof *v);
+	ck_assert_ptr_nonnull(v);
+	fk_tagsort *o;
+	ck_assert_ok(fk_tagsort_new(dir, mem, &o, &err), &err);
+	srand(11);
+	for (size_t i = 0; i < n; i++) {
+		/* few distinct tags: many equal ones, ordered by id (big-endian below) */
+		memset(v[i], 0, sizeof v[i]);
+		v[i][0] = (uint8_t)(rand() % 7);
+		v[i][FK_BLIND_LEN - 1] = (uint8_t)(rand() % 3);
+		int64_t id = rand() % 100000 + 1;
+		for (int b = 0; b < 8; b++)
+			v[i][FK_BLIND_LEN + b] = (uint8_t)((uint64_t)id >> (56 - 8 * b));
+		ck_assert_ok(fk_tagsort_add(o, v[i], id, &err), &err);
+	}
+	qsort(v, n, sizeof *v, tag_cmp);
+	for (size_t i = 0; i <= n; i++) {
+		uint8_t tag[FK_BLIND_LEN];
+		int64_t id, want = 0;
+		int got;
+		ck_assert_ok(fk_tagsort_next(o, tag, &id, &got, &err), &err);
+		ck_assert_int_eq(got, i < n);
+		if (i == n)
+			break;
+		for (int b = 0; b < 8; b++)
+			want = want << 8 | v[i][FK_BLIND_LEN + b];
+		ck_assert_int_eq(memcmp(tag, v[i], FK_BLIND_LEN), 0);
+		ck_assert_int_eq(id, want);
+	}
+	ck_assert_int_eq(fk_tagsort_count(o), n);
+	ck_assert_int_eq(fk_tagsort_runs(o) > 0, want_runs);
+	ck_assert_int_eq(entries(dir), 0);
+	fk_tagsort_free(o);
+	free(v);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+
+START_TEST(tags_sort_as_the_index_orders_them_in_memory_and_through_runs)
+{
+	tags_sorted(5000, 1 << 20, 0);
+	tags_sorted(50000, 24 * 1024, 1); /* 1,024 pairs a run: some 49 runs */
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ordersort");
@@ -114,6 +171,7 @@ int main(void)
 	tcase_add_test(tc, a_sort_in_memory_gives_the_lists_order);
 	tcase_add_test(tc, a_sort_beyond_its_memory_merges_sealed_runs_to_the_same_order);
 	tcase_add_test(tc, a_key_with_a_nul_or_too_long_is_refused);
+	tcase_add_test(tc, tags_sort_as_the_index_orders_them_in_memory_and_through_runs);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +273,29 @@ fk_status fk_harden_process(fk_error *err)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return fk_fail(err, FK_ERR_INTERNAL, "cannot mark the process undumpable: %s",
 			       strerror(errno));
+	return FK_OK;
+}
+
+void fk_heap_trim(void)
+{
+#ifdef __GLIBC__
+	(void)malloc_trim(0); /* 1 if memory was released: either way nothing to do */
+#endif
+}
+
+fk_status fk_scratch_file(const char *dir, int *fd, fk_error *err)
+{
+	*fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (*fd < 0) {
+		char path[4096 + 32];
+		snprintf(path, sizeof path, "%s/.fk-sort.XXXXXX", dir);
+		*fd = mkstemp(path);
+		if (*fd >= 0)
+			unlink(path);
+	}
+	if (*fd < 0)
+		return fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
+			       "cannot make a temporary file in %s: %s", dir, strerror(errno));
 	return FK_OK;
 }
 

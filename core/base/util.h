@@ -76,6 +76,15 @@ fk_status fk_io_fail(fk_error *err, const char *what, const char *path);
  * left at path when it fails. */
 fk_status fk_write_new(const char *path, const void *buf, size_t n, fk_error *err);
 
+/* An unnamed file for scratch data in dir (O_TMPFILE, else a 0600 file unlinked at once):
+ * nothing of it outlives the process, whatever stops it. *fd -1 on failure. */
+fk_status fk_scratch_file(const char *dir, int *fd, fk_error *err);
+
+/* Free memory the allocator keeps given back to the system (glibc's malloc_trim; nothing
+ * elsewhere): after a phase that freed much in small blocks, so that the next phase's
+ * allocations do not come on top of it in the process's resident size. */
+void fk_heap_trim(void);
+
 /* Read a whole file (at most max bytes) into a new NUL-terminated buffer. */
 fk_status fk_read_file(const char *path, size_t max, char **out, size_t *len, fk_error *err);
 /* The same, after check approved the file opened (its fstat: what is checked

@@ -19,6 +19,7 @@
 #include "receipt.h"
 #include "seqanchor.h"
 #include "stage.h"
+#include "tagmerge.h"
 #include "str.h"
 #include "trust.h"
 #include "util.h"
@@ -333,6 +334,19 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 	return s;
 }
 
+/* SQLite's page cache of the import's connection, in KiB (db.c opens with 16 MiB). While the
+ * tags are merged and the lists written ahead, their sorts hold memory of their own and the
+ * pages go by in order: 8 MiB there keeps the import's peak within issue 10's 64 MB (71 MB at
+ * 1,000,000 registers with 16). Lowering it frees the pages beyond. (PostgreSQL: the server's
+ * memory.) */
+static void cache_kib(fk_ctx *ctx, int kib)
+{
+	char pragma[48];
+	snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", kib);
+	if (fk_sql_lite(ctx->db))
+		(void)fk_sql_exec(ctx->db, pragma); /* a cache size only: no failure to act on */
+}
+
 /* *open: applied in one transaction, left open for the gate's record (fk_intake_import). */
 static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_intake_result *res,
 		     int *open, fk_error *err)
@@ -372,14 +386,31 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 		return whole ? fk_ctx_end(ctx, s, err) : s;
 	r.op = op_of(p->op);
 	r.quiet = whole;
+	r.defer_tags = !whole;
 	/* Staged so far: continue after it (R-BATCH-RESUME). */
 	if (s == FK_OK)
 		s = stage_all(ctx, p, &r, oid, res, err);
-	/* A larger package's lists written beside the visible ones first, in short steps, so
-	 * that publishing only puts them in place (prepublish.h). */
+	/* A larger package's new registers' search tags into the index in its order, then its
+	 * lists written beside the visible ones, in short steps, so that publishing only puts
+	 * them in place (tagmerge.h, prepublish.h). The tags first: prepublish removes the
+	 * staged rows that keep them. */
 	int64_t t_pre = fk_mono_ns();
+	/* The chunks' parsed records and prepared registers (both threads' arenas) freed: given
+	 * back before the sorts below allocate theirs (the 64 MB target of issue 10). */
+	if (s == FK_OK && !whole) {
+		fk_heap_trim();
+		cache_kib(ctx, 8192);
+	}
+	if (s == FK_OK && !whole)
+		s = fk_tagmerge(ctx, &r, oid, &res->tagmerge_max_ns, err);
+	res->tagmerge_ns = fk_mono_ns() - t_pre;
+	t_pre = fk_mono_ns();
+	if (s == FK_OK && !whole)
+		fk_heap_trim(); /* the merge's reads and sort given back too */
 	if (s == FK_OK && !whole)
 		s = fk_prepublish(ctx, &r, oid, &res->prepublish_max_ns, err);
+	if (!whole)
+		cache_kib(ctx, 16384); /* publishing's one transaction as before */
 	res->prepublish_ns = fk_mono_ns() - t_pre;
 	json_t *missing = NULL;
 	if (s == FK_OK)

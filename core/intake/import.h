@@ -89,6 +89,7 @@ typedef struct fk_intake_result {
 	 * the longest (how long the write lock was held), publishing's transaction; the lists
 	 * written ahead of it (prepublish.h: its short steps and the sorting between them). */
 	int64_t stage_ns, stage_max_ns, publish_ns, prepublish_ns, prepublish_max_ns;
+	int64_t tagmerge_ns, tagmerge_max_ns; /* the new registers' tags merged (tagmerge.h) */
 } fk_intake_result;
 void fk_intake_result_clear(fk_intake_result *r);
 

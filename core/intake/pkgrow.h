@@ -18,7 +18,9 @@ typedef struct fk_pkgrow {
 	uint8_t digest[32];
 	char state[12]; /* "staging", "published" */
 	int64_t chunks, chunks_staged;
-	int64_t lines_staged; /* records of chunk chunks_staged staged already */
+	/* records of chunk chunks_staged staged already; once every chunk is staged, the new
+	 * registers' search tags merged into the index (tagmerge.h; -1: all of them) */
+	int64_t lines_staged;
 	int64_t n[FK_REC_TYPES + 1]; /* accepted, by fk_rec_type */
 	int64_t unchanged, rejected;
 	int64_t received_at, published_at; /* ns; published_at 0: not yet */
@@ -28,6 +30,7 @@ typedef struct fk_pkgrow {
 	uint8_t receipt_sha256[32];
 	int op; /* in memory only: the operation the import runs as (fk_op, ops.h) */
 	int quiet; /* in memory only: no record per step (a one-chunk package: import.c) */
+	int defer_tags; /* in memory only: new registers' tags kept for fk_tagmerge (import.c) */
 } fk_pkgrow;
 
 /* The row at st's columns 0.. (FK_COLS_PACKAGE, as every reader selects them), already

@@ -23,6 +23,10 @@
 fk_status fk_prepublish(fk_ctx *ctx, const fk_pkgrow *p, const char *oid, int64_t *max_ns,
 			fk_error *err);
 
+/* The folder a bounded sort's temporary file goes to: the database's (SQLite), else the
+ * working directory. */
+void fk_prepublish_sort_dir(fk_ctx *ctx, char *dir, size_t size);
+
 /* Test hook: when > 0, fk_prepublish fails (FK_ERR_INTERNAL) after this many of its
  * transactions have committed, as a crash between them would leave the store. */
 extern int fk_prepublish_stop_after;

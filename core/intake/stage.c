@@ -316,9 +316,10 @@ static fk_status reject_or_fail(stage *g, int64_t line, const char *ref, fk_reje
 }
 
 /* A new register's sort keys, sealed under the municipality's key, in its staged row: the
- * keys prepared with it (or made now), so that publishing lists it without decrypting it. */
+ * keys prepared with it (or made now), so that publishing lists it without decrypting it;
+ * with them its search tags when they wait for fk_tagmerge (ntags > 0). */
 static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg_record *r,
-				fk_error *err)
+				const uint8_t *tags, int ntags, fk_error *err)
 {
 	char *made[FK_ORDER_FIELDS] = {NULL};
 	char **k = g->prep && line < g->prep->n && g->prep->keys[line][0] && g->prep->keys[line][1]
@@ -348,7 +349,7 @@ static fk_status keep_sort_keys(stage *g, int64_t line, int64_t id, const fk_pkg
 	fk_stage_reg fresh = {.id = id, .staged = -1};
 	if (s == FK_OK)
 		s = staged_put(g->ctx, &fresh, g->pkg->id, 3, 1, (int)r->kind, g->pkg->received_at, NULL,
-			       0, NULL, 0, sealed, n + FK_SEAL_OVERHEAD, NULL, err);
+			       0, tags, ntags, sealed, n + FK_SEAL_OVERHEAD, NULL, err);
 	/* sort keys are names in sort form */
 	if (plain)
 		fk_wipe(plain, n);
@@ -375,13 +376,21 @@ static fk_status new_register(stage *g, int64_t line, const fk_pkg_record *r, fk
 				     g->by, g->pkg->received_at, &p, err);
 	if (s != FK_OK)
 		return reject_or_fail(g, line, r->ref, FK_REJECT_SCHEMA, s, err);
-	s = fk_store_insert(g->ctx, use, err);
+	/* A large package's tags wait in the staged row, to go into the index sorted over the
+	 * whole package (tagmerge.h); the register is hidden by the watermark meanwhile. */
+	uint8_t tags[FK_TAGS_MAX][FK_BLIND_LEN];
+	int ntags = g->pkg->defer_tags ? use->ntags : 0;
+	fk_reg_prepared rows = *use;
+	if (ntags)
+		memcpy(tags, use->tags, (size_t)ntags * FK_BLIND_LEN);
+	rows.ntags -= ntags;
+	s = fk_store_insert(g->ctx, &rows, err);
 	fk_reg_prepared_clear(use);
 	use->id = 0;
 	if (s == FK_OK)
 		s = ref_insert(g->ctx, g->pkg->municipality, r->ref, id, err);
 	if (s == FK_OK)
-		s = keep_sort_keys(g, line, id, r, err);
+		s = keep_sort_keys(g, line, id, r, ntags ? (const uint8_t *)tags : NULL, ntags, err);
 	if (s == FK_OK)
 		g->pkg->n[FK_REC_REGISTER]++;
 	return s;
@@ -453,6 +462,10 @@ static fk_status amend(stage *g, int64_t line, const fk_pkg_record *r, const fk_
 	int nbase = fresh ? nold : reg->ntags_old;
 	const uint8_t(*cur)[FK_BLIND_LEN] = fresh ? base : (const uint8_t(*)[FK_BLIND_LEN])reg->tags_new;
 	int ncur = fresh ? nbase : reg->ntags_new;
+	/* New in the package with its tags kept in its staged row for fk_tagmerge: none of them
+	 * is in the index yet, so all of the new version's go in (and it leaves the merge). */
+	if (reg->staged == 3 && reg->ntags_new > 0)
+		ncur = 0;
 	if (s == FK_OK && reg->id > g->pkg->wm[FK_WM_REGISTER])
 		/* new in the package: hidden whole by the register watermark; swapped in place */
 		s = fk_store_tags_replace(g->ctx, reg->id, cur, ncur, (const uint8_t(*)[FK_BLIND_LEN])tnew,

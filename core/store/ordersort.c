@@ -96,20 +96,11 @@ int fk_ordersort_runs(const fk_ordersort *o)
 
 static fk_status open_file(fk_ordersort *o, fk_error *err)
 {
-	/* unnamed: nothing of it outlives the process, whatever stops it */
-	o->fd = open(o->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (o->fd < 0) {
-		char path[sizeof o->dir + 32];
-		snprintf(path, sizeof path, "%s/.fk-sort.XXXXXX", o->dir);
-		o->fd = mkstemp(path);
-		if (o->fd >= 0)
-			unlink(path);
-	}
+	fk_status s = fk_scratch_file(o->dir, &o->fd, err);
+	if (s != FK_OK)
+		return s;
 	o->wbuf = malloc(BLOCK);
 	o->sbuf = malloc(BLOCK + FK_SEAL_OVERHEAD);
-	if (o->fd < 0)
-		return fk_fail(err, errno == ENOSPC ? FK_ERR_FULL : FK_ERR_IO,
-			       "cannot make a temporary file in %s: %s", o->dir, strerror(errno));
 	return o->wbuf && o->sbuf ? FK_OK : fk_fail(err, FK_ERR_NOMEM, "out of memory");
 }
 

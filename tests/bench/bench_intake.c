@@ -7,7 +7,9 @@
  * written ahead whole, as before, publishing moving each register or rebuilding the list).
  * Prints staging's registers/s (the engine's part: the records come parsed, generated on the
  * second thread while the chunk before stages, as a package file's are decrypted and parsed), the longest chunk transaction (the write lock a console may wait
- * for), publishing's transaction and the peak RSS, and a console's worst wait for the write
+ * for), the new registers' search tags merged after the last chunk (core/intake/tagmerge.h:
+ * its time and longest step), the lists written ahead, publishing's transaction and the peak
+ * RSS, and a console's worst wait for the write
  * lock: a thread with a connection of its own takes it (BEGIN IMMEDIATE, with the database's
  * busy wait, as a screen's record does) every 20 ms throughout each import.
  * Usage: bench_intake CONFIG REGISTERS. */
@@ -164,12 +166,14 @@ static int run(fk_ctx *ctx, gen *g, int64_t seq, fk_pkg_kind kind, const char *w
 		return 1;
 	}
 	double stage = res.stage_ns / 1e9, worst = res.stage_max_ns / 1e6, pub = res.publish_ns / 1e6;
-	double lw = res.prepublish_max_ns / 1e6;
+	double lw = res.prepublish_max_ns / 1e6, tw = res.tagmerge_max_ns / 1e6;
 	printf("%-28s %9lld records: staging %6.1f s (%8.0f records/s; generated %.1f s beside), "
-	       "longest chunk transaction %6.1f ms [%s], lists written ahead %.1f s (longest step "
-	       "%.1f ms [%s]), publishing %8.1f ms [%s]; whole %.1f s\n",
+	       "longest chunk transaction %6.1f ms [%s], new registers' tags merged %.1f s (longest "
+	       "step %.1f ms [%s]), lists written ahead %.1f s (longest step %.1f ms [%s]), "
+	       "publishing %8.1f ms [%s]; whole %.1f s\n",
 	       what, (long long)res.accepted[0], stage, res.accepted[0] / (stage > 0 ? stage : 1e-9),
 	       g->gen_ns / 1e9, worst, worst <= TARGET_CHUNK_MS ? "PASS" : "MISS",
+	       res.tagmerge_ns / 1e9, tw, tw <= TARGET_CHUNK_MS ? "PASS" : "MISS",
 	       res.prepublish_ns / 1e9, lw, lw <= TARGET_CHUNK_MS ? "PASS" : "MISS", pub,
 	       pub <= TARGET_CHUNK_MS ? "PASS" : "MISS", all);
 	double cw = atomic_load(&the_probe.worst_ns) / 1e6;
