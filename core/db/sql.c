@@ -52,6 +52,7 @@ int fk_sql_close(fk_sql *db)
 
 int fk_sql_exec(fk_sql *db, const char *sql)
 {
+	db->statements++;
 	return PG(db) ? fk_pg_exec(db->pg, sql) : sqlite3_exec(db->lite, sql, NULL, NULL, NULL);
 }
 const char *fk_sql_errmsg(fk_sql *db) { return PG(db) ? fk_pg_errmsg(db->pg) : sqlite3_errmsg(db->lite); }
@@ -103,8 +104,22 @@ int fk_sql_finalize(fk_stmt *st)
 	return rc;
 }
 
-int fk_sql_step(fk_stmt *st) { return st->pg ? fk_pg_step(st->pg) : sqlite3_step(st->lite); }
-int fk_sql_reset(fk_stmt *st) { return st->pg ? fk_pg_reset(st->pg) : sqlite3_reset(st->lite); }
+int fk_sql_step(fk_stmt *st)
+{
+	if (!st->running) {
+		st->running = 1;
+		st->db->statements++;
+	}
+	int rc = st->pg ? fk_pg_step(st->pg) : sqlite3_step(st->lite);
+	if (rc != SQLITE_ROW)
+		st->running = 0; /* done or failed: the next step runs it again (auto-reset) */
+	return rc;
+}
+int fk_sql_reset(fk_stmt *st)
+{
+	st->running = 0;
+	return st->pg ? fk_pg_reset(st->pg) : sqlite3_reset(st->lite);
+}
 int fk_sql_clear_bindings(fk_stmt *st)
 {
 	return st->pg ? fk_pg_clear_bindings(st->pg) : sqlite3_clear_bindings(st->lite);

@@ -42,6 +42,11 @@ typedef struct fk_sql {
 	fk_backend backend;
 	sqlite3 *lite;      /* FK_BACKEND_SQLITE */
 	struct fk_pg *pg;   /* FK_BACKEND_PG */
+	/* Statements run on this connection (fk_sql_exec calls and statement executions, not
+	 * their rows): on PostgreSQL each is at least one round trip, so a screen's count says
+	 * whether it reads a page in a handful of statements or one per row (issue 14). Always
+	 * on, as it costs one increment; read with fk_sql_statements. */
+	uint64_t statements;
 } fk_sql;
 
 /* A prepared statement. */
@@ -49,6 +54,7 @@ typedef struct fk_stmt {
 	fk_sql *db;
 	sqlite3_stmt *lite;
 	struct fk_pg_stmt *pg;
+	int running; /* stepped since the last reset or the end of its rows: counted once */
 } fk_stmt;
 
 /* ---- connections ---- */
@@ -65,6 +71,9 @@ int fk_sql_close(fk_sql *db); /* NULL is fine */
 /* The SQLite handle, for what only SQLite has; NULL on PostgreSQL. */
 static inline sqlite3 *fk_sql_lite(fk_sql *db) { return db && db->backend == FK_BACKEND_SQLITE ? db->lite : NULL; }
 static inline int fk_sql_is_pg(const fk_sql *db) { return db && db->backend == FK_BACKEND_PG; }
+/* Statements run on db so far (see fk_sql.statements); a caller measures a stretch by the
+ * difference. */
+static inline uint64_t fk_sql_statements(const fk_sql *db) { return db ? db->statements : 0; }
 
 /* Run fixed SQL text without results (DDL, BEGIN, COMMIT): one or several statements. */
 int fk_sql_exec(fk_sql *db, const char *sql);
