@@ -102,6 +102,14 @@ static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 	return s;
 }
 
+fk_status fk_datakey_unwrap(fk_ctx *ctx, int64_t id, uint32_t kek, const void *wrapped, size_t n,
+			    uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	if (!wrapped)
+		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld was destroyed", (long long)id);
+	return unwrap_row(ctx, id, kek, wrapped, n, dk, err);
+}
+
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
 	fk_stmt *st;

@@ -25,6 +25,11 @@ fk_status fk_datakey_insert(fk_ctx *ctx, int64_t id, uint32_t kek,
  * keyring once when the master key is not held (rotated by another process). */
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err);
 
+/* The same for a data_key row a caller read itself (kek_id, wrapped; wrapped NULL: destroyed),
+ * e.g. joined to the registers of a page so that the page is one statement (issue 14). */
+fk_status fk_datakey_unwrap(fk_ctx *ctx, int64_t id, uint32_t kek, const void *wrapped, size_t n,
+			    uint8_t dk[FK_KEY_LEN], fk_error *err);
+
 /* The id of a municipality's key (0: none made yet), from its row checked against its MAC;
  * FK_ERR_NOTFOUND for an unknown code. Nothing is made or unwrapped. */
 fk_status fk_datakey_municipality_id(fk_ctx *ctx, const char *code, int64_t *id, fk_error *err);
