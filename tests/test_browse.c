@@ -223,6 +223,50 @@ START_TEST(altered_register_row_stops_the_page)
 }
 END_TEST
 
+/* Issue 14: a page of ledger entries or documents is read in one statement (with the page's
+ * ids: two), not two per entry; what it shows is what one-at-a-time reads show; an entry
+ * altered outside fukuhon stops the page, naming it, and nothing of the page goes out. */
+START_TEST(records_page_is_one_statement)
+{
+	const char *m = busiest();
+	fk_record_row r[8];
+	int n;
+	for (int kind = FK_FILE_LEDGER; kind <= FK_FILE_DOCS; kind++) {
+		uint64_t before = fk_sql_statements(ctx->db);
+		ck_assert_ok(fk_browse_records(ctx, m, kind, NULL, 8, r, &n, &err), &err);
+		ck_assert_uint_le(fk_sql_statements(ctx->db) - before, 2);
+		ck_assert_int_gt(n, 0);
+		for (int i = 0; i < n; i++) {
+			json_t *p;
+			ck_assert_ok(kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, r[i].id, &p, &err)
+							    : fk_doc_read(ctx, r[i].id, &p, &err), &err);
+			/* the first field shown is the payload's first scalar */
+			const char *key;
+			json_t *v;
+			json_object_foreach(p, key, v) {
+				if (json_is_string(v) || json_is_integer(v)) {
+					ck_assert_str_eq(r[i].fields[0].key, key);
+					break;
+				}
+			}
+			json_decref(p);
+			ck_assert_int_eq(r[i].unreadable, 0);
+			ck_assert_str_ne(r[i].summary, "");
+		}
+		char sql[128], row[32];
+		int64_t altered = r[n - 1].id;
+		snprintf(sql, sizeof sql, "UPDATE %s SET received_at = received_at + 1 WHERE id = %lld",
+			 kind == FK_FILE_LEDGER ? "ledger_entry" : "notification_doc", (long long)altered);
+		ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
+		ck_assert_int_eq(fk_browse_records(ctx, m, kind, NULL, 8, r, &n, &err), FK_ERR_TAMPER);
+		ck_assert_int_eq(n, 0);
+		ck_assert_str_eq(r[0].summary, "");
+		snprintf(row, sizeof row, "id=%lld", (long long)altered);
+		ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+	}
+}
+END_TEST
+
 /* Issue 11, item 6: newest first in the order of the dates shown (受付日, then the time
  * received), paged by the last row without losing or repeating any; fields as columns and
  * the register named. */
@@ -288,6 +332,7 @@ int main(void)
 	tcase_add_test(tc, altered_rows_stop_the_page);
 	tcase_add_test(tc, a_page_is_one_statement);
 	tcase_add_test(tc, altered_register_row_stops_the_page);
+	tcase_add_test(tc, records_page_is_one_statement);
 	tcase_add_test(tc, records_newest_first);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

@@ -144,6 +144,14 @@ int fk_sql_bind_blob(fk_stmt *st, int i, const void *p, int n, void (*destructor
 {
 	return st->pg ? fk_pg_bind_blob(st->pg, i, p, n) : sqlite3_bind_blob(st->lite, i, p, n, destructor);
 }
+void fk_sql_bind_ids(fk_stmt *st, const int64_t *ids, int n)
+{
+	for (int j = 0; j < FK_SQL_IN_MAX; j++)
+		if (j < n)
+			fk_sql_bind_int64(st, j + 1, ids[j]);
+		else
+			fk_sql_bind_null(st, j + 1);
+}
 int fk_sql_bind_null(fk_stmt *st, int i)
 {
 	return st->pg ? fk_pg_bind_null(st->pg, i) : sqlite3_bind_null(st->lite, i);

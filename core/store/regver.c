@@ -287,7 +287,7 @@ fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int ma
 
 /* ---- a page of registers in one statement (issue 14) ---- */
 
-/* FK_STORE_PAGE_BATCH ids (unused ones bound NULL, which matches nothing): each register's
+/* FK_SQL_IN_MAX ids (unused ones bound NULL, which matches nothing): each register's
  * row with its newest version (as SQL_REG_INFO), its current version's row (as SQL_VER_READ)
  * and its data key's row (as datakey.c's SQL_GET), so that a page costs one round trip, not
  * three per row. Columns: the register's from 0, its newest version, the version's from
@@ -295,50 +295,15 @@ fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int ma
 static const char SQL_PAGE_READ[] =
 	"SELECT r.*, (SELECT max(x.version) FROM register_version x WHERE x.register_id = r.id "
 	"AND x.id <= " FK_VIS_VERSION "), v.*, k.id, k.kek_id, k.wrapped "
-	"FROM (SELECT " FK_COLS_REGISTER ", mac FROM register WHERE id IN "
-	"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-	"?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32) "
+	"FROM (SELECT " FK_COLS_REGISTER ", mac FROM register WHERE id IN (" FK_SQL_IN32 ") "
 	"AND id <= " FK_VIS_REGISTER ") r "
 	"LEFT JOIN (SELECT " FK_COLS_VERSION ", mac, content FROM register_version "
 	"WHERE id <= " FK_VIS_VERSION ") v ON v.register_id = r.id AND v.version = r.version "
 	"LEFT JOIN data_key k ON k.id = r.key_id";
-enum { PAGE_C_VER = FK_C_REG_MAC + 2, PAGE_C_KEY = PAGE_C_VER + C_VER_CONTENT + 1, PAGE_C_KEK, PAGE_C_WRAPPED };
-
-/* The page's data key, unwrapped once: a page's registers mostly share their municipality's.
- * Reused only for the very bytes it was unwrapped from, as read in this statement, so a key
- * destroyed (its wrapped bytes gone) or replaced is never served from here. */
-typedef struct page_key {
-	int valid;
-	int64_t id;
-	uint32_t kek;
-	uint8_t wrapped[FK_WRAPPED_LEN];
-	uint8_t dk[FK_KEY_LEN];
-} page_key;
-
-static fk_status page_key_of(fk_ctx *ctx, fk_stmt *st, int64_t id, page_key *pk, fk_error *err)
-{
-	if (fk_sql_column_type(st, PAGE_C_KEY) == SQLITE_NULL)
-		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
-	uint32_t kek = (uint32_t)fk_sql_column_int64(st, PAGE_C_KEK);
-	const void *w = fk_sql_column_type(st, PAGE_C_WRAPPED) == SQLITE_NULL ? NULL
-		      : fk_sql_column_blob(st, PAGE_C_WRAPPED);
-	size_t n = w ? (size_t)fk_sql_column_bytes(st, PAGE_C_WRAPPED) : 0;
-	if (pk->valid && pk->id == id && pk->kek == kek && w && n == FK_WRAPPED_LEN &&
-	    !memcmp(pk->wrapped, w, n))
-		return FK_OK;
-	fk_wipe(pk, sizeof *pk);
-	fk_status s = fk_datakey_unwrap(ctx, id, kek, w, n, pk->dk, err);
-	if (s == FK_OK && n == FK_WRAPPED_LEN) {
-		pk->valid = 1;
-		pk->id = id;
-		pk->kek = kek;
-		memcpy(pk->wrapped, w, n);
-	}
-	return s;
-}
+enum { PAGE_C_VER = FK_C_REG_MAC + 2, PAGE_C_KEY = PAGE_C_VER + C_VER_CONTENT + 1 };
 
 /* One row of SQL_PAGE_READ, checked in fk_store_read's order: register row, key, version. */
-static fk_status page_row(fk_ctx *ctx, fk_stmt *st, page_key *pk, fk_reg_info *info, json_t **doc,
+static fk_status page_row(fk_ctx *ctx, fk_stmt *st, fk_datakey_memo *pk, fk_reg_info *info, json_t **doc,
 			  fk_error *err)
 {
 	int disposed;
@@ -348,12 +313,13 @@ static fk_status page_row(fk_ctx *ctx, fk_stmt *st, page_key *pk, fk_reg_info *i
 	fk_status s = info_row(ctx, st, id, info, &disposed, err);
 	if (s == FK_OK && disposed)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
+	const uint8_t *dk = NULL;
 	if (s == FK_OK)
-		s = page_key_of(ctx, st, info->key_id, pk, err);
+		s = fk_datakey_of_row(ctx, st, PAGE_C_KEY, info->key_id, pk, &dk, err);
 	if (s == FK_OK && fk_sql_column_type(st, PAGE_C_VER) == SQLITE_NULL)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld has no version %d", (long long)id, info->version);
 	if (s == FK_OK)
-		s = version_row(ctx, st, PAGE_C_VER, info, info->version, pk->dk, doc, err);
+		s = version_row(ctx, st, PAGE_C_VER, info, info->version, dk, doc, err);
 	return s;
 }
 
@@ -371,20 +337,16 @@ static void page_failed(int i, fk_status s, const fk_error *e, int *first, fk_st
 fk_status fk_store_read_page(fk_ctx *ctx, const int64_t *ids, int n, fk_store_page_fn fn, void *arg,
 			     fk_error *err)
 {
-	page_key pk = {0};
+	fk_datakey_memo pk = {0};
 	int first = n;
 	fk_status first_s = FK_OK, s = FK_OK;
-	for (int base = 0; base < n && s == FK_OK; base += FK_STORE_PAGE_BATCH) {
-		int m = n - base < FK_STORE_PAGE_BATCH ? n - base : FK_STORE_PAGE_BATCH;
-		unsigned char seen[FK_STORE_PAGE_BATCH] = {0};
+	for (int base = 0; base < n && s == FK_OK; base += FK_SQL_IN_MAX) {
+		int m = n - base < FK_SQL_IN_MAX ? n - base : FK_SQL_IN_MAX;
+		unsigned char seen[FK_SQL_IN_MAX] = {0};
 		fk_stmt *st;
 		if ((s = fk_ctx_stmt(ctx, SQL_PAGE_READ, &st, err)) != FK_OK)
 			break;
-		for (int j = 0; j < FK_STORE_PAGE_BATCH; j++)
-			if (j < m)
-				fk_sql_bind_int64(st, j + 1, ids[base + j]);
-			else
-				fk_sql_bind_null(st, j + 1);
+		fk_sql_bind_ids(st, ids + base, m);
 		int rc;
 		while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
 			fk_reg_info info;
@@ -416,6 +378,6 @@ fk_status fk_store_read_page(fk_ctx *ctx, const int64_t *ids, int n, fk_store_pa
 				page_failed(base + j, ns, &e, &first, &first_s, err);
 			}
 	}
-	fk_wipe(&pk, sizeof pk);
+	fk_datakey_memo_wipe(&pk);
 	return s != FK_OK ? s : first_s;
 }
