@@ -1,9 +1,11 @@
 /* Benchmark (issue 9): each console screen's data from the core, bare (the fk_browse_* / store
  * read alone) and through the gate (the authorised call the console makes: decision with its
  * rows checked, the durable history record, then the read), medians and p95 against the
- * target; one durable record alone; the same screens after another process wrote (the small
- * tables checked again in full). Usage: bench_screens CONFIG [ROUNDS [SCREEN]] (SCREEN: only
- * the screens whose name holds it, for profiling). Run by run.sh. */
+ * target, the gated call's p90 and its statements per call (core/db's counter: on PostgreSQL
+ * each is a round trip, issue 14); one durable record alone; the same screens after another
+ * process wrote (the small tables checked again in full). Usage: bench_screens CONFIG [ROUNDS
+ * [SCREEN]] (SCREEN: only the screens whose name holds it, for profiling; "" all of them and
+ * nothing else). Run by run.sh and run_pg.sh. */
 #include "config.h"
 
 #include <stdio.h>
