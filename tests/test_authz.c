@@ -412,6 +412,53 @@ START_TEST(supervisor_screens)
 }
 END_TEST
 
+/* Issue 14: the grants screen reads a page at a time (a bureau holds 10,000 at scale), each
+ * page decided and recorded, each row checked; pages in turn give exactly the list, and the
+ * first page's count is the list's. A grant row altered outside fukuhon stops its page. */
+START_TEST(grants_by_page)
+{
+	fk_bureau tokyo, sapporo;
+	ck_assert_ok(fk_bureau_find(ctx, "東京法務局", &tokyo, &err), &err);
+	ck_assert_ok(fk_bureau_find(ctx, "札幌法務局", &sapporo, &err), &err);
+	fkt_act_as(ctx, "sup1");
+	fk_grant_filter f = {NULL, tokyo.id, 0, 0};
+	int all = 0;
+	ck_assert_ok(fk_grant_list(ctx, &f, count_grant, &all, &err), &err);
+	ck_assert_int_eq(all, 7);
+	fk_grant page[3];
+	int n, seen = 0, pages = 0;
+	int64_t rest, after = 0, total = -1;
+	do {
+		ck_assert_ok(fk_grant_page(ctx, &f, after, 3, page, &n, pages ? NULL : &rest, &err), &err);
+		if (!pages)
+			total = rest;
+		for (int i = 0; i < n; i++) {
+			ck_assert_int_gt(page[i].id, after);
+			ck_assert_int_eq(page[i].id, gid[seen + 1]); /* gid[1..7] are 東京's, in id order */
+			after = page[i].id;
+			seen++;
+		}
+		pages++;
+	} while (n == 3);
+	ck_assert_int_eq(seen, all);
+	ck_assert_int_eq(total, all);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(fkt_audit_count(ctx, "grant.list", "success", NULL), 1 + pages);
+	/* another bureau's grants: refused and recorded, nothing handed out */
+	fk_grant_filter other = {NULL, sapporo.id, 0, 0};
+	ck_assert_int_eq(fk_grant_page(ctx, &other, 0, 3, page, &n, &rest, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(n, 0);
+	/* a grant's rights widened outside fukuhon: its page is refused, naming it */
+	char sql[96], row[32];
+	snprintf(sql, sizeof sql, "UPDATE permission_grant SET rights = 15 WHERE id = %lld", (long long)gid[6]);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
+	ck_assert_int_eq(fk_grant_page(ctx, &f, gid[3], 3, page, &n, &rest, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(n, 0);
+	snprintf(row, sizeof row, "id=%lld", (long long)gid[6]);
+	ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(names_and_lists)
 {
 	unsigned b;
@@ -458,6 +505,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, municipality_moved_outside_fukuhon_is_refused);
 	tcase_add_test(tc, expiry_is_recorded_once);
 	tcase_add_test(tc, supervisor_screens);
+	tcase_add_test(tc, grants_by_page);
 	tcase_add_test(tc, names_and_lists);
 	suite_add_tcase(s, tc);
 	return s;

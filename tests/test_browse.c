@@ -145,10 +145,125 @@ START_TEST(altered_rows_stop_the_page)
 	fk_sql_bind_blob(st, 2, blob, len, free);
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
 	fk_sql_finalize(st);
+	int64_t altered = a[0].id;
 	ck_assert_int_eq(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), FK_ERR_TAMPER);
 	char row[48];
-	snprintf(row, sizeof row, "register %lld", (long long)a[0].id);
+	snprintf(row, sizeof row, "register %lld", (long long)altered);
 	ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+	/* The page is read in one statement (issue 14): none of it is handed out, not even the
+	 * sound row read with the altered one. */
+	ck_assert_int_eq(na, 0);
+	ck_assert_int_eq(a[1].id, 0);
+	ck_assert_str_eq(a[1].head, "");
+}
+END_TEST
+
+/* Issue 14: a page of registers is read in one statement, not three per row (each a round
+ * trip on PostgreSQL), and reads exactly what one-at-a-time reads would: the same rows, in
+ * the order asked, an id asked twice filled twice. */
+START_TEST(a_page_is_one_statement)
+{
+	const char *m = busiest();
+	fk_reg_row a[8], b[9], one;
+	int na;
+	uint64_t before = fk_sql_statements(ctx->db);
+	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 8, a, &na, &err), &err);
+	ck_assert_int_eq(na, 8);
+	/* the page's ids, then the page's registers */
+	ck_assert_uint_le(fk_sql_statements(ctx->db) - before, 2);
+	int64_t ids[9];
+	for (int i = 0; i < 8; i++)
+		ids[i] = a[7 - i].id;
+	ids[8] = a[3].id;
+	ck_assert_ok(fk_browse_register_rows(ctx, ids, 9, b, &err), &err);
+	for (int i = 0; i < 9; i++) {
+		ck_assert_ok(fk_browse_register_row(ctx, ids[i], &one, &err), &err);
+		ck_assert_int_eq(b[i].id, ids[i]);
+		ck_assert_int_eq(b[i].version, one.version);
+		ck_assert_int_eq(b[i].kind, one.kind);
+		ck_assert_int_eq(b[i].received_at, one.received_at);
+		ck_assert_int_eq(b[i].unreadable, 0);
+		ck_assert_str_eq(b[i].head, one.head);
+		ck_assert_str_eq(b[i].reading, one.reading);
+		ck_assert_str_eq(b[i].honseki, one.honseki);
+		ck_assert_str_ne(b[i].head, "");
+	}
+	/* An id that is not there stops the page, as it stops a read of it alone. */
+	ids[5] = 999999;
+	ck_assert_int_eq(fk_browse_register_rows(ctx, ids, 9, b, &err), FK_ERR_NOTFOUND);
+	ck_assert_msg(strstr(err.msg, "999999"), "%s", err.msg);
+}
+END_TEST
+
+/* A register's row altered outside fukuhon (its MAC no longer matches) stops a page read in
+ * one statement as it stopped one read alone; of two altered rows, the page names the first
+ * in the page's order, whatever order the database returns them in. */
+START_TEST(altered_register_row_stops_the_page)
+{
+	const char *m = busiest();
+	fk_reg_row a[6];
+	int na;
+	char sql[160], row[48];
+	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 6, a, &na, &err), &err);
+	ck_assert_int_eq(na, 6);
+	int64_t first = a[2].id, second = a[4].id;
+	snprintf(sql, sizeof sql, "UPDATE register SET received_at = received_at + 1 WHERE id IN (%lld, %lld)",
+		 (long long)first, (long long)second);
+	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
+	ck_assert_int_eq(fk_browse_registers(ctx, m, 1, 0, 1, 6, a, &na, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(na, 0);
+	snprintf(row, sizeof row, "id=%lld", (long long)first);
+	ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+	/* Asked in the other order, the other one is named first. */
+	int64_t ids[2] = {second, first};
+	fk_reg_row b[2];
+	ck_assert_int_eq(fk_browse_register_rows(ctx, ids, 2, b, &err), FK_ERR_TAMPER);
+	snprintf(row, sizeof row, "id=%lld", (long long)second);
+	ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+}
+END_TEST
+
+/* Issue 14: a page of ledger entries or documents is read in one statement (with the page's
+ * ids: two), not two per entry; what it shows is what one-at-a-time reads show; an entry
+ * altered outside fukuhon stops the page, naming it, and nothing of the page goes out. */
+START_TEST(records_page_is_one_statement)
+{
+	const char *m = busiest();
+	fk_record_row r[8];
+	int n;
+	for (int kind = FK_FILE_LEDGER; kind <= FK_FILE_DOCS; kind++) {
+		uint64_t before = fk_sql_statements(ctx->db);
+		ck_assert_ok(fk_browse_records(ctx, m, kind, NULL, 8, r, &n, &err), &err);
+		ck_assert_uint_le(fk_sql_statements(ctx->db) - before, 2);
+		ck_assert_int_gt(n, 0);
+		for (int i = 0; i < n; i++) {
+			json_t *p;
+			ck_assert_ok(kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, r[i].id, &p, &err)
+							    : fk_doc_read(ctx, r[i].id, &p, &err), &err);
+			/* the first field shown is the payload's first scalar */
+			const char *key;
+			json_t *v;
+			json_object_foreach(p, key, v) {
+				if (json_is_string(v) || json_is_integer(v)) {
+					ck_assert_str_eq(r[i].fields[0].key, key);
+					break;
+				}
+			}
+			json_decref(p);
+			ck_assert_int_eq(r[i].unreadable, 0);
+			ck_assert_str_ne(r[i].summary, "");
+		}
+		char sql[128], row[32];
+		int64_t altered = r[n - 1].id;
+		snprintf(sql, sizeof sql, "UPDATE %s SET received_at = received_at + 1 WHERE id = %lld",
+			 kind == FK_FILE_LEDGER ? "ledger_entry" : "notification_doc", (long long)altered);
+		ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
+		ck_assert_int_eq(fk_browse_records(ctx, m, kind, NULL, 8, r, &n, &err), FK_ERR_TAMPER);
+		ck_assert_int_eq(n, 0);
+		ck_assert_str_eq(r[0].summary, "");
+		snprintf(row, sizeof row, "id=%lld", (long long)altered);
+		ck_assert_msg(strstr(err.msg, row), "%s", err.msg);
+	}
 }
 END_TEST
 
@@ -215,6 +330,9 @@ int main(void)
 	tcase_add_test(tc, pages_forward_backward_and_position);
 	tcase_add_test(tc, damaged_rows_stay_visible);
 	tcase_add_test(tc, altered_rows_stop_the_page);
+	tcase_add_test(tc, a_page_is_one_statement);
+	tcase_add_test(tc, altered_register_row_stops_the_page);
+	tcase_add_test(tc, records_page_is_one_statement);
 	tcase_add_test(tc, records_newest_first);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # The supervisor's grants screen lists every grant of the bureau, however many: a list cut at
 # a fixed size would hide the grants past it from the person who reviews them (R-FILES;
-# issue 11). 300 grants: more than the screen's first allocation (GRANTS_FIRST in tui/grants.c),
-# all ending within 30 days: the home's count of them is exact and the e list has them all.
+# issue 11). 300 grants: more than the screen's first allocation (GRANTS_FIRST in tui/grants.c)
+# and than the page it asks of the core (GRANTS_PAGE, issue 14: its count is the whole list's,
+# G loads the pages to the end), all ending within 30 days: the home's count of them is exact
+# and the e list has them all.
 . "$(dirname "$0")/lib.sh"
 [ -n "${TMUX_BIN:-}" ] || TMUX_BIN=$(command -v tmux)
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }

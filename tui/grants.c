@@ -11,6 +11,10 @@
 #include "tui.h"
 
 #define GRANTS_FIRST 256 /* rows allocated at first; the list grows as the core hands more */
+/* Grants asked of the core at a time: a bureau holds 10,000 at the bureau's scale, and the
+ * screen shows a page of them, so it reads (and the core checks) the next page only when the
+ * cursor goes past what is loaded (issue 14). */
+#define GRANTS_PAGE 256
 #define EXPIRING_DAYS 30
 
 /* The list's columns, in the order drawn. */
@@ -21,6 +25,8 @@ typedef struct grants {
 	int cap; /* rows allocated */
 	int expiring; /* 1: only grants ending within EXPIRING_DAYS */
 	int incomplete; /* the core had more rows than memory for them: said, never hidden */
+	int64_t total;  /* grants the list has in all: those loaded and those after them */
+	int complete;   /* every grant of the list is loaded */
 	/* Each column's widest value (its title included) and a gap, measured at open, in the
 	 * full form and in the narrow one (the end's date alone, the state in its place). */
 	int natural[C_N], narrow[C_N];
@@ -28,23 +34,18 @@ typedef struct grants {
 
 static void grant_values(const fk_grant *g, int narrow, char cells[C_N][128]);
 
-static int collect(const fk_grant *g, void *arg)
+/* Room for one more page of rows; 0 when out of memory. */
+static int room(view *v)
 {
-	view *v = arg;
 	grants *gs = v->data;
-	/* Every grant of the bureau is listed: a list cut at a fixed size would hide the grants
-	 * past it from the supervisor who reviews them (R-FILES). */
-	if (v->nrows == gs->cap) {
+	while (gs->cap - v->nrows < GRANTS_PAGE) {
 		fk_grant *more = gs->cap > INT_MAX / 2 ? NULL : realloc(gs->rows, (size_t)gs->cap * 2 * sizeof *more);
-		if (!more) {
-			gs->incomplete = 1;
-			return 1;
-		}
+		if (!more)
+			return 0;
 		gs->rows = more;
 		gs->cap *= 2;
 	}
-	gs->rows[v->nrows++] = *g;
-	return 0;
+	return 1;
 }
 
 static const char *const col_titles[C_N] = {
@@ -74,20 +75,59 @@ static void measure(view *v)
 	}
 }
 
-static fk_status grants_open(view *v, fk_error *err)
+/* The next page of the list after the rows loaded. Each page is decided (grants-read) and
+ * recorded by the core. */
+static fk_status load_page(view *v, fk_error *err)
 {
 	grants *gs = v->data;
 	app *a = v->app;
+	int n;
+	int64_t rest;
+	fk_grant_filter f = {NULL, a->bureau_id, 0, 0};
+	if (gs->expiring) {
+		f.active_only = 1;
+		f.expiring_before = fk_authz_now() + (int64_t)EXPIRING_DAYS * 86400 * 1000000000LL;
+	}
+	/* Every grant of the bureau can be reached: a list cut at a fixed size would hide the
+	 * grants past it from the supervisor who reviews them (R-FILES). */
+	if (!room(v)) {
+		gs->incomplete = gs->complete = 1;
+		tui_message(a, 1, _("Only the first %d grants are listed: not enough memory for more."), v->nrows);
+		return FK_OK;
+	}
+	/* Counted with the first page only: the pages after it are the count's rows. */
+	fk_status s = fk_grant_page(a->ctx, &f, v->nrows ? gs->rows[v->nrows - 1].id : 0, GRANTS_PAGE,
+				    gs->rows + v->nrows, &n, v->nrows ? NULL : &rest, err);
+	if (s != FK_OK)
+		return s;
+	if (!v->nrows)
+		gs->total = rest;
+	v->nrows += n;
+	/* The end reached, the count is the rows; one made meanwhile is not left out of it. */
+	gs->complete = n < GRANTS_PAGE;
+	if (gs->complete || v->nrows > gs->total)
+		gs->total = v->nrows;
+	measure(v);
+	return FK_OK;
+}
+
+static fk_status grants_open(view *v, fk_error *err)
+{
+	grants *gs = v->data;
 	v->nrows = 0;
 	v->header_rows = 2;
-	gs->incomplete = 0;
-	fk_grant_filter f = {NULL, a->bureau_id, 0, 0};
-	/* Listing grants is itself decided (grants-read) and recorded by the core. */
-	fk_status s = gs->expiring ? fk_grant_expiring(a->ctx, a->bureau_id, EXPIRING_DAYS, collect, v, err)
-				   : fk_grant_list(a->ctx, &f, collect, v, err);
-	if (s == FK_OK && gs->incomplete)
-		tui_message(a, 1, _("Only the first %d grants are listed: not enough memory for more."), v->nrows);
-	measure(v);
+	gs->incomplete = gs->complete = 0;
+	gs->total = 0;
+	return load_page(v, err);
+}
+
+/* Pages loaded until row want is (or the list ends): the cursor is about to go there. */
+static fk_status load_to(view *v, int want, fk_error *err)
+{
+	grants *gs = v->data;
+	fk_status s = FK_OK;
+	while (s == FK_OK && !gs->complete && v->nrows <= want)
+		s = load_page(v, err);
 	return s;
 }
 
@@ -169,7 +209,7 @@ static void grants_header(view *v, int y, int cols)
 	snprintf(line, sizeof line,
 		 gs->expiring ? _("Grants ending within 30 days: %d.  a: grant  r: revoke  e: all grants  m: effective permissions")
 			      : _("All grants of the bureau: %d.  a: grant  r: revoke  e: ending soon  m: effective permissions"),
-		 v->nrows);
+		 (int)gs->total);
 	tui_put(y, 1, line, cols - 2);
 	char titles[C_N][128];
 	for (int c = 0; c < C_N; c++)
@@ -347,6 +387,16 @@ static int grants_request(view *v, enum action act)
 		if (v->nrows)
 			tui_push(v->app, matrix_view(v->app, gs->rows[v->cursor].user));
 		return 1;
+	case ACT_DOWN:
+	case ACT_PGDN:
+	case ACT_LAST: {
+		/* The rows the move reaches are loaded first; then the common navigation moves. */
+		int rows = tui_body_rows(v);
+		int want = act == ACT_LAST ? INT_MAX - 1 : v->cursor + (act == ACT_DOWN ? 1 : rows) + rows;
+		if (load_to(v, want, &err) != FK_OK)
+			tui_error(v->app, &err, NULL);
+		return 0;
+	}
 	default:
 		return 0;
 	}

@@ -146,9 +146,8 @@ fk_status fk_access_search_page(fk_ctx *ctx, const fk_search *q, fk_reg_row *out
 	if (*more)
 		*n = q->limit;
 	/* The search was decided and recorded with its result count: these rows
-	 * are its results, read for display. */
-	for (int i = 0; i < *n && s == FK_OK; i++)
-		s = fk_browse_register_row(ctx, ids[i], &out[i], err);
+	 * are its results, read for display (a page at once: issue 14). */
+	s = fk_browse_register_rows(ctx, ids, *n, out, err);
 	if (s != FK_OK)
 		*n = 0;
 	return s;

@@ -75,6 +75,16 @@ typedef int (*fk_grant_cb)(const fk_grant *g, void *arg); /* non-zero stops */
 fk_status fk_grant_list(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_cb cb, void *arg,
 			fk_error *err);
 
+/* One page of the grants matching f, by id after after_id (0: the first page), at most limit
+ * (1..FK_GRANT_PAGE_MAX): decided as fk_grant_list and recorded with the ids shown, each row
+ * checked against its MAC. *rest (rest NULL: not counted, one statement fewer): how many
+ * grants match from after_id on, this page's included (a screen's count is what it loaded
+ * before plus *rest). A screen of a bureau's 10,000 grants asks what it shows, not all of
+ * them (issue 14). */
+#define FK_GRANT_PAGE_MAX 1024
+fk_status fk_grant_page(fk_ctx *ctx, const fk_grant_filter *f, int64_t after_id, int limit,
+			fk_grant *out, int *n, int64_t *rest, fk_error *err);
+
 /* In-force grants of bureau_id (0: all, where allowed) that end within days. */
 fk_status fk_grant_expiring(fk_ctx *ctx, int64_t bureau_id, int days, fk_grant_cb cb, void *arg,
 			    fk_error *err);

@@ -14,15 +14,28 @@
 #include "util.h"
 
 /* The grant's covered columns and MAC (checked as read), then what the list shows with it. */
-static const char SQL_LIST[] =
-	"SELECT g.*, o.username, o.bureau_id, b.name, coalesce(m.name, '') "
-	"FROM (SELECT " FK_COLS_GRANT ", mac FROM permission_grant) g JOIN operator o ON o.id = g.operator_id "
+#define GRANT_ROWS                                                                                \
+	"SELECT g.*, o.username, o.bureau_id, b.name, coalesce(m.name, '') "                      \
+	"FROM (SELECT " FK_COLS_GRANT ", mac FROM permission_grant) g JOIN operator o ON o.id = g.operator_id " \
 	"JOIN bureau b ON b.id = o.bureau_id LEFT JOIN municipality m ON m.code = g.municipality "
-	"WHERE (CAST(?1 AS TEXT) IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "
-	"AND (?3 = 0 OR (g.revoked_at IS NULL AND g.valid_from <= ?4 "
-	"     AND (g.valid_until IS NULL OR g.valid_until > ?4))) "
+/* The filter (fk_grant_filter, bound by bind_filter). */
+#define GRANT_WHERE                                                                               \
+	"WHERE (CAST(?1 AS TEXT) IS NULL OR o.username = ?1) AND (?2 = 0 OR o.bureau_id = ?2) "   \
+	"AND (?3 = 0 OR (g.revoked_at IS NULL AND g.valid_from <= ?4 "                            \
+	"     AND (g.valid_until IS NULL OR g.valid_until > ?4))) "                                \
 	"AND (CAST(?5 AS BIGINT) = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
-	"ORDER BY g.id";
+static const char SQL_LIST[] = GRANT_ROWS GRANT_WHERE "ORDER BY g.id";
+
+/* One page of the same, in id order after ?6, at most ?7 rows. A bureau holds 10,000 grants
+ * at the bureau's scale: its screen asks a page at a time and checks only the rows it shows
+ * (issue 14). */
+static const char SQL_PAGE[] = GRANT_ROWS GRANT_WHERE "AND g.id > ?6 ORDER BY g.id LIMIT ?7";
+/* How many the filter matches from ?6 on: the screen's count. Only the ids and the filter's
+ * columns, no row sent (a window over SQL_PAGE made SQLite carry every row's text along). A
+ * count is no grant's content: rows are checked when they are shown. */
+static const char SQL_PAGE_COUNT[] =
+	"SELECT count(*) FROM permission_grant g JOIN operator o ON o.id = g.operator_id " GRANT_WHERE
+	"AND g.id > ?6";
 
 static const char *const state_ids[] = {"active", "pending", "expired", "revoked"};
 
@@ -68,6 +81,16 @@ static fk_status row_to_grant(fk_ctx *ctx, fk_stmt *st, int64_t now, fk_grant *g
 	return FK_OK;
 }
 
+static void bind_filter(fk_stmt *st, const fk_grant_filter *f, int64_t now)
+{
+	if (f->user)
+		fk_sql_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
+	fk_sql_bind_int64(st, 2, f->bureau_id);
+	fk_sql_bind_int(st, 3, f->active_only || f->expiring_before);
+	fk_sql_bind_int64(st, 4, now);
+	fk_sql_bind_int64(st, 5, f->expiring_before);
+}
+
 /* The rows of f, without authorisation (callers decide first). */
 static fk_status select_grants(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_cb cb, void *arg,
 			       fk_error *err)
@@ -77,12 +100,7 @@ static fk_status select_grants(fk_ctx *ctx, const fk_grant_filter *f, fk_grant_c
 	fk_status s = fk_ctx_stmt(ctx, SQL_LIST, &st, err);
 	if (s != FK_OK)
 		return s;
-	if (f->user)
-		fk_sql_bind_text(st, 1, f->user, -1, SQLITE_STATIC);
-	fk_sql_bind_int64(st, 2, f->bureau_id);
-	fk_sql_bind_int(st, 3, f->active_only || f->expiring_before);
-	fk_sql_bind_int64(st, 4, now);
-	fk_sql_bind_int64(st, 5, f->expiring_before);
+	bind_filter(st, f, now);
 	int rc = SQLITE_DONE;
 	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
 		fk_grant g;
@@ -136,6 +154,64 @@ fk_status fk_grant_expiring(fk_ctx *ctx, int64_t bureau_id, int days, fk_grant_c
 		return fk_fail(err, FK_ERR_INVALID, "days must be 0-3660");
 	fk_grant_filter f = {NULL, bureau_id, 1, fk_authz_now() + (int64_t)days * 86400 * 1000000000LL};
 	return fk_grant_list(ctx, &f, cb, arg, err);
+}
+
+/* Read under the gate's lock: the rows go out only once the page is on record. */
+static fk_status select_page(fk_ctx *ctx, const fk_grant_filter *f, int64_t after_id, int limit,
+			     fk_grant *out, int *n, int64_t *rest, fk_error *err)
+{
+	fk_stmt *st;
+	int64_t now = fk_authz_now();
+	int rc = SQLITE_ROW;
+	fk_status s = rest ? fk_ctx_stmt(ctx, SQL_PAGE_COUNT, &st, err) : FK_OK;
+	if (s == FK_OK && rest) {
+		bind_filter(st, f, now);
+		fk_sql_bind_int64(st, 6, after_id);
+		if ((rc = fk_sql_step(st)) == SQLITE_ROW)
+			*rest = fk_sql_column_int64(st, 0);
+		fk_sql_reset(st);
+	}
+	if (s != FK_OK || rc != SQLITE_ROW)
+		return s != FK_OK ? s : fk_db_fail(ctx->db, rc, err, "counting grants");
+	if ((s = fk_ctx_stmt(ctx, SQL_PAGE, &st, err)) != FK_OK)
+		return s;
+	bind_filter(st, f, now);
+	fk_sql_bind_int64(st, 6, after_id);
+	fk_sql_bind_int(st, 7, limit);
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && *n < limit) {
+		if ((s = row_to_grant(ctx, st, now, &out[*n], err)) != FK_OK)
+			break;
+		(*n)++;
+	}
+	fk_sql_reset(st);
+	if (s == FK_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading grants");
+	return s;
+}
+
+fk_status fk_grant_page(fk_ctx *ctx, const fk_grant_filter *f, int64_t after_id, int limit,
+			fk_grant *out, int *n, int64_t *rest, fk_error *err)
+{
+	fk_gate g;
+	char detail[96];
+	*n = 0;
+	if (rest)
+		*rest = 0;
+	if (limit < 1 || limit > FK_GRANT_PAGE_MAX)
+		return fk_fail(err, FK_ERR_INVALID, "a page holds 1-%d grants", FK_GRANT_PAGE_MAX);
+	fk_status s = authorize_read(ctx, &g, FK_OP_GRANT_LIST, f->user, f->bureau_id, err);
+	if (s != FK_OK)
+		return s;
+	s = select_page(ctx, f, after_id, limit, out, n, rest, err);
+	snprintf(detail, sizeof detail, "grants %lld..%lld (%d)", *n ? (long long)out[0].id : 0LL,
+		 *n ? (long long)out[*n - 1].id : 0LL, *n);
+	if ((s = fk_gate_end(ctx, &g, s, detail, err)) != FK_OK) {
+		memset(out, 0, (size_t)*n * sizeof *out);
+		*n = 0;
+		if (rest)
+			*rest = 0;
+	}
+	return s;
 }
 
 typedef struct collect {

@@ -52,6 +52,7 @@ int fk_sql_close(fk_sql *db)
 
 int fk_sql_exec(fk_sql *db, const char *sql)
 {
+	db->statements++;
 	return PG(db) ? fk_pg_exec(db->pg, sql) : sqlite3_exec(db->lite, sql, NULL, NULL, NULL);
 }
 const char *fk_sql_errmsg(fk_sql *db) { return PG(db) ? fk_pg_errmsg(db->pg) : sqlite3_errmsg(db->lite); }
@@ -103,8 +104,22 @@ int fk_sql_finalize(fk_stmt *st)
 	return rc;
 }
 
-int fk_sql_step(fk_stmt *st) { return st->pg ? fk_pg_step(st->pg) : sqlite3_step(st->lite); }
-int fk_sql_reset(fk_stmt *st) { return st->pg ? fk_pg_reset(st->pg) : sqlite3_reset(st->lite); }
+int fk_sql_step(fk_stmt *st)
+{
+	if (!st->running) {
+		st->running = 1;
+		st->db->statements++;
+	}
+	int rc = st->pg ? fk_pg_step(st->pg) : sqlite3_step(st->lite);
+	if (rc != SQLITE_ROW)
+		st->running = 0; /* done or failed: the next step runs it again (auto-reset) */
+	return rc;
+}
+int fk_sql_reset(fk_stmt *st)
+{
+	st->running = 0;
+	return st->pg ? fk_pg_reset(st->pg) : sqlite3_reset(st->lite);
+}
 int fk_sql_clear_bindings(fk_stmt *st)
 {
 	return st->pg ? fk_pg_clear_bindings(st->pg) : sqlite3_clear_bindings(st->lite);
@@ -128,6 +143,14 @@ int fk_sql_bind_text(fk_stmt *st, int i, const char *s, int n, void (*destructor
 int fk_sql_bind_blob(fk_stmt *st, int i, const void *p, int n, void (*destructor)(void *))
 {
 	return st->pg ? fk_pg_bind_blob(st->pg, i, p, n) : sqlite3_bind_blob(st->lite, i, p, n, destructor);
+}
+void fk_sql_bind_ids(fk_stmt *st, const int64_t *ids, int n)
+{
+	for (int j = 0; j < FK_SQL_IN_MAX; j++)
+		if (j < n)
+			fk_sql_bind_int64(st, j + 1, ids[j]);
+		else
+			fk_sql_bind_null(st, j + 1);
 }
 int fk_sql_bind_null(fk_stmt *st, int i)
 {

@@ -42,6 +42,11 @@ typedef struct fk_sql {
 	fk_backend backend;
 	sqlite3 *lite;      /* FK_BACKEND_SQLITE */
 	struct fk_pg *pg;   /* FK_BACKEND_PG */
+	/* Statements run on this connection (fk_sql_exec calls and statement executions, not
+	 * their rows): on PostgreSQL each is at least one round trip, so a screen's count says
+	 * whether it reads a page in a handful of statements or one per row (issue 14). Always
+	 * on, as it costs one increment; read with fk_sql_statements. */
+	uint64_t statements;
 } fk_sql;
 
 /* A prepared statement. */
@@ -49,6 +54,7 @@ typedef struct fk_stmt {
 	fk_sql *db;
 	sqlite3_stmt *lite;
 	struct fk_pg_stmt *pg;
+	int running; /* stepped since the last reset or the end of its rows: counted once */
 } fk_stmt;
 
 /* ---- connections ---- */
@@ -65,6 +71,9 @@ int fk_sql_close(fk_sql *db); /* NULL is fine */
 /* The SQLite handle, for what only SQLite has; NULL on PostgreSQL. */
 static inline sqlite3 *fk_sql_lite(fk_sql *db) { return db && db->backend == FK_BACKEND_SQLITE ? db->lite : NULL; }
 static inline int fk_sql_is_pg(const fk_sql *db) { return db && db->backend == FK_BACKEND_PG; }
+/* Statements run on db so far (see fk_sql.statements); a caller measures a stretch by the
+ * difference. */
+static inline uint64_t fk_sql_statements(const fk_sql *db) { return db ? db->statements : 0; }
 
 /* Run fixed SQL text without results (DDL, BEGIN, COMMIT): one or several statements. */
 int fk_sql_exec(fk_sql *db, const char *sql);
@@ -83,6 +92,17 @@ int fk_sql_get_autocommit(fk_sql *db); /* 1 outside a transaction */
  * at a time, so the terminal's memory stays bounded whatever the result's size (sql_pg.c);
  * SQLite steps row by row anyway. Other statements may run between its steps, as on SQLite. */
 /* FK_SQL_LARGE and FK_SQL_BATCH are defined in sql_pg.h, which the driver includes alone. */
+
+/* A page's rows by id in one statement (`id IN (` FK_SQL_IN32 `)`), the same text on both
+ * backends: FK_SQL_IN_MAX values bound, those not needed bound NULL (which matches nothing).
+ * On PostgreSQL a statement per row is a round trip per row (issue 14). */
+#define FK_SQL_IN_MAX 32
+/* Bind ids[0..n) (n <= FK_SQL_IN_MAX) to ?1..?n and NULL to the rest of FK_SQL_IN32. */
+void fk_sql_bind_ids(fk_stmt *st, const int64_t *ids, int n);
+#define FK_SQL_IN32                                                                               \
+	"?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"                                 \
+	"?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32"
+
 int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out);
 int fk_sql_finalize(fk_stmt *st); /* NULL is fine */
 int fk_sql_step(fk_stmt *st);     /* SQLITE_ROW, SQLITE_DONE or a failure */

@@ -144,13 +144,42 @@ fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_er
 	return FK_OK;
 }
 
+/* One register of a page, as fk_browse_register_row fills it. */
+static void put_row(void *arg, int i, fk_status s, const fk_reg_info *info, const json_t *doc)
+{
+	fk_reg_row *out = (fk_reg_row *)arg + i;
+	out->version = info->version;
+	out->received_at = info->received_at;
+	out->kind = info->kind;
+	/* Damaged storage stays visible as damaged (fk_browse_register_row says why). */
+	out->unreadable = s != FK_OK;
+	if (!doc)
+		return;
+	fk_copy_str(out->honseki, sizeof out->honseki, fk_register_honseki(doc));
+	fk_copy_str(out->head, sizeof out->head, fk_register_head_name(doc));
+	fk_copy_str(out->reading, sizeof out->reading, fk_register_head_reading(doc));
+}
+
+fk_status fk_browse_register_rows(fk_ctx *ctx, const int64_t *ids, int n, fk_reg_row *out, fk_error *err)
+{
+	for (int i = 0; i < n; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].id = ids[i];
+	}
+	/* A row altered outside fukuhon stops the page, as it does one row at a time: nothing
+	 * of the page is handed out, not even the rows read before it. */
+	fk_status s = fk_store_read_page(ctx, ids, n, put_row, out, err);
+	if (s != FK_OK)
+		memset(out, 0, (size_t)n * sizeof *out);
+	return s;
+}
+
 static fk_status rows_of(fk_ctx *ctx, const int64_t *ids, int got, fk_reg_row *out, int *n,
 			fk_error *err)
 {
-	fk_status s = FK_OK;
-	for (int i = 0; i < got && s == FK_OK; i++)
-		if ((s = fk_browse_register_row(ctx, ids[i], &out[i], err)) == FK_OK)
-			(*n)++;
+	fk_status s = fk_browse_register_rows(ctx, ids, got, out, err);
+	if (s == FK_OK)
+		*n += got;
 	return s;
 }
 
@@ -314,6 +343,21 @@ static void fields_of(const json_t *payload, fk_record_row *r)
 	}
 }
 
+/* One entry of a page read. */
+static void put_record(void *arg, int i, fk_status s, const json_t *p)
+{
+	fk_record_row *r = (fk_record_row *)arg + i;
+	if (s != FK_OK || !p) {
+		/* Damaged storage: the label from the same row is not shown either. */
+		r->unreadable = 1;
+		r->label[0] = '\0';
+		r->register_id = 0;
+		return;
+	}
+	summarise(p, r->summary, sizeof r->summary);
+	fields_of(p, r);
+}
+
 fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, const fk_record_row *after,
 			    int limit, fk_record_row *out, int *n, fk_error *err)
 {
@@ -349,23 +393,14 @@ fk_status fk_browse_records(fk_ctx *ctx, const char *muni, int kind, const fk_re
 	fk_sql_reset(st);
 	if (rc != SQLITE_DONE)
 		return fk_db_fail(ctx->db, rc, err, "reading records");
-	for (int i = 0; i < *n; i++) {
-		json_t *p;
-		s = kind == FK_FILE_LEDGER ? fk_ledger_read(ctx, out[i].id, &p, err)
-					   : fk_doc_read(ctx, out[i].id, &p, err);
-		if (s == FK_ERR_CORRUPT) {
-			/* Damaged storage: the label from the same row is not shown either. A row
-			 * altered outside fukuhon (FK_ERR_TAMPER) stops the page, naming it. */
-			out[i].unreadable = 1;
-			out[i].label[0] = '\0';
-			out[i].register_id = 0;
-			continue;
-		}
-		if (s != FK_OK)
-			return s;
-		summarise(p, out[i].summary, sizeof out[i].summary);
-		fields_of(p, &out[i]);
-		json_decref(p);
+	int64_t ids[256];
+	for (int i = 0; i < *n; i++)
+		ids[i] = out[i].id;
+	/* The page's entries in one statement, not two each (issue 14). A row altered outside
+	 * fukuhon (FK_ERR_TAMPER) stops the page, naming it: nothing of the page goes out. */
+	if ((s = fk_records_read_page(ctx, kind == FK_FILE_DOCS, ids, *n, put_record, out, err)) != FK_OK) {
+		memset(out, 0, (size_t)*n * sizeof *out);
+		*n = 0;
 	}
-	return FK_OK;
+	return s;
 }

@@ -67,6 +67,9 @@ fk_status fk_browse_position(fk_ctx *ctx, const char *muni, int kind, int64_t id
 
 /* Fill display fields of one register (current version). */
 fk_status fk_browse_register_row(fk_ctx *ctx, int64_t id, fk_reg_row *out, fk_error *err);
+/* The same for n registers (a page, a page of search results) in a statement or two rather
+ * than three per register (fk_store_read_page); on a failure no row is filled. */
+fk_status fk_browse_register_rows(fk_ctx *ctx, const int64_t *ids, int n, fk_reg_row *out, fk_error *err);
 
 /* The fields of an entry a list shows as columns, in the entry's own order; the rest are in
  * the entry's detail (fk_access_ledger_open, fk_access_doc_open). */

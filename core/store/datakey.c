@@ -102,6 +102,46 @@ static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 	return s;
 }
 
+fk_status fk_datakey_unwrap(fk_ctx *ctx, int64_t id, uint32_t kek, const void *wrapped, size_t n,
+			    uint8_t dk[FK_KEY_LEN], fk_error *err)
+{
+	if (!wrapped)
+		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld was destroyed", (long long)id);
+	return unwrap_row(ctx, id, kek, wrapped, n, dk, err);
+}
+
+void fk_datakey_memo_wipe(fk_datakey_memo *m)
+{
+	fk_wipe(m, sizeof *m);
+}
+
+fk_status fk_datakey_of_row(fk_ctx *ctx, fk_stmt *st, int first, int64_t id, fk_datakey_memo *m,
+			    const uint8_t **dk, fk_error *err)
+{
+	*dk = NULL;
+	if (fk_sql_column_type(st, first) == SQLITE_NULL)
+		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
+	uint32_t kek = (uint32_t)fk_sql_column_int64(st, first + 1);
+	const void *w = fk_sql_column_type(st, first + 2) == SQLITE_NULL ? NULL : fk_sql_column_blob(st, first + 2);
+	size_t n = w ? (size_t)fk_sql_column_bytes(st, first + 2) : 0;
+	if (!(m->valid && m->id == id && m->kek == kek && w && n == FK_WRAPPED_LEN && !memcmp(m->wrapped, w, n))) {
+		fk_datakey_memo_wipe(m);
+		fk_status s = fk_datakey_unwrap(ctx, id, kek, w, n, m->dk, err);
+		if (s != FK_OK) {
+			fk_datakey_memo_wipe(m);
+			return s;
+		}
+		if (n == FK_WRAPPED_LEN) {
+			m->valid = 1;
+			m->id = id;
+			m->kek = kek;
+			memcpy(m->wrapped, w, n);
+		}
+	}
+	*dk = m->dk;
+	return FK_OK;
+}
+
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
 	fk_stmt *st;

@@ -25,6 +25,29 @@ fk_status fk_datakey_insert(fk_ctx *ctx, int64_t id, uint32_t kek,
  * keyring once when the master key is not held (rotated by another process). */
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err);
 
+/* A page's data keys (a page's rows mostly share their municipality's key), each unwrapped
+ * once and reused only for the very bytes it was unwrapped from, as read again with each row,
+ * so a key destroyed (its wrapped bytes gone) or replaced is never served from here. Zeroed
+ * to start; fk_datakey_memo_wipe when the page is read. */
+typedef struct fk_datakey_memo {
+	int valid;
+	int64_t id;
+	uint32_t kek;
+	uint8_t wrapped[FK_WRAPPED_LEN];
+	uint8_t dk[FK_KEY_LEN];
+} fk_datakey_memo;
+void fk_datakey_memo_wipe(fk_datakey_memo *m);
+
+/* Data key id from the data_key row joined to a page's row, in st's columns from first (id,
+ * kek_id, wrapped; id NULL: no such key): *dk points into m. Refusals as fk_datakey_get's. */
+fk_status fk_datakey_of_row(fk_ctx *ctx, fk_stmt *st, int first, int64_t id, fk_datakey_memo *m,
+			    const uint8_t **dk, fk_error *err);
+
+/* The same for a data_key row a caller read itself (kek_id, wrapped; wrapped NULL: destroyed),
+ * e.g. joined to the registers of a page so that the page is one statement (issue 14). */
+fk_status fk_datakey_unwrap(fk_ctx *ctx, int64_t id, uint32_t kek, const void *wrapped, size_t n,
+			    uint8_t dk[FK_KEY_LEN], fk_error *err);
+
 /* The id of a municipality's key (0: none made yet), from its row checked against its MAC;
  * FK_ERR_NOTFOUND for an unknown code. Nothing is made or unwrapped. */
 fk_status fk_datakey_municipality_id(fk_ctx *ctx, const char *code, int64_t *id, fk_error *err);

@@ -137,6 +137,9 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *muni, const char *doc_type, int64_
 	return fk_ctx_end(ctx, s, err);
 }
 
+static fk_status open_payload(const char *table, int64_t id, const char *muni, const uint8_t key[FK_KEY_LEN],
+			      const uint8_t *blob, size_t len, json_t **out, fk_error *err);
+
 static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const char *table,
 			      int64_t id, json_t **out, fk_error *err)
 {
@@ -165,15 +168,30 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const ch
 	}
 	memcpy(blob, fk_sql_column_blob(st, payload), len);
 	fk_sql_reset(st);
+	if (len < FK_SEAL_OVERHEAD)
+		s = fk_fail(err, FK_ERR_CORRUPT, "%s %lld: payload damaged", table, (long long)id);
+	else if ((s = fk_datakey_get(ctx, key_id, key, err)) == FK_OK) {
+		s = open_payload(table, id, muni, key, blob, len, out, err);
+		fk_wipe(key, sizeof key);
+	}
+	free(blob);
+	return s;
+}
+
+/* The payload blob of row (table, id, muni) opened with key and parsed. */
+static fk_status open_payload(const char *table, int64_t id, const char *muni, const uint8_t key[FK_KEY_LEN],
+			      const uint8_t *blob, size_t len, json_t **out, fk_error *err)
+{
+	fk_status s;
 	char *plain = len >= FK_SEAL_OVERHEAD ? malloc(len - FK_SEAL_OVERHEAD + 1) : NULL;
 	size_t plen = 0;
 	if (!plain)
-		s = fk_fail(err, FK_ERR_CORRUPT, "%s %lld: payload damaged", table, (long long)id);
-	else if ((s = fk_datakey_get(ctx, key_id, key, err)) == FK_OK) {
+		s = fk_fail(err, len >= FK_SEAL_OVERHEAD ? FK_ERR_NOMEM : FK_ERR_CORRUPT,
+			    len >= FK_SEAL_OVERHEAD ? "out of memory" : "%s %lld: payload damaged", table, (long long)id);
+	else {
 		fk_aad a;
 		fk_aad_payload(&a, table, id, muni);
 		s = fk_open(key, a.b, a.n, blob, len, (uint8_t *)plain, &plen, err);
-		fk_wipe(key, sizeof key);
 	}
 	if (s == FK_OK) {
 		json_error_t je;
@@ -185,7 +203,6 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const ch
 		fk_wipe(plain, plen);
 		free(plain);
 	}
-	free(blob);
 	return s;
 }
 
@@ -197,4 +214,92 @@ fk_status fk_ledger_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *er
 fk_status fk_doc_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err)
 {
 	return read_payload(ctx, SQL_DOC_READ, FK_T_DOC, "notification_doc", id, payload, err);
+}
+
+/* ---- a page of entries in one statement (issue 14) ---- */
+
+/* Up to FK_SQL_IN_MAX entries (unused values bound NULL) with their data key's row, as
+ * SQL_LEDGER_READ / SQL_DOC_READ and datakey.c's SQL_GET read them one by one: a page is one
+ * round trip, not two per entry. */
+static const char SQL_LEDGER_PAGE_READ[] =
+	"SELECT e.*, k.id, k.kek_id, k.wrapped FROM (SELECT " FK_COLS_LEDGER ", mac, payload "
+	"FROM ledger_entry WHERE id IN (" FK_SQL_IN32 ") AND id <= " FK_VIS_LEDGER ") e "
+	"LEFT JOIN data_key k ON k.id = e.key_id";
+static const char SQL_DOC_PAGE_READ[] =
+	"SELECT e.*, k.id, k.kek_id, k.wrapped FROM (SELECT " FK_COLS_DOC ", mac, payload "
+	"FROM notification_doc WHERE id IN (" FK_SQL_IN32 ") AND id <= " FK_VIS_DOC ") e "
+	"LEFT JOIN data_key k ON k.id = e.key_id";
+
+/* One row of a page read, checked in read_payload's order: the row's MAC, its key, its payload. */
+static fk_status page_entry(fk_ctx *ctx, fk_stmt *st, fk_table t, const char *table, fk_datakey_memo *m,
+			    json_t **out, fk_error *err)
+{
+	int payload = fk_table_ncols(t) + 1;
+	int64_t id = fk_sql_column_int64(st, 0);
+	const uint8_t *dk;
+	char muni[7];
+	*out = NULL;
+	fk_status s = fk_trust_check(ctx, t, st, 0, err);
+	if (s != FK_OK)
+		return s;
+	fk_copy_str(muni, sizeof muni, (const char *)fk_sql_column_text(st, C_MUNI));
+	size_t len = (size_t)fk_sql_column_bytes(st, payload);
+	const uint8_t *blob = fk_sql_column_blob(st, payload);
+	if (len < FK_SEAL_OVERHEAD)
+		return fk_fail(err, FK_ERR_CORRUPT, "%s %lld: payload damaged", table, (long long)id);
+	if ((s = fk_datakey_of_row(ctx, st, payload + 1, fk_sql_column_int64(st, C_KEY), m, &dk, err)) != FK_OK)
+		return s;
+	return open_payload(table, id, muni, dk, blob, len, out, err);
+}
+
+fk_status fk_records_read_page(fk_ctx *ctx, int docs, const int64_t *ids, int n, fk_records_page_fn fn,
+			       void *arg, fk_error *err)
+{
+	fk_table t = docs ? FK_T_DOC : FK_T_LEDGER;
+	const char *table = docs ? "notification_doc" : "ledger_entry";
+	fk_datakey_memo m = {0};
+	fk_status s = FK_OK;
+	int first = n;
+	fk_status first_s = FK_OK;
+	for (int base = 0; base < n && s == FK_OK; base += FK_SQL_IN_MAX) {
+		int k = n - base < FK_SQL_IN_MAX ? n - base : FK_SQL_IN_MAX;
+		unsigned char seen[FK_SQL_IN_MAX] = {0};
+		fk_stmt *st;
+		if ((s = fk_ctx_stmt(ctx, docs ? SQL_DOC_PAGE_READ : SQL_LEDGER_PAGE_READ, &st, err)) != FK_OK)
+			break;
+		fk_sql_bind_ids(st, ids + base, k);
+		int rc;
+		while ((rc = fk_sql_step(st)) == SQLITE_ROW) {
+			json_t *p;
+			fk_error e;
+			fk_status rs = page_entry(ctx, st, t, table, &m, &p, &e);
+			int64_t id = fk_sql_column_int64(st, 0);
+			for (int j = 0; j < k; j++) {
+				if (ids[base + j] != id)
+					continue;
+				seen[j] = 1;
+				if (rs == FK_OK || rs == FK_ERR_CORRUPT)
+					fn(arg, base + j, rs, rs == FK_OK ? p : NULL);
+				else if (base + j < first) {
+					first = base + j;
+					first_s = rs;
+					*err = e;
+				}
+			}
+			json_decref(p);
+		}
+		fk_sql_reset(st);
+		if (rc != SQLITE_DONE) {
+			s = fk_db_fail(ctx->db, rc, err, table);
+			break;
+		}
+		for (int j = 0; j < k; j++)
+			if (!seen[j] && base + j < first) {
+				first = base + j;
+				first_s = fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_RECORD_NOT_FOUND, NULL,
+						     (long long)ids[base + j]);
+			}
+	}
+	fk_datakey_memo_wipe(&m);
+	return s != FK_OK ? s : first_s;
 }

@@ -38,6 +38,19 @@ fk_status fk_store_info_any(fk_ctx *ctx, int64_t id, fk_reg_info *info, int *dis
 fk_status fk_store_read(fk_ctx *ctx, int64_t id, int version, json_t **doc, fk_reg_info *info,
 			fk_error *err);
 
+/* A page of registers read as fk_store_read reads each (row and newest version checked, data
+ * key, current version checked, opened and parsed), in one statement per FK_SQL_IN_MAX
+ * ids instead of three per register: on PostgreSQL each statement is a round trip (issue 14).
+ * fn is called for each i whose read succeeded (s FK_OK, doc) or whose stored content is
+ * damaged (s FK_ERR_CORRUPT, doc NULL, info from its checked row); doc is the caller's only
+ * during the call. Any other failure of a register (absent, disposed, altered outside fukuhon,
+ * its key destroyed) is returned: that of the first such id in the order given, with its
+ * message, as fk_store_read would have stopped there; fn may have been called for others. */
+typedef void (*fk_store_page_fn)(void *arg, int i, fk_status s, const fk_reg_info *info,
+				 const json_t *doc);
+fk_status fk_store_read_page(fk_ctx *ctx, const int64_t *ids, int n, fk_store_page_fn fn, void *arg,
+			     fk_error *err);
+
 /* Version history, oldest first; *n gets how many were written (at most max). */
 fk_status fk_store_versions(fk_ctx *ctx, int64_t id, fk_reg_version *out, int max, int *n,
 			    fk_error *err);

@@ -140,5 +140,13 @@ fk_status fk_doc_add(fk_ctx *ctx, const char *municipality, const char *doc_type
 		     int64_t register_id, const json_t *payload, int64_t received_at, int64_t *id,
 		     fk_error *err);
 fk_status fk_doc_read(fk_ctx *ctx, int64_t id, json_t **payload, fk_error *err);
+/* A page of entries (docs 0: 受付帳情報, 1: 届書等情報) read as fk_ledger_read / fk_doc_read read
+ * each, in one statement per FK_SQL_IN_MAX ids (issue 14). fn gets each i read (s FK_OK,
+ * payload the caller's during the call only) or whose storage is damaged (FK_ERR_CORRUPT,
+ * payload NULL); any other failure (absent, altered outside fukuhon, key destroyed) is
+ * returned, that of the first such id in the order given. */
+typedef void (*fk_records_page_fn)(void *arg, int i, fk_status s, const json_t *payload);
+fk_status fk_records_read_page(fk_ctx *ctx, int docs, const int64_t *ids, int n, fk_records_page_fn fn,
+			       void *arg, fk_error *err);
 
 #endif

@@ -4,7 +4,8 @@
 # cluster (tests/pg/cluster.sh, stopped on exit); the registers made by the core's demo-data
 # generator on a SQLite bench terminal, with run.sh's 10,000 grants and the screens' operator,
 # then copied into PostgreSQL with COPY (pg_from_lite.sh). Prints the build's time, the
-# database's size (pg_database_size) and the machine's load beside each figure.
+# database's size (pg_database_size) and the machine's load beside each figure, and each
+# screen's statements (round trips) per call. docs/storage.md has the figures measured.
 # BENCH_DIR=DIR keeps the SQLite terminal in DIR and reuses it; BENCH_ROUNDS (default 200).
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
