@@ -872,6 +872,11 @@ static fk_status others_wrote(fk_ctx *ctx, int in_tx, int64_t *v, fk_pg_snap *no
 	fk_trust *tr = ctx->trust;
 	*v = 0;
 	*others = 1;
+	/* SQLite reads no snapshot, but the callers mark the (unused) watch with it: no field of
+	 * it may be left unset (valgrind saw the copy read uninitialised bytes) */
+	now->xmax = 0;
+	now->nxip = -1;
+	now->xid = 0;
 	fk_status s;
 	if (fk_sql_is_pg(ctx->db)) {
 		if ((s = fk_pg_watch_read(ctx, in_tx, now, err)) == FK_OK)
