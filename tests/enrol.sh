@@ -181,10 +181,14 @@ sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || exit $?
 mkdir -m 700 "$T/pa" "$T/pb" "$T/pa/keys" "$T/pa/keys/store" "$T/pb/keys" "$T/pb/keys/store"
 cp "$P/terminal-a.crt" "$P/terminal-a.key" "$T/pa/keys/store/"
 cp "$P/terminal-b.crt" "$P/terminal-b.key" "$T/pb/keys/store/"
+# Each terminal connects as its own role (terminal-a, terminal-b: members of fukuhon_terminal
+# only); A's init makes the schema as its owner (database_admin).
 for t in a b; do
 	grep -v '^database =\|^key_dir =\|^terminal_id =' "$A_CONF" > "$T/p$t/fukuhon.conf"
-	printf 'database = %s\nkey_dir = %s\nterminal_id = pg-terminal-%s\n' "$FK_PG_CONNINFO" "$T/p$t/keys" $t >> "$T/p$t/fukuhon.conf"
+	if [ $t = a ]; then uri=$FK_PG_CONNINFO_A; else uri=$FK_PG_CONNINFO_B; fi
+	printf 'database = %s\nkey_dir = %s\nterminal_id = pg-terminal-%s\n' "$uri" "$T/p$t/keys" $t >> "$T/p$t/fukuhon.conf"
 done
+echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/pa/fukuhon.conf"
 PA() { FUKUHON_CONFIG=$T/pa/fukuhon.conf "$@"; }
 PB() { FUKUHON_CONFIG=$T/pb/fukuhon.conf "$@"; }
 PA expect 0 $C init $TEST_INIT
