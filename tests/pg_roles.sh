@@ -32,18 +32,16 @@ refused_a() {
 }
 
 # ---- the store: the terminal's role alone cannot make it ----
-pg_config "$T/fukuhon.conf" "approval_valid = 1h
+pg_terminal_config "$T/fukuhon.conf" "approval_valid = 1h
 print_spool = $T/spool"
-{ grep -v '^database = ' "$T/fukuhon.conf"; echo "database = $FK_PG_CONNINFO_A"; } > "$T/conf.new"
-mv "$T/conf.new" "$T/fukuhon.conf"
+sed '/^database_admin = /d' "$T/fukuhon.conf" > "$T/terminal.conf"
 mkdir -m 700 "$T/spool"
 cd "$T" || exit 99
-expect 1 $C init $TEST_INIT
+expect 1 env FUKUHON_CONFIG="$T/terminal.conf" $C init $TEST_INIT
 contains "$T/err" "permission denied"
 [ "$(su_sql "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")" = 0 ] && ok ||
 	not_ok "the refused init left something in the schema"
 rm -rf "$T/keys" "$T/audit-initial-key"
-echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/fukuhon.conf"
 expect 0 $C init $TEST_INIT
 [ "$(su_sql "SELECT tableowner FROM pg_tables WHERE tablename = 'audit_log'")" = terminal1 ] && ok ||
 	not_ok "the schema's owner is not the owner's role"
@@ -143,7 +141,6 @@ expect 2 psql "$b_as_a" -X -c "select 1"
 
 # ---- migrate sets the privileges again, as the owner only ----
 su_sql "GRANT TRUNCATE ON lockout TO fukuhon_terminal; REVOKE INSERT ON audit_log FROM fukuhon_terminal" > /dev/null
-sed '/^database_admin = /d' "$T/fukuhon.conf" > "$T/terminal.conf"
 expect 0 env FUKUHON_CONFIG="$T/terminal.conf" $C migrate
 contains "$T/out" "nothing to migrate"
 [ "$(su_sql "SELECT has_table_privilege('fukuhon_terminal', 'lockout', 'TRUNCATE')")" = t ] && ok ||
