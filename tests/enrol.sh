@@ -17,9 +17,10 @@
 # On PostgreSQL (when postgresql-15 is installed; skipped otherwise, saying so): A initialises
 # the shared store and adds registers, exports for B; B imports, opens the store and reads
 # what A added: the history's encrypted details (audit list) and every register's content
-# (reindex --tags decrypts each and finds the tags A computed: none added). B connects with the same database role and TLS certificate as A
-# (tests/pg/cluster.sh has one role owning the database; grants for one role per terminal are
-# not built), and its enrolment certificate is an RSA certificate of its own.
+# (reindex --tags decrypts each and finds the tags A computed: none added). A connects as the
+# role terminal-a (init as the schema's owner, database_admin), B as terminal-b, each with its
+# own TLS certificate (tests/pg/cluster.sh), and B's enrolment certificate is an RSA
+# certificate of its own.
 #
 # Then A and B write the store in turn (operators added at each), each opens again after the
 # other wrote, and each verifies both history chains with both K0s (the multi-writer trust
