@@ -10,8 +10,9 @@
 #  - the catalogue: no privilege of the group beyond sql/terminal_grants.pg.sql's (no TRIGGER,
 #    TRUNCATE, REFERENCES, CREATE on public or on the database); the history only appended to;
 #  - init as the terminal's role without database_admin: refused (no CREATE), nothing made;
-#  - the product works as the role (operators, grants, demo registers, print, disposal, key
-#    rotation, re-indexing, lockdown, alerts, verification): every operation passes; a grant
+#  - the product works as the role (operators, grants, demo registers, print, disposal, an office
+#    and a municipality assigned to it, key rotation and the old key destroyed, re-indexing,
+#    lockdown, credentials, checkpoint, verification): every operation passes; a grant
 #    missing from the list fails here;
 #  - anything left in fk_expected (where a terminal builds the expected catalogue) is refused;
 #  - another certificate cannot log in as the role (terminal-b's certificate as terminal-a);
@@ -114,7 +115,9 @@ expect 0 $C credential revoke batch1
 expect 0 $C lockdown on --reason "訓練"
 expect 0 $C lockdown off --reason "訓練終了"
 expect 0 $C jurisdiction office add 府中出張所 --parent 東京法務局 --reason "訓練"
-expect 0 $C key rotate
+expect 0 $C jurisdiction assign 131016 --office 府中出張所 --reason "訓練"
+expect 0 $C key rotate --keep-old
+expect 0 $C key destroy-old --reason "訓練"
 expect 0 $C reindex --tags
 expect 0 $C reindex
 expect 0 $C status --check
