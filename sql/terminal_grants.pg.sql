@@ -6,9 +6,11 @@
 -- Least privilege: no CREATE on the schema, no ownership, no TRIGGER, TRUNCATE or REFERENCES,
 -- and on each table only the statements (and for UPDATE the columns) some operation of the
 -- product runs on it: read from core's statements, checked by running the PostgreSQL tests as
--- such a role. A new table, or a column a new operation sets, needs its line here. Privileges are not part of the pinned schema
--- (core/db/schema.c): they stop a terminal's role from changing the schema, the row MACs and
--- the pinned catalogue catch what the server's own administrator may still do.
+-- such a role (tests/pg_roles.sh). A new table, or a column a new operation sets, needs its
+-- line here. Privileges are not part of the pinned schema (core/db/schema.c): they stop a
+-- terminal's role from changing the schema; the row MACs and the pinned catalogue catch what
+-- the server's own administrator may still do. REVOKE ALL on a table takes its columns'
+-- privileges too, so a column dropped from a list below loses its grant at the next run.
 
 DO $$
 BEGIN
