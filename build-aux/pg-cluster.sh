@@ -18,7 +18,14 @@
 # otherwise) and DIR's parent folders must be searchable by it (mktemp -d under /tmp is).
 #
 # DIR/env (sh syntax, exported):
-#   FK_PG_CONNINFO          the terminal "terminal1": verify-full, its client certificate
+#   FK_PG_CONNINFO          the terminal "terminal1": verify-full, its client certificate; the
+#                           role owns the database (one role for schema and terminal)
+#   FK_PG_CONNINFO_OWNER    the same: the schema's owner, for database_admin (init, migrate)
+#   FK_PG_CONNINFO_A        terminal-a, a terminal's own role: member of fukuhon_terminal only
+#                           (sql/terminal_grants.pg.sql once a store is made), CN = role
+#   FK_PG_CONNINFO_B        terminal-b, the same; its certificate's CN is terminal-b.store.test,
+#                           which pg_ident.conf maps to the role terminal-b
+#   FK_PG_TERMINAL_ROLES    "terminal-a terminal-b"
 #   FK_PG_CONNINFO_EXPIRED  the same with terminal-expired's certificate (expired yesterday)
 #   FK_PG_CONNINFO_REVOKED  the same with terminal-revoked's certificate (in the server's CRL)
 #   FK_PG_CERTS             the client side's files: ca.crt, terminal*.crt/.key (keys 0600)
@@ -31,9 +38,15 @@
 #   FK_PG_AS                the command prefix that runs one as the server's user ("" unless root)
 # The database is `fk`, owned by terminal1; the roles terminal-expired and terminal-revoked
 # exist too, so that their refusals come from the certificate and not from a missing role.
-# pg_hba.conf has only `hostssl all all 127.0.0.1/32 cert` and the superuser's socket line.
+# The group role fukuhon_terminal, its database privileges and the roles terminal-a and
+# terminal-b are made by build-aux/pg-roles.sh, the statements docs/deployment.md gives a
+# server's administrator; nobody else may connect to fk (PUBLIC's CONNECT revoked).
+# pg_hba.conf has only `hostssl all all 127.0.0.1/32 cert map=fukuhon` and the superuser's socket
+# lines; pg_ident.conf maps a CN to the role of the same name, and terminal-b.store.test to
+# terminal-b (docs/deployment.md).
 # Exit 77 (skip) only where PostgreSQL 15 is not installed.
 set -eu
+roles_sh=$(cd "$(dirname "$0")" && pwd)/pg-roles.sh
 PGBIN=${FK_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -130,11 +143,11 @@ ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365
 	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
 cp "$ca/ca.crt" "$certs/ca.crt"
 
-# leaf NAME EXT OUTDIR [openssl ca options...]: NAME.key and NAME.crt (CN=NAME) in OUTDIR
+# leaf NAME EXT OUTDIR [openssl ca options...]: NAME.key and NAME.crt (CN=NAME, or $cn) in OUTDIR
 leaf() {
 	name=$1 ext=$2 out=$3
 	shift 3
-	ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$name" \
+	ossl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=${cn:-$name}" \
 		-keyout "$out/$name.key" -out "$ca/$name.csr"
 	ossl ca -batch -config "$ca/ca.cnf" -cert "$ca/ca.crt" -keyfile "$ca/ca.key" \
 		-extensions "$ext" -in "$ca/$name.csr" -out "$out/$name.crt" -notext "$@"
@@ -145,6 +158,8 @@ leaf terminal1 client "$certs" -days 365
 leaf terminal-expired client "$certs" -startdate "$(date -u -d '-2 years' +%Y%m%d%H%M%SZ)" \
 	-enddate "$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)"
 leaf terminal-revoked client "$certs" -days 365
+leaf terminal-a client "$certs" -days 365
+cn=terminal-b.store.test leaf terminal-b client "$certs" -days 365
 ossl ca -batch -config "$ca/ca.cnf" -cert "$ca/ca.crt" -keyfile "$ca/ca.key" -revoke "$certs/terminal-revoked.crt"
 ossl ca -batch -config "$ca/ca.cnf" -cert "$ca/ca.crt" -keyfile "$ca/ca.key" -gencrl -out "$ca/ca.crl"
 
@@ -165,9 +180,16 @@ cat > "$dir/data/pg_hba.conf" <<HBA
 # for the restore drill's pg_basebackup (tests/pg_restore_drill.sh)
 local all postgres trust
 local replication postgres trust
-# terminals: TLS and a client certificate whose CN names the role; nothing else
-hostssl all all 127.0.0.1/32 cert
+# terminals: TLS and a client certificate whose CN names the role (through pg_ident.conf's
+# map); nothing else
+hostssl all all 127.0.0.1/32 cert map=fukuhon
 HBA
+# A CN that is a role's name is that role; a terminal's CN in the site's own naming maps to its
+# role. No other CN reaches a role (docs/deployment.md).
+cat > "$dir/data/pg_ident.conf" <<IDENT
+fukuhon  /^([a-z0-9_-]+)\$                    \\1
+fukuhon  terminal-b.store.test                 terminal-b
+IDENT
 
 # ---- a free port, then start (a port taken between the probe and the start: try another) ----
 port_free() { ! (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null; }
@@ -208,7 +230,10 @@ psql_admin() { psql "$admin" -X -q -v ON_ERROR_STOP=1 "$@" > /dev/null; }
 	psql_admin -c 'create role "terminal-expired" login' &&
 	psql_admin -c 'create role "terminal-revoked" login' &&
 	psql_admin -c 'create database fk owner terminal1' &&
-	psql_admin -c 'grant all on database fk to "terminal-expired", "terminal-revoked"'
+	psql_admin -c 'grant all on database fk to "terminal-expired", "terminal-revoked"' &&
+	sh "$roles_sh" group fk | psql_admin -f - &&
+	sh "$roles_sh" terminal terminal-a | psql_admin -f - &&
+	sh "$roles_sh" terminal terminal-b | psql_admin -f -
 } || { echo "$0: setting up roles failed" >&2; stop; exit 99; }
 
 uri() {
@@ -219,6 +244,10 @@ cat > "$dir/env" <<ENV
 FK_PG_CONNINFO='$(uri terminal1)'
 FK_PG_CONNINFO_EXPIRED='$(uri terminal-expired)'
 FK_PG_CONNINFO_REVOKED='$(uri terminal-revoked)'
+FK_PG_CONNINFO_OWNER='$(uri terminal1)'
+FK_PG_CONNINFO_A='$(uri terminal-a)'
+FK_PG_CONNINFO_B='$(uri terminal-b)'
+FK_PG_TERMINAL_ROLES='terminal-a terminal-b'
 FK_PG_CERTS='$certs'
 FK_PG_HOST=127.0.0.1
 FK_PG_PORT=$port
@@ -230,5 +259,6 @@ FK_PG_BIN='$PGBIN'
 FK_PG_AS='${pguser:+runuser -u $pguser --}'
 export FK_PG_CONNINFO FK_PG_CONNINFO_EXPIRED FK_PG_CONNINFO_REVOKED FK_PG_CERTS FK_PG_HOST FK_PG_PORT FK_PG_ADMIN FK_PG_PSQL
 export FK_PG_DATA FK_PG_SOCK FK_PG_BIN FK_PG_AS
+export FK_PG_CONNINFO_OWNER FK_PG_CONNINFO_A FK_PG_CONNINFO_B FK_PG_TERMINAL_ROLES
 ENV
 chmod 600 "$dir/env"

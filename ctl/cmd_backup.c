@@ -398,9 +398,11 @@ int cmd_migrate(ctl *c, int argc, char **argv)
 		ctl_put(stdout, r->name[i], 0);
 		putchar('\n');
 	}
+	if (r->granted)
+		puts("the terminals' privileges set (sql/terminal_grants.pg.sql)");
 	if (!r->npending)
 		puts("nothing to migrate");
-	else if (r->applied)
+	if (r->applied || r->granted)
 		puts("recorded as maintenance.migrate");
 	free(r);
 	return CTL_OK;

@@ -4,6 +4,13 @@
 # has its PostgreSQL twin beside it (sql/NNN_name.pg.sql, docs/storage.md): a
 # migration without one stops the build here.
 set -eu
+# --grants FILE first: also fk_pg_terminal_grants, a terminal role's privileges on PostgreSQL
+# (sql/terminal_grants.pg.sql), which init and migrate set after the migrations.
+grants=
+if [ "${1:-}" = --grants ]; then
+	grants=$2
+	shift 2
+fi
 # literal FILE: the file as C string literals, one per line.
 literal() {
 	# Escape backslashes and quotes, keep one C string literal per line.
@@ -30,3 +37,8 @@ for f in "$@"; do
 done
 echo '};'
 echo "const unsigned fk_migration_count = $#;"
+if [ -n "$grants" ]; then
+	echo 'const char fk_pg_terminal_grants[] ='
+	literal "$grants"
+	echo '	;'
+fi

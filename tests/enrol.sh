@@ -17,9 +17,10 @@
 # On PostgreSQL (when postgresql-15 is installed; skipped otherwise, saying so): A initialises
 # the shared store and adds registers, exports for B; B imports, opens the store and reads
 # what A added: the history's encrypted details (audit list) and every register's content
-# (reindex --tags decrypts each and finds the tags A computed: none added). B connects with the same database role and TLS certificate as A
-# (tests/pg/cluster.sh has one role owning the database; grants for one role per terminal are
-# not built), and its enrolment certificate is an RSA certificate of its own.
+# (reindex --tags decrypts each and finds the tags A computed: none added). A connects as the
+# role terminal-a (init as the schema's owner, database_admin), B as terminal-b, each with its
+# own TLS certificate (tests/pg/cluster.sh), and B's enrolment certificate is an RSA
+# certificate of its own.
 #
 # Then A and B write the store in turn (operators added at each), each opens again after the
 # other wrote, and each verifies both history chains with both K0s (the multi-writer trust
@@ -181,10 +182,14 @@ sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || exit $?
 mkdir -m 700 "$T/pa" "$T/pb" "$T/pa/keys" "$T/pa/keys/store" "$T/pb/keys" "$T/pb/keys/store"
 cp "$P/terminal-a.crt" "$P/terminal-a.key" "$T/pa/keys/store/"
 cp "$P/terminal-b.crt" "$P/terminal-b.key" "$T/pb/keys/store/"
+# Each terminal connects as its own role (terminal-a, terminal-b: members of fukuhon_terminal
+# only); A's init makes the schema as its owner (database_admin).
 for t in a b; do
 	grep -v '^database =\|^key_dir =\|^terminal_id =' "$A_CONF" > "$T/p$t/fukuhon.conf"
-	printf 'database = %s\nkey_dir = %s\nterminal_id = pg-terminal-%s\n' "$FK_PG_CONNINFO" "$T/p$t/keys" $t >> "$T/p$t/fukuhon.conf"
+	if [ $t = a ]; then uri=$FK_PG_CONNINFO_A; else uri=$FK_PG_CONNINFO_B; fi
+	printf 'database = %s\nkey_dir = %s\nterminal_id = pg-terminal-%s\n' "$uri" "$T/p$t/keys" $t >> "$T/p$t/fukuhon.conf"
 done
+echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/pa/fukuhon.conf"
 PA() { FUKUHON_CONFIG=$T/pa/fukuhon.conf "$@"; }
 PB() { FUKUHON_CONFIG=$T/pb/fukuhon.conf "$@"; }
 PA expect 0 $C init $TEST_INIT

@@ -56,6 +56,14 @@ receiver_tools() {
 	[ -x "$FKPKG" ] && [ -x "$FKPOST" ] && [ -x "$RECV" ] || { echo "test tools not built: skipped"; exit 77; }
 }
 
+# pg_terminal_config FILE [LINES]: pg_config, the terminal on its own role (terminal-a: member
+# of fukuhon_terminal only) and the schema's owner for init and migrate (database_admin).
+pg_terminal_config() {
+	pg_config "$@"
+	{ grep -v '^database = ' "$1"; echo "database = $FK_PG_CONNINFO_A"
+	  echo "database_admin = $FK_PG_CONNINFO_OWNER"; } > "$1.new" && mv "$1.new" "$1"
+}
+
 ok() { checks=$((checks + 1)); }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*" >&2; }
 

@@ -32,6 +32,7 @@ fail_delay = 1
 alert_signin_failures = 0
 alert_terminal_failures = 0"
 	conf_on "$1" "$2"
+	[ -z "${ADMIN_URI:-}" ] || echo "database_admin = $ADMIN_URI" >> "$1/fukuhon.conf"
 }
 
 # race CONF N K TAG: N processes, started together, each failing tanaka's sign-in K times in a
@@ -125,12 +126,17 @@ check "$T/lite-lock/fukuhon.conf" lite-lock 5 $((N * 3))
 pg_part || { finish; exit; }
 # Each process builds the expected schema once (about a second, core/db/schema.c): fewer tries.
 PK=${RACE_PG_TRIES:-3}
-terminal "$T/pg-count" "$FK_PG_CONNINFO" 100
+# Each store's terminal connects as a terminal's own role (member of fukuhon_terminal only), its
+# init making the schema as the owner (database_admin): terminal-a on fk, terminal-b on fk2.
+ADMIN_URI=$FK_PG_CONNINFO_OWNER
+terminal "$T/pg-count" "$FK_PG_CONNINFO_A" 100
 race "$T/pg-count/fukuhon.conf" "$N" "$PK" pg-count
 check "$T/pg-count/fukuhon.conf" pg-count 100 $((N * PK))
 # A second database of the same cluster, so that the count starts from nothing.
 $FK_PG_PSQL -q -c "CREATE DATABASE fk2 OWNER terminal1" > /dev/null || not_ok "could not create fk2"
-terminal "$T/pg-lock" "$(printf '%s' "$FK_PG_CONNINFO" | sed 's|/fk?|/fk2?|')" 5
+sh "$top_srcdir/build-aux/pg-roles.sh" group fk2 | $FK_PG_PSQL -q -f - > /dev/null || not_ok "fk2's group grants"
+ADMIN_URI=$(printf '%s' "$FK_PG_CONNINFO_OWNER" | sed 's|/fk?|/fk2?|')
+terminal "$T/pg-lock" "$(printf '%s' "$FK_PG_CONNINFO_B" | sed 's|/fk?|/fk2?|')" 5
 race "$T/pg-lock/fukuhon.conf" "$N" "$PK" pg-lock
 check "$T/pg-lock/fukuhon.conf" pg-lock 5 $((N * PK))
 finish

@@ -8,8 +8,8 @@
 # B makes its own history keys (audit.key, audit-sign.key, its K0 beside its key folder) and
 # joins the store (its anchor) at its first start, under its own terminal id.
 # TEST-ONLY STEP: the copy below stands in for `fukuhonctl key export --for / key import`,
-# which is being built separately; replace it when that lands. Both terminals connect with the
-# test cluster's one client certificate (terminal1): roles per terminal are not built yet.
+# which is being built separately; replace it when that lands. Each terminal connects with a
+# client certificate and a PostgreSQL role of its own (terminal-a, terminal-b).
 #
 # Then: A and B write in turn (operator add, grant, demo registers) and each opens again fine;
 # both chains verify (each with its own K0, the other's given with --other-key); the server's
@@ -32,10 +32,14 @@ pgsys() { $(printf '%s' "$FK_PG_PSQL" | sed 's/-d fk$/-d postgres/') -A -t "$@";
 PGBIN=${FK_PG_BIN:-/usr/lib/postgresql/15/bin}
 
 # conf X: terminal X's configuration and folder ($T/X, its key folder $T/X/keys).
+# Each terminal connects as its own role (tests/pg/cluster.sh: terminal-a, terminal-b, members
+# of fukuhon_terminal only); A's init makes the schema as its owner (database_admin).
 conf() {
 	mkdir -p "$T/$1"
+	if [ "$1" = a ]; then uri=$FK_PG_CONNINFO_A; else uri=$FK_PG_CONNINFO_B; fi
 	cat > "$T/$1/fukuhon.conf" <<CONF
-database = $FK_PG_CONNINFO
+database = $uri
+database_admin = $FK_PG_CONNINFO_OWNER
 key_dir = keys
 data_dir = $top_srcdir/data
 terminal_id = terminal-$1

@@ -32,7 +32,8 @@ pgctl() { (cd / && $FK_PG_AS "$FK_PG_BIN/pg_ctl" "$@" > /dev/null); }
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
 
-pg_config "$T/fukuhon.conf" "print_spool = spool
+# The terminal on its own role (terminal-a), the store made by its owner (database_admin).
+pg_terminal_config "$T/fukuhon.conf" "print_spool = spool
 approval_valid = 1h"
 mkdir -m 700 "$T/spool"
 

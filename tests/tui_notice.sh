@@ -94,7 +94,10 @@ noticed c "サインアウトしました：このアカウントは無効にさ
 signout_reason tanaka disabled 2
 # The same with the consoles on PostgreSQL (database = postgresql://…).
 pg_part || { finish; exit; }
-conf_on "$T/pg" "$FK_PG_CONNINFO"
+# the terminal's own role (terminal-a, member of fukuhon_terminal only), the schema made by its
+# owner (database_admin)
+conf_on "$T/pg" "$FK_PG_CONNINFO_A"
+echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/pg/fukuhon.conf"
 FUKUHON_CONFIG=$T/pg/fukuhon.conf
 notice_test p q
 finish

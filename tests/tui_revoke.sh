@@ -52,7 +52,10 @@ revoke_test() {
 revoke_test a
 # The same with the console on PostgreSQL (database = postgresql://…).
 pg_part || { finish; exit; }
-conf_on "$T/pg" "$FK_PG_CONNINFO"
+# the terminal's own role (terminal-a, member of fukuhon_terminal only), the schema made by its
+# owner (database_admin)
+conf_on "$T/pg" "$FK_PG_CONNINFO_A"
+echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/pg/fukuhon.conf"
 FUKUHON_CONFIG=$T/pg/fukuhon.conf
 revoke_test p
 finish

@@ -89,7 +89,9 @@ static fk_status record(const char *config_path, const char *user, const fk_migr
 	fk_ctx *ctx;
 	fk_operator op;
 	char detail[FK_MIGRATE_MAX * 70 + 64];
-	size_t at = (size_t)snprintf(detail, sizeof detail, "schema %u -> %u:", r->have, r->want);
+	size_t at = r->npending ? (size_t)snprintf(detail, sizeof detail, "schema %u -> %u:", r->have, r->want)
+				: (size_t)snprintf(detail, sizeof detail, "schema %u: the terminals' privileges set again",
+						   r->have);
 	for (int i = 0; i < r->npending && at < sizeof detail; i++)
 		at += (size_t)snprintf(detail + at, sizeof detail - at, " %s", r->name[i]);
 	fk_status st = fk_ctx_open(config_path, FK_CTX_OPEN, &ctx, err);
@@ -116,14 +118,20 @@ fk_status fk_migrate(const char *config_path, const char *user, int test_actor, 
 		st = fk_db_open(cfg.database, FK_DB_PENDING, &db, err);
 	if (st == FK_OK)
 		st = list(db, r, err);
-	if (st == FK_OK && !dry_run && r->npending)
+	/* As the schema's owner where one is named (PostgreSQL: a terminal's role cannot), who also
+	 * sets the terminals' privileges again with nothing pending (a store older than them). */
+	int owner = st == FK_OK && cfg.database_admin && cfg.database_admin[0];
+	const char *uri = owner ? cfg.database_admin : cfg.database;
+	int apply = st == FK_OK && !dry_run && (r->npending || owner);
+	if (apply)
 		st = may_migrate(db, cfg.key_dir, user ? user : "", test_actor, err);
 	if (db)
 		fk_sql_close(db);
 	db = NULL;
-	if (st == FK_OK && !dry_run && r->npending && (st = fk_db_open(cfg.database, FK_DB_MIGRATE, &db, err)) == FK_OK) {
+	if (st == FK_OK && apply && (st = fk_db_open(uri, FK_DB_MIGRATE, &db, err)) == FK_OK) {
 		fk_sql_close(db);
-		r->applied = 1;
+		r->applied = r->npending > 0;
+		r->granted = owner;
 		st = record(config_path, user, r, err);
 	}
 	fk_config_free(&cfg);

@@ -13,6 +13,9 @@ typedef struct fk_migrate_report {
 	unsigned version[FK_MIGRATE_MAX];
 	char name[FK_MIGRATE_MAX][64];
 	int applied;                   /* 1: applied and recorded (maintenance.migrate) */
+	int granted;                   /* 1: PostgreSQL, as the schema's owner (database_admin): the
+					* terminals' privileges set (sql/terminal_grants.pg.sql) and
+					* recorded, even with nothing pending */
 } fk_migrate_report;
 
 /* The store of the configuration at config_path opened as it is (nothing migrated), its version
@@ -22,7 +25,9 @@ typedef struct fk_migrate_report {
  * before the migrations, from the operator row as the old schema holds it — then every pending
  * migration is applied (SQLite one transaction each, PostgreSQL all in one), the store opened as
  * usual and the migration recorded as user (maintenance.migrate: from, to, names), the gate
- * deciding again over the migrated store. */
+ * deciding again over the migrated store. With database_admin (PostgreSQL) the store is migrated
+ * over that connection, as the schema's owner, and the terminals' privileges are set again
+ * whether or not anything is pending. */
 fk_status fk_migrate(const char *config_path, const char *user, int test_actor, int dry_run,
 		     fk_migrate_report *r, fk_error *err);
 

@@ -73,6 +73,7 @@ static const struct conf_key conf_keys[] = {
 	STR_KEY(print_queue, T_STR),
 	STR_KEY(print_queue_ca, T_PATH),
 	STR_KEY(export_folder, T_PATH),
+	STR_KEY(database_admin, T_STR),
 };
 
 const char *fk_config_default_path(const char *path)
@@ -113,6 +114,7 @@ static fk_status set_defaults(fk_config *cfg, fk_error *err)
 		{&cfg->print_queue, ""},
 		{&cfg->print_queue_ca, ""},
 		{&cfg->export_folder, ""},
+		{&cfg->database_admin, ""},
 	};
 	for (size_t i = 0; i < FK_ARRAY_LEN(d); i++)
 		if (!*d[i].slot && !(*d[i].slot = fk_strdup(d[i].value, err)))
@@ -295,6 +297,11 @@ fk_status fk_config_parse(const char *text, const char *path, fk_config *cfg, fk
 	if (st == FK_OK && cfg->print_queue[0] && strncmp(cfg->print_queue, "ipp://", 6) != 0 &&
 	    strncmp(cfg->print_queue, "ipps://", 7) != 0)
 		st = fk_fail(err, FK_ERR_CONFIG, "%s: print_queue must be an ipp:// or ipps:// URI", path);
+	/* The schema owner's connection is for PostgreSQL's init and migrate only (issue 14). */
+	if (st == FK_OK && cfg->database_admin[0] &&
+	    (!fk_config_is_store_uri(cfg->database_admin) || !fk_config_is_store_uri(cfg->database)))
+		st = fk_fail(err, FK_ERR_CONFIG, "%s: database_admin must be a postgresql:// URI, and "
+			     "database one too", path);
 out:
 	free(copy);
 	free(base);

@@ -11,6 +11,8 @@ typedef struct fk_config {
 	char *path;        /* the file read (absolute or as given) */
 	char *database;    /* relative paths are taken from the file's folder; or a PostgreSQL
 			    * store's URI (postgresql://… or postgres://…, kept as written) */
+	char *database_admin; /* "" or the PostgreSQL store's URI as its schema owner: what
+			       * fukuhonctl init and migrate connect with (issue 14) */
 	char *key_dir;
 	char *data_dir;
 	char *terminal_id;

@@ -271,10 +271,12 @@ static void session_init(fk_ctx *ctx)
 }
 
 /* A new terminal on a PostgreSQL store: the store first, so that a database that is not empty
- * is refused (FK_ERR_EXISTS) before any key is made; then the key folder. */
+ * is refused (FK_ERR_EXISTS) before any key is made; then the key folder. The schema is made
+ * as its owner when database_admin names one: a terminal's own role cannot create it. */
 static fk_status create_on_pg(fk_ctx *ctx, int flags, fk_error *err)
 {
-	fk_status st = fk_db_open(ctx->cfg.database, FK_DB_CREATE | ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0),
+	const char *uri = ctx->cfg.database_admin[0] ? ctx->cfg.database_admin : ctx->cfg.database;
+	fk_status st = fk_db_open(uri, FK_DB_CREATE | ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0),
 				  &ctx->db, err);
 	if (st == FK_OK && (st = fk_keys_create(ctx->cfg.key_dir, err)) == FK_OK)
 		st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err);

@@ -350,13 +350,21 @@ static fk_status pg_migrate(fk_sql *db, int flags, fk_error *err)
 			     "use a newer fukuhon", (long long)have, fk_db_schema_version());
 	if (st == FK_OK)
 		st = pending_rule(db, (unsigned)have, flags, err);
+	int applied = 0;
 	for (unsigned i = 0; st == FK_OK && i < fk_migration_count; i++) {
 		const struct fk_migration *m = &fk_migrations[i];
 		if (m->version <= have)
 			continue;
 		if (exec(db, m->sql_pg, err, m->name) != FK_OK || pg_set_version(db, m->version, err) != FK_OK)
 			st = fk_fail_wrap(err, "migration %s", m->name);
+		applied = 1;
 	}
+	/* The terminals' privileges follow the schema they are on: set again whenever it changed,
+	 * and at every init and migrate (a store made before the list existed gets it then). */
+	if (st == FK_OK && (applied || (flags & (FK_DB_CREATE | FK_DB_MIGRATE))) &&
+	    exec(db, fk_pg_terminal_grants, err, "granting the terminals' role its privileges") != FK_OK)
+		st = fk_fail_wrap(err, "the terminals' privileges (only the schema's owner sets them: "
+				  "database_admin in fukuhon.conf)");
 	if (st != FK_OK) {
 		fk_db_rollback(db);
 		return st;

@@ -21,4 +21,8 @@ extern const struct fk_migration fk_migrations[];
 	"INSERT INTO fk_schema_version VALUES (0)"
 extern const unsigned fk_migration_count;
 
+/* What a terminal's role may do in a PostgreSQL store (sql/terminal_grants.pg.sql): set by the
+ * schema's owner after the migrations, in their transaction (core/db/db.c). */
+extern const char fk_pg_terminal_grants[];
+
 #endif

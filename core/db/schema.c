@@ -301,7 +301,8 @@ fk_status fk_schema_check_lite(sqlite3 *db, fk_error *err)
  * functions (language, result, volatility, SECURITY DEFINER, settings and body), types and
  * operators. Definitions are the server's rendering, the schema's own name taken out.
  * Outside the schema, what would reach into it: any other schema (it could shadow ours in a
- * search path), an extension other than plpgsql, an event trigger, and a session whose
+ * search path) but fk_expected, the empty one the expected catalogue is built in (anything
+ * left in it counts), an extension other than plpgsql, an event trigger, and a session whose
  * session_replication_role is not origin (replica disables every trigger; a superuser can set
  * it for our role). Not compared: privileges, ownership, casts, collations and text-search
  * objects, statistics, and anything in another database of the server. */
@@ -357,7 +358,16 @@ static const char SQL_PG_OBJECTS[] =
 	"FROM pg_operator o WHERE o.oprnamespace = to_regnamespace(current_schema())";
 static const char SQL_PG_OUTSIDE[] =
 	"SELECT 'schema', nspname, NULL, NULL FROM pg_namespace WHERE nspname <> current_schema() "
-	"AND nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname !~ '^pg_(toast_)?temp_' "
+	"AND nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast', 'fk_expected') "
+	"AND nspname !~ '^pg_(toast_)?temp_' "
+	"UNION ALL SELECT 'left in fk_expected', relname, NULL, NULL FROM pg_class "
+	"WHERE relnamespace = to_regnamespace('fk_expected') "
+	"UNION ALL SELECT 'left in fk_expected', proname, NULL, NULL FROM pg_proc "
+	"WHERE pronamespace = to_regnamespace('fk_expected') "
+	"UNION ALL SELECT 'left in fk_expected', typname, NULL, NULL FROM pg_type "
+	"WHERE typnamespace = to_regnamespace('fk_expected') "
+	"UNION ALL SELECT 'left in fk_expected', oprname, NULL, NULL FROM pg_operator "
+	"WHERE oprnamespace = to_regnamespace('fk_expected') "
 	"UNION ALL SELECT 'extension', extname, NULL, extversion FROM pg_extension WHERE extname <> 'plpgsql' "
 	"UNION ALL SELECT 'event trigger', evtname, NULL, evtevent FROM pg_event_trigger "
 	"UNION ALL SELECT 'setting', 'session_replication_role', NULL, current_setting('session_replication_role') "
@@ -414,7 +424,10 @@ static fk_status pg_build_expected(fk_sql *db, struct objs *o, fk_error *err)
 	fk_status st = own ? pg_exec(db, "BEGIN", err, "building the expected schema") : FK_OK;
 	if (st != FK_OK)
 		return st;
-	st = pg_exec(db, "SAVEPOINT fk_expected; CREATE SCHEMA fk_expected; SET LOCAL search_path = fk_expected",
+	/* A store with terminal roles has the schema already, made by its owner
+	 * (sql/terminal_grants.pg.sql): a terminal's role may not create one. */
+	st = pg_exec(db, "SAVEPOINT fk_expected; DO $$ BEGIN IF to_regnamespace('fk_expected') IS NULL THEN "
+		     "CREATE SCHEMA fk_expected; END IF; END $$; SET LOCAL search_path = fk_expected",
 		     err, "building the expected schema");
 	for (unsigned i = 0; st == FK_OK && i < fk_migration_count; i++)
 		st = pg_exec(db, fk_migrations[i].sql_pg, err, fk_migrations[i].name);
