@@ -53,6 +53,12 @@ demo_up() {
 	PM=$(head -n 1 "$PGD/data/postmaster.pid")
 	ok
 }
+# pg_running PID: the process runs (exists and is not a zombie)
+pg_running() {
+	st=$(ps -o stat= -p "$1" 2> /dev/null) || return 1
+	case $st in Z*) return 1 ;; esac
+	return 0
+}
 # demo_gone HOW: the demo script has exited, its cluster stopped and its folder removed
 demo_gone() {
 	n=0
@@ -61,7 +67,11 @@ demo_gone() {
 	wait "$demo_pid" 2> /dev/null
 	demo_pid=
 	[ ! -e "$DEMO_DIR" ] && ok || not_ok "$1: $DEMO_DIR is left"
-	kill -0 "$PM" 2> /dev/null && not_ok "$1: the PostgreSQL server ($PM) still runs" || ok
+	# ended: gone, or a zombie its parent has not reaped yet (an init that does not reap, as in
+	# some containers, keeps it for good); given a few seconds to exit after its pid file went
+	n=0
+	while pg_running "$PM" && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	pg_running "$PM" && not_ok "$1: the PostgreSQL server ($PM) still runs" || ok
 }
 
 demo_up 1
