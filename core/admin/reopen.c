@@ -76,8 +76,8 @@ fk_status fk_muni_reopen(fk_ctx *ctx, const char *code, const char *reason, fk_r
 	if (s == FK_OK)
 		s = fk_intake_muni_disposal(ctx, code, out->old_key, &run, &gone, err);
 	if (s == FK_OK && run)
-		s = fk_fail(err, FK_ERR_INVALID, "the disposal of municipality %s is still running: carry "
-			    "it out to its end first", code);
+		s = fk_fail(err, FK_ERR_INVALID, "the %s of municipality %s is still running: carry "
+			    "it out to its end first", run == 2 ? "return" : "disposal", code);
 	if (s == FK_OK && !gone)
 		s = fk_fail(err, FK_ERR_INVALID, "municipality %s was not disposed of: it receives "
 			    "packages already", code);
