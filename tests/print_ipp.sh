@@ -10,7 +10,8 @@
 # copies leaves them in the spool; once it takes jobs again the requester sends one again
 # (print resend): the printer gets the copy on record (its SHA-256), no new number is used, the
 # re-send is recorded; someone else's copy, an unknown number and a copy already sent are
-# refused and recorded (after the approval's validity: tests/test_approve.c).
+# refused and recorded (after the approval's validity: tests/test_approve.c); two re-sends of
+# one copy started together send it once and refuse the other.
 . "$(dirname "$0")/lib.sh"
 for p in ippeveprinter ipptool pdftotext sqlite3; do
 	command -v $p > /dev/null || { echo "$p is missing (cups-ipp-utils, poppler-utils): skipped"; exit 77; }
@@ -179,6 +180,29 @@ contains "$T/out" "resend=1"
 # sent once: the copy has left the spool
 expect 1 as tanaka $C print resend "$N3"
 contains "$T/err" "refused [not-found]"
+
+# ---- two re-sends of the other copy at once (two commands started together): sent once ----
+# The second is decided right after the first commits, while the first is still sending: without
+# the claim (core/approve/resend.c) both found the copy in the spool and the printer got it twice.
+N4=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial DESC LIMIT 1")
+[ "$N4" != "$N3" ] || not_ok "no second copy"
+FUKUHON_TEST_ACTOR=tanaka $C print resend "$N4" > "$T/r1.out" 2> "$T/r1.err" &
+R1=$!
+FUKUHON_TEST_ACTOR=tanaka $C print resend "$N4" > "$T/r2.out" 2> "$T/r2.err" &
+R2=$!
+wait $R1; S1=$?
+wait $R2; S2=$?
+[ "$((S1 + S2))" = 1 ] && ok || not_ok "two re-sends at once ended $S1 and $S2 (one success, one refusal wanted)"
+cat "$T/r1.err" "$T/r2.err" > "$T/both.err"
+contains "$T/both.err" "refused [not-found]"
+expect 0 $C audit list --action print.resend --json
+[ "$(grep -c '"result": "success"' "$T/out")" = 2 ] && ok || not_ok "print.resend successes after two at once: $(head -c 600 "$T/out")"
+expect 0 $C audit list --action print.send --result success --json
+[ "$(grep -c "$N4" "$T/out")" = 1 ] && ok || not_ok "copy $N4 sent $(grep -c "$N4" "$T/out") times"
+[ -z "$(find "$T/spool" -type f)" ] && ok || not_ok "the spool keeps $(ls -A "$T/spool")"
+n=0
+until [ "$(find "$T/got5" -type f -name '*.pdf' | wc -l)" -ge 2 ] || [ $n -ge 50 ]; do n=$((n + 1)); sleep 0.1; done
+[ "$(find "$T/got5" -type f -name '*.pdf' | wc -l)" = 2 ] && ok || not_ok "the printer has $(ls "$T/got5")"
 
 # ---- ipps:// with a certificate that verifies against print_queue_ca ----
 approved
