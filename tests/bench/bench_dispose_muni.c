@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	       secs <= TARGET_S ? "PASS" : "MISS", TARGET_S);
 	printf("  CPU time of the disposal: %.1f s (user and system)\n", cpu);
 	if (getenv("BENCH_REOPEN")) {
-		/* Then the municipality re-opened by a supervisor (reopen.c): one transaction. */
+		/* Then the municipality re-opened by a supervisor (reopen.c): its time. */
 		fk_reopen_result ro;
 		int64_t r0 = fk_mono_ns();
 		fk_status rs = bench_act_as(ctx, "benchsup", &err);
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
 			rs = fk_muni_reopen(ctx, MUNI, "bench", &ro, &err);
 		if (rs != FK_OK)
 			return die("reopen", &err);
-		printf("re-opening of %s: %lld references released in %.2f s (one transaction)\n", MUNI,
+		printf("re-opening of %s: %lld references released in %.2f s\n", MUNI,
 		       (long long)ro.refs, (double)(fk_mono_ns() - r0) / 1e9);
 	}
 	if (r.warning[0])
