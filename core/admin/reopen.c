@@ -21,7 +21,7 @@ static const char SQL_REFS[] =
 	"WHERE r.municipality = ?1 AND g.disposed_at IS NOT NULL ORDER BY r.id LIMIT ?2";
 static const char SQL_REF_DEL[] = "DELETE FROM register_ref WHERE id = ?1";
 
-int fk_reopen_step_refs = 2000;
+int fk_reopen_step_refs = 500;
 
 /* Up to fk_reopen_step_refs references released in the caller's transaction: read first (the
  * statement is not kept open over the deletes), then each taken out of its table's digest and
