@@ -341,3 +341,22 @@ tui_sign_out() {
 	tui_send "$1" y
 	tui_wait "$1" "ユーザー名"
 }
+
+# ipp_printer PORT DIR FORMATS [OPTION]: an IPP Everywhere printer on loopback (CUPS's ippeveprinter,
+# keeping what it receives in DIR; its own keys for ipps in $KEYS, default $T/ippkeys, nothing in
+# $HOME); DNS-SD made a no-op by the shim $SHIM (tests/fake_avahi.so). Its pid is added to PIDS:
+# the caller's EXIT trap kills them. Used by print_ipp.sh and tui_requests.sh.
+ipp_printer() {
+	# -c true: the job "printed" at once (without a command it pretends to print for 5-15 s)
+	LD_PRELOAD="$SHIM" HOME="$T" ippeveprinter ${4:-} -p "$1" -d "$2" -k -f "$3" -K "${KEYS:-$T/ippkeys}" \
+		-c /bin/true -n localhost fkprinter > "$2.log" 2>&1 &
+	PIDS="$PIDS $!"
+	n=0
+	until ipptool -q "ipp://localhost:$1/ipp/print" get-printer-attributes.test 2> /dev/null; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || { echo "ippeveprinter did not start: $(cat "$2.log")"; exit 99; }
+		sleep 0.1
+	done
+}
+# a free port: the kernel's choice for a listening socket, then closed
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

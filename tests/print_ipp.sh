@@ -10,7 +10,8 @@
 # copies leaves them in the spool; once it takes jobs again the requester sends one again
 # (print resend): the printer gets the copy on record (its SHA-256), no new number is used, the
 # re-send is recorded; someone else's copy, an unknown number and a copy already sent are
-# refused and recorded (after the approval's validity: tests/test_approve.c).
+# refused and recorded (after the approval's validity: tests/test_approve.c); two re-sends of
+# one copy started together send it once and refuse the other.
 . "$(dirname "$0")/lib.sh"
 for p in ippeveprinter ipptool pdftotext sqlite3; do
 	command -v $p > /dev/null || { echo "$p is missing (cups-ipp-utils, poppler-utils): skipped"; exit 77; }
@@ -20,31 +21,15 @@ SHIM="$top_builddir/tests/fake_avahi.so"
 C=$FUKUHONCTL
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 mkdir -m 700 "$T/spool" "$T/got" "$T/got2" "$T/got3" "$T/ippkeys"
-
-# printer PORT DIR FORMATS [OPTION]: an IPP Everywhere printer on loopback (its own keys for ipps in
-# $T/ippkeys, nothing in $HOME); DNS-SD made a no-op by the shim. Stopped at EXIT.
 PIDS=""
 trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; rm -rf "$T"' EXIT
-printer() {
-	# -c true: the job "printed" at once (without a command it pretends to print for 5-15 s)
-	LD_PRELOAD="$SHIM" HOME="$T" ippeveprinter ${4:-} -p "$1" -d "$2" -k -f "$3" -K "${KEYS:-$T/ippkeys}" \
-		-c /bin/true -n localhost fkprinter > "$2.log" 2>&1 &
-	PIDS="$PIDS $!"
-	n=0
-	until ipptool -q "ipp://localhost:$1/ipp/print" get-printer-attributes.test 2> /dev/null; do
-		n=$((n + 1))
-		[ $n -lt 100 ] || { echo "ippeveprinter did not start: $(cat "$2.log")"; exit 99; }
-		sleep 0.1
-	done
-}
-# a free port: the kernel's choice for a listening socket, then closed
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
 P1=$(free_port)
-printer "$P1" "$T/got" application/pdf
+ipp_printer "$P1" "$T/got" application/pdf
 P2=$(free_port)
-printer "$P2" "$T/got2" image/pwg-raster
+ipp_printer "$P2" "$T/got2" image/pwg-raster
 P3=$(free_port) # answers, but takes jobs only from a signed-in user: every Print-Job refused
-printer "$P3" "$T/got3" application/pdf -A
+ipp_printer "$P3" "$T/got3" application/pdf -A
 P3PID=$!
 DEAD=$(free_port)
 # an ipps:// printer whose certificate a CA of our own issued for localhost
@@ -57,7 +42,7 @@ printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$T/ca/ex
 openssl x509 -req -in "$T/ca/p.csr" -CA "$T/ca/ca.crt" -CAkey "$T/ca/ca.key" -CAcreateserial -days 2 \
 	-extfile "$T/ca/ext" -out "$T/keys4/localhost.crt" > /dev/null 2>&1 || exit 99
 P4=$(free_port)
-KEYS="$T/keys4" printer "$P4" "$T/got4" application/pdf
+KEYS="$T/keys4" ipp_printer "$P4" "$T/got4" application/pdf
 
 conf() {
 	make_config "print_spool = spool
@@ -159,7 +144,7 @@ kill "$P3PID"
 n=0
 while ipptool -q "ipp://localhost:$P3/ipp/print" get-printer-attributes.test 2> /dev/null && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
 mkdir -m 700 "$T/got5"
-printer "$P3" "$T/got5" application/pdf
+ipp_printer "$P3" "$T/got5" application/pdf
 expect 0 as tanaka $C print resend "$N3" --json
 contains "$T/out" "\"number\": \"$N3\""
 n=0
@@ -179,6 +164,29 @@ contains "$T/out" "resend=1"
 # sent once: the copy has left the spool
 expect 1 as tanaka $C print resend "$N3"
 contains "$T/err" "refused [not-found]"
+
+# ---- two re-sends of the other copy at once (two commands started together): sent once ----
+# The second is decided right after the first commits, while the first is still sending: without
+# the claim (core/approve/resend.c) both found the copy in the spool and the printer got it twice.
+N4=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial DESC LIMIT 1")
+[ "$N4" != "$N3" ] || not_ok "no second copy"
+FUKUHON_TEST_ACTOR=tanaka $C print resend "$N4" > "$T/r1.out" 2> "$T/r1.err" &
+R1=$!
+FUKUHON_TEST_ACTOR=tanaka $C print resend "$N4" > "$T/r2.out" 2> "$T/r2.err" &
+R2=$!
+wait $R1; S1=$?
+wait $R2; S2=$?
+[ "$((S1 + S2))" = 1 ] && ok || not_ok "two re-sends at once ended $S1 and $S2 (one success, one refusal wanted)"
+cat "$T/r1.err" "$T/r2.err" > "$T/both.err"
+contains "$T/both.err" "refused [not-found]"
+expect 0 $C audit list --action print.resend --json
+[ "$(grep -c '"result": "success"' "$T/out")" = 2 ] && ok || not_ok "print.resend successes after two at once: $(head -c 600 "$T/out")"
+expect 0 $C audit list --action print.send --result success --json
+[ "$(grep -c "$N4" "$T/out")" = 1 ] && ok || not_ok "copy $N4 sent $(grep -c "$N4" "$T/out") times"
+[ -z "$(find "$T/spool" -type f)" ] && ok || not_ok "the spool keeps $(ls -A "$T/spool")"
+n=0
+until [ "$(find "$T/got5" -type f -name '*.pdf' | wc -l)" -ge 2 ] || [ $n -ge 50 ]; do n=$((n + 1)); sleep 0.1; done
+[ "$(find "$T/got5" -type f -name '*.pdf' | wc -l)" = 2 ] && ok || not_ok "the printer has $(ls "$T/got5")"
 
 # ---- ipps:// with a certificate that verifies against print_queue_ca ----
 approved

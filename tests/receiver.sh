@@ -6,7 +6,8 @@
 # refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed;
 # past receiver_connections a connection is refused at once while the admitted ones complete,
 # and no slot leaks; the same with two worker processes (receiver_workers), and a worker that
-# dies stops the service.
+# dies stops the service. A municipality being returned, then disposed of, is refused
+# (muni_returning, muni_disposed) with a signed receipt, as fukuhonctl import refuses it.
 . "$(dirname "$0")/lib.sh"
 receiver_tools
 PORT=$((20000 + $$ % 20000))
@@ -15,7 +16,7 @@ receiver_max_body = 65536
 receiver_timeout = 5s"
 C=$FUKUHONCTL
 P=$T/pki
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 131024:revoked 131032 > /dev/null 2>&1 || exit 99
+sh "$top_srcdir/tests/pki.sh" "$P" 131016 131024:revoked 131032 131041 > /dev/null 2>&1 || exit 99
 $C init $TEST_INIT > /dev/null || exit 99
 expect 0 $C ca add "$P/ca.crt"
 expect 0 $C crl add "$P/ca.crl"
@@ -97,6 +98,58 @@ expect 0 $C ca add "$P/ca.crt"
 expect 0 $C crl add "$P/ca.crl"
 expect 0 post 131016 "$T/seq$s.pkg"
 contains "$T/out" "seq$s.pkg 200"
+
+# R-DISPOSE: while a return of 131041 runs, and after its disposal, a package of 131041 delivered
+# to the service is refused as `fukuhonctl import` refuses it, with a signed receipt naming why.
+# The return is killed once its request is running (its package being written from a read
+# snapshot) and carried on afterwards: it stays running, the municipality frozen, in between.
+"$FKPKG" -o "$T/m1.pkg" --quiet --signer-key "$P/muni-131041.key" --signer-cert "$P/muni-131041.crt" \
+	--to "$P/receiver.crt" --municipality 131041 --sequence 1 --kind full --registers 4000 --seed 9 ||
+	not_ok "fkpkg could not make m1"
+expect 0 $C import "$T/m1.pkg" --receipt-dir "$T"
+expect 0 $C operator add kato --role operator --bureau 東京法務局
+expect 0 $C operator add ito --role supervisor --bureau 東京法務局
+expect 0 $C grant kato --municipality 131041 --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄"
+FUKUHON_TEST_ACTOR=kato expect 0 $C request return --municipality 131041 --reason "市町村からの返還請求"
+RID=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
+FUKUHON_TEST_ACTOR=ito expect 0 $C approve "$RID" --reason "確認済み"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/m32.key" -subj "/O=fukuhon test/serialNumber=131041/CN=municipality 131041" \
+	-out "$T/m32.csr" > /dev/null 2>&1 || exit 99
+openssl x509 -req -in "$T/m32.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 30 \
+	-extfile "$P/ca.cnf" -extensions leaf_recv -out "$T/m32.crt" > /dev/null 2>&1 || exit 99
+mkdir -m 700 "$T/ret"
+FUKUHON_TEST_ACTOR=kato $C return "$RID" --to "$T/m32.crt" --out "$T/ret/r.fkpkg" > "$T/ret.out" 2>&1 &
+retpid=$!
+n=0
+until [ "$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $RID" 2> /dev/null)" = running ] ||
+	[ $n -ge 3000 ] || ! kill -0 $retpid 2> /dev/null; do n=$((n + 1)); sleep 0.01; done
+kill -KILL $retpid 2> /dev/null
+wait $retpid 2> /dev/null
+[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $RID")" = running ] && ok ||
+	not_ok "the return was not caught running: $(cat "$T/ret.out")"
+[ ! -e "$T/ret/r.fkpkg" ] && ok || not_ok "a killed return left its package in place"
+"$FKPKG" -o "$T/m2.pkg" --quiet --signer-key "$P/muni-131041.key" --signer-cert "$P/muni-131041.crt" \
+	--to "$P/receiver.crt" --municipality 131041 --sequence 2 --kind immediate --registers 1 --seed 10 --first-ref 9001 ||
+	not_ok "fkpkg could not make m2"
+expect 0 post 131041 --receipts "$T/r" "$T/m2.pkg"
+verify "$T/r/m2.pkg.receipt" "$T/m2.json" && ok || not_ok "the receipt during the return does not verify"
+contains "$T/m2.json" '"state":"refused"'
+contains "$T/m2.json" '"reason":"muni_returning"'
+# carried on by its requester: the package in place, the municipality receives again…
+FUKUHON_TEST_ACTOR=kato expect 0 $C return "$RID" --to "$T/m32.crt" --out "$T/ret/r.fkpkg"
+[ -s "$T/ret/r.fkpkg" ] && ok || not_ok "the return carried on wrote no package"
+# … until it is disposed of after the return: then refused muni_disposed
+FUKUHON_TEST_ACTOR=kato expect 0 $C request dispose-municipality --municipality 131041 --after-return "$RID" --reason "返還済み"
+DID=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
+FUKUHON_TEST_ACTOR=ito expect 0 $C approve "$DID" --reason "確認済み"
+FUKUHON_TEST_ACTOR=kato expect 0 $C dispose-municipality "$DID"
+mkdir -m 700 "$T/r3"
+expect 0 post 131041 --receipts "$T/r3" "$T/m2.pkg"
+verify "$T/r3/m2.pkg.receipt" "$T/m2b.json" && ok || not_ok "the receipt after the disposal does not verify"
+contains "$T/m2b.json" '"state":"refused"'
+contains "$T/m2b.json" '"reason":"muni_disposed"'
+expect 1 $C import "$T/m2.pkg" --receipt-dir "$T"
+contains "$T/out" "refused [muni_disposed]"
 
 # the history: each delivery recorded as the terminal's own operation
 expect 0 $C operator add sato --role auditor --bureau 東京法務局

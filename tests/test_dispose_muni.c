@@ -2,7 +2,10 @@
  * registers, ledger or documents decrypts from the database file or its WAL afterwards (no 16
  * bytes of any wrapped key left), search and lists find nothing of it, the history verifies;
  * a run killed in the middle (SIGKILL before a batch commits) leaves the request running, and
- * carrying it out again finishes it. Each with a municipality next door left untouched. */
+ * carrying it out again finishes it. Each with a municipality next door left untouched.
+ * And its return (R-DISPOSE 8(1)ク, R-BATCH-ATOMIC): written from a read snapshot while the
+ * write lock stays free for the consoles, the municipality frozen meanwhile; killed half-way,
+ * carried on by its requester under the number it kept. */
 #include "config.h"
 
 #include <signal.h>
@@ -12,8 +15,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "db.h"
+#include "execute.h"
+#include "exportjob.h"
+#include "fkt_pki.h"
 #include "fktest.h"
+#include "import.h"
 #include "munidispose.h"
+#include "returnjob.h"
 #include "order.h"
 
 #define M "131016"     /* 千代田区, 東京法務局 */
@@ -25,6 +34,7 @@ static fk_ctx *ctx;
 static uint8_t k0[FK_KEY_LEN];
 static fk_error err;
 static int64_t regs[NREG], other;
+static char pki[600];
 
 static int64_t add_register(const char *muni, const char *name, const char *reading, const char *honseki)
 {
@@ -67,6 +77,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	fk_return_step_registers = 2000;
+	fk_return_test_hook = NULL;
 	fk_ctx_close(ctx);
 	fkt_env_cleanup(&env);
 }
@@ -224,6 +236,180 @@ START_TEST(a_disposal_killed_in_the_middle_is_finished_by_carrying_it_out_again)
 }
 END_TEST
 
+/* ---- the return ---- */
+
+/* The trust store holding the test CA (the municipality's encryption certificate chains to
+ * it), this terminal's receiving certificate to sign with, op1 with the export right, and a
+ * return of M approved. */
+static int64_t return_approved(void)
+{
+	size_t n;
+	char *csr, *crt;
+	int64_t id;
+	fkt_act_as(ctx, NULL);
+	uint8_t *b = fkt_pki_read(pki, "ca.crt", &n);
+	ck_assert_ok(fk_pki_ca_add(ctx, b, n, NULL, &err), &err);
+	free(b);
+	b = fkt_pki_read(pki, "ca.crl", &n);
+	ck_assert_ok(fk_pki_crl_add(ctx, b, n, NULL, &err), &err);
+	free(b);
+	ck_assert_ok(fk_pki_cert_request(ctx, NULL, &csr, &n, &err), &err);
+	crt = fkt_pki_sign_csr(pki, csr, 400, &n);
+	free(csr);
+	ck_assert_ok(fk_pki_cert_install(ctx, (const uint8_t *)crt, n, &err), &err);
+	free(crt);
+	fkt_grant(ctx, "op1", M, FK_RIGHT_VIEW | FK_RIGHT_EXPORT | FK_RIGHT_DISPOSE);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "市町村からの返還請求", &id, &err), &err);
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fkt_act_as(ctx, "op1");
+	return id;
+}
+
+static void return_paths(char to[700], char out[700])
+{
+	snprintf(to, 700, "%s/muni-enc-" M ".crt", pki);
+	snprintf(out, 700, "%s/returned.fkpkg", env.dir);
+}
+
+typedef struct meanwhile {
+	int64_t request;
+	int seen;
+	fk_status lock;    /* another connection's write transaction, while the package is written */
+	fk_req_state state; /* the request, as another connection reads it then */
+	int running;       /* what intake asks before it takes a package of M (2: returning) */
+} meanwhile;
+
+/* Called while the package is being written: another connection (a console) takes the write
+ * lock at once, sees the request running and M's packages refused. */
+static void while_writing(void *arg, int64_t done, int64_t total)
+{
+	meanwhile *w = arg;
+	(void)done;
+	(void)total;
+	if (w->seen++)
+		return;
+	fk_ctx *c = fkt_ctx_open(&env);
+	fk_error e;
+	fk_request q;
+	int64_t key = 0;
+	int gone = 0;
+	w->lock = fk_ctx_begin(c, &e);
+	if (w->lock == FK_OK) {
+		ck_assert_ok(fk_datakey_municipality_id(c, M, &key, &e), &e);
+		ck_assert_ok(fk_intake_muni_disposal(c, M, key, &w->running, &gone, &e), &e);
+		fk_ctx_end(c, FK_ERR_INTERNAL, NULL); /* nothing to keep */
+	}
+	ck_assert_ok(fk_request_get(c, w->request, &q, &e), &e);
+	w->state = q.state;
+	fk_request_clear(&q);
+	fk_ctx_close(c);
+}
+
+START_TEST(a_return_leaves_the_write_lock_free_while_it_writes)
+{
+	char to[700], out[700];
+	int64_t ret = return_approved();
+	return_paths(to, out);
+	meanwhile w = {.request = ret, .lock = FK_ERR_INTERNAL};
+	fk_progress p = {.fn = while_writing, .arg = &w};
+	fk_export_result r;
+	int64_t t0 = fk_mono_ns();
+	ck_assert_ok(fk_export_carry_out(ctx, ret, FK_REQ_RETURN, to, out, &p, &r, &err), &err);
+	ck_assert_int_ge(w.seen, 1);
+	/* one transaction from decision to record kept the console out for 5 s and failed it */
+	ck_assert_msg(w.lock == FK_OK, "a console could not write while the return was written");
+	ck_assert_int_lt(fk_mono_ns() - t0, 4000000000LL);
+	ck_assert_int_eq(w.state, FK_REQ_RUNNING);
+	ck_assert_int_eq(w.running, 2);
+	/* what it held is kept, the package recorded, the request carried out, the lock gone */
+	ck_assert_int_eq(r.registers, NREG);
+	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), NREG);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.execute", "success", NULL), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.package", "success", NULL), 1);
+	ck_assert_int_ge(fkt_audit_count(ctx, "return.step", "success", NULL), 2);
+	fk_request q;
+	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_EXECUTED);
+	fk_request_clear(&q);
+	int running = 0, gone = 0;
+	ck_assert_ok(fk_intake_muni_disposal(ctx, M, 0, &running, &gone, &err), &err);
+	ck_assert_int_eq(running, 0);
+	ck_assert_int_eq(access(out, F_OK), 0);
+}
+END_TEST
+
+static void die_at_step(int step)
+{
+	if (step == 2)
+		raise(SIGKILL); /* inside the second step's transaction: the first kept, this one not */
+}
+
+START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
+{
+	char to[700], out[700], sha[65];
+	int64_t ret = return_approved(), kept = 0, next = 0;
+	int year = 0, found = 0;
+	return_paths(to, out);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		fk_ctx *c = fkt_ctx_open(&env);
+		fkt_act_as(c, "op1");
+		fk_return_step_registers = 2;
+		fk_return_test_hook = die_at_step;
+		fk_export_result r;
+		fk_return_execute(c, ret, to, out, &r, &err);
+		_exit(0); /* not reached when the hook kills it */
+	}
+	int status = 0;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* running, its number kept on record, no package where it goes (only a hidden temporary
+	 * file), M frozen, the next print or export past the kept number */
+	fk_request q;
+	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_RUNNING);
+	fk_request_clear(&q);
+	ck_assert_int_ne(access(out, F_OK), 0);
+	ck_assert_ok(fk_return_run_get(ctx, ret, &kept, &year, sha, &found, &err), &err);
+	ck_assert_int_eq(found, 1);
+	ck_assert_ok(fk_output_first_serial(ctx, &next, &err), &err);
+	ck_assert_int_eq(next, kept + 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), 2);
+	int running = 0, gone = 0;
+	ck_assert_ok(fk_intake_muni_disposal(ctx, M, 0, &running, &gone, &err), &err);
+	ck_assert_int_eq(running, 2);
+	/* nor does the municipality's disposal run meanwhile, nor anyone else carry it on */
+	int64_t disp = approved();
+	fk_muni_dispose_result d;
+	ck_assert_int_eq(fk_muni_dispose_execute(ctx, disp, &d, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NOT NULL"), 0);
+	fkt_act_as(ctx, "sup");
+	fk_export_result r;
+	ck_assert_int_eq(fk_return_execute(ctx, ret, to, out, &r, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_REQUESTER);
+	/* carried on: the same number, everything held, the package in place */
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_return_execute(ctx, ret, to, out, &r, &err), &err);
+	char number[40];
+	snprintf(number, sizeof number, "%lld/%d/%06lld", (long long)fkt_scalar(ctx, "SELECT bureau_id FROM approval_request "
+		 "WHERE kind = 'return'"), year, (long long)kept);
+	ck_assert_str_eq(r.number, number);
+	ck_assert_int_eq(r.registers, NREG);
+	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), NREG);
+	ck_assert_int_eq(access(out, F_OK), 0);
+	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_EXECUTED);
+	fk_request_clear(&q);
+	/* then the disposal after it, as approved */
+	ck_assert_ok(fk_muni_dispose_execute(ctx, disp, &d, &err), &err);
+	fk_verify_report rep = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(rep.problems, 0);
+}
+END_TEST
+
 Suite *dispose_muni_suite(void);
 Suite *dispose_muni_suite(void)
 {
@@ -233,11 +419,20 @@ Suite *dispose_muni_suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, a_municipality_is_disposed_of_whole_and_nothing_of_it_decrypts);
 	tcase_add_test(t, a_disposal_killed_in_the_middle_is_finished_by_carrying_it_out_again);
+	tcase_add_test(t, a_return_leaves_the_write_lock_free_while_it_writes);
+	tcase_add_test(t, a_return_killed_half_way_is_carried_on_under_its_number);
 	suite_add_tcase(s, t);
 	return s;
 }
 
 int main(void)
 {
-	return fkt_run(dispose_muni_suite());
+	static const char *const specs[] = {M ":enc", NULL};
+	char top[500];
+	fkt_pki_tmpdir(top, sizeof top);
+	snprintf(pki, sizeof pki, "%s/a", top);
+	fkt_pki_make(pki, specs);
+	int rc = fkt_run(dispose_muni_suite());
+	fkt_pki_remove(top);
+	return rc;
 }

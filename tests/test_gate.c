@@ -900,6 +900,8 @@ static const struct {
 	{FK_OP_DISPOSE_MUNI_BATCH, "dispose_muni.sh, test_dispose_muni.c (each short transaction of a municipality's disposal)"},
 	{FK_OP_RETURN_PACKAGE, "return.sh, test_gate.c's return.execute (the package a return writes)"},
 	{FK_OP_KEY_ROTATION_DUE, "test_dispose.c, dispose.sh (a disposal makes the rotation due, a rotation clears it)"},
+	{FK_OP_RETURN_STEP, "return.sh, test_dispose_muni.c (a return's steps outside its decision's transaction)"},
+	{FK_OP_MUNI_REOPEN_STEP, "test_intake.c (a re-opening's references released in short steps)"},
 };
 
 static const walk *find(fk_op op)

@@ -105,6 +105,15 @@ int fk_gate_adopt_tx(fk_gate *g)
 	return 1;
 }
 
+fk_status fk_gate_commit_step(fk_ctx *ctx, fk_gate *g, fk_error *err)
+{
+	if (g->unrecorded || !g->in_tx)
+		return fk_fail(err, FK_ERR_INTERNAL, "no transaction of the gate to commit");
+	g->in_tx = 0;
+	fk_status st = fk_ctx_end(ctx, FK_OK, err);
+	return st == FK_OK ? FK_OK : failed(ctx, g, st, err);
+}
+
 fk_status fk_gate_end(fk_ctx *ctx, fk_gate *g, fk_status st, const char *detail, fk_error *err)
 {
 	if (g->unrecorded)

@@ -54,6 +54,13 @@ void fk_gate_allowed(fk_gate *g, const fk_authz_decision *d);
  * nothing (a diagnosis): the caller ends the transaction itself. */
 int fk_gate_adopt_tx(fk_gate *g);
 
+/* The other way round, for an operation decided under the lock whose work then runs in
+ * transactions of its own (a municipality's return, core/approve): commit what the decision's
+ * transaction did so far — which carries its own record — and keep the gate open without a
+ * transaction; fk_gate_end records the outcome later (in a transaction adopted again, or its
+ * own). A failed commit ends the gate with the failure, recorded. */
+fk_status fk_gate_commit_step(fk_ctx *ctx, fk_gate *g, fk_error *err);
+
 /* End the operation with its status st. FK_OK: the success is recorded with detail (sealed:
  * it may name people) and committed with the work; if it cannot be, the work is undone and
  * FK_ERR_AUDIT returned (hand nothing out then). Otherwise the work is undone and the failure

@@ -12,6 +12,9 @@ typedef struct fk_reopen_result {
 	int64_t refs;             /* references of disposed registers released */
 } fk_reopen_result;
 
+/* The references released per short transaction of a re-opening (reopen.c; tests set it). */
+extern int fk_reopen_step_refs;
+
 /* After a municipality's disposal its row names a destroyed key and packages for it are
  * refused (core/intake, "muni_disposed"). A supervisor of its bureau (or an administrator)
  * re-opens it, with a reason, in one transaction on record (municipality.reopen): a fresh data

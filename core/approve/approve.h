@@ -51,7 +51,8 @@ const char *fk_req_state_id(fk_req_state s); /* "waiting" … */
 
 /* How far a long job has come (the console shows it while an export or a return runs): fn
  * gets done of total, at most every 100 ms and once when done reaches total. It is called
- * inside the job's transaction: it may draw, never use the store. */
+ * inside the job's transaction (a return's: its read snapshot): it may draw, never use the
+ * store. */
 typedef struct fk_progress {
 	void (*fn)(void *arg, int64_t done, int64_t total);
 	void *arg;

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "execute.h"
 #include "outseq.h"
+#include "returnjob.h"
 #include "trust.h"
 
 /* Prints and exports share one counter (R-PRINT): the largest serial of either. The row holding
@@ -127,15 +128,19 @@ static fk_status last_serial(fk_ctx *ctx, const char *sql, fk_table t, int col, 
 
 fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
 {
-	int64_t kept = 0, printed = 0, exported = 0;
+	int64_t kept = 0, printed = 0, exported = 0, running = 0;
 	fk_status s = fk_outseq_get(ctx, &kept, err);
 	if (s == FK_OK)
 		s = last_serial(ctx, SQL_LAST_PRINT, FK_T_PRINT_OUTPUT, C_PRINT_SERIAL, &printed, err);
 	if (s == FK_OK)
 		s = last_serial(ctx, SQL_LAST_EXPORT, FK_T_EXPORT_OUTPUT, C_EXPORT_SERIAL, &exported, err);
+	/* A return writes its package outside the write lock with the number it kept: past it too. */
+	if (s == FK_OK)
+		s = fk_return_run_max(ctx, &running, err);
 	if (s != FK_OK)
 		return s;
 	int64_t recorded = printed > exported ? printed : exported;
+	recorded = running > recorded ? running : recorded;
 	*serial = (kept > recorded ? kept : recorded) + 1;
 	return FK_OK;
 }

@@ -1,7 +1,15 @@
 /* Carrying out an approved export (exportjob.h): decide as a print does (execute.h), then
  * write the package through the one writer (core/intake/pkgwrite.c) to a temporary name,
  * record it with the execution in one transaction, and link it into place after the commit.
- * A failure before the commit leaves no file and consumes no output number. */
+ * A failure before the commit leaves no file and consumes no output number.
+ *
+ * A municipality's return is too large for one transaction (22 s at 100,000 registers, while
+ * every console waits at most 5 s for the lock): decided under the lock, it marks its request
+ * running (packages of the municipality refused meanwhile, as during its disposal) and keeps
+ * its output number on record, reads the municipality in a read snapshot without the lock,
+ * keeps what it held in short steps and records the package in a last short transaction. Killed
+ * half-way it leaves only a temporary file and a running request: carried out again by its
+ * requester, it writes the package again under the same number. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,18 +24,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "datakey.h"
 #include "db.h"
 #include "execute.h"
+#include "import.h"
 #include "exportjob.h"
 #include "outseq.h"
 #include "pki.h"
 #include "str.h"
 #include "pkgwrite.h"
 #include "returnjob.h"
+#include "stage.h"
 #include "trust.h"
 #include "util.h"
+#include "visible.h"
 
 int64_t fk_export_chunk_records = 1000;
+int fk_return_step_registers = 2000;
+void (*fk_return_test_hook)(int step);
 
 static const char SQL_REF[] =
 	"SELECT " FK_COLS_REGISTER_REF ", mac FROM register_ref WHERE register_id = ?1 ORDER BY id LIMIT 1";
@@ -146,7 +160,7 @@ static fk_status write_package(xjob *j, fk_error *err)
 			       "(fukuhonctl cert request, then cert install)");
 	fk_status s = fk_pkgw_begin(j->dir, key, cert, to, 1, fk_export_chunk_records, &w, err);
 	if (s == FK_OK && j->is_return)
-		s = fk_return_records(ctx, j->req.id, j->req.municipality, w, &j->held, j->progress, err);
+		s = fk_return_records(ctx, j->req.municipality, w, &j->held, j->progress, err);
 	for (int i = 0; s == FK_OK && !j->is_return && i < j->req.n_items; i++) {
 		s = add_register(j, w, i, err);
 		fk_progress_tell(j->progress, i + 1, j->req.n_items);
@@ -223,6 +237,19 @@ static fk_status open_tmp(xjob *j, fk_error *err)
 	return FK_OK;
 }
 
+/* The package written to the open temporary file, which is then closed. */
+static fk_status write_file(xjob *j, fk_error *err)
+{
+	struct stat st;
+	fk_status s = write_package(j, err);
+	if (s == FK_OK && fstat(j->fd, &st) == 0)
+		j->out->bytes = (int64_t)st.st_size;
+	if (j->fd >= 0 && close(j->fd) != 0 && s == FK_OK)
+		s = fk_fail(err, FK_ERR_IO, "closing the package failed: %s", strerror(errno));
+	j->fd = -1;
+	return s;
+}
+
 static fk_status run(xjob *j, fk_error *err)
 {
 	time_t t = (time_t)(j->now / 1000000000) + 9 * 3600; /* the year in JST, as prints */
@@ -241,19 +268,9 @@ static fk_status run(xjob *j, fk_error *err)
 		 j->year, (long long)j->serial);
 	s = open_tmp(j, err);
 	if (s == FK_OK)
-		s = write_package(j, err);
-	struct stat st;
-	if (s == FK_OK && fstat(j->fd, &st) == 0)
-		j->out->bytes = (int64_t)st.st_size;
-	if (j->fd >= 0 && close(j->fd) != 0 && s == FK_OK)
-		s = fk_fail(err, FK_ERR_IO, "closing the package failed: %s", strerror(errno));
-	j->fd = -1;
-	if (s == FK_OK && j->is_return && j->held.registers == 0)
-		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s has no register here to return", j->req.municipality);
+		s = write_file(j, err);
 	if (s == FK_OK)
 		s = record_output(j, err);
-	if (s == FK_OK && j->is_return)
-		s = fk_return_keep(j->ctx, j->req.id, j->req.municipality, &j->held, err);
 	if (s == FK_OK)
 		s = fk_request_mark_executed(j->ctx, &j->req, j->now, err);
 	return s;
@@ -306,26 +323,181 @@ static fk_status check_out(xjob *j, const char *out_path, fk_error *err)
 static fk_status decide(xjob *j, fk_gate *g, fk_error *err)
 {
 	char why[300];
-	fk_status s = fk_request_decide_execution(j->ctx, g, &j->req, j->is_return ? FK_REQ_RETURN : FK_REQ_EXPORT,
-						  j->info, j->now, err);
-	/* A return: the export right on every kind of the municipality's files. */
-	if (s == FK_OK && j->is_return)
-		s = fk_request_decide_municipality(j->ctx, g, j->req.municipality, err);
+	fk_status s = fk_request_decide_execution(j->ctx, g, &j->req, FK_REQ_EXPORT, j->info, j->now, err);
 	if (s != FK_OK)
 		return s;
 	recipient_problem(j->to, j->now / 1000000000, why, sizeof why);
-	/* ... and only to the municipality itself, as the trust store knows it. */
-	if (!why[0] && j->is_return) {
-		s = fk_pki_load(j->ctx, j->now / 1000000000, &j->pki, err);
-		if (s == FK_OK)
-			s = fk_return_recipient(j->pki, j->to, j->req.municipality, j->now / 1000000000, why,
-						sizeof why, err);
-		if (s != FK_OK)
-			return fk_gate_end(j->ctx, g, s, NULL, err);
-	}
 	if (why[0])
 		return fk_gate_refuse(j->ctx, g, FK_WHY_INVALID, why, err);
 	return FK_OK;
+}
+
+/* ---- a municipality's return ---- */
+
+/* As an export's, and: a return begun and interrupted is carried on by its requester whatever
+ * the time (what is begun is finished: the municipality receives nothing until then); the
+ * export right on every kind of the municipality's files; the recipient the municipality
+ * itself, as the trust store knows it; and nothing else moving the municipality's data — no
+ * package staging, no disposal of it running. */
+static fk_status decide_return(xjob *j, fk_gate *g, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	fk_request *r = &j->req;
+	char why[300];
+	int on = 0, running = 0, gone = 0, any = 0;
+	int64_t key = 0;
+	fk_status s = FK_OK;
+	if (r->kind == FK_REQ_RETURN && r->state == FK_REQ_RUNNING && r->requester_id != ctx->actor.operator_id)
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_REQUESTER, "only the requester carries out a request", err);
+	if (r->kind != FK_REQ_RETURN || r->state != FK_REQ_RUNNING)
+		s = fk_request_decide_execution(ctx, g, r, FK_REQ_RETURN, j->info, j->now, err);
+	if (s == FK_OK)
+		s = fk_request_decide_municipality(ctx, g, r->municipality, err);
+	if (s != FK_OK)
+		return s;
+	recipient_problem(j->to, j->now / 1000000000, why, sizeof why);
+	if (!why[0]) {
+		s = fk_pki_load(ctx, j->now / 1000000000, &j->pki, err);
+		if (s == FK_OK)
+			s = fk_return_recipient(j->pki, j->to, r->municipality, j->now / 1000000000, why, sizeof why, err);
+	}
+	if (s == FK_OK)
+		s = fk_store_staging(ctx, &on, err);
+	if (s == FK_OK)
+		s = fk_datakey_municipality_id(ctx, r->municipality, &key, err);
+	if (s == FK_OK)
+		s = fk_intake_muni_disposal(ctx, r->municipality, key, &running, &gone, err);
+	if (s == FK_OK)
+		s = fk_return_has_registers(ctx, r->municipality, &any, err);
+	if (s == FK_OK && !any)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s has no register here to return", r->municipality);
+	if (s != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
+	if (why[0])
+		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, why, err);
+	if (on)
+		return fk_gate_refuse(ctx, g, FK_WHY_REGISTER_STAGING, "a package is being imported: return the "
+				      "municipality's data when it is published or abandoned", err);
+	if (running == 1)
+		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "the municipality is being disposed of", err);
+	return FK_OK;
+}
+
+/* In the decision's transaction: the request running (the municipality frozen), the output
+ * number kept for it (the one kept already when carried on), on record. */
+static fk_status return_begin(xjob *j, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	char oid[24], detail[300], sha[65];
+	int found = 0, resumed = j->req.state == FK_REQ_RUNNING;
+	fk_status s = recipient_facts(j, err);
+	if (s == FK_OK)
+		s = fk_return_run_get(ctx, j->req.id, &j->serial, &j->year, sha, &found, err);
+	if (s == FK_OK && !found) {
+		time_t t = (time_t)(j->now / 1000000000) + 9 * 3600; /* the year in JST, as prints */
+		struct tm tm;
+		if (!gmtime_r(&t, &tm))
+			return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
+		j->year = tm.tm_year + 1900;
+		s = fk_output_first_serial(ctx, &j->serial, err);
+		if (s == FK_OK)
+			s = fk_return_run_set(ctx, j->req.id, j->serial, j->year, j->to_sha, err);
+	}
+	if (s == FK_OK && !resumed)
+		s = fk_request_mark_running(ctx, &j->req, j->now, err);
+	if (s != FK_OK)
+		return s;
+	snprintf(j->out->number, sizeof j->out->number, "%lld/%d/%06lld", (long long)j->req.bureau_id, j->year,
+		 (long long)j->serial);
+	snprintf(oid, sizeof oid, "%lld", (long long)j->req.id);
+	snprintf(detail, sizeof detail, "municipality=%s output=%s %s: its packages refused until the return "
+		 "ends", j->req.municipality, j->out->number, resumed ? "continued" : "begun");
+	return fk_audit_op(ctx, FK_OP_RETURN_STEP, oid, FK_RESULT_SUCCESS, "system", detail, err);
+}
+
+/* The package, from one read snapshot of the store: no write lock held while it is written. */
+static fk_status return_write(xjob *j, fk_error *err)
+{
+	fk_status s = fk_ctx_snapshot_begin(j->ctx, err);
+	if (s == FK_OK && (s = open_tmp(j, err)) == FK_OK)
+		s = write_file(j, err);
+	fk_ctx_snapshot_end(j->ctx);
+	if (s == FK_OK && j->held.registers == 0)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s has no register here to return", j->req.municipality);
+	return s;
+}
+
+/* Registers [from, from + n) of what the package held kept in return_item, in a short
+ * transaction of their own, on record. */
+static fk_status return_items(xjob *j, int64_t from, int64_t n, int step, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	char oid[24], detail[200];
+	int64_t to = from + n < j->held.registers ? from + n : j->held.registers;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	s = fk_return_keep_items(ctx, j->req.id, &j->held, from, n, err);
+	snprintf(oid, sizeof oid, "%lld", (long long)j->req.id);
+	snprintf(detail, sizeof detail, "municipality=%s output=%s registers_held=%lld..%lld of %lld", j->req.municipality,
+		 j->out->number, (long long)from + 1, (long long)to, (long long)j->held.registers);
+	if (s == FK_OK)
+		s = fk_audit_op(ctx, FK_OP_RETURN_STEP, oid, FK_RESULT_SUCCESS, "system", detail, err);
+	if (s == FK_OK && fk_return_test_hook)
+		fk_return_test_hook(step);
+	s = fk_ctx_end(ctx, s, err);
+	/* A console waiting for the lock tries every millisecond: a gap lets it in. */
+	if (s == FK_OK)
+		fk_stage_yield();
+	return s;
+}
+
+/* The last step, in the gate's transaction: the package recorded, what it held sealed for
+ * the disposal that may follow, the request carried out. */
+static fk_status return_finish(xjob *j, fk_error *err)
+{
+	fk_status s = record_output(j, err);
+	if (s == FK_OK)
+		s = fk_return_keep(j->ctx, j->req.id, j->req.municipality, &j->held, err);
+	if (s == FK_OK)
+		s = fk_request_mark_executed(j->ctx, &j->req, j->now, err);
+	return s;
+}
+
+static fk_status execute_return(xjob *j, fk_gate *g, fk_error *err)
+{
+	fk_ctx *ctx = j->ctx;
+	char detail[300] = "";
+	fk_error e;
+	fk_status s = decide_return(j, g, err);
+	if (s != FK_OK)
+		return s;
+	if ((s = check_out(j, j->out_path, err)) == FK_OK)
+		s = return_begin(j, err);
+	if (s != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
+	if ((s = fk_gate_commit_step(ctx, g, err)) != FK_OK)
+		return s;
+	/* The key folder's counter past the number kept, as after a print: a restored older
+	 * database that lost the record of it never hands it out again. */
+	if (fk_outseq_put(ctx, j->serial, &e) != FK_OK)
+		snprintf(j->out->warning, sizeof j->out->warning, "the output counter in the key folder could "
+			 "not be moved on (%.160s): tell the administrator", e.msg);
+	s = return_write(j, err);
+	int step = 0, n = fk_return_step_registers > 0 ? fk_return_step_registers : 1;
+	for (int64_t i = 0; s == FK_OK && i < j->held.registers; i += n)
+		s = return_items(j, i, n, ++step, err);
+	if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK && !fk_gate_adopt_tx(g))
+		s = fk_ctx_end(ctx, fk_fail(err, FK_ERR_INTERNAL, "the return's record cannot be kept"), err);
+	if (s == FK_OK)
+		s = return_finish(j, err);
+	if (s == FK_OK)
+		snprintf(detail, sizeof detail, "output=%s registers=%d approved_by=%s", j->out->number,
+			 j->out->registers, j->req.decided_by);
+	s = fk_gate_end(ctx, g, s, detail, err);
+	if (s == FK_OK)
+		publish(j);
+	return s;
 }
 
 static fk_status execute(xjob *j, int64_t id, fk_error *err)
@@ -333,7 +505,8 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 	fk_ctx *ctx = j->ctx;
 	fk_gate g;
 	char detail[300] = "";
-	/* One lock from the decision to the record: nothing changes under the job. */
+	/* One lock from the decision to the record: nothing changes under the job (a return:
+	 * from the decision to its running mark, execute_return). */
 	fk_status s = fk_request_open_execution(ctx, &g, j->is_return ? FK_OP_RETURN_EXECUTE : FK_OP_EXPORT_EXECUTE,
 						id, &j->req, err);
 	if (s != FK_OK)
@@ -341,6 +514,8 @@ static fk_status execute(xjob *j, int64_t id, fk_error *err)
 	j->info = calloc((size_t)j->req.n_items + 1, sizeof *j->info);
 	if (!j->info)
 		return fk_gate_end(ctx, &g, fk_fail(err, FK_ERR_NOMEM, "out of memory"), NULL, err);
+	if (j->is_return)
+		return execute_return(j, &g, err);
 	if ((s = decide(j, &g, err)) != FK_OK)
 		return s;
 	/* Where the file goes is checked once the request is known to be carried out: a refusal
@@ -384,6 +559,7 @@ static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const 
 	fk_pki_free(j.pki);
 	X509_free(j.to);
 	free(j.info);
+	free(j.held.items);
 	fk_request_clear(&j.req);
 	return s;
 }

@@ -53,5 +53,10 @@ fk_status fk_export_folder_path(const fk_ctx *ctx, const char *name, char *path,
 
 /* Records a chunk holds in an export (tests make it small to have many chunks). */
 extern int64_t fk_export_chunk_records;
+/* A return keeps what its package held in steps of this many registers, each a short
+ * transaction (exportjob.c); the test hook is called inside each step's transaction (its
+ * 1-based number), so that a test can kill the process there. */
+extern int fk_return_step_registers;
+extern void (*fk_return_test_hook)(int step);
 
 #endif

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "execute.h"
 #include "gate.h"
+#include "import.h"
 #include "meta.h"
 #include "munidispose.h"
 #include "stage.h"
@@ -484,6 +485,13 @@ static fk_status decide(mjob *j, fk_gate *g, fk_error *err)
 		return s;
 	if ((s = fk_datakey_municipality_id(ctx, r->municipality, &j->muni_key, err)) != FK_OK)
 		return fk_gate_end(ctx, g, s, NULL, err);
+	/* A return of it still writing its package: what it returns must stay until it ends. */
+	int running = 0, gone = 0;
+	if ((s = fk_intake_muni_disposal(ctx, r->municipality, j->muni_key, &running, &gone, err)) != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
+	if (running == 2)
+		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "a return of the municipality is running: carry "
+				      "it out to its end first", err);
 	return FK_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -110,9 +111,36 @@ static int spool_path(fk_ctx *ctx, const copy_row *c, char *path, size_t len)
 	       (size_t)snprintf(path, len, "%s/%s", ctx->cfg.print_spool, c->file) < len;
 }
 
-/* Everything the decision needs, read and decided under the gate's lock. */
+/* A copy being sent again is claimed first: renamed, under the write lock, to its name with
+ * CLAIMED after it, and locked (flock) by the process sending it until it is sent or put back.
+ * Two re-sends of one copy at once (two terminals, two commands) would otherwise both find it
+ * in the spool — the second decided right after the first's commit, while the first is still
+ * sending — and the printer would get the same numbered copy twice. A claimed copy whose lock
+ * is free was left by a process that died while sending: it is taken over. */
+#define CLAIMED ".sending"
+
+/* The spool's copy for this re-send: the file at path, or one claimed and left (its lock
+ * free), opened and locked into *fd. 1: found; 0: none; 2: being sent by another process;
+ * -1: it cannot be read. */
+static int claim_open(const char *path, const char *claimed, int *fd)
+{
+	*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0 && errno == ENOENT)
+		*fd = open(claimed, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	int busy = errno == EWOULDBLOCK;
+	close(*fd);
+	*fd = -1;
+	return busy ? 2 : -1;
+}
+
+/* Everything the decision needs, read and decided under the gate's lock; the copy claimed
+ * (*fd locked, the file at claimed) when it may be sent. */
 static fk_status decide(fk_ctx *ctx, fk_gate *g, const copy_row *c, char *path, size_t len,
-			fk_request *r, int64_t now, fk_error *err)
+			char *claimed, size_t clen, int *fd, fk_request *r, int64_t now, fk_error *err)
 {
 	char msg[300], have[65];
 	fk_reg_info info;
@@ -142,9 +170,16 @@ static fk_status decide(fk_ctx *ctx, fk_gate *g, const copy_row *c, char *path, 
 	fk_authz_req q = {.op = FK_OP_PRINT_RESEND, .municipality = info.municipality, .kind = (int)info.kind};
 	if ((s = fk_gate_decide(ctx, g, &q, err)) != FK_OK)
 		return s;
-	if (!spool_path(ctx, c, path, len))
+	if (!spool_path(ctx, c, path, len) || (size_t)snprintf(claimed, clen, "%s" CLAIMED, path) >= clen)
 		return fk_gate_refuse(ctx, g, FK_WHY_TAMPERED, "the copy's file name on record is not the terminal's", err);
-	int got = file_sha256(path, have);
+	int got = claim_open(path, claimed, fd);
+	if (got == 2)
+		return fk_gate_refuse(ctx, g, FK_WHY_NOT_FOUND, "this copy is being sent again from another "
+				      "session: it is sent once", err);
+	if (got == 1 && (rename(path, claimed) != 0 && errno != ENOENT))
+		got = -1;
+	if (got == 1)
+		got = file_sha256(claimed, have);
 	if (got == 0)
 		return fk_gate_refuse(ctx, g, FK_WHY_NOT_FOUND, "this copy is not in the print spool "
 				      "(the printer took it, or it was removed)", err);
@@ -164,7 +199,8 @@ fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out
 	fk_request r = {0};
 	fk_gate g;
 	fk_error pe, e;
-	char path[1200], detail[400];
+	char path[1200], claimed[1220], detail[400];
+	int fd = -1;
 	int64_t now = fk_authz_now();
 	memset(out, 0, sizeof *out);
 	/* Asked before the lock, as a print does: a printer that does not answer may take 10 s. Its
@@ -186,36 +222,38 @@ fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out
 			*err = e;
 		return fk_gate_end(ctx, &g, s, NULL, err);
 	}
-	if ((s = decide(ctx, &g, &c, path, sizeof path, &r, now, err)) != FK_OK) {
-		fk_request_clear(&r);
-		return s;
-	}
+	s = decide(ctx, &g, &c, path, sizeof path, claimed, sizeof claimed, &fd, &r, now, err);
 	fk_request_clear(&r);
-	if (printer != FK_OK) {
+	if (s == FK_OK && printer != FK_OK) {
 		if (err)
 			*err = pe;
-		return fk_gate_end(ctx, &g, printer, NULL, err);
+		s = fk_gate_end(ctx, &g, printer, NULL, err);
+	} else if (s == FK_OK) {
+		snprintf(detail, sizeof detail, "request=%lld register=%lld sha256=%s file=%.100s resend of the copy",
+			 (long long)c.request_id, (long long)c.register_id, c.sha256, c.file);
+		s = fk_gate_end(ctx, &g, FK_OK, detail, err);
 	}
-	snprintf(detail, sizeof detail, "request=%lld register=%lld sha256=%s file=%.100s resend of the copy",
-		 (long long)c.request_id, (long long)c.register_id, c.sha256, c.file);
-	if ((s = fk_gate_end(ctx, &g, FK_OK, detail, err)) != FK_OK)
-		return s;
-	/* Sent after the commit, as a print's copies are: a copy printed is a copy on record. */
-	fk_copy_str(out->number, sizeof out->number, c.number);
-	out->request_id = c.request_id;
-	fk_error_clear(&e);
-	s = printer_send(&q, ctx->actor.user, c.number, path, &out->printer_job, &e);
-	fk_print_record_send(ctx, c.number, c.request_id, 1, out->printer_job, c.sha256, s, &e, out->warning,
-			     sizeof out->warning);
-	if (s != FK_OK) {
-		if (err)
+	if (s == FK_OK) {
+		/* Sent after the commit, as a print's copies are: a copy printed is a copy on record. */
+		fk_copy_str(out->number, sizeof out->number, c.number);
+		out->request_id = c.request_id;
+		fk_error_clear(&e);
+		s = printer_send(&q, ctx->actor.user, c.number, claimed, &out->printer_job, &e);
+		fk_print_record_send(ctx, c.number, c.request_id, 1, out->printer_job, c.sha256, s, &e, out->warning,
+				     sizeof out->warning);
+		if (s != FK_OK && err)
 			*err = e;
-		return s;
 	}
-	if (unlink(path) != 0 && !out->warning[0])
+	if (fd >= 0 && s == FK_OK && unlink(claimed) != 0 && !out->warning[0])
 		snprintf(out->warning, sizeof out->warning, "the printer took copy %s but it stays in the spool: %s",
 			 c.number, strerror(errno));
-	return FK_OK;
+	/* Not sent (refused after the claim, or the printer failed): back under its own name, to
+	 * be sent again. */
+	if (fd >= 0 && s != FK_OK)
+		(void)rename(claimed, path);
+	if (fd >= 0)
+		close(fd); /* the claim's lock with it */
+	return s;
 }
 
 fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max, int *n, fk_error *err)

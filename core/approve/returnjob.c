@@ -28,7 +28,13 @@ static const char SQL_LEDGER[] =
 static const char SQL_DOCS[] =
 	"SELECT id, doc_type, coalesce(register_id, 0) FROM notification_doc WHERE municipality = ?1 "
 	"AND id <= " FK_VIS_DOC " ORDER BY id";
-static const char SQL_ITEM[] = "INSERT INTO return_item(request_id, register_id, version) VALUES (?1, ?2, ?3)";
+/* ON CONFLICT: a return carried on after an interruption writes again what it wrote. */
+static const char SQL_ITEM[] =
+	"INSERT INTO return_item(request_id, register_id, version) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+static const char SQL_ANY[] =
+	"SELECT 1 FROM register WHERE municipality = ?1 AND disposed_at IS NULL AND id <= " FK_VIS_REGISTER " LIMIT 1";
+static const char SQL_RUNNING_RETURNS[] =
+	"SELECT id FROM approval_request WHERE state = 'running' AND kind = 'return' ORDER BY id";
 
 /* ---- the recipient ---- */
 
@@ -95,22 +101,26 @@ static fk_status add(fk_pkgw *w, fk_rec_type t, json_t *rec, fk_error *err)
 	return s;
 }
 
-static fk_status add_item(fk_ctx *ctx, int64_t request, int64_t id, int version, fk_error *err)
+fk_status fk_return_keep_items(fk_ctx *ctx, int64_t request_id, const fk_return_held *held, int64_t from,
+			       int64_t n, fk_error *err)
 {
-	fk_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_ITEM, &st, err);
-	if (s != FK_OK)
-		return s;
-	fk_sql_bind_int64(st, 1, request);
-	fk_sql_bind_int64(st, 2, id);
-	fk_sql_bind_int(st, 3, version);
-	return fk_ctx_exec(ctx, st, err, "keeping what the return held");
+	fk_status s = FK_OK;
+	for (int64_t i = from; s == FK_OK && i < from + n && i < held->registers; i++) {
+		fk_stmt *st;
+		if ((s = fk_ctx_stmt(ctx, SQL_ITEM, &st, err)) != FK_OK)
+			break;
+		fk_sql_bind_int64(st, 1, request_id);
+		fk_sql_bind_int64(st, 2, held->items[i].register_id);
+		fk_sql_bind_int(st, 3, held->items[i].version);
+		s = fk_ctx_exec(ctx, st, err, "keeping what the return held");
+	}
+	return s;
 }
 
 /* One register with every version: the first as it was received, each later one as the
  * amendment it was (who changed it as stored; the reason is not kept here). */
-static fk_status add_register(fk_ctx *ctx, int64_t request, int64_t id, fk_pkgw *w, EVP_MD_CTX *md,
-			      fk_return_held *held, fk_error *err)
+static fk_status add_register(fk_ctx *ctx, int64_t id, fk_pkgw *w, EVP_MD_CTX *md, fk_return_held *held,
+			      fk_error *err)
 {
 	char ref[FK_PKG_REF_MAX + 1], line[48];
 	fk_reg_info info;
@@ -137,11 +147,11 @@ static fk_status add_register(fk_ctx *ctx, int64_t request, int64_t id, fk_pkgw 
 		held->versions += s == FK_OK;
 	}
 	free(vs);
-	if (s == FK_OK)
-		s = add_item(ctx, request, id, info.version, err);
 	if (s == FK_OK) {
 		int k = snprintf(line, sizeof line, "%lld:%d\n", (long long)id, info.version);
 		EVP_DigestUpdate(md, line, (size_t)k);
+		held->items[held->registers].register_id = id;
+		held->items[held->registers].version = info.version;
 		held->registers++;
 	}
 	return s;
@@ -221,13 +231,14 @@ static fk_status add_rows(fk_ctx *ctx, const char *code, int docs, fk_pkgw *w, f
 	return s;
 }
 
-fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, fk_pkgw *w,
-			    fk_return_held *held, fk_progress *progress, fk_error *err)
+fk_status fk_return_records(fk_ctx *ctx, const char *code, fk_pkgw *w, fk_return_held *held,
+			    fk_progress *progress, fk_error *err)
 {
 	fk_stmt *st;
 	int64_t *ids = NULL;
 	int n = 0, cap = 0, rc;
 	unsigned dl = 0;
+	free(held->items);
 	memset(held, 0, sizeof *held);
 	fk_status s = fk_ctx_stmt_large(ctx, SQL_REGS, &st, err);
 	if (s != FK_OK)
@@ -250,8 +261,10 @@ fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, f
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (s == FK_OK && (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1))
 		s = fk_fail(err, FK_ERR_CRYPTO, "hashing failed");
+	if (s == FK_OK && !(held->items = calloc((size_t)n + 1, sizeof *held->items)))
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	for (int i = 0; s == FK_OK && i < n; i++) {
-		s = add_register(ctx, request_id, ids[i], w, md, held, err);
+		s = add_register(ctx, ids[i], w, md, held, err);
 		fk_progress_tell(progress, i + 1, n);
 	}
 	if (s == FK_OK && EVP_DigestFinal_ex(md, held->sha256, &dl) != 1)
@@ -276,4 +289,83 @@ fk_status fk_return_keep(fk_ctx *ctx, int64_t request_id, const char *code,
 	snprintf(v, sizeof v, "%s %lld %lld %lld %s", code, (long long)held->registers,
 		 (long long)held->ledger_max, (long long)held->doc_max, hex);
 	return fk_meta_set(ctx, key, v, err);
+}
+
+/* ---- the output number kept while it runs ---- */
+
+static void run_key(char key[40], int64_t request_id)
+{
+	snprintf(key, 40, "return.run.%lld", (long long)request_id);
+}
+
+fk_status fk_return_run_set(fk_ctx *ctx, int64_t request_id, int64_t serial, int year,
+			    const char *to_sha, fk_error *err)
+{
+	char key[40], v[120];
+	run_key(key, request_id);
+	snprintf(v, sizeof v, "%lld %d %s", (long long)serial, year, to_sha);
+	return fk_meta_set(ctx, key, v, err);
+}
+
+fk_status fk_return_run_get(fk_ctx *ctx, int64_t request_id, int64_t *serial, int *year, char to_sha[65],
+			    int *found, fk_error *err)
+{
+	char key[40], v[120];
+	long long n = 0;
+	fk_error e;
+	*found = 0;
+	run_key(key, request_id);
+	fk_status s = fk_meta_get(ctx, key, v, sizeof v, &e);
+	if (s == FK_ERR_NOTFOUND)
+		return FK_OK;
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	if (sscanf(v, "%lld %d %64s", &n, year, to_sha) != 3 || n <= 0)
+		return fk_fail(err, FK_ERR_TAMPER, "the output number kept for return %lld cannot be read",
+			       (long long)request_id);
+	*serial = (int64_t)n;
+	*found = 1;
+	return FK_OK;
+}
+
+fk_status fk_return_run_max(fk_ctx *ctx, int64_t *serial, fk_error *err)
+{
+	fk_stmt *st;
+	int64_t ids[16];
+	int n = 0, rc;
+	*serial = 0;
+	/* Few: a return runs for minutes at most, one per municipality. */
+	fk_status s = fk_ctx_stmt(ctx, SQL_RUNNING_RETURNS, &st, err);
+	if (s != FK_OK)
+		return s;
+	while ((rc = fk_sql_step(st)) == SQLITE_ROW && n < 16)
+		ids[n++] = fk_sql_column_int64(st, 0);
+	fk_sql_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fk_db_fail(ctx->db, rc, err, "reading the returns running");
+	for (int i = 0; s == FK_OK && i < n; i++) {
+		int64_t kept = 0;
+		int year, found = 0;
+		char sha[65];
+		s = fk_return_run_get(ctx, ids[i], &kept, &year, sha, &found, err);
+		if (s == FK_OK && found && kept > *serial)
+			*serial = kept;
+	}
+	return s;
+}
+
+fk_status fk_return_has_registers(fk_ctx *ctx, const char *code, int *any, fk_error *err)
+{
+	fk_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_ANY, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	int rc = fk_sql_step(st);
+	*any = rc == SQLITE_ROW;
+	fk_sql_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, "reading the municipality's registers");
 }

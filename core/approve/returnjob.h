@@ -14,10 +14,16 @@
 
 /* What a return held: kept (sealed meta 'return.<id>', and return_item) for the disposal that
  * may follow it (munidispose.h). */
+typedef struct fk_return_item {
+	int64_t register_id;
+	int version;
+} fk_return_item;
+
 typedef struct fk_return_held {
 	int64_t registers, versions, ledger, documents;
 	int64_t ledger_max, doc_max; /* the largest ids carried (0: none) */
 	unsigned char sha256[32];    /* of "register:version\n" for every register, by id */
+	fk_return_item *items;       /* the registers carried, by id (registers of them; owned: free) */
 } fk_return_held;
 
 /* Why to cannot receive municipality code's return ("" when it can): it must chain to a
@@ -28,11 +34,30 @@ fk_status fk_return_recipient(const fk_pki *pki, X509 *to, const char *code, int
 
 /* Every register of municipality code with every version (the first as a `register` record,
  * each later one as a `version` record), its ledger entries and its documents, added to w;
- * each register and the version carried written to return_item for request_id, and what was
- * held summed up in held (the caller's transaction); progress (NULL: none) told register by
- * register. */
-fk_status fk_return_records(fk_ctx *ctx, int64_t request_id, const char *code, fk_pkgw *w,
-			    fk_return_held *held, fk_progress *progress, fk_error *err);
+ * what was held summed up in held, each register and the version carried listed in
+ * held->items (kept by fk_return_keep_items). Only reads: the caller's read snapshot, so that
+ * the write lock is free meanwhile; progress (NULL: none) told register by register. */
+fk_status fk_return_records(fk_ctx *ctx, const char *code, fk_pkgw *w, fk_return_held *held,
+			    fk_progress *progress, fk_error *err);
+
+/* Items [from, from + n) of held written to return_item for request_id (the caller's
+ * transaction); written already (a return carried on after an interruption): left as is. */
+fk_status fk_return_keep_items(fk_ctx *ctx, int64_t request_id, const fk_return_held *held, int64_t from,
+			       int64_t n, fk_error *err);
+
+/* The output number kept for a return while it runs ('return.run.<request_id>' in sealed meta:
+ * "serial year recipient-sha256"), so that a print or export meanwhile takes the next one and
+ * a return carried on after an interruption keeps its own. fk_return_run_get: *found 0 when
+ * none is kept. */
+fk_status fk_return_run_set(fk_ctx *ctx, int64_t request_id, int64_t serial, int year,
+			    const char *to_sha, fk_error *err);
+fk_status fk_return_run_get(fk_ctx *ctx, int64_t request_id, int64_t *serial, int *year, char to_sha[65],
+			    int *found, fk_error *err);
+/* Whether municipality code has a register here to return (*any). */
+fk_status fk_return_has_registers(fk_ctx *ctx, const char *code, int *any, fk_error *err);
+
+/* The largest serial kept for a return still running (0: none), for fk_output_first_serial. */
+fk_status fk_return_run_max(fk_ctx *ctx, int64_t *serial, fk_error *err);
 
 /* What held says, sealed in meta as 'return.<request_id>' (the caller's transaction). */
 fk_status fk_return_keep(fk_ctx *ctx, int64_t request_id, const char *code,

@@ -160,6 +160,8 @@ static void rollback(fk_ctx *ctx)
 
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 {
+	if (ctx->snapshot)
+		return fk_fail(err, FK_ERR_INTERNAL, "a write inside a read snapshot");
 	if (ctx->tx_depth++ > 0)
 		return FK_OK;
 	reset_ids(ctx);
@@ -173,6 +175,23 @@ fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err)
 	if (st != FK_OK)
 		ctx->tx_depth = 0;
 	return st;
+}
+
+fk_status fk_ctx_snapshot_begin(fk_ctx *ctx, fk_error *err)
+{
+	if (ctx->tx_depth > 0 || ctx->snapshot)
+		return fk_fail(err, FK_ERR_INTERNAL, "a read snapshot inside a transaction");
+	fk_status st = fk_db_begin_snapshot(ctx->db, err);
+	ctx->snapshot = st == FK_OK;
+	return st;
+}
+
+void fk_ctx_snapshot_end(fk_ctx *ctx)
+{
+	if (!ctx->snapshot)
+		return;
+	fk_db_rollback(ctx->db);
+	ctx->snapshot = 0;
 }
 
 fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err)

@@ -56,6 +56,7 @@ struct fk_ctx {
 	char tty[64];
 	char session[33]; /* random hex id of this process's session */
 	int tx_depth;
+	int snapshot; /* a read snapshot is open (fk_ctx_snapshot_begin): no write may begin */
 	/* Row ids handed out inside the current write transaction: the AAD of a
 	 * sealed value names its row, so the id must be known before the insert. */
 	int64_t next_key_id, next_register_id, next_version_id;
@@ -141,6 +142,12 @@ fk_status fk_ctx_stmt_large(fk_ctx *ctx, const char *sql, fk_stmt **out, fk_erro
  * (BEGIN IMMEDIATE), the outermost end commits (ok) or rolls back. */
 fk_status fk_ctx_begin(fk_ctx *ctx, fk_error *err);
 fk_status fk_ctx_end(fk_ctx *ctx, fk_status st, fk_error *err);
+
+/* A long read that must not hold the write lock (a municipality's return, approve/): one
+ * consistent moment of the store (fk_db_begin_snapshot) until fk_ctx_snapshot_end. Outside any
+ * write transaction only; a write begun inside it fails (it could not commit anyway). */
+fk_status fk_ctx_snapshot_begin(fk_ctx *ctx, fk_error *err);
+void fk_ctx_snapshot_end(fk_ctx *ctx);
 
 /* For fk_ctx_begin, right after BEGIN IMMEDIATE: when the schema cookie
  * (PRAGMA schema_version) or this connection's loaded schema changed since

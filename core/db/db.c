@@ -56,6 +56,18 @@ fk_status fk_db_begin(fk_sql *db, fk_error *err)
 	return st;
 }
 
+fk_status fk_db_begin_snapshot(fk_sql *db, fk_error *err)
+{
+	/* SQLite takes its snapshot at the first read, not at BEGIN: read at once, so that the
+	 * moment is the caller's. PostgreSQL takes it at the first statement after BEGIN. */
+	fk_status st = exec(db, fk_sql_is_pg(db) ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1"
+						 : "BEGIN DEFERRED; SELECT count(*) FROM sqlite_schema",
+			    err, "starting a read snapshot");
+	if (st != FK_OK)
+		fk_db_rollback(db);
+	return st;
+}
+
 fk_status fk_db_commit(fk_sql *db, fk_error *err)
 {
 	fk_status st = exec(db, "COMMIT", err, "committing");

@@ -41,6 +41,9 @@ fk_status fk_db_store_version(fk_sql *db, unsigned *v, fk_error *err);
 fk_status fk_db_begin(fk_sql *db, fk_error *err);
 fk_status fk_db_commit(fk_sql *db, fk_error *err);
 void fk_db_rollback(fk_sql *db);
+/* A read-only transaction that sees one moment of the store until fk_db_rollback, without the
+ * write lock: SQLite's WAL reader (writers go on meanwhile), PostgreSQL's REPEATABLE READ. */
+fk_status fk_db_begin_snapshot(fk_sql *db, fk_error *err);
 
 /* PostgreSQL has no PRAGMA data_version (SQLite's count of the commits of other connections):
  * a value that differs at every call, so that what is skipped while nobody else wrote is

@@ -45,7 +45,8 @@ static const char SQL_JURISDICTION[] =
  * request (a sealed row of a table checked whole after another process's write) says so. */
 static const char SQL_MUNI_RUNNING[] =
 	"SELECT " FK_COLS_APPROVAL ", mac FROM approval_request WHERE state = 'running' AND "
-	"kind = 'dispose-municipality' AND substr(items, 1, 6) = ?1";
+	"kind IN ('dispose-municipality', 'return') AND substr(items, 1, 6) = ?1 ORDER BY id LIMIT 1";
+enum { C_APPROVAL_KIND = 1 }; /* where kind stands among FK_COLS_APPROVAL */
 
 static const char SQL_MAX_KEY[] = "SELECT coalesce(max(id), 0) FROM data_key";
 
@@ -66,6 +67,8 @@ static const char *const refusal_text[] = {
 	[FK_INTAKE_MUNI_DISPOSED] = N_("the municipality's data was returned or disposed of: a "
 				       "supervisor must re-open the municipality before it receives "
 				       "packages again"),
+	[FK_INTAKE_MUNI_RETURNING] = N_("the municipality's data is being returned to it: nothing of "
+					"it is received until the return ends"),
 };
 #define REFUSE_ONE(id, text) +1
 _Static_assert(sizeof refusal_text / sizeof *refusal_text == 0 FK_INTAKE_REFUSE_LIST(REFUSE_ONE),
@@ -151,7 +154,8 @@ fk_status fk_intake_muni_disposal(fk_ctx *ctx, const char *muni, int64_t key_id,
 		s = fk_trust_check(ctx, FK_T_APPROVAL, st, 0, err);
 	else if (rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "reading the municipality's disposal");
-	*running = s == FK_OK && rc == SQLITE_ROW;
+	if (s == FK_OK && rc == SQLITE_ROW)
+		*running = strcmp((const char *)fk_sql_column_text(st, C_APPROVAL_KIND), "return") == 0 ? 2 : 1;
 	fk_sql_reset(st);
 	if (s != FK_OK || *running || key_id == 0)
 		return s;
@@ -178,7 +182,7 @@ static fk_status admit(fk_ctx *ctx, const fk_intake_pkg *p, fk_intake_result *re
 	if ((s = fk_intake_muni_disposal(ctx, p->m->municipality, key_id, &running, &gone, err)) != FK_OK)
 		return s;
 	if (running)
-		return refuse(ctx, p, FK_INTAKE_MUNI_DISPOSING, 0, res, err);
+		return refuse(ctx, p, running == 2 ? FK_INTAKE_MUNI_RETURNING : FK_INTAKE_MUNI_DISPOSING, 0, res, err);
 	if (gone)
 		return refuse(ctx, p, FK_INTAKE_MUNI_DISPOSED, 0, res, err);
 	if ((s = fk_pkgrow_staging(ctx, &other, &found, err)) != FK_OK)

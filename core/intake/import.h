@@ -50,7 +50,9 @@
 	X(MUNI_DISPOSING, "the municipality's data is being disposed of: nothing of it is "       \
 			  "received until the disposal ends")                                      \
 	X(MUNI_DISPOSED, "the municipality's data was returned or disposed of: a supervisor must " \
-			 "re-open the municipality before it receives packages again")
+			 "re-open the municipality before it receives packages again")              \
+	X(MUNI_RETURNING, "the municipality's data is being returned to it: nothing of it is "   \
+			  "received until the return ends")
 
 typedef enum fk_intake_refusal {
 #define FK_INTAKE_REFUSE_ENUM(id, text) FK_INTAKE_##id,
@@ -98,9 +100,11 @@ void fk_intake_result_clear(fk_intake_result *r);
 extern int fk_intake_stop_after;
 
 /* Whether municipality muni (whose sealed row names data key key_id, 0: none yet) is being
- * disposed of (*running: the disposal's own request, a sealed row, says so) or was (*gone: its
- * key destroyed) (R-DISPOSE): packages for it are refused meanwhile (MUNI_DISPOSING,
- * MUNI_DISPOSED), and core/admin/reopen.c re-opens it only when gone and not running. */
+ * disposed of (*running 1: the disposal's own request, a sealed row, says so) or returned
+ * (*running 2: the return's request, running while its package is written outside the write
+ * lock, core/approve/exportjob.c), or was disposed of (*gone: its key destroyed) (R-DISPOSE):
+ * packages for it are refused meanwhile (MUNI_DISPOSING, MUNI_RETURNING, MUNI_DISPOSED), and
+ * core/admin/reopen.c re-opens it only when gone and not running. */
 fk_status fk_intake_muni_disposal(fk_ctx *ctx, const char *muni, int64_t key_id, int *running,
 				  int *gone, fk_error *err);
 

@@ -5,6 +5,8 @@
 # other municipalities, then tests/bench/bench_dispose_muni asks, approves and carries out the
 # disposal of 131016 while its forked console pages through 131024. Prints the disposal's time,
 # batches, peak RSS and the console's worst wait for the lock. `make bench-dispose-muni`.
+# BENCH_RETURN=1: the return of 131016's data to it instead of its disposal, measured the same
+# way (`make bench-return`, `make bench-return-quick`).
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
@@ -28,7 +30,17 @@ t0=$(date +%s)
 "$C" import "$B/full.pkg" --receipt-dir "$B" > /dev/null
 "$C" demo-data --registers 3000 --seed 5 > /dev/null
 echo "setup: $N registers of 131016 imported, 3,000 demo registers over the bureau ($(($(date +%s) - t0)) s)"
-"$D" "$B/fukuhon.conf"
+if [ "${BENCH_RETURN:-0}" = 1 ]; then
+	# the municipality's own certificate for encryption, under the test CA (as tests/return.sh)
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$B/muni.key" \
+		-subj "/O=fukuhon test/serialNumber=131016/CN=municipality 131016" -out "$B/muni.csr" > /dev/null 2>&1
+	openssl x509 -req -in "$B/muni.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 30 \
+		-extfile "$P/ca.cnf" -extensions leaf_recv -out "$B/muni.crt" > /dev/null 2>&1
+	mkdir -m 0700 "$B/out"
+	"$D" "$B/fukuhon.conf" return "$B/muni.crt" "$B/out/return.fkpkg"
+else
+	"$D" "$B/fukuhon.conf"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$C" audit verify > /dev/null && echo "audit verify: ok"
 ls -l "$B/db/fukuhon.db" | awk '{printf "database size: %.0f MB\n", $5 / 1048576}'
