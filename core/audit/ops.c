@@ -142,6 +142,7 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_PRINT_RESEND] = N_("Copy left in the spool sent again"),
 	[FK_OP_KEY_EXPORT] = N_("Shared keys exported to a new terminal"),
 	[FK_OP_KEY_IMPORT] = N_("Shared keys imported from another terminal"),
+	[FK_OP_TERMINAL_RETIRE] = N_("Terminal retired"),
 };
 
 const char *fk_op_label(fk_op op)
