@@ -100,10 +100,11 @@ static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 	fk_status s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
 	if (s == FK_ERR_NOKEY && fk_keys_reload(ctx->keys, err) == FK_OK)
 		s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
-	/* Not in the folder even now: another terminal of the store rotated the master key and
-	 * this one has not received it (docs/deployment.md, "Keys after enrolment"). Said so,
-	 * with what to do; nothing is read or written. */
-	if (s == FK_ERR_NOKEY && !fk_keys_master(ctx->keys, kek))
+	/* Newer than any in the folder even now: another terminal of the store rotated the master
+	 * key and this one has not received it (docs/deployment.md, "Keys after enrolment"). Said
+	 * so, with what to do; nothing is read or written. An older one missing is a key destroyed
+	 * here (key destroy-old: a backup from before it), which keeps keys.c's message. */
+	if (s == FK_ERR_NOKEY && kek > fk_keys_current_id(ctx->keys))
 		fk_fail_id(err, s, FK_MSG_MASTER_KEY_MISSING, NULL, (long long)kek);
 	return s;
 }
