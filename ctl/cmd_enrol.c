@@ -9,6 +9,8 @@
 
 #include "ctl.h"
 #include "enrol.h"
+#include "keyupdate.h"
+#include "retire.h"
 
 #define _(s) gettext(s)
 
@@ -92,18 +94,48 @@ static int import_record(ctl *c, fk_enrol_pkg *p)
 	return rc;
 }
 
+/* --update: the master keys this enrolled terminal lacks added, recorded; removed again when
+ * the record cannot be made (keyupdate.h). */
+static int import_update(ctl *c, fk_enrol_pkg *p)
+{
+	fk_error err;
+	fk_key_update *u = NULL;
+	if (fk_key_update_install(p, c->config, &u, &err) != FK_OK)
+		return ctl_fail(&err);
+	fk_ctx *ctx;
+	c->access = CTL_PERSON;
+	int rc = ctl_open(c, &ctx);
+	if (rc == CTL_OK && fk_key_update_record(ctx, p, u, &err) != FK_OK)
+		rc = ctl_fail(&err);
+	const char *ids;
+	int n = fk_key_update_added(u, &ids);
+	if (rc != CTL_OK) {
+		fk_key_update_undo(u);
+		if (n)
+			fprintf(stderr, _("fukuhonctl: the update could not be recorded: the master keys it added were removed\n"));
+	} else {
+		const fk_enrol_result *r = fk_key_import_info(p);
+		printf(_("%d master key(s) added (%s) from %s (SHA-256 %s, terminal %s); this terminal's own "
+			 "history keys and anchor unchanged\n"), n, ids, r->subject, r->sha256, r->terminal);
+	}
+	fk_key_update_free(u);
+	return rc;
+}
+
 int cmd_key_import(ctl *c, int argc, char **argv)
 {
-	const char *from = NULL, *mcert = NULL, *mkey = NULL, *k0 = NULL, *pos[1];
+	const char *from = NULL, *mcert = NULL, *mkey = NULL, *k0 = NULL, *update = NULL, *pos[1];
 	int npos;
 	struct ctl_opt opts[] = {{"from", 1, &from}, {"cert", 1, &mcert}, {"key", 1, &mkey},
-				 {"audit-key-out", 1, &k0}};
-	if (ctl_parse(argc, argv, opts, 4, pos, 1, &npos) != 0)
+				 {"audit-key-out", 1, &k0}, {"update", 0, &update}};
+	if (ctl_parse(argc, argv, opts, 5, pos, 1, &npos) != 0)
 		return CTL_USAGE;
 	if (npos != 1 || !from)
-		return ctl_usage("key import FILE --from EXPORTER-CERT.pem [--cert FILE --key FILE] [--audit-key-out FILE]");
+		return ctl_usage("key import [--update] FILE --from EXPORTER-CERT.pem [--cert FILE --key FILE] [--audit-key-out FILE]");
 	if (!mcert != !mkey)
 		return ctl_usage("give --cert and --key together");
+	if (update && k0)
+		return ctl_usage("--update keeps this terminal's own history keys: --audit-key-out does not apply");
 	fk_error err;
 	fk_config cfg;
 	fk_error_clear(&err);
@@ -119,6 +151,11 @@ int cmd_key_import(ctl *c, int argc, char **argv)
 				       (int64_t)time(NULL), &p, &err);
 	free(dcert);
 	free(dkey);
+	if (s == FK_OK && update) {
+		int rc = import_update(c, p);
+		fk_enrol_pkg_free(p);
+		return rc;
+	}
 	if (s == FK_OK)
 		s = fk_key_import_install(p, c->config, k0, &err);
 	if (s != FK_OK) {
@@ -140,4 +177,26 @@ int cmd_key_import(ctl *c, int argc, char **argv)
 	}
 	fk_enrol_pkg_free(p);
 	return rc;
+}
+
+/* fukuhonctl terminal retire ID --reason TEXT: a terminal of the store decommissioned or
+ * stolen, closed out (core/admin/retire.h). */
+int cmd_terminal_retire(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *id;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}};
+	fk_ctx *ctx;
+	int rc = ctl_name_open(c, argc, argv, opts, 1, "terminal retire ID --reason TEXT", &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	int64_t last;
+	if (fk_terminal_retire(ctx, id, reason, &last, &err) != FK_OK)
+		return ctl_fail(&err);
+	printf(_("terminal "));
+	ctl_put(stdout, id, 0);
+	printf(_(" retired: its chain ends at record %lld; rotate the master key now (key rotate) and "
+		 "bring every remaining terminal's keys up to date (key export, key import --update)\n"),
+	       (long long)last);
+	return CTL_OK;
 }

@@ -53,20 +53,15 @@ static void print_problem(int line, const char *code, const char *office, fk_jur
 
 int cmd_juris_import(ctl *c, int argc, char **argv)
 {
-	const char *reason = NULL, *pos[1];
-	int npos;
+	const char *reason = NULL, *file;
 	struct ctl_opt opts[] = {{"reason", 1, &reason}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
-		return CTL_USAGE;
-	if (npos != 1 || !reason)
-		return ctl_usage("usage: jurisdiction import FILE --reason TEXT");
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
+	int rc = ctl_name_open(c, argc, argv, opts, 1, "jurisdiction import FILE --reason TEXT", &file, &ctx);
 	if (rc != CTL_OK)
 		return rc;
 	fk_error err;
 	fk_juris_report rep;
-	if (fk_jurisdiction_import(ctx, pos[0], reason, print_problem, NULL, &rep, &err) != FK_OK)
+	if (fk_jurisdiction_import(ctx, file, reason, print_problem, NULL, &rep, &err) != FK_OK)
 		return ctl_fail(&err);
 	printf(_("%d lines: %d municipalities assigned to another office, %d unchanged\n"), rep.lines,
 	       rep.changed, rep.unchanged);

@@ -49,21 +49,16 @@ int cmd_lockout_list(ctl *c, int argc, char **argv)
 
 int cmd_lockout_unlock(ctl *c, int argc, char **argv)
 {
-	const char *reason = NULL, *pos[1];
-	int npos;
+	const char *reason = NULL, *user;
 	struct ctl_opt opts[] = {{"reason", 1, &reason}};
-	if (ctl_parse(argc, argv, opts, 1, pos, 1, &npos) != 0)
-		return CTL_USAGE;
-	if (npos != 1 || !reason)
-		return ctl_usage("usage: lockout unlock USER --reason TEXT");
 	fk_ctx *ctx;
-	int rc = ctl_open(c, &ctx);
+	int rc = ctl_name_open(c, argc, argv, opts, 1, "lockout unlock USER --reason TEXT", &user, &ctx);
 	if (rc != CTL_OK)
 		return rc;
 	fk_error err;
-	if (fk_lockout_unlock(ctx, pos[0], reason, &err) != FK_OK)
+	if (fk_lockout_unlock(ctx, user, reason, &err) != FK_OK)
 		rc = ctl_fail(&err);
 	else
-		printf("unlocked %s\n", pos[0]);
+		printf("unlocked %s\n", user);
 	return rc;
 }

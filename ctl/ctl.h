@@ -94,6 +94,10 @@ int ctl_parse(int argc, char **argv, const struct ctl_opt *opts, int nopts, cons
  * person signed in (ctl_open). CTL_OK, or the exit code. */
 int ctl_id_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int nopts,
 		const char *usage, int64_t *id, fk_ctx **ctx);
+/* The same for a command on one thing by its name ("lockout unlock USER --reason …"): *name
+ * the positional argument. */
+int ctl_name_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int nopts,
+		  const char *usage, const char **name, fk_ctx **ctx);
 
 int cmd_init(ctl *c, int argc, char **argv);
 int cmd_bureau_list(ctl *c, int argc, char **argv);
@@ -162,6 +166,7 @@ int cmd_key_backup(ctl *c, int argc, char **argv);
 int cmd_key_restore(ctl *c, int argc, char **argv);
 int cmd_key_export(ctl *c, int argc, char **argv);
 int cmd_key_import(ctl *c, int argc, char **argv);
+int cmd_terminal_retire(ctl *c, int argc, char **argv);
 /* The receiving side's warnings (cmd_pki.c), for status too: a JSON array, or lines. */
 json_t *ctl_pki_warnings_json(const fk_pki_warning *w, int n);
 void ctl_pki_warnings_text(FILE *f, const fk_pki_warning *w, int n);

@@ -164,9 +164,15 @@ const ctl_cmd ctl_commands[] = {
 	 "administrators: the bureau's shared keys (master, index, trust) for a new terminal, encrypted "
 	 "to its store certificate CERT and signed by this terminal's (default: the key folder's store/client.*)"},
 	{"key import", cmd_key_import, A,
-	 "FILE --from EXPORTER-CERT.pem [--cert FILE --key FILE] [--audit-key-out FILE]",
+	 "[--update] FILE --from EXPORTER-CERT.pem [--cert FILE --key FILE] [--audit-key-out FILE]",
 	 "on a new terminal: check and decrypt FILE, write the shared keys into the empty key folder, "
-	 "make this terminal's own history keys and anchor; an administrator signs in and it is recorded"},
+	 "make this terminal's own history keys and anchor; an administrator signs in and it is recorded. "
+	 "--update, on an enrolled terminal: add the master keys it lacks (after a rotation elsewhere), "
+	 "its own keys and anchor untouched, recorded"},
+	{"terminal retire", cmd_terminal_retire, P, "ID --reason TEXT",
+	 "supervisors and administrators: close a decommissioned or stolen terminal of the store out: "
+	 "its chain ends at its last record (witnessed), verify reports any later record of it, its "
+	 "programs refuse to open the store; then rotate the master key and update the others"},
 	{NULL, NULL, 0, NULL, NULL},
 };
 #undef P

@@ -247,3 +247,20 @@ int ctl_id_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int n
 		missing |= opts[i].has_arg && !*opts[i].value;
 	return missing ? ctl_usage("usage: %s", usage) : ctl_open(c, ctx);
 }
+
+int ctl_name_open(ctl *c, int argc, char **argv, const struct ctl_opt *opts, int nopts,
+		  const char *usage, const char **name, fk_ctx **ctx)
+{
+	const char *pos[1];
+	int npos;
+	*name = NULL;
+	if (ctl_parse(argc, argv, opts, nopts, pos, 1, &npos) != 0)
+		return CTL_USAGE;
+	int missing = npos != 1;
+	for (int i = 0; i < nopts; i++)
+		missing |= opts[i].has_arg && !*opts[i].value;
+	if (missing)
+		return ctl_usage("usage: %s", usage);
+	*name = pos[0];
+	return ctl_open(c, ctx);
+}

@@ -211,6 +211,7 @@ sample() {
 	"jurisdiction office add") echo "walk支局 --parent 東京法務局 --reason walk" ;;
 	"lockdown on" | "lockdown off" | "key destroy-old") echo "--reason walk" ;;
 	"municipality reopen") echo "131016 --reason walk" ;;
+	"terminal retire") echo "walk-terminal --reason walk" ;; # refused by the gate
 	health | "lockdown status" | status | "operator list" | grants | "lockout list" | "credential list" | "key rotate" | reindex | \
 	"audit verify" | "audit list" | "alert list") echo "" ;;
 	*) echo "NO-SAMPLE" ;;

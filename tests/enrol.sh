@@ -26,13 +26,8 @@
 # other wrote, and each verifies both history chains with both K0s (the multi-writer trust
 # base: a chain per terminal, the store's trust state; tests/multiterm_pg.sh tries its faults).
 . "$(dirname "$0")/lib.sh"
-command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
-C=$FUKUHONCTL
-make_config
-sed -i 's/^terminal_id = .*/terminal_id = terminal-a/' "$T/fukuhon.conf"
-A_CONF=$T/fukuhon.conf
-DB=$T/db/fukuhon.db
+. "$(dirname "$0")/enrol_lib.sh"
+terminal_a
 sql() { sqlite3 -cmd ".timeout 10000" "$DB" "$@"; }
 
 # ---- the terminals' certificates (RSA: the package's key transport is RSA-OAEP) ----
@@ -81,20 +76,10 @@ for k in "$T"/keys/*.key; do
 	lacks "$T/rec" "$(od -An -tx1 -j13 -N32 "$k" | tr -d ' \n')"
 done
 # a package of another bureau's store (terminal X: its own keys) for B
-mkdir -m 700 "$T/x"
-sed "s|^database = .*|database = $T/x/db/fukuhon.db|; s|^key_dir = .*|key_dir = $T/x/keys|; s|^terminal_id = .*|terminal_id = terminal-x|" \
-	"$A_CONF" > "$T/x/fukuhon.conf"
-FUKUHON_CONFIG=$T/x/fukuhon.conf expect 0 $C init $TEST_INIT
-FUKUHON_CONFIG=$T/x/fukuhon.conf expect 0 $C key export --for "$P/terminal-b.crt" --out "$T/out.d/x.pkg" \
-	--signer-cert "$P/terminal-x.crt" --signer-key "$P/terminal-x.key"
+other_bureau_pkg
 
 # ---- terminal B: A's database, its own key folder (only store/ with its TLS pair) ----
-mkdir -m 700 "$T/b" "$T/b/keys" "$T/b/keys/store"
-cp "$P/terminal-b.crt" "$T/b/keys/store/client.crt"
-cp "$P/terminal-b.key" "$T/b/keys/store/client.key"
-sed "s|^database = .*|database = $DB|; s|^key_dir = .*|key_dir = $T/b/keys|; s|^terminal_id = .*|terminal_id = terminal-b|" \
-	"$A_CONF" > "$T/b/fukuhon.conf"
-B() { FUKUHON_CONFIG=$T/b/fukuhon.conf "$@"; }
+terminal_b
 untouched() {
 	[ "$(ls -A "$T/b/keys")" = store ] && [ ! -e "$T/b/audit-initial-key" ] && ok ||
 		not_ok "$1: B's key folder holds $(ls -A "$T/b/keys")"
@@ -107,8 +92,7 @@ refused() { # WHY FILE ARGS...: refused with one line naming WHY, nothing writte
 	[ $(wc -l < "$T/err") = 1 ] && ok || not_ok "import ($why): more than one line: $(cat "$T/err")"
 	untouched "$why"
 }
-cp "$T/out.d/b.pkg" "$T/tampered.pkg"
-printf '\001' | dd of="$T/tampered.pkg" bs=1 seek=$(($(stat -c %s "$T/tampered.pkg") - 40)) conv=notrunc 2> /dev/null
+tamper_copy "$T/out.d/b.pkg" "$T/tampered.pkg"
 # C's package, decrypted by C and encrypted again to B (the content type put back, which
 # AuthEnvelopedData does not authenticate): A's signature holds, the signed header names C
 openssl cms -decrypt -binary -inform DER -in "$T/out.d/c.pkg" -recip "$P/terminal-c.crt" \
@@ -179,19 +163,7 @@ PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
 trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
 sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || exit $?
 . "$PGD/env"
-mkdir -m 700 "$T/pa" "$T/pb" "$T/pa/keys" "$T/pa/keys/store" "$T/pb/keys" "$T/pb/keys/store"
-cp "$P/terminal-a.crt" "$P/terminal-a.key" "$T/pa/keys/store/"
-cp "$P/terminal-b.crt" "$P/terminal-b.key" "$T/pb/keys/store/"
-# Each terminal connects as its own role (terminal-a, terminal-b: members of fukuhon_terminal
-# only); A's init makes the schema as its owner (database_admin).
-for t in a b; do
-	grep -v '^database =\|^key_dir =\|^terminal_id =' "$A_CONF" > "$T/p$t/fukuhon.conf"
-	if [ $t = a ]; then uri=$FK_PG_CONNINFO_A; else uri=$FK_PG_CONNINFO_B; fi
-	printf 'database = %s\nkey_dir = %s\nterminal_id = pg-terminal-%s\n' "$uri" "$T/p$t/keys" $t >> "$T/p$t/fukuhon.conf"
-done
-echo "database_admin = $FK_PG_CONNINFO_OWNER" >> "$T/pa/fukuhon.conf"
-PA() { FUKUHON_CONFIG=$T/pa/fukuhon.conf "$@"; }
-PB() { FUKUHON_CONFIG=$T/pb/fukuhon.conf "$@"; }
+pg_terminals
 PA expect 0 $C init $TEST_INIT
 PA expect 0 $C demo-data --registers 4 --seed 5
 PA expect 0 $C key export --for "$P/terminal-b.crt" --out "$T/out.d/pg-b.pkg" \

@@ -8,6 +8,12 @@
  *             (fk_trust_current): "ok" or "refused: MESSAGE"
  *   time N    N transactions, then the guard alone N times (fk_schema_guard) and the full
  *             comparison N times (fk_schema_check_full): median and p99 of each, in ms
+ *   record    a record written by this process (its start, fk_audit_start): "ok" or
+ *             "refused: MESSAGE" — a program left running on a terminal retired meanwhile
+ *             (tests/keydist.sh)
+ *   rotate    a master-key rotation by this process as the administrator "admin"
+ *             (fk_key_rotate): "ok N" (the new key's id) or "refused: MESSAGE" — a rotation
+ *             begun by a process that opened before another terminal's (tests/keydist.sh)
  * Usage: fkpgguard CONFIG. Never installed. */
 #include "config.h"
 
@@ -81,6 +87,23 @@ int main(int argc, char **argv)
 		if (strncmp(line, "time ", 5) == 0) {
 			int n = atoi(line + 5);
 			(void)timing(ctx, n >= 1 && n <= 100000 ? n : 100);
+		} else if (strcmp(line, "rotate\n") == 0) {
+			fk_operator op;
+			int64_t n = 0;
+			uint32_t id = 0;
+			if (fk_operator_get(ctx, "admin", &op, &err) == FK_OK) {
+				fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
+				if (fk_key_rotate(ctx, 1000, &n, &id, &err) == FK_OK) {
+					printf("ok %u\n", (unsigned)id);
+					continue;
+				}
+			}
+			printf("refused: %s\n", err.msg);
+		} else if (strcmp(line, "record\n") == 0) {
+			if (fk_audit_start(ctx, "fkpgguard", &err) == FK_OK)
+				printf("ok\n");
+			else
+				printf("refused: %s\n", err.msg);
 		} else if (strcmp(line, "tx\n") == 0 || strcmp(line, "current\n") == 0) {
 			if ((line[0] == 't' ? tx(ctx, &err) : fk_trust_current(ctx, &err)) == FK_OK)
 				printf("ok\n");

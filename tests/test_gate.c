@@ -16,6 +16,7 @@
 #include "fktest.h"
 #include "import.h"
 #include "resend.h"
+#include "retire.h"
 #include "keybackup.h"
 
 #define M "131016" /* 千代田区: op1's grants */
@@ -760,6 +761,21 @@ static fk_status do_key_import(void)
 	return st;
 }
 
+/* A terminal that wrote a record into this store (its id set for one record, as a terminal's
+ * whose configured id changed), retired: each call a terminal of its own. */
+static fk_status do_terminal_retire(void)
+{
+	static int n;
+	char id[32], *own = ctx->cfg.terminal_id;
+	int64_t last;
+	snprintf(id, sizeof id, "walk-terminal-%d", ++n);
+	ctx->cfg.terminal_id = id;
+	fk_status st = fk_audit(ctx, "walk.record", "terminal", id, FK_RESULT_SUCCESS, "", "", &err);
+	ctx->cfg.terminal_id = own;
+	ck_assert_ok(st, &err);
+	return fk_terminal_retire(ctx, id, "gate walk", &last, &err);
+}
+
 /* ---- the table of the walk ---- */
 
 /* ok: who may (NULL: nobody signed in); no: who may not (NULL: nobody is refused: the
@@ -869,6 +885,7 @@ static const walk table[] = {
 	{FK_OP_KEY_DESTROY_OLD, do_key_destroy_old, "admin", "sup", 1},
 	{FK_OP_KEY_EXPORT, do_key_export, "admin", "sup", 1},
 	{FK_OP_KEY_IMPORT, do_key_import, "admin", "aud", 1},
+	{FK_OP_TERMINAL_RETIRE, do_terminal_retire, "sup", "op1", 1},
 };
 
 /* The terminal's own steps made elsewhere, each by the test that makes it as it happens. */

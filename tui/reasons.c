@@ -165,6 +165,7 @@ static const char *const problems[FK_VP_COUNT] = {
 	[FK_VP_INDEX_KEY] = N_("the search index key"),
 	[FK_VP_UNCHECKED] = N_("another terminal's records were not checked"),
 	[FK_VP_WITNESS] = N_("a record another terminal witnessed is missing"),
+	[FK_VP_RETIRED] = N_("a retired terminal wrote a record after its retirement"),
 };
 
 const char *tui_problem_text(int kind)

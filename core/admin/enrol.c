@@ -276,6 +276,7 @@ struct fk_enrol_pkg {
 	char *key_dir, *k0_path, *pub_path;
 	char written[MAX_FILES + 3][32];
 	int nwritten, made_dir, wrote_k0, wrote_pub;
+	void *each; /* fk_enrol_pkg_each's callback while it walks */
 };
 
 /* A header line's value ("" when missing). */
@@ -343,6 +344,17 @@ static fk_status walk(fk_enrol_pkg *p, entry_fn fn, fk_error *err)
 		st = fk_fail(err, FK_ERR_CORRUPT, "the key package lacks a shared key (index, trust or master)");
 	p->info.files = files;
 	return st;
+}
+
+struct each_arg {
+	fk_enrol_entry_fn fn;
+	void *arg;
+};
+
+static fk_status each_entry(fk_enrol_pkg *p, const char *name, const uint8_t *d, size_t n, fk_error *err)
+{
+	const struct each_arg *a = p->each;
+	return a->fn(a->arg, name, d, n, err);
 }
 
 /* The header: for this terminal, from the named one, not expired. */
@@ -564,6 +576,16 @@ void fk_key_import_undo(fk_enrol_pkg *p)
 	if (p->made_dir)
 		(void)rmdir(p->key_dir);
 	p->made_dir = 0;
+}
+
+fk_status fk_enrol_pkg_each(fk_enrol_pkg *p, fk_enrol_entry_fn fn, void *arg, fk_error *err)
+{
+	struct each_arg a = {fn, arg};
+	void *saved = p->each;
+	p->each = &a;
+	fk_status st = walk(p, each_entry, err);
+	p->each = saved;
+	return st;
 }
 
 const fk_enrol_result *fk_key_import_info(const fk_enrol_pkg *p)

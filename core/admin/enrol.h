@@ -78,6 +78,13 @@ fk_status fk_key_import_record(fk_ctx *ctx, const fk_enrol_pkg *p, fk_error *err
 void fk_key_import_undo(fk_enrol_pkg *p);
 
 const fk_enrol_result *fk_key_import_info(const fk_enrol_pkg *p);
+
+/* Each shared key file of an opened package (name, bytes), in the package's order; the first
+ * failure of fn ends the walk and is returned. For the update of an enrolled terminal
+ * (keyupdate.h). */
+typedef fk_status (*fk_enrol_entry_fn)(void *arg, const char *name, const uint8_t *d, size_t n,
+				       fk_error *err);
+fk_status fk_enrol_pkg_each(fk_enrol_pkg *p, fk_enrol_entry_fn fn, void *arg, fk_error *err);
 /* Wipe the keys held and free. NULL is fine. */
 void fk_enrol_pkg_free(fk_enrol_pkg *p);
 

@@ -100,6 +100,38 @@ static fk_status announce(fk_ctx *ctx, uint32_t id, fk_error *err)
 	return fk_ctx_end(ctx, s, err);
 }
 
+/* The store's announced master key (meta kek_current). */
+static fk_status announced(fk_ctx *ctx, unsigned long *id, fk_error *err)
+{
+	char buf[16];
+	fk_status s = fk_meta_get(ctx, "kek_current", buf, sizeof buf, err);
+	*id = s == FK_OK ? strtoul(buf, NULL, 10) : 0;
+	return s;
+}
+
+/* Steps 1 and the announcement, under the write lock: the store's announced key is read first,
+ * and a terminal that has not received the key another terminal of the store announced makes
+ * none of its own. Both would be "master key N+1", different keys under one id: the data keys
+ * each re-wrapped would open at one terminal only (docs/deployment.md, "Keys after
+ * enrolment"). The new key is written before the announcement commits; if that fails, the
+ * unannounced key is left and the next rotation says another process rotated. */
+static fk_status add_and_announce(fk_ctx *ctx, uint32_t *new_id, fk_error *err)
+{
+	unsigned long want = 0;
+	fk_status s = fk_ctx_begin(ctx, err);
+	if (s != FK_OK)
+		return s;
+	s = announced(ctx, &want, err);
+	if (s == FK_OK && want > fk_keys_current_id(ctx->keys) && (s = fk_keys_reload(ctx->keys, err)) == FK_OK &&
+	    want > fk_keys_current_id(ctx->keys))
+		s = fk_fail_id(err, FK_ERR_NOKEY, FK_MSG_MASTER_KEY_MISSING, NULL, (long long)want);
+	if (s == FK_OK && (s = fk_keys_add_master(ctx->keys, err)) == FK_OK) {
+		*new_id = fk_keys_current_id(ctx->keys);
+		s = announce(ctx, *new_id, err);
+	}
+	return fk_ctx_end(ctx, s, err);
+}
+
 static fk_status retire_old(fk_ctx *ctx, fk_error *err)
 {
 	uint32_t cur = fk_keys_current_id(ctx->keys);
@@ -131,10 +163,7 @@ fk_status fk_key_rotate_keep(fk_ctx *ctx, int batch, int keep_old, int64_t *rewr
 	fk_status s = fk_gate_begin(ctx, &g, &r, "-", err);
 	if (s != FK_OK)
 		return s;
-	if ((s = fk_keys_add_master(ctx->keys, err)) == FK_OK) {
-		*new_id = fk_keys_current_id(ctx->keys);
-		s = announce(ctx, *new_id, err);
-	}
+	s = add_and_announce(ctx, new_id, err);
 	do {
 		if (s == FK_OK && (s = fk_ctx_begin(ctx, err)) == FK_OK) {
 			s = rewrap_batch(ctx, batch, &done, err);

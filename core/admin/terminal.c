@@ -12,6 +12,7 @@
 #include "meta.h"
 #include "operator.h"
 #include "refdata.h"
+#include "retire.h"
 #include "terminal.h"
 #include "trust.h"
 #include "util.h"
@@ -135,6 +136,12 @@ static fk_status open_existing(fk_ctx *ctx, int inspect, fk_error *err)
 	fk_status st = fk_trust_open(ctx, 0, inspect, err);
 	if (st == FK_OK)
 		st = check_index_key(ctx, inspect, &adopt, err);
+	/* A retired terminal (retire.h) opens the store no more; inspecting it (audit verify) still
+	 * can. Before its keys are used: a retirement usually follows a rotation it lacks. */
+	int64_t retired = 0;
+	if (st == FK_OK && !inspect && !fk_trust_broken(ctx) && ctx->cfg.terminal_id &&
+	    (st = fk_terminal_retired(ctx, ctx->cfg.terminal_id, &retired, err)) == FK_OK && retired)
+		st = fk_fail_id(err, FK_ERR_DENIED, FK_MSG_TERMINAL_RETIRED, ctx->cfg.terminal_id, retired);
 	if (st == FK_OK)
 		st = fk_datakey_terminal(ctx, err);
 	/* Inspecting a database that failed its check: what can be read is still verified. */

@@ -75,6 +75,13 @@ struct verifier {
 		uint8_t mac[FK_MAC_LEN];
 	} *seen;
 	int nseen;
+	/* the terminals retired so far in the scan: a later record of one is reported once */
+	struct retired {
+		char term[TERM_MAX];
+		int64_t seq; /* the retirement's record */
+		int reported;
+	} retired[16];
+	int nretired;
 };
 
 /* This terminal's id (set by the configuration: the host name when none is given). */
@@ -180,6 +187,9 @@ struct row {
 	unsigned char adoption, has_refs; /* for the row cross-check: refs_at holds the text */
 	size_t refs_at;
 	char term[TERM_MAX]; /* its terminal (a shared store's chains) */
+	/* a terminal's retirement (terminal.retire, core/admin/retire.h): the retired id */
+	unsigned char retire;
+	char retired[TERM_MAX];
 };
 
 /* Rows travel from the reading thread to the checking one in batches, so
@@ -317,8 +327,17 @@ static int keep_refs(sqlite3_value *const c[COLS], struct batch *b, struct row *
 static int row_encoded(struct batch *b, struct row *w, const fk_chain_rec *r)
 {
 	w->term[0] = 0;
+	w->retire = 0;
 	if (w->decoded)
 		fk_copy_str(w->term, sizeof w->term, r->text[FK_CF_TERMINAL]);
+	/* Lengths first: one compare a record in the common case. */
+	if (w->decoded && r->kind == FK_CHAIN_RECORD && r->len[FK_CF_ACTION] == 15 &&
+	    !memcmp(r->text[FK_CF_ACTION], "terminal.retire", 15) && r->len[FK_CF_RESULT] == 7 &&
+	    !memcmp(r->text[FK_CF_RESULT], "success", 7) && r->len[FK_CF_OID] < TERM_MAX) {
+		w->retire = 1;
+		memcpy(w->retired, r->text[FK_CF_OID], r->len[FK_CF_OID]);
+		w->retired[r->len[FK_CF_OID]] = 0;
+	}
 	w->epoch = r->epoch;
 	w->ts_ns = r->ts_ns;
 	w->enc_len = 0;
@@ -665,12 +684,36 @@ static void note_witnesses(struct verifier *v, const struct row *r, const char *
 	}
 }
 
+/* A record of a retired terminal after its retirement: its key was on a machine taken out of
+ * service (or stolen); the first of each terminal is reported, naming the retirement. */
+static void check_retired(struct verifier *v, const struct row *r)
+{
+	for (int i = 0; i < v->nretired; i++) {
+		struct retired *t = &v->retired[i];
+		if (!t->reported && r->seq > t->seq && !strcmp(t->term, r->term)) {
+			t->reported = 1;
+			problem(v, FK_VP_RETIRED, 0, r->seq,
+				"record %lld was written by terminal %s after its retirement in record %lld "
+				"(this and any later record of it): its keys are in other hands",
+				(long long)r->seq, r->term, (long long)t->seq);
+		}
+	}
+	if (r->retire && v->nretired < (int)(sizeof v->retired / sizeof *v->retired)) {
+		struct retired *t = &v->retired[v->nretired++];
+		fk_copy_str(t->term, sizeof t->term, r->retired);
+		t->seq = r->seq;
+		t->reported = 0;
+	}
+}
+
 static fk_status check_batch(struct verifier *v, const struct batch *b, fk_error *err)
 {
 	fk_status s = FK_OK;
 	for (size_t i = 0; s == FK_OK && i < b->n; i++) {
 		const struct row *r = &b->rows[i];
 		s = check_row(v, r, b->enc, err);
+		if (s == FK_OK && (v->nretired || r->retire))
+			check_retired(v, r);
 		if (s == FK_OK && v->seen && r->has_refs && r->kind == FK_CHAIN_SEAL)
 			note_witnesses(v, r, (const char *)b->enc + r->refs_at);
 		if (s == FK_OK && v->refs && (r->adoption || r->has_refs))

@@ -30,7 +30,8 @@
 	X(ANCHOR, "differs from what this terminal wrote")                   \
 	X(INDEX_KEY, "index key")                                            \
 	X(UNCHECKED, "chain not checked")                                    \
-	X(WITNESS, "witnessed record missing")
+	X(WITNESS, "witnessed record missing")                               \
+	X(RETIRED, "record after retirement")
 
 typedef enum fk_vp_kind {
 #define FK_VP_ENUM(name, text) FK_VP_##name,

@@ -221,14 +221,17 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	 * terminal's certificate, and imported there; each recorded with the other terminal's     \
 	 * certificate (fingerprint, subject), never a key */                                      \
 	X(KEY_EXPORT, "key.export", "terminal", ROLES, FK_R(ADMIN), 0, 0)                            \
-	X(KEY_IMPORT, "key.import", "terminal", ROLES, FK_R(ADMIN), 1, 0) \
+	X(KEY_IMPORT, "key.import", "terminal", ROLES, FK_R(ADMIN), 1, 0)                            \
 	/* a return's steps after its decision (core/approve/exportjob.c): the municipality held  \
 	 * and the output number kept for it, what the package held kept in short steps, or the  \
 	 * return stopped; the package itself written outside the write lock */                  \
 	X(RETURN_STEP, "return.step", "request", SYSTEM, 0, 1, 0)                                 \
 	/* a re-opening's references of disposed registers released in short steps              \
 	 * (core/admin/reopen.c), each recorded */                                                \
-	X(MUNI_REOPEN_STEP, "municipality.reopen.step", "municipality", SYSTEM, 0, 1, 0)
+	X(MUNI_REOPEN_STEP, "municipality.reopen.step", "municipality", SYSTEM, 0, 1, 0)          \
+	/* a terminal of a shared store retired (core/admin/retire.h): its chain closed, its later   \
+	 * records reported by verify, its programs refused; a supervisor or an administrator */   \
+	X(TERMINAL_RETIRE, "terminal.retire", "terminal", ROLES, FK_R(SUPERVISOR) | FK_R(ADMIN), 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

@@ -86,7 +86,13 @@ typedef enum fk_status {
 	X(ENROL_EXPIRED, FK_N_("The key package has expired: export a new one.")) \
 	X(ENROL_FOLDER_NOT_EMPTY, FK_N_("The key folder {a} already holds files: keys are imported into a folder without any.")) \
 	X(ENROL_WRONG_STORE, FK_N_("The store's rows do not match the imported trust key: the package is of another bureau's store, or the store was altered outside fukuhon.")) \
-	X(PACKAGE_NAME, FK_N_("A package's name is a file name alone: letters, digits, '.', '-', '_', not starting with '.', at most {n} characters."))
+	X(PACKAGE_NAME, FK_N_("A package's name is a file name alone: letters, digits, '.', '-', '_', not starting with '.', at most {n} characters.")) \
+	/* the bureau's keys after enrolment (core/admin/enrol.h, rotate.h, retire.h) */             \
+	X(MASTER_KEY_MISSING, FK_N_("Master key {n} is not in this terminal's key folder: another terminal rotated the master key. Nothing was changed. Import the current keys: key export --for THIS-TERMINAL-CERT at a terminal that holds them, then key import --update FILE --from THAT-CERT here.")) \
+	X(ENROL_NOT_ENROLLED, FK_N_("The key folder {a} is not an enrolled terminal's: --update adds keys to a terminal that already holds the bureau's keys and its own.")) \
+	X(ENROL_OTHER_KEY, FK_N_("The key package's {a} differs from this terminal's: it is of another bureau's store, or the keys were altered.")) \
+	X(ENROL_STALE, FK_N_("The key package does not carry master key {n}, which the store uses now: export a new one at a terminal that holds it.")) \
+	X(TERMINAL_RETIRED, FK_N_("Terminal {a} was retired: it may no longer use this store."))
 
 typedef enum fk_msg {
 #define FK_MSG_ENUM(id, text) FK_MSG_##id,

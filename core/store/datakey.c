@@ -30,9 +30,10 @@ static fk_status follow_rotation(fk_ctx *ctx, fk_error *err)
 	unsigned long want = strtoul(buf, NULL, 10);
 	if (want > fk_keys_current_id(ctx->keys) && (s = fk_keys_reload(ctx->keys, err)) != FK_OK)
 		return s;
+	/* Announced by another terminal of a shared store that this one has not received: no key
+	 * is made under an older one, which that terminal's rotation would never re-wrap. */
 	if (want > fk_keys_current_id(ctx->keys))
-		return fk_fail(err, FK_ERR_NOKEY, "master key %lu is announced but not in %s", want,
-			       fk_keys_dir(ctx->keys));
+		return fk_fail_id(err, FK_ERR_NOKEY, FK_MSG_MASTER_KEY_MISSING, NULL, (long long)want);
 	return FK_OK;
 }
 
@@ -99,6 +100,12 @@ static fk_status unwrap_row(fk_ctx *ctx, int64_t id, uint32_t kek, const void *w
 	fk_status s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
 	if (s == FK_ERR_NOKEY && fk_keys_reload(ctx->keys, err) == FK_OK)
 		s = fk_keys_unwrap(ctx->keys, kek, id, w, n, dk, err);
+	/* Newer than any in the folder even now: another terminal of the store rotated the master
+	 * key and this one has not received it (docs/deployment.md, "Keys after enrolment"). Said
+	 * so, with what to do; nothing is read or written. An older one missing is a key destroyed
+	 * here (key destroy-old: a backup from before it), which keeps keys.c's message. */
+	if (s == FK_ERR_NOKEY && kek > fk_keys_current_id(ctx->keys))
+		fk_fail_id(err, s, FK_MSG_MASTER_KEY_MISSING, NULL, (long long)kek);
 	return s;
 }
 
