@@ -2,6 +2,7 @@
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <ctype.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +131,10 @@ int fkt_skip_on_pg_at(const char *file, const char *fn, const char *what, const 
 	if (!fkt_pg())
 		return 0;
 	/* units_pg.sh counts these lines in the binaries' logs */
-	printf("FKT-SKIP-ON-PG: %s:%s: %s: %s\n", file, fn, what, why);
+	/* Check's START_TEST names its function NAME_fn: the test's own name */
+	size_t fl = strlen(fn);
+	int cut = fl > 3 && strcmp(fn + fl - 3, "_fn") == 0;
+	printf("FKT-SKIP-ON-PG: %s:%.*s: %s: %s\n", file, (int)(cut ? fl - 3 : fl), fn, what, why);
 	fflush(stdout);
 	return 1;
 }
@@ -350,6 +354,44 @@ int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t 
 	return found;
 }
 
+/* Whether text holds any w bytes of b (n) running, in clear or as lower-case hex. */
+static int holds(const char *text, const uint8_t *b, size_t n, size_t w)
+{
+	char hex[2 * 64 + 1];
+	for (size_t i = 0; i + w <= n; i++) {
+		for (size_t j = 0; j < w; j++)
+			snprintf(hex + 2 * j, 3, "%02x", b[i + j]);
+		if (memmem(text, strlen(text), b + i, w) || strstr(text, hex))
+			return 1;
+	}
+	return 0;
+}
+
+int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w)
+{
+	ck_assert_msg(e->pgdb[0], "fkt_pg_rows_hold reads a PostgreSQL database");
+	w = w ? w : n;
+	ck_assert(w <= 64 && w <= n);
+	PGconn *c = pg_admin(e->pgdb);
+	PGresult *t = PQexec(c, "SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'r' "
+				"AND relnamespace = 'public'::regnamespace");
+	ck_assert_msg(PQresultStatus(t) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+	int found = 0;
+	for (int i = 0; i < PQntuples(t); i++) {
+		char sql[300];
+		/* the row as text: bytea columns rendered as hex */
+		snprintf(sql, sizeof sql, "SELECT x::text FROM %s x", PQgetvalue(t, i, 0));
+		PGresult *r = PQexec(c, sql);
+		ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+		for (int k = 0; k < PQntuples(r); k++)
+			found += holds(PQgetvalue(r, k, 0), b, n, w);
+		PQclear(r);
+	}
+	PQclear(t);
+	PQfinish(c);
+	return found;
+}
+
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
 {
 	fk_stmt *st;
@@ -368,7 +410,7 @@ int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const c
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
 {
 	fk_stmt *st;
-	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_msg(fk_sql_prepare(ctx->db, sql, 0, &st) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
 	int64_t v = fk_sql_column_int64(st, 0);
 	fk_sql_finalize(st);
@@ -480,14 +522,44 @@ fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t r
 	return s == FK_OK ? recorded(ctx, fk_doc_add(ctx, muni, type, reg, p, at, id, err), "doc", err) : s;
 }
 
+/* The attacker's SQL in PostgreSQL's words where only the literals differ: SQLite's blob
+ * X'ABCD' is '\xABCD'::bytea, zeroblob(N) is N zero bytes (malloc'ed). */
+static char *pg_literals(const char *sql)
+{
+	size_t len = strlen(sql), o = 0;
+	char *out = malloc(4 * len + 1);
+	ck_assert_ptr_nonnull(out);
+	for (const char *p = sql; *p;) {
+		int word_start = p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		if (word_start && (*p == 'X' || *p == 'x') && p[1] == '\'') {
+			const char *end = strchr(p + 2, '\'');
+			ck_assert_ptr_nonnull(end);
+			o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - p - 2), p + 2);
+			p = end + 1;
+		} else if (word_start && strncmp(p, "zeroblob(", 9) == 0) {
+			char *end;
+			long n = strtol(p + 9, &end, 10);
+			ck_assert(*end == ')');
+			o += (size_t)sprintf(out + o, "decode(repeat('00', %ld), 'hex')", n);
+			p = end + 1;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void fkt_outside(const fkt_env *e, const char *sql)
 {
 	char path[700];
 	sqlite3 *db;
 	if (e->pgdb[0]) {
+		char *pg = pg_literals(sql);
 		PGconn *c = pg_admin(e->pgdb);
-		pg_exec(c, sql);
+		pg_exec(c, pg);
 		PQfinish(c);
+		free(pg);
 		return;
 	}
 	snprintf(path, sizeof path, "%s/db/fukuhon.db", e->dir);

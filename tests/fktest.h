@@ -66,6 +66,12 @@ void fkt_act_as(fk_ctx *ctx, const char *user);
  * key either (disposal's tests, R-DISPOSE). SQLite only: fails the test on PostgreSQL (ask
  * fkt_skip_on_pg first). */
 int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n);
+/* PostgreSQL only (asserts it): the number of rows, in every table of e's database, whose
+ * text rendering holds any w running bytes of b (n bytes; w 0: all n), in clear or as
+ * bytea's hex: what the server's administrator reads with SELECT (the live rows, where
+ * fkt_file_holds reads SQLite's file; dead tuples and WAL are the server's, see
+ * tests/pg_restore_drill.sh). */
+int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
 /* The one integer a query returns (asserts it returns a row). */

@@ -433,7 +433,7 @@ START_TEST(concurrent_failures_count_exactly)
 	snprintf(many, sizeof many, "%s/many.conf", env.dir);
 	FILE *f = fopen(many, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "database = db/fukuhon.db\nkey_dir = keys\ndata_dir = %s\nlock_failures = 99\n",
+	fprintf(f, "%s\nkey_dir = keys\ndata_dir = %s\nlock_failures = 99\n", fkt_database_line(&env),
 		ctx->cfg.data_dir);
 	ck_assert_int_eq(fclose(f), 0);
 	for (int k = 0; k < KIDS; k++) {
