@@ -392,6 +392,53 @@ int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w)
 	return found;
 }
 
+char *fkt_pg_keep(const fkt_env *e, const char *query)
+{
+	char sql[1200], *row;
+	size_t len = 0;
+	char *all = NULL;
+	FILE *f = open_memstream(&all, &len);
+	ck_assert_ptr_nonnull(f);
+	PGconn *c = pg_admin(e->pgdb);
+	snprintf(sql, sizeof sql, "COPY (%s) TO STDOUT", query);
+	PGresult *r = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COPY_OUT, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	int n;
+	while ((n = PQgetCopyData(c, &row, 0)) > 0) {
+		fwrite(row, 1, (size_t)n, f);
+		PQfreemem(row);
+	}
+	ck_assert_int_eq(n, -1);
+	r = PQgetResult(c);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(c);
+	ck_assert_int_eq(fclose(f), 0);
+	return all;
+}
+
+void fkt_pg_put_back(const fkt_env *e, const char *pre, const char *table, const char *kept, int replica)
+{
+	char sql[300];
+	PGconn *c = pg_admin(e->pgdb);
+	pg_exec(c, "BEGIN");
+	if (replica)
+		pg_exec(c, "SET LOCAL session_replication_role = replica");
+	pg_exec(c, pre);
+	snprintf(sql, sizeof sql, "COPY %s FROM STDIN", table);
+	PGresult *r = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COPY_IN, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	ck_assert_int_eq(PQputCopyData(c, kept, (int)strlen(kept)), 1);
+	ck_assert_int_eq(PQputCopyEnd(c, NULL), 1);
+	r = PQgetResult(c);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	pg_exec(c, "COMMIT");
+	PQfinish(c);
+}
+
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
 {
 	fk_stmt *st;

@@ -102,6 +102,13 @@ void fkt_outside(const fkt_env *e, const char *sql);
  * both are re-created from the catalogue's own definitions. */
 void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char *sql);
 
+/* PostgreSQL only: rows kept and put back by the server's administrator (as sqlite3 keeps
+ * them in an attached file): the rows query selects, in COPY's text (malloc'ed) ... */
+char *fkt_pg_keep(const fkt_env *e, const char *query);
+/* ... and, in one transaction of its own, pre (e.g. a DELETE) then kept copied into table;
+ * with replica, no trigger fires (session_replication_role). */
+void fkt_pg_put_back(const fkt_env *e, const char *pre, const char *table, const char *kept, int replica);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

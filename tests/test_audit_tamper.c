@@ -171,7 +171,7 @@ START_TEST(every_flipped_byte_is_located)
 {
 	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
 			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session"))
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
 		return;
 	fk_ctx *ctx = build();
 	const int64_t sample[] = {B + 2, B + 6, B + 9, B + 15}; /* a detail, a seal, a middle record, the head */
@@ -355,7 +355,7 @@ START_TEST(time_going_backwards_is_located)
 {
 	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
 			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session"))
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
 		return;
 	fk_ctx *ctx = build();
 	char sql[96];
@@ -386,7 +386,7 @@ START_TEST(resealing_with_a_later_key_is_located)
 {
 	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
 			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session"))
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
 		return;
 	fk_ctx *ctx = build();
 	forge(ctx, B + 3, 0); /* keeps epoch E, MAC'd with today's key */
@@ -457,9 +457,10 @@ END_TEST
  * round to a negative age, and the epoch stayed open). */
 START_TEST(forged_seal_time_does_not_overflow_the_epoch_age)
 {
-	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
-			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session"))
+	if (fkt_skip_on_pg("a forged seal time reaching the epoch code", "the forged record is written "
+			   "by another session on PostgreSQL (the terminal's role cannot switch triggers off), "
+			   "and the trust base refuses the next record as a rewritten history before the "
+			   "epoch arithmetic this case is about runs"))
 		return;
 	fk_ctx *ctx = build();
 	run(ctx, "UPDATE audit_log SET kind = 2, ts_ns = -9223372036854775808 WHERE seq = {15}");
