@@ -596,7 +596,9 @@ START_TEST(history_wiped)
 	/* the history itself: no record written over the gap */
 	record_refused(what);
 	refused(fk_ctx_open(env.config, FK_CTX_OPEN, &fresh, &err), what);
-	snprintf(what, sizeof what, "the history ends at record 0, but this terminal last wrote record %lld",
+	snprintf(what, sizeof what, fkt_pg() ? "this terminal's history ends at record 0 but this terminal "
+					     "wrote up to record %lld"
+					   : "the history ends at record 0, but this terminal last wrote record %lld",
 		 (long long)end);
 	reported(FK_VP_ANCHOR, what);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log"), 0);
