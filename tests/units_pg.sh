@@ -35,6 +35,8 @@
 #     references_before_an_adoption_are_not_held_against_the_rows: on PostgreSQL the refusal of
 #     a key folder without its trust key is asserted instead
 #   test_credential an_anchor_from_before_credentials_opens: the anchor file's table width
+#   test_indexkey older_terminal_is_adopted_on_record, older_terminal_with_wrong_key_is_not_
+#     adopted: a terminal from before the index key's check (none on PostgreSQL)
 #   test_alert failed_signins_across_terminals: another terminal played by renaming this one
 #   test_audit_tamper every_flipped_byte_is_located, resealing_with_a_later_key_is_located,
 #     time_going_backwards_is_located: not yet rewritten for PostgreSQL (bound writes on the
