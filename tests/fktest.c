@@ -464,6 +464,23 @@ int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
 	return v;
 }
 
+const char *fkt_text(fk_ctx *ctx, const char *sql)
+{
+	static char buf[512];
+	fk_stmt *st;
+	ck_assert_msg(fk_sql_prepare(ctx->db, sql, 0, &st) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	const unsigned char *t = fk_sql_column_text(st, 0);
+	snprintf(buf, sizeof buf, "%s", t ? (const char *)t : "");
+	fk_sql_finalize(st);
+	return buf;
+}
+
+void fkt_exec_own(fk_ctx *ctx, const char *sql)
+{
+	ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
+}
+
 void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau)
 {
 	fk_error err;

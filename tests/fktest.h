@@ -76,6 +76,10 @@ int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w);
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
 /* The one integer a query returns (asserts it returns a row). */
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql);
+/* The text the one-row query returns (static buffer). */
+const char *fkt_text(fk_ctx *ctx, const char *sql);
+/* Run sql on the terminal's own connection, as a statement of its own (asserts it ran). */
+void fkt_exec_own(fk_ctx *ctx, const char *sql);
 
 /* The store's writes, each in a transaction with a record of its own, as an operation makes
  * them (a change that is not on record does not commit). */

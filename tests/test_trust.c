@@ -63,7 +63,7 @@ static void attack(enum how how, const char *fmt, ...)
 		snprintf(pg, sizeof pg, "%s%s", how == OTHER_NO_TRIGGERS ? "SET session_replication_role = replica; " : "",
 			 sql);
 		if (how == OWN)
-			ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
+			fkt_exec_own(ctx, sql);
 		else
 			fkt_outside(&env, pg);
 		return;
@@ -323,13 +323,9 @@ static const struct value_case {
 /* "operator row id=1": the changed row as the refusal names it. */
 static void case_row(const struct value_case *c, char *buf, size_t len)
 {
-	fk_stmt *st;
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", c->key, c->table, c->where);
-	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
-	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
-	snprintf(buf, len, "%s row %s=%s", c->table, c->key, (const char *)fk_sql_column_text(st, 0));
-	fk_sql_finalize(st);
+	snprintf(buf, len, "%s row %s=%s", c->table, c->key, fkt_text(ctx, sql));
 }
 
 START_TEST(value_changed)
