@@ -2,6 +2,7 @@
 #include "config.h"
 
 #define _XOPEN_SOURCE_EXTENDED 1
+#include <ctype.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,170 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "fktest.h"
+
+/* ---- PostgreSQL (FK_TEST_PG): one fresh database per env on a running test cluster ----
+ * The tests, not the product, run SQL here through libpq: the cluster's superuser over its
+ * socket (FK_PG_ADMIN) makes and drops each env's database and plays the server's
+ * administrator for fkt_outside; the product reaches the database as the terminal
+ * (FK_PG_CONNINFO's role and client certificate, renamed to the env's database). */
+static struct {
+	int read;
+	char admin[1024];
+	char conninfo[1024];
+} pgc;
+
+/* One NAME='value' (or NAME=value) line of the cluster's env file, if it is name. */
+static int env_line(const char *line, const char *name, char *out, size_t len)
+{
+	size_t n = strlen(name);
+	if (strncmp(line, name, n) != 0 || line[n] != '=')
+		return 0;
+	const char *v = line + n + 1;
+	size_t vl = strcspn(v, "\n");
+	if (vl >= 2 && v[0] == '\'' && v[vl - 1] == '\'') {
+		v++;
+		vl -= 2;
+	}
+	if (vl >= len) /* read outside a test too (fkt_run): no assertion here */
+		return 0;
+	memcpy(out, v, vl);
+	out[vl] = '\0';
+	return 1;
+}
+
+int fkt_pg(void)
+{
+	const char *t = getenv("FK_TEST_PG");
+	return t && *t;
+}
+
+/* The cluster's admin and terminal conninfos, read once from FK_TEST_PG's env file; 0 when
+ * it cannot be read (the callers inside a test assert it, fkt_run's priming gives up). */
+static int pg_cluster_try(void)
+{
+	if (pgc.read)
+		return 1;
+	char path[1024], line[2048];
+	struct stat sb;
+	const char *t = getenv("FK_TEST_PG");
+	if (!t)
+		return 0;
+	snprintf(path, sizeof path, "%s%s", t, stat(t, &sb) == 0 && S_ISDIR(sb.st_mode) ? "/env" : "");
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!env_line(line, "FK_PG_ADMIN", pgc.admin, sizeof pgc.admin))
+			env_line(line, "FK_PG_CONNINFO", pgc.conninfo, sizeof pgc.conninfo);
+	}
+	fclose(f);
+	pgc.read = pgc.admin[0] && pgc.conninfo[0];
+	return pgc.read;
+}
+
+static void pg_cluster(void)
+{
+	ck_assert_msg(pg_cluster_try(), "FK_TEST_PG=%s: no readable env file of tests/pg/cluster.sh "
+		      "(FK_PG_ADMIN, FK_PG_CONNINFO)", getenv("FK_TEST_PG"));
+}
+
+/* The superuser on database db (NULL: the cluster's own "fk"); NULL if it cannot connect. */
+static PGconn *pg_admin_try(const char *db)
+{
+	char ci[1200];
+	if (!pg_cluster_try())
+		return NULL;
+	/* a later keyword wins in a libpq conninfo string */
+	snprintf(ci, sizeof ci, "%s%s%s connect_timeout=10", pgc.admin, db ? " dbname=" : "", db ? db : "");
+	PGconn *c = PQconnectdb(ci);
+	if (c && PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "the test cluster: %s", PQerrorMessage(c));
+		PQfinish(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static PGconn *pg_admin(const char *db)
+{
+	pg_cluster();
+	PGconn *c = pg_admin_try(db);
+	ck_assert_msg(c != NULL, "cannot reach the test cluster as its superuser (FK_PG_ADMIN)");
+	return c;
+}
+
+/* Run sql (any number of statements) on c; 0 if it failed (its message on stderr). */
+static int pg_exec_try(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType rs = PQresultStatus(r);
+	PQclear(r);
+	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK)
+		return 1;
+	fprintf(stderr, "%s: %s", sql, PQerrorMessage(c));
+	return 0;
+}
+
+/* The same, asserting it ran. */
+static void pg_exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	ExecStatusType rs = PQresultStatus(r);
+	ck_assert_msg(rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+}
+
+int fkt_skip_on_pg_at(const char *file, const char *fn, const char *what, const char *why)
+{
+	if (!fkt_pg())
+		return 0;
+	/* units_pg.sh counts these lines in the binaries' logs */
+	/* Check's START_TEST names its function NAME_fn: the test's own name */
+	size_t fl = strlen(fn);
+	int cut = fl > 3 && strcmp(fn + fl - 3, "_fn") == 0;
+	printf("FKT-SKIP-ON-PG: %s:%.*s: %s: %s\n", file, (int)(cut ? fl - 3 : fl), fn, what, why);
+	fflush(stdout);
+	return 1;
+}
+
+const char *fkt_database_line(const fkt_env *e)
+{
+	static char buf[1100];
+	snprintf(buf, sizeof buf, "database = %s", e->uri[0] ? e->uri : "db/fukuhon.db");
+	return buf;
+}
+
+/* A fresh database owned by the terminal's role, and the terminal's URI naming it. */
+static void pg_env_init(fkt_env *e)
+{
+	static unsigned n;
+	char sql[200];
+	pg_cluster();
+	snprintf(e->pgdb, sizeof e->pgdb, "fkt_%ld_%u", (long)getpid(), n++);
+	/* The cluster's URI names its database "fk" (tests/pg/cluster.sh): ".../fk?..." */
+	const char *at = strstr(pgc.conninfo, "/fk?");
+	ck_assert_msg(at != NULL, "FK_PG_CONNINFO names no /fk? database: %s", pgc.conninfo);
+	snprintf(e->uri, sizeof e->uri, "%.*s/%s%s", (int)(at - pgc.conninfo), pgc.conninfo, e->pgdb, at + 3);
+	PGconn *c = pg_admin(NULL);
+	snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\" OWNER terminal1", e->pgdb);
+	pg_exec(c, sql);
+	PQfinish(c);
+}
+
+static void pg_env_cleanup(fkt_env *e)
+{
+	char sql[200];
+	PGconn *c = pg_admin(NULL);
+	/* FORCE: a test that failed may have left its terminal connected */
+	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", e->pgdb);
+	pg_exec(c, sql);
+	PQfinish(c);
+	e->pgdb[0] = '\0';
+	e->uri[0] = '\0';
+}
 
 const char *fkt_src(const char *rel)
 {
@@ -33,9 +197,12 @@ void fkt_env_init(fkt_env *e, const char *extra)
 	ck_assert_ptr_nonnull(f);
 	char data[1024];
 	snprintf(data, sizeof data, "%s", fkt_src("data"));
-	fprintf(f, "# test terminal\ndatabase = db/fukuhon.db\nkey_dir = keys\ndata_dir = %s\n"
+	e->pgdb[0] = e->uri[0] = '\0';
+	if (fkt_pg())
+		pg_env_init(e);
+	fprintf(f, "# test terminal\n%s\nkey_dir = keys\ndata_dir = %s\n"
 		   "terminal_id = test-terminal\nbureau = 東京法務局\n%s\n",
-		data, extra ? extra : "");
+		fkt_database_line(e), data, extra ? extra : "");
 	ck_assert_int_eq(fclose(f), 0);
 	/* whatever the umask: a configuration others can write is refused */
 	ck_assert_int_eq(chmod(e->config, 0644), 0);
@@ -116,6 +283,8 @@ void fkt_env_cleanup(fkt_env *e)
 {
 	if (e->dir[0])
 		nftw(e->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (e->pgdb[0])
+		pg_env_cleanup(e);
 	e->dir[0] = '\0';
 }
 
@@ -166,6 +335,7 @@ void fkt_act_as(fk_ctx *ctx, const char *user)
 int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n)
 {
 	char path[700];
+	ck_assert_msg(!e->pgdb[0], "fkt_file_holds reads an SQLite file: the caller skips it on PostgreSQL");
 	snprintf(path, sizeof path, "%s/db/%s", e->dir, name);
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -184,12 +354,97 @@ int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t 
 	return found;
 }
 
+/* Whether text holds any w bytes of b (n) running, in clear or as lower-case hex. */
+static int holds(const char *text, const uint8_t *b, size_t n, size_t w)
+{
+	char hex[2 * 64 + 1];
+	for (size_t i = 0; i + w <= n; i++) {
+		for (size_t j = 0; j < w; j++)
+			snprintf(hex + 2 * j, 3, "%02x", b[i + j]);
+		if (memmem(text, strlen(text), b + i, w) || strstr(text, hex))
+			return 1;
+	}
+	return 0;
+}
+
+int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w)
+{
+	ck_assert_msg(e->pgdb[0], "fkt_pg_rows_hold reads a PostgreSQL database");
+	w = w ? w : n;
+	ck_assert(w <= 64 && w <= n);
+	PGconn *c = pg_admin(e->pgdb);
+	PGresult *t = PQexec(c, "SELECT quote_ident(relname) FROM pg_class WHERE relkind = 'r' "
+				"AND relnamespace = 'public'::regnamespace");
+	ck_assert_msg(PQresultStatus(t) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+	int found = 0;
+	for (int i = 0; i < PQntuples(t); i++) {
+		char sql[300];
+		/* the row as text: bytea columns rendered as hex */
+		snprintf(sql, sizeof sql, "SELECT x::text FROM %s x", PQgetvalue(t, i, 0));
+		PGresult *r = PQexec(c, sql);
+		ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(c));
+		for (int k = 0; k < PQntuples(r); k++)
+			found += holds(PQgetvalue(r, k, 0), b, n, w);
+		PQclear(r);
+	}
+	PQclear(t);
+	PQfinish(c);
+	return found;
+}
+
+char *fkt_pg_keep(const fkt_env *e, const char *query)
+{
+	char sql[1200], *row;
+	size_t len = 0;
+	char *all = NULL;
+	FILE *f = open_memstream(&all, &len);
+	ck_assert_ptr_nonnull(f);
+	PGconn *c = pg_admin(e->pgdb);
+	snprintf(sql, sizeof sql, "COPY (%s) TO STDOUT", query);
+	PGresult *r = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COPY_OUT, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	int n;
+	while ((n = PQgetCopyData(c, &row, 0)) > 0) {
+		fwrite(row, 1, (size_t)n, f);
+		PQfreemem(row);
+	}
+	ck_assert_int_eq(n, -1);
+	r = PQgetResult(c);
+	ck_assert_int_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+	PQclear(r);
+	PQfinish(c);
+	ck_assert_int_eq(fclose(f), 0);
+	return all;
+}
+
+void fkt_pg_put_back(const fkt_env *e, const char *pre, const char *table, const char *kept, int replica)
+{
+	char sql[300];
+	PGconn *c = pg_admin(e->pgdb);
+	pg_exec(c, "BEGIN");
+	if (replica)
+		pg_exec(c, "SET LOCAL session_replication_role = replica");
+	pg_exec(c, pre);
+	snprintf(sql, sizeof sql, "COPY %s FROM STDIN", table);
+	PGresult *r = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COPY_IN, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	ck_assert_int_eq(PQputCopyData(c, kept, (int)strlen(kept)), 1);
+	ck_assert_int_eq(PQputCopyEnd(c, NULL), 1);
+	r = PQgetResult(c);
+	ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	pg_exec(c, "COMMIT");
+	PQfinish(c);
+}
+
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason)
 {
 	fk_stmt *st;
 	ck_assert_int_eq(fk_sql_prepare(ctx->db,
-		"SELECT count(*) FROM audit_log WHERE action = ?1 AND (?2 IS NULL OR result = ?2) "
-		"AND (?3 IS NULL OR reason = ?3)", 0, &st), SQLITE_OK);
+		"SELECT count(*) FROM audit_log WHERE action = ?1 AND (CAST(?2 AS TEXT) IS NULL OR result = ?2) "
+		"AND (CAST(?3 AS TEXT) IS NULL OR reason = ?3)", 0, &st), SQLITE_OK);
 	fk_sql_bind_text(st, 1, action, -1, SQLITE_STATIC);
 	fk_sql_bind_text(st, 2, result, -1, SQLITE_STATIC);
 	fk_sql_bind_text(st, 3, reason, -1, SQLITE_STATIC);
@@ -202,11 +457,28 @@ int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const c
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql)
 {
 	fk_stmt *st;
-	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	ck_assert_msg(fk_sql_prepare(ctx->db, sql, 0, &st) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
 	int64_t v = fk_sql_column_int64(st, 0);
 	fk_sql_finalize(st);
 	return v;
+}
+
+const char *fkt_text(fk_ctx *ctx, const char *sql)
+{
+	static char buf[512];
+	fk_stmt *st;
+	ck_assert_msg(fk_sql_prepare(ctx->db, sql, 0, &st) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
+	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
+	const unsigned char *t = fk_sql_column_text(st, 0);
+	snprintf(buf, sizeof buf, "%s", t ? (const char *)t : "");
+	fk_sql_finalize(st);
+	return buf;
+}
+
+void fkt_exec_own(fk_ctx *ctx, const char *sql)
+{
+	ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 }
 
 void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau)
@@ -226,8 +498,49 @@ void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau)
 	ck_assert_ok(fk_ctx_end(ctx, FK_OK, &err), &err);
 }
 
+/* The pinned schema's expected catalogue is built once per process (core/db/schema.c), and
+ * Check forks a process per test: build it here, before the forks, on a throwaway terminal of
+ * the same migrations, so that each test pays for its own terminal only (measured in
+ * tests/units_pg.sh). What each test checks is unchanged. Outside a test nothing may assert:
+ * on any failure this gives up and each test builds its own. */
+static void pg_prime(void)
+{
+	char dir[512], conf[600], uri[1024], sql[200];
+	const char *tmp = getenv("TMPDIR");
+	PGconn *c = pg_admin_try(NULL);
+	const char *at = strstr(pgc.conninfo, "/fk?");
+	snprintf(dir, sizeof dir, "%s/fkt.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!c || !at || !mkdtemp(dir)) {
+		PQfinish(c);
+		return;
+	}
+	snprintf(uri, sizeof uri, "%.*s/fkt_prime_%ld%s", (int)(at - pgc.conninfo), pgc.conninfo,
+		 (long)getpid(), at + 3);
+	snprintf(sql, sizeof sql, "CREATE DATABASE fkt_prime_%ld OWNER terminal1", (long)getpid());
+	snprintf(conf, sizeof conf, "%s/fukuhon.conf", dir);
+	FILE *f = pg_exec_try(c, sql) ? fopen(conf, "w") : NULL;
+	if (f) {
+		fprintf(f, "database = %s\nkey_dir = keys\ndata_dir = %s\nterminal_id = prime\n"
+			   "bureau = 東京法務局\n", uri, fkt_src("data"));
+		fk_ctx *ctx = NULL;
+		fk_error err;
+		fk_bootstrap b = {.admin = FKT_ADMIN, .bureau = "東京法務局", .display = "試験 管理者",
+				  .mode = FK_MODE_TEST};
+		if (fclose(f) == 0 && chmod(conf, 0644) == 0 && fk_terminal_create(conf, &b, &ctx, &err) == FK_OK)
+			fk_ctx_close(ctx);
+		else
+			fprintf(stderr, "priming the expected schema: %s\n", ctx ? "" : err.msg);
+		snprintf(sql, sizeof sql, "DROP DATABASE fkt_prime_%ld WITH (FORCE)", (long)getpid());
+		pg_exec_try(c, sql);
+	}
+	PQfinish(c);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int fkt_run(Suite *s)
 {
+	if (fkt_pg())
+		pg_prime();
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
@@ -273,10 +586,46 @@ fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t r
 	return s == FK_OK ? recorded(ctx, fk_doc_add(ctx, muni, type, reg, p, at, id, err), "doc", err) : s;
 }
 
+/* The attacker's SQL in PostgreSQL's words where only the literals differ: SQLite's blob
+ * X'ABCD' is '\xABCD'::bytea, zeroblob(N) is N zero bytes (malloc'ed). */
+static char *pg_literals(const char *sql)
+{
+	size_t len = strlen(sql), o = 0;
+	char *out = malloc(4 * len + 1);
+	ck_assert_ptr_nonnull(out);
+	for (const char *p = sql; *p;) {
+		int word_start = p == sql || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		if (word_start && (*p == 'X' || *p == 'x') && p[1] == '\'') {
+			const char *end = strchr(p + 2, '\'');
+			ck_assert_ptr_nonnull(end);
+			o += (size_t)sprintf(out + o, "'\\x%.*s'::bytea", (int)(end - p - 2), p + 2);
+			p = end + 1;
+		} else if (word_start && strncmp(p, "zeroblob(", 9) == 0) {
+			char *end;
+			long n = strtol(p + 9, &end, 10);
+			ck_assert(*end == ')');
+			o += (size_t)sprintf(out + o, "decode(repeat('00', %ld), 'hex')", n);
+			p = end + 1;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void fkt_outside(const fkt_env *e, const char *sql)
 {
 	char path[700];
 	sqlite3 *db;
+	if (e->pgdb[0]) {
+		char *pg = pg_literals(sql);
+		PGconn *c = pg_admin(e->pgdb);
+		pg_exec(c, pg);
+		PQfinish(c);
+		free(pg);
+		return;
+	}
 	snprintf(path, sizeof path, "%s/db/fukuhon.db", e->dir);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
@@ -284,11 +633,50 @@ void fkt_outside(const fkt_env *e, const char *sql)
 	sqlite3_close(db);
 }
 
+/* PostgreSQL's trigger is a row of pg_trigger naming a function: both are dropped (the
+ * function only when no other trigger runs it) and re-created from the server's own renderings
+ * of them, so the catalogue the pinned schema reads holds the same definitions afterwards. */
+static void pg_past_trigger(const fkt_env *e, const char *trigger, const char *sql)
+{
+	PGconn *c = pg_admin(e->pgdb);
+	const char *param[1] = {trigger};
+	pg_exec(c, "BEGIN");
+	PGresult *r = PQexecParams(c, "SELECT pg_get_triggerdef(g.oid), pg_get_functiondef(g.tgfoid), "
+		"format('DROP TRIGGER %I ON %s', g.tgname, g.tgrelid::regclass), "
+		"format('DROP FUNCTION %s', g.tgfoid::regprocedure), "
+		"(SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = g.tgfoid) "
+		"FROM pg_trigger g WHERE g.tgname = $1 AND NOT g.tgisinternal", 1, NULL, param, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, "trigger %s: %s", trigger,
+		      PQerrorMessage(c));
+	char *create = strdup(PQgetvalue(r, 0, 0)), *fn = strdup(PQgetvalue(r, 0, 1));
+	char *drop = strdup(PQgetvalue(r, 0, 2)), *dropfn = strdup(PQgetvalue(r, 0, 3));
+	int alone = strcmp(PQgetvalue(r, 0, 4), "1") == 0;
+	PQclear(r);
+	ck_assert(create && fn && drop && dropfn);
+	pg_exec(c, drop);
+	if (alone)
+		pg_exec(c, dropfn);
+	pg_exec(c, sql);
+	if (alone)
+		pg_exec(c, fn);
+	pg_exec(c, create);
+	pg_exec(c, "COMMIT");
+	free(create);
+	free(fn);
+	free(drop);
+	free(dropfn);
+	PQfinish(c);
+}
+
 void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char *sql)
 {
 	char path[700], drop[200];
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	if (e->pgdb[0]) {
+		pg_past_trigger(e, trigger, sql);
+		return;
+	}
 	snprintf(path, sizeof path, "%s/db/fukuhon.db", e->dir);
 	snprintf(drop, sizeof drop, "DROP TRIGGER \"%s\"", trigger);
 	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);

@@ -10,12 +10,27 @@
 typedef struct fkt_env {
 	char dir[512];
 	char config[600];
+	/* On PostgreSQL (FK_TEST_PG): the env's own database on the test cluster; "" on SQLite. */
+	char pgdb[64];
+	/* Its terminal's URI (the cluster's FK_PG_CONNINFO naming pgdb); "" on SQLite. */
+	char uri[1024];
 } fkt_env;
 
 /* Make a private temporary folder with a fukuhon.conf pointing inside it
  * (extra is appended to the configuration, may be NULL). Tests never touch a
- * real database or key. */
+ * real database or key. The store is db/fukuhon.db there, or, when FK_TEST_PG names a
+ * running test cluster (the env file tests/pg/cluster.sh start DIR writes, or DIR), a fresh
+ * database of its own on that cluster (created here, dropped by fkt_env_cleanup). */
 void fkt_env_init(fkt_env *e, const char *extra);
+/* Whether the unit tests run on PostgreSQL (FK_TEST_PG set). */
+int fkt_pg(void);
+/* On PostgreSQL: print that the calling test's case `what` is skipped there and why (the log
+ * units_pg.sh counts) and return 1; on SQLite return 0. A case that only makes sense on an
+ * SQLite file (its bytes, its WAL, PRAGMAs) asks this first, never passing silently. */
+#define fkt_skip_on_pg(what, why) fkt_skip_on_pg_at(__FILE__, __func__, (what), (why))
+int fkt_skip_on_pg_at(const char *file, const char *fn, const char *what, const char *why);
+/* The store's setting line of e ("database = …"), for tests that write configurations. */
+const char *fkt_database_line(const fkt_env *e);
 /* The first administrator of every test terminal. */
 #define FKT_ADMIN "admin"
 
@@ -48,12 +63,23 @@ void fkt_grant(fk_ctx *ctx, const char *user, const char *muni, unsigned rights)
 void fkt_act_as(fk_ctx *ctx, const char *user);
 /* Whether the file e's db/<name> holds any 16 bytes of b (n bytes) anywhere: a freed cell is
  * partly overwritten by what takes its place, and what stays of it must not be a piece of a
- * key either (disposal's tests, R-DISPOSE). */
+ * key either (disposal's tests, R-DISPOSE). SQLite only: fails the test on PostgreSQL (ask
+ * fkt_skip_on_pg first). */
 int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n);
+/* PostgreSQL only (asserts it): the number of rows, in every table of e's database, whose
+ * text rendering holds any w running bytes of b (n bytes; w 0: all n), in clear or as
+ * bytea's hex: what the server's administrator reads with SELECT (the live rows, where
+ * fkt_file_holds reads SQLite's file; dead tuples and WAL are the server's, see
+ * tests/pg_restore_drill.sh). */
+int fkt_pg_rows_hold(const fkt_env *e, const void *b, size_t n, size_t w);
 /* Number of history rows with this action and result (NULL: any) and reason (NULL: any). */
 int fkt_audit_count(fk_ctx *ctx, const char *action, const char *result, const char *reason);
 /* The one integer a query returns (asserts it returns a row). */
 int64_t fkt_scalar(fk_ctx *ctx, const char *sql);
+/* The text the one-row query returns (static buffer). */
+const char *fkt_text(fk_ctx *ctx, const char *sql);
+/* Run sql on the terminal's own connection, as a statement of its own (asserts it ran). */
+void fkt_exec_own(fk_ctx *ctx, const char *sql);
 
 /* The store's writes, each in a transaction with a record of its own, as an operation makes
  * them (a change that is not on record does not commit). */
@@ -71,12 +97,21 @@ fk_status fkt_doc_add(fk_ctx *ctx, const char *muni, const char *type, int64_t r
 void fkt_municipality_move(fk_ctx *ctx, const char *code, const char *bureau);
 
 /* Run sql on e's database behind the terminal's back, as an attacker with sqlite3 would
- * (another connection; asserts it ran). */
+ * (another connection; asserts it ran). On PostgreSQL: as the server's administrator would,
+ * through libpq as the superuser (sql in PostgreSQL's dialect where the two differ). */
 void fkt_outside(const fkt_env *e, const char *sql);
 /* The same past a trigger that forbids it, as an attacker with the file would: the trigger
  * dropped, sql run, the trigger put back with its exact text (so the pinned schema still
- * matches), in one transaction. */
+ * matches), in one transaction. On PostgreSQL the trigger is dropped with its function and
+ * both are re-created from the catalogue's own definitions. */
 void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char *sql);
+
+/* PostgreSQL only: rows kept and put back by the server's administrator (as sqlite3 keeps
+ * them in an attached file): the rows query selects, in COPY's text (malloc'ed) ... */
+char *fkt_pg_keep(const fkt_env *e, const char *query);
+/* ... and, in one transaction of its own, pre (e.g. a DELETE) then kept copied into table;
+ * with replica, no trigger fires (session_replication_role). */
+void fkt_pg_put_back(const fkt_env *e, const char *pre, const char *table, const char *kept, int replica);
 
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);

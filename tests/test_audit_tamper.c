@@ -56,6 +56,8 @@ static fk_ctx *build(void)
 	ck_assert_int_eq(r.last_seq, B + 15);
 	/* the forger's first step: its connection ignores the triggers (dropping
 	 * them would alter the pinned schema, which every open refuses) */
+	if (fkt_pg()) /* the server's administrator: each session of run() sets replica (below) */
+		return ctx;
 	ck_assert_int_eq(sqlite3_db_config(fk_sql_lite(ctx->db), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *)NULL), SQLITE_OK);
 	ck_assert_int_eq(fk_sql_exec(ctx->db, "PRAGMA ignore_check_constraints = ON;"), SQLITE_OK);
 	return ctx;
@@ -84,6 +86,15 @@ static void run(fk_ctx *ctx, const char *fmt, ...)
 		}
 	}
 	sql[o] = '\0';
+	if (fkt_pg()) {
+		/* On PostgreSQL the forger is the server's administrator: a session of its own whose
+		 * session_replication_role (replica) fires no trigger, and nothing left in the
+		 * catalogue the pinned schema reads. */
+		char pg[700];
+		snprintf(pg, sizeof pg, "SET session_replication_role = replica; %s", sql);
+		fkt_outside(&env, pg);
+		return;
+	}
 	ck_assert_msg(fk_sql_exec(ctx->db, sql) == SQLITE_OK, "%s: %s", sql, fk_sql_errmsg(ctx->db));
 }
 
@@ -158,6 +169,10 @@ static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
 
 START_TEST(every_flipped_byte_is_located)
 {
+	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
+			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
+		return;
 	fk_ctx *ctx = build();
 	const int64_t sample[] = {B + 2, B + 6, B + 9, B + 15}; /* a detail, a seal, a middle record, the head */
 	int flips = 0;
@@ -338,6 +353,10 @@ static void set_ts(fk_ctx *ctx, int64_t seq, int64_t ts)
  * before its predecessor, by the time check alone; equal times are fine. */
 START_TEST(time_going_backwards_is_located)
 {
+	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
+			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
+		return;
 	fk_ctx *ctx = build();
 	char sql[96];
 	snprintf(sql, sizeof sql, "SELECT ts_ns FROM audit_log WHERE seq = %lld", (long long)(B + 8));
@@ -365,6 +384,10 @@ END_TEST
 
 START_TEST(resealing_with_a_later_key_is_located)
 {
+	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
+			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
+			   "administrator's session (its text flips must stay valid UTF-8 there)"))
+		return;
 	fk_ctx *ctx = build();
 	forge(ctx, B + 3, 0); /* keeps epoch E, MAC'd with today's key */
 	expect_located(ctx, B + 3, "re-sealed with today's key");
@@ -434,6 +457,11 @@ END_TEST
  * round to a negative age, and the epoch stayed open). */
 START_TEST(forged_seal_time_does_not_overflow_the_epoch_age)
 {
+	if (fkt_skip_on_pg("a forged seal time reaching the epoch code", "the forged record is written "
+			   "by another session on PostgreSQL (the terminal's role cannot switch triggers off), "
+			   "and the trust base refuses the next record as a rewritten history before the "
+			   "epoch arithmetic this case is about runs"))
+		return;
 	fk_ctx *ctx = build();
 	run(ctx, "UPDATE audit_log SET kind = 2, ts_ns = -9223372036854775808 WHERE seq = {15}");
 	rec(ctx, "register.view", NULL); /* B+16, in epoch E+3, which "started" at INT64_MIN */

@@ -651,8 +651,9 @@ static void assert_no_typed(const void *p, size_t n, const char *where)
 static void assert_no_typed_in_tables(void)
 {
 	fk_stmt *tables, *rows;
-	ck_assert_int_eq(fk_sql_prepare(ctx->db, "SELECT name FROM sqlite_master WHERE type = 'table'",
-					    0, &tables), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, fkt_pg() ? "SELECT tablename FROM pg_tables WHERE "
+					    "schemaname = current_schema()"
+					  : "SELECT name FROM sqlite_master WHERE type = 'table'", 0, &tables), SQLITE_OK);
 	int ntables = 0;
 	while (fk_sql_step(tables) == SQLITE_ROW) {
 		char sql[200], where[200];

@@ -113,7 +113,10 @@ START_TEST(damaged_rows_stay_visible)
 	char sql[200];
 	snprintf(sql, sizeof sql, "UPDATE register_version SET content = zeroblob(200) WHERE register_id = %lld",
 		 (long long)a[0].id);
-	ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
+	if (fkt_pg()) /* the disk is the server's: its administrator writes the damage */
+		fkt_outside(&env, sql);
+	else
+		ck_assert_int_eq(fk_sql_exec(ctx->db, sql), SQLITE_OK);
 	ck_assert_ok(fk_browse_registers(ctx, m, 1, 0, 1, 2, a, &na, &err), &err);
 	ck_assert_int_eq(na, 2);
 	ck_assert_int_eq(a[0].unreadable, 1);

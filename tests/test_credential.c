@@ -326,6 +326,10 @@ START_TEST(an_anchor_from_before_credentials_opens)
 	fk_ctx_close(ctx);
 	ctx = fkt_ctx_open(&env);
 	ck_assert_ok(use("nightly", "status"), &err);
+	if (fkt_skip_on_pg("the anchor file's table of credentials", "a shared store's tables are "
+			   "counted in its trust_state row, which the anchor file names by its MAC only "
+			   "(core/trust/anchor.c): an anchor's width does not apply"))
+		return;
 	fk_anchor a;
 	ck_assert_ok(fk_trust_anchored(ctx, &a, &err), &err);
 	ck_assert_uint_eq(a.now.table[FK_T_CREDENTIAL].count, 1);

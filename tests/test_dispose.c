@@ -138,6 +138,7 @@ static void backup_to(const char *path)
 {
 	char sql[800];
 	fk_stmt *st;
+	/* (callers skip on PostgreSQL first: its backups are its server's) */
 	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", path);
 	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
@@ -246,6 +247,14 @@ START_TEST(no_copy_of_the_wrapped_key_is_left_in_the_file_or_its_wal)
 	uint8_t w[128];
 	size_t n = wrapped_of(key_of(reg), w, sizeof w);
 	ck_assert_uint_ge(n, 32);
+	if (fkt_skip_on_pg("the database file and its WAL", "a PostgreSQL store has no file of ours: the "
+			   "wrapped key is in a live row before and in none after instead (its server's dead "
+			   "tuples and WAL: tests/pg_restore_drill.sh)")) {
+		ck_assert_int_gt(fkt_pg_rows_hold(&env, w, n, 0), 0);
+		ck_assert_ok(dispose(id, NULL), &err);
+		ck_assert_int_eq(fkt_pg_rows_hold(&env, w, n, 16), 0);
+		return;
+	}
 	/* the test can see them: before, they are in the file or the WAL */
 	ck_assert(fkt_file_holds(&env, "fukuhon.db", w, n) || fkt_file_holds(&env, "fukuhon.db-wal", w, n));
 	ck_assert_ok(dispose(id, NULL), &err);
@@ -295,7 +304,9 @@ static void stage_a_change(int64_t id)
 	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 		"INSERT INTO package(municipality, sequence, kind, digest, state, chunks, chunks_staged, "
 		"received_at, wm_register, wm_version, wm_ledger, wm_doc, wm_ref, wm_key) "
-		"VALUES ('" M "', 1, 2, zeroblob(32), 'staging', 2, 1, 1, 1000, 1000, 1000, 1000, 1000, 1000)", 0, &st), SQLITE_OK);
+		"VALUES ('" M "', 1, 2, ?1, 'staging', 2, 1, 1, 1000, 1000, 1000, 1000, 1000, 1000)", 0, &st), SQLITE_OK);
+	static const uint8_t zero[32];
+	ck_assert_int_eq(fk_sql_bind_blob(st, 1, zero, sizeof zero, SQLITE_STATIC), SQLITE_OK);
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
 	fk_sql_finalize(st);
 	int64_t pkg = fk_sql_last_insert_rowid(ctx->db);
@@ -346,6 +357,10 @@ END_TEST
  * destroys it again from the key folder's ledger, and records that. */
 START_TEST(a_restored_key_is_destroyed_again_from_the_ledger)
 {
+	if (fkt_skip_on_pg("a restore of an older copy", "the copy is taken with SQLite's VACUUM INTO and put "
+			   "back through ATTACH; on PostgreSQL tests/pg_restore_drill.sh restores the server "
+			   "from its base backup and checks the disposal is carried out again"))
+		return;
 	int64_t ids[1] = {reg};
 	int64_t id = approved(ids, 1);
 	int64_t k = key_of(reg);
@@ -387,6 +402,10 @@ END_TEST
  * next open disposes of it again through the same steps, and the lists stay in step. */
 START_TEST(a_restored_register_is_disposed_of_again)
 {
+	if (fkt_skip_on_pg("a restore of an older copy", "the copy is taken with SQLite's VACUUM INTO and put "
+			   "back through ATTACH; on PostgreSQL tests/pg_restore_drill.sh restores the server "
+			   "from its base backup and checks the disposal is carried out again"))
+		return;
 	int64_t ids[1] = {reg};
 	int64_t id = approved(ids, 1);
 	char dst[700], sql[1400];

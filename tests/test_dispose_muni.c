@@ -145,8 +145,14 @@ static void all_gone(const uint8_t *keys, size_t nkeys)
 	ck_assert_int_eq(count("SELECT count(*) FROM data_key WHERE wrapped IS NULL AND id = "
 			       "(SELECT key_id FROM municipality WHERE code = '" M "')"), 1);
 	/* nothing of any key in the file or its WAL: nothing decrypts, even with the master key */
-	ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db", keys, nkeys), "a wrapped key is left in the database file");
-	ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db-wal", keys, nkeys), "a wrapped key is left in the WAL");
+	if (fkt_skip_on_pg("the database file and its WAL", "a PostgreSQL store has no file of ours: no live "
+			   "row may hold 16 bytes of a wrapped key instead (its server's dead tuples and WAL: "
+			   "tests/pg_restore_drill.sh)"))
+		ck_assert_msg(fkt_pg_rows_hold(&env, keys, nkeys, 16) == 0, "a wrapped key is left in a row");
+	else {
+		ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db", keys, nkeys), "a wrapped key is left in the database file");
+		ck_assert_msg(!fkt_file_holds(&env, "fukuhon.db-wal", keys, nkeys), "a wrapped key is left in the WAL");
+	}
 	json_t *doc = NULL;
 	ck_assert_int_eq(fk_store_read(ctx, regs[2], 1, &doc, NULL, &err), FK_ERR_NOTFOUND);
 	ck_assert_int_eq(fk_access_register_open(ctx, FK_OP_REGISTER_OPEN, regs[0], 0, &doc, NULL, &err), FK_ERR_DENIED);

@@ -36,6 +36,10 @@ static void tamper(const char *sql)
 {
 	sqlite3 *db;
 	char *msg = NULL;
+	if (fkt_pg()) { /* the server's administrator, through libpq */
+		fkt_outside(&env, sql);
+		return;
+	}
 	ck_assert_int_eq(sqlite3_open_v2(path("db/fukuhon.db"), &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
 	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
@@ -231,6 +235,10 @@ static void make_older(void)
 
 START_TEST(older_terminal_is_adopted_on_record)
 {
+	if (fkt_skip_on_pg("a terminal from before the index key's check", "no PostgreSQL store "
+			   "predates it, and a shared store's key folder without its trust key is refused "
+			   "(tests/test_audit.c)"))
+		return;
 	fk_ctx *ctx = fkt_ctx_init_k0(&env, k0);
 	add_registers(ctx, 3);
 	fk_ctx_close(ctx);
@@ -252,6 +260,10 @@ END_TEST
 
 START_TEST(older_terminal_with_wrong_key_is_not_adopted)
 {
+	if (fkt_skip_on_pg("a terminal from before the index key's check", "no PostgreSQL store "
+			   "predates it, and a shared store's key folder without its trust key is refused "
+			   "(tests/test_audit.c)"))
+		return;
 	fk_ctx *ctx = fkt_ctx_init(&env);
 	add_registers(ctx, 3);
 	fk_ctx_close(ctx);

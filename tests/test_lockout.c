@@ -433,8 +433,9 @@ START_TEST(concurrent_failures_count_exactly)
 	snprintf(many, sizeof many, "%s/many.conf", env.dir);
 	FILE *f = fopen(many, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "database = db/fukuhon.db\nkey_dir = keys\ndata_dir = %s\nlock_failures = 99\n",
-		ctx->cfg.data_dir);
+	/* the same terminal (its key folder, its id: on a shared store its chain is its own) */
+	fprintf(f, "%s\nkey_dir = keys\ndata_dir = %s\nterminal_id = %s\nlock_failures = 99\n",
+		fkt_database_line(&env), ctx->cfg.data_dir, ctx->cfg.terminal_id);
 	ck_assert_int_eq(fclose(f), 0);
 	for (int k = 0; k < KIDS; k++) {
 		pid_t pid = fork();

@@ -190,7 +190,9 @@ START_TEST(chunks_split)
 	ck_assert_int_ge(fkt_scalar(ctx, "SELECT count(*) FROM register_order WHERE municipality = '131024' AND field = 2"), 2);
 	ck_assert_int_le(fkt_scalar(ctx, "SELECT max(n) FROM register_order"), FK_ORDER_CHUNK * 2);
 	/* Nothing of a name is in the clear: chunks are sealed ids. */
-	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM register_order WHERE instr(ids, CAST('たなか' AS BLOB)) > 0"), 0);
+	ck_assert_int_eq(fkt_scalar(ctx, fkt_pg() ? "SELECT count(*) FROM register_order WHERE "
+				    "position(convert_to('たなか', 'UTF8') IN ids) > 0"
+				  : "SELECT count(*) FROM register_order WHERE instr(ids, CAST('たなか' AS BLOB)) > 0"), 0);
 }
 END_TEST
 

@@ -56,6 +56,18 @@ static void attack(enum how how, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
+	if (fkt_pg()) {
+		/* The server's administrator: a session of its own (replica: no trigger fires, and
+		 * nothing is left in the catalogue), or the terminal's own connection. */
+		char pg[1100];
+		snprintf(pg, sizeof pg, "%s%s", how == OTHER_NO_TRIGGERS ? "SET session_replication_role = replica; " : "",
+			 sql);
+		if (how == OWN)
+			fkt_exec_own(ctx, sql);
+		else
+			fkt_outside(&env, pg);
+		return;
+	}
 	sqlite3 *db = how == OWN ? fk_sql_lite(ctx->db) : attacker(how == OTHER);
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
@@ -63,9 +75,33 @@ static void attack(enum how how, const char *fmt, ...)
 		sqlite3_close(db);
 }
 
+/* On PostgreSQL the kept rows are the administrator's, in COPY's text: by name. */
+static struct {
+	const char *name;
+	char *rows;
+} pg_kept[8];
+
+static char **pg_kept_slot(const char *name)
+{
+	size_t i = 0;
+	while (i < FK_ARRAY_LEN(pg_kept) && pg_kept[i].name && strcmp(pg_kept[i].name, name) != 0)
+		i++;
+	ck_assert_uint_lt(i, FK_ARRAY_LEN(pg_kept));
+	pg_kept[i].name = name;
+	return &pg_kept[i].rows;
+}
+
 /* A copy of the rows of table where... (values and MAC), to put back later. */
 static void keep(const char *name, const char *table, const char *where)
 {
+	if (fkt_pg()) {
+		char q[300];
+		char **slot = pg_kept_slot(name);
+		snprintf(q, sizeof q, "SELECT * FROM %s WHERE %s", table, where);
+		free(*slot);
+		*slot = fkt_pg_keep(&env, q);
+		return;
+	}
 	attack(OTHER, "DROP TABLE IF EXISTS kept.%s; CREATE TABLE kept.%s AS SELECT * FROM main.%s WHERE %s",
 	       name, name, table, where);
 }
@@ -81,6 +117,15 @@ static const char *where_id(int64_t id)
 /* The rows of table where... as kept (none: the rows are removed). */
 static void put_back(const char *name, const char *table, const char *where)
 {
+	if (fkt_pg()) {
+		char pre[300];
+		char **slot = pg_kept_slot(name);
+		ck_assert_ptr_nonnull(*slot);
+		snprintf(pre, sizeof pre, "DELETE FROM %s WHERE %s", table, where);
+		/* replica: no foreign key checked, as sqlite3's connection checks none */
+		fkt_pg_put_back(&env, pre, table, *slot, 1);
+		return;
+	}
 	attack(OTHER, "DELETE FROM main.%s WHERE %s; INSERT INTO main.%s SELECT * FROM kept.%s", table, where,
 	       table, name);
 }
@@ -278,13 +323,9 @@ static const struct value_case {
 /* "operator row id=1": the changed row as the refusal names it. */
 static void case_row(const struct value_case *c, char *buf, size_t len)
 {
-	sqlite3_stmt *st;
 	char sql[256];
 	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", c->key, c->table, c->where);
-	ck_assert_int_eq(sqlite3_prepare_v2(fk_sql_lite(ctx->db), sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	snprintf(buf, len, "%s row %s=%s", c->table, c->key, (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	snprintf(buf, len, "%s row %s=%s", c->table, c->key, fkt_text(ctx, sql));
 }
 
 START_TEST(value_changed)
@@ -543,13 +584,17 @@ START_TEST(history_wiped)
 	fk_ctx *fresh;
 	int64_t end = last_seq();
 	char what[128];
-	snprintf(what, sizeof what, "ends at record 0 but this terminal wrote up to record %lld", (long long)end);
+	/* a shared store's trust state names where all its writers left the history */
+	snprintf(what, sizeof what, fkt_pg() ? "ends at record 0 but the store's writers left it at record %lld"
+					     : "ends at record 0 but this terminal wrote up to record %lld", (long long)end);
 	attack(OTHER_NO_TRIGGERS, "DELETE FROM audit_log; DELETE FROM audit_checkpoint");
 	refused(admin_write(), what);
 	/* the history itself: no record written over the gap */
 	record_refused(what);
 	refused(fk_ctx_open(env.config, FK_CTX_OPEN, &fresh, &err), what);
-	snprintf(what, sizeof what, "the history ends at record 0, but this terminal last wrote record %lld",
+	snprintf(what, sizeof what, fkt_pg() ? "this terminal's history ends at record 0 but this terminal "
+					     "wrote up to record %lld"
+					   : "the history ends at record 0, but this terminal last wrote record %lld",
 		 (long long)end);
 	reported(FK_VP_ANCHOR, what);
 	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM audit_log"), 0);

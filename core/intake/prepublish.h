@@ -35,5 +35,8 @@ extern int fk_prepublish_stop_after;
 extern int fk_prepublish_whole_min;
 /* Staged rows removed per step at most (also at most 40 ms of work): a test sets it small. */
 extern int fk_prepublish_batch;
+/* A step's time budget (40 ms; at least one batch a step whatever it says): tests that count
+ * steps set it out of reach, and 0 to stand for a server whose steps' start takes it all. */
+extern int64_t fk_prepublish_step_ns;
 
 #endif

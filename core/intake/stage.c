@@ -656,7 +656,7 @@ void fk_stage_yield(void)
 	const struct timespec gap = {0, 2000000L};
 	nanosleep(&gap, NULL);
 }
-#define PART_NS (INT64_C(50) * 1000000)
+int64_t fk_intake_part_ns = INT64_C(50) * 1000000;
 
 static fk_status part_begin(stage *g, fk_error *err)
 {
@@ -736,7 +736,7 @@ static fk_status on_record(void *arg, int64_t line, const fk_pkg_record *r, fk_r
 	if (s != FK_OK)
 		return s;
 	/* Bounded, whatever the size of the sender's chunks: the consoles wait for the lock. */
-	if (++g->part_records >= fk_intake_part_records || fk_mono_ns() - g->part_start >= PART_NS)
+	if (++g->part_records >= fk_intake_part_records || fk_mono_ns() - g->part_start >= fk_intake_part_ns)
 		s = part_end(g, FK_OK, line + 1, err);
 	return s;
 }

@@ -1168,7 +1168,16 @@ fk_status fk_trust_open(fk_ctx *ctx, int create, int inspect, fk_error *err)
 	if (enrol)
 		create = 0;
 	fk_status st = create ? create_key(ctx->cfg.key_dir, key, err) : load_key(ctx->cfg.key_dir, key, err);
-	if (st == FK_ERR_NOKEY && !create && !enrol) {
+	if (st == FK_ERR_NOKEY && !create && !enrol && fk_sql_is_pg(ctx->db))
+		/* Adoption re-seals every row under a new key: on a shared store that would take the
+		 * rows from the bureau's other terminals (whose key it is not) and the store's trust
+		 * state could not follow, so the next write failed as tampering. No PostgreSQL store
+		 * predates the trust base: a key folder without its key is a lost key, and a new
+		 * key is made nowhere (found by tests/units_pg.sh; R-KEYS, R-DETECT). */
+		st = fk_fail(err, FK_ERR_NOKEY, "the trust key is missing from the key folder %s: a terminal "
+			     "of a shared store takes the bureau's keys again (fukuhonctl key import), or its "
+			     "key folder is restored from its backup", ctx->cfg.key_dir);
+	else if (st == FK_ERR_NOKEY && !create && !enrol) {
 		/* A terminal from before the trust base: adopted below, if it has no anchor. */
 		have_key = 0;
 		st = create_key(ctx->cfg.key_dir, key, err);
