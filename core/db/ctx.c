@@ -73,6 +73,23 @@ fk_status fk_ctx_exec(fk_ctx *ctx, fk_stmt *st, fk_error *err, const char *what)
 	return fk_db_fail(ctx->db, rc, err, what);
 }
 
+fk_status fk_ctx_row(fk_ctx *ctx, const char *sql, int64_t id, fk_stmt **out, int *found, fk_error *err,
+		     const char *what)
+{
+	*found = 0;
+	fk_status s = fk_ctx_stmt(ctx, sql, out, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_int64(*out, 1, id);
+	int rc = fk_sql_step(*out);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		return FK_OK;
+	}
+	fk_sql_reset(*out);
+	return rc == SQLITE_DONE ? FK_OK : fk_db_fail(ctx->db, rc, err, what);
+}
+
 fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what)
 {
 	fk_stmt *st;

@@ -160,6 +160,12 @@ fk_status fk_schema_guard(fk_ctx *ctx, fk_error *err);
 /* The one integer of a one-row query (sql a string constant, no bindings). */
 fk_status fk_ctx_int64(fk_ctx *ctx, const char *sql, int64_t *out, fk_error *err, const char *what);
 
+/* The row of sql (one binding, ?1 = id) for id: FK_OK and *found 1 with *out on the row (the
+ * caller reads it, then fk_sql_reset), or FK_OK and *found 0 (the caller says what was not
+ * found); a database failure as fk_db_fail(what). */
+fk_status fk_ctx_row(fk_ctx *ctx, const char *sql, int64_t id, fk_stmt **out, int *found, fk_error *err,
+		     const char *what);
+
 /* Step a statement expecting SQLITE_DONE; map failures. */
 fk_status fk_ctx_exec(fk_ctx *ctx, fk_stmt *st, fk_error *err, const char *what);
 

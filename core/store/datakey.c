@@ -152,17 +152,12 @@ fk_status fk_datakey_of_row(fk_ctx *ctx, fk_stmt *st, int first, int64_t id, fk_
 fk_status fk_datakey_get(fk_ctx *ctx, int64_t id, uint8_t dk[FK_KEY_LEN], fk_error *err)
 {
 	fk_stmt *st;
-	fk_status s = fk_ctx_stmt(ctx, SQL_GET, &st, err);
+	int found;
+	fk_status s = fk_ctx_row(ctx, SQL_GET, id, &st, &found, err, "reading a data key");
+	if (s == FK_OK && !found)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
 	if (s != FK_OK)
 		return s;
-	fk_sql_bind_int64(st, 1, id);
-	int rc = fk_sql_step(st);
-	if (rc != SQLITE_ROW) {
-		fk_sql_reset(st);
-		if (rc == SQLITE_DONE)
-			return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld does not exist", (long long)id);
-		return fk_db_fail(ctx->db, rc, err, "reading a data key");
-	}
 	if (fk_sql_column_type(st, 1) == SQLITE_NULL) {
 		fk_sql_reset(st);
 		return fk_fail(err, FK_ERR_NOTFOUND, "data key %lld was destroyed", (long long)id);

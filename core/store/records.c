@@ -145,17 +145,12 @@ static fk_status read_payload(fk_ctx *ctx, const char *sql, fk_table t, const ch
 {
 	fk_stmt *st;
 	uint8_t key[FK_KEY_LEN];
-	fk_status s = fk_ctx_stmt(ctx, sql, &st, err);
+	int found;
+	fk_status s = fk_ctx_row(ctx, sql, id, &st, &found, err, table);
+	if (s == FK_OK && !found)
+		s = fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_RECORD_NOT_FOUND, NULL, (long long)id);
 	if (s != FK_OK)
 		return s;
-	fk_sql_bind_int64(st, 1, id);
-	int rc = fk_sql_step(st);
-	if (rc != SQLITE_ROW) {
-		fk_sql_reset(st);
-		return rc == SQLITE_DONE
-			? fk_fail_id(err, FK_ERR_NOTFOUND, FK_MSG_RECORD_NOT_FOUND, NULL, (long long)id)
-			: fk_db_fail(ctx->db, rc, err, table);
-	}
 	char muni[7];
 	int payload = fk_table_ncols(t) + 1;
 	fk_copy_str(muni, sizeof muni, (const char *)fk_sql_column_text(st, C_MUNI));

@@ -123,18 +123,13 @@ static fk_status info_row(fk_ctx *ctx, fk_stmt *st, int64_t id, fk_reg_info *inf
 fk_status fk_store_info_any(fk_ctx *ctx, int64_t id, fk_reg_info *info, int *disposed, fk_error *err)
 {
 	fk_stmt *st;
+	int found;
 	memset(info, 0, sizeof *info); /* zeros, not stale values, after a failure */
-	fk_status s = fk_ctx_stmt(ctx, SQL_REG_INFO, &st, err);
+	fk_status s = fk_ctx_row(ctx, SQL_REG_INFO, id, &st, &found, err, "reading a register");
+	if (s == FK_OK && !found)
+		s = fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
 	if (s != FK_OK)
 		return s;
-	fk_sql_bind_int64(st, 1, id);
-	int rc = fk_sql_step(st);
-	if (rc != SQLITE_ROW) {
-		fk_sql_reset(st);
-		if (rc == SQLITE_DONE)
-			return fk_fail(err, FK_ERR_NOTFOUND, "register %lld does not exist", (long long)id);
-		return fk_db_fail(ctx->db, rc, err, "reading a register");
-	}
 	s = info_row(ctx, st, id, info, disposed, err);
 	fk_sql_reset(st);
 	return s;
