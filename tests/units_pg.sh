@@ -101,6 +101,8 @@ for b in $bins; do
 	echo "$b: exit $rc in $(cat "$out/$b.time" 2> /dev/null || echo ?) s: ${summary:-no summary}${s:+, $s case(s) skipped on PostgreSQL}"
 	if [ "$rc" = 0 ]; then ok; else
 		not_ok "$b on PostgreSQL: $(grep -E ':[EF]:' "$out/$b.log" | head -n 5)"
+		# the cause where Check names none (a sanitizer's report ends the process)
+		grep -v '^FKT-SKIP-ON-PG:' "$out/$b.log" | grep -E -A20 'ERROR: |runtime error|SUMMARY' | head -n 40 >&2
 	fi
 done
 grep -h '^FKT-SKIP-ON-PG:' "$out"/*.log 2> /dev/null | sort -u

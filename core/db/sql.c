@@ -136,13 +136,24 @@ int fk_sql_bind_int(fk_stmt *st, int i, int v)
 {
 	return st->pg ? fk_pg_bind_int64(st->pg, i, v) : sqlite3_bind_int(st->lite, i, v);
 }
+/* PostgreSQL's binding copies the value at once: a destructor the caller passed (SQLite's
+ * contract: the value is handed over, and freed by the binding even when it fails) is
+ * called here, as SQLite would, or the value would leak. */
+static int pg_handed_over(int rc, const void *p, void (*destructor)(void *))
+{
+	if (destructor != SQLITE_STATIC && destructor != SQLITE_TRANSIENT)
+		destructor((void *)p);
+	return rc;
+}
 int fk_sql_bind_text(fk_stmt *st, int i, const char *s, int n, void (*destructor)(void *))
 {
-	return st->pg ? fk_pg_bind_text(st->pg, i, s, n) : sqlite3_bind_text(st->lite, i, s, n, destructor);
+	return st->pg ? pg_handed_over(fk_pg_bind_text(st->pg, i, s, n), s, destructor)
+		      : sqlite3_bind_text(st->lite, i, s, n, destructor);
 }
 int fk_sql_bind_blob(fk_stmt *st, int i, const void *p, int n, void (*destructor)(void *))
 {
-	return st->pg ? fk_pg_bind_blob(st->pg, i, p, n) : sqlite3_bind_blob(st->lite, i, p, n, destructor);
+	return st->pg ? pg_handed_over(fk_pg_bind_blob(st->pg, i, p, n), p, destructor)
+		      : sqlite3_bind_blob(st->lite, i, p, n, destructor);
 }
 void fk_sql_bind_ids(fk_stmt *st, const int64_t *ids, int n)
 {

@@ -1549,7 +1549,9 @@ fk_status fk_trust_verify(fk_ctx *ctx, int large, const fk_trust_refs *refs, fk_
 		if (s == FK_OK && found && r == FK_OK) {
 			want = &row;
 			if (!shared_rules(&a, gen, rmac, &own, why, sizeof why))
-				report(&va, "anchor", own.seq + 1, "%s", why);
+				/* the first record after this terminal's own end (a forged end of
+				 * INT64_MAX names itself: nothing comes after it) */
+				report(&va, "anchor", own.seq < INT64_MAX ? own.seq + 1 : own.seq, "%s", why);
 		}
 	}
 	/* Where the problem starts: the first record missing, or the last one when rewritten. */
