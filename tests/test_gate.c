@@ -968,6 +968,16 @@ START_TEST(each_operation_records_itself_and_its_refusal)
 	for (size_t i = 0; i < FK_ARRAY_LEN(table); i++) {
 		const walk *w = &table[i];
 		const char *name = fk_op_name(w->op);
+		if (fkt_pg() && w->op == FK_OP_TERMINAL_RETIRE) {
+			/* do_terminal_retire plays the other terminal by switching this one's id for a
+			 * record: on a shared store that is (rightly) this terminal's chain cut, refused
+			 * whenever the trust base checks again — at once when another database's
+			 * transactions move the cluster's ids, as the unit tests' parallel pass does */
+			fkt_skip_on_pg(name, "another terminal played by switching this one's id: on a shared store "
+				       "a cut chain; retiring, its refusals and its record on PostgreSQL are "
+				       "tests/keydist.sh's");
+			continue;
+		}
 		if (w->no) {
 			act(w->no);
 			int before = fkt_audit_count(ctx, name, "denied", NULL);

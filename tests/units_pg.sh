@@ -38,6 +38,7 @@
 #   test_indexkey older_terminal_is_adopted_on_record, older_terminal_with_wrong_key_is_not_
 #     adopted: a terminal from before the index key's check (none on PostgreSQL)
 #   test_alert failed_signins_across_terminals: another terminal played by renaming this one
+#   test_gate's walk, terminal.retire: the same (retiring on PostgreSQL: tests/keydist.sh)
 #   test_audit_tamper every_flipped_byte_is_located, resealing_with_a_later_key_is_located,
 #     time_going_backwards_is_located: not yet rewritten for PostgreSQL (bound writes on the
 #     terminal's own connection past SQLite's triggers); forged_seal_time_does_not_overflow_
