@@ -61,6 +61,11 @@ typedef struct fk_grant {
 	fk_grant_state state; /* now */
 } fk_grant;
 
+/* A grant from a row of the grants' query (its columns, then the operator's name, bureau and
+ * the municipality's name) as of now, without checking the row's MAC: the caller checks it
+ * (the benchmark's bare read alone does not). */
+void fk_grant_fill(fk_stmt *st, int64_t now, fk_grant *g);
+
 typedef struct fk_grant_filter {
 	const char *user;        /* NULL: any grantee */
 	int64_t bureau_id;       /* 0: any bureau (administrator and auditor only) */

@@ -52,12 +52,9 @@ static void col(fk_stmt *st, int i, char *dst, size_t len)
 
 enum { C_USER = FK_C_GRANT_MAC + 1, C_BUREAU, C_BUREAU_NAME, C_MUNI_NAME };
 
-static fk_status row_to_grant(fk_ctx *ctx, fk_stmt *st, int64_t now, fk_grant *g, fk_error *err)
+void fk_grant_fill(fk_stmt *st, int64_t now, fk_grant *g)
 {
 	memset(g, 0, sizeof *g);
-	fk_status s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
-	if (s != FK_OK)
-		return s;
 	g->id = fk_sql_column_int64(st, FK_C_GRANT_ID);
 	g->operator_id = fk_sql_column_int64(st, FK_C_GRANT_OPERATOR);
 	col(st, C_USER, g->user, sizeof g->user);
@@ -78,7 +75,15 @@ static fk_status row_to_grant(fk_ctx *ctx, fk_stmt *st, int64_t now, fk_grant *g
 	g->state = g->revoked_at ? FK_GRANT_REVOKED
 		: g->valid_from > now ? FK_GRANT_PENDING
 		: g->valid_until && g->valid_until <= now ? FK_GRANT_EXPIRED : FK_GRANT_ACTIVE;
-	return FK_OK;
+}
+
+static fk_status row_to_grant(fk_ctx *ctx, fk_stmt *st, int64_t now, fk_grant *g, fk_error *err)
+{
+	memset(g, 0, sizeof *g);
+	fk_status s = fk_trust_check(ctx, FK_T_GRANT, st, 0, err);
+	if (s == FK_OK)
+		fk_grant_fill(st, now, g);
+	return s;
 }
 
 static void bind_filter(fk_stmt *st, const fk_grant_filter *f, int64_t now)

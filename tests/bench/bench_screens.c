@@ -288,12 +288,6 @@ static const char SQL_GRANTS_BARE[] =
 	"AND (CAST(?5 AS BIGINT) = 0 OR (g.valid_until IS NOT NULL AND g.valid_until <= ?5)) "
 	"AND g.id > ?6 ORDER BY g.id LIMIT ?7";
 
-static void text_col(fk_stmt *st, int i, char *dst, size_t len)
-{
-	const unsigned char *t = fk_sql_column_text(st, i);
-	fk_copy_str(dst, len, t ? (const char *)t : "");
-}
-
 static fk_status bare_grants_of(bench *b, int64_t expiring, fk_error *err)
 {
 	fk_stmt *st;
@@ -311,25 +305,7 @@ static fk_status bare_grants_of(bench *b, int64_t expiring, fk_error *err)
 	int rc;
 	b->n = 0;
 	while ((rc = fk_sql_step(st)) == SQLITE_ROW && b->n < GRANTS_SHOWN) {
-		fk_grant *g = &gs[b->n++];
-		memset(g, 0, sizeof *g);
-		g->id = fk_sql_column_int64(st, FK_C_GRANT_ID);
-		g->operator_id = fk_sql_column_int64(st, FK_C_GRANT_OPERATOR);
-		text_col(st, FK_C_GRANT_MAC + 1, g->user, sizeof g->user);
-		g->bureau_id = fk_sql_column_int64(st, FK_C_GRANT_MAC + 2);
-		text_col(st, FK_C_GRANT_MAC + 3, g->bureau, sizeof g->bureau);
-		text_col(st, FK_C_GRANT_MUNI, g->municipality, sizeof g->municipality);
-		text_col(st, FK_C_GRANT_MAC + 4, g->muni_name, sizeof g->muni_name);
-		g->kinds = (unsigned)fk_sql_column_int(st, FK_C_GRANT_KINDS);
-		g->rights = (unsigned)fk_sql_column_int(st, FK_C_GRANT_RIGHTS);
-		g->valid_from = fk_sql_column_int64(st, FK_C_GRANT_FROM);
-		g->valid_until = fk_sql_column_int64(st, FK_C_GRANT_UNTIL);
-		g->granted_at = fk_sql_column_int64(st, FK_C_GRANT_AT);
-		g->revoked_at = fk_sql_column_int64(st, FK_C_GRANT_REVOKED_AT);
-		text_col(st, FK_C_GRANT_BY_USER, g->granted_by, sizeof g->granted_by);
-		text_col(st, FK_C_GRANT_REVOKED_BY_USER, g->revoked_by, sizeof g->revoked_by);
-		text_col(st, FK_C_GRANT_REASON, g->reason, sizeof g->reason);
-		text_col(st, FK_C_GRANT_REVOKE_REASON, g->revoke_reason, sizeof g->revoke_reason);
+		fk_grant_fill(st, now, &gs[b->n++]);
 	}
 	fk_sql_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? FK_OK : fk_fail(err, FK_ERR_DB, "%s", fk_sql_errmsg(b->ctx->db));
