@@ -19,7 +19,9 @@
 #define PAGE 30
 #define SEARCH 50
 #define HISTORY 30
-#define TARGET_MS 5.0 /* each screen through the gate, median (issue 9) */
+/* Each screen through the gate, median: 5 ms on SQLite (issue 9), 10 ms on PostgreSQL at
+ * 1,000,000 registers (issue 14; 20 ms at 10,000,000: BENCH_SCREEN_TARGET_MS=20). */
+static double target_ms = 5.0;
 #define BENCH_USER "benchop" /* an operator with view of every kind in the bureau (as bench_tui.sh) */
 
 typedef struct bench {
@@ -465,9 +467,9 @@ static void timed(bench *b, const char *what, call_fn fn, int64_t *ns, double *m
 
 static void row(const char *what, double bm, double bp, double gm, double gp, double gs)
 {
-	printf("%-38s %7.3f  %7.3f   %7.3f  %7.3f  %7.3f %6.1f   <= %.0f ms %s\n", what, bm, bp, gm, last_p90, gp, gs, TARGET_MS,
-	       gm <= TARGET_MS ? "PASS" : "MISS");
-	misses += gm > TARGET_MS;
+	printf("%-38s %7.3f  %7.3f   %7.3f  %7.3f  %7.3f %6.1f   <= %.0f ms %s\n", what, bm, bp, gm, last_p90, gp, gs, target_ms,
+	       gm <= target_ms ? "PASS" : "MISS");
+	misses += gm > target_ms;
 }
 
 static void table(bench *b)
@@ -649,6 +651,10 @@ int main(int argc, char **argv)
 	    fk_operator_get(b.ctx, "admin", &b.admin, &err) != FK_OK ||
 	    fk_bureau_find(b.ctx, b.ctx->cfg.bureau, &b.b, &err) != FK_OK)
 		return die("opening", &err);
+	if (fk_sql_is_pg(b.ctx->db))
+		target_ms = 10.0;
+	if (getenv("BENCH_SCREEN_TARGET_MS"))
+		target_ms = atof(getenv("BENCH_SCREEN_TARGET_MS"));
 	char *path = fk_path_join(b.ctx->cfg.data_dir, "gimei-names.yml", &err);
 	if (!path || fk_names_load(path, &b.names, &err) != FK_OK)
 		return die("names", &err);
@@ -666,7 +672,7 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("\nscreens through the gate: %s (%d over %.0f ms); peak RSS of this process: %.1f MB\n",
-	       misses ? "MISS" : "PASS", misses, TARGET_MS, ru.ru_maxrss / 1024.0);
+	       misses ? "MISS" : "PASS", misses, target_ms, ru.ru_maxrss / 1024.0);
 	fk_names_free(&b.names);
 	fk_ctx_close(b.ctx);
 	return 0;
