@@ -12,7 +12,6 @@ make_config "print_spool = spool
 approval_valid = 1h"
 mkdir -m 700 "$T/spool"
 C=$FUKUHONCTL
-FKCERT="$top_builddir/tests/fkcert"
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 # refused REASON CMD...: exit 1 with the refusal's recorded reason named
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
@@ -60,25 +59,7 @@ refused already-executed as tanaka $C print $ID
 [ "$(find "$T/spool" -type f | wc -l)" = 1 ] && ok || not_ok "a second print wrote a file"
 
 # The text of the PDF is the console's layout, in order, with every mark on the page.
-pdftotext -layout -enc UTF-8 "$PDF" "$T/pdf.txt" && ok || not_ok "pdftotext"
-expect 0 as tanaka "$FKCERT" "$T/fukuhon.conf" tanaka "$REG"
-cp "$T/out" "$T/lines.txt"
-[ "$(wc -l < "$T/lines.txt")" -gt 5 ] && ok || not_ok "fkcert gave $(wc -l < "$T/lines.txt") lines"
-# Whitespace is the one thing pdftotext does not keep: compare without it, line by line, in order.
-# (sed, not tr: tr works on bytes and would cut the ideographic space's bytes out of other characters)
-flat() { sed -e 's/[[:space:]]//g' -e 's/　//g' | tr -d '\n'; }
-flat < "$T/pdf.txt" > "$T/pdf.flat"
-rest=$(cat "$T/pdf.flat")
-missing=0
-while IFS= read -r line; do
-	l=$(printf '%s' "$line" | flat)
-	[ -n "$l" ] || continue
-	case "$rest" in
-	*"$l"*) rest=${rest#*"$l"} ;;
-	*) missing=$((missing + 1)); echo "not in the PDF (in order): $line" >&2 ;;
-	esac
-done < "$T/lines.txt"
-[ "$missing" = 0 ] && ok || not_ok "$missing layout lines missing from the PDF"
+pdf_is_layout "$PDF" tanaka "$REG"
 for mark in "写し" "東京法務局" "出力番号$NUMBER" "申請番号1" "作成者tanaka" "承認者sato" "JST" "1/${PAGES}頁" "${PAGES}/${PAGES}頁" "内容"; do
 	contains "$T/pdf.flat" "$mark"
 done

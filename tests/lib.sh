@@ -148,6 +148,28 @@ conf_on() {
 	{ grep -v '^database = ' "$T/fukuhon.conf"; echo "database = $2"; } > "$1/fukuhon.conf"
 }
 
+# pdf_is_layout PDF ACTOR REG: the text of PDF (pdftotext) holds the console's layout lines of
+# register REG as ACTOR sees them (tests/fkcert: fk_cert_lines), in order; whitespace aside, the
+# one thing pdftotext does not keep. Its text without whitespace in $T/pdf.flat, for the marks.
+pdf_is_layout() {
+	pdftotext -layout -enc UTF-8 "$1" "$T/pdf.txt" && ok || not_ok "pdftotext $1"
+	FUKUHON_TEST_ACTOR=$2 "$top_builddir/tests/fkcert" "$FUKUHON_CONFIG" "$2" "$3" > "$T/lines.txt" || not_ok "fkcert $3"
+	[ "$(wc -l < "$T/lines.txt")" -gt 5 ] && ok || not_ok "fkcert gave $(wc -l < "$T/lines.txt") lines"
+	# (sed, not tr: tr works on bytes and would cut the ideographic space's bytes out of others)
+	sed -e 's/[[:space:]]//g' -e 's/　//g' < "$T/pdf.txt" | tr -d '\n' > "$T/pdf.flat"
+	rest=$(cat "$T/pdf.flat")
+	missing=0
+	while IFS= read -r line; do
+		l=$(printf '%s' "$line" | sed -e 's/[[:space:]]//g' -e 's/　//g' | tr -d '\n')
+		[ -n "$l" ] || continue
+		case "$rest" in
+		*"$l"*) rest=${rest#*"$l"} ;;
+		*) missing=$((missing + 1)); echo "not in the PDF (in order): $line" >&2 ;;
+		esac
+	done < "$T/lines.txt"
+	[ "$missing" = 0 ] && ok || not_ok "$missing layout lines missing from the PDF"
+}
+
 # print_copy REG: a copy of register REG asked for by tanaka, approved by sato and printed
 # (a print_spool configured); its output number in $NUMBER.
 print_copy() {

@@ -3,7 +3,8 @@
 # R-PRINT, R-LOG; issue 12): an operator asks for a print from a register's screen with a
 # reason; the request waits; it cannot be printed before approval; a supervisor sees the count
 # on the home screen, opens the requests (O) and approves (A) with a reason; the operator prints
-# it (p) once: a PDF in the spool, a second print refused. The core's rules are walked in
+# it (p) once: a PDF in the spool whose text (pdftotext) is the register's layout as the console
+# lays it out, with the requester and the approver marked; a second print refused. The core's rules are walked in
 # tests/test_approve.c and tests/approve.sh; this proves the console reaches them. Then S: a copy
 # left in the spool sent again to a printer (ippeveprinter) from the console, on record; one sent
 # meanwhile by another session refused, the reason in Japanese.
@@ -80,6 +81,18 @@ tui_send $S y
 tui_wait $S "印刷しました: 出力番号"
 tui_wait $S "実施済み"
 [ "$(find "$T/spool" -name '*.pdf' -type f | wc -l)" = 1 ] && ok || not_ok "no single PDF in the spool: $(ls -la "$T/spool")"
+# The PDF printed from the console is the register's layout as the console shows it, with the
+# request's marks: its requester and its approver (R-PRINT).
+if command -v pdftotext > /dev/null; then
+	as_tanaka $C requests --json > "$T/req.json" || not_ok "requests --json"
+	REG=$(tr -d ' \n' < "$T/req.json" | sed -n 's/.*"registers":\[{"register":\([0-9]*\).*/\1/p')
+	pdf_is_layout "$(find "$T/spool" -name '*.pdf' -type f)" tanaka "$REG"
+	for mark in "写し" "東京法務局" "申請番号1" "作成者tanaka" "承認者sato" "JST"; do
+		contains "$T/pdf.flat" "$mark"
+	done
+else
+	echo "pdftotext (poppler-utils) is missing: the PDF's text not checked"
+fi
 tui_send $S p
 tui_wait $S "この申請は実行済みです"
 [ "$(find "$T/spool" -name '*.pdf' -type f | wc -l)" = 1 ] && ok || not_ok "a second print wrote a file"
