@@ -7,6 +7,7 @@
 # batches, peak RSS and the console's worst wait for the lock. `make bench-dispose-muni`.
 # BENCH_RETURN=1: the return of 131016's data to it instead of its disposal, measured the same
 # way (`make bench-return`, `make bench-return-quick`).
+# BENCH_RETURN=2: the return, then the disposal after it (BENCH_RETURN_DISPOSE), measured together.
 set -eu
 top_srcdir=${FK_TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${FK_TOP_BUILDDIR:-$(pwd)}
@@ -30,7 +31,8 @@ t0=$(date +%s)
 "$C" import "$B/full.pkg" --receipt-dir "$B" > /dev/null
 "$C" demo-data --registers 3000 --seed 5 > /dev/null
 echo "setup: $N registers of 131016 imported, 3,000 demo registers over the bureau ($(($(date +%s) - t0)) s)"
-if [ "${BENCH_RETURN:-0}" = 1 ]; then
+[ "${BENCH_RETURN:-0}" != 2 ] || export BENCH_RETURN_DISPOSE=1
+if [ "${BENCH_RETURN:-0}" != 0 ]; then
 	# the municipality's own certificate for encryption, under the test CA (as tests/return.sh)
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$B/muni.key" \
 		-subj "/O=fukuhon test/serialNumber=131016/CN=municipality 131016" -out "$B/muni.csr" > /dev/null 2>&1
