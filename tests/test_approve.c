@@ -533,6 +533,37 @@ START_TEST(a_resend_sends_only_the_copy_on_record)
 }
 END_TEST
 
+/* The attacker of docs/threat-model.md against a re-send: the copy's file name on record pointed
+ * outside the spool (the row's MAC), the spool's copy replaced by a link to a file elsewhere
+ * holding the same bytes (never followed: only a regular file in the spool is sent), the print
+ * moved back from executed to approved to be printed again (the request's MAC, at the open). */
+START_TEST(a_resend_never_leaves_the_spool)
+{
+	char n[2][48], path[800], elsewhere[800];
+	spooled(n);
+	fk_print_resend_test_printer = 1;
+	fkt_act_as(ctx, "op1");
+	fkt_outside_past_trigger(&env, "print_output_no_update",
+				 "UPDATE print_output SET file_name = '../keys/trust.key' WHERE id = 1");
+	ck_assert_int_eq(resend(n[0]), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "print_output row id=1") != NULL, "%s", err.msg);
+	/* the second copy moved out of the spool, a link to it left in its place */
+	copy_path(n[1], path, sizeof path);
+	snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere.pdf", env.dir);
+	ck_assert_int_eq(rename(path, elsewhere), 0);
+	ck_assert_int_eq(symlink(elsewhere, path), 0);
+	ck_assert_int_eq(resend(n[1]), FK_ERR_IO);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "success", NULL), 0);
+	fk_print_resend_test_printer = 0;
+	/* executed back to approved: the request's row no longer matches its MAC */
+	fk_ctx_close(ctx);
+	ctx = NULL;
+	fkt_outside(&env, "UPDATE approval_request SET state = 'approved', executed_at = NULL WHERE id = 1");
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "approval_request row id=1") != NULL, "%s", err.msg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("approve");
@@ -558,6 +589,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_return_is_of_one_municipality);
 	tcase_add_test(tc, a_resend_is_the_requesters_within_the_approval);
 	tcase_add_test(tc, a_resend_sends_only_the_copy_on_record);
+	tcase_add_test(tc, a_resend_never_leaves_the_spool);
 	suite_add_tcase(s, tc);
 	return s;
 }
