@@ -389,9 +389,11 @@ return_terminal() {
 
 # keep_pristine / restore: the terminal as it is now (database and key folder: the key folder
 # holds the anchor and the history key, which move on with every record; putting it back is
-# the test's, not the attacker's), put back before each attack of a tamper test.
+# the test's, not the attacker's), put back before each attack of a tamper test; kept again,
+# it replaces the copy kept before.
 keep_pristine() {
 	sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+	rm -rf "$T/db.pristine" "$T/keys.pristine"
 	cp -a "$T/db" "$T/db.pristine"
 	cp -a "$T/keys" "$T/keys.pristine"
 }

@@ -10,7 +10,8 @@
 #   municipality, or a register amended after the return put back to the version returned, so
 #   that the disposal either covers less than the municipality holds or destroys what was
 #   never returned;
-#   the history after the disposal cut.
+#   the disposal undone (its keys and content put back from a copy of before), and the history
+#   after the disposal cut.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
@@ -121,7 +122,7 @@ expect 1 as tanaka $C dispose-municipality 2
 contains "$T/err" "register row id=$R1"
 untouched "register version changed"
 
-# ---- the history cut after a disposal carried out ----
+# ---- after a disposal carried out: the keys put back, the history cut ----
 restore
 expect 0 as tanaka $C request return --municipality "$M" --reason "追加分を含めて返還"
 R3=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
@@ -130,7 +131,28 @@ expect 0 as tanaka $C return "$R3" --to "$T/muni.crt" --out "$T/out.d/r3.fkpkg"
 expect 0 as tanaka $C request dispose-municipality --municipality "$M" --after-return "$R3" --reason "返還後の廃棄"
 R4=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
 expect 0 as sato $C approve "$R4" --reason "返還済みを確認"
+q "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+cp "$DB" "$T/before-dispose.db"
 expect 0 as tanaka $C dispose-municipality "$R4"
+keep_pristine
+# the wrapped keys and the content put back from the copy of before (the disposal undone with
+# sqlite3): destroyed again at the next open from the key folder's disposal ledger, on record
+hack "ATTACH '$T/before-dispose.db' AS old;
+	UPDATE data_key SET wrapped = (SELECT o.wrapped FROM old.data_key o WHERE o.id = data_key.id), destroyed_at = NULL
+	WHERE id IN (SELECT key_id FROM register WHERE municipality = '$M') OR id = (SELECT key_id FROM municipality WHERE code = '$M');
+	UPDATE register_version SET content = (SELECT o.content FROM old.register_version o WHERE o.id = register_version.id)
+	WHERE register_id IN (SELECT id FROM register WHERE municipality = '$M')"
+[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" -gt 0 ] && ok ||
+	not_ok "setup: no key put back"
+expect 0 as tanaka $C requests
+[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+	not_ok "keys put back after the disposal are still there"
+[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok ||
+	not_ok "content put back after the disposal is still there"
+expect 0 $C audit list --action dispose.reapply --json
+contains "$T/out" "$M"
+# the history cut back to before the disposal
+restore
 END=$(q "SELECT max(seq) FROM audit_log")
 FIRST=$(q "SELECT min(seq) FROM audit_log WHERE action LIKE 'dispose-municipality.%'")
 hack "DELETE FROM audit_log WHERE seq >= $FIRST"
