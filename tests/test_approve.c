@@ -564,6 +564,24 @@ START_TEST(a_resend_never_leaves_the_spool)
 }
 END_TEST
 
+/* Two requests' register lists swapped with sqlite3 (each list a valid one of this terminal):
+ * the MAC binds a list to its request's id, so both rows are refused at the open. */
+START_TEST(swapped_register_lists_are_caught)
+{
+	int64_t a, b;
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_PRINT, &reg, 1, "窓口請求", &a, &err), &err);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_PRINT, &reg2, 1, "窓口請求", &b, &err), &err);
+	fk_ctx_close(ctx);
+	ctx = NULL;
+	fkt_outside(&env, "UPDATE approval_request SET items = CASE id WHEN 1 THEN "
+			  "(SELECT items FROM approval_request WHERE id = 2) ELSE "
+			  "(SELECT items FROM approval_request WHERE id = 1) END WHERE id IN (1, 2)");
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "approval_request row id=") != NULL, "%s", err.msg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("approve");
@@ -590,6 +608,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_resend_is_the_requesters_within_the_approval);
 	tcase_add_test(tc, a_resend_sends_only_the_copy_on_record);
 	tcase_add_test(tc, a_resend_never_leaves_the_spool);
+	tcase_add_test(tc, swapped_register_lists_are_caught);
 	suite_add_tcase(s, tc);
 	return s;
 }
