@@ -105,6 +105,9 @@ expect 1 as tanaka $C dispose-municipality 2
 contains "$T/err" "register row id="
 contains "$T/err" "does not match its MAC"
 untouched "registers hidden"
+# the refusal is on record
+expect 0 $C audit list --action dispose-municipality.execute --json
+contains "$T/out" "does not match its MAC"
 
 # ---- the same registers relabelled to another municipality of the bureau ----
 restore
