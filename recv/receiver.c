@@ -66,9 +66,19 @@ typedef struct srv {
 	int stopping;         /* the listener is off for good (and may be freed) */
 	int accepting;        /* the listener is on (balance) */
 	int ex_index;
-	int64_t requests, failures, refused;
+	int timeout;          /* receiver_timeout: also the time a TLS handshake may take in all */
+	int64_t requests, failures, refused, slow;
 	time_t refused_said; /* when the last refusal was said (one line a minute at most) */
+	time_t slow_said;    /* the same for slow senders closed */
 } srv;
+
+/* One connection: its SSL object's ex_data, freed with it. */
+typedef struct conn {
+	srv *s;
+	SSL *ssl;
+	struct bufferevent *bev;
+	struct event *deadline; /* the end of the time its handshake may take */
+} conn;
 
 static srv *the_srv; /* for the SSL ex_data free callback, which has no argument of ours */
 
@@ -106,8 +116,12 @@ static void on_balance(evutil_socket_t fd, short what, void *arg)
 /* A connection ends when its SSL object is freed (the bufferevent frees it): counted out. */
 static void on_ssl_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
-	srv *s = ptr;
-	if (s) {
+	conn *c = ptr;
+	if (c) {
+		srv *s = c->s;
+		if (c->deadline)
+			event_free(c->deadline);
+		free(c);
 		s->live--;
 		atomic_fetch_sub(s->all, 1);
 		balance(s);
@@ -134,16 +148,43 @@ static int refuse_over_limit(srv *s, SSL *ssl, int open)
 	return 0;
 }
 
+/* A slow sender (slowloris) sends a byte of its handshake before each silence timeout
+ * (receiver_timeout) and so would hold its slot for ever; with receiver_connections of them
+ * no municipality could deliver. Whoever has not finished the TLS handshake receiver_timeout
+ * after connecting is closed, however much it keeps sending. After the handshake the sender
+ * holds a municipality's verified certificate (the handshake requires one): it is known and
+ * its certificate can be revoked, and only its silence is bounded. */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	conn *c = arg;
+	srv *s = c->s;
+	if (SSL_is_init_finished(c->ssl))
+		return;
+	s->slow++;
+	time_t now = time(NULL);
+	if (now - s->slow_said >= 60) {
+		say("connection closed: its TLS handshake was not done %d s after it connected (a slow "
+		    "sender); %lld closed so far", s->timeout, (long long)s->slow);
+		s->slow_said = now;
+	}
+	/* Shut, not freed: evhttp sees the end of the stream and frees the connection itself. */
+	int sock = bufferevent_getfd(c->bev);
+	if (sock >= 0)
+		(void)shutdown(sock, SHUT_RDWR);
+}
+
 static struct bufferevent *on_connection(struct event_base *base, void *arg)
 {
 	srv *s = arg;
 	SSL *ssl = SSL_new(s->ssl);
-	if (!ssl)
-		return NULL;
-	if (!SSL_set_ex_data(ssl, s->ex_index, s)) {
+	conn *c = calloc(1, sizeof *c);
+	if (!ssl || !c || !SSL_set_ex_data(ssl, s->ex_index, c)) {
 		SSL_free(ssl);
+		free(c);
 		return NULL;
 	}
+	c->s = s;
+	c->ssl = ssl;
 	/* Counted in now: from here the SSL object's free callback counts it out, whoever frees
 	 * it. If libevent fails (out of memory), whether it freed the object depends on where it
 	 * failed, so it is not freed here: never twice; at worst one slot stays taken. */
@@ -157,8 +198,14 @@ static struct bufferevent *on_connection(struct event_base *base, void *arg)
 		return NULL;
 	}
 	balance(s);
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					      BEV_OPT_CLOSE_ON_FREE);
+	struct timeval t = {s->timeout, 0};
+	c->bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev && (!(c->deadline = evtimer_new(base, on_deadline, c)) || evtimer_add(c->deadline, &t) != 0)) {
+		/* No deadline, no connection (fail closed): freeing it frees its SSL object. */
+		bufferevent_free(c->bev);
+		return NULL;
+	}
+	return c->bev;
 }
 
 static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
@@ -328,6 +375,7 @@ static int serve(const char *config, const char *listen_at, evutil_socket_t fd, 
 	}
 	const fk_config *cfg = &s.ctx->cfg;
 	s.max = cfg->receiver_connections;
+	s.timeout = cfg->receiver_timeout;
 	char host[256];
 	unsigned short port = 0;
 	if (!listen_at)

@@ -11,7 +11,14 @@
  * sender's share of a shared machine from the receiver's).
  * With --delay, a connection made says "connected" on stderr and waits MS milliseconds before
  * its request (a client holding a connection: the receiver's connection limit, tests/receiver.sh).
- * Exit 0 when every request got a response (whatever its status), 1 otherwise. */
+ * Exit 0 when every request got a response (whatever its status), 1 otherwise.
+ *
+ *   fkpost --port P --dribble MS SECONDS
+ *
+ * plays a slow sender (slowloris): a TCP connection that sends the start of a TLS handshake
+ * one byte every MS milliseconds, each byte before any silence timeout, for at most SECONDS;
+ * prints "dribble closed after X ms" when the receiver closes it, "dribble held X ms" when it
+ * did not. Exit 0 either way (2: no connection). */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -107,6 +114,36 @@ static int conn_open(conn *c, SSL_CTX *ctx, int port)
 	return 0;
 }
 
+/* --dribble: never completes its handshake, never falls silent for long. */
+static int dribble(int port, int ms, int seconds)
+{
+	/* A TLS record header and the start of a ClientHello: bytes a receiver must wait for. */
+	static const unsigned char hello[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03};
+	conn c = {-1, NULL};
+	c.fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((unsigned short)port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (c.fd < 0 || connect(c.fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+		return 2;
+	fputs("connected\n", stderr);
+	double t0 = now_ms();
+	for (size_t i = 0; now_ms() - t0 < seconds * 1e3; i++) {
+		unsigned char b = i < sizeof hello ? hello[i] : 0, got;
+		if (send(c.fd, &b, 1, MSG_NOSIGNAL) != 1)
+			break;
+		struct timespec d = {ms / 1000, (long)(ms % 1000) * 1000000L};
+		nanosleep(&d, NULL);
+		/* closed by the receiver: end of stream (or a reset) where a ServerHello never came */
+		ssize_t r = recv(c.fd, &got, 1, MSG_DONTWAIT);
+		if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			break;
+	}
+	double t = now_ms() - t0;
+	printf("dribble %s %.0f ms\n", t < seconds * 1e3 ? "closed after" : "held", t);
+	conn_close(&c);
+	return 0;
+}
+
 static int write_all(SSL *ssl, const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
@@ -169,6 +206,8 @@ int main(int argc, char **argv)
 {
 	const char *ca = NULL, *cert = NULL, *key = NULL, *receipts = NULL, *upath = "/v1/packages";
 	int port = 0, fresh = 0, tls12 = 0, delay = 0, first = argc;
+	if (argc == 6 && !strcmp(argv[1], "--port") && !strcmp(argv[3], "--dribble"))
+		return dribble(atoi(argv[2]), atoi(argv[4]), atoi(argv[5]));
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
 			port = atoi(argv[++i]);

@@ -382,3 +382,45 @@ ipp_printer() {
 }
 # a free port: the kernel's choice for a listening socket, then closed
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# return_terminal PKI: a test terminal ready for a municipality's return (tests/return.sh,
+# tests/tamper_return.sh): tanaka (operator, asks and carries out) and sato (supervisor), the
+# receiving certificate and the CA of PKI (made by tests/pki.sh) with its CRL, 40 demo
+# registers, tanaka's grant; M the municipality with the most registers, N its registers, and
+# its own certificate for encryption ($T/muni.crt, key $T/muni.key; its code as serialNumber)
+return_terminal() {
+	sh "$top_srcdir/tests/pki.sh" "$1" 131016 > /dev/null 2>&1 || exit 99
+	expect 0 $FUKUHONCTL init $TEST_INIT
+	expect 0 $FUKUHONCTL operator add tanaka --role operator --bureau 東京法務局
+	expect 0 $FUKUHONCTL operator add sato --role supervisor --bureau 東京法務局
+	expect 0 $FUKUHONCTL cert request --out "$T/recv.csr"
+	openssl x509 -req -in "$T/recv.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 30 \
+		-extfile "$1/ca.cnf" -extensions leaf_recv -out "$T/recv.crt" > /dev/null 2>&1 || exit 99
+	expect 0 $FUKUHONCTL cert install "$T/recv.crt"
+	expect 0 $FUKUHONCTL ca add "$1/ca.crt"
+	expect 0 $FUKUHONCTL crl add "$1/ca.crl"
+	expect 0 $FUKUHONCTL demo-data --registers 40 --seed 7
+	expect 0 $FUKUHONCTL grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
+	M=$(sqlite3 "$T/db/fukuhon.db" "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+	N=$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM register WHERE municipality = '$M'")
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/muni.key" -subj "/O=fukuhon test/serialNumber=$M/CN=municipality $M" \
+		-out "$T/muni.csr" > /dev/null 2>&1 || exit 99
+	openssl x509 -req -in "$T/muni.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 30 \
+		-extfile "$1/ca.cnf" -extensions leaf_recv -out "$T/muni.crt" > /dev/null 2>&1 || exit 99
+}
+
+# keep_pristine / restore: the terminal as it is now (database and key folder: the key folder
+# holds the anchor and the history key, which move on with every record; putting it back is
+# the test's, not the attacker's), put back before each attack of a tamper test; kept again,
+# it replaces the copy kept before.
+keep_pristine() {
+	sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
+	rm -rf "$T/db.pristine" "$T/keys.pristine"
+	cp -a "$T/db" "$T/db.pristine"
+	cp -a "$T/keys" "$T/keys.pristine"
+}
+restore() {
+	rm -rf "$T/db" "$T/keys"
+	cp -a "$T/db.pristine" "$T/db"
+	cp -a "$T/keys.pristine" "$T/keys"
+}

@@ -4,6 +4,7 @@
 # tests/fkpkg over TLS 1.3 with its certificate and gets signed receipts; a client that is not
 # the signer, no client certificate, a revoked one, TLS 1.2, another path, a body too large are
 # refused; SIGTERM stops it cleanly; the rate and latency of single-register packages printed;
+# a slow sender that never finishes its handshake is closed receiver_timeout after it connected;
 # past receiver_connections a connection is refused at once while the admitted ones complete,
 # and no slot leaks; the same with two worker processes (receiver_workers), and a worker that
 # dies stops the service. A municipality being returned, then disposed of, is refused
@@ -155,6 +156,17 @@ contains "$T/out" "refused [muni_disposed]"
 expect 0 $C operator add sato --role auditor --bureau 東京法務局
 FUKUHON_TEST_ACTOR=sato expect 0 $C audit list --action intake.receive
 [ "$(grep -c "intake.receive" "$T/out")" -ge "$N" ] && ok || not_ok "deliveries not on record: $(head -3 "$T/out")"
+
+# A slow sender (slowloris): one byte of a TLS handshake a second, each before the 5 s silence
+# timeout, never finishing it. Closed when its handshake is not done receiver_timeout after it
+# connected (well before the 12 s it would go on), said in the log; a municipality delivers
+# meanwhile (R-BATCH-PROTO, R-REALTIME).
+"$FKPOST" --port "$PORT" --dribble 1000 12 > "$T/slow.out" 2> "$T/slow.err"
+contains "$T/slow.out" "dribble closed after"
+slow_ms=$(sed -n 's/^dribble closed after \([0-9]*\) ms/\1/p' "$T/slow.out")
+[ -n "$slow_ms" ] && [ "$slow_ms" -lt 8000 ] && ok || not_ok "a slow sender was held $(cat "$T/slow.out")"
+echo "receiver: a slow sender closed after ${slow_ms:-?} ms"
+contains "$T/recv.log" "connection closed: its TLS handshake was not done 5 s after it connected"
 
 # SIGTERM: a clean stop, recorded
 kill -TERM $rpid

@@ -18,28 +18,10 @@ as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
 q() { sqlite3 "$DB" "$1"; }
 
-sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
-expect 0 $C init $TEST_INIT
-expect 0 $C operator add tanaka --role operator --bureau 東京法務局
-expect 0 $C operator add sato --role supervisor --bureau 東京法務局
-expect 0 $C cert request --out "$T/recv.csr"
-openssl x509 -req -in "$T/recv.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 30 \
-	-extfile "$P/ca.cnf" -extensions leaf_recv -out "$T/recv.crt" > /dev/null 2>&1 || exit 99
-expect 0 $C cert install "$T/recv.crt"
-expect 0 $C ca add "$P/ca.crt"
-expect 0 $C crl add "$P/ca.crl"
-expect 0 $C demo-data --registers 40 --seed 7
-expect 0 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
-M=$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
-N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
+return_terminal "$P"
 V=$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M'")
 L=$(q "SELECT count(*) FROM ledger_entry WHERE municipality = '$M'")
 D=$(q "SELECT count(*) FROM notification_doc WHERE municipality = '$M'")
-# the municipality's own certificate for encryption (RSA, its code as serialNumber), under the CA
-openssl req -new -newkey rsa:2048 -nodes -keyout "$T/muni.key" -subj "/O=fukuhon test/serialNumber=$M/CN=municipality $M" \
-	-out "$T/muni.csr" > /dev/null 2>&1 || exit 99
-openssl x509 -req -in "$T/muni.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 30 \
-	-extfile "$P/ca.cnf" -extensions leaf_recv -out "$T/muni.crt" > /dev/null 2>&1 || exit 99
 
 # ---- the return ----
 refused jurisdiction as tanaka $C request return --municipality 011002 --reason "管轄外"

@@ -47,16 +47,8 @@ DM=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT municipality FROM notification_
 OP1=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM operator WHERE username = 'op1'")
 GONE=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM operator WHERE username = 'gone'")
 SAPPORO=$(sqlite3 -cmd ".timeout 10000" "$DB" "SELECT id FROM bureau WHERE name = '札幌法務局'")
-# The pristine terminal: database and key folder (the key folder holds the anchor and the
-# history key, which move on with every record; putting it back is the test's, not the attacker's).
-sqlite3 -cmd ".timeout 10000" "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
-cp -a "$T/db" "$T/db.pristine"
-cp -a "$T/keys" "$T/keys.pristine"
-restore() {
-	rm -rf "$T/db" "$T/keys"
-	cp -a "$T/db.pristine" "$T/db"
-	cp -a "$T/keys.pristine" "$T/keys"
-}
+# The pristine terminal (keep_pristine, restore: tests/lib.sh).
+keep_pristine
 
 # ctlp ARGS: fukuhonctl as the administrator signed in through PAM (no test sign-in: over a
 # database whose mode row was changed, that is refused too).

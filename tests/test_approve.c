@@ -533,6 +533,55 @@ START_TEST(a_resend_sends_only_the_copy_on_record)
 }
 END_TEST
 
+/* The attacker of docs/threat-model.md against a re-send: the copy's file name on record pointed
+ * outside the spool (the row's MAC), the spool's copy replaced by a link to a file elsewhere
+ * holding the same bytes (never followed: only a regular file in the spool is sent), the print
+ * moved back from executed to approved to be printed again (the request's MAC, at the open). */
+START_TEST(a_resend_never_leaves_the_spool)
+{
+	char n[2][48], path[800], elsewhere[800];
+	spooled(n);
+	fk_print_resend_test_printer = 1;
+	fkt_act_as(ctx, "op1");
+	fkt_outside_past_trigger(&env, "print_output_no_update",
+				 "UPDATE print_output SET file_name = '../keys/trust.key' WHERE id = 1");
+	ck_assert_int_eq(resend(n[0]), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "print_output row id=1") != NULL, "%s", err.msg);
+	/* the second copy moved out of the spool, a link to it left in its place */
+	copy_path(n[1], path, sizeof path);
+	snprintf(elsewhere, sizeof elsewhere, "%s/elsewhere.pdf", env.dir);
+	ck_assert_int_eq(rename(path, elsewhere), 0);
+	ck_assert_int_eq(symlink(elsewhere, path), 0);
+	ck_assert_int_eq(resend(n[1]), FK_ERR_IO);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "success", NULL), 0);
+	fk_print_resend_test_printer = 0;
+	/* executed back to approved: the request's row no longer matches its MAC */
+	fk_ctx_close(ctx);
+	ctx = NULL;
+	fkt_outside(&env, "UPDATE approval_request SET state = 'approved', executed_at = NULL WHERE id = 1");
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "approval_request row id=1") != NULL, "%s", err.msg);
+}
+END_TEST
+
+/* Two requests' register lists swapped with sqlite3 (each list a valid one of this terminal):
+ * the MAC binds a list to its request's id, so both rows are refused at the open. */
+START_TEST(swapped_register_lists_are_caught)
+{
+	int64_t a, b;
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_PRINT, &reg, 1, "窓口請求", &a, &err), &err);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_PRINT, &reg2, 1, "窓口請求", &b, &err), &err);
+	fk_ctx_close(ctx);
+	ctx = NULL;
+	fkt_outside(&env, "UPDATE approval_request SET items = CASE id WHEN 1 THEN "
+			  "(SELECT items FROM approval_request WHERE id = 2) ELSE "
+			  "(SELECT items FROM approval_request WHERE id = 1) END WHERE id IN (1, 2)");
+	ck_assert_int_eq(fk_ctx_open(env.config, FK_CTX_OPEN, &ctx, &err), FK_ERR_TAMPER);
+	ck_assert_msg(strstr(err.msg, "approval_request row id=") != NULL, "%s", err.msg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("approve");
@@ -558,6 +607,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_return_is_of_one_municipality);
 	tcase_add_test(tc, a_resend_is_the_requesters_within_the_approval);
 	tcase_add_test(tc, a_resend_sends_only_the_copy_on_record);
+	tcase_add_test(tc, a_resend_never_leaves_the_spool);
+	tcase_add_test(tc, swapped_register_lists_are_caught);
 	suite_add_tcase(s, tc);
 	return s;
 }

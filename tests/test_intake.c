@@ -2211,6 +2211,36 @@ START_TEST(a_package_row_or_watermark_altered_is_refused)
 }
 END_TEST
 
+/* The attacker of docs/threat-model.md replays a package: the row of the last one deleted
+ * with sqlite3 (its receipt with it), then the same package, or another one under its
+ * sequence, delivered again. The sequence and digest in the key folder (intake.seq) still
+ * name it: neither is taken as new, each refused as a database older than the key folder
+ * (R-BATCH-PROTO, R-DETECT). */
+START_TEST(a_deleted_package_row_does_not_reopen_its_sequence)
+{
+	tpkg p2, p2b;
+	fk_intake_result res;
+	first_package();
+	tpkg_init(&p2, MUNI, 2, FK_PKG_DELTA, 1, 0);
+	reg(&p2, 0, "K-5", "五 太郎", "ご たろう", "東京都千代田区");
+	ck_assert_ok(import(&p2, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	fkt_outside(&env, "DELETE FROM package WHERE sequence = 2");
+	ck_assert_ok(import(&p2, &res), &err);
+	ck_assert_int_eq(res.refused, FK_INTAKE_ROLLBACK);
+	fk_intake_result_clear(&res);
+	tpkg_init(&p2b, MUNI, 2, FK_PKG_DELTA, 1, 7);
+	reg(&p2b, 0, "K-6", "六 太郎", "ろく たろう", "東京都千代田区");
+	ck_assert_ok(import(&p2b, &res), &err);
+	ck_assert_int_eq(res.refused, FK_INTAKE_ROLLBACK);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM register_ref WHERE ref = 'K-6'"), 0);
+	tpkg_free(&p2);
+	tpkg_free(&p2b);
+}
+END_TEST
+
 /* The sentences spelled out for xgettext are import.h's list's. */
 START_TEST(refusal_sentences_are_the_lists)
 {
@@ -2251,6 +2281,7 @@ int main(void)
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
 	tcase_add_test(tc, two_writers_of_the_last_packages_lose_no_entry);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
+	tcase_add_test(tc, a_deleted_package_row_does_not_reopen_its_sequence);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);
 	tcase_add_test(tc, a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place);
 	tcase_add_test(tc, an_import_killed_while_publishing_resumes_to_the_same_store);

@@ -62,6 +62,17 @@ static const char SQL_NOT_RETURNED[] =
 	"SELECT count(*) FROM register r WHERE r.municipality = ?1 AND r.disposed_at IS NULL AND "
 	"NOT EXISTS (SELECT 1 FROM return_item i WHERE i.request_id = ?2 AND i.register_id = r.id "
 	"AND i.version = r.version)";
+/* Every row of the municipality the comparison below rests on, with its MAC: its registers
+ * (disposed of or not) and the ledger entries and documents it holds or that its key seals
+ * (a row relabelled to another municipality still names the key its content is under). */
+static const char SQL_CHECK_REGS[] =
+	"SELECT " FK_COLS_REGISTER ", mac FROM register WHERE municipality = ?1 ORDER BY id";
+static const char SQL_CHECK_LEDGER[] =
+	"SELECT " FK_COLS_LEDGER ", mac FROM ledger_entry WHERE municipality = ?1 OR "
+	"key_id = (SELECT key_id FROM municipality WHERE code = ?1)";
+static const char SQL_CHECK_DOCS[] =
+	"SELECT " FK_COLS_DOC ", mac FROM notification_doc WHERE municipality = ?1 OR "
+	"key_id = (SELECT key_id FROM municipality WHERE code = ?1)";
 static const char SQL_LEDGER_AFTER[] = "SELECT count(*) FROM ledger_entry WHERE municipality = ?1 AND id > ?2";
 static const char SQL_DOC_AFTER[] = "SELECT count(*) FROM notification_doc WHERE municipality = ?1 AND id > ?2";
 
@@ -382,6 +393,24 @@ static fk_status step_rows(mjob *j, int *more, char *what, size_t len, fk_error 
 
 /* ---- deciding ---- */
 
+/* Each row sql reads for muni checked against its MAC (table t): the first that fails is the
+ * refusal (R-DETECT). */
+static fk_status check_rows(fk_ctx *ctx, const char *sql, fk_table t, const char *muni, fk_error *err)
+{
+	fk_stmt *st;
+	int rc;
+	fk_status s = fk_ctx_stmt_large(ctx, sql, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, muni, -1, SQLITE_TRANSIENT);
+	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW)
+		s = fk_trust_check(ctx, t, st, 0, err);
+	if (s == FK_OK && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the municipality's rows");
+	fk_sql_reset(st);
+	return s;
+}
+
 /* The return the disposal follows: what it held (kept sealed in meta by returnjob.c) must be
  * what return_item lists, and what the municipality holds now. */
 static fk_status check_as_returned(mjob *j, fk_gate *g, fk_error *err)
@@ -430,6 +459,18 @@ static fk_status check_as_returned(mjob *j, fk_gate *g, fk_error *err)
 		return fk_gate_end(ctx, g, fk_fail(err, FK_ERR_TAMPER, "what return %lld held (return_item) does not "
 						   "match its sealed record: changed outside fukuhon",
 						   (long long)j->req.after_return), NULL, err);
+	/* The counts below read the rows' clear columns (municipality, disposed_at, version, id),
+	 * which a database writer can change to hide what came after the return from them, and
+	 * have the disposal destroy it (a relabelled ledger entry under the municipality's key) or
+	 * leave it (a register marked disposed of). Each such row is checked first: disposal is
+	 * for good, so a large table is checked whole here, once (R-DETECT, R-DISPOSE). */
+	s = check_rows(ctx, SQL_CHECK_REGS, FK_T_REGISTER, j->muni, err);
+	if (s == FK_OK)
+		s = check_rows(ctx, SQL_CHECK_LEDGER, FK_T_LEDGER, j->muni, err);
+	if (s == FK_OK)
+		s = check_rows(ctx, SQL_CHECK_DOCS, FK_T_DOC, j->muni, err);
+	if (s != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
 	fk_stmt *q;
 	if ((s = fk_ctx_stmt(ctx, SQL_NOT_RETURNED, &q, err)) == FK_OK) {
 		fk_sql_bind_text(q, 1, j->muni, -1, SQLITE_TRANSIENT);

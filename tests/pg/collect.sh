@@ -14,7 +14,7 @@ tests/test_pki tests/test_alert tests/test_juris tests/test_rotate tests/test_tr
 tests/test_indexkey tests/test_register tests/test_demo tests/test_auth tests/test_schema
 tests/test_db tests/test_audit_tamper tests/test_packages tests/test_approve tests/test_export
 tests/test_dispose tests/test_health tests/backup.sh tests/health.sh tests/cli.sh
-tests/restore_drill.sh tests/keydist.sh"
+tests/restore_drill.sh tests/keydist.sh tests/return.sh"
 trace=$(mktemp "${TMPDIR:-/tmp}/fktrace.XXXXXX")
 lib=$(mktemp "${TMPDIR:-/tmp}/fklib.XXXXXX")
 trap 'rm -f "$trace" "$lib"' EXIT
