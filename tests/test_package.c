@@ -10,6 +10,7 @@
 
 #include "disp.h"
 #include "fktest.h"
+#include "jarena.h"
 #include "package.h"
 
 #define PERSON                                                                                    \
@@ -512,6 +513,45 @@ START_TEST(dump_refuses_what_is_no_record)
 }
 END_TEST
 
+/* A chunk's trees from one arena (core/text/jarena.h, issue 10): parsed in it, its memory
+ * reused after a reset; values made outside it are malloc's as before (json_dumps' string
+ * freed with free(), a heap value added to a parsed tree freed with it). Under
+ * AddressSanitizer or valgrind a value given back twice or lost fails here. */
+START_TEST(a_chunk_s_trees_come_from_its_arena_and_go_at_once)
+{
+	fk_jarena a = {0};
+	parsed p, q;
+	fk_jarena_use(&a);
+	parse(&p, L_REGISTER);
+	fk_jarena_use(NULL);
+	ck_assert_int_eq(p.why, FK_REJECT_NONE);
+	ck_assert_uint_gt(a.bytes, 0); /* the tree is the arena's */
+	const void *first = p.r.content;
+	/* A value of the heap in the arena's tree, and a dump of it, outside the arena. */
+	ck_assert_int_eq(json_object_set_new(p.r.content, "jiko", json_array()), 0);
+	char *s = json_dumps(p.r.content, JSON_COMPACT);
+	ck_assert_ptr_nonnull(s);
+	free(s);
+	fk_record_clear(&p.r);
+	size_t held = a.bytes;
+	fk_jarena_reset(&a);
+	fk_jarena_use(&a);
+	parse(&q, L_REGISTER);
+	rejected("{\"type\":\"ledger\"} {}", FK_REJECT_MALFORMED, "column");
+	fk_jarena_use(NULL);
+	ck_assert_int_eq(q.why, FK_REJECT_NONE);
+	ck_assert_ptr_eq(q.r.content, first); /* the same memory, not more */
+	ck_assert_uint_eq(a.bytes, held);
+	fk_record_clear(&q.r);
+	fk_jarena_free(&a);
+	ck_assert_uint_eq(a.bytes, 0);
+	/* Without an arena: malloc's, freed one by one. */
+	parse(&p, L_LEDGER);
+	ck_assert_int_eq(p.why, FK_REJECT_NONE);
+	fk_record_clear(&p.r);
+}
+END_TEST
+
 int main(void)
 {
 	if (!setlocale(LC_ALL, "C.UTF-8"))
@@ -528,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, escapes_and_bidi_are_kept_exactly);
 	tcase_add_test(tc, reasons_have_ids_and_sentences);
 	tcase_add_test(tc, dump_refuses_what_is_no_record);
+	tcase_add_test(tc, a_chunk_s_trees_come_from_its_arena_and_go_at_once);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }
