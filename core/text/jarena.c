@@ -54,10 +54,8 @@ static void reserve(void)
 {
 	void *p = mmap(NULL, REGION, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p != MAP_FAILED) {
-		POISON(p, REGION);
+	if (p != MAP_FAILED) /* poisoned a block at a time as handed out (shadow memory) */
 		__atomic_store_n(&region, (unsigned char *)p, __ATOMIC_RELEASE);
-	}
 }
 
 static int in_region(const void *v)
@@ -78,6 +76,7 @@ static fk_jarena_block *take_block(void)
 	} else if (REGION - region_used >= BLOCK) {
 		b = (fk_jarena_block *)(region + region_used);
 		region_used += BLOCK;
+		POISON(b, BLOCK);
 	}
 	(void)pthread_mutex_unlock(&lock); /* a mutex this thread holds: it cannot fail */
 	if (b) {
