@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "disp.h"
+#include "jsonline.h"
 #include "norm.h"
 #include "package.h"
 #include "util.h"
@@ -138,25 +139,11 @@ static int is_reserved_raw(const unsigned char *p)
 	return p[0] == 0xF4 && p[1] == 0x8F && p[2] >= 0xBC;
 }
 
-static long hex4(const unsigned char *p)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int c = p[i];
-		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
-}
-
 /* \uDBFF\uDFxx: U+10FF00..U+10FFFF written as an escape (p at the backslash). */
 static int is_reserved_escape(const unsigned char *p, size_t avail)
 {
-	return avail >= 12 && p[1] == 'u' && hex4(p + 2) == 0xDBFF && p[6] == '\\' &&
-	       p[7] == 'u' && hex4(p + 8) >= 0xDF00 && hex4(p + 8) <= 0xDFFF;
+	return avail >= 12 && p[1] == 'u' && fk_jsonline_hex4(p + 2) == 0xDBFF && p[6] == '\\' &&
+	       p[7] == 'u' && fk_jsonline_hex4(p + 8) >= 0xDF00 && fk_jsonline_hex4(p + 8) <= 0xDFFF;
 }
 
 /* One pass over the line: with out NULL it counts the bytes to keep, otherwise it writes the
@@ -471,7 +458,6 @@ static json_t *load_line(const verdict *v, const char *line, size_t n, fk_status
 	size_t at = 0;
 	long kept = keep_invalid((const unsigned char *)line, n, NULL, &at);
 	unsigned char *copy = NULL;
-	json_error_t e;
 	*st = FK_OK;
 	if (kept < 0) {
 		reject(v, FK_REJECT_MALFORMED, "byte %zu: U+10FF00..U+10FFFF are reserved for "
@@ -486,13 +472,15 @@ static json_t *load_line(const verdict *v, const char *line, size_t n, fk_status
 		}
 		keep_invalid((const unsigned char *)line, n, copy, &at);
 	}
-	json_t *j = json_loadb(copy ? (const char *)copy : line, n + 3 * (size_t)kept,
-			       JSON_REJECT_DUPLICATES, &e);
+	json_t *j = NULL;
+	char why[128];
+	*st = fk_jsonline_load(copy ? (const char *)copy : line, n + 3 * (size_t)kept, &j, why,
+			       sizeof why);
 	free(copy);
-	if (!j && json_error_code(&e) == json_error_out_of_memory)
-		*st = FK_ERR_NOMEM;
-	else if (!j)
-		reject(v, FK_REJECT_MALFORMED, "column %d: %s", e.column, e.text);
+	if (*st != FK_OK)
+		return NULL;
+	if (!j)
+		reject(v, FK_REJECT_MALFORMED, "%s", why);
 	else if (!json_is_object(j))
 		reject(v, FK_REJECT_MALFORMED, "not an object");
 	return j;
