@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="build-essential autoconf automake libtool pkg-config autopoint gettext
-libncurses-dev libpam0g-dev libpam-modules libssl-dev libevent-dev libsqlite3-dev libjansson-dev liblz4-dev check
+libncurses-dev libpam0g-dev libpam-modules libssl-dev libevent-dev libsqlite3-dev libjansson-dev libyajl-dev liblz4-dev check
 libpam-wrapper tmux sqlite3 libpq-dev postgresql-15
 libcairo2-dev libpango1.0-dev fonts-ipamj-mincho fonts-ipaexfont-mincho poppler-utils
 libcups2-dev cups-ipp-utils"

@@ -335,6 +335,8 @@ static fk_status stage_all(fk_ctx *ctx, const fk_intake_pkg *p, fk_pkgrow *r, co
 	fk_trust_lazy_confirm(ctx, 0);
 	fk_stage_prep_clear(&prep[0]);
 	fk_stage_prep_clear(&prep[1]);
+	if (src->done)
+		src->done(src->arg);
 	return s;
 }
 

@@ -8,6 +8,7 @@
 
 #include "import.h"
 #include "importfile.h"
+#include "jarena.h"
 #include "receipt.h"
 #include "util.h"
 
@@ -63,6 +64,7 @@ typedef struct precord {
 typedef struct slot {
 	precord *v;
 	size_t n, cap;
+	fk_jarena trees; /* the records' JSON trees (jarena.h): freed all at once */
 	fk_status st; /* of the parse: only running out of memory fails it */
 } slot;
 
@@ -78,6 +80,7 @@ static void slot_clear(slot *s)
 	for (size_t i = 0; i < s->n; i++)
 		fk_record_clear(&s->v[i].r);
 	s->n = 0;
+	fk_jarena_reset(&s->trees); /* no reference into it is left */
 }
 
 static fk_status parse_line(void *arg, int64_t index, const char *line, size_t n, fk_error *err)
@@ -116,8 +119,11 @@ static fk_status load(void *arg, int chunk, fk_error *err)
 		f->why = why != FK_PKG_FAIL_NONE ? why : FK_PKG_FAIL_CHUNK_CMS;
 		f->cms_why = cms_why;
 	}
-	if (st == FK_OK)
+	if (st == FK_OK) {
+		fk_jarena_use(&s->trees);
 		st = fk_pkg_lines(plain, n, parse_line, s, err);
+		fk_jarena_use(NULL);
+	}
 	if (plain) {
 		fk_wipe(plain, n); /* the municipality's records in clear */
 		free(plain);
@@ -133,6 +139,17 @@ static fk_status each(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg,
 	for (size_t i = 0; i < s->n && st == FK_OK; i++)
 		st = fn(fnarg, (int64_t)i, &s->v[i].r, s->v[i].why, s->v[i].detail, err);
 	return st;
+}
+
+/* The last chunks' records and the arenas' pages given back once staged (the import's
+ * 64 MB: the arenas keep their blocks from chunk to chunk, not into the sorts after). */
+static void done(void *arg)
+{
+	fsrc *f = arg;
+	for (int i = 0; i < 2; i++) {
+		slot_clear(&f->s[i]);
+		fk_jarena_free(&f->s[i].trees);
+	}
 }
 
 /* ---- importing ---- */
@@ -163,12 +180,11 @@ static fk_status import_pkg(fk_ctx *ctx, fk_pkg *pkg, const fk_intake_keys *k,
 	if (st != FK_OK)
 		return st;
 	fk_intake_pkg p = {.m = fk_pkg_manifest(pkg), .digest = fk_pkg_digest(pkg), .signer = signer,
-			   .src = {.load = load, .each = each, .arg = &f}, .op = k->op, .origin = o};
+			   .src = {.load = load, .each = each, .done = done, .arg = &f}, .op = k->op, .origin = o};
 	st = fk_intake_import(ctx, &p, res, err);
-	for (int i = 0; i < 2; i++) {
-		slot_clear(&f.s[i]);
+	done(&f);
+	for (int i = 0; i < 2; i++)
 		free(f.s[i].v);
-	}
 	if (st != FK_OK && f.why != FK_PKG_FAIL_NONE) {
 		/* A chunk that does not open or match its hash: the package can never be applied.
 		 * What it staged goes, and it is refused. */

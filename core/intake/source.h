@@ -22,6 +22,9 @@ typedef fk_status (*fk_intake_record_fn)(void *arg, int64_t line, const fk_pkg_r
 typedef struct fk_intake_source {
 	fk_status (*load)(void *arg, int chunk, fk_error *err);
 	fk_status (*each)(void *arg, int chunk, fk_intake_record_fn fn, void *fnarg, fk_error *err);
+	/* May be NULL. The staging is over (every chunk staged, or stopped): what the source
+	 * holds for its chunks may go, before the engine's sorts take memory of their own. */
+	void (*done)(void *arg);
 	void *arg;
 } fk_intake_source;
 

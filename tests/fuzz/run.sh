@@ -39,7 +39,7 @@ fi
 # Every package the core's folders include (core/print/ draws PDFs with cairo and pango and
 # sends them through libcups, core/db/ reaches PostgreSQL through libpq), as configure.ac's
 # PKG_CHECK_MODULES name them; Debian 12's libcups2-dev has no .pc file, so -lcups by name.
-pkgs="sqlite3 libpq libcrypto libssl jansson liblz4 cairo cairo-pdf pangocairo"
+pkgs="sqlite3 libpq libcrypto libssl jansson yajl liblz4 cairo cairo-pdf pangocairo"
 libs="$(pkg-config --libs $pkgs) -lcups"
 incs="-I$work -I$top/core"
 for d in "$top"/core/*/; do incs="$incs -I${d%/}"; done
