@@ -123,10 +123,12 @@ static int starts(const char *s, const char *end, const char *word)
 /* One privilege (p, plen: "UPDATE" or "UPDATE (a, b)") on one object of kind. */
 static int add_priv(struct plist *l, const char *kind, const char *obj, size_t olen, const char *p, size_t plen)
 {
+	/* ALL [PRIVILEGES] names no privilege the server reports: read as unreadable */
+	if (starts(p, p + plen, "ALL") && (plen == 3 || p[3] == ' ' || p[3] == '('))
+		return -1;
 	const char *paren = memchr(p, '(', plen);
-	if (!paren) {
+	if (!paren)
 		return push(l, kind, obj, olen, "", 0, p, plen);
-	}
 	size_t wl = (size_t)(paren - p);
 	while (wl && p[wl - 1] == ' ')
 		wl--;
