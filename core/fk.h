@@ -23,6 +23,7 @@
 #include "trust.h"
 #include "terminal.h"
 #include "schema.h"
+#include "pgprivs.h"
 #include "datakey.h"
 #include "regver.h"
 #include "store.h"

@@ -163,9 +163,23 @@ static void pg_env_init(fkt_env *e)
 	PQfinish(c);
 }
 
+/* The forger's session of fkt_pg_outside_bound, kept for one env's database. */
+static struct {
+	PGconn *c;
+	char db[64];
+} forger;
+
+static void forger_close(void)
+{
+	PQfinish(forger.c);
+	forger.c = NULL;
+	forger.db[0] = '\0';
+}
+
 static void pg_env_cleanup(fkt_env *e)
 {
 	char sql[200];
+	forger_close();
 	PGconn *c = pg_admin(NULL);
 	/* FORCE: a test that failed may have left its terminal connected */
 	snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", e->pgdb);
@@ -695,4 +709,47 @@ void fkt_outside_past_trigger(const fkt_env *e, const char *trigger, const char 
 	ck_assert_int_eq(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	free(create);
 	sqlite3_close(db);
+}
+
+int fkt_pg_outside_bound(const fkt_env *e, const char *sql, int n, const fkt_arg *a)
+{
+	ck_assert_msg(e->pgdb[0], "fkt_pg_outside_bound writes a PostgreSQL database");
+	ck_assert(n >= 0 && n <= 8);
+	if (!forger.c || strcmp(forger.db, e->pgdb) != 0) {
+		forger_close();
+		forger.c = pg_admin(e->pgdb);
+		snprintf(forger.db, sizeof forger.db, "%s", e->pgdb);
+		pg_exec(forger.c, "SET session_replication_role = replica");
+	}
+	/* SQLite's ?N is PostgreSQL's $N */
+	char *pg = strdup(sql);
+	ck_assert_ptr_nonnull(pg);
+	for (char *p = pg; *p; p++)
+		if (*p == '?')
+			*p = '$';
+	char num[8][24];
+	const char *val[8];
+	int len[8], fmt[8];
+	for (int i = 0; i < n; i++) {
+		if (a[i].type == 'i') {
+			snprintf(num[i], sizeof num[i], "%lld", (long long)a[i].i);
+			val[i] = num[i];
+			len[i] = 0;
+			fmt[i] = 0;
+		} else {
+			/* bytes as they are: text and bytea in the binary format */
+			val[i] = a[i].p ? a[i].p : "";
+			len[i] = a[i].n;
+			fmt[i] = 1;
+		}
+	}
+	PGresult *r = PQexecParams(forger.c, pg, n, NULL, val, len, fmt, 0);
+	ExecStatusType rs = PQresultStatus(r);
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	/* 22: data exception (an invalid byte sequence); 23514: a CHECK constraint */
+	int refused = rs == PGRES_FATAL_ERROR && state && (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0);
+	ck_assert_msg(rs == PGRES_COMMAND_OK || refused, "%s: %s", pg, PQerrorMessage(forger.c));
+	PQclear(r);
+	free(pg);
+	return !refused;
 }

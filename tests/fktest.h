@@ -113,6 +113,21 @@ char *fkt_pg_keep(const fkt_env *e, const char *query);
  * with replica, no trigger fires (session_replication_role). */
 void fkt_pg_put_back(const fkt_env *e, const char *pre, const char *table, const char *kept, int replica);
 
+/* A value bound to the forger's statement: 'i' an integer (i), 't' text or 'b' bytes (p, n). */
+typedef struct fkt_arg {
+	char type;
+	int64_t i;
+	const void *p;
+	int n;
+} fkt_arg;
+/* PostgreSQL only: sql (with SQLite's ?N placeholders) and the n values bound, as the server's
+ * administrator writes with bound values: the superuser, on a session of its own kept for e
+ * (until fkt_env_cleanup) whose session_replication_role is replica, so that no trigger fires
+ * and nothing in the catalogue changes. 1 when it ran; 0 when the server refused the values
+ * themselves (a CHECK constraint, text that is not UTF-8: what no one can store); any other
+ * failure fails the test. */
+int fkt_pg_outside_bound(const fkt_env *e, const char *sql, int n, const fkt_arg *a);
+
 /* Run suite s; the exit status for main(). */
 int fkt_run(Suite *s);
 

@@ -119,26 +119,80 @@ static const struct col {
 	COL("detail", 'b'), COL("prev_mac", 'b'), COL("mac", 'b'),
 };
 
-static void put(fk_ctx *ctx, const struct col *c, int64_t seq, int64_t v, const void *p, int n)
+/* The forger's write with bound values: on SQLite on the terminal's own connection, whose
+ * triggers and CHECKs build() switched off; on PostgreSQL as the server's administrator, in a
+ * session where no trigger fires (fkt_pg_outside_bound). 0 when the server refused the value
+ * itself (what no one can store there: a CHECK, text that is not UTF-8). */
+static int forger_write(fk_ctx *ctx, const char *sql, int n, const fkt_arg *a)
 {
+	if (fkt_pg())
+		return fkt_pg_outside_bound(&env, sql, n, a);
 	fk_stmt *st;
-	ck_assert_int_eq(fk_sql_prepare(ctx->db, c->upd, 0, &st), SQLITE_OK);
-	if (c->type == 'i')
-		fk_sql_bind_int64(st, 1, v);
-	else if (c->type == 't')
-		fk_sql_bind_text(st, 1, p, n, SQLITE_STATIC);
-	else
-		fk_sql_bind_blob(st, 1, p, n, SQLITE_STATIC);
-	fk_sql_bind_int64(st, 2, seq);
+	ck_assert_int_eq(fk_sql_prepare(ctx->db, sql, 0, &st), SQLITE_OK);
+	for (int i = 0; i < n; i++) {
+		if (a[i].type == 'i')
+			fk_sql_bind_int64(st, i + 1, a[i].i);
+		else if (a[i].type == 't')
+			fk_sql_bind_text(st, i + 1, a[i].p, a[i].n, SQLITE_STATIC);
+		else
+			fk_sql_bind_blob(st, i + 1, a[i].p, a[i].n, SQLITE_STATIC);
+	}
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
 	fk_sql_finalize(st);
+	return 1;
 }
 
-/* Flip every byte of one field of one record, verify after each, restore. */
+static int put(fk_ctx *ctx, const struct col *c, int64_t seq, int64_t v, const void *p, int n)
+{
+	fkt_arg a[2] = {{.type = c->type, .i = v, .p = p, .n = n}, {.type = 'i', .i = seq}};
+	return forger_write(ctx, c->upd, 2, a);
+}
+
+/* Whether b (n bytes) is text PostgreSQL stores: UTF-8, shortest forms, no surrogate, no NUL. */
+static int storable_text(const uint8_t *b, int n)
+{
+	for (int i = 0; i < n;) {
+		uint8_t c = b[i];
+		int k = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+		if (c == 0 || k < 0 || i + k >= n + (k == 0))
+			return 0;
+		uint32_t cp = k == 0 ? c : c & (0x3F >> k);
+		for (int j = 1; j <= k; j++) {
+			if ((b[i + j] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (b[i + j] & 0x3F);
+		}
+		static const uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+		if (cp < least[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* The change of byte i the forger makes: every bit (0xFF) where anything may be stored; on
+ * PostgreSQL a text byte changes by the lowest bit that keeps the text storable. 0: none. */
+static uint8_t flip_mask(const struct col *c, uint8_t *buf, int n, int i)
+{
+	if (!fkt_pg() || c->type != 't')
+		return 0xFF;
+	for (unsigned m = 1; m <= 0x80; m <<= 1) {
+		buf[i] ^= (uint8_t)m;
+		int ok = storable_text(buf, n);
+		buf[i] ^= (uint8_t)m;
+		if (ok)
+			return (uint8_t)m;
+	}
+	return 0;
+}
+
+/* Flip every byte of one field of one record, verify after each, restore. A value the server
+ * refuses to store (PostgreSQL's CHECK on result) is no forgery: such a column is instead set
+ * to each other value it may hold. */
 static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
 {
 	fk_stmt *st;
-	uint8_t buf[4096];
+	uint8_t buf[4096] = {0}; /* zeroed: the analyser cannot see that only n bytes are read */
 	ck_assert_int_eq(fk_sql_prepare(ctx->db, c->sel, 0, &st), SQLITE_OK);
 	fk_sql_bind_int64(st, 1, seq);
 	ck_assert_int_eq(fk_sql_step(st), SQLITE_ROW);
@@ -152,27 +206,41 @@ static int flip_field(fk_ctx *ctx, const struct col *c, int64_t seq)
 	if (null)
 		return 0;
 	char what[96];
-	int flips = c->type == 'i' ? 8 : n;
-	for (int i = 0; i < flips; i++) {
+	int flips = 0, refused = 0, tries = c->type == 'i' ? 8 : n;
+	for (int i = 0; i < tries; i++) {
 		snprintf(what, sizeof what, "record %lld %s byte %d", (long long)seq, c->name, i);
-		if (c->type == 'i')
-			put(ctx, c, seq, v ^ (int64_t)((uint64_t)0xFF << (8 * i)), NULL, 0);
-		buf[i] ^= 0xFF;
-		if (c->type != 'i')
-			put(ctx, c, seq, 0, buf, n);
-		expect_located(ctx, seq, what);
-		buf[i] ^= 0xFF;
+		int stored;
+		if (c->type == 'i') {
+			stored = put(ctx, c, seq, v ^ (int64_t)((uint64_t)0xFF << (8 * i)), NULL, 0);
+		} else {
+			uint8_t m = flip_mask(c, buf, n, i);
+			if (!m)
+				continue;
+			buf[i] ^= m;
+			stored = put(ctx, c, seq, 0, buf, n);
+			buf[i] ^= m;
+		}
+		refused += !stored;
+		if (stored) {
+			expect_located(ctx, seq, what);
+			flips++;
+		}
 	}
-	put(ctx, c, seq, v, buf, n);
+	static const char *const results[] = {"success", "denied", "failed"};
+	for (size_t r = 0; refused && strcmp(c->name, "result") == 0 && r < FK_ARRAY_LEN(results); r++) {
+		if ((size_t)n == strlen(results[r]) && memcmp(buf, results[r], (size_t)n) == 0)
+			continue;
+		snprintf(what, sizeof what, "record %lld result %s", (long long)seq, results[r]);
+		ck_assert(put(ctx, c, seq, 0, results[r], (int)strlen(results[r])));
+		expect_located(ctx, seq, what);
+		flips++;
+	}
+	ck_assert(put(ctx, c, seq, v, buf, n));
 	return flips;
 }
 
 START_TEST(every_flipped_byte_is_located)
 {
-	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
-			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session (its text flips must stay valid UTF-8 there)"))
-		return;
 	fk_ctx *ctx = build();
 	const int64_t sample[] = {B + 2, B + 6, B + 9, B + 15}; /* a detail, a seal, a middle record, the head */
 	int flips = 0;
@@ -292,14 +360,10 @@ static void forge(fk_ctx *ctx, int64_t seq, int restamp)
 	uint8_t mac[FK_MAC_LEN];
 	ck_assert_ok(fk_chain_mac(k.key, &r, mac, &err), &err);
 	fk_sql_finalize(st);
-	ck_assert_int_eq(fk_sql_prepare(ctx->db,
-		"UPDATE audit_log SET action = 'register.nothing', epoch = ?1, mac = ?2 WHERE seq = ?3",
-		0, &st), SQLITE_OK);
-	fk_sql_bind_int64(st, 1, r.epoch);
-	fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
-	fk_sql_bind_int64(st, 3, seq);
-	ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
-	fk_sql_finalize(st);
+	fkt_arg a[3] = {{.type = 'i', .i = r.epoch}, {.type = 'b', .p = mac, .n = FK_MAC_LEN},
+			{.type = 'i', .i = seq}};
+	ck_assert(forger_write(ctx, "UPDATE audit_log SET action = 'register.nothing', epoch = ?1, mac = ?2 "
+			       "WHERE seq = ?3", 3, a));
 	fk_wipe(&k, sizeof k);
 }
 
@@ -326,13 +390,9 @@ static void rechain(fk_ctx *ctx, int64_t from)
 			ck_assert_ok(fk_chain_evolve(key, &err), &err);
 		ck_assert_ok(fk_chain_mac(key, &r, mac, &err), &err);
 		fk_sql_finalize(st);
-		ck_assert_int_eq(fk_sql_prepare(ctx->db,
-			"UPDATE audit_log SET prev_mac = ?1, mac = ?2 WHERE seq = ?3", 0, &st), SQLITE_OK);
-		fk_sql_bind_blob(st, 1, prev, FK_MAC_LEN, SQLITE_STATIC);
-		fk_sql_bind_blob(st, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
-		fk_sql_bind_int64(st, 3, seq);
-		ck_assert_int_eq(fk_sql_step(st), SQLITE_DONE);
-		fk_sql_finalize(st);
+		fkt_arg a[3] = {{.type = 'b', .p = prev, .n = FK_MAC_LEN}, {.type = 'b', .p = mac, .n = FK_MAC_LEN},
+				{.type = 'i', .i = seq}};
+		ck_assert(forger_write(ctx, "UPDATE audit_log SET prev_mac = ?1, mac = ?2 WHERE seq = ?3", 3, a));
 		memcpy(prev, mac, FK_MAC_LEN);
 	}
 	char sql[96];
@@ -353,10 +413,6 @@ static void set_ts(fk_ctx *ctx, int64_t seq, int64_t ts)
  * before its predecessor, by the time check alone; equal times are fine. */
 START_TEST(time_going_backwards_is_located)
 {
-	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
-			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session (its text flips must stay valid UTF-8 there)"))
-		return;
 	fk_ctx *ctx = build();
 	char sql[96];
 	snprintf(sql, sizeof sql, "SELECT ts_ns FROM audit_log WHERE seq = %lld", (long long)(B + 8));
@@ -364,9 +420,12 @@ START_TEST(time_going_backwards_is_located)
 	set_ts(ctx, B + 9, t8 - 1);
 	rechain(ctx, B + 9);
 	/* rechaining rewrites every MAC after B+9, so the anchored end no
-	 * longer matches either: two problems, the time one first */
+	 * longer matches either: two problems, the time one first. On a shared store
+	 * (PostgreSQL) the rewritten end is told twice: the store's end against its trust
+	 * state, and this terminal's own last record against the one it wrote there. */
+	const int ends = fkt_pg() ? 2 : 1;
 	fk_verify_report r = fkt_verify(ctx, k0, NULL);
-	ck_assert_int_eq(r.problems, 2);
+	ck_assert_int_eq(r.problems, 1 + ends);
 	ck_assert(fkt_verify_saw(FK_VP_TIME, B + 9));
 	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, r.last_seq));
 	ck_assert_int_eq(r.first_bad_seq, B + 9);
@@ -375,7 +434,7 @@ START_TEST(time_going_backwards_is_located)
 	set_ts(ctx, B + 10, t8);
 	rechain(ctx, B + 9);
 	r = fkt_verify(ctx, k0, NULL);
-	ck_assert_int_eq(r.problems, 1);
+	ck_assert_int_eq(r.problems, ends);
 	ck_assert(!fkt_verify_saw(FK_VP_TIME, B + 9) && !fkt_verify_saw(FK_VP_TIME, B + 10));
 	ck_assert(fkt_verify_saw(FK_VP_ANCHOR, r.last_seq));
 	fk_ctx_close(ctx);
@@ -384,10 +443,6 @@ END_TEST
 
 START_TEST(resealing_with_a_later_key_is_located)
 {
-	if (fkt_skip_on_pg("the forger's prepared writes", "made with bound values on the terminal's own "
-			   "connection past SQLite's switched-off triggers; not yet rewritten as the server "
-			   "administrator's session (its text flips must stay valid UTF-8 there)"))
-		return;
 	fk_ctx *ctx = build();
 	forge(ctx, B + 3, 0); /* keeps epoch E, MAC'd with today's key */
 	expect_located(ctx, B + 3, "re-sealed with today's key");
@@ -611,7 +666,6 @@ int main(void)
 	TCase *tc = tcase_create("tamper");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, every_flipped_byte_is_located);
 	tcase_add_test(tc, deleted_middle_record_is_located);
 	tcase_add_test(tc, swapped_records_are_located);
 	tcase_add_test(tc, cut_tail_is_caught_by_a_kept_checkpoint);
@@ -624,5 +678,12 @@ int main(void)
 	tcase_add_test(tc, hostile_checkpoint_numbers_make_one_due);
 	tcase_add_test(tc, older_row_is_found_among_many_references);
 	suite_add_tcase(s, tc);
+	/* About 900 verifications: 30-60 s on PostgreSQL under the load of a parallel check,
+	 * where each is a few round trips; a bound of its own. */
+	TCase *flips = tcase_create("flips");
+	tcase_add_checked_fixture(flips, setup, teardown);
+	tcase_set_timeout(flips, 300);
+	tcase_add_test(flips, every_flipped_byte_is_located);
+	suite_add_tcase(s, flips);
 	return fkt_run(s);
 }

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,6 +178,105 @@ START_TEST(history_is_append_only)
 }
 END_TEST
 
+/* ---- the terminal role's privileges on PostgreSQL (core/db/pgprivs.h; R-MINIMAL, R-DETECT) ---- */
+
+static int expects(const fk_pg_priv *v, size_t n, const char *kind, const char *obj, const char *col,
+		   const char *priv)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].kind, kind) && !strcmp(v[i].object, obj) && !strcmp(v[i].column, col) &&
+		    !strcmp(v[i].priv, priv))
+			return 1;
+	return 0;
+}
+
+/* The one list: what the owner grants (sql/terminal_grants.pg.sql, embedded) is what the
+ * terminal expects to hold, read from the same text. */
+START_TEST(the_expected_privileges_are_the_grants_file)
+{
+	fk_pg_priv *v;
+	size_t n;
+	fk_error err;
+	ck_assert_ok(fk_pg_privs_expected(fk_pg_terminal_grants, &v, &n, &err), &err);
+	ck_assert_int_gt(n, 150);
+	ck_assert(expects(v, n, "table", "*", "", "SELECT"));
+	ck_assert(expects(v, n, "table", "audit_log", "", "INSERT"));
+	ck_assert(expects(v, n, "table", "register_version", "", "DELETE"));
+	ck_assert(expects(v, n, "column", "operator", "enabled", "UPDATE"));
+	ck_assert(expects(v, n, "column", "staged_change", "mac", "UPDATE"));
+	ck_assert(expects(v, n, "sequence", "fk_last_rowid", "", "UPDATE"));
+	ck_assert(expects(v, n, "function", "fk_stats_add(text,bigint,bigint)", "", "EXECUTE"));
+	ck_assert(expects(v, n, "function", "fk_visible_new(text,bigint)", "", "EXECUTE"));
+	ck_assert(expects(v, n, "schema", "fk_expected", "", "CREATE"));
+	ck_assert(expects(v, n, "schema", "public", "", "USAGE"));
+	/* what no operation needs is not expected */
+	ck_assert(!expects(v, n, "table", "audit_log", "", "UPDATE"));
+	ck_assert(!expects(v, n, "table", "audit_log", "", "DELETE"));
+	ck_assert(!expects(v, n, "column", "operator", "role", "UPDATE"));
+	ck_assert(!expects(v, n, "schema", "public", "", "CREATE"));
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(strcmp(v[i].priv, "TRUNCATE") && strcmp(v[i].priv, "TRIGGER") &&
+			      strcmp(v[i].priv, "REFERENCES"), "%s on %s", v[i].priv, v[i].object);
+	free(v);
+}
+END_TEST
+
+/* A statement the reader does not understand makes the list untrustworthy: refused, never
+ * read as "nothing expected" or skipped. */
+START_TEST(an_unread_grant_fails_closed)
+{
+	fk_pg_priv *v;
+	size_t n;
+	fk_error err;
+	static const char *const bad[] = {
+		"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO fukuhon_terminal;",
+		"GRANT SELECT ON meta TO someone_else;",
+		"GRANT SELECT ON meta TO fukuhon_terminal; REVOKE SELECT ON meta FROM fukuhon_terminal;",
+		"GRANT CONNECT ON DATABASE fk TO fukuhon_terminal;",
+		"GRANT ALL ON meta TO fukuhon_terminal;",
+		"GRANT ALL PRIVILEGES ON meta TO fukuhon_terminal;",
+		"GRANT SELECT ON meta TO fukuhon_terminal WITH GRANT OPTION;",
+		"GRANT UPDATE (a ON t TO fukuhon_terminal;",
+		"-- nothing granted\nREVOKE ALL ON meta FROM PUBLIC;",
+		"GRANT SELECT ON meta TO fukuhon_terminal; REVOKE ALL ON t FROM PUBLIC, fukuhon_terminal;",
+	};
+	for (size_t i = 0; i < FK_ARRAY_LEN(bad); i++)
+		ck_assert_msg(fk_pg_privs_expected(bad[i], &v, &n, &err) == FK_ERR_INTERNAL, "read: %s", bad[i]);
+	ck_assert_ok(fk_pg_privs_expected("REVOKE ALL ON t1 FROM PUBLIC; DO $$ BEGIN PERFORM 1; END $$;\n"
+					  "GRANT UPDATE (a, b), DELETE ON t1, t2 -- why\n TO fukuhon_terminal; REVOKE ALL ON t3 FROM PUBLIC;",
+					  &v, &n, &err), &err);
+	ck_assert_uint_eq(n, 6);
+	ck_assert(expects(v, n, "column", "t2", "b", "UPDATE") && expects(v, n, "table", "t1", "", "DELETE"));
+	free(v);
+}
+END_TEST
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The store's owner (here the test terminal's role owns its database) is not compared; the
+ * query runs in full all the same, so its time is the check's cost at open. */
+START_TEST(the_owner_is_not_compared_and_the_check_is_timed)
+{
+	fk_ctx *ctx = fkt_ctx_init(&env);
+	fk_error err;
+	double ms[15];
+	for (size_t i = 0; i < FK_ARRAY_LEN(ms); i++) {
+		int64_t t0 = fk_now_ns();
+		ck_assert_ok(fk_pg_privs_check(ctx->db, &err), &err);
+		ms[i] = (double)(fk_now_ns() - t0) / 1e6;
+	}
+	qsort(ms, FK_ARRAY_LEN(ms), sizeof ms[0], cmp_double);
+	if (fkt_pg())
+		printf("FKT-MEASURE: the terminal role's privilege check: median %.2f ms, max %.2f ms (%zu runs)\n",
+		       ms[FK_ARRAY_LEN(ms) / 2], ms[FK_ARRAY_LEN(ms) - 1], FK_ARRAY_LEN(ms));
+	fk_ctx_close(ctx);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("db");
@@ -188,6 +288,9 @@ int main(void)
 	tcase_add_test(tc, test_store_migrates_at_open);
 	tcase_add_test(tc, corrupt_and_missing_files);
 	tcase_add_test(tc, history_is_append_only);
+	tcase_add_test(tc, the_expected_privileges_are_the_grants_file);
+	tcase_add_test(tc, an_unread_grant_fails_closed);
+	tcase_add_test(tc, the_owner_is_not_compared_and_the_check_is_timed);
 	suite_add_tcase(s, tc);
 	return fkt_run(s);
 }

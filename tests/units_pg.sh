@@ -39,10 +39,8 @@
 #     adopted: a terminal from before the index key's check (none on PostgreSQL)
 #   test_alert failed_signins_across_terminals: another terminal played by renaming this one
 #   test_gate's walk, terminal.retire: the same (retiring on PostgreSQL: tests/keydist.sh)
-#   test_audit_tamper every_flipped_byte_is_located, resealing_with_a_later_key_is_located,
-#     time_going_backwards_is_located: not yet rewritten for PostgreSQL (bound writes on the
-#     terminal's own connection past SQLite's triggers); forged_seal_time_does_not_overflow_
-#     the_epoch_age: the trust base refuses the forged record first on PostgreSQL
+#   test_audit_tamper forged_seal_time_does_not_overflow_the_epoch_age: the trust base refuses
+#     the forged record first on PostgreSQL
 #
 # tests/test_sql is not run here: tests/sql_pg.sh runs it on PostgreSQL already (FK_PG_CONNINFO).
 . "$(dirname "$0")/lib.sh"

@@ -92,7 +92,9 @@ typedef enum fk_status {
 	X(ENROL_NOT_ENROLLED, FK_N_("The key folder {a} is not an enrolled terminal's: --update adds keys to a terminal that already holds the bureau's keys and its own.")) \
 	X(ENROL_OTHER_KEY, FK_N_("The key package's {a} differs from this terminal's: it is of another bureau's store, or the keys were altered.")) \
 	X(ENROL_STALE, FK_N_("The key package does not carry master key {n}, which the store uses now: export a new one at a terminal that holds it.")) \
-	X(TERMINAL_RETIRED, FK_N_("Terminal {a} was retired: it may no longer use this store."))
+	X(TERMINAL_RETIRED, FK_N_("Terminal {a} was retired: it may no longer use this store.")) \
+	/* the terminal's role on a PostgreSQL store (core/db/pgprivs.h) */                          \
+	X(STORE_ROLE_SURPLUS, FK_N_("The store lets this terminal's database role do more than it may ({n} privileges too many, the first: {a}): the terminal does not start. The store's administrator revokes them (sql/terminal_grants.pg.sql lists what a terminal may do)."))
 
 typedef enum fk_msg {
 #define FK_MSG_ENUM(id, text) FK_MSG_##id,
