@@ -1732,6 +1732,17 @@ START_TEST(publishing_names_the_new_lists_and_sweeps_the_old_ones_after)
 	ck_assert_str_ne(mid, before);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.stale.%'"), 1);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.live.%'"), 2);
+	/* the name put back to the stale list behind the terminal's back: refused, not shown */
+	char sql[160];
+	int64_t live = scalar("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'order.live." MUNI ".1'");
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%d' WHERE key = 'order.live." MUNI ".1'",
+		 live == 1 ? 101 : 1);
+	fkt_outside(&env, sql);
+	ck_assert_int_eq(import(&q, &res), FK_ERR_TAMPER);
+	fk_intake_result_clear(&res);
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%lld' WHERE key = 'order.live." MUNI ".1'",
+		 (long long)live);
+	fkt_outside(&env, sql);
 	/* killed in the first sweeping step's commit (the first commit of the run) */
 	pendings = kill_at = 0;
 	fk_anchor_test_hook(count_or_kill);
