@@ -758,9 +758,15 @@ static fk_status list_new(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, fk_er
 			if ((s = fk_ctx_exec(ctx, st, err, "counting registers")) == FK_OK)
 				s = fk_order_shadow_flip(ctx, p->municipality, k, err);
 		}
+	/* Every new register of the package in a list whose shadow went in place (the plan counted
+	 * them by kind): none to find. The query reads the row of every register the package made
+	 * (127 ms of publishing's lock at 1,000,000, a package of 戸籍 alone). */
+	int one_by_one = 0;
+	for (int k = 1; k <= 2; k++)
+		one_by_one |= !pl->shadow[k] && pl->added[k] > 0;
 	if (s == FK_OK && !pl->shadow[1] && !pl->shadow[2])
 		s = ids_of(ctx, SQL_NEW_REGS, p->wm[FK_WM_REGISTER], &ids, &n, err);
-	else if (s == FK_OK && !(pl->shadow[1] && pl->shadow[2]))
+	else if (s == FK_OK && one_by_one && !(pl->shadow[1] && pl->shadow[2]))
 		s = ids_of2(ctx, SQL_NEW_REGS_BUT, p->wm[FK_WM_REGISTER], pl->shadow[1] ? 1 : 2, &ids, &n,
 			    err);
 	for (int k = 1; k <= 2 && s == FK_OK; k++)
