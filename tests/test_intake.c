@@ -1182,6 +1182,14 @@ static void listed_package(tpkg *p)
 		}
 }
 
+/* The slot a list's rows live in (order.h: the sealed meta row naming it, else the kind):
+ * rows elsewhere are a shadow being written or a list a flip left stale. */
+#define LIVE_SLOT                                                                                  \
+	"coalesce((SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'order.live.' || "          \
+	"register_order.municipality || '.' || (register_order.kind % 100)), register_order.kind % 100)"
+#define LIVE_ROWS "SELECT count(*) FROM register_order WHERE kind = " LIVE_SLOT
+#define OTHER_ROWS "SELECT count(*) FROM register_order WHERE kind <> " LIVE_SLOT
+
 /* Both sorted orders of both lists, as ids, checked in step. */
 static char *orders(fk_ctx *c)
 {
@@ -1214,7 +1222,7 @@ static void nothing_listed_yet(void)
 	int64_t total = -1;
 	ck_assert_ok(fk_browse_total(ctx, MUNI, 1, &total, &err), &err);
 	ck_assert_int_eq(total, 0);
-	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind IN (1, 2)"), 0);
+	ck_assert_int_eq(scalar(LIVE_ROWS), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'staging'"), 1);
 }
 
@@ -1246,7 +1254,7 @@ START_TEST(a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place)
 	fk_prepublish_stop_after = 1;
 	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
 	fk_intake_result_clear(&res);
-	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_gt(scalar(OTHER_ROWS), 0);
 	nothing_listed_yet();
 	/* a new process goes on, and stops again half-way (a short shadow is written again) */
 	fk_ctx_close(ctx);
@@ -1262,7 +1270,7 @@ START_TEST(a_large_package_into_empty_lists_is_listed_ahead_and_put_in_place)
 	ck_assert_int_eq(res.accepted[FK_REC_REGISTER], 21);
 	fk_intake_result_clear(&res);
 	/* put in place: no shadow and no kept keys left, each step on record */
-	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_eq(scalar(OTHER_ROWS), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
 	ck_assert_int_ge(fkt_audit_count(ctx, "intake.import", "success", "listing"), 5);
 	/* the lists as a rebuild from the registers themselves makes them */
@@ -1351,7 +1359,7 @@ START_TEST(an_import_killed_while_publishing_resumes_to_the_same_store)
 	/* publishing's commit: the gate's outcome record comes after it */
 	import_killed_at(&p, commits - 1);
 	/* everything was written ahead, nothing put in place */
-	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 4);
+	ck_assert_int_eq(scalar(OTHER_ROWS), 4);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
 	nothing_listed_yet();
 	ck_assert_ok(import(&p, &res), &err);
@@ -1534,7 +1542,7 @@ START_TEST(an_abandoned_package_leaves_no_shadow)
 	ck_assert_int_eq(import(&p, &res), FK_ERR_INTERNAL);
 	fk_intake_result_clear(&res);
 	fk_prepublish_stop_after = 0;
-	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_gt(scalar(OTHER_ROWS), 0);
 	ck_assert_ok(fk_intake_abandon(ctx, FK_OP_IMPORT_ABANDON, &removed, &err), &err);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order"), 0);
 	tpkg_free(&p);
@@ -1562,7 +1570,8 @@ static void amending_package(tpkg *q)
 	reg(q, 2, "N-1", "和田 二", "わだ つぐ", "東京都千代田区九段南二丁目");
 }
 
-/* The rows of the lists (kinds 1, 2) or of their shadows (101, 102), as stored. */
+/* The rows of the lists (in their live slots) or of the others (shadows, stale lists), as
+ * stored. */
 static char *list_rows(int shadows)
 {
 	fk_stmt *st;
@@ -1571,9 +1580,9 @@ static char *list_rows(int shadows)
 	FILE *f = open_memstream(&buf, &len);
 	ck_assert_int_eq(fk_sql_prepare(ctx->db,
 					    fkt_pg() ? "SELECT kind % 100, field, seq, upper(encode(ids, 'hex')) FROM "
-					    "register_order WHERE (kind > 100) = (?1 <> 0) ORDER BY kind % 100, field, seq"
+					    "register_order WHERE (kind <> " LIVE_SLOT ") = (?1 <> 0) ORDER BY kind % 100, field, seq"
 					  : "SELECT kind % 100, field, seq, hex(ids) FROM register_order "
-					    "WHERE (kind > 100) = ?1 ORDER BY kind % 100, field, seq",
+					    "WHERE (kind <> " LIVE_SLOT ") = ?1 ORDER BY kind % 100, field, seq",
 					    0, &st), SQLITE_OK);
 	fk_sql_bind_int(st, 1, shadows);
 	while (fk_sql_step(st) == SQLITE_ROW)
@@ -1582,6 +1591,26 @@ static char *list_rows(int shadows)
 	fk_sql_finalize(st);
 	fclose(f);
 	return buf;
+}
+
+/* An uninterrupted import of p then q on another terminal gives this store and these lists. */
+static void both_as_uninterrupted(tpkg *p, tpkg *q, const char *lists)
+{
+	fk_intake_result res;
+	fkt_env_init(&env2, NULL);
+	ctx2 = fkt_ctx_init(&env2);
+	ctx2->clock = fixed_clock;
+	ck_assert_ok(import_on(ctx2, p, &res), &err);
+	fk_intake_result_clear(&res);
+	ck_assert_ok(import_on(ctx2, q, &res), &err);
+	ck_assert_int_eq(res.applied, 1);
+	fk_intake_result_clear(&res);
+	char *a = dump(ctx), *b = dump(ctx2), *ob = orders(ctx2);
+	ck_assert_str_eq(a, b);
+	ck_assert_str_eq(lists, ob);
+	free(a);
+	free(b);
+	free(ob);
 }
 
 /* R-BATCH-RESUME: a listing step whose start alone takes its whole time budget (the write lock
@@ -1602,7 +1631,7 @@ START_TEST(a_listing_step_over_its_budget_still_makes_progress)
 	ck_assert_int_eq(res.applied, 1);
 	fk_intake_result_clear(&res);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
-	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_eq(scalar(OTHER_ROWS), 0);
 	tpkg_free(&p);
 	tpkg_free(&q);
 }
@@ -1627,7 +1656,7 @@ START_TEST(an_amending_package_is_listed_whole_ahead_and_put_in_place)
 	fk_prepublish_stop_after = 1;
 	ck_assert_int_eq(import(&q, &res), FK_ERR_INTERNAL);
 	fk_intake_result_clear(&res);
-	ck_assert_int_gt(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_gt(scalar(OTHER_ROWS), 0);
 	char *mid = orders(ctx);
 	ck_assert_str_eq(mid, before);
 	free(mid);
@@ -1648,7 +1677,7 @@ START_TEST(an_amending_package_is_listed_whole_ahead_and_put_in_place)
 	fk_intake_result_clear(&res);
 	char *lists = list_rows(0);
 	ck_assert_str_eq(shadows, lists); /* put in place, not written again */
-	ck_assert_int_eq(scalar("SELECT count(*) FROM register_order WHERE kind > 100"), 0);
+	ck_assert_int_eq(scalar(OTHER_ROWS), 0);
 	ck_assert_int_eq(scalar("SELECT count(*) FROM staged_change"), 0);
 	ck_assert_int_eq(scalar("SELECT n FROM municipality_stats WHERE kind = 1"), n1 - 2 + 2);
 	char *ahead = orders(ctx);
@@ -1657,26 +1686,92 @@ START_TEST(an_amending_package_is_listed_whole_ahead_and_put_in_place)
 	ck_assert_ok(fk_reindex(ctx, MUNI, 1, &nl, &nr, &err), &err);
 	char *rebuilt = orders(ctx);
 	ck_assert_str_eq(ahead, rebuilt);
-	/* an uninterrupted import of both packages on another terminal */
-	fkt_env_init(&env2, NULL);
-	ctx2 = fkt_ctx_init(&env2);
-	ctx2->clock = fixed_clock;
-	ck_assert_ok(import_on(ctx2, &p, &res), &err);
-	fk_intake_result_clear(&res);
-	ck_assert_ok(import_on(ctx2, &q, &res), &err);
-	ck_assert_int_eq(res.applied, 1);
-	fk_intake_result_clear(&res);
-	char *a = dump(ctx), *b = dump(ctx2), *ob = orders(ctx2);
-	ck_assert_str_eq(a, b);
-	ck_assert_str_eq(ahead, ob);
-	free(a);
-	free(b);
-	free(ob);
+	both_as_uninterrupted(&p, &q, ahead);
 	free(ahead);
 	free(rebuilt);
 	free(shadows);
 	free(lists);
 	free(before);
+	tpkg_free(&p);
+	tpkg_free(&q);
+}
+END_TEST
+
+static int kill_sweeping(fk_ctx *c, int64_t steps)
+{
+	(void)c;
+	(void)steps;
+	kill(getpid(), SIGKILL);
+	return 1;
+}
+
+/* R-BATCH-ATOMIC, R-BATCH-RESUME (issue 10: publishing's flip is constant-size). Publishing
+ * switches the sealed name of each list's slot and writes no list row: killed right after it,
+ * the lists before the package are still stored, byte for byte, beside the new ones, and a
+ * reader (this process; the import ran in another) sees the new lists whole and in step. The
+ * stale lists are then swept in steps of their own: killed in the sweep's commit, nothing of it
+ * is lost or half-done; run again, the store and lists are those an uninterrupted import of
+ * both packages gives, with no stale row or mark left. */
+START_TEST(publishing_names_the_new_lists_and_sweeps_the_old_ones_after)
+{
+	tpkg p, q;
+	fk_intake_result res;
+	listed_package(&p);
+	ck_assert_ok(import(&p, &res), &err);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.stale.%'"), 0);
+	char *before = orders(ctx), *old_rows = list_rows(0);
+	amending_package(&q);
+	fk_prepublish_whole_min = 1;
+	fk_publish_sweep_hook = kill_sweeping;
+	import_killed_at(&q, 0);
+	fk_publish_sweep_hook = NULL;
+	ck_assert_int_eq(scalar("SELECT count(*) FROM package WHERE state = 'published'"), 2);
+	char *stale = list_rows(1), *mid = orders(ctx);
+	ck_assert_str_eq(stale, old_rows); /* not rewritten, not removed by publishing */
+	ck_assert_str_ne(mid, before);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.stale.%'"), 1);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.live.%'"), 2);
+	/* the name put back to the stale list behind the terminal's back: refused, not shown */
+	char sql[160];
+	int64_t live = scalar("SELECT CAST(value AS BIGINT) FROM meta WHERE key = 'order.live." MUNI ".1'");
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%d' WHERE key = 'order.live." MUNI ".1'",
+		 live == 1 ? 101 : 1);
+	fkt_outside(&env, sql);
+	ck_assert_int_eq(import(&q, &res), FK_ERR_TAMPER);
+	fk_intake_result_clear(&res);
+	snprintf(sql, sizeof sql, "UPDATE meta SET value = '%lld' WHERE key = 'order.live." MUNI ".1'",
+		 (long long)live);
+	fkt_outside(&env, sql);
+	/* killed in the first sweeping step's commit (the first commit of the run) */
+	pendings = kill_at = 0;
+	fk_anchor_test_hook(count_or_kill);
+	import_killed_at(&q, 1);
+	char *stale2 = list_rows(1), *mid2 = orders(ctx);
+	ck_assert_str_eq(stale2, old_rows);
+	ck_assert_str_eq(mid2, mid);
+	/* the same package again: its receipt, once the stale lists are gone */
+	ck_assert_ok(import(&q, &res), &err);
+	ck_assert_int_eq(res.again, 1);
+	fk_intake_result_clear(&res);
+	ck_assert_int_eq(scalar(OTHER_ROWS), 0);
+	ck_assert_int_eq(scalar("SELECT count(*) FROM meta WHERE key LIKE 'order.stale.%'"), 0);
+	ck_assert_int_ge(fkt_audit_count(ctx, "intake.import", "success", "settled"), 1);
+	char *after = orders(ctx);
+	ck_assert_str_eq(after, mid);
+	int64_t nl, nr;
+	ck_assert_ok(fk_reindex(ctx, MUNI, 1, &nl, &nr, &err), &err);
+	char *rebuilt = orders(ctx);
+	ck_assert_str_eq(after, rebuilt);
+	both_as_uninterrupted(&p, &q, after);
+	free(before);
+	free(old_rows);
+	free(stale);
+	free(mid);
+	free(stale2);
+	free(mid2);
+	free(after);
+	free(rebuilt);
 	tpkg_free(&p);
 	tpkg_free(&q);
 }
@@ -2288,6 +2383,7 @@ int main(void)
 	tcase_add_test(tc, an_import_stopped_while_removing_staged_rows_keeps_its_shadows);
 	tcase_add_test(tc, an_abandoned_package_leaves_no_shadow);
 	tcase_add_test(tc, an_amending_package_is_listed_whole_ahead_and_put_in_place);
+	tcase_add_test(tc, publishing_names_the_new_lists_and_sweeps_the_old_ones_after);
 	tcase_add_test(tc, a_listing_step_over_its_budget_still_makes_progress);
 	tcase_add_test(tc, an_amendment_is_indexed_while_staging_and_settled_after_publishing);
 	tcase_add_test(tc, an_abandoned_amendment_leaves_the_index_as_it_was);

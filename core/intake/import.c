@@ -443,6 +443,8 @@ static fk_status run(fk_ctx *ctx, const fk_intake_pkg *p, const char *oid, fk_in
 		 * here leaves the package published; the next import settles it). */
 		if (s == FK_OK && !whole)
 			s = fk_publish_settle(ctx, r.id, r.op, oid, err);
+		if (s == FK_OK && !whole)
+			s = fk_publish_sweep(ctx, r.op, oid, err);
 	}
 	json_decref(missing);
 	return s;

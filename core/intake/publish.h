@@ -30,8 +30,15 @@ fk_status fk_publish_mark(fk_ctx *ctx, int64_t package_id, fk_error *err);
  * the published package's leftovers. Until it is done, staging another package would find
  * them: fk_publish_settle_pending first. */
 fk_status fk_publish_settle(fk_ctx *ctx, int64_t pkg, int op, const char *oid, fk_error *err);
-/* Any published package's leftovers (an import killed after publishing) settled. */
+/* Any published package's leftovers (an import killed after publishing) settled, and the
+ * sorted lists its flip left stale removed (fk_publish_sweep). */
 fk_status fk_publish_settle_pending(fk_ctx *ctx, int op, const char *oid, fk_error *err);
+/* The sorted lists a flip left stale (order.h, fk_order_sweep) removed in short transactions,
+ * each on record (reason `settled`); nothing, not even a transaction, when there are none. */
+fk_status fk_publish_sweep(fk_ctx *ctx, int op, const char *oid, fk_error *err);
+/* Test hook: called before each sweeping transaction with the steps taken so far; nonzero
+ * stops there (FK_ERR_INTERNAL). */
+extern int (*fk_publish_sweep_hook)(fk_ctx *ctx, int64_t steps);
 /* Test hook: called before each settling transaction with the rows settled so far; nonzero
  * stops there (FK_ERR_INTERNAL). */
 extern int (*fk_publish_settle_hook)(fk_ctx *ctx, int64_t settled);

@@ -87,11 +87,17 @@ fk_status fk_order_bulk(fk_ctx *ctx, const char *muni, int kind, fk_order_entry 
 			fk_error *err);
 
 /* Shadow lists (publishing a large package, R-BATCH-ATOMIC): a list written beside the one
- * readers see, in as many short transactions as it takes, stored under a kind no reader asks
- * for (FK_ORDER_SHADOW + kind) but sealed as the list it becomes (its chunks' associated data
- * name kind), then put in the list's place in one step by fk_order_shadow_flip. Nothing reads
- * a shadow but these functions and abandoning a package (which clears it). */
+ * readers see, in as many short transactions as it takes, sealed as the list it becomes (its
+ * chunks' associated data name kind), then put in the list's place in one constant-size step
+ * by fk_order_shadow_flip. Each list (muni, kind) has two slots, stored as kind and as
+ * FK_ORDER_SHADOW + kind: the sealed meta row FK_ORDER_LIVE_KEY<muni>.<kind> names the one
+ * readers and writers use (absent: kind), and the other takes the shadow. Nothing reads a
+ * shadow but these functions and abandoning a package (which clears it). */
 #define FK_ORDER_SHADOW 100
+#define FK_ORDER_LIVE_KEY "order.live."
+/* Set by the flip for the municipality whose list it left (sealed meta row): that slot is
+ * stale until fk_order_sweep has removed it. */
+#define FK_ORDER_STALE_KEY "order.stale."
 /* Both fields' shadows of (muni, kind) removed. */
 fk_status fk_order_shadow_clear(fk_ctx *ctx, const char *muni, int kind, fk_error *err);
 /* ids[0..n) written as the shadow's positions pos.. (pos a multiple of FK_ORDER_CHUNK; the
@@ -101,9 +107,18 @@ fk_status fk_order_shadow_write(fk_ctx *ctx, const char *muni, int kind, fk_orde
 /* How many ids the shadow of (muni, kind, field) holds. */
 fk_status fk_order_shadow_count(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
 				int64_t *n, fk_error *err);
-/* The lists of (muni, kind) replaced by their shadows (both fields), in the caller's
- * transaction. */
+/* The shadows of (muni, kind) (both fields) made the live lists, in the caller's transaction:
+ * two small sealed rows written (the slot's name, the stale mark), whatever the lists' length.
+ * The lists they replace stay, unread, until fk_order_sweep removes them. */
 fk_status fk_order_shadow_flip(fk_ctx *ctx, const char *muni, int kind, fk_error *err);
+/* *pending = 1 when a flip left stale lists (a cheap read: every import asks). */
+fk_status fk_order_sweep_pending(fk_ctx *ctx, int *pending, fk_error *err);
+/* One step of removing stale lists, in the caller's transaction: up to limit rows of the first
+ * marked municipality's stale slots (its code into muni); when none is left, its mark removed.
+ * *found = 0 when there was no mark (nothing to do). Refused while a package stages (its
+ * shadow is in that slot: staging begins only after the sweep). */
+fk_status fk_order_sweep(fk_ctx *ctx, int limit, char *muni, size_t muni_len, int64_t *removed,
+			 int *found, fk_error *err);
 
 /* Rebuild both orders of a list from its registers (decrypts each one). */
 fk_status fk_order_rebuild(fk_ctx *ctx, const char *muni, int kind, int64_t *count, fk_error *err);
