@@ -75,6 +75,7 @@
 #include "munidispose.h"
 #include "exportjob.h"
 #include "resend.h"
+#include "retcancel.h"
 #include "pdf.h"
 
 #endif

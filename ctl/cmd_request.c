@@ -268,3 +268,32 @@ int cmd_dispose(ctl *c, int argc, char **argv)
 	fk_dispose_result_free(&r);
 	return rc;
 }
+
+/* A return left running by an interruption, given up (core/approve/retcancel.h). */
+int cmd_return_cancel(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *json = NULL;
+	int64_t id;
+	fk_ctx *ctx;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}, {"json", 0, &json}};
+	int rc = ctl_id_open(c, argc, argv, opts, 2, "return cancel REQUEST-ID --reason TEXT [--json]", &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_return_cancel_result r;
+	if (fk_return_cancel(ctx, id, reason, &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json)
+		rc = ctl_print_json(json_pack("{s:I, s:s, s:s, s:I, s:i, s:s}", "request", (json_int_t)id,
+					      "municipality", r.municipality, "void_number", r.number, "items_released",
+					      (json_int_t)r.items, "files_removed", r.files, "warning", r.warning));
+	else
+		printf(_("return %lld given up: output number %s void, %d temporary file(s) removed; it is never carried out\n"),
+		       (long long)id, r.number[0] ? r.number : "-", r.files);
+	if (r.warning[0]) {
+		fputs("fukuhonctl: ", stderr);
+		ctl_put(stderr, r.warning, 0);
+		fputc('\n', stderr);
+	}
+	return rc;
+}

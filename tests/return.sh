@@ -53,6 +53,11 @@ refused invalid-request as tanaka $C return 1 --to "$P/receiver2.crt" --out "$T/
 expect 0 as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/r.fkpkg" --json
 contains "$T/out" "\"registers\": $N"
 refused already-executed as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/y.fkpkg"
+# a return carried out is not given up (only one left running by an interruption is:
+# tests/test_dispose_muni.c), and the refusal is on record
+refused not-running as tanaka $C return cancel 1 --reason "取り下げ"
+expect 0 $C audit list --action return.cancel --json
+contains "$T/out" "not-running"
 expect 0 $FKPKG open --export --key "$T/muni.key" --cert "$T/muni.crt" --ca "$P/ca.crt" \
 	--crl "$P/ca.crl" --print "$T/out.d/r.fkpkg"
 contains "$T/out" "opened "

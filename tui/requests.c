@@ -57,6 +57,8 @@ const char *tui_req_state_text(int state)
 		return _("carried out");
 	case FK_REQ_RUNNING:
 		return _("in progress");
+	case FK_REQ_CANCELLED:
+		return _("given up");
 	default:
 		return "?";
 	}
@@ -366,6 +368,34 @@ static void resend_it(view *v, const fk_request *r)
 		    numbers[n - 1]);
 }
 
+/* Give up the selected return left in progress by an interruption (core/approve/retcancel.h):
+ * asked once more, then a reason; the core decides who may (its requester, a supervisor of the
+ * bureau) and records it, releasing what it kept and voiding its number. */
+static void cancel_it(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	char reason[FK_REQ_REASON_MAX + 1], q[240];
+	if (r->kind != FK_REQ_RETURN || r->state != FK_REQ_RUNNING) {
+		tui_message(a, 1, "%s", _("Only a return in progress is given up with C."));
+		return;
+	}
+	snprintf(q, sizeof q, _("Give up return %lld (%s)? Its number becomes void; it is never carried out. (y/n)"),
+		 (long long)r->id, r->municipality);
+	if (!tui_confirm(a, q) || !tui_prompt(a, _("Reason for giving up the return:"), reason, sizeof reason))
+		return;
+	fk_return_cancel_result res;
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_return_cancel(a->ctx, r->id, reason, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Return %lld given up: output number %s void, %d temporary file(s) removed.%s%s"),
+			    (long long)r->id, res.number[0] ? res.number : "-", res.files, res.warning[0] ? " " : "", res.warning);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+}
+
 static int requests_request(view *v, enum action act)
 {
 	requests *q = v->data;
@@ -407,6 +437,9 @@ static int requests_request(view *v, enum action act)
 	case ACT_RESEND:
 		resend_it(v, r);
 		return 1;
+	case ACT_CANCEL:
+		cancel_it(v, r);
+		return 1;
 	default:
 		return 0;
 	}
@@ -422,7 +455,7 @@ static void requests_close(view *v)
 static const view_ops requests_ops = {"requests", requests_open, requests_header, requests_line, NULL,
 				      requests_request, requests_close,
 				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING) | ACTS(DISPOSE) |
-				      ACTS(EXPORT) | ACTS(RESEND)};
+				      ACTS(EXPORT) | ACTS(RESEND) | ACTS(CANCEL)};
 
 view *requests_view(app *a)
 {

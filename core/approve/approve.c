@@ -39,7 +39,8 @@ static const char SQL_WAITING[] =
 static const char SQL_ACTOR_BUREAU[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";
 
 static const char *const kind_ids[] = {"?", "print", "export", "dispose", "return", "dispose-municipality"};
-static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed", "running"};
+static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed", "running",
+					 "cancelled"};
 
 const char *fk_req_kind_id(fk_req_kind k)
 {
@@ -56,12 +57,12 @@ int fk_req_kind_parse(const char *s)
 
 const char *fk_req_state_id(fk_req_state s)
 {
-	return s >= FK_REQ_WAITING && s <= FK_REQ_RUNNING ? state_ids[s] : "?";
+	return s >= FK_REQ_WAITING && s <= FK_REQ_CANCELLED ? state_ids[s] : "?";
 }
 
 static int state_parse(const char *s)
 {
-	for (int i = FK_REQ_WAITING; i <= FK_REQ_RUNNING; i++)
+	for (int i = FK_REQ_WAITING; i <= FK_REQ_CANCELLED; i++)
 		if (s && !strcmp(s, state_ids[i]))
 			return i;
 	return 0;
@@ -429,8 +430,13 @@ static fk_status check_return(fk_ctx *ctx, fk_gate *g, const char *code, int64_t
 			*err = e;
 		return fk_gate_end(ctx, g, s, NULL, err);
 	}
-	int done = r.state == FK_REQ_EXECUTED;
+	int done = r.state == FK_REQ_EXECUTED, cancelled = r.state == FK_REQ_CANCELLED;
 	fk_request_clear(&r);
+	if (cancelled) {
+		snprintf(msg, sizeof msg, "return %lld was given up: nothing was returned, so nothing is disposed "
+			 "of after it", (long long)ret);
+		return fk_gate_refuse(ctx, g, FK_WHY_RETURN_CANCELLED, msg, err);
+	}
 	if (!done) {
 		snprintf(msg, sizeof msg, "return %lld has not been carried out: the municipality's data is "
 			 "disposed of only after it was returned", (long long)ret);
@@ -601,6 +607,25 @@ fk_status fk_request_mark_executed(fk_ctx *ctx, fk_request *r, int64_t at, fk_er
 fk_status fk_request_mark_running(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err)
 {
 	return set_state(ctx, r, FK_REQ_RUNNING, at, err);
+}
+
+fk_status fk_request_mark_cancelled(fk_ctx *ctx, fk_request *r, fk_error *err)
+{
+	/* Only from running: set_state's statement also takes an approved one, which a cancel
+	 * never is (an approved return that never began is left to expire). */
+	if (r->state != FK_REQ_RUNNING)
+		return fk_fail(err, FK_ERR_INTERNAL, "request %lld is not running", (long long)r->id);
+	return set_state(ctx, r, FK_REQ_CANCELLED, 0, err);
+}
+
+fk_status fk_request_check_reason(const char *reason, fk_error *err)
+{
+	return check_reason(reason, err);
+}
+
+fk_status fk_request_actor_bureau(fk_ctx *ctx, int64_t *bureau, fk_error *err)
+{
+	return actor_bureau(ctx, bureau, err);
 }
 
 /* ---- lists ---- */
