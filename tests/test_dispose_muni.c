@@ -546,6 +546,67 @@ START_TEST(a_return_given_up_while_it_writes_is_not_carried_out)
 }
 END_TEST
 
+/* ---- what a return holds (approve.h, fk_request_return_holding) ---- */
+
+static int64_t approve_as_sup(int64_t id)
+{
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fkt_act_as(ctx, "op1");
+	return id;
+}
+
+START_TEST(a_return_holds_its_registers_against_their_disposal)
+{
+	char to[700], out[700], out2[700];
+	int64_t ret = return_approved(), reg_disp = 0, ret2 = 0, id = 0, muni_disp = 0;
+	fk_dispose_result d;
+	fk_export_result x;
+	return_paths(to, out);
+	snprintf(out2, sizeof out2, "%s/returned-2.fkpkg", env.dir);
+	/* asked for and approved before the return began */
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[3], 1, "保存期間満了", &reg_disp, &err), &err);
+	approve_as_sup(reg_disp);
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "二重の返還請求", &ret2, &err), &err);
+	approve_as_sup(ret2);
+	kill_half_way(ret, to, out);
+	/* while it runs: no register of M disposed of, asked for or carried out; no second return
+	 * of M asked for or carried out; no disposal of M asked for — each refused on record */
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "保存期間満了", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_dispose_execute(ctx, reg_disp, &d, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "三度目", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, 0, "廃棄", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_return_execute(ctx, ret2, to, out2, &x, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.dispose", "denied", "return-running"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "dispose.execute", "denied", "return-running"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.execute", "denied", "return-running"), 1);
+	/* the other municipality is not held */
+	fkt_grant(ctx, "op1", OTHER, FK_RIGHT_VIEW | FK_RIGHT_DISPOSE);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &other, 1, "保存期間満了", &id, &err), &err);
+	/* carried out, then its disposal asked for: M held until that disposal is carried out */
+	ck_assert_ok(fk_return_execute(ctx, ret, to, out, &x, &err), &err);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "返還の後、廃棄の申請前", &id, &err), &err);
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, ret, "返還後の廃棄", &muni_disp, &err),
+		     &err);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "保存期間満了", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_dispose_execute(ctx, reg_disp, &d, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NOT NULL"), 0);
+	/* the municipality's disposal then covers exactly what the return held */
+	approve_as_sup(muni_disp);
+	fk_muni_dispose_result md;
+	ck_assert_ok(fk_muni_dispose_execute(ctx, muni_disp, &md, &err), &err);
+	ck_assert_int_eq(md.registers, NREG);
+}
+END_TEST
+
 Suite *dispose_muni_suite(void);
 Suite *dispose_muni_suite(void)
 {
@@ -559,6 +620,7 @@ Suite *dispose_muni_suite(void)
 	tcase_add_test(t, a_return_killed_half_way_is_carried_on_under_its_number);
 	tcase_add_test(t, a_return_killed_half_way_is_given_up_for_good);
 	tcase_add_test(t, a_return_given_up_while_it_writes_is_not_carried_out);
+	tcase_add_test(t, a_return_holds_its_registers_against_their_disposal);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -381,6 +381,10 @@ static fk_status decide_return(xjob *j, fk_gate *g, fk_error *err)
 				      "municipality's data when it is published or abandoned", err);
 	if (running == 1)
 		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "the municipality is being disposed of", err);
+	/* Another return of it running (this one carried on is running itself): one at a time. */
+	if (running == 2 && r->state != FK_REQ_RUNNING)
+		return fk_gate_refuse(ctx, g, FK_WHY_RETURN_RUNNING, "another return of the municipality is in "
+				      "progress: carry it out, or give it up, first", err);
 	return FK_OK;
 }
 
