@@ -297,3 +297,35 @@ int cmd_return_cancel(ctl *c, int argc, char **argv)
 	}
 	return rc;
 }
+
+/* The copies of a print left in the spool, and how each stands (core/approve/resend.h). */
+int cmd_print_spooled(ctl *c, int argc, char **argv)
+{
+	const char *json = NULL;
+	int64_t id;
+	fk_ctx *ctx;
+	int n = 0;
+	struct ctl_opt opts[] = {{"json", 0, &json}};
+	int rc = ctl_id_open(c, argc, argv, opts, 1, "print spooled REQUEST-ID [--json]", &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_spooled *v = calloc(FK_REQ_ITEMS_MAX_PRINT, sizeof *v);
+	if (!v)
+		return ctl_fail(&(fk_error){.code = FK_ERR_NOMEM, .msg = "out of memory"});
+	fk_status s = fk_print_spooled(ctx, id, v, FK_REQ_ITEMS_MAX_PRINT, &n, &err);
+	json_t *arr = json ? json_array() : NULL;
+	for (int i = 0; s == FK_OK && i < n; i++) {
+		const char *st = fk_spool_state_id(v[i].state);
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "number", v[i].number, "state", st,
+							     "interrupted", v[i].state == FK_SPOOL_INTERRUPTED));
+		else
+			printf("%-20s %s\n", v[i].number,
+			       v[i].state == FK_SPOOL_INTERRUPTED ? _("interrupted while sending: send it again (print resend)")
+			       : v[i].state == FK_SPOOL_SENDING ? _("being sent by another terminal or command")
+							      : _("waiting to be sent again (print resend)"));
+	}
+	free(v);
+	return ctl_list_done(s, &err, arr);
+}

@@ -514,7 +514,8 @@ static fk_status do_print_execute(void)
  * that is pretended (resend.h): its requester succeeds, anyone else is refused. */
 static fk_status do_print_resend(void)
 {
-	char nums[4][48], who[72];
+	char who[72];
+	fk_spooled nums[4];
 	int n = 0;
 	fk_resend_result r;
 	free(ctx->cfg.print_queue);
@@ -528,7 +529,7 @@ static fk_status do_print_resend(void)
 				      &err), &err);
 	ck_assert_int_ge(n, 1);
 	fkt_act_as(ctx, who);
-	fk_status s = fk_print_resend(ctx, nums[0], &r, &err);
+	fk_status s = fk_print_resend(ctx, nums[0].number, &r, &err);
 	fk_print_resend_test_printer = 0;
 	ctx->cfg.print_queue[0] = '\0';
 	return s;
