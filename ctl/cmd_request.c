@@ -61,9 +61,33 @@ int cmd_request_print(ctl *c, int argc, char **argv) { return request_kind(c, ar
 int cmd_request_export(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_EXPORT); }
 int cmd_request_dispose(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_DISPOSE); }
 
+/* A print's copies left in the spool, each with how it stands (resend.h): one a re-send left
+ * when it died is "interrupted", for the operator to send it again. Read after the list's own
+ * decision and record, as the console's detail reads them; only the requester's own. */
+static json_t *spooled_json(fk_ctx *ctx, const fk_request *r)
+{
+	int n = 0;
+	fk_error err;
+	json_t *a = json_array();
+	fk_spooled *v = calloc(FK_REQ_ITEMS_MAX_PRINT, sizeof *v);
+	if (v && a && fk_print_spooled(ctx, r->id, v, FK_REQ_ITEMS_MAX_PRINT, &n, &err) == FK_OK)
+		for (int i = 0; i < n; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "number", v[i].number, "state",
+							   fk_spool_state_id(v[i].state), "interrupted",
+							   v[i].state == FK_SPOOL_INTERRUPTED));
+	free(v);
+	return a;
+}
+
+typedef struct list_arg {
+	fk_ctx *ctx;
+	json_t *arr;
+} list_arg;
+
 static int print_request(const fk_request *r, void *arg)
 {
-	json_t *arr = arg;
+	list_arg *la = arg;
+	json_t *arr = la->arr;
 	if (arr) {
 		json_t *items = json_array();
 		for (int i = 0; i < r->n_items; i++)
@@ -83,6 +107,8 @@ static int print_request(const fk_request *r, void *arg)
 				"valid_until", ctl_time_json(r->valid_until)));
 		if (o && r->executed_at)
 			json_object_set_new(o, "executed", ctl_time_json(r->executed_at));
+		if (o && r->kind == FK_REQ_PRINT && r->state == FK_REQ_EXECUTED)
+			json_object_set_new(o, "spooled", spooled_json(la->ctx, r));
 		json_array_append_new(arr, o);
 		return 0;
 	}
@@ -118,14 +144,14 @@ int cmd_requests(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	json_t *arr = json ? json_array() : NULL;
+	list_arg la = {.ctx = ctx, .arr = json ? json_array() : NULL};
 	if (!json)
 		printf("%-6s%-9s%-10s%-12s%-12s%-5s%-14s%-22s%s\n", "ID", "KIND", "STATE", "REQUESTER",
 		       "DECIDED-BY", "N", "REGISTERS", "MADE", "REASON");
 	fk_error err;
 	fk_status s = fk_request_list(ctx, mine ? FK_REQ_LIST_MINE : waiting ? FK_REQ_LIST_WAITING
-				      : FK_REQ_LIST_DEFAULT, 1000, print_request, arr, &err);
-	return ctl_list_done(s, &err, arr);
+				      : FK_REQ_LIST_DEFAULT, 1000, print_request, &la, &err);
+	return ctl_list_done(s, &err, la.arr);
 }
 
 static int decide(ctl *c, int argc, char **argv, int approve)
@@ -296,36 +322,4 @@ int cmd_return_cancel(ctl *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	return rc;
-}
-
-/* The copies of a print left in the spool, and how each stands (core/approve/resend.h). */
-int cmd_print_spooled(ctl *c, int argc, char **argv)
-{
-	const char *json = NULL;
-	int64_t id;
-	fk_ctx *ctx;
-	int n = 0;
-	struct ctl_opt opts[] = {{"json", 0, &json}};
-	int rc = ctl_id_open(c, argc, argv, opts, 1, "print spooled REQUEST-ID [--json]", &id, &ctx);
-	if (rc != CTL_OK)
-		return rc;
-	fk_error err;
-	fk_spooled *v = calloc(FK_REQ_ITEMS_MAX_PRINT, sizeof *v);
-	if (!v)
-		return ctl_fail(&(fk_error){.code = FK_ERR_NOMEM, .msg = "out of memory"});
-	fk_status s = fk_print_spooled(ctx, id, v, FK_REQ_ITEMS_MAX_PRINT, &n, &err);
-	json_t *arr = json ? json_array() : NULL;
-	for (int i = 0; s == FK_OK && i < n; i++) {
-		const char *st = fk_spool_state_id(v[i].state);
-		if (arr)
-			json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "number", v[i].number, "state", st,
-							     "interrupted", v[i].state == FK_SPOOL_INTERRUPTED));
-		else
-			printf("%-20s %s\n", v[i].number,
-			       v[i].state == FK_SPOOL_INTERRUPTED ? _("interrupted while sending: send it again (print resend)")
-			       : v[i].state == FK_SPOOL_SENDING ? _("being sent by another terminal or command")
-							      : _("waiting to be sent again (print resend)"));
-	}
-	free(v);
-	return ctl_list_done(s, &err, arr);
 }

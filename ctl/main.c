@@ -116,9 +116,6 @@ const ctl_cmd ctl_commands[] = {
 	{"print resend", cmd_print_resend, P, "OUTPUT-NUMBER [--json]",
 	 "send again to print_queue a copy of your print that the printer did not take (it stayed in "
 	 "the print spool): the same copy, number and content, while the print's approval lasts"},
-	{"print spooled", cmd_print_spooled, P, "REQUEST-ID [--json]",
-	 "list the copies of your print left in the print spool and how each stands: waiting to be sent "
-	 "again, interrupted while sending (a re-send that died: send it again), or being sent now"},
 	{"print", cmd_print, P, "REQUEST-ID [--json]",
 	 "carry out your approved print request, once: one PDF per register in the print spool"},
 	{"dispose", cmd_dispose, P, "REQUEST-ID [--json]",

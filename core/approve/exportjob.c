@@ -406,7 +406,9 @@ static fk_status return_begin(xjob *j, fk_error *err)
 	fk_ctx *ctx = j->ctx;
 	char oid[24], detail[300], sha[65] = "", *tmps = calloc(1, FK_RETURN_TMPS_MAX);
 	int found = 0, resumed = j->req.state == FK_REQ_RUNNING;
-	fk_status s = tmps ? recipient_facts(j, err) : fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (!tmps)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status s = recipient_facts(j, err);
 	if (s == FK_OK)
 		s = fk_return_run_get(ctx, j->req.id, &j->serial, &j->year, sha, tmps, FK_RETURN_TMPS_MAX, &found, err);
 	if (s == FK_OK && !found) {
@@ -414,7 +416,8 @@ static fk_status return_begin(xjob *j, fk_error *err)
 		struct tm tm;
 		if (!gmtime_r(&t, &tm))
 			s = fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
-		j->year = tm.tm_year + 1900;
+		else
+			j->year = tm.tm_year + 1900;
 		if (s == FK_OK)
 			s = fk_output_first_serial(ctx, &j->serial, err);
 		fk_copy_str(sha, sizeof sha, j->to_sha);
