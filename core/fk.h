@@ -76,6 +76,7 @@
 #include "munidispose.h"
 #include "exportjob.h"
 #include "resend.h"
+#include "retcancel.h"
 #include "pdf.h"
 
 #endif

@@ -61,9 +61,33 @@ int cmd_request_print(ctl *c, int argc, char **argv) { return request_kind(c, ar
 int cmd_request_export(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_EXPORT); }
 int cmd_request_dispose(ctl *c, int argc, char **argv) { return request_kind(c, argc, argv, FK_REQ_DISPOSE); }
 
+/* A print's copies left in the spool, each with how it stands (resend.h): one a re-send left
+ * when it died is "interrupted", for the operator to send it again. Read after the list's own
+ * decision and record, as the console's detail reads them; only the requester's own. */
+static json_t *spooled_json(fk_ctx *ctx, const fk_request *r)
+{
+	int n = 0;
+	fk_error err;
+	json_t *a = json_array();
+	fk_spooled *v = calloc(FK_REQ_ITEMS_MAX_PRINT, sizeof *v);
+	if (v && a && fk_print_spooled(ctx, r->id, v, FK_REQ_ITEMS_MAX_PRINT, &n, &err) == FK_OK)
+		for (int i = 0; i < n; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "number", v[i].number, "state",
+							   fk_spool_state_id(v[i].state), "interrupted",
+							   v[i].state == FK_SPOOL_INTERRUPTED));
+	free(v);
+	return a;
+}
+
+typedef struct list_arg {
+	fk_ctx *ctx;
+	json_t *arr;
+} list_arg;
+
 static int print_request(const fk_request *r, void *arg)
 {
-	json_t *arr = arg;
+	list_arg *la = arg;
+	json_t *arr = la->arr;
 	if (arr) {
 		json_t *items = json_array();
 		for (int i = 0; i < r->n_items; i++)
@@ -83,6 +107,8 @@ static int print_request(const fk_request *r, void *arg)
 				"valid_until", ctl_time_json(r->valid_until)));
 		if (o && r->executed_at)
 			json_object_set_new(o, "executed", ctl_time_json(r->executed_at));
+		if (o && r->kind == FK_REQ_PRINT && r->state == FK_REQ_EXECUTED)
+			json_object_set_new(o, "spooled", spooled_json(la->ctx, r));
 		json_array_append_new(arr, o);
 		return 0;
 	}
@@ -118,14 +144,14 @@ int cmd_requests(ctl *c, int argc, char **argv)
 	int rc = ctl_open(c, &ctx);
 	if (rc != CTL_OK)
 		return rc;
-	json_t *arr = json ? json_array() : NULL;
+	list_arg la = {.ctx = ctx, .arr = json ? json_array() : NULL};
 	if (!json)
 		printf("%-6s%-9s%-10s%-12s%-12s%-5s%-14s%-22s%s\n", "ID", "KIND", "STATE", "REQUESTER",
 		       "DECIDED-BY", "N", "REGISTERS", "MADE", "REASON");
 	fk_error err;
 	fk_status s = fk_request_list(ctx, mine ? FK_REQ_LIST_MINE : waiting ? FK_REQ_LIST_WAITING
-				      : FK_REQ_LIST_DEFAULT, 1000, print_request, arr, &err);
-	return ctl_list_done(s, &err, arr);
+				      : FK_REQ_LIST_DEFAULT, 1000, print_request, &la, &err);
+	return ctl_list_done(s, &err, la.arr);
 }
 
 static int decide(ctl *c, int argc, char **argv, int approve)
@@ -266,5 +292,34 @@ int cmd_dispose(ctl *c, int argc, char **argv)
 		fputc('\n', stderr);
 	}
 	fk_dispose_result_free(&r);
+	return rc;
+}
+
+/* A return left running by an interruption, given up (core/approve/retcancel.h). */
+int cmd_return_cancel(ctl *c, int argc, char **argv)
+{
+	const char *reason = NULL, *json = NULL;
+	int64_t id;
+	fk_ctx *ctx;
+	struct ctl_opt opts[] = {{"reason", 1, &reason}, {"json", 0, &json}};
+	int rc = ctl_id_open(c, argc, argv, opts, 2, "return cancel REQUEST-ID --reason TEXT [--json]", &id, &ctx);
+	if (rc != CTL_OK)
+		return rc;
+	fk_error err;
+	fk_return_cancel_result r;
+	if (fk_return_cancel(ctx, id, reason, &r, &err) != FK_OK)
+		return ctl_fail(&err);
+	if (json)
+		rc = ctl_print_json(json_pack("{s:I, s:s, s:s, s:I, s:i, s:s}", "request", (json_int_t)id,
+					      "municipality", r.municipality, "void_number", r.number, "items_released",
+					      (json_int_t)r.items, "files_removed", r.files, "warning", r.warning));
+	else
+		printf(_("return %lld given up: output number %s void, %d temporary file(s) removed; it is never carried out\n"),
+		       (long long)id, r.number[0] ? r.number : "-", r.files);
+	if (r.warning[0]) {
+		fputs("fukuhonctl: ", stderr);
+		ctl_put(stderr, r.warning, 0);
+		fputc('\n', stderr);
+	}
 	return rc;
 }

@@ -156,6 +156,7 @@ int cmd_dispose_muni(ctl *c, int argc, char **argv);
 int cmd_muni_reopen(ctl *c, int argc, char **argv);
 int cmd_key_destroy_old(ctl *c, int argc, char **argv);
 int cmd_return(ctl *c, int argc, char **argv);
+int cmd_return_cancel(ctl *c, int argc, char **argv);
 int cmd_export(ctl *c, int argc, char **argv);
 int cmd_backup(ctl *c, int argc, char **argv);
 int cmd_backup_verify(ctl *c, int argc, char **argv);

@@ -124,6 +124,10 @@ const ctl_cmd ctl_commands[] = {
 	{"dispose-municipality", cmd_dispose_muni, P, "REQUEST-ID [--json]",
 	 "carry out (or, after an interruption, continue) your approved disposal of a municipality: "
 	 "in short transactions, each recorded; the request is running until it is done"},
+	{"return cancel", cmd_return_cancel, P, "REQUEST-ID --reason TEXT [--json]",
+	 "give up a return left in progress (interrupted): its requester or a supervisor of the bureau; "
+	 "its output number void, its temporary file removed; it is never carried out nor followed by "
+	 "the municipality's disposal"},
 	{"return", cmd_return, P, "REQUEST-ID --to MUNICIPALITY-CERT.pem --out FILE [--json]",
 	 "carry out your approved return, once: one signed package encrypted to the municipality's "
 	 "certificate (chained to its CA in the trust store), numbered and recorded like an export"},

@@ -57,6 +57,16 @@ PAGES=$(sed -n 's/.*"pages": \([0-9]*\).*/\1/p' "$T/out" | head -n 1)
 [ -z "$(find "$T/spool" -name '.print.*')" ] && ok || not_ok "temporary files left in the spool"
 refused already-executed as tanaka $C print $ID
 [ "$(find "$T/spool" -type f | wc -l)" = 1 ] && ok || not_ok "a second print wrote a file"
+# the copy in the spool as its requester lists it; a re-send that died while sending leaves it
+# claimed (".sending", its lock gone): listed as interrupted, for the operator to send again
+expect 0 as tanaka $C requests --json
+tr -d ' \n' < "$T/out" | grep -qF "\"spooled\":[{\"number\":\"$NUMBER\",\"state\":\"waiting\",\"interrupted\":false}]" && ok ||
+	not_ok "the copy is not listed waiting: $(cat "$T/out")"
+mv "$PDF" "$PDF.sending"
+expect 0 as tanaka $C requests --json
+tr -d ' \n' < "$T/out" | grep -qF "\"state\":\"interrupted\",\"interrupted\":true" && ok ||
+	not_ok "the claimed copy is not listed interrupted: $(cat "$T/out")"
+mv "$PDF.sending" "$PDF"
 
 # The text of the PDF is the console's layout, in order, with every mark on the page.
 pdf_is_layout "$PDF" tanaka "$REG"

@@ -203,6 +203,7 @@ sample() {
 	approve | reject) echo "1 --reason walk" ;;
 	print | dispose | dispose-municipality) echo "1" ;;
 	"print resend") echo "1/2026/000001" ;; # no such copy: refused by the gate
+	"return cancel") echo "1 --reason walk" ;; # no such request: refused by the gate
 	return) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	export) echo "1 --to $T/fukuhon.conf --out $T/walk.fkpkg" ;; # refused by the gate
 	"jurisdiction list") echo "--office 東京法務局" ;;

@@ -390,23 +390,30 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # its own certificate for encryption ($T/muni.crt, key $T/muni.key; its code as serialNumber)
 return_terminal() {
 	sh "$top_srcdir/tests/pki.sh" "$1" 131016 > /dev/null 2>&1 || exit 99
-	expect 0 $FUKUHONCTL init $TEST_INIT
-	expect 0 $FUKUHONCTL operator add tanaka --role operator --bureau 東京法務局
-	expect 0 $FUKUHONCTL operator add sato --role supervisor --bureau 東京法務局
-	expect 0 $FUKUHONCTL cert request --out "$T/recv.csr"
-	openssl x509 -req -in "$T/recv.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 30 \
-		-extfile "$1/ca.cnf" -extensions leaf_recv -out "$T/recv.crt" > /dev/null 2>&1 || exit 99
-	expect 0 $FUKUHONCTL cert install "$T/recv.crt"
-	expect 0 $FUKUHONCTL ca add "$1/ca.crt"
-	expect 0 $FUKUHONCTL crl add "$1/ca.crl"
-	expect 0 $FUKUHONCTL demo-data --registers 40 --seed 7
-	expect 0 $FUKUHONCTL grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
+	return_store "$T" "$1"
 	M=$(sqlite3 "$T/db/fukuhon.db" "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
 	N=$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM register WHERE municipality = '$M'")
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/muni.key" -subj "/O=fukuhon test/serialNumber=$M/CN=municipality $M" \
 		-out "$T/muni.csr" > /dev/null 2>&1 || exit 99
 	openssl x509 -req -in "$T/muni.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 30 \
 		-extfile "$1/ca.cnf" -extensions leaf_recv -out "$T/muni.crt" > /dev/null 2>&1 || exit 99
+}
+
+# return_store DIR PKI: the store $FUKUHON_CONFIG names made a returning terminal: 40 demo
+# registers, tanaka (operator, asks) and sato (supervisor, approves), the receiving certificate
+# (its request and certificate in DIR) and the test CA of PKI with its CRL.
+return_store() {
+	expect 0 $FUKUHONCTL init $TEST_INIT
+	expect 0 $FUKUHONCTL operator add tanaka --role operator --bureau 東京法務局
+	expect 0 $FUKUHONCTL operator add sato --role supervisor --bureau 東京法務局
+	expect 0 $FUKUHONCTL cert request --out "$1/recv.csr"
+	openssl x509 -req -in "$1/recv.csr" -CA "$2/ca.crt" -CAkey "$2/ca.key" -CAcreateserial -days 30 \
+		-extfile "$2/ca.cnf" -extensions leaf_recv -out "$1/recv.crt" > /dev/null 2>&1 || exit 99
+	expect 0 $FUKUHONCTL cert install "$1/recv.crt"
+	expect 0 $FUKUHONCTL ca add "$2/ca.crt"
+	expect 0 $FUKUHONCTL crl add "$2/ca.crl"
+	expect 0 $FUKUHONCTL demo-data --registers 40 --seed 7
+	expect 0 $FUKUHONCTL grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,export,dispose --reason "返還と廃棄の担当"
 }
 
 # keep_pristine / restore: the terminal as it is now (database and key folder: the key folder

@@ -25,11 +25,21 @@ case $last in
 025_register_live_id.sql)
 	UNDO_COMMON="DROP INDEX register_live;
 CREATE INDEX register_live ON register(municipality, kind) WHERE disposed_at IS NULL;" ;;
+026_return_cancel.sql)
+	# the state 'cancelled' taken out of approval_request's CHECK again: SQLite rebuilds the
+	# table as 022 made it, PostgreSQL changes the constraint back
+	UNDO_COMMON="-- approval_request as before the cancelled state"
+	UNDO_LITE_ONLY=$(sed -n '/^PRAGMA defer_foreign_keys/,/^BEGIN SELECT RAISE/p' "$top_srcdir/sql/022_muni_return.sql")
+	UNDO_PG_ONLY="ALTER TABLE approval_request DROP CONSTRAINT approval_request_state_check,
+	ADD CONSTRAINT approval_request_state_check
+		CHECK (state IN ('waiting', 'approved', 'rejected', 'expired', 'executed', 'running'));" ;;
 *) UNDO_COMMON= ;;
 esac
 UNDO_LITE="$UNDO_COMMON
+${UNDO_LITE_ONLY:-}
 PRAGMA user_version = $before;"
 UNDO_PG="$UNDO_COMMON
+${UNDO_PG_ONLY:-}
 UPDATE fk_schema_version SET version = $before;"
 
 # drill NAME UNDO NEWER RESET: the drill on the terminal of $FUKUHON_CONFIG; UNDO, NEWER and

@@ -5,7 +5,8 @@
 # its CA in the trust store), holding every register with every version, the ledger and the
 # documents; it opens with the municipality's key and holds them all. The disposal that names
 # the return is refused when a register was added after it (naming the count) and carried out
-# after a new return.
+# after a new return. The same way on a PostgreSQL store, and nothing of the municipality left
+# to read through the application after it (skipped where postgresql-15 is absent).
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
 command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
@@ -35,6 +36,11 @@ refused invalid-request as tanaka $C return 1 --to "$P/receiver2.crt" --out "$T/
 expect 0 as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/r.fkpkg" --json
 contains "$T/out" "\"registers\": $N"
 refused already-executed as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/y.fkpkg"
+# a return carried out is not given up (only one left running by an interruption is:
+# tests/test_dispose_muni.c), and the refusal is on record
+refused not-running as tanaka $C return cancel 1 --reason "取り下げ"
+expect 0 $C audit list --action return.cancel --json
+contains "$T/out" "not-running"
 expect 0 $FKPKG open --export --key "$T/muni.key" --cert "$T/muni.crt" --ca "$P/ca.crt" \
 	--crl "$P/ca.crl" --print "$T/out.d/r.fkpkg"
 contains "$T/out" "opened "
@@ -70,4 +76,47 @@ expect 0 as tanaka $C dispose-municipality 4 --json
 contains "$T/out" "\"registers\": $((N + ADDED)),"
 [ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "registers left"
 expect 0 $C audit verify
+
+# ---- the same on a PostgreSQL store (issue 14): request, approval, the return carried out, its
+# package opened by the municipality, the disposal after it; then nothing of the municipality
+# left to read through the application, the history whole ----
+pg_part || { finish; exit; }
+mkdir -m 700 "$T/pg"
+pg_config "$T/pg/fukuhon.conf" "approval_valid = 1h"
+q() { $FK_PG_PSQL -A -t -c "$1"; }
+return_store "$T/pg" "$P"
+# the same seed: the same municipality M holds the most registers, its certificate is the one made above
+[ "$(q "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")" = "$M" ] && ok ||
+	not_ok "PostgreSQL: another municipality holds the most registers"
+N=$(q "SELECT count(*) FROM register WHERE municipality = '$M'")
+R1=$(q "SELECT min(id) FROM register WHERE municipality = '$M'")
+expect 0 as tanaka $C request return --municipality "$M" --reason "市町村からの返還請求"
+contains "$T/out" "request 1:"
+refused not-approved as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/pg.fkpkg"
+expect 0 as sato $C approve 1 --reason "確認済み"
+expect 0 as tanaka $C return 1 --to "$T/muni.crt" --out "$T/out.d/pg.fkpkg" --json
+contains "$T/out" "\"registers\": $N"
+expect 0 $FKPKG open --export --key "$T/muni.key" --cert "$T/muni.crt" --ca "$P/ca.crt" \
+	--crl "$P/ca.crl" --print "$T/out.d/pg.fkpkg"
+contains "$T/out" "opened "
+[ "$(grep -c '"type":"register"' "$T/out")" = "$N" ] && ok || not_ok "PostgreSQL: register records: $(grep -c '"type":"register"' "$T/out"), wanted $N"
+# while the disposal after it waits, no register of M is disposed of on its own
+expect 0 as tanaka $C request dispose-municipality --municipality "$M" --after-return 1 --reason "返還後の廃棄"
+contains "$T/out" "request 2:"
+refused return-running as tanaka $C request dispose --register "$R1" --reason "保存期間満了"
+expect 0 as sato $C approve 2 --reason "返還済みを確認"
+expect 0 as tanaka $C dispose-municipality 2 --json
+contains "$T/out" "\"registers\": $N,"
+[ "$(q "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] && ok || not_ok "PostgreSQL: registers left"
+[ "$(q "SELECT count(*) FROM data_key k JOIN register r ON r.key_id = k.id WHERE r.municipality = '$M' AND k.wrapped IS NOT NULL")" = 0 ] && ok ||
+	not_ok "PostgreSQL: register keys left"
+[ "$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M' AND length(v.content) > 0")" = 0 ] && ok ||
+	not_ok "PostgreSQL: content left"
+[ "$(q "SELECT (SELECT count(*) FROM ledger_entry WHERE municipality = '$M') + (SELECT count(*) FROM notification_doc WHERE municipality = '$M')")" = 0 ] && ok ||
+	not_ok "PostgreSQL: ledger or documents left"
+# nothing of it to ask for through the application
+refused not-found as tanaka $C request print --register "$R1" --reason "写し"
+expect 0 $C audit verify
+contains "$T/out" "history intact"
+expect 0 $C status --check
 finish

@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -476,7 +478,8 @@ static fk_status resend(const char *number)
 
 START_TEST(a_resend_is_the_requesters_within_the_approval)
 {
-	char n[2][48], got[2][48];
+	char n[2][48];
+	fk_spooled got[2];
 	int k = 0;
 	int64_t id = spooled(n);
 	/* someone else, even the approver: refused and recorded */
@@ -490,7 +493,8 @@ START_TEST(a_resend_is_the_requesters_within_the_approval)
 	fkt_act_as(ctx, "op1");
 	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
 	ck_assert_int_eq(k, 2);
-	ck_assert_str_eq(got[1], n[1]);
+	ck_assert_str_eq(got[1].number, n[1]);
+	ck_assert_int_eq(got[1].state, FK_SPOOL_WAITING);
 	/* a number nobody printed */
 	refused(resend("1/2026/999999"), FK_WHY_NOT_FOUND);
 	/* the requester, the printer down: allowed, the send failed and recorded, the copy kept */
@@ -582,6 +586,44 @@ START_TEST(swapped_register_lists_are_caught)
 }
 END_TEST
 
+/* A copy claimed by a re-send in another process (renamed with ".sending" after it and
+ * locked while it is sent), and one such process dead: the first is refused with its own reason
+ * and listed as being sent, the second listed as interrupted and taken over. */
+START_TEST(a_copy_being_sent_elsewhere_is_refused_as_such_and_one_left_is_taken_over)
+{
+	char n[2][48], path[800], claimed[820];
+	fk_spooled got[2];
+	int k = 0;
+	int64_t id = spooled(n);
+	fkt_act_as(ctx, "op1");
+	copy_path(n[0], path, sizeof path);
+	snprintf(claimed, sizeof claimed, "%s.sending", path);
+	ck_assert_int_eq(rename(path, claimed), 0);
+	int fd = open(claimed, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0); /* the other process, sending */
+	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
+	ck_assert_int_eq(k, 2);
+	ck_assert_int_eq(got[0].state, FK_SPOOL_SENDING);
+	ck_assert_int_eq(got[1].state, FK_SPOOL_WAITING);
+	refused(resend(n[0]), FK_WHY_BEING_SENT);
+	ck_assert_msg(strstr(err.msg, "another terminal or command") != NULL, "%s", err.msg);
+	ck_assert_int_eq(fkt_audit_count(ctx, "print.resend", "denied", "being-sent"), 1);
+	ck_assert_int_eq(access(claimed, F_OK), 0); /* left to the one sending it */
+	/* that process died while sending: its lock is gone, the copy interrupted */
+	close(fd);
+	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
+	ck_assert_int_eq(got[0].state, FK_SPOOL_INTERRUPTED);
+	ck_assert_str_eq(fk_spool_state_id(got[0].state), "interrupted");
+	/* sent again, taken over (the printer down here: failed, back under its own name) */
+	ck_assert_int_eq(resend(n[0]), FK_ERR_IO);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_ne(access(claimed, F_OK), 0);
+	ck_assert_ok(fk_print_spooled(ctx, id, got, 2, &k, &err), &err);
+	ck_assert_int_eq(got[0].state, FK_SPOOL_WAITING);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("approve");
@@ -609,6 +651,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, a_resend_sends_only_the_copy_on_record);
 	tcase_add_test(tc, a_resend_never_leaves_the_spool);
 	tcase_add_test(tc, swapped_register_lists_are_caught);
+	tcase_add_test(tc, a_copy_being_sent_elsewhere_is_refused_as_such_and_one_left_is_taken_over);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,6 +23,7 @@
 #include "import.h"
 #include "munidispose.h"
 #include "returnjob.h"
+#include "retcancel.h"
 #include "order.h"
 
 #define M "131016"     /* 千代田区, 東京法務局 */
@@ -352,12 +353,9 @@ static void die_at_step(int step)
 		raise(SIGKILL); /* inside the second step's transaction: the first kept, this one not */
 }
 
-START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
+/* Return ret carried out by op1 in a process killed inside its second step. */
+static void kill_half_way(int64_t ret, const char *to, const char *out)
 {
-	char to[700], out[700], sha[65];
-	int64_t ret = return_approved(), kept = 0, next = 0;
-	int year = 0, found = 0;
-	return_paths(to, out);
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -372,6 +370,17 @@ START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
 	int status = 0;
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
+{
+	char to[700], out[700], sha[65];
+	int64_t ret = return_approved(), kept = 0, next = 0;
+	int year = 0, found = 0;
+	return_paths(to, out);
+	/* asked for before the return began: a disposal is not asked for while it runs */
+	int64_t disp = approved();
+	kill_half_way(ret, to, out);
 	/* running, its number kept on record, no package where it goes (only a hidden temporary
 	 * file), M frozen, the next print or export past the kept number */
 	fk_request q;
@@ -379,8 +388,10 @@ START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
 	ck_assert_int_eq(q.state, FK_REQ_RUNNING);
 	fk_request_clear(&q);
 	ck_assert_int_ne(access(out, F_OK), 0);
-	ck_assert_ok(fk_return_run_get(ctx, ret, &kept, &year, sha, &found, &err), &err);
+	char tmps[FK_RETURN_TMPS_MAX];
+	ck_assert_ok(fk_return_run_get(ctx, ret, &kept, &year, sha, tmps, sizeof tmps, &found, &err), &err);
 	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(access(tmps + 1, F_OK), 0); /* the interrupted run's file, on record */
 	ck_assert_ok(fk_output_first_serial(ctx, &next, &err), &err);
 	ck_assert_int_eq(next, kept + 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), 2);
@@ -388,7 +399,6 @@ START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
 	ck_assert_ok(fk_intake_muni_disposal(ctx, M, 0, &running, &gone, &err), &err);
 	ck_assert_int_eq(running, 2);
 	/* nor does the municipality's disposal run meanwhile, nor anyone else carry it on */
-	int64_t disp = approved();
 	fk_muni_dispose_result d;
 	ck_assert_int_eq(fk_muni_dispose_execute(ctx, disp, &d, &err), FK_ERR_DENIED);
 	ck_assert_int_eq(count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NOT NULL"), 0);
@@ -406,6 +416,7 @@ START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
 	ck_assert_int_eq(r.registers, NREG);
 	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), NREG);
 	ck_assert_int_eq(access(out, F_OK), 0);
+	ck_assert_int_ne(access(tmps + 1, F_OK), 0); /* what the interrupted run left is gone */
 	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
 	ck_assert_int_eq(q.state, FK_REQ_EXECUTED);
 	fk_request_clear(&q);
@@ -413,6 +424,186 @@ START_TEST(a_return_killed_half_way_is_carried_on_under_its_number)
 	ck_assert_ok(fk_muni_dispose_execute(ctx, disp, &d, &err), &err);
 	fk_verify_report rep = fkt_verify(ctx, k0, NULL);
 	ck_assert_int_eq(rep.problems, 0);
+}
+END_TEST
+
+/* ---- a return given up (core/approve/retcancel.h) ---- */
+
+static fk_status cancel_as(const char *who, int64_t id, fk_return_cancel_result *r)
+{
+	fkt_act_as(ctx, who);
+	return fk_return_cancel(ctx, id, "市町村が返還請求を取り下げた", r, &err);
+}
+
+START_TEST(a_return_killed_half_way_is_given_up_for_good)
+{
+	char to[700], out[700], sha[65], tmps[FK_RETURN_TMPS_MAX], number[48], seq[700];
+	int64_t ret = return_approved(), kept = 0, next = 0, id = 0;
+	int year = 0, found = 0;
+	fk_return_cancel_result r;
+	fk_request q;
+	fkt_enrol(ctx, "osaka", FK_ROLE_SUPERVISOR, "大阪法務局");
+	fkt_enrol(ctx, "op2", FK_ROLE_OPERATOR, "東京法務局");
+	return_paths(to, out);
+	int64_t disp = approved(); /* not a return, and not running */
+	kill_half_way(ret, to, out);
+	ck_assert_ok(fk_return_run_get(ctx, ret, &kept, &year, sha, tmps, sizeof tmps, &found, &err), &err);
+	ck_assert_int_eq(found, 1);
+	ck_assert_msg(strstr(tmps, "/.export.") != NULL, "the run's temporary file is not on record: '%s'", tmps);
+	const char *tmp = tmps + 1; /* one run: "\nPATH" */
+	ck_assert_int_eq(access(tmp, F_OK), 0);
+	snprintf(number, sizeof number, "%lld/%d/%06lld", (long long)fkt_scalar(ctx, "SELECT bureau_id FROM "
+		 "approval_request WHERE kind = 'return'"), year, (long long)kept);
+	/* refused, each with its reason and on record: another bureau, someone who is neither the
+	 * requester nor a supervisor, a request that is not a return running */
+	ck_assert_int_eq(cancel_as("osaka", ret, &r), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_JURISDICTION);
+	ck_assert_int_eq(cancel_as("op2", ret, &r), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_REQUESTER_NOR_SUPERVISOR);
+	ck_assert_int_eq(cancel_as("op1", disp, &r), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_RUNNING);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.cancel", "denied", "jurisdiction"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.cancel", "denied", "not-requester-nor-supervisor"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.cancel", "denied", "not-running"), 1);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM meta WHERE key LIKE 'return.run.%'"), 1);
+	/* given up by a supervisor of the bureau: cancelled, what it kept released in the same
+	 * recorded transaction, its number void, its temporary file gone, M no longer frozen */
+	ck_assert_ok(cancel_as("sup", ret, &r), &err);
+	ck_assert_str_eq(r.number, number);
+	ck_assert_str_eq(r.municipality, M);
+	ck_assert_int_eq(r.items, 2);
+	ck_assert_int_eq(r.files, 1);
+	ck_assert_int_ne(access(tmp, F_OK), 0);
+	ck_assert_int_ne(access(out, F_OK), 0);
+	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_CANCELLED);
+	ck_assert_str_eq(fk_req_state_id(q.state), "cancelled");
+	fk_request_clear(&q);
+	ck_assert_int_eq(fkt_scalar(ctx, "SELECT count(*) FROM meta WHERE key LIKE 'return.run.%' OR key LIKE 'return.%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), 0);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.cancel", "success", NULL), 1);
+	int running = 0, gone = 0;
+	ck_assert_ok(fk_intake_muni_disposal(ctx, M, 0, &running, &gone, &err), &err);
+	ck_assert_int_eq(running, 0);
+	/* the number is never handed out again, not even with the key folder's counter lost */
+	snprintf(seq, sizeof seq, "%s/print.seq", ctx->cfg.key_dir);
+	ck_assert_int_eq(unlink(seq), 0);
+	ck_assert_ok(fk_output_first_serial(ctx, &next, &err), &err);
+	ck_assert_int_eq(next, kept + 1);
+	/* never carried out, never given up twice, never followed by the municipality's disposal */
+	fk_export_result x;
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_return_execute(ctx, ret, to, out, &x, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_APPROVED);
+	ck_assert_int_eq(cancel_as("op1", ret, &r), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_NOT_RUNNING);
+	fkt_act_as(ctx, "op1");
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, ret, "返還後の廃棄", &id, &err),
+			 FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_CANCELLED);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.dispose-municipality", "denied", "return-cancelled"), 1);
+	fk_verify_report rep = fkt_verify(ctx, k0, NULL);
+	ck_assert_int_eq(rep.problems, 0);
+}
+END_TEST
+
+/* A return given up while its run is still writing (a supervisor taking it for an interrupted
+ * one): the run then keeps nothing more and is never carried out. */
+static void cancel_meanwhile(void *arg, int64_t done, int64_t total)
+{
+	int *seen = arg;
+	fk_return_cancel_result r;
+	fk_error e;
+	(void)done;
+	(void)total;
+	if ((*seen)++)
+		return;
+	fk_ctx *c = fkt_ctx_open(&env);
+	fkt_act_as(c, "sup");
+	ck_assert_ok(fk_return_cancel(c, 1, "取り下げ", &r, &e), &e);
+	fk_ctx_close(c);
+}
+
+START_TEST(a_return_given_up_while_it_writes_is_not_carried_out)
+{
+	char to[700], out[700];
+	int seen = 0;
+	int64_t ret = return_approved();
+	ck_assert_int_eq(ret, 1);
+	return_paths(to, out);
+	fk_progress p = {.fn = cancel_meanwhile, .arg = &seen};
+	fk_export_result r;
+	ck_assert_int_ne(fk_export_carry_out(ctx, ret, FK_REQ_RETURN, to, out, &p, &r, &err), FK_OK);
+	ck_assert_msg(strstr(err.msg, "given up") != NULL, "%s", err.msg);
+	ck_assert_int_ge(seen, 1);
+	fk_request q;
+	ck_assert_ok(fk_request_get(ctx, ret, &q, &err), &err);
+	ck_assert_int_eq(q.state, FK_REQ_CANCELLED);
+	fk_request_clear(&q);
+	ck_assert_int_eq(count("SELECT count(*) FROM return_item"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM export_output"), 0);
+	ck_assert_int_ne(access(out, F_OK), 0);
+}
+END_TEST
+
+/* ---- what a return holds (approve.h, fk_request_return_holding) ---- */
+
+static int64_t approve_as_sup(int64_t id)
+{
+	fkt_act_as(ctx, "sup");
+	ck_assert_ok(fk_request_decide(ctx, id, 1, "確認済み", &err), &err);
+	fkt_act_as(ctx, "op1");
+	return id;
+}
+
+START_TEST(a_return_holds_its_registers_against_their_disposal)
+{
+	char to[700], out[700], out2[700];
+	int64_t ret = return_approved(), reg_disp = 0, ret2 = 0, id = 0, muni_disp = 0;
+	fk_dispose_result d;
+	fk_export_result x;
+	return_paths(to, out);
+	snprintf(out2, sizeof out2, "%s/returned-2.fkpkg", env.dir);
+	/* asked for and approved before the return began */
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[3], 1, "保存期間満了", &reg_disp, &err), &err);
+	approve_as_sup(reg_disp);
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "二重の返還請求", &ret2, &err), &err);
+	approve_as_sup(ret2);
+	kill_half_way(ret, to, out);
+	/* while it runs: no register of M disposed of, asked for or carried out; no second return
+	 * of M asked for or carried out; no disposal of M asked for — each refused on record */
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "保存期間満了", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_dispose_execute(ctx, reg_disp, &d, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "三度目", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, 0, "廃棄", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_return_execute(ctx, ret2, to, out2, &x, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fkt_audit_count(ctx, "request.dispose", "denied", "return-running"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "dispose.execute", "denied", "return-running"), 1);
+	ck_assert_int_eq(fkt_audit_count(ctx, "return.execute", "denied", "return-running"), 1);
+	/* the other municipality is not held */
+	fkt_grant(ctx, "op1", OTHER, FK_RIGHT_VIEW | FK_RIGHT_DISPOSE);
+	fkt_act_as(ctx, "op1");
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &other, 1, "保存期間満了", &id, &err), &err);
+	/* carried out, then its disposal asked for: M held until that disposal is carried out */
+	ck_assert_ok(fk_return_execute(ctx, ret, to, out, &x, &err), &err);
+	ck_assert_ok(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "返還の後、廃棄の申請前", &id, &err), &err);
+	ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_DISPOSE_MUNI, M, ret, "返還後の廃棄", &muni_disp, &err),
+		     &err);
+	ck_assert_int_eq(fk_request_make(ctx, FK_REQ_DISPOSE, &regs[4], 1, "保存期間満了", &id, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(fk_dispose_execute(ctx, reg_disp, &d, &err), FK_ERR_DENIED);
+	ck_assert_int_eq(err.reason, FK_WHY_RETURN_RUNNING);
+	ck_assert_int_eq(count("SELECT count(*) FROM register WHERE municipality = '" M "' AND disposed_at IS NOT NULL"), 0);
+	/* the municipality's disposal then covers exactly what the return held */
+	approve_as_sup(muni_disp);
+	fk_muni_dispose_result md;
+	ck_assert_ok(fk_muni_dispose_execute(ctx, muni_disp, &md, &err), &err);
+	ck_assert_int_eq(md.registers, NREG);
 }
 END_TEST
 
@@ -427,6 +618,9 @@ Suite *dispose_muni_suite(void)
 	tcase_add_test(t, a_disposal_killed_in_the_middle_is_finished_by_carrying_it_out_again);
 	tcase_add_test(t, a_return_leaves_the_write_lock_free_while_it_writes);
 	tcase_add_test(t, a_return_killed_half_way_is_carried_on_under_its_number);
+	tcase_add_test(t, a_return_killed_half_way_is_given_up_for_good);
+	tcase_add_test(t, a_return_given_up_while_it_writes_is_not_carried_out);
+	tcase_add_test(t, a_return_holds_its_registers_against_their_disposal);
 	suite_add_tcase(s, t);
 	return s;
 }

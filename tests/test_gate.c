@@ -7,8 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "backup.h"
 #include "enrol.h"
@@ -16,6 +19,8 @@
 #include "fktest.h"
 #include "import.h"
 #include "resend.h"
+#include "retcancel.h"
+#include "returnjob.h"
 #include "retire.h"
 #include "keybackup.h"
 
@@ -509,7 +514,8 @@ static fk_status do_print_execute(void)
  * that is pretended (resend.h): its requester succeeds, anyone else is refused. */
 static fk_status do_print_resend(void)
 {
-	char nums[4][48], who[72];
+	char who[72];
+	fk_spooled nums[4];
 	int n = 0;
 	fk_resend_result r;
 	free(ctx->cfg.print_queue);
@@ -523,7 +529,7 @@ static fk_status do_print_resend(void)
 				      &err), &err);
 	ck_assert_int_ge(n, 1);
 	fkt_act_as(ctx, who);
-	fk_status s = fk_print_resend(ctx, nums[0], &r, &err);
+	fk_status s = fk_print_resend(ctx, nums[0].number, &r, &err);
 	fk_print_resend_test_printer = 0;
 	ctx->cfg.print_queue[0] = '\0';
 	return s;
@@ -580,6 +586,46 @@ static fk_status do_return_execute(void)
 	snprintf(to, sizeof to, "%s/muni-enc-%s.crt", pki_dir(), M);
 	fk_export_result r;
 	return fk_return_execute(ctx, id, to, path, &r, &err);
+}
+
+static void die_in_step(int step)
+{
+	(void)step;
+	raise(SIGKILL); /* a return interrupted: left running */
+}
+
+/* A return of M left running by a run killed in its first step (made once), given up by
+ * whoever walks: its requester (op1) succeeds, an operator who is neither it nor a supervisor
+ * (op2) is refused. */
+static fk_status do_return_cancel(void)
+{
+	char who[72], path[700], to[700];
+	fk_return_cancel_result r;
+	int status = 0;
+	snprintf(who, sizeof who, "%s", ctx->actor.user);
+	int64_t id = fkt_scalar(ctx, "SELECT coalesce(max(id), 0) FROM approval_request WHERE kind = 'return' AND state = 'running'");
+	if (!id) {
+		fkt_act_as(ctx, "op1");
+		ck_assert_ok(fk_request_make_municipality(ctx, FK_REQ_RETURN, M, 0, "gate walk", &id, &err), &err);
+		fkt_act_as(ctx, "sup");
+		ck_assert_ok(fk_request_decide(ctx, id, 1, "gate walk", &err), &err);
+		snprintf(path, sizeof path, "%s/walk-return-cancel.fkpkg", env.dir);
+		snprintf(to, sizeof to, "%s/muni-enc-%s.crt", pki_dir(), M);
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			fk_ctx *c = fkt_ctx_open(&env);
+			fk_export_result x;
+			fkt_act_as(c, "op1");
+			fk_return_test_hook = die_in_step;
+			fk_return_execute(c, id, to, path, &x, &err);
+			_exit(0); /* not reached: the hook kills it */
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status));
+	}
+	fkt_act_as(ctx, who);
+	return fk_return_cancel(ctx, id, "gate walk", &r, &err);
 }
 
 /* ---- jurisdiction (core/admin/jurisdiction.h): changes that leave the walk's terminal as it was ---- */
@@ -860,6 +906,7 @@ static const walk table[] = {
 	{FK_OP_PRINT_RESEND, do_print_resend, "op1", "op2", 1},
 	{FK_OP_EXPORT_EXECUTE, do_export_execute, "op1", "op2", 1},
 	{FK_OP_RETURN_EXECUTE, do_return_execute, "op1", "op2", 1},
+	{FK_OP_RETURN_CANCEL, do_return_cancel, "op1", "op2", 1},
 	{FK_OP_ALERT_LIST, do_alert_list, "sup", "op1", 1},
 	{FK_OP_ALERT_ACK, do_alert_ack, "sup", "aud", 1},
 	{FK_OP_JURIS_LIST, do_juris_list, "sup", "op1", 1},

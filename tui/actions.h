@@ -76,7 +76,9 @@
 	X(RESEND, 'S', 0, "S", "S", N_("Resend"), 8,                                                  \
 	  N_("On the requests: send again to the printer the copies of a print left in the print spool")) \
 	X(KANA, CTRL('t'), 0, "C-t", "", "", 9,                                                        \
-	  N_("Search and pickers: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t: かな/Latin"))
+	  N_("Search and pickers: romaji typed becomes hiragana (aoyagi → あおやぎ); C-t: かな/Latin")) \
+	X(CANCEL, 'C', 0, "C", "C", N_("Give up"), 8,                                                 \
+	  N_("On the requests: give up a return left in progress by an interruption, with a reason (its requester or a supervisor)"))
 
 enum action {
 	ACT_NONE = 0,

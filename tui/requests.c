@@ -57,6 +57,8 @@ const char *tui_req_state_text(int state)
 		return _("carried out");
 	case FK_REQ_RUNNING:
 		return _("in progress");
+	case FK_REQ_CANCELLED:
+		return _("given up");
 	default:
 		return "?";
 	}
@@ -333,25 +335,42 @@ static void export_it(view *v, const fk_request *r)
 static void resend_it(view *v, const fk_request *r)
 {
 	app *a = v->app;
+	static fk_spooled copies[FK_REQ_ITEMS_MAX_PRINT];
 	static char numbers[FK_REQ_ITEMS_MAX_PRINT][48];
-	int n = 0, sent = 0;
+	int n = 0, sent = 0, found = 0, interrupted = 0, sending = 0;
 	fk_error err;
 	fk_error_clear(&err);
 	if (r->kind != FK_REQ_PRINT) {
 		tui_message(a, 1, "%s", _("Only the copies of a print are sent again."));
 		return;
 	}
-	if (fk_print_spooled(a->ctx, r->id, numbers, FK_REQ_ITEMS_MAX_PRINT, &n, &err) != FK_OK) {
+	if (fk_print_spooled(a->ctx, r->id, copies, FK_REQ_ITEMS_MAX_PRINT, &found, &err) != FK_OK) {
 		tui_error(a, &err, NULL);
+		return;
+	}
+	/* A copy another terminal or command is sending now is left to it. */
+	for (int i = 0; i < found; i++) {
+		sending += copies[i].state == FK_SPOOL_SENDING;
+		interrupted += copies[i].state == FK_SPOOL_INTERRUPTED;
+		if (copies[i].state != FK_SPOOL_SENDING)
+			memcpy(numbers[n++], copies[i].number, sizeof numbers[0]);
+	}
+	if (n == 0 && sending > 0) {
+		tui_message(a, 1, _("%d copy(ies) of request %lld are being sent by another terminal or command: try again when it is done."),
+			    sending, (long long)r->id);
 		return;
 	}
 	if (n == 0) {
 		tui_message(a, 1, _("No copy of request %lld of yours is waiting in the print spool."), (long long)r->id);
 		return;
 	}
-	char q[240];
-	snprintf(q, sizeof q, _("Send again %d copy(ies) left in the print spool (output numbers %s to %s)? (y/n)"), n,
-		 numbers[0], numbers[n - 1]);
+	char q[320];
+	if (interrupted > 0)
+		snprintf(q, sizeof q, _("Send again %d copy(ies) left in the print spool (output numbers %s to %s; %d interrupted while sending)? (y/n)"),
+			 n, numbers[0], numbers[n - 1], interrupted);
+	else
+		snprintf(q, sizeof q, _("Send again %d copy(ies) left in the print spool (output numbers %s to %s)? (y/n)"), n,
+			 numbers[0], numbers[n - 1]);
 	if (!tui_confirm(a, q))
 		return;
 	for (int i = 0; i < n; i++) {
@@ -364,6 +383,34 @@ static void resend_it(view *v, const fk_request *r)
 	}
 	tui_message(a, 0, _("Sent again to the printer: %d copy(ies), output numbers %s to %s."), sent, numbers[0],
 		    numbers[n - 1]);
+}
+
+/* Give up the selected return left in progress by an interruption (core/approve/retcancel.h):
+ * asked once more, then a reason; the core decides who may (its requester, a supervisor of the
+ * bureau) and records it, releasing what it kept and voiding its number. */
+static void cancel_it(view *v, const fk_request *r)
+{
+	app *a = v->app;
+	char reason[FK_REQ_REASON_MAX + 1], q[240];
+	if (r->kind != FK_REQ_RETURN || r->state != FK_REQ_RUNNING) {
+		tui_message(a, 1, "%s", _("Only a return in progress is given up with C."));
+		return;
+	}
+	snprintf(q, sizeof q, _("Give up return %lld (%s)? Its number becomes void; it is never carried out. (y/n)"),
+		 (long long)r->id, r->municipality);
+	if (!tui_confirm(a, q) || !tui_prompt(a, _("Reason for giving up the return:"), reason, sizeof reason))
+		return;
+	fk_return_cancel_result res;
+	fk_error err;
+	fk_error_clear(&err);
+	if (fk_return_cancel(a->ctx, r->id, reason, &res, &err) != FK_OK)
+		tui_error(a, &err, NULL);
+	else
+		tui_message(a, res.warning[0] != '\0', _("Return %lld given up: output number %s void, %d temporary file(s) removed.%s%s"),
+			    (long long)r->id, res.number[0] ? res.number : "-", res.files, res.warning[0] ? " " : "", res.warning);
+	fk_error_clear(&err);
+	if (requests_open(v, &err) != FK_OK)
+		tui_error(a, &err, NULL);
 }
 
 static int requests_request(view *v, enum action act)
@@ -407,6 +454,9 @@ static int requests_request(view *v, enum action act)
 	case ACT_RESEND:
 		resend_it(v, r);
 		return 1;
+	case ACT_CANCEL:
+		cancel_it(v, r);
+		return 1;
 	default:
 		return 0;
 	}
@@ -422,7 +472,7 @@ static void requests_close(view *v)
 static const view_ops requests_ops = {"requests", requests_open, requests_header, requests_line, NULL,
 				      requests_request, requests_close,
 				      ACTS(OPEN) | ACTS(APPROVE) | ACTS(REJECT) | ACTS(PRINT) | ACTS(WAITING) | ACTS(DISPOSE) |
-				      ACTS(EXPORT) | ACTS(RESEND)};
+				      ACTS(EXPORT) | ACTS(RESEND) | ACTS(CANCEL)};
 
 view *requests_view(app *a)
 {
@@ -496,6 +546,27 @@ static void time_line(reqdoc *d, const char *label, int64_t ns)
 	add_line(d, "%-14s %s", label, when);
 }
 
+/* The print's copies the printer did not take, as they stand in the spool: one a re-send left
+ * half-way (it died while sending) is shown so, for the operator to send it again with S. */
+static fk_status spool_lines(app *a, reqdoc *d, fk_error *err)
+{
+	int n = 0;
+	fk_spooled *c = calloc(FK_REQ_ITEMS_MAX_PRINT, sizeof *c);
+	fk_status s = c ? fk_print_spooled(a->ctx, d->r.id, c, FK_REQ_ITEMS_MAX_PRINT, &n, err)
+			: fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK && n > 0) {
+		add_line(d, "%s", "");
+		add_line(d, _("Copies left in the print spool (%d):"), n);
+	}
+	for (int i = 0; s == FK_OK && i < n; i++)
+		add_line(d, "  %s  %s", c[i].number,
+			 c[i].state == FK_SPOOL_INTERRUPTED ? _("interrupted while sending: send it again (S)")
+			 : c[i].state == FK_SPOOL_SENDING ? _("being sent by another terminal or command")
+							 : _("waiting to be sent again (S)"));
+	free(c);
+	return s;
+}
+
 static fk_status reqdoc_open(view *v, fk_error *err)
 {
 	reqdoc *d = v->data;
@@ -532,6 +603,8 @@ static fk_status reqdoc_open(view *v, fk_error *err)
 	for (int i = 0; i < r->n_items; i++)
 		add_line(d, _("  register %lld, version %d"), (long long)r->items[i].register_id,
 			 r->items[i].version);
+	if (r->kind == FK_REQ_PRINT && r->state == FK_REQ_EXECUTED && (s = spool_lines(v->app, d, err)) != FK_OK)
+		return s;
 	v->nrows = d->n;
 	v->selectable = 0;
 	snprintf(v->title, sizeof v->title, _("Request %lld"), (long long)r->id);

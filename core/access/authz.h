@@ -61,7 +61,14 @@ void fk_rights_format(unsigned bits, char *buf, size_t len);
 	X(REGISTER_GONE, "register-gone")                         \
 	X(REGISTER_STAGING, "register-staging")                   \
 	X(NOT_RETURNED, "not-returned")                           \
-	X(NOT_AS_RETURNED, "not-as-returned")
+	X(NOT_AS_RETURNED, "not-as-returned")                     \
+	/* a return given up (core/approve/retcancel.h), what a running return holds, a copy \
+	 * another process is sending (resend.h) */                \
+	X(NOT_RUNNING, "not-running")                             \
+	X(NOT_REQUESTER_NOR_SUPERVISOR, "not-requester-nor-supervisor") \
+	X(RETURN_CANCELLED, "return-cancelled")                   \
+	X(RETURN_RUNNING, "return-running")                       \
+	X(BEING_SENT, "being-sent")
 
 typedef enum fk_reason {
 #define FK_REASON_ENUM(id, code) FK_WHY_##id,

@@ -84,6 +84,11 @@ static const char *const reason_texts[FK_WHY_COUNT] = {
 	[FK_WHY_REGISTER_STAGING] = N_("An import is changing a register: try again after it."),
 	[FK_WHY_NOT_RETURNED] = N_("The data has not been returned yet: return it first."),
 	[FK_WHY_NOT_AS_RETURNED] = N_("The data changed after the return: make a new return."),
+	[FK_WHY_NOT_RUNNING] = N_("This request is not a return in progress: nothing to give up."),
+	[FK_WHY_NOT_REQUESTER_NOR_SUPERVISOR] = N_("Only the requester or a supervisor of the bureau may give it up."),
+	[FK_WHY_RETURN_CANCELLED] = N_("That return was given up, nothing was returned: make a new return."),
+	[FK_WHY_RETURN_RUNNING] = N_("A return of the municipality is in progress or awaits its disposal."),
+	[FK_WHY_BEING_SENT] = N_("Being sent by another terminal or command: try again when it is done."),
 };
 
 const char *fk_reason_text(fk_reason r)

@@ -36,10 +36,18 @@ static const char SQL_LIST[] =
 	"AND (CAST(?3 AS TEXT) IS NULL OR state = ?3) ORDER BY id DESC LIMIT ?4";
 static const char SQL_WAITING[] =
 	"SELECT count(*) FROM approval_request WHERE bureau_id = ?1 AND state = 'waiting'";
+/* The return holding a municipality: running, or carried out with a disposal after it asked
+ * for and not carried out (its items "CODE@RETURN-ID", approval.h). */
+static const char SQL_RETURN_HOLDING[] =
+	"SELECT " FK_COLS_APPROVAL ", mac FROM approval_request r WHERE kind = 'return' AND "
+	"substr(items, 1, 6) = ?1 AND (state = 'running' OR (?2 = 0 AND state = 'executed' AND EXISTS "
+	"(SELECT 1 FROM approval_request d WHERE d.kind = 'dispose-municipality' AND d.state IN ('waiting', "
+	"'approved', 'running') AND d.items = ?1 || '@' || CAST(r.id AS TEXT)))) ORDER BY id LIMIT 1";
 static const char SQL_ACTOR_BUREAU[] = "SELECT " FK_COLS_OPERATOR ", mac FROM operator WHERE id = ?1";
 
 static const char *const kind_ids[] = {"?", "print", "export", "dispose", "return", "dispose-municipality"};
-static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed", "running"};
+static const char *const state_ids[] = {"?", "waiting", "approved", "rejected", "expired", "executed", "running",
+					 "cancelled"};
 
 const char *fk_req_kind_id(fk_req_kind k)
 {
@@ -56,12 +64,12 @@ int fk_req_kind_parse(const char *s)
 
 const char *fk_req_state_id(fk_req_state s)
 {
-	return s >= FK_REQ_WAITING && s <= FK_REQ_RUNNING ? state_ids[s] : "?";
+	return s >= FK_REQ_WAITING && s <= FK_REQ_CANCELLED ? state_ids[s] : "?";
 }
 
 static int state_parse(const char *s)
 {
-	for (int i = FK_REQ_WAITING; i <= FK_REQ_RUNNING; i++)
+	for (int i = FK_REQ_WAITING; i <= FK_REQ_CANCELLED; i++)
 		if (s && !strcmp(s, state_ids[i]))
 			return i;
 	return 0;
@@ -267,6 +275,8 @@ static fk_status check_ids(fk_req_kind kind, const int64_t *ids, int n, fk_error
 	return s;
 }
 
+static fk_status held_refusal(fk_ctx *ctx, fk_gate *g, const char *code, int64_t ret, fk_error *err);
+
 /* Decide the request's right on each register, as the grant rule decides it now, and fix
  * each one's current version. FK_ERR_DENIED: refused (recorded; the gate is closed). */
 static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n, items_buf *b,
@@ -311,6 +321,13 @@ static fk_status decide_items(fk_ctx *ctx, fk_gate *g, const int64_t *ids, int n
 		if (g->op == FK_OP_REQUEST_EXPORT && muni[0] && strcmp(muni, info.municipality) != 0)
 			return fk_fail(err, FK_ERR_INVALID, "an export is of one municipality's registers "
 				       "(one package each: make one request per municipality)");
+		/* A register a return holds stays until the return and its disposal are done. */
+		int64_t ret = 0;
+		if (g->op == FK_OP_REQUEST_DISPOSE && strcmp(muni, info.municipality) != 0 &&
+		    (s = fk_request_return_holding(ctx, info.municipality, 0, &ret, err)) != FK_OK)
+			return s;
+		if (ret)
+			return held_refusal(ctx, g, info.municipality, ret, err);
 		fk_copy_str(muni, sizeof muni, info.municipality);
 		s = items_add(b, ids[i], info.version, err);
 	}
@@ -429,8 +446,13 @@ static fk_status check_return(fk_ctx *ctx, fk_gate *g, const char *code, int64_t
 			*err = e;
 		return fk_gate_end(ctx, g, s, NULL, err);
 	}
-	int done = r.state == FK_REQ_EXECUTED;
+	int done = r.state == FK_REQ_EXECUTED, cancelled = r.state == FK_REQ_CANCELLED;
 	fk_request_clear(&r);
+	if (cancelled) {
+		snprintf(msg, sizeof msg, "return %lld was given up: nothing was returned, so nothing is disposed "
+			 "of after it", (long long)ret);
+		return fk_gate_refuse(ctx, g, FK_WHY_RETURN_CANCELLED, msg, err);
+	}
 	if (!done) {
 		snprintf(msg, sizeof msg, "return %lld has not been carried out: the municipality's data is "
 			 "disposed of only after it was returned", (long long)ret);
@@ -460,6 +482,9 @@ fk_status fk_request_make_municipality(fk_ctx *ctx, fk_req_kind kind, const char
 	if ((s = fk_gate_open(ctx, &g, kind_op(kind), "new", err)) != FK_OK)
 		return s;
 	if ((s = fk_request_decide_municipality(ctx, &g, code, err)) != FK_OK)
+		return s;
+	/* One return of a municipality at a time, and no disposal of it while one runs. */
+	if ((s = fk_request_refuse_held(ctx, &g, code, 1, err)) != FK_OK)
 		return s;
 	if (after_return && (s = check_return(ctx, &g, code, after_return, err)) != FK_OK)
 		return s;
@@ -601,6 +626,61 @@ fk_status fk_request_mark_executed(fk_ctx *ctx, fk_request *r, int64_t at, fk_er
 fk_status fk_request_mark_running(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err)
 {
 	return set_state(ctx, r, FK_REQ_RUNNING, at, err);
+}
+
+fk_status fk_request_mark_cancelled(fk_ctx *ctx, fk_request *r, fk_error *err)
+{
+	/* Only from running: set_state's statement also takes an approved one, which a cancel
+	 * never is (an approved return that never began is left to expire). */
+	if (r->state != FK_REQ_RUNNING)
+		return fk_fail(err, FK_ERR_INTERNAL, "request %lld is not running", (long long)r->id);
+	return set_state(ctx, r, FK_REQ_CANCELLED, 0, err);
+}
+
+fk_status fk_request_return_holding(fk_ctx *ctx, const char *code, int running_only, int64_t *id,
+				    fk_error *err)
+{
+	fk_stmt *st;
+	*id = 0;
+	fk_status s = fk_ctx_stmt(ctx, SQL_RETURN_HOLDING, &st, err);
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	fk_sql_bind_int(st, 2, running_only != 0);
+	int rc = fk_sql_step(st);
+	if (rc == SQLITE_ROW && (s = fk_trust_check(ctx, FK_T_APPROVAL, st, 0, err)) == FK_OK)
+		*id = fk_sql_column_int64(st, C_ID);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = fk_db_fail(ctx->db, rc, err, "reading the municipality's returns");
+	fk_sql_reset(st);
+	return s;
+}
+
+static fk_status held_refusal(fk_ctx *ctx, fk_gate *g, const char *code, int64_t ret, fk_error *err)
+{
+	char msg[240];
+	snprintf(msg, sizeof msg, "return %lld of municipality %s is in progress or awaits the disposal asked "
+		 "for after it: carry them out, or give the return up, first", (long long)ret, code);
+	return fk_gate_refuse(ctx, g, FK_WHY_RETURN_RUNNING, msg, err);
+}
+
+fk_status fk_request_refuse_held(fk_ctx *ctx, fk_gate *g, const char *code, int running_only, fk_error *err)
+{
+	int64_t ret = 0;
+	fk_status s = fk_request_return_holding(ctx, code, running_only, &ret, err);
+	if (s != FK_OK)
+		return fk_gate_end(ctx, g, s, NULL, err);
+	return ret ? held_refusal(ctx, g, code, ret, err) : FK_OK;
+}
+
+fk_status fk_request_check_reason(const char *reason, fk_error *err)
+{
+	return check_reason(reason, err);
+}
+
+fk_status fk_request_actor_bureau(fk_ctx *ctx, int64_t *bureau, fk_error *err)
+{
+	return actor_bureau(ctx, bureau, err);
 }
 
 /* ---- lists ---- */

@@ -33,6 +33,8 @@ typedef enum fk_req_state {
 	FK_REQ_EXECUTED,
 	FK_REQ_RUNNING,     /* a municipality's disposal begun, in short transactions: carrying it
 			     * out again continues it (it never expires half-done) */
+	FK_REQ_CANCELLED,   /* a return given up while running (retcancel.h): never carried out,
+			     * never followed by the municipality's disposal */
 } fk_req_state;
 
 /* Registers in one request. An export or a return is written as one package while the job
@@ -148,5 +150,21 @@ fk_status fk_request_mark_executed(fk_ctx *ctx, fk_request *r, int64_t at, fk_er
 fk_status fk_request_decide_municipality(fk_ctx *ctx, fk_gate *g, const char *code, fk_error *err);
 /* Mark an approved request running (a municipality's disposal begun; caller's transaction). */
 fk_status fk_request_mark_running(fk_ctx *ctx, fk_request *r, int64_t at, fk_error *err);
+/* Mark a running request cancelled (a return given up; caller's transaction; sealed). */
+fk_status fk_request_mark_cancelled(fk_ctx *ctx, fk_request *r, fk_error *err);
+/* A return of municipality code that holds it (*id: its request; 0: none): one running, or —
+ * running_only 0 — one carried out whose disposal after it has been asked for and is not carried
+ * out yet (a dispose-municipality request naming it, waiting, approved or running): a register
+ * of the municipality disposed of meanwhile would make what the return held wrong, and its
+ * disposal. The return's row is checked against its MAC. */
+fk_status fk_request_return_holding(fk_ctx *ctx, const char *code, int running_only, int64_t *id,
+				    fk_error *err);
+/* In gate g: refused FK_WHY_RETURN_RUNNING (recorded; the gate closed) when a return holds
+ * municipality code (fk_request_return_holding), failed likewise; FK_OK otherwise. */
+fk_status fk_request_refuse_held(fk_ctx *ctx, fk_gate *g, const char *code, int running_only, fk_error *err);
+/* A reason as every step takes one: 1..FK_REQ_REASON_MAX bytes of UTF-8, one line. */
+fk_status fk_request_check_reason(const char *reason, fk_error *err);
+/* The acting person's bureau as their row says now (checked against its MAC). */
+fk_status fk_request_actor_bureau(fk_ctx *ctx, int64_t *bureau, fk_error *err);
 
 #endif

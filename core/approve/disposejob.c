@@ -139,6 +139,17 @@ static fk_status not_staging(job *j, fk_gate *g, fk_error *err)
 	return FK_OK;
 }
 
+/* Nor may a return hold a register's municipality (approve.h, fk_request_return_holding): it
+ * was asked for, or began, after the request was made. */
+static fk_status not_held(job *j, fk_gate *g, fk_error *err)
+{
+	fk_status s = FK_OK;
+	for (int i = 0; s == FK_OK && i < j->req.n_items; i++)
+		if (i == 0 || strcmp(j->info[i].municipality, j->info[i - 1].municipality) != 0)
+			s = fk_request_refuse_held(j->ctx, g, j->info[i].municipality, 0, err);
+	return s;
+}
+
 static fk_status run(job *j, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
@@ -195,7 +206,7 @@ fk_status fk_dispose_execute(fk_ctx *ctx, int64_t id, fk_dispose_result *out, fk
 	if (!j.info || !j.ledger || !out->ids)
 		s = fk_gate_end(ctx, &g, fk_fail(err, FK_ERR_NOMEM, "out of memory"), NULL, err);
 	else if ((s = fk_request_decide_execution(ctx, &g, &j.req, FK_REQ_DISPOSE, j.info, j.now, err)) == FK_OK &&
-		 (s = not_staging(&j, &g, err)) == FK_OK) {
+		 (s = not_staging(&j, &g, err)) == FK_OK && (s = not_held(&j, &g, err)) == FK_OK) {
 		s = run(&j, err);
 		snprintf(detail, sizeof detail, "registers=%d approved_by=%s", out->n, j.req.decided_by);
 		s = fk_gate_end(ctx, &g, s, detail, err);

@@ -128,7 +128,7 @@ static fk_status last_serial(fk_ctx *ctx, const char *sql, fk_table t, int col, 
 
 fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
 {
-	int64_t kept = 0, printed = 0, exported = 0, running = 0;
+	int64_t kept = 0, printed = 0, exported = 0, running = 0, voided = 0;
 	fk_status s = fk_outseq_get(ctx, &kept, err);
 	if (s == FK_OK)
 		s = last_serial(ctx, SQL_LAST_PRINT, FK_T_PRINT_OUTPUT, C_PRINT_SERIAL, &printed, err);
@@ -137,10 +137,15 @@ fk_status fk_output_first_serial(fk_ctx *ctx, int64_t *serial, fk_error *err)
 	/* A return writes its package outside the write lock with the number it kept: past it too. */
 	if (s == FK_OK)
 		s = fk_return_run_max(ctx, &running, err);
+	/* A number a return kept and gave up is void: the key folder's counter is past it too, but
+	 * a lost counter file must not hand it out again either. */
+	if (s == FK_OK)
+		s = fk_return_void_max(ctx, &voided, err);
 	if (s != FK_OK)
 		return s;
 	int64_t recorded = printed > exported ? printed : exported;
 	recorded = running > recorded ? running : recorded;
+	recorded = voided > recorded ? voided : recorded;
 	*serial = (kept > recorded ? kept : recorded) + 1;
 	return FK_OK;
 }

@@ -63,6 +63,7 @@ typedef struct xjob {
 	int year;
 	int is_return;        /* a municipality's data returned to it (returnjob.h) */
 	fk_return_held held;
+	char *old_tmps;       /* a return carried on: the files its interrupted runs left */
 	fk_progress *progress;
 	const char *out_path;
 	fk_export_result *out;
@@ -380,29 +381,54 @@ static fk_status decide_return(xjob *j, fk_gate *g, fk_error *err)
 				      "municipality's data when it is published or abandoned", err);
 	if (running == 1)
 		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "the municipality is being disposed of", err);
+	/* Another return of it running (this one carried on is running itself): one at a time. */
+	if (running == 2 && r->state != FK_REQ_RUNNING)
+		return fk_gate_refuse(ctx, g, FK_WHY_RETURN_RUNNING, "another return of the municipality is in "
+				      "progress: carry it out, or give it up, first", err);
 	return FK_OK;
 }
 
+/* The temporary file this run writes, added to those kept for the return (returnjob.h): the
+ * runs before it were interrupted, and what they left is removed if the return is given up. */
+static void tmps_add(char *tmps, const char *tmp)
+{
+	size_t have = strlen(tmps), add = strlen(tmp) + 1;
+	if (have + add >= FK_RETURN_TMPS_MAX)
+		have = 0; /* too many runs: the oldest files are left for the administrator */
+	snprintf(tmps + have, FK_RETURN_TMPS_MAX - have, "\n%s", tmp);
+}
+
 /* In the decision's transaction: the request running (the municipality frozen), the output
- * number kept for it (the one kept already when carried on), on record. */
+ * number kept for it (the one kept already when carried on) with the run's temporary file, on
+ * record. */
 static fk_status return_begin(xjob *j, fk_error *err)
 {
 	fk_ctx *ctx = j->ctx;
-	char oid[24], detail[300], sha[65];
+	char oid[24], detail[300], sha[65] = "", *tmps = calloc(1, FK_RETURN_TMPS_MAX);
 	int found = 0, resumed = j->req.state == FK_REQ_RUNNING;
+	if (!tmps)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	fk_status s = recipient_facts(j, err);
 	if (s == FK_OK)
-		s = fk_return_run_get(ctx, j->req.id, &j->serial, &j->year, sha, &found, err);
+		s = fk_return_run_get(ctx, j->req.id, &j->serial, &j->year, sha, tmps, FK_RETURN_TMPS_MAX, &found, err);
 	if (s == FK_OK && !found) {
 		time_t t = (time_t)(j->now / 1000000000) + 9 * 3600; /* the year in JST, as prints */
 		struct tm tm;
 		if (!gmtime_r(&t, &tm))
-			return fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
-		j->year = tm.tm_year + 1900;
-		s = fk_output_first_serial(ctx, &j->serial, err);
+			s = fk_fail(err, FK_ERR_INTERNAL, "the clock's time cannot be read");
+		else
+			j->year = tm.tm_year + 1900;
 		if (s == FK_OK)
-			s = fk_return_run_set(ctx, j->req.id, j->serial, j->year, j->to_sha, err);
+			s = fk_output_first_serial(ctx, &j->serial, err);
+		fk_copy_str(sha, sizeof sha, j->to_sha);
 	}
+	if (s == FK_OK && tmps[0] && !(j->old_tmps = strdup(tmps)))
+		s = fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	if (s == FK_OK) {
+		tmps_add(tmps, j->tmp);
+		s = fk_return_run_set(ctx, j->req.id, j->serial, j->year, sha, tmps, err);
+	}
+	free(tmps);
 	if (s == FK_OK && !resumed)
 		s = fk_request_mark_running(ctx, &j->req, j->now, err);
 	if (s != FK_OK)
@@ -415,15 +441,30 @@ static fk_status return_begin(xjob *j, fk_error *err)
 	return fk_audit_op(ctx, FK_OP_RETURN_STEP, oid, FK_RESULT_SUCCESS, "system", detail, err);
 }
 
-/* The package, from one read snapshot of the store: no write lock held while it is written. */
+/* The package, from one read snapshot of the store: no write lock held while it is written
+ * (to the temporary file opened before the run was recorded). */
 static fk_status return_write(xjob *j, fk_error *err)
 {
 	fk_status s = fk_ctx_snapshot_begin(j->ctx, err);
-	if (s == FK_OK && (s = open_tmp(j, err)) == FK_OK)
+	if (s == FK_OK)
 		s = write_file(j, err);
 	fk_ctx_snapshot_end(j->ctx);
 	if (s == FK_OK && j->held.registers == 0)
 		s = fk_fail(err, FK_ERR_NOTFOUND, "municipality %s has no register here to return", j->req.municipality);
+	return s;
+}
+
+/* Under the lock of each step after the decision: the return still running. It may have been
+ * given up meanwhile (retcancel.h; the requester's other session, or a supervisor, taking this
+ * run for an interrupted one): then nothing more of it is kept, and it is never carried out. */
+static fk_status still_running(xjob *j, fk_error *err)
+{
+	fk_request now = {0};
+	fk_status s = fk_request_get(j->ctx, j->req.id, &now, err);
+	if (s == FK_OK && now.state != FK_REQ_RUNNING)
+		s = fk_fail(err, FK_ERR_INVALID, "return %lld was given up while it ran (%s): nothing was returned",
+			    (long long)j->req.id, fk_req_state_id(now.state));
+	fk_request_clear(&now);
 	return s;
 }
 
@@ -437,7 +478,9 @@ static fk_status return_items(xjob *j, int64_t from, int64_t n, int step, fk_err
 	fk_status s = fk_ctx_begin(ctx, err);
 	if (s != FK_OK)
 		return s;
-	s = fk_return_keep_items(ctx, j->req.id, &j->held, from, n, err);
+	s = still_running(j, err);
+	if (s == FK_OK)
+		s = fk_return_keep_items(ctx, j->req.id, &j->held, from, n, err);
 	snprintf(oid, sizeof oid, "%lld", (long long)j->req.id);
 	snprintf(detail, sizeof detail, "municipality=%s output=%s registers_held=%lld..%lld of %lld", j->req.municipality,
 		 j->out->number, (long long)from + 1, (long long)to, (long long)j->held.registers);
@@ -456,7 +499,9 @@ static fk_status return_items(xjob *j, int64_t from, int64_t n, int step, fk_err
  * the disposal that may follow, the request carried out. */
 static fk_status return_finish(xjob *j, fk_error *err)
 {
-	fk_status s = record_output(j, err);
+	fk_status s = still_running(j, err);
+	if (s == FK_OK)
+		s = record_output(j, err);
 	if (s == FK_OK)
 		s = fk_return_keep(j->ctx, j->req.id, j->req.municipality, &j->held, err);
 	if (s == FK_OK)
@@ -472,7 +517,8 @@ static fk_status execute_return(xjob *j, fk_gate *g, fk_error *err)
 	fk_status s = decide_return(j, g, err);
 	if (s != FK_OK)
 		return s;
-	if ((s = check_out(j, j->out_path, err)) == FK_OK)
+	/* The temporary file first, so that the run's record names it. */
+	if ((s = check_out(j, j->out_path, err)) == FK_OK && (s = open_tmp(j, err)) == FK_OK)
 		s = return_begin(j, err);
 	if (s != FK_OK)
 		return fk_gate_end(ctx, g, s, NULL, err);
@@ -497,6 +543,10 @@ static fk_status execute_return(xjob *j, fk_gate *g, fk_error *err)
 	s = fk_gate_end(ctx, g, s, detail, err);
 	if (s == FK_OK)
 		publish(j);
+	/* Carried out: what interrupted runs of it left goes (another run still writing stops at
+	 * its next step, the request no longer running). */
+	if (s == FK_OK && j->old_tmps)
+		fk_return_tmps_remove(j->old_tmps, j->out->warning, sizeof j->out->warning);
 	return s;
 }
 
@@ -560,6 +610,7 @@ static fk_status export_or_return(fk_ctx *ctx, int64_t id, int is_return, const 
 	X509_free(j.to);
 	free(j.info);
 	free(j.held.items);
+	free(j.old_tmps);
 	fk_request_clear(&j.req);
 	return s;
 }

@@ -531,8 +531,8 @@ static fk_status decide(mjob *j, fk_gate *g, fk_error *err)
 	if ((s = fk_intake_muni_disposal(ctx, r->municipality, j->muni_key, &running, &gone, err)) != FK_OK)
 		return fk_gate_end(ctx, g, s, NULL, err);
 	if (running == 2)
-		return fk_gate_refuse(ctx, g, FK_WHY_INVALID, "a return of the municipality is running: carry "
-				      "it out to its end first", err);
+		return fk_gate_refuse(ctx, g, FK_WHY_RETURN_RUNNING, "a return of the municipality is running: carry "
+				      "it out to its end, or give it up, first", err);
 	return FK_OK;
 }
 

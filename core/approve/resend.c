@@ -174,8 +174,8 @@ static fk_status decide(fk_ctx *ctx, fk_gate *g, const copy_row *c, char *path, 
 		return fk_gate_refuse(ctx, g, FK_WHY_TAMPERED, "the copy's file name on record is not the terminal's", err);
 	int got = claim_open(path, claimed, fd);
 	if (got == 2)
-		return fk_gate_refuse(ctx, g, FK_WHY_NOT_FOUND, "this copy is being sent again from another "
-				      "session: it is sent once", err);
+		return fk_gate_refuse(ctx, g, FK_WHY_BEING_SENT, "this copy is being sent by another terminal or "
+				      "command: try again when it is done (a copy is sent once at a time)", err);
 	if (got == 1 && (rename(path, claimed) != 0 && errno != ENOENT))
 		got = -1;
 	if (got == 1)
@@ -256,10 +256,37 @@ fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out
 	return s;
 }
 
-fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max, int *n, fk_error *err)
+const char *fk_spool_state_id(fk_spool_state s)
+{
+	return s == FK_SPOOL_WAITING ? "waiting" : s == FK_SPOOL_INTERRUPTED ? "interrupted"
+	       : s == FK_SPOOL_SENDING ? "sending" : "?";
+}
+
+/* Where the copy at path stands: under its own name (waiting), or claimed (path CLAIMED) and
+ * left by a re-send that died (its lock free: interrupted) or being sent (locked); 0 when it
+ * is not in the spool. Its content is checked against the record when it is sent again (a
+ * file that is not the copy is refused then, and said so). The lock is only tried, shared, and
+ * let go at once. */
+static fk_spool_state spool_state(const char *path)
+{
+	char claimed[1220], have[65];
+	if (file_sha256(path, have) == 1)
+		return FK_SPOOL_WAITING;
+	if ((size_t)snprintf(claimed, sizeof claimed, "%s" CLAIMED, path) >= sizeof claimed ||
+	    file_sha256(claimed, have) != 1)
+		return 0;
+	int fd = open(claimed, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	fk_spool_state s = flock(fd, LOCK_SH | LOCK_NB) == 0 ? FK_SPOOL_INTERRUPTED : FK_SPOOL_SENDING;
+	close(fd);
+	return s;
+}
+
+fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, fk_spooled *copies, int max, int *n, fk_error *err)
 {
 	fk_stmt *st;
-	char path[1200], have[65];
+	char path[1200];
 	*n = 0;
 	fk_status s = fk_ctx_stmt(ctx, SQL_BY_REQUEST, &st, err);
 	if (s != FK_OK)
@@ -272,9 +299,12 @@ fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max
 			break;
 		row_of(st, &c);
 		/* Someone else's copies are not theirs to send: not listed. */
-		if (strcmp(c.operator_user, ctx->actor.user) == 0 && spool_path(ctx, &c, path, sizeof path) &&
-		    file_sha256(path, have) == 1)
-			fk_copy_str(numbers[(*n)++], 48, c.number);
+		fk_spool_state at = strcmp(c.operator_user, ctx->actor.user) == 0 && spool_path(ctx, &c, path, sizeof path)
+					    ? spool_state(path) : 0;
+		if (at) {
+			fk_copy_str(copies[*n].number, sizeof copies[*n].number, c.number);
+			copies[(*n)++].state = at;
+		}
 	}
 	if (s == FK_OK && *n < max && rc != SQLITE_DONE)
 		s = fk_db_fail(ctx->db, rc, err, "listing the printed copies");

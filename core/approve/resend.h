@@ -26,10 +26,25 @@ typedef struct fk_resend_result {
  * send recorded as print.send, and the copy leaves the spool once the printer took it. */
 fk_status fk_print_resend(fk_ctx *ctx, const char *number, fk_resend_result *out, fk_error *err);
 
-/* The output numbers (at most max) of print request id's copies still in the spool, by
+/* A copy left in the spool, as fk_print_spooled finds it. */
+typedef enum fk_spool_state {
+	FK_SPOOL_WAITING = 1, /* under its own name: the printer did not take it */
+	FK_SPOOL_INTERRUPTED, /* claimed by a re-send that died while sending (its lock free):
+			       * the operator sends it again */
+	FK_SPOOL_SENDING,     /* being sent now by another terminal or command */
+} fk_spool_state;
+
+typedef struct fk_spooled {
+	char number[48];
+	fk_spool_state state;
+} fk_spooled;
+
+const char *fk_spool_state_id(fk_spool_state s); /* "waiting", "interrupted", "sending" */
+
+/* The copies (at most max) of print request id still in the spool exactly as recorded, by
  * serial: *n of them. Only the requester's own (others: *n = 0); nothing is recorded (the
  * request's own list is). */
-fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, char (*numbers)[48], int max, int *n,
+fk_status fk_print_spooled(fk_ctx *ctx, int64_t id, fk_spooled *copies, int max, int *n,
 			   fk_error *err);
 
 /* Tests only: non-zero, the printer is not asked and takes every copy as job 1 (the gate's

@@ -4,9 +4,11 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509_vfy.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cms.h"
 #include "db.h"
@@ -299,21 +301,24 @@ static void run_key(char key[40], int64_t request_id)
 }
 
 fk_status fk_return_run_set(fk_ctx *ctx, int64_t request_id, int64_t serial, int year,
-			    const char *to_sha, fk_error *err)
+			    const char *to_sha, const char *tmps, fk_error *err)
 {
-	char key[40], v[120];
+	char key[40], v[120 + FK_RETURN_TMPS_MAX];
 	run_key(key, request_id);
-	snprintf(v, sizeof v, "%lld %d %s", (long long)serial, year, to_sha);
+	snprintf(v, sizeof v, "%lld %d %s%s", (long long)serial, year, to_sha, tmps ? tmps : "");
 	return fk_meta_set(ctx, key, v, err);
 }
 
 fk_status fk_return_run_get(fk_ctx *ctx, int64_t request_id, int64_t *serial, int *year, char to_sha[65],
-			    int *found, fk_error *err)
+			    char *tmps, size_t tmps_len, int *found, fk_error *err)
 {
-	char key[40], v[120];
+	char key[40], v[120 + FK_RETURN_TMPS_MAX];
 	long long n = 0;
+	int used = 0;
 	fk_error e;
 	*found = 0;
+	if (tmps && tmps_len)
+		tmps[0] = '\0';
 	run_key(key, request_id);
 	fk_status s = fk_meta_get(ctx, key, v, sizeof v, &e);
 	if (s == FK_ERR_NOTFOUND)
@@ -323,12 +328,29 @@ fk_status fk_return_run_get(fk_ctx *ctx, int64_t request_id, int64_t *serial, in
 			*err = e;
 		return s;
 	}
-	if (sscanf(v, "%lld %d %64s", &n, year, to_sha) != 3 || n <= 0)
+	if (sscanf(v, "%lld %d %64s%n", &n, year, to_sha, &used) != 3 || n <= 0)
 		return fk_fail(err, FK_ERR_TAMPER, "the output number kept for return %lld cannot be read",
 			       (long long)request_id);
+	if (tmps && tmps_len)
+		fk_copy_str(tmps, tmps_len, v + used);
 	*serial = (int64_t)n;
 	*found = 1;
 	return FK_OK;
+}
+
+int fk_return_tmps_remove(char *tmps, char *warning, size_t len)
+{
+	int n = 0;
+	for (char *save = NULL, *p = strtok_r(tmps, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		const char *base = strrchr(p, '/');
+		if (!base || strncmp(base + 1, ".export.", 8) != 0)
+			continue;
+		if (unlink(p) == 0)
+			n++;
+		else if (errno != ENOENT && !warning[0])
+			snprintf(warning, len, "the temporary file %.200s stays: %.60s", p, strerror(errno));
+	}
+	return n;
 }
 
 fk_status fk_return_run_max(fk_ctx *ctx, int64_t *serial, fk_error *err)
@@ -350,11 +372,44 @@ fk_status fk_return_run_max(fk_ctx *ctx, int64_t *serial, fk_error *err)
 		int64_t kept = 0;
 		int year, found = 0;
 		char sha[65];
-		s = fk_return_run_get(ctx, ids[i], &kept, &year, sha, &found, err);
+		s = fk_return_run_get(ctx, ids[i], &kept, &year, sha, NULL, 0, &found, err);
 		if (s == FK_OK && found && kept > *serial)
 			*serial = kept;
 	}
 	return s;
+}
+
+#define VOID_KEY "output.void.last"
+
+fk_status fk_return_void_max(fk_ctx *ctx, int64_t *serial, fk_error *err)
+{
+	char v[32];
+	long long n = 0;
+	fk_error e;
+	*serial = 0;
+	fk_status s = fk_meta_get(ctx, VOID_KEY, v, sizeof v, &e);
+	if (s == FK_ERR_NOTFOUND)
+		return FK_OK;
+	if (s != FK_OK) {
+		if (err)
+			*err = e;
+		return s;
+	}
+	if (sscanf(v, "%lld", &n) != 1 || n <= 0)
+		return fk_fail(err, FK_ERR_TAMPER, "the last void output number cannot be read");
+	*serial = (int64_t)n;
+	return FK_OK;
+}
+
+fk_status fk_return_void_note(fk_ctx *ctx, int64_t serial, fk_error *err)
+{
+	char v[32];
+	int64_t last = 0;
+	fk_status s = fk_return_void_max(ctx, &last, err);
+	if (s != FK_OK || serial <= last)
+		return s;
+	snprintf(v, sizeof v, "%lld", (long long)serial);
+	return fk_meta_set(ctx, VOID_KEY, v, err);
 }
 
 fk_status fk_return_has_registers(fk_ctx *ctx, const char *code, int *any, fk_error *err)

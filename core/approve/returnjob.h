@@ -46,18 +46,32 @@ fk_status fk_return_keep_items(fk_ctx *ctx, int64_t request_id, const fk_return_
 			       int64_t n, fk_error *err);
 
 /* The output number kept for a return while it runs ('return.run.<request_id>' in sealed meta:
- * "serial year recipient-sha256"), so that a print or export meanwhile takes the next one and
- * a return carried on after an interruption keeps its own. fk_return_run_get: *found 0 when
- * none is kept. */
+ * "serial year recipient-sha256", then each temporary file a run of it opened, one a line), so
+ * that a print or export meanwhile takes the next one, a return carried on after an
+ * interruption keeps its own, and a return given up (retcancel.h) removes the files its
+ * interrupted runs left. tmps: "" or "\nPATH…" (at most FK_RETURN_TMPS_MAX bytes).
+ * fk_return_run_get: *found 0 when none is kept; tmps may be NULL. */
+#define FK_RETURN_TMPS_MAX 8192
 fk_status fk_return_run_set(fk_ctx *ctx, int64_t request_id, int64_t serial, int year,
-			    const char *to_sha, fk_error *err);
+			    const char *to_sha, const char *tmps, fk_error *err);
 fk_status fk_return_run_get(fk_ctx *ctx, int64_t request_id, int64_t *serial, int *year, char to_sha[65],
-			    int *found, fk_error *err);
+			    char *tmps, size_t tmps_len, int *found, fk_error *err);
+/* The temporary files tmps names removed (after a commit: the return carried out or given up),
+ * only names of the form a run makes (".export." in a folder), whatever else a line might read
+ * as; tmps is cut into its lines. The number removed; warning (len bytes) gets the first that
+ * could not be, if it is "". */
+int fk_return_tmps_remove(char *tmps, char *warning, size_t len);
 /* Whether municipality code has a register here to return (*any). */
 fk_status fk_return_has_registers(fk_ctx *ctx, const char *code, int *any, fk_error *err);
 
 /* The largest serial kept for a return still running (0: none), for fk_output_first_serial. */
 fk_status fk_return_run_max(fk_ctx *ctx, int64_t *serial, fk_error *err);
+
+/* Output numbers kept by returns given up (retcancel.h) are void, never handed out again: the
+ * largest of them in sealed meta ('output.void.last'), moved only forward (caller's
+ * transaction), and read (0: none) by fk_output_first_serial. */
+fk_status fk_return_void_note(fk_ctx *ctx, int64_t serial, fk_error *err);
+fk_status fk_return_void_max(fk_ctx *ctx, int64_t *serial, fk_error *err);
 
 /* What held says, sealed in meta as 'return.<request_id>' (the caller's transaction). */
 fk_status fk_return_keep(fk_ctx *ctx, int64_t request_id, const char *code,

@@ -145,6 +145,7 @@ static const char *const labels[FK_OP_COUNT] = {
 	[FK_OP_RETURN_STEP] = N_("Step of a return"),
 	[FK_OP_MUNI_REOPEN_STEP] = N_("Step of a municipality's re-opening"),
 	[FK_OP_TERMINAL_RETIRE] = N_("Terminal retired"),
+	[FK_OP_RETURN_CANCEL] = N_("Return given up"),
 };
 
 const char *fk_op_label(fk_op op)

@@ -231,7 +231,10 @@ enum { FK_OP_ONE_TX = 1, FK_OP_OWN_TX = 0 };
 	X(MUNI_REOPEN_STEP, "municipality.reopen.step", "municipality", SYSTEM, 0, 1, 0)          \
 	/* a terminal of a shared store retired (core/admin/retire.h): its chain closed, its later   \
 	 * records reported by verify, its programs refused; a supervisor or an administrator */   \
-	X(TERMINAL_RETIRE, "terminal.retire", "terminal", ROLES, FK_R(SUPERVISOR) | FK_R(ADMIN), 1, 0)
+	X(TERMINAL_RETIRE, "terminal.retire", "terminal", ROLES, FK_R(SUPERVISOR) | FK_R(ADMIN), 1, 0) \
+	/* a return interrupted part-way given up (core/approve/retcancel.h): its requester or a \
+	 * supervisor of its bureau, decided in the operation (retcancel.c) */                    \
+	X(RETURN_CANCEL, "return.cancel", "request", ANYONE, 0, 1, 0)
 
 typedef enum fk_op {
 	FK_OP_NONE = 0,

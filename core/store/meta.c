@@ -12,6 +12,7 @@ static const char SQL_META_GET[] = "SELECT " FK_COLS_META ", mac FROM meta WHERE
 static const char SQL_META_EXISTS[] = "SELECT 1 FROM meta WHERE key = ?1";
 static const char SQL_META_SET[] =
 	"INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2";
+static const char SQL_META_DEL[] = "DELETE FROM meta WHERE key = ?1";
 
 fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err)
 {
@@ -51,6 +52,30 @@ fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error 
 	if ((s = fk_ctx_exec(ctx, st, err, "writing meta")) != FK_OK)
 		return s;
 	return fk_trust_seal(ctx, FK_T_META, FK_VAL_TEXT(key), err);
+}
+
+fk_status fk_meta_del(fk_ctx *ctx, const char *key, int *removed, fk_error *err)
+{
+	fk_stmt *st;
+	fk_status s = fk_ctx_stmt(ctx, SQL_META_EXISTS, &st, err);
+	if (removed)
+		*removed = 0;
+	if (s != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int rc = fk_sql_step(st);
+	fk_sql_reset(st);
+	if (rc == SQLITE_DONE)
+		return FK_OK;
+	if (rc != SQLITE_ROW)
+		return fk_db_fail(ctx->db, rc, err, "reading meta");
+	if ((s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 1, err)) != FK_OK ||
+	    (s = fk_ctx_stmt(ctx, SQL_META_DEL, &st, err)) != FK_OK)
+		return s;
+	fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if ((s = fk_ctx_exec(ctx, st, err, "removing meta")) == FK_OK && removed)
+		*removed = 1;
+	return s;
 }
 
 fk_status fk_terminal_mode(fk_ctx *ctx, char *buf, size_t len, fk_error *err)

@@ -11,6 +11,9 @@
 fk_status fk_meta_get(fk_ctx *ctx, const char *key, char *buf, size_t len, fk_error *err);
 /* Set key (in a write transaction; the row is sealed). */
 fk_status fk_meta_set(fk_ctx *ctx, const char *key, const char *value, fk_error *err);
+/* Remove key (in a write transaction; its row checked against its MAC and taken out of the
+ * table's digest). *removed (if not NULL): 1 when there was one. */
+fk_status fk_meta_del(fk_ctx *ctx, const char *key, int *removed, fk_error *err);
 
 /* The terminal's mode, fixed when it was created: "production" (also for a terminal from
  * before modes), "test" or "demo". Test and demo terminals alone accept synthetic data and
