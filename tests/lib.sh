@@ -225,6 +225,24 @@ pg_part() {
 	return 1
 }
 
+# pg_pass_cluster: the one cluster a pass of tests on PostgreSQL shares (tests/units_pg.sh,
+# tests/shells_pg.sh), stopped on exit whatever happens; exits 77 where postgresql-15 is not
+# installed. A test's cluster, not a store: durability off (a terminal made in 1.2 s instead of
+# 3.5 s) changes nothing the product does or checks.
+pg_pass_cluster() {
+	PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
+	trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
+	sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD"
+	case $? in
+	0) ;;
+	77) echo "SKIP: postgresql-15 is not installed (apt-get install postgresql-15; .ci/run installs it)"; exit 77 ;;
+	*) echo "the PostgreSQL cluster did not start"; exit 99 ;;
+	esac
+	. "$PGD/env"
+	$FK_PG_PSQL -c "ALTER SYSTEM SET fsync = off" -c "ALTER SYSTEM SET full_page_writes = off" \
+		-c "SELECT pg_reload_conf()" > /dev/null || { echo "the cluster's settings failed"; exit 99; }
+}
+
 # conf_on DIR DATABASE: $T/fukuhon.conf as make_config wrote it, in DIR (a terminal of its own:
 # its key folder and history key there) on DATABASE.
 conf_on() {

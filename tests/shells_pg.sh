@@ -28,18 +28,7 @@
 # The tests run on PostgreSQL here (each also runs plain in the suite).
 TESTS_PG="import_cli"
 
-PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
-trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
-sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD"
-case $? in
-0) ;;
-77) echo "SKIP: postgresql-15 is not installed (apt-get install postgresql-15; .ci/run installs it)"; exit 77 ;;
-*) echo "the PostgreSQL cluster did not start"; exit 99 ;;
-esac
-. "$PGD/env"
-# a test's cluster, not a store: durability off changes nothing the product does or checks
-$FK_PG_PSQL -c "ALTER SYSTEM SET fsync = off" -c "ALTER SYSTEM SET full_page_writes = off" \
-	-c "SELECT pg_reload_conf()" > /dev/null || { echo "the cluster's settings failed"; exit 99; }
+pg_pass_cluster
 
 out=$top_builddir/tests/shells_pg
 rm -rf "$out"
