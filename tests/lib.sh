@@ -85,6 +85,40 @@ store_forge() {
 	fi
 }
 
+# store_keep NAME TABLE WHERE: TABLE's rows matching WHERE kept aside as NAME, as an attacker
+# keeps an older copy (on SQLite the whole file, as sqlite3's .backup makes it; on PostgreSQL
+# the rows, COPY's text); store_put_back NAME TABLE WHERE puts them back over what is there
+# now (INSERT OR REPLACE: the rows matching WHERE removed, the kept ones inserted; on
+# PostgreSQL past the foreign keys, as sqlite3 with its foreign keys off, by the server's
+# administrator with session_replication_role = replica).
+store_keep() {
+	if on_pg; then
+		psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -v ON_ERROR_STOP=1 \
+			-c "\\copy (SELECT * FROM $2 WHERE $3) TO '$T/$1.copy'"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" ".backup '$T/$1.db'"
+	fi
+}
+store_put_back() {
+	if on_pg; then
+		psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -v ON_ERROR_STOP=1 -1 \
+			-c "SET LOCAL session_replication_role = replica" -c "DELETE FROM $2 WHERE $3" \
+			-c "\\copy $2 FROM '$T/$1.copy'"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "ATTACH '$T/$1.db' AS old" \
+			"INSERT OR REPLACE INTO $2 SELECT * FROM old.$2 WHERE $3"
+	fi
+}
+
+# pg_rows_hold HEX: on PostgreSQL, true when a live row of any table of the store holds the bytes
+# HEX (a bytea dumped as hex, or text): what is left to look for where there is no one file
+# whose bytes to read.
+pg_rows_hold() {
+	"$FK_PG_BIN/pg_dump" -d "$FK_PG_ADMIN dbname=$STORE_DB" --data-only -n public > "$T/rows.dump" 2> "$T/rows.err" ||
+		{ not_ok "pg_dump of the store failed"; return 1; }
+	grep -qi -- "$1" "$T/rows.dump"
+}
+
 # sql_hex EXPR: the SQL of EXPR's bytes as upper-case hex on this backend.
 sql_hex() { if on_pg; then echo "upper(encode($1, 'hex'))"; else echo "hex($1)"; fi; }
 
