@@ -53,11 +53,44 @@ store_create() {
 	STORE_DB=$STORE_PG
 }
 
-# store_drop: this test's database gone (nothing on SQLite: the file goes with $T).
+# store_drop: this test's database and its snapshots gone (nothing on SQLite: the files go
+# with $T).
 store_drop() {
 	[ -n "${STORE_DB:-}" ] || return 0
-	$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"$STORE_DB\" WITH (FORCE)" > /dev/null 2>&1 || true
-	STORE_DB=
+	for d in "$STORE_DB" $STORE_SNAPS; do
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" > /dev/null 2>&1 || true
+	done
+	STORE_DB= STORE_SNAPS=
+}
+STORE_SNAPS=
+
+# store_snapshot NAME: the whole store as it is now, kept as NAME (the file copied after a
+# checkpoint of its WAL, or a database made from this one as its template); store_restore NAME
+# puts it back in place, the store's name unchanged. The key folder is the caller's to keep.
+# On PostgreSQL a template may have no session: a console's connection is ended (refused while
+# the copy is made) and the console connects again, as after any dropped connection.
+store_snapshot() {
+	if on_pg; then
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"${STORE_DB}_$1\"" \
+			-c "ALTER DATABASE \"$STORE_DB\" ALLOW_CONNECTIONS false" \
+			-c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$STORE_DB'" \
+			-c "CREATE DATABASE \"${STORE_DB}_$1\" TEMPLATE \"$STORE_DB\" OWNER terminal1" \
+			-c "ALTER DATABASE \"$STORE_DB\" ALLOW_CONNECTIONS true" > /dev/null || return 1
+		STORE_SNAPS="$STORE_SNAPS ${STORE_DB}_$1"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null &&
+			rm -rf "$T/db.$1" && cp -a "$T/db" "$T/db.$1"
+	fi
+}
+store_restore() {
+	if on_pg; then
+		# a database's own privileges (CONNECT for the terminals) are not copied from its template
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"$STORE_DB\" WITH (FORCE)" \
+			-c "CREATE DATABASE \"$STORE_DB\" TEMPLATE \"${STORE_DB}_$1\" OWNER terminal1" > /dev/null &&
+			sh "$top_srcdir/build-aux/pg-roles.sh" group "$STORE_DB" | $FK_PG_PSQL -f - > /dev/null
+	else
+		rm -rf "$T/db" && cp -a "$T/db.$1" "$T/db"
+	fi
 }
 
 # store_sql SQL...: each statement as the attacker or the test reads and writes the store
