@@ -143,13 +143,13 @@ store_put_back() {
 	fi
 }
 
-# pg_rows_hold HEX: on PostgreSQL, true when a live row of any table of the store holds the bytes
-# HEX (a bytea dumped as hex, or text): what is left to look for where there is no one file
-# whose bytes to read.
+# pg_rows_hold TEXT: on PostgreSQL, true when a live row of any table of the store holds TEXT
+# (case aside; a bytea is dumped as lower-case hex, so bytes are looked for as their hex): what
+# is left to look for where there is no one file whose bytes to read.
 pg_rows_hold() {
 	"$FK_PG_BIN/pg_dump" -d "$FK_PG_ADMIN dbname=$STORE_DB" --data-only -n public > "$T/rows.dump" 2> "$T/rows.err" ||
 		{ not_ok "pg_dump of the store failed"; return 1; }
-	grep -qi -- "$1" "$T/rows.dump"
+	grep -qiF -- "$1" "$T/rows.dump"
 }
 
 # sql_hex EXPR: the SQL of EXPR's bytes as upper-case hex on this backend.
