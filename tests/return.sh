@@ -8,7 +8,7 @@
 # after a new return.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 make_config "approval_valid = 1h"
 C=$FUKUHONCTL
 P=$T/pki
@@ -16,7 +16,7 @@ DB="$T/db/fukuhon.db"
 FKPKG="$top_builddir/tests/fkpkg"
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
-q() { sqlite3 "$DB" "$1"; }
+q() { store_sql "$1"; }
 
 sh "$top_srcdir/tests/pki.sh" "$P" 131016 > /dev/null 2>&1 || exit 99
 expect 0 $C init $TEST_INIT
