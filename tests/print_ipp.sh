@@ -22,7 +22,7 @@ C=$FUKUHONCTL
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 mkdir -m 700 "$T/spool" "$T/got" "$T/got2" "$T/got3" "$T/ippkeys"
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; rm -rf "$T"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; store_drop; rm -rf "$T"' EXIT
 
 P1=$(free_port)
 ipp_printer "$P1" "$T/got" application/pdf

@@ -18,7 +18,7 @@ $C demo-data --registers 500 --seed 3 > /dev/null || exit 99
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add kato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reason e2e > /dev/null || exit 99
-trap 'tui_stop; rm -rf "$T"' EXIT
+trap 'tui_stop; store_drop; rm -rf "$T"' EXIT
 
 S=k
 start() { # at 80x24 from the first frame, so that no golden races a resize

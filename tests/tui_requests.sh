@@ -105,7 +105,7 @@ SHIM="$top_builddir/tests/fake_avahi.so"
 if command -v ippeveprinter > /dev/null && command -v ipptool > /dev/null && [ -f "$SHIM" ]; then
 	mkdir -m 700 "$T/got" "$T/gotr" "$T/ippkeys"
 	PIDS=""
-	trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; rm -rf "$T"' EXIT
+	trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; store_drop; rm -rf "$T"' EXIT
 	PA=$(free_port)
 	ipp_printer "$PA" "$T/got" application/pdf
 	PR=$(free_port) # answers, but takes jobs only from a signed-in user: every Print-Job refused
