@@ -146,10 +146,11 @@ store_put_back() {
 # pg_rows_hold TEXT: on PostgreSQL, true when a live row of any table of the store holds TEXT
 # (case aside; a bytea is dumped as lower-case hex, so bytes are looked for as their hex): what
 # is left to look for where there is no one file whose bytes to read.
-pg_rows_hold() {
+pg_rows_hold() { pg_rows_dump && grep -qiF -- "$1" "$T/rows.dump"; }
+# pg_rows_dump: every live row of the store as its server's administrator reads it, in $T/rows.dump.
+pg_rows_dump() {
 	"$FK_PG_BIN/pg_dump" -d "$FK_PG_ADMIN dbname=$STORE_DB" --data-only -n public > "$T/rows.dump" 2> "$T/rows.err" ||
 		{ not_ok "pg_dump of the store failed"; return 1; }
-	grep -qiF -- "$1" "$T/rows.dump"
 }
 
 # sql_hex EXPR: the SQL of EXPR's bytes as upper-case hex on this backend.
