@@ -37,7 +37,8 @@
 # Switched and passing on PostgreSQL, but left out of this pass for its time (CI runs the suite
 # twice within 90 minutes; this pass stays under about 4 minutes plain): run them with
 # FK_SHELLS_PG_EXTRA="ctl_pam receiver ..." (measured alone on PostgreSQL / on SQLite, seconds):
-#   ctl_pam.sh (150 / 64), receiver.sh (151 / 35), tui_grants_many.sh (175 / 61): hundreds of
+#   ctl_pam.sh (150 / 64), receiver.sh (151 / 35), tui_grants_many.sh (175 / 61), pki_cli.sh
+#     (103 / 45): hundreds of
 #     fukuhonctl processes, and each opening a PostgreSQL store builds the expected catalogue
 #     (core/db/schema.c: about 0.5 s a process against 0.2 s on SQLite)
 #   authd.sh (48), tui_idle_dialogs.sh (61), tui_keys.sh (41), print_ipp.sh (41),
@@ -52,7 +53,7 @@
 #     store's backup is pg_basebackup, drilled by pg_restore_drill.sh and pg_restore_two.sh)
 #   demo.sh: the demo stays on SQLite (issue 14); demo_shared.sh is the PostgreSQL one
 #   not yet switched (they write the file with sqlite3 directly, a copy of it or a second
-#     terminal's file): indexkey.sh, pki_cli.sh, enrol.sh (terminal B on A's SQLite file; its
+#     terminal's file): indexkey.sh, enrol.sh (terminal B on A's SQLite file; its
 #     PostgreSQL part is its own)
 #   with a PostgreSQL part on a cluster of their own (they would start a second one here):
 #     lockout_race.sh, dispose_muni.sh, keydist.sh, migrate.sh, tui_notice.sh, tui_revoke.sh,
