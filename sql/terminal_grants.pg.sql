@@ -66,8 +66,9 @@ GRANT UPDATE (disposed_at, kind, received_at, version, mac) ON register TO fukuh
 GRANT UPDATE (removed_by) ON register_index TO fukuhon_terminal;
 GRANT UPDATE (ids, kind, n) ON register_order TO fukuhon_terminal;
 GRANT UPDATE (content, mac) ON register_version TO fukuhon_terminal;
-GRANT UPDATE (change, kind, received_at, reg_c_new, reg_c_old, reg_mac, reg_mac_old,
-	sort_keys, tags_new, tags_old, version, mac) ON staged_change TO fukuhon_terminal;
+GRANT UPDATE (change, kind, received_at, reg_c_new, reg_c_old, reg_kind_old, reg_mac,
+	reg_mac_old, reg_received_old, reg_version_old, sort_keys, tags_new, tags_old, version, mac)
+	ON staged_change TO fukuhon_terminal;
 GRANT UPDATE (gen, state, mac) ON trust_state TO fukuhon_terminal;
 
 -- Rows removed: disposal (registers, their versions, references, ledger, documents, keys,

@@ -24,7 +24,7 @@ expect 0 $C operator add kato --role supervisor --bureau 大阪法務局
 expect 0 $C demo-data --registers 3 --seed 7
 expect 0 $C grant tanaka --all --kind koseki,joseki --rights view,print --reason "窓口での写し交付"
 expect 0 $C grant suzuki --all --kind koseki,joseki --rights view --reason "閲覧のみ"
-REG=$(sqlite3 "$T/db/fukuhon.db" "SELECT min(id) FROM register")
+REG=$(store_sql "SELECT min(id) FROM register")
 
 # ---- the request: fixed registers and versions, the right needed ----
 refused no-grant as suzuki $C request print --register "$REG" --reason "印刷したい"

@@ -55,23 +55,24 @@ expect 1 $C audit checkpoint --export "$T/cp.json"
 expect 0 $C audit verify --key "$T/k0" --checkpoint "$T/cp.json"
 contains "$T/out" "history intact"
 
-# Tamper: the triggers refuse, a forger's connection ignores them (dropping them would
+# Tamper (sqlite3 on the file, or the PostgreSQL server's administrator): the triggers refuse, a
+# forger's connection ignores them (dropping them would
 # alter the pinned schema, tests/schema.sh); verify names the record and exits 1.
-if sqlite3 "$T/db/fukuhon.db" "UPDATE audit_log SET action = 'x' WHERE seq = 3" 2>/dev/null; then
+if store_sql "UPDATE audit_log SET action = 'x' WHERE seq = 3" > /dev/null 2>&1; then
 	not_ok "trigger let an UPDATE through"
 else ok; fi
-sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "sqlite3"
+store_forge "UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "store_forge"
 expect 1 $C audit verify --key "$T/k0"
 contains "$T/out" "PROBLEM record 3: mac mismatch"
 contains "$T/out" "first broken record: 3"
 
 # R-TIME: list shows each record's clock state as stored, verify refuses a changed one.
-sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "UPDATE audit_log SET clock_synced = 1 - clock_synced WHERE seq IN (5, 6)" || not_ok "sqlite3"
+store_forge "UPDATE audit_log SET clock_synced = 1 - clock_synced WHERE seq IN (5, 6)" || not_ok "store_forge"
 expect 0 $C audit list --json
 cp "$T/out" "$T/list.json"
 expect 0 $C audit list
 for n in 5 6; do
-	synced=$(sqlite3 "$T/db/fukuhon.db" "SELECT clock_synced FROM audit_log WHERE seq = $n")
+	synced=$(store_sql "SELECT clock_synced FROM audit_log WHERE seq = $n")
 	want=false; [ "$synced" = 1 ] && want=true
 	[ "$(jq -r ".[] | select(.seq == $n) | .clock_synced" "$T/list.json")" = "$want" ] && ok ||
 		not_ok "record $n: list --json clock_synced is not $want"
@@ -84,7 +85,7 @@ contains "$T/out" "PROBLEM record 5: mac mismatch"
 contains "$T/out" "PROBLEM record 6: mac mismatch"
 
 # Cutting the end: recording stops (fail closed), verify still runs and names where.
-sqlite3 "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "DELETE FROM audit_log WHERE seq > 20" > /dev/null || not_ok "sqlite3"
+store_forge "DELETE FROM audit_log WHERE seq > 20" > /dev/null || not_ok "store_forge"
 expect 1 $C status
 contains "$T/err" "cut off the end"
 expect 1 $C audit verify --key "$T/k0" --checkpoint "$T/cp.json"

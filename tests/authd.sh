@@ -36,7 +36,7 @@ authd_stop() {
 	APID=
 	rm -f "$S"
 }
-trap 'authd_stop; tui_stop; rm -rf "$T"' EXIT
+trap 'authd_stop; tui_stop; store_drop; rm -rf "$T"' EXIT
 authd_start
 make_config "language = en
 lock_failures = 3

@@ -26,8 +26,8 @@ expect 0 $C cert install "$T/recv.crt"
 expect 0 $C demo-data --registers 40 --seed 7
 expect 0 $C grant tanaka --all --kind koseki,joseki --rights view,export --reason "他庁への写し"
 expect 0 $C grant suzuki --all --kind koseki,joseki --rights view,export --reason "他庁への写し"
-M=$(sqlite3 "$T/db/fukuhon.db" "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC LIMIT 1")
-IDS=$(sqlite3 "$T/db/fukuhon.db" "SELECT group_concat(id, ',') FROM (SELECT id FROM register WHERE municipality = '$M' ORDER BY id)")
+M=$(store_sql "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+IDS=$(store_sql "SELECT id FROM register WHERE municipality = '$M' ORDER BY id" | paste -sd , -)
 N=$(echo "$IDS" | tr ',' '\n' | wc -l)
 
 expect 0 as tanaka $C request export --register "$IDS" --reason "他庁からの照会"

@@ -28,7 +28,7 @@ openssl x509 -req -in "$T/recv.csr" -CA "$P/ca.crt" -CAkey "$P/ca.key" -CAcreate
 expect 0 $C cert install "$T/recv.crt"
 expect 0 $C demo-data --registers $N --seed 5 --bureau 千代田支局
 expect 0 $C grant tanaka --all --kind koseki,joseki --rights view,print,export --reason 試験
-IDS=$(sqlite3 "$T/db/fukuhon.db" "SELECT group_concat(id, ',') FROM (SELECT id FROM register WHERE municipality = '131016' ORDER BY id DESC)")
+IDS=$(store_sql "SELECT id FROM register WHERE municipality = '131016' ORDER BY id DESC" | paste -sd , -)
 [ "$(echo "$IDS" | tr ',' '\n' | wc -l)" = $N ] && ok || not_ok "the store has not $N registers of 131016"
 
 # a print of 2,100 is more than one print request may name

@@ -135,22 +135,22 @@ if [ -n "${PAM_WRAPPER_LIB:-}" ] && [ -n "${PAM_WRAPPER_MODDIR:-}" ]; then
 	expect 0 $C lockout unlock ophk --reason "管理者が解除"
 fi
 
-# ---- an assignment changed with sqlite3 is refused, naming the row ----
-if command -v sqlite3 > /dev/null; then
+# ---- an assignment changed with sqlite3 (or by the PostgreSQL server's administrator) is
+# refused, naming the row ----
+if on_pg || command -v sqlite3 > /dev/null; then
 	expect 0 $C status --check
-	sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
-	cp -a "$T/db" "$T/db.pristine"
-	sqlite3 "$DB" "UPDATE municipality SET bureau_id = (SELECT id FROM bureau WHERE name = '函館地方法務局') WHERE code = '011002'"
+	store_snapshot pristine || not_ok "snapshot"
+	store_sql "UPDATE municipality SET bureau_id = (SELECT id FROM bureau WHERE name = '函館地方法務局') WHERE code = '011002'"
 	expect 1 $C status --check
 	contains "$T/out" "municipality row code=011002"
 	expect 1 $C permissions ophk
 	contains "$T/err" "municipality row code=011002"
-	rm -rf "$T/db" && cp -a "$T/db.pristine" "$T/db"
+	store_restore pristine
 	# a 地方法務局 made into a 支局 of this bureau, to reach its municipalities with the setting on
-	sqlite3 "$DB" "UPDATE bureau SET kind = '支局', parent_id = (SELECT id FROM bureau WHERE name = '函館地方法務局') WHERE name = '旭川地方法務局'"
+	store_sql "UPDATE bureau SET kind = '支局', parent_id = (SELECT id FROM bureau WHERE name = '函館地方法務局') WHERE name = '旭川地方法務局'"
 	expect 1 $C status --check
 	contains "$T/out" "bureau row id="
-	rm -rf "$T/db" && cp -a "$T/db.pristine" "$T/db"
+	store_restore pristine
 	expect 0 $C status --check
 fi
 finish

@@ -10,7 +10,151 @@ checks=0
 # The configurations written below must not be writable by others, or they are refused.
 umask 022
 T=$(mktemp -d "${TMPDIR:-/tmp}/fktest.XXXXXX") || exit 99
-trap 'tui_stop; rm -rf "$T"' EXIT
+trap 'tui_stop; store_drop; rm -rf "$T"' EXIT
+
+# ---- the store a test terminal is made on: SQLite (default) or PostgreSQL (issue 14) ----
+# FK_TEST_PG names the env file of a running cluster (tests/pg/cluster.sh start DIR writes
+# DIR/env; tests/shells_pg.sh sets it): then make_config makes a fresh database of this test's
+# own on that cluster instead of db/fukuhon.db, and drops it on exit (store_drop, in the EXIT
+# traps). The terminal connects as its own restricted role (terminal-a: a member of
+# fukuhon_terminal only), the schema's owner (terminal1) makes and migrates the schema
+# (database_admin), as docs/deployment.md sets a bureau's store up. What a test reads or writes
+# behind the product's back goes through store_sql / store_forge below, written once for both.
+STORE_DB=
+if [ -n "${FK_TEST_PG:-}" ]; then
+	[ -r "$FK_TEST_PG" ] || { echo "FK_TEST_PG=$FK_TEST_PG: no readable env file of tests/pg/cluster.sh"; exit 99; }
+	. "$FK_TEST_PG"
+	# one database a test: its name from the script's and the process's (unique on the cluster)
+	STORE_PG=fks_$(basename "$0" .sh | tr -c 'a-z0-9_\n' _)_$$
+fi
+
+# on_pg: true when this test's store is PostgreSQL.
+on_pg() { [ -n "${FK_TEST_PG:-}" ]; }
+
+# sqlite_only REASON: true on SQLite; on PostgreSQL false, after saying which check is skipped
+# and why (tests/shells_pg.sh counts these lines). Use: sqlite_only "the WAL's bytes" || return
+sqlite_only() {
+	on_pg || return 0
+	echo "SKIP-ON-PG: $(basename "$0"): $1"
+	return 1
+}
+
+# store_uri ROLE-CONNINFO: the cluster's URI (".../fk?...") turned to this test's database.
+store_uri() { printf '%s' "$1" | sed "s|/fk?|/$STORE_PG?|"; }
+
+# store_create: this test's database, made once (make_config may run more than once; on
+# SQLite the file stays the same too): owned by the schema's owner, its CONNECT and TEMPORARY
+# for the terminals' group role only (build-aux/pg-roles.sh group, as for a bureau's store).
+store_create() {
+	[ -z "$STORE_DB" ] || return 0
+	$FK_PG_PSQL -c "CREATE DATABASE \"$STORE_PG\" OWNER terminal1" > /dev/null &&
+		sh "$top_srcdir/build-aux/pg-roles.sh" group "$STORE_PG" | $FK_PG_PSQL -f - > /dev/null ||
+		{ echo "could not make the database $STORE_PG on the test cluster"; exit 99; }
+	STORE_DB=$STORE_PG
+}
+
+# store_drop: this test's database and its snapshots gone (nothing on SQLite: the files go
+# with $T).
+store_drop() {
+	[ -n "${STORE_DB:-}" ] || return 0
+	for d in "$STORE_DB" $STORE_SNAPS; do
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"$d\" WITH (FORCE)" > /dev/null 2>&1 || true
+	done
+	STORE_DB= STORE_SNAPS=
+}
+STORE_SNAPS=
+
+# store_snapshot NAME: the whole store as it is now, kept as NAME (the file copied after a
+# checkpoint of its WAL, or a database made from this one as its template); store_restore NAME
+# puts it back in place, the store's name unchanged. The key folder is the caller's to keep.
+# On PostgreSQL a template may have no session: a console's connection is ended (refused while
+# the copy is made) and the console connects again, as after any dropped connection.
+store_snapshot() {
+	if on_pg; then
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"${STORE_DB}_$1\"" \
+			-c "ALTER DATABASE \"$STORE_DB\" ALLOW_CONNECTIONS false" \
+			-c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$STORE_DB'" \
+			-c "CREATE DATABASE \"${STORE_DB}_$1\" TEMPLATE \"$STORE_DB\" OWNER terminal1" \
+			-c "ALTER DATABASE \"$STORE_DB\" ALLOW_CONNECTIONS true" > /dev/null || return 1
+		STORE_SNAPS="$STORE_SNAPS ${STORE_DB}_$1"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null &&
+			rm -rf "$T/db.$1" && cp -a "$T/db" "$T/db.$1"
+	fi
+}
+store_restore() {
+	if on_pg; then
+		# a database's own privileges (CONNECT for the terminals) are not copied from its template
+		$FK_PG_PSQL -c "DROP DATABASE IF EXISTS \"$STORE_DB\" WITH (FORCE)" \
+			-c "CREATE DATABASE \"$STORE_DB\" TEMPLATE \"${STORE_DB}_$1\" OWNER terminal1" > /dev/null &&
+			sh "$top_srcdir/build-aux/pg-roles.sh" group "$STORE_DB" | $FK_PG_PSQL -f - > /dev/null
+	else
+		rm -rf "$T/db" && cp -a "$T/db.$1" "$T/db"
+	fi
+}
+
+# store_sql SQL...: each statement as the attacker or the test reads and writes the store
+# behind the product: sqlite3 on the file, or psql as the server's administrator on this
+# test's database; rows as "a|b" lines, NULL empty, on both. Triggers fire (see store_forge).
+store_sql() {
+	if on_pg; then
+		for q in "$@"; do
+			psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -A -t -v ON_ERROR_STOP=1 -c "$q" || return 1
+		done
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "$@"
+	fi
+}
+
+# store_forge SQL: SQL run past the store's triggers, as a forger who can write the store does
+# (sqlite3's .dbconfig enable_trigger off; PostgreSQL's session_replication_role = replica,
+# which only a superuser may set), in one transaction on PostgreSQL.
+store_forge() {
+	if on_pg; then
+		psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -A -t -v ON_ERROR_STOP=1 -1 \
+			-c "SET LOCAL session_replication_role = replica" -c "$1"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" ".dbconfig enable_trigger off" "$1"
+	fi
+}
+
+# store_keep NAME TABLE WHERE: TABLE's rows matching WHERE kept aside as NAME, as an attacker
+# keeps an older copy (on SQLite the whole file, as sqlite3's .backup makes it; on PostgreSQL
+# the rows, COPY's text); store_put_back NAME TABLE WHERE puts them back over what is there
+# now (INSERT OR REPLACE: the rows matching WHERE removed, the kept ones inserted; on
+# PostgreSQL past the foreign keys, as sqlite3 with its foreign keys off, by the server's
+# administrator with session_replication_role = replica).
+store_keep() {
+	if on_pg; then
+		psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -v ON_ERROR_STOP=1 \
+			-c "\\copy (SELECT * FROM $2 WHERE $3) TO '$T/$1.copy'"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" ".backup '$T/$1.db'"
+	fi
+}
+store_put_back() {
+	if on_pg; then
+		psql "$FK_PG_ADMIN dbname=$STORE_DB" -X -q -v ON_ERROR_STOP=1 -1 \
+			-c "SET LOCAL session_replication_role = replica" -c "DELETE FROM $2 WHERE $3" \
+			-c "\\copy $2 FROM '$T/$1.copy'"
+	else
+		sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "ATTACH '$T/$1.db' AS old" \
+			"INSERT OR REPLACE INTO $2 SELECT * FROM old.$2 WHERE $3"
+	fi
+}
+
+# pg_rows_hold TEXT: on PostgreSQL, true when a live row of any table of the store holds TEXT
+# (case aside; a bytea is dumped as lower-case hex, so bytes are looked for as their hex): what
+# is left to look for where there is no one file whose bytes to read.
+pg_rows_hold() { pg_rows_dump && grep -qiF -- "$1" "$T/rows.dump"; }
+# pg_rows_dump: every live row of the store as its server's administrator reads it, in $T/rows.dump.
+pg_rows_dump() {
+	"$FK_PG_BIN/pg_dump" -d "$FK_PG_ADMIN dbname=$STORE_DB" --data-only -n public > "$T/rows.dump" 2> "$T/rows.err" ||
+		{ not_ok "pg_dump of the store failed"; return 1; }
+}
+
+# sql_hex EXPR: the SQL of EXPR's bytes as upper-case hex on this backend.
+sql_hex() { if on_pg; then echo "upper(encode($1, 'hex'))"; else echo "hex($1)"; fi; }
 
 # A test terminal: created by its first administrator, "admin" (R-TEST-ENV); on it, and only
 # on a test or demo terminal, fukuhonctl takes who acts from $FUKUHON_TEST_ACTOR instead of a
@@ -19,9 +163,17 @@ TEST_INIT="--admin admin --bureau 東京法務局 --mode test"
 export FUKUHON_TEST_ACTOR=admin
 
 # Write a configuration for a terminal inside $T (extra lines from $1).
+# On PostgreSQL (FK_TEST_PG) the database is this test's own on the cluster (store_create).
 make_config() {
+	if on_pg; then
+		store_create
+		dbline="database = $(store_uri "$FK_PG_CONNINFO_A")
+database_admin = $(store_uri "$FK_PG_CONNINFO_OWNER")"
+	else
+		dbline="database = db/fukuhon.db"
+	fi
 	cat > "$T/fukuhon.conf" <<CONF
-database = db/fukuhon.db
+$dbline
 key_dir = keys
 data_dir = $top_srcdir/data
 terminal_id = test-terminal
@@ -125,7 +277,7 @@ post() {
 # the environment. 77 where postgresql-15 is not installed (the caller says it skips).
 pg_start() {
 	PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || return 99
-	trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; tui_stop; rm -rf "$T"' EXIT
+	trap 'store_drop; sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; tui_stop; rm -rf "$T"' EXIT
 	sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD" || return $?
 	. "$PGD/env"
 }
@@ -139,6 +291,24 @@ pg_part() {
 	*) not_ok "the PostgreSQL cluster did not start" ;;
 	esac
 	return 1
+}
+
+# pg_pass_cluster: the one cluster a pass of tests on PostgreSQL shares (tests/units_pg.sh,
+# tests/shells_pg.sh), stopped on exit whatever happens; exits 77 where postgresql-15 is not
+# installed. A test's cluster, not a store: durability off (a terminal made in 1.2 s instead of
+# 3.5 s) changes nothing the product does or checks.
+pg_pass_cluster() {
+	PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
+	trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
+	sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD"
+	case $? in
+	0) ;;
+	77) echo "SKIP: postgresql-15 is not installed (apt-get install postgresql-15; .ci/run installs it)"; exit 77 ;;
+	*) echo "the PostgreSQL cluster did not start"; exit 99 ;;
+	esac
+	. "$PGD/env"
+	$FK_PG_PSQL -c "ALTER SYSTEM SET fsync = off" -c "ALTER SYSTEM SET full_page_writes = off" \
+		-c "SELECT pg_reload_conf()" > /dev/null || { echo "the cluster's settings failed"; exit 99; }
 }
 
 # conf_on DIR DATABASE: $T/fukuhon.conf as make_config wrote it, in DIR (a terminal of its own:

@@ -85,21 +85,25 @@ tui_wait ja "理由：調査のため停止"
 expect 0 $C lockdown off --reason "解除"
 tui_gone ja "緊急停止（ロックダウン）中" 5
 
-# The attacker writes the database with sqlite3 (docs/threat-model.md): a lockdown in force made
-# "off" fails the row's MAC, the row removed fails the meta table's anchored digest. Either way the
-# command line refuses the database and the open sign-in screen says the state cannot be read.
-command -v sqlite3 > /dev/null || { finish; exit; }
-DB="$T/db/fukuhon.db"
+# The attacker writes the database with sqlite3, or is the PostgreSQL server's administrator
+# (docs/threat-model.md): a lockdown in force made "off" fails the row's MAC, the row removed
+# fails the meta table's anchored digest. Either way the command line refuses the database and
+# the open sign-in screen says the state cannot be read.
+on_pg || command -v sqlite3 > /dev/null || { finish; exit; }
 expect 0 $C lockdown on --reason "incident"
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
-cp -a "$T/db" "$T/db.on"; cp -a "$T/keys" "$T/keys.on"
-sqlite3 "$DB" "UPDATE meta SET value = 'off' || substr(value, 3) WHERE key = 'lockdown'"
+tui_wait ja "緊急停止（ロックダウン）中" 5
+store_snapshot on || not_ok "snapshot"
+cp -a "$T/keys" "$T/keys.on"
+# the console reads the state as it is (on PostgreSQL: connected again after the snapshot)
+tui_wait ja "理由：incident" 10
+tui_gone ja "緊急停止の状態を読み取れません。" 10
+store_sql "UPDATE meta SET value = 'off' || substr(value, 3) WHERE key = 'lockdown'"
 expect 1 $C lockdown status
 contains "$T/err" "meta row key=lockdown does not match its MAC"
 FUKUHON_TEST_ACTOR=tanaka expect 1 $C lockdown status
 tui_wait ja "緊急停止の状態を読み取れません。" 5
-rm -rf "$T/db" "$T/keys"; cp -a "$T/db.on" "$T/db"; cp -a "$T/keys.on" "$T/keys"
-sqlite3 "$DB" "DELETE FROM meta WHERE key = 'lockdown'"
+store_restore on; rm -rf "$T/keys"; cp -a "$T/keys.on" "$T/keys"
+store_sql "DELETE FROM meta WHERE key = 'lockdown'"
 expect 1 $C lockdown status
 contains "$T/err" "meta row key=lockdown written by record"
 contains "$T/err" "is missing: it was removed"

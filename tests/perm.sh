@@ -117,12 +117,11 @@ expect 0 $C permissions tanaka
 lacks "$T/out" "koseki="
 
 # R-LOG: every grant, refusal and revoke is in the history
-db="$T/db/fukuhon.db"
-if command -v sqlite3 > /dev/null 2>&1; then
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success'")" = 6 ] && ok || not_ok "grants recorded"
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success' AND operator = 'suzuki'")" = 1 ] && ok || not_ok "the supervisor's grant under its name"
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'denied' AND reason = 'jurisdiction'")" -ge 1 ] && ok || not_ok "refusal recorded"
-	[ "$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'grant.revoke' AND result = 'success'")" = 1 ] && ok || not_ok "revoke recorded"
+if on_pg || command -v sqlite3 > /dev/null 2>&1; then
+	[ "$(store_sql "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success'")" = 6 ] && ok || not_ok "grants recorded"
+	[ "$(store_sql "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'success' AND operator = 'suzuki'")" = 1 ] && ok || not_ok "the supervisor's grant under its name"
+	[ "$(store_sql "SELECT count(*) FROM audit_log WHERE action = 'grant.add' AND result = 'denied' AND reason = 'jurisdiction'")" -ge 1 ] && ok || not_ok "refusal recorded"
+	[ "$(store_sql "SELECT count(*) FROM audit_log WHERE action = 'grant.revoke' AND result = 'success'")" = 1 ] && ok || not_ok "revoke recorded"
 fi
 
 # Dates as people in Japan write them (issue 11, item 4): 和暦 and slashes are days of Japan

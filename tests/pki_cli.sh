@@ -7,7 +7,7 @@
 # status and status; CA rows added or altered with sqlite3 refused by the trust base.
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl not found: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 not found: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 not found: skipped"; exit 77; }
 make_config
 C=$FUKUHONCTL
 P=$T/pki
@@ -142,7 +142,7 @@ sign "$T/req3.csr" "$T/recv3.crt" 400
 expect 0 $C cert install "$T/recv3.crt"
 expect 0 $C cert status
 lacks "$T/out" "receiver test-terminal"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM pki_item WHERE kind = 'receiver'")" = 2 ] && ok || not_ok "receiver rows"
+[ "$(store_sql "SELECT count(*) FROM pki_item WHERE kind = 'receiver'")" = 2 ] && ok || not_ok "receiver rows"
 
 # A key pair made elsewhere (the test PKI's receiver): installed with its key, kept as current.
 expect 1 $C cert install "$P/receiver.crt" --key "$P/receiver2.key"
@@ -200,38 +200,39 @@ contains "$T/out" "pki.crl_add"
 expect 0 $C audit list --action pki.ca_add --result denied
 contains "$T/out" "pki.ca_add"
 
-# ---- the database changed with sqlite3: the trust base refuses it, naming the row ----
+# ---- the database changed with sqlite3 (or by the PostgreSQL server's administrator): the trust
+# base refuses it, naming the row ----
 # (each refusal is recorded in the altered database and anchored: the key folder goes back too)
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE)" > /dev/null
-cp "$DB" "$T/good.db"
+store_snapshot good || exit 99
 cp -a "$T/keys" "$T/good.keys"
 restore() {
-	cp "$T/good.db" "$DB"
-	rm -rf "$DB-wal" "$DB-shm" "$T/keys"
+	store_restore good || not_ok "the store could not be put back"
+	rm -rf "$T/keys"
 	cp -a "$T/good.keys" "$T/keys"
 }
-CA=$(sqlite3 "$DB" "SELECT id FROM pki_item WHERE kind = 'ca'")
+CA=$(store_sql "SELECT id FROM pki_item WHERE kind = 'ca'")
 # a CA added: another copy of the trusted one's columns (an attacker's own CA would do the same)
-sqlite3 "$DB" "INSERT INTO pki_item(kind, subject, serial, not_before, not_after, sha256, der, added_by, added_by_user, added_at, mac)
+store_sql "INSERT INTO pki_item(kind, subject, serial, not_before, not_after, sha256, der, added_by, added_by_user, added_at, mac)
 	SELECT kind, subject || ' 2', serial, not_before, not_after, sha256, der, added_by, added_by_user, added_at, mac
 	FROM pki_item WHERE id = $CA" || exit 99
 expect 1 $C ca list
 contains "$T/err" "pki_item"
 restore
 # a CA altered: its subject; status --check examines it and names the row
-sqlite3 "$DB" "UPDATE pki_item SET subject = 'CN=Evil CA' WHERE id = $CA" || exit 99
+store_sql "UPDATE pki_item SET subject = 'CN=Evil CA' WHERE id = $CA" || exit 99
 expect 1 $C ca list
 contains "$T/err" "pki_item"
 expect 1 $C status --check
 contains "$T/out" "pki_item row id=$CA does not match its MAC"
 restore
 # a CA's certificate replaced (the DER beside its sealed hash)
-sqlite3 "$DB" "UPDATE pki_item SET der = X'3000' WHERE id = $CA" || exit 99
+if on_pg; then der="'\\x3000'::bytea"; else der="X'3000'"; fi
+store_sql "UPDATE pki_item SET der = $der WHERE id = $CA" || exit 99
 expect 1 $C ca list
 contains "$T/err" "not the one sealed with it"
 restore
 # the CRL removed (so that revocations would not count)
-sqlite3 "$DB" "DELETE FROM pki_item WHERE kind = 'crl'" || exit 99
+store_sql "DELETE FROM pki_item WHERE kind = 'crl'" || exit 99
 expect 1 $C ca list
 contains "$T/err" "pki_item"
 restore
@@ -243,7 +244,7 @@ FUKUHON_TEST_ACTOR=sup expect 1 $C ca remove "$CA"
 expect 1 $C ca remove 999
 contains "$T/err" "no trusted CA"
 expect 0 $C ca remove "CN=Test municipal CA,O=fukuhon test"
-[ "$(sqlite3 "$DB" "SELECT count(*) FROM pki_item WHERE kind IN ('ca', 'crl')")" = 0 ] && ok || not_ok "CA rows left"
+[ "$(store_sql "SELECT count(*) FROM pki_item WHERE kind IN ('ca', 'crl')")" = 0 ] && ok || not_ok "CA rows left"
 expect 0 $C audit list --action pki.ca_remove --result success
 contains "$T/out" "pki.ca_remove"
 expect 0 $C ca list --json

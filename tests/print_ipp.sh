@@ -22,7 +22,7 @@ C=$FUKUHONCTL
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 mkdir -m 700 "$T/spool" "$T/got" "$T/got2" "$T/got3" "$T/ippkeys"
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; rm -rf "$T"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; store_drop; rm -rf "$T"' EXIT
 
 P1=$(free_port)
 ipp_printer "$P1" "$T/got" application/pdf
@@ -56,7 +56,7 @@ expect 0 $C operator add tanaka --role operator --bureau 東京法務局
 expect 0 $C operator add sato --role supervisor --bureau 東京法務局
 expect 0 $C demo-data --registers 3 --seed 7
 expect 0 $C grant tanaka --all --kind koseki,joseki --rights view,print --reason "窓口での写し交付"
-REGS=$(sqlite3 "$T/db/fukuhon.db" "SELECT group_concat(id, ',') FROM (SELECT id FROM register ORDER BY id LIMIT 2)")
+REGS=$(store_sql "SELECT id FROM register ORDER BY id LIMIT 2" | paste -sd , -)
 approved() {
 	expect 0 as tanaka $C request print --register "$REGS" --reason "本人からの請求"
 	ID=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
@@ -84,7 +84,7 @@ contains "$T/err" "印刷機が印刷を受け付けられません"
 contains "$T/err" "出力番号も使われていません"
 [ -z "$(find "$T/spool" -type f)" ] && ok || not_ok "a refused print left files: $(ls -A "$T/spool")"
 [ -z "$(find "$T/got" "$T/got2" -type f -name '*.pdf')" ] && ok || not_ok "a refused print reached a printer"
-[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM print_output")" = 0 ] && ok || not_ok "a refused print used numbers"
+[ "$(store_sql "SELECT count(*) FROM print_output")" = 0 ] && ok || not_ok "a refused print used numbers"
 expect 0 $C audit list --action print.execute --json
 [ "$(grep -c '"result": "failed"' "$T/out")" -ge 4 ] && ok || not_ok "the refusals are not on record: $(head -c 400 "$T/out")"
 
@@ -125,15 +125,15 @@ contains "$T/out" '"sent": 0'
 contains "$T/out" '"unsent": 2'
 contains "$T/err" "The printer did not take 2 of 2 copies"
 [ "$(find "$T/spool" -type f -name 'fukuhon-*.pdf' | wc -l)" = 2 ] && ok || not_ok "the copies not sent are not in the spool: $(ls -A "$T/spool")"
-[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM print_output")" = 4 ] && ok || not_ok "the copies not sent are not on record"
+[ "$(store_sql "SELECT count(*) FROM print_output")" = 4 ] && ok || not_ok "the copies not sent are not on record"
 expect 0 $C audit list --action print.send --result failed --json
 contains "$T/out" '"result": "failed"'
-refused_again=$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $ID")
+refused_again=$(store_sql "SELECT state FROM approval_request WHERE id = $ID")
 [ "$refused_again" = executed ] && ok || not_ok "request $ID is $refused_again"
 
 # ---- the copies left in the spool sent again (print resend): the same copy, on record ----
-N3=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial LIMIT 1")
-SHA3=$(sqlite3 "$T/db/fukuhon.db" "SELECT sha256 FROM print_output WHERE number = '$N3'")
+N3=$(store_sql "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial LIMIT 1")
+SHA3=$(store_sql "SELECT sha256 FROM print_output WHERE number = '$N3'")
 # someone else's copy (the approver's too) and a number nobody printed: refused, recorded
 expect 1 as sato $C print resend "$N3"
 contains "$T/err" "refused [not-requester]"
@@ -154,7 +154,7 @@ GOT=$(find "$T/got5" -type f -name '*.pdf' | head -n 1)
 pdftotext -layout "$GOT" "$T/got5.txt" 2> /dev/null && contains "$T/got5.txt" "$N3"
 [ "$(find "$T/spool" -type f -name 'fukuhon-*.pdf' | wc -l)" = 1 ] && ok || not_ok "the copy sent again is still in the spool: $(ls -A "$T/spool")"
 # a re-send, not a new print: no number used, counted as print.resend, its send recorded
-[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM print_output")" = 4 ] && ok || not_ok "a re-send made a new copy"
+[ "$(store_sql "SELECT count(*) FROM print_output")" = 4 ] && ok || not_ok "a re-send made a new copy"
 expect 0 $C audit list --action print.resend --json
 [ "$(grep -c '"result": "success"' "$T/out")" = 1 ] && ok || not_ok "print.resend successes: $(head -c 400 "$T/out")"
 [ "$(grep -c '"result": "denied"' "$T/out")" = 2 ] && ok || not_ok "print.resend refusals: $(head -c 400 "$T/out")"
@@ -168,7 +168,7 @@ contains "$T/err" "refused [not-found]"
 # ---- two re-sends of the other copy at once (two commands started together): sent once ----
 # The second is decided right after the first commits, while the first is still sending: without
 # the claim (core/approve/resend.c) both found the copy in the spool and the printer got it twice.
-N4=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial DESC LIMIT 1")
+N4=$(store_sql "SELECT number FROM print_output WHERE request_id = $ID ORDER BY serial DESC LIMIT 1")
 [ "$N4" != "$N3" ] || not_ok "no second copy"
 FUKUHON_TEST_ACTOR=tanaka $C print resend "$N4" > "$T/r1.out" 2> "$T/r1.err" &
 R1=$!

@@ -49,7 +49,7 @@ if grep -aq __asan_init "$top_builddir/fukuhon-authd"; then
 fi
 ${pre:+env LD_PRELOAD=$pre} "$top_builddir/fukuhon-authd" --allow-user fukuhon --listen "$S" 2>> "$T/authd.err" &
 APID=$!
-trap 'kill $APID 2> /dev/null; tui_stop; umount /etc; rm -rf "$T"' EXIT
+trap 'kill $APID 2> /dev/null; tui_stop; umount /etc; store_drop; rm -rf "$T"' EXIT
 i=0
 until [ -S "$S" ] || [ $i -ge 100 ]; do sleep 0.05; i=$((i + 1)); done
 

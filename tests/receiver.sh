@@ -122,11 +122,11 @@ mkdir -m 700 "$T/ret"
 FUKUHON_TEST_ACTOR=kato $C return "$RID" --to "$T/m32.crt" --out "$T/ret/r.fkpkg" > "$T/ret.out" 2>&1 &
 retpid=$!
 n=0
-until [ "$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $RID" 2> /dev/null)" = running ] ||
+until [ "$(store_sql "SELECT state FROM approval_request WHERE id = $RID" 2> /dev/null)" = running ] ||
 	[ $n -ge 3000 ] || ! kill -0 $retpid 2> /dev/null; do n=$((n + 1)); sleep 0.01; done
 kill -KILL $retpid 2> /dev/null
 wait $retpid 2> /dev/null
-[ "$(sqlite3 "$T/db/fukuhon.db" "SELECT state FROM approval_request WHERE id = $RID")" = running ] && ok ||
+[ "$(store_sql "SELECT state FROM approval_request WHERE id = $RID")" = running ] && ok ||
 	not_ok "the return was not caught running: $(cat "$T/ret.out")"
 [ ! -e "$T/ret/r.fkpkg" ] && ok || not_ok "a killed return left its package in place"
 "$FKPKG" -o "$T/m2.pkg" --quiet --signer-key "$P/muni-131041.key" --signer-cert "$P/muni-131041.crt" \

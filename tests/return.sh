@@ -9,7 +9,7 @@
 # to read through the application after it (skipped where postgresql-15 is absent).
 . "$(dirname "$0")/lib.sh"
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 make_config "approval_valid = 1h"
 C=$FUKUHONCTL
 P=$T/pki
@@ -17,7 +17,7 @@ DB="$T/db/fukuhon.db"
 FKPKG="$top_builddir/tests/fkpkg"
 as() { who=$1; shift; FUKUHON_TEST_ACTOR=$who "$@"; }
 refused() { why=$1; shift; expect 1 "$@"; contains "$T/err" "refused [$why]"; }
-q() { sqlite3 "$DB" "$1"; }
+q() { store_sql "$1"; }
 
 return_terminal "$P"
 V=$(q "SELECT count(*) FROM register_version v JOIN register r ON r.id = v.register_id WHERE r.municipality = '$M'")

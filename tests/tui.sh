@@ -24,7 +24,7 @@ $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view --reas
 $C grant suzuki --municipality 131016 --kind koseki --rights view --reason e2e > "$T/grant" || exit 99
 
 TM="$TMUX_BIN -S $T/tmux.sock -f /dev/null"
-cleanup() { $TM kill-server 2> /dev/null; rm -rf "$T"; }
+cleanup() { $TM kill-server 2> /dev/null; store_drop; rm -rf "$T"; }
 trap cleanup EXIT
 
 # screen: the pane as text without the status line (it carries the clock).

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 make_pam tanaka:tanaka-pw:fukuhon sato:sato-pw:fukuhon
 make_config "language = ja
 approval_valid = 1h"
@@ -73,7 +73,7 @@ tui_sign_out $S
 $TMUX_CMD kill-session -t $S
 tui_stop
 
-[ "$(sqlite3 -cmd '.timeout 10000' "$DB" "SELECT count(*) FROM register r JOIN data_key k ON k.id = r.key_id WHERE r.disposed_at IS NOT NULL AND k.wrapped IS NULL")" = 1 ] &&
+[ "$(store_sql "SELECT count(*) FROM register r JOIN data_key k ON k.id = r.key_id WHERE r.disposed_at IS NOT NULL AND k.wrapped IS NULL")" = 1 ] &&
 	ok || not_ok "no register disposed of with its key destroyed"
 expect 0 $C audit list --action dispose.execute --result success
 contains "$T/out" "tanaka"

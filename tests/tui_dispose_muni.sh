@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 make_pam tanaka:tanaka-pw:fukuhon sato:sato-pw:fukuhon
 make_config "language = ja
 approval_valid = 1h"
@@ -19,8 +19,8 @@ $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || e
 $C operator add sato --role supervisor --bureau 東京法務局 > /dev/null || exit 99
 $C demo-data --registers 50 --seed 7 > /dev/null || exit 99
 $C grant tanaka --all --kind koseki,joseki,ledger,documents --rights view,dispose --reason "廃棄担当" > /dev/null || exit 99
-M=$(sqlite3 "$DB" "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
-N=$(sqlite3 "$DB" "SELECT count(*) FROM register WHERE municipality = '$M'")
+M=$(store_sql "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+N=$(store_sql "SELECT count(*) FROM register WHERE municipality = '$M'")
 FUKUHON_TEST_ACTOR=tanaka $C request dispose-municipality --municipality "$M" --reason "市町村からの廃棄請求" > /dev/null || exit 99
 FUKUHON_TEST_ACTOR=sato $C approve 1 --reason "確認済み" > /dev/null || exit 99
 
@@ -45,7 +45,7 @@ tui_sign_out $S
 $TMUX_CMD kill-session -t $S
 tui_stop
 
-[ "$(sqlite3 -cmd '.timeout 10000' "$DB" "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] &&
+[ "$(store_sql "SELECT count(*) FROM register WHERE municipality = '$M' AND disposed_at IS NULL")" = 0 ] &&
 	ok || not_ok "registers of $M left"
 expect 0 $C audit list --action dispose-municipality.execute --result success
 contains "$T/out" "tanaka"

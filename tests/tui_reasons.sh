@@ -190,8 +190,8 @@ contains "$T/err" "fukuhonctl: refused [role]: Your role does not allow this."
 # A failure, not a refusal: the database changed outside fukuhon. The headline tells the
 # operator to stop; the line under it is the core's detail naming the row, for the
 # administrator (R-JURIS: the municipality's bureau is sealed).
-if command -v sqlite3 > /dev/null; then
-	sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" "UPDATE municipality SET bureau_id = (SELECT bureau_id FROM municipality WHERE code = '011002') WHERE code = '131016'" || not_ok "sqlite3"
+if on_pg || command -v sqlite3 > /dev/null; then
+	store_sql "UPDATE municipality SET bureau_id = (SELECT bureau_id FROM municipality WHERE code = '011002') WHERE code = '131016'" || not_ok "store_sql"
 	tui_send a 1
 	shows a "データベースの整合性検査に失敗。作業を中止し管理者に連絡してください。" "code=131016"
 	tui_screen a > "$T/screen"

@@ -118,14 +118,14 @@ SHIM="$top_builddir/tests/fake_avahi.so"
 if command -v ippeveprinter > /dev/null && command -v ipptool > /dev/null && [ -f "$SHIM" ]; then
 	mkdir -m 700 "$T/got" "$T/gotr" "$T/ippkeys"
 	PIDS=""
-	trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; rm -rf "$T"' EXIT
+	trap 'for p in $PIDS; do kill $p 2>/dev/null; done; tui_stop; store_drop; rm -rf "$T"' EXIT
 	PA=$(free_port)
 	ipp_printer "$PA" "$T/got" application/pdf
 	PR=$(free_port) # answers, but takes jobs only from a signed-in user: every Print-Job refused
 	ipp_printer "$PR" "$T/gotr" application/pdf -A
-	N1=$(sqlite3 "$T/db/fukuhon.db" "SELECT number FROM print_output ORDER BY serial LIMIT 1")
+	N1=$(store_sql "SELECT number FROM print_output ORDER BY serial LIMIT 1")
 	# a second print, its copy refused by the printer: left in the spool
-	REG2=$(sqlite3 "$T/db/fukuhon.db" "SELECT id FROM register WHERE kind = 1 ORDER BY id DESC LIMIT 1")
+	REG2=$(store_sql "SELECT id FROM register WHERE kind = 1 ORDER BY id DESC LIMIT 1")
 	FUKUHON_TEST_ACTOR=tanaka $C request print --register "$REG2" --reason "本人からの請求" > "$T/out" || not_ok "request"
 	ID2=$(sed -n 's/^request \([0-9]*\):.*/\1/p' "$T/out")
 	FUKUHON_TEST_ACTOR=sato $C approve "$ID2" --reason "確認済み" > /dev/null || not_ok "approve"

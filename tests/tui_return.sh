@@ -12,7 +12,7 @@
 TMUX_BIN=${TMUX_BIN:-$(command -v tmux)}
 [ -n "$TMUX_BIN" ] || { echo "tmux not found: skipped"; exit 77; }
 command -v openssl > /dev/null || { echo "openssl is missing: skipped"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
+on_pg || command -v sqlite3 > /dev/null || { echo "sqlite3 is missing: skipped"; exit 77; }
 make_pam tanaka:tanaka-pw:fukuhon sato:sato-pw:fukuhon
 make_config "language = ja
 approval_valid = 1h
@@ -23,7 +23,7 @@ C=$FUKUHONCTL
 P=$T/pki
 DB="$T/db/fukuhon.db"
 FKPKG="$top_builddir/tests/fkpkg"
-q() { sqlite3 -cmd '.timeout 10000' "$DB" "$1"; }
+q() { store_sql "$1"; }
 $C init $TEST_INIT > /dev/null || exit 99
 $C operator add tanaka --role operator --bureau 東京法務局 > /dev/null || exit 99
 $C operator add sato --role supervisor --bureau 東京法務局 > /dev/null || exit 99

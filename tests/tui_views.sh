@@ -256,9 +256,8 @@ tui_key e Escape
 
 # A history altered outside fukuhon: the verification says so plainly, where the first
 # problem is, and what kind it is, in Japanese (R-LOGSEAL).
-if command -v sqlite3 > /dev/null; then
-	sqlite3 -cmd ".timeout 10000" "$T/db/fukuhon.db" ".dbconfig enable_trigger off" \
-		"UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "sqlite3"
+if on_pg || command -v sqlite3 > /dev/null; then
+	store_forge "UPDATE audit_log SET action = 'register.nothing' WHERE seq = 3" > /dev/null || not_ok "store_forge"
 	console b "$FUKUHON_CONFIG"
 	tui_wait b "ユーザー名:"
 	sign_in b sato sato-pw

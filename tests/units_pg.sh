@@ -44,18 +44,7 @@
 #
 # tests/test_sql is not run here: tests/sql_pg.sh runs it on PostgreSQL already (FK_PG_CONNINFO).
 . "$(dirname "$0")/lib.sh"
-PGD=$(mktemp -d "${TMPDIR:-/tmp}/fkpg.XXXXXX") || exit 99
-trap 'sh "$top_srcdir/tests/pg/cluster.sh" stop "$PGD"; rm -rf "$PGD"; rm -rf "$T"' EXIT
-sh "$top_srcdir/tests/pg/cluster.sh" start "$PGD"
-rc=$?
-case $rc in
-0) ;;
-77) echo "SKIP: postgresql-15 is not installed (apt-get install postgresql-15; .ci/run installs it)"; exit 77 ;;
-*) echo "the PostgreSQL cluster did not start"; exit 99 ;;
-esac
-. "$PGD/env"
-$FK_PG_PSQL -c "ALTER SYSTEM SET fsync = off" -c "ALTER SYSTEM SET full_page_writes = off" \
-	-c "SELECT pg_reload_conf()" > /dev/null || { echo "the cluster's settings failed"; exit 99; }
+pg_pass_cluster
 
 # Every unit test whose source makes a test terminal; test_sql apart (above).
 bins=

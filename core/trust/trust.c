@@ -739,9 +739,16 @@ static int shared_rules(const fk_anchor *a, uint64_t gen, const uint8_t smac[FK_
 	return 1;
 }
 
-/* The store's history end and small tables (db) against its row (s). */
+/* The store's history end and small tables (db) against its row (s). An end short of the
+ * writers' is named as on a terminal's own file (describe_mismatch): the operator is told the
+ * same thing on both backends. */
 static fk_status store_mismatch(fk_ctx *ctx, const fk_state *db, const fk_state *s, fk_error *err)
 {
+	if (!fk_head_equal(&db->head, &s->head) && db->head.seq < s->head.seq)
+		return fk_fail(err, FK_ERR_TAMPER,
+			       "the operation history ends at record %lld but the store's writers left it at record %lld: "
+			       "records were cut off the end outside fukuhon; run 'fukuhonctl audit verify'",
+			       (long long)db->head.seq, (long long)s->head.seq);
 	if (!fk_head_equal(&db->head, &s->head))
 		return fk_fail(err, FK_ERR_TAMPER,
 			       "the operation history ends at record %lld but the store's writers left it at record %lld: "
