@@ -561,8 +561,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 return_terminal() {
 	sh "$top_srcdir/tests/pki.sh" "$1" 131016 > /dev/null 2>&1 || exit 99
 	return_store "$T" "$1"
-	M=$(sqlite3 "$T/db/fukuhon.db" "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
-	N=$(sqlite3 "$T/db/fukuhon.db" "SELECT count(*) FROM register WHERE municipality = '$M'")
+	M=$(store_sql "SELECT municipality FROM register GROUP BY municipality ORDER BY count(*) DESC, municipality LIMIT 1")
+	N=$(store_sql "SELECT count(*) FROM register WHERE municipality = '$M'")
 	openssl req -new -newkey rsa:2048 -nodes -keyout "$T/muni.key" -subj "/O=fukuhon test/serialNumber=$M/CN=municipality $M" \
 		-out "$T/muni.csr" > /dev/null 2>&1 || exit 99
 	openssl x509 -req -in "$T/muni.csr" -CA "$1/ca.crt" -CAkey "$1/ca.key" -CAcreateserial -days 30 \

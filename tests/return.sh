@@ -80,6 +80,8 @@ expect 0 $C audit verify
 # ---- the same on a PostgreSQL store (issue 14): request, approval, the return carried out, its
 # package opened by the municipality, the disposal after it; then nothing of the municipality
 # left to read through the application, the history whole ----
+# (run by tests/shells_pg.sh, the test is on PostgreSQL already: the part above was it)
+! on_pg || { finish; exit; }
 pg_part || { finish; exit; }
 mkdir -m 700 "$T/pg"
 pg_config "$T/pg/fukuhon.conf" "approval_valid = 1h"
