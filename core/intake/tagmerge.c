@@ -16,9 +16,9 @@
 
 int fk_tagmerge_stop_after;
 int fk_tagmerge_step_tags;
+int64_t fk_tagmerge_step_ns = INT64_C(40) * 1000000;
 
 /* Each step's work before its commit (as prepublish.c's: a console waits at most 200 ms). */
-#define STEP_NS (INT64_C(40) * 1000000)
 /* The pairs sorted in memory at most (6 MB: 262,144 pairs, the tags of some 19,000
  * registers); beyond, runs in a file (some 50 at 1,000,000 registers). */
 #define SORT_MEM ((size_t)6 << 20)
@@ -60,8 +60,8 @@ static fk_status collect(fk_ctx *ctx, const fk_pkgrow *p, fk_tagsort *o, fk_erro
 	return s;
 }
 
-/* One step: pairs from *pos on, for STEP_NS at most, the position kept in the package's row,
- * committed with its record. */
+/* One step: pairs from *pos on, for fk_tagmerge_step_ns at most (one batch at least), the
+ * position kept in the package's row, committed with its record. */
 static fk_status step(fk_ctx *ctx, fk_pkgrow *p, fk_tagsort *o, size_t *pos, size_t n,
 		      const char *oid, int64_t *max_ns, fk_error *err)
 {
@@ -75,7 +75,11 @@ static fk_status step(fk_ctx *ctx, fk_pkgrow *p, fk_tagsort *o, size_t *pos, siz
 	s = fk_ctx_stmt(ctx, SQL_TAG_PUT, &st, err);
 	size_t last = fk_tagmerge_step_tags > 0 && n - from > (size_t)fk_tagmerge_step_tags
 			      ? from + (size_t)fk_tagmerge_step_tags : n;
-	while (s == FK_OK && *pos < last && ((*pos - from) % 256 || fk_mono_ns() - t0 < STEP_NS)) {
+	/* At least one batch whatever the clock says: a step whose start (the write lock, the
+	 * trust base's checks) used its whole budget would otherwise commit no progress, and the
+	 * merge would go on recording empty steps for as long as the machine stays that busy. */
+	while (s == FK_OK && *pos < last &&
+	       (*pos == from || (*pos - from) % 256 || fk_mono_ns() - t0 < fk_tagmerge_step_ns)) {
 		uint8_t tag[FK_BLIND_LEN];
 		int64_t id;
 		int got;

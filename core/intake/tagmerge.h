@@ -24,5 +24,8 @@ fk_status fk_tagmerge(fk_ctx *ctx, fk_pkgrow *p, const char *oid, int64_t *max_n
 extern int fk_tagmerge_stop_after;
 /* Test hook: when > 0, each step inserts at most this many tags (else only its time bounds it). */
 extern int fk_tagmerge_step_tags;
+/* A step's time budget (40 ms; at least one batch of 256 a step whatever it says): 0 stands
+ * for a machine so busy that a step's start takes it all (a test). */
+extern int64_t fk_tagmerge_step_ns;
 
 #endif
