@@ -43,7 +43,6 @@ static const char SQL_NEW_ENTRIES_DOC[] =
 	"SELECT municipality, count(*), max(received_at) FROM notification_doc WHERE id > ?1 "
 	"GROUP BY municipality";
 static const char SQL_DATA_VERSION[] = "PRAGMA data_version";
-static const char SQL_META_DELETE[] = "DELETE FROM meta WHERE key = ?1";
 static const char SQL_MAX_REG[] = "SELECT coalesce(max(id), 0) FROM register";
 static const char SQL_MAX_VER[] = "SELECT coalesce(max(id), 0) FROM register_version";
 static const char SQL_MAX_LEDGER[] = "SELECT coalesce(max(id), 0) FROM ledger_entry";
@@ -72,16 +71,7 @@ fk_status fk_publish_watermarks(fk_ctx *ctx, int set, int64_t wm[], fk_error *er
 			s = fk_meta_set(ctx, wm_keys[i], v, err);
 			continue;
 		}
-		fk_stmt *st;
-		char buf[24];
-		fk_error e;
-		if (fk_meta_get(ctx, key, buf, sizeof buf, &e) == FK_ERR_NOTFOUND)
-			continue;
-		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 1, err);
-		if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-			fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
-			s = fk_ctx_exec(ctx, st, err, "removing a watermark");
-		}
+		s = fk_meta_del(ctx, key, NULL, err);
 	}
 	return s;
 }
@@ -635,11 +625,7 @@ static fk_status move_rows(fk_ctx *ctx, const fk_pkgrow *p, const plan *pl, int6
 		*changed = fk_sql_changes(ctx->db);
 	}
 	if (s == FK_OK)
-		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(PUBLISHING_KEY), 1, err);
-	if (s == FK_OK && (s = fk_ctx_stmt(ctx, SQL_META_DELETE, &st, err)) == FK_OK) {
-		fk_sql_bind_text(st, 1, PUBLISHING_KEY, -1, SQLITE_STATIC);
-		s = fk_ctx_exec(ctx, st, err, "publishing new versions");
-	}
+		s = fk_meta_del(ctx, PUBLISHING_KEY, NULL, err);
 	return s == FK_OK ? count_changed(ctx, p, pl, err) : s;
 }
 

@@ -1221,7 +1221,6 @@ static const char SQL_SWEEP[] =
 static const char SQL_STALE_FIRST[] =
 	"SELECT key FROM meta WHERE key >= '" FK_ORDER_STALE_KEY "' AND key < 'order.stale/' "
 	"ORDER BY key LIMIT 1";
-static const char SQL_META_REMOVE[] = "DELETE FROM meta WHERE key = ?1";
 static const char SQL_SLOT_USED[] =
 	"SELECT count(*) FROM (SELECT 1 FROM register_order WHERE municipality = ?1 AND kind = ?2 LIMIT 1) u";
 
@@ -1391,10 +1390,6 @@ fk_status fk_order_sweep(fk_ctx *ctx, int limit, char *muni, size_t muni_len, in
 	}
 	/* Both stale slots empty: the mark goes, in the step that saw them so. */
 	if (s == FK_OK && *removed < limit)
-		s = fk_trust_unseal(ctx, FK_T_META, FK_VAL_TEXT(key), 1, err);
-	if (s == FK_OK && *removed < limit && (s = fk_ctx_stmt(ctx, SQL_META_REMOVE, &st, err)) == FK_OK) {
-		fk_sql_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		s = fk_ctx_exec(ctx, st, err, "removing a stale mark");
-	}
+		s = fk_meta_del(ctx, key, NULL, err);
 	return s;
 }
