@@ -397,6 +397,14 @@ make_pam() {
 	for t in auth account password session; do echo "$t required pam_deny.so"; done > "$T/pam/other"
 }
 
+# Two tests' PAM processes starting at once can share pam_wrapper's folder and read each other's
+# password files: tests/pam_serial.so, preloaded first, takes them one at a time (its comment).
+if [ -n "${PAM_WRAPPER_LIB:-}" ] && [ -f "$top_builddir/tests/pam_serial.so" ]; then
+	case $PAM_WRAPPER_LIB in
+	*pam_serial.so*) ;;
+	*) PAM_WRAPPER_LIB="$top_builddir/tests/pam_serial.so:$PAM_WRAPPER_LIB" ;;
+	esac
+fi
 # Run a command under pam_wrapper: both variables, or pam_authenticate spins forever.
 pam_env() {
 	env LD_PRELOAD="$PAM_WRAPPER_LIB" PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$T/pam" "$@"
