@@ -156,6 +156,51 @@ changes tampered
 tampered "session_replication_role" "ALTER ROLE terminal1 SET session_replication_role = replica" \
 	"ALTER ROLE terminal1 RESET session_replication_role"
 
+# ---- the expected catalogue remembered in the key folder (core/db/schema.c) ----
+# Built once, its digest kept beside the keys; every change above was refused with it there,
+# each process still reading the store's catalogue whole. A refused open leaves it as it was;
+# a damaged file, or one of another program's twins (another key), costs a build, and the
+# build writes it again.
+F=$T/keys/pg-catalogue.expected
+[ -f "$F" ] && [ "$(stat -c '%a %s' "$F")" = "600 104" ] && ok ||
+	not_ok "no remembered catalogue in the key folder: $(ls -l "$T/keys")"
+cp "$F" "$T/expected.kept"
+admin -c "CREATE TRIGGER eat AFTER INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fk_refuse('x')" > /dev/null
+expect 1 as kanri kanri-pw status
+contains "$T/err" "unexpected trigger"
+admin -c "DROP TRIGGER eat ON audit_log" > /dev/null
+cmp -s "$F" "$T/expected.kept" && ok || not_ok "a refused open changed the remembered catalogue"
+# rewrite FILE HOW: the file rewritten with its checksum right, its key (how=key) changed, or
+# one byte of it flipped (how=damage: the checksum then fails).
+rewrite() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, sys
+path, how = sys.argv[1], sys.argv[2]
+b = bytearray(open(path, 'rb').read())
+if how == 'key':
+    b[8] ^= 0xff
+    b[-32:] = hashlib.sha256(bytes(b[:-32])).digest()
+else:
+    b[50] ^= 0x01
+open(path, 'wb').write(bytes(b))
+PY
+}
+for how in key damage; do
+	rewrite "$F" $how
+	cmp -s "$F" "$T/expected.kept" && not_ok "the file was not rewritten ($how)"
+	expect 0 as kanri kanri-pw status
+	cmp -s "$F" "$T/expected.kept" && ok || not_ok "the build after a file with its $how changed did not write it again"
+done
+# the remembered digest is only a time saver: without it, as before
+rm -f "$F"
+s=$(date +%s%N)
+expect 0 as kanri kanri-pw status
+built=$((($(date +%s%N) - s) / 1000000))
+s=$(date +%s%N)
+expect 0 as kanri kanri-pw status
+kept=$((($(date +%s%N) - s) / 1000000))
+echo "fukuhonctl status: $built ms building the expected catalogue, $kept ms with it remembered"
+
 # ---- the same changes between two write transactions of one long-lived terminal process ----
 # A process checks the whole catalogue at open, then, at each write transaction, a digest of
 # the catalogue rows' versions, comparing the whole catalogue only when it moved

@@ -238,6 +238,18 @@ static EVP_MAC_CTX *hmac_ctx(fk_error *err)
 	return m;
 }
 
+fk_status fk_sha256(const void *data, size_t n, uint8_t out[FK_SHA256_LEN], fk_error *err)
+{
+	if (!out || (n && !data))
+		return fk_fail(err, FK_ERR_INTERNAL, "fk_sha256 called with a NULL buffer");
+	unsigned outl = 0;
+	if (EVP_Digest(n ? data : "", n, out, &outl, EVP_sha256(), NULL) != 1)
+		return crypto_fail(err, "SHA-256");
+	if (outl != FK_SHA256_LEN)
+		return fk_fail(err, FK_ERR_CRYPTO, "SHA-256 gave %u bytes", outl);
+	return FK_OK;
+}
+
 fk_status fk_hmac(const uint8_t key[FK_KEY_LEN], const void *data, size_t n,
 		  uint8_t out[FK_MAC_LEN], fk_error *err)
 {

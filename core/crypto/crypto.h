@@ -35,6 +35,10 @@ fk_status fk_open(const uint8_t key[FK_KEY_LEN], const void *aad, size_t aadlen,
 		  const uint8_t *sealed, size_t slen, uint8_t *out, size_t *plen,
 		  fk_error *err);
 
+/* SHA-256(data): a digest with no key, for what only needs to be told apart. */
+#define FK_SHA256_LEN 32
+fk_status fk_sha256(const void *data, size_t n, uint8_t out[FK_SHA256_LEN], fk_error *err);
+
 /* HMAC-SHA256(key, data). */
 fk_status fk_hmac(const uint8_t key[FK_KEY_LEN], const void *data, size_t n,
 		  uint8_t out[FK_MAC_LEN], fk_error *err);

@@ -341,6 +341,7 @@ static fk_status open_store(fk_ctx *ctx, int flags, fk_error *err)
 	}
 	if ((st = fk_keys_open(ctx->cfg.key_dir, &ctx->keys, err)) != FK_OK)
 		return st;
+	fk_schema_pg_remember_in(ctx->cfg.key_dir);
 	return fk_db_open(ctx->cfg.database, ((flags & FK_CTX_NEW_CREATE) ? FK_DB_CREATE : FK_DB_OPEN) |
 					     ((flags & FK_CTX_NEW_UNPINNED) ? FK_DB_UNPINNED : 0) |
 					     ((flags & FK_CTX_NEW_COPY) ? FK_DB_READONLY : 0),

@@ -65,4 +65,9 @@ fk_status fk_schema_check_pg(fk_sql *db, fk_stmt *digest, fk_error *err);
  * this on first use; tests and benchmarks call it to measure the cost. */
 fk_status fk_schema_expected(size_t *nobjects, fk_error *err);
 
+/* The key folder where a PostgreSQL store's expected catalogue is remembered between
+ * processes (its digest, so that an open need not build it again: core/db/schema.c); NULL or
+ * never called: built at every process's first open. */
+void fk_schema_pg_remember_in(const char *key_dir);
+
 #endif
