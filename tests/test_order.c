@@ -189,6 +189,21 @@ START_TEST(chunks_split)
 	ck_assert_int_eq(check_list("131024", 1, FK_ORDER_READING), total);
 	ck_assert_int_ge(fkt_scalar(ctx, "SELECT count(*) FROM register_order WHERE municipality = '131024' AND field = 2"), 2);
 	ck_assert_int_le(fkt_scalar(ctx, "SELECT max(n) FROM register_order"), FK_ORDER_CHUNK * 2);
+	/* Each register's position, found by its key (readings repeat: ties go by id), is its
+	 * place in the pages: the first and last of each chunk and every 7th between. */
+	int64_t *all = malloc((size_t)total * sizeof *all);
+	int got = 0;
+	ck_assert_ptr_nonnull(all);
+	ck_assert_ok(fk_order_page(ctx, "131024", 1, FK_ORDER_READING, 0, total, all, &got, &err), &err);
+	ck_assert_int_eq(got, total);
+	for (int i = 0; i < total; i++) {
+		if (i % 7 && i % FK_ORDER_CHUNK && (i + 1) % FK_ORDER_CHUNK && i != total - 1)
+			continue;
+		int64_t idx = -1;
+		ck_assert_ok(fk_order_position(ctx, "131024", 1, FK_ORDER_READING, all[i], &idx, &err), &err);
+		ck_assert_int_eq(idx, i);
+	}
+	free(all);
 	/* Nothing of a name is in the clear: chunks are sealed ids. */
 	ck_assert_int_eq(fkt_scalar(ctx, fkt_pg() ? "SELECT count(*) FROM register_order WHERE "
 				    "position(convert_to('たなか', 'UTF8') IN ids) > 0"

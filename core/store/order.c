@@ -775,6 +775,36 @@ fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field 
 	return s;
 }
 
+static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+			    const chunk_dir *dir, size_t nd, const char *key, int64_t id,
+			    size_t *chunk, int64_t *ids, int *pos, fk_error *err);
+
+/* Where the register's own key puts it: the binary searches of an insertion (find_place),
+ * about 2 log2(chunks) chunk and register reads, where a scan opened every chunk before it
+ * (485-500 statements for a municipality's list at 10,000,000 registers on PostgreSQL:
+ * docs/storage.md). *found 0: not at the place its key names (a list out of step). */
+static fk_status position_by_key(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+				 const chunk_dir *dir, size_t nd, int64_t id, int64_t *ids,
+				 int64_t *index, int *found, fk_error *err)
+{
+	char *k = NULL;
+	size_t c = 0;
+	int pos = 0;
+	*found = 0;
+	fk_status s = stored_key(ctx, id, l->field, &k, err);
+	if (s == FK_OK)
+		s = find_place(ctx, l, mk, dir, nd, k, id, &c, ids, &pos, err);
+	free(k);
+	if (s != FK_OK || pos < 1 || ids[pos - 1] != id)
+		return s;
+	int64_t start = 0;
+	for (size_t i = 0; i < c; i++)
+		start += dir[i].n;
+	*index = start + pos - 1;
+	*found = 1;
+	return FK_OK;
+}
+
 fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_field field,
 			    int64_t id, int64_t *index, fk_error *err)
 {
@@ -791,6 +821,9 @@ fk_status fk_order_position(fk_ctx *ctx, const char *muni, int kind, fk_order_fi
 		return s;
 	}
 	int found = 0;
+	if (nd && field >= 1 && field <= FK_ORDER_FIELDS)
+		s = position_by_key(ctx, &l, key, dir, nd, id, buf, index, &found, err);
+	/* Not where its key says: every chunk in turn, as a list out of step may hold it. */
 	for (size_t i = 0; i < nd && !found && s == FK_OK; start += dir[i].n, i++) {
 		if ((s = open_chunk(ctx, &l, key, &dir[i], buf, err)) != FK_OK)
 			break;
