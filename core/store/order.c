@@ -775,32 +775,35 @@ fk_status fk_order_page(fk_ctx *ctx, const char *muni, int kind, fk_order_field 
 	return s;
 }
 
-static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+static fk_status find_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
 			    const chunk_dir *dir, size_t nd, const char *key, int64_t id,
-			    size_t *chunk, int64_t *ids, int *pos, fk_error *err);
+			    size_t *chunk, int64_t *ids, fk_error *err);
 
-/* Where the register's own key puts it: the binary searches of an insertion (find_place),
- * about 2 log2(chunks) chunk and register reads, where a scan opened every chunk before it
- * (485-500 statements for a municipality's list at 10,000,000 registers on PostgreSQL:
- * docs/storage.md). *found 0: not at the place its key names (a list out of step). */
+/* Where the register's own key puts it: the chunk an insertion's binary search would pick
+ * (find_chunk: log2(chunks) chunk and register reads), then the id looked for in that chunk's
+ * ids, where a scan opened every chunk before it (485-500 statements for a municipality's list
+ * at 10,000,000 registers on PostgreSQL: docs/storage.md). *found 0: not in the chunk its key
+ * names (a list out of step). */
 static fk_status position_by_key(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
 				 const chunk_dir *dir, size_t nd, int64_t id, int64_t *ids,
 				 int64_t *index, int *found, fk_error *err)
 {
 	char *k = NULL;
 	size_t c = 0;
-	int pos = 0;
 	*found = 0;
 	fk_status s = stored_key(ctx, id, l->field, &k, err);
 	if (s == FK_OK)
-		s = find_place(ctx, l, mk, dir, nd, k, id, &c, ids, &pos, err);
+		s = find_chunk(ctx, l, mk, dir, nd, k, id, &c, ids, err);
 	free(k);
-	if (s != FK_OK || pos < 1 || ids[pos - 1] != id)
+	int pos = 0;
+	while (s == FK_OK && pos < dir[c].n && ids[pos] != id)
+		pos++;
+	if (s != FK_OK || pos == dir[c].n)
 		return s;
 	int64_t start = 0;
 	for (size_t i = 0; i < c; i++)
 		start += dir[i].n;
-	*index = start + pos - 1;
+	*index = start + pos;
 	*found = 1;
 	return FK_OK;
 }
@@ -871,19 +874,21 @@ static fk_status renumber(fk_ctx *ctx, const list_ref *l, const uint8_t key[FK_K
 	return s;
 }
 
-/* Where (key, id) goes: the last chunk whose first entry is not after it,
- * then the place inside that chunk. Binary searches, opening registers. */
-static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+/* The last chunk whose first entry is not after (key, id), opened into ids (nd > 0): a binary
+ * search, opening registers. */
+static fk_status find_chunk(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
 			    const chunk_dir *dir, size_t nd, const char *key, int64_t id,
-			    size_t *chunk, int64_t *ids, int *pos, fk_error *err)
+			    size_t *chunk, int64_t *ids, fk_error *err)
 {
 	size_t lo = 0, hi = nd; /* the answer is the last c in [0, nd) with first(c) <= new */
+	size_t held = nd;	/* the chunk ids holds (nd: none) */
 	fk_status s = FK_OK;
 	while (hi - lo > 1 && s == FK_OK) {
 		size_t mid = lo + (hi - lo) / 2;
 		char *k = NULL;
 		if ((s = open_chunk(ctx, l, mk, &dir[mid], ids, err)) == FK_OK &&
 		    (s = stored_key(ctx, ids[0], l->field, &k, err)) == FK_OK) {
+			held = mid;
 			if (entry_cmp(k, ids[0], key, id) <= 0)
 				lo = mid;
 			else
@@ -891,8 +896,20 @@ static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_
 		}
 		free(k);
 	}
-	if (s == FK_OK)
+	if (s == FK_OK && held != lo)
 		s = open_chunk(ctx, l, mk, &dir[lo], ids, err);
+	*chunk = lo;
+	return s;
+}
+
+/* Where (key, id) goes: find_chunk's chunk, then the place inside it (binary, opening
+ * registers). */
+static fk_status find_place(fk_ctx *ctx, const list_ref *l, const uint8_t mk[FK_KEY_LEN],
+			    const chunk_dir *dir, size_t nd, const char *key, int64_t id,
+			    size_t *chunk, int64_t *ids, int *pos, fk_error *err)
+{
+	size_t lo = 0;
+	fk_status s = find_chunk(ctx, l, mk, dir, nd, key, id, &lo, ids, err);
 	int a = 0, b = s == FK_OK ? dir[lo].n : 0; /* first index whose entry is after new */
 	while (a < b && s == FK_OK) {
 		int mid = a + (b - a) / 2;
