@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "crypto.h"
 #include "keyfile.h"
 
@@ -288,10 +286,8 @@ fk_status fk_keyfile_write(const char *dir, const char *name, const uint8_t *buf
 
 static fk_status checksum(const uint8_t *p, size_t n, uint8_t out[FK_KEYFILE_SUM], fk_error *err)
 {
-	unsigned len = 0;
-	if (EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) != 1 || len != FK_KEYFILE_SUM)
-		return fk_fail(err, FK_ERR_CRYPTO, "SHA-256 of a key file failed");
-	return FK_OK;
+	_Static_assert(FK_KEYFILE_SUM == FK_SHA256_LEN, "a key file's checksum is a SHA-256");
+	return fk_sha256(p, n, out, err);
 }
 
 fk_status fk_keyfile_read_checked(const char *dir, const char *name, const uint8_t magic[8],
