@@ -61,6 +61,14 @@ lock_failures = 3
 lock_duration = 0
 fail_delay = 1
 auth_helper = $S"
+# On a PostgreSQL store (tests/shells_pg.sh) the service account connects with the terminal's
+# client certificate and key in a folder of its own, as a real terminal's are its account's
+# (docs/deployment.md): the cluster's copies are under a folder only root may enter.
+if on_pg; then
+	mkdir -m 700 "$T/pgcerts" && cp "$FK_PG_CERTS"/* "$T/pgcerts/" &&
+		chown -R fukuhon:fukuhon "$T/pgcerts" &&
+		sed -i "s|$FK_PG_CERTS/|$T/pgcerts/|g" "$T/fukuhon.conf" || { not_ok "the certificates for fukuhon"; finish; exit 1; }
+fi
 grep -v '^auth_helper' "$T/fukuhon.conf" > "$T/inprocess.conf"
 C=$FUKUHONCTL
 as() {
