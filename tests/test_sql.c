@@ -823,6 +823,126 @@ START_TEST(large_result_memory_bounded)
 }
 END_TEST
 
+/* Pipelined writes (sql.h fk_sql_pipeline_begin/end): a run of INSERTs and UPDATEs longer
+ * than the driver's answer batches lands whole; a failure in the middle fails the run (at its
+ * step or at the end), and nothing of it stays after the ROLLBACK. On SQLite the same calls
+ * are no-ops around ordinary steps. */
+static int run_inserts(fk_stmt *ins, int from, int to)
+{
+	for (int k = from; k <= to; k++) {
+		fk_sql_bind_int64(ins, 1, k);
+		fk_sql_bind_text(ins, 2, "a", -1, SQLITE_STATIC);
+		int rc = fk_sql_step(ins);
+		fk_sql_reset(ins);
+		if (rc != SQLITE_DONE)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+START_TEST(pipelined_writes)
+{
+	fk_sql *db = open_db();
+	table(db, "t_pipe", "k INTEGER PRIMARY KEY, v TEXT", "k bigint PRIMARY KEY, v text");
+	fk_stmt *ins = prep(db, "INSERT INTO t_pipe (k, v) VALUES (?, ?)");
+	fk_stmt *upd = prep(db, "UPDATE t_pipe SET v = ?2 WHERE k = ?1");
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	ck_assert_int_eq(run_inserts(ins, 1, 600), SQLITE_OK);
+	for (int k = 1; k <= 600; k += 2) {
+		fk_sql_bind_int64(upd, 1, k);
+		fk_sql_bind_text(upd, 2, "b", -1, SQLITE_STATIC);
+		step_done(upd);
+		fk_sql_reset(upd);
+	}
+	ck_assert_int_eq(fk_sql_pipeline_end(db), SQLITE_OK);
+	exec_ok(db, "COMMIT");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 0) == 600);
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE v = 'b' AND k >= ?", 0) == 300);
+
+	/* a duplicate key in the middle of a run: the run fails, nothing of it stays */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	int rc = run_inserts(ins, 1000, 1299);
+	if (rc == SQLITE_OK)
+		rc = run_inserts(ins, 599, 599); /* exists */
+	if (rc == SQLITE_OK)
+		rc = run_inserts(ins, 2000, 2400);
+	int end = fk_sql_pipeline_end(db);
+	if (rc == SQLITE_OK)
+		rc = end;
+	ck_assert_msg((rc & 0xff) == SQLITE_CONSTRAINT, "the run's outcome: %d %s", rc, fk_sql_errmsg(db));
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 1000) == 0);
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 0) == 600);
+	fk_sql_finalize(upd);
+	fk_sql_finalize(ins);
+	fk_sql_close(db);
+}
+END_TEST
+
+/* What a pipeline refuses on PostgreSQL, each with a message and nothing applied: one outside
+ * a transaction, a statement with rows inside one, a statement prepared inside it; a ROLLBACK
+ * without its end ends it; the link lost in the middle fails the run and the transaction. */
+START_TEST(pg_pipeline_faults)
+{
+	fk_sql *db = open_db();
+	table(db, "t_pipef", "", "k bigint PRIMARY KEY, v text");
+	fk_stmt *ins = prep(db, "INSERT INTO t_pipef (k, v) VALUES (?, ?)");
+	fk_stmt *sel = prep(db, "SELECT count(*) FROM t_pipef");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_MISUSE); /* no transaction */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_MISUSE); /* one at a time */
+	ck_assert_int_eq(run_inserts(ins, 1, 3), SQLITE_OK);
+	ck_assert_int_eq(fk_sql_step(sel), SQLITE_MISUSE); /* rows have no place in it */
+	ck_assert_msg(strstr(fk_sql_errmsg(db), "pipeline"), "%s", fk_sql_errmsg(db));
+	fk_sql_reset(sel);
+	ck_assert_int_eq(fk_sql_pipeline_end(db), SQLITE_MISUSE);
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipef WHERE k >= ?", 0) == 0);
+
+	/* a statement prepared inside the pipeline is refused when stepped there */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	fk_stmt *late = NULL;
+	ck_assert_int_eq(fk_sql_prepare(db, "INSERT INTO t_pipef (k, v) VALUES (?, 'x')", 0, &late), SQLITE_OK);
+	fk_sql_bind_int64(late, 1, 7);
+	ck_assert_int_eq(fk_sql_step(late), SQLITE_MISUSE);
+	ck_assert_int_eq(fk_sql_pipeline_end(db), SQLITE_MISUSE);
+	exec_ok(db, "ROLLBACK");
+
+	/* a ROLLBACK without the end: the pipeline ends with it, the session goes on */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	ck_assert_int_eq(run_inserts(ins, 10, 12), SQLITE_OK);
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipef WHERE k >= ?", 0) == 0);
+	fk_sql_bind_int64(late, 1, 8);
+	step_done(late); /* prepared on the server once the pipeline has gone */
+	fk_sql_finalize(late);
+
+	/* the link lost in the middle */
+	int64_t pid = backend_pid(db);
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	ck_assert_int_eq(run_inserts(ins, 100, 110), SQLITE_OK);
+	kill_backend(pid);
+	int rc = run_inserts(ins, 111, 700);
+	int end = fk_sql_pipeline_end(db);
+	if (rc == SQLITE_OK)
+		rc = end;
+	ck_assert_msg(rc == SQLITE_IOERR, "the run's outcome: %d %s", rc, fk_sql_errmsg(db));
+	ck_assert_int_eq(end, SQLITE_IOERR);
+	ck_assert_int_eq(fk_sql_get_autocommit(db), 0);
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipef WHERE k >= ?", 100) == 0);
+	fk_sql_finalize(sel);
+	fk_sql_finalize(ins);
+	fk_sql_close(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sql");
@@ -839,6 +959,7 @@ int main(void)
 	tcase_add_test(tc, changes_rowid_autocommit);
 	tcase_add_test(tc, schema_error_is_reported);
 	tcase_add_test(tc, large_result_memory_bounded);
+	tcase_add_test(tc, pipelined_writes);
 	if (pg_conninfo()) {
 		tcase_add_test(tc, pg_refuses_weak_conninfo);
 		tcase_add_test(tc, pg_certificate_faults);
@@ -847,6 +968,7 @@ int main(void)
 		tcase_add_test(tc, pg_connection_killed_outside_transaction);
 		tcase_add_test(tc, pg_notices_and_deallocation);
 		tcase_add_test(tc, pg_loss_found_by_finalize_or_rollback);
+		tcase_add_test(tc, pg_pipeline_faults);
 	}
 	suite_add_tcase(s, tc);
 	return fkt_run(s);

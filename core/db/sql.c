@@ -73,6 +73,9 @@ int fk_sql_get_autocommit(fk_sql *db)
 	return PG(db) ? fk_pg_get_autocommit(db->pg) : sqlite3_get_autocommit(db->lite);
 }
 
+int fk_sql_pipeline_begin(fk_sql *db) { return PG(db) ? fk_pg_pipeline_begin(db->pg) : SQLITE_OK; }
+int fk_sql_pipeline_end(fk_sql *db) { return PG(db) ? fk_pg_pipeline_end(db->pg) : SQLITE_OK; }
+
 int fk_sql_prepare(fk_sql *db, const char *sql, unsigned flags, fk_stmt **out)
 {
 	*out = NULL;

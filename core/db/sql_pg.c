@@ -73,6 +73,12 @@ struct fk_pg {
 	uint64_t generation; /* bumped at each reconnect: statements prepare again */
 	int lost_in_tx;      /* the link broke inside a transaction: fail until ROLLBACK */
 	PGTransactionStatusType tx; /* the session's state after the last call that got an answer */
+	/* Pipelined writes (fk_pg_pipeline_begin/end): statements sent and not yet answered, and
+	 * the run's first failure with its message (kept apart: later calls set errmsg again). */
+	int pipeline;
+	int queued;
+	int pipe_rc;
+	char pipe_msg[512];
 };
 
 struct column_cache {
@@ -92,6 +98,7 @@ struct fk_pg_stmt {
 	unsigned char *unused; /* 1: a number the text never uses (bound, never sent) */
 	uint64_t prepared;   /* the generation it was prepared in; 0: not on the server */
 	int is_rollback;
+	int is_write;        /* INSERT, UPDATE or DELETE without RETURNING: may go in a pipeline */
 	int large;           /* FK_SQL_LARGE: through a cursor */
 	int cursor;          /* a cursor is open on the server (named after the statement) */
 	int last_batch;      /* the cursor's last FETCH gave fewer rows than asked */
@@ -411,6 +418,17 @@ static int is_rollback(const char *sql)
 	return 1;
 }
 
+/* INSERT, UPDATE or DELETE that returns no rows (no RETURNING anywhere in its text): the
+ * statements a pipeline takes, whose only answer is done or failed. */
+static int is_plain_write(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+		sql++;
+	if (strncasecmp(sql, "INSERT", 6) && strncasecmp(sql, "UPDATE", 6) && strncasecmp(sql, "DELETE", 6))
+		return 0;
+	return strcasestr(sql, "RETURNING") == NULL;
+}
+
 /* The caller's ROLLBACK after the link broke in its transaction: the server already rolled
  * back; reconnect (once; if that fails, the next statement tries again). */
 static int rollback_lost(struct fk_pg *pg)
@@ -432,8 +450,14 @@ static void count_changes(struct fk_pg *pg, const PGresult *res)
 		pg->changes = atoi(PQcmdTuples((PGresult *)res));
 }
 
+static int pipe_finish(struct fk_pg *pg);
+
 int fk_pg_exec(struct fk_pg *pg, const char *sql)
 {
+	/* A caller that gives up half-way (its ROLLBACK) without ending its pipeline: ended here,
+	 * its outcome dropped, as the transaction is. */
+	if (pg->pipeline)
+		(void)pipe_finish(pg);
 	if (pg->lost_in_tx && is_rollback(sql))
 		return rollback_lost(pg);
 	int rc = ready(pg);
@@ -583,6 +607,7 @@ int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_p
 	}
 	snprintf(st->name, sizeof st->name, "fk_s%" PRIu64, ++pg->next_id);
 	st->is_rollback = is_rollback(st->sql);
+	st->is_write = is_plain_write(st->sql);
 	if (st->nparams > 0) {
 		st->values = calloc((size_t)st->nparams, sizeof *st->values);
 		st->lengths = calloc((size_t)st->nparams, sizeof *st->lengths);
@@ -601,7 +626,7 @@ int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_p
 	}
 	/* Prepared now when the link allows, so a syntax or schema error shows at prepare as with
 	 * SQLite; after a loss inside a transaction it waits (it may be the caller's ROLLBACK). */
-	if (!pg->lost_in_tx) {
+	if (!pg->lost_in_tx && !pg->pipeline) { /* a pipeline takes only statements prepared before it */
 		rc = ready(pg);
 		if (rc == SQLITE_OK)
 			rc = server_prepare(st);
@@ -729,12 +754,154 @@ static int declare(struct fk_pg_stmt *st)
 	return fetch(st);
 }
 
+/* ---- pipelined writes ----
+ * A run of INSERTs or UPDATEs inside a transaction sent without waiting for each answer
+ * (libpq's pipeline mode): one round trip for the run instead of one a statement. Loading
+ * the reference data and sealing it were some 3,800 round trips of a terminal's creation.
+ * The answers are read at every PIPE_SYNC_EVERY statements (so that neither side's buffers
+ * fill while the other waits) and at the end; the first failure is the run's outcome, and
+ * after it the server skips or refuses the rest, so nothing after it is applied either (the
+ * caller rolls the transaction back). */
+#define PIPE_SYNC_EVERY 256
+
+static void pipe_fail(struct fk_pg *pg, int rc)
+{
+	if (pg->pipe_rc != SQLITE_OK)
+		return;
+	pg->pipe_rc = rc;
+	snprintf(pg->pipe_msg, sizeof pg->pipe_msg, "%s", pg->errmsg);
+}
+
+/* Send a Sync and read every answer up to it. */
+static void pipe_collect(struct fk_pg *pg)
+{
+	if (!PQpipelineSync(pg->conn)) {
+		pipe_fail(pg, fail_result(pg, NULL));
+		pg->queued = 0;
+		track(pg);
+		return;
+	}
+	for (;;) {
+		PGresult *r = PQgetResult(pg->conn);
+		if (!r) { /* the end of one statement's answers, or a lost link */
+			if (PQstatus(pg->conn) != CONNECTION_OK) {
+				pipe_fail(pg, fail_result(pg, NULL));
+				break;
+			}
+			continue;
+		}
+		ExecStatusType rs = PQresultStatus(r);
+		if (rs == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		if (rs == PGRES_PIPELINE_ABORTED) {
+			/* skipped after an earlier failure, which is the one reported */
+			if (pg->pipe_rc == SQLITE_OK) {
+				set_err(pg, SQLITE_ERROR, "a pipelined statement was not run");
+				pipe_fail(pg, SQLITE_ERROR);
+			}
+		} else if (rs != PGRES_COMMAND_OK) {
+			pipe_fail(pg, fail_result(pg, r));
+		}
+		PQclear(r);
+	}
+	pg->queued = 0;
+	track(pg);
+}
+
+/* One statement of the run sent (execute's part in a pipeline). */
+static int pipe_send(struct fk_pg_stmt *st)
+{
+	struct fk_pg *pg = st->pg;
+	if (pg->pipe_rc != SQLITE_OK) { /* the run has failed already: stop the caller */
+		set_err(pg, pg->pipe_rc, pg->pipe_msg);
+		return pg->pipe_rc;
+	}
+	if (!st->is_write || st->large || st->prepared != pg->generation) {
+		set_err(pg, SQLITE_MISUSE, "only a prepared INSERT, UPDATE or DELETE without RETURNING "
+					   "goes in a pipeline");
+		pipe_fail(pg, SQLITE_MISUSE);
+		return SQLITE_MISUSE;
+	}
+	if (!PQsendQueryPrepared(pg->conn, st->name, st->nparams, (const char *const *)st->values,
+				 st->lengths, st->formats, 0)) {
+		int rc = fail_result(pg, NULL);
+		pipe_fail(pg, rc);
+		return rc;
+	}
+	pg->changes = 0; /* not known until the run's answers are read */
+	if (++pg->queued >= PIPE_SYNC_EVERY)
+		pipe_collect(pg);
+	if (pg->pipe_rc != SQLITE_OK) {
+		set_err(pg, pg->pipe_rc, pg->pipe_msg);
+		return pg->pipe_rc;
+	}
+	set_ok(pg);
+	return SQLITE_OK; /* no result: fk_pg_step answers SQLITE_DONE */
+}
+
+/* Read what is left and leave pipeline mode; the run's outcome. */
+static int pipe_finish(struct fk_pg *pg)
+{
+	if (pg->queued > 0)
+		pipe_collect(pg);
+	if (!PQexitPipelineMode(pg->conn) && PQstatus(pg->conn) == CONNECTION_OK) {
+		set_err(pg, SQLITE_ERROR, PQerrorMessage(pg->conn));
+		pipe_fail(pg, SQLITE_ERROR);
+	}
+	pg->pipeline = 0;
+	track(pg);
+	int rc = pg->pipe_rc;
+	if (rc != SQLITE_OK)
+		set_err(pg, rc, pg->pipe_msg);
+	else
+		set_ok(pg);
+	return rc;
+}
+
+int fk_pg_pipeline_begin(struct fk_pg *pg)
+{
+	if (pg->pipeline) {
+		set_err(pg, SQLITE_MISUSE, "a pipeline is running already");
+		return SQLITE_MISUSE;
+	}
+	int rc = ready(pg);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (PQtransactionStatus(pg->conn) != PQTRANS_INTRANS) {
+		set_err(pg, SQLITE_MISUSE, "a pipeline runs inside a transaction");
+		return SQLITE_MISUSE;
+	}
+	if (!PQenterPipelineMode(pg->conn)) {
+		set_err(pg, SQLITE_ERROR, PQerrorMessage(pg->conn));
+		return SQLITE_ERROR;
+	}
+	pg->pipeline = 1;
+	pg->queued = 0;
+	pg->pipe_rc = SQLITE_OK;
+	pg->pipe_msg[0] = '\0';
+	set_ok(pg);
+	return SQLITE_OK;
+}
+
+int fk_pg_pipeline_end(struct fk_pg *pg)
+{
+	if (!pg->pipeline) {
+		set_err(pg, SQLITE_MISUSE, "no pipeline is running");
+		return SQLITE_MISUSE;
+	}
+	return pipe_finish(pg);
+}
+
 /* Run the statement (first step after a reset). The whole result is fetched at once (enough
  * for the screens' pages and the store's lookups), or, for FK_SQL_LARGE, its first batch
  * through a cursor. */
 static int execute(struct fk_pg_stmt *st)
 {
 	struct fk_pg *pg = st->pg;
+	if (pg->pipeline)
+		return pipe_send(st);
 	if (pg->lost_in_tx && st->is_rollback)
 		return rollback_lost(pg);
 	int rc = ready(pg);

@@ -26,6 +26,9 @@ int fk_pg_changes(struct fk_pg *pg);
 int64_t fk_pg_last_insert_rowid(struct fk_pg *pg);
 int fk_pg_get_autocommit(struct fk_pg *pg);
 
+int fk_pg_pipeline_begin(struct fk_pg *pg);
+int fk_pg_pipeline_end(struct fk_pg *pg);
+
 int fk_pg_prepare(struct fk_pg *pg, const char *sql, unsigned flags, struct fk_pg_stmt **out);
 void fk_pg_finalize(struct fk_pg_stmt *st);
 int fk_pg_step(struct fk_pg_stmt *st);

@@ -1062,15 +1062,26 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *
 {
 	fk_stmt *st, *up;
 	fk_val v[40];
-	int n = fk_table_ncols(t), rc;
+	int n = fk_table_ncols(t), rc = SQLITE_DONE, piped = 0;
+	/* Both statements prepared and the SELECT run before the first UPDATE, so that the
+	 * UPDATEs go as one pipeline (sql.h): one round trip for the table on PostgreSQL instead
+	 * of one a row (the reference data's 1,900 municipalities at a terminal's creation). The
+	 * SELECT's rows are all read by its first step there (it is not FK_SQL_LARGE). */
 	fk_status s = fk_ctx_stmt(ctx, fk_table_sql_all(t), &st, err);
-	while (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+	if (s == FK_OK)
+		s = fk_ctx_stmt(ctx, fk_table_sql_mac(t), &up, err);
+	if (s == FK_OK && (rc = fk_sql_step(st)) == SQLITE_ROW) {
+		int prc = fk_sql_pipeline_begin(ctx->db);
+		if (prc != SQLITE_OK)
+			s = fk_db_fail(ctx->db, prc, err, "sealing the rows");
+		piped = prc == SQLITE_OK;
+	}
+	for (; s == FK_OK && rc == SQLITE_ROW; rc = fk_sql_step(st)) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
 		fk_row_vals(st, 0, n + 1, v);
 		if (v[n].type != SQLITE_NULL && !all)
 			continue;
-		if ((s = fk_row_mac(&ctx->trust->keys, t, v, mac, err)) != FK_OK ||
-		    (s = fk_ctx_stmt(ctx, fk_table_sql_mac(t), &up, err)) != FK_OK)
+		if ((s = fk_row_mac(&ctx->trust->keys, t, v, mac, err)) != FK_OK)
 			break;
 		bind_key(up, &v[0]);
 		fk_sql_bind_blob(up, 2, mac, FK_MAC_LEN, SQLITE_STATIC);
@@ -1078,6 +1089,11 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *
 		if ((s = fk_ctx_exec(ctx, up, err, "sealing a row")) == FK_OK && add &&
 		    (s = fk_row_contribution(&ctx->trust->keys, t, mac, c, err)) == FK_OK)
 			fk_digest_add(&ctx->trust->tx.table[t], c);
+	}
+	if (piped) {
+		int prc = fk_sql_pipeline_end(ctx->db);
+		if (s == FK_OK && prc != SQLITE_OK)
+			s = fk_db_fail(ctx->db, prc, err, "sealing a row");
 	}
 	fk_sql_reset(st);
 	if (s == FK_OK && rc != SQLITE_DONE)
