@@ -365,8 +365,27 @@ START_TEST(unique_violation_then_rollback)
 	fk_sql_bind_int64(ins, 1, 3);
 	step_done(ins);
 	exec_ok(db, "COMMIT");
+	/* a COMMIT after a failed statement: SQLite commits the rest; PostgreSQL has aborted the
+	 * transaction and answers the COMMIT "ROLLBACK", which the driver reports as a failure,
+	 * so that nobody takes it for a commit */
+	fk_sql_reset(ins);
+	exec_ok(db, "BEGIN");
+	fk_sql_bind_int64(ins, 1, 5);
+	step_done(ins);
+	fk_sql_reset(ins);
+	fk_sql_bind_int64(ins, 1, 1);
+	ck_assert_int_eq(fk_sql_step(ins), SQLITE_CONSTRAINT_UNIQUE);
+	fk_sql_reset(ins);
+	int crc = fk_sql_exec(db, "COMMIT");
+	if (is_pg(db)) {
+		ck_assert_int_eq(crc, SQLITE_ABORT);
+		ck_assert_msg(strstr(fk_sql_errmsg(db), "rolled back"), "%s", fk_sql_errmsg(db));
+	} else {
+		ck_assert_int_eq(crc, SQLITE_OK);
+	}
+	ck_assert_int_eq(fk_sql_get_autocommit(db), 1);
 	fk_sql_finalize(ins);
-	fk_stmt *sel = prep(db, "SELECT count(*), sum(k) FROM t_uniq");
+	fk_stmt *sel = prep(db, "SELECT count(*), sum(k) FROM t_uniq WHERE k < 5");
 	ck_assert_int_eq(fk_sql_step(sel), SQLITE_ROW);
 	ck_assert_int_eq(fk_sql_column_int(sel, 0), 2); /* 1 and 3: 2 was rolled back */
 	ck_assert_int_eq(fk_sql_column_int(sel, 1), 4);
@@ -873,6 +892,20 @@ START_TEST(pipelined_writes)
 		rc = end;
 	ck_assert_msg((rc & 0xff) == SQLITE_CONSTRAINT, "the run's outcome: %d %s", rc, fk_sql_errmsg(db));
 	exec_ok(db, "ROLLBACK");
+	/* a caller that commits without ending a run that failed: the COMMIT fails with it */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	rc = run_inserts(ins, 3000, 3010);
+	if (rc == SQLITE_OK)
+		rc = run_inserts(ins, 599, 599);
+	if (rc == SQLITE_OK) {
+		rc = fk_sql_exec(db, "COMMIT");
+		ck_assert_msg((rc & 0xff) == SQLITE_CONSTRAINT, "COMMIT after a failed run: %d %s", rc, fk_sql_errmsg(db));
+	} else {
+		ck_assert_int_eq(fk_sql_pipeline_end(db), SQLITE_OK); /* SQLite: no run, the step failed */
+	}
+	exec_ok(db, "ROLLBACK");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 3000) == 0);
 	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 1000) == 0);
 	ck_assert(count_where(db, "SELECT count(*) FROM t_pipe WHERE k >= ?", 0) == 600);
 	fk_sql_finalize(upd);

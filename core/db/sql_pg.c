@@ -418,6 +418,14 @@ static int is_rollback(const char *sql)
 	return 1;
 }
 
+/* COMMIT or END (of a transaction). */
+static int is_commit(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
+		sql++;
+	return strncasecmp(sql, "COMMIT", 6) == 0 || strncasecmp(sql, "END", 3) == 0;
+}
+
 /* INSERT, UPDATE or DELETE that returns no rows (no RETURNING anywhere in its text): the
  * statements a pipeline takes, whose only answer is done or failed. */
 static int is_plain_write(const char *sql)
@@ -455,9 +463,13 @@ static int pipe_finish(struct fk_pg *pg);
 int fk_pg_exec(struct fk_pg *pg, const char *sql)
 {
 	/* A caller that gives up half-way (its ROLLBACK) without ending its pipeline: ended here,
-	 * its outcome dropped, as the transaction is. */
-	if (pg->pipeline)
-		(void)pipe_finish(pg);
+	 * its outcome dropped, as the transaction is. Anything else (a COMMIT) after a run that
+	 * failed fails with the run's failure. */
+	if (pg->pipeline) {
+		int prc = pipe_finish(pg);
+		if (prc != SQLITE_OK && !is_rollback(sql))
+			return prc;
+	}
 	if (pg->lost_in_tx && is_rollback(sql))
 		return rollback_lost(pg);
 	int rc = ready(pg);
@@ -466,6 +478,15 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 	PGresult *res = PQexec(pg->conn, sql);
 	track(pg);
 	ExecStatusType s = PQresultStatus(res);
+	/* A COMMIT of a transaction a failed statement aborted is answered "ROLLBACK", without an
+	 * error: on SQLite a failed statement leaves its transaction open and the COMMIT commits
+	 * the rest, here nothing is committed. Say so, so that no caller that went on past a
+	 * failure takes the rollback for its commit (fail closed). */
+	if (res && s == PGRES_COMMAND_OK && is_commit(sql) && strcmp(PQcmdStatus(res), "ROLLBACK") == 0) {
+		PQclear(res);
+		set_err(pg, SQLITE_ABORT, "the transaction had failed and was rolled back, not committed");
+		return SQLITE_ABORT;
+	}
 	if (res && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)) {
 		count_changes(pg, res);
 		PQclear(res);
