@@ -87,12 +87,14 @@ int fk_sql_get_autocommit(fk_sql *db); /* 1 outside a transaction */
 /* Writes sent without waiting for each answer: between begin and end, inside a
  * transaction, only prepared INSERTs, UPDATEs and DELETEs without RETURNING are stepped; each
  * step answers SQLITE_DONE at once (or the run's first failure, once known), and end gives
- * the run's outcome: its first failure, after which nothing of the run is applied (the caller
- * rolls back). fk_sql_changes is not known meanwhile. On PostgreSQL this is one round trip
- * for the run instead of one a statement (libpq's pipeline mode; sql_pg.c); on SQLite, where
- * a statement costs no round trip, both are no-ops and every step runs as usual. End must be
- * called once begin succeeded, whatever happens (a ROLLBACK ends it too, dropping its
- * outcome). */
+ * the run's outcome: its first failure. After a failure the caller rolls the transaction
+ * back: statements of the run sent before the failure may stand in it until then, and on
+ * PostgreSQL every statement but ROLLBACK (a COMMIT too) fails with the run's failure.
+ * fk_sql_changes is not known meanwhile. On PostgreSQL this is one round trip for the run
+ * instead of one a statement (libpq's pipeline mode; sql_pg.c); on SQLite, where a statement
+ * costs no round trip, both are no-ops and every step runs as usual, its failure its own, as
+ * outside a run. End must be called once begin succeeded, whatever happens (a ROLLBACK ends
+ * it too, dropping its outcome). */
 int fk_sql_pipeline_begin(fk_sql *db);
 int fk_sql_pipeline_end(fk_sql *db);
 

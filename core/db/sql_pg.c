@@ -72,6 +72,8 @@ struct fk_pg {
 	uint64_t next_id;    /* statement names */
 	uint64_t generation; /* bumped at each reconnect: statements prepare again */
 	int lost_in_tx;      /* the link broke inside a transaction: fail until ROLLBACK */
+	int unsure;          /* the session's state is not known (a pipeline that could not be
+			      * read to its end): never used again; reconnect at the next ready() */
 	PGTransactionStatusType tx; /* the session's state after the last call that got an answer */
 	/* Pipelined writes (fk_pg_pipeline_begin/end): statements sent and not yet answered, and
 	 * the run's first failure with its message (kept apart: later calls set errmsg again). */
@@ -79,6 +81,7 @@ struct fk_pg {
 	int queued;
 	int pipe_rc;
 	char pipe_msg[512];
+	int run_failed;      /* a run ended with a failure: every statement but ROLLBACK fails */
 };
 
 struct column_cache {
@@ -377,14 +380,15 @@ static int ready(struct fk_pg *pg)
 	 * the connection bad), so that the statement runs on a new session instead of failing
 	 * with nothing done: a service that waits for work between packages would otherwise fail
 	 * its next one. Inside a transaction the loss must reach the caller, so never there. */
-	if (PQstatus(pg->conn) == CONNECTION_OK && pg->tx == PQTRANS_IDLE)
+	if (PQstatus(pg->conn) == CONNECTION_OK && pg->tx == PQTRANS_IDLE && !pg->unsure)
 		drain_idle(pg->conn);
-	if (PQstatus(pg->conn) == CONNECTION_OK)
+	if (PQstatus(pg->conn) == CONNECTION_OK && !pg->unsure)
 		return SQLITE_OK;
 	track(pg); /* a loss found outside any statement (finalize's DEALLOCATE) */
 	if (pg->lost_in_tx)
 		return ready(pg);
 	PQreset(pg->conn);
+	pg->unsure = 0;
 	track(pg);
 	if (PQstatus(pg->conn) != CONNECTION_OK || !check_tls(pg->conn)) {
 		char m[400];
@@ -442,6 +446,7 @@ static int is_plain_write(const char *sql)
 static int rollback_lost(struct fk_pg *pg)
 {
 	pg->lost_in_tx = 0;
+	pg->run_failed = 0;
 	/* If reconnecting fails the rollback still holds (nothing of the transaction was
 	 * applied); the next statement tries again. */
 	(void)ready(pg);
@@ -460,18 +465,33 @@ static void count_changes(struct fk_pg *pg, const PGresult *res)
 
 static int pipe_finish(struct fk_pg *pg);
 
+/* After a run that failed, the transaction's only way on is its ROLLBACK: a failure found on
+ * our side (a statement a pipeline does not take, a link that could not be read) sent nothing
+ * to the server, which would commit the run's earlier statements; so until the ROLLBACK,
+ * every statement fails with the run's failure. 1: refused. */
+static int run_refuses(struct fk_pg *pg, int rollback)
+{
+	if (!pg->run_failed)
+		return 0;
+	if (rollback) {
+		pg->run_failed = 0;
+		return 0;
+	}
+	set_err(pg, pg->pipe_rc, pg->pipe_msg);
+	return 1;
+}
+
 int fk_pg_exec(struct fk_pg *pg, const char *sql)
 {
 	/* A caller that gives up half-way (its ROLLBACK) without ending its pipeline: ended here,
 	 * its outcome dropped, as the transaction is. Anything else (a COMMIT) after a run that
 	 * failed fails with the run's failure. */
-	if (pg->pipeline) {
-		int prc = pipe_finish(pg);
-		if (prc != SQLITE_OK && !is_rollback(sql))
-			return prc;
-	}
+	if (pg->pipeline)
+		(void)pipe_finish(pg); /* a failure leaves run_failed set */
 	if (pg->lost_in_tx && is_rollback(sql))
 		return rollback_lost(pg);
+	if (run_refuses(pg, is_rollback(sql)))
+		return pg->pipe_rc;
 	int rc = ready(pg);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -793,6 +813,17 @@ static void pipe_fail(struct fk_pg *pg, int rc)
 	snprintf(pg->pipe_msg, sizeof pg->pipe_msg, "%s", pg->errmsg);
 }
 
+/* The session's state is not known (answers unread, or pipeline mode not left): nothing
+ * more is sent on it. A transaction open on it is lost, as with a broken link (every
+ * statement fails until the caller's ROLLBACK, which reconnects); outside one, the next
+ * statement reconnects. */
+static void pipe_unsure(struct fk_pg *pg)
+{
+	pg->unsure = 1;
+	if (pg->tx == PQTRANS_INTRANS || pg->tx == PQTRANS_INERROR || pg->tx == PQTRANS_ACTIVE)
+		pg->lost_in_tx = 1;
+}
+
 /* Send a Sync and read every answer up to it. */
 static void pipe_collect(struct fk_pg *pg)
 {
@@ -802,6 +833,7 @@ static void pipe_collect(struct fk_pg *pg)
 		track(pg);
 		return;
 	}
+	int nulls = 0;
 	for (;;) {
 		PGresult *r = PQgetResult(pg->conn);
 		if (!r) { /* the end of one statement's answers, or a lost link */
@@ -809,8 +841,19 @@ static void pipe_collect(struct fk_pg *pg)
 				pipe_fail(pg, fail_result(pg, NULL));
 				break;
 			}
+			/* Each statement's answers end with one NULL and the Sync's answer has none,
+			 * so two in a row mean libpq has nothing more to wait for: the Sync's answer
+			 * will not come, and reading on would spin. */
+			if (++nulls > 1) {
+				set_err(pg, SQLITE_IOERR, "the store's answers to a pipelined run ended "
+							  "before its end");
+				pipe_fail(pg, SQLITE_IOERR);
+				pipe_unsure(pg);
+				break;
+			}
 			continue;
 		}
+		nulls = 0;
 		ExecStatusType rs = PQresultStatus(r);
 		if (rs == PGRES_PIPELINE_SYNC) {
 			PQclear(r);
@@ -828,7 +871,8 @@ static void pipe_collect(struct fk_pg *pg)
 		PQclear(r);
 	}
 	pg->queued = 0;
-	track(pg);
+	if (!pg->unsure)
+		track(pg);
 }
 
 /* One statement of the run sent (execute's part in a pipeline). */
@@ -867,17 +911,22 @@ static int pipe_finish(struct fk_pg *pg)
 {
 	if (pg->queued > 0)
 		pipe_collect(pg);
-	if (!PQexitPipelineMode(pg->conn) && PQstatus(pg->conn) == CONNECTION_OK) {
-		set_err(pg, SQLITE_ERROR, PQerrorMessage(pg->conn));
-		pipe_fail(pg, SQLITE_ERROR);
+	if (!pg->unsure && !PQexitPipelineMode(pg->conn) && PQstatus(pg->conn) == CONNECTION_OK) {
+		/* still in pipeline mode, with answers unread: no later statement could run on it */
+		set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->conn));
+		pipe_fail(pg, SQLITE_IOERR);
+		pipe_unsure(pg);
 	}
 	pg->pipeline = 0;
-	track(pg);
+	if (!pg->unsure)
+		track(pg);
 	int rc = pg->pipe_rc;
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		pg->run_failed = 1;
 		set_err(pg, rc, pg->pipe_msg);
-	else
+	} else {
 		set_ok(pg);
+	}
 	return rc;
 }
 
@@ -887,6 +936,8 @@ int fk_pg_pipeline_begin(struct fk_pg *pg)
 		set_err(pg, SQLITE_MISUSE, "a pipeline is running already");
 		return SQLITE_MISUSE;
 	}
+	if (run_refuses(pg, 0)) /* the last run failed: its transaction only rolls back */
+		return pg->pipe_rc;
 	int rc = ready(pg);
 	if (rc != SQLITE_OK)
 		return rc;
@@ -925,6 +976,8 @@ static int execute(struct fk_pg_stmt *st)
 		return pipe_send(st);
 	if (pg->lost_in_tx && st->is_rollback)
 		return rollback_lost(pg);
+	if (run_refuses(pg, st->is_rollback))
+		return pg->pipe_rc;
 	int rc = ready(pg);
 	if (rc == SQLITE_OK)
 		rc = server_prepare(st);
