@@ -1076,7 +1076,8 @@ static fk_status seal_rows(fk_ctx *ctx, fk_table t, int add, int all, fk_error *
 			s = fk_db_fail(ctx->db, prc, err, "sealing the rows");
 		piped = prc == SQLITE_OK;
 	}
-	for (; s == FK_OK && rc == SQLITE_ROW; rc = fk_sql_step(st)) {
+	/* no step after a failed row: its statement's error is the one to report */
+	for (; s == FK_OK && rc == SQLITE_ROW; rc = s == FK_OK ? fk_sql_step(st) : rc) {
 		uint8_t mac[FK_MAC_LEN], c[FK_MAC_LEN];
 		fk_row_vals(st, 0, n + 1, v);
 		if (v[n].type != SQLITE_NULL && !all)
