@@ -366,6 +366,13 @@ static void drain_idle(PGconn *conn)
 	}
 }
 
+/* The session may take a statement now (a cursor's CLOSE, a DEALLOCATE, a description): not
+ * after a loss, nor while its state is unsure. */
+static int usable(struct fk_pg *pg)
+{
+	return !pg->lost_in_tx && !pg->unsure && PQstatus(pg->conn) == CONNECTION_OK;
+}
+
 /* Before a statement: a broken link outside a transaction is reconnected, once. */
 static int ready(struct fk_pg *pg)
 {
@@ -417,7 +424,7 @@ static int is_rollback(const char *sql)
 	const char *p = sql + n;
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
-	if (strncasecmp(p, "TO", 2) == 0)
+	if (strncasecmp(p, "TO", 2) == 0 || strncasecmp(p, "PREPARED", 8) == 0)
 		return 0;
 	return 1;
 }
@@ -467,18 +474,23 @@ static int pipe_finish(struct fk_pg *pg);
 
 /* After a run that failed, the transaction's only way on is its ROLLBACK: a failure found on
  * our side (a statement a pipeline does not take, a link that could not be read) sent nothing
- * to the server, which would commit the run's earlier statements; so until the ROLLBACK,
- * every statement fails with the run's failure. 1: refused. */
+ * to the server, which would commit the run's earlier statements; so until a ROLLBACK has
+ * succeeded (rolled_back), every statement fails with the run's failure. The refusal's code
+ * (never SQLITE_OK), or SQLITE_OK: go on. */
 static int run_refuses(struct fk_pg *pg, int rollback)
 {
-	if (!pg->run_failed)
-		return 0;
-	if (rollback) {
+	if (!pg->run_failed || rollback)
+		return SQLITE_OK;
+	int rc = pg->pipe_rc != SQLITE_OK ? pg->pipe_rc : SQLITE_ERROR;
+	set_err(pg, rc, pg->pipe_msg);
+	return rc;
+}
+
+/* A ROLLBACK the server took: the failed run's transaction is gone. */
+static void rolled_back(struct fk_pg *pg, int rollback)
+{
+	if (rollback)
 		pg->run_failed = 0;
-		return 0;
-	}
-	set_err(pg, pg->pipe_rc, pg->pipe_msg);
-	return 1;
 }
 
 int fk_pg_exec(struct fk_pg *pg, const char *sql)
@@ -490,9 +502,10 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 		(void)pipe_finish(pg); /* a failure leaves run_failed set */
 	if (pg->lost_in_tx && is_rollback(sql))
 		return rollback_lost(pg);
-	if (run_refuses(pg, is_rollback(sql)))
-		return pg->pipe_rc;
-	int rc = ready(pg);
+	int rc = run_refuses(pg, is_rollback(sql));
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = ready(pg);
 	if (rc != SQLITE_OK)
 		return rc;
 	PGresult *res = PQexec(pg->conn, sql);
@@ -510,6 +523,7 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 	if (res && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)) {
 		count_changes(pg, res);
 		PQclear(res);
+		rolled_back(pg, is_rollback(sql));
 		set_ok(pg);
 		return SQLITE_OK;
 	}
@@ -532,7 +546,7 @@ int fk_pg_changes(struct fk_pg *pg) { return pg->changes; }
  * had better say INSERT … RETURNING id, which costs no second round trip. 0 when unknown. */
 int64_t fk_pg_last_insert_rowid(struct fk_pg *pg)
 {
-	if (pg->lost_in_tx || PQstatus(pg->conn) != CONNECTION_OK)
+	if (!usable(pg))
 		return 0;
 	int in_tx = PQtransactionStatus(pg->conn) == PQTRANS_INTRANS;
 	if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
@@ -555,7 +569,7 @@ int64_t fk_pg_last_insert_rowid(struct fk_pg *pg)
 
 int fk_pg_get_autocommit(struct fk_pg *pg)
 {
-	if (pg->lost_in_tx)
+	if (pg->lost_in_tx || pg->run_failed) /* the caller's ROLLBACK is still due */
 		return 0;
 	switch (PQtransactionStatus(pg->conn)) {
 	case PQTRANS_INTRANS:
@@ -689,7 +703,7 @@ static void close_cursor(struct fk_pg_stmt *st)
 	if (!st->cursor)
 		return;
 	st->cursor = 0;
-	if (PQstatus(pg->conn) != CONNECTION_OK || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
+	if (!usable(pg) || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
 		return;
 	char q[48];
 	snprintf(q, sizeof q, "CLOSE %s", st->name);
@@ -707,8 +721,7 @@ void fk_pg_finalize(struct fk_pg_stmt *st)
 	PQclear(st->desc);
 	/* A failure (a dead link, an aborted transaction) only leaves the statement on the server
 	 * until the session ends. */
-	if (st->prepared == pg->generation && PQstatus(pg->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(pg->conn) != PQTRANS_INERROR) {
+	if (st->prepared == pg->generation && usable(pg) && PQtransactionStatus(pg->conn) != PQTRANS_INERROR) {
 		char q[48];
 		snprintf(q, sizeof q, "DEALLOCATE %s", st->name);
 		PQclear(PQexec(pg->conn, q));
@@ -814,25 +827,17 @@ static void pipe_fail(struct fk_pg *pg, int rc)
 }
 
 /* The session's state is not known (answers unread, or pipeline mode not left): nothing
- * more is sent on it. A transaction open on it is lost, as with a broken link (every
- * statement fails until the caller's ROLLBACK, which reconnects); outside one, the next
- * statement reconnects. */
+ * more is sent on it. Its transaction is lost, as with a broken link: every statement fails
+ * until the caller's ROLLBACK, whose ready() reconnects. */
 static void pipe_unsure(struct fk_pg *pg)
 {
 	pg->unsure = 1;
-	if (pg->tx == PQTRANS_INTRANS || pg->tx == PQTRANS_INERROR || pg->tx == PQTRANS_ACTIVE)
-		pg->lost_in_tx = 1;
+	pg->lost_in_tx = 1; /* a run is always inside a transaction (fk_pg_pipeline_begin) */
 }
 
-/* Send a Sync and read every answer up to it. */
-static void pipe_collect(struct fk_pg *pg)
+/* Read every answer up to the Sync sent. */
+static void pipe_read(struct fk_pg *pg)
 {
-	if (!PQpipelineSync(pg->conn)) {
-		pipe_fail(pg, fail_result(pg, NULL));
-		pg->queued = 0;
-		track(pg);
-		return;
-	}
 	int nulls = 0;
 	for (;;) {
 		PGresult *r = PQgetResult(pg->conn);
@@ -842,8 +847,9 @@ static void pipe_collect(struct fk_pg *pg)
 				break;
 			}
 			/* Each statement's answers end with one NULL and the Sync's answer has none,
-			 * so two in a row mean libpq has nothing more to wait for: the Sync's answer
-			 * will not come, and reading on would spin. */
+			 * so two in a row mean libpq has nothing more to wait for (its error paths
+			 * leave the link "OK" and the queue unread): the Sync's answer will not
+			 * come, and reading on would spin. */
 			if (++nulls > 1) {
 				set_err(pg, SQLITE_IOERR, "the store's answers to a pipelined run ended "
 							  "before its end");
@@ -870,6 +876,15 @@ static void pipe_collect(struct fk_pg *pg)
 		}
 		PQclear(r);
 	}
+}
+
+/* Send a Sync and read every answer up to it. */
+static void pipe_collect(struct fk_pg *pg)
+{
+	if (!PQpipelineSync(pg->conn))
+		pipe_fail(pg, fail_result(pg, NULL)); /* pipe_finish finds the answers unread */
+	else
+		pipe_read(pg);
 	pg->queued = 0;
 	if (!pg->unsure)
 		track(pg);
@@ -936,9 +951,10 @@ int fk_pg_pipeline_begin(struct fk_pg *pg)
 		set_err(pg, SQLITE_MISUSE, "a pipeline is running already");
 		return SQLITE_MISUSE;
 	}
-	if (run_refuses(pg, 0)) /* the last run failed: its transaction only rolls back */
-		return pg->pipe_rc;
-	int rc = ready(pg);
+	int rc = run_refuses(pg, 0); /* the last run failed: its transaction only rolls back */
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = ready(pg);
 	if (rc != SQLITE_OK)
 		return rc;
 	if (PQtransactionStatus(pg->conn) != PQTRANS_INTRANS) {
@@ -972,13 +988,16 @@ int fk_pg_pipeline_end(struct fk_pg *pg)
 static int execute(struct fk_pg_stmt *st)
 {
 	struct fk_pg *pg = st->pg;
+	if (pg->pipeline && st->is_rollback) /* as fk_pg_exec's: it ends the run, dropping its outcome */
+		(void)pipe_finish(pg);
 	if (pg->pipeline)
 		return pipe_send(st);
 	if (pg->lost_in_tx && st->is_rollback)
 		return rollback_lost(pg);
-	if (run_refuses(pg, st->is_rollback))
-		return pg->pipe_rc;
-	int rc = ready(pg);
+	int rc = run_refuses(pg, st->is_rollback);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = ready(pg);
 	if (rc == SQLITE_OK)
 		rc = server_prepare(st);
 	if (rc != SQLITE_OK)
@@ -1003,6 +1022,7 @@ static int execute(struct fk_pg_stmt *st)
 		return rc;
 	}
 	count_changes(pg, res);
+	rolled_back(pg, st->is_rollback);
 	st->res = res;
 	st->ntuples = PQntuples(res);
 	if ((rc = column_cache(st, PQnfields(res))) != SQLITE_OK)
@@ -1128,7 +1148,7 @@ static const PGresult *columns(struct fk_pg_stmt *st)
 {
 	if (st->res)
 		return st->res;
-	if (!st->desc && st->prepared == st->pg->generation && PQstatus(st->pg->conn) == CONNECTION_OK) {
+	if (!st->desc && st->prepared == st->pg->generation && usable(st->pg)) {
 		PGresult *d = PQdescribePrepared(st->pg->conn, st->name);
 		track(st->pg);
 		if (PQresultStatus(d) == PGRES_COMMAND_OK)
