@@ -971,6 +971,21 @@ START_TEST(pg_pipeline_faults)
 	fk_sql_reset(rb);
 	ck_assert_int_eq(fk_sql_get_autocommit(db), 1);
 	ck_assert(count_where(db, "SELECT count(*) FROM t_pipef WHERE k >= ?", 0) == 0);
+	/* and after a run that failed: the prepared ROLLBACK ends the refusal too */
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(fk_sql_pipeline_begin(db), SQLITE_OK);
+	ck_assert_int_eq(run_inserts(ins, 40, 41), SQLITE_OK);
+	ck_assert_int_eq(run_inserts(ins, 40, 40), SQLITE_OK); /* a duplicate, not read yet */
+	ck_assert_int_eq(fk_sql_pipeline_end(db) & 0xff, SQLITE_CONSTRAINT);
+	ck_assert_int_eq(fk_sql_exec(db, "COMMIT") & 0xff, SQLITE_CONSTRAINT);
+	step_done(rb);
+	fk_sql_reset(rb);
+	ck_assert_int_eq(fk_sql_get_autocommit(db), 1);
+	exec_ok(db, "BEGIN");
+	ck_assert_int_eq(run_inserts(ins, 40, 40), SQLITE_OK);
+	exec_ok(db, "COMMIT");
+	ck_assert(count_where(db, "SELECT count(*) FROM t_pipef WHERE k >= ?", 0) == 1);
+	exec_ok(db, "DELETE FROM t_pipef");
 	fk_sql_finalize(rb);
 
 	/* a statement prepared inside the pipeline is refused when stepped there */

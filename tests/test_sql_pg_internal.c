@@ -105,6 +105,7 @@ START_TEST(answers_that_end_before_the_sync_leave_the_session_unsure)
 		PQclear(r);
 	}
 	pipe_read(pg);
+	pg->queued = 0; /* as pipe_collect, whose read this was */
 	ck_assert_int_eq(pg->pipe_rc, SQLITE_IOERR);
 	ck_assert_int_eq(fk_pg_pipeline_end(pg), SQLITE_IOERR);
 	ck_assert_msg(strstr(fk_pg_errmsg(pg), "ended before its end"), "%s", fk_pg_errmsg(pg));
@@ -121,11 +122,31 @@ START_TEST(a_pipeline_that_cannot_be_left_leaves_the_session_unsure)
 	struct fk_pg *pg = open_pg();
 	int64_t pid = pid_of(pg);
 	struct fk_pg_stmt *ins = run_of_three(pg);
+	ck_assert_int_eq(PQflush(pg->conn), 0); /* the three INSERTs are on the server */
 	pg->queued = 0; /* pipe_finish reads nothing: three answers stay unread */
 	ck_assert_int_eq(fk_pg_pipeline_end(pg), SQLITE_IOERR);
 	unsure_until_rollback(pg, ins, pid);
 	fk_pg_finalize(ins);
 	fk_pg_close(pg);
+}
+END_TEST
+
+/* What the driver takes for a ROLLBACK that leaves no transaction open (answered by the
+ * driver itself after a lost link, and the end of a failed run's refusal). */
+START_TEST(what_is_a_rollback)
+{
+	static const struct {
+		const char *sql;
+		int is;
+	} cases[] = {
+		{"ROLLBACK", 1}, {"  rollback;", 1}, {"ABORT", 1}, {"ROLLBACK WORK", 1},
+		{"ROLLBACK TRANSACTION", 1}, {"ROLLBACK AND NO CHAIN", 1}, {"abort work and no chain", 1},
+		{"ROLLBACK TO SAVEPOINT s", 0}, {"ROLLBACK TO s", 0}, {"ROLLBACK WORK TO SAVEPOINT s", 0},
+		{"ROLLBACK TRANSACTION TO s", 0}, {"ROLLBACK PREPARED 'x'", 0}, {"ROLLBACK AND CHAIN", 0},
+		{"ABORT TRANSACTION AND CHAIN", 0}, {"ROLLBACKS", 0}, {"COMMIT", 0}, {"SELECT 1", 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		ck_assert_msg(is_rollback(cases[i].sql) == cases[i].is, "%s", cases[i].sql);
 }
 END_TEST
 
@@ -140,6 +161,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, answers_that_end_before_the_sync_leave_the_session_unsure);
 	tcase_add_test(tc, a_pipeline_that_cannot_be_left_leaves_the_session_unsure);
+	tcase_add_test(tc, what_is_a_rollback);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

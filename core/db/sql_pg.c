@@ -33,6 +33,7 @@
  * failed is never retried by the driver: it may have been carried out before the link broke. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
@@ -367,10 +368,11 @@ static void drain_idle(PGconn *conn)
 }
 
 /* The session may take a statement now (a cursor's CLOSE, a DEALLOCATE, a description): not
- * after a loss, nor while its state is unsure. */
+ * after a loss, nor while its state is unsure, nor in a run (libpq would refuse it, and its
+ * message would join the run's). */
 static int usable(struct fk_pg *pg)
 {
-	return !pg->lost_in_tx && !pg->unsure && PQstatus(pg->conn) == CONNECTION_OK;
+	return !pg->lost_in_tx && !pg->unsure && !pg->pipeline && PQstatus(pg->conn) == CONNECTION_OK;
 }
 
 /* Before a statement: a broken link outside a transaction is reconnected, once. */
@@ -391,7 +393,10 @@ static int ready(struct fk_pg *pg)
 		drain_idle(pg->conn);
 	if (PQstatus(pg->conn) == CONNECTION_OK && !pg->unsure)
 		return SQLITE_OK;
-	track(pg); /* a loss found outside any statement (finalize's DEALLOCATE) */
+	if (pg->unsure) /* its transaction was given up at the caller's ROLLBACK (rollback_lost) */
+		pg->tx = PQTRANS_IDLE;
+	else
+		track(pg); /* a loss found outside any statement (finalize's DEALLOCATE) */
 	if (pg->lost_in_tx)
 		return ready(pg);
 	PQreset(pg->conn);
@@ -413,18 +418,38 @@ static int ready(struct fk_pg *pg)
 	return SQLITE_OK;
 }
 
-/* ROLLBACK (not ROLLBACK TO a savepoint) or ABORT, ignoring case, space and comments' absence. */
-static int is_rollback(const char *sql)
+static const char *skip_space(const char *p)
 {
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
-		sql++;
-	size_t n = strncasecmp(sql, "ROLLBACK", 8) == 0 ? 8 : strncasecmp(sql, "ABORT", 5) == 0 ? 5 : 0;
-	if (!n)
-		return 0;
-	const char *p = sql + n;
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
-	if (strncasecmp(p, "TO", 2) == 0 || strncasecmp(p, "PREPARED", 8) == 0)
+	return p;
+}
+
+/* After the keyword w at p (any case, a whole word) and the space after it; NULL if none. */
+static const char *keyword(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+	if (strncasecmp(p, w, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
+		return NULL;
+	return skip_space(p + n);
+}
+
+/* A ROLLBACK of the whole transaction that leaves none open: ROLLBACK or ABORT [WORK |
+ * TRANSACTION] [AND NO CHAIN]; not one TO a savepoint, of a PREPARED transaction, or AND CHAIN
+ * (which begins the next transaction at once). Ignoring case and space; comments are not read
+ * (the driver's callers write none). After a lost link the driver answers such a ROLLBACK
+ * itself, and a caller must not go on believing it is in a transaction. */
+static int is_rollback(const char *sql)
+{
+	const char *p = skip_space(sql), *q;
+	if (!(q = keyword(p, "ROLLBACK")) && !(q = keyword(p, "ABORT")))
+		return 0;
+	p = q;
+	if ((q = keyword(p, "WORK")) || (q = keyword(p, "TRANSACTION")))
+		p = q;
+	if (keyword(p, "TO") || keyword(p, "PREPARED"))
+		return 0;
+	if ((q = keyword(p, "AND")) && !keyword(q, "NO"))
 		return 0;
 	return 1;
 }
@@ -924,7 +949,7 @@ static int pipe_send(struct fk_pg_stmt *st)
 /* Read what is left and leave pipeline mode; the run's outcome. */
 static int pipe_finish(struct fk_pg *pg)
 {
-	if (pg->queued > 0)
+	if (pg->queued > 0 && !pg->unsure)
 		pipe_collect(pg);
 	if (!pg->unsure && !PQexitPipelineMode(pg->conn) && PQstatus(pg->conn) == CONNECTION_OK) {
 		/* still in pipeline mode, with answers unread: no later statement could run on it */
