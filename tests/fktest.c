@@ -346,6 +346,18 @@ void fkt_act_as(fk_ctx *ctx, const char *user)
 	fk_ctx_act_as(ctx, op.id, op.username, op.role, op.bureau_id);
 }
 
+void fkt_flip_byte(const char *path, long off, int mask)
+{
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+	int c = fgetc(f);
+	ck_assert_int_ne(c, EOF);
+	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+	ck_assert_int_ne(fputc(c ^ mask, f), EOF);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n)
 {
 	char path[700];

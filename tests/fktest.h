@@ -66,6 +66,8 @@ void fkt_act_as(fk_ctx *ctx, const char *user);
  * key either (disposal's tests, R-DISPOSE). SQLite only: fails the test on PostgreSQL (ask
  * fkt_skip_on_pg first). */
 int fkt_file_holds(const fkt_env *e, const char *name, const uint8_t *b, size_t n);
+/* Byte off of the file at path changed by xor with mask (a key file damaged, a write torn). */
+void fkt_flip_byte(const char *path, long off, int mask);
 /* PostgreSQL only (asserts it): the number of rows, in every table of e's database, whose
  * text rendering holds any w running bytes of b (n bytes; w 0: all n), in clear or as
  * bytea's hex: what the server's administrator reads with SELECT (the live rows, where

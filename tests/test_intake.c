@@ -5,6 +5,7 @@
  * R-BATCH-ATOMIC, R-BATCH-RESUME, R-BATCH-PROTO, R-VERSION, R-LOG. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,13 @@
 #include "fktest.h"
 #include "anchor.h"
 #include "import.h"
+#include "keyfile.h"
 #include "munidispose.h"
 #include "reopen.h"
 #include "order.h"
 #include "prepublish.h"
 #include "tagmerge.h"
+#include "trust.h"
 #include "publish.h"
 #include "seqanchor.h"
 #include "stage.h"
@@ -2177,9 +2180,6 @@ static void copy_file(const char *from, const char *to)
 	chmod(to, 0600);
 }
 
-/* A restored older database (with the trust anchor of its day, as a full backup of both
- * would bring back) is behind the key folder's intake.seq: imports of that municipality are
- * refused, not replayed into it. */
 /* Two writers of the key folder's table of last packages at once (the receiving service's
  * workers, an import beside them): each writes the table it read, so without the lock around
  * the read and the write one's entries go back or vanish (R-BATCH-PROTO, R-BATCH-RESUME). */
@@ -2225,6 +2225,108 @@ START_TEST(two_writers_of_the_last_packages_lose_no_entry)
 }
 END_TEST
 
+/* intake.seq's two slots (seqanchor.c), each byte of a slot changed in turn being what a
+ * write cut short leaves: the table before it is read (the newer slot fails its MAC), the next
+ * write goes over the torn slot, and both slots torn is tampering; the file is written in
+ * place (the same inode: no new file, rename and folder sync a package), 0600; a file of the
+ * first format is read and replaced at its next write (R-BATCH-PROTO, R-BATCH-RESUME). */
+#define SEQ_SLOT_LEN (32 + 20 + 1024 * 48) /* MAC, magic, generation, count, the entries */
+
+static void seq_expect(const char *muni, int want_found, int64_t want_seq, uint8_t want_dg)
+{
+	int64_t seq = 0;
+	uint8_t dg[32] = {0};
+	int found = -1;
+	ck_assert_ok(fk_seqanchor_get(ctx, muni, &seq, dg, &found, &err), &err);
+	ck_assert_int_eq(found, want_found);
+	if (want_found) {
+		ck_assert_int_eq(seq, want_seq);
+		ck_assert_int_eq(dg[0], want_dg);
+	}
+}
+
+static void seq_flip(const char *path, long at)
+{
+	fkt_flip_byte(path, at, 0x20);
+}
+
+START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_table_before)
+{
+	char path[700];
+	snprintf(path, sizeof path, "%s/keys/%s", env.dir, FK_SEQ_FILE);
+	uint8_t d1[32] = {1}, d2[32] = {2};
+	struct stat a, b;
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 1, d1, &err), &err); /* a new file: slot 0 */
+	ck_assert_int_eq(stat(path, &a), 0);
+	ck_assert_int_eq(a.st_mode & 0777, 0600);
+	ck_assert_int_eq(a.st_size, 2 * SEQ_SLOT_LEN);
+	int held = open(path, O_RDONLY | O_CLOEXEC); /* held open: its inode cannot be reused */
+	ck_assert_int_ge(held, 0);
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 2, d2, &err), &err); /* slot 1 */
+	ck_assert_ok(fk_seqanchor_put(ctx, "131024", 5, d1, &err), &err); /* slot 0 */
+	ck_assert_ok(fk_seqanchor_put(ctx, "131024", 4, d2, &err), &err); /* only forward: unwritten */
+	ck_assert_int_eq(fstat(held, &b), 0);
+	ck_assert_msg(b.st_nlink == 1, "intake.seq was replaced, not written in place");
+	ck_assert_int_eq(stat(path, &b), 0);
+	ck_assert_msg(a.st_ino == b.st_ino, "intake.seq was replaced, not written in place");
+	close(held);
+	seq_expect("131016", 1, 2, 2);
+	seq_expect("131024", 1, 5, 1);
+	seq_expect("131032", 0, 0, 0);
+	/* the last write (slot 0) torn, wherever: the table before it, from slot 1 */
+	static const long torn[] = {0, 31, 32, 40, 48, 52, 52 + 47, 52 + 48 + 10};
+	for (size_t i = 0; i < sizeof torn / sizeof *torn; i++) {
+		seq_flip(path, torn[i]);
+		seq_expect("131016", 1, 2, 2);
+		seq_expect("131024", 0, 0, 0);
+		seq_flip(path, torn[i]);
+	}
+	/* a write after a torn one goes over it, and is the table */
+	seq_flip(path, 60);
+	ck_assert_ok(fk_seqanchor_put(ctx, "131032", 1, d1, &err), &err);
+	seq_expect("131016", 1, 2, 2);
+	seq_expect("131024", 0, 0, 0); /* lost with the torn write, as a crash before it would */
+	seq_expect("131032", 1, 1, 1);
+	/* both slots torn: nothing to fall back on */
+	seq_flip(path, SEQ_SLOT_LEN + 40);
+	seq_flip(path, 40);
+	int64_t seq;
+	uint8_t dg[32];
+	int found;
+	ck_assert_int_eq(fk_seqanchor_get(ctx, "131016", &seq, dg, &found, &err), FK_ERR_TAMPER);
+	ck_assert_int_eq(fk_seqanchor_put(ctx, "131016", 9, d1, &err), FK_ERR_TAMPER);
+	seq_flip(path, 40);
+	seq_expect("131032", 1, 1, 1);
+
+	/* a file of the first format, as an older terminal left it: one table, its MAC after */
+	enum { BODY1 = 8 + 4 + 1024 * 48 };
+	uint8_t *v1 = calloc(1, BODY1 + 32);
+	ck_assert_ptr_nonnull(v1);
+	memcpy(v1, "FKSEQ001", 8);
+	v1[11] = 1;
+	memcpy(v1 + 12, "132012", 6);
+	v1[12 + 15] = 7;
+	v1[12 + 16] = 3;
+	ck_assert_ok(fk_trust_secret_hash(ctx, "intake.seq", v1, BODY1, v1 + BODY1, &err), &err);
+	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
+	seq_expect("132012", 1, 7, 3);
+	v1[12 + 15] = 8; /* changed outside fukuhon */
+	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
+	ck_assert_int_eq(fk_seqanchor_get(ctx, "132012", &seq, dg, &found, &err), FK_ERR_TAMPER);
+	v1[12 + 15] = 7;
+	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 3, d1, &err), &err);
+	ck_assert_int_eq(stat(path, &b), 0);
+	ck_assert_int_eq(b.st_size, 2 * SEQ_SLOT_LEN);
+	seq_expect("132012", 1, 7, 3);
+	seq_expect("131016", 1, 3, 1);
+	free(v1);
+}
+END_TEST
+
+/* A restored older database (with the trust anchor of its day, as a full backup of both
+ * would bring back) is behind the key folder's intake.seq: imports of that municipality are
+ * refused, not replayed into it. */
 START_TEST(a_restored_older_database_refuses_the_municipality)
 {
 	char db[700], keep_db[700], anchor[700], keep_anchor[700];
@@ -2379,6 +2481,7 @@ int main(void)
 	tcase_add_test(tc, an_abandoned_staging_is_removed);
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
 	tcase_add_test(tc, two_writers_of_the_last_packages_lose_no_entry);
+	tcase_add_test(tc, the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_table_before);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
 	tcase_add_test(tc, a_deleted_package_row_does_not_reopen_its_sequence);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);

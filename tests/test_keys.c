@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fktest.h"
 #include "keyfile.h"
 #include "keys.h"
 
@@ -97,14 +98,7 @@ static unsigned mode_of(const char *path)
 /* Flip one bit of byte off in a key file. */
 static void flip_byte(const char *path, long off)
 {
-	FILE *f = fopen(path, "r+b");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
-	int c = fgetc(f);
-	ck_assert_int_ne(c, EOF);
-	ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
-	ck_assert_int_ne(fputc(c ^ 0x01, f), EOF);
-	ck_assert_int_eq(fclose(f), 0);
+	fkt_flip_byte(path, off, 0x01);
 }
 
 /* R-KEYS: a new folder is 0700 with 0600 key files, and opens with master key 1. */

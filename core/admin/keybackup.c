@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -147,7 +148,16 @@ static fk_status backup(fk_ctx *ctx, const char *dest, const char *pass, size_t 
 {
 	struct buf b = {0};
 	uint8_t key[FK_KEY_LEN], *out = NULL;
-	fk_status st = add_dir(&b, ctx->cfg.key_dir, "", files, err);
+	/* Read under the key folder's lock, shared: the files its writers change in place under
+	 * it (intake.seq's slots, print.seq, the disposal ledger) are copied whole, not half-way
+	 * through a write. */
+	int lfd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
+	while (lfd >= 0 && (rc = flock(lfd, LOCK_SH)) != 0 && errno == EINTR)
+		;
+	fk_status st = rc == 0 ? add_dir(&b, ctx->cfg.key_dir, "", files, err)
+			       : fk_io_fail(err, "cannot lock the key folder", ctx->cfg.key_dir);
+	if (lfd >= 0)
+		close(lfd); /* lets the lock go */
 	size_t n = HEAD_LEN + b.n + FK_SEAL_OVERHEAD;
 	if (st == FK_OK && !(out = malloc(n)))
 		st = fk_fail(err, FK_ERR_NOMEM, "out of memory");

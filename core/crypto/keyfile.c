@@ -156,8 +156,8 @@ fk_status fk_keyfile_remove(const char *dir, const char *name, fk_error *err)
 	return st;
 }
 
-static fk_status open_once(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
-			   int *replaced, fk_error *err)
+static fk_status open_once(int dfd, const char *dir, const char *name, off_t size, int rw,
+			   int *fd_out, int *replaced, fk_error *err)
 {
 	struct stat lsb, sb;
 	if (fstatat(dfd, name, &lsb, AT_SYMLINK_NOFOLLOW) != 0)
@@ -167,7 +167,7 @@ static fk_status open_once(int dfd, const char *dir, const char *name, off_t siz
 	if (st != FK_OK)
 		return st;
 	/* O_NONBLOCK: a FIFO slipped in after the check must not hang us. */
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = openat(dfd, name, (rw ? O_RDWR : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fk_fail(err, errno == ELOOP ? FK_ERR_KEYPERM : FK_ERR_IO,
 			       "cannot open key file %s/%s: %s", dir, name, strerror(errno));
@@ -194,17 +194,29 @@ static fk_status open_once(int dfd, const char *dir, const char *name, off_t siz
 	return FK_OK;
 }
 
-fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
-			  fk_error *err)
+static fk_status open_checked(int dfd, const char *dir, const char *name, off_t size, int rw,
+			      int *fd_out, fk_error *err)
 {
 	fk_status st = FK_ERR_KEYPERM;
 	/* A file replaced between the steps is opened again (a few times: a file replaced
 	 * again and again is refused as changed). */
 	for (int tries = 0, replaced = 1; replaced && tries < 3; tries++) {
 		replaced = 0;
-		st = open_once(dfd, dir, name, size, fd_out, &replaced, err);
+		st = open_once(dfd, dir, name, size, rw, fd_out, &replaced, err);
 	}
 	return st;
+}
+
+fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			  fk_error *err)
+{
+	return open_checked(dfd, dir, name, size, 0, fd_out, err);
+}
+
+fk_status fk_keyfile_open_rw(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			     fk_error *err)
+{
+	return open_checked(dfd, dir, name, size, 1, fd_out, err);
 }
 
 fk_status fk_keyfile_read(const char *dir, const char *name, uint8_t *buf, size_t len,

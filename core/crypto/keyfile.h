@@ -34,6 +34,10 @@ fk_status fk_keyfile_remove(const char *dir, const char *name, fk_error *err);
  * refuses a file that is not exactly size bytes (FK_ERR_CORRUPT). */
 fk_status fk_keyfile_open(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
 			  fk_error *err);
+/* The same, for reading and writing in place (a file of fixed size whose own format makes a
+ * torn write harmless: intake.seq's two slots). */
+fk_status fk_keyfile_open_rw(int dfd, const char *dir, const char *name, off_t size, int *fd_out,
+			     fk_error *err);
 
 /* Read the whole file dir/name, which must be exactly len bytes. FK_ERR_NOKEY
  * when it does not exist. */

@@ -1,4 +1,16 @@
-/* intake.seq in the key folder (seqanchor.h): a fixed-size table of entries and its MAC. */
+/* intake.seq in the key folder (seqanchor.h): a table of entries in two slots, each with its
+ * MAC, written in place.
+ *
+ * Why two slots: the table is written after every package's commit, and writing it as a new
+ * file (fsync, rename, fsync of the folder) was a quarter of the receiving service's CPU per
+ * package (docs/import.md). A slot is written over the older of the two and made durable with
+ * one fdatasync; the other still holds the table before, whole, so a write cut short by a
+ * power cut leaves the last table that was complete (the torn slot fails its MAC), never
+ * none. The newer valid slot, by its generation, is the table. Only the used part of a slot
+ * is written and MAC'd (its header and entries), a page or two for a bureau's municipalities.
+ *
+ * A file of the first format (FKSEQ001: one table, written by renaming) is read as it is and
+ * replaced by the two-slot file at its next write. */
 #include "config.h"
 
 #include <errno.h>
@@ -16,14 +28,37 @@
 /* More municipalities than any one bureau with its 支局s has. */
 #define SLOTS 1024
 #define ENTRY (8 + 8 + 32) /* code (6 + 2 zero), sequence (big-endian), digest */
-#define BODY (8 + 4 + SLOTS * ENTRY)
-#define FILE_LEN (BODY + FK_MAC_LEN)
-static const uint8_t MAGIC[8] = {'F', 'K', 'S', 'E', 'Q', '0', '0', '1'};
-static const char LABEL[] = "intake.seq";
+
+/* The first format: magic, count, entries, MAC over all before it. */
+#define BODY1 (8 + 4 + SLOTS * ENTRY)
+#define FILE1_LEN (BODY1 + FK_MAC_LEN)
+static const uint8_t MAGIC1[8] = {'F', 'K', 'S', 'E', 'Q', '0', '0', '1'};
+static const char LABEL1[] = "intake.seq";
+
+/* A slot: MAC, then what it covers: magic, generation (big-endian), count, the count's entries. */
+#define HEAD (8 + 8 + 4)
+#define SLOT_LEN (FK_MAC_LEN + HEAD + SLOTS * ENTRY)
+#define FILE2_LEN (2 * SLOT_LEN)
+static const uint8_t MAGIC2[8] = {'F', 'K', 'S', 'E', 'Q', '0', '0', '2'};
+static const char LABEL2[] = "intake.seq/2";
+
+/* The table as read: its entries, and where it came from. */
+struct table {
+	uint64_t gen;   /* the slot's generation; 0: no file or the first format */
+	int slot;       /* the slot holding it; -1: none (no file, or the first format) */
+	uint32_t n;
+	uint8_t entries[SLOTS * ENTRY];
+};
 
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (24 - 8 * i));
 }
 
 static void put64(uint8_t *p, uint64_t v)
@@ -40,120 +75,257 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
-/* The file, checked; an empty table when there is none. */
-static fk_status load(fk_ctx *ctx, uint8_t *buf, fk_error *err)
+static size_t slot_used(uint32_t n)
+{
+	return FK_MAC_LEN + HEAD + (size_t)n * ENTRY;
+}
+
+static fk_status tampered(fk_ctx *ctx, fk_error *err)
+{
+	return fk_fail(err, FK_ERR_TAMPER, "%s/%s does not match its MAC: it was changed outside fukuhon",
+		       ctx->cfg.key_dir, FK_SEQ_FILE);
+}
+
+/* One slot of the two-slot file: 1 when whole and authentic (then its table in t). */
+static int slot_valid(fk_ctx *ctx, const uint8_t *s, struct table *t, fk_status *st, fk_error *err)
 {
 	uint8_t mac[FK_MAC_LEN];
-	fk_status s = fk_keyfile_read(ctx->cfg.key_dir, FK_SEQ_FILE, buf, FILE_LEN, err);
-	if (s == FK_ERR_NOKEY) {
-		memset(buf, 0, FILE_LEN);
-		memcpy(buf, MAGIC, 8);
+	const uint8_t *h = s + FK_MAC_LEN;
+	uint32_t n = get32(h + 16);
+	if (memcmp(h, MAGIC2, 8) != 0 || n > SLOTS)
+		return 0;
+	if ((*st = fk_trust_secret_hash(ctx, LABEL2, h, HEAD + (size_t)n * ENTRY, mac, err)) != FK_OK)
+		return 0;
+	if (fk_memeq_ct(mac, s, FK_MAC_LEN) != 0)
+		return 0;
+	t->gen = get64(h + 8);
+	t->n = n;
+	memcpy(t->entries, h + HEAD, (size_t)n * ENTRY);
+	return 1;
+}
+
+/* The table in file (len bytes, of either format), checked. */
+static fk_status parse(fk_ctx *ctx, const uint8_t *file, size_t len, struct table *t, fk_error *err)
+{
+	fk_status st = FK_OK;
+	if (len == FILE1_LEN) {
+		uint8_t mac[FK_MAC_LEN];
+		if ((st = fk_trust_secret_hash(ctx, LABEL1, file, BODY1, mac, err)) != FK_OK)
+			return st;
+		if (memcmp(file, MAGIC1, 8) != 0 || fk_memeq_ct(mac, file + BODY1, FK_MAC_LEN) != 0 ||
+		    get32(file + 8) > SLOTS)
+			return tampered(ctx, err);
+		t->gen = 0;
+		t->slot = -1;
+		t->n = get32(file + 8);
+		memcpy(t->entries, file + 12, (size_t)t->n * ENTRY);
+		return FK_OK;
+	}
+	/* Both slots read; the newer whole one is the table. One that fails its MAC is the
+	 * write a crash cut short (or a slot never written yet), as long as the other holds. */
+	struct table *other = malloc(sizeof *other);
+	if (!other)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	int a = slot_valid(ctx, file, t, &st, err);
+	int b = st == FK_OK && slot_valid(ctx, file + SLOT_LEN, other, &st, err);
+	if (st == FK_OK && b && (!a || other->gen > t->gen)) {
+		memcpy(t, other, sizeof *t);
+		t->slot = 1;
+	} else if (a) {
+		t->slot = 0;
+	}
+	free(other);
+	if (st != FK_OK)
+		return st;
+	return a || b ? FK_OK : tampered(ctx, err);
+}
+
+/* The file opened on *fd (for writing too with rw), of either format; *fd -1 and *len 0 when
+ * there is none. */
+static fk_status open_file(fk_ctx *ctx, int rw, int *fd, size_t *len, fk_error *err)
+{
+	int dfd = -1;
+	*fd = -1;
+	*len = 0;
+	fk_status st = fk_keydir_open(ctx->cfg.key_dir, &dfd, err);
+	if (st != FK_OK)
+		return st;
+	const size_t sizes[2] = {FILE2_LEN, FILE1_LEN};
+	for (int i = 0; i < 2; i++) {
+		st = rw ? fk_keyfile_open_rw(dfd, ctx->cfg.key_dir, FK_SEQ_FILE, (off_t)sizes[i], fd, err)
+			: fk_keyfile_open(dfd, ctx->cfg.key_dir, FK_SEQ_FILE, (off_t)sizes[i], fd, err);
+		if (st == FK_OK)
+			*len = sizes[i];
+		if (st != FK_ERR_CORRUPT) /* the wrong size: try the other format's */
+			break;
+	}
+	close(dfd);
+	if (st == FK_ERR_NOKEY) {
 		fk_error_clear(err);
 		return FK_OK;
 	}
-	if (s != FK_OK)
-		return s;
-	if ((s = fk_trust_secret_hash(ctx, LABEL, buf, BODY, mac, err)) != FK_OK)
-		return s;
-	if (memcmp(buf, MAGIC, 8) != 0 || fk_memeq_ct(mac, buf + BODY, FK_MAC_LEN) != 0 ||
-	    get32(buf + 8) > SLOTS)
-		return fk_fail(err, FK_ERR_TAMPER, "%s/%s does not match its MAC: it was changed "
-			       "outside fukuhon", ctx->cfg.key_dir, FK_SEQ_FILE);
-	return FK_OK;
+	return st;
 }
 
-static fk_status put(fk_ctx *ctx, uint8_t *buf, const char *muni, int64_t seq,
-		     const uint8_t digest[32], fk_error *err);
-
-static uint8_t *slot(uint8_t *buf, const char *muni)
+/* The table on file (an empty one when there is none); the file left open on *fd for put. */
+static fk_status load(fk_ctx *ctx, int rw, int *fd, struct table *t, fk_error *err)
 {
-	uint32_t n = get32(buf + 8);
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t *e = buf + 12 + (size_t)i * ENTRY;
+	size_t len = 0;
+	memset(t, 0, sizeof *t);
+	t->slot = -1;
+	fk_status st = open_file(ctx, rw, fd, &len, err);
+	if (st != FK_OK || *fd < 0)
+		return st;
+	uint8_t *file = malloc(len);
+	if (!file)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	size_t got = 0;
+	if (fk_read_full(*fd, file, len, &got) != 0 || got != len)
+		st = fk_fail(err, FK_ERR_IO, "cannot read %s/%s: %s", ctx->cfg.key_dir, FK_SEQ_FILE,
+			     got != len ? "it changed size" : strerror(errno));
+	else
+		st = parse(ctx, file, len, t, err);
+	free(file);
+	return st;
+}
+
+static uint8_t *slot(struct table *t, const char *muni)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		uint8_t *e = t->entries + (size_t)i * ENTRY;
 		if (memcmp(e, muni, 6) == 0)
 			return e;
 	}
 	return NULL;
 }
 
+/* The key folder locked (flock on the folder: shared to read, exclusive to write, as
+ * fk_outseq_put's); its descriptor, whose close lets the lock go. */
+static fk_status lock_dir(fk_ctx *ctx, int how, int *dfd, fk_error *err)
+{
+	*dfd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd < 0)
+		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
+	int rc;
+	while ((rc = flock(*dfd, how)) != 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return FK_OK;
+	fk_status st = fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	close(*dfd);
+	*dfd = -1;
+	return st;
+}
+
 fk_status fk_seqanchor_get(fk_ctx *ctx, const char *muni, int64_t *seq, uint8_t digest[32],
 			   int *found, fk_error *err)
 {
-	uint8_t *buf = malloc(FILE_LEN);
 	*found = 0;
-	if (!buf)
+	struct table *t = malloc(sizeof *t);
+	if (!t)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	fk_status s = load(ctx, buf, err);
-	uint8_t *e = s == FK_OK ? slot(buf, muni) : NULL;
+	/* Shared: a slot being written in place is not read half-way (it would fail its MAC and
+	 * the table before be taken, which is safe, but not the newest). */
+	int dfd = -1, fd = -1;
+	fk_status s = lock_dir(ctx, LOCK_SH, &dfd, err);
+	if (s == FK_OK)
+		s = load(ctx, 0, &fd, t, err);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	uint8_t *e = s == FK_OK ? slot(t, muni) : NULL;
 	if (e) {
 		*found = 1;
 		*seq = (int64_t)get64(e + 8);
 		memcpy(digest, e + 16, 32);
 	}
-	free(buf);
+	free(t);
 	return s;
+}
+
+/* t written as a slot of generation t->gen + 1 into buf (slot_used(t->n) bytes). */
+static fk_status make_slot(fk_ctx *ctx, const struct table *t, uint8_t *buf, fk_error *err)
+{
+	uint8_t *h = buf + FK_MAC_LEN;
+	memcpy(h, MAGIC2, 8);
+	put64(h + 8, t->gen + 1);
+	put32(h + 16, t->n);
+	memcpy(h + HEAD, t->entries, (size_t)t->n * ENTRY);
+	return fk_trust_secret_hash(ctx, LABEL2, h, HEAD + (size_t)t->n * ENTRY, buf, err);
+}
+
+/* The changed table written: over the older slot in place with one fdatasync; or, when there
+ * is no two-slot file yet, as a new file (its slot 0; slot 1 empty) by fk_keyfile_write's
+ * rename, whose syncs make it durable. */
+static fk_status write_table(fk_ctx *ctx, int fd, const struct table *t, fk_error *err)
+{
+	if (fd >= 0 && t->slot >= 0) {
+		uint8_t *buf = malloc(SLOT_LEN);
+		if (!buf)
+			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+		fk_status st = make_slot(ctx, t, buf, err);
+		off_t at = t->slot == 0 ? SLOT_LEN : 0;
+		size_t n = slot_used(t->n), done = 0;
+		while (st == FK_OK && done < n) {
+			ssize_t w = pwrite(fd, buf + done, n - done, at + (off_t)done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				st = fk_fail(err, FK_ERR_IO, "cannot write %s/%s: %s", ctx->cfg.key_dir,
+					     FK_SEQ_FILE, w < 0 ? strerror(errno) : "nothing written");
+			else
+				done += (size_t)w;
+		}
+		if (st == FK_OK && fdatasync(fd) != 0)
+			st = fk_fail(err, FK_ERR_IO, "cannot sync %s/%s: %s", ctx->cfg.key_dir,
+				     FK_SEQ_FILE, strerror(errno));
+		free(buf);
+		return st;
+	}
+	uint8_t *file = calloc(1, FILE2_LEN);
+	if (!file)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status st = make_slot(ctx, t, file, err);
+	if (st == FK_OK)
+		st = fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, file, FILE2_LEN, 0, err);
+	free(file);
+	return st;
 }
 
 fk_status fk_seqanchor_put(fk_ctx *ctx, const char *muni, int64_t seq, const uint8_t digest[32],
 			   fk_error *err)
 {
-	uint8_t *buf = malloc(FILE_LEN);
-	if (!buf)
+	struct table *t = malloc(sizeof *t);
+	if (!t)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 	/* The table is read, changed and written again after the package's commit, outside the
 	 * write lock: two writers (the receiving service's workers, a `fukuhonctl import` beside
 	 * it) doing so at once would each write the table they read, and one municipality's
-	 * entry would go back. The three steps are one under a lock on the key folder (as
-	 * fk_outseq_put's). */
-	int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
+	 * entry would go back. The three steps are one under the key folder's lock. */
+	int dfd = -1, fd = -1;
+	fk_status s = lock_dir(ctx, LOCK_EX, &dfd, err);
+	if (s == FK_OK)
+		s = load(ctx, 1, &fd, t, err);
+	uint8_t *e = s == FK_OK ? slot(t, muni) : NULL;
+	if (s == FK_OK && !(e && (int64_t)get64(e + 8) >= seq)) { /* only forward */
+		if (!e && t->n >= SLOTS)
+			s = fk_fail(err, FK_ERR_FULL, "%s holds no more municipalities", FK_SEQ_FILE);
+		if (s == FK_OK && !e) {
+			e = t->entries + (size_t)t->n++ * ENTRY;
+			memset(e, 0, 8);
+			memcpy(e, muni, 6);
+		}
+		if (s == FK_OK) {
+			put64(e + 8, (uint64_t)seq);
+			memcpy(e + 16, digest, 32);
+			s = write_table(ctx, fd, t, err);
+		}
 	}
-	int rc;
-	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-		;
-	fk_status s = rc == 0 ? put(ctx, buf, muni, seq, digest, err)
-		: fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
-	close(fd); /* releases the lock */
-	free(buf);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd); /* lets the lock go */
+	free(t);
 	return s;
-}
-
-static fk_status put(fk_ctx *ctx, uint8_t *buf, const char *muni, int64_t seq,
-		     const uint8_t digest[32], fk_error *err)
-{
-	fk_status s = load(ctx, buf, err);
-	if (s != FK_OK)
-		return s;
-	uint8_t *e = slot(buf, muni);
-	if (e && (int64_t)get64(e + 8) >= seq)
-		return FK_OK; /* only forward */
-	if (!e) {
-		uint32_t n = get32(buf + 8);
-		if (n >= SLOTS)
-			return fk_fail(err, FK_ERR_FULL, "%s holds no more municipalities", FK_SEQ_FILE);
-		e = buf + 12 + (size_t)n * ENTRY;
-		n++;
-		for (int i = 0; i < 4; i++)
-			buf[8 + i] = (uint8_t)(n >> (24 - 8 * i));
-		memset(e, 0, 8);
-		memcpy(e, muni, 6);
-	}
-	put64(e + 8, (uint64_t)seq);
-	memcpy(e + 16, digest, 32);
-	if ((s = fk_trust_secret_hash(ctx, LABEL, buf, BODY, buf + BODY, err)) != FK_OK)
-		return s;
-	/* Written to a new name, then renamed over the old: two fsyncs, both needed and no more
-	 * (strace: fsync of the new file, rename, fsync of the folder). The file's, before the
-	 * rename: otherwise a power cut can leave the name pointing at a file whose blocks never
-	 * reached the disk, which fails its MAC, and every package of every municipality is then
-	 * refused until an administrator steps in. The folder's, after: the rename itself is
-	 * durable only then; without it a power cut can bring back the previous table, which is
-	 * safe for the import (a key folder behind the database is caught up by the package
-	 * delivered again, import.h) but loses the record of the last package until the next
-	 * write's folder fsync, a gap a restored backup could use. Nothing else syncs it: the
-	 * table is not fsynced again, and its reads need none. An in-place two-slot write with one fdatasync
-	 * (as the trust anchor does) would save one; not done here. */
-	return fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, buf, FILE_LEN, 0, err);
 }

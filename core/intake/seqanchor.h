@@ -2,8 +2,9 @@
  * trust anchor, where a restored older database cannot reach it (R-BATCH-RESUME, R-BATCH-PROTO;
  * import.h): a database whose packages are behind it refuses that municipality's imports
  * instead of taking a replay of packages it forgot. MAC'd under a key from the trust key
- * (fk_trust_secret_hash), written atomically (fk_keyfile_write: temporary file, fsync,
- * rename, fsync of the folder; 0600). */
+ * (fk_trust_secret_hash), 0600, in two slots written in place by turns with one fdatasync (a
+ * write a crash cuts short leaves the table before it), read and written under the key
+ * folder's lock (seqanchor.c). */
 #ifndef FK_INTAKE_SEQANCHOR_H
 #define FK_INTAKE_SEQANCHOR_H
 
