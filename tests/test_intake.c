@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -2230,7 +2231,7 @@ END_TEST
  * write goes over the torn slot, and both slots torn is tampering; the file is written in
  * place (the same inode: no new file, rename and folder sync a package), 0600; a file of the
  * first format is read and replaced at its next write (R-BATCH-PROTO, R-BATCH-RESUME). */
-#define SEQ_SLOT_LEN (32 + 20 + 1024 * 48) /* MAC, magic, generation, count, the entries */
+#define SEQ_SLOT_AT 53248 /* slot 1's place: MAC, magic, generation, count, the entries, page-aligned */
 
 static void seq_expect(const char *muni, int want_found, int64_t want_seq, uint8_t want_dg)
 {
@@ -2250,6 +2251,23 @@ static void seq_flip(const char *path, long at)
 	fkt_flip_byte(path, at, 0x20);
 }
 
+static void seq_read(const char *path, uint8_t *buf, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(buf, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Written over in place, as a torn write would leave the file (same inode, same size). */
+static void seq_write(const char *path, const uint8_t *buf, size_t n)
+{
+	FILE *f = fopen(path, "r+b");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(buf, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_table_before)
 {
 	char path[700];
@@ -2259,7 +2277,7 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 1, d1, &err), &err); /* a new file: slot 0 */
 	ck_assert_int_eq(stat(path, &a), 0);
 	ck_assert_int_eq(a.st_mode & 0777, 0600);
-	ck_assert_int_eq(a.st_size, 2 * SEQ_SLOT_LEN);
+	ck_assert_int_eq(a.st_size, 2 * SEQ_SLOT_AT);
 	int held = open(path, O_RDONLY | O_CLOEXEC); /* held open: its inode cannot be reused */
 	ck_assert_int_ge(held, 0);
 	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 2, d2, &err), &err); /* slot 1 */
@@ -2273,14 +2291,48 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	seq_expect("131016", 1, 2, 2);
 	seq_expect("131024", 1, 5, 1);
 	seq_expect("131032", 0, 0, 0);
-	/* the last write (slot 0) torn, wherever: the table before it, from slot 1 */
-	static const long torn[] = {0, 31, 32, 40, 48, 52, 52 + 47, 52 + 48 + 10};
+	/* the last write (slot 0) torn, wherever: the table before it, from slot 1; a byte past
+	 * the used part (two entries) is no part of the table */
+	static const long torn[] = {0, 31, 32, 39, 40, 47, 48, 51, 52, 52 + 47, 52 + 48 + 10, 52 + 95};
 	for (size_t i = 0; i < sizeof torn / sizeof *torn; i++) {
 		seq_flip(path, torn[i]);
 		seq_expect("131016", 1, 2, 2);
 		seq_expect("131024", 0, 0, 0);
 		seq_flip(path, torn[i]);
 	}
+	seq_flip(path, 52 + 96);
+	seq_expect("131024", 1, 5, 1);
+	seq_flip(path, 52 + 96);
+	/* a write torn as a disk tears it: the slot's new bytes up to a point, its old after (or
+	 * the other way round); whatever the point, the table is the one before or the new one */
+	size_t flen = 2 * SEQ_SLOT_AT;
+	uint8_t *before = malloc(flen), *after = malloc(flen), *mix = malloc(flen);
+	ck_assert(before && after && mix);
+	seq_read(path, before, flen);
+	ck_assert_ok(fk_seqanchor_put(ctx, "131040", 1, d2, &err), &err); /* slot 1, three entries */
+	seq_read(path, after, flen);
+	for (long cut = 0; cut <= 52 + 3 * 48; cut += 13)
+		for (int order = 0; order < 2; order++) {
+			const uint8_t *head = order ? before : after, *tail = order ? after : before;
+			memcpy(mix, tail, flen);
+			memcpy(mix + SEQ_SLOT_AT, head + SEQ_SLOT_AT, (size_t)cut);
+			seq_write(path, mix, flen);
+			int64_t q;
+			uint8_t g[32];
+			int found = -1;
+			ck_assert_ok(fk_seqanchor_get(ctx, "131040", &q, g, &found, &err), &err);
+			ck_assert_msg(!found || (q == 1 && g[0] == 2), "cut %ld: %d %lld", cut, found, (long long)q);
+			seq_expect("131024", 1, 5, 1);
+		}
+	seq_write(path, after, flen);
+	/* the newest in slot 1 torn: slot 0's table */
+	seq_flip(path, SEQ_SLOT_AT + 45);
+	seq_expect("131040", 0, 0, 0);
+	seq_expect("131024", 1, 5, 1);
+	seq_write(path, before, flen);
+	free(mix);
+	free(after);
+	free(before);
 	/* a write after a torn one goes over it, and is the table */
 	seq_flip(path, 60);
 	ck_assert_ok(fk_seqanchor_put(ctx, "131032", 1, d1, &err), &err);
@@ -2288,7 +2340,7 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	seq_expect("131024", 0, 0, 0); /* lost with the torn write, as a crash before it would */
 	seq_expect("131032", 1, 1, 1);
 	/* both slots torn: nothing to fall back on */
-	seq_flip(path, SEQ_SLOT_LEN + 40);
+	seq_flip(path, SEQ_SLOT_AT + 40);
 	seq_flip(path, 40);
 	int64_t seq;
 	uint8_t dg[32];
@@ -2297,6 +2349,10 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	ck_assert_int_eq(fk_seqanchor_put(ctx, "131016", 9, d1, &err), FK_ERR_TAMPER);
 	seq_flip(path, 40);
 	seq_expect("131032", 1, 1, 1);
+	/* a file of neither size (truncated) is refused, never taken for no file */
+	ck_assert_int_eq(truncate(path, SEQ_SLOT_AT), 0);
+	ck_assert_int_eq(fk_seqanchor_get(ctx, "131016", &seq, dg, &found, &err), FK_ERR_CORRUPT);
+	ck_assert_int_eq(fk_seqanchor_put(ctx, "131016", 9, d1, &err), FK_ERR_CORRUPT);
 
 	/* a file of the first format, as an older terminal left it: one table, its MAC after */
 	enum { BODY1 = 8 + 4 + 1024 * 48 };
@@ -2317,10 +2373,46 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
 	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 3, d1, &err), &err);
 	ck_assert_int_eq(stat(path, &b), 0);
-	ck_assert_int_eq(b.st_size, 2 * SEQ_SLOT_LEN);
+	ck_assert_int_eq(b.st_size, 2 * SEQ_SLOT_AT);
 	seq_expect("132012", 1, 7, 3);
 	seq_expect("131016", 1, 3, 1);
 	free(v1);
+}
+END_TEST
+
+/* intake.seq's lock: a write waits for the key folder's lock (two writers lose no entry, the
+ * test above), a read does not (an import reads it inside its write transaction, and must not
+ * wait there on another's fdatasync). */
+START_TEST(the_last_packages_are_written_under_the_key_folder_s_lock_and_read_without_it)
+{
+	uint8_t d1[32] = {1};
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 1, d1, &err), &err);
+	int ready[2];
+	ck_assert_int_eq(pipe(ready), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], "x", 1) != 1)
+			_exit(1);
+		usleep(600 * 1000);
+		_exit(0);
+	}
+	char c;
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	int64_t t0 = fk_now_ns();
+	seq_expect("131016", 1, 1, 1);
+	int64_t t1 = fk_now_ns();
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 2, d1, &err), &err);
+	int64_t t2 = fk_now_ns();
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(ready[0]);
+	close(ready[1]);
+	ck_assert_msg(t1 - t0 < 300 * 1000000LL, "the read waited %lld ms for the lock", (long long)(t1 - t0) / 1000000);
+	ck_assert_msg(t2 - t1 >= 300 * 1000000LL, "the write did not wait for the lock (%lld ms)", (long long)(t2 - t1) / 1000000);
+	seq_expect("131016", 1, 2, 1);
 }
 END_TEST
 
@@ -2482,6 +2574,7 @@ int main(void)
 	tcase_add_test(tc, a_restored_older_database_refuses_the_municipality);
 	tcase_add_test(tc, two_writers_of_the_last_packages_lose_no_entry);
 	tcase_add_test(tc, the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_table_before);
+	tcase_add_test(tc, the_last_packages_are_written_under_the_key_folder_s_lock_and_read_without_it);
 	tcase_add_test(tc, a_package_row_or_watermark_altered_is_refused);
 	tcase_add_test(tc, a_deleted_package_row_does_not_reopen_its_sequence);
 	tcase_add_test(tc, refusal_sentences_are_the_lists);

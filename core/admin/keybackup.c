@@ -148,14 +148,16 @@ static fk_status backup(fk_ctx *ctx, const char *dest, const char *pass, size_t 
 {
 	struct buf b = {0};
 	uint8_t key[FK_KEY_LEN], *out = NULL;
-	/* Read under the key folder's lock, shared: the files its writers change in place under
-	 * it (intake.seq's slots, print.seq, the disposal ledger) are copied whole, not half-way
-	 * through a write. */
+	/* Read under the key folder's lock, shared: what its writers change under it in place
+	 * (intake.seq's slots, the disposal ledger's end) is copied between their writes, not
+	 * half-way through one. (trust.anchor is written in place under the store's write lock
+	 * instead; its two slots make a copy taken mid-write read as the slot before.) */
 	int lfd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
 	while (lfd >= 0 && (rc = flock(lfd, LOCK_SH)) != 0 && errno == EINTR)
 		;
 	fk_status st = rc == 0 ? add_dir(&b, ctx->cfg.key_dir, "", files, err)
-			       : fk_io_fail(err, "cannot lock the key folder", ctx->cfg.key_dir);
+			       : fk_io_fail(err, lfd < 0 ? "cannot open the key folder"
+							 : "cannot lock the key folder", ctx->cfg.key_dir);
 	if (lfd >= 0)
 		close(lfd); /* lets the lock go */
 	size_t n = HEAD_LEN + b.n + FK_SEAL_OVERHEAD;

@@ -2,7 +2,8 @@
  * anchor, where a restored older database cannot reach it (R-PRINT): a serial once recorded is
  * never handed out again, not even after a restore. MAC'd under a key from the trust key
  * (fk_trust_secret_hash) like intake.seq, written atomically (fk_keyfile_write: temporary
- * file, fsync, rename, fsync of the folder; 0600). */
+ * file, fsync, rename, fsync of the folder; 0600; a print ends with one write, not a package
+ * with one, so it keeps the rename intake.seq's two slots replaced). */
 #ifndef FK_OUTSEQ_H
 #define FK_OUTSEQ_H
 

@@ -35,10 +35,13 @@
 static const uint8_t MAGIC1[8] = {'F', 'K', 'S', 'E', 'Q', '0', '0', '1'};
 static const char LABEL1[] = "intake.seq";
 
-/* A slot: MAC, then what it covers: magic, generation (big-endian), count, the count's entries. */
+/* A slot: MAC, then what it covers: magic, generation (big-endian), count, the count's entries.
+ * Slot 1 starts on a page of its own (4096), so that no sector or page holds parts of both
+ * and a write torn in one cannot reach the other. */
 #define HEAD (8 + 8 + 4)
 #define SLOT_LEN (FK_MAC_LEN + HEAD + SLOTS * ENTRY)
-#define FILE2_LEN (2 * SLOT_LEN)
+#define SLOT_STRIDE ((SLOT_LEN + 4095) / 4096 * 4096)
+#define FILE2_LEN (2 * SLOT_STRIDE)
 static const uint8_t MAGIC2[8] = {'F', 'K', 'S', 'E', 'Q', '0', '0', '2'};
 static const char LABEL2[] = "intake.seq/2";
 
@@ -86,13 +89,17 @@ static fk_status tampered(fk_ctx *ctx, fk_error *err)
 		       ctx->cfg.key_dir, FK_SEQ_FILE);
 }
 
-/* One slot of the two-slot file: 1 when whole and authentic (then its table in t). */
-static int slot_valid(fk_ctx *ctx, const uint8_t *s, struct table *t, fk_status *st, fk_error *err)
+/* One slot of the two-slot file (len bytes read of it; fewer when it could not be read): 1
+ * when whole and authentic (then its table in t). */
+static int slot_valid(fk_ctx *ctx, const uint8_t *s, size_t len, struct table *t, fk_status *st,
+		      fk_error *err)
 {
 	uint8_t mac[FK_MAC_LEN];
 	const uint8_t *h = s + FK_MAC_LEN;
+	if (len < FK_MAC_LEN + HEAD)
+		return 0;
 	uint32_t n = get32(h + 16);
-	if (memcmp(h, MAGIC2, 8) != 0 || n > SLOTS)
+	if (memcmp(h, MAGIC2, 8) != 0 || n > SLOTS || len < slot_used(n))
 		return 0;
 	if ((*st = fk_trust_secret_hash(ctx, LABEL2, h, HEAD + (size_t)n * ENTRY, mac, err)) != FK_OK)
 		return 0;
@@ -104,40 +111,73 @@ static int slot_valid(fk_ctx *ctx, const uint8_t *s, struct table *t, fk_status 
 	return 1;
 }
 
-/* The table in file (len bytes, of either format), checked. */
-static fk_status parse(fk_ctx *ctx, const uint8_t *file, size_t len, struct table *t, fk_error *err)
+/* The first format's table, checked. */
+static fk_status parse1(fk_ctx *ctx, const uint8_t *file, struct table *t, fk_error *err)
+{
+	uint8_t mac[FK_MAC_LEN];
+	fk_status st = fk_trust_secret_hash(ctx, LABEL1, file, BODY1, mac, err);
+	if (st != FK_OK)
+		return st;
+	if (memcmp(file, MAGIC1, 8) != 0 || fk_memeq_ct(mac, file + BODY1, FK_MAC_LEN) != 0 ||
+	    get32(file + 8) > SLOTS)
+		return tampered(ctx, err);
+	t->gen = 0;
+	t->slot = -1;
+	t->n = get32(file + 8);
+	memcpy(t->entries, file + 12, (size_t)t->n * ENTRY);
+	return FK_OK;
+}
+
+/* Up to len bytes at off of fd (fewer at an error: a slot a crash left unreadable is a
+ * slot that fails, as a torn one); the count read. */
+static size_t read_at(int fd, uint8_t *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t r = pread(fd, buf + done, len - done, off + (off_t)done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	return done;
+}
+
+/* The two-slot file's table: each slot read on its own (its header, then its used part), the
+ * newer whole one taken. One that fails its MAC, or cannot be read, is the write a crash cut
+ * short (or a slot never written yet), as long as the other holds. */
+static fk_status parse2(fk_ctx *ctx, int fd, struct table *t, fk_error *err)
 {
 	fk_status st = FK_OK;
-	if (len == FILE1_LEN) {
-		uint8_t mac[FK_MAC_LEN];
-		if ((st = fk_trust_secret_hash(ctx, LABEL1, file, BODY1, mac, err)) != FK_OK)
-			return st;
-		if (memcmp(file, MAGIC1, 8) != 0 || fk_memeq_ct(mac, file + BODY1, FK_MAC_LEN) != 0 ||
-		    get32(file + 8) > SLOTS)
-			return tampered(ctx, err);
-		t->gen = 0;
-		t->slot = -1;
-		t->n = get32(file + 8);
-		memcpy(t->entries, file + 12, (size_t)t->n * ENTRY);
-		return FK_OK;
-	}
-	/* Both slots read; the newer whole one is the table. One that fails its MAC is the
-	 * write a crash cut short (or a slot never written yet), as long as the other holds. */
+	uint8_t *buf = malloc(SLOT_LEN);
 	struct table *other = malloc(sizeof *other);
-	if (!other)
+	int valid[2] = {0, 0};
+	if (!buf || !other) {
+		free(buf);
+		free(other);
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	int a = slot_valid(ctx, file, t, &st, err);
-	int b = st == FK_OK && slot_valid(ctx, file + SLOT_LEN, other, &st, err);
-	if (st == FK_OK && b && (!a || other->gen > t->gen)) {
+	}
+	for (int i = 0; i < 2 && st == FK_OK; i++) {
+		off_t at = (off_t)i * SLOT_STRIDE;
+		size_t got = read_at(fd, buf, FK_MAC_LEN + HEAD, at);
+		if (got == FK_MAC_LEN + HEAD && get32(buf + FK_MAC_LEN + 16) <= SLOTS) {
+			size_t used = slot_used(get32(buf + FK_MAC_LEN + 16));
+			got += read_at(fd, buf + got, used - got, at + (off_t)got);
+		}
+		valid[i] = slot_valid(ctx, buf, got, i == 0 ? t : other, &st, err);
+	}
+	if (st == FK_OK && valid[1] && (!valid[0] || other->gen > t->gen)) {
 		memcpy(t, other, sizeof *t);
 		t->slot = 1;
-	} else if (a) {
+	} else if (valid[0]) {
 		t->slot = 0;
 	}
 	free(other);
+	free(buf);
 	if (st != FK_OK)
 		return st;
-	return a || b ? FK_OK : tampered(ctx, err);
+	return valid[0] || valid[1] ? FK_OK : tampered(ctx, err);
 }
 
 /* The file opened on *fd (for writing too with rw), of either format; *fd -1 and *len 0 when
@@ -160,11 +200,13 @@ static fk_status open_file(fk_ctx *ctx, int rw, int *fd, size_t *len, fk_error *
 			break;
 	}
 	close(dfd);
-	if (st == FK_ERR_NOKEY) {
+	if (st == FK_ERR_CORRUPT) /* neither size: truncated or damaged, never taken for none */
+		return fk_fail(err, FK_ERR_CORRUPT, "%s/%s is neither %d bytes (two slots) nor %d (the "
+			       "first format): truncated or damaged; restore the key folder from its "
+			       "backup", ctx->cfg.key_dir, FK_SEQ_FILE, FILE2_LEN, FILE1_LEN);
+	if (st == FK_OK || st == FK_ERR_NOKEY)
 		fk_error_clear(err);
-		return FK_OK;
-	}
-	return st;
+	return st == FK_ERR_NOKEY ? FK_OK : st;
 }
 
 /* The table on file (an empty one when there is none); the file left open on *fd for put. */
@@ -176,15 +218,16 @@ static fk_status load(fk_ctx *ctx, int rw, int *fd, struct table *t, fk_error *e
 	fk_status st = open_file(ctx, rw, fd, &len, err);
 	if (st != FK_OK || *fd < 0)
 		return st;
+	if (len == FILE2_LEN)
+		return parse2(ctx, *fd, t, err);
 	uint8_t *file = malloc(len);
 	if (!file)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	size_t got = 0;
-	if (fk_read_full(*fd, file, len, &got) != 0 || got != len)
+	if (read_at(*fd, file, len, 0) != len)
 		st = fk_fail(err, FK_ERR_IO, "cannot read %s/%s: %s", ctx->cfg.key_dir, FK_SEQ_FILE,
-			     got != len ? "it changed size" : strerror(errno));
+			     strerror(errno));
 	else
-		st = parse(ctx, file, len, t, err);
+		st = parse1(ctx, file, t, err);
 	free(file);
 	return st;
 }
@@ -224,16 +267,26 @@ fk_status fk_seqanchor_get(fk_ctx *ctx, const char *muni, int64_t *seq, uint8_t 
 	struct table *t = malloc(sizeof *t);
 	if (!t)
 		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	/* Shared: a slot being written in place is not read half-way (it would fail its MAC and
-	 * the table before be taken, which is safe, but not the newest). */
+	/* Read without the key folder's lock first: a writer holds it across its fdatasync, and
+	 * an import reads this inside its write transaction. A slot being written meanwhile fails
+	 * its MAC and the other is taken, the table as it was before that write. Only a read
+	 * that spans two writes can find both slots mid-write (tampering, by its look): then
+	 * again under the lock, shared, where no write is under way. */
 	int dfd = -1, fd = -1;
-	fk_status s = lock_dir(ctx, LOCK_SH, &dfd, err);
-	if (s == FK_OK)
-		s = load(ctx, 0, &fd, t, err);
+	fk_status s = load(ctx, 0, &fd, t, err);
 	if (fd >= 0)
 		close(fd);
-	if (dfd >= 0)
-		close(dfd);
+	if (s == FK_ERR_TAMPER || s == FK_ERR_IO) {
+		fd = -1;
+		fk_error_clear(err);
+		s = lock_dir(ctx, LOCK_SH, &dfd, err);
+		if (s == FK_OK)
+			s = load(ctx, 0, &fd, t, err);
+		if (fd >= 0)
+			close(fd);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	uint8_t *e = s == FK_OK ? slot(t, muni) : NULL;
 	if (e) {
 		*found = 1;
@@ -265,7 +318,7 @@ static fk_status write_table(fk_ctx *ctx, int fd, const struct table *t, fk_erro
 		if (!buf)
 			return fk_fail(err, FK_ERR_NOMEM, "out of memory");
 		fk_status st = make_slot(ctx, t, buf, err);
-		off_t at = t->slot == 0 ? SLOT_LEN : 0;
+		off_t at = t->slot == 0 ? SLOT_STRIDE : 0;
 		size_t n = slot_used(t->n), done = 0;
 		while (st == FK_OK && done < n) {
 			ssize_t w = pwrite(fd, buf + done, n - done, at + (off_t)done);
