@@ -18,6 +18,7 @@
 #include "fktest.h"
 #include "anchor.h"
 #include "import.h"
+#include "keybackup.h"
 #include "keyfile.h"
 #include "munidispose.h"
 #include "reopen.h"
@@ -26,6 +27,7 @@
 #include "tagmerge.h"
 #include "trust.h"
 #include "publish.h"
+#include "sealfile.h"
 #include "seqanchor.h"
 #include "stage.h"
 
@@ -2358,19 +2360,17 @@ START_TEST(the_last_packages_are_written_in_place_and_a_torn_write_keeps_the_tab
 	enum { BODY1 = 8 + 4 + 1024 * 48 };
 	uint8_t *v1 = calloc(1, BODY1 + 32);
 	ck_assert_ptr_nonnull(v1);
-	memcpy(v1, "FKSEQ001", 8);
 	v1[11] = 1;
 	memcpy(v1 + 12, "132012", 6);
 	v1[12 + 15] = 7;
 	v1[12 + 16] = 3;
-	ck_assert_ok(fk_trust_secret_hash(ctx, "intake.seq", v1, BODY1, v1 + BODY1, &err), &err);
-	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
+	ck_assert_ok(fk_sealfile_write(ctx, FK_SEQ_FILE, "intake.seq", (const uint8_t *)"FKSEQ001", v1, BODY1, &err), &err);
 	seq_expect("132012", 1, 7, 3);
 	v1[12 + 15] = 8; /* changed outside fukuhon */
 	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
 	ck_assert_int_eq(fk_seqanchor_get(ctx, "132012", &seq, dg, &found, &err), FK_ERR_TAMPER);
 	v1[12 + 15] = 7;
-	ck_assert_ok(fk_keyfile_write(ctx->cfg.key_dir, FK_SEQ_FILE, v1, BODY1 + 32, 0, &err), &err);
+	ck_assert_ok(fk_sealfile_write(ctx, FK_SEQ_FILE, "intake.seq", (const uint8_t *)"FKSEQ001", v1, BODY1, &err), &err);
 	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 3, d1, &err), &err);
 	ck_assert_int_eq(stat(path, &b), 0);
 	ck_assert_int_eq(b.st_size, 2 * SEQ_SLOT_AT);
@@ -2383,10 +2383,9 @@ END_TEST
 /* intake.seq's lock: a write waits for the key folder's lock (two writers lose no entry, the
  * test above), a read does not (an import reads it inside its write transaction, and must not
  * wait there on another's fdatasync). */
-START_TEST(the_last_packages_are_written_under_the_key_folder_s_lock_and_read_without_it)
+/* Another process holding the key folder's lock, exclusive, for ms from now. */
+static pid_t hold_key_folder(int ms)
 {
-	uint8_t d1[32] = {1};
-	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 1, d1, &err), &err);
 	int ready[2];
 	ck_assert_int_eq(pipe(ready), 0);
 	pid_t pid = fork();
@@ -2395,24 +2394,62 @@ START_TEST(the_last_packages_are_written_under_the_key_folder_s_lock_and_read_wi
 		int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX) != 0 || write(ready[1], "x", 1) != 1)
 			_exit(1);
-		usleep(600 * 1000);
+		usleep((useconds_t)ms * 1000);
 		_exit(0);
 	}
 	char c;
 	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	close(ready[1]);
+	return pid;
+}
+
+static void held_key_folder_let_go(pid_t pid)
+{
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int key_backup_pass(void *arg, char *buf, size_t len)
+{
+	(void)arg;
+	snprintf(buf, len, "intake lock test passphrase");
+	return 0;
+}
+
+START_TEST(the_last_packages_are_written_under_the_key_folder_s_lock_and_read_without_it)
+{
+	uint8_t d1[32] = {1};
+	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 1, d1, &err), &err);
+	pid_t pid = hold_key_folder(600);
 	int64_t t0 = fk_now_ns();
 	seq_expect("131016", 1, 1, 1);
 	int64_t t1 = fk_now_ns();
 	ck_assert_ok(fk_seqanchor_put(ctx, "131016", 2, d1, &err), &err);
 	int64_t t2 = fk_now_ns();
-	int status;
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	close(ready[0]);
-	close(ready[1]);
+	held_key_folder_let_go(pid);
 	ck_assert_msg(t1 - t0 < 300 * 1000000LL, "the read waited %lld ms for the lock", (long long)(t1 - t0) / 1000000);
 	ck_assert_msg(t2 - t1 >= 300 * 1000000LL, "the write did not wait for the lock (%lld ms)", (long long)(t2 - t1) / 1000000);
 	seq_expect("131016", 1, 2, 1);
+	/* key backup copies the folder between such writes, not half-way through one: held for
+	 * 1.5 s, it takes at least a second longer than without (its passphrase's scrypt alone
+	 * takes a good part of a second) */
+	char dest[700];
+	int files = 0;
+	snprintf(dest, sizeof dest, "%s/keys.free", env.dir);
+	t0 = fk_now_ns();
+	ck_assert_ok(fk_key_backup(ctx, dest, key_backup_pass, NULL, &files, &err), &err);
+	int64_t free_ns = fk_now_ns() - t0;
+	ck_assert_int_gt(files, 0);
+	snprintf(dest, sizeof dest, "%s/keys.held", env.dir);
+	pid = hold_key_folder(1500);
+	t0 = fk_now_ns();
+	ck_assert_ok(fk_key_backup(ctx, dest, key_backup_pass, NULL, &files, &err), &err);
+	int64_t held_ns = fk_now_ns() - t0;
+	held_key_folder_let_go(pid);
+	ck_assert_msg(held_ns - free_ns >= 1000 * 1000000LL, "key backup did not wait for the lock "
+		      "(%lld ms held, %lld ms free)", (long long)held_ns / 1000000, (long long)free_ns / 1000000);
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 #include "crypto.h"
 #include "gate.h"
 #include "keybackup.h"
+#include "keyfile.h"
 #include "util.h"
 
 /* "FKKEYBK1" | log2 N | r | p (one byte each) | salt (16) | sealed archive (AAD: all before it).
@@ -152,14 +153,12 @@ static fk_status backup(fk_ctx *ctx, const char *dest, const char *pass, size_t 
 	 * (intake.seq's slots, the disposal ledger's end) is copied between their writes, not
 	 * half-way through one. (trust.anchor is written in place under the store's write lock
 	 * instead; its two slots make a copy taken mid-write read as the slot before.) */
-	int lfd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = -1;
-	while (lfd >= 0 && (rc = flock(lfd, LOCK_SH)) != 0 && errno == EINTR)
-		;
-	fk_status st = rc == 0 ? add_dir(&b, ctx->cfg.key_dir, "", files, err)
-			       : fk_io_fail(err, lfd < 0 ? "cannot open the key folder"
-							 : "cannot lock the key folder", ctx->cfg.key_dir);
-	if (lfd >= 0)
+	int lfd = -1;
+	fk_status st = fk_keydir_lock(ctx->cfg.key_dir, LOCK_SH, &lfd, err);
+	if (st == FK_OK) {
+		st = add_dir(&b, ctx->cfg.key_dir, "", files, err);
 		close(lfd); /* lets the lock go */
+	}
 	size_t n = HEAD_LEN + b.n + FK_SEAL_OVERHEAD;
 	if (st == FK_OK && !(out = malloc(n)))
 		st = fk_fail(err, FK_ERR_NOMEM, "out of memory");

@@ -191,15 +191,12 @@ static fk_status append_locked(fk_ctx *ctx, int dfd, const fk_disposal_entry *v,
 
 fk_status fk_disposal_append(fk_ctx *ctx, const fk_disposal_entry *v, int n, fk_error *err)
 {
-	int dfd, rc;
-	fk_status s = fk_keydir_open(ctx->cfg.key_dir, &dfd, err);
+	int dfd;
+	/* Two terminals disposing at once each extend the chain from its end. */
+	fk_status s = fk_keydir_lock(ctx->cfg.key_dir, LOCK_EX, &dfd, err);
 	if (s != FK_OK)
 		return s;
-	/* Two terminals disposing at once each extend the chain from its end. */
-	while ((rc = flock(dfd, LOCK_EX)) != 0 && errno == EINTR)
-		;
-	s = rc == 0 ? append_locked(ctx, dfd, v, n, err)
-		    : fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	s = append_locked(ctx, dfd, v, n, err);
 	close(dfd); /* releases the lock */
 	return s;
 }

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "outseq.h"
 #include "sealfile.h"
 
@@ -46,14 +47,11 @@ fk_status fk_outseq_put(fk_ctx *ctx, int64_t serial, fk_error *err)
 	/* Two terminals' jobs end in any order after their commits: the read and the write are
 	 * one step under a lock on the key folder, or the later job's smaller serial could
 	 * overwrite the earlier one's larger. */
-	int fd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
-	int rc;
-	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR)
-		;
-	fk_status s = rc == 0 ? put_locked(ctx, serial, err)
-		: fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
+	int fd;
+	fk_status s = fk_keydir_lock(ctx->cfg.key_dir, LOCK_EX, &fd, err);
+	if (s != FK_OK)
+		return s;
+	s = put_locked(ctx, serial, err);
 	close(fd); /* releases the lock */
 	return s;
 }

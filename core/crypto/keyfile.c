@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -117,6 +118,22 @@ fk_status fk_keydir_open(const char *dir, int *fd_out, fk_error *err)
 	}
 	*fd_out = fd;
 	return FK_OK;
+}
+
+fk_status fk_keydir_lock(const char *dir, int how, int *fd_out, fk_error *err)
+{
+	fk_status st = fk_keydir_open(dir, fd_out, err);
+	if (st != FK_OK)
+		return st;
+	int rc;
+	while ((rc = flock(*fd_out, how)) != 0 && errno == EINTR)
+		;
+	if (rc == 0)
+		return FK_OK;
+	st = fk_fail(err, FK_ERR_IO, "cannot lock key folder %s: %s", dir, strerror(errno));
+	close(*fd_out);
+	*fd_out = -1;
+	return st;
 }
 
 fk_status fk_keydir_make(const char *dir, const char *sub, fk_error *err)

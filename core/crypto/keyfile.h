@@ -20,6 +20,11 @@ fk_status fk_keyfile_check(const struct stat *sb, const char *dir, const char *n
 
 /* Open the folder without following a symlink and check what was opened. */
 fk_status fk_keydir_open(const char *dir, int *fd_out, fk_error *err);
+/* The folder opened as fk_keydir_open does and locked with flock(how: LOCK_SH or LOCK_EX),
+ * for its files' writers that read, change and write in more than one step (intake.seq,
+ * print.seq, the disposal ledger) and for a reader that must not see such a step half-done
+ * (key backup). Closing *fd_out lets the lock go. */
+fk_status fk_keydir_lock(const char *dir, int how, int *fd_out, fk_error *err);
 /* fsync the folder (EINVAL from file systems that cannot is fine). */
 fk_status fk_keydir_sync(int fd, const char *dir, fk_error *err);
 

@@ -523,11 +523,12 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 	/* A caller that gives up half-way (its ROLLBACK) without ending its pipeline: ended here,
 	 * its outcome dropped, as the transaction is. Anything else (a COMMIT) after a run that
 	 * failed fails with the run's failure. */
+	int rollback = is_rollback(sql);
 	if (pg->pipeline)
 		(void)pipe_finish(pg); /* a failure leaves run_failed set */
-	if (pg->lost_in_tx && is_rollback(sql))
+	if (pg->lost_in_tx && rollback)
 		return rollback_lost(pg);
-	int rc = run_refuses(pg, is_rollback(sql));
+	int rc = run_refuses(pg, rollback);
 	if (rc != SQLITE_OK)
 		return rc;
 	rc = ready(pg);
@@ -548,14 +549,14 @@ int fk_pg_exec(struct fk_pg *pg, const char *sql)
 	if (res && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)) {
 		count_changes(pg, res);
 		PQclear(res);
-		rolled_back(pg, is_rollback(sql));
+		rolled_back(pg, rollback);
 		set_ok(pg);
 		return SQLITE_OK;
 	}
 	rc = fail_result(pg, res);
 	PQclear(res);
 	/* A ROLLBACK that met a broken link has its effect: the server rolled back. */
-	if (pg->lost_in_tx && is_rollback(sql))
+	if (pg->lost_in_tx && rollback)
 		return rollback_lost(pg);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "keyfile.h"
+#include "sealfile.h"
 #include "seqanchor.h"
 #include "trust.h"
 #include "util.h"
@@ -111,21 +112,23 @@ static int slot_valid(fk_ctx *ctx, const uint8_t *s, size_t len, struct table *t
 	return 1;
 }
 
-/* The first format's table, checked. */
-static fk_status parse1(fk_ctx *ctx, const uint8_t *file, struct table *t, fk_error *err)
+/* The first format's table, checked: a sealed key-folder file (sealfile.h, whose layout it
+ * has: magic and body, the MAC over both after them). */
+static fk_status read1(fk_ctx *ctx, struct table *t, fk_error *err)
 {
-	uint8_t mac[FK_MAC_LEN];
-	fk_status st = fk_trust_secret_hash(ctx, LABEL1, file, BODY1, mac, err);
-	if (st != FK_OK)
-		return st;
-	if (memcmp(file, MAGIC1, 8) != 0 || fk_memeq_ct(mac, file + BODY1, FK_MAC_LEN) != 0 ||
-	    get32(file + 8) > SLOTS)
-		return tampered(ctx, err);
-	t->gen = 0;
-	t->slot = -1;
-	t->n = get32(file + 8);
-	memcpy(t->entries, file + 12, (size_t)t->n * ENTRY);
-	return FK_OK;
+	int found = 0;
+	uint8_t *file = malloc(FILE1_LEN);
+	if (!file)
+		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
+	fk_status st = fk_sealfile_read(ctx, FK_SEQ_FILE, LABEL1, MAGIC1, file, BODY1, &found, err);
+	if (st == FK_OK && found && get32(file + 8) > SLOTS)
+		st = tampered(ctx, err);
+	if (st == FK_OK && found) {
+		t->n = get32(file + 8);
+		memcpy(t->entries, file + 12, (size_t)t->n * ENTRY);
+	}
+	free(file);
+	return st;
 }
 
 /* Up to len bytes at off of fd (fewer at an error: a slot a crash left unreadable is a
@@ -220,16 +223,9 @@ static fk_status load(fk_ctx *ctx, int rw, int *fd, struct table *t, fk_error *e
 		return st;
 	if (len == FILE2_LEN)
 		return parse2(ctx, *fd, t, err);
-	uint8_t *file = malloc(len);
-	if (!file)
-		return fk_fail(err, FK_ERR_NOMEM, "out of memory");
-	if (read_at(*fd, file, len, 0) != len)
-		st = fk_fail(err, FK_ERR_IO, "cannot read %s/%s: %s", ctx->cfg.key_dir, FK_SEQ_FILE,
-			     strerror(errno));
-	else
-		st = parse1(ctx, file, t, err);
-	free(file);
-	return st;
+	close(*fd); /* the first format is replaced by a new file at the next write (write_table) */
+	*fd = -1;
+	return read1(ctx, t, err);
 }
 
 static uint8_t *slot(struct table *t, const char *muni)
@@ -240,24 +236,6 @@ static uint8_t *slot(struct table *t, const char *muni)
 			return e;
 	}
 	return NULL;
-}
-
-/* The key folder locked (flock on the folder: shared to read, exclusive to write, as
- * fk_outseq_put's); its descriptor, whose close lets the lock go. */
-static fk_status lock_dir(fk_ctx *ctx, int how, int *dfd, fk_error *err)
-{
-	*dfd = open(ctx->cfg.key_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*dfd < 0)
-		return fk_fail(err, FK_ERR_IO, "cannot open %s: %s", ctx->cfg.key_dir, strerror(errno));
-	int rc;
-	while ((rc = flock(*dfd, how)) != 0 && errno == EINTR)
-		;
-	if (rc == 0)
-		return FK_OK;
-	fk_status st = fk_fail(err, FK_ERR_IO, "cannot lock %s: %s", ctx->cfg.key_dir, strerror(errno));
-	close(*dfd);
-	*dfd = -1;
-	return st;
 }
 
 fk_status fk_seqanchor_get(fk_ctx *ctx, const char *muni, int64_t *seq, uint8_t digest[32],
@@ -279,7 +257,7 @@ fk_status fk_seqanchor_get(fk_ctx *ctx, const char *muni, int64_t *seq, uint8_t 
 	if (s == FK_ERR_TAMPER || s == FK_ERR_IO) {
 		fd = -1;
 		fk_error_clear(err);
-		s = lock_dir(ctx, LOCK_SH, &dfd, err);
+		s = fk_keydir_lock(ctx->cfg.key_dir, LOCK_SH, &dfd, err);
 		if (s == FK_OK)
 			s = load(ctx, 0, &fd, t, err);
 		if (fd >= 0)
@@ -357,7 +335,7 @@ fk_status fk_seqanchor_put(fk_ctx *ctx, const char *muni, int64_t seq, const uin
 	 * it) doing so at once would each write the table they read, and one municipality's
 	 * entry would go back. The three steps are one under the key folder's lock. */
 	int dfd = -1, fd = -1;
-	fk_status s = lock_dir(ctx, LOCK_EX, &dfd, err);
+	fk_status s = fk_keydir_lock(ctx->cfg.key_dir, LOCK_EX, &dfd, err);
 	if (s == FK_OK)
 		s = load(ctx, 1, &fd, t, err);
 	uint8_t *e = s == FK_OK ? slot(t, muni) : NULL;
